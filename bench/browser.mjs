@@ -1,0 +1,20 @@
+// Shared by benchmarks: a Vite dev server for the repo (COOP/COEP headers from vite.config.ts) and Debian's
+// headless chromium driven by Playwright. No browser is downloaded: /usr/bin/chromium comes from apt.
+import { createServer } from 'vite';
+import { chromium } from '@playwright/test';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+];
+
+export async function startServer(port = 0) {
+  const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port, strictPort: port !== 0, host: '127.0.0.1' }, logLevel: 'warn' });
+  await server.listen();
+  const address = server.httpServer.address();
+  return { server, origin: `http://127.0.0.1:${address.port}` };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}

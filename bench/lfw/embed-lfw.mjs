@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Embeds every image of an LFW pairs file with each candidate pipeline, in headless chromium, and writes
+// { pipelines: { name: { dimension, vectors: { "<Name>/<Name>_0001.jpg": number[] | null } } } }.
+// Usage: node bench/lfw/embed-lfw.mjs [--pairs FILE] [--images DIR] [--out FILE] [--backend wasm|webgl] [--limit N]
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { startServer, launchBrowser } from '../browser.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const pairsFile = resolve(args.pairs ?? '../shared/data/lfw/pairs_subset.txt');
+const imagesDir = resolve(args.images ?? join(dirname(pairsFile), 'images'));
+const outFile = resolve(args.out ?? 'bench/out/lfw-embeddings.json');
+const backend = args.backend ?? 'wasm';
+const limit = args.limit ? Number(args.limit) : Infinity;
+
+export function imagesOfPairs(text) {
+  const names = new Set();
+  const img = (n, i) => `${n}/${n}_${String(i).padStart(4, '0')}.jpg`;
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length === 3) { names.add(img(f[0], f[1])); names.add(img(f[0], f[2])); }
+    if (f.length === 4) { names.add(img(f[0], f[1])); names.add(img(f[2], f[3])); }
+  }
+  return [...names];
+}
+
+const images = imagesOfPairs(readFileSync(pairsFile, 'utf8')).slice(0, limit);
+const { server, origin } = await startServer();
+const browser = await launchBrowser();
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('pageerror', e));
+  await page.route('**/lfw-images/**', (route) => {
+    const rel = decodeURIComponent(new URL(route.request().url()).pathname.split('/lfw-images/')[1]);
+    route.fulfill({ body: readFileSync(join(imagesDir, rel)), contentType: 'image/jpeg' });
+  });
+  await page.goto(`${origin}/bench/lfw/index.html`);
+  await page.waitForFunction(() => 'lfw' in window);
+  const info = await page.evaluate((b) => window.lfw.init(b), backend);
+  console.error(`backend ${info.backend}; candidates ${info.candidates.map((c) => c.name).join(', ')}; ${images.length} images`);
+  const pipelines = Object.fromEntries(info.candidates.map((c) => [c.name, { id: c.id, dimension: c.dimension, vectors: {} }]));
+  const started = Date.now();
+  for (let i = 0; i < images.length; i += 50) {
+    const batch = images.slice(i, i + 50);
+    const rows = await page.evaluate((urls) => window.lfw.embedUrls(urls), batch.map((p) => `/lfw-images/${p}`));
+    batch.forEach((p) => { for (const c of info.candidates) pipelines[c.name].vectors[p] = rows[`/lfw-images/${p}`][c.name]; });
+    const done = Math.min(i + 50, images.length);
+    process.stderr.write(`\r${done}/${images.length} images, ${((Date.now() - started) / done).toFixed(0)} ms/image`);
+  }
+  const stats = await page.evaluate(() => window.lfw.stats());
+  console.error('\n' + JSON.stringify(stats));
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, JSON.stringify({ backend: info.backend, images: images.length, stats, pipelines }));
+  console.error(`wrote ${outFile}`);
+} finally {
+  await browser.close();
+  await server.close();
+}

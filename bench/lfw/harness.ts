@@ -1,0 +1,73 @@
+// Runs LocalFace's own stages (decode → detect → align → embed) on images the runner serves, for every
+// candidate embedder, and returns raw vectors. Exposed as window.lfw for bench/lfw/embed-lfw.mjs.
+import * as tf from '@tensorflow/tfjs';
+import { ModelFiles } from '../../src/runtime/modelFiles';
+import { activateBackend, type BackendChoice } from '../../src/runtime/backend';
+import { FaceDetector } from '../../src/detection/faceDetector';
+import { decodeImage } from '../../src/input/decode';
+import { alignFaces } from '../../src/alignment/alignFaces';
+import { createDlibResnetEmbedder } from '../../src/embedding/dlibResnet';
+import { createMobileFaceNetEmbedder } from '../../src/embedding/mobileFaceNet';
+import { withFlipAveraging } from '../../src/embedding/flipAveraging';
+import type { FaceEmbedder } from '../../src/embedding/types';
+
+interface Candidate { name: string; embedder: FaceEmbedder }
+let detector: FaceDetector;
+let candidates: Candidate[] = [];
+const stageMs: Record<string, number[]> = {};
+const time = (stage: string, ms: number) => (stageMs[stage] ??= []).push(ms);
+
+async function init(backend: BackendChoice) {
+  const files = new ModelFiles('/models/');
+  const active = await activateBackend(backend, files);
+  detector = await FaceDetector.create(files);
+  const dlib = await createDlibResnetEmbedder(files);
+  const mfn = await createMobileFaceNetEmbedder(files, { flip: false });
+  const mfnFlip = await createMobileFaceNetEmbedder(files, { flip: true });
+  candidates = [
+    { name: 'dlib128', embedder: dlib },
+    { name: 'dlib128-flip', embedder: withFlipAveraging(dlib) },
+    { name: 'mfn', embedder: mfn },
+    { name: 'mfn-flip', embedder: mfnFlip },
+  ];
+  await detector.warmUp();
+  return { backend: active, candidates: candidates.map((c) => ({ name: c.name, id: c.embedder.id, dimension: c.embedder.dimension })) };
+}
+
+async function embedUrls(urls: string[]) {
+  const out: Record<string, Record<string, number[] | null>> = {};
+  for (const url of urls) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    let t = performance.now();
+    const image = await decodeImage(bytes);
+    time('decode', performance.now() - t);
+    try {
+      t = performance.now();
+      const faces = await detector.detect(image.pixels, 'largest');
+      time('detect', performance.now() - t);
+      const row: Record<string, number[] | null> = {};
+      for (const c of candidates) {
+        if (faces.length === 0) { row[c.name] = null; continue; }
+        t = performance.now();
+        const crop = alignFaces(image.pixels, [faces[0]!.keypoints], c.embedder.template, c.embedder.inputSize);
+        time(`align:${c.name}`, performance.now() - t);
+        t = performance.now();
+        const [v] = await c.embedder.embed(crop);
+        time(`embed:${c.name}`, performance.now() - t);
+        crop.dispose();
+        row[c.name] = Array.from(v!, (x) => Math.round(x * 1e6) / 1e6);
+      }
+      out[url] = row;
+    } finally {
+      image.pixels.dispose();
+    }
+  }
+  return out;
+}
+
+function stats() {
+  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
+  return { numTensors: tf.memory().numTensors, medianMs: Object.fromEntries(Object.entries(stageMs).map(([k, v]) => [k, { median: median(v.slice(3)), n: v.length }])) };
+}
+
+(window as unknown as { lfw: unknown }).lfw = { init, embedUrls, stats };

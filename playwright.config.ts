@@ -1,0 +1,37 @@
+import { defineConfig } from '@playwright/test';
+
+// Debian's chromium (apt-get install chromium): no browser is downloaded. SwiftShader gives WebGL2 in
+// headless mode on machines without a GPU.
+const chromiumArgs = [
+  '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+];
+
+export interface LocalFaceTestOptions {
+  backend: 'wasm' | 'webgl';
+}
+
+export default defineConfig<LocalFaceTestOptions>({
+  testDir: 'e2e',
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: 'http://127.0.0.1:4173',
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    { name: 'wasm', use: { backend: 'wasm' } },
+    // Software WebGL is ~10× slower here, so only the pipeline suite runs on it (the backend does not change
+    // input validation or bundle loading).
+    { name: 'webgl', use: { backend: 'webgl' }, testMatch: /pipeline\.spec\.ts/ },
+  ],
+  webServer: {
+    command: 'node scripts/serve.mjs --port 4173',
+    url: 'http://127.0.0.1:4173/e2e/pages/harness.html',
+    reuseExistingServer: !process.env.CI,
+  },
+});

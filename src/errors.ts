@@ -1,0 +1,61 @@
+/** Every failure LocalFace reports. Codes and statuses follow ../shared/API.md. */
+export type FaceErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_INVALID_COLLECTION_NAME'
+  | 'ERR_COLLECTION_EXISTS'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED'
+  | 'ERR_IMAGE_TOO_LARGE'
+  | 'ERR_IMAGE_TOO_SMALL'
+  | 'ERR_FACE_NOT_DETECTED'
+  | 'ERR_TOO_MANY_FACES'
+  | 'ERR_DUPLICATE_FACE'
+  | 'ERR_LIVENESS_ERROR'
+  | 'ERR_FACE_CHECK_FAILED'
+  | 'ERR_API_KEY_NOT_PRESENT'
+  | 'ERR_API_KEY_NOT_VALID'
+  | 'ERR_MODEL_LOAD_FAILED'
+  | 'ERR_STORAGE_QUOTA_EXCEEDED'
+  | 'ERR_INTERNAL';
+
+const STATUS: Record<FaceErrorCode, number> = {
+  ERR_INVALID_ARGUMENT: 400,
+  ERR_INVALID_COLLECTION_NAME: 400,
+  ERR_COLLECTION_EXISTS: 409,
+  ERR_NOT_FOUND: 404,
+  ERR_BASE64_IMAGE_CANNOT_BE_DECODED: 400,
+  ERR_IMAGE_TOO_LARGE: 413,
+  ERR_IMAGE_TOO_SMALL: 400,
+  ERR_FACE_NOT_DETECTED: 400,
+  ERR_TOO_MANY_FACES: 400,
+  ERR_DUPLICATE_FACE: 409,
+  ERR_LIVENESS_ERROR: 400,
+  ERR_FACE_CHECK_FAILED: 400,
+  ERR_API_KEY_NOT_PRESENT: 401,
+  ERR_API_KEY_NOT_VALID: 403,
+  ERR_MODEL_LOAD_FAILED: 500,
+  ERR_STORAGE_QUOTA_EXCEEDED: 500,
+  ERR_INTERNAL: 500,
+};
+
+export class FaceError extends Error {
+  readonly code: FaceErrorCode;
+  readonly status: number;
+  readonly metadata?: Record<string, unknown>;
+
+  constructor(code: FaceErrorCode, message: string, options: { metadata?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FaceError';
+    this.code = code;
+    this.status = STATUS[code];
+    if (options.metadata) this.metadata = options.metadata;
+  }
+
+  toJSON(): { code: FaceErrorCode; message: string; status: number; metadata?: Record<string, unknown> } {
+    return { code: this.code, message: this.message, status: this.status, ...(this.metadata ? { metadata: this.metadata } : {}) };
+  }
+}
+
+export function invalidArgument(message: string): FaceError {
+  return new FaceError('ERR_INVALID_ARGUMENT', message);
+}

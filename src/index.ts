@@ -1,0 +1,11 @@
+// The public surface of LocalFace (../shared/API.md). Everything else in src/ is internal.
+export { createFaceClient } from './client';
+export type { FaceClient, FaceClientOptions, DetectFacesOptions, Face, FaceKeypoint } from './client';
+export { tensorCount } from './client';
+export { FaceError } from './errors';
+export type { FaceErrorCode } from './errors';
+export type { ImageInput, ImageLimits } from './input/decode';
+export type { HeadPose } from './detection/pose';
+export type { BackendChoice, BackendName } from './runtime/backend';
+export type { LoadProgress } from './runtime/modelFiles';
+export { version } from './version';

@@ -1,0 +1,122 @@
+/**
+ * Pure parsing of encoded image headers: format, pixel size and EXIF orientation, read before any decoding so
+ * that limits are enforced without allocating a 6000×6000 bitmap first.
+ */
+export type EncodedFormat = 'jpeg' | 'png';
+
+export interface ImageHeader {
+  format: EncodedFormat;
+  /** Size as stored in the file. */
+  width: number;
+  height: number;
+  /** EXIF orientation 1..8 (1 = as stored). PNG: always 1. */
+  orientation: number;
+  /** Size as displayed, after applying orientation (5..8 swap width and height). */
+  displayWidth: number;
+  displayHeight: number;
+}
+
+export function sniffFormat(bytes: Uint8Array): EncodedFormat | undefined {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length >= 8 && png.every((b, i) => bytes[i] === b)) return 'png';
+  return undefined;
+}
+
+/** Returns undefined when the bytes are not a JPEG or PNG whose header gives a size. */
+export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
+  const format = sniffFormat(bytes);
+  if (format === 'png') return withOrientation('png', readPngSize(bytes), 1);
+  if (format === 'jpeg') {
+    const info = readJpegInfo(bytes);
+    return info && withOrientation('jpeg', info, info.orientation);
+  }
+  return undefined;
+}
+
+function withOrientation(format: EncodedFormat, size: { width: number; height: number } | undefined, orientation: number): ImageHeader | undefined {
+  if (!size || size.width <= 0 || size.height <= 0) return undefined;
+  const swap = orientation >= 5 && orientation <= 8;
+  return {
+    format,
+    width: size.width,
+    height: size.height,
+    orientation,
+    displayWidth: swap ? size.height : size.width,
+    displayHeight: swap ? size.width : size.height,
+  };
+}
+
+function readPngSize(b: Uint8Array): { width: number; height: number } | undefined {
+  // IHDR is the first chunk: length(4) 'IHDR'(4) width(4) height(4).
+  if (b.length < 24 || String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!) !== 'IHDR') return undefined;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+function readJpegInfo(b: Uint8Array): { width: number; height: number; orientation: number } | undefined {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let orientation = 1;
+  let offset = 2;
+  while (offset + 4 <= b.length) {
+    if (b[offset] !== 0xff) return undefined;
+    const marker = b[offset + 1]!;
+    if (marker === 0xff) { offset += 1; continue; } // fill byte
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { offset += 2; continue; }
+    const length = view.getUint16(offset + 2);
+    if (length < 2 || offset + 2 + length > b.length) return undefined;
+    if (marker === 0xe1) orientation = readExifOrientation(b, offset + 4, length - 2) ?? orientation;
+    // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC) carry the frame size.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (length < 7) return undefined;
+      return { height: view.getUint16(offset + 5), width: view.getUint16(offset + 7), orientation };
+    }
+    if (marker === 0xda || marker === 0xd9) return undefined; // scan data before any frame header
+    offset += 2 + length;
+  }
+  return undefined;
+}
+
+/** EXIF APP1 segment: 'Exif\0\0' then a TIFF header; orientation is tag 0x0112 in IFD0. */
+export function readExifOrientation(b: Uint8Array, start: number, length: number): number | undefined {
+  if (length < 14 || String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!, b[start + 3]!) !== 'Exif') return undefined;
+  const tiff = start + 6;
+  const end = start + length;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const little = b[tiff] === 0x49 && b[tiff + 1] === 0x49;
+  if (!little && !(b[tiff] === 0x4d && b[tiff + 1] === 0x4d)) return undefined;
+  if (tiff + 8 > end) return undefined;
+  const ifd = tiff + view.getUint32(tiff + 4, little);
+  if (ifd + 2 > end) return undefined;
+  const count = view.getUint16(ifd, little);
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > end) return undefined;
+    if (view.getUint16(entry, little) === 0x0112) {
+      const value = view.getUint16(entry + 8, little);
+      return value >= 1 && value <= 8 ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Decodes plain base64 or a data: URL to bytes; undefined if it is not valid base64. */
+export function decodeBase64(input: string): Uint8Array | undefined {
+  let text = input.trim();
+  if (text.startsWith('data:')) {
+    const comma = text.indexOf(',');
+    if (comma < 0 || !/;base64$/i.test(text.slice(0, comma))) return undefined;
+    text = text.slice(comma + 1);
+  }
+  text = text.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  if (text.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  while (text.length % 4 !== 0) text += '=';
+  try {
+    const binary = atob(text);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}

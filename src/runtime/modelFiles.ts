@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import { FaceError } from '../errors';
+
+export interface LoadProgress {
+  stage: string;
+  loaded: number;
+  total: number;
+}
+
+interface ManifestEntry {
+  file: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * The one place LocalFace fetches from: files under the model base URL, listed in its manifest.json.
+ * Each file's sha256 is checked against the manifest (where the page has WebCrypto), so a stale cache or a
+ * wrong server cannot feed the pipeline different weights than the ones it was measured with.
+ */
+export class ModelFiles {
+  readonly baseUrl: string;
+  private manifest: Promise<Map<string, ManifestEntry>> | undefined;
+
+  constructor(baseUrl: string | URL, private readonly onProgress?: (p: LoadProgress) => void) {
+    const base = new URL(String(baseUrl), typeof location === 'undefined' ? undefined : location.href).href;
+    this.baseUrl = base.endsWith('/') ? base : `${base}/`;
+  }
+
+  url(file: string): string {
+    return new URL(file, this.baseUrl).href;
+  }
+
+  private entries(): Promise<Map<string, ManifestEntry>> {
+    this.manifest ??= this.fetchRaw('manifest.json').then((bytes) => {
+      const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { files: ManifestEntry[] };
+      return new Map(parsed.files.map((f) => [f.file, f]));
+    });
+    return this.manifest;
+  }
+
+  async entry(file: string): Promise<ManifestEntry> {
+    const entry = (await this.entries()).get(file);
+    if (!entry) throw this.loadError(file, 'it is not listed in manifest.json');
+    return entry;
+  }
+
+  /** Fetches one manifest-listed file, reporting progress and checking its sha256. */
+  async bytes(file: string, stage: string): Promise<ArrayBuffer> {
+    const entry = await this.entry(file);
+    const bytes = await this.fetchRaw(file, stage, entry.bytes);
+    if (globalThis.crypto?.subtle) {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+      if (hex !== entry.sha256) throw this.loadError(file, 'its sha256 does not match manifest.json (a stale or altered copy)');
+    }
+    return bytes;
+  }
+
+  /** A tfjs IOHandler for a graph model (topology JSON + one weights file), loaded through `bytes`. */
+  async graphModel(jsonFile: string, stage: string): Promise<tf.io.IOHandler> {
+    const json = JSON.parse(new TextDecoder().decode(await this.bytes(jsonFile, stage))) as tf.io.ModelJSON;
+    const specs = json.weightsManifest.flatMap((group) => group.weights);
+    const weightData = await this.concat(json.weightsManifest.flatMap((group) => group.paths), stage);
+    return tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy ?? null });
+  }
+
+  /** Named tensors from a tfjs weights manifest (a file with only weightsManifest groups, no topology). */
+  async weights(manifestFile: string, stage: string): Promise<tf.NamedTensorMap> {
+    const groups = JSON.parse(new TextDecoder().decode(await this.bytes(manifestFile, stage))) as tf.io.WeightsManifestConfig;
+    const weightData = await this.concat(groups.flatMap((g) => g.paths), stage);
+    return tf.io.decodeWeights(weightData, groups.flatMap((g) => g.weights));
+  }
+
+  private async concat(paths: string[], stage: string): Promise<ArrayBuffer> {
+    const parts = await Promise.all(paths.map((p) => this.bytes(p, stage)));
+    if (parts.length === 1) return parts[0]!;
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(new Uint8Array(p), offset);
+      offset += p.byteLength;
+    }
+    return out.buffer;
+  }
+
+  private async fetchRaw(file: string, stage?: string, expectedBytes?: number): Promise<ArrayBuffer> {
+    const url = this.url(file);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (cause) {
+      throw this.loadError(file, 'the request failed (is the model base URL reachable from this page?)', cause);
+    }
+    if (!response.ok) throw this.loadError(file, `the server answered HTTP ${response.status}`);
+    const total = Number(response.headers.get('content-length')) || expectedBytes || 0;
+    if (!stage || !this.onProgress || !response.body) return response.arrayBuffer();
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    this.onProgress({ stage, loaded, total });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      this.onProgress({ stage, loaded, total: Math.max(total, loaded) });
+    }
+    const out = new Uint8Array(loaded);
+    let offset = 0;
+    for (const c of chunks) {
+      out.set(c, offset);
+      offset += c.byteLength;
+    }
+    return out.buffer;
+  }
+
+  private loadError(file: string, why: string, cause?: unknown): FaceError {
+    return new FaceError(
+      'ERR_MODEL_LOAD_FAILED',
+      `Could not load model file ${this.url(file)}: ${why}. Serve the library's models/ folder (dist/models) and point modelBaseUrl at it.`,
+      { metadata: { file, modelBaseUrl: this.baseUrl }, cause },
+    );
+  }
+}

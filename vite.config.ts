@@ -1,0 +1,39 @@
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+// Cross-origin isolation lets the WASM backends use threads (SharedArrayBuffer). Dev, preview and the test
+// server all send these headers.
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export default defineConfig({
+  root: '.',
+  publicDir: 'public',
+  resolve: {
+    alias: {
+      // @tensorflow-models/face-detection imports the MediaPipe runtime even when only its tfjs runtime is
+      // used; we never use that runtime, so it resolves to a stub that throws if it is ever reached.
+      '@mediapipe/face_detection': fileURLToPath(new URL('./src/detection/mediapipeRuntimeStub.ts', import.meta.url)),
+    },
+  },
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  build: {
+    outDir: 'dist',
+    // public/models/ becomes dist/models/.
+    copyPublicDir: true,
+    // Not minified: a minified build broke the threaded WASM workers (NOTES.md), and apps minify anyway.
+    minify: false,
+    sourcemap: true,
+    lib: {
+      entry: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      name: 'LocalFace',
+      formats: ['es', 'iife'],
+      fileName: (format) => (format === 'es' ? 'localface.js' : 'localface.iife.js'),
+    },
+    rollupOptions: { output: { inlineDynamicImports: true } },
+  },
+});
