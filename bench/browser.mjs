@@ -9,7 +9,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function startServer(port = 0) {
-  const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port, strictPort: port !== 0, host: '127.0.0.1' }, logLevel: 'warn' });
+  const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port, strictPort: port !== 0, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
   await server.listen();
   const address = server.httpServer.address();
   return { server, origin: `http://127.0.0.1:${address.port}` };

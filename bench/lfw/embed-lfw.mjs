@@ -12,6 +12,9 @@ const imagesDir = resolve(args.images ?? join(dirname(pairsFile), 'images'));
 const outFile = resolve(args.out ?? 'bench/out/lfw-embeddings.json');
 const backend = args.backend ?? 'wasm';
 const limit = args.limit ? Number(args.limit) : Infinity;
+// --select center --base DUMP: re-embed only images with several faces, taking the face nearest the centre.
+const select = args.select ?? 'largest';
+const base = args.base ? JSON.parse(readFileSync(resolve(args.base), 'utf8')) : undefined;
 
 export function imagesOfPairs(text) {
   const names = new Set();
@@ -38,19 +41,26 @@ try {
   await page.waitForFunction(() => 'lfw' in window);
   const info = await page.evaluate((b) => window.lfw.init(b), backend);
   console.error(`backend ${info.backend}; candidates ${info.candidates.map((c) => c.name).join(', ')}; ${images.length} images`);
-  const pipelines = Object.fromEntries(info.candidates.map((c) => [c.name, { id: c.id, dimension: c.dimension, vectors: {} }]));
+  const pipelines = base?.pipelines ?? Object.fromEntries(info.candidates.map((c) => [c.name, { id: c.id, dimension: c.dimension, vectors: {} }]));
+  const multiFace = [];
   const started = Date.now();
   for (let i = 0; i < images.length; i += 50) {
     const batch = images.slice(i, i + 50);
-    const rows = await page.evaluate((urls) => window.lfw.embedUrls(urls), batch.map((p) => `/lfw-images/${p}`));
-    batch.forEach((p) => { for (const c of info.candidates) pipelines[c.name].vectors[p] = rows[`/lfw-images/${p}`][c.name]; });
+    const rows = await page.evaluate(([urls, select, only]) => window.lfw.embedUrls(urls, select, only), [batch.map((p) => `/lfw-images/${p}`), select, Boolean(base)]);
+    batch.forEach((p) => {
+      const row = rows[`/lfw-images/${p}`];
+      if (row.faces > 1) multiFace.push(p);
+      if (base && row.faces <= 1) return;
+      for (const c of info.candidates) pipelines[c.name].vectors[p] = row[c.name];
+    });
     const done = Math.min(i + 50, images.length);
     process.stderr.write(`\r${done}/${images.length} images, ${((Date.now() - started) / done).toFixed(0)} ms/image`);
   }
   const stats = await page.evaluate(() => window.lfw.stats());
   console.error('\n' + JSON.stringify(stats));
   mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, JSON.stringify({ backend: info.backend, images: images.length, stats, pipelines }));
+  console.error(`${multiFace.length} images with more than one face (selection: ${select})`);
+  writeFileSync(outFile, JSON.stringify({ backend: info.backend, images: images.length, selection: select, multiFace, stats, pipelines }));
   console.error(`wrote ${outFile}`);
 } finally {
   await browser.close();

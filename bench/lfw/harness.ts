@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelFiles } from '../../src/runtime/modelFiles';
 import { activateBackend, type BackendChoice } from '../../src/runtime/backend';
-import { FaceDetector } from '../../src/detection/faceDetector';
+import { FaceDetector, type DetectedFace } from '../../src/detection/faceDetector';
 import { decodeImage } from '../../src/input/decode';
 import { alignFaces } from '../../src/alignment/alignFaces';
 import { createDlibResnetEmbedder } from '../../src/embedding/dlibResnet';
@@ -34,8 +34,20 @@ async function init(backend: BackendChoice) {
   return { backend: active, candidates: candidates.map((c) => ({ name: c.name, id: c.embedder.id, dimension: c.embedder.dimension })) };
 }
 
-async function embedUrls(urls: string[]) {
-  const out: Record<string, Record<string, number[] | null>> = {};
+/**
+ * Which detected face is "the" face of an image: 'largest' (the API's rule) or 'center' — the one nearest the
+ * image centre, LFW's convention (every LFW image is centred on the labelled person; ~1 % show a larger bystander).
+ */
+type Selection = 'largest' | 'center';
+
+function pick(faces: DetectedFace[], width: number, height: number, select: Selection): DetectedFace | undefined {
+  if (select === 'largest') return faces[0];
+  const distance = (f: DetectedFace) => Math.hypot(f.box.x + f.box.width / 2 - width / 2, f.box.y + f.box.height / 2 - height / 2);
+  return [...faces].sort((a, b) => distance(a) - distance(b))[0];
+}
+
+async function embedUrls(urls: string[], select: Selection = 'largest', onlyMultiFace = false) {
+  const out: Record<string, Record<string, number[] | null | number>> = {};
   for (const url of urls) {
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
     let t = performance.now();
@@ -45,11 +57,13 @@ async function embedUrls(urls: string[]) {
       t = performance.now();
       const faces = await detector.detect(image.pixels, 'largest');
       time('detect', performance.now() - t);
-      const row: Record<string, number[] | null> = {};
+      const row: Record<string, number[] | null | number> = { faces: faces.length };
+      const face = pick(faces, image.width, image.height, select);
+      if (onlyMultiFace && faces.length <= 1) { out[url] = row; continue; }
       for (const c of candidates) {
-        if (faces.length === 0) { row[c.name] = null; continue; }
+        if (!face) { row[c.name] = null; continue; }
         t = performance.now();
-        const crop = alignFaces(image.pixels, [faces[0]!.keypoints], c.embedder.template, c.embedder.inputSize);
+        const crop = alignFaces(image.pixels, [face.keypoints], c.embedder.template, c.embedder.inputSize);
         time(`align:${c.name}`, performance.now() - t);
         t = performance.now();
         const [v] = await c.embedder.embed(crop);

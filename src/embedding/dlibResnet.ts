@@ -4,6 +4,9 @@ import { FaceError, invalidArgument } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';
 import type { FaceEmbedder } from './types';
 
+/** Stored with templates; templates of different ids are never compared. */
+export const DLIB_RESNET_ID = 'dlib-resnet128@face-api-1.7.15';
+
 /**
  * TF.js port of face-api.js's FaceRecognitionNet (dlib's ResNet-34 face descriptor, 128-d), numerically
  * equivalent to @vladmandic/face-api 1.7.15's forward pass, but with every conv → bias → scale chain folded
@@ -148,7 +151,7 @@ export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder 
   }
 
   return {
-    id: 'dlib-resnet128@face-api-1.7.15',
+    id: DLIB_RESNET_ID,
     inputSize: INPUT_SIZE,
     template: TEMPLATE,
     dimension: DIMENSION,

@@ -58,8 +58,8 @@ export function validateCalibrationTable(table: CalibrationTable): void {
 }
 
 /**
- * Validates `table` once and returns a fast raw → similarityScore function (use this in loops; {@link calibrate}
- * re-validates on every call).
+ * Validates `table` once and returns a raw → similarityScore function (a snapshot: later changes to `table` do not
+ * affect it).
  *
  * The mapping is piecewise linear in raw and continuous:
  * - Between table points: log10 FAR is interpolated linearly in raw, so q is linear between the points' q values
@@ -120,12 +120,20 @@ export function createCalibrator(table: CalibrationTable): (raw: number) => numb
   };
 }
 
+const calibrators = new WeakMap<CalibrationTable, (raw: number) => number>();
+
 /**
  * Maps a raw score to the calibrated similarityScore in [0, 1] (see {@link createCalibrator} for the exact
- * interpolation and extrapolation rules). Throws a RangeError for an invalid table.
+ * interpolation and extrapolation rules). Throws a RangeError for an invalid table. The validated table is cached
+ * per table object, so calling this per comparison is cheap; do not mutate a table after using it.
  */
 export function calibrate(raw: number, table: CalibrationTable): number {
-  return createCalibrator(table)(raw);
+  let f = calibrators.get(table);
+  if (!f) {
+    f = createCalibrator(table);
+    calibrators.set(table, f);
+  }
+  return f(raw);
 }
 
 /** Options of {@link buildCalibrationTable}. */

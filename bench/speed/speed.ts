@@ -1,0 +1,34 @@
+// compareFaces end to end (bytes in, calibrated score out) through the public client, as an app calls it.
+import { createFaceClient, tensorCount, type BackendChoice } from '../../src/index';
+
+async function run(backend: BackendChoice, urls: string[], rounds: number) {
+  const t0 = performance.now();
+  const client = await createFaceClient({ backend, modelBaseUrl: '/models/' });
+  const loadMs = performance.now() - t0;
+  const images = await Promise.all(urls.map(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer())));
+  const t1 = performance.now();
+  await client.compareFaces(images[0]!, images[1]!);
+  const firstMs = performance.now() - t1;
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const a = images[(2 * r) % images.length]!, b = images[(2 * r + 1) % images.length]!;
+    const t = performance.now();
+    await client.compareFaces(a, b);
+    times.push(performance.now() - t);
+  }
+  const sorted = [...times].sort((x, y) => x - y);
+  const result = {
+    backend: client.backend,
+    modelIds: client.modelIds,
+    loadAndWarmUpMs: loadMs,
+    firstCompareMs: firstMs,
+    compareMedianMs: sorted[Math.floor(sorted.length / 2)]!,
+    compareP90Ms: sorted[Math.floor(sorted.length * 0.9)]!,
+    rounds,
+    tensors: tensorCount(),
+  };
+  await client.close();
+  return result;
+}
+
+(window as unknown as { speed: unknown }).speed = { run };

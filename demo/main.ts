@@ -1,0 +1,68 @@
+import { createFaceClient, FaceError, type Face } from '../src/index';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $('status'), result = $('result'), progress = $<HTMLProgressElement>('progress');
+const loaded = new Map<string, { loaded: number; total: number }>();
+
+const client = await createFaceClient({
+  // In the dev server the models are public/models/, served at /models/.
+  modelBaseUrl: '/models/',
+  onProgress: (p) => {
+    loaded.set(p.stage, p);
+    const all = [...loaded.values()];
+    progress.max = all.reduce((s, x) => s + x.total, 0) || 1;
+    progress.value = all.reduce((s, x) => s + x.loaded, 0);
+  },
+});
+progress.hidden = true;
+status.textContent = `Ready on ${client.backend.toUpperCase()}. Pick two photos.`;
+
+const picked: Record<'A' | 'B', File | undefined> = { A: undefined, B: undefined };
+
+async function show(side: 'A' | 'B', file: File): Promise<void> {
+  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const canvas = $<HTMLCanvasElement>(`canvas${side}`);
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const g = canvas.getContext('2d')!;
+  g.drawImage(bitmap, 0, 0);
+  const faces: Face[] = await client.detectFaces(file);
+  g.lineWidth = Math.max(2, bitmap.width / 300);
+  faces.forEach((f, i) => {
+    g.strokeStyle = i === 0 ? '#2ecc40' : '#ffdc00';
+    g.strokeRect(f.box.x, f.box.y, f.box.width, f.box.height);
+  });
+}
+
+async function compare(): Promise<void> {
+  if (!picked.A || !picked.B) return;
+  result.textContent = 'Comparing…';
+  result.className = '';
+  const t0 = performance.now();
+  try {
+    const { similarityScore } = await client.compareFaces(picked.A, picked.B);
+    const ms = Math.round(performance.now() - t0);
+    const same = similarityScore >= 0.7;
+    result.className = same ? 'match' : 'nomatch';
+    result.textContent = `${same ? 'Same person' : 'Different people'} — similarity ${similarityScore.toFixed(3)} (threshold 0.70; ${ms} ms)`;
+  } catch (e) {
+    result.className = 'error';
+    result.textContent = e instanceof FaceError ? `${e.code}: ${e.message}` : String(e);
+  }
+}
+
+for (const side of ['A', 'B'] as const) {
+  $<HTMLInputElement>(`file${side}`).addEventListener('change', async (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    picked[side] = file;
+    try {
+      await show(side, file);
+    } catch (e) {
+      result.className = 'error';
+      result.textContent = e instanceof FaceError ? `${e.code}: ${e.message}` : String(e);
+      return;
+    }
+    await compare();
+  });
+}

@@ -1,0 +1,30 @@
+// The two build outputs as users load them: the <script> bundle (window.LocalFace) and the ES module, each with
+// its default model location (the models/ folder next to the file).
+import { test, expect, openHarness } from './localface';
+
+test('the IIFE bundle sets window.LocalFace and works with models from next to the script', async ({ page }) => {
+  await openHarness(page, '/e2e/pages/iife.html');
+  const result = await page.evaluate(async () => {
+    const { createFaceClient, FaceError, version } = window.LocalFace;
+    const client = await createFaceClient();
+    const bytes = new Uint8Array(await (await fetch('/e2e/fixtures/two-people.jpg')).arrayBuffer());
+    const faces = await client.detectFaces(bytes);
+    await client.close();
+    return { faces: faces.length, backend: client.backend, version, hasFaceError: typeof FaceError === 'function' };
+  });
+  expect(result).toEqual({ faces: 2, backend: 'wasm', version: expect.stringMatching(/^\d+\.\d+\.\d+/), hasFaceError: true });
+});
+
+test('the ES module exports the API names and loads models from ./models/ next to it', async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await openHarness(page);
+  const names = await page.evaluate(async () => {
+    const client = await window.LocalFace.createFaceClient();
+    await client.close();
+    return Object.keys(window.LocalFace).sort();
+  });
+  expect(names).toEqual(expect.arrayContaining(['createFaceClient', 'FaceError', 'version']));
+  expect(requests.filter((p) => p.endsWith('.bin') || p.endsWith('.tflite') || p.endsWith('.wasm')).every((p) => p.startsWith('/dist/models/'))).toBe(true);
+  expect(requests).toContain('/dist/models/manifest.json');
+});

@@ -1,0 +1,196 @@
+// Every input kind of API.md, and every error code bad input can produce, through the built ES module.
+import { test, expect, expectFaceError, openHarness, ORIGIN } from './localface';
+
+test.describe.configure({ mode: 'serial' });
+
+test('every image input kind gives the same face', async ({ facePage }) => {
+  const boxes = await facePage.evaluate(async () => {
+    const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const blob = new Blob([bytes as BlobPart], { type: 'image/jpeg' });
+    let binary = '';
+    bytes.forEach((b) => (binary += String.fromCharCode(b)));
+    const base64 = btoa(binary);
+    const bitmap = await createImageBitmap(blob);
+    const canvas = document.createElement('canvas');
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+    const imageData = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const offscreen = new OffscreenCanvas(bitmap.width, bitmap.height);
+    offscreen.getContext('2d')!.drawImage(bitmap, 0, 0);
+    const img = new Image();
+    img.src = URL.createObjectURL(blob);
+    await img.decode();
+    // A <video> showing the photo: a canvas stream is a real video source without a media file.
+    const video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    // A canvas stream only emits frames when the canvas is painted, so keep painting until the video has one.
+    const repaint = setInterval(() => canvas.getContext('2d')!.drawImage(bitmap, 0, 0), 30);
+    video.srcObject = canvas.captureStream(30);
+    const frameReady = new Promise((r) => video.addEventListener('loadeddata', r, { once: true }));
+    await video.play();
+    await frameReady;
+    clearInterval(repaint);
+    const inputs: Record<string, unknown> = {
+      base64,
+      dataUrl: `data:image/jpeg;base64,${base64}`,
+      blob,
+      file: new File([blob], 'face.jpg', { type: 'image/jpeg' }),
+      arrayBuffer: bytes.slice().buffer,
+      uint8Array: bytes,
+      imageData,
+      imageBitmap: bitmap,
+      htmlImage: img,
+      canvas,
+      offscreen,
+      video,
+    };
+    const out: Record<string, number[]> = {};
+    for (const [kind, input] of Object.entries(inputs)) {
+      const [face] = await window.client.detectFaces(input as Blob);
+      out[kind] = face ? [face.box.x, face.box.y, face.box.width] : [];
+    }
+    video.pause();
+    return out;
+  });
+  const reference = boxes.blob!;
+  expect(reference).toHaveLength(3);
+  for (const [kind, box] of Object.entries(boxes)) {
+    expect(box, kind).toHaveLength(3);
+    // Same pixels (the video frame is re-encoded, so allow a few pixels).
+    box.forEach((v, i) => expect(Math.abs(v - reference[i]!), kind).toBeLessThan(kind === 'video' ? 6 : 1));
+  }
+});
+
+test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
+  const errors = await facePage.evaluate(async () => {
+    const c = window.client;
+    const unloaded = new Image();
+    const empty = document.createElement('canvas');
+    empty.width = 0;
+    const video = document.createElement('video');
+    return {
+      nullInput: await window.errorInfo(() => c.detectFaces(null as never)),
+      number: await window.errorInfo(() => c.detectFaces(42 as never)),
+      plainObject: await window.errorInfo(() => c.compareFaces({} as never, {} as never)),
+      unloadedImage: await window.errorInfo(() => c.detectFaces(unloaded)),
+      emptyCanvas: await window.errorInfo(() => c.detectFaces(empty)),
+      videoWithoutFrame: await window.errorInfo(() => c.detectFaces(video)),
+      badOptions: await window.errorInfo(() => c.detectFaces(empty, 'fast' as never)),
+    };
+  });
+  for (const [name, info] of Object.entries(errors)) {
+    test.info().annotations.push({ type: name, description: info?.message ?? 'no error' });
+    expectFaceError(info, 'ERR_INVALID_ARGUMENT', 400);
+  }
+});
+
+test('undecodable input is ERR_BASE64_IMAGE_CANNOT_BE_DECODED', async ({ facePage }) => {
+  const errors = await facePage.evaluate(async () => {
+    const c = window.client;
+    const jpeg = await window.fixture('lfw/Tony_Blair_0002.jpg');
+    const gif = new TextEncoder().encode('GIF89a\x01\x00\x01\x00\x00\x00\x00;');
+    // A JPEG whose header is intact but whose scan data is cut off after 600 bytes.
+    const truncated = jpeg.slice(0, 600);
+    return {
+      notBase64: await window.errorInfo(() => c.detectFaces('this is not an image!')),
+      base64OfText: await window.errorInfo(() => c.detectFaces(btoa('hello world, not a JPEG'))),
+      gifBytes: await window.errorInfo(() => c.detectFaces(gif)),
+      gifBlob: await window.errorInfo(() => c.detectFaces(new Blob([gif], { type: 'image/gif' }))),
+      dataUrlNotBase64: await window.errorInfo(() => c.detectFaces('data:image/jpeg,abc')),
+      truncatedJpeg: await window.errorInfo(() => c.detectFaces(truncated)),
+    };
+  });
+  for (const [name, info] of Object.entries(errors)) {
+    test.info().annotations.push({ type: name, description: info?.message ?? 'no error' });
+    expectFaceError(info, 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED', 400);
+  }
+});
+
+test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits are configurable', async ({ facePage }) => {
+  const result = await facePage.evaluate(async () => {
+    const c = window.client;
+    const png = async (w: number, h: number) => {
+      const canvas = new OffscreenCanvas(w, h);
+      canvas.getContext('2d')!.fillRect(0, 0, 1, 1);
+      return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    };
+    const bigFile = new Uint8Array(6 * 1024 * 1024);
+    bigFile.set([0xff, 0xd8, 0xff, 0xe0]);
+    const wide = await png(6100, 200);
+    const tiny = await png(100, 100);
+    const hugeCanvas = document.createElement('canvas');
+    hugeCanvas.width = 6500;
+    hugeCanvas.height = 10;
+    const lenient = await window.LocalFace.createFaceClient({ imageLimits: { minDimension: 64 } });
+    try {
+      return {
+        bytes: await window.errorInfo(() => c.detectFaces(bigFile)),
+        blobBytes: await window.errorInfo(() => c.detectFaces(new Blob([bigFile]))),
+        tooWide: await window.errorInfo(() => c.detectFaces(wide)),
+        canvasTooWide: await window.errorInfo(() => c.detectFaces(hugeCanvas)),
+        tooSmall: await window.errorInfo(() => c.detectFaces(tiny)),
+        lenientAcceptsSmall: await window.errorInfo(() => lenient.detectFaces(tiny)),
+      };
+    } finally {
+      await lenient.close();
+    }
+  });
+  expectFaceError(result.bytes, 'ERR_IMAGE_TOO_LARGE', 413);
+  expectFaceError(result.blobBytes, 'ERR_IMAGE_TOO_LARGE', 413);
+  expectFaceError(result.tooWide, 'ERR_IMAGE_TOO_LARGE', 413);
+  expectFaceError(result.canvasTooWide, 'ERR_IMAGE_TOO_LARGE', 413);
+  expect(expectFaceError(result.tooSmall, 'ERR_IMAGE_TOO_SMALL', 400).metadata).toEqual({ width: 100, height: 100 });
+  expect(result.lenientAcceptsSmall).toBeNull();
+});
+
+test('a closed client refuses calls; a bad backend option is refused', async ({ page }) => {
+  await openHarness(page);
+  const errors = await page.evaluate(async () => {
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+    await client.close();
+    const bytes = await window.fixture('lfw/Tony_Blair_0002.jpg');
+    return {
+      closed: await window.errorInfo(() => client.detectFaces(bytes)),
+      backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
+    };
+  });
+  expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.backend, 'ERR_INVALID_ARGUMENT');
+});
+
+test('models load only from the model base URL, with progress, and a wrong or altered model is ERR_MODEL_LOAD_FAILED', async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    const progress: { stage: string; loaded: number; total: number }[] = [];
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', modelBaseUrl: '/dist/models/', onProgress: (p) => progress.push(p) });
+    await client.close();
+    return {
+      progress,
+      missing: await window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: '/no-such-folder/' })),
+    };
+  });
+  const stages = new Set(result.progress.map((p) => p.stage));
+  expect([...stages].sort()).toEqual(['detector', 'embedder']);
+  const lastOf = (stage: string) => result.progress.filter((p) => p.stage === stage).at(-1)!;
+  expect(lastOf('detector').loaded).toBe(lastOf('detector').total);
+  const missing = expectFaceError(result.missing, 'ERR_MODEL_LOAD_FAILED', 500);
+  expect(missing.message).toContain('/no-such-folder/');
+
+  // An altered weights file (one byte flipped) must be refused, not silently used.
+  await page.route('**/dist/models/face-detector-short.bin', async (route) => {
+    const response = await route.fetch();
+    const body = await response.body();
+    body[1000] = body[1000]! ^ 0xff;
+    await route.fulfill({ response, body });
+  });
+  const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+  const info = expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500);
+  expect(info.message).toContain('sha256');
+  expect(requests.length).toBeGreaterThan(10);
+  // blob: URLs of our own origin are the WASM backend's thread workers.
+  expect(requests.filter((u) => !u.startsWith(ORIGIN) && !u.startsWith(`blob:${ORIGIN}/`))).toEqual([]);
+});

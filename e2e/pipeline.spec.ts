@@ -1,0 +1,101 @@
+// The face pipeline on real photos, in chromium, on the backend of the Playwright project (wasm / webgl).
+import { test, expect, expectFaceError } from './localface';
+
+test.describe.configure({ mode: 'serial' });
+
+test('the client runs on the requested backend with the calibrated embedders loaded', async ({ facePage, backend }) => {
+  const info = await facePage.evaluate(() => ({ backend: window.client.backend, modelIds: window.client.modelIds }));
+  expect(info.backend).toBe(backend);
+  expect(info.modelIds.length).toBeGreaterThan(0);
+});
+
+test('detectFaces finds both people in a two-person photo, largest first, with keypoints and pose', async ({ facePage }) => {
+  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('two-people.jpg')));
+  expect(faces).toHaveLength(2);
+  const areas = faces.map((f) => f.box.width * f.box.height);
+  expect(areas[0]).toBeGreaterThanOrEqual(areas[1]!);
+  for (const f of faces) {
+    expect(f.score).toBeGreaterThan(0.5);
+    expect(f.score).toBeLessThanOrEqual(1);
+    expect(f.keypoints.map((k) => k.name)).toEqual(['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion']);
+    for (const k of f.keypoints) {
+      expect(k.x).toBeGreaterThanOrEqual(f.box.x - f.box.width * 0.25);
+      expect(k.x).toBeLessThanOrEqual(f.box.x + f.box.width * 1.25);
+    }
+    expect(Math.abs(f.pose.yaw)).toBeLessThan(60);
+    expect(Math.abs(f.pose.roll)).toBeLessThan(30);
+  }
+});
+
+test('detectFaces finds the small faces of a group photo (full-range model on tiles)', async ({ facePage }) => {
+  // 29 people, faces 50–75 px wide in a 2048×922 photo: the whole-image pass alone finds none of them.
+  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('group-solvay1927.jpg')));
+  expect(faces.length).toBeGreaterThanOrEqual(28);
+  expect(faces.length).toBeLessThanOrEqual(29);
+  for (const f of faces) {
+    expect(f.box.width).toBeGreaterThan(30);
+    expect(f.box.width).toBeLessThan(110);
+  }
+});
+
+test('detectFaces of a photo without a face is an empty list, and compareFaces says which argument has no face', async ({ facePage }) => {
+  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('no-face.jpg')));
+  expect(faces).toEqual([]);
+  const error = await facePage.evaluate(async () => {
+    const [face, none] = [await window.fixture('lfw/Tony_Blair_0002.jpg'), await window.fixture('no-face.jpg')];
+    return window.errorInfo(() => window.client.compareFaces(face, none));
+  });
+  expect(expectFaceError(error, 'ERR_FACE_NOT_DETECTED', 400).metadata).toEqual({ argument: 'faceB' });
+});
+
+test('EXIF orientation is honoured: a photo stored sideways is detected upright', async ({ facePage }) => {
+  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('exif-rotated.jpg')));
+  expect(faces.length).toBeGreaterThanOrEqual(1);
+  // Stored 640×480 rotated; displayed 480×640. An unrotated decode would show the face lying on its side.
+  expect(faces[0]!.box.x + faces[0]!.box.width).toBeLessThanOrEqual(480);
+  expect(Math.abs(faces[0]!.pose.roll)).toBeLessThan(45);
+});
+
+test('same-person pairs score above different-person pairs, and the 0.7 threshold separates them', async ({ facePage }) => {
+  const scores = await facePage.evaluate(async () => {
+    const names = ['Colin_Powell_0001', 'Colin_Powell_0002', 'Serena_Williams_0001', 'Serena_Williams_0002', 'Tony_Blair_0002', 'Jennifer_Aniston_0001', 'Gloria_Macapagal_Arroyo_0001'];
+    const img = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await window.fixture(`lfw/${n}.jpg`)] as const)));
+    const score = async (a: string, b: string) => (await window.client.compareFaces(img[a]!, img[b]!)).similarityScore;
+    return {
+      same: [await score('Colin_Powell_0001', 'Colin_Powell_0002'), await score('Serena_Williams_0001', 'Serena_Williams_0002')],
+      different: [
+        await score('Colin_Powell_0001', 'Tony_Blair_0002'),
+        await score('Serena_Williams_0001', 'Jennifer_Aniston_0001'),
+        await score('Jennifer_Aniston_0001', 'Gloria_Macapagal_Arroyo_0001'),
+        await score('Serena_Williams_0002', 'Colin_Powell_0002'),
+      ],
+      self: await score('Tony_Blair_0002', 'Tony_Blair_0002'),
+    };
+  });
+  console.log(JSON.stringify(scores));
+  for (const s of [...scores.same, ...scores.different, scores.self]) {
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(s).toBeLessThanOrEqual(1);
+  }
+  expect(scores.self).toBeGreaterThan(0.95);
+  expect(Math.min(...scores.same)).toBeGreaterThan(0.7);
+  expect(Math.max(...scores.different)).toBeLessThan(0.7);
+});
+
+test('repeated calls do not leak tensors', async ({ facePage }) => {
+  const counts = await facePage.evaluate(async () => {
+    const [a, b, group] = [await window.fixture('lfw/Serena_Williams_0001.jpg'), await window.fixture('lfw/Serena_Williams_0002.jpg'), await window.fixture('two-people.jpg')];
+    const none = await window.fixture('no-face.jpg');
+    // One round first, so lazily created kernels/variables are not counted as leaks.
+    await window.client.compareFaces(a, b);
+    await window.client.detectFaces(group);
+    const before = window.LocalFace.tensorCount();
+    for (let i = 0; i < 3; i++) {
+      await window.client.compareFaces(a, b);
+      await window.client.detectFaces(group);
+      await window.errorInfo(() => window.client.compareFaces(a, none));
+    }
+    return { before, after: window.LocalFace.tensorCount() };
+  });
+  expect(counts.after).toBe(counts.before);
+});
