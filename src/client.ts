@@ -66,11 +66,11 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
   const backend = await activateBackend(backendChoice, files);
   const matcher = new Matcher(calibration as MatcherConfig);
-  const [detector, ...embedders] = await Promise.all([
+  const [detector, embedders] = await Promise.all([
     FaceDetector.create(files),
-    ...matcher.modelIds.map((id) => createEmbedder(id, files)),
+    Promise.all(matcher.modelIds.map((id) => createEmbedder(id, files))),
   ]);
-  const pipeline = new FacePipeline(detector as FaceDetector, embedders as Awaited<ReturnType<typeof createEmbedder>>[]);
+  const pipeline = new FacePipeline(detector, embedders);
   await pipeline.warmUp();
   return new LocalFaceClient(backend, pipeline, matcher, limits);
 }
