@@ -56,6 +56,7 @@ import {
   type FoldPair,
 } from '../../src/similarity/verification';
 import { buildCalibrationTable, createCalibrator, type CalibrationTable } from '../../src/similarity/calibration';
+import { seededRandom as mulberry32 } from '../../test/support/seededRandom';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Input
@@ -396,16 +397,6 @@ function cvWeights(rows: PairRow[], members: Pipeline[]): { mean: number; std: n
 // ---------------------------------------------------------------------------------------------------------------
 // Synthetic dump
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Synthetic embeddings: per pipeline and identity a random unit centre; an image's vector is the centre plus

@@ -6,18 +6,8 @@ import {
   validateCalibrationTable,
   type CalibrationTable,
 } from '../../src/similarity/calibration';
+import { seededRandom as rng } from '../support/seededRandom';
 
-/** Deterministic PRNG (mulberry32) so the random cases are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gaussians(n: number, seed: number): Float64Array {
   const r = rng(seed);
   const out = new Float64Array(n);

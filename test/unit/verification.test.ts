@@ -12,17 +12,8 @@ import {
   tmrAtFmr,
   type FoldPair,
 } from '../../src/similarity/verification';
+import { seededRandom as rng } from '../support/seededRandom';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Brute-force AUC over all genuine × impostor combinations. */
 function bruteAuc(g: number[], im: number[]): number {
