@@ -145,19 +145,27 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
   expect(result.lenientAcceptsSmall).toBeNull();
 });
 
-test('a closed client refuses calls; a bad backend option is refused', async ({ page }) => {
+test('close() frees the models and a closed client refuses calls; a bad backend option is refused', async ({ page }) => {
   await openHarness(page);
   const errors = await page.evaluate(async () => {
+    const tensorsBefore = window.LocalFace.tensorCount();
     const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+    const tensorsOpen = window.LocalFace.tensorCount();
     await client.close();
     const bytes = await window.fixture('lfw/Tony_Blair_0002.jpg');
     return {
+      tensorsBefore,
+      tensorsOpen,
+      tensorsAfterClose: window.LocalFace.tensorCount(),
       closed: await window.errorInfo(() => client.detectFaces(bytes)),
       backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
     };
   });
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.backend, 'ERR_INVALID_ARGUMENT');
+  // close() releases every model tensor the client held.
+  expect(errors.tensorsOpen).toBeGreaterThan(errors.tensorsBefore);
+  expect(errors.tensorsAfterClose).toBe(errors.tensorsBefore);
 });
 
 test('models load only from the model base URL, with progress, and a wrong or altered model is ERR_MODEL_LOAD_FAILED', async ({ page }) => {
