@@ -29,9 +29,10 @@ export default defineConfig<LocalFaceTestOptions>({
     // input validation or bundle loading).
     { name: 'webgl', use: { backend: 'webgl' }, testMatch: /pipeline\.spec\.ts/ },
   ],
-  webServer: {
-    command: 'node scripts/serve.mjs --port 4173',
-    url: 'http://127.0.0.1:4173/e2e/pages/harness.html',
-    reuseExistingServer: !process.env.CI,
-  },
+  webServer: [
+    // The built library (dist/) and the e2e pages, as a static site.
+    { command: 'node scripts/serve.mjs --port 4173', url: 'http://127.0.0.1:4173/e2e/pages/harness.html', reuseExistingServer: !process.env.CI },
+    // The Vite dev server `npm run demo` starts, for the demo test.
+    { command: 'npx vite --port 5174 --strictPort --host 127.0.0.1', url: 'http://127.0.0.1:5174/demo/', reuseExistingServer: !process.env.CI, timeout: 120_000 },
+  ],
 });
