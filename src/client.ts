@@ -11,6 +11,16 @@ import { defaultModelBaseUrl } from './runtime/defaultModelBase';
 import { ModelFiles, type LoadProgress } from './runtime/modelFiles';
 import calibration from './similarity/calibration.json';
 import { Matcher, type MatcherConfig } from './similarity/matcher';
+import {
+  PersonService, type AddedFace, type AddFaceRequest, type BulkEnrollResult, type Collection, type EnrolledPerson,
+  type EnrollPersonRequest, type EnrollPersonsOptions, type FaceAnalyzer, type MultiFaceSearchRequest,
+  type MultiFaceSearchResult, type Person, type PersonSummary, type SearchFaceRequest, type SearchResult,
+  type UpdatePersonRequest,
+} from './collections/persons';
+import { FusedScorer } from './search/fusedScorer';
+import { SearchIndexes } from './search/searchIndexes';
+import { FaceStore } from './storage/database';
+import type { DetectionMode } from './detection/faceDetector';
 
 export interface FaceClientOptions {
   /** Where models/ is served; default: the models/ folder next to the library file. */
@@ -53,6 +63,26 @@ export interface FaceClient {
   readonly modelIds: readonly string[];
   detectFaces(image: ImageInput, options?: DetectFacesOptions): Promise<Face[]>;
   compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<{ similarityScore: number }>;
+
+  createCollection(name: string): Promise<Collection>;
+  listCollections(): Promise<Collection[]>;
+  /** Removes the collection with its persons and faces. */
+  deleteCollection(name: string): Promise<void>;
+  /** Upsert on personId: an existing person's name, metadata and faces are replaced. */
+  enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson>;
+  /** One enrollPerson per request, each on its own (a failing item stores nothing and does not stop the rest). */
+  enrollPersons(requests: EnrollPersonRequest[], options?: EnrollPersonsOptions): Promise<BulkEnrollResult[]>;
+  /** Seed 004 face set: adds a face to a person (no personId: a new person with a generated id). */
+  addFace(request: AddFaceRequest): Promise<AddedFace>;
+  getPerson(collectionName: string, personId: string): Promise<Person>;
+  listPersons(collectionName: string, options?: { offset?: number; limit?: number }): Promise<{ persons: PersonSummary[]; total: number }>;
+  updatePerson(request: UpdatePersonRequest): Promise<PersonSummary>;
+  deletePerson(collectionName: string, personId: string): Promise<void>;
+  deleteFace(collectionName: string, faceId: string): Promise<void>;
+  /** 1:N: the persons matching the face(s) in `face`, best first, each once. */
+  searchFace(request: SearchFaceRequest): Promise<SearchResult[]>;
+  /** N:N: every face of `image` matched to at most one person; thumbnails of the faces nobody matched. */
+  multiFaceSearch(request: MultiFaceSearchRequest): Promise<MultiFaceSearchResult>;
   close(): Promise<void>;
 }
 
@@ -72,17 +102,22 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   ]);
   const pipeline = new FacePipeline(detector, embedders);
   await pipeline.warmUp();
-  return new LocalFaceClient(backend, pipeline, matcher, limits);
+  const databaseName = options.databaseName ?? 'localface';
+  if (typeof databaseName !== 'string' || databaseName.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
+  return new LocalFaceClient(backend, pipeline, matcher, limits, databaseName);
 }
 
 class LocalFaceClient implements FaceClient {
   private closed = false;
+  /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
+  private personService: Promise<{ service: PersonService; store: FaceStore; indexes: SearchIndexes }> | undefined;
 
   constructor(
     readonly backend: BackendName,
     private readonly pipeline: FacePipeline,
     private readonly matcher: Matcher,
     private readonly limits: ImageLimits,
+    private readonly databaseName: string,
   ) {}
 
   get modelIds(): readonly string[] {
@@ -104,10 +139,90 @@ class LocalFaceClient implements FaceClient {
     return { similarityScore: this.matcher.similarity(a, b) };
   }
 
+  createCollection(name: string): Promise<Collection> {
+    return this.persons((s) => s.createCollection(name));
+  }
+  listCollections(): Promise<Collection[]> {
+    return this.persons((s) => s.listCollections());
+  }
+  deleteCollection(name: string): Promise<void> {
+    return this.persons((s) => s.deleteCollection(name));
+  }
+  enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson> {
+    return this.persons((s) => s.enrollPerson(request));
+  }
+  enrollPersons(requests: EnrollPersonRequest[], options?: EnrollPersonsOptions): Promise<BulkEnrollResult[]> {
+    return this.persons((s) => s.enrollPersons(requests, options));
+  }
+  addFace(request: AddFaceRequest): Promise<AddedFace> {
+    return this.persons((s) => s.addFace(request));
+  }
+  getPerson(collectionName: string, personId: string): Promise<Person> {
+    return this.persons((s) => s.getPerson(collectionName, personId));
+  }
+  listPersons(collectionName: string, options?: { offset?: number; limit?: number }): Promise<{ persons: PersonSummary[]; total: number }> {
+    return this.persons((s) => s.listPersons(collectionName, options));
+  }
+  updatePerson(request: UpdatePersonRequest): Promise<PersonSummary> {
+    return this.persons((s) => s.updatePerson(request));
+  }
+  deletePerson(collectionName: string, personId: string): Promise<void> {
+    return this.persons((s) => s.deletePerson(collectionName, personId));
+  }
+  deleteFace(collectionName: string, faceId: string): Promise<void> {
+    return this.persons((s) => s.deleteFace(collectionName, faceId));
+  }
+  searchFace(request: SearchFaceRequest): Promise<SearchResult[]> {
+    return this.persons((s) => s.searchFace(request));
+  }
+  multiFaceSearch(request: MultiFaceSearchRequest): Promise<MultiFaceSearchResult> {
+    return this.persons((s) => s.multiFaceSearch(request));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.pipeline.dispose();
+    if (this.personService) {
+      try {
+        const { store, indexes } = await this.personService;
+        indexes.close();
+        store.close();
+      } catch {
+        // the database never opened: nothing to close
+      }
+    }
+  }
+
+  private async persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (!this.personService) {
+      const opening = this.openPersons();
+      this.personService = opening;
+      opening.catch(() => {
+        if (this.personService === opening) this.personService = undefined; // let a later call retry
+      });
+    }
+    return use((await this.personService).service);
+  }
+
+  private async openPersons(): Promise<{ service: PersonService; store: FaceStore; indexes: SearchIndexes }> {
+    if (typeof indexedDB === 'undefined') {
+      throw new FaceError('ERR_INTERNAL', 'IndexedDB is not available in this browser context (e.g. a private mode that disables it), so collections cannot be stored. detectFaces and compareFaces still work.');
+    }
+    const store = await FaceStore.open(this.databaseName);
+    const modelIds = this.pipeline.modelIds;
+    const dims = this.pipeline.embedders.map((e) => e.dimension);
+    const indexes = new SearchIndexes(store, modelIds, dims);
+    const analyzer: FaceAnalyzer = {
+      modelIds,
+      dims,
+      withFaces: <T>(image: unknown, argName: string, mode: DetectionMode, use: (decoded: DecodedImage, faces: DetectedFace[]) => Promise<T>) =>
+        this.withImage(image as ImageInput, argName, async (decoded) => use(decoded, await this.pipeline.detect(decoded.pixels, mode))),
+      embed: (pixels, faces) => this.pipeline.embed(pixels, faces),
+    };
+    const scorer = new FusedScorer(this.matcher.config, modelIds, dims);
+    return { service: new PersonService(store, indexes, analyzer, scorer), store, indexes };
   }
 
   /** The template of the largest face in `image`. */

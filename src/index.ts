@@ -2,6 +2,12 @@
 export { createFaceClient } from './client';
 export type { FaceClient, FaceClientOptions, DetectFacesOptions, Face, FaceKeypoint } from './client';
 export { tensorCount } from './client';
+export type {
+  Collection, Metadata, EnrollPersonRequest, EnrolledPerson, BulkEnrollResult, BulkEnrollProgress, EnrollPersonsOptions,
+  AddFaceRequest, AddedFace, StoredFace, Person, PersonSummary, UpdatePersonRequest, SearchFaceRequest, SearchResult,
+  MultiFaceSearchRequest, MultiFaceSearchResult,
+} from './collections/persons';
+export type { FaceStorageType } from './collections/validate';
 export { FaceError } from './errors';
 export type { FaceErrorCode } from './errors';
 export type { ImageInput, ImageLimits } from './input/decode';

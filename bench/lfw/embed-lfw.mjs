@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // Embeds every image of an LFW pairs file with each candidate pipeline, in headless chromium, and writes
 // { pipelines: { name: { dimension, vectors: { "<Name>/<Name>_0001.jpg": number[] | null } } } }.
-// Usage: node bench/lfw/embed-lfw.mjs [--pairs FILE] [--images DIR] [--out FILE] [--backend wasm|webgl] [--limit N]
+// Usage: node bench/lfw/embed-lfw.mjs [--pairs FILE | --list FILE] [--images DIR] [--out FILE] [--backend wasm|webgl] [--limit N]
+//          [--candidates dlib128,mfn-flip] [--select largest|center]
+// --list FILE: one image path per line, relative to --images (instead of the images of a pairs file).
+// --candidates: embed only these pipelines (default: all; the shipped fusion is dlib128 + mfn-flip).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { startServer, launchBrowser } from '../browser.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const pairsFile = resolve(args.pairs ?? '../shared/data/lfw/pairs_subset.txt');
-const imagesDir = resolve(args.images ?? join(dirname(pairsFile), 'images'));
+const listFile = args.list ? resolve(args.list) : undefined;
+const imagesDir = resolve(args.images ?? join(dirname(listFile ?? pairsFile), 'images'));
+const only = args.candidates ? args.candidates.split(',') : undefined;
 const outFile = resolve(args.out ?? 'bench/out/lfw-embeddings.json');
 const backend = args.backend ?? 'wasm';
 const limit = args.limit ? Number(args.limit) : Infinity;
@@ -27,7 +32,9 @@ export function imagesOfPairs(text) {
   return [...names];
 }
 
-const images = imagesOfPairs(readFileSync(pairsFile, 'utf8')).slice(0, limit);
+const images = (listFile
+  ? readFileSync(listFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
+  : imagesOfPairs(readFileSync(pairsFile, 'utf8'))).slice(0, limit);
 const { server, origin } = await startServer();
 const browser = await launchBrowser();
 try {
@@ -39,7 +46,7 @@ try {
   });
   await page.goto(`${origin}/bench/lfw/index.html`);
   await page.waitForFunction(() => 'lfw' in window);
-  const info = await page.evaluate((b) => window.lfw.init(b), backend);
+  const info = await page.evaluate(([b, o]) => window.lfw.init(b, o), [backend, only]);
   console.error(`backend ${info.backend}; candidates ${info.candidates.map((c) => c.name).join(', ')}; ${images.length} images`);
   const pipelines = base?.pipelines ?? Object.fromEntries(info.candidates.map((c) => [c.name, { id: c.id, dimension: c.dimension, vectors: {} }]));
   const multiFace = [];

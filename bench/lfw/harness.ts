@@ -17,7 +17,8 @@ let candidates: Candidate[] = [];
 const stageMs: Record<string, number[]> = {};
 const time = (stage: string, ms: number) => (stageMs[stage] ??= []).push(ms);
 
-async function init(backend: BackendChoice) {
+/** `only`: names of the candidates to embed (default all). */
+async function init(backend: BackendChoice, only?: string[]) {
   const files = new ModelFiles('/models/');
   const active = await activateBackend(backend, files);
   detector = await FaceDetector.create(files);
@@ -29,7 +30,8 @@ async function init(backend: BackendChoice) {
     { name: 'dlib128-flip', embedder: withFlipAveraging(dlib) },
     { name: 'mfn', embedder: mfn },
     { name: 'mfn-flip', embedder: mfnFlip },
-  ];
+  ].filter((c) => !only || only.includes(c.name));
+  if (only && candidates.length !== only.length) throw new Error(`unknown candidate in ${only.join(',')}`);
   await detector.warmUp();
   return { backend: active, candidates: candidates.map((c) => ({ name: c.name, id: c.embedder.id, dimension: c.embedder.dimension })) };
 }

@@ -37,7 +37,7 @@ function qOfLogFar(logFar: number): number {
   return (4 - logFar) / 10;
 }
 
-function clamp01(x: number): number {
+function clampTo01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
@@ -74,8 +74,9 @@ export function validateCalibrationTable(table: CalibrationTable): void {
  * - NaN → NaN; −Infinity → 0; +Infinity → 1.
  * The result is non-decreasing in raw (strictly increasing wherever it is strictly between 0 and 1).
  */
-export function createCalibrator(table: CalibrationTable): (raw: number) => number {
+export function createCalibrator(table: CalibrationTable, clamp = true): (raw: number) => number {
   validateCalibrationTable(table);
+  const clamp01 = clamp ? clampTo01 : (x: number) => x;
   const n = table.points.length;
   const r = new Float64Array(n);
   const q = new Float64Array(n);
@@ -121,6 +122,21 @@ export function createCalibrator(table: CalibrationTable): (raw: number) => numb
 }
 
 const calibrators = new WeakMap<CalibrationTable, (raw: number) => number>();
+const unclampedCalibrators = new WeakMap<CalibrationTable, (raw: number) => number>();
+
+/**
+ * log10 of the false-accept rate of one comparison at `raw`, from the same interpolation as {@link calibrate} but
+ * not clamped (so beyond the table it continues the last segment's trend): calibrate = clamp01(0.4 − 0.1 · this).
+ * A 1:N search uses it to account for the number of comparisons it makes.
+ */
+export function logFarOf(raw: number, table: CalibrationTable): number {
+  let f = unclampedCalibrators.get(table);
+  if (!f) {
+    f = createCalibrator(table, false);
+    unclampedCalibrators.set(table, f);
+  }
+  return 4 - 10 * f(raw);
+}
 
 /**
  * Maps a raw score to the calibrated similarityScore in [0, 1] (see {@link createCalibrator} for the exact

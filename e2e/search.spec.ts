@@ -1,0 +1,159 @@
+// 1:N and N:N search (API.md "Search") on real photos, in chromium.
+import { test, expect, expectFaceError } from './localface';
+
+test.describe.configure({ mode: 'serial' });
+
+const collection = `search-${Date.now().toString(36)}`;
+
+test.beforeAll(async ({ facePage }) => {
+  await facePage.evaluate(async (n) => {
+    const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
+    await window.client.createCollection(n);
+    await window.client.enrollPersons([
+      { collectionName: n, personId: 'colin', personName: 'Colin Powell', face: await f('Colin_Powell_0001'), faceStorageType: 'StoreThumbnails', metadata: { team: 'a' } },
+      { collectionName: n, personId: 'serena', personName: 'Serena Williams', face: await f('Serena_Williams_0001'), faceStorageType: 'StoreThumbnails' },
+      { collectionName: n, personId: 'tony', personName: 'Tony Blair', face: await f('Tony_Blair_0001') },
+      { collectionName: n, personId: 'jennifer', personName: 'Jennifer Aniston', face: await f('Jennifer_Aniston_0001') },
+    ]);
+  }, collection);
+});
+
+test('searchFace finds the enrolled person from another photo, with name, metadata, stored face and a calibrated score', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const results = await window.client.searchFace({ collectionName: n, face: await window.fixture('lfw/Colin_Powell_0002.jpg') });
+    const stored = await window.client.getPerson(n, 'colin');
+    return { results, storedFace: stored.faces[0]!.faceBase64 };
+  }, collection);
+  expect(r.results).toHaveLength(1); // maxResults defaults to 1
+  const [hit] = r.results;
+  expect(hit).toMatchObject({ personId: 'colin', personName: 'Colin Powell', metadata: { team: 'a' } });
+  expect(hit!.similarityScore).toBeGreaterThanOrEqual(0.7);
+  expect(hit!.similarityScore).toBeLessThanOrEqual(1);
+  expect(hit!.faceBase64).toBe(r.storedFace);
+});
+
+test('maxResults and minSimilarityScore: best first, each person once, only scores at or above the threshold', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const face = await window.fixture('lfw/Serena_Williams_0002.jpg');
+    return {
+      all: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 0, maxResults: 10 }),
+      two: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 0, maxResults: 2 }),
+      strict: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 1, maxResults: 10 }),
+    };
+  }, collection);
+  expect(r.all.map((x) => x.personId).sort()).toEqual(['colin', 'jennifer', 'serena', 'tony']);
+  expect(r.all[0]!.personId).toBe('serena');
+  for (let i = 1; i < r.all.length; i++) expect(r.all[i - 1]!.similarityScore).toBeGreaterThanOrEqual(r.all[i]!.similarityScore);
+  expect(r.all.slice(1).every((x) => x.similarityScore < 0.7)).toBe(true);
+  expect(r.all.find((x) => x.personId === 'tony')!.faceBase64).toBe(''); // NoStorage
+  expect(r.two.map((x) => x.personId)).toEqual(r.all.slice(0, 2).map((x) => x.personId));
+  expect(r.strict.every((x) => x.similarityScore >= 1)).toBe(true);
+});
+
+test('a stranger or an empty collection gives [], and errors carry their codes', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const gloria = await window.fixture('lfw/Gloria_Macapagal_Arroyo_0001.jpg');
+    const empty = `${n}-empty`;
+    await window.client.createCollection(empty);
+    const e = (req: object) => window.errorInfo(() => window.client.searchFace(req as never));
+    const out = {
+      stranger: await window.client.searchFace({ collectionName: n, face: gloria }),
+      empty: await window.client.searchFace({ collectionName: empty, face: gloria }),
+      noFace: await e({ collectionName: n, face: await window.fixture('no-face.jpg') }),
+      undecodable: await e({ collectionName: n, face: 'data:image/jpeg;base64,/9j/AAAA' }),
+      liveness: await e({ collectionName: n, face: gloria, checkLiveness: true }),
+      maxResults: await e({ collectionName: n, face: gloria, maxResults: 0 }),
+      minScore: await e({ collectionName: n, face: gloria, minSimilarityScore: 2 }),
+      badName: await e({ collectionName: 'no spaces', face: gloria }),
+      missing: await e({ collectionName: 'missing-collection', face: gloria }),
+      multiNoFace: await window.errorInfo(async () => window.client.multiFaceSearch({ collectionName: n, image: await window.fixture('no-face.jpg') })),
+      multiBadScore: await window.errorInfo(() => window.client.multiFaceSearch({ collectionName: n, image: gloria, minSimilarityScore: -1 })),
+    };
+    await window.client.deleteCollection(empty);
+    return out;
+  }, collection);
+  expect(r.stranger).toEqual([]);
+  expect(r.empty).toEqual([]);
+  expectFaceError(r.noFace, 'ERR_FACE_NOT_DETECTED', 400);
+  expectFaceError(r.undecodable, 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED', 400);
+  expect(expectFaceError(r.liveness, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/liveness/i);
+  expectFaceError(r.maxResults, 'ERR_INVALID_ARGUMENT', 400);
+  expectFaceError(r.minScore, 'ERR_INVALID_ARGUMENT', 400);
+  expectFaceError(r.badName, 'ERR_INVALID_COLLECTION_NAME', 400);
+  expectFaceError(r.missing, 'ERR_NOT_FOUND', 404);
+  expectFaceError(r.multiNoFace, 'ERR_FACE_NOT_DETECTED', 400);
+  expectFaceError(r.multiBadScore, 'ERR_INVALID_ARGUMENT', 400);
+});
+
+test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for each face nobody matches', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const group = await window.fixture('two-people.jpg');
+    const faces = await window.client.detectFaces(group);
+    // Enroll one of the two people from this very photo (enroll takes the largest face); the other stays unknown.
+    await window.client.enrollPerson({ collectionName: n, personId: 'left', personName: 'Larger face', face: group, faceStorageType: 'StoreThumbnails' });
+    const result = await window.client.multiFaceSearch({ collectionName: n, image: group });
+    const sizes = await Promise.all(result.unrecognizedFaceThumbnailsBase64.map(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/jpeg;base64,${b64}`;
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    }));
+    const strict = await window.client.multiFaceSearch({ collectionName: n, image: group, minSimilarityScore: 1.0 });
+    await window.client.deletePerson(n, 'left');
+    return { faces, result, sizes, strict };
+  }, collection);
+  expect(r.faces).toHaveLength(2);
+  expect(r.result.personSearchResults).toHaveLength(1);
+  const hit = r.result.personSearchResults[0]!;
+  expect(hit).toMatchObject({ personId: 'left', personName: 'Larger face' });
+  expect(hit.similarityScore).toBeGreaterThanOrEqual(0.7);
+  expect(hit.faceBase64.startsWith('/9j/')).toBe(true);
+  // The box is one of the photo's two faces (enroll's single-face detector and the group detector may differ on
+  // which of the two is larger, so either may be the enrolled one).
+  const near = r.faces.filter((f) => Math.abs(hit.box.x - f.box.x) < f.box.width * 0.2 && Math.abs(hit.box.y - f.box.y) < f.box.height * 0.2);
+  expect(near).toHaveLength(1);
+  expect(r.result.unrecognizedFaceThumbnailsBase64).toHaveLength(1);
+  expect(r.result.unrecognizedFaceThumbnailsBase64[0]!.startsWith('/9j/')).toBe(true);
+  for (const [w, h] of r.sizes) {
+    expect(Math.max(w!, h!)).toBeLessThanOrEqual(150);
+    expect(Math.min(w!, h!)).toBeGreaterThan(30);
+  }
+  expect(r.strict.personSearchResults.length + r.strict.unrecognizedFaceThumbnailsBase64.length).toBe(2);
+});
+
+test('multiFaceSearch of a group photo: every face is searched, each person appears once', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const group = await window.fixture('group-solvay1927.jpg');
+    return window.client.multiFaceSearch({ collectionName: n, image: group });
+  }, collection);
+  // None of the 1927 physicists is enrolled: all faces come back as thumbnails.
+  expect(r.personSearchResults).toEqual([]);
+  expect(r.unrecognizedFaceThumbnailsBase64.length).toBeGreaterThanOrEqual(28);
+});
+
+test('searchFace on a photo with several faces searches each and merges, best first', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const group = await window.fixture('two-people.jpg');
+    const faces = await window.client.detectFaces(group);
+    // Enroll each of the two faces as its own person, from thumbnails returned by multiFaceSearch.
+    const { unrecognizedFaceThumbnailsBase64: thumbs } = await window.client.multiFaceSearch({ collectionName: n, image: group });
+    const upscale = async (b64: string) => {
+      const img = new Image();
+      img.src = `data:image/jpeg;base64,${b64}`;
+      await img.decode();
+      const c = new OffscreenCanvas(300, 300);
+      c.getContext('2d')!.drawImage(img, 0, 0, 300, 300);
+      return c.convertToBlob({ type: 'image/png' });
+    };
+    await window.client.enrollPerson({ collectionName: n, personId: 'g1', personName: 'G1', face: await upscale(thumbs[0]!) });
+    await window.client.enrollPerson({ collectionName: n, personId: 'g2', personName: 'G2', face: await upscale(thumbs[1]!) });
+    const results = await window.client.searchFace({ collectionName: n, face: group, maxResults: 5 });
+    await window.client.deletePerson(n, 'g1');
+    await window.client.deletePerson(n, 'g2');
+    return { faces: faces.length, thumbs: thumbs.length, results };
+  }, collection);
+  expect(r.faces).toBe(2);
+  expect(r.thumbs).toBe(2);
+  expect(r.results.map((x) => x.personId).sort()).toEqual(['g1', 'g2']);
+  expect(r.results[0]!.similarityScore).toBeGreaterThanOrEqual(r.results[1]!.similarityScore);
+});

@@ -1,0 +1,419 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { DetectedFace, DetectionMode } from '../detection/faceDetector';
+import { FaceError } from '../errors';
+import type { DecodedImage } from '../input/decode';
+import type { FaceTemplate } from '../pipeline';
+import type { CollectionIndex } from '../search/collectionIndex';
+import type { FusedScorer } from '../search/fusedScorer';
+import type { SearchIndexes } from '../search/searchIndexes';
+import type { FaceStore, NewFace } from '../storage/database';
+import type { CollectionRecord, PersonRecord } from '../storage/schema';
+import { assertLive, LIVENESS_AVAILABLE, livenessUnavailable } from './liveness';
+import { blobToBase64, faceThumbnail, fullImageJpeg } from './thumbnail';
+import * as v from './validate';
+import type { FaceStorageType } from './validate';
+
+// ---- public types (re-exported from src/index.ts) ------------------------------------------------------------
+
+export interface Collection {
+  name: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  personCount: number;
+}
+
+export type Metadata = Record<string, unknown>;
+
+export interface EnrollPersonRequest {
+  collectionName: string;
+  personId: string;
+  personName: string;
+  face: unknown;
+  checkDuplicates?: boolean;
+  duplicateCheckMinSimilarity?: number;
+  checkLiveness?: boolean;
+  faceStorageType?: FaceStorageType;
+  metadata?: Metadata;
+}
+
+export interface EnrolledPerson {
+  personId: string;
+  personName: string;
+  metadata: Metadata;
+  /** '' for NoStorage, a JPEG face thumbnail for StoreThumbnails, the full input image for StoreFullImage (base64). */
+  faceBase64: string;
+}
+
+export type BulkEnrollResult =
+  | { personId: string; ok: true; person: EnrolledPerson }
+  | { personId: string; ok: false; error: { code: string; message: string } };
+
+export interface BulkEnrollProgress {
+  done: number;
+  total: number;
+  personId: string;
+  ok: boolean;
+}
+
+export interface EnrollPersonsOptions {
+  onProgress?: (p: BulkEnrollProgress) => void;
+}
+
+export interface AddFaceRequest {
+  collectionName: string;
+  /** The person the face belongs to; omitted: a new person with a generated id. */
+  personId?: string;
+  face: unknown;
+  faceStorageType?: FaceStorageType;
+}
+
+export interface AddedFace {
+  faceId: string;
+  personId: string;
+  /** ms since the epoch. */
+  createTime: number;
+}
+
+export interface StoredFace {
+  faceId: string;
+  createTime: number;
+  faceBase64: string;
+}
+
+export interface Person {
+  personId: string;
+  personName: string;
+  metadata: Metadata;
+  faceCount: number;
+  faces: StoredFace[];
+}
+
+export type PersonSummary = Omit<Person, 'faces'>;
+
+export interface UpdatePersonRequest {
+  collectionName: string;
+  personId: string;
+  personName?: string;
+  metadata?: Metadata;
+}
+
+export interface SearchFaceRequest {
+  collectionName: string;
+  face: unknown;
+  minSimilarityScore?: number;
+  maxResults?: number;
+  checkLiveness?: boolean;
+}
+
+export interface SearchResult {
+  personId: string;
+  personName: string;
+  metadata: Metadata;
+  /** The stored image of the person's best-matching face ('' if stored with NoStorage). */
+  faceBase64: string;
+  similarityScore: number;
+}
+
+export interface MultiFaceSearchRequest {
+  collectionName: string;
+  image: unknown;
+  minSimilarityScore?: number;
+}
+
+export interface MultiFaceSearchResult {
+  personSearchResults: (SearchResult & { box: { x: number; y: number; width: number; height: number } })[];
+  unrecognizedFaceThumbnailsBase64: string[];
+}
+
+// ---- what the service needs from the face pipeline ---------------------------------------------------------------
+
+export interface FaceAnalyzer {
+  readonly modelIds: readonly string[];
+  readonly dims: readonly number[];
+  /** Decodes `image` and detects faces (largest first); the decoded tensor lives until `use` settles. */
+  withFaces<T>(image: unknown, argName: string, mode: DetectionMode, use: (decoded: DecodedImage, faces: DetectedFace[]) => Promise<T>): Promise<T>;
+  embed(pixels: tf.Tensor3D, faces: DetectedFace[]): Promise<FaceTemplate[]>;
+}
+
+/** A search compares each face with at most this many candidate persons before the one-to-one assignment. */
+const MULTI_FACE_CANDIDATES = 5;
+/** Retries of an enroll whose duplicate check was overtaken by a concurrent write. */
+const DUPLICATE_CHECK_RETRIES = 5;
+
+/**
+ * Collections, persons and search (API.md "Collections", "Persons", "Search"): argument checks, image work,
+ * then exactly one storage transaction per mutation, then the in-memory index update.
+ */
+export class PersonService {
+  constructor(
+    private readonly store: FaceStore,
+    private readonly indexes: SearchIndexes,
+    private readonly analyzer: FaceAnalyzer,
+    private readonly scorer: FusedScorer,
+  ) {}
+
+  // ---- collections ----
+
+  async createCollection(name: unknown): Promise<Collection> {
+    const record = await this.store.createCollection(v.collectionName(name), [...this.analyzer.modelIds], [...this.analyzer.dims], Date.now());
+    // A fresh collection with the name of a deleted one must not reuse an index another tab still holds.
+    this.indexes.dropped(record.name);
+    return toCollection(record);
+  }
+
+  async listCollections(): Promise<Collection[]> {
+    return (await this.store.listCollections()).map(toCollection);
+  }
+
+  async deleteCollection(name: unknown): Promise<void> {
+    const n = v.collectionName(name);
+    await this.store.deleteCollection(n);
+    this.indexes.dropped(n);
+  }
+
+  // ---- persons ----
+
+  async enrollPerson(request: unknown): Promise<EnrolledPerson> {
+    const r = v.requireObject(request, 'enrollPerson');
+    const collection = v.collectionName(r.collectionName);
+    const personId = v.personId(r.personId);
+    const personName = v.personName(r.personName);
+    const face = v.requireFace(r.face, 'face');
+    const checkDuplicates = v.boolean(r.checkDuplicates, 'checkDuplicates', false);
+    const minDuplicate = v.similarity(r.duplicateCheckMinSimilarity, 'duplicateCheckMinSimilarity', 0.7);
+    const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
+    const storage = v.faceStorageType(r.faceStorageType);
+    const metadata = v.metadata(r.metadata);
+    if (checkLiveness && !LIVENESS_AVAILABLE) throw livenessUnavailable();
+    await this.indexes.get(collection); // ERR_NOT_FOUND / model mismatch before any image work
+
+    const { newFace, faceBase64 } = await this.prepareFace(face, 'face', storage, checkLiveness);
+    const query = this.scorer.query({ models: newFace.models, vectors: newFace.vectors });
+    for (let attempt = 0; attempt < DUPLICATE_CHECK_RETRIES; attempt++) {
+      let expectRevision: number | undefined;
+      if (checkDuplicates) {
+        const index = await this.indexes.get(collection);
+        const duplicate = this.bestMatch(index, query, personId);
+        if (duplicate && duplicate.similarityScore >= minDuplicate) {
+          throw new FaceError(
+            'ERR_DUPLICATE_FACE',
+            `Another person in collection "${collection}" ("${duplicate.personId}") has a face matching this one (similarity ${duplicate.similarityScore.toFixed(3)} ≥ ${minDuplicate}). Update that person instead, or enroll with checkDuplicates: false.`,
+            { metadata: { personId: duplicate.personId, similarityScore: duplicate.similarityScore } },
+          );
+        }
+        expectRevision = index.revision;
+      }
+      const written = await this.store.putPerson({
+        collection, personId, personName, metadata, faces: [newFace], mode: 'replace', createIfMissing: true, expectRevision, now: Date.now(),
+      });
+      if (!written) continue; // a concurrent write changed the collection after the duplicate check: check again
+      this.indexes.committed(written.change);
+      return { personId, personName: written.person.personName, metadata: written.person.metadata, faceBase64 };
+    }
+    throw new FaceError('ERR_INTERNAL', `The collection "${collection}" kept changing during the duplicate check of "${personId}"; nothing was stored. Retry the enroll.`);
+  }
+
+  async enrollPersons(requests: unknown, options: unknown = {}): Promise<BulkEnrollResult[]> {
+    if (!Array.isArray(requests)) throw new FaceError('ERR_INVALID_ARGUMENT', 'enrollPersons takes an array of enrollPerson requests.');
+    const o = v.requireObject(options, 'enrollPersons options');
+    if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function.');
+    const onProgress = o.onProgress as EnrollPersonsOptions['onProgress'];
+    const results: BulkEnrollResult[] = [];
+    for (const request of requests as unknown[]) {
+      const id = request !== null && typeof request === 'object' && typeof (request as { personId?: unknown }).personId === 'string' ? (request as { personId: string }).personId : '';
+      // Each item is its own transaction: a failing item stores nothing and does not stop the others.
+      try {
+        results.push({ personId: id, ok: true, person: await this.enrollPerson(request) });
+      } catch (e) {
+        const error = e instanceof FaceError ? e : new FaceError('ERR_INTERNAL', `Enrolling "${id}" failed unexpectedly: ${String(e)}`, { cause: e });
+        results.push({ personId: id, ok: false, error: { code: error.code, message: error.message } });
+      }
+      try {
+        onProgress?.({ done: results.length, total: requests.length, personId: id, ok: results[results.length - 1]!.ok });
+      } catch {
+        // A throwing progress callback must not abort the enrollment of the remaining persons.
+      }
+    }
+    return results;
+  }
+
+  async addFace(request: unknown): Promise<AddedFace> {
+    const r = v.requireObject(request, 'addFace');
+    const collection = v.collectionName(r.collectionName);
+    const givenId = r.personId === undefined ? undefined : v.personId(r.personId);
+    const face = v.requireFace(r.face, 'face');
+    const storage = v.faceStorageType(r.faceStorageType);
+    await this.indexes.get(collection);
+    const { newFace } = await this.prepareFace(face, 'face', storage, false);
+    const personId = givenId ?? crypto.randomUUID();
+    const written = await this.store.putPerson({
+      collection, personId, faces: [newFace], mode: 'append', createIfMissing: givenId === undefined, now: Date.now(),
+    });
+    this.indexes.committed(written!.change);
+    return { faceId: newFace.faceId, personId, createTime: newFace.createTime };
+  }
+
+  async getPerson(collectionName: unknown, personId: unknown): Promise<Person> {
+    const stored = await this.store.getPerson(v.collectionName(collectionName), v.personId(personId));
+    const faces = await Promise.all(stored.faces.map(async (f) => ({ faceId: f.record.faceId, createTime: f.record.createTime, faceBase64: await blobToBase64(f.image) })));
+    return { ...toSummary(stored.person), faces };
+  }
+
+  async listPersons(collectionName: unknown, options: unknown = {}): Promise<{ persons: PersonSummary[]; total: number }> {
+    const name = v.collectionName(collectionName);
+    const o = v.requireObject(options, 'listPersons');
+    const offset = v.integer(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = v.integer(o.limit, 'limit', 100, 1, v.MAX_RESULTS_LIMIT);
+    const { persons, total } = await this.store.listPersons(name, offset, limit);
+    return { persons: persons.map(toSummary), total };
+  }
+
+  async updatePerson(request: unknown): Promise<PersonSummary> {
+    const r = v.requireObject(request, 'updatePerson');
+    const collection = v.collectionName(r.collectionName);
+    const personId = v.personId(r.personId);
+    if (r.personName === undefined && r.metadata === undefined) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', 'updatePerson needs personName and/or metadata to change (faces change with enrollPerson, addFace and deleteFace).');
+    }
+    const patch: { personName?: string; metadata?: Metadata } = {};
+    if (r.personName !== undefined) patch.personName = v.personName(r.personName);
+    if (r.metadata !== undefined) patch.metadata = v.metadata(r.metadata);
+    const { person, change } = await this.store.updatePerson(collection, personId, patch, Date.now());
+    this.indexes.committed(change);
+    return toSummary(person);
+  }
+
+  async deletePerson(collectionName: unknown, personId: unknown): Promise<void> {
+    this.indexes.committed(await this.store.deletePerson(v.collectionName(collectionName), v.personId(personId)));
+  }
+
+  async deleteFace(collectionName: unknown, faceId: unknown): Promise<void> {
+    this.indexes.committed(await this.store.deleteFace(v.collectionName(collectionName), v.faceId(faceId)));
+  }
+
+  // ---- search ----
+
+  async searchFace(request: unknown): Promise<SearchResult[]> {
+    const r = v.requireObject(request, 'searchFace');
+    const collection = v.collectionName(r.collectionName);
+    const face = v.requireFace(r.face, 'face');
+    const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
+    const maxResults = v.integer(r.maxResults, 'maxResults', 1, 1, v.MAX_RESULTS_LIMIT);
+    const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
+    if (checkLiveness && !LIVENESS_AVAILABLE) throw livenessUnavailable();
+    await this.indexes.get(collection);
+    const templates = await this.analyzer.withFaces(face, 'face', 'largest', async (decoded, faces) => {
+      if (faces.length === 0) throw noFace('face');
+      if (checkLiveness) for (const f of faces) await assertLive(decoded.pixels, f);
+      return this.analyzer.embed(decoded.pixels, faces);
+    });
+    const index = await this.indexes.get(collection);
+    // Several faces: each is searched and the results merged, best first, each person once (seed 003).
+    const best = new Map<string, { faceId: string; similarityScore: number }>();
+    for (const t of templates) {
+      for (const hit of index.topPersons(this.scorer.query(t), maxResults)) {
+        const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
+        if (similarityScore < minScore) continue;
+        const prev = best.get(hit.personId);
+        if (!prev || similarityScore > prev.similarityScore) best.set(hit.personId, { faceId: hit.faceId, similarityScore });
+      }
+    }
+    const hits = [...best].map(([personId, h]) => ({ personId, ...h })).sort((a, b) => b.similarityScore - a.similarityScore).slice(0, maxResults);
+    return this.hydrate(collection, hits);
+  }
+
+  async multiFaceSearch(request: unknown): Promise<MultiFaceSearchResult> {
+    const r = v.requireObject(request, 'multiFaceSearch');
+    const collection = v.collectionName(r.collectionName);
+    const image = v.requireFace(r.image, 'image');
+    const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
+    await this.indexes.get(collection);
+    const { assigned, unrecognized } = await this.analyzer.withFaces(image, 'image', 'all', async (decoded, faces) => {
+      if (faces.length === 0) throw noFace('image');
+      const templates = await this.analyzer.embed(decoded.pixels, faces);
+      const index = await this.indexes.get(collection);
+      // Candidate (face, person) pairs above the threshold, then a greedy one-to-one assignment best first:
+      // a person appears at most once, and each face names at most one person.
+      const pairs: { face: number; personId: string; faceId: string; similarityScore: number }[] = [];
+      templates.forEach((t, face) => {
+        for (const hit of index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES)) {
+          const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
+          if (similarityScore >= minScore) pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
+        }
+      });
+      pairs.sort((a, b) => b.similarityScore - a.similarityScore);
+      const faceTaken = new Set<number>(), personTaken = new Set<string>();
+      const assigned: (typeof pairs[number] & { box: DetectedFace['box'] })[] = [];
+      for (const p of pairs) {
+        if (faceTaken.has(p.face) || personTaken.has(p.personId)) continue;
+        faceTaken.add(p.face);
+        personTaken.add(p.personId);
+        assigned.push({ ...p, box: { ...faces[p.face]!.box } });
+      }
+      const unrecognized: string[] = [];
+      for (let i = 0; i < faces.length; i++) {
+        if (!faceTaken.has(i)) unrecognized.push(await blobToBase64(await faceThumbnail(decoded.pixels, faces[i]!.box)));
+      }
+      return { assigned, unrecognized };
+    });
+    const results = await this.hydrate(collection, assigned);
+    const boxes = new Map(assigned.map((a) => [a.personId, a.box]));
+    return {
+      personSearchResults: results.map((res) => ({ ...res, box: boxes.get(res.personId)! })),
+      unrecognizedFaceThumbnailsBase64: unrecognized,
+    };
+  }
+
+  // ---- helpers ----
+
+  /** Decode → largest face → template, plus the image to store; all image work happens before any transaction. */
+  private async prepareFace(face: unknown, argName: string, storage: FaceStorageType, checkLiveness: boolean): Promise<{ newFace: NewFace; faceBase64: string }> {
+    return this.analyzer.withFaces(face, argName, 'largest', async (decoded, faces) => {
+      const largest = faces[0];
+      if (!largest) throw noFace(argName);
+      if (checkLiveness) await assertLive(decoded.pixels, largest);
+      const [template] = await this.analyzer.embed(decoded.pixels, [largest]);
+      let blob: Blob | undefined;
+      if (storage === 'StoreThumbnails') blob = await faceThumbnail(decoded.pixels, largest.box);
+      else if (storage === 'StoreFullImage') blob = decoded.encoded ?? (await fullImageJpeg(decoded.pixels));
+      const newFace: NewFace = {
+        faceId: crypto.randomUUID(),
+        createTime: Date.now(),
+        models: [...template!.models],
+        vectors: template!.vectors,
+        ...(blob ? { image: { kind: storage === 'StoreThumbnails' ? ('thumbnail' as const) : ('full' as const), blob } } : {}),
+      };
+      return { newFace, faceBase64: await blobToBase64(blob) };
+    });
+  }
+
+  private bestMatch(index: CollectionIndex, query: Float32Array, excludePersonId: string): { personId: string; similarityScore: number } | undefined {
+    const hit = index.topPersons(query, 2).find((h) => h.personId !== excludePersonId);
+    return hit && { personId: hit.personId, similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount) };
+  }
+
+  /** Adds names, metadata and stored face images; a person deleted meanwhile is left out. */
+  private async hydrate(collection: string, hits: { personId: string; faceId: string; similarityScore: number }[]): Promise<SearchResult[]> {
+    if (hits.length === 0) return [];
+    const details = await this.store.getResultDetails(collection, hits);
+    const out: SearchResult[] = [];
+    for (const h of hits) {
+      const d = details.get(h.personId);
+      if (!d) continue;
+      out.push({ personId: h.personId, personName: d.person.personName, metadata: d.person.metadata, faceBase64: await blobToBase64(d.image), similarityScore: h.similarityScore });
+    }
+    return out;
+  }
+}
+
+function noFace(argName: string): FaceError {
+  return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`, { metadata: { argument: argName } });
+}
+
+function toCollection(c: CollectionRecord): Collection {
+  return { name: c.name, createdAt: c.createdAt, personCount: c.personCount };
+}
+
+function toSummary(p: PersonRecord): PersonSummary {
+  return { personId: p.personId, personName: p.personName, metadata: p.metadata, faceCount: p.faceCount };
+}

@@ -1,0 +1,114 @@
+import { FaceError } from '../errors';
+
+/** Argument checks of the collection / person / search methods: pure, so unit-tested without a browser. */
+
+const COLLECTION_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
+export const MAX_METADATA_BYTES = 16 * 1024;
+export const MAX_PERSON_NAME_LENGTH = 1024;
+export const MAX_RESULTS_LIMIT = 1000;
+export const FACE_STORAGE_TYPES = ['NoStorage', 'StoreThumbnails', 'StoreFullImage'] as const;
+export type FaceStorageType = (typeof FACE_STORAGE_TYPES)[number];
+
+const show = (v: unknown): string => {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : String(v);
+};
+
+export function requireObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `${what} takes an options object; got ${show(value)}.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function collectionName(value: unknown): string {
+  if (typeof value !== 'string' || !COLLECTION_NAME.test(value)) {
+    throw new FaceError(
+      'ERR_INVALID_COLLECTION_NAME',
+      `Collection names are 1–255 characters of letters, digits, underscores, hyphens and periods (A-Z a-z 0-9 _ - .); got ${show(value)}.`,
+      { metadata: { collectionName: typeof value === 'string' ? value : null } },
+    );
+  }
+  return value;
+}
+
+export function personId(value: unknown, argName = 'personId'): string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 255) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `${argName} must be a string of 1–255 characters (case-sensitive, unique in the collection); got ${typeof value === 'string' ? `${value.length} characters` : show(value)}.`);
+  }
+  return value;
+}
+
+export function faceId(value: unknown): string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 255) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `faceId must be the string returned by addFace() or listed by getPerson(); got ${show(value)}.`);
+  }
+  return value;
+}
+
+export function personName(value: unknown): string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > MAX_PERSON_NAME_LENGTH) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `personName must be a non-empty string of at most ${MAX_PERSON_NAME_LENGTH} characters; got ${show(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * A JSON object of at most 16 KB serialised (UTF-8). Returns the JSON round-trip of `value`, which is exactly
+ * what is stored and returned later (so e.g. a Date becomes its ISO string now, not on the next read).
+ */
+export function metadata(value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata must be a plain JSON object (e.g. { "employeeId": "42" }); got ${show(value)}.`);
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch (cause) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata must be serialisable as JSON (no cycles or BigInt values): ${(cause as Error).message}.`, { cause });
+  }
+  const bytes = new TextEncoder().encode(json).length;
+  if (bytes > MAX_METADATA_BYTES) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata is ${bytes} bytes as JSON; at most ${MAX_METADATA_BYTES} bytes (16 KB) are allowed. Store large data elsewhere and keep a key in metadata.`, { metadata: { bytes, maxBytes: MAX_METADATA_BYTES } });
+  }
+  return JSON.parse(json) as Record<string, unknown>;
+}
+
+export function boolean(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new FaceError('ERR_INVALID_ARGUMENT', `${name} must be true or false; got ${show(value)}.`);
+  return value;
+}
+
+/** A similarity threshold in [0, 1]. */
+export function similarity(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `${name} must be a number from 0 to 1 (0.7 is the recommended match threshold); got ${show(value)}.`);
+  }
+  return value;
+}
+
+export function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `${name} must be an integer from ${min} to ${max}; got ${show(value)}.`);
+  }
+  return value;
+}
+
+export function faceStorageType(value: unknown): FaceStorageType {
+  if (value === undefined) return 'NoStorage';
+  if (!FACE_STORAGE_TYPES.includes(value as FaceStorageType)) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `faceStorageType must be 'NoStorage', 'StoreThumbnails' or 'StoreFullImage'; got ${show(value)}.`);
+  }
+  return value as FaceStorageType;
+}
+
+export function requireFace(value: unknown, name: string): unknown {
+  if (value === undefined || value === null) throw new FaceError('ERR_INVALID_ARGUMENT', `${name} is required: an image with the face (base64 string, Blob, bytes, ImageData, <img>, <canvas> or <video>).`);
+  return value;
+}

@@ -1,0 +1,221 @@
+import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
+
+/**
+ * The IndexedDB layout and its upgrades. One database per `databaseName`; every collection's data is keyed by
+ * the collection name first, so a collection is a key range in each store.
+ *
+ * Version history:
+ *  1 — pre-release prototype layout: `collections` and `persons`, with each person's faces inline as plain
+ *      number arrays. Only migrated, never written (the migration test writes one by hand).
+ *  2 — current: separate stores for collections, persons, faces (typed-array vectors + model ids), face images
+ *      (Blobs, so loading vectors never touches them) and packed search blocks (see SearchBlockRecord).
+ */
+export const DB_VERSION = 2;
+
+/** Faces per search block: ~1.3 MB for 320-d templates; 100k faces load in ≈0.5 s (NOTES.md, BENCHMARKS.md). */
+export const BLOCK_SIZE = 1024;
+
+export interface CollectionRecord {
+  name: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  /** Embedding model ids (with version) of every template in this collection, in vector order. */
+  models: string[];
+  /** Vector dimension per model (same order as `models`). */
+  dims: number[];
+  /** Incremented by every write to the collection, in the same transaction: in-memory indexes compare it. */
+  revision: number;
+  personCount: number;
+  /** Next search block id; block nextBlockId − 1 is the one new faces are appended to. */
+  nextBlockId: number;
+}
+
+export interface PersonRecord {
+  collection: string;
+  personId: string;
+  personName: string;
+  metadata: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  faceCount: number;
+}
+
+export type FaceImageKind = 'none' | 'thumbnail' | 'full';
+
+export interface FaceRecord {
+  collection: string;
+  faceId: string;
+  personId: string;
+  /** ms since the epoch. */
+  createTime: number;
+  /** Embedding model ids (with version), one per vector. */
+  models: string[];
+  /** One L2-normalised vector per model. */
+  vectors: Float32Array[];
+  /** The search block holding this face's row. */
+  block: number;
+  image: FaceImageKind;
+}
+
+export interface FaceImageRecord {
+  collection: string;
+  faceId: string;
+  kind: Exclude<FaceImageKind, 'none'>;
+  blob: Blob;
+}
+
+/**
+ * A packed copy of up to BLOCK_SIZE faces' vectors, written in the same transaction as the faces: row i is
+ * faceIds[i]'s vectors concatenated in the collection's model order. Reading 100 of these is ~20× faster than
+ * reading 100k face records (structured-clone cost per record), which is what makes a cold index load fast.
+ */
+export interface SearchBlockRecord {
+  collection: string;
+  blockId: number;
+  faceIds: string[];
+  personIds: string[];
+  data: Float32Array;
+}
+
+export interface LocalFaceDB extends DBSchema {
+  collections: { key: string; value: CollectionRecord };
+  persons: { key: [string, string]; value: PersonRecord };
+  faces: { key: [string, string]; value: FaceRecord; indexes: { byPerson: [string, string] } };
+  faceImages: { key: [string, string]; value: FaceImageRecord };
+  searchBlocks: { key: [string, number]; value: SearchBlockRecord };
+}
+
+export type StoreName = StoreNames<LocalFaceDB>;
+export const ALL_STORES: StoreName[] = ['collections', 'persons', 'faces', 'faceImages', 'searchBlocks'];
+
+/** All keys [collection, …] of one collection in a store keyed by [collection, id]. */
+export function collectionRange(collection: string): IDBKeyRange {
+  return IDBKeyRange.bound([collection], [collection, []]);
+}
+
+type UpgradeTx = IDBPTransaction<LocalFaceDB, StoreName[], 'versionchange'>;
+// The legacy layout is not described by LocalFaceDB, so migrations see the database untyped.
+type UntypedDb = IDBPDatabase<unknown>;
+type UntypedTx = IDBPTransaction<unknown, string[], 'versionchange'>;
+
+/**
+ * Upgrades run in the versionchange transaction, so a failed upgrade leaves the old database untouched.
+ * Each step takes the database from version `from` to `from + 1`.
+ */
+const MIGRATIONS: Record<number, (db: UntypedDb, tx: UntypedTx) => Promise<void>> = {
+  // A new database: create the current layout directly (steps below only convert existing data).
+  0: async (db) => {
+    createV2Stores(db, { withCollectionsAndPersons: true });
+  },
+  1: async (db, tx) => migrateV1toV2(db, tx),
+};
+
+export async function upgradeDatabase(db: IDBPDatabase<LocalFaceDB>, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
+  const untypedDb = db as unknown as UntypedDb, untypedTx = tx as unknown as UntypedTx;
+  // A new database skips straight to the current layout.
+  if (oldVersion === 0) {
+    await MIGRATIONS[0]!(untypedDb, untypedTx);
+    return;
+  }
+  for (let v = oldVersion; v < newVersion; v++) {
+    const step = MIGRATIONS[v];
+    if (!step) throw new Error(`no migration from LocalFace database version ${v}`);
+    await step(untypedDb, untypedTx);
+  }
+}
+
+function createV2Stores(db: UntypedDb, options: { withCollectionsAndPersons: boolean }): void {
+  if (options.withCollectionsAndPersons) {
+    db.createObjectStore('collections', { keyPath: 'name' });
+    db.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
+  }
+  const faces = db.createObjectStore('faces', { keyPath: ['collection', 'faceId'] });
+  faces.createIndex('byPerson', ['collection', 'personId']);
+  db.createObjectStore('faceImages', { keyPath: ['collection', 'faceId'] });
+  db.createObjectStore('searchBlocks', { keyPath: ['collection', 'blockId'] });
+}
+
+/** The v1 prototype's records (inline faces, number[] vectors). */
+interface V1Person {
+  collection: string;
+  personId: string;
+  personName: string;
+  metadata?: Record<string, unknown>;
+  createdAt?: number;
+  faces: { faceId: string; createTime: number; models: string[]; vectors: number[][] }[];
+}
+interface V1Collection {
+  name: string;
+  createdAt: number;
+}
+
+async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
+  const oldPersons = (await tx.objectStore('persons').getAll()) as V1Person[];
+  const oldCollections = (await tx.objectStore('collections').getAll()) as V1Collection[];
+  db.deleteObjectStore('persons');
+  db.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
+  createV2Stores(db, { withCollectionsAndPersons: false });
+  const collections = new Map<string, CollectionRecord>();
+  for (const c of oldCollections) {
+    collections.set(c.name, { name: c.name, createdAt: c.createdAt, models: [], dims: [], revision: 1, personCount: 0, nextBlockId: 0 });
+  }
+  const blocks = new Map<string, SearchBlockRecord>();
+  for (const p of oldPersons) {
+    const collection = collections.get(p.collection);
+    if (!collection) continue; // an orphan of the prototype: nothing can reach it
+    collection.personCount++;
+    const person: PersonRecord = {
+      collection: p.collection, personId: p.personId, personName: p.personName, metadata: p.metadata ?? {},
+      createdAt: p.createdAt ?? collection.createdAt, updatedAt: p.createdAt ?? collection.createdAt, faceCount: 0,
+    };
+    for (const f of p.faces) {
+      // The collection's model set is the one of its first face; a face of another model set stays stored but is
+      // never searched (the index skips it and reports it), so nothing is silently mixed.
+      if (collection.models.length === 0) {
+        collection.models = [...f.models];
+        collection.dims = f.vectors.map((v) => v.length);
+      }
+      const vectors = f.vectors.map((v) => Float32Array.from(v));
+      const sameModels = sameStrings(f.models, collection.models);
+      let blockId = -1;
+      if (sameModels) {
+        let block = blocks.get(p.collection);
+        if (!block || block.faceIds.length >= BLOCK_SIZE) {
+          if (block) await tx.objectStore('searchBlocks').put(block);
+          block = { collection: p.collection, blockId: collection.nextBlockId++, faceIds: [], personIds: [], data: new Float32Array(0) };
+          blocks.set(p.collection, block);
+        }
+        block.faceIds.push(f.faceId);
+        block.personIds.push(p.personId);
+        block.data = concatRows(block.data, vectors);
+        blockId = block.blockId;
+      }
+      const face: FaceRecord = {
+        collection: p.collection, faceId: f.faceId, personId: p.personId, createTime: f.createTime,
+        models: [...f.models], vectors, block: blockId, image: 'none',
+      };
+      await tx.objectStore('faces').put(face);
+      person.faceCount++;
+    }
+    await tx.objectStore('persons').put(person);
+  }
+  for (const block of blocks.values()) await tx.objectStore('searchBlocks').put(block);
+  for (const c of collections.values()) await tx.objectStore('collections').put(c);
+}
+
+export function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** `data` with one more row: `vectors` concatenated. */
+export function concatRows(data: Float32Array, vectors: readonly Float32Array[]): Float32Array {
+  const d = vectors.reduce((n, v) => n + v.length, 0);
+  const out = new Float32Array(data.length + d);
+  out.set(data);
+  let o = data.length;
+  for (const v of vectors) {
+    out.set(v, o);
+    o += v.length;
+  }
+  return out;
+}

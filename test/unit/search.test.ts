@@ -1,0 +1,151 @@
+import { describe, expect, test } from 'vitest';
+import { CollectionIndex } from '../../src/search/collectionIndex';
+import { RowMemory, scanJs, simdKernelModule } from '../../src/search/dotKernel';
+import { FusedScorer, searchSimilarity } from '../../src/search/fusedScorer';
+import { topK } from '../../src/search/topK';
+import { logFarOf } from '../../src/similarity/calibration';
+import calibration from '../../src/similarity/calibration.json';
+import { Matcher, type MatcherConfig } from '../../src/similarity/matcher';
+
+const config = calibration as MatcherConfig;
+const models = config.models.map((m) => m.id);
+const dims = [128, 192];
+
+/** Deterministic pseudo-random numbers (tests must not flake). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+}
+const unit = (d: number, r: () => number) => {
+  const v = Float32Array.from({ length: d }, r);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
+const template = (r: () => number) => ({ models, vectors: dims.map((d) => unit(d, r)) });
+const row = (t: { vectors: Float32Array[] }) => Float32Array.from(t.vectors.flatMap((v) => Array.from(v)));
+
+describe('dot kernel', () => {
+  test('the WebAssembly SIMD kernel matches the JS scan', () => {
+    expect(simdKernelModule()).not.toBeNull();
+    const r = rng(1), d = 320, n = 777;
+    const mem = new RowMemory(d, 10);
+    mem.ensureCapacity(n); // grows past the initial capacity: views renewed, rows kept
+    for (let i = 0; i < n * d; i++) mem.rows[i] = r();
+    const q = Float32Array.from({ length: d }, r);
+    const ref = new Float32Array(n);
+    scanJs(mem.rows, q, ref, n, d);
+    const got = mem.scan(q, n);
+    for (let i = 0; i < n; i++) expect(got[i]).toBeCloseTo(ref[i]!, 4);
+    const js = new RowMemory(d, n, false);
+    js.rows.set(mem.rows.subarray(0, n * d));
+    expect(js.simd).toBe(false);
+    expect(Array.from(js.scan(q, n))).toEqual(Array.from(ref));
+  });
+});
+
+describe('topK', () => {
+  test('largest k, best first, ties by index, non-finite skipped', () => {
+    const s = Float32Array.from([0.5, 3, -Infinity, 3, 1, NaN, 2]);
+    expect(topK(s, 3)).toEqual([1, 3, 6]);
+    expect(topK(s, 10)).toEqual([1, 3, 6, 4, 0]);
+    expect(topK(s, 0)).toEqual([]);
+  });
+  test('agrees with a full sort on random data', () => {
+    const r = rng(7);
+    const s = Float32Array.from({ length: 5000 }, r);
+    const sorted = Array.from(s.keys()).sort((a, b) => s[b]! - s[a]!);
+    expect(topK(s, 25)).toEqual(sorted.slice(0, 25));
+  });
+});
+
+describe('FusedScorer', () => {
+  test('row · query reproduces Matcher.similarity exactly', () => {
+    const r = rng(3), matcher = new Matcher(config), scorer = new FusedScorer(config, models, dims);
+    for (let i = 0; i < 20; i++) {
+      const a = template(r), b = template(r);
+      let dot = 0;
+      const q = scorer.query(a), rb = row(b);
+      for (let j = 0; j < rb.length; j++) dot += q[j]! * rb[j]!;
+      expect(scorer.raw(dot)).toBeCloseTo(matcher.raw(a, b), 4);
+      expect(scorer.similarity(scorer.raw(dot))).toBeCloseTo(matcher.similarity(a, b), 4);
+    }
+  });
+  test('the search score equals the 1:1 score for one comparison and drops 0.1 per decade of comparisons', () => {
+    const scorer = new FusedScorer(config, models, dims);
+    const raw = config.table.points[10]!.raw;
+    expect(scorer.searchSimilarity(raw, 1)).toBeCloseTo(scorer.similarity(raw), 9);
+    expect(scorer.searchSimilarity(raw, 1000)).toBeCloseTo(scorer.similarity(raw) - 0.3, 9);
+    expect(searchSimilarity(logFarOf(-100, config.table), 10)).toBe(0);
+    expect(searchSimilarity(-20, 1)).toBe(1);
+  });
+});
+
+describe('CollectionIndex', () => {
+  /** Reference: mean template per person from scratch. */
+  function bruteForce(faces: Map<string, { person: string; row: Float32Array }>, q: Float32Array) {
+    const byPerson = new Map<string, Float32Array[]>();
+    for (const f of faces.values()) byPerson.set(f.person, [...(byPerson.get(f.person) ?? []), f.row]);
+    const scores = [...byPerson].map(([person, rows]) => {
+      const sum = new Float64Array(320);
+      for (const r of rows) r.forEach((x, j) => (sum[j]! += x));
+      let dot = 0, o = 0;
+      for (const d of dims) {
+        const n = Math.hypot(...sum.subarray(o, o + d));
+        for (let j = o; j < o + d; j++) dot += (sum[j]! / n) * q[j]!;
+        o += d;
+      }
+      return { person, dot };
+    });
+    return scores.sort((a, b) => b.dot - a.dot);
+  }
+
+  test('adds, removes and scores persons by their mean template, like a from-scratch computation', () => {
+    const r = rng(11);
+    const index = new CollectionIndex('c', 5, dims);
+    const faces = new Map<string, { person: string; row: Float32Array }>();
+    let next = 0;
+    const add = (person: string) => {
+      const id = `f${next++}`, rw = row(template(r));
+      faces.set(id, { person, row: rw });
+      index.addRows([id], [person], rw);
+    };
+    for (let i = 0; i < 300; i++) add(`p${Math.floor(r() * 40 + 20)}`);
+    for (const id of [...faces.keys()].filter((_, i) => i % 3 === 0)) {
+      index.remove(id);
+      faces.delete(id);
+    }
+    for (let i = 0; i < 50; i++) add(`p${Math.floor(r() * 60 + 30)}`);
+    expect(index.size).toBe(faces.size);
+    const q = row(template(r));
+    const want = bruteForce(faces, q);
+    expect(index.personCount).toBe(want.length);
+    const got = index.topPersons(q, 10);
+    expect(got.map((h) => h.personId)).toEqual(want.slice(0, 10).map((w) => w.person));
+    got.forEach((h, i) => expect(h.dot).toBeCloseTo(want[i]!.dot, 4));
+    // The face shown for a hit is one of that person's faces.
+    for (const h of got) expect(faces.get(h.faceId)!.person).toBe(h.personId);
+  });
+
+  test('a person whose faces are all removed is never returned; apply() checks the revision', () => {
+    const r = rng(5);
+    const index = new CollectionIndex('c', 1, dims);
+    const a = row(template(r));
+    expect(index.apply({ collection: 'c', from: 1, to: 2, removedFaceIds: [], added: [{ faceId: 'f1', personId: 'A', row: a }, { faceId: 'f2', personId: 'B', row: row(template(r)) }] })).toBe(true);
+    expect(index.revision).toBe(2);
+    expect(index.apply({ collection: 'c', from: 7, to: 8, removedFaceIds: ['f1'], added: [] })).toBe(false);
+    expect(index.apply({ collection: 'c', from: 2, to: 3, removedFaceIds: ['f1'], added: [] })).toBe(true);
+    expect(index.topPersons(a, 5).map((h) => h.personId)).toEqual(['B']);
+    expect(index.personCount).toBe(1);
+  });
+
+  test('fromBlocks loads packed search blocks', () => {
+    const r = rng(9);
+    const rows = [row(template(r)), row(template(r)), row(template(r))];
+    const data = new Float32Array(960);
+    rows.forEach((x, i) => data.set(x, i * 320));
+    const index = CollectionIndex.fromBlocks('c', 4, dims, [{ collection: 'c', blockId: 0, faceIds: ['a', 'b', 'c'], personIds: ['P', 'P', 'Q'], data }]);
+    expect(index.size).toBe(3);
+    expect(index.personCount).toBe(2);
+    expect(index.topPersons(rows[2]!, 1)[0]!.personId).toBe('Q');
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'vitest';
+import * as v from '../../src/collections/validate';
+import { FaceError } from '../../src/errors';
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(FaceError);
+    return (e as FaceError).code;
+  }
+  return 'ok';
+};
+
+describe('argument validation', () => {
+  test('collection names: 1–255 of A-Z a-z 0-9 _ - .', () => {
+    for (const ok of ['a', 'My_Collection-1.v2', 'x'.repeat(255)]) expect(code(() => v.collectionName(ok))).toBe('ok');
+    for (const bad of ['', 'x'.repeat(256), 'a b', 'a/b', 'é', null, 3]) expect(code(() => v.collectionName(bad))).toBe('ERR_INVALID_COLLECTION_NAME');
+  });
+  test('personId: 1–255 characters, any characters, case kept', () => {
+    expect(v.personId('Ab c/é')).toBe('Ab c/é');
+    for (const bad of ['', 'x'.repeat(256), 5, undefined]) expect(code(() => v.personId(bad))).toBe('ERR_INVALID_ARGUMENT');
+  });
+  test('metadata: a JSON object of at most 16 KB (UTF-8), stored as its JSON round-trip', () => {
+    expect(v.metadata(undefined)).toEqual({});
+    expect(v.metadata({ a: 1, d: new Date(0), u: undefined })).toEqual({ a: 1, d: '1970-01-01T00:00:00.000Z' });
+    const overhead = JSON.stringify({ s: '' }).length;
+    expect(code(() => v.metadata({ s: 'x'.repeat(16 * 1024 - overhead) }))).toBe('ok');
+    expect(code(() => v.metadata({ s: 'x'.repeat(16 * 1024 - overhead + 1) }))).toBe('ERR_INVALID_ARGUMENT');
+    // Multi-byte characters count as their UTF-8 bytes.
+    expect(code(() => v.metadata({ s: 'é'.repeat(8 * 1024) }))).toBe('ERR_INVALID_ARGUMENT');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const bad of [null, [], 'x', 1, cyclic, { n: 1n }]) expect(code(() => v.metadata(bad))).toBe('ERR_INVALID_ARGUMENT');
+  });
+  test('options: thresholds, integers, storage types, booleans', () => {
+    expect(v.similarity(undefined, 'm', 0.7)).toBe(0.7);
+    for (const bad of [-0.1, 1.1, NaN, '0.7']) expect(code(() => v.similarity(bad, 'm', 0.7))).toBe('ERR_INVALID_ARGUMENT');
+    expect(v.integer(undefined, 'limit', 100, 1, 1000)).toBe(100);
+    for (const bad of [0, 1001, 1.5, '3']) expect(code(() => v.integer(bad, 'limit', 100, 1, 1000))).toBe('ERR_INVALID_ARGUMENT');
+    expect(v.faceStorageType(undefined)).toBe('NoStorage');
+    expect(code(() => v.faceStorageType('thumbnails'))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => v.boolean('true', 'checkDuplicates', false))).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
