@@ -113,7 +113,7 @@ test('enrollPerson argument errors: each code, with nothing stored', async ({ fa
       undecodable: await e({ ...base, face: 'bm90IGFuIGltYWdl' }),
       tooSmall: await e({ ...base, face: await tiny.convertToBlob({ type: 'image/png' }) }),
       tooLarge: await e({ ...base, face: await wide.convertToBlob({ type: 'image/png' }) }),
-      liveness: await e({ ...base, checkLiveness: true }),
+      livenessNotBoolean: await e({ ...base, checkLiveness: 'yes' }),
       badCollectionName: await e({ ...base, collectionName: 'bad name' }),
       personIdEmpty: await e({ ...base, personId: '' }),
       personIdLong: await e({ ...base, personId: 'x'.repeat(256) }),
@@ -130,7 +130,7 @@ test('enrollPerson argument errors: each code, with nothing stored', async ({ fa
   expectFaceError(errors.undecodable, 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED', 400);
   expectFaceError(errors.tooSmall, 'ERR_IMAGE_TOO_SMALL', 400);
   expectFaceError(errors.tooLarge, 'ERR_IMAGE_TOO_LARGE', 413);
-  expect(expectFaceError(errors.liveness, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/liveness/i);
+  expect(expectFaceError(errors.livenessNotBoolean, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/checkLiveness/);
   expectFaceError(errors.badCollectionName, 'ERR_INVALID_COLLECTION_NAME', 400);
   for (const k of ['personIdEmpty', 'personIdLong', 'personNameMissing', 'metadataArray', 'metadataTooBig', 'storageType', 'minSimilarity', 'faceMissing', 'notAnObject'] as const) {
     expectFaceError(errors[k], 'ERR_INVALID_ARGUMENT', 400);

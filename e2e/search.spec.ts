@@ -61,7 +61,7 @@ test('a stranger or an empty collection gives [], and errors carry their codes',
       empty: await window.client.searchFace({ collectionName: empty, face: gloria }),
       noFace: await e({ collectionName: n, face: await window.fixture('no-face.jpg') }),
       undecodable: await e({ collectionName: n, face: 'data:image/jpeg;base64,/9j/AAAA' }),
-      liveness: await e({ collectionName: n, face: gloria, checkLiveness: true }),
+      livenessNotBoolean: await e({ collectionName: n, face: gloria, checkLiveness: 1 }),
       maxResults: await e({ collectionName: n, face: gloria, maxResults: 0 }),
       minScore: await e({ collectionName: n, face: gloria, minSimilarityScore: 2 }),
       badName: await e({ collectionName: 'no spaces', face: gloria }),
@@ -76,7 +76,7 @@ test('a stranger or an empty collection gives [], and errors carry their codes',
   expect(r.empty).toEqual([]);
   expectFaceError(r.noFace, 'ERR_FACE_NOT_DETECTED', 400);
   expectFaceError(r.undecodable, 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED', 400);
-  expect(expectFaceError(r.liveness, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/liveness/i);
+  expect(expectFaceError(r.livenessNotBoolean, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/checkLiveness/);
   expectFaceError(r.maxResults, 'ERR_INVALID_ARGUMENT', 400);
   expectFaceError(r.minScore, 'ERR_INVALID_ARGUMENT', 400);
   expectFaceError(r.badName, 'ERR_INVALID_COLLECTION_NAME', 400);

@@ -17,10 +17,15 @@ import {
   type MultiFaceSearchResult, type Person, type PersonSummary, type SearchFaceRequest, type SearchResult,
   type UpdatePersonRequest,
 } from './collections/persons';
+import { boolean as booleanOption } from './collections/validate';
 import { FusedScorer } from './search/fusedScorer';
 import { SearchIndexes } from './search/searchIndexes';
 import { FaceStore } from './storage/database';
 import type { DetectionMode } from './detection/faceDetector';
+import {
+  FaceChecks, livenessError, livenessFailure, validate,
+  type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidateRequest, type ValidationReason,
+} from './checks';
 
 export interface FaceClientOptions {
   /** Where models/ is served; default: the models/ folder next to the library file. */
@@ -54,7 +59,19 @@ export interface Face {
   keypoints: FaceKeypoint[];
   /** Degrees, estimated from the keypoints. */
   pose: HeadPose;
+  /** With `quality: true` (default): blur, dark, grayscale in [0, 1] and whether the face passes. */
+  quality?: FaceQuality;
+  /** With `attributes: true` (default): probabilities of sunglasses, mask, veil, hat. */
+  attributes?: FaceAttributes;
+  /** With `liveness: true`: passive (single-image) presentation-attack check. */
+  liveness?: FaceLiveness;
 }
+
+export type ValidateFaceOptions = ValidateRequest;
+
+export type ValidateFaceResult =
+  | { ok: true; faces: Face[] }
+  | { ok: false; failOn: number; reasons: ValidationReason[] };
 
 export interface FaceClient {
   /** The TF.js backend actually in use. */
@@ -62,6 +79,8 @@ export interface FaceClient {
   /** Ids of the embedding models whose templates this client makes and compares. */
   readonly modelIds: readonly string[];
   detectFaces(image: ImageInput, options?: DetectFacesOptions): Promise<Face[]>;
+  /** Seed 002: checks the largest face; failOn is the FAIL_ON_<n> mask (liveness 1, attribute 2, quality 4, faces 8). */
+  validateFace(image: ImageInput, options?: ValidateFaceOptions): Promise<ValidateFaceResult>;
   compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<{ similarityScore: number }>;
 
   createCollection(name: string): Promise<Collection>;
@@ -102,9 +121,11 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   ]);
   const pipeline = new FacePipeline(detector, embedders);
   await pipeline.warmUp();
+  // Loads nothing now: each check's models load on its first use.
+  const checks = await FaceChecks.create(files);
   const databaseName = options.databaseName ?? 'localface';
   if (typeof databaseName !== 'string' || databaseName.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
-  return new LocalFaceClient(backend, pipeline, matcher, limits, databaseName);
+  return new LocalFaceClient(backend, pipeline, checks, matcher, limits, databaseName);
 }
 
 class LocalFaceClient implements FaceClient {
@@ -115,6 +136,7 @@ class LocalFaceClient implements FaceClient {
   constructor(
     readonly backend: BackendName,
     private readonly pipeline: FacePipeline,
+    private readonly checks: FaceChecks,
     private readonly matcher: Matcher,
     private readonly limits: ImageLimits,
     private readonly databaseName: string,
@@ -126,10 +148,35 @@ class LocalFaceClient implements FaceClient {
 
   async detectFaces(image: ImageInput, options: DetectFacesOptions = {}): Promise<Face[]> {
     this.assertOpen();
-    if (options === null || typeof options !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'detectFaces options must be an object.');
+    if (options === null || typeof options !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'detectFaces options must be an object such as { quality: true, attributes: true, liveness: false }.');
+    const request = {
+      quality: booleanOption(options.quality, 'quality', true),
+      attributes: booleanOption(options.attributes, 'attributes', true),
+      liveness: booleanOption(options.liveness, 'liveness', false),
+    };
     return this.withImage(image, 'image', async (decoded) => {
       const faces = await this.pipeline.detect(decoded.pixels, 'all');
-      return faces.map(toPublicFace);
+      const checked = await this.checks.analyze(decoded.pixels, faces, request);
+      return faces.map((f, i) => ({ ...toPublicFace(f), ...checked[i] }));
+    });
+  }
+
+  async validateFace(image: ImageInput, options: ValidateFaceOptions = {}): Promise<ValidateFaceResult> {
+    this.assertOpen();
+    if (options === null || typeof options !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'validateFace options must be an object such as { validateQuality: true }.');
+    const request = {
+      quality: booleanOption(options.validateQuality, 'validateQuality', false),
+      attributes: booleanOption(options.validateAttribute, 'validateAttribute', false),
+      liveness: booleanOption(options.validateLiveness, 'validateLiveness', false),
+    };
+    booleanOption(options.validateNface, 'validateNface', false);
+    return this.withImage(image, 'image', async (decoded) => {
+      const faces = await this.pipeline.detect(decoded.pixels, 'all');
+      // Only the largest face is checked; the others count for the number-of-faces rule.
+      const [largest] = await this.checks.analyze(decoded.pixels, faces.slice(0, 1), request);
+      const result = validate<CheckedFace>(faces.map((f, i) => (i === 0 ? { ...f, ...largest } : f)), options);
+      if (!result.ok) return { ok: false, failOn: result.failOn, reasons: result.reasons };
+      return { ok: true, faces: result.faces.map((f) => ({ ...toPublicFace(f), ...pickChecks(f) })) };
     });
   }
 
@@ -183,6 +230,7 @@ class LocalFaceClient implements FaceClient {
     if (this.closed) return;
     this.closed = true;
     this.pipeline.dispose();
+    this.checks.dispose();
     if (this.personService) {
       try {
         const { store, indexes } = await this.personService;
@@ -220,6 +268,11 @@ class LocalFaceClient implements FaceClient {
       withFaces: <T>(image: unknown, argName: string, mode: DetectionMode, use: (decoded: DecodedImage, faces: DetectedFace[]) => Promise<T>) =>
         this.withImage(image as ImageInput, argName, async (decoded) => use(decoded, await this.pipeline.detect(decoded.pixels, mode))),
       embed: (pixels, faces) => this.pipeline.embed(pixels, faces),
+      assertLive: async (pixels, faces) => {
+        const [largest] = await this.checks.analyze(pixels, faces.slice(0, 1), { liveness: true });
+        const code = livenessFailure(faces.map((f, i) => (i === 0 ? { ...f, ...largest } : f)));
+        if (code) throw livenessError(code);
+      },
     };
     const scorer = new FusedScorer(this.matcher.config, modelIds, dims);
     return { service: new PersonService(store, indexes, analyzer, scorer), store, indexes };
@@ -258,6 +311,14 @@ function toPublicFace(face: DetectedFace): Face {
     score,
     keypoints: (Object.keys(keypoints) as FaceKeypoint['name'][]).map((name) => ({ name, x: keypoints[name].x, y: keypoints[name].y })),
     pose: { ...pose },
+  };
+}
+
+function pickChecks(f: { quality?: FaceQuality; attributes?: FaceAttributes; liveness?: FaceLiveness }): Pick<Face, 'quality' | 'attributes' | 'liveness'> {
+  return {
+    ...(f.quality ? { quality: f.quality } : {}),
+    ...(f.attributes ? { attributes: f.attributes } : {}),
+    ...(f.liveness ? { liveness: f.liveness } : {}),
   };
 }
 

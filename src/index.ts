@@ -1,6 +1,7 @@
 // The public surface of LocalFace (../shared/API.md). Everything else in src/ is internal.
 export { createFaceClient } from './client';
-export type { FaceClient, FaceClientOptions, DetectFacesOptions, Face, FaceKeypoint } from './client';
+export type { FaceClient, FaceClientOptions, DetectFacesOptions, Face, FaceKeypoint, ValidateFaceOptions, ValidateFaceResult } from './client';
+export type { FaceQuality, FaceAttributes, FaceLiveness, LivenessCode, ValidationReason } from './checks';
 export { tensorCount } from './client';
 export type {
   Collection, Metadata, EnrollPersonRequest, EnrolledPerson, BulkEnrollResult, BulkEnrollProgress, EnrollPersonsOptions,

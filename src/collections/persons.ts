@@ -8,7 +8,6 @@ import type { FusedScorer } from '../search/fusedScorer';
 import type { SearchIndexes } from '../search/searchIndexes';
 import type { FaceStore, NewFace } from '../storage/database';
 import type { CollectionRecord, PersonRecord } from '../storage/schema';
-import { assertLive, LIVENESS_AVAILABLE, livenessUnavailable } from './liveness';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from './thumbnail';
 import * as v from './validate';
 import type { FaceStorageType } from './validate';
@@ -133,6 +132,11 @@ export interface FaceAnalyzer {
   /** Decodes `image` and detects faces (largest first); the decoded tensor lives until `use` settles. */
   withFaces<T>(image: unknown, argName: string, mode: DetectionMode, use: (decoded: DecodedImage, faces: DetectedFace[]) => Promise<T>): Promise<T>;
   embed(pixels: tf.Tensor3D, faces: DetectedFace[]): Promise<FaceTemplate[]>;
+  /**
+   * `checkLiveness`: rejects with ERR_LIVENESS_ERROR (metadata.code) unless the largest of `faces` is live and
+   * alone (a second face at least half its width is TOO_MANY_FACES). Runs before anything is stored.
+   */
+  assertLive(pixels: tf.Tensor3D, faces: DetectedFace[]): Promise<void>;
 }
 
 /** A search compares each face with at most this many candidate persons before the one-to-one assignment. */
@@ -184,7 +188,6 @@ export class PersonService {
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
     const storage = v.faceStorageType(r.faceStorageType);
     const metadata = v.metadata(r.metadata);
-    if (checkLiveness && !LIVENESS_AVAILABLE) throw livenessUnavailable();
     await this.indexes.get(collection); // ERR_NOT_FOUND / model mismatch before any image work
 
     const { newFace, faceBase64 } = await this.prepareFace(face, 'face', storage, checkLiveness);
@@ -300,11 +303,10 @@ export class PersonService {
     const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
     const maxResults = v.integer(r.maxResults, 'maxResults', 1, 1, v.MAX_RESULTS_LIMIT);
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
-    if (checkLiveness && !LIVENESS_AVAILABLE) throw livenessUnavailable();
     await this.indexes.get(collection);
     const templates = await this.analyzer.withFaces(face, 'face', 'largest', async (decoded, faces) => {
       if (faces.length === 0) throw noFace('face');
-      if (checkLiveness) for (const f of faces) await assertLive(decoded.pixels, f);
+      if (checkLiveness) await this.analyzer.assertLive(decoded.pixels, faces);
       return this.analyzer.embed(decoded.pixels, faces);
     });
     const index = await this.indexes.get(collection);
@@ -371,7 +373,7 @@ export class PersonService {
     return this.analyzer.withFaces(face, argName, 'largest', async (decoded, faces) => {
       const largest = faces[0];
       if (!largest) throw noFace(argName);
-      if (checkLiveness) await assertLive(decoded.pixels, largest);
+      if (checkLiveness) await this.analyzer.assertLive(decoded.pixels, faces);
       const [template] = await this.analyzer.embed(decoded.pixels, [largest]);
       let blob: Blob | undefined;
       if (storage === 'StoreThumbnails') blob = await faceThumbnail(decoded.pixels, largest.box);

@@ -22,7 +22,7 @@ export interface DetectedFace {
 export type DetectionMode =
   /** One face wanted (enroll, compare, 1:N search): the short-range model, full-range only if it finds none. */
   | 'largest'
-  /** Every face (group photos, N:N search): the full-range model, which also finds small faces. */
+  /** Every face (group photos, N:N search): both models, the full-range one also on tiles for small faces. */
   | 'all';
 
 /**
@@ -64,9 +64,10 @@ export class FaceDetector {
       faces = await this.run(this.shortRange, image);
       if (faces.length === 0) faces = await this.run(this.fullRange, image);
     } else {
-      // The detector sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is 5 px:
-      // so the full-range model also runs on overlapping tiles, and duplicates across tiles are merged.
-      faces = await this.run(this.fullRange, image);
+      // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
+      // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
+      // model finds (10 ms). Duplicates across models and tiles are merged.
+      faces = [...(await this.run(this.fullRange, image)), ...(await this.run(this.shortRange, image))];
       for (const tile of planTiles(image.shape[1], image.shape[0])) {
         const crop = tf.slice(image, [tile.y, tile.x, 0], [tile.size.height, tile.size.width, 3]);
         try {

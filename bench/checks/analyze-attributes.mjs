@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Trains the attribute heads (L2-regularised logistic regression) on the train split and reports precision and
+// recall on the held-out split. Writes the heads to src/checks/attributeHeads.json with --write.
+// Input: bench/out/checks/attributes.json from
+//   node bench/checks/measure.mjs --list bench/out/checks/attributes.txt --liveness 0 --out bench/out/checks/attributes.json
+// Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--write]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { regionFeatures } from './regions.mjs';
+
+const args = process.argv.slice(2);
+let featureKind = args.includes('--features') ? args[args.indexOf('--features') + 1] : 'regions';
+let lambda = args.includes('--lambda') ? Number(args[args.indexOf('--lambda') + 1]) : 1e-2;
+let flip = args.includes('--flip');
+const d = JSON.parse(readFileSync('bench/out/checks/attributes.json', 'utf8'));
+const tags = {};
+for (const line of readFileSync('../shared/data/lfw/helper_visual_tags.csv', 'utf8').trim().split('\n').slice(1)) {
+  const [file, tag] = line.split(',');
+  (tags[`lfw/${file}`] ??= []).push(tag);
+}
+// Split: every other file of each source in list order (occlusion folders: by file name; LFW: one image per identity).
+const rows = [];
+const counters = {};
+for (const [file, r] of Object.entries(d.rows)) {
+  if (!r.emb) continue;
+  const source = file.startsWith('occlusion/mask') ? 'mask' : file.startsWith('occlusion/sunglasses') ? 'sunglasses' : tags[file] ? `lfw-tagged` : 'lfw-plain';
+  counters[source] = (counters[source] ?? 0) + 1;
+  const split = counters[source] % 2 === 1 ? 'train' : 'test';
+  rows.push({ file, source, tags: tags[file] ?? [], split, r });
+}
+const missed = Object.entries(d.rows).filter(([, r]) => !r.emb).map(([f]) => f);
+
+function features(r) {
+  if (featureKind === 'emb') return r.emb;
+  if (featureKind === 'regions') return regionFeatures(r.thumb);
+  if (featureKind === 'regions+emb') return [...regionFeatures(r.thumb), ...r.emb];
+  const t = r.thumb.map((v) => v / 255 - 0.5);
+  return featureKind === 'thumb' ? t : [...r.emb, ...t];
+}
+
+/** Label per attribute: 1, 0, or undefined (left out: unknown for this attribute). */
+const LABELS = {
+  mask: (x) => (x.source === 'mask' ? 1 : 0),
+  sunglasses: (x) => (x.source === 'sunglasses' || x.tags.includes('sunglasses_or_tinted_glasses') ? 1 : x.tags.includes('helmet_or_goggles') ? undefined : 0),
+  // The occlusion folders were not tagged for headwear (several sunglasses selfies wear caps): left out.
+  hat: (x) => (x.source === 'mask' || x.source === 'sunglasses' ? undefined : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles') ? 1 : 0),
+  veil: (x) => (x.source === 'mask' || x.source === 'sunglasses' ? undefined : x.tags.includes('head_covering_scarf_turban_veil') ? 1 : 0),
+};
+
+function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5) {
+  const n = X.length, dim = X[0].length;
+  const pos = y.filter((v) => v === 1).length;
+  const wPos = n / (2 * pos), wNeg = n / (2 * (n - pos));   // balanced classes
+  const w = new Float64Array(dim);
+  let b = 0;
+  for (let e = 0; e < epochs; e++) {
+    const g = new Float64Array(dim);
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      let z = b;
+      for (let j = 0; j < dim; j++) z += w[j] * X[i][j];
+      const p = 1 / (1 + Math.exp(-z));
+      const err = (p - y[i]) * (y[i] === 1 ? wPos : wNeg);
+      for (let j = 0; j < dim; j++) g[j] += err * X[i][j];
+      gb += err;
+    }
+    for (let j = 0; j < dim; j++) w[j] -= lr * (g[j] / n + lambda * w[j]);
+    b -= lr * gb / n;
+  }
+  return { w: Array.from(w, (v) => +v.toFixed(5)), b: +b.toFixed(5) };
+}
+const predict = (head, x) => 1 / (1 + Math.exp(-(head.b + head.w.reduce((s, wj, j) => s + wj * x[j], 0))));
+
+function fit(tr) {
+  // Mirror augmentation (--flip): each training face also enters mirrored (thumbnail only; emb is left as is).
+  const flipThumb = (t) => t.map((_, i) => { const p = Math.floor(i / 3), c = i % 3, y = Math.floor(p / 24), x = p % 24; return t[(y * 24 + 23 - x) * 3 + c]; });
+  const aug = flip ? tr.map((v) => ({ ...v, x: { ...v.x, r: { ...v.x.r, thumb: flipThumb(v.x.r.thumb) } } })) : [];
+  const trAll = [...tr, ...aug];
+  const Xtr = trAll.map((v) => features(v.x.r));
+  const dim = Xtr[0].length;
+  const mu = Array.from({ length: dim }, (_, j) => Xtr.reduce((s, x) => s + x[j], 0) / Xtr.length);
+  const sd = Array.from({ length: dim }, (_, j) => Math.sqrt(Xtr.reduce((s, x) => s + (x[j] - mu[j]) ** 2, 0) / Xtr.length) || 1);
+  const z = (x) => x.map((v, j) => (v - mu[j]) / sd[j]);
+  const fitted = train(Xtr.map(z), trAll.map((v) => v.y), lambda);
+  // Fold the standardisation into the weights: w·z(x) + b = (w/sd)·x + (b − Σ w·mu/sd).
+  const w = fitted.w.map((wj, j) => wj / sd[j]);
+  return { w: w.map((v) => +v.toPrecision(6)), b: +(fitted.b - w.reduce((s, wj, j) => s + wj * mu[j], 0)).toPrecision(6) };
+}
+
+// --cv: choose features / lambda / mirroring by 4-fold cross-validation on the TRAIN split only (balanced error of the
+// mask and sunglasses heads), then fit on the whole train split and report on the test split.
+if (args.includes('--cv')) {
+  let best;
+  for (const fk of ['regions', 'regions+emb', 'thumb']) for (const lam of [0.003, 0.03]) for (const fl of [false, true]) {
+    featureKind = fk; lambda = lam; flip = fl;
+    let err = 0;
+    for (const [name, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
+      const lab = rows.filter((x) => x.split === 'train').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
+      let fn = 0, pos = 0, fp = 0, neg = 0;
+      for (let k = 0; k < 4; k++) {
+        const h = fit(lab.filter((_, i) => i % 4 !== k));
+        for (const v of lab.filter((_, i) => i % 4 === k)) {
+          const p = predict(h, features(v.x.r));
+          if (v.y === 1) { pos++; if (p < 0.5) fn++; } else { neg++; if (p >= 0.5) fp++; }
+        }
+      }
+      err += (fn / pos + fp / neg) / 2;
+    }
+    console.error(`cv ${fk} λ=${lam} flip=${fl}: mean balanced error ${(err / 2).toFixed(3)}`);
+    if (!best || err < best.err) best = { fk, lam, fl, err };
+  }
+  ({ fk: featureKind, lam: lambda, fl: flip } = best);
+  console.log(`cross-validation on the train split chose: features ${featureKind}, λ ${lambda}, mirroring ${flip}`);
+}
+const heads = {};
+const out = ['| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | precision |', '|---|---|---|---|---|---|'];
+for (const [name, label] of Object.entries(LABELS)) {
+  const lab = rows.map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
+  const tr = lab.filter((v) => v.x.split === 'train'), te = lab.filter((v) => v.x.split === 'test');
+  const head = fit(tr);
+  heads[name] = head;
+  const scored = te.map((v) => ({ ...v, p: predict(head, features(v.x.r)) }));
+  const tp = scored.filter((v) => v.y === 1 && v.p >= 0.5).length, pos = scored.filter((v) => v.y === 1).length;
+  const fp = scored.filter((v) => v.y === 0 && v.p >= 0.5).length;
+  const plain = scored.filter((v) => v.x.source === 'lfw-plain');
+  const plainFlag = plain.filter((v) => v.p >= 0.5).length;
+  out.push(`| ${name} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pos}/${te.length - pos} | ${tp}/${pos} (${((100 * tp) / pos).toFixed(1)} %) | ${plainFlag}/${plain.length} (${((100 * plainFlag) / plain.length).toFixed(1)} %) | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) |`);
+  if (args.includes('--verbose')) for (const v of scored.filter((v) => (v.y === 1) !== v.p >= 0.5)) console.error(name, v.y, v.p.toFixed(2), v.x.file);
+}
+console.log(`features: ${featureKind}; ${rows.length} faces (${missed.length} images with no face found: ${missed.join(' ')})\n`);
+console.log(out.join('\n'));
+if (args.includes('--write')) {
+  writeFileSync('src/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, generatedBy: 'bench/checks/analyze-attributes.mjs', heads }) + '\n');
+  console.log('wrote src/checks/attributeHeads.json');
+}

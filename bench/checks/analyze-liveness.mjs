@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Passive-liveness candidates on NUAA (live vs printed photo), split by subject: the threshold is chosen on the
+// odd subject ids (BPCER ≤ 5 % there), APCER/BPCER (ISO/IEC 30107-3) reported on the even ones; plus the
+// phone-replay frames and the minivision samples at the same threshold.
+// Input: bench/out/checks/liveness.json from
+//   node bench/checks/measure.mjs --list bench/out/checks/liveness.txt --out bench/out/checks/liveness.json
+// Usage: node bench/checks/analyze-liveness.mjs [FILE]
+import { readFileSync } from 'node:fs';
+
+const d = JSON.parse(readFileSync(process.argv[2] ?? 'bench/out/checks/liveness.json', 'utf8'));
+const labels = new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8').trim().split('\n').slice(1).map((l) => {
+  const [file, label, subject] = l.split(',');
+  return [`antispoof_nuaa/${file}`, { label, subject }];
+}));
+const mean8 = (o) => 1 - o.slice(0, 8).reduce((s, v) => s + Math.min(1, Math.max(0, v)), 0) / 8;
+const routed = (o) => 1 - o.slice(0, 8).reduce((s, v, i) => s + Math.abs(v) * o[8 + i], 0);
+const CANDIDATES = {
+  'expo FaceAntiSpoofing, 1 − mean leaf score, crop 1.3× box (shipped)': (r) => mean8(r.fas13),
+  'expo FaceAntiSpoofing, 1 − mean leaf score, crop 1.0× box': (r) => mean8(r.fas10),
+  'expo FaceAntiSpoofing, 1 − routed leaf score (the Android app\'s rule), 1.3×': (r) => routed(r.fas13),
+  'Human antispoof.json (real score), crop 1.0×': (r) => r.hAnti10[0],
+  'Human antispoof.json (real score), crop 1.5×': (r) => r.hAnti15[0],
+  'Human liveness.json index 0, crop 1.5×': (r) => r.hLive15[0],
+  'Human liveness.json index 1, crop 1.5×': (r) => r.hLive15[1],
+};
+const rows = Object.entries(d.rows).map(([file, r]) => {
+  const l = labels.get(file);
+  const mini = file.startsWith('antispoof_minivision');
+  const label = l ? l.label : mini ? (file.includes('_T') ? 'real' : 'spoof_minivision') : '?';
+  const subject = l?.subject ?? '';
+  const half = subject ? (Number(subject) % 2 === 1 ? 'choose' : 'report') : 'other';
+  return { file, label, subject, half, r };
+});
+const noFace = rows.filter((x) => !x.r.fas13);
+const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)} % (${a}/${b})` : '–');
+const out = [];
+out.push(`${rows.length} images; no face found in ${noFace.length} (${noFace.map((x) => x.file).join(', ') || 'none'}), counted as rejected attacks / rejected live faces.`, '');
+out.push('| candidate | threshold (odd subjects, BPCER ≤ 5 %) | APCER print, held-out | BPCER, held-out | APCER print, all | BPCER, all | APCER replay (15) | AUC held-out |', '|---|---|---|---|---|---|---|---|');
+const summary = {};
+for (const [name, score] of Object.entries(CANDIDATES)) {
+  const s = (x) => (x.r.fas13 ? score(x.r) : -Infinity);
+  const liveChoose = rows.filter((x) => x.half === 'choose' && x.label === 'real').map(s).sort((a, b) => a - b);
+  // Highest threshold that keeps BPCER ≤ 5 % on the choosing subjects: the 5th percentile of their live scores.
+  const k = Math.floor(0.05 * liveChoose.length);
+  const t = liveChoose[k];
+  const evalOn = (filter) => {
+    const live = rows.filter((x) => filter(x) && x.label === 'real');
+    const print = rows.filter((x) => filter(x) && x.label === 'spoof_print');
+    return { apcer: [print.filter((x) => s(x) >= t).length, print.length], bpcer: [live.filter((x) => s(x) < t).length, live.length], live, print };
+  };
+  const held = evalOn((x) => x.half === 'report');
+  const all = evalOn((x) => x.half !== 'other');
+  const replay = rows.filter((x) => x.label === 'spoof_replay');
+  let auc = 0;
+  for (const a of held.live) for (const b of held.print) auc += s(a) > s(b) ? 1 : s(a) === s(b) ? 0.5 : 0;
+  auc /= held.live.length * held.print.length;
+  out.push(`| ${name} | ${t.toFixed(4)} | ${pct(...held.apcer)} | ${pct(...held.bpcer)} | ${pct(...all.apcer)} | ${pct(...all.bpcer)} | ${pct(replay.filter((x) => s(x) >= t).length, replay.length)} | ${auc.toFixed(3)} |`);
+  summary[name] = { t, mini: rows.filter((x) => x.half === 'other' && x.file.startsWith('antispoof_minivision')).map((x) => `${x.file.split('/')[1]} ${s(x).toFixed(3)} ${s(x) >= t ? 'live' : 'spoof'}`) };
+}
+console.log(out.join('\n'));
+console.log('\nminivision samples (T = live, F1 = print, F2 = tablet) at each threshold:');
+for (const [name, v] of Object.entries(summary)) console.log(`- ${name}: ${v.mini.join('; ')}`);

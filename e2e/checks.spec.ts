@@ -1,0 +1,176 @@
+// Face checks (seed 002 / API.md "Face checks") on real photos, through the public client, in chromium (WASM).
+// Fixtures: e2e/fixtures/checks/ (SOURCE.md there). Degraded and re-framed copies are made in the page with a
+// canvas (CSS filters blur/brightness/grayscale, scaling, shifting), so every input starts from a real photo.
+import { test, expect, expectFaceError } from './localface';
+
+test.describe.configure({ mode: 'serial' });
+test.skip(({ backend }) => backend !== 'wasm', 'face checks run on the wasm project only');
+
+declare global {
+  interface Window {
+    /** A canvas holding fixture `name` transformed: CSS `filter`, then drawn at `scale` with offset (dx, dy) on a `w`×`h` grey canvas. */
+    canvasOf(name: string, opts?: { filter?: string; scale?: number; dx?: number; dy?: number; w?: number; h?: number }): Promise<HTMLCanvasElement>;
+  }
+}
+
+test.beforeAll(async ({ facePage }) => {
+  await facePage.evaluate(() => {
+    window.canvasOf = async (name, opts = {}) => {
+      const bitmap = await createImageBitmap(new Blob([(await window.fixture(name)) as Uint8Array<ArrayBuffer>]));
+      const scale = opts.scale ?? 1;
+      const canvas = document.createElement('canvas');
+      canvas.width = opts.w ?? Math.round(bitmap.width * scale);
+      canvas.height = opts.h ?? Math.round(bitmap.height * scale);
+      const ctx = canvas.getContext('2d')!;
+      ctx.fillStyle = '#808080';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.filter = opts.filter ?? 'none';
+      ctx.drawImage(bitmap, opts.dx ?? 0, opts.dy ?? 0, bitmap.width * scale, bitmap.height * scale);
+      return canvas;
+    };
+  });
+});
+
+const ALL = { quality: true, attributes: true, liveness: true };
+
+test('checks run only when asked: detectFaces with every check off returns plain faces', async ({ facePage }) => {
+  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg'), { quality: false, attributes: false, liveness: false }));
+  // Tony Blair, and a second man in profile cut by the left edge: both are faces.
+  expect(faces).toHaveLength(2);
+  for (const face of faces) {
+    expect(face).not.toHaveProperty('liveness');
+    expect(face).not.toHaveProperty('quality');
+    expect(face).not.toHaveProperty('attributes');
+  }
+});
+
+test('defaults: quality and attributes on, liveness off (API.md)', async ({ facePage }) => {
+  const [face] = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg')));
+  expect(face!.quality).toBeDefined();
+  expect(face!.attributes).toBeDefined();
+  expect(face!.liveness).toBeUndefined();
+});
+
+test('quality: a normal LFW face passes; darkened, blurred and grayscale copies fail on their own score', async ({ facePage }) => {
+  const result = await facePage.evaluate(async () => {
+    const q = async (filter: string) => (await window.client.detectFaces(await window.canvasOf('checks/lfw-plain.jpg', { filter }), { quality: true, attributes: false }))[0]!.quality!;
+    return { normal: await q('none'), dark: await q('brightness(0.25)'), blur: await q('blur(3px)'), gray: await q('grayscale(1)') };
+  });
+  expect(result.normal.ok).toBe(true);
+  for (const k of ['blur', 'dark', 'grayscale'] as const) {
+    expect(result.normal[k]).toBeGreaterThanOrEqual(0);
+    expect(result.normal[k]).toBeLessThan(0.5);
+  }
+  expect(result.dark).toMatchObject({ ok: false });
+  expect(result.dark.dark).toBeGreaterThan(0.5);
+  expect(result.blur).toMatchObject({ ok: false });
+  expect(result.blur.blur).toBeGreaterThan(0.5);
+  expect(result.gray).toMatchObject({ ok: false });
+  expect(result.gray.grayscale).toBeGreaterThan(0.5);
+});
+
+test('attributes: a face mask and sunglasses are found; a plain face has neither', async ({ facePage }) => {
+  const r = await facePage.evaluate(async () => {
+    const a = async (n: string) => (await window.client.detectFaces(await window.fixture(n), { quality: false, attributes: true }))[0]!.attributes!;
+    return { mask: await a('checks/mask.jpg'), sunglasses: await a('checks/sunglasses.jpg'), plain: await a('checks/lfw-plain.jpg') };
+  });
+  expect(r.mask.mask).toBeGreaterThan(0.5);
+  expect(r.sunglasses.sunglasses).toBeGreaterThan(0.5);
+  for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const) {
+    expect(r.plain[k]).toBeGreaterThanOrEqual(0);
+    expect(r.plain[k]).toBeLessThanOrEqual(1);
+  }
+  expect(r.plain.mask).toBeLessThan(0.5);
+  expect(r.plain.sunglasses).toBeLessThan(0.5);
+});
+
+test('liveness: a live webcam face is live; a printed photo of the same person is FACE_NOT_LIVE', async ({ facePage }) => {
+  const r = await facePage.evaluate(async () => {
+    const l = async (n: string) => (await window.client.detectFaces(await window.fixture(n), { liveness: true }))[0]!.liveness!;
+    return { live: await l('checks/nuaa-live.jpg'), print: await l('checks/nuaa-print.jpg') };
+  });
+  expect(r.live).toMatchObject({ live: true, code: null });
+  expect(r.live.score).toBeGreaterThanOrEqual(0.5);
+  expect(r.print).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
+  expect(r.print.score).toBeLessThan(0.5);
+});
+
+test('liveness reason codes from geometry: too small, cropped, close to border, too close', async ({ facePage }) => {
+  const codes = await facePage.evaluate(async () => {
+    const code = async (c: HTMLCanvasElement) => (await window.client.detectFaces(c, { quality: false, attributes: false, liveness: true }))[0]?.liveness?.code ?? 'no face';
+    const live = 'checks/nuaa-live.jpg';   // 640×480, face box ≈ 202 px centred at (301, 260)
+    return {
+      small: await code(await window.canvasOf(live, { scale: 0.25, w: 640, h: 480, dx: 240, dy: 180 })),   // face ≈ 50 px
+      cropped: await code(await window.canvasOf(live, { dx: -260 })),                                      // box from x ≈ −60
+      border: await code(await window.canvasOf(live, { dx: -205 })),                                       // box at x ≈ 0: the 1.3× crop leaves the image
+      close: await code(await window.canvasOf(live, { scale: 2.4, w: 480, h: 480, dx: -482, dy: -384 })),  // face ≈ 485 px in 480
+    };
+  });
+  expect(codes.small).toBe('FACE_TOO_SMALL');
+  expect(codes.cropped).toBe('FACE_CROPPED');
+  expect(codes.border).toBe('FACE_CLOSE_TO_BORDER');
+  expect(codes.close).toBe('FACE_TOO_CLOSE');
+});
+
+// EYES_CLOSED has no e2e test: on the LFW photos tagged "eyes closed or downcast" Face Mesh's eye aspect ratio did
+// not separate them from open eyes (bench/results/issue4.md), so no real photo here is known to trigger it.
+test('liveness reason codes from landmarks and attributes: angle too large, occluded', async ({ facePage }) => {
+  const codes = await facePage.evaluate(async () => {
+    const code = async (n: string, scale: number) => (await window.client.detectFaces(await window.canvasOf(n, { scale }), { liveness: true }))[0]?.liveness?.code ?? 'no face';
+    return { angle: await code('checks/lfw-large-pose.jpg', 2), mask: await code('checks/mask.jpg', 1) };
+  });
+  expect(codes.angle).toBe('FACE_ANGLE_TOO_LARGE');
+  expect(codes.mask).toBe('FACE_IS_OCCLUDED');
+});
+
+test('validateFace: ok for a good face; FAIL_ON bits for quality (4), attribute (2), liveness (1), number of faces (8)', async ({ facePage }) => {
+  const r = await facePage.evaluate(async () => {
+    const all = { validateQuality: true, validateAttribute: true, validateLiveness: true, validateNface: true };
+    return {
+      good: await window.client.validateFace(await window.fixture('checks/nuaa-live.jpg'), all),
+      quality: await window.client.validateFace(await window.canvasOf('checks/lfw-plain.jpg', { filter: 'grayscale(1)' }), { validateQuality: true }),
+      attribute: await window.client.validateFace(await window.fixture('checks/sunglasses.jpg'), { validateAttribute: true }),
+      liveness: await window.client.validateFace(await window.fixture('checks/nuaa-print.jpg'), { validateLiveness: true }),
+      nface: await window.client.validateFace(await window.fixture('two-people.jpg'), { validateNface: true }),
+      nothingAsked: await window.client.validateFace(await window.fixture('checks/nuaa-print.jpg'), {}),
+    };
+  });
+  expect(r.good.ok).toBe(true);
+  expect(r.quality).toMatchObject({ ok: false, failOn: 4 });
+  expect(r.attribute).toMatchObject({ ok: false, failOn: 2 });
+  expect(r.liveness).toMatchObject({ ok: false, failOn: 1 });
+  expect(r.nface).toMatchObject({ ok: false, failOn: 8 });
+  expect(r.nothingAsked.ok).toBe(true);
+  for (const x of [r.quality, r.attribute, r.liveness, r.nface]) {
+    if (x.ok) continue;
+    expect(x.reasons.length).toBeGreaterThan(0);
+    for (const reason of x.reasons) expect(reason.message.length).toBeGreaterThan(20);
+  }
+});
+
+test('validateFace on an image without a face is ERR_FACE_NOT_DETECTED', async ({ facePage }) => {
+  const info = await facePage.evaluate(async () => window.errorInfo(async () => window.client.validateFace(await window.fixture('no-face.jpg'), { validateQuality: true })));
+  expectFaceError(info, 'ERR_FACE_NOT_DETECTED', 400);
+});
+
+test('enroll and search with checkLiveness reject a printed photo with ERR_LIVENESS_ERROR metadata.code FACE_NOT_LIVE', async ({ facePage }) => {
+  const r = await facePage.evaluate(async () => {
+    const name = `liveness-${Date.now()}`;
+    await window.client.createCollection(name);
+    try {
+      const enroll = await window.errorInfo(async () => window.client.enrollPerson({ collectionName: name, personId: 'p1', personName: 'P', face: await window.fixture('checks/nuaa-print.jpg'), checkLiveness: true }));
+      const listed = await window.client.listPersons(name);
+      const enrolledLive = await window.client.enrollPerson({ collectionName: name, personId: 'p1', personName: 'P', face: await window.fixture('checks/nuaa-live.jpg'), checkLiveness: true });
+      const search = await window.errorInfo(async () => window.client.searchFace({ collectionName: name, face: await window.fixture('checks/nuaa-print.jpg'), checkLiveness: true }));
+      const twoFaces = await window.errorInfo(async () => window.client.searchFace({ collectionName: name, face: await window.fixture('two-people.jpg'), checkLiveness: true }));
+      return { enroll, total: listed.total, enrolledLive: enrolledLive.personId, search, twoFaces };
+    } finally {
+      await window.client.deleteCollection(name);
+    }
+  });
+  expect(expectFaceError(r.enroll, 'ERR_LIVENESS_ERROR', 400).metadata).toEqual({ code: 'FACE_NOT_LIVE' });
+  expect(r.total).toBe(0);
+  expect(r.enrolledLive).toBe('p1');
+  expect(expectFaceError(r.search, 'ERR_LIVENESS_ERROR').metadata).toEqual({ code: 'FACE_NOT_LIVE' });
+  expect(expectFaceError(r.twoFaces, 'ERR_LIVENESS_ERROR').metadata).toEqual({ code: 'TOO_MANY_FACES' });
+});

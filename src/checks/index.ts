@@ -1,0 +1,10 @@
+// Face checks (seed 002 / API.md "Face checks"): quality, attributes, passive liveness, validateFace's decision and
+// checkLiveness's error code. The client wires these; everything but FaceChecks is a pure function.
+export { FaceChecks, type FaceChecksOptions, type CheckTimes } from './faceChecks';
+export { validate, livenessFailure, livenessError, FAIL_ON, LIVENESS_MESSAGES, ATTRIBUTE_FAIL_THRESHOLD, type ValidateRequest, type ValidationResult, type ValidationReason, type ValidationCheck } from './validate';
+export { geometryProblems, competingFaces, noseOffset, DEFAULT_GEOMETRY_LIMITS, LIVENESS_CROP_SCALE, type GeometryLimits } from './geometry';
+export { qualityFromStats, faceQualityStats, DEFAULT_QUALITY_THRESHOLDS, type QualityStats, type QualityThresholds } from './quality';
+export { decideLiveness, calibratedLiveScore, livenessFeatures, livenessHeadScore, DEFAULT_LIVENESS_THRESHOLDS, type LivenessThresholds } from './liveness';
+export { antispoofLiveScore } from './antispoof';
+export { attributesFromFeatures } from './attributes';
+export type { FaceQuality, FaceAttributes, FaceLiveness, LivenessCode, FaceCheckResult, CheckRequest, CheckedFace } from './types';

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import type { DetectedFace } from '../../src/detection/faceDetector';
+import { competingFaces, geometryProblems } from '../../src/checks/geometry';
+import { qualityFromStats, lowIsBad, faceQualityStats, DEFAULT_QUALITY_THRESHOLDS } from '../../src/checks/quality';
+import { calibratedLiveScore, decideLiveness, DEFAULT_LIVENESS_THRESHOLDS } from '../../src/checks/liveness';
+import { antispoofLiveScore, antispoofCropBox } from '../../src/checks/antispoof';
+import { eyeAspectRatios } from '../../src/checks/eyes';
+import { attributesFromFeatures, logistic } from '../../src/checks/attributes';
+import { validate, livenessFailure, livenessError, FAIL_ON } from '../../src/checks/validate';
+import type { CheckedFace } from '../../src/checks/types';
+import { FaceError } from '../../src/errors';
+
+function face(x: number, y: number, size: number, pose = { yaw: 0, pitch: 0, roll: 0 }): DetectedFace {
+  const p = (dx: number, dy: number) => ({ x: x + dx * size, y: y + dy * size });
+  return {
+    box: { x, y, width: size, height: size },
+    score: 0.9,
+    keypoints: { rightEye: p(0.3, 0.35), leftEye: p(0.7, 0.35), noseTip: p(0.5, 0.55), mouthCenter: p(0.5, 0.75), rightEarTragion: p(0, 0.45), leftEarTragion: p(1, 0.45) },
+    pose,
+  };
+}
+const IMAGE = { width: 640, height: 480 };
+
+describe('geometryProblems', () => {
+  it('accepts a centred, frontal, mid-sized face', () => {
+    expect(geometryProblems(face(250, 150, 150), IMAGE)).toEqual([]);
+  });
+  it('flags a small face', () => {
+    expect(geometryProblems(face(300, 200, 40), IMAGE)).toEqual(['FACE_TOO_SMALL']);
+  });
+  it('flags a face cut by the edge as cropped, one whose liveness crop leaves the image as close to border', () => {
+    expect(geometryProblems(face(-40, 150, 150), IMAGE)).toContain('FACE_CROPPED');
+    expect(geometryProblems(face(10, 150, 150), IMAGE)).toEqual(['FACE_CLOSE_TO_BORDER']);
+  });
+  it('flags a face filling the frame as too close', () => {
+    expect(geometryProblems(face(100, 5, 470), IMAGE)).toContain('FACE_TOO_CLOSE');
+  });
+  it('flags a turned head', () => {
+    const turned = face(250, 150, 150);
+    turned.keypoints.noseTip.x += 0.3 * 150;   // nose 0.75 eye distances off the eyes' midpoint
+    expect(geometryProblems(turned, IMAGE)).toEqual(['FACE_ANGLE_TOO_LARGE']);
+    expect(geometryProblems(face(250, 150, 150, { yaw: 80, pitch: 0, roll: 0 }), IMAGE)).toEqual([]);   // pose.yaw is not used
+    expect(geometryProblems(face(250, 150, 150, { yaw: 0, pitch: -40, roll: 0 }), IMAGE)).toEqual(['FACE_ANGLE_TOO_LARGE']);
+  });
+  it('counts only faces at least half the largest width as competing', () => {
+    expect(competingFaces([face(0, 0, 200), face(300, 0, 60)])).toBe(0);
+    expect(competingFaces([face(0, 0, 200), face(300, 0, 120)])).toBe(1);
+    expect(competingFaces([])).toBe(0);
+  });
+});
+
+describe('quality', () => {
+  const good = { sharpness: 0.35, medianLuma: 140, chroma: 60 };
+  it('passes a normal face and scores it low', () => {
+    const q = qualityFromStats(good);
+    expect(q.ok).toBe(true);
+    for (const v of [q.blur, q.dark, q.grayscale]) expect(v).toBeLessThan(0.2);
+  });
+  it('fails each degradation on its own score, 0.5 at the threshold', () => {
+    expect(qualityFromStats({ ...good, sharpness: 0.05 })).toMatchObject({ ok: false });
+    expect(qualityFromStats({ ...good, sharpness: 0.05 }).blur).toBeGreaterThan(0.5);
+    expect(qualityFromStats({ ...good, medianLuma: 30 }).dark).toBeGreaterThan(0.5);
+    expect(qualityFromStats({ ...good, chroma: 0 }).grayscale).toBeGreaterThan(0.99);
+    expect(lowIsBad(DEFAULT_QUALITY_THRESHOLDS.minMedianLuma, DEFAULT_QUALITY_THRESHOLDS.minMedianLuma)).toBeCloseTo(0.5, 6);
+  });
+  it('measures statistics on the backend without leaking tensors', () => {
+    const before = tf.memory().numTensors;
+    const noise = tf.tidy(() => tf.randomUniform([2, 112, 112, 3], 0, 255, 'float32', 1) as tf.Tensor4D);
+    const flatGray = tf.fill([1, 112, 112, 3], 128) as tf.Tensor4D;
+    const [a] = faceQualityStats(noise);
+    const [b] = faceQualityStats(flatGray);
+    expect(a!.sharpness).toBeGreaterThan(1);
+    expect(a!.chroma).toBeGreaterThan(50);
+    expect(b!.chroma).toBe(0);
+    expect(b!.medianLuma).toBeCloseTo(128, 3);
+    expect(qualityFromStats(b!).grayscale).toBeGreaterThan(0.99);
+    noise.dispose();
+    flatGray.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('liveness decision', () => {
+  const t = DEFAULT_LIVENESS_THRESHOLDS;
+  it('maps the threshold to 0.5 monotonically', () => {
+    expect(calibratedLiveScore(t.live, t.live)).toBeCloseTo(0.5, 4);
+    expect(calibratedLiveScore(0, t.live)).toBe(0);
+    expect(calibratedLiveScore(1, t.live)).toBe(1);
+    expect(calibratedLiveScore(t.live - 0.01, t.live)).toBeLessThan(0.5);
+  });
+  it('orders codes: geometry, occlusion, eyes, model', () => {
+    const eyesOpen = { left: 0.3, right: 0.3, meshScore: 10 };
+    const plain = { sunglasses: 0, mask: 0, veil: 0, hat: 0 };
+    expect(decideLiveness({ geometry: ['FACE_TOO_SMALL'], rawScore: 1 })).toMatchObject({ live: false, code: 'FACE_TOO_SMALL' });
+    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: eyesOpen, attributes: { ...plain, mask: 0.9 } }).code).toBe('FACE_IS_OCCLUDED');
+    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: { left: 0.05, right: 0.06, meshScore: 10 }, attributes: plain }).code).toBe('EYES_CLOSED');
+    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: { left: 0.05, right: 0.3, meshScore: 10 }, attributes: plain }).live).toBe(true);
+    expect(decideLiveness({ geometry: [], rawScore: t.live / 2, eyes: eyesOpen, attributes: plain })).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
+    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: eyesOpen, attributes: plain })).toEqual({ live: true, score: 1, code: null });
+    expect(decideLiveness({ geometry: [] }).code).toBe('UNKNOWN_ERROR');
+  });
+  it('scores the anti-spoofing outputs as 1 − mean leaf score', () => {
+    const raw = new Float32Array(16);
+    raw.fill(1, 0, 8);
+    expect(antispoofLiveScore(raw)).toBeCloseTo(0, 6);
+    raw.fill(0, 0, 8);
+    expect(antispoofLiveScore(raw)).toBeCloseTo(1, 6);
+    raw.fill(1.05, 0, 4);
+    expect(antispoofLiveScore(raw)).toBeCloseTo(0.5, 6);
+    expect(() => antispoofLiveScore([1, 2])).toThrow(FaceError);
+  });
+  it('crops a square 1.3 × the box around its centre', () => {
+    const [y1, x1, y2, x2] = antispoofCropBox(face(100, 100, 100), 401, 401);
+    expect((x2 - x1) * 400).toBeCloseTo(130, 6);
+    expect((y1 + y2) / 2 * 400).toBeCloseTo(150, 6);
+  });
+  it('measures eye aspect ratios from mesh landmarks', () => {
+    const mesh = new Float32Array(468 * 3);
+    const set = (i: number, x: number, y: number) => { mesh[i * 3] = x; mesh[i * 3 + 1] = y; };
+    set(33, 0, 0); set(133, 30, 0);
+    for (const [u, l] of [[159, 145], [158, 153], [160, 144]]) { set(u!, 15, -4.5); set(l!, 15, 4.5); }
+    set(263, 100, 0); set(362, 70, 0);
+    for (const [u, l] of [[386, 374], [385, 380], [387, 373]]) { set(u!, 85, -0.5); set(l!, 85, 0.5); }
+    const r = eyeAspectRatios(mesh);
+    expect(r.right).toBeCloseTo(0.3, 5);
+    expect(r.left).toBeCloseTo(1 / 30, 5);
+  });
+});
+
+describe('attributes', () => {
+  it('applies logistic heads', () => {
+    const head = { w: [1, -1], b: 0 };
+    expect(logistic(head, [0, 0])).toBe(0.5);
+    expect(logistic(head, [10, 0])).toBeGreaterThan(0.99);
+    expect(() => logistic(head, [1])).toThrow(FaceError);
+    const zero = { w: [0, 0], b: -10 };
+    const a = attributesFromFeatures([1, 1], { features: 'emb', heads: { sunglasses: zero, mask: { w: [0, 0], b: 10 }, veil: zero, hat: zero } });
+    expect(a.mask).toBeGreaterThan(0.99);
+    expect(a.sunglasses).toBeLessThan(0.01);
+  });
+});
+
+describe('validate', () => {
+  const okFace = (): CheckedFace => ({
+    ...face(250, 150, 150),
+    quality: { blur: 0.1, dark: 0.1, grayscale: 0, ok: true },
+    attributes: { sunglasses: 0.01, mask: 0.02, veil: 0, hat: 0.1 },
+    liveness: { live: true, score: 0.9, code: null },
+  });
+  const all = { validateQuality: true, validateAttribute: true, validateLiveness: true, validateNface: true };
+  it('passes a good single face', () => {
+    const r = validate([okFace()], all);
+    expect(r.ok).toBe(true);
+  });
+  it('sets the seed FAIL_ON bits', () => {
+    const bad: CheckedFace = {
+      ...okFace(),
+      quality: { blur: 0.9, dark: 0.1, grayscale: 0, ok: false },
+      attributes: { sunglasses: 0.9, mask: 0.1, veil: 0, hat: 0 },
+      liveness: { live: false, score: 0.1, code: 'FACE_NOT_LIVE' },
+    };
+    const r = validate([bad, face(0, 0, 120)], all);
+    expect(r).toMatchObject({ ok: false, failOn: 15 });
+    if (r.ok) throw new Error('unreachable');
+    expect(r.reasons.map((x) => x.code).sort()).toEqual(['BLURRY', 'FACE_NOT_LIVE', 'SUNGLASSES', 'TOO_MANY_FACES']);
+    expect(validate([bad], { validateQuality: true })).toMatchObject({ ok: false, failOn: FAIL_ON.quality });
+    expect(validate([bad], { validateAttribute: true, validateLiveness: true })).toMatchObject({ ok: false, failOn: 3 });
+    expect(validate([bad], {}).ok).toBe(true);
+  });
+  it('rejects no face and checks that were not computed', () => {
+    expect(() => validate([], all)).toThrow(expect.objectContaining({ code: 'ERR_FACE_NOT_DETECTED' }));
+    expect(() => validate([face(0, 0, 100)], { validateQuality: true })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => validate([okFace()], null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+  it('gives the checkLiveness code', () => {
+    expect(livenessFailure([])).toBe('FACE_NOT_FOUND');
+    expect(livenessFailure([okFace(), face(0, 0, 140)])).toBe('TOO_MANY_FACES');
+    expect(livenessFailure([okFace()])).toBeNull();
+    expect(livenessFailure([{ ...okFace(), liveness: { live: false, score: 0, code: 'EYES_CLOSED' } }])).toBe('EYES_CLOSED');
+    expect(livenessFailure([face(0, 0, 100)])).toBe('UNKNOWN_ERROR');
+    const e = livenessError('FACE_NOT_LIVE');
+    expect(e).toMatchObject({ code: 'ERR_LIVENESS_ERROR', status: 400, metadata: { code: 'FACE_NOT_LIVE' } });
+  });
+});
+
+describe('attribute region features', () => {
+  it('match the training script (bench/checks/regions.mjs) exactly', async () => {
+    // @ts-expect-error plain JS module without types
+    const { regionFeatures: fromBench } = await import('../../bench/checks/regions.mjs');
+    const { regionFeatures } = await import('../../src/checks/attributes');
+    const thumb = Array.from({ length: 24 * 24 * 3 }, (_, i) => (i * 37) % 256);
+    const a = regionFeatures(thumb);
+    expect(a).toHaveLength(55);
+    expect(a).toEqual(fromBench(thumb));
+  });
+  it('the bundled heads match their feature kind', async () => {
+    const { ATTRIBUTE_HEADS } = await import('../../src/checks/attributes');
+    const dim = { regions: 55, 'regions+emb': 55 + 192, emb: 192, thumb: 24 * 24 * 3 }[ATTRIBUTE_HEADS.features];
+    for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const) expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
+  });
+});
