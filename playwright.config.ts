@@ -32,7 +32,9 @@ export default defineConfig<LocalFaceTestOptions>({
   webServer: [
     // The built library (dist/) and the e2e pages, as a static site.
     { command: 'node scripts/serve.mjs --port 4173', url: 'http://127.0.0.1:4173/e2e/pages/harness.html', reuseExistingServer: !process.env.CI },
+    // The demos as `npm run build:demo` writes them (demo-dist/), served as any static server would.
+    { command: 'node scripts/serve.mjs --root demo-dist --port 4175', url: 'http://127.0.0.1:4175/index.html', reuseExistingServer: !process.env.CI },
     // The Vite dev server `npm run demo` starts, for the demo test.
-    { command: 'npx vite --port 5174 --strictPort --host 127.0.0.1', url: 'http://127.0.0.1:5174/demo/', reuseExistingServer: !process.env.CI, timeout: 120_000 },
+    { command: 'npx vite --port 5174 --strictPort --host 127.0.0.1', url: 'http://127.0.0.1:5174/demo/kiosk/', reuseExistingServer: !process.env.CI, timeout: 120_000 },
   ],
 });

@@ -1,15 +1,58 @@
-// The page `npm run demo` opens: a newcomer picks two photos and sees faces and the verdict.
+// The pages a newcomer opens: `npm run demo` (Vite dev server) and the static site `npm run build:demo` writes.
 import { test, expect } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera';
 
-test('the demo compares two photos picked by the user', async ({ page }) => {
-  await page.goto('http://127.0.0.1:5174/demo/');
-  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 90_000 });
-  await page.getByTestId('file-a').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0001.jpg');
-  await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0002.jpg');
-  await expect(page.getByTestId('result')).toHaveText(/^Same person — similarity (0\.[7-9]\d*|1\.000)/);
-  await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Jennifer_Aniston_0001.jpg');
-  await expect(page.getByTestId('result')).toHaveText(/^Different people — similarity 0\.[0-6]/);
-  await page.getByTestId('file-b').setInputFiles('e2e/fixtures/no-face.jpg');
-  await expect(page.getByTestId('result')).toHaveText(/ERR_FACE_NOT_DETECTED/);
-  await page.screenshot({ path: test.info().outputPath('demo.png') });
+const DEV = 'http://127.0.0.1:5174';
+const SITE = 'http://127.0.0.1:4175';
+
+test('npm run demo opens the kiosk: camera on, recognition in a worker, frames per second shown', async ({ page: helperPage }) => {
+  test.setTimeout(240_000);
+  const scratch = mkdtempSync(join(tmpdir(), 'localface-dev-kiosk-'));
+  try {
+    const video = join(scratch, 'camera.y4m');
+    await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject10.jpg', video);
+    const context = await launchWithCamera(video, join(scratch, 'profile'));
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${DEV}/demo/kiosk/`);
+    // In the dev server the worker is an ES module worker (the built site's is too): the TFLite runtime must start there.
+    await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker on (WASM|WEBGL)/, { timeout: 180_000 });
+    await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 60_000 });
+    await expect(page.getByTestId('fps')).toHaveText(/^\d+\.\d fps$/);
+    await page.screenshot({ path: test.info().outputPath('dev-kiosk.png') });
+    await context.close();
+    expect(errors).toEqual([]);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+for (const base of [`${DEV}/demo/compare/`, `${SITE}/compare/`]) {
+  test(`the comparison page compares two photos picked by the user (${base})`, async ({ page }) => {
+    await page.goto(base);
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 90_000 });
+    await page.getByTestId('file-a').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0001.jpg');
+    await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0002.jpg');
+    await expect(page.getByTestId('result')).toHaveText(/^Same person — similarity (0\.[7-9]\d*|1\.000)/);
+    await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Jennifer_Aniston_0001.jpg');
+    await expect(page.getByTestId('result')).toHaveText(/^Different people — similarity 0\.[0-6]/);
+    await page.getByTestId('file-b').setInputFiles('e2e/fixtures/no-face.jpg');
+    await expect(page.getByTestId('result')).toHaveText(/ERR_FACE_NOT_DETECTED/);
+    await page.screenshot({ path: test.info().outputPath('compare.png') });
+  });
+}
+
+test('the built script-tag page loads the library and its models from inside demo-dist/', async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  await page.goto(`${SITE}/script-tag/`);
+  await expect(page.getByTestId('status')).toHaveText(/^Ready/, { timeout: 90_000 });
+  const loaded = requests.filter((url) => url.startsWith('http'));
+  expect(loaded).toContain(`${SITE}/localface.iife.js`);
+  expect(loaded.filter((url) => url.includes('/models/')).length).toBeGreaterThan(3);
+  expect(loaded.every((url) => url.startsWith(`${SITE}/`))).toBe(true);
 });

@@ -155,10 +155,15 @@ async function runClassicScript(source: Blob): Promise<RuntimeFactory> {
         script.src = url;
         document.head.appendChild(script);
       });
-    } else if (typeof importScripts === 'function') {
-      importScripts(url);
-    } else {
-      throw new Error('no way to run a classic script here (a module worker?)');
+    } else if (!(await importClassicScript(url))) {
+      // A module worker (importScripts throws there): run the script as a module that publishes its factory.
+      const exported = new Blob([source, `\n;globalThis.${FACTORY_GLOBAL} = ${FACTORY_GLOBAL};\n`], { type: 'text/javascript' });
+      const moduleUrl = URL.createObjectURL(exported);
+      try {
+        await import(/* @vite-ignore */ moduleUrl);
+      } finally {
+        URL.revokeObjectURL(moduleUrl);
+      }
     }
   } catch (cause) {
     throw new FaceError('ERR_MODEL_LOAD_FAILED', `Could not start the TFLite WebAssembly runtime: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -168,6 +173,18 @@ async function runClassicScript(source: Blob): Promise<RuntimeFactory> {
   const factory = (globalThis as Record<string, unknown>)[FACTORY_GLOBAL];
   if (typeof factory !== 'function') throw new FaceError('ERR_MODEL_LOAD_FAILED', `The TFLite runtime loader did not define ${FACTORY_GLOBAL}`);
   return factory as RuntimeFactory;
+}
+
+/** importScripts in a classic worker; false where it does not exist or throws (module workers). */
+async function importClassicScript(url: string): Promise<boolean> {
+  if (typeof importScripts !== 'function') return false;
+  try {
+    importScripts(url);
+    return true;
+  } catch (error) {
+    if (error instanceof TypeError) return false;
+    throw error;
+  }
 }
 
 export function vectorToArray<T>(vector: CppVector<T>): T[] {

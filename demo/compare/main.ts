@@ -1,12 +1,12 @@
-import { createFaceClient, FaceError, type Face } from '../src/index';
+import { createFaceClient, FaceError, type Face } from '../../src/index';
+import { modelBaseUrl } from '../shared/models';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status'), result = $('result'), progress = $<HTMLProgressElement>('progress');
 const loaded = new Map<string, { loaded: number; total: number }>();
 
 const client = await createFaceClient({
-  // In the dev server the models are public/models/, served at /models/.
-  modelBaseUrl: '/models/',
+  modelBaseUrl,
   onProgress: (p) => {
     loaded.set(p.stage, p);
     const all = [...loaded.values()];

@@ -1,0 +1,131 @@
+// The offline check-in PWA: press "Check in" in front of the camera; the person is searched in the enrolled
+// collection with the liveness check on, and the outcome is logged on this device (exportable as CSV).
+// The service worker (sw.js, production builds only) caches the app and every model on the first visit.
+import { createFaceClient, FaceError, type FaceClient } from '../../src/index';
+import { modelBaseUrl } from '../shared/models';
+import { COLLECTION, DATABASE } from '../shared/store';
+import { toCsv, type CheckIn } from './csv';
+import { CheckInLog } from './log';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const statusLine = $('status'), offlineLine = $('offline'), verdict = $('verdict'), video = $<HTMLVideoElement>('video');
+const checkInButton = $<HTMLButtonElement>('check-in'), logBody = $('log');
+const enrollForm = $<HTMLFormElement>('enroll-form'), enrollName = $<HTMLInputElement>('enroll-name');
+const enrollFile = $<HTMLInputElement>('enroll-file'), enrollButton = $<HTMLButtonElement>('enroll-button');
+const enrollMessage = $('enroll-message'), peopleCount = $('people-count');
+
+const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
+
+async function registerServiceWorker(): Promise<void> {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) {
+    offlineLine.textContent = 'offline cache: only in the built app (npm run build:demo)';
+    return;
+  }
+  try {
+    await navigator.serviceWorker.register('./sw.js', { scope: './' });
+    const registration = await navigator.serviceWorker.ready;
+    // The worker activates only after it cached every file, so "ready" means the app works offline from now on.
+    const name = (await caches.keys()).find((key) => key.startsWith('localface-checkin-'));
+    const count = name ? (await (await caches.open(name)).keys()).length : 0;
+    offlineLine.textContent = `offline ready: ${count} files cached`;
+    offlineLine.dataset.ready = String(Boolean(registration.active));
+  } catch (error) {
+    offlineLine.textContent = `offline cache failed: ${String(error)}`;
+  }
+}
+
+function renderLog(rows: CheckIn[]): void {
+  logBody.replaceChildren(...rows.slice(-50).reverse().map((row) => {
+    const tr = document.createElement('tr');
+    tr.dataset.testid = 'log-row';
+    for (const text of [new Date(row.time).toLocaleTimeString(), row.result, row.personName, row.similarity?.toFixed(2) ?? '', row.detail]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+async function checkIn(client: FaceClient, log: CheckInLog): Promise<void> {
+  const frame = await createImageBitmap(video);
+  const entry: CheckIn = { time: Date.now(), result: 'unknown', personId: '', personName: '', similarity: null, detail: '' };
+  try {
+    const [hit] = await client.searchFace({ collectionName: COLLECTION, face: frame, maxResults: 1, checkLiveness: true });
+    if (hit) Object.assign(entry, { result: 'checked-in', personId: hit.personId, personName: hit.personName, similarity: hit.similarityScore });
+  } catch (error) {
+    if (error instanceof FaceError && error.code === 'ERR_LIVENESS_ERROR') {
+      Object.assign(entry, { result: 'not-live', detail: String(error.metadata?.code ?? '') });
+      verdict.textContent = `Not checked in: ${error.message}`;
+    } else {
+      verdict.className = 'bad';
+      verdict.textContent = errorText(error);   // no face, bad frame: nothing to log
+      return;
+    }
+  } finally {
+    frame.close();
+  }
+  await log.add(entry);
+  verdict.className = entry.result === 'checked-in' ? 'ok' : 'bad';
+  if (entry.result === 'checked-in') verdict.textContent = `Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`;
+  else if (entry.result === 'unknown') verdict.textContent = 'Not recognised: please enroll first.';
+  renderLog(await log.all());
+}
+
+async function enroll(client: FaceClient): Promise<void> {
+  const name = enrollName.value.trim();
+  const photo = enrollFile.files?.[0];
+  // No photo picked: enroll from the camera, where liveness is checked too.
+  const face = photo ?? await createImageBitmap(video);
+  try {
+    const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+    await client.enrollPerson({ collectionName: COLLECTION, personId, personName: name, face, checkLiveness: !photo, checkDuplicates: true, faceStorageType: 'StoreThumbnails' });
+    enrollMessage.className = 'ok';
+    enrollMessage.textContent = `Enrolled ${name}.`;
+    enrollForm.reset();
+  } catch (error) {
+    enrollMessage.className = 'bad';
+    enrollMessage.textContent = errorText(error);
+  } finally {
+    if (face instanceof ImageBitmap) face.close();
+  }
+  peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
+}
+
+function download(name: string, text: string): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+void registerServiceWorker();
+const log = await CheckInLog.open();
+renderLog(await log.all());
+$('export').onclick = async () => download(`check-ins-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(await log.all()));
+$('clear-log').onclick = async () => { await log.clear(); renderLog([]); };
+
+try {
+  const [client] = await Promise.all([
+    createFaceClient({ modelBaseUrl, databaseName: DATABASE }),
+    navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
+      .then(async (stream) => { video.srcObject = stream; await video.play(); })
+      .catch((error) => { verdict.className = 'bad'; verdict.textContent = `No camera: ${String(error)}. Enrolling from photos still works.`; }),
+  ]);
+  if (!(await client.listCollections()).some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
+  peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
+  statusLine.textContent = `Ready on ${client.backend.toUpperCase()}${navigator.onLine ? '' : ' (offline)'}`;
+  let busy = false;
+  const once = (work: () => Promise<void>) => async () => {
+    if (busy) return;
+    busy = true;
+    checkInButton.disabled = enrollButton.disabled = true;
+    try { await work(); } finally { busy = false; checkInButton.disabled = enrollButton.disabled = false; }
+  };
+  checkInButton.onclick = once(() => checkIn(client, log));
+  enrollForm.onsubmit = (event) => { event.preventDefault(); void once(() => enroll(client))(); };
+  checkInButton.disabled = enrollButton.disabled = false;
+} catch (error) {
+  statusLine.textContent = `Could not start: ${errorText(error)}`;
+}

@@ -1,0 +1,138 @@
+// The kiosk's recognition work, independent of where it runs: kioskWorker.ts runs it in a Worker (the usual
+// case), main.ts runs it on the page's thread where a Worker with OffscreenCanvas is unavailable.
+import { createFaceClient, FaceError, type FaceClient, type LoadProgress, type PersonSummary } from '../../src/index';
+import { COLLECTION, DATABASE } from '../shared/store';
+
+export interface KioskFace {
+  box: { x: number; y: number; width: number; height: number };
+  /** Set on the largest face when it matched an enrolled person. */
+  match?: { personId: string; name: string; similarity: number };
+  /** The last passive liveness verdict for the person in front of the kiosk (refreshed every few seconds). */
+  live?: boolean;
+}
+
+export interface FrameResult {
+  faces: KioskFace[];
+  /** Milliseconds the frame took in the engine. */
+  ms: number;
+}
+
+export type EnrollOutcome =
+  | { ok: true; personId: string; name: string }
+  | { ok: false; advice: string[]; message: string };
+
+/** Short instructions for the person in front of the camera, per reason code (validateFace / liveness codes). */
+const ADVICE: Record<string, string> = {
+  FACE_NOT_FOUND: 'Step in front of the camera',
+  FACE_TOO_SMALL: 'Move closer',
+  FACE_TOO_CLOSE: 'Move back a little',
+  FACE_CLOSE_TO_BORDER: 'Centre your face',
+  FACE_CROPPED: 'Centre your face',
+  FACE_ANGLE_TOO_LARGE: 'Look straight at the camera',
+  EYES_CLOSED: 'Open your eyes',
+  FACE_IS_OCCLUDED: 'Uncover your face',
+  FACE_NOT_LIVE: 'Present your own face, not a photo or a screen',
+  TOO_MANY_FACES: 'One person at a time, please',
+  SUNGLASSES: 'Remove sunglasses',
+  MASK: 'Remove the mask',
+  TOO_DARK: 'More light',
+  BLURRY: 'Hold still',
+  GRAYSCALE: 'Use a colour camera',
+};
+
+export function adviceFor(code: string): string {
+  return ADVICE[code] ?? 'Try again';
+}
+
+/** How often the (≈ 1 s) liveness model runs while the same person stays in front of the camera. */
+const LIVENESS_EVERY_MS = 3000;
+
+export class KioskEngine {
+  private lastLiveness: { at: number; personKey: string; live: boolean } | undefined;
+
+  private constructor(private readonly client: FaceClient) {}
+
+  static async create(modelBaseUrl: string, onProgress?: (p: LoadProgress) => void): Promise<KioskEngine> {
+    const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE, onProgress });
+    const collections = await client.listCollections();
+    if (!collections.some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
+    return new KioskEngine(client);
+  }
+
+  get backend(): string {
+    return this.client.backend;
+  }
+
+  /** Faces of one camera frame, the largest matched against the enrolled people. */
+  async processFrame(frame: ImageBitmap): Promise<FrameResult> {
+    const t0 = performance.now();
+    const found = await this.client.detectFaces(frame, { quality: false, attributes: false });
+    const faces: KioskFace[] = found.map((f) => ({ box: f.box }));
+    const largest = faces[0];
+    if (!largest) {
+      this.lastLiveness = undefined;
+      return { faces, ms: performance.now() - t0 };
+    }
+    try {
+      const [hit] = await this.client.searchFace({ collectionName: COLLECTION, face: frame, maxResults: 1 });
+      if (hit) largest.match = { personId: hit.personId, name: hit.personName ?? hit.personId, similarity: hit.similarityScore };
+    } catch (error) {
+      // The search detects on its own; a face too small for it is simply not recognised this frame.
+      if (!(error instanceof FaceError && error.code === 'ERR_FACE_NOT_DETECTED')) throw error;
+    }
+    // Liveness is ~1 s on WASM, so it runs when someone new appears and then every few seconds, not every frame.
+    const personKey = largest.match?.personId ?? '?';
+    const now = performance.now();
+    if (!this.lastLiveness || this.lastLiveness.personKey !== personKey || now - this.lastLiveness.at > LIVENESS_EVERY_MS) {
+      const [checked] = await this.client.detectFaces(frame, { quality: false, attributes: false, liveness: true });
+      this.lastLiveness = { at: now, personKey, live: checked?.liveness?.live ?? false };
+    }
+    largest.live = this.lastLiveness.live;
+    return { faces, ms: performance.now() - t0 };
+  }
+
+  /** Enrolls the person in `frame` as `name` if the photo passes the quality, attribute, face-count and liveness checks. */
+  async enroll(frame: ImageBitmap, name: string): Promise<EnrollOutcome> {
+    const trimmed = name.trim();
+    if (!trimmed) return { ok: false, advice: ['Type your name first'], message: 'A name is needed to enroll.' };
+    let checked;
+    try {
+      checked = await this.client.validateFace(frame, { validateQuality: true, validateAttribute: true, validateNface: true, validateLiveness: true });
+    } catch (error) {
+      if (error instanceof FaceError && error.code === 'ERR_FACE_NOT_DETECTED') {
+        return { ok: false, advice: [adviceFor('FACE_NOT_FOUND')], message: error.message };
+      }
+      throw error;
+    }
+    if (!checked.ok) {
+      return {
+        ok: false,
+        advice: [...new Set(checked.reasons.map((r) => adviceFor(r.code)))],
+        message: checked.reasons.map((r) => r.message).join(' '),
+      };
+    }
+    const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+    try {
+      await this.client.enrollPerson({
+        collectionName: COLLECTION, personId, personName: trimmed, face: frame,
+        checkDuplicates: true, faceStorageType: 'StoreThumbnails',
+      });
+    } catch (error) {
+      if (error instanceof FaceError && error.code === 'ERR_DUPLICATE_FACE') {
+        const other = String(error.metadata?.personId ?? '');
+        const known = other ? await this.client.getPerson(COLLECTION, other).catch(() => undefined) : undefined;
+        return { ok: false, advice: ['Already enrolled'], message: `This face is already enrolled${known?.personName ? ` as ${known.personName}` : ''}.` };
+      }
+      throw error;
+    }
+    return { ok: true, personId, name: trimmed };
+  }
+
+  async people(): Promise<PersonSummary[]> {
+    return (await this.client.listPersons(COLLECTION, { limit: 1000 })).persons;
+  }
+
+  async remove(personId: string): Promise<void> {
+    await this.client.deletePerson(COLLECTION, personId);
+  }
+}

@@ -1,0 +1,240 @@
+// The webcam kiosk: live camera, boxes over the video, enroll by name, continuous check-in.
+// Recognition runs in a Worker (with OffscreenCanvas, so TF.js can use WebGL there too) and falls back to this
+// thread where the browser has no such worker. One frame is in work at a time; frames that arrive meanwhile are
+// skipped, never queued, so the picture stays live and the answer is never older than one frame.
+import type { LoadProgress, PersonSummary } from '../../src/index';
+import { modelBaseUrl } from '../shared/models';
+import { KioskEngine, type EnrollOutcome, type FrameResult } from './engine';
+import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
+
+interface EngineHandle {
+  readonly backend: string;
+  readonly mode: 'worker' | 'main thread';
+  processFrame(frame: ImageBitmap): Promise<FrameResult>;
+  enroll(frame: ImageBitmap, name: string): Promise<EnrollOutcome>;
+  people(): Promise<PersonSummary[]>;
+  remove(personId: string): Promise<void>;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const video = $<HTMLVideoElement>('video'), overlay = $<HTMLCanvasElement>('overlay');
+const statusLine = $('status'), fpsLine = $('fps'), modeLine = $('mode'), loading = $('loading');
+const progressBar = $<HTMLProgressElement>('progress');
+const enrollForm = $<HTMLFormElement>('enroll-form'), enrollName = $<HTMLInputElement>('enroll-name');
+const enrollButton = $<HTMLButtonElement>('enroll-button'), enrollMessage = $('enroll-message'), peopleList = $('people');
+
+const loadedBytes = new Map<string, LoadProgress>();
+function showProgress(p: LoadProgress): void {
+  loadedBytes.set(p.stage, p);
+  const all = [...loadedBytes.values()];
+  progressBar.max = all.reduce((s, x) => s + x.total, 0) || 1;
+  progressBar.value = all.reduce((s, x) => s + x.loaded, 0);
+}
+
+/** The engine in a Worker; rejects if the worker cannot start it (then the page uses its own thread). */
+function startWorkerEngine(): Promise<EngineHandle> {
+  const worker = new Worker(new URL('./kioskWorker.ts', import.meta.url), { type: 'module', name: 'localface-kiosk' });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  const call = <M extends EngineMethod>(method: M, args: EngineCalls[M]['args'], transfer: Transferable[] = []) =>
+    new Promise<EngineCalls[M]['result']>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ kind: 'call', id, method, args } satisfies ToWorker, transfer);
+    });
+  return new Promise((resolve, reject) => {
+    worker.onerror = (event) => reject(new Error(`the worker failed to start: ${event.message}`));
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      const message = event.data;
+      if (message.kind === 'progress') showProgress(message.progress);
+      else if (message.kind === 'failed') { worker.terminate(); reject(Object.assign(new Error(message.error.message), message.error)); }
+      else if (message.kind === 'ready') {
+        resolve({
+          backend: message.backend,
+          mode: 'worker',
+          processFrame: (frame) => call('processFrame', [frame], [frame]),
+          enroll: (frame, name) => call('enroll', [frame, name], [frame]),
+          people: () => call('people', []),
+          remove: (personId) => call('remove', [personId]),
+        });
+      } else {
+        const waiting = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.kind === 'result') waiting?.resolve(message.result);
+        else waiting?.reject(Object.assign(new Error(message.error.message), message.error));
+      }
+    };
+    worker.postMessage({ kind: 'init', modelBaseUrl } satisfies ToWorker);
+  });
+}
+
+/** The same engine on this thread, with its calls run one after another like the worker does. */
+async function startMainThreadEngine(): Promise<EngineHandle> {
+  const engine = await KioskEngine.create(modelBaseUrl, showProgress);
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const closing = <T>(frame: ImageBitmap, work: () => Promise<T>) => serial(work).finally(() => frame.close());
+  return {
+    backend: engine.backend,
+    mode: 'main thread',
+    processFrame: (frame) => closing(frame, () => engine.processFrame(frame)),
+    enroll: (frame, name) => closing(frame, () => engine.enroll(frame, name)),
+    people: () => serial(() => engine.people()),
+    remove: (personId) => serial(() => engine.remove(personId)),
+  };
+}
+
+async function startEngine(): Promise<EngineHandle> {
+  const forceMainThread = new URLSearchParams(location.search).get('thread') === 'main';
+  if (!forceMainThread && typeof Worker === 'function' && typeof OffscreenCanvas === 'function') {
+    try {
+      return await startWorkerEngine();
+    } catch (error) {
+      console.warn('LocalFace kiosk: recognition in a worker failed, using the page thread instead.', error);
+    }
+  }
+  return startMainThreadEngine();
+}
+
+async function startCamera(): Promise<void> {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false });
+  video.srcObject = stream;
+  await video.play();
+}
+
+// ---- the live loop ----------------------------------------------------------------------------------------------
+let latest: FrameResult | undefined;
+let inFlight = false;
+let skipped = 0;
+const finishedAt: number[] = [];
+
+function framesPerSecond(now: number): number {
+  while (finishedAt.length && now - finishedAt[0]! > 3000) finishedAt.shift();
+  if (finishedAt.length < 2) return 0;
+  return (finishedAt.length - 1) / ((finishedAt[finishedAt.length - 1]! - finishedAt[0]!) / 1000);
+}
+
+function describe(result: FrameResult | undefined): { text: string; kind: string } {
+  const face = result?.faces[0];
+  if (!face) return { text: 'Look at the camera to check in', kind: 'unknown' };
+  if (!face.match) return { text: 'Face not recognised: enroll below', kind: 'unknown' };
+  const liveText = face.live === undefined ? '' : face.live ? ' · live' : ' · NOT LIVE (photo or screen?)';
+  return { text: `${face.match.name} — similarity ${face.match.similarity.toFixed(2)}${liveText}`, kind: face.live === false ? 'spoof' : 'known' };
+}
+
+function draw(): void {
+  const width = video.videoWidth, height = video.videoHeight;
+  if (!width) return;
+  if (overlay.width !== width || overlay.height !== height) { overlay.width = width; overlay.height = height; }
+  const g = overlay.getContext('2d')!;
+  g.clearRect(0, 0, width, height);
+  g.lineWidth = Math.max(2, width / 240);
+  g.font = `${Math.round(width / 32)}px system-ui, sans-serif`;
+  for (const face of latest?.faces ?? []) {
+    const colour = !face.match ? '#bbbbbb' : face.live === false ? '#ff8c00' : '#2ecc40';
+    g.strokeStyle = colour;
+    g.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
+    if (face.match) {
+      const label = `${face.match.name} ${face.match.similarity.toFixed(2)}`;
+      g.fillStyle = colour;
+      g.fillRect(face.box.x, face.box.y - width / 26, g.measureText(label).width + 12, width / 26);
+      g.fillStyle = '#000';
+      g.fillText(label, face.box.x + 6, face.box.y - width / 110);
+    }
+  }
+}
+
+function startLoop(engine: EngineHandle): void {
+  const tick = async () => {
+    requestAnimationFrame(tick);
+    draw();
+    if (inFlight) { skipped++; return; }
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || enrolling) return;
+    inFlight = true;
+    try {
+      latest = await engine.processFrame(await createImageBitmap(video));
+      finishedAt.push(performance.now());
+      const { text, kind } = describe(latest);
+      statusLine.textContent = text;
+      statusLine.className = kind;
+      fpsLine.textContent = `${framesPerSecond(performance.now()).toFixed(1)} fps`;
+      fpsLine.title = `${Math.round(latest.ms)} ms for the last frame; ${skipped} camera frames skipped so far`;
+    } catch (error) {
+      statusLine.textContent = `Recognition failed: ${(error as Error).message}`;
+      statusLine.className = 'spoof';
+    } finally {
+      inFlight = false;
+    }
+  };
+  requestAnimationFrame(tick);
+}
+
+// ---- enrolment and the people list ------------------------------------------------------------------------------
+let enrolling = false;
+
+async function refreshPeople(engine: EngineHandle): Promise<void> {
+  const people = await engine.people();
+  peopleList.replaceChildren(...people.map((person) => {
+    const item = document.createElement('li');
+    item.dataset.testid = 'person';
+    const name = document.createElement('span');
+    name.textContent = person.personName || person.personId;
+    const remove = document.createElement('button');
+    remove.textContent = 'Delete';
+    remove.setAttribute('aria-label', `Delete ${name.textContent}`);
+    remove.onclick = async () => {
+      remove.disabled = true;
+      await engine.remove(person.personId);
+      await refreshPeople(engine);
+    };
+    item.append(name, remove);
+    return item;
+  }));
+  if (!people.length) peopleList.innerHTML = '<li class="meta">Nobody yet.</li>';
+}
+
+function wireEnrolment(engine: EngineHandle): void {
+  enrollButton.disabled = false;
+  enrollForm.onsubmit = async (event) => {
+    event.preventDefault();
+    if (enrolling) return;
+    enrolling = true;
+    enrollButton.disabled = true;
+    enrollMessage.className = 'advice';
+    enrollMessage.textContent = 'Checking the picture (quality, occlusion, liveness)…';
+    try {
+      const outcome = await engine.enroll(await createImageBitmap(video), enrollName.value);
+      if (outcome.ok) {
+        enrollMessage.className = 'advice ok';
+        enrollMessage.textContent = `Enrolled ${outcome.name}.`;
+        enrollName.value = '';
+        await refreshPeople(engine);
+      } else {
+        enrollMessage.textContent = `${outcome.advice.join(' · ')} — ${outcome.message}`;
+      }
+    } catch (error) {
+      enrollMessage.textContent = `Could not enroll: ${(error as Error).message}`;
+    } finally {
+      enrolling = false;
+      enrollButton.disabled = false;
+    }
+  };
+}
+
+try {
+  const [engine] = await Promise.all([startEngine(), startCamera()]);
+  loading.hidden = true;
+  modeLine.textContent = `recognition in ${engine.mode === 'worker' ? 'a worker' : 'the page thread'} on ${engine.backend.toUpperCase()}`;
+  wireEnrolment(engine);
+  await refreshPeople(engine);
+  startLoop(engine);
+} catch (error) {
+  statusLine.textContent = error instanceof DOMException && error.name === 'NotAllowedError'
+    ? 'Camera access was refused: allow the camera for this page and reload.'
+    : `The kiosk could not start: ${(error as Error).message}`;
+  statusLine.className = 'spoof';
+}

@@ -1,0 +1,28 @@
+// The messages between the kiosk page and its Worker: a request per engine call, answered once.
+import type { EnrollOutcome, FrameResult } from './engine';
+import type { LoadProgress, PersonSummary } from '../../src/index';
+
+export interface EngineCalls {
+  processFrame: { args: [frame: ImageBitmap]; result: FrameResult };
+  enroll: { args: [frame: ImageBitmap, name: string]; result: EnrollOutcome };
+  people: { args: []; result: PersonSummary[] };
+  remove: { args: [personId: string]; result: void };
+}
+export type EngineMethod = keyof EngineCalls;
+
+export type ToWorker =
+  | { kind: 'init'; modelBaseUrl: string }
+  | { kind: 'call'; id: number; method: EngineMethod; args: unknown[] };
+
+export type FromWorker =
+  | { kind: 'progress'; progress: LoadProgress }
+  | { kind: 'ready'; backend: string }
+  | { kind: 'failed'; error: SerializedError }
+  | { kind: 'result'; id: number; result: unknown }
+  | { kind: 'error'; id: number; error: SerializedError };
+
+export interface SerializedError {
+  name: string;
+  code?: string;
+  message: string;
+}

@@ -1,0 +1,71 @@
+// A fake webcam for Chromium: a Y4M video made at test time from a fixture photo, for
+// --use-file-for-fake-video-capture. The photo is decoded by the browser (no image library in Node), placed on a
+// 640×480 grey frame like a webcam picture, and converted to YUV 4:2:0 here.
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export const CAMERA_WIDTH = 640;
+export const CAMERA_HEIGHT = 480;
+
+/** Writes `outPath` (.y4m): one frame (Chromium loops it) showing `photoPath` scaled to fit 640×480. */
+export async function writeFakeCameraVideo(page: Page, photoPath: string, outPath: string): Promise<void> {
+  const dataUrl = `data:image/jpeg;base64,${readFileSync(photoPath).toString('base64')}`;
+  const rgba = await page.evaluate(async ({ dataUrl, width, height }) => {
+    const bitmap = await createImageBitmap(await (await fetch(dataUrl)).blob());
+    const canvas = new OffscreenCanvas(width, height);
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#808080';
+    g.fillRect(0, 0, width, height);
+    const scale = Math.min(width / bitmap.width, height / bitmap.height);
+    const w = bitmap.width * scale, h = bitmap.height * scale;
+    g.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
+    return Array.from(g.getImageData(0, 0, width, height).data);
+  }, { dataUrl, width: CAMERA_WIDTH, height: CAMERA_HEIGHT });
+  writeFileSync(outPath, y4mFrame(Uint8Array.from(rgba), CAMERA_WIDTH, CAMERA_HEIGHT));
+}
+
+/** RGBA → one-frame Y4M, 4:2:0, full-range BT.601 (what "C420jpeg" means). */
+export function y4mFrame(rgba: Uint8Array, width: number, height: number): Buffer {
+  const y = new Uint8Array(width * height);
+  const u = new Uint8Array((width / 2) * (height / 2));
+  const v = new Uint8Array(u.length);
+  const clamp = (x: number) => Math.max(0, Math.min(255, Math.round(x)));
+  for (let i = 0; i < width * height; i++) {
+    const r = rgba[i * 4]!, g = rgba[i * 4 + 1]!, b = rgba[i * 4 + 2]!;
+    y[i] = clamp(0.299 * r + 0.587 * g + 0.114 * b);
+  }
+  for (let row = 0; row < height / 2; row++) {
+    for (let col = 0; col < width / 2; col++) {
+      let r = 0, g = 0, b = 0;
+      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+        const p = ((row * 2 + dy) * width + col * 2 + dx) * 4;
+        r += rgba[p]!; g += rgba[p + 1]!; b += rgba[p + 2]!;
+      }
+      r /= 4; g /= 4; b /= 4;
+      u[row * (width / 2) + col] = clamp(128 - 0.168736 * r - 0.331264 * g + 0.5 * b);
+      v[row * (width / 2) + col] = clamp(128 + 0.5 * r - 0.418688 * g - 0.081312 * b);
+    }
+  }
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\nFRAME\n`), y, u, v]);
+}
+
+/**
+ * A Chromium whose camera shows `videoPath`, with a persistent profile in `profileDir` (so IndexedDB survives
+ * relaunching with another video) and camera permission granted.
+ */
+export async function launchWithCamera(videoPath: string, profileDir: string): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${videoPath}`,
+    ],
+    permissions: ['camera'],
+    viewport: { width: 1000, height: 1100 },
+  });
+  return context;
+}
+
+export type { Browser };

@@ -1,0 +1,109 @@
+// The webcam kiosk as `npm run build:demo` builds it (demo-dist/index.html), with Chromium's fake camera showing
+// real webcam frames: enroll from the camera, be recognised later, a stranger is not, a printed photo is not live.
+import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera';
+
+const KIOSK = 'http://127.0.0.1:4175/index.html';
+const CAMERA = 'e2e/fixtures/camera';
+const videos: Record<string, string> = {};
+let profile = '', videoDir = '';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ browser }) => {
+  const page = await browser.newPage();
+  profile = mkdtempSync(join(tmpdir(), 'localface-kiosk-'));
+  videoDir = mkdtempSync(join(tmpdir(), 'localface-camera-'));
+  for (const name of ['subject06-enroll', 'subject06-later', 'subject06-print', 'subject10']) {
+    videos[name] = join(videoDir, `${name}.y4m`);
+    await writeFakeCameraVideo(page, `${CAMERA}/${name}.jpg`, videos[name]!);
+  }
+  await page.close();
+});
+
+test.afterAll(() => {
+  for (const dir of [profile, videoDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The kiosk in a browser whose camera shows `video`; the profile (and so IndexedDB) is shared across launches. */
+async function openKiosk(video: string, url = KIOSK): Promise<Kiosk> {
+  const context = await launchWithCamera(video, profile);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('request', (request) => {
+    if (!request.url().startsWith('http://127.0.0.1:4175/') && !/^(blob|data):/.test(request.url())) problems.push(`request to ${request.url()}`);
+  });
+  await page.goto(url);
+  return { context, page, problems };
+}
+
+interface Kiosk { context: BrowserContext; page: Page; problems: string[] }
+
+async function closeKiosk({ context, problems }: Kiosk): Promise<void> {
+  await context.close();
+  expect(problems, 'page errors or requests to other hosts').toEqual([]);
+}
+
+async function fps(page: Page): Promise<number> {
+  return Number.parseFloat((await page.getByTestId('fps').textContent()) ?? '0');
+}
+
+test('enroll from the camera, then be recognised (recognition in a worker)', async () => {
+  test.setTimeout(240_000);
+  const kiosk = await openKiosk(videos['subject06-enroll']!);
+  const { page } = kiosk;
+  await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker on (WASM|WEBGL)/, { timeout: 120_000 });
+  await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 60_000 });
+
+  // Enrolling without a name is refused with an instruction.
+  await page.getByTestId('enroll-button').click();
+  await expect(page.getByTestId('people')).toContainText('Nobody yet');
+
+  await page.getByTestId('enroll-name').fill('Subject Six');
+  await page.getByTestId('enroll-button').click();
+  await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
+  await expect(page.getByTestId('person')).toHaveText([/Subject Six/]);
+  await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, { timeout: 30_000 });
+
+  // The same face again is a duplicate, not a second person.
+  await page.getByTestId('enroll-name').fill('Someone Else');
+  await page.getByTestId('enroll-button').click();
+  await expect(page.getByTestId('enroll-message')).toContainText('already enrolled as Subject Six', { timeout: 60_000 });
+  await expect(page.getByTestId('person')).toHaveCount(1);
+
+  await expect.poll(() => fps(page), { timeout: 30_000 }).toBeGreaterThan(0.5);
+  await page.screenshot({ path: test.info().outputPath('kiosk-recognised.png'), fullPage: true });
+  await closeKiosk(kiosk);
+});
+
+test('the same person on another day is recognised; a stranger is not', async () => {
+  test.setTimeout(180_000);
+  let kiosk = await openKiosk(videos['subject06-later']!);
+  await expect(kiosk.page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, { timeout: 120_000 });
+  await closeKiosk(kiosk);
+
+  kiosk = await openKiosk(videos['subject10']!);
+  const { page } = kiosk;
+  await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+  await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 60_000 });
+  await page.screenshot({ path: test.info().outputPath('kiosk-stranger.png'), fullPage: true });
+  await closeKiosk(kiosk);
+});
+
+test('a printed photo of an enrolled person is shown as not live (page-thread fallback)', async () => {
+  test.setTimeout(180_000);
+  const kiosk = await openKiosk(videos['subject06-print']!, `${KIOSK}?thread=main`);
+  const { page } = kiosk;
+  await expect(page.getByTestId('mode')).toHaveText(/recognition in the page thread/, { timeout: 120_000 });
+  await expect(page.getByTestId('status')).toHaveText(/NOT LIVE/, { timeout: 60_000 });
+  await page.screenshot({ path: test.info().outputPath('kiosk-print.png'), fullPage: true });
+
+  // Managing people: delete the enrolled person; the kiosk stops recognising them.
+  await page.getByRole('button', { name: 'Delete Subject Six' }).click();
+  await expect(page.getByTestId('people')).toContainText('Nobody yet');
+  await closeKiosk(kiosk);
+});

@@ -1,0 +1,63 @@
+// demo/script-tag/: the library through a plain <script> tag (window.LocalFace, no build step), used the way a
+// newcomer would — enroll, list, search, delete — with IndexedDB keeping the persons across a reload.
+import { test, expect } from '@playwright/test';
+
+const PAGE = 'http://127.0.0.1:4173/demo/script-tag/';
+const lfw = (name: string) => `e2e/fixtures/lfw/${name}.jpg`;
+
+test('the script-tag page enrolls, searches, deletes and keeps persons across a reload', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // The library must never contact another host. data: (thumbnails) and blob: URLs (the WASM threads' workers)
+  // stay in the page; a blob: URL's origin is the page's.
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.protocol !== 'data:' && url.origin !== 'http://127.0.0.1:4173') problems.push(`request to ${r.url()}`);
+  });
+
+  // A clean database each run: delete it before the page opens it again.
+  await page.goto(PAGE);
+  await page.evaluate(() => new Promise((done) => {
+    const req = indexedDB.deleteDatabase('localface-script-tag');
+    req.onsuccess = req.onerror = req.onblocked = () => done(undefined);
+  }));
+  await page.reload();
+  const status = page.getByTestId('status');
+  await expect(status).toHaveText(/^Ready/, { timeout: 90_000 });
+  const persons = page.getByTestId('persons').getByTestId('person');
+  await expect(persons).toHaveCount(0);
+
+  for (const [name, file] of [['Serena Williams', 'Serena_Williams_0001'], ['Tony Blair', 'Tony_Blair_0001']] as const) {
+    await page.getByTestId('enroll-name').fill(name);
+    await page.getByTestId('enroll-file').setInputFiles(lfw(file));
+    await page.getByTestId('enroll-button').click();
+    await expect(persons.filter({ hasText: name })).toHaveCount(1);
+  }
+  await expect(persons).toHaveCount(2);
+  await expect(page.getByTestId('error')).toBeEmpty();
+
+  const result = page.getByTestId('result');
+  await page.getByTestId('search-file').setInputFiles(lfw('Serena_Williams_0002'));
+  await expect(result).toHaveText(/^Best match: Serena Williams — similarity (0\.[7-9]\d|1\.00)$/);
+
+  await page.getByTestId('search-file').setInputFiles(lfw('Jennifer_Aniston_0001'));
+  await expect(result).toHaveText('No enrolled person matches (threshold 0.70)');
+
+  await page.getByTestId('search-file').setInputFiles('e2e/fixtures/no-face.jpg');
+  await expect(page.getByTestId('error')).toHaveText(/^ERR_FACE_NOT_DETECTED: /);
+
+  await persons.filter({ hasText: 'Tony Blair' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(persons).toHaveCount(1);
+  await expect(persons).toHaveText(/Serena Williams/);
+
+  // IndexedDB keeps the collection and the remaining person.
+  await page.reload();
+  await expect(status).toHaveText(/^Ready/, { timeout: 90_000 });
+  await expect(persons).toHaveCount(1);
+  await expect(persons).toHaveText(/Serena Williams/);
+
+  await page.getByTestId('search-file').setInputFiles(lfw('Serena_Williams_0002'));
+  await expect(result).toHaveText(/^Best match: Serena Williams/);
+  await page.screenshot({ path: test.info().outputPath('script-tag.png'), fullPage: true });
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Second half of `npm run build:demo` (after `vite build -c vite.demo.config.ts`): shapes demo-dist/ into the site
+// the README describes —
+//   demo-dist/index.html          the webcam kiosk (Vite built it as kiosk/index.html)
+//   demo-dist/checkin/            the offline check-in PWA, with its service worker and the list of files it caches
+//   demo-dist/script-tag/         the plain <script> page, using demo-dist/localface.iife.js (from `npm run build`)
+//   demo-dist/compare/            the two-photo comparison page
+//   demo-dist/models/             every model file, with manifest.json (sha256 of each)
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'demo-dist');
+const fail = (message) => { console.error(`finish-demo: ${message}`); process.exit(1); };
+if (!existsSync(join(OUT, 'kiosk', 'index.html'))) fail('demo-dist/kiosk/index.html is missing: run `vite build -c vite.demo.config.ts` first.');
+if (!existsSync(join(ROOT, 'dist', 'localface.iife.js'))) fail('dist/localface.iife.js is missing: run `npm run build` first.');
+
+// 1. The kiosk is the site's front page. Its URLs were relative to kiosk/, so "../x" becomes "./x".
+const kiosk = readFileSync(join(OUT, 'kiosk', 'index.html'), 'utf8').replaceAll('="../', '="./');
+writeFileSync(join(OUT, 'index.html'), kiosk);
+rmSync(join(OUT, 'kiosk'), { recursive: true });
+
+// 2. The script-tag page: no build step, only the library path changes (the models sit next to the library).
+const scriptTag = readFileSync(join(ROOT, 'demo', 'script-tag', 'index.html'), 'utf8');
+if (!scriptTag.includes('../../dist/localface.iife.js')) fail('demo/script-tag/index.html no longer loads ../../dist/localface.iife.js');
+mkdirSync(join(OUT, 'script-tag'), { recursive: true });
+writeFileSync(join(OUT, 'script-tag', 'index.html'), scriptTag.replace('../../dist/localface.iife.js', '../localface.iife.js'));
+copyFileSync(join(ROOT, 'dist', 'localface.iife.js'), join(OUT, 'localface.iife.js'));
+
+// 3. The check-in PWA: manifest and icons as they are, and a service worker that precaches the app shell and every
+//    model. Its cache name carries a hash of the cached files, so a new build replaces the old cache.
+const checkin = join(OUT, 'checkin');
+copyFileSync(join(ROOT, 'demo', 'checkin', 'manifest.webmanifest'), join(checkin, 'manifest.webmanifest'));
+cpSync(join(ROOT, 'demo', 'checkin', 'icons'), join(checkin, 'icons'), { recursive: true });
+const filesUnder = (dir) => readdirSync(dir, { recursive: true }).map(String).filter((f) => statSync(join(dir, f)).isFile()).map((f) => join(dir, f));
+const shell = [...filesUnder(checkin), ...filesUnder(join(OUT, 'assets')), ...filesUnder(join(OUT, 'models'))]
+  .filter((f) => !f.endsWith('.map'))
+  .sort();
+const hash = createHash('sha256');
+for (const file of shell) hash.update(relative(OUT, file)).update(readFileSync(file));
+const version = hash.digest('hex').slice(0, 16);
+const urls = ['./', ...shell.map((f) => relative(checkin, f).split('\\').join('/'))];
+writeFileSync(join(checkin, 'precache.json'), `${JSON.stringify({ version, files: urls }, null, 1)}\n`);
+const worker = readFileSync(join(ROOT, 'demo', 'checkin', 'sw.js'), 'utf8');
+if (!worker.includes('__PRECACHE_VERSION__')) fail('demo/checkin/sw.js lost its __PRECACHE_VERSION__ placeholder');
+writeFileSync(join(checkin, 'sw.js'), worker.replace('__PRECACHE_VERSION__', version));
+
+const bytes = shell.reduce((sum, f) => sum + statSync(f).size, 0);
+console.log(`demo-dist/: kiosk at index.html, checkin/ (service worker caches ${urls.length} files, ${(bytes / 1e6).toFixed(1)} MB, version ${version}), script-tag/, compare/`);
