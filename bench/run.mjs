@@ -9,7 +9,7 @@ import os from 'node:os';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launchBrowser, startServer } from './browser.mjs';
-import { detSvg, fullReport, label, taskMarkdown } from './peers/report.mjs';
+import { accuracyTargets, detSvg, fullReport, markedRange, replaceMarked, speedSummary, speedTargets, taskMarkdown } from './peers/report.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const USAGE = `Usage: npm run bench -- <task> [options]
@@ -26,7 +26,11 @@ Tasks
                                                  matchers here, LocalFace's via bench/search/ when present
                                                  (--require fails while it is not)
   report --json FILE [--json FILE ...] [--md bench/results/peers.md] [--svg docs/roc-lfw.svg]
-                                                 markdown section + DET plot from task JSON files
+         [--benchmarks FILE]                     markdown section + DET plot from task JSON files; with
+                                                 --benchmarks (default none) the section also replaces the text
+                                                 between the lines <!-- bench:peers:begin --> and
+                                                 <!-- bench:peers:end --> of FILE, e.g. BENCHMARKS.md (nothing
+                                                 outside them changes; fails, writing nothing, without them)
 
 Options
   --json FILE          write the task's results as JSON
@@ -177,11 +181,21 @@ async function machine(browser, load) {
     cores: cpus.length,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
+    distro: distro(),
     node: process.version,
     browser: browser ? `Chromium ${browser.version()}` : 'Chromium',
     webglRenderer: 'SwiftShader (software)',
     load,
   };
+}
+
+/** The Linux distribution (PRETTY_NAME of /etc/os-release), or undefined. */
+function distro() {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -448,25 +462,13 @@ async function taskAccuracy(opts) {
     return { pipelines, checks, machine: await machine(browser) };
   });
   result.machine.load = stopLoad();
-  const lf = result.pipelines.find((p) => p.name === 'localface');
-  const peers = result.pipelines.filter((p) => p.name === 'faceapi' || p.name === 'human');
-  const targets = [];
-  if (lf) {
-    targets.push({ ok: lf.accuracy >= 0.99, text: `LocalFace accuracy ≥ 99.0 % (aim 99.5 %): ${(100 * lf.accuracy).toFixed(2)} %` });
-    targets.push({ ok: lf.tmrAtFmr1e3 >= 0.96, text: `LocalFace TMR @ FMR 0.1 % ≥ 96 % (aim 97 %): ${(100 * lf.tmrAtFmr1e3).toFixed(2)} %` });
-    if (peers.length) {
-      const figures = [['accuracy', 1], ['auc', 1], ['tmrAtFmr1e2', 1], ['tmrAtFmr1e3', 1], ['tmrAt07', 1], ['fmrAt07', -1], ['detectFailures', -1]];
-      const behind = peers.flatMap((p) => figures.filter(([k, sign]) => !(sign * (lf[k] - p[k]) > 0 || (k === 'detectFailures' && lf[k] === 0 && p[k] === 0))).map(([k]) => `${k} vs ${label(p.name)}`));
-      targets.push({ ok: behind.length === 0, text: `LocalFace ahead of both peers (${peers.map((p) => label(p.name)).join(', ')}) on every figure: accuracy, AUC, TMR @ FMR 1 % and 0.1 %, TMR and FMR @ default, failures to detect${behind.length ? ` — not ahead on: ${behind.join(', ')}` : ''}` });
-    }
-  }
   return {
     task: 'accuracy',
     createdAt: new Date().toISOString(),
     dataset: { name: basename(pairsPath), pairsFile: relative(ROOT, pairsPath), imagesDir: relative(ROOT, imagesDir), pairs: pairs.length, pairsInFile: total, pairsMissingImages: missingPairs, folds: used.folds, images: items.length, limited },
     options: { select, backend, limit: opts.limit ? Number(opts.limit) : null },
     ...result,
-    targets,
+    targets: accuracyTargets(result),
   };
 }
 
@@ -614,27 +616,9 @@ async function taskSpeed(opts) {
     await server.close();
   }
   machineInfo.load = stopLoad();
-  const best = {};
-  for (const name of names) {
-    const ok = runs.filter((r) => r.pipeline === name && !r.error);
-    if (ok.length) best[name] = ok.sort((a, b) => a.median.total - b.median.total)[0].backend;
-  }
-  const pick = (name) => runs.find((r) => r.pipeline === name && r.backend === best[name] && !r.error);
-  const lf = pick('localface');
-  const ratios = [];
-  const targets = [];
-  if (lf) {
-    for (const peer of names.filter((n) => n !== 'localface')) {
-      const p = pick(peer);
-      if (p) ratios.push({ peer, localBackend: lf.backend, peerBackend: p.backend, endToEnd: lf.median.total / p.median.total, firstResult: lf.firstResultMs / p.firstResultMs });
-    }
-    if (ratios.length) {
-      const fastest = ratios.reduce((a, b) => (pick(a.peer).median.total < pick(b.peer).median.total ? a : b));
-      const fastestFirst = ratios.reduce((a, b) => (pick(a.peer).firstResultMs < pick(b.peer).firstResultMs ? a : b));
-      targets.push({ ok: fastest.endToEnd <= 0.5, text: `LocalFace end-to-end per image ≤ 0.5× the faster peer (${label(fastest.peer)}): ${fastest.endToEnd.toFixed(2)}×` });
-      targets.push({ ok: fastestFirst.firstResult <= 0.5, text: `LocalFace first result after load ≤ 0.5× the faster peer (${label(fastestFirst.peer)}): ${fastestFirst.firstResult.toFixed(2)}×` });
-    }
-  }
+  const speed = { runs };
+  const { best, ratios } = speedSummary(speed);
+  const targets = speedTargets(speed);
   return {
     task: 'speed',
     createdAt: new Date().toISOString(),
@@ -724,21 +708,61 @@ async function taskSearch(opts, argv) {
 
 function taskReport(opts) {
   if (!opts.json.length) fail('report needs --json FILE (one or more)');
-  const results = opts.json.map((f) => JSON.parse(readFileSync(resolve(f), 'utf8')));
+  const files = opts.json.map((f) => resolve(f));
+  const results = files.map((f) => {
+    if (!existsSync(f)) fail(`--json ${f}: no such file`);
+    return JSON.parse(readFileSync(f, 'utf8'));
+  });
+  const rel = (f) => {
+    const r = relative(ROOT, f);
+    return !r || r.startsWith('..') ? f : r.split('\\').join('/');
+  };
   const svgOut = resolve(opts.svg ?? join(ROOT, 'docs/roc-lfw.svg'));
   const mdOut = resolve(opts.md ?? join(ROOT, 'bench/results/peers.md'));
+  const benchOut = opts.benchmarks ? resolve(opts.benchmarks) : undefined;
   const accuracy = results.find((r) => r.task === 'accuracy');
-  let svgRel;
+  // The markers are checked before anything is written.
+  let range;
+  if (benchOut) {
+    if (!existsSync(benchOut)) fail(`--benchmarks ${rel(benchOut)}: no such file`);
+    try {
+      range = markedRange(readFileSync(benchOut, 'utf8'), rel(benchOut));
+    } catch (e) {
+      console.error(`bench report: ${e.message}`);
+      process.exit(2);
+    }
+  }
+  // Targets are recomputed from the figures; say so when the JSON recorded another verdict.
+  for (const r of results) {
+    const now = r.task === 'accuracy' ? accuracyTargets(r) : r.task === 'speed' ? speedTargets(r) : [];
+    if (r.targets && r.targets.map((t) => t.ok).join() !== now.map((t) => t.ok).join()) {
+      log(`note: ${r.task}: the targets stored in the JSON (${r.targets.map((t) => t.ok).join(', ')}) differ from those recomputed from its figures (${now.map((t) => t.ok).join(', ')}); the report shows the recomputed ones`);
+    }
+  }
+  const command = [
+    'npm run bench -- report',
+    ...files.map((f) => `--json ${rel(f)}`),
+    `--md ${rel(mdOut)}`,
+    ...(accuracy ? [`--svg ${rel(svgOut)}`] : []),
+    ...(benchOut ? [`--benchmarks ${rel(benchOut)}`] : []),
+  ].join(' ');
+  const sources = files.map(rel);
+  const linkFrom = (out) => (p) => relative(dirname(out), join(ROOT, p)).split('\\').join('/');
   if (accuracy) {
     mkdirSync(dirname(svgOut), { recursive: true });
     writeFileSync(svgOut, detSvg(accuracy));
-    svgRel = relative(dirname(mdOut), svgOut);
-    log(`wrote ${relative(ROOT, svgOut)}`);
+    log(`wrote ${rel(svgOut)}`);
   }
-  const md = fullReport(results, { svgPath: svgRel });
+  const section = (out, level) =>
+    fullReport(results, { level, sources, command, link: linkFrom(out), svgPath: accuracy ? relative(dirname(out), svgOut).split('\\').join('/') : undefined });
+  const md = section(mdOut, 2);
   mkdirSync(dirname(mdOut), { recursive: true });
   writeFileSync(mdOut, md);
-  log(`wrote ${relative(ROOT, mdOut)}`);
+  log(`wrote ${rel(mdOut)}`);
+  if (benchOut) {
+    writeFileSync(benchOut, replaceMarked(range, section(benchOut, range.level)));
+    log(`wrote ${rel(benchOut)} (between the bench:peers markers)`);
+  }
   return md;
 }
 
