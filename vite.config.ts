@@ -14,6 +14,8 @@ export default defineConfig({
   publicDir: 'public',
   resolve: {
     alias: {
+      // The demos import the library by its package name, as an app would; here it resolves to the source.
+      localface: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
       // @tensorflow-models/face-detection imports the MediaPipe runtime even when only its tfjs runtime is
       // used; we never use that runtime, so it resolves to a stub that throws if it is ever reached.
       '@mediapipe/face_detection': fileURLToPath(new URL('./src/detection/mediapipeRuntimeStub.ts', import.meta.url)),

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
-import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera';
+import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 
 // Its own server, so that the test can switch it off: "offline" then means no server at all, not only an
 // emulated flag (Chromium's offline emulation does not cover a service worker's own fetches).

@@ -3,7 +3,7 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera';
+import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 
 const DEV = 'http://127.0.0.1:5174';
 const SITE = 'http://127.0.0.1:4175';

@@ -4,7 +4,7 @@ import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera';
+import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 
 const KIOSK = 'http://127.0.0.1:4175/index.html';
 const CAMERA = 'e2e/fixtures/camera';

@@ -1,7 +1,7 @@
 // The offline check-in PWA: press "Check in" in front of the camera; the person is searched in the enrolled
 // collection with the liveness check on, and the outcome is logged on this device (exportable as CSV).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
-import { createFaceClient, FaceError, type FaceClient } from '../../src/index';
+import { createFaceClient, FaceError, type FaceClient } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 import { COLLECTION, DATABASE } from '../shared/store';
 import { toCsv, type CheckIn } from './csv';

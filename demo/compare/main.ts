@@ -1,4 +1,4 @@
-import { createFaceClient, FaceError, type Face } from '../../src/index';
+import { createFaceClient, FaceError, type Face } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -1,6 +1,6 @@
 // The kiosk's recognition work, independent of where it runs: kioskWorker.ts runs it in a Worker (the usual
 // case), main.ts runs it on the page's thread where a Worker with OffscreenCanvas is unavailable.
-import { createFaceClient, FaceError, type FaceClient, type LoadProgress, type PersonSummary } from '../../src/index';
+import { createFaceClient, FaceError, type FaceClient, type LoadProgress, type PersonSummary } from 'localface';
 import { COLLECTION, DATABASE } from '../shared/store';
 
 export interface KioskFace {
@@ -13,8 +13,9 @@ export interface KioskFace {
 
 export interface FrameResult {
   faces: KioskFace[];
-  /** Milliseconds the frame took in the engine. */
+  /** Milliseconds the frame took in the engine, and per step (liveness is 0 on frames where it did not run). */
   ms: number;
+  steps: { detect: number; search: number; liveness: number };
 }
 
 export type EnrollOutcome =
@@ -44,8 +45,8 @@ export function adviceFor(code: string): string {
   return ADVICE[code] ?? 'Try again';
 }
 
-/** How often the (≈ 1 s) liveness model runs while the same person stays in front of the camera. */
-const LIVENESS_EVERY_MS = 3000;
+/** How often liveness (≈ 1 s on WASM) is re-checked while the same person stays in front of the camera. */
+const LIVENESS_EVERY_MS = 10_000;
 
 export class KioskEngine {
   private lastLiveness: { at: number; personKey: string; live: boolean } | undefined;
@@ -69,9 +70,11 @@ export class KioskEngine {
     const found = await this.client.detectFaces(frame, { quality: false, attributes: false });
     const faces: KioskFace[] = found.map((f) => ({ box: f.box }));
     const largest = faces[0];
+    const t1 = performance.now();
+    const steps = { detect: t1 - t0, search: 0, liveness: 0 };
     if (!largest) {
       this.lastLiveness = undefined;
-      return { faces, ms: performance.now() - t0 };
+      return { faces, ms: t1 - t0, steps };
     }
     try {
       const [hit] = await this.client.searchFace({ collectionName: COLLECTION, face: frame, maxResults: 1 });
@@ -80,15 +83,17 @@ export class KioskEngine {
       // The search detects on its own; a face too small for it is simply not recognised this frame.
       if (!(error instanceof FaceError && error.code === 'ERR_FACE_NOT_DETECTED')) throw error;
     }
+    const now = performance.now();
+    steps.search = now - t1;
     // Liveness is ~1 s on WASM, so it runs when someone new appears and then every few seconds, not every frame.
     const personKey = largest.match?.personId ?? '?';
-    const now = performance.now();
     if (!this.lastLiveness || this.lastLiveness.personKey !== personKey || now - this.lastLiveness.at > LIVENESS_EVERY_MS) {
       const [checked] = await this.client.detectFaces(frame, { quality: false, attributes: false, liveness: true });
       this.lastLiveness = { at: now, personKey, live: checked?.liveness?.live ?? false };
+      steps.liveness = performance.now() - now;
     }
     largest.live = this.lastLiveness.live;
-    return { faces, ms: performance.now() - t0 };
+    return { faces, ms: performance.now() - t0, steps };
   }
 
   /** Enrolls the person in `frame` as `name` if the photo passes the quality, attribute, face-count and liveness checks. */

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // Runs the kiosk engine off the page's thread. Calls are answered in the order they arrive: the engine does one
 // thing at a time, and the page never sends a frame while one is still in work (it skips frames instead).
-import { FaceError } from '../../src/index';
+import { FaceError } from 'localface';
 import { KioskEngine } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, SerializedError, ToWorker } from './rpc';
 

@@ -2,7 +2,7 @@
 // Recognition runs in a Worker (with OffscreenCanvas, so TF.js can use WebGL there too) and falls back to this
 // thread where the browser has no such worker. One frame is in work at a time; frames that arrive meanwhile are
 // skipped, never queued, so the picture stays live and the answer is never older than one frame.
-import type { LoadProgress, PersonSummary } from '../../src/index';
+import type { LoadProgress, PersonSummary } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 import { KioskEngine, type EnrollOutcome, type FrameResult } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
@@ -111,6 +111,12 @@ let latest: FrameResult | undefined;
 let inFlight = false;
 let skipped = 0;
 const finishedAt: number[] = [];
+/** Counters for benchmarks and tests (bench/kiosk/fps.mjs reads them). */
+const stats = { processed: 0, skipped: 0, engineMs: 0, detectMs: 0, searchMs: 0, livenessMs: 0, livenessRuns: 0, mode: '' };
+declare global {
+  interface Window { kioskStats: typeof stats }
+}
+window.kioskStats = stats;
 
 function framesPerSecond(now: number): number {
   while (finishedAt.length && now - finishedAt[0]! > 3000) finishedAt.shift();
@@ -152,12 +158,18 @@ function startLoop(engine: EngineHandle): void {
   const tick = async () => {
     requestAnimationFrame(tick);
     draw();
-    if (inFlight) { skipped++; return; }
+    if (inFlight) { skipped++; stats.skipped++; return; }
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || enrolling) return;
     inFlight = true;
     try {
       latest = await engine.processFrame(await createImageBitmap(video));
       finishedAt.push(performance.now());
+      stats.processed++;
+      stats.engineMs += latest.ms;
+      stats.detectMs += latest.steps.detect;
+      stats.searchMs += latest.steps.search;
+      stats.livenessMs += latest.steps.liveness;
+      if (latest.steps.liveness) stats.livenessRuns++;
       const { text, kind } = describe(latest);
       statusLine.textContent = text;
       statusLine.className = kind;
@@ -228,6 +240,7 @@ function wireEnrolment(engine: EngineHandle): void {
 try {
   const [engine] = await Promise.all([startEngine(), startCamera()]);
   loading.hidden = true;
+  stats.mode = engine.mode;
   modeLine.textContent = `recognition in ${engine.mode === 'worker' ? 'a worker' : 'the page thread'} on ${engine.backend.toUpperCase()}`;
   wireEnrolment(engine);
   await refreshPeople(engine);

@@ -1,6 +1,6 @@
 // The messages between the kiosk page and its Worker: a request per engine call, answered once.
 import type { EnrollOutcome, FrameResult } from './engine';
-import type { LoadProgress, PersonSummary } from '../../src/index';
+import type { LoadProgress, PersonSummary } from 'localface';
 
 export interface EngineCalls {
   processFrame: { args: [frame: ImageBitmap]; result: FrameResult };

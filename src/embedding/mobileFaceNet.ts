@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Point } from '../alignment/similarity';
 import { FaceError, invalidArgument } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';
-import { loadRuntime, parseShape, vectorToArray, wasmThreadsSupported } from '../runtime/tfliteRuntime';
+import { createTfliteModel, loadRuntime, parseShape, wasmThreadsSupported } from '../runtime/tfliteRuntime';
 import type { FaceEmbedder } from './types';
 
 /**
@@ -99,25 +99,7 @@ export async function createMobileFaceNetEmbedder(files: ModelFiles, options: Mo
     new FaceError('ERR_MODEL_LOAD_FAILED', `Could not load ${files.url(MODEL_FILE)}: ${why}`, { metadata: { file: MODEL_FILE, modelBaseUrl: files.baseUrl } });
 
   // The interpreter keeps using the model buffer, so it lives in the WASM heap until dispose().
-  const modelPointer = runtime._malloc(modelBytes.byteLength);
-  runtime.HEAPU8.set(new Uint8Array(modelBytes), modelPointer);
-  const status = runtime.TFLiteWebModelRunner.CreateFromBufferAndOptions(modelPointer, modelBytes.byteLength, {
-    numThreads,
-    enableProfiling: false,
-    maxProfilingBufferEntries: 1024,
-  });
-  if (!status.ok()) {
-    runtime._free(modelPointer);
-    throw loadError(`the TFLite runtime rejected it (${status.errorMessage()})`);
-  }
-  const runner = status.value();
-  const inputs = vectorToArray(runner.GetInputs());
-  const outputs = vectorToArray(runner.GetOutputs());
-  const release = (): void => {
-    for (const info of [...inputs, ...outputs]) info.delete();
-    runner.delete();
-    runtime._free(modelPointer);
-  };
+  const { runner, inputs, outputs, release } = createTfliteModel(runtime, modelBytes, MODEL_FILE, files, numThreads);
 
   const input = inputs[0];
   const output = outputs[0];

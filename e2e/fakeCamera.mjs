@@ -1,19 +1,20 @@
 // A fake webcam for Chromium: a Y4M video made at test time from a fixture photo, for
 // --use-file-for-fake-video-capture. The photo is decoded by the browser (no image library in Node), placed on a
 // 640×480 grey frame like a webcam picture, and converted to YUV 4:2:0 here.
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { chromium } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export const CAMERA_WIDTH = 640;
 export const CAMERA_HEIGHT = 480;
 
 /** Writes `outPath` (.y4m): one frame (Chromium loops it) showing `photoPath` scaled to fit 640×480. */
-export async function writeFakeCameraVideo(page: Page, photoPath: string, outPath: string): Promise<void> {
+/** @param {import('@playwright/test').Page} page @param {string} photoPath @param {string} outPath */
+export async function writeFakeCameraVideo(page, photoPath, outPath) {
   const dataUrl = `data:image/jpeg;base64,${readFileSync(photoPath).toString('base64')}`;
   const rgba = await page.evaluate(async ({ dataUrl, width, height }) => {
     const bitmap = await createImageBitmap(await (await fetch(dataUrl)).blob());
     const canvas = new OffscreenCanvas(width, height);
-    const g = canvas.getContext('2d')!;
+    const g = canvas.getContext('2d');
     g.fillStyle = '#808080';
     g.fillRect(0, 0, width, height);
     const scale = Math.min(width / bitmap.width, height / bitmap.height);
@@ -25,21 +26,21 @@ export async function writeFakeCameraVideo(page: Page, photoPath: string, outPat
 }
 
 /** RGBA → one-frame Y4M, 4:2:0, full-range BT.601 (what "C420jpeg" means). */
-export function y4mFrame(rgba: Uint8Array, width: number, height: number): Buffer {
+export function y4mFrame(rgba, width, height) {
   const y = new Uint8Array(width * height);
   const u = new Uint8Array((width / 2) * (height / 2));
   const v = new Uint8Array(u.length);
-  const clamp = (x: number) => Math.max(0, Math.min(255, Math.round(x)));
+  const clamp = (x) => Math.max(0, Math.min(255, Math.round(x)));
   for (let i = 0; i < width * height; i++) {
-    const r = rgba[i * 4]!, g = rgba[i * 4 + 1]!, b = rgba[i * 4 + 2]!;
+    const r = rgba[i * 4], g = rgba[i * 4 + 1], b = rgba[i * 4 + 2];
     y[i] = clamp(0.299 * r + 0.587 * g + 0.114 * b);
   }
   for (let row = 0; row < height / 2; row++) {
     for (let col = 0; col < width / 2; col++) {
       let r = 0, g = 0, b = 0;
-      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
         const p = ((row * 2 + dy) * width + col * 2 + dx) * 4;
-        r += rgba[p]!; g += rgba[p + 1]!; b += rgba[p + 2]!;
+        r += rgba[p]; g += rgba[p + 1]; b += rgba[p + 2];
       }
       r /= 4; g /= 4; b /= 4;
       u[row * (width / 2) + col] = clamp(128 - 0.168736 * r - 0.331264 * g + 0.5 * b);
@@ -53,7 +54,7 @@ export function y4mFrame(rgba: Uint8Array, width: number, height: number): Buffe
  * A Chromium whose camera shows `videoPath`, with a persistent profile in `profileDir` (so IndexedDB survives
  * relaunching with another video) and camera permission granted.
  */
-export async function launchWithCamera(videoPath: string, profileDir: string): Promise<BrowserContext> {
+export async function launchWithCamera(videoPath, profileDir) {
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -68,4 +69,3 @@ export async function launchWithCamera(videoPath: string, profileDir: string): P
   return context;
 }
 
-export type { Browser };
