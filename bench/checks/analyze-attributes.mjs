@@ -3,7 +3,10 @@
 // recall on the held-out split. Writes the heads to src/checks/attributeHeads.json with --write.
 // Input: bench/out/checks/attributes.json from
 //   node bench/checks/measure.mjs --list bench/out/checks/attributes.txt --liveness 0 --out bench/out/checks/attributes.json
-// Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--write]
+// Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--no-webcam] [--write]
+// Webcam negatives (default on; --no-webcam leaves them out): the live NUAA webcam frames of
+// bench/out/checks/liveness.json (plain faces, some with clear glasses; no mask, no sunglasses) are negatives for mask
+// and sunglasses — odd subject ids train, even ones test — because photos-only training flagged many webcam faces.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { regionFeatures } from './regions.mjs';
 
@@ -28,6 +31,16 @@ for (const [file, r] of Object.entries(d.rows)) {
   rows.push({ file, source, tags: tags[file] ?? [], split, r });
 }
 const missed = Object.entries(d.rows).filter(([, r]) => !r.emb).map(([f]) => f);
+if (!args.includes('--no-webcam')) {
+  const live = JSON.parse(readFileSync('bench/out/checks/liveness.json', 'utf8'));
+  for (const [file, r] of Object.entries(live.rows)) {
+    if (!file.startsWith('antispoof_nuaa/real/') || !r.emb) continue;
+    const subject = Number(file.split('/')[2]);
+    rows.push({ file, source: 'webcam-live', tags: [], split: subject % 2 === 1 ? 'train' : 'test', r });
+  }
+}
+// The heads as shipped before this run, to compare on the same test rows.
+const shipped = JSON.parse(readFileSync('src/checks/attributeHeads.json', 'utf8'));
 
 function features(r) {
   if (featureKind === 'emb') return r.emb;
@@ -40,10 +53,11 @@ function features(r) {
 /** Label per attribute: 1, 0, or undefined (left out: unknown for this attribute). */
 const LABELS = {
   mask: (x) => (x.source === 'mask' ? 1 : 0),
+  // (webcam-live rows: 0 for mask and sunglasses; not tagged for headwear, so left out of hat and veil)
   sunglasses: (x) => (x.source === 'sunglasses' || x.tags.includes('sunglasses_or_tinted_glasses') ? 1 : x.tags.includes('helmet_or_goggles') ? undefined : 0),
   // The occlusion folders were not tagged for headwear (several sunglasses selfies wear caps): left out.
-  hat: (x) => (x.source === 'mask' || x.source === 'sunglasses' ? undefined : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles') ? 1 : 0),
-  veil: (x) => (x.source === 'mask' || x.source === 'sunglasses' ? undefined : x.tags.includes('head_covering_scarf_turban_veil') ? 1 : 0),
+  hat: (x) => (x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles') ? 1 : 0),
+  veil: (x) => (x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('head_covering_scarf_turban_veil') ? 1 : 0),
 };
 
 function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5) {
@@ -112,7 +126,8 @@ if (args.includes('--cv')) {
   console.log(`cross-validation on the train split chose: features ${featureKind}, λ ${lambda}, mirroring ${flip}`);
 }
 const heads = {};
-const out = ['| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | precision |', '|---|---|---|---|---|---|'];
+const out = ['| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | webcam live flagged (NUAA even ids) | precision | shipped-before heads, same test rows: recall / LFW / webcam flagged |', '|---|---|---|---|---|---|---|---|'];
+const pct = (a, b) => (b ? `${a}/${b} (${((100 * a) / b).toFixed(1)} %)` : '–');
 for (const [name, label] of Object.entries(LABELS)) {
   const lab = rows.map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
   const tr = lab.filter((v) => v.x.split === 'train'), te = lab.filter((v) => v.x.split === 'test');
@@ -123,7 +138,18 @@ for (const [name, label] of Object.entries(LABELS)) {
   const fp = scored.filter((v) => v.y === 0 && v.p >= 0.5).length;
   const plain = scored.filter((v) => v.x.source === 'lfw-plain');
   const plainFlag = plain.filter((v) => v.p >= 0.5).length;
-  out.push(`| ${name} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pos}/${te.length - pos} | ${tp}/${pos} (${((100 * tp) / pos).toFixed(1)} %) | ${plainFlag}/${plain.length} (${((100 * plainFlag) / plain.length).toFixed(1)} %) | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) |`);
+  const webcam = scored.filter((v) => v.x.source === 'webcam-live');
+  const webcamFlag = webcam.filter((v) => v.p >= 0.5).length;
+  // The previously shipped head on the same test rows (its own feature set).
+  const before = shipped.heads[name];
+  const kind = featureKind;
+  featureKind = shipped.features;
+  const old = te.map((v) => ({ ...v, p: predict(before, features(v.x.r)) }));
+  featureKind = kind;
+  const oldTp = old.filter((v) => v.y === 1 && v.p >= 0.5).length;
+  const oldPlain = old.filter((v) => v.x.source === 'lfw-plain' && v.p >= 0.5).length;
+  const oldWebcam = old.filter((v) => v.x.source === 'webcam-live' && v.p >= 0.5).length;
+  out.push(`| ${name} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pos}/${te.length - pos} | ${pct(tp, pos)} | ${pct(plainFlag, plain.length)} | ${pct(webcamFlag, webcam.length)} | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) | ${pct(oldTp, pos)} / ${pct(oldPlain, plain.length)} / ${pct(oldWebcam, webcam.length)} |`);
   if (args.includes('--verbose')) for (const v of scored.filter((v) => (v.y === 1) !== v.p >= 0.5)) console.error(name, v.y, v.p.toFixed(2), v.x.file);
 }
 console.log(`features: ${featureKind}; ${rows.length} faces (${missed.length} images with no face found: ${missed.join(' ')})\n`);
