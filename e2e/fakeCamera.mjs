@@ -8,20 +8,26 @@ export const CAMERA_WIDTH = 640;
 export const CAMERA_HEIGHT = 480;
 
 /** Writes `outPath` (.y4m): one frame (Chromium loops it) showing `photoPath` scaled to fit 640×480. */
-/** @param {import('@playwright/test').Page} page @param {string} photoPath @param {string} outPath */
-export async function writeFakeCameraVideo(page, photoPath, outPath) {
+/**
+ * @param {import('@playwright/test').Page} page @param {string} photoPath @param {string} outPath
+ * @param {{ scale?: number, brightness?: number }} [look] scale: size of the photo relative to "fit the frame"
+ *   (0.3 = a person far from the camera); brightness: pixel multiplier (0.2 = a dark room).
+ */
+export async function writeFakeCameraVideo(page, photoPath, outPath, { scale = 1, brightness = 1 } = {}) {
   const dataUrl = `data:image/jpeg;base64,${readFileSync(photoPath).toString('base64')}`;
-  const rgba = await page.evaluate(async ({ dataUrl, width, height }) => {
+  const rgba = await page.evaluate(async ({ dataUrl, width, height, scale: look, brightness }) => {
     const bitmap = await createImageBitmap(await (await fetch(dataUrl)).blob());
     const canvas = new OffscreenCanvas(width, height);
     const g = canvas.getContext('2d');
     g.fillStyle = '#808080';
     g.fillRect(0, 0, width, height);
-    const scale = Math.min(width / bitmap.width, height / bitmap.height);
+    const scale = Math.min(width / bitmap.width, height / bitmap.height) * look;
     const w = bitmap.width * scale, h = bitmap.height * scale;
     g.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
-    return Array.from(g.getImageData(0, 0, width, height).data);
-  }, { dataUrl, width: CAMERA_WIDTH, height: CAMERA_HEIGHT });
+    const pixels = g.getImageData(0, 0, width, height).data;
+    if (brightness !== 1) for (let i = 0; i < pixels.length; i++) if (i % 4 !== 3) pixels[i] = pixels[i] * brightness;
+    return Array.from(pixels);
+  }, { dataUrl, width: CAMERA_WIDTH, height: CAMERA_HEIGHT, scale, brightness });
   writeFileSync(outPath, y4mFrame(Uint8Array.from(rgba), CAMERA_WIDTH, CAMERA_HEIGHT));
 }
 

@@ -21,6 +21,11 @@ test.beforeAll(async ({ browser }) => {
     videos[name] = join(videoDir, `${name}.y4m`);
     await writeFakeCameraVideo(page, `${CAMERA}/${name}.jpg`, videos[name]!);
   }
+  // The same person in a dark room, and far from the camera.
+  videos['dark'] = join(videoDir, 'dark.y4m');
+  await writeFakeCameraVideo(page, `${CAMERA}/subject10.jpg`, videos['dark'], { brightness: 0.2 });
+  videos['far'] = join(videoDir, 'far.y4m');
+  await writeFakeCameraVideo(page, `${CAMERA}/subject10.jpg`, videos['far'], { scale: 0.22 });
   await page.close();
 });
 
@@ -106,4 +111,19 @@ test('a printed photo of an enrolled person is shown as not live (page-thread fa
   await page.getByRole('button', { name: 'Delete Subject Six' }).click();
   await expect(page.getByTestId('people')).toContainText('Nobody yet');
   await closeKiosk(kiosk);
+});
+
+test('enrolment tells the person what to fix: more light, move closer', async () => {
+  test.setTimeout(240_000);
+  for (const [video, advice] of [['dark', 'More light'], ['far', 'Move closer']] as const) {
+    const kiosk = await openKiosk(videos[video]!);
+    const { page } = kiosk;
+    await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+    await page.getByTestId('enroll-name').fill('Subject Ten');
+    await page.getByTestId('enroll-button').click();
+    await expect(page.getByTestId('enroll-message')).toContainText(advice, { timeout: 60_000 });
+    await expect(page.getByTestId('enroll-message')).not.toContainText('Enrolled');
+    await page.screenshot({ path: test.info().outputPath(`kiosk-advice-${video}.png`), fullPage: true });
+    await closeKiosk(kiosk);
+  }
 });
