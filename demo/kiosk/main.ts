@@ -112,7 +112,7 @@ let inFlight = false;
 let skipped = 0;
 const finishedAt: number[] = [];
 /** Counters for benchmarks and tests (bench/kiosk/fps.mjs reads them). */
-const stats = { processed: 0, skipped: 0, engineMs: 0, detectMs: 0, searchMs: 0, livenessMs: 0, livenessRuns: 0, mode: '' };
+const stats = { processed: 0, skipped: 0, engineMs: 0, detectMs: 0, searchMs: 0, searchRuns: 0, livenessMs: 0, livenessRuns: 0, mode: '' };
 declare global {
   interface Window { kioskStats: typeof stats }
 }
@@ -168,6 +168,7 @@ function startLoop(engine: EngineHandle): void {
       stats.engineMs += latest.ms;
       stats.detectMs += latest.steps.detect;
       stats.searchMs += latest.steps.search;
+      if (latest.steps.search > 1) stats.searchRuns++;
       stats.livenessMs += latest.steps.liveness;
       if (latest.steps.liveness) stats.livenessRuns++;
       const { text, kind } = describe(latest);
