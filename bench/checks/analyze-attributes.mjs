@@ -3,7 +3,9 @@
 // recall on the held-out split. Writes the heads to src/checks/attributeHeads.json with --write.
 // Input: bench/out/checks/attributes.json from
 //   node bench/checks/measure.mjs --list bench/out/checks/attributes.txt --liveness 0 --out bench/out/checks/attributes.json
-// Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--no-webcam] [--write]
+// Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--no-webcam] [--augment FILE] [--write]
+// --augment FILE: measure.mjs rows of altered copies (keys "path#kind", e.g. --kinds washed,bright) that join the
+// TRAIN split with their original's labels; the test split stays originals only, so the held-out figures compare.
 // Webcam negatives (default on; --no-webcam leaves them out): the live NUAA webcam frames of
 // bench/out/checks/liveness.json (plain faces, some with clear glasses; no mask, no sunglasses) are negatives for mask
 // and sunglasses — odd subject ids train, even ones test — because photos-only training flagged many webcam faces.
@@ -38,6 +40,18 @@ if (!args.includes('--no-webcam')) {
     const subject = Number(file.split('/')[2]);
     rows.push({ file, source: 'webcam-live', tags: [], split: subject % 2 === 1 ? 'train' : 'test', r });
   }
+}
+if (args.includes('--augment')) {
+  const aug = JSON.parse(readFileSync(args[args.indexOf('--augment') + 1], 'utf8'));
+  const byFile = new Map(rows.map((x) => [x.file, x]));
+  let added = 0;
+  for (const [key, r] of Object.entries(aug.rows)) {
+    const original = byFile.get(key.split('#')[0]);
+    if (!original || original.split !== 'train' || !r.emb) continue;
+    rows.push({ ...original, file: key, r });
+    added++;
+  }
+  console.error(`augmentation: ${added} altered copies of train-split faces`);
 }
 // The heads as shipped before this run, to compare on the same test rows.
 const shipped = JSON.parse(readFileSync('src/checks/attributeHeads.json', 'utf8'));
@@ -102,13 +116,19 @@ function fit(tr) {
 
 // --cv: choose features / lambda / mirroring by 4-fold cross-validation on the TRAIN split only (balanced error of the
 // mask and sunglasses heads), then fit on the whole train split and report on the test split.
+/** Altered copies from --augment have keys "path#kind"; originals are kind 'none'. */
+const kindOf = (x) => x.file.split('#')[1] ?? 'none';
+/** CV fold of a row: by its original photo, so that a copy and its original always share the fold. */
+const foldOf = (x) => { let h = 0; for (const c of x.file.split('#')[0]) h = (h * 31 + c.charCodeAt(0)) >>> 0; return h % 4; };
+/** Which --augment kinds train each head (without --cv: none). */
+const augmentFor = {};
 if (args.includes('--cv')) {
   let best;
   for (const fk of ['regions', 'regions+emb', 'thumb']) for (const lam of [0.003, 0.03]) for (const fl of [false, true]) {
     featureKind = fk; lambda = lam; flip = fl;
     let err = 0;
     for (const [name, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
-      const lab = rows.filter((x) => x.split === 'train').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
+      const lab = rows.filter((x) => x.split === 'train' && kindOf(x) === 'none').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
       let fn = 0, pos = 0, fp = 0, neg = 0;
       for (let k = 0; k < 4; k++) {
         const h = fit(lab.filter((_, i) => i % 4 !== k));
@@ -124,13 +144,38 @@ if (args.includes('--cv')) {
   }
   ({ fk: featureKind, lam: lambda, fl: flip } = best);
   console.log(`cross-validation on the train split chose: features ${featureKind}, λ ${lambda}, mirroring ${flip}`);
+  // Stage 2, per attribute: which altered copies (--augment) help, by the same 4-fold CV on the train split, folds
+  // grouped by original photo (a copy never validates its own original); validation on originals only.
+  const kinds = [...new Set(rows.map(kindOf))].filter((k) => k !== 'none');
+  const options = [[], ...kinds.map((k) => [k]), ...(kinds.length > 1 ? [kinds] : [])];
+  for (const [name, label] of Object.entries(LABELS)) {
+    if (kinds.length === 0) break;
+    const lab = rows.filter((x) => x.split === 'train').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
+    let chosen;
+    for (const option of options) {
+      let fn = 0, pos = 0, fp = 0, neg = 0;
+      for (let k = 0; k < 4; k++) {
+        const h = fit(lab.filter((v) => foldOf(v.x) !== k && (kindOf(v.x) === 'none' || option.includes(kindOf(v.x)))));
+        for (const v of lab.filter((v) => foldOf(v.x) === k && kindOf(v.x) === 'none')) {
+          const p = predict(h, features(v.x.r));
+          if (v.y === 1) { pos++; if (p < 0.5) fn++; } else { neg++; if (p >= 0.5) fp++; }
+        }
+      }
+      const err = (fn / pos + fp / neg) / 2;
+      console.error(`cv ${name} augmentation [${option.join(',')}]: balanced error ${err.toFixed(3)}`);
+      if (!chosen || err < chosen.err) chosen = { option, err };
+    }
+    augmentFor[name] = chosen.option;
+  }
+  if (kinds.length) console.log(`augmentation chosen per attribute: ${Object.entries(augmentFor).map(([n, o]) => `${n} [${o.join(',') || 'none'}]`).join(', ')}`);
 }
 const heads = {};
 const out = ['| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | webcam live flagged (NUAA even ids) | precision | shipped-before heads, same test rows: recall / LFW / webcam flagged |', '|---|---|---|---|---|---|---|---|'];
 const pct = (a, b) => (b ? `${a}/${b} (${((100 * a) / b).toFixed(1)} %)` : '–');
 for (const [name, label] of Object.entries(LABELS)) {
   const lab = rows.map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
-  const tr = lab.filter((v) => v.x.split === 'train'), te = lab.filter((v) => v.x.split === 'test');
+  const tr = lab.filter((v) => v.x.split === 'train' && (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))));
+  const te = lab.filter((v) => v.x.split === 'test');
   const head = fit(tr);
   heads[name] = head;
   const scored = te.map((v) => ({ ...v, p: predict(head, features(v.x.r)) }));
@@ -155,6 +200,6 @@ for (const [name, label] of Object.entries(LABELS)) {
 console.log(`features: ${featureKind}; ${rows.length} faces (${missed.length} images with no face found: ${missed.join(' ')})\n`);
 console.log(out.join('\n'));
 if (args.includes('--write')) {
-  writeFileSync('src/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, generatedBy: 'bench/checks/analyze-attributes.mjs', heads }) + '\n');
+  writeFileSync('src/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, augmentation: augmentFor, generatedBy: 'bench/checks/analyze-attributes.mjs', heads }) + '\n');
   console.log('wrote src/checks/attributeHeads.json');
 }

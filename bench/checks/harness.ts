@@ -109,6 +109,9 @@ function variant(pixels: tf.Tensor3D, kind: string): tf.Tensor3D {
   return tf.tidy((): tf.Tensor3D => {
     const x = tf.cast(pixels, 'float32');
     if (kind === 'dark') return tf.mul(x, 0.25) as tf.Tensor3D;
+    // Washed out (low contrast, bright), like cheap webcams facing a window: training augmentation for the attribute heads.
+    if (kind === 'washed') return tf.clipByValue(tf.add(tf.mul(x, 0.55), 115), 0, 255) as tf.Tensor3D;
+    if (kind === 'bright') return tf.clipByValue(tf.mul(x, 1.5), 0, 255) as tf.Tensor3D;
     if (kind === 'gray') {
       const g = tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), -1, true);
       return tf.concat([g, g, g], -1) as tf.Tensor3D;
