@@ -48,6 +48,11 @@ function renderLog(rows: CheckIn[]): void {
 }
 
 async function checkIn(client: FaceClient, log: CheckInLog): Promise<void> {
+  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+    verdict.className = 'bad';
+    verdict.textContent = 'No camera picture yet: allow the camera for this page, or wait a moment.';
+    return;
+  }
   const frame = await createImageBitmap(video);
   const entry: CheckIn = { time: Date.now(), result: 'unknown', personId: '', personName: '', similarity: null, detail: '' };
   try {
@@ -75,6 +80,11 @@ async function checkIn(client: FaceClient, log: CheckInLog): Promise<void> {
 async function enroll(client: FaceClient): Promise<void> {
   const name = enrollName.value.trim();
   const photo = enrollFile.files?.[0];
+  if (!photo && video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+    enrollMessage.className = 'bad';
+    enrollMessage.textContent = 'Pick a photo, or allow the camera to enroll from it.';
+    return;
+  }
   // No photo picked: enroll from the camera, where liveness is checked too.
   const face = photo ?? await createImageBitmap(video);
   try {

@@ -43,12 +43,20 @@ function startWorkerEngine(): Promise<EngineHandle> {
       worker.postMessage({ kind: 'call', id, method, args } satisfies ToWorker, transfer);
     });
   return new Promise((resolve, reject) => {
-    worker.onerror = (event) => reject(new Error(`the worker failed to start: ${event.message}`));
+    let started = false;
+    worker.onerror = (event) => {
+      const error = new Error(started ? `the recognition worker stopped: ${event.message}` : `the worker failed to start: ${event.message}`);
+      // Calls in flight would otherwise wait forever (and the live loop with them).
+      for (const waiting of pending.values()) waiting.reject(error);
+      pending.clear();
+      reject(error);
+    };
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
       if (message.kind === 'progress') showProgress(message.progress);
       else if (message.kind === 'failed') { worker.terminate(); reject(Object.assign(new Error(message.error.message), message.error)); }
       else if (message.kind === 'ready') {
+        started = true;
         resolve({
           backend: message.backend,
           mode: 'worker',
