@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './runtime/tf';
 import type { DetectedFace } from './detection/faceDetector';
 import type { HeadPose } from './detection/pose';
 import { FaceError } from './errors';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './runtime/tf';
 import { alignFaces } from './alignment/alignFaces';
 import { FaceDetector, type DetectedFace, type DetectionMode } from './detection/faceDetector';
 import { createEmbedder } from './embedding/registry';

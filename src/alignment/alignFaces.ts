@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import type { FaceKeypoints } from '../detection/pose';
 import { applySimilarity, estimateSimilarity, invertSimilarity, toTransformParams, type Point, type Similarity } from './similarity';
 
@@ -26,13 +26,13 @@ export function faceToTemplate(k: FaceKeypoints, template: readonly Point[]): Si
 export function alignFaces(image: tf.Tensor3D, faces: readonly FaceKeypoints[], template: readonly Point[], size: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [height, width] = image.shape;
-    const source = image.toFloat();
+    const source = tf.cast(image, 'float32');
     const crops = faces.map((k) => {
       const toCrop = faceToTemplate(k, template);
       const scale = Math.hypot(toCrop.a, toCrop.b); // crop pixels per image pixel
       const factor = Math.max(1, Math.floor(1 / scale));
       if (factor < 2) {
-        return tf.image.transform(source.expandDims(0) as tf.Tensor4D, tf.tensor2d([toTransformParams(toCrop)]), 'bilinear', 'constant', 0, [size, size]);
+        return tf.image.transform(tf.expandDims(source, 0) as tf.Tensor4D, tf.tensor2d([toTransformParams(toCrop)]), 'bilinear', 'constant', 0, [size, size]);
       }
       // The crop's footprint in the image, with a pixel of margin, clamped to the image.
       const back = invertSimilarity(toCrop);
@@ -42,9 +42,9 @@ export function alignFaces(image: tf.Tensor3D, faces: readonly FaceKeypoints[], 
       const x1 = Math.min(width, Math.ceil(Math.max(...corners.map((p) => p.x))) + factor);
       const y1 = Math.min(height, Math.ceil(Math.max(...corners.map((p) => p.y))) + factor);
       if (x1 - x0 < factor || y1 - y0 < factor) {
-        return tf.image.transform(source.expandDims(0) as tf.Tensor4D, tf.tensor2d([toTransformParams(toCrop)]), 'bilinear', 'constant', 0, [size, size]);
+        return tf.image.transform(tf.expandDims(source, 0) as tf.Tensor4D, tf.tensor2d([toTransformParams(toCrop)]), 'bilinear', 'constant', 0, [size, size]);
       }
-      const region = source.slice([y0, x0, 0], [y1 - y0, x1 - x0, 3]).expandDims(0) as tf.Tensor4D;
+      const region = tf.expandDims(tf.slice(source, [y0, x0, 0], [y1 - y0, x1 - x0, 3]), 0) as tf.Tensor4D;
       const pooled = tf.avgPool(region, factor, factor, 'valid');
       // A pooled pixel (u, v) covers image pixels x0 + u·f … x0 + (u+1)·f; its centre is x0 + (u + ½)·f − ½.
       const pooledToImage: Similarity = { a: factor, b: 0, tx: x0 + (factor - 1) / 2, ty: y0 + (factor - 1) / 2 };

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import { FaceError } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';
 import { createTfliteModel, loadRuntime, type TfliteModel } from '../runtime/tfliteRuntime';

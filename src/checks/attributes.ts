@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import { FaceError } from '../errors';
 import type { FaceEmbedder } from '../embedding/types';
 import type { FaceAttributes } from './types';

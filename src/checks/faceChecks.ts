@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import { alignFaces } from '../alignment/alignFaces';
 import type { DetectedFace } from '../detection/faceDetector';
 import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';

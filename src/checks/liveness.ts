@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import type { LivenessCode, FaceAttributes, FaceLiveness } from './types';
 import type { EyeOpenness } from './eyes';
 import head from './livenessHead.json';

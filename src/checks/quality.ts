@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import type { FaceQuality } from './types';
 
 /** Raw statistics of an aligned face crop, measured on the backend (see faceQualityStats). */

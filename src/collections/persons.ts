@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf';
 import type { DetectedFace, DetectionMode } from '../detection/faceDetector';
 import { FaceError } from '../errors';
 import type { DecodedImage } from '../input/decode';

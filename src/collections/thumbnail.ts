@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import type { FaceBox } from '../detection/faceDetector';
 
 /** Longest side of a stored / returned face thumbnail. */
@@ -17,8 +17,8 @@ export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<
   const scale = Math.min(1, THUMBNAIL_SIZE / Math.max(x1 - x0, y1 - y0));
   const tw = Math.max(1, Math.round((x1 - x0) * scale)), th = Math.max(1, Math.round((y1 - y0) * scale));
   const crop = tf.tidy(() => {
-    const region = tf.slice(pixels, [y0, x0, 0], [y1 - y0, x1 - x0, 3]).toFloat();
-    return (scale < 1 ? tf.image.resizeBilinear(region, [th, tw], true) : region).clipByValue(0, 255).toInt() as tf.Tensor3D;
+    const region = tf.cast(tf.slice(pixels, [y0, x0, 0], [y1 - y0, x1 - x0, 3]), 'float32');
+    return tf.cast(tf.clipByValue(scale < 1 ? tf.image.resizeBilinear(region, [th, tw], true) : region, 0, 255), 'int32') as tf.Tensor3D;
   });
   try {
     return await encodeJpeg(await crop.data(), tw, th);

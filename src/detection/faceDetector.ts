@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import { createDetector, SupportedModels, MediaPipeFaceDetectorTfjs } from '@tensorflow-models/face-detection';
 import type { ModelFiles } from '../runtime/modelFiles';
 import { estimatePose, type FaceKeypoints, type HeadPose } from './pose';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import type { Point } from '../alignment/similarity';
 import { FaceError, invalidArgument } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf';
 import type { Point } from '../alignment/similarity';
 import { FaceError, invalidArgument } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';

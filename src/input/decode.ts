@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf';
 import { FaceError } from '../errors';
 import { decodeBase64, readImageHeader, type ImageHeader } from './imageHeader';
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { FaceError } from '../errors';
 import type { ModelFiles } from './modelFiles';

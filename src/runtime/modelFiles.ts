@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { FaceError } from '../errors';
 
 export interface LoadProgress {
