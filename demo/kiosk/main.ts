@@ -151,13 +151,15 @@ function draw(): void {
   for (const face of latest?.faces ?? []) {
     const colour = !face.match ? '#bbbbbb' : face.live === false ? '#ff8c00' : '#2ecc40';
     g.strokeStyle = colour;
-    g.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
+    // The video is shown mirrored (a self-view reads like a mirror), so boxes are mirrored too; labels are not.
+    const x = width - face.box.x - face.box.width;
+    g.strokeRect(x, face.box.y, face.box.width, face.box.height);
     if (face.match) {
       const label = `${face.match.name} ${face.match.similarity.toFixed(2)}`;
       g.fillStyle = colour;
-      g.fillRect(face.box.x, face.box.y - width / 26, g.measureText(label).width + 12, width / 26);
+      g.fillRect(x, face.box.y - width / 26, g.measureText(label).width + 12, width / 26);
       g.fillStyle = '#000';
-      g.fillText(label, face.box.x + 6, face.box.y - width / 110);
+      g.fillText(label, x + 6, face.box.y - width / 110);
     }
   }
 }
