@@ -18,3 +18,11 @@ export async function startServer(port = 0) {
 export async function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
+
+/** A new page that echoes its errors and warnings to stderr (benchmark pages report problems there). */
+export async function newLoggingPage(browser) {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('pageerror', e));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('console', m.text()); });
+  return page;
+}

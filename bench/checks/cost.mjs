@@ -2,7 +2,7 @@
 // Extra ms per face of each face check (src/checks/ FaceChecks.analyze), in headless chromium, after one warm-up
 // call per check (which also loads its models), plus each fixture's results.
 // Usage: node bench/checks/cost.mjs [--backend wasm|webgl] [--repeat 5]
-import { startServer, launchBrowser } from '../browser.mjs';
+import { startServer, launchBrowser, newLoggingPage } from '../browser.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const backend = args.backend ?? 'wasm';
@@ -11,9 +11,7 @@ const FIXTURES = ['lfw-plain.jpg', 'nuaa-live.jpg', 'nuaa-print.jpg', 'mask.jpg'
 const { server, origin } = await startServer();
 const browser = await launchBrowser();
 try {
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => console.error('pageerror', e));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('console', m.text()); });
+  const page = await newLoggingPage(browser);
   await page.goto(`${origin}/bench/checks/cost.html`);
   await page.waitForFunction(() => 'cost' in window, null, { timeout: 60000 });
   const info = await page.evaluate((b) => window.cost.init(b), backend);

@@ -4,7 +4,7 @@
 // FILE: one path per line, relative to --root (default ../shared/data).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { startServer, launchBrowser } from '../browser.mjs';
+import { startServer, launchBrowser, newLoggingPage } from '../browser.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const root = resolve(args.root ?? '../shared/data');
@@ -16,9 +16,7 @@ const outFile = resolve(args.out);
 const { server, origin } = await startServer();
 const browser = await launchBrowser();
 try {
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => console.error('pageerror', e));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('console', m.text()); });
+  const page = await newLoggingPage(browser);
   await page.route('**/data-images/**', (route) => {
     const rel = decodeURIComponent(new URL(route.request().url()).pathname.split('/data-images/')[1]);
     route.fulfill({ body: readFileSync(join(root, rel)) });

@@ -2,10 +2,10 @@
 // case), main.ts runs it on the page's thread where a Worker with OffscreenCanvas is unavailable.
 import { createFaceClient, FaceError, type FaceClient, type LoadProgress, type PersonSummary } from 'localface';
 import { COLLECTION, DATABASE } from '../shared/store';
-import { overlap } from './tracking';
+import { overlap, type Box } from './tracking';
 
 export interface KioskFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   /** Set on the largest face when it matched an enrolled person. */
   match?: { personId: string; name: string; similarity: number };
   /** The last passive liveness verdict for the person in front of the kiosk (refreshed every few seconds). */
@@ -53,8 +53,6 @@ const LIVENESS_EVERY_MS = 10_000;
  * appears or moves elsewhere (likely someone else) and then once a second, so the boxes stay fluid.
  */
 const SEARCH_EVERY_MS = 1000;
-
-type Box = KioskFace['box'];
 
 export class KioskEngine {
   private lastLiveness: { at: number; personKey: string; live: boolean } | undefined;
