@@ -112,15 +112,23 @@ test('liveness reason codes from geometry: too small, cropped, close to border, 
   expect(codes.close).toBe('FACE_TOO_CLOSE');
 });
 
-// EYES_CLOSED has no e2e test: on the LFW photos tagged "eyes closed or downcast" Face Mesh's eye aspect ratio did
-// not separate them from open eyes (bench/results/issue4.md), so no real photo here is known to trigger it.
-test('liveness reason codes from landmarks and attributes: angle too large, occluded', async ({ facePage }) => {
+test('liveness reason codes from landmarks, attributes and eye state: angle too large, occluded, eyes closed', async ({ facePage }) => {
   const codes = await facePage.evaluate(async () => {
-    const code = async (n: string, scale: number) => (await window.client.detectFaces(await window.canvasOf(n, { scale }), { liveness: true }))[0]?.liveness?.code ?? 'no face';
-    return { angle: await code('checks/lfw-large-pose.jpg', 2), mask: await code('checks/mask.jpg', 1) };
+    const code = async (n: string, scale: number) => {
+      const [face] = await window.client.detectFaces(await window.canvasOf(n, { scale }), { liveness: true });
+      return face ? face.liveness!.code : 'no face';
+    };
+    return {
+      angle: await code('checks/lfw-large-pose.jpg', 2),
+      mask: await code('checks/mask.jpg', 1),
+      eyesClosed: await code('checks/eyes-closed.jpg', 1),
+      eyesOpen: await code('checks/nuaa-live.jpg', 1),
+    };
   });
   expect(codes.angle).toBe('FACE_ANGLE_TOO_LARGE');
   expect(codes.mask).toBe('FACE_IS_OCCLUDED');
+  expect(codes.eyesClosed).toBe('EYES_CLOSED');
+  expect(codes.eyesOpen).toBe(null);
 });
 
 test('validateFace: ok for a good face; FAIL_ON bits for quality (4), attribute (2), liveness (1), number of faces (8)', async ({ facePage }) => {

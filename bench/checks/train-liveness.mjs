@@ -9,15 +9,19 @@ import { regionFeatures } from './regions.mjs';
 
 const args = process.argv.slice(2);
 const d = JSON.parse(readFileSync('bench/out/checks/liveness.json', 'utf8'));
+// FasNet outputs (measure.mjs --liveness fasnet) join the rows of the full candidate run by image.
+const fasnetRun = JSON.parse(readFileSync('bench/out/checks/liveness-fasnet.json', 'utf8'));
+for (const [file, r] of Object.entries(fasnetRun.rows)) if (d.rows[file] && r.fasnet) Object.assign(d.rows[file], { fasnet: r.fasnet, fasnetMirror: r.fasnetMirror, fasnet20: r.fasnet20, fasnet40: r.fasnet40, eyeClosed: r.eyeClosed });
 const labels = new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8').trim().split('\n').slice(1).map((l) => {
   const [file, label, subject] = l.split(',');
   return [`antispoof_nuaa/${file}`, { label, subject }];
 }));
-const rows = Object.entries(d.rows).filter(([, r]) => r.fas13).map(([file, r]) => {
+const rows = Object.entries(d.rows).filter(([, r]) => r.fas13 && r.fasnet).map(([file, r]) => {
   const l = labels.get(file) ?? { label: file.includes('_T') ? 'real' : 'spoof_minivision', subject: '' };
   return { file, r, label: l.label, subject: l.subject, y: l.label === 'real' ? 1 : 0 };
 });
 const clip = (v) => Math.min(1.5, Math.max(-0.5, v));
+const fasnetLogOdds = (l) => { const m = Math.max(l[1], l[2]); return l[0] - (m + Math.log(Math.exp(l[1] - m) + Math.exp(l[2] - m))); };
 const FEATURES = {
   fas: (r) => [...r.fas13.slice(0, 8), ...r.fas10.slice(0, 8)].map(clip),
   'fas+q': (r) => [...FEATURES.fas(r), Math.log(r.quality.lapVar + 1), Math.log(r.quality.grad + 1), r.quality.mean / 255, r.quality.std / 255, r.quality.chroma / 255, r.quality.sat],
@@ -25,13 +29,24 @@ const FEATURES = {
   regions: (r) => regionFeatures(r.thumb),
   'fas13+q': (r) => [...r.fas13.slice(0, 8).map(clip), ...FEATURES['fas+q'](r).slice(16)],
   q: (r) => FEATURES['fas+q'](r).slice(16),
+  fasnet: (r) => [fasnetLogOdds(r.fasnet)],
+  'fasnet-mirrored': (r) => [(fasnetLogOdds(r.fasnet) + fasnetLogOdds(r.fasnetMirror)) / 2],
+  'fasnet-2.0': (r) => [fasnetLogOdds(r.fasnet20)],
+  'fasnet-4.0': (r) => [fasnetLogOdds(r.fasnet40)],
+  'fasnet-2.7+4.0': (r) => [(fasnetLogOdds(r.fasnet) + fasnetLogOdds(r.fasnet40)) / 2],
+  'fasnet+q': (r) => [fasnetLogOdds(r.fasnet), ...FEATURES.q(r)],
+  'fasnet+fas13+q': (r) => [fasnetLogOdds(r.fasnet), ...FEATURES['fas13+q'](r)],
+  'fasnet+fas13': (r) => [fasnetLogOdds(r.fasnet), ...r.fas13.slice(0, 8).map(clip)],
   'q+regions': (r) => [...FEATURES['fas+q'](r).slice(16), ...regionFeatures(r.thumb)],
 };
 const kind = args.includes('--features') ? args[args.indexOf('--features') + 1] : 'fas+q';
 const lambda = args.includes('--lambda') ? Number(args[args.indexOf('--lambda') + 1]) : 0.03;
 const feat = FEATURES[kind];
+/** Single model scores (fasnet, fasnet-mirrored, …) need no training: the score is the model's live log-odds. */
+const untrained = kind.startsWith('fasnet') && !kind.includes('+');
 
 function fit(set) {
+  if (untrained) return null;
   const X = set.map((v) => feat(v.r)), y = set.map((v) => v.y);
   const dim = X[0].length, n = X.length;
   const mu = Array.from({ length: dim }, (_, j) => X.reduce((s, x) => s + x[j], 0) / n);
@@ -51,7 +66,7 @@ function fit(set) {
   const wx = Array.from(w, (wj, j) => wj / sd[j]);
   return { w: wx, b: b - wx.reduce((s, wj, j) => s + wj * mu[j], 0) };
 }
-const score = (h, r) => 1 / (1 + Math.exp(-(h.b + h.w.reduce((s, wj, j) => s + wj * feat(r)[j], 0))));
+const score = (h, r) => (h === null ? feat(r)[0] : 1 / (1 + Math.exp(-(h.b + h.w.reduce((s, wj, j) => s + wj * feat(r)[j], 0)))));
 
 const odd = rows.filter((x) => x.subject && Number(x.subject) % 2 === 1 && x.label !== 'spoof_replay');
 const even = rows.filter((x) => x.subject && Number(x.subject) % 2 === 0 && x.label !== 'spoof_replay');
@@ -71,8 +86,13 @@ const replay = rows.filter((x) => x.label === 'spoof_replay');
 let auc = 0; const L = even.filter((x) => x.y), S = even.filter((x) => !x.y);
 for (const a of L) for (const b of S) auc += score(head, a.r) > score(head, b.r) ? 1 : 0;
 auc /= L.length * S.length;
-console.log(`| ${kind} (λ ${lambda}) | ${t.toFixed(4)} | ${oofApcer} | ${rate(even, false)} | ${rate(even, true)} | ${pct(replay.filter((x) => score(head, x.r) >= t).length, replay.length)} | ${auc.toFixed(3)} | ${rows.filter((x) => !x.subject && x.label !== 'spoof_replay').map((x) => `${x.file.split('/')[1].replace('.jpg', '')} ${score(head, x.r) >= t ? 'live' : 'spoof'}`).join(', ')} |`);
+// The same on the odd subjects' leave-one-subject-out scores: what a choice among features may look at.
+let oofAuc = 0; const oL = oof.filter((x) => x.y), oS = oof.filter((x) => !x.y);
+for (const a of oL) for (const b of oS) oofAuc += a.p > b.p ? 1 : 0;
+oofAuc /= oL.length * oS.length;
+console.log(`| ${kind}${untrained ? ' (model score, no training)' : ` (λ ${lambda})`} | ${t.toFixed(4)} | ${oofApcer} | ${oofAuc.toFixed(3)} | ${rate(even, false)} | ${rate(even, true)} | ${pct(replay.filter((x) => score(head, x.r) >= t).length, replay.length)} | ${auc.toFixed(3)} | ${rows.filter((x) => !x.subject && x.label !== 'spoof_replay').map((x) => `${x.file.split('/')[1].replace('.jpg', '')} ${score(head, x.r) >= t ? 'live' : 'spoof'}`).join(', ')} |`);
 if (args.includes('--write')) {
-  writeFileSync('src/checks/livenessHead.json', JSON.stringify({ features: kind, lambda, threshold: +t.toPrecision(6), trainedOn: 'NUAA subjects with odd ids', generatedBy: 'bench/checks/train-liveness.mjs', w: head.w.map((v) => +v.toPrecision(6)), b: +head.b.toPrecision(6) }) + '\n');
-  console.error('wrote src/checks/livenessHead.json');
+  if (!untrained) throw new Error('--write ships a model score only (src/checks/liveness.ts compares FasNet log-odds with the threshold)');
+  writeFileSync('src/checks/livenessThreshold.json', JSON.stringify({ score: kind, threshold: +t.toPrecision(6), chosenOn: 'NUAA subjects with odd ids: the 5th percentile of their live scores (BPCER 5 %)', generatedBy: 'bench/checks/train-liveness.mjs' }) + '\n');
+  console.error('wrote src/checks/livenessThreshold.json');
 }

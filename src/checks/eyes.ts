@@ -21,6 +21,26 @@ export interface EyeOpenness {
   left: number;
   /** Face Mesh's own face-presence confidence (logit) for the crop. */
   meshScore: number;
+  /** Where each eye is in the image (pixels): centre of its lids and corner-to-corner width. */
+  rightEye: EyeRegion;
+  leftEye: EyeRegion;
+}
+
+export interface EyeRegion {
+  x: number;
+  y: number;
+  width: number;
+}
+
+/** Eye centres and widths from a flat [468 × 3] landmark array, mapped by `toImage`; pure. */
+export function eyeRegions(mesh: ArrayLike<number>, toImage: (x: number, y: number) => [number, number] = (x, y) => [x, y]): { rightEye: EyeRegion; leftEye: EyeRegion } {
+  const point = (i: number) => toImage(mesh[i * 3]!, mesh[i * 3 + 1]!);
+  const region = (eye: typeof RIGHT_EYE | typeof LEFT_EYE): EyeRegion => {
+    const lids = eye.lids.flat().map(point);
+    const [a, b] = eye.corners.map(point) as [[number, number], [number, number]];
+    return { x: lids.reduce((s, p) => s + p[0], 0) / lids.length, y: lids.reduce((s, p) => s + p[1], 0) / lids.length, width: Math.hypot(a[0] - b[0], a[1] - b[1]) };
+  };
+  return { rightEye: region(RIGHT_EYE), leftEye: region(LEFT_EYE) };
 }
 
 /** Eye aspect ratios from a flat [468 × 3] landmark array; pure. */
@@ -55,7 +75,10 @@ export class EyeModel {
       const mesh = outputs.find((t) => t.shape[1] === 1404);
       const flag = outputs.find((t) => t.shape[1] === 1);
       if (!mesh || !flag) throw new Error('unexpected Face Mesh outputs');
-      return { ...eyeAspectRatios(mesh.dataSync()), meshScore: flag.dataSync()[0]! };
+      const points = mesh.dataSync();
+      // Mesh coordinates are pixels of the INPUT_SIZE crop; map them back onto the image.
+      const toImage = (x: number, y: number): [number, number] => [cx - side / 2 + (x / INPUT_SIZE) * side, cy - side / 2 + (y / INPUT_SIZE) * side];
+      return { ...eyeAspectRatios(points), ...eyeRegions(points, toImage), meshScore: flag.dataSync()[0]! };
     } finally {
       outputs.forEach((t) => t.dispose());
     }

@@ -5,11 +5,12 @@ import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../embeddin
 import type { FaceEmbedder } from '../embedding/types';
 import { FaceError } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';
-import { AntispoofModel } from './antispoof';
+import { FasNetModel } from './fasnet';
+import { EyeStateModel } from './eyeState';
 import { ATTRIBUTE_HEADS, attributeFeatures, attributesFromFeatures, needsEmbedder } from './attributes';
 import { EyeModel } from './eyes';
 import { DEFAULT_GEOMETRY_LIMITS, geometryProblems, type GeometryLimits } from './geometry';
-import { decideLiveness, DEFAULT_LIVENESS_THRESHOLDS, livenessFeatures, livenessHeadScore, livenessImageStats, type LivenessThresholds } from './liveness';
+import { decideLiveness, DEFAULT_LIVENESS_THRESHOLDS, livenessScore, type LivenessThresholds } from './liveness';
 import { DEFAULT_QUALITY_THRESHOLDS, faceQualityStats, qualityFromStats, QUALITY_CROP_SIZE, type QualityThresholds } from './quality';
 import type { CheckRequest, FaceAttributes, FaceCheckResult } from './types';
 
@@ -28,14 +29,15 @@ export interface CheckTimes {
 
 /**
  * Quality, attribute and passive-liveness checks on detected faces. Each check's models load on its first use
- * (quality needs none; attributes a MobileFaceNet instance; liveness the anti-spoofing model, Face Mesh for eye
- * openness and the attribute heads for occlusion), so a client that never asks pays nothing.
+ * (quality needs none; attributes a MobileFaceNet instance; liveness the FasNet anti-spoofing model, Face Mesh to
+ * find the eyes, the eye-state model and the attribute heads for occlusion), so a client that never asks pays nothing.
  */
 export class FaceChecks {
   readonly lastTimes: CheckTimes = { quality: 0, attributes: 0, liveness: 0 };
   private embedder?: Promise<FaceEmbedder>;
-  private antispoof?: Promise<AntispoofModel>;
+  private antispoof?: Promise<FasNetModel>;
   private eyes?: Promise<EyeModel>;
+  private eyeState?: Promise<EyeStateModel>;
   private closed = false;
   private readonly quality: QualityThresholds;
   private readonly liveness: LivenessThresholds;
@@ -58,7 +60,7 @@ export class FaceChecks {
   async load(which: CheckRequest): Promise<void> {
     const pending: Promise<unknown>[] = [];
     if ((which.attributes || which.liveness) && needsEmbedder()) pending.push(this.getEmbedder());
-    if (which.liveness) pending.push(this.getAntispoof(), this.getEyes());
+    if (which.liveness) pending.push(this.getAntispoof(), this.getEyes(), this.getEyeState());
     await Promise.all(pending);
   }
 
@@ -94,18 +96,17 @@ export class FaceChecks {
       }
       if (request.liveness) {
         const t0 = performance.now();
-        const [antispoof, eyes] = await Promise.all([this.getAntispoof(), this.getEyes()]);
-        const stats = livenessImageStats(aligned);
+        const [antispoof, eyes, eyeState] = await Promise.all([this.getAntispoof(), this.getEyes(), this.getEyeState()]);
         faces.forEach((face, i) => {
           const geometry = geometryProblems(face, { width, height }, this.geometry);
           if (geometry.length > 0) {
             results[i]!.liveness = decideLiveness({ geometry }, this.liveness);
             return;
           }
-          results[i]!.liveness = decideLiveness(
-            { geometry, rawScore: livenessHeadScore(livenessFeatures(antispoof.run(pixels, face), stats[i]!)), eyes: eyes.run(pixels, face), attributes: attributes?.[i] },
-            this.liveness,
-          );
+          const rawScore = livenessScore(antispoof.run(pixels, face), antispoof.run(pixels, face, { mirror: true }));
+          const found = eyes.run(pixels, face);
+          const eyesClosed = eyeState.run(pixels, [found.rightEye, found.leftEye]);
+          results[i]!.liveness = decideLiveness({ geometry, rawScore, eyesClosed, attributes: attributes?.[i] }, this.liveness);
         });
         this.lastTimes.liveness = performance.now() - t0;
       }
@@ -122,14 +123,19 @@ export class FaceChecks {
     release(this.embedder);
     release(this.antispoof);
     release(this.eyes);
+    release(this.eyeState);
   }
 
   private getEmbedder(): Promise<FaceEmbedder> {
     return (this.embedder ??= retryable(createMobileFaceNetEmbedder(this.files, { flip: false }), () => (this.embedder = undefined)));
   }
 
-  private getAntispoof(): Promise<AntispoofModel> {
-    return (this.antispoof ??= retryable(AntispoofModel.create(this.files), () => (this.antispoof = undefined)));
+  private getAntispoof(): Promise<FasNetModel> {
+    return (this.antispoof ??= retryable(FasNetModel.create(this.files), () => (this.antispoof = undefined)));
+  }
+
+  private getEyeState(): Promise<EyeStateModel> {
+    return (this.eyeState ??= retryable(EyeStateModel.create(this.files), () => (this.eyeState = undefined)));
   }
 
   private getEyes(): Promise<EyeModel> {

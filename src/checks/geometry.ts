@@ -3,11 +3,12 @@ import type { ImageSize, LivenessCode } from './types';
 
 /**
  * Geometric preconditions of a face check, pure functions of a detection and the image size. The passive-liveness
- * model looks at the face and the area around it (its crop is LIVENESS_CROP_SCALE × the face box), so a face
- * must be whole, large enough, not filling the frame, and roughly frontal for its score to mean anything.
+ * model looks at the face and the area around it (up to 2.7 × the face box, see fasnet.ts), so a face must be whole,
+ * have some margin around it (LIVENESS_CROP_SCALE × the box inside the image), be large enough, not fill the frame,
+ * and be roughly frontal for its score to mean anything.
  */
 export interface GeometryLimits {
-  /** Smallest face box side in pixels (the anti-spoofing model sees a 256-px crop; below this it sees mostly upscaling). */
+  /** Smallest face box side in pixels (below this the eyes and the skin texture the checks look at are a few pixels). */
   minFaceSize: number;
   /** Largest face box side as a share of the image's shorter side (a face filling the frame leaves no context). */
   maxFaceShare: number;
@@ -37,7 +38,7 @@ export const DEFAULT_GEOMETRY_LIMITS: GeometryLimits = Object.freeze({
   secondFaceShare: 0.5,
 });
 
-/** The square region the anti-spoofing model sees, in image pixels. */
+/** The square around the face (box × this) that must lie inside the image: the margin the liveness check needs. */
 export const LIVENESS_CROP_SCALE = 1.3;
 
 /** Geometry problems of one face, in the order a user should fix them. Empty when none. */

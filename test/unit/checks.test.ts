@@ -4,8 +4,10 @@ import type { DetectedFace } from '../../src/detection/faceDetector';
 import { competingFaces, geometryProblems } from '../../src/checks/geometry';
 import { qualityFromStats, lowIsBad, faceQualityStats, DEFAULT_QUALITY_THRESHOLDS } from '../../src/checks/quality';
 import { calibratedLiveScore, decideLiveness, DEFAULT_LIVENESS_THRESHOLDS } from '../../src/checks/liveness';
-import { antispoofLiveScore, antispoofCropBox } from '../../src/checks/antispoof';
-import { eyeAspectRatios } from '../../src/checks/eyes';
+import { fasnetLiveLogOdds, fasnetCropRect } from '../../src/checks/fasnet';
+import { livenessScore } from '../../src/checks/liveness';
+import { eyeClosedProbability, eyeCropBox } from '../../src/checks/eyeState';
+import { eyeAspectRatios, eyeRegions } from '../../src/checks/eyes';
 import { attributesFromFeatures, logistic } from '../../src/checks/attributes';
 import { validate, livenessFailure, livenessError, FAIL_ON } from '../../src/checks/validate';
 import type { CheckedFace } from '../../src/checks/types';
@@ -84,36 +86,61 @@ describe('quality', () => {
 describe('liveness decision', () => {
   const t = DEFAULT_LIVENESS_THRESHOLDS;
   it('maps the threshold to 0.5 monotonically', () => {
-    expect(calibratedLiveScore(t.live, t.live)).toBeCloseTo(0.5, 4);
-    expect(calibratedLiveScore(0, t.live)).toBe(0);
-    expect(calibratedLiveScore(1, t.live)).toBe(1);
+    expect(calibratedLiveScore(t.live, t.live)).toBe(0.5);
+    expect(calibratedLiveScore(t.live - 20, t.live)).toBe(0);
+    expect(calibratedLiveScore(t.live + 20, t.live)).toBe(1);
     expect(calibratedLiveScore(t.live - 0.01, t.live)).toBeLessThan(0.5);
+    expect(calibratedLiveScore(t.live + 1, t.live)).toBeGreaterThan(calibratedLiveScore(t.live + 0.5, t.live));
   });
-  it('orders codes: geometry, occlusion, eyes, model', () => {
-    const eyesOpen = { left: 0.3, right: 0.3, meshScore: 10 };
+  it('orders codes: geometry, occlusion, model, eyes', () => {
+    const open = [0.01, 0.02];
     const plain = { sunglasses: 0, mask: 0, veil: 0, hat: 0 };
-    expect(decideLiveness({ geometry: ['FACE_TOO_SMALL'], rawScore: 1 })).toMatchObject({ live: false, code: 'FACE_TOO_SMALL' });
-    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: eyesOpen, attributes: { ...plain, mask: 0.9 } }).code).toBe('FACE_IS_OCCLUDED');
-    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: { left: 0.05, right: 0.06, meshScore: 10 }, attributes: plain }).code).toBe('EYES_CLOSED');
-    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: { left: 0.05, right: 0.3, meshScore: 10 }, attributes: plain }).live).toBe(true);
-    expect(decideLiveness({ geometry: [], rawScore: t.live / 2, eyes: eyesOpen, attributes: plain })).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
-    expect(decideLiveness({ geometry: [], rawScore: 1, eyes: eyesOpen, attributes: plain })).toEqual({ live: true, score: 1, code: null });
+    const live = t.live + 2;
+    expect(decideLiveness({ geometry: ['FACE_TOO_SMALL'], rawScore: live })).toMatchObject({ live: false, code: 'FACE_TOO_SMALL' });
+    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: open, attributes: { ...plain, mask: 0.9 } }).code).toBe('FACE_IS_OCCLUDED');
+    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: [0.999, 0.995], attributes: plain }).code).toBe('EYES_CLOSED');
+    // One closed eye is a wink or a misread, not closed eyes.
+    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: [0.999, 0.2], attributes: plain }).live).toBe(true);
+    expect(decideLiveness({ geometry: [], rawScore: t.live - 1, eyesClosed: open, attributes: plain })).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
+    expect(decideLiveness({ geometry: [], rawScore: t.live - 1, eyesClosed: [1, 1], attributes: plain }).code).toBe('FACE_NOT_LIVE');
+    expect(decideLiveness({ geometry: [], rawScore: t.live + 20, eyesClosed: open, attributes: plain })).toEqual({ live: true, score: 1, code: null });
     expect(decideLiveness({ geometry: [] }).code).toBe('UNKNOWN_ERROR');
   });
-  it('scores the anti-spoofing outputs as 1 − mean leaf score', () => {
-    const raw = new Float32Array(16);
-    raw.fill(1, 0, 8);
-    expect(antispoofLiveScore(raw)).toBeCloseTo(0, 6);
-    raw.fill(0, 0, 8);
-    expect(antispoofLiveScore(raw)).toBeCloseTo(1, 6);
-    raw.fill(1.05, 0, 4);
-    expect(antispoofLiveScore(raw)).toBeCloseTo(0.5, 6);
-    expect(() => antispoofLiveScore([1, 2])).toThrow(FaceError);
+  it('scores FasNet as the live log-odds against both attack classes, averaged with the mirror image', () => {
+    expect(fasnetLiveLogOdds([0, 0, 0])).toBeCloseTo(-Math.log(2), 6);
+    expect(fasnetLiveLogOdds([5, -20, -20])).toBeCloseTo(5 - (-20 + Math.log(2)), 6);
+    expect(fasnetLiveLogOdds([1000, 0, 999])).toBeCloseTo(1, 6);   // no overflow
+    expect(() => fasnetLiveLogOdds([1, 2])).toThrow(FaceError);
+    expect(livenessScore([2, 0, -Infinity], [4, 0, -Infinity])).toBeCloseTo(3, 6);
   });
-  it('crops a square 1.3 × the box around its centre', () => {
-    const [y1, x1, y2, x2] = antispoofCropBox(face(100, 100, 100), 401, 401);
-    expect((x2 - x1) * 400).toBeCloseTo(130, 6);
-    expect((y1 + y2) / 2 * 400).toBeCloseTo(150, 6);
+  it('crops 2.7 × the face box like its package, shrinking and shifting the crop to stay inside the image', () => {
+    expect(fasnetCropRect(face(300, 300, 100), 1000, 1000)).toEqual({ x: 215, y: 215, width: 270, height: 270 });
+    // Near the left/top edge: shifted inside, same size.
+    expect(fasnetCropRect(face(10, 20, 100), 1000, 1000)).toEqual({ x: 0, y: 0, width: 270, height: 270 });
+    // Too big for the image: the scale shrinks to fit.
+    const r = fasnetCropRect(face(100, 100, 200), 401, 401);
+    expect(r.width).toBeLessThanOrEqual(401);
+    expect(r.x + r.width).toBeLessThanOrEqual(401);
+  });
+  it('reads the eye-state logits: index 0 is closed', () => {
+    expect(eyeClosedProbability([3, -3])).toBeGreaterThan(0.99);
+    expect(eyeClosedProbability([-3, 3])).toBeLessThan(0.01);
+    expect(eyeClosedProbability([0, 0])).toBe(0.5);
+    expect(() => eyeClosedProbability([1])).toThrow(FaceError);
+  });
+  it('finds the eyes in mesh landmarks and crops 1.6 × their width', () => {
+    const mesh = new Float32Array(468 * 3);
+    const set = (i: number, x: number, y: number) => { mesh[i * 3] = x; mesh[i * 3 + 1] = y; };
+    set(33, 0, 0); set(133, 30, 0);
+    for (const [u, l] of [[159, 145], [158, 153], [160, 144]]) { set(u!, 15, -4.5); set(l!, 15, 4.5); }
+    set(263, 100, 0); set(362, 70, 0);
+    for (const [u, l] of [[386, 374], [385, 380], [387, 373]]) { set(u!, 85, -0.5); set(l!, 85, 0.5); }
+    const { rightEye, leftEye } = eyeRegions(mesh, (x, y) => [x * 2, y * 2 + 100]);
+    expect(rightEye).toEqual({ x: 30, y: 100, width: 60 });
+    expect(leftEye).toEqual({ x: 170, y: 100, width: 60 });
+    const [y1, x1, y2, x2] = eyeCropBox(rightEye, 201, 301);
+    expect((x2 - x1) * 200).toBeCloseTo(96, 6);
+    expect(((y1 + y2) / 2) * 300).toBeCloseTo(100, 6);
   });
   it('measures eye aspect ratios from mesh landmarks', () => {
     const mesh = new Float32Array(468 * 3);
@@ -135,7 +162,7 @@ describe('attributes', () => {
     expect(logistic(head, [10, 0])).toBeGreaterThan(0.99);
     expect(() => logistic(head, [1])).toThrow(FaceError);
     const zero = { w: [0, 0], b: -10 };
-    const a = attributesFromFeatures([1, 1], { features: 'emb', heads: { sunglasses: zero, mask: { w: [0, 0], b: 10 }, veil: zero, hat: zero } });
+    const a = attributesFromFeatures([1, 1], { features: 'emb', heads: { sunglasses: zero, mask: { w: [0, 0], b: 10 }, veil: zero, hat: zero }, livenessOccludedThreshold: 0.6 });
     expect(a.mask).toBeGreaterThan(0.99);
     expect(a.sunglasses).toBeLessThan(0.01);
   });
