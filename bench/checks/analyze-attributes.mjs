@@ -3,7 +3,7 @@
 // recall on the held-out split. Writes the heads to src/checks/attributeHeads.json with --write.
 // Input: bench/out/checks/attributes.json from
 //   node bench/checks/measure.mjs --list bench/out/checks/attributes.txt --liveness 0 --out bench/out/checks/attributes.json
-// Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--no-webcam] [--augment FILE] [--write]
+// Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--no-webcam] [--augment FILE …] [--write]
 // --augment FILE: measure.mjs rows of altered copies (keys "path#kind", e.g. --kinds washed,bright) that join the
 // TRAIN split with their original's labels; the test split stays originals only, so the held-out figures compare.
 // Webcam negatives (default on; --no-webcam leaves them out): the live NUAA webcam frames of
@@ -48,7 +48,10 @@ if (args.includes('--augment')) {
   for (const [key, r] of Object.entries(aug.rows)) {
     const original = byFile.get(key.split('#')[0]);
     if (!original || original.split !== 'train' || !r.emb) continue;
-    rows.push({ ...original, file: key, r });
+    // Synthetic occlusions (harness kinds synthmask / synthglasses) carry their own attribute.
+    const kind = key.split('#')[1];
+    const synthetic = kind === 'synthmask' ? 'mask' : kind === 'synthglasses' ? 'sunglasses' : undefined;
+    rows.push({ ...original, file: key, r, synthetic });
     added++;
   }
   console.error(`augmentation: ${added} altered copies of train-split faces`);
@@ -66,18 +69,20 @@ function features(r) {
 
 /** Label per attribute: 1, 0, or undefined (left out: unknown for this attribute). */
 const LABELS = {
-  mask: (x) => (x.source === 'mask' ? 1 : 0),
+  mask: (x) => (x.source === 'mask' || x.synthetic === 'mask' ? 1 : 0),
   // (webcam-live rows: 0 for mask and sunglasses; not tagged for headwear, so left out of hat and veil)
-  sunglasses: (x) => (x.source === 'sunglasses' || x.tags.includes('sunglasses_or_tinted_glasses') ? 1 : x.tags.includes('helmet_or_goggles') ? undefined : 0),
+  sunglasses: (x) => (x.synthetic === 'mask' ? 0 : x.source === 'sunglasses' || x.synthetic === 'sunglasses' || x.tags.includes('sunglasses_or_tinted_glasses') ? 1 : x.tags.includes('helmet_or_goggles') ? undefined : 0),
   // The occlusion folders were not tagged for headwear (several sunglasses selfies wear caps): left out.
-  hat: (x) => (x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles') ? 1 : 0),
-  veil: (x) => (x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('head_covering_scarf_turban_veil') ? 1 : 0),
+  hat: (x) => (x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles') ? 1 : 0),
+  veil: (x) => (x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('head_covering_scarf_turban_veil') ? 1 : 0),
 };
 
-function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5) {
+function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5, weights = y.map(() => 1)) {
   const n = X.length, dim = X[0].length;
-  const pos = y.filter((v) => v === 1).length;
-  const wPos = n / (2 * pos), wNeg = n / (2 * (n - pos));   // balanced classes
+  // Balanced classes over sample weights: each class carries half of the total weight.
+  const total = weights.reduce((a, b) => a + b, 0);
+  const posWeight = weights.reduce((a, v, i) => a + (y[i] === 1 ? v : 0), 0);
+  const wPos = total / (2 * posWeight), wNeg = total / (2 * (total - posWeight));
   const w = new Float64Array(dim);
   let b = 0;
   for (let e = 0; e < epochs; e++) {
@@ -87,7 +92,7 @@ function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5) {
       let z = b;
       for (let j = 0; j < dim; j++) z += w[j] * X[i][j];
       const p = 1 / (1 + Math.exp(-z));
-      const err = (p - y[i]) * (y[i] === 1 ? wPos : wNeg);
+      const err = (p - y[i]) * (y[i] === 1 ? wPos : wNeg) * weights[i];
       for (let j = 0; j < dim; j++) g[j] += err * X[i][j];
       gb += err;
     }
@@ -108,7 +113,7 @@ function fit(tr) {
   const mu = Array.from({ length: dim }, (_, j) => Xtr.reduce((s, x) => s + x[j], 0) / Xtr.length);
   const sd = Array.from({ length: dim }, (_, j) => Math.sqrt(Xtr.reduce((s, x) => s + (x[j] - mu[j]) ** 2, 0) / Xtr.length) || 1);
   const z = (x) => x.map((v, j) => (v - mu[j]) / sd[j]);
-  const fitted = train(Xtr.map(z), trAll.map((v) => v.y), lambda);
+  const fitted = train(Xtr.map(z), trAll.map((v) => v.y), lambda, 600, 0.5, trAll.map((v) => (v.x.synthetic ? synthWeight : 1)));
   // Fold the standardisation into the weights: w·z(x) + b = (w/sd)·x + (b − Σ w·mu/sd).
   const w = fitted.w.map((wj, j) => wj / sd[j]);
   return { w: w.map((v) => +v.toPrecision(6)), b: +(fitted.b - w.reduce((s, wj, j) => s + wj * mu[j], 0)).toPrecision(6) };
@@ -118,26 +123,41 @@ function fit(tr) {
 // mask and sunglasses heads), then fit on the whole train split and report on the test split.
 /** Altered copies from --augment have keys "path#kind"; originals are kind 'none'. */
 const kindOf = (x) => x.file.split('#')[1] ?? 'none';
-/** CV fold of a row: by its original photo, so that a copy and its original always share the fold. */
-const foldOf = (x) => { let h = 0; for (const c of x.file.split('#')[0]) h = (h * 31 + c.charCodeAt(0)) >>> 0; return h % 4; };
-/** Which --augment kinds train each head (without --cv: none). */
+/** CV fold of a row: by its original photo, so that a copy and its original always share the fold — and by subject
+ * for webcam frames, which are near-duplicates of the same person's other frames. */
+const foldOf = (x) => {
+  const group = x.source === 'webcam-live' ? x.file.split('/')[2] : x.file.split('#')[0];
+  let h = 0;
+  for (const c of group) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h % 4;
+};
+/** Which --augment kinds train each head (without --cv: none), and the sample weight of a synthetic copy. */
 const augmentFor = {};
+const synthWeightFor = {};
+let synthWeight = 1;
+/** Validation error: mean of the miss rate and the false-flag rate, the latter averaged over the negatives' sources
+ * (photos, webcam frames), so that webcam faces count as much as photos although there are fewer of them. */
+function balancedError(scored) {
+  const rate = (list, wrong) => (list.length ? list.filter(wrong).length / list.length : 0);
+  const positives = scored.filter((v) => v.y === 1), negatives = scored.filter((v) => v.y === 0);
+  const bySource = [negatives.filter((v) => v.x.source !== 'webcam-live'), negatives.filter((v) => v.x.source === 'webcam-live')].filter((l) => l.length);
+  const falseFlags = bySource.reduce((a, list) => a + rate(list, (v) => v.p >= 0.5), 0) / bySource.length;
+  balancedError.last = `missed ${rate(positives, (v) => v.p < 0.5).toFixed(3)} of ${positives.length}, flagged ${bySource.map((l) => `${rate(l, (v) => v.p >= 0.5).toFixed(3)} of ${l.length}`).join(' / ')}`;
+  return (rate(positives, (v) => v.p < 0.5) + falseFlags) / 2;
+}
 if (args.includes('--cv')) {
   let best;
-  for (const fk of ['regions', 'regions+emb', 'thumb']) for (const lam of [0.003, 0.03]) for (const fl of [false, true]) {
+  for (const fk of (process.env.CV_FEATURES ?? 'regions,regions+emb,thumb').split(',')) for (const lam of [0.003, 0.03]) for (const fl of [false, true]) {
     featureKind = fk; lambda = lam; flip = fl;
     let err = 0;
     for (const [name, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
       const lab = rows.filter((x) => x.split === 'train' && kindOf(x) === 'none').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
-      let fn = 0, pos = 0, fp = 0, neg = 0;
+      const scored = [];
       for (let k = 0; k < 4; k++) {
-        const h = fit(lab.filter((_, i) => i % 4 !== k));
-        for (const v of lab.filter((_, i) => i % 4 === k)) {
-          const p = predict(h, features(v.x.r));
-          if (v.y === 1) { pos++; if (p < 0.5) fn++; } else { neg++; if (p >= 0.5) fp++; }
-        }
+        const h = fit(lab.filter((v) => foldOf(v.x) !== k));
+        for (const v of lab.filter((v) => foldOf(v.x) === k)) scored.push({ ...v, p: predict(h, features(v.x.r)) });
       }
-      err += (fn / pos + fp / neg) / 2;
+      err += balancedError(scored);
     }
     console.error(`cv ${fk} λ=${lam} flip=${fl}: mean balanced error ${(err / 2).toFixed(3)}`);
     if (!best || err < best.err) best = { fk, lam, fl, err };
@@ -152,22 +172,21 @@ if (args.includes('--cv')) {
     if (kinds.length === 0) break;
     const lab = rows.filter((x) => x.split === 'train').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
     let chosen;
-    for (const option of options) {
-      let fn = 0, pos = 0, fp = 0, neg = 0;
+    for (const option of options) for (const weight of option.length ? [0.25, 0.5, 1] : [1]) {
+      synthWeight = weight;
+      const scored = [];
       for (let k = 0; k < 4; k++) {
         const h = fit(lab.filter((v) => foldOf(v.x) !== k && (kindOf(v.x) === 'none' || option.includes(kindOf(v.x)))));
-        for (const v of lab.filter((v) => foldOf(v.x) === k && kindOf(v.x) === 'none')) {
-          const p = predict(h, features(v.x.r));
-          if (v.y === 1) { pos++; if (p < 0.5) fn++; } else { neg++; if (p >= 0.5) fp++; }
-        }
+        for (const v of lab.filter((v) => foldOf(v.x) === k && kindOf(v.x) === 'none')) scored.push({ ...v, p: predict(h, features(v.x.r)) });
       }
-      const err = (fn / pos + fp / neg) / 2;
-      console.error(`cv ${name} augmentation [${option.join(',')}]: balanced error ${err.toFixed(3)}`);
-      if (!chosen || err < chosen.err) chosen = { option, err };
+      const err = balancedError(scored);
+      console.error(`cv ${name} augmentation [${option.join(',')}] weight ${weight}: balanced error ${err.toFixed(3)} (${balancedError.last})`);
+      if (!chosen || err < chosen.err) chosen = { option, weight, err };
     }
     augmentFor[name] = chosen.option;
+    synthWeightFor[name] = chosen.weight;
   }
-  if (kinds.length) console.log(`augmentation chosen per attribute: ${Object.entries(augmentFor).map(([n, o]) => `${n} [${o.join(',') || 'none'}]`).join(', ')}`);
+  if (kinds.length) console.log(`augmentation chosen per attribute: ${Object.entries(augmentFor).map(([n, o]) => `${n} [${o.join(',') || 'none'}]${o.length ? ` weight ${synthWeightFor[n]}` : ''}`).join(', ')}`);
 }
 const heads = {};
 const out = ['| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | webcam live flagged (NUAA even ids) | precision | shipped-before heads, same test rows: recall / LFW / webcam flagged |', '|---|---|---|---|---|---|---|---|'];
@@ -176,6 +195,7 @@ for (const [name, label] of Object.entries(LABELS)) {
   const lab = rows.map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
   const tr = lab.filter((v) => v.x.split === 'train' && (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))));
   const te = lab.filter((v) => v.x.split === 'test');
+  synthWeight = synthWeightFor[name] ?? 1;
   const head = fit(tr);
   heads[name] = head;
   const scored = te.map((v) => ({ ...v, p: predict(head, features(v.x.r)) }));
@@ -195,11 +215,39 @@ for (const [name, label] of Object.entries(LABELS)) {
   const oldPlain = old.filter((v) => v.x.source === 'lfw-plain' && v.p >= 0.5).length;
   const oldWebcam = old.filter((v) => v.x.source === 'webcam-live' && v.p >= 0.5).length;
   out.push(`| ${name} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pos}/${te.length - pos} | ${pct(tp, pos)} | ${pct(plainFlag, plain.length)} | ${pct(webcamFlag, webcam.length)} | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) | ${pct(oldTp, pos)} / ${pct(oldPlain, plain.length)} / ${pct(oldWebcam, webcam.length)} |`);
+  if (args.includes('--scores')) for (const v of scored.filter((v) => v.y === 1 || v.x.source === 'webcam-live')) console.error(`score ${name} ${v.y} ${v.p.toFixed(3)} ${v.x.source} ${v.x.file}`);
   if (args.includes('--verbose')) for (const v of scored.filter((v) => (v.y === 1) !== v.p >= 0.5)) console.error(name, v.y, v.p.toFixed(2), v.x.file);
+}
+// The liveness decision refuses occluded faces (FACE_IS_OCCLUDED: mask or sunglasses ≥ T). A live face wrongly
+// refused there counts against BPCER, so T is chosen on the TRAIN split alone: out-of-fold scores (the 4 grouped
+// folds above) of its originals; the smallest T at which at most 1 % of the live webcam frames are flagged.
+const oof = [];
+for (let k = 0; k < 4; k++) {
+  const fold = {};
+  for (const name of ['mask', 'sunglasses']) {
+    synthWeight = synthWeightFor[name] ?? 1;
+    const lab = rows.map((x) => ({ x, y: LABELS[name](x) })).filter((v) => v.y !== undefined && v.x.split === 'train' && foldOf(v.x) !== k && (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))));
+    fold[name] = fit(lab);
+  }
+  for (const x of rows.filter((x) => x.split === 'train' && kindOf(x) === 'none' && foldOf(x) === k)) {
+    oof.push({ x, occ: Math.max(predict(fold.mask, features(x.r)), predict(fold.sunglasses, features(x.r))) });
+  }
+}
+const occludedReal = (x) => x.source === 'mask' || x.source === 'sunglasses';
+const GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+const webcamOof = oof.filter((v) => v.x.source === 'webcam-live');
+const livenessOccluded = GRID.find((t) => webcamOof.filter((v) => v.occ >= t).length <= 0.01 * webcamOof.length) ?? GRID.at(-1);
+const occTable = ['| T (mask or sunglasses ≥ T) | train out-of-fold: webcam live flagged | train out-of-fold: real masks + sunglasses caught | held-out: webcam live flagged (even ids) | held-out: real masks + sunglasses caught | held-out: plain LFW flagged |', '|---|---|---|---|---|---|'];
+const testOcc = rows.filter((x) => x.split === 'test').map((x) => ({ x, occ: Math.max(predict(heads.mask, features(x.r)), predict(heads.sunglasses, features(x.r))) }));
+for (const t of GRID) {
+  const f = (list, pick) => pct(list.filter((v) => pick(v.x) && v.occ >= t).length, list.filter((v) => pick(v.x)).length);
+  occTable.push(`| ${t}${t === livenessOccluded ? ' (chosen)' : ''} | ${f(oof, (x) => x.source === 'webcam-live')} | ${f(oof, occludedReal)} | ${f(testOcc, (x) => x.source === 'webcam-live')} | ${f(testOcc, occludedReal)} | ${f(testOcc, (x) => x.source === 'lfw-plain')} |`);
 }
 console.log(`features: ${featureKind}; ${rows.length} faces (${missed.length} images with no face found: ${missed.join(' ')})\n`);
 console.log(out.join('\n'));
+console.log(`\nOcclusion threshold of the liveness decision (chosen on the train split: at most 1 % of live webcam frames out-of-fold): ${livenessOccluded}\n`);
+console.log(occTable.join('\n'));
 if (args.includes('--write')) {
-  writeFileSync('src/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, augmentation: augmentFor, generatedBy: 'bench/checks/analyze-attributes.mjs', heads }) + '\n');
+  writeFileSync('src/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, augmentation: augmentFor, syntheticWeight: synthWeightFor, livenessOccludedThreshold: livenessOccluded, generatedBy: 'bench/checks/analyze-attributes.mjs', heads }) + '\n');
   console.log('wrote src/checks/attributeHeads.json');
 }

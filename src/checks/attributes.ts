@@ -21,6 +21,8 @@ export type AttributeFeatureKind = 'emb' | 'thumb' | 'regions' | 'regions+emb';
 export interface AttributeHeads {
   features: AttributeFeatureKind;
   heads: Record<keyof FaceAttributes, LogisticHead>;
+  /** Mask or sunglasses probability from which the liveness check calls a face occluded (chosen on the train split). */
+  livenessOccludedThreshold: number;
 }
 
 export const ATTRIBUTE_HEADS = heads as AttributeHeads;
