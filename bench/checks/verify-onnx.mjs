@@ -32,19 +32,21 @@ const RUNS = Number(arg('--runs', '10'));
 const BACKEND = arg('--backend', 'cpu');
 const MODELS = join(ROOT, 'node_modules/faceplugin-face-recognition-js/model');
 
+/** Bundles onnxModel.ts (and the shared seeded PRNG) for Node, which cannot import .ts. */
 async function loadOnnxModel() {
   const { build } = await import('rolldown');
-  const out = join(ROOT, 'bench/out/onnxModel.mjs');
-  mkdirSync(dirname(out), { recursive: true });
+  const dir = join(ROOT, 'bench/out/verify-onnx');
+  mkdirSync(dir, { recursive: true });
   await build({
-    input: join(ROOT, 'src/runtime/onnxModel.ts'),
+    input: { onnxModel: join(ROOT, 'src/runtime/onnxModel.ts'), seededRandom: join(ROOT, 'test/support/seededRandom.ts') },
     platform: 'node',
     logLevel: 'silent',
     external: ['@tensorflow/tfjs'],
     plugins: [{ name: 'tf-umbrella', resolveId: (id) => (id === './tf' ? { id: '@tensorflow/tfjs', external: true } : null) }],
-    output: { file: out, format: 'esm' },
+    output: { dir, format: 'esm', entryFileNames: '[name].mjs' },
   });
-  return import(`${pathToFileURL(out).href}?t=${Date.now()}`);
+  const load = (name) => import(`${pathToFileURL(join(dir, `${name}.mjs`)).href}?t=${Date.now()}`);
+  return { ...(await load('onnxModel')), ...(await load('seededRandom')) };
 }
 
 if (!existsSync(ORT)) {
@@ -52,22 +54,10 @@ if (!existsSync(ORT)) {
   process.exit(1);
 }
 const ort = createRequire(import.meta.url)(ORT);
-const { OnnxGraphModel } = await loadOnnxModel();
+const { OnnxGraphModel, seededRandom } = await loadOnnxModel();
 if (BACKEND === 'wasm') await import('@tensorflow/tfjs-backend-wasm'); // single-threaded in Node
 if (!(await tf.setBackend(BACKEND))) throw new Error(`backend ${BACKEND} failed to start`);
 await tf.ready();
-
-/** mulberry32, as test/support/seededRandom.ts. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const softmax = (v) => {
   const m = Math.max(...v);

@@ -1,7 +1,8 @@
 import * as tf from '../runtime/tf';
 import { FaceError } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';
-import { OnnxGraphModel } from '../runtime/onnxModel';
+import type { OnnxGraphModel } from '../runtime/onnxModel';
+import { loadOnnxModel } from '../runtime/loadOnnx';
 import type { EyeRegion } from './eyes';
 
 /**
@@ -36,18 +37,7 @@ export class EyeStateModel {
   private constructor(private readonly model: OnnxGraphModel) {}
 
   static async create(files: ModelFiles): Promise<EyeStateModel> {
-    const bytes = new Uint8Array(await files.bytes(EYE_STATE_FILE, STAGE));
-    let model: OnnxGraphModel;
-    try {
-      model = OnnxGraphModel.fromBytes(bytes);
-    } catch (cause) {
-      throw new FaceError('ERR_MODEL_LOAD_FAILED', `Could not read the eye-state model ${files.url(EYE_STATE_FILE)}: ${(cause as Error).message}`, { cause, metadata: { file: EYE_STATE_FILE, modelBaseUrl: files.baseUrl } });
-    }
-    if (model.graph.inputs[0]?.shape?.join(',') !== '1,1,24,24' || model.graph.outputs[0]?.shape?.join(',') !== '1,2') {
-      model.dispose();
-      throw new FaceError('ERR_MODEL_LOAD_FAILED', `Unexpected eye-state model ${files.url(EYE_STATE_FILE)}`, { metadata: { file: EYE_STATE_FILE, modelBaseUrl: files.baseUrl } });
-    }
-    return new EyeStateModel(model);
+    return new EyeStateModel(await loadOnnxModel(files, EYE_STATE_FILE, STAGE, { input: [1, 1, INPUT_SIZE, INPUT_SIZE], output: [1, 2] }, 'eye-state'));
   }
 
   /** Closed probability of each eye region of `pixels` ([h, w, 3] RGB 0..255), in order. */

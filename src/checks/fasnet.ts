@@ -1,7 +1,8 @@
 import * as tf from '../runtime/tf';
 import { FaceError } from '../errors';
 import type { ModelFiles } from '../runtime/modelFiles';
-import { OnnxGraphModel } from '../runtime/onnxModel';
+import type { OnnxGraphModel } from '../runtime/onnxModel';
+import { loadOnnxModel } from '../runtime/loadOnnx';
 import type { DetectedFace } from '../detection/faceDetector';
 
 /**
@@ -55,19 +56,7 @@ export class FasNetModel {
   private constructor(private readonly model: OnnxGraphModel) {}
 
   static async create(files: ModelFiles): Promise<FasNetModel> {
-    const bytes = new Uint8Array(await files.bytes(FASNET_FILE, STAGE));
-    let model: OnnxGraphModel;
-    try {
-      model = OnnxGraphModel.fromBytes(bytes);
-    } catch (cause) {
-      throw new FaceError('ERR_MODEL_LOAD_FAILED', `Could not read the anti-spoofing model ${files.url(FASNET_FILE)}: ${(cause as Error).message}`, { cause, metadata: { file: FASNET_FILE, modelBaseUrl: files.baseUrl } });
-    }
-    const input = model.graph.inputs[0], output = model.graph.outputs[0];
-    if (model.inputNames.length !== 1 || model.outputNames.length !== 1 || input?.shape?.join(',') !== '1,3,128,128' || output?.shape?.join(',') !== '1,3') {
-      model.dispose();
-      throw new FaceError('ERR_MODEL_LOAD_FAILED', `Unexpected anti-spoofing model ${files.url(FASNET_FILE)}: input ${input?.shape}, output ${output?.shape}`, { metadata: { file: FASNET_FILE, modelBaseUrl: files.baseUrl } });
-    }
-    return new FasNetModel(model);
+    return new FasNetModel(await loadOnnxModel(files, FASNET_FILE, STAGE, { input: [1, 3, INPUT_SIZE, INPUT_SIZE], output: [1, 3] }, 'anti-spoofing'));
   }
 
   /** The 3 logits for `face` of `pixels` ([h, w, 3] RGB 0..255); `scale` and `mirror` are for measurements. */

@@ -83,6 +83,17 @@ describe('quality', () => {
   });
 });
 
+/** Face Mesh landmarks with only the eyes set: the right eye open (9 px tall, 30 wide), the left nearly shut (1 px). */
+function meshWithEyes(): Float32Array {
+  const mesh = new Float32Array(468 * 3);
+  const set = (i: number, x: number, y: number) => { mesh[i * 3] = x; mesh[i * 3 + 1] = y; };
+  set(33, 0, 0); set(133, 30, 0);
+  for (const [u, l] of [[159, 145], [158, 153], [160, 144]]) { set(u!, 15, -4.5); set(l!, 15, 4.5); }
+  set(263, 100, 0); set(362, 70, 0);
+  for (const [u, l] of [[386, 374], [385, 380], [387, 373]]) { set(u!, 85, -0.5); set(l!, 85, 0.5); }
+  return mesh;
+}
+
 describe('liveness decision', () => {
   const t = DEFAULT_LIVENESS_THRESHOLDS;
   it('maps the threshold to 0.5 monotonically', () => {
@@ -129,12 +140,7 @@ describe('liveness decision', () => {
     expect(() => eyeClosedProbability([1])).toThrow(FaceError);
   });
   it('finds the eyes in mesh landmarks and crops 1.6 × their width', () => {
-    const mesh = new Float32Array(468 * 3);
-    const set = (i: number, x: number, y: number) => { mesh[i * 3] = x; mesh[i * 3 + 1] = y; };
-    set(33, 0, 0); set(133, 30, 0);
-    for (const [u, l] of [[159, 145], [158, 153], [160, 144]]) { set(u!, 15, -4.5); set(l!, 15, 4.5); }
-    set(263, 100, 0); set(362, 70, 0);
-    for (const [u, l] of [[386, 374], [385, 380], [387, 373]]) { set(u!, 85, -0.5); set(l!, 85, 0.5); }
+    const mesh = meshWithEyes();
     const { rightEye, leftEye } = eyeRegions(mesh, (x, y) => [x * 2, y * 2 + 100]);
     expect(rightEye).toEqual({ x: 30, y: 100, width: 60 });
     expect(leftEye).toEqual({ x: 170, y: 100, width: 60 });
@@ -143,12 +149,7 @@ describe('liveness decision', () => {
     expect(((y1 + y2) / 2) * 300).toBeCloseTo(100, 6);
   });
   it('measures eye aspect ratios from mesh landmarks', () => {
-    const mesh = new Float32Array(468 * 3);
-    const set = (i: number, x: number, y: number) => { mesh[i * 3] = x; mesh[i * 3 + 1] = y; };
-    set(33, 0, 0); set(133, 30, 0);
-    for (const [u, l] of [[159, 145], [158, 153], [160, 144]]) { set(u!, 15, -4.5); set(l!, 15, 4.5); }
-    set(263, 100, 0); set(362, 70, 0);
-    for (const [u, l] of [[386, 374], [385, 380], [387, 373]]) { set(u!, 85, -0.5); set(l!, 85, 0.5); }
+    const mesh = meshWithEyes();
     const r = eyeAspectRatios(mesh);
     expect(r.right).toBeCloseTo(0.3, 5);
     expect(r.left).toBeCloseTo(1 / 30, 5);
