@@ -11,12 +11,14 @@
 // and sunglasses — odd subject ids train, even ones test — because photos-only training flagged many webcam faces.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { regionFeatures } from './regions.mjs';
+import { textureFeatures } from './texture.mjs';
 
 const args = process.argv.slice(2);
 let featureKind = args.includes('--features') ? args[args.indexOf('--features') + 1] : 'regions';
 let lambda = args.includes('--lambda') ? Number(args[args.indexOf('--lambda') + 1]) : 1e-2;
 let flip = args.includes('--flip');
-const d = JSON.parse(readFileSync('bench/out/checks/attributes.json', 'utf8'));
+// ATTRIBUTES_JSON / WEBCAM_JSON: other measure.mjs outputs with the same rows (e.g. with --thumb48 1 for 'tex').
+const d = JSON.parse(readFileSync(process.env.ATTRIBUTES_JSON ?? 'bench/out/checks/attributes.json', 'utf8'));
 const tags = {};
 for (const line of readFileSync('../shared/data/lfw/helper_visual_tags.csv', 'utf8').trim().split('\n').slice(1)) {
   const [file, tag] = line.split(',');
@@ -34,7 +36,7 @@ for (const [file, r] of Object.entries(d.rows)) {
 }
 const missed = Object.entries(d.rows).filter(([, r]) => !r.emb).map(([f]) => f);
 if (!args.includes('--no-webcam')) {
-  const live = JSON.parse(readFileSync('bench/out/checks/liveness.json', 'utf8'));
+  const live = JSON.parse(readFileSync(process.env.WEBCAM_JSON ?? 'bench/out/checks/liveness.json', 'utf8'));
   for (const [file, r] of Object.entries(live.rows)) {
     if (!file.startsWith('antispoof_nuaa/real/') || !r.emb) continue;
     const subject = Number(file.split('/')[2]);
@@ -63,6 +65,9 @@ function features(r) {
   if (featureKind === 'emb') return r.emb;
   if (featureKind === 'regions') return regionFeatures(r.thumb);
   if (featureKind === 'regions+emb') return [...regionFeatures(r.thumb), ...r.emb];
+  if (featureKind === 'regions+tex') return [...regionFeatures(r.thumb), ...textureFeatures(r.thumb48)];
+  if (featureKind === 'regions+emb+tex') return [...regionFeatures(r.thumb), ...r.emb, ...textureFeatures(r.thumb48)];
+  if (featureKind === 'tex') return textureFeatures(r.thumb48);
   const t = r.thumb.map((v) => v / 255 - 0.5);
   return featureKind === 'thumb' ? t : [...r.emb, ...t];
 }
@@ -105,8 +110,9 @@ const predict = (head, x) => 1 / (1 + Math.exp(-(head.b + head.w.reduce((s, wj, 
 
 function fit(tr) {
   // Mirror augmentation (--flip): each training face also enters mirrored (thumbnail only; emb is left as is).
-  const flipThumb = (t) => t.map((_, i) => { const p = Math.floor(i / 3), c = i % 3, y = Math.floor(p / 24), x = p % 24; return t[(y * 24 + 23 - x) * 3 + c]; });
-  const aug = flip ? tr.map((v) => ({ ...v, x: { ...v.x, r: { ...v.x.r, thumb: flipThumb(v.x.r.thumb) } } })) : [];
+  const flipThumb = (t, size = 24) => t.map((_, i) => { const p = Math.floor(i / 3), c = i % 3, y = Math.floor(p / size), x = p % size; return t[(y * size + size - 1 - x) * 3 + c]; });
+  const mirrored = (r) => ({ ...r, thumb: flipThumb(r.thumb), ...(r.thumb48 ? { thumb48: flipThumb(r.thumb48, 48) } : {}) });
+  const aug = flip ? tr.map((v) => ({ ...v, x: { ...v.x, r: mirrored(v.x.r) } })) : [];
   const trAll = [...tr, ...aug];
   const Xtr = trAll.map((v) => features(v.x.r));
   const dim = Xtr[0].length;

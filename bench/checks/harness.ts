@@ -239,7 +239,7 @@ async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed:
 }
 
 /** liveness: true = every candidate; 'fasnet' = only the shipped FasNet model (fast); false = none. */
-async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatures = true, liveness: boolean | 'fasnet' = true) {
+async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatures = true, liveness: boolean | 'fasnet' = true, withThumb48 = false) {
   const out: Record<string, unknown> = {};
   for (const url of urls) {
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
@@ -308,6 +308,7 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
             row.emb = Array.from((await embedder.embed(aligned))[0]!).map((v) => +v.toFixed(4));
             time('embed', performance.now() - t);
             row.thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
+            if (withThumb48) row.thumb48 = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [48, 48], true).round()).dataSync());
           }
           aligned.dispose();
           out[key] = row;

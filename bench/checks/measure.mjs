@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs bench/checks/harness.ts in headless chromium (WASM) over a list of images and writes raw signals as JSON.
-// Usage: node bench/checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet]
+// Usage: node bench/checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet] [--thumb48 1]
 // FILE: one path per line, relative to --root (default ../shared/data).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ const list = readFileSync(resolve(args.list), 'utf8').split('\n').map((l) => l.t
 const kinds = (args.kinds ?? 'none').split(',');
 const features = args.features !== '0';
 const liveness = args.liveness === '0' ? false : args.liveness === 'fasnet' ? 'fasnet' : true;
+const thumb48 = args.thumb48 === '1';
 const outFile = resolve(args.out);
 const { server, origin } = await startServer();
 const browser = await launchBrowser();
@@ -29,7 +30,7 @@ try {
   const started = Date.now();
   for (let i = 0; i < list.length; i += 20) {
     const batch = list.slice(i, i + 20);
-    const got = await page.evaluate(([urls, k, f, l]) => window.checks.measureUrls(urls, k, f, l), [batch.map((p) => `/data-images/${p}`), kinds, features, liveness]);
+    const got = await page.evaluate(([urls, k, f, l, t48]) => window.checks.measureUrls(urls, k, f, l, t48), [batch.map((p) => `/data-images/${p}`), kinds, features, liveness, thumb48]);
     for (const [k, v] of Object.entries(got)) rows[k.replace('/data-images/', '')] = v;
     process.stderr.write(`\r${Math.min(i + 20, list.length)}/${list.length} images, ${((Date.now() - started) / Math.min(i + 20, list.length)).toFixed(0)} ms/image`);
   }
