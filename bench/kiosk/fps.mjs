@@ -2,7 +2,7 @@
 // The webcam kiosk's frame rate on this machine: demo-dist/ (npm run build:demo) in headless Debian chromium, the
 // fake camera showing a real webcam frame of an enrolled person, recognition in a worker and on the page thread.
 // Reports frames per second (faces detected on every frame; the largest searched when it appears or moves and
-// once a second; liveness when the person changes and every 10 s) and how smooth
+// once a second; liveness when the person changes and about once a second) and how smooth
 // the page stays meanwhile: requestAnimationFrame callbacks per second and long tasks (> 50 ms) on the page thread.
 //   node bench/kiosk/fps.mjs [--seconds 30] [--warmup 10] [--json FILE]
 import { chromium } from '@playwright/test';
