@@ -279,9 +279,9 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
               t = performance.now();
               row.fasnet = Array.from(fasnet.run(px, f));
               time('fasnet', performance.now() - t);
-              row.fasnetMirror = Array.from(fasnet.run(px, f, { mirror: true }));
-              row.fasnet20 = Array.from(fasnet.run(px, f, { scale: 2.0 }));
-              row.fasnet40 = Array.from(fasnet.run(px, f, { scale: 4.0 }));
+              row.fasnetMirror = Array.from(fasnet.runWithMirror(px, f).mirrored);
+              row.fasnet20 = Array.from(fasnet.run(px, f, 2.0));
+              row.fasnet40 = Array.from(fasnet.run(px, f, 4.0));
             }
             if (liveness === true) {
             t = performance.now();

@@ -103,7 +103,8 @@ export class FaceChecks {
             results[i]!.liveness = decideLiveness({ geometry }, this.liveness);
             return;
           }
-          const rawScore = livenessScore(antispoof.run(pixels, face), antispoof.run(pixels, face, { mirror: true }));
+          const { logits, mirrored } = antispoof.runWithMirror(pixels, face);
+          const rawScore = livenessScore(logits, mirrored);
           const found = eyes.run(pixels, face);
           const eyesClosed = eyeState.run(pixels, [found.rightEye, found.leftEye]);
           results[i]!.liveness = decideLiveness({ geometry, rawScore, eyesClosed, attributes: attributes?.[i] }, this.liveness);

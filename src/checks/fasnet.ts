@@ -59,21 +59,33 @@ export class FasNetModel {
     return new FasNetModel(await loadOnnxModel(files, FASNET_FILE, STAGE, { input: [1, 3, INPUT_SIZE, INPUT_SIZE], output: [1, 3] }, 'anti-spoofing'));
   }
 
-  /** The 3 logits for `face` of `pixels` ([h, w, 3] RGB 0..255); `scale` and `mirror` are for measurements. */
-  run(pixels: tf.Tensor3D, face: DetectedFace, { scale = FASNET_CROP_SCALE, mirror = false } = {}): Float32Array {
+  /**
+   * The 3 logits for `face` of `pixels` ([h, w, 3] RGB 0..255) on the crop and on its mirror image: one crop, two
+   * runs (the graph's batch is fixed at 1), one read-back. `scale` is for measurements.
+   */
+  runWithMirror(pixels: tf.Tensor3D, face: DetectedFace, scale = FASNET_CROP_SCALE): { logits: Float32Array; mirrored: Float32Array } {
+    const both = this.infer(pixels, face, scale, true);
+    return { logits: both.slice(0, 3), mirrored: both.slice(3, 6) };
+  }
+
+  /** The 3 logits on the crop alone (for measurements). */
+  run(pixels: tf.Tensor3D, face: DetectedFace, scale = FASNET_CROP_SCALE): Float32Array {
+    return this.infer(pixels, face, scale, false);
+  }
+
+  private infer(pixels: tf.Tensor3D, face: DetectedFace, scale: number, withMirror: boolean): Float32Array {
     const [height, width] = pixels.shape;
     const r = fasnetCropRect(face, width, height, scale);
     const logits = tf.tidy(() => {
-      const crop = tf.slice(tf.cast(pixels, 'float32'), [r.y, r.x, 0], [r.height, r.width, 3]) as tf.Tensor3D;
+      const crop = tf.cast(tf.slice(pixels, [r.y, r.x, 0], [r.height, r.width, 3]), 'float32') as tf.Tensor3D;
       // cv.resize INTER_LINEAR = half-pixel centres, no antialiasing.
-      let input = tf.expandDims(tf.image.resizeBilinear(crop, [INPUT_SIZE, INPUT_SIZE], false, true), 0) as tf.Tensor4D;
-      if (mirror) input = tf.image.flipLeftRight(input);
-      const [out] = this.model.execute({ [this.model.inputNames[0]!]: input }, { inputLayout: 'NHWC' });
-      return out!;
+      const input = tf.expandDims(tf.image.resizeBilinear(crop, [INPUT_SIZE, INPUT_SIZE], false, true), 0) as tf.Tensor4D;
+      const inputs = withMirror ? [input, tf.image.flipLeftRight(input)] : [input];
+      return tf.concat(inputs.map((x) => this.model.execute({ [this.model.inputNames[0]!]: x }, { inputLayout: 'NHWC' })[0]!), 0);
     });
-    const values = logits.dataSync() as Float32Array;
+    const values = Float32Array.from(logits.dataSync());
     logits.dispose();
-    return Float32Array.from(values);
+    return values;
   }
 
   dispose(): void {

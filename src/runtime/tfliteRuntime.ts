@@ -155,7 +155,7 @@ async function runClassicScript(source: Blob): Promise<RuntimeFactory> {
         script.src = url;
         document.head.appendChild(script);
       });
-    } else if (!(await importClassicScript(url))) {
+    } else if (!importClassicScript(url)) {
       // A module worker (importScripts throws there): run the script as a module that publishes its factory.
       const exported = new Blob([source, `\n;globalThis.${FACTORY_GLOBAL} = ${FACTORY_GLOBAL};\n`], { type: 'text/javascript' });
       const moduleUrl = URL.createObjectURL(exported);
@@ -176,7 +176,7 @@ async function runClassicScript(source: Blob): Promise<RuntimeFactory> {
 }
 
 /** importScripts in a classic worker; false where it does not exist or throws (module workers). */
-async function importClassicScript(url: string): Promise<boolean> {
+function importClassicScript(url: string): boolean {
   if (typeof importScripts !== 'function') return false;
   try {
     importScripts(url);
