@@ -147,9 +147,10 @@ function balancedError(scored) {
   const rate = (list, wrong) => (list.length ? list.filter(wrong).length / list.length : 0);
   const positives = scored.filter((v) => v.y === 1), negatives = scored.filter((v) => v.y === 0);
   const bySource = [negatives.filter((v) => v.x.source !== 'webcam-live'), negatives.filter((v) => v.x.source === 'webcam-live')].filter((l) => l.length);
-  const falseFlags = bySource.reduce((a, list) => a + rate(list, (v) => v.p >= 0.5), 0) / bySource.length;
-  balancedError.last = `missed ${rate(positives, (v) => v.p < 0.5).toFixed(3)} of ${positives.length}, flagged ${bySource.map((l) => `${rate(l, (v) => v.p >= 0.5).toFixed(3)} of ${l.length}`).join(' / ')}`;
-  return (rate(positives, (v) => v.p < 0.5) + falseFlags) / 2;
+  const missed = rate(positives, (v) => v.p < 0.5);
+  const flagged = bySource.map((list) => rate(list, (v) => v.p >= 0.5));
+  const error = (missed + flagged.reduce((a, b) => a + b, 0) / flagged.length) / 2;
+  return { error, detail: `missed ${missed.toFixed(3)} of ${positives.length}, flagged ${flagged.map((f, i) => `${f.toFixed(3)} of ${bySource[i].length}`).join(' / ')}` };
 }
 if (args.includes('--cv')) {
   let best;
@@ -163,7 +164,7 @@ if (args.includes('--cv')) {
         const h = fit(lab.filter((v) => foldOf(v.x) !== k));
         for (const v of lab.filter((v) => foldOf(v.x) === k)) scored.push({ ...v, p: predict(h, features(v.x.r)) });
       }
-      err += balancedError(scored);
+      err += balancedError(scored).error;
     }
     console.error(`cv ${fk} λ=${lam} flip=${fl}: mean balanced error ${(err / 2).toFixed(3)}`);
     if (!best || err < best.err) best = { fk, lam, fl, err };
@@ -185,8 +186,8 @@ if (args.includes('--cv')) {
         const h = fit(lab.filter((v) => foldOf(v.x) !== k && (kindOf(v.x) === 'none' || option.includes(kindOf(v.x)))));
         for (const v of lab.filter((v) => foldOf(v.x) === k && kindOf(v.x) === 'none')) scored.push({ ...v, p: predict(h, features(v.x.r)) });
       }
-      const err = balancedError(scored);
-      console.error(`cv ${name} augmentation [${option.join(',')}] weight ${weight}: balanced error ${err.toFixed(3)} (${balancedError.last})`);
+      const { error: err, detail } = balancedError(scored);
+      console.error(`cv ${name} augmentation [${option.join(',')}] weight ${weight}: balanced error ${err.toFixed(3)} (${detail})`);
       if (!chosen || err < chosen.err) chosen = { option, weight, err };
     }
     augmentFor[name] = chosen.option;

@@ -7,18 +7,10 @@
 //   node bench/checks/measure.mjs --list bench/out/checks/liveness.txt --out bench/out/checks/liveness.json
 //   node bench/checks/measure.mjs --list bench/out/checks/liveness.txt --liveness fasnet --out bench/out/checks/liveness-fasnet.json
 // Usage: node bench/checks/analyze-liveness.mjs
-import { readFileSync } from 'node:fs';
+import { fasnetLogOdds as logOdds, livenessRows, nuaaLabels } from './livenessData.mjs';
 
-const d = JSON.parse(readFileSync('bench/out/checks/liveness.json', 'utf8'));
-for (const [file, r] of Object.entries(JSON.parse(readFileSync('bench/out/checks/liveness-fasnet.json', 'utf8')).rows)) {
-  if (d.rows[file] && r.fasnet) Object.assign(d.rows[file], { fasnet: r.fasnet, fasnetMirror: r.fasnetMirror, fasnet20: r.fasnet20, fasnet40: r.fasnet40 });
-}
-/** FasNet's live log-odds against both attack classes (src/checks/fasnet.ts fasnetLiveLogOdds). */
-const logOdds = (l) => { const m = Math.max(l[1], l[2]); return l[0] - (m + Math.log(Math.exp(l[1] - m) + Math.exp(l[2] - m))); };
-const labels = new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8').trim().split('\n').slice(1).map((l) => {
-  const [file, label, subject] = l.split(',');
-  return [`antispoof_nuaa/${file}`, { label, subject }];
-}));
+const d = { rows: livenessRows() };
+const labels = nuaaLabels();
 const mean8 = (o) => 1 - o.slice(0, 8).reduce((s, v) => s + Math.min(1, Math.max(0, v)), 0) / 8;
 const routed = (o) => 1 - o.slice(0, 8).reduce((s, v, i) => s + Math.abs(v) * o[8 + i], 0);
 const CANDIDATES = {

@@ -4,24 +4,18 @@
 // subject ids; the threshold is the 5 % BPCER point of leave-one-subject-out scores on those same subjects;
 // APCER/BPCER reported on the even subject ids (never seen), the phone replays and the minivision samples.
 // Usage: node bench/checks/train-liveness.mjs [--features fas|fas+q|fas+q+regions|...] [--write]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { regionFeatures } from './regions.mjs';
+import { fasnetLogOdds, livenessRows, nuaaLabels } from './livenessData.mjs';
 
 const args = process.argv.slice(2);
-const d = JSON.parse(readFileSync('bench/out/checks/liveness.json', 'utf8'));
-// FasNet outputs (measure.mjs --liveness fasnet) join the rows of the full candidate run by image.
-const fasnetRun = JSON.parse(readFileSync('bench/out/checks/liveness-fasnet.json', 'utf8'));
-for (const [file, r] of Object.entries(fasnetRun.rows)) if (d.rows[file] && r.fasnet) Object.assign(d.rows[file], { fasnet: r.fasnet, fasnetMirror: r.fasnetMirror, fasnet20: r.fasnet20, fasnet40: r.fasnet40, eyeClosed: r.eyeClosed });
-const labels = new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8').trim().split('\n').slice(1).map((l) => {
-  const [file, label, subject] = l.split(',');
-  return [`antispoof_nuaa/${file}`, { label, subject }];
-}));
+const d = { rows: livenessRows() };
+const labels = nuaaLabels();
 const rows = Object.entries(d.rows).filter(([, r]) => r.fas13 && r.fasnet).map(([file, r]) => {
   const l = labels.get(file) ?? { label: file.includes('_T') ? 'real' : 'spoof_minivision', subject: '' };
   return { file, r, label: l.label, subject: l.subject, y: l.label === 'real' ? 1 : 0 };
 });
 const clip = (v) => Math.min(1.5, Math.max(-0.5, v));
-const fasnetLogOdds = (l) => { const m = Math.max(l[1], l[2]); return l[0] - (m + Math.log(Math.exp(l[1] - m) + Math.exp(l[2] - m))); };
 const FEATURES = {
   fas: (r) => [...r.fas13.slice(0, 8), ...r.fas10.slice(0, 8)].map(clip),
   'fas+q': (r) => [...FEATURES.fas(r), Math.log(r.quality.lapVar + 1), Math.log(r.quality.grad + 1), r.quality.mean / 255, r.quality.std / 255, r.quality.chroma / 255, r.quality.sat],
