@@ -665,7 +665,7 @@ async function taskSearch(opts, argv) {
   const script = ['run.mjs', 'search.mjs', 'index.mjs', 'bench.mjs'].find((f) => scripts.includes(f)) ?? scripts[0];
   if (names.includes('localface')) {
     if (!script) {
-      result.localface = { available: false, message: "LocalFace's persons/search (src/search) and its benchmark (bench/search/) are still being written; this task runs bench/search/ once it exists." };
+      result.localface = { available: false, message: "LocalFace's persons/search (src/collections/search) and its benchmark (bench/search/) are still being written; this task runs bench/search/ once it exists." };
       log(`search: LocalFace: not available yet`);
       if (opts.require) result.exitCode = 3;
     } else {

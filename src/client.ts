@@ -1,14 +1,14 @@
-import * as tf from './runtime/tf';
-import type { DetectedFace } from './detection/faceDetector';
-import type { HeadPose } from './detection/pose';
+import * as tf from './models/tf';
+import type { DetectedFace } from './face/detection/faceDetector';
+import type { HeadPose } from './face/detection/pose';
 import { FaceError } from './errors';
-import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageInput, type ImageLimits } from './input/decode';
-import { loadFacePipeline, type FacePipeline, type FaceTemplate } from './pipeline';
-import type { BackendChoice, BackendName } from './runtime/backend';
-import { defaultModelBaseUrl } from './runtime/defaultModelBase';
-import { ModelFiles, type LoadProgress } from './runtime/modelFiles';
-import calibration from './similarity/calibration.json';
-import { Matcher, type MatcherConfig } from './similarity/matcher';
+import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageInput, type ImageLimits } from './face/input/decode';
+import { loadFacePipeline, type FacePipeline, type FaceTemplate } from './face/engine';
+import type { BackendChoice, BackendName } from './models/backend';
+import { defaultModelBaseUrl } from './models/defaultModelBase';
+import { ModelFiles, type LoadProgress } from './models/modelFiles';
+import calibration from './face/similarity/calibration.json';
+import { Matcher, type MatcherConfig } from './face/similarity/matcher';
 import {
   PersonService, type AddedFace, type AddFaceRequest, type BulkEnrollResult, type Collection, type EnrolledPerson,
   type EnrollPersonRequest, type EnrollPersonsOptions, type FaceAnalyzer, type MultiFaceSearchRequest,
@@ -16,14 +16,14 @@ import {
   type UpdatePersonRequest,
 } from './collections/persons';
 import { boolean as booleanOption } from './collections/validate';
-import { FusedScorer } from './search/fusedScorer';
-import { SearchIndexes } from './search/searchIndexes';
-import { FaceStore } from './storage/database';
-import type { DetectionMode } from './detection/faceDetector';
+import { FusedScorer } from './collections/search/fusedScorer';
+import { SearchIndexes } from './collections/search/searchIndexes';
+import { FaceStore } from './collections/store/database';
+import type { DetectionMode } from './face/detection/faceDetector';
 import {
   FaceChecks, livenessError, livenessFailure, validate,
   type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidateRequest, type ValidationReason,
-} from './checks';
+} from './face/checks';
 
 export interface FaceClientOptions {
   /** Where models/ is served; default: the models/ folder next to the library file. */

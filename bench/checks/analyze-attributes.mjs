@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Trains the attribute heads (L2-regularised logistic regression) on the train split and reports precision and
-// recall on the held-out split. Writes the heads to src/checks/attributeHeads.json with --write.
+// recall on the held-out split. Writes the heads to src/face/checks/attributeHeads.json with --write.
 // Input: bench/out/checks/attributes.json from
 //   node bench/checks/measure.mjs --list bench/out/checks/attributes.txt --liveness 0 --out bench/out/checks/attributes.json
 // Usage: node bench/checks/analyze-attributes.mjs [--features emb|thumb|both] [--no-webcam] [--augment FILE …] [--write]
@@ -59,7 +59,7 @@ if (args.includes('--augment')) {
   console.error(`augmentation: ${added} altered copies of train-split faces`);
 }
 // The heads as shipped before this run, to compare on the same test rows.
-const shipped = JSON.parse(readFileSync('src/checks/attributeHeads.json', 'utf8'));
+const shipped = JSON.parse(readFileSync('src/face/checks/attributeHeads.json', 'utf8'));
 
 function features(r) {
   if (featureKind === 'emb') return r.emb;
@@ -255,6 +255,6 @@ console.log(out.join('\n'));
 console.log(`\nOcclusion threshold of the liveness decision (chosen on the train split: at most 1 % of live webcam frames out-of-fold): ${livenessOccluded}\n`);
 console.log(occTable.join('\n'));
 if (args.includes('--write')) {
-  writeFileSync('src/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, augmentation: augmentFor, syntheticWeight: synthWeightFor, livenessOccludedThreshold: livenessOccluded, generatedBy: 'bench/checks/analyze-attributes.mjs', heads }) + '\n');
-  console.log('wrote src/checks/attributeHeads.json');
+  writeFileSync('src/face/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, augmentation: augmentFor, syntheticWeight: synthWeightFor, livenessOccludedThreshold: livenessOccluded, generatedBy: 'bench/checks/analyze-attributes.mjs', heads }) + '\n');
+  console.log('wrote src/face/checks/attributeHeads.json');
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// EYES_CLOSED: how often the eye-state model (src/checks/eyeState.ts) reads BOTH eyes as closed, per threshold, on
+// EYES_CLOSED: how often the eye-state model (src/face/checks/eyeState.ts) reads BOTH eyes as closed, per threshold, on
 // faces whose eyes are open (plain LFW photos, live NUAA webcam frames), on portraits from other sources, and on the
 // few photos known to show closed or downcast eyes. Reads rows measured by bench/checks/measure.mjs (`eyeClosed`:
 // closed probability of the right and left eye):

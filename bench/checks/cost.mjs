@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Extra ms per face of each face check (src/checks/ FaceChecks.analyze), in headless chromium, after one warm-up
+// Extra ms per face of each face check (src/face/checks/ FaceChecks.analyze), in headless chromium, after one warm-up
 // call per check (which also loads its models), plus each fixture's results.
 // Usage: node bench/checks/cost.mjs [--backend wasm|webgl] [--repeat 5]
 import { startServer, launchBrowser, newLoggingPage } from '../browser.mjs';

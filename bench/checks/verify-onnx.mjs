@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// src/runtime/onnxModel.ts (ONNX on TF.js) against onnxruntime-node on faceplugin's fr_liveness.onnx and
+// src/models/onnx/onnxModel.ts (ONNX on TF.js) against onnxruntime-node on faceplugin's fr_liveness.onnx and
 // fr_eye.onnx: the same inputs through both, max |Δ| per output (logits, and the softmax the faceplugin library
 // applies to them), plus execute() time on the TF.js CPU backend.
 //
@@ -38,7 +38,7 @@ async function loadOnnxModel() {
   const dir = join(ROOT, 'bench/out/verify-onnx');
   mkdirSync(dir, { recursive: true });
   await build({
-    input: { onnxModel: join(ROOT, 'src/runtime/onnxModel.ts'), seededRandom: join(ROOT, 'test/support/seededRandom.ts') },
+    input: { onnxModel: join(ROOT, 'src/models/onnx/onnxModel.ts'), seededRandom: join(ROOT, 'test/support/seededRandom.ts') },
     platform: 'node',
     logLevel: 'silent',
     external: ['@tensorflow/tfjs'],

@@ -17,10 +17,10 @@
  * A photo where no face was found counts as a miss (probe) or is skipped (gallery).
  */
 import { readFileSync } from 'node:fs';
-import calibration from '../../src/similarity/calibration.json';
-import { calibrate, logFarOf } from '../../src/similarity/calibration';
-import { searchSimilarity } from '../../src/search/fusedScorer';
-import type { MatcherConfig } from '../../src/similarity/matcher';
+import calibration from '../../src/face/similarity/calibration.json';
+import { calibrate, logFarOf } from '../../src/face/similarity/calibration';
+import { searchSimilarity } from '../../src/collections/search/fusedScorer';
+import type { MatcherConfig } from '../../src/face/similarity/matcher';
 
 const config = calibration as MatcherConfig;
 const file = process.argv[2] ?? 'bench/out/lfw-identify-embeddings.json';
@@ -96,7 +96,7 @@ function run(k: number, strategy: Strategy): Row {
     }
     return { name: bestName, q: calibrate(bestRaw, config.table), qSearch: searchSimilarity(logFarOf(bestRaw, config.table), comparisons) };
   };
-  // Comparisons one search makes: what the search score (src/search/fusedScorer.ts) accounts for.
+  // Comparisons one search makes: what the search score (src/collections/search/fusedScorer.ts) accounts for.
   const comparisons = strategy === 'best-face' ? gallery.length * k : strategy === 'mean-template' ? gallery.length : gallery.length * (k + 1);
   let rank1 = 0, identified = 0, identifiedSearch = 0, noFace = 0;
   for (const p of probes) {

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 
 const embeddings = JSON.parse(readFileSync(process.argv[2] ?? 'bench/out/nuaa-embeddings.json', 'utf8')).pipelines;
-const calibration = JSON.parse(readFileSync('src/similarity/calibration.json', 'utf8'));
+const calibration = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8'));
 const [dlib, mfn] = ['dlib128', 'mfn-flip'].map((k) => embeddings[k].vectors);
 const frames = Object.keys(dlib).filter((k) => dlib[k] && mfn[k]);
 const subject = (k) => k.split('/')[1];
@@ -17,7 +17,7 @@ const cosine = (a, b) => {
   for (let i = 0; i < a.length; i++) { s += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
   return s / Math.sqrt(na * nb);
 };
-// The shipped matcher's raw score (src/similarity/matcher.ts): Σ w (cos − μ) / σ over the two models.
+// The shipped matcher's raw score (src/face/similarity/matcher.ts): Σ w (cos − μ) / σ over the two models.
 const [m1, m2] = calibration.models;
 const fused = (a, b) => (m1.weight * (cosine(dlib[a], dlib[b]) - m1.mean)) / m1.std + (m2.weight * (cosine(mfn[a], mfn[b]) - m2.mean)) / m2.std;
 const rawAtFar = (far) => calibration.table.points.find((p) => Math.abs(Math.log10(p.far) - Math.log10(far)) < 0.01)?.raw;

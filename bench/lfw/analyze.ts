@@ -19,7 +19,7 @@
  *   --calibrate NAME       pipeline or fusion (names joined by '+', as in the table) to calibrate: prints the
  *                          held-out check (table built on identities A–M, tested on N–Z, and the reverse)
  *   --calibration OUT.json with --calibrate: writes the MatcherConfig ({ models, table }, see
- *                          src/similarity/matcher.ts) built from ALL cross-person impostor pairs
+ *                          src/face/similarity/matcher.ts) built from ALL cross-person impostor pairs
  *   --weights w1,w2,...    fusion weights for --calibrate, in the order of NAME's parts (default equal)
  *   --no-grid              skip the cross-validated fusion weight grid
  *   --make-synthetic OUT.json   instead of analysing: write a synthetic dump for the images of --pairs
@@ -28,7 +28,7 @@
  * - Images: every image in the dump or in the pairs file. An image without a vector (null / absent) has "no face":
  *   every pair containing it scores −Infinity, i.e. is a non-match at any threshold.
  * - accuracy: LFW protocol on the pairs file's folds; each fold's threshold is the most accurate one on the OTHER
- *   folds (src/similarity/verification.ts foldAccuracy); mean ± sample std over the folds.
+ *   folds (src/face/similarity/verification.ts foldAccuracy); mean ± sample std over the folds.
  * - AUC: on all pairs of the pairs file (same-person pairs vs different-person pairs).
  * - TMR@FMR: genuine = the pairs file's same-person pairs; FMR measured over ALL cross-person pairs among the
  *   images that have an embedding in every model of the row (≈ 7.2 M pairs for the 3,811-image subset);
@@ -38,7 +38,7 @@
  *   weights; the column "acc. CV weights" picks the weights from a grid (steps of 0.1, each ≥ 0.1, plus exactly
  *   equal, which wins ties) on the other folds only, per fold; "best grid w (all folds)" is the grid weight that is
  *   most accurate on all pairs, for information only (not a held-out number).
- * - Calibration: buildCalibrationTable on the calibrated pipeline's score as src/similarity/matcher.ts computes it
+ * - Calibration: buildCalibrationTable on the calibrated pipeline's score as src/face/similarity/matcher.ts computes it
  *   (Σ wₘ·(cosₘ − meanₘ)/stdₘ, weights summing to 1 — also for a single model). Held-out check: the table is built
  *   on cross-person pairs whose two identities both start with A–M and evaluated on pairs whose two identities
  *   both start with N–Z (and the reverse); the printed FMR at calibrated score ≥ 0.7 should be ≈ 0.1 %.
@@ -54,8 +54,8 @@ import {
   thresholdAtFmr,
   tmrAtFmr,
   type FoldPair,
-} from '../../src/similarity/verification';
-import { buildCalibrationTable, createCalibrator, type CalibrationTable } from '../../src/similarity/calibration';
+} from '../../src/face/similarity/verification';
+import { buildCalibrationTable, createCalibrator, type CalibrationTable } from '../../src/face/similarity/calibration';
 import { seededRandom as mulberry32 } from '../../test/support/seededRandom';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Draws the shipped calibration (src/similarity/calibration.json) as an SVG: fused raw score → similarityScore,
+// Draws the shipped calibration (src/face/similarity/calibration.json) as an SVG: fused raw score → similarityScore,
 // with the measured false-match rate at each table point. Usage: node bench/lfw/calibration-svg.mjs > docs/calibration.svg
 import { readFileSync } from 'node:fs';
 
-const config = JSON.parse(readFileSync(new URL('../../src/similarity/calibration.json', import.meta.url), 'utf8'));
+const config = JSON.parse(readFileSync(new URL('../../src/face/similarity/calibration.json', import.meta.url), 'utf8'));
 const points = config.table.points;
 const W = 640, H = 400, M = { l: 60, r: 20, t: 30, b: 50 };
 const rawMin = Math.min(0, points[0].raw), rawMax = points.at(-1).raw + 0.3;

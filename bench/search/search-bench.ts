@@ -1,11 +1,11 @@
 // In-browser search benchmarks (driven by bench/search/run.mjs): the in-memory index scan, loading a collection
 // from IndexedDB, memory per template, the machine's memory bandwidth, and bulk enroll throughput on real photos.
-import { FaceStore } from '../../src/storage/database';
-import { CollectionIndex } from '../../src/search/collectionIndex';
-import { FusedScorer } from '../../src/search/fusedScorer';
-import { SearchIndexes } from '../../src/search/searchIndexes';
-import calibration from '../../src/similarity/calibration.json';
-import type { MatcherConfig } from '../../src/similarity/matcher';
+import { FaceStore } from '../../src/collections/store/database';
+import { CollectionIndex } from '../../src/collections/search/collectionIndex';
+import { FusedScorer } from '../../src/collections/search/fusedScorer';
+import { SearchIndexes } from '../../src/collections/search/searchIndexes';
+import calibration from '../../src/face/similarity/calibration.json';
+import type { MatcherConfig } from '../../src/face/similarity/matcher';
 import { createFaceClient } from '../../src/index';
 
 const config = calibration as MatcherConfig;

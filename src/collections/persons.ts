@@ -1,14 +1,14 @@
-import type * as tf from '../runtime/tf';
-import type { DetectedFace, DetectionMode } from '../detection/faceDetector';
+import type * as tf from '../models/tf';
+import type { DetectedFace, DetectionMode } from '../face/detection/faceDetector';
 import { FaceError } from '../errors';
-import type { DecodedImage } from '../input/decode';
-import type { FaceTemplate } from '../pipeline';
-import type { CollectionIndex } from '../search/collectionIndex';
-import type { FusedScorer } from '../search/fusedScorer';
-import type { SearchIndexes } from '../search/searchIndexes';
-import type { FaceStore, NewFace } from '../storage/database';
-import type { CollectionRecord, PersonRecord } from '../storage/schema';
-import { blobToBase64, faceThumbnail, fullImageJpeg } from './thumbnail';
+import type { DecodedImage } from '../face/input/decode';
+import type { FaceTemplate } from '../face/engine';
+import type { CollectionIndex } from './search/collectionIndex';
+import type { FusedScorer } from './search/fusedScorer';
+import type { SearchIndexes } from './search/searchIndexes';
+import type { FaceStore, NewFace } from './store/database';
+import type { CollectionRecord, PersonRecord } from './store/schema';
+import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import * as v from './validate';
 import type { FaceStorageType } from './validate';
 

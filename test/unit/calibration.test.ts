@@ -5,7 +5,7 @@ import {
   createCalibrator,
   validateCalibrationTable,
   type CalibrationTable,
-} from '../../src/similarity/calibration';
+} from '../../src/face/similarity/calibration';
 import { seededRandom as rng } from '../support/seededRandom';
 
 function gaussians(n: number, seed: number): Float64Array {

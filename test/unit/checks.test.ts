@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import type { DetectedFace } from '../../src/detection/faceDetector';
-import { competingFaces, geometryProblems } from '../../src/checks/geometry';
-import { qualityFromStats, lowIsBad, faceQualityStats, DEFAULT_QUALITY_THRESHOLDS } from '../../src/checks/quality';
-import { calibratedLiveScore, decideLiveness, DEFAULT_LIVENESS_THRESHOLDS } from '../../src/checks/liveness';
-import { fasnetLiveLogOdds, fasnetCropRect } from '../../src/checks/fasnet';
-import { livenessScore } from '../../src/checks/liveness';
-import { eyeClosedProbability, eyeCropBox } from '../../src/checks/eyeState';
-import { eyeAspectRatios, eyeRegions } from '../../src/checks/eyes';
-import { attributesFromFeatures, logistic } from '../../src/checks/attributes';
-import { validate, livenessFailure, livenessError, FAIL_ON } from '../../src/checks/validate';
-import type { CheckedFace } from '../../src/checks/types';
+import type { DetectedFace } from '../../src/face/detection/faceDetector';
+import { competingFaces, geometryProblems } from '../../src/face/checks/geometry';
+import { qualityFromStats, lowIsBad, faceQualityStats, DEFAULT_QUALITY_THRESHOLDS } from '../../src/face/checks/quality';
+import { calibratedLiveScore, decideLiveness, DEFAULT_LIVENESS_THRESHOLDS } from '../../src/face/checks/liveness';
+import { fasnetLiveLogOdds, fasnetCropRect } from '../../src/face/checks/fasnet';
+import { livenessScore } from '../../src/face/checks/liveness';
+import { eyeClosedProbability, eyeCropBox } from '../../src/face/checks/eyeState';
+import { eyeAspectRatios, eyeRegions } from '../../src/face/checks/eyes';
+import { attributesFromFeatures, logistic } from '../../src/face/checks/attributes';
+import { validate, livenessFailure, livenessError, FAIL_ON } from '../../src/face/checks/validate';
+import type { CheckedFace } from '../../src/face/checks/types';
 import { FaceError } from '../../src/errors';
 
 function face(x: number, y: number, size: number, pose = { yaw: 0, pitch: 0, roll: 0 }): DetectedFace {
@@ -216,14 +216,14 @@ describe('attribute region features', () => {
   it('match the training script (bench/checks/regions.mjs) exactly', async () => {
     // @ts-expect-error plain JS module without types
     const { regionFeatures: fromBench } = await import('../../bench/checks/regions.mjs');
-    const { regionFeatures } = await import('../../src/checks/attributes');
+    const { regionFeatures } = await import('../../src/face/checks/attributes');
     const thumb = Array.from({ length: 24 * 24 * 3 }, (_, i) => (i * 37) % 256);
     const a = regionFeatures(thumb);
     expect(a).toHaveLength(55);
     expect(a).toEqual(fromBench(thumb));
   });
   it('the bundled heads match their feature kind', async () => {
-    const { ATTRIBUTE_HEADS } = await import('../../src/checks/attributes');
+    const { ATTRIBUTE_HEADS } = await import('../../src/face/checks/attributes');
     const dim = { regions: 55, 'regions+emb': 55 + 192, emb: 192, thumb: 24 * 24 * 3 }[ATTRIBUTE_HEADS.features];
     for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const) expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dlibResnetFromWeights } from '../../src/embedding/dlibResnet';
+import { dlibResnetFromWeights } from '../../src/face/embedding/dlibResnet';
 
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, readImageHeader, sniffFormat } from '../../src/input/imageHeader';
+import { decodeBase64, readImageHeader, sniffFormat } from '../../src/face/input/imageHeader';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../e2e/fixtures/${name}`, import.meta.url)));
 

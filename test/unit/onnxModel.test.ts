@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OnnxGraphModel, parseOnnx } from '../../src/runtime/onnxModel';
+import { OnnxGraphModel, parseOnnx } from '../../src/models/onnx/onnxModel';
 import { seededRandom } from '../support/seededRandom';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { CollectionIndex } from '../../src/search/collectionIndex';
-import { RowMemory, scanJs, simdKernelModule } from '../../src/search/dotKernel';
-import { FusedScorer, searchSimilarity } from '../../src/search/fusedScorer';
-import { topK } from '../../src/search/topK';
-import { logFarOf } from '../../src/similarity/calibration';
-import calibration from '../../src/similarity/calibration.json';
-import { Matcher, type MatcherConfig } from '../../src/similarity/matcher';
+import { CollectionIndex } from '../../src/collections/search/collectionIndex';
+import { RowMemory, scanJs, simdKernelModule } from '../../src/collections/search/dotKernel';
+import { FusedScorer, searchSimilarity } from '../../src/collections/search/fusedScorer';
+import { topK } from '../../src/collections/search/topK';
+import { logFarOf } from '../../src/face/similarity/calibration';
+import calibration from '../../src/face/similarity/calibration.json';
+import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
 
 const config = calibration as MatcherConfig;
 const models = config.models.map((m) => m.id);

@@ -11,7 +11,7 @@ import {
   thresholdAtFmr,
   tmrAtFmr,
   type FoldPair,
-} from '../../src/similarity/verification';
+} from '../../src/face/similarity/verification';
 import { seededRandom as rng } from '../support/seededRandom';
 
 

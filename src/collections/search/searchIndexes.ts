@@ -1,0 +1,76 @@
+import type { ChangeSet, FaceStore } from '../store/database';
+import { modelMismatch } from '../store/database';
+import { sameStrings } from '../store/schema';
+import { CollectionIndex } from './collectionIndex';
+
+/**
+ * The in-memory indexes of one client, one per collection, loaded lazily from IndexedDB in one pass and kept in
+ * step with writes:
+ * - writes of this client are applied as they commit (apply());
+ * - writes of other tabs/clients of the same database arrive as ChangeSets on a BroadcastChannel named after the
+ *   database and are applied the same way;
+ * - and before every search the collection's stored revision is compared (one small read), so a missed or late
+ *   message can never make a search miss a committed write: a stale index is reloaded.
+ */
+export class SearchIndexes {
+  private readonly indexes = new Map<string, CollectionIndex>();
+  private readonly loading = new Map<string, Promise<CollectionIndex>>();
+  private readonly channel: BroadcastChannel | null;
+
+  constructor(private readonly store: FaceStore, private readonly models: readonly string[], private readonly dims: readonly number[]) {
+    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`localface:${store.name}`) : null;
+    if (this.channel) this.channel.onmessage = (e: MessageEvent<Message>) => this.onMessage(e.data);
+  }
+
+  /** The up-to-date index of `collection` (ERR_NOT_FOUND if it does not exist; a model mismatch is an error). */
+  async get(collection: string): Promise<CollectionIndex> {
+    const record = await this.store.getCollection(collection);
+    if (!sameStrings(record.models, this.models)) throw modelMismatch(record, this.models);
+    const current = this.indexes.get(collection);
+    if (current && current.revision === record.revision) return current;
+    let pending = this.loading.get(collection);
+    if (!pending) {
+      pending = this.load(collection).finally(() => this.loading.delete(collection));
+      this.loading.set(collection, pending);
+    }
+    return pending;
+  }
+
+  /** Applies a write this client committed, and tells the other tabs. */
+  committed(change: ChangeSet): void {
+    this.applyLocal(change);
+    this.channel?.postMessage({ type: 'change', change } satisfies Message);
+  }
+
+  /** A collection was deleted (or re-created): drop its index here and in the other tabs. */
+  dropped(collection: string): void {
+    this.indexes.delete(collection);
+    this.channel?.postMessage({ type: 'drop', collection } satisfies Message);
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.indexes.clear();
+  }
+
+  private async load(collection: string): Promise<CollectionIndex> {
+    const { collection: record, blocks } = await this.store.loadSearchBlocks(collection);
+    if (!sameStrings(record.models, this.models)) throw modelMismatch(record, this.models);
+    const index = CollectionIndex.fromBlocks(collection, record.revision, this.dims, blocks);
+    this.indexes.set(collection, index);
+    return index;
+  }
+
+  private applyLocal(change: ChangeSet): void {
+    const index = this.indexes.get(change.collection);
+    // Not at the change's base revision: some write was missed; the next get() reloads.
+    if (index && !index.apply(change)) this.indexes.delete(change.collection);
+  }
+
+  private onMessage(message: Message): void {
+    if (message.type === 'change') this.applyLocal(message.change);
+    else this.indexes.delete(message.collection);
+  }
+}
+
+type Message = { type: 'change'; change: ChangeSet } | { type: 'drop'; collection: string };

@@ -1,0 +1,481 @@
+import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { FaceError } from '../../errors';
+import {
+  ALL_STORES, BLOCK_SIZE, collectionRange, DB_VERSION, upgradeDatabase, sameStrings,
+  type CollectionRecord, type FaceImageKind, type FaceImageRecord, type FaceRecord, type LocalFaceDB, type PersonRecord,
+  type SearchBlockRecord, type StoreName,
+} from './schema';
+
+type WriteTx = IDBPTransaction<LocalFaceDB, StoreName[], 'readwrite'>;
+
+/** A face to store: its template and optional image. */
+export interface NewFace {
+  faceId: string;
+  createTime: number;
+  models: string[];
+  vectors: Float32Array[];
+  image?: { kind: Exclude<FaceImageKind, 'none'>; blob: Blob };
+}
+
+/** What a committed write changed, for keeping in-memory indexes in step without re-reading. */
+export interface ChangeSet {
+  collection: string;
+  /** Revision before and after the write: an index at `from` may apply the change, any other must reload. */
+  from: number;
+  to: number;
+  removedFaceIds: string[];
+  added: { faceId: string; personId: string; row: Float32Array }[];
+}
+
+export interface StoredPerson {
+  person: PersonRecord;
+  faces: { record: FaceRecord; image?: Blob }[];
+}
+
+/**
+ * The only code that touches IndexedDB. Every mutation is one readwrite transaction over the stores it needs: it
+ * either commits completely or not at all (an exception, a quota error or a closed tab aborts it), so there is
+ * never a half-written person, an orphan face or a search block out of step with the faces.
+ */
+export class FaceStore {
+  private constructor(private readonly db: IDBPDatabase<LocalFaceDB>, readonly name: string) {}
+
+  static async open(name: string): Promise<FaceStore> {
+    try {
+      const db = await openDB<LocalFaceDB>(name, DB_VERSION, {
+        upgrade: (database, oldVersion, newVersion, tx) => upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx),
+        blocked: () => {
+          // Another tab has this database open at an older version; it closes on its 'versionchange' (below).
+        },
+        // A newer LocalFace in another tab wants to upgrade: let it (this client's next call reopens nothing and fails clearly).
+        blocking: () => db.close(),
+      });
+      return new FaceStore(db, name);
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === 'VersionError') {
+        throw new FaceError('ERR_INTERNAL', `The database "${name}" was written by a newer version of LocalFace (schema newer than ${DB_VERSION}). Update LocalFace or use another databaseName.`, { cause });
+      }
+      throw storageError(cause, `open the database "${name}"`);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- collections -------------------------------------------------------------------------------------------
+
+  async createCollection(name: string, models: string[], dims: number[], now: number): Promise<CollectionRecord> {
+    return this.write(['collections'], async (tx) => {
+      const store = tx.objectStore('collections');
+      if (await store.get(name)) {
+        throw new FaceError('ERR_COLLECTION_EXISTS', `A collection named "${name}" already exists. Use it, or delete it first with deleteCollection().`, { metadata: { collectionName: name } });
+      }
+      // A random first revision: an index another tab still holds for a deleted collection of the same name can
+      // never look current for the new one.
+      const record: CollectionRecord = { name, createdAt: now, models, dims, revision: Math.floor(Math.random() * 2 ** 31), personCount: 0, nextBlockId: 0 };
+      await store.add(record);
+      return record;
+    });
+  }
+
+  async listCollections(): Promise<CollectionRecord[]> {
+    return this.read(['collections'], (tx) => tx.objectStore('collections').getAll());
+  }
+
+  async getCollection(name: string): Promise<CollectionRecord> {
+    return this.read(['collections'], async (tx) => requireCollection(await tx.objectStore('collections').get(name), name));
+  }
+
+  async deleteCollection(name: string): Promise<void> {
+    await this.write(ALL_STORES, async (tx) => {
+      requireCollection(await tx.objectStore('collections').get(name), name);
+      const range = collectionRange(name);
+      await Promise.all([
+        tx.objectStore('persons').delete(range), tx.objectStore('faces').delete(range),
+        tx.objectStore('faceImages').delete(range), tx.objectStore('searchBlocks').delete(range),
+        tx.objectStore('collections').delete(name),
+      ]);
+    });
+  }
+
+  // ---- persons -------------------------------------------------------------------------------------------------
+
+  /**
+   * Writes a person and faces in one transaction. `mode` 'replace' (enroll's upsert) removes the person's old
+   * faces; 'append' (addFace) keeps them and creates the person if `createIfMissing`. `expectRevision`: the
+   * collection revision a duplicate check was made against; if another write came in between, nothing is
+   * written and null is returned so the caller can re-check.
+   */
+  async putPerson(args: {
+    collection: string;
+    personId: string;
+    personName?: string;
+    metadata?: Record<string, unknown>;
+    faces: NewFace[];
+    mode: 'replace' | 'append';
+    createIfMissing: boolean;
+    expectRevision?: number;
+    now: number;
+  }): Promise<{ person: PersonRecord; change: ChangeSet } | null> {
+    return this.write(ALL_STORES, async (tx) => {
+      const collection = requireCollection(await tx.objectStore('collections').get(args.collection), args.collection);
+      if (args.expectRevision !== undefined && collection.revision !== args.expectRevision) return null;
+      for (const f of args.faces) requireSameModels(collection, f.models);
+      const change = startChange(collection);
+      const persons = tx.objectStore('persons');
+      const existing = await persons.get([args.collection, args.personId]);
+      if (!existing && !args.createIfMissing) throw personNotFound(args.collection, args.personId);
+      const blocks = new BlockEditor(tx, collection);
+      let faceCount = existing?.faceCount ?? 0;
+      if (existing && args.mode === 'replace') {
+        const old = await tx.objectStore('faces').index('byPerson').getAll([args.collection, args.personId]);
+        for (const f of old) await removeFace(tx, blocks, f, change);
+        faceCount = 0;
+      }
+      for (const f of args.faces) {
+        const row = concat(f.vectors);
+        const block = await blocks.append(f.faceId, args.personId, row);
+        const record: FaceRecord = {
+          collection: args.collection, faceId: f.faceId, personId: args.personId, createTime: f.createTime,
+          models: f.models, vectors: f.vectors, block, image: f.image?.kind ?? 'none',
+        };
+        await tx.objectStore('faces').add(record);
+        if (f.image) await tx.objectStore('faceImages').put({ collection: args.collection, faceId: f.faceId, kind: f.image.kind, blob: f.image.blob });
+        change.added.push({ faceId: f.faceId, personId: args.personId, row });
+        faceCount++;
+      }
+      const person: PersonRecord = {
+        collection: args.collection,
+        personId: args.personId,
+        personName: args.personName ?? existing?.personName ?? '',
+        metadata: args.metadata ?? existing?.metadata ?? {},
+        createdAt: existing?.createdAt ?? args.now,
+        updatedAt: args.now,
+        faceCount,
+      };
+      await persons.put(person);
+      if (!existing) collection.personCount++;
+      await blocks.flush();
+      await finishChange(tx, collection, change);
+      return { person, change };
+    });
+  }
+
+  async updatePerson(collection: string, personId: string, patch: { personName?: string; metadata?: Record<string, unknown> }, now: number): Promise<{ person: PersonRecord; change: ChangeSet }> {
+    return this.write(['collections', 'persons'], async (tx) => {
+      const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
+      const person = await tx.objectStore('persons').get([collection, personId]);
+      if (!person) throw personNotFound(collection, personId);
+      const updated: PersonRecord = { ...person, ...patch, updatedAt: now };
+      await tx.objectStore('persons').put(updated);
+      const change = startChange(c);
+      await finishChange(tx, c, change);
+      return { person: updated, change };
+    });
+  }
+
+  async deletePerson(collection: string, personId: string): Promise<ChangeSet> {
+    return this.write(ALL_STORES, async (tx) => {
+      const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
+      const person = await tx.objectStore('persons').get([collection, personId]);
+      if (!person) throw personNotFound(collection, personId);
+      const change = startChange(c);
+      const blocks = new BlockEditor(tx, c);
+      for (const f of await tx.objectStore('faces').index('byPerson').getAll([collection, personId])) await removeFace(tx, blocks, f, change);
+      await tx.objectStore('persons').delete([collection, personId]);
+      c.personCount--;
+      await blocks.flush();
+      await finishChange(tx, c, change);
+      return change;
+    });
+  }
+
+  async deleteFace(collection: string, faceId: string): Promise<ChangeSet> {
+    return this.write(ALL_STORES, async (tx) => {
+      const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
+      const face = await tx.objectStore('faces').get([collection, faceId]);
+      if (!face) {
+        throw new FaceError('ERR_NOT_FOUND', `No face with faceId "${faceId}" in collection "${collection}". getPerson() lists a person's faceIds.`, { metadata: { collectionName: collection, faceId } });
+      }
+      const change = startChange(c);
+      const blocks = new BlockEditor(tx, c);
+      await removeFace(tx, blocks, face, change);
+      const person = await tx.objectStore('persons').get([collection, face.personId]);
+      // A person keeps existing with no faces (seed 004 face sets); it is never found by a search until it has one.
+      if (person) await tx.objectStore('persons').put({ ...person, faceCount: Math.max(0, person.faceCount - 1) });
+      await blocks.flush();
+      await finishChange(tx, c, change);
+      return change;
+    });
+  }
+
+  async getPerson(collection: string, personId: string): Promise<StoredPerson> {
+    return this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
+      requireCollection(await tx.objectStore('collections').get(collection), collection);
+      const person = await tx.objectStore('persons').get([collection, personId]);
+      if (!person) throw personNotFound(collection, personId);
+      const faces = await tx.objectStore('faces').index('byPerson').getAll([collection, personId]);
+      faces.sort((a, b) => a.createTime - b.createTime || (a.faceId < b.faceId ? -1 : 1));
+      const images = await Promise.all(faces.map((f) => (f.image === 'none' ? undefined : tx.objectStore('faceImages').get([collection, f.faceId]))));
+      return { person, faces: faces.map((record, i) => ({ record, image: images[i]?.blob })) };
+    });
+  }
+
+  /** Persons ordered by personId. */
+  async listPersons(collection: string, offset: number, limit: number): Promise<{ persons: PersonRecord[]; total: number }> {
+    return this.read(['collections', 'persons'], async (tx) => {
+      requireCollection(await tx.objectStore('collections').get(collection), collection);
+      const store = tx.objectStore('persons');
+      const range = collectionRange(collection);
+      const total = await store.count(range);
+      const persons: PersonRecord[] = [];
+      let cursor = await store.openCursor(range);
+      if (cursor && offset > 0) cursor = await cursor.advance(offset);
+      while (cursor && persons.length < limit) {
+        persons.push(cursor.value);
+        cursor = await cursor.continue();
+      }
+      return { persons, total };
+    });
+  }
+
+  /** Persons and the given faces' images for search results, in one snapshot. Missing ones are left out. */
+  async getResultDetails(collection: string, hits: { personId: string; faceId: string }[]): Promise<Map<string, { person: PersonRecord; image?: Blob }>> {
+    return this.read(['persons', 'faceImages'], async (tx) => {
+      const out = new Map<string, { person: PersonRecord; image?: Blob }>();
+      await Promise.all(hits.map(async (h) => {
+        const [person, image] = await Promise.all([
+          tx.objectStore('persons').get([collection, h.personId]),
+          tx.objectStore('faceImages').get([collection, h.faceId]),
+        ]);
+        if (person) out.set(h.personId, { person, image: image?.blob });
+      }));
+      return out;
+    });
+  }
+
+  /** The collection record and all its search blocks, in one snapshot (so they agree on the revision). */
+  async loadSearchBlocks(collection: string): Promise<{ collection: CollectionRecord; blocks: SearchBlockRecord[] }> {
+    return this.read(['collections', 'searchBlocks'], async (tx) => {
+      const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
+      return { collection: c, blocks: await tx.objectStore('searchBlocks').getAll(collectionRange(collection)) };
+    });
+  }
+
+  /** For benchmarks and bulk imports: many persons with one face each in one transaction (no images). */
+  async importFaces(collection: string, items: { personId: string; personName: string; face: NewFace }[], now: number): Promise<ChangeSet> {
+    return this.write(ALL_STORES, async (tx) => {
+      const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
+      const change = startChange(c);
+      const blocks = new BlockEditor(tx, c);
+      const persons = tx.objectStore('persons');
+      const requests: Promise<unknown>[] = [];
+      for (const { personId, personName, face } of items) {
+        requireSameModels(c, face.models);
+        const row = concat(face.vectors);
+        const block = await blocks.append(face.faceId, personId, row);
+        // Not awaited one by one: the requests queue in the transaction and are awaited together.
+        requests.push(tx.objectStore('faces').add({ collection, faceId: face.faceId, personId, createTime: face.createTime, models: face.models, vectors: face.vectors, block, image: 'none' }));
+        requests.push(persons.put({ collection, personId, personName, metadata: {}, createdAt: now, updatedAt: now, faceCount: 1 }));
+        change.added.push({ faceId: face.faceId, personId, row });
+      }
+      await Promise.all(requests);
+      c.personCount += items.length;
+      await blocks.flush();
+      await finishChange(tx, c, change);
+      return change;
+    });
+  }
+
+  // ---- transactions ---------------------------------------------------------------------------------------------
+
+  private async read<T>(stores: StoreName[], fn: (tx: IDBPTransaction<LocalFaceDB, StoreName[], 'readonly'>) => Promise<T>): Promise<T> {
+    try {
+      const tx = this.db.transaction(stores, 'readonly');
+      const result = await fn(tx);
+      await tx.done;
+      return result;
+    } catch (cause) {
+      throw storageError(cause, 'read from the database');
+    }
+  }
+
+  /**
+   * Runs `fn` in one readwrite transaction and resolves after it committed. If `fn` throws, the transaction is
+   * aborted (nothing it wrote stays) and the error is rethrown. `fn` must only await IndexedDB requests, or the
+   * transaction would auto-commit half-way: all image work (decoding, embedding, JPEG encoding) happens before.
+   */
+  private async write<T>(stores: StoreName[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    let tx: WriteTx;
+    try {
+      tx = this.db.transaction(stores, 'readwrite');
+    } catch (cause) {
+      throw storageError(cause, 'write to the database');
+    }
+    const done = tx.done;
+    done.catch(() => undefined); // observed below; avoids an unhandled rejection when fn fails first
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // already aborted (e.g. by a failed request)
+      }
+      throw storageError(error, 'write to the database');
+    }
+    try {
+      await done;
+    } catch (cause) {
+      throw storageError(cause ?? tx.error, 'write to the database');
+    }
+    return result;
+  }
+}
+
+/**
+ * Appends and removes rows of search blocks within one transaction, writing each touched block once (appended rows
+ * are concatenated at flush, so a bulk import does not copy a block per row).
+ */
+class BlockEditor {
+  private readonly touched = new Map<number, SearchBlockRecord & { pending: Float32Array[] }>();
+  private readonly deleted = new Set<number>();
+
+  constructor(private readonly tx: WriteTx, private readonly collection: CollectionRecord) {}
+
+  private async get(blockId: number): Promise<(SearchBlockRecord & { pending: Float32Array[] }) | undefined> {
+    if (this.deleted.has(blockId)) return undefined;
+    let block = this.touched.get(blockId);
+    if (!block) {
+      const stored = await this.tx.objectStore('searchBlocks').get([this.collection.name, blockId]);
+      if (stored) {
+        block = { ...stored, pending: [] };
+        this.touched.set(blockId, block);
+      }
+    }
+    return block;
+  }
+
+  async append(faceId: string, personId: string, row: Float32Array): Promise<number> {
+    const openId = this.collection.nextBlockId - 1;
+    let block = openId >= 0 ? await this.get(openId) : undefined;
+    if (!block || block.faceIds.length >= BLOCK_SIZE) {
+      block = { collection: this.collection.name, blockId: this.collection.nextBlockId++, faceIds: [], personIds: [], data: new Float32Array(0), pending: [] };
+      this.touched.set(block.blockId, block);
+      this.deleted.delete(block.blockId);
+    }
+    block.pending.push(row);
+    block.faceIds.push(faceId);
+    block.personIds.push(personId);
+    return block.blockId;
+  }
+
+  async remove(blockId: number, faceId: string): Promise<void> {
+    const block = await this.get(blockId);
+    if (!block) return;
+    const i = block.faceIds.indexOf(faceId);
+    if (i < 0) return;
+    materialize(block);
+    const d = block.data.length / block.faceIds.length;
+    const last = block.faceIds.length - 1;
+    // Swap-remove: the last row takes the removed row's place.
+    block.data.copyWithin(i * d, last * d, (last + 1) * d);
+    block.data = block.data.slice(0, last * d);
+    block.faceIds[i] = block.faceIds[last]!;
+    block.personIds[i] = block.personIds[last]!;
+    block.faceIds.pop();
+    block.personIds.pop();
+    if (block.faceIds.length === 0) {
+      this.touched.delete(blockId);
+      this.deleted.add(blockId);
+    }
+  }
+
+  async flush(): Promise<void> {
+    const store = this.tx.objectStore('searchBlocks');
+    for (const id of this.deleted) await store.delete([this.collection.name, id]);
+    for (const block of this.touched.values()) {
+      materialize(block);
+      const { pending: _, ...record } = block;
+      await store.put(record);
+    }
+  }
+}
+
+function materialize(block: SearchBlockRecord & { pending: Float32Array[] }): void {
+  if (block.pending.length === 0) return;
+  const d = block.pending[0]!.length;
+  const data = new Float32Array(block.data.length + block.pending.length * d);
+  data.set(block.data);
+  block.pending.forEach((row, i) => data.set(row, block.data.length + i * d));
+  block.data = data;
+  block.pending = [];
+}
+
+async function removeFace(tx: WriteTx, blocks: BlockEditor, face: FaceRecord, change: ChangeSet): Promise<void> {
+  if (face.block >= 0) await blocks.remove(face.block, face.faceId);
+  await tx.objectStore('faces').delete([face.collection, face.faceId]);
+  if (face.image !== 'none') await tx.objectStore('faceImages').delete([face.collection, face.faceId]);
+  change.removedFaceIds.push(face.faceId);
+}
+
+function startChange(c: CollectionRecord): ChangeSet {
+  return { collection: c.name, from: c.revision, to: c.revision + 1, removedFaceIds: [], added: [] };
+}
+
+async function finishChange(tx: WriteTx, c: CollectionRecord, change: ChangeSet): Promise<void> {
+  c.revision = change.to;
+  await tx.objectStore('collections').put(c);
+}
+
+function concat(vectors: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
+  let o = 0;
+  for (const v of vectors) {
+    out.set(v, o);
+    o += v.length;
+  }
+  return out;
+}
+
+function requireCollection(record: CollectionRecord | undefined, name: string): CollectionRecord {
+  if (!record) {
+    throw new FaceError('ERR_NOT_FOUND', `No collection named "${name}". Create it first with createCollection("${name}"), or check listCollections().`, { metadata: { collectionName: name } });
+  }
+  return record;
+}
+
+function personNotFound(collection: string, personId: string): FaceError {
+  return new FaceError('ERR_NOT_FOUND', `No person with personId "${personId}" in collection "${collection}". personIds are case-sensitive; listPersons() shows the enrolled ones.`, { metadata: { collectionName: collection, personId } });
+}
+
+/** Templates of different embedding models are never stored side by side (their scores are not comparable). */
+export function requireSameModels(collection: CollectionRecord, models: readonly string[]): void {
+  if (!sameStrings(collection.models, models)) {
+    throw modelMismatch(collection, models);
+  }
+}
+
+export function modelMismatch(collection: CollectionRecord, models: readonly string[]): FaceError {
+  return new FaceError(
+    'ERR_INTERNAL',
+    `Collection "${collection.name}" holds face templates of the embedding models [${collection.models.join(', ')}], but this version of LocalFace uses [${models.join(', ')}]; ` +
+      'templates of different models cannot be compared. Re-enroll the persons into a new collection (or use the LocalFace version that created it).',
+    { metadata: { collectionName: collection.name, storedModels: collection.models, currentModels: [...models] } },
+  );
+}
+
+/** FaceErrors pass through; QuotaExceededError becomes ERR_STORAGE_QUOTA_EXCEEDED; anything else ERR_INTERNAL. */
+export function storageError(cause: unknown, doing: string): FaceError {
+  if (cause instanceof FaceError) return cause;
+  const name = cause instanceof DOMException || cause instanceof Error ? cause.name : '';
+  if (name === 'QuotaExceededError') {
+    return new FaceError('ERR_STORAGE_QUOTA_EXCEEDED', `The browser's storage quota for this site is full, so LocalFace could not ${doing}; nothing was changed. Free space (delete collections or persons, or use faceStorageType 'NoStorage') or ask the user to allow more storage.`, { cause });
+  }
+  const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return new FaceError('ERR_INTERNAL', `LocalFace could not ${doing} (IndexedDB failed: ${detail}). Retry; if it persists, the browser's site data may be corrupt or storage disabled (e.g. some private modes).`, { cause });
+}
+
+export type { CollectionRecord, PersonRecord, FaceRecord, FaceImageRecord, SearchBlockRecord };

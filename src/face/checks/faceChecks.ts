@@ -1,0 +1,150 @@
+import * as tf from '../../models/tf';
+import { alignFaces } from '../alignment/alignFaces';
+import type { DetectedFace } from '../detection/faceDetector';
+import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
+import type { FaceEmbedder } from '../embedding/types';
+import { FaceError } from '../../errors';
+import type { ModelFiles } from '../../models/modelFiles';
+import { FasNetModel } from './fasnet';
+import { EyeStateModel } from './eyeState';
+import { ATTRIBUTE_HEADS, attributeFeatures, attributesFromFeatures, needsEmbedder } from './attributes';
+import { EyeModel } from './eyes';
+import { DEFAULT_GEOMETRY_LIMITS, geometryProblems, type GeometryLimits } from './geometry';
+import { decideLiveness, DEFAULT_LIVENESS_THRESHOLDS, livenessScore, type LivenessThresholds } from './liveness';
+import { DEFAULT_QUALITY_THRESHOLDS, faceQualityStats, qualityFromStats, QUALITY_CROP_SIZE, type QualityThresholds } from './quality';
+import type { CheckRequest, FaceAttributes, FaceCheckResult } from './types';
+
+export interface FaceChecksOptions {
+  quality?: Partial<QualityThresholds>;
+  liveness?: Partial<LivenessThresholds>;
+  geometry?: Partial<GeometryLimits>;
+}
+
+/** Extra ms spent per check in the last analyze() call (for benchmarks). */
+export interface CheckTimes {
+  quality: number;
+  attributes: number;
+  liveness: number;
+}
+
+/**
+ * Quality, attribute and passive-liveness checks on detected faces. Each check's models load on its first use
+ * (quality needs none; attributes a MobileFaceNet instance; liveness the FasNet anti-spoofing model, Face Mesh to
+ * find the eyes, the eye-state model and the attribute heads for occlusion), so a client that never asks pays nothing.
+ */
+export class FaceChecks {
+  readonly lastTimes: CheckTimes = { quality: 0, attributes: 0, liveness: 0 };
+  private embedder?: Promise<FaceEmbedder>;
+  private antispoof?: Promise<FasNetModel>;
+  private eyes?: Promise<EyeModel>;
+  private eyeState?: Promise<EyeStateModel>;
+  private closed = false;
+  private readonly quality: QualityThresholds;
+  private readonly liveness: LivenessThresholds;
+  private readonly geometry: GeometryLimits;
+
+  private constructor(private readonly files: ModelFiles, options: FaceChecksOptions) {
+    this.quality = { ...DEFAULT_QUALITY_THRESHOLDS, ...options.quality };
+    this.liveness = { ...DEFAULT_LIVENESS_THRESHOLDS, ...options.liveness };
+    this.geometry = { ...DEFAULT_GEOMETRY_LIMITS, ...options.geometry };
+  }
+
+  /** Loads nothing yet; `preload` starts loading those checks' models now (e.g. liveness for a kiosk). */
+  static async create(files: ModelFiles, preload: CheckRequest = {}, options: FaceChecksOptions = {}): Promise<FaceChecks> {
+    const checks = new FaceChecks(files, options);
+    await checks.load(preload);
+    return checks;
+  }
+
+  /** Loads the models the requested checks need (idempotent; a failed load is retried next time). */
+  async load(which: CheckRequest): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    if ((which.attributes || which.liveness) && needsEmbedder()) pending.push(this.getEmbedder());
+    if (which.liveness) pending.push(this.getAntispoof(), this.getEyes(), this.getEyeState());
+    await Promise.all(pending);
+  }
+
+  /**
+   * The requested checks for each of `faces` (detected in `pixels`, [h, w, 3] RGB 0..255), in the same order.
+   * Does not dispose `pixels`; every tensor it creates is disposed before it returns.
+   */
+  async analyze(pixels: tf.Tensor3D, faces: readonly DetectedFace[], request: CheckRequest): Promise<FaceCheckResult[]> {
+    if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
+    if (!(pixels instanceof tf.Tensor) || pixels.rank !== 3 || pixels.shape[2] !== 3) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', `Face checks need an [height, width, 3] RGB image tensor, got ${pixels instanceof tf.Tensor ? `[${pixels.shape.join(', ')}]` : typeof pixels}.`);
+    }
+    if (request === null || typeof request !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'Face check options must be an object such as { quality: true, attributes: true, liveness: false }.');
+    const results: FaceCheckResult[] = faces.map(() => ({}));
+    this.lastTimes.quality = this.lastTimes.attributes = this.lastTimes.liveness = 0;
+    if (faces.length === 0 || !(request.quality || request.attributes || request.liveness)) return results;
+    await this.load(request);
+    const [height, width] = pixels.shape;
+    const aligned = alignFaces(pixels, faces.map((f) => f.keypoints), MOBILEFACENET_TEMPLATE, QUALITY_CROP_SIZE);
+    try {
+      if (request.quality) {
+        const t0 = performance.now();
+        faceQualityStats(aligned).forEach((s, i) => (results[i]!.quality = qualityFromStats(s, this.quality)));
+        this.lastTimes.quality = performance.now() - t0;
+      }
+      let attributes: FaceAttributes[] | undefined;
+      if (request.attributes || request.liveness) {
+        const t0 = performance.now();
+        const features = await attributeFeatures(aligned, needsEmbedder() ? await this.getEmbedder() : undefined, ATTRIBUTE_HEADS);
+        attributes = features.map((x) => attributesFromFeatures(x));
+        if (request.attributes) attributes.forEach((a, i) => (results[i]!.attributes = a));
+        this.lastTimes.attributes = performance.now() - t0;
+      }
+      if (request.liveness) {
+        const t0 = performance.now();
+        const [antispoof, eyes, eyeState] = await Promise.all([this.getAntispoof(), this.getEyes(), this.getEyeState()]);
+        faces.forEach((face, i) => {
+          const geometry = geometryProblems(face, { width, height }, this.geometry);
+          if (geometry.length > 0) {
+            results[i]!.liveness = decideLiveness({ geometry }, this.liveness);
+            return;
+          }
+          const { logits, mirrored } = antispoof.runWithMirror(pixels, face);
+          const rawScore = livenessScore(logits, mirrored);
+          const found = eyes.run(pixels, face);
+          const eyesClosed = eyeState.run(pixels, [found.rightEye, found.leftEye]);
+          results[i]!.liveness = decideLiveness({ geometry, rawScore, eyesClosed, attributes: attributes?.[i] }, this.liveness);
+        });
+        this.lastTimes.liveness = performance.now() - t0;
+      }
+    } finally {
+      aligned.dispose();
+    }
+    return results;
+  }
+
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const release = <T extends { dispose(): void }>(p?: Promise<T>) => void p?.then((m) => m.dispose(), () => undefined);
+    release(this.embedder);
+    release(this.antispoof);
+    release(this.eyes);
+    release(this.eyeState);
+  }
+
+  private getEmbedder(): Promise<FaceEmbedder> {
+    return (this.embedder ??= retryable(createMobileFaceNetEmbedder(this.files, { flip: false }), () => (this.embedder = undefined)));
+  }
+
+  private getAntispoof(): Promise<FasNetModel> {
+    return (this.antispoof ??= retryable(FasNetModel.create(this.files), () => (this.antispoof = undefined)));
+  }
+
+  private getEyeState(): Promise<EyeStateModel> {
+    return (this.eyeState ??= retryable(EyeStateModel.create(this.files), () => (this.eyeState = undefined)));
+  }
+
+  private getEyes(): Promise<EyeModel> {
+    return (this.eyes ??= retryable(EyeModel.create(this.files), () => (this.eyes = undefined)));
+  }
+}
+
+function retryable<T>(p: Promise<T>, reset: () => void): Promise<T> {
+  p.catch(reset);
+  return p;
+}

@@ -1,0 +1,180 @@
+import * as tf from '../../models/tf';
+import { createDetector, SupportedModels, MediaPipeFaceDetectorTfjs } from '@tensorflow-models/face-detection';
+import type { ModelFiles } from '../../models/modelFiles';
+import { estimatePose, type FaceKeypoints, type HeadPose } from './pose';
+
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One detected face, in pixels of the input image. */
+export interface DetectedFace {
+  box: FaceBox;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  keypoints: FaceKeypoints;
+  pose: HeadPose;
+}
+
+export type DetectionMode =
+  /** One face wanted (enroll, compare, 1:N search): the short-range model, full-range only if it finds none. */
+  | 'largest'
+  /** Every face (group photos, N:N search): both models, the full-range one also on tiles for small faces. */
+  | 'all';
+
+/**
+ * Tiles show the detector many small, detailed regions (hands, lamps, patterned cloth), so a tile's detection
+ * must be more confident than the model's own 0.6 to count. Chosen on the group photos in ../shared/data: real
+ * faces there score ≥ 0.72, the false ones 0.65 and below.
+ */
+const TILE_MIN_SCORE = 0.7;
+
+const KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'] as const;
+
+/** Face detection with MediaPipe's BlazeFace models through @tensorflow-models/face-detection (tfjs runtime). */
+export class FaceDetector {
+  private constructor(
+    private readonly shortRange: MediaPipeFaceDetectorTfjs,
+    private readonly fullRange: MediaPipeFaceDetectorTfjs,
+  ) {}
+
+  static async create(files: ModelFiles): Promise<FaceDetector> {
+    const load = async (modelType: 'short' | 'full', file: string) => {
+      const detector = await createDetector(SupportedModels.MediaPipeFaceDetector, {
+        runtime: 'tfjs',
+        modelType,
+        maxFaces: 100,
+        detectorModelUrl: await files.graphModel(file, 'detector'),
+      });
+      // createDetector's tfjs runtime returns this class; its detectFaces() keeps the scores estimateFaces() drops.
+      if (!(detector instanceof MediaPipeFaceDetectorTfjs)) throw new Error('unexpected face-detection runtime');
+      return detector;
+    };
+    const [shortRange, fullRange] = await Promise.all([load('short', 'face-detector-short.json'), load('full', 'face-detector-full.json')]);
+    return new FaceDetector(shortRange, fullRange);
+  }
+
+  /** Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. */
+  async detect(image: tf.Tensor3D, mode: DetectionMode): Promise<DetectedFace[]> {
+    let faces: DetectedFace[];
+    if (mode === 'largest') {
+      faces = await this.run(this.shortRange, image);
+      if (faces.length === 0) faces = await this.run(this.fullRange, image);
+    } else {
+      // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
+      // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
+      // model finds (10 ms). Duplicates across models and tiles are merged.
+      faces = [...(await this.run(this.fullRange, image)), ...(await this.run(this.shortRange, image))];
+      for (const tile of planTiles(image.shape[1], image.shape[0])) {
+        const crop = tf.slice(image, [tile.y, tile.x, 0], [tile.size.height, tile.size.width, 3]);
+        try {
+          const found = await this.run(this.fullRange, crop);
+          faces.push(...found.filter((f) => f.score >= TILE_MIN_SCORE && !touchesInnerEdge(f.box, tile, image.shape[1], image.shape[0])).map((f) => offsetFace(f, tile.x, tile.y)));
+        } finally {
+          crop.dispose();
+        }
+      }
+      faces = suppressOverlaps(faces, 0.3);
+    }
+    return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+
+  /** Runs both models once so their WebGL shaders / WASM kernels are ready before the first real call. */
+  async warmUp(): Promise<void> {
+    const blank = tf.zeros([192, 192, 3], 'int32') as tf.Tensor3D;
+    try {
+      await this.shortRange.detectFaces(blank);
+      await this.fullRange.detectFaces(blank);
+    } finally {
+      blank.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.shortRange.dispose();
+    this.fullRange.dispose();
+  }
+
+  private async run(model: MediaPipeFaceDetectorTfjs, image: tf.Tensor3D): Promise<DetectedFace[]> {
+    const [height, width] = image.shape;
+    const detections = await model.detectFaces(image, false);
+    const faces: DetectedFace[] = [];
+    for (const d of detections) {
+      const rel = d.locationData.relativeBoundingBox;
+      const points = d.locationData.relativeKeypoints;
+      if (!rel || !points || points.length < KEYPOINT_NAMES.length) continue;
+      const keypoints = Object.fromEntries(
+        KEYPOINT_NAMES.map((name, i) => [name, { x: points[i]!.x * width, y: points[i]!.y * height }]),
+      ) as unknown as FaceKeypoints;
+      faces.push({
+        box: { x: rel.xMin * width, y: rel.yMin * height, width: rel.width * width, height: rel.height * height },
+        score: d.score?.[0] ?? 0,
+        keypoints,
+        pose: estimatePose(keypoints),
+      });
+    }
+    return faces;
+  }
+}
+
+export interface Tile {
+  x: number;
+  y: number;
+  size: { width: number; height: number };
+}
+
+/**
+ * Overlapping square tiles covering a large image, for finding small faces: tiles of max(384, longSide/4) px
+ * (at most 2–3× the detector's 192-px input, so a 20-px face is still ~8 px to it) overlapping by a quarter.
+ * Small images get none: the whole-image pass already sees their faces at a usable size.
+ */
+export function planTiles(width: number, height: number): Tile[] {
+  const longSide = Math.max(width, height);
+  if (longSide <= 640) return [];
+  const tile = Math.round(Math.max(384, longSide / 4));
+  const starts = (length: number): number[] => {
+    if (length <= tile) return [0];
+    const count = Math.ceil((length - tile) / (tile * 0.75)) + 1;
+    return Array.from({ length: count }, (_, i) => Math.round((i * (length - tile)) / (count - 1)));
+  };
+  return starts(height).flatMap((y) =>
+    starts(width).map((x) => ({ x, y, size: { width: Math.min(tile, width - x), height: Math.min(tile, height - y) } })),
+  );
+}
+
+/** A face cut by a tile's edge (one that is not the image's edge) is left to the tile that holds it whole. */
+function touchesInnerEdge(box: FaceBox, tile: Tile, width: number, height: number): boolean {
+  const margin = 2;
+  return (
+    (tile.x > 0 && box.x <= margin) ||
+    (tile.y > 0 && box.y <= margin) ||
+    (tile.x + tile.size.width < width && box.x + box.width >= tile.size.width - margin) ||
+    (tile.y + tile.size.height < height && box.y + box.height >= tile.size.height - margin)
+  );
+}
+
+function offsetFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
+  const move = (p: { x: number; y: number }) => ({ x: p.x + dx, y: p.y + dy });
+  const keypoints = Object.fromEntries(Object.entries(face.keypoints).map(([k, p]) => [k, move(p)])) as unknown as FaceKeypoints;
+  return { ...face, box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy }, keypoints };
+}
+
+export function intersectionOverUnion(a: FaceBox, b: FaceBox): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** Greedy non-maximum suppression by score: keeps the most confident of faces overlapping above `iou`. */
+export function suppressOverlaps(faces: DetectedFace[], iou: number): DetectedFace[] {
+  const kept: DetectedFace[] = [];
+  for (const face of [...faces].sort((a, b) => b.score - a.score)) {
+    if (kept.every((k) => intersectionOverUnion(k.box, face.box) < iou)) kept.push(face);
+  }
+  return kept;
+}

@@ -1,0 +1,23 @@
+import { FaceError } from '../../errors';
+import type { ModelFiles } from '../../models/modelFiles';
+import { createDlibResnetEmbedder, DLIB_RESNET_ID } from './dlibResnet';
+import { withFlipAveraging } from './flipAveraging';
+import { createMobileFaceNetEmbedder, MOBILEFACENET_ID } from './mobileFaceNet';
+import type { FaceEmbedder } from './types';
+
+/**
+ * Every embedder LocalFace can run, by the id stored with its templates. src/face/similarity/calibration.json names
+ * which of them the matcher fuses; adding a model means adding it here and re-running the LFW calibration.
+ */
+const FACTORIES: Record<string, (files: ModelFiles) => Promise<FaceEmbedder>> = {
+  [DLIB_RESNET_ID]: (files) => createDlibResnetEmbedder(files),
+  [`${DLIB_RESNET_ID}+flip`]: async (files) => withFlipAveraging(await createDlibResnetEmbedder(files)),
+  [MOBILEFACENET_ID]: (files) => createMobileFaceNetEmbedder(files, { flip: false }),
+  [`${MOBILEFACENET_ID}+flip`]: (files) => createMobileFaceNetEmbedder(files, { flip: true }),
+};
+
+export async function createEmbedder(id: string, files: ModelFiles): Promise<FaceEmbedder> {
+  const factory = FACTORIES[id];
+  if (!factory) throw new FaceError('ERR_MODEL_LOAD_FAILED', `Unknown embedding model ${id} in the calibration file; this build of LocalFace cannot make its templates.`);
+  return factory(files);
+}

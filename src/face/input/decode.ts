@@ -1,0 +1,154 @@
+import * as tf from '../../models/tf';
+import { FaceError } from '../../errors';
+import { decodeBase64, readImageHeader, type ImageHeader } from './imageHeader';
+
+/** Everything a `face` / `image` argument may be (../shared/API.md, "Images"). */
+export type ImageInput =
+  | string
+  | Blob
+  | ArrayBuffer
+  | Uint8Array
+  | ImageData
+  | ImageBitmap
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | HTMLVideoElement;
+
+export interface ImageLimits {
+  /** Largest encoded input in bytes (default 5 MB). */
+  maxBytes: number;
+  /** Smallest width and height of an encoded image in pixels (default 128). */
+  minDimension: number;
+  /** Largest width and height of any image in pixels (default 6000). */
+  maxDimension: number;
+}
+
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxBytes: 5 * 1024 * 1024, minDimension: 128, maxDimension: 6000 };
+
+/** A decoded image as an int32 [height, width, 3] RGB tensor the caller disposes, plus its encoded bytes if any. */
+export interface DecodedImage {
+  pixels: tf.Tensor3D;
+  width: number;
+  height: number;
+  /** The encoded input (JPEG/PNG) when the input was encoded, e.g. for StoreFullImage. */
+  encoded?: Blob;
+}
+
+const ACCEPTED =
+  'a base64 string (plain or data: URL), Blob/File, ArrayBuffer/Uint8Array of JPEG or PNG bytes, ImageData, ImageBitmap, ' +
+  'HTMLImageElement, HTMLCanvasElement, OffscreenCanvas or HTMLVideoElement';
+
+const isInstance = <T>(value: unknown, name: string): value is T => {
+  const ctor = (globalThis as Record<string, unknown>)[name];
+  return typeof ctor === 'function' && value instanceof (ctor as new () => T);
+};
+
+export async function decodeImage(input: unknown, limits: ImageLimits = DEFAULT_IMAGE_LIMITS, argName = 'image'): Promise<DecodedImage> {
+  if (typeof input === 'string') {
+    const bytes = decodeBase64(input);
+    if (!bytes) {
+      throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} string is not valid base64 (plain or a data: URL). Pass the JPEG or PNG file's bytes encoded as base64.`);
+    }
+    return decodeEncoded(bytes, limits, argName);
+  }
+  if (input instanceof Uint8Array) return decodeEncoded(input, limits, argName);
+  if (input instanceof ArrayBuffer) return decodeEncoded(new Uint8Array(input), limits, argName);
+  if (isInstance<Blob>(input, 'Blob')) {
+    if (input.size > limits.maxBytes) throw tooLargeBytes(input.size, limits, argName);
+    return decodeEncoded(new Uint8Array(await input.arrayBuffer()), limits, argName);
+  }
+  if (isInstance<ImageData>(input, 'ImageData')) return fromPixelSource(input, input.width, input.height, limits, argName);
+  if (isInstance<ImageBitmap>(input, 'ImageBitmap')) return fromPixelSource(input, input.width, input.height, limits, argName);
+  if (isInstance<HTMLImageElement>(input, 'HTMLImageElement')) {
+    if (!input.complete || input.naturalWidth === 0) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} <img> has not finished loading (or failed to load). Await img.decode() before passing it.`);
+    }
+    return fromPixelSource(input, input.naturalWidth, input.naturalHeight, limits, argName);
+  }
+  if (isInstance<HTMLCanvasElement>(input, 'HTMLCanvasElement')) return fromPixelSource(input, input.width, input.height, limits, argName);
+  if (isInstance<HTMLVideoElement>(input, 'HTMLVideoElement')) {
+    if (input.readyState < 2 || input.videoWidth === 0) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} <video> has no current frame yet. Wait for its 'loadeddata' event before passing it.`);
+    }
+    return fromPixelSource(input, input.videoWidth, input.videoHeight, limits, argName);
+  }
+  if (isInstance<OffscreenCanvas>(input, 'OffscreenCanvas')) {
+    checkPixelSize(input.width, input.height, limits, argName);
+    const bitmap = await createImageBitmap(input);
+    try {
+      return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
+    } finally {
+      bitmap.close();
+    }
+  }
+  const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
+  throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${got}.`);
+}
+
+async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: string): Promise<DecodedImage> {
+  if (bytes.byteLength > limits.maxBytes) throw tooLargeBytes(bytes.byteLength, limits, argName);
+  const header = readImageHeader(bytes);
+  if (!header) {
+    throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} could not be decoded as JPEG/PNG bytes. Only JPEG and PNG files are accepted.`);
+  }
+  checkEncodedSize(header, limits, argName);
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: header.format === 'jpeg' ? 'image/jpeg' : 'image/png' });
+  let bitmap: ImageBitmap;
+  try {
+    // 'from-image' applies the EXIF orientation, so a phone photo stored sideways is upright here.
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch (cause) {
+    throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} has a ${header.format.toUpperCase()} header but its data could not be decoded (truncated or corrupt file).`, { cause });
+  }
+  try {
+    const decoded = fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
+    return { ...decoded, encoded: blob };
+  } finally {
+    bitmap.close();
+  }
+}
+
+function fromPixelSource(
+  source: ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement,
+  width: number,
+  height: number,
+  limits: ImageLimits,
+  argName: string,
+): DecodedImage {
+  checkPixelSize(width, height, limits, argName);
+  try {
+    return { pixels: tf.browser.fromPixels(source, 3), width, height };
+  } catch (cause) {
+    const tainted = cause instanceof DOMException && cause.name === 'SecurityError';
+    throw new FaceError(
+      tainted ? 'ERR_INVALID_ARGUMENT' : 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
+      tainted
+        ? `The ${argName} comes from another origin without CORS, so its pixels cannot be read. Serve it with CORS headers and set crossOrigin="anonymous".`
+        : `The ${argName}'s pixels could not be read.`,
+      { cause },
+    );
+  }
+}
+
+function checkPixelSize(width: number, height: number, limits: ImageLimits, argName: string): void {
+  if (!(width > 0 && height > 0)) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} is empty (${width}×${height} pixels).`);
+  }
+  if (width > limits.maxDimension || height > limits.maxDimension) {
+    throw new FaceError('ERR_IMAGE_TOO_LARGE', `The ${argName} is ${width}×${height} pixels; the largest accepted is ${limits.maxDimension}×${limits.maxDimension}. Scale it down first.`, { metadata: { width, height } });
+  }
+}
+
+function checkEncodedSize(header: ImageHeader, limits: ImageLimits, argName: string): void {
+  const { displayWidth: w, displayHeight: h } = header;
+  if (w < limits.minDimension || h < limits.minDimension) {
+    throw new FaceError('ERR_IMAGE_TOO_SMALL', `The ${argName} is ${w}×${h} pixels; the smallest accepted is ${limits.minDimension}×${limits.minDimension}. Use a larger photo.`, { metadata: { width: w, height: h } });
+  }
+  checkPixelSize(w, h, limits, argName);
+}
+
+function tooLargeBytes(size: number, limits: ImageLimits, argName: string): FaceError {
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return new FaceError('ERR_IMAGE_TOO_LARGE', `The ${argName} file is ${mb(size)} MB; the largest accepted is ${mb(limits.maxBytes)} MB. Re-encode it smaller (e.g. JPEG at 1280 px).`, { metadata: { bytes: size } });
+}
