@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { DEV_PORT, HARNESS_PORT, SITE_PORT } from './e2e/ports';
 
 // Debian's chromium (apt-get install chromium): no browser is downloaded. SwiftShader gives WebGL2 in
 // headless mode on machines without a GPU.
@@ -19,7 +20,7 @@ export default defineConfig<LocalFaceTestOptions>({
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${HARNESS_PORT}`,
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
     screenshot: 'only-on-failure',
   },
@@ -31,10 +32,10 @@ export default defineConfig<LocalFaceTestOptions>({
   ],
   webServer: [
     // The built library (dist/) and the e2e pages, as a static site.
-    { command: 'node scripts/serve.mjs --port 4173', url: 'http://127.0.0.1:4173/e2e/pages/harness.html', reuseExistingServer: !process.env.CI },
+    { command: `node scripts/serve.mjs --port ${HARNESS_PORT}`, url: `http://127.0.0.1:${HARNESS_PORT}/e2e/pages/harness.html`, reuseExistingServer: !process.env.CI },
     // The demos as `npm run build:demo` writes them (demo-dist/), served as any static server would.
-    { command: 'node scripts/serve.mjs --root demo-dist --port 4175', url: 'http://127.0.0.1:4175/index.html', reuseExistingServer: !process.env.CI },
+    { command: `node scripts/serve.mjs --root demo-dist --port ${SITE_PORT}`, url: `http://127.0.0.1:${SITE_PORT}/index.html`, reuseExistingServer: !process.env.CI },
     // The Vite dev server `npm run demo` starts, for the demo test.
-    { command: 'npx vite --port 5174 --strictPort --host 127.0.0.1', url: 'http://127.0.0.1:5174/demo/kiosk/', reuseExistingServer: !process.env.CI, timeout: 120_000 },
+    { command: `npx vite --port ${DEV_PORT} --strictPort --host 127.0.0.1`, url: `http://127.0.0.1:${DEV_PORT}/demo/kiosk/`, reuseExistingServer: !process.env.CI, timeout: 120_000 },
   ],
 });

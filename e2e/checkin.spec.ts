@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
+import { CHECKIN_PORT } from './ports';
 
 // Its own server, so that the test can switch it off: "offline" then means no server at all, not only an
 // emulated flag (Chromium's offline emulation does not cover a service worker's own fetches).
-const PORT = 4176;
+const PORT = CHECKIN_PORT;
 const APP = `http://127.0.0.1:${PORT}/checkin/`;
 let server: Server | undefined;
 let scratch = '';

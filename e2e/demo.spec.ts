@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
+import { DEV_PORT, SITE_PORT } from './ports';
 
-const DEV = 'http://127.0.0.1:5174';
-const SITE = 'http://127.0.0.1:4175';
+const DEV = `http://127.0.0.1:${DEV_PORT}`;
+const SITE = `http://127.0.0.1:${SITE_PORT}`;
 
 test('npm run demo opens the kiosk: camera on, recognition in a worker, frames per second shown', async ({ page: helperPage }) => {
   test.setTimeout(240_000);

@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
+import { SITE_PORT } from './ports';
 
-const KIOSK = 'http://127.0.0.1:4175/index.html';
+const KIOSK = `http://127.0.0.1:${SITE_PORT}/index.html`;
 const CAMERA = 'e2e/fixtures/camera';
 const videos: Record<string, string> = {};
 let profile = '', videoDir = '';
@@ -40,7 +41,7 @@ async function openKiosk(video: string, url = KIOSK): Promise<Kiosk> {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('request', (request) => {
-    if (!request.url().startsWith('http://127.0.0.1:4175/') && !/^(blob|data):/.test(request.url())) problems.push(`request to ${request.url()}`);
+    if (!request.url().startsWith(`http://127.0.0.1:${SITE_PORT}/`) && !/^(blob|data):/.test(request.url())) problems.push(`request to ${request.url()}`);
   });
   await page.goto(url);
   return { context, page, problems };

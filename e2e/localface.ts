@@ -1,7 +1,8 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import type { LocalFaceTestOptions } from '../playwright.config';
+import { HARNESS_PORT } from './ports';
 
-export const ORIGIN = 'http://127.0.0.1:4173';
+export const ORIGIN = `http://127.0.0.1:${HARNESS_PORT}`;
 
 /** What tests read back from FaceError across the page boundary. */
 export interface ErrorInfo {

@@ -1,8 +1,9 @@
 // demo/script-tag/: the library through a plain <script> tag (window.LocalFace, no build step), used the way a
 // newcomer would — enroll, list, search, delete — with IndexedDB keeping the persons across a reload.
 import { test, expect } from '@playwright/test';
+import { HARNESS_PORT } from './ports';
 
-const PAGE = 'http://127.0.0.1:4173/demo/script-tag/';
+const PAGE = `http://127.0.0.1:${HARNESS_PORT}/demo/script-tag/`;
 const lfw = (name: string) => `e2e/fixtures/lfw/${name}.jpg`;
 
 test('the script-tag page enrolls, searches, deletes and keeps persons across a reload', async ({ page }) => {
@@ -12,7 +13,7 @@ test('the script-tag page enrolls, searches, deletes and keeps persons across a 
   // stay in the page; a blob: URL's origin is the page's.
   page.on('request', (r) => {
     const url = new URL(r.url());
-    if (url.protocol !== 'data:' && url.origin !== 'http://127.0.0.1:4173') problems.push(`request to ${r.url()}`);
+    if (url.protocol !== 'data:' && url.origin !== `http://127.0.0.1:${HARNESS_PORT}`) problems.push(`request to ${r.url()}`);
   });
 
   // A clean database each run: delete it before the page opens it again.

@@ -1,0 +1,9 @@
+/**
+ * The e2e servers' ports. E2E_PORT_OFFSET shifts all of them, so two checkouts can run their suites at once
+ * without one reusing the other's server.
+ */
+const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
+export const HARNESS_PORT = 4173 + offset;
+export const DEV_PORT = 5174 + offset;
+export const SITE_PORT = 4175 + offset;
+export const CHECKIN_PORT = 4176 + offset;
