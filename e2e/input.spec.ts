@@ -148,15 +148,15 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
 test('close() frees the models and a closed client refuses calls; a bad backend option is refused', async ({ page }) => {
   await openHarness(page);
   const errors = await page.evaluate(async () => {
-    const tensorsBefore = window.LocalFace.tensorCount();
+    const tensorsBefore = window.tensorCount();
     const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
-    const tensorsOpen = window.LocalFace.tensorCount();
+    const tensorsOpen = window.tensorCount();
     await client.close();
     const bytes = await window.fixture('lfw/Tony_Blair_0002.jpg');
     return {
       tensorsBefore,
       tensorsOpen,
-      tensorsAfterClose: window.LocalFace.tensorCount(),
+      tensorsAfterClose: window.tensorCount(),
       closed: await window.errorInfo(() => client.detectFaces(bytes)),
       backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
     };

@@ -20,6 +20,8 @@ declare global {
     client: import('../src/index').FaceClient;
     fixture(name: string): Promise<Uint8Array>;
     harnessReady: boolean;
+    /** Tensors alive in the page's TF.js engine. */
+    tensorCount(): number;
     /** Runs fn; returns null if it resolved, else the error's fields. */
     errorInfo(fn: () => Promise<unknown>): Promise<ErrorInfo | null>;
   }

@@ -331,10 +331,10 @@ test('tensors do not leak across enroll, search and multi-face search', async ({
       await window.errorInfo(() => window.client.enrollPerson({ collectionName: n, personId: 'x', personName: 'X', face: group, checkLiveness: true }));
     };
     await round();
-    const before = window.LocalFace.tensorCount();
+    const before = window.tensorCount();
     await round();
     await round();
-    return [before, window.LocalFace.tensorCount()];
+    return [before, window.tensorCount()];
   }, name);
   expect(counts[1]).toBe(counts[0]);
 });

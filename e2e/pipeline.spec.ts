@@ -89,13 +89,13 @@ test('repeated calls do not leak tensors', async ({ facePage }) => {
     // One round first, so lazily created kernels/variables are not counted as leaks.
     await window.client.compareFaces(a, b);
     await window.client.detectFaces(group);
-    const before = window.LocalFace.tensorCount();
+    const before = window.tensorCount();
     for (let i = 0; i < 3; i++) {
       await window.client.compareFaces(a, b);
       await window.client.detectFaces(group);
       await window.errorInfo(() => window.client.compareFaces(a, none));
     }
-    return { before, after: window.LocalFace.tensorCount() };
+    return { before, after: window.tensorCount() };
   });
   expect(counts.after).toBe(counts.before);
 });

@@ -1,46 +1,52 @@
-import * as tf from './models/tf';
-import type { DetectedFace } from './face/detection/faceDetector';
-import type { HeadPose } from './face/detection/pose';
 import { FaceError } from './errors';
-import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageInput, type ImageLimits } from './face/input/decode';
-import { loadFacePipeline, type FacePipeline, type FaceTemplate } from './face/engine';
-import type { BackendChoice, BackendName } from './models/backend';
-import { defaultModelBaseUrl } from './models/defaultModelBase';
-import { ModelFiles, type LoadProgress } from './models/modelFiles';
-import calibration from './face/similarity/calibration.json';
-import { Matcher, type MatcherConfig } from './face/similarity/matcher';
-import {
-  PersonService, type AddedFace, type AddFaceRequest, type BulkEnrollResult, type Collection, type EnrolledPerson,
-  type EnrollPersonRequest, type EnrollPersonsOptions, type FaceAnalyzer, type MultiFaceSearchRequest,
-  type MultiFaceSearchResult, type Person, type PersonSummary, type SearchFaceRequest, type SearchResult,
-  type UpdatePersonRequest,
-} from './collections/persons';
-import { boolean as booleanOption } from './collections/validate';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
 import { FaceStore } from './collections/store/database';
-import type { DetectionMode } from './face/detection/faceDetector';
 import {
-  FaceChecks, livenessError, livenessFailure, validate,
-  type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidateRequest, type ValidationReason,
-} from './face/checks';
+  PersonService,
+  type AddedFace,
+  type AddFaceRequest,
+  type BulkEnrollResult,
+  type Collection,
+  type EnrolledPerson,
+  type EnrollPersonRequest,
+  type EnrollPersonsOptions,
+  type MultiFaceSearchRequest,
+  type MultiFaceSearchResult,
+  type Person,
+  type PersonSummary,
+  type SearchFaceRequest,
+  type SearchResult,
+  type UpdatePersonRequest,
+} from './collections/persons';
+import { boolean as booleanOption, collectionName as checkCollectionName } from './collections/validate';
+import { validate, type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidationReason } from './face/checks';
+import { FaceEngine } from './face/engine';
+import { DEFAULT_IMAGE_LIMITS, type ImageInput, type ImageLimits } from './face/input/decode';
+import type { BackendChoice, BackendName } from './models/backend';
+import { defaultModelBaseUrl } from './models/defaultModelBase';
+import { ModelFiles, type LoadProgress } from './models/modelFiles';
+import type { Box, DetectedFace, HeadPose } from './vocabulary';
 
 export interface FaceClientOptions {
-  /** Where models/ is served; default: the models/ folder next to the library file. */
+  /** Where the models/ folder is served. Default: the models/ folder next to the library file. */
   modelBaseUrl?: string | URL;
   /** Default 'auto': WebGL on a hardware GPU, else WASM (software WebGL is ~10× slower than WASM). */
   backend?: BackendChoice;
-  /** IndexedDB database for collections (default 'localface'). */
+  /** IndexedDB database for collections. Default 'localface'. */
   databaseName?: string;
-  /** Model download progress, per stage ('detector', 'embedder'). */
+  /** Model download progress, per stage ('detector', 'embedder', ...). Default: none. */
   onProgress?: (p: LoadProgress) => void;
-  /** Limits for encoded images (default 5 MB, 128–6000 px). */
+  /** Limits for encoded images. Default 5 MB, 128–6000 px per side. */
   imageLimits?: Partial<ImageLimits>;
 }
 
 export interface DetectFacesOptions {
+  /** Blur, darkness and greyscale scores. Default true. */
   quality?: boolean;
+  /** Sunglasses, mask, veil and hat probabilities. Default true. */
   attributes?: boolean;
+  /** Passive (single-image) presentation-attack check. Default false. */
   liveness?: boolean;
 }
 
@@ -50,93 +56,168 @@ export interface FaceKeypoint {
   y: number;
 }
 
+/** One face found by detectFaces / validateFace, in pixels of the input image. */
 export interface Face {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   /** Detector confidence in [0, 1]. */
   score: number;
   keypoints: FaceKeypoint[];
   /** Degrees, estimated from the keypoints. */
   pose: HeadPose;
-  /** With `quality: true` (default): blur, dark, grayscale in [0, 1] and whether the face passes. */
+  /** With `quality: true`: blur, dark, grayscale in [0, 1] and whether the face passes. */
   quality?: FaceQuality;
-  /** With `attributes: true` (default): probabilities of sunglasses, mask, veil, hat. */
+  /** With `attributes: true`: probabilities of sunglasses, mask, veil, hat. */
   attributes?: FaceAttributes;
   /** With `liveness: true`: passive (single-image) presentation-attack check. */
   liveness?: FaceLiveness;
 }
 
-export type ValidateFaceOptions = ValidateRequest;
+/** validateFace's switches (seed 002): each check runs only when asked. */
+export interface ValidateFaceOptions {
+  /** Fail on a blurred, dark or greyscale face (FAIL_ON bit 4). Default false. */
+  validateQuality?: boolean;
+  /** Fail on sunglasses, a mask, a veil or a hat (FAIL_ON bit 2). Default false. */
+  validateAttribute?: boolean;
+  /** Fail on a face that is not live (FAIL_ON bit 1). Default false. */
+  validateLiveness?: boolean;
+  /** Fail when more than one face is in the image (FAIL_ON bit 8). Default false. */
+  validateNface?: boolean;
+}
 
-export type ValidateFaceResult =
-  | { ok: true; faces: Face[] }
-  | { ok: false; failOn: number; reasons: ValidationReason[] };
+export type ValidateFaceResult = { ok: true; faces: Face[] } | { ok: false; failOn: number; reasons: ValidationReason[] };
 
+export interface CompareFacesResult {
+  /** Calibrated similarity in [0, 1]: 0.7 ⇔ 0.1 % false matches on LFW different-person pairs. */
+  similarityScore: number;
+}
+
+export interface PersonRequest {
+  collectionName: string;
+  personId: string;
+}
+
+export interface FaceRequest {
+  collectionName: string;
+  /** As returned by addFace() or listed by getPerson(). */
+  faceId: string;
+}
+
+export interface ListPersonsRequest {
+  collectionName: string;
+  /** Persons to skip, in personId order. Default 0. */
+  offset?: number;
+  /** At most this many persons (1–1000). Default 100. */
+  limit?: number;
+}
+
+export interface ListPersonsResult {
+  persons: PersonSummary[];
+  /** Persons in the collection. */
+  total: number;
+}
+
+/** A request to a collection handle: the client's request without `collectionName`. */
+type InCollection<R> = Omit<R, 'collectionName'>;
+
+/** One collection's methods, from client.collection(name): the client's requests without `collectionName`. */
+export interface FaceCollection {
+  readonly name: string;
+  enrollPerson(request: InCollection<EnrollPersonRequest>): Promise<EnrolledPerson>;
+  enrollPersons(requests: InCollection<EnrollPersonRequest>[], options?: EnrollPersonsOptions): Promise<BulkEnrollResult[]>;
+  addFace(request: InCollection<AddFaceRequest>): Promise<AddedFace>;
+  getPerson(request: InCollection<PersonRequest>): Promise<Person>;
+  listPersons(request?: InCollection<ListPersonsRequest>): Promise<ListPersonsResult>;
+  updatePerson(request: InCollection<UpdatePersonRequest>): Promise<PersonSummary>;
+  deletePerson(request: InCollection<PersonRequest>): Promise<void>;
+  deleteFace(request: InCollection<FaceRequest>): Promise<void>;
+  searchFace(request: InCollection<SearchFaceRequest>): Promise<SearchResult[]>;
+  multiFaceSearch(request: InCollection<MultiFaceSearchRequest>): Promise<MultiFaceSearchResult>;
+}
+
+/**
+ * The on-device face client. Methods on images take the image first and an options object; methods on a
+ * collection's persons and faces take one request object `{ collectionName, ... }` (the positional forms of the
+ * API contract, e.g. `getPerson(collectionName, personId)`, are accepted too).
+ */
 export interface FaceClient {
   /** The TF.js backend actually in use. */
   readonly backend: BackendName;
   /** Ids of the embedding models whose templates this client makes and compares. */
   readonly modelIds: readonly string[];
+
+  /** Every face in `image`, largest first, with the requested checks. */
   detectFaces(image: ImageInput, options?: DetectFacesOptions): Promise<Face[]>;
   /** Seed 002: checks the largest face; failOn is the FAIL_ON_<n> mask (liveness 1, attribute 2, quality 4, faces 8). */
   validateFace(image: ImageInput, options?: ValidateFaceOptions): Promise<ValidateFaceResult>;
-  compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<{ similarityScore: number }>;
+  /** 1:1: the calibrated similarity of the largest face in each image. */
+  compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<CompareFacesResult>;
 
   createCollection(name: string): Promise<Collection>;
   listCollections(): Promise<Collection[]>;
   /** Removes the collection with its persons and faces. */
   deleteCollection(name: string): Promise<void>;
+  /** A handle on one collection, whose methods take the requests below without `collectionName`. */
+  collection(name: string): FaceCollection;
+
   /** Upsert on personId: an existing person's name, metadata and faces are replaced. */
   enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson>;
   /** One enrollPerson per request, each on its own (a failing item stores nothing and does not stop the rest). */
   enrollPersons(requests: EnrollPersonRequest[], options?: EnrollPersonsOptions): Promise<BulkEnrollResult[]>;
   /** Seed 004 face set: adds a face to a person (no personId: a new person with a generated id). */
   addFace(request: AddFaceRequest): Promise<AddedFace>;
+  getPerson(request: PersonRequest): Promise<Person>;
   getPerson(collectionName: string, personId: string): Promise<Person>;
-  listPersons(collectionName: string, options?: { offset?: number; limit?: number }): Promise<{ persons: PersonSummary[]; total: number }>;
+  listPersons(request: ListPersonsRequest): Promise<ListPersonsResult>;
+  listPersons(collectionName: string, options?: { offset?: number; limit?: number }): Promise<ListPersonsResult>;
+  /** Changes a person's name and/or metadata; no face needed. */
   updatePerson(request: UpdatePersonRequest): Promise<PersonSummary>;
+  deletePerson(request: PersonRequest): Promise<void>;
   deletePerson(collectionName: string, personId: string): Promise<void>;
+  deleteFace(request: FaceRequest): Promise<void>;
   deleteFace(collectionName: string, faceId: string): Promise<void>;
   /** 1:N: the persons matching the face(s) in `face`, best first, each once. */
   searchFace(request: SearchFaceRequest): Promise<SearchResult[]>;
   /** N:N: every face of `image` matched to at most one person; thumbnails of the faces nobody matched. */
   multiFaceSearch(request: MultiFaceSearchRequest): Promise<MultiFaceSearchResult>;
+  /** Frees the models and closes the database. Later calls reject with ERR_INVALID_ARGUMENT. */
   close(): Promise<void>;
 }
 
 export async function createFaceClient(options: FaceClientOptions = {}): Promise<FaceClient> {
   if (options === null || typeof options !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'createFaceClient takes an options object (or nothing).');
-  const backendChoice = options.backend ?? 'auto';
-  if (!['auto', 'webgl', 'wasm', 'cpu'].includes(backendChoice)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `backend must be 'auto', 'webgl', 'wasm' or 'cpu'; got ${JSON.stringify(backendChoice)}.`);
+  const backend = options.backend ?? 'auto';
+  if (!['auto', 'webgl', 'wasm', 'cpu'].includes(backend)) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `backend must be 'auto', 'webgl', 'wasm' or 'cpu'; got ${JSON.stringify(backend)}.`);
   }
-  const limits: ImageLimits = { ...DEFAULT_IMAGE_LIMITS, ...options.imageLimits };
-  const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
-  const matcher = new Matcher(calibration as MatcherConfig);
-  const { backend, pipeline } = await loadFacePipeline(files, backendChoice, matcher.modelIds);
-  await pipeline.warmUp();
-  // Loads nothing now: each check's models load on its first use.
-  const checks = await FaceChecks.create(files);
   const databaseName = options.databaseName ?? 'localface';
   if (typeof databaseName !== 'string' || databaseName.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
-  return new LocalFaceClient(backend, pipeline, checks, matcher, limits, databaseName);
+  const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
+  const engine = await FaceEngine.create({ files, backend, imageLimits: { ...DEFAULT_IMAGE_LIMITS, ...options.imageLimits } });
+  return new LocalFaceClient(engine, databaseName);
+}
+
+interface OpenCollections {
+  service: PersonService;
+  store: FaceStore;
+  indexes: SearchIndexes;
 }
 
 class LocalFaceClient implements FaceClient {
   private closed = false;
   /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
-  private personService: Promise<{ service: PersonService; store: FaceStore; indexes: SearchIndexes }> | undefined;
+  private opening: Promise<OpenCollections> | undefined;
 
   constructor(
-    readonly backend: BackendName,
-    private readonly pipeline: FacePipeline,
-    private readonly checks: FaceChecks,
-    private readonly matcher: Matcher,
-    private readonly limits: ImageLimits,
+    private readonly engine: FaceEngine,
     private readonly databaseName: string,
   ) {}
 
+  get backend(): BackendName {
+    return this.engine.backend;
+  }
+
   get modelIds(): readonly string[] {
-    return this.pipeline.modelIds;
+    return this.engine.modelIds;
   }
 
   async detectFaces(image: ImageInput, options: DetectFacesOptions = {}): Promise<Face[]> {
@@ -147,9 +228,9 @@ class LocalFaceClient implements FaceClient {
       attributes: booleanOption(options.attributes, 'attributes', true),
       liveness: booleanOption(options.liveness, 'liveness', false),
     };
-    return this.withImage(image, 'image', async (decoded) => {
-      const faces = await this.pipeline.detect(decoded.pixels, 'all');
-      const checked = await this.checks.analyze(decoded.pixels, faces, request);
+    return this.engine.withImage(image, 'image', async (decoded) => {
+      const faces = await this.engine.detect(decoded.pixels, 'all');
+      const checked = await this.engine.check(decoded.pixels, faces, request);
       return faces.map((f, i) => ({ ...toPublicFace(f), ...checked[i] }));
     });
   }
@@ -163,20 +244,21 @@ class LocalFaceClient implements FaceClient {
       liveness: booleanOption(options.validateLiveness, 'validateLiveness', false),
     };
     booleanOption(options.validateNface, 'validateNface', false);
-    return this.withImage(image, 'image', async (decoded) => {
-      const faces = await this.pipeline.detect(decoded.pixels, 'all');
+    return this.engine.withImage(image, 'image', async (decoded) => {
+      const faces = await this.engine.detect(decoded.pixels, 'all');
       // Only the largest face is checked; the others count for the number-of-faces rule.
-      const [largest] = await this.checks.analyze(decoded.pixels, faces.slice(0, 1), request);
+      const [largest] = await this.engine.check(decoded.pixels, faces.slice(0, 1), request);
       const result = validate<CheckedFace>(faces.map((f, i) => (i === 0 ? { ...f, ...largest } : f)), options);
       if (!result.ok) return { ok: false, failOn: result.failOn, reasons: result.reasons };
       return { ok: true, faces: result.faces.map((f) => ({ ...toPublicFace(f), ...pickChecks(f) })) };
     });
   }
 
-  async compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<{ similarityScore: number }> {
+  async compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<CompareFacesResult> {
     this.assertOpen();
-    const [a, b] = [await this.templateOf(faceA, 'faceA'), await this.templateOf(faceB, 'faceB')];
-    return { similarityScore: this.matcher.similarity(a, b) };
+    const a = await this.engine.templateOf(faceA, 'faceA');
+    const b = await this.engine.templateOf(faceB, 'faceB');
+    return { similarityScore: this.engine.similarity(a, b) };
   }
 
   createCollection(name: string): Promise<Collection> {
@@ -188,6 +270,28 @@ class LocalFaceClient implements FaceClient {
   deleteCollection(name: string): Promise<void> {
     return this.persons((s) => s.deleteCollection(name));
   }
+
+  collection(name: string): FaceCollection {
+    const collectionName = checkCollectionName(name);
+    const inCollection = <R>(request: R) => {
+      if (request === null || typeof request !== 'object' || Array.isArray(request)) return request; // the client reports it
+      return { ...request, collectionName };
+    };
+    return {
+      name: collectionName,
+      enrollPerson: (r) => this.enrollPerson(inCollection(r) as EnrollPersonRequest),
+      enrollPersons: (rs, o) => this.enrollPersons((Array.isArray(rs) ? rs.map(inCollection) : rs) as EnrollPersonRequest[], o),
+      addFace: (r) => this.addFace(inCollection(r) as AddFaceRequest),
+      getPerson: (r) => this.getPerson(inCollection(r) as PersonRequest),
+      listPersons: (r = {}) => this.listPersons(inCollection(r) as ListPersonsRequest),
+      updatePerson: (r) => this.updatePerson(inCollection(r) as UpdatePersonRequest),
+      deletePerson: (r) => this.deletePerson(inCollection(r) as PersonRequest),
+      deleteFace: (r) => this.deleteFace(inCollection(r) as FaceRequest),
+      searchFace: (r) => this.searchFace(inCollection(r) as SearchFaceRequest),
+      multiFaceSearch: (r) => this.multiFaceSearch(inCollection(r) as MultiFaceSearchRequest),
+    };
+  }
+
   enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson> {
     return this.persons((s) => s.enrollPerson(request));
   }
@@ -197,20 +301,20 @@ class LocalFaceClient implements FaceClient {
   addFace(request: AddFaceRequest): Promise<AddedFace> {
     return this.persons((s) => s.addFace(request));
   }
-  getPerson(collectionName: string, personId: string): Promise<Person> {
-    return this.persons((s) => s.getPerson(collectionName, personId));
+  getPerson(request: PersonRequest | string, personId?: string): Promise<Person> {
+    return this.persons((s) => s.getPerson(request, personId));
   }
-  listPersons(collectionName: string, options?: { offset?: number; limit?: number }): Promise<{ persons: PersonSummary[]; total: number }> {
-    return this.persons((s) => s.listPersons(collectionName, options));
+  listPersons(request: ListPersonsRequest | string, options?: { offset?: number; limit?: number }): Promise<ListPersonsResult> {
+    return this.persons((s) => s.listPersons(request, options));
   }
   updatePerson(request: UpdatePersonRequest): Promise<PersonSummary> {
     return this.persons((s) => s.updatePerson(request));
   }
-  deletePerson(collectionName: string, personId: string): Promise<void> {
-    return this.persons((s) => s.deletePerson(collectionName, personId));
+  deletePerson(request: PersonRequest | string, personId?: string): Promise<void> {
+    return this.persons((s) => s.deletePerson(request, personId));
   }
-  deleteFace(collectionName: string, faceId: string): Promise<void> {
-    return this.persons((s) => s.deleteFace(collectionName, faceId));
+  deleteFace(request: FaceRequest | string, faceId?: string): Promise<void> {
+    return this.persons((s) => s.deleteFace(request, faceId));
   }
   searchFace(request: SearchFaceRequest): Promise<SearchResult[]> {
     return this.persons((s) => s.searchFace(request));
@@ -222,11 +326,10 @@ class LocalFaceClient implements FaceClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.pipeline.dispose();
-    this.checks.dispose();
-    if (this.personService) {
+    this.engine.dispose();
+    if (this.opening) {
       try {
-        const { store, indexes } = await this.personService;
+        const { store, indexes } = await this.opening;
         indexes.close();
         store.close();
       } catch {
@@ -237,59 +340,25 @@ class LocalFaceClient implements FaceClient {
 
   private async persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
     this.assertOpen();
-    if (!this.personService) {
-      const opening = this.openPersons();
-      this.personService = opening;
+    if (!this.opening) {
+      const opening = this.openCollections();
+      this.opening = opening;
       opening.catch(() => {
-        if (this.personService === opening) this.personService = undefined; // let a later call retry
+        if (this.opening === opening) this.opening = undefined; // let a later call retry
       });
     }
-    return use((await this.personService).service);
+    return use((await this.opening).service);
   }
 
-  private async openPersons(): Promise<{ service: PersonService; store: FaceStore; indexes: SearchIndexes }> {
+  private async openCollections(): Promise<OpenCollections> {
     if (typeof indexedDB === 'undefined') {
       throw new FaceError('ERR_INTERNAL', 'IndexedDB is not available in this browser context (e.g. a private mode that disables it), so collections cannot be stored. detectFaces and compareFaces still work.');
     }
     const store = await FaceStore.open(this.databaseName);
-    const modelIds = this.pipeline.modelIds;
-    const dims = this.pipeline.embedders.map((e) => e.dimension);
-    const indexes = new SearchIndexes(store, modelIds, dims);
-    const analyzer: FaceAnalyzer = {
-      modelIds,
-      dims,
-      withFaces: <T>(image: unknown, argName: string, mode: DetectionMode, use: (decoded: DecodedImage, faces: DetectedFace[]) => Promise<T>) =>
-        this.withImage(image as ImageInput, argName, async (decoded) => use(decoded, await this.pipeline.detect(decoded.pixels, mode))),
-      embed: (pixels, faces) => this.pipeline.embed(pixels, faces),
-      assertLive: async (pixels, faces) => {
-        const [largest] = await this.checks.analyze(pixels, faces.slice(0, 1), { liveness: true });
-        const code = livenessFailure(faces.map((f, i) => (i === 0 ? { ...f, ...largest } : f)));
-        if (code) throw livenessError(code);
-      },
-    };
-    const scorer = new FusedScorer(this.matcher.config, modelIds, dims);
-    return { service: new PersonService(store, indexes, analyzer, scorer), store, indexes };
-  }
-
-  /** The template of the largest face in `image`. */
-  private async templateOf(image: ImageInput, argName: string): Promise<FaceTemplate> {
-    return this.withImage(image, argName, async (decoded) => {
-      const [face] = await this.pipeline.detect(decoded.pixels, 'largest');
-      if (!face) {
-        throw new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`, { metadata: { argument: argName } });
-      }
-      const [template] = await this.pipeline.embed(decoded.pixels, [face]);
-      return template!;
-    });
-  }
-
-  private async withImage<T>(image: ImageInput, argName: string, use: (decoded: DecodedImage) => Promise<T>): Promise<T> {
-    const decoded = await decodeImage(image, this.limits, argName);
-    try {
-      return await use(decoded);
-    } finally {
-      decoded.pixels.dispose();
-    }
+    const { modelIds, dimensions } = this.engine;
+    const indexes = new SearchIndexes(store, modelIds, dimensions);
+    const scorer = new FusedScorer(this.engine.matcher.config, modelIds, dimensions);
+    return { service: new PersonService(store, indexes, this.engine, scorer), store, indexes };
   }
 
   private assertOpen(): void {
@@ -313,9 +382,4 @@ function pickChecks(f: { quality?: FaceQuality; attributes?: FaceAttributes; liv
     ...(f.attributes ? { attributes: f.attributes } : {}),
     ...(f.liveness ? { liveness: f.liveness } : {}),
   };
-}
-
-/** Exposed for tests: tensors currently allocated by TF.js (must not grow across calls). */
-export function tensorCount(): number {
-  return tf.memory().numTensors;
 }

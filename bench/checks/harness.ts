@@ -1,10 +1,11 @@
 // Measures raw face-check signals on images the runner serves: every passive-liveness candidate, quality
 // statistics, eye openness and attribute features, for the largest face. Exposed as window.checks for
 // bench/checks/measure.mjs. Candidates not shipped are fetched straight from node_modules (dev server only).
+import type { DetectedFace } from '../../src/vocabulary';
 import * as tf from '@tensorflow/tfjs';
 import { ModelFiles } from '../../src/models/modelFiles';
 import { activateBackend } from '../../src/models/backend';
-import { FaceDetector, type DetectedFace } from '../../src/face/detection/faceDetector';
+import { FaceDetector } from '../../src/face/detection/faceDetector';
 import { decodeImage } from '../../src/face/input/decode';
 import { alignFaces } from '../../src/face/alignment/alignFaces';
 import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';

@@ -1,9 +1,10 @@
 // Runs LocalFace's own stages (decode → detect → align → embed) on images the runner serves, for every
 // candidate embedder, and returns raw vectors. Exposed as window.lfw for bench/lfw/embed-lfw.mjs.
+import type { DetectedFace } from '../../src/vocabulary';
 import * as tf from '@tensorflow/tfjs';
 import { ModelFiles } from '../../src/models/modelFiles';
 import { activateBackend, type BackendChoice } from '../../src/models/backend';
-import { FaceDetector, type DetectedFace } from '../../src/face/detection/faceDetector';
+import { FaceDetector } from '../../src/face/detection/faceDetector';
 import { decodeImage } from '../../src/face/input/decode';
 import { alignFaces } from '../../src/face/alignment/alignFaces';
 import { createDlibResnetEmbedder } from '../../src/face/embedding/dlibResnet';

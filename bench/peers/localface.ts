@@ -2,24 +2,20 @@
 // embedders named by src/face/similarity/calibration.json, warm-up), driven stage by stage so the runner can apply
 // its face-selection rule and time each stage. Scores are computed by the runner with the shipped MatcherConfig.
 import { decodeImage } from '../../src/face/input/decode';
-import { loadFacePipeline, type FacePipeline } from '../../src/face/engine';
+import { FaceEngine } from '../../src/face/engine';
 import type { BackendChoice } from '../../src/models/backend';
 import { ModelFiles } from '../../src/models/modelFiles';
-import calibration from '../../src/face/similarity/calibration.json';
-import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
 import { version } from '../../src/version';
 import { expose, fetchBytes, pickFace, type EmbedRow, type Selection } from './common';
 
-let pipeline: FacePipeline;
+let pipeline: FaceEngine;
 
 expose({
   async init({ backend }) {
     const t0 = performance.now();
     const files = new ModelFiles('/models/');
-    const matcher = new Matcher(calibration as MatcherConfig);
-    const loaded = await loadFacePipeline(files, backend as BackendChoice, matcher.modelIds);
-    const active = loaded.backend;
-    pipeline = loaded.pipeline;
+    pipeline = await FaceEngine.create({ files, backend: backend as BackendChoice, warmUp: false });
+    const active = pipeline.backend;
     const t1 = performance.now();
     await pipeline.warmUp();
     const t2 = performance.now();

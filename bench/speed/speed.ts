@@ -1,5 +1,6 @@
 // compareFaces end to end (bytes in, calibrated score out) through the public client, as an app calls it.
-import { createFaceClient, tensorCount, type BackendChoice } from '../../src/index';
+import { createFaceClient, type BackendChoice } from '../../src/index';
+import { memory } from '../../src/models/tf';
 
 async function run(backend: BackendChoice, urls: string[], rounds: number) {
   const t0 = performance.now();
@@ -25,7 +26,7 @@ async function run(backend: BackendChoice, urls: string[], rounds: number) {
     compareMedianMs: sorted[Math.floor(sorted.length / 2)]!,
     compareP90Ms: sorted[Math.floor(sorted.length * 0.9)]!,
     rounds,
-    tensors: tensorCount(),
+    tensors: memory().numTensors,
   };
   await client.close();
   return result;

@@ -1,14 +1,13 @@
-import type * as tf from '../models/tf';
-import type { DetectedFace, DetectionMode } from '../face/detection/faceDetector';
 import { FaceError } from '../errors';
-import type { DecodedImage } from '../face/input/decode';
-import type { FaceTemplate } from '../face/engine';
+import { noFaceError, type FaceEngine } from '../face/engine';
+import type { ImageInput } from '../face/input/decode';
+import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
+import type { Box } from '../vocabulary';
 import type { CollectionIndex } from './search/collectionIndex';
 import type { FusedScorer } from './search/fusedScorer';
 import type { SearchIndexes } from './search/searchIndexes';
 import type { FaceStore, NewFace } from './store/database';
 import type { CollectionRecord, PersonRecord } from './store/schema';
-import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import * as v from './validate';
 import type { FaceStorageType } from './validate';
 
@@ -27,7 +26,7 @@ export interface EnrollPersonRequest {
   collectionName: string;
   personId: string;
   personName: string;
-  face: unknown;
+  face: ImageInput;
   checkDuplicates?: boolean;
   duplicateCheckMinSimilarity?: number;
   checkLiveness?: boolean;
@@ -62,7 +61,7 @@ export interface AddFaceRequest {
   collectionName: string;
   /** The person the face belongs to; omitted: a new person with a generated id. */
   personId?: string;
-  face: unknown;
+  face: ImageInput;
   faceStorageType?: FaceStorageType;
 }
 
@@ -98,7 +97,7 @@ export interface UpdatePersonRequest {
 
 export interface SearchFaceRequest {
   collectionName: string;
-  face: unknown;
+  face: ImageInput;
   minSimilarityScore?: number;
   maxResults?: number;
   checkLiveness?: boolean;
@@ -115,28 +114,13 @@ export interface SearchResult {
 
 export interface MultiFaceSearchRequest {
   collectionName: string;
-  image: unknown;
+  image: ImageInput;
   minSimilarityScore?: number;
 }
 
 export interface MultiFaceSearchResult {
-  personSearchResults: (SearchResult & { box: { x: number; y: number; width: number; height: number } })[];
+  personSearchResults: (SearchResult & { box: Box })[];
   unrecognizedFaceThumbnailsBase64: string[];
-}
-
-// ---- what the service needs from the face pipeline ---------------------------------------------------------------
-
-export interface FaceAnalyzer {
-  readonly modelIds: readonly string[];
-  readonly dims: readonly number[];
-  /** Decodes `image` and detects faces (largest first); the decoded tensor lives until `use` settles. */
-  withFaces<T>(image: unknown, argName: string, mode: DetectionMode, use: (decoded: DecodedImage, faces: DetectedFace[]) => Promise<T>): Promise<T>;
-  embed(pixels: tf.Tensor3D, faces: DetectedFace[]): Promise<FaceTemplate[]>;
-  /**
-   * `checkLiveness`: rejects with ERR_LIVENESS_ERROR (metadata.code) unless the largest of `faces` is live and
-   * alone (a second face at least half its width is TOO_MANY_FACES). Runs before anything is stored.
-   */
-  assertLive(pixels: tf.Tensor3D, faces: DetectedFace[]): Promise<void>;
 }
 
 /** A search compares each face with at most this many candidate persons before the one-to-one assignment. */
@@ -152,14 +136,14 @@ export class PersonService {
   constructor(
     private readonly store: FaceStore,
     private readonly indexes: SearchIndexes,
-    private readonly analyzer: FaceAnalyzer,
+    private readonly engine: FaceEngine,
     private readonly scorer: FusedScorer,
   ) {}
 
   // ---- collections ----
 
   async createCollection(name: unknown): Promise<Collection> {
-    const record = await this.store.createCollection(v.collectionName(name), [...this.analyzer.modelIds], [...this.analyzer.dims], Date.now());
+    const record = await this.store.createCollection(v.collectionName(name), this.engine.modelIds, this.engine.dimensions, Date.now());
     // A fresh collection with the name of a deleted one must not reuse an index another tab still holds.
     this.indexes.dropped(record.name);
     return toCollection(record);
@@ -256,15 +240,16 @@ export class PersonService {
     return { faceId: newFace.faceId, personId, createTime: newFace.createTime };
   }
 
-  async getPerson(collectionName: unknown, personId: unknown): Promise<Person> {
-    const stored = await this.store.getPerson(v.collectionName(collectionName), v.personId(personId));
+  async getPerson(request: unknown, personIdArg?: unknown): Promise<Person> {
+    const r = v.requestOrPositional(request, { personId: personIdArg }, 'getPerson');
+    const stored = await this.store.getPerson(v.collectionName(r.collectionName), v.personId(r.personId));
     const faces = await Promise.all(stored.faces.map(async (f) => ({ faceId: f.record.faceId, createTime: f.record.createTime, faceBase64: await blobToBase64(f.image) })));
     return { ...toSummary(stored.person), faces };
   }
 
-  async listPersons(collectionName: unknown, options: unknown = {}): Promise<{ persons: PersonSummary[]; total: number }> {
-    const name = v.collectionName(collectionName);
-    const o = v.requireObject(options, 'listPersons');
+  async listPersons(request: unknown, options: unknown = {}): Promise<{ persons: PersonSummary[]; total: number }> {
+    const o = typeof request === 'string' ? { ...v.requireObject(options, 'listPersons options'), collectionName: request } : v.requireObject(request, 'listPersons');
+    const name = v.collectionName(o.collectionName);
     const offset = v.integer(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = v.integer(o.limit, 'limit', 100, 1, v.MAX_RESULTS_LIMIT);
     const { persons, total } = await this.store.listPersons(name, offset, limit);
@@ -286,12 +271,14 @@ export class PersonService {
     return toSummary(person);
   }
 
-  async deletePerson(collectionName: unknown, personId: unknown): Promise<void> {
-    this.indexes.committed(await this.store.deletePerson(v.collectionName(collectionName), v.personId(personId)));
+  async deletePerson(request: unknown, personIdArg?: unknown): Promise<void> {
+    const r = v.requestOrPositional(request, { personId: personIdArg }, 'deletePerson');
+    this.indexes.committed(await this.store.deletePerson(v.collectionName(r.collectionName), v.personId(r.personId)));
   }
 
-  async deleteFace(collectionName: unknown, faceId: unknown): Promise<void> {
-    this.indexes.committed(await this.store.deleteFace(v.collectionName(collectionName), v.faceId(faceId)));
+  async deleteFace(request: unknown, faceIdArg?: unknown): Promise<void> {
+    const r = v.requestOrPositional(request, { faceId: faceIdArg }, 'deleteFace');
+    this.indexes.committed(await this.store.deleteFace(v.collectionName(r.collectionName), v.faceId(r.faceId)));
   }
 
   // ---- search ----
@@ -304,10 +291,11 @@ export class PersonService {
     const maxResults = v.integer(r.maxResults, 'maxResults', 1, 1, v.MAX_RESULTS_LIMIT);
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
     await this.indexes.get(collection);
-    const templates = await this.analyzer.withFaces(face, 'face', 'largest', async (decoded, faces) => {
-      if (faces.length === 0) throw noFace('face');
-      if (checkLiveness) await this.analyzer.assertLive(decoded.pixels, faces);
-      return this.analyzer.embed(decoded.pixels, faces);
+    const templates = await this.engine.withImage(face, 'face', async (decoded) => {
+      const faces = await this.engine.detect(decoded.pixels, 'largest');
+      if (faces.length === 0) throw noFaceError('face');
+      if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);
+      return this.engine.embed(decoded.pixels, faces);
     });
     const index = await this.indexes.get(collection);
     // Several faces: each is searched and the results merged, best first, each person once (seed 003).
@@ -330,9 +318,10 @@ export class PersonService {
     const image = v.requireFace(r.image, 'image');
     const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
     await this.indexes.get(collection);
-    const { assigned, unrecognized } = await this.analyzer.withFaces(image, 'image', 'all', async (decoded, faces) => {
-      if (faces.length === 0) throw noFace('image');
-      const templates = await this.analyzer.embed(decoded.pixels, faces);
+    const { assigned, unrecognized } = await this.engine.withImage(image, 'image', async (decoded) => {
+      const faces = await this.engine.detect(decoded.pixels, 'all');
+      if (faces.length === 0) throw noFaceError('image');
+      const templates = await this.engine.embed(decoded.pixels, faces);
       const index = await this.indexes.get(collection);
       // Candidate (face, person) pairs above the threshold, then a greedy one-to-one assignment best first:
       // a person appears at most once, and each face names at most one person.
@@ -345,7 +334,7 @@ export class PersonService {
       });
       pairs.sort((a, b) => b.similarityScore - a.similarityScore);
       const faceTaken = new Set<number>(), personTaken = new Set<string>();
-      const assigned: (typeof pairs[number] & { box: DetectedFace['box'] })[] = [];
+      const assigned: (typeof pairs[number] & { box: Box })[] = [];
       for (const p of pairs) {
         if (faceTaken.has(p.face) || personTaken.has(p.personId)) continue;
         faceTaken.add(p.face);
@@ -370,11 +359,12 @@ export class PersonService {
 
   /** Decode → largest face → template, plus the image to store; all image work happens before any transaction. */
   private async prepareFace(face: unknown, argName: string, storage: FaceStorageType, checkLiveness: boolean): Promise<{ newFace: NewFace; faceBase64: string }> {
-    return this.analyzer.withFaces(face, argName, 'largest', async (decoded, faces) => {
+    return this.engine.withImage(face, argName, async (decoded) => {
+      const faces = await this.engine.detect(decoded.pixels, 'largest');
       const largest = faces[0];
-      if (!largest) throw noFace(argName);
-      if (checkLiveness) await this.analyzer.assertLive(decoded.pixels, faces);
-      const [template] = await this.analyzer.embed(decoded.pixels, [largest]);
+      if (!largest) throw noFaceError(argName);
+      if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);
+      const [template] = await this.engine.embed(decoded.pixels, [largest]);
       let blob: Blob | undefined;
       if (storage === 'StoreThumbnails') blob = await faceThumbnail(decoded.pixels, largest.box);
       else if (storage === 'StoreFullImage') blob = decoded.encoded ?? (await fullImageJpeg(decoded.pixels));
@@ -406,10 +396,6 @@ export class PersonService {
     }
     return out;
   }
-}
-
-function noFace(argName: string): FaceError {
-  return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`, { metadata: { argument: argName } });
 }
 
 function toCollection(c: CollectionRecord): Collection {

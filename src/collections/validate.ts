@@ -23,6 +23,15 @@ export function requireObject(value: unknown, what: string): Record<string, unkn
   return value as Record<string, unknown>;
 }
 
+/**
+ * The request object of a call that names a collection and one item, or the contract's positional form
+ * `(collectionName, id)` turned into the same object, so both forms are checked by the same code.
+ */
+export function requestOrPositional(first: unknown, positional: Record<string, unknown>, what: string): Record<string, unknown> {
+  if (typeof first === 'string') return { collectionName: first, ...positional };
+  return requireObject(first, what);
+}
+
 export function collectionName(value: unknown): string {
   if (typeof value !== 'string' || !COLLECTION_NAME.test(value)) {
     throw new FaceError(

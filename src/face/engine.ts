@@ -1,41 +1,109 @@
 import * as tf from '../models/tf';
-import { alignFaces } from './alignment/alignFaces';
-import { FaceDetector, type DetectedFace, type DetectionMode } from './detection/faceDetector';
-import { createEmbedder } from './embedding/registry';
-import type { FaceEmbedder } from './embedding/types';
+import { FaceError } from '../errors';
 import { activateBackend, type BackendChoice, type BackendName } from '../models/backend';
 import type { ModelFiles } from '../models/modelFiles';
+import type { DetectedFace, FaceTemplate } from '../vocabulary';
+import { alignFaces } from './alignment/alignFaces';
+import { FaceChecks, livenessError, livenessFailure, type CheckRequest, type FaceCheckResult } from './checks';
+import { FaceDetector, type DetectionMode } from './detection/faceDetector';
+import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
+import { createEmbedder } from './embedding/registry';
+import type { FaceEmbedder } from './embedding/types';
+import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageLimits } from './input/decode';
+import calibration from './similarity/calibration.json';
+import { Matcher, type MatcherConfig } from './similarity/matcher';
 
-/** A face's identity template: one L2-normalised vector per embedder, in the pipeline's embedder order. */
-export interface FaceTemplate {
-  models: string[];
-  vectors: Float32Array[];
-}
-
-/** Per-stage timings of the last call, in ms (for benchmarks). */
+/** Per-stage timings of the last detect / embed call, in ms (for benchmarks). */
 export interface StageTimes {
   detect: number;
   align: number;
   embed: number;
 }
 
+export interface FaceEngineOptions {
+  /** Where every model file comes from (sha256-checked against its manifest). */
+  files: ModelFiles;
+  /** Default 'auto'. */
+  backend?: BackendChoice;
+  /** Limits for encoded images. Default DEFAULT_IMAGE_LIMITS (5 MB, 128–6000 px). */
+  imageLimits?: ImageLimits;
+  /** How embeddings become a calibrated score, and so which embedders are loaded. Default: the shipped calibration. */
+  matcher?: MatcherConfig;
+  /** Run every model once on a blank input before resolving, so the first real call is not slow. Default true. */
+  warmUp?: boolean;
+}
+
 /**
- * detection → alignment → embedding on a decoded image tensor. Owns no I/O and no storage; every tensor it
- * creates is disposed before it returns.
+ * The one owner of every model: decodes images, detects, aligns and embeds faces, runs the face checks and scores
+ * templates. Each model is loaded once per engine (the checks borrow the recognition's MobileFaceNet). Owns no
+ * storage; every tensor it creates is disposed before its call returns, except a decoded image, which lives until
+ * the `withImage` callback settles.
  */
-export class FacePipeline {
+export class FaceEngine {
   readonly lastTimes: StageTimes = { detect: 0, align: 0, embed: 0 };
+  readonly matcher: Matcher;
+  private disposed = false;
 
-  constructor(
-    readonly detector: FaceDetector,
+  private constructor(
+    readonly backend: BackendName,
+    private readonly detector: FaceDetector,
     readonly embedders: readonly FaceEmbedder[],
-  ) {}
+    private readonly checks: FaceChecks,
+    private readonly imageLimits: ImageLimits,
+    matcher: Matcher,
+    /** A MobileFaceNet the checks loaded for themselves (only when recognition does not use one). */
+    private readonly checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> },
+  ) {
+    this.matcher = matcher;
+  }
 
+  /**
+   * Activates the TF.js backend, then loads the detector and the embedders the matcher fuses; the checks' models
+   * load on their first use. (Starting downloads while the backend starts was measured: no gain on 2 cores.)
+   */
+  static async create(options: FaceEngineOptions): Promise<FaceEngine> {
+    const { files } = options;
+    const matcher = new Matcher(options.matcher ?? (calibration as MatcherConfig));
+    const backend = await activateBackend(options.backend ?? 'auto', files);
+    const [detector, embedders] = await Promise.all([FaceDetector.create(files), Promise.all(matcher.modelIds.map((id) => createEmbedder(id, files)))]);
+    const recognitionMobileFaceNet = embedders.find((e): e is MobileFaceNetEmbedder => e.id.startsWith(MOBILEFACENET_ID) && 'variant' in e);
+    const checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> } = {};
+    const checks = await FaceChecks.create(files, {}, {
+      sharedEmbedder: async () => {
+        if (recognitionMobileFaceNet) return recognitionMobileFaceNet.variant(false);
+        checksOwnModel.loading ??= createMobileFaceNetEmbedder(files, { flip: false });
+        return (await checksOwnModel.loading).variant(false);
+      },
+    });
+    const engine = new FaceEngine(backend, detector, embedders, checks, options.imageLimits ?? DEFAULT_IMAGE_LIMITS, matcher, checksOwnModel);
+    if (options.warmUp ?? true) await engine.warmUp();
+    return engine;
+  }
+
+  /** Ids of the embedding models whose templates this engine makes, in template order. */
   get modelIds(): string[] {
     return this.embedders.map((e) => e.id);
   }
 
+  /** Dimension of each model's vector, in template order. */
+  get dimensions(): number[] {
+    return this.embedders.map((e) => e.dimension);
+  }
+
+  /** Decodes `input` (any ImageInput; bad input → a FaceError naming `argName`), runs `use`, then frees the pixels. */
+  async withImage<T>(input: unknown, argName: string, use: (decoded: DecodedImage) => Promise<T>): Promise<T> {
+    this.assertUsable();
+    const decoded = await decodeImage(input, this.imageLimits, argName);
+    try {
+      return await use(decoded);
+    } finally {
+      decoded.pixels.dispose();
+    }
+  }
+
+  /** Faces in `pixels`, largest first. */
   async detect(pixels: tf.Tensor3D, mode: DetectionMode): Promise<DetectedFace[]> {
+    this.assertUsable();
     const t0 = performance.now();
     const faces = await this.detector.detect(pixels, mode);
     this.lastTimes.detect = performance.now() - t0;
@@ -44,9 +112,11 @@ export class FacePipeline {
 
   /** Templates for `faces` of `pixels`, in the same order. */
   async embed(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<FaceTemplate[]> {
+    this.assertUsable();
     if (faces.length === 0) return [];
     const perModel: Float32Array[][] = [];
-    let align = 0, embed = 0;
+    let align = 0;
+    let embed = 0;
     for (const embedder of this.embedders) {
       const t0 = performance.now();
       const crops = alignFaces(pixels, faces.map((f) => f.keypoints), embedder.template, embedder.inputSize);
@@ -61,10 +131,42 @@ export class FacePipeline {
     }
     this.lastTimes.align = align;
     this.lastTimes.embed = embed;
-    return faces.map((_, i) => ({ models: this.modelIds, vectors: perModel.map((vs) => vs[i]!) }));
+    const models = this.modelIds;
+    return faces.map((_, i) => ({ models: [...models], vectors: perModel.map((vs) => vs[i]!) }));
   }
 
-  /** Runs every model once on a blank input so that first real calls do not pay shader/kernel set-up. */
+  /** The requested quality / attribute / liveness checks for each of `faces`, in the same order. */
+  check(pixels: tf.Tensor3D, faces: readonly DetectedFace[], request: CheckRequest): Promise<FaceCheckResult[]> {
+    this.assertUsable();
+    return this.checks.analyze(pixels, faces, request);
+  }
+
+  /**
+   * Rejects with ERR_LIVENESS_ERROR (metadata.code) unless the largest of `faces` is live and alone (a second face
+   * at least half its width is TOO_MANY_FACES).
+   */
+  async assertLive(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<void> {
+    const [largest] = await this.check(pixels, faces.slice(0, 1), { liveness: true });
+    const code = livenessFailure(faces.map((f, i) => (i === 0 ? { ...f, ...largest } : f)));
+    if (code) throw livenessError(code);
+  }
+
+  /** The template of the largest face in `input`; ERR_FACE_NOT_DETECTED when there is none. */
+  templateOf(input: unknown, argName: string): Promise<FaceTemplate> {
+    return this.withImage(input, argName, async (decoded) => {
+      const [face] = await this.detect(decoded.pixels, 'largest');
+      if (!face) throw noFaceError(argName);
+      const [template] = await this.embed(decoded.pixels, [face]);
+      return template!;
+    });
+  }
+
+  /** The calibrated 1:1 similarityScore of two templates (0.7 ⇔ 0.1 % false matches on LFW). */
+  similarity(a: FaceTemplate, b: FaceTemplate): number {
+    return this.matcher.similarity(a, b);
+  }
+
+  /** Runs every recognition model once on a blank input so that first real calls do not pay kernel set-up. */
   async warmUp(): Promise<void> {
     await this.detector.warmUp();
     for (const embedder of this.embedders) {
@@ -78,21 +180,22 @@ export class FacePipeline {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.checks.dispose();
     this.detector.dispose();
     for (const e of this.embedders) e.dispose();
+    void this.checksOwnModel.loading?.then((m) => m.dispose(), () => undefined);
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new FaceError('ERR_INVALID_ARGUMENT', 'This LocalFace client is closed. Create a new one with createFaceClient().');
   }
 }
 
-/**
- * Activates the TF.js backend, then loads the detector and the embedders `modelIds` (not yet warmed up): what
- * createFaceClient and the benchmarks both run. (Starting the downloads and the TFLite model while the backend
- * starts was measured: no gain on 2 cores, where all of it is CPU-bound.)
- */
-export async function loadFacePipeline(files: ModelFiles, backendChoice: BackendChoice, modelIds: readonly string[]): Promise<{ backend: BackendName; pipeline: FacePipeline }> {
-  const backend = await activateBackend(backendChoice, files);
-  const [detector, embedders] = await Promise.all([
-    FaceDetector.create(files),
-    Promise.all(modelIds.map((id) => createEmbedder(id, files))),
-  ]);
-  return { backend, pipeline: new FacePipeline(detector, embedders) };
+/** ERR_FACE_NOT_DETECTED for the image passed as `argName`. */
+export function noFaceError(argName: string): FaceError {
+  return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`, { metadata: { argument: argName } });
 }
+
+export type { DetectionMode };

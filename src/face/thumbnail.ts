@@ -1,5 +1,5 @@
+import type { Box as FaceBox } from '../vocabulary';
 import * as tf from '../models/tf';
-import type { FaceBox } from './detection/faceDetector';
 
 /** Longest side of a stored / returned face thumbnail. */
 export const THUMBNAIL_SIZE = 150;

@@ -1,6 +1,7 @@
+import type { DetectedFace } from '../../src/vocabulary';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import type { DetectedFace } from '../../src/face/detection/faceDetector';
+
 import { competingFaces, geometryProblems } from '../../src/face/checks/geometry';
 import { qualityFromStats, lowIsBad, faceQualityStats, DEFAULT_QUALITY_THRESHOLDS } from '../../src/face/checks/quality';
 import { calibratedLiveScore, decideLiveness, DEFAULT_LIVENESS_THRESHOLDS } from '../../src/face/checks/liveness';

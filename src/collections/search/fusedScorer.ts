@@ -1,4 +1,5 @@
-import type { FaceTemplate } from '../../face/engine';
+
+import type { FaceTemplate } from '../../vocabulary';
 import { calibrate, logFarOf } from '../../face/similarity/calibration';
 import type { MatcherConfig } from '../../face/similarity/matcher';
 

@@ -1,6 +1,7 @@
+import type { FaceKeypoints, Point } from '../../vocabulary';
 import * as tf from '../../models/tf';
-import type { FaceKeypoints } from '../detection/pose';
-import { applySimilarity, estimateSimilarity, invertSimilarity, toTransformParams, type Point, type Similarity } from './similarity';
+
+import { applySimilarity, estimateSimilarity, invertSimilarity, toTransformParams, type Similarity } from './similarity';
 
 /**
  * The four alignment points in template order: left eye centre, right eye centre (left/right as seen in the

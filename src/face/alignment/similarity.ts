@@ -1,8 +1,4 @@
-/** A 2-D point in pixels. */
-export interface Point {
-  x: number;
-  y: number;
-}
+import type { Point } from '../../vocabulary';
 
 /**
  * A similarity transform (uniform scale, rotation, translation): x' = a·x − b·y + tx, y' = b·x + a·y + ty.

@@ -1,5 +1,6 @@
+import type { DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
-import type { DetectedFace } from '../detection/faceDetector';
+
 import type { ModelFiles } from '../../models/modelFiles';
 
 /**

@@ -1,6 +1,7 @@
+import type { DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
 import { alignFaces } from '../alignment/alignFaces';
-import type { DetectedFace } from '../detection/faceDetector';
+
 import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
 import type { FaceEmbedder } from '../embedding/types';
 import { FaceError } from '../../errors';
@@ -18,6 +19,11 @@ export interface FaceChecksOptions {
   quality?: Partial<QualityThresholds>;
   liveness?: Partial<LivenessThresholds>;
   geometry?: Partial<GeometryLimits>;
+  /**
+   * The plain (not flip-averaged) MobileFaceNet the attribute heads read. The face engine passes the instance its
+   * recognition already loaded, so the model is loaded once; without it the checks load their own on first use.
+   */
+  sharedEmbedder?: () => Promise<FaceEmbedder>;
 }
 
 /** Extra ms spent per check in the last analyze() call (for benchmarks). */
@@ -42,8 +48,10 @@ export class FaceChecks {
   private readonly quality: QualityThresholds;
   private readonly liveness: LivenessThresholds;
   private readonly geometry: GeometryLimits;
+  private readonly sharedEmbedder?: () => Promise<FaceEmbedder>;
 
   private constructor(private readonly files: ModelFiles, options: FaceChecksOptions) {
+    this.sharedEmbedder = options.sharedEmbedder;
     this.quality = { ...DEFAULT_QUALITY_THRESHOLDS, ...options.quality };
     this.liveness = { ...DEFAULT_LIVENESS_THRESHOLDS, ...options.liveness };
     this.geometry = { ...DEFAULT_GEOMETRY_LIMITS, ...options.geometry };
@@ -121,14 +129,15 @@ export class FaceChecks {
     if (this.closed) return;
     this.closed = true;
     const release = <T extends { dispose(): void }>(p?: Promise<T>) => void p?.then((m) => m.dispose(), () => undefined);
-    release(this.embedder);
+    if (!this.sharedEmbedder) release(this.embedder);
     release(this.antispoof);
     release(this.eyes);
     release(this.eyeState);
   }
 
   private getEmbedder(): Promise<FaceEmbedder> {
-    return (this.embedder ??= retryable(createMobileFaceNetEmbedder(this.files, { flip: false }), () => (this.embedder = undefined)));
+    const load = (): Promise<FaceEmbedder> => (this.sharedEmbedder ? this.sharedEmbedder() : createMobileFaceNetEmbedder(this.files, { flip: false }));
+    return (this.embedder ??= retryable(load(), () => (this.embedder = undefined)));
   }
 
   private getAntispoof(): Promise<FasNetModel> {

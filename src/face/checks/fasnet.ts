@@ -1,9 +1,9 @@
+import type { DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
 import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import type { OnnxGraphModel } from '../../models/onnx/onnxModel';
 import { loadOnnxModel } from '../../models/onnx/loadOnnx';
-import type { DetectedFace } from '../detection/faceDetector';
 
 /**
  * Passive (single-image) presentation-attack detection with `fr_liveness.onnx` of npm

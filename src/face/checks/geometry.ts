@@ -1,4 +1,5 @@
-import type { DetectedFace } from '../detection/faceDetector';
+
+import type { DetectedFace } from '../../vocabulary';
 import type { ImageSize, LivenessCode } from './types';
 
 /**

@@ -1,4 +1,4 @@
-import type { DetectedFace } from '../detection/faceDetector';
+import type { DetectedFace } from '../../vocabulary';
 
 /** Quality of the face region: each score in [0, 1], higher = worse; `ok` when all are under their thresholds. */
 export interface FaceQuality {

@@ -1,23 +1,8 @@
 import * as tf from '../../models/tf';
 import { createDetector, SupportedModels, MediaPipeFaceDetectorTfjs } from '@tensorflow-models/face-detection';
 import type { ModelFiles } from '../../models/modelFiles';
-import { estimatePose, type FaceKeypoints, type HeadPose } from './pose';
-
-export interface FaceBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** One detected face, in pixels of the input image. */
-export interface DetectedFace {
-  box: FaceBox;
-  /** Detector confidence in [0, 1]. */
-  score: number;
-  keypoints: FaceKeypoints;
-  pose: HeadPose;
-}
+import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints } from '../../vocabulary';
+import { estimatePose } from './pose';
 
 export type DetectionMode =
   /** One face wanted (enroll, compare, 1:N search): the short-range model, full-range only if it finds none. */
@@ -146,7 +131,7 @@ export function planTiles(width: number, height: number): Tile[] {
 }
 
 /** A face cut by a tile's edge (one that is not the image's edge) is left to the tile that holds it whole. */
-function touchesInnerEdge(box: FaceBox, tile: Tile, width: number, height: number): boolean {
+function touchesInnerEdge(box: Box, tile: Tile, width: number, height: number): boolean {
   const margin = 2;
   return (
     (tile.x > 0 && box.x <= margin) ||
@@ -160,14 +145,6 @@ function offsetFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
   const move = (p: { x: number; y: number }) => ({ x: p.x + dx, y: p.y + dy });
   const keypoints = Object.fromEntries(Object.entries(face.keypoints).map(([k, p]) => [k, move(p)])) as unknown as FaceKeypoints;
   return { ...face, box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy }, keypoints };
-}
-
-export function intersectionOverUnion(a: FaceBox, b: FaceBox): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
 /** Greedy non-maximum suppression by score: keeps the most confident of faces overlapping above `iou`. */

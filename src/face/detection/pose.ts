@@ -1,23 +1,6 @@
-import type { Point } from '../alignment/similarity';
+import type { FaceKeypoints, HeadPose, Point } from '../../vocabulary';
 
-/** The six MediaPipe face-detector keypoints, in pixels of the input image. */
-export interface FaceKeypoints {
-  rightEye: Point;
-  leftEye: Point;
-  noseTip: Point;
-  mouthCenter: Point;
-  rightEarTragion: Point;
-  leftEarTragion: Point;
-}
-
-export interface HeadPose {
-  /** Degrees; positive = face turned towards the image's right. */
-  yaw: number;
-  /** Degrees; positive = face tilted up. */
-  pitch: number;
-  /** Degrees; positive = clockwise in the image (head tilted towards its left shoulder as seen). */
-  roll: number;
-}
+export type { FaceKeypoints, HeadPose };
 
 const DEG = 180 / Math.PI;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));

@@ -1,5 +1,6 @@
+import type { Point } from '../../vocabulary';
 import * as tf from '../../models/tf';
-import type { Point } from '../alignment/similarity';
+
 import { FaceError, invalidArgument } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import type { FaceEmbedder } from './types';

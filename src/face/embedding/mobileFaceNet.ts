@@ -1,5 +1,6 @@
+import type { Point } from '../../vocabulary';
 import type * as tf from '../../models/tf';
-import type { Point } from '../alignment/similarity';
+
 import { FaceError, invalidArgument } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import { createTfliteModel, loadRuntime, parseShape, wasmThreadsSupported } from '../../models/tfliteRuntime';
@@ -86,7 +87,13 @@ function l2Normalised(v: Float64Array): Float32Array {
   return out;
 }
 
-export async function createMobileFaceNetEmbedder(files: ModelFiles, options: MobileFaceNetOptions = {}): Promise<FaceEmbedder> {
+/** A MobileFaceNet embedder that can lend the same loaded model, with or without flip-averaging, to other users. */
+export interface MobileFaceNetEmbedder extends FaceEmbedder {
+  /** The same interpreter with `flip` set as asked; its dispose() does nothing (the owner disposes the model). */
+  variant(flip: boolean): FaceEmbedder;
+}
+
+export async function createMobileFaceNetEmbedder(files: ModelFiles, options: MobileFaceNetOptions = {}): Promise<MobileFaceNetEmbedder> {
   const flip = options.flip ?? true;
   const requestedThreads = options.numThreads ?? 1;
   if (!Number.isInteger(requestedThreads) || requestedThreads < 1) throw invalidArgument(`numThreads must be a positive integer, got ${String(options.numThreads)}`);
@@ -134,14 +141,7 @@ export async function createMobileFaceNetEmbedder(files: ModelFiles, options: Mo
     return (output.data() as Float32Array).slice(0, batch * dimension);
   };
 
-  return {
-    // Flip-averaged vectors differ from plain ones, so they carry their own id (never compared across).
-    id: flip ? `${MOBILEFACENET_ID}+flip` : MOBILEFACENET_ID,
-    inputSize: INPUT_SIZE,
-    template: MOBILEFACENET_TEMPLATE,
-    dimension,
-
-    async embed(faces: tf.Tensor4D): Promise<Float32Array[]> {
+  const embed = async (faces: tf.Tensor4D, flip: boolean): Promise<Float32Array[]> => {
       if (disposed) throw new FaceError('ERR_INTERNAL', 'This MobileFaceNet embedder has been disposed');
       const [n, h, w, c] = faces.shape;
       if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3) throw invalidArgument(`MobileFaceNet expects [n,112,112,3] faces, got [${faces.shape.join(',')}]`);
@@ -182,8 +182,21 @@ export async function createMobileFaceNetEmbedder(files: ModelFiles, options: Mo
         }
       }
       return result;
-    },
+  };
 
+  const view = (flip: boolean): FaceEmbedder => ({
+    // Flip-averaged vectors differ from plain ones, so they carry their own id (never compared across).
+    id: flip ? `${MOBILEFACENET_ID}+flip` : MOBILEFACENET_ID,
+    inputSize: INPUT_SIZE,
+    template: MOBILEFACENET_TEMPLATE,
+    dimension,
+    embed: (faces) => embed(faces, flip),
+    dispose: () => undefined,
+  });
+
+  return {
+    ...view(flip),
+    variant: view,
     dispose(): void {
       if (disposed) return;
       disposed = true;

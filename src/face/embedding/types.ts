@@ -1,5 +1,5 @@
+import type { Point } from '../../vocabulary';
 import type * as tf from '../../models/tf';
-import type { Point } from '../alignment/similarity';
 
 /**
  * A face embedder: a network that maps an aligned face crop to an identity vector.

@@ -1,5 +1,6 @@
+import type { FaceTemplate } from '../../vocabulary';
 import { FaceError } from '../../errors';
-import type { FaceTemplate } from '../engine';
+
 import { calibrate, type CalibrationTable } from './calibration';
 
 /**

@@ -1,0 +1,61 @@
+/**
+ * The words every layer shares: points, boxes, detected faces and templates. Plain data and pure functions only,
+ * so any module can import them without pulling in models, storage or the client.
+ */
+
+/** A 2-D point in pixels. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** An axis-aligned box in pixels of the input image: top-left corner, width and height. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The six MediaPipe face-detector keypoints, in pixels of the input image. */
+export interface FaceKeypoints {
+  rightEye: Point;
+  leftEye: Point;
+  noseTip: Point;
+  mouthCenter: Point;
+  rightEarTragion: Point;
+  leftEarTragion: Point;
+}
+
+export interface HeadPose {
+  /** Degrees; positive = face turned towards the image's right. */
+  yaw: number;
+  /** Degrees; positive = face tilted up. */
+  pitch: number;
+  /** Degrees; positive = clockwise in the image (head tilted towards its left shoulder as seen). */
+  roll: number;
+}
+
+/** One detected face, in pixels of the input image. */
+export interface DetectedFace {
+  box: Box;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  keypoints: FaceKeypoints;
+  pose: HeadPose;
+}
+
+/** A face's identity template: one L2-normalised vector per embedding model, in the engine's model order. */
+export interface FaceTemplate {
+  models: string[];
+  vectors: Float32Array[];
+}
+
+/** Intersection over union of two boxes, in [0, 1]. */
+export function intersectionOverUnion(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
