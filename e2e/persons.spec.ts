@@ -368,3 +368,43 @@ test('data persists across a page reload (new client, same database)', async ({ 
   expect(r.found[0]!.faceBase64).toBe(r.person.faces[0]!.faceBase64);
   await page.close();
 });
+
+test('request objects, the positional forms and a collection handle reach the same persons', async ({ facePage }) => {
+  const name = fresh('styles');
+  await create(facePage, name);
+  const result = await facePage.evaluate(async (n) => {
+    const staff = window.client.collection(n);
+    const colin = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const tony = await window.fixture('lfw/Tony_Blair_0001.jpg');
+    await staff.enrollPerson({ personId: 'colin', personName: 'Colin', face: colin });
+    await window.client.enrollPerson({ collectionName: n, personId: 'tony', personName: 'Tony', face: tony });
+    const { faceId } = await staff.addFace({ personId: 'colin', face: await window.fixture('lfw/Colin_Powell_0002.jpg') });
+    const byObject = await window.client.getPerson({ collectionName: n, personId: 'colin' });
+    const byPosition = await window.client.getPerson(n, 'colin');
+    const byHandle = await staff.getPerson({ personId: 'colin' });
+    const listed = [
+      await window.client.listPersons({ collectionName: n, limit: 1 }),
+      await window.client.listPersons(n, { limit: 1 }),
+      await staff.listPersons({ limit: 1 }),
+    ];
+    const [found] = await staff.searchFace({ face: await window.fixture('lfw/Colin_Powell_0003.jpg') });
+    await staff.deleteFace({ faceId });
+    const afterDeleteFace = (await window.client.getPerson(n, 'colin')).faceCount;
+    await window.client.deletePerson({ collectionName: n, personId: 'tony' });
+    await staff.deletePerson({ personId: 'colin' });
+    const badName = await window.errorInfo(async () => window.client.collection('no spaces allowed'));
+    const missingId = await window.errorInfo(() => window.client.getPerson({ collectionName: n } as never));
+    return { byObject, byPosition, byHandle, listed, found, afterDeleteFace, left: await staff.listPersons(), badName, missingId };
+  }, name);
+  expect(result.byObject.faceCount).toBe(2);
+  expect(result.byPosition).toEqual(result.byObject);
+  expect(result.byHandle).toEqual(result.byObject);
+  expect(result.listed[0]!.total).toBe(2);
+  expect(result.listed[1]).toEqual(result.listed[0]);
+  expect(result.listed[2]).toEqual(result.listed[0]);
+  expect(result.found!.personId).toBe('colin');
+  expect(result.afterDeleteFace).toBe(1);
+  expect(result.left).toEqual({ persons: [], total: 0 });
+  expectFaceError(result.badName, 'ERR_INVALID_COLLECTION_NAME', 400);
+  expectFaceError(result.missingId, 'ERR_INVALID_ARGUMENT', 400);
+});
