@@ -1,4 +1,4 @@
-/** Every failure LocalFace reports. Codes and statuses follow ../shared/API.md. */
+/** Every failure LocalFace reports. Codes and statuses are listed in docs/api.md. */
 export type FaceErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_INVALID_COLLECTION_NAME'

@@ -129,7 +129,7 @@ const MULTI_FACE_CANDIDATES = 5;
 const DUPLICATE_CHECK_RETRIES = 5;
 
 /**
- * Collections, persons and search (API.md "Collections", "Persons", "Search"): argument checks, image work,
+ * Collections, persons and search (docs/api.md): argument checks, image work,
  * then exactly one storage transaction per mutation, then the in-memory index update.
  */
 export class PersonService {

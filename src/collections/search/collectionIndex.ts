@@ -17,7 +17,7 @@ export interface PersonHit {
  * with the collection revision it reflects, so a stale index is detected and reloaded.
  *
  * A person scores by its mean template (per model: the normalised mean of its faces' vectors), kept as one more
- * row per person and scanned the same way. Measured on LFW (BENCHMARKS.md, issue 3) against scoring by the best
+ * row per person and scanned the same way. Measured on LFW (BENCHMARKS.md, "1:N identification on LFW") against scoring by the best
  * face: higher rank-1 (99.4 vs 99.2 % with 3 photos per person) and far more probes identified at 0.7 (96.6 vs 90.7 %),
  * with strangers matched still ≤ 0.5 %. With one face per person both are the same.
  */

@@ -63,7 +63,7 @@ export class FusedScorer {
  * stranger matches anyone in the collection (not each template). A stranger compared with N templates matches one
  * with probability 1 − (1 − FAR)^N ≈ N·FAR, so the score is 0.4 − 0.1·log10(N·FAR) = the 1:1 score − 0.1·log10 N.
  * With one template it equals compareFaces. Without this, a 423-person gallery at 1:1-calibrated 0.7 matched 32 % of
- * strangers on LFW (BENCHMARKS.md, issue 3). Scores above LFW's measured range (FAR < 1.4e-6) are extrapolated.
+ * strangers on LFW (BENCHMARKS.md, "1:N identification on LFW"). Scores above LFW's measured range (FAR < 1.4e-6) are extrapolated.
  */
 export function searchSimilarity(logFar: number, comparisons: number): number {
   const q = 0.4 - 0.1 * (logFar + Math.log10(Math.max(1, comparisons)));

@@ -1,4 +1,4 @@
-// Face checks (seed 002 / API.md "Face checks"): quality, attributes, passive liveness, validateFace's decision and
+// Face checks (docs/api.md, "Face checks"): quality, attributes, passive liveness, validateFace's decision and
 // checkLiveness's error code. The client wires these; everything but FaceChecks is a pure function.
 export { FaceChecks, type FaceChecksOptions, type CheckTimes } from './faceChecks';
 export { validate, livenessFailure, livenessError, FAIL_ON, LIVENESS_MESSAGES, ATTRIBUTE_FAIL_THRESHOLD, type ValidateRequest, type ValidationResult, type ValidationReason, type ValidationCheck } from './validate';

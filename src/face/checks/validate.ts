@@ -2,7 +2,7 @@ import { FaceError } from '../../errors';
 import { competingFaces, DEFAULT_GEOMETRY_LIMITS, type GeometryLimits } from './geometry';
 import type { CheckedFace, LivenessCode } from './types';
 
-/** validateFace's switches (API.md): each check runs only when asked. */
+/** validateFace's switches (docs/api.md): each check runs only when asked. */
 export interface ValidateRequest {
   validateQuality?: boolean;
   validateAttribute?: boolean;

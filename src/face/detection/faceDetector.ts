@@ -12,7 +12,7 @@ export type DetectionMode =
 
 /**
  * Tiles show the detector many small, detailed regions (hands, lamps, patterned cloth), so a tile's detection
- * must be more confident than the model's own 0.6 to count. Chosen on the group photos in ../shared/data: real
+ * must be more confident than the model's own 0.6 to count. Chosen on group photos (e.g. e2e/fixtures/group-solvay1927.jpg): real
  * faces there score ≥ 0.72, the false ones 0.65 and below.
  */
 const TILE_MIN_SCORE = 0.7;

@@ -2,7 +2,7 @@ import * as tf from '../../models/tf';
 import { FaceError } from '../../errors';
 import { decodeBase64, readImageHeader, type ImageHeader } from './imageHeader';
 
-/** Everything a `face` / `image` argument may be (../shared/API.md, "Images"). */
+/** Everything a `face` / `image` argument may be (docs/api.md, "Images"). */
 export type ImageInput =
   | string
   | Blob
