@@ -80,7 +80,7 @@ function fail(message) {
 const log = (...a) => console.error(...a);
 
 // ---------------------------------------------------------------------------------------------------------------
-// Node-side TypeScript (metrics) via rolldown, as bench/lfw/analyze.ts does
+// Node-side TypeScript (metrics) via rolldown, as tools/fit-calibration/analyze.ts does
 
 async function loadMetrics() {
   const { build } = await import('rolldown');
@@ -520,7 +520,7 @@ async function taskIdentify(opts) {
     createdAt: new Date().toISOString(),
     dataset: { name: relative(ROOT, imagesDir) || imagesDir, minPhotos, enroll, galleryPersons: galleryAll.length, matedProbes: setup.mated.length, strangerProbes: setup.strangers.length, images: items.length, limited: Number.isFinite(limit) },
     options: { select, backend, limit: Number.isFinite(limit) ? limit : null, gallerySize: opts['gallery-size'] ? Number(opts['gallery-size']) : null },
-    source: `Computed in bench/peers/metrics.ts from each pipeline's embeddings, the same protocol for all three (${enroll} enrolled photo(s) per person, a person scores by its best-matching photo). bench/identify/identify.ts is LocalFace's own, LocalFace-only study (photos per person, best face vs mean template).`,
+    source: `Computed in bench/peers/metrics.ts from each pipeline's embeddings, the same protocol for all three (${enroll} enrolled photo(s) per person, a person scores by its best-matching photo). tools/identify-study/identify.ts is LocalFace's own, LocalFace-only study (photos per person, best face vs mean template).`,
     ...result,
   };
 }
