@@ -1,8 +1,8 @@
 /// <reference types="node" />
 /**
- * Node-side metrics of `npm run bench` (bench/run.mjs bundles this file with rolldown, as bench/lfw/analyze.ts
- * explains: Node 20 runs no TypeScript). Pure functions over embeddings; the ROC/AUC/fold code is LocalFace's own
- * src/face/similarity/verification.ts, and LocalFace's score is the shipped MatcherConfig (calibration.json).
+ * Node-side metrics of `npm run bench` (bench/run.mjs bundles this file with rolldown, as
+ * tools/fit-calibration/analyze.ts explains: Node 20 runs no TypeScript). Pure functions over embeddings; the ROC/AUC/fold code is LocalFace's own
+ * tools/metrics/verification.ts, and LocalFace's score is the shipped MatcherConfig (calibration.json).
  *
  * Score conventions (higher = more similar; accept iff score > threshold, as verification.ts):
  * - localface: fused raw score Σ wₘ (cosₘ − meanₘ)/stdₘ exactly as src/face/similarity/matcher.ts; its default decision
@@ -15,7 +15,7 @@
 import { createCalibrator } from '../../src/face/similarity/calibration';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
 import calibrationJson from '../../src/face/similarity/calibration.json';
-import { auc, bestThresholdAccuracy, foldAccuracy, thresholdAtFmr, type FoldPair } from '../../src/face/similarity/verification';
+import { auc, bestThresholdAccuracy, foldAccuracy, thresholdAtFmr, type FoldPair } from '../../tools/metrics/verification';
 
 export const calibration = calibrationJson as MatcherConfig;
 

@@ -119,7 +119,7 @@ let latest: FrameResult | undefined;
 let inFlight = false;
 let skipped = 0;
 const finishedAt: number[] = [];
-/** Counters for benchmarks and tests (bench/kiosk/fps.mjs reads them). */
+/** Counters for benchmarks and tests (tools/kiosk-fps/fps.mjs reads them). */
 const stats = { processed: 0, skipped: 0, engineMs: 0, detectMs: 0, searchMs: 0, searchRuns: 0, livenessMs: 0, livenessRuns: 0, mode: '' };
 declare global {
   interface Window { kioskStats: typeof stats }

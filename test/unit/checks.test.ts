@@ -214,9 +214,9 @@ describe('validate', () => {
 });
 
 describe('attribute region features', () => {
-  it('match the training script (bench/checks/regions.mjs) exactly', async () => {
+  it('match the training script (tools/fit-checks/regions.mjs) exactly', async () => {
     // @ts-expect-error plain JS module without types
-    const { regionFeatures: fromBench } = await import('../../bench/checks/regions.mjs');
+    const { regionFeatures: fromBench } = await import('../../tools/fit-checks/regions.mjs');
     const { regionFeatures } = await import('../../src/face/checks/attributes');
     const thumb = Array.from({ length: 24 * 24 * 3 }, (_, i) => (i * 37) % 256);
     const a = regionFeatures(thumb);

@@ -8,8 +8,8 @@ import heads from './attributeHeads.json';
  * Sunglasses / mask / veil / hat: one logistic-regression head per attribute over 55 colour/texture statistics of
  * 11 regions (eyes, brow, forehead, cheeks, nose, mouth, chin, sides) of the face's ArcFace-aligned crop at 24 px,
  * plus its MobileFaceNet embedding (192-d, no flip averaging; the feature set was chosen by cross-validation). The heads are trained in this repo by
- * bench/checks/analyze-attributes.mjs on ../shared/data (train/test split and measured precision/recall in
- * bench/results/issue4.md) and bundled as attributeHeads.json (3 KB). No npm package ships such a classifier.
+ * tools/fit-checks/analyze-attributes.mjs on ../shared/data (train/test split and measured precision/recall in
+ * tools/results/face-checks-notes.md) and bundled as attributeHeads.json (3 KB). No npm package ships such a classifier.
  */
 export interface LogisticHead {
   w: number[];

@@ -9,7 +9,7 @@ import type { EyeRegion } from './eyes';
  * Eye open/closed classifier: `fr_eye.onnx` of npm faceplugin-face-recognition-js 0.0.1 (MIT, Faceplugin Ltd), run
  * on TF.js by src/models/onnx/onnxModel.ts. Input [1, 1, 24, 24] grey / 255: a square crop of EYE_CROP_SCALE × the eye's
  * corner-to-corner width around the centre of its lids (the package's lib/fr_eye.js crop, with Face Mesh points in
- * place of its 68 landmarks). Output: 2 logits; which index means "closed" was measured (bench/results/issue4.md).
+ * place of its 68 landmarks). Output: 2 logits; which index means "closed" was measured (tools/results/face-checks-notes.md).
  */
 export const EYE_STATE_FILE = 'eye-state.onnx';
 export const EYE_STATE_ID = 'fr_eye@faceplugin-face-recognition-js-0.0.1';

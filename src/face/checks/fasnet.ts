@@ -10,7 +10,7 @@ import { loadOnnxModel } from '../../models/onnx/loadOnnx';
  * faceplugin-face-recognition-js 0.0.1 (MIT, published by Faceplugin Ltd): a MiniFASNet-style network, 3 classes
  * (0 = live; 1 and 2 = attack types), run on TF.js by src/models/onnx/onnxModel.ts. Input [1, 3, 128, 128] float32 RGB
  * 0..255 (no normalisation), a crop of FASNET_CROP_SCALE × the face box — the preprocessing of the package's own
- * lib/fr_liveness.js (measured against it in bench/results/issue4.md).
+ * lib/fr_liveness.js (measured against it in tools/results/face-checks-notes.md).
  */
 export const FASNET_FILE = 'fasnet-liveness.onnx';
 export const FASNET_ID = 'fr_liveness@faceplugin-face-recognition-js-0.0.1';

@@ -20,7 +20,7 @@ export interface GeometryLimits {
   /**
    * Largest sideways offset of the nose tip from the eyes' midpoint, in eye distances (≈ sin yaw × 1.1; 0.5 ≈ 30°).
    * Used instead of pose.yaw, whose ear keypoints are unreliable: pose.yaw exceeded 35° on 82 of 400 plain LFW
-   * faces, this offset exceeded 0.5 on 9 (bench/results/issue4.md).
+   * faces, this offset exceeded 0.5 on 9 (tools/results/face-checks-notes.md).
    */
   maxNoseOffset: number;
   /** Largest |pitch| in degrees (pose.pitch; no plain LFW face exceeded 30°). */

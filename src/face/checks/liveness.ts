@@ -5,8 +5,8 @@ import { ATTRIBUTE_HEADS } from './attributes';
 
 /**
  * The liveness score: FasNet's live log-odds (src/face/checks/fasnet.ts), averaged over the face crop and its mirror image.
- * Its threshold was chosen by bench/checks/train-liveness.mjs on the NUAA subjects with odd ids (the 5th percentile of
- * their live scores) and is reported on the even ids in bench/results/issue4.md.
+ * Its threshold was chosen by tools/fit-checks/train-liveness.mjs on the NUAA subjects with odd ids (the 5th percentile of
+ * their live scores) and is reported on the even ids in tools/results/face-checks-notes.md.
  */
 export const LIVENESS_SCORE_THRESHOLD: number = chosen.threshold;
 
@@ -16,7 +16,7 @@ export function livenessScore(logits: ArrayLike<number>, mirroredLogits: ArrayLi
 }
 
 /**
- * Decision rules of the passive-liveness check, pure. Thresholds measured in bench/results/issue4.md:
+ * Decision rules of the passive-liveness check, pure. Thresholds measured in tools/results/face-checks-notes.md:
  * `live` on NUAA's odd subject ids (reported on the even ones), `eyesClosed` on LFW and webcam frames.
  */
 export interface LivenessThresholds {
@@ -25,7 +25,7 @@ export interface LivenessThresholds {
   /** Probability (eye-state model) at or above which BOTH eyes must be closed for EYES_CLOSED. */
   eyesClosed: number;
   /** Mask or sunglasses probability at or above which the face is occluded (FACE_IS_OCCLUDED). Higher than the 0.5 of
-   * `attributes`: a live face wrongly refused here counts against BPCER (bench/checks/analyze-attributes.mjs). */
+   * `attributes`: a live face wrongly refused here counts against BPCER (tools/fit-checks/analyze-attributes.mjs). */
   occluded: number;
 }
 

@@ -12,7 +12,7 @@ export interface QualityStats {
 }
 
 /**
- * Thresholds chosen on LFW faces (bench/checks/analyze-quality.mjs, ../../bench/results/issue4.md): every normal face
+ * Thresholds chosen on LFW faces (tools/fit-checks/analyze-quality.mjs, ../../tools/results/face-checks-notes.md): every normal face
  * of the choosing half is above each, and the darkened (× 0.25), blurred (Gaussian σ = 2 px at 250 px) and
  * grayscale copies are below. A score is 0.5 exactly at its threshold.
  */

@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Writes the image lists of the issue-4 measurements to tools/out/checks/ (paths relative to ../shared/data).
+Usage: python3 tools/fit-checks/make-lists.py   (from the repo root)"""
+import csv, os, random
+
+D = '../shared/data'
+OUT = 'tools/out/checks'
+os.makedirs(OUT, exist_ok=True)
+tags = {}
+for r in csv.DictReader(open(f'{D}/lfw/helper_visual_tags.csv')):
+    tags.setdefault(r['file'], []).append(r['tag'])
+tagged_ids = {f.split('/')[1] for f in tags}
+ids = sorted(os.listdir(f'{D}/lfw/images'))
+random.seed(4)
+plain = [i for i in ids if i not in tagged_ids]
+random.shuffle(plain)
+first = lambda i: f'lfw/images/{i}/{sorted(os.listdir(f"{D}/lfw/images/{i}"))[0]}'
+occlusion = [f'occlusion/{k}/{f}' for k in ['mask', 'sunglasses'] for f in sorted(os.listdir(f'{D}/occlusion/{k}')) if not f.endswith('.csv')]
+open(f'{OUT}/attributes.txt', 'w').write('\n'.join(occlusion + ['lfw/' + f for f in tags] + [first(i) for i in plain[:400]]) + '\n')
+open(f'{OUT}/quality.txt', 'w').write('\n'.join(first(i) for i in plain[400:600]) + '\n')
+nuaa = [r['file'] for r in csv.DictReader(open(f'{D}/antispoof_nuaa/labels.csv'))]
+mini = sorted(f for f in os.listdir(f'{D}/antispoof_minivision') if f.endswith('.jpg'))
+open(f'{OUT}/liveness.txt', 'w').write('\n'.join([f'antispoof_nuaa/{f}' for f in nuaa] + [f'antispoof_minivision/{f}' for f in mini]) + '\n')
+# Synthetic-occlusion training copies (tools/fit-checks/harness.ts kinds synthmask, synthglasses): only faces of the
+# attribute heads' TRAIN split — every other plain LFW face of attributes.txt (the 1st, 3rd, …, as
+# analyze-attributes.mjs splits them) and the live NUAA frames of odd subject ids.
+live_odd = [f'antispoof_nuaa/{r["file"]}' for r in csv.DictReader(open(f'{D}/antispoof_nuaa/labels.csv')) if r['label'] == 'real' and int(r['subject_id']) % 2 == 1]
+open(f'{OUT}/synthetic.txt', 'w').write('\n'.join([first(i) for i in plain[:400]][0::2] + live_odd) + '\n')
+# Bona fide portraits from other sources (studio, phone and web photos; no attacks): how often the liveness and
+# eye-state models refuse faces that are not NUAA webcam frames.
+portraits = [f'human_samples/portraits/{f}' for f in sorted(os.listdir(f'{D}/human_samples/portraits')) if f.endswith('.jpg')]
+deepface = [f'deepface_tests/images/{f}' for f in sorted(os.listdir(f'{D}/deepface_tests/images')) if f.endswith('.jpg')]
+open(f'{OUT}/bonafide.txt', 'w').write('\n'.join(portraits + deepface) + '\n')
