@@ -24,13 +24,21 @@ export type Metadata = Record<string, unknown>;
 
 export interface EnrollPersonRequest {
   collectionName: string;
+  /** 1–255 characters, case-sensitive, unique in the collection; an existing id is replaced (upsert). */
   personId: string;
+  /** 1–1024 characters. */
   personName: string;
+  /** An image with the face; its largest face is enrolled. */
   face: ImageInput;
+  /** Reject with ERR_DUPLICATE_FACE when another person matches the face. Default false. */
   checkDuplicates?: boolean;
+  /** The duplicate check's threshold, a search similarity in [0, 1]. Default 0.7. */
   duplicateCheckMinSimilarity?: number;
+  /** Reject a face that is not live with ERR_LIVENESS_ERROR. Default false. */
   checkLiveness?: boolean;
+  /** Which image to keep with the template. Default 'NoStorage'. */
   faceStorageType?: FaceStorageType;
+  /** A JSON object of at most 16 KB serialised. Default {}. */
   metadata?: Metadata;
 }
 
@@ -54,6 +62,7 @@ export interface BulkEnrollProgress {
 }
 
 export interface EnrollPersonsOptions {
+  /** Called after each item (an exception it throws is ignored). Default: none. */
   onProgress?: (p: BulkEnrollProgress) => void;
 }
 
@@ -62,6 +71,7 @@ export interface AddFaceRequest {
   /** The person the face belongs to; omitted: a new person with a generated id. */
   personId?: string;
   face: ImageInput;
+  /** Which image to keep with the template. Default 'NoStorage'. */
   faceStorageType?: FaceStorageType;
 }
 
@@ -91,15 +101,20 @@ export type PersonSummary = Omit<Person, 'faces'>;
 export interface UpdatePersonRequest {
   collectionName: string;
   personId: string;
+  /** 1–1024 characters. Default: unchanged. */
   personName?: string;
+  /** Replaces the whole metadata; a JSON object of at most 16 KB serialised. Default: unchanged. */
   metadata?: Metadata;
 }
 
 export interface SearchFaceRequest {
   collectionName: string;
   face: ImageInput;
+  /** Results scoring below this are left out, in [0, 1]. Default 0.7. */
   minSimilarityScore?: number;
+  /** At most this many persons (1–1000). Default 1. */
   maxResults?: number;
+  /** Reject a face that is not live with ERR_LIVENESS_ERROR. Default false. */
   checkLiveness?: boolean;
 }
 
@@ -115,6 +130,7 @@ export interface SearchResult {
 export interface MultiFaceSearchRequest {
   collectionName: string;
   image: ImageInput;
+  /** Matches scoring below this are left out, in [0, 1]. Default 0.7. */
   minSimilarityScore?: number;
 }
 
