@@ -158,7 +158,7 @@ test('templates of another embedding model are never compared: the mismatch is r
     };
   }, name);
   for (const e of Object.values(errors)) {
-    const info = expectFaceError(e, 'ERR_INTERNAL', 500);
+    const info = expectFaceError(e, 'ERR_MODEL_MISMATCH', 409);
     expect(info.message).toContain('some-other-model@2');
     expect(info.metadata!.storedModels).toEqual(['some-other-model@2']);
   }

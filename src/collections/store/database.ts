@@ -460,7 +460,7 @@ export function requireSameModels(collection: CollectionRecord, models: readonly
 
 export function modelMismatch(collection: CollectionRecord, models: readonly string[]): FaceError {
   return new FaceError(
-    'ERR_INTERNAL',
+    'ERR_MODEL_MISMATCH',
     `Collection "${collection.name}" holds face templates of the embedding models [${collection.models.join(', ')}], but this version of LocalFace uses [${models.join(', ')}]; ` +
       'templates of different models cannot be compared. Re-enroll the persons into a new collection (or use the LocalFace version that created it).',
     { metadata: { collectionName: collection.name, storedModels: collection.models, currentModels: [...models] } },

@@ -47,7 +47,7 @@ function vectorOf(t: FaceTemplate, id: string): Float32Array {
   const i = t.models.indexOf(id);
   if (i < 0) {
     // Templates from a different embedding model are never compared (their raw scores mean different things).
-    throw new FaceError('ERR_INTERNAL', `A face template was made with models [${t.models.join(', ')}] but this matcher needs ${id}. Re-enroll the face with this version of LocalFace.`);
+    throw new FaceError('ERR_MODEL_MISMATCH', `A face template was made with models [${t.models.join(', ')}] but this matcher needs ${id}. Re-enroll the face with this version of LocalFace.`);
   }
   return t.vectors[i]!;
 }
