@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OnnxGraphModel, parseOnnx } from '../../src/models/onnx/onnxModel';
@@ -368,58 +366,5 @@ describe('OnnxGraphModel error handling', () => {
   it('rejects truncated files', () => {
     const bytes = model(13, { nodes: [node('Relu', ['X'], ['r'])], inits: [], inputs: [valueInfo('X', [1])], outputs: [valueInfo('r', [1])] });
     expect(() => parseOnnx(bytes.subarray(0, bytes.length - 5))).toThrow(/truncated/);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-// The real faceplugin models (a dependency in package.json), against outputs recorded from onnxruntime-node 1.30.0
-// ---------------------------------------------------------------------------------------------------------------
-
-const FACEPLUGIN = fileURLToPath(new URL('../../node_modules/faceplugin-face-recognition-js/model/', import.meta.url));
-
-/** A 24×24 grey eye-ish patch in 0..1 as fr_eye sees it: a dark disc (squashed when closed) plus seeded noise. */
-function eyePatch(seed: number, open: boolean): Float32Array {
-  const r = seededRandom(seed);
-  const d = new Float32Array(24 * 24);
-  for (let y = 0; y < 24; y++) {
-    for (let x = 0; x < 24; x++) {
-      const dist = Math.hypot(x - 11.5, (y - 11.5) * (open ? 1 : 4));
-      d[y * 24 + x] = Math.min(1, Math.max(0, 0.75 - 0.5 * Math.exp((-dist * dist) / 30) + 0.1 * (r() - 0.5)));
-    }
-  }
-  return d;
-}
-
-describe('faceplugin models', () => {
-  it('fr_eye.onnx matches onnxruntime', () => {
-    const m = OnnxGraphModel.fromBytes(readFileSync(`${FACEPLUGIN}fr_eye.onnx`));
-    expect(m.inputNames).toEqual(['input']);
-    expect(m.outputNames).toEqual(['output']);
-    const noise = seededRandom(13);
-    const cases: [Float32Array, number[]][] = [
-      [eyePatch(11, true), [-3.4187238216400146, 3.207237482070923]],
-      [eyePatch(12, false), [-0.06971670687198639, -0.5111922025680542]],
-      [Float32Array.from({ length: 576 }, () => noise()), [6.131237983703613, -5.347512245178223]],
-    ];
-    const before = tf.memory().numTensors;
-    for (const [data, expected] of cases) {
-      const x = tf.tensor(data, [1, 1, 24, 24]);
-      const [y] = run(m, { input: x });
-      expectClose(y!, expected, 1e-4);
-      x.dispose();
-    }
-    expect(tf.memory().numTensors).toBe(before);
-    m.dispose();
-  });
-
-  it('fr_liveness.onnx matches onnxruntime', () => {
-    const m = OnnxGraphModel.fromBytes(readFileSync(`${FACEPLUGIN}fr_liveness.onnx`));
-    expect(m.graph.inputs).toEqual([{ name: 'input', elemType: 1, shape: [1, 3, 128, 128] }]);
-    const r = seededRandom(21);
-    const x = tf.tensor(Float32Array.from({ length: 3 * 128 * 128 }, () => Math.floor(r() * 256)), [1, 3, 128, 128]);
-    const [y] = run(m, { input: x });
-    expectClose(y!, [3.902418375015259, -0.9024686813354492, -2.9999022483825684], 1e-4);
-    x.dispose();
-    m.dispose();
   });
 });
