@@ -24,7 +24,7 @@ test('the ES module exports the API names and loads models from ./models/ next t
     await client.close();
     return Object.keys(window.LocalFace).sort();
   });
-  expect(names).toEqual(expect.arrayContaining(['createFaceClient', 'FaceError', 'version']));
+  expect(names).toEqual(expect.arrayContaining(['createFaceClient', 'FaceError', 'createRestHandler', 'mountRestHandler', 'serveRestRequests', 'version']));
   expect(requests.filter((p) => p.endsWith('.bin') || p.endsWith('.tflite') || p.endsWith('.wasm')).every((p) => p.startsWith('/dist/models/'))).toBe(true);
   expect(requests).toContain('/dist/models/manifest.json');
 });

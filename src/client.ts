@@ -1,4 +1,5 @@
 import { FaceError } from './errors';
+import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
 import { FaceStore } from './collections/store/database';
@@ -144,6 +145,8 @@ export interface FaceClient {
   readonly backend: BackendName;
   /** Ids of the embedding models whose templates this client makes and compares. */
   readonly modelIds: readonly string[];
+  /** API keys for createRestHandler: stored in this client's database as salted hashes only. */
+  readonly apiKeys: ApiKeys;
 
   /** Every face in `image`, largest first, with the requested checks. */
   detectFaces(image: ImageInput, options?: DetectFacesOptions): Promise<Face[]>;
@@ -198,6 +201,7 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
 
 interface OpenCollections {
   service: PersonService;
+  keys: ApiKeyService;
   store: FaceStore;
   indexes: SearchIndexes;
 }
@@ -206,6 +210,14 @@ class LocalFaceClient implements FaceClient {
   private closed = false;
   /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
   private opening: Promise<OpenCollections> | undefined;
+
+  readonly apiKeys: ApiKeys = {
+    create: (request) => this.open().then(({ keys }) => keys.create(request)),
+    list: () => this.open().then(({ keys }) => keys.list()),
+    revoke: (keyId) => this.open().then(({ keys }) => keys.revoke(keyId)),
+    verify: (key, keyId) => this.open().then(({ keys }) => keys.verify(key, keyId)),
+    consume: (keyId, use) => this.open().then(({ keys }) => keys.consume(keyId, use)),
+  };
 
   constructor(
     private readonly engine: FaceEngine,
@@ -339,6 +351,10 @@ class LocalFaceClient implements FaceClient {
   }
 
   private async persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
+    return use((await this.open()).service);
+  }
+
+  private async open(): Promise<OpenCollections> {
     this.assertOpen();
     if (!this.opening) {
       const opening = this.openCollections();
@@ -347,7 +363,7 @@ class LocalFaceClient implements FaceClient {
         if (this.opening === opening) this.opening = undefined; // let a later call retry
       });
     }
-    return use((await this.opening).service);
+    return this.opening;
   }
 
   private async openCollections(): Promise<OpenCollections> {
@@ -358,7 +374,7 @@ class LocalFaceClient implements FaceClient {
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
     const scorer = new FusedScorer(this.engine.matcher.config, modelIds, dimensions);
-    return { service: new PersonService(store, indexes, this.engine, scorer), store, indexes };
+    return { service: new PersonService(store, indexes, this.engine, scorer), keys: new ApiKeyService(store), store, indexes };
   }
 
   private assertOpen(): void {

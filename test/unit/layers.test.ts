@@ -14,6 +14,7 @@ const LAYERS: { name: string; matches: (path: string) => boolean }[] = [
   { name: 'face', matches: (p) => p.startsWith('face/') },
   { name: 'collections', matches: (p) => p.startsWith('collections/') },
   { name: 'client', matches: (p) => p === 'client.ts' },
+  { name: 'rest', matches: (p) => p.startsWith('rest/') },
   { name: 'index', matches: (p) => p === 'index.ts' },
 ];
 
