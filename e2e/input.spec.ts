@@ -124,8 +124,19 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
     hugeCanvas.width = 6500;
     hugeCanvas.height = 10;
     const lenient = await window.LocalFace.createFaceClient({ imageLimits: { minDimension: 64 } });
+    // 6000×4100 is within 6000 px per side but above the 24 MP cap; refused from the PNG header alone.
+    const manyPixels = await png(6000, 4100);
+    const bigCanvas = document.createElement('canvas');
+    bigCanvas.width = 5000;
+    bigCanvas.height = 5000;
+    // Longer than any base64 of 5 MB, and not even base64 at its end: its length alone refuses it, undecoded.
+    const hugeBase64 = 'A'.repeat(8 * 1024 * 1024) + '!';
     try {
       return {
+        tooManyPixels: await window.errorInfo(() => c.detectFaces(manyPixels)),
+        canvasTooManyPixels: await window.errorInfo(() => c.detectFaces(bigCanvas)),
+        hugeBase64: await window.errorInfo(() => c.detectFaces(hugeBase64)),
+        hugeDataUrl: await window.errorInfo(() => c.detectFaces(`data:image/jpeg;base64,${hugeBase64}`)),
         bytes: await window.errorInfo(() => c.detectFaces(bigFile)),
         blobBytes: await window.errorInfo(() => c.detectFaces(new Blob([bigFile]))),
         tooWide: await window.errorInfo(() => c.detectFaces(wide)),
@@ -141,6 +152,10 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
   expectFaceError(result.blobBytes, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.tooWide, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.canvasTooWide, 'ERR_IMAGE_TOO_LARGE', 413);
+  expect(expectFaceError(result.tooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).metadata).toEqual({ width: 6000, height: 4100 });
+  expect(expectFaceError(result.canvasTooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain('MP');
+  expect(expectFaceError(result.hugeBase64, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain('MB');
+  expectFaceError(result.hugeDataUrl, 'ERR_IMAGE_TOO_LARGE', 413);
   expect(expectFaceError(result.tooSmall, 'ERR_IMAGE_TOO_SMALL', 400).metadata).toEqual({ width: 100, height: 100 });
   expect(result.lenientAcceptsSmall).toBeNull();
 });
@@ -159,10 +174,17 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
       tensorsAfterClose: window.tensorCount(),
       closed: await window.errorInfo(() => client.detectFaces(bytes)),
       backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
+      // A limit that is not a positive integer used to switch its check off silently.
+      nanLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxBytes: NaN } })),
+      nullLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxDimension: null as never } })),
+      misspeltLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxbytes: 1 } as never })),
     };
   });
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.backend, 'ERR_INVALID_ARGUMENT');
+  expect(expectFaceError(errors.nanLimit, 'ERR_INVALID_ARGUMENT').message).toContain('imageLimits.maxBytes');
+  expectFaceError(errors.nullLimit, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.misspeltLimit, 'ERR_INVALID_ARGUMENT');
   // close() releases every model tensor the client held.
   expect(errors.tensorsOpen).toBeGreaterThan(errors.tensorsBefore);
   expect(errors.tensorsAfterClose).toBe(errors.tensorsBefore);
