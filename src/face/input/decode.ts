@@ -18,13 +18,14 @@ export type ImageInput =
   | OffscreenCanvas
   | HTMLVideoElement;
 
-/** A decoded image as an int32 [height, width, 3] RGB tensor the caller disposes, plus its encoded bytes if any. */
+/**
+ * A decoded image as an int32 [height, width, 3] RGB tensor the caller disposes, upright (EXIF orientation
+ * applied). The input's encoded bytes are deliberately not kept: they may carry EXIF metadata.
+ */
 export interface DecodedImage {
   pixels: tf.Tensor3D;
   width: number;
   height: number;
-  /** The encoded input (JPEG/PNG) when the input was encoded, e.g. for StoreFullImage. */
-  encoded?: Blob;
 }
 
 const ACCEPTED =
@@ -100,8 +101,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} has a ${header.format.toUpperCase()} header but its data could not be decoded (truncated or corrupt file).`, { cause });
   }
   try {
-    const decoded = fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
-    return { ...decoded, encoded: blob };
+    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
   } finally {
     bitmap.close();
   }
