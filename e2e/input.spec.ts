@@ -204,7 +204,8 @@ test('models load only from the model base URL, with progress, and a wrong or al
     };
   });
   const stages = new Set(result.progress.map((p) => p.stage));
-  expect([...stages].sort()).toEqual(['detector', 'embedder']);
+  // 'backend' is the WASM backend's binary, now fetched (and verified) by the library itself.
+  expect([...stages].sort()).toEqual(['backend', 'detector', 'embedder']);
   const lastOf = (stage: string) => result.progress.filter((p) => p.stage === stage).at(-1)!;
   expect(lastOf('detector').loaded).toBe(lastOf('detector').total);
   const missing = expectFaceError(result.missing, 'ERR_MODEL_LOAD_FAILED', 500);
@@ -223,4 +224,48 @@ test('models load only from the model base URL, with progress, and a wrong or al
   expect(requests.length).toBeGreaterThan(10);
   // blob: URLs of our own origin are the WASM backend's thread workers.
   expect(requests.filter((u) => !u.startsWith(ORIGIN) && !u.startsWith(`blob:${ORIGIN}/`))).toEqual([]);
+});
+
+test('the WebAssembly binary is verified too: an altered .wasm is ERR_MODEL_LOAD_FAILED, never a silent fallback', async ({ browser }) => {
+  const page = await browser.newPage();
+  try {
+    await page.route('**/dist/models/wasm/*.wasm', async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[body.length - 100] = body[body.length - 100]! ^ 0xff;
+      await route.fulfill({ response, body });
+    });
+    await openHarness(page);
+    const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+    const info = expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500);
+    expect(info.message).toMatch(/wasm\/tfjs-backend-wasm.*sha256/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('without WebCrypto (a page that is not a secure context) model files are still verified', async ({ browser }) => {
+  const page = await browser.newPage();
+  try {
+    // What a plain-http LAN page sees: no crypto.subtle.
+    await page.addInitScript(() => Object.defineProperty(globalThis.crypto, 'subtle', { value: undefined }));
+    await openHarness(page);
+    const works = await page.evaluate(async () => {
+      const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+      const faces = await client.detectFaces(await window.fixture('lfw/Tony_Blair_0002.jpg'));
+      await client.close();
+      return { subtle: typeof crypto.subtle, faces: faces.length };
+    });
+    expect(works).toEqual({ subtle: 'undefined', faces: 1 });
+    await page.route('**/dist/models/dlib-resnet128.bin', async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[5000] = body[5000]! ^ 0x01;
+      await route.fulfill({ response, body });
+    });
+    const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+    expect(expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500).message).toContain('sha256');
+  } finally {
+    await page.close();
+  }
 });
