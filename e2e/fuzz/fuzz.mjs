@@ -140,7 +140,7 @@ const IMAGE_MUTATIONS = [
   (r, s) => {
     const out = s.jpeg.slice();
     const sof = jpegSof(out);
-    const [h, w] = pick(r, [[0, 0], [0, 250], [65535, 65535], [1, 65535], [65535, 1], [7000, 7000], [4000, 6000], [1, 1]]);
+    const [h, w] = pick(r, [[0, 0], [0, 250], [65535, 65535], [1, 65535], [65535, 1], [7000, 7000], [4100, 6000], [1, 1], ...(s.hugeInLimit ? [[4000, 6000], [3024, 4032]] : [])]);
     out[sof + 5] = h >> 8; out[sof + 6] = h & 0xff; out[sof + 7] = w >> 8; out[sof + 8] = w & 0xff;
     return [`jpeg-sof-${w}x${h}`, out];
   },
@@ -156,7 +156,7 @@ const IMAGE_MUTATIONS = [
   (r, s) => {
     const out = pick(r, [s.png, s.png16]).slice();
     const view = new DataView(out.buffer);
-    const [w, h] = pick(r, [[0, 0], [0x7fffffff, 1], [0xffffffff, 0xffffffff], [1, 0x7fffffff], [6000, 4100], [20000, 20000], [1, 1]]);
+    const [w, h] = pick(r, [[0, 0], [0x7fffffff, 1], [0xffffffff, 0xffffffff], [1, 0x7fffffff], [6000, 4100], [20000, 20000], [1, 1], ...(s.hugeInLimit ? [[6000, 4000]] : [])]);
     view.setUint32(16, w); view.setUint32(20, h);
     if (r() < 0.5) view.setUint32(29, crc32(out.subarray(12, 29))); // with or without a valid CRC
     return [`png-ihdr-${w}x${h}`, out];
@@ -214,8 +214,12 @@ function image(r, seeds) {
 // ---- arguments other than images -------------------------------------------------------------------------------
 
 const BAD_NAMES = [null, undefined, '', ' ', 'a b', '../x', 'x'.repeat(256), 'é', '__proto__', 'constructor', 42, NaN, {}, ['fuzz'], 'fuzz\u0000', 'FUZZ-missing'];
-const BAD_IDS = [null, undefined, '', 'x'.repeat(256), 5, NaN, {}, [], true, 'no-such-id'];
-const BAD_NUMBERS = [NaN, -1, -0.5, 1.5, 2, Infinity, -Infinity, 1e9, '0.7', null, {}, 0];
+/** Valid collection names that are also Object.prototype keys: creating and deleting them must work like any other. */
+const PROTOTYPE_NAMES = ['__proto__', 'constructor'];
+// Every value in these pools is invalid for its field (or names nothing that exists), so a call with one must fail.
+const BAD_IDS = [null, '', 'x'.repeat(256), 5, NaN, {}, [], true];
+const BAD_COUNTS = [NaN, -1, 1.5, Infinity, -Infinity, 1e9, '5', null, {}];
+const BAD_SCORES = [NaN, -1, -0.5, 1.5, 2, Infinity, '0.7', null, {}];
 const BAD_BOOLS = ['true', 1, 0, null, {}, 'yes'];
 
 function badMetadata(r) {
@@ -229,24 +233,31 @@ function badMetadata(r) {
   ])();
 }
 
-/** One malformed field in an otherwise sensible request; `fields` lists what may be broken. */
+/**
+ * One malformed field in an otherwise valid request; `fields` lists what may be broken. Returns [label, request,
+ * mustFail]: every non-image value drawn is invalid, so such a call must fail; a mangled image may still decode.
+ */
 function breakOne(r, base, fields, seeds) {
   const field = pick(r, fields);
   const req = { ...base };
   let value;
   switch (field) {
-    case 'collectionName': value = pick(r, BAD_NAMES); break;
+    case 'collectionName': value = pick(r, BAD_NAMES.filter((n) => n !== undefined)); break;
     case 'personId': case 'faceId': value = pick(r, BAD_IDS); break;
     case 'personName': value = pick(r, [null, 5, '', 'x'.repeat(1025), {}, []]); break;
     case 'metadata': value = badMetadata(r); break;
-    case 'face': case 'image': { const [label, v] = image(r, seeds); return [`${field}=${label}`, { ...req, [field]: v }]; }
+    case 'face': case 'image': { const [label, v] = image(r, seeds); return [`${field}=${label}`, { ...req, [field]: v }, false]; }
     case 'faceStorageType': value = pick(r, ['thumbnails', 'StoreFull', null, 1, {}]); break;
-    case 'maxResults': case 'offset': case 'limit': case 'duplicateCheckMinSimilarity': case 'minSimilarityScore': value = pick(r, BAD_NUMBERS); break;
+    case 'maxResults': value = pick(r, BAD_COUNTS); break;
+    case 'offset': value = pick(r, BAD_COUNTS.filter((n) => n !== 1e9)); break;
+    case 'limit': value = pick(r, [...BAD_COUNTS, 0, 1001]); break;
+    case 'duplicateCheckMinSimilarity': case 'minSimilarityScore': value = pick(r, BAD_SCORES); break;
     case 'checkDuplicates': case 'checkLiveness': value = pick(r, BAD_BOOLS); break;
-    default: value = undefined;
+    default: throw new Error(`no bad values for ${field}`);
   }
   req[field] = value;
-  return [`${field}=${describe(value)}`, req];
+  // A prototype-named collection may exist (createCollection cases make them), so calls naming it may succeed.
+  return [`${field}=${describe(value)}`, req, !(field === 'collectionName' && PROTOTYPE_NAMES.includes(value))];
 }
 
 function describe(v) {
@@ -266,16 +277,19 @@ export const MUTATING = new Set(['createCollection', 'deleteCollection', 'enroll
  * `count` cases for seed `seed`. Each is { id, method, label, call(client, LocalFace, ctx) }; ctx holds the fuzz
  * collection's name, an enrolled personId and faceId. Every public method is covered in turn.
  */
-export function makeCases(seed, count, seeds) {
+export function makeCases(seed, count, seedImages, { hugeInLimit = false } = {}) {
   const r = seededRandom(seed);
+  // hugeInLimit: also headers claiming 12–24 MP (inside the default limits), which the browser then decodes at
+  // full size: seconds each, and more than 10 s on a loaded 2-core machine, so only the bench run asks for them.
+  const seeds = { ...seedImages, hugeInLimit };
   const C = 'fuzz';
   const makers = {
     detectFaces: () => { const [l, img] = image(r, seeds); const opts = pick(r, [undefined, {}, { liveness: true }, 'fast', null, { quality: 'yes' }]); return [`${l} opts=${describe(opts)}`, (c) => c.detectFaces(img, opts)]; },
     validateFace: () => { const [l, img] = image(r, seeds); const opts = pick(r, [undefined, { validateLiveness: true, validateQuality: true }, { validateNface: 1 }, 7]); return [`${l} opts=${describe(opts)}`, (c) => c.validateFace(img, opts)]; },
     compareFaces: () => { const [l, img] = image(r, seeds); const good = r() < 0.5; return [`${l} other=${good ? 'jpeg' : 'same'}`, (c) => (good ? c.compareFaces(seeds.jpeg, img) : c.compareFaces(img, img))]; },
-    createCollection: () => { const n = pick(r, [...BAD_NAMES.filter((x) => x !== 'FUZZ-missing'), C]); return [describe(n), (c) => c.createCollection(n)]; },
-    deleteCollection: () => { const n = pick(r, BAD_NAMES); return [describe(n), (c) => c.deleteCollection(n)]; },
-    enrollPerson: () => { const [l, req] = breakOne(r, { collectionName: C, personId: `fz-${int(r, 0, 1e6)}`, personName: 'Fuzz', face: seeds.jpeg }, ['collectionName', 'personId', 'personName', 'metadata', 'face', 'faceStorageType', 'checkDuplicates', 'duplicateCheckMinSimilarity', 'checkLiveness'], seeds); return [l, (c) => c.enrollPerson(req)]; },
+    createCollection: () => { const n = pick(r, [...BAD_NAMES.filter((x) => x !== 'FUZZ-missing'), C]); return [describe(n), (c) => c.createCollection(n), !PROTOTYPE_NAMES.includes(n)]; },
+    deleteCollection: () => { const n = pick(r, BAD_NAMES); return [describe(n), (c) => c.deleteCollection(n), !PROTOTYPE_NAMES.includes(n)]; },
+    enrollPerson: () => { const [l, req, must] = breakOne(r, { collectionName: C, personId: `fz-${int(r, 0, 1e6)}`, personName: 'Fuzz', face: seeds.jpeg }, ['collectionName', 'personId', 'personName', 'metadata', 'face', 'faceStorageType', 'checkDuplicates', 'duplicateCheckMinSimilarity', 'checkLiveness'], seeds); return [l, (c) => c.enrollPerson(req), must]; },
     enrollPersons: () => {
       const shape = pick(r, ['not-array', 'bad-items', 'bad-options']);
       if (shape === 'not-array') { const v = pick(r, [null, {}, 'x', 5]); return [`requests=${describe(v)}`, (c) => c.enrollPersons(v)]; }
@@ -291,19 +305,19 @@ export function makeCases(seed, count, seeds) {
         throw Object.assign(new Error(first.error.message), { code: first.error.code, bulkItem: true });
       }];
     },
-    addFace: (ctx) => { const [l, req] = breakOne(r, { collectionName: C, personId: ctx.personId, face: seeds.jpeg }, ['collectionName', 'personId', 'face', 'faceStorageType'], seeds); return [l, (c) => c.addFace(req)]; },
-    getPerson: (ctx) => { const [l, req] = breakOne(r, { collectionName: C, personId: ctx.personId }, ['collectionName', 'personId'], seeds); const positional = r() < 0.3; return [`${l}${positional ? ' positional' : ''}`, (c) => (positional ? c.getPerson(req.collectionName, req.personId) : c.getPerson(req))]; },
-    listPersons: () => { const [l, req] = breakOne(r, { collectionName: C }, ['collectionName', 'offset', 'limit'], seeds); return [l, (c) => c.listPersons(req)]; },
-    updatePerson: (ctx) => { const [l, req] = breakOne(r, { collectionName: C, personId: ctx.personId, personName: 'Renamed' }, ['collectionName', 'personId', 'personName', 'metadata'], seeds); return [l, (c) => c.updatePerson(req)]; },
-    deletePerson: (ctx) => { const [l, req] = breakOne(r, { collectionName: C, personId: ctx.personId }, ['collectionName', 'personId'], seeds); return [l, (c) => c.deletePerson(req)]; },
-    deleteFace: (ctx) => { const [l, req] = breakOne(r, { collectionName: C, faceId: ctx.faceId }, ['collectionName', 'faceId'], seeds); return [l, (c) => c.deleteFace(req)]; },
-    searchFace: () => { const [l, req] = breakOne(r, { collectionName: C, face: seeds.jpeg }, ['collectionName', 'face', 'face', 'maxResults', 'minSimilarityScore', 'checkLiveness'], seeds); return [l, (c) => c.searchFace(req)]; },
-    multiFaceSearch: () => { const [l, req] = breakOne(r, { collectionName: C, image: seeds.jpeg }, ['collectionName', 'image', 'image', 'maxResults', 'minSimilarityScore'], seeds); return [l, (c) => c.multiFaceSearch(req)]; },
-    collection: (ctx) => { const n = pick(r, [...BAD_NAMES.filter((x) => typeof x !== 'string' || x === '' || x.includes(' ') || x.length > 255), C]); const [l, req] = breakOne(r, { personId: ctx.personId }, ['personId'], seeds); return [`name=${describe(n)} ${l}`, (c) => c.collection(n).getPerson(req)]; },
+    addFace: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId, face: seeds.jpeg }, ['collectionName', 'personId', 'face', 'faceStorageType'], seeds); return [l, (c) => c.addFace(req), must]; },
+    getPerson: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId }, ['collectionName', 'personId'], seeds); const positional = r() < 0.3; return [`${l}${positional ? ' positional' : ''}`, (c) => (positional ? c.getPerson(req.collectionName, req.personId) : c.getPerson(req)), must]; },
+    listPersons: () => { const [l, req, must] = breakOne(r, { collectionName: C }, ['collectionName', 'offset', 'limit'], seeds); return [l, (c) => c.listPersons(req), must]; },
+    updatePerson: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId, personName: 'Renamed' }, ['collectionName', 'personId', 'personName', 'metadata'], seeds); return [l, (c) => c.updatePerson(req), must]; },
+    deletePerson: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId }, ['collectionName', 'personId'], seeds); return [l, (c) => c.deletePerson(req), must]; },
+    deleteFace: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, faceId: ctx.faceId }, ['collectionName', 'faceId'], seeds); return [l, (c) => c.deleteFace(req), must]; },
+    searchFace: () => { const [l, req, must] = breakOne(r, { collectionName: C, face: seeds.jpeg }, ['collectionName', 'face', 'face', 'maxResults', 'minSimilarityScore', 'checkLiveness'], seeds); return [l, (c) => c.searchFace(req), must]; },
+    multiFaceSearch: () => { const [l, req, must] = breakOne(r, { collectionName: C, image: seeds.jpeg }, ['collectionName', 'image', 'image', 'minSimilarityScore'], seeds); return [l, (c) => c.multiFaceSearch(req), must]; },
+    collection: (ctx) => { const n = pick(r, [...BAD_NAMES.filter((x) => typeof x !== 'string' || x === '' || x.includes(' ') || x.length > 255), C]); const [l, req] = breakOne(r, { personId: ctx.personId }, ['personId'], seeds); return [`name=${describe(n)} ${l}`, (c) => c.collection(n).getPerson(req), true]; },
     createFaceClient: () => {
       // Always one invalid option, so no models are loaded.
       const opts = pick(r, [null, 5, { backend: 'gpu' }, { databaseName: '' }, { databaseName: 5 }, { imageLimits: { maxBytes: NaN } }, { imageLimits: { maxPixels: -1 } }, { imageLimits: 'big' }, { imageLimits: { maxbytes: 1 } }, { imageLimits: { maxDimension: 1e9 } }]);
-      return [describe(opts), (_c, LocalFace) => LocalFace.createFaceClient(opts)];
+      return [describe(opts), (_c, LocalFace) => LocalFace.createFaceClient(opts), true];
     },
   };
   const methods = Object.keys(makers);
@@ -312,6 +326,9 @@ export function makeCases(seed, count, seeds) {
     return { id: i, method, make: (ctx) => makers[method](ctx) };
   });
 }
+
+/** Every call must settle within this (a call that blocks the thread past it is caught by its measured time). */
+export const TIME_LIMIT_MS = 10_000;
 
 // ---- running them ----------------------------------------------------------------------------------------------
 
@@ -330,9 +347,8 @@ async function snapshot(client) {
  * 'error' (a FaceError; code), 'raw' (anything else thrown), 'timeout'; `storeChanged` when a mutating call failed
  * and the stored data changed anyway. The fuzz collection is created (with one person) first, and deleted after.
  */
-export async function runCases(client, LocalFace, cases, { timeoutMs = 10_000, seeds, onResult } = {}) {
-  const existing = await client.listCollections();
-  if (existing.some((c) => c.name === 'fuzz')) await client.deleteCollection('fuzz');
+export async function runCases(client, LocalFace, cases, { timeoutMs = TIME_LIMIT_MS, seeds, onResult } = {}) {
+  for (const c of await client.listCollections()) if (c.name === 'fuzz' || PROTOTYPE_NAMES.includes(c.name)) await client.deleteCollection(c.name);
   await client.createCollection('fuzz');
   const enrolled = await client.enrollPerson({ collectionName: 'fuzz', personId: 'anchor', personName: 'Anchor', face: seeds.jpeg, faceStorageType: 'StoreThumbnails', metadata: { k: 1 } });
   const ctx = { personId: enrolled.personId, faceId: (await client.getPerson('fuzz', 'anchor')).faces[0].faceId };
@@ -340,11 +356,12 @@ export async function runCases(client, LocalFace, cases, { timeoutMs = 10_000, s
   const results = [];
   let before = await snapshot(client);
   for (const c of cases) {
-    let label = '?', outcome, code, message = '';
+    let label = '?', outcome, code, message = '', mustFail = false;
     const t0 = performance.now();
     try {
-      const [l, call] = c.make(ctx);
+      const [l, call, must] = c.make(ctx);
       label = l;
+      mustFail = must === true;
       let timer;
       const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { timedOut: true })), timeoutMs); });
       try {
@@ -366,16 +383,17 @@ export async function runCases(client, LocalFace, cases, { timeoutMs = 10_000, s
       storeChanged = outcome !== 'ok' && after !== before;
       before = after;
     }
-    const result = { id: c.id, method: c.method, label, outcome, code, message, ms, storeChanged };
+    // A call with an argument that is invalid whatever the image must not succeed.
+    const result = { id: c.id, method: c.method, label, outcome, code, message, ms, storeChanged, unexpectedOk: outcome === 'ok' && mustFail };
     results.push(result);
     onResult?.(result);
   }
   const polluted = Object.getOwnPropertyNames(Object.prototype).join() !== protoKeys || {}.polluted !== undefined;
-  await client.deleteCollection('fuzz');
+  for (const c of await client.listCollections()) if (c.name === 'fuzz' || PROTOTYPE_NAMES.includes(c.name)) await client.deleteCollection(c.name);
   return { results, polluted };
 }
 
-/** Counts by method and outcome/code, the slowest case, and the failures (raw throws, ERR_INTERNAL, timeouts, store changes). */
+/** Counts by method and outcome/code, the slowest case, and the failures (raw throws, ERR_INTERNAL, timeouts, store changes, invalid calls that succeeded). */
 export function summarize(results) {
   const byCode = {};
   const byMethod = {};
@@ -385,6 +403,6 @@ export function summarize(results) {
     byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
   }
   const slowest = results.reduce((a, b) => (b.ms > a.ms ? b : a), results[0]);
-  const failures = results.filter((r) => r.outcome === 'raw' || r.outcome === 'timeout' || (r.outcome === 'error' && (r.code === 'ERR_INTERNAL' || !r.code)) || r.storeChanged);
+  const failures = results.filter((r) => r.outcome === 'raw' || r.outcome === 'timeout' || r.ms > TIME_LIMIT_MS || (r.outcome === 'error' && (r.code === 'ERR_INTERNAL' || !r.code)) || r.storeChanged || r.unexpectedOk);
   return { total: results.length, byCode, byMethod, slowest, failures };
 }
