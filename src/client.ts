@@ -23,7 +23,7 @@ import {
 import { boolean as booleanOption, collectionName as checkCollectionName } from './collections/validate';
 import { validate, type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidationReason } from './face/checks';
 import { FaceEngine } from './face/engine';
-import { DEFAULT_IMAGE_LIMITS, type ImageInput, type ImageLimits } from './face/input/decode';
+import { resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
 import type { BackendChoice, BackendName } from './models/backend';
 import { defaultModelBaseUrl } from './models/defaultModelBase';
 import { ModelFiles, type LoadProgress } from './models/modelFiles';
@@ -38,7 +38,11 @@ export interface FaceClientOptions {
   databaseName?: string;
   /** Model download progress, per stage ('detector', 'embedder', ...). Default: none. */
   onProgress?: (p: LoadProgress) => void;
-  /** Limits for encoded images. Default 5 MB, 128–6000 px per side. */
+  /**
+   * Limits for input images, each a positive integer (a key left out or `undefined` keeps its default). Default
+   * `{ maxBytes: 5 MB, minDimension: 128, maxDimension: 6000, maxPixels: 24,000,000 }`; anything else (NaN, a
+   * string, an unknown key, a value above its ceiling) is ERR_INVALID_ARGUMENT.
+   */
   imageLimits?: Partial<ImageLimits>;
 }
 
@@ -194,8 +198,9 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   }
   const databaseName = options.databaseName ?? 'localface';
   if (typeof databaseName !== 'string' || databaseName.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
+  const imageLimits = resolveImageLimits(options.imageLimits);
   const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
-  const engine = await FaceEngine.create({ files, backend, imageLimits: { ...DEFAULT_IMAGE_LIMITS, ...options.imageLimits } });
+  const engine = await FaceEngine.create({ files, backend, imageLimits });
   return new LocalFaceClient(engine, databaseName);
 }
 

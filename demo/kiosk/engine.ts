@@ -1,13 +1,16 @@
 // The kiosk's recognition work, independent of where it runs: kioskWorker.ts runs it in a Worker (the usual
 // case), main.ts runs it on the page's thread where a Worker with OffscreenCanvas is unavailable.
 import { createFaceClient, FaceError, type FaceClient, type LoadProgress, type PersonSummary } from 'localface';
+import { CheckInLog } from '../checkin/log';
 import { COLLECTION, DATABASE } from '../shared/store';
 import { overlap, type Box } from './tracking';
 
 export interface KioskFace {
   box: Box;
-  /** Set on the largest face when it matched an enrolled person. */
+  /** Set on the largest face when it matched an enrolled person and passed the liveness check. */
   match?: { personId: string; name: string; similarity: number };
+  /** The face matched someone but failed liveness, so the match (name) is not given. */
+  matchWithheld?: boolean;
   /** The last passive liveness verdict for the person in front of the kiosk (refreshed about once a second). */
   live?: boolean;
 }
@@ -112,6 +115,12 @@ export class KioskEngine {
       steps.liveness = performance.now() - now;
     }
     largest.live = this.lastLiveness.live;
+    // A photo or screen held up must not learn whose face it shows: no name leaves the engine for a face that fails
+    // liveness, so neither the status line nor the overlay can display it.
+    if (!largest.live && largest.match) {
+      delete largest.match;
+      largest.matchWithheld = true;
+    }
     return { faces, ms: performance.now() - t0, steps };
   }
 
@@ -143,9 +152,8 @@ export class KioskEngine {
       });
     } catch (error) {
       if (error instanceof FaceError && error.code === 'ERR_DUPLICATE_FACE') {
-        const other = String(error.metadata?.personId ?? '');
-        const known = other ? await this.client.getPerson(COLLECTION, other).catch(() => undefined) : undefined;
-        return { ok: false, advice: ['Already enrolled'], message: `This face is already enrolled${known?.personName ? ` as ${known.personName}` : ''}.` };
+        // Not who it matched: anyone could hold up a photo and read back the name of the person enrolled with it.
+        return { ok: false, advice: ['Already enrolled'], message: 'This face is already enrolled. Ask staff if your details need changing.' };
       }
       throw error;
     }
@@ -160,5 +168,12 @@ export class KioskEngine {
   async remove(personId: string): Promise<void> {
     await this.client.deletePerson(COLLECTION, personId);
     this.lastSearch = undefined;
+    // The check-in app's log on this device names the person too: forget them there as well.
+    const log = await CheckInLog.open();
+    try {
+      await log.forgetPerson(personId);
+    } finally {
+      log.close();
+    }
   }
 }

@@ -4,6 +4,7 @@
 // skipped, never queued, so the picture stays live and the answer is never older than one frame.
 import type { LoadProgress, PersonSummary } from 'localface';
 import { modelBaseUrl } from '../shared/models';
+import { MIN_PIN_LENGTH, StaffPin } from './adminPin';
 import { KioskEngine, type EnrollOutcome, type FrameResult } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
 
@@ -22,6 +23,10 @@ const statusLine = $('status'), fpsLine = $('fps'), modeLine = $('mode'), loadin
 const progressBar = $<HTMLProgressElement>('progress');
 const enrollForm = $<HTMLFormElement>('enroll-form'), enrollName = $<HTMLInputElement>('enroll-name');
 const enrollButton = $<HTMLButtonElement>('enroll-button'), enrollMessage = $('enroll-message'), peopleList = $('people');
+const staffForm = $<HTMLFormElement>('staff-form'), staffPin = $<HTMLInputElement>('staff-pin'), staffButton = $<HTMLButtonElement>('staff-button');
+const staffMessage = $('staff-message'), staffPanel = $('staff-panel'), staffLock = $<HTMLButtonElement>('staff-lock');
+
+staffForm.onsubmit = (event) => event.preventDefault();   // until the engine is ready
 
 const loadedBytes = new Map<string, LoadProgress>();
 function showProgress(p: LoadProgress): void {
@@ -135,9 +140,11 @@ function framesPerSecond(now: number): number {
 function describe(result: FrameResult | undefined): { text: string; kind: string } {
   const face = result?.faces[0];
   if (!face) return { text: 'Look at the camera to check in', kind: 'unknown' };
+  // Never a name for a face that fails liveness (the engine does not even send one).
+  if (face.matchWithheld) return { text: 'NOT LIVE (photo or screen?): not checked in', kind: 'spoof' };
   if (!face.match) return { text: 'Face not recognised: enroll below', kind: 'unknown' };
-  const liveText = face.live === undefined ? '' : face.live ? ' · live' : ' · NOT LIVE (photo or screen?)';
-  return { text: `${face.match.name} — similarity ${face.match.similarity.toFixed(2)}${liveText}`, kind: face.live === false ? 'spoof' : 'known' };
+  const liveText = face.live === undefined ? '' : ' · live';
+  return { text: `${face.match.name} — similarity ${face.match.similarity.toFixed(2)}${liveText}`, kind: 'known' };
 }
 
 function draw(): void {
@@ -149,7 +156,7 @@ function draw(): void {
   g.lineWidth = Math.max(2, width / 240);
   g.font = `${Math.round(width / 32)}px system-ui, sans-serif`;
   for (const face of latest?.faces ?? []) {
-    const colour = !face.match ? '#bbbbbb' : face.live === false ? '#ff8c00' : '#2ecc40';
+    const colour = face.matchWithheld ? '#ff8c00' : !face.match ? '#bbbbbb' : '#2ecc40';
     g.strokeStyle = colour;
     // The video is shown mirrored (a self-view reads like a mirror), so boxes are mirrored too; labels are not.
     const x = width - face.box.x - face.box.width;
@@ -199,7 +206,62 @@ function startLoop(engine: EngineHandle): void {
 // ---- enrolment and the people list ------------------------------------------------------------------------------
 let enrolling = false;
 
+/** Staff mode ends by itself after this long without a click in the staff panel. */
+const STAFF_IDLE_MS = 2 * 60_000;
+let staffUnlocked = false;
+let staffTimer: ReturnType<typeof setTimeout> | undefined;
+
+function lockStaff(): void {
+  staffUnlocked = false;
+  clearTimeout(staffTimer);
+  staffPanel.hidden = true;
+  peopleList.replaceChildren();   // names are not left in the page either
+  staffForm.hidden = false;
+}
+
+function touchStaff(): void {
+  clearTimeout(staffTimer);
+  staffTimer = setTimeout(lockStaff, STAFF_IDLE_MS);
+}
+
+function wireStaff(engine: EngineHandle): void {
+  const pin = new StaffPin();
+  const prompt = () => {
+    staffButton.textContent = pin.isSet ? 'Unlock' : 'Set PIN';
+    staffPin.placeholder = pin.isSet ? 'Staff PIN' : `New staff PIN (${MIN_PIN_LENGTH}+ digits)`;
+    if (!pin.isSet) staffMessage.textContent = 'No staff PIN yet: choose one to manage enrolled people.';
+  };
+  prompt();
+  staffForm.onsubmit = async (event) => {
+    event.preventDefault();
+    const typed = staffPin.value;
+    staffPin.value = '';
+    try {
+      if (!pin.isSet) await pin.set(typed);
+      else if (!(await pin.check(typed))) {
+        staffMessage.textContent = 'Wrong PIN.';
+        return;
+      }
+    } catch (error) {
+      staffMessage.textContent = (error as Error).message;
+      return;
+    }
+    staffUnlocked = true;
+    staffMessage.textContent = '';
+    staffForm.hidden = true;
+    staffPanel.hidden = false;
+    touchStaff();
+    await refreshPeople(engine);
+  };
+  staffLock.onclick = () => {
+    lockStaff();
+    prompt();
+  };
+  staffPanel.addEventListener('click', touchStaff);
+}
+
 async function refreshPeople(engine: EngineHandle): Promise<void> {
+  if (!staffUnlocked) return;
   const people = await engine.people();
   peopleList.replaceChildren(...people.map((person) => {
     const item = document.createElement('li');
@@ -210,6 +272,7 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
     remove.textContent = 'Delete';
     remove.setAttribute('aria-label', `Delete ${name.textContent}`);
     remove.onclick = async () => {
+      if (!staffUnlocked) return;
       remove.disabled = true;
       await engine.remove(person.personId);
       await refreshPeople(engine);
@@ -254,7 +317,7 @@ try {
   stats.mode = engine.mode;
   modeLine.textContent = `recognition in ${engine.mode === 'worker' ? 'a worker' : 'the page thread'} on ${engine.backend.toUpperCase()}`;
   wireEnrolment(engine);
-  await refreshPeople(engine);
+  wireStaff(engine);
   startLoop(engine);
 } catch (error) {
   statusLine.textContent = error instanceof DOMException && error.name === 'NotAllowedError'
