@@ -31,7 +31,6 @@ test.beforeAll(async ({ facePage }) => {
   });
 });
 
-const ALL = { quality: true, attributes: true, liveness: true };
 
 test('checks run only when asked: detectFaces with every check off returns plain faces', async ({ facePage }) => {
   const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg'), { quality: false, attributes: false, liveness: false }));

@@ -11,7 +11,7 @@ import { ROOT, log, startLoadMonitor, machine, pipelinesOf, openPipeline, withBr
  * LocalFace's persons/search is being written elsewhere, so its side is delegated to bench/search/ once that
  * exists, and reported as not available until then (--require makes that an error).
  */
-export default async function taskSearch(opts, argv) {
+export default async function taskSearch(opts) {
   let sizes = (opts.sizes ?? '1000,10000,100000').split(',').map(Number);
   if (opts.limit !== undefined) sizes = sizes.filter((n) => n <= Number(opts.limit)).concat(sizes.some((n) => n <= Number(opts.limit)) ? [] : [Number(opts.limit)]);
   const queries = Number(opts.queries ?? (opts.limit !== undefined ? 5 : 20));

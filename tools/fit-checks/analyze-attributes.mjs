@@ -157,7 +157,7 @@ if (args.includes('--cv')) {
   for (const fk of (process.env.CV_FEATURES ?? 'regions,regions+emb,thumb').split(',')) for (const lam of [0.003, 0.03]) for (const fl of [false, true]) {
     featureKind = fk; lambda = lam; flip = fl;
     let err = 0;
-    for (const [name, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
+    for (const [, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
       const lab = rows.filter((x) => x.split === 'train' && kindOf(x) === 'none').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
       const scored = [];
       for (let k = 0; k < 4; k++) {

@@ -6,7 +6,7 @@
 // the page stays meanwhile: requestAnimationFrame callbacks per second and long tasks (> 50 ms) on the page thread.
 //   node tools/kiosk-fps/fps.mjs [--seconds 30] [--warmup 10] [--json FILE]
 import { chromium } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -28,17 +28,6 @@ function sortedCopy(scores: Scores, what: string): Float64Array {
   return a;
 }
 
-/** First index i with a[i] > x in an ascending array (= number of elements ≤ x). */
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * ROC curve: one point per distinct score value v (descending), with threshold v (accept iff score > v), so the
  * first point (threshold = highest score) is (fmr 0, tmr 0). If no score is −Infinity a last point with threshold

@@ -85,7 +85,7 @@ export function createCalibrator(table: CalibrationTable, clamp = true): (raw: n
     r[i] = p.raw;
     q[i] = qOfLogFar(Math.log10(p.far));
   }
-  const r0 = r[0]!, r1 = r[1]!, q0 = q[0]!, q1 = q[1]!;
+  const r0 = r[0]!, r1 = r[1]!, q0 = q[0]!;
   const rLast = r[n - 1]!, qLast = q[n - 1]!;
   const slopeLast = (qLast - q[n - 2]!) / (rLast - r[n - 2]!);
   // Below the table: distance from the first point to where the extended FAR reaches 1.

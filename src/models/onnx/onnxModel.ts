@@ -720,7 +720,7 @@ export class OnnxGraphModel {
           outs = step.run(ins);
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
-          throw new Error(msg.startsWith('ONNX') ? msg : `ONNX ${step.node.opType} '${step.node.name}': ${msg}`);
+          throw new Error(msg.startsWith('ONNX') ? msg : `ONNX ${step.node.opType} '${step.node.name}': ${msg}`, { cause: e });
         }
         step.outputs.forEach((name, k) => {
           const v = outs[k];
