@@ -12,6 +12,10 @@ export type {
 export type { FaceStorageType } from './collections/validate';
 export type { FaceQuality, FaceAttributes, FaceLiveness, LivenessCode, ValidationReason } from './face/checks';
 export type { ImageInput, ImageLimits } from './face/input/decode';
+export type {
+  FaceTracker, FaceTrackerOptions, TrackedFace, TrackMatch, TrackLiveness, TrackerTimings, TrackerUpdate, TrackEnrollRequest,
+  VideoFrameInput,
+} from './tracker/faceTracker';
 export { FaceError } from './errors';
 export type { FaceErrorCode } from './errors';
 export type { BackendChoice, BackendName } from './models/backend';

@@ -4,7 +4,8 @@
 // Reports frames per second (faces detected on every frame; the largest searched when it appears or moves and
 // once a second; liveness when the person changes and about once a second) and how smooth
 // the page stays meanwhile: requestAnimationFrame callbacks per second and long tasks (> 50 ms) on the page thread.
-//   node tools/kiosk-fps/fps.mjs [--seconds 30] [--warmup 10] [--json FILE]
+//   node tools/kiosk-fps/fps.mjs [--seconds 30] [--warmup 10] [--json FILE] [--dist demo-dist]
+// --dist measures another build of the demos (e.g. a copy of an older demo-dist, to compare in the same conditions).
 import { chromium } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,11 +17,12 @@ import { serve } from '../../scripts/serve.mjs';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
 const seconds = Number(arg('seconds', 30)), warmup = Number(arg('warmup', 10)), jsonOut = arg('json');
-const PORT = 4178;
-if (!existsSync(join(ROOT, 'demo-dist', 'index.html'))) { console.error('demo-dist/ is missing: run `npm run build:demo` first.'); process.exit(2); }
+const DIST = arg('dist', join(ROOT, 'demo-dist'));
+const PORT = 4178 + Number(process.env.E2E_PORT_OFFSET ?? 0);
+if (!existsSync(join(DIST, 'index.html'))) { console.error(`${DIST}/index.html is missing: run \`npm run build:demo\` first.`); process.exit(2); }
 
 const scratch = mkdtempSync(join(os.tmpdir(), 'localface-kiosk-fps-'));
-const server = await serve(join(ROOT, 'demo-dist'), PORT);
+const server = await serve(DIST, PORT);
 const log = (text) => process.stderr.write(`${text}\n`);
 try {
   const helper = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
