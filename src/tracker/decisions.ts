@@ -106,8 +106,8 @@ export interface TrackLiveness {
 
 /**
  * The liveness of a track from its frames' evidence, oldest first; null while undecided. A face whose every recent
- * frame has a geometry problem (too small, at the border, turned away) gets that problem as its code. Occlusion
- * and closed eyes count only when they hold in most frames (one blink, one misread frame do not refuse anyone);
+ * frame has a geometry problem (too small, at the border, turned away) gets that problem as its code. An attack
+ * (mean margin below 0) is reported as FACE_NOT_LIVE first; occlusion and closed eyes count only when they hold in most frames (one blink, one misread frame do not refuse anyone);
  * the anti-spoofing margin is averaged over the frames after clipping.
  */
 export function decideTrackLiveness(frames: readonly LivenessEvidence[], t: LivenessThresholds, policy: TrackLivenessPolicy = DEFAULT_TRACK_LIVENESS_POLICY): TrackLiveness | null {
@@ -125,8 +125,9 @@ export function decideTrackLiveness(frames: readonly LivenessEvidence[], t: Live
   const score = Math.round(1e4 / (1 + Math.exp(-mean))) / 1e4;
   const most = (flag: (f: LivenessEvidence) => boolean) => usable.filter(flag).length * 2 > usable.length;
   const result = (code: LivenessCode | null): TrackLiveness => ({ live: code === null, score, code, framesUsed: usable.length });
-  if (most((f) => !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded))) return result('FACE_IS_OCCLUDED');
+  // An attack is reported as one (a print often also reads as occluded to the attribute heads).
   if (mean < 0) return result('FACE_NOT_LIVE');
+  if (most((f) => !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded))) return result('FACE_IS_OCCLUDED');
   if (most((f) => !!f.eyesClosed && f.eyesClosed.length === 2 && Math.min(...f.eyesClosed) >= t.eyesClosed)) return result('EYES_CLOSED');
   return result(null);
 }

@@ -186,6 +186,9 @@ class LocalFaceTracker implements FaceTracker {
     if (timestampMs !== undefined && (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))) {
       throw new FaceError('ERR_INVALID_ARGUMENT', `timestampMs must be a finite number of milliseconds (e.g. performance.now() or VideoFrame.timestamp / 1000); got ${String(timestampMs)}.`);
     }
+    if (!isVideoFrameInput(frame)) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', `tracker.process takes a video frame: ${FRAME_TYPES.join(', ')}; got ${frame === null ? 'null' : typeof frame === 'object' ? (frame as object).constructor?.name ?? 'an object' : typeof frame}. For a single photo use detectFaces or searchFace.`);
+    }
     this.busy = true;
     const generation = this.generation;
     const now = timestampMs ?? performance.now();
@@ -353,6 +356,15 @@ class LocalFaceTracker implements FaceTracker {
   private assertOpen(): void {
     if (this.closed) throw new FaceError('ERR_INVALID_ARGUMENT', 'This face tracker is closed. Create a new one with client.createFaceTracker().');
   }
+}
+
+const FRAME_TYPES = ['HTMLVideoElement', 'VideoFrame', 'ImageBitmap', 'ImageData', 'HTMLCanvasElement', 'OffscreenCanvas'] as const;
+
+function isVideoFrameInput(frame: unknown): frame is VideoFrameInput {
+  return FRAME_TYPES.some((name) => {
+    const ctor = (globalThis as Record<string, unknown>)[name];
+    return typeof ctor === 'function' && frame instanceof (ctor as new () => unknown);
+  });
 }
 
 function averageAttributes(all: readonly FaceAttributes[]): FaceAttributes {
