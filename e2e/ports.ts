@@ -7,3 +7,4 @@ export const HARNESS_PORT = 4173 + offset;
 export const DEV_PORT = 5174 + offset;
 export const SITE_PORT = 4175 + offset;
 export const CHECKIN_PORT = 4176 + offset;
+export const CONSUMER_PORT = 4177 + offset;

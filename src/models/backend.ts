@@ -35,10 +35,15 @@ export function backendOrder(choice: BackendChoice, renderer: string | undefined
 
 /**
  * Activates the TF.js backend. The tfjs engine is page-wide, so all clients in a page share it.
- * WASM binaries load from `<modelBaseUrl>/wasm/`; threads are used when the page is cross-origin isolated.
+ * WASM binaries load from `<modelBaseUrl>/wasm/`, single-threaded (see below).
  */
 export async function activateBackend(choice: BackendChoice, files: ModelFiles): Promise<BackendName> {
   setWasmPaths(files.url('wasm/'));
+  // TF.js's threaded WASM build starts its workers from the source text of a function in the bundle
+  // (Function.prototype.toString). Once an app's bundler minifies that function, the worker's copy names variables
+  // that exist only in the app's bundle ("e is not defined") and the backend never becomes ready. Threads gave no
+  // speed-up on 2 cores (BENCHMARKS.md), so the single-threaded SIMD build is used on every page.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const order = backendOrder(choice, choice === 'auto' ? webglRenderer() : undefined);
   const failures: string[] = [];
   for (const name of order) {

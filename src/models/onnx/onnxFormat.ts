@@ -13,7 +13,11 @@ const WIRE_FIXED32 = 5;
 
 const utf8 = new TextDecoder();
 
-/** Sequential reader over one protobuf message (or a length-delimited sub-range of one). */
+/**
+ * Sequential reader over one protobuf message (or a length-delimited sub-range of one). Every read moves forward
+ * and stays inside its range, so any input — truncated, corrupted or hostile — ends in a result or an Error
+ * naming the problem, in time linear in its length.
+ */
 class ProtoReader {
   private readonly view: DataView;
   pos: number;
@@ -39,6 +43,7 @@ class ProtoReader {
   /**
    * A varint as a signed 64-bit integer converted to Number. Up to 7 bytes (49 bits) stay exact in doubles;
    * longer ones — e.g. any negative int64, which protobuf writes as a 10-byte two's complement — go through BigInt.
+   * At most 10 bytes, as protobuf allows.
    */
   varint(): number {
     let value = 0;
@@ -61,15 +66,26 @@ class ProtoReader {
     return Number(BigInt.asIntN(64, big));
   }
 
-  /** Field number and wire type of the next field. */
+  /** Field number and wire type of the next field. Field numbers are 1 … 2²⁹ − 1. */
   tag(): [field: number, wire: number] {
     const t = this.varint();
-    return [Math.floor(t / 8), t & 7];
+    const field = Math.floor(t / 8);
+    if (field < 1 || field > 0x1fffffff) throw new Error(`ONNX: malformed protobuf field tag ${t}`);
+    return [field, t & 7];
+  }
+
+  /** A length prefix: a varint that must fit in what is left of this message (a negative one would read backwards). */
+  private length(): number {
+    const len = this.varint();
+    if (len < 0 || len > this.end - this.pos) {
+      throw new Error(len < 0 ? `ONNX: malformed protobuf length ${len}` : 'ONNX: truncated protobuf message');
+    }
+    return len;
   }
 
   private advance(n: number): number {
     const at = this.pos;
-    if (at + n > this.end) throw new Error('ONNX: truncated protobuf message');
+    if (n > this.end - at) throw new Error('ONNX: truncated protobuf message');
     this.pos += n;
     return at;
   }
@@ -80,7 +96,7 @@ class ProtoReader {
 
   /** A length-delimited field's payload as a sub-reader; advances past it. */
   sub(): ProtoReader {
-    const len = this.varint();
+    const len = this.length();
     const start = this.advance(len);
     return new ProtoReader(this.buf, start, start + len);
   }
@@ -196,6 +212,12 @@ export interface OnnxGraph {
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+function checkRawLength(name: string, raw: Uint8Array, bytesPer: number): void {
+  if (raw.byteLength % bytesPer !== 0) {
+    throw new Error(`ONNX: tensor '${name}' has ${raw.byteLength} bytes of raw data, not a multiple of its element size ${bytesPer}`);
+  }
+}
+
 function parseTensor(r: ProtoReader): OnnxTensorProto {
   let name = '';
   let dataType = 0;
@@ -216,6 +238,7 @@ function parseTensor(r: ProtoReader): OnnxTensorProto {
       throw new Error(`ONNX: tensor '${name}' uses external data, which is not supported`);
     } else if (field !== 14) r.skip(wire);
   }
+  if (dims.some((d) => !(d >= 0 && d <= INT32_MAX))) throw new Error(`ONNX: tensor '${name}' has invalid dims [${dims.join(',')}]`);
   const size = dims.reduce((a, b) => a * b, 1);
   let data: Float32Array | Int32Array;
   if (dataType === DT_FLOAT || dataType === DT_DOUBLE) {
@@ -223,6 +246,7 @@ function parseTensor(r: ProtoReader): OnnxTensorProto {
       // Copy: raw_data is not guaranteed to be 4-byte aligned within the model file. Little-endian per the spec.
       const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       const bytesPer = dataType === DT_FLOAT ? 4 : 8;
+      checkRawLength(name, raw, bytesPer);
       data = new Float32Array(raw.byteLength / bytesPer);
       for (let i = 0; i < data.length; i++) {
         data[i] = bytesPer === 4 ? dv.getFloat32(i * 4, true) : dv.getFloat64(i * 8, true);
@@ -232,6 +256,7 @@ function parseTensor(r: ProtoReader): OnnxTensorProto {
     let values: ArrayLike<number> = ints;
     if (raw) {
       const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      checkRawLength(name, raw, dataType === DT_INT64 ? 8 : dataType === DT_INT32 ? 4 : 1);
       const out: number[] = [];
       if (dataType === DT_INT64) for (let o = 0; o < raw.byteLength; o += 8) out.push(Number(dv.getBigInt64(o, true)));
       else if (dataType === DT_INT32) for (let o = 0; o < raw.byteLength; o += 4) out.push(dv.getInt32(o, true));
@@ -251,14 +276,14 @@ function parseTensor(r: ProtoReader): OnnxTensorProto {
 }
 
 /** AttributeProto.AttributeType values. */
-const ATTR_TYPES: Record<number, OnnxAttribute['type'] | undefined> = {
-  1: 'float',
-  2: 'int',
-  3: 'string',
-  4: 'tensor',
-  6: 'floats',
-  7: 'ints',
-};
+const ATTR_TYPES = new Map<number, OnnxAttribute['type']>([
+  [1, 'float'],
+  [2, 'int'],
+  [3, 'string'],
+  [4, 'tensor'],
+  [6, 'floats'],
+  [7, 'ints'],
+]);
 
 function parseAttribute(r: ProtoReader): [string, OnnxAttribute | undefined] {
   let name = '';
@@ -282,7 +307,7 @@ function parseAttribute(r: ProtoReader): [string, OnnxAttribute | undefined] {
     else r.skip(wire);
   }
   // IR ≥ 2 sets `type`; for older files infer it from the field that is present.
-  let type = ATTR_TYPES[typeCode];
+  let type = ATTR_TYPES.get(typeCode);
   if (typeCode === 0) {
     if (f !== undefined) type = 'float';
     else if (i !== undefined) type = 'int';
@@ -368,8 +393,10 @@ function parseShape(r: ProtoReader): (number | string | null)[] {
     let dim: number | string | null = null;
     while (!d.done) {
       const [df, dw] = d.tag();
-      if (df === 1) dim = d.varint();
-      else if (df === 2) dim = d.string();
+      if (df === 1) {
+        dim = d.varint();
+        if (dim < 0) throw new Error(`ONNX: negative dimension ${dim} in a declared shape`);
+      } else if (df === 2) dim = d.string();
       else d.skip(dw);
     }
     dims.push(dim);

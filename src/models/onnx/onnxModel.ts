@@ -126,6 +126,18 @@ function attrInts(node: OnnxNode, name: string): number[] | undefined {
   return a.value;
 }
 
+/** A 2-D window attribute (kernel_shape, strides, dilations): two integers ≥ `min`. */
+function attrPair(node: OnnxNode, name: string, fallback: [number, number], min = 1): [number, number] {
+  const v = attrInts(node, name);
+  if (!v) return fallback;
+  if (v.length !== 2 || !v.every((x) => Number.isInteger(x) && x >= min && x <= INT32_MAX)) {
+    throw new Error(`ONNX ${node.opType} '${node.name}': attribute ${name} [${v.join(',')}] should be two integers ≥ ${min}`);
+  }
+  return [v[0]!, v[1]!];
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
 function attrString(node: OnnxNode, name: string, fallback: string): string {
   const a = attr(node, name);
   if (!a) return fallback;
@@ -202,6 +214,9 @@ function spatialPads(node: OnnxNode, inH: number, inW: number, k: number[], s: n
   const autoPad = attrString(node, 'auto_pad', 'NOTSET');
   if (autoPad === 'NOTSET') {
     const p = attrInts(node, 'pads') ?? [0, 0, 0, 0];
+    if (p.length !== 4 || !p.every((x) => Number.isInteger(x) && x >= 0 && x <= INT32_MAX)) {
+      throw new Error(`ONNX ${node.opType} '${node.name}': pads [${p.join(',')}] should be four integers ≥ 0`);
+    }
     // ONNX order: [x1_begin, x2_begin, x1_end, x2_end] = [top, left, bottom, right]
     return [p[0]!, p[1]!, p[2]!, p[3]!];
   }
@@ -238,10 +253,16 @@ function compileConv(ctx: CompileContext, activation?: Activation): Kernel {
   }
   const [outC, inPerGroup, kh, kw] = w.dims as [number, number, number, number];
   const group = attrInt(node, 'group', 1);
-  const strides = attrInts(node, 'strides') ?? [1, 1];
-  const dilations = attrInts(node, 'dilations') ?? [1, 1];
-  const s: [number, number] = [strides[0]!, strides[1]!];
-  const d: [number, number] = [dilations[0]!, dilations[1]!];
+  // Checked here: a bad group would otherwise make the per-group loop below run for as long as it says.
+  if (!Number.isInteger(group) || group < 1 || outC % group !== 0) {
+    throw new Error(`ONNX Conv '${node.name}': group ${group} does not divide the ${outC} output channels`);
+  }
+  const kernel = attrPair(node, 'kernel_shape', [kh, kw]);
+  if (kernel[0] !== kh || kernel[1] !== kw) {
+    throw new Error(`ONNX Conv '${node.name}': kernel_shape [${kernel}] differs from the weights' [${kh},${kw}]`);
+  }
+  const s = attrPair(node, 'strides', [1, 1]);
+  const d = attrPair(node, 'dilations', [1, 1]);
   if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
     throw new Error(`ONNX Conv '${node.name}': strides > 1 together with dilations > 1 is not supported by TF.js`);
   }
@@ -300,9 +321,8 @@ function compileMaxPool(ctx: CompileContext): Kernel {
   const dil = attrInts(node, 'dilations') ?? [1, 1];
   if (dil.some((x) => x !== 1)) throw new Error(`ONNX MaxPool '${node.name}': dilations are not supported`);
   if (node.outputs[1]) throw new Error(`ONNX MaxPool '${node.name}': the Indices output is not supported`);
-  const strides = attrInts(node, 'strides') ?? [1, 1];
-  const s: [number, number] = [strides[0]!, strides[1]!];
-  const kk: [number, number] = [k[0]!, k[1]!];
+  const s = attrPair(node, 'strides', [1, 1]);
+  const kk = attrPair(node, 'kernel_shape', [1, 1]);
   return (ins) => {
     const x0 = nhwc(need(ins, 0, 'MaxPool'), 'MaxPool');
     // Padding never wins a max: symmetric pads go to tf.maxPool (which skips them), others are padded with −∞.
@@ -519,31 +539,31 @@ function compileSoftmax(ctx: CompileContext): Kernel {
   };
 }
 
-/** The supported op types (default ONNX domain). */
-const OPS: Record<string, (ctx: CompileContext) => Kernel> = {
-  Conv: (ctx) => compileConv(ctx),
-  MaxPool: compileMaxPool,
-  BatchNormalization: compileBatchNorm,
-  GlobalAveragePool: compileGlobalAveragePool,
-  Relu: () => unary(tf.relu),
-  Sigmoid: () => unary(tf.sigmoid),
-  PRelu: () => binary(prelu, 'PRelu'),
-  Add: () => binary(tf.add, 'Add'),
-  Mul: () => binary(tf.mul, 'Mul'),
-  MatMul: compileMatMul,
-  Gemm: compileGemm,
-  Flatten: compileFlatten,
-  Reshape: compileReshape,
-  Softmax: compileSoftmax,
-  Shape: compileShape,
-  Constant: compileConstant,
-  Gather: compileGather,
-  Unsqueeze: compileUnsqueeze,
-  Concat: compileConcat,
-};
+/** The supported op types (default ONNX domain). A Map, so an op type named like an Object property is unknown. */
+const OPS = new Map<string, (ctx: CompileContext) => Kernel>([
+  ['Conv', (ctx) => compileConv(ctx)],
+  ['MaxPool', compileMaxPool],
+  ['BatchNormalization', compileBatchNorm],
+  ['GlobalAveragePool', compileGlobalAveragePool],
+  ['Relu', () => unary(tf.relu)],
+  ['Sigmoid', () => unary(tf.sigmoid)],
+  ['PRelu', () => binary(prelu, 'PRelu')],
+  ['Add', () => binary(tf.add, 'Add')],
+  ['Mul', () => binary(tf.mul, 'Mul')],
+  ['MatMul', compileMatMul],
+  ['Gemm', compileGemm],
+  ['Flatten', compileFlatten],
+  ['Reshape', compileReshape],
+  ['Softmax', compileSoftmax],
+  ['Shape', compileShape],
+  ['Constant', compileConstant],
+  ['Gather', compileGather],
+  ['Unsqueeze', compileUnsqueeze],
+  ['Concat', compileConcat],
+]);
 
 /** The op types OnnxGraphModel can run. */
-export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(OPS);
+export const SUPPORTED_ONNX_OPS: readonly string[] = [...OPS.keys()];
 
 // ---------------------------------------------------------------------------------------------------------------
 // The model
@@ -589,7 +609,7 @@ export class OnnxGraphModel {
     };
     try {
       const constants = new Map(graph.initializers.map((t) => [t.name, t]));
-      const unsupported = graph.nodes.filter((n) => !(n.domain === '' || n.domain === 'ai.onnx') || !OPS[n.opType]);
+      const unsupported = graph.nodes.filter((n) => !(n.domain === '' || n.domain === 'ai.onnx') || !OPS.has(n.opType));
       if (unsupported.length) {
         const names = [...new Set(unsupported.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
         throw new Error(`ONNX: unsupported op type(s): ${names.join(', ')}`);
@@ -634,7 +654,7 @@ export class OnnxGraphModel {
         if (skip.has(i)) return;
         const ctx: CompileContext = { node, opset: graph.opsetVersion || 1, constants, keep };
         const fused = fusedInto.get(i);
-        const run = node.opType === 'Conv' ? compileConv(ctx, fused?.activation) : OPS[node.opType]!(ctx);
+        const run = node.opType === 'Conv' ? compileConv(ctx, fused?.activation) : OPS.get(node.opType)!(ctx);
         // A Conv reads only X at run time: its weights and bias were prepared at compile time.
         const inputs = node.opType === 'Conv' ? node.inputs.slice(0, 1) : node.inputs;
         this.steps.push({ node, inputs, outputs: fused ? fused.outputs : node.outputs, run });

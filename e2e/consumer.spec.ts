@@ -1,0 +1,85 @@
+// The package as an app gets it: `npm pack` of the built library, installed from the tarball into an empty app
+// (production dependencies only, install scripts on), the app built by Vite and served; in it, compareFaces gives
+// a high score for one person's two photos and a low one for two people, and no request leaves the app's origin.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { serve } from '../scripts/serve.mjs';
+import { CONSUMER_PORT } from './ports';
+
+const ORIGIN = `http://127.0.0.1:${CONSUMER_PORT}`;
+const repo = resolve('.');
+let scratch = '';
+let server: Server | undefined;
+
+/** npm's own variables from a surrounding `npm test` (prefix, package name …) would point the app's npm at the repo. */
+function npmEnvironment(): NodeJS.ProcessEnv {
+  const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_') || keep.has(key.toLowerCase())));
+}
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, env: npmEnvironment(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function timed<T>(label: string, step: () => T): T {
+  const start = Date.now();
+  const result = step();
+  console.log(`${label}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  expect(existsSync('dist/localface.js'), 'run `npm run build` first (npm test does)').toBe(true);
+  scratch = mkdtempSync(join(tmpdir(), 'localface-consumer-'));
+
+  // The repo's `prepare` script (model copy) needs the repo's devDependencies; dist/ is already built.
+  const tarball = timed('npm pack', () => run('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch, '--silent'], repo).trim().split('\n').pop()!);
+
+  const app = join(scratch, 'app');
+  cpSync('e2e/consumer-app', app, { recursive: true });
+  // What a user runs. --prefer-offline: the dependencies are in the npm cache after the repo's `npm ci`.
+  timed('npm install <tarball> --omit=dev', () =>
+    run('npm', ['install', join(scratch, tarball), '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app));
+  // What an app does once: the package's model files go to its public folder, served at /models/.
+  cpSync(join(app, 'node_modules/localface/dist/models'), join(app, 'public/models'), { recursive: true });
+  cpSync('e2e/fixtures/lfw', join(app, 'public/photos'), { recursive: true });
+  // The repo's Vite, so that the app does not download its own.
+  timed('vite build', () => run(process.execPath, [join(repo, 'node_modules/vite/bin/vite.js'), 'build', app, '--outDir', join(app, 'dist'), '--logLevel', 'warn'], repo));
+  server = await serve(join(app, 'dist'), CONSUMER_PORT);
+});
+
+test.afterAll(async () => {
+  if (server?.listening) await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+test('an app built from the packed tarball compares faces with models from its own origin only', async ({ page }) => {
+  const foreign: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(`${ORIGIN}/`) && !/^(blob|data):/.test(request.url())) foreign.push(request.url());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+
+  await page.goto(`${ORIGIN}/`);
+  await expect(page.locator('#status')).toHaveText('ready on wasm', { timeout: 90_000 });
+  const scores = await page.evaluate(async () => {
+    const compare = (window as unknown as { comparePhotos(a: string, b: string): Promise<number> }).comparePhotos;
+    return {
+      samePerson: await compare('/photos/Colin_Powell_0001.jpg', '/photos/Colin_Powell_0002.jpg'),
+      differentPeople: await compare('/photos/Colin_Powell_0001.jpg', '/photos/Serena_Williams_0001.jpg'),
+    };
+  });
+  console.log(JSON.stringify(scores));
+  expect(scores.samePerson).toBeGreaterThan(0.7);
+  expect(scores.differentPeople).toBeLessThan(0.5);
+  expect(foreign).toEqual([]);
+  expect(errors).toEqual([]);
+  // The app's bundle carries the library; its node_modules were only needed to build it.
+  expect(readdirSync(join(scratch, 'app/dist/assets')).some((f) => f.endsWith('.js'))).toBe(true);
+});
