@@ -122,6 +122,12 @@ const RESEARCH_EVERY_MS = 1000;
  */
 const SWAP_SIMILARITY = 0.3;
 const SWAP_MIN_GOODNESS = 0.3;
+/**
+ * Detections scoring below this are not tracked. The detector keeps faces from 0.5; on video that admits shapes
+ * that flicker in and out (Chromium's default fake camera, a green disc with a clock, scores 0.51–0.61 in most
+ * frames), while webcam faces at a usable distance score 0.85–0.97 and far ones (35 px) 0.62–0.81.
+ */
+export const MIN_TRACKED_FACE_SCORE = 0.75;
 
 interface Track {
   id: number;
@@ -224,8 +230,12 @@ class LocalFaceTracker implements FaceTracker {
     }
     const service = await this.deps.persons();
     const enrolled = await service.enrollTemplates(request, track.best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })));
-    // Recognise the new person on the next frame, in every track.
+    // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
+    if (track.template && this.settings.collectionName && this.settings.collectionName === v.collectionName((request as { collectionName?: unknown }).collectionName)) {
+      const [hit] = await service.searchTemplate(this.settings.collectionName, track.template, this.settings.minSimilarityScore, 1);
+      track.match = hit ? { personId: hit.personId, personName: hit.personName, metadata: hit.metadata, similarityScore: hit.similarityScore } : null;
+    }
     return enrolled;
   }
 
@@ -243,7 +253,7 @@ class LocalFaceTracker implements FaceTracker {
   private async track(pixels: Parameters<FaceEngine['detect']>[0], now: number, timings: TrackerTimings): Promise<Track[]> {
     const { engine } = this.deps;
     let t = performance.now();
-    const faces = (await engine.detect(pixels, 'largest')).slice(0, this.settings.maxFaces);
+    const faces = (await engine.detect(pixels, 'largest')).filter((f) => f.score >= MIN_TRACKED_FACE_SCORE).slice(0, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;
 
     const { pairs, newDetections, missedTracks } = associate(this.tracks.map((tr) => tr.face.box), faces.map((f) => f.box));
