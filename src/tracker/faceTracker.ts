@@ -304,11 +304,12 @@ class LocalFaceTracker implements FaceTracker {
       tr.best = kept.kept;
       if (kept.added) kept.kept.find((b) => b.template === template)!.thumbnail = await faceThumbnail(pixels, tr.face.box);
     }
-    timings.embedMs = performance.now() - t;
+    timings.embedMs = toEmbed.length > 0 ? performance.now() - t : 0;
 
     t = performance.now();
     if (this.settings.liveness) {
-      const toCheck = visible.filter((tr) => shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now));
+      // A new track's first frame is spent on who it is (its name shows a frame sooner); liveness starts on the next.
+      const toCheck = visible.filter((tr) => !(tr.embedded === 1 && tr.lastEmbedAt === now) && shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now));
       const evidence = await engine.livenessEvidence(pixels, toCheck.map((tr) => tr.face));
       toCheck.forEach((tr, i) => {
         const e = evidence[i]!;
