@@ -125,8 +125,9 @@ export function decideTrackLiveness(frames: readonly LivenessEvidence[], t: Live
   const score = Math.round(1e4 / (1 + Math.exp(-mean))) / 1e4;
   const most = (flag: (f: LivenessEvidence) => boolean) => usable.filter(flag).length * 2 > usable.length;
   const result = (code: LivenessCode | null): TrackLiveness => ({ live: code === null, score, code, framesUsed: usable.length });
-  // An attack is reported as one (a print often also reads as occluded to the attribute heads).
-  if (mean < 0) return result('FACE_NOT_LIVE');
+  // An attack is reported as one (a print often also reads as occluded to the attribute heads). A tie (e.g. one
+  // clipped live frame against one clipped attack frame) is contradictory evidence: not live.
+  if (mean <= 0) return result('FACE_NOT_LIVE');
   if (most((f) => !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded))) return result('FACE_IS_OCCLUDED');
   if (most((f) => !!f.eyesClosed && f.eyesClosed.length === 2 && Math.min(...f.eyesClosed) >= t.eyesClosed)) return result('EYES_CLOSED');
   return result(null);

@@ -112,6 +112,10 @@ describe('liveness decided over a track\'s frames', () => {
     expect(decideTrackLiveness([print, lucky, print, print], t)).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
   });
 
+  it('refuses contradictory evidence: as many clearly live frames as clearly attack frames', () => {
+    expect(decideTrackLiveness([live(t.live + 9), live(t.live - 9), live(t.live + 9), live(t.live - 9)], t)).toMatchObject({ live: false, code: 'FACE_NOT_LIVE', score: 0.5 });
+  });
+
   it('reports occlusion and closed eyes when they hold in most frames', () => {
     const masked = live(t.live + 2, { attributes: { sunglasses: 0, mask: 0.99, veil: 0, hat: 0 } });
     expect(decideTrackLiveness([masked, masked, live()], t)).toMatchObject({ live: false, code: 'FACE_IS_OCCLUDED' });
