@@ -173,8 +173,17 @@ test('process never queues, rejects bad frames and timestamps, and is closed aft
     const noTrack = await window.errorInfo(() => tracker.enroll(999, { collectionName: 'x', personId: 'a', personName: 'A' }));
     tracker.close();
     const closed = await window.errorInfo(() => tracker.process(canvas, 3));
-    return { overlapping, badFrame, badTime, badOption, noTrack, closed };
+    // VideoFrame is an image input everywhere, and a closed one is refused with a reason.
+    const videoFrame = new VideoFrame(canvas, { timestamp: 0 });
+    const facesInVideoFrame = (await window.client.detectFaces(videoFrame, { quality: false, attributes: false })).length;
+    videoFrame.close();
+    const facesInCanvas = (await window.client.detectFaces(canvas, { quality: false, attributes: false })).length;
+    const closedFrame = await window.errorInfo(() => window.client.detectFaces(videoFrame));
+    return { overlapping, badFrame, badTime, badOption, noTrack, closed, facesInVideoFrame, facesInCanvas, closedFrame };
   });
+  expect(errors.facesInVideoFrame).toBeGreaterThanOrEqual(1);
+  expect(errors.facesInVideoFrame).toBe(errors.facesInCanvas);
+  expectFaceError(errors.closedFrame, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.overlapping, 'ERR_INVALID_ARGUMENT');
   expect(errors.overlapping!.message).toMatch(/skip this frame/);
   expectFaceError(errors.badFrame, 'ERR_INVALID_ARGUMENT');

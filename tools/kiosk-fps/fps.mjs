@@ -10,7 +10,7 @@
 //   node tools/kiosk-fps/fps.mjs [--seconds 30] [--warmup 10] [--json FILE] [--dist demo-dist]
 // --dist measures another build of the demos (e.g. a copy of an older demo-dist, to compare in the same conditions).
 import { chromium } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
