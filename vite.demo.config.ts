@@ -23,6 +23,7 @@ export default mergeConfig(base, defineConfig({
         kiosk: page('./demo/kiosk/index.html'),
         checkin: page('./demo/checkin/index.html'),
         compare: page('./demo/compare/index.html'),
+        cloudClient: page('./demo/cloud-client/index.html'),
       },
       output: { inlineDynamicImports: false },
     },

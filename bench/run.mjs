@@ -43,6 +43,11 @@ async function main() {
   if (opts.select && !['center', 'largest'].includes(opts.select)) fail('--select must be center or largest');
   if (opts.backend && !['wasm', 'webgl'].includes(opts.backend)) fail('--backend must be wasm or webgl');
   if (opts.limit !== undefined && !(Number(opts.limit) >= 1)) fail('--limit must be a positive number');
+  if (task === 'fuzz') {
+    // Robustness, not a comparison: bench/fuzz.mjs prints its own summary.
+    const { spawnSync } = await import('node:child_process');
+    return spawnSync(process.execPath, [resolve(ROOT, 'bench/fuzz.mjs'), ...argv.slice(1)], { stdio: 'inherit' }).status ?? 1;
+  }
   if (task === 'report') {
     const { default: taskReport } = await import('./tasks/report.mjs');
     console.log(taskReport(opts));

@@ -82,6 +82,63 @@ test('installable; after one online visit it checks people in with the network o
   expect(csv[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,checked-in,p-[\w-]+,Subject Six,(0\.[7-9]\d{3}|1\.0000),$/);
   expect(csv).toHaveLength(3);   // header, one row, final CRLF
 
+  // Retention: an entry older than 30 days is gone on the next start.
+  await page.evaluate(() => new Promise<void>((done, fail) => {
+    const open = indexedDB.open('localface-checkin-log');
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('checkins', 'readwrite');
+      tx.objectStore('checkins').add({ time: Date.now() - 31 * 86_400_000, result: 'unknown', personId: '', personName: '', similarity: null, detail: 'old' });
+      tx.oncomplete = () => { open.result.close(); done(); };
+    };
+  }));
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  await expect(page.getByTestId('log-row')).toHaveCount(1);
+
+  // Deleting the person at the kiosk (staff PIN) removes their check-ins from the log too.
+  server = await serve('demo-dist', PORT);
+  await context.setOffline(false);
+  const kiosk = await context.newPage();
+  kiosk.on('pageerror', (error) => problems.push(error.message));
+  await kiosk.goto(`http://127.0.0.1:${PORT}/index.html`);
+  await expect(kiosk.getByTestId('mode')).toHaveText(/recognition in/, { timeout: 120_000 });
+  await kiosk.getByTestId('staff-pin').fill('135790');
+  await kiosk.getByTestId('staff-button').click();
+  await kiosk.getByRole('button', { name: 'Delete Subject Six' }).click();
+  await expect(kiosk.getByTestId('people')).toContainText('Nobody yet');
+  await kiosk.close();
+  await page.reload();
+  await expect(page.getByTestId('people-count')).toHaveText('0', { timeout: 120_000 });
+  await expect(page.getByTestId('log-row')).toHaveCount(0);
+
   await context.close();
   expect(problems, 'page errors or requests to other hosts').toEqual([]);
+});
+
+test('the service worker caches only bytes matching the build: an altered model fails the install and is never served', async ({ page: helperPage }) => {
+  test.setTimeout(300_000);
+  if (!server?.listening) server = await serve('demo-dist', PORT);
+  const video = join(scratch, 'camera2.y4m');
+  await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject06-later.jpg', video);
+  const context = await launchWithCamera(video, join(scratch, 'profile-tampered'));
+  const page = context.pages()[0] ?? (await context.newPage());
+  // Every request for one weights file, the service worker's included, gets one byte flipped.
+  await context.route('**/models/face-detector-short.bin', async (route) => {
+    const response = await route.fetch();
+    const body = await response.body();
+    body[1000] = body[1000]! ^ 0xff;
+    await route.fulfill({ response, body });
+  });
+  await page.goto(APP);
+  await expect(page.getByTestId('status')).toContainText('ERR_MODEL_LOAD_FAILED', { timeout: 120_000 });
+  await expect(page.getByTestId('offline-status')).toHaveText(/failed|cleared/, { timeout: 60_000 });
+  expect(await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('localface-checkin-')))).toEqual([]);
+
+  // The server's bytes are right again: the next visit installs and works.
+  await context.unrouteAll();
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 120_000 });
+  await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready: \d+ files cached$/, { timeout: 120_000 });
+  await context.close();
 });

@@ -124,8 +124,19 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
     hugeCanvas.width = 6500;
     hugeCanvas.height = 10;
     const lenient = await window.LocalFace.createFaceClient({ imageLimits: { minDimension: 64 } });
+    // 6000×4100 is within 6000 px per side but above the 24 MP cap; refused from the PNG header alone.
+    const manyPixels = await png(6000, 4100);
+    const bigCanvas = document.createElement('canvas');
+    bigCanvas.width = 5000;
+    bigCanvas.height = 5000;
+    // Longer than any base64 of 5 MB, and not even base64 at its end: its length alone refuses it, undecoded.
+    const hugeBase64 = 'A'.repeat(8 * 1024 * 1024) + '!';
     try {
       return {
+        tooManyPixels: await window.errorInfo(() => c.detectFaces(manyPixels)),
+        canvasTooManyPixels: await window.errorInfo(() => c.detectFaces(bigCanvas)),
+        hugeBase64: await window.errorInfo(() => c.detectFaces(hugeBase64)),
+        hugeDataUrl: await window.errorInfo(() => c.detectFaces(`data:image/jpeg;base64,${hugeBase64}`)),
         bytes: await window.errorInfo(() => c.detectFaces(bigFile)),
         blobBytes: await window.errorInfo(() => c.detectFaces(new Blob([bigFile]))),
         tooWide: await window.errorInfo(() => c.detectFaces(wide)),
@@ -141,6 +152,10 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
   expectFaceError(result.blobBytes, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.tooWide, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.canvasTooWide, 'ERR_IMAGE_TOO_LARGE', 413);
+  expect(expectFaceError(result.tooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).metadata).toEqual({ width: 6000, height: 4100 });
+  expect(expectFaceError(result.canvasTooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain('MP');
+  expect(expectFaceError(result.hugeBase64, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain('MB');
+  expectFaceError(result.hugeDataUrl, 'ERR_IMAGE_TOO_LARGE', 413);
   expect(expectFaceError(result.tooSmall, 'ERR_IMAGE_TOO_SMALL', 400).metadata).toEqual({ width: 100, height: 100 });
   expect(result.lenientAcceptsSmall).toBeNull();
 });
@@ -159,10 +174,17 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
       tensorsAfterClose: window.tensorCount(),
       closed: await window.errorInfo(() => client.detectFaces(bytes)),
       backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
+      // A limit that is not a positive integer used to switch its check off silently.
+      nanLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxBytes: NaN } })),
+      nullLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxDimension: null as never } })),
+      misspeltLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxbytes: 1 } as never })),
     };
   });
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.backend, 'ERR_INVALID_ARGUMENT');
+  expect(expectFaceError(errors.nanLimit, 'ERR_INVALID_ARGUMENT').message).toContain('imageLimits.maxBytes');
+  expectFaceError(errors.nullLimit, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.misspeltLimit, 'ERR_INVALID_ARGUMENT');
   // close() releases every model tensor the client held.
   expect(errors.tensorsOpen).toBeGreaterThan(errors.tensorsBefore);
   expect(errors.tensorsAfterClose).toBe(errors.tensorsBefore);
@@ -182,7 +204,8 @@ test('models load only from the model base URL, with progress, and a wrong or al
     };
   });
   const stages = new Set(result.progress.map((p) => p.stage));
-  expect([...stages].sort()).toEqual(['detector', 'embedder']);
+  // 'backend' is the WASM backend's binary, now fetched (and verified) by the library itself.
+  expect([...stages].sort()).toEqual(['backend', 'detector', 'embedder']);
   const lastOf = (stage: string) => result.progress.filter((p) => p.stage === stage).at(-1)!;
   expect(lastOf('detector').loaded).toBe(lastOf('detector').total);
   const missing = expectFaceError(result.missing, 'ERR_MODEL_LOAD_FAILED', 500);
@@ -201,4 +224,48 @@ test('models load only from the model base URL, with progress, and a wrong or al
   expect(requests.length).toBeGreaterThan(10);
   // blob: URLs of our own origin are the WASM backend's thread workers.
   expect(requests.filter((u) => !u.startsWith(ORIGIN) && !u.startsWith(`blob:${ORIGIN}/`))).toEqual([]);
+});
+
+test('the WebAssembly binary is verified too: an altered .wasm is ERR_MODEL_LOAD_FAILED, never a silent fallback', async ({ browser }) => {
+  const page = await browser.newPage();
+  try {
+    await page.route('**/dist/models/wasm/*.wasm', async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[body.length - 100] = body[body.length - 100]! ^ 0xff;
+      await route.fulfill({ response, body });
+    });
+    await openHarness(page);
+    const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+    const info = expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500);
+    expect(info.message).toMatch(/wasm\/tfjs-backend-wasm.*sha256/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('without WebCrypto (a page that is not a secure context) model files are still verified', async ({ browser }) => {
+  const page = await browser.newPage();
+  try {
+    // What a plain-http LAN page sees: no crypto.subtle.
+    await page.addInitScript(() => Object.defineProperty(globalThis.crypto, 'subtle', { value: undefined }));
+    await openHarness(page);
+    const works = await page.evaluate(async () => {
+      const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+      const faces = await client.detectFaces(await window.fixture('lfw/Tony_Blair_0002.jpg'));
+      await client.close();
+      return { subtle: typeof crypto.subtle, faces: faces.length };
+    });
+    expect(works).toEqual({ subtle: 'undefined', faces: 1 });
+    await page.route('**/dist/models/dlib-resnet128.bin', async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[5000] = body[5000]! ^ 0x01;
+      await route.fulfill({ response, body });
+    });
+    const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+    expect(expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500).message).toContain('sha256');
+  } finally {
+    await page.close();
+  }
 });

@@ -11,6 +11,7 @@ import { SITE_PORT } from './ports';
 const KIOSK = `http://127.0.0.1:${SITE_PORT}/index.html`;
 const CAMERA = 'e2e/fixtures/camera';
 const videos: Record<string, string> = {};
+const STAFF_PIN = '246810';
 let profile = '', videoDir = '';
 
 test.describe.configure({ mode: 'serial' });
@@ -66,6 +67,16 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker on (WASM|WEBGL)/, { timeout: 120_000 });
   await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 60_000 });
 
+  // Who is enrolled is for staff only: the first visit sets the staff PIN, which shows the (empty) list.
+  await expect(page.getByTestId('staff-panel')).toBeHidden();
+  await expect(page.getByTestId('staff-message')).toContainText('No staff PIN yet');
+  await page.getByTestId('staff-pin').fill('123');
+  await page.getByTestId('staff-button').click();
+  await expect(page.getByTestId('staff-message')).toContainText('at least 6 digits');
+  await page.getByTestId('staff-pin').fill(STAFF_PIN);
+  await page.getByTestId('staff-button').click();
+  await expect(page.getByTestId('staff-panel')).toBeVisible();
+
   // Enrolling without a name is refused with an instruction.
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('people')).toContainText('Nobody yet');
@@ -76,12 +87,18 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await expect(page.getByTestId('person')).toHaveText([/Subject Six/]);
   await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, { timeout: 30_000 });
 
-  // The same face again is a duplicate, not a second person.
+  // The same face again is a duplicate, not a second person; the message does not say whom it matched (a photo
+  // held up would otherwise reveal who is enrolled).
   await page.getByTestId('enroll-name').fill('Someone Else');
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('enroll-message')).toContainText('already enrolled', { timeout: 60_000 });
-  await expect(page.getByTestId('enroll-message')).not.toContainText('Subject Six'); // a kiosk does not tell whose face it is
+  await expect(page.getByTestId('enroll-message')).not.toContainText('Subject Six');
   await expect(page.getByTestId('person')).toHaveCount(1);
+
+  // Locked again, the page lists nobody.
+  await page.getByTestId('staff-lock').click();
+  await expect(page.getByTestId('staff-panel')).toBeHidden();
+  await expect(page.getByTestId('person')).toHaveCount(0);
 
   await expect.poll(() => fps(page), { timeout: 30_000 }).toBeGreaterThan(0.5);
   await page.screenshot({ path: test.info().outputPath('kiosk-recognised.png'), fullPage: true });
@@ -108,10 +125,22 @@ test('a printed photo of an enrolled person is shown as not live (page-thread fa
   const { page } = kiosk;
   await expect(page.getByTestId('mode')).toHaveText(/recognition in the page thread/, { timeout: 120_000 });
   await expect(page.getByTestId('status')).toHaveText(/NOT LIVE/, { timeout: 60_000 });
-  await expect(page.getByTestId('status')).not.toContainText('Subject Six'); // a photo does not reveal who is enrolled
+  // The photo is of an enrolled person, but a face that fails liveness gets no name, on the page or the overlay.
+  for (let i = 0; i < 5; i++) {
+    await expect(page.getByTestId('status')).not.toContainText('Subject Six');
+    await page.waitForTimeout(400);
+  }
+  expect(await page.locator('body').innerText()).not.toContain('Subject Six');
   await page.screenshot({ path: test.info().outputPath('kiosk-print.png'), fullPage: true });
 
-  // Managing people: delete the enrolled person; the kiosk stops recognising them.
+  // Managing people needs the staff PIN: a wrong one shows nothing.
+  await page.getByTestId('staff-pin').fill('000000');
+  await page.getByTestId('staff-button').click();
+  await expect(page.getByTestId('staff-message')).toHaveText('Wrong PIN.');
+  await expect(page.getByTestId('staff-panel')).toBeHidden();
+  await page.getByTestId('staff-pin').fill(STAFF_PIN);
+  await page.getByTestId('staff-button').click();
+  // Delete the enrolled person; the kiosk stops recognising them.
   await page.getByRole('button', { name: 'Delete Subject Six' }).click();
   await expect(page.getByTestId('people')).toContainText('Nobody yet');
   await closeKiosk(kiosk);

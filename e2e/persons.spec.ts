@@ -82,18 +82,57 @@ test('enrollPerson returns the person with the face stored as asked (NoStorage, 
     let binary = '';
     for (const b of bytes) binary += String.fromCharCode(b);
     const got = await window.client.getPerson(n, 'thumb');
-    return { none, thumb: { ...thumb, faceBase64: thumb.faceBase64.slice(0, 8) }, thumbSize: [img.naturalWidth, img.naturalHeight], fullIsInput: full.faceBase64 === btoa(binary), got: { ...got, faces: got.faces.map((f) => ({ ...f, same: f.faceBase64 === thumb.faceBase64, faceBase64: '' })) } };
+    const fullImage = new Image();
+    fullImage.src = `data:image/jpeg;base64,${full.faceBase64}`;
+    await fullImage.decode();
+    return { none, thumb: { ...thumb, faceBase64: thumb.faceBase64.slice(0, 8) }, thumbSize: [img.naturalWidth, img.naturalHeight], fullIsInput: full.faceBase64 === btoa(binary), fullSize: [fullImage.naturalWidth, fullImage.naturalHeight], got: { ...got, faces: got.faces.map((f) => ({ ...f, same: f.faceBase64 === thumb.faceBase64, faceBase64: '' })) } };
   }, name);
   expect(out.none).toEqual({ personId: 'none', personName: 'No storage', metadata: {}, faceBase64: '' });
   expect(out.thumb.metadata).toEqual({ role: 'guest', level: 3, tags: ['a'] });
   expect(out.thumb.faceBase64.startsWith('/9j/')).toBe(true); // JPEG
   expect(Math.max(...out.thumbSize)).toBeLessThanOrEqual(150);
   expect(Math.min(...out.thumbSize)).toBeGreaterThan(40);
-  expect(out.fullIsInput).toBe(true);
+  // The full image is re-encoded from the pixels (see the EXIF test below), at the input's size.
+  expect(out.fullIsInput).toBe(false);
+  expect(out.fullSize).toEqual([250, 250]);
   expect(out.got.personId).toBe('thumb');
   expect(out.got.faceCount).toBe(1);
   expect(out.got.faces[0]!.same).toBe(true);
   expect(typeof out.got.faces[0]!.faceId).toBe('string');
+});
+
+test('StoreFullImage stores the photo re-encoded: no EXIF (APP1) segment left, and upright', async ({ facePage }) => {
+  const name = fresh('exif');
+  await create(facePage, name);
+  const out = await facePage.evaluate(async (n) => {
+    /** The APPn / COM markers of a JPEG before its first scan. */
+    const markers = (b: Uint8Array) => {
+      const found: string[] = [];
+      for (let o = 2; o + 4 <= b.length && b[o] === 0xff; ) {
+        const m = b[o + 1]!;
+        if (m === 0xda) break;
+        if ((m >= 0xe0 && m <= 0xef) || m === 0xfe) found.push(`APP${m === 0xfe ? 'COM' : m - 0xe0}`);
+        o += 2 + ((b[o + 2]! << 8) | b[o + 3]!);
+      }
+      return found;
+    };
+    const input = await window.fixture('exif-rotated.jpg');
+    await window.client.enrollPerson({ collectionName: n, personId: 'p', personName: 'P', face: input, faceStorageType: 'StoreFullImage' });
+    const stored = (await window.client.getPerson(n, 'p')).faces[0]!.faceBase64;
+    const bytes = Uint8Array.from(atob(stored), (c) => c.charCodeAt(0));
+    // Its pixel size as stored, with any orientation tag ignored.
+    const raw = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'none' });
+    const [face] = await window.client.detectFaces(bytes);
+    return { inputMarkers: markers(input), storedMarkers: markers(bytes), size: [raw.width, raw.height], hasExifText: atob(stored).includes('Exif'), roll: face?.pose.roll };
+  }, name);
+  // The fixture carries EXIF (orientation 6: stored 640×480, displayed 480×640).
+  expect(out.inputMarkers).toContain('APP1');
+  expect(out.storedMarkers).not.toContain('APP1');
+  // Only the encoder's own JFIF (APP0) and sRGB colour profile (APP2): no EXIF/XMP (APP1), IPTC (APP13) or comment.
+  expect(out.storedMarkers.every((m) => m === 'APP0' || m === 'APP2'), out.storedMarkers.join()).toBe(true);
+  expect(out.hasExifText).toBe(false);
+  expect(out.size).toEqual([480, 640]);
+  expect(Math.abs(out.roll!)).toBeLessThan(45);
 });
 
 test('enrollPerson argument errors: each code, with nothing stored', async ({ facePage }) => {

@@ -8,3 +8,5 @@ export const DEV_PORT = 5174 + offset;
 export const SITE_PORT = 4175 + offset;
 export const CHECKIN_PORT = 4176 + offset;
 export const CONSUMER_PORT = 4177 + offset;
+// 4178 and 4179 are taken by tools/kiosk-fps and tools/fit-checks/decision.mjs.
+export const CLOUD_CLIENT_PORT = 4181 + offset;

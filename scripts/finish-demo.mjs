@@ -41,11 +41,33 @@ const shell = [...filesUnder(checkin), ...filesUnder(join(OUT, 'assets')), ...fi
 const hash = createHash('sha256');
 for (const file of shell) hash.update(relative(OUT, file)).update(readFileSync(file));
 const version = hash.digest('hex').slice(0, 16);
-const urls = ['./', ...shell.map((f) => relative(checkin, f).split('\\').join('/'))];
-writeFileSync(join(checkin, 'precache.json'), `${JSON.stringify({ version, files: urls }, null, 1)}\n`);
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+// Each cached URL with the sha256 of its bytes: the worker refuses to cache anything else ('./' is the app page).
+const precache = [
+  { url: './', sha256: sha256(join(checkin, 'index.html')) },
+  ...shell.map((f) => ({ url: relative(checkin, f).split('\\').join('/'), sha256: sha256(f) })),
+];
+const urls = precache.map((p) => p.url);
+writeFileSync(join(checkin, 'precache.json'), `${JSON.stringify({ version, files: precache }, null, 1)}\n`);
 const worker = readFileSync(join(ROOT, 'demo', 'checkin', 'sw.js'), 'utf8');
-if (!worker.includes('__PRECACHE_VERSION__')) fail('demo/checkin/sw.js lost its __PRECACHE_VERSION__ placeholder');
-writeFileSync(join(checkin, 'sw.js'), worker.replace('__PRECACHE_VERSION__', version));
+for (const placeholder of ['__PRECACHE_VERSION__', '__PRECACHE_FILES__']) {
+  if (!worker.includes(placeholder)) fail(`demo/checkin/sw.js lost its ${placeholder} placeholder`);
+}
+writeFileSync(join(checkin, 'sw.js'), worker.replace('__PRECACHE_VERSION__', version).replace("'__PRECACHE_FILES__'", JSON.stringify(precache)));
+
+// 4. The cloud-client page: the same precache scheme for its service worker, which also needs the IIFE library
+//    (it imports mountRestHandler from it).
+const cloud = join(OUT, 'cloud-client');
+const cloudShell = [...filesUnder(cloud), ...filesUnder(join(OUT, 'assets')), ...filesUnder(join(OUT, 'models')), join(OUT, 'localface.iife.js')]
+  .filter((f) => !f.endsWith('.map'))
+  .sort();
+const cloudHash = createHash('sha256');
+for (const file of cloudShell) cloudHash.update(relative(OUT, file)).update(readFileSync(file));
+const cloudVersion = cloudHash.digest('hex').slice(0, 16);
+writeFileSync(join(cloud, 'precache.json'), `${JSON.stringify({ version: cloudVersion, files: ['./', ...cloudShell.map((f) => relative(cloud, f).split('\\').join('/'))] }, null, 1)}\n`);
+const cloudWorker = readFileSync(join(ROOT, 'demo', 'cloud-client', 'sw.js'), 'utf8');
+if (!cloudWorker.includes('__PRECACHE_VERSION__')) fail('demo/cloud-client/sw.js lost its __PRECACHE_VERSION__ placeholder');
+writeFileSync(join(cloud, 'sw.js'), cloudWorker.replace('__PRECACHE_VERSION__', cloudVersion));
 
 const bytes = shell.reduce((sum, f) => sum + statSync(f).size, 0);
-console.log(`demo-dist/: kiosk at index.html, checkin/ (service worker caches ${urls.length} files, ${(bytes / 1e6).toFixed(1)} MB, version ${version}), script-tag/, compare/`);
+console.log(`demo-dist/: kiosk at index.html, checkin/ (service worker caches ${urls.length} files, ${(bytes / 1e6).toFixed(1)} MB, version ${version}), script-tag/, compare/, cloud-client/`);

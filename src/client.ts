@@ -1,4 +1,5 @@
 import { FaceError } from './errors';
+import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
 import { FaceStore } from './collections/store/database';
@@ -23,7 +24,7 @@ import { boolean as booleanOption, collectionName as checkCollectionName } from 
 import { validate, type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidationReason } from './face/checks';
 import { FaceEngine } from './face/engine';
 import { createFaceTracker, type FaceTracker, type FaceTrackerOptions } from './tracker/faceTracker';
-import { DEFAULT_IMAGE_LIMITS, type ImageInput, type ImageLimits } from './face/input/decode';
+import { resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
 import type { BackendChoice, BackendName } from './models/backend';
 import { defaultModelBaseUrl } from './models/defaultModelBase';
 import { ModelFiles, type LoadProgress } from './models/modelFiles';
@@ -38,7 +39,11 @@ export interface FaceClientOptions {
   databaseName?: string;
   /** Model download progress, per stage ('detector', 'embedder', ...). Default: none. */
   onProgress?: (p: LoadProgress) => void;
-  /** Limits for encoded images. Default 5 MB, 128–6000 px per side. */
+  /**
+   * Limits for input images, each a positive integer (a key left out or `undefined` keeps its default). Default
+   * `{ maxBytes: 5 MB, minDimension: 128, maxDimension: 6000, maxPixels: 24,000,000 }`; anything else (NaN, a
+   * string, an unknown key, a value above its ceiling) is ERR_INVALID_ARGUMENT.
+   */
   imageLimits?: Partial<ImageLimits>;
 }
 
@@ -141,6 +146,8 @@ export interface FaceClient {
   readonly backend: BackendName;
   /** Ids of the embedding models whose templates this client makes and compares. */
   readonly modelIds: readonly string[];
+  /** API keys for createRestHandler: stored in this client's database as salted hashes only. */
+  readonly apiKeys: ApiKeys;
 
   /** Every face in `image`, largest first, with the requested checks. */
   detectFaces(image: ImageInput, options?: DetectFacesOptions): Promise<Face[]>;
@@ -193,13 +200,15 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   }
   const databaseName = options.databaseName ?? 'localface';
   if (typeof databaseName !== 'string' || databaseName.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
+  const imageLimits = resolveImageLimits(options.imageLimits);
   const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
-  const engine = await FaceEngine.create({ files, backend, imageLimits: { ...DEFAULT_IMAGE_LIMITS, ...options.imageLimits } });
+  const engine = await FaceEngine.create({ files, backend, imageLimits });
   return new LocalFaceClient(engine, databaseName);
 }
 
 interface OpenCollections {
   service: PersonService;
+  keys: ApiKeyService;
   store: FaceStore;
   indexes: SearchIndexes;
 }
@@ -208,6 +217,14 @@ class LocalFaceClient implements FaceClient {
   private closed = false;
   /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
   private opening: Promise<OpenCollections> | undefined;
+
+  readonly apiKeys: ApiKeys = {
+    create: (request) => this.open().then(({ keys }) => keys.create(request)),
+    list: () => this.open().then(({ keys }) => keys.list()),
+    revoke: (keyId) => this.open().then(({ keys }) => keys.revoke(keyId)),
+    verify: (key, keyId) => this.open().then(({ keys }) => keys.verify(key, keyId)),
+    consume: (keyId, use) => this.open().then(({ keys }) => keys.consume(keyId, use)),
+  };
 
   constructor(
     private readonly engine: FaceEngine,
@@ -346,6 +363,10 @@ class LocalFaceClient implements FaceClient {
   }
 
   private async persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
+    return use((await this.open()).service);
+  }
+
+  private async open(): Promise<OpenCollections> {
     this.assertOpen();
     if (!this.opening) {
       const opening = this.openCollections();
@@ -354,7 +375,7 @@ class LocalFaceClient implements FaceClient {
         if (this.opening === opening) this.opening = undefined; // let a later call retry
       });
     }
-    return use((await this.opening).service);
+    return this.opening;
   }
 
   private async openCollections(): Promise<OpenCollections> {
@@ -365,7 +386,7 @@ class LocalFaceClient implements FaceClient {
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
     const scorer = new FusedScorer(this.engine.matcher.config, modelIds, dimensions);
-    return { service: new PersonService(store, indexes, this.engine, scorer), store, indexes };
+    return { service: new PersonService(store, indexes, this.engine, scorer), keys: new ApiKeyService(store), store, indexes };
   }
 
   private assertOpen(): void {

@@ -10,6 +10,11 @@ export type {
   MultiFaceSearchRequest, MultiFaceSearchResult,
 } from './collections/persons';
 export type { FaceStorageType } from './collections/validate';
+export type { ApiKeys, ApiKeyInfo, ApiKeyLimits, ApiKeyUse, ApiKeyAllowance, CreateApiKeyRequest, CreatedApiKey } from './collections/apiKeys';
+export { createRestHandler } from './rest/handler';
+export type { RestHandler, RestHandlerOptions } from './rest/handler';
+export { mountRestHandler, serveRestRequests } from './rest/serviceWorker';
+export type { MountRestHandlerOptions, ServiceWorkerScope } from './rest/serviceWorker';
 export type { FaceQuality, FaceAttributes, FaceLiveness, LivenessCode, ValidationReason } from './face/checks';
 export type { ImageInput, ImageLimits } from './face/input/decode';
 export type {

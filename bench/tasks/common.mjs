@@ -22,6 +22,9 @@ Tasks
                                                  query latency over 1k/10k/100k templates: the peers' own
                                                  matchers here, LocalFace's via bench/search/ when present
                                                  (--require fails while it is not)
+  fuzz [--count 1200] [--huge]                   malformed inputs against every public method: each must be a
+                                                 specific FaceError within 10 s, no tensor growth, nothing stored
+                                                 changed (200 of them run in CI: e2e/fuzz.spec.ts)
   report --json FILE [--json FILE ...] [--md bench/results/peers.md] [--svg docs/roc-lfw.svg]
          [--benchmarks FILE]                     markdown section + DET plot from task JSON files; with
                                                  --benchmarks (default none) the section also replaces the text

@@ -23,7 +23,14 @@ async function registerServiceWorker(): Promise<void> {
     return;
   }
   try {
-    await navigator.serviceWorker.register('./sw.js', { scope: './' });
+    const registering = await navigator.serviceWorker.register('./sw.js', { scope: './' });
+    // An install that fails (a file missing, or not matching its build-time sha256) leaves the worker redundant
+    // and "ready" pending: say so instead of waiting forever.
+    registering.installing?.addEventListener('statechange', (event) => {
+      if ((event.target as ServiceWorker).state === 'redundant' && !registering.active) {
+        offlineLine.textContent = 'offline cache failed: a file could not be downloaded intact; the next visit tries again';
+      }
+    });
     const registration = await navigator.serviceWorker.ready;
     // The worker activates only after it cached every file, so "ready" means the app works offline from now on.
     const name = (await caches.keys()).find((key) => key.startsWith('localface-checkin-'));
@@ -123,12 +130,33 @@ async function enroll(client: FaceClient): Promise<void> {
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
 }
 
+async function enrolledIds(client: FaceClient): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (let offset = 0; ; offset += 1000) {
+    const { persons, total } = await client.listPersons(COLLECTION, { offset, limit: 1000 });
+    for (const p of persons) ids.add(p.personId);
+    if (offset + 1000 >= total) return ids;
+  }
+}
+
 function download(name: string, text: string): void {
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
   link.download = name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+/**
+ * After ERR_MODEL_LOAD_FAILED the cached copy may be what is wrong (the service worker verifies what it caches,
+ * but a cache from an older build, or a damaged disk, could still hold bad bytes): drop the offline cache and the
+ * worker, so the next load fetches fresh files from the server.
+ */
+async function purgeOfflineCache(): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  for (const name of await caches.keys()) if (name.startsWith('localface-checkin-')) await caches.delete(name);
+  for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+  offlineLine.textContent = 'offline cache cleared after a model failed to load: reload while online';
 }
 
 void registerServiceWorker();
@@ -146,6 +174,8 @@ try {
   ]);
   if (!(await client.listCollections()).some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
+  // Persons deleted since the last visit (at the kiosk, or through the API) leave no entries behind.
+  if (await log.keepOnly(await enrolledIds(client))) renderLog(await log.all());
   statusLine.textContent = `Ready on ${client.backend.toUpperCase()}${navigator.onLine ? '' : ' (offline)'}`;
   let busy = false;
   const once = (work: () => Promise<void>) => async () => {
@@ -160,4 +190,5 @@ try {
   checkInButton.disabled = enrollButton.disabled = false;
 } catch (error) {
   statusLine.textContent = `Could not start: ${errorText(error)}`;
+  if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED') await purgeOfflineCache();
 }

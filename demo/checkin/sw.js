@@ -1,18 +1,36 @@
-// The check-in PWA's service worker. On install it caches the app shell and every model file (the list is
-// precache.json, written by scripts/finish-demo.mjs at build time); afterwards every same-origin GET is answered
-// from that cache first, so the app, the models and the library's WebAssembly work with the network off.
-// Plain JavaScript, not bundled: a service worker script must keep a stable URL.
+// The check-in PWA's service worker. On install it caches the app shell and every model file, each checked against
+// the sha256 that scripts/finish-demo.mjs wrote into this file at build time: a truncated, stale or altered download
+// fails the install (and the next visit tries again) instead of being served from the cache for good. Afterwards
+// every same-origin GET is answered from that cache first, so the app, the models and the library's WebAssembly
+// work with the network off. Plain JavaScript, not bundled: a service worker script must keep a stable URL.
 const VERSION = '__PRECACHE_VERSION__';
+/** @type {{ url: string, sha256: string }[]} */
+const FILES = '__PRECACHE_FILES__';
 const CACHE = `localface-checkin-${VERSION}`;
+
+const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+
+async function fetchVerified({ url, sha256 }) {
+  const request = new Request(url, { cache: 'no-store' });
+  const response = await fetch(request);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const bytes = await response.clone().arrayBuffer();
+  const actual = hex(await crypto.subtle.digest('SHA-256', bytes));
+  if (actual !== sha256) throw new Error(`${url}: sha256 ${actual} is not the build's ${sha256}`);
+  return [request, response];
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
-    const response = await fetch('precache.json', { cache: 'no-store' });
-    if (!response.ok) throw new Error(`precache.json: HTTP ${response.status}`);
-    const { files } = await response.json();
+    // All or nothing: every file is fetched and verified before any is cached.
+    const verified = await Promise.all(FILES.map(fetchVerified));
     const cache = await caches.open(CACHE);
-    // All or nothing: addAll fails the install if any file is missing, and the next visit tries again.
-    await cache.addAll(files.map((file) => new Request(file, { cache: 'no-store' })));
+    try {
+      for (const [request, response] of verified) await cache.put(request, response);
+    } catch (error) {
+      await caches.delete(CACHE);
+      throw error;
+    }
     await self.skipWaiting();
   })());
 });

@@ -4,13 +4,16 @@
 // is and whether they are live are decided over their frames. The boxes drawn are the faces enroll accepts: both
 // come from the same tracker.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type LoadProgress, type PersonSummary, type TrackedFace, type TrackerTimings } from 'localface';
+import { CheckInLog } from '../checkin/log';
 import { COLLECTION, DATABASE } from '../shared/store';
 
 export interface KioskTrack {
   trackId: number;
   box: { x: number; y: number; width: number; height: number };
-  /** Who the track is (decided over its frames), when enrolled. */
+  /** Who the track is (decided over its frames), when enrolled and not decided not live. */
   match?: { personId: string; name: string; similarity: number };
+  /** The face matched someone but is not live, so the match (name) is not given. */
+  matchWithheld?: boolean;
   /** Decided over the track's frames; undefined while not decided yet. */
   live?: boolean;
   /** Why the track is not live (a liveness code), when it is not. */
@@ -78,12 +81,18 @@ export class KioskEngine {
     const update = await this.tracker.process(frame, timestampMs);
     this.latest = update.tracks;
     return {
-      tracks: update.tracks.map((t) => ({
-        trackId: t.trackId,
-        box: t.box,
-        ...(t.match ? { match: { personId: t.match.personId, name: t.match.personName || t.match.personId, similarity: t.match.similarityScore } } : {}),
-        ...(t.liveness ? { live: t.liveness.live, ...(t.liveness.code ? { notLiveCode: t.liveness.code } : {}) } : {}),
-      })),
+      tracks: update.tracks.map((t) => {
+        // A photo or screen held up must not learn whose face it shows: no name leaves the engine for a face that
+        // fails liveness, so neither the status line nor the overlay can display it.
+        const withheld = t.liveness?.live === false && t.match !== null;
+        return {
+          trackId: t.trackId,
+          box: t.box,
+          ...(t.match && !withheld ? { match: { personId: t.match.personId, name: t.match.personName || t.match.personId, similarity: t.match.similarityScore } } : {}),
+          ...(withheld ? { matchWithheld: true } : {}),
+          ...(t.liveness ? { live: t.liveness.live, ...(t.liveness.code ? { notLiveCode: t.liveness.code } : {}) } : {}),
+        };
+      }),
       ms: performance.now() - t0,
       timings: update.timings,
     };
@@ -114,7 +123,7 @@ export class KioskEngine {
     }
     if (face.match) {
       // Not who: a kiosk must not tell a passer-by whom a face belongs to.
-      return { ok: false, advice: ['Already enrolled'], message: 'This face is already enrolled.' };
+      return { ok: false, advice: ['Already enrolled'], message: 'This face is already enrolled. Ask staff if your details need changing.' };
     }
     if (!face.liveness) return { ok: false, pending: true, advice: ['Hold still a moment'], message: 'Checking that the face is live…' };
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -137,5 +146,12 @@ export class KioskEngine {
     await this.client.deletePerson(COLLECTION, personId);
     // Tracks recognised as this person are searched again within a second; start afresh so it shows at once.
     this.tracker.reset();
+    // The check-in app's log on this device names the person too: forget them there as well.
+    const log = await CheckInLog.open();
+    try {
+      await log.forgetPerson(personId);
+    } finally {
+      log.close();
+    }
   }
 }

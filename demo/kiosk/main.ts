@@ -4,6 +4,7 @@
 // skipped, never queued, so the picture stays live and the answer is never older than one frame.
 import type { LoadProgress, PersonSummary } from 'localface';
 import { modelBaseUrl } from '../shared/models';
+import { MIN_PIN_LENGTH, StaffPin } from './adminPin';
 import { adviceFor, KioskEngine, type EnrollOutcome, type FrameResult } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
 
@@ -22,6 +23,10 @@ const statusLine = $('status'), fpsLine = $('fps'), modeLine = $('mode'), loadin
 const progressBar = $<HTMLProgressElement>('progress');
 const enrollForm = $<HTMLFormElement>('enroll-form'), enrollName = $<HTMLInputElement>('enroll-name');
 const enrollButton = $<HTMLButtonElement>('enroll-button'), enrollMessage = $('enroll-message'), peopleList = $('people');
+const staffForm = $<HTMLFormElement>('staff-form'), staffPin = $<HTMLInputElement>('staff-pin'), staffButton = $<HTMLButtonElement>('staff-button');
+const staffMessage = $('staff-message'), staffPanel = $('staff-panel'), staffLock = $<HTMLButtonElement>('staff-lock');
+
+staffForm.onsubmit = (event) => event.preventDefault();   // until the engine is ready
 
 const loadedBytes = new Map<string, LoadProgress>();
 function showProgress(p: LoadProgress): void {
@@ -144,10 +149,11 @@ function framesPerSecond(now: number): number {
 function describe(result: FrameResult | undefined): { text: string; kind: string } {
   const face = result?.tracks[0];
   if (!face) return { text: 'No one in view: step in front of the camera to check in', kind: 'unknown' };
-  // A face that is not live is never named: a photo of someone enrolled must not reveal who they are.
+  // A face that is not live is never named (the engine does not even send the name): a photo of someone enrolled
+  // must not reveal who they are.
   if (face.live === false) {
     const why = face.notLiveCode && face.notLiveCode !== 'FACE_NOT_LIVE' ? ` (${adviceFor(face.notLiveCode).toLowerCase()})` : ' (photo or screen?)';
-    return { text: `NOT LIVE${why}`, kind: 'spoof' };
+    return { text: `NOT LIVE${why}: not checked in`, kind: 'spoof' };
   }
   if (!face.match) return { text: 'Face not recognised: enroll below', kind: 'unknown' };
   const liveText = face.live ? ' · live' : ' · checking liveness…';
@@ -225,7 +231,62 @@ function startLoop(engine: EngineHandle): void {
 // ---- enrolment and the people list ------------------------------------------------------------------------------
 let enrolling = false;
 
+/** Staff mode ends by itself after this long without a click in the staff panel. */
+const STAFF_IDLE_MS = 2 * 60_000;
+let staffUnlocked = false;
+let staffTimer: ReturnType<typeof setTimeout> | undefined;
+
+function lockStaff(): void {
+  staffUnlocked = false;
+  clearTimeout(staffTimer);
+  staffPanel.hidden = true;
+  peopleList.replaceChildren();   // names are not left in the page either
+  staffForm.hidden = false;
+}
+
+function touchStaff(): void {
+  clearTimeout(staffTimer);
+  staffTimer = setTimeout(lockStaff, STAFF_IDLE_MS);
+}
+
+function wireStaff(engine: EngineHandle): void {
+  const pin = new StaffPin();
+  const prompt = () => {
+    staffButton.textContent = pin.isSet ? 'Unlock' : 'Set PIN';
+    staffPin.placeholder = pin.isSet ? 'Staff PIN' : `New staff PIN (${MIN_PIN_LENGTH}+ digits)`;
+    if (!pin.isSet) staffMessage.textContent = 'No staff PIN yet: choose one to manage enrolled people.';
+  };
+  prompt();
+  staffForm.onsubmit = async (event) => {
+    event.preventDefault();
+    const typed = staffPin.value;
+    staffPin.value = '';
+    try {
+      if (!pin.isSet) await pin.set(typed);
+      else if (!(await pin.check(typed))) {
+        staffMessage.textContent = 'Wrong PIN.';
+        return;
+      }
+    } catch (error) {
+      staffMessage.textContent = (error as Error).message;
+      return;
+    }
+    staffUnlocked = true;
+    staffMessage.textContent = '';
+    staffForm.hidden = true;
+    staffPanel.hidden = false;
+    touchStaff();
+    await refreshPeople(engine);
+  };
+  staffLock.onclick = () => {
+    lockStaff();
+    prompt();
+  };
+  staffPanel.addEventListener('click', touchStaff);
+}
+
 async function refreshPeople(engine: EngineHandle): Promise<void> {
+  if (!staffUnlocked) return;
   const people = await engine.people();
   peopleList.replaceChildren(...people.map((person) => {
     const item = document.createElement('li');
@@ -236,6 +297,7 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
     remove.textContent = 'Delete';
     remove.setAttribute('aria-label', `Delete ${name.textContent}`);
     remove.onclick = async () => {
+      if (!staffUnlocked) return;
       remove.disabled = true;
       await engine.remove(person.personId);
       await refreshPeople(engine);
@@ -286,7 +348,7 @@ try {
   stats.mode = engine.mode;
   modeLine.textContent = `recognition in ${engine.mode === 'worker' ? 'a worker' : 'the page thread'} on ${engine.backend.toUpperCase()}`;
   wireEnrolment(engine);
-  await refreshPeople(engine);
+  wireStaff(engine);
   startLoop(engine);
 } catch (error) {
   statusLine.textContent = error instanceof DOMException && error.name === 'NotAllowedError'

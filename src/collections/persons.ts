@@ -46,7 +46,7 @@ export interface EnrolledPerson {
   personId: string;
   personName: string;
   metadata: Metadata;
-  /** '' for NoStorage, a JPEG face thumbnail for StoreThumbnails, the full input image for StoreFullImage (base64). */
+  /** '' for NoStorage, a JPEG face thumbnail for StoreThumbnails, the full input image for StoreFullImage, re-encoded as an upright JPEG without EXIF (base64). */
   faceBase64: string;
 }
 
@@ -428,7 +428,9 @@ export class PersonService {
       const [template] = await this.engine.embed(decoded.pixels, [largest]);
       let blob: Blob | undefined;
       if (storage === 'StoreThumbnails') blob = await faceThumbnail(decoded.pixels, largest.box);
-      else if (storage === 'StoreFullImage') blob = decoded.encoded ?? (await fullImageJpeg(decoded.pixels));
+      // Re-encoded from the pixels, never the caller's bytes: those carry EXIF (GPS position, device, time), and the
+      // pixels are already upright.
+      else if (storage === 'StoreFullImage') blob = await fullImageJpeg(decoded.pixels);
       const newFace: NewFace = {
         faceId: crypto.randomUUID(),
         createTime: Date.now(),

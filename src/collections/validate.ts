@@ -66,24 +66,36 @@ export function personName(value: unknown): string {
 
 /**
  * A JSON object of at most 16 KB serialised (UTF-8). Returns the JSON round-trip of `value`, which is exactly
- * what is stored and returned later (so e.g. a Date becomes its ISO string now, not on the next read).
+ * what is stored and returned later (so e.g. a Date becomes its ISO string now, not on the next read). The
+ * round-trip must still be a plain object: a `toJSON` that returns null, a string or nothing is refused, and so is
+ * a `__proto__` key at any depth (harmless in storage, but a prototype change in code that copies it with
+ * Object.assign).
  */
 export function metadata(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata must be a plain JSON object (e.g. { "employeeId": "42" }); got ${show(value)}.`);
-  }
-  let json: string;
+  const notAnObject = (got: string) =>
+    new FaceError('ERR_INVALID_ARGUMENT', `metadata must be a plain JSON object (e.g. { "employeeId": "42" }); got ${got}.`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw notAnObject(show(value));
+  let json: string | undefined;
   try {
-    json = JSON.stringify(value);
+    json = JSON.stringify(value) as string | undefined;
   } catch (cause) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata must be serialisable as JSON (no cycles or BigInt values): ${(cause as Error).message}.`, { cause });
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata must be serialisable as JSON (no cycles, BigInt values or throwing getters/toJSON): ${reason}.`, { cause });
   }
+  if (json === undefined) throw notAnObject('an object whose toJSON() returns nothing');
   const bytes = new TextEncoder().encode(json).length;
   if (bytes > MAX_METADATA_BYTES) {
     throw new FaceError('ERR_INVALID_ARGUMENT', `metadata is ${bytes} bytes as JSON; at most ${MAX_METADATA_BYTES} bytes (16 KB) are allowed. Store large data elsewhere and keep a key in metadata.`, { metadata: { bytes, maxBytes: MAX_METADATA_BYTES } });
   }
-  return JSON.parse(json) as Record<string, unknown>;
+  let protoKey = false;
+  const parsed: unknown = JSON.parse(json, function (key, v: unknown) {
+    if (key === '__proto__') protoKey = true;
+    return v;
+  });
+  if (protoKey) throw new FaceError('ERR_INVALID_ARGUMENT', 'metadata must not contain a "__proto__" key (at any depth). Rename the key.');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw notAnObject(`${show(parsed)} after JSON serialisation (check its toJSON())`);
+  return parsed as Record<string, unknown>;
 }
 
 export function boolean(value: unknown, name: string, fallback: boolean): boolean {

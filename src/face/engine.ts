@@ -25,7 +25,7 @@ export interface FaceEngineOptions {
   files: ModelFiles;
   /** Default 'auto'. */
   backend?: BackendChoice;
-  /** Limits for encoded images. Default DEFAULT_IMAGE_LIMITS (5 MB, 128–6000 px). */
+  /** Limits for input images. Default DEFAULT_IMAGE_LIMITS (5 MB, 128–6000 px, 24 MP). */
   imageLimits?: ImageLimits;
   /** How embeddings become a calibrated score, and so which embedders are loaded. Default: the shipped calibration. */
   matcher?: MatcherConfig;

@@ -27,13 +27,16 @@ export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<
   }
 }
 
-/** The whole decoded image as JPEG (StoreFullImage for inputs that were not JPEG/PNG bytes, e.g. a canvas). */
+/**
+ * The whole decoded image as a new JPEG (StoreFullImage): upright, and without the input's metadata (the canvas
+ * encoder writes no EXIF, XMP or comments).
+ */
 export async function fullImageJpeg(pixels: tf.Tensor3D): Promise<Blob> {
   const [h, w] = pixels.shape;
-  return encodeJpeg(await pixels.data(), w, h);
+  return encodeJpeg(await pixels.data(), w, h, 0.92);
 }
 
-async function encodeJpeg(rgb: ArrayLike<number>, width: number, height: number): Promise<Blob> {
+async function encodeJpeg(rgb: ArrayLike<number>, width: number, height: number, quality = 0.85): Promise<Blob> {
   const rgba = new Uint8ClampedArray(width * height * 4);
   for (let i = 0, j = 0; i < width * height; i++, j += 3) {
     rgba[i * 4] = rgb[j]!;
@@ -45,13 +48,13 @@ async function encodeJpeg(rgb: ArrayLike<number>, width: number, height: number)
   if (typeof OffscreenCanvas === 'function') {
     const canvas = new OffscreenCanvas(width, height);
     canvas.getContext('2d')!.putImageData(image, 0, 0);
-    return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+    return canvas.convertToBlob({ type: 'image/jpeg', quality });
   }
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   canvas.getContext('2d')!.putImageData(image, 0, 0);
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('JPEG encoding failed'))), 'image/jpeg', 0.85));
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('JPEG encoding failed'))), 'image/jpeg', quality));
 }
 
 export async function blobToBase64(blob: Blob | undefined): Promise<string> {

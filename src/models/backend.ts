@@ -33,28 +33,66 @@ export function backendOrder(choice: BackendChoice, renderer: string | undefined
   return gpu ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'webgl', 'cpu'];
 }
 
+/** The binary the TF.js WASM backend picks, by the same rule and the same feature flags it uses. */
+async function wasmBinaryName(): Promise<string> {
+  const [simd, threads] = await Promise.all([tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
+  if (simd && threads) return 'tfjs-backend-wasm-threaded-simd.wasm';
+  return simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+}
+
+/**
+ * Fetches and verifies (built-in sha256) the `.wasm` the TF.js WASM backend will instantiate, then makes the
+ * backend take those bytes: with `usePlatformFetch`, it asks `tf.env().platform.fetch` for the binary, which is
+ * answered here, for the library's own wasm/ URL only, while the backend starts. The bytes are verified before
+ * the backend starts because a failed fetch inside it leaves its start pending for ever. No blob: URL is
+ * involved, so a strict CSP needs nothing extra. Returns the function that restores the platform's fetch.
+ */
+async function provideVerifiedWasm(files: ModelFiles): Promise<() => void> {
+  const name = await wasmBinaryName();
+  const verified = await files.bytes(`wasm/${name}`, 'backend'); // ERR_MODEL_LOAD_FAILED before anything starts
+  const platform = tf.env().platform as { fetch: (path: string, init?: RequestInit) => Promise<Response> };
+  const hadOwn = Object.prototype.hasOwnProperty.call(platform, 'fetch');
+  const original = platform.fetch;
+  const url = files.url(`wasm/${name}`);
+  platform.fetch = async (path: string, init?: RequestInit) => {
+    if (path === url) return new Response(verified, { status: 200, headers: { 'Content-Type': 'application/wasm' } });
+    return original.call(platform, path, init);
+  };
+  return () => {
+    if (hadOwn) platform.fetch = original;
+    else delete (platform as Partial<typeof platform>).fetch;
+  };
+}
+
 /**
  * Activates the TF.js backend. The tfjs engine is page-wide, so all clients in a page share it.
- * WASM binaries load from `<modelBaseUrl>/wasm/`, single-threaded (see below).
+ * WASM binaries load from `<modelBaseUrl>/wasm/`, verified against their built-in sha256 before they are
+ * instantiated, single-threaded (see below).
  */
 export async function activateBackend(choice: BackendChoice, files: ModelFiles): Promise<BackendName> {
-  setWasmPaths(files.url('wasm/'));
   // TF.js's threaded WASM build starts its workers from the source text of a function in the bundle
   // (Function.prototype.toString). Once an app's bundler minifies that function, the worker's copy names variables
   // that exist only in the app's bundle ("e is not defined") and the backend never becomes ready. Threads gave no
   // speed-up on 2 cores (BENCHMARKS.md), so the single-threaded SIMD build is used on every page.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setWasmPaths(files.url('wasm/'), true);
   const order = backendOrder(choice, choice === 'auto' ? webglRenderer() : undefined);
   const failures: string[] = [];
   for (const name of order) {
+    let restore: (() => void) | undefined;
     try {
+      // A wasm binary that fails its check is a load failure (thrown), never a reason to fall back quietly.
+      if (name === 'wasm' && tf.getBackend() !== 'wasm') restore = await provideVerifiedWasm(files);
       if (tf.getBackend() === name || (await tf.setBackend(name))) {
         await tf.ready();
         return name;
       }
       failures.push(`${name}: not supported here`);
     } catch (error) {
+      if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED') throw error;
       failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      restore?.();
     }
   }
   throw new FaceError(

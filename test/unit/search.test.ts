@@ -138,6 +138,40 @@ describe('CollectionIndex', () => {
     expect(index.personCount).toBe(1);
   });
 
+  test('removed faces and the mean templates of removed persons are zeroed in memory, and no query is left behind', () => {
+    const r = rng(21);
+    for (const simd of [true, false]) {
+      const index = new CollectionIndex('c', 1, dims);
+      const memories = index as unknown as { mem: RowMemory; means: RowMemory };
+      if (!simd) {
+        // The plain-JS memory (used where WebAssembly SIMD is missing) copies on growth: check that path too.
+        memories.mem = new RowMemory(320, 2, false);
+        memories.means = new RowMemory(320, 2, false);
+      }
+      const gone = [row(template(r)), row(template(r)), row(template(r))];
+      const kept = [row(template(r)), row(template(r))];
+      index.addRows(['a1', 'k1', 'a2'], ['A', 'K', 'A'], Float32Array.from([...gone[0]!, ...kept[0]!, ...gone[1]!]));
+      index.addRows(['b1', 'k2'], ['B', 'K'], Float32Array.from([...gone[2]!, ...kept[1]!]));
+      const query = row(template(r));
+      index.topPersons(query, 3);
+      for (const id of ['a1', 'a2', 'b1']) index.remove(id);
+      index.topPersons(query, 3);
+      expect(index.topPersons(kept[0]!, 3).map((h) => h.personId)).toEqual(['K']);
+      /** Whether the first 8 floats of `v` appear, in order, anywhere in the index's typed memory. */
+      const lingers = (v: Float32Array) =>
+        [memories.mem, memories.means].some((m) => {
+          const all = new Float32Array(m.rows.buffer);
+          for (let i = 0; i + 8 <= all.length; i++) if (all[i] === v[0] && v.subarray(0, 8).every((x, j) => all[i + j] === x)) return true;
+          return false;
+        });
+      for (const v of gone) expect(lingers(v), `simd ${simd}`).toBe(false);
+      expect(lingers(query), `simd ${simd}`).toBe(false);
+      for (const v of kept) expect(lingers(v)).toBe(true);
+      // Everything past the live rows is zero.
+      expect(memories.mem.rows.subarray(index.size * 320).every((x) => x === 0)).toBe(true);
+    }
+  });
+
   test('fromBlocks loads packed search blocks', () => {
     const r = rng(9);
     const rows = [row(template(r)), row(template(r)), row(template(r))];

@@ -33,6 +33,27 @@ describe('argument validation', () => {
     cyclic.self = cyclic;
     for (const bad of [null, [], 'x', 1, cyclic, { n: 1n }]) expect(code(() => v.metadata(bad))).toBe('ERR_INVALID_ARGUMENT');
   });
+  test('metadata must still be a plain object after the JSON round trip, and never a raw SyntaxError', () => {
+    const throwing = { get x() { throw 'not an Error'; } };
+    const odd = [
+      { toJSON: () => null },
+      { toJSON: () => 'a string' },
+      { toJSON: () => undefined },
+      { toJSON: () => [1, 2] },
+      { toJSON: () => 42 },
+      new Date(0),
+      throwing,
+      { toJSON() { throw new SyntaxError('boom'); } },
+    ];
+    for (const bad of odd) expect(code(() => v.metadata(bad))).toBe('ERR_INVALID_ARGUMENT');
+    expect(v.metadata({ toJSON: () => ({ kept: true }) })).toEqual({ kept: true });
+  });
+  test('metadata with a __proto__ key (a prototype-pollution attempt) is refused at any depth', () => {
+    expect(code(() => v.metadata(JSON.parse('{"__proto__": {"isAdmin": true}}')))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => v.metadata(JSON.parse('{"a": [{"__proto__": {"isAdmin": true}}]}')))).toBe('ERR_INVALID_ARGUMENT');
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    expect(v.metadata({ constructor: 'x', prototype: 1 })).toEqual({ constructor: 'x', prototype: 1 });
+  });
   test('options: thresholds, integers, storage types, booleans', () => {
     expect(v.similarity(undefined, 'm', 0.7)).toBe(0.7);
     for (const bad of [-0.1, 1.1, NaN, '0.7']) expect(code(() => v.similarity(bad, 'm', 0.7))).toBe('ERR_INVALID_ARGUMENT');

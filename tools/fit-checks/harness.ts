@@ -246,7 +246,7 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
     let image: Awaited<ReturnType<typeof decodeImage>>;
     try {
-      image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000 });
+      image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
     } catch (e) {
       out[url] = { error: (e as Error).message };
       continue;
@@ -327,7 +327,7 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
 /** A JPEG data URL of a synthetic occlusion, to look at (bench only). */
 async function previewOcclusion(url: string, kind: string): Promise<string> {
   const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-  const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000 });
+  const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
   const [f] = await detector.detect(image.pixels, 'largest');
   const px = await occlude(image.pixels, f!, kind, url);
   const [h, w] = px.shape;
@@ -342,7 +342,7 @@ async function previewOcclusion(url: string, kind: string): Promise<string> {
 /** The two 24×24 eye crops the eye-state model sees, upscaled, as a PNG data URL (bench only). */
 async function previewEyes(url: string): Promise<string> {
   const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-  const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000 });
+  const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
   const [f] = await detector.detect(image.pixels, 'largest');
   const eo = eyeModel.run(image.pixels, f!);
   const [h, w] = image.pixels.shape;

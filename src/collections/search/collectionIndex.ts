@@ -113,6 +113,8 @@ export class CollectionIndex {
       const movedRows = this.rowsOfSlot[movedSlot]!;
       movedRows[movedRows.indexOf(last)] = row;
     }
+    // A removed template must not linger in memory: zero the row that is no longer used.
+    this.mem.rows.fill(0, last * d, (last + 1) * d);
     this.faceIds.length = last;
     this.rowOfFace.delete(faceId);
     this.count = last;
@@ -192,7 +194,11 @@ export class CollectionIndex {
 
   private releaseSlot(slot: number): void {
     this.slotOfPerson.delete(this.personOfSlot[slot]!);
-    // A free slot keeps its place in the arrays; topPersons skips it.
+    // A free slot keeps its place in the arrays; topPersons skips it. Its mean template (derived from the
+    // removed faces) and person id are cleared.
+    const d = this.dimension;
+    this.means.rows.fill(0, slot * d, (slot + 1) * d);
+    this.personOfSlot[slot] = '';
     this.freeSlots.push(slot);
   }
 }

@@ -148,7 +148,10 @@ export class RowMemory {
     } else {
       this.buffer = new ArrayBuffer(bytes);
       this.rows = new Float32Array(this.buffer, this.queryBytes, cap * this.d);
-      if (old) this.rows.set(old);
+      if (old) {
+        this.rows.set(old);
+        old.fill(0); // the outgrown buffer is garbage, but not erased by the collector
+      }
     }
     this.capacityRows = cap;
   }
@@ -158,8 +161,10 @@ export class RowMemory {
     const scoresOffset = this.queryBytes + align16(this.capacityRows * this.d * 4);
     const out = new Float32Array(this.buffer, scoresOffset, n);
     if (this.scanWasm) {
-      new Float32Array(this.buffer, 0, this.d).set(query);
+      const queryView = new Float32Array(this.buffer, 0, this.d);
+      queryView.set(query);
       this.scanWasm(this.queryBytes, 0, scoresOffset, n, this.d);
+      queryView.fill(0); // the probe is a template too: do not leave it in the index's memory
     } else {
       scanJs(this.rows, query, out, n, this.d);
     }

@@ -2,7 +2,7 @@ import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { FaceError } from '../../errors';
 import {
   ALL_STORES, BLOCK_SIZE, collectionRange, DB_VERSION, upgradeDatabase, sameStrings,
-  type CollectionRecord, type FaceImageKind, type FaceImageRecord, type FaceRecord, type LocalFaceDB, type PersonRecord,
+  type ApiKeyRecord, type CollectionRecord, type FaceImageKind, type FaceImageRecord, type FaceRecord, type LocalFaceDB, type PersonRecord,
   type SearchBlockRecord, type StoreName,
 } from './schema';
 
@@ -285,6 +285,47 @@ export class FaceStore {
       await blocks.flush();
       await finishChange(tx, c, change);
       return change;
+    });
+  }
+
+  // ---- API keys ------------------------------------------------------------------------------------------------
+
+  async addApiKey(record: ApiKeyRecord): Promise<void> {
+    await this.write(['apiKeys'], async (tx) => {
+      await tx.objectStore('apiKeys').add(record);
+    });
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.read(['apiKeys'], (tx) => tx.objectStore('apiKeys').getAll());
+  }
+
+  async getApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
+    return this.read(['apiKeys'], (tx) => tx.objectStore('apiKeys').get(keyId));
+  }
+
+  /** Deletes the key; false if there was none. */
+  async deleteApiKey(keyId: string): Promise<boolean> {
+    return this.write(['apiKeys'], async (tx) => {
+      const store = tx.objectStore('apiKeys');
+      if (!(await store.get(keyId))) return false;
+      await store.delete(keyId);
+      return true;
+    });
+  }
+
+  /**
+   * Read-modify-write of one key in one transaction (so two concurrent requests cannot both take the last unit of
+   * a quota). `update` returns the record to store, or null to store nothing; the result is what was stored.
+   */
+  async updateApiKey(keyId: string, update: (record: ApiKeyRecord) => ApiKeyRecord | null): Promise<{ record: ApiKeyRecord; stored: boolean } | undefined> {
+    return this.write(['apiKeys'], async (tx) => {
+      const store = tx.objectStore('apiKeys');
+      const record = await store.get(keyId);
+      if (!record) return undefined;
+      const next = update(record);
+      if (next) await store.put(next);
+      return { record: next ?? record, stored: next !== null };
     });
   }
 

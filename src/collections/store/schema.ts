@@ -7,10 +7,11 @@ import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
  * Version history:
  *  1 — pre-release prototype layout: `collections` and `persons`, with each person's faces inline as plain
  *      number arrays. Only migrated, never written (the migration test writes one by hand).
- *  2 — current: separate stores for collections, persons, faces (typed-array vectors + model ids), face images
+ *  2 — separate stores for collections, persons, faces (typed-array vectors + model ids), face images
  *      (Blobs, so loading vectors never touches them) and packed search blocks (see SearchBlockRecord).
+ *  3 — current: adds `apiKeys` (salted hashes of the REST handler's API keys, see ApiKeyRecord).
  */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** Faces per search block: ~1.3 MB for 320-d templates; 100k faces load in ≈0.5 s (NOTES.md, BENCHMARKS.md). */
 export const BLOCK_SIZE = 1024;
@@ -77,15 +78,41 @@ export interface SearchBlockRecord {
   data: Float32Array;
 }
 
+/** Per-key limits of the REST handler; a missing field means no limit. */
+export interface ApiKeyLimits {
+  requestsPerMinute?: number;
+  enrollsPerDay?: number;
+}
+
+/**
+ * An API key as stored: never the secret, only SHA-256(salt ‖ secret). The secret carries 256 random bits, so a
+ * fast hash is enough (no password-style stretching needed); the salt keeps equal hashes from revealing equal keys.
+ */
+export interface ApiKeyRecord {
+  keyId: string;
+  name: string;
+  /** Collections the key may reach; empty: all. */
+  collections: string[];
+  /** ms since the epoch. */
+  createdAt: number;
+  salt: Uint8Array;
+  hash: Uint8Array;
+  limits: ApiKeyLimits;
+  /** Enrolls counted today (UTC day), for `limits.enrollsPerDay`. */
+  usage: { day: string; enrolls: number };
+}
+
 export interface LocalFaceDB extends DBSchema {
   collections: { key: string; value: CollectionRecord };
   persons: { key: [string, string]; value: PersonRecord };
   faces: { key: [string, string]; value: FaceRecord; indexes: { byPerson: [string, string] } };
   faceImages: { key: [string, string]; value: FaceImageRecord };
   searchBlocks: { key: [string, number]; value: SearchBlockRecord };
+  apiKeys: { key: string; value: ApiKeyRecord };
 }
 
 export type StoreName = StoreNames<LocalFaceDB>;
+/** The stores holding collections' data (every collection write spans them); `apiKeys` is not one of them. */
 export const ALL_STORES: StoreName[] = ['collections', 'persons', 'faces', 'faceImages', 'searchBlocks'];
 
 /** All keys [collection, …] of one collection in a store keyed by [collection, id]. */
@@ -106,8 +133,10 @@ const MIGRATIONS: Record<number, (db: UntypedDb, tx: UntypedTx) => Promise<void>
   // A new database: create the current layout directly (steps below only convert existing data).
   0: async (db) => {
     createV2Stores(db, { withCollectionsAndPersons: true });
+    createApiKeyStore(db);
   },
   1: async (db, tx) => migrateV1toV2(db, tx),
+  2: async (db) => createApiKeyStore(db),
 };
 
 export async function upgradeDatabase(db: IDBPDatabase<LocalFaceDB>, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
@@ -133,6 +162,10 @@ function createV2Stores(db: UntypedDb, options: { withCollectionsAndPersons: boo
   faces.createIndex('byPerson', ['collection', 'personId']);
   db.createObjectStore('faceImages', { keyPath: ['collection', 'faceId'] });
   db.createObjectStore('searchBlocks', { keyPath: ['collection', 'blockId'] });
+}
+
+function createApiKeyStore(db: UntypedDb): void {
+  db.createObjectStore('apiKeys', { keyPath: 'keyId' });
 }
 
 /** The v1 prototype's records (inline faces, number[] vectors). */

@@ -1,6 +1,9 @@
 import * as tf from '../../models/tf';
 import { FaceError } from '../../errors';
-import { decodeBase64, readImageHeader, type ImageHeader } from './imageHeader';
+import { base64DecodedLength, base64Payload, decodeBase64Payload, maxBase64Chars, readImageHeader, type ImageHeader } from './imageHeader';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './limits';
+
+export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './limits';
 
 /** Everything a `face` / `image` argument may be (docs/api.md, "Images"). */
 export type ImageInput =
@@ -16,24 +19,14 @@ export type ImageInput =
   | HTMLVideoElement
   | VideoFrame;
 
-export interface ImageLimits {
-  /** Largest encoded input in bytes (default 5 MB). */
-  maxBytes: number;
-  /** Smallest width and height of an encoded image in pixels (default 128). */
-  minDimension: number;
-  /** Largest width and height of any image in pixels (default 6000). */
-  maxDimension: number;
-}
-
-export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxBytes: 5 * 1024 * 1024, minDimension: 128, maxDimension: 6000 };
-
-/** A decoded image as an int32 [height, width, 3] RGB tensor the caller disposes, plus its encoded bytes if any. */
+/**
+ * A decoded image as an int32 [height, width, 3] RGB tensor the caller disposes, upright (EXIF orientation
+ * applied). The input's encoded bytes are deliberately not kept: they may carry EXIF metadata.
+ */
 export interface DecodedImage {
   pixels: tf.Tensor3D;
   width: number;
   height: number;
-  /** The encoded input (JPEG/PNG) when the input was encoded, e.g. for StoreFullImage. */
-  encoded?: Blob;
 }
 
 const ACCEPTED =
@@ -47,10 +40,16 @@ const isInstance = <T>(value: unknown, name: string): value is T => {
 
 export async function decodeImage(input: unknown, limits: ImageLimits = DEFAULT_IMAGE_LIMITS, argName = 'image'): Promise<DecodedImage> {
   if (typeof input === 'string') {
-    const bytes = decodeBase64(input);
-    if (!bytes) {
-      throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} string is not valid base64 (plain or a data: URL). Pass the JPEG or PNG file's bytes encoded as base64.`);
-    }
+    // The size is known from the string's length: refuse before copying or decoding a huge string.
+    if (input.length > maxBase64Chars(limits.maxBytes)) throw tooLargeBytes(Math.floor((input.length * 3) / 4), limits, argName);
+    const payload = base64Payload(input);
+    const notBase64 = () =>
+      new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} string is not valid base64 (plain or a data: URL). Pass the JPEG or PNG file's bytes encoded as base64.`);
+    if (payload === undefined) throw notBase64();
+    const size = base64DecodedLength(payload);
+    if (size > limits.maxBytes) throw tooLargeBytes(size, limits, argName);
+    const bytes = decodeBase64Payload(payload);
+    if (!bytes) throw notBase64();
     return decodeEncoded(bytes, limits, argName);
   }
   if (input instanceof Uint8Array) return decodeEncoded(input, limits, argName);
@@ -115,8 +114,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} has a ${header.format.toUpperCase()} header but its data could not be decoded (truncated or corrupt file).`, { cause });
   }
   try {
-    const decoded = fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
-    return { ...decoded, encoded: blob };
+    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
   } finally {
     bitmap.close();
   }
@@ -150,6 +148,10 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
   }
   if (width > limits.maxDimension || height > limits.maxDimension) {
     throw new FaceError('ERR_IMAGE_TOO_LARGE', `The ${argName} is ${width}×${height} pixels; the largest accepted is ${limits.maxDimension}×${limits.maxDimension}. Scale it down first.`, { metadata: { width, height } });
+  }
+  if (width * height > limits.maxPixels) {
+    const mp = (n: number) => (n / 1e6).toFixed(1);
+    throw new FaceError('ERR_IMAGE_TOO_LARGE', `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); the largest accepted is ${mp(limits.maxPixels)} MP. Scale it down first (faces need far fewer pixels).`, { metadata: { width, height } });
   }
 }
 

@@ -102,6 +102,15 @@ export function readExifOrientation(b: Uint8Array, start: number, length: number
 
 /** Decodes plain base64 or a data: URL to bytes; undefined if it is not valid base64. */
 export function decodeBase64(input: string): Uint8Array | undefined {
+  const payload = base64Payload(input);
+  return payload === undefined ? undefined : decodeBase64Payload(payload);
+}
+
+/**
+ * The base64 characters of plain base64 or a data: URL, without whitespace, in the standard alphabet and padded;
+ * undefined if it is not valid base64.
+ */
+export function base64Payload(input: string): string | undefined {
   let text = input.trim();
   if (text.startsWith('data:')) {
     const comma = text.indexOf(',');
@@ -109,10 +118,30 @@ export function decodeBase64(input: string): Uint8Array | undefined {
     text = text.slice(comma + 1);
   }
   text = text.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (text.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  if (text.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) return undefined;
   while (text.length % 4 !== 0) text += '=';
+  return text;
+}
+
+/** How many bytes a padded base64 payload decodes to, computed without decoding it. */
+export function base64DecodedLength(payload: string): number {
+  const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
+  return (payload.length / 4) * 3 - padding;
+}
+
+/**
+ * The longest string that can hold `maxBytes` as base64: a data: URL prefix and MIME line breaks (every 76
+ * characters) included, so a longer string is too large before any of it is copied or decoded.
+ */
+export function maxBase64Chars(maxBytes: number): number {
+  const chars = Math.ceil(maxBytes / 3) * 4;
+  return chars + Math.ceil(chars / 76) * 2 + 256;
+}
+
+/** The bytes of a payload from base64Payload. */
+export function decodeBase64Payload(payload: string): Uint8Array | undefined {
   try {
-    const binary = atob(text);
+    const binary = atob(payload);
     const out = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
     return out;

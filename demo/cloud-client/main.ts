@@ -1,0 +1,92 @@
+// "Cloud client, offline": the fetch calls below are the seeds' own examples (person management, face search,
+// users, face set), unchanged apart from the base URL. The page also hosts LocalFace: it creates the client and the
+// REST handler and serves the requests its service worker (sw.js) forwards, so the calls never leave the device.
+import { createFaceClient, createRestHandler, serveRestRequests } from 'localface';
+import { modelBaseUrl } from '../shared/models';
+
+const API = new URL('./api/', location.href); // where the app's cloud API used to be
+const $ = <T extends HTMLElement>(id: string) => document.querySelector(`[data-testid="${id}"]`) as T;
+const status = $('status'), offline = $('offline-status'), log = $('log'), run = $<HTMLButtonElement>('run');
+const enrollFile = $<HTMLInputElement>('enroll-file'), searchFile = $<HTMLInputElement>('search-file');
+
+async function toBase64(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function show(line: string): void {
+  log.textContent += `${line}\n`;
+}
+
+async function report(label: string, response: Response): Promise<unknown> {
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  const brief = JSON.stringify(body, (key, value) => (typeof value === 'string' && value.length > 60 ? `${value.slice(0, 20)}…` : value));
+  show(`${label} → ${response.status} ${brief ?? ''}`);
+  return body;
+}
+
+async function runExamples(apiKey: string, keyId: string): Promise<void> {
+  log.textContent = '';
+  const face = await toBase64(enrollFile.files![0]!);
+  const probe = await toBase64(searchFile.files![0]!);
+  const json = { 'Content-Type': 'application/json', 'x-api-key': apiKey };
+
+  // Person management: a collection, then a person.
+  await report('POST collection', await fetch(new URL('collection', API), { method: 'POST', headers: json, body: JSON.stringify({ collection_name: 'MyCollection' }) }));
+  await report('PUT person', await fetch(new URL('person', API), {
+    method: 'PUT', headers: json,
+    body: JSON.stringify({ person_id: 'person-1', person_name: 'Person One', check_duplicates: false, check_liveness: false, collection_name: 'MyCollection', duplicate_check_min_similarity: 0.7, face_base_64: face, face_storage_type: 'NoStorage', metadata: { additionalProp1: 'string' } }),
+  }));
+  // Face search, 1:N.
+  await report('POST face-search', await fetch(new URL('face-search', API), {
+    method: 'POST', headers: json,
+    body: JSON.stringify({ check_liveness: false, collection_name: 'MyCollection', face_base_64: probe, min_similarity_score: 0.7, max_results: 1 }),
+  }));
+  // Users: enroll, then search with a threshold in percent.
+  await report('POST users/{USER_ID}', await fetch(new URL('users/f7eab18f-e5d3-4dac-9d4d-cfb969ef848e', API), { method: 'POST', headers: json, body: JSON.stringify({ face }) }));
+  await report('POST users/search', await fetch(new URL('users/search', API), { method: 'POST', headers: json, body: JSON.stringify({ face: probe, threshold: 75.5 }) }));
+  // Face set: multipart with the file.
+  const form = new FormData();
+  form.append('name', 'MyCollection');
+  form.append('file', searchFile.files![0]!);
+  await report('POST faceset/v2/add_face', await fetch(new URL('faceset/v2/add_face', API), { method: 'POST', headers: { 'X-DF-API-ID': keyId, 'X-DF-API-SECRET': apiKey }, body: form }));
+  show('done');
+}
+
+async function main(): Promise<void> {
+  const client = await createFaceClient({ modelBaseUrl, databaseName: 'localface-cloud-client' });
+  serveRestRequests(createRestHandler({ client, basePath: API.pathname }));
+  status.textContent = `Ready on ${client.backend.toUpperCase()}`;
+  // A demo keeps its key in localStorage; an app hands its cloud code the key the way it did before.
+  let stored = JSON.parse(localStorage.getItem('localface-demo-key') ?? 'null') as { key: string; keyId: string } | null;
+  if (!stored || !(await client.apiKeys.verify(stored.key))) {
+    stored = await client.apiKeys.create({ name: 'cloud-client demo' });
+    localStorage.setItem('localface-demo-key', JSON.stringify(stored));
+  }
+  const { key, keyId } = stored;
+  const update = () => { run.disabled = !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller); };
+  enrollFile.onchange = searchFile.onchange = update;
+  navigator.serviceWorker.addEventListener('controllerchange', update);
+  update();
+  run.onclick = () => runExamples(key, keyId).catch((error: unknown) => show(`failed: ${String(error)}`));
+}
+
+async function registerServiceWorker(): Promise<void> {
+  if (!('serviceWorker' in navigator)) {
+    offline.textContent = 'no service worker in this browser';
+    return;
+  }
+  if (!import.meta.env.PROD) {
+    offline.textContent = 'service worker: only in the built app (npm run build:demo)';
+    return;
+  }
+  await navigator.serviceWorker.register('./sw.js', { scope: './' });
+  await navigator.serviceWorker.ready;
+  offline.textContent = 'offline ready';
+}
+
+registerServiceWorker().catch((error: unknown) => { offline.textContent = `service worker failed: ${String(error)}`; });
+main().catch((error: unknown) => { status.textContent = `Failed: ${String(error)}`; });

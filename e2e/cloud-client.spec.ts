@@ -1,0 +1,55 @@
+// The "cloud client, offline" demo as `npm run build:demo` builds it (demo-dist/cloud-client/): the seeds' plain
+// fetch calls answered by LocalFace through the service worker. First visit online caches the app; then the server
+// is shut down, the browser goes offline, and the reloaded page's fetch calls still enroll and find the person.
+import { test, expect } from '@playwright/test';
+import type { Server } from 'node:http';
+import { serve } from '../scripts/serve.mjs';
+import { CLOUD_CLIENT_PORT } from './ports';
+
+const APP = `http://127.0.0.1:${CLOUD_CLIENT_PORT}/cloud-client/`;
+let server: Server | undefined;
+
+test.beforeAll(async () => {
+  server = await serve('demo-dist', CLOUD_CLIENT_PORT);
+});
+
+test.afterAll(async () => {
+  if (server?.listening) await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+});
+
+test('the seeds\' fetch calls work offline, answered on the device', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('request', (request) => {
+    if (!request.url().startsWith(`http://127.0.0.1:${CLOUD_CLIENT_PORT}/`) && !/^(blob|data):/.test(request.url())) problems.push(`request to ${request.url()}`);
+  });
+
+  await page.goto(APP);
+  await expect(page.getByTestId('offline-status')).toHaveText('offline ready', { timeout: 120_000 });
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
+
+  // Server gone, browser offline; the page reloads from the service worker's cache.
+  await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
+
+  await page.getByTestId('enroll-file').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0001.jpg');
+  await page.getByTestId('search-file').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0003.jpg');
+  await expect(page.getByTestId('run')).toBeEnabled();
+  await page.getByTestId('run').click();
+  const log = page.getByTestId('log');
+  await expect(log).toContainText('done', { timeout: 120_000 });
+  const lines = (await log.textContent())!.trim().split('\n');
+  expect(lines[0]).toMatch(/^POST collection → (200|409) /);
+  expect(lines[1]).toBe('PUT person → 200 {"face_base_64":"","metadata":{"additionalProp1":"string"},"person_id":"person-1","person_name":"Person One"}');
+  expect(lines[2]).toMatch(/^POST face-search → 200 \[\{"face_base_64":"","metadata":\{"additionalProp1":"string"\},"person_id":"person-1","person_name":"Person One","similarity_score":(0\.[7-9]\d*|1)\}\]$/);
+  expect(lines[3]).toMatch(/^POST users\/\{USER_ID\} → (200 |400 .*provided userId already exists)/);
+  expect(lines[4]).toMatch(/^POST users\/search → 200 \{"matches":\[\{"userId":"f7eab18f-e5d3-4dac-9d4d-cfb969ef848e","similarity":(7[5-9]|[89]\d|100)(\.\d+)?\}\]\}$/);
+  expect(lines[5]).toMatch(/^POST faceset\/v2\/add_face → 200 \{"status":"OK","result":\{"face_id":\d+,"person_id":\d+,"create_time":\d+\},"request_id":"TID[0-9a-f]{32}"\}$/);
+  await context.close();
+  expect(problems, 'page errors or requests to other hosts').toEqual([]);
+});

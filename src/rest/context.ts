@@ -1,0 +1,168 @@
+import type { FaceClient } from '../client';
+import type { ApiKeyAllowance, ApiKeyInfo } from '../collections/apiKeys';
+import { FaceError } from '../errors';
+import { parseBody, type BodyObject, type BodyProblem } from './http';
+
+/** What a route sees of one authenticated request. */
+export interface RestContext {
+  client: FaceClient;
+  request: Request;
+  url: URL;
+  /** Path parameters of the matched route (URL-decoded). */
+  params: Record<string, string>;
+  key: ApiKeyInfo;
+  /** The body as an object (JSON; with `forms`, also multipart/form-data and urlencoded), size-checked first. */
+  body(options?: { forms?: boolean }): Promise<BodyObject>;
+  /** Whether the key may reach this collection. */
+  allows(collectionName: string): boolean;
+  /** Counts one enroll against the key's daily limit. */
+  spendEnroll(): Promise<ApiKeyAllowance>;
+  /** For dialects without a collection field: the key's first collection, else `default`; created on first use. */
+  keyCollection(): Promise<string>;
+  /** Forgets that the key collection exists (it was deleted): the next keyCollection() creates it again. */
+  forgetKeyCollection(name: string): void;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Relative to basePath, e.g. "users/:userId". */
+  pattern: string;
+  handle(context: RestContext): Promise<Response>;
+}
+
+export type Refusal = Extract<ApiKeyAllowance, { allowed: false }>;
+
+/** One seed's API: its routes, where it reads the key, and its error bodies. */
+export interface Dialect {
+  name: string;
+  /** Whether an (unknown) path belongs to this dialect, so its 404 is in the dialect's shape. */
+  owns(path: string): boolean;
+  routes: Route[];
+  credentials(request: Request): { key?: string; keyId?: string };
+  keyMissing(): Response;
+  keyInvalid(): Response;
+  limited(refusal: Refusal): Response;
+  badBody(problem: BodyProblem): Response;
+  unknownPath(): Response;
+  methodNotAllowed(allowed: string[]): Response;
+  /** Any error a route threw (FaceError or not) in the dialect's shape. */
+  failure(error: unknown): Response;
+}
+
+/** The collection for keys of dialects that name none. */
+export const DEFAULT_COLLECTION = 'default';
+
+export function createContext(args: {
+  client: FaceClient;
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  key: ApiKeyInfo;
+  maxBodyBytes: number;
+  knownCollections: Set<string>;
+}): RestContext {
+  const { client, key, knownCollections } = args;
+  let parsed: Promise<BodyObject> | undefined;
+  return {
+    client, request: args.request, url: args.url, params: args.params, key,
+    body: (options = {}) => (parsed ??= parseBody(args.request, { maxBytes: args.maxBodyBytes, forms: options.forms })),
+    allows: (name) => key.collections.length === 0 || key.collections.includes(name),
+    spendEnroll: () => client.apiKeys.consume(key.keyId, 'enroll'),
+    keyCollection: async () => {
+      const name = key.collections[0] ?? DEFAULT_COLLECTION;
+      if (!knownCollections.has(name)) {
+        try {
+          await client.createCollection(name);
+        } catch (error) {
+          if (!(error instanceof FaceError && error.code === 'ERR_COLLECTION_EXISTS')) throw error;
+        }
+        knownCollections.add(name);
+      }
+      return name;
+    },
+    forgetKeyCollection: (name) => knownCollections.delete(name),
+  };
+}
+
+/** Runs `use` with the key collection; if the collection was deleted meanwhile, it is created again once. */
+export async function inKeyCollection<T>(context: RestContext, use: (name: string) => Promise<T>): Promise<T> {
+  const name = await context.keyCollection();
+  try {
+    return await use(name);
+  } catch (error) {
+    if (!(error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.collectionName === name && error.metadata.personId === undefined)) throw error;
+    context.forgetKeyCollection(name);
+    return use(await context.keyCollection());
+  }
+}
+
+/** Reads snake_case fields of a request body; a wrong type is ERR_INVALID_ARGUMENT naming the field. */
+export class Fields {
+  constructor(private readonly body: BodyObject) {}
+
+  has(name: string): boolean {
+    return this.body[name] !== undefined;
+  }
+
+  string(name: string, options: { required: true; maxLength?: number }): string;
+  string(name: string, options?: { required?: false; maxLength?: number }): string | undefined;
+  string(name: string, options: { required?: boolean; maxLength?: number } = {}): string | undefined {
+    const value = this.body[name];
+    if (value === undefined || value === null) {
+      if (options.required) throw invalidField(name, `${name} is required.`);
+      return undefined;
+    }
+    if (typeof value !== 'string') throw invalidField(name, `${name} must be a string; got ${describe(value)}.`);
+    if (options.required && value === '') throw invalidField(name, `${name} must not be empty.`);
+    if (options.maxLength !== undefined && value.length > options.maxLength) throw invalidField(name, `${name} must be at most ${options.maxLength} characters.`);
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.body[name];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true'; // form fields are strings
+    throw invalidField(name, `${name} must be true or false; got ${describe(value)}.`);
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.numeric(name);
+    if (value === undefined) return fallback;
+    if (!(value >= min && value <= max)) throw invalidField(name, `${name} must be a number from ${min} to ${max}; got ${value}.`);
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.numeric(name);
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > max) throw invalidField(name, `${name} must be an integer from ${min} to ${max}; got ${value}.`);
+    return value;
+  }
+
+  object(name: string): Record<string, unknown> | undefined {
+    const value = this.body[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) throw invalidField(name, `${name} must be a JSON object; got ${describe(value)}.`);
+    return value as Record<string, unknown>;
+  }
+
+  private numeric(name: string): number | undefined {
+    const value = this.body[name];
+    if (value === undefined || value === null) return undefined;
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n)) throw invalidField(name, `${name} must be a number; got ${describe(value)}.`);
+    return n;
+  }
+}
+
+export function invalidField(field: string, message: string): FaceError {
+  return new FaceError('ERR_INVALID_ARGUMENT', message, { metadata: { field } });
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}…` : value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return value instanceof Blob ? 'a file' : 'an object';
+  return String(value);
+}

@@ -1,0 +1,167 @@
+// Seed 002, enroll face with checks: POST enroll-face. The image is checked first (quality, attributes, liveness,
+// number of faces, each computed with is_* and enforced with validate_*); a failed check answers 200 with
+// FAIL_ON_<n> (liveness 1, attribute 2, quality 4, faces 8) and enrolls nothing. Auth: x-api-key. The subject is
+// enrolled into the key's first collection (or `default`); an existing subject_id gets the new photo.
+// Errors: { error_code, message }.
+import type { Face } from '../client';
+import { FaceError } from '../errors';
+import { validate, type CheckedFace } from '../face/checks';
+import type { Dialect, RestContext, Route } from './context';
+import { inKeyCollection } from './context';
+import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
+
+/** The seed's descriptions of FAIL_ON_1 … FAIL_ON_15 (bits: liveness 1, attribute 2, quality 4, number of faces 8). */
+const FAIL_ON_MESSAGES = [
+  '', 'fail on liveness', 'fail on attribute', 'fail on liveness and attribute', 'fail on quality',
+  'fail on liveness and quality', 'fail on attribute and quality', 'fail on liveness, attribute, and quality',
+  'fail on number of face (nface)', 'fail on number of face (nface) and liveness', 'fail on number of face (nface) and attribute',
+  'fail on number of face (nface), attribute, and liveness', 'fail on number of face (nface) and quality',
+  'fail on number of face (nface), quality, and liveness', 'fail on number of face (nface), quality, and attribute',
+  'fail on number of face (nface), quality, attribute, and liveness',
+] as const;
+
+export function failOnMessage(mask: number): string {
+  return FAIL_ON_MESSAGES[mask] ?? `fail on checks (${mask})`;
+}
+
+/** The seed's error codes with their HTTP status. */
+export const ENROLL_FACE_ERRORS = {
+  INVALID_PAYLOAD: [400, 'no value in payload or empty string more than 1'],
+  INVALID_PAYLOAD_IMAGE_MISSING: [400, 'invalid payload image not a standard b64/url or image empty string'],
+  INVALID_PAYLOAD_SUBJECT_ID_MISSING: [400, 'invalid payload subject id is empty string'],
+  INVALID_PAYLOAD_IMAGE_SIZE: [400, 'invalid payload image size too large'],
+  MISSING_PAYLOAD_IMAGE: [400, 'missing payload image'],
+  INVALID_PAYLOAD_IMAGE_TIMEOUT: [400, 'timeout getting image from url in 15 seconds'],
+  INVALID_PAYLOAD_IMAGE_FORMAT: [400, 'image unable to be decoded/got from url OR invalid image extension'],
+  FACE_NOT_DETECTED: [400, 'face not detected from image'],
+  INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY: [400, 'is_quality must be true if validate_quality true'],
+  INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY: [400, 'is_attribute must be true if validate_attribute true'],
+  INVALID_PAYLOAD_LIVENESS_VALIDATION_DEPENDENCY: [400, 'is_liveness must be true if validate_liveness true'],
+  INSUFFICIENT_QUOTA_ENROLL: [403, 'usage reach it quota limit for enroll'],
+  INSUFFICIENT_QUOTA_LIVENESS: [403, 'usage reach it quota limit for liveness'],
+  // Not in the seed's table (it names no auth or routing errors): the same style.
+  API_KEY_NOT_PRESENT: [401, 'missing api key'],
+  API_KEY_NOT_VALID: [403, 'invalid api key'],
+  NOT_FOUND: [404, 'endpoint not found'],
+  METHOD_NOT_ALLOWED: [405, 'method not allowed'],
+  INTERNAL_SERVER_ERROR: [500, 'internal server error'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type EnrollFaceErrorCode = keyof typeof ENROLL_FACE_ERRORS;
+
+export function enrollFaceError(code: EnrollFaceErrorCode, detail?: string, headers?: Record<string, string>): Response {
+  const [status, message] = ENROLL_FACE_ERRORS[code];
+  return jsonResponse(status, { error_code: code, message: detail ? `${message}: ${detail}` : message }, headers);
+}
+
+class Refused extends Error {
+  constructor(readonly response: Response) {
+    super('refused');
+  }
+}
+
+export function enrollFaceFailure(error: unknown): Response {
+  if (error instanceof Refused) return error.response;
+  if (!(error instanceof FaceError)) return enrollFaceError('INTERNAL_SERVER_ERROR');
+  switch (error.code) {
+    case 'ERR_FACE_NOT_DETECTED': return enrollFaceError('FACE_NOT_DETECTED');
+    case 'ERR_IMAGE_TOO_LARGE': return enrollFaceError('INVALID_PAYLOAD_IMAGE_SIZE', error.message);
+    case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':
+    case 'ERR_IMAGE_TOO_SMALL': return enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', error.message);
+    case 'ERR_INVALID_ARGUMENT': return enrollFaceError('INVALID_PAYLOAD', error.message);
+    default: return error.status >= 500 ? enrollFaceError('INTERNAL_SERVER_ERROR', error.message) : jsonResponse(error.status, { error_code: error.code, message: error.message });
+  }
+}
+
+export const enrollFace: Dialect = {
+  name: '002 enroll face',
+  owns: (path) => path === 'enroll-face',
+  routes: [{ method: 'POST', pattern: 'enroll-face', handle: enroll }] satisfies Route[],
+  credentials: (request) => ({ key: header(request, 'x-api-key') }),
+  keyMissing: () => enrollFaceError('API_KEY_NOT_PRESENT'),
+  keyInvalid: () => enrollFaceError('API_KEY_NOT_VALID'),
+  limited: (refusal) => enrollFaceError('INSUFFICIENT_QUOTA_ENROLL', refusal.limit === 'requestsPerMinute' ? 'requests per minute' : 'enrolls per day', { 'retry-after': String(refusal.retryAfterSeconds) }),
+  badBody: (p: BodyProblem) => (p.kind === 'tooLarge' ? enrollFaceError('INVALID_PAYLOAD_IMAGE_SIZE', p.message) : enrollFaceError('INVALID_PAYLOAD', p.message)),
+  unknownPath: () => enrollFaceError('NOT_FOUND'),
+  methodNotAllowed: (allowed) => enrollFaceError('METHOD_NOT_ALLOWED', `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') }),
+  failure: enrollFaceFailure,
+};
+
+const URL_TIMEOUT_MS = 15_000;
+
+function flag(body: BodyObject, name: string, fallback: boolean): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Refused(enrollFaceError('INVALID_PAYLOAD', `${name} must be true or false`));
+}
+
+/** The image field: base64 (plain or data: URL), a file (multipart) or a URL of the page's own origin. */
+async function imageOf(context: RestContext, body: BodyObject): Promise<string | Blob> {
+  const image = body.image;
+  if (image === undefined || image === null) throw new Refused(enrollFaceError('MISSING_PAYLOAD_IMAGE'));
+  if (image instanceof Blob) return image;
+  if (typeof image !== 'string' || image.trim() === '') throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
+  if (!/^https?:\/\//i.test(image)) return image;
+  // No network beyond the app's own origin: a URL of another host is refused, not fetched.
+  let url: URL;
+  try {
+    url = new URL(image);
+  } catch {
+    throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
+  }
+  if (url.origin !== context.url.origin) throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `only images of this app's origin (${context.url.origin}) are fetched; send the image as base64`));
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS) });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_TIMEOUT'));
+    throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', 'the image URL could not be fetched'));
+  }
+  if (!response.ok) throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `the image URL answered HTTP ${response.status}`));
+  return response.blob();
+}
+
+function checksBody(face: Face) {
+  return {
+    ...(face.quality ? { quality: { blur: face.quality.blur, dark: face.quality.dark, grayscale: face.quality.grayscale } } : {}),
+    ...(face.attributes ? { attribute: { ...face.attributes } } : {}),
+    ...(face.liveness ? { liveness: { live: face.liveness.live, probability: face.liveness.score } } : {}),
+  };
+}
+
+async function enroll(context: RestContext): Promise<Response> {
+  const body = await context.body({ forms: true });
+  const values = Object.values(body);
+  if (values.length === 0 || values.filter((v) => v === '').length > 1) return enrollFaceError('INVALID_PAYLOAD');
+  if (body.subject_id === '') return enrollFaceError('INVALID_PAYLOAD_SUBJECT_ID_MISSING');
+  if (body.subject_id !== undefined && (typeof body.subject_id !== 'string' || body.subject_id.length > 255)) return enrollFaceError('INVALID_PAYLOAD', 'subject_id must be a string of at most 255 characters');
+  const isQuality = flag(body, 'is_quality', true), isAttribute = flag(body, 'is_attribute', true), isLiveness = flag(body, 'is_liveness', false);
+  const validateQuality = flag(body, 'validate_quality', false), validateAttribute = flag(body, 'validate_attribute', false);
+  const validateLiveness = flag(body, 'validate_liveness', false), validateNface = flag(body, 'validate_nface', false);
+  if (validateQuality && !isQuality) return enrollFaceError('INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY');
+  if (validateAttribute && !isAttribute) return enrollFaceError('INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY');
+  if (validateLiveness && !isLiveness) return enrollFaceError('INVALID_PAYLOAD_LIVENESS_VALIDATION_DEPENDENCY');
+  const image = await imageOf(context, body);
+  const subjectId = (body.subject_id as string | undefined) ?? crypto.randomUUID();
+
+  const allowance = await context.spendEnroll();
+  if (!allowance.allowed) return enrollFaceError(isLiveness ? 'INSUFFICIENT_QUOTA_LIVENESS' : 'INSUFFICIENT_QUOTA_ENROLL', 'enrolls per day', { 'retry-after': String(allowance.retryAfterSeconds) });
+
+  const faces = await context.client.detectFaces(image, { quality: isQuality, attributes: isAttribute, liveness: isLiveness });
+  if (faces.length === 0) return enrollFaceError('FACE_NOT_DETECTED');
+  // validate() reads only boxes and the computed checks, which public faces carry too.
+  const verdict = validate(faces as unknown as CheckedFace[], { validateQuality, validateAttribute, validateLiveness, validateNface });
+  const checks = { subject_id: subjectId, nface: faces.length, ...checksBody(faces[0]!) };
+  if (!verdict.ok) {
+    return jsonResponse(200, {
+      error_code: `FAIL_ON_${verdict.failOn}`,
+      message: failOnMessage(verdict.failOn),
+      reasons: verdict.reasons.map((r) => ({ check: r.check, code: r.code, message: r.message })),
+      ...checks,
+    });
+  }
+  await inKeyCollection(context, (collectionName) => context.client.enrollPerson({ collectionName, personId: subjectId, personName: subjectId, face: image }));
+  return jsonResponse(200, { message: 'enroll face success', ...checks });
+}

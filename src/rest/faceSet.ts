@@ -1,0 +1,136 @@
+// Seed 004, face set: POST faceset/v2/add_face (JSON, multipart/form-data or urlencoded: `name`, `file` or
+// `image_base64`, optional integer `person_id`). Auth: X-DF-API-ID (the key id) + X-DF-API-SECRET (the key).
+// Answers { status, result | reason, request_id }.
+import { FaceError } from '../errors';
+import type { Dialect, RestContext, Route } from './context';
+import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
+
+export const FACE_SET_ERRORS = {
+  INVALID_ARGUMENT: 400,
+  DOWNLOAD_ERROR: 400,
+  UNAUTHORIZED: 401,
+  KEY_EXPIRED: 401,
+  NO_PERMISSION: 403,
+  OUT_OF_QUOTA: 403,
+  RATE_LIMIT_EXCEEDED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INTERNAL_ERROR: 500,
+} as const;
+
+export type FaceSetStatus = keyof typeof FACE_SET_ERRORS;
+
+/** "TID" and 32 hex digits, as the seed's request ids. */
+export function requestId(): string {
+  return `TID${crypto.randomUUID().replace(/-/g, '')}`;
+}
+
+export function faceSetError(status: FaceSetStatus, reason: string, headers?: Record<string, string>): Response {
+  return jsonResponse(FACE_SET_ERRORS[status], { status, reason, request_id: requestId() }, headers);
+}
+
+/** The largest person id generated (2^53 − 1): ids stay exact as JSON numbers. */
+const MAX_PERSON_ID = Number.MAX_SAFE_INTEGER;
+
+/** The integer face_id of a LocalFace faceId (a UUID): its first 48 bits. */
+export function faceIdToInteger(faceId: string): number {
+  const hex = faceId.replace(/-/g, '').slice(0, 12);
+  return /^[0-9a-f]{12}$/i.test(hex) ? parseInt(hex, 16) : 0;
+}
+
+/** person_id as the seed takes it: an integer (a JSON number, or digits in a form field). */
+export function personIdField(value: unknown): number | undefined | null {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+export function faceSetFailure(error: unknown): Response {
+  if (!(error instanceof FaceError)) return faceSetError('INTERNAL_ERROR', 'internal server error');
+  switch (error.code) {
+    case 'ERR_FACE_NOT_DETECTED': return faceSetError('INVALID_ARGUMENT', 'no face detected in image');
+    case 'ERR_IMAGE_TOO_LARGE': return faceSetError('INVALID_ARGUMENT', 'image file size too large (at most 5 MB)');
+    case 'ERR_IMAGE_TOO_SMALL':
+    case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED': return faceSetError('INVALID_ARGUMENT', `invalid image: ${error.message}`);
+    case 'ERR_NOT_FOUND': return faceSetError('INVALID_ARGUMENT', error.metadata?.personId !== undefined ? 'person not exist' : 'db not exist');
+    default: return error.status >= 500 ? faceSetError('INTERNAL_ERROR', error.message) : faceSetError('INVALID_ARGUMENT', error.message);
+  }
+}
+
+export const faceSet: Dialect = {
+  name: '004 face set',
+  owns: (path) => path === 'faceset' || path.startsWith('faceset/'),
+  routes: [{ method: 'POST', pattern: 'faceset/v2/add_face', handle: addFace }] satisfies Route[],
+  credentials: (request) => {
+    const keyId = header(request, 'x-df-api-id'), key = header(request, 'x-df-api-secret');
+    // Both are needed: with one missing the credentials are "not present".
+    return keyId && key ? { key, keyId } : {};
+  },
+  keyMissing: () => faceSetError('UNAUTHORIZED', 'missing X-DF-API-ID or X-DF-API-SECRET'),
+  keyInvalid: () => faceSetError('UNAUTHORIZED', 'access is denied'),
+  limited: (refusal) =>
+    refusal.limit === 'requestsPerMinute'
+      ? faceSetError('RATE_LIMIT_EXCEEDED', 'API request frequency exceeds the limit', { 'retry-after': String(refusal.retryAfterSeconds) })
+      : faceSetError('OUT_OF_QUOTA', 'API calls quota exceeded', { 'retry-after': String(refusal.retryAfterSeconds) }),
+  badBody: (p: BodyProblem) => faceSetError('INVALID_ARGUMENT', p.kind === 'tooLarge' ? 'request body too large' : p.message),
+  unknownPath: () => faceSetError('NOT_FOUND', 'Requested API cannot be found'),
+  methodNotAllowed: (allowed) => faceSetError('METHOD_NOT_ALLOWED', `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') }),
+  failure: faceSetFailure,
+};
+
+function imageOf(body: BodyObject): string | Blob | undefined {
+  if (body.file instanceof Blob) return body.file;
+  if (typeof body.image_base64 === 'string' && body.image_base64 !== '') return body.image_base64;
+  return undefined;
+}
+
+async function addFace(context: RestContext): Promise<Response> {
+  const body = await context.body({ forms: true });
+  const name = body.name;
+  if (typeof name !== 'string' || name === '') return faceSetError('INVALID_ARGUMENT', 'name is required');
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) return faceSetError('INVALID_ARGUMENT', 'invalid name');
+  if (!context.allows(name)) return faceSetError('NO_PERMISSION', 'this API key may not use this face set');
+  if (body.file !== undefined && !(body.file instanceof Blob)) return faceSetError('INVALID_ARGUMENT', 'file must be a file field of a multipart/form-data body');
+  const image = imageOf(body);
+  if (!image) return faceSetError('INVALID_ARGUMENT', 'either file or image_base64 is required');
+  const personId = personIdField(body.person_id);
+  if (personId === null) return faceSetError('INVALID_ARGUMENT', 'person_id must be an integer');
+
+  const allowance = await context.spendEnroll();
+  if (!allowance.allowed) return faceSet.limited(allowance);
+  const client = context.client;
+  const given = personId === undefined ? undefined : String(personId);
+  const exists = given !== undefined && (await client.getPerson({ collectionName: name, personId: given }).then(() => true, (error: unknown) => {
+    if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined) return false;
+    throw error;
+  }));
+  let added: { faceId: string; personId: string; createTime: number };
+  if (exists) {
+    added = await client.addFace({ collectionName: name, personId: given!, face: image });
+  } else {
+    // A new person, with the given integer id or a generated one (the JS client would generate a UUID).
+    const id = given ?? (await unusedPersonId(context, name));
+    await client.enrollPerson({ collectionName: name, personId: id, personName: id, face: image });
+    const person = await client.getPerson({ collectionName: name, personId: id });
+    const face = person.faces[person.faces.length - 1]!;
+    added = { faceId: face.faceId, personId: id, createTime: face.createTime };
+  }
+  return jsonResponse(200, {
+    status: 'OK',
+    result: { face_id: faceIdToInteger(added.faceId), person_id: Number(added.personId), create_time: Math.floor(added.createTime / 1000) },
+    request_id: requestId(),
+  });
+}
+
+async function unusedPersonId(context: RestContext, collectionName: string): Promise<string> {
+  for (;;) {
+    const random = crypto.getRandomValues(new Uint32Array(2));
+    const id = String((random[0]! % 2 ** 21) * 2 ** 32 + random[1]! || 1);
+    if (Number(id) > MAX_PERSON_ID) continue;
+    const taken = await context.client.getPerson({ collectionName, personId: id }).then(() => true, (error: unknown) => {
+      if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined) return false;
+      throw error;
+    });
+    if (!taken) return id;
+  }
+}

@@ -1,0 +1,74 @@
+import type { FaceClient } from '../client';
+import { FaceError } from '../errors';
+import { createContext, type Dialect, type Route } from './context';
+import { enrollFace } from './enrollFace';
+import { faceSearch } from './faceSearch';
+import { faceSet } from './faceSet';
+import { BodyError, DEFAULT_MAX_BODY_BYTES, matchPath, relativePath } from './http';
+import { personManagement } from './personManagement';
+import { users } from './users';
+
+export interface RestHandlerOptions {
+  /** The on-device client whose collections and API keys (client.apiKeys) the handler uses. */
+  client: FaceClient;
+  /** The path the seeds' paths are relative to, e.g. '/api/' for '/api/face-search'. Default '/'. */
+  basePath?: string;
+  /** Request bodies larger than this are refused before they are read or parsed. Default 8 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** Answers one HTTP request; a request outside basePath or to an unknown path gets a 404 JSON body. */
+export type RestHandler = (request: Request) => Promise<Response>;
+
+/** Every dialect; the first is also the shape of a 404 for a path no dialect owns. */
+const DIALECTS: Dialect[] = [personManagement, faceSearch, users, enrollFace, faceSet];
+
+/**
+ * The five seeds' REST APIs (docs/rest.md), answered on the device from `client`: person management (000),
+ * face search (003), users (001), enroll face (002) and face set (004), each with its own paths, fields, status
+ * codes and error bodies. Every request needs an API key from `client.apiKeys.create()`.
+ */
+export function createRestHandler(options: RestHandlerOptions): RestHandler {
+  if (options === null || typeof options !== 'object' || !options.client || typeof options.client.searchFace !== 'function' || !options.client.apiKeys) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'createRestHandler needs { client }: a client from createFaceClient().');
+  }
+  const { client, basePath = '/', maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
+  if (typeof basePath !== 'string') throw new FaceError('ERR_INVALID_ARGUMENT', `basePath must be a path such as '/' or '/api/'; got ${typeof basePath}.`);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new FaceError('ERR_INVALID_ARGUMENT', `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`);
+  const knownCollections = new Set<string>();
+
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const path = relativePath(url, basePath);
+    const dialect = (path !== null && DIALECTS.find((d) => d.owns(path))) || DIALECTS[0]!;
+    if (path === null) return dialect.unknownPath();
+    const routed = route(dialect, request.method.toUpperCase(), path);
+    if (!routed) return dialect.unknownPath();
+    if ('allowed' in routed) return dialect.methodNotAllowed(routed.allowed);
+    try {
+      const credentials = dialect.credentials(request);
+      if (!credentials.key) return dialect.keyMissing();
+      const key = await client.apiKeys.verify(credentials.key, credentials.keyId);
+      if (!key) return dialect.keyInvalid();
+      const allowance = await client.apiKeys.consume(key.keyId, 'request');
+      if (!allowance.allowed) return dialect.limited(allowance);
+      const context = createContext({ client, request, url, params: routed.params, key, maxBodyBytes, knownCollections });
+      return await routed.route.handle(context);
+    } catch (error) {
+      if (error instanceof BodyError) return dialect.badBody(error.problem);
+      return dialect.failure(error);
+    }
+  };
+}
+
+/** The route for method and path, or the methods the path takes, or null for an unknown path. */
+export function route(dialect: Dialect, method: string, path: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | null {
+  const allowed: string[] = [];
+  for (const r of dialect.routes) {
+    const params = matchPath(r.pattern, path);
+    if (!params) continue;
+    if (r.method === method) return { route: r, params };
+    allowed.push(r.method);
+  }
+  return allowed.length > 0 ? { allowed } : null;
+}

@@ -1,0 +1,156 @@
+// Small HTTP helpers shared by the dialects: routing, bounded body reading and parsing, JSON responses.
+// Pure apart from the Fetch API types, so they are unit-tested in Node.
+
+/** Default request body limit: a 5 MB image as base64 (≈ 6.7 MB) plus the other fields. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export type BodyProblem =
+  | { kind: 'tooLarge'; message: string; bytes: number; maxBytes: number }
+  | { kind: 'malformed'; message: string }
+  | { kind: 'unsupportedType'; message: string };
+
+/** A body that could not be read or parsed; each dialect turns it into its own 400 / 413. */
+export class BodyError extends Error {
+  constructor(readonly problem: BodyProblem) {
+    super(problem.message);
+    this.name = 'BodyError';
+  }
+}
+
+/**
+ * The body's bytes, refusing more than `maxBytes` before reading them all: a declared Content-Length over the limit
+ * is refused without reading, and a streamed body is cut off as soon as it passes the limit.
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = (bytes: number) =>
+    new BodyError({ kind: 'tooLarge', bytes, maxBytes, message: `The request body is ${bytes > maxBytes ? `more than ${maxBytes}` : bytes} bytes; at most ${maxBytes} bytes are accepted.` });
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(total);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+export type BodyObject = Record<string, unknown>;
+
+/**
+ * The body as an object: JSON (any content type but multipart, since clients often omit it), or
+ * multipart/form-data and application/x-www-form-urlencoded when `forms` is true (fields as strings, files as Blobs).
+ * An empty body is an empty object.
+ */
+export async function parseBody(request: Request, options: { maxBytes: number; forms?: boolean }): Promise<BodyObject> {
+  const type = (request.headers.get('content-type') ?? '').toLowerCase();
+  const isForm = type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded');
+  if (isForm && !options.forms) {
+    throw new BodyError({ kind: 'unsupportedType', message: `This endpoint takes a JSON body (Content-Type: application/json), not ${type.split(';')[0]}.` });
+  }
+  const bytes = await readBody(request, options.maxBytes);
+  if (isForm) {
+    let form: FormData;
+    try {
+      form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': request.headers.get('content-type')! } }).formData();
+    } catch (cause) {
+      throw new BodyError({ kind: 'malformed', message: `The form body could not be parsed (${cause instanceof Error ? cause.message : String(cause)}).` });
+    }
+    const out: BodyObject = {};
+    form.forEach((value, key) => {
+      out[key] = value;
+    });
+    return out;
+  }
+  return parseJsonObject(bytes);
+}
+
+/** JSON text that must be an object; an empty body is `{}`. */
+export function parseJsonObject(bytes: Uint8Array): BodyObject {
+  if (bytes.byteLength === 0) return {};
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new BodyError({ kind: 'malformed', message: 'The request body is not valid UTF-8 text.' });
+  }
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new BodyError({ kind: 'malformed', message: `The request body is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}).` });
+  }
+  if (value === null || typeof value !== 'object') {
+    throw new BodyError({ kind: 'malformed', message: 'The request body must be a JSON object (or, for a bulk request, an array).' });
+  }
+  return Array.isArray(value) ? { items: value } : (value as BodyObject);
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'cache-control': 'no-store', ...headers },
+  });
+}
+
+/**
+ * Matches a path such as "users/abc" against a pattern such as "users/:userId"; parameters are URL-decoded.
+ * null when it does not match (or a parameter is not valid percent-encoding).
+ */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!, g = got[i]!;
+    if (w.startsWith(':')) {
+      if (g === '') return null;
+      try {
+        params[w.slice(1)] = decodeURIComponent(g);
+      } catch {
+        return null;
+      }
+    } else if (w !== g) {
+      return null;
+    }
+  }
+  return params;
+}
+
+/**
+ * The request path relative to `basePath` without leading or trailing slashes, or null when the request is not
+ * under `basePath` (of the handler's own origin when `origin` is given).
+ */
+export function relativePath(url: URL, basePath: string): string | null {
+  const base = normalizeBasePath(basePath);
+  if (!url.pathname.startsWith(base) && `${url.pathname}/` !== base) return null;
+  return url.pathname.slice(base.length).replace(/^\/+|\/+$/g, '');
+}
+
+/** "/api" and "api/" become "/api/"; "" and "/" are "/". */
+export function normalizeBasePath(basePath: string): string {
+  const trimmed = basePath.replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '/' : `/${trimmed}/`;
+}
+
+/** A header's value, trimmed; undefined when absent or blank. */
+export function header(request: Request, name: string): string | undefined {
+  const value = request.headers.get(name)?.trim();
+  return value ? value : undefined;
+}

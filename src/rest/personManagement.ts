@@ -1,0 +1,124 @@
+// Seed 000, person management: PUT person (an upsert), PUT persons (bulk), POST collection, GET collections,
+// DELETE collection/{name}. Auth: x-api-key. Errors: { code, message }.
+import type { EnrolledPerson } from '../collections/persons';
+import { FaceError } from '../errors';
+import type { Dialect, RestContext, Route } from './context';
+import { Fields } from './context';
+import { codeMessage, codeMessageErrors, codeMessageFailure, SEED_MESSAGES } from './codeMessage';
+import { jsonResponse, type BodyObject } from './http';
+
+/** At most this many persons per PUT persons request. */
+export const MAX_BULK_PERSONS = 1000;
+
+const FACE_STORAGE_TYPES = ['NoStorage', 'StoreThumbnails', 'StoreFullImage'] as const;
+
+export const personManagement: Dialect = {
+  name: '000 person management',
+  owns: (path) => ['person', 'persons', 'collection', 'collections'].includes(path.split('/')[0]!),
+  routes: [
+    { method: 'PUT', pattern: 'person', handle: putPerson },
+    { method: 'PUT', pattern: 'persons', handle: putPersons },
+    { method: 'POST', pattern: 'collection', handle: postCollection },
+    { method: 'GET', pattern: 'collections', handle: getCollections },
+    { method: 'DELETE', pattern: 'collection/:name', handle: deleteCollection },
+  ] satisfies Route[],
+  ...codeMessageErrors,
+};
+
+/** The key may not reach this collection: answered as if it did not exist (no hint that it does). */
+export function outOfScope(): FaceError {
+  return new FaceError('ERR_NOT_FOUND', SEED_MESSAGES.ERR_NOT_FOUND!);
+}
+
+function collectionField(context: RestContext, fields: Fields): string {
+  const name = fields.string('collection_name', { required: true });
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
+  if (!context.allows(name)) throw outOfScope();
+  return name;
+}
+
+async function enrollOne(context: RestContext, body: BodyObject): Promise<EnrolledPerson> {
+  const fields = new Fields(body);
+  const personId = fields.string('person_id', { required: true, maxLength: 255 });
+  const personName = fields.string('person_name', { required: true });
+  const collectionName = collectionField(context, fields);
+  const face = fields.string('face_base_64', { required: true });
+  const checkDuplicates = fields.boolean('check_duplicates', false);
+  const checkLiveness = fields.boolean('check_liveness', false);
+  const duplicateCheckMinSimilarity = fields.number('duplicate_check_min_similarity', 0.7, 0, 1);
+  const storage = fields.string('face_storage_type') ?? 'NoStorage';
+  if (!(FACE_STORAGE_TYPES as readonly string[]).includes(storage)) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', `face_storage_type must be "NoStorage", "StoreThumbnails" or "StoreFullImage"; got ${JSON.stringify(storage)}.`, { metadata: { field: 'face_storage_type' } });
+  }
+  const metadata = fields.object('metadata') ?? {};
+  const allowance = await context.spendEnroll();
+  if (!allowance.allowed) throw new QuotaRefused(allowance.retryAfterSeconds);
+  return context.client.enrollPerson({
+    collectionName, personId, personName, face, checkDuplicates, duplicateCheckMinSimilarity, checkLiveness,
+    faceStorageType: storage as (typeof FACE_STORAGE_TYPES)[number], metadata,
+  });
+}
+
+/** The key's enrolls-per-day limit refused an enroll. */
+class QuotaRefused extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('enrolls per day reached');
+  }
+}
+
+function personBody(p: EnrolledPerson) {
+  return { face_base_64: p.faceBase64, metadata: p.metadata, person_id: p.personId, person_name: p.personName };
+}
+
+async function putPerson(context: RestContext): Promise<Response> {
+  try {
+    return jsonResponse(200, personBody(await enrollOne(context, await context.body())));
+  } catch (error) {
+    if (error instanceof QuotaRefused) return personManagement.limited({ allowed: false, limit: 'enrollsPerDay', retryAfterSeconds: error.retryAfterSeconds });
+    throw error;
+  }
+}
+
+/** Body: a JSON array of PUT person bodies, or { "persons": [...] }. Each is enrolled on its own. */
+async function putPersons(context: RestContext): Promise<Response> {
+  const body = await context.body();
+  const items = Array.isArray(body.items) ? body.items : Array.isArray(body.persons) ? body.persons : undefined;
+  if (!items) return codeMessage(400, 'ERR_INVALID_ARGUMENT', 'PUT persons takes a JSON array of persons (each as the body of PUT person), or { "persons": [...] }.');
+  if (items.length > MAX_BULK_PERSONS) return codeMessage(413, 'ERR_INVALID_ARGUMENT', `PUT persons takes at most ${MAX_BULK_PERSONS} persons per request; got ${items.length}.`);
+  const results: unknown[] = [];
+  for (const item of items as unknown[]) {
+    const personId = item !== null && typeof item === 'object' && typeof (item as BodyObject).person_id === 'string' ? (item as BodyObject).person_id : null;
+    try {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new FaceError('ERR_INVALID_ARGUMENT', 'Each person must be a JSON object with the fields of PUT person.');
+      results.push(personBody(await enrollOne(context, item as BodyObject)));
+    } catch (error) {
+      const response = error instanceof QuotaRefused
+        ? personManagement.limited({ allowed: false, limit: 'enrollsPerDay', retryAfterSeconds: error.retryAfterSeconds })
+        : codeMessageFailure(error);
+      results.push({ person_id: personId, error: await response.json() });
+    }
+  }
+  return jsonResponse(200, results);
+}
+
+function collectionBody(c: { name: string; personCount: number; createdAt: number }) {
+  return { collection_name: c.name, person_count: c.personCount, created_at: new Date(c.createdAt).toISOString() };
+}
+
+async function postCollection(context: RestContext): Promise<Response> {
+  const name = collectionField(context, new Fields(await context.body()));
+  return jsonResponse(200, collectionBody(await context.client.createCollection(name)));
+}
+
+async function getCollections(context: RestContext): Promise<Response> {
+  const all = await context.client.listCollections();
+  return jsonResponse(200, all.filter((c) => context.allows(c.name)).map(collectionBody));
+}
+
+async function deleteCollection(context: RestContext): Promise<Response> {
+  const name = context.params.name!;
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
+  if (!context.allows(name)) throw outOfScope();
+  await context.client.deleteCollection(name);
+  return jsonResponse(200, { collection_name: name });
+}

@@ -1,0 +1,152 @@
+// Serving the REST handler at a URL path through a Service Worker, so an app's plain fetch('/api/face-search')
+// works offline. The models and the client run in a page of the app (a service worker may not start the model
+// runtimes: it cannot import() code, and it is stopped after ~30 s idle, which would reload ~12 MB of models on
+// every wake-up). The worker forwards each request under basePath to such a page and answers with its response;
+// everything else passes through untouched.
+import { jsonResponse, relativePath } from './http';
+import type { RestHandler } from './handler';
+
+const READY = 'localface-rest-ready';
+const REQUEST = 'localface-rest-request';
+
+export interface MountRestHandlerOptions {
+  /** Requests under this path are answered; others pass through. Same as createRestHandler's basePath. Default '/'. */
+  basePath?: string;
+  /** Answer in the worker itself with this handler instead of forwarding to a page. Default: forward. */
+  handler?: RestHandler;
+  /** How long to wait for a page to answer, in ms. Default 60000. */
+  timeoutMs?: number;
+}
+
+/** The parts of a service worker's global scope used here (typed structurally: the DOM and WebWorker libs clash). */
+export interface ServiceWorkerScope {
+  location: { origin: string };
+  clients: { get(id: string): Promise<WorkerClient | undefined> };
+  addEventListener(type: 'fetch' | 'message', listener: (event: never) => void): void;
+  removeEventListener(type: 'fetch' | 'message', listener: (event: never) => void): void;
+}
+
+interface WorkerClient {
+  id: string;
+  postMessage(message: unknown, transfer: Transferable[]): void;
+}
+
+interface FetchEventLike {
+  request: Request;
+  respondWith(response: Promise<Response>): void;
+}
+
+interface MessageEventLike {
+  data: { type?: string } | null;
+  source: WorkerClient | null;
+}
+
+interface SerializedRequest {
+  url: string;
+  method: string;
+  headers: [string, string][];
+  body: ArrayBuffer | null;
+}
+
+interface SerializedResponse {
+  status: number;
+  headers: [string, string][];
+  body: ArrayBuffer | null;
+}
+
+/**
+ * In the service worker: answers fetches under `basePath` with the REST handler of a page that called
+ * serveRestRequests() (or with `options.handler`). A request when no such page is open gets a 503 JSON body.
+ * Returns a function that unmounts.
+ */
+export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHandlerOptions = {}): () => void {
+  const basePath = options.basePath ?? '/';
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const ready: string[] = [];
+
+  const onMessage = (event: MessageEventLike) => {
+    const source = event.source;
+    if (event.data?.type === READY && source && typeof source.id === 'string') {
+      const i = ready.indexOf(source.id);
+      if (i >= 0) ready.splice(i, 1);
+      ready.push(source.id); // the latest page first
+    }
+  };
+
+  const onFetch = (event: FetchEventLike) => {
+    const url = new URL(event.request.url);
+    if (url.origin !== scope.location.origin || relativePath(url, basePath) === null) return; // pass through
+    event.respondWith(options.handler ? options.handler(event.request) : forward(event.request));
+  };
+
+  async function forward(request: Request): Promise<Response> {
+    for (let i = ready.length - 1; i >= 0; i--) {
+      const client = await scope.clients.get(ready[i]!);
+      if (!client) {
+        ready.splice(i, 1);
+        continue;
+      }
+      return ask(client, request, timeoutMs);
+    }
+    return jsonResponse(503, { code: 'ERR_INTERNAL', message: 'No page of this app is serving LocalFace requests: open the app (it calls serveRestRequests()) and retry.' });
+  }
+
+  scope.addEventListener('message', onMessage);
+  scope.addEventListener('fetch', onFetch);
+  return () => {
+    scope.removeEventListener('message', onMessage);
+    scope.removeEventListener('fetch', onFetch);
+  };
+}
+
+async function ask(client: WorkerClient, request: Request, timeoutMs: number): Promise<Response> {
+  const message: SerializedRequest = {
+    url: request.url,
+    method: request.method,
+    headers: [...request.headers],
+    body: request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer(),
+  };
+  const channel = new MessageChannel();
+  const answer = new Promise<SerializedResponse | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    channel.port1.onmessage = (e: MessageEvent<SerializedResponse>) => {
+      clearTimeout(timer);
+      resolve(e.data);
+    };
+  });
+  client.postMessage({ type: REQUEST, request: message }, [channel.port2, ...(message.body ? [message.body] : [])]);
+  const response = await answer;
+  channel.port1.close();
+  if (!response) return jsonResponse(504, { code: 'ERR_INTERNAL', message: `The page serving LocalFace requests did not answer within ${timeoutMs} ms.` });
+  return new Response(response.body, { status: response.status, headers: response.headers });
+}
+
+/**
+ * In a page: answers the requests its service worker (mountRestHandler) forwards, with `handler`. Tells the worker
+ * it is ready now and whenever another worker takes control. Returns a function that stops serving.
+ */
+export function serveRestRequests(handler: RestHandler, container: ServiceWorkerContainer = navigator.serviceWorker): () => void {
+  const announce = () => container.controller?.postMessage({ type: READY });
+  const onMessage = async (event: MessageEvent) => {
+    if (event.data?.type !== REQUEST || !event.ports[0]) return;
+    const port = event.ports[0];
+    const r = event.data.request as SerializedRequest;
+    let response: Response;
+    try {
+      response = await handler(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
+    } catch (error) {
+      response = jsonResponse(500, { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
+    }
+    const body = response.body ? await response.arrayBuffer() : null;
+    const reply: SerializedResponse = { status: response.status, headers: [...response.headers], body };
+    port.postMessage(reply, body ? [body] : []);
+  };
+  container.addEventListener('message', onMessage);
+  container.addEventListener('controllerchange', announce);
+  container.startMessages(); // deliver the worker's messages now, not only after the page finished loading
+  announce();
+  return () => {
+    container.removeEventListener('message', onMessage);
+    container.removeEventListener('controllerchange', announce);
+  };
+}
