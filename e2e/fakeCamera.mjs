@@ -2,7 +2,7 @@
 // --use-file-for-fake-video-capture. The photo is decoded by the browser (no image library in Node), placed on a
 // 640×480 grey frame like a webcam picture, and converted to YUV 4:2:0 here.
 import { chromium } from '@playwright/test';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 export const CAMERA_WIDTH = 640;
 export const CAMERA_HEIGHT = 480;
@@ -31,8 +31,36 @@ export async function writeFakeCameraVideo(page, photoPath, outPath, { scale = 1
   writeFileSync(outPath, y4mFrame(Uint8Array.from(rgba), CAMERA_WIDTH, CAMERA_HEIGHT));
 }
 
+/**
+ * Writes `outPath` (.y4m): a clip of `segments`, each `seconds` long showing `photoPath` as writeFakeCameraVideo
+ * does, or an empty grey frame for photoPath null, at `fps` frames per second (Chromium loops the clip).
+ * @param {import('@playwright/test').Page} page @param {{ photoPath: string | null, seconds: number }[]} segments
+ * @param {string} outPath @param {number} [fps]
+ */
+export async function writeFakeCameraClip(page, segments, outPath, fps = 10) {
+  const parts = [Buffer.from(`YUV4MPEG2 W${CAMERA_WIDTH} H${CAMERA_HEIGHT} F${fps}:1 Ip A1:1 C420jpeg\n`)];
+  const grey = y4mPlanes(new Uint8Array(CAMERA_WIDTH * CAMERA_HEIGHT * 4).fill(128), CAMERA_WIDTH, CAMERA_HEIGHT);
+  for (const { photoPath, seconds } of segments) {
+    let planes = grey;
+    if (photoPath) {
+      const tmp = `${outPath}.part`;
+      await writeFakeCameraVideo(page, photoPath, tmp);
+      const single = readFileSync(tmp);
+      rmSync(tmp);
+      planes = single.subarray(single.indexOf('FRAME\n') + 6);
+    }
+    for (let i = 0; i < Math.round(seconds * fps); i++) parts.push(Buffer.from('FRAME\n'), planes);
+  }
+  writeFileSync(outPath, Buffer.concat(parts));
+}
+
 /** RGBA → one-frame Y4M, 4:2:0, full-range BT.601 (what "C420jpeg" means). */
 export function y4mFrame(rgba, width, height) {
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\nFRAME\n`), y4mPlanes(rgba, width, height)]);
+}
+
+/** RGBA → the Y, U and V planes of one 4:2:0 frame. */
+function y4mPlanes(rgba, width, height) {
   const y = new Uint8Array(width * height);
   const u = new Uint8Array((width / 2) * (height / 2));
   const v = new Uint8Array(u.length);
@@ -53,11 +81,11 @@ export function y4mFrame(rgba, width, height) {
       v[row * (width / 2) + col] = clamp(128 + 0.5 * r - 0.418688 * g - 0.081312 * b);
     }
   }
-  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\nFRAME\n`), y, u, v]);
+  return Buffer.concat([y, u, v]);
 }
 
 /**
- * A Chromium whose camera shows `videoPath`, with a persistent profile in `profileDir` (so IndexedDB survives
+ * A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera), with a persistent profile in `profileDir` (so IndexedDB survives
  * relaunching with another video) and camera permission granted.
  */
 export async function launchWithCamera(videoPath, profileDir) {
@@ -67,7 +95,9 @@ export async function launchWithCamera(videoPath, profileDir) {
     args: [
       '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${videoPath}`,
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      // No video file: Chromium's own fake camera (a green disc and a clock, no face).
+      ...(videoPath ? [`--use-file-for-fake-video-capture=${videoPath}`] : []),
     ],
     permissions: ['camera'],
     viewport: { width: 1000, height: 1100 },

@@ -22,7 +22,7 @@ test('200 malformed inputs to every public method: specific FaceErrors, no hangs
   test.info().annotations.push({ type: 'slowest', description: `${summary.slowest.method} ${summary.slowest.label}: ${Math.round(summary.slowest.ms)} ms` });
   expect(summary.total).toBe(200);
   // Every public method that takes arguments (listCollections and close take none).
-  expect(Object.keys(summary.byMethod)).toHaveLength(17);
+  expect(Object.keys(summary.byMethod)).toHaveLength(19);
   console.log(JSON.stringify({ byCode: summary.byCode, slowest: summary.slowest }));
   expect(summary.failures, JSON.stringify(summary.failures.slice(0, 5), null, 1)).toEqual([]);
   expect(summary.byCode.ERR_INTERNAL ?? 0).toBe(0);

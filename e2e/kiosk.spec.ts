@@ -1,5 +1,6 @@
 // The webcam kiosk as `npm run build:demo` builds it (demo-dist/index.html), with Chromium's fake camera showing
-// real webcam frames: enroll from the camera, be recognised later, a stranger is not, a printed photo is not live.
+// real webcam frames: enroll from the camera, be recognised later, a stranger is not, a printed photo is not live,
+// and Chromium's own fake camera (no face) shows no box and "No one in view". The kiosk runs on the face tracker.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ test.afterAll(() => {
 });
 
 /** The kiosk in a browser whose camera shows `video`; the profile (and so IndexedDB) is shared across launches. */
-async function openKiosk(video: string, url = KIOSK): Promise<Kiosk> {
+async function openKiosk(video: string | null, url = KIOSK): Promise<Kiosk> {
   const context = await launchWithCamera(video, profile);
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
@@ -158,4 +159,24 @@ test('enrolment tells the person what to fix: more light, move closer', async ()
     await page.screenshot({ path: test.info().outputPath(`kiosk-advice-${video}.png`), fullPage: true });
     await closeKiosk(kiosk);
   }
+});
+
+test("Chromium's default fake camera (a green disc and a clock, no face): no box, no one in view, nothing to enroll", async () => {
+  test.setTimeout(180_000);
+  const kiosk = await openKiosk(null);
+  const { page } = kiosk;
+  await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+  await expect.poll(() => page.evaluate(() => (window as unknown as { kioskStats: { processed: number } }).kioskStats.processed), { timeout: 60_000 }).toBeGreaterThan(3);
+  const boxes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    boxes.push(await page.evaluate(() => (window as unknown as { kioskStats: { boxes: number } }).kioskStats.boxes));
+    await expect(page.getByTestId('status')).toHaveText(/^No one in view/);
+    await page.waitForTimeout(300);
+  }
+  expect(boxes.every((n) => n === 0), `boxes drawn per frame: ${boxes.join(', ')}`).toBe(true);
+  await page.getByTestId('enroll-name').fill('Nobody');
+  await page.getByTestId('enroll-button').click();
+  await expect(page.getByTestId('enroll-message')).toContainText('Step in front of the camera', { timeout: 30_000 });
+  await page.screenshot({ path: test.info().outputPath('kiosk-no-face.png'), fullPage: true });
+  await closeKiosk(kiosk);
 });

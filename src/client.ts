@@ -23,11 +23,12 @@ import {
 import { boolean as booleanOption, collectionName as checkCollectionName } from './collections/validate';
 import { validate, type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidationReason } from './face/checks';
 import { FaceEngine } from './face/engine';
+import { createFaceTracker, type FaceTracker, type FaceTrackerOptions } from './tracker/faceTracker';
 import { resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
 import type { BackendChoice, BackendName } from './models/backend';
 import { defaultModelBaseUrl } from './models/defaultModelBase';
 import { ModelFiles, type LoadProgress } from './models/modelFiles';
-import type { Box, DetectedFace, HeadPose } from './vocabulary';
+import { keypointList, type Box, type DetectedFace, type FaceKeypoint, type HeadPose } from './vocabulary';
 
 export interface FaceClientOptions {
   /** Where the models/ folder is served. Default: the models/ folder next to the library file. */
@@ -55,11 +56,7 @@ export interface DetectFacesOptions {
   liveness?: boolean;
 }
 
-export interface FaceKeypoint {
-  name: 'rightEye' | 'leftEye' | 'noseTip' | 'mouthCenter' | 'rightEarTragion' | 'leftEarTragion';
-  x: number;
-  y: number;
-}
+export type { FaceKeypoint };
 
 /** One face found by detectFaces / validateFace, in pixels of the input image. */
 export interface Face {
@@ -186,6 +183,11 @@ export interface FaceClient {
   searchFace(request: SearchFaceRequest): Promise<SearchResult[]>;
   /** N:N: every face of `image` matched to at most one person; thumbnails of the faces nobody matched. */
   multiFaceSearch(request: MultiFaceSearchRequest): Promise<MultiFaceSearchResult>;
+  /**
+   * A tracker for live video: decodes and detects each frame once, follows faces with stable trackIds and decides
+   * who each is (with `collectionName`) and whether it is live (with `liveness: true`) over the track's frames.
+   */
+  createFaceTracker(options?: FaceTrackerOptions): FaceTracker;
   /** Frees the models and closes the database. Later calls reject with ERR_INVALID_ARGUMENT. */
   close(): Promise<void>;
 }
@@ -340,6 +342,11 @@ class LocalFaceClient implements FaceClient {
     return this.persons((s) => s.multiFaceSearch(request));
   }
 
+  createFaceTracker(options: FaceTrackerOptions = {}): FaceTracker {
+    this.assertOpen();
+    return createFaceTracker({ engine: this.engine, persons: () => this.persons(async (s) => s) }, options);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -392,7 +399,7 @@ function toPublicFace(face: DetectedFace): Face {
   return {
     box: { ...box },
     score,
-    keypoints: (Object.keys(keypoints) as FaceKeypoint['name'][]).map((name) => ({ name, x: keypoints[name].x, y: keypoints[name].y })),
+    keypoints: keypointList(keypoints),
     pose: { ...pose },
   };
 }

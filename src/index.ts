@@ -17,6 +17,10 @@ export { mountRestHandler, serveRestRequests } from './rest/serviceWorker';
 export type { MountRestHandlerOptions, ServiceWorkerScope } from './rest/serviceWorker';
 export type { FaceQuality, FaceAttributes, FaceLiveness, LivenessCode, ValidationReason } from './face/checks';
 export type { ImageInput, ImageLimits } from './face/input/decode';
+export type {
+  FaceTracker, FaceTrackerOptions, TrackedFace, TrackMatch, TrackLiveness, TrackerTimings, TrackerUpdate, TrackEnrollRequest,
+  VideoFrameInput,
+} from './tracker/faceTracker';
 export { FaceError } from './errors';
 export type { FaceErrorCode } from './errors';
 export type { BackendChoice, BackendName } from './models/backend';

@@ -45,6 +45,18 @@ export interface DetectedFace {
   pose: HeadPose;
 }
 
+/** One keypoint of a face as the public API lists it. */
+export interface FaceKeypoint {
+  name: 'rightEye' | 'leftEye' | 'noseTip' | 'mouthCenter' | 'rightEarTragion' | 'leftEarTragion';
+  x: number;
+  y: number;
+}
+
+/** The keypoints of a detection as the public API's list. */
+export function keypointList(keypoints: FaceKeypoints): FaceKeypoint[] {
+  return (Object.keys(keypoints) as FaceKeypoint['name'][]).map((name) => ({ name, x: keypoints[name].x, y: keypoints[name].y }));
+}
+
 /** A face's identity template: one L2-normalised vector per embedding model, in the engine's model order. */
 export interface FaceTemplate {
   models: string[];

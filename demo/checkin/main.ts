@@ -1,7 +1,8 @@
-// The offline check-in PWA: press "Check in" in front of the camera; the person is searched in the enrolled
-// collection with the liveness check on, and the outcome is logged on this device (exportable as CSV).
+// The offline check-in PWA: press "Check in" in front of the camera; the face tracker follows the person over the
+// next camera frames until their liveness is decided (a few frames, not one), who they are is decided from the same
+// frames, and the outcome is logged on this device (exportable as CSV).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
-import { createFaceClient, FaceError, type FaceClient } from 'localface';
+import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 import { COLLECTION, DATABASE } from '../shared/store';
 import { toCsv, type CheckIn } from './csv';
@@ -54,28 +55,48 @@ function renderLog(rows: CheckIn[]): void {
   }));
 }
 
-async function checkIn(client: FaceClient, log: CheckInLog): Promise<void> {
+/** A check-in follows the person for at most this long, waiting for the liveness decision. */
+const CHECK_IN_MS = 6000;
+
+/** Feeds camera frames to the tracker until the largest face's liveness is decided (or time runs out). */
+async function followPerson(tracker: FaceTracker): Promise<TrackedFace | undefined> {
+  tracker.reset();
+  const until = performance.now() + CHECK_IN_MS;
+  let face: TrackedFace | undefined;
+  while (performance.now() < until) {
+    const frame = await createImageBitmap(video);
+    try {
+      face = (await tracker.process(frame)).tracks[0];
+    } finally {
+      frame.close();
+    }
+    if (face?.liveness) return face;
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+  return face;
+}
+
+async function checkIn(tracker: FaceTracker, log: CheckInLog): Promise<void> {
   if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
     verdict.className = 'bad';
     verdict.textContent = 'No camera picture yet: allow the camera for this page, or wait a moment.';
     return;
   }
-  const frame = await createImageBitmap(video);
+  verdict.className = '';
+  verdict.textContent = 'Look at the camera…';
+  const face = await followPerson(tracker);
+  if (!face || !face.liveness) {
+    verdict.className = 'bad';   // nobody, or not long enough in view: nothing to log
+    verdict.textContent = face ? 'Hold still in front of the camera and try again.' : 'No face in view: stand in front of the camera and try again.';
+    return;
+  }
   const entry: CheckIn = { time: Date.now(), result: 'unknown', personId: '', personName: '', similarity: null, detail: '' };
-  try {
-    const [hit] = await client.searchFace({ collectionName: COLLECTION, face: frame, maxResults: 1, checkLiveness: true });
-    if (hit) Object.assign(entry, { result: 'checked-in', personId: hit.personId, personName: hit.personName, similarity: hit.similarityScore });
-  } catch (error) {
-    if (error instanceof FaceError && error.code === 'ERR_LIVENESS_ERROR') {
-      Object.assign(entry, { result: 'not-live', detail: String(error.metadata?.code ?? '') });
-      verdict.textContent = `Not checked in: ${error.message}`;
-    } else {
-      verdict.className = 'bad';
-      verdict.textContent = errorText(error);   // no face, bad frame: nothing to log
-      return;
-    }
-  } finally {
-    frame.close();
+  if (!face.liveness.live) {
+    const code = face.liveness.code ?? 'FACE_NOT_LIVE';
+    Object.assign(entry, { result: 'not-live', detail: code });
+    verdict.textContent = `Not checked in: the face did not pass the liveness check (${code}).`;
+  } else if (face.match) {
+    Object.assign(entry, { result: 'checked-in', personId: face.match.personId, personName: face.match.personName, similarity: face.match.similarityScore });
   }
   await log.add(entry);
   verdict.className = entry.result === 'checked-in' ? 'ok' : 'bad';
@@ -163,7 +184,8 @@ try {
     checkInButton.disabled = enrollButton.disabled = true;
     try { await work(); } finally { busy = false; checkInButton.disabled = enrollButton.disabled = false; }
   };
-  checkInButton.onclick = once(() => checkIn(client, log));
+  const tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, maxFaces: 1 });
+  checkInButton.onclick = once(() => checkIn(tracker, log));
   enrollForm.onsubmit = (event) => { event.preventDefault(); void once(() => enroll(client))(); };
   checkInButton.disabled = enrollButton.disabled = false;
 } catch (error) {

@@ -1,32 +1,38 @@
 // The kiosk's recognition work, independent of where it runs: kioskWorker.ts runs it in a Worker (the usual
 // case), main.ts runs it on the page's thread where a Worker with OffscreenCanvas is unavailable.
-import { createFaceClient, FaceError, type FaceClient, type LoadProgress, type PersonSummary } from 'localface';
+// Built on the face tracker: each frame is decoded and detected once, faces keep their track ids, and who someone
+// is and whether they are live are decided over their frames. The boxes drawn are the faces enroll accepts: both
+// come from the same tracker.
+import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type LoadProgress, type PersonSummary, type TrackedFace, type TrackerTimings } from 'localface';
 import { CheckInLog } from '../checkin/log';
 import { COLLECTION, DATABASE } from '../shared/store';
-import { overlap, type Box } from './tracking';
 
-export interface KioskFace {
-  box: Box;
-  /** Set on the largest face when it matched an enrolled person and passed the liveness check. */
+export interface KioskTrack {
+  trackId: number;
+  box: { x: number; y: number; width: number; height: number };
+  /** Who the track is (decided over its frames), when enrolled and not decided not live. */
   match?: { personId: string; name: string; similarity: number };
-  /** The face matched someone but failed liveness, so the match (name) is not given. */
+  /** The face matched someone but is not live, so the match (name) is not given. */
   matchWithheld?: boolean;
-  /** The last passive liveness verdict for the person in front of the kiosk (refreshed about once a second). */
+  /** Decided over the track's frames; undefined while not decided yet. */
   live?: boolean;
+  /** Why the track is not live (a liveness code), when it is not. */
+  notLiveCode?: string;
 }
 
 export interface FrameResult {
-  faces: KioskFace[];
-  /** Milliseconds the frame took in the engine, and per step (search and liveness are 0 on frames where they did not run). */
+  tracks: KioskTrack[];
+  /** Milliseconds the frame took in the engine, and per stage (the tracker's timings). */
   ms: number;
-  steps: { detect: number; search: number; liveness: number };
+  timings: TrackerTimings;
 }
 
 export type EnrollOutcome =
   | { ok: true; personId: string; name: string }
-  | { ok: false; advice: string[]; message: string };
+  /** `pending`: the face is fine so far but its liveness is not decided yet; ask again after a few frames. */
+  | { ok: false; advice: string[]; message: string; pending?: boolean };
 
-/** Short instructions for the person in front of the camera, per reason code (validateFace / liveness codes). */
+/** Short instructions for the person in front of the camera, per reason code (quality and liveness codes). */
 const ADVICE: Record<string, string> = {
   FACE_NOT_FOUND: 'Step in front of the camera',
   FACE_TOO_SMALL: 'Move closer',
@@ -38,8 +44,6 @@ const ADVICE: Record<string, string> = {
   FACE_IS_OCCLUDED: 'Uncover your face',
   FACE_NOT_LIVE: 'Present your own face, not a photo or a screen',
   TOO_MANY_FACES: 'One person at a time, please',
-  SUNGLASSES: 'Remove sunglasses',
-  MASK: 'Remove the mask',
   TOO_DARK: 'More light',
   BLURRY: 'Hold still',
   GRAYSCALE: 'Use a colour camera',
@@ -49,23 +53,16 @@ export function adviceFor(code: string): string {
   return ADVICE[code] ?? 'Try again';
 }
 
-/**
- * How often liveness is re-checked while the same person stays in front of the camera: about as often as the search,
- * so a photo held up in place of an enrolled person is flagged within a second (the check costs ~0.1 s per face of
- * model time on WASM, ~0.3 s per kiosk frame with its own decode and detection).
- */
-const LIVENESS_EVERY_MS = 1000;
-/**
- * Boxes are detected on every frame; the search (align + two embedders, most of a frame's cost) runs when a face
- * appears or moves elsewhere (likely someone else) and then once a second, so the boxes stay fluid.
- */
-const SEARCH_EVERY_MS = 1000;
+/** The liveness check needs a face at least this wide (px); smaller ones are told to come closer at once. */
+const MIN_ENROLL_FACE = 64;
 
 export class KioskEngine {
-  private lastLiveness: { at: number; personKey: string; live: boolean } | undefined;
-  private lastSearch: { at: number; box: Box; match: KioskFace['match'] } | undefined;
+  private tracker: FaceTracker;
+  private latest: TrackedFace[] = [];
 
-  private constructor(private readonly client: FaceClient) {}
+  private constructor(private readonly client: FaceClient) {
+    this.tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, quality: true, maxFaces: 5 });
+  }
 
   static async create(modelBaseUrl: string, onProgress?: (p: LoadProgress) => void): Promise<KioskEngine> {
     const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE, onProgress });
@@ -78,86 +75,66 @@ export class KioskEngine {
     return this.client.backend;
   }
 
-  /** Faces of one camera frame, the largest matched against the enrolled people. */
-  async processFrame(frame: ImageBitmap): Promise<FrameResult> {
+  /** The faces of one camera frame as tracks: box, name and liveness decided over each track's frames. */
+  async processFrame(frame: ImageBitmap, timestampMs: number): Promise<FrameResult> {
     const t0 = performance.now();
-    const found = await this.client.detectFaces(frame, { quality: false, attributes: false });
-    const faces: KioskFace[] = found.map((f) => ({ box: f.box }));
-    const largest = faces[0];
-    const t1 = performance.now();
-    const steps = { detect: t1 - t0, search: 0, liveness: 0 };
-    if (!largest) {
-      this.lastLiveness = undefined;
-      this.lastSearch = undefined;
-      return { faces, ms: t1 - t0, steps };
-    }
-    const previous = this.lastSearch;
-    if (previous && overlap(previous.box, largest.box) >= 0.5 && t1 - previous.at < SEARCH_EVERY_MS) {
-      largest.match = previous.match;
-      previous.box = largest.box;   // follow the face as it moves
-    } else {
-      try {
-        const [hit] = await this.client.searchFace({ collectionName: COLLECTION, face: frame, maxResults: 1 });
-        if (hit) largest.match = { personId: hit.personId, name: hit.personName ?? hit.personId, similarity: hit.similarityScore };
-      } catch (error) {
-        // The search detects on its own; a face too small for it is simply not recognised this frame.
-        if (!(error instanceof FaceError && error.code === 'ERR_FACE_NOT_DETECTED')) throw error;
-      }
-      this.lastSearch = { at: t1, box: largest.box, match: largest.match };
-      steps.search = performance.now() - t1;
-    }
-    const now = performance.now();
-    // Liveness runs when someone new appears and then about once a second, not on every frame.
-    const personKey = largest.match?.personId ?? '?';
-    if (!this.lastLiveness || this.lastLiveness.personKey !== personKey || now - this.lastLiveness.at > LIVENESS_EVERY_MS) {
-      const [checked] = await this.client.detectFaces(frame, { quality: false, attributes: false, liveness: true });
-      this.lastLiveness = { at: now, personKey, live: checked?.liveness?.live ?? false };
-      steps.liveness = performance.now() - now;
-    }
-    largest.live = this.lastLiveness.live;
-    // A photo or screen held up must not learn whose face it shows: no name leaves the engine for a face that fails
-    // liveness, so neither the status line nor the overlay can display it.
-    if (!largest.live && largest.match) {
-      delete largest.match;
-      largest.matchWithheld = true;
-    }
-    return { faces, ms: performance.now() - t0, steps };
+    const update = await this.tracker.process(frame, timestampMs);
+    this.latest = update.tracks;
+    return {
+      tracks: update.tracks.map((t) => {
+        // A photo or screen held up must not learn whose face it shows: no name leaves the engine for a face that
+        // fails liveness, so neither the status line nor the overlay can display it.
+        const withheld = t.liveness?.live === false && t.match !== null;
+        return {
+          trackId: t.trackId,
+          box: t.box,
+          ...(t.match && !withheld ? { match: { personId: t.match.personId, name: t.match.personName || t.match.personId, similarity: t.match.similarityScore } } : {}),
+          ...(withheld ? { matchWithheld: true } : {}),
+          ...(t.liveness ? { live: t.liveness.live, ...(t.liveness.code ? { notLiveCode: t.liveness.code } : {}) } : {}),
+        };
+      }),
+      ms: performance.now() - t0,
+      timings: update.timings,
+    };
   }
 
-  /** Enrolls the person in `frame` as `name` if the photo passes the quality, attribute, face-count and liveness checks. */
-  async enroll(frame: ImageBitmap, name: string): Promise<EnrollOutcome> {
+  /**
+   * Enrolls the person in front of the camera (the largest face of the latest frame) as `name`, from their track's
+   * best frames, if the face passes the quality, size, face-count and liveness checks and is not enrolled already.
+   */
+  async enroll(name: string): Promise<EnrollOutcome> {
     const trimmed = name.trim();
     if (!trimmed) return { ok: false, advice: ['Type your name first'], message: 'A name is needed to enroll.' };
-    let checked;
-    try {
-      checked = await this.client.validateFace(frame, { validateQuality: true, validateAttribute: true, validateNface: true, validateLiveness: true });
-    } catch (error) {
-      if (error instanceof FaceError && error.code === 'ERR_FACE_NOT_DETECTED') {
-        return { ok: false, advice: [adviceFor('FACE_NOT_FOUND')], message: error.message };
-      }
-      throw error;
+    const [face, ...others] = this.latest;
+    if (!face) return { ok: false, advice: [adviceFor('FACE_NOT_FOUND')], message: 'No face is in view.' };
+    const codes: string[] = [];
+    if (others.some((o) => o.box.width >= face.box.width / 2)) codes.push('TOO_MANY_FACES');
+    if (Math.max(face.box.width, face.box.height) < MIN_ENROLL_FACE) codes.push('FACE_TOO_SMALL');
+    const q = face.quality;
+    if (q && !q.ok) {
+      if (q.dark >= 0.5) codes.push('TOO_DARK');
+      if (q.grayscale >= 0.5) codes.push('GRAYSCALE');
+      if (q.blur >= 0.5 || (q.dark < 0.5 && q.grayscale < 0.5)) codes.push('BLURRY');
     }
-    if (!checked.ok) {
-      return {
-        ok: false,
-        advice: [...new Set(checked.reasons.map((r) => adviceFor(r.code)))],
-        message: checked.reasons.map((r) => r.message).join(' '),
-      };
+    if (face.liveness && !face.liveness.live) codes.push(face.liveness.code ?? 'FACE_NOT_LIVE');
+    if (codes.length > 0) {
+      const advice = [...new Set(codes.map(adviceFor))];
+      return { ok: false, advice, message: `${advice.join('. ')}.` };
     }
+    if (face.match) {
+      // Not who: a kiosk must not tell a passer-by whom a face belongs to.
+      return { ok: false, advice: ['Already enrolled'], message: 'This face is already enrolled. Ask staff if your details need changing.' };
+    }
+    if (!face.liveness) return { ok: false, pending: true, advice: ['Hold still a moment'], message: 'Checking that the face is live…' };
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
     try {
-      await this.client.enrollPerson({
-        collectionName: COLLECTION, personId, personName: trimmed, face: frame,
-        checkDuplicates: true, faceStorageType: 'StoreThumbnails',
-      });
+      await this.tracker.enroll(face.trackId, { collectionName: COLLECTION, personId, personName: trimmed, faceStorageType: 'StoreThumbnails' });
     } catch (error) {
-      if (error instanceof FaceError && error.code === 'ERR_DUPLICATE_FACE') {
-        // Not who it matched: anyone could hold up a photo and read back the name of the person enrolled with it.
-        return { ok: false, advice: ['Already enrolled'], message: 'This face is already enrolled. Ask staff if your details need changing.' };
+      if (error instanceof FaceError && (error.code === 'ERR_NOT_FOUND' || error.code === 'ERR_LIVENESS_ERROR')) {
+        return { ok: false, pending: error.code === 'ERR_NOT_FOUND', advice: [adviceFor(String(error.metadata?.code ?? 'FACE_NOT_FOUND'))], message: error.message };
       }
       throw error;
     }
-    this.lastSearch = undefined;   // recognise the new person on the next frame
     return { ok: true, personId, name: trimmed };
   }
 
@@ -167,7 +144,8 @@ export class KioskEngine {
 
   async remove(personId: string): Promise<void> {
     await this.client.deletePerson(COLLECTION, personId);
-    this.lastSearch = undefined;
+    // Tracks recognised as this person are searched again within a second; start afresh so it shows at once.
+    this.tracker.reset();
     // The check-in app's log on this device names the person too: forget them there as well.
     const log = await CheckInLog.open();
     try {

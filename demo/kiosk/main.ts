@@ -1,18 +1,18 @@
-// The webcam kiosk: live camera, boxes over the video, enroll by name, continuous check-in.
+// The webcam kiosk: live camera, boxes over the video, enroll by name, continuous check-in, on the face tracker.
 // Recognition runs in a Worker (with OffscreenCanvas, so TF.js can use WebGL there too) and falls back to this
 // thread where the browser has no such worker. One frame is in work at a time; frames that arrive meanwhile are
 // skipped, never queued, so the picture stays live and the answer is never older than one frame.
 import type { LoadProgress, PersonSummary } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 import { MIN_PIN_LENGTH, StaffPin } from './adminPin';
-import { KioskEngine, type EnrollOutcome, type FrameResult } from './engine';
+import { adviceFor, KioskEngine, type EnrollOutcome, type FrameResult } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
 
 interface EngineHandle {
   readonly backend: string;
   readonly mode: 'worker' | 'main thread';
-  processFrame(frame: ImageBitmap): Promise<FrameResult>;
-  enroll(frame: ImageBitmap, name: string): Promise<EnrollOutcome>;
+  processFrame(frame: ImageBitmap, timestampMs: number): Promise<FrameResult>;
+  enroll(name: string): Promise<EnrollOutcome>;
   people(): Promise<PersonSummary[]>;
   remove(personId: string): Promise<void>;
 }
@@ -65,8 +65,8 @@ function startWorkerEngine(): Promise<EngineHandle> {
         resolve({
           backend: message.backend,
           mode: 'worker',
-          processFrame: (frame) => call('processFrame', [frame], [frame]),
-          enroll: (frame, name) => call('enroll', [frame, name], [frame]),
+          processFrame: (frame, timestampMs) => call('processFrame', [frame, timestampMs], [frame]),
+          enroll: (name) => call('enroll', [name]),
           people: () => call('people', []),
           remove: (personId) => call('remove', [personId]),
         });
@@ -94,8 +94,8 @@ async function startMainThreadEngine(): Promise<EngineHandle> {
   return {
     backend: engine.backend,
     mode: 'main thread',
-    processFrame: (frame) => closing(frame, () => engine.processFrame(frame)),
-    enroll: (frame, name) => closing(frame, () => engine.enroll(frame, name)),
+    processFrame: (frame, timestampMs) => closing(frame, () => engine.processFrame(frame, timestampMs)),
+    enroll: (name) => serial(() => engine.enroll(name)),
     people: () => serial(() => engine.people()),
     remove: (personId) => serial(() => engine.remove(personId)),
   };
@@ -124,8 +124,17 @@ let latest: FrameResult | undefined;
 let inFlight = false;
 let skipped = 0;
 const finishedAt: number[] = [];
-/** Counters for benchmarks and tests (tools/kiosk-fps/fps.mjs reads them). */
-const stats = { processed: 0, skipped: 0, engineMs: 0, detectMs: 0, searchMs: 0, searchRuns: 0, livenessMs: 0, livenessRuns: 0, mode: '' };
+/**
+ * Counters for benchmarks and tests (tools/kiosk-fps/fps.mjs reads them): per-stage ms summed over frames, the
+ * boxes drawn for the latest frame, and for each track the time from its first frame being grabbed to its name
+ * on screen (`namedAfterMs`).
+ */
+const stats = {
+  processed: 0, skipped: 0, engineMs: 0, decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0, embedRuns: 0,
+  boxes: 0, namedAfterMs: [] as number[], mode: '',
+};
+/** When each track's first frame was grabbed, until its name is shown. */
+const trackFirstGrabbed = new Map<number, number>();
 declare global {
   interface Window { kioskStats: typeof stats }
 }
@@ -138,12 +147,16 @@ function framesPerSecond(now: number): number {
 }
 
 function describe(result: FrameResult | undefined): { text: string; kind: string } {
-  const face = result?.faces[0];
-  if (!face) return { text: 'Look at the camera to check in', kind: 'unknown' };
-  // Never a name for a face that fails liveness (the engine does not even send one).
-  if (face.matchWithheld) return { text: 'NOT LIVE (photo or screen?): not checked in', kind: 'spoof' };
+  const face = result?.tracks[0];
+  if (!face) return { text: 'No one in view: step in front of the camera to check in', kind: 'unknown' };
+  // A face that is not live is never named (the engine does not even send the name): a photo of someone enrolled
+  // must not reveal who they are.
+  if (face.live === false) {
+    const why = face.notLiveCode && face.notLiveCode !== 'FACE_NOT_LIVE' ? ` (${adviceFor(face.notLiveCode).toLowerCase()})` : ' (photo or screen?)';
+    return { text: `NOT LIVE${why}: not checked in`, kind: 'spoof' };
+  }
   if (!face.match) return { text: 'Face not recognised: enroll below', kind: 'unknown' };
-  const liveText = face.live === undefined ? '' : ' · live';
+  const liveText = face.live ? ' · live' : ' · checking liveness…';
   return { text: `${face.match.name} — similarity ${face.match.similarity.toFixed(2)}${liveText}`, kind: 'known' };
 }
 
@@ -155,14 +168,14 @@ function draw(): void {
   g.clearRect(0, 0, width, height);
   g.lineWidth = Math.max(2, width / 240);
   g.font = `${Math.round(width / 32)}px system-ui, sans-serif`;
-  for (const face of latest?.faces ?? []) {
-    const colour = face.matchWithheld ? '#ff8c00' : !face.match ? '#bbbbbb' : '#2ecc40';
+  for (const face of latest?.tracks ?? []) {
+    const colour = face.live === false ? '#ff8c00' : !face.match ? '#bbbbbb' : '#2ecc40';
     g.strokeStyle = colour;
     // The video is shown mirrored (a self-view reads like a mirror), so boxes are mirrored too; labels are not.
     const x = width - face.box.x - face.box.width;
     g.strokeRect(x, face.box.y, face.box.width, face.box.height);
-    if (face.match) {
-      const label = `${face.match.name} ${face.match.similarity.toFixed(2)}`;
+    const label = face.live === false ? 'not live' : face.match ? `${face.match.name}${face.live ? ' · live' : ''}` : '';
+    if (label) {
       g.fillStyle = colour;
       g.fillRect(x, face.box.y - width / 26, g.measureText(label).width + 12, width / 26);
       g.fillStyle = '#000';
@@ -176,23 +189,35 @@ function startLoop(engine: EngineHandle): void {
     requestAnimationFrame(tick);
     draw();
     if (inFlight) { skipped++; stats.skipped++; return; }
-    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || enrolling) return;
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
     inFlight = true;
     try {
-      latest = await engine.processFrame(await createImageBitmap(video));
+      const grabbedAt = performance.now();
+      latest = await engine.processFrame(await createImageBitmap(video), grabbedAt);
       finishedAt.push(performance.now());
       stats.processed++;
       stats.engineMs += latest.ms;
-      stats.detectMs += latest.steps.detect;
-      stats.searchMs += latest.steps.search;
-      if (latest.steps.search > 1) stats.searchRuns++;
-      stats.livenessMs += latest.steps.liveness;
-      if (latest.steps.liveness) stats.livenessRuns++;
+      const t = latest.timings;
+      stats.decodeMs += t.decodeMs;
+      stats.detectMs += t.detectMs;
+      stats.embedMs += t.embedMs;
+      stats.searchMs += t.searchMs;
+      stats.checksMs += t.checksMs;
+      if (t.embedMs > 0) stats.embedRuns++;
+      stats.boxes = latest.tracks.length;
+      for (const track of latest.tracks) {
+        if (!trackFirstGrabbed.has(track.trackId)) trackFirstGrabbed.set(track.trackId, grabbedAt);
+        const first = trackFirstGrabbed.get(track.trackId)!;
+        if (track.match && first >= 0) {
+          stats.namedAfterMs.push(performance.now() - first);
+          trackFirstGrabbed.set(track.trackId, -1); // named: counted once
+        }
+      }
       const { text, kind } = describe(latest);
       statusLine.textContent = text;
       statusLine.className = kind;
       fpsLine.textContent = `${framesPerSecond(performance.now()).toFixed(1)} fps`;
-      fpsLine.title = `${Math.round(latest.ms)} ms for the last frame; ${skipped} camera frames skipped so far`;
+      fpsLine.title = `${Math.round(latest.ms)} ms for the last frame (decode ${Math.round(t.decodeMs)}, detect ${Math.round(t.detectMs)}, embed ${Math.round(t.embedMs)}, search ${Math.round(t.searchMs)}, checks ${Math.round(t.checksMs)}); ${skipped} camera frames skipped so far`;
     } catch (error) {
       statusLine.textContent = `Recognition failed: ${(error as Error).message}`;
       statusLine.className = 'spoof';
@@ -293,7 +318,13 @@ function wireEnrolment(engine: EngineHandle): void {
     enrollMessage.className = 'advice';
     enrollMessage.textContent = 'Checking the picture (quality, occlusion, liveness)…';
     try {
-      const outcome = await engine.enroll(await createImageBitmap(video), enrollName.value);
+      // The face's liveness is decided over a few frames: while it is not yet, ask again as frames arrive.
+      let outcome = await engine.enroll(enrollName.value);
+      for (let attempt = 0; !outcome.ok && outcome.pending && attempt < 20; attempt++) {
+        enrollMessage.textContent = `${outcome.advice.join(' · ')}…`;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        outcome = await engine.enroll(enrollName.value);
+      }
       if (outcome.ok) {
         enrollMessage.className = 'advice ok';
         enrollMessage.textContent = `Enrolled ${outcome.name}.`;

@@ -3,8 +3,8 @@ import type { EnrollOutcome, FrameResult } from './engine';
 import type { LoadProgress, PersonSummary } from 'localface';
 
 export interface EngineCalls {
-  processFrame: { args: [frame: ImageBitmap]; result: FrameResult };
-  enroll: { args: [frame: ImageBitmap, name: string]; result: EnrollOutcome };
+  processFrame: { args: [frame: ImageBitmap, timestampMs: number]; result: FrameResult };
+  enroll: { args: [name: string]; result: EnrollOutcome };
   people: { args: []; result: PersonSummary[] };
   remove: { args: [personId: string]; result: void };
 }

@@ -314,6 +314,26 @@ export function makeCases(seed, count, seedImages, { hugeInLimit = false } = {})
     searchFace: () => { const [l, req, must] = breakOne(r, { collectionName: C, face: seeds.jpeg }, ['collectionName', 'face', 'face', 'maxResults', 'minSimilarityScore', 'checkLiveness'], seeds); return [l, (c) => c.searchFace(req), must]; },
     multiFaceSearch: () => { const [l, req, must] = breakOne(r, { collectionName: C, image: seeds.jpeg }, ['collectionName', 'image', 'image', 'minSimilarityScore'], seeds); return [l, (c) => c.multiFaceSearch(req), must]; },
     collection: (ctx) => { const n = pick(r, [...BAD_NAMES.filter((x) => typeof x !== 'string' || x === '' || x.includes(' ') || x.length > 255), C]); const [l, req] = breakOne(r, { personId: ctx.personId }, ['personId'], seeds); return [`name=${describe(n)} ${l}`, (c) => c.collection(n).getPerson(req), true]; },
+    createFaceTracker: () => {
+      const [field, values] = pick(r, [['collectionName', BAD_NAMES.filter((x) => x !== undefined && x !== 'FUZZ-missing' && !PROTOTYPE_NAMES.includes(x))], ['minSimilarityScore', BAD_SCORES], ['liveness', BAD_BOOLS], ['quality', BAD_BOOLS], ['maxFaces', [...BAD_COUNTS, 0, 21]], ['options', [5, 'x', [], true]]]);
+      const value = pick(r, values);
+      const opts = field === 'options' ? value : { [field]: value };
+      return [`${field}=${describe(value)}`, async (c) => c.createFaceTracker(opts), true];
+    },
+    trackerProcess: () => {
+      // Encoded images and wrong inputs are not video frames; a good canvas frame with a bad timestamp fails too.
+      const badTime = r() < 0.3;
+      const [l, frame] = badTime ? ['canvas', new OffscreenCanvas(64, 64)] : image(r, seeds);
+      const time = badTime ? pick(r, [NaN, Infinity, '5', null, {}]) : 0;
+      return [`${l} t=${describe(time)}`, async (c) => {
+        const tracker = c.createFaceTracker();
+        try {
+          return await tracker.process(frame, time);
+        } finally {
+          tracker.close();
+        }
+      }, true];
+    },
     createFaceClient: () => {
       // Always one invalid option, so no models are loaded.
       const opts = pick(r, [null, 5, { backend: 'gpu' }, { databaseName: '' }, { databaseName: 5 }, { imageLimits: { maxBytes: NaN } }, { imageLimits: { maxPixels: -1 } }, { imageLimits: 'big' }, { imageLimits: { maxbytes: 1 } }, { imageLimits: { maxDimension: 1e9 } }]);

@@ -2,7 +2,7 @@ import { FaceError } from '../errors';
 import { noFaceError, type FaceEngine } from '../face/engine';
 import type { ImageInput } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
-import type { Box } from '../vocabulary';
+import type { Box, FaceTemplate } from '../vocabulary';
 import type { CollectionIndex } from './search/collectionIndex';
 import type { FusedScorer } from './search/fusedScorer';
 import type { SearchIndexes } from './search/searchIndexes';
@@ -369,6 +369,51 @@ export class PersonService {
       personSearchResults: results.map((res) => ({ ...res, box: boxes.get(res.personId)! })),
       unrecognizedFaceThumbnailsBase64: unrecognized,
     };
+  }
+
+  // ---- templates (internal: the face tracker's search and enroll, whose images were already processed) ----
+
+  /**
+   * 1:N search of a template already made by this engine (e.g. a video track's running template): the persons at or
+   * above `minScore`, best first, at most `maxResults`. ERR_NOT_FOUND for a missing collection.
+   */
+  async searchTemplate(collectionName: string, template: FaceTemplate, minScore: number, maxResults = 1): Promise<SearchResult[]> {
+    const collection = v.collectionName(collectionName);
+    const index = await this.indexes.get(collection);
+    const hits = index
+      .topPersons(this.scorer.query(template), maxResults)
+      .map((hit) => ({ personId: hit.personId, faceId: hit.faceId, similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount) }))
+      .filter((h) => h.similarityScore >= minScore);
+    return this.hydrate(collection, hits);
+  }
+
+  /**
+   * Enrolls (upsert on personId, like enrollPerson) a person from templates this engine already made, with an
+   * optional face thumbnail each: one transaction. `faceBase64` of the result is the first face's image.
+   */
+  async enrollTemplates(request: unknown, faces: readonly { template: FaceTemplate; thumbnail?: Blob }[]): Promise<EnrolledPerson> {
+    const r = v.requireObject(request, 'enroll');
+    const collection = v.collectionName(r.collectionName);
+    const personId = v.personId(r.personId);
+    const personName = v.personName(r.personName);
+    const storage = v.faceStorageType(r.faceStorageType);
+    const metadata = v.metadata(r.metadata);
+    if (storage === 'StoreFullImage') {
+      throw new FaceError('ERR_INVALID_ARGUMENT', "A face tracker keeps face thumbnails of a track's best frames, not whole video frames: use faceStorageType 'StoreThumbnails' or 'NoStorage'.");
+    }
+    if (faces.length === 0) throw new FaceError('ERR_FACE_NOT_DETECTED', 'No face to enroll.');
+    await this.indexes.get(collection);
+    const now = Date.now();
+    const newFaces: NewFace[] = faces.map((f) => ({
+      faceId: crypto.randomUUID(),
+      createTime: now,
+      models: [...f.template.models],
+      vectors: f.template.vectors,
+      ...(storage === 'StoreThumbnails' && f.thumbnail ? { image: { kind: 'thumbnail' as const, blob: f.thumbnail } } : {}),
+    }));
+    const written = await this.store.putPerson({ collection, personId, personName, metadata, faces: newFaces, mode: 'replace', createIfMissing: true, now });
+    this.indexes.committed(written!.change);
+    return { personId, personName: written!.person.personName, metadata: written!.person.metadata, faceBase64: await blobToBase64(newFaces[0]!.image?.blob) };
   }
 
   // ---- helpers ----

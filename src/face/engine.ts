@@ -4,7 +4,7 @@ import { activateBackend, type BackendChoice, type BackendName } from '../models
 import type { ModelFiles } from '../models/modelFiles';
 import type { DetectedFace, FaceTemplate } from '../vocabulary';
 import { alignFaces } from './alignment/alignFaces';
-import { FaceChecks, livenessError, livenessFailure, type CheckRequest, type FaceCheckResult } from './checks';
+import { FaceChecks, livenessError, livenessFailure, type CheckRequest, type FaceCheckResult, type LivenessEvidence, type LivenessThresholds } from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
 import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
 import { createEmbedder } from './embedding/registry';
@@ -139,6 +139,17 @@ export class FaceEngine {
   check(pixels: tf.Tensor3D, faces: readonly DetectedFace[], request: CheckRequest): Promise<FaceCheckResult[]> {
     this.assertUsable();
     return this.checks.analyze(pixels, faces, request);
+  }
+
+  /** Undecided per-frame liveness evidence for each of `faces` (for deciding over several frames). */
+  livenessEvidence(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<LivenessEvidence[]> {
+    this.assertUsable();
+    return this.checks.livenessEvidence(pixels, faces);
+  }
+
+  /** The thresholds single-frame liveness decides with. */
+  get livenessThresholds(): LivenessThresholds {
+    return this.checks.livenessThresholds;
   }
 
   /**

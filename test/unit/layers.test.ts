@@ -13,6 +13,7 @@ const LAYERS: { name: string; matches: (path: string) => boolean }[] = [
   { name: 'models', matches: (p) => p.startsWith('models/') },
   { name: 'face', matches: (p) => p.startsWith('face/') },
   { name: 'collections', matches: (p) => p.startsWith('collections/') },
+  { name: 'tracker', matches: (p) => p.startsWith('tracker/') },
   { name: 'client', matches: (p) => p === 'client.ts' },
   { name: 'rest', matches: (p) => p.startsWith('rest/') },
   { name: 'index', matches: (p) => p === 'index.ts' },

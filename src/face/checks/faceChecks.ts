@@ -11,7 +11,7 @@ import { EyeStateModel } from './eyeState';
 import { ATTRIBUTE_HEADS, attributeFeatures, attributesFromFeatures, needsEmbedder } from './attributes';
 import { EyeModel } from './eyes';
 import { DEFAULT_GEOMETRY_LIMITS, geometryProblems, type GeometryLimits } from './geometry';
-import { decideLiveness, DEFAULT_LIVENESS_THRESHOLDS, livenessScore, type LivenessThresholds } from './liveness';
+import { decideLiveness, DEFAULT_LIVENESS_THRESHOLDS, livenessScore, type LivenessEvidence, type LivenessThresholds } from './liveness';
 import { DEFAULT_QUALITY_THRESHOLDS, faceQualityStats, qualityFromStats, QUALITY_CROP_SIZE, type QualityThresholds } from './quality';
 import type { CheckRequest, FaceAttributes, FaceCheckResult } from './types';
 
@@ -86,7 +86,6 @@ export class FaceChecks {
     this.lastTimes.quality = this.lastTimes.attributes = this.lastTimes.liveness = 0;
     if (faces.length === 0 || !(request.quality || request.attributes || request.liveness)) return results;
     await this.load(request);
-    const [height, width] = pixels.shape;
     const aligned = alignFaces(pixels, faces.map((f) => f.keypoints), MOBILEFACENET_TEMPLATE, QUALITY_CROP_SIZE);
     try {
       if (request.quality) {
@@ -104,25 +103,51 @@ export class FaceChecks {
       }
       if (request.liveness) {
         const t0 = performance.now();
-        const [antispoof, eyes, eyeState] = await Promise.all([this.getAntispoof(), this.getEyes(), this.getEyeState()]);
-        faces.forEach((face, i) => {
-          const geometry = geometryProblems(face, { width, height }, this.geometry);
-          if (geometry.length > 0) {
-            results[i]!.liveness = decideLiveness({ geometry }, this.liveness);
-            return;
-          }
-          const { logits, mirrored } = antispoof.runWithMirror(pixels, face);
-          const rawScore = livenessScore(logits, mirrored);
-          const found = eyes.run(pixels, face);
-          const eyesClosed = eyeState.run(pixels, [found.rightEye, found.leftEye]);
-          results[i]!.liveness = decideLiveness({ geometry, rawScore, eyesClosed, attributes: attributes?.[i] }, this.liveness);
-        });
+        const evidence = await this.evidenceFor(pixels, faces, attributes!);
+        evidence.forEach((e, i) => (results[i]!.liveness = decideLiveness(e, this.liveness)));
         this.lastTimes.liveness = performance.now() - t0;
       }
     } finally {
       aligned.dispose();
     }
     return results;
+  }
+
+  /**
+   * The per-frame liveness evidence of each of `faces` (geometry problems, FasNet's raw score, eye state, occlusion
+   * attributes), undecided: for callers that decide over several frames (the face tracker). Same models and
+   * disposal rules as analyze().
+   */
+  async livenessEvidence(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<LivenessEvidence[]> {
+    if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
+    if (faces.length === 0) return [];
+    await this.load({ liveness: true });
+    const aligned = alignFaces(pixels, faces.map((f) => f.keypoints), MOBILEFACENET_TEMPLATE, QUALITY_CROP_SIZE);
+    try {
+      const features = await attributeFeatures(aligned, needsEmbedder() ? await this.getEmbedder() : undefined, ATTRIBUTE_HEADS);
+      return await this.evidenceFor(pixels, faces, features.map((x) => attributesFromFeatures(x)));
+    } finally {
+      aligned.dispose();
+    }
+  }
+
+  /** The liveness thresholds in use (the tracker decides over frames with the same ones). */
+  get livenessThresholds(): LivenessThresholds {
+    return this.liveness;
+  }
+
+  private async evidenceFor(pixels: tf.Tensor3D, faces: readonly DetectedFace[], attributes: readonly FaceAttributes[]): Promise<LivenessEvidence[]> {
+    const [height, width] = pixels.shape;
+    const [antispoof, eyes, eyeState] = await Promise.all([this.getAntispoof(), this.getEyes(), this.getEyeState()]);
+    return faces.map((face, i) => {
+      const geometry = geometryProblems(face, { width, height }, this.geometry);
+      if (geometry.length > 0) return { geometry };
+      const { logits, mirrored } = antispoof.runWithMirror(pixels, face);
+      const rawScore = livenessScore(logits, mirrored);
+      const found = eyes.run(pixels, face);
+      const eyesClosed = eyeState.run(pixels, [found.rightEye, found.leftEye]);
+      return { geometry, rawScore, eyesClosed, attributes: attributes[i] };
+    });
   }
 
   dispose(): void {

@@ -16,7 +16,8 @@ export type ImageInput =
   | HTMLImageElement
   | HTMLCanvasElement
   | OffscreenCanvas
-  | HTMLVideoElement;
+  | HTMLVideoElement
+  | VideoFrame;
 
 /**
  * A decoded image as an int32 [height, width, 3] RGB tensor the caller disposes, upright (EXIF orientation
@@ -30,7 +31,7 @@ export interface DecodedImage {
 
 const ACCEPTED =
   'a base64 string (plain or data: URL), Blob/File, ArrayBuffer/Uint8Array of JPEG or PNG bytes, ImageData, ImageBitmap, ' +
-  'HTMLImageElement, HTMLCanvasElement, OffscreenCanvas or HTMLVideoElement';
+  'HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, HTMLVideoElement or VideoFrame';
 
 const isInstance = <T>(value: unknown, name: string): value is T => {
   const ctor = (globalThis as Record<string, unknown>)[name];
@@ -74,6 +75,18 @@ export async function decodeImage(input: unknown, limits: ImageLimits = DEFAULT_
   }
   if (isInstance<OffscreenCanvas>(input, 'OffscreenCanvas')) {
     checkPixelSize(input.width, input.height, limits, argName);
+    const bitmap = await createImageBitmap(input);
+    try {
+      return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
+    } finally {
+      bitmap.close();
+    }
+  }
+  if (isInstance<VideoFrame>(input, 'VideoFrame')) {
+    if (input.format === null) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} VideoFrame has been closed (or has no readable pixels). Pass it before calling frame.close().`);
+    }
+    checkPixelSize(input.displayWidth, input.displayHeight, limits, argName);
     const bitmap = await createImageBitmap(input);
     try {
       return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);

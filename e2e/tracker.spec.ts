@@ -1,0 +1,230 @@
+// The face tracker (API.md "Live video: the face tracker") on clips made from real webcam frames
+// (e2e/fixtures/camera/, SOURCE.md there): each clip is one photo drawn into 640×480 frames with a few pixels of
+// movement per frame, fed to tracker.process with timestamps 100 ms apart, on the page thread and in a Worker.
+import { test, expect, expectFaceError } from './localface';
+
+test.describe.configure({ mode: 'serial' });
+test.skip(({ backend }) => backend !== 'wasm', 'the tracker runs on the wasm project only');
+
+type Frame = string | null; // a fixture path, or null for an empty grey frame
+
+declare global {
+  interface Window {
+    /** A 640×480 canvas showing fixture `name` fitted to the frame and shifted by (dx, dy), or grey when name is null. */
+    cameraFrame(name: Frame, dx: number, dy: number): Promise<HTMLCanvasElement>;
+    /** Feeds `frames` to `tracker` (100 ms apart from `startMs`) as `as`, and returns a summary per frame. */
+    runClip(tracker: import('../src/index').FaceTracker, frames: Frame[], startMs: number, as?: string): Promise<ClipFrame[]>;
+  }
+}
+
+interface ClipFrame {
+  tracks: { trackId: number; personId: string | null; similarity: number | null; live: boolean | null; code: string | null; framesUsed: number; framesSeen: number; x: number; quality: boolean }[];
+  timings: Record<string, number>;
+  tensors: number;
+}
+
+const ENROLL = 'camera/subject06-enroll.jpg';
+const LATER = 'camera/subject06-later.jpg';
+const PRINT = 'camera/subject06-print.jpg';
+const STRANGER = 'camera/subject14.jpg';
+const TWO = 'two-people.jpg';
+const COLLECTION = 'tracker-e2e';
+const clip = (name: Frame, n: number): Frame[] => Array(n).fill(name);
+
+test.beforeAll(async ({ facePage }) => {
+  await facePage.evaluate(async (collection) => {
+    window.cameraFrame = async (name, dx, dy) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 640;
+      canvas.height = 480;
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#808080';
+      g.fillRect(0, 0, 640, 480);
+      if (name) {
+        const bitmap = await createImageBitmap(new Blob([(await window.fixture(name)) as Uint8Array<ArrayBuffer>]));
+        const scale = Math.min(640 / bitmap.width, 480 / bitmap.height);
+        const w = bitmap.width * scale, h = bitmap.height * scale;
+        g.drawImage(bitmap, (640 - w) / 2 + dx, (480 - h) / 2 + dy, w, h);
+      }
+      return canvas;
+    };
+    window.runClip = async (tracker, frames, startMs, as = 'ImageBitmap') => {
+      const out: ClipFrame[] = [];
+      for (let i = 0; i < frames.length; i++) {
+        const canvas = await window.cameraFrame(frames[i]!, (i % 4) * 3 - 4, (i % 3) * 2 - 2);
+        let frame: import('../src/index').VideoFrameInput = canvas;
+        if (as === 'ImageBitmap') frame = await createImageBitmap(canvas);
+        else if (as === 'ImageData') frame = canvas.getContext('2d')!.getImageData(0, 0, 640, 480);
+        else if (as === 'VideoFrame') frame = new VideoFrame(canvas, { timestamp: i * 100_000 });
+        const update = await tracker.process(frame, startMs + i * 100);
+        if (frame instanceof ImageBitmap || frame instanceof VideoFrame) frame.close();
+        out.push({
+          tracks: update.tracks.map((t) => ({
+            trackId: t.trackId, personId: t.match?.personId ?? null, similarity: t.match?.similarityScore ?? null, live: t.liveness?.live ?? null,
+            code: t.liveness?.code ?? null, framesUsed: t.liveness?.framesUsed ?? 0, framesSeen: t.framesSeen, x: t.box.x, quality: t.quality !== undefined,
+          })),
+          timings: { ...update.timings },
+          tensors: window.tensorCount(),
+        });
+      }
+      return out;
+    };
+    const existing = await window.client.listCollections();
+    if (existing.some((c) => c.name === collection)) await window.client.deleteCollection(collection);
+    await window.client.createCollection(collection);
+  }, COLLECTION);
+});
+
+test('enroll from a track, then the same person in another session is one track, recognised and live', async ({ facePage }) => {
+  test.setTimeout(300_000);
+  const enrolled = await facePage.evaluate(async ({ frames, collection }) => {
+    const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
+    const seen = await window.runClip(tracker, frames, 0);
+    const trackId = seen[seen.length - 1]!.tracks[0]!.trackId;
+    const person = await tracker.enroll(trackId, { collectionName: collection, personId: 's06', personName: 'Subject Six', faceStorageType: 'StoreThumbnails' });
+    const stored = await window.client.getPerson(collection, 's06');
+    const after = await window.runClip(tracker, frames.slice(0, 1), 1000);
+    tracker.close();
+    return { seen, person, faceCount: stored.faceCount, thumbnail: stored.faces[0]!.faceBase64.length, after };
+  }, { frames: clip(ENROLL, 6), collection: COLLECTION });
+  expect(enrolled.seen.every((f) => f.tracks.length === 1)).toBe(true);
+  expect(new Set(enrolled.seen.map((f) => f.tracks[0]!.trackId)).size).toBe(1);
+  expect(enrolled.seen[0]!.tracks[0]!.personId).toBeNull(); // nobody enrolled yet
+  expect(enrolled.person).toMatchObject({ personId: 's06', personName: 'Subject Six' });
+  expect(enrolled.faceCount).toBeGreaterThanOrEqual(1);
+  expect(enrolled.faceCount).toBeLessThanOrEqual(5);
+  expect(enrolled.thumbnail).toBeGreaterThan(100);
+  expect(enrolled.after[0]!.tracks[0]).toMatchObject({ trackId: enrolled.seen[0]!.tracks[0]!.trackId, personId: 's06' });
+
+  const later = await facePage.evaluate(async ({ frames, collection }) => {
+    const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
+    const seen = await window.runClip(tracker, frames, 0, 'HTMLCanvasElement');
+    tracker.close();
+    return seen;
+  }, { frames: clip(LATER, 7), collection: COLLECTION });
+  expect(later.every((f) => f.tracks.length === 1)).toBe(true);
+  expect(new Set(later.map((f) => f.tracks[0]!.trackId)).size).toBe(1);
+  expect(later[0]!.tracks[0]!.personId).toBe('s06'); // recognised on the first frame
+  const last = later[later.length - 1]!.tracks[0]!;
+  expect(last).toMatchObject({ personId: 's06', live: true, code: null, quality: true });
+  expect(last.similarity!).toBeGreaterThanOrEqual(0.7);
+  expect(last.framesUsed).toBeGreaterThanOrEqual(3);
+  expect(later[1]!.tracks[0]!.live).toBeNull(); // not decided on one or two frames
+  expect(later[later.length - 1]!.tensors).toBe(later[2]!.tensors);
+});
+
+test('a printed photo of the enrolled person is not live; a stranger is not matched', async ({ facePage }) => {
+  test.setTimeout(300_000);
+  const result = await facePage.evaluate(async ({ print, stranger, collection }) => {
+    const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
+    const printed = await window.runClip(tracker, print, 0, 'ImageData');
+    tracker.reset();
+    const strangers = await window.runClip(tracker, stranger, 5000, 'VideoFrame');
+    tracker.close();
+    return { printed, strangers };
+  }, { print: clip(PRINT, 7), stranger: clip(STRANGER, 7), collection: COLLECTION });
+  const print = result.printed[result.printed.length - 1]!.tracks[0]!;
+  expect(print).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
+  expect(result.strangers.every((f) => f.tracks.length === 1 && f.tracks[0]!.personId === null)).toBe(true);
+});
+
+test('two people in one frame are two tracks with different, stable ids', async ({ facePage }) => {
+  test.setTimeout(240_000);
+  const frames = await facePage.evaluate(async (frames) => {
+    const tracker = window.client.createFaceTracker({ maxFaces: 5 });
+    const seen = await window.runClip(tracker, frames, 0);
+    tracker.close();
+    return seen;
+  }, clip(TWO, 4));
+  for (const f of frames) expect(f.tracks).toHaveLength(2);
+  const byPosition = (f: ClipFrame) => [...f.tracks].sort((a, b) => a.x - b.x).map((t) => t.trackId);
+  const ids = byPosition(frames[0]!);
+  expect(ids[0]).not.toBe(ids[1]);
+  for (const f of frames) expect(byPosition(f)).toEqual(ids);
+  expect(frames[frames.length - 1]!.tracks.every((t) => t.personId === null && t.live === null)).toBe(true);
+});
+
+test('a person who leaves and comes back is a new track, recognised as the same person', async ({ facePage }) => {
+  test.setTimeout(240_000);
+  const frames = await facePage.evaluate(async ({ frames, collection }) => {
+    const tracker = window.client.createFaceTracker({ collectionName: collection });
+    const seen = await window.runClip(tracker, frames, 0);
+    tracker.close();
+    return seen;
+  }, { frames: [...clip(LATER, 3), ...clip(null, 5), ...clip(LATER, 3)], collection: COLLECTION });
+  expect(frames.slice(3, 8).every((f) => f.tracks.length === 0)).toBe(true);
+  const before = frames[2]!.tracks[0]!, after = frames[10]!.tracks[0]!;
+  expect(before.personId).toBe('s06');
+  expect(after.personId).toBe('s06');
+  expect(after.trackId).not.toBe(before.trackId);
+  expect(new Set(frames.slice(8).map((f) => f.tracks[0]!.trackId)).size).toBe(1);
+});
+
+test('process never queues, rejects bad frames and timestamps, and is closed after close()', async ({ facePage }) => {
+  const errors = await facePage.evaluate(async () => {
+    const tracker = window.client.createFaceTracker();
+    const canvas = await window.cameraFrame('camera/subject06-later.jpg', 0, 0);
+    const first = tracker.process(canvas, 0);
+    const overlapping = await window.errorInfo(() => tracker.process(canvas, 1));
+    await first;
+    const badFrame = await window.errorInfo(() => tracker.process('not a frame' as never, 2));
+    const badTime = await window.errorInfo(() => tracker.process(canvas, Number.NaN));
+    const badOption = await window.errorInfo(async () => window.client.createFaceTracker({ maxFaces: 0 }));
+    const noTrack = await window.errorInfo(() => tracker.enroll(999, { collectionName: 'x', personId: 'a', personName: 'A' }));
+    tracker.close();
+    const closed = await window.errorInfo(() => tracker.process(canvas, 3));
+    // VideoFrame is an image input everywhere, and a closed one is refused with a reason.
+    const videoFrame = new VideoFrame(canvas, { timestamp: 0 });
+    const facesInVideoFrame = (await window.client.detectFaces(videoFrame, { quality: false, attributes: false })).length;
+    videoFrame.close();
+    const facesInCanvas = (await window.client.detectFaces(canvas, { quality: false, attributes: false })).length;
+    const closedFrame = await window.errorInfo(() => window.client.detectFaces(videoFrame));
+    return { overlapping, badFrame, badTime, badOption, noTrack, closed, facesInVideoFrame, facesInCanvas, closedFrame };
+  });
+  expect(errors.facesInVideoFrame).toBeGreaterThanOrEqual(1);
+  expect(errors.facesInVideoFrame).toBe(errors.facesInCanvas);
+  expectFaceError(errors.closedFrame, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.overlapping, 'ERR_INVALID_ARGUMENT');
+  expect(errors.overlapping!.message).toMatch(/skip this frame/);
+  expectFaceError(errors.badFrame, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.badTime, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.badOption, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.noTrack, 'ERR_NOT_FOUND');
+  expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
+});
+
+test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track, recognised, no tensor growth', async ({ facePage }) => {
+  test.setTimeout(300_000);
+  const result = await facePage.evaluate(async (collection) => {
+    const worker = new Worker('/e2e/pages/trackerWorker.js', { type: 'module' });
+    let nextId = 1;
+    const call = (message: Record<string, unknown>, transfer: Transferable[] = []) =>
+      new Promise<any>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        const id = nextId++;
+        const onMessage = (event: MessageEvent) => {
+          if (event.data.id !== id) return;
+          worker.removeEventListener('message', onMessage);
+          if (event.data.error) reject(Object.assign(new Error(event.data.error.message), event.data.error));
+          else resolve(event.data.result);
+        };
+        worker.addEventListener('message', onMessage);
+        worker.postMessage({ ...message, id }, transfer);
+      });
+    const init = await call({ kind: 'init', databaseName: 'localface', options: { collectionName: collection, liveness: true } });
+    const updates = [];
+    const kinds = ['ImageBitmap', 'OffscreenCanvas', 'VideoFrame', 'ImageBitmap', 'OffscreenCanvas', 'VideoFrame', 'ImageBitmap'];
+    for (let i = 0; i < kinds.length; i++) {
+      const bitmap = await createImageBitmap(await window.cameraFrame('camera/subject06-later.jpg', i * 2, 0));
+      updates.push(await call({ kind: 'frame', bitmap, as: kinds[i], timestampMs: i * 100 }, [bitmap]));
+    }
+    await call({ kind: 'close' });
+    worker.terminate();
+    return { init, updates: updates.map((u) => ({ ids: u.tracks.map((t: { trackId: number }) => t.trackId), personId: u.tracks[0]?.match?.personId ?? null, live: u.tracks[0]?.liveness?.live ?? null, tensors: u.tensors, timings: u.timings })) };
+  }, COLLECTION);
+  expect(result.init.backend).toBe('wasm');
+  expect(result.updates.every((u) => u.ids.length === 1 && u.ids[0] === result.updates[0]!.ids[0])).toBe(true);
+  expect(result.updates.every((u) => u.personId === 's06')).toBe(true);
+  expect(result.updates[result.updates.length - 1]!.live).toBe(true);
+  expect(result.updates[result.updates.length - 1]!.tensors).toBe(result.updates[1]!.tensors);
+  for (const key of ['decodeMs', 'detectMs', 'embedMs', 'searchMs', 'checksMs']) expect(result.updates[0]!.timings).toHaveProperty(key);
+});

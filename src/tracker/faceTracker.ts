@@ -1,0 +1,384 @@
+// The face tracker: live video decided over frames. Each frame is decoded and detected once; faces are followed
+// with stable track ids; embedding, search and liveness run per track only when needed, and decide over the
+// track's frames rather than the last one.
+import { FaceError } from '../errors';
+import type { EnrolledPerson, Metadata, PersonService } from '../collections/persons';
+import * as v from '../collections/validate';
+import type { FaceStorageType } from '../collections/validate';
+import type { FaceAttributes, FaceQuality, LivenessEvidence } from '../face/checks';
+import { LIVENESS_MESSAGES } from '../face/checks';
+import type { FaceEngine } from '../face/engine';
+import { faceThumbnail } from '../face/thumbnail';
+import { keypointList, type Box, type DetectedFace, type FaceKeypoint, type FaceTemplate, type HeadPose } from '../vocabulary';
+import { associate, trackEnded } from './association';
+import {
+  decideTrackLiveness, frameGoodness, keepBest, meanTemplate, shouldCheckLiveness, shouldEmbed, type TrackLiveness,
+} from './decisions';
+
+export type { TrackLiveness };
+
+/** Everything `tracker.process` accepts as a frame. */
+export type VideoFrameInput = HTMLVideoElement | VideoFrame | ImageBitmap | ImageData | HTMLCanvasElement | OffscreenCanvas;
+
+export interface FaceTrackerOptions {
+  /** Search tracked faces in this collection. Default: none (detection and checks only; `match` stays null). */
+  collectionName?: string;
+  /** A track is matched to a person whose search similarity is at least this, in [0, 1]. Default 0.7. */
+  minSimilarityScore?: number;
+  /** Decide liveness per track, over frames. Default false (`liveness` stays null). */
+  liveness?: boolean;
+  /** Report the current frame's blur, darkness and greyscale scores per track. Default true. */
+  quality?: boolean;
+  /** Report sunglasses, mask, veil and hat probabilities per track, averaged over the frames measured. Default false. */
+  attributes?: boolean;
+  /** Follow at most this many faces per frame, largest first (1–20). Default 5. */
+  maxFaces?: number;
+}
+
+/** Who a track is, decided from its running template (the mean of its embedded frames). */
+export interface TrackMatch {
+  personId: string;
+  personName: string;
+  metadata: Metadata;
+  similarityScore: number;
+}
+
+/** One face followed across frames, as seen in the current frame (in pixels of that frame). */
+export interface TrackedFace {
+  /** Stays the same while the same face stays in view; a face that leaves and comes back gets a new id. */
+  trackId: number;
+  box: Box;
+  keypoints: FaceKeypoint[];
+  pose: HeadPose;
+  /** With `quality: true` (default): this frame's quality. */
+  quality?: FaceQuality;
+  /** With `attributes: true`: probabilities averaged over the track's measured frames. */
+  attributes?: FaceAttributes;
+  /** Frames this track was detected in so far. */
+  framesSeen: number;
+  /** The enrolled person this track is, or null: not (yet) recognised (or no collection). */
+  match: TrackMatch | null;
+  /** With `liveness: true`: decided over the track's frames; null while not yet decided (or liveness off). */
+  liveness: TrackLiveness | null;
+}
+
+/** Milliseconds spent on this frame, per stage (0 for a stage that did not run). */
+export interface TrackerTimings {
+  decodeMs: number;
+  detectMs: number;
+  embedMs: number;
+  searchMs: number;
+  checksMs: number;
+}
+
+export interface TrackerUpdate {
+  /** The faces of this frame, largest first. */
+  tracks: TrackedFace[];
+  timings: TrackerTimings;
+}
+
+export interface TrackEnrollRequest {
+  collectionName: string;
+  /** 1–255 characters; an existing id is replaced (upsert), as enrollPerson does. */
+  personId: string;
+  /** 1–1024 characters. */
+  personName: string;
+  /** A JSON object of at most 16 KB serialised. Default {}. */
+  metadata?: Metadata;
+  /** 'NoStorage' (default) or 'StoreThumbnails' (a thumbnail of each enrolled frame). Whole frames are not kept. */
+  faceStorageType?: FaceStorageType;
+}
+
+export interface FaceTracker {
+  /**
+   * Decodes and detects `frame` once and returns its faces as tracks. `timestampMs` (default performance.now()) is
+   * the frame's time, used for the re-check intervals. A call made while another is running rejects with
+   * ERR_INVALID_ARGUMENT: skip that frame (nothing queues).
+   */
+  process(frame: VideoFrameInput, timestampMs?: number): Promise<TrackerUpdate>;
+  /**
+   * Enrolls the person of a track now in view from its best frames (a face set of up to 5 faces), as enrollPerson
+   * does (upsert on personId). ERR_NOT_FOUND for a track no longer in view; with `liveness: true`, a track not
+   * decided live is refused with ERR_LIVENESS_ERROR.
+   */
+  enroll(trackId: number, request: TrackEnrollRequest): Promise<EnrolledPerson>;
+  /** Forgets every track (the next frame's faces get new ids). */
+  reset(): void;
+  /** Forgets every track; later calls reject with ERR_INVALID_ARGUMENT. */
+  close(): void;
+}
+
+/** Frames of a track kept for enroll. */
+const ENROLL_FRAMES = 5;
+/** Embedded frames the running template averages (the latest). */
+const TEMPLATE_FRAMES = 10;
+/** Attribute measurements averaged per track (the latest). */
+const ATTRIBUTE_FRAMES = 10;
+/** A track's match is searched again at least this often (someone was enrolled or deleted meanwhile). */
+const RESEARCH_EVERY_MS = 1000;
+/**
+ * A good frame whose face scores below this similarity to the track's running template is someone else who took
+ * the place of the tracked face (boxes overlap, the person does not): the track ends and a new one starts.
+ */
+const SWAP_SIMILARITY = 0.3;
+const SWAP_MIN_GOODNESS = 0.3;
+/**
+ * Detections scoring below this are not tracked. The detector keeps faces from 0.5; on video that admits shapes
+ * that flicker in and out (Chromium's default fake camera, a green disc with a clock, scores 0.51–0.61 in most
+ * frames), while webcam faces at a usable distance score 0.85–0.97 and far ones (35 px) 0.62–0.81.
+ */
+export const MIN_TRACKED_FACE_SCORE = 0.75;
+
+interface Track {
+  id: number;
+  face: DetectedFace;
+  framesSeen: number;
+  missedFrames: number;
+  lastSeenAt: number;
+  quality?: FaceQuality;
+  embedded: number;
+  lastEmbedAt?: number;
+  recentTemplates: FaceTemplate[];
+  template?: FaceTemplate;
+  templateChanged: boolean;
+  best: { goodness: number; template: FaceTemplate; thumbnail?: Blob }[];
+  match: TrackMatch | null;
+  lastSearchAt?: number;
+  evidence: LivenessEvidence[];
+  lastLivenessAt?: number;
+  liveness: TrackLiveness | null;
+  attributes: FaceAttributes[];
+}
+
+export interface TrackerDependencies {
+  engine: FaceEngine;
+  /** The person service, opened on first use. */
+  persons: () => Promise<PersonService>;
+}
+
+export function createFaceTracker(deps: TrackerDependencies, options: unknown = {}): FaceTracker {
+  const o = v.requireObject(options ?? {}, 'createFaceTracker options');
+  const settings = {
+    collectionName: o.collectionName === undefined ? undefined : v.collectionName(o.collectionName),
+    minSimilarityScore: v.similarity(o.minSimilarityScore, 'minSimilarityScore', 0.7),
+    liveness: v.boolean(o.liveness, 'liveness', false),
+    quality: v.boolean(o.quality, 'quality', true),
+    attributes: v.boolean(o.attributes, 'attributes', false),
+    maxFaces: v.integer(o.maxFaces, 'maxFaces', 5, 1, 20),
+  };
+  return new LocalFaceTracker(deps, settings);
+}
+
+type Settings = Required<Omit<FaceTrackerOptions, 'collectionName'>> & { collectionName: string | undefined };
+
+class LocalFaceTracker implements FaceTracker {
+  private tracks: Track[] = [];
+  private nextId = 1;
+  private busy = false;
+  private closed = false;
+  /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
+  private generation = 0;
+
+  constructor(
+    private readonly deps: TrackerDependencies,
+    private readonly settings: Settings,
+  ) {}
+
+  async process(frame: VideoFrameInput, timestampMs?: number): Promise<TrackerUpdate> {
+    this.assertOpen();
+    if (this.busy) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', 'tracker.process was called while the previous frame is still in work: skip this frame and send the next one after the previous call settles.');
+    }
+    if (timestampMs !== undefined && (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', `timestampMs must be a finite number of milliseconds (e.g. performance.now() or VideoFrame.timestamp / 1000); got ${String(timestampMs)}.`);
+    }
+    if (!isVideoFrameInput(frame)) {
+      throw new FaceError('ERR_INVALID_ARGUMENT', `tracker.process takes a video frame: ${FRAME_TYPES.join(', ')}; got ${frame === null ? 'null' : typeof frame === 'object' ? (frame as object).constructor?.name ?? 'an object' : typeof frame}. For a single photo use detectFaces or searchFace.`);
+    }
+    this.busy = true;
+    const generation = this.generation;
+    const now = timestampMs ?? performance.now();
+    const timings: TrackerTimings = { decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0 };
+    try {
+      const t0 = performance.now();
+      const visible = await this.deps.engine.withImage(frame, 'frame', async (decoded) => {
+        timings.decodeMs = performance.now() - t0;
+        return this.track(decoded.pixels, now, timings);
+      });
+      if (generation !== this.generation) {
+        this.tracks = []; // reset() or close() while this frame was in work
+        return { tracks: [], timings };
+      }
+      if (this.settings.collectionName) await this.search(visible, now, timings);
+      return { tracks: visible.map((t) => this.describe(t)), timings };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async enroll(trackId: number, request: TrackEnrollRequest): Promise<EnrolledPerson> {
+    this.assertOpen();
+    const track = this.tracks.find((t) => t.id === trackId && t.missedFrames === 0);
+    if (!track) {
+      throw new FaceError('ERR_NOT_FOUND', `No track ${String(trackId)} is in view: enroll a trackId from the latest tracker.process result.`, { metadata: { trackId } });
+    }
+    if (track.best.length === 0) throw new FaceError('ERR_FACE_NOT_DETECTED', `Track ${trackId} has no frame good enough to enroll yet: keep the face in view a moment longer.`);
+    if (this.settings.liveness && !track.liveness?.live) {
+      const code = track.liveness?.code ?? 'UNKNOWN_ERROR';
+      const why = track.liveness ? LIVENESS_MESSAGES[code] : 'Liveness is not decided yet: keep the face in view a moment longer.';
+      throw new FaceError('ERR_LIVENESS_ERROR', `Liveness check failed (${code}). ${why}`, { metadata: { code } });
+    }
+    const service = await this.deps.persons();
+    const enrolled = await service.enrollTemplates(request, track.best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })));
+    // Every track is searched again on the next frame; this one is recognised now.
+    for (const t of this.tracks) t.lastSearchAt = undefined;
+    if (track.template && this.settings.collectionName && this.settings.collectionName === v.collectionName((request as { collectionName?: unknown }).collectionName)) {
+      const [hit] = await service.searchTemplate(this.settings.collectionName, track.template, this.settings.minSimilarityScore, 1);
+      track.match = hit ? { personId: hit.personId, personName: hit.personName, metadata: hit.metadata, similarityScore: hit.similarityScore } : null;
+    }
+    return enrolled;
+  }
+
+  reset(): void {
+    this.generation++;
+    this.tracks = [];
+  }
+
+  close(): void {
+    this.closed = true;
+    this.reset();
+  }
+
+  /** Detection, association, quality, embedding and liveness for one decoded frame; returns the tracks in view. */
+  private async track(pixels: Parameters<FaceEngine['detect']>[0], now: number, timings: TrackerTimings): Promise<Track[]> {
+    const { engine } = this.deps;
+    let t = performance.now();
+    const faces = (await engine.detect(pixels, 'largest')).filter((f) => f.score >= MIN_TRACKED_FACE_SCORE).slice(0, this.settings.maxFaces);
+    timings.detectMs = performance.now() - t;
+
+    const { pairs, newDetections, missedTracks } = associate(this.tracks.map((tr) => tr.face.box), faces.map((f) => f.box));
+    const seen: { track: Track; face: DetectedFace }[] = pairs.map(([ti, di]) => ({ track: this.tracks[ti]!, face: faces[di]! }));
+    for (const di of newDetections) seen.push({ track: this.newTrack(faces[di]!, now), face: faces[di]! });
+    for (const ti of missedTracks) this.tracks[ti]!.missedFrames++;
+    for (const { track, face } of seen) {
+      track.face = face;
+      track.framesSeen++;
+      track.missedFrames = 0;
+      track.lastSeenAt = now;
+    }
+    this.tracks = [...this.tracks.filter((tr) => !trackEnded(tr.missedFrames, now - tr.lastSeenAt)), ...seen.map((s) => s.track).filter((tr) => !this.tracks.includes(tr))];
+    let visible = seen.map((s) => s.track).sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
+    if (visible.length === 0) return [];
+
+    // Quality is cheap and chooses the frames worth embedding, so it runs on every frame.
+    t = performance.now();
+    const checked = await engine.check(pixels, visible.map((tr) => tr.face), { quality: true });
+    visible.forEach((tr, i) => (tr.quality = checked[i]!.quality));
+    timings.checksMs += performance.now() - t;
+
+    t = performance.now();
+    const goodness = new Map(visible.map((tr) => [tr, frameGoodness(tr.face, tr.quality)]));
+    const toEmbed = visible.filter((tr) =>
+      shouldEmbed({ embedded: tr.embedded, lastEmbedAt: tr.lastEmbedAt, bestGoodness: tr.best[0]?.goodness ?? 0, recognised: tr.match !== null }, now, goodness.get(tr)!),
+    );
+    const templates = await engine.embed(pixels, toEmbed.map((tr) => tr.face));
+    for (let i = 0; i < toEmbed.length; i++) {
+      let tr = toEmbed[i]!;
+      const template = templates[i]!;
+      const g = goodness.get(tr)!;
+      if (tr.template && g >= SWAP_MIN_GOODNESS && engine.similarity(template, tr.template) < SWAP_SIMILARITY) {
+        // Someone else in the same place: end this track, start a new one with this frame.
+        const replacement = this.newTrack(tr.face, now);
+        Object.assign(replacement, { framesSeen: 1, quality: tr.quality, lastSeenAt: now });
+        this.tracks = this.tracks.map((x) => (x === tr ? replacement : x));
+        visible = visible.map((x) => (x === tr ? replacement : x));
+        goodness.set(replacement, g);
+        tr = replacement;
+      }
+      tr.embedded++;
+      tr.lastEmbedAt = now;
+      tr.recentTemplates = [...tr.recentTemplates, template].slice(-TEMPLATE_FRAMES);
+      tr.template = meanTemplate(tr.recentTemplates);
+      tr.templateChanged = true;
+      const kept = keepBest(tr.best, { goodness: g, template }, ENROLL_FRAMES);
+      tr.best = kept.kept;
+      if (kept.added) kept.kept.find((b) => b.template === template)!.thumbnail = await faceThumbnail(pixels, tr.face.box);
+    }
+    timings.embedMs = toEmbed.length > 0 ? performance.now() - t : 0;
+
+    t = performance.now();
+    if (this.settings.liveness) {
+      // A new track's first frame is spent on who it is (its name shows a frame sooner); liveness starts on the next.
+      const toCheck = visible.filter((tr) => !(tr.embedded === 1 && tr.lastEmbedAt === now) && shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now));
+      const evidence = await engine.livenessEvidence(pixels, toCheck.map((tr) => tr.face));
+      toCheck.forEach((tr, i) => {
+        const e = evidence[i]!;
+        tr.lastLivenessAt = now;
+        tr.evidence = [...tr.evidence, e].slice(-20);
+        tr.liveness = decideTrackLiveness(tr.evidence, engine.livenessThresholds);
+        if (this.settings.attributes && e.attributes) tr.attributes = [...tr.attributes, e.attributes].slice(-ATTRIBUTE_FRAMES);
+      });
+    } else if (this.settings.attributes && toEmbed.length > 0) {
+      const measured = visible.filter((tr) => tr.lastEmbedAt === now);
+      const results = await engine.check(pixels, measured.map((tr) => tr.face), { attributes: true });
+      measured.forEach((tr, i) => (tr.attributes = [...tr.attributes, results[i]!.attributes!].slice(-ATTRIBUTE_FRAMES)));
+    }
+    timings.checksMs += performance.now() - t;
+    return visible;
+  }
+
+  /** Searches the tracks whose template changed, and every track again about once a second. */
+  private async search(visible: readonly Track[], now: number, timings: TrackerTimings): Promise<void> {
+    const due = visible.filter((tr) => tr.template && (tr.templateChanged || tr.lastSearchAt === undefined || now - tr.lastSearchAt >= RESEARCH_EVERY_MS));
+    if (due.length === 0) return;
+    const t = performance.now();
+    const service = await this.deps.persons();
+    for (const tr of due) {
+      const [hit] = await service.searchTemplate(this.settings.collectionName!, tr.template!, this.settings.minSimilarityScore, 1);
+      tr.match = hit ? { personId: hit.personId, personName: hit.personName, metadata: hit.metadata, similarityScore: hit.similarityScore } : null;
+      tr.lastSearchAt = now;
+      tr.templateChanged = false;
+    }
+    timings.searchMs = performance.now() - t;
+  }
+
+  private newTrack(face: DetectedFace, now: number): Track {
+    return {
+      id: this.nextId++, face, framesSeen: 0, missedFrames: 0, lastSeenAt: now, embedded: 0, recentTemplates: [], templateChanged: false,
+      best: [], match: null, evidence: [], liveness: null, attributes: [],
+    };
+  }
+
+  private describe(tr: Track): TrackedFace {
+    const { box, keypoints, pose } = tr.face;
+    return {
+      trackId: tr.id,
+      box: { ...box },
+      keypoints: keypointList(keypoints),
+      pose: { ...pose },
+      ...(this.settings.quality && tr.quality ? { quality: { ...tr.quality } } : {}),
+      ...(this.settings.attributes && tr.attributes.length > 0 ? { attributes: averageAttributes(tr.attributes) } : {}),
+      framesSeen: tr.framesSeen,
+      match: tr.match && { ...tr.match },
+      liveness: tr.liveness && { ...tr.liveness },
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new FaceError('ERR_INVALID_ARGUMENT', 'This face tracker is closed. Create a new one with client.createFaceTracker().');
+  }
+}
+
+const FRAME_TYPES = ['HTMLVideoElement', 'VideoFrame', 'ImageBitmap', 'ImageData', 'HTMLCanvasElement', 'OffscreenCanvas'] as const;
+
+function isVideoFrameInput(frame: unknown): frame is VideoFrameInput {
+  return FRAME_TYPES.some((name) => {
+    const ctor = (globalThis as Record<string, unknown>)[name];
+    return typeof ctor === 'function' && frame instanceof (ctor as new () => unknown);
+  });
+}
+
+function averageAttributes(all: readonly FaceAttributes[]): FaceAttributes {
+  const mean = (k: keyof FaceAttributes) => Math.round((all.reduce((s, a) => s + a[k], 0) / all.length) * 1e4) / 1e4;
+  return { sunglasses: mean('sunglasses'), mask: mean('mask'), veil: mean('veil'), hat: mean('hat') };
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { associate, continuationScore, trackEnded } from '../../src/tracker/association';
+import { decideTrackLiveness, frameGoodness, keepBest, meanTemplate, shouldCheckLiveness, shouldEmbed } from '../../src/tracker/decisions';
+import { DEFAULT_LIVENESS_THRESHOLDS, type LivenessEvidence } from '../../src/face/checks';
+import type { DetectedFace } from '../../src/vocabulary';
+
+const box = (x: number, y: number, size = 100) => ({ x, y, width: size, height: size });
+
+describe('associate: which detection continues which track', () => {
+  it('follows each face to the box that overlaps it, whatever the detection order', () => {
+    const tracks = [box(0, 0), box(300, 0)];
+    const { pairs, newDetections, missedTracks } = associate(tracks, [box(310, 5), box(10, 5)]);
+    expect(pairs.sort()).toEqual([[0, 1], [1, 0]]);
+    expect(newDetections).toEqual([]);
+    expect(missedTracks).toEqual([]);
+  });
+
+  it('starts a new track for a face far from every track, and reports the track not seen', () => {
+    const { pairs, newDetections, missedTracks } = associate([box(0, 0)], [box(400, 300)]);
+    expect(pairs).toEqual([]);
+    expect(newDetections).toEqual([0]);
+    expect(missedTracks).toEqual([0]);
+  });
+
+  it('gives one detection to one track only: two tracks near one face, the closer one keeps it', () => {
+    const { pairs, missedTracks } = associate([box(0, 0), box(40, 0)], [box(35, 0)]);
+    expect(pairs).toEqual([[1, 0]]);
+    expect(missedTracks).toEqual([0]);
+  });
+
+  it('continues a fast-moving face by its centre when the boxes no longer overlap enough, but not a face of another size', () => {
+    expect(continuationScore(box(0, 0), box(55, 0))).toBeGreaterThan(0); // IoU 0.29, shift 0.55 box
+    expect(continuationScore(box(0, 0), box(55, 0))).toBeLessThan(continuationScore(box(0, 0), box(40, 0)));
+    expect(continuationScore(box(0, 0), box(55, 0, 40))).toBe(0);
+    expect(continuationScore(box(0, 0), box(80, 0))).toBe(0);
+  });
+
+  it('ends a track only after several missed frames and some time (a one-frame detector miss keeps it)', () => {
+    expect(trackEnded(1, 5000)).toBe(false);
+    expect(trackEnded(5, 100)).toBe(false);
+    expect(trackEnded(2, 400)).toBe(true);
+  });
+});
+
+const face = (size: number, score = 0.95, noseShift = 0): DetectedFace => ({
+  box: box(100, 100, size),
+  score,
+  keypoints: {
+    rightEye: { x: 130, y: 130 }, leftEye: { x: 170, y: 130 }, noseTip: { x: 150 + noseShift, y: 150 }, mouthCenter: { x: 150, y: 175 },
+    rightEarTragion: { x: 105, y: 140 }, leftEarTragion: { x: 195, y: 140 },
+  },
+  pose: { yaw: 0, pitch: 0, roll: 0 },
+});
+
+describe('frames worth embedding', () => {
+  it('ranks a large, frontal, sharp frame above a small, turned or blurred one', () => {
+    const good = frameGoodness(face(160), { blur: 0.1, dark: 0, grayscale: 0, ok: true });
+    expect(frameGoodness(face(60), { blur: 0.1, dark: 0, grayscale: 0, ok: true })).toBeLessThan(good);
+    expect(frameGoodness(face(160, 0.95, 15), { blur: 0.1, dark: 0, grayscale: 0, ok: true })).toBeLessThan(good);
+    expect(frameGoodness(face(160), { blur: 0.8, dark: 0, grayscale: 0, ok: true })).toBeLessThan(good);
+  });
+
+  it('embeds a new track at once, a stranger twice a second, a recognised face on a clearly better frame or every 2 s', () => {
+    expect(shouldEmbed({ embedded: 0, bestGoodness: 0, recognised: false }, 0, 0.5)).toBe(true);
+    const after = { embedded: 1, lastEmbedAt: 1000, bestGoodness: 0.5, recognised: false };
+    expect(shouldEmbed(after, 1200, 0.5)).toBe(false);
+    expect(shouldEmbed(after, 1500, 0.5)).toBe(true);
+    const known = { ...after, recognised: true };
+    expect(shouldEmbed(known, 1600, 0.52)).toBe(false);
+    expect(shouldEmbed(known, 1600, 0.7)).toBe(true);
+    expect(shouldEmbed(known, 1300, 0.9)).toBe(false);
+    expect(shouldEmbed(known, 3000, 0.1)).toBe(true);
+  });
+
+  it('averages the frames into a unit-length running template per model', () => {
+    const t = meanTemplate([
+      { models: ['a', 'b'], vectors: [Float32Array.of(1, 0), Float32Array.of(0, 1)] },
+      { models: ['a', 'b'], vectors: [Float32Array.of(0, 1), Float32Array.of(0, 1)] },
+    ]);
+    expect(t.models).toEqual(['a', 'b']);
+    expect(t.vectors[0]![0]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(t.vectors[0]![1]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(Array.from(t.vectors[1]!)).toEqual([0, 1]);
+  });
+
+  it('keeps the best frames for enroll, best first', () => {
+    let kept: { goodness: number }[] = [];
+    for (const g of [0.3, 0.9, 0.1, 0.5]) kept = keepBest(kept, { goodness: g }, 2).kept;
+    expect(kept.map((k) => k.goodness)).toEqual([0.9, 0.5]);
+    expect(keepBest(kept, { goodness: 0.2 }, 2).added).toBe(false);
+  });
+});
+
+describe('liveness decided over a track\'s frames', () => {
+  const t = DEFAULT_LIVENESS_THRESHOLDS;
+  const live = (raw = t.live + 2, extra: Partial<LivenessEvidence> = {}): LivenessEvidence => ({ geometry: [], rawScore: raw, eyesClosed: [0.01, 0.01], attributes: { sunglasses: 0, mask: 0, veil: 0, hat: 0 }, ...extra });
+
+  it('waits for the minimum number of usable frames', () => {
+    expect(decideTrackLiveness([live(), live()], t)).toBeNull();
+    expect(decideTrackLiveness([live(), live(), live()], t)).toMatchObject({ live: true, code: null, framesUsed: 3 });
+  });
+
+  it('does not refuse a live person for one blink or one washed-out, occlusion-misread frame', () => {
+    const blink = live(t.live + 2, { eyesClosed: [0.999, 0.999] });
+    const washedOut = live(t.live - 6, { attributes: { sunglasses: 0.99, mask: 0.99, veil: 0, hat: 0 } });
+    expect(decideTrackLiveness([live(), blink, live(), washedOut, live()], t)).toMatchObject({ live: true, code: null });
+  });
+
+  it('does not admit a print for one lucky frame', () => {
+    const print = live(t.live - 8);
+    const lucky = live(t.live + 12);
+    expect(decideTrackLiveness([print, lucky, print, print], t)).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
+  });
+
+  it('refuses contradictory evidence: as many clearly live frames as clearly attack frames', () => {
+    expect(decideTrackLiveness([live(t.live + 9), live(t.live - 9), live(t.live + 9), live(t.live - 9)], t)).toMatchObject({ live: false, code: 'FACE_NOT_LIVE', score: 0.5 });
+  });
+
+  it('reports occlusion and closed eyes when they hold in most frames', () => {
+    const masked = live(t.live + 2, { attributes: { sunglasses: 0, mask: 0.99, veil: 0, hat: 0 } });
+    expect(decideTrackLiveness([masked, masked, live()], t)).toMatchObject({ live: false, code: 'FACE_IS_OCCLUDED' });
+    const closed = live(t.live + 2, { eyesClosed: [0.999, 0.999] });
+    expect(decideTrackLiveness([closed, closed, live()], t)).toMatchObject({ live: false, code: 'EYES_CLOSED' });
+  });
+
+  it('gives the geometry problem when no recent frame could be scored', () => {
+    const small: LivenessEvidence = { geometry: ['FACE_TOO_SMALL'] };
+    expect(decideTrackLiveness([small, small], t)).toBeNull();
+    expect(decideTrackLiveness([small, small, small], t)).toEqual({ live: false, score: 0, code: 'FACE_TOO_SMALL', framesUsed: 0 });
+  });
+
+  it('decides from the recent window: a face that turns live after a bad start becomes live', () => {
+    const frames = [...Array(10).fill(live(t.live - 3)), ...Array(10).fill(live())];
+    expect(decideTrackLiveness(frames, t)).toMatchObject({ live: true });
+  });
+
+  it('takes evidence often while undecided and about once a second after', () => {
+    expect(shouldCheckLiveness(false, undefined, 0)).toBe(true);
+    expect(shouldCheckLiveness(false, 0, 100)).toBe(false);
+    expect(shouldCheckLiveness(false, 0, 200)).toBe(true);
+    expect(shouldCheckLiveness(true, 0, 200)).toBe(false);
+    expect(shouldCheckLiveness(true, 0, 1000)).toBe(true);
+  });
+});

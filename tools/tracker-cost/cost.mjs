@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// The face tracker's cost per frame by stage, and its memory over many frames: dist/localface.js in the e2e
+// harness page (headless Debian chromium, WASM), a collection with one enrolled person, and a clip of real webcam
+// frames (e2e/fixtures/camera/) fed to tracker.process 100 ms apart: the enrolled person for 4 s, nobody for 1 s,
+// a stranger for 4 s, nobody for 1 s, looped (so tracks start, are recognised, end). Liveness on.
+// Prints ms per frame by stage (mean and median over frames where the stage ran) and the TF.js tensor count and
+// JS heap at frame 10 and at the last frame.
+//   npm run build && node tools/tracker-cost/cost.mjs [--frames 1000] [--json FILE]
+import { chromium } from '@playwright/test';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/serve.mjs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
+const frames = Number(arg('frames', 1000)), jsonOut = arg('json');
+const PORT = 4179 + Number(process.env.E2E_PORT_OFFSET ?? 0);
+if (!existsSync(join(ROOT, 'dist', 'localface.js'))) { console.error('dist/ is missing: run `npm run build` first.'); process.exit(2); }
+
+const server = await serve(ROOT, PORT);
+try {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--enable-precise-memory-info'] });
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
+  await page.waitForFunction(() => window.harnessReady === true);
+  const loadStart = os.loadavg();
+  const result = await page.evaluate(async (total) => {
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'tracker-cost' });
+    if ((await client.listCollections()).some((c) => c.name === 'cost')) await client.deleteCollection('cost');
+    await client.createCollection('cost');
+    await client.enrollPerson({ collectionName: 'cost', personId: 's06', personName: 'Subject Six', face: await window.fixture('camera/subject06-enroll.jpg') });
+    const bitmaps = {};
+    for (const name of ['subject06-later', 'subject14']) bitmaps[name] = await createImageBitmap(new Blob([await window.fixture(`camera/${name}.jpg`)]));
+    const canvas = new OffscreenCanvas(640, 480);
+    const g = canvas.getContext('2d');
+    const script = [...Array(40).fill('subject06-later'), ...Array(10).fill(null), ...Array(40).fill('subject14'), ...Array(10).fill(null)];
+    const tracker = client.createFaceTracker({ collectionName: 'cost', liveness: true });
+    const perFrame = [];
+    let at10 = null;
+    const wall0 = performance.now();
+    for (let i = 0; i < total; i++) {
+      const who = script[i % script.length];
+      g.fillStyle = '#808080';
+      g.fillRect(0, 0, 640, 480);
+      if (who) g.drawImage(bitmaps[who], (i % 5) * 2 - 4, (i % 3) * 2 - 2, 640, 480);
+      const t0 = performance.now();
+      const update = await tracker.process(canvas, i * 100);
+      perFrame.push({ totalMs: performance.now() - t0, faces: update.tracks.length, ...update.timings, named: update.tracks[0]?.match?.personId ?? null });
+      if (i === 9) at10 = { tensors: window.tensorCount(), heap: performance.memory?.usedJSHeapSize ?? null };
+    }
+    const wallSeconds = (performance.now() - wall0) / 1000;
+    const end = { tensors: window.tensorCount(), heap: performance.memory?.usedJSHeapSize ?? null };
+    tracker.close();
+    await client.deleteCollection('cost');
+    await client.close();
+    return { perFrame, at10, end, wallSeconds };
+  }, frames);
+  await browser.close();
+
+  const stages = ['totalMs', 'decodeMs', 'detectMs', 'embedMs', 'searchMs', 'checksMs'];
+  const stat = (values) => {
+    if (values.length === 0) return { mean: null, median: null, n: 0 };
+    const sorted = [...values].sort((a, b) => a - b);
+    return { mean: values.reduce((s, x) => s + x, 0) / values.length, median: sorted[Math.floor((sorted.length - 1) / 2)], n: values.length };
+  };
+  const withFace = result.perFrame.filter((f) => f.faces > 0);
+  const rows = stages.map((stage) => {
+    const all = stat(result.perFrame.map((f) => f[stage]));
+    const ran = stat(result.perFrame.map((f) => f[stage]).filter((x) => x > 0.05));
+    return { stage, meanPerFrame: all.mean, medianWhenRun: ran.median, framesRun: ran.n };
+  });
+  const fmt = (x) => (x === null ? '–' : x.toFixed(1));
+  const lines = [
+    `Tracker cost — ${frames} frames (640×480 canvas, WASM, liveness on, one enrolled person), ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(' / ')} at the start and ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} at the end (1 / 5 / 15 min); ${result.wallSeconds.toFixed(0)} s wall, ${withFace.length} frames with a face.`,
+    '',
+    '| stage | mean ms per frame (all frames) | median ms when it ran | frames it ran in |',
+    '|---|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.stage.replace(/Ms$/, '')} | ${fmt(r.meanPerFrame)} | ${fmt(r.medianWhenRun)} | ${r.framesRun} |`),
+    '',
+    `TF.js tensors: ${result.at10.tensors} after frame 10, ${result.end.tensors} after frame ${frames}; JS heap ${result.at10.heap === null ? '–' : (result.at10.heap / 2 ** 20).toFixed(1)} MB → ${result.end.heap === null ? '–' : (result.end.heap / 2 ** 20).toFixed(1)} MB.`,
+  ];
+  console.log(lines.join('\n'));
+  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ date: new Date().toISOString(), frames, loadStart, loadEnd: os.loadavg(), rows, at10: result.at10, end: result.end, wallSeconds: result.wallSeconds }, null, 2)}\n`);
+} finally {
+  server.closeAllConnections();
+  server.close();
+}
