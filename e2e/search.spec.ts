@@ -85,6 +85,25 @@ test('a stranger or an empty collection gives [], and errors carry their codes',
   expectFaceError(r.multiBadScore, 'ERR_INVALID_ARGUMENT', 400);
 });
 
+test('enrolling a small image with no face found says what to change (move closer), with the image size', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const small = async (name: string, width: number, height: number) => {
+      const bitmap = await createImageBitmap(new Blob([(await window.fixture(name)) as Uint8Array<ArrayBuffer>]));
+      const canvas = new OffscreenCanvas(width, height);
+      canvas.getContext('2d')!.drawImage(bitmap, 0, 0, width, height);
+      return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+    };
+    return {
+      smallNoFace: await window.errorInfo(async () => window.client.enrollPerson({ collectionName: n, personId: 'nobody', personName: 'Nobody', face: await small('no-face.jpg', 168, 193) })),
+      largeNoFace: await window.errorInfo(async () => window.client.enrollPerson({ collectionName: n, personId: 'nobody', personName: 'Nobody', face: await window.fixture('no-face.jpg') })),
+    };
+  }, collection);
+  expect(r.smallNoFace).toMatchObject({ code: 'ERR_FACE_NOT_DETECTED', metadata: { width: 168, height: 193, reason: 'FACE_TOO_SMALL_OR_CUT' } });
+  expect(r.smallNoFace!.message).toMatch(/168×193 px.*move closer/);
+  expect(r.largeNoFace).toMatchObject({ code: 'ERR_FACE_NOT_DETECTED', metadata: { width: 1280, height: 800 } });
+  expect(r.largeNoFace!.message).not.toMatch(/move closer/);
+});
+
 test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for each face nobody matches', async ({ facePage }) => {
   const r = await facePage.evaluate(async (n) => {
     const group = await window.fixture('two-people.jpg');

@@ -24,6 +24,14 @@ const TILE_MIN_SCORE = 0.7;
 const REFINE_CROP_SCALE = 2.5;
 const REFINE_CROP_SIZE = 256;
 
+/**
+ * Small images where no face was found are tried again with a border of this share of their long side, enlarged
+ * to SMALL_IMAGE_TARGET_SIDE px: webcam frames of 168×193 px with 50–90-px faces, some cut by the frame's edge.
+ */
+const SMALL_IMAGE_MAX_SIDE = 480;
+const SMALL_IMAGE_BORDER = 0.25;
+const SMALL_IMAGE_TARGET_SIDE = 512;
+
 const KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'] as const;
 
 /** Face detection with MediaPipe's BlazeFace models through @tensorflow-models/face-detection (tfjs runtime). */
@@ -55,6 +63,7 @@ export class FaceDetector {
     if (mode === 'largest') {
       faces = await this.run(this.shortRange, image);
       if (faces.length === 0) faces = await this.run(this.fullRange, image);
+      if (faces.length === 0) faces = await this.detectSmall(image);
     } else {
       // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
       // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
@@ -71,8 +80,43 @@ export class FaceDetector {
       }
       faces = suppressOverlaps(faces, 0.3);
       faces = await Promise.all(faces.map((f) => this.refine(image, f)));
+      if (faces.length === 0) faces = await this.detectSmall(image);
     }
     return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+
+  /**
+   * Last try on a small image where neither model found a face: the image with a border (faces cut by the frame's
+   * edge) and enlarged, so a 60-px face of a 168×193 webcam frame is seen at the size the models handle best.
+   */
+  private async detectSmall(image: tf.Tensor3D): Promise<DetectedFace[]> {
+    const [height, width] = image.shape;
+    const longSide = Math.max(width, height);
+    if (longSide > SMALL_IMAGE_MAX_SIDE) return [];
+    const pad = Math.round(longSide * SMALL_IMAGE_BORDER);
+    const view = { x: -pad, y: -pad, width: width + 2 * pad, height: height + 2 * pad };
+    const scale = SMALL_IMAGE_TARGET_SIDE / Math.max(view.width, view.height);
+    for (const model of [this.shortRange, this.fullRange]) {
+      const found = await this.runOnView(model, image, view, Math.round(view.width * scale), Math.round(view.height * scale));
+      if (found.length > 0) return found;
+    }
+    return [];
+  }
+
+  /** Runs `model` on the `view` rectangle of `image` (may extend past it: black) resampled to outWidth×outHeight; faces in image pixels. */
+  private async runOnView(model: MediaPipeFaceDetectorTfjs, image: tf.Tensor3D, view: Box, outWidth: number, outHeight: number): Promise<DetectedFace[]> {
+    const [height, width] = image.shape;
+    const crop = tf.tidy(() => {
+      const boxes = tf.tensor2d([[view.y / (height - 1), view.x / (width - 1), (view.y + view.height) / (height - 1), (view.x + view.width) / (width - 1)]]);
+      const batch = tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D;
+      return tf.squeeze(tf.image.cropAndResize(batch, boxes, [0], [outHeight, outWidth], 'bilinear', 0), [0]) as tf.Tensor3D;
+    });
+    try {
+      const found = await this.run(model, crop);
+      return found.map((f) => scaleFace(f, view.width / outWidth, view.x, view.y));
+    } finally {
+      crop.dispose();
+    }
   }
 
   /**
@@ -83,22 +127,9 @@ export class FaceDetector {
    * original when the crop finds no matching face (e.g. very small faces).
    */
   private async refine(image: tf.Tensor3D, face: DetectedFace): Promise<DetectedFace> {
-    const [height, width] = image.shape;
     const side = Math.max(face.box.width, face.box.height) * REFINE_CROP_SCALE;
-    const x0 = face.box.x + face.box.width / 2 - side / 2, y0 = face.box.y + face.box.height / 2 - side / 2;
-    const crop = tf.tidy(() => {
-      const boxes = tf.tensor2d([[y0 / (height - 1), x0 / (width - 1), (y0 + side) / (height - 1), (x0 + side) / (width - 1)]]);
-      const batch = tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D;
-      return tf.squeeze(tf.image.cropAndResize(batch, boxes, [0], [REFINE_CROP_SIZE, REFINE_CROP_SIZE], 'bilinear', 0), [0]) as tf.Tensor3D;
-    });
-    let found: DetectedFace[];
-    try {
-      found = await this.run(this.shortRange, crop);
-    } finally {
-      crop.dispose();
-    }
-    const scale = side / REFINE_CROP_SIZE;
-    const mapped = found.map((f) => scaleFace(f, scale, x0, y0));
+    const view = { x: face.box.x + face.box.width / 2 - side / 2, y: face.box.y + face.box.height / 2 - side / 2, width: side, height: side };
+    const mapped = await this.runOnView(this.shortRange, image, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
     const best = mapped.filter((f) => intersectionOverUnion(f.box, face.box) >= 0.3).sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
     return best ? { ...best, score: Math.max(best.score, face.score) } : face;
   }
