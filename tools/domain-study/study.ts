@@ -55,11 +55,11 @@ const lfwAll = load(args.lfw ?? 'tools/out/lfw-embeddings-center.json', (k) => k
 const lfwFit = lfwAll.filter((i) => hash(i.person) % 2 === 0), lfwRep = lfwAll.filter((i) => hash(i.person) % 2 === 1);
 const nuaa = load(args.nuaa ?? 'tools/out/nuaa-embeddings.json', (k) => k.split('/')[1]);
 const nuaaOdd = nuaa.filter((i) => Number(i.person) % 2 === 1), nuaaEven = nuaa.filter((i) => Number(i.person) % 2 === 0);
-const identRows = readFileSync(`${args.xdomainDir ?? '/work/shared/data/xdomain'}/ident.tsv`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
+const identRows = readFileSync(`${args.xdomainDir ?? '../shared/data/xdomain'}/ident.tsv`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
 const xRole = new Map(identRows.map((r) => [r[3]!, { role: r[0]!, person: r[1]! }]));
 const xdomain = args.noXdomain ? [] : load(args.xdomain ?? 'tools/out/xdomain-embeddings.json', (k) => xRole.get(k)?.person);
 // LFW's own 3,000-pair protocol for accuracy.
-const pairsText = readFileSync(args.pairs ?? '/work/shared/data/lfw/pairs_subset.txt', 'utf8');
+const pairsText = readFileSync(args.pairs ?? '../shared/data/lfw/pairs_subset.txt', 'utf8');
 const byKey = new Map(lfwAll.map((i) => [i.key, i]));
 const img = (n: string, i: string) => `${n}/${n}_${i.padStart(4, '0')}.jpg`;
 const lfwProtocol: { a?: Img; b?: Img; same: boolean }[] = [];

@@ -131,7 +131,9 @@ export class FaceDetector {
     const view = { x: face.box.x + face.box.width / 2 - side / 2, y: face.box.y + face.box.height / 2 - side / 2, width: side, height: side };
     const mapped = await this.runOnView(this.shortRange, image, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
     const best = mapped.filter((f) => intersectionOverUnion(f.box, face.box) >= 0.3).sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
-    return best ? { ...best, score: Math.max(best.score, face.score) } : face;
+    // Only the landmarks change: the box and score stay the group detector's (the face checks' geometry rules —
+    // too close, cropped, near the border — were set on its boxes).
+    return best ? { ...face, keypoints: best.keypoints, pose: best.pose } : face;
   }
 
   /** Runs both models once so their WebGL shaders / WASM kernels are ready before the first real call. */
