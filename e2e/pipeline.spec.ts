@@ -45,7 +45,7 @@ test('detectFaces of a photo without a face is an empty list, and compareFaces s
     const [face, none] = [await window.fixture('lfw/Tony_Blair_0002.jpg'), await window.fixture('no-face.jpg')];
     return window.errorInfo(() => window.client.compareFaces(face, none));
   });
-  expect(expectFaceError(error, 'ERR_FACE_NOT_DETECTED', 400).metadata).toEqual({ argument: 'faceB' });
+  expect(expectFaceError(error, 'ERR_FACE_NOT_DETECTED', 400).metadata).toEqual({ argument: 'faceB', width: 1280, height: 800 });
 });
 
 test('EXIF orientation is honoured: a photo stored sideways is detected upright', async ({ facePage }) => {

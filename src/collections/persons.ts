@@ -309,7 +309,7 @@ export class PersonService {
     await this.indexes.get(collection);
     const templates = await this.engine.withImage(face, 'face', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'largest');
-      if (faces.length === 0) throw noFaceError('face');
+      if (faces.length === 0) throw noFaceError('face', decoded);
       if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);
       return this.engine.embed(decoded.pixels, faces);
     });
@@ -336,7 +336,7 @@ export class PersonService {
     await this.indexes.get(collection);
     const { assigned, unrecognized } = await this.engine.withImage(image, 'image', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'all');
-      if (faces.length === 0) throw noFaceError('image');
+      if (faces.length === 0) throw noFaceError('image', decoded);
       const templates = await this.engine.embed(decoded.pixels, faces);
       const index = await this.indexes.get(collection);
       // Candidate (face, person) pairs above the threshold, then a greedy one-to-one assignment best first:
@@ -423,7 +423,7 @@ export class PersonService {
     return this.engine.withImage(face, argName, async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'largest');
       const largest = faces[0];
-      if (!largest) throw noFaceError(argName);
+      if (!largest) throw noFaceError(argName, decoded);
       if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);
       const [template] = await this.engine.embed(decoded.pixels, [largest]);
       let blob: Blob | undefined;

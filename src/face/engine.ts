@@ -166,7 +166,7 @@ export class FaceEngine {
   templateOf(input: unknown, argName: string): Promise<FaceTemplate> {
     return this.withImage(input, argName, async (decoded) => {
       const [face] = await this.detect(decoded.pixels, 'largest');
-      if (!face) throw noFaceError(argName);
+      if (!face) throw noFaceError(argName, decoded);
       const [template] = await this.embed(decoded.pixels, [face]);
       return template!;
     });
@@ -204,9 +204,16 @@ export class FaceEngine {
   }
 }
 
-/** ERR_FACE_NOT_DETECTED for the image passed as `argName`. */
-export function noFaceError(argName: string): FaceError {
-  return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`, { metadata: { argument: argName } });
+/**
+ * ERR_FACE_NOT_DETECTED for the image passed as `argName`. On a small image (long side ≤ 480 px) the face, if
+ * there is one, is small too (webcam frames of 168×193 px hold 50–90-px faces): the message says what to change.
+ */
+export function noFaceError(argName: string, image?: { width: number; height: number }): FaceError {
+  const metadata = { argument: argName, ...(image ? { width: image.width, height: image.height } : {}) };
+  if (image && Math.max(image.width, image.height) <= 480) {
+    return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName} (${image.width}×${image.height} px). The face may be too small, cut by the frame's edge or turned away: move closer to the camera, look at it, keep the whole face in the frame, or use a larger image (a face at least ~80 px wide is found reliably).`, { metadata: { ...metadata, reason: 'FACE_TOO_SMALL_OR_CUT' } });
+  }
+  return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`, { metadata });
 }
 
 export type { DetectionMode };

@@ -50,6 +50,7 @@ try {
   console.error(`backend ${info.backend}; candidates ${info.candidates.map((c) => c.name).join(', ')}; ${images.length} images`);
   const pipelines = base?.pipelines ?? Object.fromEntries(info.candidates.map((c) => [c.name, { id: c.id, dimension: c.dimension, vectors: {} }]));
   const multiFace = [];
+  const faceInfo = base?.faceInfo ?? {};
   const started = Date.now();
   for (let i = 0; i < images.length; i += 50) {
     const batch = images.slice(i, i + 50);
@@ -59,6 +60,7 @@ try {
       if (row.faces > 1) multiFace.push(p);
       if (base && row.faces <= 1) return;
       for (const c of info.candidates) pipelines[c.name].vectors[p] = row[c.name];
+      if (row.faceWidth) (faceInfo[p] = { width: row.faceWidth, score: row.faceScore });
     });
     const done = Math.min(i + 50, images.length);
     process.stderr.write(`\r${done}/${images.length} images, ${((Date.now() - started) / done).toFixed(0)} ms/image`);
@@ -67,7 +69,7 @@ try {
   console.error('\n' + JSON.stringify(stats));
   mkdirSync(dirname(outFile), { recursive: true });
   console.error(`${multiFace.length} images with more than one face (selection: ${select})`);
-  writeFileSync(outFile, JSON.stringify({ backend: info.backend, images: images.length, selection: select, multiFace, stats, pipelines }));
+  writeFileSync(outFile, JSON.stringify({ backend: info.backend, images: images.length, selection: select, multiFace, stats, faceInfo, pipelines }));
   console.error(`wrote ${outFile}`);
 } finally {
   await browser.close();

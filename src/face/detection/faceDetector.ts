@@ -17,6 +17,21 @@ export type DetectionMode =
  */
 const TILE_MIN_SCORE = 0.7;
 
+/**
+ * Refining a face of a multi-face image: the crop is this many face-box widths wide (a 250-px LFW portrait holds
+ * a ~100-px face), resampled to REFINE_CROP_SIZE px for the short-range model.
+ */
+const REFINE_CROP_SCALE = 2.5;
+const REFINE_CROP_SIZE = 256;
+
+/**
+ * Small images where no face was found are tried again with a border of this share of their long side, enlarged
+ * to SMALL_IMAGE_TARGET_SIDE px: webcam frames of 168×193 px with 50–90-px faces, some cut by the frame's edge.
+ */
+const SMALL_IMAGE_MAX_SIDE = 480;
+const SMALL_IMAGE_BORDER = 0.25;
+const SMALL_IMAGE_TARGET_SIDE = 512;
+
 const KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'] as const;
 
 /** Face detection with MediaPipe's BlazeFace models through @tensorflow-models/face-detection (tfjs runtime). */
@@ -48,6 +63,7 @@ export class FaceDetector {
     if (mode === 'largest') {
       faces = await this.run(this.shortRange, image);
       if (faces.length === 0) faces = await this.run(this.fullRange, image);
+      if (faces.length === 0) faces = await this.detectSmall(image);
     } else {
       // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
       // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
@@ -63,8 +79,61 @@ export class FaceDetector {
         }
       }
       faces = suppressOverlaps(faces, 0.3);
+      faces = await Promise.all(faces.map((f) => this.refine(image, f)));
+      if (faces.length === 0) faces = await this.detectSmall(image);
     }
     return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+
+  /**
+   * Last try on a small image where neither model found a face: the image with a border (faces cut by the frame's
+   * edge) and enlarged, so a 60-px face of a 168×193 webcam frame is seen at the size the models handle best.
+   */
+  private async detectSmall(image: tf.Tensor3D): Promise<DetectedFace[]> {
+    const [height, width] = image.shape;
+    const longSide = Math.max(width, height);
+    if (longSide > SMALL_IMAGE_MAX_SIDE) return [];
+    const pad = Math.round(longSide * SMALL_IMAGE_BORDER);
+    const view = { x: -pad, y: -pad, width: width + 2 * pad, height: height + 2 * pad };
+    const scale = SMALL_IMAGE_TARGET_SIDE / Math.max(view.width, view.height);
+    for (const model of [this.shortRange, this.fullRange]) {
+      const found = await this.runOnView(model, image, view, Math.round(view.width * scale), Math.round(view.height * scale));
+      if (found.length > 0) return found;
+    }
+    return [];
+  }
+
+  /** Runs `model` on the `view` rectangle of `image` (may extend past it: black) resampled to outWidth×outHeight; faces in image pixels. */
+  private async runOnView(model: MediaPipeFaceDetectorTfjs, image: tf.Tensor3D, view: Box, outWidth: number, outHeight: number): Promise<DetectedFace[]> {
+    const [height, width] = image.shape;
+    const crop = tf.tidy(() => {
+      const boxes = tf.tensor2d([[view.y / (height - 1), view.x / (width - 1), (view.y + view.height) / (height - 1), (view.x + view.width) / (width - 1)]]);
+      const batch = tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D;
+      return tf.squeeze(tf.image.cropAndResize(batch, boxes, [0], [outHeight, outWidth], 'bilinear', 0), [0]) as tf.Tensor3D;
+    });
+    try {
+      const found = await this.run(model, crop);
+      return found.map((f) => scaleFace(f, view.width / outWidth, view.x, view.y));
+    } finally {
+      crop.dispose();
+    }
+  }
+
+  /**
+   * The face as the single-face path would see it: the short-range model on a square crop around the face, so
+   * that its face fills the crop as in a portrait. The whole-image and tile passes see a face in a group photo or
+   * collage at a fraction of its pixels, and their keypoints were measured 3–12 px off (on ~100-px faces) from
+   * those of the same face alone — enough to lower its template's score against its own enrolment. Keeps the
+   * original when the crop finds no matching face (e.g. very small faces).
+   */
+  private async refine(image: tf.Tensor3D, face: DetectedFace): Promise<DetectedFace> {
+    const side = Math.max(face.box.width, face.box.height) * REFINE_CROP_SCALE;
+    const view = { x: face.box.x + face.box.width / 2 - side / 2, y: face.box.y + face.box.height / 2 - side / 2, width: side, height: side };
+    const mapped = await this.runOnView(this.shortRange, image, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
+    const best = mapped.filter((f) => intersectionOverUnion(f.box, face.box) >= 0.3).sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
+    // Only the landmarks change: the box and score stay the group detector's (the face checks' geometry rules —
+    // too close, cropped, near the border — were set on its boxes).
+    return best ? { ...face, keypoints: best.keypoints, pose: best.pose } : face;
   }
 
   /** Runs both models once so their WebGL shaders / WASM kernels are ready before the first real call. */
@@ -139,6 +208,14 @@ function touchesInnerEdge(box: Box, tile: Tile, width: number, height: number): 
     (tile.x + tile.size.width < width && box.x + box.width >= tile.size.width - margin) ||
     (tile.y + tile.size.height < height && box.y + box.height >= tile.size.height - margin)
   );
+}
+
+/** A face found in a crop of `scale` image pixels per crop pixel whose corner is at (x0, y0) of the image. */
+function scaleFace(face: DetectedFace, scale: number, x0: number, y0: number): DetectedFace {
+  const map = (p: { x: number; y: number }) => ({ x: x0 + p.x * scale, y: y0 + p.y * scale });
+  const keypoints = Object.fromEntries(Object.entries(face.keypoints).map(([k, p]) => [k, map(p)])) as unknown as FaceKeypoints;
+  const box = { x: x0 + face.box.x * scale, y: y0 + face.box.y * scale, width: face.box.width * scale, height: face.box.height * scale };
+  return { ...face, box, keypoints, pose: estimatePose(keypoints) };
 }
 
 function offsetFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
