@@ -35,7 +35,7 @@ async function code(p: Promise<unknown>): Promise<string> {
   return 'resolved';
 }
 
-async function bytesOf(blob: Blob): Promise<Uint8Array> {
+async function bytesOf(blob: Blob): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
