@@ -29,6 +29,8 @@ const MAX_HEADER_BYTES = 64 * 1024;
 /** A person with many faces and 16 KB of metadata stays far below this; a corrupt length cannot allocate more. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Written parts are folded into a Blob every this many bytes, so the browser can keep them out of the JS heap. */
+const FOLD_BYTES = 16 * 1024 * 1024;
 
 const enum RecordType {
   Collection = 1,
@@ -82,7 +84,10 @@ export interface DecodedExport {
  * is ever made; images are added as the Blobs they are stored as when the file is not encrypted.
  */
 export class ExportWriter {
-  private readonly parts: BlobPart[] = [];
+  /** Finished Blobs of earlier records, and the parts written since. */
+  private readonly folded: Blob[] = [];
+  private parts: BlobPart[] = [];
+  private pendingBytes = 0;
   private readonly recordHashes: Bytes[] = [];
   private index = 0;
 
@@ -119,7 +124,7 @@ export class ExportWriter {
   async finish(counts: { persons: number; faces: number; images: number }): Promise<Blob> {
     await this.record(RecordType.End, [jsonBytes({ records: this.index, ...counts })]);
     this.parts.push(await sha256(concatBytes([this.headerHash, ...this.recordHashes])));
-    return new Blob(this.parts, { type: 'application/vnd.localface.collection' });
+    return new Blob([...this.folded, ...this.parts], { type: 'application/vnd.localface.collection' });
   }
 
   private async record(type: RecordType, plain: (Bytes | Blob)[]): Promise<void> {
@@ -140,6 +145,12 @@ export class ExportWriter {
     this.parts.push(prefix, body, hash);
     this.recordHashes.push(hash);
     this.index++;
+    this.pendingBytes += bodyLength + 5 + HASH_BYTES;
+    if (this.pendingBytes >= FOLD_BYTES) {
+      this.folded.push(new Blob(this.parts));
+      this.parts = [];
+      this.pendingBytes = 0;
+    }
   }
 }
 

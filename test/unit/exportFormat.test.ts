@@ -102,4 +102,18 @@ describe('collection export format', () => {
     expect(a.length).toBe(b.length);
     expect(Buffer.from(a.subarray(a.length - 200)).equals(Buffer.from(b.subarray(b.length - 200)))).toBe(false);
   });
+
+  it('round-trips a file larger than the writer folds into one Blob (16 MB)', async () => {
+    const big = [2048];
+    const w = await ExportWriter.create(['big@1'], big);
+    const n = 2200;
+    await w.collection({ name: 'big', createdAt: 1, personCount: n, faceCount: n, includeImages: false });
+    for (let i = 0; i < n; i++) await w.person({ personId: `p${i}`, personName: `P ${i}`, metadata: {}, createdAt: i, updatedAt: i, faces: [{ faceId: `f${i}`, createTime: i, vectors: [vector(i, 2048)] }] });
+    const file = await w.finish({ persons: n, faces: n, images: 0 });
+    expect(file.size).toBeGreaterThan(17 * 1024 * 1024);
+    const decoded = await readExport(file, { models: ['big@1'], dims: big });
+    expect(decoded.persons.length).toBe(n);
+    expect(decoded.persons[1234]!.faces[0]!.vectors[0]).toEqual(vector(1234, 2048));
+    expect(decoded.persons.map((p) => p.personId)).toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
+  }, 60_000);
 });
