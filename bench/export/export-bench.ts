@@ -1,6 +1,7 @@
 // In-browser export/import benchmark (driven by bench/export/run.mjs): a synthetic collection written directly with
 // FaceStore.importFaces (one-face persons, unit vectors of the shipped models, metadata of ~100 bytes), then
 // exportCollection → deleteCollection → importCollection through the public client.
+import { readExport } from '../../src/collections/exportFormat';
 import { FaceStore } from '../../src/collections/store/database';
 import calibration from '../../src/face/similarity/calibration.json';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
@@ -24,9 +25,14 @@ function unit(d: number, r: () => number): Float32Array {
   return v;
 }
 
+/** A client on the benchmark database (each measurement runs in a fresh page: a fresh renderer process). */
+async function openClient(): Promise<void> {
+  client = await createFaceClient({ backend: 'wasm', modelBaseUrl: '/models/', databaseName: DB });
+}
+
 async function populate(n: number): Promise<{ n: number; writeMs: number; dims: number[] }> {
   await new Promise((ok) => { const r = indexedDB.deleteDatabase(DB); r.onsuccess = r.onerror = r.onblocked = ok; });
-  client = await createFaceClient({ backend: 'wasm', modelBaseUrl: '/models/', databaseName: DB });
+  await openClient();
   const dims = [...(client as unknown as { engine: { dimensions: number[] } }).engine.dimensions];
   const store = await FaceStore.open(DB);
   await store.createCollection('bench', models, dims, Date.now());
@@ -54,6 +60,14 @@ async function deleteIt(): Promise<void> {
   await client.deleteCollection('bench');
 }
 
+/** Reading and checking the file alone (what importCollection does before its write transaction). */
+async function verifyOnly(passphrase?: string): Promise<{ ms: number }> {
+  const engine = (client as unknown as { engine: { modelIds: string[]; dimensions: number[] } }).engine;
+  const t = performance.now();
+  await readExport(file!, { passphrase, models: engine.modelIds, dims: engine.dimensions });
+  return { ms: performance.now() - t };
+}
+
 async function importIt(passphrase?: string): Promise<{ ms: number; personCount: number; firstSearchLoadMs: number }> {
   const t = performance.now();
   const c = await client.importCollection(file!, passphrase ? { passphrase } : {});
@@ -68,4 +82,4 @@ function dropFile(): void {
   file = undefined;
 }
 
-(window as unknown as { bench: unknown }).bench = { populate, exportIt, deleteIt, importIt, dropFile };
+(window as unknown as { bench: unknown }).bench = { openClient, populate, exportIt, deleteIt, verifyOnly, importIt, dropFile };
