@@ -90,7 +90,7 @@ try {
   await server.close();
 }
 if (arg('json')) writeFileSync(arg('json'), JSON.stringify(rows, null, 2));
-console.log(`load average at start of the table: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
+console.log(`load average at the end of the run: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
 console.log('| persons | encrypted | file (MB) | export (s) | export MB/s | export peak RSS Δ (MB) | import (s) | of which read + check (s) | import MB/s | import peak RSS Δ (MB) | index load after import (ms) |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
