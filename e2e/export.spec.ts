@@ -1,7 +1,7 @@
 // exportCollection / importCollection (API.md "Moving and protecting data") on real photos, in chromium, with IndexedDB.
 import type { Page } from '@playwright/test';
 import { ExportWriter } from '../src/collections/exportFormat';
-import { test, expect, expectFaceError } from './localface';
+import { test, expect, expectFaceError, openHarness, ORIGIN } from './localface';
 import { checkConsistency, storeDump } from './storeInspect';
 
 test.describe.configure({ mode: 'serial' });
@@ -208,4 +208,48 @@ test('merge keeps the other persons and replaces those of the same personId', as
   expect(result).toEqual({ merged: 5, ids: ['colin', 'gloria', 'jennifer', 'serena', 'tony'], colin: 'Name of colin', gloria: 'gloria', serena: 'serena', powell: 'colin' });
   expect((await checkConsistency(facePage)).problems).toEqual([]);
   await facePage.evaluate(async (names) => { for (const n of names) await window.client.deleteCollection(n); }, [source, target]);
+});
+
+test('an import that fails in its write transaction (storage quota full) writes nothing', async ({ facePage, browser }) => {
+  const source = fresh('quota-src');
+  const bytes = await facePage.evaluate(async (n) => {
+    await window.client.createCollection(n);
+    for (const photo of ['Serena_Williams_0001', 'Tony_Blair_0001', 'Jennifer_Aniston_0001']) {
+      await window.client.enrollPerson({ collectionName: n, personId: photo, personName: photo, face: await window.fixture(`lfw/${photo}.jpg`), faceStorageType: 'StoreFullImage' });
+    }
+    await window.client.enrollPerson({ collectionName: n, personId: 'big', personName: 'Big', face: await window.fixture('two-people.jpg'), faceStorageType: 'StoreFullImage' });
+    const file = await window.client.exportCollection(n, { includeImages: true });
+    await window.client.deleteCollection(n);
+    return Array.from(new Uint8Array(await file.arrayBuffer()));
+  }, source);
+  const db = `quota-import-${Date.now()}`;
+  const page = await browser.newPage();
+  await openHarness(page);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    // Room for a small collection, not for the export's full images (set before the database opens, as in storage.spec.ts).
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize: 100_000 });
+    await page.evaluate(async ({ d, b }) => {
+      window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
+      await window.client.createCollection('c');
+      await window.client.enrollPerson({ collectionName: 'c', personId: 'colin', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg') });
+      (window as unknown as { file: Blob }).file = new Blob([new Uint8Array(b)]);
+    }, { d: db, b: bytes });
+    const before = await storeDump(page, db);
+    const error = await page.evaluate(() => window.errorInfo(() => window.client.importCollection((window as unknown as { file: Blob }).file)));
+    expectFaceError(error, 'ERR_STORAGE_QUOTA_EXCEEDED', 500);
+    expect(await storeDump(page, db)).toEqual(before);
+    // The same merge into the existing collection fails the same way and leaves it as it was.
+    const merge = await page.evaluate(() => window.errorInfo(() => window.client.importCollection((window as unknown as { file: Blob }).file, { name: 'c', onConflict: 'merge' })));
+    expectFaceError(merge, 'ERR_STORAGE_QUOTA_EXCEEDED', 500);
+    expect(await storeDump(page, db)).toEqual(before);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN });
+    const imported = await page.evaluate(async () => (await window.client.importCollection((window as unknown as { file: Blob }).file)).personCount);
+    expect(imported).toBe(4);
+    expect((await checkConsistency(page, db)).problems).toEqual([]);
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN }).catch(() => undefined);
+    await page.evaluate(() => window.client?.close());
+    await page.close();
+  }
 });
