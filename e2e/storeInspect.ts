@@ -47,3 +47,29 @@ export async function checkConsistency(page: Page, db = 'localface'): Promise<{ 
   }, db);
 }
 
+
+/**
+ * Every record of every store, in key order, as JSON: typed arrays as arrays, Blobs as { size, type, sha256 }. Two
+ * equal dumps mean an unchanged database.
+ */
+export async function storeDump(page: Page, db = 'localface'): Promise<Record<string, unknown[]>> {
+  return page.evaluate(async (name) => {
+    const open = indexedDB.open(name);
+    const database: IDBDatabase = await new Promise((ok, ko) => { open.onsuccess = () => ok(open.result); open.onerror = () => ko(open.error); });
+    const stores = Array.from(database.objectStoreNames);
+    const tx = database.transaction(stores);
+    const raw = await Promise.all(stores.map((s) => new Promise<unknown[]>((ok) => { const r = tx.objectStore(s).getAll(); r.onsuccess = () => ok(r.result as unknown[]); })));
+    database.close();
+    const plain = async (x: unknown): Promise<unknown> => {
+      if (x instanceof Blob) {
+        const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await x.arrayBuffer()));
+        return { size: x.size, type: x.type, sha256: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('') };
+      }
+      if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number>);
+      if (Array.isArray(x)) return Promise.all(x.map(plain));
+      if (x && typeof x === 'object') return Object.fromEntries(await Promise.all(Object.entries(x).map(async ([k, v]) => [k, await plain(v)] as const)));
+      return x;
+    };
+    return Object.fromEntries(await Promise.all(stores.map(async (s, i) => [s, (await plain(raw[i])) as unknown[]] as const)));
+  }, db);
+}

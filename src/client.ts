@@ -12,6 +12,8 @@ import {
   type EnrolledPerson,
   type EnrollPersonRequest,
   type EnrollPersonsOptions,
+  type ExportCollectionOptions,
+  type ImportCollectionOptions,
   type MultiFaceSearchRequest,
   type MultiFaceSearchResult,
   type Person,
@@ -134,6 +136,8 @@ export interface FaceCollection {
   deleteFace(request: InCollection<FaceRequest>): Promise<void>;
   searchFace(request: InCollection<SearchFaceRequest>): Promise<SearchResult[]>;
   multiFaceSearch(request: InCollection<MultiFaceSearchRequest>): Promise<MultiFaceSearchResult>;
+  /** exportCollection of this collection. */
+  export(options?: ExportCollectionOptions): Promise<Blob>;
 }
 
 /**
@@ -162,6 +166,18 @@ export interface FaceClient {
   deleteCollection(name: string): Promise<void>;
   /** A handle on one collection, whose methods take the requests below without `collectionName`. */
   collection(name: string): FaceCollection;
+  /**
+   * One file (a Blob) with the collection's persons, metadata, templates (with their model ids), optionally the stored
+   * images, and checksums; encrypted with `passphrase`. Defaults: `includeImages: false`, no passphrase.
+   */
+  exportCollection(name: string, options?: ExportCollectionOptions): Promise<Blob>;
+  /**
+   * Restores an export. Everything is checked before anything is written, then it is written in one transaction: a
+   * corrupt or truncated file is ERR_INVALID_EXPORT, templates of other models ERR_MODEL_MISMATCH, a wrong passphrase
+   * ERR_ENCRYPTION_KEY_INVALID, a name in use ERR_COLLECTION_EXISTS (with the default `onConflict: 'fail'`); a
+   * failed import changes nothing. Defaults: `name` the exported one, no passphrase, `onConflict: 'fail'`.
+   */
+  importCollection(file: Blob, options?: ImportCollectionOptions): Promise<Collection>;
 
   /** Upsert on personId: an existing person's name, metadata and faces are replaced. */
   enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson>;
@@ -308,7 +324,15 @@ class LocalFaceClient implements FaceClient {
       deleteFace: (r) => this.deleteFace(inCollection(r) as FaceRequest),
       searchFace: (r) => this.searchFace(inCollection(r) as SearchFaceRequest),
       multiFaceSearch: (r) => this.multiFaceSearch(inCollection(r) as MultiFaceSearchRequest),
+      export: (o) => this.exportCollection(collectionName, o),
     };
+  }
+
+  exportCollection(name: string, options?: ExportCollectionOptions): Promise<Blob> {
+    return this.persons((s) => s.exportCollection(name, options));
+  }
+  importCollection(file: Blob, options?: ImportCollectionOptions): Promise<Collection> {
+    return this.persons((s) => s.importCollection(file, options));
   }
 
   enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson> {

@@ -7,7 +7,7 @@ export type {
 export type {
   Collection, Metadata, EnrollPersonRequest, EnrolledPerson, BulkEnrollResult, BulkEnrollProgress, EnrollPersonsOptions,
   AddFaceRequest, AddedFace, StoredFace, Person, PersonSummary, UpdatePersonRequest, SearchFaceRequest, SearchResult,
-  MultiFaceSearchRequest, MultiFaceSearchResult,
+  MultiFaceSearchRequest, MultiFaceSearchResult, ExportCollectionOptions, ImportCollectionOptions, ImportConflict,
 } from './collections/persons';
 export type { FaceStorageType } from './collections/validate';
 export type { ApiKeys, ApiKeyInfo, ApiKeyLimits, ApiKeyUse, ApiKeyAllowance, CreateApiKeyRequest, CreatedApiKey } from './collections/apiKeys';

@@ -288,6 +288,94 @@ export class FaceStore {
     });
   }
 
+  // ---- export / import ------------------------------------------------------------------------------------------
+
+  /** Everything of one collection in one snapshot: its record, persons, faces and (if asked) face images. */
+  async readCollection(name: string, includeImages: boolean): Promise<{ collection: CollectionRecord; persons: PersonRecord[]; faces: FaceRecord[]; images: FaceImageRecord[] }> {
+    return this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
+      const collection = requireCollection(await tx.objectStore('collections').get(name), name);
+      const range = collectionRange(name);
+      const [persons, faces, images] = await Promise.all([
+        tx.objectStore('persons').getAll(range), tx.objectStore('faces').getAll(range),
+        includeImages ? tx.objectStore('faceImages').getAll(range) : Promise.resolve([]),
+      ]);
+      return { collection, persons, faces, images };
+    });
+  }
+
+  /**
+   * Writes checked, imported persons in one transaction. `onConflict` for an existing collection: 'fail' is
+   * ERR_COLLECTION_EXISTS, 'replace' deletes it first, 'merge' replaces persons of the same personId (and faces of the
+   * same faceId) and keeps the others. Nothing is written if anything fails.
+   */
+  async importCollection(args: {
+    name: string; createdAt: number; models: string[]; dims: number[]; onConflict: 'fail' | 'replace' | 'merge';
+    persons: { person: Omit<PersonRecord, 'collection' | 'faceCount'>; faces: NewFace[] }[];
+  }): Promise<CollectionRecord> {
+    return this.write(ALL_STORES, async (tx) => {
+      const { name } = args;
+      const collections = tx.objectStore('collections');
+      const existing = await collections.get(name);
+      let c: CollectionRecord;
+      let change: ChangeSet;
+      if (existing && args.onConflict === 'fail') {
+        throw new FaceError('ERR_COLLECTION_EXISTS', `A collection named "${name}" already exists. Import under another name ({ name }), or pass onConflict: 'replace' or 'merge'.`, { metadata: { collectionName: name } });
+      }
+      if (existing && args.onConflict === 'merge') {
+        requireSameModels(existing, args.models);
+        c = existing;
+        change = startChange(c);
+      } else {
+        if (existing) {
+          const range = collectionRange(name);
+          await Promise.all([
+            tx.objectStore('persons').delete(range), tx.objectStore('faces').delete(range),
+            tx.objectStore('faceImages').delete(range), tx.objectStore('searchBlocks').delete(range),
+          ]);
+        }
+        c = { name, createdAt: args.createdAt, models: args.models, dims: args.dims, revision: Math.floor(Math.random() * 2 ** 31), personCount: 0, nextBlockId: 0 };
+        change = startChange(c);
+      }
+      const blocks = new BlockEditor(tx, c);
+      const persons = tx.objectStore('persons'), faces = tx.objectStore('faces'), images = tx.objectStore('faceImages');
+      if (existing && args.onConflict === 'merge') {
+        for (const { person } of args.persons) {
+          const old = await persons.get([name, person.personId]);
+          if (!old) continue;
+          for (const f of await faces.index('byPerson').getAll([name, person.personId])) await removeFace(tx, blocks, f, change);
+          await persons.delete([name, person.personId]);
+          c.personCount--;
+        }
+        for (const { faces: newFaces } of args.persons) {
+          for (const nf of newFaces) {
+            const old = await faces.get([name, nf.faceId]);
+            if (!old) continue;
+            // Another person's face with the same id: that person loses it.
+            await removeFace(tx, blocks, old, change);
+            const owner = await persons.get([name, old.personId]);
+            if (owner) await persons.put({ ...owner, faceCount: Math.max(0, owner.faceCount - 1) });
+          }
+        }
+      }
+      const requests: Promise<unknown>[] = [];
+      for (const { person, faces: newFaces } of args.persons) {
+        for (const face of newFaces) {
+          const row = concat(face.vectors);
+          const block = await blocks.append(face.faceId, person.personId, row);
+          requests.push(faces.add({ collection: name, faceId: face.faceId, personId: person.personId, createTime: face.createTime, models: face.models, vectors: face.vectors, block, image: face.image?.kind ?? 'none' }));
+          if (face.image) requests.push(images.add({ collection: name, faceId: face.faceId, kind: face.image.kind, blob: face.image.blob }));
+          change.added.push({ faceId: face.faceId, personId: person.personId, row });
+        }
+        requests.push(persons.add({ ...person, collection: name, faceCount: newFaces.length }));
+      }
+      await Promise.all(requests);
+      c.personCount += args.persons.length;
+      await blocks.flush();
+      await finishChange(tx, c, change);
+      return c;
+    });
+  }
+
   // ---- API keys ------------------------------------------------------------------------------------------------
 
   async addApiKey(record: ApiKeyRecord): Promise<void> {

@@ -1,0 +1,85 @@
+// In-browser export/import benchmark (driven by bench/export/run.mjs): a synthetic collection written directly with
+// FaceStore.importFaces (one-face persons, unit vectors of the shipped models, metadata of ~100 bytes), then
+// exportCollection → deleteCollection → importCollection through the public client.
+import { readExport } from '../../src/collections/exportFormat';
+import { FaceStore } from '../../src/collections/store/database';
+import calibration from '../../src/face/similarity/calibration.json';
+import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import { createFaceClient, type FaceClient } from '../../src/index';
+
+const config = calibration as MatcherConfig;
+const models = config.models.map((m) => m.id);
+const DB = 'bench-export';
+let client: FaceClient;
+let file: Blob | undefined;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+}
+function unit(d: number, r: () => number): Float32Array {
+  const v = new Float32Array(d);
+  let n = 0;
+  for (let i = 0; i < d; i++) { v[i] = r(); n += v[i]! * v[i]!; }
+  for (let i = 0; i < d; i++) v[i]! /= Math.sqrt(n);
+  return v;
+}
+
+/** A client on the benchmark database (each measurement runs in a fresh page: a fresh renderer process). */
+async function openClient(): Promise<void> {
+  client = await createFaceClient({ backend: 'wasm', modelBaseUrl: '/models/', databaseName: DB });
+}
+
+async function populate(n: number): Promise<{ n: number; writeMs: number; dims: number[] }> {
+  await new Promise((ok) => { const r = indexedDB.deleteDatabase(DB); r.onsuccess = r.onerror = r.onblocked = ok; });
+  await openClient();
+  const dims = [...(client as unknown as { engine: { dimensions: number[] } }).engine.dimensions];
+  const store = await FaceStore.open(DB);
+  await store.createCollection('bench', models, dims, Date.now());
+  const r = rng(n);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 10_000) {
+    const items = [];
+    for (let j = i; j < Math.min(n, i + 10_000); j++) {
+      items.push({ personId: `person-${j}`, personName: `Person ${j}`, face: { faceId: crypto.randomUUID(), createTime: Date.now(), models, vectors: dims.map((d) => unit(d, r)) } });
+    }
+    await store.importFaces('bench', items, Date.now());
+  }
+  store.close();
+  const writeMs = performance.now() - t0;
+  return { n, writeMs, dims };
+}
+
+async function exportIt(passphrase?: string): Promise<{ ms: number; bytes: number }> {
+  const t = performance.now();
+  file = await client.exportCollection('bench', passphrase ? { passphrase } : {});
+  return { ms: performance.now() - t, bytes: file.size };
+}
+
+async function deleteIt(): Promise<void> {
+  await client.deleteCollection('bench');
+}
+
+/** Reading and checking the file alone (what importCollection does before its write transaction). */
+async function verifyOnly(passphrase?: string): Promise<{ ms: number }> {
+  const engine = (client as unknown as { engine: { modelIds: string[]; dimensions: number[] } }).engine;
+  const t = performance.now();
+  await readExport(file!, { passphrase, models: engine.modelIds, dims: engine.dimensions });
+  return { ms: performance.now() - t };
+}
+
+async function importIt(passphrase?: string): Promise<{ ms: number; personCount: number; firstSearchLoadMs: number }> {
+  const t = performance.now();
+  const c = await client.importCollection(file!, passphrase ? { passphrase } : {});
+  const ms = performance.now() - t;
+  // The index reloads from the imported search blocks on the next search; time that load (no image work).
+  const t2 = performance.now();
+  await (client as unknown as { open(): Promise<{ indexes: { get(n: string): Promise<unknown> } }> }).open().then(({ indexes }) => indexes.get('bench'));
+  return { ms, personCount: c.personCount, firstSearchLoadMs: performance.now() - t2 };
+}
+
+function dropFile(): void {
+  file = undefined;
+}
+
+(window as unknown as { bench: unknown }).bench = { openClient, populate, exportIt, deleteIt, verifyOnly, importIt, dropFile };

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { ExportWriter, readExport, type ExportedPerson } from '../../src/collections/exportFormat';
+import { FaceError } from '../../src/errors';
+
+const models = ['embedder-a@1', 'embedder-b@2'];
+const dims = [4, 3];
+
+function vector(seed: number, d: number): Float32Array {
+  return Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 7 + i));
+}
+
+function persons(): ExportedPerson[] {
+  return [
+    { personId: 'ada', personName: 'Ada', metadata: { team: 'x', n: 1 }, createdAt: 1000, updatedAt: 2000,
+      faces: [{ faceId: 'f1', createTime: 1500, vectors: [vector(1, 4), vector(2, 3)], image: { kind: 'thumbnail', blob: new Blob([new Uint8Array([255, 216, 1, 2, 3])], { type: 'image/jpeg' }) } },
+        { faceId: 'f2', createTime: 1600, vectors: [vector(3, 4), vector(4, 3)] }] },
+    { personId: 'bob', personName: 'Bob', metadata: {}, createdAt: 3000, updatedAt: 3000, faces: [] },
+  ];
+}
+
+async function exportOf(passphrase?: string): Promise<Blob> {
+  const w = await ExportWriter.create(models, dims, passphrase);
+  const ps = persons();
+  await w.collection({ name: 'staff', createdAt: 42, personCount: ps.length, faceCount: 2, includeImages: true });
+  for (const p of ps) await w.person(p);
+  return w.finish({ persons: 2, faces: 2, images: 1 });
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return e instanceof FaceError ? e.code : `not a FaceError: ${String(e)}`;
+  }
+  return 'resolved';
+}
+
+async function bytesOf(blob: Blob): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+describe('collection export format', () => {
+  for (const passphrase of [undefined, 'correct horse battery staple']) {
+    it(`round-trips exactly ${passphrase ? 'encrypted' : 'in clear'}`, async () => {
+      const file = await exportOf(passphrase);
+      const decoded = await readExport(file, { passphrase, models, dims });
+      expect(decoded.collection).toEqual({ name: 'staff', createdAt: 42, personCount: 2, faceCount: 2, includeImages: true });
+      const expected = persons();
+      expect(decoded.persons.map((p) => ({ ...p, faces: p.faces.map((f) => ({ ...f, image: undefined })) })))
+        .toEqual(expected.map((p) => ({ ...p, faces: p.faces.map((f) => ({ ...f, image: undefined })) })));
+      const image = decoded.persons[0]!.faces[0]!.image!;
+      expect(image.kind).toBe('thumbnail');
+      expect(image.blob.type).toBe('image/jpeg');
+      expect([...(await bytesOf(image.blob))]).toEqual([255, 216, 1, 2, 3]);
+      expect(decoded.persons[0]!.faces[1]!.image).toBeUndefined();
+    });
+  }
+
+  it('keeps names, metadata and templates out of an encrypted file', async () => {
+    const text = new TextDecoder('latin1').decode(await bytesOf(await exportOf('pw')));
+    expect(text).toContain('embedder-a@1'); // the header names the models in clear
+    for (const secret of ['Ada', 'staff', 'team', 'f1']) expect(text).not.toContain(secret);
+    const raw = new Uint8Array(vector(1, 4).buffer);
+    expect(text).not.toContain(new TextDecoder('latin1').decode(raw));
+  });
+
+  it('refuses every truncation and every flipped byte with ERR_INVALID_EXPORT', async () => {
+    const bytes = await bytesOf(await exportOf());
+    for (let n = 0; n < bytes.length; n += 7) expect(await code(readExport(new Blob([bytes.slice(0, n)]), { models, dims }))).toBe('ERR_INVALID_EXPORT');
+    for (let i = 0; i < bytes.length; i += 3) {
+      const flipped = bytes.slice();
+      flipped[i]! ^= 0x10;
+      const c = await code(readExport(new Blob([flipped]), { models, dims }));
+      expect([i, c]).toEqual([i, 'ERR_INVALID_EXPORT']);
+    }
+    expect(await code(readExport(new Blob([bytes, new Uint8Array([0])]), { models, dims }))).toBe('ERR_INVALID_EXPORT');
+  });
+
+  it('refuses a flipped byte of an encrypted file as corrupt, not as a wrong passphrase', async () => {
+    const bytes = await bytesOf(await exportOf('pw'));
+    for (const i of [bytes.length - 40, Math.floor(bytes.length / 2), 200]) {
+      const flipped = bytes.slice();
+      flipped[i]! ^= 1;
+      expect(await code(readExport(new Blob([flipped]), { passphrase: 'pw', models, dims }))).toBe('ERR_INVALID_EXPORT');
+    }
+  });
+
+  it('tells a wrong or missing passphrase and other models apart', async () => {
+    const encrypted = await exportOf('pw');
+    expect(await code(readExport(encrypted, { passphrase: 'PW', models, dims }))).toBe('ERR_ENCRYPTION_KEY_INVALID');
+    expect(await code(readExport(encrypted, { models, dims }))).toBe('ERR_ENCRYPTION_KEY_INVALID');
+    expect(await code(readExport(await exportOf(), { passphrase: 'pw', models, dims }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code(readExport(encrypted, { passphrase: 'pw', models: ['embedder-a@1', 'embedder-b@3'], dims }))).toBe('ERR_MODEL_MISMATCH');
+    expect(await code(readExport(await exportOf(), { models, dims: [4, 4] }))).toBe('ERR_MODEL_MISMATCH');
+  });
+
+  it('uses PBKDF2 with ≥ 310,000 iterations, a random salt and fresh IVs', async () => {
+    const [a, b] = [await bytesOf(await exportOf('pw')), await bytesOf(await exportOf('pw'))];
+    const headerOf = (x: Uint8Array) => JSON.parse(new TextDecoder().decode(x.subarray(12, 12 + new DataView(x.buffer).getUint32(8, true)))) as { encryption: { iterations: number; salt: string } };
+    expect(headerOf(a).encryption.iterations).toBeGreaterThanOrEqual(310_000);
+    expect(headerOf(a).encryption.salt).not.toBe(headerOf(b).encryption.salt);
+    expect(a.length).toBe(b.length);
+    expect(Buffer.from(a.subarray(a.length - 200)).equals(Buffer.from(b.subarray(b.length - 200)))).toBe(false);
+  });
+
+  it('round-trips a file larger than the writer folds into one Blob (16 MB)', async () => {
+    const big = [2048];
+    const w = await ExportWriter.create(['big@1'], big);
+    const n = 2200;
+    await w.collection({ name: 'big', createdAt: 1, personCount: n, faceCount: n, includeImages: false });
+    for (let i = 0; i < n; i++) await w.person({ personId: `p${i}`, personName: `P ${i}`, metadata: {}, createdAt: i, updatedAt: i, faces: [{ faceId: `f${i}`, createTime: i, vectors: [vector(i, 2048)] }] });
+    const file = await w.finish({ persons: n, faces: n, images: 0 });
+    expect(file.size).toBeGreaterThan(17 * 1024 * 1024);
+    const decoded = await readExport(file, { models: ['big@1'], dims: big });
+    expect(decoded.persons.length).toBe(n);
+    expect(decoded.persons[1234]!.faces[0]!.vectors[0]).toEqual(vector(1234, 2048));
+    expect(decoded.persons.map((p) => p.personId)).toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
+  }, 60_000);
+});
