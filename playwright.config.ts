@@ -4,8 +4,14 @@ import { DEV_PORT, HARNESS_PORT, SITE_PORT } from './e2e/ports';
 // Debian's chromium (apt-get install chromium): no browser is downloaded. SwiftShader gives WebGL2 in
 // headless mode on machines without a GPU.
 const chromiumArgs = [
-  '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
 ];
 
 export interface LocalFaceTestOptions {
@@ -32,10 +38,23 @@ export default defineConfig<LocalFaceTestOptions>({
   ],
   webServer: [
     // The built library (dist/) and the e2e pages, as a static site.
-    { command: `node scripts/serve.mjs --port ${HARNESS_PORT}`, url: `http://127.0.0.1:${HARNESS_PORT}/e2e/pages/harness.html`, reuseExistingServer: !process.env.CI },
+    {
+      command: `node scripts/serve.mjs --port ${HARNESS_PORT}`,
+      url: `http://127.0.0.1:${HARNESS_PORT}/e2e/pages/harness.html`,
+      reuseExistingServer: !process.env.CI,
+    },
     // The demos as `npm run build:demo` writes them (demo-dist/), served as any static server would.
-    { command: `node scripts/serve.mjs --root demo-dist --port ${SITE_PORT}`, url: `http://127.0.0.1:${SITE_PORT}/index.html`, reuseExistingServer: !process.env.CI },
+    {
+      command: `node scripts/serve.mjs --root demo-dist --port ${SITE_PORT}`,
+      url: `http://127.0.0.1:${SITE_PORT}/index.html`,
+      reuseExistingServer: !process.env.CI,
+    },
     // The Vite dev server `npm run demo` starts, for the demo test.
-    { command: `npx vite --port ${DEV_PORT} --strictPort --host 127.0.0.1`, url: `http://127.0.0.1:${DEV_PORT}/demo/kiosk/`, reuseExistingServer: !process.env.CI, timeout: 120_000 },
+    {
+      command: `npx vite --port ${DEV_PORT} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${DEV_PORT}/demo/kiosk/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+    },
   ],
 });

@@ -18,7 +18,9 @@ export default defineConfig({
       localface: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
       // @tensorflow-models/face-detection imports the MediaPipe runtime even when only its tfjs runtime is
       // used; we never use that runtime, so it resolves to a stub that throws if it is ever reached.
-      '@mediapipe/face_detection': fileURLToPath(new URL('./src/face/detection/mediapipeRuntimeStub.ts', import.meta.url)),
+      '@mediapipe/face_detection': fileURLToPath(
+        new URL('./src/face/detection/mediapipeRuntimeStub.ts', import.meta.url),
+      ),
     },
   },
   server: { headers: isolationHeaders },

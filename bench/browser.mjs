@@ -4,12 +4,22 @@ import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
 ];
 
 export async function startServer(port = 0) {
-  const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port, strictPort: port !== 0, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
+  const server = await createServer({
+    configFile: new URL('../vite.config.ts', import.meta.url).pathname,
+    server: { port, strictPort: port !== 0, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } },
+    logLevel: 'warn',
+  });
   await server.listen();
   const address = server.httpServer.address();
   return { server, origin: `http://127.0.0.1:${address.port}` };
@@ -23,6 +33,8 @@ export async function launchBrowser() {
 export async function newLoggingPage(browser) {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('pageerror', e));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('console', m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.error('console', m.text());
+  });
   return page;
 }

@@ -46,7 +46,9 @@ async function main() {
   if (task === 'fuzz') {
     // Robustness, not a comparison: bench/fuzz.mjs prints its own summary.
     const { spawnSync } = await import('node:child_process');
-    return spawnSync(process.execPath, [resolve(ROOT, 'bench/fuzz.mjs'), ...argv.slice(1)], { stdio: 'inherit' }).status ?? 1;
+    return (
+      spawnSync(process.execPath, [resolve(ROOT, 'bench/fuzz.mjs'), ...argv.slice(1)], { stdio: 'inherit' }).status ?? 1
+    );
   }
   if (task === 'report') {
     const { default: taskReport } = await import('./tasks/report.mjs');

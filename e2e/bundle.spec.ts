@@ -12,7 +12,12 @@ test('the IIFE bundle sets window.LocalFace and works with models from next to t
     await client.close();
     return { faces: faces.length, backend: client.backend, version, hasFaceError: typeof FaceError === 'function' };
   });
-  expect(result).toEqual({ faces: 2, backend: 'wasm', version: expect.stringMatching(/^\d+\.\d+\.\d+/), hasFaceError: true });
+  expect(result).toEqual({
+    faces: 2,
+    backend: 'wasm',
+    version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    hasFaceError: true,
+  });
 });
 
 test('the ES module exports the API names and loads models from ./models/ next to it', async ({ page }) => {
@@ -24,8 +29,21 @@ test('the ES module exports the API names and loads models from ./models/ next t
     await client.close();
     return Object.keys(window.LocalFace).sort();
   });
-  expect(names).toEqual(expect.arrayContaining(['createFaceClient', 'FaceError', 'createRestHandler', 'mountRestHandler', 'serveRestRequests', 'version']));
-  expect(requests.filter((p) => p.endsWith('.bin') || p.endsWith('.tflite') || p.endsWith('.wasm')).every((p) => p.startsWith('/dist/models/'))).toBe(true);
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'createFaceClient',
+      'FaceError',
+      'createRestHandler',
+      'mountRestHandler',
+      'serveRestRequests',
+      'version',
+    ]),
+  );
+  expect(
+    requests
+      .filter((p) => p.endsWith('.bin') || p.endsWith('.tflite') || p.endsWith('.wasm'))
+      .every((p) => p.startsWith('/dist/models/')),
+  ).toBe(true);
   expect(requests).toContain('/dist/models/face-detector-short.bin');
   // The hashes are built into the bundle: the server's manifest.json is not read (it could vouch for anything).
   expect(requests).not.toContain('/dist/models/manifest.json');

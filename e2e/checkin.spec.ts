@@ -23,11 +23,17 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  if (server?.listening) await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+  if (server?.listening)
+    await new Promise((done) => {
+      server!.closeAllConnections();
+      server!.close(done);
+    });
   rmSync(scratch, { recursive: true, force: true });
 });
 
-test('installable; after one online visit it checks people in with the network off, and exports the log', async ({ page: helperPage }) => {
+test('installable; after one online visit it checks people in with the network off, and exports the log', async ({
+  page: helperPage,
+}) => {
   test.setTimeout(300_000);
   const video = join(scratch, 'camera.y4m');
   await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject06-later.jpg', video);
@@ -36,15 +42,19 @@ test('installable; after one online visit it checks people in with the network o
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('request', (request) => {
-    if (!request.url().startsWith(`http://127.0.0.1:${PORT}/`) && !/^(blob|data):/.test(request.url())) problems.push(`request to ${request.url()}`);
+    if (!request.url().startsWith(`http://127.0.0.1:${PORT}/`) && !/^(blob|data):/.test(request.url()))
+      problems.push(`request to ${request.url()}`);
   });
 
   // First visit, online: the service worker caches the shell and all models.
   await page.goto(APP);
   await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
-  await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready: \d+ files cached$/, { timeout: 120_000 });
+  await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready: \d+ files cached$/, {
+    timeout: 120_000,
+  });
   const cached = Number(/(\d+) files/.exec((await page.getByTestId('offline-status').textContent())!)![1]);
-  const models = (JSON.parse(readFileSync('demo-dist/models/manifest.json', 'utf8')) as { files: unknown[] }).files.length;
+  const models = (JSON.parse(readFileSync('demo-dist/models/manifest.json', 'utf8')) as { files: unknown[] }).files
+    .length;
   expect(cached).toBeGreaterThan(models);
 
   // Installable as an app: Chromium finds no problem with the manifest, icons and service worker.
@@ -60,14 +70,19 @@ test('installable; after one online visit it checks people in with the network o
   await expect(page.getByTestId('people-count')).toHaveText('1');
 
   // Network gone: the server stops and the browser is offline. The app reloads from the service worker's cache.
-  await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+  await new Promise((done) => {
+    server!.closeAllConnections();
+    server!.close(done);
+  });
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 120_000 });
   await expect(page.getByTestId('people-count')).toHaveText('1');
 
   await page.getByTestId('check-in').click();
-  await expect(page.getByTestId('verdict')).toHaveText(/^Welcome, Subject Six \(similarity (0\.[7-9]\d|1\.00)\)$/, { timeout: 60_000 });
+  await expect(page.getByTestId('verdict')).toHaveText(/^Welcome, Subject Six \(similarity (0\.[7-9]\d|1\.00)\)$/, {
+    timeout: 60_000,
+  });
   await expect(page.getByTestId('log-row')).toHaveCount(1);
   await expect(page.getByTestId('log-row').first()).toContainText('checked-in');
   await page.screenshot({ path: test.info().outputPath('checkin-offline.png'), fullPage: true });
@@ -80,18 +95,31 @@ test('installable; after one online visit it checks people in with the network o
   const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
   expect(csv[0]).toBe('time,result,personId,personName,similarity,detail');
   expect(csv[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,checked-in,p-[\w-]+,Subject Six,(0\.[7-9]\d{3}|1\.0000),$/);
-  expect(csv).toHaveLength(3);   // header, one row, final CRLF
+  expect(csv).toHaveLength(3); // header, one row, final CRLF
 
   // Retention: an entry older than 30 days is gone on the next start.
-  await page.evaluate(() => new Promise<void>((done, fail) => {
-    const open = indexedDB.open('localface-checkin-log');
-    open.onerror = () => fail(open.error);
-    open.onsuccess = () => {
-      const tx = open.result.transaction('checkins', 'readwrite');
-      tx.objectStore('checkins').add({ time: Date.now() - 31 * 86_400_000, result: 'unknown', personId: '', personName: '', similarity: null, detail: 'old' });
-      tx.oncomplete = () => { open.result.close(); done(); };
-    };
-  }));
+  await page.evaluate(
+    () =>
+      new Promise<void>((done, fail) => {
+        const open = indexedDB.open('localface-checkin-log');
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('checkins', 'readwrite');
+          tx.objectStore('checkins').add({
+            time: Date.now() - 31 * 86_400_000,
+            result: 'unknown',
+            personId: '',
+            personName: '',
+            similarity: null,
+            detail: 'old',
+          });
+          tx.oncomplete = () => {
+            open.result.close();
+            done();
+          };
+        };
+      }),
+  );
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
   await expect(page.getByTestId('log-row')).toHaveCount(1);
@@ -116,7 +144,9 @@ test('installable; after one online visit it checks people in with the network o
   expect(problems, 'page errors or requests to other hosts').toEqual([]);
 });
 
-test('the service worker caches only bytes matching the build: an altered model fails the install and is never served', async ({ page: helperPage }) => {
+test('the service worker caches only bytes matching the build: an altered model fails the install and is never served', async ({
+  page: helperPage,
+}) => {
   test.setTimeout(300_000);
   if (!server?.listening) server = await serve('demo-dist', PORT);
   const video = join(scratch, 'camera2.y4m');
@@ -133,12 +163,16 @@ test('the service worker caches only bytes matching the build: an altered model 
   await page.goto(APP);
   await expect(page.getByTestId('status')).toContainText('ERR_MODEL_LOAD_FAILED', { timeout: 120_000 });
   await expect(page.getByTestId('offline-status')).toHaveText(/failed|cleared/, { timeout: 60_000 });
-  expect(await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('localface-checkin-')))).toEqual([]);
+  expect(
+    await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('localface-checkin-'))),
+  ).toEqual([]);
 
   // The server's bytes are right again: the next visit installs and works.
   await context.unrouteAll();
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 120_000 });
-  await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready: \d+ files cached$/, { timeout: 120_000 });
+  await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready: \d+ files cached$/, {
+    timeout: 120_000,
+  });
   await context.close();
 });

@@ -9,7 +9,10 @@ test.skip(({ backend }) => backend !== 'wasm', 'face checks run on the wasm proj
 declare global {
   interface Window {
     /** A canvas holding fixture `name` transformed: CSS `filter`, then drawn at `scale` with offset (dx, dy) on a `w`×`h` grey canvas. */
-    canvasOf(name: string, opts?: { filter?: string; scale?: number; dx?: number; dy?: number; w?: number; h?: number }): Promise<HTMLCanvasElement>;
+    canvasOf(
+      name: string,
+      opts?: { filter?: string; scale?: number; dx?: number; dy?: number; w?: number; h?: number },
+    ): Promise<HTMLCanvasElement>;
   }
 }
 
@@ -31,9 +34,14 @@ test.beforeAll(async ({ facePage }) => {
   });
 });
 
-
 test('checks run only when asked: detectFaces with every check off returns plain faces', async ({ facePage }) => {
-  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg'), { quality: false, attributes: false, liveness: false }));
+  const faces = await facePage.evaluate(async () =>
+    window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg'), {
+      quality: false,
+      attributes: false,
+      liveness: false,
+    }),
+  );
   // Tony Blair, and a second man in profile cut by the left edge: both are faces.
   expect(faces).toHaveLength(2);
   for (const face of faces) {
@@ -44,16 +52,31 @@ test('checks run only when asked: detectFaces with every check off returns plain
 });
 
 test('defaults: quality and attributes on, liveness off (API.md)', async ({ facePage }) => {
-  const [face] = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg')));
+  const [face] = await facePage.evaluate(async () =>
+    window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg')),
+  );
   expect(face!.quality).toBeDefined();
   expect(face!.attributes).toBeDefined();
   expect(face!.liveness).toBeUndefined();
 });
 
-test('quality: a normal LFW face passes; darkened, blurred and grayscale copies fail on their own score', async ({ facePage }) => {
+test('quality: a normal LFW face passes; darkened, blurred and grayscale copies fail on their own score', async ({
+  facePage,
+}) => {
   const result = await facePage.evaluate(async () => {
-    const q = async (filter: string) => (await window.client.detectFaces(await window.canvasOf('checks/lfw-plain.jpg', { filter }), { quality: true, attributes: false }))[0]!.quality!;
-    return { normal: await q('none'), dark: await q('brightness(0.25)'), blur: await q('blur(3px)'), gray: await q('grayscale(1)') };
+    const q = async (filter: string) =>
+      (
+        await window.client.detectFaces(await window.canvasOf('checks/lfw-plain.jpg', { filter }), {
+          quality: true,
+          attributes: false,
+        })
+      )[0]!.quality!;
+    return {
+      normal: await q('none'),
+      dark: await q('brightness(0.25)'),
+      blur: await q('blur(3px)'),
+      gray: await q('grayscale(1)'),
+    };
   });
   expect(result.normal.ok).toBe(true);
   for (const k of ['blur', 'dark', 'grayscale'] as const) {
@@ -70,8 +93,13 @@ test('quality: a normal LFW face passes; darkened, blurred and grayscale copies 
 
 test('attributes: a face mask and sunglasses are found; a plain face has neither', async ({ facePage }) => {
   const r = await facePage.evaluate(async () => {
-    const a = async (n: string) => (await window.client.detectFaces(await window.fixture(n), { quality: false, attributes: true }))[0]!.attributes!;
-    return { mask: await a('checks/mask.jpg'), sunglasses: await a('checks/sunglasses.jpg'), plain: await a('checks/lfw-plain.jpg') };
+    const a = async (n: string) =>
+      (await window.client.detectFaces(await window.fixture(n), { quality: false, attributes: true }))[0]!.attributes!;
+    return {
+      mask: await a('checks/mask.jpg'),
+      sunglasses: await a('checks/sunglasses.jpg'),
+      plain: await a('checks/lfw-plain.jpg'),
+    };
   });
   expect(r.mask.mask).toBeGreaterThan(0.5);
   expect(r.sunglasses.sunglasses).toBeGreaterThan(0.5);
@@ -83,9 +111,12 @@ test('attributes: a face mask and sunglasses are found; a plain face has neither
   expect(r.plain.sunglasses).toBeLessThan(0.5);
 });
 
-test('liveness: a live webcam face is live; a printed photo of the same person is FACE_NOT_LIVE', async ({ facePage }) => {
+test('liveness: a live webcam face is live; a printed photo of the same person is FACE_NOT_LIVE', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async () => {
-    const l = async (n: string) => (await window.client.detectFaces(await window.fixture(n), { liveness: true }))[0]!.liveness!;
+    const l = async (n: string) =>
+      (await window.client.detectFaces(await window.fixture(n), { liveness: true }))[0]!.liveness!;
     return { live: await l('checks/nuaa-live.jpg'), print: await l('checks/nuaa-print.jpg') };
   });
   expect(r.live).toMatchObject({ live: true, code: null });
@@ -96,13 +127,15 @@ test('liveness: a live webcam face is live; a printed photo of the same person i
 
 test('liveness reason codes from geometry: too small, cropped, close to border, too close', async ({ facePage }) => {
   const codes = await facePage.evaluate(async () => {
-    const code = async (c: HTMLCanvasElement) => (await window.client.detectFaces(c, { quality: false, attributes: false, liveness: true }))[0]?.liveness?.code ?? 'no face';
-    const live = 'checks/nuaa-live.jpg';   // 640×480, face box ≈ 202 px centred at (301, 260)
+    const code = async (c: HTMLCanvasElement) =>
+      (await window.client.detectFaces(c, { quality: false, attributes: false, liveness: true }))[0]?.liveness?.code ??
+      'no face';
+    const live = 'checks/nuaa-live.jpg'; // 640×480, face box ≈ 202 px centred at (301, 260)
     return {
-      small: await code(await window.canvasOf(live, { scale: 0.25, w: 640, h: 480, dx: 240, dy: 180 })),   // face ≈ 50 px
-      cropped: await code(await window.canvasOf(live, { dx: -260 })),                                      // box from x ≈ −60
-      border: await code(await window.canvasOf(live, { dx: -205 })),                                       // box at x ≈ 0: the 1.3× crop leaves the image
-      close: await code(await window.canvasOf(live, { scale: 2.4, w: 480, h: 480, dx: -482, dy: -384 })),  // face ≈ 485 px in 480
+      small: await code(await window.canvasOf(live, { scale: 0.25, w: 640, h: 480, dx: 240, dy: 180 })), // face ≈ 50 px
+      cropped: await code(await window.canvasOf(live, { dx: -260 })), // box from x ≈ −60
+      border: await code(await window.canvasOf(live, { dx: -205 })), // box at x ≈ 0: the 1.3× crop leaves the image
+      close: await code(await window.canvasOf(live, { scale: 2.4, w: 480, h: 480, dx: -482, dy: -384 })), // face ≈ 485 px in 480
     };
   });
   expect(codes.small).toBe('FACE_TOO_SMALL');
@@ -111,7 +144,9 @@ test('liveness reason codes from geometry: too small, cropped, close to border, 
   expect(codes.close).toBe('FACE_TOO_CLOSE');
 });
 
-test('liveness reason codes from landmarks, attributes and eye state: angle too large, occluded, eyes closed', async ({ facePage }) => {
+test('liveness reason codes from landmarks, attributes and eye state: angle too large, occluded, eyes closed', async ({
+  facePage,
+}) => {
   const codes = await facePage.evaluate(async () => {
     const code = async (n: string, scale: number) => {
       const [face] = await window.client.detectFaces(await window.canvasOf(n, { scale }), { liveness: true });
@@ -130,14 +165,23 @@ test('liveness reason codes from landmarks, attributes and eye state: angle too 
   expect(codes.eyesOpen).toBe(null);
 });
 
-test('validateFace: ok for a good face; FAIL_ON bits for quality (4), attribute (2), liveness (1), number of faces (8)', async ({ facePage }) => {
+test('validateFace: ok for a good face; FAIL_ON bits for quality (4), attribute (2), liveness (1), number of faces (8)', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async () => {
     const all = { validateQuality: true, validateAttribute: true, validateLiveness: true, validateNface: true };
     return {
       good: await window.client.validateFace(await window.fixture('checks/nuaa-live.jpg'), all),
-      quality: await window.client.validateFace(await window.canvasOf('checks/lfw-plain.jpg', { filter: 'grayscale(1)' }), { validateQuality: true }),
-      attribute: await window.client.validateFace(await window.fixture('checks/sunglasses.jpg'), { validateAttribute: true }),
-      liveness: await window.client.validateFace(await window.fixture('checks/nuaa-print.jpg'), { validateLiveness: true }),
+      quality: await window.client.validateFace(
+        await window.canvasOf('checks/lfw-plain.jpg', { filter: 'grayscale(1)' }),
+        { validateQuality: true },
+      ),
+      attribute: await window.client.validateFace(await window.fixture('checks/sunglasses.jpg'), {
+        validateAttribute: true,
+      }),
+      liveness: await window.client.validateFace(await window.fixture('checks/nuaa-print.jpg'), {
+        validateLiveness: true,
+      }),
       nface: await window.client.validateFace(await window.fixture('two-people.jpg'), { validateNface: true }),
       nothingAsked: await window.client.validateFace(await window.fixture('checks/nuaa-print.jpg'), {}),
     };
@@ -156,20 +200,52 @@ test('validateFace: ok for a good face; FAIL_ON bits for quality (4), attribute 
 });
 
 test('validateFace on an image without a face is ERR_FACE_NOT_DETECTED', async ({ facePage }) => {
-  const info = await facePage.evaluate(async () => window.errorInfo(async () => window.client.validateFace(await window.fixture('no-face.jpg'), { validateQuality: true })));
+  const info = await facePage.evaluate(async () =>
+    window.errorInfo(async () =>
+      window.client.validateFace(await window.fixture('no-face.jpg'), { validateQuality: true }),
+    ),
+  );
   expectFaceError(info, 'ERR_FACE_NOT_DETECTED', 400);
 });
 
-test('enroll and search with checkLiveness reject a printed photo with ERR_LIVENESS_ERROR metadata.code FACE_NOT_LIVE', async ({ facePage }) => {
+test('enroll and search with checkLiveness reject a printed photo with ERR_LIVENESS_ERROR metadata.code FACE_NOT_LIVE', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async () => {
     const name = `liveness-${Date.now()}`;
     await window.client.createCollection(name);
     try {
-      const enroll = await window.errorInfo(async () => window.client.enrollPerson({ collectionName: name, personId: 'p1', personName: 'P', face: await window.fixture('checks/nuaa-print.jpg'), checkLiveness: true }));
+      const enroll = await window.errorInfo(async () =>
+        window.client.enrollPerson({
+          collectionName: name,
+          personId: 'p1',
+          personName: 'P',
+          face: await window.fixture('checks/nuaa-print.jpg'),
+          checkLiveness: true,
+        }),
+      );
       const listed = await window.client.listPersons(name);
-      const enrolledLive = await window.client.enrollPerson({ collectionName: name, personId: 'p1', personName: 'P', face: await window.fixture('checks/nuaa-live.jpg'), checkLiveness: true });
-      const search = await window.errorInfo(async () => window.client.searchFace({ collectionName: name, face: await window.fixture('checks/nuaa-print.jpg'), checkLiveness: true }));
-      const twoFaces = await window.errorInfo(async () => window.client.searchFace({ collectionName: name, face: await window.fixture('two-people.jpg'), checkLiveness: true }));
+      const enrolledLive = await window.client.enrollPerson({
+        collectionName: name,
+        personId: 'p1',
+        personName: 'P',
+        face: await window.fixture('checks/nuaa-live.jpg'),
+        checkLiveness: true,
+      });
+      const search = await window.errorInfo(async () =>
+        window.client.searchFace({
+          collectionName: name,
+          face: await window.fixture('checks/nuaa-print.jpg'),
+          checkLiveness: true,
+        }),
+      );
+      const twoFaces = await window.errorInfo(async () =>
+        window.client.searchFace({
+          collectionName: name,
+          face: await window.fixture('two-people.jpg'),
+          checkLiveness: true,
+        }),
+      );
       return { enroll, total: listed.total, enrolledLive: enrolledLive.personId, search, twoFaces };
     } finally {
       await window.client.deleteCollection(name);

@@ -14,17 +14,22 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  if (server?.listening) await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+  if (server?.listening)
+    await new Promise((done) => {
+      server!.closeAllConnections();
+      server!.close(done);
+    });
 });
 
-test('the seeds\' fetch calls work offline, answered on the device', async ({ browser }) => {
+test("the seeds' fetch calls work offline, answered on the device", async ({ browser }) => {
   test.setTimeout(300_000);
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('request', (request) => {
-    if (!request.url().startsWith(`http://127.0.0.1:${CLOUD_CLIENT_PORT}/`) && !/^(blob|data):/.test(request.url())) problems.push(`request to ${request.url()}`);
+    if (!request.url().startsWith(`http://127.0.0.1:${CLOUD_CLIENT_PORT}/`) && !/^(blob|data):/.test(request.url()))
+      problems.push(`request to ${request.url()}`);
   });
 
   await page.goto(APP);
@@ -32,7 +37,10 @@ test('the seeds\' fetch calls work offline, answered on the device', async ({ br
   await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
 
   // Server gone, browser offline; the page reloads from the service worker's cache.
-  await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+  await new Promise((done) => {
+    server!.closeAllConnections();
+    server!.close(done);
+  });
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
@@ -45,11 +53,19 @@ test('the seeds\' fetch calls work offline, answered on the device', async ({ br
   await expect(log).toContainText('done', { timeout: 120_000 });
   const lines = (await log.textContent())!.trim().split('\n');
   expect(lines[0]).toMatch(/^POST collection → (200|409) /);
-  expect(lines[1]).toBe('PUT person → 200 {"face_base_64":"","metadata":{"additionalProp1":"string"},"person_id":"person-1","person_name":"Person One"}');
-  expect(lines[2]).toMatch(/^POST face-search → 200 \[\{"face_base_64":"","metadata":\{"additionalProp1":"string"\},"person_id":"person-1","person_name":"Person One","similarity_score":(0\.[7-9]\d*|1)\}\]$/);
+  expect(lines[1]).toBe(
+    'PUT person → 200 {"face_base_64":"","metadata":{"additionalProp1":"string"},"person_id":"person-1","person_name":"Person One"}',
+  );
+  expect(lines[2]).toMatch(
+    /^POST face-search → 200 \[\{"face_base_64":"","metadata":\{"additionalProp1":"string"\},"person_id":"person-1","person_name":"Person One","similarity_score":(0\.[7-9]\d*|1)\}\]$/,
+  );
   expect(lines[3]).toMatch(/^POST users\/\{USER_ID\} → (200 |400 .*provided userId already exists)/);
-  expect(lines[4]).toMatch(/^POST users\/search → 200 \{"matches":\[\{"userId":"f7eab18f-e5d3-4dac-9d4d-cfb969ef848e","similarity":(7[5-9]|[89]\d|100)(\.\d+)?\}\]\}$/);
-  expect(lines[5]).toMatch(/^POST faceset\/v2\/add_face → 200 \{"status":"OK","result":\{"face_id":\d+,"person_id":\d+,"create_time":\d+\},"request_id":"TID[0-9a-f]{32}"\}$/);
+  expect(lines[4]).toMatch(
+    /^POST users\/search → 200 \{"matches":\[\{"userId":"f7eab18f-e5d3-4dac-9d4d-cfb969ef848e","similarity":(7[5-9]|[89]\d|100)(\.\d+)?\}\]\}$/,
+  );
+  expect(lines[5]).toMatch(
+    /^POST faceset\/v2\/add_face → 200 \{"status":"OK","result":\{"face_id":\d+,"person_id":\d+,"create_time":\d+\},"request_id":"TID[0-9a-f]{32}"\}$/,
+  );
   await context.close();
   expect(problems, 'page errors or requests to other hosts').toEqual([]);
 });

@@ -18,11 +18,18 @@ let server: Server | undefined;
 /** npm's own variables from a surrounding `npm test` (prefix, package name …) would point the app's npm at the repo. */
 function npmEnvironment(): NodeJS.ProcessEnv {
   const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_') || keep.has(key.toLowerCase())));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_') || keep.has(key.toLowerCase())),
+  );
 }
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, env: npmEnvironment(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(command, args, {
+    cwd,
+    env: npmEnvironment(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function timed<T>(label: string, step: () => T): T {
@@ -38,23 +45,36 @@ test.beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'localface-consumer-'));
 
   // The repo's `prepare` script (model copy) needs the repo's devDependencies; dist/ is already built.
-  const tarball = timed('npm pack', () => run('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch, '--silent'], repo).trim().split('\n').pop()!);
+  const tarball = timed('npm pack', () =>
+    run('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch, '--silent'], repo).trim().split('\n').pop()!,
+  );
 
   const app = join(scratch, 'app');
   cpSync('e2e/consumer-app', app, { recursive: true });
   // What a user runs. --prefer-offline: the dependencies are in the npm cache after the repo's `npm ci`.
   timed('npm install <tarball> --omit=dev', () =>
-    run('npm', ['install', join(scratch, tarball), '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app));
+    run('npm', ['install', join(scratch, tarball), '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app),
+  );
   // What an app does once: the package's model files go to its public folder, served at /models/.
   cpSync(join(app, 'node_modules/localface/dist/models'), join(app, 'public/models'), { recursive: true });
   cpSync('e2e/fixtures/lfw', join(app, 'public/photos'), { recursive: true });
   // The repo's Vite, so that the app does not download its own.
-  timed('vite build', () => run(process.execPath, [join(repo, 'node_modules/vite/bin/vite.js'), 'build', app, '--outDir', join(app, 'dist'), '--logLevel', 'warn'], repo));
+  timed('vite build', () =>
+    run(
+      process.execPath,
+      [join(repo, 'node_modules/vite/bin/vite.js'), 'build', app, '--outDir', join(app, 'dist'), '--logLevel', 'warn'],
+      repo,
+    ),
+  );
   server = await serve(join(app, 'dist'), CONSUMER_PORT);
 });
 
 test.afterAll(async () => {
-  if (server?.listening) await new Promise((done) => { server!.closeAllConnections(); server!.close(done); });
+  if (server?.listening)
+    await new Promise((done) => {
+      server!.closeAllConnections();
+      server!.close(done);
+    });
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 

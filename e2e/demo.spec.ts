@@ -9,7 +9,9 @@ import { DEV_PORT, SITE_PORT } from './ports';
 const DEV = `http://127.0.0.1:${DEV_PORT}`;
 const SITE = `http://127.0.0.1:${SITE_PORT}`;
 
-test('npm run demo opens the kiosk: camera on, recognition in a worker, frames per second shown', async ({ page: helperPage }) => {
+test('npm run demo opens the kiosk: camera on, recognition in a worker, frames per second shown', async ({
+  page: helperPage,
+}) => {
   test.setTimeout(240_000);
   const scratch = mkdtempSync(join(tmpdir(), 'localface-dev-kiosk-'));
   try {

@@ -10,45 +10,92 @@ let counter = 0;
 const fresh = (label: string) => `x${Date.now().toString(36)}-${counter++}-${label}`;
 
 const ENROLLED = [
-  { personId: 'colin', photo: 'Colin_Powell_0001', storage: 'StoreThumbnails', metadata: { role: 'guest', tags: ['a', 'b'], n: 1.5 } },
+  {
+    personId: 'colin',
+    photo: 'Colin_Powell_0001',
+    storage: 'StoreThumbnails',
+    metadata: { role: 'guest', tags: ['a', 'b'], n: 1.5 },
+  },
   { personId: 'serena', photo: 'Serena_Williams_0001', storage: 'StoreFullImage', metadata: {} },
   { personId: 'tony', photo: 'Tony_Blair_0001', storage: 'NoStorage', metadata: { nested: { deep: [1, null, true] } } },
-  { personId: 'jennifer', photo: 'Jennifer_Aniston_0001', storage: 'StoreThumbnails', metadata: { note: 'é ü 漢字 \u{1F600}' } },
+  {
+    personId: 'jennifer',
+    photo: 'Jennifer_Aniston_0001',
+    storage: 'StoreThumbnails',
+    metadata: { note: 'é ü 漢字 \u{1F600}' },
+  },
 ] as const;
-const PROBES = ['Colin_Powell_0002', 'Serena_Williams_0002', 'Tony_Blair_0002', 'Colin_Powell_0003', 'Gloria_Macapagal_Arroyo_0001'];
+const PROBES = [
+  'Colin_Powell_0002',
+  'Serena_Williams_0002',
+  'Tony_Blair_0002',
+  'Colin_Powell_0003',
+  'Gloria_Macapagal_Arroyo_0001',
+];
 
 async function enrollAll(page: Page, collection: string): Promise<void> {
-  await page.evaluate(async ({ collection, enrolled }) => {
-    await window.client.createCollection(collection);
-    for (const e of enrolled) {
-      await window.client.enrollPerson({ collectionName: collection, personId: e.personId, personName: `Name of ${e.personId}`, face: await window.fixture(`lfw/${e.photo}.jpg`), faceStorageType: e.storage, metadata: e.metadata });
-    }
-    // A second face for one person, so a person's several faces go through the file too.
-    await window.client.addFace({ collectionName: collection, personId: 'colin', face: await window.fixture('lfw/Colin_Powell_0003.jpg'), faceStorageType: 'StoreThumbnails' });
-  }, { collection, enrolled: ENROLLED });
+  await page.evaluate(
+    async ({ collection, enrolled }) => {
+      await window.client.createCollection(collection);
+      for (const e of enrolled) {
+        await window.client.enrollPerson({
+          collectionName: collection,
+          personId: e.personId,
+          personName: `Name of ${e.personId}`,
+          face: await window.fixture(`lfw/${e.photo}.jpg`),
+          faceStorageType: e.storage,
+          metadata: e.metadata,
+        });
+      }
+      // A second face for one person, so a person's several faces go through the file too.
+      await window.client.addFace({
+        collectionName: collection,
+        personId: 'colin',
+        face: await window.fixture('lfw/Colin_Powell_0003.jpg'),
+        faceStorageType: 'StoreThumbnails',
+      });
+    },
+    { collection, enrolled: ENROLLED },
+  );
 }
 
 /** Everything a user sees of the collection: search results (all persons, scores, images) and every person. */
 async function observe(page: Page, collection: string): Promise<unknown> {
-  return page.evaluate(async ({ collection, probes }) => {
-    const searches = [];
-    for (const p of probes) searches.push(await window.client.searchFace({ collectionName: collection, face: await window.fixture(`lfw/${p}.jpg`), minSimilarityScore: 0, maxResults: 10 }));
-    const { persons, total } = await window.client.listPersons(collection);
-    const full = await Promise.all(persons.map((p) => window.client.getPerson(collection, p.personId)));
-    const info = (await window.client.listCollections()).find((c) => c.name === collection);
-    return { searches, total, persons: full, info };
-  }, { collection, probes: PROBES });
+  return page.evaluate(
+    async ({ collection, probes }) => {
+      const searches = [];
+      for (const p of probes)
+        searches.push(
+          await window.client.searchFace({
+            collectionName: collection,
+            face: await window.fixture(`lfw/${p}.jpg`),
+            minSimilarityScore: 0,
+            maxResults: 10,
+          }),
+        );
+      const { persons, total } = await window.client.listPersons(collection);
+      const full = await Promise.all(persons.map((p) => window.client.getPerson(collection, p.personId)));
+      const info = (await window.client.listCollections()).find((c) => c.name === collection);
+      return { searches, total, persons: full, info };
+    },
+    { collection, probes: PROBES },
+  );
 }
 
 /** The collection's stored records without what a re-import legitimately renumbers (revision, search block ids). */
 function collectionRecords(dump: Record<string, unknown[]>, collection: string): unknown {
-  const mine = (r: unknown) => (r as { collection?: string; name?: string }).collection === collection || (r as { name?: string }).name === collection;
+  const mine = (r: unknown) =>
+    (r as { collection?: string; name?: string }).collection === collection ||
+    (r as { name?: string }).name === collection;
   return {
     collections: dump.collections!.filter(mine).map((c) => ({ ...(c as object), revision: 0, nextBlockId: 0 })),
     persons: dump.persons!.filter(mine),
     faces: dump.faces!.filter(mine).map((f) => ({ ...(f as object), block: 0 })),
     faceImages: dump.faceImages!.filter(mine),
-    searchRows: dump.searchBlocks!.filter(mine).flatMap((b) => (b as { faceIds: string[] }).faceIds).sort(),
+    searchRows: dump
+      .searchBlocks!.filter(mine)
+      .flatMap((b) => (b as { faceIds: string[] }).faceIds)
+      .sort(),
   };
 }
 
@@ -62,19 +109,26 @@ for (const variant of [
   { label: 'with images and a passphrase', includeImages: true, passphrase: 'kiosk backup 2026' },
   { label: 'a passphrase, no images', includeImages: false, passphrase: 'p' },
 ]) {
-  test(`round trip ${variant.label}: export → delete → import gives identical searches and records`, async ({ facePage }) => {
+  test(`round trip ${variant.label}: export → delete → import gives identical searches and records`, async ({
+    facePage,
+  }) => {
     const name = fresh('rt');
     await enrollAll(facePage, name);
     const before = await observe(facePage, name);
     const dumpBefore = collectionRecords(await storeDump(facePage), name);
-    const result = await facePage.evaluate(async ({ name, includeImages, passphrase }) => {
-      const file = await window.client.collection(name).export({ includeImages, ...(passphrase ? { passphrase } : {}) });
-      (window as unknown as { lastExport: Blob }).lastExport = file;
-      await window.client.deleteCollection(name);
-      const gone = (await window.client.listCollections()).some((c) => c.name === name);
-      const imported = await window.client.importCollection(file, passphrase ? { passphrase } : {});
-      return { gone, imported, size: file.size, type: file.type };
-    }, { name, ...variant });
+    const result = await facePage.evaluate(
+      async ({ name, includeImages, passphrase }) => {
+        const file = await window.client
+          .collection(name)
+          .export({ includeImages, ...(passphrase ? { passphrase } : {}) });
+        (window as unknown as { lastExport: Blob }).lastExport = file;
+        await window.client.deleteCollection(name);
+        const gone = (await window.client.listCollections()).some((c) => c.name === name);
+        const imported = await window.client.importCollection(file, passphrase ? { passphrase } : {});
+        return { gone, imported, size: file.size, type: file.type };
+      },
+      { name, ...variant },
+    );
     expect(result.gone).toBe(false);
     expect(result.type).toBe('application/vnd.localface.collection');
     const after = await observe(facePage, name);
@@ -105,7 +159,9 @@ for (const variant of [
   });
 }
 
-test('a failed import changes nothing: corrupt, truncated, other models, wrong passphrase, name in use', async ({ facePage }) => {
+test('a failed import changes nothing: corrupt, truncated, other models, wrong passphrase, name in use', async ({
+  facePage,
+}) => {
   test.setTimeout(240_000);
   const name = fresh('err');
   await enrollAll(facePage, name);
@@ -120,7 +176,8 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
     const encFlipped = encBytes.slice();
     encFlipped[encBytes.length - 100]! ^= 0x80;
     w.files = {
-      plain, encrypted,
+      plain,
+      encrypted,
       truncated: plain.slice(0, plain.size - 1),
       truncatedHalf: plain.slice(0, Math.floor(plain.size / 2)),
       flipped: new Blob([flipped]),
@@ -133,8 +190,17 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
   // An intact file of other embedding models, written with the library's own writer.
   const writer = await ExportWriter.create(['some-other-embedder@3'], [128]);
   await writer.collection({ name: 'other', createdAt: 1, personCount: 1, faceCount: 1, includeImages: false });
-  await writer.person({ personId: 'p', personName: 'P', metadata: {}, createdAt: 1, updatedAt: 1, faces: [{ faceId: 'f', createTime: 1, vectors: [new Float32Array(128).fill(0.088)] }] });
-  const otherModels = Array.from(new Uint8Array(await (await writer.finish({ persons: 1, faces: 1, images: 0 })).arrayBuffer()));
+  await writer.person({
+    personId: 'p',
+    personName: 'P',
+    metadata: {},
+    createdAt: 1,
+    updatedAt: 1,
+    faces: [{ faceId: 'f', createTime: 1, vectors: [new Float32Array(128).fill(0.088)] }],
+  });
+  const otherModels = Array.from(
+    new Uint8Array(await (await writer.finish({ persons: 1, faces: 1, images: 0 })).arrayBuffer()),
+  );
   await facePage.evaluate((b) => {
     (window as unknown as { files: Record<string, Blob> }).files.otherModels = new Blob([new Uint8Array(b)]);
   }, otherModels);
@@ -148,28 +214,57 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
     { file: 'empty', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400 },
     // A corrupt file must not clear the collection it would replace.
     { file: 'flipped', options: { onConflict: 'replace' }, code: 'ERR_INVALID_EXPORT', status: 400 },
-    { file: 'encryptedFlipped', options: { passphrase: 'right', onConflict: 'replace' }, code: 'ERR_INVALID_EXPORT', status: 400 },
+    {
+      file: 'encryptedFlipped',
+      options: { passphrase: 'right', onConflict: 'replace' },
+      code: 'ERR_INVALID_EXPORT',
+      status: 400,
+    },
     { file: 'otherModels', options: {}, code: 'ERR_MODEL_MISMATCH', status: 409 },
     { file: 'otherModels', options: { name, onConflict: 'replace' }, code: 'ERR_MODEL_MISMATCH', status: 409 },
-    { file: 'encrypted', options: { passphrase: 'wrong', onConflict: 'replace' }, code: 'ERR_ENCRYPTION_KEY_INVALID', status: 401 },
+    {
+      file: 'encrypted',
+      options: { passphrase: 'wrong', onConflict: 'replace' },
+      code: 'ERR_ENCRYPTION_KEY_INVALID',
+      status: 401,
+    },
     { file: 'encrypted', options: { name: 'fresh-a' }, code: 'ERR_ENCRYPTION_KEY_INVALID', status: 401 },
     { file: 'plain', options: {}, code: 'ERR_COLLECTION_EXISTS', status: 409 },
-    { file: 'encrypted', options: { passphrase: 'right', onConflict: 'fail' }, code: 'ERR_COLLECTION_EXISTS', status: 409 },
+    {
+      file: 'encrypted',
+      options: { passphrase: 'right', onConflict: 'fail' },
+      code: 'ERR_COLLECTION_EXISTS',
+      status: 409,
+    },
     { file: 'plain', options: { onConflict: 'overwrite' }, code: 'ERR_INVALID_ARGUMENT', status: 400 },
-    { file: 'plain', options: { name: 'fresh-a', passphrase: 'not encrypted' }, code: 'ERR_INVALID_ARGUMENT', status: 400 },
+    {
+      file: 'plain',
+      options: { name: 'fresh-a', passphrase: 'not encrypted' },
+      code: 'ERR_INVALID_ARGUMENT',
+      status: 400,
+    },
   ];
   const before = await storeDump(facePage);
   const observedBefore = await observe(facePage, name);
   for (const c of cases) {
-    const error = await facePage.evaluate(async ({ file, options }) => window.errorInfo(() =>
-      window.client.importCollection((window as unknown as { files: Record<string, Blob> }).files[file]!, options)), c);
+    const error = await facePage.evaluate(
+      async ({ file, options }) =>
+        window.errorInfo(() =>
+          window.client.importCollection((window as unknown as { files: Record<string, Blob> }).files[file]!, options),
+        ),
+      c,
+    );
     expectFaceError(error, c.code, c.status);
     expect(await storeDump(facePage), `${c.file} ${JSON.stringify(c.options)}`).toEqual(before);
   }
   expect(await observe(facePage, name)).toEqual(observedBefore);
-  const notABlob = await facePage.evaluate(() => window.errorInfo(() => window.client.importCollection('file' as unknown as Blob)));
+  const notABlob = await facePage.evaluate(() =>
+    window.errorInfo(() => window.client.importCollection('file' as unknown as Blob)),
+  );
   expectFaceError(notABlob, 'ERR_INVALID_ARGUMENT', 400);
-  const missing = await facePage.evaluate(() => window.errorInfo(() => window.client.exportCollection('no-such-collection')));
+  const missing = await facePage.evaluate(() =>
+    window.errorInfo(() => window.client.exportCollection('no-such-collection')),
+  );
   expectFaceError(missing, 'ERR_NOT_FOUND', 404);
 
   // The same files do import where they should: with the right passphrase under another name, and by replace.
@@ -177,7 +272,10 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
     const files = (window as unknown as { files: Record<string, Blob> }).files;
     const copy = await window.client.importCollection(files.encrypted!, { passphrase: 'right', name: `${n}-copy` });
     const replaced = await window.client.importCollection(files.plain!, { onConflict: 'replace' });
-    const hits = await window.client.searchFace({ collectionName: `${n}-copy`, face: await window.fixture('lfw/Serena_Williams_0002.jpg') });
+    const hits = await window.client.searchFace({
+      collectionName: `${n}-copy`,
+      face: await window.fixture('lfw/Serena_Williams_0002.jpg'),
+    });
     await window.client.deleteCollection(`${n}-copy`);
     return { copy: copy.personCount, replaced: replaced.personCount, hit: hits[0]?.personId };
   }, name);
@@ -188,36 +286,81 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
 });
 
 test('merge keeps the other persons and replaces those of the same personId', async ({ facePage }) => {
-  const source = fresh('src'), target = fresh('dst');
+  const source = fresh('src'),
+    target = fresh('dst');
   await enrollAll(facePage, source);
-  const result = await facePage.evaluate(async ({ source, target }) => {
-    const file = await window.client.exportCollection(source);
-    await window.client.createCollection(target);
-    await window.client.enrollPerson({ collectionName: target, personId: 'gloria', personName: 'Gloria', face: await window.fixture('lfw/Gloria_Macapagal_Arroyo_0001.jpg') });
-    // Same personId, another face: the import's colin replaces it.
-    await window.client.enrollPerson({ collectionName: target, personId: 'colin', personName: 'Old Colin', face: await window.fixture('lfw/Serena_Williams_0002.jpg') });
-    const merged = await window.client.importCollection(file, { name: target, onConflict: 'merge' });
-    const search = async (photo: string) => (await window.client.searchFace({ collectionName: target, face: await window.fixture(`lfw/${photo}.jpg`) }))[0]?.personId;
-    return {
-      merged: merged.personCount,
-      ids: (await window.client.listPersons(target)).persons.map((p) => p.personId),
-      colin: (await window.client.getPerson(target, 'colin')).personName,
-      gloria: await search('Gloria_Macapagal_Arroyo_0001'), serena: await search('Serena_Williams_0002'), powell: await search('Colin_Powell_0002'),
-    };
-  }, { source, target });
-  expect(result).toEqual({ merged: 5, ids: ['colin', 'gloria', 'jennifer', 'serena', 'tony'], colin: 'Name of colin', gloria: 'gloria', serena: 'serena', powell: 'colin' });
+  const result = await facePage.evaluate(
+    async ({ source, target }) => {
+      const file = await window.client.exportCollection(source);
+      await window.client.createCollection(target);
+      await window.client.enrollPerson({
+        collectionName: target,
+        personId: 'gloria',
+        personName: 'Gloria',
+        face: await window.fixture('lfw/Gloria_Macapagal_Arroyo_0001.jpg'),
+      });
+      // Same personId, another face: the import's colin replaces it.
+      await window.client.enrollPerson({
+        collectionName: target,
+        personId: 'colin',
+        personName: 'Old Colin',
+        face: await window.fixture('lfw/Serena_Williams_0002.jpg'),
+      });
+      const merged = await window.client.importCollection(file, { name: target, onConflict: 'merge' });
+      const search = async (photo: string) =>
+        (await window.client.searchFace({ collectionName: target, face: await window.fixture(`lfw/${photo}.jpg`) }))[0]
+          ?.personId;
+      return {
+        merged: merged.personCount,
+        ids: (await window.client.listPersons(target)).persons.map((p) => p.personId),
+        colin: (await window.client.getPerson(target, 'colin')).personName,
+        gloria: await search('Gloria_Macapagal_Arroyo_0001'),
+        serena: await search('Serena_Williams_0002'),
+        powell: await search('Colin_Powell_0002'),
+      };
+    },
+    { source, target },
+  );
+  expect(result).toEqual({
+    merged: 5,
+    ids: ['colin', 'gloria', 'jennifer', 'serena', 'tony'],
+    colin: 'Name of colin',
+    gloria: 'gloria',
+    serena: 'serena',
+    powell: 'colin',
+  });
   expect((await checkConsistency(facePage)).problems).toEqual([]);
-  await facePage.evaluate(async (names) => { for (const n of names) await window.client.deleteCollection(n); }, [source, target]);
+  await facePage.evaluate(
+    async (names) => {
+      for (const n of names) await window.client.deleteCollection(n);
+    },
+    [source, target],
+  );
 });
 
-test('an import that fails in its write transaction (storage quota full) writes nothing', async ({ facePage, browser }) => {
+test('an import that fails in its write transaction (storage quota full) writes nothing', async ({
+  facePage,
+  browser,
+}) => {
   const source = fresh('quota-src');
   const bytes = await facePage.evaluate(async (n) => {
     await window.client.createCollection(n);
     for (const photo of ['Serena_Williams_0001', 'Tony_Blair_0001', 'Jennifer_Aniston_0001']) {
-      await window.client.enrollPerson({ collectionName: n, personId: photo, personName: photo, face: await window.fixture(`lfw/${photo}.jpg`), faceStorageType: 'StoreFullImage' });
+      await window.client.enrollPerson({
+        collectionName: n,
+        personId: photo,
+        personName: photo,
+        face: await window.fixture(`lfw/${photo}.jpg`),
+        faceStorageType: 'StoreFullImage',
+      });
     }
-    await window.client.enrollPerson({ collectionName: n, personId: 'big', personName: 'Big', face: await window.fixture('two-people.jpg'), faceStorageType: 'StoreFullImage' });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'big',
+      personName: 'Big',
+      face: await window.fixture('two-people.jpg'),
+      faceStorageType: 'StoreFullImage',
+    });
     const file = await window.client.exportCollection(n, { includeImages: true });
     await window.client.deleteCollection(n);
     return Array.from(new Uint8Array(await file.arrayBuffer()));
@@ -229,22 +372,38 @@ test('an import that fails in its write transaction (storage quota full) writes 
   try {
     // Room for a small collection, not for the export's full images (set before the database opens, as in storage.spec.ts).
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize: 100_000 });
-    await page.evaluate(async ({ d, b }) => {
-      window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
-      await window.client.createCollection('c');
-      await window.client.enrollPerson({ collectionName: 'c', personId: 'colin', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg') });
-      (window as unknown as { file: Blob }).file = new Blob([new Uint8Array(b)]);
-    }, { d: db, b: bytes });
+    await page.evaluate(
+      async ({ d, b }) => {
+        window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
+        await window.client.createCollection('c');
+        await window.client.enrollPerson({
+          collectionName: 'c',
+          personId: 'colin',
+          personName: 'Colin',
+          face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+        });
+        (window as unknown as { file: Blob }).file = new Blob([new Uint8Array(b)]);
+      },
+      { d: db, b: bytes },
+    );
     const before = await storeDump(page, db);
-    const error = await page.evaluate(() => window.errorInfo(() => window.client.importCollection((window as unknown as { file: Blob }).file)));
+    const error = await page.evaluate(() =>
+      window.errorInfo(() => window.client.importCollection((window as unknown as { file: Blob }).file)),
+    );
     expectFaceError(error, 'ERR_STORAGE_QUOTA_EXCEEDED', 500);
     expect(await storeDump(page, db)).toEqual(before);
     // The same merge into the existing collection fails the same way and leaves it as it was.
-    const merge = await page.evaluate(() => window.errorInfo(() => window.client.importCollection((window as unknown as { file: Blob }).file, { name: 'c', onConflict: 'merge' })));
+    const merge = await page.evaluate(() =>
+      window.errorInfo(() =>
+        window.client.importCollection((window as unknown as { file: Blob }).file, { name: 'c', onConflict: 'merge' }),
+      ),
+    );
     expectFaceError(merge, 'ERR_STORAGE_QUOTA_EXCEEDED', 500);
     expect(await storeDump(page, db)).toEqual(before);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN });
-    const imported = await page.evaluate(async () => (await window.client.importCollection((window as unknown as { file: Blob }).file)).personCount);
+    const imported = await page.evaluate(
+      async () => (await window.client.importCollection((window as unknown as { file: Blob }).file)).personCount,
+    );
     expect(imported).toBe(4);
     expect((await checkConsistency(page, db)).problems).toEqual([]);
   } finally {

@@ -15,19 +15,23 @@ export const CAMERA_HEIGHT = 480;
  */
 export async function writeFakeCameraVideo(page, photoPath, outPath, { scale = 1, brightness = 1 } = {}) {
   const dataUrl = `data:image/jpeg;base64,${readFileSync(photoPath).toString('base64')}`;
-  const rgba = await page.evaluate(async ({ dataUrl, width, height, scale: look, brightness }) => {
-    const bitmap = await createImageBitmap(await (await fetch(dataUrl)).blob());
-    const canvas = new OffscreenCanvas(width, height);
-    const g = canvas.getContext('2d');
-    g.fillStyle = '#808080';
-    g.fillRect(0, 0, width, height);
-    const scale = Math.min(width / bitmap.width, height / bitmap.height) * look;
-    const w = bitmap.width * scale, h = bitmap.height * scale;
-    g.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
-    const pixels = g.getImageData(0, 0, width, height).data;
-    if (brightness !== 1) for (let i = 0; i < pixels.length; i++) if (i % 4 !== 3) pixels[i] = pixels[i] * brightness;
-    return Array.from(pixels);
-  }, { dataUrl, width: CAMERA_WIDTH, height: CAMERA_HEIGHT, scale, brightness });
+  const rgba = await page.evaluate(
+    async ({ dataUrl, width, height, scale: look, brightness }) => {
+      const bitmap = await createImageBitmap(await (await fetch(dataUrl)).blob());
+      const canvas = new OffscreenCanvas(width, height);
+      const g = canvas.getContext('2d');
+      g.fillStyle = '#808080';
+      g.fillRect(0, 0, width, height);
+      const scale = Math.min(width / bitmap.width, height / bitmap.height) * look;
+      const w = bitmap.width * scale,
+        h = bitmap.height * scale;
+      g.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
+      const pixels = g.getImageData(0, 0, width, height).data;
+      if (brightness !== 1) for (let i = 0; i < pixels.length; i++) if (i % 4 !== 3) pixels[i] = pixels[i] * brightness;
+      return Array.from(pixels);
+    },
+    { dataUrl, width: CAMERA_WIDTH, height: CAMERA_HEIGHT, scale, brightness },
+  );
   writeFileSync(outPath, y4mFrame(Uint8Array.from(rgba), CAMERA_WIDTH, CAMERA_HEIGHT));
 }
 
@@ -56,7 +60,10 @@ export async function writeFakeCameraClip(page, segments, outPath, fps = 10) {
 
 /** RGBA → one-frame Y4M, 4:2:0, full-range BT.601 (what "C420jpeg" means). */
 export function y4mFrame(rgba, width, height) {
-  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\nFRAME\n`), y4mPlanes(rgba, width, height)]);
+  return Buffer.concat([
+    Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\nFRAME\n`),
+    y4mPlanes(rgba, width, height),
+  ]);
 }
 
 /** RGBA → the Y, U and V planes of one 4:2:0 frame. */
@@ -66,17 +73,30 @@ function y4mPlanes(rgba, width, height) {
   const v = new Uint8Array(u.length);
   const clamp = (x) => Math.max(0, Math.min(255, Math.round(x)));
   for (let i = 0; i < width * height; i++) {
-    const r = rgba[i * 4], g = rgba[i * 4 + 1], b = rgba[i * 4 + 2];
+    const r = rgba[i * 4],
+      g = rgba[i * 4 + 1],
+      b = rgba[i * 4 + 2];
     y[i] = clamp(0.299 * r + 0.587 * g + 0.114 * b);
   }
   for (let row = 0; row < height / 2; row++) {
     for (let col = 0; col < width / 2; col++) {
-      let r = 0, g = 0, b = 0;
-      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+      let r = 0,
+        g = 0,
+        b = 0;
+      for (const [dy, dx] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ]) {
         const p = ((row * 2 + dy) * width + col * 2 + dx) * 4;
-        r += rgba[p]; g += rgba[p + 1]; b += rgba[p + 2];
+        r += rgba[p];
+        g += rgba[p + 1];
+        b += rgba[p + 2];
       }
-      r /= 4; g /= 4; b /= 4;
+      r /= 4;
+      g /= 4;
+      b /= 4;
       u[row * (width / 2) + col] = clamp(128 - 0.168736 * r - 0.331264 * g + 0.5 * b);
       v[row * (width / 2) + col] = clamp(128 + 0.5 * r - 0.418688 * g - 0.081312 * b);
     }
@@ -93,9 +113,16 @@ export async function launchWithCamera(videoPath, profileDir) {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
-      '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--no-sandbox',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
       // No video file: Chromium's own fake camera (a green disc and a clock, no face).
       ...(videoPath ? [`--use-file-for-fake-video-capture=${videoPath}`] : []),
     ],
@@ -104,4 +131,3 @@ export async function launchWithCamera(videoPath, profileDir) {
   });
   return context;
 }
-

@@ -108,7 +108,9 @@ test('undecodable input is ERR_BASE64_IMAGE_CANNOT_BE_DECODED', async ({ facePag
   }
 });
 
-test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits are configurable', async ({ facePage }) => {
+test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits are configurable', async ({
+  facePage,
+}) => {
   const result = await facePage.evaluate(async () => {
     const c = window.client;
     const png = async (w: number, h: number) => {
@@ -152,7 +154,10 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
   expectFaceError(result.blobBytes, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.tooWide, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.canvasTooWide, 'ERR_IMAGE_TOO_LARGE', 413);
-  expect(expectFaceError(result.tooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).metadata).toEqual({ width: 6000, height: 4100 });
+  expect(expectFaceError(result.tooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).metadata).toEqual({
+    width: 6000,
+    height: 4100,
+  });
   expect(expectFaceError(result.canvasTooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain('MP');
   expect(expectFaceError(result.hugeBase64, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain('MB');
   expectFaceError(result.hugeDataUrl, 'ERR_IMAGE_TOO_LARGE', 413);
@@ -160,7 +165,9 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
   expect(result.lenientAcceptsSmall).toBeNull();
 });
 
-test('close() frees the models and a closed client refuses calls; a bad backend option is refused', async ({ page }) => {
+test('close() frees the models and a closed client refuses calls; a bad backend option is refused', async ({
+  page,
+}) => {
   await openHarness(page);
   const errors = await page.evaluate(async () => {
     const tensorsBefore = window.tensorCount();
@@ -176,8 +183,12 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
       backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
       // A limit that is not a positive integer used to switch its check off silently.
       nanLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxBytes: NaN } })),
-      nullLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxDimension: null as never } })),
-      misspeltLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxbytes: 1 } as never })),
+      nullLimit: await window.errorInfo(() =>
+        window.LocalFace.createFaceClient({ imageLimits: { maxDimension: null as never } }),
+      ),
+      misspeltLimit: await window.errorInfo(() =>
+        window.LocalFace.createFaceClient({ imageLimits: { maxbytes: 1 } as never }),
+      ),
     };
   });
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
@@ -190,13 +201,19 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
   expect(errors.tensorsAfterClose).toBe(errors.tensorsBefore);
 });
 
-test('models load only from the model base URL, with progress, and a wrong or altered model is ERR_MODEL_LOAD_FAILED', async ({ page }) => {
+test('models load only from the model base URL, with progress, and a wrong or altered model is ERR_MODEL_LOAD_FAILED', async ({
+  page,
+}) => {
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   await openHarness(page);
   const result = await page.evaluate(async () => {
     const progress: { stage: string; loaded: number; total: number }[] = [];
-    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', modelBaseUrl: '/dist/models/', onProgress: (p) => progress.push(p) });
+    const client = await window.LocalFace.createFaceClient({
+      backend: 'wasm',
+      modelBaseUrl: '/dist/models/',
+      onProgress: (p) => progress.push(p),
+    });
     await client.close();
     return {
       progress,
@@ -218,7 +235,9 @@ test('models load only from the model base URL, with progress, and a wrong or al
     body[1000] = body[1000]! ^ 0xff;
     await route.fulfill({ response, body });
   });
-  const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+  const altered = await page.evaluate(() =>
+    window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })),
+  );
   const info = expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500);
   expect(info.message).toContain('sha256');
   expect(requests.length).toBeGreaterThan(10);
@@ -226,7 +245,9 @@ test('models load only from the model base URL, with progress, and a wrong or al
   expect(requests.filter((u) => !u.startsWith(ORIGIN) && !u.startsWith(`blob:${ORIGIN}/`))).toEqual([]);
 });
 
-test('the WebAssembly binary is verified too: an altered .wasm is ERR_MODEL_LOAD_FAILED, never a silent fallback', async ({ browser }) => {
+test('the WebAssembly binary is verified too: an altered .wasm is ERR_MODEL_LOAD_FAILED, never a silent fallback', async ({
+  browser,
+}) => {
   const page = await browser.newPage();
   try {
     await page.route('**/dist/models/wasm/*.wasm', async (route) => {
@@ -236,7 +257,9 @@ test('the WebAssembly binary is verified too: an altered .wasm is ERR_MODEL_LOAD
       await route.fulfill({ response, body });
     });
     await openHarness(page);
-    const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+    const altered = await page.evaluate(() =>
+      window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })),
+    );
     const info = expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500);
     expect(info.message).toMatch(/wasm\/tfjs-backend-wasm.*sha256/);
   } finally {
@@ -263,7 +286,9 @@ test('without WebCrypto (a page that is not a secure context) model files are st
       body[5000] = body[5000]! ^ 0x01;
       await route.fulfill({ response, body });
     });
-    const altered = await page.evaluate(() => window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })));
+    const altered = await page.evaluate(() =>
+      window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' })),
+    );
     expect(expectFaceError(altered, 'ERR_MODEL_LOAD_FAILED', 500).message).toContain('sha256');
   } finally {
     await page.close();

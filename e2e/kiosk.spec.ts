@@ -12,7 +12,8 @@ const KIOSK = `http://127.0.0.1:${SITE_PORT}/index.html`;
 const CAMERA = 'e2e/fixtures/camera';
 const videos: Record<string, string> = {};
 const STAFF_PIN = '246810';
-let profile = '', videoDir = '';
+let profile = '',
+  videoDir = '';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -43,13 +44,18 @@ async function openKiosk(video: string | null, url = KIOSK): Promise<Kiosk> {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('request', (request) => {
-    if (!request.url().startsWith(`http://127.0.0.1:${SITE_PORT}/`) && !/^(blob|data):/.test(request.url())) problems.push(`request to ${request.url()}`);
+    if (!request.url().startsWith(`http://127.0.0.1:${SITE_PORT}/`) && !/^(blob|data):/.test(request.url()))
+      problems.push(`request to ${request.url()}`);
   });
   await page.goto(url);
   return { context, page, problems };
 }
 
-interface Kiosk { context: BrowserContext; page: Page; problems: string[] }
+interface Kiosk {
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+}
 
 async function closeKiosk({ context, problems }: Kiosk): Promise<void> {
   await context.close();
@@ -85,7 +91,9 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
   await expect(page.getByTestId('person')).toHaveText([/Subject Six/]);
-  await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, { timeout: 30_000 });
+  await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, {
+    timeout: 30_000,
+  });
 
   // The same face again is a duplicate, not a second person; the message does not say whom it matched (a photo
   // held up would otherwise reveal who is enrolled).
@@ -108,7 +116,9 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
 test('the same person on another day is recognised; a stranger is not', async () => {
   test.setTimeout(180_000);
   let kiosk = await openKiosk(videos['subject06-later']!);
-  await expect(kiosk.page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, { timeout: 120_000 });
+  await expect(kiosk.page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, {
+    timeout: 120_000,
+  });
   await closeKiosk(kiosk);
 
   kiosk = await openKiosk(videos['subject14']!);
@@ -148,7 +158,10 @@ test('a printed photo of an enrolled person is shown as not live (page-thread fa
 
 test('enrolment tells the person what to fix: more light, move closer', async () => {
   test.setTimeout(240_000);
-  for (const [video, advice] of [['dark', 'More light'], ['far', 'Move closer']] as const) {
+  for (const [video, advice] of [
+    ['dark', 'More light'],
+    ['far', 'Move closer'],
+  ] as const) {
     const kiosk = await openKiosk(videos[video]!);
     const { page } = kiosk;
     await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
@@ -166,14 +179,22 @@ test("Chromium's default fake camera (a green disc and a clock, no face): no box
   const kiosk = await openKiosk(null);
   const { page } = kiosk;
   await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
-  await expect.poll(() => page.evaluate(() => (window as unknown as { kioskStats: { processed: number } }).kioskStats.processed), { timeout: 60_000 }).toBeGreaterThan(3);
+  await expect
+    .poll(
+      () => page.evaluate(() => (window as unknown as { kioskStats: { processed: number } }).kioskStats.processed),
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThan(3);
   const boxes: number[] = [];
   for (let i = 0; i < 10; i++) {
     boxes.push(await page.evaluate(() => (window as unknown as { kioskStats: { boxes: number } }).kioskStats.boxes));
     await expect(page.getByTestId('status')).toHaveText(/^No one in view/);
     await page.waitForTimeout(300);
   }
-  expect(boxes.every((n) => n === 0), `boxes drawn per frame: ${boxes.join(', ')}`).toBe(true);
+  expect(
+    boxes.every((n) => n === 0),
+    `boxes drawn per frame: ${boxes.join(', ')}`,
+  ).toBe(true);
   await page.getByTestId('enroll-name').fill('Nobody');
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('enroll-message')).toContainText('Step in front of the camera', { timeout: 30_000 });

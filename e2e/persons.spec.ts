@@ -22,17 +22,41 @@ test('collections: create, list, duplicate name, invalid names, delete with its 
   const listed = await facePage.evaluate(() => window.client.listCollections());
   expect(listed.find((c) => c.name === name)).toEqual(created);
 
-  expectFaceError(await facePage.evaluate((n) => window.errorInfo(() => window.client.createCollection(n)), name), 'ERR_COLLECTION_EXISTS', 409);
+  expectFaceError(
+    await facePage.evaluate((n) => window.errorInfo(() => window.client.createCollection(n)), name),
+    'ERR_COLLECTION_EXISTS',
+    409,
+  );
   for (const bad of ['has space', 'ümlaut', '', 'x'.repeat(256), 'slash/no']) {
-    expectFaceError(await facePage.evaluate((n) => window.errorInfo(() => window.client.createCollection(n)), bad), 'ERR_INVALID_COLLECTION_NAME', 400);
+    expectFaceError(
+      await facePage.evaluate((n) => window.errorInfo(() => window.client.createCollection(n)), bad),
+      'ERR_INVALID_COLLECTION_NAME',
+      400,
+    );
   }
-  expectFaceError(await facePage.evaluate(() => window.errorInfo(() => window.client.createCollection(42 as unknown as string))), 'ERR_INVALID_COLLECTION_NAME', 400);
+  expectFaceError(
+    await facePage.evaluate(() => window.errorInfo(() => window.client.createCollection(42 as unknown as string))),
+    'ERR_INVALID_COLLECTION_NAME',
+    400,
+  );
   // Exactly 255 characters of every allowed kind is fine.
   const longest = ('Az09_-.' + 'x'.repeat(255)).slice(0, 255);
   await facePage.evaluate((n) => window.client.createCollection(n), longest);
 
-  await facePage.evaluate(async (n) => window.client.enrollPerson({ collectionName: n, personId: 'p1', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg'), faceStorageType: 'StoreThumbnails' }), name);
-  expect((await facePage.evaluate(() => window.client.listCollections())).find((c) => c.name === name)!.personCount).toBe(1);
+  await facePage.evaluate(
+    async (n) =>
+      window.client.enrollPerson({
+        collectionName: n,
+        personId: 'p1',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+        faceStorageType: 'StoreThumbnails',
+      }),
+    name,
+  );
+  expect(
+    (await facePage.evaluate(() => window.client.listCollections())).find((c) => c.name === name)!.personCount,
+  ).toBe(1);
   await facePage.evaluate((n) => window.client.deleteCollection(n), name);
   await facePage.evaluate((n) => window.client.deleteCollection(n), longest);
   expect((await facePage.evaluate(() => window.client.listCollections())).map((c) => c.name)).not.toContain(name);
@@ -68,14 +92,34 @@ test('every call naming a missing collection fails with ERR_NOT_FOUND', async ({
   }
 });
 
-test('enrollPerson returns the person with the face stored as asked (NoStorage, StoreThumbnails, StoreFullImage) and metadata', async ({ facePage }) => {
+test('enrollPerson returns the person with the face stored as asked (NoStorage, StoreThumbnails, StoreFullImage) and metadata', async ({
+  facePage,
+}) => {
   const name = fresh('enroll');
   await create(facePage, name);
   const out = await facePage.evaluate(async (n) => {
     const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
-    const none = await window.client.enrollPerson({ collectionName: n, personId: 'none', personName: 'No storage', face: bytes });
-    const thumb = await window.client.enrollPerson({ collectionName: n, personId: 'thumb', personName: 'Thumb', face: bytes, faceStorageType: 'StoreThumbnails', metadata: { role: 'guest', level: 3, tags: ['a'] } });
-    const full = await window.client.enrollPerson({ collectionName: n, personId: 'full', personName: 'Full', face: bytes, faceStorageType: 'StoreFullImage' });
+    const none = await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'none',
+      personName: 'No storage',
+      face: bytes,
+    });
+    const thumb = await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'thumb',
+      personName: 'Thumb',
+      face: bytes,
+      faceStorageType: 'StoreThumbnails',
+      metadata: { role: 'guest', level: 3, tags: ['a'] },
+    });
+    const full = await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'full',
+      personName: 'Full',
+      face: bytes,
+      faceStorageType: 'StoreFullImage',
+    });
     const img = new Image();
     img.src = `data:image/jpeg;base64,${thumb.faceBase64}`;
     await img.decode();
@@ -85,7 +129,14 @@ test('enrollPerson returns the person with the face stored as asked (NoStorage, 
     const fullImage = new Image();
     fullImage.src = `data:image/jpeg;base64,${full.faceBase64}`;
     await fullImage.decode();
-    return { none, thumb: { ...thumb, faceBase64: thumb.faceBase64.slice(0, 8) }, thumbSize: [img.naturalWidth, img.naturalHeight], fullIsInput: full.faceBase64 === btoa(binary), fullSize: [fullImage.naturalWidth, fullImage.naturalHeight], got: { ...got, faces: got.faces.map((f) => ({ ...f, same: f.faceBase64 === thumb.faceBase64, faceBase64: '' })) } };
+    return {
+      none,
+      thumb: { ...thumb, faceBase64: thumb.faceBase64.slice(0, 8) },
+      thumbSize: [img.naturalWidth, img.naturalHeight],
+      fullIsInput: full.faceBase64 === btoa(binary),
+      fullSize: [fullImage.naturalWidth, fullImage.naturalHeight],
+      got: { ...got, faces: got.faces.map((f) => ({ ...f, same: f.faceBase64 === thumb.faceBase64, faceBase64: '' })) },
+    };
   }, name);
   expect(out.none).toEqual({ personId: 'none', personName: 'No storage', metadata: {}, faceBase64: '' });
   expect(out.thumb.metadata).toEqual({ role: 'guest', level: 3, tags: ['a'] });
@@ -108,7 +159,7 @@ test('StoreFullImage stores the photo re-encoded: no EXIF (APP1) segment left, a
     /** The APPn / COM markers of a JPEG before its first scan. */
     const markers = (b: Uint8Array) => {
       const found: string[] = [];
-      for (let o = 2; o + 4 <= b.length && b[o] === 0xff; ) {
+      for (let o = 2; o + 4 <= b.length && b[o] === 0xff;) {
         const m = b[o + 1]!;
         if (m === 0xda) break;
         if ((m >= 0xe0 && m <= 0xef) || m === 0xfe) found.push(`APP${m === 0xfe ? 'COM' : m - 0xe0}`);
@@ -117,19 +168,34 @@ test('StoreFullImage stores the photo re-encoded: no EXIF (APP1) segment left, a
       return found;
     };
     const input = await window.fixture('exif-rotated.jpg');
-    await window.client.enrollPerson({ collectionName: n, personId: 'p', personName: 'P', face: input, faceStorageType: 'StoreFullImage' });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'p',
+      personName: 'P',
+      face: input,
+      faceStorageType: 'StoreFullImage',
+    });
     const stored = (await window.client.getPerson(n, 'p')).faces[0]!.faceBase64;
     const bytes = Uint8Array.from(atob(stored), (c) => c.charCodeAt(0));
     // Its pixel size as stored, with any orientation tag ignored.
     const raw = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'none' });
     const [face] = await window.client.detectFaces(bytes);
-    return { inputMarkers: markers(input), storedMarkers: markers(bytes), size: [raw.width, raw.height], hasExifText: atob(stored).includes('Exif'), roll: face?.pose.roll };
+    return {
+      inputMarkers: markers(input),
+      storedMarkers: markers(bytes),
+      size: [raw.width, raw.height],
+      hasExifText: atob(stored).includes('Exif'),
+      roll: face?.pose.roll,
+    };
   }, name);
   // The fixture carries EXIF (orientation 6: stored 640×480, displayed 480×640).
   expect(out.inputMarkers).toContain('APP1');
   expect(out.storedMarkers).not.toContain('APP1');
   // Only the encoder's own JFIF (APP0) and sRGB colour profile (APP2): no EXIF/XMP (APP1), IPTC (APP13) or comment.
-  expect(out.storedMarkers.every((m) => m === 'APP0' || m === 'APP2'), out.storedMarkers.join()).toBe(true);
+  expect(
+    out.storedMarkers.every((m) => m === 'APP0' || m === 'APP2'),
+    out.storedMarkers.join(),
+  ).toBe(true);
   expect(out.hasExifText).toBe(false);
   expect(out.size).toEqual([480, 640]);
   expect(Math.abs(out.roll!)).toBeLessThan(45);
@@ -171,7 +237,17 @@ test('enrollPerson argument errors: each code, with nothing stored', async ({ fa
   expectFaceError(errors.tooLarge, 'ERR_IMAGE_TOO_LARGE', 413);
   expect(expectFaceError(errors.livenessNotBoolean, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/checkLiveness/);
   expectFaceError(errors.badCollectionName, 'ERR_INVALID_COLLECTION_NAME', 400);
-  for (const k of ['personIdEmpty', 'personIdLong', 'personNameMissing', 'metadataArray', 'metadataTooBig', 'storageType', 'minSimilarity', 'faceMissing', 'notAnObject'] as const) {
+  for (const k of [
+    'personIdEmpty',
+    'personIdLong',
+    'personNameMissing',
+    'metadataArray',
+    'metadataTooBig',
+    'storageType',
+    'minSimilarity',
+    'faceMissing',
+    'notAnObject',
+  ] as const) {
     expectFaceError(errors[k], 'ERR_INVALID_ARGUMENT', 400);
   }
   expect(errors.metadataTooBig!.message).toContain('16');
@@ -183,10 +259,27 @@ test('enroll is an upsert on personId: name, metadata and faces are replaced', a
   await create(facePage, name);
   const r = await facePage.evaluate(async (n) => {
     const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
-    await window.client.enrollPerson({ collectionName: n, personId: 'X', personName: 'First', face: await f('Colin_Powell_0001'), metadata: { v: 1 } });
-    const second = await window.client.enrollPerson({ collectionName: n, personId: 'X', personName: 'Second', face: await f('Serena_Williams_0001'), metadata: { v: 2 } });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'X',
+      personName: 'First',
+      face: await f('Colin_Powell_0001'),
+      metadata: { v: 1 },
+    });
+    const second = await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'X',
+      personName: 'Second',
+      face: await f('Serena_Williams_0001'),
+      metadata: { v: 2 },
+    });
     // personId is case-sensitive: 'x' is another person.
-    await window.client.enrollPerson({ collectionName: n, personId: 'x', personName: 'Lower', face: await f('Tony_Blair_0001') });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'x',
+      personName: 'Lower',
+      face: await f('Tony_Blair_0001'),
+    });
     return {
       second,
       person: await window.client.getPerson(n, 'X'),
@@ -204,17 +297,38 @@ test('enroll is an upsert on personId: name, metadata and faces are replaced', a
   expect((await checkConsistency(facePage)).problems).toEqual([]);
 });
 
-test('checkDuplicates: another person with a matching face is ERR_DUPLICATE_FACE and nothing changes', async ({ facePage }) => {
+test('checkDuplicates: another person with a matching face is ERR_DUPLICATE_FACE and nothing changes', async ({
+  facePage,
+}) => {
   const name = fresh('dup');
   await create(facePage, name);
-  await facePage.evaluate(async (n) => window.client.enrollPerson({ collectionName: n, personId: 'colin', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg') }), name);
+  await facePage.evaluate(
+    async (n) =>
+      window.client.enrollPerson({
+        collectionName: n,
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      }),
+    name,
+  );
   const before = await storeCounts(facePage);
   const r = await facePage.evaluate(async (n) => {
     const colin2 = await window.fixture('lfw/Colin_Powell_0002.jpg');
     return {
-      dup: await window.errorInfo(() => window.client.enrollPerson({ collectionName: n, personId: 'colin-again', personName: 'C', face: colin2, checkDuplicates: true })),
+      dup: await window.errorInfo(() =>
+        window.client.enrollPerson({
+          collectionName: n,
+          personId: 'colin-again',
+          personName: 'C',
+          face: colin2,
+          checkDuplicates: true,
+        }),
+      ),
       // Off by default: the seed warns that the same face under another id makes a duplicate record.
-      allowedWithoutCheck: await window.client.enrollPerson({ collectionName: n, personId: 'colin-copy', personName: 'C', face: colin2 }).then(() => true),
+      allowedWithoutCheck: await window.client
+        .enrollPerson({ collectionName: n, personId: 'colin-copy', personName: 'C', face: colin2 })
+        .then(() => true),
     };
   }, name);
   const e = expectFaceError(r.dup, 'ERR_DUPLICATE_FACE', 409);
@@ -228,31 +342,67 @@ test('checkDuplicates: another person with a matching face is ERR_DUPLICATE_FACE
     await window.client.deletePerson(n, 'colin-copy');
     return {
       // Re-enrolling the same personId is an update, not a duplicate of itself.
-      self: await window.client.enrollPerson({ collectionName: n, personId: 'colin', personName: 'Colin P.', face: colin3, checkDuplicates: true }).then((p) => p.personName),
+      self: await window.client
+        .enrollPerson({
+          collectionName: n,
+          personId: 'colin',
+          personName: 'Colin P.',
+          face: colin3,
+          checkDuplicates: true,
+        })
+        .then((p) => p.personName),
       // The threshold is honoured: below a stranger's (low) score, the stranger counts as a duplicate.
       loose: await (async () => {
         const tony = await window.fixture('lfw/Tony_Blair_0001.jpg');
         const { similarityScore } = await window.client.compareFaces(tony, colin3);
-        const e = await window.errorInfo(() => window.client.enrollPerson({ collectionName: n, personId: 'tony', personName: 'T', face: tony, checkDuplicates: true, duplicateCheckMinSimilarity: similarityScore / 2 }));
+        const e = await window.errorInfo(() =>
+          window.client.enrollPerson({
+            collectionName: n,
+            personId: 'tony',
+            personName: 'T',
+            face: tony,
+            checkDuplicates: true,
+            duplicateCheckMinSimilarity: similarityScore / 2,
+          }),
+        );
         return similarityScore > 0 && similarityScore < 0.7 ? e?.code : `score ${similarityScore}`;
       })(),
-      stranger: await window.client.enrollPerson({ collectionName: n, personId: 'serena', personName: 'S', face: await window.fixture('lfw/Serena_Williams_0001.jpg'), checkDuplicates: true }).then(() => true),
+      stranger: await window.client
+        .enrollPerson({
+          collectionName: n,
+          personId: 'serena',
+          personName: 'S',
+          face: await window.fixture('lfw/Serena_Williams_0001.jpg'),
+          checkDuplicates: true,
+        })
+        .then(() => true),
     };
   }, name);
   expect(more).toEqual({ self: 'Colin P.', loose: 'ERR_DUPLICATE_FACE', stranger: true });
 });
 
-test('face sets (addFace): new person with a generated id, more faces for a person, deleteFace', async ({ facePage }) => {
+test('face sets (addFace): new person with a generated id, more faces for a person, deleteFace', async ({
+  facePage,
+}) => {
   const name = fresh('faceset');
   await create(facePage, name);
   const r = await facePage.evaluate(async (n) => {
     const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
     const first = await window.client.addFace({ collectionName: n, face: await f('Colin_Powell_0001') });
-    const second = await window.client.addFace({ collectionName: n, personId: first.personId, face: await f('Colin_Powell_0003'), faceStorageType: 'StoreThumbnails' });
+    const second = await window.client.addFace({
+      collectionName: n,
+      personId: first.personId,
+      face: await f('Colin_Powell_0003'),
+      faceStorageType: 'StoreThumbnails',
+    });
     const person = await window.client.getPerson(n, first.personId);
     const found = await window.client.searchFace({ collectionName: n, face: await f('Colin_Powell_0002') });
-    const missingPerson2 = await window.errorInfo(async () => window.client.addFace({ collectionName: n, personId: 'nobody', face: await f('Colin_Powell_0001') }));
-    const noFace = await window.errorInfo(async () => window.client.addFace({ collectionName: n, personId: first.personId, face: await window.fixture('no-face.jpg') }));
+    const missingPerson2 = await window.errorInfo(async () =>
+      window.client.addFace({ collectionName: n, personId: 'nobody', face: await f('Colin_Powell_0001') }),
+    );
+    const noFace = await window.errorInfo(async () =>
+      window.client.addFace({ collectionName: n, personId: first.personId, face: await window.fixture('no-face.jpg') }),
+    );
     await window.client.deleteFace(n, first.faceId);
     const afterDelete = await window.client.getPerson(n, first.personId);
     const missingFace = await window.errorInfo(() => window.client.deleteFace(n, first.faceId));
@@ -288,25 +438,63 @@ test('getPerson, listPersons (paging), updatePerson and deletePerson', async ({ 
   const r = await facePage.evaluate(async (n) => {
     const face = await window.fixture('lfw/Tony_Blair_0001.jpg');
     // Bulk enroll of the same photo under 5 ids (no duplicate check): cheap way to fill a collection.
-    await window.client.enrollPersons(['p3', 'p1', 'p5', 'p2', 'p4'].map((id) => ({ collectionName: n, personId: id, personName: `Name ${id}`, face })));
+    await window.client.enrollPersons(
+      ['p3', 'p1', 'p5', 'p2', 'p4'].map((id) => ({ collectionName: n, personId: id, personName: `Name ${id}`, face })),
+    );
     const page1 = await window.client.listPersons(n, { limit: 2 });
     const page2 = await window.client.listPersons(n, { offset: 2, limit: 2 });
     const page3 = await window.client.listPersons(n, { offset: 4 });
     const beyond = await window.client.listPersons(n, { offset: 10 });
     const badLimit = await window.errorInfo(() => window.client.listPersons(n, { limit: 0 }));
     const badOffset = await window.errorInfo(() => window.client.listPersons(n, { offset: -1 }));
-    const updated = await window.client.updatePerson({ collectionName: n, personId: 'p2', personName: 'Renamed', metadata: { k: 'v' } });
-    const nameOnly = await window.client.updatePerson({ collectionName: n, personId: 'p2', personName: 'Renamed again' });
+    const updated = await window.client.updatePerson({
+      collectionName: n,
+      personId: 'p2',
+      personName: 'Renamed',
+      metadata: { k: 'v' },
+    });
+    const nameOnly = await window.client.updatePerson({
+      collectionName: n,
+      personId: 'p2',
+      personName: 'Renamed again',
+    });
     const got = await window.client.getPerson(n, 'p2');
-    const updateMissing = await window.errorInfo(() => window.client.updatePerson({ collectionName: n, personId: 'zz', personName: 'x' }));
-    const updateNothing = await window.errorInfo(() => window.client.updatePerson({ collectionName: n, personId: 'p2' }));
-    const updateBadMeta = await window.errorInfo(() => window.client.updatePerson({ collectionName: n, personId: 'p2', metadata: 'x' as never }));
+    const updateMissing = await window.errorInfo(() =>
+      window.client.updatePerson({ collectionName: n, personId: 'zz', personName: 'x' }),
+    );
+    const updateNothing = await window.errorInfo(() =>
+      window.client.updatePerson({ collectionName: n, personId: 'p2' }),
+    );
+    const updateBadMeta = await window.errorInfo(() =>
+      window.client.updatePerson({ collectionName: n, personId: 'p2', metadata: 'x' as never }),
+    );
     await window.client.deletePerson(n, 'p2');
     const getDeleted = await window.errorInfo(() => window.client.getPerson(n, 'p2'));
     const deleteAgain = await window.errorInfo(() => window.client.deletePerson(n, 'p2'));
     const after = await window.client.listPersons(n);
-    const search = await window.client.searchFace({ collectionName: n, face: await window.fixture('lfw/Tony_Blair_0002.jpg'), maxResults: 10 });
-    return { page1, page2, page3, beyond, badLimit, badOffset, updated, nameOnly, got, updateMissing, updateNothing, updateBadMeta, getDeleted, deleteAgain, after, search };
+    const search = await window.client.searchFace({
+      collectionName: n,
+      face: await window.fixture('lfw/Tony_Blair_0002.jpg'),
+      maxResults: 10,
+    });
+    return {
+      page1,
+      page2,
+      page3,
+      beyond,
+      badLimit,
+      badOffset,
+      updated,
+      nameOnly,
+      got,
+      updateMissing,
+      updateNothing,
+      updateBadMeta,
+      getDeleted,
+      deleteAgain,
+      after,
+      search,
+    };
   }, name);
   expect(r.page1.total).toBe(5);
   expect(r.page1.persons.map((p) => p.personId)).toEqual(['p1', 'p2']);
@@ -336,21 +524,57 @@ test('enrollPersons: per-item results and progress; failing items store nothing'
   const r = await facePage.evaluate(async (n) => {
     const f = (x: string) => window.fixture(x);
     const progress: unknown[] = [];
-    const results = await window.client.enrollPersons([
-      { collectionName: n, personId: 'a', personName: 'A', face: await f('lfw/Colin_Powell_0001.jpg') },
-      { collectionName: n, personId: 'b', personName: 'B', face: await f('no-face.jpg') },
-      { collectionName: 'missing-collection', personId: 'c', personName: 'C', face: await f('lfw/Serena_Williams_0001.jpg') },
-      { collectionName: n, personId: 'd', personName: 'D', face: await f('lfw/Colin_Powell_0002.jpg'), checkDuplicates: true },
-      { collectionName: n, personId: 'e', personName: 'E', face: await f('lfw/Serena_Williams_0001.jpg'), metadata: { i: 5 } },
-    ], { onProgress: (p) => progress.push(p) });
-    return { results, progress, list: await window.client.listPersons(n), notArray: await window.errorInfo(() => window.client.enrollPersons({} as never)) };
+    const results = await window.client.enrollPersons(
+      [
+        { collectionName: n, personId: 'a', personName: 'A', face: await f('lfw/Colin_Powell_0001.jpg') },
+        { collectionName: n, personId: 'b', personName: 'B', face: await f('no-face.jpg') },
+        {
+          collectionName: 'missing-collection',
+          personId: 'c',
+          personName: 'C',
+          face: await f('lfw/Serena_Williams_0001.jpg'),
+        },
+        {
+          collectionName: n,
+          personId: 'd',
+          personName: 'D',
+          face: await f('lfw/Colin_Powell_0002.jpg'),
+          checkDuplicates: true,
+        },
+        {
+          collectionName: n,
+          personId: 'e',
+          personName: 'E',
+          face: await f('lfw/Serena_Williams_0001.jpg'),
+          metadata: { i: 5 },
+        },
+      ],
+      { onProgress: (p) => progress.push(p) },
+    );
+    return {
+      results,
+      progress,
+      list: await window.client.listPersons(n),
+      notArray: await window.errorInfo(() => window.client.enrollPersons({} as never)),
+    };
   }, name);
   expect(r.results.map((x) => [x.personId, x.ok, x.ok ? null : x.error.code])).toEqual([
-    ['a', true, null], ['b', false, 'ERR_FACE_NOT_DETECTED'], ['c', false, 'ERR_NOT_FOUND'], ['d', false, 'ERR_DUPLICATE_FACE'], ['e', true, null],
+    ['a', true, null],
+    ['b', false, 'ERR_FACE_NOT_DETECTED'],
+    ['c', false, 'ERR_NOT_FOUND'],
+    ['d', false, 'ERR_DUPLICATE_FACE'],
+    ['e', true, null],
   ]);
   const e = r.results[4]!;
   expect(e.ok && e.person).toEqual({ personId: 'e', personName: 'E', metadata: { i: 5 }, faceBase64: '' });
-  expect(r.progress).toEqual([1, 2, 3, 4, 5].map((done, i) => ({ done, total: 5, personId: 'abcde'[i], ok: [true, false, false, false, true][i] })));
+  expect(r.progress).toEqual(
+    [1, 2, 3, 4, 5].map((done, i) => ({
+      done,
+      total: 5,
+      personId: 'abcde'[i],
+      ok: [true, false, false, false, true][i],
+    })),
+  );
   expect(r.list.persons.map((p) => p.personId)).toEqual(['a', 'e']);
   expectFaceError(r.notArray, 'ERR_INVALID_ARGUMENT', 400);
   expect((await checkConsistency(facePage)).problems).toEqual([]);
@@ -363,11 +587,25 @@ test('tensors do not leak across enroll, search and multi-face search', async ({
     const face = await window.fixture('lfw/Colin_Powell_0001.jpg');
     const group = await window.fixture('two-people.jpg');
     const round = async () => {
-      await window.client.enrollPerson({ collectionName: n, personId: 'c', personName: 'C', face, faceStorageType: 'StoreThumbnails' });
+      await window.client.enrollPerson({
+        collectionName: n,
+        personId: 'c',
+        personName: 'C',
+        face,
+        faceStorageType: 'StoreThumbnails',
+      });
       await window.client.addFace({ collectionName: n, personId: 'c', face });
       await window.client.searchFace({ collectionName: n, face });
       await window.client.multiFaceSearch({ collectionName: n, image: group });
-      await window.errorInfo(() => window.client.enrollPerson({ collectionName: n, personId: 'x', personName: 'X', face: group, checkLiveness: true }));
+      await window.errorInfo(() =>
+        window.client.enrollPerson({
+          collectionName: n,
+          personId: 'x',
+          personName: 'X',
+          face: group,
+          checkLiveness: true,
+        }),
+      );
     };
     await round();
     const before = window.tensorCount();
@@ -385,7 +623,14 @@ test('data persists across a page reload (new client, same database)', async ({ 
   await page.evaluate(async (d) => {
     window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
     await window.client.createCollection('staff');
-    await window.client.enrollPerson({ collectionName: 'staff', personId: 'serena', personName: 'Serena', face: await window.fixture('lfw/Serena_Williams_0001.jpg'), faceStorageType: 'StoreThumbnails', metadata: { desk: 7 } });
+    await window.client.enrollPerson({
+      collectionName: 'staff',
+      personId: 'serena',
+      personName: 'Serena',
+      face: await window.fixture('lfw/Serena_Williams_0001.jpg'),
+      faceStorageType: 'StoreThumbnails',
+      metadata: { desk: 7 },
+    });
     await window.client.close();
   }, db);
   await page.reload();
@@ -395,7 +640,10 @@ test('data persists across a page reload (new client, same database)', async ({ 
     const out = {
       collections: await window.client.listCollections(),
       person: await window.client.getPerson('staff', 'serena'),
-      found: await window.client.searchFace({ collectionName: 'staff', face: await window.fixture('lfw/Serena_Williams_0002.jpg') }),
+      found: await window.client.searchFace({
+        collectionName: 'staff',
+        face: await window.fixture('lfw/Serena_Williams_0002.jpg'),
+      }),
     };
     await window.client.close();
     return out;
@@ -417,7 +665,10 @@ test('request objects, the positional forms and a collection handle reach the sa
     const tony = await window.fixture('lfw/Tony_Blair_0001.jpg');
     await staff.enrollPerson({ personId: 'colin', personName: 'Colin', face: colin });
     await window.client.enrollPerson({ collectionName: n, personId: 'tony', personName: 'Tony', face: tony });
-    const { faceId } = await staff.addFace({ personId: 'colin', face: await window.fixture('lfw/Colin_Powell_0002.jpg') });
+    const { faceId } = await staff.addFace({
+      personId: 'colin',
+      face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+    });
     const byObject = await window.client.getPerson({ collectionName: n, personId: 'colin' });
     const byPosition = await window.client.getPerson(n, 'colin');
     const byHandle = await staff.getPerson({ personId: 'colin' });
@@ -433,7 +684,17 @@ test('request objects, the positional forms and a collection handle reach the sa
     await staff.deletePerson({ personId: 'colin' });
     const badName = await window.errorInfo(async () => window.client.collection('no spaces allowed'));
     const missingId = await window.errorInfo(() => window.client.getPerson({ collectionName: n } as never));
-    return { byObject, byPosition, byHandle, listed, found, afterDeleteFace, left: await staff.listPersons(), badName, missingId };
+    return {
+      byObject,
+      byPosition,
+      byHandle,
+      listed,
+      found,
+      afterDeleteFace,
+      left: await staff.listPersons(),
+      badName,
+      missingId,
+    };
   }, name);
   expect(result.byObject.faceCount).toBe(2);
   expect(result.byPosition).toEqual(result.byObject);

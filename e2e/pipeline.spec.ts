@@ -9,7 +9,9 @@ test('the client runs on the requested backend with the calibrated embedders loa
   expect(info.modelIds.length).toBeGreaterThan(0);
 });
 
-test('detectFaces finds both people in a two-person photo, largest first, with keypoints and pose', async ({ facePage }) => {
+test('detectFaces finds both people in a two-person photo, largest first, with keypoints and pose', async ({
+  facePage,
+}) => {
   const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('two-people.jpg')));
   expect(faces).toHaveLength(2);
   const areas = faces.map((f) => f.box.width * f.box.height);
@@ -17,7 +19,14 @@ test('detectFaces finds both people in a two-person photo, largest first, with k
   for (const f of faces) {
     expect(f.score).toBeGreaterThan(0.5);
     expect(f.score).toBeLessThanOrEqual(1);
-    expect(f.keypoints.map((k) => k.name)).toEqual(['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion']);
+    expect(f.keypoints.map((k) => k.name)).toEqual([
+      'rightEye',
+      'leftEye',
+      'noseTip',
+      'mouthCenter',
+      'rightEarTragion',
+      'leftEarTragion',
+    ]);
     for (const k of f.keypoints) {
       expect(k.x).toBeGreaterThanOrEqual(f.box.x - f.box.width * 0.25);
       expect(k.x).toBeLessThanOrEqual(f.box.x + f.box.width * 1.25);
@@ -29,7 +38,9 @@ test('detectFaces finds both people in a two-person photo, largest first, with k
 
 test('detectFaces finds the small faces of a group photo (full-range model on tiles)', async ({ facePage }) => {
   // 29 people, faces 50–75 px wide in a 2048×922 photo: the whole-image pass alone finds none of them.
-  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('group-solvay1927.jpg')));
+  const faces = await facePage.evaluate(async () =>
+    window.client.detectFaces(await window.fixture('group-solvay1927.jpg')),
+  );
   expect(faces.length).toBeGreaterThanOrEqual(28);
   expect(faces.length).toBeLessThanOrEqual(29);
   for (const f of faces) {
@@ -38,31 +49,54 @@ test('detectFaces finds the small faces of a group photo (full-range model on ti
   }
 });
 
-test('detectFaces of a photo without a face is an empty list, and compareFaces says which argument has no face', async ({ facePage }) => {
+test('detectFaces of a photo without a face is an empty list, and compareFaces says which argument has no face', async ({
+  facePage,
+}) => {
   const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('no-face.jpg')));
   expect(faces).toEqual([]);
   const error = await facePage.evaluate(async () => {
     const [face, none] = [await window.fixture('lfw/Tony_Blair_0002.jpg'), await window.fixture('no-face.jpg')];
     return window.errorInfo(() => window.client.compareFaces(face, none));
   });
-  expect(expectFaceError(error, 'ERR_FACE_NOT_DETECTED', 400).metadata).toEqual({ argument: 'faceB', width: 1280, height: 800 });
+  expect(expectFaceError(error, 'ERR_FACE_NOT_DETECTED', 400).metadata).toEqual({
+    argument: 'faceB',
+    width: 1280,
+    height: 800,
+  });
 });
 
 test('EXIF orientation is honoured: a photo stored sideways is detected upright', async ({ facePage }) => {
-  const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('exif-rotated.jpg')));
+  const faces = await facePage.evaluate(async () =>
+    window.client.detectFaces(await window.fixture('exif-rotated.jpg')),
+  );
   expect(faces.length).toBeGreaterThanOrEqual(1);
   // Stored 640×480 rotated; displayed 480×640. An unrotated decode would show the face lying on its side.
   expect(faces[0]!.box.x + faces[0]!.box.width).toBeLessThanOrEqual(480);
   expect(Math.abs(faces[0]!.pose.roll)).toBeLessThan(45);
 });
 
-test('same-person pairs score above different-person pairs, and the 0.7 threshold separates them', async ({ facePage }) => {
+test('same-person pairs score above different-person pairs, and the 0.7 threshold separates them', async ({
+  facePage,
+}) => {
   const scores = await facePage.evaluate(async () => {
-    const names = ['Colin_Powell_0001', 'Colin_Powell_0002', 'Serena_Williams_0001', 'Serena_Williams_0002', 'Tony_Blair_0002', 'Jennifer_Aniston_0001', 'Gloria_Macapagal_Arroyo_0001'];
-    const img = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await window.fixture(`lfw/${n}.jpg`)] as const)));
+    const names = [
+      'Colin_Powell_0001',
+      'Colin_Powell_0002',
+      'Serena_Williams_0001',
+      'Serena_Williams_0002',
+      'Tony_Blair_0002',
+      'Jennifer_Aniston_0001',
+      'Gloria_Macapagal_Arroyo_0001',
+    ];
+    const img = Object.fromEntries(
+      await Promise.all(names.map(async (n) => [n, await window.fixture(`lfw/${n}.jpg`)] as const)),
+    );
     const score = async (a: string, b: string) => (await window.client.compareFaces(img[a]!, img[b]!)).similarityScore;
     return {
-      same: [await score('Colin_Powell_0001', 'Colin_Powell_0002'), await score('Serena_Williams_0001', 'Serena_Williams_0002')],
+      same: [
+        await score('Colin_Powell_0001', 'Colin_Powell_0002'),
+        await score('Serena_Williams_0001', 'Serena_Williams_0002'),
+      ],
       different: [
         await score('Colin_Powell_0001', 'Tony_Blair_0002'),
         await score('Serena_Williams_0001', 'Jennifer_Aniston_0001'),
@@ -84,7 +118,11 @@ test('same-person pairs score above different-person pairs, and the 0.7 threshol
 
 test('repeated calls do not leak tensors', async ({ facePage }) => {
   const counts = await facePage.evaluate(async () => {
-    const [a, b, group] = [await window.fixture('lfw/Serena_Williams_0001.jpg'), await window.fixture('lfw/Serena_Williams_0002.jpg'), await window.fixture('two-people.jpg')];
+    const [a, b, group] = [
+      await window.fixture('lfw/Serena_Williams_0001.jpg'),
+      await window.fixture('lfw/Serena_Williams_0002.jpg'),
+      await window.fixture('two-people.jpg'),
+    ];
     const none = await window.fixture('no-face.jpg');
     // One round first, so lazily created kernels/variables are not counted as leaks.
     await window.client.compareFaces(a, b);

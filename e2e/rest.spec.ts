@@ -20,7 +20,14 @@ interface Answer {
 declare global {
   interface Window {
     restHandler: (request: Request) => Promise<Response>;
-    restCall(c: { method: string; path: string; headers: Record<string, string>; json?: unknown; raw?: string; multipart?: Record<string, string> }): Promise<Answer>;
+    restCall(c: {
+      method: string;
+      path: string;
+      headers: Record<string, string>;
+      json?: unknown;
+      raw?: string;
+      multipart?: Record<string, string>;
+    }): Promise<Answer>;
   }
 }
 
@@ -46,7 +53,8 @@ test.beforeAll(async ({ browser }) => {
       if (typeof value === 'string' && value.startsWith('$b64:')) return toBase64(await window.fixture(value.slice(5)));
       if (value === '$huge') return 'A'.repeat(Math.ceil((5.5 * 1024 * 1024 * 4) / 3 / 4) * 4);
       if (Array.isArray(value)) return Promise.all(value.map(fill));
-      if (value && typeof value === 'object') return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await fill(v)])));
+      if (value && typeof value === 'object')
+        return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await fill(v)])));
       return value;
     };
     window.restCall = async ({ method, path, headers, json, raw, multipart }) => {
@@ -55,7 +63,12 @@ test.beforeAll(async ({ browser }) => {
       if (multipart) {
         const form = new FormData();
         for (const [k, v] of Object.entries(multipart)) {
-          if (v.startsWith('$file:')) form.append(k, new Blob([(await window.fixture(v.slice(6))) as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }), v.split('/').pop());
+          if (v.startsWith('$file:'))
+            form.append(
+              k,
+              new Blob([(await window.fixture(v.slice(6))) as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }),
+              v.split('/').pop(),
+            );
           else form.append(k, v);
         }
         body = form;
@@ -66,8 +79,14 @@ test.beforeAll(async ({ browser }) => {
         body = JSON.stringify(await fill(json));
         h.set('content-type', 'application/json');
       }
-      const response = await window.restHandler(new Request(new URL(`/api/${path}`, location.href), { method, headers: h, body }));
-      return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+      const response = await window.restHandler(
+        new Request(new URL(`/api/${path}`, location.href), { method, headers: h, body }),
+      );
+      return {
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        text: await response.text(),
+      };
     };
     return {
       key: await window.client.apiKeys.create({ name: 'conformance' }),
@@ -80,7 +99,10 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async () => {
   await page.evaluate(async (db) => {
     await window.client.close();
-    await new Promise((done) => { const r = indexedDB.deleteDatabase(db); r.onsuccess = r.onerror = r.onblocked = done; });
+    await new Promise((done) => {
+      const r = indexedDB.deleteDatabase(db);
+      r.onsuccess = r.onerror = r.onblocked = done;
+    });
   }, database);
   await page.close();
 });
@@ -88,12 +110,24 @@ test.afterAll(async () => {
 /** The headers a seed's client sends for `auth`. */
 function authHeaders(seed: RestCase['seed'], auth: Auth): Record<string, string> {
   if (auth === 'none') return {};
-  const k = auth === 'wrong' ? { key: `${keys.key.key.slice(0, -4)}AAAA`, keyId: keys.key.keyId } : keys[auth === 'staffOnly' ? 'staffOnly' : auth === 'oneEnroll' ? 'oneEnroll' : 'key'];
+  const k =
+    auth === 'wrong'
+      ? { key: `${keys.key.key.slice(0, -4)}AAAA`, keyId: keys.key.keyId }
+      : keys[auth === 'staffOnly' ? 'staffOnly' : auth === 'oneEnroll' ? 'oneEnroll' : 'key'];
   return seed === '004' ? { 'X-DF-API-ID': k.keyId, 'X-DF-API-SECRET': k.key } : { 'x-api-key': k.key };
 }
 
-async function call(c: Pick<RestCase, 'seed' | 'method' | 'path' | 'json' | 'raw' | 'multipart'> & { auth?: Auth }): Promise<Answer & { body: unknown }> {
-  const answer = await page.evaluate((args) => window.restCall(args), { method: c.method, path: c.path, headers: authHeaders(c.seed, c.auth ?? 'key'), json: c.json, raw: c.raw, multipart: c.multipart });
+async function call(
+  c: Pick<RestCase, 'seed' | 'method' | 'path' | 'json' | 'raw' | 'multipart'> & { auth?: Auth },
+): Promise<Answer & { body: unknown }> {
+  const answer = await page.evaluate((args) => window.restCall(args), {
+    method: c.method,
+    path: c.path,
+    headers: authHeaders(c.seed, c.auth ?? 'key'),
+    json: c.json,
+    raw: c.raw,
+    multipart: c.multipart,
+  });
   return { ...answer, body: answer.text === '' ? null : JSON.parse(answer.text) };
 }
 
@@ -110,41 +144,77 @@ for (const c of CASES) {
 }
 
 test('001 similarity is a percentage, over the threshold, of the same person', async () => {
-  await call({ seed: '001', method: 'POST', path: 'users/colin-001', json: { face: '$b64:lfw/Colin_Powell_0001.jpg' } });
-  const r = await call({ seed: '001', method: 'POST', path: 'users/search', json: { face: '$b64:lfw/Colin_Powell_0003.jpg', threshold: 70 } });
+  await call({
+    seed: '001',
+    method: 'POST',
+    path: 'users/colin-001',
+    json: { face: '$b64:lfw/Colin_Powell_0001.jpg' },
+  });
+  const r = await call({
+    seed: '001',
+    method: 'POST',
+    path: 'users/search',
+    json: { face: '$b64:lfw/Colin_Powell_0003.jpg', threshold: 70 },
+  });
   expect(r.status).toBe(200);
   const [match] = (r.body as { matches: { userId: string; similarity: number }[] }).matches;
   expect(match!.userId).toBe('colin-001');
   expect(match!.similarity).toBeGreaterThanOrEqual(70);
   expect(match!.similarity).toBeLessThanOrEqual(100);
   // The same search through the JS client gives the same score, in [0, 1].
-  const [direct] = await page.evaluate(async () => window.client.searchFace({ collectionName: 'default', face: await window.fixture('lfw/Colin_Powell_0003.jpg'), minSimilarityScore: 0.7 }));
+  const [direct] = await page.evaluate(async () =>
+    window.client.searchFace({
+      collectionName: 'default',
+      face: await window.fixture('lfw/Colin_Powell_0003.jpg'),
+      minSimilarityScore: 0.7,
+    }),
+  );
   expect(match!.similarity).toBeCloseTo(direct!.similarityScore * 100, 3);
 });
 
 test('no API key secret is stored in clear: every record of every store is scanned', async () => {
   const secrets = [keys.key.key, keys.staffOnly.key, keys.oneEnroll.key];
-  const found = await page.evaluate(async ([db, all]) => {
-    const open = indexedDB.open(db);
-    const d: IDBDatabase = await new Promise((ok, ko) => { open.onsuccess = () => ok(open.result); open.onerror = () => ko(open.error); });
-    const stores = Array.from(d.objectStoreNames);
-    const tx = d.transaction(stores);
-    const records = await Promise.all(stores.map((s) => new Promise<unknown[]>((ok) => { const r = tx.objectStore(s).getAll(); r.onsuccess = () => ok(r.result); })));
-    d.close();
-    // Every string and every byte sequence (typed arrays, Blobs) of every record, as text.
-    const texts: string[] = [];
-    const walk = async (v: unknown): Promise<void> => {
-      if (typeof v === 'string') texts.push(v);
-      else if (v instanceof Blob) texts.push(new TextDecoder('latin1').decode(await v.arrayBuffer()));
-      else if (ArrayBuffer.isView(v)) texts.push(new TextDecoder('latin1').decode(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
-      else if (v && typeof v === 'object') for (const x of Object.values(v)) await walk(x);
-    };
-    for (const list of records) for (const r of list) await walk(r);
-    const haystack = texts.join('\n');
-    const keyRecords = records[stores.indexOf('apiKeys')]!.length;
-    // The random part of each secret (after lf_<keyId>_), and the whole secret.
-    return { stores, keyRecords, hits: all.flatMap((s) => [s, s.slice(20)].filter((needle) => haystack.includes(needle))), scanned: haystack.length };
-  }, [database, secrets] as const);
+  const found = await page.evaluate(
+    async ([db, all]) => {
+      const open = indexedDB.open(db);
+      const d: IDBDatabase = await new Promise((ok, ko) => {
+        open.onsuccess = () => ok(open.result);
+        open.onerror = () => ko(open.error);
+      });
+      const stores = Array.from(d.objectStoreNames);
+      const tx = d.transaction(stores);
+      const records = await Promise.all(
+        stores.map(
+          (s) =>
+            new Promise<unknown[]>((ok) => {
+              const r = tx.objectStore(s).getAll();
+              r.onsuccess = () => ok(r.result);
+            }),
+        ),
+      );
+      d.close();
+      // Every string and every byte sequence (typed arrays, Blobs) of every record, as text.
+      const texts: string[] = [];
+      const walk = async (v: unknown): Promise<void> => {
+        if (typeof v === 'string') texts.push(v);
+        else if (v instanceof Blob) texts.push(new TextDecoder('latin1').decode(await v.arrayBuffer()));
+        else if (ArrayBuffer.isView(v))
+          texts.push(new TextDecoder('latin1').decode(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+        else if (v && typeof v === 'object') for (const x of Object.values(v)) await walk(x);
+      };
+      for (const list of records) for (const r of list) await walk(r);
+      const haystack = texts.join('\n');
+      const keyRecords = records[stores.indexOf('apiKeys')]!.length;
+      // The random part of each secret (after lf_<keyId>_), and the whole secret.
+      return {
+        stores,
+        keyRecords,
+        hits: all.flatMap((s) => [s, s.slice(20)].filter((needle) => haystack.includes(needle))),
+        scanned: haystack.length,
+      };
+    },
+    [database, secrets] as const,
+  );
   expect(found.stores).toContain('apiKeys');
   expect(found.keyRecords).toBe(3);
   expect(found.scanned).toBeGreaterThan(10_000);
@@ -162,17 +232,34 @@ test('a revoked key is refused with each dialect\'s own "not valid" error', asyn
     return k;
   });
   const headers = { 'x-api-key': revoked.key };
-  const answers = await page.evaluate(async ([h, k]) => Promise.all([
-    window.restCall({ method: 'GET', path: 'collections', headers: h }),
-    window.restCall({ method: 'POST', path: 'face-search', headers: h, json: { collection_name: 'MyCollection', face_base_64: 'AAAA' } }),
-    window.restCall({ method: 'POST', path: 'users/search', headers: h, json: { face: 'AAAA' } }),
-    window.restCall({ method: 'POST', path: 'enroll-face', headers: h, json: { image: 'AAAA' } }),
-    window.restCall({ method: 'POST', path: 'faceset/v2/add_face', headers: { 'X-DF-API-ID': k.keyId, 'X-DF-API-SECRET': k.key }, json: { name: 'MyCollection' } }),
-  ]), [headers, revoked] as const);
+  const answers = await page.evaluate(
+    async ([h, k]) =>
+      Promise.all([
+        window.restCall({ method: 'GET', path: 'collections', headers: h }),
+        window.restCall({
+          method: 'POST',
+          path: 'face-search',
+          headers: h,
+          json: { collection_name: 'MyCollection', face_base_64: 'AAAA' },
+        }),
+        window.restCall({ method: 'POST', path: 'users/search', headers: h, json: { face: 'AAAA' } }),
+        window.restCall({ method: 'POST', path: 'enroll-face', headers: h, json: { image: 'AAAA' } }),
+        window.restCall({
+          method: 'POST',
+          path: 'faceset/v2/add_face',
+          headers: { 'X-DF-API-ID': k.keyId, 'X-DF-API-SECRET': k.key },
+          json: { name: 'MyCollection' },
+        }),
+      ]),
+    [headers, revoked] as const,
+  );
   const parsed = answers.map((a) => [a.status, JSON.parse(a.text)]);
   expect(parsed[0]).toEqual([403, { code: 'ERR_API_KEY_NOT_VALID', message: 'The API key is not valid.' }]);
   expect(parsed[1]).toEqual([403, { code: 'ERR_API_KEY_NOT_VALID', message: 'The API key is not valid.' }]);
-  expect(parsed[2]).toEqual([403, expect.objectContaining({ status: 403, title: 'Forbidden', errors: ['the provided API key is not valid'] })]);
+  expect(parsed[2]).toEqual([
+    403,
+    expect.objectContaining({ status: 403, title: 'Forbidden', errors: ['the provided API key is not valid'] }),
+  ]);
   expect(parsed[3]).toEqual([403, { error_code: 'API_KEY_NOT_VALID', message: 'invalid api key' }]);
   expect(parsed[4]).toEqual([401, expect.objectContaining({ status: 'UNAUTHORIZED', reason: 'access is denied' })]);
 });
@@ -180,34 +267,97 @@ test('a revoked key is refused with each dialect\'s own "not valid" error', asyn
 test('a key limited to one collection cannot reach another, in any dialect', async () => {
   await page.evaluate(async () => {
     await window.client.createCollection('Staff').catch(() => undefined);
-    await window.client.enrollPerson({ collectionName: 'Staff', personId: 'tony', personName: 'Tony', face: await window.fixture('lfw/Tony_Blair_0001.jpg') });
+    await window.client.enrollPerson({
+      collectionName: 'Staff',
+      personId: 'tony',
+      personName: 'Tony',
+      face: await window.fixture('lfw/Tony_Blair_0001.jpg'),
+    });
   });
   // Its own collection works.
-  let r = await call({ seed: '003', method: 'POST', path: 'face-search', auth: 'staffOnly', json: { collection_name: 'Staff', face_base_64: '$b64:lfw/Tony_Blair_0002.jpg' } });
+  let r = await call({
+    seed: '003',
+    method: 'POST',
+    path: 'face-search',
+    auth: 'staffOnly',
+    json: { collection_name: 'Staff', face_base_64: '$b64:lfw/Tony_Blair_0002.jpg' },
+  });
   expect(r.status).toBe(200);
   expect(r.body).toMatchObject([{ person_id: 'tony' }]);
   // MyCollection exists and has Colin, but this key gets "not found", exactly as for a missing collection.
-  r = await call({ seed: '003', method: 'POST', path: 'face-search', auth: 'staffOnly', json: { collection_name: 'MyCollection', face_base_64: '$b64:lfw/Colin_Powell_0003.jpg' } });
-  expect([r.status, r.body]).toEqual([404, { code: 'ERR_NOT_FOUND', message: 'The requested entity could not be found.' }]);
-  r = await call({ seed: '003', method: 'POST', path: 'multi-face-search', auth: 'staffOnly', json: { collection_name: 'MyCollection', multi_face_img_base_64: '$b64:lfw/Colin_Powell_0003.jpg' } });
+  r = await call({
+    seed: '003',
+    method: 'POST',
+    path: 'face-search',
+    auth: 'staffOnly',
+    json: { collection_name: 'MyCollection', face_base_64: '$b64:lfw/Colin_Powell_0003.jpg' },
+  });
+  expect([r.status, r.body]).toEqual([
+    404,
+    { code: 'ERR_NOT_FOUND', message: 'The requested entity could not be found.' },
+  ]);
+  r = await call({
+    seed: '003',
+    method: 'POST',
+    path: 'multi-face-search',
+    auth: 'staffOnly',
+    json: { collection_name: 'MyCollection', multi_face_img_base_64: '$b64:lfw/Colin_Powell_0003.jpg' },
+  });
   expect(r.status).toBe(404);
-  r = await call({ seed: '000', method: 'PUT', path: 'person', auth: 'staffOnly', json: { person_id: 'intruder', person_name: 'I', collection_name: 'MyCollection', face_base_64: '$b64:lfw/Jennifer_Aniston_0001.jpg' } });
+  r = await call({
+    seed: '000',
+    method: 'PUT',
+    path: 'person',
+    auth: 'staffOnly',
+    json: {
+      person_id: 'intruder',
+      person_name: 'I',
+      collection_name: 'MyCollection',
+      face_base_64: '$b64:lfw/Jennifer_Aniston_0001.jpg',
+    },
+  });
   expect([r.status, (r.body as { code: string }).code]).toEqual([404, 'ERR_NOT_FOUND']);
   r = await call({ seed: '000', method: 'DELETE', path: 'collection/MyCollection', auth: 'staffOnly' });
   expect(r.status).toBe(404);
   r = await call({ seed: '000', method: 'GET', path: 'collections', auth: 'staffOnly' });
   expect((r.body as { collection_name: string }[]).map((c) => c.collection_name)).toEqual(['Staff']);
   // 001 and 002 use the key's first collection: its users are Staff's persons, never MyCollection's.
-  r = await call({ seed: '001', method: 'POST', path: 'users/search', auth: 'staffOnly', json: { face: '$b64:lfw/Colin_Powell_0003.jpg' } });
+  r = await call({
+    seed: '001',
+    method: 'POST',
+    path: 'users/search',
+    auth: 'staffOnly',
+    json: { face: '$b64:lfw/Colin_Powell_0003.jpg' },
+  });
   expect(r.status).toBe(404);
-  r = await call({ seed: '001', method: 'POST', path: 'users/search', auth: 'staffOnly', json: { face: '$b64:lfw/Colin_Powell_0003.jpg', threshold: 0 } });
+  r = await call({
+    seed: '001',
+    method: 'POST',
+    path: 'users/search',
+    auth: 'staffOnly',
+    json: { face: '$b64:lfw/Colin_Powell_0003.jpg', threshold: 0 },
+  });
   expect((r.body as { matches: { userId: string }[] }).matches.map((m) => m.userId)).toEqual(['tony']);
-  r = await call({ seed: '001', method: 'POST', path: 'users/search', auth: 'staffOnly', json: { face: '$b64:lfw/Tony_Blair_0002.jpg' } });
+  r = await call({
+    seed: '001',
+    method: 'POST',
+    path: 'users/search',
+    auth: 'staffOnly',
+    json: { face: '$b64:lfw/Tony_Blair_0002.jpg' },
+  });
   expect(r.body).toMatchObject({ matches: [{ userId: 'tony' }] });
-  r = await call({ seed: '004', method: 'POST', path: 'faceset/v2/add_face', auth: 'staffOnly', json: { name: 'MyCollection', image_base64: '$b64:lfw/Jennifer_Aniston_0001.jpg' } });
+  r = await call({
+    seed: '004',
+    method: 'POST',
+    path: 'faceset/v2/add_face',
+    auth: 'staffOnly',
+    json: { name: 'MyCollection', image_base64: '$b64:lfw/Jennifer_Aniston_0001.jpg' },
+  });
   expect([r.status, (r.body as { status: string }).status]).toEqual([403, 'NO_PERMISSION']);
   // Nothing reached MyCollection.
-  const persons = await page.evaluate(async () => (await window.client.listPersons('MyCollection')).persons.map((p) => p.personId));
+  const persons = await page.evaluate(async () =>
+    (await window.client.listPersons('MyCollection')).persons.map((p) => p.personId),
+  );
   expect(persons).not.toContain('intruder');
   expect(persons).toContain('colin');
 });

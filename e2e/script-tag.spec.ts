@@ -13,22 +13,29 @@ test('the script-tag page enrolls, searches, deletes and keeps persons across a 
   // stay in the page; a blob: URL's origin is the page's.
   page.on('request', (r) => {
     const url = new URL(r.url());
-    if (url.protocol !== 'data:' && url.origin !== `http://127.0.0.1:${HARNESS_PORT}`) problems.push(`request to ${r.url()}`);
+    if (url.protocol !== 'data:' && url.origin !== `http://127.0.0.1:${HARNESS_PORT}`)
+      problems.push(`request to ${r.url()}`);
   });
 
   // A clean database each run: delete it before the page opens it again.
   await page.goto(PAGE);
-  await page.evaluate(() => new Promise((done) => {
-    const req = indexedDB.deleteDatabase('localface-script-tag');
-    req.onsuccess = req.onerror = req.onblocked = () => done(undefined);
-  }));
+  await page.evaluate(
+    () =>
+      new Promise((done) => {
+        const req = indexedDB.deleteDatabase('localface-script-tag');
+        req.onsuccess = req.onerror = req.onblocked = () => done(undefined);
+      }),
+  );
   await page.reload();
   const status = page.getByTestId('status');
   await expect(status).toHaveText(/^Ready/, { timeout: 90_000 });
   const persons = page.getByTestId('persons').getByTestId('person');
   await expect(persons).toHaveCount(0);
 
-  for (const [name, file] of [['Serena Williams', 'Serena_Williams_0001'], ['Tony Blair', 'Tony_Blair_0001']] as const) {
+  for (const [name, file] of [
+    ['Serena Williams', 'Serena_Williams_0001'],
+    ['Tony Blair', 'Tony_Blair_0001'],
+  ] as const) {
     await page.getByTestId('enroll-name').fill(name);
     await page.getByTestId('enroll-file').setInputFiles(lfw(file));
     await page.getByTestId('enroll-button').click();

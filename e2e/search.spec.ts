@@ -10,17 +10,40 @@ test.beforeAll(async ({ facePage }) => {
     const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
     await window.client.createCollection(n);
     await window.client.enrollPersons([
-      { collectionName: n, personId: 'colin', personName: 'Colin Powell', face: await f('Colin_Powell_0001'), faceStorageType: 'StoreThumbnails', metadata: { team: 'a' } },
-      { collectionName: n, personId: 'serena', personName: 'Serena Williams', face: await f('Serena_Williams_0001'), faceStorageType: 'StoreThumbnails' },
+      {
+        collectionName: n,
+        personId: 'colin',
+        personName: 'Colin Powell',
+        face: await f('Colin_Powell_0001'),
+        faceStorageType: 'StoreThumbnails',
+        metadata: { team: 'a' },
+      },
+      {
+        collectionName: n,
+        personId: 'serena',
+        personName: 'Serena Williams',
+        face: await f('Serena_Williams_0001'),
+        faceStorageType: 'StoreThumbnails',
+      },
       { collectionName: n, personId: 'tony', personName: 'Tony Blair', face: await f('Tony_Blair_0001') },
-      { collectionName: n, personId: 'jennifer', personName: 'Jennifer Aniston', face: await f('Jennifer_Aniston_0001') },
+      {
+        collectionName: n,
+        personId: 'jennifer',
+        personName: 'Jennifer Aniston',
+        face: await f('Jennifer_Aniston_0001'),
+      },
     ]);
   }, collection);
 });
 
-test('searchFace finds the enrolled person from another photo, with name, metadata, stored face and a calibrated score', async ({ facePage }) => {
+test('searchFace finds the enrolled person from another photo, with name, metadata, stored face and a calibrated score', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async (n) => {
-    const results = await window.client.searchFace({ collectionName: n, face: await window.fixture('lfw/Colin_Powell_0002.jpg') });
+    const results = await window.client.searchFace({
+      collectionName: n,
+      face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+    });
     const stored = await window.client.getPerson(n, 'colin');
     return { results, storedFace: stored.faces[0]!.faceBase64 };
   }, collection);
@@ -32,7 +55,9 @@ test('searchFace finds the enrolled person from another photo, with name, metada
   expect(hit!.faceBase64).toBe(r.storedFace);
 });
 
-test('maxResults and minSimilarityScore: best first, each person once, only scores at or above the threshold', async ({ facePage }) => {
+test('maxResults and minSimilarityScore: best first, each person once, only scores at or above the threshold', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async (n) => {
     const face = await window.fixture('lfw/Serena_Williams_0002.jpg');
     return {
@@ -43,7 +68,8 @@ test('maxResults and minSimilarityScore: best first, each person once, only scor
   }, collection);
   expect(r.all.map((x) => x.personId).sort()).toEqual(['colin', 'jennifer', 'serena', 'tony']);
   expect(r.all[0]!.personId).toBe('serena');
-  for (let i = 1; i < r.all.length; i++) expect(r.all[i - 1]!.similarityScore).toBeGreaterThanOrEqual(r.all[i]!.similarityScore);
+  for (let i = 1; i < r.all.length; i++)
+    expect(r.all[i - 1]!.similarityScore).toBeGreaterThanOrEqual(r.all[i]!.similarityScore);
   expect(r.all.slice(1).every((x) => x.similarityScore < 0.7)).toBe(true);
   expect(r.all.find((x) => x.personId === 'tony')!.faceBase64).toBe(''); // NoStorage
   expect(r.two.map((x) => x.personId)).toEqual(r.all.slice(0, 2).map((x) => x.personId));
@@ -66,8 +92,12 @@ test('a stranger or an empty collection gives [], and errors carry their codes',
       minScore: await e({ collectionName: n, face: gloria, minSimilarityScore: 2 }),
       badName: await e({ collectionName: 'no spaces', face: gloria }),
       missing: await e({ collectionName: 'missing-collection', face: gloria }),
-      multiNoFace: await window.errorInfo(async () => window.client.multiFaceSearch({ collectionName: n, image: await window.fixture('no-face.jpg') })),
-      multiBadScore: await window.errorInfo(() => window.client.multiFaceSearch({ collectionName: n, image: gloria, minSimilarityScore: -1 })),
+      multiNoFace: await window.errorInfo(async () =>
+        window.client.multiFaceSearch({ collectionName: n, image: await window.fixture('no-face.jpg') }),
+      ),
+      multiBadScore: await window.errorInfo(() =>
+        window.client.multiFaceSearch({ collectionName: n, image: gloria, minSimilarityScore: -1 }),
+      ),
     };
     await window.client.deleteCollection(empty);
     return out;
@@ -85,7 +115,9 @@ test('a stranger or an empty collection gives [], and errors carry their codes',
   expectFaceError(r.multiBadScore, 'ERR_INVALID_ARGUMENT', 400);
 });
 
-test('enrolling a small image with no face found says what to change (move closer), with the image size', async ({ facePage }) => {
+test('enrolling a small image with no face found says what to change (move closer), with the image size', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async (n) => {
     const small = async (name: string, width: number, height: number) => {
       const bitmap = await createImageBitmap(new Blob([(await window.fixture(name)) as Uint8Array<ArrayBuffer>]));
@@ -94,29 +126,56 @@ test('enrolling a small image with no face found says what to change (move close
       return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
     };
     return {
-      smallNoFace: await window.errorInfo(async () => window.client.enrollPerson({ collectionName: n, personId: 'nobody', personName: 'Nobody', face: await small('no-face.jpg', 168, 193) })),
-      largeNoFace: await window.errorInfo(async () => window.client.enrollPerson({ collectionName: n, personId: 'nobody', personName: 'Nobody', face: await window.fixture('no-face.jpg') })),
+      smallNoFace: await window.errorInfo(async () =>
+        window.client.enrollPerson({
+          collectionName: n,
+          personId: 'nobody',
+          personName: 'Nobody',
+          face: await small('no-face.jpg', 168, 193),
+        }),
+      ),
+      largeNoFace: await window.errorInfo(async () =>
+        window.client.enrollPerson({
+          collectionName: n,
+          personId: 'nobody',
+          personName: 'Nobody',
+          face: await window.fixture('no-face.jpg'),
+        }),
+      ),
     };
   }, collection);
-  expect(r.smallNoFace).toMatchObject({ code: 'ERR_FACE_NOT_DETECTED', metadata: { width: 168, height: 193, reason: 'FACE_TOO_SMALL_OR_CUT' } });
+  expect(r.smallNoFace).toMatchObject({
+    code: 'ERR_FACE_NOT_DETECTED',
+    metadata: { width: 168, height: 193, reason: 'FACE_TOO_SMALL_OR_CUT' },
+  });
   expect(r.smallNoFace!.message).toMatch(/168×193 px.*move closer/);
   expect(r.largeNoFace).toMatchObject({ code: 'ERR_FACE_NOT_DETECTED', metadata: { width: 1280, height: 800 } });
   expect(r.largeNoFace!.message).not.toMatch(/move closer/);
 });
 
-test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for each face nobody matches', async ({ facePage }) => {
+test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for each face nobody matches', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async (n) => {
     const group = await window.fixture('two-people.jpg');
     const faces = await window.client.detectFaces(group);
     // Enroll one of the two people from this very photo (enroll takes the largest face); the other stays unknown.
-    await window.client.enrollPerson({ collectionName: n, personId: 'left', personName: 'Larger face', face: group, faceStorageType: 'StoreThumbnails' });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'left',
+      personName: 'Larger face',
+      face: group,
+      faceStorageType: 'StoreThumbnails',
+    });
     const result = await window.client.multiFaceSearch({ collectionName: n, image: group });
-    const sizes = await Promise.all(result.unrecognizedFaceThumbnailsBase64.map(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/jpeg;base64,${b64}`;
-      await img.decode();
-      return [img.naturalWidth, img.naturalHeight];
-    }));
+    const sizes = await Promise.all(
+      result.unrecognizedFaceThumbnailsBase64.map(async (b64) => {
+        const img = new Image();
+        img.src = `data:image/jpeg;base64,${b64}`;
+        await img.decode();
+        return [img.naturalWidth, img.naturalHeight];
+      }),
+    );
     const strict = await window.client.multiFaceSearch({ collectionName: n, image: group, minSimilarityScore: 1.0 });
     await window.client.deletePerson(n, 'left');
     return { faces, result, sizes, strict };
@@ -129,7 +188,9 @@ test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for 
   expect(hit.faceBase64.startsWith('/9j/')).toBe(true);
   // The box is one of the photo's two faces (enroll's single-face detector and the group detector may differ on
   // which of the two is larger, so either may be the enrolled one).
-  const near = r.faces.filter((f) => Math.abs(hit.box.x - f.box.x) < f.box.width * 0.2 && Math.abs(hit.box.y - f.box.y) < f.box.height * 0.2);
+  const near = r.faces.filter(
+    (f) => Math.abs(hit.box.x - f.box.x) < f.box.width * 0.2 && Math.abs(hit.box.y - f.box.y) < f.box.height * 0.2,
+  );
   expect(near).toHaveLength(1);
   expect(r.result.unrecognizedFaceThumbnailsBase64).toHaveLength(1);
   expect(r.result.unrecognizedFaceThumbnailsBase64[0]!.startsWith('/9j/')).toBe(true);
@@ -140,7 +201,9 @@ test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for 
   expect(r.strict.personSearchResults.length + r.strict.unrecognizedFaceThumbnailsBase64.length).toBe(2);
 });
 
-test('multiFaceSearch finds every enrolled person that searchFace finds, on collages of real photos', async ({ facePage }) => {
+test('multiFaceSearch finds every enrolled person that searchFace finds, on collages of real photos', async ({
+  facePage,
+}) => {
   // Three 250-px LFW photos side by side (750×250), drawn in the page: the same faces as the single photos, but the
   // group detector sees them among others. Candice Bergen's and Geoff Hoon's second photos lost most of their score
   // in a collage when the group detector's own keypoints were used for alignment.
@@ -150,27 +213,44 @@ test('multiFaceSearch finds every enrolled person that searchFace finds, on coll
     ['Colin_Powell_0002', 'Serena_Williams_0002', 'Geoff_Hoon_0002'],
     ['Gloria_Macapagal_Arroyo_0001', 'Colin_Powell_0003', 'Serena_Williams_0002'],
   ];
-  const r = await facePage.evaluate(async ({ n, collages }) => {
-    const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
-    await window.client.enrollPersons([
-      { collectionName: n, personId: 'candice', personName: 'Candice Bergen', face: await f('Candice_Bergen_0002') },
-      { collectionName: n, personId: 'geoff', personName: 'Geoff Hoon', face: await f('Geoff_Hoon_0001') },
-    ]);
-    const out: { photos: string[]; single: Record<string, number>; multi: Record<string, number>; unrecognized: number }[] = [];
-    for (const photos of collages) {
-      const bitmaps = await Promise.all(photos.map(async (p) => createImageBitmap(new Blob([(await f(p)) as Uint8Array<ArrayBuffer>]))));
-      const canvas = new OffscreenCanvas(250 * photos.length, 250);
-      bitmaps.forEach((b, i) => canvas.getContext('2d')!.drawImage(b, 250 * i, 0, 250, 250));
-      const collage = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
-      const single: Record<string, number> = {};
-      for (const p of photos) for (const h of await window.client.searchFace({ collectionName: n, face: await f(p) })) single[h.personId] = h.similarityScore;
-      const multi = await window.client.multiFaceSearch({ collectionName: n, image: collage });
-      out.push({ photos, single, multi: Object.fromEntries(multi.personSearchResults.map((h) => [h.personId, h.similarityScore])), unrecognized: multi.unrecognizedFaceThumbnailsBase64.length });
-    }
-    await window.client.deletePerson(n, 'candice');
-    await window.client.deletePerson(n, 'geoff');
-    return out;
-  }, { n: collection, collages });
+  const r = await facePage.evaluate(
+    async ({ n, collages }) => {
+      const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
+      await window.client.enrollPersons([
+        { collectionName: n, personId: 'candice', personName: 'Candice Bergen', face: await f('Candice_Bergen_0002') },
+        { collectionName: n, personId: 'geoff', personName: 'Geoff Hoon', face: await f('Geoff_Hoon_0001') },
+      ]);
+      const out: {
+        photos: string[];
+        single: Record<string, number>;
+        multi: Record<string, number>;
+        unrecognized: number;
+      }[] = [];
+      for (const photos of collages) {
+        const bitmaps = await Promise.all(
+          photos.map(async (p) => createImageBitmap(new Blob([(await f(p)) as Uint8Array<ArrayBuffer>]))),
+        );
+        const canvas = new OffscreenCanvas(250 * photos.length, 250);
+        bitmaps.forEach((b, i) => canvas.getContext('2d')!.drawImage(b, 250 * i, 0, 250, 250));
+        const collage = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+        const single: Record<string, number> = {};
+        for (const p of photos)
+          for (const h of await window.client.searchFace({ collectionName: n, face: await f(p) }))
+            single[h.personId] = h.similarityScore;
+        const multi = await window.client.multiFaceSearch({ collectionName: n, image: collage });
+        out.push({
+          photos,
+          single,
+          multi: Object.fromEntries(multi.personSearchResults.map((h) => [h.personId, h.similarityScore])),
+          unrecognized: multi.unrecognizedFaceThumbnailsBase64.length,
+        });
+      }
+      await window.client.deletePerson(n, 'candice');
+      await window.client.deletePerson(n, 'geoff');
+      return out;
+    },
+    { n: collection, collages },
+  );
   for (const c of r) {
     const where = `${c.photos.join(' | ')}: searchFace ${JSON.stringify(c.single)}, multiFaceSearch ${JSON.stringify(c.multi)}`;
     expect(Object.keys(c.single).length, where).toBeGreaterThanOrEqual(2);
@@ -198,7 +278,10 @@ test('searchFace on a photo with several faces searches each and merges, best fi
     const group = await window.fixture('two-people.jpg');
     const faces = await window.client.detectFaces(group);
     // Enroll each of the two faces as its own person, from thumbnails returned by multiFaceSearch.
-    const { unrecognizedFaceThumbnailsBase64: thumbs } = await window.client.multiFaceSearch({ collectionName: n, image: group });
+    const { unrecognizedFaceThumbnailsBase64: thumbs } = await window.client.multiFaceSearch({
+      collectionName: n,
+      image: group,
+    });
     const upscale = async (b64: string) => {
       const img = new Image();
       img.src = `data:image/jpeg;base64,${b64}`;
@@ -207,8 +290,18 @@ test('searchFace on a photo with several faces searches each and merges, best fi
       c.getContext('2d')!.drawImage(img, 0, 0, 300, 300);
       return c.convertToBlob({ type: 'image/png' });
     };
-    await window.client.enrollPerson({ collectionName: n, personId: 'g1', personName: 'G1', face: await upscale(thumbs[0]!) });
-    await window.client.enrollPerson({ collectionName: n, personId: 'g2', personName: 'G2', face: await upscale(thumbs[1]!) });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'g1',
+      personName: 'G1',
+      face: await upscale(thumbs[0]!),
+    });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'g2',
+      personName: 'G2',
+      face: await upscale(thumbs[1]!),
+    });
     const results = await window.client.searchFace({ collectionName: n, face: group, maxResults: 5 });
     await window.client.deletePerson(n, 'g1');
     await window.client.deletePerson(n, 'g2');

@@ -27,18 +27,34 @@ test('a full storage quota is ERR_STORAGE_QUOTA_EXCEEDED and loses nothing', asy
     await page.evaluate(async (d) => {
       window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
       await window.client.createCollection('c');
-      await window.client.enrollPerson({ collectionName: 'c', personId: 'colin', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg') });
+      await window.client.enrollPerson({
+        collectionName: 'c',
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      });
     }, db);
     const before = await storeCounts(page, db);
-    const error = await page.evaluate(async () => window.errorInfo(async () => window.client.enrollPerson({
-      collectionName: 'c', personId: 'big', personName: 'Big', face: await window.fixture('two-people.jpg'), faceStorageType: 'StoreFullImage',
-    })));
+    const error = await page.evaluate(async () =>
+      window.errorInfo(async () =>
+        window.client.enrollPerson({
+          collectionName: 'c',
+          personId: 'big',
+          personName: 'Big',
+          face: await window.fixture('two-people.jpg'),
+          faceStorageType: 'StoreFullImage',
+        }),
+      ),
+    );
     expectFaceError(error, 'ERR_STORAGE_QUOTA_EXCEEDED', 500);
     expect(await storeCounts(page, db)).toEqual(before);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN });
     const after = await page.evaluate(async () => ({
       list: await window.client.listPersons('c'),
-      found: await window.client.searchFace({ collectionName: 'c', face: await window.fixture('lfw/Colin_Powell_0002.jpg') }),
+      found: await window.client.searchFace({
+        collectionName: 'c',
+        face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+      }),
     }));
     expect(after.list.persons.map((p) => p.personId)).toEqual(['colin']);
     expect(after.found.map((f) => f.personId)).toEqual(['colin']);
@@ -56,21 +72,51 @@ test('two tabs stay consistent: an enroll or delete in one is seen by a search i
   const [a, b] = [await clientPage(context, db), await clientPage(context, db)];
   try {
     await a.evaluate(() => window.client.createCollection('shared'));
-    const search = (p: Page, photo: string) => p.evaluate(async (x) => (await window.client.searchFace({ collectionName: 'shared', face: await window.fixture(`lfw/${x}.jpg`) })).map((r) => r.personId), photo);
+    const search = (p: Page, photo: string) =>
+      p.evaluate(
+        async (x) =>
+          (
+            await window.client.searchFace({ collectionName: 'shared', face: await window.fixture(`lfw/${x}.jpg`) })
+          ).map((r) => r.personId),
+        photo,
+      );
     // B loads its index while the collection is empty…
     expect(await search(b, 'Colin_Powell_0002')).toEqual([]);
     // …A enrolls; B's next search finds the person.
-    await a.evaluate(async () => window.client.enrollPerson({ collectionName: 'shared', personId: 'colin', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg') }));
+    await a.evaluate(async () =>
+      window.client.enrollPerson({
+        collectionName: 'shared',
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      }),
+    );
     expect(await search(b, 'Colin_Powell_0002')).toEqual(['colin']);
     // Both ways, and for deletes and face-set additions too.
-    await b.evaluate(async () => window.client.enrollPerson({ collectionName: 'shared', personId: 'serena', personName: 'Serena', face: await window.fixture('lfw/Serena_Williams_0001.jpg') }));
+    await b.evaluate(async () =>
+      window.client.enrollPerson({
+        collectionName: 'shared',
+        personId: 'serena',
+        personName: 'Serena',
+        face: await window.fixture('lfw/Serena_Williams_0001.jpg'),
+      }),
+    );
     expect(await search(a, 'Serena_Williams_0002')).toEqual(['serena']);
     await b.evaluate(() => window.client.deletePerson('shared', 'colin'));
     expect(await search(a, 'Colin_Powell_0002')).toEqual([]);
-    await a.evaluate(async () => window.client.addFace({ collectionName: 'shared', personId: 'serena', face: await window.fixture('lfw/Colin_Powell_0003.jpg') }));
+    await a.evaluate(async () =>
+      window.client.addFace({
+        collectionName: 'shared',
+        personId: 'serena',
+        face: await window.fixture('lfw/Colin_Powell_0003.jpg'),
+      }),
+    );
     expect(await search(b, 'Colin_Powell_0002')).toEqual(['serena']);
     // A collection deleted and re-created in one tab is empty in the other.
-    await a.evaluate(async () => { await window.client.deleteCollection('shared'); await window.client.createCollection('shared'); });
+    await a.evaluate(async () => {
+      await window.client.deleteCollection('shared');
+      await window.client.createCollection('shared');
+    });
     expect(await search(b, 'Serena_Williams_0002')).toEqual([]);
   } finally {
     for (const p of [a, b]) await p.evaluate(() => window.client.close());
@@ -78,56 +124,98 @@ test('two tabs stay consistent: an enroll or delete in one is seen by a search i
   }
 });
 
-test('a database of the previous schema version (v1 prototype layout) is migrated and searchable', async ({ browser }) => {
-  const source = `migrate-src-${Date.now()}`, legacy = `migrate-v1-${Date.now()}`;
+test('a database of the previous schema version (v1 prototype layout) is migrated and searchable', async ({
+  browser,
+}) => {
+  const source = `migrate-src-${Date.now()}`,
+    legacy = `migrate-v1-${Date.now()}`;
   const page = await clientPage(browser, source);
   // Real templates for the fixture: enroll with the current version, then read the stored vectors raw.
   const face = await page.evaluate(async (db) => {
     await window.client.createCollection('c');
-    await window.client.enrollPerson({ collectionName: 'c', personId: 'colin', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg') });
+    await window.client.enrollPerson({
+      collectionName: 'c',
+      personId: 'colin',
+      personName: 'Colin',
+      face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+    });
     await window.client.close();
     const open = indexedDB.open(db);
-    const d: IDBDatabase = await new Promise((ok) => { open.onsuccess = () => ok(open.result); });
-    const all: { models: string[]; vectors: Float32Array[] }[] = await new Promise((ok) => { const r = d.transaction('faces').objectStore('faces').getAll(); r.onsuccess = () => ok(r.result); });
+    const d: IDBDatabase = await new Promise((ok) => {
+      open.onsuccess = () => ok(open.result);
+    });
+    const all: { models: string[]; vectors: Float32Array[] }[] = await new Promise((ok) => {
+      const r = d.transaction('faces').objectStore('faces').getAll();
+      r.onsuccess = () => ok(r.result);
+    });
     d.close();
     return { models: all[0]!.models, vectors: all[0]!.vectors.map((v) => Array.from(v)) };
   }, source);
   // The v1 layout, written by hand: collections + persons with inline faces and number[] vectors.
-  await page.evaluate(async ([db, f]) => {
-    const open = indexedDB.open(db, 1);
-    open.onupgradeneeded = () => {
-      open.result.createObjectStore('collections', { keyPath: 'name' });
-      open.result.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
-    };
-    const d: IDBDatabase = await new Promise((ok) => { open.onsuccess = () => ok(open.result); });
-    const tx = d.transaction(['collections', 'persons'], 'readwrite');
-    tx.objectStore('collections').put({ name: 'legacy', createdAt: 1_600_000_000_000 });
-    tx.objectStore('persons').put({ collection: 'legacy', personId: 'colin', personName: 'Colin Powell', metadata: { from: 'v1' }, faces: [{ faceId: 'f1', createTime: 1_600_000_000_001, models: f.models, vectors: f.vectors }] });
-    tx.objectStore('persons').put({ collection: 'legacy', personId: 'nobody', personName: 'No faces', faces: [] });
-    await new Promise((ok) => { tx.oncomplete = ok; });
-    d.close();
-  }, [legacy, face] as const);
+  await page.evaluate(
+    async ([db, f]) => {
+      const open = indexedDB.open(db, 1);
+      open.onupgradeneeded = () => {
+        open.result.createObjectStore('collections', { keyPath: 'name' });
+        open.result.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
+      };
+      const d: IDBDatabase = await new Promise((ok) => {
+        open.onsuccess = () => ok(open.result);
+      });
+      const tx = d.transaction(['collections', 'persons'], 'readwrite');
+      tx.objectStore('collections').put({ name: 'legacy', createdAt: 1_600_000_000_000 });
+      tx.objectStore('persons').put({
+        collection: 'legacy',
+        personId: 'colin',
+        personName: 'Colin Powell',
+        metadata: { from: 'v1' },
+        faces: [{ faceId: 'f1', createTime: 1_600_000_000_001, models: f.models, vectors: f.vectors }],
+      });
+      tx.objectStore('persons').put({ collection: 'legacy', personId: 'nobody', personName: 'No faces', faces: [] });
+      await new Promise((ok) => {
+        tx.oncomplete = ok;
+      });
+      d.close();
+    },
+    [legacy, face] as const,
+  );
   const r = await page.evaluate(async (db) => {
     window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: db });
     const out = {
       collections: await window.client.listCollections(),
       person: await window.client.getPerson('legacy', 'colin'),
       list: await window.client.listPersons('legacy'),
-      found: await window.client.searchFace({ collectionName: 'legacy', face: await window.fixture('lfw/Colin_Powell_0002.jpg') }),
+      found: await window.client.searchFace({
+        collectionName: 'legacy',
+        face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+      }),
     };
     // Writable after the migration.
-    await window.client.addFace({ collectionName: 'legacy', personId: 'nobody', face: await window.fixture('lfw/Serena_Williams_0001.jpg') });
+    await window.client.addFace({
+      collectionName: 'legacy',
+      personId: 'nobody',
+      face: await window.fixture('lfw/Serena_Williams_0001.jpg'),
+    });
     await window.client.close();
     const open = indexedDB.open(db);
-    const d: IDBDatabase = await new Promise((ok) => { open.onsuccess = () => ok(open.result); });
-    const version = d.version, stores = Array.from(d.objectStoreNames).sort();
+    const d: IDBDatabase = await new Promise((ok) => {
+      open.onsuccess = () => ok(open.result);
+    });
+    const version = d.version,
+      stores = Array.from(d.objectStoreNames).sort();
     d.close();
     return { ...out, version, stores };
   }, legacy);
   expect(r.version).toBe(3);
   expect(r.stores).toEqual(['apiKeys', 'collections', 'faceImages', 'faces', 'persons', 'searchBlocks']);
   expect(r.collections).toEqual([{ name: 'legacy', createdAt: 1_600_000_000_000, personCount: 2 }]);
-  expect(r.person).toEqual({ personId: 'colin', personName: 'Colin Powell', metadata: { from: 'v1' }, faceCount: 1, faces: [{ faceId: 'f1', createTime: 1_600_000_000_001, faceBase64: '' }] });
+  expect(r.person).toEqual({
+    personId: 'colin',
+    personName: 'Colin Powell',
+    metadata: { from: 'v1' },
+    faceCount: 1,
+    faces: [{ faceId: 'f1', createTime: 1_600_000_000_001, faceBase64: '' }],
+  });
   expect(r.list.total).toBe(2);
   expect(r.found.map((x) => x.personId)).toEqual(['colin']);
   expect((await checkConsistency(page, legacy)).problems).toEqual([]);
@@ -138,22 +226,40 @@ test('templates of another embedding model are never compared: the mismatch is r
   const name = `models-${Date.now()}`;
   await facePage.evaluate(async (n) => {
     await window.client.createCollection(n);
-    await window.client.enrollPerson({ collectionName: n, personId: 'colin', personName: 'Colin', face: await window.fixture('lfw/Colin_Powell_0001.jpg') });
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'colin',
+      personName: 'Colin',
+      face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+    });
     // Pretend the collection was written by another model version.
     const open = indexedDB.open('localface');
-    const d: IDBDatabase = await new Promise((ok) => { open.onsuccess = () => ok(open.result); });
+    const d: IDBDatabase = await new Promise((ok) => {
+      open.onsuccess = () => ok(open.result);
+    });
     const tx = d.transaction('collections', 'readwrite');
     const get = tx.objectStore('collections').get(n);
-    await new Promise((ok) => { get.onsuccess = ok; });
-    tx.objectStore('collections').put({ ...get.result, models: ['some-other-model@2'], dims: [512], revision: get.result.revision + 1 });
-    await new Promise((ok) => { tx.oncomplete = ok; });
+    await new Promise((ok) => {
+      get.onsuccess = ok;
+    });
+    tx.objectStore('collections').put({
+      ...get.result,
+      models: ['some-other-model@2'],
+      dims: [512],
+      revision: get.result.revision + 1,
+    });
+    await new Promise((ok) => {
+      tx.oncomplete = ok;
+    });
     d.close();
   }, name);
   const errors = await facePage.evaluate(async (n) => {
     const face = await window.fixture('lfw/Colin_Powell_0002.jpg');
     return {
       search: await window.errorInfo(() => window.client.searchFace({ collectionName: n, face })),
-      enroll: await window.errorInfo(() => window.client.enrollPerson({ collectionName: n, personId: 'x', personName: 'X', face })),
+      enroll: await window.errorInfo(() =>
+        window.client.enrollPerson({ collectionName: n, personId: 'x', personName: 'X', face }),
+      ),
       addFace: await window.errorInfo(() => window.client.addFace({ collectionName: n, face })),
     };
   }, name);
@@ -171,11 +277,33 @@ test('a tab closed in the middle of a bulk enroll leaves only whole persons', as
   const page = await clientPage(context, db);
   await page.evaluate(async () => {
     await window.client.createCollection('c');
-    const faces = await Promise.all(['Colin_Powell_0001', 'Serena_Williams_0001', 'Tony_Blair_0001', 'Jennifer_Aniston_0001', 'Gloria_Macapagal_Arroyo_0001', 'Colin_Powell_0002', 'Serena_Williams_0002', 'Tony_Blair_0002'].map((n) => window.fixture(`lfw/${n}.jpg`)));
+    const faces = await Promise.all(
+      [
+        'Colin_Powell_0001',
+        'Serena_Williams_0001',
+        'Tony_Blair_0001',
+        'Jennifer_Aniston_0001',
+        'Gloria_Macapagal_Arroyo_0001',
+        'Colin_Powell_0002',
+        'Serena_Williams_0002',
+        'Tony_Blair_0002',
+      ].map((n) => window.fixture(`lfw/${n}.jpg`)),
+    );
     (window as unknown as { progress: number }).progress = 0;
-    void window.client.enrollPersons(faces.map((face, i) => ({ collectionName: 'c', personId: `p${i}`, personName: `P${i}`, face, faceStorageType: 'StoreThumbnails' as const })), {
-      onProgress: (p) => { (window as unknown as { progress: number }).progress = p.done; },
-    });
+    void window.client.enrollPersons(
+      faces.map((face, i) => ({
+        collectionName: 'c',
+        personId: `p${i}`,
+        personName: `P${i}`,
+        face,
+        faceStorageType: 'StoreThumbnails' as const,
+      })),
+      {
+        onProgress: (p) => {
+          (window as unknown as { progress: number }).progress = p.done;
+        },
+      },
+    );
   });
   await page.waitForFunction(() => (window as unknown as { progress: number }).progress >= 2);
   await page.close(); // mid-way: later items are being embedded or written

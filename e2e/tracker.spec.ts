@@ -13,12 +13,27 @@ declare global {
     /** A 640×480 canvas showing fixture `name` fitted to the frame and shifted by (dx, dy), or grey when name is null. */
     cameraFrame(name: Frame, dx: number, dy: number): Promise<HTMLCanvasElement>;
     /** Feeds `frames` to `tracker` (100 ms apart from `startMs`) as `as`, and returns a summary per frame. */
-    runClip(tracker: import('../src/index').FaceTracker, frames: Frame[], startMs: number, as?: string): Promise<ClipFrame[]>;
+    runClip(
+      tracker: import('../src/index').FaceTracker,
+      frames: Frame[],
+      startMs: number,
+      as?: string,
+    ): Promise<ClipFrame[]>;
   }
 }
 
 interface ClipFrame {
-  tracks: { trackId: number; personId: string | null; similarity: number | null; live: boolean | null; code: string | null; framesUsed: number; framesSeen: number; x: number; quality: boolean }[];
+  tracks: {
+    trackId: number;
+    personId: string | null;
+    similarity: number | null;
+    live: boolean | null;
+    code: string | null;
+    framesUsed: number;
+    framesSeen: number;
+    x: number;
+    quality: boolean;
+  }[];
   timings: Record<string, number>;
   tensors: number;
 }
@@ -43,7 +58,8 @@ test.beforeAll(async ({ facePage }) => {
       if (name) {
         const bitmap = await createImageBitmap(new Blob([(await window.fixture(name)) as Uint8Array<ArrayBuffer>]));
         const scale = Math.min(640 / bitmap.width, 480 / bitmap.height);
-        const w = bitmap.width * scale, h = bitmap.height * scale;
+        const w = bitmap.width * scale,
+          h = bitmap.height * scale;
         g.drawImage(bitmap, (640 - w) / 2 + dx, (480 - h) / 2 + dy, w, h);
       }
       return canvas;
@@ -60,8 +76,15 @@ test.beforeAll(async ({ facePage }) => {
         if (frame instanceof ImageBitmap || frame instanceof VideoFrame) frame.close();
         out.push({
           tracks: update.tracks.map((t) => ({
-            trackId: t.trackId, personId: t.match?.personId ?? null, similarity: t.match?.similarityScore ?? null, live: t.liveness?.live ?? null,
-            code: t.liveness?.code ?? null, framesUsed: t.liveness?.framesUsed ?? 0, framesSeen: t.framesSeen, x: t.box.x, quality: t.quality !== undefined,
+            trackId: t.trackId,
+            personId: t.match?.personId ?? null,
+            similarity: t.match?.similarityScore ?? null,
+            live: t.liveness?.live ?? null,
+            code: t.liveness?.code ?? null,
+            framesUsed: t.liveness?.framesUsed ?? 0,
+            framesSeen: t.framesSeen,
+            x: t.box.x,
+            quality: t.quality !== undefined,
           })),
           timings: { ...update.timings },
           tensors: window.tensorCount(),
@@ -75,18 +98,28 @@ test.beforeAll(async ({ facePage }) => {
   }, COLLECTION);
 });
 
-test('enroll from a track, then the same person in another session is one track, recognised and live', async ({ facePage }) => {
+test('enroll from a track, then the same person in another session is one track, recognised and live', async ({
+  facePage,
+}) => {
   test.setTimeout(300_000);
-  const enrolled = await facePage.evaluate(async ({ frames, collection }) => {
-    const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
-    const seen = await window.runClip(tracker, frames, 0);
-    const trackId = seen[seen.length - 1]!.tracks[0]!.trackId;
-    const person = await tracker.enroll(trackId, { collectionName: collection, personId: 's06', personName: 'Subject Six', faceStorageType: 'StoreThumbnails' });
-    const stored = await window.client.getPerson(collection, 's06');
-    const after = await window.runClip(tracker, frames.slice(0, 1), 1000);
-    tracker.close();
-    return { seen, person, faceCount: stored.faceCount, thumbnail: stored.faces[0]!.faceBase64.length, after };
-  }, { frames: clip(ENROLL, 6), collection: COLLECTION });
+  const enrolled = await facePage.evaluate(
+    async ({ frames, collection }) => {
+      const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
+      const seen = await window.runClip(tracker, frames, 0);
+      const trackId = seen[seen.length - 1]!.tracks[0]!.trackId;
+      const person = await tracker.enroll(trackId, {
+        collectionName: collection,
+        personId: 's06',
+        personName: 'Subject Six',
+        faceStorageType: 'StoreThumbnails',
+      });
+      const stored = await window.client.getPerson(collection, 's06');
+      const after = await window.runClip(tracker, frames.slice(0, 1), 1000);
+      tracker.close();
+      return { seen, person, faceCount: stored.faceCount, thumbnail: stored.faces[0]!.faceBase64.length, after };
+    },
+    { frames: clip(ENROLL, 6), collection: COLLECTION },
+  );
   expect(enrolled.seen.every((f) => f.tracks.length === 1)).toBe(true);
   expect(new Set(enrolled.seen.map((f) => f.tracks[0]!.trackId)).size).toBe(1);
   expect(enrolled.seen[0]!.tracks[0]!.personId).toBeNull(); // nobody enrolled yet
@@ -94,14 +127,20 @@ test('enroll from a track, then the same person in another session is one track,
   expect(enrolled.faceCount).toBeGreaterThanOrEqual(1);
   expect(enrolled.faceCount).toBeLessThanOrEqual(5);
   expect(enrolled.thumbnail).toBeGreaterThan(100);
-  expect(enrolled.after[0]!.tracks[0]).toMatchObject({ trackId: enrolled.seen[0]!.tracks[0]!.trackId, personId: 's06' });
+  expect(enrolled.after[0]!.tracks[0]).toMatchObject({
+    trackId: enrolled.seen[0]!.tracks[0]!.trackId,
+    personId: 's06',
+  });
 
-  const later = await facePage.evaluate(async ({ frames, collection }) => {
-    const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
-    const seen = await window.runClip(tracker, frames, 0, 'HTMLCanvasElement');
-    tracker.close();
-    return seen;
-  }, { frames: clip(LATER, 7), collection: COLLECTION });
+  const later = await facePage.evaluate(
+    async ({ frames, collection }) => {
+      const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
+      const seen = await window.runClip(tracker, frames, 0, 'HTMLCanvasElement');
+      tracker.close();
+      return seen;
+    },
+    { frames: clip(LATER, 7), collection: COLLECTION },
+  );
   expect(later.every((f) => f.tracks.length === 1)).toBe(true);
   expect(new Set(later.map((f) => f.tracks[0]!.trackId)).size).toBe(1);
   expect(later[0]!.tracks[0]!.personId).toBe('s06'); // recognised on the first frame
@@ -115,14 +154,17 @@ test('enroll from a track, then the same person in another session is one track,
 
 test('a printed photo of the enrolled person is not live; a stranger is not matched', async ({ facePage }) => {
   test.setTimeout(300_000);
-  const result = await facePage.evaluate(async ({ print, stranger, collection }) => {
-    const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
-    const printed = await window.runClip(tracker, print, 0, 'ImageData');
-    tracker.reset();
-    const strangers = await window.runClip(tracker, stranger, 5000, 'VideoFrame');
-    tracker.close();
-    return { printed, strangers };
-  }, { print: clip(PRINT, 7), stranger: clip(STRANGER, 7), collection: COLLECTION });
+  const result = await facePage.evaluate(
+    async ({ print, stranger, collection }) => {
+      const tracker = window.client.createFaceTracker({ collectionName: collection, liveness: true });
+      const printed = await window.runClip(tracker, print, 0, 'ImageData');
+      tracker.reset();
+      const strangers = await window.runClip(tracker, stranger, 5000, 'VideoFrame');
+      tracker.close();
+      return { printed, strangers };
+    },
+    { print: clip(PRINT, 7), stranger: clip(STRANGER, 7), collection: COLLECTION },
+  );
   const print = result.printed[result.printed.length - 1]!.tracks[0]!;
   expect(print).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
   expect(result.strangers.every((f) => f.tracks.length === 1 && f.tracks[0]!.personId === null)).toBe(true);
@@ -130,12 +172,15 @@ test('a printed photo of the enrolled person is not live; a stranger is not matc
 
 test('two people in one frame are two tracks with different, stable ids', async ({ facePage }) => {
   test.setTimeout(240_000);
-  const frames = await facePage.evaluate(async (frames) => {
-    const tracker = window.client.createFaceTracker({ maxFaces: 5 });
-    const seen = await window.runClip(tracker, frames, 0);
-    tracker.close();
-    return seen;
-  }, clip(TWO, 4));
+  const frames = await facePage.evaluate(
+    async (frames) => {
+      const tracker = window.client.createFaceTracker({ maxFaces: 5 });
+      const seen = await window.runClip(tracker, frames, 0);
+      tracker.close();
+      return seen;
+    },
+    clip(TWO, 4),
+  );
   for (const f of frames) expect(f.tracks).toHaveLength(2);
   const byPosition = (f: ClipFrame) => [...f.tracks].sort((a, b) => a.x - b.x).map((t) => t.trackId);
   const ids = byPosition(frames[0]!);
@@ -146,14 +191,18 @@ test('two people in one frame are two tracks with different, stable ids', async 
 
 test('a person who leaves and comes back is a new track, recognised as the same person', async ({ facePage }) => {
   test.setTimeout(240_000);
-  const frames = await facePage.evaluate(async ({ frames, collection }) => {
-    const tracker = window.client.createFaceTracker({ collectionName: collection });
-    const seen = await window.runClip(tracker, frames, 0);
-    tracker.close();
-    return seen;
-  }, { frames: [...clip(LATER, 3), ...clip(null, 5), ...clip(LATER, 3)], collection: COLLECTION });
+  const frames = await facePage.evaluate(
+    async ({ frames, collection }) => {
+      const tracker = window.client.createFaceTracker({ collectionName: collection });
+      const seen = await window.runClip(tracker, frames, 0);
+      tracker.close();
+      return seen;
+    },
+    { frames: [...clip(LATER, 3), ...clip(null, 5), ...clip(LATER, 3)], collection: COLLECTION },
+  );
   expect(frames.slice(3, 8).every((f) => f.tracks.length === 0)).toBe(true);
-  const before = frames[2]!.tracks[0]!, after = frames[10]!.tracks[0]!;
+  const before = frames[2]!.tracks[0]!,
+    after = frames[10]!.tracks[0]!;
   expect(before.personId).toBe('s06');
   expect(after.personId).toBe('s06');
   expect(after.trackId).not.toBe(before.trackId);
@@ -170,16 +219,29 @@ test('process never queues, rejects bad frames and timestamps, and is closed aft
     const badFrame = await window.errorInfo(() => tracker.process('not a frame' as never, 2));
     const badTime = await window.errorInfo(() => tracker.process(canvas, Number.NaN));
     const badOption = await window.errorInfo(async () => window.client.createFaceTracker({ maxFaces: 0 }));
-    const noTrack = await window.errorInfo(() => tracker.enroll(999, { collectionName: 'x', personId: 'a', personName: 'A' }));
+    const noTrack = await window.errorInfo(() =>
+      tracker.enroll(999, { collectionName: 'x', personId: 'a', personName: 'A' }),
+    );
     tracker.close();
     const closed = await window.errorInfo(() => tracker.process(canvas, 3));
     // VideoFrame is an image input everywhere, and a closed one is refused with a reason.
     const videoFrame = new VideoFrame(canvas, { timestamp: 0 });
-    const facesInVideoFrame = (await window.client.detectFaces(videoFrame, { quality: false, attributes: false })).length;
+    const facesInVideoFrame = (await window.client.detectFaces(videoFrame, { quality: false, attributes: false }))
+      .length;
     videoFrame.close();
     const facesInCanvas = (await window.client.detectFaces(canvas, { quality: false, attributes: false })).length;
     const closedFrame = await window.errorInfo(() => window.client.detectFaces(videoFrame));
-    return { overlapping, badFrame, badTime, badOption, noTrack, closed, facesInVideoFrame, facesInCanvas, closedFrame };
+    return {
+      overlapping,
+      badFrame,
+      badTime,
+      badOption,
+      noTrack,
+      closed,
+      facesInVideoFrame,
+      facesInCanvas,
+      closedFrame,
+    };
   });
   expect(errors.facesInVideoFrame).toBeGreaterThanOrEqual(1);
   expect(errors.facesInVideoFrame).toBe(errors.facesInCanvas);
@@ -193,13 +255,16 @@ test('process never queues, rejects bad frames and timestamps, and is closed aft
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
 });
 
-test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track, recognised, no tensor growth', async ({ facePage }) => {
+test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track, recognised, no tensor growth', async ({
+  facePage,
+}) => {
   test.setTimeout(300_000);
   const result = await facePage.evaluate(async (collection) => {
     const worker = new Worker('/e2e/pages/trackerWorker.js', { type: 'module' });
     let nextId = 1;
     const call = (message: Record<string, unknown>, transfer: Transferable[] = []) =>
-      new Promise<any>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the worker's replies differ per message type
+      new Promise<any>((resolve, reject) => {
         const id = nextId++;
         const onMessage = (event: MessageEvent) => {
           if (event.data.id !== id) return;
@@ -210,21 +275,43 @@ test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track
         worker.addEventListener('message', onMessage);
         worker.postMessage({ ...message, id }, transfer);
       });
-    const init = await call({ kind: 'init', databaseName: 'localface', options: { collectionName: collection, liveness: true } });
+    const init = await call({
+      kind: 'init',
+      databaseName: 'localface',
+      options: { collectionName: collection, liveness: true },
+    });
     const updates = [];
-    const kinds = ['ImageBitmap', 'OffscreenCanvas', 'VideoFrame', 'ImageBitmap', 'OffscreenCanvas', 'VideoFrame', 'ImageBitmap'];
+    const kinds = [
+      'ImageBitmap',
+      'OffscreenCanvas',
+      'VideoFrame',
+      'ImageBitmap',
+      'OffscreenCanvas',
+      'VideoFrame',
+      'ImageBitmap',
+    ];
     for (let i = 0; i < kinds.length; i++) {
       const bitmap = await createImageBitmap(await window.cameraFrame('camera/subject06-later.jpg', i * 2, 0));
       updates.push(await call({ kind: 'frame', bitmap, as: kinds[i], timestampMs: i * 100 }, [bitmap]));
     }
     await call({ kind: 'close' });
     worker.terminate();
-    return { init, updates: updates.map((u) => ({ ids: u.tracks.map((t: { trackId: number }) => t.trackId), personId: u.tracks[0]?.match?.personId ?? null, live: u.tracks[0]?.liveness?.live ?? null, tensors: u.tensors, timings: u.timings })) };
+    return {
+      init,
+      updates: updates.map((u) => ({
+        ids: u.tracks.map((t: { trackId: number }) => t.trackId),
+        personId: u.tracks[0]?.match?.personId ?? null,
+        live: u.tracks[0]?.liveness?.live ?? null,
+        tensors: u.tensors,
+        timings: u.timings,
+      })),
+    };
   }, COLLECTION);
   expect(result.init.backend).toBe('wasm');
   expect(result.updates.every((u) => u.ids.length === 1 && u.ids[0] === result.updates[0]!.ids[0])).toBe(true);
   expect(result.updates.every((u) => u.personId === 's06')).toBe(true);
   expect(result.updates[result.updates.length - 1]!.live).toBe(true);
   expect(result.updates[result.updates.length - 1]!.tensors).toBe(result.updates[1]!.tensors);
-  for (const key of ['decodeMs', 'detectMs', 'embedMs', 'searchMs', 'checksMs']) expect(result.updates[0]!.timings).toHaveProperty(key);
+  for (const key of ['decodeMs', 'detectMs', 'embedMs', 'searchMs', 'checksMs'])
+    expect(result.updates[0]!.timings).toHaveProperty(key);
 });

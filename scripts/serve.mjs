@@ -6,10 +6,21 @@ import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.tflite': 'application/octet-stream',
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.svg': 'image/svg+xml', '.css': 'text/css',
-  '.map': 'application/json', '.webmanifest': 'application/manifest+json', '.y4m': 'video/x-raw',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.tflite': 'application/octet-stream',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.y4m': 'video/x-raw',
 };
 
 export function serve(root, port) {
@@ -24,7 +35,10 @@ export function serve(root, port) {
     }
     let file = normalize(join(base, path));
     // Inside the root only: a bare prefix test would also admit a sibling such as `demo-dist-old/` (via `..%2f`).
-    if (path.includes('\0') || (file !== base && !file.startsWith(base + sep))) { res.writeHead(403).end(); return; }
+    if (path.includes('\0') || (file !== base && !file.startsWith(base + sep))) {
+      res.writeHead(403).end();
+      return;
+    }
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const size = statSync(file).size;
@@ -36,7 +50,8 @@ export function serve(root, port) {
         'Cross-Origin-Resource-Policy': 'same-origin',
         'Cache-Control': 'no-store',
       });
-      if (req.method === 'HEAD') res.end(); else createReadStream(file).pipe(res);
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     }
@@ -45,7 +60,10 @@ export function serve(root, port) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : fallback;
+  };
   const port = Number(arg('port', 4173));
   await serve(arg('root', '.'), port);
   console.log(`serving ${resolve(arg('root', '.'))} at http://127.0.0.1:${port}/`);

@@ -23,7 +23,14 @@ import {
   type UpdatePersonRequest,
 } from './collections/persons';
 import { boolean as booleanOption, collectionName as checkCollectionName } from './collections/validate';
-import { validate, type CheckedFace, type FaceAttributes, type FaceLiveness, type FaceQuality, type ValidationReason } from './face/checks';
+import {
+  validate,
+  type CheckedFace,
+  type FaceAttributes,
+  type FaceLiveness,
+  type FaceQuality,
+  type ValidationReason,
+} from './face/checks';
 import { FaceEngine } from './face/engine';
 import { createFaceTracker, type FaceTracker, type FaceTrackerOptions } from './tracker/faceTracker';
 import { resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
@@ -88,7 +95,8 @@ export interface ValidateFaceOptions {
   validateNface?: boolean;
 }
 
-export type ValidateFaceResult = { ok: true; faces: Face[] } | { ok: false; failOn: number; reasons: ValidationReason[] };
+export type ValidateFaceResult =
+  { ok: true; faces: Face[] } | { ok: false; failOn: number; reasons: ValidationReason[] };
 
 export interface CompareFacesResult {
   /** Calibrated similarity in [0, 1]: 0.7 ⇔ 0.1 % false matches on LFW different-person pairs. */
@@ -127,7 +135,10 @@ type InCollection<R> = Omit<R, 'collectionName'>;
 export interface FaceCollection {
   readonly name: string;
   enrollPerson(request: InCollection<EnrollPersonRequest>): Promise<EnrolledPerson>;
-  enrollPersons(requests: InCollection<EnrollPersonRequest>[], options?: EnrollPersonsOptions): Promise<BulkEnrollResult[]>;
+  enrollPersons(
+    requests: InCollection<EnrollPersonRequest>[],
+    options?: EnrollPersonsOptions,
+  ): Promise<BulkEnrollResult[]>;
   addFace(request: InCollection<AddFaceRequest>): Promise<AddedFace>;
   getPerson(request: InCollection<PersonRequest>): Promise<Person>;
   listPersons(request?: InCollection<ListPersonsRequest>): Promise<ListPersonsResult>;
@@ -209,13 +220,18 @@ export interface FaceClient {
 }
 
 export async function createFaceClient(options: FaceClientOptions = {}): Promise<FaceClient> {
-  if (options === null || typeof options !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'createFaceClient takes an options object (or nothing).');
+  if (options === null || typeof options !== 'object')
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'createFaceClient takes an options object (or nothing).');
   const backend = options.backend ?? 'auto';
   if (!['auto', 'webgl', 'wasm', 'cpu'].includes(backend)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `backend must be 'auto', 'webgl', 'wasm' or 'cpu'; got ${JSON.stringify(backend)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `backend must be 'auto', 'webgl', 'wasm' or 'cpu'; got ${JSON.stringify(backend)}.`,
+    );
   }
   const databaseName = options.databaseName ?? 'localface';
-  if (typeof databaseName !== 'string' || databaseName.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
+  if (typeof databaseName !== 'string' || databaseName.length === 0)
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
   const imageLimits = resolveImageLimits(options.imageLimits);
   const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
   const engine = await FaceEngine.create({ files, backend, imageLimits });
@@ -257,7 +273,11 @@ class LocalFaceClient implements FaceClient {
 
   async detectFaces(image: ImageInput, options: DetectFacesOptions = {}): Promise<Face[]> {
     this.assertOpen();
-    if (options === null || typeof options !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'detectFaces options must be an object such as { quality: true, attributes: true, liveness: false }.');
+    if (options === null || typeof options !== 'object')
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'detectFaces options must be an object such as { quality: true, attributes: true, liveness: false }.',
+      );
     const request = {
       quality: booleanOption(options.quality, 'quality', true),
       attributes: booleanOption(options.attributes, 'attributes', true),
@@ -272,7 +292,11 @@ class LocalFaceClient implements FaceClient {
 
   async validateFace(image: ImageInput, options: ValidateFaceOptions = {}): Promise<ValidateFaceResult> {
     this.assertOpen();
-    if (options === null || typeof options !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'validateFace options must be an object such as { validateQuality: true }.');
+    if (options === null || typeof options !== 'object')
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'validateFace options must be an object such as { validateQuality: true }.',
+      );
     const request = {
       quality: booleanOption(options.validateQuality, 'validateQuality', false),
       attributes: booleanOption(options.validateAttribute, 'validateAttribute', false),
@@ -283,7 +307,10 @@ class LocalFaceClient implements FaceClient {
       const faces = await this.engine.detect(decoded.pixels, 'all');
       // Only the largest face is checked; the others count for the number-of-faces rule.
       const [largest] = await this.engine.check(decoded.pixels, faces.slice(0, 1), request);
-      const result = validate<CheckedFace>(faces.map((f, i) => (i === 0 ? { ...f, ...largest } : f)), options);
+      const result = validate<CheckedFace>(
+        faces.map((f, i) => (i === 0 ? { ...f, ...largest } : f)),
+        options,
+      );
       if (!result.ok) return { ok: false, failOn: result.failOn, reasons: result.reasons };
       return { ok: true, faces: result.faces.map((f) => ({ ...toPublicFace(f), ...pickChecks(f) })) };
     });
@@ -315,7 +342,8 @@ class LocalFaceClient implements FaceClient {
     return {
       name: collectionName,
       enrollPerson: (r) => this.enrollPerson(inCollection(r) as EnrollPersonRequest),
-      enrollPersons: (rs, o) => this.enrollPersons((Array.isArray(rs) ? rs.map(inCollection) : rs) as EnrollPersonRequest[], o),
+      enrollPersons: (rs, o) =>
+        this.enrollPersons((Array.isArray(rs) ? rs.map(inCollection) : rs) as EnrollPersonRequest[], o),
       addFace: (r) => this.addFace(inCollection(r) as AddFaceRequest),
       getPerson: (r) => this.getPerson(inCollection(r) as PersonRequest),
       listPersons: (r = {}) => this.listPersons(inCollection(r) as ListPersonsRequest),
@@ -347,7 +375,10 @@ class LocalFaceClient implements FaceClient {
   getPerson(request: PersonRequest | string, personId?: string): Promise<Person> {
     return this.persons((s) => s.getPerson(request, personId));
   }
-  listPersons(request: ListPersonsRequest | string, options?: { offset?: number; limit?: number }): Promise<ListPersonsResult> {
+  listPersons(
+    request: ListPersonsRequest | string,
+    options?: { offset?: number; limit?: number },
+  ): Promise<ListPersonsResult> {
     return this.persons((s) => s.listPersons(request, options));
   }
   updatePerson(request: UpdatePersonRequest): Promise<PersonSummary> {
@@ -404,17 +435,29 @@ class LocalFaceClient implements FaceClient {
 
   private async openCollections(): Promise<OpenCollections> {
     if (typeof indexedDB === 'undefined') {
-      throw new FaceError('ERR_INTERNAL', 'IndexedDB is not available in this browser context (e.g. a private mode that disables it), so collections cannot be stored. detectFaces and compareFaces still work.');
+      throw new FaceError(
+        'ERR_INTERNAL',
+        'IndexedDB is not available in this browser context (e.g. a private mode that disables it), so collections cannot be stored. detectFaces and compareFaces still work.',
+      );
     }
     const store = await FaceStore.open(this.databaseName);
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
     const scorer = new FusedScorer(this.engine.matcher.config, modelIds, dimensions);
-    return { service: new PersonService(store, indexes, this.engine, scorer), keys: new ApiKeyService(store), store, indexes };
+    return {
+      service: new PersonService(store, indexes, this.engine, scorer),
+      keys: new ApiKeyService(store),
+      store,
+      indexes,
+    };
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new FaceError('ERR_INVALID_ARGUMENT', 'This LocalFace client is closed. Create a new one with createFaceClient().');
+    if (this.closed)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'This LocalFace client is closed. Create a new one with createFaceClient().',
+      );
   }
 }
 
@@ -428,7 +471,11 @@ function toPublicFace(face: DetectedFace): Face {
   };
 }
 
-function pickChecks(f: { quality?: FaceQuality; attributes?: FaceAttributes; liveness?: FaceLiveness }): Pick<Face, 'quality' | 'attributes' | 'liveness'> {
+function pickChecks(f: {
+  quality?: FaceQuality;
+  attributes?: FaceAttributes;
+  liveness?: FaceLiveness;
+}): Pick<Face, 'quality' | 'attributes' | 'liveness'> {
   return {
     ...(f.quality ? { quality: f.quality } : {}),
     ...(f.attributes ? { attributes: f.attributes } : {}),

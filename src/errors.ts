@@ -49,7 +49,11 @@ export class FaceError extends Error {
   readonly status: number;
   readonly metadata?: Record<string, unknown>;
 
-  constructor(code: FaceErrorCode, message: string, options: { metadata?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: FaceErrorCode,
+    message: string,
+    options: { metadata?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FaceError';
     this.code = code;
@@ -58,7 +62,12 @@ export class FaceError extends Error {
   }
 
   toJSON(): { code: FaceErrorCode; message: string; status: number; metadata?: Record<string, unknown> } {
-    return { code: this.code, message: this.message, status: this.status, ...(this.metadata ? { metadata: this.metadata } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      status: this.status,
+      ...(this.metadata ? { metadata: this.metadata } : {}),
+    };
   }
 }
 

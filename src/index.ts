@@ -1,16 +1,52 @@
 // The public surface of LocalFace. Everything else in src/ is internal.
 export { createFaceClient } from './client';
 export type {
-  FaceClient, FaceClientOptions, FaceCollection, DetectFacesOptions, Face, FaceKeypoint, ValidateFaceOptions,
-  ValidateFaceResult, CompareFacesResult, PersonRequest, FaceRequest, ListPersonsRequest, ListPersonsResult,
+  FaceClient,
+  FaceClientOptions,
+  FaceCollection,
+  DetectFacesOptions,
+  Face,
+  FaceKeypoint,
+  ValidateFaceOptions,
+  ValidateFaceResult,
+  CompareFacesResult,
+  PersonRequest,
+  FaceRequest,
+  ListPersonsRequest,
+  ListPersonsResult,
 } from './client';
 export type {
-  Collection, Metadata, EnrollPersonRequest, EnrolledPerson, BulkEnrollResult, BulkEnrollProgress, EnrollPersonsOptions,
-  AddFaceRequest, AddedFace, StoredFace, Person, PersonSummary, UpdatePersonRequest, SearchFaceRequest, SearchResult,
-  MultiFaceSearchRequest, MultiFaceSearchResult, ExportCollectionOptions, ImportCollectionOptions, ImportConflict,
+  Collection,
+  Metadata,
+  EnrollPersonRequest,
+  EnrolledPerson,
+  BulkEnrollResult,
+  BulkEnrollProgress,
+  EnrollPersonsOptions,
+  AddFaceRequest,
+  AddedFace,
+  StoredFace,
+  Person,
+  PersonSummary,
+  UpdatePersonRequest,
+  SearchFaceRequest,
+  SearchResult,
+  MultiFaceSearchRequest,
+  MultiFaceSearchResult,
+  ExportCollectionOptions,
+  ImportCollectionOptions,
+  ImportConflict,
 } from './collections/persons';
 export type { FaceStorageType } from './collections/validate';
-export type { ApiKeys, ApiKeyInfo, ApiKeyLimits, ApiKeyUse, ApiKeyAllowance, CreateApiKeyRequest, CreatedApiKey } from './collections/apiKeys';
+export type {
+  ApiKeys,
+  ApiKeyInfo,
+  ApiKeyLimits,
+  ApiKeyUse,
+  ApiKeyAllowance,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+} from './collections/apiKeys';
 export { createRestHandler } from './rest/handler';
 export type { RestHandler, RestHandlerOptions } from './rest/handler';
 export { mountRestHandler, serveRestRequests } from './rest/serviceWorker';
@@ -18,7 +54,14 @@ export type { MountRestHandlerOptions, ServiceWorkerScope } from './rest/service
 export type { FaceQuality, FaceAttributes, FaceLiveness, LivenessCode, ValidationReason } from './face/checks';
 export type { ImageInput, ImageLimits } from './face/input/decode';
 export type {
-  FaceTracker, FaceTrackerOptions, TrackedFace, TrackMatch, TrackLiveness, TrackerTimings, TrackerUpdate, TrackEnrollRequest,
+  FaceTracker,
+  FaceTrackerOptions,
+  TrackedFace,
+  TrackMatch,
+  TrackLiveness,
+  TrackerTimings,
+  TrackerUpdate,
+  TrackEnrollRequest,
   VideoFrameInput,
 } from './tracker/faceTracker';
 export { FaceError } from './errors';

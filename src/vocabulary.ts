@@ -54,7 +54,11 @@ export interface FaceKeypoint {
 
 /** The keypoints of a detection as the public API's list. */
 export function keypointList(keypoints: FaceKeypoints): FaceKeypoint[] {
-  return (Object.keys(keypoints) as FaceKeypoint['name'][]).map((name) => ({ name, x: keypoints[name].x, y: keypoints[name].y }));
+  return (Object.keys(keypoints) as FaceKeypoint['name'][]).map((name) => ({
+    name,
+    x: keypoints[name].x,
+    y: keypoints[name].y,
+  }));
 }
 
 /** A face's identity template: one L2-normalised vector per embedding model, in the engine's model order. */

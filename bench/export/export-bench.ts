@@ -15,12 +15,15 @@ let file: Blob | undefined;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
 }
 function unit(d: number, r: () => number): Float32Array {
   const v = new Float32Array(d);
   let n = 0;
-  for (let i = 0; i < d; i++) { v[i] = r(); n += v[i]! * v[i]!; }
+  for (let i = 0; i < d; i++) {
+    v[i] = r();
+    n += v[i]! * v[i]!;
+  }
   for (let i = 0; i < d; i++) v[i]! /= Math.sqrt(n);
   return v;
 }
@@ -31,7 +34,10 @@ async function openClient(): Promise<void> {
 }
 
 async function populate(n: number): Promise<{ n: number; writeMs: number; dims: number[] }> {
-  await new Promise((ok) => { const r = indexedDB.deleteDatabase(DB); r.onsuccess = r.onerror = r.onblocked = ok; });
+  await new Promise((ok) => {
+    const r = indexedDB.deleteDatabase(DB);
+    r.onsuccess = r.onerror = r.onblocked = ok;
+  });
   await openClient();
   const dims = [...(client as unknown as { engine: { dimensions: number[] } }).engine.dimensions];
   const store = await FaceStore.open(DB);
@@ -41,7 +47,11 @@ async function populate(n: number): Promise<{ n: number; writeMs: number; dims: 
   for (let i = 0; i < n; i += 10_000) {
     const items = [];
     for (let j = i; j < Math.min(n, i + 10_000); j++) {
-      items.push({ personId: `person-${j}`, personName: `Person ${j}`, face: { faceId: crypto.randomUUID(), createTime: Date.now(), models, vectors: dims.map((d) => unit(d, r)) } });
+      items.push({
+        personId: `person-${j}`,
+        personName: `Person ${j}`,
+        face: { faceId: crypto.randomUUID(), createTime: Date.now(), models, vectors: dims.map((d) => unit(d, r)) },
+      });
     }
     await store.importFaces('bench', items, Date.now());
   }
@@ -74,7 +84,9 @@ async function importIt(passphrase?: string): Promise<{ ms: number; personCount:
   const ms = performance.now() - t;
   // The index reloads from the imported search blocks on the next search; time that load (no image work).
   const t2 = performance.now();
-  await (client as unknown as { open(): Promise<{ indexes: { get(n: string): Promise<unknown> } }> }).open().then(({ indexes }) => indexes.get('bench'));
+  await (client as unknown as { open(): Promise<{ indexes: { get(n: string): Promise<unknown> } }> })
+    .open()
+    .then(({ indexes }) => indexes.get('bench'));
   return { ms, personCount: c.personCount, firstSearchLoadMs: performance.now() - t2 };
 }
 
@@ -82,4 +94,12 @@ function dropFile(): void {
   file = undefined;
 }
 
-(window as unknown as { bench: unknown }).bench = { openClient, populate, exportIt, deleteIt, verifyOnly, importIt, dropFile };
+(window as unknown as { bench: unknown }).bench = {
+  openClient,
+  populate,
+  exportIt,
+  deleteIt,
+  verifyOnly,
+  importIt,
+  dropFile,
+};

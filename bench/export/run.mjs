@@ -8,7 +8,10 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { startServer, launchBrowser } from '../browser.mjs';
 
-const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
 const sizes = arg('sizes', '1000,10000').split(',').map(Number);
 
 /** Pids of every descendant of this node process. */
@@ -19,10 +22,18 @@ function descendants() {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   const out = [];
-  const walk = (pid) => { for (const [c, p] of parent) if (p === pid) { out.push(c); walk(c); } };
+  const walk = (pid) => {
+    for (const [c, p] of parent)
+      if (p === pid) {
+        out.push(c);
+        walk(c);
+      }
+  };
   walk(process.pid);
   return out;
 }
@@ -33,7 +44,9 @@ function rssBytes(pids) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) total += Number(m[1]) * 1024;
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return total;
 }
@@ -42,7 +55,9 @@ async function measured(fn) {
   const pids = descendants().filter((p) => /chrom/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')));
   const base = rssBytes(pids);
   let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, rssBytes(pids)); }, 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssBytes(pids));
+  }, 20);
   try {
     const result = await fn();
     peak = Math.max(peak, rssBytes(pids));
@@ -91,9 +106,13 @@ try {
 }
 if (arg('json')) writeFileSync(arg('json'), JSON.stringify(rows, null, 2));
 console.log(`load average at the end of the run: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
-console.log('| persons | encrypted | file (MB) | export (s) | export MB/s | export peak RSS Δ (MB) | import (s) | of which read + check (s) | import MB/s | import peak RSS Δ (MB) | index load after import (ms) |');
+console.log(
+  '| persons | encrypted | file (MB) | export (s) | export MB/s | export peak RSS Δ (MB) | import (s) | of which read + check (s) | import MB/s | import peak RSS Δ (MB) | index load after import (ms) |',
+);
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const mb = r.bytes / 2 ** 20;
-  console.log(`| ${r.n.toLocaleString('en')} | ${r.encrypted ? 'yes' : 'no'} | ${mb.toFixed(1)} | ${(r.export.ms / 1000).toFixed(2)} | ${(mb / (r.export.ms / 1000)).toFixed(1)} | ${r.export.peakRssDeltaMB.toFixed(0)} | ${(r.import.ms / 1000).toFixed(2)} | ${(r.verifyMs / 1000).toFixed(2)} | ${(mb / (r.import.ms / 1000)).toFixed(1)} | ${r.import.peakRssDeltaMB.toFixed(0)} | ${r.import.firstSearchLoadMs.toFixed(0)} |`);
+  console.log(
+    `| ${r.n.toLocaleString('en')} | ${r.encrypted ? 'yes' : 'no'} | ${mb.toFixed(1)} | ${(r.export.ms / 1000).toFixed(2)} | ${(mb / (r.export.ms / 1000)).toFixed(1)} | ${r.export.peakRssDeltaMB.toFixed(0)} | ${(r.import.ms / 1000).toFixed(2)} | ${(r.verifyMs / 1000).toFixed(2)} | ${(mb / (r.import.ms / 1000)).toFixed(1)} | ${r.import.peakRssDeltaMB.toFixed(0)} | ${r.import.firstSearchLoadMs.toFixed(0)} |`,
+  );
 }

@@ -17,11 +17,13 @@ export interface Box {
  * convention: its images are centred on the labelled person). -1 if there is no face.
  */
 export function pickFace(boxes: Box[], width: number, height: number, select: Selection): number {
-  let best = -1, bestKey = Infinity;
+  let best = -1,
+    bestKey = Infinity;
   boxes.forEach((b, i) => {
-    const key = select === 'largest'
-      ? -(b.width * b.height)
-      : Math.hypot(b.x + b.width / 2 - width / 2, b.y + b.height / 2 - height / 2);
+    const key =
+      select === 'largest'
+        ? -(b.width * b.height)
+        : Math.hypot(b.x + b.width / 2 - width / 2, b.y + b.height / 2 - height / 2);
     if (key < bestKey) {
       bestKey = key;
       best = i;
@@ -103,7 +105,10 @@ export function randomUnitVectors(count: number, dim: number, seed = 1): Float32
 }
 
 /** Times `query` on `queries` fresh query vectors; median and p90 ms. */
-export async function timeQueries(queries: Float32Array[], query: (q: Float32Array) => unknown): Promise<{ medianMs: number; p90Ms: number }> {
+export async function timeQueries(
+  queries: Float32Array[],
+  query: (q: Float32Array) => unknown,
+): Promise<{ medianMs: number; p90Ms: number }> {
   const times: number[] = [];
   for (const q of queries) {
     const t = performance.now();
@@ -112,7 +117,10 @@ export async function timeQueries(queries: Float32Array[], query: (q: Float32Arr
     await new Promise((r) => setTimeout(r, 0));
   }
   times.sort((x, y) => x - y);
-  return { medianMs: times[Math.floor(times.length / 2)] ?? NaN, p90Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.9))] ?? NaN };
+  return {
+    medianMs: times[Math.floor(times.length / 2)] ?? NaN,
+    p90Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.9))] ?? NaN,
+  };
 }
 
 export async function fetchBytes(url: string): Promise<Uint8Array> {

@@ -4,7 +4,16 @@
 // on an <img>, compared with faceapi.euclideanDistance (FaceMatcher's default threshold: distance < 0.6).
 // Its models are served from node_modules by the local Vite server; nothing is fetched from another host.
 import * as faceapi from '@vladmandic/face-api';
-import { expose, fetchBytes, imageElement, pickFace, randomUnitVectors, timeQueries, type EmbedRow, type Selection } from './common';
+import {
+  expose,
+  fetchBytes,
+  imageElement,
+  pickFace,
+  randomUnitVectors,
+  timeQueries,
+  type EmbedRow,
+  type Selection,
+} from './common';
 
 const MODEL_URL = '/node_modules/@vladmandic/face-api/model/';
 const options = () => new faceapi.SsdMobilenetv1Options(); // defaults: minConfidence 0.5, maxResults 100
@@ -35,7 +44,8 @@ expose({
       models: ['face_recognition_model'],
       loadMs: t1 - t0,
       warmupMs: 0, // face-api has no warm-up call; its first detection pays for it
-      config: 'detectAllFaces(img, new SsdMobilenetv1Options()).withFaceLandmarks().withFaceDescriptors(); euclideanDistance, match iff < 0.6 (FaceMatcher default)',
+      config:
+        'detectAllFaces(img, new SsdMobilenetv1Options()).withFaceLandmarks().withFaceDescriptors(); euclideanDistance, match iff < 0.6 (FaceMatcher default)',
     };
   },
 
@@ -56,8 +66,17 @@ expose({
       const t1 = performance.now();
       const results = await faceapi.detectAllFaces(img, options()).withFaceLandmarks().withFaceDescriptors();
       const t2 = performance.now();
-      const i = pickFace(results.map((r) => r.detection.box), img.naturalWidth, img.naturalHeight, select);
-      const ms = { decode: t1 - t0, total: t2 - t0, ...(detect === undefined ? {} : { detect, embed: Math.max(0, t2 - t1 - detect) }) };
+      const i = pickFace(
+        results.map((r) => r.detection.box),
+        img.naturalWidth,
+        img.naturalHeight,
+        select,
+      );
+      const ms = {
+        decode: t1 - t0,
+        total: t2 - t0,
+        ...(detect === undefined ? {} : { detect, embed: Math.max(0, t2 - t1 - detect) }),
+      };
       out[url] = { faces: results.length, vectors: i >= 0 ? [Array.from(results[i]!.descriptor)] : null, ms };
     }
     return out;
@@ -69,7 +88,10 @@ expose({
     for (const size of sizes) {
       const templates = randomUnitVectors(size, 128, size);
       const t = performance.now();
-      const matcher = new faceapi.FaceMatcher(templates.map((d, i) => new faceapi.LabeledFaceDescriptors(`person${i}`, [d])), 0.6);
+      const matcher = new faceapi.FaceMatcher(
+        templates.map((d, i) => new faceapi.LabeledFaceDescriptors(`person${i}`, [d])),
+        0.6,
+      );
       const buildMs = performance.now() - t;
       const timing = await timeQueries(randomUnitVectors(queries, 128, 7), (q) => matcher.findBestMatch(q));
       out.push({ size, buildMs, queries, ...timing });

@@ -12,7 +12,16 @@
 //   pipeline;
 // - body, hand and gesture off: not face models (enabled by default; its face-matching demos turn them off).
 import { Human, type Config } from '@vladmandic/human';
-import { expose, fetchBytes, imageElement, pickFace, randomUnitVectors, timeQueries, type EmbedRow, type Selection } from './common';
+import {
+  expose,
+  fetchBytes,
+  imageElement,
+  pickFace,
+  randomUnitVectors,
+  timeQueries,
+  type EmbedRow,
+  type Selection,
+} from './common';
 
 let human: Human;
 
@@ -49,7 +58,8 @@ expose({
       models: ['faceres'],
       loadMs: t1 - t0,
       warmupMs: t2 - t1,
-      config: 'human.detect(img), default face models (blazeface, facemesh, iris, emotion, faceres); cacheSensitivity 0, maxDetected 10, body/hand/gesture off; human.match.similarity, match iff > 0.5',
+      config:
+        'human.detect(img), default face models (blazeface, facemesh, iris, emotion, faceres); cacheSensitivity 0, maxDetected 10, body/hand/gesture off; human.match.similarity, match iff > 0.5',
     };
   },
 
@@ -74,8 +84,16 @@ expose({
       const boxes = faces.map((f) => ({ x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] }));
       const i = pickFace(boxes, img.naturalWidth, img.naturalHeight, select);
       const embedding = i >= 0 ? faces[i]!.embedding : undefined;
-      const ms = { decode: t1 - t0, total: t2 - t0, ...(detect === undefined ? {} : { detect, embed: Math.max(0, t2 - t1 - detect) }) };
-      out[url] = { faces: faces.length, vectors: embedding && embedding.length > 0 ? [Array.from(embedding)] : null, ms };
+      const ms = {
+        decode: t1 - t0,
+        total: t2 - t0,
+        ...(detect === undefined ? {} : { detect, embed: Math.max(0, t2 - t1 - detect) }),
+      };
+      out[url] = {
+        faces: faces.length,
+        vectors: embedding && embedding.length > 0 ? [Array.from(embedding)] : null,
+        ms,
+      };
     }
     return out;
   },
@@ -91,7 +109,9 @@ expose({
     for (const size of sizes) {
       // Float32Array rows (number[][] of 100k × 1024 would need ~0.8 GB); find() only indexes them.
       const templates = randomUnitVectors(size, 1024, size) as unknown as number[][];
-      const timing = await timeQueries(randomUnitVectors(queries, 1024, 7), (q) => human.match.find(Array.from(q), templates));
+      const timing = await timeQueries(randomUnitVectors(queries, 1024, 7), (q) =>
+        human.match.find(Array.from(q), templates),
+      );
       out.push({ size, buildMs: 0, queries, ...timing });
     }
     return out;

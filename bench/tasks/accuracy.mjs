@@ -2,7 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { accuracyTargets } from '../peers/report.mjs';
-import { ROOT, fail, log, loadMetrics, startLoadMonitor, machine, resolveKey, pipelinesOf, embedAll, median, withBrowser } from './common.mjs';
+import {
+  ROOT,
+  fail,
+  log,
+  loadMetrics,
+  startLoadMonitor,
+  machine,
+  resolveKey,
+  pipelinesOf,
+  embedAll,
+  median,
+  withBrowser,
+} from './common.mjs';
 
 export default async function taskAccuracy(opts) {
   if (!opts.pairs) fail('accuracy needs --pairs FILE');
@@ -22,7 +34,9 @@ export default async function taskAccuracy(opts) {
   const keys = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
   const items = keys.map((key) => ({ key, path: resolveKey(imagesDir, key) }));
   const used = { ...file, pairs, folds: new Set(pairs.map((p) => p.fold)).size };
-  log(`accuracy: ${pairs.length} pairs (${missingPairs} of ${total} dropped for missing images), ${items.length} images, ${used.folds} fold(s), selection ${select}`);
+  log(
+    `accuracy: ${pairs.length} pairs (${missingPairs} of ${total} dropped for missing images), ${items.length} images, ${used.folds} fold(s), selection ${select}`,
+  );
 
   const names = pipelinesOf(opts, false);
   const stopLoad = startLoadMonitor();
@@ -39,12 +53,17 @@ export default async function taskAccuracy(opts) {
         const t = Date.now();
         const scorer = metrics.scorerFor(s, run.info.models);
         const m = metrics.verification(used, keys, vectors, scorer, Number(opts['max-impostors'] ?? 2e7));
-        log(`[${s}] metrics in ${((Date.now() - t) / 1000).toFixed(1)} s: accuracy ${(100 * m.accuracy).toFixed(2)} %, TMR@0.1% ${(100 * m.tmrAtFmr1e3).toFixed(2)} %`);
+        log(
+          `[${s}] metrics in ${((Date.now() - t) / 1000).toFixed(1)} s: accuracy ${(100 * m.accuracy).toFixed(2)} %, TMR@0.1% ${(100 * m.tmrAtFmr1e3).toFixed(2)} %`,
+        );
         pipelines.push({
           name: s,
           library: run.info.library,
           backend: run.info.backend,
-          config: s === 'human-cosine' ? 'the same embeddings compared by plain cosine (not what Human documents)' : run.info.config,
+          config:
+            s === 'human-cosine'
+              ? 'the same embeddings compared by plain cosine (not what Human documents)'
+              : run.info.config,
           defaultRule: scorer.defaultRule,
           ...m,
           msPerImage,
@@ -61,7 +80,17 @@ export default async function taskAccuracy(opts) {
   return {
     task: 'accuracy',
     createdAt: new Date().toISOString(),
-    dataset: { name: basename(pairsPath), pairsFile: relative(ROOT, pairsPath), imagesDir: relative(ROOT, imagesDir), pairs: pairs.length, pairsInFile: total, pairsMissingImages: missingPairs, folds: used.folds, images: items.length, limited },
+    dataset: {
+      name: basename(pairsPath),
+      pairsFile: relative(ROOT, pairsPath),
+      imagesDir: relative(ROOT, imagesDir),
+      pairs: pairs.length,
+      pairsInFile: total,
+      pairsMissingImages: missingPairs,
+      folds: used.folds,
+      images: items.length,
+      limited,
+    },
     options: { select, backend, limit: opts.limit ? Number(opts.limit) : null },
     ...result,
     targets: accuracyTargets(result),

@@ -61,7 +61,12 @@ export async function loadMetrics() {
   const { build } = await import('rolldown');
   const out = join(ROOT, 'bench/out/peers-metrics.mjs');
   mkdirSync(dirname(out), { recursive: true });
-  await build({ input: join(ROOT, 'bench/peers/metrics.ts'), platform: 'node', logLevel: 'silent', output: { file: out, format: 'esm' } });
+  await build({
+    input: join(ROOT, 'bench/peers/metrics.ts'),
+    platform: 'node',
+    logLevel: 'silent',
+    output: { file: out, format: 'esm' },
+  });
   return import(`${pathToFileURL(out).href}?t=${Date.now()}`);
 }
 
@@ -140,7 +145,15 @@ export function startLoadMonitor() {
     const max = others.length ? Math.max(...others) : NaN;
     // Quiet: other processes used on average < 0.2 cores and never > 0.75 cores over a 5-s interval.
     const busy = others.length ? mean > 0.2 || max > 0.75 : Math.max(...samples) > cores * 0.5;
-    return { start: samples[0], end: samples[samples.length - 1], max: Math.max(...samples), othersMeanCores: mean, othersMaxCores: max, intervals: others.length, busy };
+    return {
+      start: samples[0],
+      end: samples[samples.length - 1],
+      max: Math.max(...samples),
+      othersMeanCores: mean,
+      othersMaxCores: max,
+      intervals: others.length,
+      busy,
+    };
   };
   stop.between = (t0, t1) => {
     sample();
@@ -213,8 +226,12 @@ export const ALL_PIPELINES = ['localface', 'faceapi', 'human'];
 
 export function pipelinesOf(opts, defaultPeers) {
   if (opts.pipelines) {
-    const list = opts.pipelines.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const p of list) if (!ALL_PIPELINES.includes(p)) fail(`unknown pipeline ${p} (have ${ALL_PIPELINES.join(', ')})`);
+    const list = opts.pipelines
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const p of list)
+      if (!ALL_PIPELINES.includes(p)) fail(`unknown pipeline ${p} (have ${ALL_PIPELINES.join(', ')})`);
     return list;
   }
   const peers = opts['no-peers'] ? false : opts.peers || defaultPeers;
@@ -239,12 +256,18 @@ export async function openPipeline(browser, origin, name, paths) {
   });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   // Anything not on the local server is refused: the libraries must work offline.
-  await context.route((url) => !url.href.startsWith(origin) && url.protocol.startsWith('http'), (route) => route.abort());
+  await context.route(
+    (url) => !url.href.startsWith(origin) && url.protocol.startsWith('http'),
+    (route) => route.abort(),
+  );
   await page.route(`${origin}/bench-images/**`, (route) => {
     const i = Number(new URL(route.request().url()).pathname.split('/').pop());
     const path = paths[i];
     if (path === undefined) return route.fulfill({ status: 404 });
-    return route.fulfill({ body: readFileSync(path), contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' });
+    return route.fulfill({
+      body: readFileSync(path),
+      contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+    });
   });
   await page.goto(`${origin}/bench/peers/${name}.html`);
   await page.waitForFunction(() => 'bench' in window, null, { timeout: 180_000 });
@@ -255,7 +278,10 @@ export async function openPipeline(browser, origin, name, paths) {
     pageErrors,
     init: (backend) => page.evaluate((b) => window.bench.init({ backend: b }), backend),
     embed: (indices, select, stages = false) =>
-      page.evaluate(([urls, s, st]) => window.bench.embed(urls, s, st), [indices.map((i) => `/bench-images/${i}`), select, stages]),
+      page.evaluate(
+        ([urls, s, st]) => window.bench.embed(urls, s, st),
+        [indices.map((i) => `/bench-images/${i}`), select, stages],
+      ),
     close: () => context.close(),
   };
 }
@@ -277,7 +303,9 @@ export async function embedAll(browser, origin, name, items, { backend, select, 
   const pipe = await openPipeline(browser, origin, name, paths);
   try {
     const info = await pipe.init(backend);
-    log(`[${name}] ${info.library}, backend ${info.backend}, models ${info.models.join(' + ')}; load ${info.loadMs.toFixed(0)} ms, warm-up ${info.warmupMs.toFixed(0)} ms`);
+    log(
+      `[${name}] ${info.library}, backend ${info.backend}, models ${info.models.join(' + ')}; load ${info.loadMs.toFixed(0)} ms, warm-up ${info.warmupMs.toFixed(0)} ms`,
+    );
     const cacheId = `${info.library}|${info.backend}|${select}|${info.config}|${info.models.join(',')}`;
     const cacheFile = cacheDir ? join(cacheDir, `${name}-${info.backend}-${select}.json`) : undefined;
     let cache = { id: cacheId, rows: {} };
@@ -295,7 +323,9 @@ export async function embedAll(browser, origin, name, items, { backend, select, 
     });
     if (rows.size) log(`[${name}] ${rows.size} images from the cache, ${todo.length} to embed`);
     const started = Date.now();
-    let done = 0, lastSave = Date.now(), lastLine = 0;
+    let done = 0,
+      lastSave = Date.now(),
+      lastLine = 0;
     const save = () => {
       if (!cacheFile) return;
       mkdirSync(dirname(cacheFile), { recursive: true });
@@ -315,7 +345,12 @@ export async function embedAll(browser, origin, name, items, { backend, select, 
           try {
             Object.assign(result, await pipe.embed([i], select));
           } catch (e2) {
-            result[`/bench-images/${i}`] = { faces: 0, vectors: null, ms: { decode: NaN, total: NaN }, error: String(e2).split('\n')[0] };
+            result[`/bench-images/${i}`] = {
+              faces: 0,
+              vectors: null,
+              ms: { decode: NaN, total: NaN },
+              error: String(e2).split('\n')[0],
+            };
             log(`[${name}] ${items[i].key}: ${String(e2).split('\n')[0]}`);
           }
         }
@@ -328,7 +363,7 @@ export async function embedAll(browser, origin, name, items, { backend, select, 
       }
       done += chunk.length;
       const per = (Date.now() - started) / done;
-      const line = `[${name}] ${done}/${todo.length} images, ${per.toFixed(0)} ms/image wall, ETA ${((todo.length - done) * per / 60000).toFixed(1)} min`;
+      const line = `[${name}] ${done}/${todo.length} images, ${per.toFixed(0)} ms/image wall, ETA ${(((todo.length - done) * per) / 60000).toFixed(1)} min`;
       if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
       else if (Date.now() - lastLine > 60_000 || done === todo.length) {
         log(line);
@@ -339,7 +374,8 @@ export async function embedAll(browser, origin, name, items, { backend, select, 
     if (todo.length && process.stderr.isTTY) process.stderr.write('\n');
     save();
     const check = name === 'human' ? await checkHumanPort(pipe, rows, metrics) : undefined;
-    if (pipe.foreign.length) throw new Error(`${name} requested other hosts: ${[...new Set(pipe.foreign)].slice(0, 5).join(', ')}`);
+    if (pipe.foreign.length)
+      throw new Error(`${name} requested other hosts: ${[...new Set(pipe.foreign)].slice(0, 5).join(', ')}`);
     if (pipe.pageErrors.length) log(`[${name}] page errors: ${pipe.pageErrors.slice(0, 3).join(' | ')}`);
     return { info, rows, check, httpErrors: pipe.httpErrors, foreign: pipe.foreign };
   } finally {
@@ -349,14 +385,24 @@ export async function embedAll(browser, origin, name, items, { backend, select, 
 
 /** Human's scores are computed in Node by a port of human.match.similarity: check it against the library. */
 async function checkHumanPort(pipe, rows, metrics) {
-  const vecs = [...rows.values()].filter((r) => r.vectors).map((r) => r.vectors[0]).slice(0, 40);
+  const vecs = [...rows.values()]
+    .filter((r) => r.vectors)
+    .map((r) => r.vectors[0])
+    .slice(0, 40);
   const pairs = [];
-  for (let i = 0; i + 1 < vecs.length; i++) pairs.push([Array.from(vecs[i]), Array.from(vecs[i + 1])], [Array.from(vecs[i]), Array.from(vecs[(i * 7 + 3) % vecs.length])]);
+  for (let i = 0; i + 1 < vecs.length; i++)
+    pairs.push(
+      [Array.from(vecs[i]), Array.from(vecs[i + 1])],
+      [Array.from(vecs[i]), Array.from(vecs[(i * 7 + 3) % vecs.length])],
+    );
   if (!pairs.length) return undefined;
   const theirs = await pipe.page.evaluate((p) => window.bench.score(p), pairs);
   const ours = pairs.map(([a, b]) => metrics.humanSimilarity(a, b));
   const mismatches = ours.filter((s, i) => s !== theirs[i]).length;
-  if (mismatches) throw new Error(`the port of human.match.similarity differs from the library on ${mismatches} of ${pairs.length} pairs`);
+  if (mismatches)
+    throw new Error(
+      `the port of human.match.similarity differs from the library on ${mismatches} of ${pairs.length} pairs`,
+    );
   return `Human's scores: a port of human.match.similarity (default options) — identical to the library's own function on ${pairs.length} checked pairs.`;
 }
 

@@ -1,6 +1,17 @@
 // `npm run bench -- identify`: open-set 1:N on the persons of an image folder (gallery, probes and strangers).
 import { relative, resolve } from 'node:path';
-import { ROOT, fail, log, loadMetrics, startLoadMonitor, machine, scanImages, pipelinesOf, embedAll, withBrowser } from './common.mjs';
+import {
+  ROOT,
+  fail,
+  log,
+  loadMetrics,
+  startLoadMonitor,
+  machine,
+  scanImages,
+  pipelinesOf,
+  embedAll,
+  withBrowser,
+} from './common.mjs';
 
 export default async function taskIdentify(opts) {
   if (!opts.images) fail('identify needs --images DIR');
@@ -12,7 +23,9 @@ export default async function taskIdentify(opts) {
   const persons = scanImages(imagesDir);
   const eligible = [...persons.entries()].filter(([, photos]) => photos.length >= minPhotos);
   const galleryAll = eligible.slice(0, Math.min(Number(opts['gallery-size'] ?? Infinity), limit));
-  const strangersAll = [...persons.entries()].filter(([, photos]) => photos.length === 1).slice(0, Math.min(Number(opts.strangers ?? Infinity), limit));
+  const strangersAll = [...persons.entries()]
+    .filter(([, photos]) => photos.length === 1)
+    .slice(0, Math.min(Number(opts.strangers ?? Infinity), limit));
   if (!galleryAll.length) fail(`no person under ${imagesDir} has ≥ ${minPhotos} photos (use --min-photos)`);
   const items = [];
   const setup = { gallery: [], mated: [], strangers: [] };
@@ -27,7 +40,9 @@ export default async function taskIdentify(opts) {
     for (const photo of photos.slice(enroll)) push(person, photo, setup.mated);
   }
   for (const [person, photos] of strangersAll) push(person, photos[0], setup.strangers);
-  log(`identify: gallery ${galleryAll.length} persons (${enroll} photo(s) each), ${setup.mated.length} mated probes, ${setup.strangers.length} strangers; ${items.length} images, selection ${select}`);
+  log(
+    `identify: gallery ${galleryAll.length} persons (${enroll} photo(s) each), ${setup.mated.length} mated probes, ${setup.strangers.length} strangers; ${items.length} images, selection ${select}`,
+  );
 
   const metrics = await loadMetrics();
   const names = pipelinesOf(opts, false);
@@ -48,8 +63,22 @@ export default async function taskIdentify(opts) {
   return {
     task: 'identify',
     createdAt: new Date().toISOString(),
-    dataset: { name: relative(ROOT, imagesDir) || imagesDir, minPhotos, enroll, galleryPersons: galleryAll.length, matedProbes: setup.mated.length, strangerProbes: setup.strangers.length, images: items.length, limited: Number.isFinite(limit) },
-    options: { select, backend, limit: Number.isFinite(limit) ? limit : null, gallerySize: opts['gallery-size'] ? Number(opts['gallery-size']) : null },
+    dataset: {
+      name: relative(ROOT, imagesDir) || imagesDir,
+      minPhotos,
+      enroll,
+      galleryPersons: galleryAll.length,
+      matedProbes: setup.mated.length,
+      strangerProbes: setup.strangers.length,
+      images: items.length,
+      limited: Number.isFinite(limit),
+    },
+    options: {
+      select,
+      backend,
+      limit: Number.isFinite(limit) ? limit : null,
+      gallerySize: opts['gallery-size'] ? Number(opts['gallery-size']) : null,
+    },
     source: `Computed in bench/peers/metrics.ts from each pipeline's embeddings, the same protocol for all three (${enroll} enrolled photo(s) per person, a person scores by its best-matching photo). tools/identify-study/identify.ts is LocalFace's own, LocalFace-only study (photos per person, best face vs mean template).`,
     ...result,
   };

@@ -34,7 +34,9 @@ export default function taskReport(opts) {
   for (const r of results) {
     const now = r.task === 'accuracy' ? accuracyTargets(r) : r.task === 'speed' ? speedTargets(r) : [];
     if (r.targets && r.targets.map((t) => t.ok).join() !== now.map((t) => t.ok).join()) {
-      log(`note: ${r.task}: the targets stored in the JSON (${r.targets.map((t) => t.ok).join(', ')}) differ from those recomputed from its figures (${now.map((t) => t.ok).join(', ')}); the report shows the recomputed ones`);
+      log(
+        `note: ${r.task}: the targets stored in the JSON (${r.targets.map((t) => t.ok).join(', ')}) differ from those recomputed from its figures (${now.map((t) => t.ok).join(', ')}); the report shows the recomputed ones`,
+      );
     }
   }
   const command = [
@@ -52,7 +54,13 @@ export default function taskReport(opts) {
     log(`wrote ${rel(svgOut)}`);
   }
   const section = (out, level) =>
-    fullReport(results, { level, sources, command, link: linkFrom(out), svgPath: accuracy ? relative(dirname(out), svgOut).split('\\').join('/') : undefined });
+    fullReport(results, {
+      level,
+      sources,
+      command,
+      link: linkFrom(out),
+      svgPath: accuracy ? relative(dirname(out), svgOut).split('\\').join('/') : undefined,
+    });
   const md = section(mdOut, 2);
   mkdirSync(dirname(mdOut), { recursive: true });
   writeFileSync(mdOut, md);

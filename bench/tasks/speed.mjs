@@ -3,7 +3,18 @@ import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../browser.mjs';
 import { speedSummary, speedTargets } from '../peers/report.mjs';
-import { ROOT, fail, log, startLoadMonitor, machine, scanImages, pipelinesOf, openPipeline, median, quantile } from './common.mjs';
+import {
+  ROOT,
+  fail,
+  log,
+  startLoadMonitor,
+  machine,
+  scanImages,
+  pipelinesOf,
+  openPipeline,
+  median,
+  quantile,
+} from './common.mjs';
 
 export default async function taskSpeed(opts) {
   const dir = resolve(opts.images ?? join(ROOT, 'e2e/fixtures/lfw'));
@@ -16,7 +27,9 @@ export default async function taskSpeed(opts) {
   const select = opts.select ?? 'center';
   const names = pipelinesOf(opts, true);
   const sizes = new Set(items.map((it) => imageSize(it.path)).filter(Boolean));
-  log(`speed: ${items.length} images from ${dir}; pipelines ${names.join(', ')}; backends ${backends.join(', ')}; up to ${rounds} rounds or ${maxSeconds} s each`);
+  log(
+    `speed: ${items.length} images from ${dir}; pipelines ${names.join(', ')}; backends ${backends.join(', ')}; up to ${rounds} rounds or ${maxSeconds} s each`,
+  );
   const stopLoad = startLoadMonitor();
   const runs = [];
   const phases = [];
@@ -33,10 +46,17 @@ export default async function taskSpeed(opts) {
         machineInfo ??= await machine(browser);
         let pipe;
         try {
-          pipe = await openPipeline(browser, origin, name, items.map((it) => it.path));
+          pipe = await openPipeline(
+            browser,
+            origin,
+            name,
+            items.map((it) => it.path),
+          );
           const info = await pipe.init(backend);
           const firstMs = (await pipe.embed([0], select))['/bench-images/0'].ms.total;
-          log(`[${name}/${info.backend}] load ${info.loadMs.toFixed(0)} + warm-up ${info.warmupMs.toFixed(0)} + first image ${firstMs.toFixed(0)} ms`);
+          log(
+            `[${name}/${info.backend}] load ${info.loadMs.toFixed(0)} + warm-up ${info.warmupMs.toFixed(0)} + first image ${firstMs.toFixed(0)} ms`,
+          );
           open.push({ name, backend, browser, pipe, info, firstMs, samples: [], spent: 0 });
         } catch (e) {
           log(`[${name}/${backend}] failed: ${String(e).split('\n')[0]}`);
@@ -52,7 +72,8 @@ export default async function taskSpeed(opts) {
             if (o.error || (o.spent > maxSeconds * 1000 && o.samples.length >= 5)) continue;
             const t0 = Date.now();
             try {
-              for (let i = 0; i < items.length; i++) o.samples.push((await o.pipe.embed([i], select, true))[`/bench-images/${i}`].ms);
+              for (let i = 0; i < items.length; i++)
+                o.samples.push((await o.pipe.embed([i], select, true))[`/bench-images/${i}`].ms);
             } catch (e) {
               o.error = String(e).split('\n')[0].slice(0, 200);
               log(`[${o.name}/${o.backend}] failed: ${o.error}`);
@@ -61,7 +82,8 @@ export default async function taskSpeed(opts) {
           }
         }
         for (const o of open) {
-          if (!o.error && o.pipe.foreign.length) o.error = `requested other hosts: ${[...new Set(o.pipe.foreign)].slice(0, 3).join(', ')}`;
+          if (!o.error && o.pipe.foreign.length)
+            o.error = `requested other hosts: ${[...new Set(o.pipe.foreign)].slice(0, 3).join(', ')}`;
           if (o.error) {
             runs.push({ pipeline: o.name, backend: o.info.backend, error: o.error });
             continue;
@@ -77,7 +99,10 @@ export default async function taskSpeed(opts) {
             firstImageMs: o.firstMs,
             firstResultMs: o.info.loadMs + o.info.warmupMs + o.firstMs,
             median: { decode: m('decode'), detect: m('detect'), embed: m('embed'), total: m('total') },
-            p90Total: quantile(o.samples.map((x) => x.total), 0.9),
+            p90Total: quantile(
+              o.samples.map((x) => x.total),
+              0.9,
+            ),
             samples: o.samples.length,
             seconds: o.spent / 1000,
           };
@@ -121,7 +146,8 @@ function imageSize(path) {
     if (b[i] !== 0xff) return undefined;
     const marker = b[i + 1];
     const len = b.readUInt16BE(i + 2);
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return `${b.readUInt16BE(i + 7)}×${b.readUInt16BE(i + 5)}`;
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker))
+      return `${b.readUInt16BE(i + 7)}×${b.readUInt16BE(i + 5)}`;
     i += 2 + len;
   }
   return undefined;

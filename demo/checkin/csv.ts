@@ -27,14 +27,16 @@ export function csvField(value: string): string {
 export function toCsv(rows: readonly CheckIn[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const row of rows) {
-    lines.push([
-      new Date(row.time).toISOString(),
-      row.result,
-      csvField(row.personId),
-      csvField(row.personName),
-      row.similarity === null ? '' : row.similarity.toFixed(4),
-      csvField(row.detail),
-    ].join(','));
+    lines.push(
+      [
+        new Date(row.time).toISOString(),
+        row.result,
+        csvField(row.personId),
+        csvField(row.personName),
+        row.similarity === null ? '' : row.similarity.toFixed(4),
+        csvField(row.detail),
+      ].join(','),
+    );
   }
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -21,7 +21,10 @@ export class CheckInLog {
   static async open(name = 'localface-checkin-log', now = Date.now()): Promise<CheckInLog> {
     const db = await openDB<LogSchema>(name, 2, {
       upgrade(database, oldVersion, _newVersion, transaction) {
-        const store = oldVersion < 1 ? database.createObjectStore('checkins', { autoIncrement: true }) : transaction.objectStore('checkins');
+        const store =
+          oldVersion < 1
+            ? database.createObjectStore('checkins', { autoIncrement: true })
+            : transaction.objectStore('checkins');
         if (oldVersion < 1) store.createIndex('time', 'time');
         if (oldVersion < 2) store.createIndex('personId', 'personId');
       },

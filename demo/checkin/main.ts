@@ -9,11 +9,18 @@ import { toCsv, type CheckIn } from './csv';
 import { CheckInLog } from './log';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const statusLine = $('status'), offlineLine = $('offline'), verdict = $('verdict'), video = $<HTMLVideoElement>('video');
-const checkInButton = $<HTMLButtonElement>('check-in'), logBody = $('log');
-const enrollForm = $<HTMLFormElement>('enroll-form'), enrollName = $<HTMLInputElement>('enroll-name');
-const enrollFile = $<HTMLInputElement>('enroll-file'), enrollButton = $<HTMLButtonElement>('enroll-button');
-const enrollMessage = $('enroll-message'), peopleCount = $('people-count');
+const statusLine = $('status'),
+  offlineLine = $('offline'),
+  verdict = $('verdict'),
+  video = $<HTMLVideoElement>('video');
+const checkInButton = $<HTMLButtonElement>('check-in'),
+  logBody = $('log');
+const enrollForm = $<HTMLFormElement>('enroll-form'),
+  enrollName = $<HTMLInputElement>('enroll-name');
+const enrollFile = $<HTMLInputElement>('enroll-file'),
+  enrollButton = $<HTMLButtonElement>('enroll-button');
+const enrollMessage = $('enroll-message'),
+  peopleCount = $('people-count');
 
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
 
@@ -28,7 +35,8 @@ async function registerServiceWorker(): Promise<void> {
     // and "ready" pending: say so instead of waiting forever.
     registering.installing?.addEventListener('statechange', (event) => {
       if ((event.target as ServiceWorker).state === 'redundant' && !registering.active) {
-        offlineLine.textContent = 'offline cache failed: a file could not be downloaded intact; the next visit tries again';
+        offlineLine.textContent =
+          'offline cache failed: a file could not be downloaded intact; the next visit tries again';
       }
     });
     const registration = await navigator.serviceWorker.ready;
@@ -43,16 +51,27 @@ async function registerServiceWorker(): Promise<void> {
 }
 
 function renderLog(rows: CheckIn[]): void {
-  logBody.replaceChildren(...rows.slice(-50).reverse().map((row) => {
-    const tr = document.createElement('tr');
-    tr.dataset.testid = 'log-row';
-    for (const text of [new Date(row.time).toLocaleTimeString(), row.result, row.personName, row.similarity?.toFixed(2) ?? '', row.detail]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  }));
+  logBody.replaceChildren(
+    ...rows
+      .slice(-50)
+      .reverse()
+      .map((row) => {
+        const tr = document.createElement('tr');
+        tr.dataset.testid = 'log-row';
+        for (const text of [
+          new Date(row.time).toLocaleTimeString(),
+          row.result,
+          row.personName,
+          row.similarity?.toFixed(2) ?? '',
+          row.detail,
+        ]) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+  );
 }
 
 /** A check-in follows the person for at most this long, waiting for the liveness decision. */
@@ -86,21 +105,36 @@ async function checkIn(tracker: FaceTracker, log: CheckInLog): Promise<void> {
   verdict.textContent = 'Look at the camera…';
   const face = await followPerson(tracker);
   if (!face || !face.liveness) {
-    verdict.className = 'bad';   // nobody, or not long enough in view: nothing to log
-    verdict.textContent = face ? 'Hold still in front of the camera and try again.' : 'No face in view: stand in front of the camera and try again.';
+    verdict.className = 'bad'; // nobody, or not long enough in view: nothing to log
+    verdict.textContent = face
+      ? 'Hold still in front of the camera and try again.'
+      : 'No face in view: stand in front of the camera and try again.';
     return;
   }
-  const entry: CheckIn = { time: Date.now(), result: 'unknown', personId: '', personName: '', similarity: null, detail: '' };
+  const entry: CheckIn = {
+    time: Date.now(),
+    result: 'unknown',
+    personId: '',
+    personName: '',
+    similarity: null,
+    detail: '',
+  };
   if (!face.liveness.live) {
     const code = face.liveness.code ?? 'FACE_NOT_LIVE';
     Object.assign(entry, { result: 'not-live', detail: code });
     verdict.textContent = `Not checked in: the face did not pass the liveness check (${code}).`;
   } else if (face.match) {
-    Object.assign(entry, { result: 'checked-in', personId: face.match.personId, personName: face.match.personName, similarity: face.match.similarityScore });
+    Object.assign(entry, {
+      result: 'checked-in',
+      personId: face.match.personId,
+      personName: face.match.personName,
+      similarity: face.match.similarityScore,
+    });
   }
   await log.add(entry);
   verdict.className = entry.result === 'checked-in' ? 'ok' : 'bad';
-  if (entry.result === 'checked-in') verdict.textContent = `Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`;
+  if (entry.result === 'checked-in')
+    verdict.textContent = `Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`;
   else if (entry.result === 'unknown') verdict.textContent = 'Not recognised: please enroll first.';
   renderLog(await log.all());
 }
@@ -114,10 +148,18 @@ async function enroll(client: FaceClient): Promise<void> {
     return;
   }
   // No photo picked: enroll from the camera, where liveness is checked too.
-  const face = photo ?? await createImageBitmap(video);
+  const face = photo ?? (await createImageBitmap(video));
   try {
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-    await client.enrollPerson({ collectionName: COLLECTION, personId, personName: name, face, checkLiveness: !photo, checkDuplicates: true, faceStorageType: 'StoreThumbnails' });
+    await client.enrollPerson({
+      collectionName: COLLECTION,
+      personId,
+      personName: name,
+      face,
+      checkLiveness: !photo,
+      checkDuplicates: true,
+      faceStorageType: 'StoreThumbnails',
+    });
     enrollMessage.className = 'ok';
     enrollMessage.textContent = `Enrolled ${name}.`;
     enrollForm.reset();
@@ -162,15 +204,26 @@ async function purgeOfflineCache(): Promise<void> {
 void registerServiceWorker();
 const log = await CheckInLog.open();
 renderLog(await log.all());
-$('export').onclick = async () => download(`check-ins-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(await log.all()));
-$('clear-log').onclick = async () => { await log.clear(); renderLog([]); };
+$('export').onclick = async () =>
+  download(`check-ins-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(await log.all()));
+$('clear-log').onclick = async () => {
+  await log.clear();
+  renderLog([]);
+};
 
 try {
   const [client] = await Promise.all([
     createFaceClient({ modelBaseUrl, databaseName: DATABASE }),
-    navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
-      .then(async (stream) => { video.srcObject = stream; await video.play(); })
-      .catch((error) => { verdict.className = 'bad'; verdict.textContent = `No camera: ${String(error)}. Enrolling from photos still works.`; }),
+    navigator.mediaDevices
+      .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
+      .then(async (stream) => {
+        video.srcObject = stream;
+        await video.play();
+      })
+      .catch((error) => {
+        verdict.className = 'bad';
+        verdict.textContent = `No camera: ${String(error)}. Enrolling from photos still works.`;
+      }),
   ]);
   if (!(await client.listCollections()).some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
@@ -182,11 +235,19 @@ try {
     if (busy) return;
     busy = true;
     checkInButton.disabled = enrollButton.disabled = true;
-    try { await work(); } finally { busy = false; checkInButton.disabled = enrollButton.disabled = false; }
+    try {
+      await work();
+    } finally {
+      busy = false;
+      checkInButton.disabled = enrollButton.disabled = false;
+    }
   };
   const tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, maxFaces: 1 });
   checkInButton.onclick = once(() => checkIn(tracker, log));
-  enrollForm.onsubmit = (event) => { event.preventDefault(); void once(() => enroll(client))(); };
+  enrollForm.onsubmit = (event) => {
+    event.preventDefault();
+    void once(() => enroll(client))();
+  };
   checkInButton.disabled = enrollButton.disabled = false;
 } catch (error) {
   statusLine.textContent = `Could not start: ${errorText(error)}`;

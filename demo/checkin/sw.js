@@ -21,45 +21,51 @@ async function fetchVerified({ url, sha256 }) {
 }
 
 self.addEventListener('install', (event) => {
-  event.waitUntil((async () => {
-    // All or nothing: every file is fetched and verified before any is cached.
-    const verified = await Promise.all(FILES.map(fetchVerified));
-    const cache = await caches.open(CACHE);
-    try {
-      for (const [request, response] of verified) await cache.put(request, response);
-    } catch (error) {
-      await caches.delete(CACHE);
-      throw error;
-    }
-    await self.skipWaiting();
-  })());
+  event.waitUntil(
+    (async () => {
+      // All or nothing: every file is fetched and verified before any is cached.
+      const verified = await Promise.all(FILES.map(fetchVerified));
+      const cache = await caches.open(CACHE);
+      try {
+        for (const [request, response] of verified) await cache.put(request, response);
+      } catch (error) {
+        await caches.delete(CACHE);
+        throw error;
+      }
+      await self.skipWaiting();
+    })(),
+  );
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) {
-      if (name.startsWith('localface-checkin-') && name !== CACHE) await caches.delete(name);
-    }
-    await self.clients.claim();
-  })());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith('localface-checkin-') && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
 });
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
-  event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    const cached = await cache.match(request, { ignoreSearch: request.mode === 'navigate' });
-    if (cached) return cached;
-    try {
-      return await fetch(request);
-    } catch (error) {
-      // Offline and not cached: a navigation inside the app still gets the app.
-      if (request.mode === 'navigate') {
-        const shell = await cache.match('./');
-        if (shell) return shell;
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      const cached = await cache.match(request, { ignoreSearch: request.mode === 'navigate' });
+      if (cached) return cached;
+      try {
+        return await fetch(request);
+      } catch (error) {
+        // Offline and not cached: a navigation inside the app still gets the app.
+        if (request.mode === 'navigate') {
+          const shell = await cache.match('./');
+          if (shell) return shell;
+        }
+        throw error;
       }
-      throw error;
-    }
-  })());
+    })(),
+  );
 });

@@ -6,8 +6,12 @@ import { modelBaseUrl } from '../shared/models';
 
 const API = new URL('./api/', location.href); // where the app's cloud API used to be
 const $ = <T extends HTMLElement>(id: string) => document.querySelector(`[data-testid="${id}"]`) as T;
-const status = $('status'), offline = $('offline-status'), log = $('log'), run = $<HTMLButtonElement>('run');
-const enrollFile = $<HTMLInputElement>('enroll-file'), searchFile = $<HTMLInputElement>('search-file');
+const status = $('status'),
+  offline = $('offline-status'),
+  log = $('log'),
+  run = $<HTMLButtonElement>('run');
+const enrollFile = $<HTMLInputElement>('enroll-file'),
+  searchFile = $<HTMLInputElement>('search-file');
 
 async function toBase64(file: Blob): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -23,7 +27,9 @@ function show(line: string): void {
 async function report(label: string, response: Response): Promise<unknown> {
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
-  const brief = JSON.stringify(body, (key, value) => (typeof value === 'string' && value.length > 60 ? `${value.slice(0, 20)}…` : value));
+  const brief = JSON.stringify(body, (key, value) =>
+    typeof value === 'string' && value.length > 60 ? `${value.slice(0, 20)}…` : value,
+  );
   show(`${label} → ${response.status} ${brief ?? ''}`);
   return body;
 }
@@ -35,24 +41,76 @@ async function runExamples(apiKey: string, keyId: string): Promise<void> {
   const json = { 'Content-Type': 'application/json', 'x-api-key': apiKey };
 
   // Person management: a collection, then a person.
-  await report('POST collection', await fetch(new URL('collection', API), { method: 'POST', headers: json, body: JSON.stringify({ collection_name: 'MyCollection' }) }));
-  await report('PUT person', await fetch(new URL('person', API), {
-    method: 'PUT', headers: json,
-    body: JSON.stringify({ person_id: 'person-1', person_name: 'Person One', check_duplicates: false, check_liveness: false, collection_name: 'MyCollection', duplicate_check_min_similarity: 0.7, face_base_64: face, face_storage_type: 'NoStorage', metadata: { additionalProp1: 'string' } }),
-  }));
+  await report(
+    'POST collection',
+    await fetch(new URL('collection', API), {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ collection_name: 'MyCollection' }),
+    }),
+  );
+  await report(
+    'PUT person',
+    await fetch(new URL('person', API), {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({
+        person_id: 'person-1',
+        person_name: 'Person One',
+        check_duplicates: false,
+        check_liveness: false,
+        collection_name: 'MyCollection',
+        duplicate_check_min_similarity: 0.7,
+        face_base_64: face,
+        face_storage_type: 'NoStorage',
+        metadata: { additionalProp1: 'string' },
+      }),
+    }),
+  );
   // Face search, 1:N.
-  await report('POST face-search', await fetch(new URL('face-search', API), {
-    method: 'POST', headers: json,
-    body: JSON.stringify({ check_liveness: false, collection_name: 'MyCollection', face_base_64: probe, min_similarity_score: 0.7, max_results: 1 }),
-  }));
+  await report(
+    'POST face-search',
+    await fetch(new URL('face-search', API), {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        check_liveness: false,
+        collection_name: 'MyCollection',
+        face_base_64: probe,
+        min_similarity_score: 0.7,
+        max_results: 1,
+      }),
+    }),
+  );
   // Users: enroll, then search with a threshold in percent.
-  await report('POST users/{USER_ID}', await fetch(new URL('users/f7eab18f-e5d3-4dac-9d4d-cfb969ef848e', API), { method: 'POST', headers: json, body: JSON.stringify({ face }) }));
-  await report('POST users/search', await fetch(new URL('users/search', API), { method: 'POST', headers: json, body: JSON.stringify({ face: probe, threshold: 75.5 }) }));
+  await report(
+    'POST users/{USER_ID}',
+    await fetch(new URL('users/f7eab18f-e5d3-4dac-9d4d-cfb969ef848e', API), {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ face }),
+    }),
+  );
+  await report(
+    'POST users/search',
+    await fetch(new URL('users/search', API), {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ face: probe, threshold: 75.5 }),
+    }),
+  );
   // Face set: multipart with the file.
   const form = new FormData();
   form.append('name', 'MyCollection');
   form.append('file', searchFile.files![0]!);
-  await report('POST faceset/v2/add_face', await fetch(new URL('faceset/v2/add_face', API), { method: 'POST', headers: { 'X-DF-API-ID': keyId, 'X-DF-API-SECRET': apiKey }, body: form }));
+  await report(
+    'POST faceset/v2/add_face',
+    await fetch(new URL('faceset/v2/add_face', API), {
+      method: 'POST',
+      headers: { 'X-DF-API-ID': keyId, 'X-DF-API-SECRET': apiKey },
+      body: form,
+    }),
+  );
   show('done');
 }
 
@@ -61,13 +119,18 @@ async function main(): Promise<void> {
   serveRestRequests(createRestHandler({ client, basePath: API.pathname }));
   status.textContent = `Ready on ${client.backend.toUpperCase()}`;
   // A demo keeps its key in localStorage; an app hands its cloud code the key the way it did before.
-  let stored = JSON.parse(localStorage.getItem('localface-demo-key') ?? 'null') as { key: string; keyId: string } | null;
+  let stored = JSON.parse(localStorage.getItem('localface-demo-key') ?? 'null') as {
+    key: string;
+    keyId: string;
+  } | null;
   if (!stored || !(await client.apiKeys.verify(stored.key))) {
     stored = await client.apiKeys.create({ name: 'cloud-client demo' });
     localStorage.setItem('localface-demo-key', JSON.stringify(stored));
   }
   const { key, keyId } = stored;
-  const update = () => { run.disabled = !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller); };
+  const update = () => {
+    run.disabled = !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller);
+  };
   enrollFile.onchange = searchFile.onchange = update;
   navigator.serviceWorker.addEventListener('controllerchange', update);
   update();
@@ -88,5 +151,9 @@ async function registerServiceWorker(): Promise<void> {
   offline.textContent = 'offline ready';
 }
 
-registerServiceWorker().catch((error: unknown) => { offline.textContent = `service worker failed: ${String(error)}`; });
-main().catch((error: unknown) => { status.textContent = `Failed: ${String(error)}`; });
+registerServiceWorker().catch((error: unknown) => {
+  offline.textContent = `service worker failed: ${String(error)}`;
+});
+main().catch((error: unknown) => {
+  status.textContent = `Failed: ${String(error)}`;
+});

@@ -2,7 +2,9 @@ import { createFaceClient, FaceError, type Face } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const status = $('status'), result = $('result'), progress = $<HTMLProgressElement>('progress');
+const status = $('status'),
+  result = $('result'),
+  progress = $<HTMLProgressElement>('progress');
 const loaded = new Map<string, { loaded: number; total: number }>();
 
 const client = await createFaceClient({

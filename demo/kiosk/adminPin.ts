@@ -16,12 +16,19 @@ interface StoredPin {
   iterations: number;
 }
 
-const hex = (bytes: ArrayBuffer | Uint8Array) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = (bytes: ArrayBuffer | Uint8Array) =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 
 async function derive(pin: string, salt: Uint8Array, iterations: number): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
-  return hex(await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, iterations }, key, 256));
+  return hex(
+    await crypto.subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, iterations },
+      key,
+      256,
+    ),
+  );
 }
 
 export class StaffPin {
@@ -35,7 +42,8 @@ export class StaffPin {
   /** Sets the first PIN; refuses once one exists (changing it needs the old one: clear the site's data to reset). */
   async set(pin: string): Promise<void> {
     if (this.isSet) throw new Error('A staff PIN is already set.');
-    if (!new RegExp(`^\\d{${MIN_PIN_LENGTH},}$`).test(pin)) throw new Error(`The PIN must be at least ${MIN_PIN_LENGTH} digits.`);
+    if (!new RegExp(`^\\d{${MIN_PIN_LENGTH},}$`).test(pin))
+      throw new Error(`The PIN must be at least ${MIN_PIN_LENGTH} digits.`);
     const salt = crypto.getRandomValues(new Uint8Array(16));
     const stored: StoredPin = { salt: hex(salt), hash: await derive(pin, salt, ITERATIONS), iterations: ITERATIONS };
     localStorage.setItem(KEY, JSON.stringify(stored));
@@ -43,7 +51,8 @@ export class StaffPin {
 
   /** True if `pin` is the staff PIN; after MAX_ATTEMPTS wrong ones, refuses every guess for a minute. */
   async check(pin: string, now = Date.now()): Promise<boolean> {
-    if (now < this.lockedUntil) throw new Error(`Too many wrong PINs: try again in ${Math.ceil((this.lockedUntil - now) / 1000)} s.`);
+    if (now < this.lockedUntil)
+      throw new Error(`Too many wrong PINs: try again in ${Math.ceil((this.lockedUntil - now) / 1000)} s.`);
     const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredPin | null;
     if (!stored) return false;
     const ok = (await derive(pin, fromHex(stored.salt), stored.iterations)) === stored.hash;

@@ -3,7 +3,16 @@
 // Built on the face tracker: each frame is decoded and detected once, faces keep their track ids, and who someone
 // is and whether they are live are decided over their frames. The boxes drawn are the faces enroll accepts: both
 // come from the same tracker.
-import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type LoadProgress, type PersonSummary, type TrackedFace, type TrackerTimings } from 'localface';
+import {
+  createFaceClient,
+  FaceError,
+  type FaceClient,
+  type FaceTracker,
+  type LoadProgress,
+  type PersonSummary,
+  type TrackedFace,
+  type TrackerTimings,
+} from 'localface';
 import { CheckInLog } from '../checkin/log';
 import { COLLECTION, DATABASE } from '../shared/store';
 
@@ -88,9 +97,19 @@ export class KioskEngine {
         return {
           trackId: t.trackId,
           box: t.box,
-          ...(t.match && !withheld ? { match: { personId: t.match.personId, name: t.match.personName || t.match.personId, similarity: t.match.similarityScore } } : {}),
+          ...(t.match && !withheld
+            ? {
+                match: {
+                  personId: t.match.personId,
+                  name: t.match.personName || t.match.personId,
+                  similarity: t.match.similarityScore,
+                },
+              }
+            : {}),
           ...(withheld ? { matchWithheld: true } : {}),
-          ...(t.liveness ? { live: t.liveness.live, ...(t.liveness.code ? { notLiveCode: t.liveness.code } : {}) } : {}),
+          ...(t.liveness
+            ? { live: t.liveness.live, ...(t.liveness.code ? { notLiveCode: t.liveness.code } : {}) }
+            : {}),
         };
       }),
       ms: performance.now() - t0,
@@ -123,15 +142,30 @@ export class KioskEngine {
     }
     if (face.match) {
       // Not who: a kiosk must not tell a passer-by whom a face belongs to.
-      return { ok: false, advice: ['Already enrolled'], message: 'This face is already enrolled. Ask staff if your details need changing.' };
+      return {
+        ok: false,
+        advice: ['Already enrolled'],
+        message: 'This face is already enrolled. Ask staff if your details need changing.',
+      };
     }
-    if (!face.liveness) return { ok: false, pending: true, advice: ['Hold still a moment'], message: 'Checking that the face is live…' };
+    if (!face.liveness)
+      return { ok: false, pending: true, advice: ['Hold still a moment'], message: 'Checking that the face is live…' };
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
     try {
-      await this.tracker.enroll(face.trackId, { collectionName: COLLECTION, personId, personName: trimmed, faceStorageType: 'StoreThumbnails' });
+      await this.tracker.enroll(face.trackId, {
+        collectionName: COLLECTION,
+        personId,
+        personName: trimmed,
+        faceStorageType: 'StoreThumbnails',
+      });
     } catch (error) {
       if (error instanceof FaceError && (error.code === 'ERR_NOT_FOUND' || error.code === 'ERR_LIVENESS_ERROR')) {
-        return { ok: false, pending: error.code === 'ERR_NOT_FOUND', advice: [adviceFor(String(error.metadata?.code ?? 'FACE_NOT_FOUND'))], message: error.message };
+        return {
+          ok: false,
+          pending: error.code === 'ERR_NOT_FOUND',
+          advice: [adviceFor(String(error.metadata?.code ?? 'FACE_NOT_FOUND'))],
+          message: error.message,
+        };
       }
       throw error;
     }

@@ -12,14 +12,20 @@ let queue: Promise<unknown> = Promise.resolve();
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof FaceError) return { name: 'FaceError', code: error.code, message: error.message };
-  return { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) };
+  return {
+    name: error instanceof Error ? error.name : 'Error',
+    message: error instanceof Error ? error.message : String(error),
+  };
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.kind === 'init') {
     engine = KioskEngine.create(message.modelBaseUrl, (progress) => post({ kind: 'progress', progress }));
-    engine.then((e) => post({ kind: 'ready', backend: e.backend }), (error) => post({ kind: 'failed', error: serialize(error) }));
+    engine.then(
+      (e) => post({ kind: 'ready', backend: e.backend }),
+      (error) => post({ kind: 'failed', error: serialize(error) }),
+    );
     return;
   }
   const { id, method, args } = message;

@@ -18,15 +18,26 @@ interface EngineHandle {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const video = $<HTMLVideoElement>('video'), overlay = $<HTMLCanvasElement>('overlay');
-const statusLine = $('status'), fpsLine = $('fps'), modeLine = $('mode'), loading = $('loading');
+const video = $<HTMLVideoElement>('video'),
+  overlay = $<HTMLCanvasElement>('overlay');
+const statusLine = $('status'),
+  fpsLine = $('fps'),
+  modeLine = $('mode'),
+  loading = $('loading');
 const progressBar = $<HTMLProgressElement>('progress');
-const enrollForm = $<HTMLFormElement>('enroll-form'), enrollName = $<HTMLInputElement>('enroll-name');
-const enrollButton = $<HTMLButtonElement>('enroll-button'), enrollMessage = $('enroll-message'), peopleList = $('people');
-const staffForm = $<HTMLFormElement>('staff-form'), staffPin = $<HTMLInputElement>('staff-pin'), staffButton = $<HTMLButtonElement>('staff-button');
-const staffMessage = $('staff-message'), staffPanel = $('staff-panel'), staffLock = $<HTMLButtonElement>('staff-lock');
+const enrollForm = $<HTMLFormElement>('enroll-form'),
+  enrollName = $<HTMLInputElement>('enroll-name');
+const enrollButton = $<HTMLButtonElement>('enroll-button'),
+  enrollMessage = $('enroll-message'),
+  peopleList = $('people');
+const staffForm = $<HTMLFormElement>('staff-form'),
+  staffPin = $<HTMLInputElement>('staff-pin'),
+  staffButton = $<HTMLButtonElement>('staff-button');
+const staffMessage = $('staff-message'),
+  staffPanel = $('staff-panel'),
+  staffLock = $<HTMLButtonElement>('staff-lock');
 
-staffForm.onsubmit = (event) => event.preventDefault();   // until the engine is ready
+staffForm.onsubmit = (event) => event.preventDefault(); // until the engine is ready
 
 const loadedBytes = new Map<string, LoadProgress>();
 function showProgress(p: LoadProgress): void {
@@ -50,7 +61,9 @@ function startWorkerEngine(): Promise<EngineHandle> {
   return new Promise((resolve, reject) => {
     let started = false;
     worker.onerror = (event) => {
-      const error = new Error(started ? `the recognition worker stopped: ${event.message}` : `the worker failed to start: ${event.message}`);
+      const error = new Error(
+        started ? `the recognition worker stopped: ${event.message}` : `the worker failed to start: ${event.message}`,
+      );
       // Calls in flight would otherwise wait forever (and the live loop with them).
       for (const waiting of pending.values()) waiting.reject(error);
       pending.clear();
@@ -59,8 +72,10 @@ function startWorkerEngine(): Promise<EngineHandle> {
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
       if (message.kind === 'progress') showProgress(message.progress);
-      else if (message.kind === 'failed') { worker.terminate(); reject(Object.assign(new Error(message.error.message), message.error)); }
-      else if (message.kind === 'ready') {
+      else if (message.kind === 'failed') {
+        worker.terminate();
+        reject(Object.assign(new Error(message.error.message), message.error));
+      } else if (message.kind === 'ready') {
         started = true;
         resolve({
           backend: message.backend,
@@ -114,7 +129,10 @@ async function startEngine(): Promise<EngineHandle> {
 }
 
 async function startCamera(): Promise<void> {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false });
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
+    audio: false,
+  });
   video.srcObject = stream;
   await video.play();
 }
@@ -130,13 +148,25 @@ const finishedAt: number[] = [];
  * on screen (`namedAfterMs`).
  */
 const stats = {
-  processed: 0, skipped: 0, engineMs: 0, decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0, embedRuns: 0,
-  boxes: 0, namedAfterMs: [] as number[], mode: '',
+  processed: 0,
+  skipped: 0,
+  engineMs: 0,
+  decodeMs: 0,
+  detectMs: 0,
+  embedMs: 0,
+  searchMs: 0,
+  checksMs: 0,
+  embedRuns: 0,
+  boxes: 0,
+  namedAfterMs: [] as number[],
+  mode: '',
 };
 /** When each track's first frame was grabbed, until its name is shown. */
 const trackFirstGrabbed = new Map<number, number>();
 declare global {
-  interface Window { kioskStats: typeof stats }
+  interface Window {
+    kioskStats: typeof stats;
+  }
 }
 window.kioskStats = stats;
 
@@ -152,7 +182,10 @@ function describe(result: FrameResult | undefined): { text: string; kind: string
   // A face that is not live is never named (the engine does not even send the name): a photo of someone enrolled
   // must not reveal who they are.
   if (face.live === false) {
-    const why = face.notLiveCode && face.notLiveCode !== 'FACE_NOT_LIVE' ? ` (${adviceFor(face.notLiveCode).toLowerCase()})` : ' (photo or screen?)';
+    const why =
+      face.notLiveCode && face.notLiveCode !== 'FACE_NOT_LIVE'
+        ? ` (${adviceFor(face.notLiveCode).toLowerCase()})`
+        : ' (photo or screen?)';
     return { text: `NOT LIVE${why}: not checked in`, kind: 'spoof' };
   }
   if (!face.match) return { text: 'Face not recognised: enroll below', kind: 'unknown' };
@@ -161,9 +194,13 @@ function describe(result: FrameResult | undefined): { text: string; kind: string
 }
 
 function draw(): void {
-  const width = video.videoWidth, height = video.videoHeight;
+  const width = video.videoWidth,
+    height = video.videoHeight;
   if (!width) return;
-  if (overlay.width !== width || overlay.height !== height) { overlay.width = width; overlay.height = height; }
+  if (overlay.width !== width || overlay.height !== height) {
+    overlay.width = width;
+    overlay.height = height;
+  }
   const g = overlay.getContext('2d')!;
   g.clearRect(0, 0, width, height);
   g.lineWidth = Math.max(2, width / 240);
@@ -174,7 +211,8 @@ function draw(): void {
     // The video is shown mirrored (a self-view reads like a mirror), so boxes are mirrored too; labels are not.
     const x = width - face.box.x - face.box.width;
     g.strokeRect(x, face.box.y, face.box.width, face.box.height);
-    const label = face.live === false ? 'not live' : face.match ? `${face.match.name}${face.live ? ' · live' : ''}` : '';
+    const label =
+      face.live === false ? 'not live' : face.match ? `${face.match.name}${face.live ? ' · live' : ''}` : '';
     if (label) {
       g.fillStyle = colour;
       g.fillRect(x, face.box.y - width / 26, g.measureText(label).width + 12, width / 26);
@@ -188,7 +226,11 @@ function startLoop(engine: EngineHandle): void {
   const tick = async () => {
     requestAnimationFrame(tick);
     draw();
-    if (inFlight) { skipped++; stats.skipped++; return; }
+    if (inFlight) {
+      skipped++;
+      stats.skipped++;
+      return;
+    }
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
     inFlight = true;
     try {
@@ -240,7 +282,7 @@ function lockStaff(): void {
   staffUnlocked = false;
   clearTimeout(staffTimer);
   staffPanel.hidden = true;
-  peopleList.replaceChildren();   // names are not left in the page either
+  peopleList.replaceChildren(); // names are not left in the page either
   staffForm.hidden = false;
 }
 
@@ -288,23 +330,25 @@ function wireStaff(engine: EngineHandle): void {
 async function refreshPeople(engine: EngineHandle): Promise<void> {
   if (!staffUnlocked) return;
   const people = await engine.people();
-  peopleList.replaceChildren(...people.map((person) => {
-    const item = document.createElement('li');
-    item.dataset.testid = 'person';
-    const name = document.createElement('span');
-    name.textContent = person.personName || person.personId;
-    const remove = document.createElement('button');
-    remove.textContent = 'Delete';
-    remove.setAttribute('aria-label', `Delete ${name.textContent}`);
-    remove.onclick = async () => {
-      if (!staffUnlocked) return;
-      remove.disabled = true;
-      await engine.remove(person.personId);
-      await refreshPeople(engine);
-    };
-    item.append(name, remove);
-    return item;
-  }));
+  peopleList.replaceChildren(
+    ...people.map((person) => {
+      const item = document.createElement('li');
+      item.dataset.testid = 'person';
+      const name = document.createElement('span');
+      name.textContent = person.personName || person.personId;
+      const remove = document.createElement('button');
+      remove.textContent = 'Delete';
+      remove.setAttribute('aria-label', `Delete ${name.textContent}`);
+      remove.onclick = async () => {
+        if (!staffUnlocked) return;
+        remove.disabled = true;
+        await engine.remove(person.personId);
+        await refreshPeople(engine);
+      };
+      item.append(name, remove);
+      return item;
+    }),
+  );
   if (!people.length) peopleList.innerHTML = '<li class="meta">Nobody yet.</li>';
 }
 
@@ -351,8 +395,9 @@ try {
   wireStaff(engine);
   startLoop(engine);
 } catch (error) {
-  statusLine.textContent = error instanceof DOMException && error.name === 'NotAllowedError'
-    ? 'Camera access was refused: allow the camera for this page and reload.'
-    : `The kiosk could not start: ${(error as Error).message}`;
+  statusLine.textContent =
+    error instanceof DOMException && error.name === 'NotAllowedError'
+      ? 'Camera access was refused: allow the camera for this page and reload.'
+      : `The kiosk could not start: ${(error as Error).message}`;
   statusLine.className = 'spoof';
 }

@@ -11,8 +11,7 @@ export interface EngineCalls {
 export type EngineMethod = keyof EngineCalls;
 
 export type ToWorker =
-  | { kind: 'init'; modelBaseUrl: string }
-  | { kind: 'call'; id: number; method: EngineMethod; args: unknown[] };
+  { kind: 'init'; modelBaseUrl: string } | { kind: 'call'; id: number; method: EngineMethod; args: unknown[] };
 
 export type FromWorker =
   | { kind: 'progress'; progress: LoadProgress }

@@ -57,7 +57,9 @@ export async function encodePng(rgba, width, height, { bitDepth = 8, grey = fals
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      const samples = grey ? [Math.round((rgba[i] + rgba[i + 1] + rgba[i + 2]) / 3)] : [rgba[i], rgba[i + 1], rgba[i + 2]];
+      const samples = grey
+        ? [Math.round((rgba[i] + rgba[i + 1] + rgba[i + 2]) / 3)]
+        : [rgba[i], rgba[i + 1], rgba[i + 2]];
       samples.forEach((v, c) => {
         const o = y * stride + 1 + (x * channels + c) * bytesPerSample;
         raw[o] = v;
@@ -70,7 +72,12 @@ export async function encodePng(rgba, width, height, { bitDepth = 8, grey = fals
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr.set([bitDepth, grey ? 0 : 2, 0, 0, 0], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', await deflate(raw)), pngChunk('IEND', new Uint8Array())];
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', await deflate(raw)),
+    pngChunk('IEND', new Uint8Array()),
+  ];
   return concat(...parts);
 }
 
@@ -107,7 +114,7 @@ const int = (r, lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
 
 /** Offset of the first JPEG SOFn segment, or -1. */
 function jpegSof(b) {
-  for (let o = 2; o + 4 < b.length && b[o] === 0xff; ) {
+  for (let o = 2; o + 4 < b.length && b[o] === 0xff;) {
     const m = b[o + 1];
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return o;
     if (m === 0xda) return -1;
@@ -124,7 +131,10 @@ function base64(bytes) {
 
 /** Image mutations: each returns [label, bytes-or-other]. */
 const IMAGE_MUTATIONS = [
-  (r, s) => { const src = pick(r, [s.jpeg, s.png, s.png16]); return ['truncated', src.slice(0, int(r, 0, src.length - 1))]; },
+  (r, s) => {
+    const src = pick(r, [s.jpeg, s.png, s.png16]);
+    return ['truncated', src.slice(0, int(r, 0, src.length - 1))];
+  },
   (r, s) => {
     const out = pick(r, [s.jpeg, s.png, s.png16, s.grey]).slice();
     const flips = int(r, 1, 40);
@@ -140,8 +150,26 @@ const IMAGE_MUTATIONS = [
   (r, s) => {
     const out = s.jpeg.slice();
     const sof = jpegSof(out);
-    const [h, w] = pick(r, [[0, 0], [0, 250], [65535, 65535], [1, 65535], [65535, 1], [7000, 7000], [4100, 6000], [1, 1], ...(s.hugeInLimit ? [[4000, 6000], [3024, 4032]] : [])]);
-    out[sof + 5] = h >> 8; out[sof + 6] = h & 0xff; out[sof + 7] = w >> 8; out[sof + 8] = w & 0xff;
+    const [h, w] = pick(r, [
+      [0, 0],
+      [0, 250],
+      [65535, 65535],
+      [1, 65535],
+      [65535, 1],
+      [7000, 7000],
+      [4100, 6000],
+      [1, 1],
+      ...(s.hugeInLimit
+        ? [
+            [4000, 6000],
+            [3024, 4032],
+          ]
+        : []),
+    ]);
+    out[sof + 5] = h >> 8;
+    out[sof + 6] = h & 0xff;
+    out[sof + 7] = w >> 8;
+    out[sof + 8] = w & 0xff;
     return [`jpeg-sof-${w}x${h}`, out];
   },
   (r, s) => {
@@ -156,8 +184,18 @@ const IMAGE_MUTATIONS = [
   (r, s) => {
     const out = pick(r, [s.png, s.png16]).slice();
     const view = new DataView(out.buffer);
-    const [w, h] = pick(r, [[0, 0], [0x7fffffff, 1], [0xffffffff, 0xffffffff], [1, 0x7fffffff], [6000, 4100], [20000, 20000], [1, 1], ...(s.hugeInLimit ? [[6000, 4000]] : [])]);
-    view.setUint32(16, w); view.setUint32(20, h);
+    const [w, h] = pick(r, [
+      [0, 0],
+      [0x7fffffff, 1],
+      [0xffffffff, 0xffffffff],
+      [1, 0x7fffffff],
+      [6000, 4100],
+      [20000, 20000],
+      [1, 1],
+      ...(s.hugeInLimit ? [[6000, 4000]] : []),
+    ]);
+    view.setUint32(16, w);
+    view.setUint32(20, h);
     if (r() < 0.5) view.setUint32(29, crc32(out.subarray(12, 29))); // with or without a valid CRC
     return [`png-ihdr-${w}x${h}`, out];
   },
@@ -169,7 +207,10 @@ const IMAGE_MUTATIONS = [
   },
   (r, s) => {
     const glue = pick(r, [
-      ['jpeg+zip', () => concat(s.jpeg, new Uint8Array([0x50, 0x4b, 0x03, 0x04]), new TextEncoder().encode('x'.repeat(100)))],
+      [
+        'jpeg+zip',
+        () => concat(s.jpeg, new Uint8Array([0x50, 0x4b, 0x03, 0x04]), new TextEncoder().encode('x'.repeat(100))),
+      ],
       ['png-sig+jpeg', () => concat(s.png.subarray(0, 8), s.jpeg)],
       ['jpeg-soi+png', () => concat(new Uint8Array([0xff, 0xd8, 0xff]), s.png)],
       ['gif+jpeg', () => concat(new TextEncoder().encode('GIF89a'), s.jpeg)],
@@ -188,24 +229,70 @@ const IMAGE_MUTATIONS = [
 
 /** Inputs of the wrong kind, or absurd values of the right kind. */
 const WRONG_INPUTS = [
-  () => ['null', null], () => ['undefined', undefined], () => ['NaN', NaN], () => ['-1', -1], () => ['Infinity', Infinity],
-  () => ['true', true], () => ['object', {}], () => ['array', [1, 2, 3]], () => ['function', () => 1], () => ['symbol', Symbol('x')],
-  () => ['bigint', 10n], () => ['date', new Date()], () => ['map', new Map()], () => ['regexp', /x/],
-  () => ['empty-string', ''], () => ['spaces', '   '], () => ['not-base64', 'hello world!'], () => ['data-url-no-base64', 'data:image/jpeg,abc'],
-  () => ['data-url-empty', 'data:image/png;base64,'], () => ['huge-string', 'A'.repeat(12 * 1024 * 1024)],
+  () => ['null', null],
+  () => ['undefined', undefined],
+  () => ['NaN', NaN],
+  () => ['-1', -1],
+  () => ['Infinity', Infinity],
+  () => ['true', true],
+  () => ['object', {}],
+  () => ['array', [1, 2, 3]],
+  () => ['function', () => 1],
+  () => ['symbol', Symbol('x')],
+  () => ['bigint', 10n],
+  () => ['date', new Date()],
+  () => ['map', new Map()],
+  () => ['regexp', /x/],
+  () => ['empty-string', ''],
+  () => ['spaces', '   '],
+  () => ['not-base64', 'hello world!'],
+  () => ['data-url-no-base64', 'data:image/jpeg,abc'],
+  () => ['data-url-empty', 'data:image/png;base64,'],
+  () => ['huge-string', 'A'.repeat(12 * 1024 * 1024)],
   () => ['huge-data-url', `data:image/jpeg;base64,${'/9j/'.repeat(2_000_000)}`],
-  () => ['float32array', new Float32Array(100)], () => ['dataview', new DataView(new ArrayBuffer(8))], () => ['empty-bytes', new Uint8Array()],
-  () => ['blob-text', new Blob(['not an image'], { type: 'image/jpeg' })], () => ['empty-blob', new Blob([])],
-  () => ['imagedata-like', { width: NaN, height: -1, data: [] }], () => ['zero-canvas', Object.assign(new OffscreenCanvas(1, 1), { width: 0 })],
-  () => ['huge-canvas', new OffscreenCanvas(7000, 10)], () => ['proxy', new Proxy({}, { get() { throw new Error('trap'); } })],
-  () => ['getter-throws', Object.defineProperty({}, 'width', { get() { throw new Error('getter'); } })],
+  () => ['float32array', new Float32Array(100)],
+  () => ['dataview', new DataView(new ArrayBuffer(8))],
+  () => ['empty-bytes', new Uint8Array()],
+  () => ['blob-text', new Blob(['not an image'], { type: 'image/jpeg' })],
+  () => ['empty-blob', new Blob([])],
+  () => ['imagedata-like', { width: NaN, height: -1, data: [] }],
+  () => ['zero-canvas', Object.assign(new OffscreenCanvas(1, 1), { width: 0 })],
+  () => ['huge-canvas', new OffscreenCanvas(7000, 10)],
+  () => [
+    'proxy',
+    new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+      },
+    ),
+  ],
+  () => [
+    'getter-throws',
+    Object.defineProperty({}, 'width', {
+      get() {
+        throw new Error('getter');
+      },
+    }),
+  ],
 ];
 
 function image(r, seeds) {
   if (r() < 0.7) {
     const [label, bytes] = pick(r, IMAGE_MUTATIONS)(r, seeds);
     const wrap = pick(r, ['bytes', 'bytes', 'buffer', 'blob', 'base64', 'data-url']);
-    const value = wrap === 'bytes' ? bytes : wrap === 'buffer' ? bytes.slice().buffer : wrap === 'blob' ? new Blob([bytes]) : wrap === 'base64' ? base64(bytes) : `data:image/png;base64,${base64(bytes)}`;
+    const value =
+      wrap === 'bytes'
+        ? bytes
+        : wrap === 'buffer'
+          ? bytes.slice().buffer
+          : wrap === 'blob'
+            ? new Blob([bytes])
+            : wrap === 'base64'
+              ? base64(bytes)
+              : `data:image/png;base64,${base64(bytes)}`;
     return [`${label}/${wrap}`, value];
   }
   return pick(r, WRONG_INPUTS)();
@@ -213,7 +300,24 @@ function image(r, seeds) {
 
 // ---- arguments other than images -------------------------------------------------------------------------------
 
-const BAD_NAMES = [null, undefined, '', ' ', 'a b', '../x', 'x'.repeat(256), 'é', '__proto__', 'constructor', 42, NaN, {}, ['fuzz'], 'fuzz\u0000', 'FUZZ-missing'];
+const BAD_NAMES = [
+  null,
+  undefined,
+  '',
+  ' ',
+  'a b',
+  '../x',
+  'x'.repeat(256),
+  'é',
+  '__proto__',
+  'constructor',
+  42,
+  NaN,
+  {},
+  ['fuzz'],
+  'fuzz\u0000',
+  'FUZZ-missing',
+];
 /** Valid collection names that are also Object.prototype keys: creating and deleting them must work like any other. */
 const PROTOTYPE_NAMES = ['__proto__', 'constructor'];
 // Every value in these pools is invalid for its field (or names nothing that exists), so a call with one must fail.
@@ -226,10 +330,31 @@ function badMetadata(r) {
   const cyclic = {};
   cyclic.self = cyclic;
   return pick(r, [
-    () => null, () => 'string', () => [1, 2], () => 42, () => cyclic, () => ({ n: 1n }), () => JSON.parse('{"__proto__":{"polluted":true}}'),
-    () => ({ a: [JSON.parse('{"__proto__":{"polluted":true}}')] }), () => ({ toJSON: () => null }), () => ({ toJSON: () => undefined }),
-    () => ({ toJSON: () => 'x' }), () => ({ get boom() { throw new Error('getter'); } }), () => ({ big: 'x'.repeat(17 * 1024) }),
-    () => new Date(), () => Object.defineProperty({}, 'x', { enumerable: true, get() { throw 'not an error'; } }),
+    () => null,
+    () => 'string',
+    () => [1, 2],
+    () => 42,
+    () => cyclic,
+    () => ({ n: 1n }),
+    () => JSON.parse('{"__proto__":{"polluted":true}}'),
+    () => ({ a: [JSON.parse('{"__proto__":{"polluted":true}}')] }),
+    () => ({ toJSON: () => null }),
+    () => ({ toJSON: () => undefined }),
+    () => ({ toJSON: () => 'x' }),
+    () => ({
+      get boom() {
+        throw new Error('getter');
+      },
+    }),
+    () => ({ big: 'x'.repeat(17 * 1024) }),
+    () => new Date(),
+    () =>
+      Object.defineProperty({}, 'x', {
+        enumerable: true,
+        get() {
+          throw 'not an error';
+        },
+      }),
   ])();
 }
 
@@ -242,18 +367,52 @@ function breakOne(r, base, fields, seeds) {
   const req = { ...base };
   let value;
   switch (field) {
-    case 'collectionName': value = pick(r, BAD_NAMES.filter((n) => n !== undefined)); break;
-    case 'personId': case 'faceId': value = pick(r, BAD_IDS); break;
-    case 'personName': value = pick(r, [null, 5, '', 'x'.repeat(1025), {}, []]); break;
-    case 'metadata': value = badMetadata(r); break;
-    case 'face': case 'image': { const [label, v] = image(r, seeds); return [`${field}=${label}`, { ...req, [field]: v }, false]; }
-    case 'faceStorageType': value = pick(r, ['thumbnails', 'StoreFull', null, 1, {}]); break;
-    case 'maxResults': value = pick(r, BAD_COUNTS); break;
-    case 'offset': value = pick(r, BAD_COUNTS.filter((n) => n !== 1e9)); break;
-    case 'limit': value = pick(r, [...BAD_COUNTS, 0, 1001]); break;
-    case 'duplicateCheckMinSimilarity': case 'minSimilarityScore': value = pick(r, BAD_SCORES); break;
-    case 'checkDuplicates': case 'checkLiveness': value = pick(r, BAD_BOOLS); break;
-    default: throw new Error(`no bad values for ${field}`);
+    case 'collectionName':
+      value = pick(
+        r,
+        BAD_NAMES.filter((n) => n !== undefined),
+      );
+      break;
+    case 'personId':
+    case 'faceId':
+      value = pick(r, BAD_IDS);
+      break;
+    case 'personName':
+      value = pick(r, [null, 5, '', 'x'.repeat(1025), {}, []]);
+      break;
+    case 'metadata':
+      value = badMetadata(r);
+      break;
+    case 'face':
+    case 'image': {
+      const [label, v] = image(r, seeds);
+      return [`${field}=${label}`, { ...req, [field]: v }, false];
+    }
+    case 'faceStorageType':
+      value = pick(r, ['thumbnails', 'StoreFull', null, 1, {}]);
+      break;
+    case 'maxResults':
+      value = pick(r, BAD_COUNTS);
+      break;
+    case 'offset':
+      value = pick(
+        r,
+        BAD_COUNTS.filter((n) => n !== 1e9),
+      );
+      break;
+    case 'limit':
+      value = pick(r, [...BAD_COUNTS, 0, 1001]);
+      break;
+    case 'duplicateCheckMinSimilarity':
+    case 'minSimilarityScore':
+      value = pick(r, BAD_SCORES);
+      break;
+    case 'checkDuplicates':
+    case 'checkLiveness':
+      value = pick(r, BAD_BOOLS);
+      break;
+    default:
+      throw new Error(`no bad values for ${field}`);
   }
   req[field] = value;
   // A prototype-named collection may exist (createCollection cases make them), so calls naming it may succeed.
@@ -265,13 +424,22 @@ function describe(v) {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'symbol') return 'symbol';
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return Array.isArray(v) ? 'array' : typeof v === 'function' ? 'function' : v.constructor?.name ?? 'object';
+  return Array.isArray(v) ? 'array' : typeof v === 'function' ? 'function' : (v.constructor?.name ?? 'object');
 }
 
 // ---- the cases --------------------------------------------------------------------------------------------------
 
 /** Methods that change what is stored: their cases always carry at least one malformed argument. */
-export const MUTATING = new Set(['createCollection', 'deleteCollection', 'enrollPerson', 'enrollPersons', 'addFace', 'updatePerson', 'deletePerson', 'deleteFace']);
+export const MUTATING = new Set([
+  'createCollection',
+  'deleteCollection',
+  'enrollPerson',
+  'enrollPersons',
+  'addFace',
+  'updatePerson',
+  'deletePerson',
+  'deleteFace',
+]);
 
 /**
  * `count` cases for seed `seed`. Each is { id, method, label, call(client, LocalFace, ctx) }; ctx holds the fuzz
@@ -284,38 +452,175 @@ export function makeCases(seed, count, seedImages, { hugeInLimit = false } = {})
   const seeds = { ...seedImages, hugeInLimit };
   const C = 'fuzz';
   const makers = {
-    detectFaces: () => { const [l, img] = image(r, seeds); const opts = pick(r, [undefined, {}, { liveness: true }, 'fast', null, { quality: 'yes' }]); return [`${l} opts=${describe(opts)}`, (c) => c.detectFaces(img, opts)]; },
-    validateFace: () => { const [l, img] = image(r, seeds); const opts = pick(r, [undefined, { validateLiveness: true, validateQuality: true }, { validateNface: 1 }, 7]); return [`${l} opts=${describe(opts)}`, (c) => c.validateFace(img, opts)]; },
-    compareFaces: () => { const [l, img] = image(r, seeds); const good = r() < 0.5; return [`${l} other=${good ? 'jpeg' : 'same'}`, (c) => (good ? c.compareFaces(seeds.jpeg, img) : c.compareFaces(img, img))]; },
-    createCollection: () => { const n = pick(r, [...BAD_NAMES.filter((x) => x !== 'FUZZ-missing'), C]); return [describe(n), (c) => c.createCollection(n), !PROTOTYPE_NAMES.includes(n)]; },
-    deleteCollection: () => { const n = pick(r, BAD_NAMES); return [describe(n), (c) => c.deleteCollection(n), !PROTOTYPE_NAMES.includes(n)]; },
-    enrollPerson: () => { const [l, req, must] = breakOne(r, { collectionName: C, personId: `fz-${int(r, 0, 1e6)}`, personName: 'Fuzz', face: seeds.jpeg }, ['collectionName', 'personId', 'personName', 'metadata', 'face', 'faceStorageType', 'checkDuplicates', 'duplicateCheckMinSimilarity', 'checkLiveness'], seeds); return [l, (c) => c.enrollPerson(req), must]; },
+    detectFaces: () => {
+      const [l, img] = image(r, seeds);
+      const opts = pick(r, [undefined, {}, { liveness: true }, 'fast', null, { quality: 'yes' }]);
+      return [`${l} opts=${describe(opts)}`, (c) => c.detectFaces(img, opts)];
+    },
+    validateFace: () => {
+      const [l, img] = image(r, seeds);
+      const opts = pick(r, [undefined, { validateLiveness: true, validateQuality: true }, { validateNface: 1 }, 7]);
+      return [`${l} opts=${describe(opts)}`, (c) => c.validateFace(img, opts)];
+    },
+    compareFaces: () => {
+      const [l, img] = image(r, seeds);
+      const good = r() < 0.5;
+      return [
+        `${l} other=${good ? 'jpeg' : 'same'}`,
+        (c) => (good ? c.compareFaces(seeds.jpeg, img) : c.compareFaces(img, img)),
+      ];
+    },
+    createCollection: () => {
+      const n = pick(r, [...BAD_NAMES.filter((x) => x !== 'FUZZ-missing'), C]);
+      return [describe(n), (c) => c.createCollection(n), !PROTOTYPE_NAMES.includes(n)];
+    },
+    deleteCollection: () => {
+      const n = pick(r, BAD_NAMES);
+      return [describe(n), (c) => c.deleteCollection(n), !PROTOTYPE_NAMES.includes(n)];
+    },
+    enrollPerson: () => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, personId: `fz-${int(r, 0, 1e6)}`, personName: 'Fuzz', face: seeds.jpeg },
+        [
+          'collectionName',
+          'personId',
+          'personName',
+          'metadata',
+          'face',
+          'faceStorageType',
+          'checkDuplicates',
+          'duplicateCheckMinSimilarity',
+          'checkLiveness',
+        ],
+        seeds,
+      );
+      return [l, (c) => c.enrollPerson(req), must];
+    },
     enrollPersons: () => {
       const shape = pick(r, ['not-array', 'bad-items', 'bad-options']);
-      if (shape === 'not-array') { const v = pick(r, [null, {}, 'x', 5]); return [`requests=${describe(v)}`, (c) => c.enrollPersons(v)]; }
-      if (shape === 'bad-options') { const o = pick(r, [null, 5, { onProgress: 'x' }]); return [`options=${describe(o)}`, (c) => c.enrollPersons([], o)]; }
-      const items = Array.from({ length: int(r, 1, 3) }, () => breakOne(r, { collectionName: C, personId: `fz-${int(r, 0, 1e6)}`, personName: 'Fuzz', face: seeds.jpeg }, ['collectionName', 'personId', 'personName', 'metadata', 'face'], seeds));
-      return [items.map((i) => i[0]).join(' | '), async (c) => {
-        const results = await c.enrollPersons(items.map((i) => i[1]));
-        // A bulk call answers per item; a failed item must carry a specific code like any error.
-        const internal = results.find((x) => !x.ok && x.error.code === 'ERR_INTERNAL');
-        if (internal) throw Object.assign(new Error(internal.error.message), { code: 'ERR_INTERNAL', bulkItem: true });
-        if (results.some((x) => x.ok)) return results;
-        const first = results[0];
-        throw Object.assign(new Error(first.error.message), { code: first.error.code, bulkItem: true });
-      }];
+      if (shape === 'not-array') {
+        const v = pick(r, [null, {}, 'x', 5]);
+        return [`requests=${describe(v)}`, (c) => c.enrollPersons(v)];
+      }
+      if (shape === 'bad-options') {
+        const o = pick(r, [null, 5, { onProgress: 'x' }]);
+        return [`options=${describe(o)}`, (c) => c.enrollPersons([], o)];
+      }
+      const items = Array.from({ length: int(r, 1, 3) }, () =>
+        breakOne(
+          r,
+          { collectionName: C, personId: `fz-${int(r, 0, 1e6)}`, personName: 'Fuzz', face: seeds.jpeg },
+          ['collectionName', 'personId', 'personName', 'metadata', 'face'],
+          seeds,
+        ),
+      );
+      return [
+        items.map((i) => i[0]).join(' | '),
+        async (c) => {
+          const results = await c.enrollPersons(items.map((i) => i[1]));
+          // A bulk call answers per item; a failed item must carry a specific code like any error.
+          const internal = results.find((x) => !x.ok && x.error.code === 'ERR_INTERNAL');
+          if (internal)
+            throw Object.assign(new Error(internal.error.message), { code: 'ERR_INTERNAL', bulkItem: true });
+          if (results.some((x) => x.ok)) return results;
+          const first = results[0];
+          throw Object.assign(new Error(first.error.message), { code: first.error.code, bulkItem: true });
+        },
+      ];
     },
-    addFace: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId, face: seeds.jpeg }, ['collectionName', 'personId', 'face', 'faceStorageType'], seeds); return [l, (c) => c.addFace(req), must]; },
-    getPerson: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId }, ['collectionName', 'personId'], seeds); const positional = r() < 0.3; return [`${l}${positional ? ' positional' : ''}`, (c) => (positional ? c.getPerson(req.collectionName, req.personId) : c.getPerson(req)), must]; },
-    listPersons: () => { const [l, req, must] = breakOne(r, { collectionName: C }, ['collectionName', 'offset', 'limit'], seeds); return [l, (c) => c.listPersons(req), must]; },
-    updatePerson: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId, personName: 'Renamed' }, ['collectionName', 'personId', 'personName', 'metadata'], seeds); return [l, (c) => c.updatePerson(req), must]; },
-    deletePerson: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, personId: ctx.personId }, ['collectionName', 'personId'], seeds); return [l, (c) => c.deletePerson(req), must]; },
-    deleteFace: (ctx) => { const [l, req, must] = breakOne(r, { collectionName: C, faceId: ctx.faceId }, ['collectionName', 'faceId'], seeds); return [l, (c) => c.deleteFace(req), must]; },
-    searchFace: () => { const [l, req, must] = breakOne(r, { collectionName: C, face: seeds.jpeg }, ['collectionName', 'face', 'face', 'maxResults', 'minSimilarityScore', 'checkLiveness'], seeds); return [l, (c) => c.searchFace(req), must]; },
-    multiFaceSearch: () => { const [l, req, must] = breakOne(r, { collectionName: C, image: seeds.jpeg }, ['collectionName', 'image', 'image', 'minSimilarityScore'], seeds); return [l, (c) => c.multiFaceSearch(req), must]; },
-    collection: (ctx) => { const n = pick(r, [...BAD_NAMES.filter((x) => typeof x !== 'string' || x === '' || x.includes(' ') || x.length > 255), C]); const [l, req] = breakOne(r, { personId: ctx.personId }, ['personId'], seeds); return [`name=${describe(n)} ${l}`, (c) => c.collection(n).getPerson(req), true]; },
+    addFace: (ctx) => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, personId: ctx.personId, face: seeds.jpeg },
+        ['collectionName', 'personId', 'face', 'faceStorageType'],
+        seeds,
+      );
+      return [l, (c) => c.addFace(req), must];
+    },
+    getPerson: (ctx) => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, personId: ctx.personId },
+        ['collectionName', 'personId'],
+        seeds,
+      );
+      const positional = r() < 0.3;
+      return [
+        `${l}${positional ? ' positional' : ''}`,
+        (c) => (positional ? c.getPerson(req.collectionName, req.personId) : c.getPerson(req)),
+        must,
+      ];
+    },
+    listPersons: () => {
+      const [l, req, must] = breakOne(r, { collectionName: C }, ['collectionName', 'offset', 'limit'], seeds);
+      return [l, (c) => c.listPersons(req), must];
+    },
+    updatePerson: (ctx) => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, personId: ctx.personId, personName: 'Renamed' },
+        ['collectionName', 'personId', 'personName', 'metadata'],
+        seeds,
+      );
+      return [l, (c) => c.updatePerson(req), must];
+    },
+    deletePerson: (ctx) => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, personId: ctx.personId },
+        ['collectionName', 'personId'],
+        seeds,
+      );
+      return [l, (c) => c.deletePerson(req), must];
+    },
+    deleteFace: (ctx) => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, faceId: ctx.faceId },
+        ['collectionName', 'faceId'],
+        seeds,
+      );
+      return [l, (c) => c.deleteFace(req), must];
+    },
+    searchFace: () => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, face: seeds.jpeg },
+        ['collectionName', 'face', 'face', 'maxResults', 'minSimilarityScore', 'checkLiveness'],
+        seeds,
+      );
+      return [l, (c) => c.searchFace(req), must];
+    },
+    multiFaceSearch: () => {
+      const [l, req, must] = breakOne(
+        r,
+        { collectionName: C, image: seeds.jpeg },
+        ['collectionName', 'image', 'image', 'minSimilarityScore'],
+        seeds,
+      );
+      return [l, (c) => c.multiFaceSearch(req), must];
+    },
+    collection: (ctx) => {
+      const n = pick(r, [
+        ...BAD_NAMES.filter((x) => typeof x !== 'string' || x === '' || x.includes(' ') || x.length > 255),
+        C,
+      ]);
+      const [l, req] = breakOne(r, { personId: ctx.personId }, ['personId'], seeds);
+      return [`name=${describe(n)} ${l}`, (c) => c.collection(n).getPerson(req), true];
+    },
     createFaceTracker: () => {
-      const [field, values] = pick(r, [['collectionName', BAD_NAMES.filter((x) => x !== undefined && x !== 'FUZZ-missing' && !PROTOTYPE_NAMES.includes(x))], ['minSimilarityScore', BAD_SCORES], ['liveness', BAD_BOOLS], ['quality', BAD_BOOLS], ['maxFaces', [...BAD_COUNTS, 0, 21]], ['options', [5, 'x', [], true]]]);
+      const [field, values] = pick(r, [
+        [
+          'collectionName',
+          BAD_NAMES.filter((x) => x !== undefined && x !== 'FUZZ-missing' && !PROTOTYPE_NAMES.includes(x)),
+        ],
+        ['minSimilarityScore', BAD_SCORES],
+        ['liveness', BAD_BOOLS],
+        ['quality', BAD_BOOLS],
+        ['maxFaces', [...BAD_COUNTS, 0, 21]],
+        ['options', [5, 'x', [], true]],
+      ]);
       const value = pick(r, values);
       const opts = field === 'options' ? value : { [field]: value };
       return [`${field}=${describe(value)}`, async (c) => c.createFaceTracker(opts), true];
@@ -325,18 +630,33 @@ export function makeCases(seed, count, seedImages, { hugeInLimit = false } = {})
       const badTime = r() < 0.3;
       const [l, frame] = badTime ? ['canvas', new OffscreenCanvas(64, 64)] : image(r, seeds);
       const time = badTime ? pick(r, [NaN, Infinity, '5', null, {}]) : 0;
-      return [`${l} t=${describe(time)}`, async (c) => {
-        const tracker = c.createFaceTracker();
-        try {
-          return await tracker.process(frame, time);
-        } finally {
-          tracker.close();
-        }
-      }, true];
+      return [
+        `${l} t=${describe(time)}`,
+        async (c) => {
+          const tracker = c.createFaceTracker();
+          try {
+            return await tracker.process(frame, time);
+          } finally {
+            tracker.close();
+          }
+        },
+        true,
+      ];
     },
     createFaceClient: () => {
       // Always one invalid option, so no models are loaded.
-      const opts = pick(r, [null, 5, { backend: 'gpu' }, { databaseName: '' }, { databaseName: 5 }, { imageLimits: { maxBytes: NaN } }, { imageLimits: { maxPixels: -1 } }, { imageLimits: 'big' }, { imageLimits: { maxbytes: 1 } }, { imageLimits: { maxDimension: 1e9 } }]);
+      const opts = pick(r, [
+        null,
+        5,
+        { backend: 'gpu' },
+        { databaseName: '' },
+        { databaseName: 5 },
+        { imageLimits: { maxBytes: NaN } },
+        { imageLimits: { maxPixels: -1 } },
+        { imageLimits: 'big' },
+        { imageLimits: { maxbytes: 1 } },
+        { imageLimits: { maxDimension: 1e9 } },
+      ]);
       return [describe(opts), (_c, LocalFace) => LocalFace.createFaceClient(opts), true];
     },
   };
@@ -355,10 +675,12 @@ export const TIME_LIMIT_MS = 10_000;
 async function snapshot(client) {
   const collections = (await client.listCollections()).map((c) => `${c.name}:${c.personCount ?? ''}`).sort();
   const { persons } = await client.listPersons({ collectionName: 'fuzz', limit: 1000 });
-  const details = await Promise.all(persons.map(async (p) => {
-    const full = await client.getPerson({ collectionName: 'fuzz', personId: p.personId });
-    return { ...p, faces: full.faces.map((f) => f.faceId) };
-  }));
+  const details = await Promise.all(
+    persons.map(async (p) => {
+      const full = await client.getPerson({ collectionName: 'fuzz', personId: p.personId });
+      return { ...p, faces: full.faces.map((f) => f.faceId) };
+    }),
+  );
   return JSON.stringify({ collections, details });
 }
 
@@ -368,22 +690,36 @@ async function snapshot(client) {
  * and the stored data changed anyway. The fuzz collection is created (with one person) first, and deleted after.
  */
 export async function runCases(client, LocalFace, cases, { timeoutMs = TIME_LIMIT_MS, seeds, onResult } = {}) {
-  for (const c of await client.listCollections()) if (c.name === 'fuzz' || PROTOTYPE_NAMES.includes(c.name)) await client.deleteCollection(c.name);
+  for (const c of await client.listCollections())
+    if (c.name === 'fuzz' || PROTOTYPE_NAMES.includes(c.name)) await client.deleteCollection(c.name);
   await client.createCollection('fuzz');
-  const enrolled = await client.enrollPerson({ collectionName: 'fuzz', personId: 'anchor', personName: 'Anchor', face: seeds.jpeg, faceStorageType: 'StoreThumbnails', metadata: { k: 1 } });
+  const enrolled = await client.enrollPerson({
+    collectionName: 'fuzz',
+    personId: 'anchor',
+    personName: 'Anchor',
+    face: seeds.jpeg,
+    faceStorageType: 'StoreThumbnails',
+    metadata: { k: 1 },
+  });
   const ctx = { personId: enrolled.personId, faceId: (await client.getPerson('fuzz', 'anchor')).faces[0].faceId };
   const protoKeys = Object.getOwnPropertyNames(Object.prototype).join();
   const results = [];
   let before = await snapshot(client);
   for (const c of cases) {
-    let label = '?', outcome, code, message = '', mustFail = false;
+    let label = '?',
+      outcome,
+      code,
+      message = '',
+      mustFail = false;
     const t0 = performance.now();
     try {
       const [l, call, must] = c.make(ctx);
       label = l;
       mustFail = must === true;
       let timer;
-      const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { timedOut: true })), timeoutMs); });
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { timedOut: true })), timeoutMs);
+      });
       try {
         await Promise.race([(async () => call(client, LocalFace))(), timeout]);
       } finally {
@@ -392,8 +728,13 @@ export async function runCases(client, LocalFace, cases, { timeoutMs = TIME_LIMI
       outcome = 'ok';
     } catch (e) {
       if (e?.timedOut) outcome = 'timeout';
-      else if (e instanceof LocalFace.FaceError || e?.bulkItem) { outcome = 'error'; code = e.code; }
-      else { outcome = 'raw'; code = `${e?.name ?? typeof e}`; }
+      else if (e instanceof LocalFace.FaceError || e?.bulkItem) {
+        outcome = 'error';
+        code = e.code;
+      } else {
+        outcome = 'raw';
+        code = `${e?.name ?? typeof e}`;
+      }
       message = String(e?.message ?? e).slice(0, 200);
     }
     const ms = performance.now() - t0;
@@ -404,12 +745,23 @@ export async function runCases(client, LocalFace, cases, { timeoutMs = TIME_LIMI
       before = after;
     }
     // A call with an argument that is invalid whatever the image must not succeed.
-    const result = { id: c.id, method: c.method, label, outcome, code, message, ms, storeChanged, unexpectedOk: outcome === 'ok' && mustFail };
+    const result = {
+      id: c.id,
+      method: c.method,
+      label,
+      outcome,
+      code,
+      message,
+      ms,
+      storeChanged,
+      unexpectedOk: outcome === 'ok' && mustFail,
+    };
     results.push(result);
     onResult?.(result);
   }
   const polluted = Object.getOwnPropertyNames(Object.prototype).join() !== protoKeys || {}.polluted !== undefined;
-  for (const c of await client.listCollections()) if (c.name === 'fuzz' || PROTOTYPE_NAMES.includes(c.name)) await client.deleteCollection(c.name);
+  for (const c of await client.listCollections())
+    if (c.name === 'fuzz' || PROTOTYPE_NAMES.includes(c.name)) await client.deleteCollection(c.name);
   return { results, polluted };
 }
 
@@ -423,6 +775,14 @@ export function summarize(results) {
     byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
   }
   const slowest = results.reduce((a, b) => (b.ms > a.ms ? b : a), results[0]);
-  const failures = results.filter((r) => r.outcome === 'raw' || r.outcome === 'timeout' || r.ms > TIME_LIMIT_MS || (r.outcome === 'error' && (r.code === 'ERR_INTERNAL' || !r.code)) || r.storeChanged || r.unexpectedOk);
+  const failures = results.filter(
+    (r) =>
+      r.outcome === 'raw' ||
+      r.outcome === 'timeout' ||
+      r.ms > TIME_LIMIT_MS ||
+      (r.outcome === 'error' && (r.code === 'ERR_INTERNAL' || !r.code)) ||
+      r.storeChanged ||
+      r.unexpectedOk,
+  );
   return { total: results.length, byCode, byMethod, slowest, failures };
 }

@@ -34,8 +34,7 @@ export interface ApiKeyInfo {
 export type ApiKeyUse = 'request' | 'enroll';
 
 export type ApiKeyAllowance =
-  | { allowed: true }
-  | { allowed: false; limit: keyof ApiKeyLimits; retryAfterSeconds: number };
+  { allowed: true } | { allowed: false; limit: keyof ApiKeyLimits; retryAfterSeconds: number };
 
 /** client.apiKeys: keys for the REST handler (createRestHandler). */
 export interface ApiKeys {
@@ -66,13 +65,19 @@ export class ApiKeyService implements ApiKeys {
   /** Start times of the requests of the last minute, per key. */
   private readonly recentRequests = new Map<string, number[]>();
 
-  constructor(private readonly store: FaceStore, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: FaceStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async create(request: CreateApiKeyRequest): Promise<CreatedApiKey> {
     const r = v.requireObject(request, 'apiKeys.create');
     const name = r.name;
     if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME_LENGTH) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `apiKeys.create needs a name: a string of 1–${MAX_NAME_LENGTH} characters that tells people what the key is for.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `apiKeys.create needs a name: a string of 1–${MAX_NAME_LENGTH} characters that tells people what the key is for.`,
+      );
     }
     const collections = collectionList(r.collections);
     const limits = limitsOf(r.limits);
@@ -80,7 +85,16 @@ export class ApiKeyService implements ApiKeys {
     const key = `lf_${keyId}_${base64url(randomBytes(32))}`;
     const salt = randomBytes(16);
     const createdAt = this.now();
-    await this.store.addApiKey({ keyId, name, collections, createdAt, salt, hash: await digest(salt, key), limits, usage: { day: utcDay(createdAt), enrolls: 0 } });
+    await this.store.addApiKey({
+      keyId,
+      name,
+      collections,
+      createdAt,
+      salt,
+      hash: await digest(salt, key),
+      limits,
+      usage: { day: utcDay(createdAt), enrolls: 0 },
+    });
     return { key, keyId };
   }
 
@@ -89,9 +103,17 @@ export class ApiKeyService implements ApiKeys {
   }
 
   async revoke(keyId: string): Promise<void> {
-    if (typeof keyId !== 'string' || keyId.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'apiKeys.revoke takes the keyId returned by apiKeys.create() or listed by apiKeys.list().');
+    if (typeof keyId !== 'string' || keyId.length === 0)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'apiKeys.revoke takes the keyId returned by apiKeys.create() or listed by apiKeys.list().',
+      );
     if (!(await this.store.deleteApiKey(keyId))) {
-      throw new FaceError('ERR_NOT_FOUND', `No API key with keyId "${keyId}". apiKeys.list() shows the existing keys.`, { metadata: { keyId } });
+      throw new FaceError(
+        'ERR_NOT_FOUND',
+        `No API key with keyId "${keyId}". apiKeys.list() shows the existing keys.`,
+        { metadata: { keyId } },
+      );
     }
     this.recentRequests.delete(keyId);
   }
@@ -106,7 +128,11 @@ export class ApiKeyService implements ApiKeys {
   }
 
   async consume(keyId: string, use: ApiKeyUse): Promise<ApiKeyAllowance> {
-    if (use !== 'request' && use !== 'enroll') throw new FaceError('ERR_INVALID_ARGUMENT', `apiKeys.consume: use must be 'request' or 'enroll'; got ${JSON.stringify(use)}.`);
+    if (use !== 'request' && use !== 'enroll')
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `apiKeys.consume: use must be 'request' or 'enroll'; got ${JSON.stringify(use)}.`,
+      );
     const now = this.now();
     if (use === 'request') {
       const record = await this.store.getApiKey(keyId);
@@ -115,7 +141,11 @@ export class ApiKeyService implements ApiKeys {
       const recent = (this.recentRequests.get(keyId) ?? []).filter((t) => t > now - MINUTE_MS);
       if (recent.length >= perMinute) {
         this.recentRequests.set(keyId, recent);
-        return { allowed: false, limit: 'requestsPerMinute', retryAfterSeconds: Math.max(1, Math.ceil((recent[0]! + MINUTE_MS - now) / 1000)) };
+        return {
+          allowed: false,
+          limit: 'requestsPerMinute',
+          retryAfterSeconds: Math.max(1, Math.ceil((recent[0]! + MINUTE_MS - now) / 1000)),
+        };
       }
       recent.push(now);
       this.recentRequests.set(keyId, recent);
@@ -131,18 +161,36 @@ export class ApiKeyService implements ApiKeys {
     });
     if (!updated || updated.stored || updated.record.limits.enrollsPerDay === undefined) return { allowed: true };
     const tomorrow = Date.parse(`${day}T00:00:00Z`) + 24 * 3600_000;
-    return { allowed: false, limit: 'enrollsPerDay', retryAfterSeconds: Math.max(1, Math.ceil((tomorrow - now) / 1000)) };
+    return {
+      allowed: false,
+      limit: 'enrollsPerDay',
+      retryAfterSeconds: Math.max(1, Math.ceil((tomorrow - now) / 1000)),
+    };
   }
 }
 
 function toInfo(r: ApiKeyRecord): ApiKeyInfo {
-  return { keyId: r.keyId, name: r.name, collections: [...r.collections], createdAt: r.createdAt, limits: { ...r.limits } };
+  return {
+    keyId: r.keyId,
+    name: r.name,
+    collections: [...r.collections],
+    createdAt: r.createdAt,
+    limits: { ...r.limits },
+  };
 }
 
 function collectionList(value: unknown): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new FaceError('ERR_INVALID_ARGUMENT', 'apiKeys.create: collections must be an array of collection names (omit it for a key that reaches every collection).');
-  if (value.length === 0) throw new FaceError('ERR_INVALID_ARGUMENT', 'apiKeys.create: collections is empty; list at least one collection, or omit it for a key that reaches every collection.');
+  if (!Array.isArray(value))
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'apiKeys.create: collections must be an array of collection names (omit it for a key that reaches every collection).',
+    );
+  if (value.length === 0)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'apiKeys.create: collections is empty; list at least one collection, or omit it for a key that reaches every collection.',
+    );
   return [...new Set(value.map((name) => v.collectionName(name)))];
 }
 

@@ -91,14 +91,27 @@ export class ExportWriter {
   private readonly recordHashes: Bytes[] = [];
   private index = 0;
 
-  private constructor(private readonly headerHash: Bytes, private readonly key: CryptoKey | undefined) {}
+  private constructor(
+    private readonly headerHash: Bytes,
+    private readonly key: CryptoKey | undefined,
+  ) {}
 
   static async create(models: readonly string[], dims: readonly number[], passphrase?: string): Promise<ExportWriter> {
-    const header: ExportHeader = { format: 'localface-collection', version: EXPORT_FORMAT_VERSION, models: [...models], dims: [...dims] };
+    const header: ExportHeader = {
+      format: 'localface-collection',
+      version: EXPORT_FORMAT_VERSION,
+      models: [...models],
+      dims: [...dims],
+    };
     let key: CryptoKey | undefined;
     if (passphrase !== undefined) {
       const salt = crypto.getRandomValues(new Uint8Array(16));
-      header.encryption = { cipher: 'AES-GCM', kdf: 'PBKDF2-SHA-256', iterations: PBKDF2_ITERATIONS, salt: toBase64(salt) };
+      header.encryption = {
+        cipher: 'AES-GCM',
+        kdf: 'PBKDF2-SHA-256',
+        iterations: PBKDF2_ITERATIONS,
+        salt: toBase64(salt),
+      };
       key = await deriveKey(passphrase, salt, PBKDF2_ITERATIONS);
     }
     const headerBytes = jsonBytes(header);
@@ -113,11 +126,24 @@ export class ExportWriter {
   }
 
   async person(p: ExportedPerson): Promise<void> {
-    const meta = { personId: p.personId, personName: p.personName, metadata: p.metadata, createdAt: p.createdAt, updatedAt: p.updatedAt, faces: p.faces.map((f) => ({ faceId: f.faceId, createTime: f.createTime })) };
-    const vectors = p.faces.flatMap((f) => f.vectors.map((vec) => new Uint8Array(vec.buffer as ArrayBuffer, vec.byteOffset, vec.byteLength)));
+    const meta = {
+      personId: p.personId,
+      personName: p.personName,
+      metadata: p.metadata,
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
+      faces: p.faces.map((f) => ({ faceId: f.faceId, createTime: f.createTime })),
+    };
+    const vectors = p.faces.flatMap((f) =>
+      f.vectors.map((vec) => new Uint8Array(vec.buffer as ArrayBuffer, vec.byteOffset, vec.byteLength)),
+    );
     await this.record(RecordType.Person, [...withLength(jsonBytes(meta)), ...vectors]);
     for (const f of p.faces) {
-      if (f.image) await this.record(RecordType.Image, [...withLength(jsonBytes({ faceId: f.faceId, kind: f.image.kind, type: f.image.blob.type })), f.image.blob]);
+      if (f.image)
+        await this.record(RecordType.Image, [
+          ...withLength(jsonBytes({ faceId: f.faceId, kind: f.image.kind, type: f.image.blob.type })),
+          f.image.blob,
+        ]);
     }
   }
 
@@ -132,7 +158,13 @@ export class ExportWriter {
     if (this.key) {
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
       const clear = await partsToBytes(plain);
-      const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additionalData(this.headerHash, this.index, type) }, this.key, clear));
+      const sealed = new Uint8Array(
+        await crypto.subtle.encrypt(
+          { name: 'AES-GCM', iv, additionalData: additionalData(this.headerHash, this.index, type) },
+          this.key,
+          clear,
+        ),
+      );
       body = concatBytes([iv, sealed]);
     } else {
       // Unencrypted image bytes stay Blobs (the browser may keep them on disk); only the hash reads them.
@@ -162,15 +194,22 @@ export class ExportWriter {
  * ERR_INVALID_EXPORT, ERR_MODEL_MISMATCH (checked against `models` first, from the header) or
  * ERR_ENCRYPTION_KEY_INVALID — and returns only a fully valid content. The file is read in 4 MB slices.
  */
-export async function readExport(file: Blob, options: { passphrase?: string; models: readonly string[]; dims: readonly number[] }): Promise<DecodedExport> {
+export async function readExport(
+  file: Blob,
+  options: { passphrase?: string; models: readonly string[]; dims: readonly number[] },
+): Promise<DecodedExport> {
   const reader = new ChunkReader(file);
   const magic = await reader.read(MAGIC.length, 'the file signature');
-  if (!equalBytes(magic, MAGIC)) throw invalidExport('it does not start with the LocalFace export signature (not an export file, or not from LocalFace)');
+  if (!equalBytes(magic, MAGIC))
+    throw invalidExport(
+      'it does not start with the LocalFace export signature (not an export file, or not from LocalFace)',
+    );
   const headerLength = readU32(await reader.read(4, 'the header length'), 0);
   if (headerLength > MAX_HEADER_BYTES) throw invalidExport(`its header length (${headerLength} bytes) is impossible`);
   const headerBytes = await reader.read(headerLength, 'the header');
   const headerHash = await sha256(headerBytes);
-  if (!equalBytes(headerHash, await reader.read(HASH_BYTES, "the header's checksum"))) throw invalidExport("the header's checksum does not match (the file is corrupt)");
+  if (!equalBytes(headerHash, await reader.read(HASH_BYTES, "the header's checksum")))
+    throw invalidExport("the header's checksum does not match (the file is corrupt)");
   const header = parseHeader(headerBytes);
   if (!sameList(header.models, options.models) || !sameList(header.dims, options.dims)) {
     throw new FaceError(
@@ -181,7 +220,11 @@ export async function readExport(file: Blob, options: { passphrase?: string; mod
   }
   let key: CryptoKey | undefined;
   if (header.encryption) {
-    if (options.passphrase === undefined) throw new FaceError('ERR_ENCRYPTION_KEY_INVALID', 'This export is encrypted: pass the passphrase it was exported with ({ passphrase }).');
+    if (options.passphrase === undefined)
+      throw new FaceError(
+        'ERR_ENCRYPTION_KEY_INVALID',
+        'This export is encrypted: pass the passphrase it was exported with ({ passphrase }).',
+      );
     key = await deriveKey(options.passphrase, fromBase64(header.encryption.salt), header.encryption.iterations);
   } else if (options.passphrase !== undefined) {
     throw new FaceError('ERR_INVALID_ARGUMENT', 'This export is not encrypted; import it without a passphrase.');
@@ -201,7 +244,8 @@ export async function readExport(file: Blob, options: { passphrase?: string; mod
     if (length > MAX_BODY_BYTES) throw invalidExport(`record ${index} claims ${length} bytes`);
     const body = await reader.read(length, `record ${index}`);
     const hash = await sha256(concatBytes([prefix, body]));
-    if (!equalBytes(hash, await reader.read(HASH_BYTES, `the checksum of record ${index}`))) throw invalidExport(`the checksum of record ${index} does not match (the file is corrupt)`);
+    if (!equalBytes(hash, await reader.read(HASH_BYTES, `the checksum of record ${index}`)))
+      throw invalidExport(`the checksum of record ${index} does not match (the file is corrupt)`);
     recordHashes.push(hash);
     const plain = key ? await open(key, body, headerHash, index, type) : body;
 
@@ -224,8 +268,10 @@ export async function readExport(file: Blob, options: { passphrase?: string; mod
       const faceId = asExportValue(() => v.faceId(meta.faceId), `the faceId of image record ${index}`);
       const face = persons.length > 0 ? persons[persons.length - 1]!.faces.find((f) => f.faceId === faceId) : undefined;
       if (!face || face.image) throw invalidExport(`image record ${index} belongs to no face of the person before it`);
-      if (meta.kind !== 'thumbnail' && meta.kind !== 'full') throw invalidExport(`image record ${index} has an unknown kind`);
-      if (typeof meta.type !== 'string' || meta.type.length > 100) throw invalidExport(`image record ${index} has an invalid type`);
+      if (meta.kind !== 'thumbnail' && meta.kind !== 'full')
+        throw invalidExport(`image record ${index} has an unknown kind`);
+      if (typeof meta.type !== 'string' || meta.type.length > 100)
+        throw invalidExport(`image record ${index} has an invalid type`);
       face.image = { kind: meta.kind, blob: new Blob([rest], { type: meta.type }) };
       images++;
     } else if (type === RecordType.End) {
@@ -234,9 +280,11 @@ export async function readExport(file: Blob, options: { passphrase?: string; mod
       if (end.records !== index || end.persons !== persons.length || end.faces !== faceCount || end.images !== images) {
         throw invalidExport('its record counts do not match its contents (records are missing)');
       }
-      if (collection!.personCount !== persons.length || collection!.faceCount !== faceCount) throw invalidExport("its collection record's counts do not match its contents");
+      if (collection!.personCount !== persons.length || collection!.faceCount !== faceCount)
+        throw invalidExport("its collection record's counts do not match its contents");
       const fileHash = await reader.read(HASH_BYTES, 'the file checksum');
-      if (!equalBytes(fileHash, await sha256(concatBytes([headerHash, ...recordHashes])))) throw invalidExport('the whole-file checksum does not match (records were reordered or replaced)');
+      if (!equalBytes(fileHash, await sha256(concatBytes([headerHash, ...recordHashes]))))
+        throw invalidExport('the whole-file checksum does not match (records were reordered or replaced)');
       if (!reader.atEnd) throw invalidExport('there are bytes after its end');
       return { header, collection: collection!, persons };
     } else {
@@ -253,20 +301,48 @@ function parseHeader(bytes: Bytes): ExportHeader {
     throw invalidExport('its header is not valid JSON');
   }
   const o = h as Partial<ExportHeader> | null;
-  if (!o || typeof o !== 'object' || o.format !== 'localface-collection') throw invalidExport('its header does not describe a LocalFace collection');
-  if (o.version !== EXPORT_FORMAT_VERSION) throw invalidExport(`it has format version ${String(o.version)}; this LocalFace reads version ${EXPORT_FORMAT_VERSION} (update LocalFace)`);
-  if (!Array.isArray(o.models) || !o.models.every((m) => typeof m === 'string') || !Array.isArray(o.dims) || o.dims.length !== o.models.length ||
-    !o.dims.every((d) => Number.isInteger(d) && d > 0 && d <= 65536)) throw invalidExport('its header lists no valid models');
+  if (!o || typeof o !== 'object' || o.format !== 'localface-collection')
+    throw invalidExport('its header does not describe a LocalFace collection');
+  if (o.version !== EXPORT_FORMAT_VERSION)
+    throw invalidExport(
+      `it has format version ${String(o.version)}; this LocalFace reads version ${EXPORT_FORMAT_VERSION} (update LocalFace)`,
+    );
+  if (
+    !Array.isArray(o.models) ||
+    !o.models.every((m) => typeof m === 'string') ||
+    !Array.isArray(o.dims) ||
+    o.dims.length !== o.models.length ||
+    !o.dims.every((d) => Number.isInteger(d) && d > 0 && d <= 65536)
+  )
+    throw invalidExport('its header lists no valid models');
   const e = o.encryption;
-  if (e !== undefined && (typeof e !== 'object' || e === null || e.cipher !== 'AES-GCM' || e.kdf !== 'PBKDF2-SHA-256' || !Number.isInteger(e.iterations) ||
-    e.iterations < PBKDF2_ITERATIONS || e.iterations > 10_000_000 || typeof e.salt !== 'string' || e.salt.length > 64)) throw invalidExport('its encryption parameters are invalid');
+  if (
+    e !== undefined &&
+    (typeof e !== 'object' ||
+      e === null ||
+      e.cipher !== 'AES-GCM' ||
+      e.kdf !== 'PBKDF2-SHA-256' ||
+      !Number.isInteger(e.iterations) ||
+      e.iterations < PBKDF2_ITERATIONS ||
+      e.iterations > 10_000_000 ||
+      typeof e.salt !== 'string' ||
+      e.salt.length > 64)
+  )
+    throw invalidExport('its encryption parameters are invalid');
   return o as ExportHeader;
 }
 
 function parseCollection(o: Record<string, unknown>): ExportedCollection {
   const name = asExportValue(() => v.collectionName(o.name), 'its collection name');
-  if (!isTime(o.createdAt) || !isCount(o.personCount) || !isCount(o.faceCount) || typeof o.includeImages !== 'boolean') throw invalidExport('its collection record is invalid');
-  return { name, createdAt: o.createdAt, personCount: o.personCount, faceCount: o.faceCount, includeImages: o.includeImages };
+  if (!isTime(o.createdAt) || !isCount(o.personCount) || !isCount(o.faceCount) || typeof o.includeImages !== 'boolean')
+    throw invalidExport('its collection record is invalid');
+  return {
+    name,
+    createdAt: o.createdAt,
+    personCount: o.personCount,
+    faceCount: o.faceCount,
+    includeImages: o.includeImages,
+  };
 }
 
 function parsePerson(plain: Bytes, index: number, dim: number, dims: readonly number[]): ExportedPerson {
@@ -275,13 +351,16 @@ function parsePerson(plain: Bytes, index: number, dim: number, dims: readonly nu
     const personId = v.personId(meta.personId);
     const personName = v.personName(meta.personName);
     const metadata = v.metadata(meta.metadata);
-    if (!isTime(meta.createdAt) || !isTime(meta.updatedAt) || !Array.isArray(meta.faces)) throw invalidExport(`person record ${index} is invalid`);
+    if (!isTime(meta.createdAt) || !isTime(meta.updatedAt) || !Array.isArray(meta.faces))
+      throw invalidExport(`person record ${index} is invalid`);
     const faceMetas = meta.faces as unknown[];
-    if (rest.length !== faceMetas.length * dim * 4) throw invalidExport(`person record ${index} holds ${rest.length} vector bytes for ${faceMetas.length} faces`);
+    if (rest.length !== faceMetas.length * dim * 4)
+      throw invalidExport(`person record ${index} holds ${rest.length} vector bytes for ${faceMetas.length} faces`);
     const all = new Float32Array(rest.slice().buffer);
     const faces = faceMetas.map((fm, i): ExportedFace => {
       const f = fm as Record<string, unknown> | null;
-      if (!f || typeof f !== 'object' || !isTime(f.createTime)) throw invalidExport(`a face of person record ${index} is invalid`);
+      if (!f || typeof f !== 'object' || !isTime(f.createTime))
+        throw invalidExport(`a face of person record ${index} is invalid`);
       const row = all.subarray(i * dim, (i + 1) * dim);
       if (!row.every(Number.isFinite)) throw invalidExport(`a template of person record ${index} is not finite`);
       let o = 0;
@@ -290,7 +369,8 @@ function parsePerson(plain: Bytes, index: number, dim: number, dims: readonly nu
     });
     return { personId, personName, metadata, createdAt: meta.createdAt, updatedAt: meta.updatedAt, faces };
   } catch (e) {
-    if (e instanceof FaceError && e.code !== 'ERR_INVALID_EXPORT') throw invalidExport(`person record ${index} is invalid (${e.message})`);
+    if (e instanceof FaceError && e.code !== 'ERR_INVALID_EXPORT')
+      throw invalidExport(`person record ${index} is invalid (${e.message})`);
     throw e;
   }
 }
@@ -316,10 +396,20 @@ function parseJson(bytes: Bytes, index: number): Record<string, unknown> {
 async function open(key: CryptoKey, body: Bytes, headerHash: Bytes, index: number, type: number): Promise<Bytes> {
   if (body.length < IV_BYTES + 16) throw invalidExport(`record ${index} is too short to be encrypted`);
   try {
-    return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: body.subarray(0, IV_BYTES), additionalData: additionalData(headerHash, index, type) }, key, body.subarray(IV_BYTES)));
+    return new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: body.subarray(0, IV_BYTES), additionalData: additionalData(headerHash, index, type) },
+        key,
+        body.subarray(IV_BYTES),
+      ),
+    );
   } catch (cause) {
     // The record's checksum matched, so its bytes are as written: the key is wrong.
-    throw new FaceError('ERR_ENCRYPTION_KEY_INVALID', 'The passphrase does not open this export (the file itself is intact). Check the passphrase it was exported with.', { cause });
+    throw new FaceError(
+      'ERR_ENCRYPTION_KEY_INVALID',
+      'The passphrase does not open this export (the file itself is intact). Check the passphrase it was exported with.',
+      { cause },
+    );
   }
 }
 
@@ -338,7 +428,10 @@ class ChunkReader {
   async read(n: number, what: string): Promise<Bytes> {
     while (this.buffer.length - this.offset < n) {
       if (this.position >= this.file.size) throw invalidExport(`it ends before ${what} (the file is truncated)`);
-      const next = Math.min(this.file.size, this.position + Math.max(READ_CHUNK_BYTES, n - (this.buffer.length - this.offset)));
+      const next = Math.min(
+        this.file.size,
+        this.position + Math.max(READ_CHUNK_BYTES, n - (this.buffer.length - this.offset)),
+      );
       const chunk = new Uint8Array(await this.file.slice(this.position, next).arrayBuffer());
       this.position = next;
       this.buffer = concatBytes([this.buffer.subarray(this.offset), chunk]);
@@ -362,12 +455,27 @@ function asExportValue<T>(check: () => T, what: string): T {
 }
 
 export function invalidExport(why: string): FaceError {
-  return new FaceError('ERR_INVALID_EXPORT', `This is not a valid LocalFace collection export: ${why}. Nothing was imported; export the collection again.`);
+  return new FaceError(
+    'ERR_INVALID_EXPORT',
+    `This is not a valid LocalFace collection export: ${why}. Nothing was imported; export the collection again.`,
+  );
 }
 
 async function deriveKey(passphrase: string, salt: Bytes, iterations: number): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', new Uint8Array(new TextEncoder().encode(passphrase)), 'PBKDF2', false, ['deriveKey']);
-  return crypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, material, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const material = await crypto.subtle.importKey(
+    'raw',
+    new Uint8Array(new TextEncoder().encode(passphrase)),
+    'PBKDF2',
+    false,
+    ['deriveKey'],
+  );
+  return crypto.subtle.deriveKey(
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
+    material,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
 }
 
 function additionalData(headerHash: Bytes, index: number, type: number): Bytes {
@@ -379,7 +487,9 @@ async function sha256(bytes: Bytes): Promise<Bytes> {
 }
 
 async function partsToBytes(parts: (Bytes | Blob)[]): Promise<Bytes> {
-  return concatBytes(await Promise.all(parts.map(async (p) => (p instanceof Blob ? new Uint8Array(await p.arrayBuffer()) : p))));
+  return concatBytes(
+    await Promise.all(parts.map(async (p) => (p instanceof Blob ? new Uint8Array(await p.arrayBuffer()) : p))),
+  );
 }
 
 function jsonBytes(value: unknown): Bytes {

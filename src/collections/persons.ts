@@ -181,7 +181,12 @@ export class PersonService {
   // ---- collections ----
 
   async createCollection(name: unknown): Promise<Collection> {
-    const record = await this.store.createCollection(v.collectionName(name), this.engine.modelIds, this.engine.dimensions, Date.now());
+    const record = await this.store.createCollection(
+      v.collectionName(name),
+      this.engine.modelIds,
+      this.engine.dimensions,
+      Date.now(),
+    );
     // A fresh collection with the name of a deleted one must not reuse an index another tab still holds.
     this.indexes.dropped(record.name);
     return toCollection(record);
@@ -209,20 +214,39 @@ export class PersonService {
     const imageOf = new Map(images.map((i) => [i.faceId, i]));
     const facesOf = new Map<string, typeof faces>();
     // Faces of another model set (possible only in databases migrated from the prototype) are never searched: left out.
-    for (const f of faces) if (sameList(f.models, c.models)) facesOf.set(f.personId, [...(facesOf.get(f.personId) ?? []), f]);
-    let faceCount = 0, imageCount = 0;
+    for (const f of faces)
+      if (sameList(f.models, c.models)) facesOf.set(f.personId, [...(facesOf.get(f.personId) ?? []), f]);
+    let faceCount = 0,
+      imageCount = 0;
     for (const list of facesOf.values()) {
       faceCount += list.length;
       imageCount += list.filter((f) => imageOf.has(f.faceId)).length;
     }
-    await writer.collection({ name: c.name, createdAt: c.createdAt, personCount: persons.length, faceCount, includeImages });
+    await writer.collection({
+      name: c.name,
+      createdAt: c.createdAt,
+      personCount: persons.length,
+      faceCount,
+      includeImages,
+    });
     for (const p of persons) {
-      const own = (facesOf.get(p.personId) ?? []).sort((a, b) => a.createTime - b.createTime || (a.faceId < b.faceId ? -1 : 1));
+      const own = (facesOf.get(p.personId) ?? []).sort(
+        (a, b) => a.createTime - b.createTime || (a.faceId < b.faceId ? -1 : 1),
+      );
       const exported: ExportedPerson = {
-        personId: p.personId, personName: p.personName, metadata: p.metadata, createdAt: p.createdAt, updatedAt: p.updatedAt,
+        personId: p.personId,
+        personName: p.personName,
+        metadata: p.metadata,
+        createdAt: p.createdAt,
+        updatedAt: p.updatedAt,
         faces: own.map((f) => {
           const image = imageOf.get(f.faceId);
-          return { faceId: f.faceId, createTime: f.createTime, vectors: f.vectors, ...(image ? { image: { kind: image.kind, blob: image.blob } } : {}) };
+          return {
+            faceId: f.faceId,
+            createTime: f.createTime,
+            vectors: f.vectors,
+            ...(image ? { image: { kind: image.kind, blob: image.blob } } : {}),
+          };
         }),
       };
       await writer.person(exported);
@@ -231,23 +255,46 @@ export class PersonService {
   }
 
   async importCollection(file: unknown, options: unknown = {}): Promise<Collection> {
-    if (!(file instanceof Blob)) throw new FaceError('ERR_INVALID_ARGUMENT', 'importCollection takes the Blob (or File) that exportCollection made.');
+    if (!(file instanceof Blob))
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'importCollection takes the Blob (or File) that exportCollection made.',
+      );
     const o = v.requireObject(options, 'importCollection options');
     const name = o.name === undefined ? undefined : v.collectionName(o.name);
     const passphrase = optionalPassphrase(o.passphrase);
     const onConflict = o.onConflict ?? 'fail';
     if (onConflict !== 'fail' && onConflict !== 'replace' && onConflict !== 'merge') {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `onConflict must be 'fail', 'replace' or 'merge'; got ${JSON.stringify(onConflict)}.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `onConflict must be 'fail', 'replace' or 'merge'; got ${JSON.stringify(onConflict)}.`,
+      );
     }
     // Everything is read and checked before the one write transaction.
     const decoded = await readExport(file, { passphrase, models: this.engine.modelIds, dims: this.engine.dimensions });
     const target = name ?? decoded.collection.name;
     const models = [...decoded.header.models];
     const record = await this.store.importCollection({
-      name: target, createdAt: decoded.collection.createdAt, models, dims: [...decoded.header.dims], onConflict,
+      name: target,
+      createdAt: decoded.collection.createdAt,
+      models,
+      dims: [...decoded.header.dims],
+      onConflict,
       persons: decoded.persons.map((p) => ({
-        person: { personId: p.personId, personName: p.personName, metadata: p.metadata, createdAt: p.createdAt, updatedAt: p.updatedAt },
-        faces: p.faces.map((f) => ({ faceId: f.faceId, createTime: f.createTime, models, vectors: f.vectors, ...(f.image ? { image: f.image } : {}) })),
+        person: {
+          personId: p.personId,
+          personName: p.personName,
+          metadata: p.metadata,
+          createdAt: p.createdAt,
+          updatedAt: p.updatedAt,
+        },
+        faces: p.faces.map((f) => ({
+          faceId: f.faceId,
+          createTime: f.createTime,
+          models,
+          vectors: f.vectors,
+          ...(f.image ? { image: f.image } : {}),
+        })),
       })),
     });
     // The whole collection changed at once: this tab's and other tabs' indexes reload it on their next search.
@@ -287,32 +334,58 @@ export class PersonService {
         expectRevision = index.revision;
       }
       const written = await this.store.putPerson({
-        collection, personId, personName, metadata, faces: [newFace], mode: 'replace', createIfMissing: true, expectRevision, now: Date.now(),
+        collection,
+        personId,
+        personName,
+        metadata,
+        faces: [newFace],
+        mode: 'replace',
+        createIfMissing: true,
+        expectRevision,
+        now: Date.now(),
       });
       if (!written) continue; // a concurrent write changed the collection after the duplicate check: check again
       this.indexes.committed(written.change);
       return { personId, personName: written.person.personName, metadata: written.person.metadata, faceBase64 };
     }
-    throw new FaceError('ERR_INTERNAL', `The collection "${collection}" kept changing during the duplicate check of "${personId}"; nothing was stored. Retry the enroll.`);
+    throw new FaceError(
+      'ERR_INTERNAL',
+      `The collection "${collection}" kept changing during the duplicate check of "${personId}"; nothing was stored. Retry the enroll.`,
+    );
   }
 
   async enrollPersons(requests: unknown, options: unknown = {}): Promise<BulkEnrollResult[]> {
-    if (!Array.isArray(requests)) throw new FaceError('ERR_INVALID_ARGUMENT', 'enrollPersons takes an array of enrollPerson requests.');
+    if (!Array.isArray(requests))
+      throw new FaceError('ERR_INVALID_ARGUMENT', 'enrollPersons takes an array of enrollPerson requests.');
     const o = v.requireObject(options, 'enrollPersons options');
-    if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function.');
+    if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+      throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function.');
     const onProgress = o.onProgress as EnrollPersonsOptions['onProgress'];
     const results: BulkEnrollResult[] = [];
     for (const request of requests as unknown[]) {
-      const id = request !== null && typeof request === 'object' && typeof (request as { personId?: unknown }).personId === 'string' ? (request as { personId: string }).personId : '';
+      const id =
+        request !== null &&
+        typeof request === 'object' &&
+        typeof (request as { personId?: unknown }).personId === 'string'
+          ? (request as { personId: string }).personId
+          : '';
       // Each item is its own transaction: a failing item stores nothing and does not stop the others.
       try {
         results.push({ personId: id, ok: true, person: await this.enrollPerson(request) });
       } catch (e) {
-        const error = e instanceof FaceError ? e : new FaceError('ERR_INTERNAL', `Enrolling "${id}" failed unexpectedly: ${String(e)}`, { cause: e });
+        const error =
+          e instanceof FaceError
+            ? e
+            : new FaceError('ERR_INTERNAL', `Enrolling "${id}" failed unexpectedly: ${String(e)}`, { cause: e });
         results.push({ personId: id, ok: false, error: { code: error.code, message: error.message } });
       }
       try {
-        onProgress?.({ done: results.length, total: requests.length, personId: id, ok: results[results.length - 1]!.ok });
+        onProgress?.({
+          done: results.length,
+          total: requests.length,
+          personId: id,
+          ok: results[results.length - 1]!.ok,
+        });
       } catch {
         // A throwing progress callback must not abort the enrollment of the remaining persons.
       }
@@ -330,7 +403,12 @@ export class PersonService {
     const { newFace } = await this.prepareFace(face, 'face', storage, false);
     const personId = givenId ?? crypto.randomUUID();
     const written = await this.store.putPerson({
-      collection, personId, faces: [newFace], mode: 'append', createIfMissing: givenId === undefined, now: Date.now(),
+      collection,
+      personId,
+      faces: [newFace],
+      mode: 'append',
+      createIfMissing: givenId === undefined,
+      now: Date.now(),
     });
     this.indexes.committed(written!.change);
     return { faceId: newFace.faceId, personId, createTime: newFace.createTime };
@@ -339,12 +417,21 @@ export class PersonService {
   async getPerson(request: unknown, personIdArg?: unknown): Promise<Person> {
     const r = v.requestOrPositional(request, { personId: personIdArg }, 'getPerson');
     const stored = await this.store.getPerson(v.collectionName(r.collectionName), v.personId(r.personId));
-    const faces = await Promise.all(stored.faces.map(async (f) => ({ faceId: f.record.faceId, createTime: f.record.createTime, faceBase64: await blobToBase64(f.image) })));
+    const faces = await Promise.all(
+      stored.faces.map(async (f) => ({
+        faceId: f.record.faceId,
+        createTime: f.record.createTime,
+        faceBase64: await blobToBase64(f.image),
+      })),
+    );
     return { ...toSummary(stored.person), faces };
   }
 
   async listPersons(request: unknown, options: unknown = {}): Promise<{ persons: PersonSummary[]; total: number }> {
-    const o = typeof request === 'string' ? { ...v.requireObject(options, 'listPersons options'), collectionName: request } : v.requireObject(request, 'listPersons');
+    const o =
+      typeof request === 'string'
+        ? { ...v.requireObject(options, 'listPersons options'), collectionName: request }
+        : v.requireObject(request, 'listPersons');
     const name = v.collectionName(o.collectionName);
     const offset = v.integer(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = v.integer(o.limit, 'limit', 100, 1, v.MAX_RESULTS_LIMIT);
@@ -357,7 +444,10 @@ export class PersonService {
     const collection = v.collectionName(r.collectionName);
     const personId = v.personId(r.personId);
     if (r.personName === undefined && r.metadata === undefined) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', 'updatePerson needs personName and/or metadata to change (faces change with enrollPerson, addFace and deleteFace).');
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'updatePerson needs personName and/or metadata to change (faces change with enrollPerson, addFace and deleteFace).',
+      );
     }
     const patch: { personName?: string; metadata?: Metadata } = {};
     if (r.personName !== undefined) patch.personName = v.personName(r.personName);
@@ -401,10 +491,14 @@ export class PersonService {
         const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
         if (similarityScore < minScore) continue;
         const prev = best.get(hit.personId);
-        if (!prev || similarityScore > prev.similarityScore) best.set(hit.personId, { faceId: hit.faceId, similarityScore });
+        if (!prev || similarityScore > prev.similarityScore)
+          best.set(hit.personId, { faceId: hit.faceId, similarityScore });
       }
     }
-    const hits = [...best].map(([personId, h]) => ({ personId, ...h })).sort((a, b) => b.similarityScore - a.similarityScore).slice(0, maxResults);
+    const hits = [...best]
+      .map(([personId, h]) => ({ personId, ...h }))
+      .sort((a, b) => b.similarityScore - a.similarityScore)
+      .slice(0, maxResults);
     return this.hydrate(collection, hits);
   }
 
@@ -425,12 +519,14 @@ export class PersonService {
       templates.forEach((t, face) => {
         for (const hit of index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES)) {
           const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
-          if (similarityScore >= minScore) pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
+          if (similarityScore >= minScore)
+            pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
         }
       });
       pairs.sort((a, b) => b.similarityScore - a.similarityScore);
-      const faceTaken = new Set<number>(), personTaken = new Set<string>();
-      const assigned: (typeof pairs[number] & { box: Box })[] = [];
+      const faceTaken = new Set<number>(),
+        personTaken = new Set<string>();
+      const assigned: ((typeof pairs)[number] & { box: Box })[] = [];
       for (const p of pairs) {
         if (faceTaken.has(p.face) || personTaken.has(p.personId)) continue;
         faceTaken.add(p.face);
@@ -439,7 +535,8 @@ export class PersonService {
       }
       const unrecognized: string[] = [];
       for (let i = 0; i < faces.length; i++) {
-        if (!faceTaken.has(i)) unrecognized.push(await blobToBase64(await faceThumbnail(decoded.pixels, faces[i]!.box)));
+        if (!faceTaken.has(i))
+          unrecognized.push(await blobToBase64(await faceThumbnail(decoded.pixels, faces[i]!.box)));
       }
       return { assigned, unrecognized };
     });
@@ -457,12 +554,21 @@ export class PersonService {
    * 1:N search of a template already made by this engine (e.g. a video track's running template): the persons at or
    * above `minScore`, best first, at most `maxResults`. ERR_NOT_FOUND for a missing collection.
    */
-  async searchTemplate(collectionName: string, template: FaceTemplate, minScore: number, maxResults = 1): Promise<SearchResult[]> {
+  async searchTemplate(
+    collectionName: string,
+    template: FaceTemplate,
+    minScore: number,
+    maxResults = 1,
+  ): Promise<SearchResult[]> {
     const collection = v.collectionName(collectionName);
     const index = await this.indexes.get(collection);
     const hits = index
       .topPersons(this.scorer.query(template), maxResults)
-      .map((hit) => ({ personId: hit.personId, faceId: hit.faceId, similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount) }))
+      .map((hit) => ({
+        personId: hit.personId,
+        faceId: hit.faceId,
+        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount),
+      }))
       .filter((h) => h.similarityScore >= minScore);
     return this.hydrate(collection, hits);
   }
@@ -471,7 +577,10 @@ export class PersonService {
    * Enrolls (upsert on personId, like enrollPerson) a person from templates this engine already made, with an
    * optional face thumbnail each: one transaction. `faceBase64` of the result is the first face's image.
    */
-  async enrollTemplates(request: unknown, faces: readonly { template: FaceTemplate; thumbnail?: Blob }[]): Promise<EnrolledPerson> {
+  async enrollTemplates(
+    request: unknown,
+    faces: readonly { template: FaceTemplate; thumbnail?: Blob }[],
+  ): Promise<EnrolledPerson> {
     const r = v.requireObject(request, 'enroll');
     const collection = v.collectionName(r.collectionName);
     const personId = v.personId(r.personId);
@@ -479,7 +588,10 @@ export class PersonService {
     const storage = v.faceStorageType(r.faceStorageType);
     const metadata = v.metadata(r.metadata);
     if (storage === 'StoreFullImage') {
-      throw new FaceError('ERR_INVALID_ARGUMENT', "A face tracker keeps face thumbnails of a track's best frames, not whole video frames: use faceStorageType 'StoreThumbnails' or 'NoStorage'.");
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        "A face tracker keeps face thumbnails of a track's best frames, not whole video frames: use faceStorageType 'StoreThumbnails' or 'NoStorage'.",
+      );
     }
     if (faces.length === 0) throw new FaceError('ERR_FACE_NOT_DETECTED', 'No face to enroll.');
     await this.indexes.get(collection);
@@ -489,17 +601,38 @@ export class PersonService {
       createTime: now,
       models: [...f.template.models],
       vectors: f.template.vectors,
-      ...(storage === 'StoreThumbnails' && f.thumbnail ? { image: { kind: 'thumbnail' as const, blob: f.thumbnail } } : {}),
+      ...(storage === 'StoreThumbnails' && f.thumbnail
+        ? { image: { kind: 'thumbnail' as const, blob: f.thumbnail } }
+        : {}),
     }));
-    const written = await this.store.putPerson({ collection, personId, personName, metadata, faces: newFaces, mode: 'replace', createIfMissing: true, now });
+    const written = await this.store.putPerson({
+      collection,
+      personId,
+      personName,
+      metadata,
+      faces: newFaces,
+      mode: 'replace',
+      createIfMissing: true,
+      now,
+    });
     this.indexes.committed(written!.change);
-    return { personId, personName: written!.person.personName, metadata: written!.person.metadata, faceBase64: await blobToBase64(newFaces[0]!.image?.blob) };
+    return {
+      personId,
+      personName: written!.person.personName,
+      metadata: written!.person.metadata,
+      faceBase64: await blobToBase64(newFaces[0]!.image?.blob),
+    };
   }
 
   // ---- helpers ----
 
   /** Decode → largest face → template, plus the image to store; all image work happens before any transaction. */
-  private async prepareFace(face: unknown, argName: string, storage: FaceStorageType, checkLiveness: boolean): Promise<{ newFace: NewFace; faceBase64: string }> {
+  private async prepareFace(
+    face: unknown,
+    argName: string,
+    storage: FaceStorageType,
+    checkLiveness: boolean,
+  ): Promise<{ newFace: NewFace; faceBase64: string }> {
     return this.engine.withImage(face, argName, async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'largest');
       const largest = faces[0];
@@ -516,26 +649,46 @@ export class PersonService {
         createTime: Date.now(),
         models: [...template!.models],
         vectors: template!.vectors,
-        ...(blob ? { image: { kind: storage === 'StoreThumbnails' ? ('thumbnail' as const) : ('full' as const), blob } } : {}),
+        ...(blob
+          ? { image: { kind: storage === 'StoreThumbnails' ? ('thumbnail' as const) : ('full' as const), blob } }
+          : {}),
       };
       return { newFace, faceBase64: await blobToBase64(blob) };
     });
   }
 
-  private bestMatch(index: CollectionIndex, query: Float32Array, excludePersonId: string): { personId: string; similarityScore: number } | undefined {
+  private bestMatch(
+    index: CollectionIndex,
+    query: Float32Array,
+    excludePersonId: string,
+  ): { personId: string; similarityScore: number } | undefined {
     const hit = index.topPersons(query, 2).find((h) => h.personId !== excludePersonId);
-    return hit && { personId: hit.personId, similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount) };
+    return (
+      hit && {
+        personId: hit.personId,
+        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount),
+      }
+    );
   }
 
   /** Adds names, metadata and stored face images; a person deleted meanwhile is left out. */
-  private async hydrate(collection: string, hits: { personId: string; faceId: string; similarityScore: number }[]): Promise<SearchResult[]> {
+  private async hydrate(
+    collection: string,
+    hits: { personId: string; faceId: string; similarityScore: number }[],
+  ): Promise<SearchResult[]> {
     if (hits.length === 0) return [];
     const details = await this.store.getResultDetails(collection, hits);
     const out: SearchResult[] = [];
     for (const h of hits) {
       const d = details.get(h.personId);
       if (!d) continue;
-      out.push({ personId: h.personId, personName: d.person.personName, metadata: d.person.metadata, faceBase64: await blobToBase64(d.image), similarityScore: h.similarityScore });
+      out.push({
+        personId: h.personId,
+        personName: d.person.personName,
+        metadata: d.person.metadata,
+        faceBase64: await blobToBase64(d.image),
+        similarityScore: h.similarityScore,
+      });
     }
     return out;
   }
@@ -543,7 +696,8 @@ export class PersonService {
 
 function optionalPassphrase(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 1024) throw new FaceError('ERR_INVALID_ARGUMENT', 'passphrase must be a non-empty string of at most 1024 characters.');
+  if (typeof value !== 'string' || value.length === 0 || value.length > 1024)
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'passphrase must be a non-empty string of at most 1024 characters.');
   return value;
 }
 

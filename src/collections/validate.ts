@@ -27,7 +27,11 @@ export function requireObject(value: unknown, what: string): Record<string, unkn
  * The request object of a call that names a collection and one item, or the contract's positional form
  * `(collectionName, id)` turned into the same object, so both forms are checked by the same code.
  */
-export function requestOrPositional(first: unknown, positional: Record<string, unknown>, what: string): Record<string, unknown> {
+export function requestOrPositional(
+  first: unknown,
+  positional: Record<string, unknown>,
+  what: string,
+): Record<string, unknown> {
   if (typeof first === 'string') return { collectionName: first, ...positional };
   return requireObject(first, what);
 }
@@ -45,21 +49,30 @@ export function collectionName(value: unknown): string {
 
 export function personId(value: unknown, argName = 'personId'): string {
   if (typeof value !== 'string' || value.length < 1 || value.length > 255) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `${argName} must be a string of 1–255 characters (case-sensitive, unique in the collection); got ${typeof value === 'string' ? `${value.length} characters` : show(value)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${argName} must be a string of 1–255 characters (case-sensitive, unique in the collection); got ${typeof value === 'string' ? `${value.length} characters` : show(value)}.`,
+    );
   }
   return value;
 }
 
 export function faceId(value: unknown): string {
   if (typeof value !== 'string' || value.length < 1 || value.length > 255) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `faceId must be the string returned by addFace() or listed by getPerson(); got ${show(value)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `faceId must be the string returned by addFace() or listed by getPerson(); got ${show(value)}.`,
+    );
   }
   return value;
 }
 
 export function personName(value: unknown): string {
   if (typeof value !== 'string' || value.length < 1 || value.length > MAX_PERSON_NAME_LENGTH) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `personName must be a non-empty string of at most ${MAX_PERSON_NAME_LENGTH} characters; got ${show(value)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `personName must be a non-empty string of at most ${MAX_PERSON_NAME_LENGTH} characters; got ${show(value)}.`,
+    );
   }
   return value;
 }
@@ -74,33 +87,50 @@ export function personName(value: unknown): string {
 export function metadata(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
   const notAnObject = (got: string) =>
-    new FaceError('ERR_INVALID_ARGUMENT', `metadata must be a plain JSON object (e.g. { "employeeId": "42" }); got ${got}.`);
+    new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `metadata must be a plain JSON object (e.g. { "employeeId": "42" }); got ${got}.`,
+    );
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw notAnObject(show(value));
   let json: string | undefined;
   try {
     json = JSON.stringify(value) as string | undefined;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata must be serialisable as JSON (no cycles, BigInt values or throwing getters/toJSON): ${reason}.`, { cause });
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `metadata must be serialisable as JSON (no cycles, BigInt values or throwing getters/toJSON): ${reason}.`,
+      { cause },
+    );
   }
   if (json === undefined) throw notAnObject('an object whose toJSON() returns nothing');
   const bytes = new TextEncoder().encode(json).length;
   if (bytes > MAX_METADATA_BYTES) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `metadata is ${bytes} bytes as JSON; at most ${MAX_METADATA_BYTES} bytes (16 KB) are allowed. Store large data elsewhere and keep a key in metadata.`, { metadata: { bytes, maxBytes: MAX_METADATA_BYTES } });
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `metadata is ${bytes} bytes as JSON; at most ${MAX_METADATA_BYTES} bytes (16 KB) are allowed. Store large data elsewhere and keep a key in metadata.`,
+      { metadata: { bytes, maxBytes: MAX_METADATA_BYTES } },
+    );
   }
   let protoKey = false;
   const parsed: unknown = JSON.parse(json, function (key, v: unknown) {
     if (key === '__proto__') protoKey = true;
     return v;
   });
-  if (protoKey) throw new FaceError('ERR_INVALID_ARGUMENT', 'metadata must not contain a "__proto__" key (at any depth). Rename the key.');
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw notAnObject(`${show(parsed)} after JSON serialisation (check its toJSON())`);
+  if (protoKey)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'metadata must not contain a "__proto__" key (at any depth). Rename the key.',
+    );
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw notAnObject(`${show(parsed)} after JSON serialisation (check its toJSON())`);
   return parsed as Record<string, unknown>;
 }
 
 export function boolean(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new FaceError('ERR_INVALID_ARGUMENT', `${name} must be true or false; got ${show(value)}.`);
+  if (typeof value !== 'boolean')
+    throw new FaceError('ERR_INVALID_ARGUMENT', `${name} must be true or false; got ${show(value)}.`);
   return value;
 }
 
@@ -108,7 +138,10 @@ export function boolean(value: unknown, name: string, fallback: boolean): boolea
 export function similarity(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `${name} must be a number from 0 to 1 (0.7 is the recommended match threshold); got ${show(value)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${name} must be a number from 0 to 1 (0.7 is the recommended match threshold); got ${show(value)}.`,
+    );
   }
   return value;
 }
@@ -116,7 +149,10 @@ export function similarity(value: unknown, name: string, fallback: number): numb
 export function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `${name} must be an integer from ${min} to ${max}; got ${show(value)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${name} must be an integer from ${min} to ${max}; got ${show(value)}.`,
+    );
   }
   return value;
 }
@@ -124,12 +160,19 @@ export function integer(value: unknown, name: string, fallback: number, min: num
 export function faceStorageType(value: unknown): FaceStorageType {
   if (value === undefined) return 'NoStorage';
   if (!FACE_STORAGE_TYPES.includes(value as FaceStorageType)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `faceStorageType must be 'NoStorage', 'StoreThumbnails' or 'StoreFullImage'; got ${show(value)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `faceStorageType must be 'NoStorage', 'StoreThumbnails' or 'StoreFullImage'; got ${show(value)}.`,
+    );
   }
   return value as FaceStorageType;
 }
 
 export function requireFace(value: unknown, name: string): unknown {
-  if (value === undefined || value === null) throw new FaceError('ERR_INVALID_ARGUMENT', `${name} is required: an image with the face (base64 string, Blob, bytes, ImageData, <img>, <canvas> or <video>).`);
+  if (value === undefined || value === null)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${name} is required: an image with the face (base64 string, Blob, bytes, ImageData, <img>, <canvas> or <video>).`,
+    );
   return value;
 }

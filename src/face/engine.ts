@@ -4,7 +4,15 @@ import { activateBackend, type BackendChoice, type BackendName } from '../models
 import type { ModelFiles } from '../models/modelFiles';
 import type { DetectedFace, FaceTemplate } from '../vocabulary';
 import { alignFaces } from './alignment/alignFaces';
-import { FaceChecks, livenessError, livenessFailure, type CheckRequest, type FaceCheckResult, type LivenessEvidence, type LivenessThresholds } from './checks';
+import {
+  FaceChecks,
+  livenessError,
+  livenessFailure,
+  type CheckRequest,
+  type FaceCheckResult,
+  type LivenessEvidence,
+  type LivenessThresholds,
+} from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
 import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
 import { createEmbedder } from './embedding/registry';
@@ -65,17 +73,34 @@ export class FaceEngine {
     const { files } = options;
     const matcher = new Matcher(options.matcher ?? (calibration as MatcherConfig));
     const backend = await activateBackend(options.backend ?? 'auto', files);
-    const [detector, embedders] = await Promise.all([FaceDetector.create(files), Promise.all(matcher.modelIds.map((id) => createEmbedder(id, files)))]);
-    const recognitionMobileFaceNet = embedders.find((e): e is MobileFaceNetEmbedder => e.id.startsWith(MOBILEFACENET_ID) && 'variant' in e);
+    const [detector, embedders] = await Promise.all([
+      FaceDetector.create(files),
+      Promise.all(matcher.modelIds.map((id) => createEmbedder(id, files))),
+    ]);
+    const recognitionMobileFaceNet = embedders.find(
+      (e): e is MobileFaceNetEmbedder => e.id.startsWith(MOBILEFACENET_ID) && 'variant' in e,
+    );
     const checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> } = {};
-    const checks = await FaceChecks.create(files, {}, {
-      sharedEmbedder: async () => {
-        if (recognitionMobileFaceNet) return recognitionMobileFaceNet.variant(false);
-        checksOwnModel.loading ??= createMobileFaceNetEmbedder(files, { flip: false });
-        return (await checksOwnModel.loading).variant(false);
+    const checks = await FaceChecks.create(
+      files,
+      {},
+      {
+        sharedEmbedder: async () => {
+          if (recognitionMobileFaceNet) return recognitionMobileFaceNet.variant(false);
+          checksOwnModel.loading ??= createMobileFaceNetEmbedder(files, { flip: false });
+          return (await checksOwnModel.loading).variant(false);
+        },
       },
-    });
-    const engine = new FaceEngine(backend, detector, embedders, checks, options.imageLimits ?? DEFAULT_IMAGE_LIMITS, matcher, checksOwnModel);
+    );
+    const engine = new FaceEngine(
+      backend,
+      detector,
+      embedders,
+      checks,
+      options.imageLimits ?? DEFAULT_IMAGE_LIMITS,
+      matcher,
+      checksOwnModel,
+    );
     if (options.warmUp ?? true) await engine.warmUp();
     return engine;
   }
@@ -119,7 +144,12 @@ export class FaceEngine {
     let embed = 0;
     for (const embedder of this.embedders) {
       const t0 = performance.now();
-      const crops = alignFaces(pixels, faces.map((f) => f.keypoints), embedder.template, embedder.inputSize);
+      const crops = alignFaces(
+        pixels,
+        faces.map((f) => f.keypoints),
+        embedder.template,
+        embedder.inputSize,
+      );
       const t1 = performance.now();
       try {
         perModel.push(await embedder.embed(crops));
@@ -196,11 +226,18 @@ export class FaceEngine {
     this.checks.dispose();
     this.detector.dispose();
     for (const e of this.embedders) e.dispose();
-    void this.checksOwnModel.loading?.then((m) => m.dispose(), () => undefined);
+    void this.checksOwnModel.loading?.then(
+      (m) => m.dispose(),
+      () => undefined,
+    );
   }
 
   private assertUsable(): void {
-    if (this.disposed) throw new FaceError('ERR_INVALID_ARGUMENT', 'This LocalFace client is closed. Create a new one with createFaceClient().');
+    if (this.disposed)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'This LocalFace client is closed. Create a new one with createFaceClient().',
+      );
   }
 }
 
@@ -211,9 +248,17 @@ export class FaceEngine {
 export function noFaceError(argName: string, image?: { width: number; height: number }): FaceError {
   const metadata = { argument: argName, ...(image ? { width: image.width, height: image.height } : {}) };
   if (image && Math.max(image.width, image.height) <= 480) {
-    return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName} (${image.width}×${image.height} px). The face may be too small, cut by the frame's edge or turned away: move closer to the camera, look at it, keep the whole face in the frame, or use a larger image (a face at least ~80 px wide is found reliably).`, { metadata: { ...metadata, reason: 'FACE_TOO_SMALL_OR_CUT' } });
+    return new FaceError(
+      'ERR_FACE_NOT_DETECTED',
+      `No face was found in ${argName} (${image.width}×${image.height} px). The face may be too small, cut by the frame's edge or turned away: move closer to the camera, look at it, keep the whole face in the frame, or use a larger image (a face at least ~80 px wide is found reliably).`,
+      { metadata: { ...metadata, reason: 'FACE_TOO_SMALL_OR_CUT' } },
+    );
   }
-  return new FaceError('ERR_FACE_NOT_DETECTED', `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`, { metadata });
+  return new FaceError(
+    'ERR_FACE_NOT_DETECTED',
+    `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`,
+    { metadata },
+  );
 }
 
 export type { DetectionMode };

@@ -11,14 +11,21 @@ export const THUMBNAIL_SIZE = 150;
 export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<Blob> {
   const [h, w] = pixels.shape;
   const side = Math.max(box.width, box.height) * 1.5;
-  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-  const x0 = clamp(Math.round(cx - side / 2), 0, w - 1), y0 = clamp(Math.round(cy - side / 2), 0, h - 1);
-  const x1 = clamp(Math.round(cx + side / 2), x0 + 1, w), y1 = clamp(Math.round(cy + side / 2), y0 + 1, h);
+  const cx = box.x + box.width / 2,
+    cy = box.y + box.height / 2;
+  const x0 = clamp(Math.round(cx - side / 2), 0, w - 1),
+    y0 = clamp(Math.round(cy - side / 2), 0, h - 1);
+  const x1 = clamp(Math.round(cx + side / 2), x0 + 1, w),
+    y1 = clamp(Math.round(cy + side / 2), y0 + 1, h);
   const scale = Math.min(1, THUMBNAIL_SIZE / Math.max(x1 - x0, y1 - y0));
-  const tw = Math.max(1, Math.round((x1 - x0) * scale)), th = Math.max(1, Math.round((y1 - y0) * scale));
+  const tw = Math.max(1, Math.round((x1 - x0) * scale)),
+    th = Math.max(1, Math.round((y1 - y0) * scale));
   const crop = tf.tidy(() => {
     const region = tf.cast(tf.slice(pixels, [y0, x0, 0], [y1 - y0, x1 - x0, 3]), 'float32');
-    return tf.cast(tf.clipByValue(scale < 1 ? tf.image.resizeBilinear(region, [th, tw], true) : region, 0, 255), 'int32') as tf.Tensor3D;
+    return tf.cast(
+      tf.clipByValue(scale < 1 ? tf.image.resizeBilinear(region, [th, tw], true) : region, 0, 255),
+      'int32',
+    ) as tf.Tensor3D;
   });
   try {
     return await encodeJpeg(await crop.data(), tw, th);
@@ -54,7 +61,9 @@ async function encodeJpeg(rgb: ArrayLike<number>, width: number, height: number,
   canvas.width = width;
   canvas.height = height;
   canvas.getContext('2d')!.putImageData(image, 0, 0);
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('JPEG encoding failed'))), 'image/jpeg', quality));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('JPEG encoding failed'))), 'image/jpeg', quality),
+  );
 }
 
 export async function blobToBase64(blob: Blob | undefined): Promise<string> {

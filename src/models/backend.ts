@@ -14,7 +14,8 @@ export function isSoftwareRenderer(renderer: string): boolean {
 /** The unmasked WebGL renderer string, or undefined when WebGL is unavailable. */
 export function webglRenderer(): string | undefined {
   try {
-    const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+    const canvas =
+      typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
     const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
     if (!gl) return undefined;
     const info = gl.getExtension('WEBGL_debug_renderer_info');
@@ -35,7 +36,10 @@ export function backendOrder(choice: BackendChoice, renderer: string | undefined
 
 /** The binary the TF.js WASM backend picks, by the same rule and the same feature flags it uses. */
 async function wasmBinaryName(): Promise<string> {
-  const [simd, threads] = await Promise.all([tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
+  const [simd, threads] = await Promise.all([
+    tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+    tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+  ]);
   if (simd && threads) return 'tfjs-backend-wasm-threaded-simd.wasm';
   return simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
 }

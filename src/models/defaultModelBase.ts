@@ -2,7 +2,9 @@
 // script; for the ES module it is null and import.meta.url names the module instead. (In the IIFE build
 // import.meta is an empty object, so its url is undefined there.)
 const scriptSrc =
-  typeof document !== 'undefined' && document.currentScript && 'src' in document.currentScript ? document.currentScript.src : '';
+  typeof document !== 'undefined' && document.currentScript && 'src' in document.currentScript
+    ? document.currentScript.src
+    : '';
 const moduleUrl: string | undefined = import.meta.url;
 
 /** `models/` next to the library file: dist/localface.js and dist/localface.iife.js both load dist/models/. */

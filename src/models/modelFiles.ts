@@ -20,7 +20,10 @@ interface ManifestEntry {
  * it from the pinned npm packages). Nothing fetched at run time can change it: not manifest.json, not the server.
  */
 const BUILT_IN: ReadonlyMap<string, ManifestEntry> = new Map(
-  Object.entries(generatedManifest.files as Record<string, { sha256: string; bytes: number }>).map(([file, f]) => [file, { file, ...f }]),
+  Object.entries(generatedManifest.files as Record<string, { sha256: string; bytes: number }>).map(([file, f]) => [
+    file,
+    { file, ...f },
+  ]),
 );
 
 /** sha256 of `bytes` as hex: WebCrypto where the page has it, else the plain-JS implementation (non-secure contexts). */
@@ -41,7 +44,10 @@ async function sha256Of(bytes: ArrayBuffer): Promise<string> {
 export class ModelFiles {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string | URL, private readonly onProgress?: (p: LoadProgress) => void) {
+  constructor(
+    baseUrl: string | URL,
+    private readonly onProgress?: (p: LoadProgress) => void,
+  ) {
     const base = new URL(String(baseUrl), typeof location === 'undefined' ? undefined : location.href).href;
     this.baseUrl = base.endsWith('/') ? base : `${base}/`;
   }
@@ -61,7 +67,10 @@ export class ModelFiles {
     const entry = this.entry(file);
     const bytes = await this.fetchRaw(file, stage, entry.bytes);
     if (bytes.byteLength !== entry.bytes || (await sha256Of(bytes)) !== entry.sha256) {
-      throw this.loadError(file, `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`);
+      throw this.loadError(
+        file,
+        `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`,
+      );
     }
     return bytes;
   }
@@ -70,15 +79,33 @@ export class ModelFiles {
   async graphModel(jsonFile: string, stage: string): Promise<tf.io.IOHandler> {
     const json = JSON.parse(new TextDecoder().decode(await this.bytes(jsonFile, stage))) as tf.io.ModelJSON;
     const specs = json.weightsManifest.flatMap((group) => group.weights);
-    const weightData = await this.concat(json.weightsManifest.flatMap((group) => group.paths), stage);
-    return tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy ?? null });
+    const weightData = await this.concat(
+      json.weightsManifest.flatMap((group) => group.paths),
+      stage,
+    );
+    return tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: specs,
+      weightData,
+      format: json.format,
+      generatedBy: json.generatedBy,
+      convertedBy: json.convertedBy ?? null,
+    });
   }
 
   /** Named tensors from a tfjs weights manifest (a file with only weightsManifest groups, no topology). */
   async weights(manifestFile: string, stage: string): Promise<tf.NamedTensorMap> {
-    const groups = JSON.parse(new TextDecoder().decode(await this.bytes(manifestFile, stage))) as tf.io.WeightsManifestConfig;
-    const weightData = await this.concat(groups.flatMap((g) => g.paths), stage);
-    return tf.io.decodeWeights(weightData, groups.flatMap((g) => g.weights));
+    const groups = JSON.parse(
+      new TextDecoder().decode(await this.bytes(manifestFile, stage)),
+    ) as tf.io.WeightsManifestConfig;
+    const weightData = await this.concat(
+      groups.flatMap((g) => g.paths),
+      stage,
+    );
+    return tf.io.decodeWeights(
+      weightData,
+      groups.flatMap((g) => g.weights),
+    );
   }
 
   private async concat(paths: string[], stage: string): Promise<ArrayBuffer> {

@@ -69,7 +69,9 @@ type RuntimeFactory = (args: EmscriptenModuleArgs) => Promise<TFLiteRuntime>;
 const FACTORY_GLOBAL = 'tflite_web_api_ModuleFactory';
 
 /** Smallest module using a SIMD instruction (i8x16.splat), as tfjs-tflite itself tests. */
-const WASM_SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
+const WASM_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
+]);
 
 export function wasmSimdSupported(): boolean {
   try {
@@ -101,7 +103,12 @@ export function loadRuntime(files: ModelFiles, threaded: boolean, stage = 'embed
   return runtime;
 }
 
-async function startRuntime(files: ModelFiles, build: string, threaded: boolean, stage: string): Promise<TFLiteRuntime> {
+async function startRuntime(
+  files: ModelFiles,
+  build: string,
+  threaded: boolean,
+  stage: string,
+): Promise<TFLiteRuntime> {
   const [loader, wasmBinary, worker] = await Promise.all([
     files.bytes(`tflite/${build}.js`, stage),
     files.bytes(`tflite/${build}.wasm`, stage),
@@ -125,14 +132,19 @@ async function startRuntime(files: ModelFiles, build: string, threaded: boolean,
       // the calling thread while the interpreter's threads run, which is the point of using them here.
       print: () => undefined,
       printErr: (text) => {
-        if (!text.startsWith('INFO:') && !text.startsWith('Blocking on the main thread')) console.warn(`[tflite] ${text}`);
+        if (!text.startsWith('INFO:') && !text.startsWith('Blocking on the main thread'))
+          console.warn(`[tflite] ${text}`);
       },
     });
   } catch (cause) {
-    throw new FaceError('ERR_MODEL_LOAD_FAILED', `The TFLite WebAssembly runtime (${build}) failed to start: ${String(cause)}`, {
-      metadata: { file: `tflite/${build}.wasm`, modelBaseUrl: files.baseUrl },
-      cause,
-    });
+    throw new FaceError(
+      'ERR_MODEL_LOAD_FAILED',
+      `The TFLite WebAssembly runtime (${build}) failed to start: ${String(cause)}`,
+      {
+        metadata: { file: `tflite/${build}.wasm`, modelBaseUrl: files.baseUrl },
+        cause,
+      },
+    );
   }
 }
 
@@ -157,7 +169,9 @@ async function runClassicScript(source: Blob): Promise<RuntimeFactory> {
       });
     } else if (!importClassicScript(url)) {
       // A module worker (importScripts throws there): run the script as a module that publishes its factory.
-      const exported = new Blob([source, `\n;globalThis.${FACTORY_GLOBAL} = ${FACTORY_GLOBAL};\n`], { type: 'text/javascript' });
+      const exported = new Blob([source, `\n;globalThis.${FACTORY_GLOBAL} = ${FACTORY_GLOBAL};\n`], {
+        type: 'text/javascript',
+      });
       const moduleUrl = URL.createObjectURL(exported);
       try {
         await import(/* @vite-ignore */ moduleUrl);
@@ -166,12 +180,17 @@ async function runClassicScript(source: Blob): Promise<RuntimeFactory> {
       }
     }
   } catch (cause) {
-    throw new FaceError('ERR_MODEL_LOAD_FAILED', `Could not start the TFLite WebAssembly runtime: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new FaceError(
+      'ERR_MODEL_LOAD_FAILED',
+      `Could not start the TFLite WebAssembly runtime: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   } finally {
     URL.revokeObjectURL(url);
   }
   const factory = (globalThis as Record<string, unknown>)[FACTORY_GLOBAL];
-  if (typeof factory !== 'function') throw new FaceError('ERR_MODEL_LOAD_FAILED', `The TFLite runtime loader did not define ${FACTORY_GLOBAL}`);
+  if (typeof factory !== 'function')
+    throw new FaceError('ERR_MODEL_LOAD_FAILED', `The TFLite runtime loader did not define ${FACTORY_GLOBAL}`);
   return factory as RuntimeFactory;
 }
 
@@ -201,7 +220,6 @@ export function parseShape(info: TensorInfo): number[] {
   return info.shape.split(',').map(Number);
 }
 
-
 /** One loaded TFLite model: its runner and tensor infos; release() frees everything it holds in the WASM heap. */
 export interface TfliteModel {
   readonly runner: ModelRunner;
@@ -214,7 +232,13 @@ export interface TfliteModel {
  * Loads `modelBytes` into `runtime` (the interpreter keeps using the buffer, so it stays in the WASM heap until
  * release()). Throws ERR_MODEL_LOAD_FAILED naming `file` when the runtime rejects it.
  */
-export function createTfliteModel(runtime: TFLiteRuntime, modelBytes: ArrayBuffer, file: string, files: ModelFiles, numThreads = 1): TfliteModel {
+export function createTfliteModel(
+  runtime: TFLiteRuntime,
+  modelBytes: ArrayBuffer,
+  file: string,
+  files: ModelFiles,
+  numThreads = 1,
+): TfliteModel {
   const pointer = runtime._malloc(modelBytes.byteLength);
   runtime.HEAPU8.set(new Uint8Array(modelBytes), pointer);
   const status = runtime.TFLiteWebModelRunner.CreateFromBufferAndOptions(pointer, modelBytes.byteLength, {
@@ -224,9 +248,13 @@ export function createTfliteModel(runtime: TFLiteRuntime, modelBytes: ArrayBuffe
   });
   if (!status.ok()) {
     runtime._free(pointer);
-    throw new FaceError('ERR_MODEL_LOAD_FAILED', `Could not load ${files.url(file)}: the TFLite runtime rejected it (${status.errorMessage()})`, {
-      metadata: { file, modelBaseUrl: files.baseUrl },
-    });
+    throw new FaceError(
+      'ERR_MODEL_LOAD_FAILED',
+      `Could not load ${files.url(file)}: the TFLite runtime rejected it (${status.errorMessage()})`,
+      {
+        metadata: { file, modelBaseUrl: files.baseUrl },
+      },
+    );
   }
   const runner = status.value();
   const inputs = vectorToArray(runner.GetInputs());

@@ -64,7 +64,11 @@ export function createContext(args: {
   const { client, key, knownCollections } = args;
   let parsed: Promise<BodyObject> | undefined;
   return {
-    client, request: args.request, url: args.url, params: args.params, key,
+    client,
+    request: args.request,
+    url: args.url,
+    params: args.params,
+    key,
     body: (options = {}) => (parsed ??= parseBody(args.request, { maxBytes: args.maxBodyBytes, forms: options.forms })),
     allows: (name) => key.collections.length === 0 || key.collections.includes(name),
     spendEnroll: () => client.apiKeys.consume(key.keyId, 'enroll'),
@@ -90,7 +94,13 @@ export async function inKeyCollection<T>(context: RestContext, use: (name: strin
   try {
     return await use(name);
   } catch (error) {
-    if (!(error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.collectionName === name && error.metadata.personId === undefined)) throw error;
+    if (!(
+      error instanceof FaceError &&
+      error.code === 'ERR_NOT_FOUND' &&
+      error.metadata?.collectionName === name &&
+      error.metadata.personId === undefined
+    ))
+      throw error;
     context.forgetKeyCollection(name);
     return use(await context.keyCollection());
   }
@@ -114,7 +124,8 @@ export class Fields {
     }
     if (typeof value !== 'string') throw invalidField(name, `${name} must be a string; got ${describe(value)}.`);
     if (options.required && value === '') throw invalidField(name, `${name} must not be empty.`);
-    if (options.maxLength !== undefined && value.length > options.maxLength) throw invalidField(name, `${name} must be at most ${options.maxLength} characters.`);
+    if (options.maxLength !== undefined && value.length > options.maxLength)
+      throw invalidField(name, `${name} must be at most ${options.maxLength} characters.`);
     return value;
   }
 
@@ -129,21 +140,24 @@ export class Fields {
   number(name: string, fallback: number, min: number, max: number): number {
     const value = this.numeric(name);
     if (value === undefined) return fallback;
-    if (!(value >= min && value <= max)) throw invalidField(name, `${name} must be a number from ${min} to ${max}; got ${value}.`);
+    if (!(value >= min && value <= max))
+      throw invalidField(name, `${name} must be a number from ${min} to ${max}; got ${value}.`);
     return value;
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {
     const value = this.numeric(name);
     if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < min || value > max) throw invalidField(name, `${name} must be an integer from ${min} to ${max}; got ${value}.`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw invalidField(name, `${name} must be an integer from ${min} to ${max}; got ${value}.`);
     return value;
   }
 
   object(name: string): Record<string, unknown> | undefined {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'object' || Array.isArray(value)) throw invalidField(name, `${name} must be a JSON object; got ${describe(value)}.`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw invalidField(name, `${name} must be a JSON object; got ${describe(value)}.`);
     return value as Record<string, unknown>;
   }
 
@@ -151,7 +165,8 @@ export class Fields {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isFinite(n)) throw invalidField(name, `${name} must be a number; got ${describe(value)}.`);
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      throw invalidField(name, `${name} must be a number; got ${describe(value)}.`);
     return n;
   }
 }

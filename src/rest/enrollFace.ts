@@ -12,11 +12,21 @@ import { header, jsonResponse, type BodyObject, type BodyProblem } from './http'
 
 /** The seed's descriptions of FAIL_ON_1 … FAIL_ON_15 (bits: liveness 1, attribute 2, quality 4, number of faces 8). */
 const FAIL_ON_MESSAGES = [
-  '', 'fail on liveness', 'fail on attribute', 'fail on liveness and attribute', 'fail on quality',
-  'fail on liveness and quality', 'fail on attribute and quality', 'fail on liveness, attribute, and quality',
-  'fail on number of face (nface)', 'fail on number of face (nface) and liveness', 'fail on number of face (nface) and attribute',
-  'fail on number of face (nface), attribute, and liveness', 'fail on number of face (nface) and quality',
-  'fail on number of face (nface), quality, and liveness', 'fail on number of face (nface), quality, and attribute',
+  '',
+  'fail on liveness',
+  'fail on attribute',
+  'fail on liveness and attribute',
+  'fail on quality',
+  'fail on liveness and quality',
+  'fail on attribute and quality',
+  'fail on liveness, attribute, and quality',
+  'fail on number of face (nface)',
+  'fail on number of face (nface) and liveness',
+  'fail on number of face (nface) and attribute',
+  'fail on number of face (nface), attribute, and liveness',
+  'fail on number of face (nface) and quality',
+  'fail on number of face (nface), quality, and liveness',
+  'fail on number of face (nface), quality, and attribute',
   'fail on number of face (nface), quality, attribute, and liveness',
 ] as const;
 
@@ -49,7 +59,11 @@ export const ENROLL_FACE_ERRORS = {
 
 export type EnrollFaceErrorCode = keyof typeof ENROLL_FACE_ERRORS;
 
-export function enrollFaceError(code: EnrollFaceErrorCode, detail?: string, headers?: Record<string, string>): Response {
+export function enrollFaceError(
+  code: EnrollFaceErrorCode,
+  detail?: string,
+  headers?: Record<string, string>,
+): Response {
   const [status, message] = ENROLL_FACE_ERRORS[code];
   return jsonResponse(status, { error_code: code, message: detail ? `${message}: ${detail}` : message }, headers);
 }
@@ -64,12 +78,19 @@ export function enrollFaceFailure(error: unknown): Response {
   if (error instanceof Refused) return error.response;
   if (!(error instanceof FaceError)) return enrollFaceError('INTERNAL_SERVER_ERROR');
   switch (error.code) {
-    case 'ERR_FACE_NOT_DETECTED': return enrollFaceError('FACE_NOT_DETECTED');
-    case 'ERR_IMAGE_TOO_LARGE': return enrollFaceError('INVALID_PAYLOAD_IMAGE_SIZE', error.message);
+    case 'ERR_FACE_NOT_DETECTED':
+      return enrollFaceError('FACE_NOT_DETECTED');
+    case 'ERR_IMAGE_TOO_LARGE':
+      return enrollFaceError('INVALID_PAYLOAD_IMAGE_SIZE', error.message);
     case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':
-    case 'ERR_IMAGE_TOO_SMALL': return enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', error.message);
-    case 'ERR_INVALID_ARGUMENT': return enrollFaceError('INVALID_PAYLOAD', error.message);
-    default: return error.status >= 500 ? enrollFaceError('INTERNAL_SERVER_ERROR', error.message) : jsonResponse(error.status, { error_code: error.code, message: error.message });
+    case 'ERR_IMAGE_TOO_SMALL':
+      return enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', error.message);
+    case 'ERR_INVALID_ARGUMENT':
+      return enrollFaceError('INVALID_PAYLOAD', error.message);
+    default:
+      return error.status >= 500
+        ? enrollFaceError('INTERNAL_SERVER_ERROR', error.message)
+        : jsonResponse(error.status, { error_code: error.code, message: error.message });
   }
 }
 
@@ -80,10 +101,19 @@ export const enrollFace: Dialect = {
   credentials: (request) => ({ key: header(request, 'x-api-key') }),
   keyMissing: () => enrollFaceError('API_KEY_NOT_PRESENT'),
   keyInvalid: () => enrollFaceError('API_KEY_NOT_VALID'),
-  limited: (refusal) => enrollFaceError('INSUFFICIENT_QUOTA_ENROLL', refusal.limit === 'requestsPerMinute' ? 'requests per minute' : 'enrolls per day', { 'retry-after': String(refusal.retryAfterSeconds) }),
-  badBody: (p: BodyProblem) => (p.kind === 'tooLarge' ? enrollFaceError('INVALID_PAYLOAD_IMAGE_SIZE', p.message) : enrollFaceError('INVALID_PAYLOAD', p.message)),
+  limited: (refusal) =>
+    enrollFaceError(
+      'INSUFFICIENT_QUOTA_ENROLL',
+      refusal.limit === 'requestsPerMinute' ? 'requests per minute' : 'enrolls per day',
+      { 'retry-after': String(refusal.retryAfterSeconds) },
+    ),
+  badBody: (p: BodyProblem) =>
+    p.kind === 'tooLarge'
+      ? enrollFaceError('INVALID_PAYLOAD_IMAGE_SIZE', p.message)
+      : enrollFaceError('INVALID_PAYLOAD', p.message),
   unknownPath: () => enrollFaceError('NOT_FOUND'),
-  methodNotAllowed: (allowed) => enrollFaceError('METHOD_NOT_ALLOWED', `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') }),
+  methodNotAllowed: (allowed) =>
+    enrollFaceError('METHOD_NOT_ALLOWED', `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') }),
   failure: enrollFaceFailure,
 };
 
@@ -102,7 +132,8 @@ async function imageOf(context: RestContext, body: BodyObject): Promise<string |
   const image = body.image;
   if (image === undefined || image === null) throw new Refused(enrollFaceError('MISSING_PAYLOAD_IMAGE'));
   if (image instanceof Blob) return image;
-  if (typeof image !== 'string' || image.trim() === '') throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
+  if (typeof image !== 'string' || image.trim() === '')
+    throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
   if (!/^https?:\/\//i.test(image)) return image;
   // No network beyond the app's own origin: a URL of another host is refused, not fetched.
   let url: URL;
@@ -111,21 +142,33 @@ async function imageOf(context: RestContext, body: BodyObject): Promise<string |
   } catch {
     throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
   }
-  if (url.origin !== context.url.origin) throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `only images of this app's origin (${context.url.origin}) are fetched; send the image as base64`));
+  if (url.origin !== context.url.origin)
+    throw new Refused(
+      enrollFaceError(
+        'INVALID_PAYLOAD_IMAGE_FORMAT',
+        `only images of this app's origin (${context.url.origin}) are fetched; send the image as base64`,
+      ),
+    );
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS) });
   } catch (error) {
-    if (error instanceof DOMException && error.name === 'TimeoutError') throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_TIMEOUT'));
+    if (error instanceof DOMException && error.name === 'TimeoutError')
+      throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_TIMEOUT'));
     throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', 'the image URL could not be fetched'));
   }
-  if (!response.ok) throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `the image URL answered HTTP ${response.status}`));
+  if (!response.ok)
+    throw new Refused(
+      enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `the image URL answered HTTP ${response.status}`),
+    );
   return response.blob();
 }
 
 function checksBody(face: Face) {
   return {
-    ...(face.quality ? { quality: { blur: face.quality.blur, dark: face.quality.dark, grayscale: face.quality.grayscale } } : {}),
+    ...(face.quality
+      ? { quality: { blur: face.quality.blur, dark: face.quality.dark, grayscale: face.quality.grayscale } }
+      : {}),
     ...(face.attributes ? { attribute: { ...face.attributes } } : {}),
     ...(face.liveness ? { liveness: { live: face.liveness.live, probability: face.liveness.score } } : {}),
   };
@@ -136,10 +179,15 @@ async function enroll(context: RestContext): Promise<Response> {
   const values = Object.values(body);
   if (values.length === 0 || values.filter((v) => v === '').length > 1) return enrollFaceError('INVALID_PAYLOAD');
   if (body.subject_id === '') return enrollFaceError('INVALID_PAYLOAD_SUBJECT_ID_MISSING');
-  if (body.subject_id !== undefined && (typeof body.subject_id !== 'string' || body.subject_id.length > 255)) return enrollFaceError('INVALID_PAYLOAD', 'subject_id must be a string of at most 255 characters');
-  const isQuality = flag(body, 'is_quality', true), isAttribute = flag(body, 'is_attribute', true), isLiveness = flag(body, 'is_liveness', false);
-  const validateQuality = flag(body, 'validate_quality', false), validateAttribute = flag(body, 'validate_attribute', false);
-  const validateLiveness = flag(body, 'validate_liveness', false), validateNface = flag(body, 'validate_nface', false);
+  if (body.subject_id !== undefined && (typeof body.subject_id !== 'string' || body.subject_id.length > 255))
+    return enrollFaceError('INVALID_PAYLOAD', 'subject_id must be a string of at most 255 characters');
+  const isQuality = flag(body, 'is_quality', true),
+    isAttribute = flag(body, 'is_attribute', true),
+    isLiveness = flag(body, 'is_liveness', false);
+  const validateQuality = flag(body, 'validate_quality', false),
+    validateAttribute = flag(body, 'validate_attribute', false);
+  const validateLiveness = flag(body, 'validate_liveness', false),
+    validateNface = flag(body, 'validate_nface', false);
   if (validateQuality && !isQuality) return enrollFaceError('INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY');
   if (validateAttribute && !isAttribute) return enrollFaceError('INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY');
   if (validateLiveness && !isLiveness) return enrollFaceError('INVALID_PAYLOAD_LIVENESS_VALIDATION_DEPENDENCY');
@@ -147,12 +195,26 @@ async function enroll(context: RestContext): Promise<Response> {
   const subjectId = (body.subject_id as string | undefined) ?? crypto.randomUUID();
 
   const allowance = await context.spendEnroll();
-  if (!allowance.allowed) return enrollFaceError(isLiveness ? 'INSUFFICIENT_QUOTA_LIVENESS' : 'INSUFFICIENT_QUOTA_ENROLL', 'enrolls per day', { 'retry-after': String(allowance.retryAfterSeconds) });
+  if (!allowance.allowed)
+    return enrollFaceError(
+      isLiveness ? 'INSUFFICIENT_QUOTA_LIVENESS' : 'INSUFFICIENT_QUOTA_ENROLL',
+      'enrolls per day',
+      { 'retry-after': String(allowance.retryAfterSeconds) },
+    );
 
-  const faces = await context.client.detectFaces(image, { quality: isQuality, attributes: isAttribute, liveness: isLiveness });
+  const faces = await context.client.detectFaces(image, {
+    quality: isQuality,
+    attributes: isAttribute,
+    liveness: isLiveness,
+  });
   if (faces.length === 0) return enrollFaceError('FACE_NOT_DETECTED');
   // validate() reads only boxes and the computed checks, which public faces carry too.
-  const verdict = validate(faces as unknown as CheckedFace[], { validateQuality, validateAttribute, validateLiveness, validateNface });
+  const verdict = validate(faces as unknown as CheckedFace[], {
+    validateQuality,
+    validateAttribute,
+    validateLiveness,
+    validateNface,
+  });
   const checks = { subject_id: subjectId, nface: faces.length, ...checksBody(faces[0]!) };
   if (!verdict.ok) {
     return jsonResponse(200, {
@@ -162,6 +224,8 @@ async function enroll(context: RestContext): Promise<Response> {
       ...checks,
     });
   }
-  await inKeyCollection(context, (collectionName) => context.client.enrollPerson({ collectionName, personId: subjectId, personName: subjectId, face: image }));
+  await inKeyCollection(context, (collectionName) =>
+    context.client.enrollPerson({ collectionName, personId: subjectId, personName: subjectId, face: image }),
+  );
   return jsonResponse(200, { message: 'enroll face success', ...checks });
 }

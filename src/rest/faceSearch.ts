@@ -19,7 +19,8 @@ export const faceSearch: Dialect = {
 
 function collection(context: RestContext, fields: Fields): string {
   const name = fields.string('collection_name', { required: true });
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name))
+    throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
   if (!context.allows(name)) throw outOfScope();
   return name;
 }
@@ -33,7 +34,13 @@ interface Hit {
 }
 
 function hitBody(h: Hit) {
-  return { face_base_64: h.faceBase64, metadata: h.metadata, person_id: h.personId, person_name: h.personName, similarity_score: h.similarityScore };
+  return {
+    face_base_64: h.faceBase64,
+    metadata: h.metadata,
+    person_id: h.personId,
+    person_name: h.personName,
+    similarity_score: h.similarityScore,
+  };
 }
 
 async function search(context: RestContext): Promise<Response> {
@@ -55,7 +62,11 @@ async function multiSearch(context: RestContext): Promise<Response> {
   const result = await context.client.multiFaceSearch({ collectionName, image, minSimilarityScore });
   return jsonResponse(200, {
     person_search_results: result.personSearchResults.map((h) => ({
-      person_id: h.personId, person_name: h.personName, metadata: h.metadata, face_base_64: h.faceBase64, similarity_score: h.similarityScore,
+      person_id: h.personId,
+      person_name: h.personName,
+      metadata: h.metadata,
+      face_base_64: h.faceBase64,
+      similarity_score: h.similarityScore,
     })),
     unrecognized_face_thumbnails_base_64: result.unrecognizedFaceThumbnailsBase64,
   });

@@ -48,12 +48,22 @@ export function personIdField(value: unknown): number | undefined | null {
 export function faceSetFailure(error: unknown): Response {
   if (!(error instanceof FaceError)) return faceSetError('INTERNAL_ERROR', 'internal server error');
   switch (error.code) {
-    case 'ERR_FACE_NOT_DETECTED': return faceSetError('INVALID_ARGUMENT', 'no face detected in image');
-    case 'ERR_IMAGE_TOO_LARGE': return faceSetError('INVALID_ARGUMENT', 'image file size too large (at most 5 MB)');
+    case 'ERR_FACE_NOT_DETECTED':
+      return faceSetError('INVALID_ARGUMENT', 'no face detected in image');
+    case 'ERR_IMAGE_TOO_LARGE':
+      return faceSetError('INVALID_ARGUMENT', 'image file size too large (at most 5 MB)');
     case 'ERR_IMAGE_TOO_SMALL':
-    case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED': return faceSetError('INVALID_ARGUMENT', `invalid image: ${error.message}`);
-    case 'ERR_NOT_FOUND': return faceSetError('INVALID_ARGUMENT', error.metadata?.personId !== undefined ? 'person not exist' : 'db not exist');
-    default: return error.status >= 500 ? faceSetError('INTERNAL_ERROR', error.message) : faceSetError('INVALID_ARGUMENT', error.message);
+    case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':
+      return faceSetError('INVALID_ARGUMENT', `invalid image: ${error.message}`);
+    case 'ERR_NOT_FOUND':
+      return faceSetError(
+        'INVALID_ARGUMENT',
+        error.metadata?.personId !== undefined ? 'person not exist' : 'db not exist',
+      );
+    default:
+      return error.status >= 500
+        ? faceSetError('INTERNAL_ERROR', error.message)
+        : faceSetError('INVALID_ARGUMENT', error.message);
   }
 }
 
@@ -62,7 +72,8 @@ export const faceSet: Dialect = {
   owns: (path) => path === 'faceset' || path.startsWith('faceset/'),
   routes: [{ method: 'POST', pattern: 'faceset/v2/add_face', handle: addFace }] satisfies Route[],
   credentials: (request) => {
-    const keyId = header(request, 'x-df-api-id'), key = header(request, 'x-df-api-secret');
+    const keyId = header(request, 'x-df-api-id'),
+      key = header(request, 'x-df-api-secret');
     // Both are needed: with one missing the credentials are "not present".
     return keyId && key ? { key, keyId } : {};
   },
@@ -70,11 +81,15 @@ export const faceSet: Dialect = {
   keyInvalid: () => faceSetError('UNAUTHORIZED', 'access is denied'),
   limited: (refusal) =>
     refusal.limit === 'requestsPerMinute'
-      ? faceSetError('RATE_LIMIT_EXCEEDED', 'API request frequency exceeds the limit', { 'retry-after': String(refusal.retryAfterSeconds) })
+      ? faceSetError('RATE_LIMIT_EXCEEDED', 'API request frequency exceeds the limit', {
+          'retry-after': String(refusal.retryAfterSeconds),
+        })
       : faceSetError('OUT_OF_QUOTA', 'API calls quota exceeded', { 'retry-after': String(refusal.retryAfterSeconds) }),
-  badBody: (p: BodyProblem) => faceSetError('INVALID_ARGUMENT', p.kind === 'tooLarge' ? 'request body too large' : p.message),
+  badBody: (p: BodyProblem) =>
+    faceSetError('INVALID_ARGUMENT', p.kind === 'tooLarge' ? 'request body too large' : p.message),
   unknownPath: () => faceSetError('NOT_FOUND', 'Requested API cannot be found'),
-  methodNotAllowed: (allowed) => faceSetError('METHOD_NOT_ALLOWED', `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') }),
+  methodNotAllowed: (allowed) =>
+    faceSetError('METHOD_NOT_ALLOWED', `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') }),
   failure: faceSetFailure,
 };
 
@@ -90,7 +105,8 @@ async function addFace(context: RestContext): Promise<Response> {
   if (typeof name !== 'string' || name === '') return faceSetError('INVALID_ARGUMENT', 'name is required');
   if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) return faceSetError('INVALID_ARGUMENT', 'invalid name');
   if (!context.allows(name)) return faceSetError('NO_PERMISSION', 'this API key may not use this face set');
-  if (body.file !== undefined && !(body.file instanceof Blob)) return faceSetError('INVALID_ARGUMENT', 'file must be a file field of a multipart/form-data body');
+  if (body.file !== undefined && !(body.file instanceof Blob))
+    return faceSetError('INVALID_ARGUMENT', 'file must be a file field of a multipart/form-data body');
   const image = imageOf(body);
   if (!image) return faceSetError('INVALID_ARGUMENT', 'either file or image_base64 is required');
   const personId = personIdField(body.person_id);
@@ -100,10 +116,16 @@ async function addFace(context: RestContext): Promise<Response> {
   if (!allowance.allowed) return faceSet.limited(allowance);
   const client = context.client;
   const given = personId === undefined ? undefined : String(personId);
-  const exists = given !== undefined && (await client.getPerson({ collectionName: name, personId: given }).then(() => true, (error: unknown) => {
-    if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined) return false;
-    throw error;
-  }));
+  const exists =
+    given !== undefined &&
+    (await client.getPerson({ collectionName: name, personId: given }).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
+          return false;
+        throw error;
+      },
+    ));
   let added: { faceId: string; personId: string; createTime: number };
   if (exists) {
     added = await client.addFace({ collectionName: name, personId: given!, face: image });
@@ -117,7 +139,11 @@ async function addFace(context: RestContext): Promise<Response> {
   }
   return jsonResponse(200, {
     status: 'OK',
-    result: { face_id: faceIdToInteger(added.faceId), person_id: Number(added.personId), create_time: Math.floor(added.createTime / 1000) },
+    result: {
+      face_id: faceIdToInteger(added.faceId),
+      person_id: Number(added.personId),
+      create_time: Math.floor(added.createTime / 1000),
+    },
     request_id: requestId(),
   });
 }
@@ -127,10 +153,14 @@ async function unusedPersonId(context: RestContext, collectionName: string): Pro
     const random = crypto.getRandomValues(new Uint32Array(2));
     const id = String((random[0]! % 2 ** 21) * 2 ** 32 + random[1]! || 1);
     if (Number(id) > MAX_PERSON_ID) continue;
-    const taken = await context.client.getPerson({ collectionName, personId: id }).then(() => true, (error: unknown) => {
-      if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined) return false;
-      throw error;
-    });
+    const taken = await context.client.getPerson({ collectionName, personId: id }).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
+          return false;
+        throw error;
+      },
+    );
     if (!taken) return id;
   }
 }

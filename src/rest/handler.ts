@@ -29,12 +29,29 @@ const DIALECTS: Dialect[] = [personManagement, faceSearch, users, enrollFace, fa
  * codes and error bodies. Every request needs an API key from `client.apiKeys.create()`.
  */
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
-  if (options === null || typeof options !== 'object' || !options.client || typeof options.client.searchFace !== 'function' || !options.client.apiKeys) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', 'createRestHandler needs { client }: a client from createFaceClient().');
+  if (
+    options === null ||
+    typeof options !== 'object' ||
+    !options.client ||
+    typeof options.client.searchFace !== 'function' ||
+    !options.client.apiKeys
+  ) {
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'createRestHandler needs { client }: a client from createFaceClient().',
+    );
   }
   const { client, basePath = '/', maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
-  if (typeof basePath !== 'string') throw new FaceError('ERR_INVALID_ARGUMENT', `basePath must be a path such as '/' or '/api/'; got ${typeof basePath}.`);
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new FaceError('ERR_INVALID_ARGUMENT', `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`);
+  if (typeof basePath !== 'string')
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `basePath must be a path such as '/' or '/api/'; got ${typeof basePath}.`,
+    );
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`,
+    );
   const knownCollections = new Set<string>();
 
   return async (request: Request): Promise<Response> => {
@@ -52,7 +69,15 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       if (!key) return dialect.keyInvalid();
       const allowance = await client.apiKeys.consume(key.keyId, 'request');
       if (!allowance.allowed) return dialect.limited(allowance);
-      const context = createContext({ client, request, url, params: routed.params, key, maxBodyBytes, knownCollections });
+      const context = createContext({
+        client,
+        request,
+        url,
+        params: routed.params,
+        key,
+        maxBodyBytes,
+        knownCollections,
+      });
       return await routed.route.handle(context);
     } catch (error) {
       if (error instanceof BodyError) return dialect.badBody(error.problem);
@@ -62,7 +87,11 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
 }
 
 /** The route for method and path, or the methods the path takes, or null for an unknown path. */
-export function route(dialect: Dialect, method: string, path: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | null {
+export function route(
+  dialect: Dialect,
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | { allowed: string[] } | null {
   const allowed: string[] = [];
   for (const r of dialect.routes) {
     const params = matchPath(r.pattern, path);

@@ -23,7 +23,12 @@ export class BodyError extends Error {
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const tooLarge = (bytes: number) =>
-    new BodyError({ kind: 'tooLarge', bytes, maxBytes, message: `The request body is ${bytes > maxBytes ? `more than ${maxBytes}` : bytes} bytes; at most ${maxBytes} bytes are accepted.` });
+    new BodyError({
+      kind: 'tooLarge',
+      bytes,
+      maxBytes,
+      message: `The request body is ${bytes > maxBytes ? `more than ${maxBytes}` : bytes} bytes; at most ${maxBytes} bytes are accepted.`,
+    });
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared);
   if (!request.body) return new Uint8Array(0);
@@ -60,15 +65,23 @@ export async function parseBody(request: Request, options: { maxBytes: number; f
   const type = (request.headers.get('content-type') ?? '').toLowerCase();
   const isForm = type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded');
   if (isForm && !options.forms) {
-    throw new BodyError({ kind: 'unsupportedType', message: `This endpoint takes a JSON body (Content-Type: application/json), not ${type.split(';')[0]}.` });
+    throw new BodyError({
+      kind: 'unsupportedType',
+      message: `This endpoint takes a JSON body (Content-Type: application/json), not ${type.split(';')[0]}.`,
+    });
   }
   const bytes = await readBody(request, options.maxBytes);
   if (isForm) {
     let form: FormData;
     try {
-      form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': request.headers.get('content-type')! } }).formData();
+      form = await new Response(bytes as Uint8Array<ArrayBuffer>, {
+        headers: { 'content-type': request.headers.get('content-type')! },
+      }).formData();
     } catch (cause) {
-      throw new BodyError({ kind: 'malformed', message: `The form body could not be parsed (${cause instanceof Error ? cause.message : String(cause)}).` });
+      throw new BodyError({
+        kind: 'malformed',
+        message: `The form body could not be parsed (${cause instanceof Error ? cause.message : String(cause)}).`,
+      });
     }
     const out: BodyObject = {};
     form.forEach((value, key) => {
@@ -93,10 +106,16 @@ export function parseJsonObject(bytes: Uint8Array): BodyObject {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new BodyError({ kind: 'malformed', message: `The request body is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}).` });
+    throw new BodyError({
+      kind: 'malformed',
+      message: `The request body is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}).`,
+    });
   }
   if (value === null || typeof value !== 'object') {
-    throw new BodyError({ kind: 'malformed', message: 'The request body must be a JSON object (or, for a bulk request, an array).' });
+    throw new BodyError({
+      kind: 'malformed',
+      message: 'The request body must be a JSON object (or, for a bulk request, an array).',
+    });
   }
   return Array.isArray(value) ? { items: value } : (value as BodyObject);
 }
@@ -104,7 +123,11 @@ export function parseJsonObject(bytes: Uint8Array): BodyObject {
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), {
     status,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'cache-control': 'no-store', ...headers },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      'cache-control': 'no-store',
+      ...headers,
+    },
   });
 }
 
@@ -118,7 +141,8 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   if (want.length !== got.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
-    const w = want[i]!, g = got[i]!;
+    const w = want[i]!,
+      g = got[i]!;
     if (w.startsWith(':')) {
       if (g === '') return null;
       try {

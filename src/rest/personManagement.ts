@@ -32,7 +32,8 @@ export function outOfScope(): FaceError {
 
 function collectionField(context: RestContext, fields: Fields): string {
   const name = fields.string('collection_name', { required: true });
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name))
+    throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
   if (!context.allows(name)) throw outOfScope();
   return name;
 }
@@ -48,14 +49,25 @@ async function enrollOne(context: RestContext, body: BodyObject): Promise<Enroll
   const duplicateCheckMinSimilarity = fields.number('duplicate_check_min_similarity', 0.7, 0, 1);
   const storage = fields.string('face_storage_type') ?? 'NoStorage';
   if (!(FACE_STORAGE_TYPES as readonly string[]).includes(storage)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `face_storage_type must be "NoStorage", "StoreThumbnails" or "StoreFullImage"; got ${JSON.stringify(storage)}.`, { metadata: { field: 'face_storage_type' } });
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `face_storage_type must be "NoStorage", "StoreThumbnails" or "StoreFullImage"; got ${JSON.stringify(storage)}.`,
+      { metadata: { field: 'face_storage_type' } },
+    );
   }
   const metadata = fields.object('metadata') ?? {};
   const allowance = await context.spendEnroll();
   if (!allowance.allowed) throw new QuotaRefused(allowance.retryAfterSeconds);
   return context.client.enrollPerson({
-    collectionName, personId, personName, face, checkDuplicates, duplicateCheckMinSimilarity, checkLiveness,
-    faceStorageType: storage as (typeof FACE_STORAGE_TYPES)[number], metadata,
+    collectionName,
+    personId,
+    personName,
+    face,
+    checkDuplicates,
+    duplicateCheckMinSimilarity,
+    checkLiveness,
+    faceStorageType: storage as (typeof FACE_STORAGE_TYPES)[number],
+    metadata,
   });
 }
 
@@ -74,7 +86,12 @@ async function putPerson(context: RestContext): Promise<Response> {
   try {
     return jsonResponse(200, personBody(await enrollOne(context, await context.body())));
   } catch (error) {
-    if (error instanceof QuotaRefused) return personManagement.limited({ allowed: false, limit: 'enrollsPerDay', retryAfterSeconds: error.retryAfterSeconds });
+    if (error instanceof QuotaRefused)
+      return personManagement.limited({
+        allowed: false,
+        limit: 'enrollsPerDay',
+        retryAfterSeconds: error.retryAfterSeconds,
+      });
     throw error;
   }
 }
@@ -83,18 +100,37 @@ async function putPerson(context: RestContext): Promise<Response> {
 async function putPersons(context: RestContext): Promise<Response> {
   const body = await context.body();
   const items = Array.isArray(body.items) ? body.items : Array.isArray(body.persons) ? body.persons : undefined;
-  if (!items) return codeMessage(400, 'ERR_INVALID_ARGUMENT', 'PUT persons takes a JSON array of persons (each as the body of PUT person), or { "persons": [...] }.');
-  if (items.length > MAX_BULK_PERSONS) return codeMessage(413, 'ERR_INVALID_ARGUMENT', `PUT persons takes at most ${MAX_BULK_PERSONS} persons per request; got ${items.length}.`);
+  if (!items)
+    return codeMessage(
+      400,
+      'ERR_INVALID_ARGUMENT',
+      'PUT persons takes a JSON array of persons (each as the body of PUT person), or { "persons": [...] }.',
+    );
+  if (items.length > MAX_BULK_PERSONS)
+    return codeMessage(
+      413,
+      'ERR_INVALID_ARGUMENT',
+      `PUT persons takes at most ${MAX_BULK_PERSONS} persons per request; got ${items.length}.`,
+    );
   const results: unknown[] = [];
   for (const item of items as unknown[]) {
-    const personId = item !== null && typeof item === 'object' && typeof (item as BodyObject).person_id === 'string' ? (item as BodyObject).person_id : null;
+    const personId =
+      item !== null && typeof item === 'object' && typeof (item as BodyObject).person_id === 'string'
+        ? (item as BodyObject).person_id
+        : null;
     try {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new FaceError('ERR_INVALID_ARGUMENT', 'Each person must be a JSON object with the fields of PUT person.');
+      if (item === null || typeof item !== 'object' || Array.isArray(item))
+        throw new FaceError('ERR_INVALID_ARGUMENT', 'Each person must be a JSON object with the fields of PUT person.');
       results.push(personBody(await enrollOne(context, item as BodyObject)));
     } catch (error) {
-      const response = error instanceof QuotaRefused
-        ? personManagement.limited({ allowed: false, limit: 'enrollsPerDay', retryAfterSeconds: error.retryAfterSeconds })
-        : codeMessageFailure(error);
+      const response =
+        error instanceof QuotaRefused
+          ? personManagement.limited({
+              allowed: false,
+              limit: 'enrollsPerDay',
+              retryAfterSeconds: error.retryAfterSeconds,
+            })
+          : codeMessageFailure(error);
       results.push({ person_id: personId, error: await response.json() });
     }
   }
@@ -117,7 +153,8 @@ async function getCollections(context: RestContext): Promise<Response> {
 
 async function deleteCollection(context: RestContext): Promise<Response> {
   const name = context.params.name!;
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name))
+    throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
   if (!context.allows(name)) throw outOfScope();
   await context.client.deleteCollection(name);
   return jsonResponse(200, { collection_name: name });

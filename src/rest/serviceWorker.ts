@@ -88,7 +88,11 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
       }
       return ask(client, request, timeoutMs);
     }
-    return jsonResponse(503, { code: 'ERR_INTERNAL', message: 'No page of this app is serving LocalFace requests: open the app (it calls serveRestRequests()) and retry.' });
+    return jsonResponse(503, {
+      code: 'ERR_INTERNAL',
+      message:
+        'No page of this app is serving LocalFace requests: open the app (it calls serveRestRequests()) and retry.',
+    });
   }
 
   scope.addEventListener('message', onMessage);
@@ -117,7 +121,11 @@ async function ask(client: WorkerClient, request: Request, timeoutMs: number): P
   client.postMessage({ type: REQUEST, request: message }, [channel.port2, ...(message.body ? [message.body] : [])]);
   const response = await answer;
   channel.port1.close();
-  if (!response) return jsonResponse(504, { code: 'ERR_INTERNAL', message: `The page serving LocalFace requests did not answer within ${timeoutMs} ms.` });
+  if (!response)
+    return jsonResponse(504, {
+      code: 'ERR_INTERNAL',
+      message: `The page serving LocalFace requests did not answer within ${timeoutMs} ms.`,
+    });
   return new Response(response.body, { status: response.status, headers: response.headers });
 }
 
@@ -125,7 +133,10 @@ async function ask(client: WorkerClient, request: Request, timeoutMs: number): P
  * In a page: answers the requests its service worker (mountRestHandler) forwards, with `handler`. Tells the worker
  * it is ready now and whenever another worker takes control. Returns a function that stops serving.
  */
-export function serveRestRequests(handler: RestHandler, container: ServiceWorkerContainer = navigator.serviceWorker): () => void {
+export function serveRestRequests(
+  handler: RestHandler,
+  container: ServiceWorkerContainer = navigator.serviceWorker,
+): () => void {
   const announce = () => container.controller?.postMessage({ type: READY });
   const onMessage = async (event: MessageEvent) => {
     if (event.data?.type !== REQUEST || !event.ports[0]) return;
@@ -135,7 +146,10 @@ export function serveRestRequests(handler: RestHandler, container: ServiceWorker
     try {
       response = await handler(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
     } catch (error) {
-      response = jsonResponse(500, { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
+      response = jsonResponse(500, {
+        code: 'ERR_INTERNAL',
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
     const body = response.body ? await response.arrayBuffer() : null;
     const reply: SerializedResponse = { status: response.status, headers: [...response.headers], body };

@@ -12,8 +12,15 @@ export const MAX_USER_MATCHES = 10;
 export const DEFAULT_THRESHOLD_PERCENT = 80;
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
 };
 const DETAILS: Record<number, string> = {
   400: 'Invalid request.',
@@ -22,25 +29,36 @@ const DETAILS: Record<number, string> = {
 
 /** The seed's problem body; `errors` only when there is something to list (the seed's 404 has none). */
 export function problem(status: number, errors?: string[], headers?: Record<string, string>): Response {
-  return jsonResponse(status, {
+  return jsonResponse(
     status,
-    title: TITLES[status] ?? 'Error',
-    detail: DETAILS[status] ?? (TITLES[status] ? `${TITLES[status]}.` : 'The request failed.'),
-    type: `https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/${status}`,
-    ...(errors ? { errors } : {}),
-  }, headers);
+    {
+      status,
+      title: TITLES[status] ?? 'Error',
+      detail: DETAILS[status] ?? (TITLES[status] ? `${TITLES[status]}.` : 'The request failed.'),
+      type: `https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/${status}`,
+      ...(errors ? { errors } : {}),
+    },
+    headers,
+  );
 }
 
 /** A FaceError as the seed words it: lower-case sentences in `errors`, 400 for every problem with the image. */
 export function usersFailure(error: unknown): Response {
-  if (!(error instanceof FaceError)) return problem(500, [`internal error: ${error instanceof Error ? error.message : String(error)}`]);
+  if (!(error instanceof FaceError))
+    return problem(500, [`internal error: ${error instanceof Error ? error.message : String(error)}`]);
   switch (error.code) {
-    case 'ERR_FACE_NOT_DETECTED': return problem(400, ['no face detected in the provided image']);
-    case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED': return problem(400, ['the provided image could not be decoded as JPEG or PNG']);
-    case 'ERR_IMAGE_TOO_LARGE': return problem(400, ['the provided image is larger than the maximum supported size of 5MB']);
-    case 'ERR_IMAGE_TOO_SMALL': return problem(400, ['the provided image is smaller than 128x128 pixels']);
-    case 'ERR_NOT_FOUND': return problem(404);
-    default: return problem(error.status >= 500 ? 500 : error.status, [error.message]);
+    case 'ERR_FACE_NOT_DETECTED':
+      return problem(400, ['no face detected in the provided image']);
+    case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':
+      return problem(400, ['the provided image could not be decoded as JPEG or PNG']);
+    case 'ERR_IMAGE_TOO_LARGE':
+      return problem(400, ['the provided image is larger than the maximum supported size of 5MB']);
+    case 'ERR_IMAGE_TOO_SMALL':
+      return problem(400, ['the provided image is smaller than 128x128 pixels']);
+    case 'ERR_NOT_FOUND':
+      return problem(404);
+    default:
+      return problem(error.status >= 500 ? 500 : error.status, [error.message]);
   }
 }
 
@@ -55,16 +73,30 @@ export const users: Dialect = {
   credentials: (request) => ({ key: header(request, 'x-api-key') }),
   keyMissing: () => problem(401, ['x-api-key header is missing']),
   keyInvalid: () => problem(403, ['the provided API key is not valid']),
-  limited: (refusal) => problem(429, [refusal.limit === 'requestsPerMinute' ? 'request rate limit of this API key exceeded' : 'daily enroll quota of this API key exceeded'], { 'retry-after': String(refusal.retryAfterSeconds) }),
-  badBody: (p: BodyProblem) => (p.kind === 'tooLarge' ? problem(413, ['request body too large']) : problem(400, [p.kind === 'malformed' ? 'malformed JSON body' : 'the body must be JSON'])),
+  limited: (refusal) =>
+    problem(
+      429,
+      [
+        refusal.limit === 'requestsPerMinute'
+          ? 'request rate limit of this API key exceeded'
+          : 'daily enroll quota of this API key exceeded',
+      ],
+      { 'retry-after': String(refusal.retryAfterSeconds) },
+    ),
+  badBody: (p: BodyProblem) =>
+    p.kind === 'tooLarge'
+      ? problem(413, ['request body too large'])
+      : problem(400, [p.kind === 'malformed' ? 'malformed JSON body' : 'the body must be JSON']),
   unknownPath: () => problem(404),
-  methodNotAllowed: (allowed) => problem(405, [`allowed methods: ${allowed.join(', ')}`], { allow: allowed.join(', ') }),
+  methodNotAllowed: (allowed) =>
+    problem(405, [`allowed methods: ${allowed.join(', ')}`], { allow: allowed.join(', ') }),
   failure: usersFailure,
 };
 
 function face(fields: Fields): string {
   const value = fields.string('face');
-  if (!value) throw new FaceError('ERR_INVALID_ARGUMENT', 'face is required: the base64 encoded JPEG or PNG image of the face');
+  if (!value)
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'face is required: the base64 encoded JPEG or PNG image of the face');
   return value;
 }
 
@@ -77,10 +109,14 @@ async function enrollUser(context: RestContext): Promise<Response> {
   if (!allowance.allowed) return users.limited(allowance);
   return inKeyCollection(context, async (collectionName) => {
     // The seed refuses an existing id (the JS client's enroll would replace it).
-    const exists = await context.client.getPerson({ collectionName, personId: userId }).then(() => true, (error: unknown) => {
-      if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined) return false;
-      throw error;
-    });
+    const exists = await context.client.getPerson({ collectionName, personId: userId }).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
+          return false;
+        throw error;
+      },
+    );
     if (exists) return problem(400, ['provided userId already exists']);
     await context.client.enrollPerson({ collectionName, personId: userId, personName: userId, face: image });
     return new Response(null, { status: 200 });
@@ -92,9 +128,16 @@ async function searchUsers(context: RestContext): Promise<Response> {
   const image = face(fields);
   const thresholdPercent = fields.number('threshold', DEFAULT_THRESHOLD_PERCENT, 0, 100);
   return inKeyCollection(context, async (collectionName) => {
-    const hits = await context.client.searchFace({ collectionName, face: image, minSimilarityScore: percentToScore(thresholdPercent), maxResults: MAX_USER_MATCHES });
+    const hits = await context.client.searchFace({
+      collectionName,
+      face: image,
+      minSimilarityScore: percentToScore(thresholdPercent),
+      maxResults: MAX_USER_MATCHES,
+    });
     if (hits.length === 0) return problem(404);
-    return jsonResponse(200, { matches: hits.map((h) => ({ userId: h.personId, similarity: scoreToPercent(h.similarityScore) })) });
+    return jsonResponse(200, {
+      matches: hits.map((h) => ({ userId: h.personId, similarity: scoreToPercent(h.similarityScore) })),
+    });
   });
 }
 

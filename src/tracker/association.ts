@@ -13,16 +13,28 @@ export interface AssociationLimits {
   maxSizeRatio: number;
 }
 
-export const DEFAULT_ASSOCIATION_LIMITS: AssociationLimits = Object.freeze({ minIoU: 0.3, maxCentreShift: 0.6, maxSizeRatio: 1.5 });
+export const DEFAULT_ASSOCIATION_LIMITS: AssociationLimits = Object.freeze({
+  minIoU: 0.3,
+  maxCentreShift: 0.6,
+  maxSizeRatio: 1.5,
+});
 
 /** How strongly a detection continues a track: the IoU when ≥ minIoU, a small positive score for the centre rule, else 0. */
-export function continuationScore(track: Box, detection: Box, limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS): number {
+export function continuationScore(
+  track: Box,
+  detection: Box,
+  limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS,
+): number {
   const iou = intersectionOverUnion(track, detection);
   if (iou >= limits.minIoU) return iou;
   const size = Math.max(track.width, track.height);
   const ratio = Math.max(track.width, detection.width) / Math.max(1e-9, Math.min(track.width, detection.width));
   if (!(size > 0) || ratio > limits.maxSizeRatio) return 0;
-  const shift = Math.hypot(track.x + track.width / 2 - (detection.x + detection.width / 2), track.y + track.height / 2 - (detection.y + detection.height / 2)) / size;
+  const shift =
+    Math.hypot(
+      track.x + track.width / 2 - (detection.x + detection.width / 2),
+      track.y + track.height / 2 - (detection.y + detection.height / 2),
+    ) / size;
   if (shift > limits.maxCentreShift) return 0;
   // Always below any IoU ≥ minIoU, higher for smaller shifts.
   return (limits.minIoU * (1 - shift / limits.maxCentreShift)) / 2 + 1e-6;
@@ -41,7 +53,11 @@ export interface Association {
  * One-to-one assignment of this frame's detections to the live tracks, greedily by continuation score, best first
  * (faces in a kiosk are few and rarely overlap, so greedy equals the optimal assignment in practice).
  */
-export function associate(tracks: readonly Box[], detections: readonly Box[], limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS): Association {
+export function associate(
+  tracks: readonly Box[],
+  detections: readonly Box[],
+  limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS,
+): Association {
   const candidates: { t: number; d: number; score: number }[] = [];
   tracks.forEach((track, t) =>
     detections.forEach((detection, d) => {
@@ -50,7 +66,8 @@ export function associate(tracks: readonly Box[], detections: readonly Box[], li
     }),
   );
   candidates.sort((a, b) => b.score - a.score || a.t - b.t || a.d - b.d);
-  const trackTaken = new Set<number>(), detectionTaken = new Set<number>();
+  const trackTaken = new Set<number>(),
+    detectionTaken = new Set<number>();
   const pairs: [number, number][] = [];
   for (const c of candidates) {
     if (trackTaken.has(c.t) || detectionTaken.has(c.d)) continue;
@@ -75,6 +92,10 @@ export interface TrackLifetime {
 
 export const DEFAULT_TRACK_LIFETIME: TrackLifetime = Object.freeze({ maxMissedFrames: 2, maxMissedMs: 400 });
 
-export function trackEnded(missedFrames: number, msSinceSeen: number, lifetime: TrackLifetime = DEFAULT_TRACK_LIFETIME): boolean {
+export function trackEnded(
+  missedFrames: number,
+  msSinceSeen: number,
+  lifetime: TrackLifetime = DEFAULT_TRACK_LIFETIME,
+): boolean {
   return missedFrames >= lifetime.maxMissedFrames && msSinceSeen >= lifetime.maxMissedMs;
 }

@@ -27,7 +27,11 @@ export interface EmbedPolicy {
   betterFrameRatio: number;
 }
 
-export const DEFAULT_EMBED_POLICY: EmbedPolicy = Object.freeze({ unknownEveryMs: 500, recheckEveryMs: 2000, betterFrameRatio: 1.15 });
+export const DEFAULT_EMBED_POLICY: EmbedPolicy = Object.freeze({
+  unknownEveryMs: 500,
+  recheckEveryMs: 2000,
+  betterFrameRatio: 1.15,
+});
 
 export interface EmbedState {
   /** Frames embedded so far. */
@@ -41,7 +45,12 @@ export interface EmbedState {
 }
 
 /** Whether this frame of the track should be embedded: a new track, a clearly better frame, a periodic re-check. */
-export function shouldEmbed(state: EmbedState, now: number, goodness: number, policy: EmbedPolicy = DEFAULT_EMBED_POLICY): boolean {
+export function shouldEmbed(
+  state: EmbedState,
+  now: number,
+  goodness: number,
+  policy: EmbedPolicy = DEFAULT_EMBED_POLICY,
+): boolean {
   if (state.embedded === 0 || state.lastEmbedAt === undefined) return true;
   const since = now - state.lastEmbedAt;
   if (since >= policy.recheckEveryMs) return true;
@@ -70,7 +79,11 @@ export function meanTemplate(frames: readonly FaceTemplate[]): FaceTemplate {
 }
 
 /** Keeps the `max` best items by goodness (best first), adding `candidate`; returns the new list and whether it was kept. */
-export function keepBest<T extends { goodness: number }>(kept: readonly T[], candidate: T, max: number): { kept: T[]; added: boolean } {
+export function keepBest<T extends { goodness: number }>(
+  kept: readonly T[],
+  candidate: T,
+  max: number,
+): { kept: T[]; added: boolean } {
   const all = [...kept, candidate].sort((a, b) => b.goodness - a.goodness).slice(0, max);
   return { kept: all, added: all.includes(candidate) };
 }
@@ -93,7 +106,13 @@ export interface TrackLivenessPolicy {
   decidedEveryMs: number;
 }
 
-export const DEFAULT_TRACK_LIVENESS_POLICY: TrackLivenessPolicy = Object.freeze({ minFrames: 3, window: 10, clip: 2.5, undecidedEveryMs: 150, decidedEveryMs: 1000 });
+export const DEFAULT_TRACK_LIVENESS_POLICY: TrackLivenessPolicy = Object.freeze({
+  minFrames: 3,
+  window: 10,
+  clip: 2.5,
+  undecidedEveryMs: 150,
+  decidedEveryMs: 1000,
+});
 
 export interface TrackLiveness {
   live: boolean;
@@ -110,7 +129,11 @@ export interface TrackLiveness {
  * (mean margin below 0) is reported as FACE_NOT_LIVE first; occlusion and closed eyes count only when they hold in most frames (one blink, one misread frame do not refuse anyone);
  * the anti-spoofing margin is averaged over the frames after clipping.
  */
-export function decideTrackLiveness(frames: readonly LivenessEvidence[], t: LivenessThresholds, policy: TrackLivenessPolicy = DEFAULT_TRACK_LIVENESS_POLICY): TrackLiveness | null {
+export function decideTrackLiveness(
+  frames: readonly LivenessEvidence[],
+  t: LivenessThresholds,
+  policy: TrackLivenessPolicy = DEFAULT_TRACK_LIVENESS_POLICY,
+): TrackLiveness | null {
   const recent = frames.slice(-policy.window);
   const usable = recent.filter((f) => f.geometry.length === 0 && f.rawScore !== undefined);
   if (usable.length < policy.minFrames) {
@@ -124,17 +147,29 @@ export function decideTrackLiveness(frames: readonly LivenessEvidence[], t: Live
   const mean = margins.reduce((s, m) => s + m, 0) / margins.length;
   const score = Math.round(1e4 / (1 + Math.exp(-mean))) / 1e4;
   const most = (flag: (f: LivenessEvidence) => boolean) => usable.filter(flag).length * 2 > usable.length;
-  const result = (code: LivenessCode | null): TrackLiveness => ({ live: code === null, score, code, framesUsed: usable.length });
+  const result = (code: LivenessCode | null): TrackLiveness => ({
+    live: code === null,
+    score,
+    code,
+    framesUsed: usable.length,
+  });
   // An attack is reported as one (a print often also reads as occluded to the attribute heads). A tie (e.g. one
   // clipped live frame against one clipped attack frame) is contradictory evidence: not live.
   if (mean <= 0) return result('FACE_NOT_LIVE');
-  if (most((f) => !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded))) return result('FACE_IS_OCCLUDED');
-  if (most((f) => !!f.eyesClosed && f.eyesClosed.length === 2 && Math.min(...f.eyesClosed) >= t.eyesClosed)) return result('EYES_CLOSED');
+  if (most((f) => !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded)))
+    return result('FACE_IS_OCCLUDED');
+  if (most((f) => !!f.eyesClosed && f.eyesClosed.length === 2 && Math.min(...f.eyesClosed) >= t.eyesClosed))
+    return result('EYES_CLOSED');
   return result(null);
 }
 
 /** Whether to take liveness evidence on this frame of the track. */
-export function shouldCheckLiveness(decided: boolean, lastAt: number | undefined, now: number, policy: TrackLivenessPolicy = DEFAULT_TRACK_LIVENESS_POLICY): boolean {
+export function shouldCheckLiveness(
+  decided: boolean,
+  lastAt: number | undefined,
+  now: number,
+  policy: TrackLivenessPolicy = DEFAULT_TRACK_LIVENESS_POLICY,
+): boolean {
   if (lastAt === undefined) return true;
   return now - lastAt >= (decided ? policy.decidedEveryMs : policy.undecidedEveryMs);
 }

@@ -9,16 +9,30 @@ import type { FaceAttributes, FaceQuality, LivenessEvidence } from '../face/chec
 import { LIVENESS_MESSAGES } from '../face/checks';
 import type { FaceEngine } from '../face/engine';
 import { faceThumbnail } from '../face/thumbnail';
-import { keypointList, type Box, type DetectedFace, type FaceKeypoint, type FaceTemplate, type HeadPose } from '../vocabulary';
+import {
+  keypointList,
+  type Box,
+  type DetectedFace,
+  type FaceKeypoint,
+  type FaceTemplate,
+  type HeadPose,
+} from '../vocabulary';
 import { associate, trackEnded } from './association';
 import {
-  decideTrackLiveness, frameGoodness, keepBest, meanTemplate, shouldCheckLiveness, shouldEmbed, type TrackLiveness,
+  decideTrackLiveness,
+  frameGoodness,
+  keepBest,
+  meanTemplate,
+  shouldCheckLiveness,
+  shouldEmbed,
+  type TrackLiveness,
 } from './decisions';
 
 export type { TrackLiveness };
 
 /** Everything `tracker.process` accepts as a frame. */
-export type VideoFrameInput = HTMLVideoElement | VideoFrame | ImageBitmap | ImageData | HTMLCanvasElement | OffscreenCanvas;
+export type VideoFrameInput =
+  HTMLVideoElement | VideoFrame | ImageBitmap | ImageData | HTMLCanvasElement | OffscreenCanvas;
 
 export interface FaceTrackerOptions {
   /** Search tracked faces in this collection. Default: none (detection and checks only; `match` stays null). */
@@ -187,13 +201,22 @@ class LocalFaceTracker implements FaceTracker {
   async process(frame: VideoFrameInput, timestampMs?: number): Promise<TrackerUpdate> {
     this.assertOpen();
     if (this.busy) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', 'tracker.process was called while the previous frame is still in work: skip this frame and send the next one after the previous call settles.');
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'tracker.process was called while the previous frame is still in work: skip this frame and send the next one after the previous call settles.',
+      );
     }
     if (timestampMs !== undefined && (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `timestampMs must be a finite number of milliseconds (e.g. performance.now() or VideoFrame.timestamp / 1000); got ${String(timestampMs)}.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `timestampMs must be a finite number of milliseconds (e.g. performance.now() or VideoFrame.timestamp / 1000); got ${String(timestampMs)}.`,
+      );
     }
     if (!isVideoFrameInput(frame)) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `tracker.process takes a video frame: ${FRAME_TYPES.join(', ')}; got ${frame === null ? 'null' : typeof frame === 'object' ? (frame as object).constructor?.name ?? 'an object' : typeof frame}. For a single photo use detectFaces or searchFace.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `tracker.process takes a video frame: ${FRAME_TYPES.join(', ')}; got ${frame === null ? 'null' : typeof frame === 'object' ? ((frame as object).constructor?.name ?? 'an object') : typeof frame}. For a single photo use detectFaces or searchFace.`,
+      );
     }
     this.busy = true;
     const generation = this.generation;
@@ -220,21 +243,50 @@ class LocalFaceTracker implements FaceTracker {
     this.assertOpen();
     const track = this.tracks.find((t) => t.id === trackId && t.missedFrames === 0);
     if (!track) {
-      throw new FaceError('ERR_NOT_FOUND', `No track ${String(trackId)} is in view: enroll a trackId from the latest tracker.process result.`, { metadata: { trackId } });
+      throw new FaceError(
+        'ERR_NOT_FOUND',
+        `No track ${String(trackId)} is in view: enroll a trackId from the latest tracker.process result.`,
+        { metadata: { trackId } },
+      );
     }
-    if (track.best.length === 0) throw new FaceError('ERR_FACE_NOT_DETECTED', `Track ${trackId} has no frame good enough to enroll yet: keep the face in view a moment longer.`);
+    if (track.best.length === 0)
+      throw new FaceError(
+        'ERR_FACE_NOT_DETECTED',
+        `Track ${trackId} has no frame good enough to enroll yet: keep the face in view a moment longer.`,
+      );
     if (this.settings.liveness && !track.liveness?.live) {
       const code = track.liveness?.code ?? 'UNKNOWN_ERROR';
-      const why = track.liveness ? LIVENESS_MESSAGES[code] : 'Liveness is not decided yet: keep the face in view a moment longer.';
+      const why = track.liveness
+        ? LIVENESS_MESSAGES[code]
+        : 'Liveness is not decided yet: keep the face in view a moment longer.';
       throw new FaceError('ERR_LIVENESS_ERROR', `Liveness check failed (${code}). ${why}`, { metadata: { code } });
     }
     const service = await this.deps.persons();
-    const enrolled = await service.enrollTemplates(request, track.best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })));
+    const enrolled = await service.enrollTemplates(
+      request,
+      track.best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })),
+    );
     // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
-    if (track.template && this.settings.collectionName && this.settings.collectionName === v.collectionName((request as { collectionName?: unknown }).collectionName)) {
-      const [hit] = await service.searchTemplate(this.settings.collectionName, track.template, this.settings.minSimilarityScore, 1);
-      track.match = hit ? { personId: hit.personId, personName: hit.personName, metadata: hit.metadata, similarityScore: hit.similarityScore } : null;
+    if (
+      track.template &&
+      this.settings.collectionName &&
+      this.settings.collectionName === v.collectionName((request as { collectionName?: unknown }).collectionName)
+    ) {
+      const [hit] = await service.searchTemplate(
+        this.settings.collectionName,
+        track.template,
+        this.settings.minSimilarityScore,
+        1,
+      );
+      track.match = hit
+        ? {
+            personId: hit.personId,
+            personName: hit.personName,
+            metadata: hit.metadata,
+            similarityScore: hit.similarityScore,
+          }
+        : null;
     }
     return enrolled;
   }
@@ -250,14 +302,26 @@ class LocalFaceTracker implements FaceTracker {
   }
 
   /** Detection, association, quality, embedding and liveness for one decoded frame; returns the tracks in view. */
-  private async track(pixels: Parameters<FaceEngine['detect']>[0], now: number, timings: TrackerTimings): Promise<Track[]> {
+  private async track(
+    pixels: Parameters<FaceEngine['detect']>[0],
+    now: number,
+    timings: TrackerTimings,
+  ): Promise<Track[]> {
     const { engine } = this.deps;
     let t = performance.now();
-    const faces = (await engine.detect(pixels, 'largest')).filter((f) => f.score >= MIN_TRACKED_FACE_SCORE).slice(0, this.settings.maxFaces);
+    const faces = (await engine.detect(pixels, 'largest'))
+      .filter((f) => f.score >= MIN_TRACKED_FACE_SCORE)
+      .slice(0, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;
 
-    const { pairs, newDetections, missedTracks } = associate(this.tracks.map((tr) => tr.face.box), faces.map((f) => f.box));
-    const seen: { track: Track; face: DetectedFace }[] = pairs.map(([ti, di]) => ({ track: this.tracks[ti]!, face: faces[di]! }));
+    const { pairs, newDetections, missedTracks } = associate(
+      this.tracks.map((tr) => tr.face.box),
+      faces.map((f) => f.box),
+    );
+    const seen: { track: Track; face: DetectedFace }[] = pairs.map(([ti, di]) => ({
+      track: this.tracks[ti]!,
+      face: faces[di]!,
+    }));
     for (const di of newDetections) seen.push({ track: this.newTrack(faces[di]!, now), face: faces[di]! });
     for (const ti of missedTracks) this.tracks[ti]!.missedFrames++;
     for (const { track, face } of seen) {
@@ -266,22 +330,43 @@ class LocalFaceTracker implements FaceTracker {
       track.missedFrames = 0;
       track.lastSeenAt = now;
     }
-    this.tracks = [...this.tracks.filter((tr) => !trackEnded(tr.missedFrames, now - tr.lastSeenAt)), ...seen.map((s) => s.track).filter((tr) => !this.tracks.includes(tr))];
-    let visible = seen.map((s) => s.track).sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
+    this.tracks = [
+      ...this.tracks.filter((tr) => !trackEnded(tr.missedFrames, now - tr.lastSeenAt)),
+      ...seen.map((s) => s.track).filter((tr) => !this.tracks.includes(tr)),
+    ];
+    let visible = seen
+      .map((s) => s.track)
+      .sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
     if (visible.length === 0) return [];
 
     // Quality is cheap and chooses the frames worth embedding, so it runs on every frame.
     t = performance.now();
-    const checked = await engine.check(pixels, visible.map((tr) => tr.face), { quality: true });
+    const checked = await engine.check(
+      pixels,
+      visible.map((tr) => tr.face),
+      { quality: true },
+    );
     visible.forEach((tr, i) => (tr.quality = checked[i]!.quality));
     timings.checksMs += performance.now() - t;
 
     t = performance.now();
     const goodness = new Map(visible.map((tr) => [tr, frameGoodness(tr.face, tr.quality)]));
     const toEmbed = visible.filter((tr) =>
-      shouldEmbed({ embedded: tr.embedded, lastEmbedAt: tr.lastEmbedAt, bestGoodness: tr.best[0]?.goodness ?? 0, recognised: tr.match !== null }, now, goodness.get(tr)!),
+      shouldEmbed(
+        {
+          embedded: tr.embedded,
+          lastEmbedAt: tr.lastEmbedAt,
+          bestGoodness: tr.best[0]?.goodness ?? 0,
+          recognised: tr.match !== null,
+        },
+        now,
+        goodness.get(tr)!,
+      ),
     );
-    const templates = await engine.embed(pixels, toEmbed.map((tr) => tr.face));
+    const templates = await engine.embed(
+      pixels,
+      toEmbed.map((tr) => tr.face),
+    );
     for (let i = 0; i < toEmbed.length; i++) {
       let tr = toEmbed[i]!;
       const template = templates[i]!;
@@ -302,26 +387,41 @@ class LocalFaceTracker implements FaceTracker {
       tr.templateChanged = true;
       const kept = keepBest(tr.best, { goodness: g, template }, ENROLL_FRAMES);
       tr.best = kept.kept;
-      if (kept.added) kept.kept.find((b) => b.template === template)!.thumbnail = await faceThumbnail(pixels, tr.face.box);
+      if (kept.added)
+        kept.kept.find((b) => b.template === template)!.thumbnail = await faceThumbnail(pixels, tr.face.box);
     }
     timings.embedMs = toEmbed.length > 0 ? performance.now() - t : 0;
 
     t = performance.now();
     if (this.settings.liveness) {
       // A new track's first frame is spent on who it is (its name shows a frame sooner); liveness starts on the next.
-      const toCheck = visible.filter((tr) => !(tr.embedded === 1 && tr.lastEmbedAt === now) && shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now));
-      const evidence = await engine.livenessEvidence(pixels, toCheck.map((tr) => tr.face));
+      const toCheck = visible.filter(
+        (tr) =>
+          !(tr.embedded === 1 && tr.lastEmbedAt === now) &&
+          shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now),
+      );
+      const evidence = await engine.livenessEvidence(
+        pixels,
+        toCheck.map((tr) => tr.face),
+      );
       toCheck.forEach((tr, i) => {
         const e = evidence[i]!;
         tr.lastLivenessAt = now;
         tr.evidence = [...tr.evidence, e].slice(-20);
         tr.liveness = decideTrackLiveness(tr.evidence, engine.livenessThresholds);
-        if (this.settings.attributes && e.attributes) tr.attributes = [...tr.attributes, e.attributes].slice(-ATTRIBUTE_FRAMES);
+        if (this.settings.attributes && e.attributes)
+          tr.attributes = [...tr.attributes, e.attributes].slice(-ATTRIBUTE_FRAMES);
       });
     } else if (this.settings.attributes && toEmbed.length > 0) {
       const measured = visible.filter((tr) => tr.lastEmbedAt === now);
-      const results = await engine.check(pixels, measured.map((tr) => tr.face), { attributes: true });
-      measured.forEach((tr, i) => (tr.attributes = [...tr.attributes, results[i]!.attributes!].slice(-ATTRIBUTE_FRAMES)));
+      const results = await engine.check(
+        pixels,
+        measured.map((tr) => tr.face),
+        { attributes: true },
+      );
+      measured.forEach(
+        (tr, i) => (tr.attributes = [...tr.attributes, results[i]!.attributes!].slice(-ATTRIBUTE_FRAMES)),
+      );
     }
     timings.checksMs += performance.now() - t;
     return visible;
@@ -329,13 +429,29 @@ class LocalFaceTracker implements FaceTracker {
 
   /** Searches the tracks whose template changed, and every track again about once a second. */
   private async search(visible: readonly Track[], now: number, timings: TrackerTimings): Promise<void> {
-    const due = visible.filter((tr) => tr.template && (tr.templateChanged || tr.lastSearchAt === undefined || now - tr.lastSearchAt >= RESEARCH_EVERY_MS));
+    const due = visible.filter(
+      (tr) =>
+        tr.template &&
+        (tr.templateChanged || tr.lastSearchAt === undefined || now - tr.lastSearchAt >= RESEARCH_EVERY_MS),
+    );
     if (due.length === 0) return;
     const t = performance.now();
     const service = await this.deps.persons();
     for (const tr of due) {
-      const [hit] = await service.searchTemplate(this.settings.collectionName!, tr.template!, this.settings.minSimilarityScore, 1);
-      tr.match = hit ? { personId: hit.personId, personName: hit.personName, metadata: hit.metadata, similarityScore: hit.similarityScore } : null;
+      const [hit] = await service.searchTemplate(
+        this.settings.collectionName!,
+        tr.template!,
+        this.settings.minSimilarityScore,
+        1,
+      );
+      tr.match = hit
+        ? {
+            personId: hit.personId,
+            personName: hit.personName,
+            metadata: hit.metadata,
+            similarityScore: hit.similarityScore,
+          }
+        : null;
       tr.lastSearchAt = now;
       tr.templateChanged = false;
     }
@@ -344,8 +460,19 @@ class LocalFaceTracker implements FaceTracker {
 
   private newTrack(face: DetectedFace, now: number): Track {
     return {
-      id: this.nextId++, face, framesSeen: 0, missedFrames: 0, lastSeenAt: now, embedded: 0, recentTemplates: [], templateChanged: false,
-      best: [], match: null, evidence: [], liveness: null, attributes: [],
+      id: this.nextId++,
+      face,
+      framesSeen: 0,
+      missedFrames: 0,
+      lastSeenAt: now,
+      embedded: 0,
+      recentTemplates: [],
+      templateChanged: false,
+      best: [],
+      match: null,
+      evidence: [],
+      liveness: null,
+      attributes: [],
     };
   }
 
@@ -365,11 +492,22 @@ class LocalFaceTracker implements FaceTracker {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new FaceError('ERR_INVALID_ARGUMENT', 'This face tracker is closed. Create a new one with client.createFaceTracker().');
+    if (this.closed)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'This face tracker is closed. Create a new one with client.createFaceTracker().',
+      );
   }
 }
 
-const FRAME_TYPES = ['HTMLVideoElement', 'VideoFrame', 'ImageBitmap', 'ImageData', 'HTMLCanvasElement', 'OffscreenCanvas'] as const;
+const FRAME_TYPES = [
+  'HTMLVideoElement',
+  'VideoFrame',
+  'ImageBitmap',
+  'ImageData',
+  'HTMLCanvasElement',
+  'OffscreenCanvas',
+] as const;
 
 function isVideoFrameInput(frame: unknown): frame is VideoFrameInput {
   return FRAME_TYPES.some((name) => {

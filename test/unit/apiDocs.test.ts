@@ -14,15 +14,24 @@ const withoutComments = (source: string) => source.replace(/\/\*[\s\S]*?\*\//g, 
 /** Names exported by a module's export lists (`export { a, b as c } from` and `export type { ... }`) and declarations. */
 function exportedNames(source: string): string[] {
   const code = withoutComments(source);
-  if (/export\s+\*/.test(code)) throw new Error('src/index.ts uses `export *`: list the names so the docs test can check them');
+  if (/export\s+\*/.test(code))
+    throw new Error('src/index.ts uses `export *`: list the names so the docs test can check them');
   const names: string[] = [];
   for (const list of code.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const item of list[1]!.split(',')) {
       const spec = item.trim().replace(/^type\s+/, '');
-      if (spec) names.push(spec.split(/\s+as\s+/).pop()!.trim());
+      if (spec)
+        names.push(
+          spec
+            .split(/\s+as\s+/)
+            .pop()!
+            .trim(),
+        );
     }
   }
-  for (const decl of code.matchAll(/export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|function|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/g)) {
+  for (const decl of code.matchAll(
+    /export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|function|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/g,
+  )) {
     names.push(decl[1]!);
   }
   return names;
@@ -77,7 +86,10 @@ describe('docs/api.md', () => {
     for (const iface of ['FaceClient', 'FaceCollection']) {
       const methods = interfaceMethods(client, iface);
       expect(methods, iface).toContain('getPerson');
-      expect(methods.filter((m) => !callsOf(docs, m)), iface).toEqual([]);
+      expect(
+        methods.filter((m) => !callsOf(docs, m)),
+        iface,
+      ).toEqual([]);
     }
   });
 });

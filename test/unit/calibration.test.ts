@@ -49,7 +49,13 @@ describe('calibrate', () => {
   });
 
   it('uses at least one segment width below a table that starts near FAR 1', () => {
-    const t: CalibrationTable = { model: 'x', points: [{ raw: 0, far: 0.9 }, { raw: 1, far: 0.1 }] };
+    const t: CalibrationTable = {
+      model: 'x',
+      points: [
+        { raw: 0, far: 0.9 },
+        { raw: 1, far: 0.1 },
+      ],
+    };
     const q0 = (4 - Math.log10(0.9)) / 10;
     expect(calibrate(0, t)).toBeCloseTo(q0, 12);
     expect(calibrate(-0.5, t)).toBeCloseTo(q0 / 2, 12);
@@ -59,7 +65,9 @@ describe('calibrate', () => {
   it('is monotone non-decreasing, continuous and within [0, 1] over a fine sweep', () => {
     const f = createCalibrator(table);
     let prev = f(-1);
-    let decreases = 0, outside = 0, maxJump = 0;
+    let decreases = 0,
+      outside = 0,
+      maxJump = 0;
     for (let i = 1; i <= 200000; i++) {
       const raw = -1 + i * 1e-5;
       const q = f(raw);
@@ -81,11 +89,36 @@ describe('calibrate', () => {
   it('rejects invalid tables', () => {
     const bad = (points: CalibrationTable['points']) => () => calibrate(0.3, { model: 'bad', points });
     expect(bad([{ raw: 0.1, far: 0.1 }])).toThrow(RangeError);
-    expect(bad([{ raw: 0.2, far: 0.1 }, { raw: 0.1, far: 0.01 }])).toThrow(RangeError);
-    expect(bad([{ raw: 0.1, far: 0.1 }, { raw: 0.2, far: 0.1 }])).toThrow(RangeError);
-    expect(bad([{ raw: 0.1, far: 0.1 }, { raw: 0.2, far: 0 }])).toThrow(RangeError);
-    expect(bad([{ raw: 0.1, far: 2 }, { raw: 0.2, far: 0.1 }])).toThrow(RangeError);
-    expect(bad([{ raw: NaN, far: 0.1 }, { raw: 0.2, far: 0.01 }])).toThrow(RangeError);
+    expect(
+      bad([
+        { raw: 0.2, far: 0.1 },
+        { raw: 0.1, far: 0.01 },
+      ]),
+    ).toThrow(RangeError);
+    expect(
+      bad([
+        { raw: 0.1, far: 0.1 },
+        { raw: 0.2, far: 0.1 },
+      ]),
+    ).toThrow(RangeError);
+    expect(
+      bad([
+        { raw: 0.1, far: 0.1 },
+        { raw: 0.2, far: 0 },
+      ]),
+    ).toThrow(RangeError);
+    expect(
+      bad([
+        { raw: 0.1, far: 2 },
+        { raw: 0.2, far: 0.1 },
+      ]),
+    ).toThrow(RangeError);
+    expect(
+      bad([
+        { raw: NaN, far: 0.1 },
+        { raw: 0.2, far: 0.01 },
+      ]),
+    ).toThrow(RangeError);
     expect(() => validateCalibrationTable(table)).not.toThrow();
   });
 });

@@ -18,13 +18,27 @@ describe('check-in CSV export', () => {
 
   it('writes a header and one CRLF line per check-in, times in UTC ISO 8601', () => {
     const rows: CheckIn[] = [
-      { time: Date.UTC(2026, 10, 22, 8, 30), result: 'checked-in', personId: 'p1', personName: 'Ada', similarity: 0.91234, detail: '' },
-      { time: Date.UTC(2026, 10, 22, 8, 31), result: 'not-live', personId: '', personName: '', similarity: null, detail: 'FACE_NOT_LIVE' },
+      {
+        time: Date.UTC(2026, 10, 22, 8, 30),
+        result: 'checked-in',
+        personId: 'p1',
+        personName: 'Ada',
+        similarity: 0.91234,
+        detail: '',
+      },
+      {
+        time: Date.UTC(2026, 10, 22, 8, 31),
+        result: 'not-live',
+        personId: '',
+        personName: '',
+        similarity: null,
+        detail: 'FACE_NOT_LIVE',
+      },
     ];
     expect(toCsv(rows)).toBe(
       'time,result,personId,personName,similarity,detail\r\n' +
-      '2026-11-22T08:30:00.000Z,checked-in,p1,Ada,0.9123,\r\n' +
-      '2026-11-22T08:31:00.000Z,not-live,,,,FACE_NOT_LIVE\r\n',
+        '2026-11-22T08:30:00.000Z,checked-in,p1,Ada,0.9123,\r\n' +
+        '2026-11-22T08:31:00.000Z,not-live,,,,FACE_NOT_LIVE\r\n',
     );
   });
 });

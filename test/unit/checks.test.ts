@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 
 import { competingFaces, geometryProblems } from '../../src/face/checks/geometry';
-import { qualityFromStats, lowIsBad, faceQualityStats, DEFAULT_QUALITY_THRESHOLDS } from '../../src/face/checks/quality';
+import {
+  qualityFromStats,
+  lowIsBad,
+  faceQualityStats,
+  DEFAULT_QUALITY_THRESHOLDS,
+} from '../../src/face/checks/quality';
 import { calibratedLiveScore, decideLiveness, DEFAULT_LIVENESS_THRESHOLDS } from '../../src/face/checks/liveness';
 import { fasnetLiveLogOdds, fasnetCropRect } from '../../src/face/checks/fasnet';
 import { livenessScore } from '../../src/face/checks/liveness';
@@ -19,7 +24,14 @@ function face(x: number, y: number, size: number, pose = { yaw: 0, pitch: 0, rol
   return {
     box: { x, y, width: size, height: size },
     score: 0.9,
-    keypoints: { rightEye: p(0.3, 0.35), leftEye: p(0.7, 0.35), noseTip: p(0.5, 0.55), mouthCenter: p(0.5, 0.75), rightEarTragion: p(0, 0.45), leftEarTragion: p(1, 0.45) },
+    keypoints: {
+      rightEye: p(0.3, 0.35),
+      leftEye: p(0.7, 0.35),
+      noseTip: p(0.5, 0.55),
+      mouthCenter: p(0.5, 0.75),
+      rightEarTragion: p(0, 0.45),
+      leftEarTragion: p(1, 0.45),
+    },
     pose,
   };
 }
@@ -41,10 +53,12 @@ describe('geometryProblems', () => {
   });
   it('flags a turned head', () => {
     const turned = face(250, 150, 150);
-    turned.keypoints.noseTip.x += 0.3 * 150;   // nose 0.75 eye distances off the eyes' midpoint
+    turned.keypoints.noseTip.x += 0.3 * 150; // nose 0.75 eye distances off the eyes' midpoint
     expect(geometryProblems(turned, IMAGE)).toEqual(['FACE_ANGLE_TOO_LARGE']);
-    expect(geometryProblems(face(250, 150, 150, { yaw: 80, pitch: 0, roll: 0 }), IMAGE)).toEqual([]);   // pose.yaw is not used
-    expect(geometryProblems(face(250, 150, 150, { yaw: 0, pitch: -40, roll: 0 }), IMAGE)).toEqual(['FACE_ANGLE_TOO_LARGE']);
+    expect(geometryProblems(face(250, 150, 150, { yaw: 80, pitch: 0, roll: 0 }), IMAGE)).toEqual([]); // pose.yaw is not used
+    expect(geometryProblems(face(250, 150, 150, { yaw: 0, pitch: -40, roll: 0 }), IMAGE)).toEqual([
+      'FACE_ANGLE_TOO_LARGE',
+    ]);
   });
   it('counts only faces at least half the largest width as competing', () => {
     expect(competingFaces([face(0, 0, 200), face(300, 0, 60)])).toBe(0);
@@ -65,7 +79,10 @@ describe('quality', () => {
     expect(qualityFromStats({ ...good, sharpness: 0.05 }).blur).toBeGreaterThan(0.5);
     expect(qualityFromStats({ ...good, medianLuma: 30 }).dark).toBeGreaterThan(0.5);
     expect(qualityFromStats({ ...good, chroma: 0 }).grayscale).toBeGreaterThan(0.99);
-    expect(lowIsBad(DEFAULT_QUALITY_THRESHOLDS.minMedianLuma, DEFAULT_QUALITY_THRESHOLDS.minMedianLuma)).toBeCloseTo(0.5, 6);
+    expect(lowIsBad(DEFAULT_QUALITY_THRESHOLDS.minMedianLuma, DEFAULT_QUALITY_THRESHOLDS.minMedianLuma)).toBeCloseTo(
+      0.5,
+      6,
+    );
   });
   it('measures statistics on the backend without leaking tensors', () => {
     const before = tf.memory().numTensors;
@@ -87,11 +104,30 @@ describe('quality', () => {
 /** Face Mesh landmarks with only the eyes set: the right eye open (9 px tall, 30 wide), the left nearly shut (1 px). */
 function meshWithEyes(): Float32Array {
   const mesh = new Float32Array(468 * 3);
-  const set = (i: number, x: number, y: number) => { mesh[i * 3] = x; mesh[i * 3 + 1] = y; };
-  set(33, 0, 0); set(133, 30, 0);
-  for (const [u, l] of [[159, 145], [158, 153], [160, 144]]) { set(u!, 15, -4.5); set(l!, 15, 4.5); }
-  set(263, 100, 0); set(362, 70, 0);
-  for (const [u, l] of [[386, 374], [385, 380], [387, 373]]) { set(u!, 85, -0.5); set(l!, 85, 0.5); }
+  const set = (i: number, x: number, y: number) => {
+    mesh[i * 3] = x;
+    mesh[i * 3 + 1] = y;
+  };
+  set(33, 0, 0);
+  set(133, 30, 0);
+  for (const [u, l] of [
+    [159, 145],
+    [158, 153],
+    [160, 144],
+  ]) {
+    set(u!, 15, -4.5);
+    set(l!, 15, 4.5);
+  }
+  set(263, 100, 0);
+  set(362, 70, 0);
+  for (const [u, l] of [
+    [386, 374],
+    [385, 380],
+    [387, 373],
+  ]) {
+    set(u!, 85, -0.5);
+    set(l!, 85, 0.5);
+  }
   return mesh;
 }
 
@@ -108,20 +144,38 @@ describe('liveness decision', () => {
     const open = [0.01, 0.02];
     const plain = { sunglasses: 0, mask: 0, veil: 0, hat: 0 };
     const live = t.live + 2;
-    expect(decideLiveness({ geometry: ['FACE_TOO_SMALL'], rawScore: live })).toMatchObject({ live: false, code: 'FACE_TOO_SMALL' });
-    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: open, attributes: { ...plain, mask: 0.9 } }).code).toBe('FACE_IS_OCCLUDED');
-    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: [0.999, 0.995], attributes: plain }).code).toBe('EYES_CLOSED');
+    expect(decideLiveness({ geometry: ['FACE_TOO_SMALL'], rawScore: live })).toMatchObject({
+      live: false,
+      code: 'FACE_TOO_SMALL',
+    });
+    expect(
+      decideLiveness({ geometry: [], rawScore: live, eyesClosed: open, attributes: { ...plain, mask: 0.9 } }).code,
+    ).toBe('FACE_IS_OCCLUDED');
+    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: [0.999, 0.995], attributes: plain }).code).toBe(
+      'EYES_CLOSED',
+    );
     // One closed eye is a wink or a misread, not closed eyes.
-    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: [0.999, 0.2], attributes: plain }).live).toBe(true);
-    expect(decideLiveness({ geometry: [], rawScore: t.live - 1, eyesClosed: open, attributes: plain })).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
-    expect(decideLiveness({ geometry: [], rawScore: t.live - 1, eyesClosed: [1, 1], attributes: plain }).code).toBe('FACE_NOT_LIVE');
-    expect(decideLiveness({ geometry: [], rawScore: t.live + 20, eyesClosed: open, attributes: plain })).toEqual({ live: true, score: 1, code: null });
+    expect(decideLiveness({ geometry: [], rawScore: live, eyesClosed: [0.999, 0.2], attributes: plain }).live).toBe(
+      true,
+    );
+    expect(decideLiveness({ geometry: [], rawScore: t.live - 1, eyesClosed: open, attributes: plain })).toMatchObject({
+      live: false,
+      code: 'FACE_NOT_LIVE',
+    });
+    expect(decideLiveness({ geometry: [], rawScore: t.live - 1, eyesClosed: [1, 1], attributes: plain }).code).toBe(
+      'FACE_NOT_LIVE',
+    );
+    expect(decideLiveness({ geometry: [], rawScore: t.live + 20, eyesClosed: open, attributes: plain })).toEqual({
+      live: true,
+      score: 1,
+      code: null,
+    });
     expect(decideLiveness({ geometry: [] }).code).toBe('UNKNOWN_ERROR');
   });
   it('scores FasNet as the live log-odds against both attack classes, averaged with the mirror image', () => {
     expect(fasnetLiveLogOdds([0, 0, 0])).toBeCloseTo(-Math.log(2), 6);
     expect(fasnetLiveLogOdds([5, -20, -20])).toBeCloseTo(5 - (-20 + Math.log(2)), 6);
-    expect(fasnetLiveLogOdds([1000, 0, 999])).toBeCloseTo(1, 6);   // no overflow
+    expect(fasnetLiveLogOdds([1000, 0, 999])).toBeCloseTo(1, 6); // no overflow
     expect(() => fasnetLiveLogOdds([1, 2])).toThrow(FaceError);
     expect(livenessScore([2, 0, -Infinity], [4, 0, -Infinity])).toBeCloseTo(3, 6);
   });
@@ -164,7 +218,11 @@ describe('attributes', () => {
     expect(logistic(head, [10, 0])).toBeGreaterThan(0.99);
     expect(() => logistic(head, [1])).toThrow(FaceError);
     const zero = { w: [0, 0], b: -10 };
-    const a = attributesFromFeatures([1, 1], { features: 'emb', heads: { sunglasses: zero, mask: { w: [0, 0], b: 10 }, veil: zero, hat: zero }, livenessOccludedThreshold: 0.6 });
+    const a = attributesFromFeatures([1, 1], {
+      features: 'emb',
+      heads: { sunglasses: zero, mask: { w: [0, 0], b: 10 }, veil: zero, hat: zero },
+      livenessOccludedThreshold: 0.6,
+    });
     expect(a.mask).toBeGreaterThan(0.99);
     expect(a.sunglasses).toBeLessThan(0.01);
   });
@@ -194,19 +252,28 @@ describe('validate', () => {
     if (r.ok) throw new Error('unreachable');
     expect(r.reasons.map((x) => x.code).sort()).toEqual(['BLURRY', 'FACE_NOT_LIVE', 'SUNGLASSES', 'TOO_MANY_FACES']);
     expect(validate([bad], { validateQuality: true })).toMatchObject({ ok: false, failOn: FAIL_ON.quality });
-    expect(validate([bad], { validateAttribute: true, validateLiveness: true })).toMatchObject({ ok: false, failOn: 3 });
+    expect(validate([bad], { validateAttribute: true, validateLiveness: true })).toMatchObject({
+      ok: false,
+      failOn: 3,
+    });
     expect(validate([bad], {}).ok).toBe(true);
   });
   it('rejects no face and checks that were not computed', () => {
     expect(() => validate([], all)).toThrow(expect.objectContaining({ code: 'ERR_FACE_NOT_DETECTED' }));
-    expect(() => validate([face(0, 0, 100)], { validateQuality: true })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => validate([okFace()], null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => validate([face(0, 0, 100)], { validateQuality: true })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => validate([okFace()], null as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
   it('gives the checkLiveness code', () => {
     expect(livenessFailure([])).toBe('FACE_NOT_FOUND');
     expect(livenessFailure([okFace(), face(0, 0, 140)])).toBe('TOO_MANY_FACES');
     expect(livenessFailure([okFace()])).toBeNull();
-    expect(livenessFailure([{ ...okFace(), liveness: { live: false, score: 0, code: 'EYES_CLOSED' } }])).toBe('EYES_CLOSED');
+    expect(livenessFailure([{ ...okFace(), liveness: { live: false, score: 0, code: 'EYES_CLOSED' } }])).toBe(
+      'EYES_CLOSED',
+    );
     expect(livenessFailure([face(0, 0, 100)])).toBe('UNKNOWN_ERROR');
     const e = livenessError('FACE_NOT_LIVE');
     expect(e).toMatchObject({ code: 'ERR_LIVENESS_ERROR', status: 400, metadata: { code: 'FACE_NOT_LIVE' } });
@@ -226,6 +293,7 @@ describe('attribute region features', () => {
   it('the bundled heads match their feature kind', async () => {
     const { ATTRIBUTE_HEADS } = await import('../../src/face/checks/attributes');
     const dim = { regions: 55, 'regions+emb': 55 + 192, emb: 192, thumb: 24 * 24 * 3 }[ATTRIBUTE_HEADS.features];
-    for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const) expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
+    for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const)
+      expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
   });
 });

@@ -10,7 +10,10 @@ function loadWeights(): tf.NamedTensorMap {
   const manifest = JSON.parse(readFileSync(`${MODELS}dlib-resnet128.json`, 'utf8')) as tf.io.WeightsManifestConfig;
   const bin = readFileSync(`${MODELS}dlib-resnet128.bin`);
   const buffer = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-  return tf.io.decodeWeights(buffer, manifest.flatMap((g) => g.weights));
+  return tf.io.decodeWeights(
+    buffer,
+    manifest.flatMap((g) => g.weights),
+  );
 }
 
 /** Deterministic 150×150 RGB images in 0..255: smooth face-ish shading plus seeded noise, one per seed. */
@@ -20,7 +23,7 @@ function testImages(seeds: number[]): tf.Tensor4D {
   let i = 0;
   for (const seed of seeds) {
     let state = seed >>> 0;
-    const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rand = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         const blob = Math.exp(-((x - 75) ** 2 + (y - 80) ** 2) / (2 * (35 + seed) ** 2));
@@ -48,8 +51,15 @@ function referenceForward(w: tf.NamedTensorMap, input: tf.Tensor4D): tf.Tensor2D
     if (!t) throw new Error(`missing weight ${name}`);
     return t as T;
   };
-  const scale = (x: tf.Tensor4D, p: string): tf.Tensor4D => tf.add(tf.mul(x, get(`${p}/scale/weights`)), get(`${p}/scale/biases`));
-  const convLayer = (x: tf.Tensor4D, p: string, strides: [number, number], withRelu: boolean, padding: 'valid' | 'same' = 'same'): tf.Tensor4D => {
+  const scale = (x: tf.Tensor4D, p: string): tf.Tensor4D =>
+    tf.add(tf.mul(x, get(`${p}/scale/weights`)), get(`${p}/scale/biases`));
+  const convLayer = (
+    x: tf.Tensor4D,
+    p: string,
+    strides: [number, number],
+    withRelu: boolean,
+    padding: 'valid' | 'same' = 'same',
+  ): tf.Tensor4D => {
     let out = tf.conv2d(x, get<tf.Tensor4D>(`${p}/conv/filters`), strides, padding);
     out = tf.add(out, get(`${p}/conv/bias`));
     out = scale(out, p);
@@ -137,7 +147,12 @@ describe('dlibResnet embedder', () => {
     expect(embedder.id).toBe('dlib-resnet128@face-api-1.7.15');
     expect(embedder.inputSize).toBe(150);
     expect(embedder.dimension).toBe(128);
-    expect(embedder.template).toEqual([{ x: 47.55, y: 46.6 }, { x: 100.48, y: 46.6 }, { x: 74.01, y: 76.56 }, { x: 74.01, y: 104.44 }]);
+    expect(embedder.template).toEqual([
+      { x: 47.55, y: 46.6 },
+      { x: 100.48, y: 46.6 },
+      { x: 74.01, y: 76.56 },
+      { x: 74.01, y: 104.44 },
+    ]);
 
     const before = tf.memory().numTensors;
     const ours = await embedder.embed(faces);
@@ -163,7 +178,9 @@ describe('dlibResnet embedder', () => {
     // Different seeds must give clearly different descriptors, or the comparison above proves little.
     let cross = 0;
     for (let k = 0; k < 128; k++) cross += ours[0]![k]! * ours[1]![k]!;
-    console.log(`dlibResnet vs reference: max |diff| ${maxDiff.toExponential(2)}, min cosine ${minCos.toFixed(9)}, cross-face cosine ${cross.toFixed(4)}`);
+    console.log(
+      `dlibResnet vs reference: max |diff| ${maxDiff.toExponential(2)}, min cosine ${minCos.toFixed(9)}, cross-face cosine ${cross.toFixed(4)}`,
+    );
     expect(minCos).toBeGreaterThan(0.99999);
     expect(maxDiff).toBeLessThan(1e-4);
     expect(cross).toBeLessThan(0.999);
@@ -171,7 +188,9 @@ describe('dlibResnet embedder', () => {
     const one = faces.slice([0, 0, 0, 0], [1, 150, 150, 3]);
     const t0 = performance.now();
     await embedder.embed(one);
-    console.log(`dlibResnet: one face on the ${tf.getBackend()} backend took ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(
+      `dlibResnet: one face on the ${tf.getBackend()} backend took ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     one.dispose();
 
     faces.dispose();

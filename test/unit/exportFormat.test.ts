@@ -11,9 +11,22 @@ function vector(seed: number, d: number): Float32Array {
 
 function persons(): ExportedPerson[] {
   return [
-    { personId: 'ada', personName: 'Ada', metadata: { team: 'x', n: 1 }, createdAt: 1000, updatedAt: 2000,
-      faces: [{ faceId: 'f1', createTime: 1500, vectors: [vector(1, 4), vector(2, 3)], image: { kind: 'thumbnail', blob: new Blob([new Uint8Array([255, 216, 1, 2, 3])], { type: 'image/jpeg' }) } },
-        { faceId: 'f2', createTime: 1600, vectors: [vector(3, 4), vector(4, 3)] }] },
+    {
+      personId: 'ada',
+      personName: 'Ada',
+      metadata: { team: 'x', n: 1 },
+      createdAt: 1000,
+      updatedAt: 2000,
+      faces: [
+        {
+          faceId: 'f1',
+          createTime: 1500,
+          vectors: [vector(1, 4), vector(2, 3)],
+          image: { kind: 'thumbnail', blob: new Blob([new Uint8Array([255, 216, 1, 2, 3])], { type: 'image/jpeg' }) },
+        },
+        { faceId: 'f2', createTime: 1600, vectors: [vector(3, 4), vector(4, 3)] },
+      ],
+    },
     { personId: 'bob', personName: 'Bob', metadata: {}, createdAt: 3000, updatedAt: 3000, faces: [] },
   ];
 }
@@ -44,10 +57,17 @@ describe('collection export format', () => {
     it(`round-trips exactly ${passphrase ? 'encrypted' : 'in clear'}`, async () => {
       const file = await exportOf(passphrase);
       const decoded = await readExport(file, { passphrase, models, dims });
-      expect(decoded.collection).toEqual({ name: 'staff', createdAt: 42, personCount: 2, faceCount: 2, includeImages: true });
+      expect(decoded.collection).toEqual({
+        name: 'staff',
+        createdAt: 42,
+        personCount: 2,
+        faceCount: 2,
+        includeImages: true,
+      });
       const expected = persons();
-      expect(decoded.persons.map((p) => ({ ...p, faces: p.faces.map((f) => ({ ...f, image: undefined })) })))
-        .toEqual(expected.map((p) => ({ ...p, faces: p.faces.map((f) => ({ ...f, image: undefined })) })));
+      expect(decoded.persons.map((p) => ({ ...p, faces: p.faces.map((f) => ({ ...f, image: undefined })) }))).toEqual(
+        expected.map((p) => ({ ...p, faces: p.faces.map((f) => ({ ...f, image: undefined })) })),
+      );
       const image = decoded.persons[0]!.faces[0]!.image!;
       expect(image.kind).toBe('thumbnail');
       expect(image.blob.type).toBe('image/jpeg');
@@ -66,7 +86,8 @@ describe('collection export format', () => {
 
   it('refuses every truncation and every flipped byte with ERR_INVALID_EXPORT', async () => {
     const bytes = await bytesOf(await exportOf());
-    for (let n = 0; n < bytes.length; n += 7) expect(await code(readExport(new Blob([bytes.slice(0, n)]), { models, dims }))).toBe('ERR_INVALID_EXPORT');
+    for (let n = 0; n < bytes.length; n += 7)
+      expect(await code(readExport(new Blob([bytes.slice(0, n)]), { models, dims }))).toBe('ERR_INVALID_EXPORT');
     for (let i = 0; i < bytes.length; i += 3) {
       const flipped = bytes.slice();
       flipped[i]! ^= 0x10;
@@ -81,7 +102,9 @@ describe('collection export format', () => {
     for (const i of [bytes.length - 40, Math.floor(bytes.length / 2), 200]) {
       const flipped = bytes.slice();
       flipped[i]! ^= 1;
-      expect(await code(readExport(new Blob([flipped]), { passphrase: 'pw', models, dims }))).toBe('ERR_INVALID_EXPORT');
+      expect(await code(readExport(new Blob([flipped]), { passphrase: 'pw', models, dims }))).toBe(
+        'ERR_INVALID_EXPORT',
+      );
     }
   });
 
@@ -90,13 +113,18 @@ describe('collection export format', () => {
     expect(await code(readExport(encrypted, { passphrase: 'PW', models, dims }))).toBe('ERR_ENCRYPTION_KEY_INVALID');
     expect(await code(readExport(encrypted, { models, dims }))).toBe('ERR_ENCRYPTION_KEY_INVALID');
     expect(await code(readExport(await exportOf(), { passphrase: 'pw', models, dims }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(await code(readExport(encrypted, { passphrase: 'pw', models: ['embedder-a@1', 'embedder-b@3'], dims }))).toBe('ERR_MODEL_MISMATCH');
+    expect(
+      await code(readExport(encrypted, { passphrase: 'pw', models: ['embedder-a@1', 'embedder-b@3'], dims })),
+    ).toBe('ERR_MODEL_MISMATCH');
     expect(await code(readExport(await exportOf(), { models, dims: [4, 4] }))).toBe('ERR_MODEL_MISMATCH');
   });
 
   it('uses PBKDF2 with ≥ 310,000 iterations, a random salt and fresh IVs', async () => {
     const [a, b] = [await bytesOf(await exportOf('pw')), await bytesOf(await exportOf('pw'))];
-    const headerOf = (x: Uint8Array) => JSON.parse(new TextDecoder().decode(x.subarray(12, 12 + new DataView(x.buffer).getUint32(8, true)))) as { encryption: { iterations: number; salt: string } };
+    const headerOf = (x: Uint8Array) =>
+      JSON.parse(new TextDecoder().decode(x.subarray(12, 12 + new DataView(x.buffer).getUint32(8, true)))) as {
+        encryption: { iterations: number; salt: string };
+      };
     expect(headerOf(a).encryption.iterations).toBeGreaterThanOrEqual(310_000);
     expect(headerOf(a).encryption.salt).not.toBe(headerOf(b).encryption.salt);
     expect(a.length).toBe(b.length);
@@ -108,7 +136,15 @@ describe('collection export format', () => {
     const w = await ExportWriter.create(['big@1'], big);
     const n = 2200;
     await w.collection({ name: 'big', createdAt: 1, personCount: n, faceCount: n, includeImages: false });
-    for (let i = 0; i < n; i++) await w.person({ personId: `p${i}`, personName: `P ${i}`, metadata: {}, createdAt: i, updatedAt: i, faces: [{ faceId: `f${i}`, createTime: i, vectors: [vector(i, 2048)] }] });
+    for (let i = 0; i < n; i++)
+      await w.person({
+        personId: `p${i}`,
+        personName: `P ${i}`,
+        metadata: {},
+        createdAt: i,
+        updatedAt: i,
+        faces: [{ faceId: `f${i}`, createTime: i, vectors: [vector(i, 2048)] }],
+      });
     const file = await w.finish({ persons: n, faces: n, images: 0 });
     expect(file.size).toBeGreaterThan(17 * 1024 * 1024);
     const decoded = await readExport(file, { models: ['big@1'], dims: big });

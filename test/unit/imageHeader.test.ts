@@ -11,11 +11,27 @@ describe('readImageHeader', () => {
   });
   it('reports EXIF orientation and the displayed size', () => {
     // Stored 640×480 with orientation 6 (rotate 90° clockwise to display): displayed 480×640.
-    expect(readImageHeader(fixture('exif-rotated.jpg'))).toEqual({ format: 'jpeg', width: 640, height: 480, orientation: 6, displayWidth: 480, displayHeight: 640 });
+    expect(readImageHeader(fixture('exif-rotated.jpg'))).toEqual({
+      format: 'jpeg',
+      width: 640,
+      height: 480,
+      orientation: 6,
+      displayWidth: 480,
+      displayHeight: 640,
+    });
   });
   it('reads PNG IHDR', () => {
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 1, 0, 0, 0, 0, 200, 8, 2, 0, 0, 0]);
-    expect(readImageHeader(png)).toMatchObject({ format: 'png', width: 256, height: 200, orientation: 1, displayWidth: 256 });
+    const png = new Uint8Array([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 1, 0, 0, 0, 0, 200, 8,
+      2, 0, 0, 0,
+    ]);
+    expect(readImageHeader(png)).toMatchObject({
+      format: 'png',
+      width: 256,
+      height: 200,
+      orientation: 1,
+      displayWidth: 256,
+    });
   });
   it('rejects other formats and truncated headers', () => {
     expect(sniffFormat(new TextEncoder().encode('GIF89a......'))).toBeUndefined();

@@ -15,17 +15,29 @@ const code = (fn: () => unknown) => {
 
 describe('imageLimits', () => {
   test('defaults: 5 MB, 128–6000 px per side, 24 MP', () => {
-    expect(resolveImageLimits(undefined)).toEqual({ maxBytes: 5 * 1024 * 1024, minDimension: 128, maxDimension: 6000, maxPixels: 24_000_000 });
+    expect(resolveImageLimits(undefined)).toEqual({
+      maxBytes: 5 * 1024 * 1024,
+      minDimension: 128,
+      maxDimension: 6000,
+      maxPixels: 24_000_000,
+    });
     expect(resolveImageLimits({})).toEqual(DEFAULT_IMAGE_LIMITS);
   });
   test('a key given overrides its default; a key set to undefined keeps it', () => {
-    expect(resolveImageLimits({ minDimension: 64, maxPixels: 1_000_000 })).toEqual({ ...DEFAULT_IMAGE_LIMITS, minDimension: 64, maxPixels: 1_000_000 });
+    expect(resolveImageLimits({ minDimension: 64, maxPixels: 1_000_000 })).toEqual({
+      ...DEFAULT_IMAGE_LIMITS,
+      minDimension: 64,
+      maxPixels: 1_000_000,
+    });
     expect(resolveImageLimits({ maxBytes: undefined, maxDimension: undefined })).toEqual(DEFAULT_IMAGE_LIMITS);
   });
   test('NaN, Infinity, null, zero, negatives, fractions, strings and values above the ceiling are ERR_INVALID_ARGUMENT', () => {
     for (const bad of [NaN, Infinity, -Infinity, null, 0, -1, 1.5, '100', true, {}, 1e12]) {
       for (const key of ['maxBytes', 'minDimension', 'maxDimension', 'maxPixels']) {
-        expect(code(() => resolveImageLimits({ [key]: bad })), `${key}: ${String(bad)}`).toBe('ERR_INVALID_ARGUMENT');
+        expect(
+          code(() => resolveImageLimits({ [key]: bad })),
+          `${key}: ${String(bad)}`,
+        ).toBe('ERR_INVALID_ARGUMENT');
       }
     }
     expect(code(() => resolveImageLimits({ maxDimension: 16385 }))).toBe('ERR_INVALID_ARGUMENT');
@@ -57,7 +69,9 @@ describe('base64 size before decoding', () => {
     expect(mime.length).toBeLessThanOrEqual(maxBase64Chars(maxBytes));
     expect(base64DecodedLength(base64Payload(mime)!)).toBe(maxBytes);
     // One byte more is always refused by the exact check, however it is encoded.
-    expect(base64DecodedLength(base64Payload(Buffer.alloc(maxBytes + 1).toString('base64'))!)).toBeGreaterThan(maxBytes);
+    expect(base64DecodedLength(base64Payload(Buffer.alloc(maxBytes + 1).toString('base64'))!)).toBeGreaterThan(
+      maxBytes,
+    );
   });
   test('a length of 4n+1 is not base64', () => {
     expect(base64Payload('AQIDB')).toBeUndefined();

@@ -42,7 +42,11 @@ function relativeImports(source: string): string[] {
 
 const edges = sourceFiles(SRC).flatMap((file) => {
   const from = relative(SRC, file);
-  return relativeImports(readFileSync(file, 'utf8')).map((spec) => ({ from, to: relative(SRC, normalize(join(dirname(file), spec))), spec }));
+  return relativeImports(readFileSync(file, 'utf8')).map((spec) => ({
+    from,
+    to: relative(SRC, normalize(join(dirname(file), spec))),
+    spec,
+  }));
 });
 
 describe('src/ layering', () => {
@@ -55,7 +59,10 @@ describe('src/ layering', () => {
     const upward = edges
       .filter((e) => !e.to.startsWith('..'))
       .filter((e) => layerOf(withExtension(e.to)) > layerOf(e.from))
-      .map((e) => `${e.from} (${LAYERS[layerOf(e.from)]!.name}) imports ${e.spec} (${LAYERS[layerOf(withExtension(e.to))]!.name})`);
+      .map(
+        (e) =>
+          `${e.from} (${LAYERS[layerOf(e.from)]!.name}) imports ${e.spec} (${LAYERS[layerOf(withExtension(e.to))]!.name})`,
+      );
     expect(upward).toEqual([]);
   });
 

@@ -28,11 +28,20 @@ const len = (field: number, payload: Bytes): Bytes => [...key(field, 2), ...vari
 const str = (field: number, s: string): Bytes => len(field, [...new TextEncoder().encode(s)]);
 const f32 = (v: number): Bytes => [...new Uint8Array(Float32Array.of(v).buffer)];
 const fixed32 = (field: number, v: number): Bytes => [...key(field, 5), ...f32(v)];
-const packedInts = (field: number, vs: number[]): Bytes => len(field, vs.flatMap((v) => varint(v)));
+const packedInts = (field: number, vs: number[]): Bytes =>
+  len(
+    field,
+    vs.flatMap((v) => varint(v)),
+  );
 const packedFloats = (field: number, vs: ArrayLike<number>): Bytes => len(field, Array.from(vs).flatMap(f32));
 
 /** TensorProto: float weights as raw_data (the usual export) or packed float_data; int64 as int64_data. */
-function tensorProto(name: string, dims: number[], values: ArrayLike<number>, kind: 'raw' | 'floats' | 'int64' = 'raw'): Bytes {
+function tensorProto(
+  name: string,
+  dims: number[],
+  values: ArrayLike<number>,
+  kind: 'raw' | 'floats' | 'int64' = 'raw',
+): Bytes {
   const head = [...packedInts(1, dims), ...int(2, kind === 'int64' ? 7 : 1), ...str(8, name)];
   if (kind === 'int64') return [...head, ...packedInts(7, Array.from(values))];
   if (kind === 'floats') return [...head, ...packedFloats(4, values)];
@@ -122,7 +131,8 @@ function refConv(x: Arr, w: Arr, bias: ArrayLike<number> | undefined, a: ConvAtt
                 const iy = y * sh! - pt! + i * dh!;
                 const ix = xx * sw! - pl! + j * dw!;
                 if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
-                s += x.data[((b * c + grp * cg + ic) * h + iy) * wd + ix]! * w.data[((oc * cg + ic) * kh + i) * kw + j]!;
+                s +=
+                  x.data[((b * c + grp * cg + ic) * h + iy) * wd + ix]! * w.data[((oc * cg + ic) * kh + i) * kw + j]!;
               }
           out[((b * o + oc) * oh + y) * ow + xx] = s;
         }
@@ -201,14 +211,24 @@ describe('parseOnnx + OnnxGraphModel on a hand-encoded classifier', () => {
   const gc = random(2, 5);
   const bytes = model(13, {
     nodes: [
-      node('Conv', ['X', 'W', 'B'], ['conv'], { kernel_shape: [3, 3], pads: { unpacked: [1, 1, 1, 1] }, strides: [1, 1], group: 1 }),
+      node('Conv', ['X', 'W', 'B'], ['conv'], {
+        kernel_shape: [3, 3],
+        pads: { unpacked: [1, 1, 1, 1] },
+        strides: [1, 1],
+        group: 1,
+      }),
       node('Relu', ['conv'], ['relu']),
       node('GlobalAveragePool', ['relu'], ['gap']),
       node('Flatten', ['gap'], ['flat'], { axis: 1 }),
       node('Gemm', ['flat', 'GW', 'GC'], ['logits'], { transB: 1, alpha: { float: 0.5 }, beta: { float: 2 } }),
       node('Softmax', ['logits'], ['prob'], { axis: -1 }),
     ],
-    inits: [tensorProto('W', [3, 2, 3, 3], w), tensorProto('B', [3], b, 'floats'), tensorProto('GW', [2, 3], gw), tensorProto('GC', [2], gc)],
+    inits: [
+      tensorProto('W', [3, 2, 3, 3], w),
+      tensorProto('B', [3], b, 'floats'),
+      tensorProto('GW', [2, 3], gw),
+      tensorProto('GC', [2], gc),
+    ],
     // W is also listed as a graph input, as pre-IR-4 exporters did: it must not become a model input.
     inputs: [valueInfo('X', [1, 2, 5, 5]), valueInfo('W', [3, 2, 3, 3])],
     outputs: [valueInfo('prob', [1, 2]), valueInfo('logits', [1, 2])],
@@ -233,7 +253,9 @@ describe('parseOnnx + OnnxGraphModel on a hand-encoded classifier', () => {
   });
 
   it('computes what the ops say', () => {
-    const relu = refConv(arr([1, 2, 5, 5], x), arr([3, 2, 3, 3], w), b, { pads: [1, 1, 1, 1] }).data.map((v) => Math.max(v, 0));
+    const relu = refConv(arr([1, 2, 5, 5], x), arr([3, 2, 3, 3], w), b, { pads: [1, 1, 1, 1] }).data.map((v) =>
+      Math.max(v, 0),
+    );
     const gap = [0, 1, 2].map((c) => relu.slice(c * 25, (c + 1) * 25).reduce((s, v) => s + v, 0) / 25);
     const logits = [0, 1].map((j) => 0.5 * gap.reduce((s, v, k) => s + v * gw[j * 3 + k]!, 0) + 2 * gc[j]!);
     const e = logits.map((l) => Math.exp(l - Math.max(...logits)));
@@ -308,7 +330,11 @@ describe('OnnxGraphModel op semantics against an NCHW reference', () => {
   });
 
   function reference(): { out: Float64Array; out2: Float64Array } {
-    const a = refConv(arr([1, 4, 7, 7], X), arr([4, 2, 3, 3], W1), B1, { group: 2, strides: [2, 2], pads: [0, 1, 1, 0] });
+    const a = refConv(arr([1, 4, 7, 7], X), arr([4, 2, 3, 3], W1), B1, {
+      group: 2,
+      strides: [2, 2],
+      pads: [0, 1, 1, 0],
+    });
     const b = perChannel(a, (v, ch) => (v < 0 ? S1[ch]! * v : v));
     const c = refConv(b, arr([8, 1, 3, 3], W2), undefined, { group: 4, dilations: [2, 2], pads: [2, 2, 2, 2] });
     const d = refMaxPool(c, [2, 2], [1, 1], [0, 0, 1, 1]);
@@ -333,7 +359,10 @@ describe('OnnxGraphModel op semantics against an NCHW reference', () => {
 
     const xNhwc = tf.transpose(x, [0, 2, 3, 1]);
     const outs = m.execute({ X: xNhwc }, { inputLayout: 'NHWC' });
-    expect(outs.map((t) => t.shape)).toEqual([[1, 3], [1, 108]]);
+    expect(outs.map((t) => t.shape)).toEqual([
+      [1, 3],
+      [1, 108],
+    ]);
     expectClose(outs[0]!.dataSync(), out!, 0);
     tf.dispose([...outs, xNhwc]);
 
@@ -366,13 +395,23 @@ describe('OnnxGraphModel error handling', () => {
   });
 
   it('rejects truncated files', () => {
-    const bytes = model(13, { nodes: [node('Relu', ['X'], ['r'])], inits: [], inputs: [valueInfo('X', [1])], outputs: [valueInfo('r', [1])] });
+    const bytes = model(13, {
+      nodes: [node('Relu', ['X'], ['r'])],
+      inits: [],
+      inputs: [valueInfo('X', [1])],
+      outputs: [valueInfo('r', [1])],
+    });
     expect(() => parseOnnx(bytes.subarray(0, bytes.length - 5))).toThrow(/truncated/);
   });
 
   it('does not treat Object properties as op types', () => {
     for (const opType of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
-      const bytes = model(13, { nodes: [node(opType, ['X'], ['y'])], inits: [], inputs: [valueInfo('X', [1, 4])], outputs: [valueInfo('y', [1, 4])] });
+      const bytes = model(13, {
+        nodes: [node(opType, ['X'], ['y'])],
+        inits: [],
+        inputs: [valueInfo('X', [1, 4])],
+        outputs: [valueInfo('y', [1, 4])],
+      });
       expect(() => OnnxGraphModel.fromBytes(bytes)).toThrow(`ONNX: unsupported op type(s): ${opType}`);
     }
   });
@@ -402,20 +441,30 @@ describe('parseOnnx on malformed bytes', () => {
   });
 
   it('rejects lengths past the end, over-long varints, field number 0, group wire types and odd raw data', () => {
-    expect(() => parseOnnx(Uint8Array.from([...key(7, LEN), ...varint(2 ** 40)]))).toThrow('ONNX: truncated protobuf message');
-    expect(() => parseOnnx(Uint8Array.from([...key(1, 0), ...Array<number>(10).fill(0xff), 1]))).toThrow('ONNX: malformed varint');
+    expect(() => parseOnnx(Uint8Array.from([...key(7, LEN), ...varint(2 ** 40)]))).toThrow(
+      'ONNX: truncated protobuf message',
+    );
+    expect(() => parseOnnx(Uint8Array.from([...key(1, 0), ...Array<number>(10).fill(0xff), 1]))).toThrow(
+      'ONNX: malformed varint',
+    );
     expect(() => parseOnnx(Uint8Array.from([0x02, 0x00]))).toThrow(/malformed protobuf field tag/);
     expect(() => parseOnnx(Uint8Array.from(key(5, 3)))).toThrow('ONNX: unsupported protobuf wire type 3');
     const oddRaw = [...packedInts(1, [2]), ...int(2, 1), ...str(8, 'w'), ...len(9, [0, 0, 0, 0, 0, 0, 0])];
-    expect(() => parseOnnx(Uint8Array.from(len(7, len(5, oddRaw))))).toThrow(/7 bytes of raw data, not a multiple of its element size 4/);
+    expect(() => parseOnnx(Uint8Array.from(len(7, len(5, oddRaw))))).toThrow(
+      /7 bytes of raw data, not a multiple of its element size 4/,
+    );
     const negativeDims = [...packedInts(1, [-1]), ...int(2, 1), ...str(8, 'w'), ...len(9, f32(1))];
-    expect(() => parseOnnx(Uint8Array.from(len(7, len(5, negativeDims))))).toThrow("ONNX: tensor 'w' has invalid dims [-1]");
+    expect(() => parseOnnx(Uint8Array.from(len(7, len(5, negativeDims))))).toThrow(
+      "ONNX: tensor 'w' has invalid dims [-1]",
+    );
     expect(() => parseOnnx(new Uint8Array(0))).toThrow('ONNX: the model has no graph');
   });
 
   // Seeded corruptions of the two real models: each must parse (a corrupted weight is still a valid file) or throw an
   // Error, quickly; loading (parse + weight preparation) likewise, without leaking tensors.
-  const FACEPLUGIN = fileURLToPath(new URL('../../node_modules/faceplugin-face-recognition-js/model/', import.meta.url));
+  const FACEPLUGIN = fileURLToPath(
+    new URL('../../node_modules/faceplugin-face-recognition-js/model/', import.meta.url),
+  );
 
   /** Start offsets of the fields of the ModelProto and of its graph: where the parser reads a tag. */
   function fieldStarts(bytes: Uint8Array): number[] {
@@ -482,19 +531,23 @@ describe('parseOnnx on malformed bytes', () => {
   it.each([
     ['fr_eye.onnx', 1],
     ['fr_liveness.onnx', 2],
-  ])('survives 200 corruptions of %s', (file, seed) => {
-    const bytes = new Uint8Array(readFileSync(`${FACEPLUGIN}${file}`));
-    const counts = { ok: 0, error: 0 };
-    for (const m of mutants(bytes, seed, 200)) {
-      const t0 = performance.now();
-      const result = outcome(() => parseOnnx(m));
-      counts[result]++;
-      expect(performance.now() - t0).toBeLessThan(2000);
-    }
-    // Both outcomes occur: the mutants are neither all harmless nor all fatal.
-    expect(counts.ok).toBeGreaterThan(10);
-    expect(counts.error).toBeGreaterThan(10);
-  }, 60_000);
+  ])(
+    'survives 200 corruptions of %s',
+    (file, seed) => {
+      const bytes = new Uint8Array(readFileSync(`${FACEPLUGIN}${file}`));
+      const counts = { ok: 0, error: 0 };
+      for (const m of mutants(bytes, seed, 200)) {
+        const t0 = performance.now();
+        const result = outcome(() => parseOnnx(m));
+        counts[result]++;
+        expect(performance.now() - t0).toBeLessThan(2000);
+      }
+      // Both outcomes occur: the mutants are neither all harmless nor all fatal.
+      expect(counts.ok).toBeGreaterThan(10);
+      expect(counts.error).toBeGreaterThan(10);
+    },
+    60_000,
+  );
 
   it('loads or rejects 60 corruptions of fr_eye.onnx, leaking no tensors', () => {
     const bytes = new Uint8Array(readFileSync(`${FACEPLUGIN}fr_eye.onnx`));

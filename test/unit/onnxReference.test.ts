@@ -90,7 +90,8 @@ describe.each(MODELS)('$file: in-house executor against onnxruntime-web', ({ fil
       const diffs: Record<string, number> = {};
       const references: Float32Array[] = [];
       for (const { label, data } of cases(size)) {
-        const expected = (await reference.run({ [input]: new ort.Tensor('float32', data, shape) }))[output]!.data as Float32Array;
+        const expected = (await reference.run({ [input]: new ort.Tensor('float32', data, shape) }))[output]!
+          .data as Float32Array;
         expect(expected.length).toBe(outputSize);
         expect(expected.every(Number.isFinite)).toBe(true);
         references.push(expected);
@@ -109,8 +110,10 @@ describe.each(MODELS)('$file: in-house executor against onnxruntime-web', ({ fil
       }
       expect(tf.memory().numTensors).toBe(before);
       // The cases are far apart in output space, so agreement within the tolerance is not agreement on a constant.
-      for (let i = 1; i < references.length; i++) expect(maxAbsDiff(references[i]!, references[0]!)).toBeGreaterThan(100 * TOLERANCE);
-      for (const [label, diff] of Object.entries(diffs)) expect(diff, `max |Δ| on ${label}`).toBeLessThanOrEqual(TOLERANCE);
+      for (let i = 1; i < references.length; i++)
+        expect(maxAbsDiff(references[i]!, references[0]!)).toBeGreaterThan(100 * TOLERANCE);
+      for (const [label, diff] of Object.entries(diffs))
+        expect(diff, `max |Δ| on ${label}`).toBeLessThanOrEqual(TOLERANCE);
     } finally {
       ours.dispose();
       await reference.release();

@@ -7,7 +7,15 @@ import { FaceError } from '../../src/errors';
 import { failOnMessage } from '../../src/rest/enrollFace';
 import { faceIdToInteger, personIdField, requestId } from '../../src/rest/faceSet';
 import { createRestHandler } from '../../src/rest/handler';
-import { BodyError, matchPath, normalizeBasePath, parseBody, parseJsonObject, readBody, relativePath } from '../../src/rest/http';
+import {
+  BodyError,
+  matchPath,
+  normalizeBasePath,
+  parseBody,
+  parseJsonObject,
+  readBody,
+  relativePath,
+} from '../../src/rest/http';
 import { percentToScore, problem, scoreToPercent } from '../../src/rest/users';
 
 /** The parts of FaceStore that ApiKeyService uses, in memory. */
@@ -42,7 +50,9 @@ describe('API keys', () => {
     expect(await keys.verify(key, '0000000000000000')).toBeNull();
     const last = key.at(-1) === 'A' ? 'B' : 'A';
     expect(await keys.verify(key.slice(0, -1) + last)).toBeNull();
-    expect(await keys.list()).toEqual([{ keyId, name: 'tablet', collections: ['staff'], createdAt: expect.any(Number), limits: {} }]);
+    expect(await keys.list()).toEqual([
+      { keyId, name: 'tablet', collections: ['staff'], createdAt: expect.any(Number), limits: {} },
+    ]);
     await keys.revoke(keyId);
     expect(await keys.verify(key)).toBeNull();
     await expect(keys.revoke(keyId)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
@@ -52,8 +62,12 @@ describe('API keys', () => {
     const keys = new ApiKeyService(memoryKeyStore());
     await expect(keys.create({ name: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(keys.create({ name: 'x', collections: [] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(keys.create({ name: 'x', collections: ['bad name'] })).rejects.toMatchObject({ code: 'ERR_INVALID_COLLECTION_NAME' });
-    await expect(keys.create({ name: 'x', limits: { requestsPerMinute: 0 } })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(keys.create({ name: 'x', collections: ['bad name'] })).rejects.toMatchObject({
+      code: 'ERR_INVALID_COLLECTION_NAME',
+    });
+    await expect(keys.create({ name: 'x', limits: { requestsPerMinute: 0 } })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
   });
 
   it('limits requests per sliding minute and enrolls per UTC day', async () => {
@@ -62,7 +76,11 @@ describe('API keys', () => {
     const { keyId } = await keys.create({ name: 'x', limits: { requestsPerMinute: 2, enrollsPerDay: 1 } });
     expect(await keys.consume(keyId, 'request')).toEqual({ allowed: true });
     expect(await keys.consume(keyId, 'request')).toEqual({ allowed: true });
-    expect(await keys.consume(keyId, 'request')).toEqual({ allowed: false, limit: 'requestsPerMinute', retryAfterSeconds: 60 });
+    expect(await keys.consume(keyId, 'request')).toEqual({
+      allowed: false,
+      limit: 'requestsPerMinute',
+      retryAfterSeconds: 60,
+    });
     now += 60_001;
     expect(await keys.consume(keyId, 'request')).toEqual({ allowed: true });
     expect(await keys.consume(keyId, 'enroll')).toEqual({ allowed: true });
@@ -98,9 +116,19 @@ describe('HTTP helpers', () => {
   });
 
   it('refuses a body over the limit, by Content-Length or while streaming', async () => {
-    const declared = new Request('http://x/', { method: 'POST', body: 'x'.repeat(10), headers: { 'content-length': '10' } });
+    const declared = new Request('http://x/', {
+      method: 'POST',
+      body: 'x'.repeat(10),
+      headers: { 'content-length': '10' },
+    });
     await expect(readBody(declared, 5)).rejects.toBeInstanceOf(BodyError);
-    const stream = new ReadableStream({ start(c) { c.enqueue(new Uint8Array(4)); c.enqueue(new Uint8Array(4)); c.close(); } });
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new Uint8Array(4));
+        c.enqueue(new Uint8Array(4));
+        c.close();
+      },
+    });
     const streamed = new Request('http://x/', { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
     await expect(readBody(streamed, 5)).rejects.toMatchObject({ problem: { kind: 'tooLarge', maxBytes: 5 } });
     expect((await readBody(new Request('http://x/', { method: 'POST', body: 'abc' }), 5)).byteLength).toBe(3);
@@ -126,7 +154,9 @@ describe('HTTP helpers', () => {
     expect(body.name).toBe('staff');
     expect(body.file).toBeInstanceOf(Blob);
     expect((body.file as Blob).size).toBe(3);
-    await expect(parseBody(form(), { maxBytes: 10_000 })).rejects.toMatchObject({ problem: { kind: 'unsupportedType' } });
+    await expect(parseBody(form(), { maxBytes: 10_000 })).rejects.toMatchObject({
+      problem: { kind: 'unsupportedType' },
+    });
   });
 });
 
@@ -148,13 +178,24 @@ describe('dialect details', () => {
 
   it('001 problem bodies are the seed examples', async () => {
     expect(await problem(400, ['provided userId already exists']).json()).toEqual({
-      status: 400, title: 'Bad Request', detail: 'Invalid request.', type: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/400', errors: ['provided userId already exists'],
+      status: 400,
+      title: 'Bad Request',
+      detail: 'Invalid request.',
+      type: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/400',
+      errors: ['provided userId already exists'],
     });
-    expect(await problem(404).json()).toEqual({ status: 404, title: 'Not Found', detail: 'Server cannot find the requested resource.', type: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/404' });
+    expect(await problem(404).json()).toEqual({
+      status: 404,
+      title: 'Not Found',
+      detail: 'Server cannot find the requested resource.',
+      type: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/404',
+    });
   });
 
   it('004 ids are integers', () => {
-    expect(faceIdToInteger('0123456789ab-4def-8000-000000000000'.replace(/^(.{8})(.{4})/, '$1-$2'))).toBe(0x0123456789ab);
+    expect(faceIdToInteger('0123456789ab-4def-8000-000000000000'.replace(/^(.{8})(.{4})/, '$1-$2'))).toBe(
+      0x0123456789ab,
+    );
     expect(Number.isSafeInteger(faceIdToInteger(crypto.randomUUID()))).toBe(true);
     expect(personIdField(42)).toBe(42);
     expect(personIdField('42')).toBe(42);
@@ -170,7 +211,8 @@ describe('dialect details', () => {
 function fakeClient(): FaceClient {
   const keys = new ApiKeyService(memoryKeyStore());
   const collections = new Set(['staff', 'guests']);
-  const missing = (name: string) => new FaceError('ERR_NOT_FOUND', `No collection named "${name}".`, { metadata: { collectionName: name } });
+  const missing = (name: string) =>
+    new FaceError('ERR_NOT_FOUND', `No collection named "${name}".`, { metadata: { collectionName: name } });
   return {
     apiKeys: keys,
     listCollections: async () => [...collections].map((name) => ({ name, createdAt: 0, personCount: 0 })),
@@ -192,25 +234,46 @@ function fakeClient(): FaceClient {
 
 describe('createRestHandler without models', () => {
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    new Request(`http://app.test/api/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    new Request(`http://app.test/api/${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
-  it('answers auth, routing and body errors in each dialect\'s shape', async () => {
+  it("answers auth, routing and body errors in each dialect's shape", async () => {
     const client = fakeClient();
     const handler = createRestHandler({ client, basePath: '/api/' });
     const { key, keyId } = await client.apiKeys.create({ name: 'all' });
     const search = '{"collection_name":"staff","face_base_64":"AAAA"}';
 
     let r = await handler(post('face-search', search));
-    expect([r.status, await r.json()]).toEqual([401, { code: 'ERR_API_KEY_NOT_PRESENT', message: 'The API key is missing from the request.' }]);
+    expect([r.status, await r.json()]).toEqual([
+      401,
+      { code: 'ERR_API_KEY_NOT_PRESENT', message: 'The API key is missing from the request.' },
+    ]);
     r = await handler(post('face-search', search, { 'x-api-key': `${key}x` }));
-    expect([r.status, await r.json()]).toEqual([403, { code: 'ERR_API_KEY_NOT_VALID', message: 'The API key is not valid.' }]);
+    expect([r.status, await r.json()]).toEqual([
+      403,
+      { code: 'ERR_API_KEY_NOT_VALID', message: 'The API key is not valid.' },
+    ]);
     r = await handler(post('face-search', '{"collection_name":', { 'x-api-key': key }));
     expect(r.status).toBe(400);
-    expect(await r.json()).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringMatching(/not valid JSON/) });
-    r = await handler(post('face-search', '{"collection_name":"bad name!","face_base_64":"AAAA"}', { 'x-api-key': key }));
-    expect(await r.json()).toEqual({ code: 'ERR_INVALID_COLLECTION_NAME', message: 'Collection names can only contain alphanumeric characters, underscores, hyphens, and periods.' });
+    expect(await r.json()).toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/not valid JSON/),
+    });
+    r = await handler(
+      post('face-search', '{"collection_name":"bad name!","face_base_64":"AAAA"}', { 'x-api-key': key }),
+    );
+    expect(await r.json()).toEqual({
+      code: 'ERR_INVALID_COLLECTION_NAME',
+      message: 'Collection names can only contain alphanumeric characters, underscores, hyphens, and periods.',
+    });
     r = await handler(post('face-search', '{"collection_name":"nobody","face_base_64":"AAAA"}', { 'x-api-key': key }));
-    expect([r.status, await r.json()]).toEqual([404, { code: 'ERR_NOT_FOUND', message: 'The requested entity could not be found.' }]);
+    expect([r.status, await r.json()]).toEqual([
+      404,
+      { code: 'ERR_NOT_FOUND', message: 'The requested entity could not be found.' },
+    ]);
     r = await handler(post('no-such-thing', '{}', { 'x-api-key': key }));
     expect(r.status).toBe(404);
     expect(await r.json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
@@ -227,14 +290,19 @@ describe('createRestHandler without models', () => {
     expect(await r.json()).toMatchObject({ status: 400, errors: [expect.stringMatching(/threshold/)] });
 
     r = await handler(post('enroll-face', '{}', { 'x-api-key': key }));
-    expect([r.status, await r.json()]).toEqual([400, { error_code: 'INVALID_PAYLOAD', message: 'no value in payload or empty string more than 1' }]);
+    expect([r.status, await r.json()]).toEqual([
+      400,
+      { error_code: 'INVALID_PAYLOAD', message: 'no value in payload or empty string more than 1' },
+    ]);
     r = await handler(post('enroll-face', '{"subject_id":"a"}', { 'x-api-key': key }));
     expect((await r.json()).error_code).toBe('MISSING_PAYLOAD_IMAGE');
     r = await handler(post('enroll-face', '{"image":"","subject_id":"a"}', { 'x-api-key': key }));
     expect((await r.json()).error_code).toBe('INVALID_PAYLOAD_IMAGE_MISSING');
     r = await handler(post('enroll-face', '{"image":"AAAA","subject_id":""}', { 'x-api-key': key }));
     expect((await r.json()).error_code).toBe('INVALID_PAYLOAD_SUBJECT_ID_MISSING');
-    r = await handler(post('enroll-face', '{"image":"AAAA","is_quality":false,"validate_quality":true}', { 'x-api-key': key }));
+    r = await handler(
+      post('enroll-face', '{"image":"AAAA","is_quality":false,"validate_quality":true}', { 'x-api-key': key }),
+    );
     expect((await r.json()).error_code).toBe('INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY');
     r = await handler(post('enroll-face', '{"image":"AAAA","validate_liveness":true}', { 'x-api-key': key }));
     expect((await r.json()).error_code).toBe('INVALID_PAYLOAD_LIVENESS_VALIDATION_DEPENDENCY');
@@ -243,27 +311,54 @@ describe('createRestHandler without models', () => {
 
     r = await handler(post('faceset/v2/add_face', '{"name":"staff"}', { 'x-df-api-id': keyId }));
     expect(r.status).toBe(401);
-    expect(await r.json()).toMatchObject({ status: 'UNAUTHORIZED', request_id: expect.stringMatching(/^TID[0-9a-f]{32}$/) });
-    r = await handler(post('faceset/v2/add_face', '{"name":"staff"}', { 'x-df-api-id': '0000000000000000', 'x-df-api-secret': key }));
+    expect(await r.json()).toMatchObject({
+      status: 'UNAUTHORIZED',
+      request_id: expect.stringMatching(/^TID[0-9a-f]{32}$/),
+    });
+    r = await handler(
+      post('faceset/v2/add_face', '{"name":"staff"}', { 'x-df-api-id': '0000000000000000', 'x-df-api-secret': key }),
+    );
     expect((await r.json()).status).toBe('UNAUTHORIZED');
-    r = await handler(post('faceset/v2/add_face', '{"name":"staff","image_base64":"AAAA","person_id":"x"}', { 'x-df-api-id': keyId, 'x-df-api-secret': key }));
+    r = await handler(
+      post('faceset/v2/add_face', '{"name":"staff","image_base64":"AAAA","person_id":"x"}', {
+        'x-df-api-id': keyId,
+        'x-df-api-secret': key,
+      }),
+    );
     expect(await r.json()).toMatchObject({ status: 'INVALID_ARGUMENT', reason: 'person_id must be an integer' });
     r = await handler(post('faceset/v2/nothing', '{}', { 'x-df-api-id': keyId, 'x-df-api-secret': key }));
     expect([r.status, (await r.json()).status]).toEqual([404, 'NOT_FOUND']);
   });
 
-  it('a key limited to one collection cannot reach another, and rate limits answer in the dialect\'s codes', async () => {
+  it("a key limited to one collection cannot reach another, and rate limits answer in the dialect's codes", async () => {
     const client = fakeClient();
     const handler = createRestHandler({ client, basePath: '/api' });
-    const { key, keyId } = await client.apiKeys.create({ name: 'staff only', collections: ['staff'], limits: { requestsPerMinute: 3 } });
-    let r = await handler(post('face-search', '{"collection_name":"guests","face_base_64":"AAAA"}', { 'x-api-key': key }));
+    const { key, keyId } = await client.apiKeys.create({
+      name: 'staff only',
+      collections: ['staff'],
+      limits: { requestsPerMinute: 3 },
+    });
+    let r = await handler(
+      post('face-search', '{"collection_name":"guests","face_base_64":"AAAA"}', { 'x-api-key': key }),
+    );
     expect([r.status, (await r.json()).code]).toEqual([404, 'ERR_NOT_FOUND']);
-    r = await handler(post('faceset/v2/add_face', '{"name":"guests","image_base64":"AAAA"}', { 'x-df-api-id': keyId, 'x-df-api-secret': key }));
+    r = await handler(
+      post('faceset/v2/add_face', '{"name":"guests","image_base64":"AAAA"}', {
+        'x-df-api-id': keyId,
+        'x-df-api-secret': key,
+      }),
+    );
     expect([r.status, (await r.json()).status]).toEqual([403, 'NO_PERMISSION']);
     r = await handler(new Request('http://app.test/api/collections', { headers: { 'x-api-key': key } }));
-    expect(await r.json()).toEqual([{ collection_name: 'staff', person_count: 0, created_at: '1970-01-01T00:00:00.000Z' }]);
+    expect(await r.json()).toEqual([
+      { collection_name: 'staff', person_count: 0, created_at: '1970-01-01T00:00:00.000Z' },
+    ]);
     r = await handler(post('faceset/v2/add_face', '{}', { 'x-df-api-id': keyId, 'x-df-api-secret': key }));
-    expect([r.status, (await r.json()).status, r.headers.get('retry-after')]).toEqual([403, 'RATE_LIMIT_EXCEEDED', '60']);
+    expect([r.status, (await r.json()).status, r.headers.get('retry-after')]).toEqual([
+      403,
+      'RATE_LIMIT_EXCEEDED',
+      '60',
+    ]);
     r = await handler(post('face-search', '{}', { 'x-api-key': key }));
     expect([r.status, (await r.json()).code]).toEqual([429, 'ERR_RATE_LIMIT_EXCEEDED']);
   });
@@ -272,7 +367,13 @@ describe('createRestHandler without models', () => {
     const client = fakeClient();
     const handler = createRestHandler({ client, maxBodyBytes: 100 });
     const { key } = await client.apiKeys.create({ name: 'x' });
-    const r = await handler(new Request('http://app.test/face-search', { method: 'POST', body: `{"face_base_64":"${'A'.repeat(200)}"}`, headers: { 'x-api-key': key } }));
+    const r = await handler(
+      new Request('http://app.test/face-search', {
+        method: 'POST',
+        body: `{"face_base_64":"${'A'.repeat(200)}"}`,
+        headers: { 'x-api-key': key },
+      }),
+    );
     expect([r.status, (await r.json()).code]).toEqual([413, 'ERR_IMAGE_TOO_LARGE']);
   });
 });

@@ -14,7 +14,7 @@ const dims = [128, 192];
 /** Deterministic pseudo-random numbers (tests must not flake). */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
 }
 const unit = (d: number, r: () => number) => {
   const v = Float32Array.from({ length: d }, r);
@@ -27,7 +27,9 @@ const row = (t: { vectors: Float32Array[] }) => Float32Array.from(t.vectors.flat
 describe('dot kernel', () => {
   test('the WebAssembly SIMD kernel matches the JS scan', () => {
     expect(simdKernelModule()).not.toBeNull();
-    const r = rng(1), d = 320, n = 777;
+    const r = rng(1),
+      d = 320,
+      n = 777;
     const mem = new RowMemory(d, 10);
     mem.ensureCapacity(n); // grows past the initial capacity: views renewed, rows kept
     for (let i = 0; i < n * d; i++) mem.rows[i] = r();
@@ -60,11 +62,15 @@ describe('topK', () => {
 
 describe('FusedScorer', () => {
   test('row · query reproduces Matcher.similarity exactly', () => {
-    const r = rng(3), matcher = new Matcher(config), scorer = new FusedScorer(config, models, dims);
+    const r = rng(3),
+      matcher = new Matcher(config),
+      scorer = new FusedScorer(config, models, dims);
     for (let i = 0; i < 20; i++) {
-      const a = template(r), b = template(r);
+      const a = template(r),
+        b = template(r);
       let dot = 0;
-      const q = scorer.query(a), rb = row(b);
+      const q = scorer.query(a),
+        rb = row(b);
       for (let j = 0; j < rb.length; j++) dot += q[j]! * rb[j]!;
       expect(scorer.raw(dot)).toBeCloseTo(matcher.raw(a, b), 4);
       expect(scorer.similarity(scorer.raw(dot))).toBeCloseTo(matcher.similarity(a, b), 4);
@@ -88,7 +94,8 @@ describe('CollectionIndex', () => {
     const scores = [...byPerson].map(([person, rows]) => {
       const sum = new Float64Array(320);
       for (const r of rows) r.forEach((x, j) => (sum[j]! += x));
-      let dot = 0, o = 0;
+      let dot = 0,
+        o = 0;
       for (const d of dims) {
         const n = Math.hypot(...sum.subarray(o, o + d));
         for (let j = o; j < o + d; j++) dot += (sum[j]! / n) * q[j]!;
@@ -105,7 +112,8 @@ describe('CollectionIndex', () => {
     const faces = new Map<string, { person: string; row: Float32Array }>();
     let next = 0;
     const add = (person: string) => {
-      const id = `f${next++}`, rw = row(template(r));
+      const id = `f${next++}`,
+        rw = row(template(r));
       faces.set(id, { person, row: rw });
       index.addRows([id], [person], rw);
     };
@@ -130,7 +138,18 @@ describe('CollectionIndex', () => {
     const r = rng(5);
     const index = new CollectionIndex('c', 1, dims);
     const a = row(template(r));
-    expect(index.apply({ collection: 'c', from: 1, to: 2, removedFaceIds: [], added: [{ faceId: 'f1', personId: 'A', row: a }, { faceId: 'f2', personId: 'B', row: row(template(r)) }] })).toBe(true);
+    expect(
+      index.apply({
+        collection: 'c',
+        from: 1,
+        to: 2,
+        removedFaceIds: [],
+        added: [
+          { faceId: 'f1', personId: 'A', row: a },
+          { faceId: 'f2', personId: 'B', row: row(template(r)) },
+        ],
+      }),
+    ).toBe(true);
     expect(index.revision).toBe(2);
     expect(index.apply({ collection: 'c', from: 7, to: 8, removedFaceIds: ['f1'], added: [] })).toBe(false);
     expect(index.apply({ collection: 'c', from: 2, to: 3, removedFaceIds: ['f1'], added: [] })).toBe(true);
@@ -161,7 +180,8 @@ describe('CollectionIndex', () => {
       const lingers = (v: Float32Array) =>
         [memories.mem, memories.means].some((m) => {
           const all = new Float32Array(m.rows.buffer);
-          for (let i = 0; i + 8 <= all.length; i++) if (all[i] === v[0] && v.subarray(0, 8).every((x, j) => all[i + j] === x)) return true;
+          for (let i = 0; i + 8 <= all.length; i++)
+            if (all[i] === v[0] && v.subarray(0, 8).every((x, j) => all[i + j] === x)) return true;
           return false;
         });
       for (const v of gone) expect(lingers(v), `simd ${simd}`).toBe(false);
@@ -177,7 +197,9 @@ describe('CollectionIndex', () => {
     const rows = [row(template(r)), row(template(r)), row(template(r))];
     const data = new Float32Array(960);
     rows.forEach((x, i) => data.set(x, i * 320));
-    const index = CollectionIndex.fromBlocks('c', 4, dims, [{ collection: 'c', blockId: 0, faceIds: ['a', 'b', 'c'], personIds: ['P', 'P', 'Q'], data }]);
+    const index = CollectionIndex.fromBlocks('c', 4, dims, [
+      { collection: 'c', blockId: 0, faceIds: ['a', 'b', 'c'], personIds: ['P', 'P', 'Q'], data },
+    ]);
     expect(index.size).toBe(3);
     expect(index.personCount).toBe(2);
     expect(index.topPersons(rows[2]!, 1)[0]!.personId).toBe('Q');

@@ -44,7 +44,13 @@ describe('scripts/serve.mjs', () => {
     expect((await get(port, '/')).body).toBe('inside');
   });
   test('never serves a sibling folder whose name starts with the root name, nor the parent', async () => {
-    for (const path of ['/..%2fsite-private/secret.txt', '/..%2f..%2fsite-private/secret.txt', '/%2e%2e%2fsite-private%2fsecret.txt', '/..%2fsecret.txt', '/../site-private/secret.txt']) {
+    for (const path of [
+      '/..%2fsite-private/secret.txt',
+      '/..%2f..%2fsite-private/secret.txt',
+      '/%2e%2e%2fsite-private%2fsecret.txt',
+      '/..%2fsecret.txt',
+      '/../site-private/secret.txt',
+    ]) {
       const res = await get(port, path);
       expect(res.body, path).not.toBe('secret');
       expect([403, 404], path).toContain(res.status);

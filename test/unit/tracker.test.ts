@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { associate, continuationScore, trackEnded } from '../../src/tracker/association';
-import { decideTrackLiveness, frameGoodness, keepBest, meanTemplate, shouldCheckLiveness, shouldEmbed } from '../../src/tracker/decisions';
+import {
+  decideTrackLiveness,
+  frameGoodness,
+  keepBest,
+  meanTemplate,
+  shouldCheckLiveness,
+  shouldEmbed,
+} from '../../src/tracker/decisions';
 import { DEFAULT_LIVENESS_THRESHOLDS, type LivenessEvidence } from '../../src/face/checks';
 import type { DetectedFace } from '../../src/vocabulary';
 
@@ -10,7 +17,10 @@ describe('associate: which detection continues which track', () => {
   it('follows each face to the box that overlaps it, whatever the detection order', () => {
     const tracks = [box(0, 0), box(300, 0)];
     const { pairs, newDetections, missedTracks } = associate(tracks, [box(310, 5), box(10, 5)]);
-    expect(pairs.sort()).toEqual([[0, 1], [1, 0]]);
+    expect(pairs.sort()).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
     expect(newDetections).toEqual([]);
     expect(missedTracks).toEqual([]);
   });
@@ -46,8 +56,12 @@ const face = (size: number, score = 0.95, noseShift = 0): DetectedFace => ({
   box: box(100, 100, size),
   score,
   keypoints: {
-    rightEye: { x: 130, y: 130 }, leftEye: { x: 170, y: 130 }, noseTip: { x: 150 + noseShift, y: 150 }, mouthCenter: { x: 150, y: 175 },
-    rightEarTragion: { x: 105, y: 140 }, leftEarTragion: { x: 195, y: 140 },
+    rightEye: { x: 130, y: 130 },
+    leftEye: { x: 170, y: 130 },
+    noseTip: { x: 150 + noseShift, y: 150 },
+    mouthCenter: { x: 150, y: 175 },
+    rightEarTragion: { x: 105, y: 140 },
+    leftEarTragion: { x: 195, y: 140 },
   },
   pose: { yaw: 0, pitch: 0, roll: 0 },
 });
@@ -91,9 +105,15 @@ describe('frames worth embedding', () => {
   });
 });
 
-describe('liveness decided over a track\'s frames', () => {
+describe("liveness decided over a track's frames", () => {
   const t = DEFAULT_LIVENESS_THRESHOLDS;
-  const live = (raw = t.live + 2, extra: Partial<LivenessEvidence> = {}): LivenessEvidence => ({ geometry: [], rawScore: raw, eyesClosed: [0.01, 0.01], attributes: { sunglasses: 0, mask: 0, veil: 0, hat: 0 }, ...extra });
+  const live = (raw = t.live + 2, extra: Partial<LivenessEvidence> = {}): LivenessEvidence => ({
+    geometry: [],
+    rawScore: raw,
+    eyesClosed: [0.01, 0.01],
+    attributes: { sunglasses: 0, mask: 0, veil: 0, hat: 0 },
+    ...extra,
+  });
 
   it('waits for the minimum number of usable frames', () => {
     expect(decideTrackLiveness([live(), live()], t)).toBeNull();
@@ -103,7 +123,10 @@ describe('liveness decided over a track\'s frames', () => {
   it('does not refuse a live person for one blink or one washed-out, occlusion-misread frame', () => {
     const blink = live(t.live + 2, { eyesClosed: [0.999, 0.999] });
     const washedOut = live(t.live - 6, { attributes: { sunglasses: 0.99, mask: 0.99, veil: 0, hat: 0 } });
-    expect(decideTrackLiveness([live(), blink, live(), washedOut, live()], t)).toMatchObject({ live: true, code: null });
+    expect(decideTrackLiveness([live(), blink, live(), washedOut, live()], t)).toMatchObject({
+      live: true,
+      code: null,
+    });
   });
 
   it('does not admit a print for one lucky frame', () => {
@@ -113,7 +136,9 @@ describe('liveness decided over a track\'s frames', () => {
   });
 
   it('refuses contradictory evidence: as many clearly live frames as clearly attack frames', () => {
-    expect(decideTrackLiveness([live(t.live + 9), live(t.live - 9), live(t.live + 9), live(t.live - 9)], t)).toMatchObject({ live: false, code: 'FACE_NOT_LIVE', score: 0.5 });
+    expect(
+      decideTrackLiveness([live(t.live + 9), live(t.live - 9), live(t.live + 9), live(t.live - 9)], t),
+    ).toMatchObject({ live: false, code: 'FACE_NOT_LIVE', score: 0.5 });
   });
 
   it('reports occlusion and closed eyes when they hold in most frames', () => {
@@ -126,7 +151,12 @@ describe('liveness decided over a track\'s frames', () => {
   it('gives the geometry problem when no recent frame could be scored', () => {
     const small: LivenessEvidence = { geometry: ['FACE_TOO_SMALL'] };
     expect(decideTrackLiveness([small, small], t)).toBeNull();
-    expect(decideTrackLiveness([small, small, small], t)).toEqual({ live: false, score: 0, code: 'FACE_TOO_SMALL', framesUsed: 0 });
+    expect(decideTrackLiveness([small, small, small], t)).toEqual({
+      live: false,
+      score: 0,
+      code: 'FACE_TOO_SMALL',
+      framesUsed: 0,
+    });
   });
 
   it('decides from the recent window: a face that turns live after a bad start becomes live', () => {

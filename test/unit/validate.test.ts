@@ -15,11 +15,13 @@ const code = (fn: () => unknown) => {
 describe('argument validation', () => {
   test('collection names: 1–255 of A-Z a-z 0-9 _ - .', () => {
     for (const ok of ['a', 'My_Collection-1.v2', 'x'.repeat(255)]) expect(code(() => v.collectionName(ok))).toBe('ok');
-    for (const bad of ['', 'x'.repeat(256), 'a b', 'a/b', 'é', null, 3]) expect(code(() => v.collectionName(bad))).toBe('ERR_INVALID_COLLECTION_NAME');
+    for (const bad of ['', 'x'.repeat(256), 'a b', 'a/b', 'é', null, 3])
+      expect(code(() => v.collectionName(bad))).toBe('ERR_INVALID_COLLECTION_NAME');
   });
   test('personId: 1–255 characters, any characters, case kept', () => {
     expect(v.personId('Ab c/é')).toBe('Ab c/é');
-    for (const bad of ['', 'x'.repeat(256), 5, undefined]) expect(code(() => v.personId(bad))).toBe('ERR_INVALID_ARGUMENT');
+    for (const bad of ['', 'x'.repeat(256), 5, undefined])
+      expect(code(() => v.personId(bad))).toBe('ERR_INVALID_ARGUMENT');
   });
   test('metadata: a JSON object of at most 16 KB (UTF-8), stored as its JSON round-trip', () => {
     expect(v.metadata(undefined)).toEqual({});
@@ -31,10 +33,15 @@ describe('argument validation', () => {
     expect(code(() => v.metadata({ s: 'é'.repeat(8 * 1024) }))).toBe('ERR_INVALID_ARGUMENT');
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    for (const bad of [null, [], 'x', 1, cyclic, { n: 1n }]) expect(code(() => v.metadata(bad))).toBe('ERR_INVALID_ARGUMENT');
+    for (const bad of [null, [], 'x', 1, cyclic, { n: 1n }])
+      expect(code(() => v.metadata(bad))).toBe('ERR_INVALID_ARGUMENT');
   });
   test('metadata must still be a plain object after the JSON round trip, and never a raw SyntaxError', () => {
-    const throwing = { get x() { throw 'not an Error'; } };
+    const throwing = {
+      get x() {
+        throw 'not an Error';
+      },
+    };
     const odd = [
       { toJSON: () => null },
       { toJSON: () => 'a string' },
@@ -43,22 +50,30 @@ describe('argument validation', () => {
       { toJSON: () => 42 },
       new Date(0),
       throwing,
-      { toJSON() { throw new SyntaxError('boom'); } },
+      {
+        toJSON() {
+          throw new SyntaxError('boom');
+        },
+      },
     ];
     for (const bad of odd) expect(code(() => v.metadata(bad))).toBe('ERR_INVALID_ARGUMENT');
     expect(v.metadata({ toJSON: () => ({ kept: true }) })).toEqual({ kept: true });
   });
   test('metadata with a __proto__ key (a prototype-pollution attempt) is refused at any depth', () => {
     expect(code(() => v.metadata(JSON.parse('{"__proto__": {"isAdmin": true}}')))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => v.metadata(JSON.parse('{"a": [{"__proto__": {"isAdmin": true}}]}')))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => v.metadata(JSON.parse('{"a": [{"__proto__": {"isAdmin": true}}]}')))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     expect(v.metadata({ constructor: 'x', prototype: 1 })).toEqual({ constructor: 'x', prototype: 1 });
   });
   test('options: thresholds, integers, storage types, booleans', () => {
     expect(v.similarity(undefined, 'm', 0.7)).toBe(0.7);
-    for (const bad of [-0.1, 1.1, NaN, '0.7']) expect(code(() => v.similarity(bad, 'm', 0.7))).toBe('ERR_INVALID_ARGUMENT');
+    for (const bad of [-0.1, 1.1, NaN, '0.7'])
+      expect(code(() => v.similarity(bad, 'm', 0.7))).toBe('ERR_INVALID_ARGUMENT');
     expect(v.integer(undefined, 'limit', 100, 1, 1000)).toBe(100);
-    for (const bad of [0, 1001, 1.5, '3']) expect(code(() => v.integer(bad, 'limit', 100, 1, 1000))).toBe('ERR_INVALID_ARGUMENT');
+    for (const bad of [0, 1001, 1.5, '3'])
+      expect(code(() => v.integer(bad, 'limit', 100, 1, 1000))).toBe('ERR_INVALID_ARGUMENT');
     expect(v.faceStorageType(undefined)).toBe('NoStorage');
     expect(code(() => v.faceStorageType('thumbnails'))).toBe('ERR_INVALID_ARGUMENT');
     expect(code(() => v.boolean('true', 'checkDuplicates', false))).toBe('ERR_INVALID_ARGUMENT');

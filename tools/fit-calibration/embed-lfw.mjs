@@ -9,7 +9,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { startServer, launchBrowser } from '../../bench/browser.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const pairsFile = resolve(args.pairs ?? '../shared/data/lfw/pairs_subset.txt');
 const listFile = args.list ? resolve(args.list) : undefined;
 const imagesDir = resolve(args.images ?? join(dirname(listFile ?? pairsFile), 'images'));
@@ -26,15 +28,26 @@ export function imagesOfPairs(text) {
   const img = (n, i) => `${n}/${n}_${String(i).padStart(4, '0')}.jpg`;
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f.length === 3) { names.add(img(f[0], f[1])); names.add(img(f[0], f[2])); }
-    if (f.length === 4) { names.add(img(f[0], f[1])); names.add(img(f[2], f[3])); }
+    if (f.length === 3) {
+      names.add(img(f[0], f[1]));
+      names.add(img(f[0], f[2]));
+    }
+    if (f.length === 4) {
+      names.add(img(f[0], f[1]));
+      names.add(img(f[2], f[3]));
+    }
   }
   return [...names];
 }
 
-const images = (listFile
-  ? readFileSync(listFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
-  : imagesOfPairs(readFileSync(pairsFile, 'utf8'))).slice(0, limit);
+const images = (
+  listFile
+    ? readFileSync(listFile, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : imagesOfPairs(readFileSync(pairsFile, 'utf8'))
+).slice(0, limit);
 const { server, origin } = await startServer();
 const browser = await launchBrowser();
 try {
@@ -47,20 +60,27 @@ try {
   await page.goto(`${origin}/tools/fit-calibration/index.html`);
   await page.waitForFunction(() => 'lfw' in window);
   const info = await page.evaluate(([b, o]) => window.lfw.init(b, o), [backend, only]);
-  console.error(`backend ${info.backend}; candidates ${info.candidates.map((c) => c.name).join(', ')}; ${images.length} images`);
-  const pipelines = base?.pipelines ?? Object.fromEntries(info.candidates.map((c) => [c.name, { id: c.id, dimension: c.dimension, vectors: {} }]));
+  console.error(
+    `backend ${info.backend}; candidates ${info.candidates.map((c) => c.name).join(', ')}; ${images.length} images`,
+  );
+  const pipelines =
+    base?.pipelines ??
+    Object.fromEntries(info.candidates.map((c) => [c.name, { id: c.id, dimension: c.dimension, vectors: {} }]));
   const multiFace = [];
   const faceInfo = base?.faceInfo ?? {};
   const started = Date.now();
   for (let i = 0; i < images.length; i += 50) {
     const batch = images.slice(i, i + 50);
-    const rows = await page.evaluate(([urls, select, only]) => window.lfw.embedUrls(urls, select, only), [batch.map((p) => `/lfw-images/${p}`), select, Boolean(base)]);
+    const rows = await page.evaluate(
+      ([urls, select, only]) => window.lfw.embedUrls(urls, select, only),
+      [batch.map((p) => `/lfw-images/${p}`), select, Boolean(base)],
+    );
     batch.forEach((p) => {
       const row = rows[`/lfw-images/${p}`];
       if (row.faces > 1) multiFace.push(p);
       if (base && row.faces <= 1) return;
       for (const c of info.candidates) pipelines[c.name].vectors[p] = row[c.name];
-      if (row.faceWidth) (faceInfo[p] = { width: row.faceWidth, score: row.faceScore });
+      if (row.faceWidth) faceInfo[p] = { width: row.faceWidth, score: row.faceScore };
     });
     const done = Math.min(i + 50, images.length);
     process.stderr.write(`\r${done}/${images.length} images, ${((Date.now() - started) / done).toFixed(0)} ms/image`);
@@ -69,7 +89,18 @@ try {
   console.error('\n' + JSON.stringify(stats));
   mkdirSync(dirname(outFile), { recursive: true });
   console.error(`${multiFace.length} images with more than one face (selection: ${select})`);
-  writeFileSync(outFile, JSON.stringify({ backend: info.backend, images: images.length, selection: select, multiFace, stats, faceInfo, pipelines }));
+  writeFileSync(
+    outFile,
+    JSON.stringify({
+      backend: info.backend,
+      images: images.length,
+      selection: select,
+      multiFace,
+      stats,
+      faceInfo,
+      pipelines,
+    }),
+  );
   console.error(`wrote ${outFile}`);
 } finally {
   await browser.close();

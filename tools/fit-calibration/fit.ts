@@ -61,7 +61,8 @@ export function buildCalibrationTable(
     let m = Math.min(k, n - 1);
     while (m >= 1 && !(desc(m - 1) > desc(m))) m--;
     if (m < 1) continue;
-    const hi = desc(m - 1), lo = desc(m);
+    const hi = desc(m - 1),
+      lo = desc(m);
     let raw = (hi + lo) / 2;
     if (!(raw > lo && raw <= hi)) raw = hi; // −Infinity below, rounding, or an infinite neighbour
     if (!Number.isFinite(raw)) continue;
@@ -79,7 +80,8 @@ export function buildCalibrationTable(
 
 /** First index i with a[i] ≥ x in an ascending array. */
 function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
+  let lo = 0,
+    hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (a[mid]! < x) lo = mid + 1;

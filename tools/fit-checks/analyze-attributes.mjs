@@ -29,12 +29,20 @@ const rows = [];
 const counters = {};
 for (const [file, r] of Object.entries(d.rows)) {
   if (!r.emb) continue;
-  const source = file.startsWith('occlusion/mask') ? 'mask' : file.startsWith('occlusion/sunglasses') ? 'sunglasses' : tags[file] ? `lfw-tagged` : 'lfw-plain';
+  const source = file.startsWith('occlusion/mask')
+    ? 'mask'
+    : file.startsWith('occlusion/sunglasses')
+      ? 'sunglasses'
+      : tags[file]
+        ? `lfw-tagged`
+        : 'lfw-plain';
   counters[source] = (counters[source] ?? 0) + 1;
   const split = counters[source] % 2 === 1 ? 'train' : 'test';
   rows.push({ file, source, tags: tags[file] ?? [], split, r });
 }
-const missed = Object.entries(d.rows).filter(([, r]) => !r.emb).map(([f]) => f);
+const missed = Object.entries(d.rows)
+  .filter(([, r]) => !r.emb)
+  .map(([f]) => f);
 if (!args.includes('--no-webcam')) {
   const live = JSON.parse(readFileSync(process.env.WEBCAM_JSON ?? 'tools/out/checks/liveness.json', 'utf8'));
   for (const [file, r] of Object.entries(live.rows)) {
@@ -76,18 +84,37 @@ function features(r) {
 const LABELS = {
   mask: (x) => (x.source === 'mask' || x.synthetic === 'mask' ? 1 : 0),
   // (webcam-live rows: 0 for mask and sunglasses; not tagged for headwear, so left out of hat and veil)
-  sunglasses: (x) => (x.synthetic === 'mask' ? 0 : x.source === 'sunglasses' || x.synthetic === 'sunglasses' || x.tags.includes('sunglasses_or_tinted_glasses') ? 1 : x.tags.includes('helmet_or_goggles') ? undefined : 0),
+  sunglasses: (x) =>
+    x.synthetic === 'mask'
+      ? 0
+      : x.source === 'sunglasses' || x.synthetic === 'sunglasses' || x.tags.includes('sunglasses_or_tinted_glasses')
+        ? 1
+        : x.tags.includes('helmet_or_goggles')
+          ? undefined
+          : 0,
   // The occlusion folders were not tagged for headwear (several sunglasses selfies wear caps): left out.
-  hat: (x) => (x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles') ? 1 : 0),
-  veil: (x) => (x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live' ? undefined : x.tags.includes('head_covering_scarf_turban_veil') ? 1 : 0),
+  hat: (x) =>
+    x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live'
+      ? undefined
+      : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles')
+        ? 1
+        : 0,
+  veil: (x) =>
+    x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live'
+      ? undefined
+      : x.tags.includes('head_covering_scarf_turban_veil')
+        ? 1
+        : 0,
 };
 
 function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5, weights = y.map(() => 1)) {
-  const n = X.length, dim = X[0].length;
+  const n = X.length,
+    dim = X[0].length;
   // Balanced classes over sample weights: each class carries half of the total weight.
   const total = weights.reduce((a, b) => a + b, 0);
   const posWeight = weights.reduce((a, v, i) => a + (y[i] === 1 ? v : 0), 0);
-  const wPos = total / (2 * posWeight), wNeg = total / (2 * (total - posWeight));
+  const wPos = total / (2 * posWeight),
+    wNeg = total / (2 * (total - posWeight));
   const w = new Float64Array(dim);
   let b = 0;
   for (let e = 0; e < epochs; e++) {
@@ -102,7 +129,7 @@ function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5, weights = y.map(() =
       gb += err;
     }
     for (let j = 0; j < dim; j++) w[j] -= lr * (g[j] / n + lambda * w[j]);
-    b -= lr * gb / n;
+    b -= (lr * gb) / n;
   }
   return { w: Array.from(w, (v) => +v.toFixed(5)), b: +b.toFixed(5) };
 }
@@ -110,19 +137,43 @@ const predict = (head, x) => 1 / (1 + Math.exp(-(head.b + head.w.reduce((s, wj, 
 
 function fit(tr) {
   // Mirror augmentation (--flip): each training face also enters mirrored (thumbnail only; emb is left as is).
-  const flipThumb = (t, size = 24) => t.map((_, i) => { const p = Math.floor(i / 3), c = i % 3, y = Math.floor(p / size), x = p % size; return t[(y * size + size - 1 - x) * 3 + c]; });
-  const mirrored = (r) => ({ ...r, thumb: flipThumb(r.thumb), ...(r.thumb48 ? { thumb48: flipThumb(r.thumb48, 48) } : {}) });
+  const flipThumb = (t, size = 24) =>
+    t.map((_, i) => {
+      const p = Math.floor(i / 3),
+        c = i % 3,
+        y = Math.floor(p / size),
+        x = p % size;
+      return t[(y * size + size - 1 - x) * 3 + c];
+    });
+  const mirrored = (r) => ({
+    ...r,
+    thumb: flipThumb(r.thumb),
+    ...(r.thumb48 ? { thumb48: flipThumb(r.thumb48, 48) } : {}),
+  });
   const aug = flip ? tr.map((v) => ({ ...v, x: { ...v.x, r: mirrored(v.x.r) } })) : [];
   const trAll = [...tr, ...aug];
   const Xtr = trAll.map((v) => features(v.x.r));
   const dim = Xtr[0].length;
   const mu = Array.from({ length: dim }, (_, j) => Xtr.reduce((s, x) => s + x[j], 0) / Xtr.length);
-  const sd = Array.from({ length: dim }, (_, j) => Math.sqrt(Xtr.reduce((s, x) => s + (x[j] - mu[j]) ** 2, 0) / Xtr.length) || 1);
+  const sd = Array.from(
+    { length: dim },
+    (_, j) => Math.sqrt(Xtr.reduce((s, x) => s + (x[j] - mu[j]) ** 2, 0) / Xtr.length) || 1,
+  );
   const z = (x) => x.map((v, j) => (v - mu[j]) / sd[j]);
-  const fitted = train(Xtr.map(z), trAll.map((v) => v.y), lambda, 600, 0.5, trAll.map((v) => (v.x.synthetic ? synthWeight : 1)));
+  const fitted = train(
+    Xtr.map(z),
+    trAll.map((v) => v.y),
+    lambda,
+    600,
+    0.5,
+    trAll.map((v) => (v.x.synthetic ? synthWeight : 1)),
+  );
   // Fold the standardisation into the weights: w·z(x) + b = (w/sd)·x + (b − Σ w·mu/sd).
   const w = fitted.w.map((wj, j) => wj / sd[j]);
-  return { w: w.map((v) => +v.toPrecision(6)), b: +(fitted.b - w.reduce((s, wj, j) => s + wj * mu[j], 0)).toPrecision(6) };
+  return {
+    w: w.map((v) => +v.toPrecision(6)),
+    b: +(fitted.b - w.reduce((s, wj, j) => s + wj * mu[j], 0)).toPrecision(6),
+  };
 }
 
 // --cv: choose features / lambda / mirroring by 4-fold cross-validation on the TRAIN split only (balanced error of the
@@ -145,30 +196,44 @@ let synthWeight = 1;
  * (photos, webcam frames), so that webcam faces count as much as photos although there are fewer of them. */
 function balancedError(scored) {
   const rate = (list, wrong) => (list.length ? list.filter(wrong).length / list.length : 0);
-  const positives = scored.filter((v) => v.y === 1), negatives = scored.filter((v) => v.y === 0);
-  const bySource = [negatives.filter((v) => v.x.source !== 'webcam-live'), negatives.filter((v) => v.x.source === 'webcam-live')].filter((l) => l.length);
+  const positives = scored.filter((v) => v.y === 1),
+    negatives = scored.filter((v) => v.y === 0);
+  const bySource = [
+    negatives.filter((v) => v.x.source !== 'webcam-live'),
+    negatives.filter((v) => v.x.source === 'webcam-live'),
+  ].filter((l) => l.length);
   const missed = rate(positives, (v) => v.p < 0.5);
   const flagged = bySource.map((list) => rate(list, (v) => v.p >= 0.5));
   const error = (missed + flagged.reduce((a, b) => a + b, 0) / flagged.length) / 2;
-  return { error, detail: `missed ${missed.toFixed(3)} of ${positives.length}, flagged ${flagged.map((f, i) => `${f.toFixed(3)} of ${bySource[i].length}`).join(' / ')}` };
+  return {
+    error,
+    detail: `missed ${missed.toFixed(3)} of ${positives.length}, flagged ${flagged.map((f, i) => `${f.toFixed(3)} of ${bySource[i].length}`).join(' / ')}`,
+  };
 }
 if (args.includes('--cv')) {
   let best;
-  for (const fk of (process.env.CV_FEATURES ?? 'regions,regions+emb,thumb').split(',')) for (const lam of [0.003, 0.03]) for (const fl of [false, true]) {
-    featureKind = fk; lambda = lam; flip = fl;
-    let err = 0;
-    for (const [, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
-      const lab = rows.filter((x) => x.split === 'train' && kindOf(x) === 'none').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
-      const scored = [];
-      for (let k = 0; k < 4; k++) {
-        const h = fit(lab.filter((v) => foldOf(v.x) !== k));
-        for (const v of lab.filter((v) => foldOf(v.x) === k)) scored.push({ ...v, p: predict(h, features(v.x.r)) });
+  for (const fk of (process.env.CV_FEATURES ?? 'regions,regions+emb,thumb').split(','))
+    for (const lam of [0.003, 0.03])
+      for (const fl of [false, true]) {
+        featureKind = fk;
+        lambda = lam;
+        flip = fl;
+        let err = 0;
+        for (const [, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
+          const lab = rows
+            .filter((x) => x.split === 'train' && kindOf(x) === 'none')
+            .map((x) => ({ x, y: label(x) }))
+            .filter((v) => v.y !== undefined);
+          const scored = [];
+          for (let k = 0; k < 4; k++) {
+            const h = fit(lab.filter((v) => foldOf(v.x) !== k));
+            for (const v of lab.filter((v) => foldOf(v.x) === k)) scored.push({ ...v, p: predict(h, features(v.x.r)) });
+          }
+          err += balancedError(scored).error;
+        }
+        console.error(`cv ${fk} λ=${lam} flip=${fl}: mean balanced error ${(err / 2).toFixed(3)}`);
+        if (!best || err < best.err) best = { fk, lam, fl, err };
       }
-      err += balancedError(scored).error;
-    }
-    console.error(`cv ${fk} λ=${lam} flip=${fl}: mean balanced error ${(err / 2).toFixed(3)}`);
-    if (!best || err < best.err) best = { fk, lam, fl, err };
-  }
   ({ fk: featureKind, lam: lambda, fl: flip } = best);
   console.log(`cross-validation on the train split chose: features ${featureKind}, λ ${lambda}, mirroring ${flip}`);
   // Stage 2, per attribute: which altered copies (--augment) help, by the same 4-fold CV on the train split, folds
@@ -177,36 +242,56 @@ if (args.includes('--cv')) {
   const options = [[], ...kinds.map((k) => [k]), ...(kinds.length > 1 ? [kinds] : [])];
   for (const [name, label] of Object.entries(LABELS)) {
     if (kinds.length === 0) break;
-    const lab = rows.filter((x) => x.split === 'train').map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
+    const lab = rows
+      .filter((x) => x.split === 'train')
+      .map((x) => ({ x, y: label(x) }))
+      .filter((v) => v.y !== undefined);
     let chosen;
-    for (const option of options) for (const weight of option.length ? [0.25, 0.5, 1] : [1]) {
-      synthWeight = weight;
-      const scored = [];
-      for (let k = 0; k < 4; k++) {
-        const h = fit(lab.filter((v) => foldOf(v.x) !== k && (kindOf(v.x) === 'none' || option.includes(kindOf(v.x)))));
-        for (const v of lab.filter((v) => foldOf(v.x) === k && kindOf(v.x) === 'none')) scored.push({ ...v, p: predict(h, features(v.x.r)) });
+    for (const option of options)
+      for (const weight of option.length ? [0.25, 0.5, 1] : [1]) {
+        synthWeight = weight;
+        const scored = [];
+        for (let k = 0; k < 4; k++) {
+          const h = fit(
+            lab.filter((v) => foldOf(v.x) !== k && (kindOf(v.x) === 'none' || option.includes(kindOf(v.x)))),
+          );
+          for (const v of lab.filter((v) => foldOf(v.x) === k && kindOf(v.x) === 'none'))
+            scored.push({ ...v, p: predict(h, features(v.x.r)) });
+        }
+        const { error: err, detail } = balancedError(scored);
+        console.error(
+          `cv ${name} augmentation [${option.join(',')}] weight ${weight}: balanced error ${err.toFixed(3)} (${detail})`,
+        );
+        if (!chosen || err < chosen.err) chosen = { option, weight, err };
       }
-      const { error: err, detail } = balancedError(scored);
-      console.error(`cv ${name} augmentation [${option.join(',')}] weight ${weight}: balanced error ${err.toFixed(3)} (${detail})`);
-      if (!chosen || err < chosen.err) chosen = { option, weight, err };
-    }
     augmentFor[name] = chosen.option;
     synthWeightFor[name] = chosen.weight;
   }
-  if (kinds.length) console.log(`augmentation chosen per attribute: ${Object.entries(augmentFor).map(([n, o]) => `${n} [${o.join(',') || 'none'}]${o.length ? ` weight ${synthWeightFor[n]}` : ''}`).join(', ')}`);
+  if (kinds.length)
+    console.log(
+      `augmentation chosen per attribute: ${Object.entries(augmentFor)
+        .map(([n, o]) => `${n} [${o.join(',') || 'none'}]${o.length ? ` weight ${synthWeightFor[n]}` : ''}`)
+        .join(', ')}`,
+    );
 }
 const heads = {};
-const out = ['| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | webcam live flagged (NUAA even ids) | precision | shipped-before heads, same test rows: recall / LFW / webcam flagged |', '|---|---|---|---|---|---|---|---|'];
+const out = [
+  '| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | webcam live flagged (NUAA even ids) | precision | shipped-before heads, same test rows: recall / LFW / webcam flagged |',
+  '|---|---|---|---|---|---|---|---|',
+];
 const pct = (a, b) => (b ? `${a}/${b} (${((100 * a) / b).toFixed(1)} %)` : '–');
 for (const [name, label] of Object.entries(LABELS)) {
   const lab = rows.map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
-  const tr = lab.filter((v) => v.x.split === 'train' && (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))));
+  const tr = lab.filter(
+    (v) => v.x.split === 'train' && (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))),
+  );
   const te = lab.filter((v) => v.x.split === 'test');
   synthWeight = synthWeightFor[name] ?? 1;
   const head = fit(tr);
   heads[name] = head;
   const scored = te.map((v) => ({ ...v, p: predict(head, features(v.x.r)) }));
-  const tp = scored.filter((v) => v.y === 1 && v.p >= 0.5).length, pos = scored.filter((v) => v.y === 1).length;
+  const tp = scored.filter((v) => v.y === 1 && v.p >= 0.5).length,
+    pos = scored.filter((v) => v.y === 1).length;
   const fp = scored.filter((v) => v.y === 0 && v.p >= 0.5).length;
   const plain = scored.filter((v) => v.x.source === 'lfw-plain');
   const plainFlag = plain.filter((v) => v.p >= 0.5).length;
@@ -221,9 +306,15 @@ for (const [name, label] of Object.entries(LABELS)) {
   const oldTp = old.filter((v) => v.y === 1 && v.p >= 0.5).length;
   const oldPlain = old.filter((v) => v.x.source === 'lfw-plain' && v.p >= 0.5).length;
   const oldWebcam = old.filter((v) => v.x.source === 'webcam-live' && v.p >= 0.5).length;
-  out.push(`| ${name} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pos}/${te.length - pos} | ${pct(tp, pos)} | ${pct(plainFlag, plain.length)} | ${pct(webcamFlag, webcam.length)} | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) | ${pct(oldTp, pos)} / ${pct(oldPlain, plain.length)} / ${pct(oldWebcam, webcam.length)} |`);
-  if (args.includes('--scores')) for (const v of scored.filter((v) => v.y === 1 || v.x.source === 'webcam-live')) console.error(`score ${name} ${v.y} ${v.p.toFixed(3)} ${v.x.source} ${v.x.file}`);
-  if (args.includes('--verbose')) for (const v of scored.filter((v) => (v.y === 1) !== v.p >= 0.5)) console.error(name, v.y, v.p.toFixed(2), v.x.file);
+  out.push(
+    `| ${name} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pos}/${te.length - pos} | ${pct(tp, pos)} | ${pct(plainFlag, plain.length)} | ${pct(webcamFlag, webcam.length)} | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) | ${pct(oldTp, pos)} / ${pct(oldPlain, plain.length)} / ${pct(oldWebcam, webcam.length)} |`,
+  );
+  if (args.includes('--scores'))
+    for (const v of scored.filter((v) => v.y === 1 || v.x.source === 'webcam-live'))
+      console.error(`score ${name} ${v.y} ${v.p.toFixed(3)} ${v.x.source} ${v.x.file}`);
+  if (args.includes('--verbose'))
+    for (const v of scored.filter((v) => (v.y === 1) !== v.p >= 0.5))
+      console.error(name, v.y, v.p.toFixed(2), v.x.file);
 }
 // The liveness decision refuses occluded faces (FACE_IS_OCCLUDED: mask or sunglasses ≥ T). A live face wrongly
 // refused there counts against BPCER, so T is chosen on the TRAIN split alone: out-of-fold scores (the 4 grouped
@@ -233,7 +324,15 @@ for (let k = 0; k < 4; k++) {
   const fold = {};
   for (const name of ['mask', 'sunglasses']) {
     synthWeight = synthWeightFor[name] ?? 1;
-    const lab = rows.map((x) => ({ x, y: LABELS[name](x) })).filter((v) => v.y !== undefined && v.x.split === 'train' && foldOf(v.x) !== k && (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))));
+    const lab = rows
+      .map((x) => ({ x, y: LABELS[name](x) }))
+      .filter(
+        (v) =>
+          v.y !== undefined &&
+          v.x.split === 'train' &&
+          foldOf(v.x) !== k &&
+          (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))),
+      );
     fold[name] = fit(lab);
   }
   for (const x of rows.filter((x) => x.split === 'train' && kindOf(x) === 'none' && foldOf(x) === k)) {
@@ -243,18 +342,43 @@ for (let k = 0; k < 4; k++) {
 const occludedReal = (x) => x.source === 'mask' || x.source === 'sunglasses';
 const GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 const webcamOof = oof.filter((v) => v.x.source === 'webcam-live');
-const livenessOccluded = GRID.find((t) => webcamOof.filter((v) => v.occ >= t).length <= 0.01 * webcamOof.length) ?? GRID.at(-1);
-const occTable = ['| T (mask or sunglasses ≥ T) | train out-of-fold: webcam live flagged | train out-of-fold: real masks + sunglasses caught | held-out: webcam live flagged (even ids) | held-out: real masks + sunglasses caught | held-out: plain LFW flagged |', '|---|---|---|---|---|---|'];
-const testOcc = rows.filter((x) => x.split === 'test').map((x) => ({ x, occ: Math.max(predict(heads.mask, features(x.r)), predict(heads.sunglasses, features(x.r))) }));
+const livenessOccluded =
+  GRID.find((t) => webcamOof.filter((v) => v.occ >= t).length <= 0.01 * webcamOof.length) ?? GRID.at(-1);
+const occTable = [
+  '| T (mask or sunglasses ≥ T) | train out-of-fold: webcam live flagged | train out-of-fold: real masks + sunglasses caught | held-out: webcam live flagged (even ids) | held-out: real masks + sunglasses caught | held-out: plain LFW flagged |',
+  '|---|---|---|---|---|---|',
+];
+const testOcc = rows
+  .filter((x) => x.split === 'test')
+  .map((x) => ({ x, occ: Math.max(predict(heads.mask, features(x.r)), predict(heads.sunglasses, features(x.r))) }));
 for (const t of GRID) {
-  const f = (list, pick) => pct(list.filter((v) => pick(v.x) && v.occ >= t).length, list.filter((v) => pick(v.x)).length);
-  occTable.push(`| ${t}${t === livenessOccluded ? ' (chosen)' : ''} | ${f(oof, (x) => x.source === 'webcam-live')} | ${f(oof, occludedReal)} | ${f(testOcc, (x) => x.source === 'webcam-live')} | ${f(testOcc, occludedReal)} | ${f(testOcc, (x) => x.source === 'lfw-plain')} |`);
+  const f = (list, pick) =>
+    pct(list.filter((v) => pick(v.x) && v.occ >= t).length, list.filter((v) => pick(v.x)).length);
+  occTable.push(
+    `| ${t}${t === livenessOccluded ? ' (chosen)' : ''} | ${f(oof, (x) => x.source === 'webcam-live')} | ${f(oof, occludedReal)} | ${f(testOcc, (x) => x.source === 'webcam-live')} | ${f(testOcc, occludedReal)} | ${f(testOcc, (x) => x.source === 'lfw-plain')} |`,
+  );
 }
-console.log(`features: ${featureKind}; ${rows.length} faces (${missed.length} images with no face found: ${missed.join(' ')})\n`);
+console.log(
+  `features: ${featureKind}; ${rows.length} faces (${missed.length} images with no face found: ${missed.join(' ')})\n`,
+);
 console.log(out.join('\n'));
-console.log(`\nOcclusion threshold of the liveness decision (chosen on the train split: at most 1 % of live webcam frames out-of-fold): ${livenessOccluded}\n`);
+console.log(
+  `\nOcclusion threshold of the liveness decision (chosen on the train split: at most 1 % of live webcam frames out-of-fold): ${livenessOccluded}\n`,
+);
 console.log(occTable.join('\n'));
 if (args.includes('--write')) {
-  writeFileSync('src/face/checks/attributeHeads.json', JSON.stringify({ features: featureKind, lambda, flip, augmentation: augmentFor, syntheticWeight: synthWeightFor, livenessOccludedThreshold: livenessOccluded, generatedBy: 'tools/fit-checks/analyze-attributes.mjs', heads }) + '\n');
+  writeFileSync(
+    'src/face/checks/attributeHeads.json',
+    JSON.stringify({
+      features: featureKind,
+      lambda,
+      flip,
+      augmentation: augmentFor,
+      syntheticWeight: synthWeightFor,
+      livenessOccludedThreshold: livenessOccluded,
+      generatedBy: 'tools/fit-checks/analyze-attributes.mjs',
+      heads,
+    }) + '\n',
+  );
   console.log('wrote src/face/checks/attributeHeads.json');
 }

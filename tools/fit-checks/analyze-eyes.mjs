@@ -32,8 +32,18 @@ console.log(`| faces | ${thresholds.map((t) => `both eyes ≥ ${t}${t === SHIPPE
 console.log(`|---|${thresholds.map(() => '---:').join('|')}|`);
 for (const [name, rows] of Object.entries(sets)) {
   const measured = rows.filter(([, r]) => r.eyeClosed);
-  console.log(`| ${name} | ${thresholds.map((t) => { const n = measured.filter(([, r]) => bothClosed(r) >= t).length; return `${n}/${measured.length} (${((100 * n) / measured.length).toFixed(1)} %)`; }).join(' | ')} |`);
+  console.log(
+    `| ${name} | ${thresholds
+      .map((t) => {
+        const n = measured.filter(([, r]) => bothClosed(r) >= t).length;
+        return `${n}/${measured.length} (${((100 * n) / measured.length).toFixed(1)} %)`;
+      })
+      .join(' | ')} |`,
+  );
 }
 if (process.argv.includes('--list')) {
-  for (const [name, rows] of Object.entries(sets)) for (const [f, r] of rows) if (r.eyeClosed && bothClosed(r) >= SHIPPED) console.log(`${name}: ${f} ${r.eyeClosed.map((v) => v.toFixed(4)).join(' ')}`);
+  for (const [name, rows] of Object.entries(sets))
+    for (const [f, r] of rows)
+      if (r.eyeClosed && bothClosed(r) >= SHIPPED)
+        console.log(`${name}: ${f} ${r.eyeClosed.map((v) => v.toFixed(4)).join(' ')}`);
 }

@@ -33,9 +33,26 @@ async function run(url: string, request: { quality?: boolean; attributes?: boole
     const total = performance.now() - t0;
     const checked = faces.map((f, i) => ({ ...f, ...results[i] }));
     return {
-      faces: faces.length, total, times: { ...checks.lastTimes }, leaked: tf.memory().numTensors - before,
-      first: checked[0] ? { box: checked[0].box, quality: checked[0].quality, attributes: checked[0].attributes, liveness: checked[0].liveness } : null,
-      validate: faces.length ? validate(checked, { validateQuality: !!request.quality, validateAttribute: !!request.attributes, validateLiveness: !!request.liveness, validateNface: true }) : null,
+      faces: faces.length,
+      total,
+      times: { ...checks.lastTimes },
+      leaked: tf.memory().numTensors - before,
+      first: checked[0]
+        ? {
+            box: checked[0].box,
+            quality: checked[0].quality,
+            attributes: checked[0].attributes,
+            liveness: checked[0].liveness,
+          }
+        : null,
+      validate: faces.length
+        ? validate(checked, {
+            validateQuality: !!request.quality,
+            validateAttribute: !!request.attributes,
+            validateLiveness: !!request.liveness,
+            validateNface: true,
+          })
+        : null,
       livenessFailure: request.liveness ? livenessFailure(checked) : undefined,
     };
   } finally {

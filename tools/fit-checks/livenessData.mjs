@@ -5,18 +5,33 @@ import { readFileSync } from 'node:fs';
 /** measure.mjs rows of the liveness list, with the FasNet outputs of the separate --liveness fasnet run merged in. */
 export function livenessRows() {
   const d = JSON.parse(readFileSync('tools/out/checks/liveness.json', 'utf8'));
-  for (const [file, r] of Object.entries(JSON.parse(readFileSync('tools/out/checks/liveness-fasnet.json', 'utf8')).rows)) {
-    if (d.rows[file] && r.fasnet) Object.assign(d.rows[file], { fasnet: r.fasnet, fasnetMirror: r.fasnetMirror, fasnet20: r.fasnet20, fasnet40: r.fasnet40, eyeClosed: r.eyeClosed });
+  for (const [file, r] of Object.entries(
+    JSON.parse(readFileSync('tools/out/checks/liveness-fasnet.json', 'utf8')).rows,
+  )) {
+    if (d.rows[file] && r.fasnet)
+      Object.assign(d.rows[file], {
+        fasnet: r.fasnet,
+        fasnetMirror: r.fasnetMirror,
+        fasnet20: r.fasnet20,
+        fasnet40: r.fasnet40,
+        eyeClosed: r.eyeClosed,
+      });
   }
   return d.rows;
 }
 
 /** NUAA's labels.csv: "antispoof_nuaa/<file>" → { label, subject }. */
 export function nuaaLabels() {
-  return new Map(readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8').trim().split('\n').slice(1).map((l) => {
-    const [file, label, subject] = l.split(',');
-    return [`antispoof_nuaa/${file}`, { label, subject }];
-  }));
+  return new Map(
+    readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => {
+        const [file, label, subject] = l.split(',');
+        return [`antispoof_nuaa/${file}`, { label, subject }];
+      }),
+  );
 }
 
 /** FasNet's live log-odds against both attack classes (as src/face/checks/fasnet.ts fasnetLiveLogOdds). */

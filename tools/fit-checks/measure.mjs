@@ -6,9 +6,14 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { startServer, launchBrowser, newLoggingPage } from '../../bench/browser.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const root = resolve(args.root ?? '../shared/data');
-const list = readFileSync(resolve(args.list), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+const list = readFileSync(resolve(args.list), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter(Boolean);
 const kinds = (args.kinds ?? 'none').split(',');
 const features = args.features !== '0';
 const liveness = args.liveness === '0' ? false : args.liveness === 'fasnet' ? 'fasnet' : true;
@@ -30,9 +35,14 @@ try {
   const started = Date.now();
   for (let i = 0; i < list.length; i += 20) {
     const batch = list.slice(i, i + 20);
-    const got = await page.evaluate(([urls, k, f, l, t48]) => window.checks.measureUrls(urls, k, f, l, t48), [batch.map((p) => `/data-images/${p}`), kinds, features, liveness, thumb48]);
+    const got = await page.evaluate(
+      ([urls, k, f, l, t48]) => window.checks.measureUrls(urls, k, f, l, t48),
+      [batch.map((p) => `/data-images/${p}`), kinds, features, liveness, thumb48],
+    );
     for (const [k, v] of Object.entries(got)) rows[k.replace('/data-images/', '')] = v;
-    process.stderr.write(`\r${Math.min(i + 20, list.length)}/${list.length} images, ${((Date.now() - started) / Math.min(i + 20, list.length)).toFixed(0)} ms/image`);
+    process.stderr.write(
+      `\r${Math.min(i + 20, list.length)}/${list.length} images, ${((Date.now() - started) / Math.min(i + 20, list.length)).toFixed(0)} ms/image`,
+    );
   }
   const stats = await page.evaluate(() => window.checks.stats());
   console.error('\n' + JSON.stringify(stats));

@@ -24,7 +24,9 @@ import type { MatcherConfig } from '../../src/face/similarity/matcher';
 
 const config = calibration as MatcherConfig;
 const file = process.argv[2] ?? 'tools/out/lfw-identify-embeddings.json';
-const dump = JSON.parse(readFileSync(file, 'utf8')) as { pipelines: Record<string, { id: string; dimension: number; vectors: Record<string, number[] | null> }> };
+const dump = JSON.parse(readFileSync(file, 'utf8')) as {
+  pipelines: Record<string, { id: string; dimension: number; vectors: Record<string, number[] | null> }>;
+};
 const pipelines = config.models.map((m) => {
   const p = Object.values(dump.pipelines).find((x) => x.id === m.id);
   if (!p) throw new Error(`dump lacks ${m.id}`);
@@ -46,7 +48,8 @@ const raw = (a: Template, b: Template): number => {
   let s = 0;
   pipelines.forEach((m, i) => {
     let dot = 0;
-    const x = a[i]!, y = b[i]!;
+    const x = a[i]!,
+      y = b[i]!;
     for (let j = 0; j < x.length; j++) dot += x[j]! * y[j]!;
     s += (m.weight * (dot - m.mean)) / m.std;
   });
@@ -54,7 +57,8 @@ const raw = (a: Template, b: Template): number => {
 };
 const meanTemplate = (ts: Template[]): Template =>
   pipelines.map((_, i) => {
-    const d = ts[0]![i]!.length, out = new Float32Array(d);
+    const d = ts[0]![i]!.length,
+      out = new Float32Array(d);
     for (const t of ts) for (let j = 0; j < d; j++) out[j]! += t[i]![j]!;
     let n = 0;
     for (const x of out) n += x * x;
@@ -62,7 +66,19 @@ const meanTemplate = (ts: Template[]): Template =>
   });
 
 type Strategy = 'best-face' | 'mean-template' | 'max(both)';
-interface Row { k: number; strategy: Strategy; gallery: number; probes: number; rank1: number; identified07: number; strangers: number; strangerMatched07: number; probeNoFace: number; identifiedSearch07: number; strangerMatchedSearch07: number }
+interface Row {
+  k: number;
+  strategy: Strategy;
+  gallery: number;
+  probes: number;
+  rank1: number;
+  identified07: number;
+  strangers: number;
+  strangerMatched07: number;
+  probeNoFace: number;
+  identifiedSearch07: number;
+  strangerMatchedSearch07: number;
+}
 
 function run(k: number, strategy: Strategy): Row {
   const gallery: { name: string; faces: Template[]; mean: Template }[] = [];
@@ -89,38 +105,82 @@ function run(k: number, strategy: Strategy): Row {
     return strategy === 'mean-template' ? mean : Math.max(best, mean);
   };
   const top = (t: Template) => {
-    let bestName = '', bestRaw = -Infinity;
+    let bestName = '',
+      bestRaw = -Infinity;
     for (const g of gallery) {
       const s = score(t, g);
-      if (s > bestRaw) { bestRaw = s; bestName = g.name; }
+      if (s > bestRaw) {
+        bestRaw = s;
+        bestName = g.name;
+      }
     }
-    return { name: bestName, q: calibrate(bestRaw, config.table), qSearch: searchSimilarity(logFarOf(bestRaw, config.table), comparisons) };
+    return {
+      name: bestName,
+      q: calibrate(bestRaw, config.table),
+      qSearch: searchSimilarity(logFarOf(bestRaw, config.table), comparisons),
+    };
   };
   // Comparisons one search makes: what the search score (src/collections/search/fusedScorer.ts) accounts for.
-  const comparisons = strategy === 'best-face' ? gallery.length * k : strategy === 'mean-template' ? gallery.length : gallery.length * (k + 1);
-  let rank1 = 0, identified = 0, identifiedSearch = 0, noFace = 0;
+  const comparisons =
+    strategy === 'best-face'
+      ? gallery.length * k
+      : strategy === 'mean-template'
+        ? gallery.length
+        : gallery.length * (k + 1);
+  let rank1 = 0,
+    identified = 0,
+    identifiedSearch = 0,
+    noFace = 0;
   for (const p of probes) {
-    if (!p.t) { noFace++; continue; }
+    if (!p.t) {
+      noFace++;
+      continue;
+    }
     const r = top(p.t);
-    if (r.name === p.name) { rank1++; if (r.q >= 0.7) identified++; if (r.qSearch >= 0.7) identifiedSearch++; }
+    if (r.name === p.name) {
+      rank1++;
+      if (r.q >= 0.7) identified++;
+      if (r.qSearch >= 0.7) identifiedSearch++;
+    }
   }
-  let matched = 0, matchedSearch = 0;
+  let matched = 0,
+    matchedSearch = 0;
   for (const s of strangers) {
     const r = top(s);
     if (r.q >= 0.7) matched++;
     if (r.qSearch >= 0.7) matchedSearch++;
   }
-  return { k, strategy, gallery: gallery.length, probes: probes.length, rank1: rank1 / probes.length, identified07: identified / probes.length, strangers: strangers.length, strangerMatched07: matched / strangers.length, probeNoFace: noFace, identifiedSearch07: identifiedSearch / probes.length, strangerMatchedSearch07: matchedSearch / strangers.length };
+  return {
+    k,
+    strategy,
+    gallery: gallery.length,
+    probes: probes.length,
+    rank1: rank1 / probes.length,
+    identified07: identified / probes.length,
+    strangers: strangers.length,
+    strangerMatched07: matched / strangers.length,
+    probeNoFace: noFace,
+    identifiedSearch07: identifiedSearch / probes.length,
+    strangerMatchedSearch07: matchedSearch / strangers.length,
+  };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-console.log('| gallery photos per person | person score | persons | probes | rank-1 | identified, search score ≥ 0.7 | strangers | strangers matched, search score ≥ 0.7 | identified, pair score ≥ 0.7 | strangers matched, pair score ≥ 0.7 |');
+console.log(
+  '| gallery photos per person | person score | persons | probes | rank-1 | identified, search score ≥ 0.7 | strangers | strangers matched, search score ≥ 0.7 | identified, pair score ≥ 0.7 | strangers matched, pair score ≥ 0.7 |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 const t0 = Date.now();
-for (const [k, strategies] of [[1, ['best-face']], [2, ['best-face', 'mean-template', 'max(both)']], [3, ['best-face', 'mean-template', 'max(both)']]] as const) {
+for (const [k, strategies] of [
+  [1, ['best-face']],
+  [2, ['best-face', 'mean-template', 'max(both)']],
+  [3, ['best-face', 'mean-template', 'max(both)']],
+] as const) {
   for (const s of strategies) {
     const r = run(k, s);
-    console.log(`| ${r.k} | ${r.strategy} | ${r.gallery} | ${r.probes}${r.probeNoFace ? ` (${r.probeNoFace} no face)` : ''} | ${pct(r.rank1)} | ${pct(r.identifiedSearch07)} | ${r.strangers} | ${pct(r.strangerMatchedSearch07)} | ${pct(r.identified07)} | ${pct(r.strangerMatched07)} |`);
+    console.log(
+      `| ${r.k} | ${r.strategy} | ${r.gallery} | ${r.probes}${r.probeNoFace ? ` (${r.probeNoFace} no face)` : ''} | ${pct(r.rank1)} | ${pct(r.identifiedSearch07)} | ${r.strangers} | ${pct(r.strangerMatchedSearch07)} | ${pct(r.identified07)} | ${pct(r.strangerMatched07)} |`,
+    );
   }
 }
 console.error(`${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -5,12 +5,16 @@
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const imagesDir = resolve(args.images ?? '../shared/data/lfw/images');
 const out = resolve(args.out ?? 'tools/out/identify-images.txt');
 const lines = [];
 for (const name of readdirSync(imagesDir).sort()) {
-  const files = readdirSync(resolve(imagesDir, name)).filter((f) => f.endsWith('.jpg')).sort();
+  const files = readdirSync(resolve(imagesDir, name))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   if (files.length >= 5 || files.length === 1) lines.push(...files.map((f) => `${name}/${f}`));
 }
 mkdirSync(dirname(out), { recursive: true });

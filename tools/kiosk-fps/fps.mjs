@@ -18,28 +18,50 @@ import { launchWithCamera, writeFakeCameraClip, writeFakeCameraVideo } from '../
 import { serve } from '../../scripts/serve.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
-const seconds = Number(arg('seconds', 30)), warmup = Number(arg('warmup', 10)), jsonOut = arg('json');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const seconds = Number(arg('seconds', 30)),
+  warmup = Number(arg('warmup', 10)),
+  jsonOut = arg('json');
 const DIST = arg('dist', join(ROOT, 'demo-dist'));
 const PORT = 4178 + Number(process.env.E2E_PORT_OFFSET ?? 0);
-if (!existsSync(join(DIST, 'index.html'))) { console.error(`${DIST}/index.html is missing: run \`npm run build:demo\` first.`); process.exit(2); }
+if (!existsSync(join(DIST, 'index.html'))) {
+  console.error(`${DIST}/index.html is missing: run \`npm run build:demo\` first.`);
+  process.exit(2);
+}
 
 const scratch = mkdtempSync(join(os.tmpdir(), 'localface-kiosk-fps-'));
 const server = await serve(DIST, PORT);
 const log = (text) => process.stderr.write(`${text}\n`);
 try {
-  const helper = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const helper = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
   const video = join(scratch, 'camera.y4m');
   const person = join(ROOT, 'e2e/fixtures/camera/subject06-enroll.jpg');
   const helperPage = await helper.newPage();
   await writeFakeCameraVideo(helperPage, person, video);
   const clip = join(scratch, 'entering.y4m');
-  await writeFakeCameraClip(helperPage, [{ photoPath: null, seconds: 2 }, { photoPath: person, seconds: 3 }], clip, 10);
+  await writeFakeCameraClip(
+    helperPage,
+    [
+      { photoPath: null, seconds: 2 },
+      { photoPath: person, seconds: 3 },
+    ],
+    clip,
+    10,
+  );
   await helper.close();
 
   const results = [];
   const profile = join(scratch, 'profile');
-  for (const [mode, query] of [['worker', ''], ['page thread', '?thread=main']]) {
+  for (const [mode, query] of [
+    ['worker', ''],
+    ['page thread', '?thread=main'],
+  ]) {
     const context = await launchWithCamera(video, profile);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`http://127.0.0.1:${PORT}/index.html${query}`);
@@ -55,14 +77,23 @@ try {
     await page.waitForTimeout(warmup * 1000);
     const measured = await page.evaluate(async (ms) => {
       const start = JSON.parse(JSON.stringify(window.kioskStats));
-      let animationFrames = 0, longTaskMs = 0, longTasks = 0;
+      let animationFrames = 0,
+        longTaskMs = 0,
+        longTasks = 0;
       const observer = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) { longTasks++; longTaskMs += entry.duration; }
+        for (const entry of list.getEntries()) {
+          longTasks++;
+          longTaskMs += entry.duration;
+        }
       });
       observer.observe({ type: 'longtask' });
       const t0 = performance.now();
       await new Promise((done) => {
-        const count = () => { animationFrames++; if (performance.now() - t0 < ms) requestAnimationFrame(count); else done(); };
+        const count = () => {
+          animationFrames++;
+          if (performance.now() - t0 < ms) requestAnimationFrame(count);
+          else done();
+        };
         requestAnimationFrame(count);
       });
       observer.disconnect();
@@ -70,7 +101,8 @@ try {
       const end = window.kioskStats;
       const processed = end.processed - start.processed;
       // Per frame, every numeric counter ending in Ms (stages differ between kiosk versions); runs per second for *Runs.
-      const perFrame = {}, perSecond = {};
+      const perFrame = {},
+        perSecond = {};
       for (const [key, value] of Object.entries(end)) {
         if (typeof value !== 'number' || key === 'processed' || key === 'skipped') continue;
         if (key.endsWith('Ms')) perFrame[key] = processed ? (value - start[key]) / processed : null;
@@ -89,7 +121,9 @@ try {
         status: document.querySelector('[data-testid=status]')?.textContent ?? '',
       };
     }, seconds * 1000);
-    log(`${mode}: ${measured.recognisedFps.toFixed(2)} frames/s, page ${measured.pageAnimationFps.toFixed(1)} animation frames/s`);
+    log(
+      `${mode}: ${measured.recognisedFps.toFixed(2)} frames/s, page ${measured.pageAnimationFps.toFixed(1)} animation frames/s`,
+    );
     results.push(measured);
     await context.close();
   }
@@ -104,15 +138,22 @@ try {
   const entering = await page.evaluate(async (ms) => {
     const video = document.querySelector('video');
     const probe = new OffscreenCanvas(16, 12).getContext('2d', { willReadFrequently: true });
-    const entered = [], named = [];
-    let personInView = false, nameShown = false, stop = false;
+    const entered = [],
+      named = [];
+    let personInView = false,
+      nameShown = false,
+      stop = false;
     // The clip's empty frames are flat grey: the person is in view when the frame has contrast.
     const onFrame = (now) => {
       if (stop) return;
       probe.drawImage(video, 0, 0, 16, 12);
       const px = probe.getImageData(0, 0, 16, 12).data;
-      let min = 255, max = 0;
-      for (let i = 0; i < px.length; i += 4) { min = Math.min(min, px[i + 1]); max = Math.max(max, px[i + 1]); }
+      let min = 255,
+        max = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        min = Math.min(min, px[i + 1]);
+        max = Math.max(max, px[i + 1]);
+      }
       const inView = max - min > 40;
       if (inView && !personInView) entered.push(now);
       personInView = inView;
@@ -144,18 +185,31 @@ try {
   log(`time to name: median ${median?.toFixed(0)} ms over ${entering.named} of ${entering.entries} entries`);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const fmt = (o, digits) => Object.entries(o).map(([k, v]) => `${k.replace(/Ms$|Runs$/, '')} ${v === null ? '–' : v.toFixed(digits)}`).join(', ');
+  const fmt = (o, digits) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k.replace(/Ms$|Runs$/, '')} ${v === null ? '–' : v.toFixed(digits)}`)
+      .join(', ');
   const lines = [
-    `Kiosk frame rate — ${DIST}/index.html, fake camera 640×480 showing an enrolled person; ${os.cpus().length} cores (${cpu}), headless Chromium, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} (1 / 5 / 15 min) at the end; ${seconds} s after ${warmup} s warm-up.`,
+    `Kiosk frame rate — ${DIST}/index.html, fake camera 640×480 showing an enrolled person; ${os.cpus().length} cores (${cpu}), headless Chromium, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')} (1 / 5 / 15 min) at the end; ${seconds} s after ${warmup} s warm-up.`,
     '',
     '| recognition runs in | frames/s (boxes) | ms per frame in the engine, by stage | runs per second | camera frames skipped | page animation frames/s | long tasks on the page thread (ms per s) |',
     '|---|---:|---|---|---:|---:|---:|',
-    ...results.map((r) => `| ${r.mode} | ${r.recognisedFps.toFixed(2)} | ${fmt(r.msPerFrame, 0)} | ${fmt(r.runsPerSecond, 2)} | ${r.skippedCameraFrames} | ${r.pageAnimationFps.toFixed(1)} | ${r.longTasks} (${r.longTaskMsPerSecond.toFixed(0)}) |`),
+    ...results.map(
+      (r) =>
+        `| ${r.mode} | ${r.recognisedFps.toFixed(2)} | ${fmt(r.msPerFrame, 0)} | ${fmt(r.runsPerSecond, 2)} | ${r.skippedCameraFrames} | ${r.pageAnimationFps.toFixed(1)} | ${r.longTasks} (${r.longTaskMsPerSecond.toFixed(0)}) |`,
+    ),
     '',
     `Time from the person entering the picture to their name on screen (worker): median ${median === null ? '–' : `${(median / 1000).toFixed(2)} s`} over ${entering.named} of ${entering.entries} entries (each: ${sorted.map((x) => (x / 1000).toFixed(2)).join(', ')} s).`,
   ];
   console.log(lines.join('\n'));
-  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ date: new Date().toISOString(), cpu, cores: os.cpus().length, loadAverage: os.loadavg(), seconds, warmup, results, entering }, null, 2)}\n`);
+  if (jsonOut)
+    writeFileSync(
+      jsonOut,
+      `${JSON.stringify({ date: new Date().toISOString(), cpu, cores: os.cpus().length, loadAverage: os.loadavg(), seconds, warmup, results, entering }, null, 2)}\n`,
+    );
 } finally {
   server.closeAllConnections();
   server.close();

@@ -14,7 +14,6 @@ import {
 } from './verification';
 import { seededRandom as rng } from '../../test/support/seededRandom';
 
-
 /** Brute-force AUC over all genuine × impostor combinations. */
 function bruteAuc(g: number[], im: number[]): number {
   let s = 0;
@@ -161,9 +160,18 @@ describe('foldAccuracy', () => {
   it('chooses each fold threshold on the other folds (hand case)', () => {
     const p = (fold: number, score: number, same: boolean): FoldPair => ({ fold, score, same });
     const pairs = [
-      p(1, 0.8, true), p(1, 0.6, true), p(1, 0.2, false), p(1, 0.4, false),
-      p(2, 0.8, true), p(2, 0.6, true), p(2, 0.2, false), p(2, 0.4, false),
-      p(3, 0.8, true), p(3, 0.45, true), p(3, 0.2, false), p(3, 0.55, false),
+      p(1, 0.8, true),
+      p(1, 0.6, true),
+      p(1, 0.2, false),
+      p(1, 0.4, false),
+      p(2, 0.8, true),
+      p(2, 0.6, true),
+      p(2, 0.2, false),
+      p(2, 0.4, false),
+      p(3, 0.8, true),
+      p(3, 0.45, true),
+      p(3, 0.2, false),
+      p(3, 0.55, false),
     ];
     const r = foldAccuracy(pairs);
     // Folds 1, 2: trained on {other clean fold + fold 3} → best (first) cut between 0.4 and 0.45 → 0.425; 100 %.

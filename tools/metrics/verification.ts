@@ -37,11 +37,13 @@ function sortedCopy(scores: Scores, what: string): Float64Array {
 export function rocCurve(genuine: Scores, impostor: Scores): RocPoint[] {
   const g = sortedCopy(genuine, 'genuine');
   const im = sortedCopy(impostor, 'impostor');
-  const ng = g.length, ni = im.length;
+  const ng = g.length,
+    ni = im.length;
   if (ng === 0 || ni === 0) throw new RangeError('rocCurve needs genuine and impostor scores');
   const points: RocPoint[] = [];
   // Walk distinct values from the top; ig / ii = how many genuine / impostor scores are > the current value.
-  let pg = ng, pi = ni; // indices one past the not-yet-consumed tops
+  let pg = ng,
+    pi = ni; // indices one past the not-yet-consumed tops
   while (pg > 0 || pi > 0) {
     const vg = pg > 0 ? g[pg - 1]! : -Infinity;
     const vi = pi > 0 ? im[pi - 1]! : -Infinity;
@@ -63,7 +65,9 @@ export function auc(genuine: Scores, impostor: Scores): number {
   const g = sortedCopy(genuine, 'genuine');
   const im = sortedCopy(impostor, 'impostor');
   if (g.length === 0 || im.length === 0) throw new RangeError('auc needs genuine and impostor scores');
-  let below = 0, atOrBelow = 0, sum = 0;
+  let below = 0,
+    atOrBelow = 0,
+    sum = 0;
   for (let k = 0; k < g.length; k++) {
     const x = g[k]!;
     while (below < im.length && im[below]! < x) below++;
@@ -151,7 +155,7 @@ export interface LabelledScore {
 export function accuracyAt(scores: readonly LabelledScore[], threshold: number): number {
   if (scores.length === 0) throw new RangeError('accuracyAt needs scores');
   let correct = 0;
-  for (const s of scores) if ((s.score > threshold) === s.same) correct++;
+  for (const s of scores) if (s.score > threshold === s.same) correct++;
   return correct / scores.length;
 }
 
@@ -172,7 +176,8 @@ export function bestThresholdAccuracy(scores: readonly LabelledScore[]): { thres
   let totalSame = 0;
   for (const s of order) if (s.same) totalSame++;
   let correct = totalSame; // accept all: the same-person pairs are right
-  let bestCorrect = -1, bestThreshold = NaN;
+  let bestCorrect = -1,
+    bestThreshold = NaN;
   const first = order[0]!.score;
   if (first > -Infinity) {
     bestCorrect = correct;
@@ -249,7 +254,9 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
  * for z-normalisation. Computed in one pass (Welford), fine for millions of scores.
  */
 export function scoreStats(scores: Scores): { mean: number; std: number; count: number } {
-  let count = 0, mean = 0, m2 = 0;
+  let count = 0,
+    mean = 0,
+    m2 = 0;
   for (let i = 0; i < scores.length; i++) {
     const x = scores[i]!;
     if (!Number.isFinite(x)) {

@@ -30,13 +30,21 @@ async function medianMs(runs: number, f: () => unknown): Promise<number> {
   return median(ms);
 }
 
-async function ours(fasBytes: Uint8Array, eyeBytes: Uint8Array, face: tf.Tensor4D, eye: tf.Tensor4D, runs: number): Promise<Timings> {
+async function ours(
+  fasBytes: Uint8Array,
+  eyeBytes: Uint8Array,
+  face: tf.Tensor4D,
+  eye: tf.Tensor4D,
+  runs: number,
+): Promise<Timings> {
   const [fas, fasLoad] = await time(() => OnnxGraphModel.fromBytes(fasBytes));
   const [eyeModel, eyeLoad] = await time(() => OnnxGraphModel.fromBytes(eyeBytes));
   // As fasnet.ts: the crop and its mirror, two runs (the graph's batch is fixed at 1), one read-back.
   const fasCall = () => {
     const y = tf.tidy(() => {
-      const runs = [face, tf.image.flipLeftRight(face)].map((x) => fas.execute({ input: x }, { inputLayout: 'NHWC' })[0]!);
+      const runs = [face, tf.image.flipLeftRight(face)].map(
+        (x) => fas.execute({ input: x }, { inputLayout: 'NHWC' })[0]!,
+      );
       return tf.concat(runs, 0);
     });
     const v = Array.from(y.dataSync());
@@ -51,13 +59,26 @@ async function ours(fasBytes: Uint8Array, eyeBytes: Uint8Array, face: tf.Tensor4
   };
   const [fasOut, fasFirst] = await time(fasCall);
   const [eyeOut, eyeFirst] = await time(eyeCall);
-  const result = { fasLoad, eyeLoad, fasFirst, eyeFirst, fasCall: await medianMs(runs, fasCall), eyeCall: await medianMs(runs, eyeCall) };
+  const result = {
+    fasLoad,
+    eyeLoad,
+    fasFirst,
+    eyeFirst,
+    fasCall: await medianMs(runs, fasCall),
+    eyeCall: await medianMs(runs, eyeCall),
+  };
   fas.dispose();
   eyeModel.dispose();
   return { ...result, fasOut, eyeOut };
 }
 
-async function onnxruntime(fasBytes: Uint8Array, eyeBytes: Uint8Array, face: tf.Tensor4D, eye: tf.Tensor4D, runs: number): Promise<Timings> {
+async function onnxruntime(
+  fasBytes: Uint8Array,
+  eyeBytes: Uint8Array,
+  face: tf.Tensor4D,
+  eye: tf.Tensor4D,
+  runs: number,
+): Promise<Timings> {
   ort.env.wasm.numThreads = 1;
   const options: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'] };
   // The first session also fetches and compiles ORT's .wasm; the FasNet session is then made again, warm.
@@ -81,9 +102,16 @@ async function onnxruntime(fasBytes: Uint8Array, eyeBytes: Uint8Array, face: tf.
   const [eyeOut, eyeFirst] = await time(eyeCall);
   const feed = new Float32Array(FACE).fill(100);
   const result = {
-    fasLoadCold, fasLoad, eyeLoad, fasFirst, eyeFirst,
+    fasLoadCold,
+    fasLoad,
+    eyeLoad,
+    fasFirst,
+    eyeFirst,
     fasCall: await medianMs(runs, fasCall),
-    fasRunOnly: await medianMs(runs, async () => [await run(fas, feed, [1, 3, 128, 128]), await run(fas, feed, [1, 3, 128, 128])]),
+    fasRunOnly: await medianMs(runs, async () => [
+      await run(fas, feed, [1, 3, 128, 128]),
+      await run(fas, feed, [1, 3, 128, 128]),
+    ]),
     eyeCall: await medianMs(runs, eyeCall),
   };
   await fas.release();
@@ -100,8 +128,14 @@ async function runBench(mode: Mode, runs = 30): Promise<Record<string, unknown>>
   const load = async (file: string) => new Uint8Array(await (await fetch(`/models/${file}`)).arrayBuffer());
   const [fasBytes, eyeBytes] = await Promise.all([load('fasnet-liveness.onnx'), load('eye-state.onnx')]);
   const r = seededRandom(7);
-  const face = tf.tensor4d(Float32Array.from({ length: FACE }, () => Math.floor(r() * 256)), [1, 128, 128, 3]);
-  const eye = tf.tensor4d(Float32Array.from({ length: 24 * 24 }, () => r()), [1, 24, 24, 1]);
+  const face = tf.tensor4d(
+    Float32Array.from({ length: FACE }, () => Math.floor(r() * 256)),
+    [1, 128, 128, 3],
+  );
+  const eye = tf.tensor4d(
+    Float32Array.from({ length: 24 * 24 }, () => r()),
+    [1, 24, 24, 1],
+  );
   const result: Record<string, unknown> = { backend: tf.getBackend(), tfInit, isolated: crossOriginIsolated };
   const o = mode !== 'ort' ? await ours(fasBytes, eyeBytes, face, eye, runs) : undefined;
   const n = mode !== 'ours' ? await onnxruntime(fasBytes, eyeBytes, face, eye, runs) : undefined;

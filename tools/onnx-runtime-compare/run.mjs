@@ -19,12 +19,14 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '../..');
 const pages = Number(process.argv[2] ?? 5);
 const tmp = mkdtempSync(join(tmpdir(), 'onnx-runtime-compare-'));
-const files = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+const files = (dir) =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 
 // 1. Bundle bytes
 // Each entry hands its runtime to the page (an app build drops an entry's exports, and then what they would keep).
 const entries = {
-  'in-house executor': "import { OnnxGraphModel } from '../../src/models/onnx/onnxModel'; globalThis.runtime = OnnxGraphModel;",
+  'in-house executor':
+    "import { OnnxGraphModel } from '../../src/models/onnx/onnxModel'; globalThis.runtime = OnnxGraphModel;",
   'onnxruntime-web/wasm': "import * as ort from 'onnxruntime-web/wasm'; globalThis.runtime = ort;",
   'onnxruntime-web/webgpu': "import * as ort from 'onnxruntime-web/webgpu'; globalThis.runtime = ort;",
 };
@@ -33,10 +35,16 @@ for (const [name, code] of Object.entries(entries)) {
   const id = join(here, '__entry.ts');
   const outDir = join(tmp, 'size');
   await build({
-    configFile: false, logLevel: 'silent', root: here,
+    configFile: false,
+    logLevel: 'silent',
+    root: here,
     plugins: [{ name: 'entry', resolveId: (s) => (s === id ? id : null), load: (s) => (s === id ? code : null) }],
     build: {
-      outDir, emptyOutDir: true, minify: true, copyPublicDir: false, assetsInlineLimit: 0,
+      outDir,
+      emptyOutDir: true,
+      minify: true,
+      copyPublicDir: false,
+      assetsInlineLimit: 0,
       rollupOptions: { input: id, external: [/^@tensorflow\//] },
     },
   });
@@ -44,22 +52,33 @@ for (const [name, code] of Object.entries(entries)) {
     const b = readFileSync(f);
     const kind = extname(f) === '.wasm' ? '.wasm' : 'JS';
     const gz = gzipSync(b, { level: 9 }).length;
-    console.log(`  ${name.padEnd(24)} ${kind.padEnd(6)} ${String(b.length).padStart(9)} B  ${String(gz).padStart(9)} B gz`);
+    console.log(
+      `  ${name.padEnd(24)} ${kind.padEnd(6)} ${String(b.length).padStart(9)} B  ${String(gz).padStart(9)} B gz`,
+    );
   }
 }
 
 // 2. Timing in chromium
 const out = join(tmp, 'page');
 await build({
-  configFile: false, logLevel: 'error', root: here,
+  configFile: false,
+  logLevel: 'error',
+  root: here,
   build: { outDir: out, emptyOutDir: true, minify: true, assetsInlineLimit: 0, chunkSizeWarningLimit: 1e9 },
 });
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const types = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+};
 const server = createServer((req, res) => {
   const path = new URL(req.url, 'http://localhost').pathname;
-  const file = path.startsWith('/models/') ? join(repo, 'public', path)
-    : path.startsWith('/tfwasm/') ? join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', path.slice(8))
-    : join(out, path === '/' ? 'index.html' : path);
+  const file = path.startsWith('/models/')
+    ? join(repo, 'public', path)
+    : path.startsWith('/tfwasm/')
+      ? join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', path.slice(8))
+      : join(out, path === '/' ? 'index.html' : path);
   if (!file.startsWith(repo) && !file.startsWith(out)) return res.writeHead(403).end();
   if (!existsSync(file) || !statSync(file).isFile()) return res.writeHead(404).end();
   res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
@@ -68,8 +87,14 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const results = {};
 for (const mode of ['ours', 'ort', 'both']) {
@@ -88,7 +113,9 @@ server.close();
 if (!process.env.KEEP) rmSync(tmp, { recursive: true, force: true });
 
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(`\nms, median of ${pages} fresh pages each (backend ${results.ours[0].backend}, cross-origin isolated: ${results.ours[0].isolated})`);
+console.log(
+  `\nms, median of ${pages} fresh pages each (backend ${results.ours[0].backend}, cross-origin isolated: ${results.ours[0].isolated})`,
+);
 for (const [mode, rs] of Object.entries(results)) {
   for (const rt of ['ours', 'ort']) {
     if (!rs[0][rt]) continue;

@@ -3,7 +3,10 @@
 import { readdirSync } from 'node:fs';
 import { startServer, launchBrowser } from '../../bench/browser.mjs';
 
-const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
 const rounds = Number(arg('rounds', 30));
 const backends = arg('backends', 'wasm,webgl').split(',');
 const urls = readdirSync(new URL('../../e2e/fixtures/lfw/', import.meta.url)).map((f) => `/e2e/fixtures/lfw/${f}`);
@@ -16,14 +19,22 @@ try {
     const page = await browser.newPage();
     await page.goto(`${origin}/tools/speed/index.html`);
     await page.waitForFunction(() => 'speed' in window);
-    const r = await page.evaluate(([b, u, n]) => window.speed.run(b, u, n), [backend, urls, backend === 'webgl' ? Math.min(rounds, 8) : rounds]);
+    const r = await page.evaluate(
+      ([b, u, n]) => window.speed.run(b, u, n),
+      [backend, urls, backend === 'webgl' ? Math.min(rounds, 8) : rounds],
+    );
     console.error(JSON.stringify(r));
     rows.push(r);
     await page.close();
   }
-  console.log('| backend | models + warm-up (ms) | first compareFaces (ms) | compareFaces median (ms) | p90 (ms) | rounds |');
+  console.log(
+    '| backend | models + warm-up (ms) | first compareFaces (ms) | compareFaces median (ms) | p90 (ms) | rounds |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.backend} | ${r.loadAndWarmUpMs.toFixed(0)} | ${r.firstCompareMs.toFixed(0)} | ${r.compareMedianMs.toFixed(0)} | ${r.compareP90Ms.toFixed(0)} | ${r.rounds} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.backend} | ${r.loadAndWarmUpMs.toFixed(0)} | ${r.firstCompareMs.toFixed(0)} | ${r.compareMedianMs.toFixed(0)} | ${r.compareP90Ms.toFixed(0)} | ${r.rounds} |`,
+    );
 } finally {
   await browser.close();
   await server.close();

@@ -12,7 +12,8 @@ async function run(backend: BackendChoice, urls: string[], rounds: number) {
   const firstMs = performance.now() - t1;
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const a = images[(2 * r) % images.length]!, b = images[(2 * r + 1) % images.length]!;
+    const a = images[(2 * r) % images.length]!,
+      b = images[(2 * r + 1) % images.length]!;
     const t = performance.now();
     await client.compareFaces(a, b);
     times.push(performance.now() - t);

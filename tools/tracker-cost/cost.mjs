@@ -14,14 +14,24 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
-const frames = Number(arg('frames', 1000)), jsonOut = arg('json');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const frames = Number(arg('frames', 1000)),
+  jsonOut = arg('json');
 const PORT = 4179 + Number(process.env.E2E_PORT_OFFSET ?? 0);
-if (!existsSync(join(ROOT, 'dist', 'localface.js'))) { console.error('dist/ is missing: run `npm run build` first.'); process.exit(2); }
+if (!existsSync(join(ROOT, 'dist', 'localface.js'))) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(2);
+}
 
 const server = await serve(ROOT, PORT);
 try {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--enable-precise-memory-info'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--enable-precise-memory-info'],
+  });
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
   await page.waitForFunction(() => window.harnessReady === true);
@@ -30,12 +40,23 @@ try {
     const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'tracker-cost' });
     if ((await client.listCollections()).some((c) => c.name === 'cost')) await client.deleteCollection('cost');
     await client.createCollection('cost');
-    await client.enrollPerson({ collectionName: 'cost', personId: 's06', personName: 'Subject Six', face: await window.fixture('camera/subject06-enroll.jpg') });
+    await client.enrollPerson({
+      collectionName: 'cost',
+      personId: 's06',
+      personName: 'Subject Six',
+      face: await window.fixture('camera/subject06-enroll.jpg'),
+    });
     const bitmaps = {};
-    for (const name of ['subject06-later', 'subject14']) bitmaps[name] = await createImageBitmap(new Blob([await window.fixture(`camera/${name}.jpg`)]));
+    for (const name of ['subject06-later', 'subject14'])
+      bitmaps[name] = await createImageBitmap(new Blob([await window.fixture(`camera/${name}.jpg`)]));
     const canvas = new OffscreenCanvas(640, 480);
     const g = canvas.getContext('2d');
-    const script = [...Array(40).fill('subject06-later'), ...Array(10).fill(null), ...Array(40).fill('subject14'), ...Array(10).fill(null)];
+    const script = [
+      ...Array(40).fill('subject06-later'),
+      ...Array(10).fill(null),
+      ...Array(40).fill('subject14'),
+      ...Array(10).fill(null),
+    ];
     const tracker = client.createFaceTracker({ collectionName: 'cost', liveness: true });
     const perFrame = [];
     let at10 = null;
@@ -47,7 +68,12 @@ try {
       if (who) g.drawImage(bitmaps[who], (i % 5) * 2 - 4, (i % 3) * 2 - 2, 640, 480);
       const t0 = performance.now();
       const update = await tracker.process(canvas, i * 100);
-      perFrame.push({ totalMs: performance.now() - t0, faces: update.tracks.length, ...update.timings, named: update.tracks[0]?.match?.personId ?? null });
+      perFrame.push({
+        totalMs: performance.now() - t0,
+        faces: update.tracks.length,
+        ...update.timings,
+        named: update.tracks[0]?.match?.personId ?? null,
+      });
       if (i === 9) at10 = { tensors: window.tensorCount(), heap: performance.memory?.usedJSHeapSize ?? null };
     }
     const wallSeconds = (performance.now() - wall0) / 1000;
@@ -63,7 +89,11 @@ try {
   const stat = (values) => {
     if (values.length === 0) return { mean: null, median: null, n: 0 };
     const sorted = [...values].sort((a, b) => a - b);
-    return { mean: values.reduce((s, x) => s + x, 0) / values.length, median: sorted[Math.floor((sorted.length - 1) / 2)], n: values.length };
+    return {
+      mean: values.reduce((s, x) => s + x, 0) / values.length,
+      median: sorted[Math.floor((sorted.length - 1) / 2)],
+      n: values.length,
+    };
   };
   const withFace = result.perFrame.filter((f) => f.faces > 0);
   const rows = stages.map((stage) => {
@@ -73,16 +103,27 @@ try {
   });
   const fmt = (x) => (x === null ? '–' : x.toFixed(1));
   const lines = [
-    `Tracker cost — ${frames} frames (640×480 canvas, WASM, liveness on, one enrolled person), ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(' / ')} at the start and ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} at the end (1 / 5 / 15 min); ${result.wallSeconds.toFixed(0)} s wall, ${withFace.length} frames with a face.`,
+    `Tracker cost — ${frames} frames (640×480 canvas, WASM, liveness on, one enrolled person), ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(' / ')} at the start and ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(
+        ' / ',
+      )} at the end (1 / 5 / 15 min); ${result.wallSeconds.toFixed(0)} s wall, ${withFace.length} frames with a face.`,
     '',
     '| stage | mean ms per frame (all frames) | median ms when it ran | frames it ran in |',
     '|---|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.stage.replace(/Ms$/, '')} | ${fmt(r.meanPerFrame)} | ${fmt(r.medianWhenRun)} | ${r.framesRun} |`),
+    ...rows.map(
+      (r) => `| ${r.stage.replace(/Ms$/, '')} | ${fmt(r.meanPerFrame)} | ${fmt(r.medianWhenRun)} | ${r.framesRun} |`,
+    ),
     '',
     `TF.js tensors: ${result.at10.tensors} after frame 10, ${result.end.tensors} after frame ${frames}; JS heap ${result.at10.heap === null ? '–' : (result.at10.heap / 2 ** 20).toFixed(1)} MB → ${result.end.heap === null ? '–' : (result.end.heap / 2 ** 20).toFixed(1)} MB.`,
   ];
   console.log(lines.join('\n'));
-  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ date: new Date().toISOString(), frames, loadStart, loadEnd: os.loadavg(), rows, at10: result.at10, end: result.end, wallSeconds: result.wallSeconds }, null, 2)}\n`);
+  if (jsonOut)
+    writeFileSync(
+      jsonOut,
+      `${JSON.stringify({ date: new Date().toISOString(), frames, loadStart, loadEnd: os.loadavg(), rows, at10: result.at10, end: result.end, wallSeconds: result.wallSeconds }, null, 2)}\n`,
+    );
 } finally {
   server.closeAllConnections();
   server.close();

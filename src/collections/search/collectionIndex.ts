@@ -36,7 +36,12 @@ export class CollectionIndex {
   private readonly freeSlots: number[] = [];
 
   /** `parts`: the dimension of each model's vector inside a row (each part is normalised separately). */
-  constructor(readonly collection: string, public revision: number, readonly parts: readonly number[], initialRows = 0) {
+  constructor(
+    readonly collection: string,
+    public revision: number,
+    readonly parts: readonly number[],
+    initialRows = 0,
+  ) {
     this.dimension = parts.reduce((a, b) => a + b, 0);
     this.mem = new RowMemory(this.dimension, initialRows);
     this.means = new RowMemory(this.dimension, initialRows);
@@ -45,7 +50,12 @@ export class CollectionIndex {
 
   readonly dimension: number;
 
-  static fromBlocks(collection: string, revision: number, parts: readonly number[], blocks: readonly SearchBlockRecord[]): CollectionIndex {
+  static fromBlocks(
+    collection: string,
+    revision: number,
+    parts: readonly number[],
+    blocks: readonly SearchBlockRecord[],
+  ): CollectionIndex {
     const total = blocks.reduce((n, b) => n + b.faceIds.length, 0);
     const index = new CollectionIndex(collection, revision, parts, total);
     for (const b of blocks) index.addRows(b.faceIds, b.personIds, b.data, false);
@@ -80,8 +90,10 @@ export class CollectionIndex {
   }
 
   addRows(faceIds: readonly string[], personIds: readonly string[], data: Float32Array, refreshMeans = true): void {
-    const n = faceIds.length, d = this.dimension;
-    if (data.length !== n * d) throw new Error(`search block of ${n} faces has ${data.length} floats, expected ${n * d}`);
+    const n = faceIds.length,
+      d = this.dimension;
+    if (data.length !== n * d)
+      throw new Error(`search block of ${n} faces has ${data.length} floats, expected ${n * d}`);
     this.ensureCapacity(this.count + n);
     this.mem.rows.set(data, this.count * d);
     for (let i = 0; i < n; i++) {
@@ -99,7 +111,8 @@ export class CollectionIndex {
   remove(faceId: string): void {
     const row = this.rowOfFace.get(faceId);
     if (row === undefined) return;
-    const d = this.dimension, slot = this.slotOfRow[row]!;
+    const d = this.dimension,
+      slot = this.slotOfRow[row]!;
     const rows = this.rowsOfSlot[slot]!;
     rows.splice(rows.indexOf(row), 1);
     const last = this.count - 1;
@@ -128,13 +141,19 @@ export class CollectionIndex {
     const slots = this.personOfSlot.length;
     const scores = this.means.scan(query, slots);
     for (const free of this.freeSlots) scores[free] = -Infinity;
-    return topK(scores, k).map((slot) => ({ personId: this.personOfSlot[slot]!, faceId: this.bestFace(slot, query), dot: scores[slot]! }));
+    return topK(scores, k).map((slot) => ({
+      personId: this.personOfSlot[slot]!,
+      faceId: this.bestFace(slot, query),
+      dot: scores[slot]!,
+    }));
   }
 
   /** The person's face closest to the query (its stored image is the one a search result shows). */
   private bestFace(slot: number, query: Float32Array): string {
-    const d = this.dimension, rows = this.mem.rows;
-    let best = -Infinity, bestRow = -1;
+    const d = this.dimension,
+      rows = this.mem.rows;
+    let best = -Infinity,
+      bestRow = -1;
     for (const r of this.rowsOfSlot[slot]!) {
       let s = 0;
       for (let j = 0; j < d; j++) s += rows[r * d + j]! * query[j]!;
@@ -152,7 +171,8 @@ export class CollectionIndex {
 
   /** Mean row of `slot`: each model's part of the sum of its face rows, L2-normalised. */
   private refreshMean(slot: number): void {
-    const d = this.dimension, rows = this.rowsOfSlot[slot]!;
+    const d = this.dimension,
+      rows = this.rowsOfSlot[slot]!;
     const mean = this.means.rows.subarray(slot * d, (slot + 1) * d);
     if (rows.length === 1) {
       // One face: its row already is unit length per model.

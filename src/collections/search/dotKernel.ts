@@ -13,7 +13,10 @@ export type ScanFn = (rows: Float32Array, query: Float32Array, out: Float32Array
 export function scanJs(rows: Float32Array, query: Float32Array, out: Float32Array, n: number, d: number): void {
   const d4 = d - (d % 4);
   for (let r = 0, o = 0; r < n; r++, o += d) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     let j = 0;
     for (; j < d4; j += 4) {
       s0 += rows[o + j]! * query[j]!;
@@ -27,47 +30,144 @@ export function scanJs(rows: Float32Array, query: Float32Array, out: Float32Arra
 }
 
 // Opcodes (WebAssembly core spec 2.0 + fixed-width SIMD).
-const I32 = 0x7f, V128 = 0x7b;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
-const I32_CONST = 0x41, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_SHL = 0x74, I32_LT_U = 0x49, I32_EQZ = 0x45;
-const F32_ADD = 0x92, F32_STORE = 0x38;
-const BLOCK_VOID = 0x40, LOOP = 0x03, IF = 0x04, END = 0x0b, BR_IF = 0x0d, RETURN = 0x0f;
+const I32 = 0x7f,
+  V128 = 0x7b;
+const LOCAL_GET = 0x20,
+  LOCAL_SET = 0x21,
+  LOCAL_TEE = 0x22;
+const I32_CONST = 0x41,
+  I32_ADD = 0x6a,
+  I32_SUB = 0x6b,
+  I32_SHL = 0x74,
+  I32_LT_U = 0x49,
+  I32_EQZ = 0x45;
+const F32_ADD = 0x92,
+  F32_STORE = 0x38;
+const BLOCK_VOID = 0x40,
+  LOOP = 0x03,
+  IF = 0x04,
+  END = 0x0b,
+  BR_IF = 0x0d,
+  RETURN = 0x0f;
 const SIMD = 0xfd;
 const v128Load = (offset: number) => [SIMD, 0x00, 0x04, offset];
 const V128_ZERO = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
-const F32X4_ADD = [SIMD, 0xe4, 0x01], F32X4_MUL = [SIMD, 0xe6, 0x01];
+const F32X4_ADD = [SIMD, 0xe4, 0x01],
+  F32X4_MUL = [SIMD, 0xe6, 0x01];
 const lane = (i: number) => [SIMD, 0x1f, i];
 
 /** scan(rowsPtr, queryPtr, outPtr, n, d): byte pointers into the imported memory; d must be a multiple of 8. */
 function kernelBytes(): Uint8Array<ArrayBuffer> {
   // params 0 rows, 1 query, 2 out, 3 n, 4 d; locals 5 rowBytes, 6 j (i32); 7 acc0, 8 acc1 (v128)
-  const get = (i: number) => [LOCAL_GET, i], set = (i: number) => [LOCAL_SET, i], tee = (i: number) => [LOCAL_TEE, i];
+  const get = (i: number) => [LOCAL_GET, i],
+    set = (i: number) => [LOCAL_SET, i],
+    tee = (i: number) => [LOCAL_TEE, i];
   const c = (v: number) => [I32_CONST, v];
   const body = [
-    0x02, 0x02, I32, 0x02, V128,
-    ...get(3), I32_EQZ, IF, BLOCK_VOID, RETURN, END,
-    ...get(4), ...c(2), I32_SHL, ...set(5),
-    LOOP, BLOCK_VOID,
-    ...V128_ZERO, ...set(7), ...V128_ZERO, ...set(8), ...c(0), ...set(6),
-    LOOP, BLOCK_VOID,
-    ...get(7), ...get(0), ...get(6), I32_ADD, ...v128Load(0), ...get(1), ...get(6), I32_ADD, ...v128Load(0), ...F32X4_MUL, ...F32X4_ADD, ...set(7),
-    ...get(8), ...get(0), ...get(6), I32_ADD, ...v128Load(16), ...get(1), ...get(6), I32_ADD, ...v128Load(16), ...F32X4_MUL, ...F32X4_ADD, ...set(8),
-    ...get(6), ...c(32), I32_ADD, ...tee(6), ...get(5), I32_LT_U, BR_IF, 0,
+    0x02,
+    0x02,
+    I32,
+    0x02,
+    V128,
+    ...get(3),
+    I32_EQZ,
+    IF,
+    BLOCK_VOID,
+    RETURN,
+    END,
+    ...get(4),
+    ...c(2),
+    I32_SHL,
+    ...set(5),
+    LOOP,
+    BLOCK_VOID,
+    ...V128_ZERO,
+    ...set(7),
+    ...V128_ZERO,
+    ...set(8),
+    ...c(0),
+    ...set(6),
+    LOOP,
+    BLOCK_VOID,
+    ...get(7),
+    ...get(0),
+    ...get(6),
+    I32_ADD,
+    ...v128Load(0),
+    ...get(1),
+    ...get(6),
+    I32_ADD,
+    ...v128Load(0),
+    ...F32X4_MUL,
+    ...F32X4_ADD,
+    ...set(7),
+    ...get(8),
+    ...get(0),
+    ...get(6),
+    I32_ADD,
+    ...v128Load(16),
+    ...get(1),
+    ...get(6),
+    I32_ADD,
+    ...v128Load(16),
+    ...F32X4_MUL,
+    ...F32X4_ADD,
+    ...set(8),
+    ...get(6),
+    ...c(32),
+    I32_ADD,
+    ...tee(6),
+    ...get(5),
+    I32_LT_U,
+    BR_IF,
+    0,
     END,
     ...get(2),
-    ...get(7), ...get(8), ...F32X4_ADD, ...tee(7), ...lane(0),
-    ...get(7), ...lane(1), F32_ADD, ...get(7), ...lane(2), F32_ADD, ...get(7), ...lane(3), F32_ADD,
-    F32_STORE, 0x02, 0x00,
-    ...get(2), ...c(4), I32_ADD, ...set(2),
-    ...get(0), ...get(5), I32_ADD, ...set(0),
-    ...get(3), ...c(1), I32_SUB, ...tee(3), BR_IF, 0,
+    ...get(7),
+    ...get(8),
+    ...F32X4_ADD,
+    ...tee(7),
+    ...lane(0),
+    ...get(7),
+    ...lane(1),
+    F32_ADD,
+    ...get(7),
+    ...lane(2),
+    F32_ADD,
+    ...get(7),
+    ...lane(3),
+    F32_ADD,
+    F32_STORE,
+    0x02,
+    0x00,
+    ...get(2),
+    ...c(4),
+    I32_ADD,
+    ...set(2),
+    ...get(0),
+    ...get(5),
+    I32_ADD,
+    ...set(0),
+    ...get(3),
+    ...c(1),
+    I32_SUB,
+    ...tee(3),
+    BR_IF,
+    0,
     END,
     END,
   ];
   const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
   const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 0]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]),
     ...section(3, [1, 0]),
@@ -94,7 +194,8 @@ export function simdKernelModule(): WebAssembly.Module | null {
   if (cachedModule !== undefined) return cachedModule;
   try {
     const bytes = kernelBytes();
-    cachedModule = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    cachedModule =
+      typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     cachedModule = null;
   }
@@ -112,7 +213,11 @@ export class RowMemory {
   private capacityRows = 0;
 
   /** `initialRows`: allocated exactly (a collection loaded from storage), later growth doubles. */
-  constructor(readonly d: number, initialRows = 256, useSimd = true) {
+  constructor(
+    readonly d: number,
+    initialRows = 256,
+    useSimd = true,
+  ) {
     this.queryBytes = align16(d * 4);
     const module = useSimd && d % 8 === 0 ? simdKernelModule() : null;
     if (module) {

@@ -1,4 +1,3 @@
-
 import type { FaceTemplate } from '../../vocabulary';
 import { calibrate, logFarOf } from '../../face/similarity/calibration';
 import type { MatcherConfig } from '../../face/similarity/matcher';
@@ -16,7 +15,11 @@ export class FusedScorer {
   readonly offset: number;
   readonly dimension: number;
 
-  constructor(private readonly config: MatcherConfig, rowModels: readonly string[], rowDims: readonly number[]) {
+  constructor(
+    private readonly config: MatcherConfig,
+    rowModels: readonly string[],
+    rowDims: readonly number[],
+  ) {
     let o = 0;
     this.parts = rowModels.map((id, i) => {
       const m = config.models.find((x) => x.id === id);

@@ -17,7 +17,11 @@ export class SearchIndexes {
   private readonly loading = new Map<string, Promise<CollectionIndex>>();
   private readonly channel: BroadcastChannel | null;
 
-  constructor(private readonly store: FaceStore, private readonly models: readonly string[], private readonly dims: readonly number[]) {
+  constructor(
+    private readonly store: FaceStore,
+    private readonly models: readonly string[],
+    private readonly dims: readonly number[],
+  ) {
     this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`localface:${store.name}`) : null;
     if (this.channel) this.channel.onmessage = (e: MessageEvent<Message>) => this.onMessage(e.data);
   }

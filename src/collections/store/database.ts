@@ -1,9 +1,21 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { FaceError } from '../../errors';
 import {
-  ALL_STORES, BLOCK_SIZE, collectionRange, DB_VERSION, upgradeDatabase, sameStrings,
-  type ApiKeyRecord, type CollectionRecord, type FaceImageKind, type FaceImageRecord, type FaceRecord, type LocalFaceDB, type PersonRecord,
-  type SearchBlockRecord, type StoreName,
+  ALL_STORES,
+  BLOCK_SIZE,
+  collectionRange,
+  DB_VERSION,
+  upgradeDatabase,
+  sameStrings,
+  type ApiKeyRecord,
+  type CollectionRecord,
+  type FaceImageKind,
+  type FaceImageRecord,
+  type FaceRecord,
+  type LocalFaceDB,
+  type PersonRecord,
+  type SearchBlockRecord,
+  type StoreName,
 } from './schema';
 
 type WriteTx = IDBPTransaction<LocalFaceDB, StoreName[], 'readwrite'>;
@@ -38,12 +50,16 @@ export interface StoredPerson {
  * never a half-written person, an orphan face or a search block out of step with the faces.
  */
 export class FaceStore {
-  private constructor(private readonly db: IDBPDatabase<LocalFaceDB>, readonly name: string) {}
+  private constructor(
+    private readonly db: IDBPDatabase<LocalFaceDB>,
+    readonly name: string,
+  ) {}
 
   static async open(name: string): Promise<FaceStore> {
     try {
       const db = await openDB<LocalFaceDB>(name, DB_VERSION, {
-        upgrade: (database, oldVersion, newVersion, tx) => upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx),
+        upgrade: (database, oldVersion, newVersion, tx) =>
+          upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx),
         blocked: () => {
           // Another tab has this database open at an older version; it closes on its 'versionchange' (below).
         },
@@ -53,7 +69,11 @@ export class FaceStore {
       return new FaceStore(db, name);
     } catch (cause) {
       if (cause instanceof DOMException && cause.name === 'VersionError') {
-        throw new FaceError('ERR_INTERNAL', `The database "${name}" was written by a newer version of LocalFace (schema newer than ${DB_VERSION}). Update LocalFace or use another databaseName.`, { cause });
+        throw new FaceError(
+          'ERR_INTERNAL',
+          `The database "${name}" was written by a newer version of LocalFace (schema newer than ${DB_VERSION}). Update LocalFace or use another databaseName.`,
+          { cause },
+        );
       }
       throw storageError(cause, `open the database "${name}"`);
     }
@@ -69,11 +89,23 @@ export class FaceStore {
     return this.write(['collections'], async (tx) => {
       const store = tx.objectStore('collections');
       if (await store.get(name)) {
-        throw new FaceError('ERR_COLLECTION_EXISTS', `A collection named "${name}" already exists. Use it, or delete it first with deleteCollection().`, { metadata: { collectionName: name } });
+        throw new FaceError(
+          'ERR_COLLECTION_EXISTS',
+          `A collection named "${name}" already exists. Use it, or delete it first with deleteCollection().`,
+          { metadata: { collectionName: name } },
+        );
       }
       // A random first revision: an index another tab still holds for a deleted collection of the same name can
       // never look current for the new one.
-      const record: CollectionRecord = { name, createdAt: now, models, dims, revision: Math.floor(Math.random() * 2 ** 31), personCount: 0, nextBlockId: 0 };
+      const record: CollectionRecord = {
+        name,
+        createdAt: now,
+        models,
+        dims,
+        revision: Math.floor(Math.random() * 2 ** 31),
+        personCount: 0,
+        nextBlockId: 0,
+      };
       await store.add(record);
       return record;
     });
@@ -84,7 +116,9 @@ export class FaceStore {
   }
 
   async getCollection(name: string): Promise<CollectionRecord> {
-    return this.read(['collections'], async (tx) => requireCollection(await tx.objectStore('collections').get(name), name));
+    return this.read(['collections'], async (tx) =>
+      requireCollection(await tx.objectStore('collections').get(name), name),
+    );
   }
 
   async deleteCollection(name: string): Promise<void> {
@@ -92,8 +126,10 @@ export class FaceStore {
       requireCollection(await tx.objectStore('collections').get(name), name);
       const range = collectionRange(name);
       await Promise.all([
-        tx.objectStore('persons').delete(range), tx.objectStore('faces').delete(range),
-        tx.objectStore('faceImages').delete(range), tx.objectStore('searchBlocks').delete(range),
+        tx.objectStore('persons').delete(range),
+        tx.objectStore('faces').delete(range),
+        tx.objectStore('faceImages').delete(range),
+        tx.objectStore('searchBlocks').delete(range),
         tx.objectStore('collections').delete(name),
       ]);
     });
@@ -137,11 +173,20 @@ export class FaceStore {
         const row = concat(f.vectors);
         const block = await blocks.append(f.faceId, args.personId, row);
         const record: FaceRecord = {
-          collection: args.collection, faceId: f.faceId, personId: args.personId, createTime: f.createTime,
-          models: f.models, vectors: f.vectors, block, image: f.image?.kind ?? 'none',
+          collection: args.collection,
+          faceId: f.faceId,
+          personId: args.personId,
+          createTime: f.createTime,
+          models: f.models,
+          vectors: f.vectors,
+          block,
+          image: f.image?.kind ?? 'none',
         };
         await tx.objectStore('faces').add(record);
-        if (f.image) await tx.objectStore('faceImages').put({ collection: args.collection, faceId: f.faceId, kind: f.image.kind, blob: f.image.blob });
+        if (f.image)
+          await tx
+            .objectStore('faceImages')
+            .put({ collection: args.collection, faceId: f.faceId, kind: f.image.kind, blob: f.image.blob });
         change.added.push({ faceId: f.faceId, personId: args.personId, row });
         faceCount++;
       }
@@ -162,7 +207,12 @@ export class FaceStore {
     });
   }
 
-  async updatePerson(collection: string, personId: string, patch: { personName?: string; metadata?: Record<string, unknown> }, now: number): Promise<{ person: PersonRecord; change: ChangeSet }> {
+  async updatePerson(
+    collection: string,
+    personId: string,
+    patch: { personName?: string; metadata?: Record<string, unknown> },
+    now: number,
+  ): Promise<{ person: PersonRecord; change: ChangeSet }> {
     return this.write(['collections', 'persons'], async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const person = await tx.objectStore('persons').get([collection, personId]);
@@ -182,7 +232,8 @@ export class FaceStore {
       if (!person) throw personNotFound(collection, personId);
       const change = startChange(c);
       const blocks = new BlockEditor(tx, c);
-      for (const f of await tx.objectStore('faces').index('byPerson').getAll([collection, personId])) await removeFace(tx, blocks, f, change);
+      for (const f of await tx.objectStore('faces').index('byPerson').getAll([collection, personId]))
+        await removeFace(tx, blocks, f, change);
       await tx.objectStore('persons').delete([collection, personId]);
       c.personCount--;
       await blocks.flush();
@@ -196,7 +247,11 @@ export class FaceStore {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const face = await tx.objectStore('faces').get([collection, faceId]);
       if (!face) {
-        throw new FaceError('ERR_NOT_FOUND', `No face with faceId "${faceId}" in collection "${collection}". getPerson() lists a person's faceIds.`, { metadata: { collectionName: collection, faceId } });
+        throw new FaceError(
+          'ERR_NOT_FOUND',
+          `No face with faceId "${faceId}" in collection "${collection}". getPerson() lists a person's faceIds.`,
+          { metadata: { collectionName: collection, faceId } },
+        );
       }
       const change = startChange(c);
       const blocks = new BlockEditor(tx, c);
@@ -217,13 +272,19 @@ export class FaceStore {
       if (!person) throw personNotFound(collection, personId);
       const faces = await tx.objectStore('faces').index('byPerson').getAll([collection, personId]);
       faces.sort((a, b) => a.createTime - b.createTime || (a.faceId < b.faceId ? -1 : 1));
-      const images = await Promise.all(faces.map((f) => (f.image === 'none' ? undefined : tx.objectStore('faceImages').get([collection, f.faceId]))));
+      const images = await Promise.all(
+        faces.map((f) => (f.image === 'none' ? undefined : tx.objectStore('faceImages').get([collection, f.faceId]))),
+      );
       return { person, faces: faces.map((record, i) => ({ record, image: images[i]?.blob })) };
     });
   }
 
   /** Persons ordered by personId. */
-  async listPersons(collection: string, offset: number, limit: number): Promise<{ persons: PersonRecord[]; total: number }> {
+  async listPersons(
+    collection: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ persons: PersonRecord[]; total: number }> {
     return this.read(['collections', 'persons'], async (tx) => {
       requireCollection(await tx.objectStore('collections').get(collection), collection);
       const store = tx.objectStore('persons');
@@ -241,16 +302,21 @@ export class FaceStore {
   }
 
   /** Persons and the given faces' images for search results, in one snapshot. Missing ones are left out. */
-  async getResultDetails(collection: string, hits: { personId: string; faceId: string }[]): Promise<Map<string, { person: PersonRecord; image?: Blob }>> {
+  async getResultDetails(
+    collection: string,
+    hits: { personId: string; faceId: string }[],
+  ): Promise<Map<string, { person: PersonRecord; image?: Blob }>> {
     return this.read(['persons', 'faceImages'], async (tx) => {
       const out = new Map<string, { person: PersonRecord; image?: Blob }>();
-      await Promise.all(hits.map(async (h) => {
-        const [person, image] = await Promise.all([
-          tx.objectStore('persons').get([collection, h.personId]),
-          tx.objectStore('faceImages').get([collection, h.faceId]),
-        ]);
-        if (person) out.set(h.personId, { person, image: image?.blob });
-      }));
+      await Promise.all(
+        hits.map(async (h) => {
+          const [person, image] = await Promise.all([
+            tx.objectStore('persons').get([collection, h.personId]),
+            tx.objectStore('faceImages').get([collection, h.faceId]),
+          ]);
+          if (person) out.set(h.personId, { person, image: image?.blob });
+        }),
+      );
       return out;
     });
   }
@@ -264,7 +330,11 @@ export class FaceStore {
   }
 
   /** For benchmarks and bulk imports: many persons with one face each in one transaction (no images). */
-  async importFaces(collection: string, items: { personId: string; personName: string; face: NewFace }[], now: number): Promise<ChangeSet> {
+  async importFaces(
+    collection: string,
+    items: { personId: string; personName: string; face: NewFace }[],
+    now: number,
+  ): Promise<ChangeSet> {
     return this.write(ALL_STORES, async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const change = startChange(c);
@@ -276,8 +346,21 @@ export class FaceStore {
         const row = concat(face.vectors);
         const block = await blocks.append(face.faceId, personId, row);
         // Not awaited one by one: the requests queue in the transaction and are awaited together.
-        requests.push(tx.objectStore('faces').add({ collection, faceId: face.faceId, personId, createTime: face.createTime, models: face.models, vectors: face.vectors, block, image: 'none' }));
-        requests.push(persons.put({ collection, personId, personName, metadata: {}, createdAt: now, updatedAt: now, faceCount: 1 }));
+        requests.push(
+          tx.objectStore('faces').add({
+            collection,
+            faceId: face.faceId,
+            personId,
+            createTime: face.createTime,
+            models: face.models,
+            vectors: face.vectors,
+            block,
+            image: 'none',
+          }),
+        );
+        requests.push(
+          persons.put({ collection, personId, personName, metadata: {}, createdAt: now, updatedAt: now, faceCount: 1 }),
+        );
         change.added.push({ faceId: face.faceId, personId, row });
       }
       await Promise.all(requests);
@@ -291,12 +374,21 @@ export class FaceStore {
   // ---- export / import ------------------------------------------------------------------------------------------
 
   /** Everything of one collection in one snapshot: its record, persons, faces and (if asked) face images. */
-  async readCollection(name: string, includeImages: boolean): Promise<{ collection: CollectionRecord; persons: PersonRecord[]; faces: FaceRecord[]; images: FaceImageRecord[] }> {
+  async readCollection(
+    name: string,
+    includeImages: boolean,
+  ): Promise<{
+    collection: CollectionRecord;
+    persons: PersonRecord[];
+    faces: FaceRecord[];
+    images: FaceImageRecord[];
+  }> {
     return this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
       const collection = requireCollection(await tx.objectStore('collections').get(name), name);
       const range = collectionRange(name);
       const [persons, faces, images] = await Promise.all([
-        tx.objectStore('persons').getAll(range), tx.objectStore('faces').getAll(range),
+        tx.objectStore('persons').getAll(range),
+        tx.objectStore('faces').getAll(range),
         includeImages ? tx.objectStore('faceImages').getAll(range) : Promise.resolve([]),
       ]);
       return { collection, persons, faces, images };
@@ -309,7 +401,11 @@ export class FaceStore {
    * same faceId) and keeps the others. Nothing is written if anything fails.
    */
   async importCollection(args: {
-    name: string; createdAt: number; models: string[]; dims: number[]; onConflict: 'fail' | 'replace' | 'merge';
+    name: string;
+    createdAt: number;
+    models: string[];
+    dims: number[];
+    onConflict: 'fail' | 'replace' | 'merge';
     persons: { person: Omit<PersonRecord, 'collection' | 'faceCount'>; faces: NewFace[] }[];
   }): Promise<CollectionRecord> {
     return this.write(ALL_STORES, async (tx) => {
@@ -319,7 +415,11 @@ export class FaceStore {
       let c: CollectionRecord;
       let change: ChangeSet;
       if (existing && args.onConflict === 'fail') {
-        throw new FaceError('ERR_COLLECTION_EXISTS', `A collection named "${name}" already exists. Import under another name ({ name }), or pass onConflict: 'replace' or 'merge'.`, { metadata: { collectionName: name } });
+        throw new FaceError(
+          'ERR_COLLECTION_EXISTS',
+          `A collection named "${name}" already exists. Import under another name ({ name }), or pass onConflict: 'replace' or 'merge'.`,
+          { metadata: { collectionName: name } },
+        );
       }
       if (existing && args.onConflict === 'merge') {
         requireSameModels(existing, args.models);
@@ -329,20 +429,33 @@ export class FaceStore {
         if (existing) {
           const range = collectionRange(name);
           await Promise.all([
-            tx.objectStore('persons').delete(range), tx.objectStore('faces').delete(range),
-            tx.objectStore('faceImages').delete(range), tx.objectStore('searchBlocks').delete(range),
+            tx.objectStore('persons').delete(range),
+            tx.objectStore('faces').delete(range),
+            tx.objectStore('faceImages').delete(range),
+            tx.objectStore('searchBlocks').delete(range),
           ]);
         }
-        c = { name, createdAt: args.createdAt, models: args.models, dims: args.dims, revision: Math.floor(Math.random() * 2 ** 31), personCount: 0, nextBlockId: 0 };
+        c = {
+          name,
+          createdAt: args.createdAt,
+          models: args.models,
+          dims: args.dims,
+          revision: Math.floor(Math.random() * 2 ** 31),
+          personCount: 0,
+          nextBlockId: 0,
+        };
         change = startChange(c);
       }
       const blocks = new BlockEditor(tx, c);
-      const persons = tx.objectStore('persons'), faces = tx.objectStore('faces'), images = tx.objectStore('faceImages');
+      const persons = tx.objectStore('persons'),
+        faces = tx.objectStore('faces'),
+        images = tx.objectStore('faceImages');
       if (existing && args.onConflict === 'merge') {
         for (const { person } of args.persons) {
           const old = await persons.get([name, person.personId]);
           if (!old) continue;
-          for (const f of await faces.index('byPerson').getAll([name, person.personId])) await removeFace(tx, blocks, f, change);
+          for (const f of await faces.index('byPerson').getAll([name, person.personId]))
+            await removeFace(tx, blocks, f, change);
           await persons.delete([name, person.personId]);
           c.personCount--;
         }
@@ -362,8 +475,22 @@ export class FaceStore {
         for (const face of newFaces) {
           const row = concat(face.vectors);
           const block = await blocks.append(face.faceId, person.personId, row);
-          requests.push(faces.add({ collection: name, faceId: face.faceId, personId: person.personId, createTime: face.createTime, models: face.models, vectors: face.vectors, block, image: face.image?.kind ?? 'none' }));
-          if (face.image) requests.push(images.add({ collection: name, faceId: face.faceId, kind: face.image.kind, blob: face.image.blob }));
+          requests.push(
+            faces.add({
+              collection: name,
+              faceId: face.faceId,
+              personId: person.personId,
+              createTime: face.createTime,
+              models: face.models,
+              vectors: face.vectors,
+              block,
+              image: face.image?.kind ?? 'none',
+            }),
+          );
+          if (face.image)
+            requests.push(
+              images.add({ collection: name, faceId: face.faceId, kind: face.image.kind, blob: face.image.blob }),
+            );
           change.added.push({ faceId: face.faceId, personId: person.personId, row });
         }
         requests.push(persons.add({ ...person, collection: name, faceCount: newFaces.length }));
@@ -406,7 +533,10 @@ export class FaceStore {
    * Read-modify-write of one key in one transaction (so two concurrent requests cannot both take the last unit of
    * a quota). `update` returns the record to store, or null to store nothing; the result is what was stored.
    */
-  async updateApiKey(keyId: string, update: (record: ApiKeyRecord) => ApiKeyRecord | null): Promise<{ record: ApiKeyRecord; stored: boolean } | undefined> {
+  async updateApiKey(
+    keyId: string,
+    update: (record: ApiKeyRecord) => ApiKeyRecord | null,
+  ): Promise<{ record: ApiKeyRecord; stored: boolean } | undefined> {
     return this.write(['apiKeys'], async (tx) => {
       const store = tx.objectStore('apiKeys');
       const record = await store.get(keyId);
@@ -419,7 +549,10 @@ export class FaceStore {
 
   // ---- transactions ---------------------------------------------------------------------------------------------
 
-  private async read<T>(stores: StoreName[], fn: (tx: IDBPTransaction<LocalFaceDB, StoreName[], 'readonly'>) => Promise<T>): Promise<T> {
+  private async read<T>(
+    stores: StoreName[],
+    fn: (tx: IDBPTransaction<LocalFaceDB, StoreName[], 'readonly'>) => Promise<T>,
+  ): Promise<T> {
     try {
       const tx = this.db.transaction(stores, 'readonly');
       const result = await fn(tx);
@@ -472,7 +605,10 @@ class BlockEditor {
   private readonly touched = new Map<number, SearchBlockRecord & { pending: Float32Array[] }>();
   private readonly deleted = new Set<number>();
 
-  constructor(private readonly tx: WriteTx, private readonly collection: CollectionRecord) {}
+  constructor(
+    private readonly tx: WriteTx,
+    private readonly collection: CollectionRecord,
+  ) {}
 
   private async get(blockId: number): Promise<(SearchBlockRecord & { pending: Float32Array[] }) | undefined> {
     if (this.deleted.has(blockId)) return undefined;
@@ -491,7 +627,14 @@ class BlockEditor {
     const openId = this.collection.nextBlockId - 1;
     let block = openId >= 0 ? await this.get(openId) : undefined;
     if (!block || block.faceIds.length >= BLOCK_SIZE) {
-      block = { collection: this.collection.name, blockId: this.collection.nextBlockId++, faceIds: [], personIds: [], data: new Float32Array(0), pending: [] };
+      block = {
+        collection: this.collection.name,
+        blockId: this.collection.nextBlockId++,
+        faceIds: [],
+        personIds: [],
+        data: new Float32Array(0),
+        pending: [],
+      };
       this.touched.set(block.blockId, block);
       this.deleted.delete(block.blockId);
     }
@@ -571,13 +714,21 @@ function concat(vectors: readonly Float32Array[]): Float32Array {
 
 function requireCollection(record: CollectionRecord | undefined, name: string): CollectionRecord {
   if (!record) {
-    throw new FaceError('ERR_NOT_FOUND', `No collection named "${name}". Create it first with createCollection("${name}"), or check listCollections().`, { metadata: { collectionName: name } });
+    throw new FaceError(
+      'ERR_NOT_FOUND',
+      `No collection named "${name}". Create it first with createCollection("${name}"), or check listCollections().`,
+      { metadata: { collectionName: name } },
+    );
   }
   return record;
 }
 
 function personNotFound(collection: string, personId: string): FaceError {
-  return new FaceError('ERR_NOT_FOUND', `No person with personId "${personId}" in collection "${collection}". personIds are case-sensitive; listPersons() shows the enrolled ones.`, { metadata: { collectionName: collection, personId } });
+  return new FaceError(
+    'ERR_NOT_FOUND',
+    `No person with personId "${personId}" in collection "${collection}". personIds are case-sensitive; listPersons() shows the enrolled ones.`,
+    { metadata: { collectionName: collection, personId } },
+  );
 }
 
 /** Templates of different embedding models are never stored side by side (their scores are not comparable). */
@@ -601,10 +752,18 @@ export function storageError(cause: unknown, doing: string): FaceError {
   if (cause instanceof FaceError) return cause;
   const name = cause instanceof DOMException || cause instanceof Error ? cause.name : '';
   if (name === 'QuotaExceededError') {
-    return new FaceError('ERR_STORAGE_QUOTA_EXCEEDED', `The browser's storage quota for this site is full, so LocalFace could not ${doing}; nothing was changed. Free space (delete collections or persons, or use faceStorageType 'NoStorage') or ask the user to allow more storage.`, { cause });
+    return new FaceError(
+      'ERR_STORAGE_QUOTA_EXCEEDED',
+      `The browser's storage quota for this site is full, so LocalFace could not ${doing}; nothing was changed. Free space (delete collections or persons, or use faceStorageType 'NoStorage') or ask the user to allow more storage.`,
+      { cause },
+    );
   }
   const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-  return new FaceError('ERR_INTERNAL', `LocalFace could not ${doing} (IndexedDB failed: ${detail}). Retry; if it persists, the browser's site data may be corrupt or storage disabled (e.g. some private modes).`, { cause });
+  return new FaceError(
+    'ERR_INTERNAL',
+    `LocalFace could not ${doing} (IndexedDB failed: ${detail}). Retry; if it persists, the browser's site data may be corrupt or storage disabled (e.g. some private modes).`,
+    { cause },
+  );
 }
 
 export type { CollectionRecord, PersonRecord, FaceRecord, FaceImageRecord, SearchBlockRecord };

@@ -139,8 +139,14 @@ const MIGRATIONS: Record<number, (db: UntypedDb, tx: UntypedTx) => Promise<void>
   2: async (db) => createApiKeyStore(db),
 };
 
-export async function upgradeDatabase(db: IDBPDatabase<LocalFaceDB>, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
-  const untypedDb = db as unknown as UntypedDb, untypedTx = tx as unknown as UntypedTx;
+export async function upgradeDatabase(
+  db: IDBPDatabase<LocalFaceDB>,
+  oldVersion: number,
+  newVersion: number,
+  tx: UpgradeTx,
+): Promise<void> {
+  const untypedDb = db as unknown as UntypedDb,
+    untypedTx = tx as unknown as UntypedTx;
   // A new database skips straight to the current layout.
   if (oldVersion === 0) {
     await MIGRATIONS[0]!(untypedDb, untypedTx);
@@ -190,7 +196,15 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
   createV2Stores(db, { withCollectionsAndPersons: false });
   const collections = new Map<string, CollectionRecord>();
   for (const c of oldCollections) {
-    collections.set(c.name, { name: c.name, createdAt: c.createdAt, models: [], dims: [], revision: 1, personCount: 0, nextBlockId: 0 });
+    collections.set(c.name, {
+      name: c.name,
+      createdAt: c.createdAt,
+      models: [],
+      dims: [],
+      revision: 1,
+      personCount: 0,
+      nextBlockId: 0,
+    });
   }
   const blocks = new Map<string, SearchBlockRecord>();
   for (const p of oldPersons) {
@@ -198,8 +212,13 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
     if (!collection) continue; // an orphan of the prototype: nothing can reach it
     collection.personCount++;
     const person: PersonRecord = {
-      collection: p.collection, personId: p.personId, personName: p.personName, metadata: p.metadata ?? {},
-      createdAt: p.createdAt ?? collection.createdAt, updatedAt: p.createdAt ?? collection.createdAt, faceCount: 0,
+      collection: p.collection,
+      personId: p.personId,
+      personName: p.personName,
+      metadata: p.metadata ?? {},
+      createdAt: p.createdAt ?? collection.createdAt,
+      updatedAt: p.createdAt ?? collection.createdAt,
+      faceCount: 0,
     };
     for (const f of p.faces) {
       // The collection's model set is the one of its first face; a face of another model set stays stored but is
@@ -215,7 +234,13 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
         let block = blocks.get(p.collection);
         if (!block || block.faceIds.length >= BLOCK_SIZE) {
           if (block) await tx.objectStore('searchBlocks').put(block);
-          block = { collection: p.collection, blockId: collection.nextBlockId++, faceIds: [], personIds: [], data: new Float32Array(0) };
+          block = {
+            collection: p.collection,
+            blockId: collection.nextBlockId++,
+            faceIds: [],
+            personIds: [],
+            data: new Float32Array(0),
+          };
           blocks.set(p.collection, block);
         }
         block.faceIds.push(f.faceId);
@@ -224,8 +249,14 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
         blockId = block.blockId;
       }
       const face: FaceRecord = {
-        collection: p.collection, faceId: f.faceId, personId: p.personId, createTime: f.createTime,
-        models: [...f.models], vectors, block: blockId, image: 'none',
+        collection: p.collection,
+        faceId: f.faceId,
+        personId: p.personId,
+        createTime: f.createTime,
+        models: [...f.models],
+        vectors,
+        block: blockId,
+        image: 'none',
       };
       await tx.objectStore('faces').put(face);
       person.faceCount++;

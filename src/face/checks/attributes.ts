@@ -29,7 +29,8 @@ export const ATTRIBUTE_HEADS = heads as AttributeHeads;
 
 /** σ(w·x + b); pure. */
 export function logistic(head: LogisticHead, x: ArrayLike<number>): number {
-  if (x.length !== head.w.length) throw new FaceError('ERR_INTERNAL', `Attribute head expects ${head.w.length} features, got ${x.length}`);
+  if (x.length !== head.w.length)
+    throw new FaceError('ERR_INTERNAL', `Attribute head expects ${head.w.length} features, got ${x.length}`);
   let z = head.b;
   for (let i = 0; i < head.w.length; i++) z += head.w[i]! * x[i]!;
   return 1 / (1 + Math.exp(-z));
@@ -43,8 +44,17 @@ export function attributesFromFeatures(x: ArrayLike<number>, model: AttributeHea
 
 /** [y0, y1, x0, x1) cells of the 24×24 aligned thumbnail (the 112-px ArcFace layout scaled by 24/112). */
 const REGIONS: ReadonlyArray<readonly [number, number, number, number]> = [
-  [9, 13, 6, 11], [9, 13, 14, 19], [10, 14, 11, 13], [6, 9, 6, 18], [1, 5, 6, 18],
-  [14, 18, 3, 8], [14, 18, 16, 21], [13, 17, 10, 14], [18, 22, 8, 16], [21, 24, 8, 16], [4, 20, 0, 3],
+  [9, 13, 6, 11],
+  [9, 13, 14, 19],
+  [10, 14, 11, 13],
+  [6, 9, 6, 18],
+  [1, 5, 6, 18],
+  [14, 18, 3, 8],
+  [14, 18, 16, 21],
+  [13, 17, 10, 14],
+  [18, 22, 8, 16],
+  [21, 24, 8, 16],
+  [4, 20, 0, 3],
 ];
 export const THUMB_SIZE = 24;
 
@@ -71,10 +81,16 @@ export function regionFeatures(thumb: ArrayLike<number>): number[] {
 }
 
 /** Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255). Does not dispose `aligned`. */
-export async function attributeFeatures(aligned: tf.Tensor4D, embedder: FaceEmbedder | undefined, model: AttributeHeads = ATTRIBUTE_HEADS): Promise<number[][]> {
+export async function attributeFeatures(
+  aligned: tf.Tensor4D,
+  embedder: FaceEmbedder | undefined,
+  model: AttributeHeads = ATTRIBUTE_HEADS,
+): Promise<number[][]> {
   const n = aligned.shape[0];
   const kind = model.features;
-  const thumbs = tf.tidy(() => tf.reshape(tf.round(tf.image.resizeBilinear(aligned, [THUMB_SIZE, THUMB_SIZE], true)), [n, -1]));
+  const thumbs = tf.tidy(() =>
+    tf.reshape(tf.round(tf.image.resizeBilinear(aligned, [THUMB_SIZE, THUMB_SIZE], true)), [n, -1]),
+  );
   const pixels = thumbs.arraySync() as number[][];
   thumbs.dispose();
   let embeddings: Float32Array[] = [];

@@ -22,22 +22,37 @@ const STAGE = 'checks';
 
 /** Probability that the eye is closed, from the 2 logits; pure. */
 export function eyeClosedProbability(logits: ArrayLike<number>): number {
-  if (logits.length !== 2) throw new FaceError('ERR_INTERNAL', `The eye-state model returned ${logits.length} values, expected 2`);
-  const closed = logits[EYE_CLOSED_INDEX]!, open = logits[1 - EYE_CLOSED_INDEX]!;
+  if (logits.length !== 2)
+    throw new FaceError('ERR_INTERNAL', `The eye-state model returned ${logits.length} values, expected 2`);
+  const closed = logits[EYE_CLOSED_INDEX]!,
+    open = logits[1 - EYE_CLOSED_INDEX]!;
   return 1 / (1 + Math.exp(open - closed));
 }
 
 /** The normalised crop box [y1, x1, y2, x2] of an eye; pure. */
 export function eyeCropBox(eye: EyeRegion, width: number, height: number): [number, number, number, number] {
   const half = (eye.width * EYE_CROP_SCALE) / 2;
-  return [(eye.y - half) / (height - 1), (eye.x - half) / (width - 1), (eye.y + half) / (height - 1), (eye.x + half) / (width - 1)];
+  return [
+    (eye.y - half) / (height - 1),
+    (eye.x - half) / (width - 1),
+    (eye.y + half) / (height - 1),
+    (eye.x + half) / (width - 1),
+  ];
 }
 
 export class EyeStateModel {
   private constructor(private readonly model: OnnxGraphModel) {}
 
   static async create(files: ModelFiles): Promise<EyeStateModel> {
-    return new EyeStateModel(await loadOnnxModel(files, EYE_STATE_FILE, STAGE, { input: [1, 1, INPUT_SIZE, INPUT_SIZE], output: [1, 2] }, 'eye-state'));
+    return new EyeStateModel(
+      await loadOnnxModel(
+        files,
+        EYE_STATE_FILE,
+        STAGE,
+        { input: [1, 1, INPUT_SIZE, INPUT_SIZE], output: [1, 2] },
+        'eye-state',
+      ),
+    );
   }
 
   /** Closed probability of each eye region of `pixels` ([h, w, 3] RGB 0..255), in order. */
@@ -47,10 +62,24 @@ export class EyeStateModel {
     const logits = tf.tidy(() => {
       const batch = tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D;
       const boxes = eyes.map((e) => eyeCropBox(e, width, height));
-      const crops = tf.image.cropAndResize(batch, boxes, eyes.map(() => 0), [INPUT_SIZE, INPUT_SIZE], 'bilinear');
+      const crops = tf.image.cropAndResize(
+        batch,
+        boxes,
+        eyes.map(() => 0),
+        [INPUT_SIZE, INPUT_SIZE],
+        'bilinear',
+      );
       const grey = tf.div(tf.sum(tf.mul(crops, tf.tensor1d([0.299, 0.587, 0.114])), -1, true), 255);
       // The graph's batch is fixed at 1: one run per eye.
-      return tf.concat(tf.unstack(grey).map((g) => this.model.execute({ [this.model.inputNames[0]!]: tf.expandDims(g, 0) }, { inputLayout: 'NHWC' })[0]!), 0);
+      return tf.concat(
+        tf
+          .unstack(grey)
+          .map(
+            (g) =>
+              this.model.execute({ [this.model.inputNames[0]!]: tf.expandDims(g, 0) }, { inputLayout: 'NHWC' })[0]!,
+          ),
+        0,
+      );
     });
     const values = logits.dataSync();
     logits.dispose();

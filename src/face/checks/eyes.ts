@@ -13,8 +13,22 @@ const INPUT_SIZE = 192;
 export const EYES_CROP_SCALE = 1.5;
 
 /** MediaPipe Face Mesh indices: [upper, lower] lid pairs and [outer, inner] corners per eye. */
-const RIGHT_EYE = { lids: [[159, 145], [158, 153], [160, 144]], corners: [33, 133] } as const;
-const LEFT_EYE = { lids: [[386, 374], [385, 380], [387, 373]], corners: [263, 362] } as const;
+const RIGHT_EYE = {
+  lids: [
+    [159, 145],
+    [158, 153],
+    [160, 144],
+  ],
+  corners: [33, 133],
+} as const;
+const LEFT_EYE = {
+  lids: [
+    [386, 374],
+    [385, 380],
+    [387, 373],
+  ],
+  corners: [263, 362],
+} as const;
 
 export interface EyeOpenness {
   /** Eye aspect ratio of each eye (open ≈ 0.25–0.35, closed ≲ 0.12). */
@@ -34,12 +48,19 @@ export interface EyeRegion {
 }
 
 /** Eye centres and widths from a flat [468 × 3] landmark array, mapped by `toImage`; pure. */
-export function eyeRegions(mesh: ArrayLike<number>, toImage: (x: number, y: number) => [number, number] = (x, y) => [x, y]): { rightEye: EyeRegion; leftEye: EyeRegion } {
+export function eyeRegions(
+  mesh: ArrayLike<number>,
+  toImage: (x: number, y: number) => [number, number] = (x, y) => [x, y],
+): { rightEye: EyeRegion; leftEye: EyeRegion } {
   const point = (i: number) => toImage(mesh[i * 3]!, mesh[i * 3 + 1]!);
   const region = (eye: typeof RIGHT_EYE | typeof LEFT_EYE): EyeRegion => {
     const lids = eye.lids.flat().map(point);
     const [a, b] = eye.corners.map(point) as [[number, number], [number, number]];
-    return { x: lids.reduce((s, p) => s + p[0], 0) / lids.length, y: lids.reduce((s, p) => s + p[1], 0) / lids.length, width: Math.hypot(a[0] - b[0], a[1] - b[1]) };
+    return {
+      x: lids.reduce((s, p) => s + p[0], 0) / lids.length,
+      y: lids.reduce((s, p) => s + p[1], 0) / lids.length,
+      width: Math.hypot(a[0] - b[0], a[1] - b[1]),
+    };
   };
   return { rightEye: region(RIGHT_EYE), leftEye: region(LEFT_EYE) };
 }
@@ -65,8 +86,14 @@ export class EyeModel {
   run(pixels: tf.Tensor3D, face: DetectedFace): EyeOpenness {
     const [height, width] = pixels.shape;
     const side = Math.max(face.box.width, face.box.height) * EYES_CROP_SCALE;
-    const cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
-    const box = [(cy - side / 2) / (height - 1), (cx - side / 2) / (width - 1), (cy + side / 2) / (height - 1), (cx + side / 2) / (width - 1)];
+    const cx = face.box.x + face.box.width / 2,
+      cy = face.box.y + face.box.height / 2;
+    const box = [
+      (cy - side / 2) / (height - 1),
+      (cx - side / 2) / (width - 1),
+      (cy + side / 2) / (height - 1),
+      (cx + side / 2) / (width - 1),
+    ];
     const outputs = tf.tidy(() => {
       const batch = tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D;
       const crop = tf.div(tf.image.cropAndResize(batch, [box], [0], [INPUT_SIZE, INPUT_SIZE], 'bilinear'), 255);
@@ -78,7 +105,10 @@ export class EyeModel {
       if (!mesh || !flag) throw new Error('unexpected Face Mesh outputs');
       const points = mesh.dataSync();
       // Mesh coordinates are pixels of the INPUT_SIZE crop; map them back onto the image.
-      const toImage = (x: number, y: number): [number, number] => [cx - side / 2 + (x / INPUT_SIZE) * side, cy - side / 2 + (y / INPUT_SIZE) * side];
+      const toImage = (x: number, y: number): [number, number] => [
+        cx - side / 2 + (x / INPUT_SIZE) * side,
+        cy - side / 2 + (y / INPUT_SIZE) * side,
+      ];
       return { ...eyeAspectRatios(points), ...eyeRegions(points, toImage), meshScore: flag.dataSync()[0]! };
     } finally {
       outputs.forEach((t) => t.dispose());

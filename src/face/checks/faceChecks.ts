@@ -11,8 +11,20 @@ import { EyeStateModel } from './eyeState';
 import { ATTRIBUTE_HEADS, attributeFeatures, attributesFromFeatures, needsEmbedder } from './attributes';
 import { EyeModel } from './eyes';
 import { DEFAULT_GEOMETRY_LIMITS, geometryProblems, type GeometryLimits } from './geometry';
-import { decideLiveness, DEFAULT_LIVENESS_THRESHOLDS, livenessScore, type LivenessEvidence, type LivenessThresholds } from './liveness';
-import { DEFAULT_QUALITY_THRESHOLDS, faceQualityStats, qualityFromStats, QUALITY_CROP_SIZE, type QualityThresholds } from './quality';
+import {
+  decideLiveness,
+  DEFAULT_LIVENESS_THRESHOLDS,
+  livenessScore,
+  type LivenessEvidence,
+  type LivenessThresholds,
+} from './liveness';
+import {
+  DEFAULT_QUALITY_THRESHOLDS,
+  faceQualityStats,
+  qualityFromStats,
+  QUALITY_CROP_SIZE,
+  type QualityThresholds,
+} from './quality';
 import type { CheckRequest, FaceAttributes, FaceCheckResult } from './types';
 
 export interface FaceChecksOptions {
@@ -50,7 +62,10 @@ export class FaceChecks {
   private readonly geometry: GeometryLimits;
   private readonly sharedEmbedder?: () => Promise<FaceEmbedder>;
 
-  private constructor(private readonly files: ModelFiles, options: FaceChecksOptions) {
+  private constructor(
+    private readonly files: ModelFiles,
+    options: FaceChecksOptions,
+  ) {
     this.sharedEmbedder = options.sharedEmbedder;
     this.quality = { ...DEFAULT_QUALITY_THRESHOLDS, ...options.quality };
     this.liveness = { ...DEFAULT_LIVENESS_THRESHOLDS, ...options.liveness };
@@ -58,7 +73,11 @@ export class FaceChecks {
   }
 
   /** Loads nothing yet; `preload` starts loading those checks' models now (e.g. liveness for a kiosk). */
-  static async create(files: ModelFiles, preload: CheckRequest = {}, options: FaceChecksOptions = {}): Promise<FaceChecks> {
+  static async create(
+    files: ModelFiles,
+    preload: CheckRequest = {},
+    options: FaceChecksOptions = {},
+  ): Promise<FaceChecks> {
     const checks = new FaceChecks(files, options);
     await checks.load(preload);
     return checks;
@@ -76,17 +95,33 @@ export class FaceChecks {
    * The requested checks for each of `faces` (detected in `pixels`, [h, w, 3] RGB 0..255), in the same order.
    * Does not dispose `pixels`; every tensor it creates is disposed before it returns.
    */
-  async analyze(pixels: tf.Tensor3D, faces: readonly DetectedFace[], request: CheckRequest): Promise<FaceCheckResult[]> {
+  async analyze(
+    pixels: tf.Tensor3D,
+    faces: readonly DetectedFace[],
+    request: CheckRequest,
+  ): Promise<FaceCheckResult[]> {
     if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
     if (!(pixels instanceof tf.Tensor) || pixels.rank !== 3 || pixels.shape[2] !== 3) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `Face checks need an [height, width, 3] RGB image tensor, got ${pixels instanceof tf.Tensor ? `[${pixels.shape.join(', ')}]` : typeof pixels}.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `Face checks need an [height, width, 3] RGB image tensor, got ${pixels instanceof tf.Tensor ? `[${pixels.shape.join(', ')}]` : typeof pixels}.`,
+      );
     }
-    if (request === null || typeof request !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'Face check options must be an object such as { quality: true, attributes: true, liveness: false }.');
+    if (request === null || typeof request !== 'object')
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'Face check options must be an object such as { quality: true, attributes: true, liveness: false }.',
+      );
     const results: FaceCheckResult[] = faces.map(() => ({}));
     this.lastTimes.quality = this.lastTimes.attributes = this.lastTimes.liveness = 0;
     if (faces.length === 0 || !(request.quality || request.attributes || request.liveness)) return results;
     await this.load(request);
-    const aligned = alignFaces(pixels, faces.map((f) => f.keypoints), MOBILEFACENET_TEMPLATE, QUALITY_CROP_SIZE);
+    const aligned = alignFaces(
+      pixels,
+      faces.map((f) => f.keypoints),
+      MOBILEFACENET_TEMPLATE,
+      QUALITY_CROP_SIZE,
+    );
     try {
       if (request.quality) {
         const t0 = performance.now();
@@ -96,7 +131,11 @@ export class FaceChecks {
       let attributes: FaceAttributes[] | undefined;
       if (request.attributes || request.liveness) {
         const t0 = performance.now();
-        const features = await attributeFeatures(aligned, needsEmbedder() ? await this.getEmbedder() : undefined, ATTRIBUTE_HEADS);
+        const features = await attributeFeatures(
+          aligned,
+          needsEmbedder() ? await this.getEmbedder() : undefined,
+          ATTRIBUTE_HEADS,
+        );
         attributes = features.map((x) => attributesFromFeatures(x));
         if (request.attributes) attributes.forEach((a, i) => (results[i]!.attributes = a));
         this.lastTimes.attributes = performance.now() - t0;
@@ -122,10 +161,23 @@ export class FaceChecks {
     if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
     if (faces.length === 0) return [];
     await this.load({ liveness: true });
-    const aligned = alignFaces(pixels, faces.map((f) => f.keypoints), MOBILEFACENET_TEMPLATE, QUALITY_CROP_SIZE);
+    const aligned = alignFaces(
+      pixels,
+      faces.map((f) => f.keypoints),
+      MOBILEFACENET_TEMPLATE,
+      QUALITY_CROP_SIZE,
+    );
     try {
-      const features = await attributeFeatures(aligned, needsEmbedder() ? await this.getEmbedder() : undefined, ATTRIBUTE_HEADS);
-      return await this.evidenceFor(pixels, faces, features.map((x) => attributesFromFeatures(x)));
+      const features = await attributeFeatures(
+        aligned,
+        needsEmbedder() ? await this.getEmbedder() : undefined,
+        ATTRIBUTE_HEADS,
+      );
+      return await this.evidenceFor(
+        pixels,
+        faces,
+        features.map((x) => attributesFromFeatures(x)),
+      );
     } finally {
       aligned.dispose();
     }
@@ -136,7 +188,11 @@ export class FaceChecks {
     return this.liveness;
   }
 
-  private async evidenceFor(pixels: tf.Tensor3D, faces: readonly DetectedFace[], attributes: readonly FaceAttributes[]): Promise<LivenessEvidence[]> {
+  private async evidenceFor(
+    pixels: tf.Tensor3D,
+    faces: readonly DetectedFace[],
+    attributes: readonly FaceAttributes[],
+  ): Promise<LivenessEvidence[]> {
     const [height, width] = pixels.shape;
     const [antispoof, eyes, eyeState] = await Promise.all([this.getAntispoof(), this.getEyes(), this.getEyeState()]);
     return faces.map((face, i) => {
@@ -153,7 +209,11 @@ export class FaceChecks {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    const release = <T extends { dispose(): void }>(p?: Promise<T>) => void p?.then((m) => m.dispose(), () => undefined);
+    const release = <T extends { dispose(): void }>(p?: Promise<T>) =>
+      void p?.then(
+        (m) => m.dispose(),
+        () => undefined,
+      );
     if (!this.sharedEmbedder) release(this.embedder);
     release(this.antispoof);
     release(this.eyes);
@@ -161,7 +221,8 @@ export class FaceChecks {
   }
 
   private getEmbedder(): Promise<FaceEmbedder> {
-    const load = (): Promise<FaceEmbedder> => (this.sharedEmbedder ? this.sharedEmbedder() : createMobileFaceNetEmbedder(this.files, { flip: false }));
+    const load = (): Promise<FaceEmbedder> =>
+      this.sharedEmbedder ? this.sharedEmbedder() : createMobileFaceNetEmbedder(this.files, { flip: false });
     return (this.embedder ??= retryable(load(), () => (this.embedder = undefined)));
   }
 

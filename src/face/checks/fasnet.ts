@@ -31,24 +31,56 @@ export interface PixelRect {
  * The crop the model sees, as its package computes it: the face box scaled about its centre by `scale`, or less if
  * that would not fit the image, then shifted to lie inside the image, corners truncated to pixels. Pure.
  */
-export function fasnetCropRect(face: DetectedFace, width: number, height: number, scale = FASNET_CROP_SCALE): PixelRect {
-  const bx = Math.trunc(face.box.x), by = Math.trunc(face.box.y);
-  const bw = Math.max(1, Math.trunc(face.box.x + face.box.width) - bx), bh = Math.max(1, Math.trunc(face.box.y + face.box.height) - by);
+export function fasnetCropRect(
+  face: DetectedFace,
+  width: number,
+  height: number,
+  scale = FASNET_CROP_SCALE,
+): PixelRect {
+  const bx = Math.trunc(face.box.x),
+    by = Math.trunc(face.box.y);
+  const bw = Math.max(1, Math.trunc(face.box.x + face.box.width) - bx),
+    bh = Math.max(1, Math.trunc(face.box.y + face.box.height) - by);
   const s = Math.min((height - 1) / bh, (width - 1) / bw, scale);
-  const cx = bx + bw / 2, cy = by + bh / 2;
-  let left = cx - (bw * s) / 2, top = cy - (bh * s) / 2, right = cx + (bw * s) / 2, bottom = cy + (bh * s) / 2;
-  if (left < 0) { right -= left; left = 0; }
-  if (top < 0) { bottom -= top; top = 0; }
-  if (right > width - 1) { left -= right - width + 1; right = width - 1; }
-  if (bottom > height - 1) { top -= bottom - height + 1; bottom = height - 1; }
-  const x = Math.max(Math.trunc(left), 0), y = Math.max(Math.trunc(top), 0);
-  return { x, y, width: Math.max(1, Math.min(Math.trunc(right - left), width - x)), height: Math.max(1, Math.min(Math.trunc(bottom - top), height - y)) };
+  const cx = bx + bw / 2,
+    cy = by + bh / 2;
+  let left = cx - (bw * s) / 2,
+    top = cy - (bh * s) / 2,
+    right = cx + (bw * s) / 2,
+    bottom = cy + (bh * s) / 2;
+  if (left < 0) {
+    right -= left;
+    left = 0;
+  }
+  if (top < 0) {
+    bottom -= top;
+    top = 0;
+  }
+  if (right > width - 1) {
+    left -= right - width + 1;
+    right = width - 1;
+  }
+  if (bottom > height - 1) {
+    top -= bottom - height + 1;
+    bottom = height - 1;
+  }
+  const x = Math.max(Math.trunc(left), 0),
+    y = Math.max(Math.trunc(top), 0);
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.min(Math.trunc(right - left), width - x)),
+    height: Math.max(1, Math.min(Math.trunc(bottom - top), height - y)),
+  };
 }
 
 /** Log-odds of "live" from the 3 logits: l₀ − log(e^l₁ + e^l₂). Pure. */
 export function fasnetLiveLogOdds(logits: ArrayLike<number>): number {
-  if (logits.length !== 3) throw new FaceError('ERR_INTERNAL', `The anti-spoofing model returned ${logits.length} values, expected 3`);
-  const a = logits[1]!, b = logits[2]!, m = Math.max(a, b);
+  if (logits.length !== 3)
+    throw new FaceError('ERR_INTERNAL', `The anti-spoofing model returned ${logits.length} values, expected 3`);
+  const a = logits[1]!,
+    b = logits[2]!,
+    m = Math.max(a, b);
   return logits[0]! - (m + Math.log(Math.exp(a - m) + Math.exp(b - m)));
 }
 
@@ -56,14 +88,26 @@ export class FasNetModel {
   private constructor(private readonly model: OnnxGraphModel) {}
 
   static async create(files: ModelFiles): Promise<FasNetModel> {
-    return new FasNetModel(await loadOnnxModel(files, FASNET_FILE, STAGE, { input: [1, 3, INPUT_SIZE, INPUT_SIZE], output: [1, 3] }, 'anti-spoofing'));
+    return new FasNetModel(
+      await loadOnnxModel(
+        files,
+        FASNET_FILE,
+        STAGE,
+        { input: [1, 3, INPUT_SIZE, INPUT_SIZE], output: [1, 3] },
+        'anti-spoofing',
+      ),
+    );
   }
 
   /**
    * The 3 logits for `face` of `pixels` ([h, w, 3] RGB 0..255) on the crop and on its mirror image: one crop, two
    * runs (the graph's batch is fixed at 1), one read-back. `scale` is for measurements.
    */
-  runWithMirror(pixels: tf.Tensor3D, face: DetectedFace, scale = FASNET_CROP_SCALE): { logits: Float32Array; mirrored: Float32Array } {
+  runWithMirror(
+    pixels: tf.Tensor3D,
+    face: DetectedFace,
+    scale = FASNET_CROP_SCALE,
+  ): { logits: Float32Array; mirrored: Float32Array } {
     const both = this.infer(pixels, face, scale, true);
     return { logits: both.slice(0, 3), mirrored: both.slice(3, 6) };
   }
@@ -79,9 +123,15 @@ export class FasNetModel {
     const logits = tf.tidy(() => {
       const crop = tf.cast(tf.slice(pixels, [r.y, r.x, 0], [r.height, r.width, 3]), 'float32') as tf.Tensor3D;
       // cv.resize INTER_LINEAR = half-pixel centres, no antialiasing.
-      const input = tf.expandDims(tf.image.resizeBilinear(crop, [INPUT_SIZE, INPUT_SIZE], false, true), 0) as tf.Tensor4D;
+      const input = tf.expandDims(
+        tf.image.resizeBilinear(crop, [INPUT_SIZE, INPUT_SIZE], false, true),
+        0,
+      ) as tf.Tensor4D;
       const inputs = withMirror ? [input, tf.image.flipLeftRight(input)] : [input];
-      return tf.concat(inputs.map((x) => this.model.execute({ [this.model.inputNames[0]!]: x }, { inputLayout: 'NHWC' })[0]!), 0);
+      return tf.concat(
+        inputs.map((x) => this.model.execute({ [this.model.inputNames[0]!]: x }, { inputLayout: 'NHWC' })[0]!),
+        0,
+      );
     });
     const values = Float32Array.from(logits.dataSync());
     logits.dispose();

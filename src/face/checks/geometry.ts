@@ -1,4 +1,3 @@
-
 import type { DetectedFace } from '../../vocabulary';
 import type { ImageSize, LivenessCode } from './types';
 
@@ -43,7 +42,11 @@ export const DEFAULT_GEOMETRY_LIMITS: GeometryLimits = Object.freeze({
 export const LIVENESS_CROP_SCALE = 1.3;
 
 /** Geometry problems of one face, in the order a user should fix them. Empty when none. */
-export function geometryProblems(face: DetectedFace, image: ImageSize, limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS): LivenessCode[] {
+export function geometryProblems(
+  face: DetectedFace,
+  image: ImageSize,
+  limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS,
+): LivenessCode[] {
   const { x, y, width, height } = face.box;
   const problems: LivenessCode[] = [];
   const side = Math.max(width, height);
@@ -53,17 +56,27 @@ export function geometryProblems(face: DetectedFace, image: ImageSize, limits: G
   if (outside > limits.croppedShare * side) problems.push('FACE_CROPPED');
   else {
     const crop = side * LIVENESS_CROP_SCALE;
-    const cx = x + width / 2, cy = y + height / 2;
-    const margin = Math.min(cx - crop / 2, cy - crop / 2, image.width - (cx + crop / 2), image.height - (cy + crop / 2));
+    const cx = x + width / 2,
+      cy = y + height / 2;
+    const margin = Math.min(
+      cx - crop / 2,
+      cy - crop / 2,
+      image.width - (cx + crop / 2),
+      image.height - (cy + crop / 2),
+    );
     if (margin < -limits.borderMargin * side) problems.push('FACE_CLOSE_TO_BORDER');
   }
   if (side < limits.minFaceSize) problems.push('FACE_TOO_SMALL');
-  if (noseOffset(face) > limits.maxNoseOffset || Math.abs(face.pose.pitch) > limits.maxPitch) problems.push('FACE_ANGLE_TOO_LARGE');
+  if (noseOffset(face) > limits.maxNoseOffset || Math.abs(face.pose.pitch) > limits.maxPitch)
+    problems.push('FACE_ANGLE_TOO_LARGE');
   return problems;
 }
 
 /** Faces other than the largest that are big enough to matter (background faces far smaller are ignored). */
-export function competingFaces(faces: readonly DetectedFace[], limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS): number {
+export function competingFaces(
+  faces: readonly DetectedFace[],
+  limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS,
+): number {
   const largest = faces[0];
   if (!largest) return 0;
   return faces.slice(1).filter((f) => f.box.width >= limits.secondFaceShare * largest.box.width).length;
@@ -72,7 +85,8 @@ export function competingFaces(faces: readonly DetectedFace[], limits: GeometryL
 /** |nose tip − eye midpoint| along the eye line, over the eye distance (0 frontal; grows with yaw); pure. */
 export function noseOffset(face: DetectedFace): number {
   const { rightEye: r, leftEye: l, noseTip: n } = face.keypoints;
-  const dx = l.x - r.x, dy = l.y - r.y;
+  const dx = l.x - r.x,
+    dy = l.y - r.y;
   const eyes = Math.hypot(dx, dy);
   if (!(eyes > 0)) return Infinity;
   const along = (n.x - (r.x + l.x) / 2) * dx + (n.y - (r.y + l.y) / 2) * dy;

@@ -55,11 +55,13 @@ export function decideLiveness(e: LivenessEvidence, t: LivenessThresholds = DEFA
   const score = e.rawScore === undefined ? 0 : calibratedLiveScore(e.rawScore, t.live);
   const fail = (code: LivenessCode): FaceLiveness => ({ live: false, score, code });
   if (e.geometry.length > 0) return fail(e.geometry[0]!);
-  if (e.attributes && (e.attributes.mask >= t.occluded || e.attributes.sunglasses >= t.occluded)) return fail('FACE_IS_OCCLUDED');
+  if (e.attributes && (e.attributes.mask >= t.occluded || e.attributes.sunglasses >= t.occluded))
+    return fail('FACE_IS_OCCLUDED');
   if (e.rawScore === undefined) return fail('UNKNOWN_ERROR');
   // An attack is reported as one; closed eyes are guidance for a face the model takes as live (prints often look
   // down: 16 of 236 NUAA prints read as closed-eyed).
   if (e.rawScore < t.live) return fail('FACE_NOT_LIVE');
-  if (e.eyesClosed && e.eyesClosed.length === 2 && Math.min(...e.eyesClosed) >= t.eyesClosed) return fail('EYES_CLOSED');
+  if (e.eyesClosed && e.eyesClosed.length === 2 && Math.min(...e.eyesClosed) >= t.eyesClosed)
+    return fail('EYES_CLOSED');
   return { live: true, score, code: null };
 }

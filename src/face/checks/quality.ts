@@ -38,7 +38,8 @@ export function faceQualityStats(faces: tf.Tensor4D): QualityStats[] {
   const values = tf.tidy(() => {
     const x = tf.cast(faces, 'float32');
     // Inner region only: the aligned crop's corners hold background, hair and padding.
-    const y0 = Math.round(h * 0.2), x0 = Math.round(w * 0.2);
+    const y0 = Math.round(h * 0.2),
+      x0 = Math.round(w * 0.2);
     const inner = tf.slice(x, [0, y0, x0, 0], [n, h - 2 * y0, w - 2 * x0, 3]);
     const luma = tf.sum(tf.mul(inner, tf.tensor1d([0.299, 0.587, 0.114])), -1, true) as tf.Tensor4D;
     const laplacian = tf.conv2d(luma, tf.tensor4d([0, 1, 0, 1, -4, 1, 0, 1, 0], [3, 3, 1, 1]), 1, 'valid');
@@ -47,13 +48,20 @@ export function faceQualityStats(faces: tf.Tensor4D): QualityStats[] {
     const sharpness = tf.div(lapStd, tf.add(lumaStd, 1));
     const flat = tf.reshape(luma, [n, -1]);
     const count = flat.shape[1]!;
-    const median = tf.squeeze(tf.slice(tf.topk(flat, Math.ceil(count / 2)).values, [0, Math.ceil(count / 2) - 1], [n, 1]), [1]);
+    const median = tf.squeeze(
+      tf.slice(tf.topk(flat, Math.ceil(count / 2)).values, [0, Math.ceil(count / 2) - 1], [n, 1]),
+      [1],
+    );
     const chroma = tf.mean(tf.sub(tf.max(inner, -1), tf.min(inner, -1)), [1, 2]);
     return tf.stack([sharpness, median, chroma], 1);
   });
   const data = values.dataSync();
   values.dispose();
-  return Array.from({ length: n }, (_, i) => ({ sharpness: data[i * 3]!, medianLuma: data[i * 3 + 1]!, chroma: data[i * 3 + 2]! }));
+  return Array.from({ length: n }, (_, i) => ({
+    sharpness: data[i * 3]!,
+    medianLuma: data[i * 3 + 1]!,
+    chroma: data[i * 3 + 2]!,
+  }));
 }
 
 /** A score in [0, 1] that is 0.5 at `threshold` and rises as `value` falls below it (log scale, `width` = factor for 0.5 → 0.88). */
@@ -65,11 +73,17 @@ export function lowIsBad(value: number, threshold: number, width = 2): number {
 }
 
 /** Quality scores from statistics; pure. */
-export function qualityFromStats(stats: QualityStats, thresholds: QualityThresholds = DEFAULT_QUALITY_THRESHOLDS): FaceQuality {
+export function qualityFromStats(
+  stats: QualityStats,
+  thresholds: QualityThresholds = DEFAULT_QUALITY_THRESHOLDS,
+): FaceQuality {
   const blur = lowIsBad(stats.sharpness, thresholds.minSharpness, 1.5);
   const dark = lowIsBad(stats.medianLuma, thresholds.minMedianLuma, 2);
   const grayscale = lowIsBad(stats.chroma, thresholds.minChroma, 2);
-  const ok = stats.sharpness >= thresholds.minSharpness && stats.medianLuma >= thresholds.minMedianLuma && stats.chroma >= thresholds.minChroma;
+  const ok =
+    stats.sharpness >= thresholds.minSharpness &&
+    stats.medianLuma >= thresholds.minMedianLuma &&
+    stats.chroma >= thresholds.minChroma;
   return { blur: round(blur), dark: round(dark), grayscale: round(grayscale), ok };
 }
 

@@ -24,8 +24,7 @@ export interface ValidationReason {
 }
 
 export type ValidationResult<F> =
-  | { ok: true; faces: F[] }
-  | { ok: false; failOn: number; reasons: ValidationReason[]; faces: F[] };
+  { ok: true; faces: F[] } | { ok: false; failOn: number; reasons: ValidationReason[]; faces: F[] };
 
 /** Attribute probabilities at or above this fail validateAttribute (the heads are calibrated so 0.5 is their chosen threshold). */
 export const ATTRIBUTE_FAIL_THRESHOLD = 0.5;
@@ -40,7 +39,8 @@ export const LIVENESS_MESSAGES: Record<LivenessCode, string> = {
   EYES_CLOSED: 'The eyes look closed: look at the camera with eyes open.',
   FACE_CLOSE_TO_BORDER: 'The face is too close to the edge of the picture: centre the face with some space around it.',
   FACE_CROPPED: 'Part of the face is outside the picture: centre the whole face in the frame.',
-  FACE_NOT_LIVE: 'The face does not look like a live person in front of the camera (a photo or screen was suspected): present your own face, not a picture of it.',
+  FACE_NOT_LIVE:
+    'The face does not look like a live person in front of the camera (a photo or screen was suspected): present your own face, not a picture of it.',
   FACE_TOO_CLOSE: 'The face is too close to the camera: move back so that the head and some background are visible.',
   FACE_ANGLE_TOO_LARGE: 'The head is turned or tilted too far: look straight at the camera.',
   FACE_IS_OCCLUDED: 'Part of the face is covered (mask, sunglasses or hand): uncover the face.',
@@ -56,13 +56,28 @@ export const LIVENESS_MESSAGES: Record<LivenessCode, string> = {
  * quality, attributes and liveness; validateNface fails when another face is at least half its width.
  * Throws ERR_FACE_NOT_DETECTED when there is no face, and ERR_INVALID_ARGUMENT when a check was asked for but not computed.
  */
-export function validate<F extends CheckedFace>(faces: readonly F[], request: ValidateRequest, limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS): ValidationResult<F> {
-  if (request === null || typeof request !== 'object') throw new FaceError('ERR_INVALID_ARGUMENT', 'validateFace options must be an object such as { validateQuality: true }.');
+export function validate<F extends CheckedFace>(
+  faces: readonly F[],
+  request: ValidateRequest,
+  limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS,
+): ValidationResult<F> {
+  if (request === null || typeof request !== 'object')
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'validateFace options must be an object such as { validateQuality: true }.',
+    );
   const face = faces[0];
-  if (!face) throw new FaceError('ERR_FACE_NOT_DETECTED', 'No face was found in the image. Use a photo where the face is visible, frontal and at least ~64 px wide.');
+  if (!face)
+    throw new FaceError(
+      'ERR_FACE_NOT_DETECTED',
+      'No face was found in the image. Use a photo where the face is visible, frontal and at least ~64 px wide.',
+    );
   const reasons: ValidationReason[] = [];
   const missing = (what: string) =>
-    new FaceError('ERR_INVALID_ARGUMENT', `validate${what} was asked for but the face's ${what.toLowerCase()} was not computed; run the ${what.toLowerCase()} check first.`);
+    new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `validate${what} was asked for but the face's ${what.toLowerCase()} was not computed; run the ${what.toLowerCase()} check first.`,
+    );
 
   if (request.validateLiveness) {
     if (!face.liveness) throw missing('Liveness');
@@ -73,8 +88,10 @@ export function validate<F extends CheckedFace>(faces: readonly F[], request: Va
   }
   if (request.validateAttribute) {
     if (!face.attributes) throw missing('Attribute');
-    if (face.attributes.sunglasses >= ATTRIBUTE_FAIL_THRESHOLD) reasons.push({ check: 'attribute', code: 'SUNGLASSES', message: 'Sunglasses hide the eyes: take them off.' });
-    if (face.attributes.mask >= ATTRIBUTE_FAIL_THRESHOLD) reasons.push({ check: 'attribute', code: 'MASK', message: 'A mask hides the lower face: take it off.' });
+    if (face.attributes.sunglasses >= ATTRIBUTE_FAIL_THRESHOLD)
+      reasons.push({ check: 'attribute', code: 'SUNGLASSES', message: 'Sunglasses hide the eyes: take them off.' });
+    if (face.attributes.mask >= ATTRIBUTE_FAIL_THRESHOLD)
+      reasons.push({ check: 'attribute', code: 'MASK', message: 'A mask hides the lower face: take it off.' });
   }
   if (request.validateQuality) {
     if (!face.quality) throw missing('Quality');
@@ -100,7 +117,10 @@ export function validate<F extends CheckedFace>(faces: readonly F[], request: Va
  * checkLiveness for enroll and search (seeds 000/003), pure: null when the largest face is live, else the
  * ERR_LIVENESS_ERROR metadata.code. `faces` are every face found, largest first, the largest with liveness computed.
  */
-export function livenessFailure(faces: readonly CheckedFace[], limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS): LivenessCode | null {
+export function livenessFailure(
+  faces: readonly CheckedFace[],
+  limits: GeometryLimits = DEFAULT_GEOMETRY_LIMITS,
+): LivenessCode | null {
   const face = faces[0];
   if (!face) return 'FACE_NOT_FOUND';
   if (competingFaces(faces, limits) > 0) return 'TOO_MANY_FACES';
@@ -110,5 +130,7 @@ export function livenessFailure(faces: readonly CheckedFace[], limits: GeometryL
 
 /** The FaceError enroll and search throw for a liveness failure. */
 export function livenessError(code: LivenessCode): FaceError {
-  return new FaceError('ERR_LIVENESS_ERROR', `Liveness check failed (${code}). ${LIVENESS_MESSAGES[code]}`, { metadata: { code } });
+  return new FaceError('ERR_LIVENESS_ERROR', `Liveness check failed (${code}). ${LIVENESS_MESSAGES[code]}`, {
+    metadata: { code },
+  });
 }

@@ -53,7 +53,10 @@ export class FaceDetector {
       if (!(detector instanceof MediaPipeFaceDetectorTfjs)) throw new Error('unexpected face-detection runtime');
       return detector;
     };
-    const [shortRange, fullRange] = await Promise.all([load('short', 'face-detector-short.json'), load('full', 'face-detector-full.json')]);
+    const [shortRange, fullRange] = await Promise.all([
+      load('short', 'face-detector-short.json'),
+      load('full', 'face-detector-full.json'),
+    ]);
     return new FaceDetector(shortRange, fullRange);
   }
 
@@ -73,7 +76,13 @@ export class FaceDetector {
         const crop = tf.slice(image, [tile.y, tile.x, 0], [tile.size.height, tile.size.width, 3]);
         try {
           const found = await this.run(this.fullRange, crop);
-          faces.push(...found.filter((f) => f.score >= TILE_MIN_SCORE && !touchesInnerEdge(f.box, tile, image.shape[1], image.shape[0])).map((f) => offsetFace(f, tile.x, tile.y)));
+          faces.push(
+            ...found
+              .filter(
+                (f) => f.score >= TILE_MIN_SCORE && !touchesInnerEdge(f.box, tile, image.shape[1], image.shape[0]),
+              )
+              .map((f) => offsetFace(f, tile.x, tile.y)),
+          );
         } finally {
           crop.dispose();
         }
@@ -97,19 +106,41 @@ export class FaceDetector {
     const view = { x: -pad, y: -pad, width: width + 2 * pad, height: height + 2 * pad };
     const scale = SMALL_IMAGE_TARGET_SIDE / Math.max(view.width, view.height);
     for (const model of [this.shortRange, this.fullRange]) {
-      const found = await this.runOnView(model, image, view, Math.round(view.width * scale), Math.round(view.height * scale));
+      const found = await this.runOnView(
+        model,
+        image,
+        view,
+        Math.round(view.width * scale),
+        Math.round(view.height * scale),
+      );
       if (found.length > 0) return found;
     }
     return [];
   }
 
   /** Runs `model` on the `view` rectangle of `image` (may extend past it: black) resampled to outWidth×outHeight; faces in image pixels. */
-  private async runOnView(model: MediaPipeFaceDetectorTfjs, image: tf.Tensor3D, view: Box, outWidth: number, outHeight: number): Promise<DetectedFace[]> {
+  private async runOnView(
+    model: MediaPipeFaceDetectorTfjs,
+    image: tf.Tensor3D,
+    view: Box,
+    outWidth: number,
+    outHeight: number,
+  ): Promise<DetectedFace[]> {
     const [height, width] = image.shape;
     const crop = tf.tidy(() => {
-      const boxes = tf.tensor2d([[view.y / (height - 1), view.x / (width - 1), (view.y + view.height) / (height - 1), (view.x + view.width) / (width - 1)]]);
+      const boxes = tf.tensor2d([
+        [
+          view.y / (height - 1),
+          view.x / (width - 1),
+          (view.y + view.height) / (height - 1),
+          (view.x + view.width) / (width - 1),
+        ],
+      ]);
       const batch = tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D;
-      return tf.squeeze(tf.image.cropAndResize(batch, boxes, [0], [outHeight, outWidth], 'bilinear', 0), [0]) as tf.Tensor3D;
+      return tf.squeeze(
+        tf.image.cropAndResize(batch, boxes, [0], [outHeight, outWidth], 'bilinear', 0),
+        [0],
+      ) as tf.Tensor3D;
     });
     try {
       const found = await this.run(model, crop);
@@ -128,9 +159,16 @@ export class FaceDetector {
    */
   private async refine(image: tf.Tensor3D, face: DetectedFace): Promise<DetectedFace> {
     const side = Math.max(face.box.width, face.box.height) * REFINE_CROP_SCALE;
-    const view = { x: face.box.x + face.box.width / 2 - side / 2, y: face.box.y + face.box.height / 2 - side / 2, width: side, height: side };
+    const view = {
+      x: face.box.x + face.box.width / 2 - side / 2,
+      y: face.box.y + face.box.height / 2 - side / 2,
+      width: side,
+      height: side,
+    };
     const mapped = await this.runOnView(this.shortRange, image, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
-    const best = mapped.filter((f) => intersectionOverUnion(f.box, face.box) >= 0.3).sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
+    const best = mapped
+      .filter((f) => intersectionOverUnion(f.box, face.box) >= 0.3)
+      .sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
     // Only the landmarks change: the box and score stay the group detector's (the face checks' geometry rules —
     // too close, cropped, near the border — were set on its boxes).
     return best ? { ...face, keypoints: best.keypoints, pose: best.pose } : face;
@@ -195,7 +233,11 @@ export function planTiles(width: number, height: number): Tile[] {
     return Array.from({ length: count }, (_, i) => Math.round((i * (length - tile)) / (count - 1)));
   };
   return starts(height).flatMap((y) =>
-    starts(width).map((x) => ({ x, y, size: { width: Math.min(tile, width - x), height: Math.min(tile, height - y) } })),
+    starts(width).map((x) => ({
+      x,
+      y,
+      size: { width: Math.min(tile, width - x), height: Math.min(tile, height - y) },
+    })),
   );
 }
 
@@ -213,14 +255,23 @@ function touchesInnerEdge(box: Box, tile: Tile, width: number, height: number): 
 /** A face found in a crop of `scale` image pixels per crop pixel whose corner is at (x0, y0) of the image. */
 function scaleFace(face: DetectedFace, scale: number, x0: number, y0: number): DetectedFace {
   const map = (p: { x: number; y: number }) => ({ x: x0 + p.x * scale, y: y0 + p.y * scale });
-  const keypoints = Object.fromEntries(Object.entries(face.keypoints).map(([k, p]) => [k, map(p)])) as unknown as FaceKeypoints;
-  const box = { x: x0 + face.box.x * scale, y: y0 + face.box.y * scale, width: face.box.width * scale, height: face.box.height * scale };
+  const keypoints = Object.fromEntries(
+    Object.entries(face.keypoints).map(([k, p]) => [k, map(p)]),
+  ) as unknown as FaceKeypoints;
+  const box = {
+    x: x0 + face.box.x * scale,
+    y: y0 + face.box.y * scale,
+    width: face.box.width * scale,
+    height: face.box.height * scale,
+  };
   return { ...face, box, keypoints, pose: estimatePose(keypoints) };
 }
 
 function offsetFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
   const move = (p: { x: number; y: number }) => ({ x: p.x + dx, y: p.y + dy });
-  const keypoints = Object.fromEntries(Object.entries(face.keypoints).map(([k, p]) => [k, move(p)])) as unknown as FaceKeypoints;
+  const keypoints = Object.fromEntries(
+    Object.entries(face.keypoints).map(([k, p]) => [k, move(p)]),
+  ) as unknown as FaceKeypoints;
   return { ...face, box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy }, keypoints };
 }
 

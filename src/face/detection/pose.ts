@@ -17,11 +17,15 @@ export function estimatePose(k: FaceKeypoints): HeadPose {
 
   // Rotate points into the face's upright frame so roll does not leak into yaw and pitch.
   const angle = -roll / DEG;
-  const cos = Math.cos(angle), sin = Math.sin(angle);
+  const cos = Math.cos(angle),
+    sin = Math.sin(angle);
   const up = (p: Point): Point => ({ x: p.x * cos - p.y * sin, y: p.x * sin + p.y * cos });
-  const nose = up(k.noseTip), mouth = up(k.mouthCenter);
-  const earA = up(k.rightEarTragion), earB = up(k.leftEarTragion);
-  const eyeA = up(k.rightEye), eyeB = up(k.leftEye);
+  const nose = up(k.noseTip),
+    mouth = up(k.mouthCenter);
+  const earA = up(k.rightEarTragion),
+    earB = up(k.leftEarTragion);
+  const eyeA = up(k.rightEye),
+    eyeB = up(k.leftEye);
 
   const earMid = (earA.x + earB.x) / 2;
   const earHalf = Math.abs(earB.x - earA.x) / 2;

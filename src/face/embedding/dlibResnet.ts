@@ -60,7 +60,9 @@ interface FoldedBlock {
 function take<R extends tf.Rank>(weights: tf.NamedTensorMap, name: string, rank: number): tf.Tensor<R> {
   const t = weights[name];
   if (!t || t.rank !== rank) {
-    throw new FaceError('ERR_MODEL_LOAD_FAILED', `dlib-resnet128 weights: expected a rank-${rank} tensor "${name}"`, { metadata: { weight: name } });
+    throw new FaceError('ERR_MODEL_LOAD_FAILED', `dlib-resnet128 weights: expected a rank-${rank} tensor "${name}"`, {
+      metadata: { weight: name },
+    });
   }
   return t as tf.Tensor<R>;
 }
@@ -70,7 +72,12 @@ function take<R extends tf.Rank>(weights: tf.NamedTensorMap, name: string, rank:
  * `inputMean`/`inputScale` fold an input normalisation (x − mean)·inputScale into the first layer too; that is
  * exact only because that layer uses 'valid' padding (no zero-padded border sees an un-normalised zero).
  */
-function foldConv(weights: tf.NamedTensorMap, prefix: string, inputMean?: readonly number[], inputScale = 1): FoldedConv {
+function foldConv(
+  weights: tf.NamedTensorMap,
+  prefix: string,
+  inputMean?: readonly number[],
+  inputScale = 1,
+): FoldedConv {
   const filters = take<tf.Rank.R4>(weights, `${prefix}/conv/filters`, 4);
   const bias = take<tf.Rank.R1>(weights, `${prefix}/conv/bias`, 1);
   const s = take<tf.Rank.R1>(weights, `${prefix}/scale/weights`, 1);
@@ -90,7 +97,14 @@ function foldConv(weights: tf.NamedTensorMap, prefix: string, inputMean?: readon
 }
 
 function conv(x: tf.Tensor4D, c: FoldedConv, stride: 1 | 2, padding: 'same' | 'valid', relu: boolean): tf.Tensor4D {
-  return tf.fused.conv2d({ x, filter: c.filter, strides: stride, pad: padding, bias: c.bias, activation: relu ? 'relu' : 'linear' });
+  return tf.fused.conv2d({
+    x,
+    filter: c.filter,
+    strides: stride,
+    pad: padding,
+    bias: c.bias,
+    activation: relu ? 'relu' : 'linear',
+  });
 }
 
 function residual(x: tf.Tensor4D, block: FoldedBlock): tf.Tensor4D {
@@ -105,8 +119,20 @@ function residual(x: tf.Tensor4D, block: FoldedBlock): tf.Tensor4D {
   let pooled = tf.avgPool(x, 2, 2, 'valid');
   const [, ph, pw, pc] = pooled.shape;
   const [, oh, ow, oc] = out.shape;
-  if (ph !== oh || pw !== ow) out = tf.pad(out, [[0, 0], [0, ph - oh], [0, pw - ow], [0, 0]]);
-  if (pc !== oc) pooled = tf.pad(pooled, [[0, 0], [0, 0], [0, 0], [0, oc - pc]]);
+  if (ph !== oh || pw !== ow)
+    out = tf.pad(out, [
+      [0, 0],
+      [0, ph - oh],
+      [0, pw - ow],
+      [0, 0],
+    ]);
+  if (pc !== oc)
+    pooled = tf.pad(pooled, [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, oc - pc],
+    ]);
   return tf.relu(tf.add<tf.Tensor4D>(pooled, out));
 }
 
@@ -127,9 +153,14 @@ export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder 
   let fc: tf.Tensor2D;
   try {
     stem = fold('conv32_down', MEAN_RGB, 1 / 255);
-    for (const { name, down } of BLOCKS) blocks.push({ down, conv1: fold(`${name}/conv1`), conv2: fold(`${name}/conv2`) });
+    for (const { name, down } of BLOCKS)
+      blocks.push({ down, conv1: fold(`${name}/conv1`), conv2: fold(`${name}/conv2`) });
     fc = take<tf.Rank.R2>(weights, 'fc', 2);
-    if (fc.shape[1] !== DIMENSION) throw new FaceError('ERR_MODEL_LOAD_FAILED', `dlib-resnet128 weights: fc must be [256, ${DIMENSION}], got [${fc.shape.join(', ')}]`);
+    if (fc.shape[1] !== DIMENSION)
+      throw new FaceError(
+        'ERR_MODEL_LOAD_FAILED',
+        `dlib-resnet128 weights: fc must be [256, ${DIMENSION}], got [${fc.shape.join(', ')}]`,
+      );
   } catch (e) {
     tf.dispose(owned);
     tf.dispose(weights);
@@ -161,7 +192,9 @@ export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder 
       if (disposed) throw new FaceError('ERR_INTERNAL', 'dlib-resnet128 embedder used after dispose()');
       const [n, h, w, c] = faces.shape;
       if (faces.rank !== 4 || h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3) {
-        throw invalidArgument(`dlib-resnet128 expects faces of shape [n, ${INPUT_SIZE}, ${INPUT_SIZE}, 3], got [${faces.shape.join(', ')}]`);
+        throw invalidArgument(
+          `dlib-resnet128 expects faces of shape [n, ${INPUT_SIZE}, ${INPUT_SIZE}, 3], got [${faces.shape.join(', ')}]`,
+        );
       }
       if (n === 0) return [];
       const result = tf.tidy(() => forward(faces));

@@ -19,8 +19,17 @@ const INPUT_SIZE = 112;
 const DIMENSION = 512;
 const STAGE = 'embedder';
 
-export async function createFrFeatureEmbedder(files: ModelFiles, options: { flip?: boolean } = {}): Promise<FaceEmbedder> {
-  const model = await loadOnnxModel(files, FR_FEATURE_FILE, STAGE, { input: [1, 3, INPUT_SIZE, INPUT_SIZE], output: [1, DIMENSION] }, 'face embedding');
+export async function createFrFeatureEmbedder(
+  files: ModelFiles,
+  options: { flip?: boolean } = {},
+): Promise<FaceEmbedder> {
+  const model = await loadOnnxModel(
+    files,
+    FR_FEATURE_FILE,
+    STAGE,
+    { input: [1, 3, INPUT_SIZE, INPUT_SIZE], output: [1, DIMENSION] },
+    'face embedding',
+  );
   return frFeatureEmbedder(model, options.flip ?? true);
 }
 
@@ -39,7 +48,8 @@ export function frFeatureEmbedder(model: OnnxGraphModel, flip: boolean): FaceEmb
     async embed(faces: tf.Tensor4D): Promise<Float32Array[]> {
       if (disposed) throw new FaceError('ERR_INTERNAL', 'This face embedder has been disposed');
       const [n, h, w, c] = faces.shape;
-      if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3) throw invalidArgument(`fr_feature expects [n,112,112,3] faces, got [${faces.shape.join(',')}]`);
+      if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3)
+        throw invalidArgument(`fr_feature expects [n,112,112,3] faces, got [${faces.shape.join(',')}]`);
       if (n === 0) return [];
       // The graph's batch is fixed at 1: one run per face (and per mirror), one read-back for all of them.
       const out = tf.tidy(() => {
@@ -48,7 +58,8 @@ export function frFeatureEmbedder(model: OnnxGraphModel, flip: boolean): FaceEmb
         for (let i = 0; i < n; i++) {
           const face = tf.slice(normalised, [i, 0, 0, 0], [1, INPUT_SIZE, INPUT_SIZE, 3]) as tf.Tensor4D;
           let v = model.execute({ [inputName]: face }, { inputLayout: 'NHWC' })[0]!;
-          if (flip) v = tf.add(v, model.execute({ [inputName]: tf.image.flipLeftRight(face) }, { inputLayout: 'NHWC' })[0]!);
+          if (flip)
+            v = tf.add(v, model.execute({ [inputName]: tf.image.flipLeftRight(face) }, { inputLayout: 'NHWC' })[0]!);
           rows.push(v);
         }
         return tf.concat(rows, 0);

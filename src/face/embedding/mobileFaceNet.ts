@@ -59,7 +59,13 @@ export interface MobileFaceNetOptions {
 }
 
 /** Writes one 112×112×3 face (optionally mirrored) from `src` at `srcOffset` into `dst` at `dstOffset`, normalised. */
-function writeFace(src: ArrayLike<number>, srcOffset: number, dst: Float32Array, dstOffset: number, mirror: boolean): void {
+function writeFace(
+  src: ArrayLike<number>,
+  srcOffset: number,
+  dst: Float32Array,
+  dstOffset: number,
+  mirror: boolean,
+): void {
   const row = INPUT_SIZE * 3;
   for (let y = 0; y < INPUT_SIZE; y++) {
     const srcRow = srcOffset + y * row;
@@ -93,17 +99,26 @@ export interface MobileFaceNetEmbedder extends FaceEmbedder {
   variant(flip: boolean): FaceEmbedder;
 }
 
-export async function createMobileFaceNetEmbedder(files: ModelFiles, options: MobileFaceNetOptions = {}): Promise<MobileFaceNetEmbedder> {
+export async function createMobileFaceNetEmbedder(
+  files: ModelFiles,
+  options: MobileFaceNetOptions = {},
+): Promise<MobileFaceNetEmbedder> {
   const flip = options.flip ?? true;
   const requestedThreads = options.numThreads ?? 1;
-  if (!Number.isInteger(requestedThreads) || requestedThreads < 1) throw invalidArgument(`numThreads must be a positive integer, got ${String(options.numThreads)}`);
+  if (!Number.isInteger(requestedThreads) || requestedThreads < 1)
+    throw invalidArgument(`numThreads must be a positive integer, got ${String(options.numThreads)}`);
   const threaded = requestedThreads > 1 && wasmThreadsSupported();
   const numThreads = threaded ? requestedThreads : 1;
 
-  const [runtime, modelBytes] = await Promise.all([loadRuntime(files, threaded, STAGE), files.bytes(MODEL_FILE, STAGE)]);
+  const [runtime, modelBytes] = await Promise.all([
+    loadRuntime(files, threaded, STAGE),
+    files.bytes(MODEL_FILE, STAGE),
+  ]);
 
   const loadError = (why: string): FaceError =>
-    new FaceError('ERR_MODEL_LOAD_FAILED', `Could not load ${files.url(MODEL_FILE)}: ${why}`, { metadata: { file: MODEL_FILE, modelBaseUrl: files.baseUrl } });
+    new FaceError('ERR_MODEL_LOAD_FAILED', `Could not load ${files.url(MODEL_FILE)}: ${why}`, {
+      metadata: { file: MODEL_FILE, modelBaseUrl: files.baseUrl },
+    });
 
   // The interpreter keeps using the model buffer, so it lives in the WASM heap until dispose().
   const { runner, inputs, outputs, release } = createTfliteModel(runtime, modelBytes, MODEL_FILE, files, numThreads);
@@ -115,10 +130,20 @@ export async function createMobileFaceNetEmbedder(files: ModelFiles, options: Mo
   const batch = inShape[0] ?? 0;
   const dimension = outShape[1] ?? 0;
   if (
-    !input || !output || inputs.length !== 1 || outputs.length !== 1 ||
-    input.dataType !== 'float32' || output.dataType !== 'float32' ||
-    inShape.length !== 4 || batch < 1 || inShape[1] !== INPUT_SIZE || inShape[2] !== INPUT_SIZE || inShape[3] !== 3 ||
-    outShape.length !== 2 || outShape[0] !== batch || dimension < 1
+    !input ||
+    !output ||
+    inputs.length !== 1 ||
+    outputs.length !== 1 ||
+    input.dataType !== 'float32' ||
+    output.dataType !== 'float32' ||
+    inShape.length !== 4 ||
+    batch < 1 ||
+    inShape[1] !== INPUT_SIZE ||
+    inShape[2] !== INPUT_SIZE ||
+    inShape[3] !== 3 ||
+    outShape.length !== 2 ||
+    outShape[0] !== batch ||
+    dimension < 1
   ) {
     const found = `inputs ${inputs.map((i) => `${i.dataType}[${i.shape}]`).join(' ')}, outputs ${outputs.map((o) => `${o.dataType}[${o.shape}]`).join(' ')}`;
     release();
@@ -142,46 +167,50 @@ export async function createMobileFaceNetEmbedder(files: ModelFiles, options: Mo
   };
 
   const embed = async (faces: tf.Tensor4D, flip: boolean): Promise<Float32Array[]> => {
-      if (disposed) throw new FaceError('ERR_INTERNAL', 'This MobileFaceNet embedder has been disposed');
-      const [n, h, w, c] = faces.shape;
-      if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3) throw invalidArgument(`MobileFaceNet expects [n,112,112,3] faces, got [${faces.shape.join(',')}]`);
-      if (n === 0) return [];
-      const pixels = await faces.data();
-      if (disposed) throw new FaceError('ERR_INTERNAL', 'This MobileFaceNet embedder has been disposed');
-      // From here on everything is synchronous, so concurrent embed() calls cannot interleave in the runner.
-      const result: Float32Array[] = [];
-      if (flip) {
-        const perRun = Math.max(1, Math.floor(batch / 2));
-        for (let first = 0; first < n; first += perRun) {
-          const count = Math.min(perRun, n - first);
-          const slots: { face: number; mirror: boolean }[] = [];
-          const sums: Float64Array[] = [];
-          for (let k = 0; k < count; k++) sums.push(new Float64Array(dimension));
-          if (batch >= 2) {
-            for (let k = 0; k < count; k++) slots.push({ face: first + k, mirror: false }, { face: first + k, mirror: true });
-            const out = infer(pixels, slots);
-            for (let k = 0; k < count; k++) {
-              const sum = sums[k]!;
-              for (let j = 0; j < dimension; j++) sum[j] = out[2 * k * dimension + j]! + out[(2 * k + 1) * dimension + j]!;
-            }
-          } else {
-            const sum = sums[0]!;
-            for (const mirror of [false, true]) {
-              const out = infer(pixels, [{ face: first, mirror }]);
-              for (let j = 0; j < dimension; j++) sum[j] = sum[j]! + out[j]!;
-            }
-          }
-          for (const sum of sums) result.push(l2Normalised(sum));
-        }
-      } else {
-        for (let first = 0; first < n; first += batch) {
-          const count = Math.min(batch, n - first);
-          const slots = Array.from({ length: count }, (_, k) => ({ face: first + k, mirror: false }));
+    if (disposed) throw new FaceError('ERR_INTERNAL', 'This MobileFaceNet embedder has been disposed');
+    const [n, h, w, c] = faces.shape;
+    if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3)
+      throw invalidArgument(`MobileFaceNet expects [n,112,112,3] faces, got [${faces.shape.join(',')}]`);
+    if (n === 0) return [];
+    const pixels = await faces.data();
+    if (disposed) throw new FaceError('ERR_INTERNAL', 'This MobileFaceNet embedder has been disposed');
+    // From here on everything is synchronous, so concurrent embed() calls cannot interleave in the runner.
+    const result: Float32Array[] = [];
+    if (flip) {
+      const perRun = Math.max(1, Math.floor(batch / 2));
+      for (let first = 0; first < n; first += perRun) {
+        const count = Math.min(perRun, n - first);
+        const slots: { face: number; mirror: boolean }[] = [];
+        const sums: Float64Array[] = [];
+        for (let k = 0; k < count; k++) sums.push(new Float64Array(dimension));
+        if (batch >= 2) {
+          for (let k = 0; k < count; k++)
+            slots.push({ face: first + k, mirror: false }, { face: first + k, mirror: true });
           const out = infer(pixels, slots);
-          for (let k = 0; k < count; k++) result.push(l2Normalised(Float64Array.from(out.subarray(k * dimension, (k + 1) * dimension))));
+          for (let k = 0; k < count; k++) {
+            const sum = sums[k]!;
+            for (let j = 0; j < dimension; j++)
+              sum[j] = out[2 * k * dimension + j]! + out[(2 * k + 1) * dimension + j]!;
+          }
+        } else {
+          const sum = sums[0]!;
+          for (const mirror of [false, true]) {
+            const out = infer(pixels, [{ face: first, mirror }]);
+            for (let j = 0; j < dimension; j++) sum[j] = sum[j]! + out[j]!;
+          }
         }
+        for (const sum of sums) result.push(l2Normalised(sum));
       }
-      return result;
+    } else {
+      for (let first = 0; first < n; first += batch) {
+        const count = Math.min(batch, n - first);
+        const slots = Array.from({ length: count }, (_, k) => ({ face: first + k, mirror: false }));
+        const out = infer(pixels, slots);
+        for (let k = 0; k < count; k++)
+          result.push(l2Normalised(Float64Array.from(out.subarray(k * dimension, (k + 1) * dimension))));
+      }
+    }
+    return result;
   };
 
   const view = (flip: boolean): FaceEmbedder => ({

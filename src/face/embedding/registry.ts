@@ -18,6 +18,10 @@ const FACTORIES: Record<string, (files: ModelFiles) => Promise<FaceEmbedder>> = 
 
 export async function createEmbedder(id: string, files: ModelFiles): Promise<FaceEmbedder> {
   const factory = FACTORIES[id];
-  if (!factory) throw new FaceError('ERR_MODEL_LOAD_FAILED', `Unknown embedding model ${id} in the calibration file; this build of LocalFace cannot make its templates.`);
+  if (!factory)
+    throw new FaceError(
+      'ERR_MODEL_LOAD_FAILED',
+      `Unknown embedding model ${id} in the calibration file; this build of LocalFace cannot make its templates.`,
+    );
   return factory(files);
 }

@@ -1,6 +1,13 @@
 import * as tf from '../../models/tf';
 import { FaceError } from '../../errors';
-import { base64DecodedLength, base64Payload, decodeBase64Payload, maxBase64Chars, readImageHeader, type ImageHeader } from './imageHeader';
+import {
+  base64DecodedLength,
+  base64Payload,
+  decodeBase64Payload,
+  maxBase64Chars,
+  readImageHeader,
+  type ImageHeader,
+} from './imageHeader';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './limits';
 
 export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './limits';
@@ -38,13 +45,21 @@ const isInstance = <T>(value: unknown, name: string): value is T => {
   return typeof ctor === 'function' && value instanceof (ctor as new () => T);
 };
 
-export async function decodeImage(input: unknown, limits: ImageLimits = DEFAULT_IMAGE_LIMITS, argName = 'image'): Promise<DecodedImage> {
+export async function decodeImage(
+  input: unknown,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+  argName = 'image',
+): Promise<DecodedImage> {
   if (typeof input === 'string') {
     // The size is known from the string's length: refuse before copying or decoding a huge string.
-    if (input.length > maxBase64Chars(limits.maxBytes)) throw tooLargeBytes(Math.floor((input.length * 3) / 4), limits, argName);
+    if (input.length > maxBase64Chars(limits.maxBytes))
+      throw tooLargeBytes(Math.floor((input.length * 3) / 4), limits, argName);
     const payload = base64Payload(input);
     const notBase64 = () =>
-      new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} string is not valid base64 (plain or a data: URL). Pass the JPEG or PNG file's bytes encoded as base64.`);
+      new FaceError(
+        'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
+        `The ${argName} string is not valid base64 (plain or a data: URL). Pass the JPEG or PNG file's bytes encoded as base64.`,
+      );
     if (payload === undefined) throw notBase64();
     const size = base64DecodedLength(payload);
     if (size > limits.maxBytes) throw tooLargeBytes(size, limits, argName);
@@ -58,18 +73,27 @@ export async function decodeImage(input: unknown, limits: ImageLimits = DEFAULT_
     if (input.size > limits.maxBytes) throw tooLargeBytes(input.size, limits, argName);
     return decodeEncoded(new Uint8Array(await input.arrayBuffer()), limits, argName);
   }
-  if (isInstance<ImageData>(input, 'ImageData')) return fromPixelSource(input, input.width, input.height, limits, argName);
-  if (isInstance<ImageBitmap>(input, 'ImageBitmap')) return fromPixelSource(input, input.width, input.height, limits, argName);
+  if (isInstance<ImageData>(input, 'ImageData'))
+    return fromPixelSource(input, input.width, input.height, limits, argName);
+  if (isInstance<ImageBitmap>(input, 'ImageBitmap'))
+    return fromPixelSource(input, input.width, input.height, limits, argName);
   if (isInstance<HTMLImageElement>(input, 'HTMLImageElement')) {
     if (!input.complete || input.naturalWidth === 0) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} <img> has not finished loading (or failed to load). Await img.decode() before passing it.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `The ${argName} <img> has not finished loading (or failed to load). Await img.decode() before passing it.`,
+      );
     }
     return fromPixelSource(input, input.naturalWidth, input.naturalHeight, limits, argName);
   }
-  if (isInstance<HTMLCanvasElement>(input, 'HTMLCanvasElement')) return fromPixelSource(input, input.width, input.height, limits, argName);
+  if (isInstance<HTMLCanvasElement>(input, 'HTMLCanvasElement'))
+    return fromPixelSource(input, input.width, input.height, limits, argName);
   if (isInstance<HTMLVideoElement>(input, 'HTMLVideoElement')) {
     if (input.readyState < 2 || input.videoWidth === 0) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} <video> has no current frame yet. Wait for its 'loadeddata' event before passing it.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `The ${argName} <video> has no current frame yet. Wait for its 'loadeddata' event before passing it.`,
+      );
     }
     return fromPixelSource(input, input.videoWidth, input.videoHeight, limits, argName);
   }
@@ -84,7 +108,10 @@ export async function decodeImage(input: unknown, limits: ImageLimits = DEFAULT_
   }
   if (isInstance<VideoFrame>(input, 'VideoFrame')) {
     if (input.format === null) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} VideoFrame has been closed (or has no readable pixels). Pass it before calling frame.close().`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `The ${argName} VideoFrame has been closed (or has no readable pixels). Pass it before calling frame.close().`,
+      );
     }
     checkPixelSize(input.displayWidth, input.displayHeight, limits, argName);
     const bitmap = await createImageBitmap(input);
@@ -102,16 +129,25 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
   if (bytes.byteLength > limits.maxBytes) throw tooLargeBytes(bytes.byteLength, limits, argName);
   const header = readImageHeader(bytes);
   if (!header) {
-    throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} could not be decoded as JPEG/PNG bytes. Only JPEG and PNG files are accepted.`);
+    throw new FaceError(
+      'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
+      `The ${argName} could not be decoded as JPEG/PNG bytes. Only JPEG and PNG files are accepted.`,
+    );
   }
   checkEncodedSize(header, limits, argName);
-  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: header.format === 'jpeg' ? 'image/jpeg' : 'image/png' });
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], {
+    type: header.format === 'jpeg' ? 'image/jpeg' : 'image/png',
+  });
   let bitmap: ImageBitmap;
   try {
     // 'from-image' applies the EXIF orientation, so a phone photo stored sideways is upright here.
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
   } catch (cause) {
-    throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', `The ${argName} has a ${header.format.toUpperCase()} header but its data could not be decoded (truncated or corrupt file).`, { cause });
+    throw new FaceError(
+      'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
+      `The ${argName} has a ${header.format.toUpperCase()} header but its data could not be decoded (truncated or corrupt file).`,
+      { cause },
+    );
   }
   try {
     return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
@@ -147,23 +183,39 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
     throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} is empty (${width}×${height} pixels).`);
   }
   if (width > limits.maxDimension || height > limits.maxDimension) {
-    throw new FaceError('ERR_IMAGE_TOO_LARGE', `The ${argName} is ${width}×${height} pixels; the largest accepted is ${limits.maxDimension}×${limits.maxDimension}. Scale it down first.`, { metadata: { width, height } });
+    throw new FaceError(
+      'ERR_IMAGE_TOO_LARGE',
+      `The ${argName} is ${width}×${height} pixels; the largest accepted is ${limits.maxDimension}×${limits.maxDimension}. Scale it down first.`,
+      { metadata: { width, height } },
+    );
   }
   if (width * height > limits.maxPixels) {
     const mp = (n: number) => (n / 1e6).toFixed(1);
-    throw new FaceError('ERR_IMAGE_TOO_LARGE', `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); the largest accepted is ${mp(limits.maxPixels)} MP. Scale it down first (faces need far fewer pixels).`, { metadata: { width, height } });
+    throw new FaceError(
+      'ERR_IMAGE_TOO_LARGE',
+      `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); the largest accepted is ${mp(limits.maxPixels)} MP. Scale it down first (faces need far fewer pixels).`,
+      { metadata: { width, height } },
+    );
   }
 }
 
 function checkEncodedSize(header: ImageHeader, limits: ImageLimits, argName: string): void {
   const { displayWidth: w, displayHeight: h } = header;
   if (w < limits.minDimension || h < limits.minDimension) {
-    throw new FaceError('ERR_IMAGE_TOO_SMALL', `The ${argName} is ${w}×${h} pixels; the smallest accepted is ${limits.minDimension}×${limits.minDimension}. Use a larger photo.`, { metadata: { width: w, height: h } });
+    throw new FaceError(
+      'ERR_IMAGE_TOO_SMALL',
+      `The ${argName} is ${w}×${h} pixels; the smallest accepted is ${limits.minDimension}×${limits.minDimension}. Use a larger photo.`,
+      { metadata: { width: w, height: h } },
+    );
   }
   checkPixelSize(w, h, limits, argName);
 }
 
 function tooLargeBytes(size: number, limits: ImageLimits, argName: string): FaceError {
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-  return new FaceError('ERR_IMAGE_TOO_LARGE', `The ${argName} file is ${mb(size)} MB; the largest accepted is ${mb(limits.maxBytes)} MB. Re-encode it smaller (e.g. JPEG at 1280 px).`, { metadata: { bytes: size } });
+  return new FaceError(
+    'ERR_IMAGE_TOO_LARGE',
+    `The ${argName} file is ${mb(size)} MB; the largest accepted is ${mb(limits.maxBytes)} MB. Re-encode it smaller (e.g. JPEG at 1280 px).`,
+    { metadata: { bytes: size } },
+  );
 }

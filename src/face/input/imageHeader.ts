@@ -34,7 +34,11 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   return undefined;
 }
 
-function withOrientation(format: EncodedFormat, size: { width: number; height: number } | undefined, orientation: number): ImageHeader | undefined {
+function withOrientation(
+  format: EncodedFormat,
+  size: { width: number; height: number } | undefined,
+  orientation: number,
+): ImageHeader | undefined {
   if (!size || size.width <= 0 || size.height <= 0) return undefined;
   const swap = orientation >= 5 && orientation <= 8;
   return {
@@ -61,8 +65,14 @@ function readJpegInfo(b: Uint8Array): { width: number; height: number; orientati
   while (offset + 4 <= b.length) {
     if (b[offset] !== 0xff) return undefined;
     const marker = b[offset + 1]!;
-    if (marker === 0xff) { offset += 1; continue; } // fill byte
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { offset += 2; continue; }
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    } // fill byte
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      offset += 2;
+      continue;
+    }
     const length = view.getUint16(offset + 2);
     if (length < 2 || offset + 2 + length > b.length) return undefined;
     if (marker === 0xe1) orientation = readExifOrientation(b, offset + 4, length - 2) ?? orientation;
@@ -79,7 +89,8 @@ function readJpegInfo(b: Uint8Array): { width: number; height: number; orientati
 
 /** EXIF APP1 segment: 'Exif\0\0' then a TIFF header; orientation is tag 0x0112 in IFD0. */
 export function readExifOrientation(b: Uint8Array, start: number, length: number): number | undefined {
-  if (length < 14 || String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!, b[start + 3]!) !== 'Exif') return undefined;
+  if (length < 14 || String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!, b[start + 3]!) !== 'Exif')
+    return undefined;
   const tiff = start + 6;
   const end = start + length;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);

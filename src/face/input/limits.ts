@@ -22,7 +22,12 @@ export const DEFAULT_IMAGE_LIMITS: Readonly<ImageLimits> = Object.freeze({
 });
 
 /** Upper bounds a caller may raise the limits to: beyond them one image can exhaust a tab's memory. */
-const CEILINGS: Readonly<ImageLimits> = { maxBytes: 64 * 1024 * 1024, minDimension: 16384, maxDimension: 16384, maxPixels: 50_000_000 };
+const CEILINGS: Readonly<ImageLimits> = {
+  maxBytes: 64 * 1024 * 1024,
+  minDimension: 16384,
+  maxDimension: 16384,
+  maxPixels: 50_000_000,
+};
 
 const LIMIT_NAMES = Object.keys(DEFAULT_IMAGE_LIMITS) as (keyof ImageLimits)[];
 
@@ -34,26 +39,41 @@ const LIMIT_NAMES = Object.keys(DEFAULT_IMAGE_LIMITS) as (keyof ImageLimits)[];
 export function resolveImageLimits(partial: unknown): ImageLimits {
   if (partial === undefined) return { ...DEFAULT_IMAGE_LIMITS };
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `imageLimits must be an object such as { maxBytes: ${DEFAULT_IMAGE_LIMITS.maxBytes} }; got ${describe(partial)}.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `imageLimits must be an object such as { maxBytes: ${DEFAULT_IMAGE_LIMITS.maxBytes} }; got ${describe(partial)}.`,
+    );
   }
   const limits: ImageLimits = { ...DEFAULT_IMAGE_LIMITS };
   for (const key of Object.keys(partial)) {
     if (!(LIMIT_NAMES as string[]).includes(key)) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `imageLimits has an unknown key ${JSON.stringify(key)}; the keys are ${LIMIT_NAMES.join(', ')}.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `imageLimits has an unknown key ${JSON.stringify(key)}; the keys are ${LIMIT_NAMES.join(', ')}.`,
+      );
     }
     const name = key as keyof ImageLimits;
     const value: unknown = (partial as Record<string, unknown>)[name];
     if (value === undefined) continue; // as if the key were left out: the default applies
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > CEILINGS[name]) {
-      throw new FaceError('ERR_INVALID_ARGUMENT', `imageLimits.${name} must be an integer from 1 to ${CEILINGS[name]} (default ${DEFAULT_IMAGE_LIMITS[name]}); got ${describe(value)}.`);
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `imageLimits.${name} must be an integer from 1 to ${CEILINGS[name]} (default ${DEFAULT_IMAGE_LIMITS[name]}); got ${describe(value)}.`,
+      );
     }
     limits[name] = value;
   }
   if (limits.minDimension > limits.maxDimension) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `imageLimits.minDimension (${limits.minDimension}) is larger than maxDimension (${limits.maxDimension}), so no image would be accepted.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `imageLimits.minDimension (${limits.minDimension}) is larger than maxDimension (${limits.maxDimension}), so no image would be accepted.`,
+    );
   }
   if (limits.minDimension * limits.minDimension > limits.maxPixels) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `imageLimits.maxPixels (${limits.maxPixels}) is smaller than minDimension² (${limits.minDimension}²), so no image would be accepted.`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `imageLimits.maxPixels (${limits.maxPixels}) is smaller than minDimension² (${limits.minDimension}²), so no image would be accepted.`,
+    );
   }
   return limits;
 }

@@ -85,8 +85,11 @@ export function createCalibrator(table: CalibrationTable, clamp = true): (raw: n
     r[i] = p.raw;
     q[i] = qOfLogFar(Math.log10(p.far));
   }
-  const r0 = r[0]!, r1 = r[1]!, q0 = q[0]!;
-  const rLast = r[n - 1]!, qLast = q[n - 1]!;
+  const r0 = r[0]!,
+    r1 = r[1]!,
+    q0 = q[0]!;
+  const rLast = r[n - 1]!,
+    qLast = q[n - 1]!;
   const slopeLast = (qLast - q[n - 2]!) / (rLast - r[n - 2]!);
   // Below the table: distance from the first point to where the extended FAR reaches 1.
   const logF0 = Math.log10(table.points[0]!.far);
@@ -108,13 +111,15 @@ export function createCalibrator(table: CalibrationTable, clamp = true): (raw: n
       return clamp01(qLast + slopeLast * (raw - rLast));
     }
     // Binary search for the segment [r[lo], r[lo + 1]) containing raw.
-    let lo = 0, hi = n - 1;
+    let lo = 0,
+      hi = n - 1;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
       if (r[mid]! <= raw) lo = mid;
       else hi = mid;
     }
-    const ra = r[lo]!, qa = q[lo]!;
+    const ra = r[lo]!,
+      qa = q[lo]!;
     if (raw === ra) return clamp01(qa);
     const t = (raw - ra) / (r[lo + 1]! - ra);
     return clamp01(qa + t * (q[lo + 1]! - qa));

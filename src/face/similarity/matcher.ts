@@ -31,7 +31,8 @@ export class Matcher {
   raw(a: FaceTemplate, b: FaceTemplate): number {
     let sum = 0;
     for (const m of this.config.models) {
-      const va = vectorOf(a, m.id), vb = vectorOf(b, m.id);
+      const va = vectorOf(a, m.id),
+        vb = vectorOf(b, m.id);
       sum += (m.weight * (cosine(va, vb) - m.mean)) / m.std;
     }
     return sum;
@@ -47,7 +48,10 @@ function vectorOf(t: FaceTemplate, id: string): Float32Array {
   const i = t.models.indexOf(id);
   if (i < 0) {
     // Templates from a different embedding model are never compared (their raw scores mean different things).
-    throw new FaceError('ERR_MODEL_MISMATCH', `A face template was made with models [${t.models.join(', ')}] but this matcher needs ${id}. Re-enroll the face with this version of LocalFace.`);
+    throw new FaceError(
+      'ERR_MODEL_MISMATCH',
+      `A face template was made with models [${t.models.join(', ')}] but this matcher needs ${id}. Re-enroll the face with this version of LocalFace.`,
+    );
   }
   return t.vectors[i]!;
 }

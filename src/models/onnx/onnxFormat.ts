@@ -214,7 +214,9 @@ const INT32_MAX = 2 ** 31 - 1;
 
 function checkRawLength(name: string, raw: Uint8Array, bytesPer: number): void {
   if (raw.byteLength % bytesPer !== 0) {
-    throw new Error(`ONNX: tensor '${name}' has ${raw.byteLength} bytes of raw data, not a multiple of its element size ${bytesPer}`);
+    throw new Error(
+      `ONNX: tensor '${name}' has ${raw.byteLength} bytes of raw data, not a multiple of its element size ${bytesPer}`,
+    );
   }
 }
 
@@ -230,7 +232,8 @@ function parseTensor(r: ProtoReader): OnnxTensorProto {
     if (field === 1) r.repeatedVarint(wire, dims);
     else if (field === 2) dataType = r.varint();
     else if (field === 4) r.repeatedFloat(wire, floats);
-    else if (field === 5 || field === 7) r.repeatedVarint(wire, ints); // int32_data / int64_data
+    else if (field === 5 || field === 7)
+      r.repeatedVarint(wire, ints); // int32_data / int64_data
     else if (field === 8) name = r.string();
     else if (field === 9) raw = r.bytes();
     else if (field === 13 || (field === 14 && r.varint() === 1)) {
@@ -238,7 +241,8 @@ function parseTensor(r: ProtoReader): OnnxTensorProto {
       throw new Error(`ONNX: tensor '${name}' uses external data, which is not supported`);
     } else if (field !== 14) r.skip(wire);
   }
-  if (dims.some((d) => !(d >= 0 && d <= INT32_MAX))) throw new Error(`ONNX: tensor '${name}' has invalid dims [${dims.join(',')}]`);
+  if (dims.some((d) => !(d >= 0 && d <= INT32_MAX)))
+    throw new Error(`ONNX: tensor '${name}' has invalid dims [${dims.join(',')}]`);
   const size = dims.reduce((a, b) => a * b, 1);
   let data: Float32Array | Int32Array;
   if (dataType === DT_FLOAT || dataType === DT_DOUBLE) {
@@ -447,4 +451,3 @@ export function parseOnnx(bytes: Uint8Array): OnnxGraph {
   if (!graphReader) throw new Error('ONNX: the model has no graph');
   return parseGraph(graphReader, opsetVersion);
 }
-

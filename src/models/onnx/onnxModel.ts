@@ -131,7 +131,9 @@ function attrPair(node: OnnxNode, name: string, fallback: [number, number], min 
   const v = attrInts(node, name);
   if (!v) return fallback;
   if (v.length !== 2 || !v.every((x) => Number.isInteger(x) && x >= min && x <= INT32_MAX)) {
-    throw new Error(`ONNX ${node.opType} '${node.name}': attribute ${name} [${v.join(',')}] should be two integers ≥ ${min}`);
+    throw new Error(
+      `ONNX ${node.opType} '${node.name}': attribute ${name} [${v.join(',')}] should be two integers ≥ ${min}`,
+    );
   }
   return [v[0]!, v[1]!];
 }
@@ -237,7 +239,19 @@ function spatialPads(node: OnnxNode, inH: number, inW: number, k: number[], s: n
 function withPads(x: tf.Tensor4D, pads: number[], fill: number): [tf.Tensor4D, number] {
   const [t, l, b, r] = pads as [number, number, number, number];
   if (t === l && t === b && t === r) return [x, t];
-  return [tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], fill), 0];
+  return [
+    tf.pad(
+      x,
+      [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ],
+      fill,
+    ),
+    0,
+  ];
 }
 
 /**
@@ -298,7 +312,9 @@ function compileConv(ctx: CompileContext, activation?: Activation): Kernel {
     const pads = spatialPads(node, x0.shape[1], x0.shape[2], [kh, kw], s, d);
     const [x, pad] = withPads(x0, pads, 0);
     if (group === 1) {
-      return [tensorValue(tf.fused.conv2d({ x, filter: filters[0]!, strides: s, pad, dilations: d, ...fusedArgs }), true)];
+      return [
+        tensorValue(tf.fused.conv2d({ x, filter: filters[0]!, strides: s, pad, dilations: d, ...fusedArgs }), true),
+      ];
     }
     if (depthwise) {
       const y = tf.fused.depthwiseConv2d({ x, filter: filters[0]!, strides: s, pad, dilations: d, ...fusedArgs });
@@ -381,7 +397,9 @@ function compileShape(ctx: CompileContext): Kernel {
 
 function compileConstant(ctx: CompileContext): Kernel {
   const { node } = ctx;
-  const a = ['value', 'value_float', 'value_floats', 'value_int', 'value_ints'].map((k) => attr(node, k)).find((x) => x);
+  const a = ['value', 'value_float', 'value_floats', 'value_int', 'value_ints']
+    .map((k) => attr(node, k))
+    .find((x) => x);
   let value: Value;
   if (a?.type === 'tensor') value = hostValue(a.value.dims, a.value.data);
   else if (a?.type === 'float') value = hostValue([], Float32Array.of(a.value));
@@ -449,7 +467,15 @@ function compileConcat(ctx: CompileContext): Kernel {
       return [hostValue([joined.length], joined)];
     }
     if (rank === 4 && xs.every((v) => v.kind === 'tensor' && v.nhwc)) {
-      return [tensorValue(tf.concat(xs.map((v) => nhwc(v, 'Concat')), NCHW_TO_NHWC.indexOf(axis)), true)];
+      return [
+        tensorValue(
+          tf.concat(
+            xs.map((v) => nhwc(v, 'Concat')),
+            NCHW_TO_NHWC.indexOf(axis),
+          ),
+          true,
+        ),
+      ];
     }
     return [tensorValue(tf.concat(xs.map(logical), axis))];
   };
@@ -467,7 +493,12 @@ function compileReshape(ctx: CompileContext): Kernel {
     const shape = target.map((dim, i) => (dim === 0 && !allowZero ? inShape[i]! : dim));
     if (x.kind === 'host') {
       const known = product(shape.filter((dim) => dim !== -1));
-      return [hostValue(shape.map((dim) => (dim === -1 ? x.host.data.length / known : dim)), x.host.data)];
+      return [
+        hostValue(
+          shape.map((dim) => (dim === -1 ? x.host.data.length / known : dim)),
+          x.host.data,
+        ),
+      ];
     }
     return [tensorValue(tf.reshape(logical(x), shape))];
   };
@@ -499,7 +530,11 @@ function compileMatMul(): Kernel {
       squeeze.push(-1);
     }
     let y: tf.Tensor = tf.matMul(a, b);
-    if (squeeze.length) y = tf.squeeze(y, squeeze.map((s) => s + y.rank));
+    if (squeeze.length)
+      y = tf.squeeze(
+        y,
+        squeeze.map((s) => s + y.rank),
+      );
     return [tensorValue(y)];
   };
 }
@@ -665,7 +700,8 @@ export class OnnxGraphModel {
       for (const s of this.steps) for (const name of s.inputs) if (name) needed.add(name);
       for (const t of graph.initializers) {
         if (!needed.has(t.name)) continue;
-        const value = t.data instanceof Float32Array ? tensorValue(keep(tf.tensor(t.data, t.dims))) : hostValue(t.dims, t.data);
+        const value =
+          t.data instanceof Float32Array ? tensorValue(keep(tf.tensor(t.data, t.dims))) : hostValue(t.dims, t.data);
         this.weights.set(t.name, value);
       }
 
@@ -674,7 +710,8 @@ export class OnnxGraphModel {
       this.steps.forEach((s, i) => s.inputs.forEach((name) => name && lastUse.set(name, i)));
       this.frees = this.steps.map(() => []);
       for (const [name, i] of lastUse) {
-        if (!outputSet.has(name) && !this.weights.has(name) && !this.inputNames.includes(name)) this.frees[i]!.push(name);
+        if (!outputSet.has(name) && !this.weights.has(name) && !this.inputNames.includes(name))
+          this.frees[i]!.push(name);
       }
     } catch (e) {
       this.owned.forEach((t) => t.dispose());
@@ -702,9 +739,14 @@ export class OnnxGraphModel {
         const value = tensorValue(t, feedNhwc && t.rank === 4);
         const got = shapeOf(value);
         const want = info.shape;
-        if (want && (want.length !== got.length || want.some((d, i) => typeof d === 'number' && d > 0 && d !== got[i]))) {
+        if (
+          want &&
+          (want.length !== got.length || want.some((d, i) => typeof d === 'number' && d > 0 && d !== got[i]))
+        ) {
           const expected = want.map((d) => d ?? '?').join(',');
-          throw new Error(`ONNX: input '${info.name}' has (logical) shape [${got.join(',')}], the model expects [${expected}]`);
+          throw new Error(
+            `ONNX: input '${info.name}' has (logical) shape [${got.join(',')}], the model expects [${expected}]`,
+          );
         }
         env.set(info.name, value);
       }
@@ -720,7 +762,9 @@ export class OnnxGraphModel {
           outs = step.run(ins);
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
-          throw new Error(msg.startsWith('ONNX') ? msg : `ONNX ${step.node.opType} '${step.node.name}': ${msg}`, { cause: e });
+          throw new Error(msg.startsWith('ONNX') ? msg : `ONNX ${step.node.opType} '${step.node.name}': ${msg}`, {
+            cause: e,
+          });
         }
         step.outputs.forEach((name, k) => {
           const v = outs[k];
