@@ -88,7 +88,15 @@ export class FaceDetector {
         }
       }
       faces = suppressOverlaps(faces, 0.3);
-      faces = await Promise.all(faces.map((f) => this.refine(image, f)));
+      if (faces.length > 0) {
+        // One float copy of the image for every face's crop, not one per face.
+        const batch = asFloatBatch(image);
+        try {
+          faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
+        } finally {
+          batch.dispose();
+        }
+      }
       if (faces.length === 0) faces = await this.detectSmall(image);
     }
     return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
@@ -105,28 +113,36 @@ export class FaceDetector {
     const pad = Math.round(longSide * SMALL_IMAGE_BORDER);
     const view = { x: -pad, y: -pad, width: width + 2 * pad, height: height + 2 * pad };
     const scale = SMALL_IMAGE_TARGET_SIDE / Math.max(view.width, view.height);
-    for (const model of [this.shortRange, this.fullRange]) {
-      const found = await this.runOnView(
-        model,
-        image,
-        view,
-        Math.round(view.width * scale),
-        Math.round(view.height * scale),
-      );
-      if (found.length > 0) return found;
+    const batch = asFloatBatch(image);
+    try {
+      for (const model of [this.shortRange, this.fullRange]) {
+        const found = await this.runOnView(
+          model,
+          batch,
+          view,
+          Math.round(view.width * scale),
+          Math.round(view.height * scale),
+        );
+        if (found.length > 0) return found;
+      }
+      return [];
+    } finally {
+      batch.dispose();
     }
-    return [];
   }
 
-  /** Runs `model` on the `view` rectangle of `image` (may extend past it: black) resampled to outWidth×outHeight; faces in image pixels. */
+  /**
+   * Runs `model` on the `view` rectangle of the image (may extend past it: black) resampled to outWidth×outHeight;
+   * faces in image pixels. `batch` is the image as a float32 [1, h, w, 3] batch (asFloatBatch).
+   */
   private async runOnView(
     model: MediaPipeFaceDetectorTfjs,
-    image: tf.Tensor3D,
+    batch: tf.Tensor4D,
     view: Box,
     outWidth: number,
     outHeight: number,
   ): Promise<DetectedFace[]> {
-    const [height, width] = image.shape;
+    const [, height, width] = batch.shape;
     const crop = tf.tidy(() => {
       const boxes = tf.tensor2d([
         [
@@ -136,7 +152,6 @@ export class FaceDetector {
           (view.x + view.width) / (width - 1),
         ],
       ]);
-      const batch = tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D;
       return tf.squeeze(
         tf.image.cropAndResize(batch, boxes, [0], [outHeight, outWidth], 'bilinear', 0),
         [0],
@@ -157,7 +172,7 @@ export class FaceDetector {
    * those of the same face alone — enough to lower its template's score against its own enrolment. Keeps the
    * original when the crop finds no matching face (e.g. very small faces).
    */
-  private async refine(image: tf.Tensor3D, face: DetectedFace): Promise<DetectedFace> {
+  private async refine(batch: tf.Tensor4D, face: DetectedFace): Promise<DetectedFace> {
     const side = Math.max(face.box.width, face.box.height) * REFINE_CROP_SCALE;
     const view = {
       x: face.box.x + face.box.width / 2 - side / 2,
@@ -165,7 +180,7 @@ export class FaceDetector {
       width: side,
       height: side,
     };
-    const mapped = await this.runOnView(this.shortRange, image, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
+    const mapped = await this.runOnView(this.shortRange, batch, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
     const best = mapped
       .filter((f) => intersectionOverUnion(f.box, face.box) >= 0.3)
       .sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
@@ -282,4 +297,9 @@ export function suppressOverlaps(faces: DetectedFace[], iou: number): DetectedFa
     if (kept.every((k) => intersectionOverUnion(k.box, face.box) < iou)) kept.push(face);
   }
   return kept;
+}
+
+/** The image as a float32 [1, h, w, 3] batch, the input cropAndResize takes; the caller disposes it. */
+function asFloatBatch(image: tf.Tensor3D): tf.Tensor4D {
+  return tf.tidy(() => tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D);
 }
