@@ -116,13 +116,7 @@ export class FaceChecks {
     this.lastTimes.quality = this.lastTimes.attributes = this.lastTimes.liveness = 0;
     if (faces.length === 0 || !(request.quality || request.attributes || request.liveness)) return results;
     await this.load(request);
-    const aligned = alignFaces(
-      pixels,
-      faces.map((f) => f.keypoints),
-      MOBILEFACENET_TEMPLATE,
-      QUALITY_CROP_SIZE,
-    );
-    try {
+    await this.withAligned(pixels, faces, async (aligned) => {
       if (request.quality) {
         const t0 = performance.now();
         faceQualityStats(aligned).forEach((s, i) => (results[i]!.quality = qualityFromStats(s, this.quality)));
@@ -131,12 +125,7 @@ export class FaceChecks {
       let attributes: FaceAttributes[] | undefined;
       if (request.attributes || request.liveness) {
         const t0 = performance.now();
-        const features = await attributeFeatures(
-          aligned,
-          needsEmbedder() ? await this.getEmbedder() : undefined,
-          ATTRIBUTE_HEADS,
-        );
-        attributes = features.map((x) => attributesFromFeatures(x));
+        attributes = await this.attributesOf(aligned);
         if (request.attributes) attributes.forEach((a, i) => (results[i]!.attributes = a));
         this.lastTimes.attributes = performance.now() - t0;
       }
@@ -146,9 +135,7 @@ export class FaceChecks {
         evidence.forEach((e, i) => (results[i]!.liveness = decideLiveness(e, this.liveness)));
         this.lastTimes.liveness = performance.now() - t0;
       }
-    } finally {
-      aligned.dispose();
-    }
+    });
     return results;
   }
 
@@ -161,6 +148,17 @@ export class FaceChecks {
     if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
     if (faces.length === 0) return [];
     await this.load({ liveness: true });
+    return this.withAligned(pixels, faces, async (aligned) =>
+      this.evidenceFor(pixels, faces, await this.attributesOf(aligned)),
+    );
+  }
+
+  /** Runs `use` on the faces aligned to the checks' crop (MobileFaceNet's template), then frees the crops. */
+  private async withAligned<T>(
+    pixels: tf.Tensor3D,
+    faces: readonly DetectedFace[],
+    use: (aligned: tf.Tensor4D) => Promise<T>,
+  ): Promise<T> {
     const aligned = alignFaces(
       pixels,
       faces.map((f) => f.keypoints),
@@ -168,19 +166,20 @@ export class FaceChecks {
       QUALITY_CROP_SIZE,
     );
     try {
-      const features = await attributeFeatures(
-        aligned,
-        needsEmbedder() ? await this.getEmbedder() : undefined,
-        ATTRIBUTE_HEADS,
-      );
-      return await this.evidenceFor(
-        pixels,
-        faces,
-        features.map((x) => attributesFromFeatures(x)),
-      );
+      return await use(aligned);
     } finally {
       aligned.dispose();
     }
+  }
+
+  /** The attribute probabilities of each aligned face (also the occlusion evidence of the liveness decision). */
+  private async attributesOf(aligned: tf.Tensor4D): Promise<FaceAttributes[]> {
+    const features = await attributeFeatures(
+      aligned,
+      needsEmbedder() ? await this.getEmbedder() : undefined,
+      ATTRIBUTE_HEADS,
+    );
+    return features.map((x) => attributesFromFeatures(x));
   }
 
   /** The liveness thresholds in use (the tracker decides over frames with the same ones). */
