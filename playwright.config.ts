@@ -1,18 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { DEV_PORT, HARNESS_PORT, SITE_PORT } from './e2e/ports';
-
-// Debian's chromium (apt-get install chromium): no browser is downloaded. SwiftShader gives WebGL2 in
-// headless mode on machines without a GPU.
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/chromium.mjs';
 
 export interface LocalFaceTestOptions {
   backend: 'wasm' | 'webgl';
@@ -27,7 +15,7 @@ export default defineConfig<LocalFaceTestOptions>({
   outputDir: 'test-results',
   use: {
     baseURL: `http://127.0.0.1:${HARNESS_PORT}`,
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
     screenshot: 'only-on-failure',
   },
   projects: [

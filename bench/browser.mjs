@@ -2,17 +2,7 @@
 // headless chromium driven by Playwright. No browser is downloaded: /usr/bin/chromium comes from apt.
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.mjs';
 
 export async function startServer(port = 0) {
   const server = await createServer({
@@ -26,7 +16,7 @@ export async function startServer(port = 0) {
 }
 
 export async function launchBrowser() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /** A new page that echoes its errors and warnings to stderr (benchmark pages report problems there). */

@@ -2,6 +2,7 @@
 // --use-file-for-fake-video-capture. The photo is decoded by the browser (no image library in Node), placed on a
 // 640×480 grey frame like a webcam picture, and converted to YUV 4:2:0 here.
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 export const CAMERA_WIDTH = 640;
@@ -110,17 +111,10 @@ function y4mPlanes(rgba, width, height) {
  */
 export async function launchWithCamera(videoPath, profileDir) {
   const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
+      ...CHROMIUM_ARGS,
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       // No video file: Chromium's own fake camera (a green disc and a clock, no face).
