@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../browser.mjs';
 import { speedSummary, speedTargets } from '../peers/report.mjs';
+import { measureStartup } from './startup.mjs';
 import {
   ROOT,
   fail,
@@ -120,6 +121,8 @@ export default async function taskSpeed(opts) {
   } finally {
     await server.close();
   }
+  // Start-up and bytes of the built library (dist/), cold and second visit: what an app's user downloads and waits for.
+  const startup = opts['no-startup'] ? undefined : await measureStartup(opts);
   machineInfo.load = stopLoad();
   const speed = { runs };
   const { best, ratios } = speedSummary(speed);
@@ -134,6 +137,7 @@ export default async function taskSpeed(opts) {
     best,
     ratios,
     targets,
+    startup,
     machine: machineInfo,
   };
 }
