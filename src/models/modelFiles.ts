@@ -35,6 +35,23 @@ async function sha256Of(bytes: ArrayBuffer): Promise<string> {
   return sha256Hex(bytes);
 }
 
+/** Cache Storage name of the verified model files (kept across reloads, shared by every client of the origin). */
+export const MODEL_CACHE_NAME = 'localface-models';
+
+/** The page's Cache Storage, or undefined where there is none (non-secure contexts, Node, opaque origins). */
+async function modelCache(): Promise<Cache | undefined> {
+  try {
+    return globalThis.caches ? await globalThis.caches.open(MODEL_CACHE_NAME) : undefined;
+  } catch {
+    return undefined; // e.g. SecurityError in a sandboxed frame: load from the network as without a cache
+  }
+}
+
+/** Whether `bytes` are exactly the file the built-in manifest names (size, then sha256). */
+async function matches(bytes: ArrayBuffer, entry: ManifestEntry): Promise<boolean> {
+  return bytes.byteLength === entry.bytes && (await sha256Of(bytes)) === entry.sha256;
+}
+
 /**
  * The one place LocalFace fetches from: files under the model base URL. Each file is checked against the sha256
  * built into the library before any of it is used (with WebCrypto, or a plain-JS SHA-256 where the page is not a
@@ -62,17 +79,67 @@ export class ModelFiles {
     return entry;
   }
 
-  /** Fetches one of the library's files, reporting progress, and verifies it against its built-in sha256. */
+  /**
+   * One of the library's files, verified against its built-in sha256: from the model cache when a copy with that
+   * sha256 is there and still hashes to it, else fetched (reporting progress), verified, then cached.
+   */
   async bytes(file: string, stage: string): Promise<ArrayBuffer> {
     const entry = this.entry(file);
+    const cache = await modelCache();
+    const cached = cache && (await this.fromCache(cache, file, entry));
+    if (cached) {
+      this.onProgress?.({ stage, loaded: cached.byteLength, total: cached.byteLength });
+      return cached;
+    }
     const bytes = await this.fetchRaw(file, stage, entry.bytes);
-    if (bytes.byteLength !== entry.bytes || (await sha256Of(bytes)) !== entry.sha256) {
+    if (!(await matches(bytes, entry))) {
       throw this.loadError(
         file,
         `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`,
       );
     }
+    if (cache) await this.toCache(cache, file, entry, bytes);
     return bytes;
+  }
+
+  /** The cache key of a file's verified bytes: its URL with its sha256, so each version of a file is its own entry. */
+  private cacheKey(file: string, entry: ManifestEntry): string {
+    return `${this.url(file)}?sha256=${entry.sha256}`;
+  }
+
+  /**
+   * The cached copy of `file`, if there is one and it still hashes to the built-in sha256. Entries are written only
+   * after that check, but Cache Storage belongs to the whole origin (any of its scripts can write there), so a read
+   * is checked again; with WebCrypto, which every page with Cache Storage has, that costs milliseconds (BENCHMARKS.md).
+   * A copy that fails is deleted and the file is fetched again.
+   */
+  private async fromCache(cache: Cache, file: string, entry: ManifestEntry): Promise<ArrayBuffer | undefined> {
+    try {
+      const response = await cache.match(this.cacheKey(file, entry));
+      if (!response) return undefined;
+      const bytes = await response.arrayBuffer();
+      if (await matches(bytes, entry)) return bytes;
+      await cache.delete(this.cacheKey(file, entry));
+    } catch {
+      // An unreadable cache is no cache: fall through to the network.
+    }
+    return undefined;
+  }
+
+  /** Stores verified bytes, replacing the copies of other versions of the same file (errors, e.g. quota, ignored). */
+  private async toCache(cache: Cache, file: string, entry: ManifestEntry, bytes: ArrayBuffer): Promise<void> {
+    try {
+      const url = this.url(file);
+      for (const old of await cache.keys()) {
+        if (old.url.startsWith(`${url}?sha256=`) && old.url !== this.cacheKey(file, entry)) await cache.delete(old);
+      }
+      await cache.put(
+        this.cacheKey(file, entry),
+        new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }),
+      );
+    } catch {
+      // Not cached: the next visit downloads it again.
+    }
   }
 
   /** A tfjs IOHandler for a graph model (topology JSON + one weights file), loaded through `bytes`. */
