@@ -31,5 +31,16 @@ export function startupMarkdown(s, level = 3) {
     `- Library ${s.lib}; backend ${s.cold.backend}; bytes = Chromium's encodedDataLength per response (the server does not compress; gzip = the same file gzipped at level 6, what a compressing server would send). "used by" = the call during which the request started; the checks' row shows what a detectFaces with quality, attributes and liveness loads on first use.`,
     `- Load during the run: ${s.load ? `${s.load.othersMeanCores?.toFixed(2)} cores used by other processes on average (max ${s.load.othersMaxCores?.toFixed(2)})` : 'unknown'}.`,
   );
+  if (s.checkin) {
+    const c = s.checkin;
+    out.push(
+      '',
+      `Check-in PWA (demo-dist/checkin/): first visit ${mb(c.firstVisitBytes)} MB sent by the server (page and service worker) until "${c.offlineText}" (ready ${ms(c.readyMs)} ms, offline cache ready ${ms(c.offlineReadyMs)} ms); second visit ${mb(c.secondVisitBytes)} MB.`,
+      '',
+      '| file | bytes (MB) | requests |',
+      '|---|---:|---:|',
+      ...c.firstVisitFiles.map((f) => `| ${f.path} | ${mb(f.bytes * f.times)} | ${f.times} |`),
+    );
+  }
   return out.join('\n');
 }

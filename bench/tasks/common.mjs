@@ -19,7 +19,7 @@ Tasks
   speed [--images DIR] [--backends wasm,webgl] [--rounds 5] [--max-seconds 60] [--no-peers] [--no-startup]
                                                  per-stage and end-to-end ms per image, load + warm-up, per backend;
                                                  then the startup task (unless --no-startup)
-  startup [--lib dist]                           the built library on a static server: bytes per file before the
+  startup [--lib dist] [--demo demo-dist]        the built library on a static server: bytes per file before the
                                                  first compareFaces result, first visit (cold profile) and second
                                                  visit (warm model cache), and what the checks load on first use
   search [--sizes 1000,10000,100000] [--queries 20] [--copies 4] [--no-peers]

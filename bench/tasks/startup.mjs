@@ -230,7 +230,98 @@ export async function measureStartup(opts = {}) {
   }
 }
 
+/**
+ * The check-in PWA's first visit (demo-dist/ from `npm run build:demo`): every byte the server sends — the page's
+ * and its service worker's requests alike — until the page says its offline cache is ready, then a reload (the
+ * second visit's bytes). Chromium's fake camera (a test pattern, no face) stands in for a webcam.
+ */
+export async function measureCheckin(demoDir) {
+  const root = resolve(demoDir);
+  if (!existsSync(join(root, 'checkin', 'sw.js')))
+    fail(`startup: ${root}/checkin/sw.js missing: run \`npm run build:demo\``);
+  const sent = [];
+  const server = createServer((req, res) => {
+    let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path.endsWith('/')) path += 'index.html';
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) return res.writeHead(404).end();
+    const body = readFileSync(file);
+    sent.push({ path, bytes: body.length, at: Date.now() });
+    res.writeHead(200, {
+      'Content-Type':
+        {
+          ...TYPES,
+          '.css': 'text/css',
+          '.png': 'image/png',
+          '.svg': 'image/svg+xml',
+          '.webmanifest': 'application/manifest+json',
+        }[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-store',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    res.end(body);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const profile = mkdtempSync(join(tmpdir(), 'localface-checkin-'));
+  try {
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const t0 = Date.now();
+      await page.goto(`${origin}/checkin/`);
+      await page
+        .getByTestId('status')
+        .filter({ hasText: /^Ready on/ })
+        .waitFor({ timeout: 300_000 });
+      const readyMs = Date.now() - t0;
+      await page
+        .getByTestId('offline-status')
+        .filter({ hasText: /^offline ready/ })
+        .waitFor({ timeout: 300_000 });
+      const offlineReadyMs = Date.now() - t0;
+      const offlineText = await page.getByTestId('offline-status').textContent();
+      const first = sent.splice(0);
+      await page.reload();
+      await page
+        .getByTestId('status')
+        .filter({ hasText: /^Ready on/ })
+        .waitFor({ timeout: 300_000 });
+      const second = sent.splice(0);
+      const total = (xs) => xs.reduce((n, x) => n + x.bytes, 0);
+      const paths = (xs) => {
+        const byPath = new Map();
+        for (const x of xs)
+          byPath.set(x.path, { path: x.path, bytes: x.bytes, times: (byPath.get(x.path)?.times ?? 0) + 1 });
+        return [...byPath.values()];
+      };
+      return {
+        readyMs,
+        offlineReadyMs,
+        offlineText,
+        firstVisitBytes: total(first),
+        firstVisitFiles: paths(first),
+        secondVisitBytes: total(second),
+        secondVisitFiles: paths(second),
+      };
+    } finally {
+      await context.close();
+    }
+  } finally {
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 export default async function taskStartup(opts) {
   const startup = await measureStartup(opts);
+  if (opts.demo !== undefined || existsSync(join(ROOT, 'demo-dist', 'checkin', 'sw.js')))
+    startup.checkin = await measureCheckin(opts.demo ?? join(ROOT, 'demo-dist'));
   return { task: 'startup', createdAt: new Date().toISOString(), startup };
 }

@@ -1,5 +1,6 @@
-// The check-in PWA's service worker. On install it caches the app shell and every model file, each checked against
-// the sha256 that scripts/finish-demo.mjs wrote into this file at build time: a truncated, stale or altered download
+// The check-in PWA's service worker. On install it caches the app shell (the check-in page's own chunks) and the model
+// files the check-in uses (scripts/finish-demo.mjs lists them), each checked against the sha256 that
+// scripts/finish-demo.mjs wrote into this file at build time: a truncated, stale or altered download
 // fails the install (and the next visit tries again) instead of being served from the cache for good. Afterwards
 // every same-origin GET is answered from that cache first, so the app, the models and the library's WebAssembly
 // work with the network off. Plain JavaScript, not bundled: a service worker script must keep a stable URL.
@@ -10,9 +11,24 @@ const CACHE = `localface-checkin-${VERSION}`;
 
 const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 
+/** LocalFace's own cache of the model files it loaded (keyed by URL + sha256): the page has usually filled it already. */
+const MODEL_CACHE = 'localface-models';
+const TYPES = { wasm: 'application/wasm', js: 'text/javascript', json: 'application/json' };
+
+/** A model file the page's LocalFace already downloaded and cached, so that the install does not download it again. */
+async function fromModelCache(url, sha256) {
+  if (!(await caches.has(MODEL_CACHE))) return undefined;
+  const cached = await (
+    await caches.open(MODEL_CACHE)
+  ).match(`${new URL(url, self.location.href).href}?sha256=${sha256}`);
+  if (!cached) return undefined;
+  const type = TYPES[url.split('.').pop()] ?? 'application/octet-stream';
+  return new Response(await cached.arrayBuffer(), { headers: { 'Content-Type': type } });
+}
+
 async function fetchVerified({ url, sha256 }) {
   const request = new Request(url, { cache: 'no-store' });
-  const response = await fetch(request);
+  const response = (await fromModelCache(url, sha256)) ?? (await fetch(request));
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const bytes = await response.clone().arrayBuffer();
   const actual = hex(await crypto.subtle.digest('SHA-256', bytes));
