@@ -31,6 +31,10 @@ export function startupMarkdown(s, level = 3) {
     `- Library ${s.lib}; backend ${s.cold.backend}; bytes = Chromium's encodedDataLength per response (the server does not compress; gzip = the same file gzipped at level 6, what a compressing server would send). "used by" = the call during which the request started; the checks' row shows what a detectFaces with quality, attributes and liveness loads on first use.`,
     `- Load during the run: ${s.load ? `${s.load.othersMeanCores?.toFixed(2)} cores used by other processes on average (max ${s.load.othersMaxCores?.toFixed(2)})` : 'unknown'}.`,
   );
+  if (s.cold.costs)
+    out.push(
+      `- Checking a cached copy: WebCrypto SHA-256 of ${mb(s.cold.costs.hashBytes)} MB took ${ms(s.cold.costs.sha256Ms)} ms; compiling the WASM backend's binary (${mb(s.cold.costs.wasmBytes)} MB) from bytes ${ms(s.cold.costs.wasmCompileMs)} ms.`,
+    );
   if (s.checkin) {
     const c = s.checkin;
     out.push(

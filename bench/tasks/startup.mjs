@@ -51,6 +51,18 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>startup</title>
       return { ms: performance.now() - t0 };
     },
     async close() { await client.close(); },
+    // What checking a cached copy costs (WebCrypto SHA-256 over the compareFaces models' bytes), and compiling
+    // the WASM backend's binary from bytes (what TF.js does with the verified bytes it is handed).
+    async costs(wasmUrl, hashBytes) {
+      const data = new Uint8Array(hashBytes).map((_, i) => i * 31);
+      let t0 = performance.now();
+      await crypto.subtle.digest('SHA-256', data);
+      const sha256Ms = performance.now() - t0;
+      const wasm = await (await fetch(wasmUrl)).arrayBuffer();
+      t0 = performance.now();
+      await WebAssembly.compile(wasm);
+      return { sha256Ms, hashBytes, wasmCompileMs: performance.now() - t0, wasmBytes: wasm.byteLength };
+    },
   };
   window.ready = true;
 </script>`;
@@ -138,6 +150,13 @@ async function visit(context, origin, imageCount, withChecks) {
     checks = await page.evaluate(() => window.startup.checks());
   }
   await page.evaluate(() => window.startup.close());
+  net.state.phase = 'measurement (not the library)';
+  const costs = withChecks
+    ? await page.evaluate(
+        ([url, n]) => window.startup.costs(url, n),
+        ['/lib/models/wasm/tfjs-backend-wasm-simd.wasm', 12_000_000],
+      )
+    : undefined;
   // Lazy loads started during a call may still be finishing: give them a moment before reading the events.
   await page.waitForTimeout(500);
   const requests = net.requests();
@@ -152,6 +171,7 @@ async function visit(context, origin, imageCount, withChecks) {
     secondCompareMs: again.ms,
     checksMs: checks?.ms,
     similarityScore: compare.similarityScore,
+    costs,
     requests,
   };
 }
@@ -170,7 +190,7 @@ function gzipSize(libDir, url) {
 /** Per-file rows of one visit, and totals up to and including the first compareFaces result. */
 function summarize(v, libDir) {
   const files = v.requests
-    .filter((r) => !new URL(r.url).pathname.startsWith('/img/'))
+    .filter((r) => !new URL(r.url).pathname.startsWith('/img/') && !r.phase.startsWith('measurement'))
     .map((r) => ({
       file: new URL(r.url).pathname.replace(/^\/lib\//, ''),
       phase: r.phase,

@@ -13,6 +13,8 @@ interface ManifestEntry {
   file: string;
   sha256: string;
   bytes: number;
+  /** Served gzipped as `<file>.gz` too (scripts/copy-models.mjs); the sha256 is that of the decompressed file. */
+  gzip?: boolean;
 }
 
 /**
@@ -20,10 +22,9 @@ interface ManifestEntry {
  * it from the pinned npm packages). Nothing fetched at run time can change it: not manifest.json, not the server.
  */
 const BUILT_IN: ReadonlyMap<string, ManifestEntry> = new Map(
-  Object.entries(generatedManifest.files as Record<string, { sha256: string; bytes: number }>).map(([file, f]) => [
-    file,
-    { file, ...f },
-  ]),
+  Object.entries(generatedManifest.files as Record<string, { sha256: string; bytes: number; gzip?: boolean }>).map(
+    ([file, f]) => [file, { file, ...f }],
+  ),
 );
 
 /** sha256 of `bytes` as hex: WebCrypto where the page has it, else the plain-JS implementation (non-secure contexts). */
@@ -45,6 +46,37 @@ async function modelCache(): Promise<Cache | undefined> {
   } catch {
     return undefined; // e.g. SecurityError in a sandboxed frame: load from the network as without a cache
   }
+}
+
+function isGzip(bytes: ArrayBuffer): boolean {
+  const head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * `bytes` gunzipped, stopping past `expected` bytes (the size of the file it must be; a longer output, e.g. a
+ * decompression bomb, fails the sha256 check anyway, so it is not decompressed further).
+ */
+async function gunzip(bytes: ArrayBuffer, expected: number): Promise<ArrayBuffer> {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const out = new Uint8Array(expected + 1);
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.byteLength, out.length - length);
+      out.set(value.subarray(0, take), length);
+      length += take;
+      if (length > expected) {
+        await reader.cancel();
+        break;
+      }
+    }
+  } catch {
+    // Corrupt gzip data: what was decompressed so far fails the sha256 check.
+  }
+  return out.buffer.slice(0, length);
 }
 
 /** Whether `bytes` are exactly the file the built-in manifest names (size, then sha256). */
@@ -91,7 +123,7 @@ export class ModelFiles {
       this.onProgress?.({ stage, loaded: cached.byteLength, total: cached.byteLength });
       return cached;
     }
-    const bytes = await this.fetchRaw(file, stage, entry.bytes);
+    const bytes = await this.download(file, entry, stage);
     if (!(await matches(bytes, entry))) {
       throw this.loadError(
         file,
@@ -100,6 +132,23 @@ export class ModelFiles {
     }
     if (cache) await this.toCache(cache, file, entry, bytes);
     return bytes;
+  }
+
+  /**
+   * The file's bytes from the network, unverified: `<file>.gz` decompressed where the build ships one (a server that
+   * decoded it already, by Content-Encoding, hands over the plain bytes, which are used as they are), else the file.
+   */
+  private async download(file: string, entry: ManifestEntry, stage: string): Promise<ArrayBuffer> {
+    if (entry.gzip && typeof DecompressionStream === 'function') {
+      let compressed: ArrayBuffer | undefined;
+      try {
+        compressed = await this.fetchRaw(`${file}.gz`, stage);
+      } catch {
+        // A models/ folder without the .gz copies (an older or hand-made one): the plain file below.
+      }
+      if (compressed) return isGzip(compressed) ? gunzip(compressed, entry.bytes) : compressed;
+    }
+    return this.fetchRaw(file, stage, entry.bytes);
   }
 
   /** The cache key of a file's verified bytes: its URL with its sha256, so each version of a file is its own entry. */
