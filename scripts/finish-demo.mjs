@@ -81,11 +81,13 @@ function chunksOf(entry) {
 // module workers has it): the other builds of the runtimes (no SIMD, threaded) are left to the library's own
 // model cache, which keeps whatever it loads.
 const unusedRuntimeBuild = (file) =>
-  /(^|\/)(tfjs-backend-wasm(-threaded-simd)?\.wasm|tflite_web_api_cc(_threaded|_simd_threaded)?(\.worker)?\.(js|wasm))$/.test(
+  /(^|\/)(tfjs-backend-wasm(-threaded-simd)?\.wasm|tflite_web_api_cc(_threaded|_simd_threaded)?(\.worker)?\.(js|wasm))(\.gz)?$/.test(
     file,
   );
+// Where the build ships <file>.gz, the library downloads that instead of the file: only the .gz is precached.
 const checkinModels = filesUnder(join(OUT, 'models')).filter(
-  (f) => !f.endsWith('manifest.json') && !unusedRuntimeBuild(relative(join(OUT, 'models'), f)),
+  (f) =>
+    !f.endsWith('manifest.json') && !unusedRuntimeBuild(relative(join(OUT, 'models'), f)) && !existsSync(`${f}.gz`),
 );
 const shell = [...filesUnder(checkin), ...chunksOf('checkin/index.html'), ...checkinModels]
   .filter((f) => !f.endsWith('.map'))
@@ -95,9 +97,15 @@ for (const file of shell) hash.update(relative(OUT, file)).update(readFileSync(f
 const version = hash.digest('hex').slice(0, 16);
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 // Each cached URL with the sha256 of its bytes: the worker refuses to cache anything else ('./' is the app page).
+const url = (f) => relative(checkin, f).split('\\').join('/');
+// A .gz model also names its plain file: the worker can take that from the library's model cache instead.
 const precache = [
   { url: './', sha256: sha256(join(checkin, 'index.html')) },
-  ...shell.map((f) => ({ url: relative(checkin, f).split('\\').join('/'), sha256: sha256(f) })),
+  ...shell.map((f) => ({
+    url: url(f),
+    sha256: sha256(f),
+    ...(f.endsWith('.gz') ? { plain: { url: url(f.slice(0, -3)), sha256: sha256(f.slice(0, -3)) } } : {}),
+  })),
 ];
 const urls = precache.map((p) => p.url);
 writeFileSync(join(checkin, 'precache.json'), `${JSON.stringify({ version, files: precache }, null, 1)}\n`);

@@ -5,7 +5,7 @@
 // every same-origin GET is answered from that cache first, so the app, the models and the library's WebAssembly
 // work with the network off. Plain JavaScript, not bundled: a service worker script must keep a stable URL.
 const VERSION = '__PRECACHE_VERSION__';
-/** @type {{ url: string, sha256: string }[]} */
+/** @type {{ url: string, sha256: string, plain?: { url: string, sha256: string } }[]} */
 const FILES = '__PRECACHE_FILES__';
 const CACHE = `localface-checkin-${VERSION}`;
 
@@ -26,13 +26,18 @@ async function fromModelCache(url, sha256) {
   return new Response(await cached.arrayBuffer(), { headers: { 'Content-Type': type } });
 }
 
-async function fetchVerified({ url, sha256 }) {
+/**
+ * One file, fetched (or taken from the library's model cache) and checked. A gzipped model (`plain` names its plain
+ * file) may be cached as its plain bytes: the library accepts either when it asks for the .gz.
+ */
+async function fetchVerified({ url, sha256, plain }) {
   const request = new Request(url, { cache: 'no-store' });
-  const response = (await fromModelCache(url, sha256)) ?? (await fetch(request));
+  const response = (await fromModelCache(plain?.url ?? url, plain?.sha256 ?? sha256)) ?? (await fetch(request));
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const bytes = await response.clone().arrayBuffer();
   const actual = hex(await crypto.subtle.digest('SHA-256', bytes));
-  if (actual !== sha256) throw new Error(`${url}: sha256 ${actual} is not the build's ${sha256}`);
+  if (actual !== sha256 && actual !== plain?.sha256)
+    throw new Error(`${url}: sha256 ${actual} is not the build's ${sha256}`);
   return [request, response];
 }
 
