@@ -9,7 +9,7 @@ import { taskMarkdown } from './peers/report.mjs';
 import { ROOT, USAGE, fail, log } from './tasks/common.mjs';
 
 function parseArgs(argv) {
-  const flags = new Set(['peers', 'no-peers', 'require', 'help']);
+  const flags = new Set(['peers', 'no-peers', 'require', 'help', 'no-startup']);
   const opts = { json: [] };
   const positional = [];
   for (let i = 0; i < argv.length; i++) {
@@ -31,7 +31,7 @@ function parseArgs(argv) {
 }
 
 /** One module per task in bench/tasks/, loaded on demand (report needs no browser). */
-const TASKS = ['accuracy', 'identify', 'speed', 'search'];
+const TASKS = ['accuracy', 'identify', 'speed', 'search', 'startup'];
 
 async function main() {
   const argv = process.argv.slice(2);

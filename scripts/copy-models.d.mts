@@ -9,7 +9,9 @@ export interface ModelFileEntry {
 }
 export const MODEL_FILES: ModelFileEntry[];
 export const GENERATED_MANIFEST: string;
+/** Files also written as `<file>.gz`, which the library downloads instead. */
+export const GZIPPED: ReadonlySet<string>;
 export function sha256(bytes: Uint8Array): string;
 export function packageDir(pkg: string): string;
 export function sourceBytes(entry: ModelFileEntry): Buffer;
-export function generatedManifest(files: { file: string; sha256: string; bytes: number }[]): string;
+export function generatedManifest(files: { file: string; sha256: string; bytes: number; gzip?: boolean }[]): string;

@@ -48,8 +48,9 @@ writeFileSync(
 );
 copyFileSync(join(ROOT, 'dist', 'localface.iife.js'), join(OUT, 'localface.iife.js'));
 
-// 3. The check-in PWA: manifest and icons as they are, and a service worker that precaches the app shell and every
-//    model. Its cache name carries a hash of the cached files, so a new build replaces the old cache.
+// 3. The check-in PWA: manifest and icons as they are, and a service worker that precaches the app shell (the check-in
+//    page's own chunks, from Vite's manifest) and the model files it uses. Its cache name carries a hash of the
+//    cached files, so a new build replaces the old cache.
 const checkin = join(OUT, 'checkin');
 copyFileSync(join(ROOT, 'demo', 'checkin', 'manifest.webmanifest'), join(checkin, 'manifest.webmanifest'));
 cpSync(join(ROOT, 'demo', 'checkin', 'icons'), join(checkin, 'icons'), { recursive: true });
@@ -58,7 +59,37 @@ const filesUnder = (dir) =>
     .map(String)
     .filter((f) => statSync(join(dir, f)).isFile())
     .map((f) => join(dir, f));
-const shell = [...filesUnder(checkin), ...filesUnder(join(OUT, 'assets')), ...filesUnder(join(OUT, 'models'))]
+/** The files an entry of the demo build loads: its chunk, the chunks it imports (also dynamically) and their CSS. */
+function chunksOf(entry) {
+  const manifestFile = join(OUT, '.vite', 'manifest.json');
+  if (!existsSync(manifestFile))
+    fail('demo-dist/.vite/manifest.json is missing: vite.demo.config.ts must set build.manifest');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  if (!manifest[entry]) fail(`Vite's manifest has no entry ${entry}`);
+  const files = new Set();
+  const visit = (key) => {
+    const chunk = manifest[key];
+    if (!chunk || files.has(join(OUT, chunk.file))) return;
+    files.add(join(OUT, chunk.file));
+    for (const css of chunk.css ?? []) files.add(join(OUT, css));
+    for (const next of [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])]) visit(next);
+  };
+  visit(entry);
+  return [...files];
+}
+// The model files the check-in loads on a browser with WebAssembly SIMD (every browser with service workers and
+// module workers has it): the other builds of the runtimes (no SIMD, threaded) are left to the library's own
+// model cache, which keeps whatever it loads.
+const unusedRuntimeBuild = (file) =>
+  /(^|\/)(tfjs-backend-wasm(-threaded-simd)?\.wasm|tflite_web_api_cc(_threaded|_simd_threaded)?(\.worker)?\.(js|wasm))(\.gz)?$/.test(
+    file,
+  );
+// Where the build ships <file>.gz, the library downloads that instead of the file: only the .gz is precached.
+const checkinModels = filesUnder(join(OUT, 'models')).filter(
+  (f) =>
+    !f.endsWith('manifest.json') && !unusedRuntimeBuild(relative(join(OUT, 'models'), f)) && !existsSync(`${f}.gz`),
+);
+const shell = [...filesUnder(checkin), ...chunksOf('checkin/index.html'), ...checkinModels]
   .filter((f) => !f.endsWith('.map'))
   .sort();
 const hash = createHash('sha256');
@@ -66,9 +97,15 @@ for (const file of shell) hash.update(relative(OUT, file)).update(readFileSync(f
 const version = hash.digest('hex').slice(0, 16);
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 // Each cached URL with the sha256 of its bytes: the worker refuses to cache anything else ('./' is the app page).
+const url = (f) => relative(checkin, f).split('\\').join('/');
+// A .gz model also names its plain file: the worker can take that from the library's model cache instead.
 const precache = [
   { url: './', sha256: sha256(join(checkin, 'index.html')) },
-  ...shell.map((f) => ({ url: relative(checkin, f).split('\\').join('/'), sha256: sha256(f) })),
+  ...shell.map((f) => ({
+    url: url(f),
+    sha256: sha256(f),
+    ...(f.endsWith('.gz') ? { plain: { url: url(f.slice(0, -3)), sha256: sha256(f.slice(0, -3)) } } : {}),
+  })),
 ];
 const urls = precache.map((p) => p.url);
 writeFileSync(join(checkin, 'precache.json'), `${JSON.stringify({ version, files: precache }, null, 1)}\n`);

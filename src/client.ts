@@ -284,7 +284,7 @@ class LocalFaceClient implements FaceClient {
       liveness: booleanOption(options.liveness, 'liveness', false),
     };
     return this.engine.withImage(image, 'image', async (decoded) => {
-      const faces = await this.engine.detect(decoded.pixels, 'all');
+      const faces = await this.engine.detect(decoded.pixels, 'all', request);
       const checked = await this.engine.check(decoded.pixels, faces, request);
       return faces.map((f, i) => ({ ...toPublicFace(f), ...checked[i] }));
     });
@@ -304,7 +304,7 @@ class LocalFaceClient implements FaceClient {
     };
     booleanOption(options.validateNface, 'validateNface', false);
     return this.engine.withImage(image, 'image', async (decoded) => {
-      const faces = await this.engine.detect(decoded.pixels, 'all');
+      const faces = await this.engine.detect(decoded.pixels, 'all', request);
       // Only the largest face is checked; the others count for the number-of-faces rule.
       const [largest] = await this.engine.check(decoded.pixels, faces.slice(0, 1), request);
       const result = validate<CheckedFace>(

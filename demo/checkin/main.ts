@@ -201,7 +201,6 @@ async function purgeOfflineCache(): Promise<void> {
   offlineLine.textContent = 'offline cache cleared after a model failed to load: reload while online';
 }
 
-void registerServiceWorker();
 const log = await CheckInLog.open();
 renderLog(await log.all());
 $('export').onclick = async () =>
@@ -230,6 +229,9 @@ try {
   // Persons deleted since the last visit (at the kiosk, or through the API) leave no entries behind.
   if (await log.keepOnly(await enrolledIds(client))) renderLog(await log.all());
   statusLine.textContent = `Ready on ${client.backend.toUpperCase()}${navigator.onLine ? '' : ' (offline)'}`;
+  // Registered once the models are loaded: its install then takes them from the library's model cache instead of
+  // downloading them a second time.
+  void registerServiceWorker();
   let busy = false;
   const once = (work: () => Promise<void>) => async () => {
     if (busy) return;

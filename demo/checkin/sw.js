@@ -1,22 +1,43 @@
-// The check-in PWA's service worker. On install it caches the app shell and every model file, each checked against
-// the sha256 that scripts/finish-demo.mjs wrote into this file at build time: a truncated, stale or altered download
+// The check-in PWA's service worker. On install it caches the app shell (the check-in page's own chunks) and the model
+// files the check-in uses (scripts/finish-demo.mjs lists them), each checked against the sha256 that
+// scripts/finish-demo.mjs wrote into this file at build time: a truncated, stale or altered download
 // fails the install (and the next visit tries again) instead of being served from the cache for good. Afterwards
 // every same-origin GET is answered from that cache first, so the app, the models and the library's WebAssembly
 // work with the network off. Plain JavaScript, not bundled: a service worker script must keep a stable URL.
 const VERSION = '__PRECACHE_VERSION__';
-/** @type {{ url: string, sha256: string }[]} */
+/** @type {{ url: string, sha256: string, plain?: { url: string, sha256: string } }[]} */
 const FILES = '__PRECACHE_FILES__';
 const CACHE = `localface-checkin-${VERSION}`;
 
 const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 
-async function fetchVerified({ url, sha256 }) {
+/** LocalFace's own cache of the model files it loaded (keyed by URL + sha256): the page has usually filled it already. */
+const MODEL_CACHE = 'localface-models';
+const TYPES = { wasm: 'application/wasm', js: 'text/javascript', json: 'application/json' };
+
+/** A model file the page's LocalFace already downloaded and cached, so that the install does not download it again. */
+async function fromModelCache(url, sha256) {
+  if (!(await caches.has(MODEL_CACHE))) return undefined;
+  const cached = await (
+    await caches.open(MODEL_CACHE)
+  ).match(`${new URL(url, self.location.href).href}?sha256=${sha256}`);
+  if (!cached) return undefined;
+  const type = TYPES[url.split('.').pop()] ?? 'application/octet-stream';
+  return new Response(await cached.arrayBuffer(), { headers: { 'Content-Type': type } });
+}
+
+/**
+ * One file, fetched (or taken from the library's model cache) and checked. A gzipped model (`plain` names its plain
+ * file) may be cached as its plain bytes: the library accepts either when it asks for the .gz.
+ */
+async function fetchVerified({ url, sha256, plain }) {
   const request = new Request(url, { cache: 'no-store' });
-  const response = await fetch(request);
+  const response = (await fromModelCache(plain?.url ?? url, plain?.sha256 ?? sha256)) ?? (await fetch(request));
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const bytes = await response.clone().arrayBuffer();
   const actual = hex(await crypto.subtle.digest('SHA-256', bytes));
-  if (actual !== sha256) throw new Error(`${url}: sha256 ${actual} is not the build's ${sha256}`);
+  if (actual !== sha256 && actual !== plain?.sha256)
+    throw new Error(`${url}: sha256 ${actual} is not the build's ${sha256}`);
   return [request, response];
 }
 

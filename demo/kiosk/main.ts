@@ -49,7 +49,12 @@ function showProgress(p: LoadProgress): void {
 
 /** The engine in a Worker; rejects if the worker cannot start it (then the page uses its own thread). */
 function startWorkerEngine(): Promise<EngineHandle> {
-  const worker = new Worker(new URL('./kioskWorker.ts', import.meta.url), { type: 'module', name: 'localface-kiosk' });
+  // Built site: the worker is an entry of the demo build (vite.demo.config.ts) next to this chunk, sharing the
+  // library chunk with the page.
+  const url = import.meta.env.DEV
+    ? new URL(/* @vite-ignore */ './kioskWorker.ts', import.meta.url)
+    : new URL(/* @vite-ignore */ './kiosk-worker.js', import.meta.url);
+  const worker = new Worker(url, { type: 'module', name: 'localface-kiosk' });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const call = <M extends EngineMethod>(method: M, args: EngineCalls[M]['args'], transfer: Transferable[] = []) =>

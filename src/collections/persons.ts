@@ -478,7 +478,7 @@ export class PersonService {
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
     await this.indexes.get(collection);
     const templates = await this.engine.withImage(face, 'face', async (decoded) => {
-      const faces = await this.engine.detect(decoded.pixels, 'largest');
+      const faces = await this.engine.detect(decoded.pixels, 'largest', { liveness: checkLiveness });
       if (faces.length === 0) throw noFaceError('face', decoded);
       if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);
       return this.engine.embed(decoded.pixels, faces);
@@ -634,7 +634,7 @@ export class PersonService {
     checkLiveness: boolean,
   ): Promise<{ newFace: NewFace; faceBase64: string }> {
     return this.engine.withImage(face, argName, async (decoded) => {
-      const faces = await this.engine.detect(decoded.pixels, 'largest');
+      const faces = await this.engine.detect(decoded.pixels, 'largest', { liveness: checkLiveness });
       const largest = faces[0];
       if (!largest) throw noFaceError(argName, decoded);
       if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);

@@ -126,9 +126,14 @@ export class FaceEngine {
     }
   }
 
-  /** Faces in `pixels`, largest first. */
-  async detect(pixels: tf.Tensor3D, mode: DetectionMode): Promise<DetectedFace[]> {
+  /**
+   * Faces in `pixels`, largest first. `thenChecks`: the checks the caller will run on these faces; the models they
+   * need (loaded on first use) start loading now, while detection runs.
+   */
+  async detect(pixels: tf.Tensor3D, mode: DetectionMode, thenChecks?: CheckRequest): Promise<DetectedFace[]> {
     this.assertUsable();
+    if (thenChecks) this.checks.prepare(thenChecks);
+    this.detector.prepare(mode);
     const t0 = performance.now();
     const faces = await this.detector.detect(pixels, mode);
     this.lastTimes.detect = performance.now() - t0;

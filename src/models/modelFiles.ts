@@ -13,6 +13,8 @@ interface ManifestEntry {
   file: string;
   sha256: string;
   bytes: number;
+  /** Served gzipped as `<file>.gz` too (scripts/copy-models.mjs); the sha256 is that of the decompressed file. */
+  gzip?: boolean;
 }
 
 /**
@@ -20,10 +22,9 @@ interface ManifestEntry {
  * it from the pinned npm packages). Nothing fetched at run time can change it: not manifest.json, not the server.
  */
 const BUILT_IN: ReadonlyMap<string, ManifestEntry> = new Map(
-  Object.entries(generatedManifest.files as Record<string, { sha256: string; bytes: number }>).map(([file, f]) => [
-    file,
-    { file, ...f },
-  ]),
+  Object.entries(generatedManifest.files as Record<string, { sha256: string; bytes: number; gzip?: boolean }>).map(
+    ([file, f]) => [file, { file, ...f }],
+  ),
 );
 
 /** sha256 of `bytes` as hex: WebCrypto where the page has it, else the plain-JS implementation (non-secure contexts). */
@@ -33,6 +34,54 @@ async function sha256Of(bytes: ArrayBuffer): Promise<string> {
     return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
   }
   return sha256Hex(bytes);
+}
+
+/** Cache Storage name of the verified model files (kept across reloads, shared by every client of the origin). */
+export const MODEL_CACHE_NAME = 'localface-models';
+
+/** The page's Cache Storage, or undefined where there is none (non-secure contexts, Node, opaque origins). */
+async function modelCache(): Promise<Cache | undefined> {
+  try {
+    return globalThis.caches ? await globalThis.caches.open(MODEL_CACHE_NAME) : undefined;
+  } catch {
+    return undefined; // e.g. SecurityError in a sandboxed frame: load from the network as without a cache
+  }
+}
+
+function isGzip(bytes: ArrayBuffer): boolean {
+  const head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * `bytes` gunzipped, stopping past `expected` bytes (the size of the file it must be; a longer output, e.g. a
+ * decompression bomb, fails the sha256 check anyway, so it is not decompressed further).
+ */
+async function gunzip(bytes: ArrayBuffer, expected: number): Promise<ArrayBuffer> {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const out = new Uint8Array(expected + 1);
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.byteLength, out.length - length);
+      out.set(value.subarray(0, take), length);
+      length += take;
+      if (length > expected) {
+        await reader.cancel();
+        break;
+      }
+    }
+  } catch {
+    // Corrupt gzip data: what was decompressed so far fails the sha256 check.
+  }
+  return out.buffer.slice(0, length);
+}
+
+/** Whether `bytes` are exactly the file the built-in manifest names (size, then sha256). */
+async function matches(bytes: ArrayBuffer, entry: ManifestEntry): Promise<boolean> {
+  return bytes.byteLength === entry.bytes && (await sha256Of(bytes)) === entry.sha256;
 }
 
 /**
@@ -62,17 +111,84 @@ export class ModelFiles {
     return entry;
   }
 
-  /** Fetches one of the library's files, reporting progress, and verifies it against its built-in sha256. */
+  /**
+   * One of the library's files, verified against its built-in sha256: from the model cache when a copy with that
+   * sha256 is there and still hashes to it, else fetched (reporting progress), verified, then cached.
+   */
   async bytes(file: string, stage: string): Promise<ArrayBuffer> {
     const entry = this.entry(file);
-    const bytes = await this.fetchRaw(file, stage, entry.bytes);
-    if (bytes.byteLength !== entry.bytes || (await sha256Of(bytes)) !== entry.sha256) {
+    const cache = await modelCache();
+    const cached = cache && (await this.fromCache(cache, file, entry));
+    if (cached) {
+      this.onProgress?.({ stage, loaded: cached.byteLength, total: cached.byteLength });
+      return cached;
+    }
+    const bytes = await this.download(file, entry, stage);
+    if (!(await matches(bytes, entry))) {
       throw this.loadError(
         file,
         `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`,
       );
     }
+    if (cache) await this.toCache(cache, file, entry, bytes);
     return bytes;
+  }
+
+  /**
+   * The file's bytes from the network, unverified: `<file>.gz` decompressed where the build ships one (a server that
+   * decoded it already, by Content-Encoding, hands over the plain bytes, which are used as they are), else the file.
+   */
+  private async download(file: string, entry: ManifestEntry, stage: string): Promise<ArrayBuffer> {
+    if (entry.gzip && typeof DecompressionStream === 'function') {
+      let compressed: ArrayBuffer | undefined;
+      try {
+        compressed = await this.fetchRaw(`${file}.gz`, stage);
+      } catch {
+        // A models/ folder without the .gz copies (an older or hand-made one): the plain file below.
+      }
+      if (compressed) return isGzip(compressed) ? gunzip(compressed, entry.bytes) : compressed;
+    }
+    return this.fetchRaw(file, stage, entry.bytes);
+  }
+
+  /** The cache key of a file's verified bytes: its URL with its sha256, so each version of a file is its own entry. */
+  private cacheKey(file: string, entry: ManifestEntry): string {
+    return `${this.url(file)}?sha256=${entry.sha256}`;
+  }
+
+  /**
+   * The cached copy of `file`, if there is one and it still hashes to the built-in sha256. Entries are written only
+   * after that check, but Cache Storage belongs to the whole origin (any of its scripts can write there), so a read
+   * is checked again; with WebCrypto, which every page with Cache Storage has, that costs milliseconds (BENCHMARKS.md).
+   * A copy that fails is deleted and the file is fetched again.
+   */
+  private async fromCache(cache: Cache, file: string, entry: ManifestEntry): Promise<ArrayBuffer | undefined> {
+    try {
+      const response = await cache.match(this.cacheKey(file, entry));
+      if (!response) return undefined;
+      const bytes = await response.arrayBuffer();
+      if (await matches(bytes, entry)) return bytes;
+      await cache.delete(this.cacheKey(file, entry));
+    } catch {
+      // An unreadable cache is no cache: fall through to the network.
+    }
+    return undefined;
+  }
+
+  /** Stores verified bytes, replacing the copies of other versions of the same file (errors, e.g. quota, ignored). */
+  private async toCache(cache: Cache, file: string, entry: ManifestEntry, bytes: ArrayBuffer): Promise<void> {
+    try {
+      const url = this.url(file);
+      for (const old of await cache.keys()) {
+        if (old.url.startsWith(`${url}?sha256=`) && old.url !== this.cacheKey(file, entry)) await cache.delete(old);
+      }
+      await cache.put(
+        this.cacheKey(file, entry),
+        new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }),
+      );
+    } catch {
+      // Not cached: the next visit downloads it again.
+    }
   }
 
   /** A tfjs IOHandler for a graph model (topology JSON + one weights file), loaded through `bytes`. */

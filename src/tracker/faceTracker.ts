@@ -309,7 +309,7 @@ class LocalFaceTracker implements FaceTracker {
   ): Promise<Track[]> {
     const { engine } = this.deps;
     let t = performance.now();
-    const faces = (await engine.detect(pixels, 'largest'))
+    const faces = (await engine.detect(pixels, 'largest', { quality: true, liveness: this.settings.liveness }))
       .filter((f) => f.score >= MIN_TRACKED_FACE_SCORE)
       .slice(0, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;

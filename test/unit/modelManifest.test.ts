@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { generatedManifest, MODEL_FILES, sha256, sourceBytes } from '../../scripts/copy-models.mjs';
+import { generatedManifest, GZIPPED, MODEL_FILES, sha256, sourceBytes } from '../../scripts/copy-models.mjs';
 import committed from '../../src/models/manifest.generated.json';
 import { sha256Hex } from '../../src/models/sha256';
 
@@ -8,13 +8,14 @@ describe('built-in model hashes', () => {
   test('src/models/manifest.generated.json holds the sha256 and size of every installed model file, and nothing else', () => {
     const files = MODEL_FILES.map((entry) => {
       const bytes = sourceBytes(entry);
-      return { file: entry.file, sha256: sha256(bytes), bytes: bytes.length };
+      return { file: entry.file, sha256: sha256(bytes), bytes: bytes.length, gzip: GZIPPED.has(entry.file) };
     });
     expect(Object.keys(committed.files).sort()).toEqual(files.map((f) => f.file).sort());
     for (const f of files)
       expect((committed.files as Record<string, unknown>)[f.file], f.file).toEqual({
         sha256: f.sha256,
         bytes: f.bytes,
+        ...(f.gzip ? { gzip: true } : {}),
       });
     // Byte for byte what copy-models.mjs writes, so `npm ci` on a fresh clone leaves the committed file unchanged.
     expect(generatedManifest(files)).toBe(`${JSON.stringify(committed, null, 2)}\n`);

@@ -91,6 +91,11 @@ export class FaceChecks {
     await Promise.all(pending);
   }
 
+  /** Starts loading the models `which` needs without waiting (the call that needs them awaits them then). */
+  prepare(which: CheckRequest): void {
+    this.load(which).catch(() => undefined);
+  }
+
   /**
    * The requested checks for each of `faces` (detected in `pixels`, [h, w, 3] RGB 0..255), in the same order.
    * Does not dispose `pixels`; every tensor it creates is disposed before it returns.

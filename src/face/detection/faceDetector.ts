@@ -36,11 +36,15 @@ const KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightE
 
 /** Face detection with MediaPipe's BlazeFace models through @tensorflow-models/face-detection (tfjs runtime). */
 export class FaceDetector {
+  /** The full-range model, loaded on its first use (group photos, or a photo the short-range model finds no face in). */
+  private fullRangeLoading?: Promise<MediaPipeFaceDetectorTfjs>;
+
   private constructor(
     private readonly shortRange: MediaPipeFaceDetectorTfjs,
-    private readonly fullRange: MediaPipeFaceDetectorTfjs,
+    private readonly loadFullRange: () => Promise<MediaPipeFaceDetectorTfjs>,
   ) {}
 
+  /** Loads the short-range model now; the full-range one (1.2 MB) waits for the first call that needs it. */
   static async create(files: ModelFiles): Promise<FaceDetector> {
     const load = async (modelType: 'short' | 'full', file: string) => {
       const detector = await createDetector(SupportedModels.MediaPipeFaceDetector, {
@@ -53,11 +57,22 @@ export class FaceDetector {
       if (!(detector instanceof MediaPipeFaceDetectorTfjs)) throw new Error('unexpected face-detection runtime');
       return detector;
     };
-    const [shortRange, fullRange] = await Promise.all([
-      load('short', 'face-detector-short.json'),
-      load('full', 'face-detector-full.json'),
-    ]);
-    return new FaceDetector(shortRange, fullRange);
+    const shortRange = await load('short', 'face-detector-short.json');
+    return new FaceDetector(shortRange, () => load('full', 'face-detector-full.json'));
+  }
+
+  /** The full-range model; starts loading it on the first call (a failed load is tried again next time). */
+  private fullRange(): Promise<MediaPipeFaceDetectorTfjs> {
+    this.fullRangeLoading ??= this.loadFullRange().catch((error: unknown) => {
+      this.fullRangeLoading = undefined;
+      throw error;
+    });
+    return this.fullRangeLoading;
+  }
+
+  /** Starts loading what `mode` may need, without waiting (its first call then finds it loaded or loading). */
+  prepare(mode: DetectionMode): void {
+    if (mode === 'all') this.fullRange().catch(() => undefined);
   }
 
   /** Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. */
@@ -65,17 +80,21 @@ export class FaceDetector {
     let faces: DetectedFace[];
     if (mode === 'largest') {
       faces = await this.run(this.shortRange, image);
-      if (faces.length === 0) faces = await this.run(this.fullRange, image);
+      if (faces.length === 0) faces = await this.run(await this.fullRange(), image);
       if (faces.length === 0) faces = await this.detectSmall(image);
     } else {
       // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
       // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
       // model finds (10 ms). Duplicates across models and tiles are merged.
-      faces = [...(await this.run(this.fullRange, image)), ...(await this.run(this.shortRange, image))];
+      // The short-range pass runs while the full-range model is still loading (first call only).
+      const fullRangeLoading = this.fullRange();
+      const shortFaces = await this.run(this.shortRange, image);
+      const fullRange = await fullRangeLoading;
+      faces = [...(await this.run(fullRange, image)), ...shortFaces];
       for (const tile of planTiles(image.shape[1], image.shape[0])) {
         const crop = tf.slice(image, [tile.y, tile.x, 0], [tile.size.height, tile.size.width, 3]);
         try {
-          const found = await this.run(this.fullRange, crop);
+          const found = await this.run(fullRange, crop);
           faces.push(
             ...found
               .filter(
@@ -115,9 +134,9 @@ export class FaceDetector {
     const scale = SMALL_IMAGE_TARGET_SIDE / Math.max(view.width, view.height);
     const batch = asFloatBatch(image);
     try {
-      for (const model of [this.shortRange, this.fullRange]) {
+      for (const model of [this.shortRange, 'full'] as const) {
         const found = await this.runOnView(
-          model,
+          model === 'full' ? await this.fullRange() : model,
           batch,
           view,
           Math.round(view.width * scale),
@@ -189,12 +208,14 @@ export class FaceDetector {
     return best ? { ...face, keypoints: best.keypoints, pose: best.pose } : face;
   }
 
-  /** Runs both models once so their WebGL shaders / WASM kernels are ready before the first real call. */
+  /**
+   * Runs the short-range model once so its WebGL shaders / WASM kernels are ready before the first real call (the
+   * full-range model warms up on its first use, which is also when it loads).
+   */
   async warmUp(): Promise<void> {
     const blank = tf.zeros([192, 192, 3], 'int32') as tf.Tensor3D;
     try {
       await this.shortRange.detectFaces(blank);
-      await this.fullRange.detectFaces(blank);
     } finally {
       blank.dispose();
     }
@@ -202,7 +223,10 @@ export class FaceDetector {
 
   dispose(): void {
     this.shortRange.dispose();
-    this.fullRange.dispose();
+    void this.fullRangeLoading?.then(
+      (model) => model.dispose(),
+      () => undefined,
+    );
   }
 
   private async run(model: MediaPipeFaceDetectorTfjs, image: tf.Tensor3D): Promise<DetectedFace[]> {
