@@ -111,6 +111,28 @@ test('attributes: a face mask and sunglasses are found; a plain face has neither
   expect(r.plain.sunglasses).toBeLessThan(0.5);
 });
 
+test('attributes: a head scarf is neither veil, mask nor an occlusion; a niqab reads as veil and occluded', async ({
+  facePage,
+}) => {
+  const r = await facePage.evaluate(async () => {
+    const face = async (n: string) =>
+      (
+        await window.client.detectFaces(await window.fixture(n), { quality: false, attributes: true, liveness: true })
+      )[0]!;
+    const [scarf, niqab] = [await face('checks/headscarf.jpg'), await face('checks/niqab.jpg')];
+    return {
+      scarf: { ...scarf.attributes!, code: scarf.liveness!.code },
+      niqab: { ...niqab.attributes!, code: niqab.liveness!.code },
+    };
+  });
+  expect(r.scarf.veil).toBeLessThan(0.5);
+  expect(r.scarf.mask).toBeLessThan(0.5);
+  // The scarf face reaches the occlusion rule and passes it (no geometry code stops it first).
+  expect(['FACE_NOT_LIVE', 'EYES_CLOSED', null]).toContain(r.scarf.code);
+  expect(r.niqab.veil).toBeGreaterThan(0.5);
+  expect(r.niqab.code).toBe('FACE_IS_OCCLUDED');
+});
+
 test('liveness: a live webcam face is live; a printed photo of the same person is FACE_NOT_LIVE', async ({
   facePage,
 }) => {

@@ -290,10 +290,37 @@ describe('attribute region features', () => {
     expect(a).toHaveLength(55);
     expect(a).toEqual(fromBench(thumb));
   });
+  it('head-crop features match the training script exactly', async () => {
+    // @ts-expect-error plain JS module without types
+    const { headFeatures: fromBench } = await import('../../tools/fit-checks/regions.mjs');
+    const { headFeatures } = await import('../../src/face/checks/attributes');
+    const thumb = Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 53) % 256);
+    const a = headFeatures(thumb);
+    expect(a).toHaveLength(80);
+    expect(a).toEqual(fromBench(thumb));
+  });
+  it('the head crop spans the head above the face crop', async () => {
+    const { HEAD_TEMPLATE, HEAD_THUMB_SIZE } = await import('../../src/face/checks/attributes');
+    const { MOBILEFACENET_TEMPLATE } = await import('../../src/face/embedding/mobileFaceNet');
+    const eyeGap = (t: readonly { x: number }[]) => t[1]!.x - t[0]!.x;
+    // Templates are in crop pixels: half the face crop's scale, in a 32-px crop instead of 112.
+    expect(eyeGap(HEAD_TEMPLATE)).toBeCloseTo(((eyeGap(MOBILEFACENET_TEMPLATE) / 2) * HEAD_THUMB_SIZE) / 112, 6);
+    // More room above the eyes than below them (the hat), the mouth inside the crop.
+    expect(HEAD_TEMPLATE[0]!.y).toBeGreaterThan(HEAD_THUMB_SIZE / 2);
+    expect(HEAD_TEMPLATE[3]!.y).toBeLessThan(HEAD_THUMB_SIZE);
+  });
   it('the bundled heads match their feature kind', async () => {
     const { ATTRIBUTE_HEADS } = await import('../../src/face/checks/attributes');
-    const dim = { regions: 55, 'regions+emb': 55 + 192, emb: 192, thumb: 24 * 24 * 3 }[ATTRIBUTE_HEADS.features];
+    const dims: Record<string, number> = {
+      regions: 55,
+      'regions+emb': 55 + 192,
+      'regions+emb+head': 55 + 192 + 80,
+      'regions+head': 55 + 80,
+      emb: 192,
+      thumb: 24 * 24 * 3,
+    };
+    const dim = dims[ATTRIBUTE_HEADS.features];
     for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const)
-      expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
+      expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim!);
   });
 });

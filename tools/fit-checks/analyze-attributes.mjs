@@ -9,8 +9,8 @@
 // Webcam negatives (default on; --no-webcam leaves them out): the live NUAA webcam frames of
 // tools/out/checks/liveness.json (plain faces, some with clear glasses; no mask, no sunglasses) are negatives for mask
 // and sunglasses — odd subject ids train, even ones test — because photos-only training flagged many webcam faces.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { regionFeatures } from './regions.mjs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { headFeatures, regionFeatures } from './regions.mjs';
 import { textureFeatures } from './texture.mjs';
 
 const args = process.argv.slice(2);
@@ -20,22 +20,29 @@ let flip = args.includes('--flip');
 // ATTRIBUTES_JSON / WEBCAM_JSON: other measure.mjs outputs with the same rows (e.g. with --thumb48 1 for 'tex').
 const d = JSON.parse(readFileSync(process.env.ATTRIBUTES_JSON ?? 'tools/out/checks/attributes.json', 'utf8'));
 const tags = {};
-for (const line of readFileSync('../shared/data/lfw/helper_visual_tags.csv', 'utf8').trim().split('\n').slice(1)) {
+for (const line of readFileSync(`${process.env.SHARED_DATA ?? '../shared/data'}/lfw/helper_visual_tags.csv`, 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)) {
   const [file, tag] = line.split(',');
   (tags[`lfw/${file}`] ??= []).push(tag);
 }
+// Headwear photos (occlusion/hat, headscarf, veil; tools/out/checks/headwear.json from measure.mjs over headwear.txt)
+// join the same rows when measured.
+const HEADWEAR_JSON = process.env.HEADWEAR_JSON ?? 'tools/out/checks/headwear.json';
+if (existsSync(HEADWEAR_JSON)) Object.assign(d.rows, JSON.parse(readFileSync(HEADWEAR_JSON, 'utf8')).rows);
+// Head crops (measure.mjs --head-only 1 over heads.txt: attributes.txt + headwear.txt + the live NUAA frames), joined
+// by file; rows without one cannot use the head features.
+const HEADS_JSON = process.env.HEADS_JSON ?? 'tools/out/checks/heads.json';
+const headRows = existsSync(HEADS_JSON) ? JSON.parse(readFileSync(HEADS_JSON, 'utf8')).rows : {};
+const withHead = (file, r) => (headRows[file]?.head && r.emb ? { ...r, head: headRows[file].head } : r);
+for (const [file, r] of Object.entries(d.rows)) d.rows[file] = withHead(file, r);
 // Split: every other file of each source in list order (occlusion folders: by file name; LFW: one image per identity).
 const rows = [];
 const counters = {};
 for (const [file, r] of Object.entries(d.rows)) {
   if (!r.emb) continue;
-  const source = file.startsWith('occlusion/mask')
-    ? 'mask'
-    : file.startsWith('occlusion/sunglasses')
-      ? 'sunglasses'
-      : tags[file]
-        ? `lfw-tagged`
-        : 'lfw-plain';
+  const source = file.startsWith('occlusion/') ? file.split('/')[1] : tags[file] ? `lfw-tagged` : 'lfw-plain';
   counters[source] = (counters[source] ?? 0) + 1;
   const split = counters[source] % 2 === 1 ? 'train' : 'test';
   rows.push({ file, source, tags: tags[file] ?? [], split, r });
@@ -48,7 +55,13 @@ if (!args.includes('--no-webcam')) {
   for (const [file, r] of Object.entries(live.rows)) {
     if (!file.startsWith('antispoof_nuaa/real/') || !r.emb) continue;
     const subject = Number(file.split('/')[2]);
-    rows.push({ file, source: 'webcam-live', tags: [], split: subject % 2 === 1 ? 'train' : 'test', r });
+    rows.push({
+      file,
+      source: 'webcam-live',
+      tags: [],
+      split: subject % 2 === 1 ? 'train' : 'test',
+      r: withHead(file, r),
+    });
   }
 }
 if (args.includes('--augment')) {
@@ -73,6 +86,8 @@ function features(r) {
   if (featureKind === 'emb') return r.emb;
   if (featureKind === 'regions') return regionFeatures(r.thumb);
   if (featureKind === 'regions+emb') return [...regionFeatures(r.thumb), ...r.emb];
+  if (featureKind === 'regions+emb+head') return [...regionFeatures(r.thumb), ...r.emb, ...headFeatures(r.head)];
+  if (featureKind === 'regions+head') return [...regionFeatures(r.thumb), ...headFeatures(r.head)];
   if (featureKind === 'regions+tex') return [...regionFeatures(r.thumb), ...textureFeatures(r.thumb48)];
   if (featureKind === 'regions+emb+tex') return [...regionFeatures(r.thumb), ...r.emb, ...textureFeatures(r.thumb48)];
   if (featureKind === 'tex') return textureFeatures(r.thumb48);
@@ -82,30 +97,34 @@ function features(r) {
 
 /** Label per attribute: 1, 0, or undefined (left out: unknown for this attribute). */
 const LABELS = {
-  mask: (x) => (x.source === 'mask' || x.synthetic === 'mask' ? 1 : 0),
-  // (webcam-live rows: 0 for mask and sunglasses; not tagged for headwear, so left out of hat and veil)
+  // The niqab photos (occlusion/veil, 3) are never trained on: the veil score is the mask head's (lower face covered),
+  // reported on them as held out. Head scarves (face uncovered) are negatives for every head.
+  mask: (x) => (x.source === 'veil' ? undefined : x.source === 'mask' || x.synthetic === 'mask' ? 1 : 0),
   sunglasses: (x) =>
     x.synthetic === 'mask'
       ? 0
       : x.source === 'sunglasses' || x.synthetic === 'sunglasses' || x.tags.includes('sunglasses_or_tinted_glasses')
         ? 1
-        : x.tags.includes('helmet_or_goggles')
+        : x.tags.includes('helmet_or_goggles') || x.source === 'veil'
           ? undefined
           : 0,
-  // The occlusion folders were not tagged for headwear (several sunglasses selfies wear caps): left out.
+  // The mask and sunglasses folders were not tagged for headwear (several sunglasses selfies wear caps): left out.
+  // Live webcam frames (nobody in NUAA wears a hat) and head scarves are negatives.
   hat: (x) =>
-    x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live'
+    x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'veil'
       ? undefined
-      : x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles')
+      : x.source === 'hat' || x.tags.includes('hat_or_cap') || x.tags.includes('helmet_or_goggles')
         ? 1
-        : 0,
-  veil: (x) =>
-    x.synthetic || x.source === 'mask' || x.source === 'sunglasses' || x.source === 'webcam-live'
-      ? undefined
-      : x.tags.includes('head_covering_scarf_turban_veil')
-        ? 1
-        : 0,
+        : x.tags.includes('head_covering_scarf_turban_veil')
+          ? undefined
+          : 0,
 };
+/** Heads that are another head's weights: veil = the mask head (lower face covered; 3 niqab photos cannot train one). */
+const SHARED_HEADS = { veil: 'mask' };
+/** Largest share of plain faces (LFW photos and live webcam frames, each source on its own, out-of-fold on the train
+ * split) a head may flag at its threshold: each head's bias is shifted so that this threshold is its 0.5. */
+const PLAIN_FLAG_RATE = Number(process.env.PLAIN_FLAG_RATE ?? 0.02);
+let webcamWeight = 1;
 
 function train(X, y, lambda = 1e-2, epochs = 600, lr = 0.5, weights = y.map(() => 1)) {
   const n = X.length,
@@ -166,7 +185,7 @@ function fit(tr) {
     lambda,
     600,
     0.5,
-    trAll.map((v) => (v.x.synthetic ? synthWeight : 1)),
+    trAll.map((v) => (v.x.synthetic ? synthWeight : v.x.source === 'webcam-live' ? webcamWeight : 1)),
   );
   // Fold the standardisation into the weights: w·z(x) + b = (w/sd)·x + (b − Σ w·mu/sd).
   const w = fitted.w.map((wj, j) => wj / sd[j]);
@@ -205,8 +224,13 @@ function balancedError(scored) {
   const missed = rate(positives, (v) => v.p < 0.5);
   const flagged = bySource.map((list) => rate(list, (v) => v.p >= 0.5));
   const error = (missed + flagged.reduce((a, b) => a + b, 0) / flagged.length) / 2;
+  // Its standard error (binomial miss and flag rates, independent).
+  const variance =
+    (missed * (1 - missed)) / Math.max(1, positives.length) +
+    flagged.reduce((a, f, i) => a + (f * (1 - f)) / Math.max(1, bySource[i].length), 0) / flagged.length ** 2;
   return {
     error,
+    se: Math.sqrt(variance) / 2,
     detail: `missed ${missed.toFixed(3)} of ${positives.length}, flagged ${flagged.map((f, i) => `${f.toFixed(3)} of ${bySource[i].length}`).join(' / ')}`,
   };
 }
@@ -214,28 +238,35 @@ if (args.includes('--cv')) {
   let best;
   for (const fk of (process.env.CV_FEATURES ?? 'regions,regions+emb,thumb').split(','))
     for (const lam of [0.003, 0.03])
-      for (const fl of [false, true]) {
-        featureKind = fk;
-        lambda = lam;
-        flip = fl;
-        let err = 0;
-        for (const [, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
-          const lab = rows
-            .filter((x) => x.split === 'train' && kindOf(x) === 'none')
-            .map((x) => ({ x, y: label(x) }))
-            .filter((v) => v.y !== undefined);
-          const scored = [];
-          for (let k = 0; k < 4; k++) {
-            const h = fit(lab.filter((v) => foldOf(v.x) !== k));
-            for (const v of lab.filter((v) => foldOf(v.x) === k)) scored.push({ ...v, p: predict(h, features(v.x.r)) });
+      for (const fl of [false, true])
+        for (const ww of [1, 3]) {
+          featureKind = fk;
+          lambda = lam;
+          flip = fl;
+          webcamWeight = ww;
+          let err = 0;
+          for (const [, label] of Object.entries(LABELS).filter(([n]) => n === 'mask' || n === 'sunglasses')) {
+            const lab = rows
+              .filter((x) => x.split === 'train' && kindOf(x) === 'none')
+              .map((x) => ({ x, y: label(x) }))
+              .filter((v) => v.y !== undefined);
+            const scored = [];
+            for (let k = 0; k < 4; k++) {
+              const h = fit(lab.filter((v) => foldOf(v.x) !== k));
+              for (const v of lab.filter((v) => foldOf(v.x) === k))
+                scored.push({ ...v, p: predict(h, features(v.x.r)) });
+            }
+            err += balancedError(scored).error;
           }
-          err += balancedError(scored).error;
+          console.error(
+            `cv ${fk} λ=${lam} flip=${fl} webcam weight ${ww}: mean balanced error ${(err / 2).toFixed(3)}`,
+          );
+          if (!best || err < best.err) best = { fk, lam, fl, ww, err };
         }
-        console.error(`cv ${fk} λ=${lam} flip=${fl}: mean balanced error ${(err / 2).toFixed(3)}`);
-        if (!best || err < best.err) best = { fk, lam, fl, err };
-      }
-  ({ fk: featureKind, lam: lambda, fl: flip } = best);
-  console.log(`cross-validation on the train split chose: features ${featureKind}, λ ${lambda}, mirroring ${flip}`);
+  ({ fk: featureKind, lam: lambda, fl: flip, ww: webcamWeight } = best);
+  console.log(
+    `cross-validation on the train split chose: features ${featureKind}, λ ${lambda}, mirroring ${flip}, webcam weight ${webcamWeight}`,
+  );
   // Stage 2, per attribute: which altered copies (--augment) help, by the same 4-fold CV on the train split, folds
   // grouped by original photo (a copy never validates its own original); validation on originals only.
   const kinds = [...new Set(rows.map(kindOf))].filter((k) => k !== 'none');
@@ -274,107 +305,225 @@ if (args.includes('--cv')) {
         .join(', ')}`,
     );
 }
-const heads = {};
-const out = [
-  '| attribute | train pos/neg | test pos/neg | recall (found) | plain LFW flagged | webcam live flagged (NUAA even ids) | precision | shipped-before heads, same test rows: recall / LFW / webcam flagged |',
-  '|---|---|---|---|---|---|---|---|',
-];
-const pct = (a, b) => (b ? `${a}/${b} (${((100 * a) / b).toFixed(1)} %)` : '–');
-for (const [name, label] of Object.entries(LABELS)) {
-  const lab = rows.map((x) => ({ x, y: label(x) })).filter((v) => v.y !== undefined);
-  const tr = lab.filter(
-    (v) => v.x.split === 'train' && (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))),
-  );
-  const te = lab.filter((v) => v.x.split === 'test');
-  synthWeight = synthWeightFor[name] ?? 1;
-  const head = fit(tr);
-  heads[name] = head;
-  const scored = te.map((v) => ({ ...v, p: predict(head, features(v.x.r)) }));
-  const tp = scored.filter((v) => v.y === 1 && v.p >= 0.5).length,
-    pos = scored.filter((v) => v.y === 1).length;
-  const fp = scored.filter((v) => v.y === 0 && v.p >= 0.5).length;
-  const plain = scored.filter((v) => v.x.source === 'lfw-plain');
-  const plainFlag = plain.filter((v) => v.p >= 0.5).length;
-  const webcam = scored.filter((v) => v.x.source === 'webcam-live');
-  const webcamFlag = webcam.filter((v) => v.p >= 0.5).length;
-  // The previously shipped head on the same test rows (its own feature set).
-  const before = shipped.heads[name];
-  const kind = featureKind;
-  featureKind = shipped.features;
-  const old = te.map((v) => ({ ...v, p: predict(before, features(v.x.r)) }));
+/** Runs fn with the global feature kind set to `kind` (each head may read its own features). */
+function asKind(kind, fn) {
+  const saved = featureKind;
   featureKind = kind;
-  const oldTp = old.filter((v) => v.y === 1 && v.p >= 0.5).length;
-  const oldPlain = old.filter((v) => v.x.source === 'lfw-plain' && v.p >= 0.5).length;
-  const oldWebcam = old.filter((v) => v.x.source === 'webcam-live' && v.p >= 0.5).length;
-  out.push(
-    `| ${name} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pos}/${te.length - pos} | ${pct(tp, pos)} | ${pct(plainFlag, plain.length)} | ${pct(webcamFlag, webcam.length)} | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) | ${pct(oldTp, pos)} / ${pct(oldPlain, plain.length)} / ${pct(oldWebcam, webcam.length)} |`,
-  );
-  if (args.includes('--scores'))
-    for (const v of scored.filter((v) => v.y === 1 || v.x.source === 'webcam-live'))
-      console.error(`score ${name} ${v.y} ${v.p.toFixed(3)} ${v.x.source} ${v.x.file}`);
-  if (args.includes('--verbose'))
-    for (const v of scored.filter((v) => (v.y === 1) !== v.p >= 0.5))
-      console.error(name, v.y, v.p.toFixed(2), v.x.file);
+  try {
+    return fn();
+  } finally {
+    featureKind = saved;
+  }
 }
-// The liveness decision refuses occluded faces (FACE_IS_OCCLUDED: mask or sunglasses ≥ T). A live face wrongly
-// refused there counts against BPCER, so T is chosen on the TRAIN split alone: out-of-fold scores (the 4 grouped
-// folds above) of its originals; the smallest T at which at most 1 % of the live webcam frames are flagged.
-const oof = [];
-for (let k = 0; k < 4; k++) {
-  const fold = {};
-  for (const name of ['mask', 'sunglasses']) {
-    synthWeight = synthWeightFor[name] ?? 1;
+/** Feature kind of each head: the chosen kind, plus the head crop where cross-validation prefers it (--cv). */
+const headKind = {};
+const hasHeads = rows.every((x) => x.r.head || kindOf(x) !== 'none');
+if (args.includes('--cv') && featureKind.startsWith('regions')) {
+  for (const [name, label] of Object.entries(LABELS)) {
     const lab = rows
-      .map((x) => ({ x, y: LABELS[name](x) }))
-      .filter(
-        (v) =>
-          v.y !== undefined &&
-          v.x.split === 'train' &&
-          foldOf(v.x) !== k &&
-          (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))),
-      );
-    fold[name] = fit(lab);
+      .filter((x) => x.split === 'train' && kindOf(x) === 'none')
+      .map((x) => ({ x, y: label(x) }))
+      .filter((v) => v.y !== undefined);
+    const tried = [];
+    // Simplest first (fewest features): the one-standard-error rule below keeps the simplest set whose error is
+    // within one standard error of the best (the embedding can tell the few webcam subjects apart, which a
+    // validation over 8 subjects hardly sees).
+    for (const kind of [
+      'regions',
+      ...(hasHeads ? ['regions+head'] : []),
+      'regions+emb',
+      ...(hasHeads ? ['regions+emb+head'] : []),
+    ]) {
+      const scored = [];
+      asKind(kind, () => {
+        for (let k = 0; k < 4; k++) {
+          const h = fit(lab.filter((v) => foldOf(v.x) !== k));
+          for (const v of lab.filter((v) => foldOf(v.x) === k)) scored.push({ ...v, p: predict(h, features(v.x.r)) });
+        }
+      });
+      const { error: err, se, detail } = balancedError(scored);
+      console.error(`cv ${name} features ${kind}: balanced error ${err.toFixed(3)} ± ${se.toFixed(3)} (${detail})`);
+      tried.push({ kind, err, se });
+    }
+    const best = tried.reduce((a, b) => (b.err < a.err ? b : a));
+    headKind[name] = tried.find((t) => t.err <= best.err + best.se).kind;
   }
-  for (const x of rows.filter((x) => x.split === 'train' && kindOf(x) === 'none' && foldOf(x) === k)) {
-    oof.push({ x, occ: Math.max(predict(fold.mask, features(x.r)), predict(fold.sunglasses, features(x.r))) });
-  }
+  console.log(
+    `features per head: ${Object.entries(headKind)
+      .map(([n, k]) => `${n} ${k}`)
+      .join(', ')}`,
+  );
 }
-const occludedReal = (x) => x.source === 'mask' || x.source === 'sunglasses';
-const GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
-const webcamOof = oof.filter((v) => v.x.source === 'webcam-live');
-const livenessOccluded =
-  GRID.find((t) => webcamOof.filter((v) => v.occ >= t).length <= 0.01 * webcamOof.length) ?? GRID.at(-1);
-const occTable = [
-  '| T (mask or sunglasses ≥ T) | train out-of-fold: webcam live flagged | train out-of-fold: real masks + sunglasses caught | held-out: webcam live flagged (even ids) | held-out: real masks + sunglasses caught | held-out: plain LFW flagged |',
-  '|---|---|---|---|---|---|',
+const kindFor = (name) => headKind[name] ?? featureKind;
+const pct = (a, b) => (b ? `${a}/${b} (${((100 * a) / b).toFixed(1)} %)` : '–');
+const logit = (p) => Math.log(p / (1 - p));
+/** Training rows of a head: the train split's originals plus the altered copies chosen for it. */
+const trainRows = (name, fold) =>
+  rows
+    .map((x) => ({ x, y: LABELS[name](x) }))
+    .filter(
+      (v) =>
+        v.y !== undefined &&
+        v.x.split === 'train' &&
+        (fold === undefined || foldOf(v.x) !== fold) &&
+        (kindOf(v.x) === 'none' || (augmentFor[name] ?? []).includes(kindOf(v.x))),
+    );
+const heads = {};
+const thresholds = {};
+/** Out-of-fold scores (the 4 grouped folds) of every train-split original, per head, before calibration. */
+const oofRaw = new Map(rows.filter((x) => x.split === 'train' && kindOf(x) === 'none').map((x) => [x, {}]));
+for (const name of Object.keys(LABELS)) {
+  synthWeight = synthWeightFor[name] ?? 1;
+  const saved = featureKind;
+  featureKind = kindFor(name);
+  for (let k = 0; k < 4; k++) {
+    const h = fit(trainRows(name, k));
+    for (const [x, s] of oofRaw) if (foldOf(x) === k) s[name] = predict(h, features(x.r));
+  }
+  // Threshold: the lowest at which at most PLAIN_FLAG_RATE of the plain LFW photos and of the live webcam frames
+  // (each on its own) are flagged out-of-fold; the head's bias is shifted so that it reads 0.5 there.
+  const plainOf = (source) => [...oof(source)].map(([, s]) => s[name]);
+  const plainSets = ['lfw-plain', 'webcam-live'].map(plainOf).filter((l) => l.length);
+  const grid = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+  thresholds[name] =
+    grid.find((t) => plainSets.every((l) => l.filter((p) => p >= t).length <= PLAIN_FLAG_RATE * l.length)) ?? 0.99;
+  if (process.env.DEBUG_OOF)
+    for (const src of ['lfw-plain', 'hat', 'mask', 'webcam-live']) {
+      const l = [...oof(src)].map(([, s]) => s[name]).sort((a, b) => a - b);
+      console.error(
+        name,
+        src,
+        l.length,
+        [0.1, 0.5, 0.9, 0.98].map((q) => l[Math.floor(q * (l.length - 1))]?.toFixed(3)).join(' '),
+      );
+    }
+  const head = fit(trainRows(name));
+  heads[name] = { w: head.w, b: +(head.b - logit(thresholds[name])).toPrecision(6) };
+  featureKind = saved;
+}
+function* oof(source) {
+  for (const [x, s] of oofRaw) if (x.source === source) yield [x, s];
+}
+for (const [name, from] of Object.entries(SHARED_HEADS)) {
+  heads[name] = heads[from];
+  thresholds[name] = thresholds[from];
+  headKind[name] = kindFor(from);
+}
+const score = (name, x) => asKind(kindFor(name), () => predict(heads[name], features(x.r)));
+const calibratedOof = (name, x) => {
+  const raw = oofRaw.get(x)[SHARED_HEADS[name] ?? name];
+  return 1 / (1 + Math.exp(-(logit(raw) - logit(thresholds[SHARED_HEADS[name] ?? name]))));
+};
+const test = rows.filter((x) => x.split === 'test');
+/** Positives reported for an attribute: the test split's, and for veil every niqab photo (none was trained on). */
+const positivesOf = (name) =>
+  name === 'veil' ? rows.filter((x) => x.source === 'veil') : test.filter((x) => LABELS[name](x) === 1);
+const out = [
+  `| attribute | threshold (raw, → 0.5) | train pos/neg | found (held out) | plain LFW flagged | live webcam flagged (NUAA even ids) | head scarves flagged | precision (held out) | heads shipped before, same rows: found / LFW / webcam / scarves |`,
+  '|---|---|---|---|---|---|---|---|---|',
 ];
-const testOcc = rows
-  .filter((x) => x.split === 'test')
-  .map((x) => ({ x, occ: Math.max(predict(heads.mask, features(x.r)), predict(heads.sunglasses, features(x.r))) }));
+for (const name of ['mask', 'sunglasses', 'hat', 'veil']) {
+  const base = SHARED_HEADS[name] ?? name;
+  const tr = asKind(kindFor(name), () => trainRows(base));
+  const pos = positivesOf(name);
+  const negatives = test.filter((x) => LABELS[base](x) === 0 && x.source !== 'veil');
+  const flagged = (list, sc) => list.filter((x) => sc(x) >= 0.5).length;
+  const now = (x) => score(name, x);
+  const before = (x) => {
+    const kind = featureKind;
+    featureKind = shipped.features;
+    const p = predict(shipped.heads[name], features(x.r));
+    featureKind = kind;
+    return p;
+  };
+  const src = (s) => test.filter((x) => x.source === s);
+  const tp = flagged(pos, now),
+    fp = flagged(negatives, now);
+  out.push(
+    `| ${name}${SHARED_HEADS[name] ? ` (= ${base} head)` : ''} | ${thresholds[name].toFixed(2)} | ${tr.filter((v) => v.y === 1).length}/${tr.filter((v) => v.y === 0).length} | ${pct(tp, pos.length)} | ${pct(flagged(src('lfw-plain'), now), src('lfw-plain').length)} | ${pct(flagged(src('webcam-live'), now), src('webcam-live').length)} | ${pct(flagged(src('headscarf'), now), src('headscarf').length)} | ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : '–'} % (${tp}/${tp + fp}) | ${[pos, src('lfw-plain'), src('webcam-live'), src('headscarf')].map((l) => pct(flagged(l, before), l.length)).join(' / ')} |`,
+  );
+  if (args.includes('--verbose'))
+    for (const x of [...pos.filter((x) => now(x) < 0.5), ...negatives.filter((x) => now(x) >= 0.5)])
+      console.error(name, LABELS[base](x) ?? 'veil', now(x).toFixed(2), x.file);
+}
+// Share of each held-out source flagged by each head (≥ 0.5).
+const SOURCES = ['mask', 'sunglasses', 'hat', 'headscarf', 'veil', 'lfw-plain', 'lfw-tagged', 'webcam-live'];
+const bySource = [
+  `| held-out source | faces | ${['mask', 'sunglasses', 'hat', 'veil'].join(' | ')} |`,
+  '|---|---:|---:|---:|---:|---:|',
+];
+for (const s of SOURCES) {
+  const list = (s === 'veil' ? rows : test).filter((x) => x.source === s && kindOf(x) === 'none');
+  bySource.push(
+    `| ${s}${s === 'veil' ? ' (all 3, never trained on)' : ''} | ${list.length} | ${['mask', 'sunglasses', 'hat', 'veil'].map((n) => pct(list.filter((x) => score(n, x) >= 0.5).length, list.length)).join(' | ')} |`,
+  );
+}
+// The liveness decision refuses occluded faces (FACE_IS_OCCLUDED: mask or sunglasses ≥ T on the calibrated scores).
+// A live face wrongly refused there counts against BPCER, so T is chosen on the TRAIN split alone, out-of-fold: the
+// smallest T at which no live webcam frame and at most 0.5 % of plain LFW photos are flagged — an occlusion must be
+// confident to refuse (a threshold at the edge of the train subjects did not carry over to new ones before).
+const GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
+const occOf = (x, sc) => Math.max(sc('mask', x), sc('sunglasses', x));
+const oofOcc = [...oofRaw.keys()].map((x) => ({ x, occ: occOf(x, calibratedOof) }));
+const testOcc = test.map((x) => ({ x, occ: occOf(x, score) }));
+const occFlag = (list, src, t) => list.filter((v) => v.x.source === src && v.occ >= t).length;
+const occCount = (list, src) => list.filter((v) => v.x.source === src).length;
+const livenessOccluded =
+  GRID.find(
+    (t) =>
+      occFlag(oofOcc, 'webcam-live', t) === 0 &&
+      occFlag(oofOcc, 'lfw-plain', t) <= 0.005 * occCount(oofOcc, 'lfw-plain'),
+  ) ?? GRID.at(-1);
+const occTable = [
+  '| T (mask or sunglasses ≥ T) | train out-of-fold: webcam live / plain LFW flagged | train out-of-fold: real masks + sunglasses caught | held-out: webcam live flagged (even ids) | held-out: plain LFW / head scarves flagged | held-out: masks + sunglasses caught | niqabs (3) caught |',
+  '|---|---|---|---|---|---|---|',
+];
 for (const t of GRID) {
-  const f = (list, pick) =>
-    pct(list.filter((v) => pick(v.x) && v.occ >= t).length, list.filter((v) => pick(v.x)).length);
+  const f = (list, ...srcs) =>
+    pct(
+      srcs.reduce((a, s) => a + occFlag(list, s, t), 0),
+      srcs.reduce((a, s) => a + occCount(list, s), 0),
+    );
   occTable.push(
-    `| ${t}${t === livenessOccluded ? ' (chosen)' : ''} | ${f(oof, (x) => x.source === 'webcam-live')} | ${f(oof, occludedReal)} | ${f(testOcc, (x) => x.source === 'webcam-live')} | ${f(testOcc, occludedReal)} | ${f(testOcc, (x) => x.source === 'lfw-plain')} |`,
+    `| ${t}${t === livenessOccluded ? ' (chosen)' : ''} | ${f(oofOcc, 'webcam-live')} / ${f(oofOcc, 'lfw-plain')} | ${f(oofOcc, 'mask', 'sunglasses')} | ${f(testOcc, 'webcam-live')} | ${f(testOcc, 'lfw-plain')} / ${f(testOcc, 'headscarf')} | ${f(testOcc, 'mask', 'sunglasses')} | ${pct(rows.filter((x) => x.source === 'veil' && occOf(x, score) >= t).length, 3)} |`,
   );
 }
 console.log(
   `features: ${featureKind}; ${rows.length} faces (${missed.length} images with no face found: ${missed.join(' ')})\n`,
 );
 console.log(out.join('\n'));
+console.log('\n' + bySource.join('\n'));
 console.log(
-  `\nOcclusion threshold of the liveness decision (chosen on the train split: at most 1 % of live webcam frames out-of-fold): ${livenessOccluded}\n`,
+  `\nOcclusion threshold of the liveness decision (train split, out-of-fold: no live webcam frame, ≤ 0.5 % of plain LFW): ${livenessOccluded}\n`,
 );
 console.log(occTable.join('\n'));
 if (args.includes('--write')) {
+  // One feature vector for all heads, laid out [regions 55 | embedding 192 | head crop 80] with the blocks some head
+  // reads; a head carries zero weights on the blocks it does not read.
+  const names = Object.keys(heads);
+  const usesEmb = names.some((n) => kindFor(n).includes('emb')),
+    usesHead = names.some((n) => kindFor(n).includes('head'));
+  const shippedKind = `regions${usesEmb ? '+emb' : ''}${usesHead ? '+head' : ''}`;
+  for (const name of names) {
+    const kind = kindFor(name),
+      w = heads[name].w;
+    const regions = w.slice(0, 55),
+      emb = kind.includes('emb') ? w.slice(55, 55 + 192) : Array(192).fill(0),
+      head = kind.includes('head') ? w.slice(kind.includes('emb') ? 247 : 55) : Array(80).fill(0);
+    heads[name] = { w: [...regions, ...(usesEmb ? emb : []), ...(usesHead ? head : [])], b: heads[name].b };
+  }
   writeFileSync(
     'src/face/checks/attributeHeads.json',
     JSON.stringify({
-      features: featureKind,
+      features: shippedKind,
+      featuresPerHead: Object.fromEntries(names.map((n) => [n, kindFor(n)])),
       lambda,
       flip,
+      webcamWeight,
       augmentation: augmentFor,
       syntheticWeight: synthWeightFor,
+      plainFlagRate: PLAIN_FLAG_RATE,
+      rawThresholds: thresholds,
       livenessOccludedThreshold: livenessOccluded,
       generatedBy: 'tools/fit-checks/analyze-attributes.mjs',
       heads,

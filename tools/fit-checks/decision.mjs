@@ -15,12 +15,12 @@ import { launchBrowser } from '../../bench/browser.mjs';
 import { serve } from '../../scripts/serve.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DATA = join(ROOT, '..', 'shared', 'data');
+const DATA = process.env.SHARED_DATA ?? join(ROOT, '..', 'shared', 'data');
 const arg = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const PORT = 4179;
+const PORT = 4179 + Number(process.env.E2E_PORT_OFFSET ?? 0);
 
 const images = readFileSync(join(DATA, 'antispoof_nuaa', 'labels.csv'), 'utf8')
   .trim()

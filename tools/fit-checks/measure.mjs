@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs tools/fit-checks/harness.ts in headless chromium (WASM) over a list of images and writes raw signals as JSON.
-// Usage: node tools/fit-checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet] [--thumb48 1]
+// Usage: node tools/fit-checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet] [--thumb48 1] [--head-only 1]
+// --head-only 1: only the hat head's head crop of the largest face (rows { head }), to join rows measured without it.
 // FILE: one path per line, relative to --root (default ../shared/data).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { startServer, launchBrowser, newLoggingPage } from '../../bench/browser.
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-const root = resolve(args.root ?? '../shared/data');
+const root = resolve(args.root ?? process.env.SHARED_DATA ?? '../shared/data');
 const list = readFileSync(resolve(args.list), 'utf8')
   .split('\n')
   .map((l) => l.trim())
@@ -36,8 +37,9 @@ try {
   for (let i = 0; i < list.length; i += 20) {
     const batch = list.slice(i, i + 20);
     const got = await page.evaluate(
-      ([urls, k, f, l, t48]) => window.checks.measureUrls(urls, k, f, l, t48),
-      [batch.map((p) => `/data-images/${p}`), kinds, features, liveness, thumb48],
+      ([urls, k, f, l, t48, headOnly]) =>
+        headOnly ? window.checks.measureHeads(urls) : window.checks.measureUrls(urls, k, f, l, t48),
+      [batch.map((p) => `/data-images/${p}`), kinds, features, liveness, thumb48, args['head-only'] === '1'],
     );
     for (const [k, v] of Object.entries(got)) rows[k.replace('/data-images/', '')] = v;
     process.stderr.write(

@@ -34,3 +34,25 @@ export function regionFeatures(thumb) {
   }
   return f;
 }
+
+/** The hat head's head-crop features, as src/face/checks/attributes.ts headFeatures: a 4×4 grid over the 32×32 crop. */
+export function headFeatures(thumb) {
+  const px = (y, x, c) => thumb[(y * 32 + x) * 3 + c] / 255;
+  const f = [];
+  for (let gy = 0; gy < 4; gy++)
+    for (let gx = 0; gx < 4; gx++) {
+      const rgb = [0, 0, 0];
+      const lum = [];
+      for (let y = gy * 8; y < gy * 8 + 8; y++)
+        for (let x = gx * 8; x < gx * 8 + 8; x++) {
+          for (let c = 0; c < 3; c++) rgb[c] += px(y, x, c);
+          lum.push(0.299 * px(y, x, 0) + 0.587 * px(y, x, 1) + 0.114 * px(y, x, 2));
+        }
+      const n = lum.length;
+      const m = lum.reduce((a, b) => a + b, 0) / n;
+      const sd = Math.sqrt(lum.reduce((a, b) => a + (b - m) ** 2, 0) / n);
+      const [r, g, b] = rgb.map((v) => v / n);
+      f.push(m, sd, r - g, b - g, Math.max(r, g, b) - Math.min(r, g, b));
+    }
+  return f;
+}

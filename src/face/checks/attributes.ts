@@ -2,27 +2,56 @@ import * as tf from '../../models/tf';
 import { FaceError } from '../../errors';
 import type { FaceEmbedder } from '../embedding/types';
 import type { FaceAttributes } from './types';
+import type { Point } from '../../vocabulary';
+import { MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
 import heads from './attributeHeads.json';
 
 /**
- * Sunglasses / mask / veil / hat: one logistic-regression head per attribute over 55 colour/texture statistics of
- * 11 regions (eyes, brow, forehead, cheeks, nose, mouth, chin, sides) of the face's ArcFace-aligned crop at 24 px,
- * plus its MobileFaceNet embedding (192-d, no flip averaging; the feature set was chosen by cross-validation). The heads are trained in this repo by
- * tools/fit-checks/analyze-attributes.mjs on ../shared/data (train/test split and measured precision/recall in
- * tools/results/face-checks-notes.md) and bundled as attributeHeads.json (3 KB). No npm package ships such a classifier.
+ * Sunglasses / mask / veil / hat: one logistic-regression head per attribute over colour/texture statistics of 11 regions
+ * (eyes, brow, forehead, cheeks, nose, mouth, chin, sides) of the face's ArcFace-aligned crop at 24 px; the generator
+ * may also use the face's MobileFaceNet embedding and a head crop above the face (HEAD_TEMPLATE), chosen per head by
+ * cross-validation. Each head's bias is shifted so that 0.5 is its threshold (chosen at a fixed share of plain faces
+ * flagged). veil is the mask head (lower face covered): 3 niqab photos cannot train a head of their own. Trained in
+ * this repo by tools/fit-checks/analyze-attributes.mjs on ../shared/data (split, choices and held-out figures in
+ * tools/results/face-checks-notes.md) and bundled as attributeHeads.json. No npm package ships such a classifier.
  */
 export interface LogisticHead {
   w: number[];
   b: number;
 }
 
-export type AttributeFeatureKind = 'emb' | 'thumb' | 'regions' | 'regions+emb';
+export type AttributeFeatureKind = 'emb' | 'thumb' | 'regions' | 'regions+emb' | 'regions+head' | 'regions+emb+head';
 
 export interface AttributeHeads {
   features: AttributeFeatureKind;
   heads: Record<keyof FaceAttributes, LogisticHead>;
   /** Mask or sunglasses probability from which the liveness check calls a face occluded (chosen on the train split). */
   livenessOccludedThreshold: number;
+}
+
+export const HEAD_THUMB_SIZE = 32;
+/**
+ * The head crop the hat head reads (32 px; alignFaces templates are in output pixels): MobileFaceNet's 112-px template
+ * at half scale, eyes at 57 % of the height, so the crop spans about twice the face's width and the whole head above
+ * the brows (where a hat sits; the face crop stops at the brows).
+ */
+export const HEAD_TEMPLATE: readonly Point[] = Object.freeze(
+  MOBILEFACENET_TEMPLATE.map((p) =>
+    Object.freeze({
+      x: (((p.x - 56) * 0.5 + 56) * HEAD_THUMB_SIZE) / 112,
+      y: (((p.y - 51.6) * 0.5 + 64) * HEAD_THUMB_SIZE) / 112,
+    }),
+  ),
+);
+const HEAD_GRID = 4;
+
+/** Per cell of a 4×4 grid over the 32×32 head thumbnail: mean luma, luma std, R − G, B − G, chroma (0..1); pure. */
+export function headFeatures(thumb: ArrayLike<number>): number[] {
+  const cell = HEAD_THUMB_SIZE / HEAD_GRID;
+  const cells: [number, number, number, number][] = [];
+  for (let gy = 0; gy < HEAD_GRID; gy++)
+    for (let gx = 0; gx < HEAD_GRID; gx++) cells.push([gy * cell, (gy + 1) * cell, gx * cell, (gx + 1) * cell]);
+  return cellStatistics(thumb, HEAD_THUMB_SIZE, cells);
 }
 
 export const ATTRIBUTE_HEADS = heads as AttributeHeads;
@@ -60,9 +89,17 @@ export const THUMB_SIZE = 24;
 
 /** Per region: mean luma, luma std, R − G, B − G, chroma (all on 0..1) of a 24×24×3 thumbnail (0..255); pure. */
 export function regionFeatures(thumb: ArrayLike<number>): number[] {
-  const px = (y: number, x: number, c: number) => thumb[(y * THUMB_SIZE + x) * 3 + c]! / 255;
+  return cellStatistics(thumb, THUMB_SIZE, REGIONS);
+}
+
+function cellStatistics(
+  thumb: ArrayLike<number>,
+  size: number,
+  cells: ReadonlyArray<readonly [number, number, number, number]>,
+): number[] {
+  const px = (y: number, x: number, c: number) => thumb[(y * size + x) * 3 + c]! / 255;
   const f: number[] = [];
-  for (const [y0, y1, x0, x1] of REGIONS) {
+  for (const [y0, y1, x0, x1] of cells) {
     const rgb = [0, 0, 0];
     const lum: number[] = [];
     for (let y = y0; y < y1; y++) {
@@ -80,11 +117,15 @@ export function regionFeatures(thumb: ArrayLike<number>): number[] {
   return f;
 }
 
-/** Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255). Does not dispose `aligned`. */
+/**
+ * Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255) and, for heads that read it, their head crops
+ * ([n, 32, 32, 3] on HEAD_TEMPLATE). Disposes neither.
+ */
 export async function attributeFeatures(
   aligned: tf.Tensor4D,
   embedder: FaceEmbedder | undefined,
   model: AttributeHeads = ATTRIBUTE_HEADS,
+  heads?: tf.Tensor4D,
 ): Promise<number[][]> {
   const n = aligned.shape[0];
   const kind = model.features;
@@ -93,6 +134,13 @@ export async function attributeFeatures(
   );
   const pixels = thumbs.arraySync() as number[][];
   thumbs.dispose();
+  let headPixels: number[][] = [];
+  if (needsHeadCrop(model)) {
+    if (!heads) throw new FaceError('ERR_INTERNAL', 'The attribute heads need the head crops');
+    const flat = tf.tidy(() => tf.reshape(tf.round(heads), [n, -1]));
+    headPixels = flat.arraySync() as number[][];
+    flat.dispose();
+  }
   let embeddings: Float32Array[] = [];
   if (kind === 'emb' || kind === 'regions+emb') {
     if (!embedder) throw new FaceError('ERR_INTERNAL', 'Attribute heads need the MobileFaceNet embedder');
@@ -102,11 +150,18 @@ export async function attributeFeatures(
     if (kind === 'thumb') return thumb.map((v) => v / 255 - 0.5);
     if (kind === 'regions') return regionFeatures(thumb);
     if (kind === 'emb') return Array.from(embeddings[i]!);
-    return [...regionFeatures(thumb), ...Array.from(embeddings[i]!)];
+    if (kind === 'regions+emb') return [...regionFeatures(thumb), ...Array.from(embeddings[i]!)];
+    if (kind === 'regions+head') return [...regionFeatures(thumb), ...headFeatures(headPixels[i]!)];
+    return [...regionFeatures(thumb), ...Array.from(embeddings[i]!), ...headFeatures(headPixels[i]!)];
   });
 }
 
 /** Whether the heads need the MobileFaceNet embedder. */
 export function needsEmbedder(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features === 'emb' || model.features === 'regions+emb';
+  return model.features === 'emb' || model.features === 'regions+emb' || model.features === 'regions+emb+head';
+}
+
+/** Whether the heads read the head crop (HEAD_TEMPLATE). */
+export function needsHeadCrop(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
+  return model.features === 'regions+head' || model.features === 'regions+emb+head';
 }

@@ -8,7 +8,15 @@ import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import { FasNetModel } from './fasnet';
 import { EyeStateModel } from './eyeState';
-import { ATTRIBUTE_HEADS, attributeFeatures, attributesFromFeatures, needsEmbedder } from './attributes';
+import {
+  ATTRIBUTE_HEADS,
+  attributeFeatures,
+  attributesFromFeatures,
+  HEAD_TEMPLATE,
+  HEAD_THUMB_SIZE,
+  needsEmbedder,
+  needsHeadCrop,
+} from './attributes';
 import { EyeModel } from './eyes';
 import { DEFAULT_GEOMETRY_LIMITS, geometryProblems, type GeometryLimits } from './geometry';
 import {
@@ -130,7 +138,7 @@ export class FaceChecks {
       let attributes: FaceAttributes[] | undefined;
       if (request.attributes || request.liveness) {
         const t0 = performance.now();
-        attributes = await this.attributesOf(aligned);
+        attributes = await this.attributesOf(pixels, faces, aligned);
         if (request.attributes) attributes.forEach((a, i) => (results[i]!.attributes = a));
         this.lastTimes.attributes = performance.now() - t0;
       }
@@ -154,7 +162,7 @@ export class FaceChecks {
     if (faces.length === 0) return [];
     await this.load({ liveness: true });
     return this.withAligned(pixels, faces, async (aligned) =>
-      this.evidenceFor(pixels, faces, await this.attributesOf(aligned)),
+      this.evidenceFor(pixels, faces, await this.attributesOf(pixels, faces, aligned)),
     );
   }
 
@@ -178,13 +186,26 @@ export class FaceChecks {
   }
 
   /** The attribute probabilities of each aligned face (also the occlusion evidence of the liveness decision). */
-  private async attributesOf(aligned: tf.Tensor4D): Promise<FaceAttributes[]> {
-    const features = await attributeFeatures(
-      aligned,
-      needsEmbedder() ? await this.getEmbedder() : undefined,
-      ATTRIBUTE_HEADS,
-    );
-    return features.map((x) => attributesFromFeatures(x));
+  private async attributesOf(
+    pixels: tf.Tensor3D,
+    faces: readonly DetectedFace[],
+    aligned: tf.Tensor4D,
+  ): Promise<FaceAttributes[]> {
+    const embedder = needsEmbedder() ? await this.getEmbedder() : undefined;
+    const heads = needsHeadCrop()
+      ? alignFaces(
+          pixels,
+          faces.map((f) => f.keypoints),
+          HEAD_TEMPLATE,
+          HEAD_THUMB_SIZE,
+        )
+      : undefined;
+    try {
+      const features = await attributeFeatures(aligned, embedder, ATTRIBUTE_HEADS, heads);
+      return features.map((x) => attributesFromFeatures(x));
+    } finally {
+      heads?.dispose();
+    }
   }
 
   /** The liveness thresholds in use (the tracker decides over frames with the same ones). */
