@@ -387,8 +387,8 @@ function wireEnrolment(engine: EngineHandle): void {
   enrollForm.onsubmit = async (event) => {
     event.preventDefault();
     if (enrolling) return;
-    // Whoever sets the first staff PIN can list and delete everyone: people are enrolled only once staff have set
-    // it, so a passer-by can never claim a kiosk that already holds people.
+    // Whoever sets the first staff PIN can list and delete everyone: people are enrolled here only once staff have
+    // set it, so a passer-by cannot claim a kiosk that holds the people enrolled at it.
     if (!new StaffPin().isSet) {
       enrollMessage.className = 'advice';
       enrollMessage.textContent = 'This kiosk is not set up yet: staff must first set a staff PIN (below).';
