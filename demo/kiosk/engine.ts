@@ -19,10 +19,8 @@ import { COLLECTION, DATABASE } from '../shared/store';
 export interface KioskTrack {
   trackId: number;
   box: { x: number; y: number; width: number; height: number };
-  /** Who the track is (decided over its frames), when enrolled and not decided not live. */
+  /** Who the track is (decided over its frames): only for a face enrolled AND decided live. */
   match?: { personId: string; name: string; similarity: number };
-  /** The face matched someone but is not live, so the match (name) is not given. */
-  matchWithheld?: boolean;
   /** Decided over the track's frames; undefined while not decided yet. */
   live?: boolean;
   /** Why the track is not live (a liveness code), when it is not. */
@@ -85,19 +83,19 @@ export class KioskEngine {
   }
 
   /** The faces of one camera frame as tracks: box, name and liveness decided over each track's frames. */
-  async processFrame(frame: ImageBitmap, timestampMs: number): Promise<FrameResult> {
+  async processFrame(frame: ImageBitmap | VideoFrame, timestampMs: number): Promise<FrameResult> {
     const t0 = performance.now();
     const update = await this.tracker.process(frame, timestampMs);
     this.latest = update.tracks;
     return {
       tracks: update.tracks.map((t) => {
-        // A photo or screen held up must not learn whose face it shows: no name leaves the engine for a face that
-        // fails liveness, so neither the status line nor the overlay can display it.
-        const withheld = t.liveness?.live === false && t.match !== null;
+        // A photo or screen held up must not learn whose face it shows, nor whether it is enrolled: no name, and no
+        // sign of a match, leaves the engine before the face is decided live, so the page cannot display one.
+        const named = t.match !== null && t.liveness?.live === true;
         return {
           trackId: t.trackId,
           box: t.box,
-          ...(t.match && !withheld
+          ...(t.match && named
             ? {
                 match: {
                   personId: t.match.personId,
@@ -106,7 +104,6 @@ export class KioskEngine {
                 },
               }
             : {}),
-          ...(withheld ? { matchWithheld: true } : {}),
           ...(t.liveness
             ? { live: t.liveness.live, ...(t.liveness.code ? { notLiveCode: t.liveness.code } : {}) }
             : {}),
@@ -140,16 +137,17 @@ export class KioskEngine {
       const advice = [...new Set(codes.map(adviceFor))];
       return { ok: false, advice, message: `${advice.join('. ')}.` };
     }
+    // Liveness first: whether a face is enrolled is told only to the live person it belongs to (never to a photo).
+    if (!face.liveness)
+      return { ok: false, pending: true, advice: ['Hold still a moment'], message: 'Checking that the face is live…' };
     if (face.match) {
-      // Not who: a kiosk must not tell a passer-by whom a face belongs to.
+      // Not who: the message names nobody.
       return {
         ok: false,
         advice: ['Already enrolled'],
         message: 'This face is already enrolled. Ask staff if your details need changing.',
       };
     }
-    if (!face.liveness)
-      return { ok: false, pending: true, advice: ['Hold still a moment'], message: 'Checking that the face is live…' };
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
     try {
       await this.tracker.enroll(face.trackId, {

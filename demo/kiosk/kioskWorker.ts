@@ -18,6 +18,10 @@ function serialize(error: unknown): SerializedError {
   };
 }
 
+function isFrame(value: unknown): value is ImageBitmap | VideoFrame {
+  return value instanceof ImageBitmap || (typeof VideoFrame === 'function' && value instanceof VideoFrame);
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.kind === 'init') {
@@ -38,7 +42,8 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
     } catch (error) {
       post({ kind: 'error', id, error: serialize(error) });
     } finally {
-      for (const arg of args) if (arg instanceof ImageBitmap) arg.close();
+      // A camera VideoFrame left open holds one of the camera's few buffers: close every frame once used.
+      for (const arg of args) if (isFrame(arg)) arg.close();
     }
   });
 };

@@ -1,7 +1,8 @@
 // The webcam kiosk: live camera, boxes over the video, enroll by name, continuous check-in, on the face tracker.
 // Recognition runs in a Worker (with OffscreenCanvas, so TF.js can use WebGL there too) and falls back to this
 // thread where the browser has no such worker. One frame is in work at a time; frames that arrive meanwhile are
-// skipped, never queued, so the picture stays live and the answer is never older than one frame.
+// skipped, never queued, so the picture stays live and the answer is never older than one frame. A camera frame is
+// handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
 import type { LoadProgress, PersonSummary } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 import { MIN_PIN_LENGTH, StaffPin } from './adminPin';
@@ -11,7 +12,7 @@ import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
 interface EngineHandle {
   readonly backend: string;
   readonly mode: 'worker' | 'main thread';
-  processFrame(frame: ImageBitmap, timestampMs: number): Promise<FrameResult>;
+  processFrame(frame: ImageBitmap | VideoFrame, timestampMs: number): Promise<FrameResult>;
   enroll(name: string): Promise<EnrollOutcome>;
   people(): Promise<PersonSummary[]>;
   remove(personId: string): Promise<void>;
@@ -110,7 +111,8 @@ async function startMainThreadEngine(): Promise<EngineHandle> {
     queue = run.catch(() => undefined);
     return run;
   };
-  const closing = <T>(frame: ImageBitmap, work: () => Promise<T>) => serial(work).finally(() => frame.close());
+  const closing = <T>(frame: ImageBitmap | VideoFrame, work: () => Promise<T>) =>
+    serial(work).finally(() => frame.close());
   return {
     backend: engine.backend,
     mode: 'main thread',
@@ -193,9 +195,10 @@ function describe(result: FrameResult | undefined): { text: string; kind: string
         : ' (photo or screen?)';
     return { text: `NOT LIVE${why}: not checked in`, kind: 'spoof' };
   }
+  // Until liveness is decided everyone sees the same words, enrolled or not (the engine sends no match before).
+  if (face.live === undefined) return { text: 'Checking… hold still a moment', kind: 'unknown' };
   if (!face.match) return { text: 'Face not recognised: enroll below', kind: 'unknown' };
-  const liveText = face.live ? ' · live' : ' · checking liveness…';
-  return { text: `${face.match.name} — similarity ${face.match.similarity.toFixed(2)}${liveText}`, kind: 'known' };
+  return { text: `${face.match.name} — similarity ${face.match.similarity.toFixed(2)} · live`, kind: 'known' };
 }
 
 function draw(): void {
@@ -216,8 +219,7 @@ function draw(): void {
     // The video is shown mirrored (a self-view reads like a mirror), so boxes are mirrored too; labels are not.
     const x = width - face.box.x - face.box.width;
     g.strokeRect(x, face.box.y, face.box.width, face.box.height);
-    const label =
-      face.live === false ? 'not live' : face.match ? `${face.match.name}${face.live ? ' · live' : ''}` : '';
+    const label = face.live === false ? 'not live' : face.match ? `${face.match.name} · live` : '';
     if (label) {
       g.fillStyle = colour;
       g.fillRect(x, face.box.y - width / 26, g.measureText(label).width + 12, width / 26);
@@ -227,20 +229,30 @@ function draw(): void {
   }
 }
 
-function startLoop(engine: EngineHandle): void {
-  const tick = async () => {
-    requestAnimationFrame(tick);
-    draw();
-    if (inFlight) {
-      skipped++;
-      stats.skipped++;
-      return;
+/**
+ * The camera's current frame, handed over without copying its pixels: a VideoFrame (transferable; the worker reads
+ * its pixels once), or an ImageBitmap where the browser has no VideoFrame.
+ */
+async function grabFrame(): Promise<ImageBitmap | VideoFrame> {
+  if (typeof VideoFrame === 'function') {
+    try {
+      return new VideoFrame(video);
+    } catch {
+      // e.g. no frame yet: the bitmap path says why, or works
     }
+  }
+  return createImageBitmap(video);
+}
+
+function startLoop(engine: EngineHandle): void {
+  let frameWaiting = false;
+  const processFrame = async () => {
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
     inFlight = true;
+    frameWaiting = false;
     try {
       const grabbedAt = performance.now();
-      latest = await engine.processFrame(await createImageBitmap(video), grabbedAt);
+      latest = await engine.processFrame(await grabFrame(), grabbedAt);
       finishedAt.push(performance.now());
       stats.processed++;
       stats.engineMs += latest.ms;
@@ -260,6 +272,7 @@ function startLoop(engine: EngineHandle): void {
           trackFirstGrabbed.set(track.trackId, -1); // named: counted once
         }
       }
+      draw();
       const { text, kind } = describe(latest);
       statusLine.textContent = text;
       statusLine.className = kind;
@@ -271,8 +284,25 @@ function startLoop(engine: EngineHandle): void {
     } finally {
       inFlight = false;
     }
+    // A camera frame that arrived meanwhile is taken at once (not at the next camera frame or animation frame).
+    if (frameWaiting) void processFrame();
   };
-  requestAnimationFrame(tick);
+  // Each new camera frame: processed if the engine is free, else the latest is taken when it is (frames that arrive
+  // meanwhile are skipped, never queued). Without requestVideoFrameCallback, every animation frame.
+  const onFrame = () => {
+    if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(onFrame);
+    else requestAnimationFrame(onFrame);
+    if (inFlight) {
+      if (frameWaiting) {
+        skipped++;
+        stats.skipped++;
+      }
+      frameWaiting = true;
+      return;
+    }
+    void processFrame();
+  };
+  onFrame();
 }
 
 // ---- enrolment and the people list ------------------------------------------------------------------------------
@@ -362,6 +392,13 @@ function wireEnrolment(engine: EngineHandle): void {
   enrollForm.onsubmit = async (event) => {
     event.preventDefault();
     if (enrolling) return;
+    // Whoever sets the first staff PIN can list and delete everyone: people are enrolled here only once staff have
+    // set it, so a passer-by cannot claim a kiosk that holds the people enrolled at it.
+    if (!new StaffPin().isSet) {
+      enrollMessage.className = 'advice';
+      enrollMessage.textContent = 'This kiosk is not set up yet: staff must first set a staff PIN (below).';
+      return;
+    }
     enrolling = true;
     enrollButton.disabled = true;
     enrollMessage.className = 'advice';

@@ -3,7 +3,7 @@ import type { EnrollOutcome, FrameResult } from './engine';
 import type { LoadProgress, PersonSummary } from 'localface';
 
 export interface EngineCalls {
-  processFrame: { args: [frame: ImageBitmap, timestampMs: number]; result: FrameResult };
+  processFrame: { args: [frame: ImageBitmap | VideoFrame, timestampMs: number]; result: FrameResult };
   enroll: { args: [name: string]; result: EnrollOutcome };
   people: { args: []; result: PersonSummary[] };
   remove: { args: [personId: string]; result: void };

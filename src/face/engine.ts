@@ -10,6 +10,7 @@ import {
   livenessFailure,
   type CheckRequest,
   type FaceCheckResult,
+  type FrameCheckResult,
   type LivenessEvidence,
   type LivenessThresholds,
 } from './checks';
@@ -180,6 +181,19 @@ export class FaceEngine {
   livenessEvidence(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<LivenessEvidence[]> {
     this.assertUsable();
     return this.checks.livenessEvidence(pixels, faces);
+  }
+
+  /**
+   * A video frame's checks, aligning each face once: the quality of every one of `faces`, and the liveness evidence
+   * of those `evidenceFor` selects (by index), in the same order.
+   */
+  frameChecks(
+    pixels: tf.Tensor3D,
+    faces: readonly DetectedFace[],
+    evidenceFor: (index: number) => boolean,
+  ): Promise<FrameCheckResult[]> {
+    this.assertUsable();
+    return this.checks.frameChecks(pixels, faces, evidenceFor);
   }
 
   /** The thresholds single-frame liveness decides with. */

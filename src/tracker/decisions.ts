@@ -23,7 +23,11 @@ export interface EmbedPolicy {
   unknownEveryMs: number;
   /** A recognised face is embedded again this often anyway (a periodic re-check of who it is). */
   recheckEveryMs: number;
-  /** A frame this much better (goodness ratio) than the track's best so far is embedded sooner, after `unknownEveryMs`. */
+  /**
+   * A frame this much better (goodness ratio) than the track's best so far is embedded sooner: at once while the
+   * face is not recognised (a face entering the picture is named on its first good frame, not at the next
+   * re-check), after `unknownEveryMs` once it is.
+   */
   betterFrameRatio: number;
 }
 
@@ -54,9 +58,10 @@ export function shouldEmbed(
   if (state.embedded === 0 || state.lastEmbedAt === undefined) return true;
   const since = now - state.lastEmbedAt;
   if (since >= policy.recheckEveryMs) return true;
+  const clearlyBetter = goodness > state.bestGoodness * policy.betterFrameRatio;
+  if (!state.recognised && clearlyBetter) return true;
   if (since < policy.unknownEveryMs) return false;
-  if (!state.recognised) return true;
-  return goodness > state.bestGoodness * policy.betterFrameRatio;
+  return !state.recognised || clearlyBetter;
 }
 
 /** The running template of a track: per model, the L2-normalised mean of its frames' vectors. */

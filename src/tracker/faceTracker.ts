@@ -339,14 +339,24 @@ class LocalFaceTracker implements FaceTracker {
       .sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
     if (visible.length === 0) return [];
 
-    // Quality is cheap and chooses the frames worth embedding, so it runs on every frame.
+    // Quality is cheap and chooses the frames worth embedding, so it runs on every frame. Liveness evidence is taken
+    // in the same call (each face aligned once) for the tracks due, a new track on its first frame: its liveness,
+    // which the kiosk waits for before naming anyone, is decided a frame sooner.
     t = performance.now();
-    const checked = await engine.check(
+    const evidenceDue = visible.map(
+      (tr) => this.settings.liveness && shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now),
+    );
+    const checked = await engine.frameChecks(
       pixels,
       visible.map((tr) => tr.face),
-      { quality: true },
+      (i) => evidenceDue[i]!,
     );
-    visible.forEach((tr, i) => (tr.quality = checked[i]!.quality));
+    const frameEvidence = new Map<Track, LivenessEvidence>();
+    visible.forEach((tr, i) => {
+      tr.quality = checked[i]!.quality;
+      const e = checked[i]!.evidence;
+      if (e) frameEvidence.set(tr, e);
+    });
     timings.checksMs += performance.now() - t;
 
     t = performance.now();
@@ -378,6 +388,8 @@ class LocalFaceTracker implements FaceTracker {
         this.tracks = this.tracks.map((x) => (x === tr ? replacement : x));
         visible = visible.map((x) => (x === tr ? replacement : x));
         goodness.set(replacement, g);
+        const e = frameEvidence.get(tr);
+        if (e) frameEvidence.set(replacement, e);
         tr = replacement;
       }
       tr.embedded++;
@@ -392,27 +404,17 @@ class LocalFaceTracker implements FaceTracker {
     }
     timings.embedMs = toEmbed.length > 0 ? performance.now() - t : 0;
 
+    for (const tr of visible) {
+      const e = frameEvidence.get(tr);
+      if (!e) continue;
+      tr.lastLivenessAt = now;
+      tr.evidence = [...tr.evidence, e].slice(-20);
+      tr.liveness = decideTrackLiveness(tr.evidence, engine.livenessThresholds);
+      if (this.settings.attributes && e.attributes)
+        tr.attributes = [...tr.attributes, e.attributes].slice(-ATTRIBUTE_FRAMES);
+    }
     t = performance.now();
-    if (this.settings.liveness) {
-      // A new track's first frame is spent on who it is (its name shows a frame sooner); liveness starts on the next.
-      const toCheck = visible.filter(
-        (tr) =>
-          !(tr.embedded === 1 && tr.lastEmbedAt === now) &&
-          shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now),
-      );
-      const evidence = await engine.livenessEvidence(
-        pixels,
-        toCheck.map((tr) => tr.face),
-      );
-      toCheck.forEach((tr, i) => {
-        const e = evidence[i]!;
-        tr.lastLivenessAt = now;
-        tr.evidence = [...tr.evidence, e].slice(-20);
-        tr.liveness = decideTrackLiveness(tr.evidence, engine.livenessThresholds);
-        if (this.settings.attributes && e.attributes)
-          tr.attributes = [...tr.attributes, e.attributes].slice(-ATTRIBUTE_FRAMES);
-      });
-    } else if (this.settings.attributes && toEmbed.length > 0) {
+    if (!this.settings.liveness && this.settings.attributes && toEmbed.length > 0) {
       const measured = visible.filter((tr) => tr.lastEmbedAt === now);
       const results = await engine.check(
         pixels,

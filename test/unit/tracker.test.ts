@@ -74,10 +74,13 @@ describe('frames worth embedding', () => {
     expect(frameGoodness(face(160), { blur: 0.8, dark: 0, grayscale: 0, ok: true })).toBeLessThan(good);
   });
 
-  it('embeds a new track at once, a stranger twice a second, a recognised face on a clearly better frame or every 2 s', () => {
+  it('embeds a new track at once, a stranger twice a second or on a clearly better frame, a recognised face on a clearly better frame or every 2 s', () => {
     expect(shouldEmbed({ embedded: 0, bestGoodness: 0, recognised: false }, 0, 0.5)).toBe(true);
     const after = { embedded: 1, lastEmbedAt: 1000, bestGoodness: 0.5, recognised: false };
     expect(shouldEmbed(after, 1200, 0.5)).toBe(false);
+    // Not recognised yet: a clearly better frame (a face that has fully entered the picture) is embedded at once.
+    expect(shouldEmbed(after, 1100, 0.6)).toBe(true);
+    expect(shouldEmbed(after, 1100, 0.55)).toBe(false);
     expect(shouldEmbed(after, 1500, 0.5)).toBe(true);
     const known = { ...after, recognised: true };
     expect(shouldEmbed(known, 1600, 0.52)).toBe(false);

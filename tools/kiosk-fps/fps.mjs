@@ -67,7 +67,13 @@ try {
     await page.goto(`http://127.0.0.1:${PORT}/index.html${query}`);
     await page.getByTestId('mode').filter({ hasText: 'recognition in' }).waitFor({ timeout: 180_000 });
     if (results.length === 0) {
-      // Enroll once (same profile for both modes), so that every frame runs the full check-in path.
+      // Enroll once (same profile for both modes), so that every frame runs the full check-in path. Kiosks that
+      // have a staff PIN enroll only once it is set.
+      if ((await page.getByTestId('staff-pin').count()) > 0) {
+        await page.getByTestId('staff-pin').fill('246810');
+        await page.getByTestId('staff-button').click();
+        await page.getByTestId('staff-panel').waitFor({ timeout: 60_000 });
+      }
       await page.getByTestId('enroll-name').fill('Subject Six');
       await page.getByTestId('enroll-button').click();
       await page.getByTestId('enroll-message').filter({ hasText: 'Enrolled' }).waitFor({ timeout: 120_000 });

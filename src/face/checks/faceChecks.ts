@@ -33,7 +33,13 @@ import {
   QUALITY_CROP_SIZE,
   type QualityThresholds,
 } from './quality';
-import type { CheckRequest, FaceAttributes, FaceCheckResult } from './types';
+import type { CheckRequest, FaceAttributes, FaceCheckResult, FaceQuality } from './types';
+
+/** What frameChecks() gives for one face: its quality, and its liveness evidence when that was asked for. */
+export interface FrameCheckResult {
+  quality: FaceQuality;
+  evidence?: LivenessEvidence;
+}
 
 export interface FaceChecksOptions {
   quality?: Partial<QualityThresholds>;
@@ -164,6 +170,42 @@ export class FaceChecks {
     return this.withAligned(pixels, faces, async (aligned) =>
       this.evidenceFor(pixels, faces, await this.attributesOf(pixels, faces, aligned)),
     );
+  }
+
+  /**
+   * One video frame's checks with one aligning per face: the quality of every face, and the undecided liveness
+   * evidence of the faces `evidenceFor` selects (the others get none). For callers that measure quality on every
+   * frame and take liveness evidence on some (the face tracker). Same models and disposal rules as analyze().
+   */
+  async frameChecks(
+    pixels: tf.Tensor3D,
+    faces: readonly DetectedFace[],
+    evidenceFor: (index: number) => boolean,
+  ): Promise<FrameCheckResult[]> {
+    if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
+    if (faces.length === 0) return [];
+    const picked = faces.map((_, i) => i).filter((i) => evidenceFor(i));
+    if (picked.length > 0) await this.load({ liveness: true });
+    return this.withAligned(pixels, faces, async (aligned) => {
+      const results: FrameCheckResult[] = faceQualityStats(aligned).map((s) => ({
+        quality: qualityFromStats(s, this.quality),
+      }));
+      if (picked.length === 0) return results;
+      const subset =
+        picked.length === faces.length ? aligned : tf.tidy(() => tf.gather(aligned, tf.tensor1d(picked, 'int32')));
+      try {
+        const attributes = await this.attributesOf(subset);
+        const evidence = await this.evidenceFor(
+          pixels,
+          picked.map((i) => faces[i]!),
+          attributes,
+        );
+        picked.forEach((faceIndex, j) => (results[faceIndex]!.evidence = evidence[j]));
+      } finally {
+        if (subset !== aligned) subset.dispose();
+      }
+      return results;
+    });
   }
 
   /** Runs `use` on the faces aligned to the checks' crop (MobileFaceNet's template), then frees the crops. */

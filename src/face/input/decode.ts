@@ -114,6 +114,8 @@ export async function decodeImage(
       );
     }
     checkPixelSize(input.displayWidth, input.displayHeight, limits, argName);
+    const direct = await videoFramePixels(input);
+    if (direct) return direct;
     const bitmap = await createImageBitmap(input);
     try {
       return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
@@ -123,6 +125,34 @@ export async function decodeImage(
   }
   const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
   throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${got}.`);
+}
+
+/**
+ * A video frame's pixels read by the browser's own conversion to RGBA (VideoFrame.copyTo), without drawing the frame
+ * on a canvas and reading the canvas back: on a camera frame in a Worker that readback was most of a frame's decode
+ * time. Undefined where copyTo cannot convert (older browsers) or the frame is shown scaled (display size ≠ its
+ * visible pixels): the caller then draws it.
+ */
+async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undefined> {
+  const width = frame.displayWidth,
+    height = frame.displayHeight;
+  const visible = frame.visibleRect;
+  if (!visible || visible.width !== width || visible.height !== height) return undefined;
+  let rgba: Uint8Array;
+  try {
+    rgba = new Uint8Array(frame.allocationSize({ format: 'RGBA' }));
+    await frame.copyTo(rgba, { format: 'RGBA', colorSpace: 'srgb' });
+  } catch {
+    return undefined;
+  }
+  if (rgba.length < width * height * 4) return undefined;
+  const rgb = new Int32Array(width * height * 3);
+  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+    rgb[j] = rgba[i]!;
+    rgb[j + 1] = rgba[i + 1]!;
+    rgb[j + 2] = rgba[i + 2]!;
+  }
+  return { pixels: tf.tensor3d(rgb, [height, width, 3], 'int32'), width, height };
 }
 
 async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: string): Promise<DecodedImage> {
