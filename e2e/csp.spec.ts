@@ -23,16 +23,13 @@ const KIOSK = `http://127.0.0.1:${CSP_SITE_PORT}/index.html`;
  */
 function collectProblems(page: Page): string[] {
   const problems: string[] = [];
-  let faviconMissing = false;
+  const isFavicon = (url: string) => new URL(url).pathname === '/favicon.ico';
   page.on('response', (r) => {
-    if (r.status() < 400) return;
-    if (new URL(r.url()).pathname === '/favicon.ico') faviconMissing = true;
-    else problems.push(`HTTP ${r.status()} ${r.url()}`);
+    if (r.status() >= 400 && !isFavicon(r.url())) problems.push(`HTTP ${r.status()} ${r.url()}`);
   });
   page.on('console', (m: ConsoleMessage) => {
     if (m.type() !== 'error') return;
-    if (faviconMissing && m.text().startsWith('Failed to load resource') && m.location().url.endsWith('/favicon.ico'))
-      return;
+    if (m.text().startsWith('Failed to load resource') && isFavicon(m.location().url)) return;
     problems.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -53,7 +53,7 @@ function l2Normalised(v: Float64Array): Float32Array {
 
 /** A MobileFaceNet embedder that can lend the same loaded model, with or without flip-averaging, to other users. */
 export interface MobileFaceNetEmbedder extends FaceEmbedder {
-  /** The same interpreter with `flip` set as asked; its dispose() does nothing (the owner disposes the model). */
+  /** The same loaded model with `flip` set as asked; its dispose() does nothing (the owner disposes the model). */
   variant(flip: boolean): FaceEmbedder;
 }
 
