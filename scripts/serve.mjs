@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A static file server for built artifacts (dist/, demo-dist/, e2e pages) with the cross-origin isolation
-// headers LocalFace's threaded WASM needs. Usage: node scripts/serve.mjs [--root DIR] [--port N]
+// headers LocalFace's threaded WASM needs, and optionally a Content-Security-Policy on every response.
+// Usage: node scripts/serve.mjs [--root DIR] [--port N] [--csp POLICY]
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -23,7 +24,7 @@ const TYPES = {
   '.y4m': 'video/x-raw',
 };
 
-export function serve(root, port) {
+export function serve(root, port, { csp } = {}) {
   const base = resolve(root);
   const server = createServer((req, res) => {
     let path;
@@ -49,6 +50,7 @@ export function serve(root, port) {
         'Cross-Origin-Embedder-Policy': 'require-corp',
         'Cross-Origin-Resource-Policy': 'same-origin',
         'Cache-Control': 'no-store',
+        ...(csp ? { 'Content-Security-Policy': csp } : {}),
       });
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).pipe(res);
@@ -65,6 +67,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const port = Number(arg('port', 4173));
-  await serve(arg('root', '.'), port);
-  console.log(`serving ${resolve(arg('root', '.'))} at http://127.0.0.1:${port}/`);
+  const csp = arg('csp', undefined);
+  await serve(arg('root', '.'), port, { csp });
+  console.log(`serving ${resolve(arg('root', '.'))} at http://127.0.0.1:${port}/${csp ? ` with CSP ${csp}` : ''}`);
 }

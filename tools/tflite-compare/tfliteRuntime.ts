@@ -1,13 +1,26 @@
 /**
- * The tfjs-tflite WebAssembly runtime (Emscripten + embind), driven directly: see src/face/embedding/mobileFaceNet.ts
- * for why LocalFace does not use tfjs-tflite's own loader. Every runtime file is fetched through ModelFiles (from
- * the model base URL, sha256-checked against manifest.json). Shared by every TFLite model LocalFace runs
- * (MobileFaceNet, the face anti-spoofing model of src/face/checks/), so the runtime starts at most once per page.
+ * The tfjs-tflite WebAssembly runtime (Emscripten + embind), driven directly, as LocalFace ran MobileFaceNet before
+ * its own executor (src/models/tflite/): kept for tools that compare against it (tflite-compare, fit-checks).
+ * runtimeMobileFaceNet.ts says why tfjs-tflite's own loader is not used. The runtime's files come straight from
+ * the devDependency's package (runtimeFiles); model files through the library's ModelFiles.
  */
-import { FaceError } from '../errors';
-import type { ModelFiles } from './modelFiles';
+import { FaceError } from '../../src/errors';
+import type { ModelFiles } from '../../src/models/modelFiles';
 
-// ---- The runtime as far as LocalFace uses it. ----
+/** ModelFiles that serve `tflite/*` (the runtime) from node_modules via the Vite dev server, the rest from `models`. */
+export function runtimeFiles(models: ModelFiles): ModelFiles {
+  const base = new URL('/node_modules/@tensorflow/tfjs-tflite/wasm/', location.href).href;
+  const runtimeUrl = (file: string) => new URL(file.replace(/^tflite\//, ''), base).href;
+  const files = {
+    baseUrl: base,
+    url: (file: string) => (file.startsWith('tflite/') ? runtimeUrl(file) : models.url(file)),
+    bytes: async (file: string, stage: string) =>
+      file.startsWith('tflite/') ? (await fetch(runtimeUrl(file))).arrayBuffer() : models.bytes(file, stage),
+  };
+  return files as unknown as ModelFiles;
+}
+
+// ---- The runtime as far as LocalFace used it. ----
 
 export type TFLiteDataType = 'int8' | 'uint8' | 'bool' | 'int16' | 'int32' | 'uint32' | 'float32' | 'float64';
 

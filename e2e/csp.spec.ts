@@ -1,0 +1,169 @@
+// LocalFace on pages served with a strict Content-Security-Policy — script-src 'self' 'wasm-unsafe-eval';
+// worker-src 'self' (no blob:, no eval; scripts/serve.mjs --csp): the library on WASM and on WebGL, and the kiosk
+// demo, which runs the library in a Worker. Any CSP violation or console error fails the test.
+import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CSP_HARNESS_PORT, CSP_SITE_PORT, STRICT_CSP } from './ports';
+
+declare global {
+  interface Window {
+    cspViolations: string[];
+  }
+}
+
+const HARNESS = `http://127.0.0.1:${CSP_HARNESS_PORT}/e2e/pages/csp.html`;
+const KIOSK = `http://127.0.0.1:${CSP_SITE_PORT}/index.html`;
+
+/**
+ * Console errors, uncaught page errors and failed requests (Chromium logs each CSP violation as a console error
+ * too). The browser's own favicon request, which these pages do not serve, is not a problem.
+ */
+function collectProblems(page: Page): string[] {
+  const problems: string[] = [];
+  const isFavicon = (url: string) => new URL(url).pathname === '/favicon.ico';
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !isFavicon(r.url())) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() !== 'error') return;
+    if (m.text().startsWith('Failed to load resource') && isFavicon(m.location().url)) return;
+    problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return problems;
+}
+
+test('the policy is in force on the CSP pages: eval, blob: workers and inline scripts are refused', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const response = await page.goto(HARNESS);
+  expect(response?.headers()['content-security-policy']).toBe(STRICT_CSP);
+  await page.waitForFunction(() => window.harnessReady === true);
+  const refused = await page.evaluate(async () => {
+    const blobWorker = await new Promise<string>((resolve) => {
+      try {
+        const w = new Worker(URL.createObjectURL(new Blob(['postMessage(1)'], { type: 'text/javascript' })));
+        w.onmessage = () => resolve('ran');
+        w.onerror = () => resolve('refused');
+      } catch {
+        resolve('refused');
+      }
+    });
+    const inline = document.createElement('script');
+    inline.textContent = 'window.inlineRan = true;';
+    document.head.appendChild(inline);
+    let evalResult = 'ran';
+    try {
+      // eslint-disable-next-line no-new-func -- the point: the page's CSP must refuse it
+      new Function('return 1')();
+    } catch {
+      evalResult = 'refused';
+    }
+    return {
+      blobWorker,
+      inline: (window as unknown as { inlineRan?: boolean }).inlineRan ? 'ran' : 'refused',
+      eval: evalResult,
+    };
+  });
+  // Violation events are queued tasks: wait for the blob: worker's, the inline script's and eval's.
+  await expect.poll(() => page.evaluate(() => window.cspViolations.length)).toBeGreaterThanOrEqual(3);
+  expect(refused.blobWorker).toBe('refused');
+  expect(refused.inline).toBe('refused');
+  expect(refused.eval).toBe('refused');
+  await page.close();
+});
+
+for (const backend of ['wasm', 'webgl'] as const) {
+  test(`${backend}: compareFaces, searchFace and detectFaces with liveness, no CSP violation`, async ({ browser }) => {
+    test.setTimeout(backend === 'webgl' ? 420_000 : 180_000);
+    const page = await browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(HARNESS);
+    await page.waitForFunction(() => window.harnessReady === true);
+    const r = await page.evaluate(async (b) => {
+      const client = await window.LocalFace.createFaceClient({ backend: b });
+      const f = (n: string) => window.fixture(n);
+      const compare = await client.compareFaces(
+        await f('lfw/Colin_Powell_0001.jpg'),
+        await f('lfw/Colin_Powell_0002.jpg'),
+      );
+      const collectionName = `csp-${b}-${Date.now().toString(36)}`;
+      await client.createCollection(collectionName);
+      await client.enrollPersons([
+        { collectionName, personId: 'tony', personName: 'Tony Blair', face: await f('lfw/Tony_Blair_0001.jpg') },
+      ]);
+      const search = await client.searchFace({ collectionName, face: await f('lfw/Tony_Blair_0002.jpg') });
+      const [live] = await client.detectFaces(await f('checks/nuaa-live.jpg'), { liveness: true });
+      const [print] = await client.detectFaces(await f('checks/nuaa-print.jpg'), { liveness: true });
+      await client.deleteCollection(collectionName);
+      const backendUsed = client.backend;
+      await client.close();
+      return {
+        backendUsed,
+        compare: compare.similarityScore,
+        search: search.map((h) => h.personId),
+        live: live?.liveness?.live,
+        print: print?.liveness?.code,
+        violations: window.cspViolations,
+      };
+    }, backend);
+    expect(r.backendUsed).toBe(backend);
+    expect(r.compare).toBeGreaterThan(0.7);
+    expect(r.search).toEqual(['tony']);
+    expect(r.live).toBe(true);
+    expect(r.print).toBe('FACE_NOT_LIVE');
+    expect(r.violations).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+}
+
+test('the kiosk demo (library in a Worker) enrolls and recognises under the strict CSP', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const profile = mkdtempSync(join(tmpdir(), 'localface-csp-kiosk-'));
+  const videoDir = mkdtempSync(join(tmpdir(), 'localface-csp-camera-'));
+  try {
+    const setup = await browser.newPage();
+    const video = join(videoDir, 'subject06.y4m');
+    await writeFakeCameraVideo(setup, 'e2e/fixtures/camera/subject06-enroll.jpg', video);
+    await setup.close();
+    const context = await launchWithCamera(video, profile);
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const problems = collectProblems(page);
+      await page.addInitScript(() => {
+        (window as unknown as { cspViolations: string[] }).cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) =>
+          (window as unknown as { cspViolations: string[] }).cspViolations.push(
+            `${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'}`,
+          ),
+        );
+      });
+      const response = await page.goto(KIOSK);
+      expect(response?.headers()['content-security-policy']).toBe(STRICT_CSP);
+      await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker on (WASM|WEBGL)/, {
+        timeout: 120_000,
+      });
+      await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 90_000 });
+      await page.getByTestId('staff-pin').fill('246810');
+      await page.getByTestId('staff-button').click();
+      await page.getByTestId('enroll-name').fill('Subject Six');
+      await page.getByTestId('enroll-button').click();
+      await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 90_000 });
+      await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, {
+        timeout: 60_000,
+      });
+      expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(videoDir, { recursive: true, force: true });
+  }
+});
