@@ -66,17 +66,6 @@ async function fps(page: Page): Promise<number> {
   return Number.parseFloat((await page.getByTestId('fps').textContent()) ?? '0');
 }
 
-test('the kiosk asks for persistent storage and shows the answer', async () => {
-  const kiosk = await openKiosk(null);
-  const { page } = kiosk;
-  const line = page.getByTestId('storage');
-  await expect(line).toHaveAttribute('data-persisted', /^(true|false)$/, { timeout: 30_000 });
-  const persisted = await page.evaluate(() => navigator.storage.persisted());
-  await expect(line).toHaveAttribute('data-persisted', String(persisted));
-  await expect(line).toHaveText(persisted ? /^Storage: persistent/ : /^Storage: best-effort/);
-  await closeKiosk(kiosk);
-});
-
 test('enroll from the camera, then be recognised (recognition in a worker)', async () => {
   test.setTimeout(240_000);
   const kiosk = await openKiosk(videos['subject06-enroll']!);
