@@ -648,7 +648,7 @@ export class FaceStore {
     if (this.closedForUpgrade)
       throw new FaceError(
         'ERR_INTERNAL',
-        `The database "${this.name}" was closed because another tab opened it with a newer version of LocalFace (which upgraded it). Reload this page to use the new version.`,
+        `The database "${this.name}" was closed because another tab upgraded it (a newer version of LocalFace) or deleted it. Reload this page.`,
       );
   }
 
