@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The full bad-input run: `node bench/fuzz.mjs [--count 1200] [--seed 20261203] [--huge] [--json FILE]` (needs
-// `npm run build`). --huge adds headers claiming 12–24 MP, inside the default limits (decoded at full size).
+// The full bad-input run: `node bench/fuzz.mjs [--count 1200] [--seed 20261203] [--huge] [--encrypted] [--json FILE]`
+// (needs `npm run build`). --huge adds headers claiming 12–24 MP, inside the default limits (decoded at full size).
+// --encrypted runs the cases against a client with encryption at rest (createFaceClient's `encryption`).
 // Sends seeded malformed inputs (e2e/fuzz/fuzz.mjs) through every public method of the built library in headless
 // chromium, and prints the count per outcome / error code, the slowest case, and any failure (a raw throw,
 // ERR_INTERNAL, a case over 10 s, a failed call that changed stored data, tensor growth, prototype pollution).
@@ -18,6 +19,7 @@ const arg = (name, fallback) => {
 const count = Number(arg('count', 1200));
 const seed = Number(arg('seed', 20261203));
 const hugeInLimit = process.argv.includes('--huge');
+const encrypted = process.argv.includes('--encrypted');
 if (!existsSync(`${ROOT}dist/localface.js`)) {
   console.error('bench/fuzz: dist/localface.js is missing: run `npm run build` first.');
   process.exit(2);
@@ -39,9 +41,13 @@ try {
   await page.waitForFunction(() => 'fuzz' in window);
   const started = Date.now();
   const run = await page.evaluate(
-    async ({ count, seed, hugeInLimit }) => {
+    async ({ count, seed, hugeInLimit, encrypted }) => {
       const { fuzz } = window;
-      window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'localface-fuzz' });
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: encrypted ? 'localface-fuzz-encrypted' : 'localface-fuzz',
+        ...(encrypted ? { encryption: { passphrase: 'fuzz run passphrase' } } : {}),
+      });
       const seeds = await fuzz.makeSeeds(await window.fixture('lfw/Tony_Blair_0002.jpg'));
       await window.client.detectFaces(seeds.jpeg, { liveness: true }); // loads the lazily loaded check models
       const tensorsBefore = window.tensorCount();
@@ -53,12 +59,12 @@ try {
       );
       return { summary: fuzz.summarize(results), results, polluted, tensorsBefore, tensorsAfter: window.tensorCount() };
     },
-    { count, seed, hugeInLimit },
+    { count, seed, hugeInLimit, encrypted },
   );
   const { summary } = run;
   const seconds = (Date.now() - started) / 1000;
   console.log(
-    `bench/fuzz: ${summary.total} cases (seed ${seed}) over ${Object.keys(summary.byMethod).length} methods in ${seconds.toFixed(0)} s`,
+    `bench/fuzz${encrypted ? ' (encrypted at rest)' : ''}: ${summary.total} cases (seed ${seed}) over ${Object.keys(summary.byMethod).length} methods in ${seconds.toFixed(0)} s`,
   );
   console.log('\nby outcome / code:');
   for (const [code, n] of Object.entries(summary.byCode).sort((a, b) => b[1] - a[1]))

@@ -206,8 +206,8 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
     d.close();
     return { ...out, version, stores };
   }, legacy);
-  expect(r.version).toBe(3);
-  expect(r.stores).toEqual(['apiKeys', 'collections', 'faceImages', 'faces', 'persons', 'searchBlocks']);
+  expect(r.version).toBe(4);
+  expect(r.stores).toEqual(['apiKeys', 'collections', 'faceImages', 'faces', 'meta', 'persons', 'searchBlocks']);
   expect(r.collections).toEqual([{ name: 'legacy', createdAt: 1_600_000_000_000, personCount: 2 }]);
   expect(r.person).toEqual({
     personId: 'colin',
@@ -314,5 +314,26 @@ test('a tab closed in the middle of a bulk enroll leaves only whole persons', as
   expect(state.persons).toBeGreaterThanOrEqual(2);
   expect(state.persons).toBeLessThan(8);
   expect(state.faces).toBe(state.persons);
+  // Reopened, the collection is usable: the whole persons are found, and the enroll can be finished.
+  const reopened = await clientPage(context, db);
+  const usable = await reopened.evaluate(async () => {
+    const { persons } = await window.client.listPersons('c');
+    await window.client.enrollPerson({
+      collectionName: 'c',
+      personId: 'p7',
+      personName: 'P7',
+      face: await window.fixture('lfw/Tony_Blair_0002.jpg'),
+    });
+    const found = await window.client.searchFace({
+      collectionName: 'c',
+      face: await window.fixture('lfw/Colin_Powell_0003.jpg'),
+      maxResults: 3,
+    });
+    return { ids: persons.map((p) => p.personId), found: found.map((f) => f.personId) };
+  });
+  expect(usable.ids).toContain('p0');
+  expect(usable.found[0]).toBe('p0');
+  expect((await checkConsistency(reopened, db)).problems).toEqual([]);
+  await reopened.evaluate(() => window.client.close());
   await context.close();
 });

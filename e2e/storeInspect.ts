@@ -123,3 +123,157 @@ export async function storeDump(page: Page, db = 'localface'): Promise<Record<st
     );
   }, db);
 }
+
+/** One stored record as seen by a scan: its strings and its binary parts (typed arrays, Blobs), decoded or not. */
+export interface ScannedRecord {
+  store: string;
+  key: unknown;
+  /** personId / faceId of the record, when it has them (for picking a person's records). */
+  personId?: string;
+  faceId?: string;
+  strings: string[];
+  /** Binary parts, base64. With `decrypt`, a sealed part is followed by its plaintext. */
+  bytes: string[];
+  /** With `decrypt`: the plaintexts of the sealed parts, base64. */
+  opened: string[];
+}
+
+/**
+ * Every record of every store, flattened for byte scans. With `decrypt`, sealed parts are also opened with the
+ * page's `window.testKey` (an extractable AES-GCM CryptoKey the test created the client with), mirroring the store's
+ * format (iv ‖ ciphertext, additional data JSON [store, ...key]) — a white-box view of what the key holder can read.
+ */
+export async function scanRecords(page: Page, db: string, decrypt = false): Promise<ScannedRecord[]> {
+  return page.evaluate(
+    async ({ name, decrypt }) => {
+      const open = indexedDB.open(name);
+      const database: IDBDatabase = await new Promise((ok, ko) => {
+        open.onsuccess = () => ok(open.result);
+        open.onerror = () => ko(open.error);
+      });
+      const stores = Array.from(database.objectStoreNames);
+      const tx = database.transaction(stores);
+      const raw = await Promise.all(
+        stores.map(
+          (s) =>
+            new Promise<{ store: string; keys: IDBValidKey[]; values: unknown[] }>((ok) => {
+              const keys = tx.objectStore(s).getAllKeys();
+              const values = tx.objectStore(s).getAll();
+              values.onsuccess = () => ok({ store: s, keys: keys.result, values: values.result as unknown[] });
+            }),
+        ),
+      );
+      database.close();
+      const key = (window as unknown as { testKey?: CryptoKey }).testKey;
+      const b64 = (u: Uint8Array) => {
+        let s = '';
+        for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
+        return btoa(s);
+      };
+      const out: unknown[] = [];
+      for (const { store, keys, values } of raw) {
+        for (let r = 0; r < values.length; r++) {
+          const value = values[r];
+          const recordKey = keys[r];
+          const strings: string[] = [];
+          const bytes: string[] = [];
+          const opened: string[] = [];
+          const open = async (sealed: Uint8Array<ArrayBuffer>) => {
+            if (!decrypt || !key) return;
+            const aad = new TextEncoder().encode(
+              JSON.stringify([store, ...(Array.isArray(recordKey) ? recordKey : [recordKey])]),
+            );
+            try {
+              const plain = new Uint8Array(
+                await crypto.subtle.decrypt(
+                  { name: 'AES-GCM', iv: sealed.subarray(0, 12), additionalData: aad },
+                  key,
+                  sealed.subarray(12),
+                ),
+              );
+              bytes.push(b64(plain));
+              opened.push(b64(plain));
+              strings.push(new TextDecoder().decode(plain));
+            } catch {
+              // not sealed with this key
+            }
+          };
+          const walk = async (x: unknown, field: string): Promise<void> => {
+            if (typeof x === 'string') strings.push(x);
+            else if (x instanceof Blob) {
+              const u = new Uint8Array(await x.arrayBuffer());
+              bytes.push(b64(u));
+              if ((value as { sealed?: unknown }).sealed === true) await open(u);
+            } else if (ArrayBuffer.isView(x)) {
+              const u = new Uint8Array(x.buffer as ArrayBuffer, x.byteOffset, x.byteLength);
+              bytes.push(b64(u));
+              if (field === 'sealed') await open(u);
+            } else if (x instanceof ArrayBuffer) bytes.push(b64(new Uint8Array(x)));
+            else if (Array.isArray(x)) {
+              if (x.length > 8 && x.every((n) => typeof n === 'number'))
+                bytes.push(b64(new Uint8Array(Float32Array.from(x as number[]).buffer)));
+              else for (const y of x) await walk(y, field);
+            } else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) await walk(y, k);
+          };
+          await walk(value, '');
+          const v = value as { personId?: unknown; faceId?: unknown };
+          out.push({
+            store,
+            key: recordKey,
+            ...(typeof v.personId === 'string' ? { personId: v.personId } : {}),
+            ...(typeof v.faceId === 'string' ? { faceId: v.faceId } : {}),
+            strings,
+            bytes,
+            opened,
+          });
+        }
+      }
+      return out as never;
+    },
+    { name: db, decrypt },
+  );
+}
+
+/** Where each needle (a string, or bytes given as base64) occurs in the scanned records: "store:needleLabel" list. */
+export function findNeedles(records: ScannedRecord[], needles: { label: string; text?: string; bytes?: string }[]) {
+  const hits: string[] = [];
+  for (const r of records) {
+    const buffers = r.bytes.map((b) => Buffer.from(b, 'base64'));
+    for (const n of needles) {
+      let found = false;
+      if (n.text !== undefined) {
+        found =
+          r.strings.some((s) => s.includes(n.text!)) ||
+          buffers.some((b) => b.includes(Buffer.from(n.text!, 'utf8')) || b.includes(Buffer.from(n.text!, 'utf16le')));
+      }
+      if (n.bytes !== undefined) found ||= buffers.some((b) => b.includes(Buffer.from(n.bytes!, 'base64')));
+      if (found) hits.push(`${r.store}:${n.label}`);
+    }
+  }
+  return hits;
+}
+
+/**
+ * Needles for the template and image bytes of the given faces, taken from decrypted/plain scanned records: three
+ * 24-byte slices of every face's vectors and of every stored image (random-looking floats and compressed pixels:
+ * a 24-byte slice occurs nowhere else by chance).
+ */
+export function faceNeedles(records: ScannedRecord[], faceIds: string[]): { label: string; bytes: string }[] {
+  const needles: { label: string; bytes: string }[] = [];
+  for (const r of records) {
+    if (!r.faceId || !faceIds.includes(r.faceId) || (r.store !== 'faces' && r.store !== 'faceImages')) continue;
+    // The largest binary part is the vectors / the image (its plaintext when decrypted).
+    const biggest = (r.opened.length > 0 ? r.opened : r.bytes)
+      .map((b) => Buffer.from(b, 'base64'))
+      .sort((a, b) => b.length - a.length)[0];
+    if (!biggest || biggest.length < 96) continue;
+    for (const at of [0.3, 0.55, 0.8]) {
+      const o = Math.floor((biggest.length * at) / 4) * 4;
+      needles.push({
+        label: `${r.store === 'faces' ? 'template' : 'image'} of ${r.faceId} @${at}`,
+        bytes: biggest.subarray(o, o + 24).toString('base64'),
+      });
+    }
+  }
+  return needles;
+}

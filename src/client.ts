@@ -3,6 +3,7 @@ import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
 import { FaceStore } from './collections/store/database';
+import { checkEncryptionOption, type EncryptionOption } from './collections/store/cipher';
 import {
   PersonService,
   type AddedFace,
@@ -54,6 +55,13 @@ export interface FaceClientOptions {
    * string, an unknown key, a value above its ceiling) is ERR_INVALID_ARGUMENT.
    */
   imageLimits?: Partial<ImageLimits>;
+  /**
+   * Encryption at rest of the database's templates, names, metadata and stored images (AES-GCM-256): a passphrase
+   * (PBKDF2-SHA-256 with a per-database salt) or an AES-GCM CryptoKey. A database created with it can only be opened
+   * with the same one (else ERR_ENCRYPTION_KEY_INVALID); a database holding plain collections is not encrypted in
+   * place (ERR_INVALID_ARGUMENT). Default: none. README "Your data" says what each option protects against.
+   */
+  encryption?: EncryptionOption;
 }
 
 export interface DetectFacesOptions {
@@ -233,9 +241,10 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   if (typeof databaseName !== 'string' || databaseName.length === 0)
     throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
   const imageLimits = resolveImageLimits(options.imageLimits);
+  const encryption = checkEncryptionOption(options.encryption);
   const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
   const engine = await FaceEngine.create({ files, backend, imageLimits });
-  return new LocalFaceClient(engine, databaseName);
+  return new LocalFaceClient(engine, databaseName, encryption);
 }
 
 interface OpenCollections {
@@ -261,6 +270,7 @@ class LocalFaceClient implements FaceClient {
   constructor(
     private readonly engine: FaceEngine,
     private readonly databaseName: string,
+    private readonly encryption: EncryptionOption | undefined,
   ) {}
 
   get backend(): BackendName {
@@ -440,7 +450,7 @@ class LocalFaceClient implements FaceClient {
         'IndexedDB is not available in this browser context (e.g. a private mode that disables it), so collections cannot be stored. detectFaces and compareFaces still work.',
       );
     }
-    const store = await FaceStore.open(this.databaseName);
+    const store = await FaceStore.open(this.databaseName, this.encryption);
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
     const scorer = new FusedScorer(this.engine.matcher.config, modelIds, dimensions);

@@ -38,6 +38,7 @@ export type {
   ImportConflict,
 } from './collections/persons';
 export type { FaceStorageType } from './collections/validate';
+export type { EncryptionOption } from './collections/store/cipher';
 export type {
   ApiKeys,
   ApiKeyInfo,

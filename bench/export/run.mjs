@@ -3,7 +3,9 @@
 // Memory: the summed resident set (VmRSS) of every chromium process this script started (browser process, where
 // Blob data lives, plus renderer and GPU/utility processes), sampled every 20 ms; "peak" is the highest sample during
 // the call minus the sample just before it.
-// Usage: node bench/export/run.mjs [--sizes 1000,10000] [--json OUT]
+// With --load N instead: the cold index load of N one-face persons encrypted at rest vs plain (createFaceClient's
+// `encryption`), each in fresh pages, median of --repeat runs.
+// Usage: node bench/export/run.mjs [--sizes 1000,10000] [--json OUT] | --load 100000 [--repeat 5]
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { startServer, launchBrowser } from '../browser.mjs';
@@ -76,11 +78,37 @@ try {
   const openPage = async () => {
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error('pageerror', e));
-    await page.goto(`${origin}/bench/export/index.html`);
-    await page.waitForFunction(() => 'bench' in window);
+    await page.goto(`${origin}/bench/export/index.html`, { timeout: 300_000 }); // Vite transforms on first load
+    await page.waitForFunction(() => 'bench' in window, null, { timeout: 300_000 });
     return page;
   };
-  for (const n of sizes) {
+  const loadSize = Number(arg('load', '0'));
+  for (const passphrase of loadSize > 0 ? [undefined, 'benchmark passphrase'] : []) {
+    const filler = await openPage();
+    const filled = await filler.evaluate(([x, p]) => window.bench.populate(x, p), [loadSize, passphrase]);
+    await filler.close();
+    console.error(JSON.stringify({ ...filled, encrypted: !!passphrase }));
+    const runs = [];
+    for (let i = 0; i < Number(arg('repeat', '5')); i++) {
+      const page = await openPage();
+      runs.push(await page.evaluate((p) => window.bench.loadIndex(p), passphrase));
+      await page.close();
+    }
+    const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const row = {
+      n: loadSize,
+      encrypted: !!passphrase,
+      writeMs: filled.writeMs,
+      openMs: median(runs.map((r) => r.openMs)),
+      loadMs: median(runs.map((r) => r.loadMs)),
+      loadRuns: runs.map((r) => Math.round(r.loadMs)),
+      faces: runs[0].faces,
+      load: loadavg()[0],
+    };
+    console.error(JSON.stringify(row));
+    rows.push(row);
+  }
+  for (const n of loadSize > 0 ? [] : sizes) {
     const filler = await openPage();
     const filled = await filler.evaluate((x) => window.bench.populate(x), n);
     await filler.close();
@@ -105,6 +133,16 @@ try {
   await server.close();
 }
 if (arg('json')) writeFileSync(arg('json'), JSON.stringify(rows, null, 2));
+if (Number(arg('load', '0')) > 0) {
+  console.log(`load average at the end of the run: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
+  console.log('| persons | encrypted at rest | write (s) | open (ms) | index load, median (ms) | runs (ms) |');
+  console.log('|---:|---|---:|---:|---:|---|');
+  for (const r of rows)
+    console.log(
+      `| ${r.n.toLocaleString('en')} | ${r.encrypted ? 'yes' : 'no'} | ${(r.writeMs / 1000).toFixed(1)} | ${r.openMs.toFixed(0)} | ${r.loadMs.toFixed(0)} | ${r.loadRuns.join(', ')} |`,
+    );
+  process.exit(0);
+}
 console.log(`load average at the end of the run: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
 console.log(
   '| persons | encrypted | file (MB) | export (s) | export MB/s | export peak RSS Δ (MB) | import (s) | of which read + check (s) | import MB/s | import peak RSS Δ (MB) | index load after import (ms) |',

@@ -428,6 +428,21 @@ function wireEnrolment(engine: EngineHandle): void {
   };
 }
 
+/** Asks that the enrolled people survive storage pressure (best-effort storage may be evicted) and shows the answer. */
+async function requestPersistentStorage(): Promise<void> {
+  const line = $('storage');
+  if (!navigator.storage?.persist) {
+    line.textContent = 'Storage: this browser cannot promise to keep it (no navigator.storage.persist).';
+    return;
+  }
+  const persisted = await navigator.storage.persist().catch(() => false);
+  line.dataset.persisted = String(persisted);
+  line.textContent = persisted
+    ? 'Storage: persistent — the browser will not evict the enrolled people.'
+    : 'Storage: best-effort — the browser refused persistence and may clear the enrolled people when space runs low.';
+}
+void requestPersistentStorage();
+
 try {
   const [engine] = await Promise.all([startEngine(), startCamera()]);
   loading.hidden = true;

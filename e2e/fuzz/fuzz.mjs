@@ -656,6 +656,12 @@ export function makeCases(seed, count, seedImages, { hugeInLimit = false } = {})
         { imageLimits: 'big' },
         { imageLimits: { maxbytes: 1 } },
         { imageLimits: { maxDimension: 1e9 } },
+        { encryption: null },
+        { encryption: 'secret passphrase' },
+        { encryption: { passphrase: '' } },
+        { encryption: { passphrase: 'x'.repeat(5000) } },
+        { encryption: { key: { algorithm: { name: 'AES-GCM' }, usages: ['encrypt', 'decrypt'] } } },
+        { encryption: { passphrase: 'long enough passphrase', extra: true } },
       ]);
       return [describe(opts), (_c, LocalFace) => LocalFace.createFaceClient(opts), true];
     },

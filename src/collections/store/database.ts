@@ -1,5 +1,6 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { FaceError } from '../../errors';
+import { RecordCipher, type EncryptionOption, type EncryptionRecord } from './cipher';
 import {
   ALL_STORES,
   BLOCK_SIZE,
@@ -19,6 +20,41 @@ import {
 } from './schema';
 
 type WriteTx = IDBPTransaction<LocalFaceDB, StoreName[], 'readwrite'>;
+
+/** How long opening waits for other tabs to close an older version of the database before it gives up. */
+export const UPGRADE_BLOCKED_TIMEOUT_MS = 5000;
+
+/** Seals and opens records: identity for a plain database, RecordCipher for an encrypted one. */
+type Codec = Pick<
+  RecordCipher,
+  'sealPerson' | 'openPerson' | 'sealFace' | 'openFace' | 'sealImage' | 'openImage' | 'sealBlock' | 'openBlock'
+>;
+const PLAIN: Codec = {
+  sealPerson: async (x) => x,
+  openPerson: async (x) => x,
+  sealFace: async (x) => x,
+  openFace: async (x) => x,
+  sealImage: async (x) => x,
+  openImage: async (x) => x,
+  sealBlock: async (x) => x,
+  openBlock: async (x) => x,
+};
+
+/**
+ * Waits for `work` (WebCrypto) inside a readwrite transaction. A transaction commits by itself once no request is
+ * pending at the end of a task, and WebCrypto resolves in a later task; so while `work` runs, one cheap read at a time
+ * keeps the transaction open, and this returns inside that read's callback, where the transaction accepts requests.
+ */
+async function keepOpenDuring<T>(tx: WriteTx, work: Promise<T>): Promise<T> {
+  let settled = false;
+  work.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const store = tx.objectStore(tx.objectStoreNames[0]!);
+  while (!settled) await store.count('\uffff');
+  return work;
+}
 
 /** A face to store: its template and optional image. */
 export interface NewFace {
@@ -50,33 +86,42 @@ export interface StoredPerson {
  * never a half-written person, an orphan face or a search block out of step with the faces.
  */
 export class FaceStore {
+  /** Set when another tab's newer LocalFace made this connection close for its upgrade. */
+  private closedForUpgrade = false;
+
   private constructor(
     private readonly db: IDBPDatabase<LocalFaceDB>,
     readonly name: string,
+    private readonly codec: Codec,
+    /** Whether records are encrypted (crypto inside a write transaction then needs keepOpenDuring). */
+    readonly encrypted: boolean,
   ) {}
 
-  static async open(name: string): Promise<FaceStore> {
+  /**
+   * Opens (creating or upgrading) the database. With `encryption`: an encrypted database is unlocked (a wrong key is
+   * ERR_ENCRYPTION_KEY_INVALID), a new or empty one becomes encrypted, and one holding plain collections is refused
+   * (ERR_INVALID_ARGUMENT: LocalFace does not encrypt in place). Without: an encrypted one is ERR_ENCRYPTION_KEY_INVALID.
+   */
+  static async open(
+    name: string,
+    encryption?: EncryptionOption,
+    options: { blockedTimeoutMs?: number } = {},
+  ): Promise<FaceStore> {
+    const db = await openDatabase(name, options.blockedTimeoutMs ?? UPGRADE_BLOCKED_TIMEOUT_MS);
+    let store: FaceStore;
     try {
-      const db = await openDB<LocalFaceDB>(name, DB_VERSION, {
-        upgrade: (database, oldVersion, newVersion, tx) =>
-          upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx),
-        blocked: () => {
-          // Another tab has this database open at an older version; it closes on its 'versionchange' (below).
-        },
-        // A newer LocalFace in another tab wants to upgrade: let it (this client's next call reopens nothing and fails clearly).
-        blocking: () => db.close(),
-      });
-      return new FaceStore(db, name);
-    } catch (cause) {
-      if (cause instanceof DOMException && cause.name === 'VersionError') {
-        throw new FaceError(
-          'ERR_INTERNAL',
-          `The database "${name}" was written by a newer version of LocalFace (schema newer than ${DB_VERSION}). Update LocalFace or use another databaseName.`,
-          { cause },
-        );
-      }
-      throw storageError(cause, `open the database "${name}"`);
+      const cipher = await unlock(db, name, encryption);
+      store = new FaceStore(db, name, cipher ?? PLAIN, cipher !== null);
+    } catch (error) {
+      db.close();
+      throw storageError(error, `open the database "${name}"`);
     }
+    db.addEventListener('versionchange', () => {
+      // A newer LocalFace in another tab wants to upgrade: let it; this client's later calls fail clearly.
+      store.closedForUpgrade = true;
+      db.close();
+    });
+    return store;
   }
 
   close(): void {
@@ -154,6 +199,7 @@ export class FaceStore {
     expectRevision?: number;
     now: number;
   }): Promise<{ person: PersonRecord; change: ChangeSet } | null> {
+    const sealed = await this.sealFaces(args.collection, args.personId, args.faces);
     return this.write(ALL_STORES, async (tx) => {
       const collection = requireCollection(await tx.objectStore('collections').get(args.collection), args.collection);
       if (args.expectRevision !== undefined && collection.revision !== args.expectRevision) return null;
@@ -162,49 +208,40 @@ export class FaceStore {
       const persons = tx.objectStore('persons');
       const existing = await persons.get([args.collection, args.personId]);
       if (!existing && !args.createIfMissing) throw personNotFound(args.collection, args.personId);
-      const blocks = new BlockEditor(tx, collection);
+      const blocks = this.blocks(tx, collection);
       let faceCount = existing?.faceCount ?? 0;
       if (existing && args.mode === 'replace') {
         const old = await tx.objectStore('faces').index('byPerson').getAll([args.collection, args.personId]);
         for (const f of old) await removeFace(tx, blocks, f, change);
         faceCount = 0;
       }
-      for (const f of args.faces) {
-        const row = concat(f.vectors);
-        const block = await blocks.append(f.faceId, args.personId, row);
-        const record: FaceRecord = {
-          collection: args.collection,
-          faceId: f.faceId,
-          personId: args.personId,
-          createTime: f.createTime,
-          models: f.models,
-          vectors: f.vectors,
-          block,
-          image: f.image?.kind ?? 'none',
-        };
-        await tx.objectStore('faces').add(record);
-        if (f.image)
-          await tx
-            .objectStore('faceImages')
-            .put({ collection: args.collection, faceId: f.faceId, kind: f.image.kind, blob: f.image.blob });
-        change.added.push({ faceId: f.faceId, personId: args.personId, row });
+      for (const { face, image, row } of sealed) {
+        const block = await blocks.append(face.faceId, args.personId, row);
+        await tx.objectStore('faces').add({ ...face, block });
+        if (image) await tx.objectStore('faceImages').put(image);
+        change.added.push({ faceId: face.faceId, personId: args.personId, row });
         faceCount++;
       }
+      // Only a change of name or metadata needs the stored ones opened; otherwise the sealed ones are kept as they are.
+      const changesDetails = args.personName !== undefined || args.metadata !== undefined;
+      const old = existing && changesDetails ? await this.inTx(tx, this.codec.openPerson(existing)) : existing;
       const person: PersonRecord = {
+        ...(old ?? {}),
         collection: args.collection,
         personId: args.personId,
-        personName: args.personName ?? existing?.personName ?? '',
-        metadata: args.metadata ?? existing?.metadata ?? {},
+        personName: args.personName ?? old?.personName ?? '',
+        metadata: args.metadata ?? old?.metadata ?? {},
         createdAt: existing?.createdAt ?? args.now,
         updatedAt: args.now,
         faceCount,
       };
-      await persons.put(person);
+      const stored = !existing || changesDetails ? await this.inTx(tx, this.codec.sealPerson(person)) : person;
+      await persons.put(stored);
       if (!existing) collection.personCount++;
       await blocks.flush();
       await finishChange(tx, collection, change);
       return { person, change };
-    });
+    }).then(async (r) => r && { person: await this.codec.openPerson(r.person), change: r.change });
   }
 
   async updatePerson(
@@ -215,10 +252,11 @@ export class FaceStore {
   ): Promise<{ person: PersonRecord; change: ChangeSet }> {
     return this.write(['collections', 'persons'], async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
-      const person = await tx.objectStore('persons').get([collection, personId]);
-      if (!person) throw personNotFound(collection, personId);
+      const stored = await tx.objectStore('persons').get([collection, personId]);
+      if (!stored) throw personNotFound(collection, personId);
+      const person = await this.inTx(tx, this.codec.openPerson(stored));
       const updated: PersonRecord = { ...person, ...patch, updatedAt: now };
-      await tx.objectStore('persons').put(updated);
+      await tx.objectStore('persons').put(await this.inTx(tx, this.codec.sealPerson(updated)));
       const change = startChange(c);
       await finishChange(tx, c, change);
       return { person: updated, change };
@@ -231,7 +269,7 @@ export class FaceStore {
       const person = await tx.objectStore('persons').get([collection, personId]);
       if (!person) throw personNotFound(collection, personId);
       const change = startChange(c);
-      const blocks = new BlockEditor(tx, c);
+      const blocks = this.blocks(tx, c);
       for (const f of await tx.objectStore('faces').index('byPerson').getAll([collection, personId]))
         await removeFace(tx, blocks, f, change);
       await tx.objectStore('persons').delete([collection, personId]);
@@ -254,7 +292,7 @@ export class FaceStore {
         );
       }
       const change = startChange(c);
-      const blocks = new BlockEditor(tx, c);
+      const blocks = this.blocks(tx, c);
       await removeFace(tx, blocks, face, change);
       const person = await tx.objectStore('persons').get([collection, face.personId]);
       // A person keeps existing with no faces (seed 004 face sets); it is never found by a search until it has one.
@@ -266,7 +304,7 @@ export class FaceStore {
   }
 
   async getPerson(collection: string, personId: string): Promise<StoredPerson> {
-    return this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
+    const stored = await this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
       requireCollection(await tx.objectStore('collections').get(collection), collection);
       const person = await tx.objectStore('persons').get([collection, personId]);
       if (!person) throw personNotFound(collection, personId);
@@ -275,8 +313,17 @@ export class FaceStore {
       const images = await Promise.all(
         faces.map((f) => (f.image === 'none' ? undefined : tx.objectStore('faceImages').get([collection, f.faceId]))),
       );
-      return { person, faces: faces.map((record, i) => ({ record, image: images[i]?.blob })) };
+      return { person, faces, images };
     });
+    return {
+      person: await this.codec.openPerson(stored.person),
+      faces: await Promise.all(
+        stored.faces.map(async (f, i) => {
+          const image = stored.images[i];
+          return { record: await this.codec.openFace(f), image: image && (await this.codec.openImage(image)).blob };
+        }),
+      ),
+    };
   }
 
   /** Persons ordered by personId. */
@@ -285,7 +332,7 @@ export class FaceStore {
     offset: number,
     limit: number,
   ): Promise<{ persons: PersonRecord[]; total: number }> {
-    return this.read(['collections', 'persons'], async (tx) => {
+    const page = await this.read(['collections', 'persons'], async (tx) => {
       requireCollection(await tx.objectStore('collections').get(collection), collection);
       const store = tx.objectStore('persons');
       const range = collectionRange(collection);
@@ -299,6 +346,7 @@ export class FaceStore {
       }
       return { persons, total };
     });
+    return { persons: await Promise.all(page.persons.map((p) => this.codec.openPerson(p))), total: page.total };
   }
 
   /** Persons and the given faces' images for search results, in one snapshot. Missing ones are left out. */
@@ -306,27 +354,40 @@ export class FaceStore {
     collection: string,
     hits: { personId: string; faceId: string }[],
   ): Promise<Map<string, { person: PersonRecord; image?: Blob }>> {
-    return this.read(['persons', 'faceImages'], async (tx) => {
-      const out = new Map<string, { person: PersonRecord; image?: Blob }>();
+    const found = await this.read(['persons', 'faceImages'], async (tx) => {
+      const out = new Map<string, { person: PersonRecord; image?: FaceImageRecord }>();
       await Promise.all(
         hits.map(async (h) => {
           const [person, image] = await Promise.all([
             tx.objectStore('persons').get([collection, h.personId]),
             tx.objectStore('faceImages').get([collection, h.faceId]),
           ]);
-          if (person) out.set(h.personId, { person, image: image?.blob });
+          if (person) out.set(h.personId, { person, image });
         }),
       );
       return out;
     });
+    const out = new Map<string, { person: PersonRecord; image?: Blob }>();
+    for (const [id, { person, image }] of found)
+      out.set(id, {
+        person: await this.codec.openPerson(person),
+        image: image && (await this.codec.openImage(image)).blob,
+      });
+    return out;
   }
 
   /** The collection record and all its search blocks, in one snapshot (so they agree on the revision). */
   async loadSearchBlocks(collection: string): Promise<{ collection: CollectionRecord; blocks: SearchBlockRecord[] }> {
-    return this.read(['collections', 'searchBlocks'], async (tx) => {
+    const loaded = await this.read(['collections', 'searchBlocks'], async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       return { collection: c, blocks: await tx.objectStore('searchBlocks').getAll(collectionRange(collection)) };
     });
+    if (!this.encrypted) return loaded;
+    // All blocks decrypt at once: WebCrypto works off the main thread, so they overlap.
+    return {
+      collection: loaded.collection,
+      blocks: await Promise.all(loaded.blocks.map((b) => this.codec.openBlock(b))),
+    };
   }
 
   /** For benchmarks and bulk imports: many persons with one face each in one transaction (no images). */
@@ -335,33 +396,33 @@ export class FaceStore {
     items: { personId: string; personName: string; face: NewFace }[],
     now: number,
   ): Promise<ChangeSet> {
+    const sealed = await Promise.all(
+      items.map(async ({ personId, personName, face }) => ({
+        person: await this.codec.sealPerson({
+          collection,
+          personId,
+          personName,
+          metadata: {},
+          createdAt: now,
+          updatedAt: now,
+          faceCount: 1,
+        }),
+        face: (await this.sealFaces(collection, personId, [{ ...face, image: undefined }]))[0]!,
+      })),
+    );
     return this.write(ALL_STORES, async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const change = startChange(c);
-      const blocks = new BlockEditor(tx, c);
+      const blocks = this.blocks(tx, c);
       const persons = tx.objectStore('persons');
       const requests: Promise<unknown>[] = [];
-      for (const { personId, personName, face } of items) {
-        requireSameModels(c, face.models);
-        const row = concat(face.vectors);
-        const block = await blocks.append(face.faceId, personId, row);
+      for (const { person, face: f } of sealed) {
+        requireSameModels(c, f.face.models);
+        const block = await blocks.append(f.face.faceId, person.personId, f.row);
         // Not awaited one by one: the requests queue in the transaction and are awaited together.
-        requests.push(
-          tx.objectStore('faces').add({
-            collection,
-            faceId: face.faceId,
-            personId,
-            createTime: face.createTime,
-            models: face.models,
-            vectors: face.vectors,
-            block,
-            image: 'none',
-          }),
-        );
-        requests.push(
-          persons.put({ collection, personId, personName, metadata: {}, createdAt: now, updatedAt: now, faceCount: 1 }),
-        );
-        change.added.push({ faceId: face.faceId, personId, row });
+        requests.push(tx.objectStore('faces').add({ ...f.face, block }));
+        requests.push(persons.put(person));
+        change.added.push({ faceId: f.face.faceId, personId: person.personId, row: f.row });
       }
       await Promise.all(requests);
       c.personCount += items.length;
@@ -383,7 +444,7 @@ export class FaceStore {
     faces: FaceRecord[];
     images: FaceImageRecord[];
   }> {
-    return this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
+    const stored = await this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
       const collection = requireCollection(await tx.objectStore('collections').get(name), name);
       const range = collectionRange(name);
       const [persons, faces, images] = await Promise.all([
@@ -393,6 +454,13 @@ export class FaceStore {
       ]);
       return { collection, persons, faces, images };
     });
+    if (!this.encrypted) return stored;
+    return {
+      collection: stored.collection,
+      persons: await Promise.all(stored.persons.map((p) => this.codec.openPerson(p))),
+      faces: await Promise.all(stored.faces.map((f) => this.codec.openFace(f))),
+      images: await Promise.all(stored.images.map((i) => this.codec.openImage(i))),
+    };
   }
 
   /**
@@ -408,6 +476,13 @@ export class FaceStore {
     onConflict: 'fail' | 'replace' | 'merge';
     persons: { person: Omit<PersonRecord, 'collection' | 'faceCount'>; faces: NewFace[] }[];
   }): Promise<CollectionRecord> {
+    // Sealed before the transaction: it must not wait for anything but IndexedDB.
+    const sealed = await Promise.all(
+      args.persons.map(async ({ person, faces }) => ({
+        person: await this.codec.sealPerson({ ...person, collection: args.name, faceCount: faces.length }),
+        faces: await this.sealFaces(args.name, person.personId, faces),
+      })),
+    );
     return this.write(ALL_STORES, async (tx) => {
       const { name } = args;
       const collections = tx.objectStore('collections');
@@ -446,7 +521,7 @@ export class FaceStore {
         };
         change = startChange(c);
       }
-      const blocks = new BlockEditor(tx, c);
+      const blocks = this.blocks(tx, c);
       const persons = tx.objectStore('persons'),
         faces = tx.objectStore('faces'),
         images = tx.objectStore('faceImages');
@@ -471,29 +546,14 @@ export class FaceStore {
         }
       }
       const requests: Promise<unknown>[] = [];
-      for (const { person, faces: newFaces } of args.persons) {
-        for (const face of newFaces) {
-          const row = concat(face.vectors);
+      for (const { person, faces: newFaces } of sealed) {
+        for (const { face, image, row } of newFaces) {
           const block = await blocks.append(face.faceId, person.personId, row);
-          requests.push(
-            faces.add({
-              collection: name,
-              faceId: face.faceId,
-              personId: person.personId,
-              createTime: face.createTime,
-              models: face.models,
-              vectors: face.vectors,
-              block,
-              image: face.image?.kind ?? 'none',
-            }),
-          );
-          if (face.image)
-            requests.push(
-              images.add({ collection: name, faceId: face.faceId, kind: face.image.kind, blob: face.image.blob }),
-            );
+          requests.push(faces.add({ ...face, block }));
+          if (image) requests.push(images.add(image));
           change.added.push({ faceId: face.faceId, personId: person.personId, row });
         }
-        requests.push(persons.add({ ...person, collection: name, faceCount: newFaces.length }));
+        requests.push(persons.add(person));
       }
       await Promise.all(requests);
       c.personCount += args.persons.length;
@@ -549,10 +609,54 @@ export class FaceStore {
 
   // ---- transactions ---------------------------------------------------------------------------------------------
 
+  /** Face records (block still unset) and image records of new faces, sealed for an encrypted database. */
+  private async sealFaces(
+    collection: string,
+    personId: string,
+    faces: readonly NewFace[],
+  ): Promise<{ face: FaceRecord; image?: FaceImageRecord; row: Float32Array }[]> {
+    return Promise.all(
+      faces.map(async (f) => {
+        const face = await this.codec.sealFace({
+          collection,
+          faceId: f.faceId,
+          personId,
+          createTime: f.createTime,
+          models: f.models,
+          vectors: f.vectors,
+          block: -1,
+          image: f.image?.kind ?? 'none',
+        });
+        const image = f.image
+          ? await this.codec.sealImage({ collection, faceId: f.faceId, kind: f.image.kind, blob: f.image.blob })
+          : undefined;
+        return { face, ...(image ? { image } : {}), row: concat(f.vectors) };
+      }),
+    );
+  }
+
+  /** Waits for crypto work inside a write transaction (see keepOpenDuring); a plain database has none to wait for. */
+  private inTx<T>(tx: WriteTx, work: Promise<T>): Promise<T> {
+    return this.encrypted ? keepOpenDuring(tx, work) : work;
+  }
+
+  private blocks(tx: WriteTx, collection: CollectionRecord): BlockEditor {
+    return new BlockEditor(tx, collection, this.codec, (work) => this.inTx(tx, work));
+  }
+
+  private assertUsable(): void {
+    if (this.closedForUpgrade)
+      throw new FaceError(
+        'ERR_INTERNAL',
+        `The database "${this.name}" was closed because another tab upgraded it (a newer version of LocalFace) or deleted it. Reload this page.`,
+      );
+  }
+
   private async read<T>(
     stores: StoreName[],
     fn: (tx: IDBPTransaction<LocalFaceDB, StoreName[], 'readonly'>) => Promise<T>,
   ): Promise<T> {
+    this.assertUsable();
     try {
       const tx = this.db.transaction(stores, 'readonly');
       const result = await fn(tx);
@@ -569,6 +673,7 @@ export class FaceStore {
    * transaction would auto-commit half-way: all image work (decoding, embedding, JPEG encoding) happens before.
    */
   private async write<T>(stores: StoreName[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    this.assertUsable();
     let tx: WriteTx;
     try {
       tx = this.db.transaction(stores, 'readwrite');
@@ -598,6 +703,90 @@ export class FaceStore {
 }
 
 /**
+ * Opens the database at DB_VERSION. If another connection to an older version (a tab running an older LocalFace, or
+ * any code holding it open) does not close, the upgrade is blocked: wait `timeoutMs` for it, then fail clearly instead
+ * of hanging (the pending open is closed whenever it finishes later).
+ */
+async function openDatabase(name: string, timeoutMs: number): Promise<IDBPDatabase<LocalFaceDB>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onBlocked = (): void => undefined;
+  const blocked = new Promise<never>((_, reject) => {
+    onBlocked = () => {
+      timer ??= setTimeout(
+        () =>
+          reject(
+            new FaceError(
+              'ERR_INTERNAL',
+              `The database "${name}" needs an upgrade to this version of LocalFace, but another tab or window of this site keeps the old version open (waited ${timeoutMs / 1000} s). Close or reload the other tabs of this site, then retry.`,
+              { metadata: { databaseName: name, reason: 'upgrade-blocked' } },
+            ),
+          ),
+        timeoutMs,
+      );
+    };
+  });
+  const opening = openDB<LocalFaceDB>(name, DB_VERSION, {
+    upgrade: (database, oldVersion, newVersion, tx) =>
+      upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx),
+    blocked: () => onBlocked(),
+  });
+  try {
+    return await Promise.race([opening, blocked]);
+  } catch (cause) {
+    opening.then(
+      (db) => db.close(),
+      () => undefined,
+    );
+    if (cause instanceof DOMException && cause.name === 'VersionError') {
+      throw new FaceError(
+        'ERR_INTERNAL',
+        `The database "${name}" was written by a newer version of LocalFace (schema newer than ${DB_VERSION}). Update LocalFace or use another databaseName.`,
+        { cause },
+      );
+    }
+    throw storageError(cause, `open the database "${name}"`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The cipher for `encryption` (null: a plain database); see FaceStore.open for the rules. */
+async function unlock(
+  db: IDBPDatabase<LocalFaceDB>,
+  name: string,
+  encryption: EncryptionOption | undefined,
+): Promise<RecordCipher | null> {
+  const existing: EncryptionRecord | undefined = await db.get('meta', 'encryption');
+  if (existing) {
+    if (!encryption)
+      throw new FaceError(
+        'ERR_ENCRYPTION_KEY_INVALID',
+        `The database "${name}" is encrypted: pass createFaceClient the encryption option ({ passphrase } or { key }) it was created with. Nothing was read or changed.`,
+        { metadata: { databaseName: name } },
+      );
+    return RecordCipher.unlock(existing, encryption, name);
+  }
+  if (!encryption) return null;
+  const created = await RecordCipher.create(encryption);
+  // One transaction, so two tabs creating the same database agree on one key check.
+  const tx = db.transaction(['meta', 'collections'], 'readwrite');
+  const [raced, collections] = await Promise.all([
+    tx.objectStore('meta').get('encryption'),
+    tx.objectStore('collections').count(),
+  ]);
+  if (!raced && collections === 0) await tx.objectStore('meta').add(created.record);
+  await tx.done;
+  if (raced) return RecordCipher.unlock(raced, encryption, name);
+  if (collections > 0)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `The database "${name}" holds unencrypted collections, and LocalFace does not encrypt a database in place (the plain bytes could stay behind on disk). Export each collection with a client without encryption, import them into a client with encryption on a new databaseName, then delete the plain database. Nothing was changed.`,
+      { metadata: { databaseName: name } },
+    );
+  return created.cipher;
+}
+
+/**
  * Appends and removes rows of search blocks within one transaction, writing each touched block once (appended rows
  * are concatenated at flush, so a bulk import does not copy a block per row).
  */
@@ -608,13 +797,17 @@ class BlockEditor {
   constructor(
     private readonly tx: WriteTx,
     private readonly collection: CollectionRecord,
+    private readonly codec: Codec,
+    /** Waits for crypto work without letting the transaction commit. */
+    private readonly wait: <T>(work: Promise<T>) => Promise<T>,
   ) {}
 
   private async get(blockId: number): Promise<(SearchBlockRecord & { pending: Float32Array[] }) | undefined> {
     if (this.deleted.has(blockId)) return undefined;
     let block = this.touched.get(blockId);
     if (!block) {
-      const stored = await this.tx.objectStore('searchBlocks').get([this.collection.name, blockId]);
+      const sealed = await this.tx.objectStore('searchBlocks').get([this.collection.name, blockId]);
+      const stored = sealed && (await this.wait(this.codec.openBlock(sealed)));
       if (stored) {
         block = { ...stored, pending: [] };
         this.touched.set(blockId, block);
@@ -668,11 +861,13 @@ class BlockEditor {
   async flush(): Promise<void> {
     const store = this.tx.objectStore('searchBlocks');
     for (const id of this.deleted) await store.delete([this.collection.name, id]);
-    for (const block of this.touched.values()) {
+    const records = [...this.touched.values()].map((block) => {
       materialize(block);
       const { pending: _, ...record } = block;
+      return record;
+    });
+    for (const record of await this.wait(Promise.all(records.map((r) => this.codec.sealBlock(r)))))
       await store.put(record);
-    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
+import type { EncryptionRecord } from './cipher';
 
 /**
  * The IndexedDB layout and its upgrades. One database per `databaseName`; every collection's data is keyed by
@@ -9,9 +10,11 @@ import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
  *      number arrays. Only migrated, never written (the migration test writes one by hand).
  *  2 — separate stores for collections, persons, faces (typed-array vectors + model ids), face images
  *      (Blobs, so loading vectors never touches them) and packed search blocks (see SearchBlockRecord).
- *  3 — current: adds `apiKeys` (salted hashes of the REST handler's API keys, see ApiKeyRecord).
+ *  3 — adds `apiKeys` (salted hashes of the REST handler's API keys, see ApiKeyRecord).
+ *  4 — current: adds `meta` (the encryption record of an encrypted database, see cipher.ts). Records of an encrypted
+ *      database carry `sealed` in place of their sensitive fields.
  */
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /** Faces per search block: ~1.3 MB for 320-d templates; 100k faces load in ≈0.5 s (NOTES.md, BENCHMARKS.md). */
 export const BLOCK_SIZE = 1024;
@@ -39,6 +42,8 @@ export interface PersonRecord {
   createdAt: number;
   updatedAt: number;
   faceCount: number;
+  /** Encrypted database: personName and metadata, sealed (the clear fields are then empty). */
+  sealed?: Uint8Array<ArrayBuffer>;
 }
 
 export type FaceImageKind = 'none' | 'thumbnail' | 'full';
@@ -56,6 +61,8 @@ export interface FaceRecord {
   /** The search block holding this face's row. */
   block: number;
   image: FaceImageKind;
+  /** Encrypted database: the vectors, sealed (`vectors` is then empty). */
+  sealed?: Uint8Array<ArrayBuffer>;
 }
 
 export interface FaceImageRecord {
@@ -63,6 +70,8 @@ export interface FaceImageRecord {
   faceId: string;
   kind: Exclude<FaceImageKind, 'none'>;
   blob: Blob;
+  /** Encrypted database: `blob` holds the sealed image and its type. */
+  sealed?: true;
 }
 
 /**
@@ -76,6 +85,8 @@ export interface SearchBlockRecord {
   faceIds: string[];
   personIds: string[];
   data: Float32Array;
+  /** Encrypted database: `data`, sealed (`data` is then empty). */
+  sealed?: Uint8Array<ArrayBuffer>;
 }
 
 /** Per-key limits of the REST handler; a missing field means no limit. */
@@ -109,6 +120,7 @@ export interface LocalFaceDB extends DBSchema {
   faceImages: { key: [string, string]; value: FaceImageRecord };
   searchBlocks: { key: [string, number]; value: SearchBlockRecord };
   apiKeys: { key: string; value: ApiKeyRecord };
+  meta: { key: string; value: EncryptionRecord };
 }
 
 export type StoreName = StoreNames<LocalFaceDB>;
@@ -134,9 +146,11 @@ const MIGRATIONS: Record<number, (db: UntypedDb, tx: UntypedTx) => Promise<void>
   0: async (db) => {
     createV2Stores(db, { withCollectionsAndPersons: true });
     createApiKeyStore(db);
+    createMetaStore(db);
   },
   1: async (db, tx) => migrateV1toV2(db, tx),
   2: async (db) => createApiKeyStore(db),
+  3: async (db) => createMetaStore(db),
 };
 
 export async function upgradeDatabase(
@@ -172,6 +186,10 @@ function createV2Stores(db: UntypedDb, options: { withCollectionsAndPersons: boo
 
 function createApiKeyStore(db: UntypedDb): void {
   db.createObjectStore('apiKeys', { keyPath: 'keyId' });
+}
+
+function createMetaStore(db: UntypedDb): void {
+  db.createObjectStore('meta', { keyPath: 'id' });
 }
 
 /** The v1 prototype's records (inline faces, number[] vectors). */

@@ -1,0 +1,441 @@
+// Encryption at rest (createFaceClient({ encryption })) and deletion, checked by scanning the raw IndexedDB records.
+import type { Page } from '@playwright/test';
+import { test, expect, expectFaceError, openHarness } from './localface';
+import { checkConsistency, faceNeedles, findNeedles, scanRecords, storeDump, type ScannedRecord } from './storeInspect';
+
+test.describe.configure({ mode: 'serial' });
+
+let counter = 0;
+const fresh = (label: string) => `enc${Date.now().toString(36)}-${counter++}-${label}`;
+
+const SECRET_NAME = 'Quentin Zabriskie-Holloway';
+const SECRET_META = { badge: 'BADGE-7781-ZX-secret', note: 'allergic to penicillin; room 4417' };
+
+/** A new page whose `window.client` is on `db`; with `keyed`, encrypted with an extractable key kept as window.testKey. */
+async function clientPage(page: Page, db: string, encryption: 'none' | 'key' | { passphrase: string }) {
+  await openHarness(page);
+  await page.evaluate(
+    async ({ db, encryption }) => {
+      let option: { key: CryptoKey } | { passphrase: string } | undefined;
+      if (encryption === 'key') {
+        const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
+        (window as unknown as { testKey: CryptoKey }).testKey = key;
+        option = { key };
+      } else if (encryption !== 'none') option = encryption;
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        ...(option ? { encryption: option } : {}),
+      });
+    },
+    { db, encryption },
+  );
+}
+
+/** colin (2 faces, thumbnails, secret name and metadata), serena (full image), tony (no image). */
+async function enrollThree(page: Page, collection: string): Promise<string[]> {
+  return page.evaluate(
+    async ({ collection, name, meta }) => {
+      const c = window.client.collection(collection);
+      await window.client.createCollection(collection);
+      await c.enrollPerson({
+        personId: 'colin',
+        personName: name,
+        metadata: meta,
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+        faceStorageType: 'StoreThumbnails',
+      });
+      const second = await c.addFace({
+        personId: 'colin',
+        face: await window.fixture('lfw/Colin_Powell_0003.jpg'),
+        faceStorageType: 'StoreThumbnails',
+      });
+      await c.enrollPerson({
+        personId: 'serena',
+        personName: 'Serena Other-Name',
+        metadata: { badge: 'SERENA-BADGE-0042' },
+        face: await window.fixture('lfw/Serena_Williams_0001.jpg'),
+        faceStorageType: 'StoreFullImage',
+      });
+      await c.enrollPerson({
+        personId: 'tony',
+        personName: 'Tony Third',
+        face: await window.fixture('lfw/Tony_Blair_0001.jpg'),
+      });
+      const colin = await c.getPerson({ personId: 'colin' });
+      return [...colin.faces.map((f) => f.faceId).filter((id) => id !== second.faceId), second.faceId];
+    },
+    { collection, name: SECRET_NAME, meta: SECRET_META },
+  );
+}
+
+async function searchIds(page: Page, collection: string, photo: string): Promise<string[]> {
+  return page.evaluate(
+    async ({ collection, photo }) =>
+      (
+        await window.client.searchFace({ collectionName: collection, face: await window.fixture(`lfw/${photo}.jpg`) })
+      ).map((r) => r.personId),
+    { collection, photo },
+  );
+}
+
+function facesOf(records: ScannedRecord[], personId: string): string[] {
+  return records.filter((r) => r.store === 'faces' && r.personId === personId).map((r) => r.faceId!);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64');
+// SOI, then an APP0/JFIF or APP1/Exif or DQT marker: the start of every JPEG the library writes or keeps.
+const JPEG_STARTS = [
+  [0xff, 0xd8, 0xff, 0xe0],
+  [0xff, 0xd8, 0xff, 0xe1],
+  [0xff, 0xd8, 0xff, 0xdb],
+].map((b) => Buffer.from(b).toString('base64'));
+
+test('an encrypted database: a scan of its raw records finds no template, name, metadata or image in clear', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('scan');
+  try {
+    await clientPage(page, db, 'key');
+    await enrollThree(page, 'staff');
+    await page.evaluate(() =>
+      window.client.updatePerson({ collectionName: 'staff', personId: 'tony', metadata: { desk: 'DESK-UPDATED-9' } }),
+    );
+    expect(await searchIds(page, 'staff', 'Colin_Powell_0002')).toEqual(['colin']);
+    const seen = await page.evaluate(async () => {
+      const p = await window.client.getPerson('staff', 'colin');
+      const s = await window.client.getPerson('staff', 'serena');
+      return {
+        name: p.personName,
+        metadata: p.metadata,
+        thumbs: p.faces.map((f) => f.faceBase64?.slice(0, 4)),
+        full: s.faces[0]!.faceBase64?.slice(0, 4),
+      };
+    });
+    expect(seen).toEqual({ name: SECRET_NAME, metadata: SECRET_META, thumbs: ['/9j/', '/9j/'], full: '/9j/' });
+
+    const opened = await scanRecords(page, db, true);
+    const raw = await scanRecords(page, db, false);
+    const allFaces = opened.filter((r) => r.store === 'faces').map((r) => r.faceId!);
+    expect(allFaces).toHaveLength(4);
+    const needles = [
+      ...faceNeedles(opened, allFaces),
+      { label: 'name', text: SECRET_NAME },
+      { label: 'badge', text: SECRET_META.badge },
+      { label: 'note', text: 'penicillin' },
+      { label: 'serena badge', text: 'SERENA-BADGE-0042' },
+      { label: 'updated metadata', text: 'DESK-UPDATED-9' },
+      { label: 'other name', text: 'Serena Other-Name' },
+    ];
+    // 4 templates and 3 images, 3 slices each, plus the strings.
+    expect(needles.length).toBe(7 * 3 + 6);
+    // With the key everything is there (so the scan can find what it looks for) ...
+    const withKey = new Set(findNeedles(opened, needles).map((h) => h.split(':').slice(1).join(':')));
+    expect(needles.filter((n) => !withKey.has(n.label)).map((n) => n.label)).toEqual([]);
+    // ... without it, nothing: not in persons, faces, images, search blocks or anywhere else.
+    expect(findNeedles(raw, needles)).toEqual([]);
+    const markers = [
+      { label: 'PNG', bytes: PNG_SIGNATURE },
+      ...JPEG_STARTS.map((bytes, i) => ({ label: `JPEG${i}`, bytes })),
+    ];
+    expect(findNeedles(raw, markers)).toEqual([]);
+    expect(findNeedles(opened, markers).length).toBeGreaterThan(0);
+
+    // The same key reopens it; the collection is whole and searchable.
+    await page.evaluate(async (db) => {
+      const key = (window as unknown as { testKey: CryptoKey }).testKey;
+      await window.client.close();
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        encryption: { key },
+      });
+    }, db);
+    expect(await searchIds(page, 'staff', 'Serena_Williams_0002')).toEqual(['serena']);
+    expect((await checkConsistency(page, db)).problems).toEqual([]);
+  } finally {
+    await page.evaluate(() => window.client?.close()).catch(() => undefined);
+    await page.close();
+  }
+});
+
+test('a wrong, missing or other kind of key is ERR_ENCRYPTION_KEY_INVALID and changes nothing; a plain database is not encrypted in place', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('keys');
+  const plainDb = fresh('plain');
+  try {
+    await clientPage(page, db, { passphrase: 'correct horse battery staple' });
+    await page.evaluate(async () => {
+      await window.client.createCollection('c');
+      await window.client.enrollPerson({
+        collectionName: 'c',
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      });
+      await window.client.close();
+    });
+    const before = await storeDump(page, db);
+    const attempts = await page.evaluate(async (db) => {
+      const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+      const out: Record<string, unknown> = {};
+      for (const [label, encryption] of [
+        ['wrong passphrase', { passphrase: 'correct horse battery stapler' }],
+        ['a key for a passphrase database', { key }],
+        ['none', undefined],
+      ] as const) {
+        const client = await window.LocalFace.createFaceClient({
+          backend: 'wasm',
+          databaseName: db,
+          ...(encryption ? { encryption } : {}),
+        });
+        out[label] = await window.errorInfo(() => client.listCollections());
+        // Every later call fails the same way; nothing is read or written.
+        out[`${label} (enroll)`] = await window.errorInfo(async () =>
+          client.enrollPerson({
+            collectionName: 'c',
+            personId: 'intruder',
+            personName: 'Intruder',
+            face: await window.fixture('lfw/Tony_Blair_0001.jpg'),
+          }),
+        );
+        await client.close();
+      }
+      return out;
+    }, db);
+    for (const [label, info] of Object.entries(attempts)) {
+      const e = expectFaceError(info as never, 'ERR_ENCRYPTION_KEY_INVALID', 401);
+      expect(e.message, label).toContain(db);
+    }
+    expect(await storeDump(page, db)).toEqual(before);
+
+    // The right passphrase still opens it.
+    const found = await page.evaluate(async (db) => {
+      const client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        encryption: { passphrase: 'correct horse battery staple' },
+      });
+      const r = await client.searchFace({
+        collectionName: 'c',
+        face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+      });
+      await client.close();
+      return r.map((x) => x.personId);
+    }, db);
+    expect(found).toEqual(['colin']);
+
+    // A plain database with a collection: encryption is refused, nothing changes; without it, it opens as before.
+    const plain = await page.evaluate(async (plainDb) => {
+      const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: plainDb });
+      await client.createCollection('c');
+      await client.close();
+      const encrypted = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: plainDb,
+        encryption: { passphrase: 'a long passphrase' },
+      });
+      const error = await window.errorInfo(() => encrypted.listCollections());
+      await encrypted.close();
+      const again = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: plainDb });
+      const names = (await again.listCollections()).map((c) => c.name);
+      await again.close();
+      return { error, names };
+    }, plainDb);
+    expectFaceError(plain.error, 'ERR_INVALID_ARGUMENT', 400);
+    expect(plain.error!.message).toContain('Export');
+    expect(plain.names).toEqual(['c']);
+    expect((await storeDump(page, plainDb)).meta).toEqual([]);
+
+    // Malformed options are refused before anything loads.
+    const bad = await page.evaluate(async () => {
+      const out = [];
+      for (const encryption of [
+        null,
+        'secret',
+        { passphrase: 'short' },
+        { passphrase: 42 },
+        { key: 'not a key' },
+        { key: await crypto.subtle.generateKey({ name: 'AES-CBC', length: 256 }, false, ['encrypt', 'decrypt']) },
+        { passphrase: 'long enough passphrase', key: null },
+      ])
+        out.push(
+          await window.errorInfo(() =>
+            window.LocalFace.createFaceClient({ backend: 'wasm', encryption: encryption as never }),
+          ),
+        );
+      return out;
+    });
+    for (const e of bad) expectFaceError(e, 'ERR_INVALID_ARGUMENT', 400);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a non-extractable key kept in IndexedDB (unattended kiosk) opens the database after a reload', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('kiosk');
+  // The README recipe: one key per device, made once, never extractable, kept in the site's own IndexedDB.
+  const deviceClient = async () =>
+    page.evaluate(async (db) => {
+      const keys: IDBDatabase = await new Promise((ok, ko) => {
+        const r = indexedDB.open('kiosk-device-key', 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('keys');
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => ko(r.error);
+      });
+      const get = (): Promise<CryptoKey | undefined> =>
+        new Promise((ok) => {
+          const r = keys.transaction('keys').objectStore('keys').get(db);
+          r.onsuccess = () => ok(r.result as CryptoKey | undefined);
+        });
+      let key = await get();
+      const created = !key;
+      if (!key) {
+        key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+        await new Promise((ok) => {
+          const tx = keys.transaction('keys', 'readwrite');
+          tx.objectStore('keys').put(key, db);
+          tx.oncomplete = ok;
+        });
+      }
+      keys.close();
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        encryption: { key },
+      });
+      return { created, extractable: key.extractable };
+    }, db);
+  try {
+    await openHarness(page);
+    expect(await deviceClient()).toEqual({ created: true, extractable: false });
+    await page.evaluate(async () => {
+      await window.client.createCollection('door');
+      await window.client.enrollPerson({
+        collectionName: 'door',
+        personId: 'gloria',
+        personName: 'Gloria',
+        face: await window.fixture('lfw/Gloria_Macapagal_Arroyo_0001.jpg'),
+      });
+    });
+    await page.reload();
+    await page.waitForFunction(() => window.harnessReady === true);
+    expect(await deviceClient()).toEqual({ created: false, extractable: false });
+    expect(await searchIds(page, 'door', 'Gloria_Macapagal_Arroyo_0001')).toEqual(['gloria']);
+  } finally {
+    await page.evaluate(() => window.client?.close()).catch(() => undefined);
+    await page.close();
+  }
+});
+
+test('export from an encrypted client, import into a plain one and back: identical searches', async ({ browser }) => {
+  const page = await browser.newPage();
+  const db = fresh('exp-enc');
+  const plainDb = fresh('exp-plain');
+  try {
+    await clientPage(page, db, { passphrase: 'kiosk passphrase 1' });
+    await enrollThree(page, 'staff');
+    const observe = () =>
+      page.evaluate(async () => {
+        const out = [];
+        for (const photo of ['Colin_Powell_0002', 'Serena_Williams_0002', 'Tony_Blair_0002'])
+          out.push(
+            await window.client.searchFace({
+              collectionName: 'staff',
+              face: await window.fixture(`lfw/${photo}.jpg`),
+              minSimilarityScore: 0,
+              maxResults: 5,
+            }),
+          );
+        const persons = await window.client.listPersons('staff');
+        return {
+          out,
+          persons: await Promise.all(persons.persons.map((p) => window.client.getPerson('staff', p.personId))),
+        };
+      });
+    const original = await observe();
+    await page.evaluate(async (plainDb) => {
+      const file = await window.client.exportCollection('staff', { includeImages: true });
+      (window as unknown as { file: Blob }).file = file;
+      await window.client.close();
+      window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: plainDb });
+      await window.client.importCollection(file);
+    }, plainDb);
+    expect(await observe()).toEqual(original);
+    // And back into the encrypted database under the same name.
+    await page.evaluate(async (db) => {
+      const file = await window.client.exportCollection('staff', { includeImages: true, passphrase: 'export pass' });
+      await window.client.close();
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        encryption: { passphrase: 'kiosk passphrase 1' },
+      });
+      await window.client.importCollection(file, { passphrase: 'export pass', onConflict: 'replace' });
+    }, db);
+    expect(await observe()).toEqual(original);
+    expect((await checkConsistency(page, db)).problems).toEqual([]);
+  } finally {
+    await page.evaluate(() => window.client?.close()).catch(() => undefined);
+    await page.close();
+  }
+});
+
+for (const mode of ['plain', 'encrypted'] as const) {
+  test(`${mode}: deletePerson, deleteFace and deleteCollection leave none of the deleted template, image or metadata bytes`, async ({
+    browser,
+  }) => {
+    const page = await browser.newPage();
+    const db = fresh(`del-${mode}`);
+    // A scan with the key reads everything the key holder could read; in a plain database that is everything.
+    const scan = () => scanRecords(page, db, mode === 'encrypted');
+    try {
+      await clientPage(page, db, mode === 'plain' ? 'none' : 'key');
+      await enrollThree(page, 'staff');
+      const before = await scan();
+      const inStaff = before;
+      const colin = [
+        ...faceNeedles(inStaff, facesOf(inStaff, 'colin')),
+        { label: 'name', text: SECRET_NAME },
+        { label: 'badge', text: SECRET_META.badge },
+      ];
+      const serena = faceNeedles(inStaff, facesOf(inStaff, 'serena'));
+      const tonyTemplate = faceNeedles(inStaff, facesOf(inStaff, 'tony'));
+      // colin: 2 templates + 2 thumbnails; serena: template + full image; tony: template only.
+      expect([colin.length, serena.length, tonyTemplate.length]).toEqual([4 * 3 + 2, 2 * 3, 3]);
+      // Each needle is found before (in its face/image record and, for templates, its search block) ...
+      expect(findNeedles(before, colin).filter((h) => h.startsWith('searchBlocks:template')).length).toBe(6);
+
+      await page.evaluate(() => window.client.deletePerson('staff', 'colin'));
+      // ... and gone after: from persons, faces, images and the search blocks; the others' are still there.
+      const afterPerson = await scan();
+      expect(findNeedles(afterPerson, colin)).toEqual([]);
+      expect(findNeedles(afterPerson, serena).length).toBeGreaterThan(0);
+
+      const serenaFace = facesOf(inStaff, 'serena')[0]!;
+      await page.evaluate((faceId) => window.client.deleteFace('staff', faceId), serenaFace);
+      const afterFace = await scan();
+      expect(findNeedles(afterFace, serena)).toEqual([]);
+      expect(findNeedles(afterFace, tonyTemplate).length).toBeGreaterThan(0);
+      expect(await searchIds(page, 'staff', 'Tony_Blair_0002')).toEqual(['tony']);
+
+      await page.evaluate(() => window.client.deleteCollection('staff'));
+      const afterCollection = await scan();
+      expect(findNeedles(afterCollection, tonyTemplate)).toEqual([]);
+      expect(afterCollection.filter((r) => JSON.stringify(r.key).includes('staff'))).toEqual([]);
+      // The database is still usable: a new collection of the same name starts empty.
+      await enrollThree(page, 'staff');
+      expect(await searchIds(page, 'staff', 'Colin_Powell_0002')).toEqual(['colin']);
+      expect((await checkConsistency(page, db)).problems).toEqual([]);
+    } finally {
+      await page.evaluate(() => window.client?.close()).catch(() => undefined);
+      await page.close();
+    }
+  });
+}

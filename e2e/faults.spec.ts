@@ -1,0 +1,249 @@
+// Faults around storage: a page closed in the middle of an import, two tabs enrolling one personId at once, a
+// database upgrade blocked by an old connection. (storage.spec.ts has the quota, bulk-enroll and migration cases.)
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { ExportWriter } from '../src/collections/exportFormat';
+import { test, expect, expectFaceError, openHarness, ORIGIN } from './localface';
+import { checkConsistency, storeCounts } from './storeInspect';
+
+test.describe.configure({ mode: 'serial' });
+
+const PASSPHRASE = 'fault test passphrase';
+
+async function clientPage(browser: Browser | BrowserContext, db: string, encrypted: boolean): Promise<Page> {
+  const page = await browser.newPage();
+  await openHarness(page);
+  await page.evaluate(
+    async ({ db, passphrase }) => {
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        ...(passphrase ? { encryption: { passphrase } } : {}),
+      });
+    },
+    { db, passphrase: encrypted ? PASSPHRASE : undefined },
+  );
+  return page;
+}
+
+/** The header of an (empty) export of this client: the model ids and dimensions a synthetic export must use. */
+async function modelsOf(page: Page): Promise<{ models: string[]; dims: number[] }> {
+  const header = await page.evaluate(async () => {
+    await window.client.createCollection('probe-header');
+    const bytes = new Uint8Array(await (await window.client.exportCollection('probe-header')).arrayBuffer());
+    await window.client.deleteCollection('probe-header');
+    const n = new DataView(bytes.buffer).getUint32(8, true);
+    return new TextDecoder().decode(bytes.subarray(12, 12 + n));
+  });
+  return JSON.parse(header) as { models: string[]; dims: number[] };
+}
+
+/** A valid export of `persons` persons with one random unit template each (a write transaction of ~1 s). */
+async function syntheticExport(models: string[], dims: number[], persons: number): Promise<Buffer> {
+  const writer = await ExportWriter.create(models, dims);
+  await writer.collection({
+    name: 'imported',
+    createdAt: 1,
+    personCount: persons,
+    faceCount: persons,
+    includeImages: false,
+  });
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  for (let i = 0; i < persons; i++) {
+    const vectors = dims.map((d) => {
+      const v = Float32Array.from({ length: d }, random);
+      const norm = Math.hypot(...v);
+      return v.map((x) => x / norm);
+    });
+    await writer.person({
+      personId: `p${i}`,
+      personName: `Person ${i}`,
+      metadata: { i },
+      createdAt: 1,
+      updatedAt: 1,
+      faces: [{ faceId: `f${i}`, createTime: 1, vectors }],
+    });
+  }
+  return Buffer.from(await (await writer.finish({ persons, faces: persons, images: 0 })).arrayBuffer());
+}
+
+for (const encrypted of [false, true]) {
+  const mode = encrypted ? 'encrypted' : 'plain';
+
+  test(`${mode}: a page closed in the middle of importCollection leaves the collection whole or absent, and usable`, async ({
+    browser,
+  }) => {
+    test.setTimeout(300_000);
+    const PERSONS = 6000;
+    const setup = await clientPage(browser, `models-${Date.now()}`, false);
+    const { models, dims } = await modelsOf(setup);
+    await setup.evaluate(() => window.client.close());
+    await setup.close();
+    const file = await syntheticExport(models, dims, PERSONS);
+    const db = `import-closed-${mode}-${Date.now()}`;
+    const context = await browser.newContext();
+    await context.route(`${ORIGIN}/synthetic-export.bin`, (route) =>
+      route.fulfill({ body: file, contentType: 'application/octet-stream' }),
+    );
+    const page = await clientPage(context, db, encrypted);
+    // Marks the moment the import's write transaction opens (white-box: a readwrite transaction over `faces`).
+    await page.evaluate(async () => {
+      const open = IDBDatabase.prototype.transaction;
+      IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<typeof open>) {
+        const tx = open.apply(this, args);
+        if (args[1] === 'readwrite' && [args[0]].flat().includes('faces'))
+          (window as unknown as { writing: number }).writing = performance.now();
+        return tx;
+      } as typeof open;
+      await window.client.listCollections(); // opens the database (and an encrypted one's key check) now
+      const blob = await (await fetch('/synthetic-export.bin')).blob();
+      void window.client.importCollection(blob);
+    });
+    await page.waitForFunction(() => (window as unknown as { writing?: number }).writing !== undefined, null, {
+      polling: 10,
+      timeout: 120_000,
+    });
+    await page.close(); // the write transaction is in flight: the browser aborts it
+    const after = await clientPage(context, db, encrypted);
+    const state = await checkConsistency(after, db);
+    expect(state.problems).toEqual([]);
+    expect([0, PERSONS]).toContain(state.persons);
+    test.info().annotations.push({ type: 'persons after the close', description: String(state.persons) });
+    console.log(`[${mode}] persons after closing mid-import: ${state.persons}`);
+    const result = await after.evaluate(async () => {
+      const before = (await window.client.listCollections()).map((c) => [c.name, c.personCount]);
+      if (before.length === 0)
+        await window.client.importCollection(await (await fetch('/synthetic-export.bin')).blob());
+      await window.client.enrollPerson({
+        collectionName: 'imported',
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      });
+      const found = await window.client.searchFace({
+        collectionName: 'imported',
+        face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+      });
+      return {
+        before,
+        found: found.map((f) => f.personId),
+        count: (await window.client.listPersons('imported')).total,
+      };
+    });
+    expect(result.before.length === 0 || result.before[0]![1] === PERSONS).toBe(true);
+    expect(result.found).toEqual(['colin']);
+    expect(result.count).toBe(PERSONS + 1);
+    expect((await checkConsistency(after, db)).problems).toEqual([]);
+    await after.evaluate(() => window.client.close());
+    await context.close();
+  });
+
+  test(`${mode}: two tabs enrolling the same personId at once: one wins, both see the same state`, async ({
+    browser,
+  }) => {
+    const db = `same-id-${mode}-${Date.now()}`;
+    const context = await browser.newContext();
+    // Both tabs open (and, encrypted, set up the key of) the new database at the same time.
+    const [a, b] = await Promise.all([clientPage(context, db, encrypted), clientPage(context, db, encrypted)]);
+    await a.evaluate(() => window.client.createCollection('door'));
+    const enroll = (p: Page, photo: string, name: string) =>
+      p.evaluate(
+        async ({ photo, name }) => {
+          const face = await window.fixture(`lfw/${photo}.jpg`);
+          return window.errorInfo(() =>
+            window.client.enrollPerson({ collectionName: 'door', personId: 'x', personName: name, face }),
+          );
+        },
+        { photo, name },
+      );
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all([
+        enroll(a, 'Colin_Powell_0001', 'from A'),
+        enroll(b, 'Serena_Williams_0001', 'from B'),
+      ]);
+      expect(results).toEqual([null, null]); // an upsert: both succeed, the later commit wins
+      const view = (p: Page) =>
+        p.evaluate(async () => {
+          const person = await window.client.getPerson('door', 'x');
+          const search = async (photo: string) =>
+            (
+              await window.client.searchFace({ collectionName: 'door', face: await window.fixture(`lfw/${photo}.jpg`) })
+            ).map((r) => r.personId);
+          return {
+            name: person.personName,
+            faces: person.faces.map((f) => f.faceId),
+            colin: await search('Colin_Powell_0002'),
+            serena: await search('Serena_Williams_0002'),
+            total: (await window.client.listPersons('door')).total,
+          };
+        });
+      const [seenA, seenB] = [await view(a), await view(b)];
+      expect(seenA).toEqual(seenB);
+      expect(seenA.total).toBe(1);
+      expect(seenA.faces).toHaveLength(1);
+      // The winner's face is the one found; the loser's was replaced.
+      expect(seenA.name === 'from A' ? [seenA.colin, seenA.serena] : [seenA.serena, seenA.colin]).toEqual([['x'], []]);
+      expect((await checkConsistency(a, db)).problems).toEqual([]);
+    }
+    await a.evaluate(() => window.client.close());
+    await b.evaluate(() => window.client.close());
+    await context.close();
+  });
+}
+
+test('a database upgrade blocked by an old connection fails clearly after a wait, and works once it closes', async ({
+  browser,
+}) => {
+  const db = `blocked-${Date.now()}`;
+  const context = await browser.newContext();
+  const old = await context.newPage();
+  await openHarness(old);
+  // An "old tab": the previous schema (version 3), held open with no versionchange handler, as old code would.
+  await old.evaluate(async (db) => {
+    const open = indexedDB.open(db, 3);
+    open.onupgradeneeded = () => {
+      const d = open.result;
+      d.createObjectStore('collections', { keyPath: 'name' });
+      d.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
+      d.createObjectStore('faces', { keyPath: ['collection', 'faceId'] }).createIndex('byPerson', [
+        'collection',
+        'personId',
+      ]);
+      d.createObjectStore('faceImages', { keyPath: ['collection', 'faceId'] });
+      d.createObjectStore('searchBlocks', { keyPath: ['collection', 'blockId'] });
+      d.createObjectStore('apiKeys', { keyPath: 'keyId' });
+    };
+    (window as unknown as { oldDb: IDBDatabase }).oldDb = await new Promise<IDBDatabase>((ok, ko) => {
+      open.onsuccess = () => ok(open.result);
+      open.onerror = () => ko(open.error);
+    });
+  }, db);
+  const page = await clientPage(context, db, false);
+  const blocked = await page.evaluate(async () => {
+    const t0 = performance.now();
+    const error = await window.errorInfo(() => window.client.listCollections());
+    return { error, seconds: (performance.now() - t0) / 1000 };
+  });
+  const e = expectFaceError(blocked.error, 'ERR_INTERNAL', 500);
+  expect(e.metadata).toMatchObject({ reason: 'upgrade-blocked' });
+  expect(e.message).toContain('other tabs');
+  expect(blocked.seconds).toBeGreaterThan(4);
+  expect(blocked.seconds).toBeLessThan(15);
+  // A wait that ends: the old connection closes one second into the next attempt, which then succeeds.
+  const waited = await Promise.all([
+    page.evaluate(async () => {
+      const t0 = performance.now();
+      const names = (await window.client.listCollections()).map((c) => c.name);
+      await window.client.createCollection('after-upgrade');
+      return { names, seconds: (performance.now() - t0) / 1000 };
+    }),
+    old
+      .waitForTimeout(1000)
+      .then(() => old.evaluate(() => (window as unknown as { oldDb: IDBDatabase }).oldDb.close())),
+  ]);
+  expect(waited[0].names).toEqual([]);
+  expect(waited[0].seconds).toBeLessThan(4);
+  expect(await storeCounts(page, db)).toMatchObject({ collections: 1, meta: 0 });
+  await page.evaluate(() => window.client.close());
+  await context.close();
+});

@@ -1,0 +1,27 @@
+// The kiosk demo (demo-dist/index.html) asks navigator.storage.persist() at start-up and shows the answer, so staff
+// know whether the browser may evict the enrolled people. Kept apart from kiosk.spec.ts, which prepares camera videos.
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchWithCamera } from './fakeCamera.mjs';
+import { SITE_PORT } from './ports';
+
+test('the kiosk asks for persistent storage and shows the answer', async () => {
+  const profile = mkdtempSync(join(tmpdir(), 'localface-kiosk-storage-'));
+  const context = await launchWithCamera(null, profile);
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`http://127.0.0.1:${SITE_PORT}/index.html`);
+    const line = page.getByTestId('storage');
+    await expect(line).toHaveAttribute('data-persisted', /^(true|false)$/, { timeout: 60_000 });
+    // What the page shows is the browser's answer.
+    const persisted = await page.evaluate(() => navigator.storage.persisted());
+    await expect(line).toHaveAttribute('data-persisted', String(persisted));
+    await expect(line).toHaveText(persisted ? /^Storage: persistent/ : /^Storage: best-effort/);
+    test.info().annotations.push({ type: 'persisted', description: String(persisted) });
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});

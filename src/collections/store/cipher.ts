@@ -1,0 +1,265 @@
+import { FaceError } from '../../errors';
+import { PBKDF2_ITERATIONS } from '../exportFormat';
+import type { FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
+
+/**
+ * Encryption at rest (createFaceClient's `encryption` option). The sensitive part of each record — a person's name
+ * and metadata, a face's vectors, a stored image, a search block's rows — is replaced by `sealed`:
+ * `iv(12) ‖ AES-GCM-256(payload)`, with a fresh random IV per write and the record's store and key as additional data
+ * (a sealed value copied onto another record does not open). Keys and structure stay in clear so IndexedDB can
+ * still index and range over them: collection names, personIds, faceIds, times and counts.
+ */
+
+type Bytes = Uint8Array<ArrayBuffer>;
+const IV_BYTES = 12;
+const KEY_CHECK_TEXT = 'LocalFace encryption key check v1';
+
+export type EncryptionOption = { passphrase: string } | { key: CryptoKey };
+
+/** The `meta` store's record that says how the database is encrypted and lets a wrong key fail at once. */
+export interface EncryptionRecord {
+  id: 'encryption';
+  /** 'PBKDF2-SHA-256': the key is derived from a passphrase with `salt` and `iterations`; 'key': a CryptoKey given. */
+  kdf: 'PBKDF2-SHA-256' | 'key';
+  salt?: Bytes;
+  iterations?: number;
+  /** KEY_CHECK_TEXT sealed with the database key. */
+  check: Bytes;
+}
+
+/** Checks the `encryption` option of createFaceClient; undefined means none. */
+export function checkEncryptionOption(option: unknown): EncryptionOption | undefined {
+  if (option === undefined) return undefined;
+  const usage =
+    "encryption must be { passphrase: string } or { key: CryptoKey } (an AES-GCM key with 'encrypt' and 'decrypt' usages)";
+  if (option === null || typeof option !== 'object' || Array.isArray(option))
+    throw new FaceError('ERR_INVALID_ARGUMENT', `${usage}; got ${describe(option)}.`);
+  const o = option as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length !== 1 || (keys[0] !== 'passphrase' && keys[0] !== 'key'))
+    throw new FaceError('ERR_INVALID_ARGUMENT', `${usage}; got an object with keys [${keys.join(', ')}].`);
+  if ('passphrase' in o) {
+    if (typeof o.passphrase !== 'string' || o.passphrase.length < 8 || o.passphrase.length > 1024)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        'encryption.passphrase must be a string of 8 to 1024 characters (a long random passphrase; it is the only thing between a copy of the disk and the templates).',
+      );
+    return { passphrase: o.passphrase };
+  }
+  const key = o.key;
+  if (
+    typeof CryptoKey === 'undefined' ||
+    !(key instanceof CryptoKey) ||
+    key.algorithm.name !== 'AES-GCM' ||
+    !key.usages.includes('encrypt') ||
+    !key.usages.includes('decrypt')
+  ) {
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${usage}. Make one with crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']).`,
+    );
+  }
+  return { key };
+}
+
+/** The database key: seals and opens record payloads. */
+export class RecordCipher {
+  private constructor(private readonly key: CryptoKey) {}
+
+  /** A new database's encryption record and cipher (a fresh salt for a passphrase). */
+  static async create(option: EncryptionOption): Promise<{ cipher: RecordCipher; record: EncryptionRecord }> {
+    let key: CryptoKey;
+    let record: Omit<EncryptionRecord, 'check'>;
+    if ('passphrase' in option) {
+      const salt = crypto.getRandomValues(new Uint8Array(16));
+      key = await deriveKey(option.passphrase, salt, PBKDF2_ITERATIONS);
+      record = { id: 'encryption', kdf: 'PBKDF2-SHA-256', salt, iterations: PBKDF2_ITERATIONS };
+    } else {
+      key = option.key;
+      record = { id: 'encryption', kdf: 'key' };
+    }
+    const cipher = new RecordCipher(key);
+    const check = await cipher.seal(utf8(KEY_CHECK_TEXT), 'meta', ['encryption']);
+    return { cipher, record: { ...record, check } };
+  }
+
+  /** The cipher of an encrypted database, or ERR_ENCRYPTION_KEY_INVALID if `option` does not open it. */
+  static async unlock(record: EncryptionRecord, option: EncryptionOption, database: string): Promise<RecordCipher> {
+    let key: CryptoKey;
+    if ('passphrase' in option) {
+      if (record.kdf !== 'PBKDF2-SHA-256' || !record.salt || !record.iterations)
+        throw keyInvalid(database, 'it was encrypted with a CryptoKey ({ key }), not a passphrase');
+      key = await deriveKey(option.passphrase, record.salt, record.iterations);
+    } else {
+      if (record.kdf !== 'key') throw keyInvalid(database, 'it was encrypted with a passphrase, not a CryptoKey');
+      key = option.key;
+    }
+    const cipher = new RecordCipher(key);
+    try {
+      const text = new TextDecoder().decode(await cipher.openRaw(record.check, 'meta', ['encryption']));
+      if (text !== KEY_CHECK_TEXT) throw new Error('key check text differs');
+    } catch (cause) {
+      throw keyInvalid(database, 'the key check did not open with this key', cause);
+    }
+    return cipher;
+  }
+
+  async seal(plain: Bytes, store: string, key: readonly (string | number)[]): Promise<Bytes> {
+    const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+    const ct = new Uint8Array(
+      await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: location(store, key) }, this.key, plain),
+    );
+    const out = new Uint8Array(IV_BYTES + ct.length);
+    out.set(iv);
+    out.set(ct, IV_BYTES);
+    return out;
+  }
+
+  private async openRaw(sealed: Bytes, store: string, key: readonly (string | number)[]): Promise<Bytes> {
+    return new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: sealed.subarray(0, IV_BYTES), additionalData: location(store, key) },
+        this.key,
+        sealed.subarray(IV_BYTES),
+      ),
+    );
+  }
+
+  /** Opens a stored payload; a failure (after the key check passed) means the record was altered on disk. */
+  async open(sealed: Bytes, store: string, key: readonly (string | number)[]): Promise<Bytes> {
+    try {
+      return await this.openRaw(sealed, store, key);
+    } catch (cause) {
+      throw new FaceError(
+        'ERR_INTERNAL',
+        `A stored record (${store} ${JSON.stringify(key)}) does not decrypt although the key is right: it was altered or damaged on disk. Delete that person (or restore the collection from an export).`,
+        { cause },
+      );
+    }
+  }
+
+  // ---- records ----
+
+  async sealPerson(p: PersonRecord): Promise<PersonRecord> {
+    const sealed = await this.seal(utf8(JSON.stringify({ n: p.personName, m: p.metadata })), 'persons', [
+      p.collection,
+      p.personId,
+    ]);
+    return { ...p, personName: '', metadata: {}, sealed };
+  }
+
+  async openPerson(p: PersonRecord): Promise<PersonRecord> {
+    if (!p.sealed) return p;
+    const { sealed, ...rest } = p;
+    const o = JSON.parse(new TextDecoder().decode(await this.open(sealed, 'persons', [p.collection, p.personId]))) as {
+      n: string;
+      m: Record<string, unknown>;
+    };
+    return { ...rest, personName: o.n, metadata: o.m };
+  }
+
+  async sealFace(f: FaceRecord): Promise<FaceRecord> {
+    const sealed = await this.seal(packVectors(f.vectors), 'faces', [f.collection, f.faceId]);
+    return { ...f, vectors: [], sealed };
+  }
+
+  async openFace(f: FaceRecord): Promise<FaceRecord> {
+    if (!f.sealed) return f;
+    const { sealed, ...rest } = f;
+    return { ...rest, vectors: unpackVectors(await this.open(sealed, 'faces', [f.collection, f.faceId])) };
+  }
+
+  async sealImage(i: FaceImageRecord): Promise<FaceImageRecord> {
+    const type = utf8(i.blob.type);
+    const bytes = new Uint8Array(4 + type.length + i.blob.size);
+    new DataView(bytes.buffer).setUint32(0, type.length, true);
+    bytes.set(type, 4);
+    bytes.set(new Uint8Array(await i.blob.arrayBuffer()), 4 + type.length);
+    const sealed = await this.seal(bytes, 'faceImages', [i.collection, i.faceId]);
+    // Still a Blob, so the browser can keep it out of the JS heap and loading templates never reads it.
+    return { ...i, blob: new Blob([sealed]), sealed: true };
+  }
+
+  async openImage(i: FaceImageRecord): Promise<FaceImageRecord> {
+    if (!i.sealed) return i;
+    const { sealed: _, ...rest } = i;
+    const plain = await this.open(new Uint8Array(await i.blob.arrayBuffer()), 'faceImages', [i.collection, i.faceId]);
+    const n = new DataView(plain.buffer, plain.byteOffset).getUint32(0, true);
+    const type = new TextDecoder().decode(plain.subarray(4, 4 + n));
+    return { ...rest, blob: new Blob([plain.subarray(4 + n)], { type }) };
+  }
+
+  async sealBlock(b: SearchBlockRecord): Promise<SearchBlockRecord> {
+    const bytes = new Uint8Array(b.data.buffer as ArrayBuffer, b.data.byteOffset, b.data.byteLength);
+    const sealed = await this.seal(bytes, 'searchBlocks', [b.collection, b.blockId]);
+    return { ...b, data: new Float32Array(0), sealed };
+  }
+
+  async openBlock(b: SearchBlockRecord): Promise<SearchBlockRecord> {
+    if (!b.sealed) return b;
+    const { sealed, ...rest } = b;
+    const plain = await this.open(sealed, 'searchBlocks', [b.collection, b.blockId]);
+    return { ...rest, data: new Float32Array(plain.buffer, plain.byteOffset, plain.byteLength / 4) };
+  }
+}
+
+function keyInvalid(database: string, why: string, cause?: unknown): FaceError {
+  return new FaceError(
+    'ERR_ENCRYPTION_KEY_INVALID',
+    `The encryption key does not open the database "${database}" (${why}). Pass the passphrase or CryptoKey it was created with; nothing was read or changed.`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
+async function deriveKey(passphrase: string, salt: Bytes, iterations: number): Promise<CryptoKey> {
+  const material = await crypto.subtle.importKey('raw', utf8(passphrase), 'PBKDF2', false, ['deriveKey']);
+  return crypto.subtle.deriveKey(
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
+    material,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
+}
+
+/** The additional data binding a sealed value to its record. */
+function location(store: string, key: readonly (string | number)[]): Bytes {
+  return utf8(JSON.stringify([store, ...key]));
+}
+
+/** u32 count, u32 length per vector, then the floats. */
+function packVectors(vectors: readonly Float32Array[]): Bytes {
+  const total = vectors.reduce((n, v) => n + v.length, 0);
+  const head = 4 * (1 + vectors.length);
+  const out = new Uint8Array(head + 4 * total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, vectors.length, true);
+  vectors.forEach((v, i) => view.setUint32(4 * (1 + i), v.length, true));
+  let o = head;
+  for (const v of vectors) {
+    out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), o);
+    o += v.byteLength;
+  }
+  return out;
+}
+
+function unpackVectors(bytes: Bytes): Float32Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, true);
+  let o = 4 * (1 + n);
+  const out: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = view.getUint32(4 * (1 + i), true);
+    out.push(new Float32Array(bytes.slice(o, o + 4 * len).buffer));
+    o += 4 * len;
+  }
+  return out;
+}
+
+function utf8(s: string): Bytes {
+  return new Uint8Array(new TextEncoder().encode(s));
+}
+
+function describe(x: unknown): string {
+  return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+}
