@@ -1,7 +1,7 @@
 // exportCollection / importCollection (API.md "Moving and protecting data") on real photos, in chromium, with IndexedDB.
 import type { Page } from '@playwright/test';
 import { ExportWriter } from '../src/collections/exportFormat';
-import { test, expect, expectFaceError, openHarness, ORIGIN } from './localface';
+import { test, expect, expectFaceError, openHarness, ORIGIN, withoutModelCache } from './localface';
 import { checkConsistency, storeDump } from './storeInspect';
 
 test.describe.configure({ mode: 'serial' });
@@ -367,6 +367,7 @@ test('an import that fails in its write transaction (storage quota full) writes 
   }, source);
   const db = `quota-import-${Date.now()}`;
   const page = await browser.newPage();
+  await withoutModelCache(page);
   await openHarness(page);
   const cdp = await page.context().newCDPSession(page);
   try {

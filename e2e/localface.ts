@@ -34,6 +34,16 @@ export async function openHarness(page: Page, path = '/e2e/pages/harness.html'):
 }
 
 /**
+ * Hides Cache Storage from `page`'s scripts, so the library keeps no model cache there: the quota tests shrink the
+ * origin's quota to 100 KB, which the cached models (12+ MB) would fill before the database writes under test.
+ */
+export async function withoutModelCache(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    Object.defineProperty(window, 'caches', { value: undefined, configurable: true });
+  });
+}
+
+/**
  * One page with one client per worker and backend: creating a client loads ~12 MB of models and warms them up,
  * which on software WebGL takes tens of seconds, so the suites share it.
  */

@@ -1,6 +1,6 @@
 // Storage guarantees: quota errors, two tabs, schema migration, embedding-model changes, a tab closed mid-way.
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { test, expect, expectFaceError, openHarness, ORIGIN } from './localface';
+import { test, expect, expectFaceError, openHarness, ORIGIN, withoutModelCache } from './localface';
 import { checkConsistency, storeCounts } from './storeInspect';
 
 test.describe.configure({ mode: 'serial' });
@@ -18,6 +18,7 @@ async function clientPage(browser: Browser | BrowserContext, databaseName: strin
 test('a full storage quota is ERR_STORAGE_QUOTA_EXCEEDED and loses nothing', async ({ browser }) => {
   const db = `quota-${Date.now()}`;
   const page = await browser.newPage();
+  await withoutModelCache(page);
   await openHarness(page);
   const cdp = await page.context().newCDPSession(page);
   try {
