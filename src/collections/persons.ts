@@ -140,6 +140,29 @@ export interface MultiFaceSearchResult {
   unrecognizedFaceThumbnailsBase64: string[];
 }
 
+export interface FindLookAlikesRequest {
+  collectionName: string;
+  /** At most this many pairs (1–1000). Default 10. */
+  maxPairs?: number;
+}
+
+/** One person of a look-alike pair (a SearchResult without a score: the pair has one). */
+export type LookAlikePerson = Omit<SearchResult, 'similarityScore'>;
+
+export interface LookAlikePair {
+  personA: LookAlikePerson;
+  personB: LookAlikePerson;
+  /** What searchFace in this collection would score one of them against the other (same scale as minSimilarityScore). */
+  similarityScore: number;
+}
+
+export interface FindLookAlikesResult {
+  /** The closest pairs of different persons, most alike first. */
+  pairs: LookAlikePair[];
+  /** Persons in the collection (every pair of them was compared). */
+  personsCompared: number;
+}
+
 export interface ExportCollectionOptions {
   /** Include the stored face images (thumbnails or full images). Default false: templates, names and metadata only. */
   includeImages?: boolean;
@@ -545,6 +568,37 @@ export class PersonService {
     return {
       personSearchResults: results.map((res) => ({ ...res, box: boxes.get(res.personId)! })),
       unrecognizedFaceThumbnailsBase64: unrecognized,
+    };
+  }
+
+  /**
+   * The closest pairs of different persons of a collection by their templates: a deployment's own check of its
+   * threshold (a pair at or above it would be confused by a search). O(persons²).
+   */
+  async findLookAlikes(request: unknown): Promise<FindLookAlikesResult> {
+    const r = v.requireObject(request, 'findLookAlikes');
+    const collection = v.collectionName(r.collectionName);
+    const maxPairs = v.integer(r.maxPairs, 'maxPairs', 10, 1, v.MAX_RESULTS_LIMIT);
+    const index = await this.indexes.get(collection);
+    const pairs = index
+      .closestPersonPairs((row) => this.scorer.queryOfRow(row), maxPairs)
+      .map((p) => ({ ...p, similarityScore: this.scorer.searchSimilarity(this.scorer.raw(p.dot), index.personCount) }));
+    const people = await this.hydrate(
+      collection,
+      [...new Map(pairs.flatMap((p) => [[p.personA, p.faceA] as const, [p.personB, p.faceB] as const]))].map(
+        ([personId, faceId]) => ({ personId, faceId, similarityScore: 0 }),
+      ),
+    );
+    const byId = new Map(people.map(({ similarityScore: _, ...person }) => [person.personId, person]));
+    return {
+      pairs: pairs
+        .filter((p) => byId.has(p.personA) && byId.has(p.personB))
+        .map((p) => ({
+          personA: byId.get(p.personA)!,
+          personB: byId.get(p.personB)!,
+          similarityScore: p.similarityScore,
+        })),
+      personsCompared: index.personCount,
     };
   }
 

@@ -87,6 +87,19 @@ describe('FusedScorer', () => {
 });
 
 describe('CollectionIndex', () => {
+  /** A person's mean row from scratch (each model's part of the sum, normalised). */
+  function meanRow(faces: Map<string, { person: string; row: Float32Array }>, person: string): Float32Array {
+    const sum = new Float32Array(320);
+    for (const f of faces.values()) if (f.person === person) f.row.forEach((x, j) => (sum[j]! += x));
+    let o = 0;
+    for (const d of dims) {
+      const n = Math.hypot(...sum.subarray(o, o + d));
+      for (let j = o; j < o + d; j++) sum[j]! /= n;
+      o += d;
+    }
+    return sum;
+  }
+
   /** Reference: mean template per person from scratch. */
   function bruteForce(faces: Map<string, { person: string; row: Float32Array }>, q: Float32Array) {
     const byPerson = new Map<string, Float32Array[]>();
@@ -132,6 +145,42 @@ describe('CollectionIndex', () => {
     got.forEach((h, i) => expect(h.dot).toBeCloseTo(want[i]!.dot, 4));
     // The face shown for a hit is one of that person's faces.
     for (const h of got) expect(faces.get(h.faceId)!.person).toBe(h.personId);
+  });
+
+  test('closestPersonPairs: the best pairs of different persons, each once, like scoring every pair', () => {
+    const r = rng(31);
+    const index = new CollectionIndex('c', 1, dims);
+    const scorer = new FusedScorer(config, models, dims);
+    const faces = new Map<string, { person: string; row: Float32Array }>();
+    for (let i = 0; i < 120; i++) {
+      const id = `f${i}`,
+        rw = row(template(r));
+      faces.set(id, { person: `p${i % 45}`, row: rw });
+      index.addRows([id], [`p${i % 45}`], rw);
+    }
+    // A whole person removed leaves a free slot that must not pair.
+    for (const id of ['f3', 'f48', 'f93']) {
+      index.remove(id);
+      faces.delete(id);
+    }
+    const persons = [...new Set([...faces.values()].map((f) => f.person))].sort();
+    expect(persons).toHaveLength(44);
+    const want: { key: string; dot: number }[] = [];
+    for (const a of persons) {
+      const q = scorer.queryOfRow(meanRow(faces, a));
+      for (const b of bruteForce(faces, q)) if (a < b.person) want.push({ key: `${a}|${b.person}`, dot: b.dot });
+    }
+    want.sort((x, y) => y.dot - x.dot);
+    const got = index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 12);
+    expect(got).toHaveLength(12);
+    expect(got.map((p) => [p.personA, p.personB].sort().join('|'))).toEqual(want.slice(0, 12).map((w) => w.key));
+    got.forEach((p, i) => expect(p.dot).toBeCloseTo(want[i]!.dot, 3));
+    for (const p of got) {
+      expect(faces.get(p.faceA)!.person).toBe(p.personA);
+      expect(faces.get(p.faceB)!.person).toBe(p.personB);
+    }
+    // More pairs asked than exist: every pair once.
+    expect(index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 1000)).toHaveLength((44 * 43) / 2);
   });
 
   test('a person whose faces are all removed is never returned; apply() checks the revision', () => {

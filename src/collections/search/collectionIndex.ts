@@ -148,6 +148,42 @@ export class CollectionIndex {
     }));
   }
 
+  /**
+   * The `maxPairs` pairs of different persons whose mean templates score highest against each other, best first.
+   * `scaled(row)` turns a stored row into a query (FusedScorer.queryOfRow). Every person is scanned against every
+   * person: O(persons²) dot products, one scan per person.
+   */
+  closestPersonPairs(
+    scaled: (row: Float32Array) => Float32Array,
+    maxPairs: number,
+  ): { personA: string; faceA: string; personB: string; faceB: string; dot: number }[] {
+    const slots = this.personOfSlot.length,
+      d = this.dimension;
+    const free = new Set(this.freeSlots);
+    const found = new Map<string, { a: number; b: number; dot: number }>();
+    for (let a = 0; a < slots; a++) {
+      if (free.has(a)) continue;
+      const scores = this.means.scan(scaled(this.means.rows.subarray(a * d, (a + 1) * d)), slots);
+      scores[a] = -Infinity;
+      for (const f of free) scores[f] = -Infinity;
+      // A pair among the best `maxPairs` overall is among the best `maxPairs` of each of its two persons.
+      for (const b of topK(scores, maxPairs)) {
+        const key = a < b ? `${a},${b}` : `${b},${a}`;
+        if (!found.has(key)) found.set(key, { a: Math.min(a, b), b: Math.max(a, b), dot: scores[b]! });
+      }
+    }
+    return [...found.values()]
+      .sort((x, y) => y.dot - x.dot || x.a - y.a || x.b - y.b)
+      .slice(0, maxPairs)
+      .map(({ a, b, dot }) => ({
+        personA: this.personOfSlot[a]!,
+        faceA: this.faceIds[this.rowsOfSlot[a]![0]!]!,
+        personB: this.personOfSlot[b]!,
+        faceB: this.faceIds[this.rowsOfSlot[b]![0]!]!,
+        dot,
+      }));
+  }
+
   /** The person's face closest to the query (its stored image is the one a search result shows). */
   private bestFace(slot: number, query: Float32Array): string {
     const d = this.dimension,

@@ -45,6 +45,13 @@ export class FusedScorer {
     return q;
   }
 
+  /** The scaled query row of a stored row (a face's or a person's mean row, in row order). */
+  queryOfRow(row: Float32Array): Float32Array {
+    const q = new Float32Array(this.dimension);
+    for (const p of this.parts) for (let j = p.offset; j < p.offset + p.dim; j++) q[j] = row[j]! * p.scale;
+    return q;
+  }
+
   /** Fused raw score from a row · query dot product. */
   raw(dot: number): number {
     return dot - this.offset;
