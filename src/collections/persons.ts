@@ -140,6 +140,9 @@ export interface MultiFaceSearchResult {
   unrecognizedFaceThumbnailsBase64: string[];
 }
 
+/** findLookAlikes scores every pair of persons: about a minute at this size on a 2-core machine (BENCHMARKS.md). */
+export const MAX_LOOK_ALIKE_PERSONS = 10_000;
+
 export interface FindLookAlikesRequest {
   collectionName: string;
   /** At most this many pairs (1–1000). Default 10. */
@@ -580,6 +583,11 @@ export class PersonService {
     const collection = v.collectionName(r.collectionName);
     const maxPairs = v.integer(r.maxPairs, 'maxPairs', 10, 1, v.MAX_RESULTS_LIMIT);
     const index = await this.indexes.get(collection);
+    if (index.personCount > MAX_LOOK_ALIKE_PERSONS)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `findLookAlikes compares every pair of persons, which takes minutes beyond ${MAX_LOOK_ALIKE_PERSONS.toLocaleString('en')} persons; collection '${collection}' has ${index.personCount.toLocaleString('en')}.`,
+      );
     const pairs = index
       .closestPersonPairs((row) => this.scorer.queryOfRow(row), maxPairs)
       .map((p) => ({ ...p, similarityScore: this.scorer.searchSimilarity(this.scorer.raw(p.dot), index.personCount) }));
