@@ -513,8 +513,9 @@ export class PersonService {
     // Several faces: each is searched and the results merged, best first, each person once (seed 003).
     const best = new Map<string, { faceId: string; similarityScore: number }>();
     for (const t of templates) {
-      for (const hit of index.topPersons(this.scorer.query(t), maxResults)) {
-        const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
+      const hits = index.topPersons(this.scorer.query(t), maxResults);
+      for (const hit of hits) {
+        const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, hits.cohort);
         if (similarityScore < minScore) continue;
         const prev = best.get(hit.personId);
         if (!prev || similarityScore > prev.similarityScore)
@@ -543,8 +544,13 @@ export class PersonService {
       // a person appears at most once, and each face names at most one person.
       const pairs: { face: number; personId: string; faceId: string; similarityScore: number }[] = [];
       templates.forEach((t, face) => {
-        for (const hit of index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES)) {
-          const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
+        const hits = index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES);
+        for (const hit of hits) {
+          const similarityScore = this.scorer.searchSimilarity(
+            this.scorer.raw(hit.dot),
+            index.personCount,
+            hits.cohort,
+          );
           if (similarityScore >= minScore)
             pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
         }
@@ -589,8 +595,12 @@ export class PersonService {
         `findLookAlikes compares every pair of persons, which takes minutes beyond ${MAX_LOOK_ALIKE_PERSONS.toLocaleString('en')} persons; collection '${collection}' has ${index.personCount.toLocaleString('en')}.`,
       );
     const pairs = index
-      .closestPersonPairs((row) => this.scorer.queryOfRow(row), maxPairs)
-      .map((p) => ({ ...p, similarityScore: this.scorer.searchSimilarity(this.scorer.raw(p.dot), index.personCount) }));
+      .closestPersonPairs(
+        (row) => this.scorer.queryOfRow(row),
+        maxPairs,
+        (cohort) => (dot) => this.scorer.searchSimilarity(this.scorer.raw(dot), index.personCount, cohort),
+      )
+      .map((p) => ({ ...p, similarityScore: p.score }));
     const people = await this.hydrate(
       collection,
       [...new Map(pairs.flatMap((p) => [[p.personA, p.faceA] as const, [p.personB, p.faceB] as const]))].map(
@@ -624,12 +634,12 @@ export class PersonService {
   ): Promise<SearchResult[]> {
     const collection = v.collectionName(collectionName);
     const index = await this.indexes.get(collection);
-    const hits = index
-      .topPersons(this.scorer.query(template), maxResults)
+    const top = index.topPersons(this.scorer.query(template), maxResults);
+    const hits = top
       .map((hit) => ({
         personId: hit.personId,
         faceId: hit.faceId,
-        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount),
+        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, top.cohort),
       }))
       .filter((h) => h.similarityScore >= minScore);
     return this.hydrate(collection, hits);
@@ -724,11 +734,12 @@ export class PersonService {
     query: Float32Array,
     excludePersonId: string,
   ): { personId: string; similarityScore: number } | undefined {
-    const hit = index.topPersons(query, 2).find((h) => h.personId !== excludePersonId);
+    const top = index.topPersons(query, 2);
+    const hit = top.find((h) => h.personId !== excludePersonId);
     return (
       hit && {
         personId: hit.personId,
-        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount),
+        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, top.cohort),
       }
     );
   }

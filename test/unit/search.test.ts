@@ -84,6 +84,24 @@ describe('FusedScorer', () => {
     expect(searchSimilarity(logFarOf(-100, config.table), 10)).toBe(0);
     expect(searchSimilarity(-20, 1)).toBe(1);
   });
+  test('cohort correction: none for an LFW-like cohort or a small one; alpha × the excess for a camera that scores everyone alike', () => {
+    const scorer = new FusedScorer(config, models, dims);
+    const c = config.cohort!;
+    expect(c.alpha).toBeGreaterThan(0);
+    const dotOfRaw = (raw: number) => raw + scorer.offset;
+    const raw = config.table.points[12]!.raw;
+    const plain = scorer.searchSimilarity(raw, 40);
+    // LFW-like cohort (mean raw at or below the reference): the score is unchanged.
+    expect(scorer.searchSimilarity(raw, 40, { meanDot: dotOfRaw(c.reference - 0.5), size: 39 })).toBe(plain);
+    expect(scorer.searchSimilarity(raw, 40, { meanDot: dotOfRaw(c.reference), size: 39 })).toBe(plain);
+    // A webcam-like cohort (NUAA's mean raw is about 2): the raw score drops by alpha × the excess.
+    const webcam = { meanDot: dotOfRaw(c.reference + 2), size: 39 };
+    expect(scorer.cohortShift(webcam)).toBeCloseTo(c.alpha * 2, 4);
+    expect(scorer.searchSimilarity(raw, 40, webcam)).toBeCloseTo(scorer.searchSimilarity(raw - c.alpha * 2, 40), 9);
+    expect(scorer.searchSimilarity(raw, 40, webcam)).toBeLessThan(plain);
+    // Fewer other persons than minCohort: their mean says little, no correction.
+    expect(scorer.searchSimilarity(raw, 4, { ...webcam, size: c.minCohort - 1 })).toBe(scorer.searchSimilarity(raw, 4));
+  });
 });
 
 describe('CollectionIndex', () => {
@@ -142,6 +160,10 @@ describe('CollectionIndex', () => {
     expect(index.personCount).toBe(want.length);
     const got = index.topPersons(q, 10);
     expect(got.map((h) => h.personId)).toEqual(want.slice(0, 10).map((w) => w.person));
+    // The cohort: every person but the best.
+    const rest = want.slice(1);
+    expect(got.cohort.size).toBe(rest.length);
+    expect(got.cohort.meanDot).toBeCloseTo(rest.reduce((a, w) => a + w.dot, 0) / rest.length, 4);
     got.forEach((h, i) => expect(h.dot).toBeCloseTo(want[i]!.dot, 4));
     // The face shown for a hit is one of that person's faces.
     for (const h of got) expect(faces.get(h.faceId)!.person).toBe(h.personId);
