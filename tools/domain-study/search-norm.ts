@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { logFarOf } from '../../src/face/similarity/calibration';
 import { searchSimilarity } from '../../src/collections/search/fusedScorer';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import { FusedScorer } from '../../src/collections/search/fusedScorer';
 
 const args = Object.fromEntries(
   process.argv
@@ -163,6 +164,20 @@ function shift(stat: (c: number[]) => number, q: number, n0: number, alpha = 1, 
 const methods: Record<string, Method> = {
   'raw (today)': ({ scores }) => scores,
 };
+{
+  // What ships: FusedScorer.cohortShift with calibration.json's `cohort` (must equal the chosen row below).
+  const scorer = new FusedScorer(
+    config,
+    config.models.map((m) => m.id),
+    [128, 192],
+  );
+  methods['shipped (src FusedScorer.cohortShift)'] = ({ scores }) => {
+    const c = cohortOf(scores);
+    const mean = c.reduce((a, b) => a + b, 0) / Math.max(1, c.length);
+    const d = scorer.cohortShift({ meanDot: mean + scorer.offset, size: c.length });
+    return scores.map((x) => x - d);
+  };
+}
 const meanStat = (c: number[]) => meanStd(c).mean;
 for (const q of [0.5, 0.9, 0.99])
   for (const n0 of [0, 10, 30]) methods[`shift by cohort mean above LFW q${q}, n0 ${n0}`] = shift(meanStat, q, n0);
@@ -254,6 +269,8 @@ console.log(
     .map(() => '---:')
     .join('|')}|`,
 );
+// --only shipped: just today's and the shipped scores.
+if (args.only === 'shipped') for (const k of Object.keys(methods)) if (!/today|shipped/.test(k)) delete methods[k];
 // The choice, on the fitting domains only: the smallest α whose strangers matched are ≤ 1 % on both.
 let chosen = 'none';
 for (const [name, method] of Object.entries(methods)) {
