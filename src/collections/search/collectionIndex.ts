@@ -165,14 +165,18 @@ export class CollectionIndex {
     if (this.slotOfPerson.size === 0 || k <= 0) return Object.assign([], { cohort: { meanDot: 0, size: 0 } });
     const slots = this.personOfSlot.length;
     const scores = this.means.scan(query, slots);
+    // The cohort's sum in one tight pass: free slots' mean rows are zeroed, so they add 0.
+    let sum = 0;
+    for (let i = 0; i < slots; i++) sum += scores[i]!;
     for (const free of this.freeSlots) scores[free] = -Infinity;
-    const top = topK(scores, Math.max(k, 1));
-    const hits = top.slice(0, k).map((slot) => ({
+    const top = topK(scores, k);
+    const hits = top.map((slot) => ({
       personId: this.personOfSlot[slot]!,
       faceId: this.bestFace(slot, query),
       dot: scores[slot]!,
     }));
-    return Object.assign(hits, { cohort: cohortOf(scores, top[0]!) });
+    const size = this.slotOfPerson.size - 1;
+    return Object.assign(hits, { cohort: { meanDot: size > 0 ? (sum - scores[top[0]!]!) / size : 0, size } });
   }
 
   /**
