@@ -98,6 +98,8 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
   await expect(page.getByTestId('person')).toHaveText([/Subject Six/]);
+  // One person: nobody to look like (findLookAlikes drives this list; e2e/search.spec.ts tests its pairs).
+  await expect(page.getByTestId('look-alike')).toHaveCount(0);
   await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, {
     timeout: 30_000,
   });

@@ -312,3 +312,79 @@ test('searchFace on a photo with several faces searches each and merges, best fi
   expect(r.results.map((x) => x.personId).sort()).toEqual(['g1', 'g2']);
   expect(r.results[0]!.similarityScore).toBeGreaterThanOrEqual(r.results[1]!.similarityScore);
 });
+
+test('findLookAlikes: the closest pairs of different persons, most alike first, on the search scale', async ({
+  facePage,
+}) => {
+  const r = await facePage.evaluate(async () => {
+    const n = `lookalikes-${Date.now().toString(36)}`;
+    const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
+    await window.client.createCollection(n);
+    const people: [string, string][] = [
+      ['colin', 'Colin_Powell_0001'],
+      // The same man enrolled a second time under another id: the pair a deployment must be told about.
+      ['colin-again', 'Colin_Powell_0003'],
+      ['serena', 'Serena_Williams_0001'],
+      ['tony', 'Tony_Blair_0001'],
+      ['candice', 'Candice_Bergen_0002'],
+    ];
+    for (const [personId, file] of people)
+      await window.client.enrollPerson({
+        collectionName: n,
+        personId,
+        personName: personId,
+        face: await f(file),
+        faceStorageType: 'StoreThumbnails',
+      });
+    const e = (request: unknown) =>
+      window.errorInfo(() =>
+        window.client.findLookAlikes(request as Parameters<typeof window.client.findLookAlikes>[0]),
+      );
+    const empty = `${n}-empty`;
+    await window.client.createCollection(empty);
+    const out = {
+      all: await window.client.findLookAlikes({ collectionName: n, maxPairs: 100 }),
+      two: await window.client.collection(n).findLookAlikes({ maxPairs: 2 }),
+      byDefault: await window.client.collection(n).findLookAlikes(),
+      colinStored: (await window.client.getPerson(n, 'colin')).faces[0]!.faceBase64,
+      colinSearch: await window.client.searchFace({
+        collectionName: n,
+        face: await f('Colin_Powell_0001'),
+        maxResults: 2,
+        minSimilarityScore: 0,
+      }),
+      empty: await window.client.findLookAlikes({ collectionName: empty }),
+      zero: await e({ collectionName: n, maxPairs: 0 }),
+      fraction: await e({ collectionName: n, maxPairs: 1.5 }),
+      missing: await e({ collectionName: 'missing-collection' }),
+    };
+    await window.client.deleteCollection(n);
+    await window.client.deleteCollection(empty);
+    return out;
+  });
+  // 5 persons: 10 pairs, each once, most alike first.
+  expect(r.all.personsCompared).toBe(5);
+  expect(r.all.pairs).toHaveLength(10);
+  const keys = r.all.pairs.map((p) => [p.personA.personId, p.personB.personId].sort().join('|'));
+  expect(new Set(keys).size).toBe(10);
+  const scores = r.all.pairs.map((p) => p.similarityScore);
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  // The one real look-alike (the same man twice) comes first and clears the default threshold; nobody else does.
+  expect(keys[0]).toBe('colin|colin-again');
+  expect(scores[0]).toBeGreaterThanOrEqual(0.7);
+  for (const s of scores.slice(1)) expect(s).toBeLessThan(0.7);
+  // Its score is what searchFace gives the other Colin for the same enrolled photo (a person scores by its mean template).
+  const again = r.colinSearch.find((h) => h.personId === 'colin-again')!;
+  expect(scores[0]).toBeCloseTo(again.similarityScore, 3);
+  // Persons come with their names and stored faces.
+  const colin = [r.all.pairs[0]!.personA, r.all.pairs[0]!.personB].find((p) => p.personId === 'colin')!;
+  expect(colin).toMatchObject({ personName: 'colin', metadata: {} });
+  expect(colin.faceBase64).toBe(r.colinStored);
+  expect(colin).not.toHaveProperty('similarityScore');
+  expect(r.two.pairs).toEqual(r.all.pairs.slice(0, 2));
+  expect(r.byDefault.pairs).toEqual(r.all.pairs); // default maxPairs 10
+  expect(r.empty).toEqual({ pairs: [], personsCompared: 0 });
+  expectFaceError(r.zero, 'ERR_INVALID_ARGUMENT', 400);
+  expectFaceError(r.fraction, 'ERR_INVALID_ARGUMENT', 400);
+  expectFaceError(r.missing, 'ERR_NOT_FOUND', 404);
+});

@@ -17,6 +17,8 @@ import {
   type ImportCollectionOptions,
   type MultiFaceSearchRequest,
   type MultiFaceSearchResult,
+  type FindLookAlikesRequest,
+  type FindLookAlikesResult,
   type Person,
   type PersonSummary,
   type SearchFaceRequest,
@@ -155,6 +157,7 @@ export interface FaceCollection {
   deleteFace(request: InCollection<FaceRequest>): Promise<void>;
   searchFace(request: InCollection<SearchFaceRequest>): Promise<SearchResult[]>;
   multiFaceSearch(request: InCollection<MultiFaceSearchRequest>): Promise<MultiFaceSearchResult>;
+  findLookAlikes(request?: InCollection<FindLookAlikesRequest>): Promise<FindLookAlikesResult>;
   /** exportCollection of this collection. */
   export(options?: ExportCollectionOptions): Promise<Blob>;
 }
@@ -218,6 +221,8 @@ export interface FaceClient {
   searchFace(request: SearchFaceRequest): Promise<SearchResult[]>;
   /** N:N: every face of `image` matched to at most one person; thumbnails of the faces nobody matched. */
   multiFaceSearch(request: MultiFaceSearchRequest): Promise<MultiFaceSearchResult>;
+  /** The closest pairs of different persons in a collection (a check of the threshold on a deployment's own people). */
+  findLookAlikes(request: FindLookAlikesRequest): Promise<FindLookAlikesResult>;
   /**
    * A tracker for live video: decodes and detects each frame once, follows faces with stable trackIds and decides
    * who each is (with `collectionName`) and whether it is live (with `liveness: true`) over the track's frames.
@@ -362,6 +367,7 @@ class LocalFaceClient implements FaceClient {
       deleteFace: (r) => this.deleteFace(inCollection(r) as FaceRequest),
       searchFace: (r) => this.searchFace(inCollection(r) as SearchFaceRequest),
       multiFaceSearch: (r) => this.multiFaceSearch(inCollection(r) as MultiFaceSearchRequest),
+      findLookAlikes: (r = {}) => this.findLookAlikes(inCollection(r) as FindLookAlikesRequest),
       export: (o) => this.exportCollection(collectionName, o),
     };
   }
@@ -405,6 +411,9 @@ class LocalFaceClient implements FaceClient {
   }
   multiFaceSearch(request: MultiFaceSearchRequest): Promise<MultiFaceSearchResult> {
     return this.persons((s) => s.multiFaceSearch(request));
+  }
+  findLookAlikes(request: FindLookAlikesRequest): Promise<FindLookAlikesResult> {
+    return this.persons((s) => s.findLookAlikes(request));
   }
 
   createFaceTracker(options: FaceTrackerOptions = {}): FaceTracker {

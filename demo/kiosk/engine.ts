@@ -16,6 +16,11 @@ import {
 import { CheckInLog } from '../checkin/log';
 import { COLLECTION, DATABASE } from '../shared/store';
 
+export interface KioskPerson extends PersonSummary {
+  /** The enrolled person this one looks most like, and what a search would score them against each other. */
+  lookAlike?: { name: string; similarityScore: number };
+}
+
 export interface KioskTrack {
   trackId: number;
   box: { x: number; y: number; width: number; height: number };
@@ -170,8 +175,21 @@ export class KioskEngine {
     return { ok: true, personId, name: trimmed };
   }
 
-  async people(): Promise<PersonSummary[]> {
-    return (await this.client.listPersons(COLLECTION, { limit: 1000 })).persons;
+  /** The enrolled people, each with the person they look most like (staff check that the threshold tells them apart). */
+  async people(): Promise<KioskPerson[]> {
+    const { persons } = await this.client.listPersons(COLLECTION, { limit: 1000 });
+    const { pairs } = await this.client.findLookAlikes({ collectionName: COLLECTION, maxPairs: 100 });
+    const closest = new Map<string, { name: string; similarityScore: number }>();
+    for (const { personA, personB, similarityScore } of pairs) {
+      // Pairs come most alike first, so the first pair naming someone is their closest.
+      for (const [me, other] of [
+        [personA, personB],
+        [personB, personA],
+      ] as const)
+        if (!closest.has(me.personId))
+          closest.set(me.personId, { name: other.personName || other.personId, similarityScore });
+    }
+    return persons.map((p) => ({ ...p, lookAlike: closest.get(p.personId) }));
   }
 
   async remove(personId: string): Promise<void> {

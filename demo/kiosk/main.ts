@@ -3,10 +3,10 @@
 // thread where the browser has no such worker. One frame is in work at a time; frames that arrive meanwhile are
 // skipped, never queued, so the picture stays live and the answer is never older than one frame. A camera frame is
 // handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
-import type { LoadProgress, PersonSummary } from 'localface';
+import type { LoadProgress } from 'localface';
 import { modelBaseUrl } from '../shared/models';
 import { MIN_PIN_LENGTH, StaffPin } from './adminPin';
-import { adviceFor, KioskEngine, type EnrollOutcome, type FrameResult } from './engine';
+import { adviceFor, KioskEngine, type EnrollOutcome, type FrameResult, type KioskPerson } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
 
 interface EngineHandle {
@@ -14,7 +14,7 @@ interface EngineHandle {
   readonly mode: 'worker' | 'main thread';
   processFrame(frame: ImageBitmap | VideoFrame, timestampMs: number): Promise<FrameResult>;
   enroll(name: string): Promise<EnrollOutcome>;
-  people(): Promise<PersonSummary[]>;
+  people(): Promise<KioskPerson[]>;
   remove(personId: string): Promise<void>;
 }
 
@@ -310,6 +310,8 @@ let enrolling = false;
 
 /** Staff mode ends by itself after this long without a click in the staff panel. */
 const STAFF_IDLE_MS = 2 * 60_000;
+/** The face tracker's default minSimilarityScore, which the kiosk uses. */
+const RECOGNITION_THRESHOLD = 0.7;
 let staffUnlocked = false;
 let staffTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -380,7 +382,17 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
         await engine.remove(person.personId);
         await refreshPeople(engine);
       };
-      item.append(name, remove);
+      item.append(name);
+      if (person.lookAlike) {
+        // Staff see who could be confused: a look-alike at or above the recognition threshold is flagged.
+        const alike = document.createElement('span');
+        alike.dataset.testid = 'look-alike';
+        const close = person.lookAlike.similarityScore >= RECOGNITION_THRESHOLD;
+        alike.className = close ? 'meta look-alike-close' : 'meta';
+        alike.textContent = `most like ${person.lookAlike.name} (${person.lookAlike.similarityScore.toFixed(2)}${close ? ': could be confused' : ''})`;
+        item.append(alike);
+      }
+      item.append(remove);
       return item;
     }),
   );

@@ -1,11 +1,11 @@
 // The messages between the kiosk page and its Worker: a request per engine call, answered once.
-import type { EnrollOutcome, FrameResult } from './engine';
-import type { LoadProgress, PersonSummary } from 'localface';
+import type { EnrollOutcome, FrameResult, KioskPerson } from './engine';
+import type { LoadProgress } from 'localface';
 
 export interface EngineCalls {
   processFrame: { args: [frame: ImageBitmap | VideoFrame, timestampMs: number]; result: FrameResult };
   enroll: { args: [name: string]; result: EnrollOutcome };
-  people: { args: []; result: PersonSummary[] };
+  people: { args: []; result: KioskPerson[] };
   remove: { args: [personId: string]; result: void };
 }
 export type EngineMethod = keyof EngineCalls;

@@ -140,6 +140,32 @@ export interface MultiFaceSearchResult {
   unrecognizedFaceThumbnailsBase64: string[];
 }
 
+/** findLookAlikes scores every pair of persons: about a minute at this size on a 2-core machine (BENCHMARKS.md). */
+export const MAX_LOOK_ALIKE_PERSONS = 10_000;
+
+export interface FindLookAlikesRequest {
+  collectionName: string;
+  /** At most this many pairs (1–1000). Default 10. */
+  maxPairs?: number;
+}
+
+/** One person of a look-alike pair (a SearchResult without a score: the pair has one). */
+export type LookAlikePerson = Omit<SearchResult, 'similarityScore'>;
+
+export interface LookAlikePair {
+  personA: LookAlikePerson;
+  personB: LookAlikePerson;
+  /** What searchFace in this collection would score one of them against the other (same scale as minSimilarityScore). */
+  similarityScore: number;
+}
+
+export interface FindLookAlikesResult {
+  /** The closest pairs of different persons, most alike first. */
+  pairs: LookAlikePair[];
+  /** Persons in the collection (every pair of them was compared). */
+  personsCompared: number;
+}
+
 export interface ExportCollectionOptions {
   /** Include the stored face images (thumbnails or full images). Default false: templates, names and metadata only. */
   includeImages?: boolean;
@@ -487,8 +513,9 @@ export class PersonService {
     // Several faces: each is searched and the results merged, best first, each person once (seed 003).
     const best = new Map<string, { faceId: string; similarityScore: number }>();
     for (const t of templates) {
-      for (const hit of index.topPersons(this.scorer.query(t), maxResults)) {
-        const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
+      const hits = index.topPersons(this.scorer.query(t), maxResults);
+      for (const hit of hits) {
+        const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, hits.cohort);
         if (similarityScore < minScore) continue;
         const prev = best.get(hit.personId);
         if (!prev || similarityScore > prev.similarityScore)
@@ -517,8 +544,13 @@ export class PersonService {
       // a person appears at most once, and each face names at most one person.
       const pairs: { face: number; personId: string; faceId: string; similarityScore: number }[] = [];
       templates.forEach((t, face) => {
-        for (const hit of index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES)) {
-          const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount);
+        const hits = index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES);
+        for (const hit of hits) {
+          const similarityScore = this.scorer.searchSimilarity(
+            this.scorer.raw(hit.dot),
+            index.personCount,
+            hits.cohort,
+          );
           if (similarityScore >= minScore)
             pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
         }
@@ -548,6 +580,46 @@ export class PersonService {
     };
   }
 
+  /**
+   * The closest pairs of different persons of a collection by their templates: a deployment's own check of its
+   * threshold (a pair at or above it would be confused by a search). O(persons²).
+   */
+  async findLookAlikes(request: unknown): Promise<FindLookAlikesResult> {
+    const r = v.requireObject(request, 'findLookAlikes');
+    const collection = v.collectionName(r.collectionName);
+    const maxPairs = v.integer(r.maxPairs, 'maxPairs', 10, 1, v.MAX_RESULTS_LIMIT);
+    const index = await this.indexes.get(collection);
+    if (index.personCount > MAX_LOOK_ALIKE_PERSONS)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `findLookAlikes compares every pair of persons, which takes minutes beyond ${MAX_LOOK_ALIKE_PERSONS.toLocaleString('en')} persons; collection '${collection}' has ${index.personCount.toLocaleString('en')}.`,
+      );
+    const pairs = index
+      .closestPersonPairs(
+        (row) => this.scorer.queryOfRow(row),
+        maxPairs,
+        (cohort) => (dot) => this.scorer.searchSimilarity(this.scorer.raw(dot), index.personCount, cohort),
+      )
+      .map((p) => ({ ...p, similarityScore: p.score }));
+    const people = await this.hydrate(
+      collection,
+      [...new Map(pairs.flatMap((p) => [[p.personA, p.faceA] as const, [p.personB, p.faceB] as const]))].map(
+        ([personId, faceId]) => ({ personId, faceId, similarityScore: 0 }),
+      ),
+    );
+    const byId = new Map(people.map(({ similarityScore: _, ...person }) => [person.personId, person]));
+    return {
+      pairs: pairs
+        .filter((p) => byId.has(p.personA) && byId.has(p.personB))
+        .map((p) => ({
+          personA: byId.get(p.personA)!,
+          personB: byId.get(p.personB)!,
+          similarityScore: p.similarityScore,
+        })),
+      personsCompared: index.personCount,
+    };
+  }
+
   // ---- templates (internal: the face tracker's search and enroll, whose images were already processed) ----
 
   /**
@@ -562,12 +634,12 @@ export class PersonService {
   ): Promise<SearchResult[]> {
     const collection = v.collectionName(collectionName);
     const index = await this.indexes.get(collection);
-    const hits = index
-      .topPersons(this.scorer.query(template), maxResults)
+    const top = index.topPersons(this.scorer.query(template), maxResults);
+    const hits = top
       .map((hit) => ({
         personId: hit.personId,
         faceId: hit.faceId,
-        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount),
+        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, top.cohort),
       }))
       .filter((h) => h.similarityScore >= minScore);
     return this.hydrate(collection, hits);
@@ -662,11 +734,12 @@ export class PersonService {
     query: Float32Array,
     excludePersonId: string,
   ): { personId: string; similarityScore: number } | undefined {
-    const hit = index.topPersons(query, 2).find((h) => h.personId !== excludePersonId);
+    const top = index.topPersons(query, 2);
+    const hit = top.find((h) => h.personId !== excludePersonId);
     return (
       hit && {
         personId: hit.personId,
-        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount),
+        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, top.cohort),
       }
     );
   }

@@ -84,9 +84,40 @@ describe('FusedScorer', () => {
     expect(searchSimilarity(logFarOf(-100, config.table), 10)).toBe(0);
     expect(searchSimilarity(-20, 1)).toBe(1);
   });
+  test('cohort correction: none for an LFW-like cohort or a small one; alpha × the excess for a camera that scores everyone alike', () => {
+    const scorer = new FusedScorer(config, models, dims);
+    const c = config.cohort!;
+    expect(c.alpha).toBeGreaterThan(0);
+    const dotOfRaw = (raw: number) => raw + scorer.offset;
+    const raw = config.table.points[12]!.raw;
+    const plain = scorer.searchSimilarity(raw, 40);
+    // LFW-like cohort (mean raw at or below the reference): the score is unchanged.
+    expect(scorer.searchSimilarity(raw, 40, { meanDot: dotOfRaw(c.reference - 0.5), size: 39 })).toBe(plain);
+    expect(scorer.searchSimilarity(raw, 40, { meanDot: dotOfRaw(c.reference), size: 39 })).toBe(plain);
+    // A webcam-like cohort (NUAA's mean raw is about 2): the raw score drops by alpha × the excess.
+    const webcam = { meanDot: dotOfRaw(c.reference + 2), size: 39 };
+    expect(scorer.cohortShift(webcam)).toBeCloseTo(c.alpha * 2, 4);
+    expect(scorer.searchSimilarity(raw, 40, webcam)).toBeCloseTo(scorer.searchSimilarity(raw - c.alpha * 2, 40), 9);
+    expect(scorer.searchSimilarity(raw, 40, webcam)).toBeLessThan(plain);
+    // Fewer other persons than minCohort: their mean says little, no correction.
+    expect(scorer.searchSimilarity(raw, 4, { ...webcam, size: c.minCohort - 1 })).toBe(scorer.searchSimilarity(raw, 4));
+  });
 });
 
 describe('CollectionIndex', () => {
+  /** A person's mean row from scratch (each model's part of the sum, normalised). */
+  function meanRow(faces: Map<string, { person: string; row: Float32Array }>, person: string): Float32Array {
+    const sum = new Float32Array(320);
+    for (const f of faces.values()) if (f.person === person) f.row.forEach((x, j) => (sum[j]! += x));
+    let o = 0;
+    for (const d of dims) {
+      const n = Math.hypot(...sum.subarray(o, o + d));
+      for (let j = o; j < o + d; j++) sum[j]! /= n;
+      o += d;
+    }
+    return sum;
+  }
+
   /** Reference: mean template per person from scratch. */
   function bruteForce(faces: Map<string, { person: string; row: Float32Array }>, q: Float32Array) {
     const byPerson = new Map<string, Float32Array[]>();
@@ -129,9 +160,49 @@ describe('CollectionIndex', () => {
     expect(index.personCount).toBe(want.length);
     const got = index.topPersons(q, 10);
     expect(got.map((h) => h.personId)).toEqual(want.slice(0, 10).map((w) => w.person));
+    // The cohort: every person but the best.
+    const rest = want.slice(1);
+    expect(got.cohort.size).toBe(rest.length);
+    expect(got.cohort.meanDot).toBeCloseTo(rest.reduce((a, w) => a + w.dot, 0) / rest.length, 4);
     got.forEach((h, i) => expect(h.dot).toBeCloseTo(want[i]!.dot, 4));
     // The face shown for a hit is one of that person's faces.
     for (const h of got) expect(faces.get(h.faceId)!.person).toBe(h.personId);
+  });
+
+  test('closestPersonPairs: the best pairs of different persons, each once, like scoring every pair', () => {
+    const r = rng(31);
+    const index = new CollectionIndex('c', 1, dims);
+    const scorer = new FusedScorer(config, models, dims);
+    const faces = new Map<string, { person: string; row: Float32Array }>();
+    for (let i = 0; i < 120; i++) {
+      const id = `f${i}`,
+        rw = row(template(r));
+      faces.set(id, { person: `p${i % 45}`, row: rw });
+      index.addRows([id], [`p${i % 45}`], rw);
+    }
+    // A whole person removed leaves a free slot that must not pair.
+    for (const id of ['f3', 'f48', 'f93']) {
+      index.remove(id);
+      faces.delete(id);
+    }
+    const persons = [...new Set([...faces.values()].map((f) => f.person))].sort();
+    expect(persons).toHaveLength(44);
+    const want: { key: string; dot: number }[] = [];
+    for (const a of persons) {
+      const q = scorer.queryOfRow(meanRow(faces, a));
+      for (const b of bruteForce(faces, q)) if (a < b.person) want.push({ key: `${a}|${b.person}`, dot: b.dot });
+    }
+    want.sort((x, y) => y.dot - x.dot);
+    const got = index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 12);
+    expect(got).toHaveLength(12);
+    expect(got.map((p) => [p.personA, p.personB].sort().join('|'))).toEqual(want.slice(0, 12).map((w) => w.key));
+    got.forEach((p, i) => expect(p.dot).toBeCloseTo(want[i]!.dot, 3));
+    for (const p of got) {
+      expect(faces.get(p.faceA)!.person).toBe(p.personA);
+      expect(faces.get(p.faceB)!.person).toBe(p.personB);
+    }
+    // More pairs asked than exist: every pair once.
+    expect(index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 1000)).toHaveLength((44 * 43) / 2);
   });
 
   test('a person whose faces are all removed is never returned; apply() checks the revision', () => {

@@ -69,3 +69,32 @@ const x = readFileSync(join(XDOMAIN, 'ident.tsv'), 'utf8')
   .map((l) => l.split('\t'))
   .map((f) => ({ person: f[1], path: join(XDOMAIN, f[3]) }));
 build('xdomain', x);
+
+// xdomain's 1:N protocol (ident.tsv) in the layout `npm run bench -- identify --min-photos 2` reads: each gallery
+// person's enrolled frame first, then their probe frames; each stranger frame as a one-photo person.
+{
+  const dir = resolve('tools/out', 'xdomain-ident');
+  rmSync(dir, { recursive: true, force: true });
+  const rows = readFileSync(join(XDOMAIN, 'ident.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split('\t'));
+  const order = { gallery: 0, probe: 1 };
+  const known = rows.filter((f) => f[0] in order).sort((a, b) => order[a[0]] - order[b[0]]);
+  const count = new Map();
+  for (const [, person, , path] of known) {
+    const n = (count.get(person) ?? 0) + 1;
+    count.set(person, n);
+    mkdirSync(join(dir, 'images', person), { recursive: true });
+    symlinkSync(join(XDOMAIN, path), join(dir, 'images', person, `${person}_${String(n).padStart(4, '0')}.jpg`));
+  }
+  const strangers = rows.filter((f) => f[0] === 'stranger');
+  strangers.forEach(([, , , path], i) => {
+    const name = `stranger_${String(i).padStart(3, '0')}`;
+    mkdirSync(join(dir, 'images', name), { recursive: true });
+    symlinkSync(join(XDOMAIN, path), join(dir, 'images', name, `${name}_0001.jpg`));
+  });
+  console.log(
+    `${dir}/images: ${count.size} gallery persons, ${known.length - count.size} probes, ${strangers.length} strangers`,
+  );
+}

@@ -80,7 +80,13 @@ try {
       if (row.faces > 1) multiFace.push(p);
       if (base && row.faces <= 1) return;
       for (const c of info.candidates) pipelines[c.name].vectors[p] = row[c.name];
-      if (row.faceWidth) faceInfo[p] = { width: row.faceWidth, score: row.faceScore };
+      if (row.faceWidth)
+        faceInfo[p] = {
+          width: row.faceWidth,
+          score: row.faceScore,
+          sharpness: row.sharpness,
+          medianLuma: row.medianLuma,
+        };
     });
     const done = Math.min(i + 50, images.length);
     process.stderr.write(`\r${done}/${images.length} images, ${((Date.now() - started) / done).toFixed(0)} ms/image`);

@@ -13,6 +13,7 @@ import { withFlipAveraging } from '../../src/face/embedding/flipAveraging';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
 import { frFeatureEmbedder } from '../../src/face/embedding/frFeature';
 import { OnnxGraphModel } from '../../src/models/onnx/onnxModel';
+import { faceQualityStats } from '../../src/face/checks/quality';
 
 interface Candidate {
   name: string;
@@ -85,6 +86,15 @@ async function embedUrls(urls: string[], select: Selection = 'largest', onlyMult
       if (face) {
         row.faceWidth = Math.round(face.box.width);
         row.faceScore = Math.round(face.score * 1000) / 1000;
+        // Blur and exposure as the quality check measures them (on the MobileFaceNet-aligned 112-px crop).
+        const mfn = candidates.find((c) => c.name.startsWith('mfn'));
+        if (mfn) {
+          const qcrop = alignFaces(image.pixels, [face.keypoints], mfn.embedder.template, mfn.embedder.inputSize);
+          const [q] = faceQualityStats(qcrop);
+          qcrop.dispose();
+          row.sharpness = Math.round(q!.sharpness * 1e4) / 1e4;
+          row.medianLuma = q!.medianLuma;
+        }
       }
       if (onlyMultiFace && faces.length <= 1) {
         out[url] = row;

@@ -11,6 +11,27 @@ export interface PersonHit {
   dot: number;
 }
 
+/** The other persons of a search: how many, and the query's mean dot product with them. */
+export interface Cohort {
+  meanDot: number;
+  size: number;
+}
+
+export type PersonHits = PersonHit[] & { cohort: Cohort };
+
+/** Mean of the finite `scores` except `exclude`'s (an O(n) pass; the scan before it is O(n·d)). */
+function cohortOf(scores: Float32Array, exclude: number): Cohort {
+  let sum = 0,
+    size = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (i === exclude || s === -Infinity) continue;
+    sum += s;
+    size++;
+  }
+  return { meanDot: size ? sum / size : 0, size };
+}
+
 /**
  * The in-memory search index of one collection: every face's row (its per-model vectors concatenated) in one
  * contiguous Float32Array, scanned exactly for each query. Kept in step with writes through ChangeSets; tagged
@@ -135,17 +156,72 @@ export class CollectionIndex {
     else this.refreshMean(slot);
   }
 
-  /** The `k` persons whose mean template has the highest dot product with `query`, best first. */
-  topPersons(query: Float32Array, k: number): PersonHit[] {
-    if (this.slotOfPerson.size === 0 || k <= 0) return [];
+  /**
+   * The `k` persons whose mean template has the highest dot product with `query`, best first, and the cohort: the
+   * mean dot product of the query with every other person (all but the best), a sample of how this camera scores
+   * people who are not the probe.
+   */
+  topPersons(query: Float32Array, k: number): PersonHits {
+    if (this.slotOfPerson.size === 0 || k <= 0) return Object.assign([], { cohort: { meanDot: 0, size: 0 } });
     const slots = this.personOfSlot.length;
     const scores = this.means.scan(query, slots);
+    // The cohort's sum in one tight pass: free slots' mean rows are zeroed, so they add 0.
+    let sum = 0;
+    for (let i = 0; i < slots; i++) sum += scores[i]!;
     for (const free of this.freeSlots) scores[free] = -Infinity;
-    return topK(scores, k).map((slot) => ({
+    const top = topK(scores, k);
+    const hits = top.map((slot) => ({
       personId: this.personOfSlot[slot]!,
       faceId: this.bestFace(slot, query),
       dot: scores[slot]!,
     }));
+    const size = this.slotOfPerson.size - 1;
+    return Object.assign(hits, { cohort: { meanDot: size > 0 ? (sum - scores[top[0]!]!) / size : 0, size } });
+  }
+
+  /**
+   * The `maxPairs` pairs of different persons whose mean templates score highest against each other, best first.
+   * `scaled(row)` turns a stored row into a query (FusedScorer.queryOfRow); `adjust(cohort)` gives the score of a dot
+   * product in a search with that cohort (a pair's score is the higher of its two sides'). Every person is scanned
+   * against every person: O(persons²) dot products, one scan per person.
+   */
+  closestPersonPairs(
+    scaled: (row: Float32Array) => Float32Array,
+    maxPairs: number,
+    adjust: (cohort: Cohort) => (dot: number) => number = () => (dot) => dot,
+  ): { personA: string; faceA: string; personB: string; faceB: string; dot: number; score: number }[] {
+    const slots = this.personOfSlot.length,
+      d = this.dimension;
+    const free = new Set(this.freeSlots);
+    const found = new Map<string, { a: number; b: number; dot: number; score: number }>();
+    for (let a = 0; a < slots; a++) {
+      if (free.has(a)) continue;
+      const scores = this.means.scan(scaled(this.means.rows.subarray(a * d, (a + 1) * d)), slots);
+      for (const f of free) scores[f] = -Infinity;
+      // As a search by a's own face would see it: a is the best match, every other person the cohort.
+      const toScore = adjust(cohortOf(scores, a));
+      scores[a] = -Infinity;
+      // Within a's scan the adjustment is one constant, so a's best pairs by score are its best by dot; a pair among
+      // the best `maxPairs` overall (by the higher of its two sides' scores) is among the best of that side.
+      for (const b of topK(scores, maxPairs)) {
+        const key = a < b ? `${a},${b}` : `${b},${a}`;
+        const score = toScore(scores[b]!);
+        const prev = found.get(key);
+        if (!prev || score > prev.score)
+          found.set(key, { a: Math.min(a, b), b: Math.max(a, b), dot: scores[b]!, score });
+      }
+    }
+    return [...found.values()]
+      .sort((x, y) => y.score - x.score || x.a - y.a || x.b - y.b)
+      .slice(0, maxPairs)
+      .map(({ a, b, dot, score }) => ({
+        personA: this.personOfSlot[a]!,
+        faceA: this.faceIds[this.rowsOfSlot[a]![0]!]!,
+        personB: this.personOfSlot[b]!,
+        faceB: this.faceIds[this.rowsOfSlot[b]![0]!]!,
+        dot,
+        score,
+      }));
   }
 
   /** The person's face closest to the query (its stored image is the one a search result shows). */

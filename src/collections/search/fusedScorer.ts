@@ -1,6 +1,7 @@
 import type { FaceTemplate } from '../../vocabulary';
 import { calibrate, logFarOf } from '../../face/similarity/calibration';
 import type { MatcherConfig } from '../../face/similarity/matcher';
+import type { Cohort } from './collectionIndex';
 
 /**
  * The matcher's fused score as one dot product, so a search scans a single contiguous row per face.
@@ -45,6 +46,13 @@ export class FusedScorer {
     return q;
   }
 
+  /** The scaled query row of a stored row (a face's or a person's mean row, in row order). */
+  queryOfRow(row: Float32Array): Float32Array {
+    const q = new Float32Array(this.dimension);
+    for (const p of this.parts) for (let j = p.offset; j < p.offset + p.dim; j++) q[j] = row[j]! * p.scale;
+    return q;
+  }
+
   /** Fused raw score from a row · query dot product. */
   raw(dot: number): number {
     return dot - this.offset;
@@ -55,9 +63,24 @@ export class FusedScorer {
     return calibrate(raw, this.config.table);
   }
 
-  /** The similarityScore of a 1:N search that compared the query with `comparisons` stored templates (see searchSimilarity). */
-  searchSimilarity(raw: number, comparisons: number): number {
-    return searchSimilarity(logFarOf(raw, this.config.table), comparisons);
+  /**
+   * The similarityScore of a 1:N search that compared the query with `comparisons` stored persons (see
+   * searchSimilarity), after the cohort correction when the search's `cohort` is given.
+   */
+  searchSimilarity(raw: number, comparisons: number, cohort?: Cohort): number {
+    return searchSimilarity(logFarOf(raw - (cohort ? this.cohortShift(cohort) : 0), this.config.table), comparisons);
+  }
+
+  /**
+   * Collection-aware normalisation: the raw score to subtract in a search whose other persons (`cohort`) score the
+   * probe higher than LFW's different-person scores do (a camera that makes everyone alike, as webcams do with the
+   * dlib model). alpha × (cohort's mean raw − LFW's 90th percentile), never negative; none below minCohort persons,
+   * whose mean says little. Fitted on LFW and NUAA odd ids (tools/domain-study/search-norm.ts, BENCHMARKS.md).
+   */
+  cohortShift(cohort: Cohort): number {
+    const c = this.config.cohort;
+    if (!c || cohort.size < c.minCohort) return 0;
+    return c.alpha * Math.max(0, this.raw(cohort.meanDot) - c.reference);
   }
 }
 

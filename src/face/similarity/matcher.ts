@@ -12,6 +12,12 @@ export interface MatcherConfig {
   models: { id: string; weight: number; mean: number; std: number }[];
   /** Maps the fused raw score to a false-match rate. */
   table: CalibrationTable;
+  /**
+   * Collection-aware correction of 1:N search scores (FusedScorer.cohortShift): a probe's mean raw score over the
+   * other persons of the collection above `reference` (its 90th percentile on LFW) means the camera scores
+   * everyone alike; `alpha` of that excess is subtracted, with at least `minCohort` other persons.
+   */
+  cohort?: { alpha: number; reference: number; minCohort: number };
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
