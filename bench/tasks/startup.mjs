@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
-import { CHROMIUM_ARGS } from '../browser.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.mjs';
 import { ROOT, fail, log, startLoadMonitor } from './common.mjs';
 
 const TYPES = {
@@ -232,7 +232,7 @@ export async function measureStartup(opts = {}) {
   try {
     // One persistent profile: the first visit is cold (empty profile), the second finds what the first stored.
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
     });
     try {
@@ -289,7 +289,7 @@ export async function measureCheckin(demoDir) {
   const profile = mkdtempSync(join(tmpdir(), 'localface-checkin-'));
   try {
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
     });
     try {
