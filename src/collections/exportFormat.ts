@@ -461,7 +461,8 @@ export function invalidExport(why: string): FaceError {
   );
 }
 
-async function deriveKey(passphrase: string, salt: Bytes, iterations: number): Promise<CryptoKey> {
+/** The AES-GCM key of a passphrase (PBKDF2-SHA-256): exports and databases encrypted at rest use the same rule. */
+export async function deriveKey(passphrase: string, salt: Bytes, iterations: number): Promise<CryptoKey> {
   const material = await crypto.subtle.importKey(
     'raw',
     new Uint8Array(new TextEncoder().encode(passphrase)),

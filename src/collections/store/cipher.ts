@@ -1,5 +1,5 @@
 import { FaceError } from '../../errors';
-import { PBKDF2_ITERATIONS } from '../exportFormat';
+import { deriveKey, PBKDF2_ITERATIONS } from '../exportFormat';
 import type { FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
 
 /**
@@ -208,17 +208,6 @@ function keyInvalid(database: string, why: string, cause?: unknown): FaceError {
     'ERR_ENCRYPTION_KEY_INVALID',
     `The encryption key does not open the database "${database}" (${why}). Pass the passphrase or CryptoKey it was created with; nothing was read or changed.`,
     cause === undefined ? {} : { cause },
-  );
-}
-
-async function deriveKey(passphrase: string, salt: Bytes, iterations: number): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', utf8(passphrase), 'PBKDF2', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
   );
 }
 
