@@ -115,7 +115,7 @@ export const DEFAULT_TRACK_LIVENESS_POLICY: TrackLivenessPolicy = Object.freeze(
   minFrames: 3,
   window: 10,
   clip: 2.5,
-  undecidedEveryMs: 150,
+  undecidedEveryMs: 100,
   decidedEveryMs: 1000,
 });
 

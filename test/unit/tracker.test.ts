@@ -169,7 +169,8 @@ describe("liveness decided over a track's frames", () => {
 
   it('takes evidence often while undecided and about once a second after', () => {
     expect(shouldCheckLiveness(false, undefined, 0)).toBe(true);
-    expect(shouldCheckLiveness(false, 0, 100)).toBe(false);
+    expect(shouldCheckLiveness(false, 0, 60)).toBe(false);
+    expect(shouldCheckLiveness(false, 0, 100)).toBe(true);
     expect(shouldCheckLiveness(false, 0, 200)).toBe(true);
     expect(shouldCheckLiveness(true, 0, 200)).toBe(false);
     expect(shouldCheckLiveness(true, 0, 1000)).toBe(true);
