@@ -11,7 +11,6 @@ import {
   type CheckRequest,
   type FaceCheckResult,
   type FrameCheckResult,
-  type LivenessEvidence,
   type LivenessThresholds,
 } from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
@@ -175,12 +174,6 @@ export class FaceEngine {
   check(pixels: tf.Tensor3D, faces: readonly DetectedFace[], request: CheckRequest): Promise<FaceCheckResult[]> {
     this.assertUsable();
     return this.checks.analyze(pixels, faces, request);
-  }
-
-  /** Undecided per-frame liveness evidence for each of `faces` (for deciding over several frames). */
-  livenessEvidence(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<LivenessEvidence[]> {
-    this.assertUsable();
-    return this.checks.livenessEvidence(pixels, faces);
   }
 
   /**

@@ -159,20 +159,6 @@ export class FaceChecks {
   }
 
   /**
-   * The per-frame liveness evidence of each of `faces` (geometry problems, FasNet's raw score, eye state, occlusion
-   * attributes), undecided: for callers that decide over several frames (the face tracker). Same models and
-   * disposal rules as analyze().
-   */
-  async livenessEvidence(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<LivenessEvidence[]> {
-    if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
-    if (faces.length === 0) return [];
-    await this.load({ liveness: true });
-    return this.withAligned(pixels, faces, async (aligned) =>
-      this.evidenceFor(pixels, faces, await this.attributesOf(pixels, faces, aligned)),
-    );
-  }
-
-  /**
    * One video frame's checks with one aligning per face: the quality of every face, and the undecided liveness
    * evidence of the faces `evidenceFor` selects (the others get none). For callers that measure quality on every
    * frame and take liveness evidence on some (the face tracker). Same models and disposal rules as analyze().
