@@ -4,7 +4,7 @@ import type { ImageInput } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import type { Box, FaceTemplate } from '../vocabulary';
 import { ExportWriter, readExport, type ExportedPerson } from './exportFormat';
-import type { CollectionIndex } from './search/collectionIndex';
+import type { CollectionIndex, Cohort } from './search/collectionIndex';
 import type { FusedScorer } from './search/fusedScorer';
 import type { SearchIndexes } from './search/searchIndexes';
 import type { FaceStore, NewFace } from './store/database';
@@ -515,7 +515,7 @@ export class PersonService {
     for (const t of templates) {
       const hits = index.topPersons(this.scorer.query(t), maxResults);
       for (const hit of hits) {
-        const similarityScore = this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, hits.cohort);
+        const similarityScore = this.searchScore(hit.dot, index, hits.cohort);
         if (similarityScore < minScore) continue;
         const prev = best.get(hit.personId);
         if (!prev || similarityScore > prev.similarityScore)
@@ -546,11 +546,7 @@ export class PersonService {
       templates.forEach((t, face) => {
         const hits = index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES);
         for (const hit of hits) {
-          const similarityScore = this.scorer.searchSimilarity(
-            this.scorer.raw(hit.dot),
-            index.personCount,
-            hits.cohort,
-          );
+          const similarityScore = this.searchScore(hit.dot, index, hits.cohort);
           if (similarityScore >= minScore)
             pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
         }
@@ -598,7 +594,7 @@ export class PersonService {
       .closestPersonPairs(
         (row) => this.scorer.queryOfRow(row),
         maxPairs,
-        (cohort) => (dot) => this.scorer.searchSimilarity(this.scorer.raw(dot), index.personCount, cohort),
+        (cohort) => (dot) => this.searchScore(dot, index, cohort),
       )
       .map((p) => ({ ...p, similarityScore: p.score }));
     const people = await this.hydrate(
@@ -620,6 +616,11 @@ export class PersonService {
     };
   }
 
+  /** The similarityScore a search of `index` reports for a person's dot product, with that search's cohort. */
+  private searchScore(dot: number, index: CollectionIndex, cohort: Cohort): number {
+    return this.scorer.searchSimilarity(this.scorer.raw(dot), index.personCount, cohort);
+  }
+
   // ---- templates (internal: the face tracker's search and enroll, whose images were already processed) ----
 
   /**
@@ -639,7 +640,7 @@ export class PersonService {
       .map((hit) => ({
         personId: hit.personId,
         faceId: hit.faceId,
-        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, top.cohort),
+        similarityScore: this.searchScore(hit.dot, index, top.cohort),
       }))
       .filter((h) => h.similarityScore >= minScore);
     return this.hydrate(collection, hits);
@@ -739,7 +740,7 @@ export class PersonService {
     return (
       hit && {
         personId: hit.personId,
-        similarityScore: this.scorer.searchSimilarity(this.scorer.raw(hit.dot), index.personCount, top.cohort),
+        similarityScore: this.searchScore(hit.dot, index, top.cohort),
       }
     );
   }

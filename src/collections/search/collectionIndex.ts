@@ -19,17 +19,20 @@ export interface Cohort {
 
 export type PersonHits = PersonHit[] & { cohort: Cohort };
 
-/** Mean of the finite `scores` except `exclude`'s (an O(n) pass; the scan before it is O(n·d)). */
-function cohortOf(scores: Float32Array, exclude: number): Cohort {
-  let sum = 0,
-    size = 0;
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (i === exclude || s === -Infinity) continue;
-    sum += s;
-    size++;
-  }
-  return { meanDot: size ? sum / size : 0, size };
+/**
+ * The sum of a scan's scores over its slots, taken before free slots are masked: their mean rows are zeroed, so they
+ * add 0 (one tight pass; the scan before it is O(n·d)).
+ */
+function scanSum(scores: Float32Array, slots: number): number {
+  let sum = 0;
+  for (let i = 0; i < slots; i++) sum += scores[i]!;
+  return sum;
+}
+
+/** The cohort of a scan of `persons` persons whose probe's own best dot product is `bestDot`: every other person. */
+function cohortOf(sum: number, bestDot: number, persons: number): Cohort {
+  const size = persons - 1;
+  return { meanDot: size > 0 ? (sum - bestDot) / size : 0, size };
 }
 
 /**
@@ -165,9 +168,7 @@ export class CollectionIndex {
     if (this.slotOfPerson.size === 0 || k <= 0) return Object.assign([], { cohort: { meanDot: 0, size: 0 } });
     const slots = this.personOfSlot.length;
     const scores = this.means.scan(query, slots);
-    // The cohort's sum in one tight pass: free slots' mean rows are zeroed, so they add 0.
-    let sum = 0;
-    for (let i = 0; i < slots; i++) sum += scores[i]!;
+    const sum = scanSum(scores, slots);
     for (const free of this.freeSlots) scores[free] = -Infinity;
     const top = topK(scores, k);
     const hits = top.map((slot) => ({
@@ -175,8 +176,7 @@ export class CollectionIndex {
       faceId: this.bestFace(slot, query),
       dot: scores[slot]!,
     }));
-    const size = this.slotOfPerson.size - 1;
-    return Object.assign(hits, { cohort: { meanDot: size > 0 ? (sum - scores[top[0]!]!) / size : 0, size } });
+    return Object.assign(hits, { cohort: cohortOf(sum, scores[top[0]!]!, this.slotOfPerson.size) });
   }
 
   /**
@@ -197,9 +197,9 @@ export class CollectionIndex {
     for (let a = 0; a < slots; a++) {
       if (free.has(a)) continue;
       const scores = this.means.scan(scaled(this.means.rows.subarray(a * d, (a + 1) * d)), slots);
-      for (const f of free) scores[f] = -Infinity;
       // As a search by a's own face would see it: a is the best match, every other person the cohort.
-      const toScore = adjust(cohortOf(scores, a));
+      const toScore = adjust(cohortOf(scanSum(scores, slots), scores[a]!, this.slotOfPerson.size));
+      for (const f of free) scores[f] = -Infinity;
       scores[a] = -Infinity;
       // Within a's scan the adjustment is one constant, so a's best pairs by score are its best by dot; a pair among
       // the best `maxPairs` overall (by the higher of its two sides' scores) is among the best of that side.
