@@ -565,9 +565,15 @@ export class FaceStore {
 
   // ---- API keys ------------------------------------------------------------------------------------------------
 
+  /**
+   * Stores a new key. Its createdAt is moved just past the newest existing key's when the clock has not advanced
+   * (keys made within one millisecond), so listing by createdAt is creation order.
+   */
   async addApiKey(record: ApiKeyRecord): Promise<void> {
     await this.write(['apiKeys'], async (tx) => {
-      await tx.objectStore('apiKeys').add(record);
+      const store = tx.objectStore('apiKeys');
+      const newest = Math.max(-Infinity, ...(await store.getAll()).map((k) => k.createdAt));
+      await store.add(record.createdAt > newest ? record : { ...record, createdAt: newest + 1 });
     });
   }
 
