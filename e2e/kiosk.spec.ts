@@ -18,11 +18,18 @@ let profile = '',
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
-  test.setTimeout(300_000); // seven camera videos: slow when the machine is busy
+  test.setTimeout(300_000); // eight camera videos: slow when the machine is busy
   const page = await browser.newPage();
   profile = mkdtempSync(join(tmpdir(), 'localface-kiosk-'));
   videoDir = mkdtempSync(join(tmpdir(), 'localface-camera-'));
-  for (const name of ['subject06-enroll', 'subject06-later', 'subject06-print', 'subject10', 'subject14']) {
+  for (const name of [
+    'subject06-enroll',
+    'subject06-later',
+    'subject06-print',
+    'subject10',
+    'subject14',
+    'subject12',
+  ]) {
     videos[name] = join(videoDir, `${name}.y4m`);
     await writeFakeCameraVideo(page, `${CAMERA}/${name}.jpg`, videos[name]!);
   }
@@ -144,6 +151,39 @@ test('the same person on another day is recognised; a stranger is not', async ()
     ),
   ).toEqual([]);
   await page.screenshot({ path: test.info().outputPath('kiosk-stranger.png'), fullPage: true });
+  await closeKiosk(kiosk);
+});
+
+test("with two people enrolled, the staff list shows each one's closest look-alike", async () => {
+  test.setTimeout(180_000);
+  const kiosk = await openKiosk(videos['subject12']!);
+  const { page } = kiosk;
+  await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+  await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 60_000 });
+  await page.getByTestId('staff-pin').fill(STAFF_PIN);
+  await page.getByTestId('staff-button').click();
+  await expect(page.getByTestId('staff-panel')).toBeVisible();
+  await page.getByTestId('enroll-name').fill('Subject Twelve');
+  await page.getByTestId('enroll-button').click();
+  await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Twelve.', { timeout: 60_000 });
+  // Two different people who score 0.5–0.7 on this camera: each is the other's look-alike, not flagged as
+  // "could be confused" (that needs the recognition threshold, 0.7).
+  const people = page.getByTestId('person');
+  await expect(people).toHaveCount(2);
+  await expect(
+    people.filter({ has: page.getByText('Subject Six', { exact: true }) }).getByTestId('look-alike'),
+  ).toHaveText(/^most like Subject Twelve \(0\.[56]\d\)$/);
+  await expect(
+    people.filter({ has: page.getByText('Subject Twelve', { exact: true }) }).getByTestId('look-alike'),
+  ).toHaveText(/^most like Subject Six \(0\.[56]\d\)$/);
+  await expect(page.getByTestId('status')).toHaveText(/^Subject Twelve — similarity (0\.[7-9]\d|1\.00) · live$/, {
+    timeout: 30_000,
+  });
+  await page.screenshot({ path: test.info().outputPath('kiosk-look-alikes.png'), fullPage: true });
+  // Leave the kiosk as the next test expects it: Subject Six alone, with nobody to look like.
+  await page.getByRole('button', { name: 'Delete Subject Twelve' }).click();
+  await expect(people).toHaveCount(1);
+  await expect(page.getByTestId('look-alike')).toHaveCount(0);
   await closeKiosk(kiosk);
 });
 

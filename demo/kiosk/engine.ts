@@ -65,6 +65,23 @@ export function adviceFor(code: string): string {
   return ADVICE[code] ?? 'Try again';
 }
 
+/** What the check found, per reason code, for the sentence under the advice. */
+const FINDING: Record<string, string> = {
+  TOO_MANY_FACES: 'another face is in view',
+  FACE_TOO_SMALL: 'the face is too small in the picture',
+  TOO_DARK: 'the face is too dark',
+  GRAYSCALE: 'the picture has no colour',
+  BLURRY: 'the face is blurred',
+  EYES_CLOSED: 'the eyes look closed',
+  FACE_IS_OCCLUDED: 'part of the face is covered',
+  FACE_NOT_LIVE: 'the face does not look live',
+};
+
+function findings(codes: string[]): string {
+  const found = [...new Set(codes.map((code) => FINDING[code] ?? code))].join(', ');
+  return `Not enrolled: ${found}.`;
+}
+
 /** The liveness check needs a face at least this wide (px); smaller ones are told to come closer at once. */
 const MIN_ENROLL_FACE = 64;
 
@@ -140,7 +157,7 @@ export class KioskEngine {
     if (face.liveness && !face.liveness.live) codes.push(face.liveness.code ?? 'FACE_NOT_LIVE');
     if (codes.length > 0) {
       const advice = [...new Set(codes.map(adviceFor))];
-      return { ok: false, advice, message: `${advice.join('. ')}.` };
+      return { ok: false, advice, message: findings(codes) };
     }
     // Liveness first: whether a face is enrolled is told only to the live person it belongs to (never to a photo).
     if (!face.liveness)
