@@ -92,34 +92,10 @@ const checkinModels = filesUnder(join(OUT, 'models')).filter(
 const shell = [...filesUnder(checkin), ...chunksOf('checkin/index.html'), ...checkinModels]
   .filter((f) => !f.endsWith('.map'))
   .sort();
-const hash = createHash('sha256');
-for (const file of shell) hash.update(relative(OUT, file)).update(readFileSync(file));
-const version = hash.digest('hex').slice(0, 16);
-const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
-// Each cached URL with the sha256 of its bytes: the worker refuses to cache anything else ('./' is the app page).
-const url = (f) => relative(checkin, f).split('\\').join('/');
-// A .gz model also names its plain file: the worker can take that from the library's model cache instead.
-const precache = [
-  { url: './', sha256: sha256(join(checkin, 'index.html')) },
-  ...shell.map((f) => ({
-    url: url(f),
-    sha256: sha256(f),
-    ...(f.endsWith('.gz') ? { plain: { url: url(f.slice(0, -3)), sha256: sha256(f.slice(0, -3)) } } : {}),
-  })),
-];
-const urls = precache.map((p) => p.url);
-writeFileSync(join(checkin, 'precache.json'), `${JSON.stringify({ version, files: precache }, null, 1)}\n`);
-const worker = readFileSync(join(ROOT, 'demo', 'checkin', 'sw.js'), 'utf8');
-for (const placeholder of ['__PRECACHE_VERSION__', '__PRECACHE_FILES__']) {
-  if (!worker.includes(placeholder)) fail(`demo/checkin/sw.js lost its ${placeholder} placeholder`);
-}
-writeFileSync(
-  join(checkin, 'sw.js'),
-  worker.replace('__PRECACHE_VERSION__', version).replace("'__PRECACHE_FILES__'", JSON.stringify(precache)),
-);
+const checkinWorker = writeWorker('checkin', checkin, shell);
 
-// 4. The cloud-client page: the same precache scheme for its service worker, which also needs the IIFE library
-//    (it imports mountRestHandler from it).
+// 4. The cloud-client page: the same offline cache for its service worker, which also needs the IIFE library (it
+//    imports mountRestHandler from it).
 const cloud = join(OUT, 'cloud-client');
 const cloudShell = [
   ...filesUnder(cloud),
@@ -127,21 +103,46 @@ const cloudShell = [
   ...filesUnder(join(OUT, 'models')),
   join(OUT, 'localface.iife.js'),
 ]
-  .filter((f) => !f.endsWith('.map'))
+  .filter((f) => !f.endsWith('.map') && !existsSync(`${f}.gz`))
   .sort();
-const cloudHash = createHash('sha256');
-for (const file of cloudShell) cloudHash.update(relative(OUT, file)).update(readFileSync(file));
-const cloudVersion = cloudHash.digest('hex').slice(0, 16);
-writeFileSync(
-  join(cloud, 'precache.json'),
-  `${JSON.stringify({ version: cloudVersion, files: ['./', ...cloudShell.map((f) => relative(cloud, f).split('\\').join('/'))] }, null, 1)}\n`,
-);
-const cloudWorker = readFileSync(join(ROOT, 'demo', 'cloud-client', 'sw.js'), 'utf8');
-if (!cloudWorker.includes('__PRECACHE_VERSION__'))
-  fail('demo/cloud-client/sw.js lost its __PRECACHE_VERSION__ placeholder');
-writeFileSync(join(cloud, 'sw.js'), cloudWorker.replace('__PRECACHE_VERSION__', cloudVersion));
+writeWorker('cloud-client', cloud, cloudShell);
+
+/**
+ * The app's service worker (demo/<name>/sw.js, which imports demo/shared/precache-sw.js) with its placeholders
+ * filled: each cached URL with the sha256 of its bytes (the worker refuses to cache anything else; './' is the app
+ * page), and a version hashed from those files and the shared worker script, so a new build replaces the old cache.
+ * precache.json lists the same files, for people and tests.
+ */
+function writeWorker(name, dir, files) {
+  const sharedWorker = join(ROOT, 'demo', 'shared', 'precache-sw.js');
+  copyFileSync(sharedWorker, join(OUT, 'precache-sw.js'));
+  const hash = createHash('sha256').update(readFileSync(sharedWorker));
+  for (const file of files) hash.update(relative(OUT, file)).update(readFileSync(file));
+  const version = hash.digest('hex').slice(0, 16);
+  const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  const url = (f) => relative(dir, f).split('\\').join('/');
+  // A .gz model also names its plain file: the worker can take that from the library's model cache instead.
+  const precache = [
+    { url: './', sha256: sha256(join(dir, 'index.html')) },
+    ...files.map((f) => ({
+      url: url(f),
+      sha256: sha256(f),
+      ...(f.endsWith('.gz') ? { plain: { url: url(f.slice(0, -3)), sha256: sha256(f.slice(0, -3)) } } : {}),
+    })),
+  ];
+  writeFileSync(join(dir, 'precache.json'), `${JSON.stringify({ version, files: precache }, null, 1)}\n`);
+  const worker = readFileSync(join(ROOT, 'demo', name, 'sw.js'), 'utf8');
+  for (const placeholder of ['__PRECACHE_VERSION__', "'__PRECACHE_FILES__'"]) {
+    if (!worker.includes(placeholder)) fail(`demo/${name}/sw.js lost its ${placeholder} placeholder`);
+  }
+  writeFileSync(
+    join(dir, 'sw.js'),
+    worker.replace('__PRECACHE_VERSION__', version).replace("'__PRECACHE_FILES__'", JSON.stringify(precache)),
+  );
+  return { version, files: precache.length };
+}
 
 const bytes = shell.reduce((sum, f) => sum + statSync(f).size, 0);
 console.log(
-  `demo-dist/: kiosk at index.html, checkin/ (service worker caches ${urls.length} files, ${(bytes / 1e6).toFixed(1)} MB, version ${version}), script-tag/, compare/, cloud-client/`,
+  `demo-dist/: kiosk at index.html, checkin/ (service worker caches ${checkinWorker.files} files, ${(bytes / 1e6).toFixed(1)} MB, version ${checkinWorker.version}), script-tag/, compare/, cloud-client/`,
 );
