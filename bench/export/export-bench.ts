@@ -5,6 +5,7 @@ import { readExport } from '../../src/collections/exportFormat';
 import { FaceStore } from '../../src/collections/store/database';
 import calibration from '../../src/face/similarity/calibration.json';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import { rng, unit } from '../synthetic';
 import { createFaceClient, type FaceClient } from '../../src/index';
 
 const config = calibration as MatcherConfig;
@@ -12,21 +13,6 @@ const models = config.models.map((m) => m.id);
 const DB = 'bench-export';
 let client: FaceClient;
 let file: Blob | undefined;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
-}
-function unit(d: number, r: () => number): Float32Array {
-  const v = new Float32Array(d);
-  let n = 0;
-  for (let i = 0; i < d; i++) {
-    v[i] = r();
-    n += v[i]! * v[i]!;
-  }
-  for (let i = 0; i < d; i++) v[i]! /= Math.sqrt(n);
-  return v;
-}
 
 /** A client on the benchmark database (each measurement runs in a fresh page: a fresh renderer process). */
 async function openClient(passphrase?: string): Promise<void> {

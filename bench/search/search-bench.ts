@@ -6,27 +6,13 @@ import { FusedScorer } from '../../src/collections/search/fusedScorer';
 import { SearchIndexes } from '../../src/collections/search/searchIndexes';
 import calibration from '../../src/face/similarity/calibration.json';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import { rng, unit } from '../synthetic';
 import { createFaceClient } from '../../src/index';
 
 const config = calibration as MatcherConfig;
 const models = config.models.map((m) => m.id);
 const dims = [128, 192];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
-}
-function unit(d: number, r: () => number): Float32Array {
-  const v = new Float32Array(d);
-  let n = 0;
-  for (let i = 0; i < d; i++) {
-    v[i] = r();
-    n += v[i]! * v[i]!;
-  }
-  for (let i = 0; i < d; i++) v[i]! /= Math.sqrt(n);
-  return v;
-}
 
 /** Fills a fresh database with n synthetic one-face persons (one transaction per 10k, as a bulk import would). */
 async function populate(dbName: string, n: number): Promise<{ store: FaceStore; writeMs: number }> {
