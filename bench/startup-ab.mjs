@@ -24,6 +24,9 @@ const libs = specs;
 const dirOf = (spec) => resolve(spec.split('#')[0]);
 const experimentOf = (spec) => spec.split('#')[1] ?? '';
 const rounds = Number(opt('rounds', 5));
+// --network LATENCY_MS,MBIT_S: Chromium's network emulation on the page (round-trip latency added per request,
+// download throughput), for a network slower than localhost.
+const network = opt('network')?.split(',').map(Number);
 const images = ['Colin_Powell_0001.jpg', 'Colin_Powell_0002.jpg'].map((f) => join(ROOT, 'e2e/fixtures/lfw', f));
 
 /**
@@ -72,6 +75,16 @@ function cpuBetween(before, after) {
 async function visit(context, origin, experiment) {
   const page = await context.newPage();
   await page.addInitScript((x) => (globalThis.__LF_EXPERIMENT__ = x), experiment);
+  if (network) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: network[0],
+      downloadThroughput: (network[1] * 1e6) / 8,
+      uploadThroughput: (network[1] * 1e6) / 8,
+    });
+  }
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${origin}/`);
