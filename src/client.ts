@@ -425,6 +425,7 @@ class LocalFaceClient implements FaceClient {
     if (this.closed) return;
     this.closed = true;
     this.engine.dispose();
+    await this.engine.cacheWritten();
     if (this.opening) {
       try {
         const { store, indexes } = await this.opening;

@@ -22,7 +22,7 @@ const TYPES = {
   '.jpg': 'image/jpeg',
 };
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>startup</title>
+export const PAGE = `<!doctype html><meta charset="utf-8"><title>startup</title>
 <script type="module">
   import * as LocalFace from '/lib/localface.js';
   const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
@@ -67,7 +67,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>startup</title>
   window.ready = true;
 </script>`;
 
-function startStaticServer(libDir, images) {
+export function startStaticServer(libDir, images) {
   const lib = resolve(libDir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);

@@ -15,7 +15,7 @@ import {
 } from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
 import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
-import { createEmbedder } from './embedding/registry';
+import { createEmbedder, embedderFiles } from './embedding/registry';
 import type { FaceEmbedder } from './embedding/types';
 import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageLimits } from './input/decode';
 import calibration from './similarity/calibration.json';
@@ -37,7 +37,10 @@ export interface FaceEngineOptions {
   imageLimits?: ImageLimits;
   /** How embeddings become a calibrated score, and so which embedders are loaded. Default: the shipped calibration. */
   matcher?: MatcherConfig;
-  /** Run every model once on a blank input before resolving, so the first real call is not slow. Default true. */
+  /**
+   * Run every recognition model once on a blank input before resolving (each as soon as it is built, while the
+   * others load), so the first real call is not slow. Default true.
+   */
   warmUp?: boolean;
 }
 
@@ -61,22 +64,43 @@ export class FaceEngine {
     matcher: Matcher,
     /** A MobileFaceNet the checks loaded for themselves (only when recognition does not use one). */
     private readonly checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> },
+    private readonly files: ModelFiles,
   ) {
     this.matcher = matcher;
   }
 
   /**
-   * Activates the TF.js backend, then loads the detector and the embedders the matcher fuses; the checks' models
-   * load on their first use. (Starting downloads while the backend starts was measured: no gain on 2 cores.)
+   * Activates the TF.js backend and loads the detector and the embedders the matcher fuses; the checks' models
+   * load on their first use. Every file those models need starts downloading (or being read from the model cache
+   * and checked) at once, while the backend instantiates; each model warms up as soon as it is built, while the
+   * others are still loading.
    */
   static async create(options: FaceEngineOptions): Promise<FaceEngine> {
     const { files } = options;
     const matcher = new Matcher(options.matcher ?? (calibration as MatcherConfig));
-    const backend = await activateBackend(options.backend ?? 'auto', files);
-    const [detector, embedders] = await Promise.all([
-      FaceDetector.create(files),
-      Promise.all(matcher.modelIds.map((id) => createEmbedder(id, files))),
+    const warm = options.warmUp ?? true;
+    // The backend's binary first (alone, it arrives sooner), then every model file at once.
+    const backend = await activateBackend(options.backend ?? 'auto', files, () => {
+      files.prefetch(FaceDetector.files, 'detector');
+      files.prefetch(
+        matcher.modelIds.flatMap((id) => embedderFiles(id)),
+        'embedder',
+      );
+    });
+    const loaded = await allOrDispose<FaceDetector | FaceEmbedder>([
+      FaceDetector.create(files).then(async (detector) => {
+        if (warm) await detector.warmUp();
+        return detector;
+      }),
+      ...matcher.modelIds.map((id) =>
+        createEmbedder(id, files).then(async (embedder) => {
+          if (warm) await warmUpEmbedder(embedder);
+          return embedder;
+        }),
+      ),
     ]);
+    const detector = loaded[0] as FaceDetector;
+    const embedders = loaded.slice(1) as FaceEmbedder[];
     const recognitionMobileFaceNet = embedders.find(
       (e): e is MobileFaceNetEmbedder => e.id.startsWith(MOBILEFACENET_ID) && 'variant' in e,
     );
@@ -100,8 +124,8 @@ export class FaceEngine {
       options.imageLimits ?? DEFAULT_IMAGE_LIMITS,
       matcher,
       checksOwnModel,
+      files,
     );
-    if (options.warmUp ?? true) await engine.warmUp();
     return engine;
   }
 
@@ -219,17 +243,9 @@ export class FaceEngine {
     return this.matcher.similarity(a, b);
   }
 
-  /** Runs every recognition model once on a blank input so that first real calls do not pay kernel set-up. */
-  async warmUp(): Promise<void> {
-    await this.detector.warmUp();
-    for (const embedder of this.embedders) {
-      const blank = tf.zeros([1, embedder.inputSize, embedder.inputSize, 3]) as tf.Tensor4D;
-      try {
-        await embedder.embed(blank);
-      } finally {
-        blank.dispose();
-      }
-    }
+  /** Settles once the model cache holds what this engine downloaded (its writes run in the background). */
+  cacheWritten(): Promise<void> {
+    return this.files.flush();
   }
 
   dispose(): void {
@@ -251,6 +267,25 @@ export class FaceEngine {
         'This LocalFace client is closed. Create a new one with createFaceClient().',
       );
   }
+}
+
+/** Runs `embedder` once on a blank face, so that the first real call does not pay its kernels' set-up. */
+async function warmUpEmbedder(embedder: FaceEmbedder): Promise<void> {
+  const blank = tf.zeros([1, embedder.inputSize, embedder.inputSize, 3]) as tf.Tensor4D;
+  try {
+    await embedder.embed(blank);
+  } finally {
+    blank.dispose();
+  }
+}
+
+/** All of `loading`; if one fails, the others are disposed once loaded and the first failure is thrown. */
+async function allOrDispose<T extends { dispose(): void }>(loading: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(loading);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+  for (const r of settled) if (r.status === 'fulfilled') r.value.dispose();
+  throw failed.reason;
 }
 
 /**

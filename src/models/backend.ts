@@ -73,7 +73,12 @@ async function provideVerifiedWasm(files: ModelFiles): Promise<() => void> {
  * WASM binaries load from `<modelBaseUrl>/wasm/`, verified against their built-in sha256 before they are
  * instantiated, single-threaded (see below).
  */
-export async function activateBackend(choice: BackendChoice, files: ModelFiles): Promise<BackendName> {
+export async function activateBackend(
+  choice: BackendChoice,
+  files: ModelFiles,
+  /** Called once the backend's own files are in, before it starts (e.g. to start the models' downloads). */
+  onFilesLoaded?: () => void,
+): Promise<BackendName> {
   // TF.js's threaded WASM build starts its workers from the source text of a function in the bundle
   // (Function.prototype.toString). Once an app's bundler minifies that function, the worker's copy names variables
   // that exist only in the app's bundle ("e is not defined") and the backend never becomes ready. Threads gave no
@@ -82,11 +87,16 @@ export async function activateBackend(choice: BackendChoice, files: ModelFiles):
   setWasmPaths(files.url('wasm/'), true);
   const order = backendOrder(choice, choice === 'auto' ? webglRenderer() : undefined);
   const failures: string[] = [];
+  let filesLoaded = false;
   for (const name of order) {
     let restore: (() => void) | undefined;
     try {
       // A wasm binary that fails its check is a load failure (thrown), never a reason to fall back quietly.
       if (name === 'wasm' && tf.getBackend() !== 'wasm') restore = await provideVerifiedWasm(files);
+      if (!filesLoaded) {
+        filesLoaded = true;
+        onFilesLoaded?.();
+      }
       if (tf.getBackend() === name || (await tf.setBackend(name))) {
         await tf.ready();
         return name;

@@ -92,6 +92,11 @@ async function matches(bytes: ArrayBuffer, entry: ManifestEntry): Promise<boolea
  */
 export class ModelFiles {
   readonly baseUrl: string;
+  /** Files `prefetch` started, until a `bytes()` call takes them. */
+  private readonly started = new Map<string, Promise<ArrayBuffer>>();
+  /** Cache writes still running. */
+  private readonly writes = new Set<Promise<void>>();
+  private cacheOpening?: Promise<Cache | undefined>;
 
   constructor(
     baseUrl: string | URL,
@@ -113,11 +118,39 @@ export class ModelFiles {
 
   /**
    * One of the library's files, verified against its built-in sha256: from the model cache when a copy with that
-   * sha256 is there and still hashes to it, else fetched (reporting progress), verified, then cached.
+   * sha256 is there and still hashes to it, else fetched (reporting progress), verified, then cached. A file that
+   * `prefetch` started is taken from there.
    */
-  async bytes(file: string, stage: string): Promise<ArrayBuffer> {
+  bytes(file: string, stage: string): Promise<ArrayBuffer> {
+    const started = this.started.get(file);
+    if (started) {
+      this.started.delete(file);
+      return started;
+    }
+    return this.load(file, stage);
+  }
+
+  /**
+   * Starts loading `files` now, all at once, so that their downloads, cache reads and sha256 checks (off the main
+   * thread) overlap with each other and with the work before their first `bytes()` call, which then takes them.
+   */
+  prefetch(files: readonly string[], stage: string): void {
+    for (const file of files) {
+      if (this.started.has(file)) continue;
+      const loading = this.load(file, stage);
+      loading.catch(() => undefined); // the error reaches the bytes() call that takes it
+      this.started.set(file, loading);
+    }
+  }
+
+  /** Settles when the cache writes started so far have (a page that closes its client may reload right after). */
+  async flush(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+
+  private async load(file: string, stage: string): Promise<ArrayBuffer> {
     const entry = this.entry(file);
-    const cache = await modelCache();
+    const cache = await (this.cacheOpening ??= modelCache());
     const cached = cache && (await this.fromCache(cache, file, entry));
     if (cached) {
       this.onProgress?.({ stage, loaded: cached.byteLength, total: cached.byteLength });
@@ -130,7 +163,11 @@ export class ModelFiles {
         `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`,
       );
     }
-    if (cache) await this.toCache(cache, file, entry, bytes);
+    // Written in the background: the verified bytes are used now, whether or not the copy is stored.
+    if (cache) {
+      const write = this.toCache(cache, file, entry, bytes).finally(() => this.writes.delete(write));
+      this.writes.add(write);
+    }
     return bytes;
   }
 
@@ -178,14 +215,13 @@ export class ModelFiles {
   /** Stores verified bytes, replacing the copies of other versions of the same file (errors, e.g. quota, ignored). */
   private async toCache(cache: Cache, file: string, entry: ManifestEntry, bytes: ArrayBuffer): Promise<void> {
     try {
+      // The body is copied now: the caller goes on using `bytes` while this write runs.
+      const response = new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } });
       const url = this.url(file);
       for (const old of await cache.keys()) {
         if (old.url.startsWith(`${url}?sha256=`) && old.url !== this.cacheKey(file, entry)) await cache.delete(old);
       }
-      await cache.put(
-        this.cacheKey(file, entry),
-        new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }),
-      );
+      await cache.put(this.cacheKey(file, entry), response);
     } catch {
       // Not cached: the next visit downloads it again.
     }
@@ -211,17 +247,23 @@ export class ModelFiles {
 
   /** Named tensors from a tfjs weights manifest (a file with only weightsManifest groups, no topology). */
   async weights(manifestFile: string, stage: string): Promise<tf.NamedTensorMap> {
+    const { specs, data } = await this.weightData(manifestFile, stage);
+    return tf.io.decodeWeights(data, specs);
+  }
+
+  /** The weight specs of a tfjs weights manifest and the bytes of the weight files it names, undecoded. */
+  async weightData(
+    manifestFile: string,
+    stage: string,
+  ): Promise<{ specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer }> {
     const groups = JSON.parse(
       new TextDecoder().decode(await this.bytes(manifestFile, stage)),
     ) as tf.io.WeightsManifestConfig;
-    const weightData = await this.concat(
+    const data = await this.concat(
       groups.flatMap((g) => g.paths),
       stage,
     );
-    return tf.io.decodeWeights(
-      weightData,
-      groups.flatMap((g) => g.weights),
-    );
+    return { specs: groups.flatMap((g) => g.weights), data };
   }
 
   private async concat(paths: string[], stage: string): Promise<ArrayBuffer> {

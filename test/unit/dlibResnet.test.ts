@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dlibResnetFromWeights } from '../../src/face/embedding/dlibResnet';
+import { dlibResnetFromWeightData, dlibResnetFromWeights } from '../../src/face/embedding/dlibResnet';
+import { decodeFloatWeights } from '../../src/models/weightData';
 
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 
@@ -198,4 +199,30 @@ describe('dlibResnet embedder', () => {
     // The unfolded weights were disposed at load and the folded ones by dispose(); only `faces` is gone besides.
     expect(tf.memory().numTensors).toBe(baseline - 1);
   }, 20_000);
+
+  it('builds bit-identical descriptors from the undecoded weight data (folded before upload) and does not leak', async () => {
+    const manifest = JSON.parse(readFileSync(`${MODELS}dlib-resnet128.json`, 'utf8')) as tf.io.WeightsManifestConfig;
+    const bin = readFileSync(`${MODELS}dlib-resnet128.bin`);
+    const data = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+    const specs = manifest.flatMap((g) => g.weights);
+    const faces = testImages([3, 11]);
+    const baseline = tf.memory().numTensors;
+
+    const fromTensors = dlibResnetFromWeights(loadWeights());
+    const fromData = dlibResnetFromWeightData(data, specs);
+    const a = await fromTensors.embed(faces);
+    const b = await fromData.embed(faces);
+    expect(b).toHaveLength(2);
+    for (let f = 0; f < 2; f++) expect(Array.from(b[f]!)).toEqual(Array.from(a[f]!));
+    fromTensors.dispose();
+    fromData.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+
+    // A weight stored in a form the float decoder does not read (float16 here): the builder then decodes with
+    // tf.io.decodeWeights, as before.
+    const half = specs.map((s) => (s.name === 'fc' ? { ...s, quantization: { dtype: 'float16' as const } } : s));
+    expect(decodeFloatWeights(data, half)).toBeUndefined();
+    expect(decodeFloatWeights(data, specs)?.get('fc')?.shape).toEqual([256, 128]);
+    faces.dispose();
+  }, 30_000);
 });

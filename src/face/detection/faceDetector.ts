@@ -44,6 +44,9 @@ export class FaceDetector {
     private readonly loadFullRange: () => Promise<MediaPipeFaceDetectorTfjs>,
   ) {}
 
+  /** What create() loads: the short-range model's topology and weights. */
+  static readonly files: readonly string[] = ['face-detector-short.json', 'face-detector-short.bin'];
+
   /** Loads the short-range model now; the full-range one (1.2 MB) waits for the first call that needs it. */
   static async create(files: ModelFiles): Promise<FaceDetector> {
     const load = async (modelType: 'short' | 'full', file: string) => {

@@ -3,10 +3,14 @@ import * as tf from '../../models/tf';
 
 import { FaceError, invalidArgument } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
+import { decodeFloatWeights, type FloatWeight } from '../../models/weightData';
 import type { FaceEmbedder } from './types';
 
 /** Stored with templates; templates of different ids are never compared. */
 export const DLIB_RESNET_ID = 'dlib-resnet128@face-api-1.7.15';
+const WEIGHTS_MANIFEST = 'dlib-resnet128.json';
+/** What createDlibResnetEmbedder loads: the weights manifest and the weights it names. */
+export const DLIB_RESNET_FILES: readonly string[] = [WEIGHTS_MANIFEST, 'dlib-resnet128.bin'];
 
 /**
  * TF.js port of face-api.js's FaceRecognitionNet (dlib's ResNet-34 face descriptor, 128-d), numerically
@@ -136,15 +140,95 @@ function residual(x: tf.Tensor4D, block: FoldedBlock): tf.Tensor4D {
   return tf.relu(tf.add<tf.Tensor4D>(pooled, out));
 }
 
+/** Where the folded layers come from: decoded tensors (any backend's decoding) or plain float32 values. */
+interface WeightSource {
+  /** A new folded conv for the face-api layer `prefix` (see foldConv). */
+  fold(prefix: string, inputMean?: readonly number[], inputScale?: number): FoldedConv;
+  /** The final [256, 128] matrix as a tensor the embedder will own. */
+  fc(): tf.Tensor2D;
+  /** Frees what the source still holds, except the tensors in `kept`. */
+  release(kept: ReadonlySet<tf.Tensor>): void;
+}
+
 /**
  * Builds the embedder from face-api's named weights (as decoded from dlib-resnet128.json). Takes ownership of
  * `weights`: the unfolded tensors are disposed here; the folded ones belong to the embedder until `dispose()`.
  */
 export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder {
+  return dlibResnetFrom({
+    fold: (prefix, inputMean, inputScale) => foldConv(weights, prefix, inputMean, inputScale),
+    fc: () => take<tf.Rank.R2>(weights, 'fc', 2),
+    release: (kept) => {
+      for (const t of Object.values(weights)) if (!kept.has(t)) t.dispose();
+    },
+  });
+}
+
+/**
+ * The same embedder from the undecoded weights (dlib-resnet128.json's specs and .bin bytes), with the same folded
+ * values: every layer but the stem is folded on the decoded float32 values before its only upload, with the
+ * float32 products and sums the backend's mul and add compute (a product or sum of two float32 values rounded once
+ * to float32), instead of uploading each unfolded weight and folding on the backend. The stem, whose input
+ * normalisation needs a backend sum, is folded by foldConv as before.
+ */
+export function dlibResnetFromWeightData(
+  data: ArrayBuffer,
+  specs: readonly tf.io.WeightsManifestEntry[],
+): FaceEmbedder {
+  const decoded = decodeFloatWeights(data, specs);
+  if (!decoded) return dlibResnetFromWeights(tf.io.decodeWeights(data, [...specs]));
+  const get = (name: string, rank: number): FloatWeight => {
+    const w = decoded.get(name);
+    if (!w || w.shape.length !== rank) {
+      throw new FaceError('ERR_MODEL_LOAD_FAILED', `dlib-resnet128 weights: expected a rank-${rank} tensor "${name}"`, {
+        metadata: { weight: name },
+      });
+    }
+    return w;
+  };
+  return dlibResnetFrom({
+    fold(prefix, inputMean, inputScale) {
+      const parts = ['conv/filters', 'conv/bias', 'scale/weights', 'scale/biases'].map((part, i) =>
+        get(`${prefix}/${part}`, i === 0 ? 4 : 1),
+      );
+      const [filters, bias, s, t] = parts as [FloatWeight, FloatWeight, FloatWeight, FloatWeight];
+      const outChannels = filters.shape[3]!;
+      if (bias.values.length !== outChannels || s.values.length !== outChannels || t.values.length !== outChannels)
+        throw new FaceError('ERR_MODEL_LOAD_FAILED', `dlib-resnet128 weights: ${prefix} has mismatched channels`);
+      if (inputMean) {
+        const weights: tf.NamedTensorMap = {};
+        ['conv/filters', 'conv/bias', 'scale/weights', 'scale/biases'].forEach((part, i) => {
+          weights[`${prefix}/${part}`] = tf.tensor(parts[i]!.values, parts[i]!.shape, 'float32');
+        });
+        try {
+          return foldConv(weights, prefix, inputMean, inputScale);
+        } finally {
+          tf.dispose(weights);
+        }
+      }
+      // foldConv without an input normalisation: filter·fround(s·1), fround(b·s) + t, each stored as float32.
+      const filter = new Float32Array(filters.values.length);
+      for (let i = 0; i < filter.length; i++) filter[i] = filters.values[i]! * s.values[i % outChannels]!;
+      const folded = new Float32Array(outChannels);
+      for (let o = 0; o < outChannels; o++) folded[o] = Math.fround(bias.values[o]! * s.values[o]!) + t.values[o]!;
+      return {
+        filter: tf.tensor4d(filter, filters.shape as [number, number, number, number]),
+        bias: tf.tensor1d(folded),
+      };
+    },
+    fc: () => {
+      const fc = get('fc', 2);
+      return tf.tensor2d(fc.values, fc.shape as [number, number]);
+    },
+    release: () => undefined,
+  });
+}
+
+function dlibResnetFrom(source: WeightSource): FaceEmbedder {
   // Every folded tensor, so a missing weight part-way through still frees what was already built.
   const owned: tf.Tensor[] = [];
   const fold = (prefix: string, inputMean?: readonly number[], inputScale?: number): FoldedConv => {
-    const c = foldConv(weights, prefix, inputMean, inputScale);
+    const c = source.fold(prefix, inputMean, inputScale);
     owned.push(c.filter, c.bias);
     return c;
   };
@@ -155,7 +239,8 @@ export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder 
     stem = fold('conv32_down', MEAN_RGB, 1 / 255);
     for (const { name, down } of BLOCKS)
       blocks.push({ down, conv1: fold(`${name}/conv1`), conv2: fold(`${name}/conv2`) });
-    fc = take<tf.Rank.R2>(weights, 'fc', 2);
+    fc = source.fc();
+    owned.push(fc);
     if (fc.shape[1] !== DIMENSION)
       throw new FaceError(
         'ERR_MODEL_LOAD_FAILED',
@@ -163,12 +248,11 @@ export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder 
       );
   } catch (e) {
     tf.dispose(owned);
-    tf.dispose(weights);
+    source.release(new Set());
     throw e;
   }
-  // fc is used as is; everything else in the map has been folded into new tensors.
-  for (const t of Object.values(weights)) if (t !== fc) t.dispose();
-  owned.push(fc);
+  // Everything the source holds has been folded into new tensors (fc is used as is).
+  source.release(new Set(owned));
   let disposed = false;
 
   function forward(faces: tf.Tensor4D): tf.Tensor2D {
@@ -217,5 +301,6 @@ export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder 
 
 /** Loads dlib-resnet128.json/.bin through the model manifest and builds the embedder. */
 export async function createDlibResnetEmbedder(files: ModelFiles): Promise<FaceEmbedder> {
-  return dlibResnetFromWeights(await files.weights('dlib-resnet128.json', 'embedder'));
+  const { data, specs } = await files.weightData(WEIGHTS_MANIFEST, 'embedder');
+  return dlibResnetFromWeightData(data, specs);
 }

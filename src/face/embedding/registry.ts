@@ -1,8 +1,8 @@
 import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
-import { createDlibResnetEmbedder, DLIB_RESNET_ID } from './dlibResnet';
+import { createDlibResnetEmbedder, DLIB_RESNET_FILES, DLIB_RESNET_ID } from './dlibResnet';
 import { withFlipAveraging } from './flipAveraging';
-import { createMobileFaceNetEmbedder, MOBILEFACENET_ID } from './mobileFaceNet';
+import { createMobileFaceNetEmbedder, MOBILEFACENET_FILES, MOBILEFACENET_ID } from './mobileFaceNet';
 import type { FaceEmbedder } from './types';
 
 /**
@@ -15,6 +15,18 @@ const FACTORIES: Record<string, (files: ModelFiles) => Promise<FaceEmbedder>> = 
   [MOBILEFACENET_ID]: (files) => createMobileFaceNetEmbedder(files, { flip: false }),
   [`${MOBILEFACENET_ID}+flip`]: (files) => createMobileFaceNetEmbedder(files, { flip: true }),
 };
+
+/** The model files each embedder loads (ModelFiles names), so that their downloads can start early. */
+const FILES: Record<string, readonly string[]> = {
+  [DLIB_RESNET_ID]: DLIB_RESNET_FILES,
+  [`${DLIB_RESNET_ID}+flip`]: DLIB_RESNET_FILES,
+  [MOBILEFACENET_ID]: MOBILEFACENET_FILES,
+  [`${MOBILEFACENET_ID}+flip`]: MOBILEFACENET_FILES,
+};
+
+export function embedderFiles(id: string): readonly string[] {
+  return FILES[id] ?? [];
+}
 
 export async function createEmbedder(id: string, files: ModelFiles): Promise<FaceEmbedder> {
   const factory = FACTORIES[id];

@@ -504,6 +504,8 @@ function halfToFloat(h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * A constant tensor's values as float32: FLOAT32 as stored, FLOAT16 widened, INT8/UINT8/INT16/INT32 with
  * quantization parameters dequantized ((q − zero_point) · scale, per channel along quantized_dimension when
@@ -514,6 +516,11 @@ export function constantFloats(t: TfliteTensor): Float32Array {
   if (!data) throw new Error(`TFLite: tensor '${t.name}' has no constant data`);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const size = t.shape.reduce((a, b) => a * b, 1);
+  if (t.type === TensorType.FLOAT32 && LITTLE_ENDIAN && data.byteLength >= 4 * size) {
+    // TFLite stores little-endian: on a little-endian machine (every browser's) the bytes are the floats; slice()
+    // copies them into an aligned buffer (constants need not be 4-byte aligned in the file).
+    return new Float32Array(data.slice(0, 4 * size).buffer);
+  }
   const out = new Float32Array(size);
   if (t.type === TensorType.FLOAT32) {
     for (let i = 0; i < size; i++) out[i] = dv.getFloat32(4 * i, true);
