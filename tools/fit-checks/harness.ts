@@ -347,6 +347,51 @@ async function measureHeads(urls: string[]) {
   return out;
 }
 
+/** FasNet activations the learned-feature candidates read: the 128-d layer before the classifier (after its batch
+ * norm), and the last two 8×8 maps (512 channels after the expansion PReLU, 128 channels of the last block). */
+const FASNET_ACTIVATIONS = ['581', '568', '564'] as const;
+
+/** Mean over the 8 columns of an [1, C, 8, 8] map: C × 8 row profiles (row-major by channel), rounded. */
+function rowProfiles(map: Float32Array, channels: number): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < 8; y++) {
+      let sum = 0;
+      for (let x = 0; x < 8; x++) sum += map[c * 64 + y * 8 + x]!;
+      out.push(+(sum / 8).toPrecision(4));
+    }
+  return out;
+}
+
+/** Head crop and FasNet activations (on the liveness crop) of the largest face, to join rows measured without them. */
+async function measureDeep(urls: string[]) {
+  const out: Record<string, unknown> = {};
+  for (const url of urls) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
+    try {
+      const [f] = await detector.detect(image.pixels, 'largest');
+      if (!f) {
+        out[url] = { faces: 0 };
+        continue;
+      }
+      const t = performance.now();
+      const { logits, activations } = fasnet.runWithActivations(image.pixels, f, { activations: FASNET_ACTIVATIONS });
+      time('fasnetActivations', performance.now() - t);
+      out[url] = {
+        head: headThumb(image.pixels, f),
+        fasnet: Array.from(logits),
+        fas128: Array.from(activations[0]!, (v) => +v.toPrecision(4)),
+        fas568rows: rowProfiles(activations[1]!, 512),
+        fas564rows: rowProfiles(activations[2]!, 128),
+      };
+    } finally {
+      image.pixels.dispose();
+    }
+  }
+  return out;
+}
+
 /** liveness: true = every candidate; 'fasnet' = only the shipped FasNet model (fast); false = none. */
 async function measureUrls(
   urls: string[],
@@ -517,6 +562,7 @@ function stats() {
   init,
   measureUrls,
   measureHeads,
+  measureDeep,
   stats,
   previewOcclusion,
   previewEyes,
