@@ -363,7 +363,8 @@ function rowProfiles(map: Float32Array, channels: number): number[] {
   return out;
 }
 
-/** Head crop and FasNet activations (on the liveness crop) of the largest face, to join rows measured without them. */
+/** 24-px face thumbnail, head crop and FasNet activations (on the liveness crop) of the largest face: the attribute
+ * heads' inputs, to join rows measured without them (or alone, for reporting on other data). */
 async function measureDeep(urls: string[]) {
   const out: Record<string, unknown> = {};
   for (const url of urls) {
@@ -378,7 +379,11 @@ async function measureDeep(urls: string[]) {
       const t = performance.now();
       const { logits, activations } = fasnet.runWithActivations(image.pixels, f, { activations: FASNET_ACTIVATIONS });
       time('fasnetActivations', performance.now() - t);
+      const aligned = alignFaces(image.pixels, [f.keypoints], MOBILEFACENET_TEMPLATE, 112);
+      const thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
+      aligned.dispose();
       out[url] = {
+        thumb,
         head: headThumb(image.pixels, f),
         fasnet: Array.from(logits),
         fas128: Array.from(activations[0]!, (v) => +v.toPrecision(4)),

@@ -2,7 +2,8 @@
 // Runs tools/fit-checks/harness.ts in headless chromium (WASM) over a list of images and writes raw signals as JSON.
 // Usage: node tools/fit-checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet] [--thumb48 1] [--head-only 1] [--deep 1]
 // --head-only 1: only the hat head's head crop of the largest face (rows { head }), to join rows measured without it.
-// --deep 1: the head crop and FasNet's activations on the liveness crop (rows { head, fas128, fas568rows, fas564rows }).
+// --deep 1: the attribute heads' inputs: face thumbnail, head crop and FasNet's activations on the liveness crop
+// (rows { thumb, head, fas128, fas568rows, fas564rows }).
 // FILE: one path per line, relative to --root (default ../shared/data).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
