@@ -333,6 +333,15 @@ describe('attribute region features', () => {
     }
     expect(fasnetBlockFeatures('fas564top', m564)).toHaveLength(256);
   });
+  it('the head crop MobileFaceNet describes spans the head above the face', async () => {
+    const { HEAD_EMBEDDING_TEMPLATE } = await import('../../src/face/checks/attributes');
+    const { MOBILEFACENET_TEMPLATE } = await import('../../src/face/embedding/mobileFaceNet');
+    const eyeGap = (t: readonly { x: number }[]) => t[1]!.x - t[0]!.x;
+    // Same 112-px crop, the face at half the scale, eyes below the middle (room for a hat), the mouth inside.
+    expect(eyeGap(HEAD_EMBEDDING_TEMPLATE)).toBeCloseTo(eyeGap(MOBILEFACENET_TEMPLATE) / 2, 6);
+    expect(HEAD_EMBEDDING_TEMPLATE[0]!.y).toBeGreaterThan(56);
+    expect(HEAD_EMBEDDING_TEMPLATE[3]!.y).toBeLessThan(112);
+  });
   it('the bundled heads match their feature kind', async () => {
     const { ATTRIBUTE_HEADS, FASNET_BLOCKS, fasnetBlockOf, fasnetBlockFeatures } =
       await import('../../src/face/checks/attributes');
@@ -340,16 +349,10 @@ describe('attribute region features', () => {
     const fasDim = block
       ? fasnetBlockFeatures(block, new Float32Array(FASNET_BLOCKS[block].bands.length ? 64 * 512 : 128)).length
       : 0;
-    const kind = ATTRIBUTE_HEADS.features.replace(/\+fas\w+$/, '');
-    const dims: Record<string, number> = {
-      regions: 55,
-      'regions+emb': 55 + 192,
-      'regions+emb+head': 55 + 192 + 80,
-      'regions+head': 55 + 80,
-      emb: 192,
-      thumb: 24 * 24 * 3,
-    };
-    const dim = dims[kind]! + fasDim;
+    const sizes: Record<string, number> = { regions: 55, emb: 192, head: 80, mfnhead: 192, thumb: 24 * 24 * 3 };
+    const parts = ATTRIBUTE_HEADS.features.replace(/\+fas\w+$/, '').split('+');
+    expect(parts.every((p) => p in sizes)).toBe(true);
+    const dim = parts.reduce((a, p) => a + sizes[p]!, 0) + fasDim;
     for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const)
       expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
   });

@@ -40,8 +40,13 @@ const headRows = existsSync(HEADS_JSON) ? JSON.parse(readFileSync(HEADS_JSON, 'u
 const withHead = (file, r) => {
   const h = headRows[file];
   if (!h?.head || !r.emb) return r;
-  const { head, fas128, fas568rows, fas564rows } = h;
-  return { ...r, head, ...(fas128 ? { fas128, fas568rows, fas564rows } : {}) };
+  const { head, fas128, fas568rows, fas564rows, dlibHead, mfnHead } = h;
+  return {
+    ...r,
+    head,
+    ...(fas128 ? { fas128, fas568rows, fas564rows } : {}),
+    ...(dlibHead ? { dlibHead, mfnHead } : {}),
+  };
 };
 for (const [file, r] of Object.entries(d.rows)) d.rows[file] = withHead(file, r);
 // Split: every other file of each source in list order (occlusion folders: by file name; LFW: one image per identity).
@@ -90,14 +95,19 @@ if (args.includes('--augment')) {
 const shipped = JSON.parse(readFileSync('src/face/checks/attributeHeads.json', 'utf8'));
 
 function features(r) {
-  // regions+<FasNet block>, e.g. regions+fas128 (tools/fit-checks/fasnetFeatures.mjs)
-  const fas = featureKind.match(/^regions\+(fas\w+)$/);
-  if (fas) return [...regionFeatures(r.thumb), ...FASNET_BLOCKS[fas[1]](r)];
+  // regions, then any of +emb, +head, +dlibhead, +mfnhead and one FasNet block (+fas128 …), in that order — the
+  // layout the runtime reads (src/face/checks/attributes.ts attributeFeatures).
+  const parts = featureKind.split('+');
+  const BLOCKS = {
+    emb: (x) => x.emb,
+    head: (x) => headFeatures(x.head),
+    dlibhead: (x) => x.dlibHead,
+    mfnhead: (x) => x.mfnHead,
+    ...FASNET_BLOCKS,
+  };
+  if (parts[0] === 'regions' && parts.slice(1).every((p) => p in BLOCKS))
+    return [...regionFeatures(r.thumb), ...parts.slice(1).flatMap((p) => BLOCKS[p](r))];
   if (featureKind === 'emb') return r.emb;
-  if (featureKind === 'regions') return regionFeatures(r.thumb);
-  if (featureKind === 'regions+emb') return [...regionFeatures(r.thumb), ...r.emb];
-  if (featureKind === 'regions+emb+head') return [...regionFeatures(r.thumb), ...r.emb, ...headFeatures(r.head)];
-  if (featureKind === 'regions+head') return [...regionFeatures(r.thumb), ...headFeatures(r.head)];
   if (featureKind === 'regions+tex') return [...regionFeatures(r.thumb), ...textureFeatures(r.thumb48)];
   if (featureKind === 'regions+emb+tex') return [...regionFeatures(r.thumb), ...r.emb, ...textureFeatures(r.thumb48)];
   if (featureKind === 'tex') return textureFeatures(r.thumb48);
@@ -335,9 +345,12 @@ const headKind = {};
 const hasHeads = rows.every((x) => x.r.head || kindOf(x) !== 'none');
 const hasFasnet = rows.every((x) => x.r.fas128 || kindOf(x) !== 'none');
 /** FasNet blocks the per-head choice may try (FAS_BLOCKS=fas128,fas512 …; default all), fewest features first. */
-const fasKinds = hasFasnet
-  ? (process.env.FAS_BLOCKS ?? Object.keys(FASNET_BLOCKS).join(',')).split(',').map((b) => `regions+${b}`)
-  : [];
+const fasKinds = [
+  ...(hasFasnet
+    ? (process.env.FAS_BLOCKS ?? Object.keys(FASNET_BLOCKS).join(',')).split(',').map((b) => `regions+${b}`)
+    : []),
+  ...(rows.every((x) => x.r.dlibHead || kindOf(x) !== 'none') ? ['regions+dlibhead', 'regions+mfnhead'] : []),
+];
 if (args.includes('--cv') && featureKind.startsWith('regions')) {
   for (const [name, label] of Object.entries(LABELS)) {
     const lab = rows
@@ -372,8 +385,20 @@ if (args.includes('--cv') && featureKind.startsWith('regions')) {
         ) ?? 0.99;
       const pos = scored.filter((v) => v.y === 1);
       const atRule = `${pos.filter((v) => v.p >= t).length}/${pos.length} found at the ${PLAIN_FLAG_RATE * 100} % rule (raw ${t})`;
+      // Held-out figures had this kind been chosen (reporting only; fitted on the whole train split, originals only,
+      // thresholded by the same rule out of fold): found / plain LFW / webcam / head scarves flagged.
+      const full = asKind(kind, () => fit(lab));
+      const heldOut = (pick) => {
+        const list = rows.filter((x) => x.split === 'test' && kindOf(x) === 'none' && pick(x));
+        const n = list.filter((x) => asKind(kind, () => predict(full, features(x.r))) >= t).length;
+        return `${n}/${list.length}`;
+      };
+      const test = [
+        heldOut((x) => LABELS[name](x) === 1),
+        ...['lfw-plain', 'webcam-live', 'headscarf'].map((src) => heldOut((x) => x.source === src)),
+      ].join(' / ');
       console.error(
-        `cv ${name} features ${kind} [${dimOf(kind)}]: balanced error ${err.toFixed(3)} ± ${se.toFixed(3)} (${detail}); ${atRule}`,
+        `cv ${name} features ${kind} [${dimOf(kind)}]: balanced error ${err.toFixed(3)} ± ${se.toFixed(3)} (${detail}); ${atRule}; held out at that threshold: found / LFW / webcam / scarves ${test}`,
       );
       tried.push({ kind, err, se });
     }
@@ -537,17 +562,20 @@ console.log(
 );
 console.log(occTable.join('\n'));
 if (args.includes('--write')) {
-  // One feature vector for all heads, laid out [regions 55 | embedding 192 | head crop 80 | one FasNet block] with the
+  // One feature vector for all heads, laid out [regions 55 | embedding 192 | head crop 80 | head-crop MobileFaceNet
+  // descriptor 192 | one FasNet block] with the
   // blocks some head reads; a head carries zero weights on the blocks it does not read.
   const names = Object.keys(heads);
   const usesEmb = names.some((n) => kindFor(n).includes('emb')),
-    usesHead = names.some((n) => kindFor(n).includes('head'));
+    usesHead = names.some((n) => /\+head(\+|$)/.test(kindFor(n)));
   const fasOf = (kind) => kind.match(/\+(fas\w+)$/)?.[1];
   const fasBlocks = [...new Set(names.map((n) => fasOf(kindFor(n))).filter(Boolean))];
   if (fasBlocks.length > 1) throw new Error(`heads chose different FasNet blocks (${fasBlocks}); ship one`);
+  if (names.some((n) => kindFor(n).includes('dlibhead'))) throw new Error('the runtime has no dlib head-crop feature');
   const fasBlock = fasBlocks[0];
+  const usesMfnHead = names.some((n) => kindFor(n).includes('+mfnhead'));
   const fasDim = fasBlock ? FASNET_BLOCKS[fasBlock](rows.find((x) => x.r.fas128).r).length : 0;
-  const shippedKind = `regions${usesEmb ? '+emb' : ''}${usesHead ? '+head' : ''}${fasBlock ? `+${fasBlock}` : ''}`;
+  const shippedKind = `regions${usesEmb ? '+emb' : ''}${usesHead ? '+head' : ''}${usesMfnHead ? '+mfnhead' : ''}${fasBlock ? `+${fasBlock}` : ''}`;
   for (const name of names) {
     const kind = kindFor(name),
       w = heads[name].w;
@@ -559,10 +587,17 @@ if (args.includes('--write')) {
     };
     const regions = w.slice(0, 55),
       emb = take(kind.includes('emb'), 192),
-      head = take(kind.includes('+head'), 80),
+      head = take(/\+head(\+|$)/.test(kind), 80),
+      mfnHead = take(kind.includes('+mfnhead'), 192),
       fas = take(!!fasOf(kind), fasDim);
     heads[name] = {
-      w: [...regions, ...(usesEmb ? emb : []), ...(usesHead ? head : []), ...(fasBlock ? fas : [])],
+      w: [
+        ...regions,
+        ...(usesEmb ? emb : []),
+        ...(usesHead ? head : []),
+        ...(usesMfnHead ? mfnHead : []),
+        ...(fasBlock ? fas : []),
+      ],
       b: heads[name].b,
     };
   }

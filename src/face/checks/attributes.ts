@@ -22,7 +22,8 @@ export interface LogisticHead {
 
 /**
  * What the heads read, in this order: the region statistics, the MobileFaceNet embedding ('+emb'), the head crop's
- * statistics ('+head') and one block of FasNet activations on the liveness crop ('+fas…', FASNET_BLOCKS).
+ * statistics ('+head'), MobileFaceNet's descriptor of a 112-px head crop ('+mfnhead', HEAD_EMBEDDING_TEMPLATE) and
+ * one block of FasNet activations on the liveness crop ('+fas…', FASNET_BLOCKS).
  */
 export type AttributeFeatureKind =
   | 'emb'
@@ -31,7 +32,7 @@ export type AttributeFeatureKind =
   | 'regions+emb'
   | 'regions+head'
   | 'regions+emb+head'
-  | `regions${'' | '+emb'}${'' | '+head'}+${FasnetBlock}`;
+  | `regions${'' | '+emb'}${'' | '+head'}${'' | '+mfnhead'}${'' | `+${FasnetBlock}`}`;
 
 /**
  * Learned image features for the heads from the anti-spoofing network FasNet (src/face/checks/fasnet.ts), which sees
@@ -108,6 +109,15 @@ export const HEAD_TEMPLATE: readonly Point[] = Object.freeze(
   ),
 );
 const HEAD_GRID = 4;
+
+/**
+ * The head crop MobileFaceNet describes for the hat head (112 px): its own template zoomed out by half about the
+ * crop's centre and moved down by 12 % of the crop, so the whole head above the brows (where a hat sits) is in view.
+ * A learned image feature of the head, although the network was trained to tell faces apart, not hats.
+ */
+export const HEAD_EMBEDDING_TEMPLATE: readonly Point[] = Object.freeze(
+  MOBILEFACENET_TEMPLATE.map((p) => Object.freeze({ x: (p.x - 56) * 0.5 + 56, y: (p.y - 56) * 0.5 + 56 + 0.12 * 112 })),
+);
 
 /** Per cell of a 4×4 grid over the 32×32 head thumbnail: mean luma, luma std, R − G, B − G, chroma (0..1); pure. */
 export function headFeatures(thumb: ArrayLike<number>): number[] {
@@ -192,6 +202,7 @@ export async function attributeFeatures(
   model: AttributeHeads = ATTRIBUTE_HEADS,
   heads?: tf.Tensor4D,
   fasnetActivations?: readonly ArrayLike<number>[],
+  headEmbeddings?: readonly ArrayLike<number>[],
 ): Promise<number[][]> {
   const n = aligned.shape[0];
   const kind = model.features;
@@ -208,11 +219,13 @@ export async function attributeFeatures(
     flat.dispose();
   }
   let embeddings: Float32Array[] = [];
-  if (needsEmbedder(model)) {
+  if (model.features === 'emb' || model.features.startsWith('regions+emb')) {
     if (!embedder) throw new FaceError('ERR_INTERNAL', 'Attribute heads need the MobileFaceNet embedder');
     embeddings = await embedder.embed(aligned);
   }
   const block = fasnetBlockOf(model);
+  if (needsHeadEmbedding(model) && headEmbeddings?.length !== n)
+    throw new FaceError('ERR_INTERNAL', 'The attribute heads need a head-crop embedding per face');
   if (block && fasnetActivations?.length !== n)
     throw new FaceError('ERR_INTERNAL', 'The attribute heads need a FasNet activation per face');
   return pixels.map((thumb, i) => {
@@ -222,6 +235,7 @@ export async function attributeFeatures(
       ...regionFeatures(thumb),
       ...(embeddings[i] ? Array.from(embeddings[i]) : []),
       ...(needsHeadCrop(model) ? headFeatures(headPixels[i]!) : []),
+      ...(needsHeadEmbedding(model) ? Array.from(headEmbeddings![i]!) : []),
       ...(block ? fasnetBlockFeatures(block, fasnetActivations![i]!) : []),
     ];
   });
@@ -229,7 +243,12 @@ export async function attributeFeatures(
 
 /** Whether the heads need the MobileFaceNet embedder. */
 export function needsEmbedder(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features === 'emb' || model.features.startsWith('regions+emb');
+  return model.features === 'emb' || model.features.startsWith('regions+emb') || needsHeadEmbedding(model);
+}
+
+/** Whether the heads read MobileFaceNet's descriptor of the head crop (HEAD_EMBEDDING_TEMPLATE). */
+export function needsHeadEmbedding(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
+  return model.features.includes('+mfnhead');
 }
 
 /** Whether the heads read the head crop (HEAD_TEMPLATE). */

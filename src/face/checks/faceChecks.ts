@@ -14,8 +14,10 @@ import {
   attributesFromFeatures,
   FASNET_BLOCKS,
   fasnetBlockOf,
+  HEAD_EMBEDDING_TEMPLATE,
   HEAD_TEMPLATE,
   HEAD_THUMB_SIZE,
+  needsHeadEmbedding,
   needsEmbedder,
   needsHeadCrop,
 } from './attributes';
@@ -255,7 +257,21 @@ export class FaceChecks {
         )
       : undefined;
     try {
-      const features = await attributeFeatures(aligned, embedder, ATTRIBUTE_HEADS, heads, activations);
+      let headEmbeddings: Float32Array[] | undefined;
+      if (needsHeadEmbedding()) {
+        const crops = alignFaces(
+          pixels,
+          faces.map((f) => f.keypoints),
+          HEAD_EMBEDDING_TEMPLATE,
+          QUALITY_CROP_SIZE,
+        );
+        try {
+          headEmbeddings = await embedder!.embed(crops);
+        } finally {
+          crops.dispose();
+        }
+      }
+      const features = await attributeFeatures(aligned, embedder, ATTRIBUTE_HEADS, heads, activations, headEmbeddings);
       return { attributes: features.map((x) => attributesFromFeatures(x)), fasnetRuns };
     } finally {
       heads?.dispose();
