@@ -156,7 +156,13 @@ export class FaceChecks {
       let fasnetRuns: FasnetRun[] | undefined;
       if (request.attributes || request.liveness) {
         const t0 = performance.now();
-        ({ attributes, fasnetRuns } = await this.attributesOf(pixels, faces, aligned, !!request.liveness));
+        ({ attributes, fasnetRuns } = await this.attributesOf(
+          pixels,
+          faces,
+          aligned,
+          !!request.liveness,
+          !!request.attributes,
+        ));
         if (request.attributes) attributes.forEach((a, i) => (results[i]!.attributes = a));
         this.lastTimes.attributes = performance.now() - t0;
       }
@@ -179,6 +185,7 @@ export class FaceChecks {
     pixels: tf.Tensor3D,
     faces: readonly DetectedFace[],
     evidenceFor: (index: number) => boolean,
+    options: { hat?: boolean } = {},
   ): Promise<FrameCheckResult[]> {
     if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
     if (faces.length === 0) return [];
@@ -193,7 +200,13 @@ export class FaceChecks {
         picked.length === faces.length ? aligned : tf.tidy(() => tf.gather(aligned, tf.tensor1d(picked, 'int32')));
       try {
         const pickedFaces = picked.map((i) => faces[i]!);
-        const { attributes, fasnetRuns } = await this.attributesOf(pixels, pickedFaces, subset, true);
+        const { attributes, fasnetRuns } = await this.attributesOf(
+          pixels,
+          pickedFaces,
+          subset,
+          true,
+          options.hat ?? true,
+        );
         const evidence = await this.evidenceFor(pixels, pickedFaces, attributes, fasnetRuns);
         picked.forEach((faceIndex, j) => (results[faceIndex]!.evidence = evidence[j]));
       } finally {
@@ -225,13 +238,16 @@ export class FaceChecks {
   /**
    * The attribute probabilities of each aligned face (also the occlusion evidence of the liveness decision). When
    * the heads read FasNet's activations, FasNet runs here once per face (`forLiveness`: on its mirror image too) and
-   * its logits are handed back for the liveness score, so liveness does not run it again.
+   * its logits are handed back for the liveness score, so liveness does not run it again. Without `withHat` (the
+   * liveness decision alone reads mask and sunglasses) the hat head's head-crop descriptor is not computed and `hat`
+   * is NaN.
    */
   private async attributesOf(
     pixels: tf.Tensor3D,
     faces: readonly DetectedFace[],
     aligned: tf.Tensor4D,
     forLiveness: boolean,
+    withHat: boolean,
   ): Promise<{ attributes: FaceAttributes[]; fasnetRuns?: FasnetRun[] }> {
     const embedder = needsEmbedder() ? await this.getEmbedder() : undefined;
     const block = fasnetBlockOf();
@@ -258,7 +274,9 @@ export class FaceChecks {
       : undefined;
     try {
       let headEmbeddings: Float32Array[] | undefined;
-      if (needsHeadEmbedding()) {
+      const skipHat = !withHat && needsHeadEmbedding();
+      if (skipHat) headEmbeddings = faces.map(() => new Float32Array(embedder!.dimension));
+      else if (needsHeadEmbedding()) {
         const crops = alignFaces(
           pixels,
           faces.map((f) => f.keypoints),
@@ -272,7 +290,9 @@ export class FaceChecks {
         }
       }
       const features = await attributeFeatures(aligned, embedder, ATTRIBUTE_HEADS, heads, activations, headEmbeddings);
-      return { attributes: features.map((x) => attributesFromFeatures(x)), fasnetRuns };
+      const attributes = features.map((x) => attributesFromFeatures(x));
+      if (skipHat) attributes.forEach((a) => (a.hat = Number.NaN));
+      return { attributes, fasnetRuns };
     } finally {
       heads?.dispose();
     }
