@@ -133,6 +133,29 @@ test('attributes: a head scarf is neither veil, mask nor an occlusion; a niqab r
   expect(r.niqab.code).toBe('FACE_IS_OCCLUDED');
 });
 
+test('attributes alone and with liveness (FasNet runs once for both) leave no tensors behind', async ({ facePage }) => {
+  const r = await facePage.evaluate(async () => {
+    const image = await window.fixture('checks/mask.jpg');
+    const run = async (liveness: boolean) =>
+      (await window.client.detectFaces(image, { quality: false, attributes: true, liveness }))[0]!;
+    await run(true); // loads every model once
+    const before = window.tensorCount();
+    const alone = await run(false);
+    const withLiveness = await run(true);
+    // Liveness alone skips the hat head's head-crop descriptor (its decision reads mask and sunglasses only).
+    const livenessOnly = (
+      await window.client.detectFaces(image, { quality: false, attributes: false, liveness: true })
+    )[0]!;
+    return { before, after: window.tensorCount(), alone, withLiveness, livenessOnly: livenessOnly.liveness!.code };
+  });
+  expect(r.after).toBe(r.before);
+  expect(r.alone.attributes!.mask).toBeGreaterThan(0.5);
+  // The same FasNet activations feed the attribute heads either way.
+  expect(r.withLiveness.attributes).toEqual(r.alone.attributes);
+  expect(r.withLiveness.liveness!.code).toBe('FACE_IS_OCCLUDED');
+  expect(r.livenessOnly).toBe('FACE_IS_OCCLUDED');
+});
+
 test('liveness: a live webcam face is live; a printed photo of the same person is FACE_NOT_LIVE', async ({
   facePage,
 }) => {

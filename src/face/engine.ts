@@ -208,9 +208,10 @@ export class FaceEngine {
     pixels: tf.Tensor3D,
     faces: readonly DetectedFace[],
     evidenceFor: (index: number) => boolean,
+    options: { hat?: boolean } = {},
   ): Promise<FrameCheckResult[]> {
     this.assertUsable();
-    return this.checks.frameChecks(pixels, faces, evidenceFor);
+    return this.checks.frameChecks(pixels, faces, evidenceFor, options);
   }
 
   /** The thresholds single-frame liveness decides with. */

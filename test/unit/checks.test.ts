@@ -18,6 +18,7 @@ import { attributesFromFeatures, logistic } from '../../src/face/checks/attribut
 import { validate, livenessFailure, livenessError, FAIL_ON } from '../../src/face/checks/validate';
 import type { CheckedFace } from '../../src/face/checks/types';
 import { FaceError } from '../../src/errors';
+import { seededRandom } from '../support/seededRandom';
 
 function face(x: number, y: number, size: number, pose = { yaw: 0, pitch: 0, roll: 0 }): DetectedFace {
   const p = (dx: number, dy: number) => ({ x: x + dx * size, y: y + dy * size });
@@ -309,18 +310,50 @@ describe('attribute region features', () => {
     expect(HEAD_TEMPLATE[0]!.y).toBeGreaterThan(HEAD_THUMB_SIZE / 2);
     expect(HEAD_TEMPLATE[3]!.y).toBeLessThan(HEAD_THUMB_SIZE);
   });
+  it('FasNet block features match the training script, from the row profiles it records', async () => {
+    // @ts-expect-error plain JS module without types
+    const { FASNET_BLOCKS: fromBench } = await import('../../tools/fit-checks/fasnetFeatures.mjs');
+    const { FASNET_BLOCKS, fasnetBlockFeatures } = await import('../../src/face/checks/attributes');
+    const random = seededRandom(7);
+    const map = (channels: number) => Float32Array.from({ length: channels * 64 }, () => random() * 4 - 1);
+    // What measure.mjs --deep 1 records: per channel, the mean of each of the 8 rows.
+    const rows = (m: Float32Array, channels: number) =>
+      Array.from({ length: channels * 8 }, (_, i) => m.slice(i * 8, i * 8 + 8).reduce((a, b) => a + b, 0) / 8);
+    const m564 = map(128),
+      m568 = map(512),
+      v581 = Float32Array.from({ length: 128 }, () => random());
+    const row = { fas128: Array.from(v581), fas564rows: rows(m564, 128), fas568rows: rows(m568, 512) };
+    const activation = { '581': v581, '564': m564, '568': m568 } as const;
+    expect(Object.keys(FASNET_BLOCKS).sort()).toEqual(Object.keys(fromBench).sort());
+    for (const [block, spec] of Object.entries(FASNET_BLOCKS)) {
+      const ours = fasnetBlockFeatures(block as keyof typeof FASNET_BLOCKS, activation[spec.activation]);
+      const theirs = fromBench[block](row) as number[];
+      expect(ours).toHaveLength(theirs.length);
+      ours.forEach((v, i) => expect(v).toBeCloseTo(theirs[i]!, 5));
+    }
+    expect(fasnetBlockFeatures('fas564top', m564)).toHaveLength(256);
+  });
+  it('the head crop MobileFaceNet describes spans the head above the face', async () => {
+    const { HEAD_EMBEDDING_TEMPLATE } = await import('../../src/face/checks/attributes');
+    const { MOBILEFACENET_TEMPLATE } = await import('../../src/face/embedding/mobileFaceNet');
+    const eyeGap = (t: readonly { x: number }[]) => t[1]!.x - t[0]!.x;
+    // Same 112-px crop, the face at half the scale, eyes below the middle (room for a hat), the mouth inside.
+    expect(eyeGap(HEAD_EMBEDDING_TEMPLATE)).toBeCloseTo(eyeGap(MOBILEFACENET_TEMPLATE) / 2, 6);
+    expect(HEAD_EMBEDDING_TEMPLATE[0]!.y).toBeGreaterThan(56);
+    expect(HEAD_EMBEDDING_TEMPLATE[3]!.y).toBeLessThan(112);
+  });
   it('the bundled heads match their feature kind', async () => {
-    const { ATTRIBUTE_HEADS } = await import('../../src/face/checks/attributes');
-    const dims: Record<string, number> = {
-      regions: 55,
-      'regions+emb': 55 + 192,
-      'regions+emb+head': 55 + 192 + 80,
-      'regions+head': 55 + 80,
-      emb: 192,
-      thumb: 24 * 24 * 3,
-    };
-    const dim = dims[ATTRIBUTE_HEADS.features];
+    const { ATTRIBUTE_HEADS, FASNET_BLOCKS, fasnetBlockOf, fasnetBlockFeatures } =
+      await import('../../src/face/checks/attributes');
+    const block = fasnetBlockOf();
+    const fasDim = block
+      ? fasnetBlockFeatures(block, new Float32Array(FASNET_BLOCKS[block].bands.length ? 64 * 512 : 128)).length
+      : 0;
+    const sizes: Record<string, number> = { regions: 55, emb: 192, head: 80, mfnhead: 192, thumb: 24 * 24 * 3 };
+    const parts = ATTRIBUTE_HEADS.features.replace(/\+fas\w+$/, '').split('+');
+    expect(parts.every((p) => p in sizes)).toBe(true);
+    const dim = parts.reduce((a, p) => a + sizes[p]!, 0) + fasDim;
     for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const)
-      expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim!);
+      expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
   });
 });

@@ -271,6 +271,35 @@ describe('parseOnnx + OnnxGraphModel on a hand-encoded classifier', () => {
     input.dispose();
     m.dispose();
   });
+
+  it('returns requested intermediate values after the outputs, in ONNX layout, and leaks none', () => {
+    const relu = refConv(arr([1, 2, 5, 5], x), arr([3, 2, 3, 3], w), b, { pads: [1, 1, 1, 1] }).data.map((v) =>
+      Math.max(v, 0),
+    );
+    const gap = [0, 1, 2].map((c) => relu.slice(c * 25, (c + 1) * 25).reduce((s, v) => s + v, 0) / 25);
+    const m = OnnxGraphModel.fromBytes(bytes);
+    const input = tf.tensor(x, [1, 2, 5, 5]);
+    const before = tf.memory().numTensors;
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      const feed = layout === 'NHWC' ? tf.transpose(input, [0, 2, 3, 1]) : input;
+      const outs = m.execute({ X: feed }, { inputLayout: layout, intermediates: ['gap', 'relu'] });
+      expect(outs.map((t) => t.shape)).toEqual([
+        [1, 2],
+        [1, 2],
+        [1, 3, 1, 1],
+        [1, 3, 5, 5],
+      ]);
+      expectClose(outs[2]!.dataSync(), gap, 1e-5);
+      expectClose(outs[3]!.dataSync(), relu, 1e-5);
+      tf.dispose(outs);
+      if (feed !== input) feed.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => m.execute({ X: input }, { intermediates: ['nope'] })).toThrow(/no step produces a value named 'nope'/);
+    expect(tf.memory().numTensors).toBe(before);
+    input.dispose();
+    m.dispose();
+  });
 });
 
 describe('OnnxGraphModel op semantics against an NCHW reference', () => {

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { headFeatures, regionFeatures } from './regions.mjs';
 import { textureFeatures } from './texture.mjs';
+import { FASNET_BLOCKS } from './fasnetFeatures.mjs';
 
 const args = process.argv.slice(2);
 let featureKind = args.includes('--features') ? args[args.indexOf('--features') + 1] : 'regions';
@@ -35,7 +36,18 @@ if (existsSync(HEADWEAR_JSON)) Object.assign(d.rows, JSON.parse(readFileSync(HEA
 // by file; rows without one cannot use the head features.
 const HEADS_JSON = process.env.HEADS_JSON ?? 'tools/out/checks/heads.json';
 const headRows = existsSync(HEADS_JSON) ? JSON.parse(readFileSync(HEADS_JSON, 'utf8')).rows : {};
-const withHead = (file, r) => (headRows[file]?.head && r.emb ? { ...r, head: headRows[file].head } : r);
+// measure.mjs --deep 1 rows also carry FasNet's activations (fas128, fas568rows, fas564rows), joined the same way.
+const withHead = (file, r) => {
+  const h = headRows[file];
+  if (!h?.head || !r.emb) return r;
+  const { head, fas128, fas568rows, fas564rows, dlibHead, mfnHead } = h;
+  return {
+    ...r,
+    head,
+    ...(fas128 ? { fas128, fas568rows, fas564rows } : {}),
+    ...(dlibHead ? { dlibHead, mfnHead } : {}),
+  };
+};
 for (const [file, r] of Object.entries(d.rows)) d.rows[file] = withHead(file, r);
 // Split: every other file of each source in list order (occlusion folders: by file name; LFW: one image per identity).
 const rows = [];
@@ -83,11 +95,19 @@ if (args.includes('--augment')) {
 const shipped = JSON.parse(readFileSync('src/face/checks/attributeHeads.json', 'utf8'));
 
 function features(r) {
+  // regions, then any of +emb, +head, +dlibhead, +mfnhead and one FasNet block (+fas128 …), in that order — the
+  // layout the runtime reads (src/face/checks/attributes.ts attributeFeatures).
+  const parts = featureKind.split('+');
+  const BLOCKS = {
+    emb: (x) => x.emb,
+    head: (x) => headFeatures(x.head),
+    dlibhead: (x) => x.dlibHead,
+    mfnhead: (x) => x.mfnHead,
+    ...FASNET_BLOCKS,
+  };
+  if (parts[0] === 'regions' && parts.slice(1).every((p) => p in BLOCKS))
+    return [...regionFeatures(r.thumb), ...parts.slice(1).flatMap((p) => BLOCKS[p](r))];
   if (featureKind === 'emb') return r.emb;
-  if (featureKind === 'regions') return regionFeatures(r.thumb);
-  if (featureKind === 'regions+emb') return [...regionFeatures(r.thumb), ...r.emb];
-  if (featureKind === 'regions+emb+head') return [...regionFeatures(r.thumb), ...r.emb, ...headFeatures(r.head)];
-  if (featureKind === 'regions+head') return [...regionFeatures(r.thumb), ...headFeatures(r.head)];
   if (featureKind === 'regions+tex') return [...regionFeatures(r.thumb), ...textureFeatures(r.thumb48)];
   if (featureKind === 'regions+emb+tex') return [...regionFeatures(r.thumb), ...r.emb, ...textureFeatures(r.thumb48)];
   if (featureKind === 'tex') return textureFeatures(r.thumb48);
@@ -305,6 +325,11 @@ if (args.includes('--cv')) {
         .join(', ')}`,
     );
 }
+/** Number of features of a kind (on the first row that has them all). */
+function dimOf(kind) {
+  const r = rows.find((x) => kindOf(x) === 'none' && x.r.head && x.r.fas128)?.r ?? rows[0].r;
+  return asKind(kind, () => features(r).length);
+}
 /** Runs fn with the global feature kind set to `kind` (each head may read its own features). */
 function asKind(kind, fn) {
   const saved = featureKind;
@@ -318,6 +343,14 @@ function asKind(kind, fn) {
 /** Feature kind of each head: the chosen kind, plus the head crop where cross-validation prefers it (--cv). */
 const headKind = {};
 const hasHeads = rows.every((x) => x.r.head || kindOf(x) !== 'none');
+const hasFasnet = rows.every((x) => x.r.fas128 || kindOf(x) !== 'none');
+/** FasNet blocks the per-head choice may try (FAS_BLOCKS=fas128,fas512 …; default all), fewest features first. */
+const fasKinds = [
+  ...(hasFasnet
+    ? (process.env.FAS_BLOCKS ?? Object.keys(FASNET_BLOCKS).join(',')).split(',').map((b) => `regions+${b}`)
+    : []),
+  ...(rows.every((x) => x.r.dlibHead || kindOf(x) !== 'none') ? ['regions+dlibhead', 'regions+mfnhead'] : []),
+];
 if (args.includes('--cv') && featureKind.startsWith('regions')) {
   for (const [name, label] of Object.entries(LABELS)) {
     const lab = rows
@@ -333,7 +366,8 @@ if (args.includes('--cv') && featureKind.startsWith('regions')) {
       ...(hasHeads ? ['regions+head'] : []),
       'regions+emb',
       ...(hasHeads ? ['regions+emb+head'] : []),
-    ]) {
+      ...fasKinds,
+    ].sort((a, b) => dimOf(a) - dimOf(b))) {
       const scored = [];
       asKind(kind, () => {
         for (let k = 0; k < 4; k++) {
@@ -342,7 +376,30 @@ if (args.includes('--cv') && featureKind.startsWith('regions')) {
         }
       });
       const { error: err, se, detail } = balancedError(scored);
-      console.error(`cv ${name} features ${kind}: balanced error ${err.toFixed(3)} ± ${se.toFixed(3)} (${detail})`);
+      // Also what the 2 %-of-plain-faces threshold rule would give out of fold (reporting only; not a choice).
+      const plain = (src) => scored.filter((v) => v.x.source === src).map((v) => v.p);
+      const sets = ['lfw-plain', 'webcam-live'].map(plain).filter((l) => l.length);
+      const t =
+        Array.from({ length: 99 }, (_, i) => (i + 1) / 100).find((c) =>
+          sets.every((l) => l.filter((p) => p >= c).length <= PLAIN_FLAG_RATE * l.length),
+        ) ?? 0.99;
+      const pos = scored.filter((v) => v.y === 1);
+      const atRule = `${pos.filter((v) => v.p >= t).length}/${pos.length} found at the ${PLAIN_FLAG_RATE * 100} % rule (raw ${t})`;
+      // Held-out figures had this kind been chosen (reporting only; fitted on the whole train split, originals only,
+      // thresholded by the same rule out of fold): found / plain LFW / webcam / head scarves flagged.
+      const full = asKind(kind, () => fit(lab));
+      const heldOut = (pick) => {
+        const list = rows.filter((x) => x.split === 'test' && kindOf(x) === 'none' && pick(x));
+        const n = list.filter((x) => asKind(kind, () => predict(full, features(x.r))) >= t).length;
+        return `${n}/${list.length}`;
+      };
+      const test = [
+        heldOut((x) => LABELS[name](x) === 1),
+        ...['lfw-plain', 'webcam-live', 'headscarf'].map((src) => heldOut((x) => x.source === src)),
+      ].join(' / ');
+      console.error(
+        `cv ${name} features ${kind} [${dimOf(kind)}]: balanced error ${err.toFixed(3)} ± ${se.toFixed(3)} (${detail}); ${atRule}; held out at that threshold: found / LFW / webcam / scarves ${test}`,
+      );
       tried.push({ kind, err, se });
     }
     const best = tried.reduce((a, b) => (b.err < a.err ? b : a));
@@ -355,6 +412,13 @@ if (args.includes('--cv') && featureKind.startsWith('regions')) {
   );
 }
 const kindFor = (name) => headKind[name] ?? featureKind;
+// Altered copies (--augment) carry no FasNet activations (measure.mjs --deep 1 measures originals): a head that reads
+// them trains on originals only — what its feature choice above was validated on.
+for (const name of Object.keys(LABELS))
+  if (/\+fas\w+$/.test(kindFor(name)) && augmentFor[name]?.length) {
+    console.log(`${name}: reads FasNet activations, which the altered copies lack; trains on originals only`);
+    augmentFor[name] = [];
+  }
 const pct = (a, b) => (b ? `${a}/${b} (${((100 * a) / b).toFixed(1)} %)` : '–');
 const logit = (p) => Math.log(p / (1 - p));
 /** Training rows of a head: the train split's originals plus the altered copies chosen for it. */
@@ -498,19 +562,44 @@ console.log(
 );
 console.log(occTable.join('\n'));
 if (args.includes('--write')) {
-  // One feature vector for all heads, laid out [regions 55 | embedding 192 | head crop 80] with the blocks some head
-  // reads; a head carries zero weights on the blocks it does not read.
+  // One feature vector for all heads, laid out [regions 55 | embedding 192 | head crop 80 | head-crop MobileFaceNet
+  // descriptor 192 | one FasNet block] with the
+  // blocks some head reads; a head carries zero weights on the blocks it does not read.
   const names = Object.keys(heads);
   const usesEmb = names.some((n) => kindFor(n).includes('emb')),
-    usesHead = names.some((n) => kindFor(n).includes('head'));
-  const shippedKind = `regions${usesEmb ? '+emb' : ''}${usesHead ? '+head' : ''}`;
+    usesHead = names.some((n) => /\+head(\+|$)/.test(kindFor(n)));
+  const fasOf = (kind) => kind.match(/\+(fas\w+)$/)?.[1];
+  const fasBlocks = [...new Set(names.map((n) => fasOf(kindFor(n))).filter(Boolean))];
+  if (fasBlocks.length > 1) throw new Error(`heads chose different FasNet blocks (${fasBlocks}); ship one`);
+  if (names.some((n) => kindFor(n).includes('dlibhead'))) throw new Error('the runtime has no dlib head-crop feature');
+  const fasBlock = fasBlocks[0];
+  const usesMfnHead = names.some((n) => kindFor(n).includes('+mfnhead'));
+  const fasDim = fasBlock ? FASNET_BLOCKS[fasBlock](rows.find((x) => x.r.fas128).r).length : 0;
+  const shippedKind = `regions${usesEmb ? '+emb' : ''}${usesHead ? '+head' : ''}${usesMfnHead ? '+mfnhead' : ''}${fasBlock ? `+${fasBlock}` : ''}`;
   for (const name of names) {
     const kind = kindFor(name),
       w = heads[name].w;
+    let at = 55;
+    const take = (uses, dim) => {
+      const part = uses ? w.slice(at, at + dim) : Array(dim).fill(0);
+      if (uses) at += dim;
+      return part;
+    };
     const regions = w.slice(0, 55),
-      emb = kind.includes('emb') ? w.slice(55, 55 + 192) : Array(192).fill(0),
-      head = kind.includes('head') ? w.slice(kind.includes('emb') ? 247 : 55) : Array(80).fill(0);
-    heads[name] = { w: [...regions, ...(usesEmb ? emb : []), ...(usesHead ? head : [])], b: heads[name].b };
+      emb = take(kind.includes('emb'), 192),
+      head = take(/\+head(\+|$)/.test(kind), 80),
+      mfnHead = take(kind.includes('+mfnhead'), 192),
+      fas = take(!!fasOf(kind), fasDim);
+    heads[name] = {
+      w: [
+        ...regions,
+        ...(usesEmb ? emb : []),
+        ...(usesHead ? head : []),
+        ...(usesMfnHead ? mfnHead : []),
+        ...(fasBlock ? fas : []),
+      ],
+      b: heads[name].b,
+    };
   }
   writeFileSync(
     'src/face/checks/attributeHeads.json',

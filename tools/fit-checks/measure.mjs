@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs tools/fit-checks/harness.ts in headless chromium (WASM) over a list of images and writes raw signals as JSON.
-// Usage: node tools/fit-checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet] [--thumb48 1] [--head-only 1]
+// Usage: node tools/fit-checks/measure.mjs --list FILE --out FILE [--kinds none,dark,blur3,gray] [--features 0|1] [--liveness 0|1|fasnet] [--thumb48 1] [--head-only 1] [--deep 1]
 // --head-only 1: only the hat head's head crop of the largest face (rows { head }), to join rows measured without it.
+// --deep 1: the attribute heads' inputs: face thumbnail, head crop and FasNet's activations on the liveness crop
+// (rows { thumb, head, fas128, fas568rows, fas564rows }).
 // FILE: one path per line, relative to --root (default ../shared/data).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -38,8 +40,19 @@ try {
     const batch = list.slice(i, i + 20);
     const got = await page.evaluate(
       ([urls, k, f, l, t48, headOnly]) =>
-        headOnly ? window.checks.measureHeads(urls) : window.checks.measureUrls(urls, k, f, l, t48),
-      [batch.map((p) => `/data-images/${p}`), kinds, features, liveness, thumb48, args['head-only'] === '1'],
+        headOnly === 'deep'
+          ? window.checks.measureDeep(urls)
+          : headOnly
+            ? window.checks.measureHeads(urls)
+            : window.checks.measureUrls(urls, k, f, l, t48),
+      [
+        batch.map((p) => `/data-images/${p}`),
+        kinds,
+        features,
+        liveness,
+        thumb48,
+        args.deep === '1' ? 'deep' : args['head-only'] === '1',
+      ],
     );
     for (const [k, v] of Object.entries(got)) rows[k.replace('/data-images/', '')] = v;
     process.stderr.write(

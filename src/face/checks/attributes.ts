@@ -20,7 +20,72 @@ export interface LogisticHead {
   b: number;
 }
 
-export type AttributeFeatureKind = 'emb' | 'thumb' | 'regions' | 'regions+emb' | 'regions+head' | 'regions+emb+head';
+/**
+ * What the heads read, in this order: the region statistics, the MobileFaceNet embedding ('+emb'), the head crop's
+ * statistics ('+head'), MobileFaceNet's descriptor of a 112-px head crop ('+mfnhead', HEAD_EMBEDDING_TEMPLATE) and
+ * one block of FasNet activations on the liveness crop ('+fas…', FASNET_BLOCKS).
+ */
+export type AttributeFeatureKind =
+  | 'emb'
+  | 'thumb'
+  | 'regions'
+  | 'regions+emb'
+  | 'regions+head'
+  | 'regions+emb+head'
+  | `regions${'' | '+emb'}${'' | '+head'}${'' | '+mfnhead'}${'' | `+${FasnetBlock}`}`;
+
+/**
+ * Learned image features for the heads from the anti-spoofing network FasNet (src/face/checks/fasnet.ts), which sees
+ * 2.7 × the face box, so the head above the brows (where a hat sits) is in view: an intermediate activation, pooled
+ * per channel over bands of rows of its 8×8 map (row 0 = top of the crop), or taken as is (no bands). Mirrors
+ * tools/fit-checks/fasnetFeatures.mjs (test/unit/checks.test.ts checks that both agree).
+ */
+export const FASNET_BLOCKS = {
+  /** the 128-d layer before the classifier */
+  fas128: { activation: '581', channels: 128, bands: [] },
+  /** the last block's 128-channel map, global average */
+  fas564: { activation: '564', channels: 128, bands: [[0, 8]] },
+  /** the same map: rows 0–2 (above the face), then the global average */
+  fas564top: {
+    activation: '564',
+    channels: 128,
+    bands: [
+      [0, 3],
+      [0, 8],
+    ],
+  },
+  /** the 512-channel expansion map, global average */
+  fas512: { activation: '568', channels: 512, bands: [[0, 8]] },
+  /** the same map, rows 0–2 */
+  fas512top: { activation: '568', channels: 512, bands: [[0, 3]] },
+} as const satisfies Record<
+  string,
+  { activation: string; channels: number; bands: readonly (readonly [number, number])[] }
+>;
+export type FasnetBlock = keyof typeof FASNET_BLOCKS;
+
+/** The FasNet block the heads read, if any. */
+export function fasnetBlockOf(model: AttributeHeads = ATTRIBUTE_HEADS): FasnetBlock | undefined {
+  const block = /\+(fas\w+)$/.exec(model.features)?.[1];
+  return block && block in FASNET_BLOCKS ? (block as FasnetBlock) : undefined;
+}
+
+/** A block's features from its activation (ONNX layout, flattened: [C] or [C, 8, 8]); pure. */
+export function fasnetBlockFeatures(block: FasnetBlock, activation: ArrayLike<number>): number[] {
+  const { channels, bands } = FASNET_BLOCKS[block] as {
+    channels: number;
+    bands: readonly (readonly [number, number])[];
+  };
+  if (bands.length === 0) return Array.from(activation);
+  const out: number[] = [];
+  for (const [y0, y1] of bands)
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let y = y0; y < y1; y++) for (let x = 0; x < 8; x++) sum += activation[c * 64 + y * 8 + x]!;
+      out.push(sum / ((y1 - y0) * 8));
+    }
+  return out;
+}
 
 export interface AttributeHeads {
   features: AttributeFeatureKind;
@@ -44,6 +109,15 @@ export const HEAD_TEMPLATE: readonly Point[] = Object.freeze(
   ),
 );
 const HEAD_GRID = 4;
+
+/**
+ * The head crop MobileFaceNet describes for the hat head (112 px): its own template zoomed out by half about the
+ * crop's centre and moved down by 12 % of the crop, so the whole head above the brows (where a hat sits) is in view.
+ * A learned image feature of the head, although the network was trained to tell faces apart, not hats.
+ */
+export const HEAD_EMBEDDING_TEMPLATE: readonly Point[] = Object.freeze(
+  MOBILEFACENET_TEMPLATE.map((p) => Object.freeze({ x: (p.x - 56) * 0.5 + 56, y: (p.y - 56) * 0.5 + 56 + 0.12 * 112 })),
+);
 
 /** Per cell of a 4×4 grid over the 32×32 head thumbnail: mean luma, luma std, R − G, B − G, chroma (0..1); pure. */
 export function headFeatures(thumb: ArrayLike<number>): number[] {
@@ -118,14 +192,17 @@ function cellStatistics(
 }
 
 /**
- * Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255) and, for heads that read it, their head crops
- * ([n, 32, 32, 3] on HEAD_TEMPLATE). Disposes neither.
+ * Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255) and, for heads that read them, their head
+ * crops ([n, 32, 32, 3] on HEAD_TEMPLATE) and each face's FasNet activation (the block's, fasnetBlockOf). Disposes
+ * neither.
  */
 export async function attributeFeatures(
   aligned: tf.Tensor4D,
   embedder: FaceEmbedder | undefined,
   model: AttributeHeads = ATTRIBUTE_HEADS,
   heads?: tf.Tensor4D,
+  fasnetActivations?: readonly ArrayLike<number>[],
+  headEmbeddings?: readonly ArrayLike<number>[],
 ): Promise<number[][]> {
   const n = aligned.shape[0];
   const kind = model.features;
@@ -142,26 +219,39 @@ export async function attributeFeatures(
     flat.dispose();
   }
   let embeddings: Float32Array[] = [];
-  if (kind === 'emb' || kind === 'regions+emb') {
+  if (model.features === 'emb' || model.features.startsWith('regions+emb')) {
     if (!embedder) throw new FaceError('ERR_INTERNAL', 'Attribute heads need the MobileFaceNet embedder');
     embeddings = await embedder.embed(aligned);
   }
+  const block = fasnetBlockOf(model);
+  if (needsHeadEmbedding(model) && headEmbeddings?.length !== n)
+    throw new FaceError('ERR_INTERNAL', 'The attribute heads need a head-crop embedding per face');
+  if (block && fasnetActivations?.length !== n)
+    throw new FaceError('ERR_INTERNAL', 'The attribute heads need a FasNet activation per face');
   return pixels.map((thumb, i) => {
     if (kind === 'thumb') return thumb.map((v) => v / 255 - 0.5);
-    if (kind === 'regions') return regionFeatures(thumb);
     if (kind === 'emb') return Array.from(embeddings[i]!);
-    if (kind === 'regions+emb') return [...regionFeatures(thumb), ...Array.from(embeddings[i]!)];
-    if (kind === 'regions+head') return [...regionFeatures(thumb), ...headFeatures(headPixels[i]!)];
-    return [...regionFeatures(thumb), ...Array.from(embeddings[i]!), ...headFeatures(headPixels[i]!)];
+    return [
+      ...regionFeatures(thumb),
+      ...(embeddings[i] ? Array.from(embeddings[i]) : []),
+      ...(needsHeadCrop(model) ? headFeatures(headPixels[i]!) : []),
+      ...(needsHeadEmbedding(model) ? Array.from(headEmbeddings![i]!) : []),
+      ...(block ? fasnetBlockFeatures(block, fasnetActivations![i]!) : []),
+    ];
   });
 }
 
 /** Whether the heads need the MobileFaceNet embedder. */
 export function needsEmbedder(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features === 'emb' || model.features === 'regions+emb' || model.features === 'regions+emb+head';
+  return model.features === 'emb' || model.features.startsWith('regions+emb') || needsHeadEmbedding(model);
+}
+
+/** Whether the heads read MobileFaceNet's descriptor of the head crop (HEAD_EMBEDDING_TEMPLATE). */
+export function needsHeadEmbedding(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
+  return model.features.includes('+mfnhead');
 }
 
 /** Whether the heads read the head crop (HEAD_TEMPLATE). */
 export function needsHeadCrop(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features === 'regions+head' || model.features === 'regions+emb+head';
+  return model.features.includes('+head');
 }

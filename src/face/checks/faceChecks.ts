@@ -12,8 +12,12 @@ import {
   ATTRIBUTE_HEADS,
   attributeFeatures,
   attributesFromFeatures,
+  FASNET_BLOCKS,
+  fasnetBlockOf,
+  HEAD_EMBEDDING_TEMPLATE,
   HEAD_TEMPLATE,
   HEAD_THUMB_SIZE,
+  needsHeadEmbedding,
   needsEmbedder,
   needsHeadCrop,
 } from './attributes';
@@ -50,6 +54,12 @@ export interface FaceChecksOptions {
    * recognition already loaded, so the model is loaded once; without it the checks load their own on first use.
    */
   sharedEmbedder?: () => Promise<FaceEmbedder>;
+}
+
+/** FasNet's logits on a face's crop and its mirror image (the liveness score), when the attribute heads ran it. */
+interface FasnetRun {
+  logits: Float32Array;
+  mirrored?: Float32Array;
 }
 
 /** Extra ms spent per check in the last analyze() call (for benchmarks). */
@@ -101,6 +111,7 @@ export class FaceChecks {
   async load(which: CheckRequest): Promise<void> {
     const pending: Promise<unknown>[] = [];
     if ((which.attributes || which.liveness) && needsEmbedder()) pending.push(this.getEmbedder());
+    if ((which.attributes || which.liveness) && fasnetBlockOf()) pending.push(this.getAntispoof());
     if (which.liveness) pending.push(this.getAntispoof(), this.getEyes(), this.getEyeState());
     await Promise.all(pending);
   }
@@ -142,15 +153,22 @@ export class FaceChecks {
         this.lastTimes.quality = performance.now() - t0;
       }
       let attributes: FaceAttributes[] | undefined;
+      let fasnetRuns: FasnetRun[] | undefined;
       if (request.attributes || request.liveness) {
         const t0 = performance.now();
-        attributes = await this.attributesOf(pixels, faces, aligned);
+        ({ attributes, fasnetRuns } = await this.attributesOf(
+          pixels,
+          faces,
+          aligned,
+          !!request.liveness,
+          !!request.attributes,
+        ));
         if (request.attributes) attributes.forEach((a, i) => (results[i]!.attributes = a));
         this.lastTimes.attributes = performance.now() - t0;
       }
       if (request.liveness) {
         const t0 = performance.now();
-        const evidence = await this.evidenceFor(pixels, faces, attributes!);
+        const evidence = await this.evidenceFor(pixels, faces, attributes!, fasnetRuns);
         evidence.forEach((e, i) => (results[i]!.liveness = decideLiveness(e, this.liveness)));
         this.lastTimes.liveness = performance.now() - t0;
       }
@@ -167,6 +185,7 @@ export class FaceChecks {
     pixels: tf.Tensor3D,
     faces: readonly DetectedFace[],
     evidenceFor: (index: number) => boolean,
+    options: { hat?: boolean } = {},
   ): Promise<FrameCheckResult[]> {
     if (this.closed) throw new FaceError('ERR_INTERNAL', 'These face checks have been disposed');
     if (faces.length === 0) return [];
@@ -181,8 +200,14 @@ export class FaceChecks {
         picked.length === faces.length ? aligned : tf.tidy(() => tf.gather(aligned, tf.tensor1d(picked, 'int32')));
       try {
         const pickedFaces = picked.map((i) => faces[i]!);
-        const attributes = await this.attributesOf(pixels, pickedFaces, subset);
-        const evidence = await this.evidenceFor(pixels, pickedFaces, attributes);
+        const { attributes, fasnetRuns } = await this.attributesOf(
+          pixels,
+          pickedFaces,
+          subset,
+          true,
+          options.hat ?? true,
+        );
+        const evidence = await this.evidenceFor(pixels, pickedFaces, attributes, fasnetRuns);
         picked.forEach((faceIndex, j) => (results[faceIndex]!.evidence = evidence[j]));
       } finally {
         if (subset !== aligned) subset.dispose();
@@ -210,13 +235,35 @@ export class FaceChecks {
     }
   }
 
-  /** The attribute probabilities of each aligned face (also the occlusion evidence of the liveness decision). */
+  /**
+   * The attribute probabilities of each aligned face (also the occlusion evidence of the liveness decision). When
+   * the heads read FasNet's activations, FasNet runs here once per face (`forLiveness`: on its mirror image too) and
+   * its logits are handed back for the liveness score, so liveness does not run it again. Without `withHat` (the
+   * liveness decision alone reads mask and sunglasses) the hat head's head-crop descriptor is not computed and `hat`
+   * is NaN.
+   */
   private async attributesOf(
     pixels: tf.Tensor3D,
     faces: readonly DetectedFace[],
     aligned: tf.Tensor4D,
-  ): Promise<FaceAttributes[]> {
+    forLiveness: boolean,
+    withHat: boolean,
+  ): Promise<{ attributes: FaceAttributes[]; fasnetRuns?: FasnetRun[] }> {
     const embedder = needsEmbedder() ? await this.getEmbedder() : undefined;
+    const block = fasnetBlockOf();
+    let fasnetRuns: FasnetRun[] | undefined;
+    let activations: Float32Array[] | undefined;
+    if (block) {
+      const antispoof = await this.getAntispoof();
+      const runs = faces.map((face) =>
+        antispoof.runWithActivations(pixels, face, {
+          mirror: forLiveness,
+          activations: [FASNET_BLOCKS[block].activation],
+        }),
+      );
+      fasnetRuns = runs.map(({ logits, mirrored }) => ({ logits, mirrored }));
+      activations = runs.map((r) => r.activations[0]!);
+    }
     const heads = needsHeadCrop()
       ? alignFaces(
           pixels,
@@ -226,8 +273,26 @@ export class FaceChecks {
         )
       : undefined;
     try {
-      const features = await attributeFeatures(aligned, embedder, ATTRIBUTE_HEADS, heads);
-      return features.map((x) => attributesFromFeatures(x));
+      let headEmbeddings: Float32Array[] | undefined;
+      const skipHat = !withHat && needsHeadEmbedding();
+      if (skipHat) headEmbeddings = faces.map(() => new Float32Array(embedder!.dimension));
+      else if (needsHeadEmbedding()) {
+        const crops = alignFaces(
+          pixels,
+          faces.map((f) => f.keypoints),
+          HEAD_EMBEDDING_TEMPLATE,
+          QUALITY_CROP_SIZE,
+        );
+        try {
+          headEmbeddings = await embedder!.embed(crops);
+        } finally {
+          crops.dispose();
+        }
+      }
+      const features = await attributeFeatures(aligned, embedder, ATTRIBUTE_HEADS, heads, activations, headEmbeddings);
+      const attributes = features.map((x) => attributesFromFeatures(x));
+      if (skipHat) attributes.forEach((a) => (a.hat = Number.NaN));
+      return { attributes, fasnetRuns };
     } finally {
       heads?.dispose();
     }
@@ -242,13 +307,17 @@ export class FaceChecks {
     pixels: tf.Tensor3D,
     faces: readonly DetectedFace[],
     attributes: readonly FaceAttributes[],
+    fasnetRuns?: readonly FasnetRun[],
   ): Promise<LivenessEvidence[]> {
     const [height, width] = pixels.shape;
     const [antispoof, eyes, eyeState] = await Promise.all([this.getAntispoof(), this.getEyes(), this.getEyeState()]);
     return faces.map((face, i) => {
       const geometry = geometryProblems(face, { width, height }, this.geometry);
       if (geometry.length > 0) return { geometry };
-      const { logits, mirrored } = antispoof.runWithMirror(pixels, face);
+      const earlier = fasnetRuns?.[i];
+      const { logits, mirrored } = earlier?.mirrored
+        ? { logits: earlier.logits, mirrored: earlier.mirrored }
+        : antispoof.runWithMirror(pixels, face);
       const rawScore = livenessScore(logits, mirrored);
       const found = eyes.run(pixels, face);
       const eyesClosed = eyeState.run(pixels, [found.rightEye, found.leftEye]);

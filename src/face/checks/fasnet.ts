@@ -108,34 +108,50 @@ export class FasNetModel {
     face: DetectedFace,
     scale = FASNET_CROP_SCALE,
   ): { logits: Float32Array; mirrored: Float32Array } {
-    const both = this.infer(pixels, face, scale, true);
-    return { logits: both.slice(0, 3), mirrored: both.slice(3, 6) };
+    const { logits, mirrored } = this.runWithActivations(pixels, face, { mirror: true, scale });
+    return { logits, mirrored: mirrored! };
   }
 
   /** The 3 logits on the crop alone (for measurements). */
   run(pixels: tf.Tensor3D, face: DetectedFace, scale = FASNET_CROP_SCALE): Float32Array {
-    return this.infer(pixels, face, scale, false);
+    return this.runWithActivations(pixels, face, { scale }).logits;
   }
 
-  private infer(pixels: tf.Tensor3D, face: DetectedFace, scale: number, withMirror: boolean): Float32Array {
+  /**
+   * The logits, with `mirror` also those of the mirror image, and the named intermediate activations of the
+   * (unmirrored) crop in ONNX layout, flattened: one crop, one read-back.
+   */
+  runWithActivations(
+    pixels: tf.Tensor3D,
+    face: DetectedFace,
+    options: { mirror?: boolean; scale?: number; activations?: readonly string[] } = {},
+  ): { logits: Float32Array; mirrored?: Float32Array; activations: Float32Array[] } {
     const [height, width] = pixels.shape;
-    const r = fasnetCropRect(face, width, height, scale);
-    const logits = tf.tidy(() => {
+    const names = options.activations ?? [];
+    const r = fasnetCropRect(face, width, height, options.scale ?? FASNET_CROP_SCALE);
+    let sizes: number[] = [];
+    const outs = tf.tidy(() => {
       const crop = tf.cast(tf.slice(pixels, [r.y, r.x, 0], [r.height, r.width, 3]), 'float32') as tf.Tensor3D;
       // cv.resize INTER_LINEAR = half-pixel centres, no antialiasing.
       const input = tf.expandDims(
         tf.image.resizeBilinear(crop, [INPUT_SIZE, INPUT_SIZE], false, true),
         0,
       ) as tf.Tensor4D;
-      const inputs = withMirror ? [input, tf.image.flipLeftRight(input)] : [input];
-      return tf.concat(
-        inputs.map((x) => this.model.execute({ [this.model.inputNames[0]!]: x }, { inputLayout: 'NHWC' })[0]!),
-        0,
-      );
+      const feed = (x: tf.Tensor4D, intermediates: readonly string[]) =>
+        this.model.execute({ [this.model.inputNames[0]!]: x }, { inputLayout: 'NHWC', intermediates });
+      const [logits, ...activations] = feed(input, names);
+      const mirrored = options.mirror ? feed(tf.image.flipLeftRight(input), [])[0]! : undefined;
+      sizes = activations.map((t) => t.size);
+      return tf.concat([logits!, ...(mirrored ? [mirrored] : []), ...activations].map((t) => tf.reshape(t, [-1])));
     });
-    const values = Float32Array.from(logits.dataSync());
-    logits.dispose();
-    return values;
+    const values = Float32Array.from(outs.dataSync());
+    outs.dispose();
+    let at = options.mirror ? 6 : 3;
+    return {
+      logits: values.slice(0, 3),
+      mirrored: options.mirror ? values.slice(3, 6) : undefined,
+      activations: sizes.map((size) => values.slice(at, (at += size))),
+    };
   }
 
   dispose(): void {

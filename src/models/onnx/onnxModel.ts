@@ -611,6 +611,12 @@ export interface ExecuteOptions {
    * are always in ONNX layout.
    */
   inputLayout?: 'NCHW' | 'NHWC';
+  /**
+   * Names of intermediate values to return too, after the graph outputs and in this order, in ONNX layout (e.g. a
+   * network's penultimate activations as a feature). A name no step produces is an error; the output of a Conv
+   * fused with its activation is not kept (ask for the activation's output).
+   */
+  intermediates?: readonly string[];
 }
 
 interface Step {
@@ -632,6 +638,8 @@ export class OnnxGraphModel {
   private readonly owned: tf.Tensor[] = [];
   /** Per step, the values whose last use it is (freed early to keep peak memory down). */
   private readonly frees: string[][];
+  /** Names of the values the steps compute (what execute() can return as intermediates). */
+  private readonly produced = new Set<string>();
   private disposed = false;
 
   private constructor(graph: OnnxGraph) {
@@ -705,6 +713,8 @@ export class OnnxGraphModel {
         this.weights.set(t.name, value);
       }
 
+      for (const s of this.steps) for (const name of s.outputs) if (name) this.produced.add(name);
+
       // Liveness: after its last reader runs, an intermediate value's tensor can go.
       const lastUse = new Map<string, number>();
       this.steps.forEach((s, i) => s.inputs.forEach((name) => name && lastUse.set(name, i)));
@@ -731,6 +741,11 @@ export class OnnxGraphModel {
   execute(inputs: Record<string, tf.Tensor>, options: ExecuteOptions = {}): tf.Tensor[] {
     if (this.disposed) throw new Error('ONNX: model is disposed');
     const feedNhwc = options.inputLayout === 'NHWC';
+    const extra = options.intermediates ?? [];
+    for (const name of extra) {
+      if (!this.produced.has(name)) throw new Error(`ONNX: no step produces a value named '${name}'`);
+    }
+    const keep = new Set(extra);
     return tf.tidy(() => {
       const env = new Map<string, Value>(this.weights);
       for (const info of this.graph.inputs) {
@@ -774,12 +789,13 @@ export class OnnxGraphModel {
           env.set(name, aliased && v.kind === 'tensor' ? tensorValue(tf.clone(v.tensor), v.nhwc) : v);
         });
         for (const name of this.frees[i]!) {
+          if (keep.has(name)) continue;
           const v = env.get(name);
           if (v?.kind === 'tensor') v.tensor.dispose();
           env.delete(name);
         }
       });
-      return this.outputNames.map((name) => {
+      return [...this.outputNames, ...extra].map((name) => {
         const v = env.get(name);
         if (!v) throw new Error(`ONNX: output '${name}' was not computed`);
         const t = logical(v);
