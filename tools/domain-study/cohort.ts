@@ -6,6 +6,7 @@
 // ids (the same leave-one-out) and xdomain's own gallery / probes / strangers.
 // Usage: npx rolldown tools/domain-study/cohort.ts --platform node --file tools/out/cohort.mjs && node tools/out/cohort.mjs [--fusion shipped|candidate]
 import { readFileSync } from 'node:fs';
+import { loadImgs, type Img } from './embeddings';
 
 const args = Object.fromEntries(
   process.argv
@@ -32,23 +33,6 @@ const parts = MODELS.map((m) => cal.models.find((x) => x.id === IDS[m])).map(
   (p) => p ?? { weight: 0, mean: 0, std: 1 },
 );
 
-interface Img {
-  key: string;
-  person: string;
-  v: Float32Array[];
-}
-function load(file: string, person: (key: string) => string | undefined): Img[] {
-  const d = JSON.parse(readFileSync(file, 'utf8')) as {
-    pipelines: Record<string, { vectors: Record<string, number[] | null> }>;
-  };
-  const out: Img[] = [];
-  for (const key of Object.keys(d.pipelines[MODELS[0]!]!.vectors)) {
-    const vs = MODELS.map((m) => d.pipelines[m]?.vectors[key]);
-    const p = person(key);
-    if (p && vs.every((v) => v)) out.push({ key, person: p, v: vs.map((v) => Float32Array.from(v!)) });
-  }
-  return out;
-}
 const raw = (a: Img, b: Img) => {
   let s = 0;
   MODELS.forEach((_, m) => {
@@ -136,14 +120,14 @@ function run(trials: Trial[], method: Method) {
   return { probes, strangers };
 }
 
-const lfw = load(args.lfw ?? 'tools/out/lfw-embeddings-center.json', (k) => k.split('/')[0]);
-const nuaa = load(args.nuaa ?? 'tools/out/nuaa-embeddings.json', (k) => k.split('/')[1]);
+const lfw = loadImgs(args.lfw ?? 'tools/out/lfw-embeddings-center.json', MODELS, (k) => k.split('/')[0]);
+const nuaa = loadImgs(args.nuaa ?? 'tools/out/nuaa-embeddings.json', MODELS, (k) => k.split('/')[1]);
 const identRows = readFileSync(`${args.xdomainDir ?? '../shared/data/xdomain'}/ident.tsv`, 'utf8')
   .split('\n')
   .filter((l) => l && !l.startsWith('#'))
   .map((l) => l.split('\t'));
 const xRole = new Map(identRows.map((r) => [r[3]!, { role: r[0]!, person: r[1]! }]));
-const x = load(args.xdomain ?? 'tools/out/xdomain-embeddings.json', (k) => xRole.get(k)?.person);
+const x = loadImgs(args.xdomain ?? 'tools/out/xdomain-embeddings.json', MODELS, (k) => xRole.get(k)?.person);
 const domains: Record<string, { trials: Trial[]; fit: boolean }> = {
   'LFW fit half': { trials: galleryTrial(lfw.filter((i) => hash(i.person) % 2 === 0)), fit: true },
   'NUAA odd ids (leave one out)': { trials: leaveOneOut(nuaa.filter((i) => Number(i.person) % 2 === 1)), fit: true },
