@@ -6,9 +6,9 @@
 // movement. Only held-out subjects (even ids: the liveness threshold was chosen on the odd ones) are used.
 // Reports, per clip: BPCER (live clips decided not live), APCER (print clips decided live), undecided clips; the same
 // frames judged one by one by detectFaces({ liveness: true }) for comparison; the phone-replay frames (not NUAA)
-// as one clip. Recognition: each even subject is enrolled from the first frame of its first real session;
-// every other real session of theirs must be recognised as them, and no clip as anyone else.
-//   npm run build && node tools/tracker-liveness/nuaa.mjs --data <antispoof_nuaa folder> [--json FILE]
+// as one clip. Recognition: each even subject is enrolled from the first frame (--enroll-frames N: the first N) of
+// its first real session; every other real session of theirs must be recognised as them, and no clip as anyone else.
+//   npm run build && node tools/tracker-liveness/nuaa.mjs --data <antispoof_nuaa folder> [--enroll-frames 1] [--json FILE]
 import { chromium } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +22,9 @@ const arg = (name, fallback) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const data = arg('data'),
-  jsonOut = arg('json');
+  jsonOut = arg('json'),
+  // Photos per enrolled person, from the first frames of their first live session (README advises about 3).
+  enrollFrames = Number(arg('enroll-frames', '1'));
 if (!data || !existsSync(join(data, 'real'))) {
   console.error('usage: node tools/tracker-liveness/nuaa.mjs --data <antispoof_nuaa folder>');
   process.exit(2);
@@ -65,7 +67,7 @@ try {
   await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
   await page.waitForFunction(() => window.harnessReady === true);
   const result = await page.evaluate(
-    async ({ real, print, replay, images }) => {
+    async ({ real, print, replay, images, enrollFrames }) => {
       const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'tracker-nuaa' });
       if ((await client.listCollections()).some((c) => c.name === 'nuaa')) await client.deleteCollection('nuaa');
       await client.createCollection('nuaa');
@@ -82,6 +84,8 @@ try {
           personName: clip.subject,
           face: await bitmap(clip.files[0]),
         });
+        for (const file of clip.files.slice(1, enrollFrames))
+          await client.addFace({ collectionName: 'nuaa', personId: clip.subject, face: await bitmap(file) });
       }
       const tracker = client.createFaceTracker({ collectionName: 'nuaa', liveness: true });
       const canvas = new OffscreenCanvas(640, 480);
@@ -135,7 +139,7 @@ try {
       await client.close();
       return out;
     },
-    { real, print, replay, images },
+    { real, print, replay, images, enrollFrames },
   );
   await browser.close();
 
