@@ -6,7 +6,7 @@
 // ids (the same leave-one-out) and xdomain's own gallery / probes / strangers.
 // Usage: npx rolldown tools/domain-study/cohort.ts --platform node --file tools/out/cohort.mjs && node tools/out/cohort.mjs [--fusion shipped|candidate]
 import { readFileSync } from 'node:fs';
-import { loadImgs, type Img } from './embeddings';
+import { galleryTrial, leaveOneOut, loadImgs, type Img, type Trial } from './embeddings';
 
 const args = Object.fromEntries(
   process.argv
@@ -51,38 +51,6 @@ const hash = (s: string) => {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
 };
-
-interface Trial {
-  gallery: Img[];
-  probes: Img[];
-  strangers: Img[];
-}
-/** First image of each person with ≥ 2 enrolled, the rest probes; one-image people are strangers. */
-function galleryTrial(imgs: Img[]): Trial[] {
-  const by = new Map<string, Img[]>();
-  for (const i of imgs) by.set(i.person, [...(by.get(i.person) ?? []), i]);
-  const t: Trial = { gallery: [], probes: [], strangers: [] };
-  for (const list of by.values()) {
-    if (list.length >= 2) {
-      t.gallery.push(list[0]!);
-      t.probes.push(...list.slice(1));
-    } else t.strangers.push(list[0]!);
-  }
-  return [t];
-}
-/** Each person left out in turn: the others' first frame enrolled, their other frames probes, the left-out one's frames strangers. */
-function leaveOneOut(imgs: Img[]): Trial[] {
-  const people = [...new Set(imgs.map((i) => i.person))];
-  return people.map((out) => {
-    const t: Trial = { gallery: [], probes: [], strangers: imgs.filter((i) => i.person === out) };
-    for (const p of people.filter((p) => p !== out)) {
-      const list = imgs.filter((i) => i.person === p);
-      t.gallery.push(list[0]!);
-      t.probes.push(...list.slice(1));
-    }
-    return t;
-  });
-}
 
 type Method = (scores: number[]) => number[];
 const methods: Record<string, Method> = {
