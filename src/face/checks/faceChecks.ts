@@ -111,8 +111,9 @@ export class FaceChecks {
   async load(which: CheckRequest): Promise<void> {
     const pending: Promise<unknown>[] = [];
     if ((which.attributes || which.liveness) && needsEmbedder()) pending.push(this.getEmbedder());
-    if ((which.attributes || which.liveness) && fasnetBlockOf()) pending.push(this.getAntispoof());
-    if (which.liveness) pending.push(this.getAntispoof(), this.getEyes(), this.getEyeState());
+    // FasNet serves liveness, and the attribute heads when they read its activations.
+    if (which.liveness || (which.attributes && fasnetBlockOf())) pending.push(this.getAntispoof());
+    if (which.liveness) pending.push(this.getEyes(), this.getEyeState());
     await Promise.all(pending);
   }
 

@@ -164,6 +164,9 @@ export function dlibResnetFromWeights(weights: tf.NamedTensorMap): FaceEmbedder 
   });
 }
 
+/** The four weights of one face-api conv + scale layer, in the order fold() reads them. */
+const LAYER_PARTS = ['conv/filters', 'conv/bias', 'scale/weights', 'scale/biases'] as const;
+
 /**
  * The same embedder from the undecoded weights (dlib-resnet128.json's specs and .bin bytes), with the same folded
  * values: every layer but the stem is folded on the decoded float32 values before its only upload, with the
@@ -188,16 +191,14 @@ export function dlibResnetFromWeightData(
   };
   return dlibResnetFrom({
     fold(prefix, inputMean, inputScale) {
-      const parts = ['conv/filters', 'conv/bias', 'scale/weights', 'scale/biases'].map((part, i) =>
-        get(`${prefix}/${part}`, i === 0 ? 4 : 1),
-      );
+      const parts = LAYER_PARTS.map((part, i) => get(`${prefix}/${part}`, i === 0 ? 4 : 1));
       const [filters, bias, s, t] = parts as [FloatWeight, FloatWeight, FloatWeight, FloatWeight];
       const outChannels = filters.shape[3]!;
       if (bias.values.length !== outChannels || s.values.length !== outChannels || t.values.length !== outChannels)
         throw new FaceError('ERR_MODEL_LOAD_FAILED', `dlib-resnet128 weights: ${prefix} has mismatched channels`);
       if (inputMean) {
         const weights: tf.NamedTensorMap = {};
-        ['conv/filters', 'conv/bias', 'scale/weights', 'scale/biases'].forEach((part, i) => {
+        LAYER_PARTS.forEach((part, i) => {
           weights[`${prefix}/${part}`] = tf.tensor(parts[i]!.values, parts[i]!.shape, 'float32');
         });
         try {
