@@ -161,7 +161,7 @@ export function xdomainTrial(data: StudyData): Trial[] {
  */
 export function allPairs(imgs: readonly Img[], same: boolean, max = Infinity): [Img, Img][] {
   let seed = 12345;
-  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff;
   const out: [Img, Img][] = [];
   const total = (imgs.length * (imgs.length - 1)) / 2;
   if (total <= max * 1.5) {
@@ -170,10 +170,16 @@ export function allPairs(imgs: readonly Img[], same: boolean, max = Infinity): [
         if ((imgs[i]!.person === imgs[j]!.person) === same) out.push([imgs[i]!, imgs[j]!]);
     return out;
   }
+  // Distinct pairs, drawn at random (Math.imul keeps the generator exact: a float product loses the low bits and
+  // falls into a short cycle that repeated a few thousand pairs).
+  const seen = new Set<number>();
   while (out.length < max) {
     const i = Math.floor(rand() * imgs.length),
       j = Math.floor(rand() * imgs.length);
-    if (i !== j && (imgs[i]!.person === imgs[j]!.person) === same) out.push([imgs[i]!, imgs[j]!]);
+    const key = Math.min(i, j) * imgs.length + Math.max(i, j);
+    if (i === j || seen.has(key) || (imgs[i]!.person === imgs[j]!.person) !== same) continue;
+    seen.add(key);
+    out.push([imgs[i]!, imgs[j]!]);
   }
   return out;
 }

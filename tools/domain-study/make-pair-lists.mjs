@@ -15,7 +15,7 @@ const NUAA = resolve(arg('nuaa', '../shared/data/antispoof_nuaa'));
 const XDOMAIN = resolve(arg('xdomain', '../shared/data/xdomain'));
 const N = Number(arg('pairs', 300));
 let seed = 7;
-const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff;
 
 function build(name, images) {
   const dir = resolve('tools/out', `${name}-lfw`);

@@ -58,7 +58,7 @@ const hash = (s) => {
   return h >>> 0;
 };
 let seed = 11;
-const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff;
 
 const REFS = { width: 112, sharpness: 0.13, medianLuma: 60 };
 const shortfall = (a, b, k) => Math.max(0, Math.log2(REFS[k] / Math.max(1e-6, Math.min(a.q[k], b.q[k]))));

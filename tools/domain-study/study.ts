@@ -58,7 +58,7 @@ function pairSet(pairs: [Img, Img][]): PairSet {
   return { cos: c, n: pairs.length };
 }
 let seed = 12345;
-const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff;
 function allPairs(imgs: Img[], same: boolean, max = Infinity): [Img, Img][] {
   const out: [Img, Img][] = [];
   const total = (imgs.length * (imgs.length - 1)) / 2;
