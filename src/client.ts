@@ -335,7 +335,7 @@ class LocalFaceClient implements FaceClient {
     this.assertOpen();
     const a = await this.engine.templateOf(faceA, 'faceA');
     const b = await this.engine.templateOf(faceB, 'faceB');
-    return { similarityScore: this.engine.similarity(a, b) };
+    return { similarityScore: this.engine.compare(a, b) };
   }
 
   createCollection(name: string): Promise<Collection> {

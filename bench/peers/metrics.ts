@@ -13,7 +13,10 @@
  * - human-cosine: plain cosine of Human's embeddings (secondary row; Human documents no cosine threshold).
  */
 import { createCalibrator } from '../../src/face/similarity/calibration';
-import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
+import type { PairNormConfig } from '../../src/face/similarity/pairNorm';
+import type { FaceTemplate } from '../../src/vocabulary';
+import pairNormJson from '../../src/face/similarity/pairNorm.json';
 import calibrationJson from '../../src/face/similarity/calibration.json';
 import {
   auc,
@@ -156,6 +159,24 @@ export function localFaceScorer(modelIds: string[], config: MatcherConfig = cali
     },
     accept: (raw) => calibrate(raw) >= 0.7,
     defaultRule: 'calibrated similarityScore ≥ 0.7',
+  };
+}
+
+/** LocalFace's 1:1 score, as compareFaces computes it (Matcher.compareRaw, calibrated by the pairNorm table). */
+export function localFaceCompareScorer(modelIds: string[]): Scorer {
+  const matcher = new Matcher({ ...calibration, pairNorm: pairNormJson as PairNormConfig });
+  const templates = new WeakMap<Float32Array[], FaceTemplate>();
+  const template = (vectors: Float32Array[]) => {
+    let t = templates.get(vectors);
+    if (!t) templates.set(vectors, (t = { models: modelIds, vectors }));
+    return t;
+  };
+  const calibrate = createCalibrator(matcher.config.pairNorm!.table);
+  return {
+    name: 'localface',
+    score: (a, b) => matcher.compareRaw(template(a), template(b)),
+    accept: (raw) => calibrate(raw) >= 0.7,
+    defaultRule: 'calibrated 1:1 similarityScore ≥ 0.7 (compareFaces)',
   };
 }
 
@@ -412,8 +433,9 @@ export function identify(setup: IdentifySetup, vectors: Vectors, scorer: Scorer)
   };
 }
 
-export function scorerFor(name: string, modelIds: string[]): Scorer {
-  if (name === 'localface') return localFaceScorer(modelIds);
+/** `oneToOne`: LocalFace's pairs are scored as compareFaces scores them (normalised, src/face/similarity/pairNorm.ts). */
+export function scorerFor(name: string, modelIds: string[], oneToOne = false): Scorer {
+  if (name === 'localface') return oneToOne ? localFaceCompareScorer(modelIds) : localFaceScorer(modelIds);
   if (name === 'faceapi') return faceApiScorer;
   if (name === 'human') return humanScorer;
   if (name === 'human-cosine') return humanCosineScorer;

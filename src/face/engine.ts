@@ -19,6 +19,8 @@ import { createEmbedder, embedderFiles } from './embedding/registry';
 import type { FaceEmbedder } from './embedding/types';
 import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageLimits } from './input/decode';
 import calibration from './similarity/calibration.json';
+import pairNorm from './similarity/pairNorm.json';
+import type { PairNormConfig } from './similarity/pairNorm';
 import { Matcher, type MatcherConfig } from './similarity/matcher';
 
 /** Per-stage timings of the last detect / embed call, in ms (for benchmarks). */
@@ -77,7 +79,9 @@ export class FaceEngine {
    */
   static async create(options: FaceEngineOptions): Promise<FaceEngine> {
     const { files } = options;
-    const matcher = new Matcher(options.matcher ?? (calibration as MatcherConfig));
+    const matcher = new Matcher(
+      options.matcher ?? { ...(calibration as MatcherConfig), pairNorm: pairNorm as PairNormConfig },
+    );
     const warm = options.warmUp ?? true;
     // The backend's binary first (alone, it arrives sooner), then every model file at once.
     const backend = await activateBackend(options.backend ?? 'auto', files, () => {
@@ -239,9 +243,14 @@ export class FaceEngine {
     });
   }
 
-  /** The calibrated 1:1 similarityScore of two templates (0.7 ⇔ 0.1 % false matches on LFW). */
+  /** The calibrated score of two templates as a search scores them (0.7 ⇔ 0.1 % false matches on LFW). */
   similarity(a: FaceTemplate, b: FaceTemplate): number {
     return this.matcher.similarity(a, b);
+  }
+
+  /** The 1:1 similarityScore of `compareFaces`: normalised against the reference cohort (Matcher.compare). */
+  compare(a: FaceTemplate, b: FaceTemplate): number {
+    return this.matcher.compare(a, b);
   }
 
   /** Settles once the model cache holds what this engine downloaded (its writes run in the background). */

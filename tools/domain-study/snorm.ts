@@ -17,6 +17,7 @@ import {
   byPerson,
   dot,
   fusedRaw,
+  MODEL_IDS,
   lfwProtocol,
   loadStudyData,
   parseArgs,
@@ -24,6 +25,15 @@ import {
   tenFoldAccuracy,
   type Img,
 } from './embeddings';
+import { clusterCentres } from './centroids';
+import { crossValidatedR2, fitCrowding } from './crowding';
+import {
+  decodeCrowding,
+  encodeCrowding,
+  predictCohortStats,
+  type CrowdingParams,
+  type PairNormConfig,
+} from '../../src/face/similarity/pairNorm';
 
 const args = parseArgs();
 const MODELS = ['dlib128', 'mfn-flip'];
@@ -41,11 +51,36 @@ const lfwFit = tag('lfw', data.lfwFit),
   xdomain = tag('x', data.xdomain);
 
 const firstOfEach = (imgs: Img[]) => [...byPerson(imgs).values()].map((list) => list[0]!);
-const COHORTS: Record<string, Img[]> = {
-  'LFW fit + NUAA odd': [...lfwFit, ...nuaaOdd],
-  'LFW fit (one face per person) + NUAA odd': [...firstOfEach(lfwFit), ...nuaaOdd],
-  'LFW fit only': lfwFit,
-};
+/** A cohort, per model: reference vectors and whose they are (a face is never normalised by its own person's). */
+type Cohort = { person: string; v: Float32Array }[][];
+const facesCohort = (imgs: Img[]): Cohort => MODELS.map((_, m) => imgs.map((i) => ({ person: i.person, v: i.v[m]! })));
+/** Cluster centres of the fitting faces, per model; a centre pools ≥ MIN_PERSONS people, so it is nobody's face. */
+const MIN_PERSONS = Number(args.minPersons ?? 5);
+function centresCohort(imgs: Img[], count: number): Cohort {
+  return MODELS.map((_, m) => {
+    const { centres, persons } = clusterCentres(
+      imgs.map((i) => i.v[m]!),
+      imgs.map((i) => i.person),
+      count,
+      MIN_PERSONS,
+    );
+    console.error(
+      `${MODELS[m]}: ${centres.length} centres of ${count} asked pool ≥ ${MIN_PERSONS} people (median ${persons.sort((a, b) => a - b)[persons.length >> 1]})`,
+    );
+    return centres.map((v, j) => ({ person: `centre:${j}`, v }));
+  });
+}
+const fitting = [...lfwFit, ...nuaaOdd];
+const COHORTS: Record<string, Cohort> = Object.fromEntries(
+  (args.cohorts ?? 'faces,one-per-person,lfw-only,centres-100,centres-300').split(',').map((name): [string, Cohort] => {
+    if (name === 'faces') return ['LFW fit + NUAA odd', facesCohort(fitting)];
+    if (name === 'one-per-person')
+      return ['LFW fit (one face per person) + NUAA odd', facesCohort([...firstOfEach(lfwFit), ...nuaaOdd])];
+    if (name === 'lfw-only') return ['LFW fit only', facesCohort(lfwFit)];
+    const count = Number(name.replace('centres-', ''));
+    return [`${count} centres of LFW fit + NUAA odd`, centresCohort(fitting, count)];
+  }),
+);
 
 type Domain = { name: string; fit: boolean; gen: [Img, Img][]; imp: [Img, Img][] };
 const domains: Domain[] = [
@@ -70,7 +105,7 @@ const protocolPairs = protocol.map((p) => ({
 }));
 
 /** Per face and model: its cosines with the cohort, highest first (its own person left out). */
-function cohortCosines(cohort: Img[]): Map<string, Float32Array[]> {
+function cohortCosines(cohort: Cohort): Map<string, Float32Array[]> {
   const faces = new Map<string, Img>();
   for (const d of domains) for (const [a, b] of [...d.gen, ...d.imp]) faces.set(a.key, a).set(b.key, b);
   for (const p of protocolPairs) for (const f of [p.a, p.b]) if (f) faces.set(f.key, f);
@@ -79,8 +114,8 @@ function cohortCosines(cohort: Img[]): Map<string, Float32Array[]> {
     out.set(
       f.key,
       MODELS.map((_, m) => {
-        const others = cohort.filter((c) => c.person !== f.person);
-        return Float32Array.from(others, (c) => dot(f.v[m]!, c.v[m]!))
+        const others = cohort[m]!.filter((c) => c.person !== f.person);
+        return Float32Array.from(others, (c) => dot(f.v[m]!, c.v))
           .sort()
           .reverse();
       }),
@@ -105,6 +140,55 @@ function cohortStats(cosines: Map<string, Float32Array[]>, k: number): Stats {
   return stats;
 }
 
+/** Cohort statistics predicted from each face's vector by a regression fitted on the fitting faces (crowding.ts). */
+const faceByKey = new Map<string, Img>();
+for (const d of [lfwFit, lfwHeldOut, nuaaOdd, nuaaEven, xdomain]) for (const i of d) faceByKey.set(i.key, i);
+const fittingKeys = new Set([...lfwFit, ...nuaaOdd].map((i) => i.key));
+function regressedStats(stats: Stats, P: number, lambda: number): { predicted: Stats; params: CrowdingParams[] } {
+  const fitKeys = [...stats.keys()].filter((k) => fittingKeys.has(k));
+  const models = MODELS.map((_, m) =>
+    fitCrowding(
+      fitKeys.map((k) => faceByKey.get(k)!.v[m]!),
+      fitKeys.map((k) => stats.get(k)![m]!),
+      P,
+      lambda,
+    ),
+  );
+  // Predicted through the float32 encoding the library ships, so these rows measure the shipped parameters.
+  const params = models.map((model, m) =>
+    decodeCrowding({
+      id: MODELS[m]!,
+      weight: 1,
+      mean: 0,
+      std: 1,
+      dimension: model.centre.length,
+      components: P,
+      params: encodeCrowding(model),
+    }),
+  );
+  const out: Stats = new Map();
+  for (const key of stats.keys())
+    out.set(
+      key,
+      params.map((p, m) => predictCohortStats(p, faceByKey.get(key)!.v[m]!)),
+    );
+  // How well μ is predicted on faces the regression never saw.
+  MODELS.forEach((name, m) => {
+    const held = [...stats.keys()].filter((k) => !fittingKeys.has(k) && faceByKey.get(k)!.person.startsWith('lfw:'));
+    const webcam = [...stats.keys()].filter((k) => faceByKey.get(k)!.person.startsWith('nuaa:') && !fittingKeys.has(k));
+    const r2 = (keys: string[]) => {
+      const y = keys.map((k) => stats.get(k)![m]!.mu),
+        yhat = keys.map((k) => out.get(k)![m]!.mu);
+      const mean = y.reduce((a, b) => a + b, 0) / y.length;
+      const ssr = y.reduce((a, t, i) => a + (t - yhat[i]!) ** 2, 0),
+        sst = y.reduce((a, t) => a + (t - mean) ** 2, 0);
+      return (1 - ssr / sst).toFixed(3);
+    };
+    console.error(`  ${name} P ${P} λ ${lambda}: R² of μ on held-out LFW ${r2(held)}, NUAA even ${r2(webcam)}`);
+  });
+  return { predicted: out, params };
+}
+
 /** Per-model S-normed cosines of pairs. */
 function snormed(pairs: [Img, Img][], stats: Stats): Float64Array[] {
   return MODELS.map((_, m) => {
@@ -126,13 +210,14 @@ function fuser(stats: Stats, w: number[]) {
     const mu = xs.reduce((s, x) => s + x, 0) / xs.length;
     return { mu, sd: Math.sqrt(xs.reduce((s, x) => s + (x - mu) ** 2, 0) / xs.length) };
   });
-  return (pairs: [Img, Img][]) => {
+  const score = (pairs: [Img, Img][]) => {
     const per = snormed(pairs, stats);
     const out = new Float64Array(pairs.length);
     for (let m = 0; m < MODELS.length; m++)
       if (w[m]) for (let i = 0; i < out.length; i++) out[i]! += (w[m]! * (per[m]![i]! - norm[m]!.mu)) / norm[m]!.sd;
     return out;
   };
+  return Object.assign(score, { norm });
 }
 
 /** Raw threshold with at most `far` of the (descending) impostor scores at or above it; log-linear below minTail. */
@@ -169,7 +254,7 @@ function calibration(score: (p: [Img, Img][]) => Float64Array, worstOf: boolean)
 interface Row {
   method: string;
   calibration: string;
-  perDomain: { domain: string; fmr: number; tmr: number; impostor: number; genuine: number }[];
+  perDomain: { domain: string; fmr: number; fmrAt08: number; tmr: number; impostor: number; genuine: number }[];
   lfwAccuracy: number;
 }
 const rows: Row[] = [];
@@ -182,6 +267,7 @@ function evaluate(method: string, calName: string, score: (p: [Img, Img][]) => F
     return {
       domain: d.name + (d.fit ? ' (fit)' : ''),
       fmr: imp.filter((x) => x >= 0.7).length / imp.length,
+      fmrAt08: imp.filter((x) => x >= 0.8).length / imp.length,
       tmr: gen.filter((x) => x >= 0.7).length / gen.length,
       impostor: imp.length,
       genuine: gen.length,
@@ -212,14 +298,60 @@ evaluate(
 );
 const shippedW = partsOf(config, MODELS).map((p) => p.weight);
 const WEIGHTS: Record<string, number[]> = { 'dlib 0.5 + MobileFaceNet 0.5': shippedW, 'MobileFaceNet alone': [0, 1] };
+/** Rows of predicted statistics as the library would load them (src/face/similarity/pairNorm.json). */
+const SHIPPABLE = new Map<string, PairNormConfig>();
 const TOPK = (args.topK ?? '10,30,100,300,500,1000,all').split(',');
 for (const [cohortName, cohort] of Object.entries(COHORTS)) {
   const cosines = cohortCosines(cohort);
   for (const k of TOPK) {
     const stats = cohortStats(cosines, k === 'all' ? Infinity : Number(k));
+    if (args.regressGrid) {
+      // P and λ chosen by person-disjoint cross-validated R² on the fitting faces alone.
+      const fitKeys = [...stats.keys()].filter((key) => fittingKeys.has(key));
+      const grid = args.regressGrid.split(',').map((spec) => {
+        const [P, lambda] = spec.split(':').map(Number) as [number, number];
+        const r2 = MODELS.map((_, m) =>
+          crossValidatedR2(
+            fitKeys.map((key) => faceByKey.get(key)!.v[m]!),
+            fitKeys.map((key) => stats.get(key)![m]!),
+            fitKeys.map((key) => faceByKey.get(key)!.person),
+            P,
+            lambda,
+          ),
+        );
+        console.error(`  top-${k} P ${P} λ ${lambda}: cross-validated R² ${r2.map((x) => x.toFixed(4)).join(' / ')}`);
+        return { spec, r2: r2.reduce((a, b) => a + b, 0) / r2.length };
+      });
+      const best = grid.sort((a, b) => b.r2 - a.r2)[0]!;
+      console.error(`  top-${k}: chosen by cross-validated R²: ${best.spec}`);
+      args.regress = [best.spec, ...(args.regress ? args.regress.split(',') : [])].join(',');
+    }
+    for (const spec of args.regress ? args.regress.split(',') : []) {
+      const [P, lambda] = spec.split(':').map(Number) as [number, number];
+      const { predicted, params } = regressedStats(stats, P, lambda);
+      const w = WEIGHTS['dlib 0.5 + MobileFaceNet 0.5']!;
+      const score = fuser(predicted, w);
+      const method = `S-norm top-${k} of ${cohortName}, stats predicted from the face (P ${P}, λ ${lambda}), dlib 0.5 + MobileFaceNet 0.5`;
+      evaluate(method, 'LFW fit half', score, calibration(score, false));
+      const table = calibration(score, true);
+      evaluate(method, 'worst-of (LFW fit, NUAA odd)', score, table);
+      SHIPPABLE.set(method, {
+        table,
+        models: MODELS.map((name, m) => ({
+          id: MODEL_IDS[name]!,
+          weight: w[m]!,
+          mean: score.norm[m]!.mu,
+          std: score.norm[m]!.sd,
+          dimension: params[m]!.centre.length,
+          components: P,
+          params: encodeCrowding(params[m]!),
+        })),
+      });
+    }
+    if (args.regressOnly) continue;
     for (const [wName, w] of Object.entries(WEIGHTS)) {
       const score = fuser(stats, w);
-      const method = `S-norm top-${k} of ${cohortName} (${cohort.length} faces), ${wName}`;
+      const method = `S-norm top-${k} of ${cohortName} (${cohort[0]!.length} vectors), ${wName}`;
       evaluate(method, 'LFW fit half', score, calibration(score, false));
       evaluate(method, 'worst-of (LFW fit, NUAA odd)', score, calibration(score, true));
     }
@@ -239,6 +371,16 @@ const chosen = Object.fromEntries(
   [...Object.keys(COHORTS), 'any'].map((c) => [c, choose(c === 'any' ? undefined : c)?.method]),
 );
 console.log(`\nChosen on the fitting data, per cohort: ${JSON.stringify(chosen, null, 1)}`);
+// --write: the best row of predicted statistics by the same rule becomes the library's 1:1 normalisation.
+if (args.write) {
+  const best = rows
+    .filter((r) => SHIPPABLE.has(r.method) && r.calibration.startsWith('worst-of'))
+    .filter((r) => r.perDomain[0]!.fmr <= 0.001 && r.perDomain[1]!.fmr <= 0.001)
+    .sort((a, b) => fitTmr(b) - fitTmr(a) || b.perDomain[0]!.tmr - a.perDomain[0]!.tmr)[0];
+  if (!best) throw new Error('no row of predicted statistics holds 0.1 % on both fitting domains');
+  writeFileSync(args.write, JSON.stringify({ source: best.method, ...SHIPPABLE.get(best.method)! }) + '\n');
+  console.error(`wrote ${args.write}: ${best.method}`);
+}
 if (args.json) {
   writeFileSync(args.json, JSON.stringify({ command: 'tools/domain-study/snorm.ts', chosen, rows }, null, 2) + '\n');
   console.error(`wrote ${args.json}`);

@@ -2,6 +2,14 @@ import type { FaceTemplate } from '../../vocabulary';
 import { FaceError } from '../../errors';
 
 import { calibrate, type CalibrationTable } from './calibration';
+import {
+  decodeCrowding,
+  pairNormScore,
+  predictCohortStats,
+  type CohortStats,
+  type CrowdingParams,
+  type PairNormConfig,
+} from './pairNorm';
 
 /**
  * How raw per-model cosines become one calibrated similarityScore. Produced by `npm run bench -- calibrate`
@@ -18,6 +26,11 @@ export interface MatcherConfig {
    * everyone alike; `alpha` of that excess is subtracted, with at least `minCohort` other persons.
    */
   cohort?: { alpha: number; reference: number; minCohort: number };
+  /**
+   * 1:1 scores (`compareFaces`) normalised against a built-in reference cohort, calibrated on LFW and webcam
+   * frames together (pairNorm.ts). Without it, 1:1 scores are `similarity`.
+   */
+  pairNorm?: PairNormConfig;
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
@@ -47,6 +60,45 @@ export class Matcher {
   /** similarityScore in [0, 1]: 0.7 ⇔ a measured false-match rate of 0.1 % on LFW different-person pairs. */
   similarity(a: FaceTemplate, b: FaceTemplate): number {
     return calibrate(this.raw(a, b), this.config.table);
+  }
+
+  private crowding?: CrowdingParams[];
+
+  /**
+   * The 1:1 score of two faces without a collection: each model's cosine taken relative to how crowded each face's
+   * neighbourhood is (pairNorm.ts), fused and calibrated so that 0.7 holds about 0.1 % false matches on both LFW
+   * photos and webcam frames (BENCHMARKS.md). Without a pairNorm in the config it is `similarity`.
+   */
+  compare(a: FaceTemplate, b: FaceTemplate): number {
+    const norm = this.config.pairNorm;
+    return norm ? calibrate(this.compareRaw(a, b), norm.table) : this.similarity(a, b);
+  }
+
+  /** The fused normalised score `compare` calibrates (the plain fused raw score without a pairNorm). */
+  compareRaw(a: FaceTemplate, b: FaceTemplate): number {
+    const norm = this.config.pairNorm;
+    if (!norm) return this.raw(a, b);
+    const sa = this.crowdingOf(a, norm),
+      sb = this.crowdingOf(b, norm);
+    let sum = 0;
+    norm.models.forEach((m, i) => {
+      const s = pairNormScore(cosine(vectorOf(a, m.id), vectorOf(b, m.id)), sa[i]!, sb[i]!);
+      sum += (m.weight * (s - m.mean)) / m.std;
+    });
+    return sum;
+  }
+
+  // A template compared with many others (a benchmark's pair list) is predicted once.
+  private readonly crowdingCache = new WeakMap<FaceTemplate, CohortStats[]>();
+
+  private crowdingOf(t: FaceTemplate, norm: PairNormConfig): CohortStats[] {
+    let stats = this.crowdingCache.get(t);
+    if (!stats) {
+      this.crowding ??= norm.models.map((m) => decodeCrowding(m));
+      stats = norm.models.map((m, i) => predictCohortStats(this.crowding![i]!, vectorOf(t, m.id)));
+      this.crowdingCache.set(t, stats);
+    }
+    return stats;
   }
 }
 
