@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Draws the DET curves (false non-match rate against false match rate, both log scale) that study.ts wrote with
-// --det: one curve per domain for the shipped matcher (solid) and, dashed, the one it replaced.
+// --det (or snorm.ts with --det): one curve per domain for the shipped matcher (solid) and, dashed, the one it
+// replaced; snorm.ts's file also marks where similarityScore 0.7 lands on each curve.
 // Usage: node tools/domain-study/det-svg.mjs tools/out/det.json > docs/det-per-domain.svg
 import { readFileSync } from 'node:fs';
 
@@ -44,8 +45,14 @@ for (const [which, dash] of [
   ['after', ''],
   ['before', '4,3'],
 ]) {
-  for (const [domain, pts] of Object.entries(data[which] ?? {})) {
+  for (const [domain, entry] of Object.entries(data[which] ?? {})) {
     const c = colours[domain] ?? '#000';
+    // study.ts writes a curve per domain; snorm.ts writes { curve, at07 } with where 0.7 lands.
+    const pts = Array.isArray(entry) ? entry : entry.curve;
+    if (!Array.isArray(entry) && entry.at07[0] > 0)
+      parts.push(
+        `<circle cx="${x(entry.at07[0]).toFixed(1)}" cy="${y(entry.at07[1]).toFixed(1)}" r="${which === 'after' ? 4 : 3}" fill="${which === 'after' ? c : 'white'}" stroke="${c}"/>`,
+      );
     const d = pts
       .filter(([f]) => f >= 1e-6)
       .map(([f, n], i) => `${i ? 'L' : 'M'}${x(f).toFixed(1)},${y(n).toFixed(1)}`)
@@ -63,6 +70,9 @@ for (const [which, dash] of [
 }
 parts.push(
   `<text x="${W - R + 10}" y="${ly + 8}">solid: ${data.chosen}</text><text x="${W - R + 10}" y="${ly + 22}">dashed: before</text>`,
+  data.after && !Array.isArray(Object.values(data.after)[0])
+    ? `<text x="${W - R + 10}" y="${ly + 36}">dots: where 0.7 lands</text>`
+    : '',
 );
 parts.push('</svg>');
 console.log(parts.join('\n'));

@@ -259,6 +259,33 @@ interface Row {
 }
 const rows: Row[] = [];
 const pct = (x: number, d = 2) => `${(100 * x).toFixed(d)} %`;
+/**
+ * Per domain: DET points (false match rate, false non-match rate) of the score on a quarter-decade grid, and where
+ * similarityScore 0.7 lands on it.
+ */
+type Det = Record<string, { curve: [number, number][]; at07: [number, number] }>;
+const DETS = new Map<string, Det>();
+function detOf(score: (p: [Img, Img][]) => Float64Array, table: CalibrationTable): Det {
+  const out: Det = {};
+  for (const d of domains) {
+    const imp = Float64Array.from(score(d.imp)).sort().reverse(),
+      gen = score(d.gen);
+    const fnmrAbove = (t: number) => gen.filter((x) => x < t).length / gen.length;
+    const curve: [number, number][] = [];
+    for (let lf = -0.5; lf >= Math.log10(1 / imp.length) - 1e-9; lf -= 0.125) {
+      const k = Math.floor(10 ** lf * imp.length);
+      curve.push([k / imp.length, fnmrAbove(k < 1 ? imp[0]! + 1e-9 : (imp[k - 1]! + imp[k]!) / 2)]);
+    }
+    const q = Array.from(imp, (r) => calibrate(r, table));
+    const at07: [number, number] = [
+      q.filter((x) => x >= 0.7).length / q.length,
+      Array.from(gen, (r) => calibrate(r, table)).filter((x) => x < 0.7).length / gen.length,
+    ];
+    out[d.name.replace(' (report only)', '')] = { curve, at07 };
+  }
+  return out;
+}
+
 function evaluate(method: string, calName: string, score: (p: [Img, Img][]) => Float64Array, table: CalibrationTable) {
   const perDomain = domains.map((d) => {
     const q = (pairs: [Img, Img][]) => Array.from(score(pairs), (r) => calibrate(r, table));
@@ -279,6 +306,7 @@ function evaluate(method: string, calName: string, score: (p: [Img, Img][]) => F
     protocolPairs.map((p) => p.same),
   );
   rows.push({ method, calibration: calName, perDomain, lfwAccuracy });
+  if (args.det) DETS.set(`${method} | ${calName}`, detOf(score, table));
   console.log(
     `| ${method} | ${calName} | ${perDomain.map((r) => `${pct(r.fmr, 3)} / ${pct(r.tmr)}`).join(' | ')} | ${pct(lfwAccuracy)} |`,
   );
@@ -371,6 +399,7 @@ const chosen = Object.fromEntries(
   [...Object.keys(COHORTS), 'any'].map((c) => [c, choose(c === 'any' ? undefined : c)?.method]),
 );
 console.log(`\nChosen on the fitting data, per cohort: ${JSON.stringify(chosen, null, 1)}`);
+let WRITTEN = '';
 // --write: the best row of predicted statistics by the same rule becomes the library's 1:1 normalisation.
 if (args.write) {
   const best = rows
@@ -378,8 +407,21 @@ if (args.write) {
     .filter((r) => r.perDomain[0]!.fmr <= 0.001 && r.perDomain[1]!.fmr <= 0.001)
     .sort((a, b) => fitTmr(b) - fitTmr(a) || b.perDomain[0]!.tmr - a.perDomain[0]!.tmr)[0];
   if (!best) throw new Error('no row of predicted statistics holds 0.1 % on both fitting domains');
+  WRITTEN = best.method;
   writeFileSync(args.write, JSON.stringify({ source: best.method, ...SHIPPABLE.get(best.method)! }) + '\n');
   console.error(`wrote ${args.write}: ${best.method}`);
+}
+// --det FILE: the DET curves of the plain shipped score (before) and of the row --write chose (after), for det-svg.mjs.
+if (args.det && args.write) {
+  const [before, after] = [
+    'plain fused cosines (shipped) | shipped table',
+    `${WRITTEN} | worst-of (LFW fit, NUAA odd)`,
+  ];
+  writeFileSync(
+    args.det,
+    JSON.stringify({ before: DETS.get(before), after: DETS.get(after), chosen: 'compareFaces now' }),
+  );
+  console.error(`wrote ${args.det}`);
 }
 if (args.json) {
   writeFileSync(args.json, JSON.stringify({ command: 'tools/domain-study/snorm.ts', chosen, rows }, null, 2) + '\n');
