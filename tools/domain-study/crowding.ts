@@ -44,13 +44,19 @@ function dot64(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Solves (XᵀX + λI) w = Xᵀy (the intercept unpenalised) by Gaussian elimination. */
-function ridge(X: readonly Float64Array[], y: readonly number[], lambda: number): Float64Array {
+/** Solves (XᵀWX + λI) w = XᵀWy (the intercept unpenalised; W: sample weights of mean 1) by Gaussian elimination. */
+function ridge(
+  X: readonly Float64Array[],
+  y: readonly number[],
+  lambda: number,
+  weights?: readonly number[],
+): Float64Array {
   const n = X[0]!.length;
   const A = Array.from({ length: n }, () => new Float64Array(n + 1));
   X.forEach((x, r) => {
+    const w = weights?.[r] ?? 1;
     for (let i = 0; i < n; i++) {
-      const xi = x[i]!;
+      const xi = x[i]! * w;
       if (!xi) continue;
       const row = A[i]!;
       for (let j = 0; j < n; j++) row[j]! += xi * x[j]!;
@@ -73,11 +79,13 @@ function ridge(X: readonly Float64Array[], y: readonly number[], lambda: number)
   return Float64Array.from(A, (row, i) => row[n]! / row[i]!);
 }
 
+/** `weights`: per face, e.g. to give each domain of the fitting data the same total weight (mean 1). */
 export function fitCrowding(
   vectors: readonly Float32Array[],
   targets: readonly { mu: number; sd: number }[],
   P: number,
   lambda: number,
+  weights?: readonly number[],
 ): CrowdingModel {
   const d = vectors[0]!.length;
   const centre = new Float32Array(d);
@@ -91,11 +99,13 @@ export function fitCrowding(
       X,
       targets.map((t) => t.mu),
       lambda,
+      weights,
     ),
     wLogSd: ridge(
       X,
       targets.map((t) => Math.log(t.sd)),
       lambda,
+      weights,
     ),
   };
 }
@@ -107,7 +117,9 @@ export function predictCrowding(model: CrowdingModel, v: Float32Array): { mu: nu
 
 /**
  * Person-disjoint cross-validated R² of the predicted μ and log σ (mean of the two): how well a (P, λ) reproduces
- * the cohort statistics of people it was not fitted on. The choice of P and λ uses only this.
+ * the cohort statistics of people it was not fitted on. With `groups` (e.g. the domain of each face), the R² is
+ * computed per group and averaged, so a small domain counts as much as a large one. The choice of P and λ uses only
+ * this.
  */
 export function crossValidatedR2(
   vectors: readonly Float32Array[],
@@ -115,8 +127,9 @@ export function crossValidatedR2(
   persons: readonly string[],
   P: number,
   lambda: number,
-  folds = 5,
+  options: { weights?: readonly number[]; groups?: readonly string[]; folds?: number } = {},
 ): number {
+  const folds = options.folds ?? 5;
   const fold = persons.map((p) => {
     let h = 2166136261;
     for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 16777619);
@@ -130,24 +143,22 @@ export function crossValidatedR2(
       train.map((i) => targets[i]!),
       P,
       lambda,
+      options.weights && train.map((i) => options.weights![i]!),
     );
     vectors.forEach((v, i) => {
       if (fold[i] === f) pred[i] = predictCrowding(model, v);
     });
   }
-  const r2 = (y: number[], yhat: number[]) => {
+  const r2 = (idx: number[], of: (t: { mu: number; sd: number }) => number) => {
+    const y = idx.map((i) => of(targets[i]!)),
+      yhat = idx.map((i) => of(pred[i]!));
     const mean = y.reduce((a, b) => a + b, 0) / y.length;
     return 1 - y.reduce((a, t, i) => a + (t - yhat[i]!) ** 2, 0) / y.reduce((a, t) => a + (t - mean) ** 2, 0);
   };
-  return (
-    (r2(
-      targets.map((t) => t.mu),
-      pred.map((t) => t.mu),
-    ) +
-      r2(
-        targets.map((t) => Math.log(t.sd)),
-        pred.map((t) => Math.log(t.sd)),
-      )) /
-    2
-  );
+  const groups = options.groups ?? vectors.map(() => '');
+  const scores = [...new Set(groups)].map((g) => {
+    const idx = groups.flatMap((x, i) => (x === g ? [i] : []));
+    return (r2(idx, (t) => t.mu) + r2(idx, (t) => Math.log(t.sd))) / 2;
+  });
+  return scores.reduce((a, b) => a + b, 0) / scores.length;
 }

@@ -144,6 +144,18 @@ function cohortStats(cosines: Map<string, Float32Array[]>, k: number): Stats {
 const faceByKey = new Map<string, Img>();
 for (const d of [lfwFit, lfwHeldOut, nuaaOdd, nuaaEven, xdomain]) for (const i of d) faceByKey.set(i.key, i);
 const fittingKeys = new Set([...lfwFit, ...nuaaOdd].map((i) => i.key));
+/**
+ * --balance 1: each fitting domain (LFW fit half, NUAA odd ids) gets the same total weight in the regression and the
+ * same say in its cross-validated R², so 84 webcam frames count as much as 1,863 LFW photos.
+ */
+const BALANCE = args.balance === '1';
+const domainOf = (key: string) => faceByKey.get(key)!.person.split(':')[0]!;
+function domainWeights(keys: string[]): number[] {
+  const count = new Map<string, number>();
+  for (const k of keys) count.set(domainOf(k), (count.get(domainOf(k)) ?? 0) + 1);
+  return keys.map((k) => keys.length / count.size / count.get(domainOf(k))!);
+}
+
 function regressedStats(stats: Stats, P: number, lambda: number): { predicted: Stats; params: CrowdingParams[] } {
   const fitKeys = [...stats.keys()].filter((k) => fittingKeys.has(k));
   const models = MODELS.map((_, m) =>
@@ -152,6 +164,7 @@ function regressedStats(stats: Stats, P: number, lambda: number): { predicted: S
       fitKeys.map((k) => stats.get(k)![m]!),
       P,
       lambda,
+      BALANCE ? domainWeights(fitKeys) : undefined,
     ),
   );
   // Predicted through the float32 encoding the library ships, so these rows measure the shipped parameters.
@@ -345,6 +358,7 @@ for (const [cohortName, cohort] of Object.entries(COHORTS)) {
             fitKeys.map((key) => faceByKey.get(key)!.person),
             P,
             lambda,
+            BALANCE ? { weights: domainWeights(fitKeys), groups: fitKeys.map(domainOf) } : {},
           ),
         );
         console.error(`  top-${k} P ${P} λ ${lambda}: cross-validated R² ${r2.map((x) => x.toFixed(4)).join(' / ')}`);
@@ -359,7 +373,7 @@ for (const [cohortName, cohort] of Object.entries(COHORTS)) {
       const { predicted, params } = regressedStats(stats, P, lambda);
       const w = WEIGHTS['dlib 0.5 + MobileFaceNet 0.5']!;
       const score = fuser(predicted, w);
-      const method = `S-norm top-${k} of ${cohortName}, stats predicted from the face (P ${P}, λ ${lambda}), dlib 0.5 + MobileFaceNet 0.5`;
+      const method = `S-norm top-${k} of ${cohortName}, stats predicted from the face (P ${P}, λ ${lambda}${BALANCE ? ', domains balanced' : ''}), dlib 0.5 + MobileFaceNet 0.5`;
       evaluate(method, 'LFW fit half', score, calibration(score, false));
       const table = calibration(score, true);
       evaluate(method, 'worst-of (LFW fit, NUAA odd)', score, table);
