@@ -6,8 +6,14 @@
 // calibrated on the fitting data only, as tools/domain-study/study.ts does: on LFW's fit half alone (as shipped) or
 // worst-of (LFW fit half, NUAA odd ids). A fitting face is never normalised by its own person's cohort faces.
 // Reported: FMR / TMR at 0.7 on LFW's held-out half, NUAA even ids and xdomain (report only), LFW accuracy.
+// What the library ships (src/face/similarity/pairNorm.ts) replaces the cohort by a regression that predicts μ_k
+// and log σ_k from the face's own vector (crowding.ts): rows "stats predicted from the face".
 // Usage: npx rolldown tools/domain-study/snorm.ts --platform node --file tools/out/snorm.mjs &&
 //        node tools/out/snorm.mjs --xdomainDir $XDOMAIN [--json tools/results/snorm-per-domain.json]
+//   --cohorts faces,one-per-person,lfw-only,centres-N   which cohorts (centres-N: k-means centres, centroids.ts)
+//   --topK 100,300,all    --regress P:λ,…   --regressGrid P:λ,… (the best by cross-validated R² is added to --regress)
+//   --regressOnly 1 (skip the real-cohort rows)   --balance 1 (each fitting domain weighs the same in the regression)
+//   --write FILE (the best predicted row by the fitting-data rule → pairNorm.json)   --det FILE (for det-svg.mjs)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildCalibrationTable } from '../fit-calibration/fit';
 import { calibrate, type CalibrationTable } from '../../src/face/similarity/calibration';
