@@ -88,7 +88,8 @@ export class FusedScorer {
  * A search's similarityScore keeps the meaning of the 1:1 score for the whole search: 0.7 ⇔ a 0.1 % chance that a
  * stranger matches anyone in the collection (not each template). A stranger compared with N templates matches one
  * with probability 1 − (1 − FAR)^N ≈ N·FAR, so the score is 0.4 − 0.1·log10(N·FAR) = the 1:1 score − 0.1·log10 N.
- * With one template it equals compareFaces. Without this, a 423-person gallery at 1:1-calibrated 0.7 matched 32 % of
+ * With one template it equals Matcher.similarity, the plain LFW-calibrated 1:1 score (compareFaces also normalises
+ * for crowding). Without this, a 423-person gallery at 1:1-calibrated 0.7 matched 32 % of
  * strangers on LFW (BENCHMARKS.md, "1:N identification on LFW"). Scores above LFW's measured range (FAR < 1.4e-6) are extrapolated.
  */
 export function searchSimilarity(logFar: number, comparisons: number): number {
