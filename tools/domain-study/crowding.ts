@@ -2,7 +2,8 @@
 // and log-spread of its top-k cohort cosines on [1, v, quadratic terms of v's first P principal components]. The
 // fitted weights are aggregate statistics of the fitting faces, so a library can ship them instead of a cohort of
 // real people's faces.
-import { crowdingFeatures } from '../../src/face/similarity/pairNorm';
+import { crowdingFeatures, predictCohortStats } from '../../src/face/similarity/pairNorm';
+import { hash } from './embeddings';
 
 export interface CrowdingModel {
   /** Mean of the fitting vectors and the top-P principal directions (unit, P × d). */
@@ -110,9 +111,10 @@ export function fitCrowding(
   };
 }
 
-export function predictCrowding(model: CrowdingModel, v: Float32Array): { mu: number; sd: number } {
-  const f = crowdingFeatures(v, model.centre, model.basis);
-  return { mu: dot64(model.wMu, f), sd: Math.exp(dot64(model.wLogSd, f)) };
+/** R² of predictions `yhat` of `y`. */
+export function rSquared(y: readonly number[], yhat: readonly number[]): number {
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  return 1 - y.reduce((a, t, i) => a + (t - yhat[i]!) ** 2, 0) / y.reduce((a, t) => a + (t - mean) ** 2, 0);
 }
 
 /**
@@ -130,11 +132,7 @@ export function crossValidatedR2(
   options: { weights?: readonly number[]; groups?: readonly string[]; folds?: number } = {},
 ): number {
   const folds = options.folds ?? 5;
-  const fold = persons.map((p) => {
-    let h = 2166136261;
-    for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 16777619);
-    return (h >>> 0) % folds;
-  });
+  const fold = persons.map((p) => hash(p) % folds);
   const pred: { mu: number; sd: number }[] = new Array(vectors.length);
   for (let f = 0; f < folds; f++) {
     const train = vectors.map((_, i) => i).filter((i) => fold[i] !== f);
@@ -146,15 +144,14 @@ export function crossValidatedR2(
       options.weights && train.map((i) => options.weights![i]!),
     );
     vectors.forEach((v, i) => {
-      if (fold[i] === f) pred[i] = predictCrowding(model, v);
+      if (fold[i] === f) pred[i] = predictCohortStats(model, v);
     });
   }
-  const r2 = (idx: number[], of: (t: { mu: number; sd: number }) => number) => {
-    const y = idx.map((i) => of(targets[i]!)),
-      yhat = idx.map((i) => of(pred[i]!));
-    const mean = y.reduce((a, b) => a + b, 0) / y.length;
-    return 1 - y.reduce((a, t, i) => a + (t - yhat[i]!) ** 2, 0) / y.reduce((a, t) => a + (t - mean) ** 2, 0);
-  };
+  const r2 = (idx: number[], of: (t: { mu: number; sd: number }) => number) =>
+    rSquared(
+      idx.map((i) => of(targets[i]!)),
+      idx.map((i) => of(pred[i]!)),
+    );
   const groups = options.groups ?? vectors.map(() => '');
   const scores = [...new Set(groups)].map((g) => {
     const idx = groups.flatMap((x, i) => (x === g ? [i] : []));

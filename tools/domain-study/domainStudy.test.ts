@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { rng, unit } from '../../bench/synthetic';
-import { crossValidatedR2, fitCrowding, predictCrowding } from './crowding';
+import { predictCohortStats } from '../../src/face/similarity/pairNorm';
+import { crossValidatedR2, fitCrowding } from './crowding';
 import { allPairs, type Img } from './embeddings';
 
 const faces = (people: number, each: number, d = 16): Img[] => {
@@ -45,7 +46,7 @@ describe('crowding regression', () => {
     expect(r2).toBeGreaterThan(0.95);
     const model = fitCrowding(vectors, targets, 16, 1e-6);
     const probe = unit(16, rng(99));
-    const p = predictCrowding(model, probe);
+    const p = predictCohortStats(model, probe);
     expect(p.mu).toBeCloseTo(0.3 + 0.5 * probe[0]! + 2 * probe[1]! ** 2, 2);
     expect(p.sd).toBeCloseTo(Math.exp(-3 + probe[2]!), 3);
   });

@@ -32,7 +32,7 @@ import {
   type Img,
 } from './embeddings';
 import { clusterCentres } from './centroids';
-import { crossValidatedR2, fitCrowding } from './crowding';
+import { crossValidatedR2, fitCrowding, rSquared } from './crowding';
 import {
   decodeCrowding,
   encodeCrowding,
@@ -162,7 +162,11 @@ function domainWeights(keys: string[]): number[] {
   return keys.map((k) => keys.length / count.size / count.get(domainOf(k))!);
 }
 
-function regressedStats(stats: Stats, P: number, lambda: number): { predicted: Stats; params: CrowdingParams[] } {
+function regressedStats(
+  stats: Stats,
+  P: number,
+  lambda: number,
+): { predicted: Stats; params: CrowdingParams[]; encoded: string[] } {
   const fitKeys = [...stats.keys()].filter((k) => fittingKeys.has(k));
   const models = MODELS.map((_, m) =>
     fitCrowding(
@@ -174,6 +178,7 @@ function regressedStats(stats: Stats, P: number, lambda: number): { predicted: S
     ),
   );
   // Predicted through the float32 encoding the library ships, so these rows measure the shipped parameters.
+  const encoded = models.map((model) => encodeCrowding(model));
   const params = models.map((model, m) =>
     decodeCrowding({
       id: MODELS[m]!,
@@ -182,7 +187,7 @@ function regressedStats(stats: Stats, P: number, lambda: number): { predicted: S
       std: 1,
       dimension: model.centre.length,
       components: P,
-      params: encodeCrowding(model),
+      params: encoded[m]!,
     }),
   );
   const out: Stats = new Map();
@@ -195,17 +200,14 @@ function regressedStats(stats: Stats, P: number, lambda: number): { predicted: S
   MODELS.forEach((name, m) => {
     const held = [...stats.keys()].filter((k) => !fittingKeys.has(k) && faceByKey.get(k)!.person.startsWith('lfw:'));
     const webcam = [...stats.keys()].filter((k) => faceByKey.get(k)!.person.startsWith('nuaa:') && !fittingKeys.has(k));
-    const r2 = (keys: string[]) => {
-      const y = keys.map((k) => stats.get(k)![m]!.mu),
-        yhat = keys.map((k) => out.get(k)![m]!.mu);
-      const mean = y.reduce((a, b) => a + b, 0) / y.length;
-      const ssr = y.reduce((a, t, i) => a + (t - yhat[i]!) ** 2, 0),
-        sst = y.reduce((a, t) => a + (t - mean) ** 2, 0);
-      return (1 - ssr / sst).toFixed(3);
-    };
+    const r2 = (keys: string[]) =>
+      rSquared(
+        keys.map((k) => stats.get(k)![m]!.mu),
+        keys.map((k) => out.get(k)![m]!.mu),
+      ).toFixed(3);
     console.error(`  ${name} P ${P} λ ${lambda}: R² of μ on held-out LFW ${r2(held)}, NUAA even ${r2(webcam)}`);
   });
-  return { predicted: out, params };
+  return { predicted: out, params, encoded };
 }
 
 /** Per-model S-normed cosines of pairs. */
@@ -376,7 +378,7 @@ for (const [cohortName, cohort] of Object.entries(COHORTS)) {
     }
     for (const spec of args.regress ? args.regress.split(',') : []) {
       const [P, lambda] = spec.split(':').map(Number) as [number, number];
-      const { predicted, params } = regressedStats(stats, P, lambda);
+      const { predicted, params, encoded } = regressedStats(stats, P, lambda);
       const w = WEIGHTS['dlib 0.5 + MobileFaceNet 0.5']!;
       const score = fuser(predicted, w);
       const method = `S-norm top-${k} of ${cohortName}, stats predicted from the face (P ${P}, λ ${lambda}${BALANCE ? ', domains balanced' : ''}), dlib 0.5 + MobileFaceNet 0.5`;
@@ -392,7 +394,7 @@ for (const [cohortName, cohort] of Object.entries(COHORTS)) {
           std: score.norm[m]!.sd,
           dimension: params[m]!.centre.length,
           components: P,
-          params: encodeCrowding(params[m]!),
+          params: encoded[m]!,
         })),
       });
     }
@@ -409,12 +411,14 @@ for (const [cohortName, cohort] of Object.entries(COHORTS)) {
 // most 0.1 % (a level dropped as a tie can let one exceed it), the highest TMR at 0.7 on the worse fitting domain,
 // then on LFW's fit half. Per cohort (the whole fitting cohort is the one planned; the others are cost checks).
 const fitTmr = (r: Row) => Math.min(r.perDomain[0]!.tmr, r.perDomain[1]!.tmr);
-const choose = (cohort?: string) =>
+/** The best worst-of row among those `which` accepts, by the rule above. */
+const bestRow = (which: (r: Row) => boolean) =>
   rows
-    .filter((r) => r.method.startsWith('S-norm') && r.calibration.startsWith('worst-of'))
-    .filter((r) => !cohort || r.method.includes(`of ${cohort} (`))
+    .filter((r) => which(r) && r.calibration.startsWith('worst-of'))
     .filter((r) => r.perDomain[0]!.fmr <= 0.001 && r.perDomain[1]!.fmr <= 0.001)
     .sort((a, b) => fitTmr(b) - fitTmr(a) || b.perDomain[0]!.tmr - a.perDomain[0]!.tmr)[0];
+const choose = (cohort?: string) =>
+  bestRow((r) => r.method.startsWith('S-norm') && (!cohort || r.method.includes(`of ${cohort} (`)));
 const chosen = Object.fromEntries(
   [...Object.keys(COHORTS), 'any'].map((c) => [c, choose(c === 'any' ? undefined : c)?.method]),
 );
@@ -422,10 +426,7 @@ console.log(`\nChosen on the fitting data, per cohort: ${JSON.stringify(chosen, 
 let WRITTEN = '';
 // --write: the best row of predicted statistics by the same rule becomes the library's 1:1 normalisation.
 if (args.write) {
-  const best = rows
-    .filter((r) => SHIPPABLE.has(r.method) && r.calibration.startsWith('worst-of'))
-    .filter((r) => r.perDomain[0]!.fmr <= 0.001 && r.perDomain[1]!.fmr <= 0.001)
-    .sort((a, b) => fitTmr(b) - fitTmr(a) || b.perDomain[0]!.tmr - a.perDomain[0]!.tmr)[0];
+  const best = bestRow((r) => SHIPPABLE.has(r.method));
   if (!best) throw new Error('no row of predicted statistics holds 0.1 % on both fitting domains');
   WRITTEN = best.method;
   writeFileSync(args.write, JSON.stringify({ source: best.method, ...SHIPPABLE.get(best.method)! }) + '\n');

@@ -67,14 +67,17 @@ export function crowdingFeatures(v: Float32Array, centre: Float32Array, basis: r
   return out;
 }
 
-function dot(w: Float32Array | Float64Array, f: Float64Array): number {
+function dot(w: ArrayLike<number>, f: Float64Array): number {
   let s = 0;
   for (let i = 0; i < f.length; i++) s += w[i]! * f[i]!;
   return s;
 }
 
-/** Predicted mean and spread of the face's top-k cohort cosines. */
-export function predictCohortStats(p: CrowdingParams, v: Float32Array): CohortStats {
+/** Predicted mean and spread of the face's top-k cohort cosines (the weights may be float32 or float64). */
+export function predictCohortStats(
+  p: Pick<CrowdingParams, 'centre' | 'basis'> & { wMu: ArrayLike<number>; wLogSd: ArrayLike<number> },
+  v: Float32Array,
+): CohortStats {
   const f = crowdingFeatures(v, p.centre, p.basis);
   return { mu: dot(p.wMu, f), sd: Math.exp(dot(p.wLogSd, f)) };
 }
