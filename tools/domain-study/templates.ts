@@ -1,25 +1,44 @@
 // Templates from several photos per person, per domain: enroll k = 1, 2, 3 (and 5) photos of each person and
-// measure 1:N at the default 0.7 with the cohort correction searches had when this was measured (α 0.375 above LFW's
-// q0.9, tools/domain-study/search-norm.ts; searches now score like compareFaces, see BENCHMARKS.md) and
+// measure 1:N at the default 0.7 with the shipped cohort correction (as tools/domain-study/search-norm.ts does) and
 // 1:1 of a probe against the person (FMR / TMR at 0.7). A person scores as src/collections/search/collectionIndex.ts
 // scores it: by its mean template (per model, the L2-normalised sum of its faces' unit vectors), one fused dot
 // product; "best face" (the highest score over the person's faces) and "mean face score" are measured beside it.
 // Probes are fixed per K: a person with ≥ K + 1 photos has photos K + 1, K + 2, … as probes for every k ≤ K, so the
 // rows of one K compare the same probes; probes are never among the enrolled photos. Nothing is fitted here.
 // Usage: npx rolldown tools/domain-study/templates.ts --platform node --file tools/out/templates.mjs &&
-//        node tools/out/templates.mjs --xdomainDir $XDOMAIN [--json tools/results/templates-per-domain.json]
+//        node tools/out/templates.mjs --xdomainDir $XDOMAIN [--normalised 1 [--alpha A]] [--fit 1] [--json tools/results/templates-per-domain.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { calibrate, logFarOf } from '../../src/face/similarity/calibration';
 import { searchSimilarity } from '../../src/collections/search/fusedScorer';
-import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
+import type { PairNormConfig } from '../../src/face/similarity/pairNorm';
+import type { FaceTemplate } from '../../src/vocabulary';
 import { byPerson, fusedRaw, loadStudyData, parseArgs, partsOf, type Img } from './embeddings';
 
 const args = parseArgs();
 const MODELS = ['dlib128', 'mfn-flip'];
 const config = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8')) as MatcherConfig;
-const raw = fusedRaw(partsOf(config, MODELS));
-/** The search's cohort correction as it was measured here (removed from the library since). */
-const cohortShift = (meanRaw: number, size: number) => (size < 5 ? 0 : 0.375 * Math.max(0, meanRaw - 0.2517));
+// --normalised: persons scored as compareFaces scores a pair (crowding-normalised, pairNorm.ts, on its calibration
+// table; measured, not shipped), with no cohort correction unless --alpha; without it, as searches score: the plain
+// fused score and the shipped cohort correction.
+const normalised = args.normalised !== undefined;
+const pairNormConfig = JSON.parse(readFileSync('src/face/similarity/pairNorm.json', 'utf8')) as PairNormConfig;
+const matcher = new Matcher({ ...config, pairNorm: pairNormConfig });
+const templates = new WeakMap<Img, FaceTemplate>();
+const templateOf = (img: Img) => {
+  let t = templates.get(img);
+  if (!t) templates.set(img, (t = { models: config.models.map((m) => m.id), vectors: img.v }));
+  return t;
+};
+const plainRaw = fusedRaw(partsOf(config, MODELS));
+const raw = normalised ? (a: Img, b: Img) => matcher.compareRaw(templateOf(a), templateOf(b)) : plainRaw;
+const table = normalised ? pairNormConfig.table : config.table;
+// The search's cohort correction (FusedScorer.cohortShift): alpha × the probe's plain cohort mean above LFW's q0.9.
+// With --normalised, --alpha A sets alpha (none by default).
+const cohort = config.cohort!;
+const alpha = normalised ? Number(args.alpha ?? 0) : cohort.alpha;
+const cohortShift = (meanRaw: number, size: number) =>
+  size < cohort.minCohort ? 0 : alpha * Math.max(0, meanRaw - cohort.reference);
 const data = loadStudyData(args, MODELS);
 
 /** The person's mean template: per model, the normalised sum of its faces' vectors (CollectionIndex.refreshMean). */
@@ -123,6 +142,22 @@ const DOMAINS: {
   trials: (k: number, K: number) => Trial[];
   pairs: (k: number, K: number) => Trial;
 }[] = [
+  ...(args.fit === undefined
+    ? []
+    : [
+        {
+          name: 'LFW fit half (fit)',
+          Ks: [3],
+          trials: (k: number, K: number) => [split(data.lfwFit, k, K)],
+          pairs: (k: number, K: number) => split(data.lfwFit, k, K),
+        },
+        {
+          name: 'NUAA odd ids (fit)',
+          Ks: [3],
+          trials: (k: number, K: number) => leaveOneOut(data.nuaaOdd, k, K),
+          pairs: (k: number, K: number) => split(data.nuaaOdd, k, K, []),
+        },
+      ]),
   {
     name: 'LFW held-out half',
     Ks: [3, 5],
@@ -181,10 +216,11 @@ function measure(trials: Trial[], pairTrial: Trial, rule: Rule) {
       s.forEach((x, i) => {
         if (x > s[b]!) b = i;
       });
-      const others = s.filter((_, i) => i !== b);
+      // The camera signal: the plain fused score of the probe with every other person's template.
+      const others = t.gallery.filter((_, i) => i !== b).map((e) => plainRaw(q, e.template));
       const meanRaw = others.reduce((a, x) => a + x, 0) / Math.max(1, others.length);
       const shift = cohortShift(meanRaw, others.length);
-      return { person: t.gallery[b]!.person, score: searchSimilarity(logFarOf(s[b]! - shift, config.table), n), s };
+      return { person: t.gallery[b]!.person, score: searchSimilarity(logFarOf(s[b]! - shift, table), n), s };
     };
     for (const p of t.probes) {
       probed.add(p.person);
@@ -206,7 +242,7 @@ function measure(trials: Trial[], pairTrial: Trial, rule: Rule) {
   const enrolled = pairTrial.gallery.filter((e) => probed.has(e.person));
   for (const q of [...pairTrial.probes, ...pairTrial.strangers])
     for (const e of enrolled) {
-      const hit = calibrate(personRaw(q, e, rule), config.table) >= 0.7;
+      const hit = calibrate(personRaw(q, e, rule), table) >= 0.7;
       if (e.person === q.person) {
         gen++;
         if (hit) genHit++;

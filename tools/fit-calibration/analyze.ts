@@ -43,7 +43,7 @@
  *   on cross-person pairs whose two identities both start with A–M and evaluated on pairs whose two identities
  *   both start with N–Z (and the reverse); the printed FMR at calibrated score ≥ 0.7 should be ≈ 0.1 %.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   auc,
@@ -738,9 +738,18 @@ function calibrationReport(
   }
 
   if (args.calibration) {
-    const config: { models: { id: string; weight: number; mean: number; std: number }[]; table: CalibrationTable } = {
+    // The search's cohort correction (fitted by tools/domain-study/search-norm.ts) lives in the same file: keep it.
+    const previous = existsSync(args.calibration)
+      ? (JSON.parse(readFileSync(args.calibration, 'utf8')) as { cohort?: unknown })
+      : {};
+    const config: {
+      models: { id: string; weight: number; mean: number; std: number }[];
+      table: CalibrationTable;
+      cohort?: unknown;
+    } = {
       models: members.map((m, k) => ({ id: m.id, weight: w[k]!, mean: m.mean, std: m.std })),
       table: full,
+      ...(previous.cohort === undefined ? {} : { cohort: previous.cohort }),
     };
     mkdirSync(dirname(args.calibration), { recursive: true });
     writeFileSync(args.calibration, JSON.stringify(config, null, 2) + '\n');

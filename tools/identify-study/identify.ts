@@ -8,7 +8,11 @@
  *   node tools/fit-calibration/embed-lfw.mjs --list tools/out/identify-images.txt --images ../shared/data/lfw/images \
  *     --out tools/out/lfw-identify-embeddings.json --candidates dlib128,mfn-flip --select center
  *   npx rolldown tools/identify-study/identify.ts --platform node --file tools/out/identify.mjs \
- *     && node tools/out/identify.mjs tools/out/lfw-identify-embeddings.json
+ *     && node tools/out/identify.mjs tools/out/lfw-identify-embeddings.json [--normalised]
+ *
+ * Scores as searches score (the plain fused score, without the cohort correction, which is off on LFW-like photos);
+ * --normalised: as compareFaces scores a pair (src/face/similarity/pairNorm.ts, calibrated by its table; measured,
+ * not shipped).
  *
  * Protocol: gallery = the first k photos (by file name) of each person with ≥ 5 photos that have a face;
  * probes = that person's other photos; strangers = every one-photo person (not in the gallery).
@@ -20,10 +24,17 @@ import { readFileSync } from 'node:fs';
 import calibration from '../../src/face/similarity/calibration.json';
 import { calibrate, logFarOf } from '../../src/face/similarity/calibration';
 import { searchSimilarity } from '../../src/collections/search/fusedScorer';
-import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import pairNorm from '../../src/face/similarity/pairNorm.json';
+import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
+import type { PairNormConfig } from '../../src/face/similarity/pairNorm';
+import type { FaceTemplate } from '../../src/vocabulary';
 
 const config = calibration as MatcherConfig;
-const file = process.argv[2] ?? 'tools/out/lfw-identify-embeddings.json';
+const file = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'tools/out/lfw-identify-embeddings.json';
+// --normalised: persons scored as compareFaces scores a pair (crowding-normalised; measured, not shipped).
+const plain = !process.argv.includes('--normalised');
+const matcher = new Matcher({ ...config, pairNorm: pairNorm as PairNormConfig });
+const table = plain ? config.table : (pairNorm as PairNormConfig).table;
 const dump = JSON.parse(readFileSync(file, 'utf8')) as {
   pipelines: Record<string, { id: string; dimension: number; vectors: Record<string, number[] | null> }>;
 };
@@ -44,7 +55,16 @@ const templateOf = (path: string): Template | null => {
   const vs = pipelines.map((p) => p.vectors[path]);
   return vs.every((v) => v) ? vs.map((v) => Float32Array.from(v!)) : null;
 };
-const raw = (a: Template, b: Template): number => {
+const faceTemplates = new WeakMap<Template, FaceTemplate>();
+const faceTemplate = (t: Template) => {
+  let f = faceTemplates.get(t);
+  if (!f) faceTemplates.set(t, (f = { models: config.models.map((m) => m.id), vectors: t }));
+  return f;
+};
+/** The score a search ranks and calibrates (src/collections/search/fusedScorer.ts), or the normalised one. */
+const raw = (a: Template, b: Template): number =>
+  plain ? plainRaw(a, b) : matcher.compareRaw(faceTemplate(a), faceTemplate(b));
+const plainRaw = (a: Template, b: Template): number => {
   let s = 0;
   pipelines.forEach((m, i) => {
     let dot = 0;
@@ -116,8 +136,8 @@ function run(k: number, strategy: Strategy): Row {
     }
     return {
       name: bestName,
-      q: calibrate(bestRaw, config.table),
-      qSearch: searchSimilarity(logFarOf(bestRaw, config.table), comparisons),
+      q: calibrate(bestRaw, table),
+      qSearch: searchSimilarity(logFarOf(bestRaw, table), comparisons),
     };
   };
   // Comparisons one search makes: what the search score (src/collections/search/fusedScorer.ts) accounts for.

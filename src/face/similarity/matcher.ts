@@ -1,7 +1,7 @@
 import type { FaceTemplate } from '../../vocabulary';
 import { FaceError } from '../../errors';
 
-import { calibrate, logFarOf, type CalibrationTable } from './calibration';
+import { calibrate, type CalibrationTable } from './calibration';
 import {
   decodeCrowding,
   pairNormScore,
@@ -21,8 +21,14 @@ export interface MatcherConfig {
   /** Maps the fused raw score to a false-match rate. */
   table: CalibrationTable;
   /**
-   * Scores normalised for how crowded each face's neighbourhood is (pairNorm.ts), calibrated on LFW and webcam
-   * frames together: `compareFaces` and every search score. Without it, scores are `similarity`.
+   * Collection-aware correction of 1:N search scores (FusedScorer.cohortShift): a probe's mean raw score over the
+   * other persons of the collection above `reference` (its 90th percentile on LFW) means the camera scores
+   * everyone alike; `alpha` of that excess is subtracted, with at least `minCohort` other persons.
+   */
+  cohort?: { alpha: number; reference: number; minCohort: number };
+  /**
+   * 1:1 scores (`compareFaces`) normalised against a built-in reference cohort, calibrated on LFW and webcam
+   * frames together (pairNorm.ts). Without it, 1:1 scores are `similarity`.
    */
   pairNorm?: PairNormConfig;
 }
@@ -64,16 +70,8 @@ export class Matcher {
    * photos and webcam frames (BENCHMARKS.md). Without a pairNorm in the config it is `similarity`.
    */
   compare(a: FaceTemplate, b: FaceTemplate): number {
-    return calibrate(this.compareRaw(a, b), this.compareTable);
-  }
-
-  /** log10 of the false-match rate `compare` stands for (unclamped; a search adds log10 of its comparisons). */
-  compareLogFar(a: FaceTemplate, b: FaceTemplate): number {
-    return logFarOf(this.compareRaw(a, b), this.compareTable);
-  }
-
-  private get compareTable(): CalibrationTable {
-    return this.config.pairNorm?.table ?? this.config.table;
+    const norm = this.config.pairNorm;
+    return norm ? calibrate(this.compareRaw(a, b), norm.table) : this.similarity(a, b);
   }
 
   /** The fused normalised score `compare` calibrates (the plain fused raw score without a pairNorm). */
