@@ -14,6 +14,7 @@
 //   --topK 100,300,all    --regress P:λ,…   --regressGrid P:λ,… (the best by cross-validated R² is added to --regress)
 //   --regressOnly 1 (skip the real-cohort rows)   --balance 1 (each fitting domain weighs the same in the regression)
 //   --write FILE (the best predicted row by the fitting-data rule → pairNorm.json)   --det FILE (for det-svg.mjs)
+//   --weights d:m,…  fusion weights of the normalised dlib and MobileFaceNet scores for the regression rows
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildCalibrationTable } from '../fit-calibration/fit';
 import { calibrate, type CalibrationTable } from '../../src/face/similarity/calibration';
@@ -347,6 +348,9 @@ evaluate(
 );
 const shippedW = partsOf(config, MODELS).map((p) => p.weight);
 const WEIGHTS: Record<string, number[]> = { 'dlib 0.5 + MobileFaceNet 0.5': shippedW, 'MobileFaceNet alone': [0, 1] };
+// --weights d:m,…: the fusion weights (dlib : MobileFaceNet) of the normalised scores tried for the regression rows
+// (each competes in the choice below, on the fitting data only); the shipped 0.5 : 0.5 by default.
+const REGRESS_WEIGHTS = (args.weights ?? '0.5:0.5').split(',').map((x) => x.split(':').map(Number));
 /** Rows of predicted statistics as the library would load them (src/face/similarity/pairNorm.json). */
 const SHIPPABLE = new Map<string, PairNormConfig>();
 const TOPK = (args.topK ?? '10,30,100,300,500,1000,all').split(',');
@@ -379,24 +383,25 @@ for (const [cohortName, cohort] of Object.entries(COHORTS)) {
     for (const spec of args.regress ? args.regress.split(',') : []) {
       const [P, lambda] = spec.split(':').map(Number) as [number, number];
       const { predicted, params, encoded } = regressedStats(stats, P, lambda);
-      const w = WEIGHTS['dlib 0.5 + MobileFaceNet 0.5']!;
-      const score = fuser(predicted, w);
-      const method = `S-norm top-${k} of ${cohortName}, stats predicted from the face (P ${P}, λ ${lambda}${BALANCE ? ', domains balanced' : ''}), dlib 0.5 + MobileFaceNet 0.5`;
-      evaluate(method, 'LFW fit half', score, calibration(score, false));
-      const table = calibration(score, true);
-      evaluate(method, 'worst-of (LFW fit, NUAA odd)', score, table);
-      SHIPPABLE.set(method, {
-        table,
-        models: MODELS.map((name, m) => ({
-          id: MODEL_IDS[name]!,
-          weight: w[m]!,
-          mean: score.norm[m]!.mu,
-          std: score.norm[m]!.sd,
-          dimension: params[m]!.centre.length,
-          components: P,
-          params: encoded[m]!,
-        })),
-      });
+      for (const w of REGRESS_WEIGHTS) {
+        const score = fuser(predicted, w);
+        const method = `S-norm top-${k} of ${cohortName}, stats predicted from the face (P ${P}, λ ${lambda}${BALANCE ? ', domains balanced' : ''}), dlib ${w[0]} + MobileFaceNet ${w[1]}`;
+        evaluate(method, 'LFW fit half', score, calibration(score, false));
+        const table = calibration(score, true);
+        evaluate(method, 'worst-of (LFW fit, NUAA odd)', score, table);
+        SHIPPABLE.set(method, {
+          table,
+          models: MODELS.map((name, m) => ({
+            id: MODEL_IDS[name]!,
+            weight: w[m]!,
+            mean: score.norm[m]!.mu,
+            std: score.norm[m]!.sd,
+            dimension: params[m]!.centre.length,
+            components: P,
+            params: encoded[m]!,
+          })),
+        });
+      }
     }
     if (args.regressOnly) continue;
     for (const [wName, w] of Object.entries(WEIGHTS)) {
