@@ -15,15 +15,20 @@
 //   --regressOnly 1 (skip the real-cohort rows)   --balance 1 (each fitting domain weighs the same in the regression)
 //   --write FILE (the best predicted row by the fitting-data rule → pairNorm.json)   --det FILE (for det-svg.mjs)
 //   --weights d:m,…  fusion weights of the normalised dlib and MobileFaceNet scores for the regression rows
+//   --nested 1  searches with the normalised score on fitting people left out of the fit (see the block below)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildCalibrationTable } from '../fit-calibration/fit';
-import { calibrate, type CalibrationTable } from '../../src/face/similarity/calibration';
+import { calibrate, logFarOf, type CalibrationTable } from '../../src/face/similarity/calibration';
+import { searchSimilarity } from '../../src/collections/search/fusedScorer';
 import type { MatcherConfig } from '../../src/face/similarity/matcher';
 import {
   allPairs,
   byPerson,
   dot,
   fusedRaw,
+  galleryTrial,
+  hash,
+  leaveOneOut,
   MODEL_IDS,
   lfwProtocol,
   loadStudyData,
@@ -257,12 +262,16 @@ function tailOf(imp: Float64Array, minTail: number): (logFar: number) => number 
 }
 
 /** LFW fit half alone (as shipped), or the higher threshold of the two fitting domains at each level (study.ts). */
-function calibration(score: (p: [Img, Img][]) => Float64Array, worstOf: boolean): CalibrationTable {
-  const lfwImp = score(domains[0]!.imp),
-    lfwGen = score(domains[0]!.gen);
+function calibration(
+  score: (p: [Img, Img][]) => Float64Array,
+  worstOf: boolean,
+  pairs = { lfwImp: domains[0]!.imp, lfwGen: domains[0]!.gen, webcamImp: domains[1]!.imp },
+): CalibrationTable {
+  const lfwImp = score(pairs.lfwImp),
+    lfwGen = score(pairs.lfwGen);
   const lfwTable = buildCalibrationTable('snorm', lfwImp, lfwGen);
   if (!worstOf) return lfwTable;
-  const webcam = tailOf(score(domains[1]!.imp), MIN_TAIL_WEBCAM),
+  const webcam = tailOf(score(pairs.webcamImp), MIN_TAIL_WEBCAM),
     lfw = tailOf(lfwImp, 10);
   const points: CalibrationTable['points'] = [];
   for (const p of lfwTable.points) {
@@ -332,6 +341,132 @@ function evaluate(method: string, calName: string, score: (p: [Img, Img][]) => F
   console.log(
     `| ${method} | ${calName} | ${perDomain.map((r) => `${pct(r.fmr, 3)} / ${pct(r.tmr)}`).join(' | ')} | ${pct(lfwAccuracy)} |`,
   );
+}
+
+// --nested 1: how the normalised score behaves in searches on webcam faces the regression never saw, from the fitting
+// data alone. NUAA odd ids (8 people) are split into 4 folds of 2, LFW's fit half into 4 folds by person; per fold the
+// cohort, the regression (top-300 of the faces cohort, P 16, λ 0.01), the z-normalisation and the worst-of
+// calibration are refitted without the fold, and the fold's people are searched with it: NUAA odd ids leave one out
+// (6–7 enrolled, as search-norm.ts), LFW's fit half as one gallery. A search scores the best person by the
+// normalised score less α × the probe's plain cohort mean above LFW's q0.9 (≥ 5 other persons), then −0.1·log10 N.
+// The choice: the smallest α whose out-of-fold strangers matched are ≤ 1 % on both.
+if (args.nested) {
+  const FOLDS = 4,
+    P = 16,
+    LAMBDA = 0.01,
+    TOP = 300;
+  const ALPHAS = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.375];
+  const REFERENCE = config.cohort!.reference;
+  const oddIds = [...new Set(nuaaOdd.map((i) => i.person))].sort();
+  const foldOf = (person: string) =>
+    person.startsWith('nuaa:')
+      ? Math.floor((oddIds.indexOf(person) * FOLDS) / oddIds.length)
+      : (hash(person) >>> 16) % FOLDS;
+  const cosineStats = (f: Img, cohort: Img[], m: number) => {
+    const top = Float32Array.from(
+      cohort.filter((c) => c.person !== f.person),
+      (c) => dot(f.v[m]!, c.v[m]!),
+    )
+      .sort()
+      .reverse()
+      .subarray(0, TOP);
+    const mu = top.reduce((a, x) => a + x, 0) / top.length;
+    return { mu, sd: Math.sqrt(top.reduce((a, x) => a + (x - mu) ** 2, 0) / top.length) || 1e-6 };
+  };
+  type Tally = { found: number; probes: number; matched: number; strangers: number };
+  const tally = () => Object.fromEntries(ALPHAS.map((a) => [a, { found: 0, probes: 0, matched: 0, strangers: 0 }]));
+  const result: Record<string, Record<number, Tally>> = { 'LFW fit half': tally(), 'NUAA odd ids': tally() };
+  const plainRef = shippedRaw;
+  for (let f = 0; f < FOLDS; f++) {
+    const out = (i: Img) => foldOf(i.person) === f;
+    const train = fitting.filter((i) => !out(i));
+    const trainStats = train.map((i) => MODELS.map((_, m) => cosineStats(i, train, m)));
+    const models = MODELS.map((_, m) =>
+      fitCrowding(
+        train.map((i) => i.v[m]!),
+        trainStats.map((st) => st[m]!),
+        P,
+        LAMBDA,
+      ),
+    );
+    const predicted: Stats = new Map();
+    for (const i of fitting)
+      predicted.set(
+        i.key,
+        models.map((model, m) => predictCohortStats(model, i.v[m]!)),
+      );
+    const keep = (pairs: [Img, Img][]) => pairs.filter(([a, b]) => !out(a) && !out(b));
+    const fitPairs = {
+      lfwImp: keep(domains[0]!.imp),
+      lfwGen: keep(domains[0]!.gen),
+      webcamImp: keep(domains[1]!.imp),
+    };
+    // The z-normalisation of each model's normalised score on the training LFW impostors, then the fused score.
+    const per = snormed(fitPairs.lfwImp, predicted);
+    const norm = per.map((xs) => {
+      const mu = xs.reduce((a, x) => a + x, 0) / xs.length;
+      return { mu, sd: Math.sqrt(xs.reduce((a, x) => a + (x - mu) ** 2, 0) / xs.length) };
+    });
+    const w = partsOf(config, MODELS).map((p) => p.weight);
+    const score = (pairs: [Img, Img][]) => {
+      const s = snormed(pairs, predicted);
+      return Float64Array.from(pairs, (_, i) =>
+        MODELS.reduce((a, __, m) => a + (w[m]! * (s[m]![i]! - norm[m]!.mu)) / norm[m]!.sd, 0),
+      );
+    };
+    const table = calibration(score, true, fitPairs);
+    const trials = {
+      'LFW fit half': galleryTrial(lfwFit),
+      'NUAA odd ids': leaveOneOut(nuaaOdd),
+    };
+    for (const [domain, list] of Object.entries(trials))
+      for (const t of list) {
+        const search = (q: Img, alpha: number) => {
+          const s = score(t.gallery.map((g) => [q, g] as [Img, Img]));
+          let b = 0;
+          s.forEach((x, i) => {
+            if (x > s[b]!) b = i;
+          });
+          const others = t.gallery.filter((_, i) => i !== b).map((g) => plainRef(q, g));
+          const mean = others.reduce((a, x) => a + x, 0) / Math.max(1, others.length);
+          const shift = others.length < 5 ? 0 : alpha * Math.max(0, mean - REFERENCE);
+          return {
+            person: t.gallery[b]!.person,
+            score: searchSimilarity(logFarOf(s[b]! - shift, table), t.gallery.length),
+          };
+        };
+        for (const alpha of ALPHAS) {
+          const r = result[domain]![alpha]!;
+          for (const q of t.probes.filter(out)) {
+            r.probes++;
+            const hit = search(q, alpha);
+            if (hit.person === q.person && hit.score >= 0.7) r.found++;
+          }
+          for (const q of t.strangers.filter(out)) {
+            r.strangers++;
+            if (search(q, alpha).score >= 0.7) r.matched++;
+          }
+        }
+      }
+    console.error(`fold ${f + 1}/${FOLDS}: ${train.length} training faces`);
+  }
+  const pc = (a: number, b: number) => `${((100 * a) / b).toFixed(1)} %`;
+  console.log(
+    '| α | LFW fit half, out of fold: strangers matched / found at 0.7 | NUAA odd ids, out of fold: strangers matched / found at 0.7 |',
+  );
+  console.log('|---:|---:|---:|');
+  let chosen: number | undefined;
+  for (const alpha of ALPHAS) {
+    const cells = Object.values(result).map(
+      (r) =>
+        `${pc(r[alpha]!.matched, r[alpha]!.strangers)} (${r[alpha]!.matched}/${r[alpha]!.strangers}) / ${pc(r[alpha]!.found, r[alpha]!.probes)}`,
+    );
+    console.log(`| ${alpha} | ${cells.join(' | ')} |`);
+    if (chosen === undefined && Object.values(result).every((r) => r[alpha]!.matched <= 0.01 * r[alpha]!.strangers))
+      chosen = alpha;
+  }
+  console.log(`\nChosen out of fold (smallest α with strangers ≤ 1 % on both): ${chosen ?? 'none'}`);
+  process.exit(0);
 }
 
 console.log(
