@@ -55,12 +55,28 @@ test('searchFace finds the enrolled person from another photo, with name, metada
   expect(hit!.faceBase64).toBe(r.storedFace);
 });
 
-test('searchFace on webcam frames: the enrolled person is found from another session, the others stay below 0.7', async ({
+test('a search scores as compareFaces does, less 0.1 per tenfold persons; webcam frames are found across sessions', async ({
   facePage,
 }) => {
   const r = await facePage.evaluate(async () => {
+    const lfw = (x: string) => window.fixture(`lfw/${x}.jpg`);
     const cam = (x: string) => window.fixture(`camera/${x}.jpg`);
-    const webcam = `search-webcam-${Date.now().toString(36)}`;
+    const one = `search-one-${Date.now().toString(36)}`,
+      webcam = `search-webcam-${Date.now().toString(36)}`;
+    await window.client.createCollection(one);
+    await window.client.enrollPerson({
+      collectionName: one,
+      personId: 'colin',
+      personName: 'Colin Powell',
+      face: await lfw('Colin_Powell_0001'),
+    });
+    // Another person's photo, so that the score is inside (0, 1), not clipped.
+    const oneHit = await window.client.searchFace({
+      collectionName: one,
+      face: await lfw('Tony_Blair_0001'),
+      minSimilarityScore: 0,
+    });
+    const compared = await window.client.compareFaces(await lfw('Tony_Blair_0001'), await lfw('Colin_Powell_0001'));
     // NUAA webcam frames of held-out subjects: subject 6 enrolled from one session, searched from another.
     await window.client.createCollection(webcam);
     for (const s of ['06-enroll', '10', '12', '14'])
@@ -76,14 +92,30 @@ test('searchFace on webcam frames: the enrolled person is found from another ses
       maxResults: 4,
       minSimilarityScore: 0,
     });
+    const laterAlone = await window.client.compareFaces(await cam('subject06-later'), await cam('subject06-enroll'));
+    await window.client.deleteCollection(one);
     await window.client.deleteCollection(webcam);
-    return later.map((h) => [h.personId, h.similarityScore] as const);
+    return {
+      one: oneHit.map((h) => h.similarityScore),
+      compared: compared.similarityScore,
+      later: later.map((h) => [h.personId, h.similarityScore] as const),
+      laterAlone: laterAlone.similarityScore,
+    };
   });
   console.log(JSON.stringify(r));
-  expect(r).toHaveLength(4);
-  expect(r[0]![0]).toBe('s06');
-  expect(r[0]![1]).toBeGreaterThanOrEqual(0.7);
-  for (const [, score] of r.slice(1)) expect(score).toBeLessThan(0.7);
+  // One person: the search score is compareFaces' score of the same two photos.
+  expect(r.one).toHaveLength(1);
+  expect(r.compared).toBeGreaterThan(0);
+  expect(r.compared).toBeLessThan(0.7);
+  expect(r.one[0]).toBeCloseTo(r.compared, 4);
+  // Four persons: subject 6 first, at or above the default 0.7, its score 0.1·log10 4 below the 1:1 score (which is
+  // clipped at 1, so the search score is at least that).
+  expect(r.later.map(([id]) => id)).toHaveLength(4);
+  expect(r.later[0]![0]).toBe('s06');
+  expect(r.later[0]![1]).toBeGreaterThanOrEqual(0.7);
+  expect(r.later[0]![1]).toBeLessThan(r.laterAlone);
+  expect(r.later[0]![1]).toBeGreaterThanOrEqual(r.laterAlone - 0.1 * Math.log10(4) - 1e-6);
+  for (const [, score] of r.later.slice(1)) expect(score).toBeLessThan(0.7);
 });
 
 test('maxResults and minSimilarityScore: best first, each person once, only scores at or above the threshold', async ({

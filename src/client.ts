@@ -463,7 +463,7 @@ class LocalFaceClient implements FaceClient {
     const store = await FaceStore.open(this.databaseName, this.encryption);
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
-    const scorer = new FusedScorer(this.engine.matcher.config, modelIds, dimensions);
+    const scorer = new FusedScorer(this.engine.matcher, modelIds, dimensions);
     return {
       service: new PersonService(store, indexes, this.engine, scorer),
       keys: new ApiKeyService(store),

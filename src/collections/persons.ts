@@ -4,7 +4,7 @@ import type { ImageInput } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import type { Box, FaceTemplate } from '../vocabulary';
 import { ExportWriter, readExport, type ExportedPerson } from './exportFormat';
-import type { CollectionIndex, Cohort } from './search/collectionIndex';
+import type { CollectionIndex, PersonHit } from './search/collectionIndex';
 import type { FusedScorer } from './search/fusedScorer';
 import type { SearchIndexes } from './search/searchIndexes';
 import type { FaceStore, NewFace } from './store/database';
@@ -344,12 +344,12 @@ export class PersonService {
     await this.indexes.get(collection); // ERR_NOT_FOUND / model mismatch before any image work
 
     const { newFace, faceBase64 } = await this.prepareFace(face, 'face', storage, checkLiveness);
-    const query = this.scorer.query({ models: newFace.models, vectors: newFace.vectors });
+    const template: FaceTemplate = { models: newFace.models, vectors: newFace.vectors };
     for (let attempt = 0; attempt < DUPLICATE_CHECK_RETRIES; attempt++) {
       let expectRevision: number | undefined;
       if (checkDuplicates) {
         const index = await this.indexes.get(collection);
-        const duplicate = this.bestMatch(index, query, personId);
+        const duplicate = this.bestMatch(index, template, personId);
         if (duplicate && duplicate.similarityScore >= minDuplicate) {
           throw new FaceError(
             'ERR_DUPLICATE_FACE',
@@ -513,9 +513,8 @@ export class PersonService {
     // Several faces: each is searched and the results merged, best first, each person once (seed 003).
     const best = new Map<string, { faceId: string; similarityScore: number }>();
     for (const t of templates) {
-      const hits = index.topPersons(this.scorer.query(t), maxResults);
-      for (const hit of hits) {
-        const similarityScore = this.searchScore(hit.dot, index, hits.cohort);
+      for (const hit of this.searchIndex(index, t, maxResults)) {
+        const similarityScore = hit.score;
         if (similarityScore < minScore) continue;
         const prev = best.get(hit.personId);
         if (!prev || similarityScore > prev.similarityScore)
@@ -544,9 +543,8 @@ export class PersonService {
       // a person appears at most once, and each face names at most one person.
       const pairs: { face: number; personId: string; faceId: string; similarityScore: number }[] = [];
       templates.forEach((t, face) => {
-        const hits = index.topPersons(this.scorer.query(t), MULTI_FACE_CANDIDATES);
-        for (const hit of hits) {
-          const similarityScore = this.searchScore(hit.dot, index, hits.cohort);
+        for (const hit of this.searchIndex(index, t, MULTI_FACE_CANDIDATES)) {
+          const similarityScore = hit.score;
           if (similarityScore >= minScore)
             pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
         }
@@ -594,7 +592,9 @@ export class PersonService {
       .closestPersonPairs(
         (row) => this.scorer.queryOfRow(row),
         maxPairs,
-        (cohort) => (dot) => this.searchScore(dot, index, cohort),
+        (row) => this.scorer.templateOfRow(row),
+        // As a search by one person's template would score the other.
+        (a, b, cohort) => this.scorer.searchScoreOf(a, b, index.personCount, cohort),
       )
       .map((p) => ({ ...p, similarityScore: p.score }));
     const people = await this.hydrate(
@@ -616,9 +616,11 @@ export class PersonService {
     };
   }
 
-  /** The similarityScore a search of `index` reports for a person's dot product, with that search's cohort. */
-  private searchScore(dot: number, index: CollectionIndex, cohort: Cohort): number {
-    return this.scorer.searchSimilarity(this.scorer.raw(dot), index.personCount, cohort);
+  /** The `k` best persons of `index` for a probe template, each `score` being the similarityScore a search reports. */
+  private searchIndex(index: CollectionIndex, probe: FaceTemplate, k: number): PersonHit[] {
+    return index.topPersons(this.scorer.query(probe), k, (row, cohort) =>
+      this.scorer.searchScore(probe, row, index.personCount, cohort),
+    );
   }
 
   // ---- templates (internal: the face tracker's search and enroll, whose images were already processed) ----
@@ -635,13 +637,8 @@ export class PersonService {
   ): Promise<SearchResult[]> {
     const collection = v.collectionName(collectionName);
     const index = await this.indexes.get(collection);
-    const top = index.topPersons(this.scorer.query(template), maxResults);
-    const hits = top
-      .map((hit) => ({
-        personId: hit.personId,
-        faceId: hit.faceId,
-        similarityScore: this.searchScore(hit.dot, index, top.cohort),
-      }))
+    const hits = this.searchIndex(index, template, maxResults)
+      .map((hit) => ({ personId: hit.personId, faceId: hit.faceId, similarityScore: hit.score }))
       .filter((h) => h.similarityScore >= minScore);
     return this.hydrate(collection, hits);
   }
@@ -732,17 +729,11 @@ export class PersonService {
 
   private bestMatch(
     index: CollectionIndex,
-    query: Float32Array,
+    template: FaceTemplate,
     excludePersonId: string,
   ): { personId: string; similarityScore: number } | undefined {
-    const top = index.topPersons(query, 2);
-    const hit = top.find((h) => h.personId !== excludePersonId);
-    return (
-      hit && {
-        personId: hit.personId,
-        similarityScore: this.searchScore(hit.dot, index, top.cohort),
-      }
-    );
+    const hit = this.searchIndex(index, template, 2).find((h) => h.personId !== excludePersonId);
+    return hit && { personId: hit.personId, similarityScore: hit.score };
   }
 
   /** Adds names, metadata and stored face images; a person deleted meanwhile is left out. */

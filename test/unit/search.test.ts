@@ -1,13 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import { CollectionIndex } from '../../src/collections/search/collectionIndex';
+import { CollectionIndex, RESCORED_CANDIDATES } from '../../src/collections/search/collectionIndex';
 import { RowMemory, scanJs, simdKernelModule } from '../../src/collections/search/dotKernel';
 import { FusedScorer, searchSimilarity } from '../../src/collections/search/fusedScorer';
 import { topK } from '../../src/collections/search/topK';
 import { logFarOf } from '../../src/face/similarity/calibration';
 import calibration from '../../src/face/similarity/calibration.json';
+import pairNorm from '../../src/face/similarity/pairNorm.json';
 import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
+import type { PairNormConfig } from '../../src/face/similarity/pairNorm';
 
 const config = calibration as MatcherConfig;
+/** The matcher the library ships: scores normalised for crowding (compareFaces and searches). */
+const normalised = new Matcher({ ...config, pairNorm: pairNorm as PairNormConfig });
 const models = config.models.map((m) => m.id);
 const dims = [128, 192];
 
@@ -61,10 +65,10 @@ describe('topK', () => {
 });
 
 describe('FusedScorer', () => {
-  test('row · query reproduces Matcher.similarity exactly', () => {
+  test('row · query reproduces Matcher.raw exactly', () => {
     const r = rng(3),
       matcher = new Matcher(config),
-      scorer = new FusedScorer(config, models, dims);
+      scorer = new FusedScorer(matcher, models, dims);
     for (let i = 0; i < 20; i++) {
       const a = template(r),
         b = template(r);
@@ -73,34 +77,67 @@ describe('FusedScorer', () => {
         rb = row(b);
       for (let j = 0; j < rb.length; j++) dot += q[j]! * rb[j]!;
       expect(scorer.raw(dot)).toBeCloseTo(matcher.raw(a, b), 4);
-      expect(scorer.similarity(scorer.raw(dot))).toBeCloseTo(matcher.similarity(a, b), 4);
     }
   });
-  test('the search score equals the 1:1 score for one comparison and drops 0.1 per decade of comparisons', () => {
-    const scorer = new FusedScorer(config, models, dims);
-    const raw = config.table.points[10]!.raw;
-    expect(scorer.searchSimilarity(raw, 1)).toBeCloseTo(scorer.similarity(raw), 9);
-    expect(scorer.searchSimilarity(raw, 1000)).toBeCloseTo(scorer.similarity(raw) - 0.3, 9);
+  test("the search score is compareFaces' score for one comparison and drops 0.1 per decade of comparisons", () => {
+    const r = rng(4);
+    const scorer = new FusedScorer(normalised, models, dims);
+    let unclipped = 0;
+    for (let i = 0; i < 30; i++) {
+      const a = template(r);
+      // b: a noisy copy of a, so that scores span the calibrated range.
+      const b = {
+        models,
+        vectors: a.vectors.map((v) => {
+          const w = v.map((x) => x + 0.06 * (i % 6) * r());
+          const n = Math.hypot(...w);
+          return w.map((x) => x / n);
+        }),
+      };
+      const one = normalised.compare(a, b);
+      expect(scorer.searchScore(a, row(b), 1)).toBeCloseTo(one, 9);
+      const many = scorer.searchScore(a, row(b), 1000);
+      if (one > 0.3 && one < 1) {
+        unclipped++;
+        expect(many).toBeCloseTo(one - 0.3, 9);
+      } else expect(many).toBeLessThanOrEqual(one);
+    }
+    expect(unclipped).toBeGreaterThan(5);
+    // The normalised score is not the plain fused one (a search scored like compareFaces, not like similarity).
+    const a = template(r);
+    expect(Math.abs(normalised.compareRaw(a, a) - normalised.raw(a, a))).toBeGreaterThan(0.01);
     expect(searchSimilarity(logFarOf(-100, config.table), 10)).toBe(0);
     expect(searchSimilarity(-20, 1)).toBe(1);
   });
-  test('cohort correction: none for an LFW-like cohort or a small one; alpha × the excess for a camera that scores everyone alike', () => {
-    const scorer = new FusedScorer(config, models, dims);
+  test('camera correction: none for an LFW-like cohort or a small one; alpha × the excess for a camera that scores everyone alike', () => {
+    const r = rng(9);
+    const scorer = new FusedScorer(normalised, models, dims);
     const c = config.cohort!;
     expect(c.alpha).toBeGreaterThan(0);
     const dotOfRaw = (raw: number) => raw + scorer.offset;
-    const raw = config.table.points[12]!.raw;
-    const plain = scorer.searchSimilarity(raw, 40);
-    // LFW-like cohort (mean raw at or below the reference): the score is unchanged.
-    expect(scorer.searchSimilarity(raw, 40, { meanDot: dotOfRaw(c.reference - 0.5), size: 39 })).toBe(plain);
-    expect(scorer.searchSimilarity(raw, 40, { meanDot: dotOfRaw(c.reference), size: 39 })).toBe(plain);
-    // A webcam-like cohort (NUAA's mean raw is about 2): the raw score drops by alpha × the excess.
+    const a = template(r);
+    const b = {
+      models,
+      vectors: a.vectors.map((v) => {
+        const w = v.map((x) => x + 0.5 * r());
+        const n = Math.hypot(...w);
+        return w.map((x) => x / n);
+      }),
+    };
+    const plain = scorer.searchScoreOf(a, b, 40);
+    expect(plain).toBeGreaterThan(0.05);
+    expect(plain).toBeLessThan(0.95);
+    // LFW-like cohort (mean plain raw at or below the reference): the score is unchanged.
+    expect(scorer.searchScoreOf(a, b, 40, { meanDot: dotOfRaw(c.reference - 0.5), size: 39 })).toBe(plain);
+    expect(scorer.searchScoreOf(a, b, 40, { meanDot: dotOfRaw(c.reference), size: 39 })).toBe(plain);
+    // A webcam-like cohort (NUAA's mean plain raw is about 2): the normalised raw score drops by alpha × the excess.
     const webcam = { meanDot: dotOfRaw(c.reference + 2), size: 39 };
     expect(scorer.cohortShift(webcam)).toBeCloseTo(c.alpha * 2, 4);
-    expect(scorer.searchSimilarity(raw, 40, webcam)).toBeCloseTo(scorer.searchSimilarity(raw - c.alpha * 2, 40), 9);
-    expect(scorer.searchSimilarity(raw, 40, webcam)).toBeLessThan(plain);
+    const shifted = searchSimilarity(logFarOf(normalised.compareRaw(a, b) - c.alpha * 2, normalised.compareTable), 40);
+    expect(scorer.searchScoreOf(a, b, 40, webcam)).toBeCloseTo(shifted, 9);
+    expect(scorer.searchScoreOf(a, b, 40, webcam)).toBeLessThan(plain);
     // Fewer other persons than minCohort: their mean says little, no correction.
-    expect(scorer.searchSimilarity(raw, 4, { ...webcam, size: c.minCohort - 1 })).toBe(scorer.searchSimilarity(raw, 4));
+    expect(scorer.searchScoreOf(a, b, 4, { ...webcam, size: c.minCohort - 1 })).toBe(scorer.searchScoreOf(a, b, 4));
   });
 });
 
@@ -169,10 +206,50 @@ describe('CollectionIndex', () => {
     for (const h of got) expect(faces.get(h.faceId)!.person).toBe(h.personId);
   });
 
+  test("topPersons with a score: the scan's best candidates ranked by that score", () => {
+    const r = rng(17);
+    const index = new CollectionIndex('c', 1, dims);
+    const scorer = new FusedScorer(normalised, models, dims);
+    const people = Array.from({ length: 200 }, () => template(r));
+    people.forEach((t, i) => index.addRows([`f${i}`], [`p${i}`], row(t)));
+    // A probe near person 7: first by dot product and by the normalised search score.
+    const probe = {
+      models,
+      vectors: people[7]!.vectors.map((v) => {
+        const w = v.map((x) => x + 0.05 * r());
+        const n = Math.hypot(...w);
+        return w.map((x) => x / n);
+      }),
+    };
+    const q = scorer.query(probe);
+    const hits = index.topPersons(q, 5, (rw) => scorer.searchScore(probe, rw, 200));
+    expect(hits[0]!.personId).toBe('p7');
+    for (const h of hits) {
+      const i = Number(h.personId.slice(1));
+      expect(h.score).toBeCloseTo(scorer.searchScore(probe, row(people[i]!), 200), 6);
+      expect(h.dot).toBeCloseTo(
+        row(people[i]!).reduce((s, x, j) => s + x * q[j]!, 0),
+        4,
+      );
+    }
+    for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
+    // Any score reorders the candidates: here the lowest dot product among the scan's best RESCORED_CANDIDATES first.
+    const byDot = index.topPersons(q, RESCORED_CANDIDATES);
+    const reversed = index.topPersons(q, 3, (rw) => -rw.reduce((s, x, j) => s + x * q[j]!, 0));
+    expect(reversed.map((h) => h.personId)).toEqual(
+      byDot
+        .slice(-3)
+        .reverse()
+        .map((h) => h.personId),
+    );
+    // Without a score the hits are the scan's, scored by dot product.
+    expect(byDot[0]!.score).toBe(byDot[0]!.dot);
+  });
+
   test('closestPersonPairs: the best pairs of different persons, each once, like scoring every pair', () => {
     const r = rng(31);
     const index = new CollectionIndex('c', 1, dims);
-    const scorer = new FusedScorer(config, models, dims);
+    const scorer = new FusedScorer(new Matcher(config), models, dims);
     const faces = new Map<string, { person: string; row: Float32Array }>();
     for (let i = 0; i < 120; i++) {
       const id = `f${i}`,
@@ -193,7 +270,11 @@ describe('CollectionIndex', () => {
       for (const b of bruteForce(faces, q)) if (a < b.person) want.push({ key: `${a}|${b.person}`, dot: b.dot });
     }
     want.sort((x, y) => y.dot - x.dot);
-    const got = index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 12);
+    // Scored by the dot product itself, the rescoring keeps the scan's order.
+    const prepare = (rw: Float32Array) => ({ query: scorer.queryOfRow(rw), row: rw.slice() });
+    const byDot = (a: ReturnType<typeof prepare>, b: ReturnType<typeof prepare>) =>
+      a.query.reduce((s, x, j) => s + x * b.row[j]!, 0);
+    const got = index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 12, prepare, byDot);
     expect(got).toHaveLength(12);
     expect(got.map((p) => [p.personA, p.personB].sort().join('|'))).toEqual(want.slice(0, 12).map((w) => w.key));
     got.forEach((p, i) => expect(p.dot).toBeCloseTo(want[i]!.dot, 3));
@@ -202,7 +283,7 @@ describe('CollectionIndex', () => {
       expect(faces.get(p.faceB)!.person).toBe(p.personB);
     }
     // More pairs asked than exist: every pair once.
-    expect(index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 1000)).toHaveLength((44 * 43) / 2);
+    expect(index.closestPersonPairs((rw) => scorer.queryOfRow(rw), 1000, prepare, byDot)).toHaveLength((44 * 43) / 2);
   });
 
   test('a person whose faces are all removed is never returned; apply() checks the revision', () => {

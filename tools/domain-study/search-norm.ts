@@ -12,6 +12,7 @@ import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
 import type { CalibrationTable } from '../../src/face/similarity/calibration';
 import type { PairNormConfig } from '../../src/face/similarity/pairNorm';
 import { FusedScorer } from '../../src/collections/search/fusedScorer';
+import { RESCORED_CANDIDATES } from '../../src/collections/search/collectionIndex';
 import { topK } from '../../src/collections/search/topK';
 import {
   fusedRaw,
@@ -89,20 +90,6 @@ function shift(stat: (c: number[]) => number, q: number, n0: number, alpha = 1, 
 const methods: Record<string, Method> = {
   'raw (no correction)': ({ scores }) => scores,
 };
-{
-  // What ships: FusedScorer.cohortShift with calibration.json's `cohort` (must equal the chosen row below).
-  const scorer = new FusedScorer(
-    config,
-    config.models.map((m) => m.id),
-    [128, 192],
-  );
-  methods['shipped (src FusedScorer.cohortShift)'] = ({ scores }) => {
-    const c = cohortOf(scores);
-    const mean = c.reduce((a, b) => a + b, 0) / Math.max(1, c.length);
-    const d = scorer.cohortShift({ meanDot: mean + scorer.offset, size: c.length });
-    return scores.map((x) => x - d);
-  };
-}
 const meanStat = (c: number[]) => meanStd(c).mean;
 for (const q of [0.5, 0.9, 0.99])
   for (const n0 of [0, 10, 30]) methods[`shift by cohort mean above LFW q${q}, n0 ${n0}`] = shift(meanStat, q, n0);
@@ -148,7 +135,7 @@ for (const k of [5, 10])
 // The 1:1 score compareFaces ships (each face's predicted crowding, pairNorm.ts) used for searches too: each
 // gallery face has its own μ, σ, so unlike a per-search shift this can change which person ranks first. Its raw
 // scores are on pairNorm's calibration table.
-// Searches scored as compareFaces scores a pair (measured, not shipped): each face's crowding normalised (pairNorm.ts).
+// Searches scored as compareFaces scores a pair (shipped, with a camera shift): each face's crowding normalised (pairNorm.ts).
 // Each gallery face has its own μ, σ, so unlike a per-search shift this can change which person ranks first. Its raw
 // scores are on pairNorm's calibration table.
 const pairNormConfig = JSON.parse(readFileSync('src/face/similarity/pairNorm.json', 'utf8')) as PairNormConfig;
@@ -192,11 +179,20 @@ const normName = (a: number) =>
     };
     tables.set(name, pairNormConfig.table);
   }
-  // As a search would run it: the plain scan's best 50 persons rescored with pairNorm.
-  const name = `pairNorm on the plain scan's best 50`;
+  // What ships (src/collections/search): the plain scan's best RESCORED_CANDIDATES persons rescored with pairNorm,
+  // less FusedScorer.cohortShift with calibration.json's `cohort` (α chosen by snorm.ts --nested).
+  const scorer = new FusedScorer(
+    matcher,
+    config.models.map((m) => m.id),
+    [128, 192],
+  );
+  const name = `shipped: pairNorm on the plain scan's best ${RESCORED_CANDIDATES}, less FusedScorer.cohortShift (α ${config.cohort!.alpha})`;
   methods[name] = ({ scores, probe, gallery }) => {
-    const top = new Set(topK(Float32Array.from(scores), 50));
-    return gallery.map((g, i) => (top.has(i) ? pairNormRaw(probe, g) : -Infinity));
+    const top = new Set(topK(Float32Array.from(scores), RESCORED_CANDIDATES));
+    const c = cohortOf(scores);
+    const mean = c.reduce((a, b) => a + b, 0) / Math.max(1, c.length);
+    const d = scorer.cohortShift({ meanDot: mean + scorer.offset, size: c.length });
+    return gallery.map((g, i) => (top.has(i) ? pairNormRaw(probe, g) - d : -Infinity));
   };
   tables.set(name, pairNormConfig.table);
 }
@@ -255,8 +251,8 @@ console.log(
     .map(() => '---:')
     .join('|')}|`,
 );
-// --only shipped: the plain score, the cohort shift shipped before and the shipped score; --only pairNorm: and every
-// pairNorm row.
+// --only shipped: the plain score, the cohort shift shipped before (α 0.375 on the plain score) and the shipped score;
+// --only pairNorm: and every pairNorm row.
 const keep = { shipped: /no correction|shipped/, pairNorm: /no correction|shipped|pairNorm/ }[args.only ?? ''];
 const before = alphaName(0.375);
 if (keep) for (const k of Object.keys(methods)) if (!keep.test(k) && k !== before) delete methods[k];
@@ -286,7 +282,7 @@ for (const [name, method] of Object.entries(methods)) {
 {
   const ref = quantile(reference(meanStat), 0.9);
   console.log(
-    `\nChosen on the fitting data (smallest α with strangers ≤ 1 % on both): plain score: ${chosen} (shipped); LFW q0.9 reference ${ref.toFixed(4)}. Normalised score (not shipped): ${chosenNorm}.`,
+    `\nChosen on the fitting data (smallest α with strangers ≤ 1 % on both): plain score: ${chosen} (shipped before); LFW q0.9 reference ${ref.toFixed(4)}. Normalised score: ${chosenNorm} (in-sample; the shipped α comes from snorm.ts --nested).`,
   );
 }
 {

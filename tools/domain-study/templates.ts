@@ -1,12 +1,12 @@
 // Templates from several photos per person, per domain: enroll k = 1, 2, 3 (and 5) photos of each person and
-// measure 1:N at the default 0.7 with the shipped cohort correction (as tools/domain-study/search-norm.ts does) and
+// measure 1:N at the default 0.7 as searches score (as tools/domain-study/search-norm.ts does) and
 // 1:1 of a probe against the person (FMR / TMR at 0.7). A person scores as src/collections/search/collectionIndex.ts
 // scores it: by its mean template (per model, the L2-normalised sum of its faces' unit vectors), one fused dot
 // product; "best face" (the highest score over the person's faces) and "mean face score" are measured beside it.
 // Probes are fixed per K: a person with ≥ K + 1 photos has photos K + 1, K + 2, … as probes for every k ≤ K, so the
 // rows of one K compare the same probes; probes are never among the enrolled photos. Nothing is fitted here.
 // Usage: npx rolldown tools/domain-study/templates.ts --platform node --file tools/out/templates.mjs &&
-//        node tools/out/templates.mjs --xdomainDir $XDOMAIN [--normalised 1 [--alpha A]] [--fit 1] [--json tools/results/templates-per-domain.json]
+//        node tools/out/templates.mjs --xdomainDir $XDOMAIN [--plain 1] [--alpha A] [--fit 1] [--json tools/results/templates-per-domain.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { calibrate, logFarOf } from '../../src/face/similarity/calibration';
 import { searchSimilarity } from '../../src/collections/search/fusedScorer';
@@ -18,10 +18,10 @@ import { byPerson, fusedRaw, loadStudyData, parseArgs, partsOf, type Img } from 
 const args = parseArgs();
 const MODELS = ['dlib128', 'mfn-flip'];
 const config = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8')) as MatcherConfig;
-// --normalised: persons scored as compareFaces scores a pair (crowding-normalised, pairNorm.ts, on its calibration
-// table; measured, not shipped), with no cohort correction unless --alpha; without it, as searches score: the plain
-// fused score and the shipped cohort correction.
-const normalised = args.normalised !== undefined;
+// Persons scored as searches score them: as compareFaces scores a pair (crowding-normalised, pairNorm.ts, on its
+// calibration table) less the camera shift (α from calibration.json, or --alpha). --plain 1: the plain fused score with
+// the shift searches had before (α 0.375).
+const normalised = args.plain === undefined;
 const pairNormConfig = JSON.parse(readFileSync('src/face/similarity/pairNorm.json', 'utf8')) as PairNormConfig;
 const matcher = new Matcher({ ...config, pairNorm: pairNormConfig });
 const templates = new WeakMap<Img, FaceTemplate>();
@@ -34,9 +34,8 @@ const plainRaw = fusedRaw(partsOf(config, MODELS));
 const raw = normalised ? (a: Img, b: Img) => matcher.compareRaw(templateOf(a), templateOf(b)) : plainRaw;
 const table = normalised ? pairNormConfig.table : config.table;
 // The search's cohort correction (FusedScorer.cohortShift): alpha × the probe's plain cohort mean above LFW's q0.9.
-// With --normalised, --alpha A sets alpha (none by default).
 const cohort = config.cohort!;
-const alpha = normalised ? Number(args.alpha ?? 0) : cohort.alpha;
+const alpha = args.alpha !== undefined ? Number(args.alpha) : normalised ? cohort.alpha : 0.375;
 const cohortShift = (meanRaw: number, size: number) =>
   size < cohort.minCohort ? 0 : alpha * Math.max(0, meanRaw - cohort.reference);
 const data = loadStudyData(args, MODELS);

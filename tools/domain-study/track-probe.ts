@@ -6,15 +6,17 @@
 // Protocol (NUAA live frames, as tools/tracker-liveness/nuaa.mjs): a clip is one subject-session's frames; every subject
 // of a half is enrolled from the first frame of its first session; its clips of other sessions must be recognised.
 // Strangers: each subject left out in turn (the others enrolled), every one of its clips. Scores as searchFace scores
-// them (FusedScorer: plain fused raw, cohort shift, −0.1·log10 N), at the default 0.7.
+// them (FusedScorer.searchScoreOf: the normalised score, the cohort shift, −0.1·log10 N), at the default 0.7.
 // Odd ids are fitting data (the shift was fitted on them), even ids held out, xdomain is not video and is not used.
 // Usage: npx rolldown tools/domain-study/track-probe.ts --platform node --file tools/out/track-probe.mjs &&
 //        node tools/out/track-probe.mjs [--frames N (the clip's first N frames; default all)] [--detail 1 (per held-out
 //        clip: each frame's search and the re-normalised mean's)]
 import { readFileSync } from 'node:fs';
-import { logFarOf } from '../../src/face/similarity/calibration';
-import { FusedScorer, searchSimilarity } from '../../src/collections/search/fusedScorer';
-import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import { FusedScorer } from '../../src/collections/search/fusedScorer';
+import pairNorm from '../../src/face/similarity/pairNorm.json';
+import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
+import type { PairNormConfig } from '../../src/face/similarity/pairNorm';
+import type { FaceTemplate } from '../../src/vocabulary';
 import { fusedRaw, loadStudyData, parseArgs, partsOf, type Img } from './embeddings';
 
 const args = parseArgs();
@@ -22,10 +24,16 @@ const MODELS = ['dlib128', 'mfn-flip'];
 const config = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8')) as MatcherConfig;
 const raw = fusedRaw(partsOf(config, MODELS));
 const scorer = new FusedScorer(
-  config,
+  new Matcher({ ...config, pairNorm: pairNorm as PairNormConfig }),
   config.models.map((m) => m.id),
   [128, 192],
 );
+const templates = new WeakMap<Img, FaceTemplate>();
+const templateOf = (img: Img) => {
+  let t = templates.get(img);
+  if (!t) templates.set(img, (t = { models: config.models.map((m) => m.id), vectors: img.v }));
+  return t;
+};
 const data = loadStudyData({ ...args, noXdomain: '1' }, MODELS);
 const FRAMES = args.frames ? Number(args.frames) : Infinity;
 
@@ -42,20 +50,24 @@ function meanOf(frames: readonly Img[], renormalise: boolean): Img {
   return { key: frames.map((f) => f.key).join('+'), person: frames[0]!.person, v };
 }
 
-/** The search score of the best enrolled person for `probe`, as searchFace reports it. */
+/** The search score of the best enrolled person for `probe`, as searchFace reports it (FusedScorer.searchScoreOf). */
 function search(probe: Img, gallery: readonly Img[]) {
-  const s = gallery.map((g) => raw(probe, g));
+  const plain = gallery.map((g) => raw(probe, g));
   let b = 0;
-  s.forEach((x, i) => {
-    if (x > s[b]!) b = i;
+  plain.forEach((x, i) => {
+    if (x > plain[b]!) b = i;
   });
-  const others = s.filter((_, i) => i !== b);
-  const mean = others.reduce((a, x) => a + x, 0) / Math.max(1, others.length);
-  const shift = scorer.cohortShift({ meanDot: mean + scorer.offset, size: others.length });
-  return {
-    person: gallery[b]!.person,
-    score: searchSimilarity(logFarOf(s[b]! - shift, config.table), gallery.length),
+  const others = plain.filter((_, i) => i !== b);
+  const cohort = {
+    meanDot: others.reduce((a, x) => a + x, 0) / Math.max(1, others.length) + scorer.offset,
+    size: others.length,
   };
+  const s = gallery.map((g) => scorer.searchScoreOf(templateOf(probe), templateOf(g), gallery.length, cohort));
+  let best = 0;
+  s.forEach((x, i) => {
+    if (x > s[best]!) best = i;
+  });
+  return { person: gallery[best]!.person, score: s[best]! };
 }
 
 type Probe = 'one frame (the clip’s first)' | 're-normalised mean (today)' | 'plain mean (mean of frame scores)';

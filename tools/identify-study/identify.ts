@@ -8,11 +8,12 @@
  *   node tools/fit-calibration/embed-lfw.mjs --list tools/out/identify-images.txt --images ../shared/data/lfw/images \
  *     --out tools/out/lfw-identify-embeddings.json --candidates dlib128,mfn-flip --select center
  *   npx rolldown tools/identify-study/identify.ts --platform node --file tools/out/identify.mjs \
- *     && node tools/out/identify.mjs tools/out/lfw-identify-embeddings.json [--normalised]
+ *     && node tools/out/identify.mjs tools/out/lfw-identify-embeddings.json [--plain]
  *
- * Scores as searches score (the plain fused score, without the cohort correction, which is off on LFW-like photos);
- * --normalised: as compareFaces scores a pair (src/face/similarity/pairNorm.ts, calibrated by its table; measured,
- * not shipped).
+ * Scores as searches score: as compareFaces scores a pair (src/face/similarity/pairNorm.ts, calibrated by its table)
+ * less the camera shift (calibration.json `cohort`; the probe's plain cohort mean is mostly below its reference on
+ * LFW); --plain: the plain fused score and the shift searches had before (α 0.375). Every gallery person is scored
+ * (the library rescores the scan's best 50, which gives the same results on these sets).
  *
  * Protocol: gallery = the first k photos (by file name) of each person with ≥ 5 photos that have a face;
  * probes = that person's other photos; strangers = every one-photo person (not in the gallery).
@@ -31,10 +32,12 @@ import type { FaceTemplate } from '../../src/vocabulary';
 
 const config = calibration as MatcherConfig;
 const file = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'tools/out/lfw-identify-embeddings.json';
-// --normalised: persons scored as compareFaces scores a pair (crowding-normalised; measured, not shipped).
-const plain = !process.argv.includes('--normalised');
+// --plain: the plain fused score searches had before they were scored as compareFaces scores a pair.
+const plain = process.argv.includes('--plain');
 const matcher = new Matcher({ ...config, pairNorm: pairNorm as PairNormConfig });
 const table = plain ? config.table : (pairNorm as PairNormConfig).table;
+const cohort = config.cohort!;
+const alpha = plain ? 0.375 : cohort.alpha;
 const dump = JSON.parse(readFileSync(file, 'utf8')) as {
   pipelines: Record<string, { id: string; dimension: number; vectors: Record<string, number[] | null> }>;
 };
@@ -126,18 +129,27 @@ function run(k: number, strategy: Strategy): Row {
   };
   const top = (t: Template) => {
     let bestName = '',
-      bestRaw = -Infinity;
-    for (const g of gallery) {
+      bestRaw = -Infinity,
+      bestIndex = -1;
+    gallery.forEach((g, i) => {
       const s = score(t, g);
       if (s > bestRaw) {
         bestRaw = s;
         bestName = g.name;
+        bestIndex = i;
       }
-    }
+    });
+    // The search's camera shift (FusedScorer.cohortShift): the probe's mean plain score over every other person.
+    let others = 0;
+    gallery.forEach((g, i) => {
+      if (i !== bestIndex) others += plainRaw(t, g.mean);
+    });
+    const meanOthers = others / Math.max(1, gallery.length - 1);
+    const shift = gallery.length - 1 < cohort.minCohort ? 0 : alpha * Math.max(0, meanOthers - cohort.reference);
     return {
       name: bestName,
       q: calibrate(bestRaw, table),
-      qSearch: searchSimilarity(logFarOf(bestRaw, table), comparisons),
+      qSearch: searchSimilarity(logFarOf(bestRaw - shift, table), comparisons),
     };
   };
   // Comparisons one search makes: what the search score (src/collections/search/fusedScorer.ts) accounts for.

@@ -4,7 +4,9 @@
 import { CollectionIndex } from '../../src/collections/search/collectionIndex';
 import { FusedScorer } from '../../src/collections/search/fusedScorer';
 import calibration from '../../src/face/similarity/calibration.json';
-import type { MatcherConfig } from '../../src/face/similarity/matcher';
+import pairNorm from '../../src/face/similarity/pairNorm.json';
+import { Matcher, type MatcherConfig } from '../../src/face/similarity/matcher';
+import type { PairNormConfig } from '../../src/face/similarity/pairNorm';
 
 const config = calibration as MatcherConfig;
 const models = config.models.map((m) => m.id);
@@ -12,7 +14,7 @@ const dims = [128, 192];
 let seed = 3;
 const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
 const sizes = (process.argv[2] ?? '1000,3000,10000').split(',').map(Number);
-const scorer = new FusedScorer(config, models, dims);
+const scorer = new FusedScorer(new Matcher({ ...config, pairNorm: pairNorm as PairNormConfig }), models, dims);
 for (const n of sizes) {
   const index = new CollectionIndex('c', 1, dims, n);
   const d = dims.reduce((a, b) => a + b, 0);
@@ -32,7 +34,12 @@ for (const n of sizes) {
     data,
   );
   const t = performance.now();
-  const pairs = index.closestPersonPairs((row) => scorer.queryOfRow(row), 10);
+  const pairs = index.closestPersonPairs(
+    (row) => scorer.queryOfRow(row),
+    10,
+    (row) => scorer.templateOfRow(row),
+    (a, b, cohort) => scorer.searchScoreOf(a, b, n, cohort),
+  );
   const ms = performance.now() - t;
   console.log(`${n} persons: ${ms.toFixed(0)} ms (${pairs.length} pairs; simd ${index.simd})`);
 }

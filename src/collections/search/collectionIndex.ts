@@ -9,6 +9,8 @@ export interface PersonHit {
   faceId: string;
   /** Row · query (see FusedScorer). */
   dot: number;
+  /** The search's score of the person (`dot` when the search gives no scoring function). */
+  score: number;
 }
 
 /** The other persons of a search: how many, and the query's mean dot product with them. */
@@ -34,6 +36,13 @@ function cohortOf(sum: number, bestDot: number, persons: number): Cohort {
   const size = persons - 1;
   return { meanDot: size > 0 ? (sum - bestDot) / size : 0, size };
 }
+
+/**
+ * How many of the scan's best persons a search rescores. The rescoring (FusedScorer.searchScore) moves a person's
+ * score by its own crowding only, so the best person by score is among the best by dot product: on LFW, NUAA and
+ * xdomain galleries the search results with 50 equal those of rescoring every person (BENCHMARKS.md).
+ */
+export const RESCORED_CANDIDATES = 50;
 
 /**
  * The in-memory search index of one collection: every face's row (its per-model vectors concatenated) in one
@@ -160,55 +169,68 @@ export class CollectionIndex {
   }
 
   /**
-   * The `k` persons whose mean template has the highest dot product with `query`, best first, and the cohort: the
-   * mean dot product of the query with every other person (all but the best), a sample of how this camera scores
-   * people who are not the probe.
+   * The `k` best persons for `query`, best first, and the cohort: the mean dot product of the query with every other
+   * person (all but the best by dot product), a sample of how this camera scores people who are not the probe. The
+   * scan ranks every person's mean template by its dot product with `query`; with `score`, the scan's best max(k,
+   * RESCORED_CANDIDATES) are scored by it (given the person's mean row and the cohort) and ranked by that score.
    */
-  topPersons(query: Float32Array, k: number): PersonHits {
+  topPersons(query: Float32Array, k: number, score?: (meanRow: Float32Array, cohort: Cohort) => number): PersonHits {
     if (this.slotOfPerson.size === 0 || k <= 0) return Object.assign([], { cohort: { meanDot: 0, size: 0 } });
     const slots = this.personOfSlot.length;
-    const scores = this.means.scan(query, slots);
-    const sum = scanSum(scores, slots);
-    for (const free of this.freeSlots) scores[free] = -Infinity;
-    const top = topK(scores, k);
-    const hits = top.map((slot) => ({
+    const dots = this.means.scan(query, slots);
+    const sum = scanSum(dots, slots);
+    for (const free of this.freeSlots) dots[free] = -Infinity;
+    const best = topK(dots, score ? Math.max(k, RESCORED_CANDIDATES) : k);
+    const cohort = cohortOf(sum, dots[best[0]!]!, this.slotOfPerson.size);
+    const candidates = best.map((slot) => ({
+      slot,
+      dot: dots[slot]!,
+      score: score ? score(this.meanRow(slot), cohort) : dots[slot]!,
+    }));
+    if (score) candidates.sort((a, b) => b.score - a.score || b.dot - a.dot);
+    const hits = candidates.slice(0, k).map(({ slot, dot, score }) => ({
       personId: this.personOfSlot[slot]!,
       faceId: this.bestFace(slot, query),
-      dot: scores[slot]!,
+      dot,
+      score,
     }));
-    return Object.assign(hits, { cohort: cohortOf(sum, scores[top[0]!]!, this.slotOfPerson.size) });
+    return Object.assign(hits, { cohort });
   }
 
   /**
    * The `maxPairs` pairs of different persons whose mean templates score highest against each other, best first.
-   * `scaled(row)` turns a stored row into a query (FusedScorer.queryOfRow); `adjust(cohort)` gives the score of a dot
-   * product in a search with that cohort (a pair's score is the higher of its two sides'). Every person is scanned
-   * against every person: O(persons²) dot products, one scan per person.
+   * `scaled(row)` turns a stored row into a query (FusedScorer.queryOfRow); `score(a, b, cohort)` scores person b for
+   * a search by a's `prepare`d mean row whose cohort is every other person (each row is prepared once); a pair's
+   * score is the higher of its two sides'. Each person's scan ranks the others by dot product and scores its best
+   * max(maxPairs, RESCORED_CANDIDATES), as a search by that person's template would: O(persons²) dot products.
    */
-  closestPersonPairs(
+  closestPersonPairs<T>(
     scaled: (row: Float32Array) => Float32Array,
     maxPairs: number,
-    adjust: (cohort: Cohort) => (dot: number) => number = () => (dot) => dot,
+    prepare: (row: Float32Array) => T,
+    score: (a: T, b: T, cohort: Cohort) => number,
   ): { personA: string; faceA: string; personB: string; faceB: string; dot: number; score: number }[] {
-    const slots = this.personOfSlot.length,
-      d = this.dimension;
+    const slots = this.personOfSlot.length;
     const free = new Set(this.freeSlots);
+    const prepared = new Map<number, T>();
+    const preparedOf = (slot: number) => {
+      let p = prepared.get(slot);
+      if (p === undefined) prepared.set(slot, (p = prepare(this.meanRow(slot))));
+      return p;
+    };
     const found = new Map<string, { a: number; b: number; dot: number; score: number }>();
     for (let a = 0; a < slots; a++) {
       if (free.has(a)) continue;
-      const scores = this.means.scan(scaled(this.means.rows.subarray(a * d, (a + 1) * d)), slots);
-      // As a search by a's own face would see it: a is the best match, every other person the cohort.
-      const toScore = adjust(cohortOf(scanSum(scores, slots), scores[a]!, this.slotOfPerson.size));
-      for (const f of free) scores[f] = -Infinity;
-      scores[a] = -Infinity;
-      // Within a's scan the adjustment is one constant, so a's best pairs by score are its best by dot; a pair among
-      // the best `maxPairs` overall (by the higher of its two sides' scores) is among the best of that side.
-      for (const b of topK(scores, maxPairs)) {
+      const dots = this.means.scan(scaled(this.meanRow(a)), slots);
+      // As a search by a's own template would see it: a is the best match, every other person the cohort.
+      const cohort = cohortOf(scanSum(dots, slots), dots[a]!, this.slotOfPerson.size);
+      for (const f of free) dots[f] = -Infinity;
+      dots[a] = -Infinity;
+      for (const b of topK(dots, Math.max(maxPairs, RESCORED_CANDIDATES))) {
         const key = a < b ? `${a},${b}` : `${b},${a}`;
-        const score = toScore(scores[b]!);
+        const s = score(preparedOf(a), preparedOf(b), cohort);
         const prev = found.get(key);
-        if (!prev || score > prev.score)
-          found.set(key, { a: Math.min(a, b), b: Math.max(a, b), dot: scores[b]!, score });
+        if (!prev || s > prev.score) found.set(key, { a: Math.min(a, b), b: Math.max(a, b), dot: dots[b]!, score: s });
       }
     }
     return [...found.values()]
@@ -222,6 +244,12 @@ export class CollectionIndex {
         dot,
         score,
       }));
+  }
+
+  /** The mean row of a person slot (a view into the index's memory: read it before the index changes). */
+  private meanRow(slot: number): Float32Array {
+    const d = this.dimension;
+    return this.means.rows.subarray(slot * d, (slot + 1) * d);
   }
 
   /** The person's face closest to the query (its stored image is the one a search result shows). */

@@ -21,14 +21,14 @@ export interface MatcherConfig {
   /** Maps the fused raw score to a false-match rate. */
   table: CalibrationTable;
   /**
-   * Collection-aware correction of 1:N search scores (FusedScorer.cohortShift): a probe's mean raw score over the
-   * other persons of the collection above `reference` (its 90th percentile on LFW) means the camera scores
+   * Collection-aware correction of 1:N search scores (FusedScorer.cohortShift): a probe's mean plain raw score over
+   * the other persons of the collection above `reference` (its 90th percentile on LFW) means the camera scores
    * everyone alike; `alpha` of that excess is subtracted, with at least `minCohort` other persons.
    */
   cohort?: { alpha: number; reference: number; minCohort: number };
   /**
-   * 1:1 scores (`compareFaces`) normalised against a built-in reference cohort, calibrated on LFW and webcam
-   * frames together (pairNorm.ts). Without it, 1:1 scores are `similarity`.
+   * Scores normalised for how crowded each face's neighbourhood is (pairNorm.ts), calibrated on LFW and webcam
+   * frames together: `compareFaces` and every search score. Without it, scores are `similarity`.
    */
   pairNorm?: PairNormConfig;
 }
@@ -70,8 +70,12 @@ export class Matcher {
    * photos and webcam frames (BENCHMARKS.md). Without a pairNorm in the config it is `similarity`.
    */
   compare(a: FaceTemplate, b: FaceTemplate): number {
-    const norm = this.config.pairNorm;
-    return norm ? calibrate(this.compareRaw(a, b), norm.table) : this.similarity(a, b);
+    return calibrate(this.compareRaw(a, b), this.compareTable);
+  }
+
+  /** The calibration table of `compareRaw` scores. */
+  get compareTable(): CalibrationTable {
+    return this.config.pairNorm?.table ?? this.config.table;
   }
 
   /** The fused normalised score `compare` calibrates (the plain fused raw score without a pairNorm). */
