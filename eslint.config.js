@@ -15,6 +15,7 @@ export default tseslint.config(
       'test-results/',
       'playwright-report/',
       'bench/out/',
+      'tools/out/',
       'scratch/',
     ],
   },

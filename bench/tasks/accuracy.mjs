@@ -51,7 +51,7 @@ export default async function taskAccuracy(opts) {
       const scorers = name === 'human' ? ['human', 'human-cosine'] : [name];
       for (const s of scorers) {
         const t = Date.now();
-        const scorer = metrics.scorerFor(s, run.info.models, true);
+        const scorer = metrics.scorerFor(s, run.info.models);
         const m = metrics.verification(used, keys, vectors, scorer, Number(opts['max-impostors'] ?? 2e7));
         log(
           `[${s}] metrics in ${((Date.now() - t) / 1000).toFixed(1)} s: accuracy ${(100 * m.accuracy).toFixed(2)} %, TMR@0.1% ${(100 * m.tmrAtFmr1e3).toFixed(2)} %`,
