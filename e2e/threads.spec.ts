@@ -1,0 +1,100 @@
+// threads: 'auto' — MobileFaceNet moves to a Worker after the first embedding and embeds beside dlib. Real photos,
+// the built library, the Worker script served from dist/models/ as an app serves it.
+import { test, expect, openHarness } from './localface';
+
+test.skip(({ backend }) => backend !== 'wasm', 'the Worker is used on the WASM backend only');
+
+const PAIRS = [
+  ['lfw/Colin_Powell_0001.jpg', 'lfw/Colin_Powell_0002.jpg'],
+  ['lfw/Colin_Powell_0001.jpg', 'lfw/Tony_Blair_0002.jpg'],
+] as const;
+
+test('the embedding Worker starts after the first result and gives the same scores as one thread', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const workerScripts: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/localface-embedder.worker.js')) workerScripts.push(r.url());
+  });
+  await openHarness(page);
+  const result = await page.evaluate(async (pairs) => {
+    const images = await Promise.all(pairs.flat().map((name) => window.fixture(name)));
+    const scoresOf = async (client: typeof window.client) => {
+      const scores: number[] = [];
+      for (let i = 0; i < images.length; i += 2)
+        scores.push((await client.compareFaces(images[i]!, images[i + 1]!)).similarityScore);
+      return scores;
+    };
+    const one = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
+    const oneThread = await scoresOf(one);
+    const oneThreadAfter = one.threads;
+    await one.close();
+
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+    const threadsAtStart = client.threads;
+    const first = await scoresOf(client);
+    const started = performance.now();
+    while (client.threads !== 2 && performance.now() - started < 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const threadsLater = client.threads;
+    const tensorsBefore = window.tensorCount();
+    const twoThreads = [await scoresOf(client), await scoresOf(client)];
+    const tensorGrowth = window.tensorCount() - tensorsBefore;
+    await client.close();
+    return { oneThread, oneThreadAfter, threadsAtStart, first, threadsLater, twoThreads, tensorGrowth };
+  }, PAIRS);
+  expect(result.oneThreadAfter).toBe(1);
+  expect(result.threadsAtStart).toBe(1);
+  expect(result.threadsLater).toBe(2);
+  // The Worker runs the same WASM kernels on the same crops: the scores are equal, not merely close.
+  expect(result.first).toEqual(result.oneThread);
+  expect(result.twoThreads).toEqual([result.oneThread, result.oneThread]);
+  expect(result.oneThread[0]).toBeGreaterThan(0.7);
+  expect(result.oneThread[1]).toBeLessThan(0.7);
+  expect(result.tensorGrowth).toBe(0);
+  // Only the client with threads 'auto' loaded the script, once.
+  expect(workerScripts).toHaveLength(1);
+  await page.close();
+});
+
+test('where the Worker script does not load, the client stays on one thread and its results do not change', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  let refused = 0;
+  await page.route('**/localface-embedder.worker.js', (route) => {
+    refused += 1;
+    return route.fulfill({ status: 404, body: 'not here' });
+  });
+  await openHarness(page);
+  const scores = await page.evaluate(async () => {
+    const [a, b] = [
+      await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      await window.fixture('lfw/Colin_Powell_0002.jpg'),
+    ];
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+    const out: { score: number; threads: number }[] = [];
+    for (let i = 0; i < 8; i++) {
+      out.push({ score: (await client.compareFaces(a, b)).similarityScore, threads: client.threads });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await client.close();
+    return out;
+  });
+  expect(refused).toBe(1);
+  expect(new Set(scores.map((s) => s.score)).size).toBe(1);
+  expect(scores.every((s) => s.threads === 1)).toBe(true);
+  await page.close();
+});
+
+test('threads takes only "auto" or 1', async ({ browser }) => {
+  const page = await browser.newPage();
+  await openHarness(page);
+  const error = await page.evaluate(() =>
+    window.errorInfo(() => window.LocalFace.createFaceClient({ threads: 4 as unknown as 1 })),
+  );
+  expect(error?.code).toBe('ERR_INVALID_ARGUMENT');
+  expect(error?.message).toContain("threads must be 'auto' or 1");
+  await page.close();
+});

@@ -1,0 +1,14 @@
+/** Messages between the library and its embedding Worker (embedderWorker.ts). */
+
+/** The file name of the built Worker script, served from the models/ folder (`modelBaseUrl`). */
+export const EMBEDDER_WORKER_FILE = 'localface-embedder.worker.js';
+
+export type ToWorker =
+  | { type: 'init'; modelBaseUrl: string; embedderId: string }
+  | { type: 'embed'; seq: number; crops: Float32Array; count: number; size: number };
+
+export type FromWorker =
+  | { type: 'ready'; dimension: number }
+  | { type: 'initFailed'; message: string }
+  | { type: 'vectors'; seq: number; vectors: Float32Array[] }
+  | { type: 'embedFailed'; seq: number; message: string };
