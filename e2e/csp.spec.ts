@@ -91,6 +91,11 @@ for (const backend of ['wasm', 'webgl'] as const) {
         await f('lfw/Colin_Powell_0001.jpg'),
         await f('lfw/Colin_Powell_0002.jpg'),
       );
+      // threads 'auto': on WASM the embedding Worker (a same-origin script, worker-src 'self') starts now.
+      const waitStart = performance.now();
+      while (b === 'wasm' && client.threads === 1 && performance.now() - waitStart < 30_000)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const threads = client.threads;
       const collectionName = `csp-${b}-${Date.now().toString(36)}`;
       await client.createCollection(collectionName);
       await client.enrollPersons([
@@ -104,6 +109,7 @@ for (const backend of ['wasm', 'webgl'] as const) {
       await client.close();
       return {
         backendUsed,
+        threads,
         compare: compare.similarityScore,
         search: search.map((h) => h.personId),
         live: live?.liveness?.live,
@@ -112,6 +118,7 @@ for (const backend of ['wasm', 'webgl'] as const) {
       };
     }, backend);
     expect(r.backendUsed).toBe(backend);
+    expect(r.threads).toBe(backend === 'wasm' ? 2 : 1);
     expect(r.compare).toBeGreaterThan(0.7);
     expect(r.search).toEqual(['tony']);
     expect(r.live).toBe(true);
