@@ -294,10 +294,12 @@ test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track
       const bitmap = await createImageBitmap(await window.cameraFrame('camera/subject06-later.jpg', i * 2, 0));
       updates.push(await call({ kind: 'frame', bitmap, as: kinds[i], timestampMs: i * 100 }, [bitmap]));
     }
+    const threads = await call({ kind: 'threads' });
     await call({ kind: 'close' });
     worker.terminate();
     return {
       init,
+      threads,
       updates: updates.map((u) => ({
         ids: u.tracks.map((t: { trackId: number }) => t.trackId),
         personId: u.tracks[0]?.match?.personId ?? null,
@@ -308,6 +310,8 @@ test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track
     };
   }, COLLECTION);
   expect(result.init.backend).toBe('wasm');
+  // The library in a Worker starts its embedding Worker as a nested one.
+  expect(result.threads).toBe(2);
   expect(result.updates.every((u) => u.ids.length === 1 && u.ids[0] === result.updates[0]!.ids[0])).toBe(true);
   expect(result.updates.every((u) => u.personId === 's06')).toBe(true);
   expect(result.updates[result.updates.length - 1]!.live).toBe(true);

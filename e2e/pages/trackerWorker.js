@@ -26,6 +26,12 @@ self.onmessage = async (event) => {
         if (as === 'VideoFrame') frame.close();
         bitmap.close();
       }
+    } else if (kind === 'threads') {
+      // threads 'auto' in a Worker: the embedding Worker is a nested one; wait until it is ready (or 30 s).
+      const started = performance.now();
+      while (client.threads === 1 && performance.now() - started < 30_000)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      self.postMessage({ id, result: client.threads });
     } else if (kind === 'close') {
       tracker.close();
       await client.close();
