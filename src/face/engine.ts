@@ -15,10 +15,10 @@ import {
 } from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
 import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
-import { createEmbedder, embedderFiles } from './embedding/registry';
+import { createEmbedder, embedderFiles, warmUpEmbedder } from './embedding/registry';
 import type { FaceEmbedder } from './embedding/types';
 import { EMBEDDER_WORKER_FILE } from './embedding/worker/protocol';
-import { WorkerEmbedder, type WorkerState } from './embedding/worker/workerEmbedder';
+import { WorkerEmbedder } from './embedding/worker/workerEmbedder';
 import { decodeImage, DEFAULT_IMAGE_LIMITS, type DecodedImage, type ImageLimits } from './input/decode';
 import calibration from './similarity/calibration.json';
 import pairNorm from './similarity/pairNorm.json';
@@ -123,9 +123,14 @@ export class FaceEngine {
     // MobileFaceNet (the slower of the two: 32 against 19 ms per face) is the one that moves to a Worker.
     let offloaded: WorkerEmbedder | undefined;
     const moving = recognitionMobileFaceNet ? embedders.indexOf(recognitionMobileFaceNet) : -1;
-    if ((options.threads ?? 'auto') === 'auto' && backend === 'wasm' && embedders.length > 1 && moving >= 0) {
-      if (canUseWorkers()) embedders[moving] = offloaded = new WorkerEmbedder(embedders[moving]!);
-    }
+    if (
+      (options.threads ?? 'auto') === 'auto' &&
+      backend === 'wasm' &&
+      embedders.length > 1 &&
+      moving >= 0 &&
+      canUseWorkers()
+    )
+      embedders[moving] = offloaded = new WorkerEmbedder(embedders[moving]!);
     const checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> } = {};
     const checks = await FaceChecks.create(
       files,
@@ -160,11 +165,6 @@ export class FaceEngine {
   /** Threads the embedders run on now: 2 once the Worker of `threads: 'auto'` is ready, else 1. */
   get threads(): 1 | 2 {
     return this.offloaded?.state === 'on' ? 2 : 1;
-  }
-
-  /** The embedding Worker's state ('off' when there is none or it has not been started yet). */
-  get workerState(): WorkerState {
-    return this.offloaded?.state ?? 'off';
   }
 
   /** Settles once the embedding Worker is ready or has failed; at once if none was started (for benchmarks). */
@@ -211,34 +211,28 @@ export class FaceEngine {
     if (faces.length === 0) return [];
     const t0 = performance.now();
     let align = 0;
-    const order = this.embedders.map((_, i) => i);
-    if (this.offloaded)
-      order.sort((a, b) => Number(this.embedders[b] === this.offloaded) - Number(this.embedders[a] === this.offloaded));
-    const running: Promise<Float32Array[]>[] = [];
-    for (const i of order) {
-      const embedder = this.embedders[i]!;
+    const keypoints = faces.map((f) => f.keypoints);
+    /** Aligns for `embedder` and starts it; its crops are disposed once it settles. */
+    const start = (embedder: FaceEmbedder): Promise<Float32Array[]> => {
       const a0 = performance.now();
-      let crops: tf.Tensor4D;
-      try {
-        crops = alignFaces(
-          pixels,
-          faces.map((f) => f.keypoints),
-          embedder.template,
-          embedder.inputSize,
-        );
-      } catch (error) {
-        running[i] = Promise.reject(error);
-        break;
-      }
+      const crops = alignFaces(pixels, keypoints, embedder.template, embedder.inputSize);
       align += performance.now() - a0;
-      const aligned = crops;
-      let run: Promise<Float32Array[]>;
       try {
-        run = embedder.embed(aligned);
+        return embedder.embed(crops).finally(() => crops.dispose());
       } catch (error) {
-        run = Promise.reject(error);
+        crops.dispose();
+        throw error;
       }
-      running[i] = run.finally(() => aligned.dispose());
+    };
+    const offloadedAt = this.offloaded ? this.embedders.indexOf(this.offloaded) : -1;
+    const order = this.embedders.map((_, i) => i).filter((i) => i !== offloadedAt);
+    if (offloadedAt >= 0) order.unshift(offloadedAt);
+    const running: Promise<Float32Array[]>[] = [];
+    try {
+      for (const i of order) running[i] = start(this.embedders[i]!);
+    } catch (error) {
+      await Promise.allSettled(running); // nothing of this call keeps running after it rejects
+      throw error;
     }
     const settled = await Promise.allSettled(running);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -353,16 +347,6 @@ export class FaceEngine {
 function canUseWorkers(): boolean {
   const cores = typeof navigator === 'undefined' ? 1 : (navigator.hardwareConcurrency ?? 1);
   return typeof Worker !== 'undefined' && cores >= 2 && typeof globalThis.caches !== 'undefined';
-}
-
-/** Runs `embedder` once on a blank face, so that the first real call does not pay its kernels' set-up. */
-async function warmUpEmbedder(embedder: FaceEmbedder): Promise<void> {
-  const blank = tf.zeros([1, embedder.inputSize, embedder.inputSize, 3]) as tf.Tensor4D;
-  try {
-    await embedder.embed(blank);
-  } finally {
-    blank.dispose();
-  }
 }
 
 /** All of `loading`; if one fails, the others are disposed once loaded and the first failure is thrown. */

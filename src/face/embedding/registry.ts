@@ -1,4 +1,5 @@
 import { FaceError } from '../../errors';
+import * as tf from '../../models/tf';
 import type { ModelFiles } from '../../models/modelFiles';
 import { createDlibResnetEmbedder, DLIB_RESNET_FILES, DLIB_RESNET_ID } from './dlibResnet';
 import { withFlipAveraging } from './flipAveraging';
@@ -26,6 +27,16 @@ const FILES: Record<string, readonly string[]> = {
 
 export function embedderFiles(id: string): readonly string[] {
   return FILES[id] ?? [];
+}
+
+/** Runs `embedder` once on a blank face, so that the first real call does not pay its kernels' set-up. */
+export async function warmUpEmbedder(embedder: FaceEmbedder): Promise<void> {
+  const blank = tf.zeros([1, embedder.inputSize, embedder.inputSize, 3]) as tf.Tensor4D;
+  try {
+    await embedder.embed(blank);
+  } finally {
+    blank.dispose();
+  }
 }
 
 export async function createEmbedder(id: string, files: ModelFiles): Promise<FaceEmbedder> {

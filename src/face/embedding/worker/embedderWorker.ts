@@ -3,7 +3,7 @@
 import * as tf from '../../../models/tf';
 import { activateBackend } from '../../../models/backend';
 import { ModelFiles } from '../../../models/modelFiles';
-import { createEmbedder } from '../registry';
+import { createEmbedder, warmUpEmbedder } from '../registry';
 import type { FaceEmbedder } from '../types';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -18,12 +18,7 @@ async function init(modelBaseUrl: string, embedderId: string): Promise<FromWorke
   const files = new ModelFiles(modelBaseUrl);
   await activateBackend('wasm', files);
   embedder = await createEmbedder(embedderId, files);
-  const blank = tf.zeros([1, embedder.inputSize, embedder.inputSize, 3]) as tf.Tensor4D;
-  try {
-    await embedder.embed(blank);
-  } finally {
-    blank.dispose();
-  }
+  await warmUpEmbedder(embedder);
   return { type: 'ready', dimension: embedder.dimension };
 }
 
