@@ -15,7 +15,7 @@ import {
 } from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
 import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
-import { createEmbedder, embedderFiles, warmUpEmbedder } from './embedding/registry';
+import { createEmbedder, embedderFiles, warmUpEmbedder, workerEmbedderShape } from './embedding/registry';
 import type { FaceEmbedder } from './embedding/types';
 import { EMBEDDER_WORKER_FILE } from './embedding/worker/protocol';
 import { WorkerEmbedder } from './embedding/worker/workerEmbedder';
@@ -47,25 +47,23 @@ export interface FaceEngineOptions {
    */
   warmUp?: boolean;
   /**
-   * Default 'auto': on the WASM backend, with at least 2 cores, Workers and a model cache, MobileFaceNet moves to a
-   * Worker after the first embedding (once the model cache holds its files), and embeds beside dlib from then on:
-   * the same vectors in about two thirds of the time. 1: every model on the calling thread.
+   * Default 'auto': on the WASM backend, with at least 2 cores, Workers and a model cache, MobileFaceNet loads and
+   * runs in a Worker, beside dlib and the detector on the calling thread: the same vectors, sooner after start-up
+   * and in about two thirds of the time per face. 1: every model on the calling thread.
    */
   threads?: 'auto' | 1;
 }
 
 /**
  * The one owner of every model: decodes images, detects, aligns and embeds faces, runs the face checks and scores
- * templates. Each model is loaded once per engine (the checks borrow the recognition's MobileFaceNet). Owns no
- * storage; every tensor it creates is disposed before its call returns, except a decoded image, which lives until
+ * templates. Each model is loaded once per engine (the checks borrow the recognition's MobileFaceNet, unless that one
+ * runs in the embedding Worker). Owns no storage; every tensor it creates is disposed before its call returns, except a decoded image, which lives until
  * the `withImage` callback settles.
  */
 export class FaceEngine {
   readonly lastTimes: StageTimes = { detect: 0, align: 0, embed: 0 };
   readonly matcher: Matcher;
   private disposed = false;
-  /** Set by the first embedding (threads 'auto'): settles once the Worker is ready or has failed. */
-  private workerStarting: Promise<unknown> | undefined;
 
   private constructor(
     readonly backend: BackendName,
@@ -95,24 +93,64 @@ export class FaceEngine {
       options.matcher ?? { ...(calibration as MatcherConfig), pairNorm: pairNorm as PairNormConfig },
     );
     const warm = options.warmUp ?? true;
-    // The backend's binary first (alone, it arrives sooner), then every model file at once.
-    const backend = await activateBackend(options.backend ?? 'auto', files, () => {
-      files.prefetch(FaceDetector.files, 'detector');
-      files.prefetch(
-        matcher.modelIds.flatMap((id) => embedderFiles(id)),
-        'embedder',
-      );
-    });
+    const loadEmbedder = async (id: string): Promise<FaceEmbedder> => {
+      const embedder = await createEmbedder(id, files);
+      if (warm) await warmUpEmbedder(embedder);
+      return embedder;
+    };
+    // MobileFaceNet (the slower of the two: 32 against 19 ms per face) loads and runs in a Worker where that helps.
+    const offloadId =
+      (options.threads ?? 'auto') === 'auto' && matcher.modelIds.length > 1 && canUseWorkers()
+        ? matcher.modelIds.find((id) => workerEmbedderShape(id))
+        : undefined;
+    let offloaded: WorkerEmbedder | undefined;
+    let backend: BackendName;
+    try {
+      // The backend's binary first (alone, it arrives sooner), then every model file and the Worker at once.
+      backend = await activateBackend(options.backend ?? 'auto', files, ({ backend: next, wasm }) => {
+        files.prefetch(FaceDetector.files, 'detector');
+        if (offloadId && next === 'wasm') {
+          offloaded = new WorkerEmbedder(
+            workerEmbedderShape(offloadId)!,
+            {
+              scriptUrl: files.url(EMBEDDER_WORKER_FILE),
+              modelBaseUrl: files.baseUrl,
+              warmUp: warm,
+              wasm,
+              onProgress: (p) => files.report(p),
+            },
+            () => loadEmbedder(offloadId),
+          );
+        }
+        files.prefetch(
+          matcher.modelIds.filter((id) => id !== offloaded?.id).flatMap((id) => embedderFiles(id)),
+          'embedder',
+        );
+      });
+    } catch (error) {
+      offloaded?.dispose();
+      throw error;
+    }
+    if (offloaded && backend !== 'wasm') {
+      offloaded.dispose(); // WASM did not start after all: a Worker on WASM would not give this backend's vectors
+      offloaded = undefined;
+    }
+    const worker = offloaded;
     const loaded = await allOrDispose<FaceDetector | FaceEmbedder>([
       FaceDetector.create(files).then(async (detector) => {
         if (warm) await detector.warmUp();
         return detector;
       }),
       ...matcher.modelIds.map((id) =>
-        createEmbedder(id, files).then(async (embedder) => {
-          if (warm) await warmUpEmbedder(embedder);
-          return embedder;
-        }),
+        worker && id === worker.id
+          ? worker.ready().then(
+              () => worker,
+              (error: unknown) => {
+                worker.dispose();
+                throw error;
+              },
+            )
+          : loadEmbedder(id),
       ),
     ]);
     const detector = loaded[0] as FaceDetector;
@@ -120,17 +158,6 @@ export class FaceEngine {
     const recognitionMobileFaceNet = embedders.find(
       (e): e is MobileFaceNetEmbedder => e.id.startsWith(MOBILEFACENET_ID) && 'variant' in e,
     );
-    // MobileFaceNet (the slower of the two: 32 against 19 ms per face) is the one that moves to a Worker.
-    let offloaded: WorkerEmbedder | undefined;
-    const moving = recognitionMobileFaceNet ? embedders.indexOf(recognitionMobileFaceNet) : -1;
-    if (
-      (options.threads ?? 'auto') === 'auto' &&
-      backend === 'wasm' &&
-      embedders.length > 1 &&
-      moving >= 0 &&
-      canUseWorkers()
-    )
-      embedders[moving] = offloaded = new WorkerEmbedder(embedders[moving]!);
     const checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> } = {};
     const checks = await FaceChecks.create(
       files,
@@ -138,7 +165,10 @@ export class FaceEngine {
       {
         sharedEmbedder: async () => {
           if (recognitionMobileFaceNet) return recognitionMobileFaceNet.variant(false);
-          checksOwnModel.loading ??= createMobileFaceNetEmbedder(files, { flip: false });
+          // Not the Worker's copy (it runs there). Once the Worker's cache writes are done, this one reads the cache.
+          checksOwnModel.loading ??= (worker?.flush() ?? Promise.resolve()).then(() =>
+            createMobileFaceNetEmbedder(files, { flip: false }),
+          );
           return (await checksOwnModel.loading).variant(false);
         },
       },
@@ -152,7 +182,7 @@ export class FaceEngine {
       matcher,
       checksOwnModel,
       files,
-      offloaded,
+      worker,
     );
     return engine;
   }
@@ -169,7 +199,7 @@ export class FaceEngine {
 
   /** Settles once the embedding Worker is ready or has failed; at once if none was started (for benchmarks). */
   async workerSettled(): Promise<void> {
-    await this.workerStarting;
+    await this.offloaded?.settled;
   }
 
   /** Dimension of each model's vector, in template order. */
@@ -240,26 +270,8 @@ export class FaceEngine {
     const perModel = settled.map((r) => (r as PromiseFulfilledResult<Float32Array[]>).value);
     this.lastTimes.align = align;
     this.lastTimes.embed = performance.now() - t0 - align;
-    this.startWorkerOnce();
     const models = this.modelIds;
     return faces.map((_, i) => ({ models: [...models], vectors: perModel.map((vs) => vs[i]!) }));
-  }
-
-  /**
-   * After the first embedding (so the first result never waits for, nor shares the network with, the Worker) and
-   * once the model cache holds this engine's downloads (so the Worker reads them from there): start the Worker.
-   */
-  private startWorkerOnce(): void {
-    const offloaded = this.offloaded;
-    if (!offloaded || this.workerStarting) return;
-    this.workerStarting = this.files.flush().then(
-      () => {
-        if (this.disposed) return;
-        offloaded.start(this.files.url(EMBEDDER_WORKER_FILE), this.files.baseUrl);
-        return offloaded.settled;
-      },
-      () => undefined, // a cache that could not be written: stay on one thread rather than download again
-    );
   }
 
   /** The requested quality / attribute / liveness checks for each of `faces`, in the same order. */
@@ -318,8 +330,8 @@ export class FaceEngine {
   }
 
   /** Settles once the model cache holds what this engine downloaded (its writes run in the background). */
-  cacheWritten(): Promise<void> {
-    return this.files.flush();
+  async cacheWritten(): Promise<void> {
+    await Promise.all([this.files.flush(), this.offloaded?.flush()]);
   }
 
   dispose(): void {
@@ -343,7 +355,10 @@ export class FaceEngine {
   }
 }
 
-/** Workers, at least 2 cores and a model cache the Worker can read the files from (else it would download them again). */
+/**
+ * Workers, at least 2 cores, and a model cache (the checks' own MobileFaceNet, loaded on their first use, reads the
+ * Worker's download from there instead of downloading it again).
+ */
 function canUseWorkers(): boolean {
   const cores = typeof navigator === 'undefined' ? 1 : (navigator.hardwareConcurrency ?? 1);
   return typeof Worker !== 'undefined' && cores >= 2 && typeof globalThis.caches !== 'undefined';

@@ -51,21 +51,33 @@ async function wasmBinaryName(): Promise<string> {
  * the backend starts because a failed fetch inside it leaves its start pending for ever. No blob: URL is
  * involved, so a strict CSP needs nothing extra. Returns the function that restores the platform's fetch.
  */
-async function provideVerifiedWasm(files: ModelFiles): Promise<() => void> {
+async function provideVerifiedWasm(
+  files: ModelFiles,
+  given: VerifiedWasm | undefined,
+): Promise<{ restore: () => void; wasm: VerifiedWasm }> {
   const name = await wasmBinaryName();
-  const verified = await files.bytes(`wasm/${name}`, 'backend'); // ERR_MODEL_LOAD_FAILED before anything starts
+  const file = `wasm/${name}`;
+  const verified = given?.file === file ? given.bytes : await files.bytes(file, 'backend'); // ERR_MODEL_LOAD_FAILED before anything starts
   const platform = tf.env().platform as { fetch: (path: string, init?: RequestInit) => Promise<Response> };
   const hadOwn = Object.prototype.hasOwnProperty.call(platform, 'fetch');
   const original = platform.fetch;
-  const url = files.url(`wasm/${name}`);
+  const url = files.url(file);
   platform.fetch = async (path: string, init?: RequestInit) => {
     if (path === url) return new Response(verified, { status: 200, headers: { 'Content-Type': 'application/wasm' } });
     return original.call(platform, path, init);
   };
-  return () => {
+  const restore = () => {
     if (hadOwn) platform.fetch = original;
     else delete (platform as Partial<typeof platform>).fetch;
   };
+  return { restore, wasm: { file, bytes: verified } };
+}
+
+/** A backend's `.wasm` bytes, already checked against the built-in sha256 (e.g. by the thread that starts a Worker). */
+export interface VerifiedWasm {
+  /** Its ModelFiles name, e.g. 'wasm/tfjs-backend-wasm-simd.wasm'. */
+  file: string;
+  bytes: ArrayBuffer;
 }
 
 /**
@@ -76,8 +88,13 @@ async function provideVerifiedWasm(files: ModelFiles): Promise<() => void> {
 export async function activateBackend(
   choice: BackendChoice,
   files: ModelFiles,
-  /** Called once the backend's own files are in, before it starts (e.g. to start the models' downloads). */
-  onFilesLoaded?: () => void,
+  /**
+   * Called once the backend's own files are in, before it starts (e.g. to start the models' downloads), with the
+   * backend about to start and, for WASM, its verified binary.
+   */
+  onFilesLoaded?: (next: { backend: BackendName; wasm?: VerifiedWasm }) => void,
+  /** The `.wasm` bytes to use instead of loading them (used when its name is the one this browser needs). */
+  wasm?: VerifiedWasm,
 ): Promise<BackendName> {
   // TF.js's threaded WASM build starts its workers from the source text of a function in the bundle
   // (Function.prototype.toString). Once an app's bundler minifies that function, the worker's copy names variables
@@ -91,11 +108,13 @@ export async function activateBackend(
   for (const name of order) {
     let restore: (() => void) | undefined;
     try {
+      let verified: VerifiedWasm | undefined;
       // A wasm binary that fails its check is a load failure (thrown), never a reason to fall back quietly.
-      if (name === 'wasm' && tf.getBackend() !== 'wasm') restore = await provideVerifiedWasm(files);
+      if (name === 'wasm' && tf.getBackend() !== 'wasm')
+        ({ restore, wasm: verified } = await provideVerifiedWasm(files, wasm));
       if (!filesLoaded) {
         filesLoaded = true;
-        onFilesLoaded?.();
+        onFilesLoaded?.({ backend: name, wasm: verified });
       }
       if (tf.getBackend() === name || (await tf.setBackend(name))) {
         await tf.ready();

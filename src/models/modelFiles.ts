@@ -143,6 +143,11 @@ export class ModelFiles {
     }
   }
 
+  /** Reports the progress of a load this library runs elsewhere (its embedding Worker) as if it were one of these. */
+  report(progress: LoadProgress): void {
+    this.onProgress?.(progress);
+  }
+
   /** Settles when the cache writes started so far have (a page that closes its client may reload right after). */
   async flush(): Promise<void> {
     await Promise.all(this.writes);

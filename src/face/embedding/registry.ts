@@ -3,8 +3,13 @@ import * as tf from '../../models/tf';
 import type { ModelFiles } from '../../models/modelFiles';
 import { createDlibResnetEmbedder, DLIB_RESNET_FILES, DLIB_RESNET_ID } from './dlibResnet';
 import { withFlipAveraging } from './flipAveraging';
-import { createMobileFaceNetEmbedder, MOBILEFACENET_FILES, MOBILEFACENET_ID } from './mobileFaceNet';
-import type { FaceEmbedder } from './types';
+import {
+  createMobileFaceNetEmbedder,
+  MOBILEFACENET_FILES,
+  MOBILEFACENET_ID,
+  mobileFaceNetShape,
+} from './mobileFaceNet';
+import type { EmbedderShape, FaceEmbedder } from './types';
 
 /**
  * Every embedder LocalFace can run, by the id stored with its templates. src/face/similarity/calibration.json names
@@ -27,6 +32,17 @@ const FILES: Record<string, readonly string[]> = {
 
 export function embedderFiles(id: string): readonly string[] {
   return FILES[id] ?? [];
+}
+
+/** The embedders that can load and run in the embedding Worker, with their shapes (known before they load). */
+const WORKER_READY: Record<string, EmbedderShape> = {
+  [MOBILEFACENET_ID]: mobileFaceNetShape(false),
+  [`${MOBILEFACENET_ID}+flip`]: mobileFaceNetShape(true),
+};
+
+/** The shape of embedder `id` if it can run in the embedding Worker, else undefined. */
+export function workerEmbedderShape(id: string): EmbedderShape | undefined {
+  return WORKER_READY[id];
 }
 
 /** Runs `embedder` once on a blank face, so that the first real call does not pay its kernels' set-up. */

@@ -21,3 +21,6 @@ export interface FaceEmbedder {
   embed(faces: tf.Tensor4D): Promise<Float32Array[]>;
   dispose(): void;
 }
+
+/** What a caller needs to know of an embedder before its model is loaded: its id, crop and vector size. */
+export type EmbedderShape = Pick<FaceEmbedder, 'id' | 'inputSize' | 'template' | 'dimension'>;

@@ -1,9 +1,9 @@
 // The embedding Worker: its own TF.js (WASM backend) and one embedder, fed aligned crops by WorkerEmbedder.
 // Built on its own (vite.worker.config.ts) into models/localface-embedder.worker.js, a classic script.
 import * as tf from '../../../models/tf';
-import { activateBackend } from '../../../models/backend';
+import { activateBackend, type VerifiedWasm } from '../../../models/backend';
 import { ModelFiles } from '../../../models/modelFiles';
-import { createEmbedder, warmUpEmbedder } from '../registry';
+import { createEmbedder, embedderFiles, warmUpEmbedder } from '../registry';
 import type { FaceEmbedder } from '../types';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -12,13 +12,21 @@ const scope = self as unknown as {
   postMessage(message: FromWorker): void;
 };
 let embedder: FaceEmbedder | undefined;
+let files: ModelFiles | undefined;
 
-async function init(modelBaseUrl: string, embedderId: string): Promise<FromWorker> {
-  // The files come from the model cache the library filled (same sha256 checks), so nothing is downloaded twice.
-  const files = new ModelFiles(modelBaseUrl);
-  await activateBackend('wasm', files);
-  embedder = await createEmbedder(embedderId, files);
-  await warmUpEmbedder(embedder);
+async function init(
+  modelBaseUrl: string,
+  embedderId: string,
+  warmUp: boolean,
+  wasm: VerifiedWasm | undefined,
+): Promise<FromWorker> {
+  // Same sha256 checks and the same model cache as the library's; the library's progress callback hears of them.
+  files = new ModelFiles(modelBaseUrl, (progress) => scope.postMessage({ type: 'progress', progress }));
+  const ownFiles = files;
+  // The model's download starts while the backend instantiates.
+  await activateBackend('wasm', ownFiles, () => ownFiles.prefetch(embedderFiles(embedderId), 'embedder'), wasm);
+  embedder = await createEmbedder(embedderId, ownFiles);
+  if (warmUp) await warmUpEmbedder(embedder);
   return { type: 'ready', dimension: embedder.dimension };
 }
 
@@ -34,20 +42,29 @@ async function embed(crops: Float32Array, count: number, size: number): Promise<
 
 scope.onmessage = (event) => {
   const message = event.data;
-  if (message.type === 'init') {
-    init(message.modelBaseUrl, message.embedderId).then(scope.postMessage.bind(scope), (error: unknown) =>
-      scope.postMessage({ type: 'initFailed', message: error instanceof Error ? error.message : String(error) }),
-    );
-  } else {
-    const { seq } = message;
-    embed(message.crops, message.count, message.size).then(
-      (vectors) => scope.postMessage({ type: 'vectors', seq, vectors }),
-      (error: unknown) =>
-        scope.postMessage({
-          type: 'embedFailed',
-          seq,
-          message: error instanceof Error ? error.message : String(error),
-        }),
-    );
+  switch (message.type) {
+    case 'init':
+      init(message.modelBaseUrl, message.embedderId, message.warmUp, message.wasm).then(
+        scope.postMessage.bind(scope),
+        (error: unknown) =>
+          scope.postMessage({ type: 'initFailed', message: error instanceof Error ? error.message : String(error) }),
+      );
+      return;
+    case 'flush':
+      // The model cache's writes finish before the library closes (and may terminate) this Worker.
+      void (files?.flush() ?? Promise.resolve()).then(() => scope.postMessage({ type: 'flushed' }));
+      return;
+    case 'embed': {
+      const { seq } = message;
+      embed(message.crops, message.count, message.size).then(
+        (vectors) => scope.postMessage({ type: 'vectors', seq, vectors }),
+        (error: unknown) =>
+          scope.postMessage({
+            type: 'embedFailed',
+            seq,
+            message: error instanceof Error ? error.message : String(error),
+          }),
+      );
+    }
   }
 };

@@ -1,9 +1,24 @@
 import type * as tf from '../../../models/tf';
-import type { FaceEmbedder } from '../types';
+import type { VerifiedWasm } from '../../../models/backend';
+import type { LoadProgress } from '../../../models/modelFiles';
+import type { EmbedderShape, FaceEmbedder } from '../types';
 import type { FromWorker, ToWorker } from './protocol';
 
-/** Where a WorkerEmbedder runs its model: not started, loading in the Worker, in the Worker, or failed (local). */
-export type WorkerState = 'off' | 'starting' | 'on' | 'failed';
+/** Where a WorkerEmbedder runs its model: loading in the Worker, in the Worker, or on the calling thread (failed). */
+export type WorkerState = 'starting' | 'on' | 'failed';
+
+export interface WorkerEmbedderOptions {
+  /** The Worker's classic script (models/localface-embedder.worker.js). */
+  scriptUrl: string;
+  /** Where the Worker loads the model from (through the same model cache and sha256 checks). */
+  modelBaseUrl: string;
+  /** Run the model once on a blank face before saying it is ready. */
+  warmUp: boolean;
+  /** The backend binary the calling thread already verified, so the Worker does not load it again. */
+  wasm?: VerifiedWasm;
+  /** Hears the Worker's model download progress. */
+  onProgress?: (progress: LoadProgress) => void;
+}
 
 interface Waiting {
   resolve(vectors: Float32Array[]): void;
@@ -11,10 +26,11 @@ interface Waiting {
 }
 
 /**
- * `local`'s model, run in a Worker with its own TF.js once the Worker is ready, so that it embeds while the calling
- * thread runs the other embedder: the two embedders of a face take the time of the slower one, not of both. The
- * vectors are the same bit for bit (same WASM kernels, same crops). Until the Worker is ready, and for good if it
- * fails to start or to embed, `local` does the work. Owns `local` (disposes it).
+ * An embedder whose model loads and runs in a Worker with its own TF.js, so that it embeds while the calling thread
+ * runs the other embedder (the two embedders of a face take the time of the slower one, not of both), and loads
+ * while the calling thread loads the others. The vectors are the same bit for bit as on the calling thread (same
+ * WASM kernels, same crops). Where the Worker cannot start, cannot load its model or fails an inference, the model
+ * is loaded on the calling thread (`loadLocal`) and does the work from then on.
  */
 export class WorkerEmbedder implements FaceEmbedder {
   readonly id: string;
@@ -22,44 +38,56 @@ export class WorkerEmbedder implements FaceEmbedder {
   readonly template: FaceEmbedder['template'];
   readonly dimension: number;
   private worker: Worker | undefined;
-  private workerState: WorkerState = 'off';
+  private workerState: WorkerState = 'starting';
   private readonly waiting = new Map<number, Waiting>();
+  private flushing: (() => void)[] = [];
   private nextSeq = 0;
+  private local: Promise<FaceEmbedder> | undefined;
+  private disposed = false;
   private settle: (state: WorkerState) => void = () => undefined;
-  /** Resolves once a started Worker is ready ('on') or has failed ('failed'). */
+  /** Resolves once the Worker is ready ('on') or has failed ('failed'). */
   readonly settled: Promise<WorkerState> = new Promise((resolve) => (this.settle = resolve));
 
-  constructor(private readonly local: FaceEmbedder) {
-    this.id = local.id;
-    this.inputSize = local.inputSize;
-    this.template = local.template;
-    this.dimension = local.dimension;
+  constructor(
+    shape: EmbedderShape,
+    options: WorkerEmbedderOptions,
+    private readonly loadLocal: () => Promise<FaceEmbedder>,
+  ) {
+    ({ id: this.id, inputSize: this.inputSize, template: this.template, dimension: this.dimension } = shape);
+    let worker: Worker;
+    try {
+      worker = new Worker(options.scriptUrl, { name: 'localface-embedder' });
+    } catch {
+      this.fail('no Worker could be created here'); // e.g. a Content-Security-Policy without worker-src for it
+      return;
+    }
+    this.worker = worker;
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data, options.onProgress);
+    // A script that does not load (404, refused by a CSP) or throws: the calling thread loads the model.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.fail(`the embedding Worker stopped: ${event.message || 'its script did not load'}`);
+    };
+    const init: ToWorker = {
+      type: 'init',
+      modelBaseUrl: options.modelBaseUrl,
+      embedderId: this.id,
+      warmUp: options.warmUp,
+      wasm: options.wasm,
+    };
+    worker.postMessage(init); // the bytes are copied: the calling thread's backend uses them too
   }
 
   get state(): WorkerState {
     return this.workerState;
   }
 
-  /** Starts the Worker from `scriptUrl` (a classic script); it loads `local`'s model from `modelBaseUrl`. */
-  start(scriptUrl: string, modelBaseUrl: string): void {
-    if (this.workerState !== 'off') return;
-    this.workerState = 'starting';
-    let worker: Worker;
-    try {
-      worker = new Worker(scriptUrl, { name: 'localface-embedder' });
-    } catch {
-      this.fail('no Worker could be created here'); // e.g. a Content-Security-Policy without worker-src for it
-      return;
-    }
-    this.worker = worker;
-    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
-    // A script that does not load (404, refused by a CSP) or throws: stay on the calling thread.
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.fail(`the embedding Worker stopped: ${event.message || 'its script did not load'}`);
-    };
-    const init: ToWorker = { type: 'init', modelBaseUrl, embedderId: this.id };
-    worker.postMessage(init);
+  /**
+   * Resolves once this embedder can embed: the Worker is ready, or it failed and the model has loaded on the calling
+   * thread (rejects with that load's error, e.g. ERR_MODEL_LOAD_FAILED).
+   */
+  async ready(): Promise<void> {
+    if ((await this.settled) !== 'on') await this.localEmbedder();
   }
 
   /**
@@ -68,7 +96,7 @@ export class WorkerEmbedder implements FaceEmbedder {
    */
   embed(faces: tf.Tensor4D): Promise<Float32Array[]> {
     const worker = this.worker;
-    if (this.workerState !== 'on' || !worker) return this.local.embed(faces);
+    if (this.workerState !== 'on' || !worker) return this.embedHere(faces);
     const [count, size] = faces.shape;
     const values = faces.dataSync() as Float32Array;
     // Transfer a copy that owns its buffer, never a view into a backend's memory.
@@ -78,16 +106,45 @@ export class WorkerEmbedder implements FaceEmbedder {
     const message: ToWorker = { type: 'embed', seq, crops, count, size };
     worker.postMessage(message, [crops.buffer]);
     // If the Worker fails, this thread embeds the same crops (the caller keeps them until this settles).
-    return result.catch(() => this.local.embed(faces));
+    return result.catch(() => this.embedHere(faces));
+  }
+
+  /** Settles once the Worker's model cache writes have (at once when there is no Worker). */
+  flush(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.flushing.push(resolve);
+      worker.postMessage({ type: 'flush' } satisfies ToWorker);
+    });
   }
 
   dispose(): void {
+    this.disposed = true;
     this.fail('the client was closed');
-    this.local.dispose();
+    void this.local?.then(
+      (m) => m.dispose(),
+      () => undefined,
+    );
   }
 
-  private receive(message: FromWorker): void {
+  private async embedHere(faces: tf.Tensor4D): Promise<Float32Array[]> {
+    return (await this.localEmbedder()).embed(faces);
+  }
+
+  private localEmbedder(): Promise<FaceEmbedder> {
+    this.local ??= this.loadLocal().then((model) => {
+      if (this.disposed) model.dispose(); // closed while it loaded: its next use fails as a disposed model's does
+      return model;
+    });
+    return this.local;
+  }
+
+  private receive(message: FromWorker, onProgress: ((p: LoadProgress) => void) | undefined): void {
     switch (message.type) {
+      case 'progress':
+        onProgress?.(message.progress);
+        return;
       case 'ready':
         if (this.workerState === 'starting' && message.dimension === this.dimension) {
           this.workerState = 'on';
@@ -105,16 +162,20 @@ export class WorkerEmbedder implements FaceEmbedder {
         // One failed inference means the Worker's backend is not to be trusted: every later call stays here.
         this.fail(message.message);
         return;
+      case 'flushed':
+        for (const resolve of this.flushing.splice(0)) resolve();
+        return;
     }
   }
 
   private fail(reason: string): void {
-    if (this.workerState !== 'off') this.workerState = 'failed';
-    this.settle(this.workerState);
+    this.workerState = 'failed';
+    this.settle('failed');
     this.worker?.terminate();
     this.worker = undefined;
     const error = new Error(reason);
     for (const w of this.waiting.values()) w.reject(error);
     this.waiting.clear();
+    for (const resolve of this.flushing.splice(0)) resolve();
   }
 }
