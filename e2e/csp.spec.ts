@@ -91,10 +91,7 @@ for (const backend of ['wasm', 'webgl'] as const) {
         await f('lfw/Colin_Powell_0001.jpg'),
         await f('lfw/Colin_Powell_0002.jpg'),
       );
-      // threads 'auto': on WASM the embedding Worker (a same-origin script, worker-src 'self') starts now.
-      const waitStart = performance.now();
-      while (b === 'wasm' && client.threads === 1 && performance.now() - waitStart < 30_000)
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      // threads 'auto': on WASM the embedding Worker (a same-origin script, worker-src 'self') runs MobileFaceNet.
       const threads = client.threads;
       const collectionName = `csp-${b}-${Date.now().toString(36)}`;
       await client.createCollection(collectionName);

@@ -66,9 +66,9 @@ export interface FaceClientOptions {
   encryption?: EncryptionOption;
   /**
    * Default 'auto': on the WASM backend, with at least 2 cores, Workers and Cache Storage, the MobileFaceNet embedder
-   * moves to a Worker (models/localface-embedder.worker.js, loaded after the first embedding, its model read from the
-   * model cache) and runs beside dlib: the same templates, about a third less time per face. Where that file cannot
-   * load (not served, a CSP without worker-src for this origin), everything stays on one thread. 1: one thread.
+   * loads and runs in a Worker (models/localface-embedder.worker.js) beside dlib: the same templates, a faster start
+   * and about a third less time per face. Where that file cannot load (not served, a CSP without worker-src for this
+   * origin) or the Worker fails, MobileFaceNet loads on the calling thread instead. 1: one thread.
    */
   threads?: 'auto' | 1;
 }
@@ -179,7 +179,7 @@ export interface FaceClient {
   readonly backend: BackendName;
   /** Ids of the embedding models whose templates this client makes and compares. */
   readonly modelIds: readonly string[];
-  /** Threads embedding runs on now: 2 once the embedding Worker (`threads: 'auto'`) is ready, else 1. */
+  /** Threads embedding runs on: 2 when the embedding Worker (`threads: 'auto'`) runs MobileFaceNet, else 1. */
   readonly threads: 1 | 2;
   /** API keys for createRestHandler: stored in this client's database as salted hashes only. */
   readonly apiKeys: ApiKeys;

@@ -68,9 +68,6 @@ expose({
         image.pixels.dispose();
       }
     }
-    // threads 'auto': the embedding Worker starts after the first embedding; later calls are timed once it is
-    // ready (or has failed), as an app sees them from its second image on.
-    await pipeline.workerSettled();
     return out;
   },
 });

@@ -28,7 +28,7 @@ export function startupMarkdown(s, level = 3) {
   }
   out.push(
     '',
-    `- Library ${s.lib}; backend ${s.cold.backend}; bytes = Chromium's encodedDataLength per response (the server does not compress; gzip = the same file gzipped at level 6, what a compressing server would send). "used by" = the call during which the request started; the checks' row shows what a detectFaces with quality, attributes and liveness loads on first use.`,
+    `- Library ${s.lib}; backend ${s.cold.backend}; bytes = each response body as the server sent it, for the page and its Workers (the server does not compress; gzip = the same file gzipped at level 6, what a compressing server would send). "used by" = the call during which the request arrived; the checks' row shows what a detectFaces with quality, attributes and liveness loads on first use.`,
     `- Load during the run: ${s.load ? `${s.load.othersMeanCores?.toFixed(2)} cores used by other processes on average (max ${s.load.othersMaxCores?.toFixed(2)})` : 'unknown'}.`,
   );
   if (s.cold.costs)

@@ -1,7 +1,7 @@
 // Start-up and bytes (part of `npm run bench -- speed`, or alone as `npm run bench -- startup`): the built library
-// (dist/) on a plain static server, as an app serves it, in a fresh browser profile. Every file the page downloads
-// is counted from Chromium's network events (bytes on the wire, per file), attributed to the call during which its
-// request started: page load, createFaceClient, the first compareFaces, then a detectFaces with every check (what
+// (dist/) on a plain static server, as an app serves it, in a fresh browser profile. Every file the page and its
+// Workers download is counted at the server (bytes of each response body), attributed to the call during which its
+// request arrived: page load, createFaceClient, the first compareFaces, then a detectFaces with every check (what
 // the checks load lazily). Then a second visit in the same profile (the library's model cache is warm; the server
 // sends `Cache-Control: no-store`, so the HTTP cache holds nothing and every byte not re-requested came from the
 // library's own cache). gzip sizes are what a server that compresses would send.
@@ -67,10 +67,21 @@ export const PAGE = `<!doctype html><meta charset="utf-8"><title>startup</title>
   window.ready = true;
 </script>`;
 
-export function startStaticServer(libDir, images) {
+/**
+ * The library's files, the startup page and the images, as a plain static server sends them. `served.listener`, if
+ * set, hears of each request as it arrives: `{ url, start, bytes }`, then `end` (or `failed`) set on that object when
+ * the response has been sent.
+ */
+export function startStaticServer(libDir, images, served = {}) {
   const lib = resolve(libDir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const record = { url: `http://127.0.0.1${req.url ?? '/'}`, start: Date.now(), bytes: 0 };
+    served.listener?.(record);
+    res.on('finish', () => (record.end = Date.now()));
+    res.on('close', () => {
+      if (record.end === undefined) record.failed = 'connection closed before the response was sent';
+    });
     let body;
     let type = 'text/html; charset=utf-8';
     if (path === '/' || path === '/index.html') body = Buffer.from(PAGE);
@@ -84,7 +95,11 @@ export function startStaticServer(libDir, images) {
         type = TYPES[extname(file)] ?? 'application/octet-stream';
       }
     }
-    if (!body) return res.writeHead(404).end();
+    if (!body) {
+      record.failed = 'HTTP 404';
+      return res.writeHead(404).end();
+    }
+    record.bytes = body.length;
     res.writeHead(200, {
       'Content-Type': type,
       'Content-Length': body.length,
@@ -98,36 +113,20 @@ export function startStaticServer(libDir, images) {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-/** Records every request of `page` (CDP): url, bytes on the wire, start/end ms, and the phase it started in. */
-async function recordNetwork(page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const requests = new Map();
+/**
+ * Records every request the server answers while a visit runs (the page's, and its Workers', which Chromium's
+ * per-page network events miss or report as aborted): path, bytes sent, start/end ms, and the phase it started in.
+ */
+function recordNetwork(served) {
+  const requests = [];
   const state = { phase: 'page' };
-  cdp.on('Network.requestWillBeSent', (e) => {
-    requests.set(e.requestId, { url: e.request.url, phase: state.phase, start: e.timestamp * 1000 });
-  });
-  cdp.on('Network.responseReceived', (e) => {
-    const r = requests.get(e.requestId);
-    if (r) r.fromServiceWorker = e.response.fromServiceWorker;
-  });
-  cdp.on('Network.loadingFinished', (e) => {
-    const r = requests.get(e.requestId);
-    if (r) Object.assign(r, { bytes: e.encodedDataLength, end: e.timestamp * 1000 });
-  });
-  cdp.on('Network.loadingFailed', (e) => {
-    const r = requests.get(e.requestId);
-    if (r) Object.assign(r, { failed: e.errorText, end: e.timestamp * 1000 });
-  });
-  return {
-    state,
-    requests: () => [...requests.values()].filter((r) => !r.url.startsWith('data:') && !r.url.startsWith('blob:')),
-  };
+  served.listener = (r) => requests.push(Object.assign(r, { phase: state.phase }));
+  return { state, requests: () => requests.filter((r) => r.end !== undefined || r.failed) };
 }
 
-async function visit(context, origin, imageCount, withChecks) {
+async function visit(context, origin, served, imageCount, withChecks) {
   const page = await context.newPage();
-  const net = await recordNetwork(page);
+  const net = recordNetwork(served);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   const t0 = Date.now();
@@ -225,7 +224,8 @@ export async function measureStartup(opts = {}) {
     join(ROOT, 'e2e/fixtures/lfw/Colin_Powell_0002.jpg'),
   ].filter(existsSync);
   if (images.length < 2) fail('startup: e2e/fixtures/lfw/Colin_Powell_000{1,2}.jpg missing');
-  const server = await startStaticServer(libDir, images);
+  const served = {};
+  const server = await startStaticServer(libDir, images, served);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = mkdtempSync(join(tmpdir(), 'localface-startup-'));
   const stopLoad = startLoadMonitor();
@@ -237,9 +237,9 @@ export async function measureStartup(opts = {}) {
     });
     try {
       log('startup: first visit (cold profile)');
-      const cold = summarize(await visit(context, origin, images.length, true), libDir);
+      const cold = summarize(await visit(context, origin, served, images.length, true), libDir);
       log('startup: second visit (same profile)');
-      const warm = summarize(await visit(context, origin, images.length, false), libDir);
+      const warm = summarize(await visit(context, origin, served, images.length, false), libDir);
       return { lib: libDir, cold, warm, load: stopLoad() };
     } finally {
       await context.close();

@@ -197,11 +197,6 @@ export class FaceEngine {
     return this.offloaded?.state === 'on' ? 2 : 1;
   }
 
-  /** Settles once the embedding Worker is ready or has failed; at once if none was started (for benchmarks). */
-  async workerSettled(): Promise<void> {
-    await this.offloaded?.settled;
-  }
-
   /** Dimension of each model's vector, in template order. */
   get dimensions(): number[] {
     return this.embedders.map((e) => e.dimension);

@@ -35,12 +35,12 @@ try {
         await page.close();
       }
   console.log(
-    '| backend | threads | models + warm-up (ms) | first compareFaces (ms) | Worker ready after (ms) | compareFaces median (ms) | p90 (ms) | rounds |',
+    '| backend | threads | models + warm-up (ms) | first compareFaces (ms) | compareFaces median (ms) | p90 (ms) | rounds |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows)
     console.log(
-      `| ${r.backend} | ${r.threads} | ${r.loadAndWarmUpMs.toFixed(0)} | ${r.firstCompareMs.toFixed(0)} | ${r.threads === 2 ? r.workerReadyMs.toFixed(0) : '–'} | ${r.compareMedianMs.toFixed(0)} | ${r.compareP90Ms.toFixed(0)} | ${r.rounds} |`,
+      `| ${r.backend} | ${r.threads} | ${r.loadAndWarmUpMs.toFixed(0)} | ${r.firstCompareMs.toFixed(0)} | ${r.compareMedianMs.toFixed(0)} | ${r.compareP90Ms.toFixed(0)} | ${r.rounds} |`,
     );
 } finally {
   await browser.close();

@@ -10,11 +10,6 @@ async function run(backend: BackendChoice, urls: string[], rounds: number, threa
   const t1 = performance.now();
   await client.compareFaces(images[0]!, images[1]!);
   const firstMs = performance.now() - t1;
-  // threads 'auto': the embedding Worker starts after the first result; time the rounds once it is ready.
-  const t2 = performance.now();
-  while (threads === 'auto' && client.threads === 1 && performance.now() - t2 < 10_000)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  const workerReadyMs = performance.now() - t2;
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const a = images[(2 * r) % images.length]!,
@@ -27,7 +22,6 @@ async function run(backend: BackendChoice, urls: string[], rounds: number, threa
   const result = {
     backend: client.backend,
     threads: client.threads,
-    workerReadyMs,
     modelIds: client.modelIds,
     loadAndWarmUpMs: loadMs,
     firstCompareMs: firstMs,
