@@ -214,9 +214,15 @@ test('models load only from the model base URL, with progress, and a wrong or al
       modelBaseUrl: '/dist/models/',
       onProgress: (p) => progress.push(p),
     });
+    const threads = client.threads;
     await client.close();
+    const manifest = (await (await fetch('/dist/models/manifest.json')).json()) as {
+      files: { file: string; bytes: number }[];
+    };
     return {
       progress,
+      threads,
+      mobileFaceNetBytes: manifest.files.find((f) => f.file === 'mobilefacenet.tflite')!.bytes,
       missing: await window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: '/no-such-folder/' })),
     };
   });
@@ -225,6 +231,13 @@ test('models load only from the model base URL, with progress, and a wrong or al
   expect([...stages].sort()).toEqual(['backend', 'detector', 'embedder']);
   const lastOf = (stage: string) => result.progress.filter((p) => p.stage === stage).at(-1)!;
   expect(lastOf('detector').loaded).toBe(lastOf('detector').total);
+  // MobileFaceNet loads in the embedding Worker (threads 'auto'); its download is reported here all the same.
+  expect(result.threads).toBe(2);
+  expect(
+    result.progress.some(
+      (p) => p.stage === 'embedder' && p.total === result.mobileFaceNetBytes && p.loaded === p.total,
+    ),
+  ).toBe(true);
   const missing = expectFaceError(result.missing, 'ERR_MODEL_LOAD_FAILED', 500);
   expect(missing.message).toContain('/no-such-folder/');
 

@@ -85,6 +85,47 @@ test('where the Worker script does not load, the client stays on one thread and 
   await page.close();
 });
 
+test('a MobileFaceNet file the Worker cannot load is loaded on the calling thread, and its error is the same', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  let requests = 0;
+  await page.route('**/mobilefacenet.tflite', (route) => {
+    requests += 1;
+    return route.fulfill({ status: 404, body: 'not here' });
+  });
+  await openHarness(page);
+  const { error, tensorsBefore, tensorsAfter } = await page.evaluate(async () => {
+    const tensorsBefore = window.tensorCount();
+    const error = await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'wasm' }));
+    return { error, tensorsBefore, tensorsAfter: window.tensorCount() };
+  });
+  expect(error?.code).toBe('ERR_MODEL_LOAD_FAILED');
+  expect(error?.message).toContain('mobilefacenet.tflite');
+  expect(error?.message).toContain('HTTP 404');
+  // Once by the Worker, once more by the calling thread when the Worker gave up.
+  expect(requests).toBe(2);
+  // The detector and dlib, loaded meanwhile, were disposed.
+  expect(tensorsAfter).toBe(tensorsBefore);
+  // The same page then makes a working client.
+  await page.unroute('**/mobilefacenet.tflite');
+  const scores = await page.evaluate(async () => {
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+    const score = (
+      await client.compareFaces(
+        await window.fixture('lfw/Colin_Powell_0001.jpg'),
+        await window.fixture('lfw/Colin_Powell_0002.jpg'),
+      )
+    ).similarityScore;
+    const threads = client.threads;
+    await client.close();
+    return { score, threads };
+  });
+  expect(scores.threads).toBe(2);
+  expect(scores.score).toBeGreaterThan(0.7);
+  await page.close();
+});
+
 test('threads takes only "auto" or 1', async ({ browser }) => {
   const page = await browser.newPage();
   await openHarness(page);
