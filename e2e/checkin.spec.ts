@@ -48,7 +48,8 @@ test('installable; after one online visit it checks people in with the network o
 
   // First visit, online: the service worker caches the shell and all models.
   await page.goto(APP);
-  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
+  // On WASM (this machine's backend: its WebGL is software) MobileFaceNet runs in the embedding Worker.
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on WASM, 2 threads$/, { timeout: 120_000 });
   await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready: \d+ files cached$/, {
     timeout: 120_000,
   });
@@ -76,7 +77,11 @@ test('installable; after one online visit it checks people in with the network o
   });
   await context.setOffline(true);
   await page.reload();
-  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 120_000 });
+  // Offline, Chromium 150 runs it on one thread: it does not pass a dedicated Worker's script request to the service
+  // worker, so the embedding Worker's script, though cached there, cannot load and MobileFaceNet loads on the page.
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on WASM(, 2 threads)?( \(offline\))?$/, {
+    timeout: 120_000,
+  });
   await expect(page.getByTestId('people-count')).toHaveText('1');
 
   await page.getByTestId('check-in').click();

@@ -36,17 +36,23 @@ test('detectFaces finds both people in a two-person photo, largest first, with k
   }
 });
 
-test('detectFaces finds the small faces of a group photo (full-range model on tiles)', async ({ facePage }) => {
-  // 29 people, faces 50–75 px wide in a 2048×922 photo: the whole-image pass alone finds none of them.
-  const faces = await facePage.evaluate(async () =>
-    window.client.detectFaces(await window.fixture('group-solvay1927.jpg')),
-  );
-  expect(faces.length).toBeGreaterThanOrEqual(28);
-  expect(faces.length).toBeLessThanOrEqual(29);
-  for (const f of faces) {
-    expect(f.box.width).toBeGreaterThan(30);
-    expect(f.box.width).toBeLessThan(110);
-  }
+test.describe('group photos', () => {
+  // The tiling is the same code on both backends, and the two-person test above runs both detectors on WebGL; on
+  // SwiftShader this photo alone takes over a minute of the CI's time.
+  test.skip(({ backend }) => backend === 'webgl', 'WASM only: the tiling logic does not depend on the backend');
+
+  test('detectFaces finds the small faces of a group photo (full-range model on tiles)', async ({ facePage }) => {
+    // 29 people, faces 50–75 px wide in a 2048×922 photo: the whole-image pass alone finds none of them.
+    const faces = await facePage.evaluate(async () =>
+      window.client.detectFaces(await window.fixture('group-solvay1927.jpg')),
+    );
+    expect(faces.length).toBeGreaterThanOrEqual(28);
+    expect(faces.length).toBeLessThanOrEqual(29);
+    for (const f of faces) {
+      expect(f.box.width).toBeGreaterThan(30);
+      expect(f.box.width).toBeLessThan(110);
+    }
+  });
 });
 
 test('detectFaces of a photo without a face is an empty list, and compareFaces says which argument has no face', async ({

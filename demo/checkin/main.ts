@@ -228,7 +228,8 @@ try {
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
   // Persons deleted since the last visit (at the kiosk, or through the API) leave no entries behind.
   if (await log.keepOnly(await enrolledIds(client))) renderLog(await log.all());
-  statusLine.textContent = `Ready on ${client.backend.toUpperCase()}${navigator.onLine ? '' : ' (offline)'}`;
+  const threads = client.threads === 2 ? ', 2 threads' : '';
+  statusLine.textContent = `Ready on ${client.backend.toUpperCase()}${threads}${navigator.onLine ? '' : ' (offline)'}`;
   // Registered once the models are loaded: its install then takes them from the library's model cache instead of
   // downloading them a second time.
   void registerServiceWorker();
