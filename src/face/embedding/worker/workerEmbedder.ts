@@ -54,20 +54,6 @@ export class WorkerEmbedder implements FaceEmbedder {
     private readonly loadLocal: () => Promise<FaceEmbedder>,
   ) {
     ({ id: this.id, inputSize: this.inputSize, template: this.template, dimension: this.dimension } = shape);
-    let worker: Worker;
-    try {
-      worker = new Worker(options.scriptUrl, { name: 'localface-embedder' });
-    } catch {
-      this.fail('no Worker could be created here'); // e.g. a Content-Security-Policy without worker-src for it
-      return;
-    }
-    this.worker = worker;
-    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data, options.onProgress);
-    // A script that does not load (404, refused by a CSP) or throws: the calling thread loads the model.
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.fail(`the embedding Worker stopped: ${event.message || 'its script did not load'}`);
-    };
     const init: ToWorker = {
       type: 'init',
       modelBaseUrl: options.modelBaseUrl,
@@ -75,7 +61,67 @@ export class WorkerEmbedder implements FaceEmbedder {
       warmUp: options.warmUp,
       wasm: options.wasm,
     };
-    worker.postMessage(init); // the bytes are copied: the calling thread's backend uses them too
+    this.startWorker(options.scriptUrl, init, options.onProgress, true);
+  }
+
+  /**
+   * Starts the Worker from `scriptUrl` and sends it `init` (its bytes are copied: the calling thread's backend uses
+   * them too). `retryFetched`: if the script does not load, fetch it and start it from a blob: URL once. A page's
+   * service worker answers fetch() (it serves an offline PWA's copy) but, in Chromium, not a Worker's own script
+   * request outside its scope; a Content-Security-Policy without blob: in worker-src refuses the retry.
+   */
+  private startWorker(
+    scriptUrl: string,
+    init: ToWorker,
+    onProgress: ((p: LoadProgress) => void) | undefined,
+    retryFetched: boolean,
+  ): void {
+    let worker: Worker;
+    try {
+      worker = new Worker(scriptUrl, { name: 'localface-embedder' });
+    } catch {
+      this.fail('no Worker could be created here'); // e.g. a Content-Security-Policy without worker-src for it
+      return;
+    }
+    this.worker = worker;
+    let heardFrom = false;
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      heardFrom = true;
+      this.receive(event.data, onProgress);
+    };
+    // A script that does not load (404, offline, refused by a CSP) or throws: the calling thread loads the model.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      if (retryFetched && !heardFrom && this.workerState === 'starting' && this.worker === worker) {
+        worker.terminate();
+        this.worker = undefined;
+        void this.startFetched(scriptUrl, init, onProgress);
+        return;
+      }
+      this.fail(`the embedding Worker stopped: ${event.message || 'its script did not load'}`);
+    };
+    worker.postMessage(init);
+  }
+
+  private async startFetched(
+    scriptUrl: string,
+    init: ToWorker,
+    onProgress: ((p: LoadProgress) => void) | undefined,
+  ): Promise<void> {
+    let source: Blob;
+    try {
+      const response = await fetch(scriptUrl);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      source = new Blob([await response.arrayBuffer()], { type: 'text/javascript' });
+    } catch (error) {
+      this.fail(`the embedding Worker's script did not load (${error instanceof Error ? error.message : error})`);
+      return;
+    }
+    if (this.disposed) return;
+    const blobUrl = URL.createObjectURL(source);
+    this.startWorker(blobUrl, init, onProgress, false);
+    // Once the Worker is ready (or has failed) it has read its script: the URL is not needed after that.
+    void this.settled.then(() => URL.revokeObjectURL(blobUrl));
   }
 
   get state(): WorkerState {
