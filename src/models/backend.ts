@@ -57,7 +57,8 @@ async function provideVerifiedWasm(
 ): Promise<{ restore: () => void; wasm: VerifiedWasm }> {
   const name = await wasmBinaryName();
   const file = `wasm/${name}`;
-  const verified = given?.file === file ? given.bytes : await files.bytes(file, 'backend'); // ERR_MODEL_LOAD_FAILED before anything starts
+  // A failed load is ERR_MODEL_LOAD_FAILED before anything starts.
+  const verified = given?.file === file ? given.bytes : await files.bytes(file, 'backend');
   const platform = tf.env().platform as { fetch: (path: string, init?: RequestInit) => Promise<Response> };
   const hadOwn = Object.prototype.hasOwnProperty.call(platform, 'fetch');
   const original = platform.fetch;

@@ -21,8 +21,8 @@ async function init(
   wasm: VerifiedWasm | undefined,
 ): Promise<FromWorker> {
   // Same sha256 checks and the same model cache as the library's; the library's progress callback hears of them.
-  files = new ModelFiles(modelBaseUrl, (progress) => scope.postMessage({ type: 'progress', progress }));
-  const ownFiles = files;
+  const ownFiles = new ModelFiles(modelBaseUrl, (progress) => scope.postMessage({ type: 'progress', progress }));
+  files = ownFiles; // for 'flush'
   // The model's download starts while the backend instantiates.
   await activateBackend('wasm', ownFiles, () => ownFiles.prefetch(embedderFiles(embedderId), 'embedder'), wasm);
   embedder = await createEmbedder(embedderId, ownFiles);

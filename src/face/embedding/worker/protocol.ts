@@ -6,7 +6,8 @@ import type { LoadProgress } from '../../../models/modelFiles';
 export const EMBEDDER_WORKER_FILE = 'localface-embedder.worker.js';
 
 export type ToWorker =
-  | { type: 'init'; modelBaseUrl: string; embedderId: string; warmUp: boolean; wasm?: VerifiedWasm } // wasm: already checked by the library
+  // wasm: the backend's binary, already checked by the library.
+  | { type: 'init'; modelBaseUrl: string; embedderId: string; warmUp: boolean; wasm?: VerifiedWasm }
   | { type: 'embed'; seq: number; crops: Float32Array; count: number; size: number }
   | { type: 'flush' };
 
