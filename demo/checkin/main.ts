@@ -3,6 +3,7 @@
 // frames, and the outcome is logged on this device (exportable as CSV).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
+import { CameraFrames } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { COLLECTION, DATABASE } from '../shared/store';
 import { toCsv, type CheckIn } from './csv';
@@ -74,6 +75,9 @@ function renderLog(rows: CheckIn[]): void {
   );
 }
 
+/** The camera's frames for the tracker (set once the camera is on). */
+let camera: CameraFrames | undefined;
+
 /** A check-in follows the person for at most this long, waiting for the liveness decision. */
 const CHECK_IN_MS = 6000;
 
@@ -83,7 +87,7 @@ async function followPerson(tracker: FaceTracker): Promise<TrackedFace | undefin
   const until = performance.now() + CHECK_IN_MS;
   let face: TrackedFace | undefined;
   while (performance.now() < until) {
-    const frame = await createImageBitmap(video);
+    const frame = await camera!.take();
     try {
       face = (await tracker.process(frame)).tracks[0];
     } finally {
@@ -217,6 +221,7 @@ try {
       .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
       .then(async (stream) => {
         video.srcObject = stream;
+        camera = new CameraFrames(video, stream);
         await video.play();
       })
       .catch((error) => {

@@ -4,6 +4,7 @@
 // skipped, never queued, so the picture stays live and the answer is never older than one frame. A camera frame is
 // handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
 import type { LoadProgress } from 'localface';
+import { CameraFrames } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { MIN_PIN_LENGTH, StaffPin } from './adminPin';
 import { adviceFor, KioskEngine, type EnrollOutcome, type FrameResult, type KioskPerson } from './engine';
@@ -135,12 +136,16 @@ async function startEngine(): Promise<EngineHandle> {
   return startMainThreadEngine();
 }
 
+/** The camera's frames, handed to the engine without copying their pixels (transferred to the worker). */
+let camera: CameraFrames | undefined;
+
 async function startCamera(): Promise<void> {
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
     audio: false,
   });
   video.srcObject = stream;
+  camera = new CameraFrames(video, stream);
   await video.play();
 }
 
@@ -229,21 +234,6 @@ function draw(): void {
   }
 }
 
-/**
- * The camera's current frame, handed over without copying its pixels: a VideoFrame (transferable; the worker reads
- * its pixels once), or an ImageBitmap where the browser has no VideoFrame.
- */
-async function grabFrame(): Promise<ImageBitmap | VideoFrame> {
-  if (typeof VideoFrame === 'function') {
-    try {
-      return new VideoFrame(video);
-    } catch {
-      // e.g. no frame yet: the bitmap path says why, or works
-    }
-  }
-  return createImageBitmap(video);
-}
-
 function startLoop(engine: EngineHandle): void {
   let frameWaiting = false;
   const processFrame = async () => {
@@ -252,7 +242,7 @@ function startLoop(engine: EngineHandle): void {
     frameWaiting = false;
     try {
       const grabbedAt = performance.now();
-      latest = await engine.processFrame(await grabFrame(), grabbedAt);
+      latest = await engine.processFrame(await camera!.take(), grabbedAt);
       finishedAt.push(performance.now());
       stats.processed++;
       stats.engineMs += latest.ms;
