@@ -155,6 +155,8 @@ test('the kiosk demo (library in a Worker) enrolls and recognises under the stri
       await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 90_000 });
       await page.getByTestId('staff-pin').fill('246810');
       await page.getByTestId('staff-button').click();
+      // Setting the PIN is asynchronous (it is hashed first): enrolling before it is set is refused.
+      await expect(page.getByTestId('staff-panel')).toBeVisible();
       await page.getByTestId('enroll-name').fill('Subject Six');
       await page.getByTestId('enroll-button').click();
       await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 90_000 });
