@@ -9,7 +9,6 @@ import {
   type ImageHeader,
 } from './imageHeader';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './limits';
-import { convertToRgb, isConvertibleFormat } from './framePixels';
 
 export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './limits';
 
@@ -129,27 +128,16 @@ export async function decodeImage(
 }
 
 /**
- * A video frame's pixels without drawing the frame on a canvas and reading the canvas back. Formats convertToRgb
- * knows (camera YUV, RGB) are copied as they are and converted here; others go through the browser's own conversion
- * to RGBA. Undefined where neither works (older browsers) or the frame is shown scaled (display size ≠ its visible
- * pixels): the caller then draws it.
+ * A video frame's pixels read by the browser's own conversion to RGBA (VideoFrame.copyTo), without drawing the frame
+ * on a canvas and reading the canvas back: on a camera frame in a Worker that readback was most of a frame's decode
+ * time. Undefined where copyTo cannot convert (older browsers) or the frame is shown scaled (display size ≠ its
+ * visible pixels): the caller then draws it.
  */
 async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undefined> {
   const width = frame.displayWidth,
     height = frame.displayHeight;
   const visible = frame.visibleRect;
   if (!visible || visible.width !== width || visible.height !== height) return undefined;
-  const format = frame.format;
-  if (isConvertibleFormat(format)) {
-    try {
-      const bytes = new Uint8Array(frame.allocationSize());
-      const layout = await frame.copyTo(bytes);
-      const rgb = convertToRgb(bytes, format, layout, width, height, frame.colorSpace);
-      return { pixels: tf.tensor3d(rgb, [height, width, 3], 'int32'), width, height };
-    } catch {
-      // The browser's RGBA conversion below.
-    }
-  }
   let rgba: Uint8Array;
   try {
     rgba = new Uint8Array(frame.allocationSize({ format: 'RGBA' }));
@@ -158,7 +146,12 @@ async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undef
     return undefined;
   }
   if (rgba.length < width * height * 4) return undefined;
-  const rgb = convertToRgb(rgba, 'RGBA', [{ offset: 0, stride: width * 4 }], width, height);
+  const rgb = new Int32Array(width * height * 3);
+  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+    rgb[j] = rgba[i]!;
+    rgb[j + 1] = rgba[i + 1]!;
+    rgb[j + 2] = rgba[i + 2]!;
+  }
   return { pixels: tf.tensor3d(rgb, [height, width, 3], 'int32'), width, height };
 }
 
