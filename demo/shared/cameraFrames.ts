@@ -1,7 +1,7 @@
 // The camera's newest frame for recognition. Where the browser has MediaStreamTrackProcessor (Chromium), frames come
-// from the track itself: a capture frame in ordinary memory, whose pixels LocalFace copies in under a millisecond.
-// A frame made from the <video> element (`new VideoFrame(video)`) is the picture being shown, which Chromium may
-// keep on the GPU: reading it back took 20–35 ms per 640×480 frame on a 2-core machine without GPU.
+// from the track itself: capture frames in ordinary memory, whose pixels LocalFace reads in about 3 ms (640×480).
+// A frame made from the <video> element (`new VideoFrame(video)`) is the picture on screen, which Chromium may hold
+// on the GPU: reading it back took 35–60 ms per frame on a 2-core machine without GPU, most of the kiosk's frame.
 
 interface TrackProcessor {
   readable: ReadableStream<VideoFrame>;

@@ -215,14 +215,19 @@ export class FaceEngine {
 
   /**
    * Faces in `pixels`, largest first. `thenChecks`: the checks the caller will run on these faces; the models they
-   * need (loaded on first use) start loading now, while detection runs.
+   * need (loaded on first use) start loading now, while detection runs. `minScore`: see FaceDetector.detect.
    */
-  async detect(pixels: tf.Tensor3D, mode: DetectionMode, thenChecks?: CheckRequest): Promise<DetectedFace[]> {
+  async detect(
+    pixels: tf.Tensor3D,
+    mode: DetectionMode,
+    thenChecks?: CheckRequest,
+    minScore?: number,
+  ): Promise<DetectedFace[]> {
     this.assertUsable();
     if (thenChecks) this.checks.prepare(thenChecks);
     this.detector.prepare(mode);
     const t0 = performance.now();
-    const faces = await this.detector.detect(pixels, mode);
+    const faces = await this.detector.detect(pixels, mode, minScore);
     this.lastTimes.detect = performance.now() - t0;
     return faces;
   }

@@ -20,6 +20,7 @@ import {
 import { associate, trackEnded } from './association';
 import {
   decideTrackLiveness,
+  detectionModeFor,
   frameGoodness,
   keepBest,
   meanTemplate,
@@ -190,6 +191,8 @@ class LocalFaceTracker implements FaceTracker {
   private nextId = 1;
   private busy = false;
   private closed = false;
+  /** Timestamp of the last frame that got the full detection (detectionModeFor). */
+  private lastFullDetectionAt: number | undefined;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
   private generation = 0;
 
@@ -294,6 +297,7 @@ class LocalFaceTracker implements FaceTracker {
   reset(): void {
     this.generation++;
     this.tracks = [];
+    this.lastFullDetectionAt = undefined;
   }
 
   close(): void {
@@ -309,7 +313,10 @@ class LocalFaceTracker implements FaceTracker {
   ): Promise<Track[]> {
     const { engine } = this.deps;
     let t = performance.now();
-    const faces = (await engine.detect(pixels, 'largest', { quality: true, liveness: this.settings.liveness }))
+    const mode = detectionModeFor(this.tracks.length, this.lastFullDetectionAt, now);
+    if (mode === 'largest') this.lastFullDetectionAt = now;
+    const checks = { quality: true, liveness: this.settings.liveness };
+    const faces = (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE))
       .filter((f) => f.score >= MIN_TRACKED_FACE_SCORE)
       .slice(0, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;

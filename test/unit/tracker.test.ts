@@ -7,6 +7,8 @@ import {
   meanTemplate,
   shouldCheckLiveness,
   shouldEmbed,
+  detectionModeFor,
+  FULL_DETECTION_EVERY_MS,
 } from '../../src/tracker/decisions';
 import { DEFAULT_LIVENESS_THRESHOLDS, type LivenessEvidence } from '../../src/face/checks';
 import type { DetectedFace } from '../../src/vocabulary';
@@ -174,5 +176,19 @@ describe("liveness decided over a track's frames", () => {
     expect(shouldCheckLiveness(false, 0, 200)).toBe(true);
     expect(shouldCheckLiveness(true, 0, 200)).toBe(false);
     expect(shouldCheckLiveness(true, 0, 1000)).toBe(true);
+  });
+});
+
+describe('which detection a frame gets', () => {
+  it('full detection while faces are tracked, on the first frame, and again after FULL_DETECTION_EVERY_MS', () => {
+    expect(detectionModeFor(0, undefined, 0)).toBe('largest');
+    expect(detectionModeFor(1, 0, 100)).toBe('largest');
+    expect(detectionModeFor(0, 0, 100)).toBe('near');
+    expect(detectionModeFor(0, 0, FULL_DETECTION_EVERY_MS - 1)).toBe('near');
+    expect(detectionModeFor(0, 0, FULL_DETECTION_EVERY_MS)).toBe('largest');
+  });
+
+  it('a timestamp before the last full pass (a restarted clip) gets the full detection', () => {
+    expect(detectionModeFor(0, 5000, 100)).toBe('largest');
   });
 });

@@ -7,6 +7,8 @@ import { estimatePose } from './pose';
 export type DetectionMode =
   /** One face wanted (enroll, compare, 1:N search): the short-range model, full-range only if it finds none. */
   | 'largest'
+  /** A face near a camera (video frames between 'largest' passes): the short-range model alone. */
+  | 'near'
   /** Every face (group photos, N:N search): both models, the full-range one also on tiles for small faces. */
   | 'all';
 
@@ -78,12 +80,21 @@ export class FaceDetector {
     if (mode === 'all') this.fullRange().catch(() => undefined);
   }
 
-  /** Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. */
-  async detect(image: tf.Tensor3D, mode: DetectionMode): Promise<DetectedFace[]> {
+  /**
+   * Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. `minScore` ('largest'
+   * mode): the full-range model also runs when the short-range one finds faces but none this confident (a far face it
+   * barely sees), and its faces are taken if one of them is.
+   */
+  async detect(image: tf.Tensor3D, mode: DetectionMode, minScore = 0): Promise<DetectedFace[]> {
     let faces: DetectedFace[];
-    if (mode === 'largest') {
+    if (mode === 'near') {
       faces = await this.run(this.shortRange, image);
-      if (faces.length === 0) faces = await this.run(await this.fullRange(), image);
+    } else if (mode === 'largest') {
+      faces = await this.run(this.shortRange, image);
+      if (!faces.some((f) => f.score >= minScore)) {
+        const far = await this.run(await this.fullRange(), image);
+        if (faces.length === 0 || far.some((f) => f.score >= minScore)) faces = far;
+      }
       if (faces.length === 0) faces = await this.detectSmall(image);
     } else {
       // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
