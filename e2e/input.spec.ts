@@ -77,6 +77,7 @@ test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
       unloadedImage: await window.errorInfo(() => c.detectFaces(unloaded)),
       emptyCanvas: await window.errorInfo(() => c.detectFaces(empty)),
       videoWithoutFrame: await window.errorInfo(() => c.detectFaces(video)),
+      offscreenCanvasNeverDrawn: await window.errorInfo(() => c.detectFaces(new OffscreenCanvas(640, 480))),
       badOptions: await window.errorInfo(() => c.detectFaces(empty, 'fast' as never)),
     };
   });

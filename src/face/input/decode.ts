@@ -99,7 +99,16 @@ export async function decodeImage(
   }
   if (isInstance<OffscreenCanvas>(input, 'OffscreenCanvas')) {
     checkPixelSize(input.width, input.height, limits, argName);
-    const bitmap = await createImageBitmap(input);
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(input);
+    } catch (cause) {
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `The ${argName} OffscreenCanvas has no pixels to read: it has no rendering context yet, or it was transferred. Draw on it (getContext('2d')) before passing it.`,
+        { cause },
+      );
+    }
     try {
       return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
     } finally {
