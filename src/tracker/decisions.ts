@@ -97,20 +97,23 @@ export function keepBest<T extends { goodness: number }>(
 
 /**
  * With nobody in view, a frame's full detection ('largest': the full-range model too, when the short-range one
- * finds nobody) costs 4–5 times the short-range pass alone (80–100 ms against ~20 ms per 640×480 frame on 2 cores),
+ * finds no face the tracker keeps) costs 4–5 times the short-range pass alone (80–100 ms against ~20 ms per 640×480 frame on 2 cores),
  * and almost every such frame is empty. So an empty scene gets the full detection at most this often; a face near
  * the camera is still found on its first frame, a far one within this time.
  */
 export const FULL_DETECTION_EVERY_MS = 500;
 
-/** The detection mode for a frame: full while faces are tracked (a far face stays found), else now and then. */
+/**
+ * The detection mode for a frame: full while any track lives (including one missed in the last frames, so a far face
+ * stays found), else now and then.
+ */
 export function detectionModeFor(
-  tracksInView: number,
+  liveTracks: number,
   lastFullAt: number | undefined,
   now: number,
   everyMs: number = FULL_DETECTION_EVERY_MS,
 ): 'largest' | 'near' {
-  if (tracksInView > 0 || lastFullAt === undefined) return 'largest';
+  if (liveTracks > 0 || lastFullAt === undefined) return 'largest';
   // A timestamp earlier than the last full pass (a clip restarted): start over.
   return now - lastFullAt >= everyMs || now < lastFullAt ? 'largest' : 'near';
 }

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { associate, continuationScore, trackEnded } from '../../src/tracker/association';
 import {
   decideTrackLiveness,
+  detectionModeFor,
   frameGoodness,
   keepBest,
   meanTemplate,
   shouldCheckLiveness,
   shouldEmbed,
-  detectionModeFor,
   FULL_DETECTION_EVERY_MS,
 } from '../../src/tracker/decisions';
 import { DEFAULT_LIVENESS_THRESHOLDS, type LivenessEvidence } from '../../src/face/checks';

@@ -64,21 +64,29 @@ async function init(backend: BackendChoice, only?: string[]) {
         await (await fetch('/node_modules/faceplugin-face-recognition-js/model/fr_feature.onnx')).arrayBuffer(),
       ),
     );
-  const wantFrf = (name: string) => !only || only.includes(name);
+  const wanted = (name: string) => !only || only.includes(name);
+  // MobileFace with and without its flip, and with other channel orders and crops ([bgr, zoom, flip]).
+  const mobileFaceVariants: Record<string, [boolean, number, boolean]> = {
+    mface: [false, 1, false],
+    'mface-flip': [false, 1, true],
+    'mface-bgr': [true, 1, false],
+    'mface-loose': [false, 0.75, false],
+    'mface-bgr-loose': [true, 0.75, false],
+  };
+  const mobileFaceCandidates: Candidate[] = [];
+  for (const [name, [bgr, zoom, flip]] of Object.entries(mobileFaceVariants)) {
+    if (!wanted(name)) continue;
+    const embedder = await mobileFaceEmbedder(bgr, zoom);
+    mobileFaceCandidates.push({ name, embedder: flip ? withFlipAveraging(embedder) : embedder });
+  }
   candidates = [
     { name: 'dlib128', embedder: dlib },
     { name: 'dlib128-flip', embedder: withFlipAveraging(dlib) },
     { name: 'mfn', embedder: mfn },
     { name: 'mfn-flip', embedder: mfnFlip },
-    ...(wantFrf('frf') ? [{ name: 'frf', embedder: frFeatureEmbedder(await frfModel(), false) }] : []),
-    ...(wantFrf('frf-flip') ? [{ name: 'frf-flip', embedder: frFeatureEmbedder(await frfModel(), true) }] : []),
-    ...(wantFrf('mface') ? [{ name: 'mface', embedder: await mobileFaceEmbedder() }] : []),
-    ...(wantFrf('mface-flip') ? [{ name: 'mface-flip', embedder: withFlipAveraging(await mobileFaceEmbedder()) }] : []),
-    ...(wantFrf('mface-bgr') ? [{ name: 'mface-bgr', embedder: await mobileFaceEmbedder(true) }] : []),
-    ...(wantFrf('mface-loose') ? [{ name: 'mface-loose', embedder: await mobileFaceEmbedder(false, 0.75) }] : []),
-    ...(wantFrf('mface-bgr-loose')
-      ? [{ name: 'mface-bgr-loose', embedder: await mobileFaceEmbedder(true, 0.75) }]
-      : []),
+    ...(wanted('frf') ? [{ name: 'frf', embedder: frFeatureEmbedder(await frfModel(), false) }] : []),
+    ...(wanted('frf-flip') ? [{ name: 'frf-flip', embedder: frFeatureEmbedder(await frfModel(), true) }] : []),
+    ...mobileFaceCandidates,
   ].filter((c) => !only || only.includes(c.name));
   if (only && candidates.length !== only.length) throw new Error(`unknown candidate in ${only.join(',')}`);
   await detector.warmUp();

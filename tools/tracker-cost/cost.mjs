@@ -61,6 +61,7 @@ try {
     const perFrame = [];
     let at10 = null,
       at100 = null;
+    const sample = () => ({ tensors: window.tensorCount(), heap: performance.memory?.usedJSHeapSize ?? null });
     const wall0 = performance.now();
     for (let i = 0; i < total; i++) {
       const who = script[i % script.length];
@@ -75,14 +76,13 @@ try {
         ...update.timings,
         named: update.tracks[0]?.match?.personId ?? null,
       });
-      const sample = () => ({ tensors: window.tensorCount(), heap: performance.memory?.usedJSHeapSize ?? null });
       if (i === 9) at10 = sample();
       // After the script's first loop (person, nobody, stranger, nobody) every lazily loaded model is in memory,
       // e.g. the full-range detector, first needed on an empty frame: the baseline for growth.
       if (i === 99) at100 = sample();
     }
     const wallSeconds = (performance.now() - wall0) / 1000;
-    const end = { tensors: window.tensorCount(), heap: performance.memory?.usedJSHeapSize ?? null };
+    const end = sample();
     tracker.close();
     await client.deleteCollection('cost');
     await client.close();
