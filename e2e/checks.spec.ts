@@ -111,6 +111,22 @@ test('attributes: a face mask and sunglasses are found; a plain face has neither
   expect(r.plain.sunglasses).toBeLessThan(0.5);
 });
 
+test('attributes: a brimmed hat is found; a plain face and a head scarf are not hats', async ({ facePage }) => {
+  const r = await facePage.evaluate(async () => {
+    const hat = async (n: string) =>
+      (await window.client.detectFaces(await window.fixture(n), { quality: false, attributes: true }))[0]!.attributes!
+        .hat;
+    return {
+      hat: await hat('checks/hat.jpg'),
+      plain: await hat('checks/lfw-plain.jpg'),
+      scarf: await hat('checks/headscarf.jpg'),
+    };
+  });
+  expect(r.hat).toBeGreaterThan(0.5);
+  expect(r.plain).toBeLessThan(0.5);
+  expect(r.scarf).toBeLessThan(0.5);
+});
+
 test('attributes: a head scarf is neither veil, mask nor an occlusion; a niqab reads as veil and occluded', async ({
   facePage,
 }) => {
@@ -142,7 +158,7 @@ test('attributes alone and with liveness (FasNet runs once for both) leave no te
     const before = window.tensorCount();
     const alone = await run(false);
     const withLiveness = await run(true);
-    // Liveness alone skips the hat head's head-crop descriptor (its decision reads mask and sunglasses only).
+    // Liveness alone skips the hat head's CenterNet features (its decision reads mask and sunglasses only).
     const livenessOnly = (
       await window.client.detectFaces(image, { quality: false, attributes: false, liveness: true })
     )[0]!;

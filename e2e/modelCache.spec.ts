@@ -32,7 +32,13 @@ test('a second visit loads every model from the cache: no model request, same sc
   expect(firstRequests.length).toBe(new Set(firstRequests).size);
   // A plain compareFaces loads detection and embedding only: the full-range detector and the checks' models wait
   // for a call that needs them.
-  for (const lazy of ['face-detector-full.bin', 'face-mesh.bin', 'fasnet-liveness.onnx', 'eye-state.onnx'])
+  for (const lazy of [
+    'face-detector-full.bin',
+    'face-mesh.bin',
+    'fasnet-liveness.onnx',
+    'eye-state.onnx',
+    'centernet-backbone.bin',
+  ])
     expect(firstRequests).not.toContain(`/dist/models/${lazy}`);
   const cached = await page.evaluate(async (name) => (await (await caches.open(name)).keys()).map((r) => r.url), CACHE);
   expect(cached.length).toBe(new Set(firstRequests).size);

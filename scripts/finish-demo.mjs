@@ -84,10 +84,16 @@ const unusedRuntimeBuild = (file) =>
   /(^|\/)(tfjs-backend-wasm(-threaded-simd)?\.wasm|tflite_web_api_cc(_threaded|_simd_threaded)?(\.worker)?\.(js|wasm))(\.gz)?$/.test(
     file,
   );
+// The hat attribute's CenterNet backbone: the check-in decides liveness, which reads mask and sunglasses only, and
+// never asks for attributes.
+const notAskedByCheckin = (file) => /^centernet-backbone\./.test(file);
 // Where the build ships <file>.gz, the library downloads that instead of the file: only the .gz is precached.
 const checkinModels = filesUnder(join(OUT, 'models')).filter(
   (f) =>
-    !f.endsWith('manifest.json') && !unusedRuntimeBuild(relative(join(OUT, 'models'), f)) && !existsSync(`${f}.gz`),
+    !f.endsWith('manifest.json') &&
+    !unusedRuntimeBuild(relative(join(OUT, 'models'), f)) &&
+    !notAskedByCheckin(relative(join(OUT, 'models'), f)) &&
+    !existsSync(`${f}.gz`),
 );
 const shell = [...filesUnder(checkin), ...chunksOf('checkin/index.html'), ...checkinModels]
   .filter((f) => !f.endsWith('.map'))

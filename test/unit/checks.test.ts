@@ -342,14 +342,40 @@ describe('attribute region features', () => {
     expect(HEAD_EMBEDDING_TEMPLATE[0]!.y).toBeGreaterThan(56);
     expect(HEAD_EMBEDDING_TEMPLATE[3]!.y).toBeLessThan(112);
   });
+  it('the head crop CenterNet describes spans the head above the face, and its band covers the brow and forehead', async () => {
+    const { CENTERNET_HEAD_TEMPLATE, CENTERNET_HEAD_SIZE, bandRows } =
+      await import('../../src/face/checks/centerNetBackbone');
+    const { HEAD_EMBEDDING_TEMPLATE } = await import('../../src/face/checks/attributes');
+    // The MobileFaceNet head crop's layout at twice the size.
+    CENTERNET_HEAD_TEMPLATE.forEach((p, i) => {
+      expect(p.x).toBeCloseTo(HEAD_EMBEDDING_TEMPLATE[i]!.x * (CENTERNET_HEAD_SIZE / 112), 6);
+      expect(p.y).toBeCloseTo(HEAD_EMBEDDING_TEMPLATE[i]!.y * (CENTERNET_HEAD_SIZE / 112), 6);
+    });
+    // On the 14-row map of a 224-px crop: rows 4–7, from above the brows down to the eyes (eyes at row ~7.5).
+    expect(bandRows(14)).toEqual([4, 8]);
+    const eyeRow = (CENTERNET_HEAD_TEMPLATE[0]!.y / CENTERNET_HEAD_SIZE) * 14;
+    expect(eyeRow).toBeGreaterThan(7);
+    expect(eyeRow).toBeLessThan(9);
+    // A smaller map still pools at least one row.
+    const [a, b] = bandRows(1);
+    expect(b - a).toBe(1);
+  });
   it('the bundled heads match their feature kind', async () => {
     const { ATTRIBUTE_HEADS, FASNET_BLOCKS, fasnetBlockOf, fasnetBlockFeatures } =
       await import('../../src/face/checks/attributes');
+    const { CENTERNET_HEAD_FEATURES } = await import('../../src/face/checks/centerNetBackbone');
     const block = fasnetBlockOf();
     const fasDim = block
       ? fasnetBlockFeatures(block, new Float32Array(FASNET_BLOCKS[block].bands.length ? 64 * 512 : 128)).length
       : 0;
-    const sizes: Record<string, number> = { regions: 55, emb: 192, head: 80, mfnhead: 192, thumb: 24 * 24 * 3 };
+    const sizes: Record<string, number> = {
+      regions: 55,
+      emb: 192,
+      head: 80,
+      mfnhead: 192,
+      cnhead: CENTERNET_HEAD_FEATURES,
+      thumb: 24 * 24 * 3,
+    };
     const parts = ATTRIBUTE_HEADS.features.replace(/\+fas\w+$/, '').split('+');
     expect(parts.every((p) => p in sizes)).toBe(true);
     const dim = parts.reduce((a, p) => a + sizes[p]!, 0) + fasDim;

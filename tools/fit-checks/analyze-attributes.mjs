@@ -40,15 +40,22 @@ const headRows = existsSync(HEADS_JSON) ? JSON.parse(readFileSync(HEADS_JSON, 'u
 const withHead = (file, r) => {
   const h = headRows[file];
   if (!h?.head || !r.emb) return r;
-  const { head, fas128, fas568rows, fas564rows, dlibHead, mfnHead } = h;
+  const { head, fas128, fas568rows, fas564rows, dlibHead, mfnHead, cnHead } = h;
   return {
     ...r,
     head,
     ...(fas128 ? { fas128, fas568rows, fas564rows } : {}),
     ...(dlibHead ? { dlibHead, mfnHead } : {}),
+    ...(cnHead ? { cnHead } : {}),
   };
 };
-for (const [file, r] of Object.entries(d.rows)) d.rows[file] = withHead(file, r);
+// measure.mjs --centernet 1 rows (CenterNet variants, keys cn<variant>_<block>), joined the same way.
+const cnRows = process.env.CN_JSON ? JSON.parse(readFileSync(process.env.CN_JSON, 'utf8')).rows : {};
+const withCn = (file, r) =>
+  cnRows[file] && r.head
+    ? { ...r, ...Object.fromEntries(Object.entries(cnRows[file]).filter(([k]) => k.startsWith('cn'))) }
+    : r;
+for (const [file, r] of Object.entries(d.rows)) d.rows[file] = withCn(file, withHead(file, r));
 // Split: every other file of each source in list order (occlusion folders: by file name; LFW: one image per identity).
 const rows = [];
 const counters = {};
@@ -72,7 +79,7 @@ if (!args.includes('--no-webcam')) {
       source: 'webcam-live',
       tags: [],
       split: subject % 2 === 1 ? 'train' : 'test',
-      r: withHead(file, r),
+      r: withCn(file, withHead(file, r)),
     });
   }
 }
@@ -103,10 +110,12 @@ function features(r) {
     head: (x) => headFeatures(x.head),
     dlibhead: (x) => x.dlibHead,
     mfnhead: (x) => x.mfnHead,
+    cnhead: (x) => x.cnHead,
     ...FASNET_BLOCKS,
   };
-  if (parts[0] === 'regions' && parts.slice(1).every((p) => p in BLOCKS))
-    return [...regionFeatures(r.thumb), ...parts.slice(1).flatMap((p) => BLOCKS[p](r))];
+  const block = (p) => BLOCKS[p] ?? (/^cn[a-z]_/.test(p) ? (x) => x[p] : undefined);
+  if (parts[0] === 'regions' && parts.slice(1).every((p) => block(p)))
+    return [...regionFeatures(r.thumb), ...parts.slice(1).flatMap((p) => block(p)(r))];
   if (featureKind === 'emb') return r.emb;
   if (featureKind === 'regions+tex') return [...regionFeatures(r.thumb), ...textureFeatures(r.thumb48)];
   if (featureKind === 'regions+emb+tex') return [...regionFeatures(r.thumb), ...r.emb, ...textureFeatures(r.thumb48)];
@@ -327,7 +336,8 @@ if (args.includes('--cv')) {
 }
 /** Number of features of a kind (on the first row that has them all). */
 function dimOf(kind) {
-  const r = rows.find((x) => kindOf(x) === 'none' && x.r.head && x.r.fas128)?.r ?? rows[0].r;
+  const r =
+    rows.find((x) => kindOf(x) === 'none' && x.r.head && x.r.fas128 && (x.r.cnHead || !cnKinds.length))?.r ?? rows[0].r;
   return asKind(kind, () => features(r).length);
 }
 /** Runs fn with the global feature kind set to `kind` (each head may read its own features). */
@@ -351,8 +361,20 @@ const fasKinds = [
     : []),
   ...(rows.every((x) => x.r.dlibHead || kindOf(x) !== 'none') ? ['regions+dlibhead', 'regions+mfnhead'] : []),
 ];
+/**
+ * CenterNet head-crop candidates (measure.mjs --deep 1 rows' cnHead: the shipped crop and band; CN_KINDS adds blocks of
+ * a --centernet 1 sweep joined with CN_JSON), tried for the heads in CN_HEADS only (default: hat). The liveness
+ * decision reads the mask and sunglasses heads, so giving them new features calls for its own re-measure.
+ */
+const cnKinds = [
+  ...(rows.every((x) => x.r.cnHead || kindOf(x) !== 'none') ? ['regions+cnhead'] : []),
+  ...(process.env.CN_KINDS ? process.env.CN_KINDS.split(',').map((k) => `regions+${k}`) : []),
+];
+const cnHeads = (process.env.CN_HEADS ?? 'hat').split(',');
 if (args.includes('--cv') && featureKind.startsWith('regions')) {
-  for (const [name, label] of Object.entries(LABELS)) {
+  for (const [name, label] of Object.entries(LABELS).filter(
+    ([n]) => !process.env.ONLY_HEADS || process.env.ONLY_HEADS.split(',').includes(n),
+  )) {
     const lab = rows
       .filter((x) => x.split === 'train' && kindOf(x) === 'none')
       .map((x) => ({ x, y: label(x) }))
@@ -367,6 +389,7 @@ if (args.includes('--cv') && featureKind.startsWith('regions')) {
       'regions+emb',
       ...(hasHeads ? ['regions+emb+head'] : []),
       ...fasKinds,
+      ...(cnHeads.includes(name) ? cnKinds : []),
     ].sort((a, b) => dimOf(a) - dimOf(b))) {
       const scored = [];
       asKind(kind, () => {
@@ -563,8 +586,8 @@ console.log(
 console.log(occTable.join('\n'));
 if (args.includes('--write')) {
   // One feature vector for all heads, laid out [regions 55 | embedding 192 | head crop 80 | head-crop MobileFaceNet
-  // descriptor 192 | one FasNet block] with the
-  // blocks some head reads; a head carries zero weights on the blocks it does not read.
+  // descriptor 192 | head-crop CenterNet features 88 | one FasNet block] with the blocks some head reads; a head
+  // carries zero weights on the blocks it does not read.
   const names = Object.keys(heads);
   const usesEmb = names.some((n) => kindFor(n).includes('emb')),
     usesHead = names.some((n) => /\+head(\+|$)/.test(kindFor(n)));
@@ -574,8 +597,11 @@ if (args.includes('--write')) {
   if (names.some((n) => kindFor(n).includes('dlibhead'))) throw new Error('the runtime has no dlib head-crop feature');
   const fasBlock = fasBlocks[0];
   const usesMfnHead = names.some((n) => kindFor(n).includes('+mfnhead'));
+  const usesCnHead = names.some((n) => kindFor(n).includes('+cnhead'));
+  if (names.some((n) => /\+cn[a-z]_/.test(kindFor(n))))
+    throw new Error('the runtime reads the shipped CenterNet block only (+cnhead), not a sweep block');
   const fasDim = fasBlock ? FASNET_BLOCKS[fasBlock](rows.find((x) => x.r.fas128).r).length : 0;
-  const shippedKind = `regions${usesEmb ? '+emb' : ''}${usesHead ? '+head' : ''}${usesMfnHead ? '+mfnhead' : ''}${fasBlock ? `+${fasBlock}` : ''}`;
+  const shippedKind = `regions${usesEmb ? '+emb' : ''}${usesHead ? '+head' : ''}${usesMfnHead ? '+mfnhead' : ''}${usesCnHead ? '+cnhead' : ''}${fasBlock ? `+${fasBlock}` : ''}`;
   for (const name of names) {
     const kind = kindFor(name),
       w = heads[name].w;
@@ -589,6 +615,7 @@ if (args.includes('--write')) {
       emb = take(kind.includes('emb'), 192),
       head = take(/\+head(\+|$)/.test(kind), 80),
       mfnHead = take(kind.includes('+mfnhead'), 192),
+      cnHead = take(kind.includes('+cnhead'), 88),
       fas = take(!!fasOf(kind), fasDim);
     heads[name] = {
       w: [
@@ -596,6 +623,7 @@ if (args.includes('--write')) {
         ...(usesEmb ? emb : []),
         ...(usesHead ? head : []),
         ...(usesMfnHead ? mfnHead : []),
+        ...(usesCnHead ? cnHead : []),
         ...(fasBlock ? fas : []),
       ],
       b: heads[name].b,

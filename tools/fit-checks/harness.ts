@@ -14,6 +14,7 @@ import type { FaceEmbedder } from '../../src/face/embedding/types';
 import { faceQualityStats } from '../../src/face/checks/quality';
 import { loadRuntime, createTfliteModel, runtimeFiles, type TfliteModel } from '../tflite-compare/tfliteRuntime';
 import { FasNetModel } from '../../src/face/checks/fasnet';
+import { CenterNetBackbone } from '../../src/face/checks/centerNetBackbone';
 import { EyeStateModel, eyeCropBox } from '../../src/face/checks/eyeState';
 import { EyeModel } from '../../src/face/checks/eyes';
 import { HEAD_EMBEDDING_TEMPLATE, HEAD_TEMPLATE, HEAD_THUMB_SIZE } from '../../src/face/checks/attributes';
@@ -30,6 +31,8 @@ let fasnet: FasNetModel;
 let eyeState: EyeStateModel;
 let eyeModel: EyeModel;
 let dlib: FaceEmbedder | undefined;
+let centernet: tf.GraphModel | undefined;
+let backbone: CenterNetBackbone | undefined;
 const ms: Record<string, number[]> = {};
 const time = (k: string, v: number) => (ms[k] ??= []).push(v);
 
@@ -374,6 +377,96 @@ function headTemplate(template: readonly { x: number; y: number }[], size: numbe
   }));
 }
 
+/** Human's MobileNetV3 CenterNet (a COCO object detector on an ImageNet-trained backbone), its input shape freed so
+ * it runs on a head crop of any size: a general-purpose image feature, unlike the face and anti-spoofing networks. */
+async function loadCenternet(): Promise<tf.GraphModel> {
+  const json = await (await fetch(`${HM}centernet.json`)).json();
+  for (const node of json.modelTopology.node)
+    if (node.op === 'Placeholder')
+      node.attr.shape.shape.dim = [{ size: '1' }, { size: '-1' }, { size: '-1' }, { size: '3' }];
+  const weightData = await (await fetch(`${HM}${json.weightsManifest[0].paths[0]}`)).arrayBuffer();
+  const model = new tf.GraphModel({
+    load: async () => ({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights),
+      weightData,
+      format: json.format,
+    }),
+  });
+  await model.load();
+  return model;
+}
+
+/** The whole CenterNet's activations on the largest face's head crop (RGB 0..255, as Human feeds it), per crop
+ * variant and block: each block is one map's per-channel mean over a band of its rows (rows keyed
+ * `cn<variant>_<block>`), the candidates the hat head's features were chosen from. An earlier sweep also fed 0..1 and
+ * −1..1 inputs and a wider crop at those scalings; all were worse by cross-validation (BENCHMARKS.md). */
+const CENTERNET_VARIANTS = {
+  a: { zoom: 0.5, down: 0.12, size: 224 }, // the shipped crop (centerNetBackbone.ts)
+  f: { zoom: 0.4, down: 0.15, size: 224 }, // wider crop, more room above the head
+  g: { zoom: 0.5, down: 0.12, size: 160 }, // smaller input (cheaper)
+} as const;
+async function measureCenternet(urls: string[]) {
+  centernet ??= await loadCenternet();
+  const nodes = [
+    'tower_0/MobilenetV3/expanded_conv_11/add', // 88 channels, stride 16
+    'tower_0/MobilenetV3/expanded_conv_9/add', // 64 channels, stride 16
+    'tower_0/MobilenetV3/expanded_conv_5/add', // 32 channels, stride 8
+    'tower_0/MobilenetV3/expanded_conv_14/add', // 120 channels, stride 32 (the last block)
+    'tower_0/extern1/hard_swish/mul_1', // its 480-channel expansion
+  ];
+  const out: Record<string, unknown> = {};
+  for (const url of urls) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
+    try {
+      const [f] = await detector.detect(image.pixels, 'largest');
+      if (!f) {
+        out[url] = { faces: 0 };
+        continue;
+      }
+      const row: Record<string, number[]> = {};
+      for (const [name, v] of Object.entries(CENTERNET_VARIANTS)) {
+        const k = v.size / 112;
+        const template = MOBILEFACENET_TEMPLATE.map((p) => ({
+          x: ((p.x - 56) * v.zoom + 56) * k,
+          y: ((p.y - 56) * v.zoom + 56 + v.down * 112) * k,
+        }));
+        const crop = alignFaces(image.pixels, [f.keypoints], template, v.size);
+        const t = performance.now();
+        const maps = centernet.execute(crop, nodes) as tf.Tensor4D[];
+        time(`centernet${v.size}`, performance.now() - t);
+        const round = (t: tf.Tensor) => Array.from(t.dataSync(), (x) => +x.toPrecision(4));
+        tf.tidy(() => {
+          const [m88, m64, m32, m120, m480] = maps as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+          /** Mean over rows [from, to) of the map, as fractions of its height. */
+          const band = (m: tf.Tensor4D, from: number, to: number) => {
+            const h = m.shape[1];
+            const y0 = Math.round(from * h),
+              y1 = Math.max(y0 + 1, Math.round(to * h));
+            return round(tf.mean(tf.slice(m, [0, y0, 0, 0], [1, y1 - y0, -1, -1]), [0, 1, 2]));
+          };
+          row[`cn${name}_88top`] = band(m88, 0, 0.43);
+          row[`cn${name}_88top3`] = band(m88, 0, 0.29);
+          row[`cn${name}_88all`] = band(m88, 0, 1);
+          row[`cn${name}_88mid`] = band(m88, 0.29, 0.57);
+          row[`cn${name}_64top`] = band(m64, 0, 0.43);
+          row[`cn${name}_32top`] = band(m32, 0, 0.43);
+          row[`cn${name}_120`] = band(m120, 0, 1);
+          row[`cn${name}_120top`] = band(m120, 0, 0.43);
+          row[`cn${name}_480`] = band(m480, 0, 1);
+          row[`cn${name}_480top`] = band(m480, 0, 0.43);
+        });
+        tf.dispose([crop, ...maps]);
+      }
+      out[url] = row;
+    } finally {
+      image.pixels.dispose();
+    }
+  }
+  return out;
+}
+
 /** 24-px face thumbnail, head crop and FasNet activations (on the liveness crop) of the largest face: the attribute
  * heads' inputs, to join rows measured without them (or alone, for reporting on other data). */
 async function measureDeep(urls: string[]) {
@@ -401,10 +494,16 @@ async function measureDeep(urls: string[]) {
       const dlibHead = (await dlib.embed(dlibCrop))[0]!;
       time('dlibHead', performance.now() - t2);
       const mfnHead = (await embedder.embed(mfnCrop))[0]!;
+      // The shipped hat head's input: the CenterNet backbone as the library runs it (centerNetBackbone.ts).
+      backbone ??= await CenterNetBackbone.create(new ModelFiles('/models/'));
+      const t3 = performance.now();
+      const cnHead = backbone.describe(image.pixels, [f.keypoints])[0]!;
+      time('centernetHead', performance.now() - t3);
       tf.dispose([dlibCrop, mfnCrop]);
       out[url] = {
         dlibHead: Array.from(dlibHead, (v) => +v.toPrecision(4)),
         mfnHead: Array.from(mfnHead, (v) => +v.toPrecision(4)),
+        cnHead: Array.from(cnHead, (v) => +v.toPrecision(4)),
         thumb,
         head: headThumb(image.pixels, f),
         fasnet: Array.from(logits),
@@ -590,6 +689,7 @@ function stats() {
   measureUrls,
   measureHeads,
   measureDeep,
+  measureCenternet,
   stats,
   previewOcclusion,
   previewEyes,

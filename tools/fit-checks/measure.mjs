@@ -4,6 +4,8 @@
 // --head-only 1: only the hat head's head crop of the largest face (rows { head }), to join rows measured without it.
 // --deep 1: the attribute heads' inputs: face thumbnail, head crop and FasNet's activations on the liveness crop
 // (rows { thumb, head, fas128, fas568rows, fas564rows }).
+// --centernet 1: CenterNet's backbone features of the head crop under several input scalings and crops (rows
+// { cn<variant>_<block> }), to join --deep rows.
 // FILE: one path per line, relative to --root (default ../shared/data).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,18 +42,20 @@ try {
     const batch = list.slice(i, i + 20);
     const got = await page.evaluate(
       ([urls, k, f, l, t48, headOnly]) =>
-        headOnly === 'deep'
-          ? window.checks.measureDeep(urls)
-          : headOnly
-            ? window.checks.measureHeads(urls)
-            : window.checks.measureUrls(urls, k, f, l, t48),
+        headOnly === 'centernet'
+          ? window.checks.measureCenternet(urls)
+          : headOnly === 'deep'
+            ? window.checks.measureDeep(urls)
+            : headOnly
+              ? window.checks.measureHeads(urls)
+              : window.checks.measureUrls(urls, k, f, l, t48),
       [
         batch.map((p) => `/data-images/${p}`),
         kinds,
         features,
         liveness,
         thumb48,
-        args.deep === '1' ? 'deep' : args['head-only'] === '1',
+        args.centernet === '1' ? 'centernet' : args.deep === '1' ? 'deep' : args['head-only'] === '1',
       ],
     );
     for (const [k, v] of Object.entries(got)) rows[k.replace('/data-images/', '')] = v;

@@ -22,8 +22,9 @@ export interface LogisticHead {
 
 /**
  * What the heads read, in this order: the region statistics, the MobileFaceNet embedding ('+emb'), the head crop's
- * statistics ('+head'), MobileFaceNet's descriptor of a 112-px head crop ('+mfnhead', HEAD_EMBEDDING_TEMPLATE) and
- * one block of FasNet activations on the liveness crop ('+fas…', FASNET_BLOCKS).
+ * statistics ('+head'), MobileFaceNet's descriptor of a 112-px head crop ('+mfnhead', HEAD_EMBEDDING_TEMPLATE), the
+ * CenterNet backbone's features of a 224-px head crop ('+cnhead', centerNetBackbone.ts) and one block of FasNet
+ * activations on the liveness crop ('+fas…', FASNET_BLOCKS).
  */
 export type AttributeFeatureKind =
   | 'emb'
@@ -32,7 +33,7 @@ export type AttributeFeatureKind =
   | 'regions+emb'
   | 'regions+head'
   | 'regions+emb+head'
-  | `regions${'' | '+emb'}${'' | '+head'}${'' | '+mfnhead'}${'' | `+${FasnetBlock}`}`;
+  | `regions${'' | '+emb'}${'' | '+head'}${'' | '+mfnhead'}${'' | '+cnhead'}${'' | `+${FasnetBlock}`}`;
 
 /**
  * Learned image features for the heads from the anti-spoofing network FasNet (src/face/checks/fasnet.ts), which sees
@@ -193,8 +194,8 @@ function cellStatistics(
 
 /**
  * Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255) and, for heads that read them, their head
- * crops ([n, 32, 32, 3] on HEAD_TEMPLATE) and each face's FasNet activation (the block's, fasnetBlockOf). Disposes
- * neither.
+ * crops ([n, 32, 32, 3] on HEAD_TEMPLATE), each face's head-crop descriptors (MobileFaceNet's, CenterNet's) and its
+ * FasNet activation (the block's, fasnetBlockOf). Disposes neither.
  */
 export async function attributeFeatures(
   aligned: tf.Tensor4D,
@@ -203,6 +204,7 @@ export async function attributeFeatures(
   heads?: tf.Tensor4D,
   fasnetActivations?: readonly ArrayLike<number>[],
   headEmbeddings?: readonly ArrayLike<number>[],
+  headObjectFeatures?: readonly ArrayLike<number>[],
 ): Promise<number[][]> {
   const n = aligned.shape[0];
   const kind = model.features;
@@ -226,6 +228,8 @@ export async function attributeFeatures(
   const block = fasnetBlockOf(model);
   if (needsHeadEmbedding(model) && headEmbeddings?.length !== n)
     throw new FaceError('ERR_INTERNAL', 'The attribute heads need a head-crop embedding per face');
+  if (needsCenterNet(model) && headObjectFeatures?.length !== n)
+    throw new FaceError('ERR_INTERNAL', 'The attribute heads need CenterNet features of each head crop');
   if (block && fasnetActivations?.length !== n)
     throw new FaceError('ERR_INTERNAL', 'The attribute heads need a FasNet activation per face');
   return pixels.map((thumb, i) => {
@@ -236,6 +240,7 @@ export async function attributeFeatures(
       ...(embeddings[i] ? Array.from(embeddings[i]) : []),
       ...(needsHeadCrop(model) ? headFeatures(headPixels[i]!) : []),
       ...(needsHeadEmbedding(model) ? Array.from(headEmbeddings![i]!) : []),
+      ...(needsCenterNet(model) ? Array.from(headObjectFeatures![i]!) : []),
       ...(block ? fasnetBlockFeatures(block, fasnetActivations![i]!) : []),
     ];
   });
@@ -249,6 +254,11 @@ export function needsEmbedder(model: AttributeHeads = ATTRIBUTE_HEADS): boolean 
 /** Whether the heads read MobileFaceNet's descriptor of the head crop (HEAD_EMBEDDING_TEMPLATE). */
 export function needsHeadEmbedding(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
   return model.features.includes('+mfnhead');
+}
+
+/** Whether the heads read the CenterNet backbone's features of the head crop (centerNetBackbone.ts). */
+export function needsCenterNet(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
+  return model.features.includes('+cnhead');
 }
 
 /** Whether the heads read the head crop (HEAD_TEMPLATE). */

@@ -20,7 +20,9 @@ import {
   needsHeadEmbedding,
   needsEmbedder,
   needsHeadCrop,
+  needsCenterNet,
 } from './attributes';
+import { CENTERNET_HEAD_FEATURES, CenterNetBackbone } from './centerNetBackbone';
 import { EyeModel } from './eyes';
 import { DEFAULT_GEOMETRY_LIMITS, geometryProblems, type GeometryLimits } from './geometry';
 import {
@@ -80,6 +82,7 @@ export class FaceChecks {
   private antispoof?: Promise<FasNetModel>;
   private eyes?: Promise<EyeModel>;
   private eyeState?: Promise<EyeStateModel>;
+  private centerNet?: Promise<CenterNetBackbone>;
   private closed = false;
   private readonly quality: QualityThresholds;
   private readonly liveness: LivenessThresholds;
@@ -114,6 +117,8 @@ export class FaceChecks {
     // FasNet serves liveness, and the attribute heads when they read its activations.
     if (which.liveness || (which.attributes && fasnetBlockOf())) pending.push(this.getAntispoof());
     if (which.liveness) pending.push(this.getEyes(), this.getEyeState());
+    // Only the hat head reads CenterNet, and the liveness decision does not read hat.
+    if (which.attributes && needsCenterNet()) pending.push(this.getCenterNet());
     await Promise.all(pending);
   }
 
@@ -275,22 +280,41 @@ export class FaceChecks {
       : undefined;
     try {
       let headEmbeddings: Float32Array[] | undefined;
-      const skipHat = !withHat && needsHeadEmbedding();
-      if (skipHat) headEmbeddings = faces.map(() => new Float32Array(embedder!.dimension));
-      else if (needsHeadEmbedding()) {
-        const crops = alignFaces(
-          pixels,
-          faces.map((f) => f.keypoints),
-          HEAD_EMBEDDING_TEMPLATE,
-          QUALITY_CROP_SIZE,
-        );
-        try {
-          headEmbeddings = await embedder!.embed(crops);
-        } finally {
-          crops.dispose();
+      let headObjectFeatures: Float32Array[] | undefined;
+      const skipHat = !withHat && (needsHeadEmbedding() || needsCenterNet());
+      if (skipHat) {
+        // The hat head's inputs are not computed; its score is set to NaN below.
+        if (needsHeadEmbedding()) headEmbeddings = faces.map(() => new Float32Array(embedder!.dimension));
+        if (needsCenterNet()) headObjectFeatures = faces.map(() => new Float32Array(CENTERNET_HEAD_FEATURES));
+      } else {
+        if (needsHeadEmbedding()) {
+          const crops = alignFaces(
+            pixels,
+            faces.map((f) => f.keypoints),
+            HEAD_EMBEDDING_TEMPLATE,
+            QUALITY_CROP_SIZE,
+          );
+          try {
+            headEmbeddings = await embedder!.embed(crops);
+          } finally {
+            crops.dispose();
+          }
         }
+        if (needsCenterNet())
+          headObjectFeatures = (await this.getCenterNet()).describe(
+            pixels,
+            faces.map((f) => f.keypoints),
+          );
       }
-      const features = await attributeFeatures(aligned, embedder, ATTRIBUTE_HEADS, heads, activations, headEmbeddings);
+      const features = await attributeFeatures(
+        aligned,
+        embedder,
+        ATTRIBUTE_HEADS,
+        heads,
+        activations,
+        headEmbeddings,
+        headObjectFeatures,
+      );
       const attributes = features.map((x) => attributesFromFeatures(x));
       if (skipHat) attributes.forEach((a) => (a.hat = Number.NaN));
       return { attributes, fasnetRuns };
@@ -338,6 +362,7 @@ export class FaceChecks {
     release(this.antispoof);
     release(this.eyes);
     release(this.eyeState);
+    release(this.centerNet);
   }
 
   private getEmbedder(): Promise<FaceEmbedder> {
@@ -352,6 +377,10 @@ export class FaceChecks {
 
   private getEyeState(): Promise<EyeStateModel> {
     return (this.eyeState ??= retryable(EyeStateModel.create(this.files), () => (this.eyeState = undefined)));
+  }
+
+  private getCenterNet(): Promise<CenterNetBackbone> {
+    return (this.centerNet ??= retryable(CenterNetBackbone.create(this.files), () => (this.centerNet = undefined)));
   }
 
   private getEyes(): Promise<EyeModel> {
