@@ -56,8 +56,8 @@ export interface FaceEngineOptions {
 
 /**
  * The one owner of every model: decodes images, detects, aligns and embeds faces, runs the face checks and scores
- * templates. Each model is loaded once per engine (the checks borrow the recognition's MobileFaceNet, unless that one
- * runs in the embedding Worker). Owns no storage; every tensor it creates is disposed before its call returns, except
+ * templates. Each model is loaded once per engine (attribute heads that read MobileFaceNet borrow the recognition's,
+ * unless that one runs in the embedding Worker; the shipped heads read none). Owns no storage; every tensor it creates is disposed before its call returns, except
  * a decoded image, which lives until the `withImage` callback settles.
  */
 export class FaceEngine {

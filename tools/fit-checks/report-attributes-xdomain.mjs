@@ -32,6 +32,7 @@ function features(kind, r) {
   if (kind.includes('emb')) f.push(...r.emb);
   if (kind.includes('+head')) f.push(...headFeatures(r.head));
   if (kind.includes('+mfnhead')) f.push(...r.mfnHead);
+  if (kind.includes('+cnhead')) f.push(...r.cnHead);
   const fas = kind.match(/\+(fas\w+)$/)?.[1];
   if (fas) f.push(...FASNET_BLOCKS[fas](r));
   return f;

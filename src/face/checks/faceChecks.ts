@@ -73,8 +73,9 @@ export interface CheckTimes {
 
 /**
  * Quality, attribute and passive-liveness checks on detected faces. Each check's models load on its first use
- * (quality needs none; attributes a MobileFaceNet instance; liveness the FasNet anti-spoofing model, Face Mesh to
- * find the eyes, the eye-state model and the attribute heads for occlusion), so a client that never asks pays nothing.
+ * (quality needs none; attributes what their heads read: FasNet for mask and sunglasses, the CenterNet backbone for
+ * hat; liveness FasNet, Face Mesh to find the eyes, the eye-state model and the mask and sunglasses heads for
+ * occlusion), so a client that never asks pays nothing.
  */
 export class FaceChecks {
   readonly lastTimes: CheckTimes = { quality: 0, attributes: 0, liveness: 0 };
