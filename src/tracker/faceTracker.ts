@@ -357,7 +357,7 @@ class LocalFaceTracker implements FaceTracker {
       pixels,
       visible.map((tr) => tr.face),
       (i) => evidenceDue[i]!,
-      // The hat score costs a MobileFaceNet pass and the liveness decision does not read it.
+      // The hat score costs a CenterNet pass and the liveness decision does not read it.
       { hat: this.settings.attributes },
     );
     const frameEvidence = new Map<Track, LivenessEvidence>();
