@@ -336,20 +336,28 @@ function headThumb(px: tf.Tensor3D, f: DetectedFace): number[] {
   return values;
 }
 
-/** Only the head crop of the largest face (to add it to rows measured before it existed). */
-async function measureHeads(urls: string[]) {
+/** Per image: `measure`'s row for its largest face, or { faces: 0 } where no face is found. */
+async function perLargestFace(
+  urls: string[],
+  measure: (pixels: tf.Tensor3D, face: DetectedFace) => unknown,
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const url of urls) {
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
     const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
     try {
       const [f] = await detector.detect(image.pixels, 'largest');
-      out[url] = f ? { head: headThumb(image.pixels, f) } : { faces: 0 };
+      out[url] = f ? await measure(image.pixels, f) : { faces: 0 };
     } finally {
       image.pixels.dispose();
     }
   }
   return out;
+}
+
+/** Only the head crop of the largest face (to add it to rows measured before it existed). */
+function measureHeads(urls: string[]) {
+  return perLargestFace(urls, (pixels, f) => ({ head: headThumb(pixels, f) }));
 }
 
 /** FasNet activations the learned-feature candidates read: the 128-d layer before the classifier (after its batch
@@ -407,7 +415,7 @@ const CENTERNET_VARIANTS = {
   g: { zoom: 0.5, down: 0.12, size: 160 }, // smaller input (cheaper)
 } as const;
 async function measureCenternet(urls: string[]) {
-  centernet ??= await loadCenternet();
+  const model = (centernet ??= await loadCenternet());
   const nodes = [
     'tower_0/MobilenetV3/expanded_conv_11/add', // 88 channels, stride 16
     'tower_0/MobilenetV3/expanded_conv_9/add', // 64 channels, stride 16
@@ -415,107 +423,81 @@ async function measureCenternet(urls: string[]) {
     'tower_0/MobilenetV3/expanded_conv_14/add', // 120 channels, stride 32 (the last block)
     'tower_0/extern1/hard_swish/mul_1', // its 480-channel expansion
   ];
-  const out: Record<string, unknown> = {};
-  for (const url of urls) {
-    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-    const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
-    try {
-      const [f] = await detector.detect(image.pixels, 'largest');
-      if (!f) {
-        out[url] = { faces: 0 };
-        continue;
-      }
-      const row: Record<string, number[]> = {};
-      for (const [name, v] of Object.entries(CENTERNET_VARIANTS)) {
-        const k = v.size / 112;
-        const template = MOBILEFACENET_TEMPLATE.map((p) => ({
-          x: ((p.x - 56) * v.zoom + 56) * k,
-          y: ((p.y - 56) * v.zoom + 56 + v.down * 112) * k,
-        }));
-        const crop = alignFaces(image.pixels, [f.keypoints], template, v.size);
-        const t = performance.now();
-        const maps = centernet.execute(crop, nodes) as tf.Tensor4D[];
-        time(`centernet${v.size}`, performance.now() - t);
-        const round = (t: tf.Tensor) => Array.from(t.dataSync(), (x) => +x.toPrecision(4));
-        tf.tidy(() => {
-          const [m88, m64, m32, m120, m480] = maps as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-          /** Mean over rows [from, to) of the map, as fractions of its height. */
-          const band = (m: tf.Tensor4D, from: number, to: number) => {
-            const h = m.shape[1];
-            const y0 = Math.round(from * h),
-              y1 = Math.max(y0 + 1, Math.round(to * h));
-            return round(tf.mean(tf.slice(m, [0, y0, 0, 0], [1, y1 - y0, -1, -1]), [0, 1, 2]));
-          };
-          row[`cn${name}_88top`] = band(m88, 0, 0.43);
-          row[`cn${name}_88top3`] = band(m88, 0, 0.29);
-          row[`cn${name}_88all`] = band(m88, 0, 1);
-          row[`cn${name}_88mid`] = band(m88, 0.29, 0.57);
-          row[`cn${name}_64top`] = band(m64, 0, 0.43);
-          row[`cn${name}_32top`] = band(m32, 0, 0.43);
-          row[`cn${name}_120`] = band(m120, 0, 1);
-          row[`cn${name}_120top`] = band(m120, 0, 0.43);
-          row[`cn${name}_480`] = band(m480, 0, 1);
-          row[`cn${name}_480top`] = band(m480, 0, 0.43);
-        });
-        tf.dispose([crop, ...maps]);
-      }
-      out[url] = row;
-    } finally {
-      image.pixels.dispose();
+  return perLargestFace(urls, (pixels, f) => {
+    const row: Record<string, number[]> = {};
+    for (const [name, v] of Object.entries(CENTERNET_VARIANTS)) {
+      const k = v.size / 112;
+      const template = MOBILEFACENET_TEMPLATE.map((p) => ({
+        x: ((p.x - 56) * v.zoom + 56) * k,
+        y: ((p.y - 56) * v.zoom + 56 + v.down * 112) * k,
+      }));
+      const crop = alignFaces(pixels, [f.keypoints], template, v.size);
+      const t = performance.now();
+      const maps = model.execute(crop, nodes) as tf.Tensor4D[];
+      time(`centernet${v.size}`, performance.now() - t);
+      const round = (t: tf.Tensor) => Array.from(t.dataSync(), (x) => +x.toPrecision(4));
+      tf.tidy(() => {
+        const [m88, m64, m32, m120, m480] = maps as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        /** Mean over rows [from, to) of the map, as fractions of its height. */
+        const band = (m: tf.Tensor4D, from: number, to: number) => {
+          const h = m.shape[1];
+          const y0 = Math.round(from * h),
+            y1 = Math.max(y0 + 1, Math.round(to * h));
+          return round(tf.mean(tf.slice(m, [0, y0, 0, 0], [1, y1 - y0, -1, -1]), [0, 1, 2]));
+        };
+        row[`cn${name}_88top`] = band(m88, 0, 0.43);
+        row[`cn${name}_88top3`] = band(m88, 0, 0.29);
+        row[`cn${name}_88all`] = band(m88, 0, 1);
+        row[`cn${name}_88mid`] = band(m88, 0.29, 0.57);
+        row[`cn${name}_64top`] = band(m64, 0, 0.43);
+        row[`cn${name}_32top`] = band(m32, 0, 0.43);
+        row[`cn${name}_120`] = band(m120, 0, 1);
+        row[`cn${name}_120top`] = band(m120, 0, 0.43);
+        row[`cn${name}_480`] = band(m480, 0, 1);
+        row[`cn${name}_480top`] = band(m480, 0, 0.43);
+      });
+      tf.dispose([crop, ...maps]);
     }
-  }
-  return out;
+    return row;
+  });
 }
 
 /** 24-px face thumbnail, head crop and FasNet activations (on the liveness crop) of the largest face: the attribute
  * heads' inputs, to join rows measured without them (or alone, for reporting on other data). */
 async function measureDeep(urls: string[]) {
-  const out: Record<string, unknown> = {};
-  for (const url of urls) {
-    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-    const image = await decodeImage(bytes, { maxBytes: 20e6, minDimension: 16, maxDimension: 8000, maxPixels: 64e6 });
-    try {
-      const [f] = await detector.detect(image.pixels, 'largest');
-      if (!f) {
-        out[url] = { faces: 0 };
-        continue;
-      }
-      const t = performance.now();
-      const { logits, activations } = fasnet.runWithActivations(image.pixels, f, { activations: FASNET_ACTIVATIONS });
-      time('fasnetActivations', performance.now() - t);
-      const aligned = alignFaces(image.pixels, [f.keypoints], MOBILEFACENET_TEMPLATE, 112);
-      const thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
-      aligned.dispose();
-      // Candidate: the face-recognition networks' descriptors of a head crop (the whole head, not the face).
-      dlib ??= await createDlibResnetEmbedder(new ModelFiles('/models/'));
-      const dlibCrop = alignFaces(image.pixels, [f.keypoints], headTemplate(dlib.template, 150), 150);
-      const mfnCrop = alignFaces(image.pixels, [f.keypoints], HEAD_EMBEDDING_TEMPLATE, 112);
-      const t2 = performance.now();
-      const dlibHead = (await dlib.embed(dlibCrop))[0]!;
-      time('dlibHead', performance.now() - t2);
-      const mfnHead = (await embedder.embed(mfnCrop))[0]!;
-      // The shipped hat head's input: the CenterNet backbone as the library runs it (centerNetBackbone.ts).
-      backbone ??= await CenterNetBackbone.create(new ModelFiles('/models/'));
-      const t3 = performance.now();
-      const cnHead = backbone.describe(image.pixels, [f.keypoints])[0]!;
-      time('centernetHead', performance.now() - t3);
-      tf.dispose([dlibCrop, mfnCrop]);
-      out[url] = {
-        dlibHead: Array.from(dlibHead, (v) => +v.toPrecision(4)),
-        mfnHead: Array.from(mfnHead, (v) => +v.toPrecision(4)),
-        cnHead: Array.from(cnHead, (v) => +v.toPrecision(4)),
-        thumb,
-        head: headThumb(image.pixels, f),
-        fasnet: Array.from(logits),
-        fas128: Array.from(activations[0]!, (v) => +v.toPrecision(4)),
-        fas568rows: rowProfiles(activations[1]!, 512),
-        fas564rows: rowProfiles(activations[2]!, 128),
-      };
-    } finally {
-      image.pixels.dispose();
-    }
-  }
-  return out;
+  return perLargestFace(urls, async (pixels, f) => {
+    const t = performance.now();
+    const { logits, activations } = fasnet.runWithActivations(pixels, f, { activations: FASNET_ACTIVATIONS });
+    time('fasnetActivations', performance.now() - t);
+    const aligned = alignFaces(pixels, [f.keypoints], MOBILEFACENET_TEMPLATE, 112);
+    const thumb = Array.from(tf.tidy(() => tf.image.resizeBilinear(aligned, [24, 24], true).round()).dataSync());
+    aligned.dispose();
+    // Candidate: the face-recognition networks' descriptors of a head crop (the whole head, not the face).
+    dlib ??= await createDlibResnetEmbedder(new ModelFiles('/models/'));
+    const dlibCrop = alignFaces(pixels, [f.keypoints], headTemplate(dlib.template, 150), 150);
+    const mfnCrop = alignFaces(pixels, [f.keypoints], HEAD_EMBEDDING_TEMPLATE, 112);
+    const t2 = performance.now();
+    const dlibHead = (await dlib.embed(dlibCrop))[0]!;
+    time('dlibHead', performance.now() - t2);
+    const mfnHead = (await embedder.embed(mfnCrop))[0]!;
+    // The shipped hat head's input: the CenterNet backbone as the library runs it (centerNetBackbone.ts).
+    backbone ??= await CenterNetBackbone.create(new ModelFiles('/models/'));
+    const t3 = performance.now();
+    const cnHead = backbone.describe(pixels, [f.keypoints])[0]!;
+    time('centernetHead', performance.now() - t3);
+    tf.dispose([dlibCrop, mfnCrop]);
+    return {
+      dlibHead: Array.from(dlibHead, (v) => +v.toPrecision(4)),
+      mfnHead: Array.from(mfnHead, (v) => +v.toPrecision(4)),
+      cnHead: Array.from(cnHead, (v) => +v.toPrecision(4)),
+      thumb,
+      head: headThumb(pixels, f),
+      fasnet: Array.from(logits),
+      fas128: Array.from(activations[0]!, (v) => +v.toPrecision(4)),
+      fas568rows: rowProfiles(activations[1]!, 512),
+      fas564rows: rowProfiles(activations[2]!, 128),
+    };
+  });
 }
 
 /** liveness: true = every candidate; 'fasnet' = only the shipped FasNet model (fast); false = none. */

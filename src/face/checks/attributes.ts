@@ -8,12 +8,13 @@ import heads from './attributeHeads.json';
 
 /**
  * Sunglasses / mask / veil / hat: one logistic-regression head per attribute over colour/texture statistics of 11 regions
- * (eyes, brow, forehead, cheeks, nose, mouth, chin, sides) of the face's ArcFace-aligned crop at 24 px; the generator
- * may also use the face's MobileFaceNet embedding and a head crop above the face (HEAD_TEMPLATE), chosen per head by
- * cross-validation. Each head's bias is shifted so that 0.5 is its threshold (chosen at a fixed share of plain faces
- * flagged). veil is the mask head (lower face covered): 3 niqab photos cannot train a head of their own. Trained in
- * this repo by tools/fit-checks/analyze-attributes.mjs on ../shared/data (split, choices and held-out figures in
- * tools/results/face-checks-notes.md) and bundled as attributeHeads.json. No npm package ships such a classifier.
+ * (eyes, brow, forehead, cheeks, nose, mouth, chin, sides) of the face's ArcFace-aligned crop at 24 px, plus the
+ * learned features cross-validation chose per head (AttributeFeatureKind): FasNet's for mask and sunglasses, the
+ * CenterNet backbone's of a head crop for hat. Each head's bias is shifted so that 0.5 is its threshold (chosen at a
+ * fixed share of plain faces flagged). veil is the mask head (lower face covered): 3 niqab photos cannot train a head
+ * of their own. Trained in this repo by tools/fit-checks/analyze-attributes.mjs on ../shared/data (split, choices and
+ * held-out figures in BENCHMARKS.md, "Attributes") and bundled as attributeHeads.json. No npm package ships such a
+ * classifier.
  */
 export interface LogisticHead {
   w: number[];
