@@ -93,3 +93,33 @@ test('a cached copy that does not match its sha256 is dropped and fetched again'
   );
   expect(repaired).toBe(true);
 });
+
+test('each check downloads its own models only: liveness never loads the hat head’s CenterNet, attributes do', async ({
+  page,
+}) => {
+  const modelRequests: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/dist/models/') && path !== WORKER_SCRIPT)
+      modelRequests.push(path.replace('/dist/models/', '').replace(/\.gz$/, ''));
+  });
+  await openHarness(page);
+  const detect = (request: { attributes: boolean; liveness: boolean }) =>
+    page.evaluate(async (req) => {
+      const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+      const [face] = await client.detectFaces(await window.fixture('checks/hat.jpg'), { quality: false, ...req });
+      await client.close();
+      return { hat: face!.attributes?.hat, liveness: face!.liveness?.code };
+    }, request);
+  const live = await detect({ attributes: false, liveness: true });
+  expect(live.liveness).toBeDefined();
+  expect(modelRequests).toContain('fasnet-liveness.onnx');
+  expect(modelRequests).toContain('eye-state.onnx');
+  expect(modelRequests.filter((f) => f.startsWith('centernet-backbone'))).toEqual([]);
+
+  modelRequests.length = 0;
+  const withAttributes = await detect({ attributes: true, liveness: false });
+  expect(withAttributes.hat).toBeGreaterThan(0.5);
+  // Only the backbone is new: everything else attributes read (FasNet, the detector) is in the model cache already.
+  expect(modelRequests.sort()).toEqual(['centernet-backbone.bin', 'centernet-backbone.json']);
+});
