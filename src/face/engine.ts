@@ -57,8 +57,9 @@ export interface FaceEngineOptions {
 /**
  * The one owner of every model: decodes images, detects, aligns and embeds faces, runs the face checks and scores
  * templates. Each model is loaded once per engine (attribute heads that read MobileFaceNet borrow the recognition's,
- * unless that one runs in the embedding Worker; the shipped heads read none). Owns no storage; every tensor it creates is disposed before its call returns, except
- * a decoded image, which lives until the `withImage` callback settles.
+ * unless that one runs in the embedding Worker; the shipped heads read none). Owns no storage; every tensor it
+ * creates is disposed before its call returns, except a decoded image, which lives until the `withImage` callback
+ * settles.
  */
 export class FaceEngine {
   readonly lastTimes: StageTimes = { detect: 0, align: 0, embed: 0 };

@@ -97,8 +97,8 @@ export function keepBest<T extends { goodness: number }>(
 
 /**
  * With nobody in view, a frame's full detection ('largest': the full-range model too, when the short-range one
- * finds no face the tracker keeps) costs 4–5 times the short-range pass alone (80–100 ms against ~20 ms per 640×480 frame on 2 cores),
- * and almost every such frame is empty. So an empty scene gets the full detection at most this often; a face near
+ * finds no face the tracker keeps) costs 4–5 times the short-range pass alone (80–100 ms against ~20 ms per 640×480
+ * frame on 2 cores), and almost every such frame is empty. So an empty scene gets the full detection at most this often; a face near
  * the camera is still found on its first frame, a far one within this time.
  */
 export const FULL_DETECTION_EVERY_MS = 500;

@@ -7,7 +7,9 @@ import {
   MODEL_FILES,
   sha256,
   sourceBytes,
+  CENTERNET_BACKBONE_OUTPUT,
 } from '../../scripts/copy-models.mjs';
+import { CENTERNET_OUTPUT_NODE } from '../../src/face/checks/centerNetBackbone';
 import committed from '../../src/models/manifest.generated.json';
 import { sha256Hex } from '../../src/models/sha256';
 
@@ -30,6 +32,9 @@ describe('built-in model hashes', () => {
 });
 
 describe('a graph model cut after one node', () => {
+  test('the shipped CenterNet backbone ends at the node the hat head reads', () => {
+    expect(CENTERNET_BACKBONE_OUTPUT).toBe(CENTERNET_OUTPUT_NODE);
+  });
   test('keeps the nodes and weights that node depends on, in order, and frees the input size', () => {
     const model = {
       format: 'graph-model',

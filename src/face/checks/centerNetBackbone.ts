@@ -12,7 +12,8 @@ import { MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
  * (BENCHMARKS.md, "Attributes").
  */
 export const CENTERNET_BACKBONE_FILE = 'centernet-backbone.json';
-const OUTPUT_NODE = 'tower_0/MobilenetV3/expanded_conv_11/add';
+/** The node read, where scripts/copy-models.mjs cuts the graph (a unit test checks that both name it). */
+export const CENTERNET_OUTPUT_NODE = 'tower_0/MobilenetV3/expanded_conv_11/add';
 /** Side of the head crop fed to the network (RGB 0..255, as Human feeds it); its output map is 14 × 14 × 88. */
 export const CENTERNET_HEAD_SIZE = 224;
 /** The rows of the output map pooled into the feature (as fractions of its height): the brow and forehead band. */
@@ -51,7 +52,7 @@ export class CenterNetBackbone {
     const crops = alignFaces(pixels, faces, CENTERNET_HEAD_TEMPLATE, CENTERNET_HEAD_SIZE);
     let map: tf.Tensor4D | undefined;
     try {
-      map = this.model.execute(crops, OUTPUT_NODE) as tf.Tensor4D;
+      map = this.model.execute(crops, CENTERNET_OUTPUT_NODE) as tf.Tensor4D;
       const [first, end] = bandRows(map.shape[1]);
       const pooled = tf.tidy(() =>
         tf.mean(tf.slice(map!, [0, first, 0, 0], [-1, end - first, -1, -1]), [1, 2]),

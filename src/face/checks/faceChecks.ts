@@ -271,14 +271,8 @@ export class FaceChecks {
       fasnetRuns = runs.map(({ logits, mirrored }) => ({ logits, mirrored }));
       activations = runs.map((r) => r.activations[0]!);
     }
-    const heads = needsHeadCrop()
-      ? alignFaces(
-          pixels,
-          faces.map((f) => f.keypoints),
-          HEAD_TEMPLATE,
-          HEAD_THUMB_SIZE,
-        )
-      : undefined;
+    const keypoints = faces.map((f) => f.keypoints);
+    const heads = needsHeadCrop() ? alignFaces(pixels, keypoints, HEAD_TEMPLATE, HEAD_THUMB_SIZE) : undefined;
     try {
       let headEmbeddings: Float32Array[] | undefined;
       let headObjectFeatures: Float32Array[] | undefined;
@@ -289,23 +283,14 @@ export class FaceChecks {
         if (needsCenterNet()) headObjectFeatures = faces.map(() => new Float32Array(CENTERNET_HEAD_FEATURES));
       } else {
         if (needsHeadEmbedding()) {
-          const crops = alignFaces(
-            pixels,
-            faces.map((f) => f.keypoints),
-            HEAD_EMBEDDING_TEMPLATE,
-            QUALITY_CROP_SIZE,
-          );
+          const crops = alignFaces(pixels, keypoints, HEAD_EMBEDDING_TEMPLATE, QUALITY_CROP_SIZE);
           try {
             headEmbeddings = await embedder!.embed(crops);
           } finally {
             crops.dispose();
           }
         }
-        if (needsCenterNet())
-          headObjectFeatures = (await this.getCenterNet()).describe(
-            pixels,
-            faces.map((f) => f.keypoints),
-          );
+        if (needsCenterNet()) headObjectFeatures = (await this.getCenterNet()).describe(pixels, keypoints);
       }
       const features = await attributeFeatures(
         aligned,
