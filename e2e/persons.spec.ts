@@ -381,6 +381,35 @@ test('checkDuplicates: another person with a matching face is ERR_DUPLICATE_FACE
   expect(more).toEqual({ self: 'Colin P.', loose: 'ERR_DUPLICATE_FACE', stranger: true });
 });
 
+test('validateNface: a photo of two people is ERR_TOO_MANY_FACES and stores nothing; without it the largest face is enrolled', async ({
+  facePage,
+}) => {
+  const name = fresh('nface');
+  await create(facePage, name);
+  const before = await storeCounts(facePage);
+  const r = await facePage.evaluate(async (n) => {
+    const group = await window.fixture('two-people.jpg');
+    const one = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const enroll = (personId: string, face: Uint8Array, validateNface?: unknown) =>
+      window.client.enrollPerson({ collectionName: n, personId, personName: personId, face, validateNface } as never);
+    return {
+      group: await window.errorInfo(() => enroll('group', group, true)),
+      notBoolean: await window.errorInfo(() => enroll('group', group, 'yes')),
+      afterRefusal: (await window.client.listPersons(n)).total,
+      single: await enroll('colin', one, true).then((p) => p.personId),
+      groupByDefault: await enroll('largest', group).then((p) => p.personId),
+    };
+  }, name);
+  const e = expectFaceError(r.group, 'ERR_TOO_MANY_FACES', 400);
+  expect(e.message).toMatch(/one person/);
+  expect(e.metadata).toEqual({ argument: 'face', faces: 2 });
+  expectFaceError(r.notBoolean, 'ERR_INVALID_ARGUMENT', 400);
+  expect(r.afterRefusal).toBe(0);
+  expect(r.single).toBe('colin');
+  expect(r.groupByDefault).toBe('largest');
+  expect((await storeCounts(facePage)).persons).toBe(before.persons! + 2);
+});
+
 test('face sets (addFace): new person with a generated id, more faces for a person, deleteFace', async ({
   facePage,
 }) => {

@@ -1,4 +1,5 @@
 import { FaceError } from '../errors';
+import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
 import type { ImageInput } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
@@ -31,6 +32,11 @@ export interface EnrollPersonRequest {
   personName: string;
   /** An image with the face; its largest face is enrolled. */
   face: ImageInput;
+  /**
+   * Reject with ERR_TOO_MANY_FACES when the image holds another face at least half as wide as the largest, instead of
+   * enrolling the largest. Default false.
+   */
+  validateNface?: boolean;
   /** Reject with ERR_DUPLICATE_FACE when another person matches the face. Default false. */
   checkDuplicates?: boolean;
   /** The duplicate check's threshold, a search similarity in [0, 1]. Default 0.7. */
@@ -336,6 +342,7 @@ export class PersonService {
     const personId = v.personId(r.personId);
     const personName = v.personName(r.personName);
     const face = v.requireFace(r.face, 'face');
+    const validateNface = v.boolean(r.validateNface, 'validateNface', false);
     const checkDuplicates = v.boolean(r.checkDuplicates, 'checkDuplicates', false);
     const minDuplicate = v.similarity(r.duplicateCheckMinSimilarity, 'duplicateCheckMinSimilarity', 0.7);
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
@@ -343,7 +350,10 @@ export class PersonService {
     const metadata = v.metadata(r.metadata);
     await this.indexes.get(collection); // ERR_NOT_FOUND / model mismatch before any image work
 
-    const { newFace, faceBase64 } = await this.prepareFace(face, 'face', storage, checkLiveness);
+    const { newFace, faceBase64 } = await this.prepareFace(face, 'face', storage, {
+      checkLiveness,
+      validateNface,
+    });
     const template: FaceTemplate = { models: newFace.models, vectors: newFace.vectors };
     for (let attempt = 0; attempt < DUPLICATE_CHECK_RETRIES; attempt++) {
       let expectRevision: number | undefined;
@@ -426,7 +436,7 @@ export class PersonService {
     const face = v.requireFace(r.face, 'face');
     const storage = v.faceStorageType(r.faceStorageType);
     await this.indexes.get(collection);
-    const { newFace } = await this.prepareFace(face, 'face', storage, false);
+    const { newFace } = await this.prepareFace(face, 'face', storage);
     const personId = givenId ?? crypto.randomUUID();
     const written = await this.store.putPerson({
       collection,
@@ -701,12 +711,19 @@ export class PersonService {
     face: unknown,
     argName: string,
     storage: FaceStorageType,
-    checkLiveness: boolean,
+    { checkLiveness = false, validateNface = false }: { checkLiveness?: boolean; validateNface?: boolean } = {},
   ): Promise<{ newFace: NewFace; faceBase64: string }> {
     return this.engine.withImage(face, argName, async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'largest', { liveness: checkLiveness });
       const largest = faces[0];
       if (!largest) throw noFaceError(argName, decoded);
+      const others = validateNface ? competingFaces(faces) : 0;
+      if (others > 0)
+        throw new FaceError(
+          'ERR_TOO_MANY_FACES',
+          `The ${argName} image shows ${others + 1} faces of similar size: use a photo of one person only, or enroll without validateNface to take the largest face.`,
+          { metadata: { argument: argName, faces: others + 1 } },
+        );
       if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);
       const [template] = await this.engine.embed(decoded.pixels, [largest]);
       let blob: Blob | undefined;

@@ -114,6 +114,11 @@ export class Fields {
     return this.body[name] !== undefined;
   }
 
+  /** The field as sent, for checks of its own (e.g. a collection name, whose every bad form has one code). */
+  raw(name: string): unknown {
+    return this.body[name];
+  }
+
   string(name: string, options: { required: true; maxLength?: number }): string;
   string(name: string, options?: { required?: false; maxLength?: number }): string | undefined;
   string(name: string, options: { required?: boolean; maxLength?: number } = {}): string | undefined {

@@ -1,11 +1,10 @@
 // Seed 003, face search: POST face-search (1:N) and POST multi-face-search (N:N). Auth: x-api-key.
 // Errors: { code, message }. Scores are the client's calibrated similarity in [0, 1].
-import { FaceError } from '../errors';
 import type { Dialect, RestContext, Route } from './context';
 import { Fields } from './context';
-import { codeMessageErrors, SEED_MESSAGES } from './codeMessage';
+import { codeMessageErrors } from './codeMessage';
 import { jsonResponse } from './http';
-import { outOfScope } from './personManagement';
+import { collectionField } from './personManagement';
 
 export const faceSearch: Dialect = {
   name: '003 face search',
@@ -16,14 +15,6 @@ export const faceSearch: Dialect = {
   ] satisfies Route[],
   ...codeMessageErrors,
 };
-
-function collection(context: RestContext, fields: Fields): string {
-  const name = fields.string('collection_name', { required: true });
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name))
-    throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
-  if (!context.allows(name)) throw outOfScope();
-  return name;
-}
 
 interface Hit {
   personId: string;
@@ -45,7 +36,7 @@ function hitBody(h: Hit) {
 
 async function search(context: RestContext): Promise<Response> {
   const fields = new Fields(await context.body());
-  const collectionName = collection(context, fields);
+  const collectionName = collectionField(context, fields);
   const face = fields.string('face_base_64', { required: true });
   const checkLiveness = fields.boolean('check_liveness', false);
   const minSimilarityScore = fields.number('min_similarity_score', 0.7, 0, 1);
@@ -56,7 +47,7 @@ async function search(context: RestContext): Promise<Response> {
 
 async function multiSearch(context: RestContext): Promise<Response> {
   const fields = new Fields(await context.body());
-  const collectionName = collection(context, fields);
+  const collectionName = collectionField(context, fields);
   const image = fields.string('multi_face_img_base_64', { required: true });
   const minSimilarityScore = fields.number('min_similarity_score', 0.7, 0, 1);
   const result = await context.client.multiFaceSearch({ collectionName, image, minSimilarityScore });

@@ -30,9 +30,13 @@ export function outOfScope(): FaceError {
   return new FaceError('ERR_NOT_FOUND', SEED_MESSAGES.ERR_NOT_FOUND!);
 }
 
-function collectionField(context: RestContext, fields: Fields): string {
-  const name = fields.string('collection_name', { required: true });
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name))
+/**
+ * The body's collection_name, checked as the client checks names: missing, empty, not a string or outside
+ * [A-Za-z0-9_.-]{1,255} is ERR_INVALID_COLLECTION_NAME (as `createCollection('')` is); out of the key's scope, ERR_NOT_FOUND.
+ */
+export function collectionField(context: RestContext, fields: Fields): string {
+  const name = fields.raw('collection_name');
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,255}$/.test(name))
     throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
   if (!context.allows(name)) throw outOfScope();
   return name;

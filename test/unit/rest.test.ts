@@ -269,6 +269,17 @@ describe('createRestHandler without models', () => {
       code: 'ERR_INVALID_COLLECTION_NAME',
       message: 'Collection names can only contain alphanumeric characters, underscores, hyphens, and periods.',
     });
+    // Every bad form of the name has the name's code, as createCollection('') has in the client.
+    for (const body of [
+      '{"collection_name":"","face_base_64":"AAAA"}',
+      '{"collection_name":7}',
+      '{"face_base_64":"AAAA"}',
+    ]) {
+      r = await handler(post('face-search', body, { 'x-api-key': key }));
+      expect([r.status, (await r.json()).code], body).toEqual([400, 'ERR_INVALID_COLLECTION_NAME']);
+    }
+    r = await handler(post('collection', '{"collection_name":""}', { 'x-api-key': key }));
+    expect([r.status, (await r.json()).code]).toEqual([400, 'ERR_INVALID_COLLECTION_NAME']);
     r = await handler(post('face-search', '{"collection_name":"nobody","face_base_64":"AAAA"}', { 'x-api-key': key }));
     expect([r.status, await r.json()]).toEqual([
       404,
