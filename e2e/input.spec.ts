@@ -127,7 +127,9 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
     hugeCanvas.width = 6500;
     hugeCanvas.height = 10;
     const lenient = await window.LocalFace.createFaceClient({ imageLimits: { minDimension: 64 } });
-    // 6000×4100 is within 6000 px per side but above the 24 MP cap; refused from the PNG header alone.
+    // A page that lowers the pixel cap (e.g. to 24 MP on a phone): 6000×4100 is within 6000 px per side but above
+    // it, and is refused from the PNG header alone.
+    const capped = await window.LocalFace.createFaceClient({ imageLimits: { maxPixels: 24_000_000 } });
     const manyPixels = await png(6000, 4100);
     const bigCanvas = document.createElement('canvas');
     bigCanvas.width = 5000;
@@ -136,8 +138,13 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
     const hugeBase64 = 'A'.repeat(8 * 1024 * 1024) + '!';
     try {
       return {
-        tooManyPixels: await window.errorInfo(() => c.detectFaces(manyPixels)),
-        canvasTooManyPixels: await window.errorInfo(() => c.detectFaces(bigCanvas)),
+        // The contract's largest image (6000×6000, 36 MP) is accepted by default: a blank one is decoded and searched
+        // for a face (none), not refused for its size.
+        contractLargest: await window.errorInfo(async () =>
+          c.compareFaces(await png(6000, 6000), await window.fixture('lfw/Colin_Powell_0001.jpg')),
+        ),
+        tooManyPixels: await window.errorInfo(() => capped.detectFaces(manyPixels)),
+        canvasTooManyPixels: await window.errorInfo(() => capped.detectFaces(bigCanvas)),
         hugeBase64: await window.errorInfo(() => c.detectFaces(hugeBase64)),
         hugeDataUrl: await window.errorInfo(() => c.detectFaces(`data:image/jpeg;base64,${hugeBase64}`)),
         bytes: await window.errorInfo(() => c.detectFaces(bigFile)),
@@ -149,12 +156,17 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
       };
     } finally {
       await lenient.close();
+      await capped.close();
     }
   });
   expectFaceError(result.bytes, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.blobBytes, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.tooWide, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.canvasTooWide, 'ERR_IMAGE_TOO_LARGE', 413);
+  expect(expectFaceError(result.contractLargest, 'ERR_FACE_NOT_DETECTED', 400).metadata).toMatchObject({
+    width: 6000,
+    height: 6000,
+  });
   expect(expectFaceError(result.tooManyPixels, 'ERR_IMAGE_TOO_LARGE', 413).metadata).toEqual({
     width: 6000,
     height: 4100,

@@ -53,7 +53,7 @@ export interface FaceClientOptions {
   onProgress?: (p: LoadProgress) => void;
   /**
    * Limits for input images, each a positive integer (a key left out or `undefined` keeps its default). Default
-   * `{ maxBytes: 5 MB, minDimension: 128, maxDimension: 6000, maxPixels: 24,000,000 }`; anything else (NaN, a
+   * `{ maxBytes: 5 MB, minDimension: 128, maxDimension: 6000, maxPixels: 36,000,000 }`; anything else (NaN, a
    * string, an unknown key, a value above its ceiling) is ERR_INVALID_ARGUMENT.
    */
   imageLimits?: Partial<ImageLimits>;

@@ -37,7 +37,7 @@ export interface FaceEngineOptions {
   files: ModelFiles;
   /** Default 'auto'. */
   backend?: BackendChoice;
-  /** Limits for input images. Default DEFAULT_IMAGE_LIMITS (5 MB, 128–6000 px, 24 MP). */
+  /** Limits for input images. Default DEFAULT_IMAGE_LIMITS (5 MB, 128–6000 px, 36 MP). */
   imageLimits?: ImageLimits;
   /** How embeddings become a calibrated score, and so which embedders are loaded. Default: the shipped calibration. */
   matcher?: MatcherConfig;

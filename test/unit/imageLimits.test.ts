@@ -14,12 +14,12 @@ const code = (fn: () => unknown) => {
 };
 
 describe('imageLimits', () => {
-  test('defaults: 5 MB, 128–6000 px per side, 24 MP', () => {
+  test('defaults: 5 MB, 128–6000 px per side, 36 MP (6000×6000, the API contract)', () => {
     expect(resolveImageLimits(undefined)).toEqual({
       maxBytes: 5 * 1024 * 1024,
       minDimension: 128,
       maxDimension: 6000,
-      maxPixels: 24_000_000,
+      maxPixels: 36_000_000,
     });
     expect(resolveImageLimits({})).toEqual(DEFAULT_IMAGE_LIMITS);
   });

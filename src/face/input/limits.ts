@@ -8,8 +8,9 @@ export interface ImageLimits {
   /** Largest width and height of any image in pixels (default 6000; at most 16384). */
   maxDimension: number;
   /**
-   * Largest width × height of any image (default 24,000,000 = 6000×4000, a 24 MP camera photo; at most 50,000,000).
-   * A decoded image costs 12 bytes per pixel as a tensor, so the default bounds one image at ~290 MB.
+   * Largest width × height of any image (default 36,000,000 = 6000×6000, the API contract's largest image; at most
+   * 50,000,000). A decoded image costs 12 bytes per pixel as a tensor (~430 MB at the default, ~145 MB for a 12 MP
+   * phone photo), so memory-tight pages (phones, kiosks) should lower it.
    */
   maxPixels: number;
 }
@@ -18,7 +19,7 @@ export const DEFAULT_IMAGE_LIMITS: Readonly<ImageLimits> = Object.freeze({
   maxBytes: 5 * 1024 * 1024,
   minDimension: 128,
   maxDimension: 6000,
-  maxPixels: 24_000_000,
+  maxPixels: 36_000_000,
 });
 
 /** Upper bounds a caller may raise the limits to: beyond them one image can exhaust a tab's memory. */
