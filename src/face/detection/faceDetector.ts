@@ -3,6 +3,7 @@ import { createDetector, SupportedModels, MediaPipeFaceDetectorTfjs } from '@ten
 import type { ModelFiles } from '../../models/modelFiles';
 import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints } from '../../vocabulary';
 import { estimatePose } from './pose';
+import { cropTile, planTiles, touchesInnerEdge } from './tiles';
 
 export type DetectionMode =
   /** One face wanted (enroll, compare, 1:N search): the short-range model, full-range only if it finds none. */
@@ -18,6 +19,9 @@ export type DetectionMode =
  * faces there score ≥ 0.72, the false ones 0.65 and below.
  */
 const TILE_MIN_SCORE = 0.7;
+
+/** The full-range model's input side (FULL_RANGE_IMAGE_TO_TENSOR_CONFIG of @tensorflow-models/face-detection). */
+const FULL_RANGE_INPUT = 192;
 
 /**
  * Refining a face of a multi-face image: the crop is this many face-box widths wide (a 250-px LFW portrait holds
@@ -102,33 +106,40 @@ export class FaceDetector {
       // model finds (10 ms). Duplicates across models and tiles are merged.
       // The short-range pass runs while the full-range model is still loading (first call only).
       const fullRangeLoading = this.fullRange();
-      const shortFaces = await this.run(this.shortRange, image);
-      const fullRange = await fullRangeLoading;
-      faces = [...(await this.run(fullRange, image)), ...shortFaces];
-      for (const tile of planTiles(image.shape[1], image.shape[0])) {
-        const crop = tf.slice(image, [tile.y, tile.x, 0], [tile.size.height, tile.size.width, 3]);
-        try {
-          const found = await this.run(fullRange, crop);
-          faces.push(
-            ...found
-              .filter(
-                (f) => f.score >= TILE_MIN_SCORE && !touchesInnerEdge(f.box, tile, image.shape[1], image.shape[0]),
-              )
-              .map((f) => offsetFace(f, tile.x, tile.y)),
-          );
-        } finally {
-          crop.dispose();
+      // One float copy of the image for every pass, tile and face crop: each model call would otherwise cast the
+      // whole image again, and a tile sliced out of it (tf.slice) copies the whole image out of WASM memory first
+      // (1 s per 12 MP photo of ~20 tiles, measured), where cropAndResize reads only the tile's pixels.
+      const batch = asFloatBatch(image);
+      const floatImage = tf.squeeze(batch, [0]) as tf.Tensor3D;
+      try {
+        const shortFaces = await this.run(this.shortRange, floatImage);
+        const fullRange = await fullRangeLoading;
+        faces = [...(await this.run(fullRange, floatImage)), ...shortFaces];
+        for (const tile of planTiles(image.shape[1], image.shape[0])) {
+          // A square tile is cut straight at the model's input size (what its letterboxing would sample), not at
+          // full size first: resampling a 1000-px tile costs ~60 ms on WASM, ~20 per 12 MP photo.
+          const square = tile.size.width === tile.size.height;
+          const out = square ? { width: FULL_RANGE_INPUT, height: FULL_RANGE_INPUT } : tile.size;
+          const crop = cropTile(batch, tile, out);
+          try {
+            const found = await this.run(fullRange, crop);
+            faces.push(
+              ...found
+                .map((f) => scaleFace(f, tile.size.width / out.width, 0, 0))
+                .filter(
+                  (f) => f.score >= TILE_MIN_SCORE && !touchesInnerEdge(f.box, tile, image.shape[1], image.shape[0]),
+                )
+                .map((f) => offsetFace(f, tile.x, tile.y)),
+            );
+          } finally {
+            crop.dispose();
+          }
         }
-      }
-      faces = suppressOverlaps(faces, 0.3);
-      if (faces.length > 0) {
-        // One float copy of the image for every face's crop, not one per face.
-        const batch = asFloatBatch(image);
-        try {
-          faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
-        } finally {
-          batch.dispose();
-        }
+        faces = suppressOverlaps(faces, 0.3);
+        faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
+      } finally {
+        floatImage.dispose();
+        batch.dispose();
       }
       if (faces.length === 0) faces = await this.detectSmall(image);
     }
@@ -263,46 +274,6 @@ export class FaceDetector {
     }
     return faces;
   }
-}
-
-export interface Tile {
-  x: number;
-  y: number;
-  size: { width: number; height: number };
-}
-
-/**
- * Overlapping square tiles covering a large image, for finding small faces: tiles of max(384, longSide/4) px
- * (at most 2–3× the detector's 192-px input, so a 20-px face is still ~8 px to it) overlapping by a quarter.
- * Small images get none: the whole-image pass already sees their faces at a usable size.
- */
-export function planTiles(width: number, height: number): Tile[] {
-  const longSide = Math.max(width, height);
-  if (longSide <= 640) return [];
-  const tile = Math.round(Math.max(384, longSide / 4));
-  const starts = (length: number): number[] => {
-    if (length <= tile) return [0];
-    const count = Math.ceil((length - tile) / (tile * 0.75)) + 1;
-    return Array.from({ length: count }, (_, i) => Math.round((i * (length - tile)) / (count - 1)));
-  };
-  return starts(height).flatMap((y) =>
-    starts(width).map((x) => ({
-      x,
-      y,
-      size: { width: Math.min(tile, width - x), height: Math.min(tile, height - y) },
-    })),
-  );
-}
-
-/** A face cut by a tile's edge (one that is not the image's edge) is left to the tile that holds it whole. */
-function touchesInnerEdge(box: Box, tile: Tile, width: number, height: number): boolean {
-  const margin = 2;
-  return (
-    (tile.x > 0 && box.x <= margin) ||
-    (tile.y > 0 && box.y <= margin) ||
-    (tile.x + tile.size.width < width && box.x + box.width >= tile.size.width - margin) ||
-    (tile.y + tile.size.height < height && box.y + box.height >= tile.size.height - margin)
-  );
 }
 
 /** A face found in a crop of `scale` image pixels per crop pixel whose corner is at (x0, y0) of the image. */

@@ -1,0 +1,71 @@
+import * as tf from '../../models/tf';
+import type { Box } from '../../vocabulary';
+
+// Tiles for finding small faces in a large photo: pure calculators (the detector runs its model on each tile).
+
+export interface Tile {
+  x: number;
+  y: number;
+  size: { width: number; height: number };
+}
+
+/**
+ * Overlapping square tiles covering a large image, for finding small faces: tiles of max(384, longSide/4) px
+ * (at most 2–3× the detector's 192-px input, so a 20-px face is still ~8 px to it) overlapping by a quarter.
+ * Small images get none: the whole-image pass already sees their faces at a usable size.
+ */
+export function planTiles(width: number, height: number): Tile[] {
+  const longSide = Math.max(width, height);
+  if (longSide <= 640) return [];
+  const tile = Math.round(Math.max(384, longSide / 4));
+  const starts = (length: number): number[] => {
+    if (length <= tile) return [0];
+    const count = Math.ceil((length - tile) / (tile * 0.75)) + 1;
+    return Array.from({ length: count }, (_, i) => Math.round((i * (length - tile)) / (count - 1)));
+  };
+  return starts(height).flatMap((y) =>
+    starts(width).map((x) => ({
+      x,
+      y,
+      size: { width: Math.min(tile, width - x), height: Math.min(tile, height - y) },
+    })),
+  );
+}
+
+/** A face cut by a tile's edge (one that is not the image's edge) is left to the tile that holds it whole. */
+export function touchesInnerEdge(box: Box, tile: Tile, width: number, height: number): boolean {
+  const margin = 2;
+  return (
+    (tile.x > 0 && box.x <= margin) ||
+    (tile.y > 0 && box.y <= margin) ||
+    (tile.x + tile.size.width < width && box.x + box.width >= tile.size.width - margin) ||
+    (tile.y + tile.size.height < height && box.y + box.height >= tile.size.height - margin)
+  );
+}
+
+/**
+ * The tile of `batch` (float32 [1, h, w, 3]) resampled to `out` ([out.height, out.width, 3]; default the tile's own
+ * size), sample i at tile.x + i · tile.width / out.width (likewise down). At the tile's own size the samples fall on the
+ * pixel centres, so the values are the pixels (as tf.slice gives them, to float32 rounding). At a detector's input
+ * size they are the points its letterboxing transform samples a square tile at, so the detector sees what it would
+ * have made of the tile itself. Unlike tf.slice on the WASM backend, which copies the whole image out of WebAssembly
+ * memory per call, it reads only the pixels it needs.
+ */
+export function cropTile(
+  batch: tf.Tensor4D,
+  tile: Tile,
+  out: { width: number; height: number } = tile.size,
+): tf.Tensor3D {
+  const [, height, width] = batch.shape;
+  const { x, y } = tile;
+  const { width: w, height: h } = tile.size;
+  const lastX = x + ((out.width - 1) * w) / out.width;
+  const lastY = y + ((out.height - 1) * h) / out.height;
+  return tf.tidy(() => {
+    const box = tf.tensor2d([[y / (height - 1), x / (width - 1), lastY / (height - 1), lastX / (width - 1)]]);
+    return tf.squeeze(
+      tf.image.cropAndResize(batch, box, [0], [out.height, out.width], 'bilinear', 0),
+      [0],
+    ) as tf.Tensor3D;
+  });
+}
