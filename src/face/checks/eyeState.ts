@@ -1,4 +1,5 @@
 import * as tf from '../../models/tf';
+import { cropAndResizeBoxes } from '../input/region';
 import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import type { OnnxGraphModel } from '../../models/onnx/onnxModel';
@@ -62,13 +63,7 @@ export class EyeStateModel {
     const logits = tf.tidy(() => {
       const batch = tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D;
       const boxes = eyes.map((e) => eyeCropBox(e, width, height));
-      const crops = tf.image.cropAndResize(
-        batch,
-        boxes,
-        eyes.map(() => 0),
-        [INPUT_SIZE, INPUT_SIZE],
-        'bilinear',
-      );
+      const crops = cropAndResizeBoxes(batch, boxes, [INPUT_SIZE, INPUT_SIZE]);
       const grey = tf.div(tf.sum(tf.mul(crops, tf.tensor1d([0.299, 0.587, 0.114])), -1, true), 255);
       // The graph's batch is fixed at 1: one run per eye.
       return tf.concat(

@@ -1,5 +1,6 @@
 import type { DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
+import { cropAndResizeBoxes } from '../input/region';
 
 import type { ModelFiles } from '../../models/modelFiles';
 
@@ -96,7 +97,7 @@ export class EyeModel {
     ];
     const outputs = tf.tidy(() => {
       const batch = tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D;
-      const crop = tf.div(tf.image.cropAndResize(batch, [box], [0], [INPUT_SIZE, INPUT_SIZE], 'bilinear'), 255);
+      const crop = tf.div(cropAndResizeBoxes(batch, [box], [INPUT_SIZE, INPUT_SIZE]), 255);
       return this.model.execute(crop) as tf.Tensor[];
     });
     try {

@@ -4,6 +4,7 @@ import type { ModelFiles } from '../../models/modelFiles';
 import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints } from '../../vocabulary';
 import { estimatePose } from './pose';
 import { cropTile, planTiles, touchesInnerEdge } from './tiles';
+import { cropAndResizeBoxes } from '../input/region';
 
 export type DetectionMode =
   /** One face wanted (enroll, compare, 1:N search): the short-range model, full-range only if it finds none. */
@@ -108,7 +109,7 @@ export class FaceDetector {
       const fullRangeLoading = this.fullRange();
       // One float copy of the image for every pass, tile and face crop: each model call would otherwise cast the
       // whole image again, and a tile sliced out of it (tf.slice) copies the whole image out of WASM memory first
-      // (1 s per 12 MP photo of ~20 tiles, measured), where cropAndResize reads only the tile's pixels.
+      // (1 s per 12 MP photo of ~20 tiles, measured), where a transform reads only the tile's pixels.
       const batch = asFloatBatch(image);
       const floatImage = tf.squeeze(batch, [0]) as tf.Tensor3D;
       try {
@@ -188,18 +189,13 @@ export class FaceDetector {
   ): Promise<DetectedFace[]> {
     const [, height, width] = batch.shape;
     const crop = tf.tidy(() => {
-      const boxes = tf.tensor2d([
-        [
-          view.y / (height - 1),
-          view.x / (width - 1),
-          (view.y + view.height) / (height - 1),
-          (view.x + view.width) / (width - 1),
-        ],
-      ]);
-      return tf.squeeze(
-        tf.image.cropAndResize(batch, boxes, [0], [outHeight, outWidth], 'bilinear', 0),
-        [0],
-      ) as tf.Tensor3D;
+      const box = [
+        view.y / (height - 1),
+        view.x / (width - 1),
+        (view.y + view.height) / (height - 1),
+        (view.x + view.width) / (width - 1),
+      ];
+      return tf.squeeze(cropAndResizeBoxes(batch, [box], [outHeight, outWidth]), [0]) as tf.Tensor3D;
     });
     try {
       const found = await this.run(model, crop);
@@ -308,7 +304,7 @@ export function suppressOverlaps(faces: DetectedFace[], iou: number): DetectedFa
   return kept;
 }
 
-/** The image as a float32 [1, h, w, 3] batch, the input cropAndResize takes; the caller disposes it. */
+/** The image as a float32 [1, h, w, 3] batch, the input the crops take; the caller disposes it. */
 function asFloatBatch(image: tf.Tensor3D): tf.Tensor4D {
   return tf.tidy(() => tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D);
 }

@@ -45,27 +45,30 @@ export function touchesInnerEdge(box: Box, tile: Tile, width: number, height: nu
 
 /**
  * The tile of `batch` (float32 [1, h, w, 3]) resampled to `out` ([out.height, out.width, 3]; default the tile's own
- * size), sample i at tile.x + i · tile.width / out.width (likewise down). At the tile's own size the samples fall on the
- * pixel centres, so the values are the pixels (as tf.slice gives them, to float32 rounding). At a detector's input
- * size they are the points its letterboxing transform samples a square tile at, so the detector sees what it would
- * have made of the tile itself. Unlike tf.slice on the WASM backend, which copies the whole image out of WebAssembly
- * memory per call, it reads only the pixels it needs.
+ * size): sample (i, j) at (tile.y + i · tile.height / out.height, tile.x + j · tile.width / out.width), bilinear. At the
+ * tile's own size that is the tile's pixels; at a detector's input size it is what the detector's own letterboxing
+ * (the same tf.image.transform) samples a square tile at. Unlike tf.slice on the WASM backend, which copies the
+ * whole image out of WebAssembly memory per call, it reads only the pixels it needs.
  */
 export function cropTile(
   batch: tf.Tensor4D,
   tile: Tile,
   out: { width: number; height: number } = tile.size,
 ): tf.Tensor3D {
-  const [, height, width] = batch.shape;
-  const { x, y } = tile;
-  const { width: w, height: h } = tile.size;
-  const lastX = x + ((out.width - 1) * w) / out.width;
-  const lastY = y + ((out.height - 1) * h) / out.height;
-  return tf.tidy(() => {
-    const box = tf.tensor2d([[y / (height - 1), x / (width - 1), lastY / (height - 1), lastX / (width - 1)]]);
-    return tf.squeeze(
-      tf.image.cropAndResize(batch, box, [0], [out.height, out.width], 'bilinear', 0),
-      [0],
-    ) as tf.Tensor3D;
-  });
+  const scaleX = tile.size.width / out.width,
+    scaleY = tile.size.height / out.height;
+  return tf.tidy(
+    () =>
+      tf.squeeze(
+        tf.image.transform(
+          batch,
+          tf.tensor2d([[scaleX, 0, tile.x, 0, scaleY, tile.y, 0, 0]]),
+          'bilinear',
+          'constant',
+          0,
+          [out.height, out.width],
+        ),
+        [0],
+      ) as tf.Tensor3D,
+  );
 }
