@@ -53,6 +53,45 @@ test.describe('group photos', () => {
       expect(f.box.width).toBeLessThan(110);
     }
   });
+
+  test('a small face low in a 12 MP photo: compareFaces finds the face detectFaces finds, and scores it as alone', async ({
+    facePage,
+  }) => {
+    // A 640×480 webcam frame (face ~200 px) pasted near the bottom right of a grey 4000×3000 canvas: the whole-image
+    // passes see the face at ~10 px, the tiles find it; and past the image's 2^24-th value, where the crops must
+    // still read the right pixels.
+    const r = await facePage.evaluate(async () => {
+      const frame = await window.fixture('camera/subject06-enroll.jpg');
+      const later = await window.fixture('camera/subject06-later.jpg');
+      const bitmap = await createImageBitmap(new Blob([frame as Uint8Array<ArrayBuffer>]));
+      const canvas = document.createElement('canvas');
+      canvas.width = 4000;
+      canvas.height = 3000;
+      const ctx = canvas.getContext('2d')!;
+      ctx.fillStyle = '#808080';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(bitmap, 3200, 2400);
+      // (The first call may load the full-range model: its weights are counted after it.)
+      const faces = await window.client.detectFaces(canvas, { quality: false, attributes: false });
+      const tensors = window.tensorCount();
+      const inPhoto = await window.client.compareFaces(canvas, later);
+      const alone = await window.client.compareFaces(frame, later);
+      await window.client.detectFaces(canvas, { quality: false, attributes: false });
+      return {
+        boxes: faces.map((f) => f.box),
+        inPhoto: inPhoto.similarityScore,
+        alone: alone.similarityScore,
+        tensorsGrew: window.tensorCount() - tensors,
+      };
+    });
+    expect(r.boxes).toHaveLength(1);
+    expect(r.boxes[0]!.x).toBeGreaterThan(3200);
+    expect(r.boxes[0]!.y).toBeGreaterThan(2400);
+    expect(r.alone).toBeGreaterThanOrEqual(0.7);
+    expect(r.inPhoto).toBeGreaterThanOrEqual(0.7);
+    expect(Math.abs(r.inPhoto - r.alone)).toBeLessThan(0.05);
+    expect(r.tensorsGrew).toBe(0);
+  });
 });
 
 test('detectFaces of a photo without a face is an empty list, and compareFaces says which argument has no face', async ({

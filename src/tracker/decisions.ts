@@ -96,7 +96,7 @@ export function keepBest<T extends { goodness: number }>(
 // ---- which detection a frame gets ------------------------------------------------------------------------------
 
 /**
- * With nobody in view, a frame's full detection ('largest': the full-range model too, when the short-range one
+ * With nobody in view, a frame's full detection ('frame': the full-range model too, when the short-range one
  * finds no face the tracker keeps) costs 4–5 times the short-range pass alone (80–100 ms against ~20 ms per 640×480
  * frame on 2 cores), and almost every such frame is empty. So an empty scene gets the full detection at most this often; a face near
  * the camera is still found on its first frame, a far one within this time.
@@ -112,10 +112,10 @@ export function detectionModeFor(
   lastFullAt: number | undefined,
   now: number,
   everyMs: number = FULL_DETECTION_EVERY_MS,
-): 'largest' | 'near' {
-  if (liveTracks > 0 || lastFullAt === undefined) return 'largest';
+): 'frame' | 'near' {
+  if (liveTracks > 0 || lastFullAt === undefined) return 'frame';
   // A timestamp earlier than the last full pass (a clip restarted): start over.
-  return now - lastFullAt >= everyMs || now < lastFullAt ? 'largest' : 'near';
+  return now - lastFullAt >= everyMs || now < lastFullAt ? 'frame' : 'near';
 }
 
 // ---- liveness over frames -------------------------------------------------------------------------------------------

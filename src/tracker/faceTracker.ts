@@ -314,7 +314,7 @@ class LocalFaceTracker implements FaceTracker {
     const { engine } = this.deps;
     let t = performance.now();
     const mode = detectionModeFor(this.tracks.length, this.lastFullDetectionAt, now);
-    if (mode === 'largest') this.lastFullDetectionAt = now;
+    if (mode === 'frame') this.lastFullDetectionAt = now;
     const checks = { quality: true, liveness: this.settings.liveness };
     const faces = (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE))
       .filter((f) => f.score >= MIN_TRACKED_FACE_SCORE)

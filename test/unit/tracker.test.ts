@@ -181,14 +181,14 @@ describe("liveness decided over a track's frames", () => {
 
 describe('which detection a frame gets', () => {
   it('full detection while faces are tracked, on the first frame, and again after FULL_DETECTION_EVERY_MS', () => {
-    expect(detectionModeFor(0, undefined, 0)).toBe('largest');
-    expect(detectionModeFor(1, 0, 100)).toBe('largest');
+    expect(detectionModeFor(0, undefined, 0)).toBe('frame');
+    expect(detectionModeFor(1, 0, 100)).toBe('frame');
     expect(detectionModeFor(0, 0, 100)).toBe('near');
     expect(detectionModeFor(0, 0, FULL_DETECTION_EVERY_MS - 1)).toBe('near');
-    expect(detectionModeFor(0, 0, FULL_DETECTION_EVERY_MS)).toBe('largest');
+    expect(detectionModeFor(0, 0, FULL_DETECTION_EVERY_MS)).toBe('frame');
   });
 
   it('a timestamp before the last full pass (a restarted clip) gets the full detection', () => {
-    expect(detectionModeFor(0, 5000, 100)).toBe('largest');
+    expect(detectionModeFor(0, 5000, 100)).toBe('frame');
   });
 });

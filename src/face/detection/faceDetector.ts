@@ -7,9 +7,15 @@ import { cropTile, planTiles, touchesInnerEdge } from './tiles';
 import { cropAndResizeBoxes } from '../input/region';
 
 export type DetectionMode =
-  /** One face wanted (enroll, compare, 1:N search): the short-range model, full-range only if it finds none. */
+  /**
+   * One face wanted from a photo (enroll, compare, 1:N search): the short-range model, the full-range one if it finds
+   * none; on a large photo where neither does, the tiles as for 'all' (a face under ~1/20 of the photo's width), so
+   * that a face detectFaces finds is one these calls accept.
+   */
   | 'largest'
-  /** A face near a camera (video frames between 'largest' passes): the short-range model alone. */
+  /** A video frame's full pass (tracker): 'largest' without the tiles, which would cost an empty scene ~0.5 s. */
+  | 'frame'
+  /** A face near a camera (video frames between full passes): the short-range model alone. */
   | 'near'
   /** Every face (group photos, N:N search): both models, the full-range one also on tiles for small faces. */
   | 'all';
@@ -87,64 +93,73 @@ export class FaceDetector {
 
   /**
    * Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. `minScore` ('largest'
-   * mode): the full-range model also runs when the short-range one finds faces but none this confident (a far face it
+   * and 'frame' modes): the full-range model also runs when the short-range one finds faces but none this confident (a far face it
    * barely sees), and its faces are taken if one of them is.
    */
   async detect(image: tf.Tensor3D, mode: DetectionMode, minScore = 0): Promise<DetectedFace[]> {
     let faces: DetectedFace[];
     if (mode === 'near') {
       faces = await this.run(this.shortRange, image);
-    } else if (mode === 'largest') {
+    } else if (mode === 'largest' || mode === 'frame') {
       faces = await this.run(this.shortRange, image);
       if (!faces.some((f) => f.score >= minScore)) {
         const far = await this.run(await this.fullRange(), image);
         if (faces.length === 0 || far.some((f) => f.score >= minScore)) faces = far;
       }
       if (faces.length === 0) faces = await this.detectSmall(image);
+      if (faces.length === 0 && mode === 'largest' && planTiles(image.shape[1], image.shape[0]).length > 0)
+        faces = await this.detectAll(image);
     } else {
-      // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
-      // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
-      // model finds (10 ms). Duplicates across models and tiles are merged.
-      // The short-range pass runs while the full-range model is still loading (first call only).
-      const fullRangeLoading = this.fullRange();
-      // One float copy of the image for every pass, tile and face crop: each model call would otherwise cast the
-      // whole image again, and a tile sliced out of it (tf.slice) copies the whole image out of WASM memory first
-      // (1 s per 12 MP photo of ~20 tiles, measured), where a transform reads only the tile's pixels.
-      const batch = asFloatBatch(image);
-      const floatImage = tf.squeeze(batch, [0]) as tf.Tensor3D;
-      try {
-        const shortFaces = await this.run(this.shortRange, floatImage);
-        const fullRange = await fullRangeLoading;
-        faces = [...(await this.run(fullRange, floatImage)), ...shortFaces];
-        for (const tile of planTiles(image.shape[1], image.shape[0])) {
-          // A square tile is cut straight at the model's input size (what its letterboxing would sample), not at
-          // full size first: resampling a 1000-px tile costs ~60 ms on WASM, ~20 per 12 MP photo.
-          const square = tile.size.width === tile.size.height;
-          const out = square ? { width: FULL_RANGE_INPUT, height: FULL_RANGE_INPUT } : tile.size;
-          const crop = cropTile(batch, tile, out);
-          try {
-            const found = await this.run(fullRange, crop);
-            faces.push(
-              ...found
-                .map((f) => scaleFace(f, tile.size.width / out.width, 0, 0))
-                .filter(
-                  (f) => f.score >= TILE_MIN_SCORE && !touchesInnerEdge(f.box, tile, image.shape[1], image.shape[0]),
-                )
-                .map((f) => offsetFace(f, tile.x, tile.y)),
-            );
-          } finally {
-            crop.dispose();
-          }
-        }
-        faces = suppressOverlaps(faces, 0.3);
-        faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
-      } finally {
-        floatImage.dispose();
-        batch.dispose();
-      }
+      faces = await this.detectAll(image);
       if (faces.length === 0) faces = await this.detectSmall(image);
     }
     return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+
+  /** Every face: both models on the whole image, the full-range one also on tiles; each face refined. */
+  private async detectAll(image: tf.Tensor3D): Promise<DetectedFace[]> {
+    // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
+    // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
+    // model finds (10 ms). Duplicates across models and tiles are merged.
+    // The short-range pass runs while the full-range model is still loading (first call only).
+    const fullRangeLoading = this.fullRange();
+    // One float copy of the image for every pass, tile and face crop: each model call would otherwise cast the
+    // whole image again, and a tile sliced out of it (tf.slice) copies the whole image out of WASM memory first
+    // (1 s per 12 MP photo of ~20 tiles, measured), where a transform reads only the tile's pixels.
+    const batch = asFloatBatch(image);
+    const floatImage = tf.squeeze(batch, [0]) as tf.Tensor3D;
+    let faces: DetectedFace[];
+    try {
+      const shortFaces = await this.run(this.shortRange, floatImage);
+      const fullRange = await fullRangeLoading;
+      faces = [...(await this.run(fullRange, floatImage)), ...shortFaces];
+      for (const tile of planTiles(image.shape[1], image.shape[0])) {
+        // A square tile is cut straight at the model's input size (what its letterboxing would sample), not at
+        // full size first: resampling a 1000-px tile costs ~60 ms on WASM, ~20 per 12 MP photo.
+        const square = tile.size.width === tile.size.height;
+        const out = square ? { width: FULL_RANGE_INPUT, height: FULL_RANGE_INPUT } : tile.size;
+        const crop = cropTile(batch, tile, out);
+        try {
+          const found = await this.run(fullRange, crop);
+          faces.push(
+            ...found
+              .map((f) => scaleFace(f, tile.size.width / out.width, 0, 0))
+              .filter(
+                (f) => f.score >= TILE_MIN_SCORE && !touchesInnerEdge(f.box, tile, image.shape[1], image.shape[0]),
+              )
+              .map((f) => offsetFace(f, tile.x, tile.y)),
+          );
+        } finally {
+          crop.dispose();
+        }
+      }
+      faces = suppressOverlaps(faces, 0.3);
+      faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
+    } finally {
+      floatImage.dispose();
+      batch.dispose();
+    }
+    return faces;
   }
 
   /**
