@@ -261,8 +261,30 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   const threads = options.threads ?? 'auto';
   if (threads !== 'auto' && threads !== 1)
     throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${JSON.stringify(threads)}.`);
-  const engine = await FaceEngine.create({ files, backend, imageLimits, threads });
-  return new LocalFaceClient(engine, databaseName, encryption);
+  // With encryption the database is opened now, while the models load, so that a wrong key or passphrase is
+  // ERR_ENCRYPTION_KEY_INVALID from createFaceClient itself. Other failures to open are left to the first
+  // collection call, as without encryption (detect and compare do not need the database).
+  const keyCheck =
+    encryption && typeof indexedDB !== 'undefined' ? FaceStore.open(databaseName, encryption) : undefined;
+  const [engineResult, storeResult] = await Promise.allSettled([
+    FaceEngine.create({ files, backend, imageLimits, threads }),
+    keyCheck,
+  ]);
+  const store = storeResult.status === 'fulfilled' ? storeResult.value : undefined;
+  if (engineResult.status === 'rejected') {
+    store?.close();
+    throw engineResult.reason;
+  }
+  const engine = engineResult.value;
+  if (storeResult.status === 'rejected') {
+    const error = storeResult.reason as unknown;
+    if (error instanceof FaceError && error.code === 'ERR_ENCRYPTION_KEY_INVALID') {
+      engine.dispose();
+      await engine.cacheWritten();
+      throw error;
+    }
+  }
+  return new LocalFaceClient(engine, databaseName, encryption, store);
 }
 
 interface OpenCollections {
@@ -289,6 +311,8 @@ class LocalFaceClient implements FaceClient {
     private readonly engine: FaceEngine,
     private readonly databaseName: string,
     private readonly encryption: EncryptionOption | undefined,
+    /** The database when createFaceClient already opened it (to check an encryption key). */
+    private readonly openedStore?: FaceStore,
   ) {}
 
   get backend(): BackendName {
@@ -451,6 +475,8 @@ class LocalFaceClient implements FaceClient {
       } catch {
         // the database never opened: nothing to close
       }
+    } else {
+      this.openedStore?.close();
     }
   }
 
@@ -477,7 +503,7 @@ class LocalFaceClient implements FaceClient {
         'IndexedDB is not available in this browser context (e.g. a private mode that disables it), so collections cannot be stored. detectFaces and compareFaces still work.',
       );
     }
-    const store = await FaceStore.open(this.databaseName, this.encryption);
+    const store = this.openedStore ?? (await FaceStore.open(this.databaseName, this.encryption));
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
     const scorer = new FusedScorer(this.engine.matcher, modelIds, dimensions);

@@ -39,10 +39,12 @@ export function checkEncryptionOption(option: unknown): EncryptionOption | undef
   if (keys.length !== 1 || (keys[0] !== 'passphrase' && keys[0] !== 'key'))
     throw new FaceError('ERR_INVALID_ARGUMENT', `${usage}; got an object with keys [${keys.join(', ')}].`);
   if ('passphrase' in o) {
-    if (typeof o.passphrase !== 'string' || o.passphrase.length < 8 || o.passphrase.length > 1024)
+    // Any non-empty passphrase, as for exports (the API contract sets no minimum); docs/security.md advises a long
+    // random one: it is the only thing between a copy of the disk and the templates.
+    if (typeof o.passphrase !== 'string' || o.passphrase.length < 1 || o.passphrase.length > 1024)
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
-        'encryption.passphrase must be a string of 8 to 1024 characters (a long random passphrase; it is the only thing between a copy of the disk and the templates).',
+        'encryption.passphrase must be a string of 1 to 1024 characters (use a long random passphrase: it is the only thing between a copy of the disk and the templates).',
       );
     return { passphrase: o.passphrase };
   }
