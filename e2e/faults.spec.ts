@@ -247,3 +247,52 @@ test('a database upgrade blocked by an old connection fails clearly after a wait
   await page.evaluate(() => window.client.close());
   await context.close();
 });
+
+test('a browser failure in the middle of a call is an ERR_INTERNAL FaceError with its cause, and nothing is stored', async ({
+  browser,
+}) => {
+  const page = await clientPage(browser, `unexpected-${Date.now()}`, false);
+  try {
+    const r = await page.evaluate(async () => {
+      await window.client.createCollection('c');
+      const face = await window.fixture('lfw/Colin_Powell_0001.jpg');
+      // The JPEG encoder of the thumbnail fails as a browser out of memory would: a plain TypeError, not a FaceError.
+      const encode = OffscreenCanvas.prototype.convertToBlob;
+      OffscreenCanvas.prototype.convertToBlob = () => Promise.reject(new TypeError('simulated encoder failure'));
+      let enroll: unknown;
+      let isFaceError = false;
+      try {
+        await window.client.enrollPerson({
+          collectionName: 'c',
+          personId: 'colin',
+          personName: 'Colin',
+          face,
+          faceStorageType: 'StoreThumbnails',
+        });
+      } catch (e) {
+        isFaceError = e instanceof window.LocalFace.FaceError;
+        enroll = await window.errorInfo(() => Promise.reject(e));
+      } finally {
+        OffscreenCanvas.prototype.convertToBlob = encode;
+      }
+      const stored = (await window.client.listPersons('c')).total;
+      const after = await window.client
+        .enrollPerson({
+          collectionName: 'c',
+          personId: 'colin',
+          personName: 'Colin',
+          face,
+          faceStorageType: 'StoreThumbnails',
+        })
+        .then((p) => p.faceBase64.length > 0);
+      return { enroll, isFaceError, stored, after };
+    });
+    const e = expectFaceError(r.enroll as never, 'ERR_INTERNAL', 500);
+    expect(e.message).toContain('simulated encoder failure');
+    expect(r.isFaceError).toBe(true);
+    expect(r.stored).toBe(0);
+    expect(r.after).toBe(true);
+  } finally {
+    await page.close();
+  }
+});

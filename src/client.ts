@@ -1,4 +1,4 @@
-import { FaceError } from './errors';
+import { asFaceError, FaceError } from './errors';
 import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
@@ -481,13 +481,20 @@ class LocalFaceClient implements FaceClient {
   }
 
   private async persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
-    return use((await this.open()).service);
+    const { service } = await this.open();
+    try {
+      return await use(service);
+    } catch (error) {
+      throw asFaceError(error, 'The collection call');
+    }
   }
 
   private async open(): Promise<OpenCollections> {
     this.assertOpen();
     if (!this.opening) {
-      const opening = this.openCollections();
+      const opening = this.openCollections().catch((error: unknown) => {
+        throw asFaceError(error, 'Opening the database');
+      });
       this.opening = opening;
       opening.catch(() => {
         if (this.opening === opening) this.opening = undefined; // let a later call retry

@@ -74,3 +74,17 @@ export class FaceError extends Error {
 export function invalidArgument(message: string): FaceError {
   return new FaceError('ERR_INVALID_ARGUMENT', message);
 }
+
+/**
+ * `error` if it is a FaceError, else an ERR_INTERNAL FaceError naming what failed and keeping the error as its cause:
+ * every failure a caller sees is a FaceError (API.md), a bug or a browser failure included.
+ */
+export function asFaceError(error: unknown, what: string): FaceError {
+  if (error instanceof FaceError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new FaceError(
+    'ERR_INTERNAL',
+    `${what} failed unexpectedly (${detail}). Nothing was stored; retry, and report it if it persists.`,
+    { cause: error },
+  );
+}

@@ -1,5 +1,5 @@
 import * as tf from '../models/tf';
-import { FaceError } from '../errors';
+import { asFaceError, FaceError } from '../errors';
 import { activateBackend, type BackendChoice, type BackendName } from '../models/backend';
 import type { ModelFiles } from '../models/modelFiles';
 import type { DetectedFace, FaceTemplate } from '../vocabulary';
@@ -206,9 +206,16 @@ export class FaceEngine {
   /** Decodes `input` (any ImageInput; bad input → a FaceError naming `argName`), runs `use`, then frees the pixels. */
   async withImage<T>(input: unknown, argName: string, use: (decoded: DecodedImage) => Promise<T>): Promise<T> {
     this.assertUsable();
-    const decoded = await decodeImage(input, this.imageLimits, argName);
+    let decoded: DecodedImage;
+    try {
+      decoded = await decodeImage(input, this.imageLimits, argName);
+    } catch (error) {
+      throw asFaceError(error, `Reading the ${argName}`);
+    }
     try {
       return await use(decoded);
+    } catch (error) {
+      throw asFaceError(error, `Working on the ${argName}`);
     } finally {
       decoded.pixels.dispose();
     }
