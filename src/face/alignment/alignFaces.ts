@@ -76,13 +76,7 @@ export function alignFaces(
           [size, size],
         );
       }
-      // Decoded pixels are whole numbers, which slicePixels needs to be exact (and fast on WASM).
-      const region = tf.expandDims(
-        image.dtype === 'int32'
-          ? slicePixels(source, y0, x0, y1 - y0, x1 - x0)
-          : tf.slice(source, [y0, x0, 0], [y1 - y0, x1 - x0, 3]),
-        0,
-      ) as tf.Tensor4D;
+      const region = tf.expandDims(slicePixels(source, y0, x0, y1 - y0, x1 - x0), 0) as tf.Tensor4D;
       const pooled = tf.avgPool(region, factor, factor, 'valid');
       // A pooled pixel (u, v) covers image pixels x0 + u·f … x0 + (u+1)·f; its centre is x0 + (u + ½)·f − ½.
       const pooledToImage: Similarity = { a: factor, b: 0, tx: x0 + (factor - 1) / 2, ty: y0 + (factor - 1) / 2 };
