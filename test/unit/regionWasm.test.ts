@@ -41,7 +41,7 @@ describe('slicePixels on the WASM backend', () => {
           'float32',
         ),
       ) as tf.Tensor3D;
-      const regions = rows * columns > 1e6 ? 12 : 40;
+      const regions = rows * columns > 1e6 ? 6 : 40;
       for (let t = 0; t < regions; t++) {
         const y = Math.floor(random() * (rows - 2));
         const x = Math.floor(random() * (columns - 2));
@@ -57,7 +57,7 @@ describe('slicePixels on the WASM backend', () => {
       }
       pixels.dispose();
     }
-    expect(checked).toBe(132);
+    expect(checked).toBe(126);
   }, 120_000);
 
   it('cropAndResizeBoxes reads the right pixels past 2^24 values: a pixel-aligned crop of a 4000×3000 photo equals its slice', () => {
