@@ -107,8 +107,9 @@ export class FaceDetector {
         if (faces.length === 0 || far.some((f) => f.score >= minScore)) faces = far;
       }
       if (faces.length === 0) faces = await this.detectSmall(image);
+      // Both whole-image passes found nothing: only the tiles are left to try.
       if (faces.length === 0 && mode === 'largest' && planTiles(image.shape[1], image.shape[0]).length > 0)
-        faces = await this.detectAll(image);
+        faces = await this.detectAll(image, []);
     } else {
       faces = await this.detectAll(image);
       if (faces.length === 0) faces = await this.detectSmall(image);
@@ -116,8 +117,11 @@ export class FaceDetector {
     return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
   }
 
-  /** Every face: both models on the whole image, the full-range one also on tiles; each face refined. */
-  private async detectAll(image: tf.Tensor3D): Promise<DetectedFace[]> {
+  /**
+   * Every face: both models on the whole image, the full-range one also on tiles; each face refined. `wholeImage`:
+   * what the two whole-image passes found, when the caller already ran them (they are not run again).
+   */
+  private async detectAll(image: tf.Tensor3D, wholeImage?: DetectedFace[]): Promise<DetectedFace[]> {
     // The full-range model sees the photo letterboxed to 192 px, where a face 1/40 of a 2000-px group photo is
     // 5 px: so it also runs on overlapping tiles. It misses faces that fill the frame, which the short-range
     // model finds (10 ms). Duplicates across models and tiles are merged.
@@ -130,9 +134,9 @@ export class FaceDetector {
     const floatImage = tf.squeeze(batch, [0]) as tf.Tensor3D;
     let faces: DetectedFace[];
     try {
-      const shortFaces = await this.run(this.shortRange, floatImage);
+      const shortFaces = wholeImage ? [] : await this.run(this.shortRange, floatImage);
       const fullRange = await fullRangeLoading;
-      faces = [...(await this.run(fullRange, floatImage)), ...shortFaces];
+      faces = wholeImage ? [...wholeImage] : [...(await this.run(fullRange, floatImage)), ...shortFaces];
       for (const tile of planTiles(image.shape[1], image.shape[0])) {
         // A square tile is cut straight at the model's input size (what its letterboxing would sample), not at
         // full size first: resampling a 1000-px tile costs ~60 ms on WASM, ~20 per 12 MP photo.
