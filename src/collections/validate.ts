@@ -3,6 +3,11 @@ import { FaceError } from '../errors';
 /** Argument checks of the collection / person / search methods: pure, so unit-tested without a browser. */
 
 const COLLECTION_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
+
+/** Whether `value` is a valid collection name: 1–255 of A-Z a-z 0-9 _ - . (the REST dialects answer in their own words). */
+export function isCollectionName(value: unknown): value is string {
+  return typeof value === 'string' && COLLECTION_NAME.test(value);
+}
 export const MAX_METADATA_BYTES = 16 * 1024;
 export const MAX_PERSON_NAME_LENGTH = 1024;
 export const MAX_RESULTS_LIMIT = 1000;
@@ -37,7 +42,7 @@ export function requestOrPositional(
 }
 
 export function collectionName(value: unknown): string {
-  if (typeof value !== 'string' || !COLLECTION_NAME.test(value)) {
+  if (!isCollectionName(value)) {
     throw new FaceError(
       'ERR_INVALID_COLLECTION_NAME',
       `Collection names are 1–255 characters of letters, digits, underscores, hyphens and periods (A-Z a-z 0-9 _ - .); got ${show(value)}.`,

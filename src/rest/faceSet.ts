@@ -1,6 +1,7 @@
 // Seed 004, face set: POST faceset/v2/add_face (JSON, multipart/form-data or urlencoded: `name`, `file` or
 // `image_base64`, optional integer `person_id`). Auth: X-DF-API-ID (the key id) + X-DF-API-SECRET (the key).
 // Answers { status, result | reason, request_id }.
+import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
 import type { Dialect, RestContext, Route } from './context';
 import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
@@ -103,7 +104,7 @@ async function addFace(context: RestContext): Promise<Response> {
   const body = await context.body({ forms: true });
   const name = body.name;
   if (typeof name !== 'string' || name === '') return faceSetError('INVALID_ARGUMENT', 'name is required');
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) return faceSetError('INVALID_ARGUMENT', 'invalid name');
+  if (!isCollectionName(name)) return faceSetError('INVALID_ARGUMENT', 'invalid name');
   if (!context.allows(name)) return faceSetError('NO_PERMISSION', 'this API key may not use this face set');
   if (body.file !== undefined && !(body.file instanceof Blob))
     return faceSetError('INVALID_ARGUMENT', 'file must be a file field of a multipart/form-data body');

@@ -1,6 +1,7 @@
 // Seed 000, person management: PUT person (an upsert), PUT persons (bulk), POST collection, GET collections,
 // DELETE collection/{name}. Auth: x-api-key. Errors: { code, message }.
 import type { EnrolledPerson } from '../collections/persons';
+import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
 import type { Dialect, RestContext, Route } from './context';
 import { Fields } from './context';
@@ -35,8 +36,12 @@ export function outOfScope(): FaceError {
  * [A-Za-z0-9_.-]{1,255} is ERR_INVALID_COLLECTION_NAME (as `createCollection('')` is); out of the key's scope, ERR_NOT_FOUND.
  */
 export function collectionField(context: RestContext, fields: Fields): string {
-  const name = fields.raw('collection_name');
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,255}$/.test(name))
+  return allowedCollection(context, fields.raw('collection_name'));
+}
+
+/** A collection name from a body or a path, checked and within the key's scope. */
+function allowedCollection(context: RestContext, name: unknown): string {
+  if (!isCollectionName(name))
     throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
   if (!context.allows(name)) throw outOfScope();
   return name;
@@ -156,10 +161,7 @@ async function getCollections(context: RestContext): Promise<Response> {
 }
 
 async function deleteCollection(context: RestContext): Promise<Response> {
-  const name = context.params.name!;
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name))
-    throw new FaceError('ERR_INVALID_COLLECTION_NAME', SEED_MESSAGES.ERR_INVALID_COLLECTION_NAME!);
-  if (!context.allows(name)) throw outOfScope();
+  const name = allowedCollection(context, context.params.name);
   await context.client.deleteCollection(name);
   return jsonResponse(200, { collection_name: name });
 }
