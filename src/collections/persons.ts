@@ -1,4 +1,4 @@
-import { FaceError } from '../errors';
+import { asFaceError, FaceError } from '../errors';
 import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
 import type { ImageInput } from '../face/input/decode';
@@ -409,10 +409,7 @@ export class PersonService {
       try {
         results.push({ personId: id, ok: true, person: await this.enrollPerson(request) });
       } catch (e) {
-        const error =
-          e instanceof FaceError
-            ? e
-            : new FaceError('ERR_INTERNAL', `Enrolling "${id}" failed unexpectedly: ${String(e)}`, { cause: e });
+        const error = asFaceError(e, `Enrolling "${id}"`);
         results.push({ personId: id, ok: false, error: { code: error.code, message: error.message } });
       }
       try {
