@@ -1,5 +1,6 @@
 import type { Box as FaceBox } from '../vocabulary';
 import * as tf from '../models/tf';
+import { asFloat32, slicePixels } from './input/region';
 
 /** Longest side of a stored / returned face thumbnail. */
 export const THUMBNAIL_SIZE = 150;
@@ -21,7 +22,7 @@ export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<
   const tw = Math.max(1, Math.round((x1 - x0) * scale)),
     th = Math.max(1, Math.round((y1 - y0) * scale));
   const crop = tf.tidy(() => {
-    const region = tf.cast(tf.slice(pixels, [y0, x0, 0], [y1 - y0, x1 - x0, 3]), 'float32');
+    const region = asFloat32(slicePixels(pixels, y0, x0, y1 - y0, x1 - x0));
     return tf.cast(
       tf.clipByValue(scale < 1 ? tf.image.resizeBilinear(region, [th, tw], true) : region, 0, 255),
       'int32',

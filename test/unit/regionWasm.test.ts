@@ -23,14 +23,16 @@ describe('slicePixels on the WASM backend', () => {
     await tf.setBackend(previous);
   });
 
-  it('slicePixels equals tf.slice on random regions, half of them touching the last row and column, images up to 12 MP', () => {
+  it('slicePixels equals tf.slice on random regions, half of them touching the last row and column, images up to 12 MP, float32 and int32', () => {
     const random = seededRandom(20261205);
     let checked = 0;
-    for (const [rows, columns] of [
-      [6000, 24],
-      [24, 6000],
-      [480, 640],
-      [3000, 4000],
+    for (const [rows, columns, dtype] of [
+      [6000, 24, 'float32'],
+      [24, 6000, 'float32'],
+      [480, 640, 'float32'],
+      [3000, 4000, 'float32'],
+      [480, 640, 'int32'],
+      [3000, 4000, 'int32'],
     ] as const) {
       const pixels = tf.tidy(() =>
         tf.cast(
@@ -38,7 +40,7 @@ describe('slicePixels on the WASM backend', () => {
             Int32Array.from({ length: rows * columns * 3 }, (_, i) => (i * 7919) % 256),
             [rows, columns, 3],
           ),
-          'float32',
+          dtype,
         ),
       ) as tf.Tensor3D;
       const regions = rows * columns > 1e6 ? 6 : 40;
@@ -51,13 +53,14 @@ describe('slicePixels on the WASM backend', () => {
         const got = slicePixels(pixels, y, x, height, width);
         const want = tf.slice(pixels, [y, x, 0], [height, width, 3]);
         const differing = tf.tidy(() => tf.sum(tf.notEqual(got, want)).dataSync()[0]);
-        expect(differing, `${rows}×${columns} at (${y}, ${x}) ${height}×${width}`).toBe(0);
+        expect(differing, `${rows}×${columns} ${dtype} at (${y}, ${x}) ${height}×${width}`).toBe(0);
+        expect(got.dtype).toBe(dtype);
         tf.dispose([got, want]);
         checked++;
       }
       pixels.dispose();
     }
-    expect(checked).toBe(126);
+    expect(checked).toBe(172);
   }, 120_000);
 
   it('cropAndResizeBoxes reads the right pixels past 2^24 values: a pixel-aligned crop of a 4000×3000 photo equals its slice', () => {

@@ -1,6 +1,6 @@
 import type { FaceKeypoints, Point } from '../../vocabulary';
 import * as tf from '../../models/tf';
-import { slicePixels } from '../input/region';
+import { asFloat32, slicePixels } from '../input/region';
 
 import {
   applySimilarity,
@@ -39,7 +39,7 @@ export function alignFaces(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [height, width] = image.shape;
-    const source = tf.cast(image, 'float32');
+    const source = asFloat32(image);
     const crops = faces.map((k) => {
       const toCrop = faceToTemplate(k, template);
       const scale = Math.hypot(toCrop.a, toCrop.b); // crop pixels per image pixel

@@ -1,5 +1,5 @@
 import * as tf from '../../models/tf';
-import { cropAndResizeBoxes } from '../input/region';
+import { asFloat32, cropAndResizeBoxes } from '../input/region';
 import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import type { OnnxGraphModel } from '../../models/onnx/onnxModel';
@@ -61,7 +61,7 @@ export class EyeStateModel {
     if (eyes.length === 0) return [];
     const [height, width] = pixels.shape;
     const logits = tf.tidy(() => {
-      const batch = tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D;
+      const batch = tf.expandDims(asFloat32(pixels), 0) as tf.Tensor4D;
       const boxes = eyes.map((e) => eyeCropBox(e, width, height));
       const crops = cropAndResizeBoxes(batch, boxes, [INPUT_SIZE, INPUT_SIZE]);
       const grey = tf.div(tf.sum(tf.mul(crops, tf.tensor1d([0.299, 0.587, 0.114])), -1, true), 255);

@@ -1,6 +1,6 @@
 import type { DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
-import { cropAndResizeBoxes } from '../input/region';
+import { asFloat32, cropAndResizeBoxes } from '../input/region';
 
 import type { ModelFiles } from '../../models/modelFiles';
 
@@ -96,7 +96,7 @@ export class EyeModel {
       (cx + side / 2) / (width - 1),
     ];
     const outputs = tf.tidy(() => {
-      const batch = tf.expandDims(tf.cast(pixels, 'float32'), 0) as tf.Tensor4D;
+      const batch = tf.expandDims(asFloat32(pixels), 0) as tf.Tensor4D;
       const crop = tf.div(cropAndResizeBoxes(batch, [box], [INPUT_SIZE, INPUT_SIZE]), 255);
       return this.model.execute(crop) as tf.Tensor[];
     });

@@ -4,6 +4,7 @@ import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import type { OnnxGraphModel } from '../../models/onnx/onnxModel';
 import { loadOnnxModel } from '../../models/onnx/loadOnnx';
+import { asFloat32, slicePixels } from '../input/region';
 
 /**
  * Passive (single-image) presentation-attack detection with `fr_liveness.onnx` of npm
@@ -131,7 +132,7 @@ export class FasNetModel {
     const r = fasnetCropRect(face, width, height, options.scale ?? FASNET_CROP_SCALE);
     let sizes: number[] = [];
     const outs = tf.tidy(() => {
-      const crop = tf.cast(tf.slice(pixels, [r.y, r.x, 0], [r.height, r.width, 3]), 'float32') as tf.Tensor3D;
+      const crop = asFloat32(slicePixels(pixels, r.y, r.x, r.height, r.width));
       // cv.resize INTER_LINEAR = half-pixel centres, no antialiasing.
       const input = tf.expandDims(
         tf.image.resizeBilinear(crop, [INPUT_SIZE, INPUT_SIZE], false, true),

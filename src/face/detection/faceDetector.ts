@@ -4,7 +4,7 @@ import type { ModelFiles } from '../../models/modelFiles';
 import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints } from '../../vocabulary';
 import { estimatePose } from './pose';
 import { cropTile, planTiles, touchesInnerEdge } from './tiles';
-import { cropAndResizeBoxes } from '../input/region';
+import { asFloat32, cropAndResizeBoxes } from '../input/region';
 
 export type DetectionMode =
   /**
@@ -325,5 +325,5 @@ export function suppressOverlaps(faces: DetectedFace[], iou: number): DetectedFa
 
 /** The image as a float32 [1, h, w, 3] batch, the input the crops take; the caller disposes it. */
 function asFloatBatch(image: tf.Tensor3D): tf.Tensor4D {
-  return tf.tidy(() => tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D);
+  return tf.tidy(() => tf.expandDims(asFloat32(image), 0) as tf.Tensor4D);
 }

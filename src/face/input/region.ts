@@ -8,24 +8,48 @@ import * as tf from '../../models/tf';
 export const LARGE_IMAGE_VALUES = 2 ** 24;
 
 /**
- * `pixels[y : y + height, x : x + width, :]`, exactly the values tf.slice gives. On the WASM backend tf.slice copies
- * its whole input out of WebAssembly memory before slicing in JavaScript (~40 ms per slice of a 12 MP photo here);
- * a float32 image is cropped with tf.image.transform instead, shifted by whole pixels, which reads only the region
- * and samples it at the pixels themselves. (An int32 image keeps tf.slice: the kernels cast it whole to float32 first.)
+ * Below this many values a region is cut with tf.slice (exact, any dtype), above it a float32 image with
+ * tf.image.transform. On the WASM backend tf.slice first copies its whole input out of WebAssembly memory (~1 ms for
+ * a 640×480 frame, ~40 ms for a 12 MP photo), while a transform reads only the region but costs ~0.1 µs per output
+ * pixel (~25 ms for a 480×480 region): for frames the copy is the cheaper, for photos the transform.
+ */
+export const SLICE_COPY_VALUES = 2 ** 22;
+
+/** `image` as float32: itself when it already is (not a copy: do not dispose it separately), else a cast copy. */
+export function asFloat32<T extends tf.Tensor>(image: T): T {
+  return image.dtype === 'float32' ? image : (tf.cast(image, 'float32') as T);
+}
+
+/**
+ * `pixels[y : y + height, x : x + width, :]`, exactly the values tf.slice gives, without its slow paths on the WASM
+ * backend: a float32 image of SLICE_COPY_VALUES or more is cropped with a transform shifted by whole pixels (it
+ * samples the pixels themselves); any other image is sliced as rows of a [rows, columns · channels] view, because
+ * the WASM slice of a rank-3 region copies it one pixel at a time (~30 ms for a 480 × 480 region) and a rank-2 one
+ * a row at a time (~3 ms with the whole-image copy).
  */
 export function slicePixels<T extends tf.Tensor3D>(pixels: T, y: number, x: number, height: number, width: number): T {
-  if (pixels.dtype !== 'float32') return tf.slice(pixels, [y, x, 0], [height, width, 3]) as T;
-  return tf.tidy(() =>
-    tf.squeeze(
-      tf.image.transform(
-        tf.expandDims(pixels, 0) as tf.Tensor4D,
-        tf.tensor2d([[1, 0, x, 0, 1, y, 0, 0]]),
-        'bilinear',
-        'constant',
-        0,
-        [height, width],
+  const [rows, columns, channels] = pixels.shape;
+  if (pixels.dtype === 'float32' && rows * columns * channels >= SLICE_COPY_VALUES) {
+    return tf.tidy(() =>
+      tf.squeeze(
+        tf.image.transform(
+          tf.expandDims(pixels, 0) as tf.Tensor4D,
+          tf.tensor2d([[1, 0, x, 0, 1, y, 0, 0]]),
+          'bilinear',
+          'constant',
+          0,
+          [height, width],
+        ),
+        [0],
       ),
-      [0],
+    ) as T;
+  }
+  // WebGL slices on the GPU at any rank; a reshape of a packed texture would cost a program there.
+  if (tf.getBackend() === 'webgl') return tf.slice(pixels, [y, x, 0], [height, width, channels]) as T;
+  return tf.tidy(() =>
+    tf.reshape(
+      tf.slice(tf.reshape(pixels, [rows, columns * channels]), [y, x * channels], [height, width * channels]),
+      [height, width, channels],
     ),
   ) as T;
 }
