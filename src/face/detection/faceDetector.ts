@@ -127,9 +127,9 @@ export class FaceDetector {
     // model finds (10 ms). Duplicates across models and tiles are merged.
     // The short-range pass runs while the full-range model is still loading (first call only).
     const fullRangeLoading = this.fullRange();
-    // One float copy of the image for every pass, tile and face crop: each model call would otherwise cast the
-    // whole image again, and a tile sliced out of it (tf.slice) copies the whole image out of WASM memory first
-    // (1 s per 12 MP photo of ~20 tiles, measured), where a transform reads only the tile's pixels.
+    // The image as float32 for every pass, tile and face crop (a decoded image already is: no copy). Tiles are cut
+    // with transforms, which read only the tile's pixels, where tf.slice on WASM copies the whole image out of its
+    // memory per call (1 s per 12 MP photo of ~20 tiles, measured).
     const batch = asFloatBatch(image);
     const floatImage = tf.squeeze(batch, [0]) as tf.Tensor3D;
     let faces: DetectedFace[];
