@@ -4,7 +4,8 @@
 // Solvay group photo, NUAA live and print frames, two large group photos of ../shared/data), and the tracker's
 // tracks (box, quality, liveness) over 12 frames of a webcam clip, compared as JSON. For a change meant to keep
 // results bit-identical (e.g. a faster crop). Each build is a checkout with dist/ built, models included.
-//   node tools/speed/same-results.mjs BEFORE_DIR [AFTER_DIR, default this checkout]
+// --also DIR adds the first 20 JPEG/PNG files under DIR (e.g. an evaluation-only set: it is only read, to compare).
+//   node tools/speed/same-results.mjs BEFORE_DIR [AFTER_DIR, default this checkout] [--also DIR]
 import { chromium } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,9 @@ import { serve } from '../../scripts/serve.mjs';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const D = process.env.SHARED_DATA ?? join(ROOT, '..', 'shared', 'data');
 const R = join(ROOT, 'e2e/fixtures');
-if (!process.argv[2]) throw new Error('usage: same-results.mjs BEFORE_DIR [AFTER_DIR]');
+const alsoAt = process.argv.indexOf('--also');
+const also = alsoAt > 0 ? process.argv.splice(alsoAt, 2)[1] : undefined;
+if (!process.argv[2]) throw new Error('usage: same-results.mjs BEFORE_DIR [AFTER_DIR] [--also DIR]');
 const files = [
   ...readdirSync(`${R}/camera`)
     .filter((f) => f.endsWith('.jpg'))
@@ -42,6 +45,14 @@ const files = [
     .slice(0, 2)
     .map((f) => `${D}/human_samples/groups/${f}`),
 ];
+if (also)
+  files.push(
+    ...readdirSync(also, { recursive: true })
+      .filter((f) => /\.(jpe?g|png)$/i.test(f))
+      .sort()
+      .slice(0, 20)
+      .map((f) => join(also, f)),
+  );
 const images = files.map((f) => readFileSync(f).toString('base64'));
 const out = {};
 const browser = await chromium.launch({
