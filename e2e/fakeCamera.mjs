@@ -109,12 +109,15 @@ function y4mPlanes(rgba, width, height) {
  * A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera), with a persistent profile in `profileDir` (so IndexedDB survives
  * relaunching with another video) and camera permission granted.
  */
-export async function launchWithCamera(videoPath, profileDir) {
+export async function launchWithCamera(videoPath, profileDir, { gpu = 'swiftshader' } = {}) {
+  // gpu 'off': no GL at all, software compositing (no WebGL backend then).
+  const args =
+    gpu === 'off' ? [...CHROMIUM_ARGS.filter((a) => !/swiftshader/.test(a)), '--disable-gpu'] : CHROMIUM_ARGS;
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      ...CHROMIUM_ARGS,
+      ...args,
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       // No video file: Chromium's own fake camera (a green disc and a clock, no face).

@@ -171,6 +171,14 @@ const stats = {
   embedRuns: 0,
   boxes: 0,
   namedAfterMs: [] as number[],
+  /** The last 400 frames: when grabbed and finished (page clock), engine ms, timings, and each track's state. */
+  recentFrames: [] as {
+    grabbedAt: number;
+    doneAt: number;
+    ms: number;
+    timings: FrameResult['timings'];
+    tracks: { trackId: number; live?: boolean; named: boolean }[];
+  }[],
   mode: '',
 };
 /** When each track's first frame was grabbed, until its name is shown. */
@@ -254,6 +262,14 @@ function startLoop(engine: EngineHandle): void {
       stats.checksMs += t.checksMs;
       if (t.embedMs > 0) stats.embedRuns++;
       stats.boxes = latest.tracks.length;
+      stats.recentFrames.push({
+        grabbedAt,
+        doneAt: performance.now(),
+        ms: latest.ms,
+        timings: t,
+        tracks: latest.tracks.map((x) => ({ trackId: x.trackId, live: x.live, named: x.match !== undefined })),
+      });
+      if (stats.recentFrames.length > 400) stats.recentFrames.shift();
       for (const track of latest.tracks) {
         if (!trackFirstGrabbed.has(track.trackId)) trackFirstGrabbed.set(track.trackId, grabbedAt);
         const first = trackFirstGrabbed.get(track.trackId)!;
