@@ -3,12 +3,14 @@
 // A clip is one subject-session's frames (NUAA names them SSSS_GG_SS_LL_NNN.jpg: subject, then session codes,
 // then the frame number): the real folder has 6 frames per session, the print folder 2; each clip is fed to a fresh
 // face tracker (liveness on) as 12 frames 150 ms apart, cycling through the session's frames with a few pixels of
-// movement. Only held-out subjects (even ids: the liveness threshold was chosen on the odd ones) are used.
+// movement. Only held-out subjects (even ids: the liveness threshold was chosen on the odd ones) are used, unless
+// `--subjects odd`: the subjects the thresholds are chosen on (for choosing, never for reporting).
 // Reports, per clip: BPCER (live clips decided not live), APCER (print clips decided live), undecided clips; the same
 // frames judged one by one by detectFaces({ liveness: true }) for comparison; the phone-replay frames (not NUAA)
 // as one clip. Recognition: each even subject is enrolled from the first frame (--enroll-frames N: the first N) of
 // its first real session; every other real session of theirs must be recognised as them, and no clip as anyone else.
 //   npm run build && node tools/tracker-liveness/nuaa.mjs --data <antispoof_nuaa folder> [--enroll-frames 1] [--json FILE]
+//     [--subjects even|odd]
 import { chromium } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +26,12 @@ const arg = (name, fallback) => {
 const data = arg('data'),
   jsonOut = arg('json'),
   // Photos per enrolled person, from the first frames of their first live session (README advises about 3).
-  enrollFrames = Number(arg('enroll-frames', '1'));
+  enrollFrames = Number(arg('enroll-frames', '1')),
+  subjects = arg('subjects', 'even');
+if (subjects !== 'even' && subjects !== 'odd') {
+  console.error('--subjects is even (held out, the default) or odd (the subjects thresholds are chosen on)');
+  process.exit(2);
+}
 if (!data || !existsSync(join(data, 'real'))) {
   console.error('usage: node tools/tracker-liveness/nuaa.mjs --data <antispoof_nuaa folder>');
   process.exit(2);
@@ -35,7 +42,7 @@ const PORT = 4180 + Number(process.env.E2E_PORT_OFFSET ?? 0);
 function clips(folder) {
   const out = new Map();
   for (const subject of readdirSync(join(data, folder))) {
-    if (Number(subject) % 2 !== 0) continue;
+    if (Number(subject) % 2 !== (subjects === 'even' ? 0 : 1)) continue;
     for (const file of readdirSync(join(data, folder, subject)).sort()) {
       const session = file.split('_').slice(1, 4).join('_');
       const key = `${subject}/${session}`;
@@ -110,10 +117,14 @@ try {
           last = track;
         }
         // The same frames one by one, as single images.
-        const single = [];
+        const single = [],
+          singleScores = [],
+          singleCodes = [];
         for (const b of bitmaps) {
           const [face] = await client.detectFaces(b, { quality: false, attributes: false, liveness: true });
           single.push(face?.liveness ? face.liveness.live : null);
+          singleScores.push(face?.liveness?.score ?? null);
+          singleCodes.push(face?.liveness?.code ?? null);
         }
         return {
           kind,
@@ -127,6 +138,9 @@ try {
           tracks: ids.size,
           matches: [...matches],
           single,
+          singleScores,
+          singleCodes,
+          decidedFramesUsed: last?.liveness?.framesUsed ?? null,
           enrollSession: kind === 'real' && enrolledFrom.get(clip.subject) === clip.session,
         };
       };
@@ -159,7 +173,7 @@ try {
     .filter((x) => x !== null)
     .sort((a, b) => a - b);
   const lines = [
-    `Per-track liveness on NUAA, held-out subjects (even ids), ${realClips.length} live clips and ${printClips.length} printed-photo clips (one per subject-session, 12 frames 150 ms apart cycling its ${'6 / 2'} frames); ${os.cpus().length} cores, load ${os
+    `Per-track liveness on NUAA, ${subjects === 'even' ? 'held-out subjects (even ids)' : 'the subjects thresholds are chosen on (odd ids; not a held-out figure)'}, ${realClips.length} live clips and ${printClips.length} printed-photo clips (one per subject-session, 12 frames 150 ms apart cycling its ${'6 / 2'} frames); ${os.cpus().length} cores, load ${os
       .loadavg()
       .map((x) => x.toFixed(2))
       .join(' / ')}.`,
