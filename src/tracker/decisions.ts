@@ -121,7 +121,11 @@ export function detectionModeFor(
 // ---- liveness over frames -------------------------------------------------------------------------------------------
 
 export interface TrackLivenessPolicy {
-  /** Frames with usable evidence (no geometry problem) needed before a decision. */
+  /**
+   * Frames with usable evidence (no geometry problem) a decision is made on. Fewer decide when the frames still
+   * missing could not change the decision, whatever they show (e.g. two frames whose clipped margins sum above
+   * `clip`: a third clipped at −clip still leaves the mean above 0): the same decision, a frame sooner.
+   */
   minFrames: number;
   /** The decision reads the last this many frames of evidence. */
   window: number;
@@ -166,15 +170,29 @@ export function decideTrackLiveness(
 ): TrackLiveness | null {
   const recent = frames.slice(-policy.window);
   const usable = recent.filter((f) => f.geometry.length === 0 && f.rawScore !== undefined);
-  if (usable.length < policy.minFrames) {
+  const margins = usable.map((f) => Math.max(-policy.clip, Math.min(policy.clip, f.rawScore! - t.live)));
+  const sum = margins.reduce((s, m) => s + m, 0);
+  const occluded = (f: LivenessEvidence) =>
+    !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded);
+  const eyesClosed = (f: LivenessEvidence) =>
+    !!f.eyesClosed && f.eyesClosed.length === 2 && Math.min(...f.eyesClosed) >= t.eyesClosed;
+  // Before minFrames: decided only if every evidence the missing frames could bring (each a margin within ±clip,
+  // each possibly occluded or eyes closed) leads to this same decision at minFrames.
+  const missing = policy.minFrames - usable.length;
+  const couldBecomeMost = (flag: (f: LivenessEvidence) => boolean) =>
+    (usable.filter(flag).length + missing) * 2 > policy.minFrames;
+  const settled =
+    usable.length > 0 &&
+    (sum + missing * policy.clip <= 0 ||
+      (sum - missing * policy.clip > 0 && !couldBecomeMost(occluded) && !couldBecomeMost(eyesClosed)));
+  if (missing > 0 && !settled) {
     const lastFew = recent.slice(-policy.minFrames);
     if (lastFew.length === policy.minFrames && lastFew.every((f) => f.geometry.length > 0)) {
       return { live: false, score: 0, code: mostFrequent(lastFew.map((f) => f.geometry[0]!)), framesUsed: 0 };
     }
     return null;
   }
-  const margins = usable.map((f) => Math.max(-policy.clip, Math.min(policy.clip, f.rawScore! - t.live)));
-  const mean = margins.reduce((s, m) => s + m, 0) / margins.length;
+  const mean = sum / margins.length;
   const score = Math.round(1e4 / (1 + Math.exp(-mean))) / 1e4;
   const most = (flag: (f: LivenessEvidence) => boolean) => usable.filter(flag).length * 2 > usable.length;
   const result = (code: LivenessCode | null): TrackLiveness => ({
@@ -186,10 +204,8 @@ export function decideTrackLiveness(
   // An attack is reported as one (a print often also reads as occluded to the attribute heads). A tie (e.g. one
   // clipped live frame against one clipped attack frame) is contradictory evidence: not live.
   if (mean <= 0) return result('FACE_NOT_LIVE');
-  if (most((f) => !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded)))
-    return result('FACE_IS_OCCLUDED');
-  if (most((f) => !!f.eyesClosed && f.eyesClosed.length === 2 && Math.min(...f.eyesClosed) >= t.eyesClosed))
-    return result('EYES_CLOSED');
+  if (most(occluded)) return result('FACE_IS_OCCLUDED');
+  if (most(eyesClosed)) return result('EYES_CLOSED');
   return result(null);
 }
 

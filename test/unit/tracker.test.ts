@@ -120,9 +120,51 @@ describe("liveness decided over a track's frames", () => {
     ...extra,
   });
 
-  it('waits for the minimum number of usable frames', () => {
-    expect(decideTrackLiveness([live(), live()], t)).toBeNull();
-    expect(decideTrackLiveness([live(), live(), live()], t)).toMatchObject({ live: true, code: null, framesUsed: 3 });
+  it('waits for the minimum number of usable frames while the missing ones could change the decision', () => {
+    expect(decideTrackLiveness([live()], t)).toBeNull();
+    expect(decideTrackLiveness([live(t.live + 1), live(t.live + 1)], t)).toBeNull();
+    expect(decideTrackLiveness([live(t.live + 1), live(t.live + 1), live(t.live + 1)], t)).toMatchObject({
+      live: true,
+      code: null,
+      framesUsed: 3,
+    });
+    const blink = live(t.live + 9, { eyesClosed: [0.999, 0.999] });
+    expect(decideTrackLiveness([live(t.live + 9), blink], t)).toBeNull();
+  });
+
+  it('decides two clearly live (or clearly attack) frames at once: a third could not change the decision', () => {
+    expect(decideTrackLiveness([live(t.live + 2), live(t.live + 2)], t)).toMatchObject({
+      live: true,
+      code: null,
+      framesUsed: 2,
+    });
+    expect(decideTrackLiveness([live(t.live - 2), live(t.live - 2)], t)).toMatchObject({
+      live: false,
+      code: 'FACE_NOT_LIVE',
+      framesUsed: 2,
+    });
+  });
+
+  it('an early decision is always the one the minimum number of frames would give, whatever the next frame', () => {
+    const margins = [-9, -2.5, -1.3, -1.25, -1.2, -0.1, 0, 0.1, 1.2, 1.25, 1.3, 2.5, 9];
+    const flags: Partial<LivenessEvidence>[] = [
+      {},
+      { eyesClosed: [0.999, 0.999] },
+      { attributes: { sunglasses: 0.99, mask: 0, veil: 0, hat: 0 } },
+    ];
+    const frames = margins.flatMap((m) => flags.map((f) => live(t.live + m, f)));
+    let early = 0;
+    for (const a of frames)
+      for (const b of frames) {
+        const decided = decideTrackLiveness([a, b], t);
+        if (!decided) continue;
+        early++;
+        for (const c of frames) {
+          const later = decideTrackLiveness([a, b, c], t)!;
+          expect([later.live, later.code]).toEqual([decided.live, decided.code]);
+        }
+      }
+    expect(early).toBeGreaterThan(100);
   });
 
   it('does not refuse a live person for one blink or one washed-out, occlusion-misread frame', () => {
