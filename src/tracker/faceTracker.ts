@@ -156,7 +156,8 @@ interface Track {
   recentTemplates: FaceTemplate[];
   template?: FaceTemplate;
   templateChanged: boolean;
-  best: { goodness: number; template: FaceTemplate; thumbnail?: Blob }[];
+  /** `thumbnail`: its JPEG, encoded while the next frames are processed (undefined if encoding failed). */
+  best: { goodness: number; template: FaceTemplate; thumbnail?: Promise<Blob | undefined> }[];
   match: TrackMatch | null;
   lastSearchAt?: number;
   evidence: LivenessEvidence[];
@@ -267,7 +268,7 @@ class LocalFaceTracker implements FaceTracker {
     const service = await this.deps.persons();
     const enrolled = await service.enrollTemplates(
       request,
-      track.best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })),
+      await Promise.all(track.best.map(async (b) => ({ template: b.template, thumbnail: await b.thumbnail }))),
     );
     // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
@@ -346,6 +347,20 @@ class LocalFaceTracker implements FaceTracker {
       .sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
     if (visible.length === 0) return [];
 
+    // A track's first embedding does not depend on this frame's quality (it happens whatever the frame is), so it
+    // starts before the checks: the embedder in the Worker then runs while the checks run on this thread.
+    t = performance.now();
+    const fresh = visible.filter((tr) => tr.embedded === 0);
+    const freshTemplates =
+      fresh.length > 0
+        ? engine.embed(
+            pixels,
+            fresh.map((tr) => tr.face),
+          )
+        : undefined;
+    freshTemplates?.catch(() => undefined); // awaited below, also when the checks fail
+    timings.embedMs += performance.now() - t;
+
     // Quality is cheap and chooses the frames worth embedding, so it runs on every frame. Liveness evidence is taken
     // in the same call (each face aligned once) for the tracks due, a new track on its first frame: its liveness,
     // which the kiosk waits for before naming anyone, is decided a frame sooner.
@@ -353,13 +368,19 @@ class LocalFaceTracker implements FaceTracker {
     const evidenceDue = visible.map(
       (tr) => this.settings.liveness && shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now),
     );
-    const checked = await engine.frameChecks(
-      pixels,
-      visible.map((tr) => tr.face),
-      (i) => evidenceDue[i]!,
-      // The hat score costs a CenterNet pass and the liveness decision does not read it.
-      { hat: this.settings.attributes },
-    );
+    let checked: Awaited<ReturnType<FaceEngine['frameChecks']>>;
+    try {
+      checked = await engine.frameChecks(
+        pixels,
+        visible.map((tr) => tr.face),
+        (i) => evidenceDue[i]!,
+        // The hat score costs a CenterNet pass and the liveness decision does not read it.
+        { hat: this.settings.attributes },
+      );
+    } catch (error) {
+      await freshTemplates?.catch(() => undefined); // nothing of this frame keeps running on its pixels
+      throw error;
+    }
     const frameEvidence = new Map<Track, LivenessEvidence>();
     visible.forEach((tr, i) => {
       tr.quality = checked[i]!.quality;
@@ -370,22 +391,28 @@ class LocalFaceTracker implements FaceTracker {
 
     t = performance.now();
     const goodness = new Map(visible.map((tr) => [tr, frameGoodness(tr.face, tr.quality)]));
-    const toEmbed = visible.filter((tr) =>
-      shouldEmbed(
-        {
-          embedded: tr.embedded,
-          lastEmbedAt: tr.lastEmbedAt,
-          bestGoodness: tr.best[0]?.goodness ?? 0,
-          recognised: tr.match !== null,
-        },
-        now,
-        goodness.get(tr)!,
-      ),
+    const again = visible.filter(
+      (tr) =>
+        !fresh.includes(tr) &&
+        shouldEmbed(
+          {
+            embedded: tr.embedded,
+            lastEmbedAt: tr.lastEmbedAt,
+            bestGoodness: tr.best[0]?.goodness ?? 0,
+            recognised: tr.match !== null,
+          },
+          now,
+          goodness.get(tr)!,
+        ),
     );
-    const templates = await engine.embed(
-      pixels,
-      toEmbed.map((tr) => tr.face),
-    );
+    const toEmbed = [...fresh, ...again];
+    const templates = [
+      ...((await freshTemplates) ?? []),
+      ...(await engine.embed(
+        pixels,
+        again.map((tr) => tr.face),
+      )),
+    ];
     for (let i = 0; i < toEmbed.length; i++) {
       let tr = toEmbed[i]!;
       const template = templates[i]!;
@@ -409,9 +436,12 @@ class LocalFaceTracker implements FaceTracker {
       const kept = keepBest(tr.best, { goodness: g, template }, ENROLL_FRAMES);
       tr.best = kept.kept;
       if (kept.added)
-        kept.kept.find((b) => b.template === template)!.thumbnail = await faceThumbnail(pixels, tr.face.box);
+        // The crop is cut from the pixels now; only the JPEG encoding is left running.
+        kept.kept.find((b) => b.template === template)!.thumbnail = faceThumbnail(pixels, tr.face.box).catch(
+          () => undefined,
+        );
     }
-    timings.embedMs = toEmbed.length > 0 ? performance.now() - t : 0;
+    timings.embedMs = toEmbed.length > 0 ? timings.embedMs + performance.now() - t : 0;
 
     for (const tr of visible) {
       const e = frameEvidence.get(tr);
