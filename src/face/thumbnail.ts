@@ -28,11 +28,13 @@ export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<
       'int32',
     ) as tf.Tensor3D;
   });
+  let rgb: ArrayLike<number>;
   try {
-    return await encodeJpeg(await crop.data(), tw, th);
+    rgb = await crop.data();
   } finally {
-    crop.dispose();
+    crop.dispose(); // before the encoding, which may outlive the caller's frame
   }
+  return encodeJpeg(rgb, tw, th);
 }
 
 /**

@@ -156,8 +156,7 @@ interface Track {
   recentTemplates: FaceTemplate[];
   template?: FaceTemplate;
   templateChanged: boolean;
-  /** `thumbnail`: its JPEG, encoded while the next frames are processed (undefined if encoding failed). */
-  best: { goodness: number; template: FaceTemplate; thumbnail?: Promise<Blob | undefined> }[];
+  best: { goodness: number; template: FaceTemplate; thumbnail?: Blob }[];
   match: TrackMatch | null;
   lastSearchAt?: number;
   evidence: LivenessEvidence[];
@@ -268,7 +267,7 @@ class LocalFaceTracker implements FaceTracker {
     const service = await this.deps.persons();
     const enrolled = await service.enrollTemplates(
       request,
-      await Promise.all(track.best.map(async (b) => ({ template: b.template, thumbnail: await b.thumbnail }))),
+      track.best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })),
     );
     // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
@@ -436,10 +435,7 @@ class LocalFaceTracker implements FaceTracker {
       const kept = keepBest(tr.best, { goodness: g, template }, ENROLL_FRAMES);
       tr.best = kept.kept;
       if (kept.added)
-        // The crop is cut from the pixels now; only the JPEG encoding is left running.
-        kept.kept.find((b) => b.template === template)!.thumbnail = faceThumbnail(pixels, tr.face.box).catch(
-          () => undefined,
-        );
+        kept.kept.find((b) => b.template === template)!.thumbnail = await faceThumbnail(pixels, tr.face.box);
     }
     timings.embedMs = toEmbed.length > 0 ? timings.embedMs + performance.now() - t : 0;
 

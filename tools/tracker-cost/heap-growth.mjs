@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// What the tracker keeps in memory over many frames, after a full garbage collection: two heap snapshots (DevTools
+// protocol) of the e2e harness page (dist/, WASM), after 100 frames and after N more of the tracker-cost script
+// (person, nobody, stranger, nobody), and the 20 object kinds that grew most, in KB and count. usedJSHeapSize moves
+// by tens of MB between runs of the same build; a snapshot counts only what is still referenced.
+//   npm run build && node tools/tracker-cost/heap-growth.mjs [ROOT] [N=1500]
+import { chromium } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/serve.mjs';
+const ROOT = process.argv[2] ?? fileURLToPath(new URL('../..', import.meta.url));
+const N = Number(process.argv[3] ?? 1500);
+const server = await serve(ROOT, 4197);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
+const page = await browser.newPage();
+const cdp = await page.context().newCDPSession(page);
+await page.goto('http://127.0.0.1:4197/e2e/pages/harness.html');
+await page.waitForFunction(() => window.harnessReady === true);
+await page.evaluate(async () => {
+  const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'heap' });
+  if ((await client.listCollections()).some((c) => c.name === 'cost')) await client.deleteCollection('cost');
+  await client.createCollection('cost');
+  await client.enrollPerson({
+    collectionName: 'cost',
+    personId: 's06',
+    personName: 'S',
+    face: await window.fixture('camera/subject06-enroll.jpg'),
+  });
+  const bitmaps = {};
+  for (const name of ['subject06-later', 'subject14'])
+    bitmaps[name] = await createImageBitmap(new Blob([await window.fixture(`camera/${name}.jpg`)]));
+  const canvas = new OffscreenCanvas(640, 480);
+  const g = canvas.getContext('2d');
+  const script = [
+    ...Array(40).fill('subject06-later'),
+    ...Array(10).fill(null),
+    ...Array(40).fill('subject14'),
+    ...Array(10).fill(null),
+  ];
+  const tracker = client.createFaceTracker({ collectionName: 'cost', liveness: true });
+  let i = 0;
+  window.runFrames = async (n) => {
+    for (const end = i + n; i < end; i++) {
+      const who = script[i % script.length];
+      g.fillStyle = '#808080';
+      g.fillRect(0, 0, 640, 480);
+      if (who) g.drawImage(bitmaps[who], (i % 5) * 2 - 4, (i % 3) * 2 - 2, 640, 480);
+      await tracker.process(canvas, i * 100);
+    }
+  };
+});
+async function snapshot() {
+  let chunks = [];
+  const onChunk = (e) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  const snap = JSON.parse(chunks.join(''));
+  const f = snap.snapshot.meta.node_fields,
+    nf = f.length;
+  const iType = f.indexOf('type'),
+    iName = f.indexOf('name'),
+    iSize = f.indexOf('self_size');
+  const types = snap.snapshot.meta.node_types[0];
+  const agg = new Map();
+  for (let k = 0; k < snap.nodes.length; k += nf) {
+    const key = `${types[snap.nodes[k + iType]]}:${String(snap.strings[snap.nodes[k + iName]]).slice(0, 60)}`;
+    const a = agg.get(key) ?? { n: 0, size: 0 };
+    a.n++;
+    a.size += snap.nodes[k + iSize];
+    agg.set(key, a);
+  }
+  return agg;
+}
+await page.evaluate(() => window.runFrames(100));
+const a = await snapshot();
+await page.evaluate((n) => window.runFrames(n), N);
+const b = await snapshot();
+const total = (m) => [...m.values()].reduce((s, v) => s + v.size, 0);
+console.log(
+  `retained after 100 frames ${(total(a) / 2 ** 20).toFixed(1)} MB, after ${100 + N}: ${(total(b) / 2 ** 20).toFixed(1)} MB`,
+);
+const diff = [...b]
+  .map(([k, v]) => [k, v.n - (a.get(k)?.n ?? 0), v.size - (a.get(k)?.size ?? 0)])
+  .sort((x, y) => y[2] - x[2])
+  .slice(0, 20);
+for (const [k, n, s] of diff) console.log((s / 1024).toFixed(0).padStart(8), 'KB', String(n).padStart(7), k);
+await browser.close();
+server.close();
