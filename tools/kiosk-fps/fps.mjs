@@ -156,8 +156,11 @@ try {
     const entered = [],
       named = [];
     const trackedBefore = window.kioskStats.namedAfterMs.length;
-    let personInView = false,
-      nameShown = false,
+    const status = document.querySelector('[data-testid=status]');
+    // Unknown until the first video frame: a person already in view when measuring starts (named long ago) is not an
+    // entry, and a status update of the name already shown is not a naming.
+    let personInView = null,
+      nameShown = /Subject Six/.test(status.textContent ?? ''),
       stop = false;
     // The clip's empty frames are flat grey: the person is in view when the frame has contrast.
     const onFrame = (now) => {
@@ -171,12 +174,11 @@ try {
         max = Math.max(max, px[i + 1]);
       }
       const inView = max - min > 40;
-      if (inView && !personInView) entered.push(now);
+      if (inView && personInView === false) entered.push(now);
       personInView = inView;
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
-    const status = document.querySelector('[data-testid=status]');
     const observer = new MutationObserver(() => {
       const shown = /Subject Six/.test(status.textContent ?? '');
       if (shown && !nameShown) named.push(performance.now());

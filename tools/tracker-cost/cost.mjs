@@ -12,6 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
+import { setUpScene } from './scene.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name, fallback) => {
@@ -37,44 +38,22 @@ try {
   await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
   await page.waitForFunction(() => window.harnessReady === true);
   const loadStart = os.loadavg();
+  await page.evaluate(setUpScene, 'tracker-cost');
   const result = await page.evaluate(async (total) => {
-    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'tracker-cost' });
-    if ((await client.listCollections()).some((c) => c.name === 'cost')) await client.deleteCollection('cost');
-    await client.createCollection('cost');
-    await client.enrollPerson({
-      collectionName: 'cost',
-      personId: 's06',
-      personName: 'Subject Six',
-      face: await window.fixture('camera/subject06-enroll.jpg'),
-    });
-    const bitmaps = {};
-    for (const name of ['subject06-later', 'subject14'])
-      bitmaps[name] = await createImageBitmap(new Blob([await window.fixture(`camera/${name}.jpg`)]));
-    const canvas = new OffscreenCanvas(640, 480);
-    const g = canvas.getContext('2d');
-    const script = [
-      ...Array(40).fill('subject06-later'),
-      ...Array(10).fill(null),
-      ...Array(40).fill('subject14'),
-      ...Array(10).fill(null),
-    ];
-    const tracker = client.createFaceTracker({ collectionName: 'cost', liveness: true });
+    const { tracker } = window.scene;
     const perFrame = [];
     let at10 = null,
       at100 = null;
     const sample = async () => {
-      await new Promise((done) => setTimeout(done, 50)); // background work of the last frame (thumbnail encoding)
+      await new Promise((done) => setTimeout(done, 50)); // the last frame's pending work settles
       window.gc?.();
       return { tensors: window.tensorCount(), heap: performance.memory?.usedJSHeapSize ?? null };
     };
     const wall0 = performance.now();
     for (let i = 0; i < total; i++) {
-      const who = script[i % script.length];
-      g.fillStyle = '#808080';
-      g.fillRect(0, 0, 640, 480);
-      if (who) g.drawImage(bitmaps[who], (i % 5) * 2 - 4, (i % 3) * 2 - 2, 640, 480);
+      const frame = window.scene.frame(i);
       const t0 = performance.now();
-      const update = await tracker.process(canvas, i * 100);
+      const update = await tracker.process(frame, i * 100);
       perFrame.push({
         totalMs: performance.now() - t0,
         faces: update.tracks.length,
@@ -88,9 +67,7 @@ try {
     }
     const wallSeconds = (performance.now() - wall0) / 1000;
     const end = await sample();
-    tracker.close();
-    await client.deleteCollection('cost');
-    await client.close();
+    await window.scene.close();
     return { perFrame, at10, at100, end, wallSeconds };
   }, frames);
   await browser.close();

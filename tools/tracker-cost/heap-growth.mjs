@@ -7,48 +7,24 @@
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
+import { setUpScene } from './scene.mjs';
 const ROOT = process.argv[2] ?? fileURLToPath(new URL('../..', import.meta.url));
 const N = Number(process.argv[3] ?? 1500);
-const server = await serve(ROOT, 4197);
+const PORT = 4197 + Number(process.env.E2E_PORT_OFFSET ?? 0);
+const server = await serve(ROOT, PORT);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--no-sandbox'],
 });
 const page = await browser.newPage();
 const cdp = await page.context().newCDPSession(page);
-await page.goto('http://127.0.0.1:4197/e2e/pages/harness.html');
+await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
 await page.waitForFunction(() => window.harnessReady === true);
-await page.evaluate(async () => {
-  const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'heap' });
-  if ((await client.listCollections()).some((c) => c.name === 'cost')) await client.deleteCollection('cost');
-  await client.createCollection('cost');
-  await client.enrollPerson({
-    collectionName: 'cost',
-    personId: 's06',
-    personName: 'S',
-    face: await window.fixture('camera/subject06-enroll.jpg'),
-  });
-  const bitmaps = {};
-  for (const name of ['subject06-later', 'subject14'])
-    bitmaps[name] = await createImageBitmap(new Blob([await window.fixture(`camera/${name}.jpg`)]));
-  const canvas = new OffscreenCanvas(640, 480);
-  const g = canvas.getContext('2d');
-  const script = [
-    ...Array(40).fill('subject06-later'),
-    ...Array(10).fill(null),
-    ...Array(40).fill('subject14'),
-    ...Array(10).fill(null),
-  ];
-  const tracker = client.createFaceTracker({ collectionName: 'cost', liveness: true });
+await page.evaluate(setUpScene, 'heap-growth');
+await page.evaluate(() => {
   let i = 0;
   window.runFrames = async (n) => {
-    for (const end = i + n; i < end; i++) {
-      const who = script[i % script.length];
-      g.fillStyle = '#808080';
-      g.fillRect(0, 0, 640, 480);
-      if (who) g.drawImage(bitmaps[who], (i % 5) * 2 - 4, (i % 3) * 2 - 2, 640, 480);
-      await tracker.process(canvas, i * 100);
-    }
+    for (const end = i + n; i < end; i++) await window.scene.tracker.process(window.scene.frame(i), i * 100);
   };
 });
 async function snapshot() {
