@@ -9,6 +9,7 @@
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
+import { setUpScene } from './scene.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,34 +27,17 @@ try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
   await page.waitForFunction(() => window.harnessReady === true);
+  await page.evaluate(setUpScene, 'new-face');
   const entries = await page.evaluate(async (rounds) => {
-    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'new-face' });
-    if ((await client.listCollections()).some((c) => c.name === 'nf')) await client.deleteCollection('nf');
-    await client.createCollection('nf');
-    await client.enrollPerson({
-      collectionName: 'nf',
-      personId: 's06',
-      personName: 'Subject Six',
-      face: await window.fixture('camera/subject06-enroll.jpg'),
-    });
-    const person = await createImageBitmap(new Blob([await window.fixture('camera/subject06-later.jpg')]));
-    const canvas = new OffscreenCanvas(640, 480);
-    const g = canvas.getContext('2d');
-    const tracker = client.createFaceTracker({ collectionName: 'nf', liveness: true });
+    const { tracker, frame } = window.scene;
     const out = [];
     for (let round = 0; round < rounds; round++) {
       const emptyFrom = performance.now();
-      while (performance.now() - emptyFrom < 1500) {
-        g.fillStyle = '#808080';
-        g.fillRect(0, 0, 640, 480);
-        await tracker.process(canvas, performance.now());
-      }
+      while (performance.now() - emptyFrom < 1500) await tracker.process(frame(40), performance.now()); // nobody
       const entered = performance.now();
       const frames = [];
       for (let i = 0; performance.now() - entered < 2500; i++) {
-        g.fillStyle = '#808080';
-        g.fillRect(0, 0, 640, 480);
-        g.drawImage(person, (i % 5) * 2 - 4, (i % 3) * 2 - 2, 640, 480);
+        const canvas = frame(i % 40); // Subject Six, a few pixels of movement
         const t0 = performance.now();
         const { tracks, timings } = await tracker.process(canvas, t0);
         frames.push({
@@ -66,9 +50,7 @@ try {
       }
       out.push(frames);
     }
-    tracker.close();
-    await client.deleteCollection('nf');
-    await client.close();
+    await window.scene.close();
     return out;
   }, rounds);
   await browser.close();
