@@ -32,7 +32,7 @@ export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<
   try {
     rgb = await crop.data();
   } finally {
-    crop.dispose(); // before the encoding, which may outlive the caller's frame
+    crop.dispose(); // its values are read: the tensor is not held while the JPEG encodes
   }
   return encodeJpeg(rgb, tw, th);
 }
