@@ -8,8 +8,7 @@
 // Exits 1 on any failure. CI runs 200 of the same cases in e2e/fuzz.spec.ts.
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serve } from '../scripts/serve.mjs';
-import { launchBrowser } from './browser.mjs';
+import { launchBrowser, openHarnessPage } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -25,15 +24,10 @@ if (!existsSync(`${ROOT}dist/localface.js`)) {
   process.exit(2);
 }
 
-const server = await serve(ROOT, 0);
-const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await launchBrowser();
 let failed;
 try {
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => console.error('pageerror', e.message));
-  await page.goto(`${origin}/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
+  const page = await openHarnessPage(browser);
   await page.addScriptTag({
     type: 'module',
     content: "import * as fuzz from '/e2e/fuzz/fuzz.mjs'; window.fuzz = fuzz;",
@@ -95,6 +89,5 @@ try {
     );
 } finally {
   await browser.close();
-  server.close();
 }
 process.exit(failed ? 1 : 0);

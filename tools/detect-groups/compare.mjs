@@ -6,8 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from '../../bench/browser.mjs';
-import { serve } from '../../scripts/serve.mjs';
+import { launchBrowser, openHarnessPage } from '../../bench/browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name) => {
@@ -25,12 +24,8 @@ if (!arg('before')) throw new Error('usage: compare.mjs --before DIR [--after DI
 const roots = { before: arg('before'), after: arg('after') ?? ROOT };
 const results = {};
 const browser = await launchBrowser();
-let port = 4400 + Number(process.env.E2E_PORT_OFFSET ?? 0);
 for (const round of ['before', 'after', 'before', 'after']) {
-  const server = await serve(roots[round], ++port);
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
+  const page = await openHarnessPage(browser, roots[round]);
   await page.evaluate(async () => {
     window.client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
   });
@@ -49,7 +44,6 @@ for (const round of ['before', 'after', 'before', 'after']) {
     results[f][round].push(r);
   }
   await page.close();
-  server.close();
 }
 await browser.close();
 const iou = (a, b) => {

@@ -11,8 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from '../../bench/browser.mjs';
-import { serve } from '../../scripts/serve.mjs';
+import { launchBrowser, openHarnessPage } from '../../bench/browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DATA = process.env.SHARED_DATA ?? join(ROOT, '..', 'shared', 'data');
@@ -20,7 +19,6 @@ const arg = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const PORT = 4179 + Number(process.env.E2E_PORT_OFFSET ?? 0);
 
 const images = readFileSync(join(DATA, 'antispoof_nuaa', 'labels.csv'), 'utf8')
   .trim()
@@ -43,13 +41,10 @@ for (const name of ['image_T1.jpg', 'image_T2.jpg', 'image_F1.jpg', 'image_F2.jp
   }
 }
 
-const server = await serve(ROOT, PORT);
 const browser = await launchBrowser();
 const results = [];
 try {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
+  const page = await openHarnessPage(browser);
   await page.evaluate(async () => {
     window.client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
   });
@@ -72,8 +67,6 @@ try {
   }
 } finally {
   await browser.close();
-  server.closeAllConnections();
-  server.close();
 }
 process.stderr.write('\n');
 

@@ -6,11 +6,10 @@
 // results bit-identical (e.g. a faster crop). Each build is a checkout with dist/ built, models included.
 // --also DIR adds the first 20 JPEG/PNG files under DIR (e.g. an evaluation-only set: it is only read, to compare).
 //   node tools/speed/same-results.mjs BEFORE_DIR [AFTER_DIR, default this checkout] [--also DIR]
-import { chromium } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from '../../scripts/serve.mjs';
+import { launchBrowser, openHarnessPage } from '../../bench/browser.mjs';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const D = process.env.SHARED_DATA ?? join(ROOT, '..', 'shared', 'data');
 const R = join(ROOT, 'e2e/fixtures');
@@ -55,19 +54,12 @@ if (also)
   );
 const images = files.map((f) => readFileSync(f).toString('base64'));
 const out = {};
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-let port = 4500;
+const browser = await launchBrowser({ args: ['--no-sandbox'] });
 for (const [name, root] of [
   ['before', process.argv[2]],
   ['after', process.argv[3] ?? ROOT],
 ]) {
-  const server = await serve(root, ++port);
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
+  const page = await openHarnessPage(browser, root);
   out[name] = await page.evaluate(async (images) => {
     const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'exact' });
     const res = [];
@@ -100,7 +92,6 @@ for (const [name, root] of [
     return res;
   }, images);
   await page.close();
-  server.close();
 }
 await browser.close();
 const a = JSON.stringify(out.before),

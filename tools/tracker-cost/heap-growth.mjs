@@ -4,22 +4,14 @@
 // (person, nobody, stranger, nobody), and the 20 object kinds that grew most, in KB and count. usedJSHeapSize moves
 // by tens of MB between runs of the same build; a snapshot counts only what is still referenced.
 //   npm run build && node tools/tracker-cost/heap-growth.mjs [ROOT] [N=1500]
-import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
-import { serve } from '../../scripts/serve.mjs';
+import { launchBrowser, openHarnessPage } from '../../bench/browser.mjs';
 import { setUpScene } from './scene.mjs';
 const ROOT = process.argv[2] ?? fileURLToPath(new URL('../..', import.meta.url));
 const N = Number(process.argv[3] ?? 1500);
-const PORT = 4197 + Number(process.env.E2E_PORT_OFFSET ?? 0);
-const server = await serve(ROOT, PORT);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-const page = await browser.newPage();
+const browser = await launchBrowser({ args: ['--no-sandbox'] });
+const page = await openHarnessPage(browser, ROOT);
 const cdp = await page.context().newCDPSession(page);
-await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
-await page.waitForFunction(() => window.harnessReady === true);
 await page.evaluate(setUpScene, 'heap-growth');
 await page.evaluate(() => {
   let i = 0;
@@ -65,4 +57,3 @@ const diff = [...b]
   .slice(0, 20);
 for (const [k, n, s] of diff) console.log((s / 1024).toFixed(0).padStart(8), 'KB', String(n).padStart(7), k);
 await browser.close();
-server.close();

