@@ -29,11 +29,14 @@ export async function writeFakeCameraVideo(page, photoPath, outPath, { scale = 1
       g.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
       const pixels = g.getImageData(0, 0, width, height).data;
       if (brightness !== 1) for (let i = 0; i < pixels.length; i++) if (i % 4 !== 3) pixels[i] = pixels[i] * brightness;
-      return Array.from(pixels);
+      // As base64: Playwright serialises an array element by element (10 s for one frame's 1.2 M values).
+      let binary = '';
+      for (let i = 0; i < pixels.length; i += 0x8000) binary += String.fromCharCode(...pixels.subarray(i, i + 0x8000));
+      return btoa(binary);
     },
     { dataUrl, width: CAMERA_WIDTH, height: CAMERA_HEIGHT, scale, brightness },
   );
-  writeFileSync(outPath, y4mFrame(Uint8Array.from(rgba), CAMERA_WIDTH, CAMERA_HEIGHT));
+  writeFileSync(outPath, y4mFrame(Buffer.from(rgba, 'base64'), CAMERA_WIDTH, CAMERA_HEIGHT));
 }
 
 /**
