@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dlibResnetFromWeightData, dlibResnetFromWeights } from '../../src/face/embedding/dlibResnet';
 import { decodeFloatWeights } from '../../src/models/weightData';
+import { useWasmBackend } from '../support/wasmBackend';
 
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 
@@ -130,8 +131,7 @@ function l2normalise(v: Float32Array): Float32Array {
 
 describe('dlibResnet embedder', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
-    await tf.ready();
+    await useWasmBackend();
   });
 
   it('matches the face-api FaceRecognitionNet forward pass and does not leak', async () => {

