@@ -266,7 +266,8 @@ test('validateFace on an image without a face is ERR_FACE_NOT_DETECTED', async (
       window.client.validateFace(await window.fixture('no-face.jpg'), { validateQuality: true }),
     ),
   );
-  expectFaceError(info, 'ERR_FACE_NOT_DETECTED', 400);
+  const e = expectFaceError(info, 'ERR_FACE_NOT_DETECTED', 400);
+  expect(e.metadata).toMatchObject({ argument: 'image', width: expect.any(Number), height: expect.any(Number) });
 });
 
 test('enroll and search with checkLiveness reject a printed photo with ERR_LIVENESS_ERROR metadata.code FACE_NOT_LIVE', async ({

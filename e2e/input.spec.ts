@@ -273,6 +273,38 @@ test('models load only from the model base URL, with progress, and a wrong or al
   expect(requests.filter((u) => !u.startsWith(ORIGIN) && !u.startsWith(`blob:${ORIGIN}/`))).toEqual([]);
 });
 
+test('an onProgress callback that throws does not stop the models loading (the page is told of its error); a non-function is refused', async ({
+  page,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    let calls = 0;
+    const client = await window.LocalFace.createFaceClient({
+      backend: 'wasm',
+      onProgress: () => {
+        calls++;
+        throw new Error('a bug in the progress bar');
+      },
+    });
+    const faces = await client.detectFaces(await window.fixture('lfw/Colin_Powell_0001.jpg'));
+    await client.close();
+    return {
+      calls,
+      faces: faces.length,
+      notAFunction: await window.errorInfo(() =>
+        window.LocalFace.createFaceClient({ onProgress: 'yes' as unknown as () => void }),
+      ),
+    };
+  });
+  expect(result.calls).toBeGreaterThan(3);
+  expect(result.faces).toBe(1);
+  expect(pageErrors.some((m) => m.includes('a bug in the progress bar'))).toBe(true);
+  const refused = expectFaceError(result.notAFunction, 'ERR_INVALID_ARGUMENT');
+  expect(refused.message).toContain('onProgress');
+});
+
 test('the WebAssembly binary is verified too: an altered .wasm is ERR_MODEL_LOAD_FAILED, never a silent fallback', async ({
   browser,
 }) => {

@@ -34,7 +34,7 @@ import {
   type FaceQuality,
   type ValidationReason,
 } from './face/checks';
-import { FaceEngine } from './face/engine';
+import { FaceEngine, noFaceError } from './face/engine';
 import { createFaceTracker, type FaceTracker, type FaceTrackerOptions } from './tracker/faceTracker';
 import { resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
 import type { BackendChoice, BackendName } from './models/backend';
@@ -105,11 +105,11 @@ export interface Face {
 export interface ValidateFaceOptions {
   /** Fail on a blurred, dark or greyscale face (FAIL_ON bit 4). Default false. */
   validateQuality?: boolean;
-  /** Fail on sunglasses, a mask, a veil or a hat (FAIL_ON bit 2). Default false. */
+  /** Fail on sunglasses or a mask (probability ≥ 0.5; a veil reads as a mask) (FAIL_ON bit 2). Default false. */
   validateAttribute?: boolean;
   /** Fail on a face that is not live (FAIL_ON bit 1). Default false. */
   validateLiveness?: boolean;
-  /** Fail when more than one face is in the image (FAIL_ON bit 8). Default false. */
+  /** Fail when another face is at least half as wide as the largest (FAIL_ON bit 8). Default false. */
   validateNface?: boolean;
 }
 
@@ -257,6 +257,8 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
     throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
   const imageLimits = resolveImageLimits(options.imageLimits);
   const encryption = checkEncryptionOption(options.encryption);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function, called with { stage, loaded, total }.');
   const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
   const threads = options.threads ?? 'auto';
   if (threads !== 'auto' && threads !== 1)
@@ -273,7 +275,7 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   const store = storeResult.status === 'fulfilled' ? storeResult.value : undefined;
   if (engineResult.status === 'rejected') {
     store?.close();
-    throw engineResult.reason;
+    throw asFaceError(engineResult.reason, 'Loading the models');
   }
   const engine = engineResult.value;
   if (storeResult.status === 'rejected') {
@@ -361,6 +363,7 @@ class LocalFaceClient implements FaceClient {
     booleanOption(options.validateNface, 'validateNface', false);
     return this.engine.withImage(image, 'image', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'all', request);
+      if (faces.length === 0) throw noFaceError('image', decoded);
       // Only the largest face is checked; the others count for the number-of-faces rule.
       const [largest] = await this.engine.check(decoded.pixels, faces.slice(0, 1), request);
       const result = validate<CheckedFace>(

@@ -145,7 +145,17 @@ export class ModelFiles {
 
   /** Reports the progress of a load this library runs elsewhere (its embedding Worker) as if it were one of these. */
   report(progress: LoadProgress): void {
-    this.onProgress?.(progress);
+    if (!this.onProgress) return;
+    try {
+      this.onProgress(progress);
+    } catch (error) {
+      // The app's callback failed: its bug is reported (as an event listener's would be), the models still load.
+      if (typeof reportError === 'function') reportError(error);
+      else
+        setTimeout(() => {
+          throw error;
+        });
+    }
   }
 
   /** Settles when the cache writes started so far have (a page that closes its client may reload right after). */
@@ -158,7 +168,7 @@ export class ModelFiles {
     const cache = await (this.cacheOpening ??= modelCache());
     const cached = cache && (await this.fromCache(cache, file, entry));
     if (cached) {
-      this.onProgress?.({ stage, loaded: cached.byteLength, total: cached.byteLength });
+      this.report({ stage, loaded: cached.byteLength, total: cached.byteLength });
       return cached;
     }
     const bytes = await this.download(file, entry, stage);
@@ -293,17 +303,21 @@ export class ModelFiles {
     }
     if (!response.ok) throw this.loadError(file, `the server answered HTTP ${response.status}`);
     const total = Number(response.headers.get('content-length')) || expectedBytes || 0;
-    if (!stage || !this.onProgress || !response.body) return response.arrayBuffer();
-    const reader = response.body.getReader();
     const chunks: Uint8Array[] = [];
     let loaded = 0;
-    this.onProgress({ stage, loaded, total });
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      this.onProgress({ stage, loaded, total: Math.max(total, loaded) });
+    try {
+      if (!stage || !this.onProgress || !response.body) return await response.arrayBuffer();
+      const reader = response.body.getReader();
+      this.report({ stage, loaded, total });
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        loaded += value.byteLength;
+        this.report({ stage, loaded, total: Math.max(total, loaded) });
+      }
+    } catch (cause) {
+      throw this.loadError(file, 'the download broke off before its end (connection lost?)', cause);
     }
     const out = new Uint8Array(loaded);
     let offset = 0;
