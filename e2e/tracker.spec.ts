@@ -165,14 +165,19 @@ test('a printed photo of the enrolled person is not live; a stranger is not matc
       const printed = await window.runClip(tracker, print, 0, 'ImageData');
       tracker.reset();
       const strangers = await window.runClip(tracker, stranger, 5000, 'VideoFrame');
+      // A frame still in work when reset() is called: its tracks are forgotten, not returned.
+      const inWork = tracker.process(await window.cameraFrame(stranger[0]!, 0, 0), 9000);
+      tracker.reset();
+      const afterReset = (await inWork).tracks.length;
       tracker.close();
-      return { printed, strangers };
+      return { printed, strangers, afterReset };
     },
     { print: clip(PRINT, 7), stranger: clip(STRANGER, 7), collection: COLLECTION },
   );
   const print = result.printed[result.printed.length - 1]!.tracks[0]!;
   expect(print).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
   expect(result.strangers.every((f) => f.tracks.length === 1 && f.tracks[0]!.personId === null)).toBe(true);
+  expect(result.afterReset).toBe(0);
 });
 
 test('two people in one frame are two tracks with different, stable ids', async ({ facePage }) => {

@@ -231,11 +231,11 @@ class LocalFaceTracker implements FaceTracker {
         timings.decodeMs = performance.now() - t0;
         return this.track(decoded.pixels, now, timings);
       });
+      if (this.settings.collectionName && generation === this.generation) await this.search(visible, now, timings);
       if (generation !== this.generation) {
-        this.tracks = []; // reset() or close() while this frame was in work
+        this.tracks = []; // reset() or close() while this frame was in work: its tracks are forgotten
         return { tracks: [], timings };
       }
-      if (this.settings.collectionName) await this.search(visible, now, timings);
       return { tracks: visible.map((t) => this.describe(t)), timings };
     } finally {
       this.busy = false;
