@@ -172,6 +172,39 @@ test('001 similarity is a percentage, over the threshold, of the same person', a
   expect(match!.similarity).toBeCloseTo(direct!.similarityScore * 100, 3);
 });
 
+test('requests sent at once: three photos of a new person_id make one person with three faces; of two enrolls of one new userId, one is refused', async () => {
+  test.setTimeout(120_000);
+  const faceSet = 'AtOnce';
+  await page.evaluate(async (name) => window.client.createCollection(name), faceSet);
+  const photos = ['Colin_Powell_0001', 'Colin_Powell_0002', 'Colin_Powell_0003'];
+  const added = await Promise.all(
+    photos.map((photo) =>
+      call({
+        seed: '004',
+        method: 'POST',
+        path: 'faceset/v2/add_face',
+        json: { name: faceSet, image_base64: `$b64:lfw/${photo}.jpg`, person_id: 9090 },
+      }),
+    ),
+  );
+  expect(added.map((r) => r.status)).toEqual([200, 200, 200]);
+  const faceIds = added.map((r) => (r.body as { result: { face_id: number } }).result.face_id);
+  expect(new Set(faceIds).size).toBe(3);
+  const person = await page.evaluate(
+    async (collectionName) => window.client.getPerson({ collectionName, personId: '9090' }),
+    faceSet,
+  );
+  expect(person.faceCount).toBe(3);
+
+  const enrolls = await Promise.all(
+    ['Geoff_Hoon_0001', 'Geoff_Hoon_0002'].map((photo) =>
+      call({ seed: '001', method: 'POST', path: 'users/same-new-id', json: { face: `$b64:lfw/${photo}.jpg` } }),
+    ),
+  );
+  expect(enrolls.map((r) => r.status).sort()).toEqual([200, 400]);
+  expect(enrolls.find((r) => r.status === 400)!.text).toContain('already exists');
+});
+
 test('no API key secret is stored in clear: every record of every store is scanned', async () => {
   const secrets = [keys.key.key, keys.staffOnly.key, keys.oneEnroll.key];
   const found = await page.evaluate(

@@ -21,6 +21,41 @@ export interface RestContext {
   keyCollection(): Promise<string>;
   /** Forgets that the key collection exists (it was deleted): the next keyCollection() creates it again. */
   forgetKeyCollection(name: string): void;
+  /**
+   * Runs `task` once every earlier exclusive task on `collectionName` in this handler has settled: a route that reads
+   * before it writes (does this person exist? is this id free?) then cannot interleave with another request's.
+   */
+  exclusive<T>(collectionName: string, task: () => Promise<T>): Promise<T>;
+}
+
+/** One chain of tasks per collection: each starts when the one before it has settled. */
+export class CollectionQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(collectionName: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.tails.get(collectionName) ?? Promise.resolve()).then(task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(collectionName, tail);
+    void tail.then(() => {
+      if (this.tails.get(collectionName) === tail) this.tails.delete(collectionName);
+    });
+    return result;
+  }
+}
+
+/** Whether `personId` is in the collection (ERR_NOT_FOUND of a missing collection is thrown, not false). */
+export function personExists(client: FaceClient, collectionName: string, personId: string): Promise<boolean> {
+  return client.getPerson({ collectionName, personId }).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
+        return false;
+      throw error;
+    },
+  );
 }
 
 export interface Route {
@@ -60,8 +95,9 @@ export function createContext(args: {
   key: ApiKeyInfo;
   maxBodyBytes: number;
   knownCollections: Set<string>;
+  writes: CollectionQueue;
 }): RestContext {
-  const { client, key, knownCollections } = args;
+  const { client, key, knownCollections, writes } = args;
   let parsed: Promise<BodyObject> | undefined;
   return {
     client,
@@ -85,6 +121,7 @@ export function createContext(args: {
       return name;
     },
     forgetKeyCollection: (name) => knownCollections.delete(name),
+    exclusive: (name, task) => writes.run(name, task),
   };
 }
 

@@ -3,7 +3,7 @@
 // Answers { status, result | reason, request_id }.
 import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
-import type { Dialect, RestContext, Route } from './context';
+import { personExists, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
 
 export const FACE_SET_ERRORS = {
@@ -117,27 +117,18 @@ async function addFace(context: RestContext): Promise<Response> {
   if (!allowance.allowed) return faceSet.limited(allowance);
   const client = context.client;
   const given = personId === undefined ? undefined : String(personId);
-  const exists =
-    given !== undefined &&
-    (await client.getPerson({ collectionName: name, personId: given }).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
-          return false;
-        throw error;
-      },
-    ));
-  let added: { faceId: string; personId: string; createTime: number };
-  if (exists) {
-    added = await client.addFace({ collectionName: name, personId: given!, face: image });
-  } else {
+  // Checked and written with no other request's write in between: two photos for a new person_id sent at once give
+  // one person with both faces, and two requests without a person_id never pick the same free id.
+  const added = await context.exclusive(name, async () => {
+    if (given !== undefined && (await personExists(client, name, given)))
+      return client.addFace({ collectionName: name, personId: given, face: image });
     // A new person, with the given integer id or a generated one (the JS client would generate a UUID).
     const id = given ?? (await unusedPersonId(context, name));
     await client.enrollPerson({ collectionName: name, personId: id, personName: id, face: image });
     const person = await client.getPerson({ collectionName: name, personId: id });
     const face = person.faces[person.faces.length - 1]!;
-    added = { faceId: face.faceId, personId: id, createTime: face.createTime };
-  }
+    return { faceId: face.faceId, personId: id, createTime: face.createTime };
+  });
   return jsonResponse(200, {
     status: 'OK',
     result: {
@@ -154,14 +145,6 @@ async function unusedPersonId(context: RestContext, collectionName: string): Pro
     const random = crypto.getRandomValues(new Uint32Array(2));
     const id = String((random[0]! % 2 ** 21) * 2 ** 32 + random[1]! || 1);
     if (Number(id) > MAX_PERSON_ID) continue;
-    const taken = await context.client.getPerson({ collectionName, personId: id }).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
-          return false;
-        throw error;
-      },
-    );
-    if (!taken) return id;
+    if (!(await personExists(context.client, collectionName, id))) return id;
   }
 }

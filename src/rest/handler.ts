@@ -1,6 +1,6 @@
 import type { FaceClient } from '../client';
 import { FaceError } from '../errors';
-import { createContext, type Dialect, type Route } from './context';
+import { CollectionQueue, createContext, type Dialect, type Route } from './context';
 import { enrollFace } from './enrollFace';
 import { faceSearch } from './faceSearch';
 import { faceSet } from './faceSet';
@@ -53,6 +53,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`,
     );
   const knownCollections = new Set<string>();
+  const writes = new CollectionQueue();
 
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -77,6 +78,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         key,
         maxBodyBytes,
         knownCollections,
+        writes,
       });
       return await routed.route.handle(context);
     } catch (error) {

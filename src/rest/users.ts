@@ -2,8 +2,7 @@
 // similarity in percent), DELETE users/{USER_ID}. Auth: x-api-key. One collection per key: its first collection,
 // or `default`. Errors: { status, title, detail, type, errors }.
 import { FaceError } from '../errors';
-import type { Dialect, RestContext, Route } from './context';
-import { Fields, inKeyCollection } from './context';
+import { Fields, inKeyCollection, personExists, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, type BodyProblem } from './http';
 
 /** Matches returned by users/search at most (the seed returns every match over the threshold; this bounds it). */
@@ -107,20 +106,16 @@ async function enrollUser(context: RestContext): Promise<Response> {
   const image = face(fields);
   const allowance = await context.spendEnroll();
   if (!allowance.allowed) return users.limited(allowance);
-  return inKeyCollection(context, async (collectionName) => {
-    // The seed refuses an existing id (the JS client's enroll would replace it).
-    const exists = await context.client.getPerson({ collectionName, personId: userId }).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
-          return false;
-        throw error;
-      },
-    );
-    if (exists) return problem(400, ['provided userId already exists']);
-    await context.client.enrollPerson({ collectionName, personId: userId, personName: userId, face: image });
-    return new Response(null, { status: 200 });
-  });
+  return inKeyCollection(context, (collectionName) =>
+    // The seed refuses an existing id (the JS client's enroll would replace it): checked and written with no other
+    // request's write in between, so of two enrolls of one new id sent at once the second is refused.
+    context.exclusive(collectionName, async () => {
+      if (await personExists(context.client, collectionName, userId))
+        return problem(400, ['provided userId already exists']);
+      await context.client.enrollPerson({ collectionName, personId: userId, personName: userId, face: image });
+      return new Response(null, { status: 200 });
+    }),
+  );
 }
 
 async function searchUsers(context: RestContext): Promise<Response> {
