@@ -186,12 +186,19 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
     const tensorsBefore = window.tensorCount();
     const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
     const tensorsOpen = window.tensorCount();
-    await client.close();
     const bytes = await window.fixture('lfw/Tony_Blair_0002.jpg');
+    // Calls already running when close() is called end as they would have; close() resolves after them.
+    const detecting = client.detectFaces(bytes);
+    const running = [detecting, client.compareFaces(bytes, bytes), client.listCollections()];
+    await client.close();
+    const settled = await Promise.allSettled(running);
+    const detected = await detecting.catch(() => []);
     return {
       tensorsBefore,
       tensorsOpen,
       tensorsAfterClose: window.tensorCount(),
+      runningAtClose: settled.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as Error).message))),
+      faceFound: detected.length === 1,
       closed: await window.errorInfo(() => client.detectFaces(bytes)),
       backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
       // A limit that is not a positive integer used to switch its check off silently.
@@ -204,6 +211,8 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
       ),
     };
   });
+  expect(errors.runningAtClose).toEqual(['ok', 'ok', 'ok']);
+  expect(errors.faceFound).toBe(true);
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.backend, 'ERR_INVALID_ARGUMENT');
   expect(expectFaceError(errors.nanLimit, 'ERR_INVALID_ARGUMENT').message).toContain('imageLimits.maxBytes');

@@ -300,13 +300,15 @@ class LocalFaceClient implements FaceClient {
   private closed = false;
   /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
   private opening: Promise<OpenCollections> | undefined;
+  /** Calls still running: close() lets them finish before it frees the models and closes the database. */
+  private readonly running = new Set<Promise<unknown>>();
 
   readonly apiKeys: ApiKeys = {
-    create: (request) => this.open().then(({ keys }) => keys.create(request)),
-    list: () => this.open().then(({ keys }) => keys.list()),
-    revoke: (keyId) => this.open().then(({ keys }) => keys.revoke(keyId)),
-    verify: (key, keyId) => this.open().then(({ keys }) => keys.verify(key, keyId)),
-    consume: (keyId, use) => this.open().then(({ keys }) => keys.consume(keyId, use)),
+    create: (request) => this.call(() => this.open().then(({ keys }) => keys.create(request))),
+    list: () => this.call(() => this.open().then(({ keys }) => keys.list())),
+    revoke: (keyId) => this.call(() => this.open().then(({ keys }) => keys.revoke(keyId))),
+    verify: (key, keyId) => this.call(() => this.open().then(({ keys }) => keys.verify(key, keyId))),
+    consume: (keyId, use) => this.call(() => this.open().then(({ keys }) => keys.consume(keyId, use))),
   };
 
   constructor(
@@ -329,8 +331,11 @@ class LocalFaceClient implements FaceClient {
     return this.engine.threads;
   }
 
-  async detectFaces(image: ImageInput, options: DetectFacesOptions = {}): Promise<Face[]> {
-    this.assertOpen();
+  detectFaces(image: ImageInput, options: DetectFacesOptions = {}): Promise<Face[]> {
+    return this.call(() => this.detectFacesNow(image, options));
+  }
+
+  private async detectFacesNow(image: ImageInput, options: DetectFacesOptions): Promise<Face[]> {
     if (options === null || typeof options !== 'object')
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
@@ -348,8 +353,11 @@ class LocalFaceClient implements FaceClient {
     });
   }
 
-  async validateFace(image: ImageInput, options: ValidateFaceOptions = {}): Promise<ValidateFaceResult> {
-    this.assertOpen();
+  validateFace(image: ImageInput, options: ValidateFaceOptions = {}): Promise<ValidateFaceResult> {
+    return this.call(() => this.validateFaceNow(image, options));
+  }
+
+  private async validateFaceNow(image: ImageInput, options: ValidateFaceOptions): Promise<ValidateFaceResult> {
     if (options === null || typeof options !== 'object')
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
@@ -375,11 +383,12 @@ class LocalFaceClient implements FaceClient {
     });
   }
 
-  async compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<CompareFacesResult> {
-    this.assertOpen();
-    const a = await this.engine.templateOf(faceA, 'faceA');
-    const b = await this.engine.templateOf(faceB, 'faceB');
-    return { similarityScore: this.engine.compare(a, b) };
+  compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<CompareFacesResult> {
+    return this.call(async () => {
+      const a = await this.engine.templateOf(faceA, 'faceA');
+      const b = await this.engine.templateOf(faceB, 'faceB');
+      return { similarityScore: this.engine.compare(a, b) };
+    });
   }
 
   createCollection(name: string): Promise<Collection> {
@@ -462,12 +471,21 @@ class LocalFaceClient implements FaceClient {
 
   createFaceTracker(options: FaceTrackerOptions = {}): FaceTracker {
     this.assertOpen();
-    return createFaceTracker({ engine: this.engine, persons: () => this.persons(async (s) => s) }, options);
+    return createFaceTracker(
+      {
+        engine: this.engine,
+        persons: () => this.open().then(({ service }) => service),
+        during: (work) => this.call(work),
+      },
+      options,
+    );
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Calls already running end as they would have (their results or errors are theirs), then the models go.
+    await Promise.allSettled([...this.running]);
     this.engine.dispose();
     await this.engine.cacheWritten();
     if (this.opening) {
@@ -483,17 +501,34 @@ class LocalFaceClient implements FaceClient {
     }
   }
 
-  private async persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
-    const { service } = await this.open();
+  /** A public call: refused once the client is closed; while it runs, close() waits for it. */
+  private call<T>(work: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
     try {
-      return await use(service);
+      this.assertOpen();
+      running = work();
     } catch (error) {
-      throw asFaceError(error, 'The collection call');
+      return Promise.reject(error as Error);
     }
+    this.running.add(running);
+    const settled = () => this.running.delete(running);
+    running.then(settled, settled);
+    return running;
   }
 
+  private persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
+    return this.call(async () => {
+      const { service } = await this.open();
+      try {
+        return await use(service);
+      } catch (error) {
+        throw asFaceError(error, 'The collection call');
+      }
+    });
+  }
+
+  /** The database and its services, opened on first use (by a call that already checked the client is open). */
   private async open(): Promise<OpenCollections> {
-    this.assertOpen();
     if (!this.opening) {
       const opening = this.openCollections().catch((error: unknown) => {
         throw asFaceError(error, 'Opening the database');

@@ -169,6 +169,8 @@ export interface TrackerDependencies {
   engine: FaceEngine;
   /** The person service, opened on first use. */
   persons: () => Promise<PersonService>;
+  /** Runs one of the tracker's calls as a call of its client (closing the client waits for it). */
+  during: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export function createFaceTracker(deps: TrackerDependencies, options: unknown = {}): FaceTracker {
@@ -201,7 +203,15 @@ class LocalFaceTracker implements FaceTracker {
     private readonly settings: Settings,
   ) {}
 
-  async process(frame: VideoFrameInput, timestampMs?: number): Promise<TrackerUpdate> {
+  process(frame: VideoFrameInput, timestampMs?: number): Promise<TrackerUpdate> {
+    return this.deps.during(() => this.processNow(frame, timestampMs));
+  }
+
+  enroll(trackId: number, request: TrackEnrollRequest): Promise<EnrolledPerson> {
+    return this.deps.during(() => this.enrollNow(trackId, request));
+  }
+
+  private async processNow(frame: VideoFrameInput, timestampMs: number | undefined): Promise<TrackerUpdate> {
     this.assertOpen();
     if (this.busy) {
       throw new FaceError(
@@ -242,7 +252,7 @@ class LocalFaceTracker implements FaceTracker {
     }
   }
 
-  async enroll(trackId: number, request: TrackEnrollRequest): Promise<EnrolledPerson> {
+  private async enrollNow(trackId: number, request: TrackEnrollRequest): Promise<EnrolledPerson> {
     this.assertOpen();
     const track = this.tracks.find((t) => t.id === trackId && t.missedFrames === 0);
     if (!track) {
