@@ -401,4 +401,3 @@ export function noFaceError(argName: string, image?: { width: number; height: nu
   );
 }
 
-export type { DetectionMode };

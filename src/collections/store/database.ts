@@ -390,7 +390,10 @@ export class FaceStore {
     };
   }
 
-  /** For benchmarks and bulk imports: many persons with one face each in one transaction (no images). */
+  /**
+   * For benchmarks and bulk imports: many new persons with one face each in one transaction (no images). A person id
+   * already in the collection aborts the whole write.
+   */
   async importFaces(
     collection: string,
     items: { personId: string; personName: string; face: NewFace }[],
@@ -421,7 +424,7 @@ export class FaceStore {
         const block = await blocks.append(f.face.faceId, person.personId, f.row);
         // Not awaited one by one: the requests queue in the transaction and are awaited together.
         requests.push(tx.objectStore('faces').add({ ...f.face, block }));
-        requests.push(persons.put(person));
+        requests.push(persons.add(person));
         change.added.push({ faceId: f.face.faceId, personId: person.personId, row: f.row });
       }
       await Promise.all(requests);
