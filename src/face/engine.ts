@@ -400,4 +400,3 @@ export function noFaceError(argName: string, image?: { width: number; height: nu
     { metadata },
   );
 }
-
