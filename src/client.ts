@@ -304,11 +304,11 @@ class LocalFaceClient implements FaceClient {
   private readonly running = new Set<Promise<unknown>>();
 
   readonly apiKeys: ApiKeys = {
-    create: (request) => this.call(() => this.open().then(({ keys }) => keys.create(request))),
-    list: () => this.call(() => this.open().then(({ keys }) => keys.list())),
-    revoke: (keyId) => this.call(() => this.open().then(({ keys }) => keys.revoke(keyId))),
-    verify: (key, keyId) => this.call(() => this.open().then(({ keys }) => keys.verify(key, keyId))),
-    consume: (keyId, use) => this.call(() => this.open().then(({ keys }) => keys.consume(keyId, use))),
+    create: (request) => this.keys((keys) => keys.create(request)),
+    list: () => this.keys((keys) => keys.list()),
+    revoke: (keyId) => this.keys((keys) => keys.revoke(keyId)),
+    verify: (key, keyId) => this.keys((keys) => keys.verify(key, keyId)),
+    consume: (keyId, use) => this.keys((keys) => keys.consume(keyId, use)),
   };
 
   constructor(
@@ -499,6 +499,10 @@ class LocalFaceClient implements FaceClient {
     } else {
       this.openedStore?.close();
     }
+  }
+
+  private keys<T>(use: (keys: OpenCollections['keys']) => Promise<T>): Promise<T> {
+    return this.call(() => this.open().then(({ keys }) => use(keys)));
   }
 
   /** A public call: refused once the client is closed; while it runs, close() waits for it. */
