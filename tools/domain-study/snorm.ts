@@ -48,7 +48,8 @@ import {
 } from '../../src/face/similarity/pairNorm';
 
 const args = parseArgs();
-const MODELS = ['dlib128', 'mfn-flip'];
+// --models: the dump pipelines of the fusion, in calibration.json's order.
+const MODELS = (args.models ?? 'dlib128,mfn-flip').split(',');
 const config = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8')) as MatcherConfig;
 const shippedRaw = fusedRaw(partsOf(config, MODELS));
 const data = loadStudyData(args, MODELS);

@@ -16,7 +16,8 @@ import type { FaceTemplate } from '../../src/vocabulary';
 import { byPerson, fusedRaw, loadStudyData, parseArgs, partsOf, type Img } from './embeddings';
 
 const args = parseArgs();
-const MODELS = ['dlib128', 'mfn-flip'];
+// --models: the dump pipelines of the fusion, in calibration.json's order.
+const MODELS = (args.models ?? 'dlib128,mfn-flip').split(',');
 const config = JSON.parse(readFileSync('src/face/similarity/calibration.json', 'utf8')) as MatcherConfig;
 // Persons scored as searches score them: as compareFaces scores a pair (crowding-normalised, pairNorm.ts, on its
 // calibration table) less the camera shift (α from calibration.json, or --alpha). --plain 1: the plain fused score with
