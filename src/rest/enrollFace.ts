@@ -1,8 +1,8 @@
 // Seed 002, enroll face with checks: POST enroll-face. The image is checked first (quality, attributes, liveness,
 // number of faces, each computed with is_* and enforced with validate_*); a failed check answers 200 with
 // FAIL_ON_<n> (liveness 1, attribute 2, quality 4, faces 8) and enrolls nothing. Auth: x-api-key. The subject is
-// enrolled into the key's first collection (or `default`); an existing subject_id gets the new photo.
-// Errors: { error_code, message }.
+// enrolled into the key's first collection (or `default`); enroll is an upsert, so an existing subject_id's photo is
+// replaced. Errors: { error_code, message }.
 import type { Face } from '../client';
 import { FaceError } from '../errors';
 import { validate, type CheckedFace } from '../face/checks';
