@@ -45,6 +45,17 @@ test("the seeds' fetch calls work offline, answered on the device", async ({ bro
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
 
+  // A browser stops an idle service worker (after ~30 s) and starts it again on the next fetch, without its memory
+  // of which page serves requests. Stop it now, so the calls below meet a restarted worker.
+  const cdp = await context.newCDPSession(page);
+  const workerStates: string[] = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', (event) => {
+    for (const version of event.versions) workerStates.push(version.runningStatus);
+  });
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await expect.poll(() => workerStates.at(-1)).toBe('stopped');
+
   await page.getByTestId('enroll-file').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0001.jpg');
   await page.getByTestId('search-file').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0003.jpg');
   await expect(page.getByTestId('run')).toBeEnabled();

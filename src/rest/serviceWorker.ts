@@ -8,6 +8,9 @@ import type { RestHandler } from './handler';
 
 const READY = 'localface-rest-ready';
 const REQUEST = 'localface-rest-request';
+const PING = 'localface-rest-ping';
+/** How long a restarted worker waits for the open pages to say again that they serve requests. */
+const DISCOVERY_MS = 3_000;
 
 export interface MountRestHandlerOptions {
   /** Requests under this path are answered; others pass through. Same as createRestHandler's basePath. Default '/'. */
@@ -21,7 +24,10 @@ export interface MountRestHandlerOptions {
 /** The parts of a service worker's global scope used here (typed structurally: the DOM and WebWorker libs clash). */
 export interface ServiceWorkerScope {
   location: { origin: string };
-  clients: { get(id: string): Promise<WorkerClient | undefined> };
+  clients: {
+    get(id: string): Promise<WorkerClient | undefined>;
+    matchAll(options: { type: 'window' }): Promise<readonly WorkerClient[]>;
+  };
   addEventListener(type: 'fetch' | 'message', listener: (event: never) => void): void;
   removeEventListener(type: 'fetch' | 'message', listener: (event: never) => void): void;
 }
@@ -56,13 +62,15 @@ interface SerializedResponse {
 
 /**
  * In the service worker: answers fetches under `basePath` with the REST handler of a page that called
- * serveRestRequests() (or with `options.handler`). A request when no such page is open gets a 503 JSON body.
+ * serveRestRequests() (or with `options.handler`). A request when no such page is open gets a 503 JSON body (after
+ * up to 3 s of asking the open pages, when the worker knows of none).
  * Returns a function that unmounts.
  */
 export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHandlerOptions = {}): () => void {
   const basePath = options.basePath ?? '/';
   const timeoutMs = options.timeoutMs ?? 60_000;
   const ready: string[] = [];
+  const onReady: (() => void)[] = [];
 
   const onMessage = (event: MessageEventLike) => {
     const source = event.source;
@@ -70,6 +78,7 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
       const i = ready.indexOf(source.id);
       if (i >= 0) ready.splice(i, 1);
       ready.push(source.id); // the latest page first
+      for (const wake of onReady.splice(0)) wake();
     }
   };
 
@@ -79,15 +88,37 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
     event.respondWith(options.handler ? options.handler(event.request) : forward(event.request));
   };
 
-  async function forward(request: Request): Promise<Response> {
+  async function servingPage(): Promise<WorkerClient | undefined> {
     for (let i = ready.length - 1; i >= 0; i--) {
       const client = await scope.clients.get(ready[i]!);
-      if (!client) {
-        ready.splice(i, 1);
-        continue;
-      }
-      return ask(client, request, timeoutMs);
+      if (client) return client;
+      ready.splice(i, 1);
     }
+    return undefined;
+  }
+
+  // The browser stops an idle worker (after ~30 s) and starts it again on the next fetch with `ready` empty, while
+  // the pages that serve are still open: ask the open pages to say so again.
+  async function discover(): Promise<WorkerClient | undefined> {
+    const windows = await scope.clients.matchAll({ type: 'window' });
+    if (windows.length === 0) return undefined;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        const i = onReady.indexOf(done);
+        if (i >= 0) onReady.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, DISCOVERY_MS);
+      onReady.push(done);
+      for (const page of windows) page.postMessage({ type: PING }, []);
+    });
+    return servingPage();
+  }
+
+  async function forward(request: Request): Promise<Response> {
+    const client = (await servingPage()) ?? (await discover());
+    if (client) return ask(client, request, timeoutMs);
     return jsonResponse(503, {
       code: 'ERR_INTERNAL',
       message:
@@ -131,7 +162,8 @@ async function ask(client: WorkerClient, request: Request, timeoutMs: number): P
 
 /**
  * In a page: answers the requests its service worker (mountRestHandler) forwards, with `handler`. Tells the worker
- * it is ready now and whenever another worker takes control. Returns a function that stops serving.
+ * it is ready now, whenever another worker takes control, and when a restarted worker asks. Returns a function that
+ * stops serving.
  */
 export function serveRestRequests(
   handler: RestHandler,
@@ -139,6 +171,7 @@ export function serveRestRequests(
 ): () => void {
   const announce = () => container.controller?.postMessage({ type: READY });
   const onMessage = async (event: MessageEvent) => {
+    if (event.data?.type === PING) announce();
     if (event.data?.type !== REQUEST || !event.ports[0]) return;
     const port = event.ports[0];
     const r = event.data.request as SerializedRequest;
