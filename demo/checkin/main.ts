@@ -100,6 +100,16 @@ async function followPerson(tracker: FaceTracker): Promise<TrackedFace | undefin
 }
 
 async function checkIn(tracker: FaceTracker, log: CheckInLog): Promise<void> {
+  try {
+    await checkInOnce(tracker, log);
+  } catch (error) {
+    // e.g. the liveness models failing to load offline before the offline cache was ready
+    verdict.className = 'bad';
+    verdict.textContent = `Could not check in: ${errorText(error)}`;
+  }
+}
+
+async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void> {
   if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
     verdict.className = 'bad';
     verdict.textContent = 'No camera picture yet: allow the camera for this page, or wait a moment.';
@@ -151,9 +161,10 @@ async function enroll(client: FaceClient): Promise<void> {
     enrollMessage.textContent = 'Pick a photo, or allow the camera to enroll from it.';
     return;
   }
-  // No photo picked: enroll from the camera, where liveness is checked too.
-  const face = photo ?? (await createImageBitmap(video));
+  let face: Blob | ImageBitmap | undefined;
   try {
+    // No photo picked: enroll from the camera, where liveness is checked too.
+    face = photo ?? (await createImageBitmap(video));
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
     await client.enrollPerson({
       collectionName: COLLECTION,
@@ -173,7 +184,11 @@ async function enroll(client: FaceClient): Promise<void> {
   } finally {
     if (face instanceof ImageBitmap) face.close();
   }
-  peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
+  try {
+    peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
+  } catch {
+    // the count stays as it was; the enroll's own outcome is already shown
+  }
 }
 
 async function enrolledIds(client: FaceClient): Promise<Set<string>> {
@@ -201,34 +216,35 @@ function download(name: string, text: string): void {
 async function purgeOfflineCache(): Promise<void> {
   if (!('serviceWorker' in navigator)) return;
   for (const name of await caches.keys()) if (name.startsWith('localface-checkin-')) await caches.delete(name);
-  for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+  // Only this app's worker: the origin's other demos keep theirs.
+  await (await navigator.serviceWorker.getRegistration('./'))?.unregister();
   offlineLine.textContent = 'offline cache cleared after a model failed to load: reload while online';
 }
 
-const log = await CheckInLog.open();
-renderLog(await log.all());
-$('export').onclick = async () =>
-  download(`check-ins-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(await log.all()));
-$('clear-log').onclick = async () => {
-  await log.clear();
-  renderLog([]);
-};
+// The camera starts beside the models; an unanswered permission prompt does not hold up enrolling from photos
+// (check-in and enroll from the camera check that a picture has arrived).
+void navigator.mediaDevices
+  .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
+  .then(async (stream) => {
+    video.srcObject = stream;
+    camera = new CameraFrames(video, stream);
+    await video.play();
+  })
+  .catch((error) => {
+    verdict.className = 'bad';
+    verdict.textContent = `No camera: ${String(error)}. Enrolling from photos still works.`;
+  });
 
 try {
-  const [client] = await Promise.all([
-    createFaceClient({ modelBaseUrl, databaseName: DATABASE }),
-    navigator.mediaDevices
-      .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
-      .then(async (stream) => {
-        video.srcObject = stream;
-        camera = new CameraFrames(video, stream);
-        await video.play();
-      })
-      .catch((error) => {
-        verdict.className = 'bad';
-        verdict.textContent = `No camera: ${String(error)}. Enrolling from photos still works.`;
-      }),
-  ]);
+  const log = await CheckInLog.open();
+  renderLog(await log.all());
+  $('export').onclick = async () =>
+    download(`check-ins-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(await log.all()));
+  $('clear-log').onclick = async () => {
+    await log.clear();
+    renderLog([]);
+  };
+  const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE });
   if (!(await client.listCollections()).some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
   // Persons deleted since the last visit (at the kiosk, or through the API) leave no entries behind.

@@ -128,13 +128,27 @@ async function main(): Promise<void> {
     localStorage.setItem('localface-demo-key', JSON.stringify(stored));
   }
   const { key, keyId } = stored;
+  let running = false;
   const update = () => {
-    run.disabled = !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller);
+    run.disabled =
+      running || !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller);
   };
   enrollFile.onchange = searchFile.onchange = update;
   navigator.serviceWorker.addEventListener('controllerchange', update);
   update();
-  run.onclick = () => runExamples(key, keyId).catch((error: unknown) => show(`failed: ${String(error)}`));
+  // One run at a time: a second click would interleave its calls and lines with the first's.
+  run.onclick = async () => {
+    running = true;
+    update();
+    try {
+      await runExamples(key, keyId);
+    } catch (error) {
+      show(`failed: ${String(error)}`);
+    } finally {
+      running = false;
+      update();
+    }
+  };
 }
 
 async function registerServiceWorker(): Promise<void> {

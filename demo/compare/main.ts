@@ -15,6 +15,10 @@ const client = await createFaceClient({
     progress.max = all.reduce((s, x) => s + x.total, 0) || 1;
     progress.value = all.reduce((s, x) => s + x.loaded, 0);
   },
+}).catch((e: unknown) => {
+  progress.hidden = true;
+  status.textContent = `Could not start: ${e instanceof FaceError ? `${e.code}: ${e.message}` : String(e)}`;
+  throw e;
 });
 progress.hidden = true;
 status.textContent = `Ready on ${client.backend.toUpperCase()}. Pick two photos.`;
@@ -28,8 +32,11 @@ async function show(side: 'A' | 'B', file: File): Promise<void> {
   canvas.height = bitmap.height;
   const g = canvas.getContext('2d')!;
   g.drawImage(bitmap, 0, 0);
-  const faces: Face[] = await client.detectFaces(file);
-  g.lineWidth = Math.max(2, bitmap.width / 300);
+  const width = bitmap.width;
+  bitmap.close(); // a large photo's pixels, not left to the garbage collector
+  // Boxes only: no quality or attribute checks (their models would load on the first photo).
+  const faces: Face[] = await client.detectFaces(file, { quality: false, attributes: false });
+  g.lineWidth = Math.max(2, width / 300);
   faces.forEach((f, i) => {
     g.strokeStyle = i === 0 ? '#2ecc40' : '#ffdc00';
     g.strokeRect(f.box.x, f.box.y, f.box.width, f.box.height);

@@ -361,7 +361,7 @@ function wireStaff(engine: EngineHandle): void {
     staffForm.hidden = true;
     staffPanel.hidden = false;
     touchStaff();
-    await refreshPeople(engine);
+    await refreshPeopleOrSay(engine);
   };
   staffLock.onclick = () => {
     lockStaff();
@@ -370,9 +370,20 @@ function wireStaff(engine: EngineHandle): void {
   staffPanel.addEventListener('click', touchStaff);
 }
 
+/** refreshPeople, with a failure shown to staff instead of a silent stale list. */
+async function refreshPeopleOrSay(engine: EngineHandle): Promise<void> {
+  try {
+    await refreshPeople(engine);
+  } catch (error) {
+    staffMessage.textContent = `Could not list the people: ${(error as Error).message}`;
+  }
+}
+
 async function refreshPeople(engine: EngineHandle): Promise<void> {
   if (!staffUnlocked) return;
   const people = await engine.people();
+  // Locked (by hand or by the idle timer) while the list was read: names are not put back into the page.
+  if (!staffUnlocked) return;
   peopleList.replaceChildren(
     ...people.map((person) => {
       const item = document.createElement('li');
@@ -385,8 +396,14 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
       remove.onclick = async () => {
         if (!staffUnlocked) return;
         remove.disabled = true;
-        await engine.remove(person.personId);
-        await refreshPeople(engine);
+        try {
+          await engine.remove(person.personId);
+          staffMessage.textContent = '';
+        } catch (error) {
+          // e.g. deleted meanwhile in another tab: say so, and show the list as it is now
+          staffMessage.textContent = `Could not delete ${name.textContent}: ${(error as Error).message}`;
+        }
+        await refreshPeopleOrSay(engine);
       };
       item.append(name);
       if (person.lookAlike) {
