@@ -1,10 +1,12 @@
 // The kiosk's staff mode: the enrolled people (names, Delete buttons) are shown only after a staff PIN is entered,
 // so a passer-by can neither read who is enrolled nor delete anyone. Nobody can enroll at the kiosk before the PIN
 // is set (main.ts), so a stranger cannot set the first PIN on a kiosk that holds the people it enrolled. The PIN is kept on this device as a salted
-// PBKDF2 hash (localStorage); wrong guesses are slowed down. A short PIN only stops people at the screen, not
+// PBKDF2 hash (localStorage); after 5 wrong guesses every guess is refused for a minute, across reloads. A short PIN only stops people at the screen, not
 // someone with the device's storage in hand; the browser profile is the real boundary.
 
 const KEY = 'localface-kiosk-staff-pin';
+/** Wrong guesses and the pause, kept beside the PIN so that reloading the page does not grant fresh guesses. */
+const ATTEMPTS_KEY = 'localface-kiosk-staff-pin-attempts';
 const ITERATIONS = 200_000;
 export const MIN_PIN_LENGTH = 6;
 /** Wrong guesses allowed before a pause, and the pause. */
@@ -15,6 +17,21 @@ interface StoredPin {
   salt: string;
   hash: string;
   iterations: number;
+}
+
+interface Attempts {
+  failures: number;
+  lockedUntil: number;
+}
+
+function readAttempts(): Attempts {
+  try {
+    const a = JSON.parse(localStorage.getItem(ATTEMPTS_KEY) ?? 'null') as Partial<Attempts> | null;
+    const count = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
+    return { failures: count(a?.failures), lockedUntil: count(a?.lockedUntil) };
+  } catch {
+    return { failures: 0, lockedUntil: 0 };
+  }
 }
 
 const hex = (bytes: ArrayBuffer | Uint8Array) =>
@@ -33,9 +50,6 @@ async function derive(pin: string, salt: Uint8Array, iterations: number): Promis
 }
 
 export class StaffPin {
-  private failures = 0;
-  private lockedUntil = 0;
-
   get isSet(): boolean {
     return localStorage.getItem(KEY) !== null;
   }
@@ -52,17 +66,18 @@ export class StaffPin {
 
   /** True if `pin` is the staff PIN; after MAX_ATTEMPTS wrong ones, refuses every guess for a minute. */
   async check(pin: string, now = Date.now()): Promise<boolean> {
-    if (now < this.lockedUntil)
-      throw new Error(`Too many wrong PINs: try again in ${Math.ceil((this.lockedUntil - now) / 1000)} s.`);
+    const { lockedUntil } = readAttempts();
+    if (now < lockedUntil)
+      throw new Error(`Too many wrong PINs: try again in ${Math.ceil((lockedUntil - now) / 1000)} s.`);
     const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredPin | null;
     if (!stored) return false;
     const ok = (await derive(pin, fromHex(stored.salt), stored.iterations)) === stored.hash;
-    if (ok) {
-      this.failures = 0;
-    } else if (++this.failures >= MAX_ATTEMPTS) {
-      this.failures = 0;
-      this.lockedUntil = now + LOCKOUT_MS;
-    }
+    // Read again after the slow derive: another tab may have counted guesses meanwhile.
+    const attempts = readAttempts();
+    if (ok) attempts.failures = 0;
+    else if (++attempts.failures >= MAX_ATTEMPTS)
+      Object.assign(attempts, { failures: 0, lockedUntil: now + LOCKOUT_MS });
+    localStorage.setItem(ATTEMPTS_KEY, JSON.stringify(attempts));
     return ok;
   }
 }

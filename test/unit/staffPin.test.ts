@@ -1,0 +1,50 @@
+// The kiosk's staff PIN (demo/kiosk/adminPin.ts): wrong guesses lock it for a minute, and a reload (a new StaffPin
+// over the same storage) does not grant fresh guesses.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { StaffPin } from '../../demo/kiosk/adminPin';
+
+class MemoryStorage {
+  private items = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, String(value));
+  }
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+}
+
+describe('StaffPin', () => {
+  beforeEach(() => {
+    (globalThis as { localStorage?: unknown }).localStorage = new MemoryStorage();
+  });
+
+  it('accepts the PIN that was set and refuses another', async () => {
+    const pin = new StaffPin();
+    expect(pin.isSet).toBe(false);
+    await expect(pin.set('123')).rejects.toThrow(/at least 6 digits/);
+    await pin.set('246810');
+    expect(pin.isSet).toBe(true);
+    await expect(pin.set('999999')).rejects.toThrow(/already set/);
+    expect(await pin.check('246810')).toBe(true);
+    expect(await pin.check('000000')).toBe(false);
+  });
+
+  it('locks for a minute after 5 wrong guesses, also for a new page (reload), then lets the PIN in', async () => {
+    await new StaffPin().set('246810');
+    const t0 = 1_000_000;
+    const first = new StaffPin();
+    for (let i = 0; i < 4; i++) expect(await first.check('000000', t0)).toBe(false);
+    // The fifth guess comes from a reloaded page: the count carries over, and it locks.
+    expect(await new StaffPin().check('000000', t0)).toBe(false);
+    const reloaded = new StaffPin();
+    await expect(reloaded.check('246810', t0 + 1_000)).rejects.toThrow(/try again in 59 s/);
+    await expect(reloaded.check('246810', t0 + 59_000)).rejects.toThrow(/try again in 1 s/);
+    expect(await reloaded.check('246810', t0 + 60_000)).toBe(true);
+    // A right PIN resets the count: four more wrong ones do not lock.
+    for (let i = 0; i < 4; i++) expect(await reloaded.check('000000', t0 + 61_000)).toBe(false);
+    expect(await reloaded.check('246810', t0 + 62_000)).toBe(true);
+  });
+});
