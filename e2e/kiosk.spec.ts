@@ -65,6 +65,15 @@ interface Kiosk {
   problems: string[];
 }
 
+/** Sets the staff PIN on a kiosk that has none (typed twice), which unlocks the staff panel. */
+async function setStaffPin(page: Page): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    await page.getByTestId('staff-pin').fill(STAFF_PIN);
+    await page.getByTestId('staff-button').click();
+  }
+  await expect(page.getByTestId('staff-panel')).toBeVisible();
+}
+
 async function closeKiosk({ context, problems }: Kiosk): Promise<void> {
   await context.close();
   expect(problems, 'page errors or requests to other hosts').toEqual([]);
@@ -93,9 +102,15 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await page.getByTestId('staff-pin').fill('123');
   await page.getByTestId('staff-button').click();
   await expect(page.getByTestId('staff-message')).toContainText('at least 6 digits');
+  // A new PIN is typed twice; two different entries set nothing.
   await page.getByTestId('staff-pin').fill(STAFF_PIN);
   await page.getByTestId('staff-button').click();
-  await expect(page.getByTestId('staff-panel')).toBeVisible();
+  await expect(page.getByTestId('staff-message')).toHaveText('Type the same PIN again to confirm it.');
+  await page.getByTestId('staff-pin').fill('135791');
+  await page.getByTestId('staff-button').click();
+  await expect(page.getByTestId('staff-message')).toHaveText('The two PINs differ: choose a PIN again.');
+  await expect(page.getByTestId('staff-panel')).toBeHidden();
+  await setStaffPin(page);
 
   // Enrolling without a name is refused with an instruction.
   await page.getByTestId('enroll-button').click();
@@ -160,7 +175,7 @@ test("with two people enrolled, the staff list shows each one's closest look-ali
   const { page } = kiosk;
   await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
   await expect(page.getByTestId('status')).toHaveText('Face not recognised: enroll below', { timeout: 60_000 });
-  await page.getByTestId('staff-pin').fill(STAFF_PIN);
+  await page.getByTestId('staff-pin').fill(STAFF_PIN); // set by the first test (the profile is shared)
   await page.getByTestId('staff-button').click();
   await expect(page.getByTestId('staff-panel')).toBeVisible();
   await page.getByTestId('enroll-name').fill('Subject Twelve');

@@ -54,11 +54,16 @@ export class StaffPin {
     return localStorage.getItem(KEY) !== null;
   }
 
+  /** Throws the reason a new PIN is refused (too short, not digits). */
+  static validateNew(pin: string): void {
+    if (!new RegExp(`^\\d{${MIN_PIN_LENGTH},}$`).test(pin))
+      throw new Error(`The PIN must be at least ${MIN_PIN_LENGTH} digits.`);
+  }
+
   /** Sets the first PIN; refuses once one exists (changing it needs the old one: clear the site's data to reset). */
   async set(pin: string): Promise<void> {
     if (this.isSet) throw new Error('A staff PIN is already set.');
-    if (!new RegExp(`^\\d{${MIN_PIN_LENGTH},}$`).test(pin))
-      throw new Error(`The PIN must be at least ${MIN_PIN_LENGTH} digits.`);
+    StaffPin.validateNew(pin);
     const salt = crypto.getRandomValues(new Uint8Array(16));
     const stored: StoredPin = { salt: hex(salt), hash: await derive(pin, salt, ITERATIONS), iterations: ITERATIONS };
     localStorage.setItem(KEY, JSON.stringify(stored));

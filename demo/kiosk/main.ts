@@ -336,10 +336,17 @@ function touchStaff(): void {
 
 function wireStaff(engine: EngineHandle): void {
   const pin = new StaffPin();
+  // A new PIN is typed twice (it is masked, and a typo could only be undone by clearing the site's data).
+  let firstEntry: string | undefined;
   const prompt = () => {
-    staffButton.textContent = pin.isSet ? 'Unlock' : 'Set PIN';
-    staffPin.placeholder = pin.isSet ? 'Staff PIN' : `New staff PIN (${MIN_PIN_LENGTH}+ digits)`;
-    if (!pin.isSet) staffMessage.textContent = 'No staff PIN yet: choose one to manage enrolled people.';
+    const confirming = !pin.isSet && firstEntry !== undefined;
+    staffButton.textContent = pin.isSet ? 'Unlock' : confirming ? 'Confirm PIN' : 'Set PIN';
+    staffPin.placeholder = pin.isSet
+      ? 'Staff PIN'
+      : confirming
+        ? 'The same PIN again'
+        : `New staff PIN (${MIN_PIN_LENGTH}+ digits)`;
+    if (!pin.isSet && !confirming) staffMessage.textContent = 'No staff PIN yet: choose one to manage enrolled people.';
   };
   prompt();
   staffForm.onsubmit = async (event) => {
@@ -347,8 +354,24 @@ function wireStaff(engine: EngineHandle): void {
     const typed = staffPin.value;
     staffPin.value = '';
     try {
-      if (!pin.isSet) await pin.set(typed);
-      else if (!(await pin.check(typed))) {
+      if (!pin.isSet && firstEntry === undefined) {
+        StaffPin.validateNew(typed);
+        firstEntry = typed;
+        prompt();
+        staffMessage.textContent = 'Type the same PIN again to confirm it.';
+        return;
+      }
+      if (!pin.isSet) {
+        const same = typed === firstEntry;
+        firstEntry = undefined;
+        if (!same) {
+          prompt();
+          staffMessage.textContent = 'The two PINs differ: choose a PIN again.';
+          return;
+        }
+        await pin.set(typed);
+        prompt();
+      } else if (!(await pin.check(typed))) {
         staffMessage.textContent = 'Wrong PIN.';
         return;
       }
