@@ -6,6 +6,7 @@ const status = $('status'),
   result = $('result'),
   progress = $<HTMLProgressElement>('progress');
 const loaded = new Map<string, { loaded: number; total: number }>();
+const errorText = (e: unknown) => (e instanceof FaceError ? `${e.code}: ${e.message}` : String(e));
 
 const client = await createFaceClient({
   modelBaseUrl,
@@ -17,7 +18,7 @@ const client = await createFaceClient({
   },
 }).catch((e: unknown) => {
   progress.hidden = true;
-  status.textContent = `Could not start: ${e instanceof FaceError ? `${e.code}: ${e.message}` : String(e)}`;
+  status.textContent = `Could not start: ${errorText(e)}`;
   throw e;
 });
 progress.hidden = true;
@@ -56,7 +57,7 @@ async function compare(): Promise<void> {
     result.textContent = `${same ? 'Same person' : 'Different people'} — similarity ${similarityScore.toFixed(3)} (threshold 0.70; ${ms} ms)`;
   } catch (e) {
     result.className = 'error';
-    result.textContent = e instanceof FaceError ? `${e.code}: ${e.message}` : String(e);
+    result.textContent = errorText(e);
   }
 }
 
@@ -69,7 +70,7 @@ for (const side of ['A', 'B'] as const) {
       await show(side, file);
     } catch (e) {
       result.className = 'error';
-      result.textContent = e instanceof FaceError ? `${e.code}: ${e.message}` : String(e);
+      result.textContent = errorText(e);
       return;
     }
     await compare();

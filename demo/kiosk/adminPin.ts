@@ -1,8 +1,9 @@
 // The kiosk's staff mode: the enrolled people (names, Delete buttons) are shown only after a staff PIN is entered,
 // so a passer-by can neither read who is enrolled nor delete anyone. Nobody can enroll at the kiosk before the PIN
-// is set (main.ts), so a stranger cannot set the first PIN on a kiosk that holds the people it enrolled. The PIN is kept on this device as a salted
-// PBKDF2 hash (localStorage); after 5 wrong guesses every guess is refused for a minute, across reloads. A short PIN only stops people at the screen, not
-// someone with the device's storage in hand; the browser profile is the real boundary.
+// is set (main.ts), so a stranger cannot set the first PIN on a kiosk that holds the people it enrolled. The PIN is
+// kept on this device as a salted PBKDF2 hash (localStorage); after 5 wrong guesses every guess is refused for a
+// minute, across reloads. A short PIN only stops people at the screen, not someone with the device's storage in hand;
+// the browser profile is the real boundary.
 
 const KEY = 'localface-kiosk-staff-pin';
 /** Wrong guesses and the pause, kept beside the PIN so that reloading the page does not grant fresh guesses. */

@@ -473,7 +473,7 @@ function wireEnrolment(engine: EngineHandle): void {
         enrollMessage.className = 'advice ok';
         enrollMessage.textContent = `Enrolled ${outcome.name}.`;
         enrollName.value = '';
-        await refreshPeople(engine);
+        await refreshPeopleOrSay(engine); // a failure to list is not a failure to enroll
       } else {
         enrollMessage.textContent = `${outcome.advice.join(' · ')} — ${outcome.message}`;
       }
