@@ -196,7 +196,7 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
     metadata: {},
     createdAt: 1,
     updatedAt: 1,
-    faces: [{ faceId: 'f', createTime: 1, vectors: [new Float32Array(128).fill(0.088)] }],
+    faces: [{ faceId: 'f', createTime: 1, vectors: [new Float32Array(128).fill(Math.SQRT1_2 / 8)] }],
   });
   const otherModels = Array.from(
     new Uint8Array(await (await writer.finish({ persons: 1, faces: 1, images: 0 })).arrayBuffer()),
@@ -336,6 +336,38 @@ test('merge keeps the other persons and replaces those of the same personId', as
     },
     [source, target],
   );
+});
+
+test('a person addFace made without a name exports and imports back; a bad onConflict is ERR_INVALID_ARGUMENT', async ({
+  facePage,
+}) => {
+  const source = fresh('noname'),
+    target = fresh('noname-in');
+  const result = await facePage.evaluate(
+    async ({ source, target }) => {
+      await window.client.createCollection(source);
+      const { personId } = await window.client.addFace({
+        collectionName: source,
+        face: await window.fixture('lfw/Tony_Blair_0001.jpg'),
+      });
+      const file = await window.client.exportCollection(source);
+      const badConflict = await window.errorInfo(() =>
+        window.client.importCollection(file, { name: target, onConflict: 1n as never }),
+      );
+      await window.client.importCollection(file, { name: target });
+      const found = await window.client.searchFace({
+        collectionName: target,
+        face: await window.fixture('lfw/Tony_Blair_0002.jpg'),
+      });
+      const back = await window.client.getPerson(target, personId);
+      for (const n of [source, target]) await window.client.deleteCollection(n);
+      return { personId, found: found[0]?.personId, name: back.personName, badConflict };
+    },
+    { source, target },
+  );
+  expect(result.name).toBe('');
+  expect(result.found).toBe(result.personId);
+  expectFaceError(result.badConflict, 'ERR_INVALID_ARGUMENT');
 });
 
 test('an import that fails in its write transaction (storage quota full) writes nothing', async ({

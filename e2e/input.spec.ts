@@ -190,17 +190,27 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
     // Calls already running when close() is called end as they would have; close() resolves after them.
     const detecting = client.detectFaces(bytes);
     const running = [detecting, client.compareFaces(bytes, bytes), client.listCollections()];
+    // A second close() resolves only when the first has finished (its caller may delete the database next).
+    const first = client.close();
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
     await client.close();
+    const secondWaited = firstDone;
+    await first;
     const settled = await Promise.allSettled(running);
     const detected = await detecting.catch(() => []);
     return {
       tensorsBefore,
       tensorsOpen,
       tensorsAfterClose: window.tensorCount(),
+      secondWaited,
       runningAtClose: settled.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as Error).message))),
       faceFound: detected.length === 1,
       closed: await window.errorInfo(() => client.detectFaces(bytes)),
       backend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 'gpu' as never })),
+      bigintBackend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 1n as never })),
+      badBaseUrl: await window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: 'http://' })),
+      nullBaseUrl: await window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: null as never })),
       // A limit that is not a positive integer used to switch its check off silently.
       nanLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxBytes: NaN } })),
       nullLimit: await window.errorInfo(() =>
@@ -214,7 +224,11 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
   expect(errors.runningAtClose).toEqual(['ok', 'ok', 'ok']);
   expect(errors.faceFound).toBe(true);
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
+  expect(errors.secondWaited).toBe(true);
   expectFaceError(errors.backend, 'ERR_INVALID_ARGUMENT');
+  expectFaceError(errors.bigintBackend, 'ERR_INVALID_ARGUMENT');
+  expect(expectFaceError(errors.badBaseUrl, 'ERR_INVALID_ARGUMENT').message).toContain('modelBaseUrl');
+  expectFaceError(errors.nullBaseUrl, 'ERR_INVALID_ARGUMENT');
   expect(expectFaceError(errors.nanLimit, 'ERR_INVALID_ARGUMENT').message).toContain('imageLimits.maxBytes');
   expectFaceError(errors.nullLimit, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.misspeltLimit, 'ERR_INVALID_ARGUMENT');

@@ -165,6 +165,7 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
       });
       const tx = d.transaction(['collections', 'persons'], 'readwrite');
       tx.objectStore('collections').put({ name: 'legacy', createdAt: 1_600_000_000_000 });
+      tx.objectStore('collections').put({ name: 'empty', createdAt: 1_600_000_000_002 });
       tx.objectStore('persons').put({
         collection: 'legacy',
         personId: 'colin',
@@ -197,6 +198,17 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
       personId: 'nobody',
       face: await window.fixture('lfw/Serena_Williams_0001.jpg'),
     });
+    // A collection that had no face yet takes this version's models on its first enroll.
+    await window.client.enrollPerson({
+      collectionName: 'empty',
+      personId: 'colin',
+      personName: 'Colin',
+      face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+    });
+    const inEmpty = await window.client.searchFace({
+      collectionName: 'empty',
+      face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+    });
     await window.client.close();
     const open = indexedDB.open(db);
     const d: IDBDatabase = await new Promise((ok) => {
@@ -205,11 +217,14 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
     const version = d.version,
       stores = Array.from(d.objectStoreNames).sort();
     d.close();
-    return { ...out, version, stores };
+    return { ...out, inEmpty, version, stores };
   }, legacy);
   expect(r.version).toBe(4);
   expect(r.stores).toEqual(['apiKeys', 'collections', 'faceImages', 'faces', 'meta', 'persons', 'searchBlocks']);
-  expect(r.collections).toEqual([{ name: 'legacy', createdAt: 1_600_000_000_000, personCount: 2 }]);
+  expect(r.collections).toEqual([
+    { name: 'empty', createdAt: 1_600_000_000_002, personCount: 0 },
+    { name: 'legacy', createdAt: 1_600_000_000_000, personCount: 2 },
+  ]);
   expect(r.person).toEqual({
     personId: 'colin',
     personName: 'Colin Powell',
@@ -219,6 +234,7 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
   });
   expect(r.list.total).toBe(2);
   expect(r.found.map((x) => x.personId)).toEqual(['colin']);
+  expect(r.inEmpty.map((x) => x.personId)).toEqual(['colin']);
   expect((await checkConsistency(page, legacy)).problems).toEqual([]);
   await page.close();
 });

@@ -25,7 +25,11 @@ import {
   type SearchResult,
   type UpdatePersonRequest,
 } from './collections/persons';
-import { boolean as booleanOption, collectionName as checkCollectionName } from './collections/validate';
+import {
+  boolean as booleanOption,
+  collectionName as checkCollectionName,
+  show as showValue,
+} from './collections/validate';
 import {
   validate,
   type CheckedFace,
@@ -249,7 +253,7 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   if (!['auto', 'webgl', 'wasm', 'cpu'].includes(backend)) {
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
-      `backend must be 'auto', 'webgl', 'wasm' or 'cpu'; got ${JSON.stringify(backend)}.`,
+      `backend must be 'auto', 'webgl', 'wasm' or 'cpu'; got ${showValue(backend)}.`,
     );
   }
   const databaseName = options.databaseName ?? 'localface';
@@ -259,10 +263,13 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   const encryption = checkEncryptionOption(options.encryption);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
     throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function, called with { stage, loaded, total }.');
-  const files = new ModelFiles(options.modelBaseUrl ?? defaultModelBaseUrl(), options.onProgress);
+  const files = new ModelFiles(
+    options.modelBaseUrl === undefined ? defaultModelBaseUrl() : options.modelBaseUrl,
+    options.onProgress,
+  );
   const threads = options.threads ?? 'auto';
   if (threads !== 'auto' && threads !== 1)
-    throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${JSON.stringify(threads)}.`);
+    throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${showValue(threads)}.`);
   // With encryption the database is opened now, while the models load, so that a wrong key or passphrase is
   // ERR_ENCRYPTION_KEY_INVALID from createFaceClient itself. Other failures to open are left to the first
   // collection call, as without encryption (detect and compare do not need the database).
@@ -298,6 +305,7 @@ interface OpenCollections {
 
 class LocalFaceClient implements FaceClient {
   private closed = false;
+  private closing?: Promise<void>;
   /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
   private opening: Promise<OpenCollections> | undefined;
   /** Calls still running: close() lets them finish before it frees the models and closes the database. */
@@ -481,8 +489,13 @@ class LocalFaceClient implements FaceClient {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // A second call waits for the first: its caller may delete the database next.
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     // Calls already running end as they would have (their results or errors are theirs), then the models go.
     await Promise.allSettled([...this.running]);
@@ -502,7 +515,14 @@ class LocalFaceClient implements FaceClient {
   }
 
   private keys<T>(use: (keys: OpenCollections['keys']) => Promise<T>): Promise<T> {
-    return this.call(() => this.open().then(({ keys }) => use(keys)));
+    return this.call(async () => {
+      const { keys } = await this.open();
+      try {
+        return await use(keys);
+      } catch (error) {
+        throw asFaceError(error, 'The API key call');
+      }
+    });
   }
 
   /** A public call: refused once the client is closed; while it runs, close() waits for it. */

@@ -128,10 +128,12 @@ export class ApiKeyService implements ApiKeys {
   }
 
   async consume(keyId: string, use: ApiKeyUse): Promise<ApiKeyAllowance> {
+    if (typeof keyId !== 'string' || keyId.length === 0)
+      throw new FaceError('ERR_INVALID_ARGUMENT', `apiKeys.consume takes a keyId string; got ${v.show(keyId)}.`);
     if (use !== 'request' && use !== 'enroll')
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
-        `apiKeys.consume: use must be 'request' or 'enroll'; got ${JSON.stringify(use)}.`,
+        `apiKeys.consume: use must be 'request' or 'enroll'; got ${v.show(use)}.`,
       );
     const now = this.now();
     if (use === 'request') {

@@ -270,9 +270,10 @@ export async function readExport(
       if (!face || face.image) throw invalidExport(`image record ${index} belongs to no face of the person before it`);
       if (meta.kind !== 'thumbnail' && meta.kind !== 'full')
         throw invalidExport(`image record ${index} has an unknown kind`);
-      if (typeof meta.type !== 'string' || meta.type.length > 100)
-        throw invalidExport(`image record ${index} has an invalid type`);
-      face.image = { kind: meta.kind, blob: new Blob([rest], { type: meta.type }) };
+      const imageType = imageTypeOf(rest);
+      if (!imageType || meta.type !== imageType)
+        throw invalidExport(`image record ${index} is not the JPEG or PNG image its type says`);
+      face.image = { kind: meta.kind, blob: new Blob([rest], { type: imageType }) };
       images++;
     } else if (type === RecordType.End) {
       const end = parseJson(plain, index);
@@ -349,7 +350,8 @@ function parsePerson(plain: Bytes, index: number, dim: number, dims: readonly nu
   const { meta, rest } = splitJson(plain, index);
   try {
     const personId = v.personId(meta.personId);
-    const personName = v.personName(meta.personName);
+    // addFace without a personId makes a person with an empty name; such a person must come back too.
+    const personName = meta.personName === '' ? '' : v.personName(meta.personName);
     const metadata = v.metadata(meta.metadata);
     if (!isTime(meta.createdAt) || !isTime(meta.updatedAt) || !Array.isArray(meta.faces))
       throw invalidExport(`person record ${index} is invalid`);
@@ -365,6 +367,8 @@ function parsePerson(plain: Bytes, index: number, dim: number, dims: readonly nu
       if (!row.every(Number.isFinite)) throw invalidExport(`a template of person record ${index} is not finite`);
       let o = 0;
       const vectors = dims.map((d) => row.slice(o, (o += d)));
+      // Scores are dot products of unit vectors: a longer vector would outscore every real match.
+      if (!vectors.every(isUnitLength)) throw invalidExport(`a template of person record ${index} is not unit length`);
       return { faceId: v.faceId(f.faceId), createTime: f.createTime, vectors };
     });
     return { personId, personName, metadata, createdAt: meta.createdAt, updatedAt: meta.updatedAt, faces };
@@ -373,6 +377,20 @@ function parsePerson(plain: Bytes, index: number, dim: number, dims: readonly nu
       throw invalidExport(`person record ${index} is invalid (${e.message})`);
     throw e;
   }
+}
+
+function isUnitLength(v: Float32Array): boolean {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  return Math.abs(Math.sqrt(sum) - 1) <= 1e-3;
+}
+
+/** The MIME type of stored image bytes, from their signature: every stored image is a JPEG (or PNG). */
+function imageTypeOf(bytes: Bytes): string | undefined {
+  if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length > png.length && png.every((b, i) => bytes[i] === b)) return 'image/png';
+  return undefined;
 }
 
 function splitJson(plain: Bytes, index: number): { meta: Record<string, unknown>; rest: Bytes } {

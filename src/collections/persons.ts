@@ -242,7 +242,9 @@ export class PersonService {
     const includeImages = v.boolean(o.includeImages, 'includeImages', false);
     const passphrase = optionalPassphrase(o.passphrase);
     const { collection: c, persons, faces, images } = await this.store.readCollection(collection, includeImages);
-    const writer = await ExportWriter.create(c.models, c.dims, passphrase);
+    // A collection that has no models yet (migrated without a face) is exported as this version's, as it would enroll.
+    const [models, dims] = c.models.length > 0 ? [c.models, c.dims] : [this.engine.modelIds, this.engine.dimensions];
+    const writer = await ExportWriter.create([...models], [...dims], passphrase);
     const imageOf = new Map(images.map((i) => [i.faceId, i]));
     const facesOf = new Map<string, typeof faces>();
     // Faces of another model set (possible only in databases migrated from the prototype) are never searched: left out.
@@ -299,7 +301,7 @@ export class PersonService {
     if (onConflict !== 'fail' && onConflict !== 'replace' && onConflict !== 'merge') {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
-        `onConflict must be 'fail', 'replace' or 'merge'; got ${JSON.stringify(onConflict)}.`,
+        `onConflict must be 'fail', 'replace' or 'merge'; got ${v.show(onConflict)}.`,
       );
     }
     // Everything is read and checked before the one write transaction.

@@ -14,7 +14,8 @@ export const MAX_RESULTS_LIMIT = 1000;
 export const FACE_STORAGE_TYPES = ['NoStorage', 'StoreThumbnails', 'StoreFullImage'] as const;
 export type FaceStorageType = (typeof FACE_STORAGE_TYPES)[number];
 
-const show = (v: unknown): string => {
+/** A short, safe rendering of a bad argument for an error message (never throws, unlike JSON.stringify on a BigInt). */
+export const show = (v: unknown): string => {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';

@@ -102,7 +102,17 @@ export class ModelFiles {
     baseUrl: string | URL,
     private readonly onProgress?: (p: LoadProgress) => void,
   ) {
-    const base = new URL(String(baseUrl), typeof location === 'undefined' ? undefined : location.href).href;
+    if (typeof baseUrl !== 'string' && !(baseUrl instanceof URL))
+      throw new FaceError('ERR_INVALID_ARGUMENT', 'modelBaseUrl must be a URL or a string holding one.');
+    let base: string;
+    try {
+      base = new URL(baseUrl, typeof location === 'undefined' ? undefined : location.href).href;
+    } catch {
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `modelBaseUrl ${JSON.stringify(String(baseUrl).slice(0, 200))} is not a URL: give the folder the models were copied to, e.g. '/models/'.`,
+      );
+    }
     this.baseUrl = base.endsWith('/') ? base : `${base}/`;
   }
 

@@ -5,8 +5,11 @@ import { FaceError } from '../../src/errors';
 const models = ['embedder-a@1', 'embedder-b@2'];
 const dims = [4, 3];
 
+/** A unit-length vector, as every embedder returns. */
 function vector(seed: number, d: number): Float32Array {
-  return Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 7 + i));
+  const v = Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 7 + i));
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
 }
 
 function persons(): ExportedPerson[] {
@@ -22,7 +25,10 @@ function persons(): ExportedPerson[] {
           faceId: 'f1',
           createTime: 1500,
           vectors: [vector(1, 4), vector(2, 3)],
-          image: { kind: 'thumbnail', blob: new Blob([new Uint8Array([255, 216, 1, 2, 3])], { type: 'image/jpeg' }) },
+          image: {
+            kind: 'thumbnail',
+            blob: new Blob([new Uint8Array([255, 216, 255, 1, 2, 3])], { type: 'image/jpeg' }),
+          },
         },
         { faceId: 'f2', createTime: 1600, vectors: [vector(3, 4), vector(4, 3)] },
       ],
@@ -71,7 +77,7 @@ describe('collection export format', () => {
       const image = decoded.persons[0]!.faces[0]!.image!;
       expect(image.kind).toBe('thumbnail');
       expect(image.blob.type).toBe('image/jpeg');
-      expect([...(await bytesOf(image.blob))]).toEqual([255, 216, 1, 2, 3]);
+      expect([...(await bytesOf(image.blob))]).toEqual([255, 216, 255, 1, 2, 3]);
       expect(decoded.persons[0]!.faces[1]!.image).toBeUndefined();
     });
   }
@@ -106,6 +112,57 @@ describe('collection export format', () => {
         'ERR_INVALID_EXPORT',
       );
     }
+  });
+
+  async function oneFaceExport(
+    personName: string,
+    vectors: Float32Array[],
+    image?: { kind: 'thumbnail'; blob: Blob },
+  ): Promise<Blob> {
+    const w = await ExportWriter.create(models, dims);
+    await w.collection({ name: 'one', createdAt: 1, personCount: 1, faceCount: 1, includeImages: !!image });
+    await w.person({
+      personId: 'p',
+      personName,
+      metadata: {},
+      createdAt: 1,
+      updatedAt: 1,
+      faces: [{ faceId: 'f', createTime: 1, vectors, ...(image ? { image } : {}) }],
+    });
+    return w.finish({ persons: 1, faces: 1, images: image ? 1 : 0 });
+  }
+
+  it('round-trips a person with an empty name (addFace without a personId makes one)', async () => {
+    const decoded = await readExport(await oneFaceExport('', [vector(1, 4), vector(2, 3)]), { models, dims });
+    expect(decoded.persons[0]!.personName).toBe('');
+  });
+
+  it('refuses a template that is not unit length, though its checksums are right', async () => {
+    const long = vector(1, 4).map((x) => x * 1000);
+    expect(await code(readExport(await oneFaceExport('P', [long, vector(2, 3)]), { models, dims }))).toBe(
+      'ERR_INVALID_EXPORT',
+    );
+    const zero = new Float32Array(3);
+    expect(await code(readExport(await oneFaceExport('P', [vector(1, 4), zero]), { models, dims }))).toBe(
+      'ERR_INVALID_EXPORT',
+    );
+  });
+
+  it('refuses image bytes that are not the JPEG or PNG their type names', async () => {
+    const image = (bytes: number[], type: string) => ({
+      kind: 'thumbnail' as const,
+      blob: new Blob([new Uint8Array(bytes)], { type }),
+    });
+    const vs = [vector(1, 4), vector(2, 3)];
+    expect(
+      await code(readExport(await oneFaceExport('P', vs, image([60, 115, 118, 103], 'image/jpeg')), { models, dims })),
+    ).toBe('ERR_INVALID_EXPORT');
+    expect(
+      await code(readExport(await oneFaceExport('P', vs, image([255, 216, 255, 0], 'text/html')), { models, dims })),
+    ).toBe('ERR_INVALID_EXPORT');
+    const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0];
+    const decoded = await readExport(await oneFaceExport('P', vs, image(png, 'image/png')), { models, dims });
+    expect(decoded.persons[0]!.faces[0]!.image!.blob.type).toBe('image/png');
   });
 
   it('tells a wrong or missing passphrase and other models apart', async () => {

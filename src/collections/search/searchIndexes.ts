@@ -28,16 +28,21 @@ export class SearchIndexes {
 
   /** The up-to-date index of `collection` (ERR_NOT_FOUND if it does not exist; a model mismatch is an error). */
   async get(collection: string): Promise<CollectionIndex> {
-    const record = await this.store.getCollection(collection);
-    if (!sameStrings(record.models, this.models)) throw modelMismatch(record, this.models);
-    const current = this.indexes.get(collection);
-    if (current && current.revision === record.revision) return current;
-    let pending = this.loading.get(collection);
-    if (!pending) {
-      pending = this.load(collection).finally(() => this.loading.delete(collection));
-      this.loading.set(collection, pending);
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.store.getCollection(collection);
+      if (!compatible(record.models, this.models)) throw modelMismatch(record, this.models);
+      const current = this.indexes.get(collection);
+      if (current && current.revision === record.revision) return current;
+      let pending = this.loading.get(collection);
+      if (!pending) {
+        pending = this.load(collection).finally(() => this.loading.delete(collection));
+        this.loading.set(collection, pending);
+      }
+      const index = await pending;
+      // A load already running may have read the collection before the write this call saw committed; then look
+      // again (bounded: under a stream of writes, a later revision than the one read is as good).
+      if (index.revision === record.revision || attempt === 3) return index;
     }
-    return pending;
   }
 
   /** Applies a write this client committed, and tells the other tabs. */
@@ -59,7 +64,7 @@ export class SearchIndexes {
 
   private async load(collection: string): Promise<CollectionIndex> {
     const { collection: record, blocks } = await this.store.loadSearchBlocks(collection);
-    if (!sameStrings(record.models, this.models)) throw modelMismatch(record, this.models);
+    if (!compatible(record.models, this.models)) throw modelMismatch(record, this.models);
     const index = CollectionIndex.fromBlocks(collection, record.revision, this.dims, blocks);
     this.indexes.set(collection, index);
     return index;
@@ -75,6 +80,11 @@ export class SearchIndexes {
     if (message.type === 'change') this.applyLocal(message.change);
     else this.indexes.delete(message.collection);
   }
+}
+
+/** No models: a collection migrated from the prototype without a face, which takes the models of its first one. */
+function compatible(stored: readonly string[], current: readonly string[]): boolean {
+  return stored.length === 0 || sameStrings(stored, current);
 }
 
 type Message = { type: 'change'; change: ChangeSet } | { type: 'drop'; collection: string };

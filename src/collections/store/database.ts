@@ -203,7 +203,7 @@ export class FaceStore {
     return this.write(ALL_STORES, async (tx) => {
       const collection = requireCollection(await tx.objectStore('collections').get(args.collection), args.collection);
       if (args.expectRevision !== undefined && collection.revision !== args.expectRevision) return null;
-      for (const f of args.faces) requireSameModels(collection, f.models);
+      for (const f of args.faces) requireSameModels(collection, f.models, dimsOf(f));
       const change = startChange(collection);
       const persons = tx.objectStore('persons');
       const existing = await persons.get([args.collection, args.personId]);
@@ -419,8 +419,8 @@ export class FaceStore {
       const blocks = this.blocks(tx, c);
       const persons = tx.objectStore('persons');
       const requests: Promise<unknown>[] = [];
-      for (const { person, face: f } of sealed) {
-        requireSameModels(c, f.face.models);
+      for (const [i, { person, face: f }] of sealed.entries()) {
+        requireSameModels(c, f.face.models, dimsOf(items[i]!.face));
         const block = await blocks.append(f.face.faceId, person.personId, f.row);
         // Not awaited one by one: the requests queue in the transaction and are awaited together.
         requests.push(tx.objectStore('faces').add({ ...f.face, block }));
@@ -500,7 +500,7 @@ export class FaceStore {
         );
       }
       if (existing && args.onConflict === 'merge') {
-        requireSameModels(existing, args.models);
+        requireSameModels(existing, args.models, args.dims);
         c = existing;
         change = startChange(c);
       } else {
@@ -906,6 +906,10 @@ async function finishChange(tx: WriteTx, c: CollectionRecord, change: ChangeSet)
   await tx.objectStore('collections').put(c);
 }
 
+function dimsOf(face: NewFace): number[] {
+  return face.vectors.map((v) => v.length);
+}
+
 function concat(vectors: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
   let o = 0;
@@ -935,8 +939,21 @@ function personNotFound(collection: string, personId: string): FaceError {
   );
 }
 
-/** Templates of different embedding models are never stored side by side (their scores are not comparable). */
-export function requireSameModels(collection: CollectionRecord, models: readonly string[]): void {
+/**
+ * Templates of different embedding models are never stored side by side (their scores are not comparable). A
+ * collection without models (migrated from the prototype with no face) takes those of its first template; the
+ * caller's write stores the updated record.
+ */
+export function requireSameModels(
+  collection: CollectionRecord,
+  models: readonly string[],
+  dims: readonly number[],
+): void {
+  if (collection.models.length === 0) {
+    collection.models = [...models];
+    collection.dims = [...dims];
+    return;
+  }
   if (!sameStrings(collection.models, models)) {
     throw modelMismatch(collection, models);
   }
