@@ -13,6 +13,8 @@ export interface RestContext {
   key: ApiKeyInfo;
   /** The body as an object (JSON; with `forms`, also multipart/form-data and urlencoded), size-checked first. */
   body(options?: { forms?: boolean }): Promise<BodyObject>;
+  /** The handler's body limit, also the most a route downloads on the request's behalf (an image URL). */
+  maxBodyBytes: number;
   /** Whether the key may reach this collection. */
   allows(collectionName: string): boolean;
   /** Counts one enroll against the key's daily limit. */
@@ -106,6 +108,7 @@ export function createContext(args: {
     params: args.params,
     key,
     body: (options = {}) => (parsed ??= parseBody(args.request, { maxBytes: args.maxBodyBytes, forms: options.forms })),
+    maxBodyBytes: args.maxBodyBytes,
     allows: (name) => key.collections.length === 0 || key.collections.includes(name),
     spendEnroll: () => client.apiKeys.consume(key.keyId, 'enroll'),
     keyCollection: async () => {

@@ -8,7 +8,9 @@ import { FaceError } from '../errors';
 import { validate, type CheckedFace } from '../face/checks';
 import type { Dialect, RestContext, Route } from './context';
 import { inKeyCollection } from './context';
-import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
+import { base64Payload } from '../face/input/imageHeader';
+import { BodyError, header, jsonResponse, readBody, type BodyObject, type BodyProblem } from './http';
+import { ownsEnrollFacePath } from './paths';
 
 /** The seed's descriptions of FAIL_ON_1 … FAIL_ON_15 (bits: liveness 1, attribute 2, quality 4, number of faces 8). */
 const FAIL_ON_MESSAGES = [
@@ -96,7 +98,7 @@ export function enrollFaceFailure(error: unknown): Response {
 
 export const enrollFace: Dialect = {
   name: '002 enroll face',
-  owns: (path) => path === 'enroll-face',
+  owns: ownsEnrollFacePath,
   routes: [{ method: 'POST', pattern: 'enroll-face', handle: enroll }] satisfies Route[],
   credentials: (request) => ({ key: header(request, 'x-api-key') }),
   keyMissing: () => enrollFaceError('API_KEY_NOT_PRESENT'),
@@ -134,7 +136,11 @@ async function imageOf(context: RestContext, body: BodyObject): Promise<string |
   if (image instanceof Blob) return image;
   if (typeof image !== 'string' || image.trim() === '')
     throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
-  if (!/^https?:\/\//i.test(image)) return image;
+  if (!/^https?:\/\//i.test(image)) {
+    // The seed's _MISSING is "not a standard b64/url"; _FORMAT is for bytes that do not decode as an image.
+    if (base64Payload(image) === undefined) throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
+    return image;
+  }
   // No network beyond the app's own origin: a URL of another host is refused, not fetched.
   let url: URL;
   try {
@@ -149,19 +155,27 @@ async function imageOf(context: RestContext, body: BodyObject): Promise<string |
         `only images of this app's origin (${context.url.origin}) are fetched; send the image as base64`,
       ),
     );
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS) });
-  } catch (error) {
+  // The timeout covers the body too; a redirect is refused, since it could lead to another host.
+  const signal = AbortSignal.timeout(URL_TIMEOUT_MS);
+  const failed = (error: unknown): Refused => {
+    if (error instanceof Refused) return error;
     if (error instanceof DOMException && error.name === 'TimeoutError')
-      throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_TIMEOUT'));
-    throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', 'the image URL could not be fetched'));
+      return new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_TIMEOUT'));
+    if (error instanceof BodyError) return new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_SIZE', error.message));
+    return new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', 'the image URL could not be fetched'));
+  };
+  try {
+    const response = await fetch(url, { signal, redirect: 'error', credentials: 'same-origin' });
+    if (!response.ok)
+      throw new Refused(
+        enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `the image URL answered HTTP ${response.status}`),
+      );
+    const bytes = await readBody(response, context.maxBodyBytes, 'The image at the URL');
+    return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: response.headers.get('content-type') ?? '' });
+  } catch (error) {
+    // A timeout while reading the body surfaces as the signal's reason, not always as the read's own error.
+    throw failed(signal.aborted ? signal.reason : error);
   }
-  if (!response.ok)
-    throw new Refused(
-      enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `the image URL answered HTTP ${response.status}`),
-    );
-  return response.blob();
 }
 
 function checksBody(face: Face) {

@@ -5,10 +5,11 @@ import { Fields } from './context';
 import { codeMessageErrors } from './codeMessage';
 import { jsonResponse } from './http';
 import { collectionField } from './personManagement';
+import { ownsFaceSearchPath } from './paths';
 
 export const faceSearch: Dialect = {
   name: '003 face search',
-  owns: (path) => path === 'face-search' || path === 'multi-face-search',
+  owns: ownsFaceSearchPath,
   routes: [
     { method: 'POST', pattern: 'face-search', handle: search },
     { method: 'POST', pattern: 'multi-face-search', handle: multiSearch },

@@ -5,6 +5,7 @@ import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
 import { personExists, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
+import { ownsFaceSetPath } from './paths';
 
 export const FACE_SET_ERRORS = {
   INVALID_ARGUMENT: 400,
@@ -70,7 +71,7 @@ export function faceSetFailure(error: unknown): Response {
 
 export const faceSet: Dialect = {
   name: '004 face set',
-  owns: (path) => path === 'faceset' || path.startsWith('faceset/'),
+  owns: ownsFaceSetPath,
   routes: [{ method: 'POST', pattern: 'faceset/v2/add_face', handle: addFace }] satisfies Route[],
   credentials: (request) => {
     const keyId = header(request, 'x-df-api-id'),

@@ -99,7 +99,7 @@ export function route(
     const params = matchPath(r.pattern, path);
     if (!params) continue;
     if (r.method === method) return { route: r, params };
-    allowed.push(r.method);
+    if (!allowed.includes(r.method)) allowed.push(r.method);
   }
   return allowed.length > 0 ? { allowed } : null;
 }

@@ -21,13 +21,17 @@ export class BodyError extends Error {
  * The body's bytes, refusing more than `maxBytes` before reading them all: a declared Content-Length over the limit
  * is refused without reading, and a streamed body is cut off as soon as it passes the limit.
  */
-export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readBody(
+  request: Pick<Request, 'headers' | 'body'>,
+  maxBytes: number,
+  what = 'The request body',
+): Promise<Uint8Array> {
   const tooLarge = (bytes: number) =>
     new BodyError({
       kind: 'tooLarge',
       bytes,
       maxBytes,
-      message: `The request body is ${bytes > maxBytes ? `more than ${maxBytes}` : bytes} bytes; at most ${maxBytes} bytes are accepted.`,
+      message: `${what} is ${bytes > maxBytes ? `more than ${maxBytes}` : bytes} bytes; at most ${maxBytes} bytes are accepted.`,
     });
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared);

@@ -7,6 +7,7 @@ import type { Dialect, RestContext, Route } from './context';
 import { Fields } from './context';
 import { codeMessage, codeMessageErrors, codeMessageFailure, SEED_MESSAGES } from './codeMessage';
 import { jsonResponse, type BodyObject } from './http';
+import { ownsPersonManagementPath } from './paths';
 
 /** At most this many persons per PUT persons request. */
 export const MAX_BULK_PERSONS = 1000;
@@ -15,7 +16,7 @@ const FACE_STORAGE_TYPES = ['NoStorage', 'StoreThumbnails', 'StoreFullImage'] as
 
 export const personManagement: Dialect = {
   name: '000 person management',
-  owns: (path) => ['person', 'persons', 'collection', 'collections'].includes(path.split('/')[0]!),
+  owns: ownsPersonManagementPath,
   routes: [
     { method: 'PUT', pattern: 'person', handle: putPerson },
     { method: 'PUT', pattern: 'persons', handle: putPersons },
@@ -117,7 +118,7 @@ async function putPersons(context: RestContext): Promise<Response> {
     );
   if (items.length > MAX_BULK_PERSONS)
     return codeMessage(
-      413,
+      400,
       'ERR_INVALID_ARGUMENT',
       `PUT persons takes at most ${MAX_BULK_PERSONS} persons per request; got ${items.length}.`,
     );

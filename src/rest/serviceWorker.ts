@@ -1,24 +1,34 @@
 // Serving the REST handler at a URL path through a Service Worker, so an app's plain fetch('/api/face-search')
 // works offline. The models and the client run in a page of the app (a service worker may not start the model
 // runtimes: it cannot import() code, and it is stopped after ~30 s idle, which would reload ~12 MB of models on
-// every wake-up). The worker forwards each request under basePath to such a page and answers with its response;
-// everything else passes through untouched.
-import { jsonResponse, relativePath } from './http';
+// every wake-up). The worker forwards each request to a seed's path under basePath to such a page and answers with
+// its response; everything else (the app's pages, scripts, models) passes through untouched.
+import { BodyError, DEFAULT_MAX_BODY_BYTES, jsonResponse, readBody, relativePath } from './http';
 import type { RestHandler } from './handler';
+import { isRestPath } from './paths';
 
 const READY = 'localface-rest-ready';
 const REQUEST = 'localface-rest-request';
 const PING = 'localface-rest-ping';
+const STOPPED = 'localface-rest-stopped';
 /** How long a restarted worker waits for the open pages to say again that they serve requests. */
 const DISCOVERY_MS = 3_000;
 
 export interface MountRestHandlerOptions {
-  /** Requests under this path are answered; others pass through. Same as createRestHandler's basePath. Default '/'. */
+  /**
+   * Requests to the seeds' paths under this path are answered; others pass through. Same as createRestHandler's
+   * basePath. Default '/'.
+   */
   basePath?: string;
   /** Answer in the worker itself with this handler instead of forwarding to a page. Default: forward. */
   handler?: RestHandler;
   /** How long to wait for a page to answer, in ms. Default 60000. */
   timeoutMs?: number;
+  /**
+   * At most this much of a request body is copied to the page (whose handler then refuses it as too large in the
+   * seed's words). Set it to the page handler's maxBodyBytes if that is larger. Default 8 MiB.
+   */
+  maxBodyBytes?: number;
 }
 
 /** The parts of a service worker's global scope used here (typed structurally: the DOM and WebWorker libs clash). */
@@ -69,23 +79,29 @@ interface SerializedResponse {
 export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHandlerOptions = {}): () => void {
   const basePath = options.basePath ?? '/';
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const ready: string[] = [];
   const onReady: (() => void)[] = [];
 
   const onMessage = (event: MessageEventLike) => {
     const source = event.source;
-    if (event.data?.type === READY && source && typeof source.id === 'string') {
-      const i = ready.indexOf(source.id);
-      if (i >= 0) ready.splice(i, 1);
-      ready.push(source.id); // the latest page first
-      for (const wake of onReady.splice(0)) wake();
-    }
+    const type = event.data?.type;
+    if ((type !== READY && type !== STOPPED) || !source || typeof source.id !== 'string') return;
+    const i = ready.indexOf(source.id);
+    if (i >= 0) ready.splice(i, 1);
+    if (type === STOPPED) return;
+    ready.push(source.id); // the latest page first
+    for (const wake of onReady.splice(0)) wake();
   };
 
   const onFetch = (event: FetchEventLike) => {
-    const url = new URL(event.request.url);
-    if (url.origin !== scope.location.origin || relativePath(url, basePath) === null) return; // pass through
-    event.respondWith(options.handler ? options.handler(event.request) : forward(event.request));
+    const { request } = event;
+    if (request.mode === 'navigate') return; // the app's own pages, even at a path a seed uses
+    const url = new URL(request.url);
+    if (url.origin !== scope.location.origin) return;
+    const path = relativePath(url, basePath);
+    if (path === null || !isRestPath(path)) return; // pass through
+    event.respondWith(options.handler ? options.handler(request) : forward(request));
   };
 
   async function servingPage(): Promise<WorkerClient | undefined> {
@@ -118,7 +134,7 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
 
   async function forward(request: Request): Promise<Response> {
     const client = (await servingPage()) ?? (await discover());
-    if (client) return ask(client, request, timeoutMs);
+    if (client) return ask(client, request, timeoutMs, maxBodyBytes);
     return jsonResponse(503, {
       code: 'ERR_INTERNAL',
       message:
@@ -134,12 +150,12 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
   };
 }
 
-async function ask(client: WorkerClient, request: Request, timeoutMs: number): Promise<Response> {
+async function ask(client: WorkerClient, request: Request, timeoutMs: number, maxBodyBytes: number): Promise<Response> {
   const message: SerializedRequest = {
     url: request.url,
     method: request.method,
     headers: [...request.headers],
-    body: request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer(),
+    body: request.method === 'GET' || request.method === 'HEAD' ? null : await cappedBody(request, maxBodyBytes),
   };
   const channel = new MessageChannel();
   const answer = new Promise<SerializedResponse | null>((resolve) => {
@@ -158,6 +174,19 @@ async function ask(client: WorkerClient, request: Request, timeoutMs: number): P
       message: `The page serving LocalFace requests did not answer within ${timeoutMs} ms.`,
     });
   return new Response(response.body, { status: response.status, headers: response.headers });
+}
+
+/**
+ * The body, or its first maxBytes + 1 bytes if it is longer: enough for the page's handler to refuse it as too large,
+ * without copying a huge body into the worker and the page.
+ */
+async function cappedBody(request: Request, maxBytes: number): Promise<ArrayBuffer> {
+  try {
+    return (await readBody(request, maxBytes)).slice().buffer;
+  } catch (error) {
+    if (!(error instanceof BodyError)) throw error;
+    return new Uint8Array(maxBytes + 1).buffer;
+  }
 }
 
 /**
@@ -195,5 +224,6 @@ export function serveRestRequests(
   return () => {
     container.removeEventListener('message', onMessage);
     container.removeEventListener('controllerchange', announce);
+    container.controller?.postMessage({ type: STOPPED }); // the worker asks another page from now on
   };
 }

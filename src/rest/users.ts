@@ -4,6 +4,7 @@
 import { FaceError } from '../errors';
 import { Fields, inKeyCollection, personExists, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, type BodyProblem } from './http';
+import { ownsUsersPath } from './paths';
 
 /** Matches returned by users/search at most (the seed returns every match over the threshold; this bounds it). */
 export const MAX_USER_MATCHES = 10;
@@ -63,7 +64,7 @@ export function usersFailure(error: unknown): Response {
 
 export const users: Dialect = {
   name: '001 users',
-  owns: (path) => path === 'users' || path.startsWith('users/'),
+  owns: ownsUsersPath,
   routes: [
     { method: 'POST', pattern: 'users/search', handle: searchUsers },
     { method: 'POST', pattern: 'users/:userId', handle: enrollUser },

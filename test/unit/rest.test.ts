@@ -319,6 +319,13 @@ describe('createRestHandler without models', () => {
     expect((await r.json()).error_code).toBe('INVALID_PAYLOAD_LIVENESS_VALIDATION_DEPENDENCY');
     r = await handler(post('enroll-face', '{"image":"https://elsewhere.example/face.jpg"}', { 'x-api-key': key }));
     expect((await r.json()).error_code).toBe('INVALID_PAYLOAD_IMAGE_FORMAT');
+    // Seed 002: _MISSING is "not a standard b64/url"; _FORMAT is an image that cannot be decoded.
+    r = await handler(post('enroll-face', '{"image":"!!not base64!!","subject_id":"a"}', { 'x-api-key': key }));
+    expect((await r.json()).error_code).toBe('INVALID_PAYLOAD_IMAGE_MISSING');
+    r = await handler(
+      new Request('http://app.test/api/users/search', { method: 'GET', headers: { 'x-api-key': key } }),
+    );
+    expect([r.status, r.headers.get('allow')]).toEqual([405, 'POST, DELETE']);
 
     r = await handler(post('faceset/v2/add_face', '{"name":"staff"}', { 'x-df-api-id': keyId }));
     expect(r.status).toBe(401);
@@ -372,6 +379,45 @@ describe('createRestHandler without models', () => {
     ]);
     r = await handler(post('face-search', '{}', { 'x-api-key': key }));
     expect([r.status, (await r.json()).code]).toEqual([429, 'ERR_RATE_LIMIT_EXCEEDED']);
+  });
+
+  it('002 fetches an image URL of its own origin without following redirects, and no more than the body limit', async () => {
+    const client = fakeClient();
+    const handler = createRestHandler({ client, basePath: '/api/', maxBodyBytes: 1000 });
+    const { key } = await client.apiKeys.create({ name: 'x' });
+    const calls: RequestInit[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (url: string | URL, init: RequestInit = {}) => {
+      calls.push(init);
+      // What a browser does with redirect: 'error' when the URL redirects.
+      if (String(url).endsWith('/redirect')) throw new TypeError('Failed to fetch');
+      return new Response(new Uint8Array(5000), { headers: { 'content-type': 'image/jpeg' } });
+    }) as typeof fetch;
+    try {
+      const enroll = (image: string) =>
+        handler(post('enroll-face', JSON.stringify({ image, subject_id: 'a' }), { 'x-api-key': key }));
+      let r = await enroll('http://app.test/redirect');
+      expect([r.status, (await r.json()).error_code]).toEqual([400, 'INVALID_PAYLOAD_IMAGE_FORMAT']);
+      expect(calls[0]!.redirect).toBe('error');
+      r = await enroll('http://app.test/huge.jpg');
+      expect([r.status, (await r.json()).error_code]).toEqual([400, 'INVALID_PAYLOAD_IMAGE_SIZE']);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
+  it('PUT persons over the per-request limit is 400 ERR_INVALID_ARGUMENT', async () => {
+    const client = fakeClient();
+    const handler = createRestHandler({ client });
+    const { key } = await client.apiKeys.create({ name: 'x' });
+    const r = await handler(
+      new Request('http://app.test/persons', {
+        method: 'PUT',
+        body: JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ person_id: `p${i}` }))),
+        headers: { 'x-api-key': key },
+      }),
+    );
+    expect([r.status, (await r.json()).code]).toEqual([400, 'ERR_INVALID_ARGUMENT']);
   });
 
   it('refuses an oversized body before parsing it', async () => {

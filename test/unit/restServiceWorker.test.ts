@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { mountRestHandler, type ServiceWorkerScope } from '../../src/rest/serviceWorker';
+
+type Listener = (event: never) => void;
+
+/** A service worker scope with one open window, whose messages and fetches the test sends by hand. */
+function fakeScope() {
+  const listeners: Record<string, Listener[]> = { fetch: [], message: [] };
+  const posted: unknown[] = [];
+  const page = { id: 'page-1', postMessage: (message: unknown) => void posted.push(message) };
+  const scope: ServiceWorkerScope = {
+    location: { origin: 'http://app.test' },
+    clients: { get: async (id) => (id === page.id ? page : undefined), matchAll: async () => [page] },
+    addEventListener: (type, listener) => void listeners[type]!.push(listener),
+    removeEventListener: (type, listener) => {
+      listeners[type] = listeners[type]!.filter((l) => l !== listener);
+    },
+  };
+  const fetchEvent = (url: string, init: { method?: string; mode?: string } = {}) => {
+    let answered: Promise<Response> | undefined;
+    const request = { url, method: init.method ?? 'GET', mode: init.mode ?? 'cors', headers: new Headers() };
+    for (const l of listeners.fetch!)
+      (l as (e: unknown) => void)({ request, respondWith: (r: Promise<Response>) => void (answered = r) });
+    return answered;
+  };
+  const message = (type: string) => {
+    for (const l of listeners.message!) (l as (e: unknown) => void)({ data: { type }, source: page });
+  };
+  return { scope, fetchEvent, message, posted };
+}
+
+describe('mountRestHandler (service worker)', () => {
+  it("with the default basePath, forwards only the seeds' paths: the app's pages, scripts and models pass through", () => {
+    const { scope, fetchEvent } = fakeScope();
+    mountRestHandler(scope, { handler: async () => new Response('handled') });
+    expect(fetchEvent('http://app.test/')).toBeUndefined();
+    expect(fetchEvent('http://app.test/index.html')).toBeUndefined();
+    expect(fetchEvent('http://app.test/models/face-detector-short.json')).toBeUndefined();
+    expect(fetchEvent('http://other.test/face-search', { method: 'POST' })).toBeUndefined();
+    // A page the app serves at a path a seed also uses is still the app's page.
+    expect(fetchEvent('http://app.test/users/search', { mode: 'navigate' })).toBeUndefined();
+    expect(fetchEvent('http://app.test/face-search', { method: 'POST' })).toBeInstanceOf(Promise);
+    expect(fetchEvent('http://app.test/users/search', { method: 'POST' })).toBeInstanceOf(Promise);
+    expect(fetchEvent('http://app.test/faceset/v2/add_face', { method: 'POST' })).toBeInstanceOf(Promise);
+  });
+
+  it('stops forwarding to a page that stopped serving', async () => {
+    const { scope, fetchEvent, message, posted } = fakeScope();
+    mountRestHandler(scope, { timeoutMs: 50 });
+    message('localface-rest-ready');
+    message('localface-rest-stopped');
+    // No page serves: the worker asks the open windows again, then answers 503 (not a 504 after the timeout).
+    const response = await fetchEvent('http://app.test/face-search', { method: 'GET' });
+    expect(response!.status).toBe(503);
+    expect(posted).toEqual([{ type: 'localface-rest-ping' }]);
+  });
+});
