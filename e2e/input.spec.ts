@@ -21,6 +21,17 @@ test('every image input kind gives the same face', async ({ facePage }) => {
     const img = new Image();
     img.src = URL.createObjectURL(blob);
     await img.decode();
+    // Shown at 100 px wide on the page: still read at its own 250 × 250.
+    const shownSmall = new Image();
+    shownSmall.width = 100;
+    shownSmall.src = img.src;
+    document.body.append(shownSmall);
+    await shownSmall.decode();
+    // A canvas without a 2d context (as a WebGL canvas): WASM's pixel read used to ask it for one.
+    const bitmapCanvas = document.createElement('canvas');
+    bitmapCanvas.width = bitmap.width;
+    bitmapCanvas.height = bitmap.height;
+    bitmapCanvas.getContext('bitmaprenderer')!.transferFromImageBitmap(await createImageBitmap(blob));
     // A <video> showing the photo: a canvas stream is a real video source without a media file.
     const video = document.createElement('video');
     video.muted = true;
@@ -42,7 +53,9 @@ test('every image input kind gives the same face', async ({ facePage }) => {
       imageData,
       imageBitmap: bitmap,
       htmlImage: img,
+      htmlImageShownSmall: shownSmall,
       canvas,
+      bitmapRendererCanvas: bitmapCanvas,
       offscreen,
       video,
     };
@@ -52,6 +65,7 @@ test('every image input kind gives the same face', async ({ facePage }) => {
       out[kind] = face ? [face.box.x, face.box.y, face.box.width] : [];
     }
     video.pause();
+    shownSmall.remove();
     return out;
   });
   const reference = boxes.blob!;

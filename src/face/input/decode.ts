@@ -84,10 +84,24 @@ export async function decodeImage(
         `The ${argName} <img> has not finished loading (or failed to load). Await img.decode() before passing it.`,
       );
     }
-    return fromPixelSource(input, input.naturalWidth, input.naturalHeight, limits, argName);
+    // tf.browser.fromPixels reads an <img> at img.width × img.height, its shown (or width-attribute) size: a photo
+    // shown smaller would be read scaled down or squashed, so it is drawn at its own size first.
+    if (input.width === input.naturalWidth && input.height === input.naturalHeight)
+      return fromPixelSource(input, input.naturalWidth, input.naturalHeight, limits, argName);
+    checkPixelSize(input.naturalWidth, input.naturalHeight, limits, argName);
+    return fromBitmapOf(input, limits, argName, `The ${argName} <img> could not be drawn.`);
   }
-  if (isInstance<HTMLCanvasElement>(input, 'HTMLCanvasElement'))
-    return fromPixelSource(input, input.width, input.height, limits, argName);
+  if (isInstance<HTMLCanvasElement>(input, 'HTMLCanvasElement')) {
+    // Through a bitmap: on WASM and CPU, fromPixels reads a canvas with getContext('2d'), which a WebGL canvas does
+    // not have (and which a canvas without a context would be tied to from then on).
+    checkPixelSize(input.width, input.height, limits, argName);
+    return fromBitmapOf(
+      input,
+      limits,
+      argName,
+      `The ${argName} canvas has no pixels to read (its size is 0, or its context was lost).`,
+    );
+  }
   if (isInstance<HTMLVideoElement>(input, 'HTMLVideoElement')) {
     if (input.readyState < 2 || input.videoWidth === 0) {
       throw new FaceError(
@@ -99,38 +113,20 @@ export async function decodeImage(
   }
   if (isInstance<OffscreenCanvas>(input, 'OffscreenCanvas')) {
     checkPixelSize(input.width, input.height, limits, argName);
-    let bitmap: ImageBitmap;
-    try {
-      bitmap = await createImageBitmap(input);
-    } catch (cause) {
-      throw new FaceError(
-        'ERR_INVALID_ARGUMENT',
-        `The ${argName} OffscreenCanvas has no pixels to read: it has no rendering context yet, or it was transferred. Draw on it (getContext('2d')) before passing it.`,
-        { cause },
-      );
-    }
-    try {
-      return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
-    } finally {
-      bitmap.close();
-    }
+    return fromBitmapOf(
+      input,
+      limits,
+      argName,
+      `The ${argName} OffscreenCanvas has no pixels to read: it has no rendering context yet, or it was transferred. Draw on it (getContext('2d')) before passing it.`,
+    );
   }
   if (isInstance<VideoFrame>(input, 'VideoFrame')) {
-    if (input.format === null) {
-      throw new FaceError(
-        'ERR_INVALID_ARGUMENT',
-        `The ${argName} VideoFrame has been closed (or has no readable pixels). Pass it before calling frame.close().`,
-      );
-    }
+    const closed = `The ${argName} VideoFrame has been closed. Pass it before calling frame.close().`;
+    if (input.displayWidth === 0) throw new FaceError('ERR_INVALID_ARGUMENT', closed);
     checkPixelSize(input.displayWidth, input.displayHeight, limits, argName);
-    const direct = await videoFramePixels(input);
-    if (direct) return direct;
-    const bitmap = await createImageBitmap(input);
-    try {
-      return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
-    } finally {
-      bitmap.close();
-    }
+    // A frame held on the GPU may have no CPU format (format null): it can still be drawn.
+    const direct = input.format === null ? undefined : await videoFramePixels(input);
+    return direct ?? fromBitmapOf(input, limits, argName, closed);
   }
   const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
   throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${got}.`);
@@ -162,6 +158,26 @@ async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undef
     rgb[j + 2] = rgba[i + 2]!;
   }
   return { pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'), width, height };
+}
+
+/** The source drawn into a bitmap and read from there; `unreadable` is the error's sentence if it cannot be drawn. */
+async function fromBitmapOf(
+  source: HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame,
+  limits: ImageLimits,
+  argName: string,
+  unreadable: string,
+): Promise<DecodedImage> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(source);
+  } catch (cause) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
+  }
+  try {
+    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
+  } finally {
+    bitmap.close();
+  }
 }
 
 async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: string): Promise<DecodedImage> {
