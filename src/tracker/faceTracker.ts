@@ -195,6 +195,8 @@ class LocalFaceTracker implements FaceTracker {
   private closed = false;
   /** Timestamp of the last frame that got the full detection (detectionModeFor). */
   private lastFullDetectionAt: number | undefined;
+  /** Timestamp of the last frame processed: one earlier than it means the clock restarted. */
+  private lastFrameAt: number | undefined;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
   private generation = 0;
 
@@ -234,6 +236,13 @@ class LocalFaceTracker implements FaceTracker {
     this.busy = true;
     const generation = this.generation;
     const now = timestampMs ?? performance.now();
+    // A looped clip or another camera restarts the clock: every "time since" of the tracks would be negative (nothing
+    // due, nothing ended), so start over as reset() does.
+    if (this.lastFrameAt !== undefined && now < this.lastFrameAt) {
+      this.tracks = [];
+      this.lastFullDetectionAt = undefined;
+    }
+    this.lastFrameAt = now;
     const timings: TrackerTimings = { decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0 };
     try {
       const t0 = performance.now();
@@ -308,6 +317,7 @@ class LocalFaceTracker implements FaceTracker {
     this.generation++;
     this.tracks = [];
     this.lastFullDetectionAt = undefined;
+    this.lastFrameAt = undefined;
   }
 
   close(): void {
@@ -341,7 +351,11 @@ class LocalFaceTracker implements FaceTracker {
     }));
     for (const di of newDetections) seen.push({ track: this.newTrack(faces[di]!, now), face: faces[di]! });
     for (const ti of missedTracks) this.tracks[ti]!.missedFrames++;
+    // A track that comes back after missed frames, or whose face jumped, may be someone else in its place: its next
+    // embedding (which runs the check for that) is not left to the schedule.
+    const unsure = new Set<Track>();
     for (const { track, face } of seen) {
+      if (track.framesSeen > 0 && (track.missedFrames > 0 || jumped(track.face.box, face.box))) unsure.add(track);
       track.face = face;
       track.framesSeen++;
       track.missedFrames = 0;
@@ -403,16 +417,17 @@ class LocalFaceTracker implements FaceTracker {
     const again = visible.filter(
       (tr) =>
         !fresh.includes(tr) &&
-        shouldEmbed(
-          {
-            embedded: tr.embedded,
-            lastEmbedAt: tr.lastEmbedAt,
-            bestGoodness: tr.best[0]?.goodness ?? 0,
-            recognised: tr.match !== null,
-          },
-          now,
-          goodness.get(tr)!,
-        ),
+        (unsure.has(tr) ||
+          shouldEmbed(
+            {
+              embedded: tr.embedded,
+              lastEmbedAt: tr.lastEmbedAt,
+              bestGoodness: tr.best[0]?.goodness ?? 0,
+              recognised: tr.match !== null,
+            },
+            now,
+            goodness.get(tr)!,
+          )),
     );
     const toEmbed = [...fresh, ...again];
     const templates = [
@@ -566,4 +581,11 @@ function isVideoFrameInput(frame: unknown): frame is VideoFrameInput {
 function averageAttributes(all: readonly FaceAttributes[]): FaceAttributes {
   const mean = (k: keyof FaceAttributes) => Math.round((all.reduce((s, a) => s + a[k], 0) / all.length) * 1e4) / 1e4;
   return { sunglasses: mean('sunglasses'), mask: mean('mask'), veil: mean('veil'), hat: mean('hat') };
+}
+
+/** Whether a face moved by more than half its width between two frames (the association still followed it). */
+function jumped(before: Box, after: Box): boolean {
+  const dx = after.x + after.width / 2 - (before.x + before.width / 2);
+  const dy = after.y + after.height / 2 - (before.y + before.height / 2);
+  return Math.hypot(dx, dy) > 0.5 * before.width;
 }
