@@ -289,6 +289,59 @@ test('a wrong, missing or other kind of key is ERR_ENCRYPTION_KEY_INVALID and ch
   }
 });
 
+test('a plain client that opened an empty database another client then encrypted writes nothing into it', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('race');
+  try {
+    await openHarness(page);
+    const r = await page.evaluate(async (db) => {
+      const plain = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: db });
+      await plain.listCollections(); // opened while the database is empty and plain
+      const encrypted = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        encryption: { passphrase: 'correct horse battery staple' },
+      });
+      const plainWrite = await window.errorInfo(() => plain.createCollection('c'));
+      await encrypted.createCollection('c');
+      await encrypted.enrollPerson({
+        collectionName: 'c',
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      });
+      const plainRead = await window.errorInfo(() => plain.getPerson('c', 'colin'));
+      const plainEnroll = await window.errorInfo(async () =>
+        plain.enrollPerson({
+          collectionName: 'c',
+          personId: 'tony',
+          personName: 'Tony',
+          face: await window.fixture('lfw/Tony_Blair_0001.jpg'),
+        }),
+      );
+      const persons = (await encrypted.listPersons('c')).persons.map((p) => p.personId);
+      await plain.close();
+      await encrypted.close();
+      return { plainWrite, plainRead, plainEnroll, persons };
+    }, db);
+    expectFaceError(r.plainWrite, 'ERR_ENCRYPTION_KEY_INVALID', 401);
+    expectFaceError(r.plainRead, 'ERR_ENCRYPTION_KEY_INVALID', 401);
+    expectFaceError(r.plainEnroll, 'ERR_ENCRYPTION_KEY_INVALID', 401);
+    expect(r.persons).toEqual(['colin']);
+    const records = await scanRecords(page, db);
+    expect(
+      findNeedles(records, [
+        { label: 'name', text: 'Colin' },
+        { label: 'name', text: 'Tony' },
+      ]),
+    ).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
+
 test('a non-extractable key kept in IndexedDB (unattended kiosk) opens the database after a reload', async ({
   browser,
 }) => {

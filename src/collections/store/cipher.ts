@@ -151,7 +151,7 @@ export class RecordCipher {
   }
 
   async openPerson(p: PersonRecord): Promise<PersonRecord> {
-    if (!p.sealed) return p;
+    if (!p.sealed) throw storedInClear('persons', [p.collection, p.personId]);
     const { sealed, ...rest } = p;
     const o = JSON.parse(new TextDecoder().decode(await this.open(sealed, 'persons', [p.collection, p.personId]))) as {
       n: string;
@@ -166,7 +166,7 @@ export class RecordCipher {
   }
 
   async openFace(f: FaceRecord): Promise<FaceRecord> {
-    if (!f.sealed) return f;
+    if (!f.sealed) throw storedInClear('faces', [f.collection, f.faceId]);
     const { sealed, ...rest } = f;
     return { ...rest, vectors: unpackVectors(await this.open(sealed, 'faces', [f.collection, f.faceId])) };
   }
@@ -183,7 +183,7 @@ export class RecordCipher {
   }
 
   async openImage(i: FaceImageRecord): Promise<FaceImageRecord> {
-    if (!i.sealed) return i;
+    if (!i.sealed) throw storedInClear('faceImages', [i.collection, i.faceId]);
     const { sealed: _, ...rest } = i;
     const plain = await this.open(new Uint8Array(await i.blob.arrayBuffer()), 'faceImages', [i.collection, i.faceId]);
     const n = new DataView(plain.buffer, plain.byteOffset).getUint32(0, true);
@@ -198,11 +198,19 @@ export class RecordCipher {
   }
 
   async openBlock(b: SearchBlockRecord): Promise<SearchBlockRecord> {
-    if (!b.sealed) return b;
+    if (!b.sealed) throw storedInClear('searchBlocks', [b.collection, b.blockId]);
     const { sealed, ...rest } = b;
     const plain = await this.open(sealed, 'searchBlocks', [b.collection, b.blockId]);
     return { ...rest, data: new Float32Array(plain.buffer, plain.byteOffset, plain.byteLength / 4) };
   }
+}
+
+/** Every record of an encrypted database is sealed: a plain one was written or altered outside this client. */
+function storedInClear(store: string, key: readonly (string | number)[]): FaceError {
+  return new FaceError(
+    'ERR_INTERNAL',
+    `A stored record (${store} ${JSON.stringify(key)}) of this encrypted database is not encrypted: it was written by other code or altered on disk. Delete that person (or restore the collection from an export).`,
+  );
 }
 
 function keyInvalid(database: string, why: string, cause?: unknown): FaceError {

@@ -29,15 +29,26 @@ type Codec = Pick<
   RecordCipher,
   'sealPerson' | 'openPerson' | 'sealFace' | 'openFace' | 'sealImage' | 'openImage' | 'sealBlock' | 'openBlock'
 >;
+/** A plain client that meets a sealed record: another tab encrypted this (then empty) database after it opened. */
+function plainOpen<R extends { sealed?: unknown }>(record: R): Promise<R> {
+  if (!record.sealed) return Promise.resolve(record);
+  return Promise.reject(encryptedMeanwhile());
+}
+function encryptedMeanwhile(): FaceError {
+  return new FaceError(
+    'ERR_ENCRYPTION_KEY_INVALID',
+    'This database was made encrypted by another tab or window after this client opened it. Create the client again with the encryption option ({ passphrase } or { key }) it was created with. Nothing was read or changed.',
+  );
+}
 const PLAIN: Codec = {
   sealPerson: async (x) => x,
-  openPerson: async (x) => x,
+  openPerson: plainOpen,
   sealFace: async (x) => x,
-  openFace: async (x) => x,
+  openFace: plainOpen,
   sealImage: async (x) => x,
-  openImage: async (x) => x,
+  openImage: plainOpen,
   sealBlock: async (x) => x,
-  openBlock: async (x) => x,
+  openBlock: plainOpen,
 };
 
 /**
@@ -241,7 +252,11 @@ export class FaceStore {
       await blocks.flush();
       await finishChange(tx, collection, change);
       return { person, change };
-    }).then(async (r) => r && { person: await this.codec.openPerson(r.person), change: r.change });
+    }).then(async (r) => {
+      // The person as written: still sealed when its stored name and metadata were kept as they were.
+      if (!r) return r;
+      return { person: r.person.sealed ? await this.codec.openPerson(r.person) : r.person, change: r.change };
+    });
   }
 
   async updatePerson(
@@ -382,7 +397,10 @@ export class FaceStore {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       return { collection: c, blocks: await tx.objectStore('searchBlocks').getAll(collectionRange(collection)) };
     });
-    if (!this.encrypted) return loaded;
+    if (!this.encrypted) {
+      await Promise.all(loaded.blocks.map((b) => this.codec.openBlock(b))); // refuses blocks another tab sealed
+      return loaded;
+    }
     // All blocks decrypt at once: WebCrypto works off the main thread, so they overlap.
     return {
       collection: loaded.collection,
@@ -685,7 +703,9 @@ export class FaceStore {
     this.assertUsable();
     let tx: WriteTx;
     try {
-      tx = this.db.transaction(stores, 'readwrite');
+      // A plain client also reads the encryption record in the same transaction: another tab may have made this (then
+      // empty) database encrypted since, and nothing plain may be written into it from then on.
+      tx = this.db.transaction(this.encrypted || stores.includes('meta') ? stores : [...stores, 'meta'], 'readwrite');
     } catch (cause) {
       throw storageError(cause, 'write to the database');
     }
@@ -693,6 +713,7 @@ export class FaceStore {
     done.catch(() => undefined); // observed below; avoids an unhandled rejection when fn fails first
     let result: T;
     try {
+      if (!this.encrypted && (await tx.objectStore('meta').get('encryption'))) throw encryptedMeanwhile();
       result = await fn(tx);
     } catch (error) {
       try {
