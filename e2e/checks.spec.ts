@@ -270,6 +270,45 @@ test('validateFace on an image without a face is ERR_FACE_NOT_DETECTED', async (
   expect(e.metadata).toMatchObject({ argument: 'image', width: expect.any(Number), height: expect.any(Number) });
 });
 
+test('searchFace with checkLiveness searches only the face it checked: a small photo held up beside a live face is not matched', async ({
+  facePage,
+}) => {
+  const r = await facePage.evaluate(async () => {
+    const name = `liveness-held-${Date.now()}`;
+    await window.client.createCollection(name);
+    try {
+      await window.client.enrollPerson({
+        collectionName: name,
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      });
+      // A live webcam frame with a smaller copy of Colin's enrolled photo in its corner.
+      const bitmapOf = async (file: string) =>
+        createImageBitmap(new Blob([(await window.fixture(file)) as Uint8Array<ArrayBuffer>]));
+      const canvas = new OffscreenCanvas(640, 480);
+      const g = canvas.getContext('2d')!;
+      g.drawImage(await bitmapOf('checks/nuaa-live.jpg'), 0, 0);
+      g.drawImage(await bitmapOf('lfw/Colin_Powell_0001.jpg'), 400, 240, 240, 240);
+      const composite = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      const faces = await window.client.detectFaces(composite, { quality: false, attributes: false });
+      const plain = await window.client.searchFace({ collectionName: name, face: composite });
+      const checked = await window.client.searchFace({ collectionName: name, face: composite, checkLiveness: true });
+      return {
+        faces: faces.length,
+        plain: plain.map((x) => x.personId),
+        checked: checked.map((x) => x.personId),
+      };
+    } finally {
+      await window.client.deleteCollection(name);
+    }
+  });
+  // Both faces are found, and without the check the photo's face is matched: the case the check must not let through.
+  expect(r.faces).toBe(2);
+  expect(r.plain).toEqual(['colin']);
+  expect(r.checked).toEqual([]);
+});
+
 test('enroll and search with checkLiveness reject a printed photo with ERR_LIVENESS_ERROR metadata.code FACE_NOT_LIVE', async ({
   facePage,
 }) => {

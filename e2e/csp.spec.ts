@@ -6,7 +6,8 @@ import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CSP_HARNESS_PORT, CSP_SITE_PORT, STRICT_CSP } from './ports';
+import { CSP_HARNESS_PORT, CSP_SITE_PORT, NO_WASM_CSP_PORT, STRICT_CSP } from './ports';
+import { serve } from '../scripts/serve.mjs';
 
 declare global {
   interface Window {
@@ -174,5 +175,38 @@ test('the kiosk demo (library in a Worker) enrolls and recognises under the stri
   } finally {
     rmSync(profile, { recursive: true, force: true });
     rmSync(videoDir, { recursive: true, force: true });
+  }
+});
+
+test("a policy without 'wasm-unsafe-eval': backend 'wasm' fails with a sentence naming it, 'auto' starts another backend", async ({
+  browser,
+}) => {
+  const server = await serve('.', NO_WASM_CSP_PORT, { csp: "script-src 'self'; worker-src 'self'" });
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${NO_WASM_CSP_PORT}/e2e/pages/csp.html`);
+    await page.waitForFunction(() => window.harnessReady === true);
+    // TF.js's own start of the WASM backend would never settle here.
+    const r = await page.evaluate(async () => {
+      let wasm: { code?: string; message: string } | null = null;
+      try {
+        await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'csp-nowasm' });
+      } catch (e) {
+        wasm = { code: (e as { code?: string }).code, message: (e as Error).message };
+      }
+      const auto = await window.LocalFace.createFaceClient({ databaseName: 'csp-nowasm' });
+      const backend = auto.backend;
+      await auto.close();
+      return { wasm, backend };
+    });
+    expect(r.wasm?.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(r.wasm?.message).toContain('wasm-unsafe-eval');
+    expect(r.backend).not.toBe('wasm');
+  } finally {
+    await page.close();
+    await new Promise((done) => {
+      server.closeAllConnections();
+      server.close(done);
+    });
   }
 });

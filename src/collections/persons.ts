@@ -515,8 +515,11 @@ export class PersonService {
     const templates = await this.engine.withImage(face, 'face', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'largest', { liveness: checkLiveness });
       if (faces.length === 0) throw noFaceError('face', decoded);
-      if (checkLiveness) await this.engine.assertLive(decoded.pixels, faces);
-      return this.engine.embed(decoded.pixels, faces);
+      if (!checkLiveness) return this.engine.embed(decoded.pixels, faces);
+      // Only the face whose liveness was checked is searched: a small printed photo held up beside a live face
+      // must not be matched on the live face's check.
+      await this.engine.assertLive(decoded.pixels, faces);
+      return this.engine.embed(decoded.pixels, faces.slice(0, 1));
     });
     const index = await this.indexes.get(collection);
     // Several faces: each is searched and the results merged, best first, each person once (seed 003).

@@ -59,19 +59,50 @@ async function provideVerifiedWasm(
   const file = `wasm/${name}`;
   // A failed load is ERR_MODEL_LOAD_FAILED before anything starts.
   const verified = given?.file === file ? given.bytes : await files.bytes(file, 'backend');
-  const platform = tf.env().platform as { fetch: (path: string, init?: RequestInit) => Promise<Response> };
-  const hadOwn = Object.prototype.hasOwnProperty.call(platform, 'fetch');
-  const original = platform.fetch;
-  const url = files.url(file);
-  platform.fetch = async (path: string, init?: RequestInit) => {
-    if (path === url) return new Response(verified, { status: 200, headers: { 'Content-Type': 'application/wasm' } });
-    return original.call(platform, path, init);
-  };
-  const restore = () => {
-    if (hadOwn) platform.fetch = original;
+  return { restore: serveVerifiedWasm(files.url(file), verified), wasm: { file, bytes: verified } };
+}
+
+type PlatformFetch = (path: string, init?: RequestInit) => Promise<Response>;
+/** Verified binaries by URL, answered to TF.js's platform fetch while any client's backend start needs them. */
+const verifiedWasmByUrl = new Map<string, ArrayBuffer>();
+let platformFetchPatch: { hadOwn: boolean; original: PlatformFetch } | undefined;
+let platformFetchUsers = 0;
+
+/**
+ * Answers `url` with `bytes` on TF.js's platform fetch until the returned function is called. One patch for the page,
+ * counted: two clients starting at once must not restore each other's patch (the second start would then fetch an
+ * unverified binary).
+ */
+function serveVerifiedWasm(url: string, bytes: ArrayBuffer): () => void {
+  const platform = tf.env().platform as { fetch: PlatformFetch };
+  verifiedWasmByUrl.set(url, bytes);
+  if (platformFetchUsers++ === 0) {
+    const original = platform.fetch;
+    platformFetchPatch = { hadOwn: Object.prototype.hasOwnProperty.call(platform, 'fetch'), original };
+    platform.fetch = async (path: string, init?: RequestInit) => {
+      const verified = verifiedWasmByUrl.get(path);
+      if (verified) return new Response(verified, { status: 200, headers: { 'Content-Type': 'application/wasm' } });
+      return original.call(platform, path, init);
+    };
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--platformFetchUsers > 0 || !platformFetchPatch) return;
+    if (platformFetchPatch.hadOwn) platform.fetch = platformFetchPatch.original;
     else delete (platform as Partial<typeof platform>).fetch;
+    platformFetchPatch = undefined;
+    verifiedWasmByUrl.clear();
   };
-  return { restore, wasm: { file, bytes: verified } };
+}
+
+/**
+ * Whether `name` is the backend in use and started. After a failed setBackend, tf.getBackend() still names the backend
+ * tried, with none behind it (a later tf.ready() would start another by its own priority, fetching its own files).
+ */
+function started(name: BackendName): boolean {
+  return tf.getBackend() === name && tf.engine().registry[name] !== undefined;
 }
 
 /** A backend's `.wasm` bytes, already checked against the built-in sha256 (e.g. by the thread that starts a Worker). */
@@ -111,13 +142,24 @@ export async function activateBackend(
     try {
       let verified: VerifiedWasm | undefined;
       // A wasm binary that fails its check is a load failure (thrown), never a reason to fall back quietly.
-      if (name === 'wasm' && tf.getBackend() !== 'wasm')
+      if (name === 'wasm' && !started('wasm')) {
         ({ restore, wasm: verified } = await provideVerifiedWasm(files, wasm));
+        // TF.js instantiates the binary without handling a failure, so its start would never settle (e.g. under a
+        // Content-Security-Policy without 'wasm-unsafe-eval'): compile it here first (V8 reuses the compiled module).
+        try {
+          await WebAssembly.compile(verified.bytes);
+        } catch (error) {
+          failures.push(
+            `wasm: this page cannot compile WebAssembly (${error instanceof Error ? error.message : String(error)}; a Content-Security-Policy needs 'wasm-unsafe-eval')`,
+          );
+          continue;
+        }
+      }
       if (!filesLoaded) {
         filesLoaded = true;
         onFilesLoaded?.({ backend: name, wasm: verified });
       }
-      if (tf.getBackend() === name || (await tf.setBackend(name))) {
+      if (started(name) || (await tf.setBackend(name))) {
         await tf.ready();
         return name;
       }

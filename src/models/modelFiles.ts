@@ -104,16 +104,23 @@ export class ModelFiles {
   ) {
     if (typeof baseUrl !== 'string' && !(baseUrl instanceof URL))
       throw new FaceError('ERR_INVALID_ARGUMENT', 'modelBaseUrl must be a URL or a string holding one.');
-    let base: string;
+    const shown = JSON.stringify(String(baseUrl).slice(0, 200));
+    let base: URL;
     try {
-      base = new URL(baseUrl, typeof location === 'undefined' ? undefined : location.href).href;
+      base = new URL(baseUrl, typeof location === 'undefined' ? undefined : location.href);
     } catch {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
-        `modelBaseUrl ${JSON.stringify(String(baseUrl).slice(0, 200))} is not a URL: give the folder the models were copied to, e.g. '/models/'.`,
+        `modelBaseUrl ${shown} is not a URL: give the folder the models were copied to, e.g. '/models/'.`,
       );
     }
-    this.baseUrl = base.endsWith('/') ? base : `${base}/`;
+    // File URLs are resolved against the folder, which would drop a query and misplace the folder before it.
+    if (base.search || base.hash)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `modelBaseUrl ${shown} has a ?query or #fragment: give the folder alone, e.g. '/models/' (a version belongs in the path, e.g. '/models/v2/').`,
+      );
+    this.baseUrl = base.href.endsWith('/') ? base.href : `${base.href}/`;
   }
 
   url(file: string): string {
@@ -208,7 +215,10 @@ export class ModelFiles {
       } catch {
         // A models/ folder without the .gz copies (an older or hand-made one): the plain file below.
       }
-      if (compressed) return isGzip(compressed) ? gunzip(compressed, entry.bytes) : compressed;
+      if (compressed && isGzip(compressed)) return gunzip(compressed, entry.bytes);
+      // Decoded by the browser already (Content-Encoding) when it has the plain file's size; anything else (an SPA
+      // server answering a missing .gz with its index.html) is not the file: the plain file below.
+      if (compressed && compressed.byteLength === entry.bytes) return compressed;
     }
     return this.fetchRaw(file, stage, entry.bytes);
   }

@@ -57,8 +57,12 @@ export class CenterNetBackbone {
       const pooled = tf.tidy(() =>
         tf.mean(tf.slice(map!, [0, first, 0, 0], [-1, end - first, -1, -1]), [1, 2]),
       ) as tf.Tensor2D;
-      const values = pooled.dataSync() as Float32Array;
-      pooled.dispose();
+      let values: Float32Array;
+      try {
+        values = pooled.dataSync() as Float32Array;
+      } finally {
+        pooled.dispose(); // also when the read fails (a lost WebGL context)
+      }
       const n = CENTERNET_HEAD_FEATURES;
       return faces.map((_, i) => values.slice(i * n, (i + 1) * n));
     } finally {

@@ -76,8 +76,12 @@ export class EyeStateModel {
         0,
       );
     });
-    const values = logits.dataSync();
-    logits.dispose();
+    let values: Float32Array | Int32Array | Uint8Array;
+    try {
+      values = logits.dataSync();
+    } finally {
+      logits.dispose(); // also when the read fails (a lost WebGL context)
+    }
     return eyes.map((_, i) => eyeClosedProbability([values[i * 2]!, values[i * 2 + 1]!]));
   }
 

@@ -145,8 +145,12 @@ export class FasNetModel {
       sizes = activations.map((t) => t.size);
       return tf.concat([logits!, ...(mirrored ? [mirrored] : []), ...activations].map((t) => tf.reshape(t, [-1])));
     });
-    const values = Float32Array.from(outs.dataSync());
-    outs.dispose();
+    let values: Float32Array;
+    try {
+      values = Float32Array.from(outs.dataSync());
+    } finally {
+      outs.dispose(); // also when the read fails (a lost WebGL context)
+    }
     let at = options.mirror ? 6 : 3;
     return {
       logits: values.slice(0, 3),

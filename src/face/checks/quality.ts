@@ -55,8 +55,12 @@ export function faceQualityStats(faces: tf.Tensor4D): QualityStats[] {
     const chroma = tf.mean(tf.sub(tf.max(inner, -1), tf.min(inner, -1)), [1, 2]);
     return tf.stack([sharpness, median, chroma], 1);
   });
-  const data = values.dataSync();
-  values.dispose();
+  let data: Float32Array | Int32Array | Uint8Array;
+  try {
+    data = values.dataSync();
+  } finally {
+    values.dispose(); // also when the read fails (a lost WebGL context)
+  }
   return Array.from({ length: n }, (_, i) => ({
     sharpness: data[i * 3]!,
     medianLuma: data[i * 3 + 1]!,

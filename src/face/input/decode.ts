@@ -235,6 +235,9 @@ function fromPixelSource(
   }
 }
 
+/** The smallest side of a pixel source (canvas, frame, ImageData); encoded images have imageLimits.minDimension. */
+const MIN_PIXEL_SIDE = 16;
+
 function checkPixelSize(width: number, height: number, limits: ImageLimits, argName: string): void {
   if (!(width > 0 && height > 0)) {
     throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} is empty (${width}×${height} pixels).`);
@@ -251,6 +254,14 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
     throw new FaceError(
       'ERR_IMAGE_TOO_LARGE',
       `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); the largest accepted is ${mp(limits.maxPixels)} MP. Scale it down first (faces need far fewer pixels).`,
+      { metadata: { width, height } },
+    );
+  }
+  // No face fits, and the detector's and checks' coordinates (divided by width − 1) would not be numbers.
+  if (width < MIN_PIXEL_SIDE || height < MIN_PIXEL_SIDE) {
+    throw new FaceError(
+      'ERR_IMAGE_TOO_SMALL',
+      `The ${argName} is ${width}×${height} pixels, too small to hold a face (at least ${MIN_PIXEL_SIDE} pixels a side). Use a larger image.`,
       { metadata: { width, height } },
     );
   }

@@ -4,6 +4,9 @@ import type { LoadProgress } from '../../../models/modelFiles';
 import type { EmbedderShape, FaceEmbedder } from '../types';
 import type { FromWorker, ToWorker } from './protocol';
 
+/** The longest close() waits for the Worker to say its model-cache writes are done. */
+const FLUSH_TIMEOUT_MS = 5_000;
+
 /** Where a WorkerEmbedder runs its model: loading in the Worker, in the Worker, or on the calling thread (failed). */
 export type WorkerState = 'starting' | 'on' | 'failed';
 
@@ -100,6 +103,7 @@ export class WorkerEmbedder implements FaceEmbedder {
       }
       this.fail(`the embedding Worker stopped: ${event.message || 'its script did not load'}`);
     };
+    worker.onmessageerror = () => this.fail('a message from the embedding Worker could not be read');
     worker.postMessage(init);
   }
 
@@ -162,6 +166,8 @@ export class WorkerEmbedder implements FaceEmbedder {
     return new Promise((resolve) => {
       this.flushing.push(resolve);
       worker.postMessage({ type: 'flush' } satisfies ToWorker);
+      // A Worker that died without an error event never answers: close() must not wait for it for ever.
+      setTimeout(resolve, FLUSH_TIMEOUT_MS);
     });
   }
 
