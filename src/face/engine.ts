@@ -118,10 +118,11 @@ export class FaceEngine {
               modelBaseUrl: files.baseUrl,
               warmUp: warm,
               wasm,
-              onProgress: (p) => files.report(p),
+              onProgress: (p) => files.reportFrom('worker', p),
             },
             () => loadEmbedder(offloadId),
           );
+          files.expectFrom('worker', embedderFiles(offloadId), 'embedder');
         }
         files.prefetch(
           matcher.modelIds.filter((id) => id !== offloaded?.id).flatMap((id) => embedderFiles(id)),

@@ -97,6 +97,10 @@ export class ModelFiles {
   /** Cache writes still running. */
   private readonly writes = new Set<Promise<void>>();
   private cacheOpening?: Promise<Cache | undefined>;
+  /** Per stage, the bytes loaded and expected of each of its files: a report covers the whole stage. */
+  private readonly stageBytes = new Map<string, Map<string, { loaded: number; total: number }>>();
+  /** The key a source's reports are counted under, per `${source}:${stage}` (expectFrom). */
+  private readonly externalKeys = new Map<string, string>();
 
   constructor(
     baseUrl: string | URL,
@@ -152,6 +156,11 @@ export class ModelFiles {
    * thread) overlap with each other and with the work before their first `bytes()` call, which then takes them.
    */
   prefetch(files: readonly string[], stage: string): void {
+    // Every file of the stage counts in its total from now, so `loaded / total` does not reach 1 after its first file.
+    for (const file of files) {
+      const entry = BUILT_IN.get(file);
+      if (entry && !this.started.has(file)) this.progress(stage, file, 0, entry.bytes, false);
+    }
     for (const file of files) {
       if (this.started.has(file)) continue;
       const loading = this.load(file, stage);
@@ -160,8 +169,43 @@ export class ModelFiles {
     }
   }
 
-  /** Reports the progress of a load this library runs elsewhere (its embedding Worker) as if it were one of these. */
-  report(progress: LoadProgress): void {
+  /**
+   * Reports the progress of a load this library runs elsewhere (`source`: its embedding Worker, whose reports cover its
+   * own files of the stage), counted in the stage with these files.
+   */
+  reportFrom(source: string, progress: LoadProgress): void {
+    const key = this.externalKeys.get(`${source}:${progress.stage}`) ?? `${source}:`;
+    this.progress(progress.stage, key, progress.loaded, progress.total);
+  }
+
+  /**
+   * Counts `files`, which `source` will load and report, in their stage's total from now. One file is counted under its
+   * own name, so that if this thread loads it after all (the Worker failed), it is not counted twice.
+   */
+  expectFrom(source: string, files: readonly string[], stage: string): void {
+    const key = files.length === 1 ? files[0]! : `${source}:`;
+    this.externalKeys.set(`${source}:${stage}`, key);
+    const total = files.reduce((n, f) => n + (BUILT_IN.get(f)?.bytes ?? 0), 0);
+    this.progress(stage, key, 0, total, false);
+  }
+
+  /** Records one file's bytes and reports its stage's sums. */
+  private progress(stage: string, key: string, loaded: number, total: number, emit = true): void {
+    if (!this.onProgress) return;
+    let files = this.stageBytes.get(stage);
+    if (!files) this.stageBytes.set(stage, (files = new Map()));
+    files.set(key, { loaded, total });
+    if (!emit) return;
+    let sumLoaded = 0,
+      sumTotal = 0;
+    for (const f of files.values()) {
+      sumLoaded += f.loaded;
+      sumTotal += f.total;
+    }
+    this.report({ stage, loaded: sumLoaded, total: sumTotal });
+  }
+
+  private report(progress: LoadProgress): void {
     if (!this.onProgress) return;
     try {
       this.onProgress(progress);
@@ -185,7 +229,7 @@ export class ModelFiles {
     const cache = await (this.cacheOpening ??= modelCache());
     const cached = cache && (await this.fromCache(cache, file, entry));
     if (cached) {
-      this.report({ stage, loaded: cached.byteLength, total: cached.byteLength });
+      this.progress(stage, file, entry.bytes, entry.bytes);
       return cached;
     }
     const bytes = await this.download(file, entry, stage);
@@ -211,7 +255,9 @@ export class ModelFiles {
     if (entry.gzip && typeof DecompressionStream === 'function') {
       let compressed: ArrayBuffer | undefined;
       try {
-        compressed = await this.fetchRaw(`${file}.gz`, stage);
+        compressed = await this.fetchRaw(`${file}.gz`, (loaded, total) =>
+          this.progress(stage, file, Math.round((entry.bytes * loaded) / Math.max(total, loaded, 1)), entry.bytes),
+        );
       } catch {
         // A models/ folder without the .gz copies (an older or hand-made one): the plain file below.
       }
@@ -220,7 +266,11 @@ export class ModelFiles {
       // server answering a missing .gz with its index.html) is not the file: the plain file below.
       if (compressed && compressed.byteLength === entry.bytes) return compressed;
     }
-    return this.fetchRaw(file, stage, entry.bytes);
+    return this.fetchRaw(
+      file,
+      (loaded, total) => this.progress(stage, file, Math.min(loaded, entry.bytes), entry.bytes),
+      entry.bytes,
+    );
   }
 
   /** The cache key of a file's verified bytes: its URL with its sha256, so each version of a file is its own entry. */
@@ -313,7 +363,11 @@ export class ModelFiles {
     return out.buffer;
   }
 
-  private async fetchRaw(file: string, stage?: string, expectedBytes?: number): Promise<ArrayBuffer> {
+  private async fetchRaw(
+    file: string,
+    onBytes?: (loaded: number, total: number) => void,
+    expectedBytes?: number,
+  ): Promise<ArrayBuffer> {
     const url = this.url(file);
     let response: Response;
     try {
@@ -326,15 +380,15 @@ export class ModelFiles {
     const chunks: Uint8Array[] = [];
     let loaded = 0;
     try {
-      if (!stage || !this.onProgress || !response.body) return await response.arrayBuffer();
+      if (!onBytes || !this.onProgress || !response.body) return await response.arrayBuffer();
       const reader = response.body.getReader();
-      this.report({ stage, loaded, total });
+      onBytes(loaded, total);
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         chunks.push(value);
         loaded += value.byteLength;
-        this.report({ stage, loaded, total: Math.max(total, loaded) });
+        onBytes(loaded, Math.max(total, loaded));
       }
     } catch (cause) {
       throw this.loadError(file, 'the download broke off before its end (connection lost?)', cause);
