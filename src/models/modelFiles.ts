@@ -268,7 +268,7 @@ export class ModelFiles {
     }
     return this.fetchRaw(
       file,
-      (loaded, total) => this.progress(stage, file, Math.min(loaded, entry.bytes), entry.bytes),
+      (loaded) => this.progress(stage, file, Math.min(loaded, entry.bytes), entry.bytes),
       entry.bytes,
     );
   }
