@@ -1,4 +1,3 @@
-import type { DetectedFace } from '../../src/vocabulary';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 
@@ -19,23 +18,9 @@ import { validate, livenessFailure, livenessError, FAIL_ON } from '../../src/fac
 import type { CheckedFace } from '../../src/face/checks/types';
 import { FaceError } from '../../src/errors';
 import { seededRandom } from '../support/seededRandom';
+import { syntheticFace } from '../support/syntheticFace';
 
-function face(x: number, y: number, size: number, pose = { yaw: 0, pitch: 0, roll: 0 }): DetectedFace {
-  const p = (dx: number, dy: number) => ({ x: x + dx * size, y: y + dy * size });
-  return {
-    box: { x, y, width: size, height: size },
-    score: 0.9,
-    keypoints: {
-      rightEye: p(0.3, 0.35),
-      leftEye: p(0.7, 0.35),
-      noseTip: p(0.5, 0.55),
-      mouthCenter: p(0.5, 0.75),
-      rightEarTragion: p(0, 0.45),
-      leftEarTragion: p(1, 0.45),
-    },
-    pose,
-  };
-}
+const face = syntheticFace;
 const IMAGE = { width: 640, height: 480 };
 
 describe('geometryProblems', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_LIVENESS_THRESHOLDS } from '../../src/face/checks';
 import type { FaceTemplate } from '../../src/vocabulary';
+import { syntheticFace } from '../support/syntheticFace';
 
 // The thumbnail encoder needs a canvas; enroll is not exercised here.
 vi.mock('../../src/face/thumbnail', () => ({ faceThumbnail: async () => new Blob(['x']) }));
@@ -14,22 +15,7 @@ class FakeImageData {
 (globalThis as unknown as { ImageData: unknown }).ImageData ??= FakeImageData;
 const frame = () => new (globalThis as unknown as { ImageData: new () => ImageData }).ImageData();
 
-function face(x: number, y: number, size = 150) {
-  const at = (fx: number, fy: number) => ({ x: x + fx * size, y: y + fy * size });
-  return {
-    box: { x, y, width: size, height: size },
-    score: 0.95,
-    keypoints: {
-      rightEye: at(0.3, 0.3),
-      leftEye: at(0.7, 0.3),
-      noseTip: at(0.5, 0.5),
-      mouthCenter: at(0.5, 0.75),
-      rightEarTragion: at(0.05, 0.4),
-      leftEarTragion: at(0.95, 0.4),
-    },
-    pose: { yaw: 0, pitch: 0, roll: 0 },
-  };
-}
+const face = (x: number, y: number) => syntheticFace(x, y, 150, undefined, 0.95);
 
 /**
  * A tracker on a scripted scene: `scene.faces` are what the detector finds, `scene.who` which person each is. Person
