@@ -546,7 +546,7 @@ export class PersonService {
     const image = v.requireFace(r.image, 'image');
     const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
     await this.indexes.get(collection);
-    const { assigned, unrecognized } = await this.engine.withImage(image, 'image', async (decoded) => {
+    const { assigned, results, unrecognized } = await this.engine.withImage(image, 'image', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'all');
       if (faces.length === 0) throw noFaceError('image', decoded);
       const templates = await this.engine.embed(decoded.pixels, faces);
@@ -571,14 +571,18 @@ export class PersonService {
         personTaken.add(p.personId);
         assigned.push({ ...p, box: { ...faces[p.face]!.box } });
       }
+      // Read while the pixels are still here: a person deleted since the search (another tab) is left out of the
+      // results, and that face then counts as unrecognised, so every face is in one of the two lists.
+      const results = await this.hydrate(collection, assigned);
+      const named = new Set(results.map((r) => r.personId));
       const unrecognized: string[] = [];
       for (let i = 0; i < faces.length; i++) {
-        if (!faceTaken.has(i))
+        const match = assigned.find((a) => a.face === i);
+        if (!match || !named.has(match.personId))
           unrecognized.push(await blobToBase64(await faceThumbnail(decoded.pixels, faces[i]!.box)));
       }
-      return { assigned, unrecognized };
+      return { assigned, results, unrecognized };
     });
-    const results = await this.hydrate(collection, assigned);
     const boxes = new Map(assigned.map((a) => [a.personId, a.box]));
     return {
       personSearchResults: results.map((res) => ({ ...res, box: boxes.get(res.personId)! })),

@@ -74,10 +74,11 @@ export class CollectionIndex {
     public revision: number,
     readonly parts: readonly number[],
     initialRows = 0,
+    initialPersons = initialRows,
   ) {
     this.dimension = parts.reduce((a, b) => a + b, 0);
     this.mem = new RowMemory(this.dimension, initialRows);
-    this.means = new RowMemory(this.dimension, initialRows);
+    this.means = new RowMemory(this.dimension, initialPersons);
     this.slotOfRow = new Int32Array(Math.max(initialRows, 256));
   }
 
@@ -90,7 +91,9 @@ export class CollectionIndex {
     blocks: readonly SearchBlockRecord[],
   ): CollectionIndex {
     const total = blocks.reduce((n, b) => n + b.faceIds.length, 0);
-    const index = new CollectionIndex(collection, revision, parts, total);
+    // One mean per person, not per face (persons with several faces would otherwise double the memory or more).
+    const persons = new Set(blocks.flatMap((b) => b.personIds)).size;
+    const index = new CollectionIndex(collection, revision, parts, total, persons);
     for (const b of blocks) index.addRows(b.faceIds, b.personIds, b.data, false);
     index.refreshAllMeans();
     return index;
