@@ -216,6 +216,31 @@ describe('WorkerEmbedder', () => {
     expect(worker.posted.filter((m) => m.type === 'embed')).toHaveLength(1);
   });
 
+  it('a Worker that never answers (died without an error event) is given up after its deadline; the work is redone here', async () => {
+    vi.useFakeTimers();
+    try {
+      const { embedder, worker, local } = start();
+      worker.reply({ type: 'ready', dimension: 3 });
+      await embedder.ready();
+      const pending = embedder.embed(crops());
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(embedder.state).toBe('on');
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect((await pending).length).toBe(1);
+      expect(local.calls).toBe(1);
+      expect(embedder.state).toBe('failed');
+      expect(worker.terminated).toBe(true);
+      // A flush of a silent Worker does not hold up close() for ever either.
+      const silent = start().embedder;
+      ScriptedWorker.made.at(-1)!.reply({ type: 'ready', dimension: 3 });
+      const flushing = silent.flush();
+      await vi.advanceTimersByTimeAsync(5_000);
+      await flushing;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('flush() waits for the Worker’s cache writes, and settles at once when there is no Worker', async () => {
     const { embedder, worker } = start();
     worker.reply({ type: 'ready', dimension: 3 });

@@ -7,6 +7,11 @@ import type { FromWorker, ToWorker } from './protocol';
 /** The longest close() waits for the Worker to say its model-cache writes are done. */
 const FLUSH_TIMEOUT_MS = 5_000;
 
+/** How long the Worker may take to embed `count` faces (~50 ms each when well): far beyond any slow machine's time. */
+function answerDeadlineMs(count: number): number {
+  return 30_000 + 1_000 * count;
+}
+
 /** Where a WorkerEmbedder runs its model: loading in the Worker, in the Worker, or on the calling thread (failed). */
 export type WorkerState = 'starting' | 'on' | 'failed';
 
@@ -152,7 +157,24 @@ export class WorkerEmbedder implements FaceEmbedder {
     // Transfer a copy that owns its buffer, never a view into a backend's memory.
     const crops = values.byteLength === values.buffer.byteLength ? values : values.slice();
     const seq = this.nextSeq++;
-    const result = new Promise<Float32Array[]>((resolve, reject) => this.waiting.set(seq, { resolve, reject }));
+    const result = new Promise<Float32Array[]>((resolve, reject) => {
+      // A Worker that died without an error event (killed for memory) never answers: after the deadline it is taken
+      // as failed, and this and every later call embed here.
+      const deadline = setTimeout(
+        () => this.fail(`the embedding Worker did not answer within ${Math.round(answerDeadlineMs(count) / 1000)} s`),
+        answerDeadlineMs(count),
+      );
+      this.waiting.set(seq, {
+        resolve: (vectors) => {
+          clearTimeout(deadline);
+          resolve(vectors);
+        },
+        reject: (error) => {
+          clearTimeout(deadline);
+          reject(error);
+        },
+      });
+    });
     const message: ToWorker = { type: 'embed', seq, crops, count, size };
     worker.postMessage(message, [crops.buffer]);
     // If the Worker fails, this thread embeds the same crops (the caller keeps them until this settles).
