@@ -12,9 +12,20 @@ test('the kiosk asks for persistent storage and shows the answer', async () => {
   const context = await launchWithCamera(null, profile);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
+    // Count the page's calls of persist(): the answer shown must come from asking, not from persisted() alone.
+    await page.addInitScript(() => {
+      const w = window as unknown as { persistCalls: number };
+      w.persistCalls = 0;
+      const persist = navigator.storage.persist.bind(navigator.storage);
+      navigator.storage.persist = () => {
+        w.persistCalls++;
+        return persist();
+      };
+    });
     await page.goto(`http://127.0.0.1:${SITE_PORT}/index.html`);
     const line = page.getByTestId('storage');
     await expect(line).toHaveAttribute('data-persisted', /^(true|false)$/, { timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls)).toBeGreaterThan(0);
     // What the page shows is the browser's answer.
     const persisted = await page.evaluate(() => navigator.storage.persisted());
     await expect(line).toHaveAttribute('data-persisted', String(persisted));

@@ -207,12 +207,15 @@ test('repeated calls do not leak tensors', async ({ facePage }) => {
     await window.client.compareFaces(a, b);
     await window.client.detectFaces(group);
     const before = window.tensorCount();
+    const codes: (string | undefined)[] = [];
     for (let i = 0; i < 3; i++) {
       await window.client.compareFaces(a, b);
       await window.client.detectFaces(group);
-      await window.errorInfo(() => window.client.compareFaces(a, none));
+      codes.push((await window.errorInfo(() => window.client.compareFaces(a, none)))?.code);
     }
-    return { before, after: window.tensorCount() };
+    return { before, after: window.tensorCount(), codes };
   });
+  // The failing call fails on every round, so its error path is in the count.
+  expect(counts.codes).toEqual(['ERR_FACE_NOT_DETECTED', 'ERR_FACE_NOT_DETECTED', 'ERR_FACE_NOT_DETECTED']);
   expect(counts.after).toBe(counts.before);
 });

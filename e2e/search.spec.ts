@@ -126,9 +126,9 @@ test('maxResults and minSimilarityScore: best first, each person once, only scor
     return {
       all: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 0, maxResults: 10 }),
       two: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 0, maxResults: 2 }),
-      strict: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 1, maxResults: 10 }),
     };
   }, collection);
+
   expect(r.all.map((x) => x.personId).sort()).toEqual(['colin', 'jennifer', 'serena', 'tony']);
   expect(r.all[0]!.personId).toBe('serena');
   for (let i = 1; i < r.all.length; i++)
@@ -136,7 +136,22 @@ test('maxResults and minSimilarityScore: best first, each person once, only scor
   expect(r.all.slice(1).every((x) => x.similarityScore < 0.7)).toBe(true);
   expect(r.all.find((x) => x.personId === 'tony')!.faceBase64).toBe(''); // NoStorage
   expect(r.two.map((x) => x.personId)).toEqual(r.all.slice(0, 2).map((x) => x.personId));
-  expect(r.strict.every((x) => x.similarityScore >= 1)).toBe(true);
+  // At the best score exactly: that person (the threshold is "at or above"); just above it, nobody. (The others all
+  // score 0 here, the bottom of the scale, so the best score is the only edge to test.)
+  const threshold = r.all[0]!.similarityScore;
+  const edge = await facePage.evaluate(
+    async ({ n, threshold }) => {
+      const face = await window.fixture('lfw/Serena_Williams_0002.jpg');
+      const ids = async (minSimilarityScore: number) =>
+        (await window.client.searchFace({ collectionName: n, face, minSimilarityScore, maxResults: 10 })).map(
+          (x) => x.personId,
+        );
+      return { atBest: await ids(threshold), aboveBest: threshold < 1 ? await ids(threshold + 1e-9) : [] };
+    },
+    { n: collection, threshold },
+  );
+  expect(edge.atBest).toEqual(['serena']);
+  expect(edge.aboveBest).toEqual([]);
 });
 
 test('a stranger or an empty collection gives [], and errors carry their codes', async ({ facePage }) => {
@@ -239,9 +254,16 @@ test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for 
         return [img.naturalWidth, img.naturalHeight];
       }),
     );
-    const strict = await window.client.multiFaceSearch({ collectionName: n, image: group, minSimilarityScore: 1.0 });
+    // The threshold at the hit's own score keeps it; just above, its face is unrecognised too.
+    const score = result.personSearchResults[0]?.similarityScore ?? 0;
+    const atScore = await window.client.multiFaceSearch({ collectionName: n, image: group, minSimilarityScore: score });
+    const above = await window.client.multiFaceSearch({
+      collectionName: n,
+      image: group,
+      minSimilarityScore: Math.min(1, score + 1e-6),
+    });
     await window.client.deletePerson(n, 'left');
-    return { faces, result, sizes, strict };
+    return { faces, result, sizes, atScore, above, score };
   }, collection);
   expect(r.faces).toHaveLength(2);
   expect(r.result.personSearchResults).toHaveLength(1);
@@ -261,7 +283,11 @@ test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for 
     expect(Math.max(w!, h!)).toBeLessThanOrEqual(150);
     expect(Math.min(w!, h!)).toBeGreaterThan(30);
   }
-  expect(r.strict.personSearchResults.length + r.strict.unrecognizedFaceThumbnailsBase64.length).toBe(2);
+  expect(r.atScore.personSearchResults.map((x) => x.personId)).toEqual(['left']);
+  if (r.score < 1) {
+    expect(r.above.personSearchResults).toEqual([]);
+    expect(r.above.unrecognizedFaceThumbnailsBase64).toHaveLength(2);
+  }
 });
 
 test('multiFaceSearch finds every enrolled person that searchFace finds, on collages of real photos', async ({

@@ -45,7 +45,7 @@ export async function checkConsistency(
         r.onsuccess = () => ok(r.result as T[]);
       });
     type P = { collection: string; personId: string; faceCount: number };
-    type F = { collection: string; faceId: string; personId: string; image: string };
+    type F = { collection: string; faceId: string; personId: string; image: string; block: number };
     type B = { collection: string; faceIds: string[] };
     const [persons, faces, blocks, images, collections] = await Promise.all([
       all<P>('persons'),
@@ -70,10 +70,16 @@ export async function checkConsistency(
       const n = persons.filter((p) => p.collection === c.name).length;
       if (n !== c.personCount) problems.push(`collection ${c.name} personCount ${c.personCount} but ${n} persons`);
     }
+    // One row per searchable face (block -1: a face of another model set, kept from a v1 database, never searched).
     const rows = blocks.flatMap((b) => b.faceIds.map((id) => `${b.collection}/${id}`));
-    if (new Set(rows).size !== faces.length || !rows.every((r) => faceKey.has(r)))
-      problems.push(`search blocks hold ${rows.length} rows for ${faces.length} faces`);
+    const searchable = faces.filter((f) => f.block !== -1).length;
+    if (rows.length !== searchable || new Set(rows).size !== rows.length || !rows.every((r) => faceKey.has(r)))
+      problems.push(`search blocks hold ${rows.length} rows (${new Set(rows).size} distinct) for ${searchable} faces`);
+    const imageKey = new Set(images.map((i) => `${i.collection}/${i.faceId}`));
     for (const i of images) if (!faceKey.has(`${i.collection}/${i.faceId}`)) problems.push(`orphan image ${i.faceId}`);
+    for (const f of faces)
+      if (f.image !== 'none' && !imageKey.has(`${f.collection}/${f.faceId}`))
+        problems.push(`face ${f.faceId} names a ${f.image} image that is not stored`);
     return { faces: faces.length, persons: persons.length, problems };
   }, db);
 }

@@ -687,7 +687,38 @@ async function snapshot(client) {
       return { ...p, faces: full.faces.map((f) => f.faceId) };
     }),
   );
-  return JSON.stringify({ collections, details });
+  return JSON.stringify({ collections, details, stored: await storedRecords() });
+}
+
+/** Every record of every IndexedDB database of the page (templates, search rows, images, keys), as text. */
+async function storedRecords() {
+  const out = [];
+  for (const { name } of await indexedDB.databases()) {
+    const open = indexedDB.open(name);
+    const db = await new Promise((ok, ko) => {
+      open.onsuccess = () => ok(open.result);
+      open.onerror = () => ko(open.error);
+    });
+    const stores = Array.from(db.objectStoreNames);
+    if (stores.length > 0) {
+      const tx = db.transaction(stores);
+      for (const store of stores) {
+        const records = await new Promise((ok) => {
+          const r = tx.objectStore(store).getAll();
+          r.onsuccess = () => ok(r.result);
+        });
+        out.push([name, store, records]);
+      }
+    }
+    db.close();
+  }
+  return JSON.stringify(out, (_key, value) =>
+    ArrayBuffer.isView(value)
+      ? Array.from(value)
+      : value instanceof Blob
+        ? { blob: value.size, type: value.type }
+        : value,
+  );
 }
 
 /**
