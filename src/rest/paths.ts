@@ -14,3 +14,21 @@ export function isRestPath(path: string): boolean {
     (owns) => owns(path),
   );
 }
+
+/**
+ * The body of the service worker's own 503 (no page serves) or 504 (the page did not answer), in the shape of the
+ * dialect that owns `path`, so a client of that seed reads it as it reads the seed's other errors.
+ */
+export function workerErrorBody(path: string, status: 503 | 504, message: string): Record<string, unknown> {
+  if (ownsUsersPath(path))
+    return {
+      status,
+      title: status === 503 ? 'Service Unavailable' : 'Gateway Timeout',
+      detail: message,
+      type: `https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/${status}`,
+    };
+  if (ownsEnrollFacePath(path)) return { error_code: 'INTERNAL_SERVER_ERROR', message };
+  if (ownsFaceSetPath(path))
+    return { status: 'INTERNAL_ERROR', reason: message, request_id: `TID${crypto.randomUUID().replace(/-/g, '')}` };
+  return { code: 'ERR_INTERNAL', message };
+}

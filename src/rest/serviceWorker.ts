@@ -5,7 +5,7 @@
 // its response; everything else (the app's pages, scripts, models) passes through untouched.
 import { BodyError, DEFAULT_MAX_BODY_BYTES, jsonResponse, readBody, relativePath } from './http';
 import type { RestHandler } from './handler';
-import { isRestPath } from './paths';
+import { isRestPath, workerErrorBody } from './paths';
 
 const READY = 'localface-rest-ready';
 const REQUEST = 'localface-rest-request';
@@ -101,7 +101,7 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
     if (url.origin !== scope.location.origin) return;
     const path = relativePath(url, basePath);
     if (path === null || !isRestPath(path)) return; // pass through
-    event.respondWith(options.handler ? options.handler(request) : forward(request));
+    event.respondWith(options.handler ? options.handler(request) : forward(request, path));
   };
 
   async function servingPage(): Promise<WorkerClient | undefined> {
@@ -132,14 +132,17 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
     return servingPage();
   }
 
-  async function forward(request: Request): Promise<Response> {
+  async function forward(request: Request, path: string): Promise<Response> {
     const client = (await servingPage()) ?? (await discover());
-    if (client) return ask(client, request, timeoutMs, maxBodyBytes);
-    return jsonResponse(503, {
-      code: 'ERR_INTERNAL',
-      message:
+    if (client) return ask(client, request, path, timeoutMs, maxBodyBytes);
+    return jsonResponse(
+      503,
+      workerErrorBody(
+        path,
+        503,
         'No page of this app is serving LocalFace requests: open the app (it calls serveRestRequests()) and retry.',
-    });
+      ),
+    );
   }
 
   scope.addEventListener('message', onMessage);
@@ -150,7 +153,13 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
   };
 }
 
-async function ask(client: WorkerClient, request: Request, timeoutMs: number, maxBodyBytes: number): Promise<Response> {
+async function ask(
+  client: WorkerClient,
+  request: Request,
+  path: string,
+  timeoutMs: number,
+  maxBodyBytes: number,
+): Promise<Response> {
   const message: SerializedRequest = {
     url: request.url,
     method: request.method,
@@ -169,10 +178,10 @@ async function ask(client: WorkerClient, request: Request, timeoutMs: number, ma
   const response = await answer;
   channel.port1.close();
   if (!response)
-    return jsonResponse(504, {
-      code: 'ERR_INTERNAL',
-      message: `The page serving LocalFace requests did not answer within ${timeoutMs} ms.`,
-    });
+    return jsonResponse(
+      504,
+      workerErrorBody(path, 504, `The page serving LocalFace requests did not answer within ${timeoutMs} ms.`),
+    );
   return new Response(response.body, { status: response.status, headers: response.headers });
 }
 

@@ -52,6 +52,21 @@ describe('mountRestHandler (service worker)', () => {
     // No page serves: the worker asks the open windows again, then answers 503 (not a 504 after the timeout).
     const response = await fetchEvent('http://app.test/face-search', { method: 'GET' });
     expect(response!.status).toBe(503);
+    expect(await response!.json()).toMatchObject({ code: 'ERR_INTERNAL' });
     expect(posted).toEqual([{ type: 'localface-rest-ping' }]);
+  });
+
+  it("answers its own 503 in the shape of the path's dialect", async () => {
+    const { scope, fetchEvent } = fakeScope();
+    mountRestHandler(scope, { timeoutMs: 50 });
+    const body = async (path: string) => (await fetchEvent(`http://app.test/${path}`, { method: 'GET' }))!.json();
+    const [users, enroll, faceSet] = await Promise.all([
+      body('users/search'),
+      body('enroll-face'),
+      body('faceset/v2/add_face'),
+    ]);
+    expect(users).toMatchObject({ status: 503, title: 'Service Unavailable' });
+    expect(enroll).toMatchObject({ error_code: 'INTERNAL_SERVER_ERROR' });
+    expect(faceSet).toMatchObject({ status: 'INTERNAL_ERROR', request_id: expect.stringMatching(/^TID[0-9a-f]{32}$/) });
   });
 });
