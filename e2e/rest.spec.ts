@@ -205,6 +205,32 @@ test('requests sent at once: three photos of a new person_id make one person wit
   expect(enrolls.find((r) => r.status === 400)!.text).toContain('already exists');
 });
 
+test("004 takes the seed's own 64-bit person_id (435451889459444247) and answers it digit for digit", async () => {
+  const faceSet = 'BigIds';
+  await page.evaluate(async (name) => window.client.createCollection(name), faceSet);
+  const r = await call({
+    seed: '004',
+    method: 'POST',
+    path: 'faceset/v2/add_face',
+    multipart: { name: faceSet, file: '$file:lfw/Tony_Blair_0001.jpg', person_id: '435451889459444247' },
+  });
+  expect(r.status, r.text).toBe(200);
+  // As text: JSON.parse would round the number to 435451889459444200.
+  expect(r.text).toContain('"person_id":435451889459444247,');
+  const person = await page.evaluate(
+    async (collectionName) => window.client.getPerson({ collectionName, personId: '435451889459444247' }),
+    faceSet,
+  );
+  expect(person.faceCount).toBe(1);
+  const tooLarge = await call({
+    seed: '004',
+    method: 'POST',
+    path: 'faceset/v2/add_face',
+    multipart: { name: faceSet, file: '$file:lfw/Tony_Blair_0001.jpg', person_id: '9223372036854775808' },
+  });
+  expect([tooLarge.status, (tooLarge.body as { status: string }).status]).toEqual([400, 'INVALID_ARGUMENT']);
+});
+
 test('no API key secret is stored in clear: every record of every store is scanned', async () => {
   const secrets = [keys.key.key, keys.staffOnly.key, keys.oneEnroll.key];
   const found = await page.evaluate(

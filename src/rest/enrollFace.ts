@@ -165,7 +165,7 @@ async function imageOf(context: RestContext, body: BodyObject): Promise<string |
     return new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', 'the image URL could not be fetched'));
   };
   try {
-    const response = await fetch(url, { signal, redirect: 'error', credentials: 'same-origin' });
+    const response = await fetch(url, { signal, redirect: 'error', credentials: 'omit' });
     if (!response.ok)
       throw new Refused(
         enrollFaceError('INVALID_PAYLOAD_IMAGE_FORMAT', `the image URL answered HTTP ${response.status}`),
@@ -205,9 +205,8 @@ async function enroll(context: RestContext): Promise<Response> {
   if (validateQuality && !isQuality) return enrollFaceError('INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY');
   if (validateAttribute && !isAttribute) return enrollFaceError('INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY');
   if (validateLiveness && !isLiveness) return enrollFaceError('INVALID_PAYLOAD_LIVENESS_VALIDATION_DEPENDENCY');
-  const image = await imageOf(context, body);
-  const subjectId = (body.subject_id as string | undefined) ?? crypto.randomUUID();
-
+  // Counted before the image is read: a key whose enrolls are used up does not make the device fetch image URLs.
+  if (body.image === undefined || body.image === null) return enrollFaceError('MISSING_PAYLOAD_IMAGE');
   const allowance = await context.spendEnroll();
   if (!allowance.allowed)
     return enrollFaceError(
@@ -215,6 +214,8 @@ async function enroll(context: RestContext): Promise<Response> {
       'enrolls per day',
       { 'retry-after': String(allowance.retryAfterSeconds) },
     );
+  const image = await imageOf(context, body);
+  const subjectId = (body.subject_id as string | undefined) ?? crypto.randomUUID();
 
   const faces = await context.client.detectFaces(image, {
     quality: isQuality,

@@ -40,11 +40,25 @@ export function faceIdToInteger(faceId: string): number {
   return /^[0-9a-f]{12}$/i.test(hex) ? parseInt(hex, 16) : 0;
 }
 
-/** person_id as the seed takes it: an integer (a JSON number, or digits in a form field). */
-export function personIdField(value: unknown): number | undefined | null {
+/** The largest person_id taken: the seed's ids are 64-bit (its example: 435451889459444247). */
+const MAX_GIVEN_PERSON_ID = 2n ** 63n - 1n;
+
+/**
+ * person_id as the seed takes it, as the decimal string that is the LocalFace personId: an integer from 0 to 2^63 − 1,
+ * as digits (a form field, or a JSON string) or as a JSON number up to 2^53 (a larger one has already lost digits in
+ * JSON.parse). Null: not such an integer.
+ */
+export function personIdField(value: unknown): string | undefined | null {
   if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'string' && /^\d{1,16}$/.test(value.trim()) ? Number(value) : value;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : null;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : null;
+  if (typeof value !== 'string' || !/^\d{1,19}$/.test(value.trim())) return null;
+  const n = BigInt(value.trim());
+  return n <= MAX_GIVEN_PERSON_ID ? n.toString() : null;
+}
+
+/** A JSON number's text for a decimal personId (exact, also past 2^53), or the id as a string if it is not one. */
+function personIdJson(personId: string): string {
+  return /^(0|[1-9]\d{0,18})$/.test(personId) ? personId : JSON.stringify(personId);
 }
 
 export function faceSetFailure(error: unknown): Response {
@@ -112,12 +126,16 @@ async function addFace(context: RestContext): Promise<Response> {
   const image = imageOf(body);
   if (!image) return faceSetError('INVALID_ARGUMENT', 'either file or image_base64 is required');
   const personId = personIdField(body.person_id);
-  if (personId === null) return faceSetError('INVALID_ARGUMENT', 'person_id must be an integer');
+  if (personId === null)
+    return faceSetError(
+      'INVALID_ARGUMENT',
+      'person_id must be an integer from 0 to 2^63 - 1 (send one above 2^53 as a string of digits)',
+    );
 
   const allowance = await context.spendEnroll();
   if (!allowance.allowed) return faceSet.limited(allowance);
   const client = context.client;
-  const given = personId === undefined ? undefined : String(personId);
+  const given = personId;
   // Checked and written with no other request's write in between: two photos for a new person_id sent at once give
   // one person with both faces, and two requests without a person_id never pick the same free id.
   const added = await context.exclusive(name, async () => {
@@ -130,14 +148,13 @@ async function addFace(context: RestContext): Promise<Response> {
     const face = person.faces[person.faces.length - 1]!;
     return { faceId: face.faceId, personId: id, createTime: face.createTime };
   });
-  return jsonResponse(200, {
-    status: 'OK',
-    result: {
-      face_id: faceIdToInteger(added.faceId),
-      person_id: Number(added.personId),
-      create_time: Math.floor(added.createTime / 1000),
-    },
-    request_id: requestId(),
+  // person_id is written as its digits: a 64-bit id would lose its last digits as a JS number.
+  const text =
+    `{"status":"OK","result":{"face_id":${faceIdToInteger(added.faceId)},"person_id":${personIdJson(added.personId)},` +
+    `"create_time":${Math.floor(added.createTime / 1000)}},"request_id":${JSON.stringify(requestId())}}`;
+  return new Response(text, {
+    status: 200,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
   });
 }
 

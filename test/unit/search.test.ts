@@ -174,6 +174,18 @@ describe('CollectionIndex', () => {
     return scores.sort((a, b) => b.dot - a.dot);
   }
 
+  test('dispose() zeroes every template and mean the index held', () => {
+    const r = rng(5);
+    const index = new CollectionIndex('c', 1, dims);
+    for (let i = 0; i < 20; i++) index.addRows([`f${i}`], [`p${i % 7}`], row(template(r)));
+    const held = index as unknown as { mem: RowMemory; means: RowMemory };
+    expect(held.mem.rows.some((x) => x !== 0)).toBe(true);
+    expect(held.means.rows.some((x) => x !== 0)).toBe(true);
+    index.dispose();
+    expect(held.mem.rows.every((x) => x === 0)).toBe(true);
+    expect(held.means.rows.every((x) => x === 0)).toBe(true);
+  });
+
   test('adds, removes and scores persons by their mean template, like a from-scratch computation', () => {
     const r = rng(11);
     const index = new CollectionIndex('c', 5, dims);

@@ -99,6 +99,12 @@ export class CollectionIndex {
     return index;
   }
 
+  /** Zeroes the templates and means this index holds; it is not used after this. */
+  dispose(): void {
+    this.mem.erase();
+    this.means.erase();
+  }
+
   get size(): number {
     return this.count;
   }

@@ -276,6 +276,11 @@ export class RowMemory {
     return out;
   }
 
+  /** Zeroes every byte held (rows, probe, scores): the templates must not outlive the index in the page's heap. */
+  erase(): void {
+    new Uint8Array(this.buffer).fill(0);
+  }
+
   /** Bytes held (for the memory benchmark). */
   get byteLength(): number {
     return this.buffer.byteLength;

@@ -53,32 +53,41 @@ export class SearchIndexes {
 
   /** A collection was deleted (or re-created): drop its index here and in the other tabs. */
   dropped(collection: string): void {
-    this.indexes.delete(collection);
+    this.forget(collection);
     this.channel?.postMessage({ type: 'drop', collection } satisfies Message);
   }
 
   close(): void {
     this.channel?.close();
+    for (const index of this.indexes.values()) index.dispose();
     this.indexes.clear();
+  }
+
+  /** Drops a collection's index, zeroing its templates first (a memory dump must not find deleted ones). */
+  private forget(collection: string): void {
+    this.indexes.get(collection)?.dispose();
+    this.indexes.delete(collection);
   }
 
   private async load(collection: string): Promise<CollectionIndex> {
     const { collection: record, blocks } = await this.store.loadSearchBlocks(collection);
     if (!compatible(record.models, this.models)) throw modelMismatch(record, this.models);
     const index = CollectionIndex.fromBlocks(collection, record.revision, this.dims, blocks);
+    const replaced = this.indexes.get(collection);
     this.indexes.set(collection, index);
+    if (replaced && replaced !== index) replaced.dispose();
     return index;
   }
 
   private applyLocal(change: ChangeSet): void {
     const index = this.indexes.get(change.collection);
     // Not at the change's base revision: some write was missed; the next get() reloads.
-    if (index && !index.apply(change)) this.indexes.delete(change.collection);
+    if (index && !index.apply(change)) this.forget(change.collection);
   }
 
   private onMessage(message: Message): void {
     if (message.type === 'change') this.applyLocal(message.change);
-    else this.indexes.delete(message.collection);
+    else this.forget(message.collection);
   }
 }
 
