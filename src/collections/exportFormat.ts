@@ -270,10 +270,9 @@ export async function readExport(
       if (!face || face.image) throw invalidExport(`image record ${index} belongs to no face of the person before it`);
       if (meta.kind !== 'thumbnail' && meta.kind !== 'full')
         throw invalidExport(`image record ${index} has an unknown kind`);
-      const imageType = imageTypeOf(rest);
-      if (!imageType || meta.type !== imageType)
-        throw invalidExport(`image record ${index} is not the JPEG or PNG image its type says`);
-      face.image = { kind: meta.kind, blob: new Blob([rest], { type: imageType }) };
+      const jpeg = meta.type === 'image/jpeg' ? withoutMetadataSegments(rest) : undefined;
+      if (!jpeg) throw invalidExport(`image record ${index} is not the JPEG image its type says`);
+      face.image = { kind: meta.kind, blob: new Blob([jpeg], { type: 'image/jpeg' }) };
       images++;
     } else if (type === RecordType.End) {
       const end = parseJson(plain, index);
@@ -385,12 +384,37 @@ function isUnitLength(v: Float32Array): boolean {
   return Math.abs(Math.sqrt(sum) - 1) <= 1e-3;
 }
 
-/** The MIME type of stored image bytes, from their signature: every stored image is a JPEG (or PNG). */
-function imageTypeOf(bytes: Bytes): string | undefined {
-  if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (bytes.length > png.length && png.every((b, i) => bytes[i] === b)) return 'image/png';
-  return undefined;
+/**
+ * A JPEG without its metadata segments: every APPn but JFIF's APP0 and the ICC colour profile's APP2, and comments.
+ * Every image LocalFace stores is a JPEG it encoded, with only those two; a hand-made export could bring EXIF (GPS
+ * position, device, time) in, which no enroll stores. Undefined: not a well-formed JPEG.
+ */
+export function withoutMetadataSegments(bytes: Bytes): Bytes | undefined {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  const kept: Bytes[] = [bytes.subarray(0, 2)];
+  let at = 2;
+  for (;;) {
+    if (at + 4 > bytes.length || bytes[at] !== 0xff) return undefined;
+    const marker = bytes[at + 1]!;
+    if (marker === 0xda) break; // start of scan: the entropy-coded data and the rest are kept as they are
+    const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    if (length < 2 || at + 2 + length > bytes.length) return undefined;
+    const id = (text: string) => [...text].every((c, i) => bytes[at + 4 + i] === c.charCodeAt(0));
+    const isApp = marker >= 0xe0 && marker <= 0xef;
+    const kept0 = marker === 0xe0 && id('JFIF\0');
+    const kept2 = marker === 0xe2 && id('ICC_PROFILE\0');
+    const metadata = (isApp && !kept0 && !kept2) || marker === 0xfe;
+    if (!metadata) kept.push(bytes.subarray(at, at + 2 + length));
+    at += 2 + length;
+  }
+  kept.push(bytes.subarray(at));
+  const out = new Uint8Array(kept.reduce((n, k) => n + k.length, 0));
+  let o = 0;
+  for (const k of kept) {
+    out.set(k, o);
+    o += k.length;
+  }
+  return out;
 }
 
 function splitJson(plain: Bytes, index: number): { meta: Record<string, unknown>; rest: Bytes } {

@@ -5,6 +5,11 @@ import { FaceError } from '../../src/errors';
 const models = ['embedder-a@1', 'embedder-b@2'];
 const dims = [4, 3];
 
+/** A minimal well-formed JPEG as LocalFace writes them: SOI, JFIF APP0, start of scan, data, EOI. */
+const JFIF_APP0 = [0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+const SCAN = [0xff, 0xda, 0, 2, 1, 2, 3, 0xff, 0xd9];
+const JPEG = [0xff, 0xd8, ...JFIF_APP0, ...SCAN];
+
 /** A unit-length vector, as every embedder returns. */
 function vector(seed: number, d: number): Float32Array {
   const v = Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 7 + i));
@@ -27,7 +32,7 @@ function persons(): ExportedPerson[] {
           vectors: [vector(1, 4), vector(2, 3)],
           image: {
             kind: 'thumbnail',
-            blob: new Blob([new Uint8Array([255, 216, 255, 1, 2, 3])], { type: 'image/jpeg' }),
+            blob: new Blob([new Uint8Array(JPEG)], { type: 'image/jpeg' }),
           },
         },
         { faceId: 'f2', createTime: 1600, vectors: [vector(3, 4), vector(4, 3)] },
@@ -77,7 +82,7 @@ describe('collection export format', () => {
       const image = decoded.persons[0]!.faces[0]!.image!;
       expect(image.kind).toBe('thumbnail');
       expect(image.blob.type).toBe('image/jpeg');
-      expect([...(await bytesOf(image.blob))]).toEqual([255, 216, 255, 1, 2, 3]);
+      expect([...(await bytesOf(image.blob))]).toEqual(JPEG);
       expect(decoded.persons[0]!.faces[1]!.image).toBeUndefined();
     });
   }
@@ -148,21 +153,29 @@ describe('collection export format', () => {
     );
   });
 
-  it('refuses image bytes that are not the JPEG or PNG their type names', async () => {
+  it('refuses image bytes that are not a JPEG, and drops the metadata segments (EXIF) of one', async () => {
     const image = (bytes: number[], type: string) => ({
       kind: 'thumbnail' as const,
       blob: new Blob([new Uint8Array(bytes)], { type }),
     });
     const vs = [vector(1, 4), vector(2, 3)];
-    expect(
-      await code(readExport(await oneFaceExport('P', vs, image([60, 115, 118, 103], 'image/jpeg')), { models, dims })),
-    ).toBe('ERR_INVALID_EXPORT');
-    expect(
-      await code(readExport(await oneFaceExport('P', vs, image([255, 216, 255, 0], 'text/html')), { models, dims })),
-    ).toBe('ERR_INVALID_EXPORT');
-    const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0];
-    const decoded = await readExport(await oneFaceExport('P', vs, image(png, 'image/png')), { models, dims });
-    expect(decoded.persons[0]!.faces[0]!.image!.blob.type).toBe('image/png');
+    const read = async (bytes: number[], type = 'image/jpeg') =>
+      readExport(await oneFaceExport('P', vs, image(bytes, type)), { models, dims });
+    expect(await code(read([60, 115, 118, 103]))).toBe('ERR_INVALID_EXPORT');
+    expect(await code(read(JPEG, 'text/html'))).toBe('ERR_INVALID_EXPORT');
+    expect(await code(read([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0], 'image/png'))).toBe(
+      'ERR_INVALID_EXPORT',
+    );
+    expect(await code(read([0xff, 0xd8, 0xff, 0xe1, 0, 200, 1]))).toBe('ERR_INVALID_EXPORT'); // a segment cut short
+    // EXIF (APP1), an MPF APP2 and a comment are dropped; JFIF and the ICC profile are kept, and the scan untouched.
+    const exif = [0xff, 0xe1, 0, 8, 0x45, 0x78, 0x69, 0x66, 0, 0];
+    const icc = [0xff, 0xe2, 0, 14, ...[...'ICC_PROFILE'].map((c) => c.charCodeAt(0)), 0];
+    const mpf = [0xff, 0xe2, 0, 6, 0x4d, 0x50, 0x46, 0];
+    const comment = [0xff, 0xfe, 0, 4, 0x68, 0x69];
+    const decoded = await read([0xff, 0xd8, ...JFIF_APP0, ...exif, ...icc, ...mpf, ...comment, ...SCAN]);
+    const blob = decoded.persons[0]!.faces[0]!.image!.blob;
+    expect(blob.type).toBe('image/jpeg');
+    expect([...(await bytesOf(blob))]).toEqual([0xff, 0xd8, ...JFIF_APP0, ...icc, ...SCAN]);
   });
 
   it('tells a wrong or missing passphrase and other models apart', async () => {
