@@ -408,13 +408,7 @@ export function withoutMetadataSegments(bytes: Bytes): Bytes | undefined {
     at += 2 + length;
   }
   kept.push(bytes.subarray(at));
-  const out = new Uint8Array(kept.reduce((n, k) => n + k.length, 0));
-  let o = 0;
-  for (const k of kept) {
-    out.set(k, o);
-    o += k.length;
-  }
-  return out;
+  return concatBytes(kept);
 }
 
 function splitJson(plain: Bytes, index: number): { meta: Record<string, unknown>; rest: Bytes } {

@@ -27,7 +27,7 @@ function persons(): ExportedPerson[] {
       updatedAt: 2000,
       faces: [
         {
-          faceId: 'f1',
+          faceId: 'face-one',
           createTime: 1500,
           vectors: [vector(1, 4), vector(2, 3)],
           image: {
@@ -35,7 +35,7 @@ function persons(): ExportedPerson[] {
             blob: new Blob([new Uint8Array(JPEG)], { type: 'image/jpeg' }),
           },
         },
-        { faceId: 'f2', createTime: 1600, vectors: [vector(3, 4), vector(4, 3)] },
+        { faceId: 'face-two', createTime: 1600, vectors: [vector(3, 4), vector(4, 3)] },
       ],
     },
     { personId: 'bob', personName: 'Bob', metadata: {}, createdAt: 3000, updatedAt: 3000, faces: [] },
@@ -90,7 +90,7 @@ describe('collection export format', () => {
   it('keeps names, metadata and templates out of an encrypted file', async () => {
     const text = new TextDecoder('latin1').decode(await bytesOf(await exportOf('pw')));
     expect(text).toContain('embedder-a@1'); // the header names the models in clear
-    for (const secret of ['Ada', 'staff', 'team', 'f1']) expect(text).not.toContain(secret);
+    for (const secret of ['Ada', 'staff', 'team', 'face-one']) expect(text).not.toContain(secret);
     const raw = new Uint8Array(vector(1, 4).buffer);
     expect(text).not.toContain(new TextDecoder('latin1').decode(raw));
   });
