@@ -72,18 +72,17 @@ export class StaffPin {
 
   /** True if `pin` is the staff PIN; after MAX_ATTEMPTS wrong ones, refuses every guess for a minute. */
   async check(pin: string, now = Date.now()): Promise<boolean> {
-    const { lockedUntil } = readAttempts();
-    if (now < lockedUntil)
-      throw new Error(`Too many wrong PINs: try again in ${Math.ceil((lockedUntil - now) / 1000)} s.`);
+    const attempts = readAttempts();
+    if (now < attempts.lockedUntil)
+      throw new Error(`Too many wrong PINs: try again in ${Math.ceil((attempts.lockedUntil - now) / 1000)} s.`);
     const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredPin | null;
     if (!stored) return false;
-    const ok = (await derive(pin, fromHex(stored.salt), stored.iterations)) === stored.hash;
-    // Read again after the slow derive: another tab may have counted guesses meanwhile.
-    const attempts = readAttempts();
-    if (ok) attempts.failures = 0;
-    else if (++attempts.failures >= MAX_ATTEMPTS)
-      Object.assign(attempts, { failures: 0, lockedUntil: now + LOCKOUT_MS });
+    // Counted as wrong before the slow derive, so guesses sent at once cannot all pass the check above; a right one
+    // clears the count.
+    if (++attempts.failures >= MAX_ATTEMPTS) Object.assign(attempts, { failures: 0, lockedUntil: now + LOCKOUT_MS });
     localStorage.setItem(ATTEMPTS_KEY, JSON.stringify(attempts));
+    const ok = (await derive(pin, fromHex(stored.salt), stored.iterations)) === stored.hash;
+    if (ok) localStorage.setItem(ATTEMPTS_KEY, JSON.stringify({ failures: 0, lockedUntil: 0 }));
     return ok;
   }
 }

@@ -47,4 +47,18 @@ describe('StaffPin', () => {
     for (let i = 0; i < 4; i++) expect(await reloaded.check('000000', t0 + 61_000)).toBe(false);
     expect(await reloaded.check('246810', t0 + 62_000)).toBe(true);
   });
+
+  it('guesses sent at once are counted before the slow key derivation: no more than 5 are tried', async () => {
+    await new StaffPin().set('246810');
+    const pin = new StaffPin();
+    const guesses = Array.from({ length: 8 }, (_, i) =>
+      pin.check(`00000${i}`, 2_000_000).then(
+        (ok) => (ok ? 'right' : 'wrong'),
+        () => 'locked',
+      ),
+    );
+    const outcomes = await Promise.all(guesses);
+    expect(outcomes.filter((o) => o === 'wrong')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'locked')).toHaveLength(3);
+  });
 });
