@@ -59,3 +59,35 @@ test('the built script-tag page loads the library and its models from inside dem
   expect(loaded.filter((url) => url.includes('/models/')).length).toBeGreaterThan(3);
   expect(loaded.every((url) => url.startsWith(`${SITE}/`))).toBe(true);
 });
+
+test('the check-in log keeps 30 days: older entries go on each start and on each new check-in', async ({ page }) => {
+  await page.goto(`${DEV}/demo/checkin/`);
+  const r = await page.evaluate(async () => {
+    // The module as the Vite dev server serves the demo's source.
+    const url = '/demo/checkin/log.ts';
+    const { CheckInLog, RETENTION_DAYS } = (await import(
+      /* @vite-ignore */ url
+    )) as typeof import('../demo/checkin/log');
+    const day = 24 * 3600 * 1000;
+    const now = Date.UTC(2026, 11, 5);
+    const name = `retention-${now}-${Math.random()}`;
+    const entry = (time: number, personId: string) => ({
+      time,
+      result: 'checked-in' as const,
+      personId,
+      personName: personId,
+      similarity: 0.9,
+      detail: '',
+    });
+    const log = await CheckInLog.open(name, now);
+    await log.add(entry(now - (RETENTION_DAYS - 1) * day, 'recent'));
+    // A check-in 31 days later, with the app never restarted: the first entry is now past the retention.
+    await log.add(entry(now + 2 * day, 'today'));
+    const afterAdd = (await log.all()).map((e) => e.personId);
+    await log.add(entry(now - (RETENTION_DAYS + 5) * day, 'stale'));
+    const reopened = await CheckInLog.open(name, now + 2 * day);
+    return { afterAdd, afterOpen: (await reopened.all()).map((e) => e.personId) };
+  });
+  expect(r.afterAdd).toEqual(['today']);
+  expect(r.afterOpen).toEqual(['today']);
+});

@@ -34,8 +34,10 @@ export class CheckInLog {
     return log;
   }
 
+  /** Adds a check-in and drops the entries it makes older than RETENTION_DAYS (an app left open for weeks). */
   async add(entry: CheckIn): Promise<void> {
     await this.db.add('checkins', entry);
+    await this.purgeOlderThan(entry.time - RETENTION_DAYS * DAY_MS);
   }
 
   /** Every check-in, oldest first. */
