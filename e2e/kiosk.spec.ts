@@ -112,8 +112,13 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await expect(page.getByTestId('staff-panel')).toBeHidden();
   await setStaffPin(page);
 
-  // Enrolling without a name is refused with an instruction.
+  // Enrolling without a name is refused with an instruction: the browser's "fill in this field" on the required name.
   await page.getByTestId('enroll-button').click();
+  const nameCheck = await page
+    .getByTestId('enroll-name')
+    .evaluate((el: HTMLInputElement) => ({ missing: el.validity.valueMissing, message: el.validationMessage }));
+  expect(nameCheck.missing).toBe(true);
+  expect(nameCheck.message).not.toBe('');
   await expect(page.getByTestId('people')).toContainText('Nobody yet');
 
   await page.getByTestId('enroll-name').fill('Subject Six');
