@@ -205,6 +205,141 @@ test('requests sent at once: three photos of a new person_id make one person wit
   expect(enrolls.find((r) => r.status === 400)!.text).toContain('already exists');
 });
 
+test('a person written through two dialects at once keeps what each wrote: 000 sets the name, 004 adds a face, 002 replaces the photo only', async () => {
+  test.setTimeout(120_000);
+  await page.evaluate(async () => window.client.createCollection('Race').catch(() => undefined));
+  // 004's "new person_id creates the person" and 000's upsert race on the same new id: whichever writes first, the
+  // name and metadata 000 set stay (004 appends to an existing person; 000 replaces what 004 created).
+  for (const personId of ['4242', '4343']) {
+    const [added, put] = await Promise.all([
+      call({
+        seed: '004',
+        method: 'POST',
+        path: 'faceset/v2/add_face',
+        json: { name: 'Race', image_base64: '$b64:lfw/Colin_Powell_0001.jpg', person_id: Number(personId) },
+      }),
+      call({
+        seed: '000',
+        method: 'PUT',
+        path: 'person',
+        json: {
+          collection_name: 'Race',
+          person_id: personId,
+          person_name: 'Alice',
+          face_base_64: '$b64:lfw/Colin_Powell_0002.jpg',
+          metadata: { badge: 7 },
+        },
+      }),
+    ]);
+    expect([added.status, put.status]).toEqual([200, 200]);
+    const person = await page.evaluate(
+      async (id) => window.client.getPerson({ collectionName: 'Race', personId: id }),
+      personId,
+    );
+    expect([person.personName, person.metadata]).toEqual(['Alice', { badge: 7 }]);
+    expect([1, 2]).toContain(person.faceCount);
+  }
+
+  // 002 on an existing subject replaces the photo and keeps the name and metadata set through 000.
+  await page.evaluate(async () => window.client.createCollection('default').catch(() => undefined));
+  const put = await call({
+    seed: '000',
+    method: 'PUT',
+    path: 'person',
+    json: {
+      collection_name: 'default',
+      person_id: 'subject-kept',
+      person_name: 'Ada',
+      face_base_64: '$b64:lfw/Colin_Powell_0001.jpg',
+      metadata: { badge: 8 },
+    },
+  });
+  expect(put.status).toBe(200);
+  const before = await page.evaluate(async () =>
+    window.client.getPerson({ collectionName: 'default', personId: 'subject-kept' }),
+  );
+  const enrolled = await call({
+    seed: '002',
+    method: 'POST',
+    path: 'enroll-face',
+    json: { image: '$b64:lfw/Colin_Powell_0003.jpg', subject_id: 'subject-kept' },
+  });
+  expect(enrolled.status, enrolled.text).toBe(200);
+  const after = await page.evaluate(async () =>
+    window.client.getPerson({ collectionName: 'default', personId: 'subject-kept' }),
+  );
+  expect([after.personName, after.metadata, after.faceCount]).toEqual(['Ada', { badge: 8 }, 1]);
+  expect(after.faces[0]!.faceId).not.toBe(before.faces[0]!.faceId);
+});
+
+test('a key revoked during a PUT persons enrolls no one after the revoke; a malformed 002 image costs no enroll', async () => {
+  test.setTimeout(120_000);
+  const k = await page.evaluate(async () => {
+    await window.client.createCollection('Revoked').catch(() => undefined);
+    return window.client.apiKeys.create({ name: 'revoked mid-request' });
+  });
+  const ids = ['r1', 'r2', 'r3', 'r4', 'r5'];
+  const bulk = page.evaluate(
+    async ([key, personIds]) =>
+      window.restCall({
+        method: 'PUT',
+        path: 'persons',
+        headers: { 'x-api-key': key },
+        json: personIds.map((id) => ({
+          collection_name: 'Revoked',
+          person_id: id,
+          person_name: id,
+          face_base_64: '$b64:lfw/Colin_Powell_0001.jpg',
+        })),
+      }),
+    [k.key, ids] as const,
+  );
+  // Revoked as soon as the first person is stored.
+  await page.evaluate(async (keyId) => {
+    for (;;) {
+      const { total } = await window.client.listPersons({ collectionName: 'Revoked' });
+      if (total > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await window.client.apiKeys.revoke(keyId);
+  }, k.keyId);
+  const answer = await bulk;
+  expect(answer.status).toBe(200);
+  const results = JSON.parse(answer.text) as { person_id: string; error?: { code: string } }[];
+  const refused = results.filter((r) => r.error);
+  // The person being enrolled when the revoke landed may complete; the rest are refused, in order.
+  expect(refused.length).toBeGreaterThanOrEqual(ids.length - 2);
+  expect(refused.every((r) => r.error!.code === 'ERR_API_KEY_NOT_VALID')).toBe(true);
+  expect(results.slice(results.length - refused.length).every((r) => r.error)).toBe(true);
+  const stored = await page.evaluate(async () =>
+    (await window.client.listPersons({ collectionName: 'Revoked' })).persons.map((p) => p.personId).sort(),
+  );
+  expect(stored).toEqual(results.filter((r) => !r.error).map((r) => r.person_id));
+
+  const oneEnroll = await page.evaluate(async () =>
+    window.client.apiKeys.create({ name: 'one enroll', limits: { enrollsPerDay: 1 } }),
+  );
+  const headers = { 'x-api-key': oneEnroll.key };
+  const malformed = await page.evaluate(
+    async (h) =>
+      window.restCall({ method: 'POST', path: 'enroll-face', headers: h, json: { image: 12345, subject_id: 'm' } }),
+    headers,
+  );
+  expect([malformed.status, JSON.parse(malformed.text).error_code]).toEqual([400, 'INVALID_PAYLOAD_IMAGE_MISSING']);
+  const valid = await page.evaluate(
+    async (h) =>
+      window.restCall({
+        method: 'POST',
+        path: 'enroll-face',
+        headers: h,
+        json: { image: '$b64:lfw/Colin_Powell_0001.jpg', subject_id: 'm' },
+      }),
+    headers,
+  );
+  expect(valid.status, valid.text).toBe(200);
+  await page.evaluate(async (keyId) => window.client.apiKeys.revoke(keyId), oneEnroll.keyId);
+});
+
 test("004 takes the seed's own 64-bit person_id (435451889459444247) and answers it digit for digit", async () => {
   const faceSet = 'BigIds';
   await page.evaluate(async (name) => window.client.createCollection(name), faceSet);

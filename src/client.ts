@@ -3,6 +3,7 @@ import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
 import { FaceStore } from './collections/store/database';
+import { PUT_FACE_OF, type PutFaceOfRequest } from './collections/restWrites';
 import { checkEncryptionOption, type EncryptionOption } from './collections/store/cipher';
 import {
   PersonService,
@@ -452,6 +453,10 @@ class LocalFaceClient implements FaceClient {
   }
   getPerson(request: PersonRequest | string, personId?: string): Promise<Person> {
     return this.persons((s) => s.getPerson(request, personId));
+  }
+  /** Not on FaceClient: for the REST dialects (src/rest/context.ts putFaceOf). */
+  [PUT_FACE_OF](request: PutFaceOfRequest): Promise<AddedFace> {
+    return this.persons((s) => s.putFaceOf(request));
   }
   listPersons(
     request: ListPersonsRequest | string,

@@ -51,7 +51,8 @@ export interface ApiKeys {
   verify(key: string, keyId?: string): Promise<ApiKeyInfo | null>;
   /**
    * Counts one use of the key against its limits; refused uses are not counted. Requests per minute are counted in
-   * this client's memory (a sliding minute); enrolls per day (UTC) are stored with the key.
+   * this client's memory (a sliding minute); enrolls per day (UTC) are stored with the key. Unknown (or revoked)
+   * keyId: ERR_NOT_FOUND.
    */
   consume(keyId: string, use: ApiKeyUse): Promise<ApiKeyAllowance>;
 }
@@ -108,13 +109,7 @@ export class ApiKeyService implements ApiKeys {
         'ERR_INVALID_ARGUMENT',
         'apiKeys.revoke takes the keyId returned by apiKeys.create() or listed by apiKeys.list().',
       );
-    if (!(await this.store.deleteApiKey(keyId))) {
-      throw new FaceError(
-        'ERR_NOT_FOUND',
-        `No API key with keyId "${keyId}". apiKeys.list() shows the existing keys.`,
-        { metadata: { keyId } },
-      );
-    }
+    if (!(await this.store.deleteApiKey(keyId))) throw keyNotFound(keyId);
     this.recentRequests.delete(keyId);
   }
 
@@ -138,8 +133,9 @@ export class ApiKeyService implements ApiKeys {
     const now = this.now();
     if (use === 'request') {
       const record = await this.store.getApiKey(keyId);
-      const perMinute = record?.limits.requestsPerMinute;
-      if (!record || perMinute === undefined) return { allowed: true };
+      if (!record) throw keyNotFound(keyId);
+      const perMinute = record.limits.requestsPerMinute;
+      if (perMinute === undefined) return { allowed: true };
       const recent = (this.recentRequests.get(keyId) ?? []).filter((t) => t > now - MINUTE_MS);
       if (recent.length >= perMinute) {
         this.recentRequests.set(keyId, recent);
@@ -161,7 +157,9 @@ export class ApiKeyService implements ApiKeys {
       if (enrolls >= perDay) return null;
       return { ...record, usage: { day, enrolls: enrolls + 1 } };
     });
-    if (!updated || updated.stored || updated.record.limits.enrollsPerDay === undefined) return { allowed: true };
+    // A key revoked meanwhile allows nothing more, even a request that passed its key check before the revoke.
+    if (!updated) throw keyNotFound(keyId);
+    if (updated.stored || updated.record.limits.enrollsPerDay === undefined) return { allowed: true };
     const tomorrow = Date.parse(`${day}T00:00:00Z`) + 24 * 3600_000;
     return {
       allowed: false,
@@ -169,6 +167,12 @@ export class ApiKeyService implements ApiKeys {
       retryAfterSeconds: Math.max(1, Math.ceil((tomorrow - now) / 1000)),
     };
   }
+}
+
+function keyNotFound(keyId: string): FaceError {
+  return new FaceError('ERR_NOT_FOUND', `No API key with keyId "${keyId}". apiKeys.list() shows the existing keys.`, {
+    metadata: { keyId },
+  });
 }
 
 function toInfo(r: ApiKeyRecord): ApiKeyInfo {

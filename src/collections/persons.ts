@@ -10,6 +10,7 @@ import type { FusedScorer } from './search/fusedScorer';
 import type { SearchIndexes } from './search/searchIndexes';
 import type { FaceStore, NewFace } from './store/database';
 import type { CollectionRecord, PersonRecord } from './store/schema';
+import type { PutFaceOfRequest } from './restWrites';
 import * as v from './validate';
 import type { FaceStorageType } from './validate';
 
@@ -443,6 +444,28 @@ export class PersonService {
       faces: [newFace],
       mode: 'append',
       createIfMissing: givenId === undefined,
+      now: Date.now(),
+    });
+    this.indexes.committed(written!.change);
+    return { faceId: newFace.faceId, personId, createTime: newFace.createTime };
+  }
+
+  /** For the REST dialects: see PutFaceOfRequest. */
+  async putFaceOf(request: PutFaceOfRequest): Promise<AddedFace> {
+    const collection = v.collectionName(request.collectionName);
+    const personId = v.personId(request.personId);
+    const face = v.requireFace(request.face, 'face');
+    const nameIfNew = v.personName(request.nameIfNew);
+    await this.indexes.get(collection);
+    const { newFace } = await this.prepareFace(face, 'face', 'NoStorage');
+    const written = await this.store.putPerson({
+      collection,
+      personId,
+      faces: [newFace],
+      mode: request.ifExists === 'replaceFaces' ? 'replace' : 'append',
+      createIfMissing: true,
+      personNameIfNew: nameIfNew,
+      refuseExisting: request.ifExists === 'refuse',
       now: Date.now(),
     });
     this.indexes.committed(written!.change);

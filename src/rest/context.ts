@@ -1,5 +1,7 @@
 import type { FaceClient } from '../client';
-import type { ApiKeyAllowance, ApiKeyInfo } from '../collections/apiKeys';
+import type { ApiKeyAllowance, ApiKeyInfo, ApiKeyUse } from '../collections/apiKeys';
+import type { AddedFace } from '../collections/persons';
+import { PUT_FACE_OF, type PutFaceOfRequest } from '../collections/restWrites';
 import { FaceError } from '../errors';
 import { parseBody, type BodyObject, type BodyProblem } from './http';
 
@@ -23,41 +25,6 @@ export interface RestContext {
   keyCollection(): Promise<string>;
   /** Forgets that the key collection exists (it was deleted): the next keyCollection() creates it again. */
   forgetKeyCollection(name: string): void;
-  /**
-   * Runs `task` once every earlier exclusive task on `collectionName` in this handler has settled: a route that reads
-   * before it writes (does this person exist? is this id free?) then cannot interleave with another request's.
-   */
-  exclusive<T>(collectionName: string, task: () => Promise<T>): Promise<T>;
-}
-
-/** One chain of tasks per collection: each starts when the one before it has settled. */
-export class CollectionQueue {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  run<T>(collectionName: string, task: () => Promise<T>): Promise<T> {
-    const result = (this.tails.get(collectionName) ?? Promise.resolve()).then(task);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(collectionName, tail);
-    void tail.then(() => {
-      if (this.tails.get(collectionName) === tail) this.tails.delete(collectionName);
-    });
-    return result;
-  }
-}
-
-/** Whether `personId` is in the collection (ERR_NOT_FOUND of a missing collection is thrown, not false). */
-export function personExists(client: FaceClient, collectionName: string, personId: string): Promise<boolean> {
-  return client.getPerson({ collectionName, personId }).then(
-    () => true,
-    (error: unknown) => {
-      if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.personId !== undefined)
-        return false;
-      throw error;
-    },
-  );
 }
 
 export interface Route {
@@ -89,6 +56,32 @@ export interface Dialect {
 /** The collection for keys of dialects that name none. */
 export const DEFAULT_COLLECTION = 'default';
 
+/** PutFaceOfRequest on a client made by createFaceClient (a stand-in client without it cannot write faces). */
+export function putFaceOf(client: FaceClient, request: PutFaceOfRequest): Promise<AddedFace> {
+  const write = (client as unknown as Partial<Record<typeof PUT_FACE_OF, (r: PutFaceOfRequest) => Promise<AddedFace>>>)[
+    PUT_FACE_OF
+  ];
+  if (typeof write !== 'function')
+    return Promise.reject(
+      new FaceError('ERR_INTERNAL', 'createRestHandler needs a client made by createFaceClient().'),
+    );
+  return write.call(client, request);
+}
+
+/**
+ * Counts a use of the request's key. A key revoked since the request's key check is ERR_API_KEY_NOT_VALID (each
+ * dialect answers it as its "not valid" error): revoking stops a running bulk enroll at its next person.
+ */
+export async function spend(client: FaceClient, keyId: string, use: ApiKeyUse): Promise<ApiKeyAllowance> {
+  try {
+    return await client.apiKeys.consume(keyId, use);
+  } catch (error) {
+    if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND' && error.metadata?.keyId === keyId)
+      throw new FaceError('ERR_API_KEY_NOT_VALID', 'The API key was revoked while this request ran.');
+    throw error;
+  }
+}
+
 export function createContext(args: {
   client: FaceClient;
   request: Request;
@@ -97,9 +90,8 @@ export function createContext(args: {
   key: ApiKeyInfo;
   maxBodyBytes: number;
   knownCollections: Set<string>;
-  writes: CollectionQueue;
 }): RestContext {
-  const { client, key, knownCollections, writes } = args;
+  const { client, key, knownCollections } = args;
   let parsed: Promise<BodyObject> | undefined;
   return {
     client,
@@ -110,7 +102,7 @@ export function createContext(args: {
     body: (options = {}) => (parsed ??= parseBody(args.request, { maxBytes: args.maxBodyBytes, forms: options.forms })),
     maxBodyBytes: args.maxBodyBytes,
     allows: (name) => key.collections.length === 0 || key.collections.includes(name),
-    spendEnroll: () => client.apiKeys.consume(key.keyId, 'enroll'),
+    spendEnroll: () => spend(client, key.keyId, 'enroll'),
     keyCollection: async () => {
       const name = key.collections[0] ?? DEFAULT_COLLECTION;
       if (!knownCollections.has(name)) {
@@ -124,7 +116,6 @@ export function createContext(args: {
       return name;
     },
     forgetKeyCollection: (name) => knownCollections.delete(name),
-    exclusive: (name, task) => writes.run(name, task),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Face } from '../client';
 import { FaceError } from '../errors';
 import { validate, type CheckedFace } from '../face/checks';
 import type { Dialect, RestContext, Route } from './context';
-import { inKeyCollection } from './context';
+import { inKeyCollection, putFaceOf } from './context';
 import { base64Payload } from '../face/input/imageHeader';
 import { BodyError, header, jsonResponse, readBody, type BodyObject, type BodyProblem } from './http';
 import { ownsEnrollFacePath } from './paths';
@@ -67,7 +67,9 @@ export function enrollFaceError(
   headers?: Record<string, string>,
 ): Response {
   const [status, message] = ENROLL_FACE_ERRORS[code];
-  return jsonResponse(status, { error_code: code, message: detail ? `${message}: ${detail}` : message }, headers);
+  // INVALID_PAYLOAD's own text describes one case only (empty values); any other case says what it is instead.
+  const text = !detail ? message : code === 'INVALID_PAYLOAD' ? `invalid payload: ${detail}` : `${message}: ${detail}`;
+  return jsonResponse(status, { error_code: code, message: text }, headers);
 }
 
 class Refused extends Error {
@@ -129,8 +131,11 @@ function flag(body: BodyObject, name: string, fallback: boolean): boolean {
   throw new Refused(enrollFaceError('INVALID_PAYLOAD', `${name} must be true or false`));
 }
 
-/** The image field: base64 (plain or data: URL), a file (multipart) or a URL of the page's own origin. */
-async function imageOf(context: RestContext, body: BodyObject): Promise<string | Blob> {
+/**
+ * The image field, checked without any download: base64 (plain or data: URL) or a file (multipart) as it is, or a
+ * URL of the page's own origin, fetched later by fetchImage once the enroll is counted.
+ */
+function imageField(context: RestContext, body: BodyObject): string | Blob | URL {
   const image = body.image;
   if (image === undefined || image === null) throw new Refused(enrollFaceError('MISSING_PAYLOAD_IMAGE'));
   if (image instanceof Blob) return image;
@@ -155,6 +160,11 @@ async function imageOf(context: RestContext, body: BodyObject): Promise<string |
         `only images of this app's origin (${context.url.origin}) are fetched; send the image as base64`,
       ),
     );
+  return url;
+}
+
+/** The image at a URL of the page's own origin (checked by imageField). */
+async function fetchImage(context: RestContext, url: URL): Promise<Blob> {
   // The timeout covers the body too; a redirect is refused, since it could lead to another host.
   const signal = AbortSignal.timeout(URL_TIMEOUT_MS);
   const failed = (error: unknown): Refused => {
@@ -205,8 +215,9 @@ async function enroll(context: RestContext): Promise<Response> {
   if (validateQuality && !isQuality) return enrollFaceError('INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY');
   if (validateAttribute && !isAttribute) return enrollFaceError('INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY');
   if (validateLiveness && !isLiveness) return enrollFaceError('INVALID_PAYLOAD_LIVENESS_VALIDATION_DEPENDENCY');
-  // Counted before the image is read: a key whose enrolls are used up does not make the device fetch image URLs.
-  if (body.image === undefined || body.image === null) return enrollFaceError('MISSING_PAYLOAD_IMAGE');
+  // The image field is checked before the enroll is counted (a malformed request costs nothing), and an image URL
+  // fetched after it (a key whose enrolls are used up does not make the device download anything).
+  const field = imageField(context, body);
   const allowance = await context.spendEnroll();
   if (!allowance.allowed)
     return enrollFaceError(
@@ -214,7 +225,7 @@ async function enroll(context: RestContext): Promise<Response> {
       'enrolls per day',
       { 'retry-after': String(allowance.retryAfterSeconds) },
     );
-  const image = await imageOf(context, body);
+  const image = field instanceof URL ? await fetchImage(context, field) : field;
   const subjectId = (body.subject_id as string | undefined) ?? crypto.randomUUID();
 
   const faces = await context.client.detectFaces(image, {
@@ -239,8 +250,15 @@ async function enroll(context: RestContext): Promise<Response> {
       ...checks,
     });
   }
+  // An existing subject's photo is replaced; their name and metadata (perhaps set through 000) are kept.
   await inKeyCollection(context, (collectionName) =>
-    context.client.enrollPerson({ collectionName, personId: subjectId, personName: subjectId, face: image }),
+    putFaceOf(context.client, {
+      collectionName,
+      personId: subjectId,
+      nameIfNew: subjectId,
+      face: image,
+      ifExists: 'replaceFaces',
+    }),
   );
   return jsonResponse(200, { message: 'enroll face success', ...checks });
 }

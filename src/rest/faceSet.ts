@@ -3,7 +3,7 @@
 // Answers { status, result | reason, request_id }.
 import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
-import { personExists, type Dialect, type RestContext, type Route } from './context';
+import { putFaceOf, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
 import { ownsFaceSetPath } from './paths';
 
@@ -134,20 +134,12 @@ async function addFace(context: RestContext): Promise<Response> {
 
   const allowance = await context.spendEnroll();
   if (!allowance.allowed) return faceSet.limited(allowance);
-  const client = context.client;
-  const given = personId;
-  // Checked and written with no other request's write in between: two photos for a new person_id sent at once give
-  // one person with both faces, and two requests without a person_id never pick the same free id.
-  const added = await context.exclusive(name, async () => {
-    if (given !== undefined && (await personExists(client, name, given)))
-      return client.addFace({ collectionName: name, personId: given, face: image });
-    // A new person, with the given integer id or a generated one (the JS client would generate a UUID).
-    const id = given ?? (await unusedPersonId(context, name));
-    await client.enrollPerson({ collectionName: name, personId: id, personName: id, face: image });
-    const person = await client.getPerson({ collectionName: name, personId: id });
-    const face = person.faces[person.faces.length - 1]!;
-    return { faceId: face.faceId, personId: id, createTime: face.createTime };
-  });
+  // The person is found or created in the write's own transaction: a request, tab or app call that writes the same
+  // person meanwhile is never overwritten. A generated id that turns out to be taken is drawn again.
+  const added =
+    personId !== undefined
+      ? await putFaceOf(context.client, { ...where(name, personId), face: image, ifExists: 'append' })
+      : await addToNewPerson(context, name, image);
   // person_id is written as its digits: a 64-bit id would lose its last digits as a JS number.
   const text =
     `{"status":"OK","result":{"face_id":${faceIdToInteger(added.faceId)},"person_id":${personIdJson(added.personId)},` +
@@ -158,11 +150,20 @@ async function addFace(context: RestContext): Promise<Response> {
   });
 }
 
-async function unusedPersonId(context: RestContext, collectionName: string): Promise<string> {
+function where(collectionName: string, personId: string) {
+  return { collectionName, personId, nameIfNew: personId };
+}
+
+/** A new person with a random integer id (the JS client would generate a UUID). */
+async function addToNewPerson(context: RestContext, collectionName: string, image: string | Blob) {
   for (;;) {
     const random = crypto.getRandomValues(new Uint32Array(2));
     const id = String((random[0]! % 2 ** 21) * 2 ** 32 + random[1]! || 1);
     if (Number(id) > MAX_PERSON_ID) continue;
-    if (!(await personExists(context.client, collectionName, id))) return id;
+    try {
+      return await putFaceOf(context.client, { ...where(collectionName, id), face: image, ifExists: 'refuse' });
+    } catch (error) {
+      if (!(error instanceof FaceError && error.metadata?.exists === true)) throw error;
+    }
   }
 }

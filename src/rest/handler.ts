@@ -1,6 +1,6 @@
 import type { FaceClient } from '../client';
 import { FaceError } from '../errors';
-import { CollectionQueue, createContext, type Dialect, type Route } from './context';
+import { createContext, spend, type Dialect, type Route } from './context';
 import { enrollFace } from './enrollFace';
 import { faceSearch } from './faceSearch';
 import { faceSet } from './faceSet';
@@ -53,7 +53,6 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`,
     );
   const knownCollections = new Set<string>();
-  const writes = new CollectionQueue();
 
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -68,7 +67,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       if (!credentials.key) return dialect.keyMissing();
       const key = await client.apiKeys.verify(credentials.key, credentials.keyId);
       if (!key) return dialect.keyInvalid();
-      const allowance = await client.apiKeys.consume(key.keyId, 'request');
+      const allowance = await spend(client, key.keyId, 'request');
       if (!allowance.allowed) return dialect.limited(allowance);
       const context = createContext({
         client,
@@ -78,11 +77,11 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         key,
         maxBodyBytes,
         knownCollections,
-        writes,
       });
       return await routed.route.handle(context);
     } catch (error) {
       if (error instanceof BodyError) return dialect.badBody(error.problem);
+      if (error instanceof FaceError && error.code === 'ERR_API_KEY_NOT_VALID') return dialect.keyInvalid();
       return dialect.failure(error);
     }
   };

@@ -2,7 +2,7 @@
 // similarity in percent), DELETE users/{USER_ID}. Auth: x-api-key. One collection per key: its first collection,
 // or `default`. Errors: { status, title, detail, type, errors }.
 import { FaceError } from '../errors';
-import { Fields, inKeyCollection, personExists, type Dialect, type RestContext, type Route } from './context';
+import { Fields, inKeyCollection, putFaceOf, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, type BodyProblem } from './http';
 import { ownsUsersPath } from './paths';
 
@@ -107,16 +107,24 @@ async function enrollUser(context: RestContext): Promise<Response> {
   const image = face(fields);
   const allowance = await context.spendEnroll();
   if (!allowance.allowed) return users.limited(allowance);
-  return inKeyCollection(context, (collectionName) =>
-    // The seed refuses an existing id (the JS client's enroll would replace it): checked and written with no other
-    // request's write in between, so of two enrolls of one new id sent at once the second is refused.
-    context.exclusive(collectionName, async () => {
-      if (await personExists(context.client, collectionName, userId))
+  // The seed refuses an existing id (the JS client's enroll would replace it), decided in the write's own
+  // transaction: of two enrolls of one new id sent at once, or an enroll racing another dialect's write, one is refused.
+  return inKeyCollection(context, async (collectionName) => {
+    try {
+      await putFaceOf(context.client, {
+        collectionName,
+        personId: userId,
+        nameIfNew: userId,
+        face: image,
+        ifExists: 'refuse',
+      });
+    } catch (error) {
+      if (error instanceof FaceError && error.metadata?.exists === true)
         return problem(400, ['provided userId already exists']);
-      await context.client.enrollPerson({ collectionName, personId: userId, personName: userId, face: image });
-      return new Response(null, { status: 200 });
-    }),
-  );
+      throw error;
+    }
+    return new Response(null, { status: 200 });
+  });
 }
 
 async function searchUsers(context: RestContext): Promise<Response> {

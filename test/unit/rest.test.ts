@@ -89,6 +89,15 @@ describe('API keys', () => {
     expect(await keys.consume(keyId, 'enroll')).toEqual({ allowed: true });
   });
 
+  it('allows nothing more for a revoked or unknown key (a request that passed its key check is stopped)', async () => {
+    const keys = new ApiKeyService(memoryKeyStore());
+    const { keyId } = await keys.create({ name: 'x', limits: { enrollsPerDay: 1 } });
+    await keys.revoke(keyId);
+    for (const use of ['request', 'enroll'] as const)
+      await expect(keys.consume(keyId, use)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', metadata: { keyId } });
+    await expect(keys.consume('ffffffffffffffff', 'enroll')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+  });
+
   it('compares in constant time per length', () => {
     expect(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
     expect(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);

@@ -197,7 +197,8 @@ export class FaceStore {
    * Writes a person and faces in one transaction. `mode` 'replace' (enroll's upsert) removes the person's old
    * faces; 'append' (addFace) keeps them and creates the person if `createIfMissing`. `expectRevision`: the
    * collection revision a duplicate check was made against; if another write came in between, nothing is
-   * written and null is returned so the caller can re-check.
+   * written and null is returned so the caller can re-check. `personNameIfNew` names a person this write creates;
+   * `refuseExisting` writes nothing if the person exists (`personExistsError`), decided in the same transaction.
    */
   async putPerson(args: {
     collection: string;
@@ -207,6 +208,8 @@ export class FaceStore {
     faces: NewFace[];
     mode: 'replace' | 'append';
     createIfMissing: boolean;
+    personNameIfNew?: string;
+    refuseExisting?: boolean;
     expectRevision?: number;
     now: number;
   }): Promise<{ person: PersonRecord; change: ChangeSet } | null> {
@@ -219,6 +222,7 @@ export class FaceStore {
       const persons = tx.objectStore('persons');
       const existing = await persons.get([args.collection, args.personId]);
       if (!existing && !args.createIfMissing) throw personNotFound(args.collection, args.personId);
+      if (existing && args.refuseExisting) throw personExistsError(args.collection, args.personId);
       const blocks = this.blocks(tx, collection);
       let faceCount = existing?.faceCount ?? 0;
       if (existing && args.mode === 'replace') {
@@ -240,7 +244,7 @@ export class FaceStore {
         ...(old ?? {}),
         collection: args.collection,
         personId: args.personId,
-        personName: args.personName ?? old?.personName ?? '',
+        personName: args.personName ?? old?.personName ?? args.personNameIfNew ?? '',
         metadata: args.metadata ?? old?.metadata ?? {},
         createdAt: existing?.createdAt ?? args.now,
         updatedAt: args.now,
@@ -950,6 +954,15 @@ function requireCollection(record: CollectionRecord | undefined, name: string): 
     );
   }
   return record;
+}
+
+/** A write that may only create the person found it already there (ERR_INVALID_ARGUMENT, metadata.exists). */
+export function personExistsError(collection: string, personId: string): FaceError {
+  return new FaceError(
+    'ERR_INVALID_ARGUMENT',
+    `A person with personId "${personId}" already exists in collection "${collection}"; choose another id, or enroll it to replace that person.`,
+    { metadata: { collectionName: collection, personId, exists: true } },
+  );
 }
 
 function personNotFound(collection: string, personId: string): FaceError {

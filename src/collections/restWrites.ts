@@ -1,0 +1,19 @@
+/**
+ * Writes the REST dialects need beyond the public API. A client made by createFaceClient has a method under this
+ * symbol (so the REST layer reaches it without importing the client and its models).
+ */
+export const PUT_FACE_OF = Symbol('LocalFace.putFaceOf');
+
+/**
+ * One face written for `personId`, the decision on an existing person taken in the write's own transaction:
+ * 'append' adds the face (seed 004), 'replaceFaces' replaces the person's faces and keeps their name and metadata
+ * (seed 002), 'refuse' writes nothing (seed 001: ERR_INVALID_ARGUMENT with metadata.exists). A missing person is
+ * created, named `nameIfNew`.
+ */
+export interface PutFaceOfRequest {
+  collectionName: string;
+  personId: string;
+  face: unknown;
+  ifExists: 'append' | 'replaceFaces' | 'refuse';
+  nameIfNew: string;
+}
