@@ -132,10 +132,16 @@ const ATTRIBUTE_FRAMES = 10;
 /** A track's match is searched again at least this often (someone was enrolled or deleted meanwhile). */
 const RESEARCH_EVERY_MS = 1000;
 /**
- * A good frame whose face scores below this similarity to the track's running template is someone else who took
- * the place of the tracked face (boxes overlap, the person does not): the track ends and a new one starts.
+ * A frame whose face scores below this similarity to the track's running template is someone else who took the place
+ * of the tracked face (boxes overlap, the person does not): the track ends and a new one starts. 0.5 is the plain
+ * score's 10 % false-match point on LFW, where 99.9 % of same-person pairs score higher: most people who step into
+ * a tracked face's place are caught, and a true face is rarely split off.
  */
-const SWAP_SIMILARITY = 0.3;
+const SWAP_SIMILARITY = 0.5;
+/**
+ * Below this goodness (small, blurred, turned) a frame under SWAP_SIMILARITY may be a poor frame of the same person:
+ * it is kept out of the track and the next frame is embedded too; a second such frame in a row ends the track.
+ */
 const SWAP_MIN_GOODNESS = 0.3;
 /**
  * Detections scoring below this are not tracked. The detector keeps faces from 0.5; on video that admits shapes
@@ -157,7 +163,11 @@ interface Track {
   template?: FaceTemplate;
   templateChanged: boolean;
   best: { goodness: number; template: FaceTemplate; thumbnail?: Blob }[];
+  /** The last embedded frame was a poor one unlike the track (SWAP_MIN_GOODNESS): the next frame decides. */
+  suspect: boolean;
   match: TrackMatch | null;
+  /** The person the track was last matched to (kept while the match is lost for a while). */
+  matchedPersonId?: string;
   lastSearchAt?: number;
   evidence: LivenessEvidence[];
   lastLivenessAt?: number;
@@ -355,7 +365,8 @@ class LocalFaceTracker implements FaceTracker {
     // embedding (which runs the check for that) is not left to the schedule.
     const unsure = new Set<Track>();
     for (const { track, face } of seen) {
-      if (track.framesSeen > 0 && (track.missedFrames > 0 || jumped(track.face.box, face.box))) unsure.add(track);
+      if (track.framesSeen > 0 && (track.suspect || track.missedFrames > 0 || jumped(track.face.box, face.box)))
+        unsure.add(track);
       track.face = face;
       track.framesSeen++;
       track.missedFrames = 0;
@@ -441,7 +452,14 @@ class LocalFaceTracker implements FaceTracker {
       let tr = toEmbed[i]!;
       const template = templates[i]!;
       const g = goodness.get(tr)!;
-      if (tr.template && g >= SWAP_MIN_GOODNESS && engine.similarity(template, tr.template) < SWAP_SIMILARITY) {
+      const unlike = tr.template !== undefined && engine.similarity(template, tr.template) < SWAP_SIMILARITY;
+      if (unlike && g < SWAP_MIN_GOODNESS && !tr.suspect) {
+        // A poor frame unlike the track: not added to it; the next frame is embedded and decides.
+        tr.suspect = true;
+        continue;
+      }
+      tr.suspect = false;
+      if (unlike) {
         // Someone else in the same place: end this track, start a new one with this frame.
         const replacement = this.newTrack(tr.face, now);
         Object.assign(replacement, { framesSeen: 1, quality: tr.quality, lastSeenAt: now });
@@ -506,6 +524,14 @@ class LocalFaceTracker implements FaceTracker {
         this.settings.minSimilarityScore,
         1,
       );
+      // Another person than the track was matched to: the liveness decided so far was decided on frames that may
+      // not be this person's (a photo held up where a live face was), so it is decided again from the next frames.
+      // (A match lost and found again near the threshold is the same person: no new decision.)
+      if (hit && tr.lastSearchAt !== undefined && hit.personId !== tr.matchedPersonId) {
+        tr.evidence = [];
+        tr.liveness = null;
+        tr.lastLivenessAt = undefined;
+      }
       tr.match = hit
         ? {
             personId: hit.personId,
@@ -514,6 +540,7 @@ class LocalFaceTracker implements FaceTracker {
             similarityScore: hit.similarityScore,
           }
         : null;
+      if (hit) tr.matchedPersonId = hit.personId;
       tr.lastSearchAt = now;
       tr.templateChanged = false;
     }
@@ -531,6 +558,7 @@ class LocalFaceTracker implements FaceTracker {
       recentTemplates: [],
       templateChanged: false,
       best: [],
+      suspect: false,
       match: null,
       evidence: [],
       liveness: null,

@@ -101,3 +101,130 @@ describe('tracker over a scripted scene', () => {
     expect(after.tracks[0]!.match?.personId ?? null).not.toBe('p0');
   });
 });
+
+interface SceneFace {
+  x: number;
+  size: number;
+  /** The face's template (normalised here). */
+  vector: number[];
+  /** How far above (+) or below (−) the liveness threshold its evidence reads. */
+  liveMargin: number;
+}
+
+/** Unit vector k of `dim`, and a unit vector at cosine `cos` from `a` towards unit vector `b`. */
+const axis = (k: number, dim = 8) => Array.from({ length: dim }, (_, i) => (i === k ? 1 : 0));
+const towards = (a: number[], b: number[], cos: number) => a.map((x, i) => cos * x + Math.sqrt(1 - cos * cos) * b[i]!);
+const normalised = (v: number[]) => {
+  const n = Math.hypot(...v);
+  return Float32Array.from(v, (x) => x / n);
+};
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
+
+/** A tracker over faces with chosen templates and liveness evidence; `enrolled` are the collection's persons. */
+function sceneTracker(enrolled: Record<string, number[]>) {
+  const scene: { faces: SceneFace[] } = { faces: [] };
+  const engine = {
+    withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) =>
+      use({ pixels: {}, width: 640, height: 480 }),
+    detect: async () => scene.faces.map((f) => ({ ...syntheticFace(f.x, 100, f.size, undefined, 0.95), scene: f })),
+    embed: async (_p: unknown, faces: { scene: SceneFace }[]) =>
+      faces.map((f): FaceTemplate => ({ models: ['m'], vectors: [normalised(f.scene.vector)] })),
+    frameChecks: async (_p: unknown, faces: { scene: SceneFace }[], due: (i: number) => boolean) =>
+      faces.map((f, i) => ({
+        quality: { blur: 0.1, dark: 0, grayscale: 0, ok: true },
+        ...(due(i)
+          ? {
+              evidence: {
+                geometry: [],
+                rawScore: DEFAULT_LIVENESS_THRESHOLDS.live + f.scene.liveMargin,
+                attributes: { sunglasses: 0, mask: 0, veil: 0, hat: 0 },
+              },
+            }
+          : {}),
+      })),
+    similarity: (a: FaceTemplate, b: FaceTemplate) => dot(a.vectors[0]!, b.vectors[0]!),
+    livenessThresholds: DEFAULT_LIVENESS_THRESHOLDS,
+  };
+  const persons = {
+    searchTemplate: async (_c: string, t: FaceTemplate, min: number) => {
+      const hits = Object.entries(enrolled)
+        .map(([personId, v]) => ({
+          personId,
+          personName: personId,
+          metadata: {},
+          similarityScore: dot(normalised(v), t.vectors[0]!),
+        }))
+        .filter((h) => h.similarityScore >= min)
+        .sort((a, b) => b.similarityScore - a.similarityScore);
+      return hits.slice(0, 1);
+    },
+  };
+  const tracker = createFaceTracker(
+    { engine: engine as never, persons: async () => persons as never, during: (work) => work() },
+    { collectionName: 'c', liveness: true },
+  );
+  let now = 0;
+  /** Frames every 33 ms for `ms`; each frame's first track, as the kiosk would show it. */
+  const play = async (ms: number) => {
+    const shown: { trackId: number; match: string | null; live: boolean | undefined }[] = [];
+    for (const end = now + ms; now < end; now += 33) {
+      const [t] = (await tracker.process(frame(), now)).tracks;
+      if (t) shown.push({ trackId: t.trackId, match: t.match?.personId ?? null, live: t.liveness?.live });
+    }
+    return shown;
+  };
+  return { scene, play };
+}
+
+describe('tracker: someone else in a tracked face’s place', () => {
+  const a = axis(0);
+  const other = axis(1);
+
+  it('a face only somewhat like the tracked one (similarity 0.4) gets a new track and its own name', async () => {
+    const b = towards(a, other, 0.4);
+    const { scene, play } = sceneTracker({ A: a, B: b });
+    scene.faces = [{ x: 200, size: 150, vector: a, liveMargin: 3 }];
+    const before = await play(3000);
+    expect(before.at(-1)).toMatchObject({ match: 'A', live: true });
+    scene.faces = [{ x: 210, size: 150, vector: b, liveMargin: 3 }];
+    const after = await play(3000);
+    // The next embedding (the 2-s re-check at the latest) ends A's track.
+    expect(after.at(-1)!.trackId).not.toBe(before.at(-1)!.trackId);
+    expect(after.at(-1)!.match).toBe('B');
+    expect(after.filter((f) => f.trackId !== before.at(-1)!.trackId).every((f) => f.match !== 'A')).toBe(true);
+  });
+
+  it('a small, far face (poor frames) that takes the place is caught too, and a poor frame alone splits nothing', async () => {
+    const b = towards(a, other, 0);
+    const { scene, play } = sceneTracker({ A: a, B: b });
+    scene.faces = [{ x: 200, size: 48, vector: a, liveMargin: 3 }];
+    const before = await play(3000);
+    expect(before.at(-1)!.match).toBe('A');
+    // One odd frame after a missed frame (embedded at once), then the same face again: the track goes on.
+    scene.faces = [];
+    await play(33);
+    scene.faces = [{ x: 200, size: 48, vector: towards(a, other, 0.2), liveMargin: 3 }];
+    await play(33);
+    scene.faces = [{ x: 200, size: 48, vector: a, liveMargin: 3 }];
+    const same = await play(1000);
+    expect(new Set(same.map((f) => f.trackId))).toEqual(new Set([before.at(-1)!.trackId]));
+    // Someone else at the same size: a new track within two embeddings.
+    scene.faces = [{ x: 205, size: 48, vector: b, liveMargin: 3 }];
+    const after = await play(3000);
+    expect(after.at(-1)!.trackId).not.toBe(before.at(-1)!.trackId);
+    expect(after.at(-1)!.match).toBe('B');
+  });
+
+  it('a photo of an enrolled person held up where a live stranger was tracked is never shown live under that name', async () => {
+    // Close enough to the stranger (0.6) that the track goes on and its template drifts to the victim.
+    const victim = towards(a, other, 0.6);
+    const { scene, play } = sceneTracker({ Victim: victim });
+    scene.faces = [{ x: 200, size: 150, vector: a, liveMargin: 3 }];
+    const before = await play(3000);
+    expect(before.at(-1)).toMatchObject({ match: null, live: true });
+    scene.faces = [{ x: 205, size: 150, vector: victim, liveMargin: -8 }];
+    const after = await play(8000);
+    expect(after.some((f) => f.match === 'Victim')).toBe(true);
+    expect(after.filter((f) => f.match === 'Victim' && f.live === true)).toEqual([]);
+  });
+});
