@@ -273,6 +273,15 @@ class LocalFaceTracker implements FaceTracker {
 
   private async enrollNow(trackId: number, request: TrackEnrollRequest): Promise<EnrolledPerson> {
     this.assertOpen();
+    // Bad arguments are told apart from a track's state (ERR_NOT_FOUND, ERR_LIVENESS_ERROR) before either is looked at.
+    if (!Number.isSafeInteger(trackId))
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `tracker.enroll takes a trackId (an integer from tracker.process); got ${v.show(trackId)}.`,
+      );
+    const r = v.requireObject(request, 'tracker.enroll request');
+    v.collectionName(r.collectionName);
+    v.personId(r.personId);
     const track = this.tracks.find((t) => t.id === trackId && t.missedFrames === 0);
     if (!track) {
       throw new FaceError(

@@ -86,6 +86,22 @@ describe('tracker over a scripted scene', () => {
     expect(embeddings()).toBeGreaterThan(afterRestart);
   });
 
+  it('enroll tells bad arguments apart from the state of a track', async () => {
+    const { scene, run, tracker } = scriptedTracker();
+    scene.faces = [face(100, 100)];
+    scene.who = [0];
+    const [track] = (await run(0, 100)).tracks;
+    const request = { collectionName: 'c', personId: 'p9', personName: 'P9' };
+    for (const [id, r] of [
+      [track!.trackId, null],
+      [String(track!.trackId), request],
+      [track!.trackId, { ...request, personId: '' }],
+      [Number.NaN, request],
+    ] as const)
+      await expect(tracker.enroll(id as never, r as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(tracker.enroll(999, request)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+  });
+
   it("someone who steps into a tracked face's place after a missed frame gets a new track at once", async () => {
     const { scene, run, tracker } = scriptedTracker();
     scene.faces = [face(100, 100)];
