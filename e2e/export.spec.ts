@@ -338,7 +338,7 @@ test('merge keeps the other persons and replaces those of the same personId', as
   );
 });
 
-test('a person addFace made without a name exports and imports back; a bad onConflict is ERR_INVALID_ARGUMENT', async ({
+test('a person addFace made without a name exports and imports back; a bad onConflict or a misspelt option key is ERR_INVALID_ARGUMENT', async ({
   facePage,
 }) => {
   const source = fresh('noname'),
@@ -354,6 +354,16 @@ test('a person addFace made without a name exports and imports back; a bad onCon
       const badConflict = await window.errorInfo(() =>
         window.client.importCollection(file, { name: target, onConflict: 1n as never }),
       );
+      // A misspelt key would otherwise leave the file in clear, or import it under the exported name.
+      const misspeltExport = await window.errorInfo(() =>
+        window.client.exportCollection(source, { passPhrase: 'secret' } as never),
+      );
+      const misspeltImport = await window.errorInfo(() =>
+        window.client.importCollection(file, { Name: target } as never),
+      );
+      const misspeltClient = await window.errorInfo(() =>
+        window.LocalFace.createFaceClient({ encrpytion: { passphrase: 'secret' } } as never),
+      );
       await window.client.importCollection(file, { name: target });
       const found = await window.client.searchFace({
         collectionName: target,
@@ -361,13 +371,25 @@ test('a person addFace made without a name exports and imports back; a bad onCon
       });
       const back = await window.client.getPerson(target, personId);
       for (const n of [source, target]) await window.client.deleteCollection(n);
-      return { personId, found: found[0]?.personId, name: back.personName, badConflict };
+      return {
+        personId,
+        found: found[0]?.personId,
+        name: back.personName,
+        badConflict,
+        misspelt: [misspeltExport, misspeltImport, misspeltClient],
+      };
     },
     { source, target },
   );
   expect(result.name).toBe('');
   expect(result.found).toBe(result.personId);
   expectFaceError(result.badConflict, 'ERR_INVALID_ARGUMENT');
+  for (const e of result.misspelt) expectFaceError(e, 'ERR_INVALID_ARGUMENT');
+  expect(result.misspelt.map((e) => e.message)).toEqual([
+    expect.stringContaining('"passPhrase"'),
+    expect.stringContaining('"Name"'),
+    expect.stringContaining('"encrpytion"'),
+  ]);
 });
 
 test('an import that fails in its write transaction (storage quota full) writes nothing', async ({

@@ -29,6 +29,7 @@ import {
 import {
   boolean as booleanOption,
   collectionName as checkCollectionName,
+  onlyKnownKeys,
   show as showValue,
 } from './collections/validate';
 import {
@@ -247,9 +248,20 @@ export interface FaceClient {
   close(): Promise<void>;
 }
 
+const CLIENT_OPTION_KEYS = [
+  'modelBaseUrl',
+  'backend',
+  'databaseName',
+  'onProgress',
+  'imageLimits',
+  'encryption',
+  'threads',
+] as const satisfies readonly (keyof FaceClientOptions)[];
+
 export async function createFaceClient(options: FaceClientOptions = {}): Promise<FaceClient> {
   if (options === null || typeof options !== 'object')
     throw new FaceError('ERR_INVALID_ARGUMENT', 'createFaceClient takes an options object (or nothing).');
+  onlyKnownKeys(options as Record<string, unknown>, CLIENT_OPTION_KEYS, 'createFaceClient options');
   const backend = options.backend ?? 'auto';
   if (!['auto', 'webgl', 'wasm', 'cpu'].includes(backend)) {
     throw new FaceError(

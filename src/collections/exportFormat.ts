@@ -247,7 +247,8 @@ export async function readExport(
     if (!equalBytes(hash, await reader.read(HASH_BYTES, `the checksum of record ${index}`)))
       throw invalidExport(`the checksum of record ${index} does not match (the file is corrupt)`);
     recordHashes.push(hash);
-    const plain = key ? await open(key, body, headerHash, index, type) : body;
+    // Record 0 opening proves the key: a later record that does not open was altered, not locked with another key.
+    const plain = key ? await open(key, body, headerHash, index, type, index > 0) : body;
 
     if (index === 0) {
       if (type !== RecordType.Collection) throw invalidExport('its first record is not the collection record');
@@ -385,30 +386,57 @@ function isUnitLength(v: Float32Array): boolean {
 }
 
 /**
- * A JPEG without its metadata segments: every APPn but JFIF's APP0 and the ICC colour profile's APP2, and comments.
- * Every image LocalFace stores is a JPEG it encoded, with only those two; a hand-made export could bring EXIF (GPS
- * position, device, time) in, which no enroll stores. Undefined: not a well-formed JPEG.
+ * A JPEG without its metadata segments: every APPn but JFIF's APP0 and the ICC colour profile's APP2, and comments,
+ * wherever they are (before the first scan or between scans), and anything after the end-of-image marker. Every
+ * image LocalFace stores is a JPEG it encoded, with only those two; a hand-made export could bring EXIF (GPS
+ * position, device, time) or other bytes in, which no enroll stores. Undefined: not a well-formed JPEG (no frame
+ * header before the first scan, a segment cut short, no end-of-image marker).
  */
 export function withoutMetadataSegments(bytes: Bytes): Bytes | undefined {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
   const kept: Bytes[] = [bytes.subarray(0, 2)];
   let at = 2;
+  let frame = false;
   for (;;) {
-    if (at + 4 > bytes.length || bytes[at] !== 0xff) return undefined;
+    if (at + 2 > bytes.length || bytes[at] !== 0xff) return undefined;
     const marker = bytes[at + 1]!;
-    if (marker === 0xda) break; // start of scan: the entropy-coded data and the rest are kept as they are
+    if (marker === 0xff) {
+      at++; // a fill byte before a marker
+      continue;
+    }
+    if (marker === 0xd9) {
+      kept.push(bytes.subarray(at, at + 2)); // end of image: whatever follows is dropped
+      return concatBytes(kept);
+    }
+    // Markers without a length (a restart outside a scan, TEM, a second start of image, a stuffed zero) do not
+    // belong here.
+    if (marker === 0x00 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) return undefined;
+    if (at + 4 > bytes.length) return undefined;
     const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
-    if (length < 2 || at + 2 + length > bytes.length) return undefined;
+    let end = at + 2 + length;
+    if (length < 2 || end > bytes.length) return undefined;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) frame = true;
+    if (marker === 0xda) {
+      if (!frame) return undefined;
+      // The entropy-coded data runs to the next marker: 0xFF not followed by a stuffed 0x00 or a restart marker.
+      while (
+        end + 1 < bytes.length &&
+        !(bytes[end] === 0xff && bytes[end + 1] !== 0x00 && !(bytes[end + 1]! >= 0xd0 && bytes[end + 1]! <= 0xd7))
+      )
+        end++;
+      if (end + 1 >= bytes.length) return undefined;
+      kept.push(bytes.subarray(at, end));
+      at = end;
+      continue;
+    }
     const id = (text: string) => [...text].every((c, i) => bytes[at + 4 + i] === c.charCodeAt(0));
     const isApp = marker >= 0xe0 && marker <= 0xef;
     const kept0 = marker === 0xe0 && id('JFIF\0');
     const kept2 = marker === 0xe2 && id('ICC_PROFILE\0');
     const metadata = (isApp && !kept0 && !kept2) || marker === 0xfe;
-    if (!metadata) kept.push(bytes.subarray(at, at + 2 + length));
-    at += 2 + length;
+    if (!metadata) kept.push(bytes.subarray(at, end));
+    at = end;
   }
-  kept.push(bytes.subarray(at));
-  return concatBytes(kept);
 }
 
 function splitJson(plain: Bytes, index: number): { meta: Record<string, unknown>; rest: Bytes } {
@@ -429,7 +457,14 @@ function parseJson(bytes: Bytes, index: number): Record<string, unknown> {
   return o as Record<string, unknown>;
 }
 
-async function open(key: CryptoKey, body: Bytes, headerHash: Bytes, index: number, type: number): Promise<Bytes> {
+async function open(
+  key: CryptoKey,
+  body: Bytes,
+  headerHash: Bytes,
+  index: number,
+  type: number,
+  keyProven: boolean,
+): Promise<Bytes> {
   if (body.length < IV_BYTES + 16) throw invalidExport(`record ${index} is too short to be encrypted`);
   try {
     return new Uint8Array(
@@ -440,10 +475,14 @@ async function open(key: CryptoKey, body: Bytes, headerHash: Bytes, index: numbe
       ),
     );
   } catch (cause) {
-    // The record's checksum matched, so its bytes are as written: the key is wrong.
+    if (keyProven)
+      throw invalidExport(
+        `record ${index} does not open with the key that opened the records before it: the file was altered after it was exported`,
+      );
+    // The checksums are not keyed, so they do not tell a wrong passphrase from a file altered and re-summed.
     throw new FaceError(
       'ERR_ENCRYPTION_KEY_INVALID',
-      'The passphrase does not open this export (the file itself is intact). Check the passphrase it was exported with.',
+      'The passphrase does not open this export. Check the passphrase it was exported with (or the file was altered: its checksums still match).',
       { cause },
     );
   }

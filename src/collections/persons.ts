@@ -240,6 +240,7 @@ export class PersonService {
   async exportCollection(name: unknown, options: unknown = {}): Promise<Blob> {
     const collection = v.collectionName(name);
     const o = v.requireObject(options, 'exportCollection options');
+    v.onlyKnownKeys(o, ['includeImages', 'passphrase'], 'exportCollection options');
     const includeImages = v.boolean(o.includeImages, 'includeImages', false);
     const passphrase = optionalPassphrase(o.passphrase);
     const { collection: c, persons, faces, images } = await this.store.readCollection(collection, includeImages);
@@ -296,6 +297,7 @@ export class PersonService {
         'importCollection takes the Blob (or File) that exportCollection made.',
       );
     const o = v.requireObject(options, 'importCollection options');
+    v.onlyKnownKeys(o, ['name', 'passphrase', 'onConflict'], 'importCollection options');
     const name = o.name === undefined ? undefined : v.collectionName(o.name);
     const passphrase = optionalPassphrase(o.passphrase);
     const onConflict = o.onConflict ?? 'fail';

@@ -30,6 +30,20 @@ export function requireObject(value: unknown, what: string): Record<string, unkn
 }
 
 /**
+ * Refuses keys other than `known`: options that protect data (encryption, a passphrase) must not be switched off
+ * by a misspelt key that would otherwise be ignored.
+ */
+export function onlyKnownKeys(o: Record<string, unknown>, known: readonly string[], what: string): void {
+  const unknown = Object.keys(o).filter((k) => !known.includes(k));
+  if (unknown.length > 0)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${what} has an unknown key ${JSON.stringify(unknown[0])}; the keys are ${known.join(', ')}.`,
+      { metadata: { key: unknown[0] } },
+    );
+}
+
+/**
  * The request object of a call that names a collection and one item, or the contract's positional form
  * `(collectionName, id)` turned into the same object, so both forms are checked by the same code.
  */

@@ -5,10 +5,15 @@ import { FaceError } from '../../src/errors';
 const models = ['embedder-a@1', 'embedder-b@2'];
 const dims = [4, 3];
 
-/** A minimal well-formed JPEG as LocalFace writes them: SOI, JFIF APP0, start of scan, data, EOI. */
+/**
+ * A minimal well-formed JPEG as LocalFace writes them: SOI, JFIF APP0, a frame header (SOF0), start of scan and its
+ * data (with a stuffed 0xFF00 and a restart marker), EOI.
+ */
 const JFIF_APP0 = [0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
-const SCAN = [0xff, 0xda, 0, 2, 1, 2, 3, 0xff, 0xd9];
-const JPEG = [0xff, 0xd8, ...JFIF_APP0, ...SCAN];
+const SOF0 = [0xff, 0xc0, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0];
+const SCAN = [0xff, 0xda, 0, 2, 1, 2, 0xff, 0, 3, 0xff, 0xd0, 4];
+const EOI = [0xff, 0xd9];
+const JPEG = [0xff, 0xd8, ...JFIF_APP0, ...SOF0, ...SCAN, ...EOI];
 
 /** A unit-length vector, as every embedder returns. */
 function vector(seed: number, d: number): Float32Array {
@@ -119,6 +124,32 @@ describe('collection export format', () => {
     }
   });
 
+  it('refuses an encrypted file altered and re-summed (checksums are not keyed) as altered, with the right passphrase', async () => {
+    const bytes = await bytesOf(await exportOf('pw'));
+    const view = new DataView(bytes.buffer);
+    // Walk to record 1 (the first person): signature, header length, header, header checksum, then records.
+    let at = 8;
+    at += 4 + view.getUint32(at, true) + 32;
+    const headerHash = bytes.slice(8 + 4, at - 32);
+    const hashes: Uint8Array[] = [];
+    const sha = async (b: Uint8Array) =>
+      new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
+    for (let index = 0; at < bytes.length - 32; index++) {
+      const length = view.getUint32(at + 1, true);
+      if (index === 1) {
+        bytes[at + 5 + 20]! ^= 1; // a byte of its ciphertext
+        bytes.set(await sha(bytes.subarray(at, at + 5 + length)), at + 5 + length);
+      }
+      hashes.push(bytes.slice(at + 5 + length, at + 5 + length + 32));
+      at += 5 + length + 32;
+    }
+    const all = new Uint8Array([...(await sha(headerHash)), ...hashes.flatMap((h) => [...h])]);
+    bytes.set(await sha(all), bytes.length - 32);
+    const error = await readExport(new Blob([bytes]), { passphrase: 'pw', models, dims }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_EXPORT' });
+    expect((error as Error).message).toContain('altered');
+  });
+
   async function oneFaceExport(
     personName: string,
     vectors: Float32Array[],
@@ -172,10 +203,46 @@ describe('collection export format', () => {
     const icc = [0xff, 0xe2, 0, 14, ...[...'ICC_PROFILE'].map((c) => c.charCodeAt(0)), 0];
     const mpf = [0xff, 0xe2, 0, 6, 0x4d, 0x50, 0x46, 0];
     const comment = [0xff, 0xfe, 0, 4, 0x68, 0x69];
-    const decoded = await read([0xff, 0xd8, ...JFIF_APP0, ...exif, ...icc, ...mpf, ...comment, ...SCAN]);
+    const decoded = await read([
+      0xff,
+      0xd8,
+      ...JFIF_APP0,
+      ...exif,
+      ...icc,
+      ...mpf,
+      ...comment,
+      ...SOF0,
+      ...SCAN,
+      ...EOI,
+    ]);
     const blob = decoded.persons[0]!.faces[0]!.image!.blob;
     expect(blob.type).toBe('image/jpeg');
-    expect([...(await bytesOf(blob))]).toEqual([0xff, 0xd8, ...JFIF_APP0, ...icc, ...SCAN]);
+    expect([...(await bytesOf(blob))]).toEqual([0xff, 0xd8, ...JFIF_APP0, ...icc, ...SOF0, ...SCAN, ...EOI]);
+    // Between scans (a progressive JPEG has several) and after the end of the image: dropped too.
+    const between = await read([
+      0xff,
+      0xd8,
+      ...SOF0,
+      ...SCAN,
+      ...comment,
+      ...exif,
+      ...SCAN,
+      ...EOI,
+      ...exif,
+      0x50,
+      0x4b,
+    ]);
+    expect([...(await bytesOf(between.persons[0]!.faces[0]!.image!.blob))]).toEqual([
+      0xff,
+      0xd8,
+      ...SOF0,
+      ...SCAN,
+      ...SCAN,
+      ...EOI,
+    ]);
+    // No frame header before the scan, or no end of image: not a JPEG.
+    expect(await code(read([0xff, 0xd8, ...JFIF_APP0, ...SCAN, ...EOI]))).toBe('ERR_INVALID_EXPORT');
+    expect(await code(read([0xff, 0xd8, ...JFIF_APP0, ...SOF0, ...SCAN]))).toBe('ERR_INVALID_EXPORT');
   });
 
   it('tells a wrong or missing passphrase and other models apart', async () => {
