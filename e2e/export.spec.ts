@@ -385,7 +385,7 @@ test('a person addFace made without a name exports and imports back; a bad onCon
   expect(result.found).toBe(result.personId);
   expectFaceError(result.badConflict, 'ERR_INVALID_ARGUMENT');
   for (const e of result.misspelt) expectFaceError(e, 'ERR_INVALID_ARGUMENT');
-  expect(result.misspelt.map((e) => e.message)).toEqual([
+  expect(result.misspelt.map((e) => e?.message)).toEqual([
     expect.stringContaining('"passPhrase"'),
     expect.stringContaining('"Name"'),
     expect.stringContaining('"encrpytion"'),
