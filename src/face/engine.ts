@@ -94,11 +94,20 @@ export class FaceEngine {
       options.matcher ?? { ...(calibration as MatcherConfig), pairNorm: pairNorm as PairNormConfig },
     );
     const warm = options.warmUp ?? true;
-    const loadEmbedder = async (id: string): Promise<FaceEmbedder> => {
-      const embedder = await createEmbedder(id, files);
-      if (warm) await warmUpEmbedder(embedder);
-      return embedder;
+    // Warm-up is a model's first real run, where a shader that does not compile or memory that runs out shows: a
+    // model that fails it is disposed, not left holding its weights.
+    const warmedUp = async <M extends { dispose(): void }>(model: M, run: (model: M) => Promise<unknown>) => {
+      if (!warm) return model;
+      try {
+        await run(model);
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
+      return model;
     };
+    const loadEmbedder = async (id: string): Promise<FaceEmbedder> =>
+      warmedUp(await createEmbedder(id, files), (embedder) => warmUpEmbedder(embedder));
     // MobileFaceNet (the slower of the two: 32 against 19 ms per face) loads and runs in a Worker where that helps.
     const offloadId =
       (options.threads ?? 'auto') === 'auto' && matcher.modelIds.length > 1 && canUseWorkers()
@@ -139,10 +148,7 @@ export class FaceEngine {
     }
     const worker = offloaded;
     const loaded = await allOrDispose<FaceDetector | FaceEmbedder>([
-      FaceDetector.create(files).then(async (detector) => {
-        if (warm) await detector.warmUp();
-        return detector;
-      }),
+      FaceDetector.create(files).then((detector) => warmedUp(detector, (d) => d.warmUp())),
       ...matcher.modelIds.map((id) =>
         worker && id === worker.id
           ? worker.ready().then(

@@ -112,6 +112,23 @@ export interface VerifiedWasm {
   bytes: ArrayBuffer;
 }
 
+/** GPU memory TF.js's WebGL backend keeps in freed textures before it deletes them (see boundTexturePool). */
+export const WEBGL_TEXTURE_POOL_BYTES = 256 * 1024 * 1024;
+
+/**
+ * TF.js keeps every freed texture for reuse by a tensor of the same shape, for ever by default: photos of ever new
+ * sizes grow GPU memory until the context is lost. Above the bound, freed textures are deleted. An app that set the
+ * flag itself keeps its value.
+ */
+function boundTexturePool(): void {
+  try {
+    if (tf.env().getNumber('WEBGL_DELETE_TEXTURE_THRESHOLD') === -1)
+      tf.env().set('WEBGL_DELETE_TEXTURE_THRESHOLD', WEBGL_TEXTURE_POOL_BYTES);
+  } catch {
+    // the flag is not registered (no WebGL backend in this build): nothing to bound
+  }
+}
+
 /**
  * Activates the TF.js backend. The tfjs engine is page-wide, so all clients in a page share it.
  * WASM binaries load from `<modelBaseUrl>/wasm/`, verified against their built-in sha256 before they are
@@ -159,6 +176,7 @@ export async function activateBackend(
         filesLoaded = true;
         onFilesLoaded?.({ backend: name, wasm: verified });
       }
+      if (name === 'webgl') boundTexturePool();
       if (started(name) || (await tf.setBackend(name))) {
         await tf.ready();
         return name;

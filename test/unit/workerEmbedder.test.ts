@@ -4,7 +4,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as tf from '../../src/models/tf';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
 import type { FromWorker, ToWorker } from '../../src/face/embedding/worker/protocol';
-import { WorkerEmbedder, type WorkerEmbedderOptions } from '../../src/face/embedding/worker/workerEmbedder';
+import {
+  INIT_SILENCE_MS,
+  WorkerEmbedder,
+  type WorkerEmbedderOptions,
+} from '../../src/face/embedding/worker/workerEmbedder';
 
 class ScriptedWorker {
   static made: ScriptedWorker[] = [];
@@ -239,6 +243,36 @@ describe('WorkerEmbedder', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('a Worker that never answers its init is given up after a minute of silence; progress keeps it waiting', async () => {
+    vi.useFakeTimers();
+    try {
+      const { embedder, worker, loadLocal } = start();
+      let ready = false;
+      void embedder.ready().then(() => (ready = true));
+      await vi.advanceTimersByTimeAsync(INIT_SILENCE_MS - 1_000);
+      worker.reply({ type: 'progress', progress: { stage: 'embedder', loaded: 1, total: 10 } }); // still downloading
+      await vi.advanceTimersByTimeAsync(INIT_SILENCE_MS - 1_000);
+      expect([embedder.state, ready]).toEqual(['starting', false]);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(embedder.state).toBe('failed');
+      expect(worker.terminated).toBe(true);
+      expect(ready).toBe(true); // createFaceClient goes on: the model loaded on the calling thread
+      expect(loadLocal).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('an embed still waiting when the embedder is disposed fails; the model is not loaded here for it', async () => {
+    const { embedder, worker, loadLocal } = start();
+    worker.reply({ type: 'ready', dimension: 3 });
+    await embedder.ready();
+    const pending = embedder.embed(crops());
+    embedder.dispose();
+    await expect(pending).rejects.toThrow('closed');
+    expect(loadLocal).not.toHaveBeenCalled();
   });
 
   it('flush() waits for the Worker’s cache writes, and settles at once when there is no Worker', async () => {

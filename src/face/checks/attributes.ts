@@ -212,14 +212,21 @@ export async function attributeFeatures(
   const thumbs = tf.tidy(() =>
     tf.reshape(tf.round(tf.image.resizeBilinear(aligned, [THUMB_SIZE, THUMB_SIZE], true)), [n, -1]),
   );
-  const pixels = thumbs.arraySync() as number[][];
-  thumbs.dispose();
+  let pixels: number[][];
+  try {
+    pixels = thumbs.arraySync() as number[][];
+  } finally {
+    thumbs.dispose();
+  }
   let headPixels: number[][] = [];
   if (needsHeadCrop(model)) {
     if (!heads) throw new FaceError('ERR_INTERNAL', 'The attribute heads need the head crops');
     const flat = tf.tidy(() => tf.reshape(tf.round(heads), [n, -1]));
-    headPixels = flat.arraySync() as number[][];
-    flat.dispose();
+    try {
+      headPixels = flat.arraySync() as number[][];
+    } finally {
+      flat.dispose();
+    }
   }
   let embeddings: Float32Array[] = [];
   if (model.features === 'emb' || model.features.startsWith('regions+emb')) {

@@ -7,6 +7,12 @@ import type { FromWorker, ToWorker } from './protocol';
 /** The longest close() waits for the Worker to say its model-cache writes are done. */
 const FLUSH_TIMEOUT_MS = 5_000;
 
+/**
+ * How long a starting Worker may stay silent (no progress, not ready): one that never answers its init (killed, or a
+ * stale script that does not speak this protocol) would otherwise hold createFaceClient for ever.
+ */
+export const INIT_SILENCE_MS = 60_000;
+
 /** How long the Worker may take to embed `count` faces (~50 ms each when well): far beyond any slow machine's time. */
 function answerDeadlineMs(count: number): number {
   return 30_000 + 1_000 * count;
@@ -93,13 +99,25 @@ export class WorkerEmbedder implements FaceEmbedder {
     }
     this.worker = worker;
     let heardFrom = false;
+    let silence: ReturnType<typeof setTimeout> | undefined;
+    const waitForWord = () => {
+      clearTimeout(silence);
+      if (this.workerState !== 'starting') return;
+      silence = setTimeout(() => {
+        if (this.workerState === 'starting' && this.worker === worker)
+          this.fail(`the embedding Worker said nothing for ${INIT_SILENCE_MS / 1000} s while starting`);
+      }, INIT_SILENCE_MS);
+    };
+    waitForWord();
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       heardFrom = true;
       this.receive(event.data, onProgress);
+      waitForWord();
     };
     // A script that does not load (404, offline, refused by a CSP) or throws: the calling thread loads the model.
     worker.onerror = (event) => {
       event.preventDefault();
+      clearTimeout(silence);
       if (retryFetched && !heardFrom && this.workerState === 'starting' && this.worker === worker) {
         worker.terminate();
         this.worker = undefined;
@@ -177,8 +195,12 @@ export class WorkerEmbedder implements FaceEmbedder {
     });
     const message: ToWorker = { type: 'embed', seq, crops, count, size };
     worker.postMessage(message, [crops.buffer]);
-    // If the Worker fails, this thread embeds the same crops (the caller keeps them until this settles).
-    return result.catch(() => this.embedHere(faces));
+    // If the Worker fails, this thread embeds the same crops (the caller keeps them until this settles); not once the
+    // embedder is disposed, which would load the whole model here for nothing.
+    return result.catch((error: unknown) => {
+      if (this.disposed) throw error;
+      return this.embedHere(faces);
+    });
   }
 
   /** Settles once the Worker's model cache writes have (at once when there is no Worker). */
