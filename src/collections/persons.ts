@@ -215,7 +215,7 @@ export class PersonService {
 
   async createCollection(name: unknown): Promise<Collection> {
     const record = await this.store.createCollection(
-      v.collectionName(name),
+      v.newCollectionName(name),
       this.engine.modelIds,
       this.engine.dimensions,
       Date.now(),
@@ -298,7 +298,7 @@ export class PersonService {
       );
     const o = v.requireObject(options, 'importCollection options');
     v.onlyKnownKeys(o, ['name', 'passphrase', 'onConflict'], 'importCollection options');
-    const name = o.name === undefined ? undefined : v.collectionName(o.name);
+    const name = o.name === undefined ? undefined : v.newCollectionName(o.name);
     const passphrase = optionalPassphrase(o.passphrase);
     const onConflict = o.onConflict ?? 'fail';
     if (onConflict !== 'fail' && onConflict !== 'replace' && onConflict !== 'merge') {

@@ -67,6 +67,21 @@ export function collectionName(value: unknown): string {
   return value;
 }
 
+/**
+ * The name of a collection about to be made: a collection name, not dots alone (`.` and `..` in a URL path are
+ * navigation, so the REST APIs could create such a collection but never name it again to delete it).
+ */
+export function newCollectionName(value: unknown): string {
+  const name = collectionName(value);
+  if (/^\.+$/.test(name))
+    throw new FaceError(
+      'ERR_INVALID_COLLECTION_NAME',
+      `A collection name needs a character other than a period (a URL path reads "${name}" as a folder step); got ${show(name)}.`,
+      { metadata: { collectionName: name } },
+    );
+  return name;
+}
+
 export function personId(value: unknown, argName = 'personId'): string {
   if (typeof value !== 'string' || value.length < 1 || value.length > 255) {
     throw new FaceError(

@@ -1,7 +1,7 @@
 // Seed 000, person management: PUT person (an upsert), PUT persons (bulk), POST collection, GET collections,
 // DELETE collection/{name}. Auth: x-api-key. Errors: { code, message }.
 import type { EnrolledPerson } from '../collections/persons';
-import { isCollectionName } from '../collections/validate';
+import { isCollectionName, MAX_PERSON_NAME_LENGTH, metadata as validMetadata } from '../collections/validate';
 import { FaceError } from '../errors';
 import type { Dialect, RestContext, Route } from './context';
 import { Fields } from './context';
@@ -65,7 +65,14 @@ async function enrollOne(context: RestContext, body: BodyObject): Promise<Enroll
       { metadata: { field: 'face_storage_type' } },
     );
   }
-  const metadata = fields.object('metadata') ?? {};
+  if (personName.length > MAX_PERSON_NAME_LENGTH)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `person_name must be at most ${MAX_PERSON_NAME_LENGTH} characters; got ${personName.length}.`,
+      { metadata: { field: 'person_name' } },
+    );
+  // Checked before the enroll is counted: a request the client would refuse costs the key nothing.
+  const metadata = validMetadata(fields.object('metadata') ?? {});
   const allowance = await context.spendEnroll();
   if (!allowance.allowed) throw new QuotaRefused(allowance.retryAfterSeconds);
   return context.client.enrollPerson({

@@ -51,10 +51,10 @@ export function usersFailure(error: unknown): Response {
       return problem(400, ['no face detected in the provided image']);
     case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':
       return problem(400, ['the provided image could not be decoded as JPEG or PNG']);
+    // Bytes, sides or pixels, each with its own (configurable) limit: the client's sentence says which.
     case 'ERR_IMAGE_TOO_LARGE':
-      return problem(400, ['the provided image is larger than the maximum supported size of 5MB']);
     case 'ERR_IMAGE_TOO_SMALL':
-      return problem(400, ['the provided image is smaller than 128x128 pixels']);
+      return problem(400, [lowerFirst(error.message)]);
     case 'ERR_NOT_FOUND':
       return problem(404);
     default:
@@ -161,4 +161,8 @@ export function percentToScore(percent: number): number {
 /** 0.9999953 → 99.99953 (%), without binary noise past 5 decimals. */
 export function scoreToPercent(score: number): number {
   return Math.round(score * 100 * 1e5) / 1e5;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

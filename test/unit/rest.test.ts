@@ -423,6 +423,54 @@ describe('createRestHandler without models', () => {
     }
   });
 
+  it('000 refuses a too-long person_name or a bad metadata before it counts the enroll', async () => {
+    const client = fakeClient();
+    const enrolled: unknown[] = [];
+    (client as unknown as { enrollPerson: (r: unknown) => Promise<unknown> }).enrollPerson = async (r) => {
+      enrolled.push(r);
+      return { personId: 'p', personName: 'P', metadata: {}, faceBase64: '' };
+    };
+    const handler = createRestHandler({ client });
+    const { key } = await client.apiKeys.create({ name: 'x', limits: { enrollsPerDay: 1 } });
+    const put = (body: object) =>
+      handler(
+        new Request('http://app.test/person', {
+          method: 'PUT',
+          body: JSON.stringify({ person_id: 'p', collection_name: 'staff', face_base_64: 'AAAA', ...body }),
+          headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        }),
+      );
+    let r = await put({ person_name: 'x'.repeat(1025) });
+    expect([r.status, (await r.json()).message]).toEqual([400, expect.stringContaining('person_name')]);
+    r = await put({ person_name: 'P', metadata: { big: 'x'.repeat(17_000) } });
+    expect([r.status, (await r.json()).code]).toEqual([400, 'ERR_INVALID_ARGUMENT']);
+    r = await put({ person_name: 'P' });
+    expect(r.status).toBe(200);
+    expect(enrolled).toHaveLength(1);
+    r = await put({ person_name: 'P' });
+    expect([r.status, (await r.json()).code]).toEqual([429, 'ERR_QUOTA_EXCEEDED']);
+  });
+
+  it("001 says which image limit was passed (bytes, sides or pixels), in the client's words", async () => {
+    const client = fakeClient();
+    (client as unknown as { searchFace: () => Promise<never> }).searchFace = async () => {
+      throw new FaceError('ERR_IMAGE_TOO_LARGE', 'The face is 7000×7000 pixels; the largest accepted is 6000×6000.');
+    };
+    const handler = createRestHandler({ client });
+    const { key } = await client.apiKeys.create({ name: 'x' });
+    const r = await handler(
+      new Request('http://app.test/users/search', {
+        method: 'POST',
+        body: JSON.stringify({ face: 'AAAA' }),
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      }),
+    );
+    expect([r.status, (await r.json()).errors]).toEqual([
+      400,
+      ['the face is 7000×7000 pixels; the largest accepted is 6000×6000.'],
+    ]);
+  });
+
   it('PUT persons over the per-request limit is 400 ERR_INVALID_ARGUMENT', async () => {
     const client = fakeClient();
     const handler = createRestHandler({ client });

@@ -17,6 +17,12 @@ describe('argument validation', () => {
     for (const ok of ['a', 'My_Collection-1.v2', 'x'.repeat(255)]) expect(code(() => v.collectionName(ok))).toBe('ok');
     for (const bad of ['', 'x'.repeat(256), 'a b', 'a/b', 'é', null, 3])
       expect(code(() => v.collectionName(bad))).toBe('ERR_INVALID_COLLECTION_NAME');
+    // A new collection cannot be dots alone (a URL path could not name it again), an existing one can still be used.
+    for (const dots of ['.', '..', '...']) {
+      expect(code(() => v.newCollectionName(dots))).toBe('ERR_INVALID_COLLECTION_NAME');
+      expect(code(() => v.collectionName(dots))).toBe('ok');
+    }
+    expect(code(() => v.newCollectionName('.a.'))).toBe('ok');
   });
   test('personId: 1–255 characters, any characters, case kept', () => {
     expect(v.personId('Ab c/é')).toBe('Ab c/é');
