@@ -265,6 +265,22 @@ describe('WorkerEmbedder', () => {
     }
   });
 
+  it("posts a copy of the crops: the tensor's own storage (the CPU backend's) is not detached by the transfer", async () => {
+    const { embedder, worker } = start();
+    worker.reply({ type: 'ready', dimension: 3 });
+    await embedder.ready();
+    const storage = new Float32Array(12).fill(7); // owns its whole buffer, as a CPU tensor's values do
+    const posted: Transferable[][] = [];
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = ((message: ToWorker, transfer: Transferable[] = []) => {
+      posted.push(transfer);
+      post(message);
+    }) as typeof worker.postMessage;
+    void embedder.embed({ shape: [1, 2, 2, 3], dataSync: () => storage } as unknown as tf.Tensor4D);
+    expect(posted[0]!.length).toBe(1);
+    expect(posted[0]![0]).not.toBe(storage.buffer);
+  });
+
   it('an embed still waiting when the embedder is disposed fails; the model is not loaded here for it', async () => {
     const { embedder, worker, loadLocal } = start();
     worker.reply({ type: 'ready', dimension: 3 });

@@ -171,9 +171,9 @@ export class WorkerEmbedder implements FaceEmbedder {
     const worker = this.worker;
     if (this.workerState !== 'on' || !worker) return this.embedHere(faces);
     const [count, size] = faces.shape;
-    const values = faces.dataSync() as Float32Array;
-    // Transfer a copy that owns its buffer, never a view into a backend's memory.
-    const crops = values.byteLength === values.buffer.byteLength ? values : values.slice();
+    // Always a copy to transfer: dataSync() may return the tensor's own storage (the CPU backend, WebGL's cached
+    // values), which the transfer would detach under the tensor.
+    const crops = (faces.dataSync() as Float32Array).slice();
     const seq = this.nextSeq++;
     const result = new Promise<Float32Array[]>((resolve, reject) => {
       // A Worker that died without an error event (killed for memory) never answers: after the deadline it is taken
