@@ -84,6 +84,12 @@ test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
     const empty = document.createElement('canvas');
     empty.width = 0;
     const video = document.createElement('video');
+    // A File changed or deleted on disk since it was picked: reading it fails with NotReadableError.
+    class UnreadableFile extends File {
+      override arrayBuffer(): Promise<ArrayBuffer> {
+        return Promise.reject(new DOMException('The file could not be read', 'NotReadableError'));
+      }
+    }
     return {
       nullInput: await window.errorInfo(() => c.detectFaces(null as never)),
       number: await window.errorInfo(() => c.detectFaces(42 as never)),
@@ -93,12 +99,28 @@ test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
       videoWithoutFrame: await window.errorInfo(() => c.detectFaces(video)),
       offscreenCanvasNeverDrawn: await window.errorInfo(() => c.detectFaces(new OffscreenCanvas(640, 480))),
       badOptions: await window.errorInfo(() => c.detectFaces(empty, 'fast' as never)),
+      unreadableFile: await window.errorInfo(() => c.detectFaces(new UnreadableFile(['x'], 'photo.jpg'))),
     };
   });
   for (const [name, info] of Object.entries(errors)) {
     test.info().annotations.push({ type: name, description: info?.message ?? 'no error' });
     expectFaceError(info, 'ERR_INVALID_ARGUMENT', 400);
   }
+});
+
+test('JPEG bytes in shared memory (a SharedArrayBuffer view) are read like any others', async ({ facePage }) => {
+  const result = await facePage.evaluate(async () => {
+    if (typeof SharedArrayBuffer === 'undefined' || !crossOriginIsolated) return 'no SharedArrayBuffer here';
+    const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    shared.set(bytes);
+    const [fromShared, fromOwn] = await Promise.all([
+      window.client.detectFaces(shared),
+      window.client.detectFaces(bytes),
+    ]);
+    return { shared: fromShared.length, own: fromOwn.length, same: fromShared[0]?.box.x === fromOwn[0]?.box.x };
+  });
+  expect(result).toEqual({ shared: 1, own: 1, same: true });
 });
 
 test('undecodable input is ERR_BASE64_IMAGE_CANNOT_BE_DECODED', async ({ facePage }) => {

@@ -71,7 +71,18 @@ export async function decodeImage(
   if (input instanceof ArrayBuffer) return decodeEncoded(new Uint8Array(input), limits, argName);
   if (isInstance<Blob>(input, 'Blob')) {
     if (input.size > limits.maxBytes) throw tooLargeBytes(input.size, limits, argName);
-    return decodeEncoded(new Uint8Array(await input.arrayBuffer()), limits, argName);
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await input.arrayBuffer();
+    } catch (cause) {
+      // A File changed, moved or deleted on disk since it was picked (NotReadableError).
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `The ${argName} file could not be read (${cause instanceof Error ? cause.name : 'read error'}): it may have been changed, moved or deleted since it was chosen. Choose it again.`,
+        { cause },
+      );
+    }
+    return decodeEncoded(new Uint8Array(bytes), limits, argName);
   }
   if (isInstance<ImageData>(input, 'ImageData'))
     return fromPixelSource(input, input.width, input.height, limits, argName);
@@ -143,6 +154,9 @@ async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undef
     height = frame.displayHeight;
   const visible = frame.visibleRect;
   if (!visible || visible.width !== width || visible.height !== height) return undefined;
+  // A browser that ignores copyTo's `format` copies a BGRA frame as it is, the same size as RGBA: red and blue would
+  // be swapped unnoticed. Such frames (made from canvases; cameras give YUV) are drawn instead.
+  if (frame.format === 'BGRA' || frame.format === 'BGRX') return undefined;
   let rgba: Uint8Array;
   try {
     rgba = new Uint8Array(frame.allocationSize({ format: 'RGBA' }));
@@ -190,7 +204,9 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     );
   }
   checkEncodedSize(header, limits, argName);
-  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], {
+  // A Blob cannot be made from shared memory (a view of a SharedArrayBuffer): such bytes are copied first.
+  const own = bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+  const blob = new Blob([own as Uint8Array<ArrayBuffer>], {
     type: header.format === 'jpeg' ? 'image/jpeg' : 'image/png',
   });
   let bitmap: ImageBitmap;
