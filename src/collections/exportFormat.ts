@@ -20,7 +20,11 @@ import * as v from './validate';
  * image body:  u32 jsonLength  JSON {faceId, kind, type}  then the image bytes.
  */
 export const EXPORT_FORMAT_VERSION = 1;
-export const PBKDF2_ITERATIONS = 310_000;
+/** PBKDF2-SHA-256 iterations of new exports and databases (OWASP's 2023 figure). */
+export const PBKDF2_ITERATIONS = 600_000;
+/** Fewer are refused in a file (earlier versions wrote 310,000); more than the maximum would stall an import. */
+const MIN_READ_ITERATIONS = 310_000;
+const MAX_READ_ITERATIONS = 2_000_000;
 const MAGIC = new Uint8Array([...'LFEXPORT'].map((c) => c.charCodeAt(0)));
 const HASH_BYTES = 32;
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -324,8 +328,8 @@ function parseHeader(bytes: Bytes): ExportHeader {
       e.cipher !== 'AES-GCM' ||
       e.kdf !== 'PBKDF2-SHA-256' ||
       !Number.isInteger(e.iterations) ||
-      e.iterations < PBKDF2_ITERATIONS ||
-      e.iterations > 10_000_000 ||
+      e.iterations < MIN_READ_ITERATIONS ||
+      e.iterations > MAX_READ_ITERATIONS ||
       typeof e.salt !== 'string' ||
       e.salt.length > 64)
   )

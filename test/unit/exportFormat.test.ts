@@ -256,13 +256,13 @@ describe('collection export format', () => {
     expect(await code(readExport(await exportOf(), { models, dims: [4, 4] }))).toBe('ERR_MODEL_MISMATCH');
   });
 
-  it('uses PBKDF2 with ≥ 310,000 iterations, a random salt and fresh IVs', async () => {
+  it('uses PBKDF2 with ≥ 600,000 iterations, a random salt and fresh IVs', async () => {
     const [a, b] = [await bytesOf(await exportOf('pw')), await bytesOf(await exportOf('pw'))];
     const headerOf = (x: Uint8Array) =>
       JSON.parse(new TextDecoder().decode(x.subarray(12, 12 + new DataView(x.buffer).getUint32(8, true)))) as {
         encryption: { iterations: number; salt: string };
       };
-    expect(headerOf(a).encryption.iterations).toBeGreaterThanOrEqual(310_000);
+    expect(headerOf(a).encryption.iterations).toBeGreaterThanOrEqual(600_000);
     expect(headerOf(a).encryption.salt).not.toBe(headerOf(b).encryption.salt);
     expect(a.length).toBe(b.length);
     expect(Buffer.from(a.subarray(a.length - 200)).equals(Buffer.from(b.subarray(b.length - 200)))).toBe(false);
