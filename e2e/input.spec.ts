@@ -123,6 +123,27 @@ test('JPEG bytes in shared memory (a SharedArrayBuffer view) are read like any o
   expect(result).toEqual({ shared: 1, own: 1, same: true });
 });
 
+test('a blank picture (a canvas not drawn on yet) is "no face" with a reason a person can act on', async ({
+  facePage,
+}) => {
+  const errors = await facePage.evaluate(async () => {
+    const blank = document.createElement('canvas');
+    blank.width = 640;
+    blank.height = 480;
+    const grey = new ImageData(new Uint8ClampedArray(320 * 240 * 4).fill(128), 320, 240);
+    const face = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    return Promise.all([
+      window.errorInfo(() => window.client.compareFaces(blank, face)),
+      window.errorInfo(() => window.client.validateFace(grey)),
+    ]);
+  });
+  for (const e of errors) {
+    expectFaceError(e, 'ERR_FACE_NOT_DETECTED');
+    expect(e!.metadata).toMatchObject({ reason: 'IMAGE_BLANK' });
+    expect(e!.message).toContain('blank');
+  }
+});
+
 test('undecodable input is ERR_BASE64_IMAGE_CANNOT_BE_DECODED', async ({ facePage }) => {
   const errors = await facePage.evaluate(async () => {
     const c = window.client;

@@ -392,8 +392,18 @@ async function allOrDispose<T extends { dispose(): void }>(loading: Promise<T>[]
  * ERR_FACE_NOT_DETECTED for the image passed as `argName`. On a small image (long side ≤ 480 px) the face, if
  * there is one, is small too (webcam frames of 168×193 px hold 50–90-px faces): the message says what to change.
  */
-export function noFaceError(argName: string, image?: { width: number; height: number }): FaceError {
+export function noFaceError(
+  argName: string,
+  image?: { width: number; height: number; pixels?: tf.Tensor3D },
+): FaceError {
   const metadata = { argument: argName, ...(image ? { width: image.width, height: image.height } : {}) };
+  if (image?.pixels && isBlank(image.pixels)) {
+    return new FaceError(
+      'ERR_FACE_NOT_DETECTED',
+      `The ${argName} is blank (every pixel the same colour): a canvas not drawn on yet, a WebGL canvas made without preserveDrawingBuffer, or a camera that has not started. Pass a picture with a face.`,
+      { metadata: { ...metadata, reason: 'IMAGE_BLANK' } },
+    );
+  }
   if (image && Math.max(image.width, image.height) <= 480) {
     return new FaceError(
       'ERR_FACE_NOT_DETECTED',
@@ -406,4 +416,14 @@ export function noFaceError(argName: string, image?: { width: number; height: nu
     `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`,
     { metadata },
   );
+}
+
+/** Whether every pixel has the same colour (read back only when no face was found). */
+function isBlank(pixels: tf.Tensor3D): boolean {
+  const range = tf.tidy(() => tf.sub(tf.max(pixels), tf.min(pixels)));
+  try {
+    return range.dataSync()[0]! < 1;
+  } finally {
+    range.dispose();
+  }
 }
