@@ -125,6 +125,57 @@ test('two tabs stay consistent: an enroll or delete in one is seen by a search i
   }
 });
 
+test('a database another tab deletes is opened again by the next call, empty (not broken until a reload)', async ({
+  browser,
+}) => {
+  const db = `deleted-${Date.now()}`;
+  const context = await browser.newContext();
+  const [a, b] = [await clientPage(context, db), await clientPage(context, db)];
+  try {
+    await a.evaluate(async () => {
+      await window.client.createCollection('gone');
+      await window.client.enrollPerson({
+        collectionName: 'gone',
+        personId: 'colin',
+        personName: 'Colin',
+        face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      });
+    });
+    // B has the collection open (its search index loaded) when A erases everything: client closed, database deleted.
+    expect(
+      await b.evaluate(async () =>
+        (
+          await window.client.searchFace({
+            collectionName: 'gone',
+            face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+          })
+        ).map((r) => r.personId),
+      ),
+    ).toEqual(['colin']);
+    const deleted = await a.evaluate(async (name) => {
+      await window.client.close();
+      return new Promise<string>((done) => {
+        const r = indexedDB.deleteDatabase(name);
+        r.onsuccess = () => done('deleted');
+        r.onerror = () => done('error');
+        // B's connection must close on its own: a blocked deletion would wait for B's tab to be closed.
+        r.onblocked = () => done('blocked');
+      });
+    }, db);
+    expect(deleted).toBe('deleted');
+    const after = await b.evaluate(async () => {
+      const collections = await window.client.listCollections();
+      await window.client.createCollection('fresh');
+      return { collections, now: (await window.client.listCollections()).map((c) => c.name) };
+    });
+    expect(after.collections).toEqual([]);
+    expect(after.now).toEqual(['fresh']);
+  } finally {
+    await b.evaluate(() => window.client.close());
+    await context.close();
+  }
+});
+
 test('a database of the previous schema version (v1 prototype layout) is migrated and searchable', async ({
   browser,
 }) => {

@@ -322,6 +322,8 @@ class LocalFaceClient implements FaceClient {
   private closing?: Promise<void>;
   /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
   private opening: Promise<OpenCollections> | undefined;
+  /** The connection the open collections use (replaced when the database is opened again after a loss). */
+  private current: FaceStore | undefined;
   /** Calls still running: close() lets them finish before it frees the models and closes the database. */
   private readonly running = new Set<Promise<unknown>>();
 
@@ -338,7 +340,7 @@ class LocalFaceClient implements FaceClient {
     private readonly databaseName: string,
     private readonly encryption: EncryptionOption | undefined,
     /** The database when createFaceClient already opened it (to check an encryption key). */
-    private readonly openedStore?: FaceStore,
+    private openedStore?: FaceStore,
   ) {}
 
   get backend(): BackendName {
@@ -592,8 +594,19 @@ class LocalFaceClient implements FaceClient {
       );
     }
     const store = this.openedStore ?? (await FaceStore.open(this.databaseName, this.encryption));
+    this.openedStore = undefined; // used once: a database opened again after a loss is a new connection
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
+    store.onLost((loss) => {
+      // Templates of a database deleted or cleared elsewhere are zeroed here too; after a deletion or the browser
+      // ending the connection, the next call opens the database again (an upgrade needs a reload instead).
+      indexes.close();
+      if (loss !== 'upgraded' && this.current === store) {
+        this.opening = undefined;
+        this.current = undefined;
+      }
+    });
+    this.current = store;
     const scorer = new FusedScorer(this.engine.matcher, modelIds, dimensions);
     return {
       service: new PersonService(store, indexes, this.engine, scorer),

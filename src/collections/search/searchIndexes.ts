@@ -1,3 +1,4 @@
+import { FaceError } from '../../errors';
 import type { ChangeSet, FaceStore } from '../store/database';
 import { modelMismatch } from '../store/database';
 import { sameStrings } from '../store/schema';
@@ -14,7 +15,9 @@ import { CollectionIndex } from './collectionIndex';
  */
 export class SearchIndexes {
   private readonly indexes = new Map<string, CollectionIndex>();
-  private readonly loading = new Map<string, Promise<CollectionIndex>>();
+  private readonly loading = new Map<string, Promise<CollectionIndex | null>>();
+  /** How often each collection's index was dropped: a load that sees this change was of a collection now gone. */
+  private readonly drops = new Map<string, number>();
   private readonly channel: BroadcastChannel | null;
 
   constructor(
@@ -29,7 +32,14 @@ export class SearchIndexes {
   /** The up-to-date index of `collection` (ERR_NOT_FOUND if it does not exist; a model mismatch is an error). */
   async get(collection: string): Promise<CollectionIndex> {
     for (let attempt = 1; ; attempt++) {
-      const record = await this.store.getCollection(collection);
+      let record;
+      try {
+        record = await this.store.getCollection(collection);
+      } catch (error) {
+        // Deleted (perhaps by another tab whose message never came): its index, if any, goes now.
+        if (error instanceof FaceError && error.code === 'ERR_NOT_FOUND') this.forget(collection);
+        throw error;
+      }
       if (!compatible(record.models, this.models)) throw modelMismatch(record, this.models);
       const current = this.indexes.get(collection);
       if (current && current.revision === record.revision) return current;
@@ -39,9 +49,17 @@ export class SearchIndexes {
         this.loading.set(collection, pending);
       }
       const index = await pending;
+      // Dropped while it loaded (the collection was deleted or replaced): look again.
+      if (!index) {
+        if (attempt < 5) continue;
+        throw new FaceError(
+          'ERR_INTERNAL',
+          `The collection "${collection}" was deleted or replaced again and again while it loaded; retry.`,
+        );
+      }
       // A load already running may have read the collection before the write this call saw committed; then look
       // again (bounded: under a stream of writes, a later revision than the one read is as good).
-      if (index.revision === record.revision || attempt === 3) return index;
+      if (index.revision === record.revision || attempt >= 3) return index;
     }
   }
 
@@ -65,14 +83,21 @@ export class SearchIndexes {
 
   /** Drops a collection's index, zeroing its templates first (a memory dump must not find deleted ones). */
   private forget(collection: string): void {
+    this.drops.set(collection, (this.drops.get(collection) ?? 0) + 1);
     this.indexes.get(collection)?.dispose();
     this.indexes.delete(collection);
   }
 
-  private async load(collection: string): Promise<CollectionIndex> {
+  /** The collection's index as loaded now; null (and zeroed) if the collection was dropped while it loaded. */
+  private async load(collection: string): Promise<CollectionIndex | null> {
+    const drops = this.drops.get(collection) ?? 0;
     const { collection: record, blocks } = await this.store.loadSearchBlocks(collection);
     if (!compatible(record.models, this.models)) throw modelMismatch(record, this.models);
     const index = CollectionIndex.fromBlocks(collection, record.revision, this.dims, blocks);
+    if ((this.drops.get(collection) ?? 0) !== drops) {
+      index.dispose();
+      return null;
+    }
     const replaced = this.indexes.get(collection);
     this.indexes.set(collection, index);
     if (replaced && replaced !== index) replaced.dispose();
@@ -81,8 +106,10 @@ export class SearchIndexes {
 
   private applyLocal(change: ChangeSet): void {
     const index = this.indexes.get(change.collection);
+    // Already there: a search reloaded the collection after this write committed and before its message came.
+    if (!index || index.revision === change.to) return;
     // Not at the change's base revision: some write was missed; the next get() reloads.
-    if (index && !index.apply(change)) this.forget(change.collection);
+    if (!index.apply(change)) this.forget(change.collection);
   }
 
   private onMessage(message: Message): void {

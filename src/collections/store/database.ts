@@ -96,11 +96,34 @@ export interface StoredPerson {
  * either commits completely or not at all (an exception, a quota error or a closed tab aborts it), so there is
  * never a half-written person, an orphan face or a search block out of step with the faces.
  */
-export class FaceStore {
-  /** Set when another tab's newer LocalFace made this connection close for its upgrade. */
-  private closedForUpgrade = false;
+/**
+ * Why a connection closed under its client: another tab's newer LocalFace upgrades the database ('upgraded': this
+ * version cannot use it any more), another tab deletes it ('deleted'), or the browser ended it ('terminated': site
+ * data cleared, storage evicted). After 'deleted' and 'terminated' the client opens the database again on its next
+ * call.
+ */
+export type ConnectionLoss = 'upgraded' | 'deleted' | 'terminated';
 
+/** Filled in by the connection's own events, from the moment it opens (also while the store is being unlocked). */
+class ConnectionWatch {
+  loss: ConnectionLoss | undefined;
+  private listeners: ((loss: ConnectionLoss) => void)[] = [];
+
+  lost(loss: ConnectionLoss): void {
+    if (this.loss) return;
+    this.loss = loss;
+    for (const listener of this.listeners.splice(0)) listener(loss);
+  }
+
+  onLost(listener: (loss: ConnectionLoss) => void): void {
+    if (this.loss) listener(this.loss);
+    else this.listeners.push(listener);
+  }
+}
+
+export class FaceStore {
   private constructor(
+    private readonly watch: ConnectionWatch,
     private readonly db: IDBPDatabase<LocalFaceDB>,
     readonly name: string,
     private readonly codec: Codec,
@@ -118,25 +141,24 @@ export class FaceStore {
     encryption?: EncryptionOption,
     options: { blockedTimeoutMs?: number } = {},
   ): Promise<FaceStore> {
-    const db = await openDatabase(name, options.blockedTimeoutMs ?? UPGRADE_BLOCKED_TIMEOUT_MS);
-    let store: FaceStore;
+    const watch = new ConnectionWatch();
+    const db = await openDatabase(name, options.blockedTimeoutMs ?? UPGRADE_BLOCKED_TIMEOUT_MS, watch);
     try {
       const cipher = await unlock(db, name, encryption);
-      store = new FaceStore(db, name, cipher ?? PLAIN, cipher !== null);
+      return new FaceStore(watch, db, name, cipher ?? PLAIN, cipher !== null);
     } catch (error) {
       db.close();
       throw storageError(error, `open the database "${name}"`);
     }
-    db.addEventListener('versionchange', () => {
-      // A newer LocalFace in another tab wants to upgrade: let it; this client's later calls fail clearly.
-      store.closedForUpgrade = true;
-      db.close();
-    });
-    return store;
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /** Calls `listener` once if the connection closes under the client (at once if it already has). */
+  onLost(listener: (loss: ConnectionLoss) => void): void {
+    this.watch.onLost(listener);
   }
 
   // ---- collections -------------------------------------------------------------------------------------------
@@ -676,10 +698,18 @@ export class FaceStore {
   }
 
   private assertUsable(): void {
-    if (this.closedForUpgrade)
+    const loss = this.watch.loss;
+    if (loss === 'upgraded')
       throw new FaceError(
         'ERR_INTERNAL',
-        `The database "${this.name}" was closed because another tab upgraded it (a newer version of LocalFace) or deleted it. Reload this page.`,
+        `The database "${this.name}" was closed because another tab upgraded it to a newer version of LocalFace. Reload this page (or restart this Worker) to use the newer version.`,
+        { metadata: { databaseName: this.name, reason: 'upgraded' } },
+      );
+    if (loss)
+      throw new FaceError(
+        'ERR_INTERNAL',
+        `The database "${this.name}" was ${loss === 'deleted' ? 'deleted by another tab' : 'closed by the browser (site data cleared or storage evicted)'} while this call ran. Retry: the next call opens it again.`,
+        { metadata: { databaseName: this.name, reason: loss } },
       );
   }
 
@@ -741,7 +771,11 @@ export class FaceStore {
  * any code holding it open) does not close, the upgrade is blocked: wait `timeoutMs` for it, then fail clearly instead
  * of hanging (the pending open is closed whenever it finishes later).
  */
-async function openDatabase(name: string, timeoutMs: number): Promise<IDBPDatabase<LocalFaceDB>> {
+async function openDatabase(
+  name: string,
+  timeoutMs: number,
+  watch: ConnectionWatch,
+): Promise<IDBPDatabase<LocalFaceDB>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onBlocked = (): void => undefined;
   const blocked = new Promise<never>((_, reject) => {
@@ -759,10 +793,28 @@ async function openDatabase(name: string, timeoutMs: number): Promise<IDBPDataba
       );
     };
   });
+  let migrationError: unknown;
   const opening = openDB<LocalFaceDB>(name, DB_VERSION, {
-    upgrade: (database, oldVersion, newVersion, tx) =>
-      upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx),
+    upgrade: (database, oldVersion, newVersion, tx) => {
+      // idb does not wait for this promise: a migration step that throws must abort the upgrade itself, or the
+      // half-migrated database would be committed at the new version.
+      upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx).catch((error: unknown) => {
+        migrationError = error;
+        try {
+          tx.abort();
+        } catch {
+          // already finished or aborted
+        }
+      });
+    },
     blocked: () => onBlocked(),
+    // Another tab upgrades or deletes the database: close at once so it is not blocked (even while this store is
+    // still being unlocked), and tell the client.
+    blocking: (_current, next, event) => {
+      (event.target as IDBDatabase).close();
+      watch.lost(next === null ? 'deleted' : 'upgraded');
+    },
+    terminated: () => watch.lost('terminated'),
   });
   try {
     return await Promise.race([opening, blocked]);
@@ -771,6 +823,12 @@ async function openDatabase(name: string, timeoutMs: number): Promise<IDBPDataba
       (db) => db.close(),
       () => undefined,
     );
+    if (migrationError !== undefined)
+      throw new FaceError(
+        'ERR_INTERNAL',
+        `The database "${name}" could not be upgraded to this version of LocalFace (${migrationError instanceof Error ? migrationError.message : String(migrationError)}); it was left as it was. Export its collections with the previous version, or use another databaseName.`,
+        { cause: migrationError, metadata: { databaseName: name, reason: 'migration-failed' } },
+      );
     if (cause instanceof DOMException && cause.name === 'VersionError') {
       throw new FaceError(
         'ERR_INTERNAL',

@@ -1,0 +1,83 @@
+// SearchIndexes between two clients of one database (two tabs), over a stand-in store and Node's BroadcastChannel.
+import { describe, expect, it } from 'vitest';
+import { SearchIndexes } from '../../src/collections/search/searchIndexes';
+import type { FaceStore } from '../../src/collections/store/database';
+import { FaceError } from '../../src/errors';
+
+const D = 4;
+const unit = (k: number) => Float32Array.from({ length: D }, (_, i) => (i === k % D ? 1 : 0));
+const tick = (ms = 1) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One database's collection "c", as both tabs' stores see it. */
+function database() {
+  return {
+    deleted: false,
+    record: { name: 'c', createdAt: 0, models: ['m'], dims: [D], revision: 100, personCount: 1, nextBlockId: 1 },
+    faceIds: ['f0'],
+    personIds: ['p0'],
+    rows: [unit(0)],
+  };
+}
+
+function storeOf(db: ReturnType<typeof database>, loads: { count: number }): FaceStore {
+  return {
+    name: `db-${Math.random()}`,
+    async getCollection(name: string) {
+      await tick();
+      if (db.deleted) throw new FaceError('ERR_NOT_FOUND', 'gone', { metadata: { collectionName: name } });
+      return { ...db.record };
+    },
+    async loadSearchBlocks() {
+      loads.count++;
+      await tick(5);
+      const data = new Float32Array(db.rows.length * D);
+      db.rows.forEach((r, i) => data.set(r, i * D));
+      return {
+        collection: { ...db.record },
+        blocks: [{ collection: 'c', blockId: 0, faceIds: [...db.faceIds], personIds: [...db.personIds], data }],
+      };
+    },
+  } as unknown as FaceStore;
+}
+
+describe('search indexes of two tabs on one database', () => {
+  it("a search between another tab's commit and its message reloads once, and the message keeps that index", async () => {
+    const db = database();
+    const loads = { count: 0 };
+    const tabB = new SearchIndexes(Object.assign(storeOf(db, loads), { name: 'shared' }), ['m'], [D]);
+    const a = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'shared' }), ['m'], [D]);
+    await tabB.get('c');
+    // Tab A commits revision 101; tab B searches before A's message arrives.
+    db.record.revision = 101;
+    db.faceIds.push('f1');
+    db.personIds.push('p1');
+    db.rows.push(unit(1));
+    const reloaded = await tabB.get('c');
+    a.committed({
+      collection: 'c',
+      from: 100,
+      to: 101,
+      removedFaceIds: [],
+      added: [{ faceId: 'f1', personId: 'p1', row: unit(1) }],
+    });
+    await tick(20);
+    expect(await tabB.get('c')).toBe(reloaded);
+    expect(loads.count).toBe(2);
+    a.close();
+    tabB.close();
+  });
+
+  it('a collection deleted while a tab loads it: that load is zeroed and not kept', async () => {
+    const db = database();
+    const tabB = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'shared2' }), ['m'], [D]);
+    const a = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'shared2' }), ['m'], [D]);
+    const loading = tabB.get('c');
+    await tick(2); // tabB is reading the blocks
+    db.deleted = true;
+    a.dropped('c');
+    await expect(loading).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    expect((tabB as unknown as { indexes: Map<string, unknown> }).indexes.has('c')).toBe(false);
+    a.close();
+    tabB.close();
+  });
+});
