@@ -43,6 +43,10 @@ async function main() {
   if (opts.select && !['center', 'largest'].includes(opts.select)) fail('--select must be center or largest');
   if (opts.backend && !['wasm', 'webgl'].includes(opts.backend)) fail('--backend must be wasm or webgl');
   if (opts.limit !== undefined && !(Number(opts.limit) >= 1)) fail('--limit must be a positive number');
+  if (opts['peer-wasm-threads'] !== undefined) {
+    if (!['auto', '1'].includes(opts['peer-wasm-threads'])) fail('--peer-wasm-threads must be auto or 1');
+    process.env.BENCH_PEER_WASM_THREADS = opts['peer-wasm-threads'];
+  }
   if (task === 'fuzz') {
     // Robustness, not a comparison: bench/fuzz.mjs prints its own summary.
     const { spawnSync } = await import('node:child_process');

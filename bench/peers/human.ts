@@ -44,9 +44,10 @@ const NO_DESCRIPTOR = { face: { description: { enabled: false } } } as Partial<C
 const WITH_DESCRIPTOR = { face: { description: { enabled: true } } } as Partial<Config>;
 
 expose({
-  async init({ backend }) {
+  async init({ backend, wasmThreads = 'auto' }) {
     const t0 = performance.now();
     human = new Human(config(backend));
+    if (wasmThreads === 1) human.tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     await human.load();
     const t1 = performance.now();
     await human.warmup();
@@ -58,6 +59,7 @@ expose({
       models: ['faceres'],
       loadMs: t1 - t0,
       warmupMs: t2 - t1,
+      wasmThreads: backend === 'wasm' && Boolean(await human.tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
       config:
         'human.detect(img), default face models (blazeface, facemesh, iris, emotion, faceres); cacheSensitivity 0, maxDetected 10, body/hand/gesture off; human.match.similarity, match iff > 0.5',
     };

@@ -27,6 +27,8 @@ expose({
       models: pipeline.modelIds,
       loadMs: t1 - t0,
       warmupMs: t2 - t1,
+      // Always TF.js's single-threaded build (src/models/backend.ts), with MobileFaceNet in its own Worker.
+      ...(active === 'wasm' ? { wasmThreads: false } : {}),
       config: `MediaPipe BlazeFace short-range (full-range if none), 4-point alignment, fused ${pipeline.modelIds.join(' + ')}, calibrated similarityScore (src/face/similarity/calibration.json)`,
     };
   },

@@ -47,6 +47,8 @@ Options
   --backend wasm|webgl backend for accuracy/identify (default wasm)
   --max-impostors N    accuracy: cap on the cross-person pairs scored for TMR @ FMR (default 20,000,000; above
                        it an even subsample is used)
+  --peer-wasm-threads auto|1   the peers' TF.js WASM build: 'auto' (default: their own choice, multi-threaded on
+                       these cross-origin-isolated pages) or 1 (single-threaded, as LocalFace and most pages run)
   --cache DIR          reuse/store embeddings per pipeline in DIR (resumable long runs; timings are then those
                        of the run that embedded each image)
 Images: DIR/<name>/<name>_<nnnn>.jpg (LFW layout) or DIR/<name>_<nnnn>.jpg (flat).`;
@@ -280,7 +282,12 @@ export async function openPipeline(browser, origin, name, paths) {
     foreign,
     httpErrors,
     pageErrors,
-    init: (backend) => page.evaluate((b) => window.bench.init({ backend: b }), backend),
+    // --peer-wasm-threads 1 (BENCH_PEER_WASM_THREADS): the peers on TF.js's single-threaded WASM build, as LocalFace.
+    init: (backend) =>
+      page.evaluate(
+        ([b, t]) => window.bench.init({ backend: b, wasmThreads: t }),
+        [backend, process.env.BENCH_PEER_WASM_THREADS === '1' ? 1 : 'auto'],
+      ),
     embed: (indices, select, stages = false) =>
       page.evaluate(
         ([urls, s, st]) => window.bench.embed(urls, s, st),

@@ -56,7 +56,7 @@ export default async function taskSpeed(opts) {
           const info = await pipe.init(backend);
           const firstMs = (await pipe.embed([0], select))['/bench-images/0'].ms.total;
           log(
-            `[${name}/${info.backend}] load ${info.loadMs.toFixed(0)} + warm-up ${info.warmupMs.toFixed(0)} + first image ${firstMs.toFixed(0)} ms`,
+            `[${name}/${info.backend}${info.wasmThreads === undefined ? '' : info.wasmThreads ? ', TF.js WASM threads' : ', TF.js WASM single-threaded'}] load ${info.loadMs.toFixed(0)} + warm-up ${info.warmupMs.toFixed(0)} + first image ${firstMs.toFixed(0)} ms`,
           );
           open.push({ name, backend, browser, pipe, info, firstMs, samples: [], spent: 0 });
         } catch (e) {
@@ -95,6 +95,7 @@ export default async function taskSpeed(opts) {
             backend: o.info.backend,
             requestedBackend: o.backend,
             library: o.info.library,
+            ...(o.info.wasmThreads === undefined ? {} : { wasmThreads: o.info.wasmThreads }),
             loadMs: o.info.loadMs,
             warmupMs: o.info.warmupMs,
             firstImageMs: o.firstMs,
