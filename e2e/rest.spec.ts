@@ -296,9 +296,10 @@ test('a key revoked during a PUT persons enrolls no one after the revoke; a malf
   );
   // Revoked as soon as the first person is stored.
   await page.evaluate(async (keyId) => {
-    for (;;) {
+    for (const deadline = Date.now() + 60_000; ;) {
       const { total } = await window.client.listPersons({ collectionName: 'Revoked' });
       if (total > 0) break;
+      if (Date.now() > deadline) throw new Error('the bulk enroll stored no one within 60 s');
       await new Promise((r) => setTimeout(r, 20));
     }
     await window.client.apiKeys.revoke(keyId);

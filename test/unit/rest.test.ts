@@ -392,7 +392,7 @@ describe('createRestHandler without models', () => {
     expect([r.status, (await r.json()).status, r.headers.get('retry-after')]).toEqual([
       403,
       'RATE_LIMIT_EXCEEDED',
-      '60',
+      expect.stringMatching(/^(59|60)$/), // 60 unless a second passed since the first request (a slow machine)
     ]);
     r = await handler(post('face-search', '{}', { 'x-api-key': key }));
     expect([r.status, (await r.json()).code]).toEqual([429, 'ERR_RATE_LIMIT_EXCEEDED']);

@@ -54,7 +54,7 @@ describe('mountRestHandler (service worker)', () => {
     expect(response!.status).toBe(503);
     expect(await response!.json()).toMatchObject({ code: 'ERR_INTERNAL' });
     expect(posted).toEqual([{ type: 'localface-rest-ping' }]);
-  });
+  }, 15_000); // waits out the 3-s search for a serving page
 
   it("answers its own 503 in the shape of the path's dialect", async () => {
     const { scope, fetchEvent } = fakeScope();
@@ -68,5 +68,5 @@ describe('mountRestHandler (service worker)', () => {
     expect(users).toMatchObject({ status: 503, title: 'Service Unavailable' });
     expect(enroll).toMatchObject({ error_code: 'INTERNAL_SERVER_ERROR' });
     expect(faceSet).toMatchObject({ status: 'INTERNAL_ERROR', request_id: expect.stringMatching(/^TID[0-9a-f]{32}$/) });
-  });
+  }, 15_000); // waits out the 3-s search for a serving page
 });

@@ -19,7 +19,17 @@ function database() {
   };
 }
 
-function storeOf(db: ReturnType<typeof database>, loads: { count: number }): FaceStore {
+/** Resolves once `indexes` has received a message from another tab on its channel. */
+function nextMessage(indexes: SearchIndexes): Promise<void> {
+  const channel = (indexes as unknown as { channel: BroadcastChannel }).channel;
+  return new Promise((resolve) => channel.addEventListener('message', () => resolve(), { once: true }));
+}
+
+function storeOf(
+  db: ReturnType<typeof database>,
+  loads: { count: number },
+  loadGate: Promise<void> = Promise.resolve(),
+): FaceStore {
   return {
     name: `db-${Math.random()}`,
     async getCollection(name: string) {
@@ -29,7 +39,7 @@ function storeOf(db: ReturnType<typeof database>, loads: { count: number }): Fac
     },
     async loadSearchBlocks() {
       loads.count++;
-      await tick(5);
+      await loadGate;
       const data = new Float32Array(db.rows.length * D);
       db.rows.forEach((r, i) => data.set(r, i * D));
       return {
@@ -53,6 +63,7 @@ describe('search indexes of two tabs on one database', () => {
     db.personIds.push('p1');
     db.rows.push(unit(1));
     const reloaded = await tabB.get('c');
+    const delivered = nextMessage(tabB);
     a.committed({
       collection: 'c',
       from: 100,
@@ -60,7 +71,7 @@ describe('search indexes of two tabs on one database', () => {
       removedFaceIds: [],
       added: [{ faceId: 'f1', personId: 'p1', row: unit(1) }],
     });
-    await tick(20);
+    await delivered;
     expect(await tabB.get('c')).toBe(reloaded);
     expect(loads.count).toBe(2);
     a.close();
@@ -69,12 +80,18 @@ describe('search indexes of two tabs on one database', () => {
 
   it('a collection deleted while a tab loads it: that load is zeroed and not kept', async () => {
     const db = database();
-    const tabB = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'shared2' }), ['m'], [D]);
+    let finishLoad = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (finishLoad = resolve));
+    const loads = { count: 0 };
+    const tabB = new SearchIndexes(Object.assign(storeOf(db, loads, gate), { name: 'shared2' }), ['m'], [D]);
     const a = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'shared2' }), ['m'], [D]);
     const loading = tabB.get('c');
-    await tick(2); // tabB is reading the blocks
+    while (loads.count === 0) await tick(); // tabB is reading the blocks
     db.deleted = true;
+    const delivered = nextMessage(tabB);
     a.dropped('c');
+    await delivered;
+    finishLoad();
     await expect(loading).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     expect((tabB as unknown as { indexes: Map<string, unknown> }).indexes.has('c')).toBe(false);
     a.close();
