@@ -184,3 +184,65 @@ test('the service worker caches only bytes matching the build: an altered model 
   });
   await context.close();
 });
+
+test('a camera that stops checks nobody in from its frozen picture; an entry of another day shows its date', async ({
+  page: helperPage,
+}) => {
+  test.setTimeout(240_000);
+  if (!server?.listening) server = await serve('demo-dist', PORT);
+  const video = join(scratch, 'camera3.y4m');
+  await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject06-later.jpg', video);
+  const context = await launchWithCamera(video, join(scratch, 'profile-camera-stops'));
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(APP);
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+
+  // The log keeps 30 days: a check-in of three days ago shows its date, not only its time.
+  const threeDaysAgo = Date.now() - 3 * 86_400_000;
+  await page.evaluate(
+    (time) =>
+      new Promise<void>((done, fail) => {
+        const open = indexedDB.open('localface-checkin-log');
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('checkins', 'readwrite');
+          tx.objectStore('checkins').add({
+            time,
+            result: 'unknown',
+            personId: '',
+            personName: '',
+            similarity: null,
+            detail: '',
+          });
+          tx.oncomplete = () => {
+            open.result.close();
+            done();
+          };
+        };
+      }),
+    threeDaysAgo,
+  );
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  const when = await page.evaluate((time) => new Date(time).toLocaleString(), threeDaysAgo);
+  await expect(page.getByTestId('log-row').locator('td').first()).toHaveText(when);
+
+  // Enrolled, so that the camera's last picture would check them in.
+  await page.getByTestId('enroll-name').fill('Subject Six');
+  await page.getByTestId('enroll-file').setInputFiles('e2e/fixtures/camera/subject06-enroll.jpg');
+  await page.getByTestId('enroll-button').click();
+  await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
+
+  // As when the camera is unplugged: the <video> element keeps its last picture, frozen.
+  await page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.stop());
+  const stopped = 'Camera disconnected — reconnect the camera and reload the page.';
+  await expect(page.getByTestId('verdict')).toHaveText(stopped);
+  await page.getByTestId('check-in').click();
+  await page.waitForTimeout(3000);
+  await expect(page.getByTestId('verdict')).toHaveText(stopped);
+  await expect(page.getByTestId('log-row')).toHaveCount(1);
+  await context.close();
+  expect(problems).toEqual([]);
+});

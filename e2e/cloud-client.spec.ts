@@ -80,3 +80,48 @@ test("the seeds' fetch calls work offline, answered on the device", async ({ bro
   await context.close();
   expect(problems, 'page errors or requests to other hosts').toEqual([]);
 });
+
+test('after a hard reload, which bypasses the service worker, the page says to reload', async ({ browser }) => {
+  test.setTimeout(180_000);
+  if (!server?.listening) server = await serve('demo-dist', CLOUD_CLIENT_PORT);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(APP);
+  await expect(page.getByTestId('offline-status')).toHaveText('offline ready', { timeout: 120_000 });
+  // Ctrl+Shift+R: the page loads past its service worker, which then answers none of its fetches.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Page.reload', { ignoreCache: true });
+  await expect(page.getByTestId('offline-status')).toContainText('reload the page to enable the API calls', {
+    timeout: 60_000,
+  });
+  expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+  await page.reload();
+  await expect(page.getByTestId('offline-status')).toHaveText('offline ready', { timeout: 60_000 });
+  await context.close();
+});
+
+test('a model altered on the server: the worker install fails, the page says so and keeps no offline cache', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  if (!server?.listening) server = await serve('demo-dist', CLOUD_CLIENT_PORT);
+  const context = await browser.newContext();
+  // Every request for one weights file, the service worker's included, gets one byte flipped.
+  await context.route('**/models/face-detector-short.bin', async (route) => {
+    const response = await route.fetch();
+    const body = await response.body();
+    body[1000] = body[1000]! ^ 0xff;
+    await route.fulfill({ response, body });
+  });
+  const page = await context.newPage();
+  await page.goto(APP);
+  await expect(page.getByTestId('status')).toContainText('ERR_MODEL_LOAD_FAILED', { timeout: 120_000 });
+  await expect(page.getByTestId('offline-status')).toHaveText(/failed|cleared/, { timeout: 60_000 });
+  expect(
+    await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('localface-cloud-client-'))),
+  ).toEqual([]);
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration('./')) === undefined)).toBe(
+    true,
+  );
+  await context.close();
+});

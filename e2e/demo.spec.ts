@@ -49,6 +49,24 @@ for (const base of [`${DEV}/demo/compare/`, `${SITE}/compare/`]) {
   });
 }
 
+test('the comparison page takes photos only once its models are loaded', async ({ page }) => {
+  // The models wait until the inputs have been seen disabled.
+  let release!: () => void;
+  const released = new Promise<void>((done) => (release = done));
+  await page.route('**/models/**', async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.goto(`${SITE}/compare/`);
+  await expect(page.getByTestId('status')).toHaveText('Loading models…');
+  await expect(page.getByTestId('file-a')).toBeDisabled();
+  await expect(page.getByTestId('file-b')).toBeDisabled();
+  release();
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 90_000 });
+  await expect(page.getByTestId('file-a')).toBeEnabled();
+  await expect(page.getByTestId('file-b')).toBeEnabled();
+});
+
 test('the built script-tag page loads the library and its models from inside demo-dist/', async ({ page }) => {
   const requests: string[] = [];
   page.on('request', (request) => requests.push(request.url()));

@@ -297,3 +297,90 @@ test("Chromium's default fake camera (a green disc and a clock, no face): no box
   await page.screenshot({ path: test.info().outputPath('kiosk-no-face.png'), fullPage: true });
   await closeKiosk(kiosk);
 });
+
+test('the camera stopping mid-run: its last answer and boxes go and Enroll waits; a camera connected again is used', async () => {
+  test.setTimeout(180_000);
+  const kiosk = await openKiosk(videos['subject10']!);
+  const { page } = kiosk;
+  const status = page.getByTestId('status');
+  const decided = /^(Face not recognised: enroll below|NOT LIVE .*)$/;
+  await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+  await expect(status).toHaveText(decided, { timeout: 60_000 });
+  await expect.poll(() => overlay(page)).toEqual({ boxes: 1, painted: true });
+  await expect(page.getByTestId('enroll-button')).toBeEnabled();
+
+  // As when the camera is unplugged: the <video> element keeps its last picture, frozen.
+  await page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.stop());
+  await expect(status).toHaveText('Camera disconnected — reload or reconnect the camera.');
+  await expect(page.getByTestId('enroll-button')).toBeDisabled();
+  expect(await overlay(page)).toEqual({ boxes: 0, painted: false });
+  // No answer about the frozen picture comes back later.
+  await page.waitForTimeout(2000);
+  await expect(status).toHaveText('Camera disconnected — reload or reconnect the camera.');
+  expect(await overlay(page)).toEqual({ boxes: 0, painted: false });
+
+  // A camera connected again is used without a reload.
+  await page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event('devicechange')));
+  await expect(status).toHaveText(decided, { timeout: 60_000 });
+  await expect(page.getByTestId('enroll-button')).toBeEnabled();
+  await expect.poll(() => overlay(page)).toEqual({ boxes: 1, painted: true });
+  await closeKiosk(kiosk);
+});
+
+test('without a camera, staff still unlock the panel and manage people', async ({ browser }) => {
+  test.setTimeout(180_000);
+  // No fake camera: this browser has no camera at all.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(KIOSK);
+  await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+  await expect(page.getByTestId('status')).toHaveText(
+    /^(No camera found|Camera access was refused|The camera could not start)/,
+  );
+  await expect(page.getByTestId('loading')).toBeHidden();
+  await expect(page.getByTestId('enroll-button')).toBeDisabled();
+  await setStaffPin(page);
+  await expect(page.getByTestId('people')).toContainText('Nobody yet');
+  await context.close();
+  expect(problems).toEqual([]);
+});
+
+test('when the models cannot load, the camera is switched off and the loading line goes', async () => {
+  test.setTimeout(180_000);
+  const scratchProfile = mkdtempSync(join(tmpdir(), 'localface-kiosk-nomodels-'));
+  const context = await launchWithCamera(null, scratchProfile);
+  try {
+    await context.route('**/models/**', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(KIOSK);
+    await expect(page.getByTestId('status')).toHaveText(/^The kiosk could not start: /, { timeout: 120_000 });
+    await expect(page.getByTestId('loading')).toBeHidden();
+    await expect
+      .poll(() =>
+        page.evaluate(
+          () =>
+            ((document.querySelector('video')!.srcObject as MediaStream | null)?.getTracks() ?? []).filter(
+              (track) => track.readyState === 'live',
+            ).length,
+        ),
+      )
+      .toBe(0);
+  } finally {
+    await context.close();
+    rmSync(scratchProfile, { recursive: true, force: true });
+  }
+});
+
+/** The boxes of the latest frame (the kiosk's count), and whether the overlay over the video shows any. */
+async function overlay(page: Page): Promise<{ boxes: number; painted: boolean }> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('canvas')!;
+    const pixels = canvas.width ? canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data : [];
+    return {
+      boxes: (window as unknown as { kioskStats: { boxes: number } }).kioskStats.boxes,
+      painted: Array.prototype.some.call(pixels, (value: number, i: number) => i % 4 === 3 && value > 0),
+    };
+  });
+}

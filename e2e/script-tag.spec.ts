@@ -69,3 +69,10 @@ test('the script-tag page enrolls, searches, deletes and keeps persons across a 
   await page.screenshot({ path: test.info().outputPath('script-tag.png'), fullPage: true });
   expect(problems).toEqual([]);
 });
+
+test('when the library script does not load, the page says so', async ({ page }) => {
+  await page.route('**/localface.iife.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto(PAGE);
+  await expect(page.getByTestId('status')).toHaveText('Could not start.');
+  await expect(page.getByTestId('error')).toHaveText(/did not load: .*npm run build/);
+});

@@ -28,9 +28,10 @@ const TYPES = {
 export function serve(root, port, { csp } = {}) {
   const base = resolve(root);
   const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
     let path;
     try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      path = decodeURIComponent(url.pathname);
     } catch {
       res.writeHead(400).end(); // malformed %-escape
       return;
@@ -42,7 +43,15 @@ export function serve(root, port, { csp } = {}) {
       return;
     }
     try {
-      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      if (statSync(file).isDirectory()) {
+        // A folder is its index.html, at the folder's URL with a slash: the page's relative URLs (manifest, service
+        // worker, API base) resolve against it. Leading slashes are collapsed: `//host/` would leave this server.
+        if (!url.pathname.endsWith('/')) {
+          res.writeHead(301, { Location: `${url.pathname.replace(/^\/+/, '/')}/${url.search}` }).end();
+          return;
+        }
+        file = join(file, 'index.html');
+      }
       const size = statSync(file).size;
       res.writeHead(200, {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',

@@ -5,6 +5,7 @@
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
 import { CameraFrames } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
+import { purgeOfflineCache } from '../shared/offlineCache';
 import { COLLECTION, DATABASE } from '../shared/store';
 import { toCsv, type CheckIn } from './csv';
 import { CheckInLog } from './log';
@@ -59,8 +60,10 @@ function renderLog(rows: CheckIn[]): void {
       .map((row) => {
         const tr = document.createElement('tr');
         tr.dataset.testid = 'log-row';
+        const time = new Date(row.time);
         for (const text of [
-          new Date(row.time).toLocaleTimeString(),
+          // The log keeps 30 days: an entry from another day shows its date too.
+          time.toDateString() === new Date().toDateString() ? time.toLocaleTimeString() : time.toLocaleString(),
           row.result,
           row.personName,
           row.similarity?.toFixed(2) ?? '',
@@ -77,6 +80,8 @@ function renderLog(rows: CheckIn[]): void {
 
 /** The camera's frames for the tracker (set once the camera is on). */
 let camera: CameraFrames | undefined;
+
+const CAMERA_STOPPED = 'Camera disconnected — reconnect the camera and reload the page.';
 
 /** A check-in follows the person for at most this long, waiting for the liveness decision. */
 const CHECK_IN_MS = 6000;
@@ -105,11 +110,17 @@ async function checkIn(tracker: FaceTracker, log: CheckInLog): Promise<void> {
   } catch (error) {
     // e.g. the liveness models failing to load offline before the offline cache was ready
     verdict.className = 'bad';
-    verdict.textContent = `Could not check in: ${errorText(error)}`;
+    verdict.textContent = camera && !camera.live ? CAMERA_STOPPED : `Could not check in: ${errorText(error)}`;
   }
 }
 
 async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void> {
+  // The <video> element keeps the camera's last picture: nobody is checked in from a frozen one.
+  if (camera && !camera.live) {
+    verdict.className = 'bad';
+    verdict.textContent = CAMERA_STOPPED;
+    return;
+  }
   if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
     verdict.className = 'bad';
     verdict.textContent = 'No camera picture yet: allow the camera for this page, or wait a moment.';
@@ -156,9 +167,11 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
 async function enroll(client: FaceClient): Promise<void> {
   const name = enrollName.value.trim();
   const photo = enrollFile.files?.[0];
-  if (!photo && video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+  if (!photo && (!camera?.live || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA)) {
     enrollMessage.className = 'bad';
-    enrollMessage.textContent = 'Pick a photo, or allow the camera to enroll from it.';
+    enrollMessage.textContent = camera
+      ? 'The camera sends no picture: pick a photo, or reconnect the camera and reload.'
+      : 'Pick a photo, or allow the camera to enroll from it.';
     return;
   }
   let face: Blob | ImageBitmap | undefined;
@@ -208,26 +221,20 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
-/**
- * After ERR_MODEL_LOAD_FAILED the cached copy may be what is wrong (the service worker verifies what it caches,
- * but a cache from an older build, or a damaged disk, could still hold bad bytes): drop the offline cache and the
- * worker, so the next load fetches fresh files from the server.
- */
-async function purgeOfflineCache(): Promise<void> {
-  if (!('serviceWorker' in navigator)) return;
-  for (const name of await caches.keys()) if (name.startsWith('localface-checkin-')) await caches.delete(name);
-  // Only this app's worker: the origin's other demos keep theirs.
-  await (await navigator.serviceWorker.getRegistration('./'))?.unregister();
-  offlineLine.textContent = 'offline cache cleared after a model failed to load: reload while online';
-}
-
 // The camera starts beside the models; an unanswered permission prompt does not hold up enrolling from photos
 // (check-in and enroll from the camera check that a picture has arrived).
 void navigator.mediaDevices
   .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
   .then(async (stream) => {
     video.srcObject = stream;
-    camera = new CameraFrames(video, stream);
+    const frames = (camera = new CameraFrames(video, stream));
+    frames.onLiveChange((live) => {
+      if (live && verdict.textContent === CAMERA_STOPPED) verdict.textContent = '';
+      else if (!live) {
+        verdict.className = 'bad';
+        verdict.textContent = CAMERA_STOPPED;
+      }
+    });
     await video.play();
   })
   .catch((error) => {
@@ -275,5 +282,8 @@ try {
   checkInButton.disabled = enrollButton.disabled = false;
 } catch (error) {
   statusLine.textContent = `Could not start: ${errorText(error)}`;
-  if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED') await purgeOfflineCache();
+  if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED' && 'serviceWorker' in navigator) {
+    await purgeOfflineCache('checkin');
+    offlineLine.textContent = 'offline cache cleared after a model failed to load: reload while online';
+  }
 }

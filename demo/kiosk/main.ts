@@ -17,6 +17,7 @@ interface EngineHandle {
   enroll(name: string): Promise<EnrollOutcome>;
   people(): Promise<KioskPerson[]>;
   remove(personId: string): Promise<void>;
+  reset(): Promise<void>;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -91,6 +92,7 @@ function startWorkerEngine(): Promise<EngineHandle> {
           enroll: (name) => call('enroll', [name]),
           people: () => call('people', []),
           remove: (personId) => call('remove', [personId]),
+          reset: () => call('reset', []),
         });
       } else {
         const waiting = pending.get(message.id);
@@ -121,6 +123,7 @@ async function startMainThreadEngine(): Promise<EngineHandle> {
     enroll: (name) => serial(() => engine.enroll(name)),
     people: () => serial(() => engine.people()),
     remove: (personId) => serial(() => engine.remove(personId)),
+    reset: () => serial(() => engine.reset()),
   };
 }
 
@@ -139,14 +142,29 @@ async function startEngine(): Promise<EngineHandle> {
 /** The camera's frames, handed to the engine without copying their pixels (transferred to the worker). */
 let camera: CameraFrames | undefined;
 
-async function startCamera(): Promise<void> {
+async function startCamera(): Promise<CameraFrames> {
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
     audio: false,
   });
+  camera?.stop();
   video.srcObject = stream;
   camera = new CameraFrames(video, stream);
   await video.play();
+  return camera;
+}
+
+function cameraProblem(error: unknown): string {
+  if (error instanceof DOMException && error.name === 'NotAllowedError')
+    return 'Camera access was refused: allow the camera for this page and reload.';
+  if (error instanceof DOMException && error.name === 'NotFoundError')
+    return 'No camera found: connect a camera (staff can still manage people below).';
+  return `The camera could not start: ${(error as Error).message}`;
+}
+
+function showProblem(text: string): void {
+  statusLine.textContent = text;
+  statusLine.className = 'spoof';
 }
 
 // ---- the live loop ----------------------------------------------------------------------------------------------
@@ -170,6 +188,7 @@ const stats = {
   checksMs: 0,
   embedRuns: 0,
   boxes: 0,
+  /** The last 400 namings (tools/kiosk-fps/fps.mjs reads those made while it measures: far fewer). */
   namedAfterMs: [] as number[],
   /** The last 400 frames: when grabbed and finished (page clock), engine ms, timings, and each track's state. */
   recentFrames: [] as {
@@ -181,8 +200,10 @@ const stats = {
   }[],
   mode: '',
 };
-/** When each track's first frame was grabbed, until its name is shown. */
-const trackFirstGrabbed = new Map<number, number>();
+/** For each track in view: when its first frame was grabbed (-1 once named), and when it was last seen. */
+const trackFirstGrabbed = new Map<number, { first: number; lastSeen: number }>();
+/** A track unseen this long has ended (the tracker ends them after 400 ms): its entry goes. */
+const TRACK_GONE_MS = 2000;
 declare global {
   interface Window {
     kioskStats: typeof stats;
@@ -242,15 +263,23 @@ function draw(): void {
   }
 }
 
+let looping = false;
+
 function startLoop(engine: EngineHandle): void {
+  if (looping) return;
+  looping = true;
   let frameWaiting = false;
   const processFrame = async () => {
-    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
+    const frames = camera;
+    if (!frames?.live || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
     inFlight = true;
     frameWaiting = false;
     try {
       const grabbedAt = performance.now();
-      latest = await engine.processFrame(await camera!.take(), grabbedAt);
+      const result = await engine.processFrame(await frames.take(), grabbedAt);
+      // The camera stopped (or was replaced) meanwhile: its "Camera disconnected" stays, not a stale answer.
+      if (frames !== camera || !frames.live) return;
+      latest = result;
       finishedAt.push(performance.now());
       stats.processed++;
       stats.engineMs += latest.ms;
@@ -271,13 +300,18 @@ function startLoop(engine: EngineHandle): void {
       });
       if (stats.recentFrames.length > 400) stats.recentFrames.shift();
       for (const track of latest.tracks) {
-        if (!trackFirstGrabbed.has(track.trackId)) trackFirstGrabbed.set(track.trackId, grabbedAt);
-        const first = trackFirstGrabbed.get(track.trackId)!;
-        if (track.match && first >= 0) {
-          stats.namedAfterMs.push(performance.now() - first);
-          trackFirstGrabbed.set(track.trackId, -1); // named: counted once
+        let seen = trackFirstGrabbed.get(track.trackId);
+        if (!seen) trackFirstGrabbed.set(track.trackId, (seen = { first: grabbedAt, lastSeen: grabbedAt }));
+        seen.lastSeen = grabbedAt;
+        if (track.match && seen.first >= 0) {
+          stats.namedAfterMs.push(performance.now() - seen.first);
+          seen.first = -1; // named: counted once
         }
       }
+      if (stats.namedAfterMs.length > 400) stats.namedAfterMs.shift();
+      // The tracks in view, not every track since the page opened.
+      for (const [trackId, seen] of trackFirstGrabbed)
+        if (grabbedAt - seen.lastSeen > TRACK_GONE_MS) trackFirstGrabbed.delete(trackId);
       draw();
       const { text, kind } = describe(latest);
       statusLine.textContent = text;
@@ -285,8 +319,8 @@ function startLoop(engine: EngineHandle): void {
       fpsLine.textContent = `${framesPerSecond(performance.now()).toFixed(1)} fps`;
       fpsLine.title = `${Math.round(latest.ms)} ms for the last frame (decode ${Math.round(t.decodeMs)}, detect ${Math.round(t.detectMs)}, embed ${Math.round(t.embedMs)}, search ${Math.round(t.searchMs)}, checks ${Math.round(t.checksMs)}); ${skipped} camera frames skipped so far`;
     } catch (error) {
-      statusLine.textContent = `Recognition failed: ${(error as Error).message}`;
-      statusLine.className = 'spoof';
+      if (frames !== camera || !frames.live) return; // the camera's own message stays
+      showProblem(`Recognition failed: ${(error as Error).message}`);
     } finally {
       inFlight = false;
     }
@@ -311,8 +345,59 @@ function startLoop(engine: EngineHandle): void {
   onFrame();
 }
 
+/**
+ * Follows the camera: when it stops sending pictures the last answer and its boxes go, the engine forgets its
+ * tracks and Enroll waits for pictures again (the <video> element would keep showing the last one, frozen).
+ */
+function watchCamera(engine: EngineHandle, frames: CameraFrames): void {
+  const changed = (live: boolean) => {
+    if (frames !== camera) return;
+    updateEnrollButton();
+    if (live) return; // the loop's next frame says who is in view
+    latest = undefined;
+    stats.boxes = 0;
+    overlay.getContext('2d')!.clearRect(0, 0, overlay.width, overlay.height);
+    fpsLine.textContent = '– fps';
+    finishedAt.length = 0;
+    showProblem(
+      video.srcObject instanceof MediaStream && video.srcObject.active
+        ? 'The camera sends no picture: check the camera.'
+        : 'Camera disconnected — reload or reconnect the camera.',
+    );
+    void engine.reset().catch(() => undefined);
+  };
+  frames.onLiveChange(changed);
+  if (!frames.live) changed(false); // it stopped before it was watched
+}
+
+/** A camera plugged in (or back) later is used without a reload. */
+function useCameraWhenConnected(engine: EngineHandle): void {
+  let starting = false;
+  navigator.mediaDevices?.addEventListener('devicechange', async () => {
+    if (starting || camera?.live) return;
+    starting = true;
+    try {
+      watchCamera(engine, await startCamera());
+      statusLine.textContent = 'Camera connected.';
+      statusLine.className = 'unknown';
+      updateEnrollButton();
+      startLoop(engine);
+    } catch {
+      // still no camera: the message shown stays
+    } finally {
+      starting = false;
+    }
+  });
+}
+
 // ---- enrolment and the people list ------------------------------------------------------------------------------
 let enrolling = false;
+let enrolmentWired = false;
+
+/** Enroll takes the face from the camera's latest frames: only while the camera sends them. */
+function updateEnrollButton(): void {
+  enrollButton.disabled = !enrolmentWired || enrolling || !camera?.live;
+}
 
 /** Staff mode ends by itself after this long without a click in the staff panel. */
 const STAFF_IDLE_MS = 2 * 60_000;
@@ -446,10 +531,11 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
 }
 
 function wireEnrolment(engine: EngineHandle): void {
-  enrollButton.disabled = false;
+  enrolmentWired = true;
+  updateEnrollButton();
   enrollForm.onsubmit = async (event) => {
     event.preventDefault();
-    if (enrolling) return;
+    if (enrolling || !camera?.live) return;
     // Whoever sets the first staff PIN can list and delete everyone: people are enrolled here only once staff have
     // set it, so a passer-by cannot claim a kiosk that holds the people enrolled at it.
     if (!new StaffPin().isSet) {
@@ -458,7 +544,7 @@ function wireEnrolment(engine: EngineHandle): void {
       return;
     }
     enrolling = true;
-    enrollButton.disabled = true;
+    updateEnrollButton();
     enrollMessage.className = 'advice';
     enrollMessage.textContent = 'Checking the picture (quality, occlusion, liveness)…';
     try {
@@ -474,6 +560,9 @@ function wireEnrolment(engine: EngineHandle): void {
         enrollMessage.textContent = `Enrolled ${outcome.name}.`;
         enrollName.value = '';
         await refreshPeopleOrSay(engine); // a failure to list is not a failure to enroll
+      } else if (outcome.pending) {
+        // The liveness decision did not come in time (e.g. the face kept moving, or frames came slowly).
+        enrollMessage.textContent = 'Could not confirm liveness in time — press Enroll again.';
       } else {
         enrollMessage.textContent = `${outcome.advice.join(' · ')} — ${outcome.message}`;
       }
@@ -481,7 +570,7 @@ function wireEnrolment(engine: EngineHandle): void {
       enrollMessage.textContent = `Could not enroll: ${(error as Error).message}`;
     } finally {
       enrolling = false;
-      enrollButton.disabled = false;
+      updateEnrollButton();
     }
   };
 }
@@ -501,18 +590,39 @@ async function requestPersistentStorage(): Promise<void> {
 }
 void requestPersistentStorage();
 
-try {
-  const [engine] = await Promise.all([startEngine(), startCamera()]);
+async function main(): Promise<void> {
+  // The camera and the engine start side by side, and either can fail alone: staff manage people without a camera.
+  let engineFailed = false;
+  const cameraStarting = startCamera();
+  cameraStarting.catch((error: unknown) => {
+    if (!engineFailed) showProblem(cameraProblem(error));
+  });
+  let engine: EngineHandle;
+  try {
+    engine = await startEngine();
+  } catch (error) {
+    engineFailed = true;
+    loading.hidden = true;
+    // Nothing will look at the camera: its light goes off.
+    void cameraStarting.then(
+      (frames) => {
+        frames.stop();
+        video.srcObject = null;
+      },
+      () => undefined,
+    );
+    showProblem(`The kiosk could not start: ${(error as Error).message}`);
+    return;
+  }
   loading.hidden = true;
   stats.mode = engine.mode;
   modeLine.textContent = `recognition in ${engine.mode === 'worker' ? 'a worker' : 'the page thread'} on ${engine.backend.toUpperCase()}`;
   wireEnrolment(engine);
   wireStaff(engine);
+  const frames = await cameraStarting.catch(() => undefined); // a failure's message is shown
+  useCameraWhenConnected(engine);
+  if (!frames) return;
+  watchCamera(engine, frames);
   startLoop(engine);
-} catch (error) {
-  statusLine.textContent =
-    error instanceof DOMException && error.name === 'NotAllowedError'
-      ? 'Camera access was refused: allow the camera for this page and reload.'
-      : `The kiosk could not start: ${(error as Error).message}`;
-  statusLine.className = 'spoof';
 }
+void main();

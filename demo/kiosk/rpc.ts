@@ -7,6 +7,7 @@ export interface EngineCalls {
   enroll: { args: [name: string]; result: EnrollOutcome };
   people: { args: []; result: KioskPerson[] };
   remove: { args: [personId: string]; result: void };
+  reset: { args: []; result: void };
 }
 export type EngineMethod = keyof EngineCalls;
 

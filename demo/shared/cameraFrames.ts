@@ -15,15 +15,16 @@ export class CameraFrames {
   private newest: VideoFrame | undefined;
   private waiting: ((frame: VideoFrame | undefined) => void) | undefined;
   private reader: ReadableStreamDefaultReader<VideoFrame> | undefined;
+  private readonly track: MediaStreamTrack | undefined;
 
   /** `video` shows `stream`; frames are read from the stream's video track while the page runs. */
   constructor(
     private readonly video: HTMLVideoElement,
-    stream: MediaStream,
+    private readonly stream: MediaStream,
   ) {
     const Processor = (globalThis as { MediaStreamTrackProcessor?: TrackProcessorConstructor })
       .MediaStreamTrackProcessor;
-    const track = stream.getVideoTracks()[0];
+    const track = (this.track = stream.getVideoTracks()[0]);
     if (!Processor || !track) return;
     try {
       this.reader = new Processor({ track, maxBufferSize: 1 }).readable.getReader();
@@ -31,6 +32,39 @@ export class CameraFrames {
       return; // the <video> element path
     }
     void this.pump(this.reader);
+  }
+
+  /**
+   * Whether the camera sends pictures: not once its track ended (camera unplugged, stopped, permission revoked), nor
+   * while it is muted (no frames for now). The <video> element then keeps showing the last picture.
+   */
+  get live(): boolean {
+    return this.track?.readyState === 'live' && !this.track.muted;
+  }
+
+  /** Calls `listener` with `live` each time it changes (the track ended, was muted or unmuted). */
+  onLiveChange(listener: (live: boolean) => void): void {
+    let was = this.live;
+    const check = () => {
+      if (this.live === was) return;
+      was = this.live;
+      listener(was);
+    };
+    for (const type of ['ended', 'mute', 'unmute']) this.track?.addEventListener(type, check);
+    // A track stopped by the page fires no 'ended' (Chromium fires the stream's 'inactive'): a slow poll catches it
+    // where nothing fires.
+    this.stream.addEventListener('inactive', check);
+    const poll = setInterval(() => {
+      check();
+      if (this.track?.readyState !== 'live') clearInterval(poll);
+    }, 1000);
+  }
+
+  /** Stops the camera (its light goes off); `live` is false from then on. */
+  stop(): void {
+    for (const track of this.stream.getTracks()) track.stop();
+    this.newest?.close();
+    this.newest = undefined;
   }
 
   /** Keeps only the newest frame: older ones are closed at once, so the camera never runs out of buffers. */
@@ -56,9 +90,11 @@ export class CameraFrames {
 
   /**
    * The newest frame not taken yet (waiting briefly for one), else the <video> element's current picture; the caller
-   * owns it and closes it (or transfers it).
+   * owns it and closes it (or transfers it). Rejects when the camera is not live: the <video> element would only
+   * give its last, frozen picture.
    */
   async take(): Promise<VideoFrame | ImageBitmap> {
+    this.checkLive();
     if (this.newest) {
       const frame = this.newest;
       this.newest = undefined;
@@ -75,6 +111,7 @@ export class CameraFrames {
         }, WAIT_FOR_FRAME_MS);
       });
       if (next) return next;
+      this.checkLive(); // it may have stopped while waiting
     }
     if (typeof VideoFrame === 'function') {
       try {
@@ -84,5 +121,9 @@ export class CameraFrames {
       }
     }
     return createImageBitmap(this.video);
+  }
+
+  private checkLive(): void {
+    if (!this.live) throw new Error('the camera sends no pictures (disconnected or stopped)');
   }
 }

@@ -7,12 +7,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serve } from '../../scripts/serve.mjs';
 
 /** GET with the path sent exactly as written (fetch would normalise it). */
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
+function get(port: number, path: string): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          ...(res.headers.location ? { location: res.headers.location } : {}),
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -27,6 +33,8 @@ describe('scripts/serve.mjs', () => {
     dir = mkdtempSync(join(tmpdir(), 'serve-'));
     mkdirSync(join(dir, 'site'));
     writeFileSync(join(dir, 'site', 'index.html'), 'inside');
+    mkdirSync(join(dir, 'site', 'app'));
+    writeFileSync(join(dir, 'site', 'app', 'index.html'), 'app');
     // A sibling whose name starts with the root's name.
     mkdirSync(join(dir, 'site-private'));
     writeFileSync(join(dir, 'site-private', 'secret.txt'), 'secret');
@@ -42,6 +50,13 @@ describe('scripts/serve.mjs', () => {
   test('serves files inside the root', async () => {
     expect(await get(port, '/index.html')).toEqual({ status: 200, body: 'inside' });
     expect((await get(port, '/')).body).toBe('inside');
+  });
+  test("a folder without its trailing slash is redirected to it (the page's relative URLs need it)", async () => {
+    expect(await get(port, '/app/')).toEqual({ status: 200, body: 'app' });
+    expect(await get(port, '/app')).toMatchObject({ status: 301, location: '/app/' });
+    expect(await get(port, '/app?x=1&y=%2F')).toMatchObject({ status: 301, location: '/app/?x=1&y=%2F' });
+    // Never to another host: its path is `//app`, and a Location `//app/` would be the host `app`.
+    expect(await get(port, '/.//app')).toMatchObject({ status: 301, location: '/app/' });
   });
   test('never serves a sibling folder whose name starts with the root name, nor the parent', async () => {
     for (const path of [
