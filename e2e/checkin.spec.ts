@@ -84,10 +84,15 @@ test('installable; after one online visit it checks people in with the network o
   });
   await expect(page.getByTestId('people-count')).toHaveText('1');
 
-  await page.getByTestId('check-in').click();
-  await expect(page.getByTestId('verdict')).toHaveText(/^Welcome, Subject Six \(similarity (0\.[7-9]\d|1\.00)\)$/, {
-    timeout: 60_000,
-  });
+  // A check-in has 6 s to decide; the first one after the offline reload also loads the liveness models, which a
+  // busy machine may not finish in time ("try again", as a person would): up to three tries.
+  const welcome = /^Welcome, Subject Six \(similarity (0\.[7-9]\d|1\.00)\)$/;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.getByTestId('check-in').click();
+    await expect(page.getByTestId('check-in')).toBeEnabled({ timeout: 60_000 });
+    if (welcome.test((await page.getByTestId('verdict').textContent()) ?? '')) break;
+  }
+  await expect(page.getByTestId('verdict')).toHaveText(welcome);
   await expect(page.getByTestId('log-row')).toHaveCount(1);
   await expect(page.getByTestId('log-row').first()).toContainText('checked-in');
   await page.screenshot({ path: test.info().outputPath('checkin-offline.png'), fullPage: true });
@@ -145,7 +150,9 @@ test('installable; after one online visit it checks people in with the network o
   await expect(kiosk.getByTestId('people')).toContainText('Nobody yet');
   await kiosk.close();
   await page.reload();
-  await expect(page.getByTestId('people-count')).toHaveText('0', { timeout: 120_000 });
+  // The page's own HTML says 0 and lists no rows before the app has read anything: wait until it has.
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  await expect(page.getByTestId('people-count')).toHaveText('0');
   await expect(page.getByTestId('log-row')).toHaveCount(0);
 
   await context.close();
@@ -240,7 +247,8 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   const stopped = 'Camera disconnected — reconnect the camera and reload the page.';
   await expect(page.getByTestId('verdict')).toHaveText(stopped);
   await page.getByTestId('check-in').click();
-  await page.waitForTimeout(3000);
+  // The button is disabled while a check-in runs: enabled again, this one has finished.
+  await expect(page.getByTestId('check-in')).toBeEnabled({ timeout: 60_000 });
   await expect(page.getByTestId('verdict')).toHaveText(stopped);
   await expect(page.getByTestId('log-row')).toHaveCount(1);
   await context.close();
