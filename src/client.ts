@@ -621,6 +621,7 @@ class LocalFaceClient implements FaceClient {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         'This LocalFace client is closed. Create a new one with createFaceClient().',
+        { metadata: { reason: 'client-closed' } },
       );
   }
 }

@@ -366,6 +366,7 @@ export class FaceEngine {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         'This LocalFace client is closed. Create a new one with createFaceClient().',
+        { metadata: { reason: 'client-closed' } },
       );
   }
 }

@@ -4,7 +4,8 @@ import { createContext, spend, type Dialect, type Route } from './context';
 import { enrollFace } from './enrollFace';
 import { faceSearch } from './faceSearch';
 import { faceSet } from './faceSet';
-import { BodyError, DEFAULT_MAX_BODY_BYTES, matchPath, relativePath } from './http';
+import { BodyError, DEFAULT_MAX_BODY_BYTES, jsonResponse, matchPath, relativePath } from './http';
+import { workerErrorBody } from './paths';
 import { personManagement } from './personManagement';
 import { users } from './users';
 
@@ -82,6 +83,12 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     } catch (error) {
       if (error instanceof BodyError) return dialect.badBody(error.problem);
       if (error instanceof FaceError && error.code === 'ERR_API_KEY_NOT_VALID') return dialect.keyInvalid();
+      // The client behind the handler was closed: the server's state, not the request's fault (503, not 400).
+      if (error instanceof FaceError && error.metadata?.reason === 'client-closed')
+        return jsonResponse(
+          503,
+          workerErrorBody(path ?? '', 503, 'The LocalFace client serving these requests was closed.'),
+        );
       return dialect.failure(error);
     }
   };

@@ -471,6 +471,28 @@ describe('createRestHandler without models', () => {
     ]);
   });
 
+  it('a closed client behind the handler is a 503 in each dialect, not a 400', async () => {
+    const client = fakeClient();
+    const { key } = await client.apiKeys.create({ name: 'x' });
+    const closed = () =>
+      Promise.reject(
+        new FaceError('ERR_INVALID_ARGUMENT', 'This LocalFace client is closed.', {
+          metadata: { reason: 'client-closed' },
+        }),
+      );
+    (client.apiKeys as unknown as { verify: () => Promise<never> }).verify = closed;
+    const handler = createRestHandler({ client });
+    const call = async (path: string) => {
+      const r = await handler(
+        new Request(`http://app.test/${path}`, { method: 'POST', headers: { 'x-api-key': key } }),
+      );
+      return [r.status, await r.json()];
+    };
+    expect(await call('face-search')).toEqual([503, expect.objectContaining({ code: 'ERR_INTERNAL' })]);
+    expect(await call('users/search')).toEqual([503, expect.objectContaining({ status: 503 })]);
+    expect(await call('enroll-face')).toEqual([503, expect.objectContaining({ error_code: 'INTERNAL_SERVER_ERROR' })]);
+  });
+
   it('PUT persons over the per-request limit is 400 ERR_INVALID_ARGUMENT', async () => {
     const client = fakeClient();
     const handler = createRestHandler({ client });
