@@ -28,12 +28,12 @@ const TYPES = {
 export function serve(root, port, { csp } = {}) {
   const base = resolve(root);
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    let path;
+    let url, path;
     try {
+      url = new URL(req.url ?? '/', 'http://x'); // throws for `//` and `/\`, which browsers do send
       path = decodeURIComponent(url.pathname);
     } catch {
-      res.writeHead(400).end(); // malformed %-escape
+      res.writeHead(400).end(); // not a path, or a malformed %-escape
       return;
     }
     let file = normalize(join(base, path));

@@ -593,10 +593,14 @@ class LocalFaceClient implements FaceClient {
         'IndexedDB is not available in this browser context (e.g. a private mode that disables it), so collections cannot be stored. detectFaces and compareFaces still work.',
       );
     }
-    const store = this.openedStore ?? (await FaceStore.open(this.databaseName, this.encryption));
-    this.openedStore = undefined; // used once: a database opened again after a loss is a new connection
+    // The connection createFaceClient opened (to check an encryption key) is used once, unless it was lost since.
+    const opened = this.openedStore;
+    this.openedStore = undefined;
+    if (opened?.lost) opened.close();
+    const store = opened && !opened.lost ? opened : await FaceStore.open(this.databaseName, this.encryption);
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
+    this.current = store;
     store.onLost((loss) => {
       // Templates of a database deleted or cleared elsewhere are zeroed here too; after a deletion or the browser
       // ending the connection, the next call opens the database again (an upgrade needs a reload instead).
@@ -606,7 +610,6 @@ class LocalFaceClient implements FaceClient {
         this.current = undefined;
       }
     });
-    this.current = store;
     const scorer = new FusedScorer(this.engine.matcher, modelIds, dimensions);
     return {
       service: new PersonService(store, indexes, this.engine, scorer),

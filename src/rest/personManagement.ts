@@ -140,6 +140,9 @@ async function putPersons(context: RestContext): Promise<Response> {
         throw new FaceError('ERR_INVALID_ARGUMENT', 'Each person must be a JSON object with the fields of PUT person.');
       results.push(personBody(await enrollOne(context, item as BodyObject)));
     } catch (error) {
+      // A client closed meanwhile ends the whole request (the handler answers 503); a key revoked meanwhile fails
+      // each remaining item with ERR_API_KEY_NOT_VALID, before any image work (docs/rest.md).
+      if (error instanceof FaceError && error.metadata?.reason === 'client-closed') throw error;
       const response =
         error instanceof QuotaRefused
           ? personManagement.limited({

@@ -139,10 +139,13 @@ const RESEARCH_EVERY_MS = 1000;
  */
 const SWAP_SIMILARITY = 0.5;
 /**
- * Below this goodness (small, blurred, turned) a frame under SWAP_SIMILARITY may be a poor frame of the same person:
- * it is kept out of the track and the next frame is embedded too; a second such frame in a row ends the track.
+ * Below this goodness (small, blurred, turned) a frame may be a poor frame of the same person, which scores lower:
+ * such a frame counts as someone else's only under POOR_FRAME_SWAP_SIMILARITY (the calibration's far tail, where
+ * same-person pairs are almost never found), and then it is kept out of the track and the next frame is embedded
+ * too; a second such frame in a row ends the track.
  */
 const SWAP_MIN_GOODNESS = 0.3;
+const POOR_FRAME_SWAP_SIMILARITY = 0.3;
 /**
  * Detections scoring below this are not tracked. The detector keeps faces from 0.5; on video that admits shapes
  * that flicker in and out (Chromium's default fake camera, a green disc with a clock, scores 0.51–0.61 in most
@@ -168,6 +171,8 @@ interface Track {
   match: TrackMatch | null;
   /** The person the track was last matched to (kept while the match is lost for a while). */
   matchedPersonId?: string;
+  /** Searched at least once (a search due after an enroll elsewhere is not its first). */
+  searched: boolean;
   lastSearchAt?: number;
   evidence: LivenessEvidence[];
   lastLivenessAt?: number;
@@ -328,6 +333,8 @@ class LocalFaceTracker implements FaceTracker {
             similarityScore: hit.similarityScore,
           }
         : null;
+      // The person just enrolled from this track's own frames (decided live, with liveness on): no new decision.
+      if (hit) track.matchedPersonId = hit.personId;
     }
     return enrolled;
   }
@@ -461,8 +468,11 @@ class LocalFaceTracker implements FaceTracker {
       let tr = toEmbed[i]!;
       const template = templates[i]!;
       const g = goodness.get(tr)!;
-      const unlike = tr.template !== undefined && engine.similarity(template, tr.template) < SWAP_SIMILARITY;
-      if (unlike && g < SWAP_MIN_GOODNESS && !tr.suspect) {
+      const poor = g < SWAP_MIN_GOODNESS;
+      const unlike =
+        tr.template !== undefined &&
+        engine.similarity(template, tr.template) < (poor ? POOR_FRAME_SWAP_SIMILARITY : SWAP_SIMILARITY);
+      if (unlike && poor && !tr.suspect) {
         // A poor frame unlike the track: not added to it; the next frame is embedded and decides.
         tr.suspect = true;
         continue;
@@ -536,7 +546,7 @@ class LocalFaceTracker implements FaceTracker {
       // Another person than the track was matched to: the liveness decided so far was decided on frames that may
       // not be this person's (a photo held up where a live face was), so it is decided again from the next frames.
       // (A match lost and found again near the threshold is the same person: no new decision.)
-      if (hit && tr.lastSearchAt !== undefined && hit.personId !== tr.matchedPersonId) {
+      if (hit && tr.searched && hit.personId !== tr.matchedPersonId) {
         tr.evidence = [];
         tr.liveness = null;
         tr.lastLivenessAt = undefined;
@@ -550,6 +560,7 @@ class LocalFaceTracker implements FaceTracker {
           }
         : null;
       if (hit) tr.matchedPersonId = hit.personId;
+      tr.searched = true;
       tr.lastSearchAt = now;
       tr.templateChanged = false;
     }
@@ -568,6 +579,7 @@ class LocalFaceTracker implements FaceTracker {
       templateChanged: false,
       best: [],
       suspect: false,
+      searched: false,
       match: null,
       evidence: [],
       liveness: null,

@@ -73,6 +73,7 @@ describe('scripts/serve.mjs', () => {
   });
   test('a malformed escape or a NUL is refused without crashing the server', async () => {
     expect((await get(port, '/%E0%A4%A')).status).toBe(400);
+    for (const notAPath of ['//', '/\\', '///']) expect((await get(port, notAPath)).status, notAPath).toBe(400);
     expect((await get(port, '/index.html%00.png')).status).toBe(403);
     expect((await get(port, '/index.html')).status).toBe(200);
   });

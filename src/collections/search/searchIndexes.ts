@@ -18,6 +18,7 @@ export class SearchIndexes {
   private readonly loading = new Map<string, Promise<CollectionIndex | null>>();
   /** How often each collection's index was dropped: a load that sees this change was of a collection now gone. */
   private readonly drops = new Map<string, number>();
+  private closed = false;
   private readonly channel: BroadcastChannel | null;
 
   constructor(
@@ -76,6 +77,7 @@ export class SearchIndexes {
   }
 
   close(): void {
+    this.closed = true;
     this.channel?.close();
     for (const index of this.indexes.values()) index.dispose();
     this.indexes.clear();
@@ -94,7 +96,8 @@ export class SearchIndexes {
     const { collection: record, blocks } = await this.store.loadSearchBlocks(collection);
     if (!compatible(record.models, this.models)) throw modelMismatch(record, this.models);
     const index = CollectionIndex.fromBlocks(collection, record.revision, this.dims, blocks);
-    if ((this.drops.get(collection) ?? 0) !== drops) {
+    // Dropped while it loaded, or every index closed (the client closed, the database deleted): zeroed, not kept.
+    if (this.closed || (this.drops.get(collection) ?? 0) !== drops) {
       index.dispose();
       return null;
     }

@@ -148,6 +148,12 @@ export class FaceStore {
       return new FaceStore(watch, db, name, cipher ?? PLAIN, cipher !== null);
     } catch (error) {
       db.close();
+      if (watch.loss)
+        throw new FaceError(
+          'ERR_INTERNAL',
+          `The database "${name}" was ${watch.loss === 'upgraded' ? 'upgraded' : watch.loss === 'deleted' ? 'deleted' : 'closed'} by another tab or the browser while it opened. Retry.`,
+          { cause: error, metadata: { databaseName: name, reason: watch.loss } },
+        );
       throw storageError(error, `open the database "${name}"`);
     }
   }
@@ -698,19 +704,35 @@ export class FaceStore {
   }
 
   private assertUsable(): void {
+    const lost = this.lostError();
+    if (lost) throw lost;
+  }
+
+  /** A failed read or write: the connection's loss when it was lost (the real cause), else the storage error. */
+  private failure(cause: unknown, what: string): FaceError {
+    return this.lostError() ?? storageError(cause, what);
+  }
+
+  private lostError(): FaceError | undefined {
     const loss = this.watch.loss;
     if (loss === 'upgraded')
-      throw new FaceError(
+      return new FaceError(
         'ERR_INTERNAL',
         `The database "${this.name}" was closed because another tab upgraded it to a newer version of LocalFace. Reload this page (or restart this Worker) to use the newer version.`,
         { metadata: { databaseName: this.name, reason: 'upgraded' } },
       );
     if (loss)
-      throw new FaceError(
+      return new FaceError(
         'ERR_INTERNAL',
         `The database "${this.name}" was ${loss === 'deleted' ? 'deleted by another tab' : 'closed by the browser (site data cleared or storage evicted)'} while this call ran. Retry: the next call opens it again.`,
         { metadata: { databaseName: this.name, reason: loss } },
       );
+    return undefined;
+  }
+
+  /** Whether the connection closed under the client (see ConnectionLoss). */
+  get lost(): boolean {
+    return this.watch.loss !== undefined;
   }
 
   private async read<T>(
@@ -724,7 +746,7 @@ export class FaceStore {
       await tx.done;
       return result;
     } catch (cause) {
-      throw storageError(cause, 'read from the database');
+      throw this.failure(cause, 'read from the database');
     }
   }
 
@@ -741,7 +763,7 @@ export class FaceStore {
       // empty) database encrypted since, and nothing plain may be written into it from then on.
       tx = this.db.transaction(this.encrypted || stores.includes('meta') ? stores : [...stores, 'meta'], 'readwrite');
     } catch (cause) {
-      throw storageError(cause, 'write to the database');
+      throw this.failure(cause, 'write to the database');
     }
     const done = tx.done;
     done.catch(() => undefined); // observed below; avoids an unhandled rejection when fn fails first
@@ -755,12 +777,12 @@ export class FaceStore {
       } catch {
         // already aborted (e.g. by a failed request)
       }
-      throw storageError(error, 'write to the database');
+      throw this.failure(error, 'write to the database');
     }
     try {
       await done;
     } catch (cause) {
-      throw storageError(cause ?? tx.error, 'write to the database');
+      throw this.failure(cause ?? tx.error, 'write to the database');
     }
     return result;
   }
