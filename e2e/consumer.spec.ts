@@ -3,7 +3,7 @@
 // a high score for one person's two photos and a low one for two people, and no request leaves the app's origin.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -102,4 +102,13 @@ test('an app built from the packed tarball compares faces with models from its o
   expect(errors).toEqual([]);
   // The app's bundle carries the library; its node_modules were only needed to build it.
   expect(readdirSync(join(scratch, 'app/dist/assets')).some((f) => f.endsWith('.js'))).toBe(true);
+});
+
+test('the package carries its licence and the bundled code’s notices (minification drops their headers)', () => {
+  const installed = join(scratch, 'app/node_modules/localface');
+  expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toContain('MIT License');
+  const notices = readFileSync(join(installed, 'dist/THIRD_PARTY_NOTICES.txt'), 'utf8');
+  for (const name of ['@tensorflow/tfjs-core', '@tensorflow-models/face-detection', 'idb', 'long', 'seedrandom'])
+    expect(notices).toContain(`- ${name} `);
+  expect(notices).toContain('Apache License');
 });

