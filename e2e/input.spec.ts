@@ -100,6 +100,18 @@ test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
       offscreenCanvasNeverDrawn: await window.errorInfo(() => c.detectFaces(new OffscreenCanvas(640, 480))),
       badOptions: await window.errorInfo(() => c.detectFaces(empty, 'fast' as never)),
       unreadableFile: await window.errorInfo(() => c.detectFaces(new UnreadableFile(['x'], 'photo.jpg'))),
+      // A misspelt key would otherwise switch the check off without a word.
+      misspeltValidateOption: await window.errorInfo(async () =>
+        c.validateFace(await window.fixture('lfw/Colin_Powell_0001.jpg'), { validateAttributes: true } as never),
+      ),
+      misspeltSearchOption: await window.errorInfo(async () =>
+        c.searchFace({
+          collectionName: 'anything',
+          face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+          checkLivenes: true,
+        } as never),
+      ),
+      misspeltTrackerOption: await window.errorInfo(async () => c.createFaceTracker({ livenes: true } as never)),
     };
   });
   for (const [name, info] of Object.entries(errors)) {

@@ -365,6 +365,7 @@ class LocalFaceClient implements FaceClient {
         'ERR_INVALID_ARGUMENT',
         'detectFaces options must be an object such as { quality: true, attributes: true, liveness: false }.',
       );
+    onlyKnownKeys(options as Record<string, unknown>, ['quality', 'attributes', 'liveness'], 'detectFaces options');
     const request = {
       quality: booleanOption(options.quality, 'quality', true),
       attributes: booleanOption(options.attributes, 'attributes', true),
@@ -387,6 +388,11 @@ class LocalFaceClient implements FaceClient {
         'ERR_INVALID_ARGUMENT',
         'validateFace options must be an object such as { validateQuality: true }.',
       );
+    onlyKnownKeys(
+      options as Record<string, unknown>,
+      ['validateQuality', 'validateAttribute', 'validateLiveness', 'validateNface'],
+      'validateFace options',
+    );
     const request = {
       quality: booleanOption(options.validateQuality, 'validateQuality', false),
       attributes: booleanOption(options.validateAttribute, 'validateAttribute', false),

@@ -343,6 +343,22 @@ export class PersonService {
 
   async enrollPerson(request: unknown): Promise<EnrolledPerson> {
     const r = v.requireObject(request, 'enrollPerson');
+    v.onlyKnownKeys(
+      r,
+      [
+        'collectionName',
+        'personId',
+        'personName',
+        'face',
+        'validateNface',
+        'checkDuplicates',
+        'duplicateCheckMinSimilarity',
+        'checkLiveness',
+        'faceStorageType',
+        'metadata',
+      ],
+      'enrollPerson',
+    );
     const collection = v.collectionName(r.collectionName);
     const personId = v.personId(r.personId);
     const personName = v.personName(r.personName);
@@ -433,6 +449,7 @@ export class PersonService {
 
   async addFace(request: unknown): Promise<AddedFace> {
     const r = v.requireObject(request, 'addFace');
+    v.onlyKnownKeys(r, ['collectionName', 'personId', 'face', 'faceStorageType'], 'addFace');
     const collection = v.collectionName(r.collectionName);
     const givenId = r.personId === undefined ? undefined : v.personId(r.personId);
     const face = v.requireFace(r.face, 'face');
@@ -501,6 +518,7 @@ export class PersonService {
 
   async updatePerson(request: unknown): Promise<PersonSummary> {
     const r = v.requireObject(request, 'updatePerson');
+    v.onlyKnownKeys(r, ['collectionName', 'personId', 'personName', 'metadata'], 'updatePerson');
     const collection = v.collectionName(r.collectionName);
     const personId = v.personId(r.personId);
     if (r.personName === undefined && r.metadata === undefined) {
@@ -531,6 +549,7 @@ export class PersonService {
 
   async searchFace(request: unknown): Promise<SearchResult[]> {
     const r = v.requireObject(request, 'searchFace');
+    v.onlyKnownKeys(r, ['collectionName', 'face', 'minSimilarityScore', 'maxResults', 'checkLiveness'], 'searchFace');
     const collection = v.collectionName(r.collectionName);
     const face = v.requireFace(r.face, 'face');
     const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
@@ -567,6 +586,7 @@ export class PersonService {
 
   async multiFaceSearch(request: unknown): Promise<MultiFaceSearchResult> {
     const r = v.requireObject(request, 'multiFaceSearch');
+    v.onlyKnownKeys(r, ['collectionName', 'image', 'minSimilarityScore'], 'multiFaceSearch');
     const collection = v.collectionName(r.collectionName);
     const image = v.requireFace(r.image, 'image');
     const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
@@ -621,6 +641,7 @@ export class PersonService {
    */
   async findLookAlikes(request: unknown): Promise<FindLookAlikesResult> {
     const r = v.requireObject(request, 'findLookAlikes');
+    v.onlyKnownKeys(r, ['collectionName', 'maxPairs'], 'findLookAlikes');
     const collection = v.collectionName(r.collectionName);
     const maxPairs = v.integer(r.maxPairs, 'maxPairs', 10, 1, v.MAX_RESULTS_LIMIT);
     const index = await this.indexes.get(collection);

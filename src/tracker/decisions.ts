@@ -169,7 +169,8 @@ export function decideTrackLiveness(
   policy: TrackLivenessPolicy = DEFAULT_TRACK_LIVENESS_POLICY,
 ): TrackLiveness | null {
   const recent = frames.slice(-policy.window);
-  const usable = recent.filter((f) => f.geometry.length === 0 && f.rawScore !== undefined);
+  // A frame whose model output is not a number (a failed run) is no evidence either way.
+  const usable = recent.filter((f) => f.geometry.length === 0 && Number.isFinite(f.rawScore) && finiteEvidence(f));
   const margins = usable.map((f) => Math.max(-policy.clip, Math.min(policy.clip, f.rawScore! - t.live)));
   const sum = margins.reduce((s, m) => s + m, 0);
   const occluded = (f: LivenessEvidence) =>
@@ -226,4 +227,12 @@ function mostFrequent<T>(items: readonly T[]): T {
   let best: T = items[items.length - 1]!;
   for (const [x, n] of counts) if (n > (counts.get(best) ?? 0)) best = x;
   return best;
+}
+
+/** Whether the frame's occlusion and eye probabilities, where measured, are numbers. */
+function finiteEvidence(f: LivenessEvidence): boolean {
+  const a = f.attributes;
+  return (
+    (!a || (Number.isFinite(a.mask) && Number.isFinite(a.sunglasses))) && (f.eyesClosed ?? []).every(Number.isFinite)
+  );
 }

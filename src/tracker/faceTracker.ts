@@ -190,6 +190,11 @@ export interface TrackerDependencies {
 
 export function createFaceTracker(deps: TrackerDependencies, options: unknown = {}): FaceTracker {
   const o = v.requireObject(options ?? {}, 'createFaceTracker options');
+  v.onlyKnownKeys(
+    o,
+    ['collectionName', 'minSimilarityScore', 'liveness', 'quality', 'attributes', 'maxFaces'],
+    'createFaceTracker options',
+  );
   const settings = {
     collectionName: o.collectionName === undefined ? undefined : v.collectionName(o.collectionName),
     minSimilarityScore: v.similarity(o.minSimilarityScore, 'minSimilarityScore', 0.7),
@@ -285,6 +290,11 @@ class LocalFaceTracker implements FaceTracker {
         `tracker.enroll takes a trackId (an integer from tracker.process); got ${v.show(trackId)}.`,
       );
     const r = v.requireObject(request, 'tracker.enroll request');
+    v.onlyKnownKeys(
+      r,
+      ['collectionName', 'personId', 'personName', 'metadata', 'faceStorageType'],
+      'tracker.enroll request',
+    );
     v.collectionName(r.collectionName);
     v.personId(r.personId);
     const track = this.tracks.find((t) => t.id === trackId && t.missedFrames === 0);

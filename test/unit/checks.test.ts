@@ -46,6 +46,11 @@ describe('geometryProblems', () => {
       'FACE_ANGLE_TOO_LARGE',
     ]);
   });
+  it('a face whose margin square cannot fit in the picture is too close, even centred', () => {
+    // 480 px high: a centred face of 400 px (0.83 of it) needs a 520-px square around it.
+    expect(geometryProblems(face(120, 40, 400), IMAGE)[0]).toBe('FACE_TOO_CLOSE');
+    expect(geometryProblems(face(170, 85, 300), IMAGE)).toEqual([]); // 390 px: fits
+  });
   it('counts only faces at least half the largest width as competing', () => {
     expect(competingFaces([face(0, 0, 200), face(300, 0, 60)])).toBe(0);
     expect(competingFaces([face(0, 0, 200), face(300, 0, 120)])).toBe(1);
@@ -55,6 +60,13 @@ describe('geometryProblems', () => {
 
 describe('quality', () => {
   const good = { sharpness: 0.35, medianLuma: 140, chroma: 60 };
+  it('says ok only when every score, as reported, is under 0.5 (at a threshold it is 0.5: not ok)', () => {
+    const t = DEFAULT_QUALITY_THRESHOLDS;
+    const atThreshold = qualityFromStats({ ...good, sharpness: t.minSharpness });
+    expect([atThreshold.blur, atThreshold.ok]).toEqual([0.5, false]);
+    const justAbove = qualityFromStats({ ...good, sharpness: t.minSharpness * 1.00001 });
+    expect(justAbove.ok).toBe(justAbove.blur < 0.5);
+  });
   it('passes a normal face and scores it low', () => {
     const q = qualityFromStats(good);
     expect(q.ok).toBe(true);
@@ -125,6 +137,17 @@ describe('liveness decision', () => {
     expect(calibratedLiveScore(t.live + 20, t.live)).toBe(1);
     expect(calibratedLiveScore(t.live - 0.01, t.live)).toBeLessThan(0.5);
     expect(calibratedLiveScore(t.live + 1, t.live)).toBeGreaterThan(calibratedLiveScore(t.live + 0.5, t.live));
+  });
+  it('a model output that is not a number is UNKNOWN_ERROR, never live', () => {
+    const plain = { sunglasses: 0, mask: 0, veil: 0, hat: 0 };
+    const live = t.live + 2;
+    for (const evidence of [
+      { geometry: [], rawScore: Number.NaN },
+      { geometry: [], rawScore: live, attributes: { ...plain, mask: Number.NaN } },
+      { geometry: [], rawScore: live, eyesClosed: [0.01, Number.NaN] },
+    ])
+      expect(decideLiveness(evidence)).toEqual({ live: false, score: expect.any(Number), code: 'UNKNOWN_ERROR' });
+    expect(decideLiveness({ geometry: [], rawScore: Number.NaN }).score).toBe(0);
   });
   it('orders codes: geometry, occlusion, model, eyes', () => {
     const open = [0.01, 0.02];

@@ -120,6 +120,12 @@ describe("liveness decided over a track's frames", () => {
     ...extra,
   });
 
+  it('frames whose model output is not a number decide nothing (they never make a track live)', () => {
+    const broken = [live(Number.NaN), live(undefined, { eyesClosed: [Number.NaN, 0] }), live(Number.NaN)];
+    expect(decideTrackLiveness(broken, t)?.live ?? false).toBe(false);
+    expect(decideTrackLiveness([...broken, live(), live(), live()], t)).toMatchObject({ live: true, framesUsed: 3 });
+  });
+
   it('waits for the minimum number of usable frames while the missing ones could change the decision', () => {
     expect(decideTrackLiveness([live()], t)).toBeNull();
     expect(decideTrackLiveness([live(t.live + 1), live(t.live + 1)], t)).toBeNull();

@@ -50,8 +50,11 @@ export function geometryProblems(
   const { x, y, width, height } = face.box;
   const problems: LivenessCode[] = [];
   const side = Math.max(width, height);
-  // A face filling the frame is also cut by it: "too close" is the actionable one, so it comes first.
-  if (side > limits.maxFaceShare * Math.min(image.width, image.height)) problems.push('FACE_TOO_CLOSE');
+  // A face filling the frame is also cut by it: "too close" is the actionable one, so it comes first. So is a face
+  // whose margin square (LIVENESS_CROP_SCALE) is larger than the picture: centred or not, it cannot fit.
+  const shorter = Math.min(image.width, image.height);
+  const tooClose = side > limits.maxFaceShare * shorter || side * LIVENESS_CROP_SCALE > shorter;
+  if (tooClose) problems.push('FACE_TOO_CLOSE');
   const outside = Math.max(-x, -y, x + width - image.width, y + height - image.height, 0);
   if (outside > limits.croppedShare * side) problems.push('FACE_CROPPED');
   else {

@@ -81,14 +81,12 @@ export function qualityFromStats(
   stats: QualityStats,
   thresholds: QualityThresholds = DEFAULT_QUALITY_THRESHOLDS,
 ): FaceQuality {
-  const blur = lowIsBad(stats.sharpness, thresholds.minSharpness, 1.5);
-  const dark = lowIsBad(stats.medianLuma, thresholds.minMedianLuma, 2);
-  const grayscale = lowIsBad(stats.chroma, thresholds.minChroma, 2);
-  const ok =
-    stats.sharpness >= thresholds.minSharpness &&
-    stats.medianLuma >= thresholds.minMedianLuma &&
-    stats.chroma >= thresholds.minChroma;
-  return { blur: round(blur), dark: round(dark), grayscale: round(grayscale), ok };
+  const blur = round(lowIsBad(stats.sharpness, thresholds.minSharpness, 1.5));
+  const dark = round(lowIsBad(stats.medianLuma, thresholds.minMedianLuma, 2));
+  const grayscale = round(lowIsBad(stats.chroma, thresholds.minChroma, 2));
+  // From the scores as reported, so that `ok` never disagrees with them (0.5 is each one's threshold).
+  const ok = blur < 0.5 && dark < 0.5 && grayscale < 0.5;
+  return { blur, dark, grayscale, ok };
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
