@@ -1,7 +1,7 @@
 // The offline check-in PWA as `npm run build:demo` builds it (demo-dist/checkin/): first visit online caches the
 // app and every model; then the server is shut down, the browser goes offline, and the reloaded app still checks a
 // person in from the (fake) camera, logs it in IndexedDB and exports the log as CSV.
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -31,14 +31,21 @@ test.afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/** A browser whose fake camera shows subject 6 (another session than the one enrolled), in a profile of its own. */
+async function cameraBrowser(helperPage: Page, name: string) {
+  if (!server?.listening) server = await serve('demo-dist', PORT);
+  const video = join(scratch, `${name}.y4m`);
+  await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject06-later.jpg', video);
+  const context = await launchWithCamera(video, join(scratch, `profile-${name}`));
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
 test('installable; after one online visit it checks people in with the network off, and exports the log', async ({
   page: helperPage,
 }) => {
   test.setTimeout(300_000);
-  const video = join(scratch, 'camera.y4m');
-  await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject06-later.jpg', video);
-  const context = await launchWithCamera(video, join(scratch, 'profile'));
-  const page = context.pages()[0] ?? (await context.newPage());
+  const { context, page } = await cameraBrowser(helperPage, 'online-offline');
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('request', (request) => {
@@ -163,11 +170,7 @@ test('the service worker caches only bytes matching the build: an altered model 
   page: helperPage,
 }) => {
   test.setTimeout(300_000);
-  if (!server?.listening) server = await serve('demo-dist', PORT);
-  const video = join(scratch, 'camera2.y4m');
-  await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject06-later.jpg', video);
-  const context = await launchWithCamera(video, join(scratch, 'profile-tampered'));
-  const page = context.pages()[0] ?? (await context.newPage());
+  const { context, page } = await cameraBrowser(helperPage, 'tampered');
   // Every request for one weights file, the service worker's included, gets one byte flipped.
   await context.route('**/models/face-detector-short.bin', async (route) => {
     const response = await route.fetch();
@@ -196,11 +199,7 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   page: helperPage,
 }) => {
   test.setTimeout(240_000);
-  if (!server?.listening) server = await serve('demo-dist', PORT);
-  const video = join(scratch, 'camera3.y4m');
-  await writeFakeCameraVideo(helperPage, 'e2e/fixtures/camera/subject06-later.jpg', video);
-  const context = await launchWithCamera(video, join(scratch, 'profile-camera-stops'));
-  const page = context.pages()[0] ?? (await context.newPage());
+  const { context, page } = await cameraBrowser(helperPage, 'camera-stops');
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(APP);
