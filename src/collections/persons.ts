@@ -454,19 +454,10 @@ export class PersonService {
     const givenId = r.personId === undefined ? undefined : v.personId(r.personId);
     const face = v.requireFace(r.face, 'face');
     const storage = v.faceStorageType(r.faceStorageType);
-    await this.indexes.get(collection);
-    const { newFace } = await this.prepareFace(face, 'face', storage);
-    const personId = givenId ?? crypto.randomUUID();
-    const written = await this.store.putPerson({
-      collection,
-      personId,
-      faces: [newFace],
+    return this.writeOneFace(collection, givenId ?? crypto.randomUUID(), face, storage, {
       mode: 'append',
       createIfMissing: givenId === undefined,
-      now: Date.now(),
     });
-    this.indexes.committed(written!.change);
-    return { faceId: newFace.faceId, personId, createTime: newFace.createTime };
   }
 
   /** For the REST dialects: see PutFaceOfRequest. */
@@ -474,19 +465,25 @@ export class PersonService {
     const collection = v.collectionName(request.collectionName);
     const personId = v.personId(request.personId);
     const face = v.requireFace(request.face, 'face');
-    const nameIfNew = v.personName(request.nameIfNew);
-    await this.indexes.get(collection);
-    const { newFace } = await this.prepareFace(face, 'face', 'NoStorage');
-    const written = await this.store.putPerson({
-      collection,
-      personId,
-      faces: [newFace],
+    return this.writeOneFace(collection, personId, face, 'NoStorage', {
       mode: request.ifExists === 'replaceFaces' ? 'replace' : 'append',
       createIfMissing: true,
-      personNameIfNew: nameIfNew,
+      personNameIfNew: personId,
       refuseExisting: request.ifExists === 'refuse',
-      now: Date.now(),
     });
+  }
+
+  /** One face of `face` written for `personId` in one transaction, as `how` says (FaceStore.putPerson). */
+  private async writeOneFace(
+    collection: string,
+    personId: string,
+    face: unknown,
+    storage: FaceStorageType,
+    how: Pick<Parameters<FaceStore['putPerson']>[0], 'mode' | 'createIfMissing' | 'personNameIfNew' | 'refuseExisting'>,
+  ): Promise<AddedFace> {
+    await this.indexes.get(collection);
+    const { newFace } = await this.prepareFace(face, 'face', storage);
+    const written = await this.store.putPerson({ collection, personId, faces: [newFace], ...how, now: Date.now() });
     this.indexes.committed(written!.change);
     return { faceId: newFace.faceId, personId, createTime: newFace.createTime };
   }

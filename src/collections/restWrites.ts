@@ -7,13 +7,21 @@ export const PUT_FACE_OF = Symbol('LocalFace.putFaceOf');
 /**
  * One face written for `personId`, the decision on an existing person taken in the write's own transaction:
  * 'append' adds the face (seed 004), 'replaceFaces' replaces the person's faces and keeps their name and metadata
- * (seed 002), 'refuse' writes nothing (seed 001: ERR_INVALID_ARGUMENT with metadata.exists). A missing person is
- * created, named `nameIfNew`.
+ * (seed 002), 'refuse' writes nothing (seed 001: see personExisted). A missing person is created, named by its id
+ * (the seeds' persons have no name of their own).
  */
 export interface PutFaceOfRequest {
   collectionName: string;
   personId: string;
   face: unknown;
   ifExists: 'append' | 'replaceFaces' | 'refuse';
-  nameIfNew: string;
+}
+
+/** Whether `error` is the refusal of an `ifExists: 'refuse'` write: the person was already there. */
+export function personExisted(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { metadata?: { exists?: unknown } }).metadata?.exists === true
+  );
 }

@@ -255,7 +255,6 @@ async function enroll(context: RestContext): Promise<Response> {
     putFaceOf(context.client, {
       collectionName,
       personId: subjectId,
-      nameIfNew: subjectId,
       face: image,
       ifExists: 'replaceFaces',
     }),

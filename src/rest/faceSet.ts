@@ -1,6 +1,7 @@
 // Seed 004, face set: POST faceset/v2/add_face (JSON, multipart/form-data or urlencoded: `name`, `file` or
 // `image_base64`, optional integer `person_id`). Auth: X-DF-API-ID (the key id) + X-DF-API-SECRET (the key).
 // Answers { status, result | reason, request_id }.
+import { personExisted } from '../collections/restWrites';
 import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
 import { putFaceOf, type Dialect, type RestContext, type Route } from './context';
@@ -138,7 +139,7 @@ async function addFace(context: RestContext): Promise<Response> {
   // person meanwhile is never overwritten. A generated id that turns out to be taken is drawn again.
   const added =
     personId !== undefined
-      ? await putFaceOf(context.client, { ...where(name, personId), face: image, ifExists: 'append' })
+      ? await putFaceOf(context.client, { collectionName: name, personId, face: image, ifExists: 'append' })
       : await addToNewPerson(context, name, image);
   // person_id is written as its digits: a 64-bit id would lose its last digits as a JS number.
   const text =
@@ -150,10 +151,6 @@ async function addFace(context: RestContext): Promise<Response> {
   });
 }
 
-function where(collectionName: string, personId: string) {
-  return { collectionName, personId, nameIfNew: personId };
-}
-
 /** A new person with a random integer id (the JS client would generate a UUID). */
 async function addToNewPerson(context: RestContext, collectionName: string, image: string | Blob) {
   for (;;) {
@@ -161,9 +158,9 @@ async function addToNewPerson(context: RestContext, collectionName: string, imag
     const id = String((random[0]! % 2 ** 21) * 2 ** 32 + random[1]! || 1);
     if (Number(id) > MAX_PERSON_ID) continue;
     try {
-      return await putFaceOf(context.client, { ...where(collectionName, id), face: image, ifExists: 'refuse' });
+      return await putFaceOf(context.client, { collectionName, personId: id, face: image, ifExists: 'refuse' });
     } catch (error) {
-      if (!(error instanceof FaceError && error.metadata?.exists === true)) throw error;
+      if (!personExisted(error)) throw error;
     }
   }
 }

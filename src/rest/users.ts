@@ -1,6 +1,7 @@
 // Seed 001, users: POST users/{USER_ID} (enroll; an existing id is refused), POST users/search (threshold and
 // similarity in percent), DELETE users/{USER_ID}. Auth: x-api-key. One collection per key: its first collection,
 // or `default`. Errors: { status, title, detail, type, errors }.
+import { personExisted } from '../collections/restWrites';
 import { FaceError } from '../errors';
 import { Fields, inKeyCollection, putFaceOf, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, type BodyProblem } from './http';
@@ -114,13 +115,11 @@ async function enrollUser(context: RestContext): Promise<Response> {
       await putFaceOf(context.client, {
         collectionName,
         personId: userId,
-        nameIfNew: userId,
         face: image,
         ifExists: 'refuse',
       });
     } catch (error) {
-      if (error instanceof FaceError && error.metadata?.exists === true)
-        return problem(400, ['provided userId already exists']);
+      if (personExisted(error)) return problem(400, ['provided userId already exists']);
       throw error;
     }
     return new Response(null, { status: 200 });
