@@ -92,11 +92,6 @@ export interface StoredPerson {
 }
 
 /**
- * The only code that touches IndexedDB. Every mutation is one readwrite transaction over the stores it needs: it
- * either commits completely or not at all (an exception, a quota error or a closed tab aborts it), so there is
- * never a half-written person, an orphan face or a search block out of step with the faces.
- */
-/**
  * Why a connection closed under its client: another tab's newer LocalFace upgrades the database ('upgraded': this
  * version cannot use it any more), another tab deletes it ('deleted'), or the browser ended it ('terminated': site
  * data cleared, storage evicted). After 'deleted' and 'terminated' the client opens the database again on its next
@@ -121,6 +116,27 @@ class ConnectionWatch {
   }
 }
 
+/** The error of a call that met a lost connection (see ConnectionLoss): what happened, and what to do. */
+function connectionLost(name: string, loss: ConnectionLoss, cause?: unknown): FaceError {
+  const metadata = { databaseName: name, reason: loss };
+  if (loss === 'upgraded')
+    return new FaceError(
+      'ERR_INTERNAL',
+      `The database "${name}" was closed because another tab upgraded it to a newer version of LocalFace. Reload this page (or restart this Worker) to use the newer version.`,
+      { cause, metadata },
+    );
+  return new FaceError(
+    'ERR_INTERNAL',
+    `The database "${name}" was ${loss === 'deleted' ? 'deleted by another tab' : 'closed by the browser (site data cleared or storage evicted)'} while this call ran. Retry: the next call opens it again.`,
+    { cause, metadata },
+  );
+}
+
+/**
+ * The only code that touches IndexedDB. Every mutation is one readwrite transaction over the stores it needs: it
+ * either commits completely or not at all (an exception, a quota error or a closed tab aborts it), so there is
+ * never a half-written person, an orphan face or a search block out of step with the faces.
+ */
 export class FaceStore {
   private constructor(
     private readonly watch: ConnectionWatch,
@@ -148,12 +164,7 @@ export class FaceStore {
       return new FaceStore(watch, db, name, cipher ?? PLAIN, cipher !== null);
     } catch (error) {
       db.close();
-      if (watch.loss)
-        throw new FaceError(
-          'ERR_INTERNAL',
-          `The database "${name}" was ${watch.loss === 'upgraded' ? 'upgraded' : watch.loss === 'deleted' ? 'deleted' : 'closed'} by another tab or the browser while it opened. Retry.`,
-          { cause: error, metadata: { databaseName: name, reason: watch.loss } },
-        );
+      if (watch.loss) throw connectionLost(name, watch.loss, error);
       throw storageError(error, `open the database "${name}"`);
     }
   }
@@ -714,20 +725,7 @@ export class FaceStore {
   }
 
   private lostError(): FaceError | undefined {
-    const loss = this.watch.loss;
-    if (loss === 'upgraded')
-      return new FaceError(
-        'ERR_INTERNAL',
-        `The database "${this.name}" was closed because another tab upgraded it to a newer version of LocalFace. Reload this page (or restart this Worker) to use the newer version.`,
-        { metadata: { databaseName: this.name, reason: 'upgraded' } },
-      );
-    if (loss)
-      return new FaceError(
-        'ERR_INTERNAL',
-        `The database "${this.name}" was ${loss === 'deleted' ? 'deleted by another tab' : 'closed by the browser (site data cleared or storage evicted)'} while this call ran. Retry: the next call opens it again.`,
-        { metadata: { databaseName: this.name, reason: loss } },
-      );
-    return undefined;
+    return this.watch.loss && connectionLost(this.name, this.watch.loss);
   }
 
   /** Whether the connection closed under the client (see ConnectionLoss). */
