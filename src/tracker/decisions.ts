@@ -1,7 +1,7 @@
 // What the tracker decides over a track's frames: when to embed, the running template, the best frames to enroll,
 // and liveness from several frames' evidence. Pure functions.
 import type { LivenessCode, LivenessEvidence, LivenessThresholds } from '../face/checks';
-import { noseOffset } from '../face/checks';
+import { evidenceIsNumbers, noseOffset } from '../face/checks';
 import type { FaceQuality } from '../face/checks';
 import type { DetectedFace, FaceTemplate } from '../vocabulary';
 
@@ -170,7 +170,7 @@ export function decideTrackLiveness(
 ): TrackLiveness | null {
   const recent = frames.slice(-policy.window);
   // A frame whose model output is not a number (a failed run) is no evidence either way.
-  const usable = recent.filter((f) => f.geometry.length === 0 && Number.isFinite(f.rawScore) && finiteEvidence(f));
+  const usable = recent.filter((f) => f.geometry.length === 0 && f.rawScore !== undefined && evidenceIsNumbers(f));
   const margins = usable.map((f) => Math.max(-policy.clip, Math.min(policy.clip, f.rawScore! - t.live)));
   const sum = margins.reduce((s, m) => s + m, 0);
   const occluded = (f: LivenessEvidence) =>
@@ -227,12 +227,4 @@ function mostFrequent<T>(items: readonly T[]): T {
   let best: T = items[items.length - 1]!;
   for (const [x, n] of counts) if (n > (counts.get(best) ?? 0)) best = x;
   return best;
-}
-
-/** Whether the frame's occlusion and eye probabilities, where measured, are numbers. */
-function finiteEvidence(f: LivenessEvidence): boolean {
-  const a = f.attributes;
-  return (
-    (!a || (Number.isFinite(a.mask) && Number.isFinite(a.sunglasses))) && (f.eyesClosed ?? []).every(Number.isFinite)
-  );
 }

@@ -335,14 +335,7 @@ class LocalFaceTracker implements FaceTracker {
         this.settings.minSimilarityScore,
         1,
       );
-      track.match = hit
-        ? {
-            personId: hit.personId,
-            personName: hit.personName,
-            metadata: hit.metadata,
-            similarityScore: hit.similarityScore,
-          }
-        : null;
+      track.match = hit ? matchOf(hit) : null;
       // The person just enrolled from this track's own frames (decided live, with liveness on): no new decision.
       if (hit) track.matchedPersonId = hit.personId;
     }
@@ -561,14 +554,7 @@ class LocalFaceTracker implements FaceTracker {
         tr.liveness = null;
         tr.lastLivenessAt = undefined;
       }
-      tr.match = hit
-        ? {
-            personId: hit.personId,
-            personName: hit.personName,
-            metadata: hit.metadata,
-            similarityScore: hit.similarityScore,
-          }
-        : null;
+      tr.match = hit ? matchOf(hit) : null;
       if (hit) tr.matchedPersonId = hit.personId;
       tr.searched = true;
       tr.lastSearchAt = now;
@@ -647,4 +633,14 @@ function jumped(before: Box, after: Box): boolean {
   const dx = after.x + after.width / 2 - (before.x + before.width / 2);
   const dy = after.y + after.height / 2 - (before.y + before.height / 2);
   return Math.hypot(dx, dy) > 0.5 * before.width;
+}
+
+/** A track's match from a search hit (the hit's other fields stay with the search). */
+function matchOf(hit: TrackMatch): TrackMatch {
+  return {
+    personId: hit.personId,
+    personName: hit.personName,
+    metadata: hit.metadata,
+    similarityScore: hit.similarityScore,
+  };
 }

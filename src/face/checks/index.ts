@@ -30,6 +30,7 @@ export {
 } from './quality';
 export {
   decideLiveness,
+  evidenceIsNumbers,
   calibratedLiveScore,
   livenessScore,
   DEFAULT_LIVENESS_THRESHOLDS,

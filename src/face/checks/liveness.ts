@@ -50,22 +50,32 @@ export interface LivenessEvidence {
   attributes?: FaceAttributes;
 }
 
+/**
+ * Whether the model outputs the evidence holds (liveness score, occlusion and eye probabilities, those measured) are
+ * numbers: NaN from a failed run would pass every threshold comparison.
+ */
+export function evidenceIsNumbers(e: LivenessEvidence): boolean {
+  const a = e.attributes;
+  return (
+    (e.rawScore === undefined || Number.isFinite(e.rawScore)) &&
+    (!a || (Number.isFinite(a.mask) && Number.isFinite(a.sunglasses))) &&
+    (e.eyesClosed ?? []).every(Number.isFinite)
+  );
+}
+
 /** The liveness verdict of one face from its evidence, codes in this order: geometry, occlusion, model, eyes; pure. */
 export function decideLiveness(e: LivenessEvidence, t: LivenessThresholds = DEFAULT_LIVENESS_THRESHOLDS): FaceLiveness {
-  const finite = (x: number | undefined) => x !== undefined && Number.isFinite(x);
-  const score = finite(e.rawScore) ? calibratedLiveScore(e.rawScore!, t.live) : 0;
+  const score = Number.isFinite(e.rawScore) ? calibratedLiveScore(e.rawScore!, t.live) : 0;
   const fail = (code: LivenessCode): FaceLiveness => ({ live: false, score, code });
   if (e.geometry.length > 0) return fail(e.geometry[0]!);
   // A model output that is not a number (a failed run) must not pass every comparison below as "live".
-  const a = e.attributes;
-  if ((a && !(finite(a.mask) && finite(a.sunglasses))) || (e.eyesClosed ?? []).some((p) => !finite(p)))
-    return fail('UNKNOWN_ERROR');
+  if (!evidenceIsNumbers(e)) return fail('UNKNOWN_ERROR');
   if (e.attributes && (e.attributes.mask >= t.occluded || e.attributes.sunglasses >= t.occluded))
     return fail('FACE_IS_OCCLUDED');
-  if (!finite(e.rawScore)) return fail('UNKNOWN_ERROR');
+  if (e.rawScore === undefined) return fail('UNKNOWN_ERROR');
   // An attack is reported as one; closed eyes are guidance for a face the model takes as live (prints often look
   // down: 16 of 236 NUAA prints read as closed-eyed).
-  if (e.rawScore! < t.live) return fail('FACE_NOT_LIVE');
+  if (e.rawScore < t.live) return fail('FACE_NOT_LIVE');
   if (e.eyesClosed && e.eyesClosed.length === 2 && Math.min(...e.eyesClosed) >= t.eyesClosed)
     return fail('EYES_CLOSED');
   return { live: true, score, code: null };
