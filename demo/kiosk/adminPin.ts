@@ -2,17 +2,20 @@
 // so a passer-by can neither read who is enrolled nor delete anyone. Nobody can enroll at the kiosk before the PIN
 // is set (main.ts), so a stranger cannot set the first PIN on a kiosk that holds the people it enrolled. The PIN is
 // kept on this device as a salted PBKDF2 hash (localStorage); after 5 wrong guesses every guess is refused for a
-// minute, across reloads. A short PIN only stops people at the screen, not someone with the device's storage in hand;
-// the browser profile is the real boundary.
+// minute, then for twice as long after each further 5 (up to an hour), across reloads, until the right PIN is entered.
+// A short PIN only stops people at the screen, not someone with the device's storage in hand; the browser profile is
+// the real boundary.
 
 const KEY = 'localface-kiosk-staff-pin';
 /** Wrong guesses and the pause, kept beside the PIN so that reloading the page does not grant fresh guesses. */
 const ATTEMPTS_KEY = 'localface-kiosk-staff-pin-attempts';
 const ITERATIONS = 200_000;
 export const MIN_PIN_LENGTH = 6;
-/** Wrong guesses allowed before a pause, and the pause. */
+/** Wrong guesses allowed before a pause, and the first pause: each further pause is twice the one before. */
 const MAX_ATTEMPTS = 5;
 const LOCKOUT_MS = 60_000;
+/** The longest pause: guessing stays slow (24 guesses a day at most), while staff are never locked out for days. */
+export const MAX_LOCKOUT_MS = 60 * 60_000;
 
 interface StoredPin {
   salt: string;
@@ -21,18 +24,27 @@ interface StoredPin {
 }
 
 interface Attempts {
+  /** Wrong guesses since the last pause (or the last right PIN). */
   failures: number;
   lockedUntil: number;
+  /** Pauses since the last right PIN: the next pause is LOCKOUT_MS × 2^lockouts. */
+  lockouts: number;
 }
 
 function readAttempts(): Attempts {
   try {
     const a = JSON.parse(localStorage.getItem(ATTEMPTS_KEY) ?? 'null') as Partial<Attempts> | null;
     const count = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
-    return { failures: count(a?.failures), lockedUntil: count(a?.lockedUntil) };
+    return { failures: count(a?.failures), lockedUntil: count(a?.lockedUntil), lockouts: count(a?.lockouts) };
   } catch {
-    return { failures: 0, lockedUntil: 0 };
+    return { failures: 0, lockedUntil: 0, lockouts: 0 };
   }
+}
+
+/** "59 s" under a minute, else whole minutes ("2 min"), rounded up. */
+function waitText(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
 }
 
 const hex = (bytes: ArrayBuffer | Uint8Array) =>
@@ -70,19 +82,25 @@ export class StaffPin {
     localStorage.setItem(KEY, JSON.stringify(stored));
   }
 
-  /** True if `pin` is the staff PIN; after MAX_ATTEMPTS wrong ones, refuses every guess for a minute. */
+  /**
+   * True if `pin` is the staff PIN. After MAX_ATTEMPTS wrong ones every guess is refused for a minute, after the next
+   * MAX_ATTEMPTS for two, then four, and so on up to MAX_LOCKOUT_MS; the right PIN starts again from a minute.
+   */
   async check(pin: string, now = Date.now()): Promise<boolean> {
     const attempts = readAttempts();
     if (now < attempts.lockedUntil)
-      throw new Error(`Too many wrong PINs: try again in ${Math.ceil((attempts.lockedUntil - now) / 1000)} s.`);
+      throw new Error(`Too many wrong PINs: try again in ${waitText(attempts.lockedUntil - now)}.`);
     const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredPin | null;
     if (!stored) return false;
     // Counted as wrong before the slow derive, so guesses sent at once cannot all pass the check above; a right one
     // clears the count.
-    if (++attempts.failures >= MAX_ATTEMPTS) Object.assign(attempts, { failures: 0, lockedUntil: now + LOCKOUT_MS });
+    if (++attempts.failures >= MAX_ATTEMPTS) {
+      const pause = Math.min(LOCKOUT_MS * 2 ** attempts.lockouts, MAX_LOCKOUT_MS);
+      Object.assign(attempts, { failures: 0, lockedUntil: now + pause, lockouts: attempts.lockouts + 1 });
+    }
     localStorage.setItem(ATTEMPTS_KEY, JSON.stringify(attempts));
     const ok = (await derive(pin, fromHex(stored.salt), stored.iterations)) === stored.hash;
-    if (ok) localStorage.setItem(ATTEMPTS_KEY, JSON.stringify({ failures: 0, lockedUntil: 0 }));
+    if (ok) localStorage.setItem(ATTEMPTS_KEY, JSON.stringify({ failures: 0, lockedUntil: 0, lockouts: 0 }));
     return ok;
   }
 }

@@ -1,5 +1,5 @@
-// The kiosk's staff PIN (demo/kiosk/adminPin.ts): wrong guesses lock it for a minute, and a reload (a new StaffPin
-// over the same storage) does not grant fresh guesses.
+// The kiosk's staff PIN (demo/kiosk/adminPin.ts): wrong guesses lock it for a minute, each further lockout for twice
+// as long (up to an hour), and a reload (a new StaffPin over the same storage) does not grant fresh guesses.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StaffPin } from '../../demo/kiosk/adminPin';
 
@@ -47,6 +47,29 @@ describe('StaffPin', () => {
     for (let i = 0; i < 4; i++) expect(await reloaded.check('000000', t0 + 61_000)).toBe(false);
     expect(await reloaded.check('246810', t0 + 62_000)).toBe(true);
   });
+
+  it('each further lockout doubles the pause, up to an hour, across reloads; the right PIN starts again from a minute', async () => {
+    await new StaffPin().set('246810');
+    const minute = 60_000;
+    let now = 5_000_000;
+    /** Five wrong guesses at `now`, the first of which must be let through (not refused as locked). */
+    const lockOut = async () => {
+      for (let i = 0; i < 5; i++) expect(await new StaffPin().check('000000', now)).toBe(false);
+    };
+    for (const pauseMinutes of [1, 2, 4, 8, 16, 32, 60, 60]) {
+      await lockOut();
+      const reloaded = new StaffPin();
+      await expect(reloaded.check('246810', now + pauseMinutes * minute - 1_000)).rejects.toThrow(/try again in 1 s/);
+      await expect(reloaded.check('246810', now + 1_000)).rejects.toThrow(
+        new RegExp(`try again in ${pauseMinutes === 1 ? '59 s' : `${pauseMinutes} min`}`),
+      );
+      now += pauseMinutes * minute;
+    }
+    expect(await new StaffPin().check('246810', now)).toBe(true);
+    await lockOut();
+    await expect(new StaffPin().check('246810', now + minute - 1_000)).rejects.toThrow(/try again in 1 s/);
+    expect(await new StaffPin().check('246810', now + minute)).toBe(true);
+  }, 30_000);
 
   it('guesses sent at once are counted before the slow key derivation: no more than 5 are tried', async () => {
     await new StaffPin().set('246810');
