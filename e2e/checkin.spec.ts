@@ -107,11 +107,25 @@ test('installable; after one online visit it checks people in with the network o
   // The log survives a reload (IndexedDB) and exports as CSV.
   await page.reload();
   await expect(page.getByTestId('log-row')).toHaveCount(1);
+  // A time zone where today is another day than in UTC (UTC-12 in the UTC morning, UTC+14 after noon): the file is
+  // named by the local day, as the log on screen shows it.
+  const timezoneId = new Date().getUTCHours() < 12 ? 'Etc/GMT+12' : 'Pacific/Kiritimati';
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
-  expect(download.suggestedFilename()).toMatch(/^check-ins-\d{4}-\d{2}-\d{2}\.csv$/);
-  const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
-  expect(csv[0]).toBe('time,result,personId,personName,similarity,detail');
-  expect(csv[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,checked-in,p-[\w-]+,Subject Six,(0\.[7-9]\d{3}|1\.0000),$/);
+  const localDay = await page.evaluate(() => new Date().toLocaleDateString('sv-SE'));
+  expect(localDay).not.toBe(new Date().toISOString().slice(0, 10));
+  expect(download.suggestedFilename()).toBe(`check-ins-${localDay}.csv`);
+  // UTF-8 with a byte order mark (spreadsheets read the names right); each time in UTC, and local as on screen.
+  const bytes = readFileSync(await download.path());
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const csv = bytes.toString('utf8').slice(1).split('\r\n');
+  expect(csv[0]).toBe('time,localTime,result,personId,personName,similarity,detail');
+  const row = /^([\d-]+T[\d:.]+Z),([\d-]+ [\d:]+),checked-in,p-[\w-]+,Subject Six,(0\.[7-9]\d{3}|1\.0000),$/.exec(
+    csv[1]!,
+  );
+  expect(row, csv[1]).not.toBeNull();
+  const shownLocally = await page.evaluate((iso) => new Date(iso).toLocaleString('sv-SE'), row![1]!);
+  expect(row![2]).toBe(shownLocally);
   expect(csv).toHaveLength(3); // header, one row, final CRLF
 
   // Retention: an entry older than 30 days is gone on the next start.

@@ -7,7 +7,7 @@ import { CameraFrames } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
 import { COLLECTION, DATABASE } from '../shared/store';
-import { toCsv, type CheckIn } from './csv';
+import { CSV_TYPE, csvFileName, toCsv, type CheckIn } from './csv';
 import { CheckInLog } from './log';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -215,7 +215,7 @@ async function enrolledIds(client: FaceClient): Promise<Set<string>> {
 
 function download(name: string, text: string): void {
   const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  link.href = URL.createObjectURL(new Blob([text], { type: CSV_TYPE }));
   link.download = name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
@@ -245,8 +245,7 @@ void navigator.mediaDevices
 try {
   const log = await CheckInLog.open();
   renderLog(await log.all());
-  $('export').onclick = async () =>
-    download(`check-ins-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(await log.all()));
+  $('export').onclick = async () => download(csvFileName(Date.now()), toCsv(await log.all()));
   $('clear-log').onclick = async () => {
     await log.clear();
     renderLog([]);
