@@ -73,6 +73,7 @@ export class ApiKeyService implements ApiKeys {
 
   async create(request: CreateApiKeyRequest): Promise<CreatedApiKey> {
     const r = v.requireObject(request, 'apiKeys.create');
+    v.onlyKnownKeys(r, ['name', 'collections', 'limits'], 'apiKeys.create');
     const name = r.name;
     if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME_LENGTH) {
       throw new FaceError(
@@ -203,6 +204,7 @@ function collectionList(value: unknown): string[] {
 function limitsOf(value: unknown): ApiKeyLimits {
   if (value === undefined) return {};
   const o = v.requireObject(value, 'apiKeys.create limits');
+  v.onlyKnownKeys(o, ['requestsPerMinute', 'enrollsPerDay'], 'apiKeys.create limits');
   const limits: ApiKeyLimits = {};
   for (const name of ['requestsPerMinute', 'enrollsPerDay'] as const) {
     if (o[name] === undefined) continue;

@@ -153,11 +153,13 @@ function imageField(context: RestContext, body: BodyObject): string | Blob | URL
   } catch {
     throw new Refused(enrollFaceError('INVALID_PAYLOAD_IMAGE_MISSING'));
   }
-  if (url.origin !== context.url.origin)
+  // The app's origin is where the handler runs; the request's own URL is whatever its caller wrote.
+  const ownOrigin = (globalThis as { location?: Location }).location?.origin ?? context.url.origin;
+  if (url.origin !== ownOrigin)
     throw new Refused(
       enrollFaceError(
         'INVALID_PAYLOAD_IMAGE_FORMAT',
-        `only images of this app's origin (${context.url.origin}) are fetched; send the image as base64`,
+        `only images of this app's origin (${ownOrigin}) are fetched; send the image as base64`,
       ),
     );
   return url;

@@ -1,4 +1,5 @@
 import type { FaceClient } from '../client';
+import { onlyKnownKeys } from '../collections/validate';
 import { FaceError } from '../errors';
 import { createContext, spend, type Dialect, type Route } from './context';
 import { enrollFace } from './enrollFace';
@@ -42,6 +43,11 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       'createRestHandler needs { client }: a client from createFaceClient().',
     );
   }
+  onlyKnownKeys(
+    options as unknown as Record<string, unknown>,
+    ['client', 'basePath', 'maxBodyBytes'],
+    'createRestHandler options',
+  );
   const { client, basePath = '/', maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
   if (typeof basePath !== 'string')
     throw new FaceError(

@@ -89,7 +89,8 @@ export async function parseBody(request: Request, options: { maxBytes: number; f
     }
     const out: BodyObject = {};
     form.forEach((value, key) => {
-      out[key] = value;
+      // Defined, not assigned: a field named "__proto__" would otherwise replace the object's prototype.
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     });
     return out;
   }
@@ -163,7 +164,7 @@ export function matchPath(pattern: string, path: string): Record<string, string>
 
 /**
  * The request path relative to `basePath` without leading or trailing slashes, or null when the request is not
- * under `basePath` (of the handler's own origin when `origin` is given).
+ * under `basePath`.
  */
 export function relativePath(url: URL, basePath: string): string | null {
   const base = normalizeBasePath(basePath);

@@ -167,6 +167,19 @@ describe('HTTP helpers', () => {
       problem: { kind: 'unsupportedType' },
     });
   });
+
+  it("keeps a form field named __proto__ as a field, not as the body's prototype", async () => {
+    const f = new FormData();
+    f.append('__proto__', new Blob([new Uint8Array([1])]), 'x.jpg');
+    f.append('name', 'staff');
+    const body = await parseBody(new Request('http://x/', { method: 'POST', body: f }), {
+      maxBytes: 10_000,
+      forms: true,
+    });
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect(Object.keys(body).sort()).toEqual(['__proto__', 'name']);
+    expect(body.name).toBe('staff');
+  });
 });
 
 describe('dialect details', () => {
@@ -396,6 +409,46 @@ describe('createRestHandler without models', () => {
     ]);
     r = await handler(post('face-search', '{}', { 'x-api-key': key }));
     expect([r.status, (await r.json()).code]).toEqual([429, 'ERR_RATE_LIMIT_EXCEEDED']);
+  });
+
+  it("002 takes the app's origin from where it runs, not from the request's URL", async () => {
+    const client = fakeClient();
+    const handler = createRestHandler({ client, basePath: '/api/' });
+    const { key } = await client.apiKeys.create({ name: 'x' });
+    const fetched: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (url: string | URL) => {
+      fetched.push(String(url));
+      return new Response(new Uint8Array(10), { headers: { 'content-type': 'image/jpeg' } });
+    }) as typeof fetch;
+    (globalThis as { location?: unknown }).location = new URL('http://app.test/');
+    try {
+      const r = await handler(
+        new Request('https://elsewhere.example/api/enroll-face', {
+          method: 'POST',
+          body: JSON.stringify({ image: 'https://elsewhere.example/track.jpg', subject_id: 'a' }),
+          headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        }),
+      );
+      expect([r.status, (await r.json()).error_code]).toEqual([400, 'INVALID_PAYLOAD_IMAGE_FORMAT']);
+      expect(fetched).toEqual([]);
+    } finally {
+      globalThis.fetch = realFetch;
+      delete (globalThis as { location?: unknown }).location;
+    }
+  });
+
+  it('misspelt option keys of createRestHandler and apiKeys.create are ERR_INVALID_ARGUMENT', async () => {
+    const client = fakeClient();
+    expect(() => createRestHandler({ client, basepath: '/api/' } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('basepath') }),
+    );
+    await expect(client.apiKeys.create({ name: 'x', collection: ['staff'] } as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await expect(client.apiKeys.create({ name: 'x', limits: { enrollPerDay: 5 } } as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
   });
 
   it('002 fetches an image URL of its own origin without following redirects, and no more than the body limit', async () => {
