@@ -201,9 +201,42 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
   const otherModels = Array.from(
     new Uint8Array(await (await writer.finish({ persons: 1, faces: 1, images: 0 })).arrayBuffer()),
   );
-  await facePage.evaluate((b) => {
-    (window as unknown as { files: Record<string, Blob> }).files.otherModels = new Blob([new Uint8Array(b)]);
-  }, otherModels);
+  // An intact file of this client's models whose collection is named ".." (a name createCollection refuses).
+  const plainBytes = new Uint8Array(
+    await facePage.evaluate(async () =>
+      Array.from(
+        new Uint8Array(await (window as unknown as { files: Record<string, Blob> }).files.plain!.arrayBuffer()),
+      ),
+    ),
+  );
+  const headerLength = new DataView(plainBytes.buffer).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(plainBytes.subarray(12, 12 + headerLength))) as {
+    models: string[];
+    dims: number[];
+  };
+  const dotsWriter = await ExportWriter.create(header.models, header.dims);
+  await dotsWriter.collection({ name: '..', createdAt: 1, personCount: 1, faceCount: 1, includeImages: false });
+  await dotsWriter.person({
+    personId: 'p',
+    personName: 'P',
+    metadata: {},
+    createdAt: 1,
+    updatedAt: 1,
+    faces: [
+      { faceId: 'f', createTime: 1, vectors: header.dims.map((d) => new Float32Array(d).fill(1 / Math.sqrt(d))) },
+    ],
+  });
+  const dotsName = Array.from(
+    new Uint8Array(await (await dotsWriter.finish({ persons: 1, faces: 1, images: 0 })).arrayBuffer()),
+  );
+  await facePage.evaluate(
+    ([other, dots]) => {
+      const files = (window as unknown as { files: Record<string, Blob> }).files;
+      files.otherModels = new Blob([new Uint8Array(other)]);
+      files.dotsName = new Blob([new Uint8Array(dots)]);
+    },
+    [otherModels, dotsName] as const,
+  );
 
   const cases: { file: string; options: Record<string, unknown>; code: string; status: number }[] = [
     { file: 'truncated', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400 },
@@ -230,6 +263,7 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
     },
     { file: 'encrypted', options: { name: 'fresh-a' }, code: 'ERR_ENCRYPTION_KEY_INVALID', status: 401 },
     { file: 'plain', options: {}, code: 'ERR_COLLECTION_EXISTS', status: 409 },
+    { file: 'dotsName', options: {}, code: 'ERR_INVALID_COLLECTION_NAME', status: 400 },
     {
       file: 'encrypted',
       options: { passphrase: 'right', onConflict: 'fail' },

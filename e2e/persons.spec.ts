@@ -387,6 +387,41 @@ test('checkDuplicates: another person with a matching face is ERR_DUPLICATE_FACE
   expect(more).toEqual({ self: 'Colin P.', loose: 'ERR_DUPLICATE_FACE', stranger: true });
 });
 
+test('duplicate-checked enrolls started together in one tab all finish, and a duplicate among them is caught', async ({
+  facePage,
+}) => {
+  const name = fresh('dup-parallel');
+  await create(facePage, name);
+  const r = await facePage.evaluate(async (n) => {
+    const people = [
+      'Candice_Bergen_0002',
+      'Colin_Powell_0001',
+      'Geoff_Hoon_0001',
+      'Gloria_Macapagal_Arroyo_0001',
+      'Jennifer_Aniston_0001',
+      'Serena_Williams_0001',
+      'Tony_Blair_0001',
+      'Colin_Powell_0002', // the same man as the second: one of the two must be refused
+    ];
+    const faces = await Promise.all(people.map((p) => window.fixture(`lfw/${p}.jpg`)));
+    const outcomes = await Promise.all(
+      people.map((p, i) =>
+        window.client
+          .enrollPerson({ collectionName: n, personId: p, personName: p, face: faces[i]!, checkDuplicates: true })
+          .then(
+            () => 'ok',
+            (e: { code: string }) => e.code,
+          ),
+      ),
+    );
+    return { outcomes, total: (await window.client.listPersons(n)).total };
+  }, name);
+  expect(r.outcomes.slice(0, 7).filter((o, i) => i !== 1)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+  expect([r.outcomes[1], r.outcomes[7]].sort()).toEqual(['ERR_DUPLICATE_FACE', 'ok']);
+  expect(r.total).toBe(7);
+  expect((await checkConsistency(facePage)).problems).toEqual([]);
+});
+
 test('validateNface: a photo of two people is ERR_TOO_MANY_FACES and stores nothing; without it the largest face is enrolled', async ({
   facePage,
 }) => {
@@ -498,6 +533,16 @@ test('getPerson, listPersons (paging), updatePerson and deletePerson', async ({ 
     const beyond = await window.client.listPersons(n, { offset: 10 });
     const badLimit = await window.errorInfo(() => window.client.listPersons(n, { limit: 0 }));
     const badOffset = await window.errorInfo(() => window.client.listPersons(n, { offset: -1 }));
+    // Past IDBCursor.advance's 32-bit range: an empty page, not an internal error.
+    const farBeyond = await window.client.listPersons(n, { offset: 2 ** 32 });
+    // A misspelt paging key would otherwise page through page 1 for ever.
+    const misspelt = await window.errorInfo(() => window.client.listPersons(n, { ofset: 2 } as never));
+    const misspeltRequest = await window.errorInfo(() =>
+      window.client.listPersons({ collectionName: n, offest: 2 } as never),
+    );
+    const misspeltGet = await window.errorInfo(() =>
+      window.client.getPerson({ collectionName: n, personID: 'p1' } as never),
+    );
     const updated = await window.client.updatePerson({
       collectionName: n,
       personId: 'p2',
@@ -535,6 +580,10 @@ test('getPerson, listPersons (paging), updatePerson and deletePerson', async ({ 
       beyond,
       badLimit,
       badOffset,
+      farBeyond,
+      misspelt,
+      misspeltRequest,
+      misspeltGet,
       updated,
       nameOnly,
       got,
@@ -555,6 +604,10 @@ test('getPerson, listPersons (paging), updatePerson and deletePerson', async ({ 
   expect(r.page1.persons[0]).toEqual({ personId: 'p1', personName: 'Name p1', metadata: {}, faceCount: 1 });
   expectFaceError(r.badLimit, 'ERR_INVALID_ARGUMENT', 400);
   expectFaceError(r.badOffset, 'ERR_INVALID_ARGUMENT', 400);
+  expect(r.farBeyond).toEqual({ persons: [], total: 5 });
+  expect(expectFaceError(r.misspelt, 'ERR_INVALID_ARGUMENT', 400).message).toContain('ofset');
+  expect(expectFaceError(r.misspeltRequest, 'ERR_INVALID_ARGUMENT', 400).message).toContain('offest');
+  expect(expectFaceError(r.misspeltGet, 'ERR_INVALID_ARGUMENT', 400).message).toContain('personID');
   expect(r.updated).toEqual({ personId: 'p2', personName: 'Renamed', metadata: { k: 'v' }, faceCount: 1 });
   expect(r.nameOnly.metadata).toEqual({ k: 'v' }); // untouched
   expect(r.got.personName).toBe('Renamed again');

@@ -176,7 +176,7 @@ export interface FindLookAlikesResult {
 export interface ExportCollectionOptions {
   /** Include the stored face images (thumbnails or full images). Default false: templates, names and metadata only. */
   includeImages?: boolean;
-  /** Encrypt the file (AES-GCM-256, key from PBKDF2-SHA-256 with 310,000 iterations and a random salt). Default: not encrypted. */
+  /** Encrypt the file (AES-GCM-256, key from PBKDF2-SHA-256 with 600,000 iterations and a random salt). Default: not encrypted. */
   passphrase?: string;
 }
 
@@ -204,6 +204,13 @@ const DUPLICATE_CHECK_RETRIES = 5;
  * then exactly one storage transaction per mutation, then the in-memory index update.
  */
 export class PersonService {
+  /**
+   * The last duplicate-checked write of each collection in this tab. Such writes take turns between their check and
+   * their write: in parallel they would keep overtaking each other's checked revision and run out of retries. The
+   * revision check still guards against other tabs.
+   */
+  private readonly duplicateCheckTurns = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly store: FaceStore,
     private readonly indexes: SearchIndexes,
@@ -309,7 +316,8 @@ export class PersonService {
     }
     // Everything is read and checked before the one write transaction.
     const decoded = await readExport(file, { passphrase, models: this.engine.modelIds, dims: this.engine.dimensions });
-    const target = name ?? decoded.collection.name;
+    // The file's own name is checked like a new one too: an edited file must not create a collection of dots.
+    const target = name ?? v.newCollectionName(decoded.collection.name);
     const models = [...decoded.header.models];
     const record = await this.store.importCollection({
       name: target,
@@ -376,45 +384,61 @@ export class PersonService {
       validateNface,
     });
     const template: FaceTemplate = { models: newFace.models, vectors: newFace.vectors };
-    for (let attempt = 0; attempt < DUPLICATE_CHECK_RETRIES; attempt++) {
-      let expectRevision: number | undefined;
-      if (checkDuplicates) {
-        const index = await this.indexes.get(collection);
-        const duplicate = this.bestMatch(index, template, personId);
-        if (duplicate && duplicate.similarityScore >= minDuplicate) {
-          throw new FaceError(
-            'ERR_DUPLICATE_FACE',
-            `Another person in collection "${collection}" ("${duplicate.personId}") has a face matching this one (similarity ${duplicate.similarityScore.toFixed(3)} ≥ ${minDuplicate}). Update that person instead, or enroll with checkDuplicates: false.`,
-            { metadata: { personId: duplicate.personId, similarityScore: duplicate.similarityScore } },
-          );
+    const write = async (): Promise<EnrolledPerson> => {
+      for (let attempt = 0; attempt < DUPLICATE_CHECK_RETRIES; attempt++) {
+        let expectRevision: number | undefined;
+        if (checkDuplicates) {
+          const index = await this.indexes.get(collection);
+          const duplicate = this.bestMatch(index, template, personId);
+          if (duplicate && duplicate.similarityScore >= minDuplicate) {
+            throw new FaceError(
+              'ERR_DUPLICATE_FACE',
+              `Another person in collection "${collection}" ("${duplicate.personId}") has a face matching this one (similarity ${duplicate.similarityScore.toFixed(3)} ≥ ${minDuplicate}). Update that person instead, or enroll with checkDuplicates: false.`,
+              { metadata: { personId: duplicate.personId, similarityScore: duplicate.similarityScore } },
+            );
+          }
+          expectRevision = index.revision;
         }
-        expectRevision = index.revision;
+        const written = await this.store.putPerson({
+          collection,
+          personId,
+          personName,
+          metadata,
+          faces: [newFace],
+          mode: 'replace',
+          createIfMissing: true,
+          expectRevision,
+          now: Date.now(),
+        });
+        if (!written) continue; // another tab changed the collection after the duplicate check: check again
+        this.indexes.committed(written.change);
+        return { personId, personName: written.person.personName, metadata: written.person.metadata, faceBase64 };
       }
-      const written = await this.store.putPerson({
-        collection,
-        personId,
-        personName,
-        metadata,
-        faces: [newFace],
-        mode: 'replace',
-        createIfMissing: true,
-        expectRevision,
-        now: Date.now(),
-      });
-      if (!written) continue; // a concurrent write changed the collection after the duplicate check: check again
-      this.indexes.committed(written.change);
-      return { personId, personName: written.person.personName, metadata: written.person.metadata, faceBase64 };
+      throw new FaceError(
+        'ERR_INTERNAL',
+        `The collection "${collection}" kept changing during the duplicate check of "${personId}"; nothing was stored. Retry the enroll.`,
+      );
+    };
+    return checkDuplicates ? this.inDuplicateCheckTurn(collection, write) : write();
+  }
+
+  private async inDuplicateCheckTurn<T>(collection: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.duplicateCheckTurns.get(collection) ?? Promise.resolve();
+    const mine = previous.then(work, work);
+    const settled = mine.catch(() => undefined);
+    this.duplicateCheckTurns.set(collection, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.duplicateCheckTurns.get(collection) === settled) this.duplicateCheckTurns.delete(collection);
     }
-    throw new FaceError(
-      'ERR_INTERNAL',
-      `The collection "${collection}" kept changing during the duplicate check of "${personId}"; nothing was stored. Retry the enroll.`,
-    );
   }
 
   async enrollPersons(requests: unknown, options: unknown = {}): Promise<BulkEnrollResult[]> {
     if (!Array.isArray(requests))
       throw new FaceError('ERR_INVALID_ARGUMENT', 'enrollPersons takes an array of enrollPerson requests.');
     const o = v.requireObject(options, 'enrollPersons options');
+    v.onlyKnownKeys(o, ['onProgress'], 'enrollPersons options');
     if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
       throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function.');
     const onProgress = o.onProgress as EnrollPersonsOptions['onProgress'];
@@ -490,6 +514,7 @@ export class PersonService {
 
   async getPerson(request: unknown, personIdArg?: unknown): Promise<Person> {
     const r = v.requestOrPositional(request, { personId: personIdArg }, 'getPerson');
+    v.onlyKnownKeys(r, ['collectionName', 'personId'], 'getPerson');
     const stored = await this.store.getPerson(v.collectionName(r.collectionName), v.personId(r.personId));
     const faces = await Promise.all(
       stored.faces.map(async (f) => ({
@@ -502,10 +527,15 @@ export class PersonService {
   }
 
   async listPersons(request: unknown, options: unknown = {}): Promise<{ persons: PersonSummary[]; total: number }> {
-    const o =
-      typeof request === 'string'
-        ? { ...v.requireObject(options, 'listPersons options'), collectionName: request }
-        : v.requireObject(request, 'listPersons');
+    let o: Record<string, unknown>;
+    if (typeof request === 'string') {
+      const given = v.requireObject(options, 'listPersons options');
+      v.onlyKnownKeys(given, ['offset', 'limit'], 'listPersons options');
+      o = { ...given, collectionName: request };
+    } else {
+      o = v.requireObject(request, 'listPersons');
+      v.onlyKnownKeys(o, ['collectionName', 'offset', 'limit'], 'listPersons');
+    }
     const name = v.collectionName(o.collectionName);
     const offset = v.integer(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = v.integer(o.limit, 'limit', 100, 1, v.MAX_RESULTS_LIMIT);
@@ -534,11 +564,13 @@ export class PersonService {
 
   async deletePerson(request: unknown, personIdArg?: unknown): Promise<void> {
     const r = v.requestOrPositional(request, { personId: personIdArg }, 'deletePerson');
+    v.onlyKnownKeys(r, ['collectionName', 'personId'], 'deletePerson');
     this.indexes.committed(await this.store.deletePerson(v.collectionName(r.collectionName), v.personId(r.personId)));
   }
 
   async deleteFace(request: unknown, faceIdArg?: unknown): Promise<void> {
     const r = v.requestOrPositional(request, { faceId: faceIdArg }, 'deleteFace');
+    v.onlyKnownKeys(r, ['collectionName', 'faceId'], 'deleteFace');
     this.indexes.committed(await this.store.deleteFace(v.collectionName(r.collectionName), v.faceId(r.faceId)));
   }
 
