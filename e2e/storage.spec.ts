@@ -290,6 +290,77 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
   await page.close();
 });
 
+test('an upgrade of an old database that the storage quota cannot hold is ERR_STORAGE_QUOTA_EXCEEDED and keeps the old one', async ({
+  browser,
+}) => {
+  const db = `migrate-quota-${Date.now()}`;
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await withoutModelCache(page);
+  await openHarness(page);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    // A v1 database of 300 persons (about 1.5 MB), then a quota just above it: the migration rewrites every face.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize: 1_700_000 });
+    await page.evaluate(async (name) => {
+      const open = indexedDB.open(name, 1);
+      open.onupgradeneeded = () => {
+        open.result.createObjectStore('collections', { keyPath: 'name' });
+        open.result.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
+      };
+      const d: IDBDatabase = await new Promise((ok) => {
+        open.onsuccess = () => ok(open.result);
+      });
+      const tx = d.transaction(['collections', 'persons'], 'readwrite');
+      tx.objectStore('collections').put({ name: 'legacy', createdAt: 1_600_000_000_000 });
+      for (let i = 0; i < 300; i++) {
+        const vector = Array.from({ length: 512 }, (_, k) => Math.sin(i * 512 + k) / Math.sqrt(256));
+        tx.objectStore('persons').put({
+          collection: 'legacy',
+          personId: `p${i}`,
+          personName: `P${i}`,
+          faces: [{ faceId: `f${i}`, createTime: 1, models: ['m'], vectors: [vector] }],
+        });
+      }
+      await new Promise((ok) => {
+        tx.oncomplete = ok;
+      });
+      d.close();
+    }, db);
+    const refused = await page.evaluate(async (name) => {
+      // The database opens on the client's first call.
+      const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: name });
+      const error = await window.errorInfo(() => client.listCollections());
+      await client.close();
+      const open = indexedDB.open(name);
+      const d: IDBDatabase = await new Promise((ok) => {
+        open.onsuccess = () => ok(open.result);
+      });
+      const version = d.version;
+      d.close();
+      return { error, version };
+    }, db);
+    expect(expectFaceError(refused.error, 'ERR_STORAGE_QUOTA_EXCEEDED').metadata).toEqual({
+      databaseName: db,
+      reason: 'upgrade-quota',
+    });
+    expect(refused.version).toBe(1);
+    // With room again, the same database upgrades whole.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN });
+    const upgraded = await page.evaluate(async (name) => {
+      window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: name });
+      return (await window.client.listPersons('legacy')).total;
+    }, db);
+    expect(upgraded).toBe(300);
+    expect(pageErrors).toEqual([]);
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN }).catch(() => undefined);
+    await page.evaluate(() => window.client?.close());
+    await page.close();
+  }
+});
+
 test('templates of another embedding model are never compared: the mismatch is reported', async ({ facePage }) => {
   const name = `models-${Date.now()}`;
   await facePage.evaluate(async (n) => {

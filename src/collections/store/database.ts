@@ -396,6 +396,8 @@ export class FaceStore {
       const range = collectionRange(collection);
       const total = await store.count(range);
       const persons: PersonRecord[] = [];
+      // Past the end, no cursor: IDBCursor.advance takes at most 2³² − 1.
+      if (offset >= total) return { persons, total };
       let cursor = await store.openCursor(range);
       if (cursor && offset > 0) cursor = await cursor.advance(offset);
       while (cursor && persons.length < limit) {
@@ -814,8 +816,14 @@ async function openDatabase(
     };
   });
   let migrationError: unknown;
+  let upgradeCommitError: unknown;
   const opening = openDB<LocalFaceDB>(name, DB_VERSION, {
     upgrade: (database, oldVersion, newVersion, tx) => {
+      // A migration's writes can succeed and its commit still fail (a full quota); the open request then reports
+      // only AbortError, so the transaction's own error is kept to say why.
+      tx.done.catch((error: unknown) => {
+        upgradeCommitError = error;
+      });
       // idb does not wait for this promise: a migration step that throws must abort the upgrade itself, or the
       // half-migrated database would be committed at the new version.
       upgradeDatabase(database, oldVersion, newVersion ?? DB_VERSION, tx).catch((error: unknown) => {
@@ -848,6 +856,12 @@ async function openDatabase(
         'ERR_INTERNAL',
         `The database "${name}" could not be upgraded to this version of LocalFace (${migrationError instanceof Error ? migrationError.message : String(migrationError)}); it was left as it was. Export its collections with the previous version, or use another databaseName.`,
         { cause: migrationError, metadata: { databaseName: name, reason: 'migration-failed' } },
+      );
+    if (upgradeCommitError instanceof DOMException && upgradeCommitError.name === 'QuotaExceededError')
+      throw new FaceError(
+        'ERR_STORAGE_QUOTA_EXCEEDED',
+        `The database "${name}" needs an upgrade to this version of LocalFace, which rewrites its data and needs about as much free space again; the browser's storage quota for this site is full, so it was left as it was. Free space used by this site (other databases, caches) or ask the user to allow more storage, then retry.`,
+        { cause: upgradeCommitError, metadata: { databaseName: name, reason: 'upgrade-quota' } },
       );
     if (cause instanceof DOMException && cause.name === 'VersionError') {
       throw new FaceError(
