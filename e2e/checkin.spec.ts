@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 import { CHECKIN_PORT } from './ports';
+import { storeCounts } from './storeInspect';
 
 // Its own server, so that the test can switch it off: "offline" then means no server at all, not only an
 // emulated flag (Chromium's offline emulation does not cover a service worker's own fetches).
@@ -76,6 +77,8 @@ test('installable; after one online visit it checks people in with the network o
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
   await expect(page.getByTestId('people-count')).toHaveText('1');
+  // The face's template is kept, not its picture: nothing in the app shows one.
+  expect((await storeCounts(page, 'localface-demo')).faceImages).toBe(0);
 
   // Network gone: the server stops and the browser is offline. The app reloads from the service worker's cache.
   await new Promise((done) => {

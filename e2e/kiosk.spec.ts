@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 import { SITE_PORT } from './ports';
+import { storeCounts } from './storeInspect';
 
 const KIOSK = `http://127.0.0.1:${SITE_PORT}/index.html`;
 const CAMERA = 'e2e/fixtures/camera';
@@ -121,6 +122,8 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
   await expect(page.getByTestId('person')).toHaveText([/Subject Six/]);
+  // The face's template is kept, not its picture: nothing in the kiosk shows one.
+  expect((await storeCounts(page, 'localface-demo')).faceImages).toBe(0);
   // One person: nobody to look like (findLookAlikes drives this list; e2e/search.spec.ts tests its pairs).
   await expect(page.getByTestId('look-alike')).toHaveCount(0);
   await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, {

@@ -186,7 +186,8 @@ async function enroll(client: FaceClient): Promise<void> {
       face,
       checkLiveness: !photo,
       checkDuplicates: true,
-      faceStorageType: 'StoreThumbnails',
+      // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
+      faceStorageType: 'NoStorage',
     });
     enrollMessage.className = 'ok';
     enrollMessage.textContent = `Enrolled ${name}.`;

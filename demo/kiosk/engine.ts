@@ -176,7 +176,8 @@ export class KioskEngine {
         collectionName: COLLECTION,
         personId,
         personName: trimmed,
-        faceStorageType: 'StoreThumbnails',
+        // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
+        faceStorageType: 'NoStorage',
       });
     } catch (error) {
       if (error instanceof FaceError && (error.code === 'ERR_NOT_FOUND' || error.code === 'ERR_LIVENESS_ERROR')) {
