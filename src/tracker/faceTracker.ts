@@ -153,6 +153,12 @@ const POOR_FRAME_SWAP_SIMILARITY = 0.3;
  */
 export const MIN_TRACKED_FACE_SCORE = 0.75;
 
+interface BestFrame {
+  goodness: number;
+  template: FaceTemplate;
+  thumbnail?: Blob;
+}
+
 interface Track {
   id: number;
   face: DetectedFace;
@@ -165,7 +171,8 @@ interface Track {
   recentTemplates: FaceTemplate[];
   template?: FaceTemplate;
   templateChanged: boolean;
-  best: { goodness: number; template: FaceTemplate; thumbnail?: Blob }[];
+  /** The best frames for enroll, each with its thumbnail. */
+  best: BestFrame[];
   /** The last embedded frame was a poor one unlike the track (SWAP_MIN_GOODNESS): the next frame decides. */
   suspect: boolean;
   match: TrackMatch | null;
@@ -497,10 +504,14 @@ class LocalFaceTracker implements FaceTracker {
       tr.recentTemplates = [...tr.recentTemplates, template].slice(-TEMPLATE_FRAMES);
       tr.template = meanTemplate(tr.recentTemplates);
       tr.templateChanged = true;
-      const kept = keepBest(tr.best, { goodness: g, template }, ENROLL_FRAMES);
-      tr.best = kept.kept;
-      if (kept.added)
-        kept.kept.find((b) => b.template === template)!.thumbnail = await faceThumbnail(pixels, tr.face.box);
+      const candidate: BestFrame = { goodness: g, template };
+      const kept = keepBest(tr.best, candidate, ENROLL_FRAMES);
+      if (kept.added) {
+        // The thumbnail is made before the frame joins the list: an enroll reading the list meanwhile (or after the
+        // thumbnail failed) would store the frame without its image.
+        candidate.thumbnail = await faceThumbnail(pixels, tr.face.box);
+        tr.best = kept.kept;
+      }
     }
     timings.embedMs = toEmbed.length > 0 ? timings.embedMs + performance.now() - t : 0;
 

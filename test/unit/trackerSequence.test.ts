@@ -3,9 +3,17 @@ import { DEFAULT_LIVENESS_THRESHOLDS } from '../../src/face/checks';
 import type { FaceTemplate } from '../../src/vocabulary';
 import { syntheticFace } from '../support/syntheticFace';
 
-// The thumbnail encoder needs a canvas; enroll is not exercised here.
-vi.mock('../../src/face/thumbnail', () => ({ faceThumbnail: async () => new Blob(['x']) }));
+// The thumbnail encoder needs a canvas: a stand-in that a test can hold back or make fail.
+const thumbnails = vi.hoisted(() => ({ wait: undefined as Promise<void> | undefined, fail: false }));
+vi.mock('../../src/face/thumbnail', () => ({
+  faceThumbnail: async () => {
+    await thumbnails.wait;
+    if (thumbnails.fail) throw new Error('no canvas');
+    return new Blob(['x']);
+  },
+}));
 const { createFaceTracker } = await import('../../src/tracker/faceTracker');
+type TrackedFace = Awaited<ReturnType<ReturnType<typeof createFaceTracker>['process']>>['tracks'][number];
 
 /** Frames are ImageData; the engine below never reads their pixels. */
 class FakeImageData {
@@ -120,6 +128,8 @@ describe('tracker over a scripted scene', () => {
 
 interface SceneFace {
   x: number;
+  /** Default 100. */
+  y?: number;
   size: number;
   /** The face's template (normalised here). */
   vector: number[];
@@ -137,14 +147,20 @@ const normalised = (v: number[]) => {
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
 
 /** A tracker over faces with chosen templates and liveness evidence; `enrolled` are the collection's persons. */
-function sceneTracker(enrolled: Record<string, number[]>) {
+function sceneTracker(enrolled: Record<string, number[]>, options: object = { collectionName: 'c', liveness: true }) {
   const scene: { faces: SceneFace[] } = { faces: [] };
+  let embeddings = 0;
+  /** The faces each tracker.enroll passed to the person service. */
+  const stored: { template: FaceTemplate; thumbnail?: Blob }[][] = [];
   const engine = {
     withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) =>
       use({ pixels: {}, width: 640, height: 480 }),
-    detect: async () => scene.faces.map((f) => ({ ...syntheticFace(f.x, 100, f.size, undefined, 0.95), scene: f })),
-    embed: async (_p: unknown, faces: { scene: SceneFace }[]) =>
-      faces.map((f): FaceTemplate => ({ models: ['m'], vectors: [normalised(f.scene.vector)] })),
+    detect: async () =>
+      scene.faces.map((f) => ({ ...syntheticFace(f.x, f.y ?? 100, f.size, undefined, 0.95), scene: f })),
+    embed: async (_p: unknown, faces: { scene: SceneFace }[]) => {
+      embeddings += faces.length;
+      return faces.map((f): FaceTemplate => ({ models: ['m'], vectors: [normalised(f.scene.vector)] }));
+    },
     frameChecks: async (_p: unknown, faces: { scene: SceneFace }[], due: (i: number) => boolean) =>
       faces.map((f, i) => ({
         quality: { blur: 0.1, dark: 0, grayscale: 0, ok: true },
@@ -174,10 +190,14 @@ function sceneTracker(enrolled: Record<string, number[]>) {
         .sort((a, b) => b.similarityScore - a.similarityScore);
       return hits.slice(0, 1);
     },
+    enrollTemplates: async (request: { personId: string }, faces: { template: FaceTemplate; thumbnail?: Blob }[]) => {
+      stored.push(faces);
+      return { personId: request.personId };
+    },
   };
   const tracker = createFaceTracker(
     { engine: engine as never, persons: async () => persons as never, during: (work) => work() },
-    { collectionName: 'c', liveness: true },
+    options,
   );
   let now = 0;
   /** Frames every 33 ms for `ms`; each frame's first track, as the kiosk would show it. */
@@ -189,7 +209,13 @@ function sceneTracker(enrolled: Record<string, number[]>) {
     }
     return shown;
   };
-  return { scene, play };
+  /** Frames every 33 ms for `ms`; every track of the last frame. */
+  const playAll = async (ms: number) => {
+    let tracks: TrackedFace[] = [];
+    for (const end = now + ms; now < end; now += 33) tracks = (await tracker.process(frame(), now)).tracks;
+    return tracks;
+  };
+  return { scene, play, playAll, tracker, stored, embeddings: () => embeddings, next: () => (now += 33) };
 }
 
 describe('tracker: someone else in a tracked face’s place', () => {
@@ -242,5 +268,50 @@ describe('tracker: someone else in a tracked face’s place', () => {
     const after = await play(8000);
     expect(after.some((f) => f.match === 'Victim')).toBe(true);
     expect(after.filter((f) => f.match === 'Victim' && f.live === true)).toEqual([]);
+  });
+});
+
+describe('tracker: enroll and a frame in work', () => {
+  const a = axis(0);
+
+  it('an enroll while a new best frame is being kept stores every frame with its thumbnail', async () => {
+    const { scene, play, tracker, next, stored } = sceneTracker({}, { collectionName: 'c' });
+    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    const [track] = await play(100);
+    // A clearly better (larger) frame: embedded and kept, its thumbnail held back.
+    scene.faces = [{ x: 100, size: 130, vector: a, liveMargin: 3 }];
+    let release!: () => void;
+    thumbnails.wait = new Promise((r) => (release = r));
+    const processing = tracker.process(frame(), next());
+    await new Promise((r) => setTimeout(r, 10));
+    try {
+      await tracker.enroll(track!.trackId, {
+        collectionName: 'c',
+        personId: 'a',
+        personName: 'A',
+        faceStorageType: 'StoreThumbnails',
+      });
+    } finally {
+      release();
+      thumbnails.wait = undefined;
+      await processing;
+    }
+    expect(stored[0]!.length).toBeGreaterThan(0);
+    expect(stored[0]!.every((f) => f.thumbnail instanceof Blob)).toBe(true);
+  });
+
+  it('a frame whose thumbnail failed is not among the frames enroll stores', async () => {
+    const { scene, play, tracker, next, stored } = sceneTracker({}, { collectionName: 'c' });
+    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    const [track] = await play(100);
+    scene.faces = [{ x: 100, size: 130, vector: a, liveMargin: 3 }];
+    thumbnails.fail = true;
+    try {
+      await expect(tracker.process(frame(), next())).rejects.toThrow('no canvas');
+    } finally {
+      thumbnails.fail = false;
+    }
+    await tracker.enroll(track!.trackId, { collectionName: 'c', personId: 'a', personName: 'A' });
+    expect(stored[0]!.every((f) => f.thumbnail instanceof Blob)).toBe(true);
   });
 });
