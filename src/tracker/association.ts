@@ -88,14 +88,42 @@ export interface TrackLifetime {
   maxMissedFrames: number;
   /** ... and for at least this long ends; the face coming back later is a new track. */
   maxMissedMs: number;
+  /**
+   * A track missed in this many consecutive frames ends whatever the timestamps say (a clock that advances too
+   * slowly would keep every face that ever passed).
+   */
+  maxMissedFramesAnyTime: number;
 }
 
-export const DEFAULT_TRACK_LIFETIME: TrackLifetime = Object.freeze({ maxMissedFrames: 2, maxMissedMs: 400 });
+export const DEFAULT_TRACK_LIFETIME: TrackLifetime = Object.freeze({
+  maxMissedFrames: 2,
+  maxMissedMs: 400,
+  maxMissedFramesAnyTime: 30,
+});
 
 export function trackEnded(
   missedFrames: number,
   msSinceSeen: number,
   lifetime: TrackLifetime = DEFAULT_TRACK_LIFETIME,
 ): boolean {
-  return missedFrames >= lifetime.maxMissedFrames && msSinceSeen >= lifetime.maxMissedMs;
+  return (
+    missedFrames >= lifetime.maxMissedFramesAnyTime ||
+    (missedFrames >= lifetime.maxMissedFrames && msSinceSeen >= lifetime.maxMissedMs)
+  );
+}
+
+/**
+ * At most `max` tracks, in their order: every track seen in this frame, then the missed ones seen most recently
+ * (fewest missed frames first). Many faces passing in a short while cannot grow the tracker without bound.
+ */
+export function keepTracks<T extends { missedFrames: number }>(tracks: readonly T[], max: number): T[] {
+  if (tracks.length <= max) return [...tracks];
+  const kept = new Set(
+    [...tracks]
+      .map((track, i) => ({ track, i }))
+      .sort((a, b) => a.track.missedFrames - b.track.missedFrames || a.i - b.i)
+      .slice(0, max)
+      .map((x) => x.track),
+  );
+  return tracks.filter((t) => kept.has(t));
 }

@@ -228,3 +228,48 @@ function mostFrequent<T>(items: readonly T[]): T {
   for (const [x, n] of counts) if (n > (counts.get(best) ?? 0)) best = x;
   return best;
 }
+
+// ---- the frames' clock ----------------------------------------------------------------------------------------------
+
+/**
+ * Every interval of the tracker (re-checks, liveness evidence, a missed track's end) is read on the frames'
+ * timestamps. A clock that stops (VideoFrames built with timestamp 0, a paused video's currentTime) would freeze them
+ * all: after this many frames in a row with the same timestamp ...
+ */
+export const STALLED_CLOCK_FRAMES = 10;
+/** ... each further frame counts as this much later (a 30 frames/s camera). */
+export const ASSUMED_FRAME_MS = 33;
+
+export interface FrameClock {
+  /** The last frame's timestamp as given. */
+  lastGiven?: number;
+  /** Added to the given timestamps: the frames counted while the clock stood still. */
+  offset: number;
+  /** Frames in a row with the same given timestamp. */
+  repeats: number;
+}
+
+export const NEW_FRAME_CLOCK: FrameClock = Object.freeze({ offset: 0, repeats: 0 });
+
+/**
+ * The time of a frame given its timestamp. A timestamp earlier than the last (a looped clip, another camera) restarts
+ * the clock; the same timestamp again a few times is the same moment (one frame processed twice), more than
+ * STALLED_CLOCK_FRAMES times a clock that stopped.
+ */
+export function frameTime(clock: FrameClock, given: number): { clock: FrameClock; now: number; restarted: boolean } {
+  if (clock.lastGiven === undefined || given < clock.lastGiven)
+    return {
+      clock: { lastGiven: given, offset: 0, repeats: 0 },
+      now: given,
+      restarted: clock.lastGiven !== undefined,
+    };
+  if (given > clock.lastGiven)
+    return {
+      clock: { lastGiven: given, offset: clock.offset, repeats: 0 },
+      now: given + clock.offset,
+      restarted: false,
+    };
+  const repeats = clock.repeats + 1;
+  const offset = clock.offset + (repeats >= STALLED_CLOCK_FRAMES ? ASSUMED_FRAME_MS : 0);
+  return { clock: { lastGiven: given, offset, repeats }, now: given + offset, restarted: false };
+}

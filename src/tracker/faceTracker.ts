@@ -17,12 +17,14 @@ import {
   type FaceTemplate,
   type HeadPose,
 } from '../vocabulary';
-import { associate, trackEnded } from './association';
+import { associate, keepTracks, trackEnded } from './association';
 import {
   decideTrackLiveness,
   detectionModeFor,
   frameGoodness,
+  frameTime,
   keepBest,
+  NEW_FRAME_CLOCK,
   meanTemplate,
   shouldCheckLiveness,
   shouldEmbed,
@@ -107,7 +109,9 @@ export interface TrackEnrollRequest {
 export interface FaceTracker {
   /**
    * Decodes and detects `frame` once and returns its faces as tracks. `timestampMs` (default performance.now()) is
-   * the frame's time, used for the re-check intervals. A call made while another is running rejects with
+   * the frame's time in milliseconds, used for the re-check intervals: one earlier than the last frame's starts over
+   * (as reset()); the same one on more than 10 frames in a row (a clock that stopped) counts each further frame as
+   * 33 ms later; beyond ±2^53 it is ERR_INVALID_ARGUMENT. A call made while another is running rejects with
    * ERR_INVALID_ARGUMENT: skip that frame (nothing queues).
    */
   process(frame: VideoFrameInput, timestampMs?: number): Promise<TrackerUpdate>;
@@ -152,6 +156,8 @@ const POOR_FRAME_SWAP_SIMILARITY = 0.3;
  * frames), while webcam faces at a usable distance score 0.85–0.97 and far ones (35 px) 0.62–0.81.
  */
 export const MIN_TRACKED_FACE_SCORE = 0.75;
+/** Tracks kept (those in view and the latest missed ones) per face followed: maxFaces × this. */
+const MAX_TRACKS_PER_FACE = 2;
 
 interface BestFrame {
   goodness: number;
@@ -222,8 +228,8 @@ class LocalFaceTracker implements FaceTracker {
   private closed = false;
   /** Timestamp of the last frame that got the full detection (detectionModeFor). */
   private lastFullDetectionAt: number | undefined;
-  /** Timestamp of the last frame processed: one earlier than it means the clock restarted. */
-  private lastFrameAt: number | undefined;
+  /** The frames' clock (frameTime): a restarted or stopped clock. */
+  private clock = NEW_FRAME_CLOCK;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
   private generation = 0;
 
@@ -248,7 +254,13 @@ class LocalFaceTracker implements FaceTracker {
         'tracker.process was called while the previous frame is still in work: skip this frame and send the next one after the previous call settles.',
       );
     }
-    if (timestampMs !== undefined && (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))) {
+    // Above 2^53 consecutive frames' times can no longer be told apart (and no clock in milliseconds reads that).
+    if (
+      timestampMs !== undefined &&
+      (typeof timestampMs !== 'number' ||
+        !Number.isFinite(timestampMs) ||
+        Math.abs(timestampMs) > Number.MAX_SAFE_INTEGER)
+    ) {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         `timestampMs must be a finite number of milliseconds (e.g. performance.now() or VideoFrame.timestamp / 1000); got ${String(timestampMs)}.`,
@@ -262,14 +274,15 @@ class LocalFaceTracker implements FaceTracker {
     }
     this.busy = true;
     const generation = this.generation;
-    const now = timestampMs ?? performance.now();
+    const time = frameTime(this.clock, timestampMs ?? performance.now());
+    this.clock = time.clock;
+    const now = time.now;
     // A looped clip or another camera restarts the clock: every "time since" of the tracks would be negative (nothing
     // due, nothing ended), so start over as reset() does.
-    if (this.lastFrameAt !== undefined && now < this.lastFrameAt) {
+    if (time.restarted) {
       this.tracks = [];
       this.lastFullDetectionAt = undefined;
     }
-    this.lastFrameAt = now;
     const timings: TrackerTimings = { decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0 };
     try {
       const t0 = performance.now();
@@ -353,7 +366,7 @@ class LocalFaceTracker implements FaceTracker {
     this.generation++;
     this.tracks = [];
     this.lastFullDetectionAt = undefined;
-    this.lastFrameAt = undefined;
+    this.clock = NEW_FRAME_CLOCK;
   }
 
   close(): void {
@@ -398,10 +411,13 @@ class LocalFaceTracker implements FaceTracker {
       track.missedFrames = 0;
       track.lastSeenAt = now;
     }
-    this.tracks = [
-      ...this.tracks.filter((tr) => !trackEnded(tr.missedFrames, now - tr.lastSeenAt)),
-      ...seen.map((s) => s.track).filter((tr) => !this.tracks.includes(tr)),
-    ];
+    this.tracks = keepTracks(
+      [
+        ...this.tracks.filter((tr) => !trackEnded(tr.missedFrames, now - tr.lastSeenAt)),
+        ...seen.map((s) => s.track).filter((tr) => !this.tracks.includes(tr)),
+      ],
+      MAX_TRACKS_PER_FACE * this.settings.maxFaces,
+    );
     let visible = seen
       .map((s) => s.track)
       .sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { associate, continuationScore, trackEnded } from '../../src/tracker/association';
+import { associate, continuationScore, keepTracks, trackEnded } from '../../src/tracker/association';
 import {
+  ASSUMED_FRAME_MS,
   decideTrackLiveness,
   detectionModeFor,
   frameGoodness,
+  frameTime,
+  NEW_FRAME_CLOCK,
+  STALLED_CLOCK_FRAMES,
   keepBest,
   meanTemplate,
   shouldCheckLiveness,
@@ -51,6 +55,17 @@ describe('associate: which detection continues which track', () => {
     expect(trackEnded(1, 5000)).toBe(false);
     expect(trackEnded(5, 100)).toBe(false);
     expect(trackEnded(2, 400)).toBe(true);
+  });
+
+  it('ends a track missed for 30 frames whatever the clock says (a clock that stopped or crawls)', () => {
+    expect(trackEnded(29, 0)).toBe(false);
+    expect(trackEnded(30, 0)).toBe(true);
+  });
+
+  it('keeps every track in view and the most recently seen missed ones, up to the cap, in their order', () => {
+    const tracks = [5, 0, 1, 3, 0, 2].map((missedFrames, id) => ({ id, missedFrames }));
+    expect(keepTracks(tracks, 4).map((t) => t.id)).toEqual([1, 2, 4, 5]);
+    expect(keepTracks(tracks, 10)).toEqual(tracks);
   });
 });
 
@@ -238,5 +253,34 @@ describe('which detection a frame gets', () => {
 
   it('a timestamp before the last full pass (a restarted clip) gets the full detection', () => {
     expect(detectionModeFor(0, 5000, 100)).toBe('frame');
+  });
+});
+
+describe("the frames' clock", () => {
+  const times = (given: number[]) => {
+    let clock = NEW_FRAME_CLOCK;
+    return given.map((g) => {
+      const next = frameTime(clock, g);
+      clock = next.clock;
+      return next;
+    });
+  };
+
+  it('reads the timestamps as given while they increase, and a frame processed twice as the same moment', () => {
+    expect(times([10, 43, 43, 76, 109]).map((t) => t.now)).toEqual([10, 43, 43, 76, 109]);
+  });
+
+  it('counts frames at an assumed rate once the timestamp has stood still for a while, and goes on from there', () => {
+    const stopped = times([...Array<number>(STALLED_CLOCK_FRAMES + 3).fill(0), 1]).map((t) => t.now);
+    expect(stopped.slice(0, STALLED_CLOCK_FRAMES)).toEqual(Array<number>(STALLED_CLOCK_FRAMES).fill(0));
+    expect(stopped.slice(STALLED_CLOCK_FRAMES)).toEqual(
+      [1, 2, 3].map((k) => k * ASSUMED_FRAME_MS).concat(1 + 3 * ASSUMED_FRAME_MS),
+    );
+  });
+
+  it('restarts on a timestamp earlier than the last', () => {
+    const stoppedThenRestarted = times([...Array<number>(STALLED_CLOCK_FRAMES + 2).fill(500), 100]);
+    expect(stoppedThenRestarted.at(-1)).toMatchObject({ now: 100, restarted: true });
+    expect(times([0, 0])[1]!.restarted).toBe(false);
   });
 });

@@ -315,3 +315,42 @@ describe('tracker: enroll and a frame in work', () => {
     expect(stored[0]!.every((f) => f.thumbnail instanceof Blob)).toBe(true);
   });
 });
+
+describe('tracker: a clock that stops', () => {
+  const a = axis(0);
+
+  it('every timestamp 0 (VideoFrames built without one): liveness is decided, and a face that leaves ends', async () => {
+    const { scene, tracker, embeddings } = sceneTracker({ A: a });
+    const process = async (frames: number) => {
+      let tracks: TrackedFace[] = [];
+      for (let i = 0; i < frames; i++) tracks = (await tracker.process(frame(), 0)).tracks;
+      return tracks;
+    };
+    scene.faces = [{ x: 200, size: 150, vector: a, liveMargin: 3 }];
+    const [seen] = await process(100);
+    expect(seen).toMatchObject({ match: { personId: 'A' }, liveness: { live: true } });
+    // Still not embedded on every frame.
+    expect(embeddings()).toBeLessThan(10);
+    scene.faces = [];
+    await process(60);
+    scene.faces = [{ x: 200, size: 150, vector: a, liveMargin: 3 }];
+    const [back] = await process(1);
+    expect(back!.trackId).not.toBe(seen!.trackId);
+  });
+
+  it('many faces passing under a stopped clock leave a bounded number of tracks', async () => {
+    const { scene, tracker } = sceneTracker({}, { collectionName: 'c', maxFaces: 3 });
+    for (let i = 0; i < 300; i++) {
+      scene.faces = [{ x: (i * 37) % 600, y: (i * 53) % 400, size: 40, vector: axis(i % 8), liveMargin: 3 }];
+      await tracker.process(frame(), 5000);
+    }
+    // Internal: nothing else shows the memory kept.
+    expect((tracker as unknown as { tracks: unknown[] }).tracks.length).toBeLessThanOrEqual(6);
+  });
+
+  it('a timestamp beyond 2^53 (where consecutive frames cannot be told apart) is refused', async () => {
+    const { tracker } = sceneTracker({});
+    await expect(tracker.process(frame(), 2 ** 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(tracker.process(frame(), Number.MAX_SAFE_INTEGER)).resolves.toBeDefined();
+  });
+});
