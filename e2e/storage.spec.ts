@@ -67,6 +67,56 @@ test('a full storage quota is ERR_STORAGE_QUOTA_EXCEEDED and loses nothing', asy
   }
 });
 
+test('at a full quota a delete in a collection says how to free space: deleteCollection, which works', async ({
+  browser,
+}) => {
+  const db = `quota-delete-${Date.now()}`;
+  const page = await browser.newPage();
+  await withoutModelCache(page);
+  await openHarness(page);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize: 100_000 });
+    const r = await page.evaluate(async (d) => {
+      window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
+      await window.client.createCollection('c');
+      const face = await window.fixture('lfw/Colin_Powell_0001.jpg');
+      let enrolled = 0;
+      // Enroll until the quota refuses one (metadata pads each person to ~4 KB).
+      for (; enrolled < 60; enrolled++) {
+        const e = await window.errorInfo(() =>
+          window.client.enrollPerson({
+            collectionName: 'c',
+            personId: `p${enrolled}`,
+            personName: 'P',
+            face,
+            faceStorageType: 'StoreThumbnails',
+            metadata: { pad: 'x'.repeat(4000) },
+          }),
+        );
+        if (e) break;
+      }
+      return {
+        enrolled,
+        deletePerson: await window.errorInfo(() => window.client.deletePerson('c', 'p0')),
+        persons: (await window.client.listPersons('c')).total,
+        deleteCollection: await window.errorInfo(() => window.client.deleteCollection('c')),
+        collections: await window.client.listCollections(),
+      };
+    }, db);
+    expect(r.enrolled).toBeGreaterThan(0);
+    expect(r.enrolled).toBeLessThan(60);
+    expect(expectFaceError(r.deletePerson, 'ERR_STORAGE_QUOTA_EXCEEDED').message).toContain('deleteCollection');
+    expect(r.persons).toBe(r.enrolled); // the refused delete changed nothing
+    expect(r.deleteCollection).toBeNull();
+    expect(r.collections).toEqual([]);
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN }).catch(() => undefined);
+    await page.evaluate(() => window.client?.close());
+    await page.close();
+  }
+});
+
 test('two tabs stay consistent: an enroll or delete in one is seen by a search in the other', async ({ browser }) => {
   const db = `tabs-${Date.now()}`;
   const context = await browser.newContext();

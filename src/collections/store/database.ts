@@ -181,7 +181,7 @@ export class FaceStore {
   // ---- collections -------------------------------------------------------------------------------------------
 
   async createCollection(name: string, models: string[], dims: number[], now: number): Promise<CollectionRecord> {
-    return this.write(['collections'], async (tx) => {
+    return this.write(['collections'], WRITE, async (tx) => {
       const store = tx.objectStore('collections');
       if (await store.get(name)) {
         throw new FaceError(
@@ -217,7 +217,7 @@ export class FaceStore {
   }
 
   async deleteCollection(name: string): Promise<void> {
-    await this.write(ALL_STORES, async (tx) => {
+    await this.write(ALL_STORES, WRITE, async (tx) => {
       requireCollection(await tx.objectStore('collections').get(name), name);
       const range = collectionRange(name);
       await Promise.all([
@@ -253,7 +253,7 @@ export class FaceStore {
     now: number;
   }): Promise<{ person: PersonRecord; change: ChangeSet } | null> {
     const sealed = await this.sealFaces(args.collection, args.personId, args.faces);
-    return this.write(ALL_STORES, async (tx) => {
+    return this.write(ALL_STORES, WRITE, async (tx) => {
       const collection = requireCollection(await tx.objectStore('collections').get(args.collection), args.collection);
       if (args.expectRevision !== undefined && collection.revision !== args.expectRevision) return null;
       for (const f of args.faces) requireSameModels(collection, f.models, dimsOf(f));
@@ -308,7 +308,7 @@ export class FaceStore {
     patch: { personName?: string; metadata?: Record<string, unknown> },
     now: number,
   ): Promise<{ person: PersonRecord; change: ChangeSet }> {
-    return this.write(['collections', 'persons'], async (tx) => {
+    return this.write(['collections', 'persons'], WRITE, async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const stored = await tx.objectStore('persons').get([collection, personId]);
       if (!stored) throw personNotFound(collection, personId);
@@ -322,7 +322,7 @@ export class FaceStore {
   }
 
   async deletePerson(collection: string, personId: string): Promise<ChangeSet> {
-    return this.write(ALL_STORES, async (tx) => {
+    return this.write(ALL_STORES, DELETE_IN_COLLECTION, async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const person = await tx.objectStore('persons').get([collection, personId]);
       if (!person) throw personNotFound(collection, personId);
@@ -339,7 +339,7 @@ export class FaceStore {
   }
 
   async deleteFace(collection: string, faceId: string): Promise<ChangeSet> {
-    return this.write(ALL_STORES, async (tx) => {
+    return this.write(ALL_STORES, DELETE_IN_COLLECTION, async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const face = await tx.objectStore('faces').get([collection, faceId]);
       if (!face) {
@@ -476,7 +476,7 @@ export class FaceStore {
         face: (await this.sealFaces(collection, personId, [{ ...face, image: undefined }]))[0]!,
       })),
     );
-    return this.write(ALL_STORES, async (tx) => {
+    return this.write(ALL_STORES, WRITE, async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const change = startChange(c);
       const blocks = this.blocks(tx, c);
@@ -549,7 +549,7 @@ export class FaceStore {
         faces: await this.sealFaces(args.name, person.personId, faces),
       })),
     );
-    return this.write(ALL_STORES, async (tx) => {
+    return this.write(ALL_STORES, WRITE, async (tx) => {
       const { name } = args;
       const collections = tx.objectStore('collections');
       const existing = await collections.get(name);
@@ -636,7 +636,7 @@ export class FaceStore {
    * (keys made within one millisecond), so listing by createdAt is creation order.
    */
   async addApiKey(record: ApiKeyRecord): Promise<void> {
-    await this.write(['apiKeys'], async (tx) => {
+    await this.write(['apiKeys'], WRITE, async (tx) => {
       const store = tx.objectStore('apiKeys');
       const newest = Math.max(-Infinity, ...(await store.getAll()).map((k) => k.createdAt));
       await store.add(record.createdAt > newest ? record : { ...record, createdAt: newest + 1 });
@@ -653,7 +653,7 @@ export class FaceStore {
 
   /** Deletes the key; false if there was none. */
   async deleteApiKey(keyId: string): Promise<boolean> {
-    return this.write(['apiKeys'], async (tx) => {
+    return this.write(['apiKeys'], WRITE, async (tx) => {
       const store = tx.objectStore('apiKeys');
       if (!(await store.get(keyId))) return false;
       await store.delete(keyId);
@@ -669,7 +669,7 @@ export class FaceStore {
     keyId: string,
     update: (record: ApiKeyRecord) => ApiKeyRecord | null,
   ): Promise<{ record: ApiKeyRecord; stored: boolean } | undefined> {
-    return this.write(['apiKeys'], async (tx) => {
+    return this.write(['apiKeys'], WRITE, async (tx) => {
       const store = tx.objectStore('apiKeys');
       const record = await store.get(keyId);
       if (!record) return undefined;
@@ -722,8 +722,8 @@ export class FaceStore {
   }
 
   /** A failed read or write: the connection's loss when it was lost (the real cause), else the storage error. */
-  private failure(cause: unknown, what: string): FaceError {
-    return this.lostError() ?? storageError(cause, what);
+  private failure(cause: unknown, doing: string | Doing): FaceError {
+    return this.lostError() ?? storageError(cause, doing);
   }
 
   private lostError(): FaceError | undefined {
@@ -755,7 +755,7 @@ export class FaceStore {
    * aborted (nothing it wrote stays) and the error is rethrown. `fn` must only await IndexedDB requests, or the
    * transaction would auto-commit half-way: all image work (decoding, embedding, JPEG encoding) happens before.
    */
-  private async write<T>(stores: StoreName[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  private async write<T>(stores: StoreName[], doing: Doing, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     this.assertUsable();
     let tx: WriteTx;
     try {
@@ -763,7 +763,7 @@ export class FaceStore {
       // empty) database encrypted since, and nothing plain may be written into it from then on.
       tx = this.db.transaction(this.encrypted || stores.includes('meta') ? stores : [...stores, 'meta'], 'readwrite');
     } catch (cause) {
-      throw this.failure(cause, 'write to the database');
+      throw this.failure(cause, doing);
     }
     const done = tx.done;
     done.catch(() => undefined); // observed below; avoids an unhandled rejection when fn fails first
@@ -777,12 +777,12 @@ export class FaceStore {
       } catch {
         // already aborted (e.g. by a failed request)
       }
-      throw this.failure(error, 'write to the database');
+      throw this.failure(error, doing);
     }
     try {
       await done;
     } catch (cause) {
-      throw this.failure(cause ?? tx.error, 'write to the database');
+      throw this.failure(cause ?? tx.error, doing);
     }
     return result;
   }
@@ -1095,20 +1095,40 @@ export function modelMismatch(collection: CollectionRecord, models: readonly str
 }
 
 /** FaceErrors pass through; QuotaExceededError becomes ERR_STORAGE_QUOTA_EXCEEDED; anything else ERR_INTERNAL. */
-export function storageError(cause: unknown, doing: string): FaceError {
+/** What a storage call was doing, for its error: a sentence part, and what frees space when the quota is full. */
+export interface Doing {
+  what: string;
+  toFreeSpace: string;
+}
+
+const WRITE: Doing = {
+  what: 'write to the database',
+  toFreeSpace:
+    "Free space (delete collections or persons, or use faceStorageType 'NoStorage') or ask the user to allow more storage.",
+};
+
+// A delete in a collection also rewrites part of its search index, so it too needs a little free space.
+const DELETE_IN_COLLECTION: Doing = {
+  what: 'delete from the collection (a delete rewrites part of its search index, which needs a little free space)',
+  toFreeSpace:
+    'deleteCollection frees space without writing: delete a whole collection (export it first to keep it), free space used by other data of this site, or ask the user to allow more storage.',
+};
+
+export function storageError(cause: unknown, doing: string | Doing): FaceError {
   if (cause instanceof FaceError) return cause;
+  const { what, toFreeSpace } = typeof doing === 'string' ? { ...WRITE, what: doing } : doing;
   const name = cause instanceof DOMException || cause instanceof Error ? cause.name : '';
   if (name === 'QuotaExceededError') {
     return new FaceError(
       'ERR_STORAGE_QUOTA_EXCEEDED',
-      `The browser's storage quota for this site is full, so LocalFace could not ${doing}; nothing was changed. Free space (delete collections or persons, or use faceStorageType 'NoStorage') or ask the user to allow more storage.`,
+      `The browser's storage quota for this site is full, so LocalFace could not ${what}; nothing was changed. ${toFreeSpace}`,
       { cause },
     );
   }
   const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
   return new FaceError(
     'ERR_INTERNAL',
-    `LocalFace could not ${doing} (IndexedDB failed: ${detail}). Retry; if it persists, the browser's site data may be corrupt or storage disabled (e.g. some private modes).`,
+    `LocalFace could not ${what} (IndexedDB failed: ${detail}). Retry; if it persists, the browser's site data may be corrupt or storage disabled (e.g. some private modes).`,
     { cause },
   );
 }
