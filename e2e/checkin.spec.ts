@@ -42,6 +42,25 @@ async function cameraBrowser(helperPage: Page, name: string) {
   return { context, page };
 }
 
+/** The device's staff PIN: set at the check-in page, the kiosk's too (one PIN per device). */
+const STAFF_PIN = '135790';
+
+/** Sets the staff PIN on a device that has none (typed twice), which unlocks staff mode. */
+async function setStaffPin(page: Page): Promise<void> {
+  await expect(page.getByTestId('staff-message')).toContainText('No staff PIN yet');
+  for (let i = 0; i < 2; i++) {
+    await page.getByTestId('staff-pin').fill(STAFF_PIN);
+    await page.getByTestId('staff-button').click();
+  }
+  await expect(page.getByTestId('staff-unlocked')).toBeVisible();
+}
+
+async function unlockStaff(page: Page): Promise<void> {
+  await page.getByTestId('staff-pin').fill(STAFF_PIN);
+  await page.getByTestId('staff-button').click();
+  await expect(page.getByTestId('staff-unlocked')).toBeVisible();
+}
+
 test('installable; after one online visit it checks people in with the network off, and exports the log', async ({
   page: helperPage,
 }) => {
@@ -71,9 +90,29 @@ test('installable; after one online visit it checks people in with the network o
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   expect(installabilityErrors).toEqual([]);
 
-  // Enroll from an ID photo (another day than the camera frame).
+  // Enrolling (a photo is not checked for liveness), exporting and clearing the log are for staff: refused before
+  // the device has a staff PIN.
+  let downloads = 0;
+  page.on('download', () => downloads++);
   await page.getByTestId('enroll-name').fill('Subject Six');
   await page.getByTestId('enroll-file').setInputFiles('e2e/fixtures/camera/subject06-enroll.jpg');
+  await page.getByTestId('enroll-button').click();
+  await expect(page.getByTestId('enroll-message')).toHaveText(
+    'Enrolling needs the staff PIN: set it under Staff first.',
+  );
+  await page.getByTestId('export-csv').click();
+  await expect(page.getByTestId('log-message')).toHaveText(
+    'Exporting the log needs the staff PIN: set it under Staff first.',
+  );
+  await page.getByTestId('clear-log').click();
+  await expect(page.getByTestId('log-message')).toHaveText(
+    'Clearing the log needs the staff PIN: set it under Staff first.',
+  );
+  await expect(page.getByTestId('people-count')).toHaveText('0');
+  expect(downloads).toBe(0);
+
+  // Staff set the PIN, then enroll from an ID photo (another day than the camera frame).
+  await setStaffPin(page);
   await page.getByTestId('enroll-button').click();
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
   await expect(page.getByTestId('people-count')).toHaveText('1');
@@ -107,9 +146,19 @@ test('installable; after one online visit it checks people in with the network o
   await expect(page.getByTestId('log-row').first()).toContainText('checked-in');
   await page.screenshot({ path: test.info().outputPath('checkin-offline.png'), fullPage: true });
 
-  // The log survives a reload (IndexedDB) and exports as CSV.
+  // The log survives a reload (IndexedDB). The reloaded page is locked: the PIN now exists, and is asked for.
   await page.reload();
   await expect(page.getByTestId('log-row')).toHaveCount(1);
+  for (const [button, refusal] of [
+    ['export-csv', 'Exporting the log needs the staff PIN: enter it under Staff first.'],
+    ['clear-log', 'Clearing the log needs the staff PIN: enter it under Staff first.'],
+  ] as const) {
+    await page.getByTestId(button).click();
+    await expect(page.getByTestId('log-message')).toHaveText(refusal);
+  }
+  await expect(page.getByTestId('log-row')).toHaveCount(1);
+  expect(downloads).toBe(0);
+  await unlockStaff(page);
   // A time zone where today is another day than in UTC (UTC-12 in the UTC morning, UTC+14 after noon): the file is
   // named by the local day, as the log on screen shows it.
   const timezoneId = new Date().getUTCHours() < 12 ? 'Etc/GMT+12' : 'Pacific/Kiritimati';
@@ -158,18 +207,17 @@ test('installable; after one online visit it checks people in with the network o
   await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
   await expect(page.getByTestId('log-row')).toHaveCount(1);
 
-  // Deleting the person at the kiosk (staff PIN) removes their check-ins from the log too.
+  // Deleting the person at the kiosk (staff PIN) removes their check-ins from the log too. The kiosk asks for the
+  // PIN set at the check-in page: one PIN for the device.
   server = await serve('demo-dist', PORT);
   await context.setOffline(false);
   const kiosk = await context.newPage();
   kiosk.on('pageerror', (error) => problems.push(error.message));
   await kiosk.goto(`http://127.0.0.1:${PORT}/index.html`);
   await expect(kiosk.getByTestId('mode')).toHaveText(/recognition in/, { timeout: 120_000 });
-  for (let i = 0; i < 2; i++) {
-    // this kiosk has no staff PIN yet: a new one is typed twice
-    await kiosk.getByTestId('staff-pin').fill('135790');
-    await kiosk.getByTestId('staff-button').click();
-  }
+  await expect(kiosk.getByTestId('staff-button')).toHaveText('Unlock');
+  await kiosk.getByTestId('staff-pin').fill(STAFF_PIN);
+  await kiosk.getByTestId('staff-button').click();
   await kiosk.getByRole('button', { name: 'Delete Subject Six' }).click();
   await expect(kiosk.getByTestId('people')).toContainText('Nobody yet');
   await kiosk.close();
@@ -253,6 +301,7 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   await expect(page.getByTestId('log-row').locator('td').first()).toHaveText(when);
 
   // Enrolled, so that the camera's last picture would check them in.
+  await setStaffPin(page);
   await page.getByTestId('enroll-name').fill('Subject Six');
   await page.getByTestId('enroll-file').setInputFiles('e2e/fixtures/camera/subject06-enroll.jpg');
   await page.getByTestId('enroll-button').click();
@@ -267,6 +316,21 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   await expect(page.getByTestId('check-in')).toBeEnabled({ timeout: 60_000 });
   await expect(page.getByTestId('verdict')).toHaveText(stopped);
   await expect(page.getByTestId('log-row')).toHaveCount(1);
+
+  // Clearing the log asks first: cancelled, the entry stays; confirmed, it goes.
+  const dialogs: string[] = [];
+  page.once('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.getByTestId('clear-log').click();
+  await expect(page.getByTestId('log-message')).toHaveText('The log was not cleared.');
+  await expect(page.getByTestId('log-row')).toHaveCount(1);
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByTestId('clear-log').click();
+  await expect(page.getByTestId('log-message')).toHaveText('Cleared 1 check-in.');
+  await expect(page.getByTestId('log-row')).toHaveCount(0);
+  expect(dialogs).toEqual(['Delete 1 check-in from this device? Export the CSV first to keep them.']);
   await context.close();
   expect(problems).toEqual([]);
 });

@@ -1,11 +1,14 @@
 // The offline check-in PWA: press "Check in" in front of the camera; the face tracker follows the person over the
 // next camera frames until their liveness is decided (a few frames, not one), who they are is decided from the same
-// frames, and the outcome is logged on this device (exportable as CSV).
+// frames, and the outcome is logged on this device (exportable as CSV). Checking in is open to anyone; enrolling and
+// exporting or clearing the log are for staff, with the device's staff PIN (the kiosk's).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
 import { CameraFrames } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
+import { StaffPin } from '../shared/staffPin';
+import { wireStaffPinForm } from '../shared/staffPinForm';
 import { COLLECTION, DATABASE } from '../shared/store';
 import { CSV_TYPE, csvFileName, toCsv, type CheckIn } from './csv';
 import { CheckInLog } from './log';
@@ -23,6 +26,13 @@ const enrollFile = $<HTMLInputElement>('enroll-file'),
   enrollButton = $<HTMLButtonElement>('enroll-button');
 const enrollMessage = $('enroll-message'),
   peopleCount = $('people-count');
+const staffForm = $<HTMLFormElement>('staff-form'),
+  staffPinInput = $<HTMLInputElement>('staff-pin'),
+  staffButton = $<HTMLButtonElement>('staff-button');
+const staffMessage = $('staff-message'),
+  staffUnlockedLine = $('staff-unlocked'),
+  staffLock = $<HTMLButtonElement>('staff-lock');
+const logMessage = $('log-message');
 
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
 
@@ -51,6 +61,58 @@ async function registerServiceWorker(): Promise<void> {
     offlineLine.textContent = `offline cache failed: ${String(error)}`;
   }
 }
+
+/** Staff mode ends by itself after this long without a staff action. */
+const STAFF_IDLE_MS = 2 * 60_000;
+let staffUnlocked = false;
+let staffTimer: ReturnType<typeof setTimeout> | undefined;
+
+function lockStaff(): void {
+  staffUnlocked = false;
+  clearTimeout(staffTimer);
+  staffUnlockedLine.hidden = true;
+  staffForm.hidden = false;
+  staffPrompt();
+}
+
+function touchStaff(): void {
+  clearTimeout(staffTimer);
+  staffTimer = setTimeout(lockStaff, STAFF_IDLE_MS);
+}
+
+const { prompt: staffPrompt } = wireStaffPinForm(
+  { form: staffForm, input: staffPinInput, button: staffButton, message: staffMessage },
+  {
+    noPinYet: 'No staff PIN yet: choose one to enroll people and to export or clear the log.',
+    onUnlock: () => {
+      staffUnlocked = true;
+      staffForm.hidden = true;
+      staffUnlockedLine.hidden = false;
+      touchStaff();
+    },
+  },
+);
+staffLock.onclick = lockStaff;
+
+/**
+ * Whether a staff action may run now (staff mode, which it prolongs). A PIN gone since the unlock (the site's data
+ * was cleared) ends staff mode: the next PIN is set afresh.
+ */
+function staffMayAct(): boolean {
+  if (staffUnlocked && new StaffPin().isSet) {
+    touchStaff();
+    return true;
+  }
+  if (staffUnlocked) lockStaff();
+  return false;
+}
+
+/** Why a staff action was refused: `what` ("Enrolling") needs the PIN. */
+function staffOnly(what: string): string {
+  return `${what} needs the staff PIN: ${new StaffPin().isSet ? 'enter' : 'set'} it under Staff first.`;
+}
+
+const checkIns = (count: number) => `${count} check-in${count === 1 ? '' : 's'}`;
 
 function renderLog(rows: CheckIn[]): void {
   logBody.replaceChildren(
@@ -246,10 +308,28 @@ void navigator.mediaDevices
 try {
   const log = await CheckInLog.open();
   renderLog(await log.all());
-  $('export').onclick = async () => download(csvFileName(Date.now()), toCsv(await log.all()));
+  $('export').onclick = async () => {
+    if (!staffMayAct()) {
+      logMessage.textContent = staffOnly('Exporting the log');
+      return;
+    }
+    logMessage.textContent = '';
+    download(csvFileName(Date.now()), toCsv(await log.all()));
+  };
   $('clear-log').onclick = async () => {
+    if (!staffMayAct()) {
+      logMessage.textContent = staffOnly('Clearing the log');
+      return;
+    }
+    const entries = checkIns((await log.all()).length);
+    // Nothing undoes it: staff confirm, told how many entries go.
+    if (!confirm(`Delete ${entries} from this device? Export the CSV first to keep them.`)) {
+      logMessage.textContent = 'The log was not cleared.';
+      return;
+    }
     await log.clear();
     renderLog([]);
+    logMessage.textContent = `Cleared ${entries}.`;
   };
   const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE });
   if (!(await client.listCollections()).some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
@@ -277,6 +357,12 @@ try {
   checkInButton.onclick = once(() => checkIn(tracker, log));
   enrollForm.onsubmit = (event) => {
     event.preventDefault();
+    // A photo enrolls without a liveness check: enrolling is for staff, like the kiosk's staff panel.
+    if (!staffMayAct()) {
+      enrollMessage.className = 'bad';
+      enrollMessage.textContent = staffOnly('Enrolling');
+      return;
+    }
     void once(() => enroll(client))();
   };
   checkInButton.disabled = enrollButton.disabled = false;

@@ -6,7 +6,8 @@
 import type { LoadProgress } from 'localface';
 import { CameraFrames } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
-import { MIN_PIN_LENGTH, StaffPin } from './adminPin';
+import { StaffPin } from '../shared/staffPin';
+import { wireStaffPinForm } from '../shared/staffPinForm';
 import { adviceFor, KioskEngine, type EnrollOutcome, type FrameResult, type KioskPerson } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
 
@@ -420,57 +421,19 @@ function touchStaff(): void {
 }
 
 function wireStaff(engine: EngineHandle): void {
-  const pin = new StaffPin();
-  // A new PIN is typed twice (it is masked, and a typo could only be undone by clearing the site's data).
-  let firstEntry: string | undefined;
-  const prompt = () => {
-    const confirming = !pin.isSet && firstEntry !== undefined;
-    staffButton.textContent = pin.isSet ? 'Unlock' : confirming ? 'Confirm PIN' : 'Set PIN';
-    staffPin.placeholder = pin.isSet
-      ? 'Staff PIN'
-      : confirming
-        ? 'The same PIN again'
-        : `New staff PIN (${MIN_PIN_LENGTH}+ digits)`;
-    if (!pin.isSet && !confirming) staffMessage.textContent = 'No staff PIN yet: choose one to manage enrolled people.';
-  };
-  prompt();
-  staffForm.onsubmit = async (event) => {
-    event.preventDefault();
-    const typed = staffPin.value;
-    staffPin.value = '';
-    try {
-      if (!pin.isSet && firstEntry === undefined) {
-        StaffPin.validateNew(typed);
-        firstEntry = typed;
-        prompt();
-        staffMessage.textContent = 'Type the same PIN again to confirm it.';
-        return;
-      }
-      if (!pin.isSet) {
-        const same = typed === firstEntry;
-        firstEntry = undefined;
-        if (!same) {
-          prompt();
-          staffMessage.textContent = 'The two PINs differ: choose a PIN again.';
-          return;
-        }
-        await pin.set(typed);
-        prompt();
-      } else if (!(await pin.check(typed))) {
-        staffMessage.textContent = 'Wrong PIN.';
-        return;
-      }
-    } catch (error) {
-      staffMessage.textContent = (error as Error).message;
-      return;
-    }
-    staffUnlocked = true;
-    staffMessage.textContent = '';
-    staffForm.hidden = true;
-    staffPanel.hidden = false;
-    touchStaff();
-    await refreshPeopleOrSay(engine);
-  };
+  const { prompt } = wireStaffPinForm(
+    { form: staffForm, input: staffPin, button: staffButton, message: staffMessage },
+    {
+      noPinYet: 'No staff PIN yet: choose one to manage enrolled people.',
+      onUnlock: async () => {
+        staffUnlocked = true;
+        staffForm.hidden = true;
+        staffPanel.hidden = false;
+        touchStaff();
+        await refreshPeopleOrSay(engine);
+      },
+    },
+  );
   staffLock.onclick = () => {
     lockStaff();
     prompt();

@@ -1,7 +1,7 @@
-// The kiosk's staff PIN (demo/kiosk/adminPin.ts): wrong guesses lock it for a minute, each further lockout for twice
+// The device's staff PIN (demo/shared/staffPin.ts): wrong guesses lock it for a minute, each further lockout for twice
 // as long (up to an hour), and a reload (a new StaffPin over the same storage) does not grant fresh guesses.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { StaffPin } from '../../demo/kiosk/adminPin';
+import { StaffPin } from '../../demo/shared/staffPin';
 
 class MemoryStorage {
   private items = new Map<string, string>();

@@ -1,11 +1,13 @@
-// The kiosk's staff mode: the enrolled people (names, Delete buttons) are shown only after a staff PIN is entered,
-// so a passer-by can neither read who is enrolled nor delete anyone. Nobody can enroll at the kiosk before the PIN
-// is set (main.ts), so a stranger cannot set the first PIN on a kiosk that holds the people it enrolled. The PIN is
+// The device's staff PIN, one for both demos (same origin, same localStorage): at the kiosk the enrolled people
+// (names, Delete buttons) are shown only after it is entered, so a passer-by can neither read who is enrolled nor
+// delete anyone; at the check-in page enrolling and exporting or clearing the log need it. Nobody can enroll before
+// the PIN is set, so a stranger cannot set the first PIN on a device that holds the people it enrolled. The PIN is
 // kept on this device as a salted PBKDF2 hash (localStorage); after 5 wrong guesses every guess is refused for a
 // minute, then for twice as long after each further 5 (up to an hour), across reloads, until the right PIN is entered.
 // A short PIN only stops people at the screen, not someone with the device's storage in hand; the browser profile is
 // the real boundary.
 
+/** The kiosk's key from before the check-in page shared the PIN: kept, so a device keeps the PIN it has. */
 const KEY = 'localface-kiosk-staff-pin';
 /** Wrong guesses and the pause, kept beside the PIN so that reloading the page does not grant fresh guesses. */
 const ATTEMPTS_KEY = 'localface-kiosk-staff-pin-attempts';
@@ -15,7 +17,7 @@ export const MIN_PIN_LENGTH = 6;
 const MAX_ATTEMPTS = 5;
 const LOCKOUT_MS = 60_000;
 /** The longest pause: guessing stays slow (24 guesses a day at most), while staff are never locked out for days. */
-export const MAX_LOCKOUT_MS = 60 * 60_000;
+const MAX_LOCKOUT_MS = 60 * 60_000;
 
 interface StoredPin {
   salt: string;
