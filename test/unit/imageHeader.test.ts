@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, readImageHeader, sniffFormat } from '../../src/face/input/imageHeader';
+import { decodeBase64, readImageHeader, sniffFormat, sniffOtherFormat } from '../../src/face/input/imageHeader';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../e2e/fixtures/${name}`, import.meta.url)));
 
@@ -18,6 +18,7 @@ describe('readImageHeader', () => {
       orientation: 6,
       displayWidth: 480,
       displayHeight: 640,
+      precision: 8,
     });
   });
   it('reads PNG IHDR', () => {
@@ -40,11 +41,71 @@ describe('readImageHeader', () => {
   });
 });
 
+describe('readImageHeader between JPEG segments, as libjpeg reads them', () => {
+  const jpeg = fixture('lfw/Tony_Blair_0001.jpg');
+  const afterApp0 = 4 + ((jpeg[4]! << 8) | jpeg[5]!);
+  const insert = (extra: number[]) => {
+    const out = new Uint8Array(jpeg.length + extra.length);
+    out.set(jpeg.subarray(0, afterApp0));
+    out.set(extra, afterApp0);
+    out.set(jpeg.subarray(afterApp0), afterApp0 + extra.length);
+    return out;
+  };
+  it('skips stray bytes before a marker, fill bytes and stuffed FF 00 pairs, and gives up when no frame header follows', () => {
+    for (const extra of [[0, 0], [0x12], [0xff, 0xff], [0xff, 0x00, 0x00], [0x00, 0xff, 0x00, 0x7f]])
+      expect(readImageHeader(insert(extra)), JSON.stringify(extra)).toMatchObject({ width: 250, height: 250 });
+    const junk = new Uint8Array(100_000);
+    junk.set([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0]);
+    expect(readImageHeader(junk)).toBeUndefined();
+    expect(readImageHeader(new Uint8Array([0xff, 0xd8, ...new Array<number>(4000).fill(0xff)]))).toBeUndefined();
+    expect(readImageHeader(jpeg.slice(0, afterApp0 + 3))).toBeUndefined();
+  });
+  it("reads the frame header's precision (12-bit JPEGs are not decoded by browsers)", () => {
+    const twelve = jpeg.slice();
+    for (let o = 2; o + 4 < twelve.length; o += 2 + ((twelve[o + 2]! << 8) | twelve[o + 3]!)) {
+      if (twelve[o + 1] === 0xc0) {
+        twelve[o + 1] = 0xc1;
+        twelve[o + 4] = 12;
+        break;
+      }
+    }
+    expect(readImageHeader(twelve)).toMatchObject({ width: 250, height: 250, precision: 12 });
+  });
+});
+
+describe('sniffOtherFormat', () => {
+  const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+  it('names WebP, GIF, HEIC and AVIF by their first bytes', () => {
+    expect(sniffOtherFormat(ascii('RIFF\x10\0\0\0WEBPVP8 '))).toBe('WebP');
+    expect(sniffOtherFormat(ascii('GIF87a\x01\0'))).toBe('GIF');
+    expect(sniffOtherFormat(ascii('\0\0\0\x18ftypheic\0\0\0\0mif1heic'))).toBe('HEIC');
+    expect(sniffOtherFormat(ascii('\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf'))).toBe('AVIF');
+    // A generic HEIF brand: the compatible brands tell which.
+    expect(sniffOtherFormat(ascii('\0\0\0\x18ftypmif1\0\0\0\0mif1avif'))).toBe('AVIF');
+    expect(sniffOtherFormat(ascii('\0\0\0\x18ftypmif1\0\0\0\0mif1heic'))).toBe('HEIC');
+    expect(sniffOtherFormat(ascii('\0\0\0\x14ftypmif1\0\0\0\0mif1'))).toBe('HEIF');
+  });
+  it('names nothing else', () => {
+    expect(sniffOtherFormat(fixture('lfw/Tony_Blair_0001.jpg'))).toBeUndefined();
+    expect(sniffOtherFormat(ascii('RIFF\x10\0\0\0WAVEfmt '))).toBeUndefined();
+    expect(sniffOtherFormat(ascii('\0\0\0\x18ftypisom\0\0\0\0isomiso2'))).toBeUndefined();
+    expect(sniffOtherFormat(new Uint8Array(0))).toBeUndefined();
+  });
+});
+
 describe('decodeBase64', () => {
   it('decodes plain and data: URL base64', () => {
     expect(Array.from(decodeBase64('AQID')!)).toEqual([1, 2, 3]);
     expect(Array.from(decodeBase64('data:image/png;base64,AQID')!)).toEqual([1, 2, 3]);
     expect(Array.from(decodeBase64('AQI')!)).toEqual([1, 2]);
+  });
+  it('reads the data: scheme and base64 in any case, and a percent-encoded payload', () => {
+    expect(Array.from(decodeBase64('DATA:image/png;BASE64,AQID')!)).toEqual([1, 2, 3]);
+    expect(Array.from(decodeBase64('Data:image/png;base64,AQID')!)).toEqual([1, 2, 3]);
+    // [0xfb, 0xff, 0xbf] is '+/+/' in base64; encodeURIComponent writes it %2B%2F%2B%2F.
+    expect(Array.from(decodeBase64('data:image/png;base64,%2B%2F%2B%2F')!)).toEqual([0xfb, 0xff, 0xbf]);
+    expect(Array.from(decodeBase64('data:image/png;base64,AQ%3D%3D')!)).toEqual([1]);
+    expect(decodeBase64('data:image/png;base64,%E0%A4%A')).toBeUndefined();
   });
   it('rejects non-base64', () => {
     expect(decodeBase64('not base64 at all!')).toBeUndefined();

@@ -14,6 +14,8 @@ export interface ImageHeader {
   /** Size as displayed, after applying orientation (5..8 swap width and height). */
   displayWidth: number;
   displayHeight: number;
+  /** JPEG: bits per sample from the frame header (8 in ordinary files; browsers cannot decode 12 or 16). */
+  precision?: number;
 }
 
 export function sniffFormat(bytes: Uint8Array): EncodedFormat | undefined {
@@ -23,13 +25,39 @@ export function sniffFormat(bytes: Uint8Array): EncodedFormat | undefined {
   return undefined;
 }
 
+/**
+ * The name of an image format other than JPEG and PNG, told by its first bytes, for an error a person can act on;
+ * undefined if the bytes are none of these.
+ */
+export function sniffOtherFormat(b: Uint8Array): 'WebP' | 'GIF' | 'HEIC' | 'AVIF' | 'HEIF' | undefined {
+  const text = (start: number, end: number) => String.fromCharCode(...b.subarray(start, end));
+  if (b.length >= 12 && text(0, 4) === 'RIFF' && text(8, 12) === 'WEBP') return 'WebP';
+  if (b.length >= 4 && text(0, 4) === 'GIF8') return 'GIF';
+  // ISO BMFF: box size(4) 'ftyp' major brand(4) minor version(4) compatible brands(4 each).
+  if (b.length >= 12 && text(4, 8) === 'ftyp') {
+    const boxEnd = Math.min(b.length, new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0));
+    const brands = [text(8, 12)];
+    for (let o = 16; o + 4 <= Math.min(boxEnd, 16 + 4 * 32); o += 4) brands.push(text(o, o + 4));
+    if (brands[0] === 'avif' || brands[0] === 'avis') return 'AVIF';
+    if (['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'].includes(brands[0]!)) return 'HEIC';
+    if (brands[0] === 'mif1' || brands[0] === 'msf1') {
+      // Generic HEIF: the compatible brands tell AVIF from HEIC.
+      if (brands.includes('avif') || brands.includes('avis')) return 'AVIF';
+      if (brands.some((brand) => brand.startsWith('hei') || brand.startsWith('hev'))) return 'HEIC';
+      return 'HEIF';
+    }
+  }
+  return undefined;
+}
+
 /** Returns undefined when the bytes are not a JPEG or PNG whose header gives a size. */
 export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   const format = sniffFormat(bytes);
   if (format === 'png') return withOrientation('png', readPngSize(bytes), 1);
   if (format === 'jpeg') {
     const info = readJpegInfo(bytes);
-    return info && withOrientation('jpeg', info, info.orientation);
+    const header = info && withOrientation('jpeg', info, info.orientation);
+    return header && { ...header, precision: info.precision };
   }
   return undefined;
 }
@@ -58,33 +86,40 @@ function readPngSize(b: Uint8Array): { width: number; height: number } | undefin
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-function readJpegInfo(b: Uint8Array): { width: number; height: number; orientation: number } | undefined {
+function readJpegInfo(
+  b: Uint8Array,
+): { width: number; height: number; orientation: number; precision: number } | undefined {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let orientation = 1;
   let offset = 2;
-  while (offset + 4 <= b.length) {
-    if (b[offset] !== 0xff) return undefined;
-    const marker = b[offset + 1]!;
-    if (marker === 0xff) {
-      offset += 1;
-      continue;
-    } // fill byte
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      offset += 2;
-      continue;
-    }
-    const length = view.getUint16(offset + 2);
-    if (length < 2 || offset + 2 + length > b.length) return undefined;
-    if (marker === 0xe1) orientation = readExifOrientation(b, offset + 4, length - 2) ?? orientation;
-    // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC) carry the frame size.
+  for (;;) {
+    // As libjpeg's next_marker: bytes other than 0xFF before a marker are skipped (browsers decode such files, with
+    // a warning), then any 0xFF fill bytes; FF 00 is a stuffed data byte, not a marker. Following the decoder's
+    // reading keeps the frame size found here the one it will decode.
+    while (offset < b.length && b[offset] !== 0xff) offset++;
+    while (offset < b.length && b[offset] === 0xff) offset++;
+    if (offset >= b.length) return undefined;
+    const marker = b[offset]!;
+    const segment = offset + 1; // the segment's length field
+    offset = segment;
+    if (marker === 0x00 || marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
+    if (marker === 0xda || marker === 0xd9) return undefined; // scan data before any frame header
+    if (segment + 2 > b.length) return undefined;
+    const length = view.getUint16(segment);
+    if (length < 2 || segment + length > b.length) return undefined;
+    if (marker === 0xe1) orientation = readExifOrientation(b, segment + 2, length - 2) ?? orientation;
+    // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC) carry the frame size: precision(1) height(2) width(2).
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (length < 7) return undefined;
-      return { height: view.getUint16(offset + 5), width: view.getUint16(offset + 7), orientation };
+      return {
+        precision: b[segment + 2]!,
+        height: view.getUint16(segment + 3),
+        width: view.getUint16(segment + 5),
+        orientation,
+      };
     }
-    if (marker === 0xda || marker === 0xd9) return undefined; // scan data before any frame header
-    offset += 2 + length;
+    offset = segment + length;
   }
-  return undefined;
 }
 
 /** EXIF APP1 segment: 'Exif\0\0' then a TIFF header; orientation is tag 0x0112 in IFD0. */
@@ -123,10 +158,18 @@ export function decodeBase64(input: string): Uint8Array | undefined {
  */
 export function base64Payload(input: string): string | undefined {
   let text = input.trim();
-  if (text.startsWith('data:')) {
+  if (/^data:/i.test(text)) {
     const comma = text.indexOf(',');
     if (comma < 0 || !/;base64$/i.test(text.slice(0, comma))) return undefined;
     text = text.slice(comma + 1);
+    // A data: URL may percent-encode its payload (%2B for +, %2F for /, %3D for =), as encodeURIComponent does.
+    if (text.includes('%')) {
+      try {
+        text = decodeURIComponent(text);
+      } catch {
+        return undefined;
+      }
+    }
   }
   text = text.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
   if (text.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) return undefined;
