@@ -77,6 +77,221 @@ test('every image input kind gives the same face', async ({ facePage }) => {
   }
 });
 
+test('a VideoFrame meant to be shown rotated or mirrored is read as shown, by detectFaces and by the tracker', async ({
+  facePage,
+}) => {
+  const result = await facePage.evaluate(async () => {
+    const bitmap = await createImageBitmap(new Blob([(await window.fixture('lfw/Colin_Powell_0001.jpg')) as BlobPart]));
+    // Not square, so a frame read at its stored size (or stretched to its display size) shows.
+    const [w, h] = [bitmap.width, bitmap.height + 80];
+    const upright = new OffscreenCanvas(w, h);
+    const uc = upright.getContext('2d')!;
+    uc.fillStyle = '#808080';
+    uc.fillRect(0, 0, w, h);
+    uc.drawImage(bitmap, 0, 0);
+    /** The picture stored as a camera or a video file stores it, to be shown upright by `rotation` and `flip`. */
+    const stored = (rotation: number, flip: boolean) => {
+      const sideways = rotation === 90 || rotation === 270;
+      const canvas = new OffscreenCanvas(sideways ? h : w, sideways ? w : h);
+      const c = canvas.getContext('2d')!;
+      c.translate(canvas.width / 2, canvas.height / 2);
+      c.rotate((-rotation * Math.PI) / 180);
+      if (flip) c.scale(-1, 1);
+      c.drawImage(upright, -w / 2, -h / 2);
+      return new VideoFrame(canvas, { timestamp: 0, rotation, flip } as VideoFrameInit);
+    };
+    const boxOf = (faces: { box: { x: number; y: number; width: number; height: number } }[]) =>
+      faces.length === 1 ? [faces[0]!.box.x, faces[0]!.box.y, faces[0]!.box.width, faces[0]!.box.height] : [];
+    const out: Record<string, { shown: number[]; box: number[] }> = {};
+    const reference = boxOf(await window.client.detectFaces(upright));
+    for (const [name, rotation, flip] of [
+      ['rotation 90', 90, false],
+      ['rotation 180', 180, false],
+      ['rotation 270', 270, false],
+      ['flip', 0, true],
+    ] as const) {
+      const frame = stored(rotation, flip);
+      const shown = [
+        frame.displayWidth,
+        frame.displayHeight,
+        (frame as unknown as { rotation: number }).rotation,
+        Number((frame as unknown as { flip: boolean }).flip),
+      ];
+      out[name] = { shown, box: boxOf(await window.client.detectFaces(frame)) };
+      frame.close();
+    }
+    const tracker = await window.client.createFaceTracker();
+    const frame = stored(90, false);
+    const update = await tracker.process(frame, 0);
+    frame.close();
+    tracker.close();
+    out.tracker = { shown: [], box: boxOf(update.tracks) };
+    return { size: [w, h], reference, out };
+  });
+  const [w, h] = result.size;
+  expect(result.reference).toHaveLength(4);
+  for (const [name, { shown, box }] of Object.entries(result.out)) {
+    if (name !== 'tracker')
+      expect(shown, name).toEqual([w, h, name === 'flip' ? 0 : Number(name.slice(9)), Number(name === 'flip')]);
+    expect(box, name).toHaveLength(4);
+    box.forEach((v, i) => expect(Math.abs(v - result.reference[i]!), name).toBeLessThan(4));
+  }
+});
+
+test('ImageData in float16, and images, bitmaps, bytes and files made in an iframe, give the same face', async ({
+  facePage,
+}) => {
+  const boxes = await facePage.evaluate(async () => {
+    const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const bitmap = await createImageBitmap(new Blob([bytes as BlobPart]));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(bitmap, 0, 0);
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    const other = frame.contentWindow as unknown as typeof globalThis;
+    const img = other.document.createElement('img');
+    img.src = `${location.origin}/e2e/fixtures/lfw/Colin_Powell_0001.jpg`;
+    await img.decode();
+    const otherBytes = new other.Uint8Array(bytes.length);
+    otherBytes.set(bytes);
+    const otherBitmap = await other.createImageBitmap(img);
+    const eight = context.getImageData(0, 0, canvas.width, canvas.height);
+    const inputs: Record<string, unknown> = {
+      blob: new Blob([bytes as BlobPart], { type: 'image/jpeg' }),
+      // Chromium's float16 canvas read (0..1 values); tf.browser.fromPixels reads them as 0 or 1 of 255.
+      float16: context.getImageData(0, 0, canvas.width, canvas.height, {
+        pixelFormat: 'rgba-float16',
+      } as ImageDataSettings),
+      iframeImageData: new other.ImageData(new other.Uint8ClampedArray(eight.data), eight.width, eight.height),
+      iframeImg: img,
+      iframeBitmap: otherBitmap,
+      iframeUint8Array: otherBytes,
+      iframeArrayBuffer: otherBytes.slice().buffer,
+      iframeBlob: new other.Blob([bytes as BlobPart], { type: 'image/jpeg' }),
+    };
+    const out: Record<string, number[] | string> = {};
+    for (const [kind, input] of Object.entries(inputs)) {
+      try {
+        const [face] = await window.client.detectFaces(input as Blob);
+        out[kind] = face ? [face.box.x, face.box.y, face.box.width] : [];
+      } catch (e) {
+        out[kind] = String((e as Error).message);
+      }
+    }
+    frame.remove();
+    return out;
+  });
+  const reference = boxes.blob as number[];
+  expect(reference).toHaveLength(3);
+  for (const [kind, box] of Object.entries(boxes)) {
+    expect(box, kind).toHaveLength(3);
+    (box as number[]).forEach((v, i) => expect(Math.abs(v - reference[i]!), kind).toBeLessThan(1));
+  }
+});
+
+test('a transferred buffer and a closed ImageBitmap are ERR_INVALID_ARGUMENT saying so', async ({ facePage }) => {
+  const errors = await facePage.evaluate(async () => {
+    const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const buffer = bytes.slice().buffer;
+    structuredClone(buffer, { transfer: [buffer] });
+    const view = bytes.slice();
+    structuredClone(view.buffer, { transfer: [view.buffer] });
+    const bitmap = await createImageBitmap(new Blob([bytes as BlobPart]));
+    bitmap.close();
+    return {
+      transferredArrayBuffer: await window.errorInfo(() => window.client.detectFaces(buffer)),
+      transferredUint8Array: await window.errorInfo(() => window.client.compareFaces(view, bytes)),
+      closedBitmap: await window.errorInfo(() => window.client.detectFaces(bitmap)),
+    };
+  });
+  for (const name of ['transferredArrayBuffer', 'transferredUint8Array'] as const)
+    expect(expectFaceError(errors[name], 'ERR_INVALID_ARGUMENT', 400).message, name).toMatch(/transferred.*copy/);
+  expect(expectFaceError(errors.closedBitmap, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/closed/);
+});
+
+test('what browsers decode is accepted: stray bytes between JPEG segments, an upper-case or percent-encoded data: URL', async ({
+  facePage,
+}) => {
+  const boxes = await facePage.evaluate(async () => {
+    const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    // Two 0x00 bytes after the first segment (APP0): libjpeg skips them with a warning.
+    const afterApp0 = 4 + ((bytes[4]! << 8) | bytes[5]!);
+    const stray = new Uint8Array(bytes.length + 2);
+    stray.set(bytes.subarray(0, afterApp0));
+    stray.set(bytes.subarray(afterApp0), afterApp0 + 2);
+    let binary = '';
+    bytes.forEach((b) => (binary += String.fromCharCode(b)));
+    const base64 = btoa(binary);
+    const inputs: Record<string, unknown> = {
+      bytes,
+      strayBytes: stray,
+      upperCaseDataUrl: `DATA:image/jpeg;BASE64,${base64}`,
+      percentEncodedDataUrl: `data:image/jpeg;base64,${encodeURIComponent(base64)}`,
+    };
+    const out: Record<string, number[] | string> = {};
+    for (const [kind, input] of Object.entries(inputs)) {
+      try {
+        const [face] = await window.client.detectFaces(input as Blob);
+        out[kind] = face ? [face.box.x, face.box.y, face.box.width] : [];
+      } catch (e) {
+        out[kind] = String((e as Error).message);
+      }
+    }
+    return out;
+  });
+  for (const [kind, box] of Object.entries(boxes)) expect(box, kind).toEqual(boxes.bytes);
+});
+
+test('undecodable input says what it is: an empty file, WebP, GIF, HEIC, AVIF, a 12-bit JPEG, a URL', async ({
+  facePage,
+}) => {
+  const errors = await facePage.evaluate(async () => {
+    const c = window.client;
+    const ascii = (text: string) => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+    const jpeg = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    // The frame header's precision byte set to 12 (SOF1: extended sequential).
+    const twelveBit = jpeg.slice();
+    for (let o = 2; o + 4 < twelveBit.length; o += 2 + ((twelveBit[o + 2]! << 8) | twelveBit[o + 3]!)) {
+      if (twelveBit[o + 1] === 0xc0) {
+        twelveBit[o + 1] = 0xc1;
+        twelveBit[o + 4] = 12;
+        break;
+      }
+    }
+    const heic = ascii('\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\x40meta');
+    const avif = ascii('\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf\0\0\0\x40meta');
+    return {
+      emptyBytes: await window.errorInfo(() => c.detectFaces(new Uint8Array(0))),
+      emptyBlob: await window.errorInfo(() => c.detectFaces(new Blob([]))),
+      emptyString: await window.errorInfo(() => c.detectFaces('')),
+      webp: await window.errorInfo(() => c.detectFaces(ascii('RIFF\x10\0\0\0WEBPVP8 \0\0\0\0\0\0\0\0'))),
+      gif: await window.errorInfo(() => c.detectFaces(ascii('GIF89a\x01\x00\x01\x00\x00\x00\x00;'))),
+      heic: await window.errorInfo(() => c.detectFaces(new Blob([heic]))),
+      avif: await window.errorInfo(() => c.detectFaces(avif)),
+      twelveBit: await window.errorInfo(() => c.detectFaces(twelveBit)),
+      blobUrl: await window.errorInfo(() => c.detectFaces(URL.createObjectURL(new Blob([jpeg as BlobPart])))),
+      httpsUrl: await window.errorInfo(() => c.detectFaces('https://example.com/face.jpg')),
+    };
+  });
+  const expected: Record<keyof typeof errors, RegExp> = {
+    emptyBytes: /empty \(0 bytes\)/,
+    emptyBlob: /empty \(0 bytes\)/,
+    emptyString: /string is empty/,
+    webp: /is a WebP file.*<img>/,
+    gif: /is a GIF file/,
+    heic: /is a HEIC file.*Convert it to JPEG/,
+    avif: /is an AVIF file/,
+    twelveBit: /12-bit JPEG/,
+    blobUrl: /blob: URL.*not fetched/,
+    httpsUrl: /https: URL.*not fetched/,
+  };
+  for (const [name, pattern] of Object.entries(expected)) {
+    const info = expectFaceError(errors[name as keyof typeof errors], 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED', 400);
+    expect(info.message, name).toMatch(pattern);
+  }
+});
+
 test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
   const errors = await facePage.evaluate(async () => {
     const c = window.client;

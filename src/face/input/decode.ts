@@ -6,6 +6,8 @@ import {
   decodeBase64Payload,
   maxBase64Chars,
   readImageHeader,
+  sniffFormat,
+  sniffOtherFormat,
   type ImageHeader,
 } from './imageHeader';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './limits';
@@ -40,10 +42,72 @@ const ACCEPTED =
   'a base64 string (plain or data: URL), Blob/File, ArrayBuffer/Uint8Array of JPEG or PNG bytes, ImageData, ImageBitmap, ' +
   'HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, HTMLVideoElement or VideoFrame';
 
-const isInstance = <T>(value: unknown, name: string): value is T => {
+/** Object.prototype.toString's tag ('ImageData', 'HTMLImageElement', …); 'object' if a Proxy's trap throws. */
+function tagOf(value: object): string {
+  try {
+    return Object.prototype.toString.call(value).slice(8, -1);
+  } catch {
+    return 'object';
+  }
+}
+
+/**
+ * Whether `value` is a `name` (a Web API class such as 'ImageData'): 'here' for one of this window's, 'elsewhere' for
+ * one made in another window or an iframe, which instanceof does not recognise. The latter is confirmed by calling
+ * the class's own `getter` on it, which works on that class's objects from any window and throws on anything else, so
+ * an object that only claims the class's tag is not taken for one.
+ */
+function kindOf(value: unknown, name: string, getter: string, tags = [name]): 'here' | 'elsewhere' | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
   const ctor = (globalThis as Record<string, unknown>)[name];
-  return typeof ctor === 'function' && value instanceof (ctor as new () => T);
-};
+  if (typeof ctor !== 'function') return undefined;
+  if (value instanceof (ctor as new () => unknown)) return 'here';
+  if (!tags.includes(tagOf(value))) return undefined;
+  const get = Object.getOwnPropertyDescriptor((ctor as { prototype: object }).prototype, getter)?.get;
+  try {
+    get?.call(value);
+  } catch {
+    return undefined;
+  }
+  return get ? 'elsewhere' : undefined;
+}
+
+/** %TypedArray%.prototype[Symbol.toStringTag]: a typed array's own type name from any window, else undefined. */
+const typedArrayName = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  Symbol.toStringTag,
+)?.get as ((this: unknown) => string | undefined) | undefined;
+
+/** The bytes of an ArrayBuffer or Uint8Array (of this window or another), else undefined. */
+function bytesOf(input: unknown, argName: string): Uint8Array | undefined {
+  let kind: 'Uint8Array' | 'ArrayBuffer';
+  let buffer: ArrayBufferLike;
+  if (input instanceof Uint8Array || (ArrayBuffer.isView(input) && typedArrayName?.call(input) === 'Uint8Array')) {
+    kind = 'Uint8Array';
+    buffer = input.buffer;
+  } else if (kindOf(input, 'ArrayBuffer', 'byteLength')) {
+    kind = 'ArrayBuffer';
+    buffer = input as ArrayBuffer;
+  } else return undefined;
+  // A detached buffer reads as 0 bytes (or throws): say what happened rather than "empty" or "not JPEG".
+  if ((buffer as { detached?: boolean }).detached === true) throw transferred(argName, kind);
+  if (input instanceof Uint8Array) return input;
+  try {
+    const view = input as ArrayBufferView;
+    return kind === 'Uint8Array' ? new Uint8Array(buffer, view.byteOffset, view.byteLength) : new Uint8Array(buffer);
+  } catch (cause) {
+    // Where ArrayBuffer.prototype.detached is missing, a view of a detached buffer cannot be made.
+    throw transferred(argName, kind, cause);
+  }
+}
+
+function transferred(argName: string, kind: string, cause?: unknown): FaceError {
+  return new FaceError(
+    'ERR_INVALID_ARGUMENT',
+    `The ${argName} ${kind}'s buffer has been transferred (postMessage or structuredClone with a transfer list), so its bytes are gone. Pass a copy (bytes.slice()) or pass it before transferring it.`,
+    { cause },
+  );
+}
 
 export async function decodeImage(
   input: unknown,
@@ -55,25 +119,21 @@ export async function decodeImage(
     if (input.length > maxBase64Chars(limits.maxBytes))
       throw tooLargeBytes(Math.floor((input.length * 3) / 4), limits, argName);
     const payload = base64Payload(input);
-    const notBase64 = () =>
-      new FaceError(
-        'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
-        `The ${argName} string is not valid base64 (plain or a data: URL). Pass the JPEG or PNG file's bytes encoded as base64.`,
-      );
-    if (payload === undefined) throw notBase64();
+    if (payload === undefined) throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', notBase64(input, argName));
     const size = base64DecodedLength(payload);
     if (size > limits.maxBytes) throw tooLargeBytes(size, limits, argName);
     const bytes = decodeBase64Payload(payload);
-    if (!bytes) throw notBase64();
+    if (!bytes) throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', notBase64(input, argName));
     return decodeEncoded(bytes, limits, argName);
   }
-  if (input instanceof Uint8Array) return decodeEncoded(input, limits, argName);
-  if (input instanceof ArrayBuffer) return decodeEncoded(new Uint8Array(input), limits, argName);
-  if (isInstance<Blob>(input, 'Blob')) {
-    if (input.size > limits.maxBytes) throw tooLargeBytes(input.size, limits, argName);
+  const bytes = bytesOf(input, argName);
+  if (bytes) return decodeEncoded(bytes, limits, argName);
+  if (kindOf(input, 'Blob', 'size', ['Blob', 'File'])) {
+    const blob = input as Blob;
+    if (blob.size > limits.maxBytes) throw tooLargeBytes(blob.size, limits, argName);
     let bytes: ArrayBuffer;
     try {
-      bytes = await input.arrayBuffer();
+      bytes = await blob.arrayBuffer();
     } catch (cause) {
       // A File changed, moved or deleted on disk since it was picked (NotReadableError).
       throw new FaceError(
@@ -84,12 +144,28 @@ export async function decodeImage(
     }
     return decodeEncoded(new Uint8Array(bytes), limits, argName);
   }
-  if (isInstance<ImageData>(input, 'ImageData'))
-    return fromPixelSource(input, input.width, input.height, limits, argName);
-  if (isInstance<ImageBitmap>(input, 'ImageBitmap'))
-    return fromPixelSource(input, input.width, input.height, limits, argName);
-  if (isInstance<HTMLImageElement>(input, 'HTMLImageElement')) {
-    if (!input.complete || input.naturalWidth === 0) {
+  const imageData = kindOf(input, 'ImageData', 'width');
+  if (imageData) return fromImageData(input as ImageData, imageData === 'here', limits, argName);
+  // tf.browser.fromPixels takes only this window's images, bitmaps and videos (instanceof): another window's are
+  // copied into a bitmap of this one first.
+  const bitmap = kindOf(input, 'ImageBitmap', 'width');
+  if (bitmap) {
+    const source = input as ImageBitmap;
+    // createImageBitmap never makes a 0-pixel bitmap: this one was closed or transferred.
+    if (source.width === 0 || source.height === 0) {
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `The ${argName} ImageBitmap has been closed (bitmap.close()) or transferred, so its pixels are gone. Pass it before closing or transferring it, or pass a copy (await createImageBitmap(bitmap)).`,
+      );
+    }
+    return bitmap === 'here'
+      ? fromPixelSource(source, source.width, source.height, limits, argName)
+      : fromBitmapOf(source, limits, argName, `The ${argName} ImageBitmap could not be read.`);
+  }
+  const image = kindOf(input, 'HTMLImageElement', 'naturalWidth');
+  if (image) {
+    const img = input as HTMLImageElement;
+    if (!img.complete || img.naturalWidth === 0) {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         `The ${argName} <img> has not finished loading (or failed to load). Await img.decode() before passing it.`,
@@ -97,50 +173,143 @@ export async function decodeImage(
     }
     // tf.browser.fromPixels reads an <img> at img.width × img.height, its shown (or width-attribute) size: a photo
     // shown smaller would be read scaled down or squashed, so it is drawn at its own size first.
-    if (input.width === input.naturalWidth && input.height === input.naturalHeight)
-      return fromPixelSource(input, input.naturalWidth, input.naturalHeight, limits, argName);
-    checkPixelSize(input.naturalWidth, input.naturalHeight, limits, argName);
-    return fromBitmapOf(input, limits, argName, `The ${argName} <img> could not be drawn.`);
+    if (image === 'here' && img.width === img.naturalWidth && img.height === img.naturalHeight)
+      return fromPixelSource(img, img.naturalWidth, img.naturalHeight, limits, argName);
+    checkPixelSize(img.naturalWidth, img.naturalHeight, limits, argName);
+    return fromBitmapOf(img, limits, argName, `The ${argName} <img> could not be drawn.`);
   }
-  if (isInstance<HTMLCanvasElement>(input, 'HTMLCanvasElement')) {
+  if (kindOf(input, 'HTMLCanvasElement', 'width')) {
+    const canvas = input as HTMLCanvasElement;
     // Through a bitmap: on WASM and CPU, fromPixels reads a canvas with getContext('2d'), which a WebGL canvas does
     // not have (and which a canvas without a context would be tied to from then on).
-    checkPixelSize(input.width, input.height, limits, argName);
+    checkPixelSize(canvas.width, canvas.height, limits, argName);
     return fromBitmapOf(
-      input,
+      canvas,
       limits,
       argName,
       `The ${argName} canvas has no pixels to read (its size is 0, or its context was lost).`,
     );
   }
-  if (isInstance<HTMLVideoElement>(input, 'HTMLVideoElement')) {
-    if (input.readyState < 2 || input.videoWidth === 0) {
+  const video = kindOf(input, 'HTMLVideoElement', 'videoWidth');
+  if (video) {
+    const element = input as HTMLVideoElement;
+    if (element.readyState < 2 || element.videoWidth === 0) {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         `The ${argName} <video> has no current frame yet. Wait for its 'loadeddata' event before passing it.`,
       );
     }
-    return fromPixelSource(input, input.videoWidth, input.videoHeight, limits, argName);
+    if (video === 'here') return fromPixelSource(element, element.videoWidth, element.videoHeight, limits, argName);
+    checkPixelSize(element.videoWidth, element.videoHeight, limits, argName);
+    return fromBitmapOf(element, limits, argName, `The ${argName} <video> frame could not be drawn.`);
   }
-  if (isInstance<OffscreenCanvas>(input, 'OffscreenCanvas')) {
-    checkPixelSize(input.width, input.height, limits, argName);
+  if (kindOf(input, 'OffscreenCanvas', 'width')) {
+    const canvas = input as OffscreenCanvas;
+    checkPixelSize(canvas.width, canvas.height, limits, argName);
     return fromBitmapOf(
-      input,
+      canvas,
       limits,
       argName,
       `The ${argName} OffscreenCanvas has no pixels to read: it has no rendering context yet, or it was transferred. Draw on it (getContext('2d')) before passing it.`,
     );
   }
-  if (isInstance<VideoFrame>(input, 'VideoFrame')) {
+  if (kindOf(input, 'VideoFrame', 'displayWidth')) {
+    // rotation and flip: newer than TypeScript's DOM types.
+    const frame = input as VideoFrame & { rotation?: number; flip?: boolean };
     const closed = `The ${argName} VideoFrame has been closed. Pass it before calling frame.close().`;
-    if (input.displayWidth === 0) throw new FaceError('ERR_INVALID_ARGUMENT', closed);
-    checkPixelSize(input.displayWidth, input.displayHeight, limits, argName);
+    const { displayWidth: width, displayHeight: height } = frame;
+    if (width === 0) throw new FaceError('ERR_INVALID_ARGUMENT', closed);
+    checkPixelSize(width, height, limits, argName);
+    // copyTo gives the pixels as stored, and createImageBitmap (Chromium) stretches them to the display size
+    // unrotated: a frame meant to be shown rotated or mirrored (a phone camera's, a portrait video's) is drawn, which
+    // applies both, as the page shows it.
+    if ((frame.rotation ?? 0) !== 0 || frame.flip === true)
+      return fromDrawing(frame, width, height, limits, argName, `The ${argName} VideoFrame could not be drawn.`);
     // A frame held on the GPU may have no CPU format (format null): it can still be drawn.
-    const direct = input.format === null ? undefined : await videoFramePixels(input);
-    return direct ?? fromBitmapOf(input, limits, argName, closed);
+    const direct = frame.format === null ? undefined : await videoFramePixels(frame);
+    return direct ?? fromBitmapOf(frame, limits, argName, closed);
   }
-  const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
-  throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${got}.`);
+  throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${describe(input)}.`);
+}
+
+function describe(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  if (typeof input !== 'object') return typeof input;
+  const tag = tagOf(input);
+  return tag === 'Object' ? 'object' : `a ${tag}`;
+}
+
+/** Why a string is not base64 of an image, said so that the caller can fix it. */
+function notBase64(input: string, argName: string): string {
+  const text = input.trim();
+  if (text === '' || /^data:[^,]*,\s*$/i.test(text))
+    return `The ${argName} string is empty. Pass the JPEG or PNG file's bytes encoded as base64 (plain or a data: URL).`;
+  const scheme = /^(blob|https?|file|ftp):/i.exec(text)?.[1];
+  if (scheme) {
+    return `The ${argName} string is a ${scheme.toLowerCase()}: URL, and URLs are not fetched. Pass the Blob or File itself (for a URL: await (await fetch(url)).blob()), or an <img> loaded from it.`;
+  }
+  if (/^data:/i.test(text))
+    return `The ${argName} data: URL is not base64 (no ;base64 before the comma, or not base64 after it). Pass a data:image/jpeg;base64,… URL.`;
+  return `The ${argName} string is not valid base64 (plain or a data: URL). Pass the JPEG or PNG file's bytes encoded as base64.`;
+}
+
+/**
+ * An ImageData's pixels, read here for what tf.browser.fromPixels cannot read: another window's ImageData (it checks
+ * instanceof), and a float16 one (getImageData(…, { pixelFormat: 'rgba-float16' }), 0..1 values it would read as
+ * black). 8-bit ImageData of this window go to fromPixels, which uploads them on the GPU on WebGL.
+ */
+function fromImageData(image: ImageData, here: boolean, limits: ImageLimits, argName: string): DecodedImage {
+  const { width, height } = image;
+  const format = (image as { pixelFormat?: string }).pixelFormat ?? 'rgba-unorm8';
+  if (format !== 'rgba-unorm8' && format !== 'rgba-float16') {
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `The ${argName} ImageData has pixelFormat '${format}', which is not read; pass one of 'rgba-unorm8' (the default) or 'rgba-float16'.`,
+    );
+  }
+  if (here && format === 'rgba-unorm8') return fromPixelSource(image, width, height, limits, argName);
+  checkPixelSize(width, height, limits, argName);
+  const data = image.data as ArrayLike<number>;
+  const rgb = new Float32Array(width * height * 3);
+  if (format === 'rgba-unorm8') {
+    for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+      rgb[j] = data[i]!;
+      rgb[j + 1] = data[i + 1]!;
+      rgb[j + 2] = data[i + 2]!;
+    }
+  } else {
+    // As an 8-bit read of the same canvas gives: 0..1 scaled to 0..255, rounded, clamped (extended-range colours and
+    // NaN included).
+    const to8 = (v: number) => (v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0);
+    for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+      rgb[j] = to8(data[i]!);
+      rgb[j + 1] = to8(data[i + 1]!);
+      rgb[j + 2] = to8(data[i + 2]!);
+    }
+  }
+  return { pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'), width, height };
+}
+
+/** `source` drawn at width × height on a canvas (which applies a VideoFrame's rotation and flip), read from there. */
+function fromDrawing(
+  source: VideoFrame,
+  width: number,
+  height: number,
+  limits: ImageLimits,
+  argName: string,
+  unreadable: string,
+): DecodedImage {
+  let image: ImageData;
+  try {
+    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    if (!context) throw new Error('no 2d context');
+    context.drawImage(source, 0, 0);
+    image = context.getImageData(0, 0, width, height);
+  } catch (cause) {
+    throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
+  }
+  return fromPixelSource(image, width, height, limits, argName);
 }
 
 /**
@@ -176,7 +345,7 @@ async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undef
 
 /** The source drawn into a bitmap and read from there; `unreadable` is the error's sentence if it cannot be drawn. */
 async function fromBitmapOf(
-  source: HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame,
+  source: HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame | ImageBitmap | HTMLVideoElement,
   limits: ImageLimits,
   argName: string,
   unreadable: string,
@@ -196,13 +365,14 @@ async function fromBitmapOf(
 
 async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: string): Promise<DecodedImage> {
   if (bytes.byteLength > limits.maxBytes) throw tooLargeBytes(bytes.byteLength, limits, argName);
-  const header = readImageHeader(bytes);
-  if (!header) {
+  if (bytes.byteLength === 0) {
     throw new FaceError(
       'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
-      `The ${argName} could not be decoded as JPEG/PNG bytes. Only JPEG and PNG files are accepted.`,
+      `The ${argName} file is empty (0 bytes): it was not read or downloaded. Pass a JPEG or PNG file's bytes.`,
     );
   }
+  const header = readImageHeader(bytes);
+  if (!header) throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', undecodable(bytes, argName));
   checkEncodedSize(header, limits, argName);
   // A Blob cannot be made from shared memory (a view of a SharedArrayBuffer): such bytes are copied first.
   const own = bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
@@ -216,7 +386,9 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
   } catch (cause) {
     throw new FaceError(
       'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
-      `The ${argName} has a ${header.format.toUpperCase()} header but its data could not be decoded (truncated or corrupt file).`,
+      header.precision !== undefined && header.precision !== 8
+        ? `The ${argName} is a ${header.precision}-bit JPEG, which browsers cannot decode. Save it as an ordinary 8-bit JPEG, or as PNG.`
+        : `The ${argName} has a ${header.format.toUpperCase()} header but its data could not be decoded (truncated or corrupt file).`,
       { cause },
     );
   }
@@ -225,6 +397,22 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
   } finally {
     bitmap.close();
   }
+}
+
+/** Why bytes whose JPEG or PNG header cannot be read are refused. */
+function undecodable(bytes: Uint8Array, argName: string): string {
+  const other = sniffOtherFormat(bytes);
+  if (other === 'HEIC' || other === 'HEIF') {
+    return `The ${argName} is a ${other} file (as iPhones save photos); only JPEG and PNG bytes are accepted, and most browsers cannot decode ${other}. Convert it to JPEG first.`;
+  }
+  if (other) {
+    return `The ${argName} is ${other === 'AVIF' ? 'an' : 'a'} ${other} file; only JPEG and PNG bytes are accepted. Pass an <img> showing it (after await img.decode()) or await createImageBitmap(file) of it instead.`;
+  }
+  const format = sniffFormat(bytes);
+  if (format) {
+    return `The ${argName} starts like a ${format.toUpperCase()} file but its header is cut off or corrupt (no image size found). Check that the whole file was read.`;
+  }
+  return `The ${argName} could not be decoded as JPEG/PNG bytes. Only JPEG and PNG files are accepted.`;
 }
 
 function fromPixelSource(
