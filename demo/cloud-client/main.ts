@@ -117,6 +117,11 @@ async function runExamples(apiKey: string, keyId: string): Promise<void> {
 
 async function main(): Promise<void> {
   const client = await createFaceClient({ modelBaseUrl, databaseName: 'localface-cloud-client' });
+  if (!('serviceWorker' in navigator)) {
+    // Nothing could forward the API calls to this page (the line beside says why).
+    status.textContent = `Ready on ${client.backend.toUpperCase()}, but the API calls cannot run on this page`;
+    return;
+  }
   serveRestRequests(createRestHandler({ client, basePath: API.pathname }));
   status.textContent = `Ready on ${client.backend.toUpperCase()}`;
   // A demo keeps its key in localStorage; an app hands its cloud code the key the way it did before.
@@ -154,7 +159,10 @@ async function main(): Promise<void> {
 
 async function registerServiceWorker(): Promise<void> {
   if (!('serviceWorker' in navigator)) {
-    offline.textContent = 'no service worker in this browser';
+    // Browsers give service workers only to secure pages (HTTPS, or localhost).
+    offline.textContent = window.isSecureContext
+      ? 'no service worker in this browser: the API calls need one'
+      : 'no service worker on a page that is not secure: open this page over HTTPS (or at localhost) for the API calls';
     return;
   }
   if (!import.meta.env.PROD) {

@@ -4,7 +4,7 @@
 // skipped, never queued, so the picture stays live and the answer is never older than one frame. A camera frame is
 // handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
 import type { LoadProgress } from 'localface';
-import { CameraFrames } from '../shared/cameraFrames';
+import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { StaffPin } from '../shared/staffPin';
 import { wireStaffPinForm } from '../shared/staffPinForm';
@@ -144,6 +144,8 @@ async function startEngine(): Promise<EngineHandle> {
 let camera: CameraFrames | undefined;
 
 async function startCamera(): Promise<CameraFrames> {
+  const unavailable = cameraUnavailable();
+  if (unavailable) throw new Error(unavailable);
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
     audio: false,
@@ -542,7 +544,9 @@ function wireEnrolment(engine: EngineHandle): void {
 async function requestPersistentStorage(): Promise<void> {
   const line = $('storage');
   if (!navigator.storage?.persist) {
-    line.textContent = 'Storage: this browser cannot promise to keep it (no navigator.storage.persist).';
+    line.textContent = window.isSecureContext
+      ? 'Storage: this browser cannot promise to keep it (no navigator.storage.persist).'
+      : 'Storage: best-effort — only a secure page (HTTPS, or localhost) can ask the browser to keep it.';
     return;
   }
   const persisted = await navigator.storage.persist().catch(() => false);

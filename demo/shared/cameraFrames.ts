@@ -8,6 +8,18 @@ interface TrackProcessor {
 }
 type TrackProcessorConstructor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => TrackProcessor;
 
+/**
+ * Why this page cannot ask for the camera at all, or undefined when it can. Browsers give getUserMedia only to secure
+ * pages: on plain HTTP at a LAN address navigator.mediaDevices is undefined.
+ */
+export function cameraUnavailable(): string | undefined {
+  // Typed as always there, which it is not on an insecure page.
+  if ((navigator.mediaDevices as MediaDevices | undefined)?.getUserMedia !== undefined) return undefined;
+  return window.isSecureContext
+    ? 'this browser gives pages no camera'
+    : 'the camera needs a secure page: open this app over HTTPS (or at localhost)';
+}
+
 /** How long take() waits for a new capture frame before it reads the <video> element instead. */
 const WAIT_FOR_FRAME_MS = 250;
 

@@ -64,19 +64,27 @@ async function derive(pin: string, salt: Uint8Array, iterations: number): Promis
   );
 }
 
+/** The PIN's hash needs WebCrypto, which browsers give only to secure pages (not plain HTTP at a LAN address). */
+function requireWebCrypto(): void {
+  if (!globalThis.crypto?.subtle)
+    throw new Error('The staff PIN needs a secure page: open this app over HTTPS (or at localhost).');
+}
+
 export class StaffPin {
   get isSet(): boolean {
     return localStorage.getItem(KEY) !== null;
   }
 
-  /** Throws the reason a new PIN is refused (too short, not digits). */
+  /** Throws the reason a new PIN is refused (too short, not digits, or no WebCrypto to keep it). */
   static validateNew(pin: string): void {
+    requireWebCrypto();
     if (!new RegExp(`^\\d{${MIN_PIN_LENGTH},}$`).test(pin))
       throw new Error(`The PIN must be at least ${MIN_PIN_LENGTH} digits.`);
   }
 
   /** Sets the first PIN; refuses once one exists (changing it needs the old one: clear the site's data to reset). */
   async set(pin: string): Promise<void> {
+    requireWebCrypto();
     if (this.isSet) throw new Error('A staff PIN is already set.');
     StaffPin.validateNew(pin);
     const salt = crypto.getRandomValues(new Uint8Array(16));
@@ -89,6 +97,7 @@ export class StaffPin {
    * MAX_ATTEMPTS for two, then four, and so on up to MAX_LOCKOUT_MS; the right PIN starts again from a minute.
    */
   async check(pin: string, now = Date.now()): Promise<boolean> {
+    requireWebCrypto();
     const attempts = readAttempts();
     if (now < attempts.lockedUntil)
       throw new Error(`Too many wrong PINs: try again in ${waitText(attempts.lockedUntil - now)}.`);

@@ -1,6 +1,6 @@
 // The device's staff PIN (demo/shared/staffPin.ts): wrong guesses lock it for a minute, each further lockout for twice
 // as long (up to an hour), and a reload (a new StaffPin over the same storage) does not grant fresh guesses.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StaffPin } from '../../demo/shared/staffPin';
 
 class MemoryStorage {
@@ -19,6 +19,9 @@ class MemoryStorage {
 describe('StaffPin', () => {
   beforeEach(() => {
     (globalThis as { localStorage?: unknown }).localStorage = new MemoryStorage();
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
   });
 
   it('accepts the PIN that was set and refuses another', async () => {
@@ -83,5 +86,15 @@ describe('StaffPin', () => {
     const outcomes = await Promise.all(guesses);
     expect(outcomes.filter((o) => o === 'wrong')).toHaveLength(5);
     expect(outcomes.filter((o) => o === 'locked')).toHaveLength(3);
+  });
+
+  it('on a page without WebCrypto (plain HTTP at a LAN address) it says the PIN needs a secure page', async () => {
+    await new StaffPin().set('246810');
+    vi.stubGlobal('crypto', { getRandomValues: crypto.getRandomValues.bind(crypto) }); // no crypto.subtle
+    const needsHttps = /needs a secure page: open this app over HTTPS \(or at localhost\)/;
+    expect(() => StaffPin.validateNew('135790')).toThrow(needsHttps);
+    await expect(new StaffPin().check('246810')).rejects.toThrow(needsHttps);
+    localStorage.removeItem('localface-kiosk-staff-pin');
+    await expect(new StaffPin().set('135790')).rejects.toThrow(needsHttps);
   });
 });
