@@ -50,19 +50,73 @@ export interface Association {
 }
 
 /**
+ * Groups of tracks and detections that the boxes alone cannot pair with certainty: a detection that could continue
+ * more than one track, or a track that more than one detection could continue (two faces crossing, one passing
+ * behind another, a face entering next to a tracked one). Connected groups of the candidate pairs, each with at least
+ * two tracks or two detections; indices ascending.
+ */
+export function contestedGroups(
+  tracks: readonly Box[],
+  detections: readonly Box[],
+  limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS,
+): { tracks: number[]; detections: number[] }[] {
+  // Union-find over tracks (0..T-1) and detections (T..T+D-1).
+  const parent = Array.from({ length: tracks.length + detections.length }, (_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  tracks.forEach((track, t) =>
+    detections.forEach((detection, d) => {
+      if (continuationScore(track, detection, limits) > 0) parent[root(t)] = root(tracks.length + d);
+    }),
+  );
+  const groups = new Map<number, { tracks: number[]; detections: number[] }>();
+  const group = (i: number) => {
+    const r = root(i);
+    if (!groups.has(r)) groups.set(r, { tracks: [], detections: [] });
+    return groups.get(r)!;
+  };
+  tracks.forEach((_, t) => group(t).tracks.push(t));
+  detections.forEach((_, d) => group(tracks.length + d).detections.push(d));
+  return [...groups.values()].filter((g) => g.tracks.length > 1 || g.detections.length > 1);
+}
+
+/** How alike a track's face and a detection look, for the detections of contested groups (see associate). */
+export interface Appearance {
+  /** The similarity of track t's running template and detection d's embedding. */
+  likeness(t: number, d: number): number;
+  /** In a contested group, a track and a detection less alike than this are never paired. */
+  minLikeness: number;
+}
+
+/**
+ * In a contested group, a pair's rank is its likeness plus this much of its continuation score: appearance decides,
+ * the boxes only break near-ties (two photos of one person, twins).
+ */
+export const GEOMETRY_WEIGHT = 0.1;
+
+/**
  * One-to-one assignment of this frame's detections to the live tracks, greedily by continuation score, best first
- * (faces in a kiosk are few and rarely overlap, so greedy equals the optimal assignment in practice).
+ * (faces in a kiosk are few and rarely overlap, so greedy equals the optimal assignment in practice). With
+ * `appearance`, the pairs of contested groups (contestedGroups) are ranked by how alike the faces look instead: when
+ * two faces cross, the boxes give each track the other's face as readily as its own.
  */
 export function associate(
   tracks: readonly Box[],
   detections: readonly Box[],
   limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS,
+  appearance?: Appearance,
 ): Association {
+  const contested = new Set(appearance ? contestedGroups(tracks, detections, limits).flatMap((g) => g.tracks) : []);
   const candidates: { t: number; d: number; score: number }[] = [];
   tracks.forEach((track, t) =>
     detections.forEach((detection, d) => {
       const score = continuationScore(track, detection, limits);
-      if (score > 0) candidates.push({ t, d, score });
+      if (!(score > 0)) return;
+      if (!contested.has(t)) candidates.push({ t, d, score });
+      else {
+        // Groups share no track or detection, so these ranks are compared only with each other.
+        const likeness = appearance!.likeness(t, d);
+        if (likeness >= appearance!.minLikeness) candidates.push({ t, d, score: likeness + GEOMETRY_WEIGHT * score });
+      }
     }),
   );
   candidates.sort((a, b) => b.score - a.score || a.t - b.t || a.d - b.d);

@@ -17,7 +17,7 @@ import {
   type FaceTemplate,
   type HeadPose,
 } from '../vocabulary';
-import { associate, keepTracks, trackEnded } from './association';
+import { associate, contestedGroups, keepTracks, trackEnded } from './association';
 import {
   decideTrackLiveness,
   detectionModeFor,
@@ -116,9 +116,9 @@ export interface FaceTracker {
    */
   process(frame: VideoFrameInput, timestampMs?: number): Promise<TrackerUpdate>;
   /**
-   * Enrolls the person of a track now in view from its best frames (a face set of up to 5 faces), as enrollPerson
-   * does (upsert on personId). ERR_NOT_FOUND for a track no longer in view; with `liveness: true`, a track not
-   * decided live is refused with ERR_LIVENESS_ERROR.
+   * Enrolls the person of a track now in view from its best frames (a face set of up to 5 faces, each like the
+   * track's running template), as enrollPerson does (upsert on personId). ERR_NOT_FOUND for a track no longer in
+   * view; with `liveness: true`, a track not decided live is refused with ERR_LIVENESS_ERROR.
    */
   enroll(trackId: number, request: TrackEnrollRequest): Promise<EnrolledPerson>;
   /** Forgets every track (the next frame's faces get new ids). */
@@ -325,7 +325,8 @@ class LocalFaceTracker implements FaceTracker {
         { metadata: { trackId } },
       );
     }
-    if (track.best.length === 0)
+    const best = track.best; // as checked here: a frame in work may replace the list meanwhile
+    if (best.length === 0)
       throw new FaceError(
         'ERR_FACE_NOT_DETECTED',
         `Track ${trackId} has no frame good enough to enroll yet: keep the face in view a moment longer.`,
@@ -340,7 +341,7 @@ class LocalFaceTracker implements FaceTracker {
     const service = await this.deps.persons();
     const enrolled = await service.enrollTemplates(
       request,
-      track.best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })),
+      best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })),
     );
     // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
@@ -390,20 +391,54 @@ class LocalFaceTracker implements FaceTracker {
       .slice(0, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;
 
+    // Faces that could continue more than one track (two faces crossing, one passing behind another): the boxes give
+    // each track the other's face as readily as its own, so these faces are embedded now and each goes to the track
+    // it looks like. Such frames are rare; other frames are embedded only as scheduled below.
+    const tracks = this.tracks;
+    const trackBoxes = tracks.map((tr) => tr.face.box);
+    const faceBoxes = faces.map((f) => f.box);
+    const contested = contestedGroups(trackBoxes, faceBoxes).flatMap((g) => g.detections);
+    const contestedTemplates = new Map<number, FaceTemplate>();
+    if (contested.length > 0) {
+      t = performance.now();
+      const templates = await engine.embed(
+        pixels,
+        contested.map((d) => faces[d]!),
+      );
+      contested.forEach((d, i) => contestedTemplates.set(d, templates[i]!));
+      timings.embedMs += performance.now() - t;
+      if (this.tracks !== tracks) return []; // reset() meanwhile: these tracks are forgotten
+    }
     const { pairs, newDetections, missedTracks } = associate(
-      this.tracks.map((tr) => tr.face.box),
-      faces.map((f) => f.box),
+      trackBoxes,
+      faceBoxes,
+      undefined,
+      contested.length > 0
+        ? {
+            likeness: (ti, di) => {
+              const template = tracks[ti]!.template;
+              return template ? engine.similarity(contestedTemplates.get(di)!, template) : -1;
+            },
+            // Lenient (a face half hidden by another is a poor frame): the swap check below still applies.
+            minLikeness: POOR_FRAME_SWAP_SIMILARITY,
+          }
+        : undefined,
     );
-    const seen: { track: Track; face: DetectedFace }[] = pairs.map(([ti, di]) => ({
-      track: this.tracks[ti]!,
+    const seen: { track: Track; face: DetectedFace; template?: FaceTemplate }[] = pairs.map(([ti, di]) => ({
+      track: tracks[ti]!,
       face: faces[di]!,
+      template: contestedTemplates.get(di),
     }));
-    for (const di of newDetections) seen.push({ track: this.newTrack(faces[di]!, now), face: faces[di]! });
-    for (const ti of missedTracks) this.tracks[ti]!.missedFrames++;
+    for (const di of newDetections)
+      seen.push({ track: this.newTrack(faces[di]!, now), face: faces[di]!, template: contestedTemplates.get(di) });
+    for (const ti of missedTracks) tracks[ti]!.missedFrames++;
     // A track that comes back after missed frames, or whose face jumped, may be someone else in its place: its next
     // embedding (which runs the check for that) is not left to the schedule.
     const unsure = new Set<Track>();
-    for (const { track, face } of seen) {
+    /** Tracks whose face in this frame was embedded for the association above. */
+    const embeddedNow = new Map<Track, FaceTemplate>();
+    for (const { track, face, template } of seen) {
+      if (template) embeddedNow.set(track, template);
       if (track.framesSeen > 0 && (track.suspect || track.missedFrames > 0 || jumped(track.face.box, face.box)))
         unsure.add(track);
       track.face = face;
@@ -413,8 +448,8 @@ class LocalFaceTracker implements FaceTracker {
     }
     this.tracks = keepTracks(
       [
-        ...this.tracks.filter((tr) => !trackEnded(tr.missedFrames, now - tr.lastSeenAt)),
-        ...seen.map((s) => s.track).filter((tr) => !this.tracks.includes(tr)),
+        ...tracks.filter((tr) => !trackEnded(tr.missedFrames, now - tr.lastSeenAt)),
+        ...seen.map((s) => s.track).filter((tr) => !tracks.includes(tr)),
       ],
       MAX_TRACKS_PER_FACE * this.settings.maxFaces,
     );
@@ -426,7 +461,7 @@ class LocalFaceTracker implements FaceTracker {
     // A track's first embedding does not depend on this frame's quality (it happens whatever the frame is), so it
     // starts before the checks: the embedder in the Worker then runs while the checks run on this thread.
     t = performance.now();
-    const fresh = visible.filter((tr) => tr.embedded === 0);
+    const fresh = visible.filter((tr) => tr.embedded === 0 && !embeddedNow.has(tr));
     const freshTemplates =
       fresh.length > 0
         ? engine.embed(
@@ -470,6 +505,7 @@ class LocalFaceTracker implements FaceTracker {
     const again = visible.filter(
       (tr) =>
         !fresh.includes(tr) &&
+        !embeddedNow.has(tr) &&
         (unsure.has(tr) ||
           shouldEmbed(
             {
@@ -482,13 +518,15 @@ class LocalFaceTracker implements FaceTracker {
             goodness.get(tr)!,
           )),
     );
-    const toEmbed = [...fresh, ...again];
+    const settled = visible.filter((tr) => embeddedNow.has(tr));
+    const toEmbed = [...fresh, ...again, ...settled];
     const templates = [
       ...((await freshTemplates) ?? []),
       ...(await engine.embed(
         pixels,
         again.map((tr) => tr.face),
       )),
+      ...settled.map((tr) => embeddedNow.get(tr)!),
     ];
     for (let i = 0; i < toEmbed.length; i++) {
       let tr = toEmbed[i]!;
@@ -514,12 +552,20 @@ class LocalFaceTracker implements FaceTracker {
         const e = frameEvidence.get(tr);
         if (e) frameEvidence.set(replacement, e);
         tr = replacement;
+      } else if (tr.embedded > 0 && embeddedNow.has(tr)) {
+        // A face next to another's was embedded to tell whose it is; its crop may hold part of the other face, so it
+        // joins neither the running template nor the frames kept for enroll.
+        continue;
       }
       tr.embedded++;
       tr.lastEmbedAt = now;
       tr.recentTemplates = [...tr.recentTemplates, template].slice(-TEMPLATE_FRAMES);
-      tr.template = meanTemplate(tr.recentTemplates);
+      const running = meanTemplate(tr.recentTemplates);
+      tr.template = running;
       tr.templateChanged = true;
+      // The frames kept for enroll stay frames of the face the track follows now: a track whose face drifted to
+      // someone else's (each frame a little unlike the last) does not enroll the first face under the second's name.
+      tr.best = tr.best.filter((b) => engine.similarity(b.template, running) >= SWAP_SIMILARITY);
       const candidate: BestFrame = { goodness: g, template };
       const kept = keepBest(tr.best, candidate, ENROLL_FRAMES);
       if (kept.added) {

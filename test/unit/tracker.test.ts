@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { associate, continuationScore, keepTracks, trackEnded } from '../../src/tracker/association';
+import { associate, contestedGroups, continuationScore, keepTracks, trackEnded } from '../../src/tracker/association';
 import {
   ASSUMED_FRAME_MS,
   decideTrackLiveness,
@@ -66,6 +66,53 @@ describe('associate: which detection continues which track', () => {
     const tracks = [5, 0, 1, 3, 0, 2].map((missedFrames, id) => ({ id, missedFrames }));
     expect(keepTracks(tracks, 4).map((t) => t.id)).toEqual([1, 2, 4, 5]);
     expect(keepTracks(tracks, 10)).toEqual(tracks);
+  });
+});
+
+describe('associate when the boxes cannot tell two faces apart', () => {
+  it('finds the tracks and detections that could be paired more than one way', () => {
+    // Two faces crossing (each detection near both tracks), and a lone face far from them.
+    const tracks = [box(200, 0), box(260, 0), box(500, 300)];
+    const detections = [box(510, 300), box(250, 0), box(210, 0)];
+    expect(contestedGroups(tracks, detections)).toEqual([{ tracks: [0, 1], detections: [1, 2] }]);
+    // A face entering next to a tracked one: one track, two detections.
+    expect(contestedGroups([box(0, 0)], [box(5, 0), box(50, 0)])).toEqual([{ tracks: [0], detections: [0, 1] }]);
+    expect(contestedGroups([box(0, 0), box(300, 0)], [box(5, 0), box(305, 0)])).toEqual([]);
+  });
+
+  it('pairs a contested group by appearance: each track keeps its own face where the boxes coincide', () => {
+    // Two faces at one place: the boxes give track 0 detection 0; its face looks like track 1's.
+    const alike = [
+      [0.1, 0.9],
+      [0.9, 0.1],
+    ];
+    const appearance = { likeness: (t: number, d: number) => alike[t]![d]!, minLikeness: 0.3 };
+    const tracks = [box(100, 0), box(100, 0)];
+    const detections = [box(90, 0), box(110, 0)];
+    expect(associate(tracks, detections).pairs).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
+    expect(associate(tracks, detections, undefined, appearance).pairs.sort()).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+  });
+
+  it('lets the boxes break a near-tie in appearance, and pairs no faces clearly unlike', () => {
+    const tracks = [box(0, 0), box(60, 0)];
+    const detections = [box(5, 0), box(55, 0)];
+    const same = { likeness: () => 0.9, minLikeness: 0.3 };
+    expect(associate(tracks, detections, undefined, same).pairs.sort()).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
+    // Track 1's face is unlike both detections: it is missed, the detection it would have had starts a new track.
+    const unlike = { likeness: (t: number) => (t === 0 ? 0.9 : 0.1), minLikeness: 0.3 };
+    const result = associate(tracks, detections, undefined, unlike);
+    expect(result.pairs).toEqual([[0, 0]]);
+    expect(result.missedTracks).toEqual([1]);
+    expect(result.newDetections).toEqual([1]);
   });
 });
 

@@ -271,6 +271,57 @@ describe('tracker: someone else in a tracked face’s place', () => {
   });
 });
 
+describe('tracker: two faces that cross', () => {
+  const a = axis(0);
+  const b = axis(1);
+
+  it('each keeps its own track id and name while the boxes pass over each other', async () => {
+    const { scene, playAll, tracker, next } = sceneTracker({ A: a, B: b });
+    const faceA = { x: 0, size: 150, vector: a, liveMargin: 3 };
+    const faceB = { x: 500, size: 150, vector: b, liveMargin: 3 };
+    scene.faces = [faceA, faceB];
+    const before = await playAll(2000);
+    const idOf = new Map(before.map((t) => [t.box.x === faceA.x ? 'A' : 'B', t.trackId]));
+    expect(before.map((t) => t.match?.personId).sort()).toEqual(['A', 'B']);
+    const wrong: string[] = [];
+    for (let k = 0; k < 60; k++) {
+      // 10 px a frame each, towards and past each other; the detector lists faces of one size left to right.
+      faceA.x += 10;
+      faceB.x -= 10;
+      scene.faces = [faceA, faceB].sort((p, q) => p.x - q.x);
+      const { tracks } = await tracker.process(frame(), next());
+      expect(tracks).toHaveLength(2);
+      if (faceA.x === faceB.x) continue; // one box for both faces: nothing to tell them apart by in the result
+      for (const t of tracks) {
+        const who = t.box.x === faceA.x ? 'A' : 'B';
+        if (t.trackId !== idOf.get(who) || t.match?.personId !== who || !t.liveness?.live)
+          wrong.push(
+            `frame ${k}: ${who}'s face as track ${t.trackId} (${t.match?.personId}, live ${t.liveness?.live})`,
+          );
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('enroll of a track after the crossing stores the frames of the face it is on', async () => {
+    const { scene, playAll, tracker, next, stored } = sceneTracker({ Z: axis(5) });
+    const faceA = { x: 0, size: 150, vector: a, liveMargin: 3 };
+    const faceB = { x: 500, size: 150, vector: b, liveMargin: 3 };
+    scene.faces = [faceA, faceB];
+    await playAll(2000);
+    let tracks: TrackedFace[] = [];
+    for (let k = 0; k < 29; k++) {
+      faceA.x += 10;
+      faceB.x -= 10;
+      scene.faces = [faceA, faceB].sort((p, q) => p.x - q.x);
+      tracks = (await tracker.process(frame(), next())).tracks;
+    }
+    const onB = tracks.find((t) => t.box.x === faceB.x)!;
+    await tracker.enroll(onB.trackId, { collectionName: 'c', personId: 'b', personName: 'B' });
+    expect(stored[0]!.map((f) => dot(f.template.vectors[0]!, normalised(b)))).toEqual(stored[0]!.map(() => 1));
+  });
+});
+
 describe('tracker: enroll and a frame in work', () => {
   const a = axis(0);
 
@@ -352,5 +403,28 @@ describe('tracker: a clock that stops', () => {
     const { tracker } = sceneTracker({});
     await expect(tracker.process(frame(), 2 ** 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(tracker.process(frame(), Number.MAX_SAFE_INTEGER)).resolves.toBeDefined();
+  });
+});
+
+describe('tracker: enroll of a track whose face drifted', () => {
+  it("stores only frames like the face in view now, not the first face's", async () => {
+    const a = axis(0);
+    const b = axis(1);
+    const turned = (degrees: number) => towards(a, b, Math.cos((degrees * Math.PI) / 180));
+    const { scene, playAll, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
+    // The best frames (largest) are the first face's ...
+    scene.faces = [{ x: 200, size: 170, vector: a, liveMargin: 3 }];
+    const [first] = await playAll(1000);
+    // ... then, a little smaller, the face drifts to another one in steps the swap check lets pass.
+    let track: TrackedFace | undefined;
+    for (let degrees = 3; degrees <= 90; degrees += 3) {
+      scene.faces = [{ x: 200, size: 150, vector: turned(degrees), liveMargin: 3 }];
+      [track] = await playAll(500);
+    }
+    expect(track!.trackId).toBe(first!.trackId);
+    await tracker.enroll(track!.trackId, { collectionName: 'c', personId: 'b', personName: 'B' });
+    const likeB = stored[0]!.map((f) => dot(f.template.vectors[0]!, normalised(b)));
+    expect(likeB.length).toBeGreaterThan(0);
+    expect(Math.min(...likeB)).toBeGreaterThanOrEqual(0.5);
   });
 });
