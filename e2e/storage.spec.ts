@@ -15,16 +15,78 @@ async function clientPage(browser: Browser | BrowserContext, databaseName: strin
   return page;
 }
 
-test('a full storage quota is ERR_STORAGE_QUOTA_EXCEEDED and loses nothing', async ({ browser }) => {
-  const db = `quota-${Date.now()}`;
+interface V1Person {
+  collection: string;
+  personId: string;
+  personName: string;
+  metadata?: Record<string, unknown>;
+  faces: { faceId: string; createTime: number; models: string[]; vectors: number[][] }[];
+}
+
+/** Writes `db` by hand in the v1 prototype layout: collections + persons with inline faces and number[] vectors. */
+async function writeV1Database(
+  page: Page,
+  db: string,
+  collections: { name: string; createdAt: number }[],
+  persons: V1Person[],
+): Promise<void> {
+  await page.evaluate(
+    async ({ name, cs, ps }) => {
+      const open = indexedDB.open(name, 1);
+      open.onupgradeneeded = () => {
+        open.result.createObjectStore('collections', { keyPath: 'name' });
+        open.result.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
+      };
+      const d: IDBDatabase = await new Promise((ok) => {
+        open.onsuccess = () => ok(open.result);
+      });
+      const tx = d.transaction(['collections', 'persons'], 'readwrite');
+      for (const c of cs) tx.objectStore('collections').put(c);
+      for (const p of ps) tx.objectStore('persons').put(p);
+      await new Promise((ok) => {
+        tx.oncomplete = ok;
+      });
+      d.close();
+    },
+    { name: db, cs: collections, ps: persons },
+  );
+}
+
+/**
+ * A harness page without a model cache whose origin's quota is `quotaSize` bytes (set before any database opens:
+ * Chromium applied a later override inconsistently in this setup); `release` lifts the quota and closes the page.
+ */
+async function pageWithQuota(
+  browser: Browser,
+  quotaSize: number,
+): Promise<{ page: Page; setQuota(bytes?: number): Promise<void>; release(): Promise<void> }> {
   const page = await browser.newPage();
   await withoutModelCache(page);
   await openHarness(page);
   const cdp = await page.context().newCDPSession(page);
+  const setQuota = async (bytes?: number) => {
+    await cdp.send(
+      'Storage.overrideQuotaForOrigin',
+      bytes === undefined ? { origin: ORIGIN } : { origin: ORIGIN, quotaSize: bytes },
+    );
+  };
+  await setQuota(quotaSize);
+  return {
+    page,
+    setQuota,
+    release: async () => {
+      await setQuota().catch(() => undefined);
+      await page.evaluate(() => window.client?.close());
+      await page.close();
+    },
+  };
+}
+
+test('a full storage quota is ERR_STORAGE_QUOTA_EXCEEDED and loses nothing', async ({ browser }) => {
+  const db = `quota-${Date.now()}`;
+  // Room for a few small records, not for a 0.5 MB full image.
+  const { page, setQuota, release } = await pageWithQuota(browser, 100_000);
   try {
-    // Room for a few small records, not for a 0.5 MB full image. (Set before the database opens: Chromium applied a
-    // later override inconsistently in this setup.)
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize: 100_000 });
     await page.evaluate(async (d) => {
       window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
       await window.client.createCollection('c');
@@ -49,7 +111,7 @@ test('a full storage quota is ERR_STORAGE_QUOTA_EXCEEDED and loses nothing', asy
     );
     expectFaceError(error, 'ERR_STORAGE_QUOTA_EXCEEDED', 500);
     expect(await storeCounts(page, db)).toEqual(before);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN });
+    await setQuota();
     const after = await page.evaluate(async () => ({
       list: await window.client.listPersons('c'),
       found: await window.client.searchFace({
@@ -61,9 +123,7 @@ test('a full storage quota is ERR_STORAGE_QUOTA_EXCEEDED and loses nothing', asy
     expect(after.found.map((f) => f.personId)).toEqual(['colin']);
     expect((await checkConsistency(page, db)).problems).toEqual([]);
   } finally {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN }).catch(() => undefined);
-    await page.evaluate(() => window.client?.close());
-    await page.close();
+    await release();
   }
 });
 
@@ -71,12 +131,8 @@ test('at a full quota a delete in a collection says how to free space: deleteCol
   browser,
 }) => {
   const db = `quota-delete-${Date.now()}`;
-  const page = await browser.newPage();
-  await withoutModelCache(page);
-  await openHarness(page);
-  const cdp = await page.context().newCDPSession(page);
+  const { page, release } = await pageWithQuota(browser, 100_000);
   try {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize: 100_000 });
     const r = await page.evaluate(async (d) => {
       window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: d });
       await window.client.createCollection('c');
@@ -111,9 +167,7 @@ test('at a full quota a delete in a collection says how to free space: deleteCol
     expect(r.deleteCollection).toBeNull();
     expect(r.collections).toEqual([]);
   } finally {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN }).catch(() => undefined);
-    await page.evaluate(() => window.client?.close());
-    await page.close();
+    await release();
   }
 });
 
@@ -253,34 +307,23 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
     d.close();
     return { models: all[0]!.models, vectors: all[0]!.vectors.map((v) => Array.from(v)) };
   }, source);
-  // The v1 layout, written by hand: collections + persons with inline faces and number[] vectors.
-  await page.evaluate(
-    async ([db, f]) => {
-      const open = indexedDB.open(db, 1);
-      open.onupgradeneeded = () => {
-        open.result.createObjectStore('collections', { keyPath: 'name' });
-        open.result.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
-      };
-      const d: IDBDatabase = await new Promise((ok) => {
-        open.onsuccess = () => ok(open.result);
-      });
-      const tx = d.transaction(['collections', 'persons'], 'readwrite');
-      tx.objectStore('collections').put({ name: 'legacy', createdAt: 1_600_000_000_000 });
-      tx.objectStore('collections').put({ name: 'empty', createdAt: 1_600_000_000_002 });
-      tx.objectStore('persons').put({
+  await writeV1Database(
+    page,
+    legacy,
+    [
+      { name: 'legacy', createdAt: 1_600_000_000_000 },
+      { name: 'empty', createdAt: 1_600_000_000_002 },
+    ],
+    [
+      {
         collection: 'legacy',
         personId: 'colin',
         personName: 'Colin Powell',
         metadata: { from: 'v1' },
-        faces: [{ faceId: 'f1', createTime: 1_600_000_000_001, models: f.models, vectors: f.vectors }],
-      });
-      tx.objectStore('persons').put({ collection: 'legacy', personId: 'nobody', personName: 'No faces', faces: [] });
-      await new Promise((ok) => {
-        tx.oncomplete = ok;
-      });
-      d.close();
-    },
-    [legacy, face] as const,
+        faces: [{ faceId: 'f1', createTime: 1_600_000_000_001, models: face.models, vectors: face.vectors }],
+      },
+      { collection: 'legacy', personId: 'nobody', personName: 'No faces', faces: [] },
+    ],
   );
   const r = await page.evaluate(async (db) => {
     window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: db });
@@ -344,40 +387,29 @@ test('an upgrade of an old database that the storage quota cannot hold is ERR_ST
   browser,
 }) => {
   const db = `migrate-quota-${Date.now()}`;
-  const page = await browser.newPage();
+  // A v1 database of 300 persons (about 1.5 MB) under a quota just above it: the migration rewrites every face.
+  const { page, setQuota, release } = await pageWithQuota(browser, 1_700_000);
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await withoutModelCache(page);
-  await openHarness(page);
-  const cdp = await page.context().newCDPSession(page);
   try {
-    // A v1 database of 300 persons (about 1.5 MB), then a quota just above it: the migration rewrites every face.
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize: 1_700_000 });
-    await page.evaluate(async (name) => {
-      const open = indexedDB.open(name, 1);
-      open.onupgradeneeded = () => {
-        open.result.createObjectStore('collections', { keyPath: 'name' });
-        open.result.createObjectStore('persons', { keyPath: ['collection', 'personId'] });
-      };
-      const d: IDBDatabase = await new Promise((ok) => {
-        open.onsuccess = () => ok(open.result);
-      });
-      const tx = d.transaction(['collections', 'persons'], 'readwrite');
-      tx.objectStore('collections').put({ name: 'legacy', createdAt: 1_600_000_000_000 });
-      for (let i = 0; i < 300; i++) {
-        const vector = Array.from({ length: 512 }, (_, k) => Math.sin(i * 512 + k) / Math.sqrt(256));
-        tx.objectStore('persons').put({
-          collection: 'legacy',
-          personId: `p${i}`,
-          personName: `P${i}`,
-          faces: [{ faceId: `f${i}`, createTime: 1, models: ['m'], vectors: [vector] }],
-        });
-      }
-      await new Promise((ok) => {
-        tx.oncomplete = ok;
-      });
-      d.close();
-    }, db);
+    await writeV1Database(
+      page,
+      db,
+      [{ name: 'legacy', createdAt: 1_600_000_000_000 }],
+      Array.from({ length: 300 }, (_, i) => ({
+        collection: 'legacy',
+        personId: `p${i}`,
+        personName: `P${i}`,
+        faces: [
+          {
+            faceId: `f${i}`,
+            createTime: 1,
+            models: ['m'],
+            vectors: [Array.from({ length: 512 }, (_, k) => Math.sin(i * 512 + k) / 16)],
+          },
+        ],
+      })),
+    );
     const refused = await page.evaluate(async (name) => {
       // The database opens on the client's first call.
       const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: name });
@@ -397,7 +429,7 @@ test('an upgrade of an old database that the storage quota cannot hold is ERR_ST
     });
     expect(refused.version).toBe(1);
     // With room again, the same database upgrades whole.
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN });
+    await setQuota();
     const upgraded = await page.evaluate(async (name) => {
       window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: name });
       return (await window.client.listPersons('legacy')).total;
@@ -405,9 +437,7 @@ test('an upgrade of an old database that the storage quota cannot hold is ERR_ST
     expect(upgraded).toBe(300);
     expect(pageErrors).toEqual([]);
   } finally {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN }).catch(() => undefined);
-    await page.evaluate(() => window.client?.close());
-    await page.close();
+    await release();
   }
 });
 
