@@ -9,7 +9,7 @@ import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
 import { StaffPin } from '../shared/staffPin';
 import { wireStaffPinForm } from '../shared/staffPinForm';
-import { COLLECTION, DATABASE } from '../shared/store';
+import { COLLECTION, DATABASE, ensureCollection, withCollection } from '../shared/store';
 import { CSV_TYPE, csvFileName, toCsv, type CheckIn } from './csv';
 import { CheckInLog } from './log';
 
@@ -36,6 +36,13 @@ const logMessage = $('log-message');
 
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
 
+/** What the service worker (demo/shared/precache-sw.js) tells the page. */
+interface PrecacheMessage {
+  type: 'localface-precache-failed';
+  app: string;
+  reason: string;
+}
+
 async function registerServiceWorker(): Promise<void> {
   if (!import.meta.env.PROD) {
     offlineLine.textContent = 'offline cache: only in the built app (npm run build:demo)';
@@ -48,14 +55,22 @@ async function registerServiceWorker(): Promise<void> {
       : 'offline cache: needs a secure page (HTTPS, or localhost)';
     return;
   }
+  // A failing install (a file missing, or not matching its build-time sha256) tells why before it ends.
+  let installFailed = false;
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<PrecacheMessage | null>) => {
+    if (event.data?.type !== 'localface-precache-failed' || event.data.app !== 'checkin') return;
+    installFailed = true;
+    offlineLine.textContent = `offline cache failed: ${event.data.reason}; the next visit tries again`;
+  });
+  navigator.serviceWorker.startMessages();
   try {
     const registering = await navigator.serviceWorker.register('./sw.js', { scope: './' });
-    // An install that fails (a file missing, or not matching its build-time sha256) leaves the worker redundant
-    // and "ready" pending: say so instead of waiting forever.
+    // A worker that ends before it is ready leaves "ready" pending: say so instead of waiting forever. Why it ended
+    // is known only when its install said so (it also ends when the site's data is cleared, for one).
     registering.installing?.addEventListener('statechange', (event) => {
-      if ((event.target as ServiceWorker).state === 'redundant' && !registering.active) {
+      if ((event.target as ServiceWorker).state === 'redundant' && !registering.active && !installFailed) {
         offlineLine.textContent =
-          'offline cache failed: a file could not be downloaded intact; the next visit tries again';
+          'offline cache: not installed (its service worker stopped); the next visit tries again';
       }
     });
     const registration = await navigator.serviceWorker.ready;
@@ -189,9 +204,9 @@ async function followPerson(tracker: FaceTracker): Promise<TrackedFace | undefin
   return face;
 }
 
-async function checkIn(tracker: FaceTracker, log: CheckInLog): Promise<void> {
+async function checkIn(client: FaceClient, tracker: FaceTracker, log: CheckInLog): Promise<void> {
   try {
-    await checkInOnce(tracker, log);
+    await withCollection(client, () => checkInOnce(tracker, log));
   } catch (error) {
     // e.g. the liveness models failing to load offline before the offline cache was ready
     verdict.className = 'bad';
@@ -270,16 +285,19 @@ async function enroll(client: FaceClient): Promise<void> {
     // No photo picked: enroll from the camera, where liveness is checked too.
     face = photo ?? (await createImageBitmap(video));
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-    await client.enrollPerson({
-      collectionName: COLLECTION,
-      personId,
-      personName: name,
-      face,
-      checkLiveness: !photo,
-      checkDuplicates: true,
-      // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
-      faceStorageType: 'NoStorage',
-    });
+    const enrolling = face;
+    await withCollection(client, () =>
+      client.enrollPerson({
+        collectionName: COLLECTION,
+        personId,
+        personName: name,
+        face: enrolling,
+        checkLiveness: !photo,
+        checkDuplicates: true,
+        // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
+        faceStorageType: 'NoStorage',
+      }),
+    );
     enrollMessage.className = 'ok';
     enrollMessage.textContent = `Enrolled ${name}.`;
     enrollForm.reset();
@@ -290,7 +308,7 @@ async function enroll(client: FaceClient): Promise<void> {
     if (face instanceof ImageBitmap) face.close();
   }
   try {
-    peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
+    peopleCount.textContent = String((await withCollection(client, () => client.listPersons(COLLECTION))).total);
   } catch {
     // the count stays as it was; the enroll's own outcome is already shown
   }
@@ -358,26 +376,34 @@ try {
       logMessage.textContent = staffOnly('Exporting the log');
       return;
     }
-    logMessage.textContent = '';
-    download(csvFileName(Date.now()), toCsv(await log.all()));
+    try {
+      download(csvFileName(Date.now()), toCsv(await log.all()));
+      logMessage.textContent = '';
+    } catch (error) {
+      logMessage.textContent = `Could not export the log: ${errorText(error)}`;
+    }
   };
   $('clear-log').onclick = async () => {
     if (!staffMayAct()) {
       logMessage.textContent = staffOnly('Clearing the log');
       return;
     }
-    const entries = checkIns((await log.all()).length);
-    // Nothing undoes it: staff confirm, told how many entries go.
-    if (!confirm(`Delete ${entries} from this device? Export the CSV first to keep them.`)) {
-      logMessage.textContent = 'The log was not cleared.';
-      return;
+    try {
+      const entries = checkIns((await log.all()).length);
+      // Nothing undoes it: staff confirm, told how many entries go.
+      if (!confirm(`Delete ${entries} from this device? Export the CSV first to keep them.`)) {
+        logMessage.textContent = 'The log was not cleared.';
+        return;
+      }
+      await log.clear();
+      renderLog([]);
+      logMessage.textContent = `Cleared ${entries}.`;
+    } catch (error) {
+      logMessage.textContent = `Could not clear the log: ${errorText(error)}`;
     }
-    await log.clear();
-    renderLog([]);
-    logMessage.textContent = `Cleared ${entries}.`;
   };
   const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE });
-  if (!(await client.listCollections()).some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
+  await ensureCollection(client);
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
   // Persons deleted since the last visit (at the kiosk, or through the API) leave no entries behind.
   if (await log.keepOnly(await enrolledIds(client))) renderLog(await log.all());
@@ -398,7 +424,7 @@ try {
     }
   };
   const tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, maxFaces: 1 });
-  checkInButton.onclick = once(() => checkIn(tracker, log));
+  checkInButton.onclick = once(() => checkIn(client, tracker, log));
   enrollForm.onsubmit = (event) => {
     event.preventDefault();
     // A photo enrolls without a liveness check: enrolling is for staff, like the kiosk's staff panel.

@@ -169,13 +169,23 @@ async function registerServiceWorker(): Promise<void> {
     offline.textContent = 'service worker: only in the built app (npm run build:demo)';
     return;
   }
+  // A failing install (a file missing, or not matching its build-time sha256) tells why before it ends.
+  let installFailed = false;
+  navigator.serviceWorker.addEventListener(
+    'message',
+    (event: MessageEvent<{ type?: string; app?: string; reason?: string } | null>) => {
+      if (event.data?.type !== 'localface-precache-failed' || event.data.app !== 'cloud-client') return;
+      installFailed = true;
+      offline.textContent = `service worker failed: ${event.data.reason}; the API calls need it: reload to retry`;
+    },
+  );
+  navigator.serviceWorker.startMessages();
   const registering = await navigator.serviceWorker.register('./sw.js', { scope: './' });
-  // An install that fails (a file missing, or not matching its build-time sha256) leaves the worker redundant
-  // and "ready" pending: say so instead of waiting forever.
+  // A worker that ends before it is ready leaves "ready" pending: say so instead of waiting forever. Why it ended is
+  // known only when its install said so.
   registering.installing?.addEventListener('statechange', (event) => {
-    if ((event.target as ServiceWorker).state === 'redundant' && !registering.active) {
-      offline.textContent =
-        'service worker failed: a file could not be downloaded intact, and the API calls need it; reload to retry';
+    if ((event.target as ServiceWorker).state === 'redundant' && !registering.active && !installFailed) {
+      offline.textContent = 'service worker stopped before it was ready, and the API calls need it: reload to retry';
     }
   });
   const worker = (await navigator.serviceWorker.ready).active!;

@@ -14,7 +14,7 @@ import {
   type TrackerTimings,
 } from 'localface';
 import { CheckInLog } from '../checkin/log';
-import { COLLECTION, DATABASE } from '../shared/store';
+import { COLLECTION, DATABASE, ensureCollection, withCollection } from '../shared/store';
 
 export interface KioskPerson extends PersonSummary {
   /** The enrolled person this one looks most like, and what a search would score them against each other. */
@@ -95,8 +95,7 @@ export class KioskEngine {
 
   static async create(modelBaseUrl: string, onProgress?: (p: LoadProgress) => void): Promise<KioskEngine> {
     const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE, onProgress });
-    const collections = await client.listCollections();
-    if (!collections.some((c) => c.name === COLLECTION)) await client.createCollection(COLLECTION);
+    await ensureCollection(client);
     return new KioskEngine(client);
   }
 
@@ -107,7 +106,8 @@ export class KioskEngine {
   /** The faces of one camera frame as tracks: box, name and liveness decided over each track's frames. */
   async processFrame(frame: ImageBitmap | VideoFrame, timestampMs: number): Promise<FrameResult> {
     const t0 = performance.now();
-    const update = await this.tracker.process(frame, timestampMs);
+    // A collection gone while the kiosk runs (the site's data cleared) is made again, empty, for the same frame.
+    const update = await withCollection(this.client, () => this.tracker.process(frame, timestampMs));
     this.latest = update.tracks;
     return {
       tracks: update.tracks.map((t) => {
@@ -172,13 +172,15 @@ export class KioskEngine {
     }
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
     try {
-      await this.tracker.enroll(face.trackId, {
-        collectionName: COLLECTION,
-        personId,
-        personName: trimmed,
-        // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
-        faceStorageType: 'NoStorage',
-      });
+      await withCollection(this.client, () =>
+        this.tracker.enroll(face.trackId, {
+          collectionName: COLLECTION,
+          personId,
+          personName: trimmed,
+          // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
+          faceStorageType: 'NoStorage',
+        }),
+      );
     } catch (error) {
       if (error instanceof FaceError && (error.code === 'ERR_NOT_FOUND' || error.code === 'ERR_LIVENESS_ERROR')) {
         return {
@@ -201,8 +203,10 @@ export class KioskEngine {
 
   /** The enrolled people, each with the person they look most like (staff check that the threshold tells them apart). */
   async people(): Promise<KioskPerson[]> {
-    const { persons } = await this.client.listPersons(COLLECTION, { limit: 1000 });
-    const { pairs } = await this.client.findLookAlikes({ collectionName: COLLECTION, maxPairs: 100 });
+    const { persons } = await withCollection(this.client, () => this.client.listPersons(COLLECTION, { limit: 1000 }));
+    const { pairs } = await withCollection(this.client, () =>
+      this.client.findLookAlikes({ collectionName: COLLECTION, maxPairs: 100 }),
+    );
     const closest = new Map<string, { name: string; similarityScore: number }>();
     for (const { personA, personB, similarityScore } of pairs) {
       // Pairs come most alike first, so the first pair naming someone is their closest.

@@ -50,13 +50,21 @@ self.precacheApp = function precacheApp({ name, version, files, passThrough = ()
   self.addEventListener('install', (event) => {
     event.waitUntil(
       (async () => {
-        // All or nothing: every file is fetched and verified before any is cached.
-        const verified = await Promise.all(files.map(fetchVerified));
-        const cache = await caches.open(cacheName);
         try {
-          for (const [request, response] of verified) await cache.put(request, response);
+          // All or nothing: every file is fetched and verified before any is cached.
+          const verified = await Promise.all(files.map(fetchVerified));
+          const cache = await caches.open(cacheName);
+          try {
+            for (const [request, response] of verified) await cache.put(request, response);
+          } catch (error) {
+            await caches.delete(cacheName);
+            throw error;
+          }
         } catch (error) {
-          await caches.delete(cacheName);
+          // The pages only see this worker end ('redundant'): tell them why.
+          const reason = error instanceof Error ? error.message : String(error);
+          for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true }))
+            client.postMessage({ type: 'localface-precache-failed', app: name, reason });
           throw error;
         }
         await self.skipWaiting();
