@@ -100,6 +100,17 @@ test('installable; after one online visit it checks people in with the network o
       problems.push(`request to ${request.url()}`);
   });
 
+  // Count the page's calls of persist(): the storage answer shown must come from asking.
+  await page.addInitScript(() => {
+    const w = window as unknown as { persistCalls: number };
+    w.persistCalls = 0;
+    const persist = navigator.storage.persist.bind(navigator.storage);
+    navigator.storage.persist = () => {
+      w.persistCalls++;
+      return persist();
+    };
+  });
+
   // First visit, online: the service worker caches the shell and all models.
   await page.goto(APP);
   // On WASM (this machine's backend: its WebGL is software) MobileFaceNet runs in the embedding Worker.
@@ -111,6 +122,13 @@ test('installable; after one online visit it checks people in with the network o
   const models = (JSON.parse(readFileSync('demo-dist/models/manifest.json', 'utf8')) as { files: unknown[] }).files
     .length;
   expect(cached).toBeGreaterThan(models);
+  // Once the app works offline it asks the browser to keep its data, and shows the browser's answer.
+  const storage = page.getByTestId('storage');
+  await expect(storage).toHaveAttribute('data-persisted', /^(true|false)$/);
+  expect(await page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls)).toBeGreaterThan(0);
+  const persisted = await page.evaluate(() => navigator.storage.persisted());
+  await expect(storage).toHaveAttribute('data-persisted', String(persisted));
+  await expect(storage).toHaveText(persisted ? /^Storage: persistent/ : /^Storage: best-effort/);
 
   // Installable as an app: Chromium finds no problem with the manifest, icons and service worker.
   const cdp = await context.newCDPSession(page);

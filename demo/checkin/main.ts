@@ -16,6 +16,7 @@ import { CheckInLog } from './log';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const statusLine = $('status'),
   offlineLine = $('offline'),
+  storageLine = $('storage'),
   verdict = $('verdict'),
   video = $<HTMLVideoElement>('video');
 const checkInButton = $<HTMLButtonElement>('check-in'),
@@ -35,6 +36,19 @@ const staffMessage = $('staff-message'),
 const logMessage = $('log-message');
 
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
+
+/**
+ * Asks that the browser keep this origin's data (the log, the people, the offline cache) under storage pressure, and
+ * shows the answer: best-effort storage may be evicted, which for an offline app means losing its data unannounced.
+ */
+async function requestPersistentStorage(): Promise<void> {
+  const persisted = navigator.storage?.persist ? await navigator.storage.persist().catch(() => false) : false;
+  storageLine.dataset.persisted = String(persisted);
+  storageLine.textContent = persisted
+    ? 'Storage: persistent — the browser will not evict the log, the people or the offline cache.'
+    : 'Storage: best-effort — the browser refused persistence and may clear the log and the people when space runs low.';
+  storageLine.hidden = false;
+}
 
 /** What the service worker (demo/shared/precache-sw.js) tells the page. */
 interface PrecacheMessage {
@@ -79,6 +93,7 @@ async function registerServiceWorker(): Promise<void> {
     const count = name ? (await (await caches.open(name)).keys()).length : 0;
     offlineLine.textContent = `offline ready: ${count} files cached`;
     offlineLine.dataset.ready = String(Boolean(registration.active));
+    await requestPersistentStorage();
   } catch (error) {
     offlineLine.textContent = `offline cache failed: ${String(error)}`;
   }
