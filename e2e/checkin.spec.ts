@@ -2,7 +2,8 @@
 // app and every model; then the server is shut down, the browser goes offline, and the reloaded app still checks a
 // person in from the (fake) camera, logs it in IndexedDB and exports the log as CSV.
 import { chromium, test, expect, type Page } from '@playwright/test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +25,16 @@ test.beforeAll(async () => {
   server = await serve('demo-dist', PORT);
 });
 
-test.afterAll(async () => {
+async function stopServer(): Promise<void> {
   if (server?.listening)
     await new Promise((done) => {
       server!.closeAllConnections();
       server!.close(done);
     });
+}
+
+test.afterAll(async () => {
+  await stopServer();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -165,10 +170,7 @@ test('installable; after one online visit it checks people in with the network o
   expect((await storeCounts(page, 'localface-demo')).faceImages).toBe(0);
 
   // Network gone: the server stops and the browser is offline. The app reloads from the service worker's cache.
-  await new Promise((done) => {
-    server!.closeAllConnections();
-    server!.close(done);
-  });
+  await stopServer();
   await context.setOffline(true);
   await page.reload();
   // Offline too: Chromium does not pass the Worker's own script request to this service worker (its scope, /checkin/,
@@ -520,4 +522,67 @@ test("the browser clears the site's data while the app is open: the log, check-i
   expect(await exportCsv(page)).toHaveLength(3);
   await context.close();
   expect(problems, 'page errors').toEqual([]);
+});
+
+test('a new version deployed while the app is open: the open page keeps its own files until staff reload it into the new one', async ({
+  page: helperPage,
+}) => {
+  test.setTimeout(300_000);
+  const { context, page } = await cameraBrowser(helperPage, 'update');
+  // Version 1: a copy of the built site, served in place of demo-dist/ so that it can be redeployed below.
+  const site = join(scratch, 'site');
+  cpSync('demo-dist', site, { recursive: true });
+  await stopServer();
+  server = await serve(site, PORT);
+  try {
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(APP);
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+    await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready/, { timeout: 120_000 });
+    const cachesNow = () =>
+      page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('localface-checkin-')));
+    const [v1Cache] = await cachesNow();
+
+    // Version 2: another page, and another liveness model (which this open page has not loaded yet: it loads at the
+    // first check-in, checked against version 1's sha256). Its service worker lists the new files' sha256.
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    const changed: [string, (bytes: Buffer) => Buffer][] = [
+      ['checkin/index.html', (html) => Buffer.from(html.toString().replace('<h1>', '<h1 data-version="2">'))],
+      ['models/fasnet-liveness.onnx', (model) => Buffer.concat([model, Buffer.from('version 2')])],
+    ];
+    let worker = readFileSync(join(site, 'checkin/sw.js'), 'utf8');
+    const { version } = JSON.parse(readFileSync(join(site, 'checkin/precache.json'), 'utf8')) as { version: string };
+    worker = worker.replace(version, `${version}-2`);
+    for (const [file, change] of changed) {
+      const before = readFileSync(join(site, file));
+      const after = change(before);
+      writeFileSync(join(site, file), after);
+      expect(worker).toContain(sha256(before));
+      worker = worker.replaceAll(sha256(before), sha256(after)); // checkin/index.html is listed as ./ too
+    }
+    writeFileSync(join(site, 'checkin/sw.js'), worker);
+
+    // The open page learns of it (as browsers check on navigation, and the page every hour): the new worker
+    // installs beside the old one and waits; the page offers the update and keeps version 1's files.
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    await expect(page.getByTestId('update')).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByTestId('update')).toContainText('A new version of this app is ready.');
+    expect(await cachesNow()).toEqual([v1Cache, `localface-checkin-${version}-2`]);
+    // The first check-in loads the liveness models: version 1's, from version 1's cache (version 2's model would
+    // fail the sha256 this page checks it against: ERR_MODEL_LOAD_FAILED).
+    await checkInUntil(page, /^Not recognised: please enroll first\.$/);
+    await expect(page.locator('h1')).not.toHaveAttribute('data-version');
+
+    // Staff reload into version 2: the page reloads itself once the new worker took over.
+    await page.getByTestId('update-button').click();
+    await expect(page.locator('h1')).toHaveAttribute('data-version', '2', { timeout: 60_000 });
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+    await expect(page.getByTestId('update')).toBeHidden();
+    expect(await cachesNow()).toEqual([`localface-checkin-${version}-2`]);
+    expect(problems, 'page errors').toEqual([]);
+  } finally {
+    await context.close();
+    await stopServer(); // the next test serves demo-dist/ again
+  }
 });

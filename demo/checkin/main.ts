@@ -34,6 +34,8 @@ const staffMessage = $('staff-message'),
   staffUnlockedLine = $('staff-unlocked'),
   staffLock = $<HTMLButtonElement>('staff-lock');
 const logMessage = $('log-message');
+const updateLine = $('update'),
+  updateButton = $<HTMLButtonElement>('update-button');
 
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
 
@@ -49,6 +51,51 @@ async function requestPersistentStorage(): Promise<void> {
     : 'Storage: best-effort — the browser refused persistence and may clear the log and the people when space runs low.';
   storageLine.hidden = false;
 }
+
+/** An update is installed and waiting: this page reloads into it when nothing runs. */
+let reloadWhenIdle = false;
+
+function reloadIfIdle(): void {
+  if (busy) reloadWhenIdle = true;
+  else location.reload();
+}
+
+/**
+ * A new deployment's service worker installs beside this page's and waits: this page keeps loading the files of its
+ * own version (the liveness models load only at the first check-in, and the library checks each against the sha256
+ * of the version it was built with). Staff reload when nothing runs; every open page of the app then reloads, once
+ * its check-in or enroll has finished, into the new version.
+ */
+function offerUpdates(registration: ServiceWorkerRegistration): void {
+  // The first worker taking this page over (the first visit) serves the files this page already runs: no reload.
+  let controlled = navigator.serviceWorker.controller !== null;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (controlled) reloadIfIdle();
+    controlled = true;
+  });
+  const offer = () => {
+    updateLine.hidden = false;
+    updateButtons();
+  };
+  updateButton.onclick = () => {
+    updateButton.disabled = true;
+    // The worker waiting now (a newer one may have replaced the first): it takes over, and controllerchange reloads.
+    if (registration.waiting) registration.waiting.postMessage({ type: 'localface-skip-waiting' });
+    else location.reload();
+  };
+  if (registration.waiting && navigator.serviceWorker.controller) offer();
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    worker?.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && navigator.serviceWorker.controller) offer();
+    });
+  });
+  // A page left open for days looks for a new version now and then, not only when it is loaded.
+  setInterval(() => void registration.update().catch(() => undefined), UPDATE_CHECK_MS);
+}
+
+/** How often an open page asks the server whether a new version of the app is out. */
+const UPDATE_CHECK_MS = 60 * 60_000;
 
 /** What the service worker (demo/shared/precache-sw.js) tells the page. */
 interface PrecacheMessage {
@@ -74,11 +121,15 @@ async function registerServiceWorker(): Promise<void> {
   navigator.serviceWorker.addEventListener('message', (event: MessageEvent<PrecacheMessage | null>) => {
     if (event.data?.type !== 'localface-precache-failed' || event.data.app !== 'checkin') return;
     installFailed = true;
-    offlineLine.textContent = `offline cache failed: ${event.data.reason}; the next visit tries again`;
+    // With a worker in charge, what failed is a new version's install: this version still works offline.
+    offlineLine.textContent = navigator.serviceWorker.controller
+      ? `offline ready; an update could not be installed: ${event.data.reason}; the next visit tries again`
+      : `offline cache failed: ${event.data.reason}; the next visit tries again`;
   });
   navigator.serviceWorker.startMessages();
   try {
     const registering = await navigator.serviceWorker.register('./sw.js', { scope: './' });
+    offerUpdates(registering);
     // A worker that ends before it is ready leaves "ready" pending: say so instead of waiting forever. Why it ended
     // is known only when its install said so (it also ends when the site's data is cleared, for one).
     registering.installing?.addEventListener('statechange', (event) => {
@@ -189,6 +240,8 @@ let busy = false;
 function updateButtons(): void {
   checkInButton.disabled = !ready || busy || cameraError !== undefined;
   enrollButton.disabled = !ready || busy;
+  // Not in the middle of a check-in or an enroll: the new version would remove the files it loads.
+  updateButton.disabled = busy;
 }
 
 function showCameraError(): void {
@@ -436,6 +489,7 @@ try {
     } finally {
       busy = false;
       updateButtons();
+      if (reloadWhenIdle) location.reload();
     }
   };
   const tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, maxFaces: 1 });

@@ -67,9 +67,15 @@ self.precacheApp = function precacheApp({ name, version, files, passThrough = ()
             client.postMessage({ type: 'localface-precache-failed', app: name, reason });
           throw error;
         }
-        await self.skipWaiting();
+        // No skipWaiting() here: a new version waits until its pages ask for it (or all are closed). Taking over an
+        // open page would delete the cache of the version it runs, and its next model would fail its sha256.
       })(),
     );
+  });
+
+  // An open page of the app asks for the waiting version once nothing runs there (demo/checkin/main.ts).
+  self.addEventListener('message', (event) => {
+    if (event.data?.type === 'localface-skip-waiting') event.waitUntil(self.skipWaiting());
   });
 
   self.addEventListener('activate', (event) => {
