@@ -52,13 +52,16 @@ async function requestPersistentStorage(): Promise<void> {
   storageLine.hidden = false;
 }
 
-/** An update is installed and waiting: this page reloads into it when nothing runs. */
+/** A new version took over while a check-in or an enroll ran: the page reloads into it once that has finished. */
 let reloadWhenIdle = false;
 
 function reloadIfIdle(): void {
   if (busy) reloadWhenIdle = true;
   else location.reload();
 }
+
+/** How often an open page asks the server whether a new version of the app is out. */
+const UPDATE_CHECK_MS = 60 * 60_000;
 
 /**
  * A new deployment's service worker installs beside this page's and waits: this page keeps loading the files of its
@@ -93,9 +96,6 @@ function offerUpdates(registration: ServiceWorkerRegistration): void {
   // A page left open for days looks for a new version now and then, not only when it is loaded.
   setInterval(() => void registration.update().catch(() => undefined), UPDATE_CHECK_MS);
 }
-
-/** How often an open page asks the server whether a new version of the app is out. */
-const UPDATE_CHECK_MS = 60 * 60_000;
 
 /** What the service worker (demo/shared/precache-sw.js) tells the page. */
 interface PrecacheMessage {
