@@ -3,6 +3,7 @@
 // runtimes: it cannot import() code, and it is stopped after ~30 s idle, which would reload ~12 MB of models on
 // every wake-up). The worker forwards each request to a seed's path under basePath to such a page and answers with
 // its response; everything else (the app's pages, scripts, models) passes through untouched.
+import { FaceError } from '../errors';
 import { BodyError, DEFAULT_MAX_BODY_BYTES, jsonResponse, readBody, relativePath } from './http';
 import type { RestHandler } from './handler';
 import { isRestPath, workerErrorBody } from './paths';
@@ -206,8 +207,13 @@ async function cappedBody(request: Request, maxBytes: number): Promise<ArrayBuff
  */
 export function serveRestRequests(
   handler: RestHandler,
-  container: ServiceWorkerContainer = navigator.serviceWorker,
+  container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker,
 ): () => void {
+  if (!container)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'serveRestRequests needs service workers, which this page does not have: browsers offer them only on secure pages (HTTPS or localhost) and not in every private mode. Call the handler directly instead.',
+    );
   const announce = () => container.controller?.postMessage({ type: READY });
   const onMessage = async (event: MessageEvent) => {
     if (event.data?.type === PING) announce();

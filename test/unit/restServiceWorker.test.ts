@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mountRestHandler, type ServiceWorkerScope } from '../../src/rest/serviceWorker';
+import { mountRestHandler, serveRestRequests, type ServiceWorkerScope } from '../../src/rest/serviceWorker';
 
 type Listener = (event: never) => void;
 
@@ -69,4 +69,13 @@ describe('mountRestHandler (service worker)', () => {
     expect(enroll).toMatchObject({ error_code: 'INTERNAL_SERVER_ERROR' });
     expect(faceSet).toMatchObject({ status: 'INTERNAL_ERROR', request_id: expect.stringMatching(/^TID[0-9a-f]{32}$/) });
   }, 15_000); // waits out the 3-s search for a serving page
+});
+
+describe('serveRestRequests (page)', () => {
+  it('without service workers (an insecure page) is ERR_INVALID_ARGUMENT saying why, not a TypeError', () => {
+    // Node, like a plain-HTTP page, has no navigator.serviceWorker.
+    expect(() => serveRestRequests(async () => new Response(null))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('HTTPS') }),
+    );
+  });
 });
