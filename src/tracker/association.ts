@@ -85,6 +85,8 @@ export interface Appearance {
   likeness(t: number, d: number): number;
   /** In a contested group, a track and a detection less alike than this are never paired. */
   minLikeness: number;
+  /** The contested groups, when the caller has them already (else computed from the boxes). */
+  groups?: readonly { tracks: readonly number[] }[];
 }
 
 /**
@@ -105,7 +107,8 @@ export function associate(
   limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS,
   appearance?: Appearance,
 ): Association {
-  const contested = new Set(appearance ? contestedGroups(tracks, detections, limits).flatMap((g) => g.tracks) : []);
+  const groups = appearance ? (appearance.groups ?? contestedGroups(tracks, detections, limits)) : [];
+  const contested = new Set(groups.flatMap((g) => g.tracks));
   const candidates: { t: number; d: number; score: number }[] = [];
   tracks.forEach((track, t) =>
     detections.forEach((detection, d) => {

@@ -397,7 +397,8 @@ class LocalFaceTracker implements FaceTracker {
     const tracks = this.tracks;
     const trackBoxes = tracks.map((tr) => tr.face.box);
     const faceBoxes = faces.map((f) => f.box);
-    const contested = contestedGroups(trackBoxes, faceBoxes).flatMap((g) => g.detections);
+    const groups = contestedGroups(trackBoxes, faceBoxes);
+    const contested = groups.flatMap((g) => g.detections);
     const contestedTemplates = new Map<number, FaceTemplate>();
     if (contested.length > 0) {
       t = performance.now();
@@ -421,6 +422,7 @@ class LocalFaceTracker implements FaceTracker {
             },
             // Lenient (a face half hidden by another is a poor frame): the swap check below still applies.
             minLikeness: POOR_FRAME_SWAP_SIMILARITY,
+            groups,
           }
         : undefined,
     );
@@ -532,7 +534,9 @@ class LocalFaceTracker implements FaceTracker {
       let tr = toEmbed[i]!;
       const template = templates[i]!;
       const g = goodness.get(tr)!;
-      const poor = g < SWAP_MIN_GOODNESS;
+      // A face embedded because it is next to another is judged as a poor frame: its crop may hold part of the
+      // other face, and the association already chose the track it looks like.
+      const poor = g < SWAP_MIN_GOODNESS || embeddedNow.has(tr);
       const unlike =
         tr.template !== undefined &&
         engine.similarity(template, tr.template) < (poor ? POOR_FRAME_SWAP_SIMILARITY : SWAP_SIMILARITY);
