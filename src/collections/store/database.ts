@@ -851,17 +851,20 @@ async function openDatabase(
       (db) => db.close(),
       () => undefined,
     );
+    const quotaError = [migrationError, upgradeCommitError].find(
+      (e) => e instanceof DOMException && e.name === 'QuotaExceededError',
+    );
+    if (quotaError)
+      throw new FaceError(
+        'ERR_STORAGE_QUOTA_EXCEEDED',
+        `The database "${name}" needs an upgrade to this version of LocalFace, which rewrites its data and needs about as much free space again; the browser's storage quota for this site is full, so it was left as it was. Free space used by this site (other databases, caches) or ask the user to allow more storage, then retry.`,
+        { cause: quotaError, metadata: { databaseName: name, reason: 'upgrade-quota' } },
+      );
     if (migrationError !== undefined)
       throw new FaceError(
         'ERR_INTERNAL',
         `The database "${name}" could not be upgraded to this version of LocalFace (${migrationError instanceof Error ? migrationError.message : String(migrationError)}); it was left as it was. Export its collections with the previous version, or use another databaseName.`,
         { cause: migrationError, metadata: { databaseName: name, reason: 'migration-failed' } },
-      );
-    if (upgradeCommitError instanceof DOMException && upgradeCommitError.name === 'QuotaExceededError')
-      throw new FaceError(
-        'ERR_STORAGE_QUOTA_EXCEEDED',
-        `The database "${name}" needs an upgrade to this version of LocalFace, which rewrites its data and needs about as much free space again; the browser's storage quota for this site is full, so it was left as it was. Free space used by this site (other databases, caches) or ask the user to allow more storage, then retry.`,
-        { cause: upgradeCommitError, metadata: { databaseName: name, reason: 'upgrade-quota' } },
       );
     if (cause instanceof DOMException && cause.name === 'VersionError') {
       throw new FaceError(
@@ -1094,7 +1097,6 @@ export function modelMismatch(collection: CollectionRecord, models: readonly str
   );
 }
 
-/** FaceErrors pass through; QuotaExceededError becomes ERR_STORAGE_QUOTA_EXCEEDED; anything else ERR_INTERNAL. */
 /** What a storage call was doing, for its error: a sentence part, and what frees space when the quota is full. */
 export interface Doing {
   what: string;
@@ -1114,6 +1116,7 @@ const DELETE_IN_COLLECTION: Doing = {
     'deleteCollection frees space without writing: delete a whole collection (export it first to keep it), free space used by other data of this site, or ask the user to allow more storage.',
 };
 
+/** FaceErrors pass through; QuotaExceededError becomes ERR_STORAGE_QUOTA_EXCEEDED; anything else ERR_INTERNAL. */
 export function storageError(cause: unknown, doing: string | Doing): FaceError {
   if (cause instanceof FaceError) return cause;
   const { what, toFreeSpace } = typeof doing === 'string' ? { ...WRITE, what: doing } : doing;
