@@ -484,8 +484,12 @@ test("the browser clears the site's data while the app is open: the log, check-i
   await expect(page.getByTestId('log-row')).toHaveCount(1);
 
   // As "Clear site data" in the browser's settings: IndexedDB, localStorage, caches and service workers go.
+  await page.evaluate(() => Object.assign(window, { sameDocument: true }));
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.clearDataForOrigin', { origin: new URL(APP).origin, storageTypes: 'all' });
+  // The service worker went, and no new one came: the page carries on as it is (no reload).
+  await page.waitForFunction(() => navigator.serviceWorker.controller === null);
+  expect(await page.evaluate(() => (window as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
   // The staff PIN went with the data: staff mode ends, and a PIN is set afresh.
   await page.getByTestId('export-csv').click();

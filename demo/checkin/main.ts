@@ -60,6 +60,17 @@ function reloadIfIdle(): void {
   else location.reload();
 }
 
+// Set up before the models load: a new worker that another tab lets take over meanwhile must reload this page too.
+// The first worker taking this page over (the first visit) serves the files this page already runs: no reload.
+if ('serviceWorker' in navigator) {
+  let controlled = navigator.serviceWorker.controller !== null;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // A controller gone (site data cleared) brings no new files: no reload then.
+    if (controlled && navigator.serviceWorker.controller) reloadIfIdle();
+    controlled = true;
+  });
+}
+
 /** How often an open page asks the server whether a new version of the app is out. */
 const UPDATE_CHECK_MS = 60 * 60_000;
 
@@ -70,12 +81,6 @@ const UPDATE_CHECK_MS = 60 * 60_000;
  * its check-in or enroll has finished, into the new version.
  */
 function offerUpdates(registration: ServiceWorkerRegistration): void {
-  // The first worker taking this page over (the first visit) serves the files this page already runs: no reload.
-  let controlled = navigator.serviceWorker.controller !== null;
-  navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (controlled) reloadIfIdle();
-    controlled = true;
-  });
   const offer = () => {
     updateLine.hidden = false;
     updateButtons();
@@ -86,13 +91,15 @@ function offerUpdates(registration: ServiceWorkerRegistration): void {
     if (registration.waiting) registration.waiting.postMessage({ type: 'localface-skip-waiting' });
     else location.reload();
   };
-  if (registration.waiting && navigator.serviceWorker.controller) offer();
-  registration.addEventListener('updatefound', () => {
-    const worker = registration.installing;
+  const whenInstalled = (worker: ServiceWorker | null) =>
     worker?.addEventListener('statechange', () => {
       if (worker.state === 'installed' && navigator.serviceWorker.controller) offer();
     });
-  });
+  if (registration.waiting && navigator.serviceWorker.controller) offer();
+  // The browser looks for a new version as the page loads, long before this runs (after the models): a new worker
+  // may be installing already, its updatefound past.
+  whenInstalled(registration.installing);
+  registration.addEventListener('updatefound', () => whenInstalled(registration.installing));
   // A page left open for days looks for a new version now and then, not only when it is loaded.
   setInterval(() => void registration.update().catch(() => undefined), UPDATE_CHECK_MS);
 }

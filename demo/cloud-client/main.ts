@@ -134,27 +134,70 @@ async function main(): Promise<void> {
     localStorage.setItem('localface-demo-key', JSON.stringify(stored));
   }
   const { key, keyId } = stored;
-  let running = false;
   const update = () => {
     run.disabled =
-      running || !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller);
+      apiRunning || !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller);
   };
   enrollFile.onchange = searchFile.onchange = update;
   navigator.serviceWorker.addEventListener('controllerchange', update);
   update();
   // One run at a time: a second click would interleave its calls and lines with the first's.
   run.onclick = async () => {
-    running = true;
+    apiRunning = true;
     update();
     try {
       await runExamples(key, keyId);
     } catch (error) {
       show(`failed: ${String(error)}`);
     } finally {
-      running = false;
+      apiRunning = false;
       update();
+      updateWhenIdle();
     }
   };
+}
+
+/** Whether the example calls are running (an update waits for them). */
+let apiRunning = false;
+let reloadWhenIdle = false;
+let waitingWorker: ServiceWorker | null = null;
+
+/**
+ * A new deployment's worker installs beside this page's and waits (demo/shared/precache-sw.js): this page keeps its own
+ * version's files. Once no example call runs, the new worker takes over and the page reloads into the new version.
+ */
+function updateWhenIdle(): void {
+  if (apiRunning) return;
+  if (reloadWhenIdle) location.reload();
+  else if (waitingWorker && navigator.serviceWorker.controller)
+    waitingWorker.postMessage({ type: 'localface-skip-waiting' });
+}
+
+// Set up before anything slow. The first worker taking this page over (the first visit) serves the files this page
+// already runs: no reload then.
+if ('serviceWorker' in navigator) {
+  let controlled = navigator.serviceWorker.controller !== null;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // A controller gone (site data cleared) brings no new files: no reload then.
+    if (controlled && navigator.serviceWorker.controller) {
+      reloadWhenIdle = true;
+      updateWhenIdle();
+    }
+    controlled = true;
+  });
+}
+
+function takeUpdates(registration: ServiceWorkerRegistration): void {
+  const whenInstalled = (worker: ServiceWorker | null) =>
+    worker?.addEventListener('statechange', () => {
+      if (worker.state !== 'installed') return;
+      waitingWorker = worker;
+      updateWhenIdle();
+    });
+  waitingWorker = registration.waiting;
+  whenInstalled(registration.installing);
+  registration.addEventListener('updatefound', () => whenInstalled(registration.installing));
+  updateWhenIdle();
 }
 
 async function registerServiceWorker(): Promise<void> {
@@ -181,6 +224,7 @@ async function registerServiceWorker(): Promise<void> {
   );
   navigator.serviceWorker.startMessages();
   const registering = await navigator.serviceWorker.register('./sw.js', { scope: './' });
+  takeUpdates(registering);
   // A worker that ends before it is ready leaves "ready" pending: say so instead of waiting forever. Why it ended is
   // known only when its install said so.
   registering.installing?.addEventListener('statechange', (event) => {

@@ -16,7 +16,7 @@ export const MIN_PIN_LENGTH = 6;
 /** Wrong guesses allowed before a pause, and the first pause: each further pause is twice the one before. */
 const MAX_ATTEMPTS = 5;
 const LOCKOUT_MS = 60_000;
-/** The longest pause: guessing stays slow (24 guesses a day at most), while staff are never locked out for days. */
+/** The longest pause: guessing stays slow (five guesses an hour, 120 a day, at most), while staff are never locked out for days. */
 const MAX_LOCKOUT_MS = 60 * 60_000;
 
 interface StoredPin {
