@@ -401,6 +401,66 @@ test('a non-extractable key kept in IndexedDB (unattended kiosk) opens the datab
   }
 });
 
+test("an encrypted database binds whose face each template is: ids swapped on disk do not open, never under the other's name", async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('swap');
+  try {
+    await clientPage(page, db, { passphrase: 'kiosk passphrase 2' });
+    await enrollThree(page, 'staff');
+    const before = await searchIds(page, 'staff', 'Colin_Powell_0002');
+    // While the app is closed, someone with the profile's files swaps colin's and serena's ids in the faces and the
+    // search blocks (which keep ids in clear for IndexedDB's keys and indexes).
+    const swapped = await page.evaluate(async (name) => {
+      await window.client.close();
+      const open = indexedDB.open(name);
+      const d: IDBDatabase = await new Promise((ok) => {
+        open.onsuccess = () => ok(open.result);
+      });
+      const swap = (id: string) => (id === 'colin' ? 'serena' : id === 'serena' ? 'colin' : id);
+      const tx = d.transaction(['faces', 'searchBlocks', 'meta'], 'readwrite');
+      const all = <T>(store: string) =>
+        new Promise<T[]>((ok) => {
+          const r = tx.objectStore(store).getAll();
+          r.onsuccess = () => ok(r.result as T[]);
+        });
+      let changed = 0;
+      for (const face of await all<{ personId: string }>('faces')) {
+        if (swap(face.personId) === face.personId) continue;
+        tx.objectStore('faces').put({ ...face, personId: swap(face.personId) });
+        changed++;
+      }
+      for (const block of await all<{ personIds: string[] }>('searchBlocks')) {
+        tx.objectStore('searchBlocks').put({ ...block, personIds: block.personIds.map(swap) });
+        changed++;
+      }
+      const meta = await all<{ bindsIds?: boolean }>('meta');
+      await new Promise((ok) => {
+        tx.oncomplete = ok;
+      });
+      d.close();
+      return { changed, bindsIds: meta[0]?.bindsIds };
+    }, db);
+    expect(swapped).toEqual({ changed: 4, bindsIds: true }); // colin's two faces, serena's face, the one block
+    const after = await page.evaluate(async (name) => {
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: name,
+        encryption: { passphrase: 'kiosk passphrase 2' },
+      });
+      return window.errorInfo(async () =>
+        window.client.searchFace({ collectionName: 'staff', face: await window.fixture('lfw/Colin_Powell_0002.jpg') }),
+      );
+    }, db);
+    expect(before).toEqual(['colin']);
+    expect(expectFaceError(after, 'ERR_INTERNAL').message).toContain('altered');
+  } finally {
+    await page.evaluate(() => window.client?.close()).catch(() => undefined);
+    await page.close();
+  }
+});
+
 test('export from an encrypted client, import into a plain one and back: identical searches', async ({ browser }) => {
   const page = await browser.newPage();
   const db = fresh('exp-enc');

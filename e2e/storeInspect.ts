@@ -186,22 +186,36 @@ export async function scanRecords(page: Page, db: string, decrypt = false): Prom
           const opened: string[] = [];
           const open = async (sealed: Uint8Array<ArrayBuffer>) => {
             if (!decrypt || !key) return;
-            const aad = new TextEncoder().encode(
-              JSON.stringify([store, ...(Array.isArray(recordKey) ? recordKey : [recordKey])]),
-            );
-            try {
-              const plain = new Uint8Array(
-                await crypto.subtle.decrypt(
-                  { name: 'AES-GCM', iv: sealed.subarray(0, 12), additionalData: aad },
-                  key,
-                  sealed.subarray(12),
-                ),
-              );
-              bytes.push(b64(plain));
-              opened.push(b64(plain));
-              strings.push(new TextDecoder().decode(plain));
-            } catch {
-              // not sealed with this key
+            const located = [store, ...(Array.isArray(recordKey) ? recordKey : [recordKey])];
+            // The additional data of cipher.ts: the record's store and key, and (databases that bind ids) a face's
+            // personId or a search block's faceIds and personIds.
+            const record = value as { personId?: string; faceIds?: string[]; personIds?: string[] };
+            const bound =
+              store === 'faces'
+                ? [[record.personId]]
+                : store === 'searchBlocks'
+                  ? [[record.faceIds, record.personIds]]
+                  : [];
+            for (const aad of [...bound.map((b) => [...located, b]), located]) {
+              try {
+                const plain = new Uint8Array(
+                  await crypto.subtle.decrypt(
+                    {
+                      name: 'AES-GCM',
+                      iv: sealed.subarray(0, 12),
+                      additionalData: new TextEncoder().encode(JSON.stringify(aad)),
+                    },
+                    key,
+                    sealed.subarray(12),
+                  ),
+                );
+                bytes.push(b64(plain));
+                opened.push(b64(plain));
+                strings.push(new TextDecoder().decode(plain));
+                return;
+              } catch {
+                // not sealed with this key and additional data
+              }
             }
           };
           const walk = async (x: unknown, field: string): Promise<void> => {

@@ -7,7 +7,9 @@ import type { FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } fro
  * and metadata, a face's vectors, a stored image, a search block's rows — is replaced by `sealed`:
  * `iv(12) ‖ AES-GCM-256(payload)`, with a fresh random IV per write and the record's store and key as additional data
  * (a sealed value copied onto another record does not open). Keys and structure stay in clear so IndexedDB can
- * still index and range over them: collection names, personIds, faceIds, times and counts.
+ * still index and range over them: collection names, personIds, faceIds, times and counts. In a database whose
+ * record says `bindsIds`, a face's personId and a search block's faceIds and personIds are part of the additional
+ * data too, so whose face a template is cannot be changed on disk either.
  */
 
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -25,6 +27,11 @@ export interface EncryptionRecord {
   iterations?: number;
   /** KEY_CHECK_TEXT sealed with the database key. */
   check: Bytes;
+  /**
+   * True for databases made since ids are bound (see the top of this file). Older ones keep the old additional data;
+   * removing the flag makes their bound records fail to open, not open under other ids.
+   */
+  bindsIds?: true;
 }
 
 /** Checks the `encryption` option of createFaceClient; undefined means none. */
@@ -66,7 +73,11 @@ export function checkEncryptionOption(option: unknown): EncryptionOption | undef
 
 /** The database key: seals and opens record payloads. */
 export class RecordCipher {
-  private constructor(private readonly key: CryptoKey) {}
+  private constructor(
+    private readonly key: CryptoKey,
+    /** Whether faces' and search blocks' ids are part of the additional data (EncryptionRecord.bindsIds). */
+    private readonly bindsIds: boolean,
+  ) {}
 
   /** A new database's encryption record and cipher (a fresh salt for a passphrase). */
   static async create(option: EncryptionOption): Promise<{ cipher: RecordCipher; record: EncryptionRecord }> {
@@ -75,12 +86,12 @@ export class RecordCipher {
     if ('passphrase' in option) {
       const salt = crypto.getRandomValues(new Uint8Array(16));
       key = await deriveKey(option.passphrase, salt, PBKDF2_ITERATIONS);
-      record = { id: 'encryption', kdf: 'PBKDF2-SHA-256', salt, iterations: PBKDF2_ITERATIONS };
+      record = { id: 'encryption', kdf: 'PBKDF2-SHA-256', salt, iterations: PBKDF2_ITERATIONS, bindsIds: true };
     } else {
       key = option.key;
-      record = { id: 'encryption', kdf: 'key' };
+      record = { id: 'encryption', kdf: 'key', bindsIds: true };
     }
-    const cipher = new RecordCipher(key);
+    const cipher = new RecordCipher(key, true);
     const check = await cipher.seal(utf8(KEY_CHECK_TEXT), 'meta', ['encryption']);
     return { cipher, record: { ...record, check } };
   }
@@ -96,7 +107,7 @@ export class RecordCipher {
       if (record.kdf !== 'key') throw keyInvalid(database, 'it was encrypted with a passphrase, not a CryptoKey');
       key = option.key;
     }
-    const cipher = new RecordCipher(key);
+    const cipher = new RecordCipher(key, record.bindsIds === true);
     try {
       const text = new TextDecoder().decode(await cipher.openRaw(record.check, 'meta', ['encryption']));
       if (text !== KEY_CHECK_TEXT) throw new Error('key check text differs');
@@ -106,10 +117,15 @@ export class RecordCipher {
     return cipher;
   }
 
-  async seal(plain: Bytes, store: string, key: readonly (string | number)[]): Promise<Bytes> {
+  /** `bound`: more of the record that must not change, as additional data (not named in errors). */
+  async seal(plain: Bytes, store: string, key: readonly (string | number)[], bound: unknown[] = []): Promise<Bytes> {
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
     const ct = new Uint8Array(
-      await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: location(store, key) }, this.key, plain),
+      await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: location(store, key, bound) },
+        this.key,
+        plain,
+      ),
     );
     const out = new Uint8Array(IV_BYTES + ct.length);
     out.set(iv);
@@ -117,10 +133,15 @@ export class RecordCipher {
     return out;
   }
 
-  private async openRaw(sealed: Bytes, store: string, key: readonly (string | number)[]): Promise<Bytes> {
+  private async openRaw(
+    sealed: Bytes,
+    store: string,
+    key: readonly (string | number)[],
+    bound: unknown[] = [],
+  ): Promise<Bytes> {
     return new Uint8Array(
       await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: sealed.subarray(0, IV_BYTES), additionalData: location(store, key) },
+        { name: 'AES-GCM', iv: sealed.subarray(0, IV_BYTES), additionalData: location(store, key, bound) },
         this.key,
         sealed.subarray(IV_BYTES),
       ),
@@ -128,9 +149,9 @@ export class RecordCipher {
   }
 
   /** Opens a stored payload; a failure (after the key check passed) means the record was altered on disk. */
-  async open(sealed: Bytes, store: string, key: readonly (string | number)[]): Promise<Bytes> {
+  async open(sealed: Bytes, store: string, key: readonly (string | number)[], bound: unknown[] = []): Promise<Bytes> {
     try {
-      return await this.openRaw(sealed, store, key);
+      return await this.openRaw(sealed, store, key, bound);
     } catch (cause) {
       throw new FaceError(
         'ERR_INTERNAL',
@@ -141,6 +162,16 @@ export class RecordCipher {
   }
 
   // ---- records ----
+
+  /** Whose face it is: bound to its vectors where ids are bound. */
+  private faceBound(f: FaceRecord): unknown[] {
+    return this.bindsIds ? [f.personId] : [];
+  }
+
+  /** Which face and person each row is: bound to the rows where ids are bound. */
+  private blockBound(b: SearchBlockRecord): unknown[] {
+    return this.bindsIds ? [b.faceIds, b.personIds] : [];
+  }
 
   async sealPerson(p: PersonRecord): Promise<PersonRecord> {
     const sealed = await this.seal(utf8(JSON.stringify({ n: p.personName, m: p.metadata })), 'persons', [
@@ -161,14 +192,17 @@ export class RecordCipher {
   }
 
   async sealFace(f: FaceRecord): Promise<FaceRecord> {
-    const sealed = await this.seal(packVectors(f.vectors), 'faces', [f.collection, f.faceId]);
+    const sealed = await this.seal(packVectors(f.vectors), 'faces', [f.collection, f.faceId], this.faceBound(f));
     return { ...f, vectors: [], sealed };
   }
 
   async openFace(f: FaceRecord): Promise<FaceRecord> {
     if (!f.sealed) throw storedInClear('faces', [f.collection, f.faceId]);
     const { sealed, ...rest } = f;
-    return { ...rest, vectors: unpackVectors(await this.open(sealed, 'faces', [f.collection, f.faceId])) };
+    return {
+      ...rest,
+      vectors: unpackVectors(await this.open(sealed, 'faces', [f.collection, f.faceId], this.faceBound(f))),
+    };
   }
 
   async sealImage(i: FaceImageRecord): Promise<FaceImageRecord> {
@@ -193,14 +227,14 @@ export class RecordCipher {
 
   async sealBlock(b: SearchBlockRecord): Promise<SearchBlockRecord> {
     const bytes = new Uint8Array(b.data.buffer as ArrayBuffer, b.data.byteOffset, b.data.byteLength);
-    const sealed = await this.seal(bytes, 'searchBlocks', [b.collection, b.blockId]);
+    const sealed = await this.seal(bytes, 'searchBlocks', [b.collection, b.blockId], this.blockBound(b));
     return { ...b, data: new Float32Array(0), sealed };
   }
 
   async openBlock(b: SearchBlockRecord): Promise<SearchBlockRecord> {
     if (!b.sealed) throw storedInClear('searchBlocks', [b.collection, b.blockId]);
     const { sealed, ...rest } = b;
-    const plain = await this.open(sealed, 'searchBlocks', [b.collection, b.blockId]);
+    const plain = await this.open(sealed, 'searchBlocks', [b.collection, b.blockId], this.blockBound(b));
     return { ...rest, data: new Float32Array(plain.buffer, plain.byteOffset, plain.byteLength / 4) };
   }
 }
@@ -222,8 +256,8 @@ function keyInvalid(database: string, why: string, cause?: unknown): FaceError {
 }
 
 /** The additional data binding a sealed value to its record. */
-function location(store: string, key: readonly (string | number)[]): Bytes {
-  return utf8(JSON.stringify([store, ...key]));
+function location(store: string, key: readonly (string | number)[], bound: unknown[]): Bytes {
+  return utf8(JSON.stringify(bound.length === 0 ? [store, ...key] : [store, ...key, bound]));
 }
 
 /** u32 count, u32 length per vector, then the floats. */
