@@ -1,7 +1,7 @@
 // SearchIndexes between two clients of one database (two tabs), over a stand-in store and Node's BroadcastChannel.
 import { describe, expect, it } from 'vitest';
 import { SearchIndexes } from '../../src/collections/search/searchIndexes';
-import type { FaceStore } from '../../src/collections/store/database';
+import type { ChangeSet, FaceStore } from '../../src/collections/store/database';
 import { FaceError } from '../../src/errors';
 
 const D = 4;
@@ -36,6 +36,17 @@ function storeOf(
       await tick();
       if (db.deleted) throw new FaceError('ERR_NOT_FOUND', 'gone', { metadata: { collectionName: name } });
       return { ...db.record };
+    },
+    // As FaceStore.readChange: the announced change as the database holds it, or null.
+    async readChange(change: ChangeSet) {
+      await tick();
+      if (db.deleted || db.record.revision !== change.to) return null;
+      if (change.removedFaceIds.some((id) => db.faceIds.includes(id))) return null;
+      const added = change.added.map((a) => {
+        const i = db.faceIds.indexOf(a.faceId);
+        return i >= 0 && db.personIds[i] === a.personId ? { ...a, row: db.rows[i]! } : null;
+      });
+      return added.every((a) => a !== null) ? { ...change, added } : null;
     },
     async loadSearchBlocks() {
       loads.count++;
@@ -74,6 +85,55 @@ describe('search indexes of two tabs on one database', () => {
     await delivered;
     expect(await tabB.get('c')).toBe(reloaded);
     expect(loads.count).toBe(2);
+    a.close();
+    tabB.close();
+  });
+
+  it("another tab's change is applied from the database (no reload); a message no write made is never applied", async () => {
+    const db = database();
+    const loads = { count: 0 };
+    const tabB = new SearchIndexes(Object.assign(storeOf(db, loads), { name: 'shared3' }), ['m'], [D]);
+    const a = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'shared3' }), ['m'], [D]);
+    await tabB.get('c');
+    // A real write in tab A: tab B reads the new face from the database, whatever the message says its row is.
+    db.record.revision = 101;
+    db.faceIds.push('f1');
+    db.personIds.push('p1');
+    db.rows.push(unit(1));
+    let delivered = nextMessage(tabB);
+    a.committed({
+      collection: 'c',
+      from: 100,
+      to: 101,
+      removedFaceIds: [],
+      added: [{ faceId: 'f1', personId: 'p1', row: unit(3) }],
+    });
+    await delivered;
+    await tick(20);
+    const index = await tabB.get('c');
+    expect(loads.count).toBe(1);
+    expect(index.revision).toBe(101);
+    // Another script of the origin posts a change no write made: a face of p0 that is not in the database.
+    const forger = new BroadcastChannel('localface:shared3');
+    delivered = nextMessage(tabB);
+    forger.postMessage({
+      type: 'change',
+      change: {
+        collection: 'c',
+        from: 101,
+        to: 102,
+        removedFaceIds: [],
+        added: [{ faceId: 'planted', personId: 'p0' }],
+      },
+    });
+    await delivered;
+    await tick(20);
+    forger.close();
+    // The index was dropped (not changed), and the next search reloads what the database holds.
+    const after = await tabB.get('c');
+    expect(loads.count).toBe(2);
+    expect(after.revision).toBe(101);
+    expect((after as unknown as { rowOfFace: Map<string, number> }).rowOfFace.has('planted')).toBe(false);
     a.close();
     tabB.close();
   });

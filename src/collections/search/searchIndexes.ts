@@ -8,8 +8,9 @@ import { CollectionIndex } from './collectionIndex';
  * The in-memory indexes of one client, one per collection, loaded lazily from IndexedDB in one pass and kept in
  * step with writes:
  * - writes of this client are applied as they commit (apply());
- * - writes of other tabs/clients of the same database arrive as ChangeSets on a BroadcastChannel named after the
- *   database and are applied the same way;
+ * - writes of other tabs/clients of the same database are announced on a BroadcastChannel named after the database,
+ *   without templates (a channel any script of the origin can read or write): the announced faces are read from
+ *   IndexedDB and applied only if the database holds exactly that change, else the index reloads;
  * - and before every search the collection's stored revision is compared (one small read), so a missed or late
  *   message can never make a search miss a committed write: a stale index is reloaded.
  */
@@ -20,6 +21,8 @@ export class SearchIndexes {
   private readonly drops = new Map<string, number>();
   private closed = false;
   private readonly channel: BroadcastChannel | null;
+  /** Other tabs' changes, applied one after another in the order they were announced. */
+  private remoteChanges: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: FaceStore,
@@ -64,10 +67,17 @@ export class SearchIndexes {
     }
   }
 
-  /** Applies a write this client committed, and tells the other tabs. */
+  /** Applies a write this client committed, and tells the other tabs (which faces, not their templates). */
   committed(change: ChangeSet): void {
     this.applyLocal(change);
-    this.channel?.postMessage({ type: 'change', change } satisfies Message);
+    const announced: AnnouncedChange = {
+      collection: change.collection,
+      from: change.from,
+      to: change.to,
+      removedFaceIds: change.removedFaceIds,
+      added: change.added.map(({ faceId, personId }) => ({ faceId, personId })),
+    };
+    this.channel?.postMessage({ type: 'change', change: announced } satisfies Message);
   }
 
   /** A collection was deleted (or re-created): drop its index here and in the other tabs. */
@@ -116,8 +126,31 @@ export class SearchIndexes {
   }
 
   private onMessage(message: Message): void {
-    if (message.type === 'change') this.applyLocal(message.change);
-    else this.forget(message.collection);
+    if (message?.type === 'drop' && typeof message.collection === 'string') this.forget(message.collection);
+    else if (message?.type === 'change' && isAnnouncedChange(message.change)) {
+      const announced = message.change;
+      this.remoteChanges = this.remoteChanges.then(() => this.applyRemote(announced)).catch(() => undefined);
+    }
+  }
+
+  /** Another tab's change, applied from what the database holds (see readChange); anything amiss reloads. */
+  private async applyRemote(announced: AnnouncedChange): Promise<void> {
+    const index = this.indexes.get(announced.collection);
+    if (this.closed || !index || index.revision === announced.to) return;
+    if (index.revision !== announced.from) {
+      this.forget(announced.collection);
+      return;
+    }
+    let change: ChangeSet | null = null;
+    try {
+      change = await this.store.readChange({ ...announced, added: announced.added.map((a) => ({ ...a, row: EMPTY })) });
+    } catch {
+      // unreadable now (closing, deleted): the next search compares revisions and reloads
+    }
+    // The index may have been reloaded or dropped meanwhile: apply only to the one the change was read for.
+    if (this.indexes.get(announced.collection) !== index) return;
+    if (change) this.applyLocal(change);
+    else this.forget(announced.collection);
   }
 }
 
@@ -126,4 +159,25 @@ function compatible(stored: readonly string[], current: readonly string[]): bool
   return stored.length === 0 || sameStrings(stored, current);
 }
 
-type Message = { type: 'change'; change: ChangeSet } | { type: 'drop'; collection: string };
+/** A ChangeSet as announced to other tabs: which faces were added, not their templates. */
+type AnnouncedChange = Omit<ChangeSet, 'added'> & { added: { faceId: string; personId: string }[] };
+
+type Message = { type: 'change'; change: AnnouncedChange } | { type: 'drop'; collection: string };
+
+const EMPTY = new Float32Array(0);
+
+/** Any script of the origin can post on the channel: only a well-formed announcement is looked at. */
+function isAnnouncedChange(x: unknown): x is AnnouncedChange {
+  const c = x as AnnouncedChange | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.collection === 'string' &&
+    Number.isSafeInteger(c.from) &&
+    Number.isSafeInteger(c.to) &&
+    Array.isArray(c.removedFaceIds) &&
+    c.removedFaceIds.every((id) => typeof id === 'string') &&
+    Array.isArray(c.added) &&
+    c.added.every((a) => typeof a?.faceId === 'string' && typeof a.personId === 'string')
+  );
+}

@@ -454,6 +454,34 @@ export class FaceStore {
   }
 
   /**
+   * Another tab's committed change as this database holds it: the added faces' rows read from their own (sealed)
+   * records, in one snapshot with the collection's revision. Null when the snapshot is not that change's result (the
+   * collection moved on or is gone, an added face is missing or belongs to another person, a removed face is still
+   * there): the message is then no use, and the index reloads instead.
+   */
+  async readChange(change: ChangeSet): Promise<ChangeSet | null> {
+    const snapshot = await this.read(['collections', 'faces'], async (tx) => {
+      const c = await tx.objectStore('collections').get(change.collection);
+      if (!c || c.revision !== change.to) return null;
+      const faces = tx.objectStore('faces');
+      const [added, removed] = await Promise.all([
+        Promise.all(change.added.map((a) => faces.get([change.collection, a.faceId]))),
+        Promise.all(change.removedFaceIds.map((id) => faces.count([change.collection, id]))),
+      ]);
+      return removed.some((n) => n > 0) ? null : added;
+    });
+    if (!snapshot) return null;
+    const rows: ChangeSet['added'] = [];
+    for (let i = 0; i < change.added.length; i++) {
+      const record = snapshot[i];
+      if (!record || record.personId !== change.added[i]!.personId) return null;
+      const face = await this.codec.openFace(record);
+      rows.push({ faceId: face.faceId, personId: face.personId, row: concat(face.vectors) });
+    }
+    return { ...change, added: rows };
+  }
+
+  /**
    * For benchmarks and bulk imports: many new persons with one face each in one transaction (no images). A person id
    * already in the collection aborts the whole write.
    */
