@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
+import { CHROMIUM_PATH, lanHostArgs } from './chromium.mjs';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 import { CHECKIN_PORT } from './ports';
 import { storeCounts } from './storeInspect';
@@ -423,17 +423,7 @@ test('without a camera (refused or absent) the page says why and Check in stays 
 test('on plain HTTP at a LAN address the page starts, and says that the camera and the staff PIN need HTTPS', async () => {
   test.setTimeout(180_000);
   if (!server?.listening) server = await serve('demo-dist', PORT);
-  // A host name that is not localhost makes the page insecure, as http://192.168.1.20/ on a LAN would be; the fake
-  // camera is there, so only the insecure page keeps it away.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      ...CHROMIUM_ARGS,
-      '--host-resolver-rules=MAP checkin.test 127.0.0.1',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: lanHostArgs('checkin.test') });
   try {
     const page = await browser.newPage();
     const problems: string[] = [];

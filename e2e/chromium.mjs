@@ -12,3 +12,16 @@ export const CHROMIUM_ARGS = [
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
 ];
+
+/**
+ * A browser's arguments that reach 127.0.0.1 under `host`: a plain-HTTP page that is not localhost is insecure, as
+ * http://192.168.1.20/ on a LAN would be. The fake camera is there, so only the insecure page keeps it away.
+ */
+export function lanHostArgs(host) {
+  return [
+    ...CHROMIUM_ARGS,
+    `--host-resolver-rules=MAP ${host} 127.0.0.1`,
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+  ];
+}

@@ -4,7 +4,7 @@ import { chromium, test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
+import { CHROMIUM_PATH, lanHostArgs } from './chromium.mjs';
 import { launchWithCamera } from './fakeCamera.mjs';
 import { SITE_PORT } from './ports';
 
@@ -40,17 +40,7 @@ test('the kiosk asks for persistent storage and shows the answer', async () => {
 
 test('on plain HTTP at a LAN address the kiosk says that storage, the camera and the staff PIN need HTTPS', async () => {
   test.setTimeout(120_000);
-  // A host name that is not localhost makes the page insecure, as http://192.168.1.20/ on a LAN would be; the fake
-  // camera is there, so only the insecure page keeps it away.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      ...CHROMIUM_ARGS,
-      '--host-resolver-rules=MAP kiosk.test 127.0.0.1',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: lanHostArgs('kiosk.test') });
   try {
     const page = await browser.newPage();
     const problems: string[] = [];
