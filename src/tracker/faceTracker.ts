@@ -420,7 +420,8 @@ class LocalFaceTracker implements FaceTracker {
               const template = tracks[ti]!.template;
               return template ? engine.similarity(contestedTemplates.get(di)!, template) : -1;
             },
-            // Lenient (a face half hidden by another is a poor frame): the swap check below still applies.
+            // Lenient, as for a poor frame (a face half hidden by another scores lower): a track paired here keeps its
+            // face; one left unpaired is missed, and the face starts a new track.
             minLikeness: POOR_FRAME_SWAP_SIMILARITY,
             groups,
           }
@@ -534,9 +535,14 @@ class LocalFaceTracker implements FaceTracker {
       let tr = toEmbed[i]!;
       const template = templates[i]!;
       const g = goodness.get(tr)!;
-      // A face embedded because it is next to another is judged as a poor frame: its crop may hold part of the
-      // other face, and the association already chose the track it looks like.
-      const poor = g < SWAP_MIN_GOODNESS || embeddedNow.has(tr);
+      if (tr.template && embeddedNow.has(tr)) {
+        // A face next to another's, embedded to tell whose it is: the association gave it the track it looks like
+        // (at least POOR_FRAME_SWAP_SIMILARITY), so it is no swap; its crop may hold part of the other face, so it
+        // joins neither the running template nor the frames kept for enroll.
+        tr.suspect = false;
+        continue;
+      }
+      const poor = g < SWAP_MIN_GOODNESS;
       const unlike =
         tr.template !== undefined &&
         engine.similarity(template, tr.template) < (poor ? POOR_FRAME_SWAP_SIMILARITY : SWAP_SIMILARITY);
@@ -556,10 +562,6 @@ class LocalFaceTracker implements FaceTracker {
         const e = frameEvidence.get(tr);
         if (e) frameEvidence.set(replacement, e);
         tr = replacement;
-      } else if (tr.embedded > 0 && embeddedNow.has(tr)) {
-        // A face next to another's was embedded to tell whose it is; its crop may hold part of the other face, so it
-        // joins neither the running template nor the frames kept for enroll.
-        continue;
       }
       tr.embedded++;
       tr.lastEmbedAt = now;

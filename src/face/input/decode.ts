@@ -270,23 +270,20 @@ function fromImageData(image: ImageData, here: boolean, limits: ImageLimits, arg
   }
   if (here && format === 'rgba-unorm8') return fromPixelSource(image, width, height, limits, argName);
   checkPixelSize(width, height, limits, argName);
-  const data = image.data as ArrayLike<number>;
+  if (format === 'rgba-unorm8') return rgbImage(image.data, width, height);
+  // As an 8-bit read of the same canvas gives: 0..1 scaled to 0..255, rounded, clamped (extended-range colours and
+  // NaN included).
+  const to8 = (v: number) => (v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0);
+  return rgbImage(Uint8Array.from(image.data as ArrayLike<number>, to8), width, height);
+}
+
+/** Width × height RGBA values (0..255) as the RGB float32 image the pipeline reads. */
+function rgbImage(rgba: ArrayLike<number>, width: number, height: number): DecodedImage {
   const rgb = new Float32Array(width * height * 3);
-  if (format === 'rgba-unorm8') {
-    for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
-      rgb[j] = data[i]!;
-      rgb[j + 1] = data[i + 1]!;
-      rgb[j + 2] = data[i + 2]!;
-    }
-  } else {
-    // As an 8-bit read of the same canvas gives: 0..1 scaled to 0..255, rounded, clamped (extended-range colours and
-    // NaN included).
-    const to8 = (v: number) => (v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0);
-    for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
-      rgb[j] = to8(data[i]!);
-      rgb[j + 1] = to8(data[i + 1]!);
-      rgb[j + 2] = to8(data[i + 2]!);
-    }
+  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+    rgb[j] = rgba[i]!;
+    rgb[j + 1] = rgba[i + 1]!;
+    rgb[j + 2] = rgba[i + 2]!;
   }
   return { pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'), width, height };
 }
@@ -334,13 +331,7 @@ async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undef
     return undefined;
   }
   if (rgba.length < width * height * 4) return undefined;
-  const rgb = new Float32Array(width * height * 3);
-  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
-    rgb[j] = rgba[i]!;
-    rgb[j + 1] = rgba[i + 1]!;
-    rgb[j + 2] = rgba[i + 2]!;
-  }
-  return { pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'), width, height };
+  return rgbImage(rgba, width, height);
 }
 
 /** The source drawn into a bitmap and read from there; `unreadable` is the error's sentence if it cannot be drawn. */
