@@ -424,7 +424,7 @@ export class PersonService {
 
   private async inDuplicateCheckTurn<T>(collection: string, work: () => Promise<T>): Promise<T> {
     const previous = this.duplicateCheckTurns.get(collection) ?? Promise.resolve();
-    const mine = previous.then(work, work);
+    const mine = previous.then(work); // previous never rejects (see settled)
     const settled = mine.catch(() => undefined);
     this.duplicateCheckTurns.set(collection, settled);
     try {

@@ -57,6 +57,11 @@ export interface Dialect {
 export const DEFAULT_COLLECTION = 'default';
 
 /** PutFaceOfRequest on a client made by createFaceClient (a stand-in client without it cannot write faces). */
+/** Whether `error` says the client behind the handler was closed (the server's state, not the request's fault). */
+export function clientClosed(error: unknown): boolean {
+  return error instanceof FaceError && error.metadata?.reason === 'client-closed';
+}
+
 export function putFaceOf(client: FaceClient, request: PutFaceOfRequest): Promise<AddedFace> {
   const write = (client as unknown as Partial<Record<typeof PUT_FACE_OF, (r: PutFaceOfRequest) => Promise<AddedFace>>>)[
     PUT_FACE_OF

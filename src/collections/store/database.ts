@@ -181,7 +181,7 @@ export class FaceStore {
   // ---- collections -------------------------------------------------------------------------------------------
 
   async createCollection(name: string, models: string[], dims: number[], now: number): Promise<CollectionRecord> {
-    return this.write(['collections'], WRITE, async (tx) => {
+    return this.write(['collections'], async (tx) => {
       const store = tx.objectStore('collections');
       if (await store.get(name)) {
         throw new FaceError(
@@ -217,7 +217,7 @@ export class FaceStore {
   }
 
   async deleteCollection(name: string): Promise<void> {
-    await this.write(ALL_STORES, WRITE, async (tx) => {
+    await this.write(ALL_STORES, async (tx) => {
       requireCollection(await tx.objectStore('collections').get(name), name);
       const range = collectionRange(name);
       await Promise.all([
@@ -253,7 +253,7 @@ export class FaceStore {
     now: number;
   }): Promise<{ person: PersonRecord; change: ChangeSet } | null> {
     const sealed = await this.sealFaces(args.collection, args.personId, args.faces);
-    return this.write(ALL_STORES, WRITE, async (tx) => {
+    return this.write(ALL_STORES, async (tx) => {
       const collection = requireCollection(await tx.objectStore('collections').get(args.collection), args.collection);
       if (args.expectRevision !== undefined && collection.revision !== args.expectRevision) return null;
       for (const f of args.faces) requireSameModels(collection, f.models, dimsOf(f));
@@ -308,7 +308,7 @@ export class FaceStore {
     patch: { personName?: string; metadata?: Record<string, unknown> },
     now: number,
   ): Promise<{ person: PersonRecord; change: ChangeSet }> {
-    return this.write(['collections', 'persons'], WRITE, async (tx) => {
+    return this.write(['collections', 'persons'], async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const stored = await tx.objectStore('persons').get([collection, personId]);
       if (!stored) throw personNotFound(collection, personId);
@@ -322,43 +322,51 @@ export class FaceStore {
   }
 
   async deletePerson(collection: string, personId: string): Promise<ChangeSet> {
-    return this.write(ALL_STORES, DELETE_IN_COLLECTION, async (tx) => {
-      const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
-      const person = await tx.objectStore('persons').get([collection, personId]);
-      if (!person) throw personNotFound(collection, personId);
-      const change = startChange(c);
-      const blocks = this.blocks(tx, c);
-      for (const f of await tx.objectStore('faces').index('byPerson').getAll([collection, personId]))
-        await removeFace(tx, blocks, f, change);
-      await tx.objectStore('persons').delete([collection, personId]);
-      c.personCount--;
-      await blocks.flush();
-      await finishChange(tx, c, change);
-      return change;
-    });
+    return this.write(
+      ALL_STORES,
+      async (tx) => {
+        const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
+        const person = await tx.objectStore('persons').get([collection, personId]);
+        if (!person) throw personNotFound(collection, personId);
+        const change = startChange(c);
+        const blocks = this.blocks(tx, c);
+        for (const f of await tx.objectStore('faces').index('byPerson').getAll([collection, personId]))
+          await removeFace(tx, blocks, f, change);
+        await tx.objectStore('persons').delete([collection, personId]);
+        c.personCount--;
+        await blocks.flush();
+        await finishChange(tx, c, change);
+        return change;
+      },
+      DELETE_IN_COLLECTION,
+    );
   }
 
   async deleteFace(collection: string, faceId: string): Promise<ChangeSet> {
-    return this.write(ALL_STORES, DELETE_IN_COLLECTION, async (tx) => {
-      const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
-      const face = await tx.objectStore('faces').get([collection, faceId]);
-      if (!face) {
-        throw new FaceError(
-          'ERR_NOT_FOUND',
-          `No face with faceId "${faceId}" in collection "${collection}". getPerson() lists a person's faceIds.`,
-          { metadata: { collectionName: collection, faceId } },
-        );
-      }
-      const change = startChange(c);
-      const blocks = this.blocks(tx, c);
-      await removeFace(tx, blocks, face, change);
-      const person = await tx.objectStore('persons').get([collection, face.personId]);
-      // A person keeps existing with no faces (seed 004 face sets); it is never found by a search until it has one.
-      if (person) await tx.objectStore('persons').put({ ...person, faceCount: Math.max(0, person.faceCount - 1) });
-      await blocks.flush();
-      await finishChange(tx, c, change);
-      return change;
-    });
+    return this.write(
+      ALL_STORES,
+      async (tx) => {
+        const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
+        const face = await tx.objectStore('faces').get([collection, faceId]);
+        if (!face) {
+          throw new FaceError(
+            'ERR_NOT_FOUND',
+            `No face with faceId "${faceId}" in collection "${collection}". getPerson() lists a person's faceIds.`,
+            { metadata: { collectionName: collection, faceId } },
+          );
+        }
+        const change = startChange(c);
+        const blocks = this.blocks(tx, c);
+        await removeFace(tx, blocks, face, change);
+        const person = await tx.objectStore('persons').get([collection, face.personId]);
+        // A person keeps existing with no faces (seed 004 face sets); it is never found by a search until it has one.
+        if (person) await tx.objectStore('persons').put({ ...person, faceCount: Math.max(0, person.faceCount - 1) });
+        await blocks.flush();
+        await finishChange(tx, c, change);
+        return change;
+      },
+      DELETE_IN_COLLECTION,
+    );
   }
 
   async getPerson(collection: string, personId: string): Promise<StoredPerson> {
@@ -470,15 +478,9 @@ export class FaceStore {
       ]);
       return removed.some((n) => n > 0) ? null : added;
     });
-    if (!snapshot) return null;
-    const rows: ChangeSet['added'] = [];
-    for (let i = 0; i < change.added.length; i++) {
-      const record = snapshot[i];
-      if (!record || record.personId !== change.added[i]!.personId) return null;
-      const face = await this.codec.openFace(record);
-      rows.push({ faceId: face.faceId, personId: face.personId, row: concat(face.vectors) });
-    }
-    return { ...change, added: rows };
+    if (!snapshot || snapshot.some((record, i) => record?.personId !== change.added[i]!.personId)) return null;
+    const faces = await Promise.all(snapshot.map((record) => this.codec.openFace(record!)));
+    return { ...change, added: faces.map((f) => ({ faceId: f.faceId, personId: f.personId, row: concat(f.vectors) })) };
   }
 
   /**
@@ -504,7 +506,7 @@ export class FaceStore {
         face: (await this.sealFaces(collection, personId, [{ ...face, image: undefined }]))[0]!,
       })),
     );
-    return this.write(ALL_STORES, WRITE, async (tx) => {
+    return this.write(ALL_STORES, async (tx) => {
       const c = requireCollection(await tx.objectStore('collections').get(collection), collection);
       const change = startChange(c);
       const blocks = this.blocks(tx, c);
@@ -577,7 +579,7 @@ export class FaceStore {
         faces: await this.sealFaces(args.name, person.personId, faces),
       })),
     );
-    return this.write(ALL_STORES, WRITE, async (tx) => {
+    return this.write(ALL_STORES, async (tx) => {
       const { name } = args;
       const collections = tx.objectStore('collections');
       const existing = await collections.get(name);
@@ -664,7 +666,7 @@ export class FaceStore {
    * (keys made within one millisecond), so listing by createdAt is creation order.
    */
   async addApiKey(record: ApiKeyRecord): Promise<void> {
-    await this.write(['apiKeys'], WRITE, async (tx) => {
+    await this.write(['apiKeys'], async (tx) => {
       const store = tx.objectStore('apiKeys');
       const newest = Math.max(-Infinity, ...(await store.getAll()).map((k) => k.createdAt));
       await store.add(record.createdAt > newest ? record : { ...record, createdAt: newest + 1 });
@@ -681,7 +683,7 @@ export class FaceStore {
 
   /** Deletes the key; false if there was none. */
   async deleteApiKey(keyId: string): Promise<boolean> {
-    return this.write(['apiKeys'], WRITE, async (tx) => {
+    return this.write(['apiKeys'], async (tx) => {
       const store = tx.objectStore('apiKeys');
       if (!(await store.get(keyId))) return false;
       await store.delete(keyId);
@@ -697,7 +699,7 @@ export class FaceStore {
     keyId: string,
     update: (record: ApiKeyRecord) => ApiKeyRecord | null,
   ): Promise<{ record: ApiKeyRecord; stored: boolean } | undefined> {
-    return this.write(['apiKeys'], WRITE, async (tx) => {
+    return this.write(['apiKeys'], async (tx) => {
       const store = tx.objectStore('apiKeys');
       const record = await store.get(keyId);
       if (!record) return undefined;
@@ -783,7 +785,7 @@ export class FaceStore {
    * aborted (nothing it wrote stays) and the error is rethrown. `fn` must only await IndexedDB requests, or the
    * transaction would auto-commit half-way: all image work (decoding, embedding, JPEG encoding) happens before.
    */
-  private async write<T>(stores: StoreName[], doing: Doing, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  private async write<T>(stores: StoreName[], fn: (tx: WriteTx) => Promise<T>, doing: Doing = WRITE): Promise<T> {
     this.assertUsable();
     let tx: WriteTx;
     try {
