@@ -157,48 +157,30 @@ async function registerServiceWorker(): Promise<void> {
   }
 }
 
-/** Staff mode ends by itself after this long without a staff action. */
-const STAFF_IDLE_MS = 2 * 60_000;
-let staffUnlocked = false;
-let staffTimer: ReturnType<typeof setTimeout> | undefined;
-
-function lockStaff(): void {
-  staffUnlocked = false;
-  clearTimeout(staffTimer);
-  staffUnlockedLine.hidden = true;
-  staffForm.hidden = false;
-  staffPrompt();
-}
-
-function touchStaff(): void {
-  clearTimeout(staffTimer);
-  staffTimer = setTimeout(lockStaff, STAFF_IDLE_MS);
-}
-
-const { prompt: staffPrompt } = wireStaffPinForm(
+const staff = wireStaffPinForm(
   { form: staffForm, input: staffPinInput, button: staffButton, message: staffMessage },
   {
     noPinYet: 'No staff PIN yet: choose one to enroll people and to export or clear the log.',
     onUnlock: () => {
-      staffUnlocked = true;
-      staffForm.hidden = true;
       staffUnlockedLine.hidden = false;
-      touchStaff();
+    },
+    onLock: () => {
+      staffUnlockedLine.hidden = true;
     },
   },
 );
-staffLock.onclick = lockStaff;
+staffLock.onclick = () => staff.lock();
 
 /**
  * Whether a staff action may run now (staff mode, which it prolongs). A PIN gone since the unlock (the site's data
  * was cleared) ends staff mode: the next PIN is set afresh.
  */
 function staffMayAct(): boolean {
-  if (staffUnlocked && new StaffPin().isSet) {
-    touchStaff();
+  if (staff.unlocked && new StaffPin().isSet) {
+    staff.touch();
     return true;
   }
-  if (staffUnlocked) lockStaff();
+  if (staff.unlocked) staff.lock();
   return false;
 }
 

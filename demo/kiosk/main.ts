@@ -7,7 +7,7 @@ import type { LoadProgress } from 'localface';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { StaffPin } from '../shared/staffPin';
-import { wireStaffPinForm } from '../shared/staffPinForm';
+import { wireStaffPinForm, type StaffMode } from '../shared/staffPinForm';
 import { adviceFor, KioskEngine, type EnrollOutcome, type FrameResult, type KioskPerson } from './engine';
 import type { EngineCalls, EngineMethod, FromWorker, ToWorker } from './rpc';
 
@@ -402,45 +402,31 @@ function updateEnrollButton(): void {
   enrollButton.disabled = !enrolmentWired || enrolling || !camera?.live;
 }
 
-/** Staff mode ends by itself after this long without a click in the staff panel. */
-const STAFF_IDLE_MS = 2 * 60_000;
 /** The face tracker's default minSimilarityScore, which the kiosk uses. */
 const RECOGNITION_THRESHOLD = 0.7;
-let staffUnlocked = false;
-let staffTimer: ReturnType<typeof setTimeout> | undefined;
-
-function lockStaff(): void {
-  staffUnlocked = false;
-  clearTimeout(staffTimer);
-  staffPanel.hidden = true;
-  peopleList.replaceChildren(); // names are not left in the page either
-  staffForm.hidden = false;
-}
-
-function touchStaff(): void {
-  clearTimeout(staffTimer);
-  staffTimer = setTimeout(lockStaff, STAFF_IDLE_MS);
-}
+/** Staff mode (the people list), once the staff form is wired. */
+let staff: StaffMode | undefined;
+const staffUnlocked = () => staff?.unlocked === true;
 
 function wireStaff(engine: EngineHandle): void {
-  const { prompt } = wireStaffPinForm(
+  const mode = wireStaffPinForm(
     { form: staffForm, input: staffPin, button: staffButton, message: staffMessage },
     {
       noPinYet: 'No staff PIN yet: choose one to manage enrolled people.',
       onUnlock: async () => {
-        staffUnlocked = true;
-        staffForm.hidden = true;
         staffPanel.hidden = false;
-        touchStaff();
         await refreshPeopleOrSay(engine);
+      },
+      onLock: () => {
+        staffPanel.hidden = true;
+        peopleList.replaceChildren(); // names are not left in the page either
       },
     },
   );
-  staffLock.onclick = () => {
-    lockStaff();
-    prompt();
-  };
-  staffPanel.addEventListener('click', touchStaff);
+  staff = mode;
+  staffLock.onclick = () => mode.lock();
+  // Any click in the staff panel is a staff action.
+  staffPanel.addEventListener('click', () => mode.touch());
 }
 
 /** refreshPeople, with a failure shown to staff instead of a silent stale list. */
@@ -453,10 +439,10 @@ async function refreshPeopleOrSay(engine: EngineHandle): Promise<void> {
 }
 
 async function refreshPeople(engine: EngineHandle): Promise<void> {
-  if (!staffUnlocked) return;
+  if (!staffUnlocked()) return;
   const people = await engine.people();
   // Locked (by hand or by the idle timer) while the list was read: names are not put back into the page.
-  if (!staffUnlocked) return;
+  if (!staffUnlocked()) return;
   peopleList.replaceChildren(
     ...people.map((person) => {
       const item = document.createElement('li');
@@ -467,7 +453,7 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
       remove.textContent = 'Delete';
       remove.setAttribute('aria-label', `Delete ${name.textContent}`);
       remove.onclick = async () => {
-        if (!staffUnlocked) return;
+        if (!staffUnlocked()) return;
         remove.disabled = true;
         try {
           await engine.remove(person.personId);

@@ -12,17 +12,33 @@ export interface StaffPinFormElements {
 export interface StaffPinFormOptions {
   /** Shown while the device has no PIN yet: what the PIN is for, e.g. "choose one to manage enrolled people". */
   noPinYet: string;
-  /** Called once the PIN was set or entered right. */
+  /** Staff mode starts (the PIN was set or entered right): show the staff controls. */
   onUnlock: () => void | Promise<void>;
+  /** Staff mode ends (by hand, after STAFF_IDLE_MS without a staff action, or a PIN gone): hide them. */
+  onLock: () => void;
 }
 
-/** Wires the form; returns `prompt`, which shows what the form asks for now (call it after locking again). */
+/** Staff mode ends by itself after this long without a staff action. */
+export const STAFF_IDLE_MS = 2 * 60_000;
+
+/** Staff mode as the form keeps it. */
+export interface StaffMode {
+  readonly unlocked: boolean;
+  /** Ends staff mode, and the form asks for the PIN again. */
+  lock(): void;
+  /** A staff action: staff mode lasts STAFF_IDLE_MS from now. */
+  touch(): void;
+}
+
+/** Wires the form and the staff mode it opens. */
 export function wireStaffPinForm(
   { form, input, button, message }: StaffPinFormElements,
-  { noPinYet, onUnlock }: StaffPinFormOptions,
-): { prompt: () => void } {
+  { noPinYet, onUnlock, onLock }: StaffPinFormOptions,
+): StaffMode {
   const pin = new StaffPin();
   let firstEntry: string | undefined;
+  let unlocked = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const prompt = () => {
     if (pin.isSet) firstEntry = undefined; // set meanwhile in another tab
     const confirming = !pin.isSet && firstEntry !== undefined;
@@ -35,6 +51,22 @@ export function wireStaffPinForm(
     if (!pin.isSet && !confirming) message.textContent = noPinYet;
   };
   prompt();
+  const mode: StaffMode = {
+    get unlocked() {
+      return unlocked;
+    },
+    lock() {
+      unlocked = false;
+      clearTimeout(idleTimer);
+      form.hidden = false;
+      onLock();
+      prompt();
+    },
+    touch() {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(mode.lock, STAFF_IDLE_MS);
+    },
+  };
   form.onsubmit = async (event) => {
     event.preventDefault();
     const typed = input.value;
@@ -66,7 +98,10 @@ export function wireStaffPinForm(
       return;
     }
     message.textContent = '';
+    unlocked = true;
+    form.hidden = true;
+    mode.touch();
     await onUnlock();
   };
-  return { prompt };
+  return mode;
 }
