@@ -338,7 +338,8 @@ class LocalFaceClient implements FaceClient {
   constructor(
     private readonly engine: FaceEngine,
     private readonly databaseName: string,
-    private readonly encryption: EncryptionOption | undefined,
+    /** Kept to open the database again (another tab deleted it); dropped by close(). */
+    private encryption: EncryptionOption | undefined,
     /** The database when createFaceClient already opened it (to check an encryption key). */
     private openedStore?: FaceStore,
   ) {}
@@ -525,6 +526,7 @@ class LocalFaceClient implements FaceClient {
     this.closed = true;
     // Calls already running end as they would have (their results or errors are theirs), then the models go.
     await Promise.allSettled([...this.running]);
+    this.encryption = undefined;
     // The Worker's model-cache writes finish before dispose() terminates it (the next visit then starts from cache).
     await this.engine.cacheWritten();
     this.engine.dispose();

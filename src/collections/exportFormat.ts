@@ -116,7 +116,7 @@ export class ExportWriter {
         iterations: PBKDF2_ITERATIONS,
         salt: toBase64(salt),
       };
-      key = await deriveKey(passphrase, salt, PBKDF2_ITERATIONS);
+      key = await deriveKey(passphraseForms(passphrase)[0]!, salt, PBKDF2_ITERATIONS);
     }
     const headerBytes = jsonBytes(header);
     const headerHash = await sha256(headerBytes);
@@ -223,13 +223,18 @@ export async function readExport(
     );
   }
   let key: CryptoKey | undefined;
-  if (header.encryption) {
+  /** Keys of the passphrase's other forms, tried in turn on record 0 (the first is `key`). */
+  let otherForms: string[] = [];
+  const encryption = header.encryption;
+  const keyOf = (form: string) => deriveKey(form, fromBase64(encryption!.salt), encryption!.iterations);
+  if (encryption) {
     if (options.passphrase === undefined)
       throw new FaceError(
         'ERR_ENCRYPTION_KEY_INVALID',
         'This export is encrypted: pass the passphrase it was exported with ({ passphrase }).',
       );
-    key = await deriveKey(options.passphrase, fromBase64(header.encryption.salt), header.encryption.iterations);
+    [, ...otherForms] = passphraseForms(options.passphrase);
+    key = await keyOf(passphraseForms(options.passphrase)[0]!);
   } else if (options.passphrase !== undefined) {
     throw new FaceError('ERR_INVALID_ARGUMENT', 'This export is not encrypted; import it without a passphrase.');
   }
@@ -252,7 +257,19 @@ export async function readExport(
       throw invalidExport(`the checksum of record ${index} does not match (the file is corrupt)`);
     recordHashes.push(hash);
     // Record 0 opening proves the key: a later record that does not open was altered, not locked with another key.
-    const plain = key ? await open(key, body, headerHash, index, type, index > 0) : body;
+    let plain = body;
+    if (key) {
+      for (;;) {
+        try {
+          plain = await open(key, body, headerHash, index, type, index > 0);
+          break;
+        } catch (error) {
+          if (index > 0 || otherForms.length === 0 || (error as FaceError).code !== 'ERR_ENCRYPTION_KEY_INVALID')
+            throw error;
+          key = await keyOf(otherForms.shift()!);
+        }
+      }
+    }
 
     if (index === 0) {
       if (type !== RecordType.Collection) throw invalidExport('its first record is not the collection record');
@@ -538,6 +555,15 @@ export function invalidExport(why: string): FaceError {
     'ERR_INVALID_EXPORT',
     `This is not a valid LocalFace collection export: ${why}. Nothing was imported; export the collection again.`,
   );
+}
+
+/**
+ * The forms of a passphrase to try, the one new keys are made from first. The same word typed on two systems can
+ * reach us as different code points (é as one, or as e + a combining accent), so keys are made from its NFC form;
+ * files and databases made before that were made from the string as typed, which the other forms still open.
+ */
+export function passphraseForms(passphrase: string): string[] {
+  return [...new Set([passphrase.normalize('NFC'), passphrase, passphrase.normalize('NFD')])];
 }
 
 /** The AES-GCM key of a passphrase (PBKDF2-SHA-256): exports and databases encrypted at rest use the same rule. */

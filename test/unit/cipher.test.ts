@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordCipher } from '../../src/collections/store/cipher';
+import { deriveKey } from '../../src/collections/exportFormat';
 import type { FaceRecord, SearchBlockRecord } from '../../src/collections/store/schema';
 
 const face = (personId: string): FaceRecord => ({
@@ -57,5 +58,35 @@ describe('encryption at rest binds ids', () => {
     expect((await unbound.openFace({ ...olderFace, personId: 'serena' })).vectors).toHaveLength(1);
     // A bound record does not open once the flag is removed: an error, not another person's template.
     await expect(unbound.openFace(sealed)).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+  });
+});
+
+describe('passphrases in either Unicode form', () => {
+  const composed = 'caf\u00e9'; // é as one code point
+  const decomposed = composed.normalize('NFD'); // e + a combining accent
+
+  it('a database made with one form opens with the other', async () => {
+    for (const [made, typed] of [
+      [composed, decomposed],
+      [decomposed, composed],
+    ] as const) {
+      const { cipher, record } = await RecordCipher.create({ passphrase: made });
+      const sealed = await cipher.sealFace(face('colin'));
+      const again = await RecordCipher.unlock(record, { passphrase: typed }, 'db');
+      expect((await again.openFace(sealed)).personId).toBe('colin');
+    }
+  });
+
+  it('a database whose key was made from the passphrase as typed still opens, and a wrong one does not', async () => {
+    // Databases made before keys came from the NFC form: the key of the decomposed string itself.
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const iterations = 1000;
+    const { record: made } = await RecordCipher.create({ key: await deriveKey(decomposed, salt, iterations) });
+    const older = { ...made, kdf: 'PBKDF2-SHA-256' as const, salt, iterations };
+    for (const typed of [decomposed, composed])
+      await expect(RecordCipher.unlock(older, { passphrase: typed }, 'db')).resolves.toBeInstanceOf(RecordCipher);
+    await expect(RecordCipher.unlock(older, { passphrase: 'cafe' }, 'db')).rejects.toMatchObject({
+      code: 'ERR_ENCRYPTION_KEY_INVALID',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExportWriter, readExport, type ExportedPerson } from '../../src/collections/exportFormat';
 import { FaceError } from '../../src/errors';
 
@@ -254,6 +254,30 @@ describe('collection export format', () => {
       await code(readExport(encrypted, { passphrase: 'pw', models: ['embedder-a@1', 'embedder-b@3'], dims })),
     ).toBe('ERR_MODEL_MISMATCH');
     expect(await code(readExport(await exportOf(), { models, dims: [4, 4] }))).toBe('ERR_MODEL_MISMATCH');
+  });
+
+  it('opens with the passphrase typed in either Unicode form, also a file made from the form as typed', async () => {
+    const composed = 'caf\u00e9 cr\u00e8me'; // é and è as one code point each, as most keyboards send them
+    const decomposed = composed.normalize('NFD'); // as e + a combining accent (some systems' input and file names)
+    expect(decomposed).not.toBe(composed);
+    for (const [made, typed] of [
+      [composed, decomposed],
+      [decomposed, composed],
+    ] as const) {
+      const decoded = await readExport(await exportOf(made), { passphrase: typed, models, dims });
+      expect(decoded.persons.map((p) => p.personId)).toEqual(['ada', 'bob']);
+    }
+    // Files exported before keys were made from the NFC form were made from the string as typed.
+    const asTyped = vi.spyOn(String.prototype, 'normalize').mockImplementation(function (this: string) {
+      return this;
+    });
+    const older = await exportOf(decomposed);
+    asTyped.mockRestore();
+    for (const typed of [decomposed, composed])
+      expect((await readExport(older, { passphrase: typed, models, dims })).persons).toHaveLength(2);
+    expect(await code(readExport(older, { passphrase: 'cafe creme', models, dims }))).toBe(
+      'ERR_ENCRYPTION_KEY_INVALID',
+    );
   });
 
   it('uses PBKDF2 with ≥ 600,000 iterations, a random salt and fresh IVs', async () => {

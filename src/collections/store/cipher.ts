@@ -1,5 +1,5 @@
 import { FaceError } from '../../errors';
-import { deriveKey, PBKDF2_ITERATIONS } from '../exportFormat';
+import { deriveKey, passphraseForms, PBKDF2_ITERATIONS } from '../exportFormat';
 import type { FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
 
 /**
@@ -85,7 +85,7 @@ export class RecordCipher {
     let record: Omit<EncryptionRecord, 'check'>;
     if ('passphrase' in option) {
       const salt = crypto.getRandomValues(new Uint8Array(16));
-      key = await deriveKey(option.passphrase, salt, PBKDF2_ITERATIONS);
+      key = await deriveKey(passphraseForms(option.passphrase)[0]!, salt, PBKDF2_ITERATIONS);
       record = { id: 'encryption', kdf: 'PBKDF2-SHA-256', salt, iterations: PBKDF2_ITERATIONS, bindsIds: true };
     } else {
       key = option.key;
@@ -98,15 +98,24 @@ export class RecordCipher {
 
   /** The cipher of an encrypted database, or ERR_ENCRYPTION_KEY_INVALID if `option` does not open it. */
   static async unlock(record: EncryptionRecord, option: EncryptionOption, database: string): Promise<RecordCipher> {
-    let key: CryptoKey;
     if ('passphrase' in option) {
-      if (record.kdf !== 'PBKDF2-SHA-256' || !record.salt || !record.iterations)
+      const { salt, iterations } = record;
+      if (record.kdf !== 'PBKDF2-SHA-256' || !salt || !iterations)
         throw keyInvalid(database, 'it was encrypted with a CryptoKey ({ key }), not a passphrase');
-      key = await deriveKey(option.passphrase, record.salt, record.iterations);
-    } else {
-      if (record.kdf !== 'key') throw keyInvalid(database, 'it was encrypted with a passphrase, not a CryptoKey');
-      key = option.key;
+      const [first, ...others] = passphraseForms(option.passphrase);
+      let opened = RecordCipher.checked(await deriveKey(first!, salt, iterations), record, database);
+      for (const form of others)
+        opened = opened.catch(async () =>
+          RecordCipher.checked(await deriveKey(form, salt, iterations), record, database),
+        );
+      return opened;
     }
+    if (record.kdf !== 'key') throw keyInvalid(database, 'it was encrypted with a passphrase, not a CryptoKey');
+    return RecordCipher.checked(option.key, record, database);
+  }
+
+  /** The cipher of `key` if it opens the record's key check, else ERR_ENCRYPTION_KEY_INVALID. */
+  private static async checked(key: CryptoKey, record: EncryptionRecord, database: string): Promise<RecordCipher> {
     const cipher = new RecordCipher(key, record.bindsIds === true);
     try {
       const text = new TextDecoder().decode(await cipher.openRaw(record.check, 'meta', ['encryption']));
