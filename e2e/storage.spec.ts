@@ -558,3 +558,35 @@ test('a tab closed in the middle of a bulk enroll leaves only whole persons', as
   await reopened.evaluate(() => window.client.close());
   await context.close();
 });
+
+test('a match whose face another tab removed since the index was read is not returned', async ({ facePage }) => {
+  const name = `gone-${Date.now()}`;
+  const result = await facePage.evaluate(async (n) => {
+    await window.client.createCollection(n);
+    await window.client.enrollPerson({
+      collectionName: n,
+      personId: 'colin',
+      personName: 'Colin',
+      face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
+    });
+    const { faceId } = (await window.client.getPerson({ collectionName: n, personId: 'colin' })).faces[0]!;
+    const probe = await window.fixture('lfw/Colin_Powell_0002.jpg');
+    const before = await window.client.searchFace({ collectionName: n, face: probe });
+    // The face record goes as another tab's write would remove it, before this tab's index hears of it.
+    const open = indexedDB.open('localface');
+    const d: IDBDatabase = await new Promise((ok) => {
+      open.onsuccess = () => ok(open.result);
+    });
+    const tx = d.transaction('faces', 'readwrite');
+    tx.objectStore('faces').delete([n, faceId]);
+    await new Promise((ok) => {
+      tx.oncomplete = ok;
+    });
+    d.close();
+    const after = await window.client.searchFace({ collectionName: n, face: probe });
+    await window.client.deleteCollection(n);
+    return { before: before.map((r) => r.personId), after: after.map((r) => r.personId) };
+  }, name);
+  expect(result.before).toEqual(['colin']);
+  expect(result.after).toEqual([]);
+});

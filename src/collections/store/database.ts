@@ -422,15 +422,17 @@ export class FaceStore {
     collection: string,
     hits: { personId: string; faceId: string }[],
   ): Promise<Map<string, { person: PersonRecord; image?: Blob }>> {
-    const found = await this.read(['persons', 'faceImages'], async (tx) => {
+    // A hit whose face is gone or now someone else's (another tab wrote since the index was read) is left out.
+    const found = await this.read(['persons', 'faces', 'faceImages'], async (tx) => {
       const out = new Map<string, { person: PersonRecord; image?: FaceImageRecord }>();
       await Promise.all(
         hits.map(async (h) => {
-          const [person, image] = await Promise.all([
+          const [person, face, image] = await Promise.all([
             tx.objectStore('persons').get([collection, h.personId]),
+            tx.objectStore('faces').get([collection, h.faceId]),
             tx.objectStore('faceImages').get([collection, h.faceId]),
           ]);
-          if (person) out.set(h.personId, { person, image });
+          if (person && face?.personId === h.personId) out.set(h.personId, { person, image });
         }),
       );
       return out;
