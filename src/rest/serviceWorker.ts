@@ -3,6 +3,7 @@
 // runtimes: it cannot import() code, and it is stopped after ~30 s idle, which would reload ~12 MB of models on
 // every wake-up). The worker forwards each request to a seed's path under basePath to such a page and answers with
 // its response; everything else (the app's pages, scripts, models) passes through untouched.
+import { onlyKnownKeys, requireObject } from '../collections/validate';
 import { FaceError } from '../errors';
 import { BodyError, DEFAULT_MAX_BODY_BYTES, jsonResponse, readBody, relativePath } from './http';
 import type { RestHandler } from './handler';
@@ -79,9 +80,31 @@ interface SerializedResponse {
  * Returns a function that unmounts.
  */
 export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHandlerOptions = {}): () => void {
-  const basePath = options.basePath ?? '/';
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Checked here, once, with a sentence: a misspelt key would otherwise leave requests to the network, and a bad
+  // value would throw in every fetch event.
+  const o = requireObject(options, 'mountRestHandler');
+  onlyKnownKeys(o, ['basePath', 'handler', 'timeoutMs', 'maxBodyBytes'], 'mountRestHandler options');
+  const { basePath = '/', timeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, handler } = options;
+  if (typeof basePath !== 'string')
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `basePath must be a path such as '/' or '/api/'; got ${typeof basePath}.`,
+    );
+  if (handler !== undefined && typeof handler !== 'function')
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'handler must be a RestHandler (a function from createRestHandler), or left out to forward to a page.',
+    );
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2 ** 31 - 1)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `timeoutMs must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}; got ${String(timeoutMs)}.`,
+    );
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`,
+    );
   const ready: string[] = [];
   const onReady: (() => void)[] = [];
 
@@ -103,7 +126,7 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
     if (url.origin !== scope.location.origin) return;
     const path = relativePath(url, basePath);
     if (path === null || !isRestPath(path)) return; // pass through
-    event.respondWith(options.handler ? options.handler(request) : forward(request, path));
+    event.respondWith(handler ? handler(request) : forward(request, path));
   };
 
   async function servingPage(): Promise<WorkerClient | undefined> {

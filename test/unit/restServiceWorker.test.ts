@@ -71,6 +71,30 @@ describe('mountRestHandler (service worker)', () => {
   }, 15_000); // waits out the 3-s search for a serving page
 });
 
+describe('mountRestHandler options', () => {
+  it('refuses a misspelt key or a bad value at once, with a sentence (not a TypeError in every fetch)', () => {
+    const refused = (options: unknown) => {
+      const { scope } = fakeScope();
+      try {
+        mountRestHandler(scope, options as never);
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return 'mounted';
+    };
+    expect(refused({ basepath: '/api/' })).toBe('ERR_INVALID_ARGUMENT');
+    expect(refused({ basePath: 42 })).toBe('ERR_INVALID_ARGUMENT');
+    expect(refused({ handler: 'page' })).toBe('ERR_INVALID_ARGUMENT');
+    for (const timeoutMs of [0, -1, Number.NaN, '60000', 2 ** 31])
+      expect(refused({ timeoutMs })).toBe('ERR_INVALID_ARGUMENT');
+    for (const maxBodyBytes of [0, 1.5, Number.POSITIVE_INFINITY, '8MB'])
+      expect(refused({ maxBodyBytes })).toBe('ERR_INVALID_ARGUMENT');
+    expect(refused(null)).toBe('ERR_INVALID_ARGUMENT');
+    expect(refused(undefined)).toBe('mounted');
+    expect(refused({ basePath: '/api/', timeoutMs: 5_000, maxBodyBytes: 1 << 20 })).toBe('mounted');
+  });
+});
+
 describe('serveRestRequests (page)', () => {
   it('without service workers (an insecure page) is ERR_INVALID_ARGUMENT saying why, not a TypeError', () => {
     // Node, like a plain-HTTP page, has no navigator.serviceWorker.
