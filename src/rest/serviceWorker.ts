@@ -232,6 +232,11 @@ export function serveRestRequests(
   handler: RestHandler,
   container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker,
 ): () => void {
+  if (typeof handler !== 'function')
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'serveRestRequests takes the handler createRestHandler({ client }) returns (a function), not the client itself.',
+    );
   if (!container)
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',

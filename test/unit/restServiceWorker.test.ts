@@ -102,4 +102,11 @@ describe('serveRestRequests (page)', () => {
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('HTTPS') }),
     );
   });
+
+  it('given the client instead of its handler is ERR_INVALID_ARGUMENT at once, not a 500 on every request', () => {
+    const container = {} as ServiceWorkerContainer;
+    expect(() => serveRestRequests({ searchFace() {} } as never, container)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('createRestHandler') }),
+    );
+  });
 });
