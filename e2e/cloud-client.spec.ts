@@ -56,12 +56,20 @@ test("the seeds' fetch calls work offline, answered on the device", async ({ bro
   await cdp.send('ServiceWorker.stopAllWorkers');
   await expect.poll(() => workerStates.at(-1)).toBe('stopped');
 
-  await page.getByTestId('enroll-file').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0001.jpg');
-  await page.getByTestId('search-file').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0003.jpg');
+  // Why Run is off is said beside it (and read with it); the fields are labelled.
+  await expect(page.getByTestId('run')).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Run the API calls' })).toHaveAccessibleDescription(
+    'Pick both photos first.',
+  );
+  await page.getByLabel('Photo to enroll').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0001.jpg');
+  await page.getByLabel('Photo to search').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0003.jpg');
   await expect(page.getByTestId('run')).toBeEnabled();
+  await expect(page.getByTestId('run-hint')).toHaveText('');
   await page.getByTestId('run').click();
-  const log = page.getByTestId('log');
+  const log = page.getByRole('log', { name: 'The API calls and their answers' });
   await expect(log).toContainText('done', { timeout: 120_000 });
+  // Disabled while the calls ran, the button has the focus again.
+  await expect(page.getByTestId('run')).toBeFocused();
   const lines = (await log.textContent())!.trim().split('\n');
   expect(lines[0]).toMatch(/^POST collection → (200|409) /);
   expect(lines[1]).toBe(

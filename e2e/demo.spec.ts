@@ -38,9 +38,15 @@ for (const base of [`${DEV}/demo/compare/`, `${SITE}/compare/`]) {
   test(`the comparison page compares two photos picked by the user (${base})`, async ({ page }) => {
     await page.goto(base);
     await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 90_000 });
-    await page.getByTestId('file-a').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0001.jpg');
-    await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0002.jpg');
+    // The file fields are labelled; the result is a status region (read out when it changes).
+    await page.getByLabel('Photo A', { exact: true }).setInputFiles('e2e/fixtures/lfw/Serena_Williams_0001.jpg');
+    await page.getByLabel('Photo B', { exact: true }).setInputFiles('e2e/fixtures/lfw/Serena_Williams_0002.jpg');
+    await expect(page.getByTestId('result')).toHaveRole('status');
     await expect(page.getByTestId('result')).toHaveText(/^Same person — similarity (0\.[7-9]\d*|1\.000)/);
+    // Each photo, drawn on a canvas, says what it shows.
+    await expect(
+      page.getByRole('img', { name: /^Photo A: Serena_Williams_0001\.jpg, \d+ faces? found/ }),
+    ).toBeVisible();
     await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Jennifer_Aniston_0001.jpg');
     await expect(page.getByTestId('result')).toHaveText(/^Different people — similarity 0\.[0-6]/);
     await page.getByTestId('file-b').setInputFiles('e2e/fixtures/no-face.jpg');

@@ -108,6 +108,8 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await expect(page.getByTestId('staff-message')).toHaveText('The two PINs differ: choose a PIN again.');
   await expect(page.getByTestId('staff-panel')).toBeHidden();
   await setStaffPin(page);
+  // The form that had the focus is hidden: the focus goes to the staff panel's heading, not to the page.
+  await expect(page.getByRole('heading', { name: 'Enrolled people' })).toBeFocused();
 
   // Enrolling without a name is refused with an instruction: the browser's "fill in this field" on the required name.
   await page.getByTestId('enroll-button').click();
@@ -118,9 +120,12 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   expect(nameCheck.message).not.toBe('');
   await expect(page.getByTestId('people')).toContainText('Nobody yet');
 
-  await page.getByTestId('enroll-name').fill('Subject Six');
-  await page.getByTestId('enroll-button').click();
+  // Every control has an accessible name (a label, not only a placeholder).
+  await page.getByLabel('Your name').fill('Subject Six');
+  await page.getByRole('button', { name: 'Enroll from camera' }).click();
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
+  // Disabled while it ran, the button gets the focus back.
+  await expect(page.getByTestId('enroll-button')).toBeFocused();
   await expect(page.getByTestId('person')).toHaveText([/Subject Six/]);
   // The face's template is kept, not its picture: nothing in the kiosk shows one.
   expect((await storeCounts(page, 'localface-demo')).faceImages).toBe(0);
@@ -129,6 +134,10 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await expect(page.getByTestId('status')).toHaveText(/^Subject Six — similarity (0\.[7-9]\d|1\.00) · live$/, {
     timeout: 30_000,
   });
+  // Screen readers are told who was recognised: once, not at every frame (the similarity is not read out).
+  const polite = page.getByTestId('announce-polite');
+  await expect(polite).toHaveText('Recognised: Subject Six.');
+  await expect(polite).toHaveAttribute('aria-live', 'polite');
 
   // The same face again is a duplicate, not a second person; the message does not say whom it matched (a photo
   // held up would otherwise reveal who is enrolled).
@@ -138,10 +147,22 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
   await expect(page.getByTestId('enroll-message')).not.toContainText('Subject Six');
   await expect(page.getByTestId('person')).toHaveCount(1);
 
+  // Escape in the staff panel locks it, as it closes a dialog; the focus goes back to the PIN field, and the
+  // lock is said.
+  await page.getByRole('heading', { name: 'Enrolled people' }).press('Escape');
+  await expect(page.getByTestId('staff-panel')).toBeHidden();
+  await expect(page.getByLabel('Staff PIN')).toBeFocused();
+  await expect(page.getByTestId('staff-message')).toHaveText('Staff mode locked.');
+  // By keyboard alone: the PIN and Enter unlock it again.
+  await page.keyboard.type(STAFF_PIN);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Enrolled people' })).toBeFocused();
+
   // Locked again, the page lists nobody.
   await page.getByTestId('staff-lock').click();
   await expect(page.getByTestId('staff-panel')).toBeHidden();
   await expect(page.getByTestId('person')).toHaveCount(0);
+  await expect(page.getByLabel('Staff PIN')).toBeFocused();
 
   // Frames keep being processed (a rate is not asserted: a busy machine may take seconds per frame).
   const processed = () =>
@@ -209,6 +230,9 @@ test("with two people enrolled, the staff list shows each one's closest look-ali
   // Leave the kiosk as the next test expects it: Subject Six alone, with nobody to look like.
   await page.getByRole('button', { name: 'Delete Subject Twelve' }).click();
   await expect(people).toHaveCount(1);
+  // The deleted person's button is gone: the focus moves to the next one, and the deletion is said.
+  await expect(page.getByRole('button', { name: 'Delete Subject Six' })).toBeFocused();
+  await expect(page.getByTestId('staff-message')).toHaveText('Deleted Subject Twelve.');
   await expect(page.getByTestId('look-alike')).toHaveCount(0);
   await closeKiosk(kiosk);
 });
@@ -225,6 +249,9 @@ test('a printed photo of an enrolled person is shown as not live (page-thread fa
     await page.waitForTimeout(400);
   }
   expect(await page.locator('body').innerText()).not.toContain('Subject Six');
+  // Screen readers hear "not live", not the name either.
+  await expect(page.getByTestId('announce-polite')).toHaveText(/^Not live/);
+  expect(await page.getByTestId('announce-polite').textContent()).not.toContain('Subject Six');
   // Not even before liveness was decided: the page never received a match for this face.
   expect(
     await page.evaluate(
@@ -248,6 +275,9 @@ test('a printed photo of an enrolled person is shown as not live (page-thread fa
   await page.getByTestId('staff-button').click();
   await expect(page.getByTestId('staff-message')).toHaveText('Wrong PIN.');
   await expect(page.getByTestId('staff-panel')).toBeHidden();
+  // The field is marked invalid, and has the focus to type the PIN again.
+  await expect(page.getByLabel('Staff PIN')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Staff PIN')).toBeFocused();
   await page.getByTestId('staff-pin').fill(STAFF_PIN);
   await page.getByTestId('staff-button').click();
   // Delete the enrolled person; the kiosk stops recognising them.
@@ -269,6 +299,9 @@ test('enrolment tells the person what to fix: more light, move closer', async ()
     await page.getByTestId('enroll-button').click();
     await expect(page.getByTestId('enroll-message')).toContainText(advice, { timeout: 60_000 });
     await expect(page.getByTestId('enroll-message')).not.toContainText('Enrolled');
+    // Refused: the name typed stays, and Enroll can be pressed again.
+    await expect(page.getByTestId('enroll-name')).toHaveValue('Subject Ten');
+    await expect(page.getByTestId('enroll-button')).toBeEnabled();
     await page.screenshot({ path: test.info().outputPath(`kiosk-advice-${video}.png`), fullPage: true });
     await closeKiosk(kiosk);
   }
@@ -317,6 +350,10 @@ test('the camera stopping mid-run: its last answer and boxes go and Enroll waits
   await page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.stop());
   await expect(status).toHaveText('Camera disconnected — reload or reconnect the camera.');
   await expect(page.getByTestId('enroll-button')).toBeDisabled();
+  // A problem is read out at once (assertive), and once.
+  await expect(page.getByTestId('announce-assertive')).toHaveText(
+    'Camera disconnected — reload or reconnect the camera.',
+  );
   expect(await overlay(page)).toEqual({ boxes: 0, painted: false });
   // No answer about the frozen picture comes back later.
   await page.waitForTimeout(2000);

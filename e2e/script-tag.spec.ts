@@ -36,8 +36,9 @@ test('the script-tag page enrolls, searches, deletes and keeps persons across a 
     ['Serena Williams', 'Serena_Williams_0001'],
     ['Tony Blair', 'Tony_Blair_0001'],
   ] as const) {
-    await page.getByTestId('enroll-name').fill(name);
-    await page.getByTestId('enroll-file').setInputFiles(lfw(file));
+    // Labelled fields (a placeholder is not a label).
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Photo', { exact: true }).setInputFiles(lfw(file));
     await page.getByTestId('enroll-button').click();
     await expect(persons.filter({ hasText: name })).toHaveCount(1);
   }
@@ -54,9 +55,11 @@ test('the script-tag page enrolls, searches, deletes and keeps persons across a 
   await page.getByTestId('search-file').setInputFiles('e2e/fixtures/no-face.jpg');
   await expect(page.getByTestId('error')).toHaveText(/^ERR_FACE_NOT_DETECTED: /);
 
-  await persons.filter({ hasText: 'Tony Blair' }).getByRole('button', { name: 'Delete' }).click();
+  // Each Delete button says whom it deletes; the focus then moves to the next one.
+  await page.getByRole('button', { name: 'Delete Tony Blair' }).click();
   await expect(persons).toHaveCount(1);
   await expect(persons).toHaveText(/Serena Williams/);
+  await expect(page.getByRole('button', { name: 'Delete Serena Williams' })).toBeFocused();
 
   // IndexedDB keeps the collection and the remaining person.
   await page.reload();

@@ -4,6 +4,7 @@
 // exporting or clearing the log are for staff, with the device's staff PIN (the kiosk's).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
+import { Announcer, restoreFocus } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
@@ -36,6 +37,16 @@ const staffMessage = $('staff-message'),
 const logMessage = $('log-message');
 const updateLine = $('update'),
   updateButton = $<HTMLButtonElement>('update-button');
+
+/** Check-in results are read out politely, problems (the camera stopped, a failure) at once. */
+const announcer = new Announcer();
+
+/** Shows a check-in result or a problem (`bad`), and has it read out. */
+function showVerdict(text: string, kind: '' | 'ok' | 'bad'): void {
+  verdict.className = kind;
+  verdict.textContent = text;
+  if (text) announcer.say(text, kind === 'bad' ? 'assertive' : 'polite');
+}
 
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
 
@@ -82,6 +93,7 @@ const UPDATE_CHECK_MS = 60 * 60_000;
  */
 function offerUpdates(registration: ServiceWorkerRegistration): void {
   const offer = () => {
+    if (updateLine.hidden) announcer.say('A new version of this app is ready: staff can reload to update.');
     updateLine.hidden = false;
     updateButtons();
   };
@@ -167,6 +179,7 @@ const staff = wireStaffPinForm(
     onLock: () => {
       staffUnlockedLine.hidden = true;
     },
+    staffArea: [staffUnlockedLine],
   },
 );
 staffLock.onclick = () => staff.lock();
@@ -234,8 +247,7 @@ function updateButtons(): void {
 }
 
 function showCameraError(): void {
-  verdict.className = 'bad';
-  verdict.textContent = cameraError ?? '';
+  showVerdict(cameraError ?? '', 'bad');
 }
 
 const CAMERA_STOPPED = 'Camera disconnected — reconnect the camera and reload the page.';
@@ -266,8 +278,10 @@ async function checkIn(client: FaceClient, tracker: FaceTracker, log: CheckInLog
     await withCollection(client, () => checkInOnce(tracker, log));
   } catch (error) {
     // e.g. the liveness models failing to load offline before the offline cache was ready
-    verdict.className = 'bad';
-    verdict.textContent = camera && !camera.live ? CAMERA_STOPPED : `Could not check in: ${errorText(error)}`;
+    showVerdict(
+      camera && !camera.live ? CAMERA_STOPPED : `Could not check in: ${errorText(error)}. Press Check in to try again.`,
+      'bad',
+    );
   }
 }
 
@@ -278,23 +292,23 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
   }
   // The <video> element keeps the camera's last picture: nobody is checked in from a frozen one.
   if (camera && !camera.live) {
-    verdict.className = 'bad';
-    verdict.textContent = CAMERA_STOPPED;
+    showVerdict(CAMERA_STOPPED, 'bad');
     return;
   }
   if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
-    verdict.className = 'bad';
-    verdict.textContent = 'No camera picture yet: allow the camera for this page, or wait a moment.';
+    showVerdict('No camera picture yet: allow the camera for this page, or wait a moment.', 'bad');
     return;
   }
-  verdict.className = '';
-  verdict.textContent = 'Look at the camera…';
+  showVerdict('Look at the camera…', '');
   const face = await followPerson(tracker);
   if (!face || !face.liveness) {
-    verdict.className = 'bad'; // nobody, or not long enough in view: nothing to log
-    verdict.textContent = face
-      ? 'Hold still in front of the camera and try again.'
-      : 'No face in view: stand in front of the camera and try again.';
+    // nobody, or not long enough in view: nothing to log
+    showVerdict(
+      face
+        ? 'Hold still in front of the camera and try again.'
+        : 'No face in view: stand in front of the camera and try again.',
+      'bad',
+    );
     return;
   }
   const entry: CheckIn = {
@@ -308,7 +322,6 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
   if (!face.liveness.live) {
     const code = face.liveness.code ?? 'FACE_NOT_LIVE';
     Object.assign(entry, { result: 'not-live', detail: code });
-    verdict.textContent = `Not checked in: the face did not pass the liveness check (${code}).`;
   } else if (face.match) {
     Object.assign(entry, {
       result: 'checked-in',
@@ -318,10 +331,10 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
     });
   }
   await log.add(entry);
-  verdict.className = entry.result === 'checked-in' ? 'ok' : 'bad';
   if (entry.result === 'checked-in')
-    verdict.textContent = `Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`;
-  else if (entry.result === 'unknown') verdict.textContent = 'Not recognised: please enroll first.';
+    showVerdict(`Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`, 'ok');
+  else if (entry.result === 'unknown') showVerdict('Not recognised: please enroll first.', 'bad');
+  else showVerdict(`Not checked in: the face did not pass the liveness check (${entry.detail}).`, 'bad');
   renderLog(await log.all());
 }
 
@@ -388,6 +401,15 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
+/** Why the camera did not start, and what to do about it. */
+function cameraProblem(error: unknown): string {
+  const name = error instanceof DOMException ? error.name : '';
+  if (name === 'NotAllowedError') return 'access to it was refused: allow the camera for this page, then reload';
+  if (name === 'NotFoundError') return 'none is connected: connect a camera, then reload';
+  if (name === 'NotReadableError') return 'it is in use by another app, or failed: close that app, then reload';
+  return String(error);
+}
+
 /**
  * Starts the camera beside the models: an unanswered permission prompt does not hold up enrolling from photos
  * (check-in and enroll from the camera check that a picture has arrived). A camera that cannot start says why, and
@@ -411,16 +433,13 @@ function startCamera(): void {
         video.srcObject = stream;
         const frames = (camera = new CameraFrames(video, stream));
         frames.onLiveChange((live) => {
-          if (live && verdict.textContent === CAMERA_STOPPED) verdict.textContent = '';
-          else if (!live) {
-            verdict.className = 'bad';
-            verdict.textContent = CAMERA_STOPPED;
-          }
+          if (live && verdict.textContent === CAMERA_STOPPED) showVerdict('', '');
+          else if (!live) showVerdict(CAMERA_STOPPED, 'bad');
         });
         // A picture that does not play yet is no reason to give up the camera: check-in waits for one.
         video.play().catch(() => undefined);
       },
-      (error: unknown) => fail(`${String(error)}. Staff can still enroll people from photos`),
+      (error: unknown) => fail(`${cameraProblem(error)}. Staff can still enroll people from photos`),
     );
 }
 startCamera();
@@ -469,8 +488,10 @@ try {
   // Registered once the models are loaded: its install then takes them from the library's model cache instead of
   // downloading them a second time.
   void registerServiceWorker();
-  const once = (work: () => Promise<void>) => async () => {
+  const once = (work: () => Promise<void>, button: HTMLButtonElement) => async () => {
     if (busy) return;
+    // Disabled while the work runs, a focused button loses the focus: it gets it back afterwards.
+    const hadFocus = document.activeElement === button;
     busy = true;
     updateButtons();
     try {
@@ -478,11 +499,12 @@ try {
     } finally {
       busy = false;
       updateButtons();
+      if (hadFocus && !button.disabled) restoreFocus(button);
       if (reloadWhenIdle) location.reload();
     }
   };
   const tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, maxFaces: 1 });
-  checkInButton.onclick = once(() => checkIn(client, tracker, log));
+  checkInButton.onclick = once(() => checkIn(client, tracker, log), checkInButton);
   enrollForm.onsubmit = (event) => {
     event.preventDefault();
     // A photo enrolls without a liveness check: enrolling is for staff, like the kiosk's staff panel.
@@ -491,7 +513,7 @@ try {
       enrollMessage.textContent = staffOnly('Enrolling');
       return;
     }
-    void once(() => enroll(client))();
+    void once(() => enroll(client), enrollButton)();
   };
   ready = true;
   updateButtons();

@@ -3,6 +3,7 @@
 // REST handler and serves the requests its service worker (sw.js) forwards, so the calls never leave the device.
 import { createFaceClient, createRestHandler, FaceError, serveRestRequests } from 'localface';
 import { modelBaseUrl } from '../shared/models';
+import { restoreFocus } from '../shared/announcer';
 import { purgeOfflineCache } from '../shared/offlineCache';
 
 const API = new URL('./api/', location.href); // where the app's cloud API used to be
@@ -10,7 +11,8 @@ const $ = <T extends HTMLElement>(id: string) => document.querySelector(`[data-t
 const status = $('status'),
   offline = $('offline-status'),
   log = $('log'),
-  run = $<HTMLButtonElement>('run');
+  run = $<HTMLButtonElement>('run'),
+  runHint = $('run-hint');
 const enrollFile = $<HTMLInputElement>('enroll-file'),
   searchFile = $<HTMLInputElement>('search-file');
 
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
   if (!('serviceWorker' in navigator)) {
     // Nothing could forward the API calls to this page (the line beside says why).
     status.textContent = `Ready on ${client.backend.toUpperCase()}, but the API calls cannot run on this page`;
+    runHint.textContent = 'The API calls cannot run on this page: the line above says why.';
     return;
   }
   serveRestRequests(createRestHandler({ client, basePath: API.pathname }));
@@ -137,12 +140,22 @@ async function main(): Promise<void> {
   const update = () => {
     run.disabled =
       apiRunning || !(enrollFile.files?.length && searchFile.files?.length && navigator.serviceWorker.controller);
+    // Why the button is off, beside it (and read with it).
+    runHint.textContent = apiRunning
+      ? 'Running…'
+      : !(enrollFile.files?.length && searchFile.files?.length)
+        ? 'Pick both photos first.'
+        : !navigator.serviceWorker.controller
+          ? 'Waiting for the service worker (see the line above).'
+          : '';
   };
   enrollFile.onchange = searchFile.onchange = update;
   navigator.serviceWorker.addEventListener('controllerchange', update);
   update();
   // One run at a time: a second click would interleave its calls and lines with the first's.
   run.onclick = async () => {
+    // Disabled while the calls run, the focused button loses the focus: it gets it back afterwards.
+    const hadFocus = document.activeElement === run;
     apiRunning = true;
     update();
     try {
@@ -152,6 +165,7 @@ async function main(): Promise<void> {
     } finally {
       apiRunning = false;
       update();
+      if (hadFocus && !run.disabled) restoreFocus(run);
       updateWhenIdle();
     }
   };
@@ -251,7 +265,7 @@ registerServiceWorker().catch((error: unknown) => {
   offline.textContent = `service worker failed: ${String(error)}`;
 });
 main().catch(async (error: unknown) => {
-  status.textContent = `Failed: ${error instanceof FaceError ? `${error.message} (${error.code})` : String(error)}`;
+  status.textContent = `Failed: ${error instanceof FaceError ? `${error.message} (${error.code})` : String(error)}. Reload the page to try again.`;
   if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED' && 'serviceWorker' in navigator) {
     await purgeOfflineCache('cloud-client');
     offline.textContent = 'offline cache cleared after a model failed to load: reload while online';

@@ -6,7 +6,7 @@ const status = $('status'),
   result = $('result'),
   progress = $<HTMLProgressElement>('progress');
 const loaded = new Map<string, { loaded: number; total: number }>();
-const errorText = (e: unknown) => (e instanceof FaceError ? `${e.code}: ${e.message}` : String(e));
+const errorText = (e: unknown) => (e instanceof FaceError ? `${e.message} (${e.code})` : String(e));
 
 const client = await createFaceClient({
   modelBaseUrl,
@@ -18,7 +18,7 @@ const client = await createFaceClient({
   },
 }).catch((e: unknown) => {
   progress.hidden = true;
-  status.textContent = `Could not start: ${errorText(e)}`;
+  status.textContent = `Could not start: ${errorText(e)}. Reload the page to try again.`;
   throw e;
 });
 progress.hidden = true;
@@ -37,6 +37,7 @@ async function show(side: 'A' | 'B', file: File, pick: number): Promise<boolean>
     return false;
   }
   const canvas = $<HTMLCanvasElement>(`canvas${side}`);
+  canvas.setAttribute('aria-label', `Photo ${side}: ${file.name}, looking for faces…`);
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;
   const g = canvas.getContext('2d')!;
@@ -51,6 +52,11 @@ async function show(side: 'A' | 'B', file: File, pick: number): Promise<boolean>
     g.strokeStyle = i === 0 ? '#2ecc40' : '#ffdc00';
     g.strokeRect(f.box.x, f.box.y, f.box.width, f.box.height);
   });
+  // The canvas is a picture: its name says what it shows, for those who cannot see it.
+  const found = faces.length
+    ? `${faces.length} face${faces.length === 1 ? '' : 's'} found${faces.length > 1 ? ', the largest (compared) outlined in green, the others in yellow' : ', outlined in green'}`
+    : 'no face found';
+  canvas.setAttribute('aria-label', `Photo ${side}: ${file.name}, ${found}`);
   return true;
 }
 
@@ -86,7 +92,8 @@ for (const side of ['A', 'B'] as const) {
     } catch (e) {
       if (pick !== picks[side]) return;
       result.className = 'error';
-      result.textContent = errorText(e);
+      // Which photo, and what to do: the library's message says what is wrong with it.
+      result.textContent = `Photo ${side} could not be read: ${errorText(e)}. Pick another photo (JPEG or PNG).`;
       return;
     }
     await compare();

@@ -4,6 +4,7 @@
 // skipped, never queued, so the picture stays live and the answer is never older than one frame. A camera frame is
 // handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
 import type { LoadProgress } from 'localface';
+import { Announcer, restoreFocus, SettledAnnouncer } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
 import { StaffPin } from '../shared/staffPin';
@@ -41,7 +42,15 @@ const staffMessage = $('staff-message'),
   staffPanel = $('staff-panel'),
   staffLock = $<HTMLButtonElement>('staff-lock');
 
-staffForm.onsubmit = (event) => event.preventDefault(); // until the engine is ready
+staffForm.onsubmit = (event) => {
+  // until the engine is ready
+  event.preventDefault();
+  staffMessage.textContent = 'The kiosk is still starting: try again in a moment.';
+};
+
+/** What a screen reader says: who is in view (once it has settled, not at every frame), and problems at once. */
+const announcer = new Announcer();
+const presence = new SettledAnnouncer(announcer);
 
 const loadedBytes = new Map<string, LoadProgress>();
 function showProgress(p: LoadProgress): void {
@@ -165,9 +174,17 @@ function cameraProblem(error: unknown): string {
   return `The camera could not start: ${(error as Error).message}`;
 }
 
+let lastProblem = { text: '', at: 0 };
+
 function showProblem(text: string): void {
   statusLine.textContent = text;
-  statusLine.className = 'spoof';
+  statusLine.className = 'problem';
+  presence.reset(); // once it is solved, who is in view is said again
+  // A failure repeated at every frame is read out once (again after a while if it persists).
+  const now = performance.now();
+  if (text === lastProblem.text && now - lastProblem.at < 30_000) return;
+  lastProblem = { text, at: now };
+  announcer.say(text, 'assertive');
 }
 
 // ---- the live loop ----------------------------------------------------------------------------------------------
@@ -220,9 +237,14 @@ function framesPerSecond(now: number): number {
   return (finishedAt.length - 1) / ((finishedAt[finishedAt.length - 1]! - finishedAt[0]!) / 1000);
 }
 
-function describe(result: FrameResult | undefined): { text: string; kind: string } {
+/**
+ * The status line for a frame, its class, and what a screen reader is told: `key` names the state (a name, not the
+ * similarity that changes at every frame), so that only a change of state is read out.
+ */
+function describe(result: FrameResult | undefined): { text: string; kind: string; key: string; spoken: string } {
+  const said = (text: string, kind: string, key = text, spoken = text) => ({ text, kind, key, spoken });
   const face = result?.tracks[0];
-  if (!face) return { text: 'No one in view: step in front of the camera to check in', kind: 'unknown' };
+  if (!face) return said('No one in view: step in front of the camera to check in', 'unknown');
   // A face that is not live is never named (the engine does not even send the name): a photo of someone enrolled
   // must not reveal who they are.
   if (face.live === false) {
@@ -230,12 +252,13 @@ function describe(result: FrameResult | undefined): { text: string; kind: string
       face.notLiveCode && face.notLiveCode !== 'FACE_NOT_LIVE'
         ? ` (${adviceFor(face.notLiveCode).toLowerCase()})`
         : ' (photo or screen?)';
-    return { text: `NOT LIVE${why}: not checked in`, kind: 'spoof' };
+    return said(`NOT LIVE${why}: not checked in`, 'spoof', 'not live', `Not live${why}: not checked in.`);
   }
   // Until liveness is decided everyone sees the same words, enrolled or not (the engine sends no match before).
-  if (face.live === undefined) return { text: 'Checking… hold still a moment', kind: 'unknown' };
-  if (!face.match) return { text: 'Face not recognised: enroll below', kind: 'unknown' };
-  return { text: `${face.match.name} — similarity ${face.match.similarity.toFixed(2)} · live`, kind: 'known' };
+  if (face.live === undefined) return said('Checking… hold still a moment', 'unknown');
+  if (!face.match) return said('Face not recognised: enroll below', 'unknown');
+  const { name, similarity } = face.match;
+  return said(`${name} — similarity ${similarity.toFixed(2)} · live`, 'known', `known:${name}`, `Recognised: ${name}.`);
 }
 
 function draw(): void {
@@ -253,10 +276,19 @@ function draw(): void {
   for (const face of latest?.tracks ?? []) {
     const colour = face.live === false ? '#ff8c00' : !face.match ? '#bbbbbb' : '#2ecc40';
     g.strokeStyle = colour;
+    // Not by colour alone: a face that is not live has a dashed box, and every box says what it is.
+    g.setLineDash(face.live === false ? [g.lineWidth * 4, g.lineWidth * 3] : []);
     // The video is shown mirrored (a self-view reads like a mirror), so boxes are mirrored too; labels are not.
     const x = width - face.box.x - face.box.width;
     g.strokeRect(x, face.box.y, face.box.width, face.box.height);
-    const label = face.live === false ? 'not live' : face.match ? `${face.match.name} · live` : '';
+    const label =
+      face.live === false
+        ? 'not live'
+        : face.match
+          ? `${face.match.name} · live`
+          : face.live === undefined
+            ? 'checking…'
+            : 'not recognised';
     if (label) {
       g.fillStyle = colour;
       g.fillRect(x, face.box.y - width / 26, g.measureText(label).width + 12, width / 26);
@@ -316,9 +348,11 @@ function startLoop(engine: EngineHandle): void {
       for (const [trackId, seen] of trackFirstGrabbed)
         if (grabbedAt - seen.lastSeen > TRACK_GONE_MS) trackFirstGrabbed.delete(trackId);
       draw();
-      const { text, kind } = describe(latest);
+      const { text, kind, key, spoken } = describe(latest);
       statusLine.textContent = text;
       statusLine.className = kind;
+      lastProblem = { text: '', at: 0 };
+      presence.update(key, spoken);
       fpsLine.textContent = `${framesPerSecond(performance.now()).toFixed(1)} fps`;
       fpsLine.title = `${Math.round(latest.ms)} ms for the last frame (decode ${Math.round(t.decodeMs)}, detect ${Math.round(t.detectMs)}, embed ${Math.round(t.embedMs)}, search ${Math.round(t.searchMs)}, checks ${Math.round(t.checksMs)}); ${skipped} camera frames skipped so far`;
     } catch (error) {
@@ -383,6 +417,7 @@ function useCameraWhenConnected(engine: EngineHandle): void {
       watchCamera(engine, await startCamera());
       statusLine.textContent = 'Camera connected.';
       statusLine.className = 'unknown';
+      announcer.say('Camera connected.');
       updateEnrollButton();
       startLoop(engine);
     } catch {
@@ -409,6 +444,7 @@ let staff: StaffMode | undefined;
 const staffUnlocked = () => staff?.unlocked === true;
 
 function wireStaff(engine: EngineHandle): void {
+  staffMessage.textContent = ''; // "still starting", if staff tried before
   const mode = wireStaffPinForm(
     { form: staffForm, input: staffPin, button: staffButton, message: staffMessage },
     {
@@ -421,6 +457,8 @@ function wireStaff(engine: EngineHandle): void {
         staffPanel.hidden = true;
         peopleList.replaceChildren(); // names are not left in the page either
       },
+      focusOnUnlock: $('staff-panel-heading'),
+      staffArea: [staffPanel],
     },
   );
   staff = mode;
@@ -454,15 +492,19 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
       remove.setAttribute('aria-label', `Delete ${name.textContent}`);
       remove.onclick = async () => {
         if (!staffUnlocked()) return;
+        const position = [...peopleList.children].indexOf(item);
         remove.disabled = true;
         try {
           await engine.remove(person.personId);
-          staffMessage.textContent = '';
+          staffMessage.textContent = `Deleted ${name.textContent}.`;
         } catch (error) {
           // e.g. deleted meanwhile in another tab: say so, and show the list as it is now
           staffMessage.textContent = `Could not delete ${name.textContent}: ${(error as Error).message}`;
         }
         await refreshPeopleOrSay(engine);
+        // The button (and the focus on it) is gone: the focus goes to the next person's Delete, else the heading.
+        const buttons = peopleList.querySelectorAll('button');
+        if (staffUnlocked()) restoreFocus(buttons[Math.min(position, buttons.length - 1)] ?? $('staff-panel-heading'));
       };
       item.append(name);
       if (person.lookAlike) {
@@ -494,6 +536,7 @@ function wireEnrolment(engine: EngineHandle): void {
       enrollMessage.textContent = 'This kiosk is not set up yet: staff must first set a staff PIN (below).';
       return;
     }
+    const buttonHadFocus = document.activeElement === enrollButton;
     enrolling = true;
     updateEnrollButton();
     enrollMessage.className = 'advice';
@@ -522,6 +565,8 @@ function wireEnrolment(engine: EngineHandle): void {
     } finally {
       enrolling = false;
       updateEnrollButton();
+      // Disabled while it ran, the button lost the focus: it gets it back (the name field, if the camera stopped).
+      if (buttonHadFocus) restoreFocus(enrollButton.disabled ? enrollName : enrollButton);
     }
   };
 }

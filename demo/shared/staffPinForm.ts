@@ -16,6 +16,16 @@ export interface StaffPinFormOptions {
   onUnlock: () => void | Promise<void>;
   /** Staff mode ends (by hand, after STAFF_IDLE_MS without a staff action, or a PIN gone): hide them. */
   onLock: () => void;
+  /**
+   * Where the focus goes once staff mode starts (the form it was in is hidden then): the staff controls' heading,
+   * say, with tabindex="-1".
+   */
+  focusOnUnlock?: HTMLElement;
+  /**
+   * The staff controls shown while unlocked: Escape in them locks (as it closes a dialog), and focus in them when
+   * they are hidden goes back to the PIN field.
+   */
+  staffArea?: HTMLElement[];
 }
 
 /** Staff mode ends by itself after this long without a staff action. */
@@ -33,7 +43,7 @@ export interface StaffMode {
 /** Wires the form and the staff mode it opens. */
 export function wireStaffPinForm(
   { form, input, button, message }: StaffPinFormElements,
-  { noPinYet, onUnlock, onLock }: StaffPinFormOptions,
+  { noPinYet, onUnlock, onLock, focusOnUnlock, staffArea = [] }: StaffPinFormOptions,
 ): StaffMode {
   const pin = new StaffPin();
   let firstEntry: string | undefined;
@@ -56,17 +66,43 @@ export function wireStaffPinForm(
       return unlocked;
     },
     lock() {
-      unlocked = false;
-      clearTimeout(idleTimer);
-      form.hidden = false;
-      onLock();
-      prompt();
+      lock('Staff mode locked.');
     },
     touch() {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(mode.lock, STAFF_IDLE_MS);
+      idleTimer = setTimeout(
+        () => lock('Staff mode locked after two idle minutes: enter the PIN to continue.'),
+        STAFF_IDLE_MS,
+      );
     },
   };
+  /** Ends staff mode and says so (the message is a status region: read out, also when the idle timer locks). */
+  const lock = (said: string) => {
+    const wasUnlocked = unlocked;
+    const focused = document.activeElement;
+    const focusInStaffArea = staffArea.some((area) => area.contains(focused));
+    unlocked = false;
+    clearTimeout(idleTimer);
+    form.hidden = false;
+    onLock();
+    if (wasUnlocked) message.textContent = said;
+    prompt(); // without a PIN (the site's data was cleared) its own words replace those
+    // The focus was on a control now hidden (Lock, a Delete button): it goes to the PIN field, not to the page. (Not
+    // otherwise: an idle kiosk's touch screen would show its keyboard.)
+    if (focusInStaffArea) input.focus();
+  };
+  for (const area of staffArea)
+    area.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || !unlocked) return;
+      event.preventDefault();
+      mode.lock();
+    });
+  const refuse = (text: string) => {
+    message.textContent = text;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus(); // to type it again, wherever the form was sent from
+  };
+  input.addEventListener('input', () => input.removeAttribute('aria-invalid'));
   form.onsubmit = async (event) => {
     event.preventDefault();
     const typed = input.value;
@@ -77,6 +113,7 @@ export function wireStaffPinForm(
         firstEntry = typed;
         prompt();
         message.textContent = 'Type the same PIN again to confirm it.';
+        input.focus();
         return;
       }
       if (!pin.isSet) {
@@ -84,24 +121,28 @@ export function wireStaffPinForm(
         firstEntry = undefined;
         if (!same) {
           prompt();
-          message.textContent = 'The two PINs differ: choose a PIN again.';
+          refuse('The two PINs differ: choose a PIN again.');
           return;
         }
         await pin.set(typed);
         prompt();
       } else if (!(await pin.check(typed))) {
-        message.textContent = 'Wrong PIN.';
+        refuse('Wrong PIN.');
         return;
       }
     } catch (error) {
-      message.textContent = (error as Error).message;
+      refuse((error as Error).message);
       return;
     }
+    const focusInForm = form.contains(document.activeElement) || document.activeElement === document.body;
     message.textContent = '';
+    input.removeAttribute('aria-invalid');
     unlocked = true;
     form.hidden = true;
     mode.touch();
     await onUnlock();
+    // The form (and the focus in it) is hidden now: the focus goes to what staff came for.
+    if (focusInForm && unlocked) (focusOnUnlock ?? staffArea[0])?.focus();
   };
   return mode;
 }
