@@ -3,7 +3,7 @@
 // a high score for one person's two photos and a low one for two people, and no request leaves the app's origin.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -102,6 +102,39 @@ test('an app built from the packed tarball compares faces with models from its o
   expect(errors).toEqual([]);
   // The app's bundle carries the library; its node_modules were only needed to build it.
   expect(readdirSync(join(scratch, 'app/dist/assets')).some((f) => f.endsWith('.js'))).toBe(true);
+});
+
+test('its declarations type-check in a strict TypeScript app that has only its dependencies', () => {
+  const app = join(scratch, 'app');
+  writeFileSync(
+    join(app, 'check.ts'),
+    [
+      "import { createFaceClient, FaceError, type SearchResult } from 'localface';",
+      'export async function best(face: Blob): Promise<SearchResult | undefined> {',
+      "  const client = await createFaceClient({ modelBaseUrl: '/models/' });",
+      "  try { return (await client.searchFace({ collectionName: 'staff', face }))[0]; }",
+      '  catch (e) { if (e instanceof FaceError) console.log(e.code); throw e; }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  // skipLibCheck off (TypeScript's default) reads every declaration the package ships, and Vite's app template sets
+  // noUncheckedSideEffectImports; both module resolutions an app may use.
+  for (const resolution of [
+    ['--module', 'esnext', '--moduleResolution', 'bundler'],
+    ['--module', 'nodenext'],
+  ]) {
+    const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+    const args = [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--noUncheckedSideEffectImports'];
+    args.push('--target', 'es2022', '--lib', 'es2022,dom');
+    try {
+      execFileSync(process.execPath, [...args, ...resolution, 'check.ts'], { cwd: app, encoding: 'utf8' });
+    } catch (error) {
+      throw new Error(`tsc ${resolution.join(' ')}: ${(error as { stdout?: string }).stdout ?? String(error)}`, {
+        cause: error,
+      });
+    }
+  }
 });
 
 test('the package carries its licence and the bundled code’s notices (minification drops their headers)', () => {

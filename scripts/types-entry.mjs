@@ -17,13 +17,36 @@ function withExtension(fromFile, spec) {
   return spec;
 }
 
+const dependencies = Object.keys(
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).dependencies,
+);
+/** The package a bare specifier names ('@scope/name/deep/path' -> '@scope/name'). */
+const packageOf = (spec) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
+const problems = [];
+
 function rewrite(file) {
-  const text = readFileSync(file, 'utf8');
+  // A side-effect import (`import '@tensorflow/tfjs-backend-cpu';`, which registers a backend at run time) carries no
+  // types our declarations need, but an app type-checking them (skipLibCheck off, TypeScript's default, and Vite's
+  // noUncheckedSideEffectImports) must resolve it: the package does not depend on the backends (the bundle holds
+  // them), and tfjs-core's deep chained-ops path does not resolve under node16/nodenext. So they are dropped here.
+  const text = readFileSync(file, 'utf8').replace(/^import\s+(['"])([^'"]+)\1;\n/gm, (line, _, spec) =>
+    spec.startsWith('.') ? line : '',
+  );
+  const statements = /^(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm;
+  const typeImports = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g; // tsc's inline import("pkg").Name
+  for (const [, fromSpec, bareSpec] of [...text.matchAll(statements), ...text.matchAll(typeImports)]) {
+    const spec = fromSpec ?? bareSpec;
+    if (!spec.startsWith('.') && !dependencies.includes(packageOf(spec))) problems.push(`${file}: ${spec}`);
+  }
   const fixed = text.replace(
     /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*)\2/g,
     (_, lead, quote, spec) => `${lead}${quote}${withExtension(file, spec)}${quote}`,
   );
-  if (fixed !== text) writeFileSync(file, fixed);
+  writeFileSync(file, fixed);
 }
 
 function walk(dir) {
@@ -35,4 +58,9 @@ function walk(dir) {
 }
 
 walk(join(dist, 'types'));
+if (problems.length > 0) {
+  // An app's type check would fail to resolve these: the package does not depend on them.
+  console.error(`Declarations name packages that are not dependencies:\n${problems.join('\n')}`);
+  process.exit(1);
+}
 writeFileSync(join(dist, 'index.d.ts'), "export * from './types/index.js';\n");
