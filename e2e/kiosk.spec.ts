@@ -382,8 +382,21 @@ test('without a camera, staff still unlock the panel and manage people', async (
   );
   await expect(page.getByTestId('loading')).toBeHidden();
   await expect(page.getByTestId('enroll-button')).toBeDisabled();
+  // The page's timers from here on run on a clock the test can move on (the staff idle timer below).
+  await page.clock.install();
   await setStaffPin(page);
   await expect(page.getByTestId('people')).toContainText('Nobody yet');
+
+  // Two idle minutes lock staff mode by themselves, which is said (a status region); the focus, on a control now
+  // hidden, goes to the PIN field.
+  await page.getByTestId('staff-lock').focus();
+  await page.clock.fastForward('02:01');
+  await expect(page.getByTestId('staff-panel')).toBeHidden();
+  await expect(page.getByTestId('staff-message')).toHaveText(
+    'Staff mode locked after two idle minutes: enter the PIN to continue.',
+  );
+  await expect(page.getByTestId('staff-message')).toHaveRole('status');
+  await expect(page.getByLabel('Staff PIN')).toBeFocused();
   await context.close();
   expect(problems).toEqual([]);
 });

@@ -4,6 +4,7 @@
 // exporting or clearing the log are for staff, with the device's staff PIN (the kiosk's).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
+import { adviceFor } from '../shared/advice';
 import { Announcer, restoreFocus } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { modelBaseUrl } from '../shared/models';
@@ -334,7 +335,16 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
   if (entry.result === 'checked-in')
     showVerdict(`Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`, 'ok');
   else if (entry.result === 'unknown') showVerdict('Not recognised: please enroll first.', 'bad');
-  else showVerdict(`Not checked in: the face did not pass the liveness check (${entry.detail}).`, 'bad');
+  // Said as what to do (the code stays in the log's detail column).
+  else {
+    const advice = adviceFor(entry.detail);
+    showVerdict(
+      advice === 'Try again'
+        ? 'Not checked in: the liveness check could not decide. Press Check in to try again.'
+        : `Not checked in: ${advice}, then press Check in again.`,
+      'bad',
+    );
+  }
   renderLog(await log.all());
 }
 

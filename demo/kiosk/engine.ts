@@ -14,7 +14,10 @@ import {
   type TrackerTimings,
 } from 'localface';
 import { CheckInLog } from '../checkin/log';
+import { adviceFor } from '../shared/advice';
 import { COLLECTION, DATABASE, ensureCollection, withCollection } from '../shared/store';
+
+export { adviceFor };
 
 export interface KioskPerson extends PersonSummary {
   /** The enrolled person this one looks most like, and what a search would score them against each other. */
@@ -43,27 +46,6 @@ export type EnrollOutcome =
   | { ok: true; personId: string; name: string }
   /** `pending`: the face is fine so far but its liveness is not decided yet; ask again after a few frames. */
   | { ok: false; advice: string[]; message: string; pending?: boolean };
-
-/** Short instructions for the person in front of the camera, per reason code (quality and liveness codes). */
-const ADVICE: Record<string, string> = {
-  FACE_NOT_FOUND: 'Step in front of the camera',
-  FACE_TOO_SMALL: 'Move closer',
-  FACE_TOO_CLOSE: 'Move back a little',
-  FACE_CLOSE_TO_BORDER: 'Centre your face',
-  FACE_CROPPED: 'Centre your face',
-  FACE_ANGLE_TOO_LARGE: 'Look straight at the camera',
-  EYES_CLOSED: 'Open your eyes',
-  FACE_IS_OCCLUDED: 'Uncover your face',
-  FACE_NOT_LIVE: 'Present your own face, not a photo or a screen',
-  TOO_MANY_FACES: 'One person at a time, please',
-  TOO_DARK: 'More light',
-  BLURRY: 'Hold still',
-  GRAYSCALE: 'Use a colour camera',
-};
-
-export function adviceFor(code: string): string {
-  return ADVICE[code] ?? 'Try again';
-}
 
 /** What the check found, per reason code, for the sentence under the advice. */
 const FINDING: Record<string, string> = {

@@ -502,6 +502,7 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
           staffMessage.textContent = `Could not delete ${name.textContent}: ${(error as Error).message}`;
         }
         await refreshPeopleOrSay(engine);
+        remove.disabled = false; // still in the page only if the list could not be read again: it works again
         // The button (and the focus on it) is gone: the focus goes to the next person's Delete, else the heading.
         const buttons = peopleList.querySelectorAll('button');
         if (staffUnlocked()) restoreFocus(buttons[Math.min(position, buttons.length - 1)] ?? $('staff-panel-heading'));
@@ -545,7 +546,9 @@ function wireEnrolment(engine: EngineHandle): void {
       // The face's liveness is decided over a few frames: while it is not yet, ask again as frames arrive.
       let outcome = await engine.enroll(enrollName.value);
       for (let attempt = 0; !outcome.ok && outcome.pending && attempt < 20; attempt++) {
-        enrollMessage.textContent = `${outcome.advice.join(' · ')}…`;
+        // The same advice again is not written again: the message is a status region, read out at each change.
+        const advice = `${outcome.advice.join(' · ')}…`;
+        if (enrollMessage.textContent !== advice) enrollMessage.textContent = advice;
         await new Promise((resolve) => setTimeout(resolve, 250));
         outcome = await engine.enroll(enrollName.value);
       }
