@@ -572,6 +572,17 @@ test('models load only from the model base URL, with progress, and a wrong or al
   expect(result.embedderBytes).toBeGreaterThan(result.mobileFaceNetBytes);
   const missing = expectFaceError(result.missing, 'ERR_MODEL_LOAD_FAILED', 500);
   expect(missing.message).toContain('/no-such-folder/');
+  // A server that answers every unknown path with its app page (HTTP 200), as Vite's and most SPA hosts do: the
+  // error says so, not "a stale or altered copy".
+  await page.route('**/spa-app/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html><body>app</body></html>' }),
+  );
+  const spa = await page.evaluate(() =>
+    window.errorInfo(() => window.LocalFace.createFaceClient({ modelBaseUrl: '/spa-app/models/' })),
+  );
+  const spaError = expectFaceError(spa, 'ERR_MODEL_LOAD_FAILED', 500);
+  expect(spaError.message).toContain('a web page, not the file');
+  expect(spaError.message).not.toContain('sha256');
 
   // An altered weights file (one byte flipped) must be refused, not silently used. (The verified copy the first
   // client cached is dropped, as on a first visit; e2e/modelCache.spec.ts tests an altered cached copy.)

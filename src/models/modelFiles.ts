@@ -234,6 +234,11 @@ export class ModelFiles {
     }
     const bytes = await this.download(file, entry, stage);
     if (!(await matches(bytes, entry))) {
+      if (looksLikeHtml(bytes))
+        throw this.loadError(
+          file,
+          "the server answered with a web page, not the file: nothing is served at that URL (single-page-app servers, Vite's among them, answer a missing file with index.html), so modelBaseUrl does not point at the models. In a bundled app or a Worker pass an absolute modelBaseUrl, e.g. new URL('/models/', location.origin).href",
+        );
       throw this.loadError(
         file,
         `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`,
@@ -409,4 +414,10 @@ export class ModelFiles {
       { metadata: { file, modelBaseUrl: this.baseUrl }, cause },
     );
   }
+}
+
+/** Whether downloaded bytes are an HTML page (what a server sends for a path it does not have, with HTTP 200). */
+function looksLikeHtml(bytes: ArrayBuffer): boolean {
+  const head = new TextDecoder().decode(new Uint8Array(bytes, 0, Math.min(bytes.byteLength, 256)));
+  return /^\s*<(!doctype html|html|head|body|!--)/i.test(head.replace(/^\uFEFF/, ''));
 }
