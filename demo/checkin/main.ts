@@ -528,7 +528,7 @@ try {
   ready = true;
   updateButtons();
 } catch (error) {
-  statusLine.textContent = `Could not start: ${errorText(error)}`;
+  statusLine.textContent = `Could not start: ${errorText(error)}. Reload the page to try again.`;
   if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED' && 'serviceWorker' in navigator) {
     await purgeOfflineCache('checkin');
     offlineLine.textContent = 'offline cache cleared after a model failed to load: reload while online';

@@ -76,7 +76,9 @@ async function compare(): Promise<void> {
   } catch (e) {
     if (comparison !== comparisons) return;
     result.className = 'error';
-    result.textContent = errorText(e);
+    // Which photo the error is about (the library names its argument: faceA or faceB), in the page's words.
+    const side = e instanceof FaceError ? { faceA: 'A', faceB: 'B' }[String(e.metadata?.argument)] : undefined;
+    result.textContent = side ? `Photo ${side}: ${errorText(e)}` : errorText(e);
   }
 }
 
