@@ -39,6 +39,11 @@ export default defineConfig({
       formats: ['es', 'iife'],
       fileName: (format) => (format === 'es' ? 'localface.js' : 'localface.iife.js'),
     },
-    rollupOptions: { output: { inlineDynamicImports: true } },
+    rolldownOptions: {
+      output: { codeSplitting: false },
+      // defaultModelBase.ts reads import.meta.url only where it exists (the ES build) and document.currentScript in
+      // the IIFE build, where import.meta becomes {} as intended.
+      checks: { emptyImportMeta: false },
+    },
   },
 });
