@@ -172,6 +172,38 @@ test('001 similarity is a percentage, over the threshold, of the same person', a
   expect(match!.similarity).toBeCloseTo(direct!.similarityScore * 100, 3);
 });
 
+test("001 searches the user's face: a bystander's face in the photo does not answer for the user", async () => {
+  expect(
+    (
+      await call({
+        seed: '001',
+        method: 'POST',
+        path: 'users/geoff-bystander',
+        json: { face: '$b64:lfw/Geoff_Hoon_0002.jpg' },
+      })
+    ).status,
+  ).toBe(200);
+  // Tony_Blair_0001 shows Tony Blair, with Geoff Hoon's face at its left edge: the JS search, which searches each
+  // face, finds Geoff in it.
+  const eachFace = await page.evaluate(async () =>
+    window.client.searchFace({
+      collectionName: 'default',
+      face: await window.fixture('lfw/Tony_Blair_0001.jpg'),
+      maxResults: 10,
+    }),
+  );
+  expect(eachFace.map((r) => r.personId)).toContain('geoff-bystander');
+  const r = await call({
+    seed: '001',
+    method: 'POST',
+    path: 'users/search',
+    json: { face: '$b64:lfw/Tony_Blair_0001.jpg' },
+  });
+  const matched = r.status === 200 ? (r.body as { matches: { userId: string }[] }).matches.map((m) => m.userId) : [];
+  expect(matched).not.toContain('geoff-bystander');
+  expect((await call({ seed: '001', method: 'DELETE', path: 'users/geoff-bystander' })).status).toBe(200);
+});
+
 test('requests sent at once: three photos of a new person_id make one person with three faces; of two enrolls of one new userId, one is refused', async () => {
   test.setTimeout(120_000);
   const faceSet = 'AtOnce';

@@ -3,7 +3,7 @@ import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
 import { FaceStore } from './collections/store/database';
-import { PUT_FACE_OF, type PutFaceOfRequest } from './collections/restWrites';
+import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from './collections/restWrites';
 import { checkEncryptionOption, type EncryptionOption } from './collections/store/cipher';
 import {
   PersonService,
@@ -496,6 +496,10 @@ class LocalFaceClient implements FaceClient {
   }
   searchFace(request: SearchFaceRequest): Promise<SearchResult[]> {
     return this.persons((s) => s.searchFace(request));
+  }
+  /** Not on FaceClient: for the REST dialects (src/rest/context.ts searchLargestFace). */
+  [SEARCH_LARGEST_FACE](request: SearchFaceRequest): Promise<SearchResult[]> {
+    return this.persons((s) => s.searchFace(request, { largestOnly: true }));
   }
   multiFaceSearch(request: MultiFaceSearchRequest): Promise<MultiFaceSearchResult> {
     return this.persons((s) => s.multiFaceSearch(request));

@@ -576,7 +576,8 @@ export class PersonService {
 
   // ---- search ----
 
-  async searchFace(request: unknown): Promise<SearchResult[]> {
+  /** `largestOnly`: search the largest face alone (seed 001), not each face of the image (the public rule). */
+  async searchFace(request: unknown, { largestOnly = false }: { largestOnly?: boolean } = {}): Promise<SearchResult[]> {
     const r = v.requireObject(request, 'searchFace');
     v.onlyKnownKeys(r, ['collectionName', 'face', 'minSimilarityScore', 'maxResults', 'checkLiveness'], 'searchFace');
     const collection = v.collectionName(r.collectionName);
@@ -588,7 +589,7 @@ export class PersonService {
     const templates = await this.engine.withImage(face, 'face', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'largest', { liveness: checkLiveness });
       if (faces.length === 0) throw noFaceError('face', decoded);
-      if (!checkLiveness) return this.engine.embed(decoded.pixels, faces);
+      if (!checkLiveness) return this.engine.embed(decoded.pixels, largestOnly ? faces.slice(0, 1) : faces);
       // Only the face whose liveness was checked is searched: a small printed photo held up beside a live face
       // must not be matched on the live face's check.
       await this.engine.assertLive(decoded.pixels, faces);

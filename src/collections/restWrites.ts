@@ -17,6 +17,12 @@ export interface PutFaceOfRequest {
   ifExists: 'append' | 'replaceFaces' | 'refuse';
 }
 
+/**
+ * A search of the image's largest face only (seed 001 searches "the user's face": a bystander's face in the picture
+ * must not answer for the user). Under this symbol a client made by createFaceClient has searchFace with that rule.
+ */
+export const SEARCH_LARGEST_FACE = Symbol('LocalFace.searchLargestFace');
+
 /** Whether `error` is the refusal of an `ifExists: 'refuse'` write: the person was already there. */
 export function personExisted(error: unknown): boolean {
   return (

@@ -1,7 +1,7 @@
 import type { FaceClient } from '../client';
 import type { ApiKeyAllowance, ApiKeyInfo, ApiKeyUse } from '../collections/apiKeys';
-import type { AddedFace } from '../collections/persons';
-import { PUT_FACE_OF, type PutFaceOfRequest } from '../collections/restWrites';
+import type { AddedFace, SearchFaceRequest, SearchResult } from '../collections/persons';
+import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from '../collections/restWrites';
 import { FaceError } from '../errors';
 import { parseBody, type BodyObject, type BodyProblem } from './http';
 
@@ -71,6 +71,18 @@ export function putFaceOf(client: FaceClient, request: PutFaceOfRequest): Promis
       new FaceError('ERR_INTERNAL', 'createRestHandler needs a client made by createFaceClient().'),
     );
   return write.call(client, request);
+}
+
+/** searchFace of the image's largest face only (a client made by createFaceClient; see SEARCH_LARGEST_FACE). */
+export function searchLargestFace(client: FaceClient, request: SearchFaceRequest): Promise<SearchResult[]> {
+  const search = (
+    client as unknown as Partial<Record<typeof SEARCH_LARGEST_FACE, (r: SearchFaceRequest) => Promise<SearchResult[]>>>
+  )[SEARCH_LARGEST_FACE];
+  if (typeof search !== 'function')
+    return Promise.reject(
+      new FaceError('ERR_INTERNAL', 'createRestHandler needs a client made by createFaceClient().'),
+    );
+  return search.call(client, request);
 }
 
 /**

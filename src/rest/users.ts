@@ -3,7 +3,15 @@
 // or `default`. Errors: { status, title, detail, type, errors }.
 import { personExisted } from '../collections/restWrites';
 import { FaceError } from '../errors';
-import { Fields, inKeyCollection, putFaceOf, type Dialect, type RestContext, type Route } from './context';
+import {
+  Fields,
+  inKeyCollection,
+  putFaceOf,
+  searchLargestFace,
+  type Dialect,
+  type RestContext,
+  type Route,
+} from './context';
 import { header, jsonResponse, type BodyProblem } from './http';
 import { ownsUsersPath } from './paths';
 
@@ -131,7 +139,8 @@ async function searchUsers(context: RestContext): Promise<Response> {
   const image = face(fields);
   const thresholdPercent = fields.number('threshold', DEFAULT_THRESHOLD_PERCENT, 0, 100);
   return inKeyCollection(context, async (collectionName) => {
-    const hits = await context.client.searchFace({
+    // The user's face: the largest one (a bystander's face must not answer for the person searched).
+    const hits = await searchLargestFace(context.client, {
       collectionName,
       face: image,
       minSimilarityScore: percentToScore(thresholdPercent),
