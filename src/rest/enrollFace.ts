@@ -191,9 +191,11 @@ async function fetchImage(context: RestContext, url: URL): Promise<Blob> {
 }
 
 function checksBody(face: Face) {
+  // The seed says "grayscale is true" for a black & white image: a boolean, where blur and dark are scores checked
+  // against a threshold (a grayscale score of 0.0006 would be truthy to an app testing `quality.grayscale`).
   return {
     ...(face.quality
-      ? { quality: { blur: face.quality.blur, dark: face.quality.dark, grayscale: face.quality.grayscale } }
+      ? { quality: { blur: face.quality.blur, dark: face.quality.dark, grayscale: face.quality.grayscale >= 0.5 } }
       : {}),
     ...(face.attributes ? { attribute: { ...face.attributes } } : {}),
     ...(face.liveness ? { liveness: { live: face.liveness.live, probability: face.liveness.score } } : {}),
@@ -205,7 +207,12 @@ async function enroll(context: RestContext): Promise<Response> {
   const values = Object.values(body);
   if (values.length === 0 || values.filter((v) => v === '').length > 1) return enrollFaceError('INVALID_PAYLOAD');
   if (body.subject_id === '') return enrollFaceError('INVALID_PAYLOAD_SUBJECT_ID_MISSING');
-  if (body.subject_id !== undefined && (typeof body.subject_id !== 'string' || body.subject_id.length > 255))
+  // null is "not given", as for the image and the flags.
+  if (
+    body.subject_id !== undefined &&
+    body.subject_id !== null &&
+    (typeof body.subject_id !== 'string' || body.subject_id.length > 255)
+  )
     return enrollFaceError('INVALID_PAYLOAD', 'subject_id must be a string of at most 255 characters');
   const isQuality = flag(body, 'is_quality', true),
     isAttribute = flag(body, 'is_attribute', true),
@@ -228,7 +235,7 @@ async function enroll(context: RestContext): Promise<Response> {
       { 'retry-after': String(allowance.retryAfterSeconds) },
     );
   const image = field instanceof URL ? await fetchImage(context, field) : field;
-  const subjectId = (body.subject_id as string | undefined) ?? crypto.randomUUID();
+  const subjectId = (body.subject_id as string | null | undefined) ?? crypto.randomUUID();
 
   const faces = await context.client.detectFaces(image, {
     quality: isQuality,

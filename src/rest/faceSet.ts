@@ -5,7 +5,7 @@ import { personExisted } from '../collections/restWrites';
 import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
 import { putFaceOf, type Dialect, type RestContext, type Route } from './context';
-import { header, jsonResponse, type BodyObject, type BodyProblem } from './http';
+import { header, jsonResponse, lowerFirst, type BodyObject, type BodyProblem } from './http';
 import { ownsFaceSetPath } from './paths';
 
 export const FACE_SET_ERRORS = {
@@ -68,7 +68,12 @@ export function faceSetFailure(error: unknown): Response {
     case 'ERR_FACE_NOT_DETECTED':
       return faceSetError('INVALID_ARGUMENT', 'no face detected in image');
     case 'ERR_IMAGE_TOO_LARGE':
-      return faceSetError('INVALID_ARGUMENT', 'image file size too large (at most 5 MB)');
+      // The file's bytes, or its sides or pixels (the seed: "between 128*128 and 6000*6000"): the client's sentence
+      // says which limit, with its value.
+      return faceSetError(
+        'INVALID_ARGUMENT',
+        `${error.metadata?.bytes !== undefined ? 'image file size too large' : 'image too large'}: ${lowerFirst(error.message)}`,
+      );
     case 'ERR_IMAGE_TOO_SMALL':
     case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':
       return faceSetError('INVALID_ARGUMENT', `invalid image: ${error.message}`);

@@ -61,12 +61,12 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     );
   const knownCollections = new Set<string>();
 
-  return async (request: Request): Promise<Response> => {
+  const answer = async (request: Request, method: string): Promise<Response> => {
     const url = new URL(request.url);
     const path = relativePath(url, basePath);
     const dialect = (path !== null && DIALECTS.find((d) => d.owns(path))) || DIALECTS[0]!;
     if (path === null) return dialect.unknownPath();
-    const routed = route(dialect, request.method.toUpperCase(), path);
+    const routed = route(dialect, method, path);
     if (!routed) return dialect.unknownPath();
     if ('allowed' in routed) return dialect.methodNotAllowed(routed.allowed);
     try {
@@ -98,6 +98,14 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       return dialect.failure(error);
     }
   };
+
+  return async (request: Request): Promise<Response> => {
+    const method = request.method.toUpperCase();
+    if (method !== 'HEAD') return answer(request, method);
+    // HEAD is GET without the body (RFC 9110), with GET's status and headers.
+    const response = await answer(request, 'GET');
+    return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
 }
 
 /** The route for method and path, or the methods the path takes, or null for an unknown path. */
@@ -112,6 +120,7 @@ export function route(
     if (!params) continue;
     if (r.method === method) return { route: r, params };
     if (!allowed.includes(r.method)) allowed.push(r.method);
+    if (r.method === 'GET' && !allowed.includes('HEAD')) allowed.push('HEAD');
   }
   return allowed.length > 0 ? { allowed } : null;
 }

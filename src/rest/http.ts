@@ -183,3 +183,8 @@ export function header(request: Request, name: string): string | undefined {
   const value = request.headers.get(name)?.trim();
   return value ? value : undefined;
 }
+
+/** A client sentence inside a REST message ("The face is …" → "the face is …"). */
+export function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

@@ -56,7 +56,10 @@ async function enrollOne(context: RestContext, body: BodyObject): Promise<Enroll
   const face = fields.string('face_base_64', { required: true });
   const checkDuplicates = fields.boolean('check_duplicates', false);
   const checkLiveness = fields.boolean('check_liveness', false);
-  const duplicateCheckMinSimilarity = fields.number('duplicate_check_min_similarity', 0.7, 0, 1);
+  // The seed: "If check_duplicates set as false, duplicate_check_min_similarity will not be used" (nor checked).
+  const duplicateCheckMinSimilarity = checkDuplicates
+    ? fields.number('duplicate_check_min_similarity', 0.7, 0, 1)
+    : undefined;
   const storage = fields.string('face_storage_type') ?? 'NoStorage';
   if (!(FACE_STORAGE_TYPES as readonly string[]).includes(storage)) {
     throw new FaceError(
@@ -81,7 +84,7 @@ async function enrollOne(context: RestContext, body: BodyObject): Promise<Enroll
     personName,
     face,
     checkDuplicates,
-    duplicateCheckMinSimilarity,
+    ...(duplicateCheckMinSimilarity === undefined ? {} : { duplicateCheckMinSimilarity }),
     checkLiveness,
     faceStorageType: storage as (typeof FACE_STORAGE_TYPES)[number],
     metadata,

@@ -12,7 +12,7 @@ import {
   type RestContext,
   type Route,
 } from './context';
-import { header, jsonResponse, type BodyProblem } from './http';
+import { header, jsonResponse, lowerFirst, type BodyProblem } from './http';
 import { ownsUsersPath } from './paths';
 
 /** Matches returned by users/search at most (the seed returns every match over the threshold; this bounds it). */
@@ -169,8 +169,4 @@ export function percentToScore(percent: number): number {
 /** 0.9999953 → 99.99953 (%), without binary noise past 5 decimals. */
 export function scoreToPercent(score: number): number {
   return Math.round(score * 100 * 1e5) / 1e5;
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }

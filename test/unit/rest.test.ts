@@ -4,6 +4,7 @@ import type { FaceStore } from '../../src/collections/store/database';
 import type { ApiKeyRecord } from '../../src/collections/store/schema';
 import type { FaceClient } from '../../src/client';
 import { FaceError } from '../../src/errors';
+import { SEARCH_LARGEST_FACE } from '../../src/collections/restWrites';
 import { failOnMessage } from '../../src/rest/enrollFace';
 import { faceIdToInteger, personIdField, requestId } from '../../src/rest/faceSet';
 import { createRestHandler } from '../../src/rest/handler';
@@ -319,6 +320,27 @@ describe('createRestHandler without models', () => {
     expect(r.status).toBe(404);
     r = await handler(new Request('http://app.test/api/face-search', { method: 'GET', headers: { 'x-api-key': key } }));
     expect([r.status, r.headers.get('allow')]).toEqual([405, 'POST']);
+    // HEAD is GET without its body; where there is no GET it is refused like any other method.
+    const get = await handler(
+      new Request('http://app.test/api/collections', { method: 'GET', headers: { 'x-api-key': key } }),
+    );
+    const head = await handler(
+      new Request('http://app.test/api/collections', { method: 'HEAD', headers: { 'x-api-key': key } }),
+    );
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([
+      get.status,
+      get.headers.get('content-type'),
+      '',
+    ]);
+    expect(get.status).toBe(200);
+    r = await handler(
+      new Request('http://app.test/api/face-search', { method: 'HEAD', headers: { 'x-api-key': key } }),
+    );
+    expect([r.status, r.headers.get('allow')]).toEqual([405, 'POST']);
+    r = await handler(
+      new Request('http://app.test/api/collections', { method: 'DELETE', headers: { 'x-api-key': key } }),
+    );
+    expect([r.status, r.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
 
     r = await handler(post('users/search', '{"face":', { 'x-api-key': key }));
     expect(await r.json()).toMatchObject({ status: 400, title: 'Bad Request', errors: ['malformed JSON body'] });
@@ -506,7 +528,8 @@ describe('createRestHandler without models', () => {
 
   it("001 says which image limit was passed (bytes, sides or pixels), in the client's words", async () => {
     const client = fakeClient();
-    (client as unknown as { searchFace: () => Promise<never> }).searchFace = async () => {
+    // 001 searches the largest face through the client's SEARCH_LARGEST_FACE method.
+    (client as unknown as Record<symbol, () => Promise<never>>)[SEARCH_LARGEST_FACE] = async () => {
       throw new FaceError('ERR_IMAGE_TOO_LARGE', 'The face is 7000×7000 pixels; the largest accepted is 6000×6000.');
     };
     const handler = createRestHandler({ client });
