@@ -46,8 +46,8 @@ const MAX_GIVEN_PERSON_ID = 2n ** 63n - 1n;
 
 /**
  * person_id as the seed takes it, as the decimal string that is the LocalFace personId: an integer from 0 to 2^63 − 1,
- * as digits (a form field, or a JSON string) or as a JSON number up to 2^53 (a larger one has already lost digits in
- * JSON.parse). Null: not such an integer.
+ * as digits (a form field, a JSON string, or a JSON number above 2^53 that parseJsonObject kept as its digits) or as a
+ * JSON number up to 2^53. Null: not such an integer.
  */
 export function personIdField(value: unknown): string | undefined | null {
   if (value === undefined || value === null || value === '') return undefined;
@@ -135,7 +135,7 @@ async function addFace(context: RestContext): Promise<Response> {
   if (personId === null)
     return faceSetError(
       'INVALID_ARGUMENT',
-      'person_id must be an integer from 0 to 2^63 - 1 (send one above 2^53 as a string of digits)',
+      'person_id must be an integer from 0 to 2^63 - 1 (in a browser that rounds a JSON number above 2^53, send it as a string of digits)',
     );
 
   const allowance = await context.spendEnroll();

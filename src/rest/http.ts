@@ -108,8 +108,19 @@ export function parseJsonObject(bytes: Uint8Array): BodyObject {
   }
   if (text.trim() === '') return {};
   let value: unknown;
+  // A top-level integer past 2^53 (seed 004's 64-bit person_id: 435451889459444247) would lose digits as a number:
+  // where the browser gives the reviver the source text, it is kept as its digits, which the fields read as a string.
+  const digits = new WeakMap<object, Map<string, string>>();
+  const keepDigits = function (this: object, key: string, v: unknown, context?: { source?: string }) {
+    if (typeof v === 'number' && !Number.isSafeInteger(v) && /^\d+$/.test(context?.source ?? '')) {
+      const inHolder = digits.get(this) ?? new Map<string, string>();
+      inHolder.set(key, context!.source!);
+      digits.set(this, inHolder);
+    }
+    return v;
+  };
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text, keepDigits as (key: string, v: unknown) => unknown);
   } catch (cause) {
     throw new BodyError({
       kind: 'malformed',
@@ -122,7 +133,9 @@ export function parseJsonObject(bytes: Uint8Array): BodyObject {
       message: 'The request body must be a JSON object (or, for a bulk request, an array).',
     });
   }
-  return Array.isArray(value) ? { items: value } : (value as BodyObject);
+  if (Array.isArray(value)) return { items: value };
+  for (const [key, text] of digits.get(value) ?? []) (value as BodyObject)[key] = text;
+  return value as BodyObject;
 }
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
