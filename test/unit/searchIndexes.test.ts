@@ -157,4 +157,17 @@ describe('search indexes of two tabs on one database', () => {
     a.close();
     tabB.close();
   });
+
+  it('collections made and dropped again and again leave nothing behind in the client', async () => {
+    const db = database();
+    const indexes = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'many' }), ['m'], [D]);
+    for (let i = 0; i < 50; i++) {
+      await indexes.get('c');
+      indexes.dropped('c');
+      indexes.dropped(`session-${i}`); // a collection made for one session and deleted, never searched here
+    }
+    const inside = indexes as unknown as { drops: Map<string, number>; indexes: Map<string, unknown> };
+    expect([inside.drops.size, inside.indexes.size]).toEqual([0, 0]);
+    indexes.close();
+  });
 });

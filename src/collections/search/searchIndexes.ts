@@ -17,7 +17,10 @@ import { CollectionIndex } from './collectionIndex';
 export class SearchIndexes {
   private readonly indexes = new Map<string, CollectionIndex>();
   private readonly loading = new Map<string, Promise<CollectionIndex | null>>();
-  /** How often each collection's index was dropped: a load that sees this change was of a collection now gone. */
+  /**
+   * How often each collection's index was dropped while a load of it ran: a load that sees this change was of a
+   * collection now gone. Kept only while that load runs (an app may create and delete a collection per session).
+   */
   private readonly drops = new Map<string, number>();
   private closed = false;
   private readonly channel: BroadcastChannel | null;
@@ -49,7 +52,10 @@ export class SearchIndexes {
       if (current && current.revision === record.revision) return current;
       let pending = this.loading.get(collection);
       if (!pending) {
-        pending = this.load(collection).finally(() => this.loading.delete(collection));
+        pending = this.load(collection).finally(() => {
+          this.loading.delete(collection);
+          this.drops.delete(collection);
+        });
         this.loading.set(collection, pending);
       }
       const index = await pending;
@@ -95,7 +101,7 @@ export class SearchIndexes {
 
   /** Drops a collection's index, zeroing its templates first (a memory dump must not find deleted ones). */
   private forget(collection: string): void {
-    this.drops.set(collection, (this.drops.get(collection) ?? 0) + 1);
+    if (this.loading.has(collection)) this.drops.set(collection, (this.drops.get(collection) ?? 0) + 1);
     this.indexes.get(collection)?.dispose();
     this.indexes.delete(collection);
   }
