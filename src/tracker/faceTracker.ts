@@ -133,8 +133,11 @@ const ENROLL_FRAMES = 5;
 const TEMPLATE_FRAMES = 10;
 /** Attribute measurements averaged per track (the latest). */
 const ATTRIBUTE_FRAMES = 10;
-/** A track's match is searched again at least this often (someone was enrolled or deleted meanwhile). */
+/** A track's match is searched again at least this often (a change another tab announced late or never). */
 const RESEARCH_EVERY_MS = 1000;
+/** After a change of the collection's index (an enroll, a deletion, here or announced by another tab), tracks are
+ * searched again at once, but at most this often while changes keep coming (a bulk enroll in another tab). */
+const RESEARCH_ON_CHANGE_MS = 100;
 /**
  * A frame whose face scores below this similarity to the track's running template is someone else who took the place
  * of the tracked face (boxes overlap, the person does not): the track ends and a new one starts. 0.5 is the plain
@@ -232,6 +235,8 @@ class LocalFaceTracker implements FaceTracker {
   private clock = NEW_FRAME_CLOCK;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
   private generation = 0;
+  /** The search indexes' version the tracks were last searched at (a change since makes every track due). */
+  private searchedIndexVersion: number | undefined;
 
   constructor(
     private readonly deps: TrackerDependencies,
@@ -608,16 +613,22 @@ class LocalFaceTracker implements FaceTracker {
     return visible;
   }
 
-  /** Searches the tracks whose template changed, and every track again about once a second. */
+  /**
+   * Searches the tracks whose template changed, every track once the collection changed (someone was enrolled or
+   * deleted), and every track again about once a second.
+   */
   private async search(visible: readonly Track[], now: number, timings: TrackerTimings): Promise<void> {
-    const due = visible.filter(
-      (tr) =>
-        tr.template &&
-        (tr.templateChanged || tr.lastSearchAt === undefined || now - tr.lastSearchAt >= RESEARCH_EVERY_MS),
-    );
+    const withTemplate = visible.filter((tr) => tr.template);
+    if (withTemplate.length === 0) return;
+    const service = await this.deps.persons();
+    const indexChanged = service.indexVersion !== this.searchedIndexVersion;
+    const due = withTemplate.filter((tr) => {
+      if (tr.templateChanged || tr.lastSearchAt === undefined) return true;
+      const since = now - tr.lastSearchAt;
+      return since >= RESEARCH_EVERY_MS || (indexChanged && since >= RESEARCH_ON_CHANGE_MS);
+    });
     if (due.length === 0) return;
     const t = performance.now();
-    const service = await this.deps.persons();
     for (const tr of due) {
       const [hit] = await service.searchTemplate(
         this.settings.collectionName!,
@@ -639,6 +650,8 @@ class LocalFaceTracker implements FaceTracker {
       tr.lastSearchAt = now;
       tr.templateChanged = false;
     }
+    // Read after the searches: loading the index for them is not a change to search again for.
+    this.searchedIndexVersion = service.indexVersion;
     timings.searchMs = performance.now() - t;
   }
 

@@ -61,9 +61,15 @@ function scriptedTracker() {
     livenessThresholds: DEFAULT_LIVENESS_THRESHOLDS,
   };
   const persons = {
+    /** As PersonService: changes with every change of a search index; `removed` persons are no longer found. */
+    indexVersion: 0,
+    removed: new Set<string>(),
+    searches: 0,
     searchTemplate: async (_c: string, t: FaceTemplate) => {
+      persons.searches++;
       const v = [...t.vectors[0]!];
       const k = v.indexOf(Math.max(...v));
+      if (persons.removed.has(`p${k}`)) return [];
       return [{ personId: `p${k}`, personName: `P${k}`, metadata: {}, similarityScore: 0.9 }];
     },
   };
@@ -76,7 +82,7 @@ function scriptedTracker() {
     for (let t = from + 33; t <= to; t += 33) update = await tracker.process(frame(), t);
     return update;
   };
-  return { tracker, scene, run, embeddings: () => embeddings };
+  return { tracker, scene, run, persons, embeddings: () => embeddings };
 }
 
 describe('tracker over a scripted scene', () => {
@@ -93,6 +99,25 @@ describe('tracker over a scripted scene', () => {
     expect(after.tracks.map((t) => t.match?.personId)).toEqual(['p1']);
     expect(after.tracks[0]!.trackId).not.toBe(before.tracks[0]!.trackId);
     expect(embeddings()).toBeGreaterThan(afterRestart);
+  });
+
+  it('a person deleted from the collection is no longer named from the next frames, not a second later', async () => {
+    const { scene, tracker, persons } = scriptedTracker();
+    scene.faces = [face(100, 100)];
+    scene.who = [0];
+    let t = 0;
+    let update = await tracker.process(frame(), t);
+    for (; t < 3000; t += 33) update = await tracker.process(frame(), t);
+    expect(update.tracks[0]!.match?.personId).toBe('p0');
+    // Frames until one that searched: the track's next regular search is a second away.
+    for (const before = persons.searches; persons.searches === before; t += 33) await tracker.process(frame(), t);
+    persons.removed.add('p0');
+    persons.indexVersion++;
+    const named: (string | undefined)[] = [];
+    for (const end = t + 200; t <= end; t += 33)
+      named.push((await tracker.process(frame(), t)).tracks[0]!.match?.personId);
+    expect(named.at(-1)).toBeUndefined();
+    expect(named.filter((n) => n === 'p0').length).toBeLessThanOrEqual(3); // within 0.1 s
   });
 
   it('enroll tells bad arguments apart from the state of a track', async () => {

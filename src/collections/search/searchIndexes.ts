@@ -23,6 +23,11 @@ export class SearchIndexes {
    */
   private readonly drops = new Map<string, number>();
   private closed = false;
+  /**
+   * Counts every change of any index (a write applied, an index loaded or dropped), so a caller that searches
+   * repeatedly (the tracker) knows when to search again without reading IndexedDB on every frame.
+   */
+  version = 0;
   private readonly channel: BroadcastChannel | null;
   /** Other tabs' changes, applied one after another in the order they were announced. */
   private remoteChanges: Promise<void> = Promise.resolve();
@@ -101,6 +106,7 @@ export class SearchIndexes {
 
   /** Drops a collection's index, zeroing its templates first (a memory dump must not find deleted ones). */
   private forget(collection: string): void {
+    this.version++;
     if (this.loading.has(collection)) this.drops.set(collection, (this.drops.get(collection) ?? 0) + 1);
     this.indexes.get(collection)?.dispose();
     this.indexes.delete(collection);
@@ -119,6 +125,7 @@ export class SearchIndexes {
     }
     const replaced = this.indexes.get(collection);
     this.indexes.set(collection, index);
+    this.version++;
     if (replaced && replaced !== index) replaced.dispose();
     return index;
   }
@@ -127,6 +134,7 @@ export class SearchIndexes {
     const index = this.indexes.get(change.collection);
     // Already there: a search reloaded the collection after this write committed and before its message came.
     if (!index || index.revision === change.to) return;
+    this.version++;
     // Not at the change's base revision: some write was missed; the next get() reloads.
     if (!index.apply(change)) this.forget(change.collection);
   }
