@@ -1,5 +1,5 @@
 // The face pipeline on real photos, in chromium, on the backend of the Playwright project (wasm / webgl).
-import { test, expect, expectFaceError } from './localface';
+import { test, expect, expectFaceError, openHarness } from './localface';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -218,4 +218,41 @@ test('repeated calls do not leak tensors', async ({ facePage }) => {
   // The failing call fails on every round, so its error path is in the count.
   expect(counts.codes).toEqual(['ERR_FACE_NOT_DETECTED', 'ERR_FACE_NOT_DETECTED', 'ERR_FACE_NOT_DETECTED']);
   expect(counts.after).toBe(counts.before);
+});
+
+test('on a GPU without float32 render targets (TF.js keeps tensors as float16, as on many phones) the checks and scores hold', async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'webgl', 'WebGL only: float16 textures are a WebGL matter');
+  test.setTimeout(300_000);
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    // What TF.js does by itself on such a GPU (WEBGL_RENDER_FLOAT32_CAPABLE false), forced on SwiftShader.
+    (globalThis as unknown as { _tfengine: { ENV: { set(k: string, v: boolean): void } } })._tfengine.ENV.set(
+      'WEBGL_FORCE_F16_TEXTURES',
+      true,
+    );
+    const client = await window.LocalFace.createFaceClient({ backend: 'webgl', threads: 1 });
+    const [face] = await client.detectFaces(await window.fixture('checks/sunglasses.jpg'), {
+      quality: true,
+      attributes: true,
+    });
+    const same = await client.compareFaces(
+      await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      await window.fixture('lfw/Colin_Powell_0002.jpg'),
+    );
+    const other = await client.compareFaces(
+      await window.fixture('lfw/Colin_Powell_0001.jpg'),
+      await window.fixture('lfw/Serena_Williams_0001.jpg'),
+    );
+    await client.close();
+    return { quality: face!.quality, sunglasses: face!.attributes!.sunglasses, same, other };
+  });
+  // blur was NaN here (the Laplacian's squares passed float16's 65504) and the photo "failed" quality.
+  expect(Number.isFinite(result.quality!.blur)).toBe(true);
+  expect(result.quality).toMatchObject({ ok: true });
+  expect(result.sunglasses).toBeGreaterThan(0.5);
+  expect(result.same.similarityScore).toBeGreaterThan(0.7);
+  expect(result.other.similarityScore).toBeLessThan(0.5);
 });

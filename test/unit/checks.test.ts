@@ -82,6 +82,39 @@ describe('quality', () => {
       6,
     );
   });
+  it('statistics are those of the 0..255 definition, computed on 0..1 (no float16 overflow on phone GPUs)', () => {
+    const size = 112;
+    const random = seededRandom(7);
+    const pixels = Float32Array.from({ length: size * size * 3 }, () => Math.round(random() * 255));
+    const crop = tf.tensor4d(pixels, [1, size, size, 3]);
+    const [measured] = faceQualityStats(crop);
+    crop.dispose();
+    // The definition, in plain numbers: the inner 60 % of the crop, BT.601 luma, a 3×3 Laplacian ('valid').
+    const y0 = Math.round(size * 0.2);
+    const side = size - 2 * y0;
+    const at = (y: number, x: number, c: number) => pixels[((y + y0) * size + x + y0) * 3 + c]!;
+    const luma = (y: number, x: number) => 0.299 * at(y, x, 0) + 0.587 * at(y, x, 1) + 0.114 * at(y, x, 2);
+    const std = (v: number[]) => {
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
+    };
+    const lumas: number[] = [];
+    const laplacians: number[] = [];
+    let chroma = 0;
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) {
+        lumas.push(luma(y, x));
+        const rgb = [at(y, x, 0), at(y, x, 1), at(y, x, 2)];
+        chroma += Math.max(...rgb) - Math.min(...rgb);
+        if (y > 0 && x > 0 && y < side - 1 && x < side - 1)
+          laplacians.push(luma(y - 1, x) + luma(y + 1, x) + luma(y, x - 1) + luma(y, x + 1) - 4 * luma(y, x));
+      }
+    const sorted = [...lumas].sort((a, b) => b - a);
+    expect(measured!.sharpness).toBeCloseTo(std(laplacians) / (std(lumas) + 1), 4);
+    expect(measured!.medianLuma).toBeCloseTo(sorted[Math.ceil(sorted.length / 2) - 1]!, 2);
+    expect(measured!.chroma).toBeCloseTo(chroma / lumas.length, 2);
+  });
+
   it('measures statistics on the backend without leaking tensors', () => {
     const before = tf.memory().numTensors;
     const noise = tf.tidy(() => tf.randomUniform([2, 112, 112, 3], 0, 255, 'float32', 1) as tf.Tensor4D);

@@ -36,7 +36,9 @@ export function faceQualityStats(faces: tf.Tensor4D): QualityStats[] {
   const [n, h, w] = faces.shape;
   if (n === 0) return [];
   const values = tf.tidy(() => {
-    const x = tf.cast(faces, 'float32');
+    // On 0..1, not 0..255: a GPU without float32 render targets (many phones; TF.js then keeps tensors as float16,
+    // largest 65504) overflowed the Laplacian's squares and the sums, and blur came out NaN.
+    const x = tf.mul(tf.cast(faces, 'float32'), 1 / 255);
     // Inner region only: the aligned crop's corners hold background, hair and padding.
     const y0 = Math.round(h * 0.2),
       x0 = Math.round(w * 0.2);
@@ -45,7 +47,8 @@ export function faceQualityStats(faces: tf.Tensor4D): QualityStats[] {
     const laplacian = tf.conv2d(luma, tf.tensor4d([0, 1, 0, 1, -4, 1, 0, 1, 0], [3, 3, 1, 1]), 1, 'valid');
     const lapStd = tf.sqrt(tf.moments(laplacian, [1, 2, 3]).variance);
     const lumaStd = tf.sqrt(tf.moments(luma, [1, 2, 3]).variance);
-    const sharpness = tf.div(lapStd, tf.add(lumaStd, 1));
+    // lapStd / (lumaStd + 1) on the 0..255 scale.
+    const sharpness = tf.div(lapStd, tf.add(lumaStd, 1 / 255));
     const flat = tf.reshape(luma, [n, -1]);
     const count = flat.shape[1]!;
     const median = tf.squeeze(
@@ -53,7 +56,7 @@ export function faceQualityStats(faces: tf.Tensor4D): QualityStats[] {
       [1],
     );
     const chroma = tf.mean(tf.sub(tf.max(inner, -1), tf.min(inner, -1)), [1, 2]);
-    return tf.stack([sharpness, median, chroma], 1);
+    return tf.stack([sharpness, tf.mul(median, 255), tf.mul(chroma, 255)], 1);
   });
   let data: Float32Array | Int32Array | Uint8Array;
   try {
