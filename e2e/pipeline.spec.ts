@@ -256,3 +256,33 @@ test('on a GPU without float32 render targets (TF.js keeps tensors as float16, a
   expect(result.same.similarityScore).toBeGreaterThan(0.7);
   expect(result.other.similarityScore).toBeLessThan(0.5);
 });
+
+test("an image larger than the GPU's largest texture is ERR_IMAGE_TOO_LARGE saying so, not a TF.js error", async ({
+  facePage,
+  backend,
+}) => {
+  test.skip(backend !== 'webgl', 'WebGL only: the texture limit is a WebGL matter');
+  const error = await facePage.evaluate(async () => {
+    // 6000×4000 (24 MP, within the 36-MP limit): 72 M values, more than an 8192² texture holds.
+    const canvas = new OffscreenCanvas(6000, 4000);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#808080';
+    context.fillRect(0, 0, 6000, 4000);
+    const photo = await createImageBitmap(
+      new Blob([(await window.fixture('lfw/Colin_Powell_0001.jpg')) as Uint8Array<ArrayBuffer>]),
+    );
+    context.drawImage(photo, 2000, 1000, 2000, 2000);
+    const bytes = new Uint8Array(
+      await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 })).arrayBuffer(),
+    );
+    return {
+      bytes: await window.errorInfo(() => window.client.detectFaces(bytes)),
+      canvas: await window.errorInfo(() => window.client.detectFaces(canvas as unknown as ImageBitmap)),
+    };
+  });
+  for (const e of [error.bytes, error.canvas]) {
+    const info = expectFaceError(e, 'ERR_IMAGE_TOO_LARGE', 413);
+    expect(info.message).toContain('GPU');
+    expect(info.metadata).toMatchObject({ width: 6000, height: 4000, maxTextureSize: expect.any(Number) });
+  }
+});

@@ -452,6 +452,17 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
       { metadata: { width, height } },
     );
   }
+  // On WebGL the image is one float texture of width × height × 3 values laid out in a square: past the GPU's
+  // largest texture (8192² here, 4096² on some phones: 22 MP and 5.6 MP) TF.js can only fail, with its own words.
+  const maxTexture = tf.getBackend() === 'webgl' ? tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') : 0;
+  if (maxTexture > 0 && width * height * 3 > maxTexture * maxTexture) {
+    const mp = (n: number) => (n / 1e6).toFixed(1);
+    throw new FaceError(
+      'ERR_IMAGE_TOO_LARGE',
+      `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); this device's GPU (WebGL, textures up to ${maxTexture}×${maxTexture}) takes at most ${mp((maxTexture * maxTexture) / 3)} MP. Scale it down first (faces need far fewer pixels), or use the 'wasm' backend.`,
+      { metadata: { width, height, maxTextureSize: maxTexture } },
+    );
+  }
   // No face fits, and the detector's and checks' coordinates (divided by width − 1) would not be numbers.
   if (width < MIN_PIXEL_SIDE || height < MIN_PIXEL_SIDE) {
     throw new FaceError(
