@@ -116,7 +116,7 @@ export class ExportWriter {
         iterations: PBKDF2_ITERATIONS,
         salt: toBase64(salt),
       };
-      key = await deriveKey(passphraseForms(passphrase)[0]!, salt, PBKDF2_ITERATIONS);
+      key = await newPassphraseKey(passphrase, salt);
     }
     const headerBytes = jsonBytes(header);
     const headerHash = await sha256(headerBytes);
@@ -222,22 +222,15 @@ export async function readExport(
       { metadata: { exportModels: header.models, currentModels: [...options.models] } },
     );
   }
-  let key: CryptoKey | undefined;
-  /** Keys of the passphrase's other forms, tried in turn on record 0 (the first is `key`). */
-  let otherForms: string[] = [];
   const encryption = header.encryption;
-  const keyOf = (form: string) => deriveKey(form, fromBase64(encryption!.salt), encryption!.iterations);
-  if (encryption) {
-    if (options.passphrase === undefined)
-      throw new FaceError(
-        'ERR_ENCRYPTION_KEY_INVALID',
-        'This export is encrypted: pass the passphrase it was exported with ({ passphrase }).',
-      );
-    [, ...otherForms] = passphraseForms(options.passphrase);
-    key = await keyOf(passphraseForms(options.passphrase)[0]!);
-  } else if (options.passphrase !== undefined) {
+  if (encryption && options.passphrase === undefined)
+    throw new FaceError(
+      'ERR_ENCRYPTION_KEY_INVALID',
+      'This export is encrypted: pass the passphrase it was exported with ({ passphrase }).',
+    );
+  if (!encryption && options.passphrase !== undefined)
     throw new FaceError('ERR_INVALID_ARGUMENT', 'This export is not encrypted; import it without a passphrase.');
-  }
+  let key: CryptoKey | undefined;
 
   const dim = header.dims.reduce((a, b) => a + b, 0);
   const recordHashes: Bytes[] = [];
@@ -258,18 +251,14 @@ export async function readExport(
     recordHashes.push(hash);
     // Record 0 opening proves the key: a later record that does not open was altered, not locked with another key.
     let plain = body;
-    if (key) {
-      for (;;) {
-        try {
-          plain = await open(key, body, headerHash, index, type, index > 0);
-          break;
-        } catch (error) {
-          if (index > 0 || otherForms.length === 0 || (error as FaceError).code !== 'ERR_ENCRYPTION_KEY_INVALID')
-            throw error;
-          key = await keyOf(otherForms.shift()!);
-        }
-      }
-    }
+    if (key) plain = await open(key, body, headerHash, index, type, true);
+    else if (encryption)
+      ({ key, plain } = await withPassphraseKey(
+        options.passphrase!,
+        fromBase64(encryption.salt),
+        encryption.iterations,
+        async (k) => ({ key: k, plain: await open(k, body, headerHash, index, type, false) }),
+      ));
 
     if (index === 0) {
       if (type !== RecordType.Collection) throw invalidExport('its first record is not the collection record');
@@ -557,13 +546,31 @@ export function invalidExport(why: string): FaceError {
   );
 }
 
+/** The key of new exports and databases: from the passphrase's NFC form (see withPassphraseKey). */
+export function newPassphraseKey(passphrase: string, salt: Bytes): Promise<CryptoKey> {
+  return deriveKey(passphrase.normalize('NFC'), salt, PBKDF2_ITERATIONS);
+}
+
 /**
- * The forms of a passphrase to try, the one new keys are made from first. The same word typed on two systems can
- * reach us as different code points (é as one, or as e + a combining accent), so keys are made from its NFC form;
- * files and databases made before that were made from the string as typed, which the other forms still open.
+ * `attempt` with the key of each form of the passphrase in turn, until one is not refused as a wrong key
+ * (ERR_ENCRYPTION_KEY_INVALID; the last form's error is thrown). The same word typed on two systems can reach us as
+ * different code points (é as one, or as e + a combining accent): keys are made from its NFC form, and files and
+ * databases made before that were made from the string as typed, which the other forms still open.
  */
-export function passphraseForms(passphrase: string): string[] {
-  return [...new Set([passphrase.normalize('NFC'), passphrase, passphrase.normalize('NFD')])];
+export async function withPassphraseKey<T>(
+  passphrase: string,
+  salt: Bytes,
+  iterations: number,
+  attempt: (key: CryptoKey) => Promise<T>,
+): Promise<T> {
+  const [first, ...others] = new Set([passphrase.normalize('NFC'), passphrase, passphrase.normalize('NFD')]);
+  let result = attempt(await deriveKey(first!, salt, iterations));
+  for (const form of others)
+    result = result.catch(async (error: unknown) => {
+      if (!(error instanceof FaceError && error.code === 'ERR_ENCRYPTION_KEY_INVALID')) throw error;
+      return attempt(await deriveKey(form, salt, iterations));
+    });
+  return result;
 }
 
 /** The AES-GCM key of a passphrase (PBKDF2-SHA-256): exports and databases encrypted at rest use the same rule. */

@@ -717,15 +717,15 @@ export class PersonService {
 
   // ---- templates (internal: the face tracker's search and enroll, whose images were already processed) ----
 
-  /**
-   * 1:N search of a template already made by this engine (e.g. a video track's running template): the persons at or
-   * above `minScore`, best first, at most `maxResults`. ERR_NOT_FOUND for a missing collection.
-   */
   /** Changes whenever a collection's search index changes (see SearchIndexes.version). */
   get indexVersion(): number {
     return this.indexes.version;
   }
 
+  /**
+   * 1:N search of a template already made by this engine (e.g. a video track's running template): the persons at or
+   * above `minScore`, best first, at most `maxResults`. ERR_NOT_FOUND for a missing collection.
+   */
   async searchTemplate(
     collectionName: string,
     template: FaceTemplate,

@@ -1,5 +1,5 @@
 import { FaceError } from '../../errors';
-import { deriveKey, passphraseForms, PBKDF2_ITERATIONS } from '../exportFormat';
+import { newPassphraseKey, PBKDF2_ITERATIONS, withPassphraseKey } from '../exportFormat';
 import type { FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
 
 /**
@@ -85,7 +85,7 @@ export class RecordCipher {
     let record: Omit<EncryptionRecord, 'check'>;
     if ('passphrase' in option) {
       const salt = crypto.getRandomValues(new Uint8Array(16));
-      key = await deriveKey(passphraseForms(option.passphrase)[0]!, salt, PBKDF2_ITERATIONS);
+      key = await newPassphraseKey(option.passphrase, salt);
       record = { id: 'encryption', kdf: 'PBKDF2-SHA-256', salt, iterations: PBKDF2_ITERATIONS, bindsIds: true };
     } else {
       key = option.key;
@@ -102,13 +102,9 @@ export class RecordCipher {
       const { salt, iterations } = record;
       if (record.kdf !== 'PBKDF2-SHA-256' || !salt || !iterations)
         throw keyInvalid(database, 'it was encrypted with a CryptoKey ({ key }), not a passphrase');
-      const [first, ...others] = passphraseForms(option.passphrase);
-      let opened = RecordCipher.checked(await deriveKey(first!, salt, iterations), record, database);
-      for (const form of others)
-        opened = opened.catch(async () =>
-          RecordCipher.checked(await deriveKey(form, salt, iterations), record, database),
-        );
-      return opened;
+      return withPassphraseKey(option.passphrase, salt, iterations, (key) =>
+        RecordCipher.checked(key, record, database),
+      );
     }
     if (record.kdf !== 'key') throw keyInvalid(database, 'it was encrypted with a passphrase, not a CryptoKey');
     return RecordCipher.checked(option.key, record, database);
