@@ -56,33 +56,31 @@ export interface Dialect {
 /** The collection for keys of dialects that name none. */
 export const DEFAULT_COLLECTION = 'default';
 
-/** PutFaceOfRequest on a client made by createFaceClient (a stand-in client without it cannot write faces). */
 /** Whether `error` says the client behind the handler was closed (the server's state, not the request's fault). */
 export function clientClosed(error: unknown): boolean {
   return error instanceof FaceError && error.metadata?.reason === 'client-closed';
 }
 
+/**
+ * The client's method under `symbol` (restWrites.ts: what the dialects need beyond the public API), which a client
+ * made by createFaceClient has and a stand-in client does not: then a call is ERR_INTERNAL saying so.
+ */
+function internal<R, T>(client: FaceClient, symbol: symbol): (request: R) => Promise<T> {
+  const method = (client as unknown as Partial<Record<symbol, (r: R) => Promise<T>>>)[symbol];
+  if (typeof method !== 'function')
+    return () =>
+      Promise.reject(new FaceError('ERR_INTERNAL', 'createRestHandler needs a client made by createFaceClient().'));
+  return (request) => method.call(client, request);
+}
+
+/** PutFaceOfRequest on a client made by createFaceClient. */
 export function putFaceOf(client: FaceClient, request: PutFaceOfRequest): Promise<AddedFace> {
-  const write = (client as unknown as Partial<Record<typeof PUT_FACE_OF, (r: PutFaceOfRequest) => Promise<AddedFace>>>)[
-    PUT_FACE_OF
-  ];
-  if (typeof write !== 'function')
-    return Promise.reject(
-      new FaceError('ERR_INTERNAL', 'createRestHandler needs a client made by createFaceClient().'),
-    );
-  return write.call(client, request);
+  return internal<PutFaceOfRequest, AddedFace>(client, PUT_FACE_OF)(request);
 }
 
 /** searchFace of the image's largest face only (a client made by createFaceClient; see SEARCH_LARGEST_FACE). */
 export function searchLargestFace(client: FaceClient, request: SearchFaceRequest): Promise<SearchResult[]> {
-  const search = (
-    client as unknown as Partial<Record<typeof SEARCH_LARGEST_FACE, (r: SearchFaceRequest) => Promise<SearchResult[]>>>
-  )[SEARCH_LARGEST_FACE];
-  if (typeof search !== 'function')
-    return Promise.reject(
-      new FaceError('ERR_INTERNAL', 'createRestHandler needs a client made by createFaceClient().'),
-    );
-  return search.call(client, request);
+  return internal<SearchFaceRequest, SearchResult[]>(client, SEARCH_LARGEST_FACE)(request);
 }
 
 /**

@@ -5,7 +5,7 @@ import { clientClosed, createContext, spend, type Dialect, type Route } from './
 import { enrollFace } from './enrollFace';
 import { faceSearch } from './faceSearch';
 import { faceSet } from './faceSet';
-import { BodyError, DEFAULT_MAX_BODY_BYTES, jsonResponse, matchPath, relativePath } from './http';
+import { basePathOption, BodyError, jsonResponse, matchPath, maxBodyBytesOption, relativePath } from './http';
 import { workerErrorBody } from './paths';
 import { personManagement } from './personManagement';
 import { users } from './users';
@@ -48,17 +48,9 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     ['client', 'basePath', 'maxBodyBytes'],
     'createRestHandler options',
   );
-  const { client, basePath = '/', maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
-  if (typeof basePath !== 'string')
-    throw new FaceError(
-      'ERR_INVALID_ARGUMENT',
-      `basePath must be a path such as '/' or '/api/'; got ${typeof basePath}.`,
-    );
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
-    throw new FaceError(
-      'ERR_INVALID_ARGUMENT',
-      `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`,
-    );
+  const { client } = options;
+  const basePath = basePathOption(options.basePath);
+  const maxBodyBytes = maxBodyBytesOption(options.maxBodyBytes);
   const knownCollections = new Set<string>();
 
   const answer = async (request: Request, method: string): Promise<Response> => {

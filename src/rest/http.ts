@@ -1,5 +1,6 @@
 // Small HTTP helpers shared by the dialects: routing, bounded body reading and parsing, JSON responses.
 // Pure apart from the Fetch API types, so they are unit-tested in Node.
+import { FaceError } from '../errors';
 
 /** Default request body limit: a 5 MB image as base64 (≈ 6.7 MB) plus the other fields. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -200,4 +201,18 @@ export function header(request: Request, name: string): string | undefined {
 /** A client sentence inside a REST message ("The face is …" → "the face is …"). */
 export function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** The basePath option of createRestHandler and mountRestHandler (default '/'): a string, else ERR_INVALID_ARGUMENT. */
+export function basePathOption(value: unknown = '/'): string {
+  if (typeof value !== 'string')
+    throw new FaceError('ERR_INVALID_ARGUMENT', `basePath must be a path such as '/' or '/api/'; got ${typeof value}.`);
+  return value;
+}
+
+/** The maxBodyBytes option of createRestHandler and mountRestHandler: a positive integer, else ERR_INVALID_ARGUMENT. */
+export function maxBodyBytesOption(value: unknown = DEFAULT_MAX_BODY_BYTES): number {
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new FaceError('ERR_INVALID_ARGUMENT', `maxBodyBytes must be a positive integer; got ${String(value)}.`);
+  return value as number;
 }

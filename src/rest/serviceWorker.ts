@@ -5,7 +5,7 @@
 // its response; everything else (the app's pages, scripts, models) passes through untouched.
 import { onlyKnownKeys, requireObject } from '../collections/validate';
 import { FaceError } from '../errors';
-import { BodyError, DEFAULT_MAX_BODY_BYTES, jsonResponse, readBody, relativePath } from './http';
+import { basePathOption, BodyError, jsonResponse, maxBodyBytesOption, readBody, relativePath } from './http';
 import type { RestHandler } from './handler';
 import { isRestPath, workerErrorBody } from './paths';
 
@@ -84,12 +84,9 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
   // value would throw in every fetch event.
   const o = requireObject(options, 'mountRestHandler');
   onlyKnownKeys(o, ['basePath', 'handler', 'timeoutMs', 'maxBodyBytes'], 'mountRestHandler options');
-  const { basePath = '/', timeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, handler } = options;
-  if (typeof basePath !== 'string')
-    throw new FaceError(
-      'ERR_INVALID_ARGUMENT',
-      `basePath must be a path such as '/' or '/api/'; got ${typeof basePath}.`,
-    );
+  const { timeoutMs = 60_000, handler } = options;
+  const basePath = basePathOption(options.basePath);
+  const maxBodyBytes = maxBodyBytesOption(options.maxBodyBytes);
   if (handler !== undefined && typeof handler !== 'function')
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
@@ -99,11 +96,6 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
       `timeoutMs must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}; got ${String(timeoutMs)}.`,
-    );
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
-    throw new FaceError(
-      'ERR_INVALID_ARGUMENT',
-      `maxBodyBytes must be a positive integer; got ${String(maxBodyBytes)}.`,
     );
   const ready: string[] = [];
   const onReady: (() => void)[] = [];
