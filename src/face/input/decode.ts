@@ -433,6 +433,9 @@ function fromPixelSource(
 /** The smallest side of a pixel source (canvas, frame, ImageData); encoded images have imageLimits.minDimension. */
 const MIN_PIXEL_SIDE = 16;
 
+/** n pixels in megapixels, one decimal, for messages. */
+const mp = (n: number) => (n / 1e6).toFixed(1);
+
 function checkPixelSize(width: number, height: number, limits: ImageLimits, argName: string): void {
   if (!(width > 0 && height > 0)) {
     throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} is empty (${width}×${height} pixels).`);
@@ -445,7 +448,6 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
     );
   }
   if (width * height > limits.maxPixels) {
-    const mp = (n: number) => (n / 1e6).toFixed(1);
     throw new FaceError(
       'ERR_IMAGE_TOO_LARGE',
       `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); the largest accepted is ${mp(limits.maxPixels)} MP. Scale it down first (faces need far fewer pixels).`,
@@ -456,7 +458,6 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
   // largest texture (8192² here, 4096² on some phones: 22 MP and 5.6 MP) TF.js can only fail, with its own words.
   const maxTexture = tf.getBackend() === 'webgl' ? tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') : 0;
   if (maxTexture > 0 && width * height * 3 > maxTexture * maxTexture) {
-    const mp = (n: number) => (n / 1e6).toFixed(1);
     throw new FaceError(
       'ERR_IMAGE_TOO_LARGE',
       `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); this device's GPU (WebGL, textures up to ${maxTexture}×${maxTexture}) takes at most ${mp((maxTexture * maxTexture) / 3)} MP. Scale it down first (faces need far fewer pixels), or use the 'wasm' backend.`,
