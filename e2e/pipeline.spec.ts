@@ -1,5 +1,5 @@
 // The face pipeline on real photos, in chromium, on the backend of the Playwright project (wasm / webgl).
-import { test, expect, expectFaceError, openHarness } from './localface';
+import { test, expect, expectFaceError, openHarness, type ErrorInfo } from './localface';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -285,4 +285,48 @@ test("an image larger than the GPU's largest texture is ERR_IMAGE_TOO_LARGE sayi
     expect(info.message).toContain('GPU');
     expect(info.metadata).toMatchObject({ width: 6000, height: 4000, maxTextureSize: expect.any(Number) });
   }
+});
+
+test('when the GPU context is lost (the browser reset the GPU) calls reject at once, and a new client works', async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'webgl', 'WebGL only: the GPU context is a WebGL matter');
+  test.setTimeout(300_000);
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    const { createFaceClient } = window.LocalFace;
+    const a = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const b = await window.fixture('lfw/Colin_Powell_0002.jpg');
+    const frame = await createImageBitmap(new Blob([a as Uint8Array<ArrayBuffer>]));
+    const client = await createFaceClient({ backend: 'webgl', threads: 1 });
+    const tracker = client.createFaceTracker();
+    await tracker.process(frame, 0);
+    // What a GPU reset does to a page, through the extension WebGL offers for testing it.
+    const tf = (globalThis as unknown as { _tfengine: { backendInstance: { gpgpu: { gl: WebGL2RenderingContext } } } })
+      ._tfengine;
+    const loseContext = () => tf.backendInstance.gpgpu.gl.getExtension('WEBGL_lose_context')!.loseContext();
+    const inFlight = window.errorInfo(() => client.compareFaces(a, b));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    loseContext();
+    // TF.js waits for ever on a lost context's reads: each of these hung before.
+    const settle = (p: Promise<unknown>) =>
+      Promise.race([p, new Promise((resolve) => setTimeout(() => resolve('still waiting after 20 s'), 20_000))]);
+    const during = await settle(inFlight);
+    const after = await settle(window.errorInfo(() => client.detectFaces(a)));
+    const trackerFrame = await settle(window.errorInfo(() => tracker.process(frame, 100)));
+    const trackerAgain = await settle(window.errorInfo(() => tracker.process(frame, 200)));
+    await settle(client.close());
+    const fresh = await createFaceClient({ backend: 'webgl', threads: 1 });
+    const again = await fresh.compareFaces(a, b);
+    await fresh.close();
+    frame.close();
+    return { during, after, trackerFrame, trackerAgain, again };
+  });
+  for (const e of [result.during, result.after, result.trackerFrame, result.trackerAgain]) {
+    const info = expectFaceError(e as ErrorInfo | null, 'ERR_INTERNAL', 500);
+    expect(info.metadata).toMatchObject({ reason: 'webgl-context-lost' });
+    expect(info.message).toContain('createFaceClient()');
+  }
+  expect(result.again.similarityScore).toBeGreaterThan(0.7);
 });

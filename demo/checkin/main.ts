@@ -278,6 +278,12 @@ async function checkIn(client: FaceClient, tracker: FaceTracker, log: CheckInLog
   try {
     await withCollection(client, () => checkInOnce(tracker, log));
   } catch (error) {
+    if (error instanceof FaceError && error.metadata?.reason === 'webgl-context-lost') {
+      // The models lived on the GPU the browser reset: a fresh page starts a new GPU context.
+      showVerdict('The graphics processor was reset. Reloading the page…', 'bad');
+      reloadIfIdle();
+      return;
+    }
     // e.g. the liveness models failing to load offline before the offline cache was ready
     showVerdict(
       camera && !camera.live ? CAMERA_STOPPED : `Could not check in: ${errorText(error)}. Press Check in to try again.`,

@@ -67,18 +67,49 @@ function findings(codes: string[]): string {
 /** The liveness check needs a face at least this wide (px); smaller ones are told to come closer at once. */
 const MIN_ENROLL_FACE = 64;
 
+const TRACKER_OPTIONS = { collectionName: COLLECTION, liveness: true, quality: true, maxFaces: 5 } as const;
+
+/** The GPU context under the client's models was lost (WebGL): a new client starts a new one. */
+function gpuLost(error: unknown): boolean {
+  return error instanceof FaceError && error.metadata?.reason === 'webgl-context-lost';
+}
+
 export class KioskEngine {
   private tracker: FaceTracker;
   private latest: TrackedFace[] = [];
+  private restarting?: Promise<void>;
 
-  private constructor(private readonly client: FaceClient) {
-    this.tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, quality: true, maxFaces: 5 });
+  private constructor(
+    private client: FaceClient,
+    private readonly modelBaseUrl: string,
+  ) {
+    this.tracker = client.createFaceTracker(TRACKER_OPTIONS);
   }
 
   static async create(modelBaseUrl: string, onProgress?: (p: LoadProgress) => void): Promise<KioskEngine> {
     const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE, onProgress });
     await ensureCollection(client);
-    return new KioskEngine(client);
+    return new KioskEngine(client, modelBaseUrl);
+  }
+
+  /**
+   * `work`, run again on a new client if the GPU context under this one was lost (a kiosk runs for days; browsers
+   * reset the GPU after driver updates, crashes or memory pressure). Tracks start afresh.
+   */
+  private async recovering<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!gpuLost(error)) throw error;
+      this.restarting ??= (async () => {
+        await this.client.close();
+        this.client = await createFaceClient({ modelBaseUrl: this.modelBaseUrl, databaseName: DATABASE });
+        this.tracker = this.client.createFaceTracker(TRACKER_OPTIONS);
+        this.latest = [];
+      })().finally(() => (this.restarting = undefined));
+      await this.restarting;
+      return work();
+    }
   }
 
   get backend(): string {
@@ -89,7 +120,9 @@ export class KioskEngine {
   async processFrame(frame: ImageBitmap | VideoFrame, timestampMs: number): Promise<FrameResult> {
     const t0 = performance.now();
     // A collection gone while the kiosk runs (the site's data cleared) is made again, empty, for the same frame.
-    const update = await withCollection(this.client, () => this.tracker.process(frame, timestampMs));
+    const update = await this.recovering(() =>
+      withCollection(this.client, () => this.tracker.process(frame, timestampMs)),
+    );
     this.latest = update.tracks;
     return {
       tracks: update.tracks.map((t) => {

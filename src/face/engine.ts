@@ -1,6 +1,12 @@
 import * as tf from '../models/tf';
 import { asFaceError, FaceError } from '../errors';
-import { activateBackend, type BackendChoice, type BackendName } from '../models/backend';
+import {
+  activateBackend,
+  watchWebglContext,
+  type BackendChoice,
+  type BackendName,
+  type WebglContextWatch,
+} from '../models/backend';
 import type { ModelFiles } from '../models/modelFiles';
 import type { DetectedFace, FaceTemplate } from '../vocabulary';
 import { alignFaces } from './alignment/alignFaces';
@@ -78,6 +84,8 @@ export class FaceEngine {
     private readonly files: ModelFiles,
     /** The embedder that moves to a Worker (threads 'auto'), if any. */
     private readonly offloaded: WorkerEmbedder | undefined,
+    /** On WebGL: the loss of the GPU context the models live on. */
+    private readonly gpu: WebglContextWatch | undefined,
   ) {
     this.matcher = matcher;
   }
@@ -147,7 +155,8 @@ export class FaceEngine {
       offloaded = undefined;
     }
     const worker = offloaded;
-    const loaded = await allOrDispose<FaceDetector | FaceEmbedder>([
+    const gpu = backend === 'webgl' ? watchWebglContext() : undefined;
+    const loading = allOrDispose<FaceDetector | FaceEmbedder>([
       FaceDetector.create(files).then((detector) => warmedUp(detector, (d) => d.warmUp())),
       ...matcher.modelIds.map((id) =>
         worker && id === worker.id
@@ -161,6 +170,11 @@ export class FaceEngine {
           : loadEmbedder(id),
       ),
     ]);
+    // A context lost while the models load leaves their warm-up waiting for ever.
+    const loaded = await (gpu ? Promise.race([loading, gpu.lost]) : loading).catch((error: unknown) => {
+      gpu?.stop();
+      throw error;
+    });
     const detector = loaded[0] as FaceDetector;
     const embedders = loaded.slice(1) as FaceEmbedder[];
     const recognitionMobileFaceNet = embedders.find(
@@ -191,6 +205,7 @@ export class FaceEngine {
       checksOwnModel,
       files,
       worker,
+      gpu,
     );
     return engine;
   }
@@ -213,6 +228,16 @@ export class FaceEngine {
   /** Decodes `input` (any ImageInput; bad input → a FaceError naming `argName`), runs `use`, then frees the pixels. */
   async withImage<T>(input: unknown, argName: string, use: (decoded: DecodedImage) => Promise<T>): Promise<T> {
     this.assertUsable();
+    const work = this.decodeAndUse(input, argName, use);
+    // After a context loss TF.js never settles its reads: the call rejects instead of waiting for ever.
+    return this.gpu ? Promise.race([work, this.gpu.lost]) : work;
+  }
+
+  private async decodeAndUse<T>(
+    input: unknown,
+    argName: string,
+    use: (decoded: DecodedImage) => Promise<T>,
+  ): Promise<T> {
     let decoded: DecodedImage;
     try {
       decoded = await decodeImage(input, this.imageLimits, argName);
@@ -352,6 +377,7 @@ export class FaceEngine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.gpu?.stop();
     this.checks.dispose();
     this.detector.dispose();
     for (const e of this.embedders) e.dispose();
@@ -362,6 +388,8 @@ export class FaceEngine {
   }
 
   private assertUsable(): void {
+    const lost = this.disposed ? undefined : this.gpu?.error;
+    if (lost) throw new FaceError(lost.code, lost.message, { metadata: { ...lost.metadata } });
     if (this.disposed)
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',

@@ -1,5 +1,6 @@
 import * as tf from './tf';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { FaceError } from '../errors';
 import type { ModelFiles } from './modelFiles';
 
@@ -129,6 +130,59 @@ function boundTexturePool(): void {
   }
 }
 
+/** The WebGL context of TF.js's WebGL backend, once that backend has started. */
+function webglBackendContext(): WebGLRenderingContext | undefined {
+  const backend = tf.engine().registry['webgl'] as { gpgpu?: { gl?: WebGLRenderingContext } } | undefined;
+  return backend?.gpgpu?.gl;
+}
+
+/**
+ * A WebGL backend whose context was lost (the browser reset the GPU, or reclaimed its memory) holds textures and
+ * programs that no longer exist, and TF.js waits for ever on its reads. It is replaced by a new one, which starts a
+ * new context; tensors made on the old one are gone with it.
+ */
+function replaceLostWebglBackend(): void {
+  if (!webglBackendContext()?.isContextLost()) return;
+  tf.removeBackend('webgl');
+  tf.registerBackend('webgl', () => new MathBackendWebGL(), 2);
+}
+
+/** What a client on WebGL learns when the GPU context under its models is lost. */
+export interface WebglContextWatch {
+  /** The loss as a FaceError, once it happened. */
+  readonly error: FaceError | undefined;
+  /** Rejects with `error` when the context is lost; never resolves. */
+  readonly lost: Promise<never>;
+  stop(): void;
+}
+
+/** Watches the context of the WebGL backend in use; undefined when WebGL is not the backend. */
+export function watchWebglContext(): WebglContextWatch | undefined {
+  const gl = tf.getBackend() === 'webgl' ? webglBackendContext() : undefined;
+  if (!gl) return undefined;
+  const canvas = gl.canvas as EventTarget;
+  let reject!: (error: FaceError) => void;
+  const lost = new Promise<never>((_, r) => (reject = r));
+  lost.catch(() => undefined); // a loss nobody is waiting on is not an unhandled rejection
+  const watch = {
+    error: undefined as FaceError | undefined,
+    lost,
+    stop: () => canvas.removeEventListener('webglcontextlost', onLost),
+  };
+  function onLost(): void {
+    watch.error ??= new FaceError(
+      'ERR_INTERNAL',
+      "The GPU's WebGL context was lost (the browser reset the GPU or reclaimed its memory), and this client's models were on it. Create a new client with createFaceClient(): it starts a new context. backend: 'wasm' does not depend on the GPU.",
+      { metadata: { reason: 'webgl-context-lost' } },
+    );
+    reject(watch.error);
+    watch.stop();
+  }
+  canvas.addEventListener('webglcontextlost', onLost);
+  if (gl.isContextLost()) onLost();
+  return watch;
+}
+
 /**
  * Activates the TF.js backend. The tfjs engine is page-wide, so all clients in a page share it.
  * WASM binaries load from `<modelBaseUrl>/wasm/`, verified against their built-in sha256 before they are
@@ -176,7 +230,10 @@ export async function activateBackend(
         filesLoaded = true;
         onFilesLoaded?.({ backend: name, wasm: verified });
       }
-      if (name === 'webgl') boundTexturePool();
+      if (name === 'webgl') {
+        boundTexturePool();
+        replaceLostWebglBackend();
+      }
       if (started(name) || (await tf.setBackend(name))) {
         await tf.ready();
         return name;
