@@ -330,3 +330,36 @@ test('when the GPU context is lost (the browser reset the GPU) calls reject at o
   }
   expect(result.again.similarityScore).toBeGreaterThan(0.7);
 });
+
+test("clients of one page share its backend: another backend is refused while a client runs, 'auto' joins it", async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'webgl', 'needs both backends; WebGL runs this project');
+  test.setTimeout(300_000);
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    const { createFaceClient } = window.LocalFace;
+    const wasmClient = await createFaceClient({ backend: 'wasm', threads: 1 });
+    // TF.js runs one backend per page: this client used to switch it, and the first one then ran on WebGL (8× slower
+    // here) while its `backend` still said 'wasm'.
+    const refused = await window.errorInfo(() => createFaceClient({ backend: 'webgl', threads: 1 }));
+    const joined = await createFaceClient({ threads: 1 });
+    const joinedBackend = joined.backend;
+    const tfBackend = (globalThis as unknown as { _tfengine: { backendName: string } })._tfengine.backendName;
+    await joined.close();
+    const stillRefused = await window.errorInfo(() => createFaceClient({ backend: 'webgl', threads: 1 }));
+    await wasmClient.close();
+    const webglClient = await createFaceClient({ backend: 'webgl', threads: 1 });
+    const webglBackend = webglClient.backend;
+    await webglClient.close();
+    return { refused, joinedBackend, tfBackend, stillRefused, webglBackend };
+  });
+  for (const refused of [result.refused, result.stillRefused]) {
+    const info = expectFaceError(refused, 'ERR_INVALID_ARGUMENT', 400);
+    expect(info.metadata).toMatchObject({ reason: 'backend-in-use', backend: 'wasm' });
+  }
+  expect(result.joinedBackend).toBe('wasm');
+  expect(result.tfBackend).toBe('wasm');
+  expect(result.webglBackend).toBe('webgl');
+});

@@ -51,7 +51,10 @@ import { keypointList, type Box, type DetectedFace, type FaceKeypoint, type Head
 export interface FaceClientOptions {
   /** Where the models/ folder is served. Default: the models/ folder next to the library file. */
   modelBaseUrl?: string | URL;
-  /** Default 'auto': WebGL on a hardware GPU, else WASM (software WebGL is ~10× slower than WASM). */
+  /**
+   * Default 'auto': WebGL on a hardware GPU, else WASM (software WebGL is ~10× slower than WASM). A page runs one
+   * backend: while another client of the page is open, 'auto' takes its backend and another choice is refused.
+   */
   backend?: BackendChoice;
   /** IndexedDB database for collections. Default 'localface'. */
   databaseName?: string;

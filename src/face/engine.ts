@@ -1,7 +1,7 @@
 import * as tf from '../models/tf';
 import { asFaceError, FaceError } from '../errors';
 import {
-  activateBackend,
+  activateClientBackend,
   watchWebglContext,
   type BackendChoice,
   type BackendName,
@@ -86,6 +86,8 @@ export class FaceEngine {
     private readonly offloaded: WorkerEmbedder | undefined,
     /** On WebGL: the loss of the GPU context the models live on. */
     private readonly gpu: WebglContextWatch | undefined,
+    /** Lets another client of this page start another backend once this one is gone. */
+    private readonly releaseBackend: () => void,
   ) {
     this.matcher = matcher;
   }
@@ -123,29 +125,34 @@ export class FaceEngine {
         : undefined;
     let offloaded: WorkerEmbedder | undefined;
     let backend: BackendName;
+    let releaseBackend: () => void;
     try {
       // The backend's binary first (alone, it arrives sooner), then every model file and the Worker at once.
-      backend = await activateBackend(options.backend ?? 'auto', files, ({ backend: next, wasm }) => {
-        files.prefetch(FaceDetector.files, 'detector');
-        if (offloadId && next === 'wasm') {
-          offloaded = new WorkerEmbedder(
-            workerEmbedderShape(offloadId)!,
-            {
-              scriptUrl: files.url(EMBEDDER_WORKER_FILE),
-              modelBaseUrl: files.baseUrl,
-              warmUp: warm,
-              wasm,
-              onProgress: (p) => files.reportFrom('worker', p),
-            },
-            () => loadEmbedder(offloadId),
+      ({ backend, release: releaseBackend } = await activateClientBackend(
+        options.backend ?? 'auto',
+        files,
+        ({ backend: next, wasm }) => {
+          files.prefetch(FaceDetector.files, 'detector');
+          if (offloadId && next === 'wasm') {
+            offloaded = new WorkerEmbedder(
+              workerEmbedderShape(offloadId)!,
+              {
+                scriptUrl: files.url(EMBEDDER_WORKER_FILE),
+                modelBaseUrl: files.baseUrl,
+                warmUp: warm,
+                wasm,
+                onProgress: (p) => files.reportFrom('worker', p),
+              },
+              () => loadEmbedder(offloadId),
+            );
+            files.expectFrom('worker', embedderFiles(offloadId), 'embedder');
+          }
+          files.prefetch(
+            matcher.modelIds.filter((id) => id !== offloaded?.id).flatMap((id) => embedderFiles(id)),
+            'embedder',
           );
-          files.expectFrom('worker', embedderFiles(offloadId), 'embedder');
-        }
-        files.prefetch(
-          matcher.modelIds.filter((id) => id !== offloaded?.id).flatMap((id) => embedderFiles(id)),
-          'embedder',
-        );
-      });
+        },
+      ));
     } catch (error) {
       offloaded?.dispose();
       throw error;
@@ -154,7 +161,29 @@ export class FaceEngine {
       offloaded.dispose(); // WASM did not start after all: a Worker on WASM would not give this backend's vectors
       offloaded = undefined;
     }
-    const worker = offloaded;
+    try {
+      return await FaceEngine.load(options, { backend, matcher, offloaded, loadEmbedder, warmedUp, releaseBackend });
+    } catch (error) {
+      releaseBackend();
+      throw error;
+    }
+  }
+
+  /** The models on an activated backend (create's second half). */
+  private static async load(
+    options: FaceEngineOptions,
+    started: {
+      backend: BackendName;
+      matcher: Matcher;
+      offloaded: WorkerEmbedder | undefined;
+      loadEmbedder: (id: string) => Promise<FaceEmbedder>;
+      warmedUp: <M extends { dispose(): void }>(model: M, run: (model: M) => Promise<unknown>) => Promise<M>;
+      releaseBackend: () => void;
+    },
+  ): Promise<FaceEngine> {
+    const { files } = options;
+    const { backend, matcher, loadEmbedder, warmedUp } = started;
+    const worker = started.offloaded;
     const gpu = backend === 'webgl' ? watchWebglContext() : undefined;
     const loading = allOrDispose<FaceDetector | FaceEmbedder>([
       FaceDetector.create(files).then((detector) => warmedUp(detector, (d) => d.warmUp())),
@@ -206,6 +235,7 @@ export class FaceEngine {
       files,
       worker,
       gpu,
+      started.releaseBackend,
     );
     return engine;
   }
@@ -378,6 +408,7 @@ export class FaceEngine {
     if (this.disposed) return;
     this.disposed = true;
     this.gpu?.stop();
+    this.releaseBackend();
     this.checks.dispose();
     this.detector.dispose();
     for (const e of this.embedders) e.dispose();

@@ -251,3 +251,44 @@ export async function activateBackend(
     `No TF.js backend could start (${failures.join('; ')}). ${choice === 'auto' ? 'This browser lacks both WebGL and WebAssembly.' : "Use backend: 'auto'."}`,
   );
 }
+
+/**
+ * Clients alive per backend. TF.js runs one backend per page: activating another would move every live client's
+ * models to it behind its back (its `backend` would then name one it no longer runs on, at another speed).
+ */
+const clientsOnBackend = new Map<BackendName, number>();
+/** Client activations, one at a time: two clients starting at once must agree on the page's backend. */
+let clientActivations: Promise<unknown> = Promise.resolve();
+
+/**
+ * activateBackend for a client that keeps the backend until `release()`: while any client holds one, 'auto' takes
+ * that one, and another explicit choice is refused (ERR_INVALID_ARGUMENT).
+ */
+export function activateClientBackend(
+  ...args: Parameters<typeof activateBackend>
+): Promise<{ backend: BackendName; release: () => void }> {
+  const activation = clientActivations.then(async () => {
+    const [choice, ...rest] = args;
+    const inUse = [...clientsOnBackend.keys()][0];
+    if (inUse && choice !== 'auto' && choice !== inUse) {
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `This page already runs LocalFace on the '${inUse}' backend, and TF.js runs one backend per page: starting '${choice}' would move the other clients' models to it too. Create this client with backend '${inUse}' or 'auto', or close the other clients first.`,
+        { metadata: { reason: 'backend-in-use', backend: inUse } },
+      );
+    }
+    const backend = await activateBackend(inUse ?? choice, ...rest);
+    clientsOnBackend.set(backend, (clientsOnBackend.get(backend) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (clientsOnBackend.get(backend) ?? 1) - 1;
+      if (left > 0) clientsOnBackend.set(backend, left);
+      else clientsOnBackend.delete(backend);
+    };
+    return { backend, release };
+  });
+  clientActivations = activation.catch(() => undefined);
+  return activation;
+}
