@@ -363,3 +363,52 @@ test("clients of one page share its backend: another backend is refused while a 
   expect(result.tfBackend).toBe('wasm');
   expect(result.webglBackend).toBe('webgl');
 });
+
+test('WebGL: an image with a side longer than the largest texture is ERR_IMAGE_TOO_LARGE, not "no face"', async ({
+  facePage,
+  backend,
+}) => {
+  test.skip(backend !== 'webgl', 'WebGL only: the texture limit is a WebGL matter');
+  const result = await facePage.evaluate(async () => {
+    // maxDimension raised past this GPU's 8192-px textures (a phone's 4096 is passed by the default limits).
+    const client = await window.LocalFace.createFaceClient({ backend: 'webgl', imageLimits: { maxDimension: 16384 } });
+    const canvas = new OffscreenCanvas(9000, 600);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#808080';
+    context.fillRect(0, 0, 9000, 600);
+    const photo = await createImageBitmap(
+      new Blob([(await window.fixture('lfw/Colin_Powell_0001.jpg')) as Uint8Array<ArrayBuffer>]),
+    );
+    context.drawImage(photo, 100, 0, 600, 600);
+    // The upload failed and left a black image: detectFaces found nothing, compareFaces said "blank".
+    const error = await window.errorInfo(() => client.detectFaces(canvas as unknown as ImageBitmap));
+    await client.close();
+    return error;
+  });
+  const info = expectFaceError(result, 'ERR_IMAGE_TOO_LARGE', 413);
+  expect(info.message).toContain('pixels a side');
+  expect(info.metadata).toMatchObject({ width: 9000, height: 600, maxTextureSize: expect.any(Number) });
+});
+
+test('a half-transparent PNG reads as it does on WASM (WebGL read it premultiplied: darker, "too dark")', async ({
+  facePage,
+}) => {
+  const result = await facePage.evaluate(async () => {
+    const photo = await createImageBitmap(
+      new Blob([(await window.fixture('camera/subject06-enroll.jpg')) as Uint8Array<ArrayBuffer>]),
+    );
+    const canvas = new OffscreenCanvas(photo.width, photo.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(photo, 0, 0);
+    const pixels = context.getImageData(0, 0, photo.width, photo.height);
+    for (let i = 3; i < pixels.data.length; i += 4) pixels.data[i] = 128;
+    context.putImageData(pixels, 0, 0);
+    const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    const opaque = await window.fixture('camera/subject06-enroll.jpg');
+    const [translucent] = await window.client.detectFaces(png, { attributes: false });
+    const [solid] = await window.client.detectFaces(opaque, { attributes: false });
+    return { translucent: translucent!.quality!, solid: solid!.quality! };
+  });
+  expect(result.translucent.ok).toBe(true);
+  expect(Math.abs(result.translucent.dark - result.solid.dark)).toBeLessThan(0.05);
+});

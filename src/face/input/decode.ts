@@ -343,7 +343,7 @@ async function fromBitmapOf(
 ): Promise<DecodedImage> {
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(source);
+    bitmap = await createImageBitmap(source, { premultiplyAlpha: 'none' });
   } catch (cause) {
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
@@ -373,7 +373,9 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
   let bitmap: ImageBitmap;
   try {
     // 'from-image' applies the EXIF orientation, so a phone photo stored sideways is upright here.
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    // premultiplyAlpha 'none': WebGL uploads a bitmap's pixels as stored, and a half-transparent PNG's premultiplied
+    // colours would read darker there than on WASM (whose canvas read-back un-premultiplies them).
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch (cause) {
     throw new FaceError(
       'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
@@ -454,13 +456,14 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
       { metadata: { width, height } },
     );
   }
-  // On WebGL the image is one float texture of width × height × 3 values laid out in a square: past the GPU's
-  // largest texture (8192² here, 4096² on some phones: 22 MP and 5.6 MP) TF.js can only fail, with its own words.
+  // On WebGL the pixels are uploaded as one texture of width × height, then kept as one float texture of
+  // width × height × 3 values laid out in a square: past the GPU's largest texture (8192² here, 4096² on some
+  // phones: 22 MP and 5.6 MP) the upload leaves a black image or TF.js fails with its own words.
   const maxTexture = tf.getBackend() === 'webgl' ? tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') : 0;
-  if (maxTexture > 0 && width * height * 3 > maxTexture * maxTexture) {
+  if (maxTexture > 0 && (width > maxTexture || height > maxTexture || width * height * 3 > maxTexture * maxTexture)) {
     throw new FaceError(
       'ERR_IMAGE_TOO_LARGE',
-      `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); this device's GPU (WebGL, textures up to ${maxTexture}×${maxTexture}) takes at most ${mp((maxTexture * maxTexture) / 3)} MP. Scale it down first (faces need far fewer pixels), or use the 'wasm' backend.`,
+      `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); this device's GPU (WebGL, textures up to ${maxTexture}×${maxTexture}) takes at most ${maxTexture} pixels a side and ${mp((maxTexture * maxTexture) / 3)} MP. Scale it down first (faces need far fewer pixels), or use the 'wasm' backend.`,
       { metadata: { width, height, maxTextureSize: maxTexture } },
     );
   }
