@@ -309,9 +309,10 @@ export class FaceEngine {
   async embed(pixels: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<FaceTemplate[]> {
     this.assertUsable();
     if (faces.length === 0) return [];
+    // A face small in its image has imprecise keypoints unless refined (the tracker's faces are not, yet).
+    const keypoints = (await this.detector.refineSmall(pixels, faces)).map((f) => f.keypoints);
     const t0 = performance.now();
     let align = 0;
-    const keypoints = faces.map((f) => f.keypoints);
     /** Aligns for `embedder` and starts it; its crops are disposed once it settles. */
     const start = (embedder: FaceEmbedder): Promise<Float32Array[]> => {
       const a0 = performance.now();

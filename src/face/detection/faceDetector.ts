@@ -38,6 +38,14 @@ const REFINE_CROP_SCALE = 2.5;
 const REFINE_CROP_SIZE = 256;
 
 /**
+ * A face whose box is under this share of the image's long side is refined in the single-face modes too: the whole
+ * image letterboxed to the short-range model's 128 px shows it at under ~40 px, and its keypoints come out up to
+ * ~15 % of the face off (a 108-px face in a 1000×700 photo scored 0.21 against its own portrait's 1.0). A portrait
+ * (LFW: ~0.43) is left as the whole-image pass found it.
+ */
+const REFINE_BELOW_SHARE = 0.3;
+
+/**
  * Small images where no face was found are tried again with a border of this share of their long side, enlarged
  * to SMALL_IMAGE_TARGET_SIDE px: webcam frames of 168×193 px with 50–90-px faces, some cut by the frame's edge.
  */
@@ -49,6 +57,8 @@ const KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightE
 
 /** Face detection with MediaPipe's BlazeFace models through @tensorflow-models/face-detection (tfjs runtime). */
 export class FaceDetector {
+  /** Faces refine() returned: an embedding of them needs no second refining. */
+  private readonly refinedFaces = new WeakSet<DetectedFace>();
   /** The full-range model, loaded on its first use (group photos, or a photo the short-range model finds no face in). */
   private fullRangeLoading?: Promise<MediaPipeFaceDetectorTfjs>;
 
@@ -107,9 +117,10 @@ export class FaceDetector {
         if (faces.length === 0 || far.some((f) => f.score >= minScore)) faces = far;
       }
       if (faces.length === 0) faces = await this.detectSmall(image);
-      // Both whole-image passes found nothing: only the tiles are left to try.
+      // Both whole-image passes found nothing: only the tiles are left to try (their faces come refined).
       if (faces.length === 0 && mode === 'largest' && planTiles(image.shape[1], image.shape[0]).length > 0)
         faces = await this.detectAll(image, []);
+      else if (mode === 'largest') faces = await this.refineSmall(image, faces);
     } else {
       faces = await this.detectAll(image);
       if (faces.length === 0) faces = await this.detectSmall(image);
@@ -225,6 +236,24 @@ export class FaceDetector {
   }
 
   /**
+   * `faces` of `image` with each face small in it (REFINE_BELOW_SHARE) refined, unless it was already: what a face's
+   * embedding needs, whichever detection mode found it (a tracker's frames are detected without refining, which
+   * would cost a pass per face per frame; only the faces it embeds are refined).
+   */
+  async refineSmall(image: tf.Tensor3D, faces: readonly DetectedFace[]): Promise<DetectedFace[]> {
+    const longSide = Math.max(image.shape[0], image.shape[1]);
+    const small = (f: DetectedFace) =>
+      !this.refinedFaces.has(f) && Math.max(f.box.width, f.box.height) < REFINE_BELOW_SHARE * longSide;
+    if (!faces.some(small)) return [...faces];
+    const batch = asFloatBatch(image);
+    try {
+      return await Promise.all(faces.map((f) => (small(f) ? this.refine(batch, f) : f)));
+    } finally {
+      batch.dispose();
+    }
+  }
+
+  /**
    * The face as the single-face path would see it: the short-range model on a square crop around the face, so
    * that its face fills the crop as in a portrait. The whole-image and tile passes see a face in a group photo or
    * collage at a fraction of its pixels, and their keypoints were measured 3–12 px off (on ~100-px faces) from
@@ -245,7 +274,9 @@ export class FaceDetector {
       .sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
     // Only the landmarks change: the box and score stay the group detector's (the face checks' geometry rules —
     // too close, cropped, near the border — were set on its boxes).
-    return best ? { ...face, keypoints: best.keypoints, pose: best.pose } : face;
+    const refined = best ? { ...face, keypoints: best.keypoints, pose: best.pose } : face;
+    this.refinedFaces.add(refined);
+    return refined;
   }
 
   /**
