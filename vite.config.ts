@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
 
 // Cross-origin isolation lets the WASM backends use threads (SharedArrayBuffer). Dev, preview and the test
@@ -9,9 +9,30 @@ export const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/**
+ * tfjs-core registers a Node platform when it is loaded under Node (`require('util')`, `process.hrtime`, `Buffer`).
+ * This library runs in browsers only, and in a browser bundle that code broke importing the package in Node
+ * (Next.js prerendering a page that imports it: "this.util.TextEncoder is not a constructor") and made Parcel
+ * install Node polyfills. The module resolves to an empty one; nothing else imports it.
+ */
+export function withoutTfjsNodePlatform(): Plugin {
+  const stub = '\0localface:no-tfjs-node-platform';
+  return {
+    name: 'localface:no-tfjs-node-platform',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      return source === './platforms/platform_node' && importer?.includes('tfjs-core') ? stub : null;
+    },
+    load(id) {
+      return id === stub ? 'export {};' : null;
+    },
+  };
+}
+
 export default defineConfig({
   root: '.',
   publicDir: 'public',
+  plugins: [withoutTfjsNodePlatform()],
   resolve: {
     alias: {
       // The demos import the library by its package name, as an app would; here it resolves to the source.
@@ -32,7 +53,9 @@ export default defineConfig({
     // Minified: a page that loads dist/ directly downloads 1.3 MB of JS instead of 3.3 MB. (A minified build broke
     // TF.js's threaded WASM workers, NOTES.md; LocalFace runs the single-threaded WASM build, src/models/backend.ts.)
     minify: true,
-    sourcemap: true,
+    // Maps for debugging this repository's dist/, not shipped (package.json "files"): their sources name files
+    // outside the package, and Parcel fails on them. 'hidden': the JS names no map an app's bundler would look for.
+    sourcemap: 'hidden',
     lib: {
       entry: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
       name: 'LocalFace',

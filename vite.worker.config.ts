@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { resolve, dirname } from 'node:path';
+import { withoutTfjsNodePlatform } from './vite.config';
 
 const LIBRARY_TF = fileURLToPath(new URL('./src/models/tf.ts', import.meta.url));
 const WORKER_TF = fileURLToPath(new URL('./src/face/embedding/worker/tfWorker.ts', import.meta.url));
@@ -23,7 +24,7 @@ function workerTf(): Plugin {
 // under a strict Content-Security-Policy (no blob:, no module worker needed).
 export default defineConfig({
   publicDir: false,
-  plugins: [workerTf()],
+  plugins: [workerTf(), withoutTfjsNodePlatform()],
   build: {
     outDir: 'public/models',
     emptyOutDir: false,

@@ -145,3 +145,20 @@ test('the package carries its licence and the bundled code’s notices (minifica
     expect(notices).toContain(`- ${name} `);
   expect(notices).toContain('Apache License');
 });
+
+test('the installed package imports in Node (server-side rendering) and ships no source maps', () => {
+  const installed = join(scratch, 'app/node_modules/localface');
+  // tfjs-core's Node platform, bundled in, crashed this import ("this.util.TextEncoder is not a constructor"): a
+  // Next.js page importing the package failed to prerender.
+  const exported = run(
+    process.execPath,
+    ['--input-type=module', '-e', 'console.log(Object.keys(await import("localface")).sort().join(","))'],
+    join(scratch, 'app'),
+  ).trim();
+  expect(exported.split(',')).toEqual(expect.arrayContaining(['FaceError', 'createFaceClient', 'version']));
+  // Their sources name files outside the package, which Parcel fails on; no file names a map either.
+  const files = readdirSync(join(installed, 'dist'), { recursive: true }).map(String);
+  expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+  for (const script of ['localface.js', 'localface.iife.js'])
+    expect(readFileSync(join(installed, 'dist', script), 'utf8')).not.toContain('sourceMappingURL');
+});
