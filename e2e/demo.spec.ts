@@ -1,6 +1,6 @@
 // The pages a newcomer opens: `npm run demo` (Vite dev server) and the static site `npm run build:demo` writes.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
@@ -55,6 +55,40 @@ for (const base of [`${DEV}/demo/compare/`, `${SITE}/compare/`]) {
     await page.screenshot({ path: test.info().outputPath('compare.png') });
   });
 }
+
+test("the comparison page takes a phone's large photo (over the library's 5-MB limit) by scaling it down", async ({
+  page,
+}) => {
+  await page.goto(`${SITE}/compare/`);
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 90_000 });
+  await page.getByLabel('Photo B', { exact: true }).setInputFiles('e2e/fixtures/lfw/Serena_Williams_0002.jpg');
+  const faceBytes = [...readFileSync('e2e/fixtures/lfw/Serena_Williams_0001.jpg')];
+  const size = await page.evaluate(async (faceBytes) => {
+    // 6000×4000 with a band of sensor-like noise, the face in the middle at phone-photo size: a 6-7-MB JPEG.
+    const canvas = new OffscreenCanvas(6000, 4000);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#8a8f96';
+    context.fillRect(0, 0, 6000, 4000);
+    const noise = context.createImageData(6000, 900);
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = (i & 3) === 3 ? 255 : (Math.random() * 256) | 0;
+    context.putImageData(noise, 0, 3100);
+    const face = await createImageBitmap(new Blob([new Uint8Array(faceBytes)]));
+    context.drawImage(face, 1750, 500, 2500, 2500);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+    const input = document.querySelector<HTMLInputElement>('[data-testid="file-a"]')!;
+    const files = new DataTransfer();
+    files.items.add(new File([blob], 'phone-photo.jpg', { type: 'image/jpeg' }));
+    input.files = files.files;
+    input.dispatchEvent(new Event('change'));
+    return blob.size;
+  }, faceBytes);
+  expect(size).toBeGreaterThan(5 * 1024 * 1024);
+  // It was "Photo A: The image file is 6.7 MB; the largest accepted is 5.0 MB…" (ERR_IMAGE_TOO_LARGE).
+  await expect(page.getByTestId('result')).toHaveText(/^Same person — similarity (0\.[7-9]\d*|1\.000)/, {
+    timeout: 60_000,
+  });
+  await expect(page.getByRole('img', { name: /^Photo A: phone-photo\.jpg, 1 face found/ })).toBeVisible();
+});
 
 test('the comparison page takes photos only once its models are loaded', async ({ page }) => {
   // The models wait until the inputs have been seen disabled.

