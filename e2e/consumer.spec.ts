@@ -110,6 +110,8 @@ test('its declarations type-check in a strict TypeScript app that has only its d
     join(app, 'check.ts'),
     [
       "import { createFaceClient, FaceError, type SearchResult } from 'localface';",
+      "import { mountRestHandler, type ServiceWorkerScope } from 'localface/service-worker';",
+      "export const mount = (scope: ServiceWorkerScope) => mountRestHandler(scope, { basePath: '/api/' });",
       'export async function best(face: Blob): Promise<SearchResult | undefined> {',
       "  const client = await createFaceClient({ modelBaseUrl: '/models/' });",
       "  try { return (await client.searchFace({ collectionName: 'staff', face }))[0]; }",
@@ -156,9 +158,25 @@ test('the installed package imports in Node (server-side rendering) and ships no
     join(scratch, 'app'),
   ).trim();
   expect(exported.split(',')).toEqual(expect.arrayContaining(['FaceError', 'createFaceClient', 'version']));
+  // The service-worker build: what a worker forwarding REST requests imports, without TF.js.
+  const forWorkers = run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      'console.log(Object.keys(await import("localface/service-worker")).sort().join(","))',
+    ],
+    join(scratch, 'app'),
+  ).trim();
+  expect(forWorkers).toBe('FaceError,mountRestHandler,version');
+  for (const script of ['localface-sw.js', 'localface-sw.iife.js']) {
+    const text = readFileSync(join(installed, 'dist', script), 'utf8');
+    expect(text.length).toBeLessThan(20_000);
+    expect(text).not.toContain('tensorflow');
+  }
   // Their sources name files outside the package, which Parcel fails on; no file names a map either.
   const files = readdirSync(join(installed, 'dist'), { recursive: true }).map(String);
   expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-  for (const script of ['localface.js', 'localface.iife.js'])
+  for (const script of ['localface.js', 'localface.iife.js', 'localface-sw.js', 'localface-sw.iife.js'])
     expect(readFileSync(join(installed, 'dist', script), 'utf8')).not.toContain('sourceMappingURL');
 });

@@ -47,6 +47,7 @@ writeFileSync(
   scriptTag.replace('../../dist/localface.iife.js', '../localface.iife.js'),
 );
 copyFileSync(join(ROOT, 'dist', 'localface.iife.js'), join(OUT, 'localface.iife.js'));
+copyFileSync(join(ROOT, 'dist', 'localface-sw.iife.js'), join(OUT, 'localface-sw.iife.js'));
 
 // 3. The check-in PWA: manifest and icons as they are, and a service worker that precaches the app shell (the check-in
 //    page's own chunks, from Vite's manifest) and the model files it uses. Its cache name carries a hash of the
@@ -100,14 +101,14 @@ const shell = [...filesUnder(checkin), ...chunksOf('checkin/index.html'), ...che
   .sort();
 const checkinWorker = writeWorker('checkin', checkin, shell);
 
-// 4. The cloud-client page: the same offline cache for its service worker, which also needs the IIFE library (it
-//    imports mountRestHandler from it).
+// 4. The cloud-client page: the same offline cache for its service worker, which also needs the library's
+//    service-worker build (it imports mountRestHandler from it).
 const cloud = join(OUT, 'cloud-client');
 const cloudShell = [
   ...filesUnder(cloud),
   ...filesUnder(join(OUT, 'assets')),
   ...filesUnder(join(OUT, 'models')),
-  join(OUT, 'localface.iife.js'),
+  join(OUT, 'localface-sw.iife.js'),
 ]
   .filter((f) => !f.endsWith('.map') && !existsSync(`${f}.gz`))
   .sort();

@@ -14,7 +14,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
  * names they take as given (`client`, `photo`, `frame`, ...) are declared once in SAMPLE_GLOBALS below, each with the
  * type the library takes. A block may say what context it runs in with a marker comment on the line before its fence:
  *
- *   <!-- docs-sample: service-worker -->   `self` is the service worker (ServiceWorkerScope), `LocalFace` the IIFE
+ *   <!-- docs-sample: service-worker -->   `self` is the service worker (ServiceWorkerScope), `LocalFace` the IIFE of
+ *                                          the service-worker build (localface-sw.iife.js)
  *   <!-- docs-sample: skip -->             not checked (give the reason next to it)
  *
  * ```html blocks always see `LocalFace` (the IIFE bundle's global); ```ts and ```js blocks do not.
@@ -139,9 +140,9 @@ const PRELUDE: Record<Exclude<Context, 'skip'>, Record<Sample['language'], strin
     js: "/** @type {typeof import('localface')} */ const LocalFace = /** @type {any} */ (globalThis).LocalFace;",
   },
   'service-worker': {
-    ts: "declare const LocalFace: typeof import('localface'); declare const self: ServiceWorkerSelf;",
+    ts: "declare const LocalFace: typeof import('localface/service-worker'); declare const self: ServiceWorkerSelf;",
     js:
-      "/** @type {typeof import('localface')} */ const LocalFace = /** @type {any} */ (globalThis).LocalFace; " +
+      "/** @type {typeof import('localface/service-worker')} */ const LocalFace = /** @type {any} */ (globalThis).LocalFace; " +
       '/** @type {ServiceWorkerSelf} */ const self = /** @type {any} */ (globalThis);',
   },
 };
@@ -177,7 +178,10 @@ export function checkSamples(samples: Sample[]): Map<string, SampleDiagnostic[]>
       allowJs: true,
       checkJs: true,
       moduleDetection: ts.ModuleDetectionKind.Force,
-      paths: { localface: [join(ROOT, 'src/index.ts')] },
+      paths: {
+        localface: [join(ROOT, 'src/index.ts')],
+        'localface/service-worker': [join(ROOT, 'src/serviceWorkerIndex.ts')],
+      },
       ...OPTIONS[language],
     };
     const virtual = new Map<string, { text: string; sample?: Sample }>([[globals, { text: SAMPLE_GLOBALS }]]);
