@@ -444,3 +444,33 @@ test('a face small in a larger photo scores as it does in its portrait (its keyp
   // They were 0.21, 0.48 and 0.52: the whole photo letterboxed to the detector's 128 px put the keypoints off.
   for (const score of result.scores) expect(Math.abs(score - result.alone)).toBeLessThan(0.05);
 });
+
+test('closing the last WebGL client frees the GPU memory TF.js kept for reuse, and a new client works', async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'webgl', 'WebGL only: GPU memory is a WebGL matter');
+  test.setTimeout(300_000);
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    type Memory = { memory(): { numBytesInGPUAllocated?: number } };
+    const engine = (globalThis as unknown as { _tfengine: { backendInstance: Memory } })._tfengine;
+    const a = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const b = await window.fixture('lfw/Colin_Powell_0002.jpg');
+    const first = await window.LocalFace.createFaceClient({ backend: 'webgl', threads: 1 });
+    await first.detectFaces(a, { quality: true, attributes: true, liveness: true });
+    const webgl = engine.backendInstance; // TF.js's WebGL backend the client ran on
+    const inUse = webgl.memory().numBytesInGPUAllocated ?? 0;
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const afterClose = webgl.memory().numBytesInGPUAllocated ?? 0;
+    const second = await window.LocalFace.createFaceClient({ backend: 'webgl', threads: 1 });
+    const score = (await second.compareFaces(a, b)).similarityScore;
+    await second.close();
+    return { inUse, afterClose, score };
+  });
+  // ~268 MB stayed allocated (free textures kept for reuse) for the page's life.
+  expect(result.inUse).toBeGreaterThan(50e6);
+  expect(result.afterClose).toBeLessThan(1e6);
+  expect(result.score).toBeGreaterThan(0.7);
+});

@@ -142,7 +142,11 @@ function webglBackendContext(): WebGLRenderingContext | undefined {
  * new context; tensors made on the old one are gone with it.
  */
 function replaceLostWebglBackend(): void {
-  if (!webglBackendContext()?.isContextLost()) return;
+  if (webglBackendContext()?.isContextLost()) replaceWebglBackend();
+}
+
+/** TF.js's WebGL backend disposed (its textures deleted) and a new one registered, started on first use. */
+function replaceWebglBackend(): void {
   tf.removeBackend('webgl');
   tf.registerBackend('webgl', () => new MathBackendWebGL(), 2);
 }
@@ -286,6 +290,14 @@ export function activateClientBackend(
       const left = (clientsOnBackend.get(backend) ?? 1) - 1;
       if (left > 0) clientsOnBackend.set(backend, left);
       else clientsOnBackend.delete(backend);
+      // The last client on WebGL gone: TF.js's pool of freed textures (up to WEBGL_TEXTURE_POOL_BYTES) would keep
+      // that much GPU memory for the page's life. A new backend in its place holds none (the next client compiles
+      // its shaders again). Queued with the activations, so a client starting meanwhile keeps its backend.
+      if (left <= 0 && backend === 'webgl') {
+        clientActivations = clientActivations.then(() => {
+          if (!clientsOnBackend.has('webgl') && tf.engine().registry['webgl']) replaceWebglBackend();
+        });
+      }
     };
     return { backend, release };
   });
