@@ -16,7 +16,8 @@ const LAYERS: { name: string; matches: (path: string) => boolean }[] = [
   { name: 'tracker', matches: (p) => p.startsWith('tracker/') },
   { name: 'client', matches: (p) => p === 'client.ts' },
   { name: 'rest', matches: (p) => p.startsWith('rest/') },
-  { name: 'index', matches: (p) => p === 'index.ts' },
+  // The public surfaces: the library's, and the service-worker build's (a part of it without TF.js).
+  { name: 'index', matches: (p) => p === 'index.ts' || p === 'serviceWorkerIndex.ts' },
 ];
 
 function layerOf(path: string): number {
