@@ -686,3 +686,24 @@ test('without WebCrypto (a page that is not a secure context) model files are st
     await page.close();
   }
 });
+
+test('a client whose model download stalls does not hold up the next client for ever', async ({ page }) => {
+  test.setTimeout(120_000);
+  // A server that never answers: the first client's start waits on its .wasm download.
+  await page.route('**/stall/**', () => undefined);
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    const stalled = window.LocalFace.createFaceClient({ modelBaseUrl: new URL('/stall/models/', location.href).href });
+    stalled.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = performance.now();
+    // Client start-ups take turns (they must agree on the page's one backend): this one waited for ever before.
+    const next = await window.LocalFace.createFaceClient({ threads: 1 });
+    const waited = performance.now() - started;
+    const backend = next.backend;
+    await next.close();
+    return { waited, backend };
+  });
+  expect(result.backend).toBe('wasm');
+  expect(result.waited).toBeLessThan(60_000);
+});

@@ -316,18 +316,26 @@ test('when the GPU context is lost (the browser reset the GPU) calls reject at o
     const after = await settle(window.errorInfo(() => client.detectFaces(a)));
     const trackerFrame = await settle(window.errorInfo(() => tracker.process(frame, 100)));
     const trackerAgain = await settle(window.errorInfo(() => tracker.process(frame, 200)));
+    // As the error advises: a new client, here on the backend that does not depend on the GPU, before closing this one.
+    const wasmMeanwhile = await settle(
+      window.errorInfo(async () => {
+        const other = await createFaceClient({ backend: 'wasm', threads: 1 });
+        await other.close();
+      }),
+    );
     await settle(client.close());
     const fresh = await createFaceClient({ backend: 'webgl', threads: 1 });
     const again = await fresh.compareFaces(a, b);
     await fresh.close();
     frame.close();
-    return { during, after, trackerFrame, trackerAgain, again };
+    return { during, after, trackerFrame, trackerAgain, wasmMeanwhile, again };
   });
   for (const e of [result.during, result.after, result.trackerFrame, result.trackerAgain]) {
     const info = expectFaceError(e as ErrorInfo | null, 'ERR_INTERNAL', 500);
     expect(info.metadata).toMatchObject({ reason: 'webgl-context-lost' });
     expect(info.message).toContain('createFaceClient()');
   }
+  expect(result.wasmMeanwhile).toBeNull();
   expect(result.again.similarityScore).toBeGreaterThan(0.7);
 });
 
@@ -454,7 +462,8 @@ test('closing the last WebGL client frees the GPU memory TF.js kept for reuse, a
   await openHarness(page);
   const result = await page.evaluate(async () => {
     type Memory = { memory(): { numBytesInGPUAllocated?: number } };
-    const engine = (globalThis as unknown as { _tfengine: { backendInstance: Memory } })._tfengine;
+    const engine = (globalThis as unknown as { _tfengine: { backendInstance: Memory; backendName: string | null } })
+      ._tfengine;
     const a = await window.fixture('lfw/Colin_Powell_0001.jpg');
     const b = await window.fixture('lfw/Colin_Powell_0002.jpg');
     const first = await window.LocalFace.createFaceClient({ backend: 'webgl', threads: 1 });
@@ -464,13 +473,18 @@ test('closing the last WebGL client frees the GPU memory TF.js kept for reuse, a
     await first.close();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const afterClose = webgl.memory().numBytesInGPUAllocated ?? 0;
+    // TF.js's engine is the page's (an app's own TF.js shares it): a fresh WebGL backend is ready in its place.
+    const activeAfterClose = engine.backendName;
+    const freshMemory = engine.backendInstance.memory().numBytesInGPUAllocated ?? 0;
     const second = await window.LocalFace.createFaceClient({ backend: 'webgl', threads: 1 });
     const score = (await second.compareFaces(a, b)).similarityScore;
     await second.close();
-    return { inUse, afterClose, score };
+    return { inUse, afterClose, activeAfterClose, freshMemory, score };
   });
   // ~268 MB stayed allocated (free textures kept for reuse) for the page's life.
   expect(result.inUse).toBeGreaterThan(50e6);
   expect(result.afterClose).toBeLessThan(1e6);
+  expect(result.activeAfterClose).toBe('webgl');
+  expect(result.freshMemory).toBeLessThan(1e6);
   expect(result.score).toBeGreaterThan(0.7);
 });

@@ -90,6 +90,9 @@ export class FaceEngine {
     private readonly releaseBackend: () => void,
   ) {
     this.matcher = matcher;
+    // A client whose GPU context is lost holds no backend: its error tells the app to create a new client, on any
+    // backend, before closing this one.
+    void gpu?.lost.catch(() => releaseBackend());
   }
 
   /**

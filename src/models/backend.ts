@@ -263,6 +263,11 @@ export async function activateBackend(
 const clientsOnBackend = new Map<BackendName, number>();
 /** Client activations, one at a time: two clients starting at once must agree on the page's backend. */
 let clientActivations: Promise<unknown> = Promise.resolve();
+/**
+ * How long a client start waits for the one before it. A start can stall (its `.wasm` download from a server that
+ * never answers): later clients then go ahead instead of waiting for ever.
+ */
+const ACTIVATION_WAIT_MS = 15_000;
 
 /**
  * activateBackend for a client that keeps the backend until `release()`: while any client holds one, 'auto' takes
@@ -271,7 +276,13 @@ let clientActivations: Promise<unknown> = Promise.resolve();
 export function activateClientBackend(
   ...args: Parameters<typeof activateBackend>
 ): Promise<{ backend: BackendName; release: () => void }> {
-  const activation = clientActivations.then(async () => {
+  const previous = clientActivations;
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  const turn = Promise.race([
+    previous,
+    new Promise((resolve) => (waited = setTimeout(resolve, ACTIVATION_WAIT_MS))),
+  ]).finally(() => clearTimeout(waited));
+  const activation = turn.then(async () => {
     const [choice, ...rest] = args;
     const inUse = [...clientsOnBackend.keys()][0];
     if (inUse && choice !== 'auto' && choice !== inUse) {
@@ -293,9 +304,14 @@ export function activateClientBackend(
       // The last client on WebGL gone: TF.js's pool of freed textures (up to WEBGL_TEXTURE_POOL_BYTES) would keep
       // that much GPU memory for the page's life. A new backend in its place holds none (the next client compiles
       // its shaders again). Queued with the activations, so a client starting meanwhile keeps its backend.
+      // The new backend is made the active one at once: TF.js's engine is the page's, and an app's own TF.js would
+      // otherwise find no backend ready.
       if (left <= 0 && backend === 'webgl') {
-        clientActivations = clientActivations.then(() => {
-          if (!clientsOnBackend.has('webgl') && tf.engine().registry['webgl']) replaceWebglBackend();
+        clientActivations = clientActivations.then(async () => {
+          if (clientsOnBackend.has('webgl') || !tf.engine().registry['webgl']) return;
+          const active = tf.getBackend() === 'webgl';
+          replaceWebglBackend();
+          if (active) await tf.setBackend('webgl').catch(() => false);
         });
       }
     };
