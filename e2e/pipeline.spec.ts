@@ -488,3 +488,56 @@ test('closing the last WebGL client frees the GPU memory TF.js kept for reuse, a
   expect(result.freshMemory).toBeLessThan(1e6);
   expect(result.score).toBeGreaterThan(0.7);
 });
+
+test('colours under fully transparent pixels are not read (a PNG whose face is entirely transparent has no face)', async ({
+  facePage,
+}) => {
+  const faces = await facePage.evaluate(async () => {
+    const photo = await createImageBitmap(
+      new Blob([(await window.fixture('lfw/Colin_Powell_0001.jpg')) as Uint8Array<ArrayBuffer>]),
+    );
+    const { width, height } = photo;
+    const context = new OffscreenCanvas(width, height).getContext('2d')!;
+    context.drawImage(photo, 0, 0);
+    const rgba = context.getImageData(0, 0, width, height).data;
+    // A PNG written by hand (a canvas cannot keep colours under alpha 0): the photo's colours, alpha 0 everywhere.
+    const rows = new Uint8Array(height * (1 + width * 4));
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width * 4; x++)
+        rows[y * (1 + width * 4) + 1 + x] = x % 4 === 3 ? 0 : rgba[y * width * 4 + x]!;
+    const zlib = new Uint8Array(
+      await new Response(new Blob([rows]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer(),
+    );
+    const crcTable = Array.from({ length: 256 }, (_, n) => {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      return c >>> 0;
+    });
+    const chunk = (type: string, data: Uint8Array) => {
+      const out = new Uint8Array(12 + data.length);
+      const view = new DataView(out.buffer);
+      view.setUint32(0, data.length);
+      out.set(new TextEncoder().encode(type), 4);
+      out.set(data, 8);
+      let c = 0xffffffff;
+      for (const b of out.subarray(4, 8 + data.length)) c = crcTable[(c ^ b) & 255]! ^ (c >>> 8);
+      view.setUint32(8 + data.length, (c ^ 0xffffffff) >>> 0);
+      return out;
+    };
+    const header = new Uint8Array(13);
+    new DataView(header.buffer).setUint32(0, width);
+    new DataView(header.buffer).setUint32(4, height);
+    header.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA
+    const parts = [
+      new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
+      chunk('IHDR', header),
+      chunk('IDAT', zlib),
+      chunk('IEND', new Uint8Array()),
+    ];
+    const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (png.set(p, at), at + p.length), 0);
+    return (await window.client.detectFaces(png, { quality: false, attributes: false })).length;
+  });
+  // WASM reads such pixels black (through a canvas); WebGL read the hidden photo, and found its face.
+  expect(faces).toBe(0);
+});

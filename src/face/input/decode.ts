@@ -348,7 +348,7 @@ async function fromBitmapOf(
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
   try {
-    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
+    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, true);
   } finally {
     bitmap.close();
   }
@@ -386,7 +386,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     );
   }
   try {
-    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName);
+    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, true);
   } finally {
     bitmap.close();
   }
@@ -414,12 +414,22 @@ function fromPixelSource(
   height: number,
   limits: ImageLimits,
   argName: string,
+  /** `source` is a bitmap made with premultiplyAlpha 'none' (its colours stored as they are, under any alpha). */
+  straightAlpha = false,
 ): DecodedImage {
   checkPixelSize(width, height, limits, argName);
   try {
     // float32 once here: every model and crop reads float32 (the same 4 bytes a value as int32), so one cast per
     // image instead of one per stage (~1 ms each for a 640×480 frame).
-    return { pixels: tf.tidy(() => tf.cast(tf.browser.fromPixels(source, 3), 'float32')), width, height };
+    const pixels = tf.tidy(() => {
+      // WebGL uploads such a bitmap as stored, colours under alpha 0 included; WASM and CPU read through a canvas,
+      // where those are black. Black here too, so both backends see the same image.
+      if (!straightAlpha || tf.getBackend() !== 'webgl') return tf.cast(tf.browser.fromPixels(source, 3), 'float32');
+      const rgba = tf.cast(tf.browser.fromPixels(source, 4), 'float32');
+      const visible = tf.cast(tf.greater(tf.slice(rgba, [0, 0, 3], [-1, -1, 1]), 0), 'float32');
+      return tf.mul(tf.slice(rgba, [0, 0, 0], [-1, -1, 3]), visible) as tf.Tensor3D;
+    });
+    return { pixels, width, height };
   } catch (cause) {
     const tainted = cause instanceof DOMException && cause.name === 'SecurityError';
     throw new FaceError(
