@@ -120,12 +120,16 @@ export class FaceDetector {
       // Both whole-image passes found nothing: only the tiles are left to try (their faces come refined).
       if (faces.length === 0 && mode === 'largest' && planTiles(image.shape[1], image.shape[0]).length > 0)
         faces = await this.detectAll(image, []);
-      else if (mode === 'largest') faces = await this.refineSmall(image, faces);
+      else if (mode === 'largest' && faces.length > 0) {
+        // Callers use the largest face (the checks read its keypoints); embed() refines any other it is given.
+        faces = largestFirst(faces);
+        faces[0] = (await this.refineSmall(image, faces.slice(0, 1)))[0]!;
+      }
     } else {
       faces = await this.detectAll(image);
       if (faces.length === 0) faces = await this.detectSmall(image);
     }
-    return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    return largestFirst(faces);
   }
 
   /**
@@ -352,6 +356,11 @@ export function suppressOverlaps(faces: DetectedFace[], iou: number): DetectedFa
     if (kept.every((k) => intersectionOverUnion(k.box, face.box) < iou)) kept.push(face);
   }
   return kept;
+}
+
+/** `faces` sorted by box area, largest first. */
+function largestFirst(faces: DetectedFace[]): DetectedFace[] {
+  return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
 }
 
 /** The image as a float32 [1, h, w, 3] batch, the input the crops take; the caller disposes it. */
