@@ -78,6 +78,7 @@ export class KioskEngine {
   private tracker: FaceTracker;
   private latest: TrackedFace[] = [];
   private restarting?: Promise<void>;
+  private needsRestart = false;
 
   private constructor(
     private client: FaceClient,
@@ -94,22 +95,30 @@ export class KioskEngine {
 
   /**
    * `work`, run again on a new client if the GPU context under this one was lost (a kiosk runs for days; browsers
-   * reset the GPU after driver updates, crashes or memory pressure). Tracks start afresh.
+   * reset the GPU after driver updates, crashes or memory pressure). Tracks start afresh. A restart that fails is
+   * tried again by the next call.
    */
   private async recovering<T>(work: () => Promise<T>): Promise<T> {
+    if (this.needsRestart) await this.restart();
     try {
       return await work();
     } catch (error) {
       if (!gpuLost(error)) throw error;
-      this.restarting ??= (async () => {
-        await this.client.close();
-        this.client = await createFaceClient({ modelBaseUrl: this.modelBaseUrl, databaseName: DATABASE });
-        this.tracker = this.client.createFaceTracker(TRACKER_OPTIONS);
-        this.latest = [];
-      })().finally(() => (this.restarting = undefined));
-      await this.restarting;
+      this.needsRestart = true;
+      await this.restart();
       return work();
     }
+  }
+
+  private restart(): Promise<void> {
+    this.restarting ??= (async () => {
+      await this.client.close();
+      this.client = await createFaceClient({ modelBaseUrl: this.modelBaseUrl, databaseName: DATABASE });
+      this.tracker = this.client.createFaceTracker(TRACKER_OPTIONS);
+      this.latest = [];
+      this.needsRestart = false;
+    })().finally(() => (this.restarting = undefined));
+    return this.restarting;
   }
 
   get backend(): string {
@@ -187,14 +196,16 @@ export class KioskEngine {
     }
     const personId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
     try {
-      await withCollection(this.client, () =>
-        this.tracker.enroll(face.trackId, {
-          collectionName: COLLECTION,
-          personId,
-          personName: trimmed,
-          // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
-          faceStorageType: 'NoStorage',
-        }),
+      await this.recovering(() =>
+        withCollection(this.client, () =>
+          this.tracker.enroll(face.trackId, {
+            collectionName: COLLECTION,
+            personId,
+            personName: trimmed,
+            // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
+            faceStorageType: 'NoStorage',
+          }),
+        ),
       );
     } catch (error) {
       if (error instanceof FaceError && (error.code === 'ERR_NOT_FOUND' || error.code === 'ERR_LIVENESS_ERROR')) {
@@ -218,9 +229,11 @@ export class KioskEngine {
 
   /** The enrolled people, each with the person they look most like (staff check that the threshold tells them apart). */
   async people(): Promise<KioskPerson[]> {
-    const { persons } = await withCollection(this.client, () => this.client.listPersons(COLLECTION, { limit: 1000 }));
-    const { pairs } = await withCollection(this.client, () =>
-      this.client.findLookAlikes({ collectionName: COLLECTION, maxPairs: 100 }),
+    const { persons } = await this.recovering(() =>
+      withCollection(this.client, () => this.client.listPersons(COLLECTION, { limit: 1000 })),
+    );
+    const { pairs } = await this.recovering(() =>
+      withCollection(this.client, () => this.client.findLookAlikes({ collectionName: COLLECTION, maxPairs: 100 })),
     );
     const closest = new Map<string, { name: string; similarityScore: number }>();
     for (const { personA, personB, similarityScore } of pairs) {
@@ -236,7 +249,7 @@ export class KioskEngine {
   }
 
   async remove(personId: string): Promise<void> {
-    await this.client.deletePerson(COLLECTION, personId);
+    await this.recovering(() => this.client.deletePerson(COLLECTION, personId));
     // Tracks recognised as this person are searched again within a second; start afresh so it shows at once.
     this.tracker.reset();
     // The check-in app's log on this device names the person too: forget them there as well.
