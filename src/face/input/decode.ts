@@ -201,7 +201,7 @@ export async function decodeImage(
     }
     if (video === 'here') return fromPixelSource(element, element.videoWidth, element.videoHeight, limits, argName);
     checkPixelSize(element.videoWidth, element.videoHeight, limits, argName);
-    return fromBitmapOf(element, limits, argName, `The ${argName} <video> frame could not be drawn.`);
+    return fromBitmapOf(element, limits, argName, `The ${argName} <video> frame could not be drawn.`, false);
   }
   if (kindOf(input, 'OffscreenCanvas', 'width')) {
     const canvas = input as OffscreenCanvas;
@@ -227,7 +227,7 @@ export async function decodeImage(
       return fromDrawing(frame, width, height, limits, argName, `The ${argName} VideoFrame could not be drawn.`);
     // A frame held on the GPU may have no CPU format (format null): it can still be drawn.
     const direct = frame.format === null ? undefined : await videoFramePixels(frame);
-    return direct ?? fromBitmapOf(frame, limits, argName, closed);
+    return direct ?? fromBitmapOf(frame, limits, argName, closed, false);
   }
   throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${describe(input)}.`);
 }
@@ -340,6 +340,8 @@ async function fromBitmapOf(
   limits: ImageLimits,
   argName: string,
   unreadable: string,
+  /** Whether the source may have transparent pixels (a video frame has none). */
+  transparent = true,
 ): Promise<DecodedImage> {
   let bitmap: ImageBitmap;
   try {
@@ -348,7 +350,7 @@ async function fromBitmapOf(
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
   try {
-    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, true);
+    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, transparent);
   } finally {
     bitmap.close();
   }
@@ -386,7 +388,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     );
   }
   try {
-    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, true);
+    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, header.format === 'png');
   } finally {
     bitmap.close();
   }
@@ -414,7 +416,10 @@ function fromPixelSource(
   height: number,
   limits: ImageLimits,
   argName: string,
-  /** `source` is a bitmap made with premultiplyAlpha 'none' (its colours stored as they are, under any alpha). */
+  /**
+   * `source` is a bitmap made with premultiplyAlpha 'none' (its colours stored as they are, under any alpha) that
+   * may have transparent pixels (not a JPEG, not a video frame: no per-frame masking for those).
+   */
   straightAlpha = false,
 ): DecodedImage {
   checkPixelSize(width, height, limits, argName);
