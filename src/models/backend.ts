@@ -303,9 +303,8 @@ export function activateClientBackend(
       else clientsOnBackend.delete(backend);
       // The last client on WebGL gone: TF.js's pool of freed textures (up to WEBGL_TEXTURE_POOL_BYTES) would keep
       // that much GPU memory for the page's life. A new backend in its place holds none (the next client compiles
-      // its shaders again). Queued with the activations, so a client starting meanwhile keeps its backend.
-      // The new backend is made the active one at once: TF.js's engine is the page's, and an app's own TF.js would
-      // otherwise find no backend ready.
+      // its shaders again), and is made active at once, since an app's own TF.js shares the page's engine. Queued
+      // with the activations, so a client starting meanwhile keeps its backend.
       if (left <= 0 && backend === 'webgl') {
         clientActivations = clientActivations.then(async () => {
           if (clientsOnBackend.has('webgl') || !tf.engine().registry['webgl']) return;
