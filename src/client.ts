@@ -46,7 +46,7 @@ import { resolveImageLimits, type ImageInput, type ImageLimits } from './face/in
 import type { BackendChoice, BackendName } from './models/backend';
 import { defaultModelBaseUrl } from './models/defaultModelBase';
 import { ModelFiles, type LoadProgress } from './models/modelFiles';
-import { keypointList, type Box, type DetectedFace, type FaceKeypoint, type HeadPose } from './vocabulary';
+import { faceInInput, keypointList, type Box, type DetectedFace, type FaceKeypoint, type HeadPose } from './vocabulary';
 
 export interface FaceClientOptions {
   /** Where the models/ folder is served. Default: the models/ folder next to the library file. */
@@ -378,7 +378,7 @@ class LocalFaceClient implements FaceClient {
     return this.engine.withImage(image, 'image', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'all', request);
       const checked = await this.engine.check(decoded.pixels, faces, request);
-      return faces.map((f, i) => ({ ...toPublicFace(f), ...checked[i] }));
+      return faces.map((f, i) => ({ ...toPublicFace(faceInInput(f, decoded.scale)), ...checked[i] }));
     });
   }
 
@@ -413,7 +413,10 @@ class LocalFaceClient implements FaceClient {
         options,
       );
       if (!result.ok) return { ok: false, failOn: result.failOn, reasons: result.reasons };
-      return { ok: true, faces: result.faces.map((f) => ({ ...toPublicFace(f), ...pickChecks(f) })) };
+      return {
+        ok: true,
+        faces: result.faces.map((f) => ({ ...toPublicFace(faceInInput(f, decoded.scale)), ...pickChecks(f) })),
+      };
     });
   }
 

@@ -67,6 +67,34 @@ export interface FaceTemplate {
   vectors: Float32Array[];
 }
 
+/**
+ * `face` found in a copy of an image `scale` times its size (an image scaled down to fit the GPU), in pixels of the
+ * image itself. The same face when scale is 1.
+ */
+export function faceInInput<T extends DetectedFace>(face: T, scale: number): T {
+  if (scale === 1) return face;
+  const point = (p: Point): Point => ({ x: p.x / scale, y: p.y / scale });
+  const k = face.keypoints;
+  return {
+    ...face,
+    box: boxInInput(face.box, scale),
+    keypoints: {
+      rightEye: point(k.rightEye),
+      leftEye: point(k.leftEye),
+      noseTip: point(k.noseTip),
+      mouthCenter: point(k.mouthCenter),
+      rightEarTragion: point(k.rightEarTragion),
+      leftEarTragion: point(k.leftEarTragion),
+    },
+  };
+}
+
+/** A box of a copy of an image `scale` times its size, in pixels of the image itself. */
+export function boxInInput(box: Box, scale: number): Box {
+  if (scale === 1) return { ...box };
+  return { x: box.x / scale, y: box.y / scale, width: box.width / scale, height: box.height / scale };
+}
+
 /** Intersection over union of two boxes, in [0, 1]. */
 export function intersectionOverUnion(a: Box, b: Box): number {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);

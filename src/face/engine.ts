@@ -458,9 +458,14 @@ async function allOrDispose<T extends { dispose(): void }>(loading: Promise<T>[]
  */
 export function noFaceError(
   argName: string,
-  image?: { width: number; height: number; pixels?: tf.Tensor3D },
+  image?: { width: number; height: number; pixels?: tf.Tensor3D; scale?: number },
 ): FaceError {
-  const metadata = { argument: argName, ...(image ? { width: image.width, height: image.height } : {}) };
+  // The input's own size, also where it was decoded scaled down (DecodedImage.scale).
+  const size = image && {
+    width: Math.round(image.width / (image.scale ?? 1)),
+    height: Math.round(image.height / (image.scale ?? 1)),
+  };
+  const metadata = { argument: argName, ...(size ? { width: size.width, height: size.height } : {}) };
   if (image?.pixels && isBlank(image.pixels)) {
     return new FaceError(
       'ERR_FACE_NOT_DETECTED',
@@ -468,10 +473,10 @@ export function noFaceError(
       { metadata: { ...metadata, reason: 'IMAGE_BLANK' } },
     );
   }
-  if (image && Math.max(image.width, image.height) <= 480) {
+  if (size && Math.max(size.width, size.height) <= 480) {
     return new FaceError(
       'ERR_FACE_NOT_DETECTED',
-      `No face was found in ${argName} (${image.width}×${image.height} px). The face may be too small, cut by the frame's edge or turned away: move closer to the camera, look at it, keep the whole face in the frame, or use a larger image (a face at least ~80 px wide is found reliably).`,
+      `No face was found in ${argName} (${size.width}×${size.height} px). The face may be too small, cut by the frame's edge or turned away: move closer to the camera, look at it, keep the whole face in the frame, or use a larger image (a face at least ~80 px wide is found reliably).`,
       { metadata: { ...metadata, reason: 'FACE_TOO_SMALL_OR_CUT' } },
     );
   }

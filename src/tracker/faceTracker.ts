@@ -10,6 +10,7 @@ import { LIVENESS_MESSAGES } from '../face/checks';
 import type { FaceEngine } from '../face/engine';
 import { faceThumbnail } from '../face/thumbnail';
 import {
+  faceInInput,
   keypointList,
   type Box,
   type DetectedFace,
@@ -235,6 +236,8 @@ class LocalFaceTracker implements FaceTracker {
   private clock = NEW_FRAME_CLOCK;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
   private generation = 0;
+  /** The last frame's DecodedImage.scale: tracks are kept in its pixels and returned in the frame's own. */
+  private frameScale = 1;
   /** The search indexes' version the tracks were last searched at (a change since makes every track due). */
   private searchedIndexVersion: number | undefined;
 
@@ -293,6 +296,7 @@ class LocalFaceTracker implements FaceTracker {
       const t0 = performance.now();
       const visible = await this.deps.engine.withImage(frame, 'frame', async (decoded) => {
         timings.decodeMs = performance.now() - t0;
+        this.frameScale = decoded.scale;
         return this.track(decoded.pixels, now, timings);
       });
       if (this.settings.collectionName && generation === this.generation) await this.search(visible, now, timings);
@@ -676,7 +680,7 @@ class LocalFaceTracker implements FaceTracker {
   }
 
   private describe(tr: Track): TrackedFace {
-    const { box, keypoints, pose } = tr.face;
+    const { box, keypoints, pose } = faceInInput(tr.face, this.frameScale);
     return {
       trackId: tr.id,
       box: { ...box },

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { FaceError } from '../../src/errors';
 import { base64DecodedLength, base64Payload, maxBase64Chars } from '../../src/face/input/imageHeader';
-import { DEFAULT_IMAGE_LIMITS, resolveImageLimits } from '../../src/face/input/limits';
+import { DEFAULT_IMAGE_LIMITS, resolveImageLimits, sizeForTexture } from '../../src/face/input/limits';
+import { boxInInput, faceInInput } from '../../src/vocabulary';
 
 const code = (fn: () => unknown) => {
   try {
@@ -75,5 +76,68 @@ describe('base64 size before decoding', () => {
   });
   test('a length of 4n+1 is not base64', () => {
     expect(base64Payload('AQIDB')).toBeUndefined();
+  });
+});
+
+describe('sizeForTexture: the size an image is decoded at on a GPU', () => {
+  const fits = (s: { width: number; height: number }, max: number) =>
+    s.width <= max && s.height <= max && s.width * s.height * 3 <= max * max;
+
+  test('keeps an image that fits, and every image without a GPU', () => {
+    expect(sizeForTexture(4032, 3024, 8192)).toEqual({ width: 4032, height: 3024, scale: 1 });
+    expect(sizeForTexture(9000, 6000, 0)).toEqual({ width: 9000, height: 6000, scale: 1 });
+  });
+
+  test('scales a 12-MP phone photo down to what a 4096² texture holds, keeping its aspect ratio', () => {
+    const s = sizeForTexture(4032, 3024, 4096);
+    expect(fits(s, 4096)).toBe(true);
+    expect(s.scale).toBeCloseTo(0.6772, 3); // √(4096² / (3 × 4032 × 3024))
+    expect(s.width / s.height).toBeCloseTo(4032 / 3024, 2);
+    expect(s.scale).toBe(s.width / 4032);
+  });
+
+  test('scales a side longer than the texture to fit it', () => {
+    const s = sizeForTexture(9000, 600, 8192);
+    expect(s.width).toBeLessThanOrEqual(8192);
+    expect(s.width).toBeGreaterThan(8180);
+    expect(fits(s, 8192)).toBe(true);
+  });
+
+  test('always fits, over many sizes and limits (largest size within one pixel)', () => {
+    for (const max of [2048, 4096, 8192, 16384])
+      for (let w = 1000; w <= 16384; w += 731)
+        for (const h of [16, 777, 3000, 9000, 16384]) {
+          const s = sizeForTexture(w, h, max);
+          expect(fits(s, max)).toBe(true);
+          if (s.scale < 1)
+            expect(fits({ width: s.width + 2, height: Math.ceil((s.width + 2) * (h / w)) }, max)).toBe(false);
+        }
+  });
+});
+
+describe('faceInInput: a face found in a scaled-down copy, in pixels of the image', () => {
+  const face = {
+    box: { x: 10, y: 20, width: 30, height: 40 },
+    score: 0.9,
+    keypoints: {
+      rightEye: { x: 15, y: 30 },
+      leftEye: { x: 25, y: 30 },
+      noseTip: { x: 20, y: 38 },
+      mouthCenter: { x: 20, y: 48 },
+      rightEarTragion: { x: 11, y: 35 },
+      leftEarTragion: { x: 39, y: 35 },
+    },
+    pose: { yaw: 5, pitch: -3, roll: 1 },
+  };
+  test('divides every coordinate by the scale and keeps the rest', () => {
+    const f = faceInInput(face, 0.5);
+    expect(f.box).toEqual({ x: 20, y: 40, width: 60, height: 80 });
+    expect(f.keypoints.noseTip).toEqual({ x: 40, y: 76 });
+    expect(f.keypoints.leftEarTragion).toEqual({ x: 78, y: 70 });
+    expect(f.pose).toEqual(face.pose);
+    expect(f.score).toBe(0.9);
+    expect(face.box.x).toBe(10); // the input is not changed
+    expect(faceInInput(face, 1)).toBe(face);
+    expect(boxInInput(face.box, 0.25)).toEqual({ x: 40, y: 80, width: 120, height: 160 });
   });
 });

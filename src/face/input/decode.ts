@@ -10,7 +10,7 @@ import {
   sniffOtherFormat,
   type ImageHeader,
 } from './imageHeader';
-import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './limits';
+import { DEFAULT_IMAGE_LIMITS, sizeForTexture, type DecodeSize, type ImageLimits } from './limits';
 
 export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './limits';
 
@@ -34,8 +34,14 @@ export type ImageInput =
  */
 export interface DecodedImage {
   pixels: tf.Tensor3D;
+  /** Size of `pixels`. */
   width: number;
   height: number;
+  /**
+   * Pixels of `pixels` per pixel of the input: 1, or less where the input was larger than this device's GPU can hold
+   * (WebGL) and was scaled down to fit. Coordinates found in `pixels` are divided by it before they are returned.
+   */
+  scale: number;
 }
 
 const ACCEPTED =
@@ -160,7 +166,14 @@ export async function decodeImage(
     }
     return bitmap === 'here'
       ? fromPixelSource(source, source.width, source.height, limits, argName)
-      : fromBitmapOf(source, limits, argName, `The ${argName} ImageBitmap could not be read.`);
+      : fromBitmapOf(
+          source,
+          source.width,
+          source.height,
+          limits,
+          argName,
+          `The ${argName} ImageBitmap could not be read.`,
+        );
   }
   const image = kindOf(input, 'HTMLImageElement', 'naturalWidth');
   if (image) {
@@ -175,16 +188,23 @@ export async function decodeImage(
     // shown smaller would be read scaled down or squashed, so it is drawn at its own size first.
     if (image === 'here' && img.width === img.naturalWidth && img.height === img.naturalHeight)
       return fromPixelSource(img, img.naturalWidth, img.naturalHeight, limits, argName);
-    checkPixelSize(img.naturalWidth, img.naturalHeight, limits, argName);
-    return fromBitmapOf(img, limits, argName, `The ${argName} <img> could not be drawn.`);
+    return fromBitmapOf(
+      img,
+      img.naturalWidth,
+      img.naturalHeight,
+      limits,
+      argName,
+      `The ${argName} <img> could not be drawn.`,
+    );
   }
   if (kindOf(input, 'HTMLCanvasElement', 'width')) {
     const canvas = input as HTMLCanvasElement;
     // Through a bitmap: on WASM and CPU, fromPixels reads a canvas with getContext('2d'), which a WebGL canvas does
     // not have (and which a canvas without a context would be tied to from then on).
-    checkPixelSize(canvas.width, canvas.height, limits, argName);
     return fromBitmapOf(
       canvas,
+      canvas.width,
+      canvas.height,
       limits,
       argName,
       `The ${argName} canvas has no pixels to read (its size is 0, or its context was lost).`,
@@ -200,14 +220,22 @@ export async function decodeImage(
       );
     }
     if (video === 'here') return fromPixelSource(element, element.videoWidth, element.videoHeight, limits, argName);
-    checkPixelSize(element.videoWidth, element.videoHeight, limits, argName);
-    return fromBitmapOf(element, limits, argName, `The ${argName} <video> frame could not be drawn.`, false);
+    return fromBitmapOf(
+      element,
+      element.videoWidth,
+      element.videoHeight,
+      limits,
+      argName,
+      `The ${argName} <video> frame could not be drawn.`,
+      false,
+    );
   }
   if (kindOf(input, 'OffscreenCanvas', 'width')) {
     const canvas = input as OffscreenCanvas;
-    checkPixelSize(canvas.width, canvas.height, limits, argName);
     return fromBitmapOf(
       canvas,
+      canvas.width,
+      canvas.height,
       limits,
       argName,
       `The ${argName} OffscreenCanvas has no pixels to read: it has no rendering context yet, or it was transferred. Draw on it (getContext('2d')) before passing it.`,
@@ -225,9 +253,10 @@ export async function decodeImage(
     // applies both, as the page shows it.
     if ((frame.rotation ?? 0) !== 0 || frame.flip === true)
       return fromDrawing(frame, width, height, limits, argName, `The ${argName} VideoFrame could not be drawn.`);
-    // A frame held on the GPU may have no CPU format (format null): it can still be drawn.
-    const direct = frame.format === null ? undefined : await videoFramePixels(frame);
-    return direct ?? fromBitmapOf(frame, limits, argName, closed, false);
+    // A frame held on the GPU may have no CPU format (format null): it can still be drawn; so is one to be scaled down.
+    const whole = decodeSize(width, height).scale === 1;
+    const direct = frame.format === null || !whole ? undefined : await videoFramePixels(frame);
+    return direct ?? fromBitmapOf(frame, width, height, limits, argName, closed, false);
   }
   throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${describe(input)}.`);
 }
@@ -259,7 +288,12 @@ function notBase64(input: string, argName: string): string {
  * instanceof), and a float16 one (getImageData(…, { pixelFormat: 'rgba-float16' }), 0..1 values it would read as
  * black). 8-bit ImageData of this window go to fromPixels, which uploads them on the GPU on WebGL.
  */
-function fromImageData(image: ImageData, here: boolean, limits: ImageLimits, argName: string): DecodedImage {
+async function fromImageData(
+  image: ImageData,
+  here: boolean,
+  limits: ImageLimits,
+  argName: string,
+): Promise<DecodedImage> {
   const { width, height } = image;
   const format = (image as { pixelFormat?: string }).pixelFormat ?? 'rgba-unorm8';
   if (format !== 'rgba-unorm8' && format !== 'rgba-float16') {
@@ -270,11 +304,13 @@ function fromImageData(image: ImageData, here: boolean, limits: ImageLimits, arg
   }
   if (here && format === 'rgba-unorm8') return fromPixelSource(image, width, height, limits, argName);
   checkPixelSize(width, height, limits, argName);
-  if (format === 'rgba-unorm8') return rgbImage(image.data, width, height);
   // As an 8-bit read of the same canvas gives: 0..1 scaled to 0..255, rounded, clamped (extended-range colours and
   // NaN included).
   const to8 = (v: number) => (v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0);
-  return rgbImage(Uint8Array.from(image.data as ArrayLike<number>, to8), width, height);
+  const rgba = format === 'rgba-unorm8' ? image.data : Uint8Array.from(image.data as ArrayLike<number>, to8);
+  if (decodeSize(width, height).scale === 1) return rgbImage(rgba, width, height);
+  // Too large for the GPU: an 8-bit ImageData of this window, scaled down on the way in.
+  return fromPixelSource(new ImageData(new Uint8ClampedArray(rgba), width, height), width, height, limits, argName);
 }
 
 /** Width × height RGBA values (0..255) as the RGB float32 image the pipeline reads. */
@@ -285,7 +321,7 @@ function rgbImage(rgba: ArrayLike<number>, width: number, height: number): Decod
     rgb[j + 1] = rgba[i + 1]!;
     rgb[j + 2] = rgba[i + 2]!;
   }
-  return { pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'), width, height };
+  return { pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'), width, height, scale: 1 };
 }
 
 /** `source` drawn at width × height on a canvas (which applies a VideoFrame's rotation and flip), read from there. */
@@ -297,16 +333,18 @@ function fromDrawing(
   argName: string,
   unreadable: string,
 ): DecodedImage {
+  checkPixelSize(width, height, limits, argName);
+  const size = decodeSize(width, height);
   let image: ImageData;
   try {
-    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    const context = new OffscreenCanvas(size.width, size.height).getContext('2d', { willReadFrequently: true });
     if (!context) throw new Error('no 2d context');
-    context.drawImage(source, 0, 0);
-    image = context.getImageData(0, 0, width, height);
+    context.drawImage(source, 0, 0, size.width, size.height);
+    image = context.getImageData(0, 0, size.width, size.height);
   } catch (cause) {
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
-  return fromPixelSource(image, width, height, limits, argName);
+  return { ...readPixels(image, argName), scale: size.scale };
 }
 
 /**
@@ -336,24 +374,39 @@ async function videoFramePixels(frame: VideoFrame): Promise<DecodedImage | undef
 
 /** The source drawn into a bitmap and read from there; `unreadable` is the error's sentence if it cannot be drawn. */
 async function fromBitmapOf(
-  source: HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame | ImageBitmap | HTMLVideoElement,
+  source:
+    ImageData | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame | ImageBitmap | HTMLVideoElement,
+  width: number,
+  height: number,
   limits: ImageLimits,
   argName: string,
   unreadable: string,
   /** Whether the source may have transparent pixels (a video frame has none). */
   transparent = true,
 ): Promise<DecodedImage> {
+  checkPixelSize(width, height, limits, argName);
+  const size = decodeSize(width, height);
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(source, { premultiplyAlpha: 'none' });
+    bitmap = await createImageBitmap(source, { premultiplyAlpha: 'none', ...resizeTo(size) });
   } catch (cause) {
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
   try {
-    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, transparent);
+    return { ...readPixels(bitmap, argName, transparent), scale: size.scale };
   } finally {
     bitmap.close();
   }
+}
+
+/** The size `width` × `height` pixels are decoded at on the backend in use (sizeForTexture; WebGL only). */
+function decodeSize(width: number, height: number): DecodeSize {
+  return sizeForTexture(width, height, tf.getBackend() === 'webgl' ? tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') : 0);
+}
+
+/** createImageBitmap options that scale to `size` (none when it is decoded whole). */
+function resizeTo(size: DecodeSize): ImageBitmapOptions {
+  return size.scale === 1 ? {} : { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' };
 }
 
 async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: string): Promise<DecodedImage> {
@@ -367,6 +420,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
   const header = readImageHeader(bytes);
   if (!header) throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', undecodable(bytes, argName));
   checkEncodedSize(header, limits, argName);
+  const size = decodeSize(header.displayWidth, header.displayHeight);
   // A Blob cannot be made from shared memory (a view of a SharedArrayBuffer): such bytes are copied first.
   const own = bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
   const blob = new Blob([own as Uint8Array<ArrayBuffer>], {
@@ -377,7 +431,12 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     // 'from-image' applies the EXIF orientation, so a phone photo stored sideways is upright here.
     // premultiplyAlpha 'none': WebGL uploads a bitmap's pixels as stored, and a half-transparent PNG's premultiplied
     // colours would read darker there than on WASM (whose canvas read-back un-premultiplies them).
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+    // The resize applies to the upright image (measured in Chromium on an EXIF-rotated JPEG).
+    bitmap = await createImageBitmap(blob, {
+      imageOrientation: 'from-image',
+      premultiplyAlpha: 'none',
+      ...resizeTo(size),
+    });
   } catch (cause) {
     throw new FaceError(
       'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
@@ -388,7 +447,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     );
   }
   try {
-    return fromPixelSource(bitmap, bitmap.width, bitmap.height, limits, argName, header.format === 'png');
+    return { ...readPixels(bitmap, argName, header.format === 'png'), scale: size.scale };
   } finally {
     bitmap.close();
   }
@@ -410,19 +469,32 @@ function undecodable(bytes: Uint8Array, argName: string): string {
   return `The ${argName} could not be decoded as JPEG/PNG bytes. Only JPEG and PNG files are accepted.`;
 }
 
-function fromPixelSource(
-  source: ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement,
+async function fromPixelSource(
+  source: ImageData | ImageBitmap | HTMLImageElement | HTMLVideoElement,
   width: number,
   height: number,
   limits: ImageLimits,
+  argName: string,
+): Promise<DecodedImage> {
+  checkPixelSize(width, height, limits, argName);
+  if (decodeSize(width, height).scale < 1) {
+    // (No HTMLVideoElement in a Worker.)
+    const video = typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement;
+    return fromBitmapOf(source, width, height, limits, argName, `The ${argName} could not be scaled down.`, !video);
+  }
+  return { ...readPixels(source, argName), scale: 1 };
+}
+
+/** The pixels of `source` at its own size, as float32 RGB. */
+function readPixels(
+  source: ImageData | ImageBitmap | HTMLImageElement | HTMLVideoElement,
   argName: string,
   /**
    * `source` is a bitmap made with premultiplyAlpha 'none' (its colours stored as they are, under any alpha) that
    * may have transparent pixels (not a JPEG, not a video frame: no per-frame masking for those).
    */
   straightAlpha = false,
-): DecodedImage {
-  checkPixelSize(width, height, limits, argName);
+): Omit<DecodedImage, 'scale'> {
   try {
     // float32 once here: every model and crop reads float32 (the same 4 bytes a value as int32), so one cast per
     // image instead of one per stage (~1 ms each for a 640×480 frame).
@@ -434,7 +506,7 @@ function fromPixelSource(
       const visible = tf.cast(tf.greater(tf.slice(rgba, [0, 0, 3], [-1, -1, 1]), 0), 'float32');
       return tf.mul(tf.slice(rgba, [0, 0, 0], [-1, -1, 3]), visible) as tf.Tensor3D;
     });
-    return { pixels, width, height };
+    return { pixels, width: pixels.shape[1], height: pixels.shape[0] };
   } catch (cause) {
     const tainted = cause instanceof DOMException && cause.name === 'SecurityError';
     throw new FaceError(
@@ -469,17 +541,6 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
       'ERR_IMAGE_TOO_LARGE',
       `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); the largest accepted is ${mp(limits.maxPixels)} MP. Scale it down first (faces need far fewer pixels).`,
       { metadata: { width, height } },
-    );
-  }
-  // On WebGL the pixels are uploaded as one texture of width × height, then kept as one float texture of
-  // width × height × 3 values laid out in a square: past the GPU's largest texture (8192² here, 4096² on some
-  // phones: 22 MP and 5.6 MP) the upload leaves a black image or TF.js fails with its own words.
-  const maxTexture = tf.getBackend() === 'webgl' ? tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') : 0;
-  if (maxTexture > 0 && (width > maxTexture || height > maxTexture || width * height * 3 > maxTexture * maxTexture)) {
-    throw new FaceError(
-      'ERR_IMAGE_TOO_LARGE',
-      `The ${argName} is ${width}×${height} pixels (${mp(width * height)} MP); this device's GPU (WebGL, textures up to ${maxTexture}×${maxTexture}) takes at most ${maxTexture} pixels a side and ${mp((maxTexture * maxTexture) / 3)} MP. Scale it down first (faces need far fewer pixels), or use the 'wasm' backend.`,
-      { metadata: { width, height, maxTextureSize: maxTexture } },
     );
   }
   // No face fits, and the detector's and checks' coordinates (divided by width − 1) would not be numbers.

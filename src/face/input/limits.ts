@@ -84,3 +84,32 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
+
+/** The size an image is decoded at, and its scale: decoded pixels per input pixel (1 = decoded whole). */
+export interface DecodeSize {
+  width: number;
+  height: number;
+  scale: number;
+}
+
+/**
+ * The size a width × height image is decoded at on a GPU whose textures hold at most maxTexture² values (0: no GPU).
+ * On WebGL the pixels are uploaded as one texture of width × height, then kept as one float texture of
+ * width × height × 3 values laid out in a square: past the largest texture (8192² on SwiftShader, 4096² on some
+ * phones: 22 MP and 5.6 MP) the upload leaves a black image or TF.js fails. Such an image is scaled down to the
+ * largest size that fits, keeping its aspect ratio; faces need far fewer pixels than that.
+ */
+export function sizeForTexture(width: number, height: number, maxTexture: number): DecodeSize {
+  const fits = (w: number, h: number) => w <= maxTexture && h <= maxTexture && w * h * 3 <= maxTexture * maxTexture;
+  if (!(maxTexture > 0) || fits(width, height)) return { width, height, scale: 1 };
+  let scale = Math.min(maxTexture / width, maxTexture / height, maxTexture / Math.sqrt(3 * width * height));
+  let w = Math.max(1, Math.floor(width * scale));
+  let h = Math.max(1, Math.floor(height * scale));
+  // Floating-point rounding can leave the product a few values over: shrink by one pixel until it fits.
+  while (!fits(w, h)) {
+    scale *= 1 - 1 / Math.max(w, h);
+    w = Math.max(1, Math.floor(width * scale));
+    h = Math.max(1, Math.floor(height * scale));
+  }
+  return { width: w, height: h, scale: w / width };
+}
