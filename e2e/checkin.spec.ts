@@ -144,8 +144,8 @@ test('installable; after one online visit it checks people in with the network o
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   expect(installabilityErrors).toEqual([]);
 
-  // Enrolling (a photo is not checked for liveness), exporting and clearing the log are for staff: refused before
-  // the device has a staff PIN.
+  // Enrolling (a photo is not checked for liveness) is for staff: refused before the device has a staff PIN. The log
+  // (who checked in, when), its export and clearing are for staff too: not shown at all.
   let downloads = 0;
   page.on('download', () => downloads++);
   await page.getByTestId('enroll-name').fill('Subject Six');
@@ -154,21 +154,17 @@ test('installable; after one online visit it checks people in with the network o
   await expect(page.getByTestId('enroll-message')).toHaveText(
     'Enrolling needs the staff PIN: set it under Staff first.',
   );
-  await page.getByTestId('export-csv').click();
-  await expect(page.getByTestId('log-message')).toHaveText(
-    'Exporting the log needs the staff PIN: set it under Staff first.',
-  );
-  await page.getByTestId('clear-log').click();
-  await expect(page.getByTestId('log-message')).toHaveText(
-    'Clearing the log needs the staff PIN: set it under Staff first.',
-  );
+  await expect(page.getByTestId('log-locked')).toBeVisible();
+  for (const id of ['log-area', 'export-csv', 'clear-log']) await expect(page.getByTestId(id)).toBeHidden();
   await expect(page.getByTestId('people-count')).toHaveText('0');
   expect(downloads).toBe(0);
 
   // Staff set the PIN, then enroll from an ID photo (another day than the camera frame). The form hidden, the focus
-  // goes to the staff-mode line (not to the page); the name and photo refused above are still there.
+  // goes to the staff-mode line (not to the page); the name and photo refused above are still there. The log shows.
   await setStaffPin(page);
   await expect(page.getByTestId('staff-unlocked')).toBeFocused();
+  await expect(page.getByTestId('log-area')).toBeVisible();
+  await expect(page.getByTestId('log-locked')).toBeHidden();
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Subject Six');
   await page.getByRole('button', { name: 'Enroll', exact: true }).click();
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
@@ -187,27 +183,24 @@ test('installable; after one online visit it checks people in with the network o
   });
   await expect(page.getByTestId('people-count')).toHaveText('1');
 
+  // The reloaded page is locked: the person checking in sees their welcome, and nobody else's check-ins.
   await checkInUntil(page, WELCOME);
-  await expect(page.getByTestId('log-row')).toHaveCount(1);
-  await expect(page.getByTestId('log-row').first()).toContainText('checked-in');
+  await expect(page.getByTestId('log-locked')).toBeVisible();
+  await expect(page.getByTestId('log-row')).toHaveCount(0);
+  expect(await page.locator('body').innerText()).not.toContain('checked-in');
   // The welcome is read out; the button, disabled while the check-in ran, has the focus again.
   await expect(page.getByTestId('announce-polite')).toHaveText(WELCOME);
   await expect(page.getByTestId('check-in')).toBeFocused();
   await page.screenshot({ path: test.info().outputPath('checkin-offline.png'), fullPage: true });
 
-  // The log survives a reload (IndexedDB). The reloaded page is locked: the PIN now exists, and is asked for.
+  // The log survives a reload (IndexedDB), and staff see it once they enter the PIN (the device has one now).
   await page.reload();
-  await expect(page.getByTestId('log-row')).toHaveCount(1);
-  for (const [button, refusal] of [
-    ['export-csv', 'Exporting the log needs the staff PIN: enter it under Staff first.'],
-    ['clear-log', 'Clearing the log needs the staff PIN: enter it under Staff first.'],
-  ] as const) {
-    await page.getByTestId(button).click();
-    await expect(page.getByTestId('log-message')).toHaveText(refusal);
-  }
-  await expect(page.getByTestId('log-row')).toHaveCount(1);
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  await expect(page.getByTestId('log-row')).toHaveCount(0);
   expect(downloads).toBe(0);
   await unlockStaff(page);
+  await expect(page.getByTestId('log-row')).toHaveCount(1);
+  await expect(page.getByTestId('log-row').first()).toContainText('checked-in');
   // A time zone where today is another day than in UTC (UTC-12 in the UTC morning, UTC+14 after noon): the file is
   // named by the local day, as the log on screen shows it.
   const timezoneId = new Date().getUTCHours() < 12 ? 'Etc/GMT+12' : 'Pacific/Kiritimati';
@@ -254,6 +247,7 @@ test('installable; after one online visit it checks people in with the network o
   );
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  await unlockStaff(page);
   await expect(page.getByTestId('log-row')).toHaveCount(1);
 
   // Deleting the person at the kiosk (staff PIN) removes their check-ins from the log too. The kiosk asks for the
@@ -274,7 +268,9 @@ test('installable; after one online visit it checks people in with the network o
   // The page's own HTML says 0 and lists no rows before the app has read anything: wait until it has.
   await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
   await expect(page.getByTestId('people-count')).toHaveText('0');
+  await unlockStaff(page);
   await expect(page.getByTestId('log-row')).toHaveCount(0);
+  await expect(page.getByTestId('log-area')).toContainText('The latest 50 check-ins');
 
   await context.close();
   expect(problems, 'page errors or requests to other hosts').toEqual([]);
@@ -370,11 +366,11 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   );
   await page.reload();
   await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  await setStaffPin(page);
   const when = await page.evaluate((time) => new Date(time).toLocaleString(), threeDaysAgo);
   await expect(page.getByTestId('log-row').locator('td').first()).toHaveText(when);
 
   // Enrolled, so that the camera's last picture would check them in.
-  await setStaffPin(page);
   await page.getByTestId('enroll-name').fill('Subject Six');
   await page.getByTestId('enroll-file').setInputFiles('e2e/fixtures/camera/subject06-enroll.jpg');
   await page.getByTestId('enroll-button').click();
@@ -407,9 +403,11 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   await expect(page.getByTestId('log-row')).toHaveCount(0);
   expect(dialogs).toEqual(['Delete 1 check-in from this device? Export the CSV first to keep them.']);
 
-  // Escape in the staff-mode line locks, as it closes a dialog: the focus goes back to the PIN field.
-  await page.getByTestId('staff-unlocked').press('Escape');
+  // Escape in the log (as in the staff-mode line) locks, as it closes a dialog: the log goes, the focus goes back to
+  // the PIN field.
+  await page.getByTestId('export-csv').press('Escape');
   await expect(page.getByTestId('staff-unlocked')).toBeHidden();
+  await expect(page.getByTestId('log-area')).toBeHidden();
   await expect(page.getByLabel('Staff PIN')).toBeFocused();
   await expect(page.getByTestId('staff-message')).toHaveText('Staff mode locked.');
   await context.close();
@@ -505,6 +503,8 @@ test("the browser clears the site's data while the app is open: the log, check-i
   await expect(page.getByTestId('log-message')).toHaveText(
     'Exporting the log needs the staff PIN: set it under Staff first.',
   );
+  await expect(page.getByTestId('log-message')).toBeVisible();
+  await expect(page.getByTestId('log-area')).toBeHidden();
   await setStaffPin(page);
   // The log's connection was ended by the browser: the next use opens the (now empty) log again.
   expect(await exportCsv(page)).toEqual([CSV_HEADER, '']);

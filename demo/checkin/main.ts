@@ -37,7 +37,9 @@ const staffForm = $<HTMLFormElement>('staff-form'),
 const staffMessage = $('staff-message'),
   staffUnlockedLine = $('staff-unlocked'),
   staffLock = $<HTMLButtonElement>('staff-lock');
-const logMessage = $('log-message');
+const logMessage = $('log-message'),
+  logArea = $('log-area'),
+  logLocked = $('log-locked');
 const updateLine = $('update'),
   updateButton = $<HTMLButtonElement>('update-button');
 
@@ -176,13 +178,21 @@ const staff = wireStaffPinForm(
   { form: staffForm, input: staffPinInput, button: staffButton, message: staffMessage },
   {
     noPinYet: 'No staff PIN yet: choose one to enroll people and to export or clear the log.',
-    onUnlock: () => {
+    onUnlock: async () => {
       staffUnlockedLine.hidden = false;
+      logArea.hidden = false;
+      logLocked.hidden = true;
+      await showLog();
     },
     onLock: () => {
       staffUnlockedLine.hidden = true;
+      // The names leave the page, not only the view.
+      logArea.hidden = true;
+      logLocked.hidden = false;
+      logBody.replaceChildren();
+      logMessage.textContent = '';
     },
-    staffArea: [staffUnlockedLine],
+    staffArea: [staffUnlockedLine, logArea],
   },
 );
 staffLock.onclick = () => staff.lock();
@@ -206,6 +216,16 @@ function staffOnly(what: string): string {
 }
 
 const checkIns = (count: number) => `${count} check-in${count === 1 ? '' : 's'}`;
+
+/** The check-in log, once open (the table shows it while staff mode is on). */
+let checkInLog: CheckInLog | undefined;
+
+/** Shows the log's latest entries, in staff mode only: who checked in and when is not for everyone at the screen. */
+async function showLog(): Promise<void> {
+  const rows = staff.unlocked && checkInLog ? await checkInLog.all() : [];
+  // Locked while the log was read: nothing is shown.
+  renderLog(staff.unlocked ? rows : []);
+}
 
 function renderLog(rows: CheckIn[]): void {
   logBody.replaceChildren(
@@ -353,7 +373,7 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
       'bad',
     );
   }
-  renderLog(await log.all());
+  await showLog();
 }
 
 async function enroll(client: FaceClient): Promise<void> {
@@ -464,7 +484,8 @@ startCamera();
 
 try {
   const log = await CheckInLog.open();
-  renderLog(await log.all());
+  checkInLog = log;
+  await showLog();
   $('export').onclick = async () => {
     if (!staffMayAct()) {
       logMessage.textContent = staffOnly('Exporting the log');
@@ -500,7 +521,7 @@ try {
   await ensureCollection(client);
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
   // Persons deleted since the last visit (at the kiosk, or through the API) leave no entries behind.
-  if (await log.keepOnly(await enrolledIds(client))) renderLog(await log.all());
+  if (await log.keepOnly(await enrolledIds(client))) await showLog();
   const threads = client.threads === 2 ? ', 2 threads' : '';
   statusLine.textContent = `Ready on ${client.backend.toUpperCase()}${threads}${navigator.onLine ? '' : ' (offline)'}`;
   // Registered once the models are loaded: its install then takes them from the library's model cache instead of
