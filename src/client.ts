@@ -42,7 +42,7 @@ import {
 } from './face/checks';
 import { FaceEngine, noFaceError } from './face/engine';
 import { createFaceTracker, type FaceTracker, type FaceTrackerOptions } from './tracker/faceTracker';
-import { resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
+import { inputScale, resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
 import type { BackendChoice, BackendName } from './models/backend';
 import { defaultModelBaseUrl } from './models/defaultModelBase';
 import { ModelFiles, type LoadProgress } from './models/modelFiles';
@@ -378,7 +378,7 @@ class LocalFaceClient implements FaceClient {
     return this.engine.withImage(image, 'image', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'all', request);
       const checked = await this.engine.check(decoded.pixels, faces, request);
-      return faces.map((f, i) => ({ ...toPublicFace(faceInInput(f, decoded.scale)), ...checked[i] }));
+      return faces.map((f, i) => ({ ...toPublicFace(faceInInput(f, inputScale(decoded))), ...checked[i] }));
     });
   }
 
@@ -415,7 +415,7 @@ class LocalFaceClient implements FaceClient {
       if (!result.ok) return { ok: false, failOn: result.failOn, reasons: result.reasons };
       return {
         ok: true,
-        faces: result.faces.map((f) => ({ ...toPublicFace(faceInInput(f, decoded.scale)), ...pickChecks(f) })),
+        faces: result.faces.map((f) => ({ ...toPublicFace(faceInInput(f, inputScale(decoded))), ...pickChecks(f) })),
       };
     });
   }

@@ -67,17 +67,20 @@ export interface FaceTemplate {
   vectors: Float32Array[];
 }
 
-/**
- * `face` found in a copy of an image `scale` times its size (an image scaled down to fit the GPU), in pixels of the
- * image itself. The same face when scale is 1.
- */
-export function faceInInput<T extends DetectedFace>(face: T, scale: number): T {
-  if (scale === 1) return face;
-  const point = (p: Point): Point => ({ x: p.x / scale, y: p.y / scale });
+/** Pixels of an image per pixel of a copy of it scaled down (an image too large for the GPU), along each axis. */
+export interface ToInput {
+  x: number;
+  y: number;
+}
+
+/** `face` found in a scaled-down copy of an image, in pixels of the image itself. The same face at scale 1, 1. */
+export function faceInInput<T extends DetectedFace>(face: T, toInput: ToInput): T {
+  if (toInput.x === 1 && toInput.y === 1) return face;
+  const point = (p: Point): Point => ({ x: p.x * toInput.x, y: p.y * toInput.y });
   const k = face.keypoints;
   return {
     ...face,
-    box: boxInInput(face.box, scale),
+    box: boxInInput(face.box, toInput),
     keypoints: {
       rightEye: point(k.rightEye),
       leftEye: point(k.leftEye),
@@ -89,10 +92,9 @@ export function faceInInput<T extends DetectedFace>(face: T, scale: number): T {
   };
 }
 
-/** A box of a copy of an image `scale` times its size, in pixels of the image itself. */
-export function boxInInput(box: Box, scale: number): Box {
-  if (scale === 1) return { ...box };
-  return { x: box.x / scale, y: box.y / scale, width: box.width / scale, height: box.height / scale };
+/** A box of a scaled-down copy of an image, in pixels of the image itself. */
+export function boxInInput(box: Box, toInput: ToInput): Box {
+  return { x: box.x * toInput.x, y: box.y * toInput.y, width: box.width * toInput.x, height: box.height * toInput.y };
 }
 
 /** Intersection over union of two boxes, in [0, 1]. */

@@ -1,7 +1,7 @@
 import { asFaceError, FaceError } from '../errors';
 import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
-import type { ImageInput } from '../face/input/decode';
+import { inputScale, type ImageInput } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import { boxInInput, type Box, type FaceTemplate } from '../vocabulary';
 import { ExportWriter, readExport, type ExportedPerson } from './exportFormat';
@@ -644,7 +644,7 @@ export class PersonService {
         if (faceTaken.has(p.face) || personTaken.has(p.personId)) continue;
         faceTaken.add(p.face);
         personTaken.add(p.personId);
-        assigned.push({ ...p, box: boxInInput(faces[p.face]!.box, decoded.scale) });
+        assigned.push({ ...p, box: boxInInput(faces[p.face]!.box, inputScale(decoded)) });
       }
       // Read while the pixels are still here: a person deleted since the search (another tab) is left out of the
       // results, and that face then counts as unrecognised, so every face is in one of the two lists.

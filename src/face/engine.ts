@@ -458,13 +458,10 @@ async function allOrDispose<T extends { dispose(): void }>(loading: Promise<T>[]
  */
 export function noFaceError(
   argName: string,
-  image?: { width: number; height: number; pixels?: tf.Tensor3D; scale?: number },
+  image?: { pixels?: tf.Tensor3D; inputWidth: number; inputHeight: number },
 ): FaceError {
-  // The input's own size, also where it was decoded scaled down (DecodedImage.scale).
-  const size = image && {
-    width: Math.round(image.width / (image.scale ?? 1)),
-    height: Math.round(image.height / (image.scale ?? 1)),
-  };
+  // The input's own size (also where it was decoded scaled down).
+  const size = image && { width: image.inputWidth, height: image.inputHeight };
   const metadata = { argument: argName, ...(size ? { width: size.width, height: size.height } : {}) };
   if (image?.pixels && isBlank(image.pixels)) {
     return new FaceError(

@@ -8,6 +8,7 @@ import type { FaceStorageType } from '../collections/validate';
 import type { FaceAttributes, FaceQuality, LivenessEvidence } from '../face/checks';
 import { LIVENESS_MESSAGES } from '../face/checks';
 import type { FaceEngine } from '../face/engine';
+import { inputScale } from '../face/input/decode';
 import { faceThumbnail } from '../face/thumbnail';
 import {
   faceInInput,
@@ -17,6 +18,7 @@ import {
   type FaceKeypoint,
   type FaceTemplate,
   type HeadPose,
+  type ToInput,
 } from '../vocabulary';
 import { associate, contestedGroups, keepTracks, trackEnded } from './association';
 import {
@@ -236,8 +238,8 @@ class LocalFaceTracker implements FaceTracker {
   private clock = NEW_FRAME_CLOCK;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
   private generation = 0;
-  /** The last frame's DecodedImage.scale: tracks are kept in its pixels and returned in the frame's own. */
-  private frameScale = 1;
+  /** The last frame's inputScale: tracks are kept in its decoded pixels and returned in the frame's own. */
+  private toFrame: ToInput = { x: 1, y: 1 };
   /** The search indexes' version the tracks were last searched at (a change since makes every track due). */
   private searchedIndexVersion: number | undefined;
 
@@ -296,7 +298,7 @@ class LocalFaceTracker implements FaceTracker {
       const t0 = performance.now();
       const visible = await this.deps.engine.withImage(frame, 'frame', async (decoded) => {
         timings.decodeMs = performance.now() - t0;
-        this.frameScale = decoded.scale;
+        this.toFrame = inputScale(decoded);
         return this.track(decoded.pixels, now, timings);
       });
       if (this.settings.collectionName && generation === this.generation) await this.search(visible, now, timings);
@@ -680,7 +682,7 @@ class LocalFaceTracker implements FaceTracker {
   }
 
   private describe(tr: Track): TrackedFace {
-    const { box, keypoints, pose } = faceInInput(tr.face, this.frameScale);
+    const { box, keypoints, pose } = faceInInput(tr.face, this.toFrame);
     return {
       trackId: tr.id,
       box: { ...box },

@@ -129,15 +129,16 @@ describe('faceInInput: a face found in a scaled-down copy, in pixels of the imag
     },
     pose: { yaw: 5, pitch: -3, roll: 1 },
   };
-  test('divides every coordinate by the scale and keeps the rest', () => {
-    const f = faceInInput(face, 0.5);
+  test('scales every coordinate along its axis and keeps the rest', () => {
+    const f = faceInInput(face, { x: 2, y: 2 });
     expect(f.box).toEqual({ x: 20, y: 40, width: 60, height: 80 });
     expect(f.keypoints.noseTip).toEqual({ x: 40, y: 76 });
     expect(f.keypoints.leftEarTragion).toEqual({ x: 78, y: 70 });
     expect(f.pose).toEqual(face.pose);
     expect(f.score).toBe(0.9);
     expect(face.box.x).toBe(10); // the input is not changed
-    expect(faceInInput(face, 1)).toBe(face);
-    expect(boxInInput(face.box, 0.25)).toEqual({ x: 40, y: 80, width: 120, height: 160 });
+    expect(faceInInput(face, { x: 1, y: 1 })).toBe(face);
+    // A decoded height rounded down more than its width: each axis has its own factor.
+    expect(boxInInput(face.box, { x: 4, y: 4.5 })).toEqual({ x: 40, y: 90, width: 120, height: 180 });
   });
 });

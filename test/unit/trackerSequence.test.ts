@@ -35,7 +35,7 @@ function scriptedTracker() {
   let embeddings = 0;
   const engine = {
     withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) =>
-      use({ pixels: {}, width: 640, height: 480, scale: 1 }),
+      use({ pixels: {}, width: 640, height: 480, inputWidth: 640, inputHeight: 480 }),
     detect: async () => scene.faces.map((f) => ({ ...f })),
     embed: async (_p: unknown, faces: { box: { x: number } }[]) =>
       faces.map((f): FaceTemplate => {
@@ -180,7 +180,7 @@ function sceneTracker(enrolled: Record<string, number[]>, options: object = { co
   const stored: { template: FaceTemplate; thumbnail?: Blob }[][] = [];
   const engine = {
     withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) =>
-      use({ pixels: {}, width: 640, height: 480, scale: 1 }),
+      use({ pixels: {}, width: 640, height: 480, inputWidth: 640, inputHeight: 480 }),
     detect: async () =>
       scene.faces.map((f) => ({ ...syntheticFace(f.x, f.y ?? 100, f.size, undefined, 0.95), scene: f })),
     embed: async (_p: unknown, faces: { scene: SceneFace }[]) => {

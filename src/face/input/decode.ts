@@ -38,10 +38,16 @@ export interface DecodedImage {
   width: number;
   height: number;
   /**
-   * Pixels of `pixels` per pixel of the input: 1, or less where the input was larger than this device's GPU can hold
-   * (WebGL) and was scaled down to fit. Coordinates found in `pixels` are divided by it before they are returned.
+   * Size of the input, upright: the same as width × height, or larger where the input was more than this device's GPU
+   * holds (WebGL) and was scaled down to fit. Coordinates found in `pixels` are returned in these (inputScale).
    */
-  scale: number;
+  inputWidth: number;
+  inputHeight: number;
+}
+
+/** Input pixels per pixel of `decoded.pixels`, along each axis (1, 1 unless it was scaled down). */
+export function inputScale(decoded: DecodedImage): { x: number; y: number } {
+  return { x: decoded.inputWidth / decoded.width, y: decoded.inputHeight / decoded.height };
 }
 
 const ACCEPTED =
@@ -321,7 +327,13 @@ function rgbImage(rgba: ArrayLike<number>, width: number, height: number): Decod
     rgb[j + 1] = rgba[i + 1]!;
     rgb[j + 2] = rgba[i + 2]!;
   }
-  return { pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'), width, height, scale: 1 };
+  return {
+    pixels: tf.tensor3d(rgb, [height, width, 3], 'float32'),
+    width,
+    height,
+    inputWidth: width,
+    inputHeight: height,
+  };
 }
 
 /** `source` drawn at width × height on a canvas (which applies a VideoFrame's rotation and flip), read from there. */
@@ -344,7 +356,7 @@ function fromDrawing(
   } catch (cause) {
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
-  return { ...readPixels(image, argName), scale: size.scale };
+  return { ...readPixels(image, argName), inputWidth: width, inputHeight: height };
 }
 
 /**
@@ -381,7 +393,10 @@ async function fromBitmapOf(
   limits: ImageLimits,
   argName: string,
   unreadable: string,
-  /** Whether the source may have transparent pixels (a video frame has none). */
+  /**
+   * Whether pixels of alpha 0 read black, as a canvas reads them on WASM (drawn sources); false for video frames (no
+   * alpha) and for sources whole-size reads take as RGB with alpha unread.
+   */
   transparent = true,
 ): Promise<DecodedImage> {
   checkPixelSize(width, height, limits, argName);
@@ -393,7 +408,7 @@ async function fromBitmapOf(
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
   try {
-    return { ...readPixels(bitmap, argName, transparent), scale: size.scale };
+    return { ...readPixels(bitmap, argName, transparent), inputWidth: width, inputHeight: height };
   } finally {
     bitmap.close();
   }
@@ -420,7 +435,6 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
   const header = readImageHeader(bytes);
   if (!header) throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', undecodable(bytes, argName));
   checkEncodedSize(header, limits, argName);
-  const size = decodeSize(header.displayWidth, header.displayHeight);
   // A Blob cannot be made from shared memory (a view of a SharedArrayBuffer): such bytes are copied first.
   const own = bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
   const blob = new Blob([own as Uint8Array<ArrayBuffer>], {
@@ -431,12 +445,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
     // 'from-image' applies the EXIF orientation, so a phone photo stored sideways is upright here.
     // premultiplyAlpha 'none': WebGL uploads a bitmap's pixels as stored, and a half-transparent PNG's premultiplied
     // colours would read darker there than on WASM (whose canvas read-back un-premultiplies them).
-    // The resize applies to the upright image (measured in Chromium on an EXIF-rotated JPEG).
-    bitmap = await createImageBitmap(blob, {
-      imageOrientation: 'from-image',
-      premultiplyAlpha: 'none',
-      ...resizeTo(size),
-    });
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch (cause) {
     throw new FaceError(
       'ERR_BASE64_IMAGE_CANNOT_BE_DECODED',
@@ -446,8 +455,22 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
       { cause },
     );
   }
+  const { width: inputWidth, height: inputHeight } = bitmap;
   try {
-    return { ...readPixels(bitmap, argName, header.format === 'png'), scale: size.scale };
+    // Again on what the browser decoded, which a header reader could read otherwise (a crafted file).
+    checkPixelSize(inputWidth, inputHeight, limits, argName);
+    const size = decodeSize(inputWidth, inputHeight);
+    if (size.scale < 1) {
+      // Scaled from the decoded bitmap, upright as the browser read the file's orientation (which a header parser
+      // can read otherwise: an EXIF segment in a PNG, or after a JPEG's frame header).
+      const whole = bitmap;
+      try {
+        bitmap = await createImageBitmap(whole, { premultiplyAlpha: 'none', ...resizeTo(size) });
+      } finally {
+        whole.close();
+      }
+    }
+    return { ...readPixels(bitmap, argName, header.format === 'png'), inputWidth, inputHeight };
   } finally {
     bitmap.close();
   }
@@ -477,12 +500,10 @@ async function fromPixelSource(
   argName: string,
 ): Promise<DecodedImage> {
   checkPixelSize(width, height, limits, argName);
-  if (decodeSize(width, height).scale < 1) {
-    // (No HTMLVideoElement in a Worker.)
-    const video = typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement;
-    return fromBitmapOf(source, width, height, limits, argName, `The ${argName} could not be scaled down.`, !video);
-  }
-  return { ...readPixels(source, argName), scale: 1 };
+  // Scaled, the pixels are read as they are read whole: RGB, alpha not looked at.
+  if (decodeSize(width, height).scale < 1)
+    return fromBitmapOf(source, width, height, limits, argName, `The ${argName} could not be scaled down.`, false);
+  return { ...readPixels(source, argName), inputWidth: width, inputHeight: height };
 }
 
 /** The pixels of `source` at its own size, as float32 RGB. */
@@ -494,7 +515,7 @@ function readPixels(
    * may have transparent pixels (not a JPEG, not a video frame: no per-frame masking for those).
    */
   straightAlpha = false,
-): Omit<DecodedImage, 'scale'> {
+): Omit<DecodedImage, 'inputWidth' | 'inputHeight'> {
   try {
     // float32 once here: every model and crop reads float32 (the same 4 bytes a value as int32), so one cast per
     // image instead of one per stage (~1 ms each for a 640×480 frame).
