@@ -182,7 +182,9 @@ const staff = wireStaffPinForm(
       staffUnlockedLine.hidden = false;
       logArea.hidden = false;
       logLocked.hidden = true;
-      await showLog();
+      await showLog().catch((error: unknown) => {
+        logMessage.textContent = `Could not read the log: ${errorText(error)}`;
+      });
     },
     onLock: () => {
       staffUnlockedLine.hidden = true;
