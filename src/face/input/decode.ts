@@ -191,7 +191,9 @@ export async function decodeImage(
       );
     }
     // tf.browser.fromPixels reads an <img> at img.width × img.height, its shown (or width-attribute) size: a photo
-    // shown smaller would be read scaled down or squashed, so it is drawn at its own size first.
+    // shown smaller would be read scaled down or squashed, so it is drawn at its own size first. Its own size is
+    // naturalWidth × naturalHeight, which for a srcset density image ("photo@2x.jpg 2x") is less than its pixels: it
+    // is drawn at that size, the size fromPixels reads it at and its coordinates are in.
     if (image === 'here' && img.width === img.naturalWidth && img.height === img.naturalHeight)
       return fromPixelSource(img, img.naturalWidth, img.naturalHeight, limits, argName);
     return fromBitmapOf(
@@ -201,6 +203,8 @@ export async function decodeImage(
       limits,
       argName,
       `The ${argName} <img> could not be drawn.`,
+      true,
+      true,
     );
   }
   if (kindOf(input, 'HTMLCanvasElement', 'width')) {
@@ -398,12 +402,14 @@ async function fromBitmapOf(
    * alpha) and for sources whole-size reads take as RGB with alpha unread.
    */
   transparent = true,
+  /** Draw at width × height even where the source's bitmap would have another size (an <img> from a srcset). */
+  exactSize = false,
 ): Promise<DecodedImage> {
   checkPixelSize(width, height, limits, argName);
   const size = decodeSize(width, height);
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(source, { premultiplyAlpha: 'none', ...resizeTo(size) });
+    bitmap = await createImageBitmap(source, { premultiplyAlpha: 'none', ...resizeTo(size, exactSize) });
   } catch (cause) {
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
@@ -420,8 +426,10 @@ function decodeSize(width: number, height: number): DecodeSize {
 }
 
 /** createImageBitmap options that scale to `size` (none when it is decoded whole). */
-function resizeTo(size: DecodeSize): ImageBitmapOptions {
-  return size.scale === 1 ? {} : { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' };
+function resizeTo(size: DecodeSize, always = false): ImageBitmapOptions {
+  return size.scale === 1 && !always
+    ? {}
+    : { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' };
 }
 
 async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: string): Promise<DecodedImage> {
@@ -466,6 +474,15 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
       const whole = bitmap;
       try {
         bitmap = await createImageBitmap(whole, { premultiplyAlpha: 'none', ...resizeTo(size) });
+      } catch (cause) {
+        throw new FaceError(
+          'ERR_IMAGE_TOO_LARGE',
+          `The ${argName} could not be scaled down to fit this device's GPU.`,
+          {
+            cause,
+            metadata: { width: inputWidth, height: inputHeight },
+          },
+        );
       } finally {
         whole.close();
       }
