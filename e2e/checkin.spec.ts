@@ -192,6 +192,10 @@ test('installable; after one online visit it checks people in with the network o
   await expect(page.getByTestId('announce-polite')).toHaveText(WELCOME);
   await expect(page.getByTestId('check-in')).toBeFocused();
   await page.screenshot({ path: test.info().outputPath('checkin-offline.png'), fullPage: true });
+  // The welcome names the person for ten seconds, then goes: the next person at the screen does not see it.
+  await expect(page.getByTestId('verdict')).toHaveText('', { timeout: 20_000 });
+  await expect(page.getByTestId('announce-polite')).toHaveText('');
+  expect(await page.locator('body').innerText()).not.toContain('Subject Six');
 
   // The log survives a reload (IndexedDB), and staff see it once they enter the PIN (the device has one now).
   await page.reload();

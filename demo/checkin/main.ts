@@ -53,6 +53,19 @@ function showVerdict(text: string, kind: '' | 'ok' | 'bad'): void {
   if (text) announcer.say(text, kind === 'bad' ? 'assertive' : 'polite');
 }
 
+/** How long a welcome (a name) stays on screen and in the screen reader's region: not until the next person comes. */
+const WELCOME_SHOWN_MS = 10_000;
+let welcomeTimer: ReturnType<typeof setTimeout> | undefined;
+
+function showWelcome(text: string): void {
+  showVerdict(text, 'ok');
+  clearTimeout(welcomeTimer);
+  welcomeTimer = setTimeout(() => {
+    if (verdict.textContent === text) showVerdict('', '');
+    announcer.forget(text);
+  }, WELCOME_SHOWN_MS);
+}
+
 const errorText = (error: unknown) => (error instanceof FaceError ? `${error.message} (${error.code})` : String(error));
 
 /**
@@ -363,7 +376,7 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
   }
   await log.add(entry);
   if (entry.result === 'checked-in')
-    showVerdict(`Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`, 'ok');
+    showWelcome(`Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`);
   else if (entry.result === 'unknown') showVerdict('Not recognised: please enroll first.', 'bad');
   // Said as what to do (the code stays in the log's detail column).
   else {

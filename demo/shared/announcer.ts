@@ -11,6 +11,8 @@ export type Urgency = 'polite' | 'assertive';
 export class Announcer {
   private readonly regions: Record<Urgency, HTMLElement>;
   private readonly timers: Partial<Record<Urgency, ReturnType<typeof setTimeout>>> = {};
+  /** The last words said in each region. */
+  private readonly said: Partial<Record<Urgency, string>> = {};
 
   constructor(parent: HTMLElement = document.body) {
     const region = (urgency: Urgency) => {
@@ -35,7 +37,16 @@ export class Announcer {
     const element = this.regions[urgency];
     clearTimeout(this.timers[urgency]);
     element.textContent = '';
+    this.said[urgency] = text;
     this.timers[urgency] = setTimeout(() => (element.textContent = text), 100);
+  }
+
+  /** Empties the region if `text` was the last said there: words that should not stay for the next person. */
+  forget(text: string, urgency: Urgency = 'polite'): void {
+    if (this.said[urgency] !== text) return;
+    clearTimeout(this.timers[urgency]);
+    this.regions[urgency].textContent = '';
+    this.said[urgency] = undefined;
   }
 }
 
