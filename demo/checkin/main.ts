@@ -191,11 +191,12 @@ const staff = wireStaffPinForm(
   { form: staffForm, input: staffPinInput, button: staffButton, message: staffMessage },
   {
     noPinYet: 'No staff PIN yet: choose one to enroll people and to export or clear the log.',
-    onUnlock: async () => {
+    onUnlock: () => {
       staffUnlockedLine.hidden = false;
       logArea.hidden = false;
       logLocked.hidden = true;
-      await showLog().catch((error: unknown) => {
+      // Not awaited: the focus moves to the staff line at once, the rows follow.
+      showLog().catch((error: unknown) => {
         logMessage.textContent = `Could not read the log: ${errorText(error)}`;
       });
     },
