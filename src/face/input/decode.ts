@@ -10,6 +10,7 @@ import {
   sniffOtherFormat,
   type ImageHeader,
 } from './imageHeader';
+import type { ToInput } from '../../vocabulary';
 import { DEFAULT_IMAGE_LIMITS, sizeForTexture, type DecodeSize, type ImageLimits } from './limits';
 
 export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './limits';
@@ -46,7 +47,7 @@ export interface DecodedImage {
 }
 
 /** Input pixels per pixel of `decoded.pixels`, along each axis (1, 1 unless it was scaled down). */
-export function inputScale(decoded: DecodedImage): { x: number; y: number } {
+export function inputScale(decoded: DecodedImage): ToInput {
   return { x: decoded.inputWidth / decoded.width, y: decoded.inputHeight / decoded.height };
 }
 
@@ -319,8 +320,9 @@ async function fromImageData(
   const to8 = (v: number) => (v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0);
   const rgba = format === 'rgba-unorm8' ? image.data : Uint8Array.from(image.data as ArrayLike<number>, to8);
   if (decodeSize(width, height).scale === 1) return rgbImage(rgba, width, height);
-  // Too large for the GPU: an 8-bit ImageData of this window, scaled down on the way in.
-  return fromPixelSource(new ImageData(new Uint8ClampedArray(rgba), width, height), width, height, limits, argName);
+  // Too large for the GPU: an 8-bit ImageData of this window, scaled down on the way in (RGB, as read whole).
+  const image8 = new ImageData(new Uint8ClampedArray(rgba), width, height);
+  return fromBitmapOf(image8, width, height, limits, argName, `The ${argName} could not be scaled down.`, false);
 }
 
 /** Width × height RGBA values (0..255) as the RGB float32 image the pipeline reads. */
@@ -516,10 +518,10 @@ async function fromPixelSource(
   limits: ImageLimits,
   argName: string,
 ): Promise<DecodedImage> {
-  checkPixelSize(width, height, limits, argName);
-  // Scaled, the pixels are read as they are read whole: RGB, alpha not looked at.
+  // Scaled (fromBitmapOf checks the limits), the pixels are read as they are read whole: RGB, alpha not looked at.
   if (decodeSize(width, height).scale < 1)
     return fromBitmapOf(source, width, height, limits, argName, `The ${argName} could not be scaled down.`, false);
+  checkPixelSize(width, height, limits, argName);
   return { ...readPixels(source, argName), inputWidth: width, inputHeight: height };
 }
 
