@@ -69,6 +69,11 @@ describe('base64 size before decoding', () => {
     const mime = `data:image/jpeg;base64,${b64.replace(/.{76}/g, '$&\r\n')}`;
     expect(mime.length).toBeLessThanOrEqual(maxBase64Chars(maxBytes));
     expect(base64DecodedLength(base64Payload(mime)!)).toBe(maxBytes);
+    // PEM / `openssl base64` style, CRLF every 64 characters, at the default 5 MB.
+    const pemBytes = 5 * 1024 * 1024;
+    const pem = Buffer.alloc(pemBytes, 1).toString('base64').replace(/.{64}/g, '$&\r\n');
+    expect(pem.length).toBeLessThanOrEqual(maxBase64Chars(pemBytes));
+    expect(base64DecodedLength(base64Payload(pem)!)).toBe(pemBytes);
     // One byte more is always refused by the exact check, however it is encoded.
     expect(base64DecodedLength(base64Payload(Buffer.alloc(maxBytes + 1).toString('base64'))!)).toBeGreaterThan(
       maxBytes,

@@ -184,12 +184,13 @@ export function base64DecodedLength(payload: string): number {
 }
 
 /**
- * The longest string that can hold `maxBytes` as base64: a data: URL prefix and MIME line breaks (every 76
- * characters) included, so a longer string is too large before any of it is copied or decoded.
+ * The longest string taken as a possible base64 of `maxBytes`: a data: URL prefix and line breaks included (MIME's
+ * CRLF every 76 characters, PEM's every 64, with room for shorter lines), so a longer string is refused before any
+ * of it is copied or decoded. Shorter strings get the exact check on their payload.
  */
 export function maxBase64Chars(maxBytes: number): number {
   const chars = Math.ceil(maxBytes / 3) * 4;
-  return chars + Math.ceil(chars / 76) * 2 + 256;
+  return chars + Math.ceil(chars / 16) * 2 + 256;
 }
 
 /** The bytes of a payload from base64Payload. */
