@@ -75,7 +75,7 @@ export class ApiKeyService implements ApiKeys {
     const r = v.requireObject(request, 'apiKeys.create');
     v.onlyKnownKeys(r, ['name', 'collections', 'limits'], 'apiKeys.create');
     const name = r.name;
-    if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME_LENGTH) {
+    if (typeof name !== 'string' || name.length < 1 || v.characterCount(name) > MAX_NAME_LENGTH) {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         `apiKeys.create needs a name: a string of 1–${MAX_NAME_LENGTH} characters that tells people what the key is for.`,

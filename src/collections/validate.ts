@@ -82,18 +82,34 @@ export function newCollectionName(value: unknown): string {
   return name;
 }
 
+/** Characters as a person counts them (Unicode code points): an emoji is one, not two UTF-16 units. */
+export function characterCount(value: string): number {
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
+}
+
 export function personId(value: unknown, argName = 'personId'): string {
-  if (typeof value !== 'string' || value.length < 1 || value.length > 255) {
+  const length = typeof value === 'string' ? characterCount(value) : 0;
+  if (typeof value !== 'string' || length < 1 || length > 255) {
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
-      `${argName} must be a string of 1–255 characters (case-sensitive, unique in the collection); got ${typeof value === 'string' ? `${value.length} characters` : show(value)}.`,
+      `${argName} must be a string of 1–255 characters (case-sensitive, unique in the collection); got ${typeof value === 'string' ? `${length} characters` : show(value)}.`,
     );
   }
   return value;
 }
 
 export function faceId(value: unknown): string {
-  if (typeof value !== 'string' || value.length < 1 || value.length > 255) {
+  if (typeof value !== 'string' || value.length < 1 || characterCount(value) > 255) {
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
       `faceId must be the string returned by addFace() or listed by getPerson(); got ${show(value)}.`,
@@ -103,7 +119,7 @@ export function faceId(value: unknown): string {
 }
 
 export function personName(value: unknown): string {
-  if (typeof value !== 'string' || value.length < 1 || value.length > MAX_PERSON_NAME_LENGTH) {
+  if (typeof value !== 'string' || value.length < 1 || characterCount(value) > MAX_PERSON_NAME_LENGTH) {
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
       `personName must be a non-empty string of at most ${MAX_PERSON_NAME_LENGTH} characters; got ${show(value)}.`,

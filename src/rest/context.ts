@@ -1,6 +1,7 @@
 import type { FaceClient } from '../client';
 import type { ApiKeyAllowance, ApiKeyInfo, ApiKeyUse } from '../collections/apiKeys';
 import type { AddedFace, SearchFaceRequest, SearchResult } from '../collections/persons';
+import { characterCount } from '../collections/validate';
 import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from '../collections/restWrites';
 import { FaceError } from '../errors';
 import { parseBody, type BodyObject, type BodyProblem } from './http';
@@ -175,7 +176,7 @@ export class Fields {
     }
     if (typeof value !== 'string') throw invalidField(name, `${name} must be a string; got ${describe(value)}.`);
     if (options.required && value === '') throw invalidField(name, `${name} must not be empty.`);
-    if (options.maxLength !== undefined && value.length > options.maxLength)
+    if (options.maxLength !== undefined && characterCount(value) > options.maxLength)
       throw invalidField(name, `${name} must be at most ${options.maxLength} characters.`);
     return value;
   }

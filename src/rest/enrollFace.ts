@@ -2,6 +2,7 @@
 // number of faces, each computed with is_* and enforced with validate_*); a failed check answers 200 with
 // FAIL_ON_<n> (liveness 1, attribute 2, quality 4, faces 8) and enrolls nothing. Auth: x-api-key. The subject is
 // enrolled into the key's first collection (or `default`); enroll is an upsert, so an existing subject_id's photo is
+import { characterCount } from '../collections/validate';
 // replaced. Errors: { error_code, message }.
 import type { Face } from '../client';
 import { FaceError } from '../errors';
@@ -211,7 +212,7 @@ async function enroll(context: RestContext): Promise<Response> {
   if (
     body.subject_id !== undefined &&
     body.subject_id !== null &&
-    (typeof body.subject_id !== 'string' || body.subject_id.length > 255)
+    (typeof body.subject_id !== 'string' || characterCount(body.subject_id) > 255)
   )
     return enrollFaceError('INVALID_PAYLOAD', 'subject_id must be a string of at most 255 characters');
   const isQuality = flag(body, 'is_quality', true),

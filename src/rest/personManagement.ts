@@ -1,7 +1,12 @@
 // Seed 000, person management: PUT person (an upsert), PUT persons (bulk), POST collection, GET collections,
 // DELETE collection/{name}. Auth: x-api-key. Errors: { code, message }.
 import type { EnrolledPerson } from '../collections/persons';
-import { isCollectionName, MAX_PERSON_NAME_LENGTH, metadata as validMetadata } from '../collections/validate';
+import {
+  characterCount,
+  isCollectionName,
+  MAX_PERSON_NAME_LENGTH,
+  metadata as validMetadata,
+} from '../collections/validate';
 import { FaceError } from '../errors';
 import type { Dialect, RestContext, Route } from './context';
 import { clientClosed, Fields } from './context';
@@ -68,10 +73,11 @@ async function enrollOne(context: RestContext, body: BodyObject): Promise<Enroll
       { metadata: { field: 'face_storage_type' } },
     );
   }
-  if (personName.length > MAX_PERSON_NAME_LENGTH)
+  const nameLength = characterCount(personName);
+  if (nameLength > MAX_PERSON_NAME_LENGTH)
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
-      `person_name must be at most ${MAX_PERSON_NAME_LENGTH} characters; got ${personName.length}.`,
+      `person_name must be at most ${MAX_PERSON_NAME_LENGTH} characters; got ${nameLength}.`,
       { metadata: { field: 'person_name' } },
     );
   // Checked before the enroll is counted: a request the client would refuse costs the key nothing.

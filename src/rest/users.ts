@@ -2,6 +2,7 @@
 // similarity in percent), DELETE users/{USER_ID}. Auth: x-api-key. One collection per key: its first collection,
 // or `default`. Errors: { status, title, detail, type, errors }.
 import { personExisted } from '../collections/restWrites';
+import { characterCount } from '../collections/validate';
 import { FaceError } from '../errors';
 import {
   Fields,
@@ -111,7 +112,7 @@ function face(fields: Fields): string {
 
 async function enrollUser(context: RestContext): Promise<Response> {
   const userId = context.params.userId!;
-  if (userId.length > 255) return problem(400, ['userId must be at most 255 characters']);
+  if (characterCount(userId) > 255) return problem(400, ['userId must be at most 255 characters']);
   const fields = new Fields(await context.body());
   const image = face(fields);
   const allowance = await context.spendEnroll();

@@ -28,6 +28,11 @@ describe('argument validation', () => {
     expect(v.personId('Ab c/é')).toBe('Ab c/é');
     for (const bad of ['', 'x'.repeat(256), 5, undefined])
       expect(code(() => v.personId(bad))).toBe('ERR_INVALID_ARGUMENT');
+    // Characters as a person counts them: an emoji is one character, though two UTF-16 units.
+    expect(code(() => v.personId('😀'.repeat(255)))).toBe('ok');
+    expect(() => v.personId('😀'.repeat(256))).toThrow('got 256 characters');
+    expect(code(() => v.personName('😀'.repeat(v.MAX_PERSON_NAME_LENGTH)))).toBe('ok');
+    expect(v.characterCount('a😀é\ud800')).toBe(4); // a lone surrogate is one
   });
   test('metadata: a JSON object of at most 16 KB (UTF-8), stored as its JSON round-trip', () => {
     expect(v.metadata(undefined)).toEqual({});
