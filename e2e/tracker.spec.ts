@@ -257,6 +257,57 @@ test('an empty scene is searched with the short-range detector, and fully twice 
   expect(new Set(after.filter((f) => f.faces === 1).map((f) => f.trackId)).size).toBe(1);
 });
 
+test('faces further back than a tracked one are tracked too, within 0.5 s, each with its own stable id', async ({
+  facePage,
+}) => {
+  test.setTimeout(240_000);
+  const seen = await facePage.evaluate(async (near) => {
+    const load = async (name: string) =>
+      createImageBitmap(new Blob([(await window.fixture(name)) as Uint8Array<ArrayBuffer>]));
+    const person = await load(near);
+    // Three people further back: LFW portraits drawn 120 px square (~48-px faces), right of the near person.
+    const far = await Promise.all(
+      ['Colin_Powell_0001', 'Tony_Blair_0001', 'Serena_Williams_0001'].map((n) => load(`lfw/${n}.jpg`)),
+    );
+    const tracker = window.client.createFaceTracker();
+    const out: { at: number; ids: number[]; sides: number[] }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const canvas = document.createElement('canvas');
+      canvas.width = 640;
+      canvas.height = 480;
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#808080';
+      g.fillRect(0, 0, 640, 480);
+      far.forEach((b, k) => g.drawImage(b, 400 + (k % 2) * 120 + (i % 3), 40 + k * 140, 120, 120));
+      g.drawImage(person, -80 + (i % 3) * 2, 0, 480, (480 * person.height) / person.width);
+      const update = await tracker.process(canvas, i * 100);
+      out.push({
+        at: i * 100,
+        ids: update.tracks.map((t) => t.trackId),
+        sides: update.tracks.map((t) => Math.round(t.box.width)),
+      });
+    }
+    tracker.close();
+    return out;
+  }, LATER);
+  // The near face is found at once and keeps its id; it is the largest, listed first.
+  const nearId = seen[0]!.ids[0];
+  for (const f of seen) expect(f.ids[0]).toBe(nearId);
+  expect(seen[0]!.sides[0]).toBeGreaterThan(120);
+  // The short-range model, which alone sees the first frame, finds the near face only; the faces further back are
+  // found on a frame with both models (within 0.5 s) and followed, at their size missed in an occasional frame.
+  const firstFar = seen.findIndex((f) => f.ids.length > 1);
+  expect(firstFar).toBeGreaterThan(0);
+  expect(seen[firstFar]!.at).toBeLessThanOrEqual(500);
+  const after = seen.slice(firstFar);
+  expect(after.every((f) => f.ids.length >= 2)).toBe(true);
+  // Two of the three (the third, at the detectors' limit, is not found here) on most frames.
+  expect(after.filter((f) => f.ids.length >= 3).length).toBeGreaterThanOrEqual(after.length / 2);
+  for (const f of after) for (const side of f.sides.slice(1)) expect(side).toBeLessThan(60);
+  // Each far face keeps its id: no more ids than faces.
+  expect(new Set(after.flatMap((f) => f.ids)).size).toBeLessThanOrEqual(4);
+});
+
 test('process never queues, rejects bad frames and timestamps, and is closed after close()', async ({ facePage }) => {
   const errors = await facePage.evaluate(async () => {
     const tracker = window.client.createFaceTracker();
@@ -337,6 +388,9 @@ test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track
       'OffscreenCanvas',
       'VideoFrame',
       'ImageBitmap',
+      'OffscreenCanvas',
+      'VideoFrame',
+      'ImageBitmap',
     ];
     for (let i = 0; i < kinds.length; i++) {
       const bitmap = await createImageBitmap(await window.cameraFrame('camera/subject06-later.jpg', i * 2, 0));
@@ -363,7 +417,8 @@ test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track
   expect(result.updates.every((u) => u.ids.length === 1 && u.ids[0] === result.updates[0]!.ids[0])).toBe(true);
   expect(result.updates.every((u) => u.personId === 's06')).toBe(true);
   expect(result.updates[result.updates.length - 1]!.live).toBe(true);
-  expect(result.updates[result.updates.length - 1]!.tensors).toBe(result.updates[1]!.tensors);
+  // Counted from the first frame with both detectors (at 0.5 s, when the full-range model loads): no growth.
+  expect(result.updates[result.updates.length - 1]!.tensors).toBe(result.updates[5]!.tensors);
   for (const key of ['decodeMs', 'detectMs', 'embedMs', 'searchMs', 'checksMs'])
     expect(result.updates[0]!.timings).toHaveProperty(key);
 });

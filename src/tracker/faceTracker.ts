@@ -232,8 +232,11 @@ class LocalFaceTracker implements FaceTracker {
   private nextId = 1;
   private busy = false;
   private closed = false;
-  /** Timestamp of the last frame that got the full detection (detectionModeFor). */
-  private lastFullDetectionAt: number | undefined;
+  /** Timestamps of the last frames that got the full and the wide detection (detectionModeFor). */
+  private lastDetection: { fullAt: number | undefined; wideAt: number | undefined } = {
+    fullAt: undefined,
+    wideAt: undefined,
+  };
   /** The frames' clock (frameTime): a restarted or stopped clock. */
   private clock = NEW_FRAME_CLOCK;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
@@ -291,7 +294,7 @@ class LocalFaceTracker implements FaceTracker {
     // due, nothing ended), so start over as reset() does.
     if (time.restarted) {
       this.tracks = [];
-      this.lastFullDetectionAt = undefined;
+      this.lastDetection = { fullAt: undefined, wideAt: undefined };
     }
     const timings: TrackerTimings = { decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0 };
     try {
@@ -299,7 +302,7 @@ class LocalFaceTracker implements FaceTracker {
       const visible = await this.deps.engine.withImage(frame, 'frame', async (decoded) => {
         timings.decodeMs = performance.now() - t0;
         this.toFrame = inputScale(decoded);
-        return this.track(decoded.pixels, now, timings);
+        return this.track(decoded.pixels, Math.max(decoded.width, decoded.height), now, timings);
       });
       if (this.settings.collectionName && generation === this.generation) await this.search(visible, now, timings);
       if (generation !== this.generation) {
@@ -377,7 +380,7 @@ class LocalFaceTracker implements FaceTracker {
   reset(): void {
     this.generation++;
     this.tracks = [];
-    this.lastFullDetectionAt = undefined;
+    this.lastDetection = { fullAt: undefined, wideAt: undefined };
     this.clock = NEW_FRAME_CLOCK;
   }
 
@@ -389,13 +392,18 @@ class LocalFaceTracker implements FaceTracker {
   /** Detection, association, quality, embedding and liveness for one decoded frame; returns the tracks in view. */
   private async track(
     pixels: Parameters<FaceEngine['detect']>[0],
+    frameSide: number,
     now: number,
     timings: TrackerTimings,
   ): Promise<Track[]> {
     const { engine } = this.deps;
     let t = performance.now();
-    const mode = detectionModeFor(this.tracks.length, this.lastFullDetectionAt, now);
-    if (mode === 'frame') this.lastFullDetectionAt = now;
+    const trackSides = this.tracks.map((tr) => Math.max(tr.face.box.width, tr.face.box.height));
+    const mode = detectionModeFor(trackSides, frameSide, this.lastDetection, now);
+    if (mode !== 'near') this.lastDetection.fullAt = now;
+    // While nobody is in view the wide pass is not due: the first comes FULL_DETECTION_EVERY_MS after faces appear,
+    // so the frames right after a face appears go to naming it.
+    if (mode === 'wide' || trackSides.length === 0) this.lastDetection.wideAt = now;
     const checks = { quality: true, liveness: this.settings.liveness };
     const faces = (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE))
       .filter((f) => f.score >= MIN_TRACKED_FACE_SCORE)

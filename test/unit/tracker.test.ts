@@ -4,6 +4,7 @@ import {
   ASSUMED_FRAME_MS,
   decideTrackLiveness,
   detectionModeFor,
+  SMALL_TRACK_SHARE,
   frameGoodness,
   frameTime,
   NEW_FRAME_CLOCK,
@@ -290,16 +291,26 @@ describe("liveness decided over a track's frames", () => {
 });
 
 describe('which detection a frame gets', () => {
-  it('full detection while faces are tracked, on the first frame, and again after FULL_DETECTION_EVERY_MS', () => {
-    expect(detectionModeFor(0, undefined, 0)).toBe('frame');
-    expect(detectionModeFor(1, 0, 100)).toBe('frame');
-    expect(detectionModeFor(0, 0, 100)).toBe('near');
-    expect(detectionModeFor(0, 0, FULL_DETECTION_EVERY_MS - 1)).toBe('near');
-    expect(detectionModeFor(0, 0, FULL_DETECTION_EVERY_MS)).toBe('frame');
+  const none = { fullAt: undefined, wideAt: undefined };
+  it('with nobody in view: the full detection on the first frame and again after FULL_DETECTION_EVERY_MS', () => {
+    expect(detectionModeFor([], 640, none, 0)).toBe('frame');
+    expect(detectionModeFor([], 640, { fullAt: 0, wideAt: undefined }, 100)).toBe('near');
+    expect(detectionModeFor([], 640, { fullAt: 0, wideAt: 0 }, FULL_DETECTION_EVERY_MS - 1)).toBe('near');
+    expect(detectionModeFor([], 640, { fullAt: 0, wideAt: 0 }, FULL_DETECTION_EVERY_MS)).toBe('frame');
   });
 
-  it('a timestamp before the last full pass (a restarted clip) gets the full detection', () => {
-    expect(detectionModeFor(0, 5000, 100)).toBe('frame');
+  it('with faces in view: both models on the first frame, now and then, and every frame while a face is small', () => {
+    const near = 0.3 * 640;
+    expect(detectionModeFor([near], 640, { fullAt: 0, wideAt: undefined }, 100)).toBe('wide');
+    expect(detectionModeFor([near], 640, { fullAt: 100, wideAt: 100 }, 200)).toBe('frame');
+    expect(detectionModeFor([near], 640, { fullAt: 100, wideAt: 100 }, 100 + FULL_DETECTION_EVERY_MS)).toBe('wide');
+    const small = SMALL_TRACK_SHARE * 640 - 1;
+    expect(detectionModeFor([near, small], 640, { fullAt: 100, wideAt: 100 }, 200)).toBe('wide');
+  });
+
+  it('a timestamp before the last pass (a restarted clip) gets the full detection', () => {
+    expect(detectionModeFor([], 640, { fullAt: 5000, wideAt: 5000 }, 100)).toBe('frame');
+    expect(detectionModeFor([300], 640, { fullAt: 5000, wideAt: 5000 }, 100)).toBe('wide');
   });
 });
 

@@ -17,6 +17,11 @@ export type DetectionMode =
   | 'frame'
   /** A face near a camera (video frames between full passes): the short-range model alone. */
   | 'near'
+  /**
+   * A video frame with faces further back than the nearest (tracker): both models on the whole image; a full-range
+   * face is added where no face the short-range model is confident of (`minScore`) lies.
+   */
+  | 'wide'
   /** Every face (group photos, N:N search): both models, the full-range one also on tiles for small faces. */
   | 'all';
 
@@ -98,7 +103,7 @@ export class FaceDetector {
 
   /** Starts loading what `mode` may need, without waiting (its first call then finds it loaded or loading). */
   prepare(mode: DetectionMode): void {
-    if (mode === 'all') this.fullRange().catch(() => undefined);
+    if (mode === 'all' || mode === 'wide') this.fullRange().catch(() => undefined);
   }
 
   /**
@@ -110,6 +115,16 @@ export class FaceDetector {
     let faces: DetectedFace[];
     if (mode === 'near') {
       faces = await this.run(this.shortRange, image);
+    } else if (mode === 'wide') {
+      const near = await this.run(this.shortRange, image);
+      const far = await this.run(await this.fullRange(), image);
+      const overlaps = (a: DetectedFace, others: DetectedFace[]) =>
+        others.some((o) => intersectionOverUnion(o.box, a.box) >= 0.3);
+      // Faces the short-range model is sure of keep its boxes and keypoints, as on the frames it alone sees.
+      const sure = near.filter((f) => f.score >= minScore);
+      const added = far.filter((f) => !overlaps(f, sure));
+      faces = [...near.filter((f) => !overlaps(f, added)), ...added];
+      if (faces.length === 0) faces = await this.detectSmall(image);
     } else if (mode === 'largest' || mode === 'frame') {
       faces = await this.run(this.shortRange, image);
       if (!faces.some((f) => f.score >= minScore)) {
