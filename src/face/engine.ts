@@ -295,12 +295,13 @@ export class FaceEngine {
     mode: DetectionMode,
     thenChecks?: CheckRequest,
     minScore?: number,
+    expectedFaces?: number,
   ): Promise<DetectedFace[]> {
     this.assertUsable();
     if (thenChecks) this.checks.prepare(thenChecks);
     this.detector.prepare(mode);
     const t0 = performance.now();
-    const faces = await this.detector.detect(pixels, mode, minScore);
+    const faces = await this.detector.detect(pixels, mode, minScore, expectedFaces);
     this.lastTimes.detect = performance.now() - t0;
     return faces;
   }

@@ -104,30 +104,20 @@ export function keepBest<T extends { goodness: number }>(
 export const FULL_DETECTION_EVERY_MS = 500;
 
 /**
- * A tracked face whose box's long side is under this share of the frame's long side is small for the short-range
- * model (its 128-px input shows it at under ~15 px, where it scores under the tracker's 0.75 or not at all): it gets
- * the full-range model every frame ('wide'), which also finds it when the short-range model finds a nearer face.
- * 77 px in a 640×480 frame; the short-range model found six faces of 84–115 px in one such frame.
- */
-export const SMALL_TRACK_SHARE = 0.12;
-
-/**
  * The detection mode for a frame. With nobody in view: the short-range model ('near'), and the full detection
- * ('frame') now and then. With faces in view: 'frame' (the short-range model; the full-range one when it finds no face
- * the tracker keeps), and 'wide' (both models, their faces merged) when a tracked face is small or at most every
- * `everyMs`, so a face further back than a tracked one is found within that time (~25 ms more per 640×480 frame).
+ * ('frame') now and then. With faces in view: 'frame' (the short-range model; the full-range one too when it is sure
+ * of fewer faces than are tracked), and 'wide' (both models, their faces merged) at most every `everyMs`, so that a
+ * face further back than a tracked one is found within that time (~25 ms more per 640×480 frame).
  */
 export function detectionModeFor(
-  trackSides: readonly number[],
-  frameSide: number,
+  liveTracks: number,
   last: { fullAt: number | undefined; wideAt: number | undefined },
   now: number,
   everyMs: number = FULL_DETECTION_EVERY_MS,
 ): 'near' | 'frame' | 'wide' {
   // A timestamp earlier than the last pass (a clip restarted) starts over.
   const due = (at: number | undefined) => at === undefined || now - at >= everyMs || now < at;
-  if (trackSides.length === 0) return due(last.fullAt) ? 'frame' : 'near';
-  if (trackSides.some((side) => side < SMALL_TRACK_SHARE * frameSide)) return 'wide';
+  if (liveTracks === 0) return due(last.fullAt) ? 'frame' : 'near';
   return due(last.wideAt) ? 'wide' : 'frame';
 }
 

@@ -302,11 +302,13 @@ class LocalFaceTracker implements FaceTracker {
       const visible = await this.deps.engine.withImage(frame, 'frame', async (decoded) => {
         timings.decodeMs = performance.now() - t0;
         this.toFrame = inputScale(decoded);
-        return this.track(decoded.pixels, Math.max(decoded.width, decoded.height), now, timings);
+        return this.track(decoded.pixels, now, timings);
       });
       if (this.settings.collectionName && generation === this.generation) await this.search(visible, now, timings);
       if (generation !== this.generation) {
-        this.tracks = []; // reset() or close() while this frame was in work: its tracks are forgotten
+        // reset() or close() while this frame was in work: its tracks and detection times are forgotten.
+        this.tracks = [];
+        this.lastDetection = { fullAt: undefined, wideAt: undefined };
         return { tracks: [], timings };
       }
       return { tracks: visible.map((t) => this.describe(t)), timings };
@@ -392,20 +394,20 @@ class LocalFaceTracker implements FaceTracker {
   /** Detection, association, quality, embedding and liveness for one decoded frame; returns the tracks in view. */
   private async track(
     pixels: Parameters<FaceEngine['detect']>[0],
-    frameSide: number,
     now: number,
     timings: TrackerTimings,
   ): Promise<Track[]> {
     const { engine } = this.deps;
     let t = performance.now();
-    const trackSides = this.tracks.map((tr) => Math.max(tr.face.box.width, tr.face.box.height));
-    const mode = detectionModeFor(trackSides, frameSide, this.lastDetection, now);
+    const mode = detectionModeFor(this.tracks.length, this.lastDetection, now);
     if (mode !== 'near') this.lastDetection.fullAt = now;
     // While nobody is in view the wide pass is not due: the first comes FULL_DETECTION_EVERY_MS after faces appear,
     // so the frames right after a face appears go to naming it.
-    if (mode === 'wide' || trackSides.length === 0) this.lastDetection.wideAt = now;
+    if (mode === 'wide' || this.tracks.length === 0) this.lastDetection.wideAt = now;
     const checks = { quality: true, liveness: this.settings.liveness };
-    const faces = (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE))
+    // Every tracked face, including one missed in the last frames, is expected: a face further back, which only the
+    // full-range model sees, keeps that model running on its frames.
+    const faces = (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE, this.tracks.length))
       .filter((f) => f.score >= MIN_TRACKED_FACE_SCORE)
       .slice(0, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;

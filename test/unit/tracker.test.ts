@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { addFarFaces, sameFace } from '../../src/face/detection/merge';
 import { associate, contestedGroups, continuationScore, keepTracks, trackEnded } from '../../src/tracker/association';
 import {
   ASSUMED_FRAME_MS,
   decideTrackLiveness,
   detectionModeFor,
-  SMALL_TRACK_SHARE,
   frameGoodness,
   frameTime,
   NEW_FRAME_CLOCK,
@@ -293,24 +293,50 @@ describe("liveness decided over a track's frames", () => {
 describe('which detection a frame gets', () => {
   const none = { fullAt: undefined, wideAt: undefined };
   it('with nobody in view: the full detection on the first frame and again after FULL_DETECTION_EVERY_MS', () => {
-    expect(detectionModeFor([], 640, none, 0)).toBe('frame');
-    expect(detectionModeFor([], 640, { fullAt: 0, wideAt: undefined }, 100)).toBe('near');
-    expect(detectionModeFor([], 640, { fullAt: 0, wideAt: 0 }, FULL_DETECTION_EVERY_MS - 1)).toBe('near');
-    expect(detectionModeFor([], 640, { fullAt: 0, wideAt: 0 }, FULL_DETECTION_EVERY_MS)).toBe('frame');
+    expect(detectionModeFor(0, none, 0)).toBe('frame');
+    expect(detectionModeFor(0, { fullAt: 0, wideAt: 0 }, 100)).toBe('near');
+    expect(detectionModeFor(0, { fullAt: 0, wideAt: 0 }, FULL_DETECTION_EVERY_MS - 1)).toBe('near');
+    expect(detectionModeFor(0, { fullAt: 0, wideAt: 0 }, FULL_DETECTION_EVERY_MS)).toBe('frame');
   });
 
-  it('with faces in view: both models on the first frame, now and then, and every frame while a face is small', () => {
-    const near = 0.3 * 640;
-    expect(detectionModeFor([near], 640, { fullAt: 0, wideAt: undefined }, 100)).toBe('wide');
-    expect(detectionModeFor([near], 640, { fullAt: 100, wideAt: 100 }, 200)).toBe('frame');
-    expect(detectionModeFor([near], 640, { fullAt: 100, wideAt: 100 }, 100 + FULL_DETECTION_EVERY_MS)).toBe('wide');
-    const small = SMALL_TRACK_SHARE * 640 - 1;
-    expect(detectionModeFor([near, small], 640, { fullAt: 100, wideAt: 100 }, 200)).toBe('wide');
+  it('with faces in view: the full detection, and both models every FULL_DETECTION_EVERY_MS', () => {
+    // The tracker sets wideAt on the frames with nobody in view: the first wide pass comes after faces appear.
+    expect(detectionModeFor(1, { fullAt: 100, wideAt: 100 }, 200)).toBe('frame');
+    expect(detectionModeFor(2, { fullAt: 100, wideAt: 100 }, 100 + FULL_DETECTION_EVERY_MS - 1)).toBe('frame');
+    expect(detectionModeFor(2, { fullAt: 100, wideAt: 100 }, 100 + FULL_DETECTION_EVERY_MS)).toBe('wide');
   });
 
   it('a timestamp before the last pass (a restarted clip) gets the full detection', () => {
-    expect(detectionModeFor([], 640, { fullAt: 5000, wideAt: 5000 }, 100)).toBe('frame');
-    expect(detectionModeFor([300], 640, { fullAt: 5000, wideAt: 5000 }, 100)).toBe('wide');
+    expect(detectionModeFor(0, { fullAt: 5000, wideAt: 5000 }, 100)).toBe('frame');
+    expect(detectionModeFor(1, { fullAt: 5000, wideAt: 5000 }, 100)).toBe('wide');
+  });
+});
+
+describe("merging the two detectors' faces of a frame", () => {
+  const face = (x: number, y: number, side: number, score: number): DetectedFace => ({
+    box: { x, y, width: side, height: side },
+    score,
+    keypoints: {} as DetectedFace['keypoints'],
+    pose: { yaw: 0, pitch: 0, roll: 0 },
+  });
+  it('adds a face further back, keeps the near face the short-range model is sure of', () => {
+    const near = face(100, 100, 200, 0.95);
+    const far = face(450, 50, 48, 0.8);
+    const sameNear = face(110, 105, 190, 0.9);
+    expect(addFarFaces([near], [sameNear, far], 0.75)).toEqual([near, far]);
+  });
+  it('one face is one face: a full-range box inside the near box, or around it, is not added', () => {
+    const near = face(100, 100, 200, 0.95);
+    expect(addFarFaces([near], [face(160, 160, 60, 0.8)], 0.75)).toEqual([near]); // IoU 0.09, inside
+    expect(addFarFaces([near], [face(40, 40, 320, 0.8)], 0.75)).toEqual([near]); // IoU 0.39
+    expect(addFarFaces([near], [face(20, 20, 370, 0.8)], 0.75)).toEqual([near]); // IoU 0.29, around it
+    expect(sameFace(face(0, 0, 100, 1).box, face(100, 0, 100, 1).box)).toBe(false); // side by side
+  });
+  it('a face the short-range model is unsure of gives way to the full-range face in its place', () => {
+    const unsure = face(300, 100, 60, 0.6);
+    const far = face(305, 102, 58, 0.85);
+    expect(addFarFaces([unsure], [far], 0.75)).toEqual([far]);
+    expect(addFarFaces([unsure], [], 0.75)).toEqual([unsure]);
   });
 });
 

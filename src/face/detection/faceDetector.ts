@@ -4,6 +4,7 @@ import type { ModelFiles } from '../../models/modelFiles';
 import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints } from '../../vocabulary';
 import { estimatePose } from './pose';
 import { cropTile, planTiles, touchesInnerEdge } from './tiles';
+import { addFarFaces } from './merge';
 import { asFloat32, cropAndResizeBoxes } from '../input/region';
 
 export type DetectionMode =
@@ -18,8 +19,8 @@ export type DetectionMode =
   /** A face near a camera (video frames between full passes): the short-range model alone. */
   | 'near'
   /**
-   * A video frame with faces further back than the nearest (tracker): both models on the whole image; a full-range
-   * face is added where no face the short-range model is confident of (`minScore`) lies.
+   * A video frame that may show faces further back than the nearest (tracker, now and then): both models on the
+   * whole image, merged by addFarFaces.
    */
   | 'wide'
   /** Every face (group photos, N:N search): both models, the full-range one also on tiles for small faces. */
@@ -107,23 +108,24 @@ export class FaceDetector {
   }
 
   /**
-   * Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. `minScore` ('largest'
-   * and 'frame' modes): the full-range model also runs when the short-range one finds faces but none this confident (a far face it
-   * barely sees), and its faces are taken if one of them is.
+   * Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. `minScore` ('largest',
+   * 'frame' and 'wide' modes): the full-range model also runs when the short-range one finds faces but none this
+   * confident (a far face it barely sees), and its faces are taken if one of them is. `expectedFaces` ('frame'): how
+   * many faces are tracked; when the short-range model is sure of fewer, the frame is detected as 'wide'.
    */
-  async detect(image: tf.Tensor3D, mode: DetectionMode, minScore = 0): Promise<DetectedFace[]> {
+  async detect(image: tf.Tensor3D, mode: DetectionMode, minScore = 0, expectedFaces = 0): Promise<DetectedFace[]> {
     let faces: DetectedFace[];
     if (mode === 'near') {
       faces = await this.run(this.shortRange, image);
-    } else if (mode === 'wide') {
+    } else if (mode === 'wide' || (mode === 'frame' && expectedFaces > 0)) {
+      // Faces are tracked: the full-range model also runs when the short-range one is sure of fewer faces than are
+      // tracked (one further back, which it does not see), and on 'wide' frames (one that just came into view).
       const near = await this.run(this.shortRange, image);
-      const far = await this.run(await this.fullRange(), image);
-      const overlaps = (a: DetectedFace, others: DetectedFace[]) =>
-        others.some((o) => intersectionOverUnion(o.box, a.box) >= 0.3);
-      // Faces the short-range model is sure of keep its boxes and keypoints, as on the frames it alone sees.
-      const sure = near.filter((f) => f.score >= minScore);
-      const added = far.filter((f) => !overlaps(f, sure));
-      faces = [...near.filter((f) => !overlaps(f, added)), ...added];
+      const sure = near.filter((f) => f.score >= minScore).length;
+      faces =
+        mode === 'wide' || sure < expectedFaces
+          ? addFarFaces(near, await this.run(await this.fullRange(), image), minScore)
+          : near;
       if (faces.length === 0) faces = await this.detectSmall(image);
     } else if (mode === 'largest' || mode === 'frame') {
       faces = await this.run(this.shortRange, image);
