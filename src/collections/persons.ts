@@ -865,7 +865,7 @@ export class PersonService {
 
 function optionalPassphrase(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 1024)
+  if (typeof value !== 'string' || value.length === 0 || v.characterCount(value) > 1024)
     throw new FaceError('ERR_INVALID_ARGUMENT', 'passphrase must be a non-empty string of at most 1024 characters.');
   return value;
 }

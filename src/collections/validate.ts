@@ -82,7 +82,7 @@ export function newCollectionName(value: unknown): string {
   return name;
 }
 
-/** Characters as a person counts them (Unicode code points): an emoji is one, not two UTF-16 units. */
+/** Characters as Unicode code points: most emoji are one, not two UTF-16 units (a flag or a skin tone is two). */
 export function characterCount(value: string): number {
   let count = 0;
   for (let i = 0; i < value.length; i++) {

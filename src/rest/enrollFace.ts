@@ -2,8 +2,8 @@
 // number of faces, each computed with is_* and enforced with validate_*); a failed check answers 200 with
 // FAIL_ON_<n> (liveness 1, attribute 2, quality 4, faces 8) and enrolls nothing. Auth: x-api-key. The subject is
 // enrolled into the key's first collection (or `default`); enroll is an upsert, so an existing subject_id's photo is
-import { characterCount } from '../collections/validate';
 // replaced. Errors: { error_code, message }.
+import { characterCount } from '../collections/validate';
 import type { Face } from '../client';
 import { FaceError } from '../errors';
 import { validate, type CheckedFace } from '../face/checks';

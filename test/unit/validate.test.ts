@@ -28,7 +28,7 @@ describe('argument validation', () => {
     expect(v.personId('Ab c/é')).toBe('Ab c/é');
     for (const bad of ['', 'x'.repeat(256), 5, undefined])
       expect(code(() => v.personId(bad))).toBe('ERR_INVALID_ARGUMENT');
-    // Characters as a person counts them: an emoji is one character, though two UTF-16 units.
+    // Characters as Unicode code points: this emoji is one, though two UTF-16 units.
     expect(code(() => v.personId('😀'.repeat(255)))).toBe('ok');
     expect(() => v.personId('😀'.repeat(256))).toThrow('got 256 characters');
     expect(code(() => v.personName('😀'.repeat(v.MAX_PERSON_NAME_LENGTH)))).toBe('ok');

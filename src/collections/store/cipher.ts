@@ -1,5 +1,6 @@
 import { FaceError } from '../../errors';
 import { newPassphraseKey, PBKDF2_ITERATIONS, withPassphraseKey } from '../exportFormat';
+import { characterCount } from '../validate';
 import type { FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
 
 /**
@@ -48,7 +49,7 @@ export function checkEncryptionOption(option: unknown): EncryptionOption | undef
   if ('passphrase' in o) {
     // Any non-empty passphrase, as for exports (the API contract sets no minimum); docs/security.md advises a long
     // random one: it is the only thing between a copy of the disk and the templates.
-    if (typeof o.passphrase !== 'string' || o.passphrase.length < 1 || o.passphrase.length > 1024)
+    if (typeof o.passphrase !== 'string' || o.passphrase.length < 1 || characterCount(o.passphrase) > 1024)
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         'encryption.passphrase must be a string of 1 to 1024 characters (use a long random passphrase: it is the only thing between a copy of the disk and the templates).',
