@@ -23,6 +23,8 @@ export interface FuzzResult {
   storeChanged: boolean;
   unexpectedOk: boolean;
 }
+/** Every call must settle within this many ms. */
+export const TIME_LIMIT_MS: number;
 export function seededRandom(seed: number): () => number;
 export function encodePng(
   rgba: ArrayLike<number>,
