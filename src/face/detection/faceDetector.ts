@@ -14,7 +14,10 @@ export type DetectionMode =
    * that a face detectFaces finds is one these calls accept.
    */
   | 'largest'
-  /** A video frame's full pass (tracker): 'largest' without the tiles, which would cost an empty scene ~0.5 s. */
+  /**
+   * A video frame's full pass (tracker): the short-range model, the full-range one too (merged by addFarFaces) when
+   * the first is sure of fewer faces than are tracked, or of none; no tiles, which would cost an empty scene ~0.5 s.
+   */
   | 'frame'
   /** A face near a camera (video frames between full passes): the short-range model alone. */
   | 'near'
@@ -110,24 +113,24 @@ export class FaceDetector {
   /**
    * Faces in `image` (int32 or float32 [h, w, 3] RGB), largest first. Does not dispose `image`. `minScore` ('largest',
    * 'frame' and 'wide' modes): the full-range model also runs when the short-range one finds faces but none this
-   * confident (a far face it barely sees), and its faces are taken if one of them is. `expectedFaces` ('frame'): how
-   * many faces are tracked; when the short-range model is sure of fewer, the frame is detected as 'wide'.
+   * confident (a far face it barely sees); in 'largest' its faces are taken if one of them is. `expectedFaces`
+   * ('frame'): how many faces are tracked; when the short-range model is sure of fewer, the frame is detected as 'wide'.
    */
   async detect(image: tf.Tensor3D, mode: DetectionMode, minScore = 0, expectedFaces = 0): Promise<DetectedFace[]> {
     let faces: DetectedFace[];
     if (mode === 'near') {
       faces = await this.run(this.shortRange, image);
-    } else if (mode === 'wide' || (mode === 'frame' && expectedFaces > 0)) {
-      // Faces are tracked: the full-range model also runs when the short-range one is sure of fewer faces than are
-      // tracked (one further back, which it does not see), and on 'wide' frames (one that just came into view).
+    } else if (mode === 'frame' || mode === 'wide') {
+      // The full-range model also runs when the short-range one is sure of fewer faces than are tracked (at least
+      // one: a far face it barely sees), and on 'wide' frames (a face further back that just came into view).
       const near = await this.run(this.shortRange, image);
       const sure = near.filter((f) => f.score >= minScore).length;
       faces =
-        mode === 'wide' || sure < expectedFaces
+        mode === 'wide' || sure < Math.max(1, expectedFaces)
           ? addFarFaces(near, await this.run(await this.fullRange(), image), minScore)
           : near;
       if (faces.length === 0) faces = await this.detectSmall(image);
-    } else if (mode === 'largest' || mode === 'frame') {
+    } else if (mode === 'largest') {
       faces = await this.run(this.shortRange, image);
       if (!faces.some((f) => f.score >= minScore)) {
         const far = await this.run(await this.fullRange(), image);
@@ -135,9 +138,9 @@ export class FaceDetector {
       }
       if (faces.length === 0) faces = await this.detectSmall(image);
       // Both whole-image passes found nothing: only the tiles are left to try (their faces come refined).
-      if (faces.length === 0 && mode === 'largest' && planTiles(image.shape[1], image.shape[0]).length > 0)
+      if (faces.length === 0 && planTiles(image.shape[1], image.shape[0]).length > 0)
         faces = await this.detectAll(image, []);
-      else if (mode === 'largest' && faces.length > 0) {
+      else if (faces.length > 0) {
         // Callers use the largest face (the checks read its keypoints); embed() refines any other it is given.
         faces = largestFirst(faces);
         faces[0] = (await this.refineSmall(image, faces.slice(0, 1)))[0]!;
