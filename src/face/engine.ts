@@ -463,7 +463,7 @@ export function noFaceError(
 ): FaceError {
   // The input's own size (also where it was decoded scaled down).
   const size = image && { width: image.inputWidth, height: image.inputHeight };
-  const metadata = { argument: argName, ...(size ? { width: size.width, height: size.height } : {}) };
+  const metadata = { argument: argName, ...size };
   if (image?.pixels && isBlank(image.pixels)) {
     return new FaceError(
       'ERR_FACE_NOT_DETECTED',

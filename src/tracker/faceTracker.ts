@@ -227,16 +227,18 @@ export function createFaceTracker(deps: TrackerDependencies, options: unknown = 
 
 type Settings = Required<Omit<FaceTrackerOptions, 'collectionName'>> & { collectionName: string | undefined };
 
+/** No frame detected yet (a new, reset or restarted tracker): every pass is due. */
+function noDetectionYet(): { fullAt: number | undefined; wideAt: number | undefined } {
+  return { fullAt: undefined, wideAt: undefined };
+}
+
 class LocalFaceTracker implements FaceTracker {
   private tracks: Track[] = [];
   private nextId = 1;
   private busy = false;
   private closed = false;
   /** Timestamps of the last frames that got the full and the wide detection (detectionModeFor). */
-  private lastDetection: { fullAt: number | undefined; wideAt: number | undefined } = {
-    fullAt: undefined,
-    wideAt: undefined,
-  };
+  private lastDetection = noDetectionYet();
   /** The frames' clock (frameTime): a restarted or stopped clock. */
   private clock = NEW_FRAME_CLOCK;
   /** Bumped by reset/close, so a frame in work does not bring back forgotten tracks. */
@@ -294,7 +296,7 @@ class LocalFaceTracker implements FaceTracker {
     // due, nothing ended), so start over as reset() does.
     if (time.restarted) {
       this.tracks = [];
-      this.lastDetection = { fullAt: undefined, wideAt: undefined };
+      this.lastDetection = noDetectionYet();
     }
     const timings: TrackerTimings = { decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0 };
     try {
@@ -308,7 +310,7 @@ class LocalFaceTracker implements FaceTracker {
       if (generation !== this.generation) {
         // reset() or close() while this frame was in work: its tracks and detection times are forgotten.
         this.tracks = [];
-        this.lastDetection = { fullAt: undefined, wideAt: undefined };
+        this.lastDetection = noDetectionYet();
         return { tracks: [], timings };
       }
       return { tracks: visible.map((t) => this.describe(t)), timings };
@@ -382,7 +384,7 @@ class LocalFaceTracker implements FaceTracker {
   reset(): void {
     this.generation++;
     this.tracks = [];
-    this.lastDetection = { fullAt: undefined, wideAt: undefined };
+    this.lastDetection = noDetectionYet();
     this.clock = NEW_FRAME_CLOCK;
   }
 
