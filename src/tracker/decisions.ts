@@ -133,7 +133,7 @@ export interface TrackLivenessPolicy {
   /** The decision reads the last this many frames of evidence. */
   window: number;
   /**
-   * Each frame's log-odds margin (raw score − threshold) is clipped to ± this before averaging, so that one
+   * Each frame's log-odds margin (raw score − the track threshold) is clipped to ± this before averaging, so that one
    * extreme frame (a lucky print, a washed-out live face) cannot decide alone.
    */
   clip: number;
@@ -174,7 +174,7 @@ export function decideTrackLiveness(
   const recent = frames.slice(-policy.window);
   // A frame whose model output is not a number (a failed run) is no evidence either way.
   const usable = recent.filter((f) => f.geometry.length === 0 && f.rawScore !== undefined && evidenceIsNumbers(f));
-  const margins = usable.map((f) => Math.max(-policy.clip, Math.min(policy.clip, f.rawScore! - t.live)));
+  const margins = usable.map((f) => Math.max(-policy.clip, Math.min(policy.clip, f.rawScore! - t.trackLive)));
   const sum = margins.reduce((s, m) => s + m, 0);
   const occluded = (f: LivenessEvidence) =>
     !!f.attributes && (f.attributes.mask >= t.occluded || f.attributes.sunglasses >= t.occluded);

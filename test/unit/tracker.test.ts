@@ -175,7 +175,7 @@ describe('frames worth embedding', () => {
 
 describe("liveness decided over a track's frames", () => {
   const t = DEFAULT_LIVENESS_THRESHOLDS;
-  const live = (raw = t.live + 2, extra: Partial<LivenessEvidence> = {}): LivenessEvidence => ({
+  const live = (raw = t.trackLive + 2, extra: Partial<LivenessEvidence> = {}): LivenessEvidence => ({
     geometry: [],
     rawScore: raw,
     eyesClosed: [0.01, 0.01],
@@ -191,23 +191,25 @@ describe("liveness decided over a track's frames", () => {
 
   it('waits for the minimum number of usable frames while the missing ones could change the decision', () => {
     expect(decideTrackLiveness([live()], t)).toBeNull();
-    expect(decideTrackLiveness([live(t.live + 1), live(t.live + 1)], t)).toBeNull();
-    expect(decideTrackLiveness([live(t.live + 1), live(t.live + 1), live(t.live + 1)], t)).toMatchObject({
-      live: true,
-      code: null,
-      framesUsed: 3,
-    });
-    const blink = live(t.live + 9, { eyesClosed: [0.999, 0.999] });
-    expect(decideTrackLiveness([live(t.live + 9), blink], t)).toBeNull();
+    expect(decideTrackLiveness([live(t.trackLive + 1), live(t.trackLive + 1)], t)).toBeNull();
+    expect(decideTrackLiveness([live(t.trackLive + 1), live(t.trackLive + 1), live(t.trackLive + 1)], t)).toMatchObject(
+      {
+        live: true,
+        code: null,
+        framesUsed: 3,
+      },
+    );
+    const blink = live(t.trackLive + 9, { eyesClosed: [0.999, 0.999] });
+    expect(decideTrackLiveness([live(t.trackLive + 9), blink], t)).toBeNull();
   });
 
   it('decides two clearly live (or clearly attack) frames at once: a third could not change the decision', () => {
-    expect(decideTrackLiveness([live(t.live + 2), live(t.live + 2)], t)).toMatchObject({
+    expect(decideTrackLiveness([live(t.trackLive + 2), live(t.trackLive + 2)], t)).toMatchObject({
       live: true,
       code: null,
       framesUsed: 2,
     });
-    expect(decideTrackLiveness([live(t.live - 2), live(t.live - 2)], t)).toMatchObject({
+    expect(decideTrackLiveness([live(t.trackLive - 2), live(t.trackLive - 2)], t)).toMatchObject({
       live: false,
       code: 'FACE_NOT_LIVE',
       framesUsed: 2,
@@ -221,7 +223,7 @@ describe("liveness decided over a track's frames", () => {
       { eyesClosed: [0.999, 0.999] },
       { attributes: { sunglasses: 0.99, mask: 0, veil: 0, hat: 0 } },
     ];
-    const frames = margins.flatMap((m) => flags.map((f) => live(t.live + m, f)));
+    const frames = margins.flatMap((m) => flags.map((f) => live(t.trackLive + m, f)));
     let early = 0;
     for (const a of frames)
       for (const b of frames) {
@@ -237,8 +239,8 @@ describe("liveness decided over a track's frames", () => {
   });
 
   it('does not refuse a live person for one blink or one washed-out, occlusion-misread frame', () => {
-    const blink = live(t.live + 2, { eyesClosed: [0.999, 0.999] });
-    const washedOut = live(t.live - 6, { attributes: { sunglasses: 0.99, mask: 0.99, veil: 0, hat: 0 } });
+    const blink = live(t.trackLive + 2, { eyesClosed: [0.999, 0.999] });
+    const washedOut = live(t.trackLive - 6, { attributes: { sunglasses: 0.99, mask: 0.99, veil: 0, hat: 0 } });
     expect(decideTrackLiveness([live(), blink, live(), washedOut, live()], t)).toMatchObject({
       live: true,
       code: null,
@@ -246,21 +248,24 @@ describe("liveness decided over a track's frames", () => {
   });
 
   it('does not admit a print for one lucky frame', () => {
-    const print = live(t.live - 8);
-    const lucky = live(t.live + 12);
+    const print = live(t.trackLive - 8);
+    const lucky = live(t.trackLive + 12);
     expect(decideTrackLiveness([print, lucky, print, print], t)).toMatchObject({ live: false, code: 'FACE_NOT_LIVE' });
   });
 
   it('refuses contradictory evidence: as many clearly live frames as clearly attack frames', () => {
     expect(
-      decideTrackLiveness([live(t.live + 9), live(t.live - 9), live(t.live + 9), live(t.live - 9)], t),
+      decideTrackLiveness(
+        [live(t.trackLive + 9), live(t.trackLive - 9), live(t.trackLive + 9), live(t.trackLive - 9)],
+        t,
+      ),
     ).toMatchObject({ live: false, code: 'FACE_NOT_LIVE', score: 0.5 });
   });
 
   it('reports occlusion and closed eyes when they hold in most frames', () => {
-    const masked = live(t.live + 2, { attributes: { sunglasses: 0, mask: 0.99, veil: 0, hat: 0 } });
+    const masked = live(t.trackLive + 2, { attributes: { sunglasses: 0, mask: 0.99, veil: 0, hat: 0 } });
     expect(decideTrackLiveness([masked, masked, live()], t)).toMatchObject({ live: false, code: 'FACE_IS_OCCLUDED' });
-    const closed = live(t.live + 2, { eyesClosed: [0.999, 0.999] });
+    const closed = live(t.trackLive + 2, { eyesClosed: [0.999, 0.999] });
     expect(decideTrackLiveness([closed, closed, live()], t)).toMatchObject({ live: false, code: 'EYES_CLOSED' });
   });
 
@@ -276,7 +281,7 @@ describe("liveness decided over a track's frames", () => {
   });
 
   it('decides from the recent window: a face that turns live after a bad start becomes live', () => {
-    const frames = [...Array(10).fill(live(t.live - 3)), ...Array(10).fill(live())];
+    const frames = [...Array(10).fill(live(t.trackLive - 3)), ...Array(10).fill(live())];
     expect(decideTrackLiveness(frames, t)).toMatchObject({ live: true });
   });
 

@@ -51,7 +51,7 @@ function scriptedTracker() {
           ? {
               evidence: {
                 geometry: [],
-                rawScore: DEFAULT_LIVENESS_THRESHOLDS.live + 3,
+                rawScore: DEFAULT_LIVENESS_THRESHOLDS.trackLive + 3,
                 attributes: { sunglasses: 0, mask: 0, veil: 0, hat: 0 },
               },
             }
@@ -194,7 +194,7 @@ function sceneTracker(enrolled: Record<string, number[]>, options: object = { co
           ? {
               evidence: {
                 geometry: [],
-                rawScore: DEFAULT_LIVENESS_THRESHOLDS.live + f.scene.liveMargin,
+                rawScore: DEFAULT_LIVENESS_THRESHOLDS.trackLive + f.scene.liveMargin,
                 attributes: { sunglasses: 0, mask: 0, veil: 0, hat: 0 },
               },
             }

@@ -35,6 +35,7 @@ export {
   livenessScore,
   DEFAULT_LIVENESS_THRESHOLDS,
   LIVENESS_SCORE_THRESHOLD,
+  TRACK_LIVENESS_SCORE_THRESHOLD,
   type LivenessThresholds,
   type LivenessEvidence,
 } from './liveness';
