@@ -289,7 +289,7 @@ test('a wrong, missing or other kind of key is ERR_ENCRYPTION_KEY_INVALID and ch
   }
 });
 
-test('a plain client that opened an empty database another client then encrypted writes nothing into it', async ({
+test('a plain client that opened an empty database another client then encrypted writes nothing into it, nor exports it', async ({
   browser,
 }) => {
   const page = await browser.newPage();
@@ -313,6 +313,8 @@ test('a plain client that opened an empty database another client then encrypted
         face: await window.fixture('lfw/Colin_Powell_0001.jpg'),
       });
       const plainRead = await window.errorInfo(() => plain.getPerson('c', 'colin'));
+      // An export would otherwise be a file of ciphertext and empty names that no import can restore.
+      const plainExport = await window.errorInfo(() => plain.exportCollection('c', { includeImages: true }));
       const plainEnroll = await window.errorInfo(async () =>
         plain.enrollPerson({
           collectionName: 'c',
@@ -324,10 +326,11 @@ test('a plain client that opened an empty database another client then encrypted
       const persons = (await encrypted.listPersons('c')).persons.map((p) => p.personId);
       await plain.close();
       await encrypted.close();
-      return { plainWrite, plainRead, plainEnroll, persons };
+      return { plainWrite, plainRead, plainExport, plainEnroll, persons };
     }, db);
     expectFaceError(r.plainWrite, 'ERR_ENCRYPTION_KEY_INVALID', 401);
     expectFaceError(r.plainRead, 'ERR_ENCRYPTION_KEY_INVALID', 401);
+    expectFaceError(r.plainExport, 'ERR_ENCRYPTION_KEY_INVALID', 401);
     expectFaceError(r.plainEnroll, 'ERR_ENCRYPTION_KEY_INVALID', 401);
     expect(r.persons).toEqual(['colin']);
     const records = await scanRecords(page, db);

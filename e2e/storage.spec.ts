@@ -295,6 +295,65 @@ test('a database another tab deletes is opened again by the next call, empty (no
   }
 });
 
+test('an enroll whose transaction commits while another tab upgrades the database resolves: it was stored', async ({
+  browser,
+}) => {
+  const db = `upgrade-midwrite-${Date.now()}`;
+  const page = await clientPage(browser, db);
+  try {
+    const r = await page.evaluate(async (db) => {
+      await window.client.createCollection('c');
+      const face = await window.fixture('lfw/Colin_Powell_0001.jpg');
+      const version = (await indexedDB.databases()).find((d) => d.name === db)!.version!;
+      // When the enroll opens its write transaction, a newer version of the app (another tab) asks to upgrade: the
+      // client's connection is told to close, which waits for that transaction to commit.
+      const transaction = IDBDatabase.prototype.transaction;
+      let upgraded: Promise<string> | undefined;
+      IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<typeof transaction>) {
+        const tx = transaction.apply(this, args);
+        if (!upgraded && args[1] === 'readwrite' && [args[0]].flat().includes('faces')) {
+          upgraded = new Promise((done) => {
+            const request = indexedDB.open(db, version + 1);
+            request.onsuccess = () => {
+              request.result.close();
+              done('upgraded');
+            };
+            request.onerror = () => done('error');
+          });
+          // Keep the transaction busy until the upgrade request has reached the client's connection.
+          const store = tx.objectStore('collections');
+          let reads = 0;
+          const keepBusy = () => {
+            if (reads++ < 300) store.count().onsuccess = keepBusy;
+          };
+          keepBusy();
+        }
+        return tx;
+      } as typeof transaction;
+      const enroll = await window.errorInfo(() =>
+        window.client.enrollPerson({ collectionName: 'c', personId: 'colin', personName: 'Colin', face }),
+      );
+      IDBDatabase.prototype.transaction = transaction;
+      const upgrade = await upgraded;
+      const open = indexedDB.open(db);
+      const raw: IDBDatabase = await new Promise((ok) => (open.onsuccess = () => ok(open.result)));
+      const persons = await new Promise<number>((ok) => {
+        const count = raw.transaction('persons').objectStore('persons').count();
+        count.onsuccess = () => ok(count.result);
+      });
+      raw.close();
+      return { enroll, upgrade, persons };
+    }, db);
+    expect(r.upgrade).toBe('upgraded');
+    expect(r.persons).toBe(1);
+    // The write committed, so the call reports success (it used to fail as "Nothing was stored; retry").
+    expect(r.enroll).toBeNull();
+  } finally {
+    await page.evaluate(() => window.client.close());
+    await page.close();
+  }
+});
+
 test('a database of the previous schema version (v1 prototype layout) is migrated and searchable', async ({
   browser,
 }) => {

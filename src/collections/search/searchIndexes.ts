@@ -88,13 +88,21 @@ export class SearchIndexes {
       removedFaceIds: change.removedFaceIds,
       added: change.added.map(({ faceId, personId }) => ({ faceId, personId })),
     };
-    this.channel?.postMessage({ type: 'change', change: announced } satisfies Message);
+    this.announce({ type: 'change', change: announced });
   }
 
   /** A collection was deleted (or re-created): drop its index here and in the other tabs. */
   dropped(collection: string): void {
     this.forget(collection);
-    this.channel?.postMessage({ type: 'drop', collection } satisfies Message);
+    this.announce({ type: 'drop', collection });
+  }
+
+  /**
+   * Tells the other tabs, unless these indexes were closed: a connection lost (another tab upgrading or deleting the
+   * database) closes them while a write may still commit, and that write must not then fail as if nothing was stored.
+   */
+  private announce(message: Message): void {
+    if (!this.closed) this.channel?.postMessage(message);
   }
 
   close(): void {

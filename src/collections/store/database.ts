@@ -552,7 +552,8 @@ export class FaceStore {
       ]);
       return { collection, persons, faces, images };
     });
-    if (!this.encrypted) return stored;
+    // Through the codec even when plain: a plain client must refuse records another tab sealed since, not export
+    // their ciphertext as if it were data.
     return {
       collection: stored.collection,
       persons: await Promise.all(stored.persons.map((p) => this.codec.openPerson(p))),
