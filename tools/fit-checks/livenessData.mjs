@@ -1,6 +1,6 @@
 // What the liveness analyses share: the measured rows (every candidate from liveness.json, FasNet's outputs from
 // liveness-fasnet.json joined by image), NUAA's labels, and FasNet's score.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 /** measure.mjs rows of the liveness list, with the FasNet outputs of the separate --liveness fasnet run merged in. */
 export function livenessRows() {
@@ -38,4 +38,11 @@ export function nuaaLabels() {
 export function fasnetLogOdds(l) {
   const m = Math.max(l[1], l[2]);
   return l[0] - (m + Math.log(Math.exp(l[1] - m) + Math.exp(l[2] - m)));
+}
+
+/** Writes `fields` into src/face/checks/livenessThreshold.json, keeping the fields another tool wrote. */
+export function updateLivenessThresholds(fields) {
+  const path = 'src/face/checks/livenessThreshold.json';
+  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), ...fields }) + '\n');
+  console.error(`wrote ${path}`);
 }

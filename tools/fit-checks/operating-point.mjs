@@ -12,7 +12,8 @@
 // frame the model refused does not record its eye state, so a frame accepted here below the build's threshold is
 // counted as accepted even if its eyes would read closed (the real decision can only accept fewer). Re-run
 // decision.mjs on a build with the threshold written to get the decision itself.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { updateLivenessThresholds } from './livenessData.mjs';
 import chosen from '../../src/face/checks/livenessThreshold.json' with { type: 'json' };
 
 const i = process.argv.indexOf('--rows');
@@ -81,17 +82,10 @@ console.log(
   ].join('\n'),
 );
 if (process.argv.includes('--write')) {
-  const path = 'src/face/checks/livenessThreshold.json';
-  const current = JSON.parse(readFileSync(path, 'utf8'));
-  writeFileSync(
-    path,
-    JSON.stringify({
-      ...current,
-      threshold: +minimax.toPrecision(6),
-      chosenOn:
-        'NUAA subjects with odd ids: the threshold minimising max(BPCER / 10 %, APCER / 5 %) of the whole single-image decision (the midpoint of the interval that does)',
-      generatedBy: 'tools/fit-checks/operating-point.mjs',
-    }) + '\n',
-  );
-  console.error(`wrote ${path}`);
+  updateLivenessThresholds({
+    threshold: +minimax.toPrecision(6),
+    chosenOn:
+      'NUAA subjects with odd ids: the threshold minimising max(BPCER / 10 %, APCER / 5 %) of the whole single-image decision (the midpoint of the interval that does)',
+    generatedBy: 'tools/fit-checks/operating-point.mjs',
+  });
 }

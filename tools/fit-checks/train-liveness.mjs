@@ -4,9 +4,8 @@
 // subject ids; the threshold is the 5 % BPCER point of leave-one-subject-out scores on those same subjects;
 // APCER/BPCER reported on the even subject ids (never seen), the phone replays and the minivision samples.
 // Usage: node tools/fit-checks/train-liveness.mjs [--features fas|fas+q|fas+q+regions|...] [--write]
-import { readFileSync, writeFileSync } from 'node:fs';
 import { regionFeatures } from './regions.mjs';
-import { fasnetLogOdds, livenessRows, nuaaLabels } from './livenessData.mjs';
+import { fasnetLogOdds, livenessRows, nuaaLabels, updateLivenessThresholds } from './livenessData.mjs';
 
 const args = process.argv.slice(2);
 const d = { rows: livenessRows() };
@@ -126,17 +125,10 @@ if (args.includes('--write')) {
       '--write ships a model score only (src/face/checks/liveness.ts compares FasNet log-odds with the threshold)',
     );
   // The track threshold; the single-image one is chosen from the whole decision by operating-point.mjs.
-  const path = 'src/face/checks/livenessThreshold.json';
-  const current = JSON.parse(readFileSync(path, 'utf8'));
-  writeFileSync(
-    path,
-    JSON.stringify({
-      ...current,
-      score: kind,
-      trackThreshold: +t.toPrecision(6),
-      trackChosenOn: 'NUAA subjects with odd ids: the 5th percentile of their live scores (BPCER 5 %)',
-      trackGeneratedBy: 'tools/fit-checks/train-liveness.mjs',
-    }) + '\n',
-  );
-  console.error('wrote src/face/checks/livenessThreshold.json');
+  updateLivenessThresholds({
+    score: kind,
+    trackThreshold: +t.toPrecision(6),
+    trackChosenOn: 'NUAA subjects with odd ids: the 5th percentile of their live scores (BPCER 5 %)',
+    trackGeneratedBy: 'tools/fit-checks/train-liveness.mjs',
+  });
 }
