@@ -441,6 +441,74 @@ test('without a camera (refused or absent) the page says why and Check in stays 
   expect(problems).toEqual([]);
 });
 
+test('staff are told in plain words why a photo is not enrolled: no name, no face, several faces, not a JPEG or PNG, enrolled already', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  if (!server?.listening) server = await serve('demo-dist', PORT);
+  // No camera: enrolling from photos is all this needs.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(APP);
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  await setStaffPin(page);
+  const message = page.getByTestId('enroll-message');
+  const enroll = async (name: string, photo: string | { name: string; mimeType: string; buffer: Buffer }) => {
+    await page.getByTestId('enroll-name').fill(name);
+    await page.getByTestId('enroll-file').setInputFiles(photo);
+    await page.getByTestId('enroll-button').click();
+    await expect(page.getByTestId('enroll-button')).toBeEnabled({ timeout: 90_000 });
+  };
+  // A WebP photo: the browser shows it, the library takes JPEG and PNG only.
+  const webp = Buffer.from(
+    await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(200, 200);
+      canvas.getContext('2d')!.fillRect(0, 0, 200, 200);
+      return [...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/webp' })).arrayBuffer())];
+    }),
+  );
+  const refusals: [string, string | { name: string; mimeType: string; buffer: Buffer }, string][] = [
+    // Spaces fill the required field, but are no name: the kiosk's words.
+    ['   ', 'e2e/fixtures/lfw/Colin_Powell_0001.jpg', 'Type the person’s name first: a name is needed to enroll.'],
+    [
+      'No Face',
+      'e2e/fixtures/no-face.jpg',
+      'No face was found in the photo: pick a photo where the face is clearly visible, from the front.',
+    ],
+    // Not the largest face of the group enrolled under the name typed.
+    [
+      'Two People',
+      'e2e/fixtures/two-people.jpg',
+      'More than one face is in the photo: pick a photo of one person only.',
+    ],
+    [
+      'Text File',
+      { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not an image at all') },
+      'The photo is not a JPEG or PNG image, or the file is damaged: pick a JPEG or PNG photo.',
+    ],
+    [
+      'WebP',
+      { name: 'photo.webp', mimeType: 'image/webp', buffer: webp },
+      'The photo is not a JPEG or PNG image, or the file is damaged: pick a JPEG or PNG photo.',
+    ],
+  ];
+  for (const [name, photo, said] of refusals) {
+    await enroll(name, photo);
+    await expect(message).toHaveText(said);
+    await expect(page.getByTestId('people-count')).toHaveText('0');
+  }
+  await enroll('Subject Six', 'e2e/fixtures/camera/subject06-enroll.jpg');
+  await expect(message).toHaveText('Enrolled Subject Six.');
+  // The same face under another name: staff learn whose it is, not an id or an option of the library.
+  await enroll('Subject Six Again', 'e2e/fixtures/camera/subject06-enroll.jpg');
+  await expect(message).toHaveText("Already enrolled: this face is Subject Six's.");
+  await expect(page.getByTestId('people-count')).toHaveText('1');
+  await context.close();
+  expect(problems).toEqual([]);
+});
+
 test('on plain HTTP at a LAN address the page starts, and says that the camera and the staff PIN need HTTPS', async () => {
   test.setTimeout(180_000);
   if (!server?.listening) server = await serve('demo-dist', PORT);

@@ -1,5 +1,5 @@
 // The pages a newcomer opens: `npm run demo` (Vite dev server) and the static site `npm run build:demo` writes.
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,12 @@ test('npm run demo opens the kiosk: camera on, recognition in a worker, frames p
   }
 });
 
+/** The page names an icon, and the icon is there. */
+async function expectIcon(page: Page): Promise<void> {
+  const href = await page.locator('link[rel="icon"]').getAttribute('href', { timeout: 5_000 });
+  expect((await page.request.get(new URL(href!, page.url()).href)).status()).toBe(200);
+}
+
 for (const base of [`${DEV}/demo/compare/`, `${SITE}/compare/`]) {
   test(`the comparison page compares two photos picked by the user (${base})`, async ({ page }) => {
     await page.goto(base);
@@ -51,7 +57,9 @@ for (const base of [`${DEV}/demo/compare/`, `${SITE}/compare/`]) {
     await expect(page.getByTestId('result')).toHaveText(/^Different people — similarity 0\.[0-6]/);
     await page.getByTestId('file-b').setInputFiles('e2e/fixtures/no-face.jpg');
     // Which photo has no face, said in the page's words.
-    await expect(page.getByTestId('result')).toHaveText(/^Photo B: .*ERR_FACE_NOT_DETECTED/);
+    await expect(page.getByTestId('result')).toHaveText(
+      'No face was found in Photo B: pick a photo where the face is clearly visible, from the front.',
+    );
     await page.screenshot({ path: test.info().outputPath('compare.png') });
   });
 }
@@ -88,6 +96,67 @@ test("the comparison page takes a phone's large photo (over the library's 5-MB l
     timeout: 60_000,
   });
   await expect(page.getByRole('img', { name: /^Photo A: phone-photo\.jpg, 1 face found/ })).toBeVisible();
+});
+
+test('the comparison page: a new photo clears the last verdict at once; a photo that cannot be read is not kept, and is named in plain words', async ({
+  page,
+}) => {
+  const missing: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) missing.push(`${response.status()} ${response.url()}`);
+  });
+  await page.goto(`${SITE}/compare/`);
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 90_000 });
+  const result = page.getByTestId('result');
+  await page.getByTestId('file-a').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0001.jpg');
+  await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0002.jpg');
+  await expect(result).toHaveText(/^Same person/);
+
+  /** Picks `bytes` as photo B, and returns what the result says the moment the pick is made. */
+  const pickB = (name: string, type: string, bytes: number[]) =>
+    page.evaluate(
+      ({ name, type, bytes }) => {
+        const input = document.querySelector<HTMLInputElement>('[data-testid="file-b"]')!;
+        const files = new DataTransfer();
+        files.items.add(new File([new Uint8Array(bytes)], name, { type }));
+        input.files = files.files;
+        input.dispatchEvent(new Event('change'));
+        return document.querySelector('[data-testid="result"]')!.textContent;
+      },
+      { name, type, bytes },
+    );
+  // A large photo takes seconds to read: the verdict about the last one does not stay meanwhile.
+  const jennifer = [...readFileSync('e2e/fixtures/lfw/Jennifer_Aniston_0001.jpg')];
+  expect(await pickB('Jennifer_Aniston_0001.jpg', 'image/jpeg', jennifer)).toBe('Reading Photo B…');
+  await expect(result).toHaveText(/^Different people/);
+
+  const unreadable = 'Photo B is not a JPEG or PNG image, or the file is damaged: pick a JPEG or PNG photo.';
+  const pictureB = page.locator('#canvasB');
+  // Bytes no browser decodes, then a WebP (the browser shows it, the library takes JPEG and PNG only).
+  const webp = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(200, 200);
+    canvas.getContext('2d')!.fillRect(0, 0, 200, 200);
+    return [...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/webp' })).arrayBuffer())];
+  });
+  for (const [name, type, bytes] of [
+    ['notes.jpg', 'image/jpeg', [...Buffer.from('not an image at all')]],
+    ['photo.webp', 'image/webp', webp],
+  ] as const) {
+    await pickB(name, type, [...bytes]);
+    await expect(result).toHaveText(unreadable);
+    // Its picture and the picture's name go too: the last photo's would say it is still there.
+    await expect(pictureB).toHaveAttribute('aria-label', `Photo B: ${name} could not be read`);
+    expect(await pictureB.evaluate((canvas: HTMLCanvasElement) => [canvas.width, canvas.height])).toEqual([300, 150]);
+  }
+  // A new photo A is not compared with the refused B: B's refusal is said again, in the same words.
+  await page.getByTestId('file-a').setInputFiles('e2e/fixtures/lfw/Colin_Powell_0001.jpg');
+  await expect(page.getByRole('img', { name: /^Photo A: Colin_Powell_0001\.jpg, 1 face found/ })).toBeVisible();
+  await expect(result).toHaveText(unreadable);
+  await page.getByTestId('file-b').setInputFiles('e2e/fixtures/lfw/Serena_Williams_0002.jpg');
+  await expect(result).toHaveText(/^Different people/);
+  // The page has its icon (not a request for a /favicon.ico that is not there at each load).
+  expect(missing).toEqual([]);
+  await expectIcon(page);
 });
 
 test('the comparison page takes photos only once its models are loaded', async ({ page }) => {

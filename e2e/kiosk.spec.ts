@@ -397,8 +397,43 @@ test('without a camera, staff still unlock the panel and manage people', async (
   );
   await expect(page.getByTestId('staff-message')).toHaveRole('status');
   await expect(page.getByLabel('Staff PIN')).toBeFocused();
+  // Enter in the empty field is no guess: said so, and not counted toward the lockout.
+  await page.getByTestId('staff-button').click();
+  await expect(page.getByTestId('staff-message')).toHaveText('Type the PIN first.');
   await context.close();
   expect(problems).toEqual([]);
+});
+
+test('while the models download, the status says so once the camera picture is on; the page has its icon', async () => {
+  test.setTimeout(180_000);
+  const scratchProfile = mkdtempSync(join(tmpdir(), 'localface-kiosk-slowmodels-'));
+  const context = await launchWithCamera(null, scratchProfile);
+  try {
+    // The models wait until the camera's picture has been seen live.
+    let release!: () => void;
+    const released = new Promise<void>((done) => (release = done));
+    await context.route('**/models/**', async (route) => {
+      await released;
+      await route.continue();
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(KIOSK);
+    await expect
+      .poll(() => page.evaluate(() => document.querySelector('video')!.readyState), { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(2);
+    // Not "Starting the camera…" while the camera is on and the models are what is awaited.
+    await expect(page.getByTestId('status')).toHaveText('Camera on. Loading the face models…');
+    await expect(page.getByTestId('loading')).toBeVisible();
+    release();
+    await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+    await expect(page.getByTestId('status')).toHaveText(/^No one in view/, { timeout: 60_000 });
+    // An icon of its own (the check-in app's), not a request for a /favicon.ico that is not there at each load.
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href', { timeout: 5_000 });
+    expect((await page.request.get(new URL(icon!, page.url()).href)).status()).toBe(200);
+  } finally {
+    await context.close();
+    rmSync(scratchProfile, { recursive: true, force: true });
+  }
 });
 
 test('when the models cannot load, the camera is switched off and the loading line goes', async () => {

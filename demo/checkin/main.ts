@@ -7,6 +7,7 @@ import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type Tr
 import { adviceFor } from '../shared/advice';
 import { Announcer, restoreFocus } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
+import { faceErrorText } from '../shared/faceErrors';
 import { gpuWasReset } from '../shared/gpuReset';
 import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
@@ -392,9 +393,28 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
   await showLog();
 }
 
+/** Whom a duplicate face belongs to (staff may know: they see the log), if they can be looked up. */
+async function duplicateName(client: FaceClient, error: unknown): Promise<string | undefined> {
+  if (!(error instanceof FaceError) || error.code !== 'ERR_DUPLICATE_FACE') return undefined;
+  const personId = error.metadata?.personId;
+  if (typeof personId !== 'string') return undefined;
+  try {
+    const person = await withCollection(client, () => client.getPerson({ collectionName: COLLECTION, personId }));
+    return person.personName || undefined;
+  } catch {
+    return undefined; // deleted meanwhile: the message names nobody
+  }
+}
+
 async function enroll(client: FaceClient): Promise<void> {
   const name = enrollName.value.trim();
   const photo = enrollFile.files?.[0];
+  // The field is required, but spaces fill it: the kiosk's words, before anything is read.
+  if (!name) {
+    enrollMessage.className = 'bad';
+    enrollMessage.textContent = 'Type the person’s name first: a name is needed to enroll.';
+    return;
+  }
   if (!photo && (!camera?.live || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA)) {
     enrollMessage.className = 'bad';
     enrollMessage.textContent = camera
@@ -417,6 +437,8 @@ async function enroll(client: FaceClient): Promise<void> {
         personName: name,
         face: enrolling,
         checkLiveness: !photo,
+        // A group photo is refused, not enrolled as its largest face (the kiosk too wants one person in view).
+        validateNface: true,
         checkDuplicates: true,
         // Nothing in the demos shows a stored face: the template alone, no face image kept on the device.
         faceStorageType: 'NoStorage',
@@ -427,7 +449,11 @@ async function enroll(client: FaceClient): Promise<void> {
     enrollForm.reset();
   } catch (error) {
     enrollMessage.className = 'bad';
-    enrollMessage.textContent = errorText(error);
+    // In staff's words: the library's own are for developers (argument names, options, ids).
+    enrollMessage.textContent = faceErrorText(error, {
+      camera: !photo,
+      duplicateName: await duplicateName(client, error),
+    });
   } finally {
     if (face instanceof ImageBitmap) face.close();
   }

