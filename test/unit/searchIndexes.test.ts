@@ -158,6 +158,52 @@ describe('search indexes of two tabs on one database', () => {
     tabB.close();
   });
 
+  it("a stale index dropped by another tab's message does not throw away a load of the collection under way", async () => {
+    const db = database();
+    let finishLoad = () => undefined as void;
+    let gate: Promise<void> = Promise.resolve();
+    const loads = { count: 0 };
+    const store = storeOf(db, { count: 0 });
+    const tabB = new SearchIndexes(
+      Object.assign(store, {
+        name: 'stale',
+        loadSearchBlocks: (...args: Parameters<FaceStore['loadSearchBlocks']>) => {
+          loads.count++;
+          return gate.then(() => storeOf(db, { count: 0 }).loadSearchBlocks(...args));
+        },
+      }),
+      ['m'],
+      [D],
+    );
+    const a = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'stale' }), ['m'], [D]);
+    await tabB.get('c'); // revision 100
+    // Two writes of tab A whose messages tab B missed; its next search loads revision 102 ...
+    db.record.revision = 102;
+    db.faceIds.push('f1', 'f2');
+    db.personIds.push('p1', 'p2');
+    db.rows.push(unit(1), unit(2));
+    gate = new Promise<void>((resolve) => (finishLoad = resolve));
+    const searching = tabB.get('c');
+    while (loads.count === 1) await tick();
+    // ... while the message of the second arrives: it cannot apply to revision 100, so that index goes.
+    const delivered = nextMessage(tabB);
+    a.committed({
+      collection: 'c',
+      from: 101,
+      to: 102,
+      removedFaceIds: [],
+      added: [{ faceId: 'f2', personId: 'p2', row: unit(2) }],
+    });
+    await delivered;
+    await tick(5);
+    finishLoad();
+    const index = await searching;
+    expect(index.revision).toBe(102);
+    expect(loads.count).toBe(2); // the load under way was kept, not read again
+    a.close();
+    tabB.close();
+  });
+
   it('collections made and dropped again and again leave nothing behind in the client', async () => {
     const db = database();
     const indexes = new SearchIndexes(Object.assign(storeOf(db, { count: 0 }), { name: 'many' }), ['m'], [D]);

@@ -112,10 +112,22 @@ export class SearchIndexes {
     this.indexes.clear();
   }
 
-  /** Drops a collection's index, zeroing its templates first (a memory dump must not find deleted ones). */
+  /**
+   * A collection was deleted or replaced: drops its index, and a load of it under way is not kept (it may have read
+   * the collection that is gone).
+   */
   private forget(collection: string): void {
-    this.version++;
     if (this.loading.has(collection)) this.drops.set(collection, (this.drops.get(collection) ?? 0) + 1);
+    this.discard(collection);
+  }
+
+  /**
+   * Drops an index that fell behind the database (a write's message missed or unreadable); the next get() reloads.
+   * A load under way stays good: it reads the database as it is now. Templates are zeroed first (a memory dump must
+   * not find deleted ones).
+   */
+  private discard(collection: string): void {
+    this.version++;
     this.indexes.get(collection)?.dispose();
     this.indexes.delete(collection);
   }
@@ -144,7 +156,7 @@ export class SearchIndexes {
     if (!index || index.revision === change.to) return;
     this.version++;
     // Not at the change's base revision: some write was missed; the next get() reloads.
-    if (!index.apply(change)) this.forget(change.collection);
+    if (!index.apply(change)) this.discard(change.collection);
   }
 
   private onMessage(message: Message): void {
@@ -160,7 +172,7 @@ export class SearchIndexes {
     const index = this.indexes.get(announced.collection);
     if (this.closed || !index || index.revision === announced.to) return;
     if (index.revision !== announced.from) {
-      this.forget(announced.collection);
+      this.discard(announced.collection);
       return;
     }
     let change: ChangeSet | null = null;
