@@ -48,6 +48,13 @@ async function modelCache(): Promise<Cache | undefined> {
   }
 }
 
+/**
+ * How long a model download may receive nothing before it is given up: a connection that died without closing (a
+ * captive portal, a server that hangs) would otherwise keep createFaceClient, the call and close() waiting for ever.
+ * Slow networks still deliver bytes within this; the limit is on silence, not on the whole download.
+ */
+export const DOWNLOAD_STALL_MS = 30_000;
+
 function isGzip(bytes: ArrayBuffer): boolean {
   const head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
   return head[0] === 0x1f && head[1] === 0x8b;
@@ -105,6 +112,8 @@ export class ModelFiles {
   constructor(
     baseUrl: string | URL,
     private readonly onProgress?: (p: LoadProgress) => void,
+    /** A download that receives nothing (no answer, no byte) for this long is given up (a dead connection). */
+    private readonly stallMs = DOWNLOAD_STALL_MS,
   ) {
     if (typeof baseUrl !== 'string' && !(baseUrl instanceof URL))
       throw new FaceError('ERR_INVALID_ARGUMENT', 'modelBaseUrl must be a URL or a string holding one.');
@@ -232,8 +241,18 @@ export class ModelFiles {
       this.progress(stage, file, entry.bytes, entry.bytes);
       return cached;
     }
-    const bytes = await this.download(file, entry, stage);
-    if (!(await matches(bytes, entry))) {
+    let { bytes, fromGzip } = await this.download(file, entry, stage);
+    // A .gz copy that does not decompress to the file (left stale beside an updated plain file, or truncated): the
+    // plain file may still be right.
+    if (fromGzip && !(await matches(bytes, entry))) {
+      fromGzip = false;
+      bytes = await this.fetchRaw(
+        file,
+        (loaded) => this.progress(stage, file, Math.min(loaded, entry.bytes), entry.bytes),
+        entry.bytes,
+      );
+    }
+    if (!fromGzip && !(await matches(bytes, entry))) {
       if (looksLikeHtml(bytes))
         throw this.loadError(
           file,
@@ -241,7 +260,11 @@ export class ModelFiles {
         );
       throw this.loadError(
         file,
-        `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy; ${bytes.byteLength} bytes, expected ${entry.bytes})`,
+        `its sha256 is not the one built into this LocalFace version (a stale, truncated or altered copy${
+          bytes.byteLength === entry.bytes
+            ? ', of the right size'
+            : `; ${bytes.byteLength} bytes, expected ${entry.bytes}`
+        }${entry.gzip ? `; its ${file}.gz copy did not decompress to the file either, where one was served` : ''})`,
       );
     }
     // Written in the background: the verified bytes are used now, whether or not the copy is stored.
@@ -256,7 +279,11 @@ export class ModelFiles {
    * The file's bytes from the network, unverified: `<file>.gz` decompressed where the build ships one (a server that
    * decoded it already, by Content-Encoding, hands over the plain bytes, which are used as they are), else the file.
    */
-  private async download(file: string, entry: ManifestEntry, stage: string): Promise<ArrayBuffer> {
+  private async download(
+    file: string,
+    entry: ManifestEntry,
+    stage: string,
+  ): Promise<{ bytes: ArrayBuffer; fromGzip: boolean }> {
     if (entry.gzip && typeof DecompressionStream === 'function') {
       let compressed: ArrayBuffer | undefined;
       try {
@@ -266,16 +293,23 @@ export class ModelFiles {
       } catch {
         // A models/ folder without the .gz copies (an older or hand-made one): the plain file below.
       }
-      if (compressed && isGzip(compressed)) return gunzip(compressed, entry.bytes);
+      if (compressed && isGzip(compressed)) {
+        try {
+          return { bytes: await gunzip(compressed, entry.bytes), fromGzip: true };
+        } catch {
+          // A truncated or damaged .gz: the plain file below.
+        }
+      }
       // Decoded by the browser already (Content-Encoding) when it has the plain file's size; anything else (an SPA
       // server answering a missing .gz with its index.html) is not the file: the plain file below.
-      if (compressed && compressed.byteLength === entry.bytes) return compressed;
+      else if (compressed && compressed.byteLength === entry.bytes) return { bytes: compressed, fromGzip: true };
     }
-    return this.fetchRaw(
+    const bytes = await this.fetchRaw(
       file,
       (loaded) => this.progress(stage, file, Math.min(loaded, entry.bytes), entry.bytes),
       entry.bytes,
     );
+    return { bytes, fromGzip: false };
   }
 
   /** The cache key of a file's verified bytes: its URL with its sha256, so each version of a file is its own entry. */
@@ -374,45 +408,84 @@ export class ModelFiles {
     expectedBytes?: number,
   ): Promise<ArrayBuffer> {
     const url = this.url(file);
-    let response: Response;
+    // Aborted when nothing arrives for stallMs: before the answer, and between two chunks of its body.
+    const abort = new AbortController();
+    let stalled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const watch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        abort.abort();
+        // The body's read too, whatever produced the response (the abort reaches only a fetch's own body).
+        reader?.cancel().catch(() => undefined);
+      }, this.stallMs);
+    };
+    const stallError = (cause: unknown) =>
+      this.loadError(
+        file,
+        `nothing arrived for ${Math.round(this.stallMs / 1000)} s, so the download was given up (the connection or the server stalled)`,
+        cause,
+        'network',
+      );
+    watch();
     try {
-      response = await fetch(url);
-    } catch (cause) {
-      throw this.loadError(file, 'the request failed (is the model base URL reachable from this page?)', cause);
-    }
-    if (!response.ok) throw this.loadError(file, `the server answered HTTP ${response.status}`);
-    const total = Number(response.headers.get('content-length')) || expectedBytes || 0;
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
-    try {
-      if (!onBytes || !this.onProgress || !response.body) return await response.arrayBuffer();
-      const reader = response.body.getReader();
-      onBytes(loaded, total);
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        loaded += value.byteLength;
-        onBytes(loaded, Math.max(total, loaded));
+      let response: Response;
+      try {
+        response = await fetch(url, { signal: abort.signal });
+      } catch (cause) {
+        if (stalled) throw stallError(cause);
+        throw this.loadError(
+          file,
+          'the request failed (is the model base URL reachable from this page?)',
+          cause,
+          'network',
+        );
       }
-    } catch (cause) {
-      throw this.loadError(file, 'the download broke off before its end (connection lost?)', cause);
+      if (!response.ok) throw this.loadError(file, `the server answered HTTP ${response.status}`);
+      const total = Number(response.headers.get('content-length')) || expectedBytes || 0;
+      const chunks: Uint8Array[] = [];
+      let loaded = 0;
+      try {
+        if (!response.body) return await response.arrayBuffer();
+        reader = response.body.getReader();
+        onBytes?.(loaded, total);
+        for (;;) {
+          watch();
+          const { done, value } = await reader.read();
+          if (stalled) throw new Error('stalled');
+          if (done) break;
+          chunks.push(value);
+          loaded += value.byteLength;
+          onBytes?.(loaded, Math.max(total, loaded));
+        }
+      } catch (cause) {
+        if (stalled) throw stallError(cause);
+        throw this.loadError(file, 'the download broke off before its end (connection lost?)', cause, 'network');
+      }
+      const out = new Uint8Array(loaded);
+      let offset = 0;
+      for (const c of chunks) {
+        out.set(c, offset);
+        offset += c.byteLength;
+      }
+      return out.buffer;
+    } finally {
+      clearTimeout(timer);
     }
-    const out = new Uint8Array(loaded);
-    let offset = 0;
-    for (const c of chunks) {
-      out.set(c, offset);
-      offset += c.byteLength;
-    }
-    return out.buffer;
   }
 
-  private loadError(file: string, why: string, cause?: unknown): FaceError {
-    return new FaceError(
-      'ERR_MODEL_LOAD_FAILED',
-      `Could not load model file ${this.url(file)}: ${why}. Serve this LocalFace version's models/ folder (dist/models) unchanged and point modelBaseUrl at it.`,
-      { metadata: { file, modelBaseUrl: this.baseUrl }, cause },
-    );
+  /** `kind` 'network': the file never arrived whole (offline, a dead connection), so the advice is to retry. */
+  private loadError(file: string, why: string, cause?: unknown, kind: 'network' | 'content' = 'content'): FaceError {
+    const advice =
+      kind === 'network'
+        ? 'Check the network connection, then try again.'
+        : "Serve this LocalFace version's models/ folder (dist/models) unchanged and point modelBaseUrl at it.";
+    return new FaceError('ERR_MODEL_LOAD_FAILED', `Could not load model file ${this.url(file)}: ${why}. ${advice}`, {
+      metadata: { file, modelBaseUrl: this.baseUrl },
+      cause,
+    });
   }
 }
 
