@@ -73,7 +73,7 @@ describe('model downloads', () => {
 
   it('a .gz copy that is stale or damaged falls back to the plain file, which is checked as usual', async () => {
     const stale = Buffer.from(plain);
-    stale[4096] ^= 1;
+    stale[4096] = stale[4096]! ^ 1;
     for (const gz of [gzipSync(stale), gzipSync(plain).subarray(0, 50_000)]) {
       const requested = server(async (path) => new Response(path.endsWith('.gz') ? gz : plain));
       const bytes = await new ModelFiles(BASE).bytes(FILE, 'detector');

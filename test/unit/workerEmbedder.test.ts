@@ -220,6 +220,21 @@ describe('WorkerEmbedder', () => {
     expect(worker.posted.filter((m) => m.type === 'embed')).toHaveLength(1);
   });
 
+  it('an answer of the wrong shape (too few vectors, wrong length, NaN) is not used: the faces are embedded here', async () => {
+    for (const vectors of [[], [new Float32Array([1, 0])], [new Float32Array([1, Number.NaN, 0])]]) {
+      ScriptedWorker.made = [];
+      const { embedder, worker, local } = start();
+      worker.reply({ type: 'ready', dimension: 3 });
+      await embedder.ready();
+      const pending = embedder.embed(crops());
+      worker.reply({ type: 'vectors', seq: 0, vectors });
+      expect(Array.from((await pending)[0]!)).toEqual([0, 0, 1]); // the local embedder's vector
+      expect(local.calls).toBe(1);
+      expect(embedder.state).toBe('failed');
+      expect(worker.terminated).toBe(true);
+    }
+  });
+
   it('a Worker that never answers (died without an error event) is given up after its deadline; the work is redone here', async () => {
     vi.useFakeTimers();
     try {

@@ -35,6 +35,8 @@ export interface WorkerEmbedderOptions {
 }
 
 interface Waiting {
+  /** Faces sent: the answer must hold one vector for each. */
+  count: number;
   resolve(vectors: Float32Array[]): void;
   reject(error: Error): void;
 }
@@ -183,6 +185,7 @@ export class WorkerEmbedder implements FaceEmbedder {
         answerDeadlineMs(count),
       );
       this.waiting.set(seq, {
+        count,
         resolve: (vectors) => {
           clearTimeout(deadline);
           resolve(vectors);
@@ -250,10 +253,20 @@ export class WorkerEmbedder implements FaceEmbedder {
       case 'initFailed':
         this.fail(`the embedding Worker could not load its model: ${message.message}`);
         return;
-      case 'vectors':
-        this.waiting.get(message.seq)?.resolve(message.vectors);
+      case 'vectors': {
+        const waiting = this.waiting.get(message.seq);
+        if (!waiting) return;
+        // A reply of the wrong shape (a stale or foreign script at the Worker's URL) would be scored as if it were a
+        // face's vector: the Worker is given up and the faces are embedded here.
+        const problem = vectorsProblem(message.vectors, waiting.count, this.dimension);
+        if (problem) {
+          this.fail(`the embedding Worker answered ${problem}`);
+          return;
+        }
         this.waiting.delete(message.seq);
+        waiting.resolve(message.vectors);
         return;
+      }
       case 'embedFailed':
         // One failed inference means the Worker's backend is not to be trusted: every later call stays here.
         this.fail(message.message);
@@ -274,4 +287,15 @@ export class WorkerEmbedder implements FaceEmbedder {
     this.waiting.clear();
     for (const resolve of this.flushing.splice(0)) resolve();
   }
+}
+
+/** What is wrong with a Worker's answer for `count` faces of `dimension`-d vectors, or undefined if nothing. */
+function vectorsProblem(vectors: unknown, count: number, dimension: number): string | undefined {
+  if (!Array.isArray(vectors) || vectors.length !== count)
+    return `${Array.isArray(vectors) ? vectors.length : 'no'} vectors for ${count} faces`;
+  for (const v of vectors) {
+    if (!(v instanceof Float32Array) || v.length !== dimension) return `a vector that is not ${dimension} floats`;
+    if (!v.every(Number.isFinite)) return 'a vector holding a value that is not a number';
+  }
+  return undefined;
 }
