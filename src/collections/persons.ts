@@ -748,18 +748,7 @@ export class PersonService {
     request: unknown,
     faces: readonly { template: FaceTemplate; thumbnail?: Blob }[],
   ): Promise<EnrolledPerson> {
-    const r = v.requireObject(request, 'enroll');
-    const collection = v.collectionName(r.collectionName);
-    const personId = v.personId(r.personId);
-    const personName = v.personName(r.personName);
-    const storage = v.faceStorageType(r.faceStorageType);
-    const metadata = v.metadata(r.metadata);
-    if (storage === 'StoreFullImage') {
-      throw new FaceError(
-        'ERR_INVALID_ARGUMENT',
-        "A face tracker keeps face thumbnails of a track's best frames, not whole video frames: use faceStorageType 'StoreThumbnails' or 'NoStorage'.",
-      );
-    }
+    const { collection, personId, personName, storage, metadata } = v.templateEnrollRequest(request);
     if (faces.length === 0) throw new FaceError('ERR_FACE_NOT_DETECTED', 'No face to enroll.');
     await this.indexes.get(collection);
     const now = Date.now();

@@ -227,3 +227,29 @@ export function requireFace(value: unknown, name: string): unknown {
     );
   return value;
 }
+
+/**
+ * The fields of an enroll from templates (a face tracker's track), checked: ERR_INVALID_ARGUMENT for any bad one, so a
+ * caller can tell a bad request from the state of what it enrolls before looking at that.
+ */
+export function templateEnrollRequest(request: unknown): {
+  collection: string;
+  personId: string;
+  personName: string;
+  storage: FaceStorageType;
+  metadata: Record<string, unknown>;
+} {
+  const r = requireObject(request, 'enroll');
+  const collection = collectionName(r.collectionName);
+  const id = personId(r.personId);
+  const name = personName(r.personName);
+  const storage = faceStorageType(r.faceStorageType);
+  const fields = metadata(r.metadata);
+  if (storage === 'StoreFullImage') {
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      "A face tracker keeps face thumbnails of a track's best frames, not whole video frames: use faceStorageType 'StoreThumbnails' or 'NoStorage'.",
+    );
+  }
+  return { collection, personId: id, personName: name, storage, metadata: fields };
+}

@@ -40,6 +40,24 @@ export function continuationScore(
   return (limits.minIoU * (1 - shift / limits.maxCentreShift)) / 2 + 1e-6;
 }
 
+/**
+ * The at most `max` detections to follow this frame, from `detections` largest first: the largest (the person
+ * nearest the camera, whom a kiosk serves), then those that continue a track, then the others. Cutting by size alone,
+ * with more faces in view than `max`, would follow a different few each frame (a queue flickering), each face coming
+ * back as new and embedded again.
+ */
+export function keepFollowed<T extends { box: Box }>(
+  detections: readonly T[],
+  tracks: readonly Box[],
+  max: number,
+  limits: AssociationLimits = DEFAULT_ASSOCIATION_LIMITS,
+): T[] {
+  if (detections.length <= max) return [...detections];
+  const [largest, ...others] = detections;
+  const continues = (d: T) => tracks.some((t) => continuationScore(t, d.box, limits) > 0);
+  return [largest!, ...others.filter(continues), ...others.filter((d) => !continues(d))].slice(0, max);
+}
+
 export interface Association {
   /** [track index, detection index] pairs. */
   pairs: [number, number][];

@@ -20,7 +20,7 @@ import {
   type HeadPose,
   type ToInput,
 } from '../vocabulary';
-import { associate, contestedGroups, keepTracks, trackEnded } from './association';
+import { associate, contestedGroups, keepFollowed, keepTracks, trackEnded } from './association';
 import {
   decideTrackLiveness,
   detectionModeFor,
@@ -193,6 +193,11 @@ interface Track {
   /** Searched at least once (a search due after an enroll elsewhere is not its first). */
   searched: boolean;
   lastSearchAt?: number;
+  /**
+   * The search indexes' version this track was last searched at: a change since (someone enrolled or deleted) makes
+   * it due. Per track, since a track searched moments before a change is due later than the others.
+   */
+  searchedIndexVersion?: number;
   evidence: LivenessEvidence[];
   lastLivenessAt?: number;
   liveness: TrackLiveness | null;
@@ -245,8 +250,8 @@ class LocalFaceTracker implements FaceTracker {
   private generation = 0;
   /** The last frame's inputScale: tracks are kept in its decoded pixels and returned in the frame's own. */
   private toFrame: ToInput = { x: 1, y: 1 };
-  /** The search indexes' version the tracks were last searched at (a change since makes every track due). */
-  private searchedIndexVersion: number | undefined;
+  /** The last frame's size (as input, and as decoded): a frame of another size starts the tracks over. */
+  private frameSize: string | undefined;
 
   constructor(
     private readonly deps: TrackerDependencies,
@@ -304,6 +309,14 @@ class LocalFaceTracker implements FaceTracker {
       const visible = await this.deps.engine.withImage(frame, 'frame', async (decoded) => {
         timings.decodeMs = performance.now() - t0;
         this.toFrame = inputScale(decoded);
+        // Frames of another size (a phone turned, a camera switched) put faces elsewhere: a box kept from the last
+        // frame would pass its track, its name and its liveness to whoever is now there. Start over, as reset() does.
+        const size = `${decoded.inputWidth}x${decoded.inputHeight}:${decoded.width}x${decoded.height}`;
+        if (size !== this.frameSize) {
+          this.frameSize = size;
+          this.tracks = [];
+          this.lastDetection = noDetectionYet();
+        }
         return this.track(decoded.pixels, now, timings);
       });
       if (this.settings.collectionName && generation === this.generation) await this.search(visible, now, timings);
@@ -333,8 +346,7 @@ class LocalFaceTracker implements FaceTracker {
       ['collectionName', 'personId', 'personName', 'metadata', 'faceStorageType'],
       'tracker.enroll request',
     );
-    v.collectionName(r.collectionName);
-    v.personId(r.personId);
+    v.templateEnrollRequest(r);
     const track = this.tracks.find((t) => t.id === trackId && t.missedFrames === 0);
     if (!track) {
       throw new FaceError(
@@ -409,9 +421,13 @@ class LocalFaceTracker implements FaceTracker {
     const checks = { quality: true, liveness: this.settings.liveness };
     // Every tracked face, including one missed in the last frames, is expected: a face further back, which only the
     // full-range model sees, keeps that model running on its frames.
-    const faces = (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE, this.tracks.length))
-      .filter((f) => f.score >= MIN_TRACKED_FACE_SCORE)
-      .slice(0, this.settings.maxFaces);
+    const faces = keepFollowed(
+      (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE, this.tracks.length)).filter(
+        (f) => f.score >= MIN_TRACKED_FACE_SCORE,
+      ),
+      this.tracks.map((tr) => tr.face.box),
+      this.settings.maxFaces,
+    );
     timings.detectMs = performance.now() - t;
 
     // Faces that could continue more than one track (two faces crossing, one passing behind another): the boxes give
@@ -639,10 +655,10 @@ class LocalFaceTracker implements FaceTracker {
     const withTemplate = visible.filter((tr) => tr.template);
     if (withTemplate.length === 0) return;
     const service = await this.deps.persons();
-    const indexChanged = service.indexVersion !== this.searchedIndexVersion;
     const due = withTemplate.filter((tr) => {
       if (tr.templateChanged || tr.lastSearchAt === undefined) return true;
       const since = now - tr.lastSearchAt;
+      const indexChanged = service.indexVersion !== tr.searchedIndexVersion;
       return since >= RESEARCH_EVERY_MS || (indexChanged && since >= RESEARCH_ON_CHANGE_MS);
     });
     if (due.length === 0) return;
@@ -667,9 +683,9 @@ class LocalFaceTracker implements FaceTracker {
       tr.searched = true;
       tr.lastSearchAt = now;
       tr.templateChanged = false;
+      // Read after the search: loading the index for it is not a change to search again for.
+      tr.searchedIndexVersion = service.indexVersion;
     }
-    // Read after the searches: loading the index for them is not a change to search again for.
-    this.searchedIndexVersion = service.indexVersion;
     timings.searchMs = performance.now() - t;
   }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { addFarFaces, sameFace } from '../../src/face/detection/merge';
-import { associate, contestedGroups, continuationScore, keepTracks, trackEnded } from '../../src/tracker/association';
+import {
+  associate,
+  contestedGroups,
+  continuationScore,
+  keepFollowed,
+  keepTracks,
+  trackEnded,
+} from '../../src/tracker/association';
 import {
   ASSUMED_FRAME_MS,
   decideTrackLiveness,
@@ -371,5 +378,17 @@ describe("the frames' clock", () => {
     const stoppedThenRestarted = times([...Array<number>(STALLED_CLOCK_FRAMES + 2).fill(500), 100]);
     expect(stoppedThenRestarted.at(-1)).toMatchObject({ now: 100, restarted: true });
     expect(times([0, 0])[1]!.restarted).toBe(false);
+  });
+});
+
+describe('keepFollowed', () => {
+  const at = (x: number, size = 100) => ({ box: { x, y: 0, width: size, height: size } });
+  it('with more faces than it follows: the largest, then the faces already followed, then the next largest', () => {
+    // Largest first, as the detector gives them.
+    const faces = [at(0, 200), at(300, 150), at(500, 120), at(700, 110), at(900, 100)];
+    const tracked = [at(900).box, at(700).box];
+    expect(keepFollowed(faces, tracked, 3)).toEqual([faces[0], faces[3], faces[4]]);
+    expect(keepFollowed(faces, [], 3)).toEqual(faces.slice(0, 3));
+    expect(keepFollowed(faces, tracked, 9)).toEqual(faces);
   });
 });

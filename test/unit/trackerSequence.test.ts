@@ -31,11 +31,22 @@ const face = (x: number, y: number) => syntheticFace(x, y, 150, undefined, 0.95)
  * k's template is the k-th unit vector, and the collection names person k "pk".
  */
 function scriptedTracker() {
-  const scene: { faces: ReturnType<typeof face>[]; who: number[] } = { faces: [], who: [] };
+  const scene: { faces: ReturnType<typeof face>[]; who: number[]; width: number; height: number } = {
+    faces: [],
+    who: [],
+    width: 640,
+    height: 480,
+  };
   let embeddings = 0;
   const engine = {
     withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) =>
-      use({ pixels: {}, width: 640, height: 480, inputWidth: 640, inputHeight: 480 }),
+      use({
+        pixels: {},
+        width: scene.width,
+        height: scene.height,
+        inputWidth: scene.width,
+        inputHeight: scene.height,
+      }),
     detect: async () => scene.faces.map((f) => ({ ...f })),
     embed: async (_p: unknown, faces: { box: { x: number } }[]) =>
       faces.map((f): FaceTemplate => {
@@ -101,6 +112,20 @@ describe('tracker over a scripted scene', () => {
     expect(embeddings()).toBeGreaterThan(afterRestart);
   });
 
+  it('frames of another size (a phone turned) start over: a face there now does not inherit the name', async () => {
+    const { scene, run } = scriptedTracker();
+    scene.faces = [face(100, 100)];
+    scene.who = [0];
+    const before = await run(0, 600);
+    expect(before.tracks.map((t) => t.match?.personId)).toEqual(['p0']);
+    // The picture turns to portrait; someone else's face lands where the tracked box was.
+    [scene.width, scene.height] = [480, 640];
+    scene.who = [1];
+    const after = await run(633, 666);
+    expect(after.tracks[0]!.trackId).not.toBe(before.tracks[0]!.trackId);
+    expect(after.tracks[0]!.match?.personId).toBe('p1');
+  });
+
   it('a person deleted from the collection is no longer named from the next frames, not a second later', async () => {
     const { scene, tracker, persons } = scriptedTracker();
     scene.faces = [face(100, 100)];
@@ -134,6 +159,34 @@ describe('tracker over a scripted scene', () => {
     ] as const)
       await expect(tracker.enroll(id as never, r as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(tracker.enroll(999, request)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    // A bad request is told as one even for a track that is not in view.
+    for (const bad of [
+      { ...request, personName: '' },
+      { ...request, metadata: [1] },
+      { ...request, faceStorageType: 'StoreFullImage' },
+    ])
+      await expect(tracker.enroll(999, bad as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+
+  it('a deleted person is no longer named within 0.1 s, whenever the deletion comes in the tracks’ search cycles', async () => {
+    // Two faces that appeared a frame apart are searched a frame apart: a deletion between the two searches once let
+    // the second track wait for its next regular search, a second later.
+    for (let deleteAt = 0; deleteAt < 1000; deleteAt += 33) {
+      const { scene, tracker, persons } = scriptedTracker();
+      scene.faces = [face(400, 100)];
+      scene.who = [1];
+      let t = 0;
+      await tracker.process(frame(), t);
+      scene.faces = [face(400, 100), face(100, 100)];
+      scene.who = [1, 0];
+      for (t = 33; t < 3000 + deleteAt; t += 33) await tracker.process(frame(), t);
+      persons.removed.add('p1');
+      persons.indexVersion++;
+      const named: boolean[] = [];
+      for (const end = t + 400; t <= end; t += 33)
+        named.push((await tracker.process(frame(), t)).tracks.some((tr) => tr.match?.personId === 'p1'));
+      expect(named.lastIndexOf(true), `deleted at ${deleteAt} ms into the cycle`).toBeLessThanOrEqual(3);
+    }
   });
 
   it("someone who steps into a tracked face's place after a missed frame gets a new track at once", async () => {
