@@ -19,11 +19,11 @@ export function isRestPath(path: string): boolean {
  * The body of the service worker's own 503 (no page serves) or 504 (the page did not answer), in the shape of the
  * dialect that owns `path`, so a client of that seed reads it as it reads the seed's other errors.
  */
-export function workerErrorBody(path: string, status: 503 | 504, message: string): Record<string, unknown> {
+export function workerErrorBody(path: string, status: 502 | 503 | 504, message: string): Record<string, unknown> {
   if (ownsUsersPath(path))
     return {
       status,
-      title: status === 503 ? 'Service Unavailable' : 'Gateway Timeout',
+      title: { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[status],
       detail: message,
       type: `https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/${status}`,
     };

@@ -13,8 +13,13 @@ const READY = 'localface-rest-ready';
 const REQUEST = 'localface-rest-request';
 const PING = 'localface-rest-ping';
 const STOPPED = 'localface-rest-stopped';
+const WORKING = 'localface-rest-working';
 /** How long a restarted worker waits for the open pages to say again that they serve requests. */
 const DISCOVERY_MS = 3_000;
+/** A page at work on a request says so this often, so that a long one (a bulk enroll) is not taken for a hung page. */
+const WORKING_EVERY_MS = 5_000;
+/** How often the worker checks that the page it asked is still open (closed or reloaded, it will never answer). */
+const PAGE_CHECK_MS = 1_000;
 
 export interface MountRestHandlerOptions {
   /**
@@ -24,7 +29,10 @@ export interface MountRestHandlerOptions {
   basePath?: string;
   /** Answer in the worker itself with this handler instead of forwarding to a page. Default: forward. */
   handler?: RestHandler;
-  /** How long to wait for a page to answer, in ms. Default 60000. */
+  /**
+   * How long a page may show no sign of work on a request before the worker answers 504, in ms (a page at work on a
+   * long request says so every 5 s). Default 60000.
+   */
   timeoutMs?: number;
   /**
    * At most this much of a request body is copied to the page (whose handler then refuses it as too large in the
@@ -38,7 +46,7 @@ export interface ServiceWorkerScope {
   location: { origin: string };
   clients: {
     get(id: string): Promise<WorkerClient | undefined>;
-    matchAll(options: { type: 'window' }): Promise<readonly WorkerClient[]>;
+    matchAll(options: { type: 'window'; includeUncontrolled?: boolean }): Promise<readonly WorkerClient[]>;
   };
   addEventListener(type: 'fetch' | 'message', listener: (event: never) => void): void;
   removeEventListener(type: 'fetch' | 'message', listener: (event: never) => void): void;
@@ -133,7 +141,9 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
   // The browser stops an idle worker (after ~30 s) and starts it again on the next fetch with `ready` empty, while
   // the pages that serve are still open: ask the open pages to say so again.
   async function discover(): Promise<WorkerClient | undefined> {
-    const windows = await scope.clients.matchAll({ type: 'window' });
+    // Uncontrolled pages too: a page loaded with Shift+Reload is not controlled, yet it may serve (it announces itself
+    // to the active worker).
+    const windows = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
     if (windows.length === 0) return undefined;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -151,7 +161,7 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
 
   async function forward(request: Request, path: string): Promise<Response> {
     const client = (await servingPage()) ?? (await discover());
-    if (client) return ask(client, request, path, timeoutMs, maxBodyBytes);
+    if (client) return ask(scope, client, request, path, timeoutMs, maxBodyBytes);
     return jsonResponse(
       503,
       workerErrorBody(
@@ -170,7 +180,13 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
   };
 }
 
+/**
+ * Forwards `request` to `client` and waits for its answer: 504 once the page has shown no sign of work for
+ * `timeoutMs` (a page at work says so every WORKING_EVERY_MS), 502 at once when the page is closed or reloaded
+ * meanwhile (it can no longer answer, and part of the request may have been done).
+ */
 async function ask(
+  scope: ServiceWorkerScope,
   client: WorkerClient,
   request: Request,
   path: string,
@@ -184,20 +200,48 @@ async function ask(
     body: request.method === 'GET' || request.method === 'HEAD' ? null : await cappedBody(request, maxBodyBytes),
   };
   const channel = new MessageChannel();
-  const answer = new Promise<SerializedResponse | null>((resolve) => {
-    const timer = setTimeout(() => resolve(null), timeoutMs);
-    channel.port1.onmessage = (e: MessageEvent<SerializedResponse>) => {
-      clearTimeout(timer);
-      resolve(e.data);
+  let silence: ReturnType<typeof setTimeout> | undefined;
+  let pageCheck: ReturnType<typeof setInterval> | undefined;
+  const answer = new Promise<SerializedResponse | 'silent' | 'gone'>((resolve) => {
+    const waitForWork = () => {
+      clearTimeout(silence);
+      silence = setTimeout(() => resolve('silent'), timeoutMs);
+    };
+    waitForWork();
+    pageCheck = setInterval(() => {
+      void scope.clients.get(client.id).then(
+        (open) => open || resolve('gone'),
+        () => undefined,
+      );
+    }, PAGE_CHECK_MS);
+    channel.port1.onmessage = (e: MessageEvent<SerializedResponse | { type: typeof WORKING }>) => {
+      if ('type' in e.data && e.data.type === WORKING) waitForWork();
+      else resolve(e.data as SerializedResponse);
     };
   });
-  client.postMessage({ type: REQUEST, request: message }, [channel.port2, ...(message.body ? [message.body] : [])]);
+  // `working`: this worker understands the page's "still at work" messages (a page of an older version sends none, and
+  // an older worker would take one for the answer).
+  client.postMessage({ type: REQUEST, request: message, working: true }, [
+    channel.port2,
+    ...(message.body ? [message.body] : []),
+  ]);
   const response = await answer;
+  clearTimeout(silence);
+  clearInterval(pageCheck);
   channel.port1.close();
-  if (!response)
+  if (response === 'silent')
     return jsonResponse(
       504,
-      workerErrorBody(path, 504, `The page serving LocalFace requests did not answer within ${timeoutMs} ms.`),
+      workerErrorBody(path, 504, `The page serving LocalFace requests showed no sign of work for ${timeoutMs} ms.`),
+    );
+  if (response === 'gone')
+    return jsonResponse(
+      502,
+      workerErrorBody(
+        path,
+        502,
+        'The page serving LocalFace requests was closed or reloaded before it answered. Part of the request may have been done: check before retrying (retrying an upsert by id is harmless).',
+      ),
     );
   return new Response(response.body, { status: response.status, headers: response.headers });
 }
@@ -234,12 +278,27 @@ export function serveRestRequests(
       'ERR_INVALID_ARGUMENT',
       'serveRestRequests needs service workers, which this page does not have: browsers offer them only on secure pages (HTTPS or localhost) and not in every private mode. Call the handler directly instead.',
     );
-  const announce = () => container.controller?.postMessage({ type: READY });
+  // To the worker in control, or to the active one where this page is not controlled (loaded with Shift+Reload): the
+  // worker can still forward other pages' requests here.
+  const toWorker = (message: { type: string }) => {
+    if (container.controller) container.controller.postMessage(message);
+    else
+      void container.ready.then(
+        (registration) => registration.active?.postMessage(message),
+        () => undefined,
+      );
+  };
+  const announce = () => toWorker({ type: READY });
   const onMessage = async (event: MessageEvent) => {
     if (event.data?.type === PING) announce();
     if (event.data?.type !== REQUEST || !event.ports[0]) return;
     const port = event.ports[0];
     const r = event.data.request as SerializedRequest;
+    // A long request (a bulk enroll) is not taken for a hung page: the worker hears that this one is still at work.
+    const working =
+      event.data.working === true
+        ? setInterval(() => port.postMessage({ type: WORKING }), WORKING_EVERY_MS)
+        : undefined;
     let response: Response;
     try {
       response = await handler(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
@@ -249,7 +308,12 @@ export function serveRestRequests(
         message: error instanceof Error ? error.message : String(error),
       });
     }
-    const body = response.body ? await response.arrayBuffer() : null;
+    let body: ArrayBuffer | null;
+    try {
+      body = response.body ? await response.arrayBuffer() : null;
+    } finally {
+      clearInterval(working);
+    }
     const reply: SerializedResponse = { status: response.status, headers: [...response.headers], body };
     port.postMessage(reply, body ? [body] : []);
   };
@@ -260,6 +324,6 @@ export function serveRestRequests(
   return () => {
     container.removeEventListener('message', onMessage);
     container.removeEventListener('controllerchange', announce);
-    container.controller?.postMessage({ type: STOPPED }); // the worker asks another page from now on
+    toWorker({ type: STOPPED }); // the worker asks another page from now on
   };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mountRestHandler, serveRestRequests, type ServiceWorkerScope } from '../../src/rest/serviceWorker';
 
 type Listener = (event: never) => void;
@@ -7,10 +7,18 @@ type Listener = (event: never) => void;
 function fakeScope() {
   const listeners: Record<string, Listener[]> = { fetch: [], message: [] };
   const posted: unknown[] = [];
-  const page = { id: 'page-1', postMessage: (message: unknown) => void posted.push(message) };
+  const page = {
+    id: 'page-1',
+    postMessage: (message: unknown, transfer?: unknown[]) =>
+      void posted.push(transfer?.[0] instanceof MessagePort ? { ...(message as object), port: transfer[0] } : message),
+  };
+  const state = { pageOpen: true };
   const scope: ServiceWorkerScope = {
     location: { origin: 'http://app.test' },
-    clients: { get: async (id) => (id === page.id ? page : undefined), matchAll: async () => [page] },
+    clients: {
+      get: async (id) => (id === page.id && state.pageOpen ? page : undefined),
+      matchAll: async () => (state.pageOpen ? [page] : []),
+    },
     addEventListener: (type, listener) => void listeners[type]!.push(listener),
     removeEventListener: (type, listener) => {
       listeners[type] = listeners[type]!.filter((l) => l !== listener);
@@ -26,7 +34,16 @@ function fakeScope() {
   const message = (type: string) => {
     for (const l of listeners.message!) (l as (e: unknown) => void)({ data: { type }, source: page });
   };
-  return { scope, fetchEvent, message, posted };
+  return { scope, fetchEvent, message, posted, state };
+}
+
+/** The port a forwarded request is answered on, once the worker has posted it to the page. */
+async function requestPort(posted: unknown[]): Promise<MessagePort> {
+  for (;;) {
+    const request = posted.find((m) => (m as { type?: string }).type === 'localface-rest-request');
+    if (request) return (request as { port: MessagePort }).port;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe('mountRestHandler (service worker)', () => {
@@ -55,6 +72,44 @@ describe('mountRestHandler (service worker)', () => {
     expect(await response!.json()).toMatchObject({ code: 'ERR_INTERNAL' });
     expect(posted).toEqual([{ type: 'localface-rest-ping' }]);
   }, 15_000); // waits out the 3-s search for a serving page
+
+  it('a page closed or reloaded before it answers is a 502 within seconds, not a 504 after the timeout', async () => {
+    const { scope, fetchEvent, message, posted, state } = fakeScope();
+    mountRestHandler(scope, { timeoutMs: 60_000 });
+    message('localface-rest-ready');
+    const started = Date.now();
+    const answered = fetchEvent('http://app.test/face-search', { method: 'GET' })!;
+    await requestPort(posted);
+    state.pageOpen = false;
+    const response = await answered;
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({
+      code: 'ERR_INTERNAL',
+      message: expect.stringMatching(/closed or reloaded/),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a page that says it is still at work is waited for past the timeout; one silent for the timeout is a 504', async () => {
+    const { scope, fetchEvent, message, posted } = fakeScope();
+    mountRestHandler(scope, { timeoutMs: 300 });
+    message('localface-rest-ready');
+    const answered = fetchEvent('http://app.test/face-search', { method: 'GET' })!;
+    const port = await requestPort(posted);
+    expect(posted.at(-1)).toMatchObject({ working: true });
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      port.postMessage({ type: 'localface-rest-working' });
+    }
+    port.postMessage({ status: 200, headers: [['content-type', 'application/json']], body: null });
+    expect((await answered).status).toBe(200); // after 1 s, more than three times the timeout
+    posted.length = 0;
+    const silent = fetchEvent('http://app.test/face-search', { method: 'GET' })!;
+    await requestPort(posted);
+    const response = await silent;
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ message: expect.stringMatching(/no sign of work for 300 ms/) });
+  });
 
   it("answers its own 503 in the shape of the path's dialect", async () => {
     const { scope, fetchEvent } = fakeScope();
@@ -96,6 +151,64 @@ describe('mountRestHandler options', () => {
 });
 
 describe('serveRestRequests (page)', () => {
+  it('says every 5 s that it is still at work on a request, to a worker that asked for that', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      let onMessage: ((event: unknown) => Promise<void>) | undefined;
+      const container = {
+        controller: { postMessage: () => undefined },
+        addEventListener: (type: string, listener: (event: unknown) => Promise<void>) => {
+          if (type === 'message') onMessage = listener;
+        },
+        removeEventListener: () => undefined,
+        startMessages: () => undefined,
+      } as unknown as ServiceWorkerContainer;
+      let finish = () => undefined as void;
+      serveRestRequests(async () => {
+        await new Promise<void>((resolve) => (finish = resolve));
+        return new Response('{}', { status: 200 });
+      }, container);
+      const heard = async (working: boolean) => {
+        const channel = new MessageChannel();
+        const received: unknown[] = [];
+        channel.port1.onmessage = (e) => void received.push(e.data);
+        const request = { url: 'http://app.test/face-search', method: 'GET', headers: [], body: null };
+        const handled = onMessage!({
+          data: { type: 'localface-rest-request', request, ...(working ? { working } : {}) },
+          ports: [channel.port2],
+        });
+        vi.advanceTimersByTime(11_000);
+        finish();
+        await handled;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        channel.port1.close();
+        return received.map((m) => (m as { type?: string; status?: number }).type ?? (m as { status: number }).status);
+      };
+      expect(await heard(true)).toEqual(['localface-rest-working', 'localface-rest-working', 200]);
+      // An older worker takes the first message for the answer: it gets none but the answer.
+      expect(await heard(false)).toEqual([200]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('announces itself to the active worker when the page is not controlled (loaded with Shift+Reload)', async () => {
+    const toActive: unknown[] = [];
+    const container = {
+      controller: null,
+      ready: Promise.resolve({ active: { postMessage: (m: unknown) => void toActive.push(m) } }),
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      startMessages: () => undefined,
+    } as unknown as ServiceWorkerContainer;
+    const stop = serveRestRequests(async () => new Response(null), container);
+    await container.ready;
+    expect(toActive).toEqual([{ type: 'localface-rest-ready' }]);
+    stop();
+    await container.ready;
+    expect(toActive).toEqual([{ type: 'localface-rest-ready' }, { type: 'localface-rest-stopped' }]);
+  });
+
   it('without service workers (an insecure page) is ERR_INVALID_ARGUMENT saying why, not a TypeError', () => {
     // Node, like a plain-HTTP page, has no navigator.serviceWorker.
     expect(() => serveRestRequests(async () => new Response(null))).toThrow(
