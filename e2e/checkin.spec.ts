@@ -1,7 +1,7 @@
 // The offline check-in PWA as `npm run build:demo` builds it (demo-dist/checkin/): first visit online caches the
 // app and every model; then the server is shut down, the browser goes offline, and the reloaded app still checks a
 // person in from the (fake) camera, logs it in IndexedDB and exports the log as CSV.
-import { chromium, test, expect, type Page } from '@playwright/test';
+import { chromium, test, expect, type Browser, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -418,16 +418,24 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   expect(problems).toEqual([]);
 });
 
-test('without a camera (refused or absent) the page says why and Check in stays off', async ({ browser }) => {
-  test.setTimeout(180_000);
+/**
+ * The app opened without a camera (no fake camera, no permission: getUserMedia fails, as when the camera is refused
+ * or absent), once it is ready; `problems` collects the page's uncaught errors.
+ */
+async function openWithoutCamera(browser: Browser) {
   if (!server?.listening) server = await serve('demo-dist', PORT);
-  // No fake camera and no permission granted: getUserMedia fails, as when the camera is refused or absent.
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(APP);
   await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  return { context, page, problems };
+}
+
+test('without a camera (refused or absent) the page says why and Check in stays off', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const { context, page, problems } = await openWithoutCamera(browser);
   // Said in words that tell what to do, not as the browser's error name.
   const noCamera =
     /^No camera: (access to it was refused: allow the camera|none is connected: connect a camera|it is in use by another app)[^.]*, then reload\. Staff can still enroll people from photos\.$/;
@@ -445,14 +453,8 @@ test('staff are told in plain words why a photo is not enrolled: no name, no fac
   browser,
 }) => {
   test.setTimeout(240_000);
-  if (!server?.listening) server = await serve('demo-dist', PORT);
   // No camera: enrolling from photos is all this needs.
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  await page.goto(APP);
-  await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+  const { context, page, problems } = await openWithoutCamera(browser);
   await setStaffPin(page);
   const message = page.getByTestId('enroll-message');
   const enroll = async (name: string, photo: string | { name: string; mimeType: string; buffer: Buffer }) => {
