@@ -75,6 +75,14 @@ export async function parseBody(request: Request, options: { maxBytes: number; f
       message: `This endpoint takes a JSON body (Content-Type: application/json), not ${type.split(';')[0]}.`,
     });
   }
+  // A compressed body would otherwise be read as text and refused as "not valid UTF-8", which says nothing useful.
+  const encoding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw new BodyError({
+      kind: 'unsupportedType',
+      message: `Request bodies with Content-Encoding ${encoding} are not accepted: send the body uncompressed.`,
+    });
+  }
   const bytes = await readBody(request, options.maxBytes);
   if (isForm) {
     let form: FormData;

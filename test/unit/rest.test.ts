@@ -169,6 +169,24 @@ describe('HTTP helpers', () => {
     });
   });
 
+  it('refuses a compressed body as an unsupported type, saying so (not as text that is not UTF-8)', async () => {
+    const gzipped = (encoding: string) =>
+      new Request('http://x/', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: new Uint8Array([0x1f, 0x8b, 8, 0]),
+      });
+    await expect(parseBody(gzipped('gzip'), { maxBytes: 10_000 })).rejects.toMatchObject({
+      problem: { kind: 'unsupportedType', message: expect.stringMatching(/Content-Encoding gzip .*uncompressed/) },
+    });
+    const plain = new Request('http://x/', {
+      method: 'POST',
+      headers: { 'content-encoding': 'identity' },
+      body: '{"a":1}',
+    });
+    expect(await parseBody(plain, { maxBytes: 10_000 })).toEqual({ a: 1 });
+  });
+
   it("keeps a form field named __proto__ as a field, not as the body's prototype", async () => {
     const f = new FormData();
     f.append('__proto__', new Blob([new Uint8Array([1])]), 'x.jpg');
