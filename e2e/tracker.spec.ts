@@ -180,6 +180,29 @@ test('a printed photo of the enrolled person is not live; a stranger is not matc
   expect(result.afterReset).toBe(0);
 });
 
+test('a stranger who takes a recognised person’s place between two frames gets a new track, not the name', async ({
+  facePage,
+}) => {
+  test.setTimeout(240_000);
+  const frames = await facePage.evaluate(
+    async ({ frames, collection }) => {
+      const tracker = window.client.createFaceTracker({ collectionName: collection });
+      const seen = await window.runClip(tracker, frames, 0);
+      tracker.close();
+      return seen;
+    },
+    { frames: [...clip(LATER, 6), ...clip(STRANGER, 12)], collection: COLLECTION },
+  );
+  const recognised = frames[5]!.tracks[0]!;
+  expect(recognised.personId).toBe('s06');
+  // No frame is missed: the box moves on to the stranger's face, whom the plain score finds alike (0.56).
+  expect(frames.every((f) => f.tracks.length === 1)).toBe(true);
+  const last = frames.at(-1)!.tracks[0]!;
+  expect(last.trackId).not.toBe(recognised.trackId);
+  expect(last.personId).toBeNull();
+  expect(frames.slice(8).every((f) => f.tracks[0]!.personId !== 's06')).toBe(true);
+});
+
 test('two people in one frame are two tracks with different, stable ids', async ({ facePage }) => {
   test.setTimeout(240_000);
   const frames = await facePage.evaluate(

@@ -142,10 +142,12 @@ const RESEARCH_EVERY_MS = 1000;
  * searched again at once, but at most this often while changes keep coming (a bulk enroll in another tab). */
 const RESEARCH_ON_CHANGE_MS = 100;
 /**
- * A frame whose face scores below this similarity to the track's running template is someone else who took the place
- * of the tracked face (boxes overlap, the person does not): the track ends and a new one starts. 0.5 is the plain
- * score's 10 % false-match point on LFW, where 99.9 % of same-person pairs score higher: most people who step into
- * a tracked face's place are caught, and a true face is rarely split off.
+ * A frame whose face scores below this to the track's running template, on the `compareFaces` score, is someone else
+ * who took the place of the tracked face (boxes overlap, the person does not): the track ends and a new one starts.
+ * 0.5 is that score's 10 % false-match point, on LFW and on webcam frames alike (its calibration holds on both),
+ * where 99.2 % of LFW same-person pairs, years apart, score higher; frames of one face seconds apart score 0.96 or
+ * more. The plain score's 0.5 held only on LFW: different people on a webcam score above it (it caught 13 % of the
+ * fitting webcam subjects' strangers, this 88 %; BENCHMARKS.md).
  */
 const SWAP_SIMILARITY = 0.5;
 /**
@@ -582,9 +584,12 @@ class LocalFaceTracker implements FaceTracker {
         continue;
       }
       const poor = g < SWAP_MIN_GOODNESS;
+      // A poor frame is judged on the plain score's far tail (the compareFaces score has no such tail below 0.4).
       const unlike =
         tr.template !== undefined &&
-        engine.similarity(template, tr.template) < (poor ? POOR_FRAME_SWAP_SIMILARITY : SWAP_SIMILARITY);
+        (poor
+          ? engine.similarity(template, tr.template) < POOR_FRAME_SWAP_SIMILARITY
+          : engine.compare(template, tr.template) < SWAP_SIMILARITY);
       if (unlike && poor && !tr.suspect) {
         // A poor frame unlike the track: not added to it; the next frame is embedded and decides.
         tr.suspect = true;

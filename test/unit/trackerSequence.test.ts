@@ -69,6 +69,7 @@ function scriptedTracker() {
           : {}),
       })),
     similarity: (a: FaceTemplate, b: FaceTemplate) => a.vectors[0]!.reduce((s, x, i) => s + x * b.vectors[0]![i]!, 0),
+    compare: (a: FaceTemplate, b: FaceTemplate) => a.vectors[0]!.reduce((s, x, i) => s + x * b.vectors[0]![i]!, 0),
     livenessThresholds: DEFAULT_LIVENESS_THRESHOLDS,
   };
   const persons = {
@@ -226,7 +227,15 @@ const normalised = (v: number[]) => {
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
 
 /** A tracker over faces with chosen templates and liveness evidence; `enrolled` are the collection's persons. */
-function sceneTracker(enrolled: Record<string, number[]>, options: object = { collectionName: 'c', liveness: true }) {
+/**
+ * `compareDrop`: how much lower the compareFaces score reads than the plain one (a webcam, where different people
+ * score high on the plain score: its crowding normalisation brings them down).
+ */
+function sceneTracker(
+  enrolled: Record<string, number[]>,
+  options: object = { collectionName: 'c', liveness: true },
+  compareDrop = 0,
+) {
   const scene: { faces: SceneFace[] } = { faces: [] };
   let embeddings = 0;
   /** The faces each tracker.enroll passed to the person service. */
@@ -254,6 +263,10 @@ function sceneTracker(enrolled: Record<string, number[]>, options: object = { co
           : {}),
       })),
     similarity: (a: FaceTemplate, b: FaceTemplate) => dot(a.vectors[0]!, b.vectors[0]!),
+    compare: (a: FaceTemplate, b: FaceTemplate) => {
+      const plain = dot(a.vectors[0]!, b.vectors[0]!);
+      return plain > 0.999 ? plain : plain - compareDrop;
+    },
     livenessThresholds: DEFAULT_LIVENESS_THRESHOLDS,
   };
   const persons = {
@@ -313,6 +326,23 @@ describe('tracker: someone else in a tracked face’s place', () => {
     expect(after.at(-1)!.trackId).not.toBe(before.at(-1)!.trackId);
     expect(after.at(-1)!.match).toBe('B');
     expect(after.filter((f) => f.trackId !== before.at(-1)!.trackId).every((f) => f.match !== 'A')).toBe(true);
+  });
+
+  it('a stranger whom only the plain score finds alike (a webcam) is caught by the compareFaces score', async () => {
+    // Plain similarity 0.7 (above the 0.5 swap point), compareFaces 0.4 (below it).
+    const b = towards(a, other, 0.7);
+    const { scene, play } = sceneTracker(
+      { A: a },
+      { collectionName: 'c', liveness: true, minSimilarityScore: 0.75 },
+      0.3,
+    );
+    scene.faces = [{ x: 200, size: 150, vector: a, liveMargin: 3 }];
+    const before = await play(3000);
+    expect(before.at(-1)).toMatchObject({ match: 'A', live: true });
+    scene.faces = [{ x: 205, size: 150, vector: b, liveMargin: 3 }];
+    const after = await play(3000);
+    expect(after.at(-1)!.trackId).not.toBe(before.at(-1)!.trackId);
+    expect(after.at(-1)!.match).toBeNull();
   });
 
   it('a small, far face (poor frames) that takes the place is caught too, and a poor frame alone splits nothing', async () => {
