@@ -13,8 +13,8 @@ const dump = JSON.parse(readFileSync(process.argv[3] ?? 'tools/out/nuaa-embeddin
 const matcher = new Matcher({ ...(calibration as unknown as MatcherConfig), pairNorm: pairNorm as never });
 const ids = matcher.modelIds;
 const pipes = dump.pipelines;
-console.log('models', ids, Object.keys(pipes));
-const files = Object.keys(pipes[Object.keys(pipes)[0]].vectors);
+
+const files = Object.keys(pipes[Object.keys(pipes)[0]!].vectors);
 const templ = (f: string) => ({
   models: ids,
   vectors: ids.map((id) =>
