@@ -1,6 +1,7 @@
 // The face tracker (API.md "Live video: the face tracker") on clips made from real webcam frames
 // (e2e/fixtures/camera/, SOURCE.md there): each clip is one photo drawn into 640×480 frames with a few pixels of
 // movement per frame, fed to tracker.process with timestamps 100 ms apart, on the page thread and in a Worker.
+import type { Page } from '@playwright/test';
 import { test, expect, expectFaceError } from './localface';
 
 test.describe.configure({ mode: 'serial' });
@@ -180,19 +181,24 @@ test('a printed photo of the enrolled person is not live; a stranger is not matc
   expect(result.afterReset).toBe(0);
 });
 
-test('a stranger who takes a recognised person’s place between two frames gets a new track, not the name', async ({
-  facePage,
-}) => {
-  test.setTimeout(240_000);
-  const frames = await facePage.evaluate(
+/** `frames` through a fresh tracker that searches the suite's collection (no liveness), then closed. */
+function recognitionClip(page: Page, frames: Frame[]): Promise<ClipFrame[]> {
+  return page.evaluate(
     async ({ frames, collection }) => {
       const tracker = window.client.createFaceTracker({ collectionName: collection });
       const seen = await window.runClip(tracker, frames, 0);
       tracker.close();
       return seen;
     },
-    { frames: [...clip(LATER, 6), ...clip(STRANGER, 12)], collection: COLLECTION },
+    { frames, collection: COLLECTION },
   );
+}
+
+test('a stranger who takes a recognised person’s place between two frames gets a new track, not the name', async ({
+  facePage,
+}) => {
+  test.setTimeout(240_000);
+  const frames = await recognitionClip(facePage, [...clip(LATER, 6), ...clip(STRANGER, 12)]);
   const recognised = frames[5]!.tracks[0]!;
   expect(recognised.personId).toBe('s06');
   // No frame is missed: the box moves on to the stranger's face, whom the plain score finds alike (0.56).
@@ -224,15 +230,7 @@ test('two people in one frame are two tracks with different, stable ids', async 
 
 test('a person who leaves and comes back is a new track, recognised as the same person', async ({ facePage }) => {
   test.setTimeout(240_000);
-  const frames = await facePage.evaluate(
-    async ({ frames, collection }) => {
-      const tracker = window.client.createFaceTracker({ collectionName: collection });
-      const seen = await window.runClip(tracker, frames, 0);
-      tracker.close();
-      return seen;
-    },
-    { frames: [...clip(LATER, 3), ...clip(null, 5), ...clip(LATER, 3)], collection: COLLECTION },
-  );
+  const frames = await recognitionClip(facePage, [...clip(LATER, 3), ...clip(null, 5), ...clip(LATER, 3)]);
   expect(frames.slice(3, 8).every((f) => f.tracks.length === 0)).toBe(true);
   const before = frames[2]!.tracks[0]!,
     after = frames[10]!.tracks[0]!;
