@@ -302,8 +302,7 @@ class LocalFaceTracker implements FaceTracker {
     // A looped clip or another camera restarts the clock: every "time since" of the tracks would be negative (nothing
     // due, nothing ended), so start over as reset() does.
     if (time.restarted) {
-      this.tracks = [];
-      this.lastDetection = noDetectionYet();
+      this.forgetTracks();
     }
     const timings: TrackerTimings = { decodeMs: 0, detectMs: 0, embedMs: 0, searchMs: 0, checksMs: 0 };
     try {
@@ -316,16 +315,14 @@ class LocalFaceTracker implements FaceTracker {
         const size = `${decoded.inputWidth}x${decoded.inputHeight}:${decoded.width}x${decoded.height}`;
         if (size !== this.frameSize) {
           this.frameSize = size;
-          this.tracks = [];
-          this.lastDetection = noDetectionYet();
+          this.forgetTracks();
         }
         return this.track(decoded.pixels, now, timings);
       });
       if (this.settings.collectionName && generation === this.generation) await this.search(visible, now, timings);
       if (generation !== this.generation) {
         // reset() or close() while this frame was in work: its tracks and detection times are forgotten.
-        this.tracks = [];
-        this.lastDetection = noDetectionYet();
+        this.forgetTracks();
         return { tracks: [], timings };
       }
       return { tracks: visible.map((t) => this.describe(t)), timings };
@@ -395,10 +392,15 @@ class LocalFaceTracker implements FaceTracker {
     return enrolled;
   }
 
-  reset(): void {
-    this.generation++;
+  /** Forgets every track and when each detection pass last ran, as on a new tracker. */
+  private forgetTracks(): void {
     this.tracks = [];
     this.lastDetection = noDetectionYet();
+  }
+
+  reset(): void {
+    this.generation++;
+    this.forgetTracks();
     this.clock = NEW_FRAME_CLOCK;
   }
 
