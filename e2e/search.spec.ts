@@ -290,7 +290,7 @@ test('multiFaceSearch: a recognized face with its box, and a JPEG thumbnail for 
   }
 });
 
-test('multiFaceSearch finds every enrolled person that searchFace finds, on collages of real photos', async ({
+test('multiFaceSearch finds every enrolled person that searchFace finds, on collages of real photos, and searchFace of the collage finds them all', async ({
   facePage,
 }) => {
   // Three 250-px LFW photos side by side (750×250), drawn in the page: the same faces as the single photos, but the
@@ -313,6 +313,7 @@ test('multiFaceSearch finds every enrolled person that searchFace finds, on coll
         photos: string[];
         single: Record<string, number>;
         multi: Record<string, number>;
+        onCollage: Record<string, number>;
         unrecognized: number;
       }[] = [];
       for (const photos of collages) {
@@ -327,10 +328,12 @@ test('multiFaceSearch finds every enrolled person that searchFace finds, on coll
           for (const h of await window.client.searchFace({ collectionName: n, face: await f(p) }))
             single[h.personId] = h.similarityScore;
         const multi = await window.client.multiFaceSearch({ collectionName: n, image: collage });
+        const onCollage = await window.client.searchFace({ collectionName: n, face: collage, maxResults: 3 });
         out.push({
           photos,
           single,
           multi: Object.fromEntries(multi.personSearchResults.map((h) => [h.personId, h.similarityScore])),
+          onCollage: Object.fromEntries(onCollage.map((h) => [h.personId, h.similarityScore])),
           unrecognized: multi.unrecognizedFaceThumbnailsBase64.length,
         });
       }
@@ -341,7 +344,7 @@ test('multiFaceSearch finds every enrolled person that searchFace finds, on coll
     { n: collection, collages },
   );
   for (const c of r) {
-    const where = `${c.photos.join(' | ')}: searchFace ${JSON.stringify(c.single)}, multiFaceSearch ${JSON.stringify(c.multi)}`;
+    const where = `${c.photos.join(' | ')}: searchFace ${JSON.stringify(c.single)}, multiFaceSearch ${JSON.stringify(c.multi)}, searchFace of the collage ${JSON.stringify(c.onCollage)}`;
     expect(Object.keys(c.single).length, where).toBeGreaterThanOrEqual(2);
     for (const [person, score] of Object.entries(c.single)) {
       expect(c.multi[person], where).toBeDefined();
@@ -349,6 +352,8 @@ test('multiFaceSearch finds every enrolled person that searchFace finds, on coll
       expect(Math.abs(c.multi[person]! - score), where).toBeLessThan(0.05);
     }
     expect(Object.keys(c.multi).length + c.unrecognized, where).toBe(3);
+    // searchFace searches each face of an image: on the collage it finds the persons multiFaceSearch names.
+    expect(Object.keys(c.onCollage).sort(), where).toEqual(Object.keys(c.multi).sort());
   }
 });
 

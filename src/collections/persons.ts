@@ -587,7 +587,9 @@ export class PersonService {
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
     await this.indexes.get(collection);
     const templates = await this.engine.withImage(face, 'face', async (decoded) => {
-      const faces = await this.engine.detect(decoded.pixels, 'largest', { liveness: checkLiveness });
+      // Each face is searched (unless only the largest is), so the smaller ones of a wide image are looked for too.
+      const mode = checkLiveness || largestOnly ? 'largest' : 'each';
+      const faces = await this.engine.detect(decoded.pixels, mode, { liveness: checkLiveness });
       if (faces.length === 0) throw noFaceError('face', decoded);
       if (!checkLiveness) return this.engine.embed(decoded.pixels, largestOnly ? faces.slice(0, 1) : faces);
       // Only the face whose liveness was checked is searched: a small printed photo held up beside a live face

@@ -26,6 +26,12 @@ export type DetectionMode =
    * whole image, merged by addFarFaces.
    */
   | 'wide'
+  /**
+   * Each face of a photo searched (1:N search): as 'largest', and the full-range model's faces added when the
+   * largest face does not fill a portrait (a collage, a group, a room), where the short-range model misses faces
+   * at the edge of its reach; no tiles unless nothing else is found.
+   */
+  | 'each'
   /** Every face (group photos, N:N search): both models, the full-range one also on tiles for small faces. */
   | 'all';
 
@@ -35,6 +41,17 @@ export type DetectionMode =
  * faces there score ≥ 0.72, the false ones 0.65 and below.
  */
 const TILE_MIN_SCORE = 0.7;
+
+/**
+ * A face at least this share of the image's longer side makes the image a portrait: the short-range model sees
+ * every other face of similar size there (LFW photos: 0.4–0.5). Below it, 'each' also runs the full-range model.
+ */
+const PORTRAIT_FACE_SHARE = 0.25;
+
+function fillsPortrait(faces: readonly DetectedFace[], image: tf.Tensor3D): boolean {
+  const widest = Math.max(...faces.map((f) => f.box.width));
+  return widest >= PORTRAIT_FACE_SHARE * Math.max(image.shape[0], image.shape[1]);
+}
 
 /** The full-range model's input side (FULL_RANGE_IMAGE_TO_TENSOR_CONFIG of @tensorflow-models/face-detection). */
 const FULL_RANGE_INPUT = 192;
@@ -130,9 +147,11 @@ export class FaceDetector {
           ? addFarFaces(near, await this.run(await this.fullRange(), image), minScore)
           : near;
       if (faces.length === 0) faces = await this.detectSmall(image);
-    } else if (mode === 'largest') {
+    } else if (mode === 'largest' || mode === 'each') {
       faces = await this.run(this.shortRange, image);
-      if (!faces.some((f) => f.score >= minScore)) {
+      if (mode === 'each' && faces.length > 0 && !fillsPortrait(faces, image))
+        faces = addFarFaces(faces, await this.run(await this.fullRange(), image), minScore);
+      else if (!faces.some((f) => f.score >= minScore)) {
         const far = await this.run(await this.fullRange(), image);
         if (faces.length === 0 || far.some((f) => f.score >= minScore)) faces = far;
       }
