@@ -52,6 +52,7 @@ test.beforeAll(async ({ browser }) => {
     const fill = async (value: unknown): Promise<unknown> => {
       if (typeof value === 'string' && value.startsWith('$b64:')) return toBase64(await window.fixture(value.slice(5)));
       if (value === '$huge') return 'A'.repeat(Math.ceil((5.5 * 1024 * 1024 * 4) / 3 / 4) * 4);
+      if (value === '$huger') return 'A'.repeat(Math.ceil((7 * 1024 * 1024 * 4) / 3 / 4) * 4);
       if (Array.isArray(value)) return Promise.all(value.map(fill));
       if (value && typeof value === 'object')
         return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await fill(v)])));

@@ -3,7 +3,8 @@
 // Chromium against the real client with real photos; later cases rely on what earlier ones enrolled.
 //
 // In bodies, '$b64:<fixture>' is replaced by the fixture's bytes as base64, '$file:<fixture>' (multipart only) by the
-// file itself, and '$huge' by 5.5 MB of base64 (over the seeds' 5 MB image limit).
+// file itself, '$huge' by 5.5 MB of base64 (over the seeds' 5 MB image limit), '$huger' by 7 MB (a body over the
+// handler's 8 MiB limit).
 import { expect } from '@playwright/test';
 
 export type Seed = '000' | '001' | '002' | '003' | '004';
@@ -436,6 +437,30 @@ export const CASES: RestCase[] = [
   },
   {
     seed: '001',
+    name: 'a face image over 5 MB',
+    method: 'POST',
+    path: 'users/someone-else',
+    json: { face: '$huge' },
+    status: 400,
+    body: { status: 400, title: 'Bad Request', errors: [expect.stringMatching(/5\.5 MB/)] },
+  },
+  {
+    seed: '001',
+    name: 'a face image so large that the body is over the size limit: the same 400 as any image over 5 MB',
+    method: 'POST',
+    path: 'users/search',
+    json: { face: '$huger' },
+    status: 400,
+    exactBody: {
+      status: 400,
+      title: 'Bad Request',
+      detail: 'Invalid request.',
+      type: `${MDN}/400`,
+      errors: ['the request body is too large: the face image may be at most 5 MB'],
+    },
+  },
+  {
+    seed: '001',
     name: 'search (response example; threshold in percent)',
     method: 'POST',
     path: 'users/search',
@@ -576,7 +601,7 @@ export const CASES: RestCase[] = [
     path: 'enroll-face',
     json: { image: '$huge', subject_id: 's' },
     status: 400,
-    body: { error_code: 'INVALID_PAYLOAD_IMAGE_SIZE' },
+    exactBody: { error_code: 'INVALID_PAYLOAD_IMAGE_SIZE', message: 'invalid payload image size too large' },
   },
   {
     seed: '002',
@@ -594,7 +619,10 @@ export const CASES: RestCase[] = [
     path: 'enroll-face',
     json: { image: SEED_IMAGE, subject_id: 's' },
     status: 400,
-    body: { error_code: 'INVALID_PAYLOAD_IMAGE_FORMAT' },
+    exactBody: {
+      error_code: 'INVALID_PAYLOAD_IMAGE_FORMAT',
+      message: 'image unable to be decoded/got from url OR invalid image extension',
+    },
   },
   {
     seed: '002',
@@ -659,7 +687,7 @@ export const CASES: RestCase[] = [
     auth: 'oneEnroll',
     json: { image: '$b64:checks/lfw-plain.jpg', subject_id: 'quota-2' },
     status: 403,
-    body: { error_code: 'INSUFFICIENT_QUOTA_ENROLL' },
+    exactBody: { error_code: 'INSUFFICIENT_QUOTA_ENROLL', message: 'usage reach it quota limit for enroll' },
   },
 
   // ---- 004 face set ----

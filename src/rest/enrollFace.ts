@@ -62,15 +62,21 @@ export const ENROLL_FACE_ERRORS = {
 
 export type EnrollFaceErrorCode = keyof typeof ENROLL_FACE_ERRORS;
 
+/** The header that carries what went wrong in a person's words, beside the seed's fixed message. */
+export const DETAIL_HEADER = 'x-localface-detail';
+
 export function enrollFaceError(
   code: EnrollFaceErrorCode,
   detail?: string,
   headers?: Record<string, string>,
 ): Response {
   const [status, message] = ENROLL_FACE_ERRORS[code];
-  // INVALID_PAYLOAD's own text describes one case only (empty values); any other case says what it is instead.
-  const text = !detail ? message : code === 'INVALID_PAYLOAD' ? `invalid payload: ${detail}` : `${message}: ${detail}`;
-  return jsonResponse(status, { error_code: code, message: text }, headers);
+  // The body is the seed's exactly (apps compare message to its table); the specific cause goes in a header,
+  // percent-encoded past printable ASCII (header values are bytes).
+  const extra: Record<string, string> = detail
+    ? { [DETAIL_HEADER]: detail.replace(/[^\x20-\x7e]/gu, (c) => encodeURIComponent(c)) }
+    : {};
+  return jsonResponse(status, { error_code: code, message }, { ...extra, ...headers });
 }
 
 class Refused extends Error {

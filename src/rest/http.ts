@@ -194,10 +194,10 @@ export function relativePath(url: URL, basePath: string): string | null {
   return url.pathname.slice(base.length).replace(/^\/+|\/+$/g, '');
 }
 
-/** "/api" and "api/" become "/api/"; "" and "/" are "/". */
+/** "/api" and "api/" become "/api/"; "" and "/" are "/"; written as a URL's path is ("/my api" → "/my%20api/"). */
 export function normalizeBasePath(basePath: string): string {
   const trimmed = basePath.replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? '/' : `/${trimmed}/`;
+  return trimmed === '' ? '/' : new URL(`/${trimmed}/`, 'http://base.invalid').pathname;
 }
 
 /** A header's value, trimmed; undefined when absent or blank. */

@@ -94,8 +94,9 @@ export const users: Dialect = {
       { 'retry-after': String(refusal.retryAfterSeconds) },
     ),
   badBody: (p: BodyProblem) =>
+    // The seed answers every problem with the image as a 400, a file over its 5 MB included.
     p.kind === 'tooLarge'
-      ? problem(413, ['request body too large'])
+      ? problem(400, ['the request body is too large: the face image may be at most 5 MB'])
       : problem(400, [p.kind === 'malformed' ? 'malformed JSON body' : 'the body must be JSON']),
   unknownPath: () => problem(404),
   methodNotAllowed: (allowed) =>

@@ -123,6 +123,10 @@ describe('HTTP helpers', () => {
     expect(relativePath(new URL('http://x/other/face-search'), '/api')).toBeNull();
     expect(relativePath(new URL('http://x/apix/face-search'), '/api')).toBeNull();
     expect(relativePath(new URL('http://x/face-search'), '/')).toBe('face-search');
+    // A basePath written as text matches the URL's percent-encoded path, and one written encoded too.
+    expect(relativePath(new URL('http://x/my api/face-search'), '/my api/')).toBe('face-search');
+    expect(relativePath(new URL('http://x/my api/face-search'), '/my%20api/')).toBe('face-search');
+    expect(relativePath(new URL('http://x/café/face-search'), 'café')).toBe('face-search');
   });
 
   it('refuses a body over the limit, by Content-Length or while streaming', async () => {
@@ -511,6 +515,13 @@ describe('createRestHandler without models', () => {
       expect(calls[0]!.redirect).toBe('error');
       r = await enroll('http://app.test/huge.jpg');
       expect([r.status, (await r.json()).error_code]).toEqual([400, 'INVALID_PAYLOAD_IMAGE_SIZE']);
+      // The body is the seed's to the letter; what exactly went wrong travels in a header.
+      r = await enroll('http://elsewhere.test/face.jpg');
+      expect(await r.json()).toEqual({
+        error_code: 'INVALID_PAYLOAD_IMAGE_FORMAT',
+        message: 'image unable to be decoded/got from url OR invalid image extension',
+      });
+      expect(r.headers.get('x-localface-detail')).toMatch(/origin \(http:\/\/app.test\) are fetched/);
     } finally {
       globalThis.fetch = realFetch;
     }
@@ -613,5 +624,28 @@ describe('createRestHandler without models', () => {
       }),
     );
     expect([r.status, (await r.json()).code]).toEqual([413, 'ERR_IMAGE_TOO_LARGE']);
+    // 001 answers every image problem as a 400, a body over the limit included; 002 as its image-size code.
+    const users = await handler(
+      new Request('http://app.test/users/search', {
+        method: 'POST',
+        body: `{"face":"${'A'.repeat(200)}"}`,
+        headers: { 'x-api-key': key },
+      }),
+    );
+    expect([users.status, (await users.json()).errors]).toEqual([
+      400,
+      ['the request body is too large: the face image may be at most 5 MB'],
+    ]);
+    const enrollFace = await handler(
+      new Request('http://app.test/enroll-face', {
+        method: 'POST',
+        body: `{"image":"${'A'.repeat(200)}"}`,
+        headers: { 'x-api-key': key },
+      }),
+    );
+    expect([enrollFace.status, await enrollFace.json()]).toEqual([
+      400,
+      { error_code: 'INVALID_PAYLOAD_IMAGE_SIZE', message: 'invalid payload image size too large' },
+    ]);
   });
 });
