@@ -405,6 +405,9 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
     };
     const bigFile = new Uint8Array(6 * 1024 * 1024);
     bigFile.set([0xff, 0xd8, 0xff, 0xe0]);
+    // One byte over the limit: "5.0 MB; the largest accepted is 5.0 MB" would not say what to do.
+    const justOver = new Uint8Array(5 * 1024 * 1024 + 1);
+    justOver.set([0xff, 0xd8, 0xff, 0xe0]);
     const wide = await png(6100, 200);
     const tiny = await png(100, 100);
     const hugeCanvas = document.createElement('canvas');
@@ -432,6 +435,7 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
         hugeBase64: await window.errorInfo(() => c.detectFaces(hugeBase64)),
         hugeDataUrl: await window.errorInfo(() => c.detectFaces(`data:image/jpeg;base64,${hugeBase64}`)),
         bytes: await window.errorInfo(() => c.detectFaces(bigFile)),
+        justOver: await window.errorInfo(() => c.detectFaces(justOver)),
         blobBytes: await window.errorInfo(() => c.detectFaces(new Blob([bigFile]))),
         tooWide: await window.errorInfo(() => c.detectFaces(wide)),
         canvasTooWide: await window.errorInfo(() => c.detectFaces(hugeCanvas)),
@@ -445,7 +449,12 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
       await capped.close();
     }
   });
-  expectFaceError(result.bytes, 'ERR_IMAGE_TOO_LARGE', 413);
+  expect(expectFaceError(result.bytes, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain(
+    'is 6.0 MB; the largest accepted is 5.0 MB',
+  );
+  expect(expectFaceError(result.justOver, 'ERR_IMAGE_TOO_LARGE', 413).message).toContain(
+    'is 5242881 bytes; the largest accepted is 5242880 bytes',
+  );
   expectFaceError(result.blobBytes, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.tooWide, 'ERR_IMAGE_TOO_LARGE', 413);
   expectFaceError(result.canvasTooWide, 'ERR_IMAGE_TOO_LARGE', 413);

@@ -314,9 +314,10 @@ function parseHeader(bytes: Bytes): ExportHeader {
   const o = h as Partial<ExportHeader> | null;
   if (!o || typeof o !== 'object' || o.format !== 'localface-collection')
     throw invalidExport('its header does not describe a LocalFace collection');
+  if (typeof o.version !== 'number') throw invalidExport('its header has no numeric format version');
   if (o.version !== EXPORT_FORMAT_VERSION)
     throw invalidExport(
-      `it has format version ${String(o.version)}; this LocalFace reads version ${EXPORT_FORMAT_VERSION} (update LocalFace)`,
+      `it has format version ${o.version}; this LocalFace reads version ${EXPORT_FORMAT_VERSION} (update LocalFace)`,
     );
   if (
     !Array.isArray(o.models) ||

@@ -150,6 +150,35 @@ describe('collection export format', () => {
     expect((error as Error).message).toContain('altered');
   });
 
+  it('says a format version that is not a number is missing, not that it reads the same version', async () => {
+    const bytes = await bytesOf(await exportOf());
+    const view = new DataView(bytes.buffer);
+    const headerLength = view.getUint32(8, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as object;
+    const sha = async (b: Uint8Array) =>
+      new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
+    // The header rewritten with version "1" and every checksum made right again.
+    const newHeader = new TextEncoder().encode(JSON.stringify({ ...header, version: '1' }));
+    const headerSum = await sha(newHeader);
+    const records = bytes.subarray(12 + headerLength + 32, bytes.length - 32);
+    const sums: number[] = [...headerSum];
+    for (let at = 0; at < records.length;) {
+      const length = new DataView(records.buffer, records.byteOffset + at + 1, 4).getUint32(0, true);
+      sums.push(...records.subarray(at + 5 + length, at + 37 + length));
+      at += 37 + length;
+    }
+    const lengthBytes = new Uint8Array(4);
+    new DataView(lengthBytes.buffer).setUint32(0, newHeader.length, true);
+    const file = new Blob(
+      [bytes.subarray(0, 8), lengthBytes, newHeader, headerSum, records, await sha(new Uint8Array(sums))].map(
+        (part) => part as Uint8Array<ArrayBuffer>,
+      ),
+    );
+    const error = await readExport(file, { models, dims }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_EXPORT' });
+    expect((error as Error).message).toContain('no numeric format version');
+  });
+
   async function oneFaceExport(
     personName: string,
     vectors: Float32Array[],

@@ -606,10 +606,15 @@ function checkEncodedSize(header: ImageHeader, limits: ImageLimits, argName: str
 }
 
 function tooLargeBytes(size: number, limits: ImageLimits, argName: string): FaceError {
+  // Megabytes to one decimal unless that rounds the two sizes alike (5 MiB + 1 byte, a limit of 10 KB): then bytes.
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const [given, largest] =
+    mb(size) === mb(limits.maxBytes)
+      ? [`${size} bytes`, `${limits.maxBytes} bytes`]
+      : [`${mb(size)} MB`, `${mb(limits.maxBytes)} MB`];
   return new FaceError(
     'ERR_IMAGE_TOO_LARGE',
-    `The ${argName} file is ${mb(size)} MB; the largest accepted is ${mb(limits.maxBytes)} MB. Re-encode it smaller (e.g. JPEG at 1280 px).`,
+    `The ${argName} file is ${given}; the largest accepted is ${largest}. Re-encode it smaller (e.g. JPEG at 1280 px).`,
     { metadata: { bytes: size } },
   );
 }
