@@ -48,3 +48,31 @@ test('the ES module exports the API names and loads models from ./models/ next t
   // The hashes are built into the bundle: the server's manifest.json is not read (it could vouch for anything).
   expect(requests).not.toContain('/dist/models/manifest.json');
 });
+
+test('the IIFE bundle loaded with importScripts in a Worker finds its models next to the script, not the Worker', async ({
+  page,
+}) => {
+  await openHarness(page, '/e2e/pages/iife.html');
+  const result = await page.evaluate(async () => {
+    // A Worker of its own folder (here a blob: URL, which has none) that imports the bundle from /dist/.
+    const source = `
+      importScripts(${JSON.stringify(new URL('/dist/localface.iife.js', location.href).href)});
+      (async () => {
+        try {
+          const client = await self.LocalFace.createFaceClient({ threads: 1, databaseName: 'iife-worker' });
+          const bytes = new Uint8Array(await (await fetch(${JSON.stringify(new URL('/e2e/fixtures/two-people.jpg', location.href).href)})).arrayBuffer());
+          const faces = await client.detectFaces(bytes, { quality: false, attributes: false });
+          await client.close();
+          postMessage({ faces: faces.length });
+        } catch (e) {
+          postMessage({ error: e.code + ': ' + e.message });
+        }
+      })();`;
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    return new Promise<{ faces?: number; error?: string }>((resolve) => {
+      worker.onmessage = (e) => resolve(e.data as { faces?: number; error?: string });
+      worker.onerror = (e) => resolve({ error: e.message });
+    });
+  });
+  expect(result).toEqual({ faces: 2 });
+});
