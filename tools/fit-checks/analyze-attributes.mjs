@@ -28,6 +28,18 @@ for (const line of readFileSync(`${process.env.SHARED_DATA ?? '../shared/data'}/
   const [file, tag] = line.split(',');
   (tags[`lfw/${file}`] ??= []).push(tag);
 }
+// More LFW photos tagged by eye (tools/fit-checks/lfw-extra-tags.csv: hats and caps, sunglasses, head coverings), of
+// identities in no other list: they join the TRAIN split only, so the held-out split is the same with or without
+// them (--no-extra: without).
+const extraTags = {};
+const useExtra = !args.includes('--no-extra');
+for (const line of readFileSync(process.env.LFW_EXTRA_TAGS ?? 'tools/fit-checks/lfw-extra-tags.csv', 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)) {
+  const [file, tag] = line.split(',');
+  (extraTags[`lfw/${file}`] ??= []).push(tag);
+}
 // Headwear photos (occlusion/hat, headscarf, veil; tools/out/checks/headwear.json from measure.mjs over headwear.txt)
 // join the same rows when measured.
 const HEADWEAR_JSON = process.env.HEADWEAR_JSON ?? 'tools/out/checks/headwear.json';
@@ -61,6 +73,10 @@ const rows = [];
 const counters = {};
 for (const [file, r] of Object.entries(d.rows)) {
   if (!r.emb) continue;
+  if (extraTags[file]) {
+    if (useExtra) rows.push({ file, source: 'lfw-extra', tags: extraTags[file], split: 'train', r });
+    continue;
+  }
   const source = file.startsWith('occlusion/') ? file.split('/')[1] : tags[file] ? `lfw-tagged` : 'lfw-plain';
   counters[source] = (counters[source] ?? 0) + 1;
   const split = counters[source] % 2 === 1 ? 'train' : 'test';
@@ -148,6 +164,11 @@ const LABELS = {
           ? undefined
           : 0,
 };
+// The extra LFW photos train only the heads named in EXTRA_HEADS (default hat): the liveness decision reads the
+// mask and sunglasses heads, so training those on them would move the liveness figures too.
+const EXTRA_HEADS = (process.env.EXTRA_HEADS ?? 'hat').split(',');
+for (const [name, label] of Object.entries(LABELS))
+  LABELS[name] = (x) => (x.source === 'lfw-extra' && !EXTRA_HEADS.includes(name) ? undefined : label(x));
 /** Heads that are another head's weights: veil = the mask head (lower face covered; 3 niqab photos cannot train one). */
 const SHARED_HEADS = { veil: 'mask' };
 /** Largest share of plain faces (LFW photos and live webcam frames, each source on its own, out-of-fold on the train
@@ -584,7 +605,36 @@ console.log(
   `\nOcclusion threshold of the liveness decision (train split, out-of-fold: no live webcam frame, ≤ 0.5 % of plain LFW): ${livenessOccluded}\n`,
 );
 console.log(occTable.join('\n'));
-if (args.includes('--write')) {
+if (args.includes('--write-heads')) {
+  // Only the named heads are refitted (e.g. hat): the others keep their shipped weights, thresholds and the liveness
+  // decision's occlusion threshold, so what reads them (liveness) does not move. Each named head's weights go into the
+  // shipped file's feature layout, which must hold every block the head reads.
+  const only = args[args.indexOf('--write-heads') + 1].split(',');
+  const file = 'src/face/checks/attributeHeads.json';
+  const shipped = JSON.parse(readFileSync(file, 'utf8'));
+  const dims = { emb: 192, head: 80, mfnhead: 192, cnhead: 88 };
+  const blocksOf = (kind) => kind.split('+').slice(1);
+  const dimOf = (block) => dims[block] ?? FASNET_BLOCKS[block](rows.find((x) => x.r.fas128).r).length;
+  for (const name of only) {
+    const kind = kindFor(name);
+    const layout = blocksOf(shipped.features);
+    const missing = blocksOf(kind).filter((b) => !layout.includes(b));
+    if (missing.length) throw new Error(`${name} reads ${missing} that the shipped layout (${shipped.features}) lacks`);
+    const w = heads[name].w;
+    const parts = { regions: w.slice(0, 55) };
+    let at = 55;
+    for (const block of blocksOf(kind)) parts[block] = w.slice(at, (at += dimOf(block)));
+    const out = [...parts.regions];
+    for (const block of layout) out.push(...(parts[block] ?? Array(dimOf(block)).fill(0)));
+    shipped.heads[name] = { w: out, b: heads[name].b };
+    shipped.featuresPerHead[name] = kind;
+    shipped.rawThresholds[name] = thresholds[name];
+    shipped.augmentation[name] = augmentFor[name];
+    shipped.syntheticWeight[name] = synthWeightFor[name];
+  }
+  writeFileSync(file, JSON.stringify(shipped) + '\n');
+  console.log(`wrote ${only.join(', ')} into ${file}; the other heads are as shipped`);
+} else if (args.includes('--write')) {
   // One feature vector for all heads, laid out [regions 55 | embedding 192 | head crop 80 | head-crop MobileFaceNet
   // descriptor 192 | head-crop CenterNet features 88 | one FasNet block] with the blocks some head reads; a head
   // carries zero weights on the blocks it does not read.

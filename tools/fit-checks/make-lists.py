@@ -15,8 +15,12 @@ random.seed(4)
 plain = [i for i in ids if i not in tagged_ids]
 random.shuffle(plain)
 first = lambda i: f'lfw/images/{i}/{sorted(os.listdir(f"{D}/lfw/images/{i}"))[0]}'
+# More LFW photos tagged by eye (hats and caps, sunglasses, head coverings) for training only, of identities in no other
+# list; appended after every other row, so the existing rows keep their splits.
+extra = sorted({r['file'] for r in csv.DictReader(open('tools/fit-checks/lfw-extra-tags.csv'))})
+assert not {f.split('/')[1] for f in extra} & (tagged_ids | set(plain[:600])), 'an extra photo of a listed identity'
 occlusion = [f'occlusion/{k}/{f}' for k in ['mask', 'sunglasses'] for f in sorted(os.listdir(f'{D}/occlusion/{k}')) if not f.endswith('.csv')]
-open(f'{OUT}/attributes.txt', 'w').write('\n'.join(occlusion + ['lfw/' + f for f in tags] + [first(i) for i in plain[:400]]) + '\n')
+open(f'{OUT}/attributes.txt', 'w').write('\n'.join(occlusion + ['lfw/' + f for f in tags] + [first(i) for i in plain[:400]] + ['lfw/' + f for f in extra]) + '\n')
 open(f'{OUT}/quality.txt', 'w').write('\n'.join(first(i) for i in plain[400:600]) + '\n')
 nuaa = [r['file'] for r in csv.DictReader(open(f'{D}/antispoof_nuaa/labels.csv'))]
 mini = sorted(f for f in os.listdir(f'{D}/antispoof_minivision') if f.endswith('.jpg'))
@@ -37,4 +41,5 @@ headwear = [f'occlusion/{k}/{f}' for k in ['hat', 'headscarf', 'veil'] for f in 
 open(f'{OUT}/headwear.txt', 'w').write('\n'.join(headwear) + '\n')
 # Head crops (measure.mjs --head-only 1) of every face the attribute heads train or report on.
 live = [f'antispoof_nuaa/{r["file"]}' for r in csv.DictReader(open(f'{D}/antispoof_nuaa/labels.csv')) if r['label'] == 'real']
-open(f'{OUT}/heads.txt', 'w').write('\n'.join(occlusion + ['lfw/' + f for f in tags] + [first(i) for i in plain[:400]] + headwear + live) + '\n')
+open(f'{OUT}/heads.txt', 'w').write('\n'.join(occlusion + ['lfw/' + f for f in tags] + [first(i) for i in plain[:400]] + headwear + live + ['lfw/' + f for f in extra]) + '\n')
+open(f'{OUT}/lfw-extra.txt', 'w').write('\n'.join('lfw/' + f for f in extra) + '\n')
