@@ -29,6 +29,14 @@ export interface RestCase {
 }
 
 const MDN = 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Status';
+/** 001's 400 problem body with its errors. */
+const badRequest = (...errors: string[]) => ({
+  status: 400,
+  title: 'Bad Request',
+  detail: 'Invalid request.',
+  type: `${MDN}/400`,
+  errors,
+});
 const SEED_IMAGE = 'U2Vjb25kIGltYWdl'; // the seeds' own placeholder: base64 of "Second image", not an image
 const score = expect.any(Number);
 const tid = expect.stringMatching(/^TID[0-9a-f]{32}$/);
@@ -412,13 +420,7 @@ export const CASES: RestCase[] = [
     path: 'users/f7eab18f-e5d3-4dac-9d4d-cfb969ef848e',
     json: { face: '$b64:lfw/Tony_Blair_0002.jpg' },
     status: 400,
-    exactBody: {
-      status: 400,
-      title: 'Bad Request',
-      detail: 'Invalid request.',
-      type: `${MDN}/400`,
-      errors: ['provided userId already exists'],
-    },
+    exactBody: badRequest('provided userId already exists'),
   },
   {
     seed: '001',
@@ -427,13 +429,7 @@ export const CASES: RestCase[] = [
     path: 'users/someone-else',
     json: { face: '$b64:no-face.jpg' },
     status: 400,
-    exactBody: {
-      status: 400,
-      title: 'Bad Request',
-      detail: 'Invalid request.',
-      type: `${MDN}/400`,
-      errors: ['no face detected in the provided image'],
-    },
+    exactBody: badRequest('no face detected in the provided image'),
   },
   {
     seed: '001',
@@ -451,13 +447,7 @@ export const CASES: RestCase[] = [
     path: 'users/search',
     json: { face: '$huger' },
     status: 400,
-    exactBody: {
-      status: 400,
-      title: 'Bad Request',
-      detail: 'Invalid request.',
-      type: `${MDN}/400`,
-      errors: ['the request body is too large: the face image may be at most 5 MB'],
-    },
+    exactBody: badRequest('the request body is too large: the face image may be at most 5 MB'),
   },
   {
     seed: '001',
