@@ -456,13 +456,14 @@ test('no API key secret is stored in clear: every record of every store is scann
     [database, secrets] as const,
   );
   expect(found.stores).toContain('apiKeys');
-  expect(found.keyRecords).toBe(3);
+  // The staff-only key went with the Staff collection, which the conformance table deletes at its end.
+  expect(found.keyRecords).toBe(2);
   expect(found.scanned).toBeGreaterThan(10_000);
   expect(found.hits).toEqual([]);
   // list() never shows a secret either.
   const listed = await page.evaluate(() => window.client.apiKeys.list());
   expect(JSON.stringify(listed)).not.toContain(keys.key.key.slice(20));
-  expect(listed.map((k) => k.name)).toEqual(['conformance', 'staff only', 'one enroll a day']);
+  expect(listed.map((k) => k.name)).toEqual(['conformance', 'one enroll a day']);
 });
 
 test('a revoked key is refused with each dialect\'s own "not valid" error', async () => {
@@ -505,8 +506,12 @@ test('a revoked key is refused with each dialect\'s own "not valid" error', asyn
 });
 
 test('a key limited to one collection cannot reach another, in any dialect', async () => {
-  await page.evaluate(async () => {
+  // Staff again, and a key for it: the conformance table deleted Staff, and its key with it.
+  keys.staffOnly = await page.evaluate(async () => {
     await window.client.createCollection('Staff').catch(() => undefined);
+    return window.client.apiKeys.create({ name: 'staff only', collections: ['Staff'] });
+  });
+  await page.evaluate(async () => {
     await window.client.enrollPerson({
       collectionName: 'Staff',
       personId: 'tony',
@@ -604,4 +609,44 @@ test('a key limited to one collection cannot reach another, in any dialect', asy
   const after = await myCollection();
   expect(after).toEqual(before);
   expect(after.map((p) => p.personId)).toContain('colin');
+});
+
+test('deleting a collection revokes the keys limited to it alone and takes it from the others: a collection made again under its name is not theirs', async () => {
+  const r = await page.evaluate(async () => {
+    const c = window.client;
+    await c.createCollection('Erased');
+    await c.createCollection('Kept');
+    const only = await c.apiKeys.create({ name: 'erased only', collections: ['Erased'] });
+    const both = await c.apiKeys.create({ name: 'erased and kept', collections: ['Erased', 'Kept'] });
+    await c.deleteCollection('Erased');
+    const listed = (await c.apiKeys.list()).filter((k) => k.keyId === only.keyId || k.keyId === both.keyId);
+    // The key limited to the erased collection alone would have re-created it (000 POST collection) and filled it.
+    const create = await window.restHandler(
+      new Request(new URL('/api/collection', location.href), {
+        method: 'POST',
+        headers: { 'x-api-key': only.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ collection_name: 'Erased' }),
+      }),
+    );
+    await c.createCollection('Erased');
+    const search = await window.restHandler(
+      new Request(new URL('/api/face-search', location.href), {
+        method: 'POST',
+        headers: { 'x-api-key': both.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ collection_name: 'Erased', face_base_64: 'AAAA' }),
+      }),
+    );
+    await c.deleteCollection('Erased');
+    await c.deleteCollection('Kept');
+    return {
+      listed: listed.map((k) => [k.name, k.collections]),
+      onlyVerifies: (await c.apiKeys.verify(only.key)) !== null,
+      create: create.status,
+      search: search.status,
+    };
+  });
+  expect(r.listed).toEqual([['erased and kept', ['Kept']]]);
+  expect(r.onlyVerifies).toBe(false);
+  expect(r.create).toBe(403);
+  expect(r.search).toBe(404);
 });

@@ -217,7 +217,7 @@ export class FaceStore {
   }
 
   async deleteCollection(name: string): Promise<void> {
-    await this.write(ALL_STORES, async (tx) => {
+    await this.write([...ALL_STORES, 'apiKeys'], async (tx) => {
       requireCollection(await tx.objectStore('collections').get(name), name);
       const range = collectionRange(name);
       await Promise.all([
@@ -227,6 +227,14 @@ export class FaceStore {
         tx.objectStore('searchBlocks').delete(range),
         tx.objectStore('collections').delete(name),
       ]);
+      // A key limited to the erased collection must not reach one created later under its name: a key limited to it
+      // alone is revoked, another loses it from its list (an empty list would mean every collection).
+      const keys = tx.objectStore('apiKeys');
+      for (const key of await keys.getAll()) {
+        if (!key.collections.includes(name)) continue;
+        const rest = key.collections.filter((c) => c !== name);
+        await (rest.length === 0 ? keys.delete(key.keyId) : keys.put({ ...key, collections: rest }));
+      }
     });
   }
 
