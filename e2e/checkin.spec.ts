@@ -309,6 +309,28 @@ test('the service worker caches only bytes matching the build: an altered model 
   await context.close();
 });
 
+test('the offline cache emptied while the app stays installed is filled again on the next online visit, and the app then starts offline', async ({
+  page: helperPage,
+}) => {
+  test.setTimeout(300_000);
+  const { context, page } = await cameraBrowser(helperPage, 'evicted');
+  const offline = page.getByTestId('offline-status');
+  await page.goto(APP);
+  await expect(offline).toHaveText(/^offline ready: \d+ files cached$/, { timeout: 120_000 });
+  const files = /(\d+) files/.exec((await offline.textContent()) ?? '')![1];
+  // What the browser does under storage pressure, or a user clearing cached files: the worker stays registered.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(APP).origin, storageTypes: 'cache_storage' });
+  await page.reload();
+  // It said "offline ready: 0 files cached" here, and the app did not start offline until the next version.
+  await expect(offline).toHaveText(`offline ready: ${files} files cached`, { timeout: 120_000 });
+  await expect(offline).toHaveAttribute('data-ready', 'true');
+  await stopServer();
+  await page.reload();
+  await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)/, { timeout: 120_000 });
+  await context.close();
+});
+
 test('a model the start does not need arrives altered: the app runs, and the offline line says which file failed the install', async ({
   page: helperPage,
 }) => {

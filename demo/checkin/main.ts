@@ -142,6 +142,33 @@ interface PrecacheMessage {
   reason: string;
 }
 
+/** The worker's answer to 'localface-precache-check': its cache checked, and what was missing fetched again. */
+interface PrecacheStatus {
+  type: 'localface-precache-status';
+  app: string;
+  cached: number;
+  total: number;
+  repaired: number;
+  reason?: string;
+}
+
+/** Asks the active worker whether every file of the app is cached (it refills what is not); undefined if it is silent. */
+function precacheStatus(worker: ServiceWorker): Promise<PrecacheStatus | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(undefined), 120_000);
+    const onMessage = (event: MessageEvent<PrecacheStatus | null>) => {
+      if (event.data?.type === 'localface-precache-status' && event.data.app === 'checkin') done(event.data);
+    };
+    const done = (status: PrecacheStatus | undefined) => {
+      clearTimeout(timer);
+      navigator.serviceWorker.removeEventListener('message', onMessage);
+      resolve(status);
+    };
+    navigator.serviceWorker.addEventListener('message', onMessage);
+    worker.postMessage({ type: 'localface-precache-check' });
+  });
+}
+
 async function registerServiceWorker(): Promise<void> {
   if (!import.meta.env.PROD) {
     offlineLine.textContent = 'offline cache: only in the built app (npm run build:demo)';
@@ -177,11 +204,16 @@ async function registerServiceWorker(): Promise<void> {
       }
     });
     const registration = await navigator.serviceWorker.ready;
-    // The worker activates only after it cached every file, so "ready" means the app works offline from now on.
-    const name = (await caches.keys()).find((key) => key.startsWith('localface-checkin-'));
-    const count = name ? (await (await caches.open(name)).keys()).length : 0;
-    offlineLine.textContent = `offline ready: ${count} files cached`;
-    offlineLine.dataset.ready = String(Boolean(registration.active));
+    // The worker activates only after it cached every file; the cache may have been evicted or cleared since, so the
+    // worker checks it (and refills it) before the page says that the app works offline.
+    const status = registration.active ? await precacheStatus(registration.active) : undefined;
+    const whole = status !== undefined && status.cached === status.total;
+    offlineLine.textContent = whole
+      ? `offline ready: ${status.cached} files cached`
+      : status
+        ? `offline cache incomplete: ${status.cached} of ${status.total} files (${status.reason ?? 'not cached'}); the next visit tries again`
+        : 'offline cache: its service worker did not answer; the next visit tries again';
+    offlineLine.dataset.ready = String(whole);
     await requestPersistentStorage();
   } catch (error) {
     offlineLine.textContent = `offline cache failed: ${String(error)}`;

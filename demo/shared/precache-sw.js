@@ -73,9 +73,40 @@ self.precacheApp = function precacheApp({ name, version, files, passThrough = ()
     );
   });
 
-  // An open page of the app asks for the waiting version once nothing runs there (demo/checkin/main.ts).
+  /**
+   * Puts back every file missing from this version's cache, each checked as on install: the browser may evict the
+   * cache, or the site's cache be cleared, while the worker stays registered (its install never runs again until
+   * the next version). Resolves to how many of the app's files are cached.
+   */
+  let repairing;
+  async function repair() {
+    const cache = await caches.open(cacheName);
+    const have = new Set((await cache.keys()).map((request) => request.url));
+    const missing = files.filter((file) => !have.has(new URL(file.url, self.location.href).href));
+    let reason;
+    for (const file of missing) {
+      try {
+        const [request, response] = await fetchVerified(file);
+        await cache.put(request, response);
+      } catch (error) {
+        reason ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+    return { cached: (await cache.keys()).length, total: files.length, repaired: missing.length, reason };
+  }
+
   self.addEventListener('message', (event) => {
+    // An open page of the app asks for the waiting version once nothing runs there (demo/checkin/main.ts).
     if (event.data?.type === 'localface-skip-waiting') event.waitUntil(self.skipWaiting());
+    // A page asks whether the app is whole offline (and has what is missing fetched again).
+    if (event.data?.type === 'localface-precache-check') {
+      repairing ??= repair().finally(() => (repairing = undefined));
+      event.waitUntil(
+        repairing.then((status) =>
+          event.source?.postMessage({ type: 'localface-precache-status', app: name, ...status }),
+        ),
+      );
+    }
   });
 
   self.addEventListener('activate', (event) => {
