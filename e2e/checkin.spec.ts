@@ -3,7 +3,7 @@
 // person in from the (fake) camera, logs it in IndexedDB and exports the log as CSV.
 import { chromium, test, expect, type Browser, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -693,5 +693,55 @@ test('a new version deployed while the app is open: the open page keeps its own 
   } finally {
     await context.close();
     await stopServer(); // the next test serves demo-dist/ again
+  }
+});
+
+test('a version deployed between the first load and its service worker taking the page over: the page offers the reload, and then runs that version', async ({
+  page: helperPage,
+}) => {
+  test.setTimeout(300_000);
+  const { context, page } = await cameraBrowser(helperPage, 'deployed-at-load');
+  const site = join(scratch, 'site-at-load');
+  cpSync('demo-dist', site, { recursive: true });
+  await stopServer();
+  server = await serve(site, PORT);
+  /** Version 2 as a build writes it: the entry chunk under a new hashed name (the old one gone), a new page. */
+  const deploy = () => {
+    const html = readFileSync(join(site, 'checkin/index.html'), 'utf8');
+    const entry = /assets\/(checkin-[\w-]+)\.js/.exec(html)![1]!;
+    const newHtml = html.replaceAll(`${entry}.js`, `${entry}v2.js`).replace('<h1>', '<h1 data-version="2">');
+    renameSync(join(site, `assets/${entry}.js`), join(site, `assets/${entry}v2.js`));
+    writeFileSync(join(site, 'checkin/index.html'), newHtml);
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    const { version } = JSON.parse(readFileSync(join(site, 'checkin/precache.json'), 'utf8')) as { version: string };
+    const worker = readFileSync(join(site, 'checkin/sw.js'), 'utf8')
+      .replace(version, `${version}-2`)
+      .replaceAll(`${entry}.js`, `${entry}v2.js`)
+      .replaceAll(sha256(html), sha256(newHtml));
+    writeFileSync(join(site, 'checkin/sw.js'), worker);
+  };
+  // The deployment lands just as the first visit registers its worker (after the page's models have loaded).
+  let deployed = false;
+  server.prependListener('request', (request) => {
+    if (!deployed && request.url?.endsWith('/checkin/sw.js')) {
+      deployed = true;
+      deploy();
+    }
+  });
+  try {
+    await page.goto(APP);
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+    await expect(page.getByTestId('update')).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready for a newer version/);
+    await expect(page.locator('h1')).not.toHaveAttribute('data-version');
+    await page.getByTestId('update-button').click();
+    await expect(page.locator('h1')).toHaveAttribute('data-version', '2', { timeout: 60_000 });
+    await expect(page.getByTestId('offline-status')).toHaveText(/^offline ready: \d+ files cached$/, {
+      timeout: 120_000,
+    });
+    await expect(page.getByTestId('update')).toBeHidden();
+  } finally {
+    await context.close();
+    await stopServer();
   }
 });

@@ -110,7 +110,7 @@ const UPDATE_CHECK_MS = 60 * 60_000;
  * of the version it was built with). Staff reload when nothing runs; every open page of the app then reloads, once
  * its check-in or enroll has finished, into the new version.
  */
-function offerUpdates(registration: ServiceWorkerRegistration): void {
+function offerUpdates(registration: ServiceWorkerRegistration): () => void {
   const offer = () => {
     if (updateLine.hidden) announcer.say('A new version of this app is ready: staff can reload to update.');
     updateLine.hidden = false;
@@ -133,6 +133,7 @@ function offerUpdates(registration: ServiceWorkerRegistration): void {
   registration.addEventListener('updatefound', () => whenInstalled(registration.installing));
   // A page left open for days looks for a new version now and then, not only when it is loaded.
   setInterval(() => void registration.update().catch(() => undefined), UPDATE_CHECK_MS);
+  return offer;
 }
 
 /** What the service worker (demo/shared/precache-sw.js) tells the page. */
@@ -150,6 +151,8 @@ interface PrecacheStatus {
   total: number;
   repaired: number;
   reason?: string;
+  /** How many of the page's scripts that worker's version does not list. */
+  foreign: number;
 }
 
 /** Asks the active worker whether every file of the app is cached (it refills what is not); undefined if it is silent. */
@@ -165,7 +168,11 @@ function precacheStatus(worker: ServiceWorker): Promise<PrecacheStatus | undefin
       resolve(status);
     };
     navigator.serviceWorker.addEventListener('message', onMessage);
-    worker.postMessage({ type: 'localface-precache-check' });
+    // The scripts this page runs (its entry and the chunks it preloads), named by their content hashes.
+    const scripts = [...document.querySelectorAll<HTMLScriptElement>('script[src]')].map((e) => e.src);
+    for (const link of document.querySelectorAll<HTMLLinkElement>('link[rel="modulepreload"][href]'))
+      scripts.push(link.href);
+    worker.postMessage({ type: 'localface-precache-check', scripts });
   });
 }
 
@@ -194,7 +201,7 @@ async function registerServiceWorker(): Promise<void> {
   navigator.serviceWorker.startMessages();
   try {
     const registering = await navigator.serviceWorker.register('./sw.js', { scope: './' });
-    offerUpdates(registering);
+    const offerUpdate = offerUpdates(registering);
     // A worker that ends before it is ready leaves "ready" pending: say so instead of waiting forever. Why it ended
     // is known only when its install said so (it also ends when the site's data is cleared, for one).
     registering.installing?.addEventListener('statechange', (event) => {
@@ -207,12 +214,17 @@ async function registerServiceWorker(): Promise<void> {
     // The worker activates only after it cached every file; the cache may have been evicted or cleared since, so the
     // worker checks it (and refills it) before the page says that the app works offline.
     const status = registration.active ? await precacheStatus(registration.active) : undefined;
-    const whole = status !== undefined && status.cached === status.total;
+    const whole = status !== undefined && status.cached === status.total && status.foreign === 0;
+    // A version deployed between this page's load and its first worker taking it over: the worker serves that
+    // version's files, which this page's library would refuse (their sha256 differ); a reload brings the page to it.
+    if (status?.foreign) offerUpdate();
     offlineLine.textContent = whole
       ? `offline ready: ${status.cached} files cached`
-      : status
-        ? `offline cache incomplete: ${status.cached} of ${status.total} files (${status.reason ?? 'not cached'}); the next visit tries again`
-        : 'offline cache: its service worker did not answer; the next visit tries again';
+      : status?.foreign
+        ? 'offline ready for a newer version of this app, deployed as this page loaded: reload to update'
+        : status
+          ? `offline cache incomplete: ${status.cached} of ${status.total} files (${status.reason ?? 'not cached'}); the next visit tries again`
+          : 'offline cache: its service worker did not answer; the next visit tries again';
     offlineLine.dataset.ready = String(whole);
     await requestPersistentStorage();
   } catch (error) {

@@ -101,9 +101,14 @@ self.precacheApp = function precacheApp({ name, version, files, passThrough = ()
     // A page asks whether the app is whole offline (and has what is missing fetched again).
     if (event.data?.type === 'localface-precache-check') {
       repairing ??= repair().finally(() => (repairing = undefined));
+      // The page's scripts that this version does not list: the page runs another version (one deployed between its
+      // load and this worker taking it over), whose files this worker does not serve.
+      const listed = new Set(files.map((file) => new URL(file.url, self.location.href).href));
+      const scripts = Array.isArray(event.data.scripts) ? event.data.scripts : [];
+      const foreign = scripts.filter((url) => typeof url === 'string' && !listed.has(url)).length;
       event.waitUntil(
         repairing.then((status) =>
-          event.source?.postMessage({ type: 'localface-precache-status', app: name, ...status }),
+          event.source?.postMessage({ type: 'localface-precache-status', app: name, ...status, foreign }),
         ),
       );
     }
