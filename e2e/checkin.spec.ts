@@ -352,6 +352,14 @@ test('a model the start does not need arrives altered: the app runs, and the off
   expect(
     await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('localface-checkin-'))),
   ).toEqual([]);
+  // The connection breaks on that file instead: the line names it too (it said only "Failed to fetch").
+  await context.unrouteAll();
+  await context.route('**/models/fasnet-liveness.onnx', (route) => route.abort('connectionreset'));
+  await page.reload();
+  await expect(page.getByTestId('offline-status')).toHaveText(
+    /^offline cache failed: \.\.\/models\/fasnet-liveness\.onnx: .+; the next visit tries again$/,
+    { timeout: 120_000 },
+  );
   await context.close();
 });
 

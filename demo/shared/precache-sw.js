@@ -28,7 +28,12 @@ async function fromModelCache(url, sha256) {
  */
 async function fetchVerified({ url, sha256, plain }) {
   const request = new Request(url, { cache: 'no-store' });
-  const response = (await fromModelCache(plain?.url ?? url, plain?.sha256 ?? sha256)) ?? (await fetch(request));
+  const response =
+    (await fromModelCache(plain?.url ?? url, plain?.sha256 ?? sha256)) ??
+    (await fetch(request).catch((error) => {
+      // A network failure names no file ("Failed to fetch"): say which one.
+      throw new Error(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }));
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const bytes = await response.clone().arrayBuffer();
   const actual = hex(await crypto.subtle.digest('SHA-256', bytes));
