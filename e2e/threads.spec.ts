@@ -137,3 +137,19 @@ test('threads takes only "auto" or 1', async ({ browser }) => {
   expect(error?.message).toContain("threads must be 'auto' or 1");
   await page.close();
 });
+
+test('the Worker script carries TF.js core, CPU and WASM only, not the WebGL backend (0.79 MB with it)', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  await openHarness(page);
+  const script = await page.evaluate(async () => {
+    const response = await fetch('/dist/models/localface-embedder.worker.js');
+    return response.text();
+  });
+  // The script is fetched before the first result (bytes before it ≤ 12 MB: BENCHMARKS.md, "Start-up and bytes").
+  expect(script.length).toBeLessThan(550_000);
+  // The WebGL backend's shaders would be in it: one of its kernels' GLSL.
+  expect(script).not.toContain('gl_FragColor');
+  await page.close();
+});

@@ -1,6 +1,5 @@
 import * as tf from './tf';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { FaceError } from '../errors';
 import type { ModelFiles } from './modelFiles';
 
@@ -145,10 +144,16 @@ function replaceLostWebglBackend(): void {
   if (webglBackendContext()?.isContextLost()) replaceWebglBackend();
 }
 
-/** TF.js's WebGL backend disposed (its textures deleted) and a new one registered, started on first use. */
+/**
+ * TF.js's WebGL backend disposed (its textures deleted) and a new one registered, started on first use. Its factory
+ * is the one the WebGL package registered: importing the package's class here would bundle WebGL into the embedding
+ * Worker, which imports this module for the WASM backend.
+ */
 function replaceWebglBackend(): void {
+  const factory = tf.findBackendFactory('webgl');
+  if (!factory) return;
   tf.removeBackend('webgl');
-  tf.registerBackend('webgl', () => new MathBackendWebGL(), 2);
+  tf.registerBackend('webgl', factory, 2);
 }
 
 /** What a client on WebGL learns when the GPU context under its models is lost. */
