@@ -2,7 +2,7 @@
 // real webcam frames: enroll from the camera, be recognised later, a stranger is not, a printed photo is not live,
 // and Chromium's own fake camera (no face) shows no box and "No one in view". The kiosk runs on the face tracker.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
@@ -473,3 +473,42 @@ async function overlay(page: Page): Promise<{ boxes: number; painted: boolean }>
     };
   });
 }
+
+test('"Enrolled <name>." goes when that person leaves: whoever comes next does not read it', async () => {
+  test.setTimeout(240_000);
+  // A camera whose picture the test changes: a canvas stream instead of the Y4M file (the person walks away).
+  const context = await launchWithCamera(null, profile);
+  const person = `data:image/jpeg;base64,${readFileSync(`${CAMERA}/subject14.jpg`).toString('base64')}`;
+  await context.addInitScript((url: string) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 480;
+    const paint = canvas.getContext('2d')!;
+    let picture: ImageBitmap | null = null;
+    const show = async (src: string | null) => {
+      picture = src ? await createImageBitmap(await (await fetch(src)).blob()) : null;
+    };
+    (window as unknown as { showPerson: typeof show }).showPerson = show;
+    void show(url);
+    setInterval(() => {
+      paint.fillStyle = '#808080';
+      paint.fillRect(0, 0, 640, 480);
+      if (picture) paint.drawImage(picture, 0, 0, 640, 480);
+    }, 40);
+    navigator.mediaDevices.getUserMedia = async () => canvas.captureStream(20);
+  }, person);
+  const page = context.pages()[0] ?? (await context.newPage());
+  try {
+    await page.goto(KIOSK);
+    await expect(page.getByTestId('status')).toHaveText(/not recognised|similarity/, { timeout: 120_000 });
+    if ((await page.getByTestId('staff-message').textContent())?.includes('No staff PIN yet')) await setStaffPin(page);
+    await page.getByTestId('enroll-name').fill('Leaves Soon');
+    await page.getByTestId('enroll-button').click();
+    await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Leaves Soon.', { timeout: 60_000 });
+    await page.evaluate(() => (window as unknown as { showPerson(src: null): Promise<void> }).showPerson(null));
+    await expect(page.getByTestId('status')).toHaveText(/^No one in view/, { timeout: 30_000 });
+    await expect(page.getByTestId('enroll-message')).toHaveText('');
+  } finally {
+    await context.close();
+  }
+});

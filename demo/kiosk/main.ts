@@ -350,6 +350,11 @@ function startLoop(engine: EngineHandle): void {
         if (grabbedAt - seen.lastSeen > TRACK_GONE_MS) trackFirstGrabbed.delete(trackId);
       draw();
       const { text, kind, key, spoken } = describe(latest);
+      // "Enrolled <name>." is for the person who enrolled: it goes when they leave, not shown to whoever comes next.
+      if (latest.tracks.length === 0 && !enrolling && enrollMessage.classList.contains('ok')) {
+        enrollMessage.className = 'advice';
+        enrollMessage.textContent = '';
+      }
       statusLine.textContent = text;
       statusLine.className = kind;
       lastProblem = { text: '', at: 0 };
