@@ -512,3 +512,48 @@ test('"Enrolled <name>." goes when that person leaves: whoever comes next does n
     await context.close();
   }
 });
+
+test('two tabs choosing a PIN at once: the second one to confirm is told a PIN was set, and its entry is no wrong guess', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  // A fresh device (no PIN yet), no camera; two tabs share its storage.
+  const context = await browser.newContext();
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  for (const page of [a, b]) {
+    await page.goto(KIOSK);
+    await expect(page.getByTestId('staff-message')).toContainText('No staff PIN yet', { timeout: 120_000 });
+  }
+  for (const [page, pin] of [
+    [a, '111111'],
+    [b, '222222'],
+  ] as const) {
+    await page.getByTestId('staff-pin').fill(pin);
+    await page.getByTestId('staff-button').click();
+    await expect(page.getByTestId('staff-message')).toHaveText('Type the same PIN again to confirm it.');
+  }
+  await a.getByTestId('staff-pin').fill('111111');
+  await a.getByTestId('staff-button').click();
+  await expect(a.getByTestId('staff-panel')).toBeVisible();
+  // B's confirmation was counted as a wrong guess at A's PIN, and B's form still asked to confirm.
+  await b.getByTestId('staff-pin').fill('222222');
+  await b.getByTestId('staff-button').click();
+  await expect(b.getByTestId('staff-message')).toHaveText(
+    'A staff PIN was set meanwhile (in another tab): enter that PIN.',
+  );
+  await expect(b.getByTestId('staff-button')).toHaveText('Unlock');
+  expect(
+    await b.evaluate(
+      () => JSON.parse(localStorage.getItem('localface-kiosk-staff-pin-attempts') ?? '{}').failures ?? 0,
+    ),
+  ).toBe(0);
+  // The guess that starts a pause says so at once.
+  for (let i = 0; i < 5; i++) {
+    await b.getByTestId('staff-pin').fill('000000');
+    await b.getByTestId('staff-button').click();
+    await expect(b.getByTestId('staff-message')).toHaveText(
+      i < 4 ? 'Wrong PIN.' : /^Wrong PIN\. Too many wrong PINs: try again in 1 min\.$/,
+    );
+  }
+  await context.close();
+});

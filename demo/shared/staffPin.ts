@@ -97,6 +97,12 @@ export class StaffPin {
    * MAX_ATTEMPTS for two, then four, and so on up to MAX_LOCKOUT_MS; the right PIN starts again from a minute. An
    * empty `pin` is refused without counting as a guess.
    */
+  /** How long guesses are refused from `now` ("58 s", "2 min"), or undefined when they are not. */
+  pauseText(now = Date.now()): string | undefined {
+    const { lockedUntil } = readAttempts();
+    return now < lockedUntil ? waitText(lockedUntil - now) : undefined;
+  }
+
   async check(pin: string, now = Date.now()): Promise<boolean> {
     requireWebCrypto();
     const attempts = readAttempts();

@@ -108,6 +108,14 @@ export function wireStaffPinForm(
     const typed = input.value;
     input.value = '';
     try {
+      if (pin.isSet && firstEntry !== undefined) {
+        // This form was choosing a PIN while another tab set one: what was typed is a new PIN, not a guess at that
+        // one, so it is not counted against the lockout; the form now asks for the PIN that is set.
+        firstEntry = undefined;
+        prompt();
+        refuse('A staff PIN was set meanwhile (in another tab): enter that PIN.');
+        return;
+      }
       if (!pin.isSet && firstEntry === undefined) {
         StaffPin.validateNew(typed);
         firstEntry = typed;
@@ -127,7 +135,10 @@ export function wireStaffPinForm(
         await pin.set(typed);
         prompt();
       } else if (!(await pin.check(typed))) {
-        refuse('Wrong PIN.');
+        prompt();
+        // The guess that starts a pause says so now, not at the next try.
+        const pause = pin.pauseText();
+        refuse(pause ? `Wrong PIN. Too many wrong PINs: try again in ${pause}.` : 'Wrong PIN.');
         return;
       }
     } catch (error) {
