@@ -71,12 +71,20 @@ export function enrollFaceError(
   headers?: Record<string, string>,
 ): Response {
   const [status, message] = ENROLL_FACE_ERRORS[code];
-  // The body is the seed's exactly (apps compare message to its table); the specific cause goes in a header,
-  // percent-encoded past printable ASCII (header values are bytes).
-  const extra: Record<string, string> = detail
-    ? { [DETAIL_HEADER]: detail.replace(/[^\x20-\x7e]/gu, (c) => encodeURIComponent(c)) }
-    : {};
+  // The body is the seed's exactly (apps compare message to its table); the specific cause goes in a header.
+  const extra: Record<string, string> = detail ? { [DETAIL_HEADER]: headerValue(detail) } : {};
   return jsonResponse(status, { error_code: code, message }, { ...extra, ...headers });
+}
+
+/**
+ * `text` as a header value (header values are bytes): printable ASCII as is, anything else percent-encoded as UTF-8,
+ * a lone surrogate (which the client's sentences may echo from a request) as U+FFFD rather than an exception.
+ */
+export function headerValue(text: string): string {
+  const utf8 = new TextEncoder();
+  return text.replace(/[^\x20-\x7e]/gu, (c) =>
+    Array.from(utf8.encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 class Refused extends Error {

@@ -5,7 +5,7 @@ import type { ApiKeyRecord } from '../../src/collections/store/schema';
 import type { FaceClient } from '../../src/client';
 import { FaceError } from '../../src/errors';
 import { SEARCH_LARGEST_FACE } from '../../src/collections/restWrites';
-import { failOnMessage } from '../../src/rest/enrollFace';
+import { failOnMessage, headerValue } from '../../src/rest/enrollFace';
 import { faceIdToInteger, personIdField, requestId } from '../../src/rest/faceSet';
 import { createRestHandler } from '../../src/rest/handler';
 import {
@@ -206,6 +206,13 @@ describe('HTTP helpers', () => {
 });
 
 describe('dialect details', () => {
+  it("002's detail header: printable ASCII as is, the rest as UTF-8 percent escapes, a lone surrogate as U+FFFD", () => {
+    expect(headerValue('plain text: 5 MB')).toBe('plain text: 5 MB');
+    expect(headerValue('é × 😀')).toBe('%C3%A9 %C3%97 %F0%9F%98%80');
+    expect(headerValue('bad \ud800 name\n')).toBe('bad %EF%BF%BD name%0A');
+    expect(() => new Headers({ x: headerValue('\ud800\u0000é') })).not.toThrow();
+  });
+
   it('FAIL_ON_n messages are the seed table', () => {
     expect(failOnMessage(1)).toBe('fail on liveness');
     expect(failOnMessage(3)).toBe('fail on liveness and attribute');
