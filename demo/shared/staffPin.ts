@@ -92,22 +92,22 @@ export class StaffPin {
     localStorage.setItem(KEY, JSON.stringify(stored));
   }
 
+  /** Why guesses are refused at `now` ("Too many wrong PINs: try again in 58 s."), or undefined when they are not. */
+  pauseMessage(now = Date.now()): string | undefined {
+    const { lockedUntil } = readAttempts();
+    return now < lockedUntil ? `Too many wrong PINs: try again in ${waitText(lockedUntil - now)}.` : undefined;
+  }
+
   /**
    * True if `pin` is the staff PIN. After MAX_ATTEMPTS wrong ones every guess is refused for a minute, after the next
    * MAX_ATTEMPTS for two, then four, and so on up to MAX_LOCKOUT_MS; the right PIN starts again from a minute. An
    * empty `pin` is refused without counting as a guess.
    */
-  /** How long guesses are refused from `now` ("58 s", "2 min"), or undefined when they are not. */
-  pauseText(now = Date.now()): string | undefined {
-    const { lockedUntil } = readAttempts();
-    return now < lockedUntil ? waitText(lockedUntil - now) : undefined;
-  }
-
   async check(pin: string, now = Date.now()): Promise<boolean> {
     requireWebCrypto();
+    const paused = this.pauseMessage(now);
+    if (paused) throw new Error(paused);
     const attempts = readAttempts();
-    if (now < attempts.lockedUntil)
-      throw new Error(`Too many wrong PINs: try again in ${waitText(attempts.lockedUntil - now)}.`);
     // Nothing typed (Enter in the empty field) is no guess: it does not count toward the pause.
     if (pin === '') throw new Error('Type the PIN first.');
     const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredPin | null;

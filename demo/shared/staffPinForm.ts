@@ -137,8 +137,8 @@ export function wireStaffPinForm(
       } else if (!(await pin.check(typed))) {
         prompt();
         // The guess that starts a pause says so now, not at the next try.
-        const pause = pin.pauseText();
-        refuse(pause ? `Wrong PIN. Too many wrong PINs: try again in ${pause}.` : 'Wrong PIN.');
+        const paused = pin.pauseMessage();
+        refuse(paused ? `Wrong PIN. ${paused}` : 'Wrong PIN.');
         return;
       }
     } catch (error) {

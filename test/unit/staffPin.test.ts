@@ -56,11 +56,11 @@ describe('StaffPin', () => {
     await pin.set('246810');
     const t0 = 2_000_000;
     for (let i = 0; i < 4; i++) expect(await pin.check('000000', t0)).toBe(false);
-    expect(pin.pauseText(t0)).toBeUndefined();
+    expect(pin.pauseMessage(t0)).toBeUndefined();
     expect(await pin.check('000000', t0)).toBe(false);
-    expect(pin.pauseText(t0)).toBe('1 min');
-    expect(pin.pauseText(t0 + 59_500)).toBe('1 s');
-    expect(pin.pauseText(t0 + 60_000)).toBeUndefined();
+    expect(pin.pauseMessage(t0)).toBe('Too many wrong PINs: try again in 1 min.');
+    expect(pin.pauseMessage(t0 + 59_500)).toBe('Too many wrong PINs: try again in 1 s.');
+    expect(pin.pauseMessage(t0 + 60_000)).toBeUndefined();
   });
 
   it('each further lockout doubles the pause, up to an hour, across reloads; the right PIN starts again from a minute', async () => {
