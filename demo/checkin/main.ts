@@ -149,7 +149,6 @@ interface PrecacheStatus {
   app: string;
   cached: number;
   total: number;
-  repaired: number;
   reason?: string;
   /** How many of the page's scripts that worker's version does not list. */
   foreign: number;

@@ -83,11 +83,13 @@ self.precacheApp = function precacheApp({ name, version, files, passThrough = ()
    * cache, or the site's cache be cleared, while the worker stays registered (its install never runs again until
    * the next version). Resolves to how many of the app's files are cached.
    */
+  /** Each file's absolute URL, as its cached request is keyed. */
+  const fileUrls = files.map((file) => new URL(file.url, self.location.href).href);
   let repairing;
   async function repair() {
     const cache = await caches.open(cacheName);
     const have = new Set((await cache.keys()).map((request) => request.url));
-    const missing = files.filter((file) => !have.has(new URL(file.url, self.location.href).href));
+    const missing = files.filter((_, i) => !have.has(fileUrls[i]));
     let reason;
     for (const file of missing) {
       try {
@@ -97,7 +99,7 @@ self.precacheApp = function precacheApp({ name, version, files, passThrough = ()
         reason ??= error instanceof Error ? error.message : String(error);
       }
     }
-    return { cached: (await cache.keys()).length, total: files.length, repaired: missing.length, reason };
+    return { cached: (await cache.keys()).length, total: files.length, reason };
   }
 
   self.addEventListener('message', (event) => {
@@ -108,9 +110,8 @@ self.precacheApp = function precacheApp({ name, version, files, passThrough = ()
       repairing ??= repair().finally(() => (repairing = undefined));
       // The page's scripts that this version does not list: the page runs another version (one deployed between its
       // load and this worker taking it over), whose files this worker does not serve.
-      const listed = new Set(files.map((file) => new URL(file.url, self.location.href).href));
       const scripts = Array.isArray(event.data.scripts) ? event.data.scripts : [];
-      const foreign = scripts.filter((url) => typeof url === 'string' && !listed.has(url)).length;
+      const foreign = scripts.filter((url) => typeof url === 'string' && !fileUrls.includes(url)).length;
       event.waitUntil(
         repairing.then((status) =>
           event.source?.postMessage({ type: 'localface-precache-status', app: name, ...status, foreign }),
