@@ -38,6 +38,15 @@ test.afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/** A copy of the built site (scratch/`name`), served in place of demo-dist/: a test can deploy another version into it. */
+async function serveCopyOfSite(name: string): Promise<string> {
+  const site = join(scratch, name);
+  cpSync('demo-dist', site, { recursive: true });
+  await stopServer();
+  server = await serve(site, PORT);
+  return site;
+}
+
 /** A browser whose fake camera shows subject 6 (another session than the one enrolled), in a profile of its own. */
 async function cameraBrowser(helperPage: Page, name: string) {
   if (!server?.listening) server = await serve('demo-dist', PORT);
@@ -647,10 +656,7 @@ test('a new version deployed while the app is open: the open page keeps its own 
   test.setTimeout(300_000);
   const { context, page } = await cameraBrowser(helperPage, 'update');
   // Version 1: a copy of the built site, served in place of demo-dist/ so that it can be redeployed below.
-  const site = join(scratch, 'site');
-  cpSync('demo-dist', site, { recursive: true });
-  await stopServer();
-  server = await serve(site, PORT);
+  const site = await serveCopyOfSite('site');
   try {
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
@@ -709,10 +715,7 @@ test('a version deployed between the first load and its service worker taking th
 }) => {
   test.setTimeout(300_000);
   const { context, page } = await cameraBrowser(helperPage, 'deployed-at-load');
-  const site = join(scratch, 'site-at-load');
-  cpSync('demo-dist', site, { recursive: true });
-  await stopServer();
-  server = await serve(site, PORT);
+  const site = await serveCopyOfSite('site-at-load');
   /** Version 2 as a build writes it: the entry chunk under a new hashed name (the old one gone), a new page. */
   const deploy = () => {
     const html = readFileSync(join(site, 'checkin/index.html'), 'utf8');
@@ -730,7 +733,7 @@ test('a version deployed between the first load and its service worker taking th
   };
   // The deployment lands just as the first visit registers its worker (after the page's models have loaded).
   let deployed = false;
-  server.prependListener('request', (request) => {
+  server!.prependListener('request', (request) => {
     if (!deployed && request.url?.endsWith('/checkin/sw.js')) {
       deployed = true;
       deploy();
