@@ -151,6 +151,14 @@ const RESEARCH_ON_CHANGE_MS = 100;
  */
 const SWAP_SIMILARITY = 0.5;
 /**
+ * A good frame scoring from SWAP_SIMILARITY up to this (the default match threshold on the same score) is one the
+ * default threshold would not call the track's face: it may be a stranger who looks alike (different people on a
+ * webcam score up to 0.79 on it) or an odd frame of the same face. It is kept out of the track and the next frame is
+ * embedded too; a second such frame in a row ends the track. Without this, a look-alike who took a recognised
+ * person's place kept that name until their own frames outnumbered the other's in the running template (seconds).
+ */
+const DOUBTFUL_SIMILARITY = 0.7;
+/**
  * Below this goodness (small, blurred, turned) a frame may be a poor frame of the same person, which scores lower:
  * such a frame counts as someone else's only under POOR_FRAME_SWAP_SIMILARITY (the calibration's far tail, where
  * same-person pairs are almost never found), and then it is kept out of the track and the next frame is embedded
@@ -187,7 +195,7 @@ interface Track {
   templateChanged: boolean;
   /** The best frames for enroll, each with its thumbnail. */
   best: BestFrame[];
-  /** The last embedded frame was a poor one unlike the track (SWAP_MIN_GOODNESS): the next frame decides. */
+  /** The last embedded frame was doubtful (DOUBTFUL_SIMILARITY) or a poor one unlike the track: the next frame decides. */
   suspect: boolean;
   match: TrackMatch | null;
   /** The person the track was last matched to (kept while the match is lost for a while). */
@@ -587,18 +595,20 @@ class LocalFaceTracker implements FaceTracker {
       }
       const poor = g < SWAP_MIN_GOODNESS;
       // A poor frame is judged on the plain score's far tail (the compareFaces score has no such tail below 0.4).
-      const unlike =
-        tr.template !== undefined &&
-        (poor
-          ? engine.similarity(template, tr.template) < POOR_FRAME_SWAP_SIMILARITY
-          : engine.compare(template, tr.template) < SWAP_SIMILARITY);
-      if (unlike && poor && !tr.suspect) {
-        // A poor frame unlike the track: not added to it; the next frame is embedded and decides.
+      const score = !tr.template
+        ? 1
+        : poor
+          ? engine.similarity(template, tr.template)
+          : engine.compare(template, tr.template);
+      const unlike = score < (poor ? POOR_FRAME_SWAP_SIMILARITY : SWAP_SIMILARITY);
+      const doubtful = !poor && !unlike && score < DOUBTFUL_SIMILARITY;
+      if (((unlike && poor) || doubtful) && !tr.suspect) {
+        // Not added to the track; the next frame is embedded and decides.
         tr.suspect = true;
         continue;
       }
       tr.suspect = false;
-      if (unlike) {
+      if (unlike || doubtful) {
         // Someone else in the same place: end this track, start a new one with this frame.
         const replacement = this.newTrack(tr.face, now);
         Object.assign(replacement, { framesSeen: 1, quality: tr.quality, lastSeenAt: now });
