@@ -122,8 +122,17 @@ test('enroll from the camera, then be recognised (recognition in a worker)', asy
 
   // Every control has an accessible name (a label, not only a placeholder).
   await page.getByLabel('Your name').fill('Subject Six');
-  await page.getByRole('button', { name: 'Enroll from camera' }).click();
+  await expect(page.getByRole('button', { name: 'Enroll from camera' })).toBeEnabled();
+  // The name submitted is the one enrolled: it cannot be edited while the enrolment waits for a live frame.
+  const nameReadOnlyWhileEnrolling = await page.evaluate(() => {
+    const button = document.querySelector<HTMLButtonElement>('[data-testid="enroll-button"]')!;
+    button.focus();
+    button.click();
+    return document.querySelector<HTMLInputElement>('[data-testid="enroll-name"]')!.readOnly;
+  });
+  expect(nameReadOnlyWhileEnrolling).toBe(true);
   await expect(page.getByTestId('enroll-message')).toHaveText('Enrolled Subject Six.', { timeout: 60_000 });
+  await expect(page.getByTestId('enroll-name')).toHaveJSProperty('readOnly', false);
   // Disabled while it ran, the button gets the focus back.
   await expect(page.getByTestId('enroll-button')).toBeFocused();
   await expect(page.getByTestId('person')).toHaveText([/Subject Six/]);

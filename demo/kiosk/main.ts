@@ -441,6 +441,8 @@ let enrolmentWired = false;
 /** Enroll takes the face from the camera's latest frames: only while the camera sends them. */
 function updateEnrollButton(): void {
   enrollButton.disabled = !enrolmentWired || enrolling || !camera?.live;
+  // The name being enrolled is the one submitted: it is not edited while the enrolment waits for a live frame.
+  enrollName.readOnly = enrolling;
 }
 
 /** The face tracker's default minSimilarityScore, which the kiosk uses. */
@@ -550,13 +552,14 @@ function wireEnrolment(engine: EngineHandle): void {
     enrollMessage.textContent = 'Checking the picture (quality, occlusion, liveness)…';
     try {
       // The face's liveness is decided over a few frames: while it is not yet, ask again as frames arrive.
-      let outcome = await engine.enroll(enrollName.value);
+      const name = enrollName.value;
+      let outcome = await engine.enroll(name);
       for (let attempt = 0; !outcome.ok && outcome.pending && attempt < 20; attempt++) {
         // The same advice again is not written again: the message is a status region, read out at each change.
         const advice = `${outcome.advice.join(' · ')}…`;
         if (enrollMessage.textContent !== advice) enrollMessage.textContent = advice;
         await new Promise((resolve) => setTimeout(resolve, 250));
-        outcome = await engine.enroll(enrollName.value);
+        outcome = await engine.enroll(name);
       }
       if (outcome.ok) {
         enrollMessage.className = 'advice ok';
