@@ -141,7 +141,7 @@ test('a VideoFrame meant to be shown rotated or mirrored is read as shown, by de
 test('ImageData in float16, and images, bitmaps, bytes and files made in an iframe, give the same face', async ({
   facePage,
 }) => {
-  const boxes = await facePage.evaluate(async () => {
+  const { boxes, tracked } = await facePage.evaluate(async () => {
     const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
     const bitmap = await createImageBitmap(new Blob([bytes as BlobPart]));
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
@@ -179,9 +179,27 @@ test('ImageData in float16, and images, bitmaps, bytes and files made in an ifra
         out[kind] = String((e as Error).message);
       }
     }
+    // The same frames from the iframe, and its canvas, are frames for the tracker too.
+    const iframeCanvas = other.document.createElement('canvas');
+    iframeCanvas.width = img.naturalWidth;
+    iframeCanvas.height = img.naturalHeight;
+    iframeCanvas.getContext('2d')!.drawImage(img, 0, 0);
+    const tracked: Record<string, number | string> = {};
+    const frames = { iframeCanvas, iframeBitmap: otherBitmap, iframeImageData: inputs.iframeImageData };
+    for (const [kind, input] of Object.entries(frames)) {
+      const tracker = window.client.createFaceTracker();
+      try {
+        tracked[kind] = (await tracker.process(input as ImageData, 0)).tracks.length;
+      } catch (e) {
+        tracked[kind] = String((e as Error).message);
+      } finally {
+        tracker.close();
+      }
+    }
     frame.remove();
-    return out;
+    return { boxes: out, tracked };
   });
+  expect(tracked).toEqual({ iframeCanvas: 1, iframeBitmap: 1, iframeImageData: 1 });
   const reference = boxes.blob as number[];
   expect(reference).toHaveLength(3);
   for (const [kind, box] of Object.entries(boxes)) {
@@ -198,14 +216,27 @@ test('a transferred buffer and a closed ImageBitmap are ERR_INVALID_ARGUMENT say
     const view = bytes.slice();
     structuredClone(view.buffer, { transfer: [view.buffer] });
     const bitmap = await createImageBitmap(new Blob([bytes as BlobPart]));
+    // An ImageData whose buffer went to a Worker keeps its width and height, and no pixels.
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+    const imageData = canvas.getContext('2d')!.getImageData(0, 0, bitmap.width, bitmap.height);
+    structuredClone(imageData.data.buffer, { transfer: [imageData.data.buffer] });
     bitmap.close();
+    const tracker = window.client.createFaceTracker();
     return {
       transferredArrayBuffer: await window.errorInfo(() => window.client.detectFaces(buffer)),
       transferredUint8Array: await window.errorInfo(() => window.client.compareFaces(view, bytes)),
       closedBitmap: await window.errorInfo(() => window.client.detectFaces(bitmap)),
+      transferredImageData: await window.errorInfo(() => window.client.detectFaces(imageData)),
+      transferredImageDataFrame: await window.errorInfo(() => tracker.process(imageData, 0)),
     };
   });
-  for (const name of ['transferredArrayBuffer', 'transferredUint8Array'] as const)
+  for (const name of [
+    'transferredArrayBuffer',
+    'transferredUint8Array',
+    'transferredImageData',
+    'transferredImageDataFrame',
+  ] as const)
     expect(expectFaceError(errors[name], 'ERR_INVALID_ARGUMENT', 400).message, name).toMatch(/transferred.*copy/);
   expect(expectFaceError(errors.closedBitmap, 'ERR_INVALID_ARGUMENT', 400).message).toMatch(/closed/);
 });

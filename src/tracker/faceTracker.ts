@@ -8,7 +8,7 @@ import type { FaceStorageType } from '../collections/validate';
 import type { FaceAttributes, FaceQuality, LivenessEvidence } from '../face/checks';
 import { LIVENESS_MESSAGES } from '../face/checks';
 import type { FaceEngine } from '../face/engine';
-import { inputScale } from '../face/input/decode';
+import { inputScale, isVideoFrame, VIDEO_FRAME_TYPES } from '../face/input/decode';
 import { faceThumbnail } from '../face/thumbnail';
 import {
   faceInInput,
@@ -299,7 +299,7 @@ class LocalFaceTracker implements FaceTracker {
     if (!isVideoFrameInput(frame)) {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
-        `tracker.process takes a video frame: ${FRAME_TYPES.join(', ')}; got ${frame === null ? 'null' : typeof frame === 'object' ? ((frame as object).constructor?.name ?? 'an object') : typeof frame}. For a single photo use detectFaces or searchFace.`,
+        `tracker.process takes a video frame: ${VIDEO_FRAME_TYPES.join(', ')}; got ${frame === null ? 'null' : typeof frame === 'object' ? ((frame as object).constructor?.name ?? 'an object') : typeof frame}. For a single photo use detectFaces or searchFace.`,
       );
     }
     this.busy = true;
@@ -750,20 +750,8 @@ class LocalFaceTracker implements FaceTracker {
   }
 }
 
-const FRAME_TYPES = [
-  'HTMLVideoElement',
-  'VideoFrame',
-  'ImageBitmap',
-  'ImageData',
-  'HTMLCanvasElement',
-  'OffscreenCanvas',
-] as const;
-
 function isVideoFrameInput(frame: unknown): frame is VideoFrameInput {
-  return FRAME_TYPES.some((name) => {
-    const ctor = (globalThis as Record<string, unknown>)[name];
-    return typeof ctor === 'function' && frame instanceof (ctor as new () => unknown);
-  });
+  return isVideoFrame(frame);
 }
 
 function averageAttributes(all: readonly FaceAttributes[]): FaceAttributes {

@@ -85,6 +85,22 @@ function kindOf(value: unknown, name: string, getter: string, tags = [name]): 'h
   return get ? 'elsewhere' : undefined;
 }
 
+/** The video frame types (tracker.process's frames) with the getter that tells each apart, as kindOf reads them. */
+const VIDEO_FRAME_KINDS = [
+  ['HTMLVideoElement', 'videoWidth'],
+  ['VideoFrame', 'displayWidth'],
+  ['ImageBitmap', 'width'],
+  ['ImageData', 'width'],
+  ['HTMLCanvasElement', 'width'],
+  ['OffscreenCanvas', 'width'],
+] as const;
+export const VIDEO_FRAME_TYPES = VIDEO_FRAME_KINDS.map(([name]) => name);
+
+/** Whether `value` is one of VIDEO_FRAME_TYPES, of this window or of another (an iframe's canvas). */
+export function isVideoFrame(value: unknown): boolean {
+  return VIDEO_FRAME_KINDS.some(([name, getter]) => kindOf(value, name, getter) !== undefined);
+}
+
 /** %TypedArray%.prototype[Symbol.toStringTag]: a typed array's own type name from any window, else undefined. */
 const typedArrayName = Object.getOwnPropertyDescriptor(
   Object.getPrototypeOf(Uint8Array.prototype) as object,
@@ -311,6 +327,13 @@ async function fromImageData(
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
       `The ${argName} ImageData has pixelFormat '${format}', which is not read; pass one of 'rgba-unorm8' (the default) or 'rgba-float16'.`,
+    );
+  }
+  // A transferred buffer leaves the ImageData its size and no pixels, which would read as a black image.
+  if (image.data.length < width * height * 4) {
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `The ${argName} ImageData's pixel buffer has been transferred (postMessage or structuredClone with a transfer list), so its pixels are gone. Pass the ImageData before transferring its buffer, or a copy (new ImageData(new Uint8ClampedArray(data), width, height)).`,
     );
   }
   if (here && format === 'rgba-unorm8') return fromPixelSource(image, width, height, limits, argName);
