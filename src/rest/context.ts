@@ -4,7 +4,7 @@ import type { AddedFace, SearchFaceRequest, SearchResult } from '../collections/
 import { characterCount } from '../collections/validate';
 import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from '../collections/restWrites';
 import { FaceError } from '../errors';
-import { parseBody, type BodyObject, type BodyProblem } from './http';
+import { BodyError, parseBody, type BodyObject, type BodyProblem } from './http';
 
 /** What a route sees of one authenticated request. */
 export interface RestContext {
@@ -106,16 +106,22 @@ export function createContext(args: {
   key: ApiKeyInfo;
   maxBodyBytes: number;
   knownCollections: Set<string>;
+  /** Known before the body is read (the service worker did not forward a body over its own limit). */
+  bodyProblem?: BodyProblem;
 }): RestContext {
   const { client, key, knownCollections } = args;
   let parsed: Promise<BodyObject> | undefined;
+  const readBodyOnce = (forms?: boolean) =>
+    args.bodyProblem
+      ? Promise.reject(new BodyError(args.bodyProblem))
+      : parseBody(args.request, { maxBytes: args.maxBodyBytes, forms });
   return {
     client,
     request: args.request,
     url: args.url,
     params: args.params,
     key,
-    body: (options = {}) => (parsed ??= parseBody(args.request, { maxBytes: args.maxBodyBytes, forms: options.forms })),
+    body: (options = {}) => (parsed ??= readBodyOnce(options.forms)),
     maxBodyBytes: args.maxBodyBytes,
     allows: (name) => key.collections.length === 0 || key.collections.includes(name),
     spendEnroll: () => spend(client, key.keyId, 'enroll'),

@@ -10,7 +10,18 @@ import { validate, type CheckedFace } from '../face/checks';
 import type { Dialect, RestContext, Route } from './context';
 import { inKeyCollection, putFaceOf } from './context';
 import { base64Payload } from '../face/input/imageHeader';
-import { BodyError, header, jsonResponse, readBody, type BodyObject, type BodyProblem } from './http';
+import {
+  BodyError,
+  DETAIL_HEADER,
+  header,
+  headerValue,
+  jsonResponse,
+  readBody,
+  type BodyObject,
+  type BodyProblem,
+} from './http';
+
+export { DETAIL_HEADER, headerValue };
 import { ownsEnrollFacePath } from './paths';
 
 /** The seed's descriptions of FAIL_ON_1 … FAIL_ON_15 (bits: liveness 1, attribute 2, quality 4, number of faces 8). */
@@ -62,9 +73,6 @@ export const ENROLL_FACE_ERRORS = {
 
 export type EnrollFaceErrorCode = keyof typeof ENROLL_FACE_ERRORS;
 
-/** The header that carries what went wrong in a person's words, beside the seed's fixed message. */
-export const DETAIL_HEADER = 'x-localface-detail';
-
 export function enrollFaceError(
   code: EnrollFaceErrorCode,
   detail?: string,
@@ -74,17 +82,6 @@ export function enrollFaceError(
   // The body is the seed's exactly (apps compare message to its table); the specific cause goes in a header.
   const extra: Record<string, string> = detail ? { [DETAIL_HEADER]: headerValue(detail) } : {};
   return jsonResponse(status, { error_code: code, message }, { ...extra, ...headers });
-}
-
-/**
- * `text` as a header value (header values are bytes): printable ASCII as is, anything else percent-encoded as UTF-8,
- * a lone surrogate (which the client's sentences may echo from a request) as U+FFFD rather than an exception.
- */
-export function headerValue(text: string): string {
-  const utf8 = new TextEncoder();
-  return text.replace(/[^\x20-\x7e]/gu, (c) =>
-    Array.from(utf8.encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
-  );
 }
 
 class Refused extends Error {

@@ -1,12 +1,21 @@
 import type { FaceClient } from '../client';
-import { onlyKnownKeys } from '../collections/validate';
+import { onlyKnownKeys, show } from '../collections/validate';
 import { FaceError } from '../errors';
 import { clientClosed, createContext, spend, type Dialect, type Route } from './context';
 import { enrollFace } from './enrollFace';
 import { faceSearch } from './faceSearch';
 import { faceSet } from './faceSet';
-import { basePathOption, BodyError, jsonResponse, matchPath, maxBodyBytesOption, relativePath } from './http';
-import { workerErrorBody } from './paths';
+import {
+  ANSWER_BODY_PROBLEM,
+  basePathOption,
+  BodyError,
+  matchPath,
+  maxBodyBytesOption,
+  relativePath,
+  type AnswerBodyProblem,
+  type BodyProblem,
+} from './http';
+import { unavailableResponse } from './paths';
 import { personManagement } from './personManagement';
 import { users } from './users';
 
@@ -53,7 +62,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const maxBodyBytes = maxBodyBytesOption(options.maxBodyBytes);
   const knownCollections = new Set<string>();
 
-  const answer = async (request: Request, method: string): Promise<Response> => {
+  const answer = async (request: Request, method: string, bodyProblem?: BodyProblem): Promise<Response> => {
     const url = new URL(request.url);
     const path = relativePath(url, basePath);
     const dialect = (path !== null && DIALECTS.find((d) => d.owns(path))) || DIALECTS[0]!;
@@ -76,6 +85,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         key,
         maxBodyBytes,
         knownCollections,
+        bodyProblem,
       });
       return await routed.route.handle(context);
     } catch (error) {
@@ -83,21 +93,48 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       if (error instanceof FaceError && error.code === 'ERR_API_KEY_NOT_VALID') return dialect.keyInvalid();
       // The client behind the handler was closed: the server's state, not the request's fault (503, not 400).
       if (clientClosed(error))
-        return jsonResponse(
-          503,
-          workerErrorBody(path ?? '', 503, 'The LocalFace client serving these requests was closed.'),
-        );
+        return unavailableResponse(path ?? '', 503, 'The LocalFace client serving these requests was closed.');
       return dialect.failure(error);
     }
   };
 
-  return async (request: Request): Promise<Response> => {
+  const handler = async (request: Request): Promise<Response> => {
+    requireUnreadRequest(request);
     const method = request.method.toUpperCase();
     if (method !== 'HEAD') return answer(request, method);
     // HEAD is GET without the body (RFC 9110), with GET's status and headers.
     const response = await answer(request, 'GET');
     return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
+  const answerBodyProblem: AnswerBodyProblem = (request, problem) =>
+    answer(request, request.method.toUpperCase(), problem);
+  return Object.assign(handler, { [ANSWER_BODY_PROBLEM]: answerBodyProblem });
+}
+
+/**
+ * A caller's mistake, not a client's request, so a FaceError rather than an HTTP answer: something that is not a
+ * Request (as fetch events and servers give), or one whose body another listener already read.
+ */
+function requireUnreadRequest(request: unknown): asserts request is Request {
+  const r = request as Partial<Request> | null;
+  if (
+    r === null ||
+    typeof r !== 'object' ||
+    typeof r.method !== 'string' ||
+    typeof r.url !== 'string' ||
+    typeof r.headers?.get !== 'function'
+  ) {
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `The REST handler takes a Request (a fetch event's event.request, or new Request(url, init)); got ${show(request)}.`,
+    );
+  }
+  if (r.bodyUsed === true) {
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `The body of this ${r.method} ${r.url} request was already read, so the handler cannot read it. Pass the handler request.clone() where the request is read elsewhere too.`,
+    );
+  }
 }
 
 /** The route for method and path, or the methods the path takes, or null for an unknown path. */

@@ -10,6 +10,28 @@ export type BodyProblem =
   | { kind: 'malformed'; message: string }
   | { kind: 'unsupportedType'; message: string };
 
+/** The header that carries what went wrong in a person's words, beside the seed's fixed message. */
+export const DETAIL_HEADER = 'x-localface-detail';
+
+/**
+ * `text` as a header value (header values are bytes): printable ASCII as is, anything else percent-encoded as UTF-8,
+ * a lone surrogate (which the client's sentences may echo from a request) as U+FFFD rather than an exception.
+ */
+export function headerValue(text: string): string {
+  const utf8 = new TextEncoder();
+  return text.replace(/[^\x20-\x7e]/gu, (c) =>
+    Array.from(utf8.encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
+/**
+ * A RestHandler's own way to answer a request whose body is known to be too large without the body: the service
+ * worker forwards no body over its limit (mountRestHandler's maxBodyBytes), which may be lower than the handler's.
+ * A symbol on the handler function, so that RestHandler stays `(request) => Promise<Response>` for users.
+ */
+export const ANSWER_BODY_PROBLEM = Symbol.for('localface.rest.answerBodyProblem');
+export type AnswerBodyProblem = (request: Request, problem: BodyProblem) => Promise<Response>;
+
 /** A body that could not be read or parsed; each dialect turns it into its own 400 / 413. */
 export class BodyError extends Error {
   constructor(readonly problem: BodyProblem) {

@@ -1,5 +1,6 @@
 // Which paths (relative to basePath) each seed's API owns. Kept apart from the dialects so that the service worker,
 // which forwards only these paths, does not bundle the REST handler.
+import { DETAIL_HEADER, headerValue, jsonResponse } from './http';
 
 export const ownsPersonManagementPath = (path: string): boolean =>
   ['person', 'persons', 'collection', 'collections'].includes(path.split('/')[0]!);
@@ -16,19 +17,30 @@ export function isRestPath(path: string): boolean {
 }
 
 /**
- * The body of the service worker's own 503 (no page serves) or 504 (the page did not answer), in the shape of the
- * dialect that owns `path`, so a client of that seed reads it as it reads the seed's other errors.
+ * The service worker's own 502 (the page went away), 503 (no page serves) or 504 (the page did not answer), and the
+ * handler's 503 (its client was closed), in the error shape of the dialect that owns `path`, so a client of that seed
+ * reads it as it reads the seed's other errors: 002's body is its table's, with the cause in DETAIL_HEADER.
  */
-export function workerErrorBody(path: string, status: 502 | 503 | 504, message: string): Record<string, unknown> {
+export function unavailableResponse(path: string, status: 502 | 503 | 504, message: string): Response {
   if (ownsUsersPath(path))
-    return {
+    return jsonResponse(status, {
       status,
       title: { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[status],
       detail: message,
       type: `https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/${status}`,
-    };
-  if (ownsEnrollFacePath(path)) return { error_code: 'INTERNAL_SERVER_ERROR', message };
+      errors: [message],
+    });
+  if (ownsEnrollFacePath(path))
+    return jsonResponse(
+      status,
+      { error_code: 'INTERNAL_SERVER_ERROR', message: 'internal server error' },
+      { [DETAIL_HEADER]: headerValue(message) },
+    );
   if (ownsFaceSetPath(path))
-    return { status: 'INTERNAL_ERROR', reason: message, request_id: `TID${crypto.randomUUID().replace(/-/g, '')}` };
-  return { code: 'ERR_INTERNAL', message };
+    return jsonResponse(status, {
+      status: 'INTERNAL_ERROR',
+      reason: message,
+      request_id: `TID${crypto.randomUUID().replace(/-/g, '')}`,
+    });
+  return jsonResponse(status, { code: 'ERR_INTERNAL', message });
 }

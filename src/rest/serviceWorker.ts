@@ -5,9 +5,18 @@
 // its response; everything else (the app's pages, scripts, models) passes through untouched.
 import { onlyKnownKeys, requireObject } from '../collections/validate';
 import { FaceError } from '../errors';
-import { basePathOption, BodyError, jsonResponse, maxBodyBytesOption, readBody, relativePath } from './http';
+import {
+  ANSWER_BODY_PROBLEM,
+  basePathOption,
+  BodyError,
+  jsonResponse,
+  maxBodyBytesOption,
+  readBody,
+  relativePath,
+  type AnswerBodyProblem,
+} from './http';
 import type { RestHandler } from './handler';
-import { isRestPath, workerErrorBody } from './paths';
+import { isRestPath, unavailableResponse } from './paths';
 
 const READY = 'localface-rest-ready';
 const REQUEST = 'localface-rest-request';
@@ -73,6 +82,8 @@ interface SerializedRequest {
   method: string;
   headers: [string, string][];
   body: ArrayBuffer | null;
+  /** The body was over the worker's maxBodyBytes: `body` is then maxBytes + 1 zero bytes (what older pages read). */
+  tooLarge?: { bytes: number; maxBytes: number };
 }
 
 interface SerializedResponse {
@@ -162,13 +173,10 @@ export function mountRestHandler(scope: ServiceWorkerScope, options: MountRestHa
   async function forward(request: Request, path: string): Promise<Response> {
     const client = (await servingPage()) ?? (await discover());
     if (client) return ask(scope, client, request, path, timeoutMs, maxBodyBytes);
-    return jsonResponse(
+    return unavailableResponse(
+      path,
       503,
-      workerErrorBody(
-        path,
-        503,
-        'No page of this app is serving LocalFace requests: open the app (it calls serveRestRequests()) and retry.',
-      ),
+      'No page of this app is serving LocalFace requests: open the app (it calls serveRestRequests()) and retry.',
     );
   }
 
@@ -197,8 +205,10 @@ async function ask(
     url: request.url,
     method: request.method,
     headers: [...request.headers],
-    body: request.method === 'GET' || request.method === 'HEAD' ? null : await cappedBody(request, maxBodyBytes),
+    body: null,
   };
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    Object.assign(message, await cappedBody(request, maxBodyBytes));
   const channel = new MessageChannel();
   let silence: ReturnType<typeof setTimeout> | undefined;
   let pageCheck: ReturnType<typeof setInterval> | undefined;
@@ -230,32 +240,31 @@ async function ask(
   clearInterval(pageCheck);
   channel.port1.close();
   if (response === 'silent')
-    return jsonResponse(
+    return unavailableResponse(
+      path,
       504,
-      workerErrorBody(path, 504, `The page serving LocalFace requests showed no sign of work for ${timeoutMs} ms.`),
+      `The page serving LocalFace requests showed no sign of work for ${timeoutMs} ms.`,
     );
   if (response === 'gone')
-    return jsonResponse(
+    return unavailableResponse(
+      path,
       502,
-      workerErrorBody(
-        path,
-        502,
-        'The page serving LocalFace requests was closed or reloaded before it answered. Part of the request may have been done: check before retrying (retrying an upsert by id is harmless).',
-      ),
+      'The page serving LocalFace requests was closed or reloaded before it answered. Part of the request may have been done: check before retrying (retrying an upsert by id is harmless).',
     );
   return new Response(response.body, { status: response.status, headers: response.headers });
 }
 
 /**
- * The body, or its first maxBytes + 1 bytes if it is longer: enough for the page's handler to refuse it as too large,
- * without copying a huge body into the worker and the page.
+ * The body, or, if it is longer than maxBytes, maxBytes + 1 zero bytes and how long it was: the page's handler answers
+ * it as too large in its dialect's words (a page of an older version reads the zeros as too large, if its limit is
+ * this one).
  */
-async function cappedBody(request: Request, maxBytes: number): Promise<ArrayBuffer> {
+async function cappedBody(request: Request, maxBytes: number): Promise<Pick<SerializedRequest, 'body' | 'tooLarge'>> {
   try {
-    return (await readBody(request, maxBytes)).slice().buffer;
+    return { body: (await readBody(request, maxBytes)).slice().buffer };
   } catch (error) {
-    if (!(error instanceof BodyError)) throw error;
-    return new Uint8Array(maxBytes + 1).buffer;
+    if (!(error instanceof BodyError) || error.problem.kind !== 'tooLarge') throw error;
+    return { body: new Uint8Array(maxBytes + 1).buffer, tooLarge: { bytes: error.problem.bytes, maxBytes } };
   }
 }
 
@@ -300,8 +309,17 @@ export function serveRestRequests(
         ? setInterval(() => port.postMessage({ type: WORKING }), WORKING_EVERY_MS)
         : undefined;
     let response: Response;
+    const answerTooLarge = (handler as { [ANSWER_BODY_PROBLEM]?: AnswerBodyProblem })[ANSWER_BODY_PROBLEM];
     try {
-      response = await handler(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
+      response =
+        r.tooLarge && answerTooLarge
+          ? await answerTooLarge(new Request(r.url, { method: r.method, headers: r.headers }), {
+              kind: 'tooLarge',
+              bytes: r.tooLarge.bytes,
+              maxBytes: r.tooLarge.maxBytes,
+              message: `The request body is more than ${r.tooLarge.maxBytes} bytes, the most the service worker forwards (mountRestHandler's maxBodyBytes).`,
+            })
+          : await handler(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
     } catch (error) {
       response = jsonResponse(500, {
         code: 'ERR_INTERNAL',

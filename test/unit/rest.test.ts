@@ -8,6 +8,7 @@ import { SEARCH_LARGEST_FACE } from '../../src/collections/restWrites';
 import { failOnMessage, headerValue } from '../../src/rest/enrollFace';
 import { faceIdToInteger, personIdField, requestId } from '../../src/rest/faceSet';
 import { createRestHandler } from '../../src/rest/handler';
+import { serveRestRequests } from '../../src/rest/serviceWorker';
 import {
   BodyError,
   matchPath,
@@ -487,6 +488,79 @@ describe('createRestHandler without models', () => {
       globalThis.fetch = realFetch;
       delete (globalThis as { location?: unknown }).location;
     }
+  });
+
+  it('something that is not a Request, or one whose body was already read, is ERR_INVALID_ARGUMENT saying so', async () => {
+    const client = fakeClient();
+    const handler = createRestHandler({ client, basePath: '/api/' });
+    const { key } = await client.apiKeys.create({ name: 'x' });
+    for (const notRequest of [null, '/api/collections', { url: 'http://app.test/api/collections', method: 'GET' }])
+      await expect(handler(notRequest as never)).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+        message: expect.stringMatching(/^The REST handler takes a Request .*; got /),
+      });
+    const read = post('face-search', '{"collection_name":"staff","face_base_64":"AAAA"}', { 'x-api-key': key });
+    await read.text();
+    await expect(handler(read)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/already read.*request\.clone\(\)/),
+    });
+    // A clone read elsewhere leaves the original to the handler.
+    const original = post('face-search', '{"collection_name":"staff","face_base_64":"AAAA"}', { 'x-api-key': key });
+    await original.clone().text();
+    expect((await handler(original)).status).not.toBe(500);
+  });
+
+  it("a body the service worker did not forward (over its limit) is too large in the dialect's words, even where the handler's limit is higher", async () => {
+    const client = fakeClient();
+    const { key } = await client.apiKeys.create({ name: 'x' });
+    let onMessage: ((event: unknown) => Promise<void>) | undefined;
+    const container = {
+      controller: { postMessage: () => undefined },
+      addEventListener: (type: string, listener: (event: unknown) => Promise<void>) => {
+        if (type === 'message') onMessage = listener;
+      },
+      removeEventListener: () => undefined,
+      startMessages: () => undefined,
+    } as unknown as ServiceWorkerContainer;
+    serveRestRequests(createRestHandler({ client, basePath: '/api/', maxBodyBytes: 32 << 20 }), container);
+    const forward = async (path: string) => {
+      const channel = new MessageChannel();
+      const reply = new Promise<{ status: number; headers: [string, string][]; body: ArrayBuffer }>(
+        (resolve) => (channel.port1.onmessage = (e) => resolve(e.data)),
+      );
+      const request = {
+        url: `http://app.test/api/${path}`,
+        method: 'POST',
+        headers: [
+          ['content-type', 'application/json'],
+          ['x-api-key', key],
+        ],
+        body: new Uint8Array(101).buffer,
+        tooLarge: { bytes: 101, maxBytes: 100 },
+      };
+      await onMessage!({ data: { type: 'localface-rest-request', request }, ports: [channel.port2] });
+      const r = await reply;
+      channel.port1.close();
+      return { status: r.status, body: JSON.parse(new TextDecoder().decode(r.body)), headers: new Headers(r.headers) };
+    };
+    const search = await forward('face-search');
+    expect([search.status, search.body]).toEqual([
+      413,
+      {
+        code: 'ERR_IMAGE_TOO_LARGE',
+        message:
+          "The request body is more than 100 bytes, the most the service worker forwards (mountRestHandler's maxBodyBytes).",
+      },
+    ]);
+    const enroll = await forward('enroll-face');
+    expect([enroll.status, enroll.body.error_code]).toEqual([400, 'INVALID_PAYLOAD_IMAGE_SIZE']);
+    expect(decodeURIComponent(enroll.headers.get('x-localface-detail')!)).toContain('the service worker forwards');
+    const users = await forward('users/search');
+    expect([users.status, users.body.errors]).toEqual([
+      400,
+      ['the request body is too large: the face image may be at most 5 MB'],
+    ]);
   });
 
   it('misspelt option keys of createRestHandler and apiKeys.create are ERR_INVALID_ARGUMENT', async () => {

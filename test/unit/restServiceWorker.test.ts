@@ -24,9 +24,12 @@ function fakeScope() {
       listeners[type] = listeners[type]!.filter((l) => l !== listener);
     },
   };
-  const fetchEvent = (url: string, init: { method?: string; mode?: string } = {}) => {
+  const fetchEvent = (url: string, init: { method?: string; mode?: string; body?: string } = {}) => {
     let answered: Promise<Response> | undefined;
-    const request = { url, method: init.method ?? 'GET', mode: init.mode ?? 'cors', headers: new Headers() };
+    const request =
+      init.body !== undefined
+        ? new Request(url, { method: init.method ?? 'POST', body: init.body })
+        : { url, method: init.method ?? 'GET', mode: init.mode ?? 'cors', headers: new Headers() };
     for (const l of listeners.fetch!)
       (l as (e: unknown) => void)({ request, respondWith: (r: Promise<Response>) => void (answered = r) });
     return answered;
@@ -114,16 +117,42 @@ describe('mountRestHandler (service worker)', () => {
   it("answers its own 503 in the shape of the path's dialect", async () => {
     const { scope, fetchEvent } = fakeScope();
     mountRestHandler(scope, { timeoutMs: 50 });
-    const body = async (path: string) => (await fetchEvent(`http://app.test/${path}`, { method: 'GET' }))!.json();
-    const [users, enroll, faceSet] = await Promise.all([
-      body('users/search'),
-      body('enroll-face'),
-      body('faceset/v2/add_face'),
+    const answer = (path: string) => fetchEvent(`http://app.test/${path}`, { method: 'GET' })!;
+    const [users, enrollAnswer, faceSet] = await Promise.all([
+      answer('users/search').then((r) => r.json()),
+      answer('enroll-face'),
+      answer('faceset/v2/add_face').then((r) => r.json()),
     ]);
-    expect(users).toMatchObject({ status: 503, title: 'Service Unavailable' });
-    expect(enroll).toMatchObject({ error_code: 'INTERNAL_SERVER_ERROR' });
+    // 001's problem shape has `errors`; 002's body is its seed table's, the cause in a header.
+    expect(users).toMatchObject({
+      status: 503,
+      title: 'Service Unavailable',
+      errors: [expect.stringContaining('No page of this app is serving')],
+    });
+    expect(await enrollAnswer.json()).toEqual({
+      error_code: 'INTERNAL_SERVER_ERROR',
+      message: 'internal server error',
+    });
+    expect(enrollAnswer.headers.get('x-localface-detail')).toMatch(/^No page of this app is serving/);
     expect(faceSet).toMatchObject({ status: 'INTERNAL_ERROR', request_id: expect.stringMatching(/^TID[0-9a-f]{32}$/) });
   }, 15_000); // waits out the 3-s search for a serving page
+});
+
+describe('mountRestHandler: a body over its limit', () => {
+  it('is forwarded as too large with its length, whatever the page handler would take', async () => {
+    const { scope, fetchEvent, message, posted } = fakeScope();
+    mountRestHandler(scope, { maxBodyBytes: 100, timeoutMs: 1000 });
+    message('localface-rest-ready');
+    const answered = fetchEvent('http://app.test/face-search', { method: 'POST', body: 'x'.repeat(150) });
+    const port = await requestPort(posted);
+    const forwarded = posted.find((m) => (m as { type?: string }).type === 'localface-rest-request') as {
+      request: { tooLarge?: unknown; body: ArrayBuffer };
+    };
+    expect(forwarded.request.tooLarge).toEqual({ bytes: 150, maxBytes: 100 });
+    expect(forwarded.request.body.byteLength).toBe(101); // what a page of an older version reads as too large
+    port.postMessage({ status: 413, headers: [], body: null });
+    expect((await answered!).status).toBe(413);
+  });
 });
 
 describe('mountRestHandler options', () => {
