@@ -229,6 +229,24 @@ test('a database upgrade blocked by an old connection fails clearly after a wait
   expect(e.message).toContain('other tabs');
   expect(blocked.seconds).toBeGreaterThan(4);
   expect(blocked.seconds).toBeLessThan(15);
+  // A retry while the old tab still holds on, and another tab's first call, fail the same way and do not hang: only
+  // the first open that waits on the old tab is told it is blocked; later ones queue behind it.
+  const other = await clientPage(context, db, false);
+  const retries = await Promise.all(
+    [page, other].map((p) =>
+      p.evaluate(async () => {
+        const t0 = performance.now();
+        const error = await window.errorInfo(() => window.client.listCollections());
+        return { error, seconds: (performance.now() - t0) / 1000 };
+      }),
+    ),
+  );
+  for (const retry of retries) {
+    expect(expectFaceError(retry.error, 'ERR_INTERNAL', 500).metadata).toMatchObject({ reason: 'upgrade-blocked' });
+    expect(retry.seconds).toBeGreaterThan(4);
+    expect(retry.seconds).toBeLessThan(15);
+  }
+  await other.evaluate(() => window.client.close());
   // A wait that ends: the old connection closes one second into the next attempt, which then succeeds.
   const waited = await Promise.all([
     page.evaluate(async () => {

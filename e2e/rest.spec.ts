@@ -7,7 +7,8 @@ import { CASES, type Auth, type RestCase } from './rest/conformance';
 
 interface Keys {
   key: { key: string; keyId: string };
-  staffOnly: { key: string; keyId: string };
+  /** Made when first used: its collection (Staff) must exist, and the conformance table creates it. */
+  staffOnly?: { key: string; keyId: string };
   oneEnroll: { key: string; keyId: string };
 }
 
@@ -91,7 +92,6 @@ test.beforeAll(async ({ browser }) => {
     };
     return {
       key: await window.client.apiKeys.create({ name: 'conformance' }),
-      staffOnly: await window.client.apiKeys.create({ name: 'staff only', collections: ['Staff'] }),
       oneEnroll: await window.client.apiKeys.create({ name: 'one enroll a day', limits: { enrollsPerDay: 1 } }),
     };
   }, database);
@@ -114,13 +114,17 @@ function authHeaders(seed: RestCase['seed'], auth: Auth): Record<string, string>
   const k =
     auth === 'wrong'
       ? { key: `${keys.key.key.slice(0, -4)}AAAA`, keyId: keys.key.keyId }
-      : keys[auth === 'staffOnly' ? 'staffOnly' : auth === 'oneEnroll' ? 'oneEnroll' : 'key'];
+      : keys[auth === 'staffOnly' ? 'staffOnly' : auth === 'oneEnroll' ? 'oneEnroll' : 'key']!;
   return seed === '004' ? { 'X-DF-API-ID': k.keyId, 'X-DF-API-SECRET': k.key } : { 'x-api-key': k.key };
 }
 
 async function call(
   c: Pick<RestCase, 'seed' | 'method' | 'path' | 'json' | 'raw' | 'multipart'> & { auth?: Auth },
 ): Promise<Answer & { body: unknown }> {
+  if (c.auth === 'staffOnly')
+    keys.staffOnly ??= await page.evaluate(() =>
+      window.client.apiKeys.create({ name: 'staff only', collections: ['Staff'] }),
+    );
   const answer = await page.evaluate((args) => window.restCall(args), {
     method: c.method,
     path: c.path,
@@ -413,7 +417,7 @@ test("004 takes the seed's own 64-bit person_id (435451889459444247) and answers
 });
 
 test('no API key secret is stored in clear: every record of every store is scanned', async () => {
-  const secrets = [keys.key.key, keys.staffOnly.key, keys.oneEnroll.key];
+  const secrets = [keys.key.key, keys.staffOnly!.key, keys.oneEnroll.key];
   const found = await page.evaluate(
     async ([db, all]) => {
       const open = indexedDB.open(db);
@@ -638,7 +642,15 @@ test('deleting a collection revokes the keys limited to it alone and takes it fr
     );
     await c.deleteCollection('Erased');
     await c.deleteCollection('Kept');
+    // Nor is a key made for a name no collection has yet (a misspelt one): the collection must exist.
+    const keysBefore = (await c.apiKeys.list()).length;
+    const forMissing = await c.apiKeys.create({ name: 'too early', collections: ['Erased'] }).then(
+      () => 'created',
+      (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+    );
     return {
+      forMissing,
+      keysAfterMissing: (await c.apiKeys.list()).length - keysBefore,
       listed: listed.map((k) => [k.name, k.collections]),
       onlyVerifies: (await c.apiKeys.verify(only.key)) !== null,
       create: create.status,
@@ -646,6 +658,10 @@ test('deleting a collection revokes the keys limited to it alone and takes it fr
     };
   });
   expect(r.listed).toEqual([['erased and kept', ['Kept']]]);
+  expect(r.forMissing).toBe(
+    'ERR_NOT_FOUND: No collection named "Erased". Create it first with createCollection("Erased"), or check listCollections().',
+  );
+  expect(r.keysAfterMissing).toBe(0);
   expect(r.onlyVerifies).toBe(false);
   expect(r.create).toBe(403);
   expect(r.search).toBe(404);

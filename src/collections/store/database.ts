@@ -674,10 +674,12 @@ export class FaceStore {
 
   /**
    * Stores a new key. Its createdAt is moved just past the newest existing key's when the clock has not advanced
-   * (keys made within one millisecond), so listing by createdAt is creation order.
+   * (keys made within one millisecond), so listing by createdAt is creation order. The collections it is limited to
+   * must exist (ERR_NOT_FOUND): a key for a misspelt name would otherwise reach a collection created later under it.
    */
   async addApiKey(record: ApiKeyRecord): Promise<void> {
-    await this.write(['apiKeys'], async (tx) => {
+    await this.write(['apiKeys', 'collections'], async (tx) => {
+      for (const name of record.collections) requireCollection(await tx.objectStore('collections').get(name), name);
       const store = tx.objectStore('apiKeys');
       const newest = Math.max(-Infinity, ...(await store.getAll()).map((k) => k.createdAt));
       await store.add(record.createdAt > newest ? record : { ...record, createdAt: newest + 1 });
@@ -832,34 +834,38 @@ export class FaceStore {
 /**
  * Opens the database at DB_VERSION. If another connection to an older version (a tab running an older LocalFace, or
  * any code holding it open) does not close, the upgrade is blocked: wait `timeoutMs` for it, then fail clearly instead
- * of hanging (the pending open is closed whenever it finishes later).
+ * of hanging (the pending open is closed whenever it finishes later). Only the first open waiting on such a tab is
+ * told it is blocked; later ones (a retry, another client or tab) queue behind it without a word, so an open that has
+ * neither opened nor started upgrading within `timeoutMs` fails the same way. A migration once started is not cut.
  */
 async function openDatabase(
   name: string,
   timeoutMs: number,
   watch: ConnectionWatch,
 ): Promise<IDBPDatabase<LocalFaceDB>> {
+  let wasBlocked = false;
+  let upgrading = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let onBlocked = (): void => undefined;
   const blocked = new Promise<never>((_, reject) => {
-    onBlocked = () => {
-      timer ??= setTimeout(
-        () =>
-          reject(
-            new FaceError(
-              'ERR_INTERNAL',
-              `The database "${name}" needs an upgrade to this version of LocalFace, but another tab or window of this site keeps the old version open (waited ${timeoutMs / 1000} s). Close or reload the other tabs of this site, then retry.`,
-              { metadata: { databaseName: name, reason: 'upgrade-blocked' } },
-            ),
-          ),
-        timeoutMs,
+    timer = setTimeout(() => {
+      if (upgrading) return;
+      const why = wasBlocked
+        ? 'another tab or window of this site keeps the old version open'
+        : 'another open of it is still waiting (another tab or window of this site keeps an old version open, or is upgrading it)';
+      reject(
+        new FaceError(
+          'ERR_INTERNAL',
+          `The database "${name}" could not be opened: it needs an upgrade to this version of LocalFace, but ${why} (waited ${timeoutMs / 1000} s). Close or reload the other tabs of this site, then retry.`,
+          { metadata: { databaseName: name, reason: 'upgrade-blocked' } },
+        ),
       );
-    };
+    }, timeoutMs);
   });
   let migrationError: unknown;
   let upgradeCommitError: unknown;
   const opening = openDB<LocalFaceDB>(name, DB_VERSION, {
     upgrade: (database, oldVersion, newVersion, tx) => {
+      upgrading = true;
       // A migration's writes can succeed and its commit still fail (a full quota); the open request then reports
       // only AbortError, so the transaction's own error is kept to say why.
       tx.done.catch((error: unknown) => {
@@ -876,7 +882,9 @@ async function openDatabase(
         }
       });
     },
-    blocked: () => onBlocked(),
+    blocked: () => {
+      wasBlocked = true;
+    },
     // Another tab upgrades or deletes the database: close at once so it is not blocked (even while this store is
     // still being unlocked), and tell the client.
     blocking: (_current, next, event) => {
