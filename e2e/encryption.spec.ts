@@ -345,6 +345,42 @@ test('a plain client that opened an empty database another client then encrypted
   }
 });
 
+test('an encrypted client whose database another tab deleted and made again with another passphrase is told so', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  const db = fresh('remade');
+  try {
+    await clientPage(a, db, { passphrase: 'first passphrase' });
+    await a.evaluate(() => window.client.createCollection('c'));
+    await clientPage(b, db, 'none');
+    await b.evaluate(async (db) => {
+      await new Promise((done, fail) => {
+        const r = indexedDB.deleteDatabase(db);
+        r.onsuccess = done;
+        r.onerror = () => fail(r.error);
+        r.onblocked = () => fail(new Error('blocked'));
+      });
+      const other = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        encryption: { passphrase: 'second passphrase' },
+      });
+      await other.createCollection('d');
+      await other.close();
+    }, db);
+    const after = await a.evaluate(() => window.errorInfo(() => window.client.listCollections()));
+    // The passphrase that opened it is not the problem: the database is another one now.
+    expect(expectFaceError(after, 'ERR_ENCRYPTION_KEY_INVALID', 401).message).toMatch(
+      /was deleted by another tab or window of this site after this client opened it, and has been created again with another encryption key/,
+    );
+    await a.evaluate(() => window.client.close());
+  } finally {
+    await context.close();
+  }
+});
+
 test('a non-extractable key kept in IndexedDB (unattended kiosk) opens the database after a reload', async ({
   browser,
 }) => {

@@ -2,7 +2,7 @@ import { asFaceError, FaceError } from './errors';
 import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
 import { FusedScorer } from './collections/search/fusedScorer';
 import { SearchIndexes } from './collections/search/searchIndexes';
-import { FaceStore } from './collections/store/database';
+import { FaceStore, type ConnectionLoss } from './collections/store/database';
 import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from './collections/restWrites';
 import { checkEncryptionOption, type EncryptionOption } from './collections/store/cipher';
 import {
@@ -327,6 +327,8 @@ class LocalFaceClient implements FaceClient {
   private opening: Promise<OpenCollections> | undefined;
   /** The connection the open collections use (replaced when the database is opened again after a loss). */
   private current: FaceStore | undefined;
+  /** Why the last connection ended, if it did: explains a key that no longer opens the database opened again. */
+  private lastLoss: ConnectionLoss | undefined;
   /** Calls still running: close() lets them finish before it frees the models and closes the database. */
   private readonly running = new Set<Promise<unknown>>();
 
@@ -615,7 +617,10 @@ class LocalFaceClient implements FaceClient {
     const opened = this.openedStore;
     this.openedStore = undefined;
     if (opened?.lost) opened.close();
-    const store = opened && !opened.lost ? opened : await FaceStore.open(this.databaseName, this.encryption);
+    const store =
+      opened && !opened.lost
+        ? opened
+        : await FaceStore.open(this.databaseName, this.encryption).catch(this.reopenError);
     const { modelIds, dimensions } = this.engine;
     const indexes = new SearchIndexes(store, modelIds, dimensions);
     this.current = store;
@@ -623,6 +628,7 @@ class LocalFaceClient implements FaceClient {
       // Templates of a database deleted or cleared elsewhere are zeroed here too; after a deletion or the browser
       // ending the connection, the next call opens the database again (an upgrade needs a reload instead).
       indexes.close();
+      this.lastLoss = loss;
       if (loss !== 'upgraded' && this.current === store) {
         this.opening = undefined;
         this.current = undefined;
@@ -636,6 +642,27 @@ class LocalFaceClient implements FaceClient {
       indexes,
     };
   }
+
+  /**
+   * A database deleted (or cleared) elsewhere and made again with another key: this client's key, which opened it
+   * before, no longer does. Said so, or the user would retype the very passphrase that opened it.
+   */
+  private readonly reopenError = (error: unknown): never => {
+    if (
+      error instanceof FaceError &&
+      error.code === 'ERR_ENCRYPTION_KEY_INVALID' &&
+      (this.lastLoss === 'deleted' || this.lastLoss === 'terminated')
+    ) {
+      const how =
+        this.lastLoss === 'deleted' ? 'deleted by another tab or window of this site' : 'cleared by the browser';
+      throw new FaceError(
+        'ERR_ENCRYPTION_KEY_INVALID',
+        `The database "${this.databaseName}" was ${how} after this client opened it, and has been created again with ${this.encryption ? 'another encryption key' : 'an encryption key'}, which this client cannot open. Create the client again with the key it has now. Nothing was read or changed.`,
+        { cause: error, metadata: error.metadata },
+      );
+    }
+    throw error;
+  };
 
   private assertOpen(): void {
     if (this.closed)
