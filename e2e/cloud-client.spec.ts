@@ -2,7 +2,10 @@
 // fetch calls answered by LocalFace through the service worker. First visit online caches the app; then the server
 // is shut down, the browser goes offline, and the reloaded page's fetch calls still enroll and find the person.
 import { test, expect } from '@playwright/test';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
 import { CLOUD_CLIENT_PORT } from './ports';
 
@@ -71,14 +74,17 @@ test("the seeds' fetch calls work offline, answered on the device", async ({ bro
   // Disabled while the calls ran, the button has the focus again.
   await expect(page.getByTestId('run')).toBeFocused();
   const lines = (await log.textContent())!.trim().split('\n');
-  expect(lines[0]).toMatch(/^POST collection → (200|409) /);
+  // Each run starts afresh: the example's collection and user are deleted first (404 on the first run).
+  expect(lines.shift()).toMatch(/^DELETE collection\/MyCollection → (200|404) /);
+  expect(lines.shift()).toMatch(/^DELETE users\/\{USER_ID\} → (200|404) /);
+  expect(lines[0]).toMatch(/^POST collection → 200 /);
   expect(lines[1]).toBe(
     'PUT person → 200 {"face_base_64":"","metadata":{"additionalProp1":"string"},"person_id":"person-1","person_name":"Person One"}',
   );
   expect(lines[2]).toMatch(
     /^POST face-search → 200 \[\{"face_base_64":"","metadata":\{"additionalProp1":"string"\},"person_id":"person-1","person_name":"Person One","similarity_score":(0\.[7-9]\d*|1)\}\]$/,
   );
-  expect(lines[3]).toMatch(/^POST users\/\{USER_ID\} → (200 |400 .*provided userId already exists)/);
+  expect(lines[3]).toMatch(/^POST users\/\{USER_ID\} → 200 /);
   expect(lines[4]).toMatch(
     /^POST users\/search → 200 \{"matches":\[\{"userId":"f7eab18f-e5d3-4dac-9d4d-cfb969ef848e","similarity":(7[5-9]|[89]\d|100)(\.\d+)?\}\]\}$/,
   );
@@ -132,4 +138,63 @@ test('a model altered on the server: the worker install fails, the page says so 
     true,
   );
   await context.close();
+});
+
+test('each run starts afresh, and a new version arriving after a run waits for the user instead of wiping the answers', async ({
+  browser,
+}) => {
+  test.setTimeout(300_000);
+  // A copy of the site, whose service worker script changes below (a new deployment).
+  const site = mkdtempSync(join(tmpdir(), 'localface-cloud-client-'));
+  cpSync('demo-dist', site, { recursive: true });
+  if (server?.listening)
+    await new Promise((done) => {
+      server!.closeAllConnections();
+      server!.close(done);
+    });
+  server = await serve(site, CLOUD_CLIENT_PORT);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(APP);
+    await expect(page.getByTestId('offline-status')).toHaveText('offline ready', { timeout: 120_000 });
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on (WASM|WEBGL)$/, { timeout: 120_000 });
+    const log = page.getByRole('log', { name: 'The API calls and their answers' });
+    const runWith = async (enroll: string, search: string) => {
+      await page.getByLabel('Photo to enroll').setInputFiles(`e2e/fixtures/lfw/${enroll}.jpg`);
+      await page.getByLabel('Photo to search').setInputFiles(`e2e/fixtures/lfw/${search}.jpg`);
+      await page.getByTestId('run').click();
+      await expect(log).toContainText('done', { timeout: 120_000 });
+      return (await log.textContent())!.trim().split('\n');
+    };
+    const first = await runWith('Colin_Powell_0001', 'Colin_Powell_0003');
+    expect(first[4]).toMatch(/^POST face-search → 200 \[\{.*"person_id":"person-1"/);
+    expect(first[6]).toMatch(/^POST users\/search → 200 \{"matches":\[\{"userId":"f7eab18f/);
+    // Someone else enrolled: the search photo (Colin Powell) is found neither in the collection nor among the users,
+    // where the first run's person, user and added face would otherwise still answer.
+    const second = await runWith('Serena_Williams_0001', 'Colin_Powell_0003');
+    expect(second.slice(0, 3)).toEqual([
+      expect.stringMatching(/^DELETE collection\/MyCollection → 200 /),
+      expect.stringMatching(/^DELETE users\/\{USER_ID\} → 200 /),
+      expect.stringMatching(/^POST collection → 200 /),
+    ]);
+    expect(second[4]).toBe('POST face-search → 200 []');
+    expect(second[5]).toMatch(/^POST users\/\{USER_ID\} → 200 /);
+    expect(second[6]).toMatch(/^POST users\/search → 404 /);
+
+    // A new deployment: its worker installs and waits; the answers on screen stay until the user loads it.
+    const worker = join(site, 'cloud-client/sw.js');
+    writeFileSync(worker, `${readFileSync(worker, 'utf8')}\n// version 2\n`);
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    const update = page.getByTestId('update');
+    await expect(update).toBeVisible({ timeout: 120_000 });
+    await expect(log).toContainText('POST face-search → 200 []');
+    await Promise.all([page.waitForEvent('load'), update.click()]);
+    await expect(page.getByTestId('offline-status')).toHaveText('offline ready', { timeout: 120_000 });
+    await expect(log).toHaveText('');
+    await expect(update).toBeHidden();
+  } finally {
+    await context.close();
+    rmSync(site, { recursive: true, force: true });
+  }
 });

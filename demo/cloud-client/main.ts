@@ -13,7 +13,8 @@ const status = $('status'),
   offline = $('offline-status'),
   log = $('log'),
   run = $<HTMLButtonElement>('run'),
-  runHint = $('run-hint');
+  runHint = $('run-hint'),
+  updateButton = $<HTMLButtonElement>('update');
 const enrollFile = $<HTMLInputElement>('enroll-file'),
   searchFile = $<HTMLInputElement>('search-file');
 
@@ -34,9 +35,12 @@ async function report(label: string, response: Response): Promise<unknown> {
   const brief = JSON.stringify(body, (key, value) =>
     typeof value === 'string' && value.length > 60 ? `${value.slice(0, 20)}…` : value,
   );
-  show(`${label} → ${response.status} ${brief ?? ''}`);
+  show(`${label} → ${response.status} ${body === null ? '(no body)' : brief}`);
   return body;
 }
+
+/** The user id of the users API's own example. */
+const USER_ID = 'f7eab18f-e5d3-4dac-9d4d-cfb969ef848e';
 
 async function runExamples(apiKey: string, keyId: string): Promise<void> {
   log.textContent = '';
@@ -47,6 +51,15 @@ async function runExamples(apiKey: string, keyId: string): Promise<void> {
   const probe = await toBase64(searchPhoto);
   const json = { 'Content-Type': 'application/json', 'x-api-key': apiKey };
 
+  // Each run starts afresh, so its answers are about these two photos only (not an earlier run's person or user).
+  await report(
+    'DELETE collection/MyCollection',
+    await fetch(new URL('collection/MyCollection', API), { method: 'DELETE', headers: { 'x-api-key': apiKey } }),
+  );
+  await report(
+    'DELETE users/{USER_ID}',
+    await fetch(new URL(`users/${USER_ID}`, API), { method: 'DELETE', headers: { 'x-api-key': apiKey } }),
+  );
   // Person management: a collection, then a person.
   await report(
     'POST collection',
@@ -92,7 +105,7 @@ async function runExamples(apiKey: string, keyId: string): Promise<void> {
   // Users: enroll, then search with a threshold in percent.
   await report(
     'POST users/{USER_ID}',
-    await fetch(new URL('users/f7eab18f-e5d3-4dac-9d4d-cfb969ef848e', API), {
+    await fetch(new URL(`users/${USER_ID}`, API), {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ face }),
@@ -179,17 +192,31 @@ async function main(): Promise<void> {
 let apiRunning = false;
 let reloadWhenIdle = false;
 let waitingWorker: ServiceWorker | null = null;
+/** The user asked for the new version (a reload would otherwise wipe the answers on screen). */
+let updateAccepted = false;
 
 /**
  * A new deployment's worker installs beside this page's and waits (demo/shared/precache-sw.js): this page keeps its own
- * version's files. Once no example call runs, the new worker takes over and the page reloads into the new version.
+ * version's files. Once no example call runs, the new worker takes over and the page reloads into the new version;
+ * while answers are on screen, the page offers that instead of wiping them.
  */
 function updateWhenIdle(): void {
   if (apiRunning) return;
+  const answersShown = log.textContent !== '';
+  if (answersShown && !updateAccepted && (reloadWhenIdle || (waitingWorker && navigator.serviceWorker.controller))) {
+    updateButton.hidden = false;
+    return;
+  }
   if (reloadWhenIdle) location.reload();
   else if (waitingWorker && navigator.serviceWorker.controller)
     waitingWorker.postMessage({ type: 'localface-skip-waiting' });
 }
+
+updateButton.onclick = () => {
+  updateAccepted = true;
+  updateButton.disabled = true;
+  updateWhenIdle();
+};
 
 // Set up before anything slow. The first worker taking this page over (the first visit) serves the files this page
 // already runs: no reload then.
