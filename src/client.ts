@@ -110,7 +110,7 @@ export interface Face {
   liveness?: FaceLiveness;
 }
 
-/** validateFace's switches (seed 002): each check runs only when asked. */
+/** validateFace's switches: each check runs only when asked. */
 export interface ValidateFaceOptions {
   /** Fail on a blurred, dark or greyscale face (FAIL_ON bit 4). Default false. */
   validateQuality?: boolean;
@@ -196,7 +196,7 @@ export interface FaceClient {
 
   /** Every face in `image`, largest first, with the requested checks. */
   detectFaces(image: ImageInput, options?: DetectFacesOptions): Promise<Face[]>;
-  /** Seed 002: checks the largest face; failOn is the FAIL_ON_<n> mask (liveness 1, attribute 2, quality 4, faces 8). */
+  /** Checks the largest face; failOn is the FAIL_ON_<n> mask (liveness 1, attribute 2, quality 4, number of faces 8). */
   validateFace(image: ImageInput, options?: ValidateFaceOptions): Promise<ValidateFaceResult>;
   /** 1:1: the calibrated similarity of the largest face in each image. */
   compareFaces(faceA: ImageInput, faceB: ImageInput): Promise<CompareFacesResult>;
@@ -224,7 +224,7 @@ export interface FaceClient {
   enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson>;
   /** One enrollPerson per request, each on its own (a failing item stores nothing and does not stop the rest). */
   enrollPersons(requests: EnrollPersonRequest[], options?: EnrollPersonsOptions): Promise<BulkEnrollResult[]>;
-  /** Seed 004 face set: adds a face to a person (no personId: a new person with a generated id). */
+  /** Adds a face to a person (no personId: a new person with a generated id). */
   addFace(request: AddFaceRequest): Promise<AddedFace>;
   getPerson(request: PersonRequest): Promise<Person>;
   getPerson(collectionName: string, personId: string): Promise<Person>;

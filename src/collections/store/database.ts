@@ -850,12 +850,12 @@ async function openDatabase(
     timer = setTimeout(() => {
       if (upgrading) return;
       const why = wasBlocked
-        ? 'another tab or window of this site keeps the old version open'
-        : 'another open of it is still waiting (another tab or window of this site keeps an old version open, or is upgrading it)';
+        ? 'it needs an upgrade to this version of LocalFace, but another tab or window of this site keeps the old version open'
+        : 'it waits behind another open of it (in this or another tab of this site), which waits for a tab or window that keeps an old version open, or for an upgrade there';
       reject(
         new FaceError(
           'ERR_INTERNAL',
-          `The database "${name}" could not be opened: it needs an upgrade to this version of LocalFace, but ${why} (waited ${timeoutMs / 1000} s). Close or reload the other tabs of this site, then retry.`,
+          `The database "${name}" could not be opened: ${why} (waited ${timeoutMs / 1000} s). Close or reload the other tabs of this site, then retry.`,
           { metadata: { databaseName: name, reason: 'upgrade-blocked' } },
         ),
       );
