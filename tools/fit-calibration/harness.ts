@@ -11,7 +11,7 @@ import { createDlibResnetEmbedder } from '../../src/face/embedding/dlibResnet';
 import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
 import { withFlipAveraging } from '../../src/face/embedding/flipAveraging';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
-import { frFeatureEmbedder } from '../../src/face/embedding/frFeature';
+import { frFeatureEmbedder } from './frFeature';
 import { OnnxGraphModel } from '../../src/models/onnx/onnxModel';
 import { faceQualityStats } from '../../src/face/checks/quality';
 

@@ -1,37 +1,20 @@
-import * as tf from '../../models/tf';
-import { FaceError, invalidArgument } from '../../errors';
-import type { ModelFiles } from '../../models/modelFiles';
-import { loadOnnxModel } from '../../models/onnx/loadOnnx';
-import type { OnnxGraphModel } from '../../models/onnx/onnxModel';
-import { MOBILEFACENET_TEMPLATE } from './mobileFaceNet';
-import type { FaceEmbedder } from './types';
+import * as tf from '../../src/models/tf';
+import { FaceError, invalidArgument } from '../../src/errors';
+import type { OnnxGraphModel } from '../../src/models/onnx/onnxModel';
+import { MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
+import type { FaceEmbedder } from '../../src/face/embedding/types';
 
 /**
  * `fr_feature.onnx` of npm faceplugin-face-recognition-js 0.0.1 (MIT): a MobileFaceNet-style ArcFace embedder
  * (1.19 M parameters, 512-d), run on TF.js by src/models/onnx/onnxModel.ts. Input [1, 3, 112, 112] float32 RGB
  * normalised as (x − 127) / 128 on a face warped to ArcFace's 112-px reference points — the preprocessing of the
  * package's own lib/fr_feature.js. Compared with plain cosine (the package's matchFeature() subtracts the pair
- * mean and always returns −1).
+ * mean and always returns −1). A candidate the fitting tools measure (tools/fit-calibration/harness.ts); the library
+ * does not ship it.
  */
 export const FR_FEATURE_ID = 'fr_feature@faceplugin-face-recognition-js-0.0.1';
-export const FR_FEATURE_FILE = 'fr-feature.onnx';
 const INPUT_SIZE = 112;
 const DIMENSION = 512;
-const STAGE = 'embedder';
-
-export async function createFrFeatureEmbedder(
-  files: ModelFiles,
-  options: { flip?: boolean } = {},
-): Promise<FaceEmbedder> {
-  const model = await loadOnnxModel(
-    files,
-    FR_FEATURE_FILE,
-    STAGE,
-    { input: [1, 3, INPUT_SIZE, INPUT_SIZE], output: [1, DIMENSION] },
-    'face embedding',
-  );
-  return frFeatureEmbedder(model, options.flip ?? true);
-}
 
 /**
  * The embedder over an already loaded model (tools load it straight from the package). With `flip` each face is
@@ -64,8 +47,12 @@ export function frFeatureEmbedder(model: OnnxGraphModel, flip: boolean): FaceEmb
         }
         return tf.concat(rows, 0);
       });
-      const data = await out.data();
-      out.dispose();
+      let data: Float32Array;
+      try {
+        data = (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
       const result: Float32Array[] = [];
       for (let i = 0; i < n; i++) {
         const v = Float32Array.from(data.subarray(i * DIMENSION, (i + 1) * DIMENSION));
