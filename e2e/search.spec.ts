@@ -357,6 +357,49 @@ test('multiFaceSearch finds every enrolled person that searchFace finds, on coll
   }
 });
 
+test("detectFaces' first face is the one compareFaces and validateFace take, also when two faces are almost the same size", async ({
+  facePage,
+}) => {
+  // Two men whose faces differ by 2 % in width: the single-face calls and detectFaces once ranked them differently.
+  const r = await facePage.evaluate(async () => {
+    const blob = new Blob([(await window.fixture('two-people.jpg')) as BlobPart], { type: 'image/jpeg' });
+    const faces = await window.client.detectFaces(blob, { quality: false, attributes: false });
+    const bitmap = await createImageBitmap(blob);
+    // Each face alone: a crop twice its box, as a portrait of that face.
+    const scoreOf = async (box: { x: number; y: number; width: number; height: number }) => {
+      const side = Math.max(box.width, box.height) * 2;
+      const canvas = new OffscreenCanvas(320, 320);
+      canvas
+        .getContext('2d')!
+        .drawImage(
+          bitmap,
+          box.x + box.width / 2 - side / 2,
+          box.y + box.height / 2 - side / 2,
+          side,
+          side,
+          0,
+          0,
+          320,
+          320,
+        );
+      const crop = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+      return (await window.client.compareFaces(blob, crop)).similarityScore;
+    };
+    const validated = await window.client.validateFace(blob, {});
+    return {
+      widths: faces.map((f) => Math.round(f.box.width)),
+      scores: [await scoreOf(faces[0]!.box), await scoreOf(faces[1]!.box)],
+      validatedFirst: validated.ok ? validated.faces[0]!.box : null,
+      detectedFirst: faces[0]!.box,
+    };
+  });
+  expect(r.widths).toHaveLength(2);
+  expect(Math.abs(r.widths[0]! - r.widths[1]!) / r.widths[0]!).toBeLessThan(0.1);
+  expect(r.scores[0]).toBeGreaterThanOrEqual(0.7);
+  expect(r.scores[1]).toBeLessThan(0.7);
+  expect(r.validatedFirst).toEqual(r.detectedFirst);
+});
+
 test('multiFaceSearch of a group photo: every face is searched, each person appears once', async ({ facePage }) => {
   const r = await facePage.evaluate(async (n) => {
     const group = await window.fixture('group-solvay1927.jpg');

@@ -190,7 +190,7 @@ export class FaceDetector {
     try {
       const shortFaces = wholeImage ? [] : await this.run(this.shortRange, floatImage);
       const fullRange = await fullRangeLoading;
-      faces = wholeImage ? [...wholeImage] : [...(await this.run(fullRange, floatImage)), ...shortFaces];
+      faces = wholeImage ? [...wholeImage] : await this.run(fullRange, floatImage);
       for (const tile of planTiles(image.shape[1], image.shape[0])) {
         // A square tile is cut straight at the model's input size (what its letterboxing would sample), not at
         // full size first: resampling a 1000-px tile costs ~60 ms on WASM, ~20 per 12 MP photo.
@@ -211,7 +211,10 @@ export class FaceDetector {
           crop.dispose();
         }
       }
-      faces = suppressOverlaps(faces, 0.3);
+      // The faces the short-range model sees keep its boxes and keypoints, as every single-face call (compareFaces,
+      // enroll, searchFace) measures them: the largest face here is then the one those calls take, also when two
+      // faces are almost the same size. The full-range model and the tiles add the faces it misses.
+      faces = addFarFaces(shortFaces, suppressOverlaps(faces, 0.3), 0);
       faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
     } finally {
       floatImage.dispose();
