@@ -39,7 +39,9 @@ test('the script-tag page enrolls, searches, deletes and keeps persons across a 
     // Labelled fields (a placeholder is not a label).
     await page.getByLabel('Name').fill(name);
     await page.getByLabel('Photo', { exact: true }).setInputFiles(lfw(file));
-    await page.getByTestId('enroll-button').click();
+    // Enter in the name field enrolls too, as in a form.
+    if (name === 'Tony Blair') await page.getByLabel('Name').press('Enter');
+    else await page.getByTestId('enroll-button').click();
     await expect(persons.filter({ hasText: name })).toHaveCount(1);
   }
   await expect(persons).toHaveCount(2);
@@ -54,6 +56,17 @@ test('the script-tag page enrolls, searches, deletes and keeps persons across a 
 
   await page.getByTestId('search-file').setInputFiles('e2e/fixtures/no-face.jpg');
   await expect(page.getByTestId('error')).toHaveText(/^ERR_FACE_NOT_DETECTED: /);
+  await expect(page.getByRole('img', { name: /^The searched photo, no-face\.jpg: no face found$/ })).toBeVisible();
+
+  // A file that is not a photo: the library's words (not the browser's decoder error), and the last photo is not
+  // left on screen as if it were the one searched.
+  await page
+    .getByTestId('search-file')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
+  await expect(page.getByTestId('error')).toHaveText(
+    /^ERR_BASE64_IMAGE_CANNOT_BE_DECODED: .*Only JPEG and PNG files are accepted/,
+  );
+  await expect(page.getByRole('img', { name: 'The searched photo, notes.txt: could not be read' })).toBeAttached();
 
   // Each Delete button says whom it deletes; the focus then moves to the next one.
   await page.getByRole('button', { name: 'Delete Tony Blair' }).click();
