@@ -177,6 +177,14 @@ test('the comparison page takes photos only once its models are loaded', async (
   await expect(page.getByTestId('file-b')).toBeEnabled();
 });
 
+test("the built site's front page (the kiosk) links to every other demo, and each link opens it", async ({ page }) => {
+  await page.goto(`${SITE}/`);
+  const links = page.getByRole('navigation', { name: 'Other demos' }).getByRole('link');
+  const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+  expect(hrefs).toEqual(['checkin/', 'compare/', 'script-tag/', 'cloud-client/'].map((p) => `${SITE}/${p}`));
+  for (const href of hrefs) expect((await page.request.get(href)).status(), href).toBe(200);
+});
+
 test('the built script-tag page loads the library and its models from inside demo-dist/', async ({ page }) => {
   const requests: string[] = [];
   page.on('request', (request) => requests.push(request.url()));
