@@ -3,6 +3,7 @@ import { FaceError, invalidArgument } from '../../src/errors';
 import type { OnnxGraphModel } from '../../src/models/onnx/onnxModel';
 import { MOBILEFACENET_TEMPLATE } from '../../src/face/embedding/mobileFaceNet';
 import type { FaceEmbedder } from '../../src/face/embedding/types';
+import { l2Normalized } from '../../src/face/embedding/l2';
 
 /**
  * `fr_feature.onnx` of npm faceplugin-face-recognition-js 0.0.1 (MIT): a MobileFaceNet-style ArcFace embedder
@@ -55,12 +56,7 @@ export function frFeatureEmbedder(model: OnnxGraphModel, flip: boolean): FaceEmb
       }
       const result: Float32Array[] = [];
       for (let i = 0; i < n; i++) {
-        const v = Float32Array.from(data.subarray(i * DIMENSION, (i + 1) * DIMENSION));
-        let sum = 0;
-        for (const x of v) sum += x * x;
-        const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-        for (let j = 0; j < v.length; j++) v[j] = v[j]! * inv;
-        result.push(v);
+        result.push(l2Normalized(data.subarray(i * DIMENSION, (i + 1) * DIMENSION)));
       }
       return result;
     },

