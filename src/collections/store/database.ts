@@ -778,6 +778,11 @@ export class FaceStore {
     return this.watch.loss !== undefined;
   }
 
+  /** Why the connection ended (another tab upgraded or deleted the database, or the browser ended it), if it did. */
+  get loss(): ConnectionLoss | undefined {
+    return this.watch.loss;
+  }
+
   private async read<T>(
     stores: StoreName[],
     fn: (tx: IDBPTransaction<LocalFaceDB, StoreName[], 'readonly'>) => Promise<T>,
@@ -836,7 +841,8 @@ export class FaceStore {
  * any code holding it open) does not close, the upgrade is blocked: wait `timeoutMs` for it, then fail clearly instead
  * of hanging (the pending open is closed whenever it finishes later). Only the first open waiting on such a tab is
  * told it is blocked; later ones (a retry, another client or tab) queue behind it without a word, so an open that has
- * neither opened nor started upgrading within `timeoutMs` fails the same way. A migration once started is not cut.
+ * neither opened nor started upgrading within `timeoutMs` fails the same way, unless a migration is running in another
+ * tab (it holds the upgrade's Web Lock): that is waited for, however long it takes. A migration once started is not cut.
  */
 async function openDatabase(
   name: string,
@@ -846,26 +852,35 @@ async function openDatabase(
   let wasBlocked = false;
   let upgrading = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let waited = 0;
+  let settled = false;
   const blocked = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      if (upgrading) return;
+    const check = async () => {
+      waited += timeoutMs;
+      if (upgrading || settled) return;
+      if (!wasBlocked && (await upgradeRunningElsewhere(name))) {
+        if (!settled) timer = setTimeout(() => void check(), timeoutMs);
+        return;
+      }
       const why = wasBlocked
         ? 'it needs an upgrade to this version of LocalFace, but another tab or window of this site keeps the old version open'
-        : 'it waits behind another open of it (in this or another tab of this site), which waits for a tab or window that keeps an old version open, or for an upgrade there';
+        : 'it waits behind another open of it (in this or another tab of this site), which waits for a tab or window that keeps an old version open';
       reject(
         new FaceError(
           'ERR_INTERNAL',
-          `The database "${name}" could not be opened: ${why} (waited ${timeoutMs / 1000} s). Close or reload the other tabs of this site, then retry.`,
+          `The database "${name}" could not be opened: ${why} (waited ${waited / 1000} s). Close or reload the other tabs of this site that run an older version, then retry.`,
           { metadata: { databaseName: name, reason: 'upgrade-blocked' } },
         ),
       );
-    }, timeoutMs);
+    };
+    timer = setTimeout(() => void check(), timeoutMs);
   });
   let migrationError: unknown;
   let upgradeCommitError: unknown;
   const opening = openDB<LocalFaceDB>(name, DB_VERSION, {
     upgrade: (database, oldVersion, newVersion, tx) => {
       upgrading = true;
+      holdUpgradeLock(name, tx.done);
       // A migration's writes can succeed and its commit still fail (a full quota); the open request then reports
       // only AbortError, so the transaction's own error is kept to say why.
       tx.done.catch((error: unknown) => {
@@ -924,7 +939,26 @@ async function openDatabase(
     }
     throw storageError(cause, `open the database "${name}"`);
   } finally {
+    settled = true;
     clearTimeout(timer);
+  }
+}
+
+/** The Web Lock an upgrade of database `name` holds while it runs, so that opens in other tabs wait for it. */
+const upgradeLockName = (name: string) => `localface-upgrade:${name}`;
+
+function holdUpgradeLock(name: string, done: Promise<unknown>): void {
+  navigator.locks?.request(upgradeLockName(name), () => done.catch(() => undefined)).catch(() => undefined);
+}
+
+/** Whether another tab (or client) is upgrading database `name` now: its lock is held or asked for. */
+async function upgradeRunningElsewhere(name: string): Promise<boolean> {
+  try {
+    const state = await globalThis.navigator?.locks?.query();
+    const lock = upgradeLockName(name);
+    return [...(state?.held ?? []), ...(state?.pending ?? [])].some((l) => l.name === lock);
+  } catch {
+    return false;
   }
 }
 
