@@ -353,7 +353,15 @@ test('an encrypted client whose database another tab deleted and made again with
   const db = fresh('remade');
   try {
     await clientPage(a, db, { passphrase: 'first passphrase' });
-    await a.evaluate(() => window.client.createCollection('c'));
+    await a.evaluate(async (db) => {
+      await window.client.createCollection('c');
+      // A second client that has only checked its key (createFaceClient opens the database for that), no call yet.
+      (window as unknown as { unused: unknown }).unused = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: db,
+        encryption: { passphrase: 'first passphrase' },
+      });
+    }, db);
     await clientPage(b, db, 'none');
     await b.evaluate(async (db) => {
       await new Promise((done, fail) => {
@@ -370,12 +378,22 @@ test('an encrypted client whose database another tab deleted and made again with
       await other.createCollection('d');
       await other.close();
     }, db);
-    const after = await a.evaluate(() => window.errorInfo(() => window.client.listCollections()));
+    const after = await a.evaluate(async () => {
+      const unused = (window as unknown as { unused: typeof window.client }).unused;
+      return [
+        await window.errorInfo(() => window.client.listCollections()),
+        await window.errorInfo(() => unused.listCollections()),
+      ];
+    });
     // The passphrase that opened it is not the problem: the database is another one now.
-    expect(expectFaceError(after, 'ERR_ENCRYPTION_KEY_INVALID', 401).message).toMatch(
-      /was deleted by another tab or window of this site after this client opened it, and has been created again with another encryption key/,
-    );
-    await a.evaluate(() => window.client.close());
+    for (const error of after)
+      expect(expectFaceError(error, 'ERR_ENCRYPTION_KEY_INVALID', 401).message).toMatch(
+        /was deleted by another tab or window of this site after this client opened it, and has been created again with another encryption key/,
+      );
+    await a.evaluate(async () => {
+      await window.client.close();
+      await (window as unknown as { unused: typeof window.client }).unused.close();
+    });
   } finally {
     await context.close();
   }

@@ -616,7 +616,10 @@ class LocalFaceClient implements FaceClient {
     // The connection createFaceClient opened (to check an encryption key) is used once, unless it was lost since.
     const opened = this.openedStore;
     this.openedStore = undefined;
-    if (opened?.lost) opened.close();
+    if (opened?.lost) {
+      this.lastLoss = opened.loss;
+      opened.close();
+    }
     const store =
       opened && !opened.lost
         ? opened
