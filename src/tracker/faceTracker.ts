@@ -589,8 +589,8 @@ class LocalFaceTracker implements FaceTracker {
       if (tr.template && embeddedNow.has(tr)) {
         // A face next to another's, embedded to tell whose it is: the association gave it the track it looks like
         // (at least POOR_FRAME_SWAP_SIMILARITY), so it is no swap; its crop may hold part of the other face, so it
-        // joins neither the running template nor the frames kept for enroll.
-        tr.suspect = false;
+        // joins neither the running template nor the frames kept for enroll. It decides no doubt either: a doubtful
+        // track stays so until a frame of its own decides.
         continue;
       }
       const poor = g < SWAP_MIN_GOODNESS;
