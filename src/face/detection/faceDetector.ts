@@ -214,7 +214,12 @@ export class FaceDetector {
       // The faces the short-range model sees keep its boxes and keypoints, as every single-face call (compareFaces,
       // enroll, searchFace) measures them: the largest face here is then the one those calls take, also when two
       // faces are almost the same size. The full-range model and the tiles add the faces it misses.
-      faces = addFarFaces(shortFaces, suppressOverlaps(faces, 0.3), 0);
+      faces = [
+        ...shortFaces,
+        ...suppressOverlaps(faces, 0.3).filter((f) =>
+          shortFaces.every((s) => intersectionOverUnion(s.box, f.box) < 0.3),
+        ),
+      ];
       faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
     } finally {
       floatImage.dispose();
