@@ -311,15 +311,19 @@ export function serveRestRequests(
     let response: Response;
     const answerTooLarge = (handler as { [ANSWER_BODY_PROBLEM]?: AnswerBodyProblem })[ANSWER_BODY_PROBLEM];
     try {
-      response =
-        r.tooLarge && answerTooLarge
-          ? await answerTooLarge(new Request(r.url, { method: r.method, headers: r.headers }), {
-              kind: 'tooLarge',
-              bytes: r.tooLarge.bytes,
-              maxBytes: r.tooLarge.maxBytes,
-              message: `The request body is more than ${r.tooLarge.maxBytes} bytes, the most the service worker forwards (mountRestHandler's maxBodyBytes).`,
-            })
-          : await handler(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
+      const tooLarge = r.tooLarge && {
+        kind: 'tooLarge' as const,
+        bytes: r.tooLarge.bytes,
+        maxBytes: r.tooLarge.maxBytes,
+        message: `The request body is more than ${r.tooLarge.maxBytes} bytes, the most the service worker forwards (mountRestHandler's maxBodyBytes).`,
+      };
+      response = !tooLarge
+        ? await handler(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }))
+        : answerTooLarge
+          ? await answerTooLarge(new Request(r.url, { method: r.method, headers: r.headers }), tooLarge)
+          : // A handler wrapped in a function of the app's own has no dialect to answer in: a plain 413, not the
+            // zeros a handler would read as malformed JSON.
+            jsonResponse(413, { code: 'ERR_IMAGE_TOO_LARGE', message: tooLarge.message });
     } catch (error) {
       response = jsonResponse(500, {
         code: 'ERR_INTERNAL',

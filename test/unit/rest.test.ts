@@ -561,6 +561,11 @@ describe('createRestHandler without models', () => {
       400,
       ['the request body is too large: the face image may be at most 5 MB'],
     ]);
+    // A handler wrapped in the app's own function: no dialect to answer in, but still too large (not malformed JSON).
+    const handler = createRestHandler({ client, basePath: '/api/', maxBodyBytes: 32 << 20 });
+    serveRestRequests((request) => handler(request), container);
+    const wrapped = await forward('face-search');
+    expect([wrapped.status, wrapped.body.code]).toEqual([413, 'ERR_IMAGE_TOO_LARGE']);
   });
 
   it('misspelt option keys of createRestHandler and apiKeys.create are ERR_INVALID_ARGUMENT', async () => {
