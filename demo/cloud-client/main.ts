@@ -174,6 +174,9 @@ async function main(): Promise<void> {
     // Disabled while the calls run, the focused button loses the focus: it gets it back afterwards.
     const hadFocus = document.activeElement === run;
     apiRunning = true;
+    // A version accepted before this run loads once it ends, but only with the user's say-so over its answers.
+    updateAccepted = false;
+    updateButton.disabled = false;
     update();
     try {
       await runExamples(key, keyId);
@@ -202,14 +205,12 @@ let updateAccepted = false;
  */
 function updateWhenIdle(): void {
   if (apiRunning) return;
-  const answersShown = log.textContent !== '';
-  if (answersShown && !updateAccepted && (reloadWhenIdle || (waitingWorker && navigator.serviceWorker.controller))) {
-    updateButton.hidden = false;
-    return;
-  }
+  // Another tab let the new version take over: this page's own files are gone from the cache, so it reloads now.
   if (reloadWhenIdle) location.reload();
-  else if (waitingWorker && navigator.serviceWorker.controller)
-    waitingWorker.postMessage({ type: 'localface-skip-waiting' });
+  else if (waitingWorker && navigator.serviceWorker.controller) {
+    if (log.textContent !== '' && !updateAccepted) updateButton.hidden = false;
+    else waitingWorker.postMessage({ type: 'localface-skip-waiting' });
+  }
 }
 
 updateButton.onclick = () => {
