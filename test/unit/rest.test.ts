@@ -9,6 +9,7 @@ import { failOnMessage, headerValue } from '../../src/rest/enrollFace';
 import { faceIdToInteger, personIdField, requestId } from '../../src/rest/faceSet';
 import { createRestHandler } from '../../src/rest/handler';
 import { serveRestRequests } from '../../src/rest/serviceWorker';
+import { fakePageContainer } from '../support/pageContainer';
 import {
   BodyError,
   matchPath,
@@ -514,15 +515,7 @@ describe('createRestHandler without models', () => {
   it("a body the service worker did not forward (over its limit) is too large in the dialect's words, even where the handler's limit is higher", async () => {
     const client = fakeClient();
     const { key } = await client.apiKeys.create({ name: 'x' });
-    let onMessage: ((event: unknown) => Promise<void>) | undefined;
-    const container = {
-      controller: { postMessage: () => undefined },
-      addEventListener: (type: string, listener: (event: unknown) => Promise<void>) => {
-        if (type === 'message') onMessage = listener;
-      },
-      removeEventListener: () => undefined,
-      startMessages: () => undefined,
-    } as unknown as ServiceWorkerContainer;
+    const { container, deliver } = fakePageContainer();
     serveRestRequests(createRestHandler({ client, basePath: '/api/', maxBodyBytes: 32 << 20 }), container);
     const forward = async (path: string) => {
       const channel = new MessageChannel();
@@ -539,7 +532,7 @@ describe('createRestHandler without models', () => {
         body: new Uint8Array(101).buffer,
         tooLarge: { bytes: 101, maxBytes: 100 },
       };
-      await onMessage!({ data: { type: 'localface-rest-request', request }, ports: [channel.port2] });
+      await deliver({ data: { type: 'localface-rest-request', request }, ports: [channel.port2] });
       const r = await reply;
       channel.port1.close();
       return { status: r.status, body: JSON.parse(new TextDecoder().decode(r.body)), headers: new Headers(r.headers) };

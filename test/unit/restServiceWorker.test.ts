@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { mountRestHandler, serveRestRequests, type ServiceWorkerScope } from '../../src/rest/serviceWorker';
+import { fakePageContainer } from '../support/pageContainer';
 
 type Listener = (event: never) => void;
 
@@ -183,15 +184,7 @@ describe('serveRestRequests (page)', () => {
   it('says every 5 s that it is still at work on a request, to a worker that asked for that', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      let onMessage: ((event: unknown) => Promise<void>) | undefined;
-      const container = {
-        controller: { postMessage: () => undefined },
-        addEventListener: (type: string, listener: (event: unknown) => Promise<void>) => {
-          if (type === 'message') onMessage = listener;
-        },
-        removeEventListener: () => undefined,
-        startMessages: () => undefined,
-      } as unknown as ServiceWorkerContainer;
+      const { container, deliver } = fakePageContainer();
       let finish = () => undefined as void;
       serveRestRequests(async () => {
         await new Promise<void>((resolve) => (finish = resolve));
@@ -202,7 +195,7 @@ describe('serveRestRequests (page)', () => {
         const received: unknown[] = [];
         channel.port1.onmessage = (e) => void received.push(e.data);
         const request = { url: 'http://app.test/face-search', method: 'GET', headers: [], body: null };
-        const handled = onMessage!({
+        const handled = deliver({
           data: { type: 'localface-rest-request', request, ...(working ? { working } : {}) },
           ports: [channel.port2],
         });
