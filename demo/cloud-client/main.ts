@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     // Disabled while the calls run, the focused button loses the focus: it gets it back afterwards.
     const hadFocus = document.activeElement === run;
     apiRunning = true;
-    // A version accepted before this run loads once it ends, but only with the user's say-so over its answers.
+    // Loading a new version is asked again over this run's answers: an earlier yes was for the earlier ones.
     updateAccepted = false;
     updateButton.disabled = false;
     update();

@@ -20,8 +20,6 @@ import {
   type BodyObject,
   type BodyProblem,
 } from './http';
-
-export { DETAIL_HEADER, headerValue };
 import { ownsEnrollFacePath } from './paths';
 
 /** The seed's descriptions of FAIL_ON_1 … FAIL_ON_15 (bits: liveness 1, attribute 2, quality 4, number of faces 8). */

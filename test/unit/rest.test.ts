@@ -5,13 +5,14 @@ import type { ApiKeyRecord } from '../../src/collections/store/schema';
 import type { FaceClient } from '../../src/client';
 import { FaceError } from '../../src/errors';
 import { SEARCH_LARGEST_FACE } from '../../src/collections/restWrites';
-import { failOnMessage, headerValue } from '../../src/rest/enrollFace';
+import { failOnMessage } from '../../src/rest/enrollFace';
 import { faceIdToInteger, personIdField, requestId } from '../../src/rest/faceSet';
 import { createRestHandler } from '../../src/rest/handler';
 import { serveRestRequests } from '../../src/rest/serviceWorker';
 import { fakePageContainer } from '../support/pageContainer';
 import {
   BodyError,
+  headerValue,
   matchPath,
   normalizeBasePath,
   parseBody,

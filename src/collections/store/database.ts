@@ -948,7 +948,7 @@ async function openDatabase(
 const upgradeLockName = (name: string) => `localface-upgrade:${name}`;
 
 function holdUpgradeLock(name: string, done: Promise<unknown>): void {
-  navigator.locks?.request(upgradeLockName(name), () => done.catch(() => undefined)).catch(() => undefined);
+  globalThis.navigator?.locks?.request(upgradeLockName(name), () => done.catch(() => undefined)).catch(() => undefined);
 }
 
 /** Whether another tab (or client) is upgrading database `name` now: its lock is held or asked for. */

@@ -409,7 +409,7 @@ const NEAR_TIE_AREA_RATIO = 0.85;
 
 function nearTie(faces: readonly DetectedFace[]): boolean {
   if (faces.length < 2) return false;
-  const [first, second] = [...faces].map((f) => f.box.width * f.box.height).sort((a, b) => b - a);
+  const [first, second] = faces.map((f) => f.box.width * f.box.height).sort((a, b) => b - a);
   return second! >= NEAR_TIE_AREA_RATIO * first!;
 }
 
