@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordCipher } from '../../src/collections/store/cipher';
-import { deriveKey } from '../../src/collections/exportFormat';
+import { deriveKey } from '../../src/collections/passphraseKey';
 import type { FaceRecord, SearchBlockRecord } from '../../src/collections/store/schema';
 
 const face = (personId: string): FaceRecord => ({

@@ -75,6 +75,26 @@ describe('src/ layering', () => {
     expect(edges.filter((e) => e.from.startsWith('face/') && e.to === 'face/engine').map((e) => e.from)).toEqual([]);
   });
 
+  it('has no import cycles, type-only imports included', () => {
+    const next = new Map<string, string[]>();
+    for (const e of edges.filter((e) => !e.to.startsWith('..')))
+      next.set(e.from, [...(next.get(e.from) ?? []), withExtension(e.to)]);
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (module: string, path: string[]): void => {
+      if (state.get(module) === 'done') return;
+      if (state.get(module) === 'open') {
+        cycles.push([...path.slice(path.indexOf(module)), module].join(' → '));
+        return;
+      }
+      state.set(module, 'open');
+      for (const to of next.get(module) ?? []) visit(to, [...path, module]);
+      state.set(module, 'done');
+    };
+    for (const module of next.keys()) visit(module, []);
+    expect(cycles).toEqual([]);
+  });
+
   it('lets collections/ reach the models only through the face engine', () => {
     const direct = edges.filter((e) => e.from.startsWith('collections/') && e.to.startsWith('models/'));
     expect(direct.map((e) => `${e.from} imports ${e.spec}`)).toEqual([]);

@@ -1,7 +1,7 @@
 import { FaceError } from '../../errors';
-import { newPassphraseKey, PBKDF2_ITERATIONS, withPassphraseKey } from '../exportFormat';
+import { newPassphraseKey, PBKDF2_ITERATIONS, withPassphraseKey } from '../passphraseKey';
 import { characterCount } from '../validate';
-import type { FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
+import type { EncryptionRecord, FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
 
 /**
  * Encryption at rest (createFaceClient's `encryption` option). The sensitive part of each record — a person's name
@@ -18,22 +18,6 @@ const IV_BYTES = 12;
 const KEY_CHECK_TEXT = 'LocalFace encryption key check v1';
 
 export type EncryptionOption = { passphrase: string } | { key: CryptoKey };
-
-/** The `meta` store's record that says how the database is encrypted and lets a wrong key fail at once. */
-export interface EncryptionRecord {
-  id: 'encryption';
-  /** 'PBKDF2-SHA-256': the key is derived from a passphrase with `salt` and `iterations`; 'key': a CryptoKey given. */
-  kdf: 'PBKDF2-SHA-256' | 'key';
-  salt?: Bytes;
-  iterations?: number;
-  /** KEY_CHECK_TEXT sealed with the database key. */
-  check: Bytes;
-  /**
-   * True for databases made since ids are bound (see the top of this file). Older ones keep the old additional data;
-   * removing the flag makes their bound records fail to open, not open under other ids.
-   */
-  bindsIds?: true;
-}
 
 /** Checks the `encryption` option of createFaceClient; undefined means none. */
 export function checkEncryptionOption(option: unknown): EncryptionOption | undefined {

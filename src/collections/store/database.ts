@@ -1,6 +1,6 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { FaceError } from '../../errors';
-import { RecordCipher, type EncryptionOption, type EncryptionRecord } from './cipher';
+import { RecordCipher, type EncryptionOption } from './cipher';
 import {
   ALL_STORES,
   BLOCK_SIZE,
@@ -10,6 +10,7 @@ import {
   sameStrings,
   type ApiKeyRecord,
   type CollectionRecord,
+  type EncryptionRecord,
   type FaceImageKind,
   type FaceImageRecord,
   type FaceRecord,

@@ -1,5 +1,4 @@
 import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
-import type { EncryptionRecord } from './cipher';
 
 /**
  * The IndexedDB layout and its upgrades. One database per `databaseName`; every collection's data is keyed by
@@ -87,6 +86,22 @@ export interface SearchBlockRecord {
   data: Float32Array;
   /** Encrypted database: `data`, sealed (`data` is then empty). */
   sealed?: Uint8Array<ArrayBuffer>;
+}
+
+/** The `meta` store's record that says how the database is encrypted and lets a wrong key fail at once. */
+export interface EncryptionRecord {
+  id: 'encryption';
+  /** 'PBKDF2-SHA-256': the key is derived from a passphrase with `salt` and `iterations`; 'key': a CryptoKey given. */
+  kdf: 'PBKDF2-SHA-256' | 'key';
+  salt?: Uint8Array<ArrayBuffer>;
+  iterations?: number;
+  /** A fixed text sealed with the database key (cipher.ts). */
+  check: Uint8Array<ArrayBuffer>;
+  /**
+   * True for databases made since ids are bound (see cipher.ts). Older ones keep the old additional data;
+   * removing the flag makes their bound records fail to open, not open under other ids.
+   */
+  bindsIds?: true;
 }
 
 /** Per-key limits of the REST handler; a missing field means no limit. */
