@@ -3,7 +3,7 @@ import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
 import { inputScale, type ImageInput } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
-import { boxInInput, type Box, type FaceTemplate } from '../vocabulary';
+import { boxInInput, DEFAULT_MATCH_THRESHOLD, type Box, type FaceTemplate } from '../vocabulary';
 import { ExportWriter, readExport, type ExportedPerson } from './exportFormat';
 import type { CollectionIndex, PersonHit } from './search/collectionIndex';
 import type { FusedScorer } from './search/fusedScorer';
@@ -373,7 +373,11 @@ export class PersonService {
     const face = v.requireFace(r.face, 'face');
     const validateNface = v.boolean(r.validateNface, 'validateNface', false);
     const checkDuplicates = v.boolean(r.checkDuplicates, 'checkDuplicates', false);
-    const minDuplicate = v.similarity(r.duplicateCheckMinSimilarity, 'duplicateCheckMinSimilarity', 0.7);
+    const minDuplicate = v.similarity(
+      r.duplicateCheckMinSimilarity,
+      'duplicateCheckMinSimilarity',
+      DEFAULT_MATCH_THRESHOLD,
+    );
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
     const storage = v.faceStorageType(r.faceStorageType);
     const metadata = v.metadata(r.metadata);
@@ -582,7 +586,7 @@ export class PersonService {
     v.onlyKnownKeys(r, ['collectionName', 'face', 'minSimilarityScore', 'maxResults', 'checkLiveness'], 'searchFace');
     const collection = v.collectionName(r.collectionName);
     const face = v.requireFace(r.face, 'face');
-    const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
+    const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', DEFAULT_MATCH_THRESHOLD);
     const maxResults = v.integer(r.maxResults, 'maxResults', 1, 1, v.MAX_RESULTS_LIMIT);
     const checkLiveness = v.boolean(r.checkLiveness, 'checkLiveness', false);
     await this.indexes.get(collection);
@@ -621,7 +625,7 @@ export class PersonService {
     v.onlyKnownKeys(r, ['collectionName', 'image', 'minSimilarityScore'], 'multiFaceSearch');
     const collection = v.collectionName(r.collectionName);
     const image = v.requireFace(r.image, 'image');
-    const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', 0.7);
+    const minScore = v.similarity(r.minSimilarityScore, 'minSimilarityScore', DEFAULT_MATCH_THRESHOLD);
     await this.indexes.get(collection);
     const { assigned, results, unrecognized } = await this.engine.withImage(image, 'image', async (decoded) => {
       const faces = await this.engine.detect(decoded.pixels, 'all');

@@ -1,4 +1,5 @@
 import { FaceError } from '../errors';
+import { DEFAULT_MATCH_THRESHOLD } from '../vocabulary';
 
 /** Argument checks of the collection / person / search methods: pure, so unit-tested without a browser. */
 
@@ -191,7 +192,7 @@ export function similarity(value: unknown, name: string, fallback: number): numb
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
-      `${name} must be a number from 0 to 1 (0.7 is the recommended match threshold); got ${show(value)}.`,
+      `${name} must be a number from 0 to 1 (${DEFAULT_MATCH_THRESHOLD} is the recommended match threshold); got ${show(value)}.`,
     );
   }
   return value;

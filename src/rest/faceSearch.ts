@@ -6,6 +6,7 @@ import { codeMessageErrors } from './codeMessage';
 import { jsonResponse } from './http';
 import { collectionField } from './personManagement';
 import { ownsFaceSearchPath } from './paths';
+import { DEFAULT_MATCH_THRESHOLD } from '../vocabulary';
 
 export const faceSearch: Dialect = {
   name: '003 face search',
@@ -40,7 +41,7 @@ async function search(context: RestContext): Promise<Response> {
   const collectionName = collectionField(context, fields);
   const face = fields.string('face_base_64', { required: true });
   const checkLiveness = fields.boolean('check_liveness', false);
-  const minSimilarityScore = fields.number('min_similarity_score', 0.7, 0, 1);
+  const minSimilarityScore = fields.number('min_similarity_score', DEFAULT_MATCH_THRESHOLD, 0, 1);
   const maxResults = fields.integer('max_results', 1, 1, 1000);
   const hits = await context.client.searchFace({ collectionName, face, checkLiveness, minSimilarityScore, maxResults });
   return jsonResponse(200, hits.map(hitBody));
@@ -50,7 +51,7 @@ async function multiSearch(context: RestContext): Promise<Response> {
   const fields = new Fields(await context.body());
   const collectionName = collectionField(context, fields);
   const image = fields.string('multi_face_img_base_64', { required: true });
-  const minSimilarityScore = fields.number('min_similarity_score', 0.7, 0, 1);
+  const minSimilarityScore = fields.number('min_similarity_score', DEFAULT_MATCH_THRESHOLD, 0, 1);
   const result = await context.client.multiFaceSearch({ collectionName, image, minSimilarityScore });
   return jsonResponse(200, {
     person_search_results: result.personSearchResults.map((h) => ({

@@ -8,6 +8,7 @@ import {
   metadata as validMetadata,
 } from '../collections/validate';
 import { FaceError } from '../errors';
+import { DEFAULT_MATCH_THRESHOLD } from '../vocabulary';
 import type { Dialect, RestContext, Route } from './context';
 import { clientClosed, Fields } from './context';
 import { codeMessage, codeMessageErrors, codeMessageFailure, SEED_MESSAGES } from './codeMessage';
@@ -63,7 +64,7 @@ async function enrollOne(context: RestContext, body: BodyObject): Promise<Enroll
   const checkLiveness = fields.boolean('check_liveness', false);
   // The seed: "If check_duplicates set as false, duplicate_check_min_similarity will not be used" (nor checked).
   const duplicateCheckMinSimilarity = checkDuplicates
-    ? fields.number('duplicate_check_min_similarity', 0.7, 0, 1)
+    ? fields.number('duplicate_check_min_similarity', DEFAULT_MATCH_THRESHOLD, 0, 1)
     : undefined;
   const storage = fields.string('face_storage_type') ?? 'NoStorage';
   if (!(FACE_STORAGE_TYPES as readonly string[]).includes(storage)) {

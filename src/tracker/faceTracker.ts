@@ -11,6 +11,7 @@ import type { FaceEngine } from '../face/engine';
 import { inputScale, isVideoFrame, VIDEO_FRAME_TYPES } from '../face/input/decode';
 import { faceThumbnail } from '../face/thumbnail';
 import {
+  DEFAULT_MATCH_THRESHOLD,
   faceInInput,
   keypointList,
   type Box,
@@ -157,7 +158,7 @@ const SWAP_SIMILARITY = 0.5;
  * embedded too; a second such frame in a row ends the track. Without this, a look-alike who took a recognised
  * person's place kept that name until their own frames outnumbered the other's in the running template (seconds).
  */
-const DOUBTFUL_SIMILARITY = 0.7;
+const DOUBTFUL_SIMILARITY = DEFAULT_MATCH_THRESHOLD;
 /**
  * Below this goodness (small, blurred, turned) a frame may be a poor frame of the same person, which scores lower:
  * such a frame counts as someone else's only under POOR_FRAME_SWAP_SIMILARITY (the calibration's far tail, where
@@ -231,7 +232,7 @@ export function createFaceTracker(deps: TrackerDependencies, options: unknown = 
   );
   const settings = {
     collectionName: o.collectionName === undefined ? undefined : v.collectionName(o.collectionName),
-    minSimilarityScore: v.similarity(o.minSimilarityScore, 'minSimilarityScore', 0.7),
+    minSimilarityScore: v.similarity(o.minSimilarityScore, 'minSimilarityScore', DEFAULT_MATCH_THRESHOLD),
     liveness: v.boolean(o.liveness, 'liveness', false),
     quality: v.boolean(o.quality, 'quality', true),
     attributes: v.boolean(o.attributes, 'attributes', false),
