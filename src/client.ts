@@ -1,7 +1,6 @@
 import { asFaceError, FaceError } from './errors';
-import { ApiKeyService, type ApiKeys } from './collections/apiKeys';
-import { FusedScorer } from './collections/search/fusedScorer';
-import { SearchIndexes } from './collections/search/searchIndexes';
+import type { ApiKeys } from './collections/apiKeys';
+import { CollectionServices } from './collections/services';
 import { FaceStore, type ConnectionLoss } from './collections/store/database';
 import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from './collections/restWrites';
 import { checkEncryptionOption, type EncryptionOption } from './collections/store/cipher';
@@ -313,18 +312,11 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   return new LocalFaceClient(engine, databaseName, encryption, store);
 }
 
-interface OpenCollections {
-  service: PersonService;
-  keys: ApiKeyService;
-  store: FaceStore;
-  indexes: SearchIndexes;
-}
-
 class LocalFaceClient implements FaceClient {
   private closed = false;
   private closing?: Promise<void>;
   /** Opened on the first collection call, so detect/compare work where IndexedDB is unavailable. */
-  private opening: Promise<OpenCollections> | undefined;
+  private opening: Promise<CollectionServices> | undefined;
   /** The connection the open collections use (replaced when the database is opened again after a loss). */
   private current: FaceStore | undefined;
   /** Why the last connection ended, if it did: explains a key that no longer opens the database opened again. */
@@ -521,7 +513,7 @@ class LocalFaceClient implements FaceClient {
     return createFaceTracker(
       {
         engine: this.engine,
-        persons: () => this.open().then(({ service }) => service),
+        persons: () => this.open().then(({ persons }) => persons),
         during: (work) => this.call(work),
       },
       options,
@@ -544,9 +536,7 @@ class LocalFaceClient implements FaceClient {
     this.engine.dispose();
     if (this.opening) {
       try {
-        const { store, indexes } = await this.opening;
-        indexes.close();
-        store.close();
+        (await this.opening).close();
       } catch {
         // the database never opened: nothing to close
       }
@@ -555,9 +545,9 @@ class LocalFaceClient implements FaceClient {
     }
   }
 
-  private keys<T>(use: (keys: OpenCollections['keys']) => Promise<T>): Promise<T> {
+  private keys<T>(use: (keys: CollectionServices['apiKeys']) => Promise<T>): Promise<T> {
     return this.call(async () => {
-      const { keys } = await this.open();
+      const { apiKeys: keys } = await this.open();
       try {
         return await use(keys);
       } catch (error) {
@@ -583,9 +573,9 @@ class LocalFaceClient implements FaceClient {
 
   private persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
     return this.call(async () => {
-      const { service } = await this.open();
+      const { persons } = await this.open();
       try {
-        return await use(service);
+        return await use(persons);
       } catch (error) {
         throw asFaceError(error, 'The collection call');
       }
@@ -593,7 +583,7 @@ class LocalFaceClient implements FaceClient {
   }
 
   /** The database and its services, opened on first use (by a call that already checked the client is open). */
-  private async open(): Promise<OpenCollections> {
+  private async open(): Promise<CollectionServices> {
     if (!this.opening) {
       const opening = this.openCollections().catch((error: unknown) => {
         throw asFaceError(error, 'Opening the database');
@@ -606,7 +596,7 @@ class LocalFaceClient implements FaceClient {
     return this.opening;
   }
 
-  private async openCollections(): Promise<OpenCollections> {
+  private async openCollections(): Promise<CollectionServices> {
     if (typeof indexedDB === 'undefined') {
       throw new FaceError(
         'ERR_INTERNAL',
@@ -624,26 +614,16 @@ class LocalFaceClient implements FaceClient {
       opened && !opened.lost
         ? opened
         : await FaceStore.open(this.databaseName, this.encryption).catch(this.reopenError);
-    const { modelIds, dimensions } = this.engine;
-    const indexes = new SearchIndexes(store, modelIds, dimensions);
     this.current = store;
-    store.onLost((loss) => {
+    return new CollectionServices(store, this.engine, (loss) => {
       // Templates of a database deleted or cleared elsewhere are zeroed here too; after a deletion or the browser
       // ending the connection, the next call opens the database again (an upgrade needs a reload instead).
-      indexes.close();
       this.lastLoss = loss;
       if (loss !== 'upgraded' && this.current === store) {
         this.opening = undefined;
         this.current = undefined;
       }
     });
-    const scorer = new FusedScorer(this.engine.matcher, modelIds, dimensions);
-    return {
-      service: new PersonService(store, indexes, this.engine, scorer),
-      keys: new ApiKeyService(store),
-      store,
-      indexes,
-    };
   }
 
   /**
