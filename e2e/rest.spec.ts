@@ -71,7 +71,9 @@ test.beforeAll(async ({ browser }) => {
               new Blob([(await window.fixture(v.slice(6))) as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }),
               v.split('/').pop(),
             );
-          else form.append(k, v);
+          // what a form's file input sends when no file was chosen
+          else if (v === '$nofile') form.append(k, new Blob([], { type: 'application/octet-stream' }), '');
+          else form.append(k, (await fill(v)) as string);
         }
         body = form;
       } else if (raw !== undefined) {

@@ -201,7 +201,7 @@ export const CASES: RestCase[] = [
     status: 409,
     body: {
       code: 'ERR_DUPLICATE_FACE',
-      message: expect.any(String),
+      message: expect.stringContaining('or enroll with check_duplicates: false.'),
       metadata: { personId: 'colin', similarityScore: score },
     },
   },
@@ -706,6 +706,24 @@ export const CASES: RestCase[] = [
       result: { face_id: expect.any(Number), person_id: 435451889, create_time: expect.any(Number) },
       request_id: tid,
     },
+  },
+  {
+    seed: '004',
+    name: 'JSON with "file": null and "person_id": null (null is "not given", as for every optional field)',
+    method: 'POST',
+    path: 'faceset/v2/add_face',
+    json: { name: COLLECTION, image_base64: '$b64:lfw/Jennifer_Aniston_0001.jpg', file: null, person_id: null },
+    status: 200,
+    body: { status: 'OK', result: { person_id: expect.any(Number) } },
+  },
+  {
+    seed: '004',
+    name: "multipart with image_base64 and the form's empty file input",
+    method: 'POST',
+    path: 'faceset/v2/add_face',
+    multipart: { name: COLLECTION, file: '$nofile', image_base64: '$b64:lfw/Candice_Bergen_0002.jpg' },
+    status: 200,
+    body: { status: 'OK', result: { person_id: expect.any(Number) } },
   },
   {
     seed: '004',

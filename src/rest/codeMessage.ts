@@ -45,7 +45,17 @@ export function codeMessageFailure(error: unknown): Response {
       : error.code === 'ERR_DUPLICATE_FACE'
         ? error.metadata
         : undefined;
-  return codeMessage(error.status, error.code, SEED_MESSAGES[error.code] ?? error.message, metadata);
+  return codeMessage(error.status, error.code, SEED_MESSAGES[error.code] ?? restWording(error), metadata);
+}
+
+/** The client's sentence where it names a JavaScript option or method, reworded with the REST field or endpoint. */
+function restWording(error: FaceError): string {
+  const m = error.metadata ?? {};
+  if (error.code === 'ERR_COLLECTION_EXISTS' && typeof m.collectionName === 'string')
+    return `A collection named "${m.collectionName}" already exists. Use it, or delete it first (DELETE collection/${m.collectionName}).`;
+  if (error.code === 'ERR_DUPLICATE_FACE')
+    return error.message.replace('checkDuplicates: false', 'check_duplicates: false');
+  return error.message;
 }
 
 /** The parts of Dialect shared by 000 and 003 (x-api-key, { code, message } bodies). */

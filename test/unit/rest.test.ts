@@ -5,6 +5,7 @@ import type { ApiKeyRecord } from '../../src/collections/store/schema';
 import type { FaceClient } from '../../src/client';
 import { FaceError } from '../../src/errors';
 import { SEARCH_LARGEST_FACE } from '../../src/collections/restWrites';
+import { codeMessageFailure } from '../../src/rest/codeMessage';
 import { failOnMessage } from '../../src/rest/enrollFace';
 import { faceIdToInteger, personIdField, requestId } from '../../src/rest/faceSet';
 import { createRestHandler } from '../../src/rest/handler';
@@ -291,6 +292,31 @@ function fakeClient(): FaceClient {
     },
   } as unknown as FaceClient;
 }
+
+describe('000/003 error bodies', () => {
+  it("word the client's own sentences in the API's terms, not the JavaScript client's", async () => {
+    const exists = codeMessageFailure(
+      new FaceError('ERR_COLLECTION_EXISTS', 'A collection named "staff" already exists. … deleteCollection().', {
+        metadata: { collectionName: 'staff' },
+      }),
+    );
+    expect(exists.status).toBe(409);
+    expect(await exists.json()).toEqual({
+      code: 'ERR_COLLECTION_EXISTS',
+      message: 'A collection named "staff" already exists. Use it, or delete it first (DELETE collection/staff).',
+    });
+    const duplicate = await codeMessageFailure(
+      new FaceError('ERR_DUPLICATE_FACE', 'Update that person instead, or enroll with checkDuplicates: false.', {
+        metadata: { personId: 'colin', similarityScore: 0.9 },
+      }),
+    ).json();
+    expect(duplicate).toEqual({
+      code: 'ERR_DUPLICATE_FACE',
+      message: 'Update that person instead, or enroll with check_duplicates: false.',
+      metadata: { personId: 'colin', similarityScore: 0.9 },
+    });
+  });
+});
 
 describe('createRestHandler without models', () => {
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
