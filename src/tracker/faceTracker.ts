@@ -451,6 +451,8 @@ class LocalFaceTracker implements FaceTracker {
     const faceBoxes = faces.map((f) => f.box);
     const groups = contestedGroups(trackBoxes, faceBoxes);
     const contested = groups.flatMap((g) => g.detections);
+    /** Contested faces with another face close by: each crop may hold part of the other. */
+    const besideAnother = new Set(groups.filter((g) => g.detections.length > 1).flatMap((g) => g.detections));
     const contestedTemplates = new Map<number, FaceTemplate>();
     if (contested.length > 0) {
       t = performance.now();
@@ -479,21 +481,32 @@ class LocalFaceTracker implements FaceTracker {
           }
         : undefined,
     );
-    const seen: { track: Track; face: DetectedFace; template?: FaceTemplate }[] = pairs.map(([ti, di]) => ({
-      track: tracks[ti]!,
-      face: faces[di]!,
-      template: contestedTemplates.get(di),
-    }));
+    const seen: { track: Track; face: DetectedFace; template?: FaceTemplate; shared: boolean }[] = pairs.map(
+      ([ti, di]) => ({
+        track: tracks[ti]!,
+        face: faces[di]!,
+        template: contestedTemplates.get(di),
+        shared: besideAnother.has(di),
+      }),
+    );
     for (const di of newDetections)
-      seen.push({ track: this.newTrack(faces[di]!, now), face: faces[di]!, template: contestedTemplates.get(di) });
+      seen.push({
+        track: this.newTrack(faces[di]!, now),
+        face: faces[di]!,
+        template: contestedTemplates.get(di),
+        shared: besideAnother.has(di),
+      });
     for (const ti of missedTracks) tracks[ti]!.missedFrames++;
     // A track that comes back after missed frames, or whose face jumped, may be someone else in its place: its next
     // embedding (which runs the check for that) is not left to the schedule.
     const unsure = new Set<Track>();
     /** Tracks whose face in this frame was embedded for the association above. */
     const embeddedNow = new Map<Track, FaceTemplate>();
-    for (const { track, face, template } of seen) {
+    /** Of those, the tracks whose face had another face close by. */
+    const sharedCrop = new Set<Track>();
+    for (const { track, face, template, shared } of seen) {
       if (template) embeddedNow.set(track, template);
+      if (template && shared) sharedCrop.add(track);
       if (track.framesSeen > 0 && (track.suspect || track.missedFrames > 0 || jumped(track.face.box, face.box)))
         unsure.add(track);
       track.face = face;
@@ -587,11 +600,12 @@ class LocalFaceTracker implements FaceTracker {
       let tr = toEmbed[i]!;
       const template = templates[i]!;
       const g = goodness.get(tr)!;
-      if (tr.template && embeddedNow.has(tr)) {
+      if (tr.template && sharedCrop.has(tr)) {
         // A face next to another's, embedded to tell whose it is: the association gave it the track it looks like
         // (at least POOR_FRAME_SWAP_SIMILARITY), so it is no swap; its crop may hold part of the other face, so it
         // joins neither the running template nor the frames kept for enroll. It decides no doubt either: a doubtful
-        // track stays so until a frame of its own decides.
+        // track stays so until a frame of its own decides. A face alone, contested only by a track just missed
+        // nearby, has a crop of its own and is judged as any other frame.
         continue;
       }
       const poor = g < SWAP_MIN_GOODNESS;
@@ -628,7 +642,8 @@ class LocalFaceTracker implements FaceTracker {
       tr.templateChanged = true;
       // The frames kept for enroll stay frames of the face the track follows now: a track whose face drifted to
       // someone else's (each frame a little unlike the last) does not enroll the first face under the second's name.
-      tr.best = tr.best.filter((b) => engine.similarity(b.template, running) >= SWAP_SIMILARITY);
+      // On the compareFaces score, as the swap check: the plain score's 0.5 keeps a webcam stranger's frames.
+      tr.best = tr.best.filter((b) => engine.compare(b.template, running) >= SWAP_SIMILARITY);
       const candidate: BestFrame = { goodness: g, template };
       const kept = keepBest(tr.best, candidate, ENROLL_FRAMES);
       if (kept.added) {

@@ -374,6 +374,30 @@ describe('tracker: someone else in a tracked face’s place', () => {
     expect(same.every((f) => f.match === 'A' && f.live === true)).toBe(true);
   });
 
+  it('a frame embedded only to tell two close faces apart leaves a doubtful track doubtful: its next own frame decides', async () => {
+    const b = towards(a, other, 0.6);
+    const { scene, play } = sceneTracker({ A: a });
+    scene.faces = [{ x: 200, size: 150, vector: a, liveMargin: 3 }];
+    const before = await play(3000);
+    expect(before.at(-1)).toMatchObject({ match: 'A', live: true });
+    // A look-alike in A's place after a missed frame (so embedded at once): one doubtful frame.
+    scene.faces = [];
+    await play(33);
+    scene.faces = [{ x: 200, size: 150, vector: b, liveMargin: 3 }];
+    expect((await play(33))[0]!.trackId).toBe(before.at(-1)!.trackId);
+    // For one frame a second face right beside it: both are embedded to tell whose is whose, which decides nothing.
+    scene.faces = [
+      { x: 200, size: 150, vector: b, liveMargin: 3 },
+      { x: 240, size: 150, vector: axis(2), liveMargin: 3 },
+    ];
+    await play(33);
+    // The look-alike's next frame of its own is the second doubtful one in a row: the track ends there.
+    scene.faces = [{ x: 200, size: 150, vector: b, liveMargin: 3 }];
+    const [after] = await play(33);
+    expect(after!.trackId).not.toBe(before.at(-1)!.trackId);
+    expect(after!.match).toBeNull();
+  });
+
   it('a small, far face (poor frames) that takes the place is caught too, and a poor frame alone splits nothing', async () => {
     const b = towards(a, other, 0);
     const { scene, play } = sceneTracker({ A: a, B: b });
