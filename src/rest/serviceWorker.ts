@@ -23,11 +23,20 @@ const REQUEST = 'localface-rest-request';
 const PING = 'localface-rest-ping';
 const STOPPED = 'localface-rest-stopped';
 const WORKING = 'localface-rest-working';
+/** The worker asks the page at work on a request whether it still is (answered with WORKING). */
+const STILL_WORKING = 'localface-rest-still-working';
 /** How long a restarted worker waits for the open pages to say again that they serve requests. */
 const DISCOVERY_MS = 3_000;
-/** A page at work on a request says so this often, so that a long one (a bulk enroll) is not taken for a hung page. */
+/**
+ * A page at work on a request says so this often, so that a long one (a bulk enroll) is not taken for a hung page.
+ * A hidden tab's timers may fire only once a minute (Chromium's intensive throttling), so the page also answers the
+ * worker's STILL_WORKING questions, which are messages and are not throttled.
+ */
 const WORKING_EVERY_MS = 5_000;
-/** How often the worker checks that the page it asked is still open (closed or reloaded, it will never answer). */
+/**
+ * How often the worker checks that the page it asked is still open (closed or reloaded, it will never answer) and
+ * asks it whether it is still at work.
+ */
 const PAGE_CHECK_MS = 1_000;
 
 export interface MountRestHandlerOptions {
@@ -223,6 +232,7 @@ async function ask(
         (open) => open || resolve('gone'),
         () => undefined,
       );
+      channel.port1.postMessage({ type: STILL_WORKING });
     }, PAGE_CHECK_MS);
     channel.port1.onmessage = (e: MessageEvent<SerializedResponse | { type: typeof WORKING }>) => {
       if ('type' in e.data && e.data.type === WORKING) waitForWork();
@@ -308,6 +318,10 @@ export function serveRestRequests(
       event.data.working === true
         ? setInterval(() => port.postMessage({ type: WORKING }), WORKING_EVERY_MS)
         : undefined;
+    if (event.data.working === true)
+      port.onmessage = (e: MessageEvent) => {
+        if (e.data?.type === STILL_WORKING) port.postMessage({ type: WORKING });
+      };
     let response: Response;
     const answerTooLarge = (handler as { [ANSWER_BODY_PROBLEM]?: AnswerBodyProblem })[ANSWER_BODY_PROBLEM];
     try {
@@ -337,6 +351,7 @@ export function serveRestRequests(
       clearInterval(working);
     }
     const reply: SerializedResponse = { status: response.status, headers: [...response.headers], body };
+    port.onmessage = null;
     port.postMessage(reply, body ? [body] : []);
   };
   container.addEventListener('message', onMessage);

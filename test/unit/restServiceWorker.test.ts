@@ -214,6 +214,30 @@ describe('serveRestRequests (page)', () => {
     }
   });
 
+  it("a long request in a hidden tab whose timers are throttled is still answered: the page answers the worker's questions", async () => {
+    // The page's "still at work" timer never fires (a tab hidden for minutes: Chromium runs its timers once a minute).
+    const { scope, fetchEvent, message, posted } = fakeScope();
+    mountRestHandler(scope, { timeoutMs: 1_500 });
+    message('localface-rest-ready');
+    const { container, deliver } = fakePageContainer();
+    const realSetInterval = globalThis.setInterval;
+    globalThis.setInterval = ((handler: () => void, ms: number) =>
+      ms === 5_000 ? realSetInterval(() => undefined, 2 ** 30) : realSetInterval(handler, ms)) as typeof setInterval;
+    try {
+      serveRestRequests(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 4_000)); // a bulk enroll: longer than the timeout
+        return new Response('{}', { status: 200 });
+      }, container);
+      const answered = fetchEvent('http://app.test/face-search', { method: 'GET' })!;
+      const port = await requestPort(posted);
+      const forwarded = posted.find((m) => (m as { type?: string }).type === 'localface-rest-request') as object;
+      void deliver({ data: forwarded, ports: [port] });
+      expect((await answered).status).toBe(200);
+    } finally {
+      globalThis.setInterval = realSetInterval;
+    }
+  }, 15_000);
+
   it('announces itself to the active worker when the page is not controlled (loaded with Shift+Reload)', async () => {
     const toActive: unknown[] = [];
     const container = {
