@@ -458,7 +458,7 @@ test('a non-extractable key kept in IndexedDB (unattended kiosk) opens the datab
   }
 });
 
-test("an encrypted database binds whose face each template is: ids swapped on disk do not open, never under the other's name", async ({
+test("an encrypted database binds whose face each template is: ids swapped on disk (and the binding's flag removed) do not open, never under the other's name", async ({
   browser,
 }) => {
   const page = await browser.newPage();
@@ -493,6 +493,8 @@ test("an encrypted database binds whose face each template is: ids swapped on di
         changed++;
       }
       const meta = await all<{ bindsIds?: boolean }>('meta');
+      // The flag that says ids are bound is in clear too: removed, it must not turn the binding off.
+      for (const { bindsIds: _, ...record } of meta) tx.objectStore('meta').put(record);
       await new Promise((ok) => {
         tx.oncomplete = ok;
       });

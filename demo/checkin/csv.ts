@@ -24,12 +24,14 @@ export const CSV_TYPE = 'text/csv;charset=utf-8';
 const BOM = '\uFEFF';
 
 /**
- * One CSV field. Quotes when needed; a leading = + - @ (or tab/CR) gets a ' prefix so that a name typed at the kiosk
- * cannot become a formula when the file is opened in a spreadsheet.
+ * One CSV field. Quotes when needed; a leading = + - @ (also after spaces, or a tab/CR) gets a ' prefix so that a
+ * name typed at the kiosk cannot become a formula when the file is opened in a spreadsheet. A ; is quoted too: a
+ * spreadsheet of a locale whose list separator is ; (much of Europe) would split "Bob;=1+2" into a second cell that
+ * starts with =.
  */
 export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  const safe = /^[ ]*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value;
+  return /[",;\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 /**

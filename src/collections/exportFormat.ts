@@ -1,5 +1,5 @@
 import { FaceError } from '../errors';
-import { newPassphraseKey, PBKDF2_ITERATIONS, withPassphraseKey } from './passphraseKey';
+import { newPassphraseKey, passphraseIterationsInRange, PBKDF2_ITERATIONS, withPassphraseKey } from './passphraseKey';
 import * as v from './validate';
 
 /**
@@ -21,9 +21,6 @@ import * as v from './validate';
  * image body:  u32 jsonLength  JSON {faceId, kind, type}  then the image bytes.
  */
 export const EXPORT_FORMAT_VERSION = 1;
-/** Fewer are refused in a file (earlier versions wrote 310,000); more than the maximum would stall an import. */
-const MIN_READ_ITERATIONS = 310_000;
-const MAX_READ_ITERATIONS = 2_000_000;
 const MAGIC = new Uint8Array([...'LFEXPORT'].map((c) => c.charCodeAt(0)));
 const HASH_BYTES = 32;
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -333,9 +330,8 @@ function parseHeader(bytes: Bytes): ExportHeader {
       e === null ||
       e.cipher !== 'AES-GCM' ||
       e.kdf !== 'PBKDF2-SHA-256' ||
-      !Number.isInteger(e.iterations) ||
-      e.iterations < MIN_READ_ITERATIONS ||
-      e.iterations > MAX_READ_ITERATIONS ||
+      typeof e.iterations !== 'number' ||
+      !passphraseIterationsInRange(e.iterations) ||
       typeof e.salt !== 'string' ||
       e.salt.length > 64)
   )
@@ -397,16 +393,21 @@ function isUnitLength(v: Float32Array): boolean {
 
 /**
  * A JPEG without its metadata segments: every APPn but JFIF's APP0 and the ICC colour profile's APP2, and comments,
- * wherever they are (before the first scan or between scans), and anything after the end-of-image marker. Every
- * image LocalFace stores is a JPEG it encoded, with only those two; a hand-made export could bring EXIF (GPS
+ * wherever they are (before the first scan or between scans), and anything after the end-of-image marker. Of JFIF,
+ * only the first APP0 is kept, cut to its 14-byte header without a thumbnail (which could be another picture).
+ * Every image LocalFace stores is a JPEG it encoded, with only those two; a hand-made export could bring EXIF (GPS
  * position, device, time) or other bytes in, which no enroll stores. Undefined: not a well-formed JPEG (no frame
  * header before the first scan, a segment cut short, no end-of-image marker).
  */
+/** JFIF's APP0 length without a thumbnail: the length field, "JFIF\0", version, units, densities, thumbnail size. */
+const JFIF_HEADER_LENGTH = 16;
+
 export function withoutMetadataSegments(bytes: Bytes): Bytes | undefined {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
   const kept: Bytes[] = [bytes.subarray(0, 2)];
   let at = 2;
   let frame = false;
+  let jfif = false;
   for (;;) {
     if (at + 2 > bytes.length || bytes[at] !== 0xff) return undefined;
     const marker = bytes[at + 1]!;
@@ -444,7 +445,17 @@ export function withoutMetadataSegments(bytes: Bytes): Bytes | undefined {
     const kept0 = marker === 0xe0 && id('JFIF\0');
     const kept2 = marker === 0xe2 && id('ICC_PROFILE\0');
     const metadata = (isApp && !kept0 && !kept2) || marker === 0xfe;
-    if (!metadata) kept.push(bytes.subarray(at, end));
+    if (kept0) {
+      if (!jfif && length >= JFIF_HEADER_LENGTH) {
+        const header = bytes.slice(at, at + 2 + JFIF_HEADER_LENGTH);
+        header[2] = 0;
+        header[3] = JFIF_HEADER_LENGTH;
+        header[16] = 0; // thumbnail width and height
+        header[17] = 0;
+        kept.push(header);
+        jfif = true;
+      }
+    } else if (!metadata) kept.push(bytes.subarray(at, end));
     at = end;
   }
 }

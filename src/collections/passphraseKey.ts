@@ -9,6 +9,14 @@ type Bytes = Uint8Array<ArrayBuffer>;
 
 /** PBKDF2-SHA-256 iterations of new exports and databases (OWASP's 2023 figure). */
 export const PBKDF2_ITERATIONS = 600_000;
+/** Fewer are refused in a file or database (earlier versions wrote 310,000); more than the maximum would stall it. */
+const MIN_READ_ITERATIONS = 310_000;
+const MAX_READ_ITERATIONS = 2_000_000;
+
+/** Whether an iteration count read from a file or a database is one LocalFace writes or wrote. */
+export function passphraseIterationsInRange(iterations: number): boolean {
+  return Number.isInteger(iterations) && iterations >= MIN_READ_ITERATIONS && iterations <= MAX_READ_ITERATIONS;
+}
 
 /** The key of new exports and databases: from the passphrase's NFC form (see withPassphraseKey). */
 export function newPassphraseKey(passphrase: string, salt: Bytes): Promise<CryptoKey> {

@@ -14,6 +14,9 @@ describe('check-in CSV export', () => {
     expect(csvField('+1')).toBe("'+1");
     expect(csvField('@cmd')).toBe("'@cmd");
     expect(csvField('-2')).toBe("'-2");
+    expect(csvField('  =1+2')).toBe("'  =1+2");
+    // Where ; separates list items, an unquoted "Bob;=1+2" is two cells, the second a formula.
+    expect(csvField('Bob;=1+2')).toBe('"Bob;=1+2"');
   });
 
   it('writes a byte order mark, a header and one CRLF line per check-in, each time in UTC ISO 8601 and in local time', () => {

@@ -47,17 +47,64 @@ describe('encryption at rest binds ids', () => {
     expect((await again.openFace(sealedFace)).personId).toBe('colin');
   });
 
-  it('a database made before the binding keeps opening its records; removing the flag opens no bound record', async () => {
+  it('removing the flag on disk does not unbind a database: swapped ids still fail to open', async () => {
     const option = { key: await key() };
     const { cipher, record } = await RecordCipher.create(option);
     const sealed = await cipher.sealFace(face('colin'));
-    const { bindsIds: _, ...older } = record;
-    const unbound = await RecordCipher.unlock(older, option, 'db');
+    const { bindsIds: _, ...stripped } = record;
+    const reopened = await RecordCipher.unlock(stripped, option, 'db');
+    expect(reopened.keyCheckOutdated).toBe(false);
+    expect((await reopened.openFace(sealed)).personId).toBe('colin');
+    await expect(reopened.openFace({ ...sealed, personId: 'serena' })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    // And what it writes from then on is bound too.
+    const written = await reopened.sealFace(face('colin'));
+    await expect(reopened.openFace({ ...written, personId: 'serena' })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+  });
+
+  it('a database made before the binding keeps opening its records; one bound by an earlier version is told to rewrite its check', async () => {
+    const aes = await key();
+    const option = { key: aes };
+    // The key check earlier versions wrote: its additional data says nothing of the binding.
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ct = new Uint8Array(
+      await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(JSON.stringify(['meta', 'encryption'])) },
+        aes,
+        new TextEncoder().encode('LocalFace encryption key check v1'),
+      ),
+    );
+    const oldCheck = new Uint8Array(12 + ct.length);
+    oldCheck.set(iv);
+    oldCheck.set(ct, 12);
+    const unbound = await RecordCipher.unlock({ id: 'encryption', kdf: 'key', check: oldCheck }, option, 'db');
+    expect(unbound.keyCheckOutdated).toBe(false);
     // An older database's face, sealed without its personId, opens under whatever id it has (as before).
     const olderFace = await unbound.sealFace(face('colin'));
     expect((await unbound.openFace({ ...olderFace, personId: 'serena' })).vectors).toHaveLength(1);
-    // A bound record does not open once the flag is removed: an error, not another person's template.
-    await expect(unbound.openFace(sealed)).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    // Bound, with the earlier check: bound, and the check is to be rewritten so that the flag cannot be removed.
+    const bound = await RecordCipher.unlock(
+      { id: 'encryption', kdf: 'key', check: oldCheck, bindsIds: true },
+      option,
+      'db',
+    );
+    expect(bound.keyCheckOutdated).toBe(true);
+    const boundFace = await bound.sealFace(face('colin'));
+    await expect(bound.openFace({ ...boundFace, personId: 'serena' })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    const rewritten = await RecordCipher.unlock(
+      { id: 'encryption', kdf: 'key', check: await bound.boundKeyCheck() },
+      option,
+      'db',
+    );
+    expect((await rewritten.openFace(boundFace)).personId).toBe('colin');
+  });
+
+  it('an iteration count no LocalFace writes, read from disk, is refused before any key is derived', async () => {
+    const { record } = await RecordCipher.create({ passphrase: 'p' });
+    for (const iterations of [1000, 2 ** 31])
+      await expect(RecordCipher.unlock({ ...record, iterations }, { passphrase: 'p' }, 'db')).rejects.toMatchObject({
+        code: 'ERR_INTERNAL',
+        message: expect.stringContaining('altered on disk'),
+      });
   });
 });
 
@@ -80,7 +127,7 @@ describe('passphrases in either Unicode form', () => {
   it('a database whose key was made from the passphrase as typed still opens, and a wrong one does not', async () => {
     // Databases made before keys came from the NFC form: the key of the decomposed string itself.
     const salt = crypto.getRandomValues(new Uint8Array(16));
-    const iterations = 1000;
+    const iterations = 310_000; // what earlier versions wrote
     const { record: made } = await RecordCipher.create({ key: await deriveKey(decomposed, salt, iterations) });
     const older = { ...made, kdf: 'PBKDF2-SHA-256' as const, salt, iterations };
     for (const typed of [decomposed, composed])

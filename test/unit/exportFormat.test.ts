@@ -247,6 +247,17 @@ describe('collection export format', () => {
     const blob = decoded.persons[0]!.faces[0]!.image!.blob;
     expect(blob.type).toBe('image/jpeg');
     expect([...(await bytesOf(blob))]).toEqual([0xff, 0xd8, ...JFIF_APP0, ...icc, ...SOF0, ...SCAN, ...EOI]);
+    // A JFIF thumbnail (another picture could hide there) and a second JFIF segment: one bare JFIF header is kept.
+    const withThumbnail = [0xff, 0xe0, 0, 22, ...JFIF_APP0.slice(4, 16), 2, 1, 1, 2, 3, 4, 5, 6];
+    const cleaned = await read([0xff, 0xd8, ...withThumbnail, ...JFIF_APP0, ...SOF0, ...SCAN, ...EOI]);
+    expect([...(await bytesOf(cleaned.persons[0]!.faces[0]!.image!.blob))]).toEqual([
+      0xff,
+      0xd8,
+      ...JFIF_APP0,
+      ...SOF0,
+      ...SCAN,
+      ...EOI,
+    ]);
     // Between scans (a progressive JPEG has several) and after the end of the image: dropped too.
     const between = await read([
       0xff,

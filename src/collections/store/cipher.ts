@@ -1,5 +1,5 @@
 import { FaceError } from '../../errors';
-import { newPassphraseKey, PBKDF2_ITERATIONS, withPassphraseKey } from '../passphraseKey';
+import { newPassphraseKey, passphraseIterationsInRange, PBKDF2_ITERATIONS, withPassphraseKey } from '../passphraseKey';
 import { characterCount } from '../validate';
 import type { EncryptionRecord, FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
 
@@ -16,6 +16,8 @@ import type { EncryptionRecord, FaceImageRecord, FaceRecord, PersonRecord, Searc
 type Bytes = Uint8Array<ArrayBuffer>;
 const IV_BYTES = 12;
 const KEY_CHECK_TEXT = 'LocalFace encryption key check v1';
+/** In the key check's additional data of a database whose ids are bound. */
+const BINDS_IDS = 'bindsIds';
 
 export type EncryptionOption = { passphrase: string } | { key: CryptoKey };
 
@@ -62,6 +64,7 @@ export class RecordCipher {
     private readonly key: CryptoKey,
     /** Whether faces' and search blocks' ids are part of the additional data (EncryptionRecord.bindsIds). */
     private readonly bindsIds: boolean,
+    private readonly outdatedCheck = false,
   ) {}
 
   /** A new database's encryption record and cipher (a fresh salt for a passphrase). */
@@ -77,8 +80,23 @@ export class RecordCipher {
       record = { id: 'encryption', kdf: 'key', bindsIds: true };
     }
     const cipher = new RecordCipher(key, true);
-    const check = await cipher.seal(utf8(KEY_CHECK_TEXT), 'meta', ['encryption']);
-    return { cipher, record: { ...record, check } };
+    return { cipher, record: { ...record, check: await cipher.boundKeyCheck() } };
+  }
+
+  /**
+   * The key check of a database whose ids are bound: the binding is part of its additional data, so removing
+   * `bindsIds` from the record on disk does not turn the binding off (the check says so, and is authenticated).
+   */
+  boundKeyCheck(): Promise<Bytes> {
+    return this.seal(utf8(KEY_CHECK_TEXT), 'meta', ['encryption'], [BINDS_IDS]);
+  }
+
+  /**
+   * True when the database binds ids but its key check, written by an earlier version, does not say so: the caller
+   * writes `boundKeyCheck()` in its place, after which the flag can no longer be removed unnoticed.
+   */
+  get keyCheckOutdated(): boolean {
+    return this.outdatedCheck;
   }
 
   /** The cipher of an encrypted database, or ERR_ENCRYPTION_KEY_INVALID if `option` does not open it. */
@@ -87,6 +105,12 @@ export class RecordCipher {
       const { salt, iterations } = record;
       if (record.kdf !== 'PBKDF2-SHA-256' || !salt || !iterations)
         throw keyInvalid(database, 'it was encrypted with a CryptoKey ({ key }), not a passphrase');
+      // Read from disk: a count far out of range would stall the open for minutes (or hours).
+      if (!passphraseIterationsInRange(iterations))
+        throw new FaceError(
+          'ERR_INTERNAL',
+          `The encryption record of the database "${database}" asks for ${String(iterations)} PBKDF2 iterations, which no LocalFace writes: it was altered on disk. Nothing was read or changed.`,
+        );
       return withPassphraseKey(option.passphrase, salt, iterations, (key) =>
         RecordCipher.checked(key, record, database),
       );
@@ -97,14 +121,20 @@ export class RecordCipher {
 
   /** The cipher of `key` if it opens the record's key check, else ERR_ENCRYPTION_KEY_INVALID. */
   private static async checked(key: CryptoKey, record: EncryptionRecord, database: string): Promise<RecordCipher> {
-    const cipher = new RecordCipher(key, record.bindsIds === true);
-    try {
-      const text = new TextDecoder().decode(await cipher.openRaw(record.check, 'meta', ['encryption']));
-      if (text !== KEY_CHECK_TEXT) throw new Error('key check text differs');
-    } catch (cause) {
-      throw keyInvalid(database, 'the key check did not open with this key', cause);
-    }
-    return cipher;
+    const probe = new RecordCipher(key, false);
+    const opens = async (bound: unknown[]) => {
+      try {
+        return (
+          new TextDecoder().decode(await probe.openRaw(record.check, 'meta', ['encryption'], bound)) === KEY_CHECK_TEXT
+        );
+      } catch {
+        return false;
+      }
+    };
+    // A check that says ids are bound binds them, whatever the record's flag says now.
+    if (await opens([BINDS_IDS])) return new RecordCipher(key, true);
+    if (await opens([])) return new RecordCipher(key, record.bindsIds === true, record.bindsIds === true);
+    throw keyInvalid(database, 'the key check did not open with this key');
   }
 
   /** `bound`: more of the record that must not change, as additional data (not named in errors). */

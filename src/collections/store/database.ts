@@ -963,6 +963,31 @@ async function upgradeRunningElsewhere(name: string): Promise<boolean> {
   }
 }
 
+/**
+ * The cipher of an existing encrypted database. One whose ids are bound but whose key check an earlier version wrote
+ * gets the check that says so (one transaction, only if no one changed the record meanwhile).
+ */
+async function unlockExisting(
+  db: IDBPDatabase<LocalFaceDB>,
+  record: EncryptionRecord,
+  encryption: EncryptionOption,
+  name: string,
+): Promise<RecordCipher> {
+  const cipher = await RecordCipher.unlock(record, encryption, name);
+  if (cipher.keyCheckOutdated) {
+    const check = await cipher.boundKeyCheck();
+    const tx = db.transaction('meta', 'readwrite');
+    const now = await tx.store.get('encryption');
+    if (now && sameBytes(now.check, record.check)) await tx.store.put({ ...now, bindsIds: true, check });
+    await tx.done;
+  }
+  return cipher;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** The cipher for `encryption` (null: a plain database); see FaceStore.open for the rules. */
 async function unlock(
   db: IDBPDatabase<LocalFaceDB>,
@@ -977,7 +1002,7 @@ async function unlock(
         `The database "${name}" is encrypted: pass createFaceClient the encryption option ({ passphrase } or { key }) it was created with. Nothing was read or changed.`,
         { metadata: { databaseName: name } },
       );
-    return RecordCipher.unlock(existing, encryption, name);
+    return unlockExisting(db, existing, encryption, name);
   }
   if (!encryption) return null;
   const created = await RecordCipher.create(encryption);
@@ -989,7 +1014,7 @@ async function unlock(
   ]);
   if (!raced && collections === 0) await tx.objectStore('meta').add(created.record);
   await tx.done;
-  if (raced) return RecordCipher.unlock(raced, encryption, name);
+  if (raced) return unlockExisting(db, raced, encryption, name);
   if (collections > 0)
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
