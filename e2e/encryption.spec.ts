@@ -458,19 +458,14 @@ test('a non-extractable key kept in IndexedDB (unattended kiosk) opens the datab
   }
 });
 
-test("an encrypted database binds whose face each template is: ids swapped on disk (and the binding's flag removed) do not open, never under the other's name", async ({
-  browser,
-}) => {
-  const page = await browser.newPage();
-  const db = fresh('swap');
-  try {
-    await clientPage(page, db, { passphrase: 'kiosk passphrase 2' });
-    await enrollThree(page, 'staff');
-    const before = await searchIds(page, 'staff', 'Colin_Powell_0002');
-    // While the app is closed, someone with the profile's files swaps colin's and serena's ids in the faces and the
-    // search blocks (which keep ids in clear for IndexedDB's keys and indexes).
-    const swapped = await page.evaluate(async (name) => {
-      await window.client.close();
+/**
+ * While the app is closed, someone with the profile's files edits the database: swaps colin's and serena's ids in the
+ * faces and the search blocks (which keep ids in clear for IndexedDB's keys and indexes), and/or removes the
+ * encryption record's `bindsIds` flag. Returns how many records changed and the flag as it was.
+ */
+async function tamper(page: Page, db: string, edits: { swapIds: boolean; removeFlag: boolean }) {
+  return page.evaluate(
+    async ({ name, edits }) => {
       const open = indexedDB.open(name);
       const d: IDBDatabase = await new Promise((ok) => {
         open.onsuccess = () => ok(open.result);
@@ -483,37 +478,174 @@ test("an encrypted database binds whose face each template is: ids swapped on di
           r.onsuccess = () => ok(r.result as T[]);
         });
       let changed = 0;
-      for (const face of await all<{ personId: string }>('faces')) {
-        if (swap(face.personId) === face.personId) continue;
-        tx.objectStore('faces').put({ ...face, personId: swap(face.personId) });
-        changed++;
-      }
-      for (const block of await all<{ personIds: string[] }>('searchBlocks')) {
-        tx.objectStore('searchBlocks').put({ ...block, personIds: block.personIds.map(swap) });
-        changed++;
+      if (edits.swapIds) {
+        for (const face of await all<{ personId: string }>('faces')) {
+          if (swap(face.personId) === face.personId) continue;
+          tx.objectStore('faces').put({ ...face, personId: swap(face.personId) });
+          changed++;
+        }
+        for (const block of await all<{ personIds: string[] }>('searchBlocks')) {
+          tx.objectStore('searchBlocks').put({ ...block, personIds: block.personIds.map(swap) });
+          changed++;
+        }
       }
       const meta = await all<{ bindsIds?: boolean }>('meta');
-      // The flag that says ids are bound is in clear too: removed, it must not turn the binding off.
-      for (const { bindsIds: _, ...record } of meta) tx.objectStore('meta').put(record);
+      if (edits.removeFlag) for (const { bindsIds: _, ...record } of meta) tx.objectStore('meta').put(record);
       await new Promise((ok) => {
         tx.oncomplete = ok;
       });
       d.close();
       return { changed, bindsIds: meta[0]?.bindsIds };
-    }, db);
-    expect(swapped).toEqual({ changed: 4, bindsIds: true }); // colin's two faces, serena's face, the one block
-    const after = await page.evaluate(async (name) => {
+    },
+    { name: db, edits },
+  );
+}
+
+async function reopenAndSearch(page: Page, db: string, passphrase: string) {
+  return page.evaluate(
+    async ({ name, passphrase }) => {
       window.client = await window.LocalFace.createFaceClient({
         backend: 'wasm',
         databaseName: name,
-        encryption: { passphrase: 'kiosk passphrase 2' },
+        encryption: { passphrase },
       });
       return window.errorInfo(async () =>
         window.client.searchFace({ collectionName: 'staff', face: await window.fixture('lfw/Colin_Powell_0002.jpg') }),
       );
-    }, db);
+    },
+    { name: db, passphrase },
+  );
+}
+
+test("an encrypted database binds whose face each template is: ids swapped on disk do not open, never under the other's name", async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('swap');
+  try {
+    await clientPage(page, db, { passphrase: 'kiosk passphrase 2' });
+    // Code handed the client cannot read the passphrase off it.
+    expect(
+      await page.evaluate(() =>
+        Object.values(window.client as unknown as Record<string, unknown>).some(
+          (v) => typeof v === 'object' && v !== null && 'passphrase' in v,
+        ),
+      ),
+    ).toBe(false);
+    await enrollThree(page, 'staff');
+    const before = await searchIds(page, 'staff', 'Colin_Powell_0002');
+    await page.evaluate(() => window.client.close());
+    // colin's two faces, serena's face, the one block
+    expect(await tamper(page, db, { swapIds: true, removeFlag: false })).toEqual({ changed: 4, bindsIds: true });
+    const after = await reopenAndSearch(page, db, 'kiosk passphrase 2');
     expect(before).toEqual(['colin']);
     expect(expectFaceError(after, 'ERR_INTERNAL').message).toContain('altered');
+  } finally {
+    await page.evaluate(() => window.client?.close()).catch(() => undefined);
+    await page.close();
+  }
+});
+
+test('removing the binding flag on disk does not unbind a database: persons enrolled afterwards, their ids swapped, still do not open', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('unflag');
+  try {
+    await clientPage(page, db, { passphrase: 'kiosk passphrase 3' });
+    await page.evaluate(() => window.client.close());
+    expect(await tamper(page, db, { swapIds: false, removeFlag: true })).toEqual({ changed: 0, bindsIds: true });
+    // The owner opens the database as usual and enrolls; then the ids are swapped.
+    await clientPage(page, db, { passphrase: 'kiosk passphrase 3' });
+    await enrollThree(page, 'staff');
+    expect(await searchIds(page, 'staff', 'Colin_Powell_0002')).toEqual(['colin']);
+    await page.evaluate(() => window.client.close());
+    expect(await tamper(page, db, { swapIds: true, removeFlag: false })).toMatchObject({ changed: 4 });
+    const after = await reopenAndSearch(page, db, 'kiosk passphrase 3');
+    expect(expectFaceError(after, 'ERR_INTERNAL').message).toContain('altered');
+  } finally {
+    await page.evaluate(() => window.client?.close()).catch(() => undefined);
+    await page.close();
+  }
+});
+
+test('an encrypted database bound by an earlier version gets the key check that says so when it is next opened', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  const db = fresh('oldcheck');
+  try {
+    await clientPage(page, db, 'key');
+    await enrollThree(page, 'staff');
+    const result = await page.evaluate(async (name) => {
+      const key = (window as unknown as { testKey: CryptoKey }).testKey;
+      await window.client.close();
+      const additional = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
+      const opens = (check: Uint8Array<ArrayBuffer>, ad: unknown) =>
+        crypto.subtle
+          .decrypt(
+            { name: 'AES-GCM', iv: check.subarray(0, 12), additionalData: additional(ad) },
+            key,
+            check.subarray(12),
+          )
+          .then(
+            () => true,
+            () => false,
+          );
+      const raw = () =>
+        new Promise<IDBDatabase>((ok) => {
+          const open = indexedDB.open(name);
+          open.onsuccess = () => ok(open.result);
+        });
+      const meta = (d: IDBDatabase) =>
+        new Promise<{ check: Uint8Array<ArrayBuffer>; bindsIds?: boolean }>((ok) => {
+          const r = d.transaction('meta').objectStore('meta').get('encryption');
+          r.onsuccess = () => ok(r.result);
+        });
+      // The key check earlier versions wrote: its additional data says nothing of the binding.
+      let d = await raw();
+      const made = await meta(d);
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const ct = new Uint8Array(
+        await crypto.subtle.encrypt(
+          { name: 'AES-GCM', iv, additionalData: additional(['meta', 'encryption']) },
+          key,
+          new TextEncoder().encode('LocalFace encryption key check v1'),
+        ),
+      );
+      const old = new Uint8Array(12 + ct.length);
+      old.set(iv);
+      old.set(ct, 12);
+      await new Promise((ok) => {
+        const tx = d.transaction('meta', 'readwrite');
+        tx.objectStore('meta').put({ ...made, check: old, bindsIds: true });
+        tx.oncomplete = ok;
+      });
+      d.close();
+      window.client = await window.LocalFace.createFaceClient({
+        backend: 'wasm',
+        databaseName: name,
+        encryption: { key },
+      });
+      const found = (
+        await window.client.searchFace({
+          collectionName: 'staff',
+          face: await window.fixture('lfw/Colin_Powell_0002.jpg'),
+        })
+      ).map((r) => r.personId);
+      await window.client.close();
+      d = await raw();
+      const now = await meta(d);
+      d.close();
+      return {
+        madeBound: await opens(made.check, ['meta', 'encryption', ['bindsIds']]),
+        found,
+        rewritten: await opens(now.check, ['meta', 'encryption', ['bindsIds']]),
+        stillOld: await opens(now.check, ['meta', 'encryption']),
+        flag: now.bindsIds,
+      };
+    }, db);
+    expect(result).toEqual({ madeBound: true, found: ['colin'], rewritten: true, stillOld: false, flag: true });
   } finally {
     await page.evaluate(() => window.client?.close()).catch(() => undefined);
     await page.close();

@@ -437,7 +437,7 @@ test('a database of the previous schema version (v1 prototype layout) is migrate
     d.close();
     return { ...out, inEmpty, version, stores };
   }, legacy);
-  expect(r.version).toBe(4);
+  expect(r.version).toBe(5);
   expect(r.stores).toEqual(['apiKeys', 'collections', 'faceImages', 'faces', 'meta', 'persons', 'searchBlocks']);
   expect(r.collections).toEqual([
     { name: 'empty', createdAt: 1_600_000_000_002, personCount: 0 },

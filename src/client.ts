@@ -332,14 +332,21 @@ class LocalFaceClient implements FaceClient {
     consume: (keyId, use) => this.keys((keys) => keys.consume(keyId, use)),
   };
 
+  /**
+   * Kept to open the database again (another tab deleted it); dropped by close(). A JavaScript private field, so code
+   * handed the client cannot read the passphrase off it.
+   */
+  #encryption: EncryptionOption | undefined;
+
   constructor(
     private readonly engine: FaceEngine,
     private readonly databaseName: string,
-    /** Kept to open the database again (another tab deleted it); dropped by close(). */
-    private encryption: EncryptionOption | undefined,
+    encryption: EncryptionOption | undefined,
     /** The database when createFaceClient already opened it (to check an encryption key). */
     private openedStore?: FaceStore,
-  ) {}
+  ) {
+    this.#encryption = encryption;
+  }
 
   get backend(): BackendName {
     return this.engine.backend;
@@ -530,7 +537,7 @@ class LocalFaceClient implements FaceClient {
     this.closed = true;
     // Calls already running end as they would have (their results or errors are theirs), then the models go.
     await Promise.allSettled([...this.running]);
-    this.encryption = undefined;
+    this.#encryption = undefined;
     // The Worker's model-cache writes finish before dispose() terminates it (the next visit then starts from cache).
     await this.engine.cacheWritten();
     this.engine.dispose();
@@ -613,7 +620,7 @@ class LocalFaceClient implements FaceClient {
     const store =
       opened && !opened.lost
         ? opened
-        : await FaceStore.open(this.databaseName, this.encryption).catch(this.reopenError);
+        : await FaceStore.open(this.databaseName, this.#encryption).catch(this.reopenError);
     this.current = store;
     return new CollectionServices(store, this.engine, (loss) => {
       // Templates of a database deleted or cleared elsewhere are zeroed here too; after a deletion or the browser
@@ -640,7 +647,7 @@ class LocalFaceClient implements FaceClient {
         this.lastLoss === 'deleted' ? 'deleted by another tab or window of this site' : 'cleared by the browser';
       throw new FaceError(
         'ERR_ENCRYPTION_KEY_INVALID',
-        `The database "${this.databaseName}" was ${how} after this client opened it, and has been created again with ${this.encryption ? 'another encryption key' : 'an encryption key'}, which this client cannot open. Create the client again with the key it has now. Nothing was read or changed.`,
+        `The database "${this.databaseName}" was ${how} after this client opened it, and has been created again with ${this.#encryption ? 'another encryption key' : 'an encryption key'}, which this client cannot open. Create the client again with the key it has now. Nothing was read or changed.`,
         { cause: error, metadata: error.metadata },
       );
     }

@@ -25,12 +25,12 @@ const BOM = '\uFEFF';
 
 /**
  * One CSV field. Quotes when needed; a leading = + - @ (also after spaces, or a tab/CR) gets a ' prefix so that a
- * name typed at the kiosk cannot become a formula when the file is opened in a spreadsheet. A ; is quoted too: a
- * spreadsheet of a locale whose list separator is ; (much of Europe) would split "Bob;=1+2" into a second cell that
- * starts with =.
+ * name typed at the kiosk cannot become a formula when the file is opened in a spreadsheet. So does one after a ;: a
+ * spreadsheet of a locale whose list separator is ; (much of Europe) splits "Bob;=1+2" there, and quotes in the middle
+ * of its cell do not hold it together.
  */
 export function csvField(value: string): string {
-  const safe = /^[ ]*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value;
+  const safe = (/^[ ]*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value).replace(/;([ ]*[=+\-@\t\r])/g, ";'$1");
   return /[",;\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

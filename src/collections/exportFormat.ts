@@ -391,6 +391,9 @@ function isUnitLength(v: Float32Array): boolean {
   return Math.abs(Math.sqrt(sum) - 1) <= 1e-3;
 }
 
+/** JFIF's APP0 length without a thumbnail: the length field, "JFIF\0", version, units, densities, thumbnail size. */
+const JFIF_HEADER_LENGTH = 16;
+
 /**
  * A JPEG without its metadata segments: every APPn but JFIF's APP0 and the ICC colour profile's APP2, and comments,
  * wherever they are (before the first scan or between scans), and anything after the end-of-image marker. Of JFIF,
@@ -399,9 +402,6 @@ function isUnitLength(v: Float32Array): boolean {
  * position, device, time) or other bytes in, which no enroll stores. Undefined: not a well-formed JPEG (no frame
  * header before the first scan, a segment cut short, no end-of-image marker).
  */
-/** JFIF's APP0 length without a thumbnail: the length field, "JFIF\0", version, units, densities, thumbnail size. */
-const JFIF_HEADER_LENGTH = 16;
-
 export function withoutMetadataSegments(bytes: Bytes): Bytes | undefined {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
   const kept: Bytes[] = [bytes.subarray(0, 2)];

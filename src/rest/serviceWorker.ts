@@ -348,10 +348,11 @@ export function serveRestRequests(
     try {
       body = response.body ? await response.arrayBuffer() : null;
     } finally {
+      // Done, answered or not: a page that stops saying it is at work lets the worker answer 504.
       clearInterval(working);
+      port.onmessage = null;
     }
     const reply: SerializedResponse = { status: response.status, headers: [...response.headers], body };
-    port.onmessage = null;
     port.postMessage(reply, body ? [body] : []);
   };
   container.addEventListener('message', onMessage);

@@ -15,8 +15,15 @@ describe('check-in CSV export', () => {
     expect(csvField('@cmd')).toBe("'@cmd");
     expect(csvField('-2')).toBe("'-2");
     expect(csvField('  =1+2')).toBe("'  =1+2");
-    // Where ; separates list items, an unquoted "Bob;=1+2" is two cells, the second a formula.
-    expect(csvField('Bob;=1+2')).toBe('"Bob;=1+2"');
+    // Where ; separates list items, "Bob;=1+2" is two cells there (quoted or not, in the middle of a line): the second
+    // must not start with =.
+    expect(csvField('Bob;=1+2')).toBe(`"Bob;'=1+2"`);
+    expect(csvField('a; @b;c')).toBe(`"a;' @b;c"`);
+    const line = toCsv([
+      { time: 0, result: 'checked-in', personId: 'p1', personName: 'Bob;=1+2;-3', similarity: 0.9, detail: '' },
+    ]).split('\r\n')[1]!;
+    const cellsWhereSemicolonsSplit = line.split(/[;,]/);
+    expect(cellsWhereSemicolonsSplit.filter((cell) => /^\s*[=+\-@]/.test(cell))).toEqual([]);
   });
 
   it('writes a byte order mark, a header and one CRLF line per check-in, each time in UTC ISO 8601 and in local time', () => {

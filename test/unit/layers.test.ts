@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -101,7 +101,10 @@ describe('src/ layering', () => {
   });
 });
 
-/** Import specifiers omit '.ts'; JSON and other files keep theirs. */
+/** Import specifiers omit '.ts' (or '/index.ts' for a folder); JSON and other files keep theirs. */
 function withExtension(path: string): string {
-  return /\.[a-z]+$/.test(path) ? path : `${path}.ts`;
+  if (/\.[a-z]+$/.test(path)) return path;
+  return existsSync(join(SRC, `${path}.ts`)) || !existsSync(join(SRC, path, 'index.ts'))
+    ? `${path}.ts`
+    : `${path}/index.ts`;
 }

@@ -238,6 +238,28 @@ describe('serveRestRequests (page)', () => {
     }
   }, 15_000);
 
+  it('a page whose answer fails to read stops saying it is at work: the worker answers 504, not never', async () => {
+    const { scope, fetchEvent, message, posted } = fakeScope();
+    mountRestHandler(scope, { timeoutMs: 1_500 });
+    message('localface-rest-ready');
+    const { container, deliver } = fakePageContainer();
+    serveRestRequests(
+      async () =>
+        new Response(
+          new ReadableStream({
+            pull: (controller) => controller.error(new Error('stream broke')),
+          }),
+        ),
+      container,
+    );
+    const answered = fetchEvent('http://app.test/face-search', { method: 'GET' })!;
+    const port = await requestPort(posted);
+    const forwarded = posted.find((m) => (m as { type?: string }).type === 'localface-rest-request') as object;
+    const handled = deliver({ data: forwarded, ports: [port] });
+    await expect(handled).rejects.toThrow('stream broke');
+    expect((await answered).status).toBe(504);
+  }, 15_000);
+
   it('announces itself to the active worker when the page is not controlled (loaded with Shift+Reload)', async () => {
     const toActive: unknown[] = [];
     const container = {

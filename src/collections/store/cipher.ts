@@ -9,8 +9,9 @@ import type { EncryptionRecord, FaceImageRecord, FaceRecord, PersonRecord, Searc
  * `iv(12) ‖ AES-GCM-256(payload)`, with a fresh random IV per write and the record's store and key as additional data
  * (a sealed value copied onto another record does not open). Keys and structure stay in clear so IndexedDB can
  * still index and range over them: collection names, personIds, faceIds, times and counts. In a database whose
- * record says `bindsIds`, a face's personId and a search block's faceIds and personIds are part of the additional
- * data too, so whose face a template is cannot be changed on disk either.
+ * key check says ids are bound (or, written by an earlier version, whose record says `bindsIds`), a face's personId
+ * and a search block's faceIds and personIds are part of the additional data too, so whose face a template is cannot
+ * be changed on disk either.
  */
 
 type Bytes = Uint8Array<ArrayBuffer>;

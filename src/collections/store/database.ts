@@ -975,11 +975,15 @@ async function unlockExisting(
 ): Promise<RecordCipher> {
   const cipher = await RecordCipher.unlock(record, encryption, name);
   if (cipher.keyCheckOutdated) {
-    const check = await cipher.boundKeyCheck();
-    const tx = db.transaction('meta', 'readwrite');
-    const now = await tx.store.get('encryption');
-    if (now && sameBytes(now.check, record.check)) await tx.store.put({ ...now, bindsIds: true, check });
-    await tx.done;
+    try {
+      const check = await cipher.boundKeyCheck();
+      const tx = db.transaction('meta', 'readwrite');
+      const now = await tx.store.get('encryption');
+      if (now && sameBytes(now.check, record.check)) await tx.store.put({ ...now, bindsIds: true, check });
+      await tx.done;
+    } catch {
+      // The database opens all the same (a full disk must not lock its owner out); the next open tries again.
+    }
   }
   return cipher;
 }

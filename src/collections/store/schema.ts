@@ -10,10 +10,12 @@ import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
  *  2 — separate stores for collections, persons, faces (typed-array vectors + model ids), face images
  *      (Blobs, so loading vectors never touches them) and packed search blocks (see SearchBlockRecord).
  *  3 — adds `apiKeys` (salted hashes of the REST handler's API keys, see ApiKeyRecord).
- *  4 — current: adds `meta` (the encryption record of an encrypted database, see cipher.ts). Records of an encrypted
+ *  4 — adds `meta` (the encryption record of an encrypted database, see cipher.ts). Records of an encrypted
  *      database carry `sealed` in place of their sensitive fields.
+ *  5 — current: no new store; an encrypted database's key check may say that ids are bound (cipher.ts), which a
+ *      LocalFace of version 4 would read as a wrong key. The number tells it that a newer LocalFace wrote the database.
  */
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 /** Faces per search block: ~1.3 MB for 320-d templates; 100k faces load in ≈0.5 s (NOTES.md, BENCHMARKS.md). */
 export const BLOCK_SIZE = 1024;
@@ -98,8 +100,8 @@ export interface EncryptionRecord {
   /** A fixed text sealed with the database key (cipher.ts). */
   check: Uint8Array<ArrayBuffer>;
   /**
-   * True for databases made since ids are bound (see cipher.ts). Older ones keep the old additional data;
-   * removing the flag makes their bound records fail to open, not open under other ids.
+   * True for databases made since ids are bound (see cipher.ts). Older ones keep the old additional data. The key
+   * check says so too (authenticated); this flag serves databases whose check an earlier version wrote.
    */
   bindsIds?: true;
 }
@@ -166,6 +168,8 @@ const MIGRATIONS: Record<number, (db: UntypedDb, tx: UntypedTx) => Promise<void>
   1: async (db, tx) => migrateV1toV2(db, tx),
   2: async (db) => createApiKeyStore(db),
   3: async (db) => createMetaStore(db),
+  // Nothing to convert: the key check is rewritten when the database is next opened with its key (database.ts).
+  4: async () => undefined,
 };
 
 export async function upgradeDatabase(
