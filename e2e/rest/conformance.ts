@@ -718,6 +718,15 @@ export const CASES: RestCase[] = [
   },
   {
     seed: '004',
+    name: 'JSON with "file": "" (an empty field is "not given", as image_base64\'s)',
+    method: 'POST',
+    path: 'faceset/v2/add_face',
+    json: { name: COLLECTION, image_base64: '$b64:lfw/Candice_Bergen_0003.jpg', file: '' },
+    status: 200,
+    body: { status: 'OK', result: { person_id: expect.any(Number) } },
+  },
+  {
+    seed: '004',
     name: "multipart with image_base64 and the form's empty file input",
     method: 'POST',
     path: 'faceset/v2/add_face',

@@ -116,8 +116,8 @@ export const faceSet: Dialect = {
 };
 
 /**
- * The image: `file`, else `image_base64`. A form's empty file input (a file of 0 bytes) and a JSON `"file": null`
- * count as not given, as every other optional field's null does.
+ * The image: `file`, else `image_base64`. A form's empty file input (a file of 0 bytes), an empty `file` text field
+ * and a JSON `"file": null` count as not given, as every other optional field's null or empty string does.
  */
 function imageOf(body: BodyObject): string | Blob | undefined {
   if (body.file instanceof Blob && body.file.size > 0) return body.file;
@@ -132,7 +132,7 @@ async function addFace(context: RestContext): Promise<Response> {
   if (typeof name !== 'string' || name === '') return faceSetError('INVALID_ARGUMENT', 'name is required');
   if (!isCollectionName(name)) return faceSetError('INVALID_ARGUMENT', 'invalid name');
   if (!context.allows(name)) return faceSetError('NO_PERMISSION', 'this API key may not use this face set');
-  if (body.file !== undefined && body.file !== null && !(body.file instanceof Blob))
+  if (body.file !== undefined && body.file !== null && body.file !== '' && !(body.file instanceof Blob))
     return faceSetError('INVALID_ARGUMENT', 'file must be a file field of a multipart/form-data body');
   const image = imageOf(body);
   if (!image) return faceSetError('INVALID_ARGUMENT', 'either file or image_base64 is required');
