@@ -1,5 +1,6 @@
 // The face pipeline on real photos, in chromium, on the backend of the Playwright project (wasm / webgl).
 import { test, expect, expectFaceError, openHarness, type ErrorInfo } from './localface';
+import { DEV_PORT } from './ports';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -7,6 +8,46 @@ test('the client runs on the requested backend with the calibrated embedders loa
   const info = await facePage.evaluate(() => ({ backend: window.client.backend, modelIds: window.client.modelIds }));
   expect(info.backend).toBe(backend);
   expect(info.modelIds.length).toBeGreaterThan(0);
+});
+
+test("the detector's own box decoding gives @tensorflow-models/face-detection's detections to the last bit", async ({
+  browser,
+  backend,
+}) => {
+  test.setTimeout(180_000);
+  const page = await browser.newPage();
+  try {
+    // The source modules through the Vite dev server: the comparison reaches the detector's internals.
+    await page.goto(`http://127.0.0.1:${DEV_PORT}/e2e/pages/blazeface.html`);
+    await page.waitForFunction(() => 'compareDetections' in window, null, { timeout: 120_000 });
+    const images = [
+      'lfw/Colin_Powell_0001.jpg',
+      'lfw/Serena_Williams_0002.jpg',
+      'two-people.jpg',
+      'group-solvay1927.jpg',
+      'camera/subject10.jpg',
+      'camera/subject06-print.jpg',
+      'checks/nuaa-live.jpg',
+      'checks/lfw-large-pose.jpg',
+      'exif-rotated.jpg',
+      'no-face.jpg',
+    ];
+    const r = (await page.evaluate(
+      ([b, list]) => window.compareDetections(b as 'wasm' | 'webgl', list as string[]),
+      [backend, images],
+    )) as {
+      rows: { image: string; model: string; same: boolean; faces: number }[];
+      tensorsAfterFirst: number;
+      tensorsAtEnd: number;
+    };
+    expect(r.rows).toHaveLength(2 * images.length);
+    expect(r.rows.filter((row) => !row.same)).toEqual([]);
+    // Faces were found (18 on these images), so the equality is not one of empty lists.
+    expect(r.rows.reduce((n, row) => n + row.faces, 0)).toBeGreaterThan(10);
+    expect(r.tensorsAtEnd).toBe(r.tensorsAfterFirst);
+  } finally {
+    await page.close();
+  }
 });
 
 test('detectFaces finds both people in a two-person photo, largest first, with keypoints and pose', async ({

@@ -2,6 +2,7 @@ import * as tf from '../../models/tf';
 import { createDetector, SupportedModels, MediaPipeFaceDetectorTfjs } from '@tensorflow-models/face-detection';
 import type { ModelFiles } from '../../models/modelFiles';
 import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints } from '../../vocabulary';
+import { detectFaces, type BlazeFaceModel } from './blazeFace';
 import { estimatePose } from './pose';
 import { cropTile, planTiles, touchesInnerEdge } from './tiles';
 import { addFarFaces } from './merge';
@@ -81,7 +82,10 @@ const SMALL_IMAGE_TARGET_SIDE = 512;
 
 const KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'] as const;
 
-/** Face detection with MediaPipe's BlazeFace models through @tensorflow-models/face-detection (tfjs runtime). */
+/**
+ * Face detection with MediaPipe's BlazeFace models, loaded by @tensorflow-models/face-detection (tfjs runtime) and run
+ * by blazeFace.ts (the package's detections, decoded in JavaScript).
+ */
 export class FaceDetector {
   /** Faces refine() returned: an embedding of them needs no second refining. */
   private readonly refinedFaces = new WeakSet<DetectedFace>();
@@ -105,7 +109,7 @@ export class FaceDetector {
         maxFaces: 100,
         detectorModelUrl: await files.graphModel(file, 'detector'),
       });
-      // createDetector's tfjs runtime returns this class; its detectFaces() keeps the scores estimateFaces() drops.
+      // createDetector's tfjs runtime returns this class, whose model, anchors and settings blazeFace.ts runs.
       if (!(detector instanceof MediaPipeFaceDetectorTfjs)) throw new Error('unexpected face-detection runtime');
       return detector;
     };
@@ -333,7 +337,7 @@ export class FaceDetector {
   async warmUp(): Promise<void> {
     const blank = tf.zeros([192, 192, 3], 'int32') as tf.Tensor3D;
     try {
-      await this.shortRange.detectFaces(blank);
+      await detectFaces(asBlazeFace(this.shortRange), blank);
     } finally {
       blank.dispose();
     }
@@ -349,18 +353,17 @@ export class FaceDetector {
 
   private async run(model: MediaPipeFaceDetectorTfjs, image: tf.Tensor3D): Promise<DetectedFace[]> {
     const [height, width] = image.shape;
-    const detections = await model.detectFaces(image, false);
     const faces: DetectedFace[] = [];
-    for (const d of detections) {
-      const rel = d.locationData.relativeBoundingBox;
-      const points = d.locationData.relativeKeypoints;
-      if (!rel || !points || points.length < KEYPOINT_NAMES.length) continue;
+    for (const d of await detectFaces(asBlazeFace(model), image)) {
+      const rel = d.box;
+      const points = d.keypoints;
+      if (points.length < KEYPOINT_NAMES.length) continue;
       const keypoints = Object.fromEntries(
         KEYPOINT_NAMES.map((name, i) => [name, { x: points[i]!.x * width, y: points[i]!.y * height }]),
       ) as unknown as FaceKeypoints;
       faces.push({
         box: { x: rel.xMin * width, y: rel.yMin * height, width: rel.width * width, height: rel.height * height },
-        score: d.score?.[0] ?? 0,
+        score: d.score,
         keypoints,
         pose: estimatePose(keypoints),
       });
@@ -390,6 +393,11 @@ function offsetFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
     Object.entries(face.keypoints).map(([k, p]) => [k, move(p)]),
   ) as unknown as FaceKeypoints;
   return { ...face, box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy }, keypoints };
+}
+
+/** The package's detector, whose private model, anchors and settings blazeFace.ts reads. */
+function asBlazeFace(model: MediaPipeFaceDetectorTfjs): BlazeFaceModel {
+  return model as unknown as BlazeFaceModel;
 }
 
 /** Greedy non-maximum suppression by score: keeps the most confident of faces overlapping above `iou`. */
