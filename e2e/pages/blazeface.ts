@@ -1,5 +1,7 @@
 // Runs @tensorflow-models/face-detection's own detectFaces and src/face/detection/blazeFace.ts's on the same images
-// and models, for e2e/pipeline.spec.ts: the detections must be the same to the last bit.
+// and models, for e2e/pipeline.spec.ts and tools/detect-compare/: the detections must be the same to the last bit.
+// An image is a fixture's name (e2e/fixtures/) or a URL path of this origin; images that do not decode as JPEG or PNG
+// are listed as skipped.
 import { detectFaces, type BlazeFaceModel } from '../../src/face/detection/blazeFace';
 import { FaceDetector } from '../../src/face/detection/faceDetector';
 import { decodeImage } from '../../src/face/input/decode';
@@ -30,9 +32,19 @@ window.compareDetections = async (backend, images) => {
   };
   const models = { short: internals.shortRange, full: await internals.fullRange() };
   const rows: { image: string; model: string; same: boolean; faces: number }[] = [];
+  const skipped: string[] = [];
+  // Any size: the comparison is of the detector, not of the API's input limits.
+  const limits = { maxBytes: 64 * 1024 * 1024, minDimension: 1, maxDimension: 16384, maxPixels: 50_000_000 };
   let tensorsAfterFirst = 0;
   for (const name of images) {
-    const decoded = await decodeImage(new Uint8Array(await (await fetch(`/e2e/fixtures/${name}`)).arrayBuffer()));
+    const url = name.startsWith('/') ? name : `/e2e/fixtures/${name}`;
+    let decoded: Awaited<ReturnType<typeof decodeImage>>;
+    try {
+      decoded = await decodeImage(new Uint8Array(await (await fetch(url)).arrayBuffer()), limits);
+    } catch {
+      skipped.push(name);
+      continue;
+    }
     try {
       for (const [model, m] of Object.entries(models)) {
         const theirs = (await m.detectFaces(decoded.pixels, false)).map((d) =>
@@ -48,7 +60,7 @@ window.compareDetections = async (backend, images) => {
     }
     tensorsAfterFirst ||= tf.memory().numTensors;
   }
-  const result = { rows, tensorsAfterFirst, tensorsAtEnd: tf.memory().numTensors };
+  const result = { rows, skipped, tensorsAfterFirst, tensorsAtEnd: tf.memory().numTensors };
   detector.dispose();
   return result;
 };

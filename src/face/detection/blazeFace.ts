@@ -5,8 +5,10 @@ import * as tf from '../../models/tf';
  * model's raw output decoded here in plain JavaScript instead of its ~30 TF.js kernels per image (slices and concats
  * over every anchor: about 4 of the 10 ms a 250-px photo's detection took on WASM). The letterbox, the network, the
  * scores' sigmoid and the non-maximum suppression are the package's own operations; the box arithmetic is done in
- * float32 step by step as its kernels do it, so the detections are the package's to the last bit
- * (e2e/pipeline.spec.ts compares them).
+ * float32 step by step as its kernels do it (each a separate kernel, rounded to float32), so the detections are the
+ * package's to the last bit on WASM, the CPU backend and float32 WebGL (e2e/pipeline.spec.ts compares them; so does
+ * tools/detect-compare/ on whole datasets). On a GPU whose textures are float16, the package decoded in float16 too;
+ * here the same network output is decoded in float32: the boxes differ there by up to ~2⁻¹² of the image.
  */
 
 /** A detection as the package's detectFaces returns it (relative to the image, keypoints in model order). */
@@ -64,6 +66,9 @@ export interface BlazeFaceModel {
 export async function detectFaces(m: BlazeFaceModel, image: tf.Tensor3D): Promise<RelativeDetection[]> {
   const config = m.tensorsToDetectionConfig;
   const [height, width] = image.shape;
+  if (!(width > 0 && height > 0)) throw new Error(`detectFaces: the image is ${width}×${height} pixels`);
+  // The exponential box sizes of other SSD models would need TF.js's own exp to stay bit-identical.
+  if (config.applyExponentialOnBoxSize) throw new Error('detectFaces: exponential box sizes are not supported');
   const { outputTensorSize } = m.imageToTensorConfig;
   const letterbox = letterboxTransform(width, height, outputTensorSize.width, outputTensorSize.height);
   const output = tf.tidy(() => {
@@ -116,8 +121,9 @@ async function sigmoidScores(logits: Float32Array, clip: number | undefined): Pr
 const f32 = Math.fround;
 
 /**
- * The package's decodeBoxes + convertToDetections, in float32 as its kernels compute (each step rounded to float32;
- * WebAssembly has no fused multiply-add). `raw`: the model's [numBoxes, 1 + numCoords] output, score logit first.
+ * The package's decodeBoxes + convertToDetections (linear box sizes), in float32 as its kernels compute: each of its
+ * steps is a separate kernel whose result is rounded to float32. `raw`: the model's [numBoxes, 1 + numCoords]
+ * output, score logit first.
  */
 export function decodeDetections(
   raw: Float32Array,
@@ -142,14 +148,8 @@ export function decodeDetections(
       : [raw[b]!, raw[b + 1]!, raw[b + 2]!, raw[b + 3]!];
     const xCenter = f32(f32(f32(cx / config.xScale) * aw) + ax);
     const yCenter = f32(f32(f32(cy / config.yScale) * ah) + ay);
-    let h: number, w: number;
-    if (config.applyExponentialOnBoxSize) {
-      h = f32(f32(Math.exp(f32(rh / config.hScale))) * ah);
-      w = f32(f32(Math.exp(f32(rw / config.wScale))) * aw);
-    } else {
-      h = f32(f32(rh / config.hScale) * ah);
-      w = f32(f32(rw / config.wScale) * ah); // sic: the package scales the width by the anchor's height too
-    }
+    const h = f32(f32(rh / config.hScale) * ah);
+    const w = f32(f32(rw / config.wScale) * ah); // sic: the package scales the width by the anchor's height too
     const yMin = f32(yCenter - f32(h / 2)),
       xMin = f32(xCenter - f32(w / 2)),
       yMax = f32(yCenter + f32(h / 2)),
