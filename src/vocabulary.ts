@@ -9,6 +9,13 @@
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.7;
 
+/** Whether two arrays (plain or typed) hold the same elements in the same order. */
+export function sameElements<T>(a: ArrayLike<T>, b: ArrayLike<T>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A 2-D point in pixels. */
 export interface Point {
   x: number;

@@ -1,4 +1,5 @@
 import { FaceError } from '../errors';
+import { sameElements } from '../vocabulary';
 import { newPassphraseKey, passphraseIterationsInRange, PBKDF2_ITERATIONS, withPassphraseKey } from './passphraseKey';
 import * as v from './validate';
 
@@ -200,7 +201,7 @@ export async function readExport(
 ): Promise<DecodedExport> {
   const reader = new ChunkReader(file);
   const magic = await reader.read(MAGIC.length, 'the file signature');
-  if (!equalBytes(magic, MAGIC))
+  if (!sameElements(magic, MAGIC))
     throw invalidExport(
       'it does not start with the LocalFace export signature (not an export file, or not from LocalFace)',
     );
@@ -208,10 +209,10 @@ export async function readExport(
   if (headerLength > MAX_HEADER_BYTES) throw invalidExport(`its header length (${headerLength} bytes) is impossible`);
   const headerBytes = await reader.read(headerLength, 'the header');
   const headerHash = await sha256(headerBytes);
-  if (!equalBytes(headerHash, await reader.read(HASH_BYTES, "the header's checksum")))
+  if (!sameElements(headerHash, await reader.read(HASH_BYTES, "the header's checksum")))
     throw invalidExport("the header's checksum does not match (the file is corrupt)");
   const header = parseHeader(headerBytes);
-  if (!sameList(header.models, options.models) || !sameList(header.dims, options.dims)) {
+  if (!sameElements(header.models, options.models) || !sameElements(header.dims, options.dims)) {
     throw new FaceError(
       'ERR_MODEL_MISMATCH',
       `This export holds face templates of the embedding models [${header.models.join(', ')}], but this LocalFace uses [${options.models.join(', ')}]; templates of different models cannot be compared. Import it with the LocalFace version that exported it, or re-enroll the persons.`,
@@ -242,7 +243,7 @@ export async function readExport(
     if (length > MAX_BODY_BYTES) throw invalidExport(`record ${index} claims ${length} bytes`);
     const body = await reader.read(length, `record ${index}`);
     const hash = await sha256(concatBytes([prefix, body]));
-    if (!equalBytes(hash, await reader.read(HASH_BYTES, `the checksum of record ${index}`)))
+    if (!sameElements(hash, await reader.read(HASH_BYTES, `the checksum of record ${index}`)))
       throw invalidExport(`the checksum of record ${index} does not match (the file is corrupt)`);
     recordHashes.push(hash);
     // Record 0 opening proves the key: a later record that does not open was altered, not locked with another key.
@@ -290,7 +291,7 @@ export async function readExport(
       if (collection!.personCount !== persons.length || collection!.faceCount !== faceCount)
         throw invalidExport("its collection record's counts do not match its contents");
       const fileHash = await reader.read(HASH_BYTES, 'the file checksum');
-      if (!equalBytes(fileHash, await sha256(concatBytes([headerHash, ...recordHashes]))))
+      if (!sameElements(fileHash, await sha256(concatBytes([headerHash, ...recordHashes]))))
         throw invalidExport('the whole-file checksum does not match (records were reordered or replaced)');
       if (!reader.atEnd) throw invalidExport('there are bytes after its end');
       return { header, collection: collection!, persons };
@@ -597,14 +598,6 @@ function concatBytes(parts: Bytes[]): Bytes {
     o += p.length;
   }
   return out;
-}
-
-function equalBytes(a: Bytes, b: Bytes): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function isTime(x: unknown): x is number {

@@ -3,7 +3,7 @@ import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
 import { inputScale, type ImageInput } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
-import { boxInInput, DEFAULT_MATCH_THRESHOLD, type Box, type FaceTemplate } from '../vocabulary';
+import { boxInInput, DEFAULT_MATCH_THRESHOLD, sameElements, type Box, type FaceTemplate } from '../vocabulary';
 import { ExportWriter, readExport, type ExportedPerson } from './exportFormat';
 import type { CollectionIndex, PersonHit } from './search/collectionIndex';
 import type { FusedScorer } from './search/fusedScorer';
@@ -258,7 +258,7 @@ export class PersonService {
     const facesOf = new Map<string, typeof faces>();
     // Faces of another model set (possible only in databases migrated from the prototype) are never searched: left out.
     for (const f of faces)
-      if (sameList(f.models, c.models)) facesOf.set(f.personId, [...(facesOf.get(f.personId) ?? []), f]);
+      if (sameElements(f.models, c.models)) facesOf.set(f.personId, [...(facesOf.get(f.personId) ?? []), f]);
     let faceCount = 0,
       imageCount = 0;
     for (const list of facesOf.values()) {
@@ -863,10 +863,6 @@ function optionalPassphrase(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || v.characterCount(value) > 1024)
     throw new FaceError('ERR_INVALID_ARGUMENT', 'passphrase must be a non-empty string of at most 1024 characters.');
   return value;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function toCollection(c: CollectionRecord): Collection {

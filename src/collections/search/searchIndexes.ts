@@ -1,7 +1,7 @@
 import { FaceError } from '../../errors';
 import type { ChangeSet, FaceStore } from '../store/database';
 import { modelMismatch } from '../store/database';
-import { sameStrings } from '../store/schema';
+import { sameElements } from '../../vocabulary';
 import { CollectionIndex } from './collectionIndex';
 
 /**
@@ -190,7 +190,7 @@ export class SearchIndexes {
 
 /** No models: a collection migrated from the prototype without a face, which takes the models of its first one. */
 function compatible(stored: readonly string[], current: readonly string[]): boolean {
-  return stored.length === 0 || sameStrings(stored, current);
+  return stored.length === 0 || sameElements(stored, current);
 }
 
 /** A ChangeSet as announced to other tabs: which faces were added, not their templates. */

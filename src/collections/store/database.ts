@@ -1,5 +1,6 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { FaceError } from '../../errors';
+import { sameElements } from '../../vocabulary';
 import { RecordCipher, type EncryptionOption } from './cipher';
 import {
   ALL_STORES,
@@ -7,7 +8,6 @@ import {
   collectionRange,
   DB_VERSION,
   upgradeDatabase,
-  sameStrings,
   type ApiKeyRecord,
   type CollectionRecord,
   type EncryptionRecord,
@@ -979,17 +979,13 @@ async function unlockExisting(
       const check = await cipher.boundKeyCheck();
       const tx = db.transaction('meta', 'readwrite');
       const now = await tx.store.get('encryption');
-      if (now && sameBytes(now.check, record.check)) await tx.store.put({ ...now, bindsIds: true, check });
+      if (now && sameElements(now.check, record.check)) await tx.store.put({ ...now, bindsIds: true, check });
       await tx.done;
     } catch {
       // The database opens all the same (a full disk must not lock its owner out); the next open tries again.
     }
   }
   return cipher;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** The cipher for `encryption` (null: a plain database); see FaceStore.open for the rules. */
@@ -1196,7 +1192,7 @@ export function requireSameModels(
     collection.dims = [...dims];
     return;
   }
-  if (!sameStrings(collection.models, models)) {
+  if (!sameElements(collection.models, models)) {
     throw modelMismatch(collection, models);
   }
 }

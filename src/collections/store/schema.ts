@@ -1,4 +1,5 @@
 import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
+import { sameElements } from '../../vocabulary';
 
 /**
  * The IndexedDB layout and its upgrades. One database per `databaseName`; every collection's data is keyed by
@@ -265,7 +266,7 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
         collection.dims = f.vectors.map((v) => v.length);
       }
       const vectors = f.vectors.map((v) => Float32Array.from(v));
-      const sameModels = sameStrings(f.models, collection.models);
+      const sameModels = sameElements(f.models, collection.models);
       let blockId = -1;
       if (sameModels) {
         let block = blocks.get(p.collection);
@@ -302,10 +303,6 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
   }
   for (const block of blocks.values()) await tx.objectStore('searchBlocks').put(block);
   for (const c of collections.values()) await tx.objectStore('collections').put(c);
-}
-
-export function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** `data` with one more row: `vectors` concatenated. */
