@@ -71,7 +71,9 @@ export async function detectFaces(m: BlazeFaceModel, image: tf.Tensor3D): Promis
   if (config.applyExponentialOnBoxSize) throw new Error('detectFaces: exponential box sizes are not supported');
   const { outputTensorSize } = m.imageToTensorConfig;
   const letterbox = letterboxTransform(width, height, outputTensorSize.width, outputTensorSize.height);
-  const output = tf.tidy(() => {
+  // The network's output (per anchor: the score's logit, then numCoords box and keypoint values) and the scores as
+  // the package computes them (its clip and TF.js's sigmoid on the same logits), read together.
+  const [output, scores] = tf.tidy(() => {
     const input = tf.add(
       tf.mul(
         tf.image.transform(
@@ -86,36 +88,21 @@ export async function detectFaces(m: BlazeFaceModel, image: tf.Tensor3D): Promis
       ),
       -1,
     );
-    return m.detectorModel.execute(input, 'Identity:0') as tf.Tensor;
+    const out = m.detectorModel.execute(input, 'Identity:0') as tf.Tensor;
+    const logits = tf.reshape(tf.slice(out, [0, 0, 0], [1, -1, 1]), [-1]);
+    const clip = config.scoreClippingThresh;
+    return [out, tf.sigmoid(clip == null ? logits : tf.clipByValue(logits, -clip, clip))];
   });
-  let raw: Float32Array;
+  let raw: Float32Array, scoreValues: Float32Array;
   try {
-    raw = (await output.data()) as Float32Array;
+    [raw, scoreValues] = (await Promise.all([output.data(), scores.data()])) as [Float32Array, Float32Array];
   } finally {
-    output.dispose();
+    tf.dispose([output, scores]);
   }
-  // Each anchor's row: the score's logit, then numCoords box and keypoint values.
-  const stride = config.numCoords + 1;
-  const logits = new Float32Array(config.numBoxes);
-  for (let i = 0; i < config.numBoxes; i++) logits[i] = raw[i * stride]!;
-  const scores = await sigmoidScores(logits, config.scoreClippingThresh);
-  const candidates = decodeDetections(raw, scores, m.anchors, config);
+  const candidates = decodeDetections(raw, scoreValues, m.anchors, config);
   if (candidates.length === 0) return [];
   const kept = suppressOverlaps(candidates, m.maxFaces);
   return kept.map((d) => project(d, letterbox.matrix));
-}
-
-/** The scores as the package computes them: clipped logits through TF.js's sigmoid (same kernel, same values). */
-async function sigmoidScores(logits: Float32Array, clip: number | undefined): Promise<Float32Array> {
-  const scores = tf.tidy(() => {
-    const x = tf.tensor1d(logits);
-    return tf.sigmoid(clip == null ? x : tf.clipByValue(x, -clip, clip));
-  });
-  try {
-    return (await scores.data()) as Float32Array;
-  } finally {
-    scores.dispose();
-  }
 }
 
 const f32 = Math.fround;
@@ -205,7 +192,8 @@ export function letterboxTransform(
     roiAspect = height / width;
   if (tensorAspect > roiAspect) roiHeight = width * tensorAspect;
   else roiWidth = height / tensorAspect;
-  // getRotatedSubRectToRectTransformMatrix, rotation 0, no flip.
+  // getRotatedSubRectToRectTransformMatrix, rotation 0, no flip; its terms kept as it writes them (× 1, × 0, the
+  // order of operations), so that every value, −0 included, is its value.
   const g = 1.0 / width,
     h = 1.0 / height;
   const xCenter = 0.5 * width,
