@@ -220,14 +220,7 @@ export class FaceStore {
   async deleteCollection(name: string): Promise<void> {
     await this.write([...ALL_STORES, 'apiKeys'], async (tx) => {
       requireCollection(await tx.objectStore('collections').get(name), name);
-      const range = collectionRange(name);
-      await Promise.all([
-        tx.objectStore('persons').delete(range),
-        tx.objectStore('faces').delete(range),
-        tx.objectStore('faceImages').delete(range),
-        tx.objectStore('searchBlocks').delete(range),
-        tx.objectStore('collections').delete(name),
-      ]);
+      await Promise.all([deleteCollectionRecords(tx, name), tx.objectStore('collections').delete(name)]);
       // A key limited to the erased collection must not reach one created later under its name: a key limited to it
       // alone is revoked, another loses it from its list (an empty list would mean every collection).
       const keys = tx.objectStore('apiKeys');
@@ -609,15 +602,7 @@ export class FaceStore {
         c = existing;
         change = startChange(c);
       } else {
-        if (existing) {
-          const range = collectionRange(name);
-          await Promise.all([
-            tx.objectStore('persons').delete(range),
-            tx.objectStore('faces').delete(range),
-            tx.objectStore('faceImages').delete(range),
-            tx.objectStore('searchBlocks').delete(range),
-          ]);
-        }
+        if (existing) await deleteCollectionRecords(tx, name);
         c = {
           name,
           createdAt: args.createdAt,
@@ -1117,6 +1102,14 @@ function materialize(block: SearchBlockRecord & { pending: Float32Array[] }): vo
   block.pending.forEach((row, i) => data.set(row, block.data.length + i * d));
   block.data = data;
   block.pending = [];
+}
+
+/** Deletes every person, face, image and search block of collection `name` (not its collection record). */
+async function deleteCollectionRecords(tx: WriteTx, name: string): Promise<void> {
+  const range = collectionRange(name);
+  await Promise.all(
+    (['persons', 'faces', 'faceImages', 'searchBlocks'] as const).map((store) => tx.objectStore(store).delete(range)),
+  );
 }
 
 async function removeFace(tx: WriteTx, blocks: BlockEditor, face: FaceRecord, change: ChangeSet): Promise<void> {

@@ -44,8 +44,8 @@ export function alignFaces(
       const toCrop = faceToTemplate(k, template);
       const scale = Math.hypot(toCrop.a, toCrop.b); // crop pixels per image pixel
       const factor = Math.max(1, Math.floor(1 / scale));
-      if (factor < 2) {
-        return tf.image.transform(
+      const wholeImage = () =>
+        tf.image.transform(
           tf.expandDims(source, 0) as tf.Tensor4D,
           tf.tensor2d([toTransformParams(toCrop)]),
           'bilinear',
@@ -53,6 +53,8 @@ export function alignFaces(
           0,
           [size, size],
         );
+      if (factor < 2) {
+        return wholeImage();
       }
       // The crop's footprint in the image, with a pixel of margin, clamped to the image.
       const back = invertSimilarity(toCrop);
@@ -67,14 +69,7 @@ export function alignFaces(
       const x1 = Math.min(width, Math.ceil(Math.max(...corners.map((p) => p.x))) + factor);
       const y1 = Math.min(height, Math.ceil(Math.max(...corners.map((p) => p.y))) + factor);
       if (x1 - x0 < factor || y1 - y0 < factor) {
-        return tf.image.transform(
-          tf.expandDims(source, 0) as tf.Tensor4D,
-          tf.tensor2d([toTransformParams(toCrop)]),
-          'bilinear',
-          'constant',
-          0,
-          [size, size],
-        );
+        return wholeImage();
       }
       const region = tf.expandDims(slicePixels(source, y0, x0, y1 - y0, x1 - x0), 0) as tf.Tensor4D;
       const pooled = tf.avgPool(region, factor, factor, 'valid');
