@@ -664,3 +664,45 @@ test('a match whose face another tab removed since the index was read is not ret
   expect(result.before).toEqual(['colin']);
   expect(result.after).toEqual([]);
 });
+
+test('a person re-enrolled (upsert) while searches run is found by every search, in this client and another', async ({
+  facePage,
+}) => {
+  const name = `upsert-search-${Date.now()}`;
+  const result = await facePage.evaluate(async (n) => {
+    // An upsert replaces the person's face in one transaction: no snapshot of the database lacks them, so no search
+    // may come back without them, whether its index was read before or after the write.
+    const other = await window.LocalFace.createFaceClient({ backend: 'wasm' });
+    const photos = await Promise.all(
+      ['Colin_Powell_0001', 'Colin_Powell_0003'].map((x) => window.fixture(`lfw/${x}.jpg`)),
+    );
+    const probe = await window.fixture('lfw/Colin_Powell_0002.jpg');
+    await window.client.createCollection(n);
+    const enroll = (i: number) =>
+      window.client.enrollPerson({ collectionName: n, personId: 'colin', personName: 'Colin', face: photos[i % 2]! });
+    await enroll(0);
+    let stop = false;
+    let upserts = 0;
+    const writer = (async () => {
+      while (!stop) await enroll(++upserts);
+    })();
+    const rounds: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const [mine, theirs, many] = await Promise.all([
+        window.client.searchFace({ collectionName: n, face: probe }),
+        other.searchFace({ collectionName: n, face: probe }),
+        other.multiFaceSearch({ collectionName: n, image: probe }),
+      ]);
+      rounds.push(
+        [mine, theirs, many.personSearchResults].map((r) => r.map((h) => h.personId).join() || '-').join('/'),
+      );
+    }
+    stop = true;
+    await writer;
+    await other.close();
+    await window.client.deleteCollection(n);
+    return { upserts, missed: rounds.filter((r) => r.includes('-')) };
+  }, name);
+  expect(result.upserts).toBeGreaterThan(5);
+  expect(result.missed).toEqual([]);
+});

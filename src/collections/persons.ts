@@ -198,6 +198,8 @@ export interface ImportCollectionOptions {
 const MULTI_FACE_CANDIDATES = 5;
 /** Retries of an enroll whose duplicate check was overtaken by a concurrent write. */
 const DUPLICATE_CHECK_RETRIES = 5;
+/** Searches of an index that a write made stale before its hits were read (see searchAndHydrate). */
+const STALE_SEARCH_ATTEMPTS = 3;
 
 /**
  * Collections, persons and search (docs/api.md): argument checks, image work,
@@ -601,23 +603,24 @@ export class PersonService {
       await this.engine.assertLive(decoded.pixels, faces);
       return this.engine.embed(decoded.pixels, faces.slice(0, 1));
     });
-    const index = await this.indexes.get(collection);
     // Several faces: each is searched and the results merged, best first, each person once (seed 003).
-    const best = new Map<string, { faceId: string; similarityScore: number }>();
-    for (const t of templates) {
-      for (const hit of this.searchIndex(index, t, maxResults)) {
-        const similarityScore = hit.score;
-        if (similarityScore < minScore) continue;
-        const prev = best.get(hit.personId);
-        if (!prev || similarityScore > prev.similarityScore)
-          best.set(hit.personId, { faceId: hit.faceId, similarityScore });
+    const { results } = await this.searchAndHydrate(collection, (index) => {
+      const best = new Map<string, { faceId: string; similarityScore: number }>();
+      for (const t of templates) {
+        for (const hit of this.searchIndex(index, t, maxResults)) {
+          const similarityScore = hit.score;
+          if (similarityScore < minScore) continue;
+          const prev = best.get(hit.personId);
+          if (!prev || similarityScore > prev.similarityScore)
+            best.set(hit.personId, { faceId: hit.faceId, similarityScore });
+        }
       }
-    }
-    const hits = [...best]
-      .map(([personId, h]) => ({ personId, ...h }))
-      .sort((a, b) => b.similarityScore - a.similarityScore)
-      .slice(0, maxResults);
-    return this.hydrate(collection, hits);
+      return [...best]
+        .map(([personId, h]) => ({ personId, ...h }))
+        .sort((a, b) => b.similarityScore - a.similarityScore)
+        .slice(0, maxResults);
+    });
+    return results;
   }
 
   async multiFaceSearch(request: unknown): Promise<MultiFaceSearchResult> {
@@ -631,30 +634,31 @@ export class PersonService {
       const faces = await this.engine.detect(decoded.pixels, 'all');
       if (faces.length === 0) throw noFaceError('image', decoded);
       const templates = await this.engine.embed(decoded.pixels, faces);
-      const index = await this.indexes.get(collection);
       // Candidate (face, person) pairs above the threshold, then a greedy one-to-one assignment best first:
-      // a person appears at most once, and each face names at most one person.
-      const pairs: { face: number; personId: string; faceId: string; similarityScore: number }[] = [];
-      templates.forEach((t, face) => {
-        for (const hit of this.searchIndex(index, t, MULTI_FACE_CANDIDATES)) {
-          const similarityScore = hit.score;
-          if (similarityScore >= minScore)
-            pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
+      // a person appears at most once, and each face names at most one person. Hydrated while the pixels are still
+      // here: a person deleted since the search (another tab) is left out of the results, and that face then counts
+      // as unrecognised, so every face is in one of the two lists.
+      const { hits: assigned, results } = await this.searchAndHydrate(collection, (index) => {
+        const pairs: { face: number; personId: string; faceId: string; similarityScore: number }[] = [];
+        templates.forEach((t, face) => {
+          for (const hit of this.searchIndex(index, t, MULTI_FACE_CANDIDATES)) {
+            const similarityScore = hit.score;
+            if (similarityScore >= minScore)
+              pairs.push({ face, personId: hit.personId, faceId: hit.faceId, similarityScore });
+          }
+        });
+        pairs.sort((a, b) => b.similarityScore - a.similarityScore);
+        const faceTaken = new Set<number>(),
+          personTaken = new Set<string>();
+        const chosen: ((typeof pairs)[number] & { box: Box })[] = [];
+        for (const p of pairs) {
+          if (faceTaken.has(p.face) || personTaken.has(p.personId)) continue;
+          faceTaken.add(p.face);
+          personTaken.add(p.personId);
+          chosen.push({ ...p, box: boxInInput(faces[p.face]!.box, inputScale(decoded)) });
         }
+        return chosen;
       });
-      pairs.sort((a, b) => b.similarityScore - a.similarityScore);
-      const faceTaken = new Set<number>(),
-        personTaken = new Set<string>();
-      const assigned: ((typeof pairs)[number] & { box: Box })[] = [];
-      for (const p of pairs) {
-        if (faceTaken.has(p.face) || personTaken.has(p.personId)) continue;
-        faceTaken.add(p.face);
-        personTaken.add(p.personId);
-        assigned.push({ ...p, box: boxInInput(faces[p.face]!.box, inputScale(decoded)) });
-      }
-      // Read while the pixels are still here: a person deleted since the search (another tab) is left out of the
-      // results, and that face then counts as unrecognised, so every face is in one of the two lists.
-      const results = await this.hydrate(collection, assigned);
       const named = new Set(results.map((r) => r.personId));
       const unrecognized: string[] = [];
       for (let i = 0; i < faces.length; i++) {
@@ -680,27 +684,28 @@ export class PersonService {
     v.onlyKnownKeys(r, ['collectionName', 'maxPairs'], 'findLookAlikes');
     const collection = v.collectionName(r.collectionName);
     const maxPairs = v.integer(r.maxPairs, 'maxPairs', 10, 1, v.MAX_RESULTS_LIMIT);
-    const index = await this.indexes.get(collection);
-    if (index.personCount > MAX_LOOK_ALIKE_PERSONS)
-      throw new FaceError(
-        'ERR_INVALID_ARGUMENT',
-        `findLookAlikes compares every pair of persons, which takes minutes beyond ${MAX_LOOK_ALIKE_PERSONS.toLocaleString('en')} persons; collection '${collection}' has ${index.personCount.toLocaleString('en')}.`,
-      );
-    const pairs = index
-      .closestPersonPairs(
-        (row) => this.scorer.queryOfRow(row),
-        maxPairs,
-        (row) => this.scorer.templateOfRow(row),
-        // As a search by one person's template would score the other.
-        (a, b, cohort) => this.scorer.searchScoreOf(a, b, index.personCount, cohort),
-      )
-      .map((p) => ({ ...p, similarityScore: p.score }));
-    const people = await this.hydrate(
-      collection,
-      [...new Map(pairs.flatMap((p) => [[p.personA, p.faceA] as const, [p.personB, p.faceB] as const]))].map(
+    let personsCompared = 0;
+    let pairs: { personA: string; faceA: string; personB: string; faceB: string; similarityScore: number }[] = [];
+    const { results: people } = await this.searchAndHydrate(collection, (index) => {
+      if (index.personCount > MAX_LOOK_ALIKE_PERSONS)
+        throw new FaceError(
+          'ERR_INVALID_ARGUMENT',
+          `findLookAlikes compares every pair of persons, which takes minutes beyond ${MAX_LOOK_ALIKE_PERSONS.toLocaleString('en')} persons; collection '${collection}' has ${index.personCount.toLocaleString('en')}.`,
+        );
+      personsCompared = index.personCount;
+      pairs = index
+        .closestPersonPairs(
+          (row) => this.scorer.queryOfRow(row),
+          maxPairs,
+          (row) => this.scorer.templateOfRow(row),
+          // As a search by one person's template would score the other.
+          (a, b, cohort) => this.scorer.searchScoreOf(a, b, index.personCount, cohort),
+        )
+        .map((p) => ({ ...p, similarityScore: p.score }));
+      return [...new Map(pairs.flatMap((p) => [[p.personA, p.faceA] as const, [p.personB, p.faceB] as const]))].map(
         ([personId, faceId]) => ({ personId, faceId, similarityScore: 0 }),
-      ),
-    );
+      );
+    });
     const byId = new Map(people.map(({ similarityScore: _, ...person }) => [person.personId, person]));
     return {
       pairs: pairs
@@ -710,7 +715,7 @@ export class PersonService {
           personB: byId.get(p.personB)!,
           similarityScore: p.similarityScore,
         })),
-      personsCompared: index.personCount,
+      personsCompared,
     };
   }
 
@@ -739,11 +744,12 @@ export class PersonService {
     maxResults = 1,
   ): Promise<SearchResult[]> {
     const collection = v.collectionName(collectionName);
-    const index = await this.indexes.get(collection);
-    const hits = this.searchIndex(index, template, maxResults)
-      .map((hit) => ({ personId: hit.personId, faceId: hit.faceId, similarityScore: hit.score }))
-      .filter((h) => h.similarityScore >= minScore);
-    return this.hydrate(collection, hits);
+    const { results } = await this.searchAndHydrate(collection, (index) =>
+      this.searchIndex(index, template, maxResults)
+        .map((hit) => ({ personId: hit.personId, faceId: hit.faceId, similarityScore: hit.score }))
+        .filter((h) => h.similarityScore >= minScore),
+    );
+    return results;
   }
 
   /**
@@ -835,26 +841,35 @@ export class PersonService {
     return hit && { personId: hit.personId, similarityScore: hit.score };
   }
 
-  /** Adds names, metadata and stored face images; a person deleted meanwhile is left out. */
-  private async hydrate(
+  /**
+   * Runs `search` on the collection's index and adds the hits' names, metadata and stored face images. A write that
+   * lands between the index read and the details read (an upsert replaces a person's faces, a delete removes them)
+   * leaves hits whose face is gone: the search then runs again on the index as it is now, so that a person stored
+   * all along is not dropped. Under a stream of writes, after STALE_SEARCH_ATTEMPTS the stale hits are left out.
+   */
+  private async searchAndHydrate<H extends { personId: string; faceId: string; similarityScore: number }>(
     collection: string,
-    hits: { personId: string; faceId: string; similarityScore: number }[],
-  ): Promise<SearchResult[]> {
-    if (hits.length === 0) return [];
-    const details = await this.store.getResultDetails(collection, hits);
-    const out: SearchResult[] = [];
-    for (const h of hits) {
-      const d = details.get(h.personId);
-      if (!d) continue;
-      out.push({
-        personId: h.personId,
-        personName: d.person.personName,
-        metadata: d.person.metadata,
-        faceBase64: await blobToBase64(d.image),
-        similarityScore: h.similarityScore,
-      });
+    search: (index: CollectionIndex) => H[],
+  ): Promise<{ hits: H[]; results: SearchResult[] }> {
+    for (let attempt = 1; ; attempt++) {
+      const hits = search(await this.indexes.get(collection));
+      if (hits.length === 0) return { hits, results: [] };
+      const details = await this.store.getResultDetails(collection, hits);
+      if (details.size < hits.length && attempt < STALE_SEARCH_ATTEMPTS) continue;
+      const results: SearchResult[] = [];
+      for (const h of hits) {
+        const d = details.get(h.personId);
+        if (!d) continue;
+        results.push({
+          personId: h.personId,
+          personName: d.person.personName,
+          metadata: d.person.metadata,
+          faceBase64: await blobToBase64(d.image),
+          similarityScore: h.similarityScore,
+        });
+      }
+      return { hits, results };
     }
-    return out;
   }
 }
 
