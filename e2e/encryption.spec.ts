@@ -399,6 +399,42 @@ test('an encrypted client whose database another tab deleted and made again with
   }
 });
 
+test('an encrypted client whose database another tab deleted and made again without encryption is told so', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  const db = fresh('remade-plain');
+  try {
+    await clientPage(a, db, { passphrase: 'first passphrase' });
+    await a.evaluate(() => window.client.createCollection('c'));
+    await clientPage(b, db, 'none');
+    await b.evaluate(async (db) => {
+      await window.client.close();
+      await new Promise((done, fail) => {
+        const r = indexedDB.deleteDatabase(db);
+        r.onsuccess = done;
+        r.onerror = () => fail(r.error);
+        r.onblocked = () => fail(new Error('blocked'));
+      });
+      const other = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: db });
+      await other.createCollection('plain');
+      await other.close();
+    }, db);
+    const error = await a.evaluate(() => window.errorInfo(() => window.client.listCollections()));
+    // Not the advice for a database that was always plain (export it, then delete it): that would delete the other
+    // tab's new data.
+    const message = expectFaceError(error, 'ERR_INVALID_ARGUMENT').message;
+    expect(message).toMatch(
+      /was deleted by another tab or window of this site after this client opened it, and has been created again without encryption/,
+    );
+    expect(message).not.toMatch(/delete the plain database/);
+    await a.evaluate(() => window.client.close());
+  } finally {
+    await context.close();
+  }
+});
+
 test('a non-extractable key kept in IndexedDB (unattended kiosk) opens the database after a reload', async ({
   browser,
 }) => {

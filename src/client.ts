@@ -634,23 +634,27 @@ class LocalFaceClient implements FaceClient {
   }
 
   /**
-   * A database deleted (or cleared) elsewhere and made again with another key: this client's key, which opened it
-   * before, no longer does. Said so, or the user would retype the very passphrase that opened it.
+   * A database deleted (or cleared) elsewhere and made again with another key, or plain: this client's key, which
+   * opened it before, no longer does. Said so, or the user would retype the very passphrase that opened it, or
+   * follow advice meant for a database that was always plain (delete it: another tab's new data).
    */
   private readonly reopenError = (error: unknown): never => {
-    if (
-      error instanceof FaceError &&
-      error.code === 'ERR_ENCRYPTION_KEY_INVALID' &&
-      (this.lastLoss === 'deleted' || this.lastLoss === 'terminated')
-    ) {
-      const how =
-        this.lastLoss === 'deleted' ? 'deleted by another tab or window of this site' : 'cleared by the browser';
+    if (!(error instanceof FaceError) || (this.lastLoss !== 'deleted' && this.lastLoss !== 'terminated')) throw error;
+    const how =
+      this.lastLoss === 'deleted' ? 'deleted by another tab or window of this site' : 'cleared by the browser';
+    const after = `The database "${this.databaseName}" was ${how} after this client opened it, and has been created again`;
+    if (error.code === 'ERR_ENCRYPTION_KEY_INVALID')
       throw new FaceError(
         'ERR_ENCRYPTION_KEY_INVALID',
-        `The database "${this.databaseName}" was ${how} after this client opened it, and has been created again with ${this.#encryption ? 'another encryption key' : 'an encryption key'}, which this client cannot open. Create the client again with the key it has now. Nothing was read or changed.`,
+        `${after} with ${this.#encryption ? 'another encryption key' : 'an encryption key'}, which this client cannot open. Create the client again with the key it has now. Nothing was read or changed.`,
         { cause: error, metadata: error.metadata },
       );
-    }
+    if (error.code === 'ERR_INVALID_ARGUMENT' && error.metadata?.reason === 'plain-database')
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `${after} without encryption, and holds its collections in clear; this encrypting client does not write into it. Create the client again without encryption to use it, or on another databaseName. Nothing was read or changed.`,
+        { cause: error, metadata: error.metadata },
+      );
     throw error;
   };
 

@@ -1004,7 +1004,7 @@ async function unlock(
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
       `The database "${name}" holds unencrypted collections, and LocalFace does not encrypt a database in place (the plain bytes could stay behind on disk). Export each collection with a client without encryption, import them into a client with encryption on a new databaseName, then delete the plain database. Nothing was changed.`,
-      { metadata: { databaseName: name } },
+      { metadata: { databaseName: name, reason: 'plain-database' } },
     );
   return created.cipher;
 }
