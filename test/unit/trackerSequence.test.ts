@@ -1,3 +1,4 @@
+import { FaceError } from '../../src/errors';
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_LIVENESS_THRESHOLDS } from '../../src/face/checks';
 import { contestedGroups } from '../../src/tracker/association';
@@ -31,7 +32,14 @@ const face = (x: number, y: number) => syntheticFace(x, y, 150, undefined, 0.95)
  * k's template is the k-th unit vector, and the collection names person k "pk".
  */
 function scriptedTracker() {
-  const scene: { faces: ReturnType<typeof face>[]; who: number[]; width: number; height: number } = {
+  const scene: {
+    faces: ReturnType<typeof face>[];
+    who: number[];
+    width: number;
+    height: number;
+    /** The next frames do not decode (a closed VideoFrame, an empty canvas). */
+    refuse?: boolean;
+  } = {
     faces: [],
     who: [],
     width: 640,
@@ -39,14 +47,16 @@ function scriptedTracker() {
   };
   let embeddings = 0;
   const engine = {
-    withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) =>
-      use({
+    withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) => {
+      if (scene.refuse) throw new FaceError('ERR_INVALID_ARGUMENT', 'The frame is closed.');
+      return use({
         pixels: {},
         width: scene.width,
         height: scene.height,
         inputWidth: scene.width,
         inputHeight: scene.height,
-      }),
+      });
+    },
     detect: async () => scene.faces.map((f) => ({ ...f })),
     embed: async (_p: unknown, faces: { box: { x: number } }[]) =>
       faces.map((f): FaceTemplate => {
@@ -113,6 +123,22 @@ describe('tracker over a scripted scene', () => {
     expect(embeddings()).toBeGreaterThan(afterRestart);
   });
 
+  it('a refused frame is not a frame: its timestamp neither restarts the clock nor counts as a repeat', async () => {
+    for (const badTime of [10, 1e12, 300]) {
+      const { scene, run, tracker } = scriptedTracker();
+      scene.faces = [face(100, 100)];
+      scene.who = [0];
+      const before = await run(0, 300);
+      scene.refuse = true;
+      for (let i = 0; i < 12; i++)
+        await expect(tracker.process(frame(), badTime)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      scene.refuse = false;
+      const after = await run(333, 500);
+      expect(after.tracks.map((t) => t.trackId)).toEqual(before.tracks.map((t) => t.trackId));
+      expect(after.tracks[0]!.framesSeen).toBe(before.tracks[0]!.framesSeen + 6);
+    }
+  });
+
   it('frames of another size (a phone turned) start over: a face there now does not inherit the name', async () => {
     const { scene, run } = scriptedTracker();
     scene.faces = [face(100, 100)];
@@ -167,6 +193,10 @@ describe('tracker over a scripted scene', () => {
       { ...request, faceStorageType: 'StoreFullImage' },
     ])
       await expect(tracker.enroll(999, bad as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    // A misspelt storage type is told the tracker's two values, not a third that it would refuse next.
+    await expect(tracker.enroll(999, { ...request, faceStorageType: 'Thumbs' } as never)).rejects.toThrow(
+      /faceStorageType must be 'StoreThumbnails' or 'NoStorage'; got "Thumbs"/,
+    );
   });
 
   it('a deleted person is no longer named within 0.1 s, whenever the deletion comes in the tracks’ search cycles', async () => {
