@@ -336,6 +336,8 @@ test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
         return Promise.reject(new DOMException('The file could not be read', 'NotReadableError'));
       }
     }
+    const transferred = new OffscreenCanvas(640, 480);
+    new MessageChannel().port1.postMessage(transferred, [transferred]);
     return {
       nullInput: await window.errorInfo(() => c.detectFaces(null as never)),
       number: await window.errorInfo(() => c.detectFaces(42 as never)),
@@ -344,6 +346,7 @@ test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
       emptyCanvas: await window.errorInfo(() => c.detectFaces(empty)),
       videoWithoutFrame: await window.errorInfo(() => c.detectFaces(video)),
       offscreenCanvasNeverDrawn: await window.errorInfo(() => c.detectFaces(new OffscreenCanvas(640, 480))),
+      offscreenCanvasTransferred: await window.errorInfo(() => c.detectFaces(transferred)),
       badOptions: await window.errorInfo(() => c.detectFaces(empty, 'fast' as never)),
       unreadableFile: await window.errorInfo(() => c.detectFaces(new UnreadableFile(['x'], 'photo.jpg'))),
       // A misspelt key would otherwise switch the check off without a word.
@@ -364,6 +367,7 @@ test('bad arguments are ERR_INVALID_ARGUMENT', async ({ facePage }) => {
     test.info().annotations.push({ type: name, description: info?.message ?? 'no error' });
     expectFaceError(info, 'ERR_INVALID_ARGUMENT', 400);
   }
+  expect(errors.offscreenCanvasTransferred?.message).toMatch(/transferred/);
 });
 
 test('JPEG bytes in shared memory (a SharedArrayBuffer view) are read like any others', async ({ facePage }) => {

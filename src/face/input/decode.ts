@@ -259,6 +259,12 @@ export async function decodeImage(
   }
   if (kindOf(input, 'OffscreenCanvas', 'width')) {
     const canvas = input as OffscreenCanvas;
+    // A transferred OffscreenCanvas (posted to a Worker) reads 0 × 0 here.
+    if (canvas.width === 0 || canvas.height === 0)
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `The ${argName} OffscreenCanvas is ${canvas.width}×${canvas.height} pixels: it was transferred (posted to a Worker), or it was made with no size. Pass the canvas from where it lives now, or give it a size and draw on it.`,
+      );
     return fromBitmapOf(
       canvas,
       canvas.width,
