@@ -718,6 +718,47 @@ test('closing the last WebGL client frees the GPU memory TF.js kept for reuse, a
   expect(result.score).toBeGreaterThan(0.7);
 });
 
+test('closing the last WASM client gives back the memory its largest image took, and a new client gives the same scores', async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'wasm', 'WASM only: WebAssembly memory is a WASM matter');
+  test.setTimeout(300_000);
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    type Wasm = { wasm: { HEAPU8: Uint8Array } };
+    const engine = (globalThis as unknown as { _tfengine: { registry: { wasm?: Wasm }; backendName: string | null } })
+      ._tfengine;
+    const heapMB = () => Math.round((engine.registry.wasm?.wasm.HEAPU8.length ?? 0) / 2 ** 20);
+    const a = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    const b = await window.fixture('lfw/Colin_Powell_0002.jpg');
+    // A 3000 × 3000 photo: the pixels alone are 108 MB as float32.
+    const photo = await createImageBitmap(new Blob([a as Uint8Array<ArrayBuffer>]));
+    const large = new OffscreenCanvas(3000, 3000);
+    large.getContext('2d')!.drawImage(photo, 0, 0, 3000, 3000);
+    const first = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
+    const before = (await first.compareFaces(a, b)).similarityScore;
+    await first.detectFaces(large);
+    const inUse = heapMB();
+    const old = engine.registry.wasm;
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const afterClose = heapMB();
+    const activeAfterClose = engine.backendName;
+    const replaced = engine.registry.wasm !== old;
+    const second = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
+    const after = (await second.compareFaces(a, b)).similarityScore;
+    await second.close();
+    return { inUse, afterClose, activeAfterClose, replaced, before, after };
+  });
+  // WebAssembly memory only grows: it stayed at the large image's high-water mark for the page's life.
+  expect(result.inUse).toBeGreaterThan(300);
+  expect(result.replaced).toBe(true);
+  expect(result.afterClose).toBeLessThan(64);
+  expect(result.activeAfterClose).toBe('wasm');
+  expect(result.after).toBe(result.before);
+});
+
 test('colours under fully transparent pixels are not read (a PNG whose face is entirely transparent has no face)', async ({
   facePage,
 }) => {

@@ -150,10 +150,40 @@ function replaceLostWebglBackend(): void {
  * Worker, which imports this module for the WASM backend.
  */
 function replaceWebglBackend(): void {
-  const factory = tf.findBackendFactory('webgl');
+  replaceBackend('webgl');
+}
+
+/** A backend disposed and its factory registered again in its place, started on first use. */
+function replaceBackend(name: BackendName): void {
+  const factory = tf.findBackendFactory(name);
   if (!factory) return;
-  tf.removeBackend('webgl');
-  tf.registerBackend('webgl', factory, 2);
+  tf.removeBackend(name);
+  tf.registerBackend(name, factory, 2);
+}
+
+/** The `.wasm` the WASM backend was started from (verified), to start a new one from when the last client closes. */
+let startedWasm: { url: string; bytes: ArrayBuffer } | undefined;
+
+/**
+ * The WASM backend replaced by a new instance from the same verified binary, started at once (as for WebGL below: an
+ * app's own TF.js shares the page's engine). WebAssembly memory only grows, so without this the largest image any
+ * client ever read (a 6000 × 6000 photo: about 1.3 GB) would stay allocated for the page's life. Only when no tensor
+ * is left anywhere: one still held (an app's own) would point into the old instance's memory.
+ */
+async function replaceWasmBackend(): Promise<void> {
+  // Models disposed in the same turn as the close (after a promise) are gone first.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const wasm = startedWasm;
+  if (!wasm || clientsOnBackend.has('wasm') || !started('wasm') || tf.memory().numTensors > 0) return;
+  replaceBackend('wasm');
+  const restore = serveVerifiedWasm(wasm.url, wasm.bytes);
+  try {
+    await tf.setBackend('wasm');
+  } catch {
+    // The next client starts it (and says why it cannot).
+  } finally {
+    restore();
+  }
 }
 
 /** What a client on WebGL learns when the GPU context under its models is lost. */
@@ -245,6 +275,7 @@ export async function activateBackend(
       }
       if (started(name) || (await tf.setBackend(name))) {
         await tf.ready();
+        if (name === 'wasm' && verified) startedWasm = { url: files.url(verified.file), bytes: verified.bytes };
         return name;
       }
       failures.push(`${name}: not supported here`);
@@ -310,6 +341,7 @@ export function activateClientBackend(
       // that much GPU memory for the page's life. A new backend in its place holds none (the next client compiles
       // its shaders again), and is made active at once, since an app's own TF.js shares the page's engine. Queued
       // with the activations, so a client starting meanwhile keeps its backend.
+      if (left <= 0 && backend === 'wasm') clientActivations = clientActivations.then(replaceWasmBackend);
       if (left <= 0 && backend === 'webgl') {
         clientActivations = clientActivations.then(async () => {
           if (clientsOnBackend.has('webgl') || !tf.engine().registry['webgl']) return;
