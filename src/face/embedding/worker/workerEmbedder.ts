@@ -210,12 +210,13 @@ export class WorkerEmbedder implements FaceEmbedder {
   flush(): Promise<void> {
     const worker = this.worker;
     if (!worker) return Promise.resolve();
-    return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<void>((resolve) => {
       this.flushing.push(resolve);
       worker.postMessage({ type: 'flush' } satisfies ToWorker);
       // A Worker that died without an error event never answers: close() must not wait for it for ever.
-      setTimeout(resolve, FLUSH_TIMEOUT_MS);
-    });
+      timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+    }).finally(() => clearTimeout(timer));
   }
 
   dispose(): void {
