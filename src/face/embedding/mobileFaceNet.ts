@@ -116,7 +116,10 @@ export async function createMobileFaceNetEmbedder(
       const count = Math.min(FACES_PER_RUN, n - first);
       const out = tf.tidy(() => {
         const chunk = count === n ? faces : tf.slice(faces, [first, 0, 0, 0], [count, h, w, c]);
-        const x = tf.mul(tf.sub(tf.cast(chunk, 'float32'), PIXEL_MEAN), PIXEL_SCALE);
+        const x = tf.mul(
+          tf.sub(chunk.dtype === 'float32' ? chunk : tf.cast(chunk, 'float32'), PIXEL_MEAN),
+          PIXEL_SCALE,
+        );
         // Faces first, then their mirrors: row k and row count + k belong to face k.
         return model.execute(flip ? tf.concat([x, tf.reverse(x, 2)]) : x);
       });

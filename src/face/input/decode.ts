@@ -565,6 +565,12 @@ function readPixels(
   straightAlpha = false,
 ): Omit<DecodedImage, 'inputWidth' | 'inputHeight'> {
   try {
+    if (tf.getBackend() !== 'webgl') {
+      const { width, height } = isVideoElement(source)
+        ? { width: source.videoWidth, height: source.videoHeight }
+        : source;
+      return rgbImage(rgbaOf(source, width, height), width, height);
+    }
     // float32 once here: every model and crop reads float32 (the same 4 bytes a value as int32), so one cast per
     // image instead of one per stage (~1 ms each for a 640×480 frame).
     const pixels = tf.tidy(() => {
@@ -586,6 +592,28 @@ function readPixels(
       { cause },
     );
   }
+}
+
+/** A <video> of this window (there are none in a Worker). */
+const isVideoElement = (source: object): source is HTMLVideoElement =>
+  typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement;
+
+/**
+ * The RGBA bytes of `source` at width × height, read as tf.browser.fromPixels reads them on WASM and CPU (drawn on a
+ * 2D canvas, or an ImageData's own), without its int32 tensor and the float32 copy cast from it: a 6000 × 6000 photo
+ * took 864 MB of WebAssembly memory that way (which never shrinks), 432 MB this way. The canvas is this call's
+ * own, not one kept at the largest size ever read.
+ */
+function rgbaOf(
+  source: ImageData | ImageBitmap | HTMLImageElement | HTMLVideoElement,
+  width: number,
+  height: number,
+): Uint8ClampedArray {
+  if (source instanceof ImageData) return source.data;
+  const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  if (!context) throw new Error('no 2d context');
+  context.drawImage(source, 0, 0, width, height);
+  return context.getImageData(0, 0, width, height).data;
 }
 
 /** The smallest side of a pixel source (canvas, frame, ImageData); encoded images have imageLimits.minDimension. */
