@@ -5,7 +5,7 @@ import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints 
 import { detectFaces, type BlazeFaceModel } from './blazeFace';
 import { estimatePose } from './pose';
 import { cropTile, planTiles, touchesInnerEdge } from './tiles';
-import { addFarFaces } from './merge';
+import { addFarFaces, suppressOverlaps } from './merge';
 import { asFloat32, cropAndResizeBoxes } from '../input/region';
 
 export type DetectionMode =
@@ -219,7 +219,7 @@ export class FaceDetector {
           crop.dispose();
         }
       }
-      faces = suppressOverlaps(faces, 0.3);
+      faces = suppressOverlaps(faces);
       faces = await Promise.all(faces.map((f) => this.refine(batch, f)));
     } finally {
       floatImage.dispose();
@@ -398,15 +398,6 @@ function offsetFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
 /** The package's detector, whose private model, anchors and settings blazeFace.ts reads. */
 function asBlazeFace(model: MediaPipeFaceDetectorTfjs): BlazeFaceModel {
   return model as unknown as BlazeFaceModel;
-}
-
-/** Greedy non-maximum suppression by score: keeps the most confident of faces overlapping above `iou`. */
-export function suppressOverlaps(faces: DetectedFace[], iou: number): DetectedFace[] {
-  const kept: DetectedFace[] = [];
-  for (const face of [...faces].sort((a, b) => b.score - a.score)) {
-    if (kept.every((k) => intersectionOverUnion(k.box, face.box) < iou)) kept.push(face);
-  }
-  return kept;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Merging the two BlazeFace models' faces of one video frame: pure, testable without a model.
+// Merging the faces the two BlazeFace models (and the tiles) find in one image or frame: pure, testable without a model.
 import { intersectionOverUnion, type Box, type DetectedFace } from '../../vocabulary';
 
 /** Whether boxes `a` and `b` show the same face: overlapping (IoU ≥ 0.3), or one mostly inside the other. */
@@ -25,4 +25,18 @@ export function addFarFaces(
   const sure = near.filter((f) => f.score >= minScore);
   const added = far.filter((f) => !sure.some((s) => sameFace(s.box, f.box)));
   return [...near.filter((f) => !added.some((a) => sameFace(a.box, f.box))), ...added];
+}
+
+/**
+ * Greedy non-maximum suppression by score: keeps the most confident of the boxes that show the same face (sameFace:
+ * overlapping, or one mostly inside the other). A tile can see a face at the edge of its reach and give it a box
+ * twice its size, around the face a closer view found (IoU 0.2): by IoU alone both stayed, and the loose box, the
+ * larger, was taken as the largest face.
+ */
+export function suppressOverlaps(faces: DetectedFace[]): DetectedFace[] {
+  const kept: DetectedFace[] = [];
+  for (const face of [...faces].sort((a, b) => b.score - a.score)) {
+    if (kept.every((k) => !sameFace(k.box, face.box))) kept.push(face);
+  }
+  return kept;
 }
