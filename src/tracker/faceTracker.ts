@@ -312,11 +312,14 @@ class LocalFaceTracker implements FaceTracker {
       const t0 = performance.now();
       const visible = await this.deps.engine.withImage(frame, 'frame', async (decoded) => {
         timings.decodeMs = performance.now() - t0;
-        // The clock moves only for a frame that decoded: a refused call is not a frame of the video.
-        this.clock = time.clock;
-        // A looped clip or another camera restarts the clock: every "time since" of the tracks would be negative
-        // (nothing due, nothing ended), so start over as reset() does.
-        if (time.restarted) this.forgetTracks();
+        // The clock moves only for a frame that decoded (a refused call is not a frame of the video), and not after
+        // a reset() made while it decoded, which set a new clock.
+        if (generation === this.generation) {
+          this.clock = time.clock;
+          // A looped clip or another camera restarts the clock: every "time since" of the tracks would be negative
+          // (nothing due, nothing ended), so start over as reset() does.
+          if (time.restarted) this.forgetTracks();
+        }
         this.toFrame = inputScale(decoded);
         // Frames of another size (a phone turned, a camera switched) put faces elsewhere: a box kept from the last
         // frame would pass its track, its name and its liveness to whoever is now there. Start over, as reset() does.

@@ -39,6 +39,8 @@ function scriptedTracker() {
     height: number;
     /** The next frames do not decode (a closed VideoFrame, an empty canvas). */
     refuse?: boolean;
+    /** The next frames' decoding waits for this. */
+    hold?: Promise<void>;
   } = {
     faces: [],
     who: [],
@@ -48,6 +50,7 @@ function scriptedTracker() {
   let embeddings = 0;
   const engine = {
     withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) => {
+      await scene.hold;
       if (scene.refuse) throw new FaceError('ERR_INVALID_ARGUMENT', 'The frame is closed.');
       return use({
         pixels: {},
@@ -124,7 +127,8 @@ describe('tracker over a scripted scene', () => {
   });
 
   it('a refused frame is not a frame: its timestamp neither restarts the clock nor counts as a repeat', async () => {
-    for (const badTime of [10, 1e12, 300]) {
+    // 10: earlier (a restart), 1e12: far later, 297: the last frame's own time (12 repeats would shift the clock).
+    for (const badTime of [10, 1e12, 297]) {
       const { scene, run, tracker } = scriptedTracker();
       scene.faces = [face(100, 100)];
       scene.who = [0];
@@ -136,7 +140,23 @@ describe('tracker over a scripted scene', () => {
       const after = await run(333, 500);
       expect(after.tracks.map((t) => t.trackId)).toEqual(before.tracks.map((t) => t.trackId));
       expect(after.tracks[0]!.framesSeen).toBe(before.tracks[0]!.framesSeen + 6);
+      expect((tracker as unknown as { clock: { offset: number } }).clock.offset).toBe(0);
     }
+  });
+
+  it('reset() while a frame decodes wins: that frame does not put its clock back', async () => {
+    const { scene, run, tracker } = scriptedTracker();
+    scene.faces = [face(100, 100)];
+    scene.who = [0];
+    await run(10_000, 10_300);
+    let release!: () => void;
+    scene.hold = new Promise((resolve) => (release = resolve));
+    const held = tracker.process(frame(), 10_333);
+    tracker.reset();
+    scene.hold = undefined;
+    release();
+    expect((await held).tracks).toEqual([]);
+    expect((tracker as unknown as { clock: { lastGiven?: number } }).clock.lastGiven).toBeUndefined();
   });
 
   it('frames of another size (a phone turned) start over: a face there now does not inherit the name', async () => {
