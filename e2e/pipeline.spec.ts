@@ -746,7 +746,7 @@ test('a 6000 × 6000 photo takes one float32 copy of its pixels on WASM, closing
     const inUse = heapMB();
     const old = engine.registry.wasm;
     await first.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Ready as close() resolves: an app's own TF.js may run ops at once.
     const afterClose = heapMB();
     const activeAfterClose = engine.backendName;
     const replaced = engine.registry.wasm !== old;
@@ -763,6 +763,48 @@ test('a 6000 × 6000 photo takes one float32 copy of its pixels on WASM, closing
   expect(result.afterClose).toBeLessThan(64);
   expect(result.activeAfterClose).toBe('wasm');
   expect(result.after).toBe(result.before);
+});
+
+test('the WASM backend left by the last close starts from the verified binary it started from, whatever client came after', async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'wasm', 'WASM only');
+  // A second client pointed TF.js at another model folder (here one that does not answer for .wasm files): the new
+  // instance must still get the verified bytes, not fetch an unchecked binary from there or hang.
+  const fetched: string[] = [];
+  await page.route('**/elsewhere/models/**', (route) => {
+    fetched.push(new URL(route.request().url()).pathname);
+    return route.abort();
+  });
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    const engine = (
+      globalThis as unknown as { _tfengine: { registry: { wasm?: unknown }; backendName: string | null } }
+    )._tfengine;
+    const first = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
+    const second = await window.LocalFace.createFaceClient({
+      backend: 'wasm',
+      threads: 1,
+      modelBaseUrl: `${location.origin}/elsewhere/models/`,
+    }).then(
+      () => 'opened',
+      (error: { code?: string }) => error.code,
+    );
+    await first.close();
+    const ready = engine.backendName === 'wasm' && engine.registry.wasm !== undefined;
+    const started = performance.now();
+    const third = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
+    const faces = (await third.detectFaces(await window.fixture('lfw/Colin_Powell_0001.jpg'))).length;
+    const startMs = performance.now() - started;
+    await third.close();
+    return { second, ready, faces, startMs };
+  });
+  expect(result.second).toBe('ERR_MODEL_LOAD_FAILED');
+  expect(fetched.filter((path) => path.endsWith('.wasm'))).toEqual([]);
+  expect(result.ready).toBe(true);
+  expect(result.faces).toBe(1);
+  expect(result.startMs).toBeLessThan(10_000);
 });
 
 test('colours under fully transparent pixels are not read (a PNG whose face is entirely transparent has no face)', async ({

@@ -305,7 +305,7 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
     if (error instanceof FaceError && error.code === 'ERR_ENCRYPTION_KEY_INVALID') {
       // The Worker's model-cache writes finish before dispose() terminates it (the next visit then starts from cache).
       await engine.cacheWritten();
-      engine.dispose();
+      await engine.dispose();
       throw error;
     }
   }
@@ -540,7 +540,7 @@ class LocalFaceClient implements FaceClient {
     this.#encryption = undefined;
     // The Worker's model-cache writes finish before dispose() terminates it (the next visit then starts from cache).
     await this.engine.cacheWritten();
-    this.engine.dispose();
+    await this.engine.dispose();
     if (this.opening) {
       try {
         (await this.opening).close();

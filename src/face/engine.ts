@@ -87,7 +87,7 @@ export class FaceEngine {
     /** On WebGL: the loss of the GPU context the models live on. */
     private readonly gpu: WebglContextWatch | undefined,
     /** Lets another client of this page start another backend once this one is gone. */
-    private readonly releaseBackend: () => void,
+    private readonly releaseBackend: () => Promise<void>,
   ) {
     this.matcher = matcher;
     // A client whose GPU context is lost holds no backend: its error tells the app to create a new client, on any
@@ -128,7 +128,7 @@ export class FaceEngine {
         : undefined;
     let offloaded: WorkerEmbedder | undefined;
     let backend: BackendName;
-    let releaseBackend: () => void;
+    let releaseBackend: () => Promise<void>;
     try {
       // The backend's binary first (alone, it arrives sooner), then every model file and the Worker at once.
       ({ backend, release: releaseBackend } = await activateClientBackend(
@@ -167,7 +167,7 @@ export class FaceEngine {
     try {
       return await FaceEngine.load(options, { backend, matcher, offloaded, loadEmbedder, warmedUp, releaseBackend });
     } catch (error) {
-      releaseBackend();
+      void releaseBackend();
       throw error;
     }
   }
@@ -181,7 +181,7 @@ export class FaceEngine {
       offloaded: WorkerEmbedder | undefined;
       loadEmbedder: (id: string) => Promise<FaceEmbedder>;
       warmedUp: <M extends { dispose(): void }>(model: M, run: (model: M) => Promise<unknown>) => Promise<M>;
-      releaseBackend: () => void;
+      releaseBackend: () => Promise<void>;
     },
   ): Promise<FaceEngine> {
     const { files } = options;
@@ -409,11 +409,12 @@ export class FaceEngine {
     await Promise.all([this.files.flush(), this.offloaded?.flush()]);
   }
 
-  dispose(): void {
+  /** Frees the models; resolves once the backend this engine leaves behind is ready for the page's next user. */
+  async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.gpu?.stop();
-    this.releaseBackend();
+    const released = this.releaseBackend();
     this.checks.dispose();
     this.detector.dispose();
     for (const e of this.embedders) e.dispose();
@@ -421,6 +422,7 @@ export class FaceEngine {
       (m) => m.dispose(),
       () => undefined,
     );
+    await released;
   }
 
   private assertUsable(): void {

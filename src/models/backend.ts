@@ -162,7 +162,10 @@ function replaceBackend(name: BackendName): void {
 }
 
 /** The `.wasm` the WASM backend was started from (verified), to start a new one from when the last client closes. */
-let startedWasm: { url: string; bytes: ArrayBuffer } | undefined;
+let startedWasm: { paths: string; url: string; bytes: ArrayBuffer } | undefined;
+
+/** How long close() waits for the new WASM instance (it starts in ~50 ms; a stall must not hold close() for ever). */
+const WASM_REPLACEMENT_WAIT_MS = 5_000;
 
 /**
  * The WASM backend replaced by a new instance from the same verified binary, started at once (as for WebGL below: an
@@ -176,6 +179,9 @@ async function replaceWasmBackend(): Promise<void> {
   const wasm = startedWasm;
   if (!wasm || clientsOnBackend.has('wasm') || !started('wasm') || tf.memory().numTensors > 0) return;
   replaceBackend('wasm');
+  // The binary's folder as it was then: a later client (another modelBaseUrl, even one that failed) or the app may
+  // have pointed TF.js elsewhere since, where nothing verified would answer.
+  setWasmPaths(wasm.paths, true);
   const restore = serveVerifiedWasm(wasm.url, wasm.bytes);
   try {
     await tf.setBackend('wasm');
@@ -275,7 +281,8 @@ export async function activateBackend(
       }
       if (started(name) || (await tf.setBackend(name))) {
         await tf.ready();
-        if (name === 'wasm' && verified) startedWasm = { url: files.url(verified.file), bytes: verified.bytes };
+        if (name === 'wasm' && verified)
+          startedWasm = { paths: files.url('wasm/'), url: files.url(verified.file), bytes: verified.bytes };
         return name;
       }
       failures.push(`${name}: not supported here`);
@@ -311,7 +318,7 @@ const ACTIVATION_WAIT_MS = 15_000;
  */
 export function activateClientBackend(
   ...args: Parameters<typeof activateBackend>
-): Promise<{ backend: BackendName; release: () => void }> {
+): Promise<{ backend: BackendName; release: () => Promise<void> }> {
   const previous = clientActivations;
   let waited: ReturnType<typeof setTimeout> | undefined;
   const turn = Promise.race([
@@ -331,7 +338,8 @@ export function activateClientBackend(
     const backend = await activateBackend(inUse ?? choice, ...rest);
     clientsOnBackend.set(backend, (clientsOnBackend.get(backend) ?? 0) + 1);
     let released = false;
-    const release = () => {
+    /** Resolves once the backend left behind is ready for the page (at most WASM_REPLACEMENT_WAIT_MS). */
+    const release = async (): Promise<void> => {
       if (released) return;
       released = true;
       const left = (clientsOnBackend.get(backend) ?? 1) - 1;
@@ -341,7 +349,17 @@ export function activateClientBackend(
       // that much GPU memory for the page's life. A new backend in its place holds none (the next client compiles
       // its shaders again), and is made active at once, since an app's own TF.js shares the page's engine. Queued
       // with the activations, so a client starting meanwhile keeps its backend.
-      if (left <= 0 && backend === 'wasm') clientActivations = clientActivations.then(replaceWasmBackend);
+      if (left <= 0 && backend === 'wasm') {
+        const replaced = clientActivations.then(replaceWasmBackend);
+        clientActivations = replaced;
+        // An app's own TF.js that runs ops synchronously after `await client.close()` finds the new instance ready.
+        let waited: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          replaced,
+          new Promise((resolve) => (waited = setTimeout(resolve, WASM_REPLACEMENT_WAIT_MS))),
+        ]);
+        clearTimeout(waited);
+      }
       if (left <= 0 && backend === 'webgl') {
         clientActivations = clientActivations.then(async () => {
           if (clientsOnBackend.has('webgl') || !tf.engine().registry['webgl']) return;
