@@ -170,7 +170,7 @@ const WASM_REPLACEMENT_WAIT_MS = 5_000;
 /**
  * The WASM backend replaced by a new instance from the same verified binary, started at once (as for WebGL below: an
  * app's own TF.js shares the page's engine). WebAssembly memory only grows, so without this the largest image any
- * client ever read (a 6000 × 6000 photo: about 1.3 GB) would stay allocated for the page's life. Only when no tensor
+ * client ever read (0.6–0.9 GB for a 6000 × 6000 photo) would stay allocated for the page's life. Only when no tensor
  * is left anywhere: one still held (an app's own) would point into the old instance's memory.
  */
 async function replaceWasmBackend(): Promise<void> {
@@ -312,6 +312,16 @@ let clientActivations: Promise<unknown> = Promise.resolve();
  */
 const ACTIVATION_WAIT_MS = 15_000;
 
+/** Resolves when `work` settles or after `ms`, whichever comes first (never rejects). */
+async function settledOrAfter(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * activateBackend for a client that keeps the backend until `release()`: while any client holds one, 'auto' takes
  * that one, and another explicit choice is refused (ERR_INVALID_ARGUMENT).
@@ -319,13 +329,7 @@ const ACTIVATION_WAIT_MS = 15_000;
 export function activateClientBackend(
   ...args: Parameters<typeof activateBackend>
 ): Promise<{ backend: BackendName; release: () => Promise<void> }> {
-  const previous = clientActivations;
-  let waited: ReturnType<typeof setTimeout> | undefined;
-  const turn = Promise.race([
-    previous,
-    new Promise((resolve) => (waited = setTimeout(resolve, ACTIVATION_WAIT_MS))),
-  ]).finally(() => clearTimeout(waited));
-  const activation = turn.then(async () => {
+  const activation = settledOrAfter(clientActivations, ACTIVATION_WAIT_MS).then(async () => {
     const [choice, ...rest] = args;
     const inUse = [...clientsOnBackend.keys()][0];
     if (inUse && choice !== 'auto' && choice !== inUse) {
@@ -353,12 +357,7 @@ export function activateClientBackend(
         const replaced = clientActivations.then(replaceWasmBackend);
         clientActivations = replaced;
         // An app's own TF.js that runs ops synchronously after `await client.close()` finds the new instance ready.
-        let waited: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          replaced,
-          new Promise((resolve) => (waited = setTimeout(resolve, WASM_REPLACEMENT_WAIT_MS))),
-        ]);
-        clearTimeout(waited);
+        await settledOrAfter(replaced, WASM_REPLACEMENT_WAIT_MS);
       }
       if (left <= 0 && backend === 'webgl') {
         clientActivations = clientActivations.then(async () => {

@@ -384,10 +384,7 @@ function fromDrawing(
   const size = decodeSize(width, height);
   let image: ImageData;
   try {
-    const context = new OffscreenCanvas(size.width, size.height).getContext('2d', { willReadFrequently: true });
-    if (!context) throw new Error('no 2d context');
-    context.drawImage(source, 0, 0, size.width, size.height);
-    image = context.getImageData(0, 0, size.width, size.height);
+    image = drawnPixels(source, size.width, size.height);
   } catch (cause) {
     throw new FaceError('ERR_INVALID_ARGUMENT', unreadable, { cause });
   }
@@ -609,11 +606,15 @@ function rgbaOf(
   width: number,
   height: number,
 ): Uint8ClampedArray {
-  if (source instanceof ImageData) return source.data;
+  return source instanceof ImageData ? source.data : drawnPixels(source, width, height).data;
+}
+
+/** `source` drawn at width × height on a canvas of its own (CPU-backed: it is read back), and read. */
+function drawnPixels(source: CanvasImageSource, width: number, height: number): ImageData {
   const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
   if (!context) throw new Error('no 2d context');
   context.drawImage(source, 0, 0, width, height);
-  return context.getImageData(0, 0, width, height).data;
+  return context.getImageData(0, 0, width, height);
 }
 
 /** The smallest side of a pixel source (canvas, frame, ImageData); encoded images have imageLimits.minDimension. */
