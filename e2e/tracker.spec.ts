@@ -325,6 +325,41 @@ test('faces further back than a tracked one are tracked too, within 0.5 s, each 
   expect(new Set(after.flatMap((f) => f.ids)).size).toBeLessThanOrEqual(4);
 });
 
+test('small faces in a group moving a pixel a frame stay tracked: a dip of their detection score is no exit', async ({
+  facePage,
+}) => {
+  test.setTimeout(240_000);
+  const frames = await facePage.evaluate(async () => {
+    const names = ['Candice_Bergen_0002', 'Colin_Powell_0001', 'Geoff_Hoon_0001', 'Gloria_Macapagal_Arroyo_0001'];
+    const portraits = await Promise.all(
+      [...names, 'Jennifer_Aniston_0001', 'Serena_Williams_0001', 'Tony_Blair_0001', 'Candice_Bergen_0003'].map(
+        async (n) => createImageBitmap(new Blob([(await window.fixture(`lfw/${n}.jpg`)) as Uint8Array<ArrayBuffer>])),
+      ),
+    );
+    const tracker = window.client.createFaceTracker({ maxFaces: 20 });
+    const out: number[][] = [];
+    // Eight LFW portraits drawn 140 px square (55–63-px faces) in a 640×480 frame, the picture moving right by one
+    // pixel a frame: the full-range model's score of such a face moves by up to 0.13 from one pixel to the next.
+    for (let i = 0; i < 24; i++) {
+      const canvas = await window.cameraFrame(null, 0, 0);
+      const g = canvas.getContext('2d')!;
+      portraits.forEach((b, k) => g.drawImage(b, 12 + i + (k % 4) * 150, 80 + Math.floor(k / 4) * 160, 140, 140));
+      out.push((await tracker.process(canvas, i * 100)).tracks.map((t) => t.trackId));
+    }
+    tracker.close();
+    return out;
+  });
+  // Once found, a face leaves the tracks only where the detector misses it outright (with one threshold, a face
+  // whose score dipped under it for a frame left them too: 11 exits in these frames).
+  const settled = frames.slice(frames.findIndex((ids) => ids.length >= 6));
+  let exits = 0;
+  for (let i = 1; i < settled.length; i++) exits += settled[i - 1]!.filter((id) => !settled[i]!.includes(id)).length;
+  expect(settled.length).toBeGreaterThan(15);
+  expect(exits).toBeLessThanOrEqual(4);
+  expect(settled.reduce((n, ids) => n + ids.length, 0) / settled.length).toBeGreaterThanOrEqual(7);
+  console.log(`tracks per frame: ${frames.map((ids) => ids.length).join(' ')}; exits after settling: ${exits}`);
+});
+
 test('process never queues, rejects bad frames and timestamps, and is closed after close()', async ({ facePage }) => {
   const errors = await facePage.evaluate(async () => {
     const tracker = window.client.createFaceTracker();

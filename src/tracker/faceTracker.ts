@@ -21,7 +21,7 @@ import {
   type HeadPose,
   type ToInput,
 } from '../vocabulary';
-import { associate, contestedGroups, keepFollowed, keepTracks, trackEnded } from './association';
+import { associate, contestedGroups, continuationScore, keepFollowed, keepTracks, trackEnded } from './association';
 import {
   decideTrackLiveness,
   detectionModeFor,
@@ -173,6 +173,16 @@ const POOR_FRAME_SWAP_SIMILARITY = 0.3;
  * frames), while webcam faces at a usable distance score 0.85–0.97 and far ones (35 px) 0.62–0.81.
  */
 export const MIN_TRACKED_FACE_SCORE = 0.75;
+/**
+ * A detection that continues a track (its box does, as the association judges boxes) is kept from this score; only
+ * one scoring MIN_TRACKED_FACE_SCORE starts a track. A face of 50–60 px in a 640×480 frame is seen by the full-range
+ * model at 15–18 px, where its score moves with the face's place in the frame (which pixels the model's 3.3× bilinear
+ * resampling reads, and where the face falls on the model's anchor grid): 0.61–0.91 over a few pixels of movement, the
+ * same face, and up to 0.13 from one pixel to the next. With the one threshold such a face dropped out of the tracks
+ * on some frames of a moving picture (and its track was re-embedded when it came back), while the identical frame fed
+ * again kept it. Shapes that are no face (Chromium's fake-camera disc, 0.51–0.61) still never start a track.
+ */
+export const MIN_FOLLOWED_FACE_SCORE = 0.6;
 /** Tracks kept (those in view and the latest missed ones) per face followed: maxFaces × this. */
 const MAX_TRACKS_PER_FACE = 2;
 
@@ -436,11 +446,14 @@ class LocalFaceTracker implements FaceTracker {
     const checks = { quality: true, liveness: this.settings.liveness };
     // Every tracked face, including one missed in the last frames, is expected: a face further back, which only the
     // full-range model sees, keeps that model running on its frames.
+    const followed = this.tracks.map((tr) => tr.face.box);
     const faces = keepFollowed(
       (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE, this.tracks.length)).filter(
-        (f) => f.score >= MIN_TRACKED_FACE_SCORE,
+        (f) =>
+          f.score >= MIN_TRACKED_FACE_SCORE ||
+          (f.score >= MIN_FOLLOWED_FACE_SCORE && followed.some((box) => continuationScore(box, f.box) > 0)),
       ),
-      this.tracks.map((tr) => tr.face.box),
+      followed,
       this.settings.maxFaces,
     );
     timings.detectMs = performance.now() - t;
@@ -491,7 +504,9 @@ class LocalFaceTracker implements FaceTracker {
         shared: besideAnother.has(di),
       }),
     );
-    for (const di of newDetections)
+    // A face kept for a track it could continue (scoring under MIN_TRACKED_FACE_SCORE) that the association gave no
+    // track (the track took another face) starts none.
+    for (const di of newDetections.filter((d) => faces[d]!.score >= MIN_TRACKED_FACE_SCORE))
       seen.push({
         track: this.newTrack(faces[di]!, now),
         face: faces[di]!,

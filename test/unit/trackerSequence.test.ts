@@ -240,6 +240,29 @@ describe('tracker over a scripted scene', () => {
     }
   });
 
+  it('a tracked face whose score dips under 0.75 (a small face moving) stays tracked; under 0.75 none starts', async () => {
+    const { scene, tracker } = scriptedTracker();
+    const scored = (x: number, score: number) => ({ ...face(x, 100), score });
+    // A detection at 0.65 alone is no face to track (a shape the detector half believes).
+    scene.faces = [scored(100, 0.65)];
+    scene.who = [0];
+    expect((await tracker.process(frame(), 0)).tracks).toEqual([]);
+    // A face at 0.8, then moving by a pixel a frame with its score dipping to 0.65 and 0.61: one track throughout.
+    const ids: number[][] = [];
+    for (const [i, score] of [0.8, 0.65, 0.8, 0.61, 0.78].entries()) {
+      scene.faces = [scored(100 + i, score)];
+      ids.push((await tracker.process(frame(), 33 * (i + 1))).tracks.map((t) => t.trackId));
+    }
+    expect(ids.every((f) => f.length === 1 && f[0] === ids[0]![0])).toBe(true);
+    // Under 0.6 it is missed; a second face at 0.65 beside the track (boxes that could continue it) starts nothing.
+    scene.faces = [scored(105, 0.55)];
+    expect((await tracker.process(frame(), 33 * 6)).tracks).toEqual([]);
+    scene.faces = [scored(106, 0.9), scored(170, 0.65)];
+    scene.who = [0, 1];
+    const after = await tracker.process(frame(), 33 * 7);
+    expect(after.tracks.map((t) => t.trackId)).toEqual([ids[0]![0]]);
+  });
+
   it("someone who steps into a tracked face's place after a missed frame gets a new track at once", async () => {
     const { scene, run, tracker } = scriptedTracker();
     scene.faces = [face(100, 100)];
