@@ -501,3 +501,64 @@ test('an import that fails in its write transaction (storage quota full) writes 
     await page.close();
   }
 });
+
+test('merge: a face the file gives to another person is taken from its old owner, whose faceCount follows', async ({
+  facePage,
+}) => {
+  const target = `merge-face-${Date.now().toString(36)}`;
+  // This client's models and dims, from the header of an export of the (empty) target collection.
+  const headerBytes = await facePage.evaluate(async (n) => {
+    await window.client.createCollection(n);
+    return Array.from(new Uint8Array(await (await window.client.exportCollection(n)).arrayBuffer()));
+  }, target);
+  const bytes = new Uint8Array(headerBytes);
+  const length = new DataView(bytes.buffer).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length))) as {
+    models: string[];
+    dims: number[];
+  };
+  const fileOf = async (personId: string) => {
+    const w = await ExportWriter.create(header.models, header.dims);
+    await w.collection({ name: target, createdAt: 1, personCount: 1, faceCount: 1, includeImages: false });
+    await w.person({
+      personId,
+      personName: personId.toUpperCase(),
+      metadata: {},
+      createdAt: 1,
+      updatedAt: 1,
+      faces: [
+        {
+          faceId: 'shared-face',
+          createTime: 1,
+          vectors: header.dims.map((d) => new Float32Array(d).fill(1 / Math.sqrt(d))),
+        },
+      ],
+    });
+    return Array.from(new Uint8Array(await (await w.finish({ persons: 1, faces: 1, images: 0 })).arrayBuffer()));
+  };
+  const [first, second] = [await fileOf('p'), await fileOf('q')];
+  const r = await facePage.evaluate(
+    async ({ n, first, second }) => {
+      await window.client.importCollection(new Blob([new Uint8Array(first)]), { name: n, onConflict: 'merge' });
+      await window.client.importCollection(new Blob([new Uint8Array(second)]), { name: n, onConflict: 'merge' });
+      const p = await window.client.getPerson(n, 'p');
+      const q = await window.client.getPerson(n, 'q');
+      return {
+        p: [p.faceCount, p.faces.map((f) => f.faceId)],
+        q: [q.faceCount, q.faces.map((f) => f.faceId)],
+        listed: (await window.client.listPersons(n)).persons.map((x) => [x.personId, x.faceCount]),
+      };
+    },
+    { n: target, first, second },
+  );
+  expect(r).toEqual({
+    p: [0, []],
+    q: [1, ['shared-face']],
+    listed: [
+      ['p', 0],
+      ['q', 1],
+    ],
+  });
+  expect((await checkConsistency(facePage)).problems).toEqual([]);
+  await facePage.evaluate((n) => window.client.deleteCollection(n), target);
+});

@@ -832,3 +832,40 @@ test('request objects, the positional forms and a collection handle reach the sa
   expectFaceError(result.badName, 'ERR_INVALID_COLLECTION_NAME', 400);
   expectFaceError(result.missingId, 'ERR_INVALID_ARGUMENT', 400);
 });
+
+test('enrollPersons: an onProgress that throws does not stop the remaining persons', async ({ facePage }) => {
+  const n = `progress-${Date.now().toString(36)}`;
+  const r = await facePage.evaluate(async (n) => {
+    await window.client.createCollection(n);
+    const f = (x: string) => window.fixture(`lfw/${x}.jpg`);
+    let calls = 0;
+    const outcome = await window.client
+      .enrollPersons(
+        [
+          { collectionName: n, personId: 'a', personName: 'A', face: await f('Colin_Powell_0001') },
+          { collectionName: n, personId: 'b', personName: 'B', face: await f('Serena_Williams_0001') },
+        ],
+        {
+          onProgress: () => {
+            calls++;
+            throw new Error('a bug in the progress bar');
+          },
+        },
+      )
+      .then(
+        (results) => results.map((x) => [x.personId, x.ok]),
+        (e: Error) => `rejected: ${e.message}`,
+      );
+    const total = (await window.client.listPersons(n)).total;
+    await window.client.deleteCollection(n);
+    return { outcome, calls, total };
+  }, n);
+  expect(r).toEqual({
+    outcome: [
+      ['a', true],
+      ['b', true],
+    ],
+    calls: 2,
+    total: 2,
+  });
+});

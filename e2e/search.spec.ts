@@ -400,7 +400,9 @@ test("detectFaces' first face is the one compareFaces and validateFace take, als
   expect(r.validatedFirst).toEqual(r.detectedFirst);
 });
 
-test('multiFaceSearch of a group photo: every face is searched, each person appears once', async ({ facePage }) => {
+test('multiFaceSearch of a group photo where no one is enrolled: every face is searched and comes back unrecognised', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async (n) => {
     const group = await window.fixture('group-solvay1927.jpg');
     return window.client.multiFaceSearch({ collectionName: n, image: group });
@@ -524,4 +526,46 @@ test('findLookAlikes: the closest pairs of different persons, most alike first, 
   expectFaceError(r.zero, 'ERR_INVALID_ARGUMENT', 400);
   expectFaceError(r.fraction, 'ERR_INVALID_ARGUMENT', 400);
   expectFaceError(r.missing, 'ERR_NOT_FOUND', 404);
+});
+
+test('maxResults defaults to 1 even when every person passes the threshold', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    const face = await window.fixture('lfw/Serena_Williams_0002.jpg');
+    return {
+      all: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 0, maxResults: 10 }),
+      byDefault: await window.client.searchFace({ collectionName: n, face, minSimilarityScore: 0 }),
+    };
+  }, collection);
+  expect(r.all.length).toBe(4); // so a default above 1 would show
+  expect(r.byDefault.map((x) => x.personId)).toEqual(['serena']);
+});
+
+test('multiFaceSearch names a person once when two faces of the image match that person', async ({ facePage }) => {
+  const r = await facePage.evaluate(async (n) => {
+    // Two photos of Colin Powell side by side: both faces match colin.
+    const photos = ['Colin_Powell_0002', 'Colin_Powell_0003'];
+    const bitmaps = await Promise.all(
+      photos.map(async (p) =>
+        createImageBitmap(new Blob([(await window.fixture(`lfw/${p}.jpg`)) as Uint8Array<ArrayBuffer>])),
+      ),
+    );
+    const canvas = new OffscreenCanvas(500, 250);
+    bitmaps.forEach((b, i) => canvas.getContext('2d')!.drawImage(b, 250 * i, 0, 250, 250));
+    const image = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+    const each = [];
+    for (const p of photos)
+      each.push(
+        (await window.client.searchFace({ collectionName: n, face: await window.fixture(`lfw/${p}.jpg`) }))[0]
+          ?.personId,
+      );
+    const multi = await window.client.multiFaceSearch({ collectionName: n, image });
+    return {
+      each,
+      named: multi.personSearchResults.map((x) => x.personId),
+      unrecognized: multi.unrecognizedFaceThumbnailsBase64.length,
+    };
+  }, collection);
+  expect(r.each).toEqual(['colin', 'colin']); // each face alone is colin
+  expect(r.named).toEqual(['colin']); // ... but he is named once
+  expect(r.unrecognized).toBe(1); // and the other face is left unrecognised: every face is in one list
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordCipher } from '../../src/collections/store/cipher';
 import { deriveKey } from '../../src/collections/passphraseKey';
-import type { FaceRecord, SearchBlockRecord } from '../../src/collections/store/schema';
+import type { FaceRecord, PersonRecord, SearchBlockRecord } from '../../src/collections/store/schema';
 
 const face = (personId: string): FaceRecord => ({
   collection: 'staff',
@@ -136,4 +136,24 @@ describe('passphrases in either Unicode form', () => {
       code: 'ERR_ENCRYPTION_KEY_INVALID',
     });
   });
+});
+
+it("a person's sealed name and metadata moved to another person's record do not open (no one gets another's name)", async () => {
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const { cipher } = await RecordCipher.create({ key });
+  const person = (personId: string, personName: string): PersonRecord =>
+    ({
+      collection: 'staff',
+      personId,
+      personName,
+      metadata: { badge: personId },
+      createdAt: 1,
+      updatedAt: 1,
+      faceCount: 1,
+    }) as PersonRecord;
+  const colin = await cipher.sealPerson(person('colin', 'Colin'));
+  const serena = await cipher.sealPerson(person('serena', 'Serena'));
+  expect((await cipher.openPerson(colin)).personName).toBe('Colin');
+  await expect(cipher.openPerson({ ...serena, sealed: colin.sealed })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+  await expect(cipher.openPerson({ ...colin, collection: 'guests' })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
 });

@@ -354,3 +354,100 @@ describe('collection export format', () => {
     expect(decoded.persons.map((p) => p.personId)).toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
   }, 60_000);
 });
+
+const face = (faceId: string, seed: number) => ({
+  faceId,
+  createTime: 1,
+  vectors: [vector(seed, 4), vector(seed + 1, 3)],
+});
+
+async function failure(p: Promise<unknown>): Promise<FaceError> {
+  const e = await p.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(e).toBeInstanceOf(FaceError);
+  return e as FaceError;
+}
+
+const sha = async (b: Uint8Array) =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
+
+describe('collection export format: structure of a well-summed file', () => {
+  it('refuses a file that lists one personId twice', async () => {
+    const w = await ExportWriter.create(models, dims);
+    await w.collection({ name: 'c', createdAt: 1, personCount: 2, faceCount: 2, includeImages: false });
+    for (const [i, faceId] of ['f1', 'f2'].entries())
+      await w.person({
+        personId: 'p',
+        personName: 'P',
+        metadata: {},
+        createdAt: 1,
+        updatedAt: 1,
+        faces: [face(faceId, i)],
+      });
+    const e = await failure(readExport(await w.finish({ persons: 2, faces: 2, images: 0 }), { models, dims }));
+    expect(e.code).toBe('ERR_INVALID_EXPORT');
+    expect(e.message).toContain('personId "p" appears twice');
+  });
+
+  it('refuses a second image record for a face that already has its image', async () => {
+    const w = await ExportWriter.create(models, dims);
+    await w.collection({ name: 'c', createdAt: 1, personCount: 1, faceCount: 1, includeImages: true });
+    const blob = new Blob([new Uint8Array(JPEG)], { type: 'image/jpeg' });
+    await w.person({
+      personId: 'p',
+      personName: 'P',
+      metadata: {},
+      createdAt: 1,
+      updatedAt: 1,
+      faces: [{ ...face('f', 1), image: { kind: 'thumbnail', blob } }],
+    });
+    // The same image record again, written through the writer's own record path (type 3 = image).
+    const meta = new TextEncoder().encode(JSON.stringify({ faceId: 'f', kind: 'full', type: 'image/jpeg' }));
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, meta.length, true);
+    await (w as unknown as { record(type: number, plain: (Uint8Array | Blob)[]): Promise<void> }).record(3, [
+      length,
+      meta,
+      blob,
+    ]);
+    const e = await failure(readExport(await w.finish({ persons: 1, faces: 1, images: 2 }), { models, dims }));
+    expect(e.code).toBe('ERR_INVALID_EXPORT');
+    expect(e.message).toContain('belongs to no face of the person before it');
+  });
+
+  it('refuses an encrypted header whose PBKDF2 iteration count LocalFace never writes, before deriving a key', async () => {
+    const w = await ExportWriter.create(models, dims, 'pw');
+    await w.collection({ name: 'c', createdAt: 1, personCount: 0, faceCount: 0, includeImages: false });
+    const bytes = new Uint8Array(await (await w.finish({ persons: 0, faces: 0, images: 0 })).arrayBuffer());
+    const headerLength = new DataView(bytes.buffer).getUint32(8, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
+      encryption: { iterations: number };
+    };
+    for (const iterations of [1000, 600_000.5]) {
+      // The header rewritten and every checksum made right again (the checksums are not keyed).
+      const newHeader = new TextEncoder().encode(
+        JSON.stringify({ ...header, encryption: { ...header.encryption, iterations } }),
+      );
+      const headerSum = await sha(newHeader);
+      const records = bytes.subarray(12 + headerLength + 32, bytes.length - 32);
+      const sums: number[] = [...headerSum];
+      for (let at = 0; at < records.length;) {
+        const length = new DataView(records.buffer, records.byteOffset + at + 1, 4).getUint32(0, true);
+        sums.push(...records.subarray(at + 5 + length, at + 37 + length));
+        at += 37 + length;
+      }
+      const lengthBytes = new Uint8Array(4);
+      new DataView(lengthBytes.buffer).setUint32(0, newHeader.length, true);
+      const file = new Blob(
+        [bytes.subarray(0, 8), lengthBytes, newHeader, headerSum, records, await sha(new Uint8Array(sums))].map(
+          (part) => part as Uint8Array<ArrayBuffer>,
+        ),
+      );
+      const e = await failure(readExport(file, { passphrase: 'pw', models, dims }));
+      expect([iterations, e.code]).toEqual([iterations, 'ERR_INVALID_EXPORT']);
+      expect(e.message).toContain('encryption parameters are invalid');
+    }
+  });
+});

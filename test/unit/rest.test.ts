@@ -24,12 +24,16 @@ import {
 import { percentToScore, problem, scoreToPercent } from '../../src/rest/users';
 
 /** The parts of FaceStore that ApiKeyService uses, in memory. */
-function memoryKeyStore(): FaceStore & { records: Map<string, ApiKeyRecord> } {
+/** ApiKeyService's part of FaceStore in memory; `reverse` lists keys newest first (IndexedDB lists by keyId). */
+function memoryKeyStore(reverse = false): FaceStore & { records: Map<string, ApiKeyRecord> } {
   const records = new Map<string, ApiKeyRecord>();
   return {
     records,
     addApiKey: async (r: ApiKeyRecord) => void records.set(r.keyId, structuredClone(r)),
-    listApiKeys: async () => [...records.values()].map((r) => structuredClone(r)),
+    listApiKeys: async () => {
+      const all = [...records.values()].map((r) => structuredClone(r));
+      return reverse ? all.reverse() : all;
+    },
     getApiKey: async (id: string) => structuredClone(records.get(id)),
     deleteApiKey: async (id: string) => records.delete(id),
     updateApiKey: async (id: string, update: (r: ApiKeyRecord) => ApiKeyRecord | null) => {
@@ -753,5 +757,119 @@ describe('createRestHandler without models', () => {
       400,
       { error_code: 'INVALID_PAYLOAD_IMAGE_SIZE', message: 'invalid payload image size too large' },
     ]);
+  });
+});
+
+describe('API key limits say when to retry', () => {
+  it('requests per minute: retry when the oldest request of the window leaves it', async () => {
+    let now = Date.parse('2026-11-20T12:00:00Z');
+    const keys = new ApiKeyService(memoryKeyStore(), () => now);
+    const { keyId } = await keys.create({ name: 'x', limits: { requestsPerMinute: 2 } });
+    expect(await keys.consume(keyId, 'request')).toEqual({ allowed: true }); // t = 0 s
+    now += 30_000;
+    expect(await keys.consume(keyId, 'request')).toEqual({ allowed: true }); // t = 30 s
+    now += 10_000;
+    // t = 40 s: the request of t = 0 leaves the window at t = 60 s, so in 20 s (not 50 s).
+    expect(await keys.consume(keyId, 'request')).toEqual({
+      allowed: false,
+      limit: 'requestsPerMinute',
+      retryAfterSeconds: 20,
+    });
+  });
+
+  it('enrolls per day: retry at the next UTC midnight', async () => {
+    const now = Date.parse('2026-11-20T23:59:00Z');
+    const keys = new ApiKeyService(memoryKeyStore(), () => now);
+    const { keyId } = await keys.create({ name: 'x', limits: { enrollsPerDay: 1 } });
+    expect(await keys.consume(keyId, 'enroll')).toEqual({ allowed: true });
+    expect(await keys.consume(keyId, 'enroll')).toEqual({
+      allowed: false,
+      limit: 'enrollsPerDay',
+      retryAfterSeconds: 60,
+    });
+  });
+
+  it('list() is oldest first whatever order the store returns', async () => {
+    let now = 1_000;
+    const keys = new ApiKeyService(memoryKeyStore(true), () => now++);
+    for (const name of ['first', 'second', 'third']) await keys.create({ name });
+    expect((await keys.list()).map((k) => k.name)).toEqual(['first', 'second', 'third']);
+  });
+});
+
+describe('REST search defaults', () => {
+  it('003: min_similarity_score defaults to 0.7 and max_results to 1; 001: threshold defaults to 80 %', async () => {
+    const keys = new ApiKeyService(memoryKeyStore());
+    const seen: Record<string, unknown>[] = [];
+    const client = {
+      apiKeys: keys,
+      searchFace: async (r: Record<string, unknown>) => (seen.push(r), []),
+      multiFaceSearch: async (r: Record<string, unknown>) => (
+        seen.push(r),
+        { personSearchResults: [], unrecognizedFaceThumbnailsBase64: [] }
+      ),
+      createCollection: async (name: string) => ({ name, createdAt: 0, personCount: 0 }),
+      // 001 searches the largest face through the client's internal SEARCH_LARGEST_FACE method.
+      [SEARCH_LARGEST_FACE]: async (r: Record<string, unknown>) => (seen.push(r), []),
+    } as unknown as FaceClient;
+    const handler = createRestHandler({ client });
+    const { key } = await keys.create({ name: 'x' });
+    const post = (path: string, body: object) =>
+      handler(
+        new Request(`http://app.test/${path}`, {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        }),
+      );
+    expect((await post('face-search', { collection_name: 'staff', face_base_64: 'AAAA' })).status).toBe(200);
+    expect((await post('multi-face-search', { collection_name: 'staff', multi_face_img_base_64: 'AAAA' })).status).toBe(
+      200,
+    );
+    expect((await post('users/search', { face: 'AAAA' })).status).toBe(404); // no match
+    expect(seen).toEqual([
+      expect.objectContaining({ collectionName: 'staff', minSimilarityScore: 0.7, maxResults: 1 }),
+      expect.objectContaining({ collectionName: 'staff', minSimilarityScore: 0.7 }),
+      expect.objectContaining({ collectionName: 'default', minSimilarityScore: 0.8 }),
+    ]);
+  });
+});
+
+describe('request bodies at the limit', () => {
+  it('refuses by the declared Content-Length alone, before reading the body', async () => {
+    let pulled = false;
+    const body = new ReadableStream(
+      {
+        pull(c) {
+          pulled = true;
+          c.enqueue(new Uint8Array(3));
+          c.close();
+        },
+      },
+      { highWaterMark: 0 },
+    ); // pulled only when read
+    const request = new Request('http://x/', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-length': '10' },
+    } as RequestInit);
+    await expect(readBody(request, 5)).rejects.toMatchObject({ problem: { kind: 'tooLarge', bytes: 10, maxBytes: 5 } });
+    expect(pulled).toBe(false);
+  });
+
+  it('accepts a body of exactly maxBytes, streamed in several chunks', async () => {
+    const stream = new ReadableStream(
+      {
+        start(c) {
+          c.enqueue(new Uint8Array(4));
+          c.enqueue(new Uint8Array(4));
+          c.close();
+        },
+      },
+      { highWaterMark: 0 },
+    ); // pulled only when read
+    const request = new Request('http://x/', { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    expect((await readBody(request, 8)).byteLength).toBe(8);
   });
 });

@@ -693,3 +693,18 @@ describe('tracker: enroll of a track whose face drifted', () => {
     expect(Math.min(...likeB)).toBeGreaterThanOrEqual(0.5);
   });
 });
+
+describe('tracker: default options', () => {
+  it('follows at most 5 faces by default', async () => {
+    const { scene, playAll } = sceneTracker({}, { collectionName: 'c' });
+    // Seven faces side by side, the first the largest.
+    scene.faces = Array.from({ length: 7 }, (_, i) => ({
+      x: 10 + i * 88,
+      size: 80 - i * 3,
+      vector: axis(i),
+      liveMargin: 3,
+    }));
+    const tracks = await playAll(200);
+    expect(tracks).toHaveLength(5);
+  });
+});

@@ -90,3 +90,11 @@ describe('argument validation', () => {
     expect(code(() => v.boolean('true', 'checkDuplicates', false))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
+
+test('the ends of a range are inside it: similarity 0 and 1, integers at min and max', () => {
+  // minSimilarityScore: 1 (exact match only) and 0 (everything) are documented as valid ("in [0, 1]").
+  expect(v.similarity(0, 'minSimilarityScore', 0.7)).toBe(0);
+  expect(v.similarity(1, 'minSimilarityScore', 0.7)).toBe(1);
+  expect(v.integer(1, 'limit', 100, 1, 1000)).toBe(1);
+  expect(v.integer(1000, 'limit', 100, 1, 1000)).toBe(1000);
+});
