@@ -68,6 +68,31 @@ async function bytesOf(blob: Blob): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
+const sha = async (b: Uint8Array) =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
+
+/** The export `bytes` with its header JSON changed by `edit` and every checksum made right again (they are not keyed). */
+async function withHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => object): Promise<Blob> {
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as Record<string, unknown>;
+  const newHeader = new TextEncoder().encode(JSON.stringify(edit(header)));
+  const headerSum = await sha(newHeader);
+  const records = bytes.subarray(12 + headerLength + 32, bytes.length - 32);
+  const sums: number[] = [...headerSum];
+  for (let at = 0; at < records.length;) {
+    const length = new DataView(records.buffer, records.byteOffset + at + 1, 4).getUint32(0, true);
+    sums.push(...records.subarray(at + 5 + length, at + 37 + length));
+    at += 37 + length;
+  }
+  const lengthBytes = new Uint8Array(4);
+  new DataView(lengthBytes.buffer).setUint32(0, newHeader.length, true);
+  return new Blob(
+    [bytes.subarray(0, 8), lengthBytes, newHeader, headerSum, records, await sha(new Uint8Array(sums))].map(
+      (part) => part as Uint8Array<ArrayBuffer>,
+    ),
+  );
+}
+
 describe('collection export format', () => {
   for (const passphrase of [undefined, 'correct horse battery staple']) {
     it(`round-trips exactly ${passphrase ? 'encrypted' : 'in clear'}`, async () => {
@@ -132,8 +157,6 @@ describe('collection export format', () => {
     at += 4 + view.getUint32(at, true) + 32;
     const headerHash = bytes.slice(8 + 4, at - 32);
     const hashes: Uint8Array[] = [];
-    const sha = async (b: Uint8Array) =>
-      new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
     for (let index = 0; at < bytes.length - 32; index++) {
       const length = view.getUint32(at + 1, true);
       if (index === 1) {
@@ -151,29 +174,7 @@ describe('collection export format', () => {
   });
 
   it('says a format version that is not a number is missing, not that it reads the same version', async () => {
-    const bytes = await bytesOf(await exportOf());
-    const view = new DataView(bytes.buffer);
-    const headerLength = view.getUint32(8, true);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as object;
-    const sha = async (b: Uint8Array) =>
-      new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
-    // The header rewritten with version "1" and every checksum made right again.
-    const newHeader = new TextEncoder().encode(JSON.stringify({ ...header, version: '1' }));
-    const headerSum = await sha(newHeader);
-    const records = bytes.subarray(12 + headerLength + 32, bytes.length - 32);
-    const sums: number[] = [...headerSum];
-    for (let at = 0; at < records.length;) {
-      const length = new DataView(records.buffer, records.byteOffset + at + 1, 4).getUint32(0, true);
-      sums.push(...records.subarray(at + 5 + length, at + 37 + length));
-      at += 37 + length;
-    }
-    const lengthBytes = new Uint8Array(4);
-    new DataView(lengthBytes.buffer).setUint32(0, newHeader.length, true);
-    const file = new Blob(
-      [bytes.subarray(0, 8), lengthBytes, newHeader, headerSum, records, await sha(new Uint8Array(sums))].map(
-        (part) => part as Uint8Array<ArrayBuffer>,
-      ),
-    );
+    const file = await withHeader(await bytesOf(await exportOf()), (header) => ({ ...header, version: '1' }));
     const error = await readExport(file, { models, dims }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_INVALID_EXPORT' });
     expect((error as Error).message).toContain('no numeric format version');
@@ -370,9 +371,6 @@ async function failure(p: Promise<unknown>): Promise<FaceError> {
   return e as FaceError;
 }
 
-const sha = async (b: Uint8Array) =>
-  new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
-
 describe('collection export format: structure of a well-summed file', () => {
   it('refuses a file that lists one personId twice', async () => {
     const w = await ExportWriter.create(models, dims);
@@ -420,31 +418,12 @@ describe('collection export format: structure of a well-summed file', () => {
   it('refuses an encrypted header whose PBKDF2 iteration count LocalFace never writes, before deriving a key', async () => {
     const w = await ExportWriter.create(models, dims, 'pw');
     await w.collection({ name: 'c', createdAt: 1, personCount: 0, faceCount: 0, includeImages: false });
-    const bytes = new Uint8Array(await (await w.finish({ persons: 0, faces: 0, images: 0 })).arrayBuffer());
-    const headerLength = new DataView(bytes.buffer).getUint32(8, true);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
-      encryption: { iterations: number };
-    };
+    const bytes = await bytesOf(await w.finish({ persons: 0, faces: 0, images: 0 }));
     for (const iterations of [1000, 600_000.5]) {
-      // The header rewritten and every checksum made right again (the checksums are not keyed).
-      const newHeader = new TextEncoder().encode(
-        JSON.stringify({ ...header, encryption: { ...header.encryption, iterations } }),
-      );
-      const headerSum = await sha(newHeader);
-      const records = bytes.subarray(12 + headerLength + 32, bytes.length - 32);
-      const sums: number[] = [...headerSum];
-      for (let at = 0; at < records.length;) {
-        const length = new DataView(records.buffer, records.byteOffset + at + 1, 4).getUint32(0, true);
-        sums.push(...records.subarray(at + 5 + length, at + 37 + length));
-        at += 37 + length;
-      }
-      const lengthBytes = new Uint8Array(4);
-      new DataView(lengthBytes.buffer).setUint32(0, newHeader.length, true);
-      const file = new Blob(
-        [bytes.subarray(0, 8), lengthBytes, newHeader, headerSum, records, await sha(new Uint8Array(sums))].map(
-          (part) => part as Uint8Array<ArrayBuffer>,
-        ),
-      );
+      const file = await withHeader(bytes, (header) => ({
+        ...header,
+        encryption: { ...(header.encryption as object), iterations },
+      }));
       const e = await failure(readExport(file, { passphrase: 'pw', models, dims }));
       expect([iterations, e.code]).toEqual([iterations, 'ERR_INVALID_EXPORT']);
       expect(e.message).toContain('encryption parameters are invalid');
