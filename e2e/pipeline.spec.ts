@@ -460,6 +460,68 @@ test('when the GPU context is lost (the browser reset the GPU) calls reject at o
   expect(result.again.similarityScore).toBeGreaterThan(0.7);
 });
 
+test('a GPU context lost while createFaceClient loads leaves no tensor behind, so a WASM client closed later gives its memory back', async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'webgl', 'WebGL only: the GPU context is a WebGL matter');
+  test.setTimeout(300_000);
+  await openHarness(page);
+  const result = await page.evaluate(async () => {
+    const { createFaceClient } = window.LocalFace;
+    type Engine = {
+      registry: Record<string, { gpgpu?: { gl?: WebGL2RenderingContext }; wasm?: { HEAPU8: Uint8Array } }>;
+      memory(): { numTensors: number };
+    };
+    const tf = (globalThis as unknown as { _tfengine: Engine })._tfengine;
+    const before = tf.memory().numTensors;
+    let lost = false;
+    const failed = await window.errorInfo(() =>
+      createFaceClient({
+        backend: 'webgl',
+        threads: 1,
+        // Lost while the embedders load, the detector loaded and warming up.
+        onProgress: (p) => {
+          const gl = tf.registry.webgl?.gpgpu?.gl;
+          if (!lost && p.stage === 'embedder' && gl) {
+            lost = true;
+            gl.getExtension('WEBGL_lose_context')!.loseContext();
+          }
+        },
+      }),
+    );
+    // The models still loading at the loss settle (their warm-up ends at the loss) and are disposed.
+    let left = tf.memory().numTensors - before;
+    for (let i = 0; i < 40 && left > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      left = tf.memory().numTensors - before;
+    }
+    // As the error advises, a WASM client; a large picture grows its memory, which its close gives back.
+    const wasm = await createFaceClient({ backend: 'wasm', threads: 1 });
+    const big = new OffscreenCanvas(3000, 3000);
+    big
+      .getContext('2d')!
+      .drawImage(
+        await createImageBitmap(
+          new Blob([(await window.fixture('lfw/Colin_Powell_0002.jpg')) as Uint8Array<ArrayBuffer>]),
+        ),
+        1000,
+        1000,
+      );
+    await wasm.detectFaces(big);
+    const heapMB = () => Math.round((tf.registry.wasm?.wasm?.HEAPU8.length ?? 0) / 2 ** 20);
+    const inUse = heapMB();
+    await wasm.close();
+    return { failed, lost, left, inUse, afterClose: heapMB(), atEnd: tf.memory().numTensors - before };
+  });
+  expect(result.lost).toBe(true);
+  expect(expectFaceError(result.failed, 'ERR_INTERNAL', 500).metadata).toMatchObject({ reason: 'webgl-context-lost' });
+  expect(result.left).toBe(0); // 328 tensors stayed for good before
+  expect(result.atEnd).toBe(0);
+  expect(result.inUse).toBeGreaterThan(100);
+  expect(result.afterClose).toBeLessThan(32);
+});
+
 test("clients of one page share its backend: another backend is refused while a client runs, 'auto' joins it", async ({
   page,
   backend,

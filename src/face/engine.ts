@@ -109,18 +109,23 @@ export class FaceEngine {
     const warm = options.warmUp ?? true;
     // Warm-up is a model's first real run, where a shader that does not compile or memory that runs out shows: a
     // model that fails it is disposed, not left holding its weights.
-    const warmedUp = async <M extends { dispose(): void }>(model: M, run: (model: M) => Promise<unknown>) => {
+    // `lost`: a GPU context lost under the model, which leaves its warm-up waiting for ever on a read.
+    const warmedUp = async <M extends { dispose(): void }>(
+      model: M,
+      run: (model: M) => Promise<unknown>,
+      lost?: Promise<never>,
+    ) => {
       if (!warm) return model;
       try {
-        await run(model);
+        await (lost ? Promise.race([run(model), lost]) : run(model));
       } catch (error) {
         model.dispose();
         throw error;
       }
       return model;
     };
-    const loadEmbedder = async (id: string): Promise<FaceEmbedder> =>
-      warmedUp(await createEmbedder(id, files), (embedder) => warmUpEmbedder(embedder));
+    const loadEmbedder = async (id: string, lost?: Promise<never>): Promise<FaceEmbedder> =>
+      warmedUp(await createEmbedder(id, files), (embedder) => warmUpEmbedder(embedder), lost);
     // MobileFaceNet (the slower of the two: 32 against 19 ms per face) loads and runs in a Worker where that helps.
     const offloadId =
       (options.threads ?? 'auto') === 'auto' && matcher.modelIds.length > 1 && canUseWorkers()
@@ -179,8 +184,12 @@ export class FaceEngine {
       backend: BackendName;
       matcher: Matcher;
       offloaded: WorkerEmbedder | undefined;
-      loadEmbedder: (id: string) => Promise<FaceEmbedder>;
-      warmedUp: <M extends { dispose(): void }>(model: M, run: (model: M) => Promise<unknown>) => Promise<M>;
+      loadEmbedder: (id: string, lost?: Promise<never>) => Promise<FaceEmbedder>;
+      warmedUp: <M extends { dispose(): void }>(
+        model: M,
+        run: (model: M) => Promise<unknown>,
+        lost?: Promise<never>,
+      ) => Promise<M>;
       releaseBackend: () => Promise<void>;
     },
   ): Promise<FaceEngine> {
@@ -188,8 +197,11 @@ export class FaceEngine {
     const { backend, matcher, loadEmbedder, warmedUp } = started;
     const worker = started.offloaded;
     const gpu = backend === 'webgl' ? watchWebglContext() : undefined;
+    // Each model's warm-up also ends at a lost context, so that every model settles and allOrDispose disposes them:
+    // the tensors of a client that never started would otherwise stay in the page (and keep the WASM backend's memory
+    // from being given back later).
     const loading = allOrDispose<FaceDetector | FaceEmbedder>([
-      FaceDetector.create(files).then((detector) => warmedUp(detector, (d) => d.warmUp())),
+      FaceDetector.create(files).then((detector) => warmedUp(detector, (d) => d.warmUp(), gpu?.lost)),
       ...matcher.modelIds.map((id) =>
         worker && id === worker.id
           ? worker.ready().then(
@@ -199,12 +211,16 @@ export class FaceEngine {
                 throw error;
               },
             )
-          : loadEmbedder(id),
+          : loadEmbedder(id, gpu?.lost),
       ),
     ]);
-    // A context lost while the models load leaves their warm-up waiting for ever.
+    // The loss is reported at once; models still loading then are disposed as they settle.
     const loaded = await (gpu ? Promise.race([loading, gpu.lost]) : loading).catch((error: unknown) => {
       gpu?.stop();
+      loading.then(
+        (models) => models.forEach((model) => model.dispose()),
+        () => undefined,
+      );
       throw error;
     });
     const detector = loaded[0] as FaceDetector;

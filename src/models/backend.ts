@@ -201,10 +201,27 @@ export interface WebglContextWatch {
   stop(): void;
 }
 
+/**
+ * TF.js waits on a fence before each read from the GPU, polling it every few ms until the GPU passes it. A lost
+ * context never does, so reads begun on it waited for ever (the tensors their callers dispose after them stayed in the
+ * page, and the polling ran for the page's life). The lost backend's waits end at once instead: its reads return what
+ * a lost context reads (zeros) to work whose calls were already rejected with the loss, which then finishes and frees
+ * its tensors. Reaches into TF.js's GPGPUContext; does nothing if its shape is not the one expected.
+ */
+function endLostContextWaits(backend: unknown): void {
+  const gpgpu = (backend as { gpgpu?: { itemsToPoll?: unknown; pollFence?: unknown } } | undefined)?.gpgpu;
+  if (!gpgpu || !Array.isArray(gpgpu.itemsToPoll) || typeof gpgpu.pollFence !== 'function') return;
+  gpgpu.pollFence = () => Promise.resolve();
+  const waiting = gpgpu.itemsToPoll as { resolveFn?: unknown }[];
+  gpgpu.itemsToPoll = [];
+  for (const item of waiting) if (typeof item.resolveFn === 'function') (item.resolveFn as () => void)();
+}
+
 /** Watches the context of the WebGL backend in use; undefined when WebGL is not the backend. */
 export function watchWebglContext(): WebglContextWatch | undefined {
   const gl = tf.getBackend() === 'webgl' ? webglBackendContext() : undefined;
   if (!gl) return undefined;
+  const backend = tf.findBackend('webgl');
   const canvas = gl.canvas as EventTarget;
   let reject!: (error: FaceError) => void;
   const lost = new Promise<never>((_, r) => (reject = r));
@@ -222,6 +239,7 @@ export function watchWebglContext(): WebglContextWatch | undefined {
     );
     reject(watch.error);
     watch.stop();
+    endLostContextWaits(backend);
   }
   canvas.addEventListener('webglcontextlost', onLost);
   if (gl.isContextLost()) onLost();
