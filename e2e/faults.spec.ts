@@ -314,3 +314,42 @@ test('a browser failure in the middle of a call is an ERR_INTERNAL FaceError wit
     await page.close();
   }
 });
+
+test('a database written by a newer LocalFace is refused with a reason an app can read, and left as it was', async ({
+  browser,
+}) => {
+  const db = `newer-${Date.now()}`;
+  const page = await browser.newPage();
+  await openHarness(page);
+  const r = await page.evaluate(async (db) => {
+    // What a later LocalFace would leave: a schema version above this one's, with a store this one does not know.
+    const open = indexedDB.open(db, 99);
+    open.onupgradeneeded = () => open.result.createObjectStore('fromTheFuture').put('kept', 'k');
+    const before: IDBDatabase = await new Promise((ok) => (open.onsuccess = () => ok(open.result)));
+    before.close();
+    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: db });
+    const listed = await window.errorInfo(() => client.listCollections());
+    const created = await window.errorInfo(() => client.createCollection('staff'));
+    await client.close();
+    const reopen = indexedDB.open(db);
+    const after: IDBDatabase = await new Promise((ok) => (reopen.onsuccess = () => ok(reopen.result)));
+    const state = {
+      version: after.version,
+      stores: [...after.objectStoreNames],
+      value: await new Promise((ok) => {
+        const get = after.transaction('fromTheFuture').objectStore('fromTheFuture').get('k');
+        get.onsuccess = () => ok(get.result);
+      }),
+    };
+    after.close();
+    indexedDB.deleteDatabase(db);
+    return { listed, created, state };
+  }, db);
+  for (const e of [r.listed, r.created]) {
+    const info = expectFaceError(e, 'ERR_INTERNAL', 500);
+    expect(info.metadata).toMatchObject({ databaseName: db, reason: 'newer-version' });
+    expect(info.message).toContain('newer version of LocalFace');
+  }
+  expect(r.state).toEqual({ version: 99, stores: ['fromTheFuture'], value: 'kept' });
+  await page.close();
+});

@@ -646,7 +646,7 @@ class LocalFaceClient implements FaceClient {
     if (error.code === 'ERR_ENCRYPTION_KEY_INVALID')
       throw new FaceError(
         'ERR_ENCRYPTION_KEY_INVALID',
-        `${after} with ${this.#encryption ? 'another encryption key' : 'an encryption key'}, which this client cannot open. Create the client again with the key it has now. Nothing was read or changed.`,
+        `${after} with ${this.#encryption ? 'another encryption key' : 'an encryption key'}, which this client cannot open. Create the client again with the key it has now. No record was read or written.`,
         { cause: error, metadata: error.metadata },
       );
     if (error.code === 'ERR_INVALID_ARGUMENT' && error.metadata?.reason === 'plain-database')

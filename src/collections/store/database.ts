@@ -920,7 +920,7 @@ async function openDatabase(
       throw new FaceError(
         'ERR_INTERNAL',
         `The database "${name}" was written by a newer version of LocalFace (schema newer than ${DB_VERSION}). Update LocalFace or use another databaseName.`,
-        { cause },
+        { cause, metadata: { databaseName: name, reason: 'newer-version' } },
       );
     }
     throw storageError(cause, `open the database "${name}"`);
@@ -984,7 +984,7 @@ async function unlock(
     if (!encryption)
       throw new FaceError(
         'ERR_ENCRYPTION_KEY_INVALID',
-        `The database "${name}" is encrypted: pass createFaceClient the encryption option ({ passphrase } or { key }) it was created with. Nothing was read or changed.`,
+        `The database "${name}" is encrypted: pass createFaceClient the encryption option ({ passphrase } or { key }) it was created with. No record was read or written.`,
         { metadata: { databaseName: name } },
       );
     return unlockExisting(db, existing, encryption, name);
