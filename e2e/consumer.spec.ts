@@ -137,6 +137,34 @@ test('its declarations type-check in a strict TypeScript app that has only its d
       });
     }
   }
+  // An app that lists the global types it wants (`"types": []`, or only its own) gets no @types package by default:
+  // the declarations must still find the ones they use (tfjs-core's use @types/long's global Long).
+  writeFileSync(
+    join(app, 'tsconfig.types.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: [],
+        target: 'es2022',
+        lib: ['es2022', 'dom'],
+        module: 'esnext',
+        moduleResolution: 'bundler',
+      },
+      files: ['check.ts'],
+    }),
+  );
+  try {
+    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.types.json'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+  } catch (error) {
+    throw new Error(`tsc with "types": []: ${(error as { stdout?: string }).stdout ?? String(error)}`, {
+      cause: error,
+    });
+  }
 });
 
 test('the package carries its licence and the bundled code’s notices (minification drops their headers)', () => {

@@ -3,7 +3,7 @@ import type { ApiKeys } from './collections/apiKeys';
 import { CollectionServices } from './collections/services';
 import { FaceStore, type ConnectionLoss } from './collections/store/database';
 import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from './collections/restWrites';
-import { checkEncryptionOption, type EncryptionOption } from './collections/store/cipher';
+import { checkEncryptionOption } from './collections/store/cipher';
 import {
   PersonService,
   type AddedFace,
@@ -41,11 +41,22 @@ import {
 } from './face/checks';
 import { FaceEngine, noFaceError } from './face/engine';
 import { createFaceTracker, type FaceTracker, type FaceTrackerOptions } from './tracker/faceTracker';
-import { inputScale, resolveImageLimits, type ImageInput, type ImageLimits } from './face/input/decode';
+import { inputScale, resolveImageLimits } from './face/input/decode';
+import type { ImageLimits } from './face/input/limits';
 import type { BackendChoice, BackendName } from './models/backend';
 import { defaultModelBaseUrl } from './models/defaultModelBase';
-import { ModelFiles, type LoadProgress } from './models/modelFiles';
-import { faceInInput, keypointList, type Box, type DetectedFace, type FaceKeypoint, type HeadPose } from './vocabulary';
+import { ModelFiles } from './models/modelFiles';
+import {
+  faceInInput,
+  keypointList,
+  type Box,
+  type DetectedFace,
+  type FaceKeypoint,
+  type HeadPose,
+  type EncryptionOption,
+  type ImageInput,
+  type LoadProgress,
+} from './vocabulary';
 
 export interface FaceClientOptions {
   /** Where the models/ folder is served. Default: the models/ folder next to the library file. */

@@ -43,7 +43,7 @@ export type {
   ImportConflict,
 } from './collections/persons';
 export type { FaceStorageType } from './collections/validate';
-export type { EncryptionOption } from './collections/store/cipher';
+export type { EncryptionOption } from './vocabulary';
 export type {
   ApiKeys,
   ApiKeyInfo,
@@ -65,7 +65,8 @@ export type {
   ValidationReason,
   ValidationCheck,
 } from './face/checks';
-export type { ImageInput, ImageLimits } from './face/input/decode';
+export type { ImageInput } from './vocabulary';
+export type { ImageLimits } from './face/input/limits';
 export type {
   FaceTracker,
   FaceTrackerOptions,
@@ -80,6 +81,6 @@ export type {
 export { FaceError } from './errors';
 export type { FaceErrorCode } from './errors';
 export type { BackendChoice, BackendName } from './models/backend';
-export type { LoadProgress } from './models/modelFiles';
+export type { LoadProgress } from './vocabulary';
 export type { Box, HeadPose, Point } from './vocabulary';
 export { version } from './version';

@@ -16,6 +16,33 @@ export function sameElements<T>(a: ArrayLike<T>, b: ArrayLike<T>): boolean {
   return true;
 }
 
+/**
+ * Everything a `face` / `image` argument may be (docs/api.md, "Images"). Declared here, apart from the decoder, so
+ * that the public type declarations do not reach TF.js's (an app's type-check would need @types/long for them).
+ */
+export type ImageInput =
+  | string
+  | Blob
+  | ArrayBuffer
+  | Uint8Array
+  | ImageData
+  | ImageBitmap
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | HTMLVideoElement
+  | VideoFrame;
+
+/** Progress of createFaceClient's model loading (its `onProgress` option). */
+export interface LoadProgress {
+  stage: string;
+  loaded: number;
+  total: number;
+}
+
+/** createFaceClient's `encryption` option: a passphrase, or an AES-GCM key the app keeps. */
+export type EncryptionOption = { passphrase: string } | { key: CryptoKey };
+
 /** A 2-D point in pixels. */
 export interface Point {
   x: number;

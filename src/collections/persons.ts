@@ -1,9 +1,16 @@
 import { asFaceError, FaceError } from '../errors';
 import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
-import { inputScale, type ImageInput } from '../face/input/decode';
+import { inputScale } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
-import { boxInInput, DEFAULT_MATCH_THRESHOLD, sameElements, type Box, type FaceTemplate } from '../vocabulary';
+import {
+  boxInInput,
+  DEFAULT_MATCH_THRESHOLD,
+  sameElements,
+  type Box,
+  type FaceTemplate,
+  type ImageInput,
+} from '../vocabulary';
 import { ExportWriter, readExport, type ExportedPerson } from './exportFormat';
 import type { CollectionIndex, PersonHit } from './search/collectionIndex';
 import type { FusedScorer } from './search/fusedScorer';

@@ -3,11 +3,9 @@ import { FaceError } from '../errors';
 import generatedManifest from './manifest.generated.json';
 import { sha256Hex } from './sha256';
 
-export interface LoadProgress {
-  stage: string;
-  loaded: number;
-  total: number;
-}
+import type { LoadProgress } from '../vocabulary';
+
+export type { LoadProgress };
 
 interface ManifestEntry {
   file: string;

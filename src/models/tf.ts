@@ -1,3 +1,6 @@
+/// <reference types="long" preserve="true" />
+// tfjs-core's declarations use the global `Long` of @types/long (its dependency): named here, an app's type-check finds
+// it whatever its `types` setting.
 // The parts of TF.js LocalFace uses, and only those: core ops, the converter (graph models) and the CPU and WebGL
 // backends (WASM registers itself in backend.ts). The umbrella package @tensorflow/tfjs would also bundle
 // tfjs-layers and tfjs-data, which nothing here uses. Every src module imports TF.js from this file.

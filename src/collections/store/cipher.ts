@@ -20,7 +20,9 @@ const KEY_CHECK_TEXT = 'LocalFace encryption key check v1';
 /** In the key check's additional data of a database whose ids are bound. */
 const BINDS_IDS = 'bindsIds';
 
-export type EncryptionOption = { passphrase: string } | { key: CryptoKey };
+import type { EncryptionOption } from '../../vocabulary';
+
+export type { EncryptionOption };
 
 /** Checks the `encryption` option of createFaceClient; undefined means none. */
 export function checkEncryptionOption(option: unknown): EncryptionOption | undefined {

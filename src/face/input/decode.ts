@@ -10,24 +10,12 @@ import {
   sniffOtherFormat,
   type ImageHeader,
 } from './imageHeader';
-import type { ToInput } from '../../vocabulary';
+import type { ImageInput, ToInput } from '../../vocabulary';
+
+export type { ImageInput } from '../../vocabulary';
 import { DEFAULT_IMAGE_LIMITS, sizeForTexture, type DecodeSize, type ImageLimits } from './limits';
 
 export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './limits';
-
-/** Everything a `face` / `image` argument may be (docs/api.md, "Images"). */
-export type ImageInput =
-  | string
-  | Blob
-  | ArrayBuffer
-  | Uint8Array
-  | ImageData
-  | ImageBitmap
-  | HTMLImageElement
-  | HTMLCanvasElement
-  | OffscreenCanvas
-  | HTMLVideoElement
-  | VideoFrame;
 
 /**
  * A decoded image as a float32 [height, width, 3] RGB (0..255) tensor the caller disposes, upright (EXIF orientation
