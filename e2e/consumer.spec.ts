@@ -197,6 +197,17 @@ test('the installed package imports in Node (server-side rendering) and ships no
     join(scratch, 'app'),
   ).trim();
   expect(forWorkers).toBe('FaceError,mountRestHandler,version');
+  // CommonJS tools (Jest's default mode, ts-node, an Electron main process) require() it: Node ≥ 20.19 loads an ES
+  // module there, given an export condition that require matches.
+  const required = run(
+    process.execPath,
+    [
+      '-e',
+      'const m = require("localface"); const w = require("localface/service-worker"); console.log(typeof m.createFaceClient, typeof w.mountRestHandler, require("localface/package.json").name)',
+    ],
+    join(scratch, 'app'),
+  ).trim();
+  expect(required).toBe('function function localface');
   for (const script of ['localface-sw.js', 'localface-sw.iife.js']) {
     const text = readFileSync(join(installed, 'dist', script), 'utf8');
     expect(text.length).toBeLessThan(20_000);
