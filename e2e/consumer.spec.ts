@@ -186,6 +186,17 @@ test('the installed package imports in Node (server-side rendering) and ships no
     join(scratch, 'app'),
   ).trim();
   expect(exported.split(',')).toEqual(expect.arrayContaining(['FaceError', 'createFaceClient', 'version']));
+  // A client made there by mistake (a server-side load function) says where clients run.
+  const onServer = run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      'const { createFaceClient } = await import("localface"); await createFaceClient().catch((e) => console.log(e.code, e.metadata.reason))',
+    ],
+    join(scratch, 'app'),
+  ).trim();
+  expect(onServer).toBe('ERR_INTERNAL not-a-browser');
   // The service-worker build: what a worker forwarding REST requests imports, without TF.js.
   const forWorkers = run(
     process.execPath,

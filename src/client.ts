@@ -296,6 +296,14 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   const threads = options.threads ?? 'auto';
   if (threads !== 'auto' && threads !== 1)
     throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${showValue(threads)}.`);
+  // Importing the package on a server works (server-side rendering); a client there would fail further on with
+  // errors about model URLs or TF.js internals that do not say why.
+  if (typeof document === 'undefined' && !('WorkerGlobalScope' in globalThis))
+    throw new FaceError(
+      'ERR_INTERNAL',
+      'createFaceClient runs in a browser (a page or a Worker), and this is not one (Node.js, or a server rendering the page). Import LocalFace anywhere, but create the client in the browser: e.g. in a component once it is mounted, or behind a dynamic import.',
+      { metadata: { reason: 'not-a-browser' } },
+    );
   // With encryption the database is opened now, while the models load, so that a wrong key or passphrase is
   // ERR_ENCRYPTION_KEY_INVALID from createFaceClient itself. Other failures to open are left to the first
   // collection call, as without encryption (detect and compare do not need the database).

@@ -10,9 +10,7 @@ import {
   sniffOtherFormat,
   type ImageHeader,
 } from './imageHeader';
-import type { ImageInput, ToInput } from '../../vocabulary';
-
-export type { ImageInput } from '../../vocabulary';
+import type { ToInput } from '../../vocabulary';
 import { DEFAULT_IMAGE_LIMITS, sizeForTexture, type DecodeSize, type ImageLimits } from './limits';
 
 export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './limits';
