@@ -744,6 +744,31 @@ test('a face small in a larger photo scores as it does in its portrait (its keyp
   for (const score of result.scores) expect(Math.abs(score - result.alone)).toBeLessThan(0.05);
 });
 
+test('a face in a wide panorama is found, wherever along the strip it is', async ({ facePage, backend }) => {
+  test.skip(backend === 'webgl', 'WASM only: detection does not depend on the backend');
+  const result = await facePage.evaluate(async () => {
+    const portrait = await window.fixture('lfw/Serena_Williams_0001.jpg');
+    const photo = await createImageBitmap(new Blob([portrait as Uint8Array<ArrayBuffer>]));
+    const found: number[] = [];
+    const scores: number[] = [];
+    // A 6000×400 strip with the 250-px portrait drawn 260 px high (a ~110-px face) at 10, 50 and 90 % of its width.
+    for (const at of [0.1, 0.5, 0.9]) {
+      const canvas = new OffscreenCanvas(6000, 400);
+      const context = canvas.getContext('2d')!;
+      context.fillStyle = '#8a8f96';
+      context.fillRect(0, 0, 6000, 400);
+      context.drawImage(photo, Math.round(at * 6000 - 130), 70, 260, 260);
+      const faces = await window.client.detectFaces(canvas);
+      found.push(faces.length);
+      scores.push((await window.client.compareFaces(canvas, portrait)).similarityScore);
+    }
+    return { found, scores };
+  });
+  // Tiles of 1500×400 showed the face at ~13 px to the detector: none was found.
+  expect(result.found).toEqual([1, 1, 1]);
+  for (const score of result.scores) expect(score).toBeGreaterThan(0.9);
+});
+
 test('closing the last WebGL client frees the GPU memory TF.js kept for reuse, and a new client works', async ({
   page,
   backend,

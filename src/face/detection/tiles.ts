@@ -11,16 +11,22 @@ export interface Tile {
 
 /**
  * Overlapping square tiles covering a large image, for finding small faces: tiles of max(384, longSide/4) px
- * (at most 2–3× the detector's 192-px input, so a 20-px face is still ~8 px to it) overlapping by a quarter.
+ * (at most 2–3× the detector's 192-px input, so a 20-px face is still ~8 px to it) overlapping by a quarter, but
+ * no larger than the short side: a 6000×400 panorama's 1500-px tiles were 1500×400 strips, where a face a quarter
+ * of the strip's height came out ~13 px at the detector's input and was not found; its 400-px tiles overlap by half.
  * Small images get none: the whole-image pass already sees their faces at a usable size.
  */
 export function planTiles(width: number, height: number): Tile[] {
   const longSide = Math.max(width, height);
   if (longSide <= 640) return [];
-  const tile = Math.round(Math.max(384, longSide / 4));
+  const shortSide = Math.min(width, height);
+  const tile = Math.round(Math.max(384, Math.min(longSide / 4, shortSide)));
+  // A quarter's overlap holds any face up to a quarter of a tile whole in some tile; faces larger than that are the
+  // whole-image pass's, except in a panorama, which shows them at a few pixels: there tiles overlap by half.
+  const stride = tile * (shortSide < longSide / 4 ? 0.5 : 0.75);
   const starts = (length: number): number[] => {
     if (length <= tile) return [0];
-    const count = Math.ceil((length - tile) / (tile * 0.75)) + 1;
+    const count = Math.ceil((length - tile) / stride) + 1;
     return Array.from({ length: count }, (_, i) => Math.round((i * (length - tile)) / (count - 1)));
   };
   return starts(height).flatMap((y) =>
