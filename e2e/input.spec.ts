@@ -475,6 +475,9 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
         tooWide: await window.errorInfo(() => c.detectFaces(wide)),
         canvasTooWide: await window.errorInfo(() => c.detectFaces(hugeCanvas)),
         tooSmall: await window.errorInfo(() => c.detectFaces(tiny)),
+        // Thin, not small: the message names the side, and says when a taller one would be too long as well.
+        strip: await window.errorInfo(async () => c.detectFaces(await png(1000, 100))),
+        longStrip: await window.errorInfo(async () => c.detectFaces(await png(10000, 100))),
         // Pixel sources have no minDimension, but a 1-pixel-wide one would give the detector no coordinates.
         sliver: await window.errorInfo(() => c.detectFaces(new ImageData(1, 200))),
         lenientAcceptsSmall: await window.errorInfo(() => lenient.detectFaces(tiny)),
@@ -506,6 +509,11 @@ test('size limits: ERR_IMAGE_TOO_LARGE and ERR_IMAGE_TOO_SMALL, and the limits a
   expectFaceError(result.hugeDataUrl, 'ERR_IMAGE_TOO_LARGE', 413);
   expect(expectFaceError(result.tooSmall, 'ERR_IMAGE_TOO_SMALL', 400).metadata).toEqual({ width: 100, height: 100 });
   expect(expectFaceError(result.sliver, 'ERR_IMAGE_TOO_SMALL', 400).metadata).toEqual({ width: 1, height: 200 });
+  expect(expectFaceError(result.tooSmall, 'ERR_IMAGE_TOO_SMALL', 400).message).toContain('Use a larger photo.');
+  expect(expectFaceError(result.strip, 'ERR_IMAGE_TOO_SMALL', 400).message).toContain('at least 128 pixels high');
+  expect(expectFaceError(result.longStrip, 'ERR_IMAGE_TOO_SMALL', 400).message).toContain(
+    'crop it to the part with the face',
+  );
   expect(result.lenientAcceptsSmall).toBeNull();
 });
 

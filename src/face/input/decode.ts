@@ -640,9 +640,19 @@ function checkPixelSize(width: number, height: number, limits: ImageLimits, argN
 function checkEncodedSize(header: ImageHeader, limits: ImageLimits, argName: string): void {
   const { displayWidth: w, displayHeight: h } = header;
   if (w < limits.minDimension || h < limits.minDimension) {
+    // A strip (1000×100) is not small, only thin: say which side; one also too long for the largest accepted side
+    // (10000×100) would be refused larger too.
+    const long = Math.max(w, h) > limits.maxDimension;
+    const advice = long
+      ? `It is also longer than the largest accepted side (${limits.maxDimension} pixels): crop it to the part with the face.`
+      : w >= limits.minDimension
+        ? `Use a photo at least ${limits.minDimension} pixels high.`
+        : h >= limits.minDimension
+          ? `Use a photo at least ${limits.minDimension} pixels wide.`
+          : 'Use a larger photo.';
     throw new FaceError(
       'ERR_IMAGE_TOO_SMALL',
-      `The ${argName} is ${w}×${h} pixels; the smallest accepted is ${limits.minDimension}×${limits.minDimension}. Use a larger photo.`,
+      `The ${argName} is ${w}×${h} pixels; the smallest accepted is ${limits.minDimension}×${limits.minDimension}. ${advice}`,
       { metadata: { width: w, height: h } },
     );
   }
