@@ -274,7 +274,7 @@ test('what browsers decode is accepted: stray bytes between JPEG segments, an up
   for (const [kind, box] of Object.entries(boxes)) expect(box, kind).toEqual(boxes.bytes);
 });
 
-test('undecodable input says what it is: an empty file, WebP, GIF, HEIC, AVIF, a 12-bit JPEG, a URL', async ({
+test('undecodable input says what it is: an empty file, WebP, GIF, HEIC, AVIF, BMP, TIFF, SVG, a 12-bit JPEG, a URL', async ({
   facePage,
 }) => {
   const errors = await facePage.evaluate(async () => {
@@ -300,6 +300,11 @@ test('undecodable input says what it is: an empty file, WebP, GIF, HEIC, AVIF, a
       gif: await window.errorInfo(() => c.detectFaces(ascii('GIF89a\x01\x00\x01\x00\x00\x00\x00;'))),
       heic: await window.errorInfo(() => c.detectFaces(new Blob([heic]))),
       avif: await window.errorInfo(() => c.detectFaces(avif)),
+      bmp: await window.errorInfo(() => c.detectFaces(ascii('BM\x36\x10\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0'))),
+      tiff: await window.errorInfo(() => c.detectFaces(ascii('II*\0\x08\0\0\0\0\0'))),
+      svg: await window.errorInfo(() =>
+        c.detectFaces(new Blob(['<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"/>'])),
+      ),
       twelveBit: await window.errorInfo(() => c.detectFaces(twelveBit)),
       blobUrl: await window.errorInfo(() => c.detectFaces(URL.createObjectURL(new Blob([jpeg as BlobPart])))),
       httpsUrl: await window.errorInfo(() => c.detectFaces('https://example.com/face.jpg')),
@@ -313,6 +318,9 @@ test('undecodable input says what it is: an empty file, WebP, GIF, HEIC, AVIF, a
     gif: /is a GIF file/,
     heic: /is a HEIC file.*Convert it to JPEG/,
     avif: /is an AVIF file/,
+    bmp: /is a BMP file.*createImageBitmap/,
+    tiff: /is a TIFF file.*Convert it to JPEG/,
+    svg: /is an SVG drawing.*<img>/,
     twelveBit: /12-bit JPEG/,
     blobUrl: /blob: URL.*not fetched/,
     httpsUrl: /https: URL.*not fetched/,

@@ -85,6 +85,16 @@ describe('sniffOtherFormat', () => {
     expect(sniffOtherFormat(ascii('\0\0\0\x18ftypmif1\0\0\0\0mif1heic'))).toBe('HEIC');
     expect(sniffOtherFormat(ascii('\0\0\0\x14ftypmif1\0\0\0\0mif1'))).toBe('HEIF');
   });
+  it('names BMP, TIFF and SVG, which browsers show but the byte decoder does not take', () => {
+    expect(sniffOtherFormat(ascii('BM\x36\x10\0\0\0\0\0\0\x36\0\0\0'))).toBe('BMP');
+    expect(sniffOtherFormat(ascii('II*\0\x08\0\0\0'))).toBe('TIFF');
+    expect(sniffOtherFormat(ascii('MM\0*\0\0\0\x08'))).toBe('TIFF');
+    expect(sniffOtherFormat(ascii('<?xml version="1.0"?>\n<!-- x -->\n<svg xmlns="http://www.w3.org/2000/svg">'))).toBe(
+      'SVG',
+    );
+    expect(sniffOtherFormat(ascii('  <svg width="10">'))).toBe('SVG');
+    expect(sniffOtherFormat(ascii('<html><body>no drawing</body></html>'))).toBeUndefined();
+  });
   it('names nothing else', () => {
     expect(sniffOtherFormat(fixture('lfw/Tony_Blair_0001.jpg'))).toBeUndefined();
     expect(sniffOtherFormat(ascii('RIFF\x10\0\0\0WAVEfmt '))).toBeUndefined();

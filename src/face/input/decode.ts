@@ -513,6 +513,10 @@ function undecodable(bytes: Uint8Array, argName: string): string {
   if (other === 'HEIC' || other === 'HEIF') {
     return `The ${argName} is a ${other} file (as iPhones save photos); only JPEG and PNG bytes are accepted, and most browsers cannot decode ${other}. Convert it to JPEG first.`;
   }
+  if (other === 'TIFF')
+    return `The ${argName} is a TIFF file; only JPEG and PNG bytes are accepted, and browsers cannot decode TIFF. Convert it to JPEG first.`;
+  if (other === 'SVG')
+    return `The ${argName} is an SVG drawing; only JPEG and PNG bytes are accepted. Pass an <img> showing it (after await img.decode()), or draw that on a canvas and pass the canvas.`;
   if (other) {
     return `The ${argName} is ${other === 'AVIF' ? 'an' : 'a'} ${other} file; only JPEG and PNG bytes are accepted. Pass an <img> showing it (after await img.decode()) or await createImageBitmap(file) of it instead.`;
   }

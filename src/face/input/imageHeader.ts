@@ -29,10 +29,20 @@ export function sniffFormat(bytes: Uint8Array): EncodedFormat | undefined {
  * The name of an image format other than JPEG and PNG, told by its first bytes, for an error a person can act on;
  * undefined if the bytes are none of these.
  */
-export function sniffOtherFormat(b: Uint8Array): 'WebP' | 'GIF' | 'HEIC' | 'AVIF' | 'HEIF' | undefined {
+export function sniffOtherFormat(
+  b: Uint8Array,
+): 'WebP' | 'GIF' | 'HEIC' | 'AVIF' | 'HEIF' | 'BMP' | 'TIFF' | 'SVG' | undefined {
   const text = (start: number, end: number) => String.fromCharCode(...b.subarray(start, end));
   if (b.length >= 12 && text(0, 4) === 'RIFF' && text(8, 12) === 'WEBP') return 'WebP';
   if (b.length >= 4 && text(0, 4) === 'GIF8') return 'GIF';
+  if (b.length >= 14 && text(0, 2) === 'BM') return 'BMP';
+  if (b.length >= 4 && (text(0, 4) === 'II*\0' || text(0, 4) === 'MM\0*')) return 'TIFF';
+  // SVG is text: an <svg> element near the start (after an XML declaration, a doctype or comments).
+  const start = new TextDecoder()
+    .decode(b.subarray(0, 1024))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (start.startsWith('<') && /<svg[\s>]/i.test(start)) return 'SVG';
   // ISO BMFF: box size(4) 'ftyp' major brand(4) minor version(4) compatible brands(4 each).
   if (b.length >= 12 && text(4, 8) === 'ftyp') {
     const boxEnd = Math.min(b.length, new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0));
