@@ -208,6 +208,48 @@ test('ImageData in float16, and images, bitmaps, bytes and files made in an ifra
   }
 });
 
+test('an ImageData in display-p3 is read in sRGB, as the same picture drawn on an sRGB canvas', async ({
+  facePage,
+}) => {
+  const result = await facePage.evaluate(async () => {
+    const photo = await createImageBitmap(
+      new Blob([(await window.fixture('lfw/Colin_Powell_0001.jpg')) as Uint8Array<ArrayBuffer>]),
+    );
+    const canvasIn = (colorSpace: PredefinedColorSpace) => {
+      const canvas = new OffscreenCanvas(photo.width, photo.height);
+      const context = canvas.getContext('2d', { colorSpace })!;
+      context.drawImage(photo, 0, 0);
+      return context.getImageData(0, 0, photo.width, photo.height);
+    };
+    // The pixels the library keeps (StoreFullImage), decoded back: what it read.
+    const collectionName = `p3-${Date.now().toString(36)}`;
+    await window.client.createCollection(collectionName);
+    const stored = async (personId: string, face: ImageData) => {
+      const { faceBase64 } = await window.client.enrollPerson({
+        collectionName,
+        personId,
+        personName: personId,
+        face,
+        faceStorageType: 'StoreFullImage',
+      });
+      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(faceBase64), (ch) => ch.charCodeAt(0))]));
+      const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+      context.drawImage(bitmap, 0, 0);
+      return context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    };
+    const p3 = canvasIn('display-p3');
+    const fromSrgb = await stored('srgb', canvasIn('srgb'));
+    const fromP3 = await stored('p3', p3);
+    await window.client.deleteCollection(collectionName);
+    // Mean absolute difference per value (the same colour has other numbers in P3: read as sRGB, faces paled).
+    let difference = 0;
+    for (let i = 0; i < fromSrgb.length; i++) if (i % 4 !== 3) difference += Math.abs(fromP3[i]! - fromSrgb[i]!);
+    return { colorSpace: p3.colorSpace, meanDifference: difference / ((fromSrgb.length / 4) * 3) };
+  });
+  expect(result.colorSpace).toBe('display-p3');
+  expect(result.meanDifference).toBeLessThan(0.5); // 1.17 when read as sRGB numbers
+});
+
 test('a transferred buffer and a closed ImageBitmap are ERR_INVALID_ARGUMENT saying so', async ({ facePage }) => {
   const errors = await facePage.evaluate(async () => {
     const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');

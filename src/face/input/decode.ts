@@ -328,6 +328,16 @@ async function fromImageData(
       `The ${argName} ImageData's pixel buffer has been transferred (postMessage or structuredClone with a transfer list), so its pixels are gone. Pass the ImageData before transferring its buffer, or a copy (new ImageData(new Uint8ClampedArray(data), width, height)).`,
     );
   }
+  // Values in another colour space (getImageData of a display-p3 canvas): converted to sRGB as a canvas draws them,
+  // not read as sRGB numbers (a face's mean colour was off by up to 4 levels).
+  if ((image as { colorSpace?: string }).colorSpace === 'display-p3') {
+    checkPixelSize(width, height, limits, argName);
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d', { colorSpace: 'display-p3', willReadFrequently: true });
+    if (!context) throw new Error('no 2d context');
+    context.putImageData(image, 0, 0);
+    return fromImageData(context.getImageData(0, 0, width, height, { colorSpace: 'srgb' }), true, limits, argName);
+  }
   if (here && format === 'rgba-unorm8') return fromPixelSource(image, width, height, limits, argName);
   checkPixelSize(width, height, limits, argName);
   // As an 8-bit read of the same canvas gives: 0..1 scaled to 0..255, rounded, clamped (extended-range colours and
