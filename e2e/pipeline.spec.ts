@@ -744,7 +744,10 @@ test('a face small in a larger photo scores as it does in its portrait (its keyp
   for (const score of result.scores) expect(Math.abs(score - result.alone)).toBeLessThan(0.05);
 });
 
-test('a face in a wide panorama is found, wherever along the strip it is', async ({ facePage, backend }) => {
+test('a face in a wide panorama is found, wherever along the strip it is; a large photo without one says how large a face must be', async ({
+  facePage,
+  backend,
+}) => {
   test.skip(backend === 'webgl', 'WASM only: detection does not depend on the backend');
   const result = await facePage.evaluate(async () => {
     const portrait = await window.fixture('lfw/Serena_Williams_0001.jpg');
@@ -762,11 +765,23 @@ test('a face in a wide panorama is found, wherever along the strip it is', async
       found.push(faces.length);
       scores.push((await window.client.compareFaces(canvas, portrait)).similarityScore);
     }
-    return { found, scores };
+    // A large photo without a face: the message gives the smallest face found at that size, not 40 px.
+    const large = new OffscreenCanvas(4000, 3000);
+    const context = large.getContext('2d')!;
+    const gradient = context.createLinearGradient(0, 0, 4000, 3000);
+    gradient.addColorStop(0, '#30405a');
+    gradient.addColorStop(1, '#d8c8a0');
+    context.fillStyle = gradient;
+    context.fillRect(0, 0, 4000, 3000);
+    const noFace = await window.errorInfo(() => window.client.compareFaces(large, portrait));
+    return { found, scores, noFace };
   });
   // Tiles of 1500×400 showed the face at ~13 px to the detector: none was found.
   expect(result.found).toEqual([1, 1, 1]);
   for (const score of result.scores) expect(score).toBeGreaterThan(0.9);
+  expect(expectFaceError(result.noFace, 'ERR_FACE_NOT_DETECTED', 400).message).toContain(
+    'found reliably from ~100 px wide',
+  );
 });
 
 test('closing the last WebGL client frees the GPU memory TF.js kept for reuse, and a new client works', async ({

@@ -496,6 +496,16 @@ export function noFaceError(
       { metadata: { ...metadata, reason: 'FACE_TOO_SMALL_OR_CUT' } },
     );
   }
+  // In a large photo the detector sees faces through tiles of about a quarter of the long side, so the smallest face
+  // it finds grows with the photo (~100 px in 4000 × 3000: a face 1/40 of the long side).
+  const longSide = size ? Math.max(size.width, size.height) : 0;
+  if (longSide > 1600) {
+    return new FaceError(
+      'ERR_FACE_NOT_DETECTED',
+      `No face was found in ${argName} (${size!.width}×${size!.height} px). In a photo this large a face is found reliably from ~${Math.round(longSide / 40)} px wide (1/40 of its long side): crop the photo around the face, or use one where the face is visible, frontal and larger.`,
+      { metadata },
+    );
+  }
   return new FaceError(
     'ERR_FACE_NOT_DETECTED',
     `No face was found in ${argName}. Use a photo where the face is visible, frontal and at least ~40 px wide.`,
