@@ -349,15 +349,15 @@ test('small faces in a group moving a pixel a frame stay tracked: a dip of their
     tracker.close();
     return out;
   });
-  // Once found, a face leaves the tracks only where the detector misses it outright (with one threshold, a face
-  // whose score dipped under it for a frame left them too: 11 exits in these frames).
+  // Once found, a face stays in the tracks: with one score threshold, a face whose score dipped under it for a frame
+  // left them (11 exits in these frames); with a lower one for tracked faces, those the full-range model missed
+  // outright still did (3), until a missed face was looked for on a crop around where it was (0).
   const settled = frames.slice(frames.findIndex((ids) => ids.length >= 6));
   let exits = 0;
   for (let i = 1; i < settled.length; i++) exits += settled[i - 1]!.filter((id) => !settled[i]!.includes(id)).length;
   expect(settled.length).toBeGreaterThan(15);
-  expect(exits).toBeLessThanOrEqual(4);
-  expect(settled.reduce((n, ids) => n + ids.length, 0) / settled.length).toBeGreaterThanOrEqual(7);
-  console.log(`tracks per frame: ${frames.map((ids) => ids.length).join(' ')}; exits after settling: ${exits}`);
+  expect(exits).toBeLessThanOrEqual(1);
+  expect(settled.reduce((n, ids) => n + ids.length, 0) / settled.length).toBeGreaterThanOrEqual(8);
 });
 
 test('process never queues, rejects bad frames and timestamps, and is closed after close()', async ({ facePage }) => {

@@ -8,7 +8,7 @@ import {
   type WebglContextWatch,
 } from '../models/backend';
 import type { ModelFiles } from '../models/modelFiles';
-import type { DetectedFace, FaceTemplate } from '../vocabulary';
+import type { Box, DetectedFace, FaceTemplate } from '../vocabulary';
 import { alignFaces } from './alignment/alignFaces';
 import {
   FaceChecks,
@@ -320,6 +320,12 @@ export class FaceEngine {
     const faces = await this.detector.detect(pixels, mode, minScore, expectedFaces);
     this.lastTimes.detect = performance.now() - t0;
     return faces;
+  }
+
+  /** The face near each of `boxes` of `pixels`, where the whole-frame detection found none (see FaceDetector). */
+  async findNear(pixels: tf.Tensor3D, boxes: readonly Box[]): Promise<DetectedFace[]> {
+    this.assertUsable();
+    return this.detector.findNear(pixels, boxes);
   }
 
   /**

@@ -13,6 +13,7 @@ import { faceThumbnail } from '../face/thumbnail';
 import {
   DEFAULT_MATCH_THRESHOLD,
   faceInInput,
+  intersectionOverUnion,
   keypointList,
   type Box,
   type DetectedFace,
@@ -183,6 +184,8 @@ export const MIN_TRACKED_FACE_SCORE = 0.75;
  * again kept it. Shapes that are no face (Chromium's fake-camera disc, 0.51–0.61) still never start a track.
  */
 export const MIN_FOLLOWED_FACE_SCORE = 0.6;
+/** Tracked faces the whole-frame detection missed that are looked for on a crop in one frame (~5 ms each). */
+const MAX_LOOKED_FOR_PER_FRAME = 4;
 /** Tracks kept (those in view and the latest missed ones) per face followed: maxFaces × this. */
 const MAX_TRACKS_PER_FACE = 2;
 
@@ -447,15 +450,24 @@ class LocalFaceTracker implements FaceTracker {
     // Every tracked face, including one missed in the last frames, is expected: a face further back, which only the
     // full-range model sees, keeps that model running on its frames.
     const followed = this.tracks.map((tr) => tr.face.box);
-    const faces = keepFollowed(
-      (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE, this.tracks.length)).filter(
-        (f) =>
-          f.score >= MIN_TRACKED_FACE_SCORE ||
-          (f.score >= MIN_FOLLOWED_FACE_SCORE && followed.some((box) => continuationScore(box, f.box) > 0)),
-      ),
-      followed,
-      this.settings.maxFaces,
+    const detected = (await engine.detect(pixels, mode, checks, MIN_TRACKED_FACE_SCORE, this.tracks.length)).filter(
+      (f) =>
+        f.score >= MIN_TRACKED_FACE_SCORE ||
+        (f.score >= MIN_FOLLOWED_FACE_SCORE && followed.some((box) => continuationScore(box, f.box) > 0)),
     );
+    // A face seen on the last frame that the whole-frame passes miss now (a small face the full-range model sees
+    // at its limit, on some frames only) is looked for on a crop around where it was, for a few of them a frame.
+    const lost = this.tracks
+      .filter((tr) => tr.missedFrames === 0 && !detected.some((f) => continuationScore(tr.face.box, f.box) > 0))
+      .slice(0, MAX_LOOKED_FOR_PER_FRAME)
+      .map((tr) => tr.face.box);
+    if (lost.length > 0) {
+      const near = await engine.findNear(pixels, lost);
+      for (const f of near)
+        if (f.score >= MIN_FOLLOWED_FACE_SCORE && !detected.some((d) => intersectionOverUnion(d.box, f.box) >= 0.3))
+          detected.push(f);
+    }
+    const faces = keepFollowed(detected, followed, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;
 
     // Faces that could continue more than one track (two faces crossing, one passing behind another): the boxes give

@@ -37,6 +37,8 @@ function scriptedTracker() {
     who: number[];
     width: number;
     height: number;
+    /** What a crop around a tracked face's last box finds when the whole frame misses it. */
+    near: ReturnType<typeof face>[];
     /** The next frames do not decode (a closed VideoFrame, an empty canvas). */
     refuse?: boolean;
     /** The next frames' decoding waits for this. */
@@ -44,6 +46,7 @@ function scriptedTracker() {
   } = {
     faces: [],
     who: [],
+    near: [],
     width: 640,
     height: 480,
   };
@@ -61,6 +64,8 @@ function scriptedTracker() {
       });
     },
     detect: async () => scene.faces.map((f) => ({ ...f })),
+    // What a crop around a tracked face's last box finds (faces the whole frame missed): scene.near.
+    findNear: async () => scene.near.map((f) => ({ ...f })),
     embed: async (_p: unknown, faces: { box: { x: number } }[]) =>
       faces.map((f): FaceTemplate => {
         embeddings++;
@@ -263,6 +268,23 @@ describe('tracker over a scripted scene', () => {
     expect(after.tracks.map((t) => t.trackId)).toEqual([ids[0]![0]]);
   });
 
+  it('a tracked face the whole frame misses is looked for around where it was, and keeps its track', async () => {
+    const { scene, tracker } = scriptedTracker();
+    scene.faces = [face(100, 100)];
+    scene.who = [0];
+    const first = (await tracker.process(frame(), 0)).tracks.map((t) => t.trackId);
+    // The detector misses it; a crop around its last box finds it a pixel further (at a score that only continues).
+    scene.faces = [];
+    scene.near = [{ ...face(101, 100), score: 0.7 }];
+    const found = (await tracker.process(frame(), 33)).tracks.map((t) => t.trackId);
+    expect(found).toEqual(first);
+    // Gone from the crop too: missed; and a track missed on the last frame is not looked for (it may have left).
+    scene.near = [];
+    expect((await tracker.process(frame(), 66)).tracks).toEqual([]);
+    scene.near = [{ ...face(102, 100), score: 0.9 }];
+    expect((await tracker.process(frame(), 99)).tracks).toEqual([]);
+  });
+
   it("someone who steps into a tracked face's place after a missed frame gets a new track at once", async () => {
     const { scene, run, tracker } = scriptedTracker();
     scene.faces = [face(100, 100)];
@@ -318,6 +340,7 @@ function sceneTracker(
       use({ pixels: {}, width: 640, height: 480, inputWidth: 640, inputHeight: 480 }),
     detect: async () =>
       scene.faces.map((f) => ({ ...syntheticFace(f.x, f.y ?? 100, f.size, undefined, 0.95), scene: f })),
+    findNear: async () => [],
     embed: async (_p: unknown, faces: { scene: SceneFace }[]) => {
       embeddings += faces.length;
       return faces.map((f): FaceTemplate => ({ models: ['m'], vectors: [normalised(f.scene.vector)] }));
