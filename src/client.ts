@@ -298,10 +298,14 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
     throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${showValue(threads)}.`);
   // Importing the package on a server works (server-side rendering); a client there would fail further on with
   // errors about model URLs or TF.js internals that do not say why.
-  if (typeof document === 'undefined' && !('WorkerGlobalScope' in globalThis))
+  // A simulated DOM (jsdom, happy-dom: a test environment) has a document but no image decoding.
+  if (
+    (typeof document === 'undefined' && !('WorkerGlobalScope' in globalThis)) ||
+    typeof createImageBitmap !== 'function'
+  )
     throw new FaceError(
       'ERR_INTERNAL',
-      'createFaceClient runs in a browser (a page or a Worker), and this is not one (Node.js, or a server rendering the page). Import LocalFace anywhere, but create the client in the browser: e.g. in a component once it is mounted, or behind a dynamic import.',
+      'createFaceClient runs in a browser (a page or a Worker), and this is not one (Node.js, a server rendering the page, or a simulated DOM such as jsdom). Import LocalFace anywhere, but create the client in the browser: e.g. in a component once it is mounted, or behind a dynamic import.',
       { metadata: { reason: 'not-a-browser' } },
     );
   // With encryption the database is opened now, while the models load, so that a wrong key or passphrase is

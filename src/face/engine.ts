@@ -20,6 +20,7 @@ import {
   type LivenessThresholds,
 } from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
+import { planTiles } from './detection/tiles';
 import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
 import { createEmbedder, embedderFiles, warmUpEmbedder, workerEmbedderShape } from './embedding/registry';
 import type { FaceEmbedder } from './embedding/types';
@@ -502,13 +503,13 @@ export function noFaceError(
       { metadata: { ...metadata, reason: 'FACE_TOO_SMALL_OR_CUT' } },
     );
   }
-  // In a large photo the detector sees faces through tiles of about a quarter of the long side, so the smallest face
-  // it finds grows with the photo (~100 px in 4000 × 3000: a face 1/40 of the long side).
-  const longSide = size ? Math.max(size.width, size.height) : 0;
-  if (longSide > 1600) {
+  // In a large photo the detector sees faces through tiles (a quarter of the long side, at most the short side), so
+  // the smallest face it finds grows with the photo: about a tenth of a tile (~100 px in 4000 × 3000).
+  const tile = size ? planTiles(size.width, size.height)[0]?.size.width : undefined;
+  if (size && tile && tile > 400) {
     return new FaceError(
       'ERR_FACE_NOT_DETECTED',
-      `No face was found in ${argName} (${size!.width}×${size!.height} px). In a photo this large a face is found reliably from ~${Math.round(longSide / 40)} px wide (1/40 of its long side): crop the photo around the face, or use one where the face is visible, frontal and larger.`,
+      `No face was found in ${argName} (${size.width}×${size.height} px). In a photo this large a face is found reliably from ~${Math.round(tile / 10)} px wide: crop the photo around the face, or use one where the face is visible, frontal and larger.`,
       { metadata },
     );
   }

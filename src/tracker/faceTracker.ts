@@ -467,6 +467,8 @@ class LocalFaceTracker implements FaceTracker {
         if (f.score >= MIN_FOLLOWED_FACE_SCORE && !detected.some((d) => intersectionOverUnion(d.box, f.box) >= 0.3))
           detected.push(f);
     }
+    // Largest first, as the detector gives them (keepFollowed keeps the first): a face found on a crop is placed too.
+    detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     const faces = keepFollowed(detected, followed, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;
 

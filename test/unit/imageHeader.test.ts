@@ -94,6 +94,10 @@ describe('sniffOtherFormat', () => {
     );
     expect(sniffOtherFormat(ascii('  <svg width="10">'))).toBe('SVG');
     expect(sniffOtherFormat(ascii('<html><body>no drawing</body></html>'))).toBeUndefined();
+    expect(sniffOtherFormat(ascii('<!DOCTYPE html><html><body><svg width="9"></svg> Not found</body></html>'))).toBe(
+      undefined,
+    );
+    expect(sniffOtherFormat(ascii('<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"><svg width="9">'))).toBe('SVG');
   });
   it('names nothing else', () => {
     expect(sniffOtherFormat(fixture('lfw/Tony_Blair_0001.jpg'))).toBeUndefined();

@@ -336,7 +336,9 @@ async function fromImageData(
     const context = canvas.getContext('2d', { colorSpace: 'display-p3', willReadFrequently: true });
     if (!context) throw new Error('no 2d context');
     context.putImageData(image, 0, 0);
-    return fromImageData(context.getImageData(0, 0, width, height, { colorSpace: 'srgb' }), true, limits, argName);
+    const srgb = context.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
+    if (srgb.colorSpace !== 'srgb') throw new Error('the browser did not convert display-p3 pixels to sRGB');
+    return fromImageData(srgb, true, limits, argName);
   }
   if (here && format === 'rgba-unorm8') return fromPixelSource(image, width, height, limits, argName);
   checkPixelSize(width, height, limits, argName);
@@ -658,7 +660,7 @@ function checkEncodedSize(header: ImageHeader, limits: ImageLimits, argName: str
     // (10000×100) would be refused larger too.
     const long = Math.max(w, h) > limits.maxDimension;
     const advice = long
-      ? `It is also longer than the largest accepted side (${limits.maxDimension} pixels): crop it to the part with the face.`
+      ? `It is also longer than the largest accepted side (${limits.maxDimension} pixels): crop it to the part with the face, at least ${limits.minDimension} pixels ${w < limits.minDimension ? 'wide' : 'high'}.`
       : w >= limits.minDimension
         ? `Use a photo at least ${limits.minDimension} pixels high.`
         : h >= limits.minDimension

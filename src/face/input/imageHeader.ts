@@ -37,12 +37,13 @@ export function sniffOtherFormat(
   if (b.length >= 4 && text(0, 4) === 'GIF8') return 'GIF';
   if (b.length >= 14 && text(0, 2) === 'BM') return 'BMP';
   if (b.length >= 4 && (text(0, 4) === 'II*\0' || text(0, 4) === 'MM\0*')) return 'TIFF';
-  // SVG is text: an <svg> element near the start (after an XML declaration, a doctype or comments).
+  // SVG is text: its first element, after an XML declaration, a doctype and comments, is <svg> (an HTML page with an
+  // inline icon is no SVG).
   const start = new TextDecoder()
     .decode(b.subarray(0, 1024))
     .replace(/^\uFEFF/, '')
-    .trimStart();
-  if (start.startsWith('<') && /<svg[\s>]/i.test(start)) return 'SVG';
+    .replace(/^(\s*(<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<!--[\s\S]*?-->))*\s*/i, '');
+  if (/^<svg[\s>]/i.test(start)) return 'SVG';
   // ISO BMFF: box size(4) 'ftyp' major brand(4) minor version(4) compatible brands(4 each).
   if (b.length >= 12 && text(4, 8) === 'ftyp') {
     const boxEnd = Math.min(b.length, new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0));
