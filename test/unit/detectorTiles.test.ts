@@ -15,15 +15,16 @@ describe('detector tiles', () => {
     expect(Math.max(...tiles.map((t) => t.y + t.size.height))).toBe(3000);
   });
 
-  it('planTiles covers a 6000×400 panorama with square tiles of its height overlapping by half, not 1500×400 strips', () => {
+  it('planTiles covers a 6000×400 panorama with tiles twice its height overlapping by half, not 1500×400 strips', () => {
     const tiles = planTiles(6000, 400);
-    expect(tiles.length).toBe(29);
-    // Any face up to half the strip's height lies whole in some tile.
-    for (let x = 0; x + 200 <= 6000; x += 7) expect(tiles.some((t) => t.x <= x && x + 200 <= t.x + 400)).toBe(true);
-    for (const t of tiles) expect(t.size).toEqual({ width: 400, height: 400 });
+    expect(tiles.length).toBe(14);
+    for (const t of tiles) expect(t.size).toEqual({ width: 800, height: 400 });
+    // Any face as wide as the strip is high lies whole in some tile.
+    for (let x = 0; x + 400 <= 6000; x += 7) expect(tiles.some((t) => t.x <= x && x + 400 <= t.x + 800)).toBe(true);
     expect(Math.max(...tiles.map((t) => t.x + t.size.width))).toBe(6000);
-    // Ordinary photos keep their tiles (the short side is above a quarter of the long one).
+    // Others keep their tiles: photos, and strips up to 8:1 (3000×400: 750×400).
     expect(planTiles(5000, 3000)[0]!.size).toEqual({ width: 1250, height: 1250 });
+    expect(planTiles(3000, 400)[0]!.size).toEqual({ width: 750, height: 400 });
   });
 
   it('cropTile at the tile size gives exactly the pixels tf.slice gives', () => {

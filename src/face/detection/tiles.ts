@@ -12,18 +12,19 @@ export interface Tile {
 /**
  * Overlapping square tiles covering a large image, for finding small faces: tiles of max(384, longSide/4) px
  * (at most 2–3× the detector's 192-px input, so a 20-px face is still ~8 px to it) overlapping by a quarter, but
- * no larger than the short side: a 6000×400 panorama's 1500-px tiles were 1500×400 strips, where a face a quarter
- * of the strip's height came out ~13 px at the detector's input and was not found; its 400-px tiles overlap by half.
+ * no longer than twice the short side: a 6000×400 panorama's 1500-px tiles were 1500×400 strips, where a face a quarter
+ * of the strip's height came out ~13 px at the detector's input and was not found; its 800×400 tiles overlap by half.
  * Small images get none: the whole-image pass already sees their faces at a usable size.
  */
 export function planTiles(width: number, height: number): Tile[] {
   const longSide = Math.max(width, height);
   if (longSide <= 640) return [];
   const shortSide = Math.min(width, height);
-  const tile = Math.round(Math.max(384, Math.min(longSide / 4, shortSide)));
+  const panorama = longSide / 4 > 2 * shortSide;
+  const tile = Math.round(Math.max(384, panorama ? 2 * shortSide : longSide / 4));
   // A quarter's overlap holds any face up to a quarter of a tile whole in some tile; faces larger than that are the
   // whole-image pass's, except in a panorama, which shows them at a few pixels: there tiles overlap by half.
-  const stride = tile * (shortSide < longSide / 4 ? 0.5 : 0.75);
+  const stride = tile * (panorama ? 0.5 : 0.75);
   const starts = (length: number): number[] => {
     if (length <= tile) return [0];
     const count = Math.ceil((length - tile) / stride) + 1;
