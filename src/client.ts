@@ -296,9 +296,8 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   const threads = options.threads ?? 'auto';
   if (threads !== 'auto' && threads !== 1)
     throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${showValue(threads)}.`);
-  // Importing the package on a server works (server-side rendering); a client there would fail further on with
-  // errors about model URLs or TF.js internals that do not say why.
-  // A simulated DOM (jsdom, happy-dom: a test environment) has a document but no image decoding.
+  // Importing the package on a server works (server-side rendering); a client there, or in a simulated DOM (jsdom,
+  // happy-dom: a document, no image decoding), would fail further on with errors about model URLs or TF.js internals.
   if (
     (typeof document === 'undefined' && !('WorkerGlobalScope' in globalThis)) ||
     typeof createImageBitmap !== 'function'

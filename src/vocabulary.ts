@@ -18,7 +18,7 @@ export function sameElements<T>(a: ArrayLike<T>, b: ArrayLike<T>): boolean {
 
 /**
  * Everything a `face` / `image` argument may be (docs/api.md, "Images"). Declared here, apart from the decoder, so
- * that the public type declarations do not reach TF.js's (an app's type-check would need @types/long for them).
+ * that fewer public type declarations reach TF.js's.
  */
 export type ImageInput =
   | string

@@ -2,10 +2,7 @@ import * as tf from './tf';
 import { FaceError } from '../errors';
 import generatedManifest from './manifest.generated.json';
 import { sha256Hex } from './sha256';
-
 import type { LoadProgress } from '../vocabulary';
-
-export type { LoadProgress };
 
 interface ManifestEntry {
   file: string;

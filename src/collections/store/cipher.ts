@@ -2,6 +2,7 @@ import { FaceError } from '../../errors';
 import { newPassphraseKey, passphraseIterationsInRange, PBKDF2_ITERATIONS, withPassphraseKey } from '../passphraseKey';
 import { characterCount } from '../validate';
 import type { EncryptionRecord, FaceImageRecord, FaceRecord, PersonRecord, SearchBlockRecord } from './schema';
+import type { EncryptionOption } from '../../vocabulary';
 
 /**
  * Encryption at rest (createFaceClient's `encryption` option). The sensitive part of each record — a person's name
@@ -19,10 +20,6 @@ const IV_BYTES = 12;
 const KEY_CHECK_TEXT = 'LocalFace encryption key check v1';
 /** In the key check's additional data of a database whose ids are bound. */
 const BINDS_IDS = 'bindsIds';
-
-import type { EncryptionOption } from '../../vocabulary';
-
-export type { EncryptionOption };
 
 /** Checks the `encryption` option of createFaceClient; undefined means none. */
 export function checkEncryptionOption(option: unknown): EncryptionOption | undefined {

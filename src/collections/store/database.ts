@@ -1,7 +1,8 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { FaceError } from '../../errors';
 import { sameElements } from '../../vocabulary';
-import { RecordCipher, type EncryptionOption } from './cipher';
+import { RecordCipher } from './cipher';
+import type { EncryptionOption } from '../../vocabulary';
 import {
   ALL_STORES,
   BLOCK_SIZE,

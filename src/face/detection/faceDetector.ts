@@ -298,14 +298,7 @@ export class FaceDetector {
     try {
       const found: DetectedFace[] = [];
       for (const box of boxes) {
-        const side = Math.max(box.width, box.height) * REFINE_CROP_SCALE;
-        const view = {
-          x: box.x + box.width / 2 - side / 2,
-          y: box.y + box.height / 2 - side / 2,
-          width: side,
-          height: side,
-        };
-        const near = await this.runOnView(this.shortRange, batch, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
+        const near = await this.runOnView(this.shortRange, batch, viewAround(box), REFINE_CROP_SIZE, REFINE_CROP_SIZE);
         const best = near.filter((f) => intersectionOverUnion(f.box, box) >= 0.3).sort((a, b) => b.score - a.score)[0];
         if (best) found.push(best);
       }
@@ -341,14 +334,13 @@ export class FaceDetector {
    * original when the crop finds no matching face (e.g. very small faces).
    */
   private async refine(batch: tf.Tensor4D, face: DetectedFace): Promise<DetectedFace> {
-    const side = Math.max(face.box.width, face.box.height) * REFINE_CROP_SCALE;
-    const view = {
-      x: face.box.x + face.box.width / 2 - side / 2,
-      y: face.box.y + face.box.height / 2 - side / 2,
-      width: side,
-      height: side,
-    };
-    const mapped = await this.runOnView(this.shortRange, batch, view, REFINE_CROP_SIZE, REFINE_CROP_SIZE);
+    const mapped = await this.runOnView(
+      this.shortRange,
+      batch,
+      viewAround(face.box),
+      REFINE_CROP_SIZE,
+      REFINE_CROP_SIZE,
+    );
     const best = mapped
       .filter((f) => intersectionOverUnion(f.box, face.box) >= 0.3)
       .sort((a, b) => intersectionOverUnion(b.box, face.box) - intersectionOverUnion(a.box, face.box))[0];
@@ -442,6 +434,12 @@ function nearTie(faces: readonly DetectedFace[]): boolean {
 }
 
 /** `faces` sorted by box area, largest first. */
+/** The square REFINE_CROP_SCALE × `box` about its centre: where the short-range model looks at one face. */
+function viewAround(box: Box): Box {
+  const side = Math.max(box.width, box.height) * REFINE_CROP_SCALE;
+  return { x: box.x + box.width / 2 - side / 2, y: box.y + box.height / 2 - side / 2, width: side, height: side };
+}
+
 function largestFirst(faces: DetectedFace[]): DetectedFace[] {
   return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
 }

@@ -1,6 +1,6 @@
 /** Messages between the library and its embedding Worker (embedderWorker.ts). */
 import type { VerifiedWasm } from '../../../models/backend';
-import type { LoadProgress } from '../../../models/modelFiles';
+import type { LoadProgress } from '../../../vocabulary';
 
 /** The file name of the built Worker script, served from the models/ folder (`modelBaseUrl`). */
 export const EMBEDDER_WORKER_FILE = 'localface-embedder.worker.js';

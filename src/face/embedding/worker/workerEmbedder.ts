@@ -1,6 +1,6 @@
 import type * as tf from '../../../models/tf';
 import type { VerifiedWasm } from '../../../models/backend';
-import type { LoadProgress } from '../../../models/modelFiles';
+import type { LoadProgress } from '../../../vocabulary';
 import type { EmbedderShape, FaceEmbedder } from '../types';
 import type { FromWorker, ToWorker } from './protocol';
 
