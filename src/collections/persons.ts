@@ -205,8 +205,11 @@ export interface ImportCollectionOptions {
 const MULTI_FACE_CANDIDATES = 5;
 /** Retries of an enroll whose duplicate check was overtaken by a concurrent write. */
 const DUPLICATE_CHECK_RETRIES = 5;
-/** Searches of an index that a write made stale before its hits were read (see searchAndHydrate). */
-const STALE_SEARCH_ATTEMPTS = 3;
+/**
+ * Searches of an index that a write made stale before its hits were read (see searchAndHydrate). Each retry reads
+ * the index as the database is then, so only a write landing in every one of these short windows exhausts them.
+ */
+const STALE_SEARCH_ATTEMPTS = 10;
 
 /**
  * Collections, persons and search (docs/api.md): argument checks, image work,
@@ -851,18 +854,21 @@ export class PersonService {
   /**
    * Runs `search` on the collection's index and adds the hits' names, metadata and stored face images. A write that
    * lands between the index read and the details read (an upsert replaces a person's faces, a delete removes them)
-   * leaves hits whose face is gone: the search then runs again on the index as it is now, so that a person stored
-   * all along is not dropped. Under a stream of writes, after STALE_SEARCH_ATTEMPTS the stale hits are left out.
+   * leaves hits whose face is gone: the details' snapshot then has a later revision than the index searched, and the
+   * search runs again on the index as it is now, so that a person stored all along is not dropped. Under a stream of
+   * writes, after STALE_SEARCH_ATTEMPTS the stale hits are left out.
    */
   private async searchAndHydrate<H extends { personId: string; faceId: string; similarityScore: number }>(
     collection: string,
     search: (index: CollectionIndex) => H[],
   ): Promise<{ hits: H[]; results: SearchResult[] }> {
     for (let attempt = 1; ; attempt++) {
-      const hits = search(await this.indexes.get(collection));
+      const index = await this.indexes.get(collection);
+      const hits = search(index);
+      const searched = index.revision; // read now: a write of this client applied later moves it
       if (hits.length === 0) return { hits, results: [] };
-      const details = await this.store.getResultDetails(collection, hits);
-      if (details.size < hits.length && attempt < STALE_SEARCH_ATTEMPTS) continue;
+      const { revision, details } = await this.store.getResultDetails(collection, hits);
+      if (details.size < hits.length && revision !== searched && attempt < STALE_SEARCH_ATTEMPTS) continue;
       const results: SearchResult[] = [];
       for (const h of hits) {
         const d = details.get(h.personId);

@@ -424,10 +424,12 @@ export class FaceStore {
   async getResultDetails(
     collection: string,
     hits: { personId: string; faceId: string }[],
-  ): Promise<Map<string, { person: PersonRecord; image?: Blob }>> {
-    // A hit whose face is gone or now someone else's (another tab wrote since the index was read) is left out.
-    const found = await this.read(['persons', 'faces', 'faceImages'], async (tx) => {
+  ): Promise<{ revision: number; details: Map<string, { person: PersonRecord; image?: Blob }> }> {
+    // A hit whose face is gone or now someone else's (another tab wrote since the index was read) is left out; the
+    // collection's revision read in the same snapshot tells the caller whether the index it searched was current.
+    const { revision, found } = await this.read(['collections', 'persons', 'faces', 'faceImages'], async (tx) => {
       const out = new Map<string, { person: PersonRecord; image?: FaceImageRecord }>();
+      const record = tx.objectStore('collections').get(collection);
       await Promise.all(
         hits.map(async (h) => {
           const [person, face, image] = await Promise.all([
@@ -438,15 +440,15 @@ export class FaceStore {
           if (person && face?.personId === h.personId) out.set(h.personId, { person, image });
         }),
       );
-      return out;
+      return { revision: requireCollection(await record, collection).revision, found: out };
     });
-    const out = new Map<string, { person: PersonRecord; image?: Blob }>();
+    const details = new Map<string, { person: PersonRecord; image?: Blob }>();
     for (const [id, { person, image }] of found)
-      out.set(id, {
+      details.set(id, {
         person: await this.codec.openPerson(person),
         image: image && (await this.codec.openImage(image)).blob,
       });
-    return out;
+    return { revision, details };
   }
 
   /** The collection record and all its search blocks, in one snapshot (so they agree on the revision). */
