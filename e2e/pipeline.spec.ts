@@ -867,6 +867,38 @@ test('a 6000 × 6000 photo takes one float32 copy of its pixels on WASM, closing
   expect(result.after).toBe(result.before);
 });
 
+test("a client keeps no copy of its models' weights in JavaScript memory: they are in the backend's", async ({
+  page,
+  backend,
+}) => {
+  test.skip(backend !== 'wasm', 'WASM only: measured once, the models are loaded the same way on both backends');
+  test.setTimeout(180_000);
+  await openHarness(page);
+  const cdp = await page.context().newCDPSession(page);
+  /** Bytes of every ArrayBuffer the page's JavaScript holds (WebAssembly memory aside), after a full collection. */
+  const arrayBufferBytes = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return ((await cdp.send('Runtime.getHeapUsage')) as { backingStorageSize: number }).backingStorageSize;
+  };
+  // threads 1: every model on this page (the detectors, dlib, MobileFaceNet, and the checks' graph, ONNX models).
+  await page.evaluate(async () => {
+    window.client = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
+    const photo = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    await window.client.detectFaces(photo, { quality: true, attributes: true, liveness: true });
+    await window.client.compareFaces(photo, photo);
+    await window.client.detectFaces(await window.fixture('two-people.jpg'));
+  });
+  const open = await arrayBufferBytes();
+  await page.evaluate(async () => {
+    await window.client.close();
+    (window as { client?: unknown }).client = undefined;
+  });
+  const gone = await arrayBufferBytes();
+  // 11 MB before, for the client's life: the graph models' weight files and the ONNX models' parsed initialisers
+  // (5.8 MB), and MobileFaceNet's conv weights, which a closure of each step kept (5.2 MB).
+  expect((open - gone) / 2 ** 20).toBeLessThan(1);
+});
+
 test('the WASM backend left by the last close starts from the verified binary it started from, whatever client came after', async ({
   page,
   backend,

@@ -346,22 +346,31 @@ export class ModelFiles {
     }
   }
 
-  /** A tfjs IOHandler for a graph model (topology JSON + one weights file), loaded through `bytes`. */
-  async graphModel(jsonFile: string, stage: string): Promise<tf.io.IOHandler> {
+  /**
+   * Builds a graph model (topology JSON + one weights file, loaded through `bytes`): `build` gets a tfjs IOHandler
+   * and loads the model from it. Once it has, the weight bytes are let go: the model's weights are tensors by then,
+   * and a GraphModel would otherwise keep a second copy of them in its artifacts (for save(), never used here) for
+   * as long as it lives.
+   */
+  async graphModel<M>(jsonFile: string, stage: string, build: (handler: tf.io.IOHandler) => Promise<M>): Promise<M> {
     const json = JSON.parse(new TextDecoder().decode(await this.bytes(jsonFile, stage))) as tf.io.ModelJSON;
     const specs = json.weightsManifest.flatMap((group) => group.weights);
-    const weightData = await this.concat(
-      json.weightsManifest.flatMap((group) => group.paths),
-      stage,
-    );
-    return tf.io.fromMemory({
+    const artifacts: tf.io.ModelArtifacts = {
       modelTopology: json.modelTopology,
       weightSpecs: specs,
-      weightData,
+      weightData: await this.concat(
+        json.weightsManifest.flatMap((group) => group.paths),
+        stage,
+      ),
       format: json.format,
       generatedBy: json.generatedBy,
       convertedBy: json.convertedBy ?? null,
-    });
+    };
+    try {
+      return await build(tf.io.fromMemory(artifacts));
+    } finally {
+      delete artifacts.weightData;
+    }
   }
 
   /** Named tensors from a tfjs weights manifest (a file with only weightsManifest groups, no topology). */

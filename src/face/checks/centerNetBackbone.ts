@@ -43,7 +43,9 @@ export class CenterNetBackbone {
   private constructor(private readonly model: tf.GraphModel) {}
 
   static async create(files: ModelFiles): Promise<CenterNetBackbone> {
-    return new CenterNetBackbone(await tf.loadGraphModel(await files.graphModel(CENTERNET_BACKBONE_FILE, 'checks')));
+    return new CenterNetBackbone(
+      await files.graphModel(CENTERNET_BACKBONE_FILE, 'checks', (handler) => tf.loadGraphModel(handler)),
+    );
   }
 
   /** One CENTERNET_HEAD_FEATURES-d feature per face of `pixels` ([h, w, 3] RGB 0..255): the band's mean per channel. */

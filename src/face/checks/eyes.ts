@@ -81,7 +81,7 @@ export class EyeModel {
   private constructor(private readonly model: tf.GraphModel) {}
 
   static async create(files: ModelFiles): Promise<EyeModel> {
-    return new EyeModel(await tf.loadGraphModel(await files.graphModel(FACE_MESH_FILE, 'checks')));
+    return new EyeModel(await files.graphModel(FACE_MESH_FILE, 'checks', (handler) => tf.loadGraphModel(handler)));
   }
 
   run(pixels: tf.Tensor3D, face: DetectedFace): EyeOpenness {

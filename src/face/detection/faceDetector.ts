@@ -103,12 +103,14 @@ export class FaceDetector {
   /** Loads the short-range model now; the full-range one (1.2 MB) waits for the first call that needs it. */
   static async create(files: ModelFiles): Promise<FaceDetector> {
     const load = async (modelType: 'short' | 'full', file: string) => {
-      const detector = await createDetector(SupportedModels.MediaPipeFaceDetector, {
-        runtime: 'tfjs',
-        modelType,
-        maxFaces: 100,
-        detectorModelUrl: await files.graphModel(file, 'detector'),
-      });
+      const detector = await files.graphModel(file, 'detector', (detectorModelUrl) =>
+        createDetector(SupportedModels.MediaPipeFaceDetector, {
+          runtime: 'tfjs',
+          modelType,
+          maxFaces: 100,
+          detectorModelUrl,
+        }),
+      );
       // createDetector's tfjs runtime returns this class, whose model, anchors and settings blazeFace.ts runs.
       if (!(detector instanceof MediaPipeFaceDetectorTfjs)) throw new Error('unexpected face-detection runtime');
       return detector;

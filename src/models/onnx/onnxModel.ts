@@ -604,6 +604,9 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = [...OPS.keys()];
 // The model
 // ---------------------------------------------------------------------------------------------------------------
 
+/** What a float initializer holds once its weights are tensors. */
+const NO_FLOATS = new Float32Array(0);
+
 export interface ExecuteOptions {
   /**
    * Layout of the 4-D input tensors given to execute(): 'NCHW' (default; what the ONNX model declares) or 'NHWC'
@@ -723,6 +726,8 @@ export class OnnxGraphModel {
         if (!outputSet.has(name) && !this.weights.has(name) && !this.inputNames.includes(name))
           this.frees[i]!.push(name);
       }
+      // The float weights are tensors now: their parsed copies are let go (integer shape vectors are read at run time).
+      for (const t of graph.initializers) if (t.data instanceof Float32Array) t.data = NO_FLOATS;
     } catch (e) {
       this.owned.forEach((t) => t.dispose());
       throw e;

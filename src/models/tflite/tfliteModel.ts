@@ -121,7 +121,7 @@ function compileConv(ctx: CompileContext, extra?: FusedActivation): Step['run'] 
     filter = ctx.keep(tf.tensor4d(weights, [kh, kw, inChannels, mult]));
   } else {
     inChannels = inC;
-    filter = ctx.keep(tf.tidy(() => tf.transpose(tf.tensor4d(weights, [outC, kh, kw, inC]), [1, 2, 3, 0])));
+    filter = ctx.keep(hwioFilter(weights, [outC, kh, kw, inC]));
   }
 
   let activation = extra;
@@ -144,6 +144,14 @@ function compileConv(ctx: CompileContext, extra?: FusedActivation): Step['run'] 
     const y = depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
     return applyActivation(y, after, what);
   };
+}
+
+/**
+ * A conv filter [out, kh, kw, in] as TF.js's [kh, kw, in, out]. Outside compileConv: a closure there that read the
+ * weights would keep them (megabytes per model) alive in every step's context for as long as the model lives.
+ */
+function hwioFilter(weights: Float32Array, shape: [number, number, number, number]): tf.Tensor4D {
+  return tf.tidy(() => tf.transpose(tf.tensor4d(weights, shape), [1, 2, 3, 0]));
 }
 
 /** ADD, SUB, MUL with broadcasting and a fused activation. */
@@ -353,6 +361,8 @@ export class TfliteGraphModel {
       this.frees = this.steps.map(() => []);
       for (const [t, i] of lastUse)
         if (t !== this.output.index && t !== this.input.index && !this.constants.has(t)) this.frees[i]!.push(t);
+      // The weights are tensors now: the file's bytes, which every constant's data is a view into, are let go.
+      for (const t of graph.tensors) delete t.data;
     } catch (e) {
       this.owned.forEach((t) => t.dispose());
       throw e;
