@@ -376,9 +376,10 @@ test('a person addFace made without a name exports and imports back; a bad onCon
   facePage,
 }) => {
   const source = fresh('noname'),
-    target = fresh('noname-in');
+    target = fresh('noname-in'),
+    framed = fresh('noname-frame');
   const result = await facePage.evaluate(
-    async ({ source, target }) => {
+    async ({ source, target, framed }) => {
       await window.client.createCollection(source);
       const { personId } = await window.client.addFace({
         collectionName: source,
@@ -404,8 +405,18 @@ test('a person addFace made without a name exports and imports back; a bad onCon
         face: await window.fixture('lfw/Tony_Blair_0002.jpg'),
       });
       const back = await window.client.getPerson(target, personId);
-      for (const n of [source, target]) await window.client.deleteCollection(n);
+      // The file as a Blob of another window (an iframe's file input), which instanceof Blob does not recognise.
+      const frame = document.body.appendChild(document.createElement('iframe'));
+      const ForeignBlob = (frame.contentWindow as unknown as { Blob: typeof Blob }).Blob;
+      const foreign = new ForeignBlob([await file.arrayBuffer()]);
+      const fromFrame = {
+        instanceOfBlob: foreign instanceof Blob,
+        persons: (await window.client.importCollection(foreign, { name: framed })).personCount,
+      };
+      frame.remove();
+      for (const n of [source, target, framed]) await window.client.deleteCollection(n);
       return {
+        fromFrame,
         personId,
         found: found[0]?.personId,
         name: back.personName,
@@ -413,8 +424,9 @@ test('a person addFace made without a name exports and imports back; a bad onCon
         misspelt: [misspeltExport, misspeltImport, misspeltClient],
       };
     },
-    { source, target },
+    { source, target, framed },
   );
+  expect(result.fromFrame).toEqual({ instanceOfBlob: false, persons: 1 });
   expect(result.name).toBe('');
   expect(result.found).toBe(result.personId);
   expectFaceError(result.badConflict, 'ERR_INVALID_ARGUMENT');

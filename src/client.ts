@@ -1,4 +1,4 @@
-import { asFaceError, FaceError } from './errors';
+import { asFaceError, FaceError, requireWebCrypto } from './errors';
 import type { ApiKeys } from './collections/apiKeys';
 import { CollectionServices } from './collections/services';
 import { FaceStore, type ConnectionLoss } from './collections/store/database';
@@ -282,20 +282,6 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
       `backend must be 'auto', 'webgl', 'wasm' or 'cpu'; got ${showValue(backend)}.`,
     );
   }
-  const databaseName = options.databaseName ?? 'localface';
-  if (typeof databaseName !== 'string' || databaseName.length === 0)
-    throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
-  const imageLimits = resolveImageLimits(options.imageLimits);
-  const encryption = checkEncryptionOption(options.encryption);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
-    throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function, called with { stage, loaded, total }.');
-  const files = new ModelFiles(
-    options.modelBaseUrl === undefined ? defaultModelBaseUrl() : options.modelBaseUrl,
-    options.onProgress,
-  );
-  const threads = options.threads ?? 'auto';
-  if (threads !== 'auto' && threads !== 1)
-    throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${showValue(threads)}.`);
   // Importing the package on a server works (server-side rendering); a client there, or in a simulated DOM (jsdom,
   // happy-dom: a document, no image decoding), would fail further on with errors about model URLs or TF.js internals.
   if (
@@ -307,6 +293,21 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
       'createFaceClient runs in a browser (a page or a Worker), and this is not one (Node.js, a server rendering the page, or a simulated DOM such as jsdom). Import LocalFace anywhere, but create the client in the browser: e.g. in a component once it is mounted, or behind a dynamic import.',
       { metadata: { reason: 'not-a-browser' } },
     );
+  const databaseName = options.databaseName ?? 'localface';
+  if (typeof databaseName !== 'string' || databaseName.length === 0)
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
+  const imageLimits = resolveImageLimits(options.imageLimits);
+  const encryption = checkEncryptionOption(options.encryption);
+  if (encryption) requireWebCrypto('Encryption at rest (the encryption option)');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function, called with { stage, loaded, total }.');
+  const files = new ModelFiles(
+    options.modelBaseUrl === undefined ? defaultModelBaseUrl() : options.modelBaseUrl,
+    options.onProgress,
+  );
+  const threads = options.threads ?? 'auto';
+  if (threads !== 'auto' && threads !== 1)
+    throw new FaceError('ERR_INVALID_ARGUMENT', `threads must be 'auto' or 1; got ${showValue(threads)}.`);
   // With encryption the database is opened now, while the models load, so that a wrong key or passphrase is
   // ERR_ENCRYPTION_KEY_INVALID from createFaceClient itself. Other failures to open are left to the first
   // collection call, as without encryption (detect and compare do not need the database).
@@ -543,7 +544,14 @@ class LocalFaceClient implements FaceClient {
       {
         engine: this.engine,
         persons: () => this.open().then(({ persons }) => persons),
-        during: (work) => this.call(work),
+        during: (work) =>
+          this.call(async () => {
+            try {
+              return await work();
+            } catch (error) {
+              throw asFaceError(error, 'The face tracker call');
+            }
+          }),
       },
       options,
     );

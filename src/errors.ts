@@ -84,7 +84,20 @@ export function asFaceError(error: unknown, what: string): FaceError {
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new FaceError(
     'ERR_INTERNAL',
-    `${what} failed unexpectedly (${detail}). Nothing was stored; retry, and report it if it persists.`,
+    `${what} failed unexpectedly (${detail}). Each write is one transaction, so a change was stored whole or not at all; retry, and report it if it persists.`,
     { cause: error },
+  );
+}
+
+/**
+ * Refuses `feature` where the page has no WebCrypto (`crypto.subtle`): browsers give it only to secure contexts, so
+ * a kiosk served over plain http on a LAN has none. AES-GCM and PBKDF2 have no plain-JS stand-in here.
+ */
+export function requireWebCrypto(feature: string): void {
+  if (globalThis.crypto?.subtle) return;
+  throw new FaceError(
+    'ERR_INTERNAL',
+    `${feature} needs the browser's WebCrypto, which it gives only to secure pages: serve this page over https:// (or from localhost). Nothing was read or written.`,
+    { metadata: { reason: 'no-webcrypto' } },
   );
 }

@@ -9,6 +9,18 @@
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.7;
 
+/**
+ * A random (version 4) UUID. crypto.randomUUID exists only in secure contexts; getRandomValues, which this uses,
+ * everywhere, so ids are made the same way on a page served over plain http.
+ */
+export function randomId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** Whether two arrays (plain or typed) hold the same elements in the same order. */
 export function sameElements<T>(a: ArrayLike<T>, b: ArrayLike<T>): boolean {
   if (a.length !== b.length) return false;

@@ -1,4 +1,5 @@
 import { FaceError } from '../errors';
+import { sha256Bytes } from '../sha256';
 import type { FaceStore } from './store/database';
 import type { ApiKeyLimits, ApiKeyRecord } from './store/schema';
 import * as v from './validate';
@@ -171,9 +172,21 @@ export class ApiKeyService implements ApiKeys {
 }
 
 function keyNotFound(keyId: string): FaceError {
-  return new FaceError('ERR_NOT_FOUND', `No API key with keyId "${keyId}". apiKeys.list() shows the existing keys.`, {
-    metadata: { keyId },
-  });
+  // A key's secret passed for its keyId (an easy slip) is not repeated: error messages end up in logs.
+  const secret = KEY_PATTERN.exec(keyId);
+  if (secret)
+    return new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `That is an API key's secret, not its keyId: pass its keyId, "${secret[1]}" (the 16 hex digits after lf_). The secret is not repeated here.`,
+      { metadata: { keyId: secret[1] } },
+    );
+  return new FaceError(
+    'ERR_NOT_FOUND',
+    `No API key with keyId ${v.show(keyId)}. apiKeys.list() shows the existing keys.`,
+    {
+      metadata: { keyId: keyId.slice(0, 64) },
+    },
+  );
 }
 
 function toInfo(r: ApiKeyRecord): ApiKeyInfo {
@@ -222,7 +235,7 @@ async function digest(salt: Uint8Array, key: string): Promise<Uint8Array> {
   const input = new Uint8Array(salt.length + secret.length);
   input.set(salt);
   input.set(secret, salt.length);
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', input));
+  return sha256Bytes(input);
 }
 
 /** Equal-length comparison whose time does not depend on where the first difference is. */

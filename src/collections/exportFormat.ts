@@ -1,4 +1,5 @@
 import { FaceError } from '../errors';
+import { sha256Bytes } from '../sha256';
 import { sameElements } from '../vocabulary';
 import { newPassphraseKey, passphraseIterationsInRange, PBKDF2_ITERATIONS, withPassphraseKey } from './passphraseKey';
 import * as v from './validate';
@@ -116,7 +117,7 @@ export class ExportWriter {
       key = await newPassphraseKey(passphrase, salt);
     }
     const headerBytes = jsonBytes(header);
-    const headerHash = await sha256(headerBytes);
+    const headerHash = await sha256Bytes(headerBytes);
     const writer = new ExportWriter(headerHash, key);
     writer.parts.push(MAGIC, u32(headerBytes.length), headerBytes, headerHash);
     return writer;
@@ -150,7 +151,7 @@ export class ExportWriter {
 
   async finish(counts: { persons: number; faces: number; images: number }): Promise<Blob> {
     await this.record(RecordType.End, [jsonBytes({ records: this.index, ...counts })]);
-    this.parts.push(await sha256(concatBytes([this.headerHash, ...this.recordHashes])));
+    this.parts.push(await sha256Bytes(concatBytes([this.headerHash, ...this.recordHashes])));
     return new Blob([...this.folded, ...this.parts], { type: 'application/vnd.localface.collection' });
   }
 
@@ -174,7 +175,7 @@ export class ExportWriter {
     const bodyLength = body instanceof Blob ? body.size : body.length;
     const prefix = concatBytes([new Uint8Array([type]), u32(bodyLength)]);
     const bodyBytes = body instanceof Blob ? new Uint8Array(await body.arrayBuffer()) : body;
-    const hash = await sha256(concatBytes([prefix, bodyBytes]));
+    const hash = await sha256Bytes(concatBytes([prefix, bodyBytes]));
     this.parts.push(prefix, body, hash);
     this.recordHashes.push(hash);
     this.index++;
@@ -208,7 +209,7 @@ export async function readExport(
   const headerLength = readU32(await reader.read(4, 'the header length'), 0);
   if (headerLength > MAX_HEADER_BYTES) throw invalidExport(`its header length (${headerLength} bytes) is impossible`);
   const headerBytes = await reader.read(headerLength, 'the header');
-  const headerHash = await sha256(headerBytes);
+  const headerHash = await sha256Bytes(headerBytes);
   if (!sameElements(headerHash, await reader.read(HASH_BYTES, "the header's checksum")))
     throw invalidExport("the header's checksum does not match (the file is corrupt)");
   const header = parseHeader(headerBytes);
@@ -242,7 +243,7 @@ export async function readExport(
     const length = readU32(prefix, 1);
     if (length > MAX_BODY_BYTES) throw invalidExport(`record ${index} claims ${length} bytes`);
     const body = await reader.read(length, `record ${index}`);
-    const hash = await sha256(concatBytes([prefix, body]));
+    const hash = await sha256Bytes(concatBytes([prefix, body]));
     if (!sameElements(hash, await reader.read(HASH_BYTES, `the checksum of record ${index}`)))
       throw invalidExport(`the checksum of record ${index} does not match (the file is corrupt)`);
     recordHashes.push(hash);
@@ -291,7 +292,7 @@ export async function readExport(
       if (collection!.personCount !== persons.length || collection!.faceCount !== faceCount)
         throw invalidExport("its collection record's counts do not match its contents");
       const fileHash = await reader.read(HASH_BYTES, 'the file checksum');
-      if (!sameElements(fileHash, await sha256(concatBytes([headerHash, ...recordHashes]))))
+      if (!sameElements(fileHash, await sha256Bytes(concatBytes([headerHash, ...recordHashes]))))
         throw invalidExport('the whole-file checksum does not match (records were reordered or replaced)');
       if (!reader.atEnd) throw invalidExport('there are bytes after its end');
       return { header, collection: collection!, persons };
@@ -560,10 +561,6 @@ export function invalidExport(why: string): FaceError {
 
 function additionalData(headerHash: Bytes, index: number, type: number): Bytes {
   return concatBytes([headerHash, u32(index), new Uint8Array([type])]);
-}
-
-async function sha256(bytes: Bytes): Promise<Bytes> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
 async function partsToBytes(parts: (Bytes | Blob)[]): Promise<Bytes> {

@@ -1,11 +1,12 @@
-import { asFaceError, FaceError } from '../errors';
+import { asFaceError, FaceError, requireWebCrypto } from '../errors';
 import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
-import { inputScale } from '../face/input/decode';
+import { inputScale, isBlob } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import {
   boxInInput,
   DEFAULT_MATCH_THRESHOLD,
+  randomId,
   sameElements,
   type Box,
   type FaceTemplate,
@@ -262,6 +263,7 @@ export class PersonService {
     v.onlyKnownKeys(o, ['includeImages', 'passphrase'], 'exportCollection options');
     const includeImages = v.boolean(o.includeImages, 'includeImages', false);
     const passphrase = optionalPassphrase(o.passphrase);
+    if (passphrase !== undefined) requireWebCrypto('An encrypted export (the passphrase option)');
     const { collection: c, persons, faces, images } = await this.store.readCollection(collection, includeImages);
     // A collection that has no models yet (migrated without a face) is exported as this version's, as it would enroll.
     const [models, dims] = c.models.length > 0 ? [c.models, c.dims] : [this.engine.modelIds, this.engine.dimensions];
@@ -310,7 +312,7 @@ export class PersonService {
   }
 
   async importCollection(file: unknown, options: unknown = {}): Promise<Collection> {
-    if (!(file instanceof Blob))
+    if (!isBlob(file))
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         'importCollection takes the Blob (or File) that exportCollection made.',
@@ -319,6 +321,7 @@ export class PersonService {
     v.onlyKnownKeys(o, ['name', 'passphrase', 'onConflict'], 'importCollection options');
     const name = o.name === undefined ? undefined : v.newCollectionName(o.name);
     const passphrase = optionalPassphrase(o.passphrase);
+    if (passphrase !== undefined) requireWebCrypto('Importing an encrypted export (the passphrase option)');
     const onConflict = o.onConflict ?? 'fail';
     if (onConflict !== 'fail' && onConflict !== 'replace' && onConflict !== 'merge') {
       throw new FaceError(
@@ -494,7 +497,7 @@ export class PersonService {
     const givenId = r.personId === undefined ? undefined : v.personId(r.personId);
     const face = v.requireFace(r.face, 'face');
     const storage = v.faceStorageType(r.faceStorageType);
-    return this.writeOneFace(collection, givenId ?? crypto.randomUUID(), face, storage, {
+    return this.writeOneFace(collection, givenId ?? randomId(), face, storage, {
       mode: 'append',
       createIfMissing: givenId === undefined,
     });
@@ -775,7 +778,7 @@ export class PersonService {
     await this.indexes.get(collection);
     const now = Date.now();
     const newFaces: NewFace[] = faces.map((f) => ({
-      faceId: crypto.randomUUID(),
+      faceId: randomId(),
       createTime: now,
       models: [...f.template.models],
       vectors: f.template.vectors,
@@ -830,7 +833,7 @@ export class PersonService {
       // pixels are already upright.
       else if (storage === 'StoreFullImage') blob = await fullImageJpeg(decoded.pixels);
       const newFace: NewFace = {
-        faceId: crypto.randomUUID(),
+        faceId: randomId(),
         createTime: Date.now(),
         models: [...template!.models],
         vectors: template!.vectors,

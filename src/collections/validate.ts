@@ -57,11 +57,19 @@ export function requestOrPositional(
   return requireObject(first, what);
 }
 
+/** What a string refused as a collection name breaks: its length, or its first character outside the set. */
+function whatIsWrongWithName(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) return '';
+  if (value.length > 255) return `, ${value.length} characters long`;
+  const bad = /[^A-Za-z0-9_.-]/u.exec(value)?.[0];
+  return bad === undefined ? '' : `, where ${JSON.stringify(bad)} is not one of them`;
+}
+
 export function collectionName(value: unknown): string {
   if (!isCollectionName(value)) {
     throw new FaceError(
       'ERR_INVALID_COLLECTION_NAME',
-      `Collection names are 1–255 characters of letters, digits, underscores, hyphens and periods (A-Z a-z 0-9 _ - .); got ${show(value)}.`,
+      `Collection names are 1–255 characters of letters, digits, underscores, hyphens and periods (A-Z a-z 0-9 _ - .); got ${show(value)}${whatIsWrongWithName(value)}.`,
       { metadata: { collectionName: typeof value === 'string' ? value : null } },
     );
   }

@@ -503,9 +503,10 @@ export function noFaceError(
       { metadata: { ...metadata, reason: 'FACE_TOO_SMALL_OR_CUT' } },
     );
   }
-  // In a large photo the detector sees faces through tiles (a quarter of the long side, at most the short side), so
-  // the smallest face it finds grows with the photo: about a tenth of a tile (~100 px in 4000 × 3000).
-  const tile = size ? planTiles(size.width, size.height)[0]?.size.width : undefined;
+  // In a large photo the detector sees faces through tiles (planTiles), so the smallest face it finds grows with the
+  // photo: about a tenth of a tile's longer side (~100 px in 4000 × 3000), in a tall strip as in a wide one.
+  const first = size ? planTiles(size.width, size.height)[0]?.size : undefined;
+  const tile = first && Math.max(first.width, first.height);
   if (size && tile && tile > 400) {
     return new FaceError(
       'ERR_FACE_NOT_DETECTED',

@@ -1,7 +1,7 @@
 import * as tf from './tf';
 import { FaceError } from '../errors';
 import generatedManifest from './manifest.generated.json';
-import { sha256Hex } from './sha256';
+import { sha256Hex } from '../sha256';
 import type { LoadProgress } from '../vocabulary';
 
 interface ManifestEntry {
@@ -120,6 +120,14 @@ export class ModelFiles {
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
         `modelBaseUrl ${shown} is not a URL: give the folder the models were copied to, e.g. '/models/'.`,
+      );
+    }
+    // fetch() refuses a URL with credentials, so such a base could never load; its password is not repeated.
+    if (base.username || base.password) {
+      base.username = base.password = '';
+      throw new FaceError(
+        'ERR_INVALID_ARGUMENT',
+        `modelBaseUrl has a user name or password in it (${JSON.stringify(base.href.slice(0, 200))} without them), which browsers do not fetch: serve the models without credentials in the URL (e.g. from the app's own origin, '/models/').`,
       );
     }
     // File URLs are resolved against the folder, which would drop a query and misplace the folder before it.

@@ -6,6 +6,7 @@
 import { characterCount } from '../collections/validate';
 import type { Face } from '../client';
 import { FaceError } from '../errors';
+import { randomId } from '../vocabulary';
 import { validate, type CheckedFace } from '../face/checks';
 import type { Dialect, RestContext, Route } from './context';
 import { inKeyCollection, putFaceOf } from './context';
@@ -245,7 +246,7 @@ async function enroll(context: RestContext): Promise<Response> {
       { 'retry-after': String(allowance.retryAfterSeconds) },
     );
   const image = field instanceof URL ? await fetchImage(context, field) : field;
-  const subjectId = (body.subject_id as string | null | undefined) ?? crypto.randomUUID();
+  const subjectId = (body.subject_id as string | null | undefined) ?? randomId();
 
   const faces = await context.client.detectFaces(image, {
     quality: isQuality,

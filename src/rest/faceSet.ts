@@ -4,6 +4,7 @@
 import { personExisted } from '../collections/restWrites';
 import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
+import { randomId } from '../vocabulary';
 import { putFaceOf, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, lowerFirst, type BodyObject, type BodyProblem } from './http';
 import { ownsFaceSetPath } from './paths';
@@ -25,7 +26,7 @@ export type FaceSetStatus = keyof typeof FACE_SET_ERRORS;
 
 /** "TID" and 32 hex digits, as the seed's request ids. */
 export function requestId(): string {
-  return `TID${crypto.randomUUID().replace(/-/g, '')}`;
+  return `TID${randomId().replace(/-/g, '')}`;
 }
 
 export function faceSetError(status: FaceSetStatus, reason: string, headers?: Record<string, string>): Response {

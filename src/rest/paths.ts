@@ -1,5 +1,6 @@
 // Which paths (relative to basePath) each seed's API owns. Kept apart from the dialects so that the service worker,
 // which forwards only these paths, does not bundle the REST handler.
+import { randomId } from '../vocabulary';
 import { DETAIL_HEADER, headerValue, jsonResponse } from './http';
 
 export const ownsPersonManagementPath = (path: string): boolean =>
@@ -40,7 +41,7 @@ export function unavailableResponse(path: string, status: 502 | 503 | 504, messa
     return jsonResponse(status, {
       status: 'INTERNAL_ERROR',
       reason: message,
-      request_id: `TID${crypto.randomUUID().replace(/-/g, '')}`,
+      request_id: `TID${randomId().replace(/-/g, '')}`,
     });
   return jsonResponse(status, { code: 'ERR_INTERNAL', message });
 }

@@ -98,6 +98,15 @@ describe('sniffOtherFormat', () => {
       undefined,
     );
     expect(sniffOtherFormat(ascii('<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"><svg width="9">'))).toBe('SVG');
+    // A doctype with an internal subset, whose entities hold '>' (Adobe Illustrator's exports).
+    const illustrator =
+      '<?xml version="1.0" encoding="utf-8"?>\n<!-- Generator: Adobe Illustrator 16.0.0, SVG Export Plug-In -->\n' +
+      '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n' +
+      '\t<!ENTITY ns_extend "http://ns.adobe.com/Extensibility/1.0/">\n]>\n<svg version="1.1" width="200">';
+    expect(sniffOtherFormat(ascii(illustrator))).toBe('SVG');
+    expect(sniffOtherFormat(ascii('<!DOCTYPE html [ <!ENTITY a "b"> ]><html><svg width="9"></svg></html>'))).toBe(
+      undefined,
+    );
   });
   it('names nothing else', () => {
     expect(sniffOtherFormat(fixture('lfw/Tony_Blair_0001.jpg'))).toBeUndefined();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = normalize(join(__dirname, '../../src'));
 
 const LAYERS: { name: string; matches: (path: string) => boolean }[] = [
-  { name: 'vocabulary', matches: (p) => ['vocabulary.ts', 'errors.ts', 'version.ts'].includes(p) },
+  { name: 'vocabulary', matches: (p) => ['vocabulary.ts', 'errors.ts', 'version.ts', 'sha256.ts'].includes(p) },
   { name: 'models', matches: (p) => p.startsWith('models/') },
   { name: 'face', matches: (p) => p.startsWith('face/') },
   { name: 'collections', matches: (p) => p.startsWith('collections/') },

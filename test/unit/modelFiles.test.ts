@@ -97,3 +97,18 @@ describe('model downloads', () => {
     expect(requested).toEqual([`${FILE}.gz`]);
   });
 });
+
+describe('the model base URL', () => {
+  it('with a user name or password (which fetch refuses) is refused without repeating the password', () => {
+    let error: unknown;
+    try {
+      new ModelFiles('https://kiosk:s3cret-token@cdn.example/models/');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect((error as Error).message).toContain('"https://cdn.example/models/" without them');
+    expect((error as Error).message).not.toContain('s3cret');
+    expect(new ModelFiles(BASE).baseUrl).toBe(BASE);
+  });
+});

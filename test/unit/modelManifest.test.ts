@@ -11,7 +11,7 @@ import {
 } from '../../scripts/copy-models.mjs';
 import { CENTERNET_OUTPUT_NODE } from '../../src/face/checks/centerNetBackbone';
 import committed from '../../src/models/manifest.generated.json';
-import { sha256Hex } from '../../src/models/sha256';
+import { sha256Hex } from '../../src/sha256';
 
 describe('built-in model hashes', () => {
   test('src/models/manifest.generated.json holds the sha256 and size of every installed model file, and nothing else', () => {

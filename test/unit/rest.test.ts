@@ -67,6 +67,26 @@ describe('API keys', () => {
     await expect(keys.revoke(keyId)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
   });
 
+  it('a secret passed where the keyId goes is not repeated in the error (messages end up in logs)', async () => {
+    const keys = new ApiKeyService(memoryKeyStore());
+    const { key, keyId } = await keys.create({ name: 'tablet' });
+    for (const call of [
+      () => keys.revoke(key),
+      () => keys.consume(key, 'request'),
+      () => keys.consume(key, 'enroll'),
+    ]) {
+      const error = (await call().catch((e: unknown) => e)) as FaceError;
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', metadata: { keyId } });
+      expect(error.message).toContain(`"${keyId}"`);
+      expect(JSON.stringify(error.toJSON())).not.toContain(key.slice(20));
+    }
+    expect(await keys.list()).toHaveLength(1);
+    // Anything else unknown is shown shortened.
+    const long = await keys.revoke('x'.repeat(5000)).catch((e: unknown) => e as FaceError);
+    expect(long).toMatchObject({ code: 'ERR_NOT_FOUND' });
+    expect((long as FaceError).message.length).toBeLessThan(200);
+  });
+
   it('checks its arguments', async () => {
     const keys = new ApiKeyService(memoryKeyStore());
     await expect(keys.create({ name: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });

@@ -24,6 +24,20 @@ describe('argument validation', () => {
     }
     expect(code(() => v.newCollectionName('.a.'))).toBe('ok');
   });
+  test('a refused collection name is told what is wrong with it', () => {
+    const message = (value: unknown) => {
+      try {
+        v.collectionName(value);
+      } catch (e) {
+        return (e as FaceError).message;
+      }
+      return '';
+    };
+    expect(message('x'.repeat(300))).toContain('300 characters long');
+    expect(message('café')).toContain('where "é" is not one of them');
+    expect(message('staff room')).toContain('where " " is not one of them');
+    expect(message(3)).toMatch(/got 3\.$/);
+  });
   test('personId: 1–255 characters, any characters, case kept', () => {
     expect(v.personId('Ab c/é')).toBe('Ab c/é');
     for (const bad of ['', 'x'.repeat(256), 5, undefined])

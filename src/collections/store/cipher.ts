@@ -175,7 +175,7 @@ export class RecordCipher {
     } catch (cause) {
       throw new FaceError(
         'ERR_INTERNAL',
-        `A stored record (${store} ${JSON.stringify(key)}) does not decrypt although the key is right: it was altered or damaged on disk. Delete that person (or restore the collection from an export).`,
+        `The stored ${recordName(store, key)} does not decrypt although the key is right: it was altered or damaged on disk. Delete that person (or restore the collection from an export).`,
         { cause },
       );
     }
@@ -259,11 +259,25 @@ export class RecordCipher {
   }
 }
 
+/** A stored record as a person reads it: `person "p" in collection "c"`, not the store's key. */
+function recordName(store: string, key: readonly (string | number)[]): string {
+  const [collection, id] = key;
+  const what: Record<string, string> = {
+    persons: `person ${JSON.stringify(id)}`,
+    faces: `face ${JSON.stringify(id)}`,
+    faceImages: `image of face ${JSON.stringify(id)}`,
+    searchBlocks: `search block ${JSON.stringify(id)}`,
+  };
+  return key.length === 2 && what[store]
+    ? `${what[store]} in collection ${JSON.stringify(collection)}`
+    : `record ${JSON.stringify(key)} of ${store}`;
+}
+
 /** Every record of an encrypted database is sealed: a plain one was written or altered outside this client. */
 function storedInClear(store: string, key: readonly (string | number)[]): FaceError {
   return new FaceError(
     'ERR_INTERNAL',
-    `A stored record (${store} ${JSON.stringify(key)}) of this encrypted database is not encrypted: it was written by other code or altered on disk. Delete that person (or restore the collection from an export).`,
+    `The stored ${recordName(store, key)} of this encrypted database is not encrypted: it was written by other code or altered on disk. Delete that person (or restore the collection from an export).`,
   );
 }
 

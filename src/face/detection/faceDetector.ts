@@ -435,13 +435,13 @@ function nearTie(faces: readonly DetectedFace[]): boolean {
   return second! >= NEAR_TIE_AREA_RATIO * first!;
 }
 
-/** `faces` sorted by box area, largest first. */
 /** The square REFINE_CROP_SCALE × `box` about its centre: where the short-range model looks at one face. */
 function viewAround(box: Box): Box {
   const side = Math.max(box.width, box.height) * REFINE_CROP_SCALE;
   return { x: box.x + box.width / 2 - side / 2, y: box.y + box.height / 2 - side / 2, width: side, height: side };
 }
 
+/** `faces` sorted by box area, largest first. */
 function largestFirst(faces: DetectedFace[]): DetectedFace[] {
   return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
 }

@@ -82,6 +82,11 @@ const VIDEO_FRAME_KINDS = [
 ] as const;
 export const VIDEO_FRAME_TYPES = VIDEO_FRAME_KINDS.map(([name]) => name);
 
+/** A Blob or File, of this page or of another window (an iframe's), which instanceof would not recognise. */
+export function isBlob(value: unknown): value is Blob {
+  return kindOf(value, 'Blob', 'size', ['Blob', 'File']) !== undefined;
+}
+
 /** Whether `value` is one of VIDEO_FRAME_TYPES, of this window or of another (an iframe's canvas). */
 export function isVideoFrame(value: unknown): boolean {
   return VIDEO_FRAME_KINDS.some(([name, getter]) => kindOf(value, name, getter) !== undefined);
@@ -526,7 +531,7 @@ function undecodable(bytes: Uint8Array, argName: string): string {
     return `The ${argName} is a ${other} file (as iPhones save photos); only JPEG and PNG bytes are accepted, and most browsers cannot decode ${other}. Convert it to JPEG first.`;
   }
   if (other === 'TIFF')
-    return `The ${argName} is a TIFF file; only JPEG and PNG bytes are accepted, and browsers cannot decode TIFF. Convert it to JPEG first.`;
+    return `The ${argName} is a TIFF file; only JPEG and PNG bytes are accepted, and most browsers (Chrome, Edge, Firefox) cannot decode TIFF. Convert it to JPEG first.`;
   if (other === 'SVG')
     return `The ${argName} is an SVG drawing; only JPEG and PNG bytes are accepted. Pass an <img> showing it (after await img.decode()), or draw that on a canvas and pass the canvas.`;
   if (other) {
@@ -627,7 +632,10 @@ const mp = (n: number) => (n / 1e6).toFixed(1);
 
 function checkPixelSize(width: number, height: number, limits: ImageLimits, argName: string): void {
   if (!(width > 0 && height > 0)) {
-    throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} is empty (${width}×${height} pixels).`);
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `The ${argName} is empty (${width}×${height} pixels): pass a picture with a face (a canvas needs its width and height set, and the picture drawn on it, first).`,
+    );
   }
   if (width > limits.maxDimension || height > limits.maxDimension) {
     throw new FaceError(
@@ -660,7 +668,7 @@ function checkEncodedSize(header: ImageHeader, limits: ImageLimits, argName: str
     // (10000×100) would be refused larger too.
     const long = Math.max(w, h) > limits.maxDimension;
     const advice = long
-      ? `It is also longer than the largest accepted side (${limits.maxDimension} pixels): crop it to the part with the face, at least ${limits.minDimension} pixels ${w < limits.minDimension ? 'wide' : 'high'}.`
+      ? `It is also longer than the largest accepted side (${limits.maxDimension} pixels): use a picture of the face at least ${limits.minDimension} pixels ${w < limits.minDimension ? 'wide' : 'high'} and at most ${limits.maxDimension} pixels ${w < limits.minDimension ? 'high' : 'wide'}.`
       : w >= limits.minDimension
         ? `Use a photo at least ${limits.minDimension} pixels high.`
         : h >= limits.minDimension

@@ -42,7 +42,7 @@ export function sniffOtherFormat(
   const start = new TextDecoder()
     .decode(b.subarray(0, 1024))
     .replace(/^\uFEFF/, '')
-    .replace(/^(\s*(<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<!--[\s\S]*?-->))*\s*/i, '');
+    .replace(/^(\s*(<\?[\s\S]*?\?>|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>|<!--[\s\S]*?-->))*\s*/i, '');
   if (/^<svg[\s>]/i.test(start)) return 'SVG';
   // ISO BMFF: box size(4) 'ftyp' major brand(4) minor version(4) compatible brands(4 each).
   if (b.length >= 12 && text(4, 8) === 'ftyp') {

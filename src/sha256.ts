@@ -67,6 +67,13 @@ function blocks(h: Int32Array, w: Int32Array, m: Uint8Array, offset: number, end
   h.set([h0, h1, h2, h3, h4, h5, h6, h7]);
 }
 
+/** The SHA-256 of `data`: WebCrypto where the page has it, else the plain-JS implementation (non-secure contexts). */
+export async function sha256Bytes(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  if (globalThis.crypto?.subtle) return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  const hex = sha256Hex(data);
+  return new Uint8Array(Array.from({ length: 32 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16)));
+}
+
 /** The SHA-256 of `data` as 64 lowercase hex digits. */
 export function sha256Hex(data: ArrayBuffer | Uint8Array): string {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
