@@ -52,7 +52,7 @@ test('on plain HTTP at a LAN address the kiosk says that storage, the camera and
     );
     await expect(page.getByTestId('mode')).toHaveText(/recognition in/, { timeout: 90_000 });
     await expect(page.getByTestId('status')).toHaveText(
-      'The camera could not start: the camera needs a secure page: open this app over HTTPS (or at localhost)',
+      'No camera: the camera needs a secure page: open this app over HTTPS (or at localhost). Staff can still manage people below.',
     );
     await page.getByTestId('staff-pin').fill('135790');
     await page.getByTestId('staff-button').click();

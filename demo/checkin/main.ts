@@ -3,11 +3,19 @@
 // frames, and the outcome is logged on this device (exportable as CSV). Checking in is open to anyone; enrolling and
 // exporting or clearing the log are for staff, with the device's staff PIN (the kiosk's).
 // The service worker (sw.js, production builds only) caches the app and every model on the first visit.
-import { createFaceClient, FaceError, type FaceClient, type FaceTracker, type TrackedFace } from 'localface';
+import {
+  createFaceClient,
+  FaceError,
+  type FaceClient,
+  type FaceTracker,
+  type LoadProgress,
+  type TrackedFace,
+} from 'localface';
 import { adviceFor } from '../shared/advice';
 import { Announcer, restoreFocus } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
-import { faceErrorText } from '../shared/faceErrors';
+import { cameraProblem } from '../shared/cameraProblem';
+import { faceErrorText, publicErrorText } from '../shared/faceErrors';
 import { gpuWasReset } from '../shared/gpuReset';
 import { modelBaseUrl } from '../shared/models';
 import { purgeOfflineCache } from '../shared/offlineCache';
@@ -20,6 +28,7 @@ import { CheckInLog } from './log';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const statusLine = $('status'),
+  progressBar = $<HTMLProgressElement>('progress'),
   offlineLine = $('offline'),
   storageLine = $('storage'),
   verdict = $('verdict'),
@@ -368,7 +377,9 @@ async function checkIn(client: FaceClient, tracker: FaceTracker, log: CheckInLog
     }
     // e.g. the liveness models failing to load offline before the offline cache was ready
     showVerdict(
-      camera && !camera.live ? CAMERA_STOPPED : `Could not check in: ${errorText(error)}. Press Check in to try again.`,
+      camera && !camera.live
+        ? CAMERA_STOPPED
+        : `Could not check in: ${publicErrorText(error, { camera: true })} Press Check in to try again.`,
       'bad',
     );
   }
@@ -422,7 +433,7 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
   await log.add(entry);
   if (entry.result === 'checked-in')
     showWelcome(`Welcome, ${entry.personName} (similarity ${entry.similarity!.toFixed(2)})`);
-  else if (entry.result === 'unknown') showVerdict('Not recognised: please enroll first.', 'bad');
+  else if (entry.result === 'unknown') showVerdict('Not recognised: ask staff to enroll you.', 'bad');
   // Said as what to do (the code stays in the log's detail column).
   else {
     const advice = adviceFor(entry.detail);
@@ -524,15 +535,6 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
-/** Why the camera did not start, and what to do about it. */
-function cameraProblem(error: unknown): string {
-  const name = error instanceof DOMException ? error.name : '';
-  if (name === 'NotAllowedError') return 'access to it was refused: allow the camera for this page, then reload';
-  if (name === 'NotFoundError') return 'none is connected: connect a camera, then reload';
-  if (name === 'NotReadableError') return 'it is in use by another app, or failed: close that app, then reload';
-  return String(error);
-}
-
 /**
  * Starts the camera beside the models: an unanswered permission prompt does not hold up enrolling from photos
  * (check-in and enroll from the camera check that a picture has arrived). A camera that cannot start says why, and
@@ -602,7 +604,18 @@ try {
       logMessage.textContent = `Could not clear the log: ${errorText(error)}`;
     }
   };
-  const client = await createFaceClient({ modelBaseUrl, databaseName: DATABASE });
+  // Every stage's bytes so far against all expected (~17 MB on a first visit; a second reads them from the cache).
+  const loaded = new Map<string, LoadProgress>();
+  const client = await createFaceClient({
+    modelBaseUrl,
+    databaseName: DATABASE,
+    onProgress: (p) => {
+      loaded.set(p.stage, p);
+      progressBar.max = [...loaded.values()].reduce((s, x) => s + x.total, 0) || 1;
+      progressBar.value = [...loaded.values()].reduce((s, x) => s + x.loaded, 0);
+    },
+  });
+  progressBar.hidden = true;
   await ensureCollection(client);
   peopleCount.textContent = String((await client.listPersons(COLLECTION)).total);
   // Persons deleted since the last visit (at the kiosk, or through the API) leave no entries behind.
@@ -642,7 +655,8 @@ try {
   ready = true;
   updateButtons();
 } catch (error) {
-  statusLine.textContent = `Could not start: ${errorText(error)}. Reload the page to try again.`;
+  progressBar.hidden = true;
+  statusLine.textContent = `Could not start: ${publicErrorText(error)} Reload the page to try again.`;
   if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED' && 'serviceWorker' in navigator) {
     await purgeOfflineCache('checkin');
     offlineLine.textContent = 'offline cache cleared after a model failed to load: reload while online';

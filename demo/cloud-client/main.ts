@@ -207,7 +207,8 @@ function updateWhenIdle(): void {
   if (apiRunning) return;
   // Another tab let the new version take over: this page's own files are gone from the cache, so it reloads now.
   if (reloadWhenIdle) location.reload();
-  else if (waitingWorker && navigator.serviceWorker.controller) {
+  // Only a worker still waiting is a new version: the first visit's worker was 'installed' too, on its way to active.
+  else if (waitingWorker?.state === 'installed' && navigator.serviceWorker.controller) {
     if (log.textContent !== '' && !updateAccepted) updateButton.hidden = false;
     else waitingWorker.postMessage({ type: 'localface-skip-waiting' });
   }

@@ -6,7 +6,8 @@
 import type { LoadProgress } from 'localface';
 import { Announcer, restoreFocus, SettledAnnouncer } from '../shared/announcer';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
-import { faceErrorText } from '../shared/faceErrors';
+import { cameraProblem } from '../shared/cameraProblem';
+import { faceErrorText, publicErrorText } from '../shared/faceErrors';
 import { modelBaseUrl } from '../shared/models';
 import { StaffPin } from '../shared/staffPin';
 import { wireStaffPinForm, type StaffMode } from '../shared/staffPinForm';
@@ -165,14 +166,6 @@ async function startCamera(): Promise<CameraFrames> {
   camera = new CameraFrames(video, stream);
   await video.play();
   return camera;
-}
-
-function cameraProblem(error: unknown): string {
-  if (error instanceof DOMException && error.name === 'NotAllowedError')
-    return 'Camera access was refused: allow the camera for this page and reload.';
-  if (error instanceof DOMException && error.name === 'NotFoundError')
-    return 'No camera found: connect a camera (staff can still manage people below).';
-  return `The camera could not start: ${(error as Error).message}`;
 }
 
 let lastProblem = { text: '', at: 0 };
@@ -447,6 +440,8 @@ function updateEnrollButton(): void {
 
 /** The face tracker's default minSimilarityScore, which the kiosk uses. */
 const RECOGNITION_THRESHOLD = 0.7;
+/** How long a Delete button waits for its second press. */
+const DELETE_CONFIRM_MS = 5000;
 /** Staff mode (the people list), once the staff form is wired. */
 let staff: StaffMode | undefined;
 const staffUnlocked = () => staff?.unlocked === true;
@@ -498,8 +493,25 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
       const remove = document.createElement('button');
       remove.textContent = 'Delete';
       remove.setAttribute('aria-label', `Delete ${name.textContent}`);
+      // A deletion cannot be undone: the first press asks, a second one within a few seconds deletes.
+      let asked: ReturnType<typeof setTimeout> | undefined;
+      const unask = () => {
+        clearTimeout(asked);
+        asked = undefined;
+        remove.textContent = 'Delete';
+        remove.setAttribute('aria-label', `Delete ${name.textContent}`);
+      };
+      remove.onblur = unask;
       remove.onclick = async () => {
         if (!staffUnlocked()) return;
+        if (asked === undefined) {
+          remove.textContent = 'Really delete?';
+          remove.setAttribute('aria-label', `Really delete ${name.textContent}?`);
+          staffMessage.textContent = `Press again to delete ${name.textContent} for good.`;
+          asked = setTimeout(unask, DELETE_CONFIRM_MS);
+          return;
+        }
+        unask();
         const position = [...peopleList.children].indexOf(item);
         remove.disabled = true;
         try {
@@ -612,7 +624,7 @@ async function main(): Promise<void> {
       if (!engineStarted && !engineFailed) statusLine.textContent = 'Camera on. Loading the face models…';
     },
     (error: unknown) => {
-      if (!engineFailed) showProblem(cameraProblem(error));
+      if (!engineFailed) showProblem(`No camera: ${cameraProblem(error)}. Staff can still manage people below.`);
     },
   );
   let engine: EngineHandle;
@@ -630,7 +642,11 @@ async function main(): Promise<void> {
       },
       () => undefined,
     );
-    showProblem(`The kiosk could not start: ${(error as Error).message}`);
+    showProblem(`The kiosk could not start: ${publicErrorText(error)} Reload the page to try again.`);
+    staffForm.onsubmit = (event) => {
+      event.preventDefault();
+      staffMessage.textContent = 'The kiosk could not start, so people cannot be managed here: reload the page.';
+    };
     return;
   }
   loading.hidden = true;

@@ -63,7 +63,7 @@ export function plainFaceErrorText(error: unknown, words: FaceErrorWords = {}): 
     case 'ERR_STORAGE_QUOTA_EXCEEDED':
       return "This device's storage is full, so nothing was saved: free some space, then try again.";
     case 'ERR_MODEL_LOAD_FAILED':
-      return 'A face model could not be loaded: check the network connection, then try again.';
+      return "A face model could not be loaded: check the network connection, then try again (if it keeps failing, the app's files on its server need fixing: the browser console says which).";
   }
   return undefined;
 }
@@ -75,4 +75,16 @@ export function faceErrorText(error: unknown, words: FaceErrorWords = {}): strin
   const { code } = (typeof error === 'object' && error !== null ? error : {}) as CodedError;
   const message = error instanceof Error ? error.message : String(error);
   return typeof code === 'string' ? `${message} (${code})` : message;
+}
+
+/**
+ * For a screen the public sees: the plain sentence where there is one, else a general one; the library's own message
+ * (model URLs, option names, codes: for developers) goes to the console.
+ */
+export function publicErrorText(error: unknown, words: FaceErrorWords = {}): string {
+  console.error(error);
+  const plain = plainFaceErrorText(error, words);
+  if (plain) return plain.endsWith('.') || plain.endsWith(')') ? plain : `${plain}.`;
+  const { code } = (typeof error === 'object' && error !== null ? error : {}) as CodedError;
+  return `Something went wrong on this device${typeof code === 'string' ? ` (${code})` : ''}.`;
 }
