@@ -253,6 +253,52 @@ test('an ImageData in display-p3 is read in sRGB, as the same picture drawn on a
   expect(result.meanDifference).toBeLessThan(0.5); // 1.17 when read as sRGB numbers
 });
 
+test('without OffscreenCanvas (Safari before 16.4) a display-p3 ImageData, an <img> and a video are read as with it', async ({
+  browser,
+}) => {
+  const page = await browser.newPage();
+  try {
+    await page.addInitScript(() => delete (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas);
+    await openHarness(page);
+    const result = await page.evaluate(async () => {
+      const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
+      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const context = canvas.getContext('2d', { colorSpace: 'display-p3' })!;
+      context.drawImage(img, 0, 0);
+      const p3 = context.getImageData(0, 0, img.width, img.height);
+      const client = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
+      const box = async (input: Parameters<typeof client.detectFaces>[0]) =>
+        (await client.detectFaces(input, { quality: false, attributes: false }))[0]?.box;
+      const out = {
+        offscreen: typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas,
+        colorSpace: p3.colorSpace,
+        bytes: await box(bytes),
+        img: await box(img),
+        p3: await box(p3),
+        score: (await client.compareFaces(p3, img)).similarityScore,
+      };
+      await client.close();
+      return out;
+    });
+    expect(result.offscreen).toBe('undefined');
+    expect(result.colorSpace).toBe('display-p3');
+    for (const box of [result.img, result.p3]) {
+      expect(box).toBeDefined();
+      for (const key of ['x', 'y', 'width', 'height'] as const)
+        expect(Math.abs(box![key] - result.bytes![key])).toBeLessThan(2);
+    }
+    expect(result.score).toBeGreaterThan(0.9);
+  } finally {
+    await page.close();
+  }
+});
+
 test('a transferred buffer and a closed ImageBitmap are ERR_INVALID_ARGUMENT saying so', async ({ facePage }) => {
   const errors = await facePage.evaluate(async () => {
     const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');

@@ -337,9 +337,7 @@ async function fromImageData(
   // not read as sRGB numbers (a face's mean colour was off by up to 4 levels).
   if ((image as { colorSpace?: string }).colorSpace === 'display-p3') {
     checkPixelSize(width, height, limits, argName);
-    const canvas = new OffscreenCanvas(width, height);
-    const context = canvas.getContext('2d', { colorSpace: 'display-p3', willReadFrequently: true });
-    if (!context) throw new Error('no 2d context');
+    const context = context2d(width, height, { colorSpace: 'display-p3', willReadFrequently: true });
     context.putImageData(image, 0, 0);
     const srgb = context.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
     if (srgb.colorSpace !== 'srgb') throw new Error('the browser did not convert display-p3 pixels to sRGB');
@@ -618,10 +616,30 @@ function rgbaOf(
 
 /** `source` drawn at width × height on a canvas of its own (CPU-backed: it is read back), and read. */
 function drawnPixels(source: CanvasImageSource, width: number, height: number): ImageData {
-  const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-  if (!context) throw new Error('no 2d context');
+  const context = context2d(width, height, { willReadFrequently: true });
   context.drawImage(source, 0, 0, width, height);
   return context.getImageData(0, 0, width, height);
+}
+
+/**
+ * A 2d context on a width × height canvas of its own: an OffscreenCanvas, or a page's <canvas> where there is none
+ * (Safari before 16.4 has no 2d OffscreenCanvas).
+ */
+function context2d(
+  width: number,
+  height: number,
+  settings: CanvasRenderingContext2DSettings,
+): OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D {
+  let context: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
+  if (typeof OffscreenCanvas === 'function') context = new OffscreenCanvas(width, height).getContext('2d', settings);
+  else {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    context = canvas.getContext('2d', settings);
+  }
+  if (!context) throw new Error('no 2d context');
+  return context;
 }
 
 /** The smallest side of a pixel source (canvas, frame, ImageData); encoded images have imageLimits.minDimension. */
