@@ -297,8 +297,9 @@ export async function createFaceClient(options: FaceClientOptions = {}): Promise
   if (typeof databaseName !== 'string' || databaseName.length === 0)
     throw new FaceError('ERR_INVALID_ARGUMENT', 'databaseName must be a non-empty string.');
   const imageLimits = resolveImageLimits(options.imageLimits);
+  // Before the option's own checks: on a page without WebCrypto a { key } could not even have been made with it.
+  if (options.encryption !== undefined) requireWebCrypto('Encryption at rest (the encryption option)');
   const encryption = checkEncryptionOption(options.encryption);
-  if (encryption) requireWebCrypto('Encryption at rest (the encryption option)');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
     throw new FaceError('ERR_INVALID_ARGUMENT', 'onProgress must be a function, called with { stage, loaded, total }.');
   const files = new ModelFiles(

@@ -171,22 +171,28 @@ export class ApiKeyService implements ApiKeys {
   }
 }
 
+/** A key's secret anywhere in a string: with a stray space or newline, or after "Bearer ". */
+const SECRET_INSIDE = /lf_([0-9a-f]{16})_[A-Za-z0-9_-]/i;
+const KEY_ID = /^[0-9a-f]{16}$/;
+
 function keyNotFound(keyId: string): FaceError {
-  // A key's secret passed for its keyId (an easy slip) is not repeated: error messages end up in logs.
-  const secret = KEY_PATTERN.exec(keyId);
+  // What was passed is repeated only if it has a keyId's shape: it may hold a secret (an easy slip), and error
+  // messages end up in logs.
+  const secret = SECRET_INSIDE.exec(keyId);
   if (secret)
     return new FaceError(
       'ERR_INVALID_ARGUMENT',
-      `That is an API key's secret, not its keyId: pass its keyId, "${secret[1]}" (the 16 hex digits after lf_). The secret is not repeated here.`,
-      { metadata: { keyId: secret[1] } },
+      `That is an API key's secret, not its keyId: pass its keyId, "${secret[1]!.toLowerCase()}" (the 16 hex digits after lf_). The secret is not repeated here.`,
+      { metadata: { keyId: secret[1]!.toLowerCase() } },
     );
-  return new FaceError(
-    'ERR_NOT_FOUND',
-    `No API key with keyId ${v.show(keyId)}. apiKeys.list() shows the existing keys.`,
-    {
-      metadata: { keyId: keyId.slice(0, 64) },
-    },
-  );
+  if (!KEY_ID.test(keyId))
+    return new FaceError(
+      'ERR_NOT_FOUND',
+      `No API key has that keyId: a keyId is 16 hex digits, this is a string of ${keyId.length} characters (not repeated here). apiKeys.list() shows the existing keys.`,
+    );
+  return new FaceError('ERR_NOT_FOUND', `No API key with keyId "${keyId}". apiKeys.list() shows the existing keys.`, {
+    metadata: { keyId },
+  });
 }
 
 function toInfo(r: ApiKeyRecord): ApiKeyInfo {

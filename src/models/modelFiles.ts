@@ -112,7 +112,12 @@ export class ModelFiles {
   ) {
     if (typeof baseUrl !== 'string' && !(baseUrl instanceof URL))
       throw new FaceError('ERR_INVALID_ARGUMENT', 'modelBaseUrl must be a URL or a string holding one.');
-    const shown = JSON.stringify(String(baseUrl).slice(0, 200));
+    // A user name and password in it are not repeated (messages end up in logs).
+    const shown = JSON.stringify(
+      String(baseUrl)
+        .slice(0, 200)
+        .replace(/\/\/[^/@]*@/, '//'),
+    );
     let base: URL;
     try {
       base = new URL(baseUrl, typeof location === 'undefined' ? undefined : location.href);

@@ -110,5 +110,14 @@ describe('the model base URL', () => {
     expect((error as Error).message).toContain('"https://cdn.example/models/" without them');
     expect((error as Error).message).not.toContain('s3cret');
     expect(new ModelFiles(BASE).baseUrl).toBe(BASE);
+    // Nor when the URL does not even parse.
+    let unparsable: unknown;
+    try {
+      new ModelFiles('https://user:hunter2@[bad/models/');
+    } catch (e) {
+      unparsable = e;
+    }
+    expect(unparsable).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect((unparsable as Error).message).not.toContain('hunter2');
   });
 });

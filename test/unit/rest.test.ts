@@ -74,6 +74,10 @@ describe('API keys', () => {
       () => keys.revoke(key),
       () => keys.consume(key, 'request'),
       () => keys.consume(key, 'enroll'),
+      // with what an env file or a header leaves around it
+      () => keys.revoke(`${key}\n`),
+      () => keys.revoke(` ${key}`),
+      () => keys.consume(`Bearer ${key}`, 'request'),
     ]) {
       const error = (await call().catch((e: unknown) => e)) as FaceError;
       expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', metadata: { keyId } });
@@ -85,6 +89,13 @@ describe('API keys', () => {
     const long = await keys.revoke('x'.repeat(5000)).catch((e: unknown) => e as FaceError);
     expect(long).toMatchObject({ code: 'ERR_NOT_FOUND' });
     expect((long as FaceError).message.length).toBeLessThan(200);
+    // Only something shaped like a keyId is repeated: anything else may hold (part of) a secret.
+    const part = await keys.revoke(key.slice(20)).catch((e: unknown) => e as FaceError);
+    expect(JSON.stringify((part as FaceError).toJSON())).not.toContain(key.slice(20, 30));
+    await expect(keys.revoke('0123456789abcdef')).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+      metadata: { keyId: '0123456789abcdef' },
+    });
   });
 
   it('checks its arguments', async () => {

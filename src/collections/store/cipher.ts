@@ -175,7 +175,7 @@ export class RecordCipher {
     } catch (cause) {
       throw new FaceError(
         'ERR_INTERNAL',
-        `The stored ${recordName(store, key)} does not decrypt although the key is right: it was altered or damaged on disk. Delete that person (or restore the collection from an export).`,
+        `The stored ${recordName(store, key)} does not decrypt although the key is right: it was altered or damaged on disk. ${repairAdvice(store)}`,
         { cause },
       );
     }
@@ -259,6 +259,13 @@ export class RecordCipher {
   }
 }
 
+/** What undoes a damaged record: a person's record goes with the person; a search block only with the collection. */
+function repairAdvice(store: string): string {
+  return store === 'searchBlocks' || store === 'collections'
+    ? 'Restore the collection from an export.'
+    : 'Delete the person it belongs to (or restore the collection from an export).';
+}
+
 /** A stored record as a person reads it: `person "p" in collection "c"`, not the store's key. */
 function recordName(store: string, key: readonly (string | number)[]): string {
   const [collection, id] = key;
@@ -277,7 +284,7 @@ function recordName(store: string, key: readonly (string | number)[]): string {
 function storedInClear(store: string, key: readonly (string | number)[]): FaceError {
   return new FaceError(
     'ERR_INTERNAL',
-    `The stored ${recordName(store, key)} of this encrypted database is not encrypted: it was written by other code or altered on disk. Delete that person (or restore the collection from an export).`,
+    `The stored ${recordName(store, key)} of this encrypted database is not encrypted: it was written by other code or altered on disk. ${repairAdvice(store)}`,
   );
 }
 

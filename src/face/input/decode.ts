@@ -630,15 +630,20 @@ function context2d(
   height: number,
   settings: CanvasRenderingContext2DSettings,
 ): OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D {
-  let context: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
-  if (typeof OffscreenCanvas === 'function') context = new OffscreenCanvas(width, height).getContext('2d', settings);
-  else {
+  // Some older browsers have an OffscreenCanvas for WebGL only: its 2d context is null.
+  let context: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null =
+    typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(width, height).getContext('2d', settings) : null;
+  if (!context && typeof document !== 'undefined') {
     const canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
     context = canvas.getContext('2d', settings);
   }
-  if (!context) throw new Error('no 2d context');
+  if (!context)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      'This browser cannot draw this kind of image here (no 2d canvas in this Worker): pass its encoded bytes (a JPEG or PNG) or an ImageBitmap instead.',
+    );
   return context;
 }
 
