@@ -237,8 +237,8 @@ test("with two people enrolled, the staff list shows each one's closest look-ali
   });
   await page.screenshot({ path: test.info().outputPath('kiosk-look-alikes.png'), fullPage: true });
   // Leave the kiosk as the next test expects it: Subject Six alone, with nobody to look like.
-  // A deletion is asked for twice: the first press only asks.
-  await page.getByRole('button', { name: 'Delete Subject Twelve' }).click();
+  // A deletion is asked for twice: the first press only asks, and a double click is one press.
+  await page.getByRole('button', { name: 'Delete Subject Twelve' }).dblclick();
   await expect(page.getByTestId('staff-message')).toHaveText('Press again to delete Subject Twelve for good.');
   await expect(people).toHaveCount(2);
   await page.getByRole('button', { name: 'Really delete Subject Twelve?' }).click();

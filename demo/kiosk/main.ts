@@ -493,24 +493,28 @@ async function refreshPeople(engine: EngineHandle): Promise<void> {
       const remove = document.createElement('button');
       remove.textContent = 'Delete';
       remove.setAttribute('aria-label', `Delete ${name.textContent}`);
-      // A deletion cannot be undone: the first press asks, a second one within a few seconds deletes.
+      // A deletion cannot be undone: the first press asks, a second one within a few seconds deletes (not the second
+      // click of a double click, which asked nothing).
       let asked: ReturnType<typeof setTimeout> | undefined;
+      const question = () => `Press again to delete ${name.textContent} for good.`;
       const unask = () => {
         clearTimeout(asked);
         asked = undefined;
         remove.textContent = 'Delete';
         remove.setAttribute('aria-label', `Delete ${name.textContent}`);
+        if (staffMessage.textContent === question()) staffMessage.textContent = '';
       };
       remove.onblur = unask;
-      remove.onclick = async () => {
+      remove.onclick = async (event) => {
         if (!staffUnlocked()) return;
         if (asked === undefined) {
           remove.textContent = 'Really delete?';
           remove.setAttribute('aria-label', `Really delete ${name.textContent}?`);
-          staffMessage.textContent = `Press again to delete ${name.textContent} for good.`;
+          staffMessage.textContent = question();
           asked = setTimeout(unask, DELETE_CONFIRM_MS);
           return;
         }
+        if (event.detail > 1) return; // the second click of a double click (a key press has detail 0)
         unask();
         const position = [...peopleList.children].indexOf(item);
         remove.disabled = true;
