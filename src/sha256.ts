@@ -69,13 +69,21 @@ function blocks(h: Int32Array, w: Int32Array, m: Uint8Array, offset: number, end
 
 /** The SHA-256 of `data`: WebCrypto where the page has it, else the plain-JS implementation (non-secure contexts). */
 export async function sha256Bytes(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  if (globalThis.crypto?.subtle) return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-  const hex = sha256Hex(data);
-  return new Uint8Array(Array.from({ length: 32 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16)));
+  return globalThis.crypto?.subtle ? new Uint8Array(await crypto.subtle.digest('SHA-256', data)) : plainDigest(data);
 }
 
-/** The SHA-256 of `data` as 64 lowercase hex digits. */
+/** The SHA-256 of `data` as 64 lowercase hex digits, in plain JavaScript. */
 export function sha256Hex(data: ArrayBuffer | Uint8Array): string {
+  return toHex(plainDigest(data));
+}
+
+/** Bytes as lowercase hex digits, two per byte. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The SHA-256 of `data` (32 bytes), in plain JavaScript. */
+function plainDigest(data: ArrayBuffer | Uint8Array): Uint8Array<ArrayBuffer> {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const h = new Int32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -91,5 +99,8 @@ export function sha256Hex(data: ArrayBuffer | Uint8Array): string {
   tailView.setUint32(tail.length - 8, Math.floor(bytes.length / 0x20000000));
   tailView.setUint32(tail.length - 4, (bytes.length * 8) >>> 0);
   blocks(h, w, tail, 0, tail.length);
-  return Array.from(h, (x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
+  const digest = new Uint8Array(32);
+  const view = new DataView(digest.buffer);
+  h.forEach((x, i) => view.setInt32(4 * i, x));
+  return digest;
 }

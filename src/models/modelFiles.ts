@@ -1,7 +1,7 @@
 import * as tf from './tf';
 import { FaceError } from '../errors';
 import generatedManifest from './manifest.generated.json';
-import { sha256Hex } from '../sha256';
+import { sha256Bytes, toHex } from '../sha256';
 import type { LoadProgress } from '../vocabulary';
 
 interface ManifestEntry {
@@ -24,11 +24,7 @@ const BUILT_IN: ReadonlyMap<string, ManifestEntry> = new Map(
 
 /** sha256 of `bytes` as hex: WebCrypto where the page has it, else the plain-JS implementation (non-secure contexts). */
 async function sha256Of(bytes: ArrayBuffer): Promise<string> {
-  if (globalThis.crypto?.subtle) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  }
-  return sha256Hex(bytes);
+  return toHex(await sha256Bytes(new Uint8Array(bytes)));
 }
 
 /** Cache Storage name of the verified model files (kept across reloads, shared by every client of the origin). */
