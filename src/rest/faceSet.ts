@@ -4,10 +4,9 @@
 import { personExisted } from '../collections/restWrites';
 import { isCollectionName } from '../collections/validate';
 import { FaceError } from '../errors';
-import { randomId } from '../vocabulary';
 import { putFaceOf, type Dialect, type RestContext, type Route } from './context';
 import { header, jsonResponse, lowerFirst, type BodyObject, type BodyProblem } from './http';
-import { ownsFaceSetPath } from './paths';
+import { ownsFaceSetPath, requestId } from './paths';
 
 export const FACE_SET_ERRORS = {
   INVALID_ARGUMENT: 400,
@@ -23,11 +22,6 @@ export const FACE_SET_ERRORS = {
 } as const;
 
 export type FaceSetStatus = keyof typeof FACE_SET_ERRORS;
-
-/** "TID" and 32 hex digits, as the seed's request ids. */
-export function requestId(): string {
-  return `TID${randomId().replace(/-/g, '')}`;
-}
 
 export function faceSetError(status: FaceSetStatus, reason: string, headers?: Record<string, string>): Response {
   return jsonResponse(FACE_SET_ERRORS[status], { status, reason, request_id: requestId() }, headers);

@@ -3,6 +3,11 @@
 import { randomId } from '../vocabulary';
 import { DETAIL_HEADER, headerValue, jsonResponse } from './http';
 
+/** "TID" and 32 hex digits, as the face-set seed's request ids. */
+export function requestId(): string {
+  return `TID${randomId().replace(/-/g, '')}`;
+}
+
 export const ownsPersonManagementPath = (path: string): boolean =>
   ['person', 'persons', 'collection', 'collections'].includes(path.split('/')[0]!);
 export const ownsFaceSearchPath = (path: string): boolean => path === 'face-search' || path === 'multi-face-search';
@@ -41,7 +46,7 @@ export function unavailableResponse(path: string, status: 502 | 503 | 504, messa
     return jsonResponse(status, {
       status: 'INTERNAL_ERROR',
       reason: message,
-      request_id: `TID${randomId().replace(/-/g, '')}`,
+      request_id: requestId(),
     });
   return jsonResponse(status, { code: 'ERR_INTERNAL', message });
 }
