@@ -545,14 +545,7 @@ class LocalFaceClient implements FaceClient {
       {
         engine: this.engine,
         persons: () => this.open().then(({ persons }) => persons),
-        during: (work) =>
-          this.call(async () => {
-            try {
-              return await work();
-            } catch (error) {
-              throw asFaceError(error, 'The face tracker call');
-            }
-          }),
+        during: (work) => this.call(() => asFaceErrors('The face tracker call', work)),
       },
       options,
     );
@@ -585,12 +578,8 @@ class LocalFaceClient implements FaceClient {
 
   private keys<T>(use: (keys: CollectionServices['apiKeys']) => Promise<T>): Promise<T> {
     return this.call(async () => {
-      const { apiKeys: keys } = await this.open();
-      try {
-        return await use(keys);
-      } catch (error) {
-        throw asFaceError(error, 'The API key call');
-      }
+      const { apiKeys } = await this.open();
+      return asFaceErrors('The API key call', () => use(apiKeys));
     });
   }
 
@@ -612,11 +601,7 @@ class LocalFaceClient implements FaceClient {
   private persons<T>(use: (service: PersonService) => Promise<T>): Promise<T> {
     return this.call(async () => {
       const { persons } = await this.open();
-      try {
-        return await use(persons);
-      } catch (error) {
-        throw asFaceError(error, 'The collection call');
-      }
+      return asFaceErrors('The collection call', () => use(persons));
     });
   }
 
@@ -719,4 +704,13 @@ function pickChecks(f: {
     ...(f.attributes ? { attributes: f.attributes } : {}),
     ...(f.liveness ? { liveness: f.liveness } : {}),
   };
+}
+
+/** `work`'s result; any failure that is not a FaceError becomes ERR_INTERNAL naming `what` (see asFaceError). */
+async function asFaceErrors<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asFaceError(error, what);
+  }
 }
