@@ -17,5 +17,13 @@ export function writeFakeCameraClip(
 ): Promise<void>;
 /** RGBA → one-frame Y4M, 4:2:0, full-range BT.601. */
 export function y4mFrame(rgba: Uint8Array, width: number, height: number): Buffer;
-/** A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera: a green disc and a clock), with a persistent profile (IndexedDB survives relaunches), camera allowed. */
-export function launchWithCamera(videoPath: string | null, profileDir: string): Promise<BrowserContext>;
+/**
+ * A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera: a green disc and a clock), with a
+ * persistent profile (IndexedDB survives relaunches), camera allowed. `gpu: 'off'`: no GL at all; `cameras`: how many
+ * default fake cameras (without a video file).
+ */
+export function launchWithCamera(
+  videoPath: string | null,
+  profileDir: string,
+  options?: { gpu?: 'swiftshader' | 'off'; cameras?: number },
+): Promise<BrowserContext>;

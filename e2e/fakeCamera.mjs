@@ -112,7 +112,7 @@ function y4mPlanes(rgba, width, height) {
  * A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera), with a persistent profile in `profileDir` (so IndexedDB survives
  * relaunching with another video) and camera permission granted.
  */
-export async function launchWithCamera(videoPath, profileDir, { gpu = 'swiftshader' } = {}) {
+export async function launchWithCamera(videoPath, profileDir, { gpu = 'swiftshader', cameras = 1 } = {}) {
   // gpu 'off': no GL at all, software compositing (no WebGL backend then).
   const args =
     gpu === 'off' ? [...CHROMIUM_ARGS.filter((a) => !/swiftshader/.test(a)), '--disable-gpu'] : CHROMIUM_ARGS;
@@ -121,7 +121,10 @@ export async function launchWithCamera(videoPath, profileDir, { gpu = 'swiftshad
     headless: true,
     args: [
       ...args,
-      '--use-fake-device-for-media-stream',
+      // `cameras` fake cameras (fake_device_0, fake_device_1, …); a video file replaces them by one camera.
+      cameras === 1
+        ? '--use-fake-device-for-media-stream'
+        : `--use-fake-device-for-media-stream=device-count=${cameras}`,
       '--use-fake-ui-for-media-stream',
       // No video file: Chromium's own fake camera (a green disc and a clock, no face).
       ...(videoPath ? [`--use-file-for-fake-video-capture=${videoPath}`] : []),

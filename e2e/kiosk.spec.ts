@@ -382,6 +382,98 @@ test('the camera stopping mid-run: its last answer and boxes go and Enroll waits
   await closeKiosk(kiosk);
 });
 
+test('staff choose one of two cameras; the kiosk opens it again after a reload, another while it cannot, and it again once it is back', async () => {
+  test.setTimeout(240_000);
+  const scratchProfile = mkdtempSync(join(tmpdir(), 'localface-kiosk-cameras-'));
+  // Two of Chromium's default fake cameras (no face): fake_device_0 and fake_device_1.
+  const context = await launchWithCamera(null, scratchProfile, { cameras: 2 });
+  // Every stream the page opens, to see which cameras are still on.
+  await context.addInitScript(() => {
+    const opened: MediaStream[] = ((window as unknown as { openedStreams: MediaStream[] }).openedStreams = []);
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia(constraints);
+      opened.push(stream);
+      return stream;
+    };
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const liveCameras = () =>
+    page.evaluate(() =>
+      (window as unknown as { openedStreams: MediaStream[] }).openedStreams
+        .flatMap((stream) => stream.getVideoTracks())
+        .filter((track) => track.readyState === 'live')
+        .map((track) => track.label),
+    );
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  const shown = () =>
+    page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.label);
+  const processed = () =>
+    page.evaluate(() => (window as unknown as { kioskStats: { processed: number } }).kioskStats.processed);
+  const started = async () => {
+    await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+    await expect.poll(processed, { timeout: 60_000 }).toBeGreaterThan(2);
+  };
+  const unlock = async () => {
+    await page.getByTestId('staff-pin').fill(STAFF_PIN);
+    await page.getByTestId('staff-button').click();
+    await expect(page.getByTestId('staff-panel')).toBeVisible();
+  };
+  const select = page.getByTestId('camera-select');
+  try {
+    await page.goto(KIOSK);
+    await started();
+    expect(await shown()).toBe('fake_device_0');
+    await setStaffPin(page);
+    await expect(select.locator('option')).toHaveText(['fake_device_0', 'fake_device_1']);
+    await expect(select.locator('option:checked')).toHaveText('fake_device_0');
+    const second = (await select.locator('option').nth(1).getAttribute('value'))!;
+
+    // As by keyboard: the list has the focus, and has it again once the camera is switched (it is disabled meanwhile).
+    await select.focus();
+    await select.selectOption({ label: 'fake_device_1' });
+    await expect(page.getByTestId('camera-note')).toHaveText('This kiosk now uses fake_device_1.');
+    expect(await shown()).toBe('fake_device_1');
+    await expect(select).toBeFocused();
+    expect(await liveCameras(), 'the cameras left on').toEqual(['fake_device_1']);
+    // Recognition goes on with the new camera's frames.
+    const before = await processed();
+    await expect.poll(processed, { timeout: 30_000 }).toBeGreaterThan(before + 3);
+    await expect(page.getByTestId('status')).toHaveText(/^No one in view/);
+    await expect(page.getByTestId('enroll-button')).toBeEnabled();
+
+    // Kept: after a reload (a power cut) the kiosk opens the chosen camera.
+    await page.reload();
+    await started();
+    expect(await shown()).toBe('fake_device_1');
+
+    // A chosen camera that cannot be opened (here an id no camera has): another one is shown, and staff told why.
+    await page.evaluate(() => localStorage.setItem('localface-kiosk-camera', 'a-camera-unplugged-since'));
+    await page.reload();
+    await started();
+    expect(await shown()).toBe('fake_device_0');
+    await unlock();
+    await expect(page.getByTestId('camera-note')).toHaveText(
+      'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.',
+    );
+    // Once the chosen camera is connected again (a devicechange), it is used without a reload.
+    await page.evaluate((id) => {
+      localStorage.setItem('localface-kiosk-camera', id);
+      navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+    }, second);
+    await expect.poll(shown).toBe('fake_device_1');
+    expect(await liveCameras(), 'the cameras left on').toEqual(['fake_device_1']);
+    await expect(select.locator('option:checked')).toHaveText('fake_device_1');
+    const after = await processed();
+    await expect.poll(processed, { timeout: 30_000 }).toBeGreaterThan(after + 3);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(scratchProfile, { recursive: true, force: true });
+  }
+});
+
 test('without a camera, staff still unlock the panel and manage people', async ({ browser }) => {
   test.setTimeout(180_000);
   // No fake camera: this browser has no camera at all.

@@ -5,6 +5,7 @@
 // handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
 import type { LoadProgress } from 'localface';
 import { Announcer, restoreFocus, SettledAnnouncer } from '../shared/announcer';
+import { cameraIdOf, chosenCameraId, listCameras, openCamera, rememberCamera } from '../shared/cameraChoice';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { cameraProblem } from '../shared/cameraProblem';
 import { faceErrorText, publicErrorText } from '../shared/faceErrors';
@@ -43,6 +44,8 @@ const staffForm = $<HTMLFormElement>('staff-form'),
 const staffMessage = $('staff-message'),
   staffPanel = $('staff-panel'),
   staffLock = $<HTMLButtonElement>('staff-lock');
+const cameraSelect = $<HTMLSelectElement>('camera-select'),
+  cameraNote = $('camera-note');
 
 staffForm.onsubmit = (event) => {
   // until the engine is ready
@@ -157,13 +160,13 @@ let camera: CameraFrames | undefined;
 async function startCamera(): Promise<CameraFrames> {
   const unavailable = cameraUnavailable();
   if (unavailable) throw new Error(unavailable);
-  const stream = await navigator.mediaDevices.getUserMedia({
-    video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
-    audio: false,
-  });
+  const { stream, choiceMissing } = await openCamera();
   camera?.stop();
   video.srcObject = stream;
   camera = new CameraFrames(video, stream);
+  cameraNote.textContent = choiceMissing
+    ? 'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.'
+    : '';
   await video.play();
   return camera;
 }
@@ -406,25 +409,92 @@ function watchCamera(engine: EngineHandle, frames: CameraFrames): void {
   if (!frames.live) changed(false); // it stopped before it was watched
 }
 
-/** A camera plugged in (or back) later is used without a reload. */
-function useCameraWhenConnected(engine: EngineHandle): void {
-  let starting = false;
+/**
+ * Opens the camera (the one staff chose, else any) in place of the one shown. The tracker forgets the faces of the
+ * old picture: a track does not carry over from one camera to another.
+ */
+async function switchCamera(engine: EngineHandle): Promise<CameraFrames> {
+  const frames = await startCamera();
+  latest = undefined;
+  stats.boxes = 0;
+  overlay.getContext('2d')!.clearRect(0, 0, overlay.width, overlay.height);
+  finishedAt.length = 0;
+  await engine.reset().catch(() => undefined);
+  watchCamera(engine, frames);
+  updateEnrollButton();
+  startLoop(engine);
+  return frames;
+}
+
+let switchingCamera = false;
+
+/**
+ * Follows cameras plugged in and out: a camera connected while none works is used without a reload, and the camera
+ * staff chose is used again once it is back (another one was shown meanwhile).
+ */
+function followCameras(engine: EngineHandle): void {
   navigator.mediaDevices?.addEventListener('devicechange', async () => {
-    if (starting || camera?.live) return;
-    starting = true;
+    void refreshCameraList();
+    if (switchingCamera) return;
+    const hadNone = !camera?.live;
+    const chosen = chosenCameraId();
+    const chosenIsBack =
+      !hadNone &&
+      chosen !== undefined &&
+      cameraIdOf(video) !== chosen &&
+      (await listCameras().catch(() => [])).some((c) => c.deviceId === chosen);
+    if (!hadNone && !chosenIsBack) return;
+    switchingCamera = true;
     try {
-      watchCamera(engine, await startCamera());
-      statusLine.textContent = 'Camera connected.';
-      statusLine.className = 'unknown';
-      announcer.say('Camera connected.');
-      updateEnrollButton();
-      startLoop(engine);
+      await switchCamera(engine);
+      if (hadNone) {
+        statusLine.textContent = 'Camera connected.';
+        statusLine.className = 'unknown';
+        announcer.say('Camera connected.');
+      }
     } catch {
-      // still no camera: the message shown stays
+      // still no camera (or the chosen one failed again): the message shown stays
     } finally {
-      starting = false;
+      switchingCamera = false;
+      void refreshCameraList();
     }
   });
+}
+
+/** The staff panel's camera list, showing the camera in use. */
+async function refreshCameraList(): Promise<void> {
+  if (!navigator.mediaDevices?.enumerateDevices) return;
+  const cameras = await listCameras().catch(() => []);
+  const current = cameraIdOf(video);
+  cameraSelect.replaceChildren(...cameras.map((c) => new Option(c.label, c.deviceId, false, c.deviceId === current)));
+  if (!cameras.length) cameraSelect.append(new Option('No camera connected', '', true, true));
+  cameraSelect.disabled = switchingCamera || cameras.length === 0;
+}
+
+function wireCameraChoice(engine: EngineHandle): void {
+  cameraSelect.onchange = async () => {
+    const deviceId = cameraSelect.value;
+    const label = cameraSelect.selectedOptions[0]?.text ?? 'the camera';
+    const before = cameraIdOf(video);
+    if (!staffUnlocked() || !deviceId || deviceId === before || switchingCamera) return;
+    staff?.touch();
+    rememberCamera(deviceId);
+    switchingCamera = true;
+    cameraSelect.disabled = true;
+    cameraNote.textContent = `Starting ${label}…`;
+    try {
+      await switchCamera(engine);
+      cameraNote.textContent = `This kiosk now uses ${label}.`;
+    } catch (error) {
+      // The picture shown before stays, and stays the choice.
+      if (before) rememberCamera(before);
+      cameraNote.textContent = `${label} could not start: ${cameraProblem(error)}.`;
+    } finally {
+      switchingCamera = false;
+      await refreshCameraList();
+      restoreFocus(cameraSelect);
+    }
+  };
 }
 
 // ---- enrolment and the people list ------------------------------------------------------------------------------
@@ -454,6 +524,7 @@ function wireStaff(engine: EngineHandle): void {
       noPinYet: 'No staff PIN yet: choose one to manage enrolled people.',
       onUnlock: async () => {
         staffPanel.hidden = false;
+        void refreshCameraList();
         await refreshPeopleOrSay(engine);
       },
       onLock: () => {
@@ -658,8 +729,9 @@ async function main(): Promise<void> {
   modeLine.textContent = `recognition in ${engine.mode === 'worker' ? 'a worker' : 'the page thread'} on ${engine.backend.toUpperCase()}`;
   wireEnrolment(engine);
   wireStaff(engine);
+  wireCameraChoice(engine);
   const frames = await cameraStarting.catch(() => undefined); // a failure's message is shown
-  useCameraWhenConnected(engine);
+  followCameras(engine);
   if (!frames) return;
   watchCamera(engine, frames);
   startLoop(engine);
