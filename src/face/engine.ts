@@ -21,7 +21,6 @@ import {
 } from './checks';
 import { FaceDetector, type DetectionMode } from './detection/faceDetector';
 import { planTiles } from './detection/tiles';
-import { MOBILEFACENET_ID, createMobileFaceNetEmbedder, type MobileFaceNetEmbedder } from './embedding/mobileFaceNet';
 import { createEmbedder, embedderFiles, warmUpEmbedder, workerEmbedderShape } from './embedding/registry';
 import type { FaceEmbedder } from './embedding/types';
 import { EMBEDDER_WORKER_FILE } from './embedding/worker/protocol';
@@ -31,13 +30,6 @@ import calibration from './similarity/calibration.json';
 import pairNorm from './similarity/pairNorm.json';
 import type { PairNormConfig } from './similarity/pairNorm';
 import { Matcher, type MatcherConfig } from './similarity/matcher';
-
-/** Per-stage timings of the last detect / embed call, in ms (for benchmarks). */
-export interface StageTimes {
-  detect: number;
-  align: number;
-  embed: number;
-}
 
 export interface FaceEngineOptions {
   /** Where every model file comes from (sha256-checked against its manifest). */
@@ -63,13 +55,11 @@ export interface FaceEngineOptions {
 
 /**
  * The one owner of every model: decodes images, detects, aligns and embeds faces, runs the face checks and scores
- * templates. Each model is loaded once per engine (attribute heads that read MobileFaceNet borrow the recognition's,
- * unless that one runs in the embedding Worker; the shipped heads read none). Owns no storage; every tensor it
+ * templates. Each model is loaded once per engine. Owns no storage; every tensor it
  * creates is disposed before its call returns, except a decoded image, which lives until the `withImage` callback
  * settles.
  */
 export class FaceEngine {
-  readonly lastTimes: StageTimes = { detect: 0, align: 0, embed: 0 };
   readonly matcher: Matcher;
   private disposed = false;
 
@@ -80,8 +70,6 @@ export class FaceEngine {
     private readonly checks: FaceChecks,
     private readonly imageLimits: ImageLimits,
     matcher: Matcher,
-    /** A MobileFaceNet the checks loaded for themselves (only when recognition does not use one). */
-    private readonly checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> },
     private readonly files: ModelFiles,
     /** The embedder that moves to a Worker (threads 'auto'), if any. */
     private readonly offloaded: WorkerEmbedder | undefined,
@@ -226,24 +214,7 @@ export class FaceEngine {
     });
     const detector = loaded[0] as FaceDetector;
     const embedders = loaded.slice(1) as FaceEmbedder[];
-    const recognitionMobileFaceNet = embedders.find(
-      (e): e is MobileFaceNetEmbedder => e.id.startsWith(MOBILEFACENET_ID) && 'variant' in e,
-    );
-    const checksOwnModel: { loading?: Promise<MobileFaceNetEmbedder> } = {};
-    const checks = await FaceChecks.create(
-      files,
-      {},
-      {
-        sharedEmbedder: async () => {
-          if (recognitionMobileFaceNet) return recognitionMobileFaceNet.variant(false);
-          // Not the Worker's copy (it runs there). Once the Worker's cache writes are done, this one reads the cache.
-          checksOwnModel.loading ??= (worker?.flush() ?? Promise.resolve()).then(() =>
-            createMobileFaceNetEmbedder(files, { flip: false }),
-          );
-          return (await checksOwnModel.loading).variant(false);
-        },
-      },
-    );
+    const checks = await FaceChecks.create(files);
     const engine = new FaceEngine(
       backend,
       detector,
@@ -251,7 +222,6 @@ export class FaceEngine {
       checks,
       options.imageLimits ?? DEFAULT_IMAGE_LIMITS,
       matcher,
-      checksOwnModel,
       files,
       worker,
       gpu,
@@ -317,10 +287,7 @@ export class FaceEngine {
     this.assertUsable();
     if (thenChecks) this.checks.prepare(thenChecks);
     this.detector.prepare(mode);
-    const t0 = performance.now();
-    const faces = await this.detector.detect(pixels, mode, minScore, expectedFaces);
-    this.lastTimes.detect = performance.now() - t0;
-    return faces;
+    return this.detector.detect(pixels, mode, minScore, expectedFaces);
   }
 
   /** The face near each of `boxes` of `pixels`, where the whole-frame detection found none (see FaceDetector). */
@@ -338,13 +305,9 @@ export class FaceEngine {
     if (faces.length === 0) return [];
     // A face small in its image has imprecise keypoints unless refined (the tracker's faces are not, yet).
     const keypoints = (await this.detector.refineSmall(pixels, faces)).map((f) => f.keypoints);
-    const t0 = performance.now();
-    let align = 0;
     /** Aligns for `embedder` and starts it; its crops are disposed once it settles. */
     const start = (embedder: FaceEmbedder): Promise<Float32Array[]> => {
-      const a0 = performance.now();
       const crops = alignFaces(pixels, keypoints, embedder.template, embedder.inputSize);
-      align += performance.now() - a0;
       try {
         return embedder.embed(crops).finally(() => crops.dispose());
       } catch (error) {
@@ -366,8 +329,6 @@ export class FaceEngine {
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const perModel = settled.map((r) => (r as PromiseFulfilledResult<Float32Array[]>).value);
-    this.lastTimes.align = align;
-    this.lastTimes.embed = performance.now() - t0 - align;
     const models = this.modelIds;
     return faces.map((_, i) => ({ models: [...models], vectors: perModel.map((vs) => vs[i]!) }));
   }
@@ -441,10 +402,6 @@ export class FaceEngine {
     this.checks.dispose();
     this.detector.dispose();
     for (const e of this.embedders) e.dispose();
-    void this.checksOwnModel.loading?.then(
-      (m) => m.dispose(),
-      () => undefined,
-    );
     await released;
   }
 
@@ -461,7 +418,7 @@ export class FaceEngine {
 }
 
 /**
- * Workers, at least 2 cores, and a model cache (the checks' own MobileFaceNet, loaded on their first use, reads the
+ * Workers, at least 2 cores, and a model cache (should the Worker fail, the model loaded here in its place reads the
  * Worker's download from there instead of downloading it again).
  */
 function canUseWorkers(): boolean {

@@ -261,7 +261,7 @@ describe('attributes', () => {
     expect(() => logistic(head, [1])).toThrow(FaceError);
     const zero = { w: [0, 0], b: -10 };
     const a = attributesFromFeatures([1, 1], {
-      features: 'emb',
+      features: 'regions',
       heads: { sunglasses: zero, mask: { w: [0, 0], b: 10 }, veil: zero, hat: zero },
       livenessOccludedThreshold: 0.6,
     });
@@ -332,17 +332,8 @@ describe('attribute region features', () => {
     expect(a).toHaveLength(55);
     expect(a).toEqual(fromBench(thumb));
   });
-  it('head-crop features match the training script exactly', async () => {
-    // @ts-expect-error plain JS module without types
-    const { headFeatures: fromBench } = await import('../../tools/fit-checks/regions.mjs');
-    const { headFeatures } = await import('../../src/face/checks/attributes');
-    const thumb = Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 53) % 256);
-    const a = headFeatures(thumb);
-    expect(a).toHaveLength(80);
-    expect(a).toEqual(fromBench(thumb));
-  });
-  it('the head crop spans the head above the face crop', async () => {
-    const { HEAD_TEMPLATE, HEAD_THUMB_SIZE } = await import('../../src/face/checks/attributes');
+  it('the head crop the study measured spans the head above the face crop', async () => {
+    const { HEAD_TEMPLATE, HEAD_THUMB_SIZE } = await import('../../tools/fit-checks/headCrops');
     const { MOBILEFACENET_TEMPLATE } = await import('../../src/face/embedding/mobileFaceNet');
     const eyeGap = (t: readonly { x: number }[]) => t[1]!.x - t[0]!.x;
     // Templates are in crop pixels: half the face crop's scale, in a 32-px crop instead of 112.
@@ -374,8 +365,8 @@ describe('attribute region features', () => {
     }
     expect(fasnetBlockFeatures('fas564top', m564)).toHaveLength(256);
   });
-  it('the head crop MobileFaceNet describes spans the head above the face', async () => {
-    const { HEAD_EMBEDDING_TEMPLATE } = await import('../../src/face/checks/attributes');
+  it('the head crop MobileFaceNet described in the study spans the head above the face', async () => {
+    const { HEAD_EMBEDDING_TEMPLATE } = await import('../../tools/fit-checks/headCrops');
     const { MOBILEFACENET_TEMPLATE } = await import('../../src/face/embedding/mobileFaceNet');
     const eyeGap = (t: readonly { x: number }[]) => t[1]!.x - t[0]!.x;
     // Same 112-px crop, the face at half the scale, eyes below the middle (room for a hat), the mouth inside.
@@ -386,7 +377,7 @@ describe('attribute region features', () => {
   it('the head crop CenterNet describes spans the head above the face, and its band covers the brow and forehead', async () => {
     const { CENTERNET_HEAD_TEMPLATE, CENTERNET_HEAD_SIZE, bandRows } =
       await import('../../src/face/checks/centerNetBackbone');
-    const { HEAD_EMBEDDING_TEMPLATE } = await import('../../src/face/checks/attributes');
+    const { HEAD_EMBEDDING_TEMPLATE } = await import('../../tools/fit-checks/headCrops');
     // The MobileFaceNet head crop's layout at twice the size.
     CENTERNET_HEAD_TEMPLATE.forEach((p, i) => {
       expect(p.x).toBeCloseTo(HEAD_EMBEDDING_TEMPLATE[i]!.x * (CENTERNET_HEAD_SIZE / 112), 6);
@@ -409,18 +400,19 @@ describe('attribute region features', () => {
     const fasDim = block
       ? fasnetBlockFeatures(block, new Float32Array(FASNET_BLOCKS[block].bands.length ? 64 * 512 : 128)).length
       : 0;
-    const sizes: Record<string, number> = {
-      regions: 55,
-      emb: 192,
-      head: 80,
-      mfnhead: 192,
-      cnhead: CENTERNET_HEAD_FEATURES,
-      thumb: 24 * 24 * 3,
-    };
+    const sizes: Record<string, number> = { regions: 55, cnhead: CENTERNET_HEAD_FEATURES };
     const parts = ATTRIBUTE_HEADS.features.replace(/\+fas\w+$/, '').split('+');
     expect(parts.every((p) => p in sizes)).toBe(true);
     const dim = parts.reduce((a, p) => a + sizes[p]!, 0) + fasDim;
     for (const k of ['sunglasses', 'mask', 'veil', 'hat'] as const)
       expect(ATTRIBUTE_HEADS.heads[k].w).toHaveLength(dim);
+  });
+  it('heads refitted on a feature the library does not compute are refused, not read as zeros', async () => {
+    const { ATTRIBUTE_HEADS, featureParts } = await import('../../src/face/checks/attributes');
+    expect(featureParts(ATTRIBUTE_HEADS.features)).toEqual({ centerNet: true, fasnetBlock: 'fas128' });
+    expect(featureParts('regions')).toEqual({ centerNet: false, fasnetBlock: undefined });
+    expect(featureParts('regions+fas564top')).toEqual({ centerNet: false, fasnetBlock: 'fas564top' });
+    for (const kind of ['regions+emb', 'regions+head+cnhead', 'regions+mfnhead', 'regions+fas999', 'thumb', 'emb'])
+      expect(() => featureParts(kind), kind).toThrow(/does not compute/);
   });
 });

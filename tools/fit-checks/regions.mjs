@@ -35,7 +35,7 @@ export function regionFeatures(thumb) {
   return f;
 }
 
-/** The hat head's head-crop features, as src/face/checks/attributes.ts headFeatures: a 4×4 grid over the 32×32 crop. */
+/** Region statistics of a 32×32 head crop (tools/fit-checks/headCrops.ts): a 4×4 grid; measured as hat features, not shipped. */
 export function headFeatures(thumb) {
   const px = (y, x, c) => thumb[(y * 32 + x) * 3 + c] / 255;
   const f = [];

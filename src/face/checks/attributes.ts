@@ -1,9 +1,6 @@
 import * as tf from '../../models/tf';
 import { FaceError } from '../../errors';
-import type { FaceEmbedder } from '../embedding/types';
 import type { FaceAttributes } from './types';
-import type { Point } from '../../vocabulary';
-import { MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
 import heads from './attributeHeads.json';
 
 /**
@@ -22,19 +19,11 @@ export interface LogisticHead {
 }
 
 /**
- * What the heads read, in this order: the region statistics, the MobileFaceNet embedding ('+emb'), the head crop's
- * statistics ('+head'), MobileFaceNet's descriptor of a 112-px head crop ('+mfnhead', HEAD_EMBEDDING_TEMPLATE), the
- * CenterNet backbone's features of a 224-px head crop ('+cnhead', centerNetBackbone.ts) and one block of FasNet
- * activations on the liveness crop ('+fas…', FASNET_BLOCKS).
+ * What the heads read, in this order: the region statistics, the CenterNet backbone's features of a 224-px head crop
+ * ('+cnhead', centerNetBackbone.ts) and one block of FasNet activations on the liveness crop ('+fas…', FASNET_BLOCKS).
+ * The fitting tools measured other features too (tools/fit-checks); the library reads only these.
  */
-export type AttributeFeatureKind =
-  | 'emb'
-  | 'thumb'
-  | 'regions'
-  | 'regions+emb'
-  | 'regions+head'
-  | 'regions+emb+head'
-  | `regions${'' | '+emb'}${'' | '+head'}${'' | '+mfnhead'}${'' | '+cnhead'}${'' | `+${FasnetBlock}`}`;
+export type AttributeFeatureKind = `regions${'' | '+cnhead'}${'' | `+${FasnetBlock}`}`;
 
 /**
  * Learned image features for the heads from the anti-spoofing network FasNet (src/face/checks/fasnet.ts), which sees
@@ -68,8 +57,7 @@ export type FasnetBlock = keyof typeof FASNET_BLOCKS;
 
 /** The FasNet block the heads read, if any. */
 export function fasnetBlockOf(model: AttributeHeads = ATTRIBUTE_HEADS): FasnetBlock | undefined {
-  const block = /\+(fas\w+)$/.exec(model.features)?.[1];
-  return block && block in FASNET_BLOCKS ? (block as FasnetBlock) : undefined;
+  return featureParts(model.features).fasnetBlock;
 }
 
 /** A block's features from its activation (ONNX layout, flattened: [C] or [C, 8, 8]); pure. */
@@ -96,41 +84,15 @@ export interface AttributeHeads {
   livenessOccludedThreshold: number;
 }
 
-export const HEAD_THUMB_SIZE = 32;
-/**
- * The head crop the hat head reads (32 px; alignFaces templates are in output pixels): MobileFaceNet's 112-px template
- * at half scale, eyes at 57 % of the height, so the crop spans about twice the face's width and the whole head above
- * the brows (where a hat sits; the face crop stops at the brows).
- */
-export const HEAD_TEMPLATE: readonly Point[] = Object.freeze(
-  MOBILEFACENET_TEMPLATE.map((p) =>
-    Object.freeze({
-      x: (((p.x - 56) * 0.5 + 56) * HEAD_THUMB_SIZE) / 112,
-      y: (((p.y - 51.6) * 0.5 + 64) * HEAD_THUMB_SIZE) / 112,
-    }),
-  ),
-);
-const HEAD_GRID = 4;
-
-/**
- * The head crop MobileFaceNet describes for the hat head (112 px): its own template zoomed out by half about the
- * crop's centre and moved down by 12 % of the crop, so the whole head above the brows (where a hat sits) is in view.
- * A learned image feature of the head, although the network was trained to tell faces apart, not hats.
- */
-export const HEAD_EMBEDDING_TEMPLATE: readonly Point[] = Object.freeze(
-  MOBILEFACENET_TEMPLATE.map((p) => Object.freeze({ x: (p.x - 56) * 0.5 + 56, y: (p.y - 56) * 0.5 + 56 + 0.12 * 112 })),
-);
-
-/** Per cell of a 4×4 grid over the 32×32 head thumbnail: mean luma, luma std, R − G, B − G, chroma (0..1); pure. */
-export function headFeatures(thumb: ArrayLike<number>): number[] {
-  const cell = HEAD_THUMB_SIZE / HEAD_GRID;
-  const cells: [number, number, number, number][] = [];
-  for (let gy = 0; gy < HEAD_GRID; gy++)
-    for (let gx = 0; gx < HEAD_GRID; gx++) cells.push([gy * cell, (gy + 1) * cell, gx * cell, (gx + 1) * cell]);
-  return cellStatistics(thumb, HEAD_THUMB_SIZE, cells);
-}
-
 export const ATTRIBUTE_HEADS = heads as AttributeHeads;
+
+/** The parts of a feature kind; throws for a kind this library cannot compute (a refit naming another feature). */
+export function featureParts(kind: string): { centerNet: boolean; fasnetBlock?: FasnetBlock } {
+  const parts = /^regions(\+cnhead)?(?:\+(fas\w+))?$/.exec(kind);
+  if (!parts || (parts[2] !== undefined && !(parts[2] in FASNET_BLOCKS)))
+    throw new FaceError('ERR_INTERNAL', `The attribute heads read features this library does not compute: "${kind}".`);
+  return { centerNet: parts[1] !== undefined, fasnetBlock: parts[2] as FasnetBlock | undefined };
+}
 
 /** σ(w·x + b); pure. */
 export function logistic(head: LogisticHead, x: ArrayLike<number>): number {
@@ -194,21 +156,21 @@ function cellStatistics(
 }
 
 /**
- * Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255) and, for heads that read them, their head
- * crops ([n, 32, 32, 3] on HEAD_TEMPLATE), each face's head-crop descriptors (MobileFaceNet's, CenterNet's) and its
- * FasNet activation (the block's, fasnetBlockOf). Disposes neither.
+ * Feature vectors of aligned 112-px faces ([n, 112, 112, 3] RGB 0..255), with each face's CenterNet head-crop
+ * features and FasNet activation (the block's, fasnetBlockOf) where the heads read them. Does not dispose `aligned`.
  */
-export async function attributeFeatures(
+export function attributeFeatures(
   aligned: tf.Tensor4D,
-  embedder: FaceEmbedder | undefined,
   model: AttributeHeads = ATTRIBUTE_HEADS,
-  heads?: tf.Tensor4D,
   fasnetActivations?: readonly ArrayLike<number>[],
-  headEmbeddings?: readonly ArrayLike<number>[],
   headObjectFeatures?: readonly ArrayLike<number>[],
-): Promise<number[][]> {
+): number[][] {
   const n = aligned.shape[0];
-  const kind = model.features;
+  const { centerNet, fasnetBlock } = featureParts(model.features);
+  if (centerNet && headObjectFeatures?.length !== n)
+    throw new FaceError('ERR_INTERNAL', 'The attribute heads need CenterNet features of each head crop');
+  if (fasnetBlock && fasnetActivations?.length !== n)
+    throw new FaceError('ERR_INTERNAL', 'The attribute heads need a FasNet activation per face');
   const thumbs = tf.tidy(() =>
     tf.reshape(tf.round(tf.image.resizeBilinear(aligned, [THUMB_SIZE, THUMB_SIZE], true)), [n, -1]),
   );
@@ -218,58 +180,14 @@ export async function attributeFeatures(
   } finally {
     thumbs.dispose();
   }
-  let headPixels: number[][] = [];
-  if (needsHeadCrop(model)) {
-    if (!heads) throw new FaceError('ERR_INTERNAL', 'The attribute heads need the head crops');
-    const flat = tf.tidy(() => tf.reshape(tf.round(heads), [n, -1]));
-    try {
-      headPixels = flat.arraySync() as number[][];
-    } finally {
-      flat.dispose();
-    }
-  }
-  let embeddings: Float32Array[] = [];
-  if (model.features === 'emb' || model.features.startsWith('regions+emb')) {
-    if (!embedder) throw new FaceError('ERR_INTERNAL', 'Attribute heads need the MobileFaceNet embedder');
-    embeddings = await embedder.embed(aligned);
-  }
-  const block = fasnetBlockOf(model);
-  if (needsHeadEmbedding(model) && headEmbeddings?.length !== n)
-    throw new FaceError('ERR_INTERNAL', 'The attribute heads need a head-crop embedding per face');
-  if (needsCenterNet(model) && headObjectFeatures?.length !== n)
-    throw new FaceError('ERR_INTERNAL', 'The attribute heads need CenterNet features of each head crop');
-  if (block && fasnetActivations?.length !== n)
-    throw new FaceError('ERR_INTERNAL', 'The attribute heads need a FasNet activation per face');
-  return pixels.map((thumb, i) => {
-    if (kind === 'thumb') return thumb.map((v) => v / 255 - 0.5);
-    if (kind === 'emb') return Array.from(embeddings[i]!);
-    return [
-      ...regionFeatures(thumb),
-      ...(embeddings[i] ? Array.from(embeddings[i]) : []),
-      ...(needsHeadCrop(model) ? headFeatures(headPixels[i]!) : []),
-      ...(needsHeadEmbedding(model) ? Array.from(headEmbeddings![i]!) : []),
-      ...(needsCenterNet(model) ? Array.from(headObjectFeatures![i]!) : []),
-      ...(block ? fasnetBlockFeatures(block, fasnetActivations![i]!) : []),
-    ];
-  });
-}
-
-/** Whether the heads need the MobileFaceNet embedder. */
-export function needsEmbedder(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features === 'emb' || model.features.startsWith('regions+emb') || needsHeadEmbedding(model);
-}
-
-/** Whether the heads read MobileFaceNet's descriptor of the head crop (HEAD_EMBEDDING_TEMPLATE). */
-export function needsHeadEmbedding(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features.includes('+mfnhead');
+  return pixels.map((thumb, i) => [
+    ...regionFeatures(thumb),
+    ...(centerNet ? Array.from(headObjectFeatures![i]!) : []),
+    ...(fasnetBlock ? fasnetBlockFeatures(fasnetBlock, fasnetActivations![i]!) : []),
+  ]);
 }
 
 /** Whether the heads read the CenterNet backbone's features of the head crop (centerNetBackbone.ts). */
 export function needsCenterNet(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features.includes('+cnhead');
-}
-
-/** Whether the heads read the head crop (HEAD_TEMPLATE). */
-export function needsHeadCrop(model: AttributeHeads = ATTRIBUTE_HEADS): boolean {
-  return model.features.includes('+head');
+  return featureParts(model.features).centerNet;
 }

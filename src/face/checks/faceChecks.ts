@@ -2,8 +2,7 @@ import type { DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
 import { alignFaces } from '../alignment/alignFaces';
 
-import { createMobileFaceNetEmbedder, MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
-import type { FaceEmbedder } from '../embedding/types';
+import { MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
 import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import { FasNetModel } from './fasnet';
@@ -14,12 +13,6 @@ import {
   attributesFromFeatures,
   FASNET_BLOCKS,
   fasnetBlockOf,
-  HEAD_EMBEDDING_TEMPLATE,
-  HEAD_TEMPLATE,
-  HEAD_THUMB_SIZE,
-  needsHeadEmbedding,
-  needsEmbedder,
-  needsHeadCrop,
   needsCenterNet,
 } from './attributes';
 import { CENTERNET_HEAD_FEATURES, CenterNetBackbone } from './centerNetBackbone';
@@ -48,14 +41,12 @@ export interface FrameCheckResult {
 }
 
 export interface FaceChecksOptions {
+  /** Default DEFAULT_QUALITY_THRESHOLDS. */
   quality?: Partial<QualityThresholds>;
+  /** Default DEFAULT_LIVENESS_THRESHOLDS. */
   liveness?: Partial<LivenessThresholds>;
+  /** Default DEFAULT_GEOMETRY_LIMITS. */
   geometry?: Partial<GeometryLimits>;
-  /**
-   * The plain (not flip-averaged) MobileFaceNet the attribute heads read. The face engine passes the instance its
-   * recognition already loaded, so the model is loaded once; without it the checks load their own on first use.
-   */
-  sharedEmbedder?: () => Promise<FaceEmbedder>;
 }
 
 /** FasNet's logits on a face's crop and its mirror image (the liveness score), when the attribute heads ran it. */
@@ -79,7 +70,6 @@ export interface CheckTimes {
  */
 export class FaceChecks {
   readonly lastTimes: CheckTimes = { quality: 0, attributes: 0, liveness: 0 };
-  private embedder?: Promise<FaceEmbedder>;
   private antispoof?: Promise<FasNetModel>;
   private eyes?: Promise<EyeModel>;
   private eyeState?: Promise<EyeStateModel>;
@@ -88,13 +78,11 @@ export class FaceChecks {
   private readonly quality: QualityThresholds;
   private readonly liveness: LivenessThresholds;
   private readonly geometry: GeometryLimits;
-  private readonly sharedEmbedder?: () => Promise<FaceEmbedder>;
 
   private constructor(
     private readonly files: ModelFiles,
     options: FaceChecksOptions,
   ) {
-    this.sharedEmbedder = options.sharedEmbedder;
     this.quality = { ...DEFAULT_QUALITY_THRESHOLDS, ...options.quality };
     this.liveness = { ...DEFAULT_LIVENESS_THRESHOLDS, ...options.liveness };
     this.geometry = { ...DEFAULT_GEOMETRY_LIMITS, ...options.geometry };
@@ -114,7 +102,6 @@ export class FaceChecks {
   /** Loads the models the requested checks need (idempotent; a failed load is retried next time). */
   async load(which: CheckRequest): Promise<void> {
     const pending: Promise<unknown>[] = [];
-    if ((which.attributes || which.liveness) && needsEmbedder()) pending.push(this.getEmbedder());
     // FasNet serves liveness, and the attribute heads when they read its activations.
     if (which.liveness || (which.attributes && fasnetBlockOf())) pending.push(this.getAntispoof());
     if (which.liveness) pending.push(this.getEyes(), this.getEyeState());
@@ -256,7 +243,6 @@ export class FaceChecks {
     forLiveness: boolean,
     withHat: boolean,
   ): Promise<{ attributes: FaceAttributes[]; fasnetRuns?: FasnetRun[] }> {
-    const embedder = needsEmbedder() ? await this.getEmbedder() : undefined;
     const block = fasnetBlockOf();
     let fasnetRuns: FasnetRun[] | undefined;
     let activations: Float32Array[] | undefined;
@@ -271,42 +257,19 @@ export class FaceChecks {
       fasnetRuns = runs.map(({ logits, mirrored }) => ({ logits, mirrored }));
       activations = runs.map((r) => r.activations[0]!);
     }
-    const keypoints = faces.map((f) => f.keypoints);
-    const heads = needsHeadCrop() ? alignFaces(pixels, keypoints, HEAD_TEMPLATE, HEAD_THUMB_SIZE) : undefined;
-    try {
-      let headEmbeddings: Float32Array[] | undefined;
-      let headObjectFeatures: Float32Array[] | undefined;
-      const skipHat = !withHat && (needsHeadEmbedding() || needsCenterNet());
-      if (skipHat) {
-        // The hat head's inputs are not computed; its score is set to NaN below.
-        if (needsHeadEmbedding()) headEmbeddings = faces.map(() => new Float32Array(embedder!.dimension));
-        if (needsCenterNet()) headObjectFeatures = faces.map(() => new Float32Array(CENTERNET_HEAD_FEATURES));
-      } else {
-        if (needsHeadEmbedding()) {
-          const crops = alignFaces(pixels, keypoints, HEAD_EMBEDDING_TEMPLATE, QUALITY_CROP_SIZE);
-          try {
-            headEmbeddings = await embedder!.embed(crops);
-          } finally {
-            crops.dispose();
-          }
-        }
-        if (needsCenterNet()) headObjectFeatures = (await this.getCenterNet()).describe(pixels, keypoints);
-      }
-      const features = await attributeFeatures(
-        aligned,
-        embedder,
-        ATTRIBUTE_HEADS,
-        heads,
-        activations,
-        headEmbeddings,
-        headObjectFeatures,
+    // Without the hat, its head-crop features are not computed: zeros stand in, and its score is set to NaN below.
+    const skipHat = !withHat && needsCenterNet();
+    let headObjectFeatures: Float32Array[] | undefined;
+    if (skipHat) headObjectFeatures = faces.map(() => new Float32Array(CENTERNET_HEAD_FEATURES));
+    else if (needsCenterNet())
+      headObjectFeatures = (await this.getCenterNet()).describe(
+        pixels,
+        faces.map((f) => f.keypoints),
       );
-      const attributes = features.map((x) => attributesFromFeatures(x));
-      if (skipHat) attributes.forEach((a) => (a.hat = Number.NaN));
-      return { attributes, fasnetRuns };
-    } finally {
-      heads?.dispose();
-    }
+    const features = attributeFeatures(aligned, ATTRIBUTE_HEADS, activations, headObjectFeatures);
+    const attributes = features.map((x) => attributesFromFeatures(x));
+    if (skipHat) attributes.forEach((a) => (a.hat = Number.NaN));
+    return { attributes, fasnetRuns };
   }
 
   /** The liveness thresholds in use (the tracker decides over frames with the same ones). */
@@ -344,17 +307,10 @@ export class FaceChecks {
         (m) => m.dispose(),
         () => undefined,
       );
-    if (!this.sharedEmbedder) release(this.embedder);
     release(this.antispoof);
     release(this.eyes);
     release(this.eyeState);
     release(this.centerNet);
-  }
-
-  private getEmbedder(): Promise<FaceEmbedder> {
-    const load = (): Promise<FaceEmbedder> =>
-      this.sharedEmbedder ? this.sharedEmbedder() : createMobileFaceNetEmbedder(this.files, { flip: false });
-    return (this.embedder ??= retryable(load(), () => (this.embedder = undefined)));
   }
 
   private getAntispoof(): Promise<FasNetModel> {
