@@ -77,7 +77,7 @@ export function invalidArgument(message: string): FaceError {
 
 /**
  * `error` if it is a FaceError, else an ERR_INTERNAL FaceError naming what failed and keeping the error as its cause:
- * every failure a caller sees is a FaceError (API.md), a bug or a browser failure included.
+ * every failure a caller sees is a FaceError (docs/api.md), a bug or a browser failure included.
  */
 export function asFaceError(error: unknown, what: string): FaceError {
   if (error instanceof FaceError) return error;

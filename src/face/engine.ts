@@ -214,7 +214,7 @@ export class FaceEngine {
     });
     const detector = loaded[0] as FaceDetector;
     const embedders = loaded.slice(1) as FaceEmbedder[];
-    const checks = await FaceChecks.create(files);
+    const checks = new FaceChecks(files);
     const engine = new FaceEngine(
       backend,
       detector,
@@ -378,7 +378,10 @@ export class FaceEngine {
     });
   }
 
-  /** The calibrated score of two templates as a search scores them (0.7 ⇔ 0.1 % false matches on LFW). */
+  /**
+   * The plain calibrated score of two templates (0.7 ⇔ 0.1 % false matches on LFW), not normalised for crowding as
+   * `compare` and searches are: the tracker compares a track's own frames with it.
+   */
   similarity(a: FaceTemplate, b: FaceTemplate): number {
     return this.matcher.similarity(a, b);
   }

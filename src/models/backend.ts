@@ -367,16 +367,18 @@ export function activateClientBackend(
       const left = (clientsOnBackend.get(backend) ?? 1) - 1;
       if (left > 0) clientsOnBackend.set(backend, left);
       else clientsOnBackend.delete(backend);
-      // The last client on WebGL gone: TF.js's pool of freed textures (up to WEBGL_TEXTURE_POOL_BYTES) would keep
-      // that much GPU memory for the page's life. A new backend in its place holds none (the next client compiles
-      // its shaders again), and is made active at once, since an app's own TF.js shares the page's engine. Queued
-      // with the activations, so a client starting meanwhile keeps its backend.
+      // The last client on a backend gone: it is replaced by a new one, so that the memory it grew is given back
+      // (replaceWasmBackend; the WebGL texture pool below). Queued with the activations, so a client starting
+      // meanwhile keeps its backend.
       if (left <= 0 && backend === 'wasm') {
         const replaced = clientActivations.then(replaceWasmBackend);
         clientActivations = replaced;
         // An app's own TF.js that runs ops synchronously after `await client.close()` finds the new instance ready.
         await settledOrAfter(replaced, WASM_REPLACEMENT_WAIT_MS);
       }
+      // TF.js's pool of freed textures (up to WEBGL_TEXTURE_POOL_BYTES) would keep that much GPU memory for the page's
+      // life. A new backend in its place holds none (the next client compiles its shaders again), and is made active
+      // at once, since an app's own TF.js shares the page's engine.
       if (left <= 0 && backend === 'webgl') {
         clientActivations = clientActivations.then(async () => {
           if (clientsOnBackend.has('webgl') || !tf.engine().registry['webgl']) return;

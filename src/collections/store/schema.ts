@@ -18,7 +18,7 @@ import { sameElements } from '../../vocabulary';
  */
 export const DB_VERSION = 5;
 
-/** Faces per search block: ~1.3 MB for 320-d templates; 100k faces load in ≈0.5 s (NOTES.md, BENCHMARKS.md). */
+/** Faces per search block: ~1.3 MB for 320-d templates; 100k faces load in ≈0.5 s (BENCHMARKS.md). */
 export const BLOCK_SIZE = 1024;
 
 export interface CollectionRecord {

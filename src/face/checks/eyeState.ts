@@ -13,7 +13,6 @@ import type { EyeRegion } from './eyes';
  * place of its 68 landmarks). Output: 2 logits; which index means "closed" was measured (tools/results/face-checks-notes.md).
  */
 export const EYE_STATE_FILE = 'eye-state.onnx';
-export const EYE_STATE_ID = 'fr_eye@faceplugin-face-recognition-js-0.0.1';
 export const EYE_CROP_SCALE = 1.6;
 /** Index of the "closed" logit: on plain LFW faces (eyes open) logit 1 wins for 90 % of eyes; on the closed eyes of
  * LFW's Greg_Kinsey_0001 and Manuel_Pellegrini_0001 and a stock closed-eyes portrait, logit 0 wins. */

@@ -40,15 +40,6 @@ export interface FrameCheckResult {
   evidence?: LivenessEvidence;
 }
 
-export interface FaceChecksOptions {
-  /** Default DEFAULT_QUALITY_THRESHOLDS. */
-  quality?: Partial<QualityThresholds>;
-  /** Default DEFAULT_LIVENESS_THRESHOLDS. */
-  liveness?: Partial<LivenessThresholds>;
-  /** Default DEFAULT_GEOMETRY_LIMITS. */
-  geometry?: Partial<GeometryLimits>;
-}
-
 /** FasNet's logits on a face's crop and its mirror image (the liveness score), when the attribute heads ran it. */
 interface FasnetRun {
   logits: Float32Array;
@@ -75,29 +66,12 @@ export class FaceChecks {
   private eyeState?: Promise<EyeStateModel>;
   private centerNet?: Promise<CenterNetBackbone>;
   private closed = false;
-  private readonly quality: QualityThresholds;
-  private readonly liveness: LivenessThresholds;
-  private readonly geometry: GeometryLimits;
+  private readonly quality: QualityThresholds = DEFAULT_QUALITY_THRESHOLDS;
+  private readonly liveness: LivenessThresholds = DEFAULT_LIVENESS_THRESHOLDS;
+  private readonly geometry: GeometryLimits = DEFAULT_GEOMETRY_LIMITS;
 
-  private constructor(
-    private readonly files: ModelFiles,
-    options: FaceChecksOptions,
-  ) {
-    this.quality = { ...DEFAULT_QUALITY_THRESHOLDS, ...options.quality };
-    this.liveness = { ...DEFAULT_LIVENESS_THRESHOLDS, ...options.liveness };
-    this.geometry = { ...DEFAULT_GEOMETRY_LIMITS, ...options.geometry };
-  }
-
-  /** Loads nothing yet; `preload` starts loading those checks' models now (e.g. liveness for a kiosk). */
-  static async create(
-    files: ModelFiles,
-    preload: CheckRequest = {},
-    options: FaceChecksOptions = {},
-  ): Promise<FaceChecks> {
-    const checks = new FaceChecks(files, options);
-    await checks.load(preload);
-    return checks;
-  }
+  /** Loads no model yet: each check's models load on its first use (or `load`). */
+  constructor(private readonly files: ModelFiles) {}
 
   /** Loads the models the requested checks need (idempotent; a failed load is retried next time). */
   async load(which: CheckRequest): Promise<void> {

@@ -14,7 +14,6 @@ import { asFloat32, slicePixels } from '../input/region';
  * lib/fr_liveness.js (measured against it in tools/results/face-checks-notes.md).
  */
 export const FASNET_FILE = 'fasnet-liveness.onnx';
-export const FASNET_ID = 'fr_liveness@faceplugin-face-recognition-js-0.0.1';
 /** The model sees this much context around the face box (its package's value): print edges, hands, screen bezels. */
 export const FASNET_CROP_SCALE = 2.7;
 const INPUT_SIZE = 128;

@@ -1,6 +1,6 @@
 // Face checks (docs/api.md, "Face checks"): quality, attributes, passive liveness, validateFace's decision and
 // checkLiveness's error code. The client wires these; everything but FaceChecks is a pure function.
-export { FaceChecks, type FaceChecksOptions, type CheckTimes, type FrameCheckResult } from './faceChecks';
+export { FaceChecks, type CheckTimes, type FrameCheckResult } from './faceChecks';
 export {
   validate,
   livenessFailure,

@@ -19,7 +19,7 @@ export interface FaceAttributes {
   hat: number;
 }
 
-/** The codes of ERR_LIVENESS_ERROR's metadata.code (seeds 000 and 003). */
+/** The codes of ERR_LIVENESS_ERROR's metadata.code: why a face was not judged live, or could not be judged. */
 export type LivenessCode =
   | 'EYES_CLOSED'
   | 'FACE_CLOSE_TO_BORDER'

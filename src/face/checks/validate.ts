@@ -70,7 +70,7 @@ export function validate<F extends CheckedFace>(
   if (!face)
     throw new FaceError(
       'ERR_FACE_NOT_DETECTED',
-      'No face was found in the image. Use a photo where the face is visible, frontal and at least ~64 px wide.',
+      'No face was found in the image. Use a photo where the face is visible, frontal and at least ~40 px wide.',
     );
   const reasons: ValidationReason[] = [];
   const missing = (what: string) =>

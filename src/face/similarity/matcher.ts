@@ -33,6 +33,7 @@ export interface MatcherConfig {
   pairNorm?: PairNormConfig;
 }
 
+/** The cosine of two unit vectors, i.e. their dot product (templates are L2-normalised). */
 export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;

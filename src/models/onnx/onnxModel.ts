@@ -597,9 +597,6 @@ const OPS = new Map<string, (ctx: CompileContext) => Kernel>([
   ['Concat', compileConcat],
 ]);
 
-/** The op types OnnxGraphModel can run. */
-export const SUPPORTED_ONNX_OPS: readonly string[] = [...OPS.keys()];
-
 // ---------------------------------------------------------------------------------------------------------------
 // The model
 // ---------------------------------------------------------------------------------------------------------------

@@ -237,9 +237,6 @@ const KERNELS = new Map<number, (ctx: CompileContext, declaredBatch: number) => 
   ],
 ]);
 
-/** The op names TfliteGraphModel can run. */
-export const SUPPORTED_TFLITE_OPS: readonly string[] = [...KERNELS.keys()].map(operatorName);
-
 export interface TfliteModelOptions {
   /** Apply the PReLU and conv+activation rewrites (default true; false runs the file's ops one by one). */
   fuse?: boolean;
