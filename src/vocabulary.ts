@@ -47,8 +47,11 @@ export type ImageInput =
 
 /** Progress of createFaceClient's model loading (its `onProgress` option). */
 export interface LoadProgress {
+  /** 'backend' (the TF.js `.wasm`), 'detector', 'embedder' or 'checks' (check models, loaded on their first use). */
   stage: string;
+  /** Bytes of the stage's files in so far; a file read from the model cache counts as loaded. */
   loaded: number;
+  /** Bytes of all the stage's files, as known at the stage's first report. */
   total: number;
 }
 

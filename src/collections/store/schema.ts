@@ -107,9 +107,17 @@ export interface EncryptionRecord {
   bindsIds?: true;
 }
 
-/** Per-key limits of the REST handler; a missing field means no limit. */
+/** Per-key limits of the REST handler; a missing field means no limit (the default). */
 export interface ApiKeyLimits {
+  /**
+   * Requests in any 60 s window (1 – 10⁹), counted by this client in memory; beyond it a request is answered 429 with
+   * `retry-after`. Default: none.
+   */
   requestsPerMinute?: number;
+  /**
+   * Enrolls per UTC day (1 – 10⁹), counted in the database (so across pages and reloads); beyond it an enroll is
+   * answered 429 with `retry-after` until midnight UTC. Default: none.
+   */
   enrollsPerDay?: number;
 }
 
