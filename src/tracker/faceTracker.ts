@@ -188,6 +188,8 @@ export const MIN_FOLLOWED_FACE_SCORE = 0.6;
 const MAX_LOOKED_FOR_PER_FRAME = 4;
 /** Tracks kept (those in view and the latest missed ones) per face followed: maxFaces × this. */
 const MAX_TRACKS_PER_FACE = 2;
+/** The liveness evidence a track keeps: that of its last checked frames. */
+const LIVENESS_EVIDENCE_FRAMES = 20;
 
 interface BestFrame {
   goodness: number;
@@ -440,7 +442,113 @@ class LocalFaceTracker implements FaceTracker {
     timings: TrackerTimings,
   ): Promise<Track[]> {
     const { engine } = this.deps;
+    const faces = await this.detectTrackedFaces(pixels, now, timings);
+    const associated = await this.associateFaces(pixels, faces, now, timings);
+    if (!associated || associated.visible.length === 0) return [];
+    const { unsure, embeddedNow, sharedCrop } = associated;
+    let visible = associated.visible;
+
+    // A track's first embedding does not depend on this frame's quality (it happens whatever the frame is), so it
+    // starts before the checks: the embedder in the Worker then runs while the checks run on this thread.
     let t = performance.now();
+    const fresh = visible.filter((tr) => tr.embedded === 0 && !embeddedNow.has(tr));
+    const freshTemplates =
+      fresh.length > 0
+        ? engine.embed(
+            pixels,
+            fresh.map((tr) => tr.face),
+          )
+        : undefined;
+    freshTemplates?.catch(() => undefined); // awaited below, also when the checks fail
+    timings.embedMs += performance.now() - t;
+
+    let frameEvidence: Map<Track, LivenessEvidence>;
+    try {
+      frameEvidence = await this.checkFrame(pixels, visible, now, timings);
+    } catch (error) {
+      await freshTemplates?.catch(() => undefined); // nothing of this frame keeps running on its pixels
+      throw error;
+    }
+
+    t = performance.now();
+    const goodness = new Map(visible.map((tr) => [tr, frameGoodness(tr.face, tr.quality)]));
+    const again = visible.filter(
+      (tr) =>
+        !fresh.includes(tr) &&
+        !embeddedNow.has(tr) &&
+        (unsure.has(tr) ||
+          shouldEmbed(
+            {
+              embedded: tr.embedded,
+              lastEmbedAt: tr.lastEmbedAt,
+              bestGoodness: tr.best[0]?.goodness ?? 0,
+              recognised: tr.match !== null,
+            },
+            now,
+            goodness.get(tr)!,
+          )),
+    );
+    const settled = visible.filter((tr) => embeddedNow.has(tr));
+    const toEmbed = [...fresh, ...again, ...settled];
+    const templates = [
+      ...((await freshTemplates) ?? []),
+      ...(await engine.embed(
+        pixels,
+        again.map((tr) => tr.face),
+      )),
+      ...settled.map((tr) => embeddedNow.get(tr)!),
+    ];
+    for (let i = 0; i < toEmbed.length; i++) {
+      const tr = toEmbed[i]!;
+      if (tr.template && sharedCrop.has(tr)) {
+        // A face next to another's, embedded to tell whose it is: the association gave it the track it looks like
+        // (at least POOR_FRAME_SWAP_SIMILARITY), so it is no swap; its crop may hold part of the other face, so it
+        // joins neither the running template nor the frames kept for enroll. It decides no doubt either: a doubtful
+        // track stays so until a frame of its own decides. A face alone, contested only by a track just missed
+        // nearby, has a crop of its own and is judged as any other frame.
+        continue;
+      }
+      const replacement = await this.addFrameTemplate(pixels, tr, templates[i]!, goodness.get(tr)!, now);
+      if (replacement === tr) continue;
+      visible = visible.map((x) => (x === tr ? replacement : x));
+      const e = frameEvidence.get(tr);
+      if (e) frameEvidence.set(replacement, e);
+    }
+    timings.embedMs = toEmbed.length > 0 ? timings.embedMs + performance.now() - t : 0;
+
+    for (const tr of visible) {
+      const e = frameEvidence.get(tr);
+      if (!e) continue;
+      tr.lastLivenessAt = now;
+      tr.evidence = [...tr.evidence, e].slice(-LIVENESS_EVIDENCE_FRAMES);
+      tr.liveness = decideTrackLiveness(tr.evidence, engine.livenessThresholds);
+      if (this.settings.attributes && e.attributes)
+        tr.attributes = [...tr.attributes, e.attributes].slice(-ATTRIBUTE_FRAMES);
+    }
+    t = performance.now();
+    if (!this.settings.liveness && this.settings.attributes && toEmbed.length > 0) {
+      const measured = visible.filter((tr) => tr.lastEmbedAt === now);
+      const results = await engine.check(
+        pixels,
+        measured.map((tr) => tr.face),
+        { attributes: true },
+      );
+      measured.forEach(
+        (tr, i) => (tr.attributes = [...tr.attributes, results[i]!.attributes!].slice(-ATTRIBUTE_FRAMES)),
+      );
+    }
+    timings.checksMs += performance.now() - t;
+    return visible;
+  }
+
+  /** The faces to track in this frame: the due detection pass, plus tracked faces it missed, found near where they were. */
+  private async detectTrackedFaces(
+    pixels: Parameters<FaceEngine['detect']>[0],
+    now: number,
+    timings: TrackerTimings,
+  ): Promise<DetectedFace[]> {
+    const { engine } = this.deps;
+    const t = performance.now();
     const mode = detectionModeFor(this.tracks.length, this.lastDetection, now);
     if (mode !== 'near') this.lastDetection.fullAt = now;
     // While nobody is in view the wide pass is not due: the first comes FULL_DETECTION_EVERY_MS after faces appear,
@@ -472,6 +580,32 @@ class LocalFaceTracker implements FaceTracker {
     const faces = keepFollowed(detected, followed, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;
 
+    return faces;
+  }
+
+  /**
+   * Gives each face the track it continues (by boxes, and by likeness where faces contest a track), starts tracks
+   * for new faces, and ends tracks unseen too long. Returns the tracks in view, largest first, with what this frame
+   * told about them; undefined when the tracker was reset meanwhile.
+   */
+  private async associateFaces(
+    pixels: Parameters<FaceEngine['detect']>[0],
+    faces: readonly DetectedFace[],
+    now: number,
+    timings: TrackerTimings,
+  ): Promise<
+    | {
+        visible: Track[];
+        /** Tracks that came back after missed frames, or whose face jumped: someone else may be in their place. */
+        unsure: Set<Track>;
+        /** Tracks whose face in this frame was embedded for the association. */
+        embeddedNow: Map<Track, FaceTemplate>;
+        /** Of those, the tracks whose face had another face close by. */
+        sharedCrop: Set<Track>;
+      }
+    | undefined
+  > {
+    const { engine } = this.deps;
     // Faces that could continue more than one track (two faces crossing, one passing behind another): the boxes give
     // each track the other's face as readily as its own, so these faces are embedded now and each goes to the track
     // it looks like. Such frames are rare; other frames are embedded only as scheduled below.
@@ -484,14 +618,14 @@ class LocalFaceTracker implements FaceTracker {
     const besideAnother = new Set(groups.filter((g) => g.detections.length > 1).flatMap((g) => g.detections));
     const contestedTemplates = new Map<number, FaceTemplate>();
     if (contested.length > 0) {
-      t = performance.now();
+      const t = performance.now();
       const templates = await engine.embed(
         pixels,
         contested.map((d) => faces[d]!),
       );
       contested.forEach((d, i) => contestedTemplates.set(d, templates[i]!));
       timings.embedMs += performance.now() - t;
-      if (this.tracks !== tracks) return []; // reset() meanwhile: these tracks are forgotten
+      if (this.tracks !== tracks) return undefined; // reset() meanwhile: these tracks are forgotten
     }
     const { pairs, newDetections, missedTracks } = associate(
       trackBoxes,
@@ -552,45 +686,35 @@ class LocalFaceTracker implements FaceTracker {
       ],
       MAX_TRACKS_PER_FACE * this.settings.maxFaces,
     );
-    let visible = seen
+    const visible = seen
       .map((s) => s.track)
       .sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
-    if (visible.length === 0) return [];
+    return { visible, unsure, embeddedNow, sharedCrop };
+  }
 
-    // A track's first embedding does not depend on this frame's quality (it happens whatever the frame is), so it
-    // starts before the checks: the embedder in the Worker then runs while the checks run on this thread.
-    t = performance.now();
-    const fresh = visible.filter((tr) => tr.embedded === 0 && !embeddedNow.has(tr));
-    const freshTemplates =
-      fresh.length > 0
-        ? engine.embed(
-            pixels,
-            fresh.map((tr) => tr.face),
-          )
-        : undefined;
-    freshTemplates?.catch(() => undefined); // awaited below, also when the checks fail
-    timings.embedMs += performance.now() - t;
-
-    // Quality is cheap and chooses the frames worth embedding, so it runs on every frame. Liveness evidence is taken
-    // in the same call (each face aligned once) for the tracks due, a new track on its first frame: its liveness,
-    // which the kiosk waits for before naming anyone, is decided a frame sooner.
-    t = performance.now();
+  /**
+   * Quality is cheap and chooses the frames worth embedding, so it runs on every frame. Liveness evidence is taken
+   * in the same call (each face aligned once) for the tracks due, a new track on its first frame: its liveness,
+   * which the kiosk waits for before naming anyone, is decided a frame sooner. Sets each track's quality; returns
+   * the evidence taken.
+   */
+  private async checkFrame(
+    pixels: Parameters<FaceEngine['detect']>[0],
+    visible: readonly Track[],
+    now: number,
+    timings: TrackerTimings,
+  ): Promise<Map<Track, LivenessEvidence>> {
+    const t = performance.now();
     const evidenceDue = visible.map(
       (tr) => this.settings.liveness && shouldCheckLiveness(tr.liveness !== null, tr.lastLivenessAt, now),
     );
-    let checked: Awaited<ReturnType<FaceEngine['frameChecks']>>;
-    try {
-      checked = await engine.frameChecks(
-        pixels,
-        visible.map((tr) => tr.face),
-        (i) => evidenceDue[i]!,
-        // The hat score costs a CenterNet pass and the liveness decision does not read it.
-        { hat: this.settings.attributes },
-      );
-    } catch (error) {
-      await freshTemplates?.catch(() => undefined); // nothing of this frame keeps running on its pixels
-      throw error;
-    }
+    const checked = await this.deps.engine.frameChecks(
+      pixels,
+      visible.map((tr) => tr.face),
+      (i) => evidenceDue[i]!,
+      // The hat score costs a CenterNet pass and the liveness decision does not read it.
+      { hat: this.settings.attributes },
+    );
     const frameEvidence = new Map<Track, LivenessEvidence>();
     visible.forEach((tr, i) => {
       tr.quality = checked[i]!.quality;
@@ -598,117 +722,64 @@ class LocalFaceTracker implements FaceTracker {
       if (e) frameEvidence.set(tr, e);
     });
     timings.checksMs += performance.now() - t;
+    return frameEvidence;
+  }
 
-    t = performance.now();
-    const goodness = new Map(visible.map((tr) => [tr, frameGoodness(tr.face, tr.quality)]));
-    const again = visible.filter(
-      (tr) =>
-        !fresh.includes(tr) &&
-        !embeddedNow.has(tr) &&
-        (unsure.has(tr) ||
-          shouldEmbed(
-            {
-              embedded: tr.embedded,
-              lastEmbedAt: tr.lastEmbedAt,
-              bestGoodness: tr.best[0]?.goodness ?? 0,
-              recognised: tr.match !== null,
-            },
-            now,
-            goodness.get(tr)!,
-          )),
-    );
-    const settled = visible.filter((tr) => embeddedNow.has(tr));
-    const toEmbed = [...fresh, ...again, ...settled];
-    const templates = [
-      ...((await freshTemplates) ?? []),
-      ...(await engine.embed(
-        pixels,
-        again.map((tr) => tr.face),
-      )),
-      ...settled.map((tr) => embeddedNow.get(tr)!),
-    ];
-    for (let i = 0; i < toEmbed.length; i++) {
-      let tr = toEmbed[i]!;
-      const template = templates[i]!;
-      const g = goodness.get(tr)!;
-      if (tr.template && sharedCrop.has(tr)) {
-        // A face next to another's, embedded to tell whose it is: the association gave it the track it looks like
-        // (at least POOR_FRAME_SWAP_SIMILARITY), so it is no swap; its crop may hold part of the other face, so it
-        // joins neither the running template nor the frames kept for enroll. It decides no doubt either: a doubtful
-        // track stays so until a frame of its own decides. A face alone, contested only by a track just missed
-        // nearby, has a crop of its own and is judged as any other frame.
-        continue;
-      }
-      const poor = g < SWAP_MIN_GOODNESS;
-      // A poor frame is judged on the plain score's far tail (the compareFaces score has no such tail below 0.4).
-      const score = !tr.template
-        ? 1
-        : poor
-          ? engine.similarity(template, tr.template)
-          : engine.compare(template, tr.template);
-      const unlike = score < (poor ? POOR_FRAME_SWAP_SIMILARITY : SWAP_SIMILARITY);
-      const doubtful = !poor && !unlike && score < DOUBTFUL_SIMILARITY;
-      if (((unlike && poor) || doubtful) && !tr.suspect) {
-        // Not added to the track; the next frame is embedded and decides.
-        tr.suspect = true;
-        continue;
-      }
-      tr.suspect = false;
-      if (unlike || doubtful) {
-        // Someone else in the same place: end this track, start a new one with this frame.
-        const replacement = this.newTrack(tr.face, now);
-        Object.assign(replacement, { framesSeen: 1, quality: tr.quality, lastSeenAt: now });
-        this.tracks = this.tracks.map((x) => (x === tr ? replacement : x));
-        visible = visible.map((x) => (x === tr ? replacement : x));
-        goodness.set(replacement, g);
-        const e = frameEvidence.get(tr);
-        if (e) frameEvidence.set(replacement, e);
-        tr = replacement;
-      }
-      tr.embedded++;
-      tr.lastEmbedAt = now;
-      tr.recentTemplates = [...tr.recentTemplates, template].slice(-TEMPLATE_FRAMES);
-      const running = meanTemplate(tr.recentTemplates);
-      tr.template = running;
-      tr.templateChanged = true;
-      // The frames kept for enroll stay frames of the face the track follows now: a track whose face drifted to
-      // someone else's (each frame a little unlike the last) does not enroll the first face under the second's name.
-      // On the compareFaces score, as the swap check: the plain score's 0.5 keeps a webcam stranger's frames.
-      tr.best = tr.best.filter((b) => engine.compare(b.template, running) >= SWAP_SIMILARITY);
-      const candidate: BestFrame = { goodness: g, template };
-      const kept = keepBest(tr.best, candidate, ENROLL_FRAMES);
-      if (kept.added) {
-        // The thumbnail is made before the frame joins the list: an enroll reading the list meanwhile (or after the
-        // thumbnail failed) would store the frame without its image.
-        candidate.thumbnail = await faceThumbnail(pixels, tr.face.box);
-        tr.best = kept.kept;
-      }
+  /**
+   * Adds a frame's template (of goodness `g`) to its track, unless it is unlike the track's face: then the next frame
+   * decides, or, when this one is that next frame, someone else stands there, and the track ends and a new one starts
+   * with this frame. Returns the track the frame went to.
+   */
+  private async addFrameTemplate(
+    pixels: Parameters<FaceEngine['detect']>[0],
+    track: Track,
+    template: FaceTemplate,
+    g: number,
+    now: number,
+  ): Promise<Track> {
+    const { engine } = this.deps;
+    let tr = track;
+    const poor = g < SWAP_MIN_GOODNESS;
+    // A poor frame is judged on the plain score's far tail (the compareFaces score has no such tail below 0.4).
+    const score = !tr.template
+      ? 1
+      : poor
+        ? engine.similarity(template, tr.template)
+        : engine.compare(template, tr.template);
+    const unlike = score < (poor ? POOR_FRAME_SWAP_SIMILARITY : SWAP_SIMILARITY);
+    const doubtful = !poor && !unlike && score < DOUBTFUL_SIMILARITY;
+    if (((unlike && poor) || doubtful) && !tr.suspect) {
+      // Not added to the track; the next frame is embedded and decides.
+      tr.suspect = true;
+      return tr;
     }
-    timings.embedMs = toEmbed.length > 0 ? timings.embedMs + performance.now() - t : 0;
-
-    for (const tr of visible) {
-      const e = frameEvidence.get(tr);
-      if (!e) continue;
-      tr.lastLivenessAt = now;
-      tr.evidence = [...tr.evidence, e].slice(-20);
-      tr.liveness = decideTrackLiveness(tr.evidence, engine.livenessThresholds);
-      if (this.settings.attributes && e.attributes)
-        tr.attributes = [...tr.attributes, e.attributes].slice(-ATTRIBUTE_FRAMES);
+    tr.suspect = false;
+    if (unlike || doubtful) {
+      // Someone else in the same place: end this track, start a new one with this frame.
+      const replacement = this.newTrack(tr.face, now);
+      Object.assign(replacement, { framesSeen: 1, quality: tr.quality, lastSeenAt: now });
+      this.tracks = this.tracks.map((x) => (x === tr ? replacement : x));
+      tr = replacement;
     }
-    t = performance.now();
-    if (!this.settings.liveness && this.settings.attributes && toEmbed.length > 0) {
-      const measured = visible.filter((tr) => tr.lastEmbedAt === now);
-      const results = await engine.check(
-        pixels,
-        measured.map((tr) => tr.face),
-        { attributes: true },
-      );
-      measured.forEach(
-        (tr, i) => (tr.attributes = [...tr.attributes, results[i]!.attributes!].slice(-ATTRIBUTE_FRAMES)),
-      );
+    tr.embedded++;
+    tr.lastEmbedAt = now;
+    tr.recentTemplates = [...tr.recentTemplates, template].slice(-TEMPLATE_FRAMES);
+    const running = meanTemplate(tr.recentTemplates);
+    tr.template = running;
+    tr.templateChanged = true;
+    // The frames kept for enroll stay frames of the face the track follows now: a track whose face drifted to
+    // someone else's (each frame a little unlike the last) does not enroll the first face under the second's name.
+    // On the compareFaces score, as the swap check: the plain score's 0.5 keeps a webcam stranger's frames.
+    tr.best = tr.best.filter((b) => engine.compare(b.template, running) >= SWAP_SIMILARITY);
+    const candidate: BestFrame = { goodness: g, template };
+    const kept = keepBest(tr.best, candidate, ENROLL_FRAMES);
+    if (kept.added) {
+      // The thumbnail is made before the frame joins the list: an enroll reading the list meanwhile (or after the
+      // thumbnail failed) would store the frame without its image.
+      candidate.thumbnail = await faceThumbnail(pixels, tr.face.box);
+      tr.best = kept.kept;
     }
-    timings.checksMs += performance.now() - t;
-    return visible;
+    return tr;
   }
 
   /**
