@@ -1,4 +1,5 @@
 import * as tf from '../models/tf';
+import { readSyncAndDispose } from '../models/tensorRead';
 import { asFaceError, FaceError } from '../errors';
 import {
   activateClientBackend,
@@ -483,10 +484,5 @@ export function noFaceError(
 
 /** Whether every pixel has the same colour (read back only when no face was found). */
 function isBlank(pixels: tf.Tensor3D): boolean {
-  const range = tf.tidy(() => tf.sub(tf.max(pixels), tf.min(pixels)));
-  try {
-    return range.dataSync()[0]! < 1;
-  } finally {
-    range.dispose();
-  }
+  return readSyncAndDispose(tf.tidy(() => tf.sub(tf.max(pixels), tf.min(pixels))))[0]! < 1;
 }

@@ -1,5 +1,6 @@
 import type { Box as FaceBox } from '../vocabulary';
 import * as tf from '../models/tf';
+import { readAndDispose } from '../models/tensorRead';
 import { asFloat32, slicePixels } from './input/region';
 
 /** Longest side of a stored / returned face thumbnail. */
@@ -28,12 +29,8 @@ export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<
       'int32',
     ) as tf.Tensor3D;
   });
-  let rgb: ArrayLike<number>;
-  try {
-    rgb = await crop.data();
-  } finally {
-    crop.dispose(); // its values are read: the tensor is not held while the JPEG encodes
-  }
+  // Its values are read: the tensor is not held while the JPEG encodes.
+  const rgb = await readAndDispose<'int32'>(crop);
   return encodeJpeg(rgb, tw, th);
 }
 

@@ -1,5 +1,6 @@
 import type { FaceKeypoints, Point } from '../../vocabulary';
 import * as tf from '../../models/tf';
+import { readSyncAndDispose } from '../../models/tensorRead';
 import type { ModelFiles } from '../../models/modelFiles';
 import { alignFaces } from '../alignment/alignFaces';
 import { MOBILEFACENET_TEMPLATE } from '../embedding/mobileFaceNet';
@@ -59,12 +60,7 @@ export class CenterNetBackbone {
       const pooled = tf.tidy(() =>
         tf.mean(tf.slice(map!, [0, first, 0, 0], [-1, end - first, -1, -1]), [1, 2]),
       ) as tf.Tensor2D;
-      let values: Float32Array;
-      try {
-        values = pooled.dataSync() as Float32Array;
-      } finally {
-        pooled.dispose(); // also when the read fails (a lost WebGL context)
-      }
+      const values = readSyncAndDispose(pooled);
       const n = CENTERNET_HEAD_FEATURES;
       return faces.map((_, i) => values.slice(i * n, (i + 1) * n));
     } finally {

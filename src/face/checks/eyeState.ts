@@ -1,4 +1,5 @@
 import * as tf from '../../models/tf';
+import { readSyncAndDispose } from '../../models/tensorRead';
 import { asFloat32, cropAndResizeBoxes } from '../input/region';
 import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
@@ -75,12 +76,7 @@ export class EyeStateModel {
         0,
       );
     });
-    let values: Float32Array | Int32Array | Uint8Array;
-    try {
-      values = logits.dataSync();
-    } finally {
-      logits.dispose(); // also when the read fails (a lost WebGL context)
-    }
+    const values = readSyncAndDispose(logits);
     return eyes.map((_, i) => eyeClosedProbability([values[i * 2]!, values[i * 2 + 1]!]));
   }
 

@@ -1,5 +1,6 @@
 import type { DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
+import { readSyncAndDispose } from '../../models/tensorRead';
 import { FaceError } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
 import type { OnnxGraphModel } from '../../models/onnx/onnxModel';
@@ -144,12 +145,7 @@ export class FasNetModel {
       sizes = activations.map((t) => t.size);
       return tf.concat([logits!, ...(mirrored ? [mirrored] : []), ...activations].map((t) => tf.reshape(t, [-1])));
     });
-    let values: Float32Array;
-    try {
-      values = Float32Array.from(outs.dataSync());
-    } finally {
-      outs.dispose(); // also when the read fails (a lost WebGL context)
-    }
+    const values = readSyncAndDispose(outs);
     let at = options.mirror ? 6 : 3;
     return {
       logits: values.slice(0, 3),

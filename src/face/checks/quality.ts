@@ -1,4 +1,5 @@
 import * as tf from '../../models/tf';
+import { readSyncAndDispose } from '../../models/tensorRead';
 import type { FaceQuality } from './types';
 
 /** Raw statistics of an aligned face crop, measured on the backend (see faceQualityStats). */
@@ -58,12 +59,7 @@ export function faceQualityStats(faces: tf.Tensor4D): QualityStats[] {
     const chroma = tf.mean(tf.sub(tf.max(inner, -1), tf.min(inner, -1)), [1, 2]);
     return tf.stack([sharpness, tf.mul(median, 255), tf.mul(chroma, 255)], 1);
   });
-  let data: Float32Array | Int32Array | Uint8Array;
-  try {
-    data = values.dataSync();
-  } finally {
-    values.dispose(); // also when the read fails (a lost WebGL context)
-  }
+  const data = readSyncAndDispose(values);
   return Array.from({ length: n }, (_, i) => ({
     sharpness: data[i * 3]!,
     medianLuma: data[i * 3 + 1]!,

@@ -1,4 +1,5 @@
 import * as tf from '../../models/tf';
+import { readAndDispose } from '../../models/tensorRead';
 
 /**
  * MediaPipe BlazeFace (short- and full-range) as @tensorflow-models/face-detection's tfjs runtime runs it, with the
@@ -95,12 +96,7 @@ export async function detectFaces(m: BlazeFaceModel, image: tf.Tensor3D): Promis
     const clip = config.scoreClippingThresh;
     return [out, tf.sigmoid(clip == null ? logits : tf.clipByValue(logits, -clip, clip))];
   });
-  let raw: Float32Array, scoreValues: Float32Array;
-  try {
-    [raw, scoreValues] = (await Promise.all([output.data(), scores.data()])) as [Float32Array, Float32Array];
-  } finally {
-    tf.dispose([output, scores]);
-  }
+  const [raw, scoreValues] = await Promise.all([readAndDispose(output), readAndDispose(scores)]);
   const candidates = decodeDetections(raw, scoreValues, m.anchors, config);
   if (candidates.length === 0) return [];
   const kept = suppressOverlaps(candidates, m.maxFaces);

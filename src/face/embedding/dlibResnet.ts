@@ -1,5 +1,6 @@
 import type { Point } from '../../vocabulary';
 import * as tf from '../../models/tf';
+import { readAndDispose } from '../../models/tensorRead';
 
 import { FaceError, invalidArgument } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
@@ -283,13 +284,7 @@ function dlibResnetFrom(source: WeightSource): FaceEmbedder {
         );
       }
       if (n === 0) return [];
-      const result = tf.tidy(() => forward(faces));
-      let data: Float32Array;
-      try {
-        data = (await result.data()) as Float32Array;
-      } finally {
-        result.dispose();
-      }
+      const data = await readAndDispose(tf.tidy(() => forward(faces)));
       return Array.from({ length: n }, (_, i) => data.slice(i * DIMENSION, (i + 1) * DIMENSION));
     },
 

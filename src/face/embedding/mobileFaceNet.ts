@@ -1,5 +1,6 @@
 import type { Point } from '../../vocabulary';
 import * as tf from '../../models/tf';
+import { readAndDispose } from '../../models/tensorRead';
 
 import { FaceError, invalidArgument } from '../../errors';
 import type { ModelFiles } from '../../models/modelFiles';
@@ -123,12 +124,7 @@ export async function createMobileFaceNetEmbedder(
         // Faces first, then their mirrors: row k and row count + k belong to face k.
         return model.execute(flip ? tf.concat([x, tf.reverse(x, 2)]) : x);
       });
-      let values: Float32Array;
-      try {
-        values = (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
+      const values = await readAndDispose(out);
       for (let k = 0; k < count; k++) {
         const sum = Float64Array.from(values.subarray(k * dimension, (k + 1) * dimension));
         if (flip) for (let j = 0; j < dimension; j++) sum[j] = sum[j]! + values[(count + k) * dimension + j]!;
