@@ -80,7 +80,10 @@ test('detectFaces finds both people in a two-person photo, largest first, with k
 test.describe('group photos', () => {
   // The tiling is the same code on both backends, and the two-person test above runs both detectors on WebGL; on
   // SwiftShader this photo alone takes over a minute of the CI's time.
-  test.skip(({ backend }) => backend === 'webgl', 'WASM only: the tiling logic does not depend on the backend');
+  test.skip(
+    ({ backend }) => backend === 'webgl',
+    'WASM only, for run time: the group photo takes over a minute on software WebGL',
+  );
 
   test('detectFaces finds the small faces of a group photo (full-range model on tiles)', async ({ facePage }) => {
     // 29 people, faces 50–75 px wide in a 2048×922 photo: the whole-image pass alone finds none of them.
@@ -141,7 +144,7 @@ test('detectFaces of a photo without a face is an empty list, and compareFaces s
 }) => {
   // What is checked here (an empty list, the error's argument) does not depend on the backend, and on SwiftShader
   // the 1280×800 photo's fallback passes cost 25 s of the CI's time; the two-person test runs both detectors on WebGL.
-  test.skip(backend === 'webgl', 'WASM only: no backend-dependent result');
+  test.skip(backend === 'webgl', 'WASM only, for run time: 25 s on software WebGL');
   const faces = await facePage.evaluate(async () => window.client.detectFaces(await window.fixture('no-face.jpg')));
   expect(faces).toEqual([]);
   const error = await facePage.evaluate(async () => {
@@ -157,7 +160,7 @@ test('detectFaces of a photo without a face is an empty list, and compareFaces s
 
 test('EXIF orientation is honoured: a photo stored sideways is detected upright', async ({ facePage, backend }) => {
   // Orientation is applied when the image is decoded, before any backend sees it.
-  test.skip(backend === 'webgl', 'WASM only: decoding does not depend on the backend');
+  test.skip(backend === 'webgl', 'WASM only, for run time: software WebGL is ~10× slower');
   const faces = await facePage.evaluate(async () =>
     window.client.detectFaces(await window.fixture('exif-rotated.jpg')),
   );
@@ -716,7 +719,7 @@ test('a face small in a larger photo scores as it does in its portrait (its keyp
   facePage,
   backend,
 }) => {
-  test.skip(backend === 'webgl', 'WASM only: detection and alignment do not depend on the backend');
+  test.skip(backend === 'webgl', 'WASM only, for run time: software WebGL is ~10× slower');
   const result = await facePage.evaluate(async () => {
     const portrait = await window.fixture('lfw/Serena_Williams_0001.jpg');
     const other = await window.fixture('lfw/Serena_Williams_0002.jpg');
@@ -748,7 +751,7 @@ test('a face in a wide panorama is found, wherever along the strip it is; a larg
   facePage,
   backend,
 }) => {
-  test.skip(backend === 'webgl', 'WASM only: detection does not depend on the backend');
+  test.skip(backend === 'webgl', 'WASM only, for run time: software WebGL is ~10× slower');
   const result = await facePage.evaluate(async () => {
     const portrait = await window.fixture('lfw/Serena_Williams_0001.jpg');
     const photo = await createImageBitmap(new Blob([portrait as Uint8Array<ArrayBuffer>]));
