@@ -929,19 +929,17 @@ test('the WASM backend left by the last close starts from the verified binary it
       (error: { code?: string }) => error.code,
     );
     await first.close();
+    // The new instance is in place once close() returns (a replacement that hung would leave no backend).
     const ready = engine.backendName === 'wasm' && engine.registry.wasm !== undefined;
-    const started = performance.now();
     const third = await window.LocalFace.createFaceClient({ backend: 'wasm', threads: 1 });
     const faces = (await third.detectFaces(await window.fixture('lfw/Colin_Powell_0001.jpg'))).length;
-    const startMs = performance.now() - started;
     await third.close();
-    return { second, ready, faces, startMs };
+    return { second, ready, faces };
   });
   expect(result.second).toBe('ERR_MODEL_LOAD_FAILED');
   expect(fetched.filter((path) => path.endsWith('.wasm'))).toEqual([]);
   expect(result.ready).toBe(true);
   expect(result.faces).toBe(1);
-  expect(result.startMs).toBeLessThan(10_000);
 });
 
 test('colours under fully transparent pixels are not read (a PNG whose face is entirely transparent has no face)', async ({
