@@ -923,21 +923,26 @@ test('without WebCrypto (a page that is not a secure context) model files are st
 
 test('a client whose model download stalls does not hold up the next client for ever', async ({ page }) => {
   test.setTimeout(120_000);
-  // A server that never answers: the first client's start waits on its .wasm download.
-  await page.route('**/stall/**', () => undefined);
+  // A server that never answers: the first client's start waits on its .wasm download, inside its start-up turn.
+  let stalledOnWasm!: () => void;
+  const stalled = new Promise<void>((resolve) => (stalledOnWasm = resolve));
+  await page.route('**/stall/**', (route) => {
+    if (/\.wasm(\.gz)?$/.test(new URL(route.request().url()).pathname)) stalledOnWasm();
+  });
   await openHarness(page);
-  const result = await page.evaluate(async () => {
-    const stalled = window.LocalFace.createFaceClient({ modelBaseUrl: new URL('/stall/models/', location.href).href });
-    stalled.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const started = performance.now();
-    // Client start-ups take turns (they must agree on the page's one backend): this one waited for ever before.
+  await page.evaluate(() => {
+    window.LocalFace.createFaceClient({ modelBaseUrl: new URL('/stall/models/', location.href).href }).catch(
+      () => undefined,
+    );
+  });
+  await stalled;
+  // Client start-ups take turns (they must agree on the page's one backend): this one waited for ever before, so
+  // starting at all within the test's time limit is the outcome.
+  const backend = await page.evaluate(async () => {
     const next = await window.LocalFace.createFaceClient({ threads: 1 });
-    const waited = performance.now() - started;
     const backend = next.backend;
     await next.close();
-    return { waited, backend };
+    return backend;
   });
-  expect(result.backend).toBe('wasm');
-  expect(result.waited).toBeLessThan(60_000);
+  expect(backend).toBe('wasm');
 });
