@@ -776,6 +776,8 @@ test('data persists across a page reload (new client, same database)', async ({ 
   expect(r.person.metadata).toEqual({ desk: 7 });
   expect(r.found).toHaveLength(1);
   expect(r.found[0]!.personId).toBe('serena');
+  // The stored thumbnail came back (a JPEG), not two empty strings.
+  expect(r.person.faces[0]!.faceBase64.startsWith('/9j/')).toBe(true);
   expect(r.found[0]!.faceBase64).toBe(r.person.faces[0]!.faceBase64);
   await page.close();
 });
