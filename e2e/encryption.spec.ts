@@ -334,6 +334,9 @@ test('a plain client that opened an empty database another client then encrypted
     expectFaceError(r.plainEnroll, 'ERR_ENCRYPTION_KEY_INVALID', 401);
     expect(r.persons).toEqual(['colin']);
     const records = await scanRecords(page, db);
+    // The scan reads the person's record (its id is a key, in the clear): an empty scan would find no names either.
+    expect(records.filter((x) => x.store === 'persons').map((x) => x.personId)).toEqual(['colin']);
+    expect(findNeedles(records, [{ label: 'id', text: 'colin' }])).toContain('persons:id');
     expect(
       findNeedles(records, [
         { label: 'name', text: 'Colin' },
