@@ -55,8 +55,14 @@ test('defaults: quality and attributes on, liveness off (API.md)', async ({ face
   const [face] = await facePage.evaluate(async () =>
     window.client.detectFaces(await window.fixture('checks/lfw-plain.jpg')),
   );
-  expect(face!.quality).toBeDefined();
-  expect(face!.attributes).toBeDefined();
+  const n = expect.any(Number);
+  expect(face!.quality).toEqual({ blur: n, dark: n, grayscale: n, ok: expect.any(Boolean) });
+  expect(face!.attributes).toEqual({ sunglasses: n, mask: n, veil: n, hat: n });
+  const { blur, dark, grayscale } = face!.quality!;
+  for (const score of [blur, dark, grayscale, ...Object.values(face!.attributes!)]) {
+    expect(score).toBeGreaterThanOrEqual(0);
+    expect(score).toBeLessThanOrEqual(1);
+  }
   expect(face!.liveness).toBeUndefined();
 });
 
