@@ -156,7 +156,9 @@ test('attributes: a head scarf is neither veil, mask nor an occlusion; a niqab r
   expect(r.niqab.code).toBe('FACE_IS_OCCLUDED');
 });
 
-test('attributes alone and with liveness (FasNet runs once for both) leave no tensors behind', async ({ facePage }) => {
+test('attributes alone and with liveness: the same attribute scores, the mask found either way, no tensors left behind', async ({
+  facePage,
+}) => {
   const r = await facePage.evaluate(async () => {
     const image = await window.fixture('checks/mask.jpg');
     const run = async (liveness: boolean) =>
