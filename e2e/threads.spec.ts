@@ -127,14 +127,23 @@ test('a MobileFaceNet file the Worker cannot load is loaded on the calling threa
   await page.close();
 });
 
-test('threads takes only "auto" or 1', async ({ browser }) => {
+// 1 and the default ('auto') are accepted: the first test above starts a client with each.
+test('threads other than "auto" or 1 is refused with ERR_INVALID_ARGUMENT, and the message names both', async ({
+  browser,
+}) => {
   const page = await browser.newPage();
   await openHarness(page);
-  const error = await page.evaluate(() =>
-    window.errorInfo(() => window.LocalFace.createFaceClient({ threads: 4 as unknown as 1 })),
-  );
-  expect(error?.code).toBe('ERR_INVALID_ARGUMENT');
-  expect(error?.message).toContain("threads must be 'auto' or 1");
+  const errors = await page.evaluate(async () => {
+    const out = [];
+    for (const threads of [4, 2, 0, '1', 'AUTO', true])
+      out.push(await window.errorInfo(() => window.LocalFace.createFaceClient({ threads: threads as unknown as 1 })));
+    return out;
+  });
+  expect(errors).toHaveLength(6);
+  for (const error of errors) {
+    expect(error?.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(error?.message).toContain("threads must be 'auto' or 1");
+  }
   await page.close();
 });
 
