@@ -1,4 +1,4 @@
-import { asFaceError, FaceError, requireWebCrypto } from './errors';
+import { asFaceError, clientClosedError, FaceError, requireWebCrypto } from './errors';
 import type { ApiKeys } from './collections/apiKeys';
 import { CollectionServices } from './collections/services';
 import { FaceStore, type ConnectionLoss } from './collections/store/database';
@@ -675,12 +675,7 @@ class LocalFaceClient implements FaceClient {
   };
 
   private assertOpen(): void {
-    if (this.closed)
-      throw new FaceError(
-        'ERR_INVALID_ARGUMENT',
-        'This LocalFace client is closed. Create a new one with createFaceClient().',
-        { metadata: { reason: 'client-closed' } },
-      );
+    if (this.closed) throw clientClosedError();
   }
 }
 

@@ -75,6 +75,22 @@ export function invalidArgument(message: string): FaceError {
   return new FaceError('ERR_INVALID_ARGUMENT', message);
 }
 
+/** What every call on a closed client throws (metadata.reason 'client-closed', which the REST handler answers as 503). */
+export function clientClosedError(): FaceError {
+  return new FaceError(
+    'ERR_INVALID_ARGUMENT',
+    'This LocalFace client is closed. Create a new one with createFaceClient().',
+    {
+      metadata: { reason: 'client-closed' },
+    },
+  );
+}
+
+/** Whether `error` says the client was closed (the server's state, not the request's fault). */
+export function isClientClosed(error: unknown): boolean {
+  return error instanceof FaceError && error.metadata?.reason === 'client-closed';
+}
+
 /**
  * `error` if it is a FaceError, else an ERR_INTERNAL FaceError naming what failed and keeping the error as its cause:
  * every failure a caller sees is a FaceError (docs/api.md), a bug or a browser failure included.

@@ -72,6 +72,11 @@ export interface Box {
   height: number;
 }
 
+/** Sort order of faces by box area, largest first (the order detectFaces gives). */
+export function largerBoxFirst(a: { box: Box }, b: { box: Box }): number {
+  return b.box.width * b.box.height - a.box.width * a.box.height;
+}
+
 /** The six MediaPipe face-detector keypoints, in pixels of the input image. */
 export interface FaceKeypoints {
   rightEye: Point;

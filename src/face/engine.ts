@@ -1,6 +1,6 @@
 import * as tf from '../models/tf';
 import { readSyncAndDispose } from '../models/tensorRead';
-import { asFaceError, FaceError } from '../errors';
+import { asFaceError, clientClosedError, FaceError } from '../errors';
 import {
   activateClientBackend,
   watchWebglContext,
@@ -412,12 +412,7 @@ export class FaceEngine {
   private assertUsable(): void {
     const lost = this.disposed ? undefined : this.gpu?.error;
     if (lost) throw new FaceError(lost.code, lost.message, { metadata: { ...lost.metadata } });
-    if (this.disposed)
-      throw new FaceError(
-        'ERR_INVALID_ARGUMENT',
-        'This LocalFace client is closed. Create a new one with createFaceClient().',
-        { metadata: { reason: 'client-closed' } },
-      );
+    if (this.disposed) throw clientClosedError();
   }
 }
 

@@ -57,11 +57,6 @@ export interface Dialect {
 /** The collection for keys of dialects that name none. */
 export const DEFAULT_COLLECTION = 'default';
 
-/** Whether `error` says the client behind the handler was closed (the server's state, not the request's fault). */
-export function clientClosed(error: unknown): boolean {
-  return error instanceof FaceError && error.metadata?.reason === 'client-closed';
-}
-
 /**
  * The client's method under `symbol` (restWrites.ts: what the dialects need beyond the public API), which a client
  * made by createFaceClient has and a stand-in client does not: then a call is ERR_INTERNAL saying so.

@@ -1,7 +1,7 @@
 import type { FaceClient } from '../client';
 import { onlyKnownKeys, show } from '../collections/validate';
-import { FaceError } from '../errors';
-import { clientClosed, createContext, spend, type Dialect, type Route } from './context';
+import { isClientClosed, FaceError } from '../errors';
+import { createContext, spend, type Dialect, type Route } from './context';
 import { enrollFace } from './enrollFace';
 import { faceSearch } from './faceSearch';
 import { faceSet } from './faceSet';
@@ -92,7 +92,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       if (error instanceof BodyError) return dialect.badBody(error.problem);
       if (error instanceof FaceError && error.code === 'ERR_API_KEY_NOT_VALID') return dialect.keyInvalid();
       // The client behind the handler was closed: the server's state, not the request's fault (503, not 400).
-      if (clientClosed(error))
+      if (isClientClosed(error))
         return unavailableResponse(path ?? '', 503, 'The LocalFace client serving these requests was closed.');
       return dialect.failure(error);
     }

@@ -7,10 +7,10 @@ import {
   MAX_PERSON_NAME_LENGTH,
   metadata as validMetadata,
 } from '../collections/validate';
-import { FaceError } from '../errors';
+import { isClientClosed, FaceError } from '../errors';
 import { DEFAULT_MATCH_THRESHOLD } from '../vocabulary';
 import type { Dialect, RestContext, Route } from './context';
-import { clientClosed, Fields } from './context';
+import { Fields } from './context';
 import { codeMessage, codeMessageErrors, codeMessageFailure, SEED_MESSAGES } from './codeMessage';
 import { jsonResponse, type BodyObject } from './http';
 import { ownsPersonManagementPath } from './paths';
@@ -152,7 +152,7 @@ async function putPersons(context: RestContext): Promise<Response> {
     } catch (error) {
       // A client closed meanwhile ends the whole request (the handler answers 503); a key revoked meanwhile fails
       // each remaining item with ERR_API_KEY_NOT_VALID, before any image work (docs/rest.md).
-      if (clientClosed(error)) throw error;
+      if (isClientClosed(error)) throw error;
       const response =
         error instanceof QuotaRefused
           ? personManagement.limited({

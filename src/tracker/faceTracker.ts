@@ -15,6 +15,7 @@ import {
   faceInInput,
   intersectionOverUnion,
   keypointList,
+  largerBoxFirst,
   type Box,
   type DetectedFace,
   type FaceKeypoint,
@@ -576,7 +577,7 @@ class LocalFaceTracker implements FaceTracker {
           detected.push(f);
     }
     // Largest first, as the detector gives them (keepFollowed keeps the first): a face found on a crop is placed too.
-    detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    detected.sort(largerBoxFirst);
     const faces = keepFollowed(detected, followed, this.settings.maxFaces);
     timings.detectMs = performance.now() - t;
 
@@ -686,9 +687,7 @@ class LocalFaceTracker implements FaceTracker {
       ],
       MAX_TRACKS_PER_FACE * this.settings.maxFaces,
     );
-    const visible = seen
-      .map((s) => s.track)
-      .sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
+    const visible = seen.map((s) => s.track).sort((a, b) => largerBoxFirst(a.face, b.face));
     return { visible, unsure, embeddedNow, sharedCrop };
   }
 

@@ -1,7 +1,13 @@
 import * as tf from '../../models/tf';
 import { createDetector, SupportedModels, MediaPipeFaceDetectorTfjs } from '@tensorflow-models/face-detection';
 import type { ModelFiles } from '../../models/modelFiles';
-import { intersectionOverUnion, type Box, type DetectedFace, type FaceKeypoints } from '../../vocabulary';
+import {
+  intersectionOverUnion,
+  largerBoxFirst,
+  type Box,
+  type DetectedFace,
+  type FaceKeypoints,
+} from '../../vocabulary';
 import { detectFaces, type BlazeFaceModel } from './blazeFace';
 import { estimatePose } from './pose';
 import { cropTile, planTiles, touchesInnerEdge } from './tiles';
@@ -443,7 +449,7 @@ function viewAround(box: Box): Box {
 
 /** `faces` sorted by box area, largest first. */
 function largestFirst(faces: DetectedFace[]): DetectedFace[] {
-  return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  return faces.sort(largerBoxFirst);
 }
 
 /** The image as a float32 [1, h, w, 3] batch, the input the crops take; the caller disposes it. */
