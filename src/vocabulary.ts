@@ -165,3 +165,32 @@ export function intersectionOverUnion(a: Box, b: Box): number {
   const inter = w * h;
   return inter / (a.width * a.height + b.width * b.height - inter);
 }
+
+/**
+ * A value made on its first use and kept; one whose making failed (a model that did not download) is made again on
+ * the next use, not kept as a failure for ever.
+ */
+export class Lazy<T> {
+  private made: Promise<T> | undefined;
+
+  constructor(private readonly make: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (!this.made) {
+      const made = this.make();
+      this.made = made;
+      made.catch(() => {
+        if (this.made === made) this.made = undefined;
+      });
+    }
+    return this.made;
+  }
+
+  /** Disposes the value once it is made, if its making began (a value still being made is disposed when made). */
+  dispose(this: Lazy<{ dispose(): void }>): void {
+    void this.made?.then(
+      (value) => value.dispose(),
+      () => undefined,
+    );
+  }
+}

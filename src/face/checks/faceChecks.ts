@@ -1,4 +1,4 @@
-import type { DetectedFace } from '../../vocabulary';
+import { Lazy, type DetectedFace } from '../../vocabulary';
 import * as tf from '../../models/tf';
 import { alignFaces } from '../alignment/alignFaces';
 
@@ -61,26 +61,32 @@ export interface CheckTimes {
  */
 export class FaceChecks {
   readonly lastTimes: CheckTimes = { quality: 0, attributes: 0, liveness: 0 };
-  private antispoof?: Promise<FasNetModel>;
-  private eyes?: Promise<EyeModel>;
-  private eyeState?: Promise<EyeStateModel>;
-  private centerNet?: Promise<CenterNetBackbone>;
+  // Each model loads on its first use.
+  private readonly antispoof: Lazy<FasNetModel>;
+  private readonly eyes: Lazy<EyeModel>;
+  private readonly eyeState: Lazy<EyeStateModel>;
+  private readonly centerNet: Lazy<CenterNetBackbone>;
   private closed = false;
   private readonly quality: QualityThresholds = DEFAULT_QUALITY_THRESHOLDS;
   private readonly liveness: LivenessThresholds = DEFAULT_LIVENESS_THRESHOLDS;
   private readonly geometry: GeometryLimits = DEFAULT_GEOMETRY_LIMITS;
 
   /** Loads no model yet: each check's models load on its first use (or `load`). */
-  constructor(private readonly files: ModelFiles) {}
+  constructor(files: ModelFiles) {
+    this.antispoof = new Lazy(() => FasNetModel.create(files));
+    this.eyes = new Lazy(() => EyeModel.create(files));
+    this.eyeState = new Lazy(() => EyeStateModel.create(files));
+    this.centerNet = new Lazy(() => CenterNetBackbone.create(files));
+  }
 
   /** Loads the models the requested checks need (idempotent; a failed load is retried next time). */
   async load(which: CheckRequest): Promise<void> {
     const pending: Promise<unknown>[] = [];
     // FasNet serves liveness, and the attribute heads when they read its activations.
-    if (which.liveness || (which.attributes && fasnetBlockOf())) pending.push(this.getAntispoof());
-    if (which.liveness) pending.push(this.getEyes(), this.getEyeState());
+    if (which.liveness || (which.attributes && fasnetBlockOf())) pending.push(this.antispoof.get());
+    if (which.liveness) pending.push(this.eyes.get(), this.eyeState.get());
     // Only the hat head reads CenterNet, and the liveness decision does not read hat.
-    if (which.attributes && needsCenterNet()) pending.push(this.getCenterNet());
+    if (which.attributes && needsCenterNet()) pending.push(this.centerNet.get());
     await Promise.all(pending);
   }
 
@@ -221,7 +227,7 @@ export class FaceChecks {
     let fasnetRuns: FasnetRun[] | undefined;
     let activations: Float32Array[] | undefined;
     if (block) {
-      const antispoof = await this.getAntispoof();
+      const antispoof = await this.antispoof.get();
       const runs = faces.map((face) =>
         antispoof.runWithActivations(pixels, face, {
           mirror: forLiveness,
@@ -236,7 +242,7 @@ export class FaceChecks {
     let headObjectFeatures: Float32Array[] | undefined;
     if (skipHat) headObjectFeatures = faces.map(() => new Float32Array(CENTERNET_HEAD_FEATURES));
     else if (needsCenterNet())
-      headObjectFeatures = (await this.getCenterNet()).describe(
+      headObjectFeatures = (await this.centerNet.get()).describe(
         pixels,
         faces.map((f) => f.keypoints),
       );
@@ -258,7 +264,7 @@ export class FaceChecks {
     fasnetRuns?: readonly FasnetRun[],
   ): Promise<LivenessEvidence[]> {
     const [height, width] = pixels.shape;
-    const [antispoof, eyes, eyeState] = await Promise.all([this.getAntispoof(), this.getEyes(), this.getEyeState()]);
+    const [antispoof, eyes, eyeState] = await Promise.all([this.antispoof.get(), this.eyes.get(), this.eyeState.get()]);
     return faces.map((face, i) => {
       const geometry = geometryProblems(face, { width, height }, this.geometry);
       if (geometry.length > 0) return { geometry };
@@ -276,35 +282,6 @@ export class FaceChecks {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    const release = <T extends { dispose(): void }>(p?: Promise<T>) =>
-      void p?.then(
-        (m) => m.dispose(),
-        () => undefined,
-      );
-    release(this.antispoof);
-    release(this.eyes);
-    release(this.eyeState);
-    release(this.centerNet);
+    for (const model of [this.antispoof, this.eyes, this.eyeState, this.centerNet]) model.dispose();
   }
-
-  private getAntispoof(): Promise<FasNetModel> {
-    return (this.antispoof ??= retryable(FasNetModel.create(this.files), () => (this.antispoof = undefined)));
-  }
-
-  private getEyeState(): Promise<EyeStateModel> {
-    return (this.eyeState ??= retryable(EyeStateModel.create(this.files), () => (this.eyeState = undefined)));
-  }
-
-  private getCenterNet(): Promise<CenterNetBackbone> {
-    return (this.centerNet ??= retryable(CenterNetBackbone.create(this.files), () => (this.centerNet = undefined)));
-  }
-
-  private getEyes(): Promise<EyeModel> {
-    return (this.eyes ??= retryable(EyeModel.create(this.files), () => (this.eyes = undefined)));
-  }
-}
-
-function retryable<T>(p: Promise<T>, reset: () => void): Promise<T> {
-  p.catch(reset);
-  return p;
 }

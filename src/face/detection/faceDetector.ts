@@ -4,6 +4,7 @@ import type { ModelFiles } from '../../models/modelFiles';
 import {
   intersectionOverUnion,
   largerBoxFirst,
+  Lazy,
   type Box,
   type DetectedFace,
   type FaceKeypoints,
@@ -96,12 +97,14 @@ export class FaceDetector {
   /** Faces refine() returned: an embedding of them needs no second refining. */
   private readonly refinedFaces = new WeakSet<DetectedFace>();
   /** The full-range model, loaded on its first use (group photos, or a photo the short-range model finds no face in). */
-  private fullRangeLoading?: Promise<MediaPipeFaceDetectorTfjs>;
+  private readonly fullRangeModel: Lazy<MediaPipeFaceDetectorTfjs>;
 
   private constructor(
     private readonly shortRange: MediaPipeFaceDetectorTfjs,
-    private readonly loadFullRange: () => Promise<MediaPipeFaceDetectorTfjs>,
-  ) {}
+    loadFullRange: () => Promise<MediaPipeFaceDetectorTfjs>,
+  ) {
+    this.fullRangeModel = new Lazy(loadFullRange);
+  }
 
   /** What create() loads: the short-range model's topology and weights. */
   static readonly files: readonly string[] = ['face-detector-short.json', 'face-detector-short.bin'];
@@ -127,11 +130,7 @@ export class FaceDetector {
 
   /** The full-range model; starts loading it on the first call (a failed load is tried again next time). */
   private fullRange(): Promise<MediaPipeFaceDetectorTfjs> {
-    this.fullRangeLoading ??= this.loadFullRange().catch((error: unknown) => {
-      this.fullRangeLoading = undefined;
-      throw error;
-    });
-    return this.fullRangeLoading;
+    return this.fullRangeModel.get();
   }
 
   /** Starts loading what `mode` may need, without waiting (its first call then finds it loaded or loading). */
@@ -374,10 +373,7 @@ export class FaceDetector {
 
   dispose(): void {
     this.shortRange.dispose();
-    void this.fullRangeLoading?.then(
-      (model) => model.dispose(),
-      () => undefined,
-    );
+    this.fullRangeModel.dispose();
   }
 
   private async run(model: MediaPipeFaceDetectorTfjs, image: tf.Tensor3D): Promise<DetectedFace[]> {
