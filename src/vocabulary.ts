@@ -194,3 +194,29 @@ export class Lazy<T> {
     );
   }
 }
+
+/** Byte arrays end to end, in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return concatInto(new Uint8Array(totalLength(parts)), parts);
+}
+
+/** Float arrays end to end, in one new array (templates' vectors into one row, rows into one block). */
+export function concatFloats(parts: readonly Float32Array[]): Float32Array<ArrayBuffer> {
+  return concatInto(new Float32Array(totalLength(parts)), parts);
+}
+
+function totalLength(parts: readonly ArrayLike<number>[]): number {
+  return parts.reduce((n, p) => n + p.length, 0);
+}
+
+function concatInto<T extends Uint8Array<ArrayBuffer> | Float32Array<ArrayBuffer>>(
+  out: T,
+  parts: readonly ArrayLike<number>[],
+): T {
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { FaceError } from '../errors';
 import { sha256Bytes } from '../sha256';
-import { sameElements } from '../vocabulary';
+import { concatBytes, sameElements } from '../vocabulary';
 import { newPassphraseKey, passphraseIterationsInRange, PBKDF2_ITERATIONS, withPassphraseKey } from './passphraseKey';
 import * as v from './validate';
 
@@ -585,16 +585,6 @@ function u32(n: number): Bytes {
 
 function readU32(bytes: Bytes, at: number): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
-}
-
-function concatBytes(parts: Bytes[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function isTime(x: unknown): x is number {

@@ -2,7 +2,7 @@ import * as tf from './tf';
 import { FaceError } from '../errors';
 import generatedManifest from './manifest.generated.json';
 import { sha256Bytes, toHex } from '../sha256';
-import type { LoadProgress } from '../vocabulary';
+import { concatBytes, type LoadProgress } from '../vocabulary';
 
 interface ManifestEntry {
   file: string;
@@ -406,13 +406,7 @@ export class ModelFiles {
   private async concat(paths: string[], stage: string): Promise<ArrayBuffer> {
     const parts = await Promise.all(paths.map((p) => this.bytes(p, stage)));
     if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let offset = 0;
-    for (const p of parts) {
-      out.set(new Uint8Array(p), offset);
-      offset += p.byteLength;
-    }
-    return out.buffer;
+    return concatBytes(parts.map((p) => new Uint8Array(p))).buffer;
   }
 
   private async fetchRaw(
@@ -477,13 +471,7 @@ export class ModelFiles {
         if (stalled) throw stallError(cause);
         throw this.loadError(file, 'the download broke off before its end (connection lost?)', cause, 'network');
       }
-      const out = new Uint8Array(loaded);
-      let offset = 0;
-      for (const c of chunks) {
-        out.set(c, offset);
-        offset += c.byteLength;
-      }
-      return out.buffer;
+      return concatBytes(chunks).buffer;
     } finally {
       clearTimeout(timer);
     }

@@ -1,6 +1,7 @@
 // Small HTTP helpers shared by the dialects: routing, bounded body reading and parsing, JSON responses.
 // Pure apart from the Fetch API types, so they are unit-tested in Node.
 import { FaceError } from '../errors';
+import { concatBytes } from '../vocabulary';
 
 /** Default request body limit: a 5 MB image as base64 (≈ 6.7 MB) plus the other fields. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -72,13 +73,7 @@ export async function readBody(
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export type BodyObject = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { FaceError } from '../../errors';
-import { sameElements } from '../../vocabulary';
+import { concatFloats, sameElements } from '../../vocabulary';
 import { RecordCipher } from './cipher';
 import type { EncryptionOption } from '../../vocabulary';
 import {
@@ -487,7 +487,10 @@ export class FaceStore {
     });
     if (!snapshot || snapshot.some((record, i) => record?.personId !== change.added[i]!.personId)) return null;
     const faces = await Promise.all(snapshot.map((record) => this.codec.openFace(record!)));
-    return { ...change, added: faces.map((f) => ({ faceId: f.faceId, personId: f.personId, row: concat(f.vectors) })) };
+    return {
+      ...change,
+      added: faces.map((f) => ({ faceId: f.faceId, personId: f.personId, row: concatFloats(f.vectors) })),
+    };
   }
 
   /**
@@ -734,7 +737,7 @@ export class FaceStore {
         const image = f.image
           ? await this.codec.sealImage({ collection, faceId: f.faceId, kind: f.image.kind, blob: f.image.blob })
           : undefined;
-        return { face, ...(image ? { image } : {}), row: concat(f.vectors) };
+        return { face, ...(image ? { image } : {}), row: concatFloats(f.vectors) };
       }),
     );
   }
@@ -1133,16 +1136,6 @@ async function finishChange(tx: WriteTx, c: CollectionRecord, change: ChangeSet)
 
 function dimsOf(face: NewFace): number[] {
   return face.vectors.map((v) => v.length);
-}
-
-function concat(vectors: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
-  let o = 0;
-  for (const v of vectors) {
-    out.set(v, o);
-    o += v.length;
-  }
-  return out;
 }
 
 function requireCollection(record: CollectionRecord | undefined, name: string): CollectionRecord {

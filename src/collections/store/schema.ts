@@ -1,5 +1,5 @@
 import type { IDBPDatabase, IDBPTransaction, DBSchema, StoreNames } from 'idb';
-import { sameElements } from '../../vocabulary';
+import { concatFloats, sameElements } from '../../vocabulary';
 
 /**
  * The IndexedDB layout and its upgrades. One database per `databaseName`; every collection's data is keyed by
@@ -291,7 +291,7 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
         }
         block.faceIds.push(f.faceId);
         block.personIds.push(p.personId);
-        block.data = concatRows(block.data, vectors);
+        block.data = concatFloats([block.data, ...vectors]);
         blockId = block.blockId;
       }
       const face: FaceRecord = {
@@ -311,17 +311,4 @@ async function migrateV1toV2(db: UntypedDb, tx: UntypedTx): Promise<void> {
   }
   for (const block of blocks.values()) await tx.objectStore('searchBlocks').put(block);
   for (const c of collections.values()) await tx.objectStore('collections').put(c);
-}
-
-/** `data` with one more row: `vectors` concatenated. */
-export function concatRows(data: Float32Array, vectors: readonly Float32Array[]): Float32Array {
-  const d = vectors.reduce((n, v) => n + v.length, 0);
-  const out = new Float32Array(data.length + d);
-  out.set(data);
-  let o = data.length;
-  for (const v of vectors) {
-    out.set(v, o);
-    o += v.length;
-  }
-  return out;
 }
