@@ -11,38 +11,45 @@ import {
 } from './mobileFaceNet';
 import type { EmbedderShape, FaceEmbedder } from './types';
 
+/** What LocalFace knows of an embedder before loading it. */
+interface EmbedderEntry {
+  create(files: ModelFiles): Promise<FaceEmbedder>;
+  /** The model files it loads (ModelFiles names), so that their downloads can start early. */
+  files: readonly string[];
+  /** Its shape, when it can load and run in the embedding Worker (known before it loads). */
+  workerShape?: EmbedderShape;
+}
+
 /**
  * Every embedder LocalFace can run, by the id stored with its templates. src/face/similarity/calibration.json names
  * which of them the matcher fuses; adding a model means adding it here and re-running the LFW calibration.
  */
-const FACTORIES: Record<string, (files: ModelFiles) => Promise<FaceEmbedder>> = {
-  [DLIB_RESNET_ID]: (files) => createDlibResnetEmbedder(files),
-  [`${DLIB_RESNET_ID}+flip`]: async (files) => withFlipAveraging(await createDlibResnetEmbedder(files)),
-  [MOBILEFACENET_ID]: (files) => createMobileFaceNetEmbedder(files, { flip: false }),
-  [`${MOBILEFACENET_ID}+flip`]: (files) => createMobileFaceNetEmbedder(files, { flip: true }),
+const EMBEDDERS: Record<string, EmbedderEntry> = {
+  [DLIB_RESNET_ID]: { create: (files) => createDlibResnetEmbedder(files), files: DLIB_RESNET_FILES },
+  [`${DLIB_RESNET_ID}+flip`]: {
+    create: async (files) => withFlipAveraging(await createDlibResnetEmbedder(files)),
+    files: DLIB_RESNET_FILES,
+  },
+  [MOBILEFACENET_ID]: {
+    create: (files) => createMobileFaceNetEmbedder(files, { flip: false }),
+    files: MOBILEFACENET_FILES,
+    workerShape: mobileFaceNetShape(false),
+  },
+  [`${MOBILEFACENET_ID}+flip`]: {
+    create: (files) => createMobileFaceNetEmbedder(files, { flip: true }),
+    files: MOBILEFACENET_FILES,
+    workerShape: mobileFaceNetShape(true),
+  },
 };
 
-/** The model files each embedder loads (ModelFiles names), so that their downloads can start early. */
-const FILES: Record<string, readonly string[]> = {
-  [DLIB_RESNET_ID]: DLIB_RESNET_FILES,
-  [`${DLIB_RESNET_ID}+flip`]: DLIB_RESNET_FILES,
-  [MOBILEFACENET_ID]: MOBILEFACENET_FILES,
-  [`${MOBILEFACENET_ID}+flip`]: MOBILEFACENET_FILES,
-};
-
+/** The model files embedder `id` loads (none for an id this build does not know). */
 export function embedderFiles(id: string): readonly string[] {
-  return FILES[id] ?? [];
+  return EMBEDDERS[id]?.files ?? [];
 }
-
-/** The embedders that can load and run in the embedding Worker, with their shapes (known before they load). */
-const WORKER_READY: Record<string, EmbedderShape> = {
-  [MOBILEFACENET_ID]: mobileFaceNetShape(false),
-  [`${MOBILEFACENET_ID}+flip`]: mobileFaceNetShape(true),
-};
 
 /** The shape of embedder `id` if it can run in the embedding Worker, else undefined. */
 export function workerEmbedderShape(id: string): EmbedderShape | undefined {
-  return WORKER_READY[id];
+  return EMBEDDERS[id]?.workerShape;
 }
 
 /** Runs `embedder` once on a blank face, so that the first real call does not pay its kernels' set-up. */
@@ -56,11 +63,11 @@ export async function warmUpEmbedder(embedder: FaceEmbedder): Promise<void> {
 }
 
 export async function createEmbedder(id: string, files: ModelFiles): Promise<FaceEmbedder> {
-  const factory = FACTORIES[id];
-  if (!factory)
+  const entry = EMBEDDERS[id];
+  if (!entry)
     throw new FaceError(
       'ERR_MODEL_LOAD_FAILED',
       `Unknown embedding model ${id} in the calibration file; this build of LocalFace cannot make its templates.`,
     );
-  return factory(files);
+  return entry.create(files);
 }
