@@ -382,18 +382,33 @@ test('the camera stopping mid-run: its last answer and boxes go and Enroll waits
   await closeKiosk(kiosk);
 });
 
-test('staff choose one of two cameras; the kiosk opens it again after a reload, another while it cannot, and it again once it is back', async () => {
+test('staff choose one of two cameras; kept after a reload; another is shown while it cannot be opened, and it again once plugged back in', async () => {
   test.setTimeout(240_000);
   const scratchProfile = mkdtempSync(join(tmpdir(), 'localface-kiosk-cameras-'));
   // Two of Chromium's default fake cameras (no face): fake_device_0 and fake_device_1.
   const context = await launchWithCamera(null, scratchProfile, { cameras: 2 });
-  // Every stream the page opens, to see which cameras are still on.
+  // Every stream the page opens (to see which cameras are still on), and cameras the test unplugs or makes busy
+  // (sessionStorage, so that it holds across reloads): an unplugged one is not listed and cannot be opened, a busy
+  // one is listed and cannot be opened, as when another app holds it.
   await context.addInitScript(() => {
-    const opened: MediaStream[] = ((window as unknown as { openedStreams: MediaStream[] }).openedStreams = []);
-    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const w = window as unknown as { openedStreams: MediaStream[]; cameraRequests: number };
+    w.openedStreams = [];
+    w.cameraRequests = 0;
+    const devices = navigator.mediaDevices;
+    const enumerate = devices.enumerateDevices.bind(devices);
+    const getUserMedia = devices.getUserMedia.bind(devices);
+    const unplugged = () => sessionStorage.getItem('unpluggedCamera');
+    devices.enumerateDevices = async () => (await enumerate()).filter((d) => d.label !== unplugged());
+    devices.getUserMedia = async (constraints) => {
+      w.cameraRequests++;
+      const video = constraints?.video;
+      const exact = typeof video === 'object' ? (video.deviceId as { exact?: string } | undefined)?.exact : undefined;
+      const label = exact && (await enumerate()).find((d) => d.deviceId === exact)?.label;
+      if (label && label === unplugged()) throw new DOMException('Requested device not found', 'NotFoundError');
+      if (label && label === sessionStorage.getItem('busyCamera'))
+        throw new DOMException('Could not start video source', 'NotReadableError');
       const stream = await getUserMedia(constraints);
-      opened.push(stream);
+      w.openedStreams.push(stream);
       return stream;
     };
   });
@@ -405,6 +420,7 @@ test('staff choose one of two cameras; the kiosk opens it again after a reload, 
         .filter((track) => track.readyState === 'live')
         .map((track) => track.label),
     );
+  const cameraRequests = () => page.evaluate(() => (window as unknown as { cameraRequests: number }).cameraRequests);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   const shown = () =>
@@ -421,6 +437,9 @@ test('staff choose one of two cameras; the kiosk opens it again after a reload, 
     await expect(page.getByTestId('staff-panel')).toBeVisible();
   };
   const select = page.getByTestId('camera-select');
+  const note = page.getByTestId('camera-note');
+  const notOpened =
+    'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.';
   try {
     await page.goto(KIOSK);
     await started();
@@ -428,12 +447,11 @@ test('staff choose one of two cameras; the kiosk opens it again after a reload, 
     await setStaffPin(page);
     await expect(select.locator('option')).toHaveText(['fake_device_0', 'fake_device_1']);
     await expect(select.locator('option:checked')).toHaveText('fake_device_0');
-    const second = (await select.locator('option').nth(1).getAttribute('value'))!;
 
     // As by keyboard: the list has the focus, and has it again once the camera is switched (it is disabled meanwhile).
     await select.focus();
     await select.selectOption({ label: 'fake_device_1' });
-    await expect(page.getByTestId('camera-note')).toHaveText('This kiosk now uses fake_device_1.');
+    await expect(note).toHaveText('This kiosk now uses fake_device_1.');
     expect(await shown()).toBe('fake_device_1');
     await expect(select).toBeFocused();
     expect(await liveCameras(), 'the cameras left on').toEqual(['fake_device_1']);
@@ -448,21 +466,46 @@ test('staff choose one of two cameras; the kiosk opens it again after a reload, 
     await started();
     expect(await shown()).toBe('fake_device_1');
 
-    // A chosen camera that cannot be opened (here an id no camera has): another one is shown, and staff told why.
-    await page.evaluate(() => localStorage.setItem('localface-kiosk-camera', 'a-camera-unplugged-since'));
+    // The chosen camera held by another app: another camera is shown, and staff are told why.
+    await page.evaluate(() => sessionStorage.setItem('busyCamera', 'fake_device_1'));
     await page.reload();
     await started();
     expect(await shown()).toBe('fake_device_0');
     await unlock();
-    await expect(page.getByTestId('camera-note')).toHaveText(
-      'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.',
+    await expect(note).toHaveText(notOpened);
+    await expect(select.locator('option:checked')).toHaveText('fake_device_0');
+    // A devicechange that brings no camera (a headset plugged in) does not restart the kiosk's camera.
+    const requests = await cameraRequests();
+    await page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event('devicechange')));
+    await expect.poll(() => select.locator('option').count()).toBe(2);
+    await page.waitForTimeout(500);
+    expect(await cameraRequests()).toBe(requests);
+    // Choosing the busy camera opens it or nothing: the camera shown stays on, and staff are told why.
+    await select.selectOption({ label: 'fake_device_1' });
+    await expect(note).toHaveText(
+      'fake_device_1 could not start (it is in use by another app, or failed: close that app, then reload); the camera shown stays.',
     );
-    // Once the chosen camera is connected again (a devicechange), it is used without a reload.
-    await page.evaluate((id) => {
-      localStorage.setItem('localface-kiosk-camera', id);
+    expect(await shown()).toBe('fake_device_0');
+    expect(await liveCameras()).toEqual(['fake_device_0']);
+    await expect(select.locator('option:checked')).toHaveText('fake_device_0');
+
+    // The chosen camera unplugged: another is shown; plugged back in (a devicechange), it is used without a reload.
+    await page.evaluate(() => {
+      sessionStorage.removeItem('busyCamera');
+      sessionStorage.setItem('unpluggedCamera', 'fake_device_1');
+    });
+    await page.reload();
+    await started();
+    expect(await shown()).toBe('fake_device_0');
+    await unlock();
+    await expect(note).toHaveText(notOpened);
+    await expect(select.locator('option')).toHaveText(['fake_device_0']);
+    await page.evaluate(() => {
+      sessionStorage.removeItem('unpluggedCamera');
       navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
-    }, second);
+    });
     await expect.poll(shown).toBe('fake_device_1');
+    await expect(note).toHaveText('');
     expect(await liveCameras(), 'the cameras left on').toEqual(['fake_device_1']);
     await expect(select.locator('option:checked')).toHaveText('fake_device_1');
     const after = await processed();

@@ -5,7 +5,14 @@
 // handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
 import type { LoadProgress } from 'localface';
 import { Announcer, restoreFocus, SettledAnnouncer } from '../shared/announcer';
-import { cameraIdOf, chosenCameraId, listCameras, openCamera, rememberCamera } from '../shared/cameraChoice';
+import {
+  cameraIdOf,
+  chosenCameraId,
+  listCameras,
+  openCamera,
+  openExactCamera,
+  rememberCamera,
+} from '../shared/cameraChoice';
 import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
 import { cameraProblem } from '../shared/cameraProblem';
 import { faceErrorText, publicErrorText } from '../shared/faceErrors';
@@ -157,16 +164,26 @@ async function startEngine(): Promise<EngineHandle> {
 /** The camera's frames, handed to the engine without copying their pixels (transferred to the worker). */
 let camera: CameraFrames | undefined;
 
-async function startCamera(): Promise<CameraFrames> {
+/** The camera staff chose for this kiosk (kept in the browser, and here, where storage may be off). */
+let chosenCamera = chosenCameraId();
+
+/**
+ * Opens `exactly` that camera (a staff choice: an error if it cannot be opened, and the camera shown stays), else the
+ * chosen camera, or any, in place of the one shown.
+ */
+async function startCamera(exactly?: string): Promise<CameraFrames> {
   const unavailable = cameraUnavailable();
   if (unavailable) throw new Error(unavailable);
-  const { stream, choiceMissing } = await openCamera();
+  const { stream, choiceMissing } = exactly
+    ? { stream: await openExactCamera(exactly), choiceMissing: false }
+    : await openCamera(chosenCamera);
   camera?.stop();
   video.srcObject = stream;
   camera = new CameraFrames(video, stream);
-  cameraNote.textContent = choiceMissing
-    ? 'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.'
-    : '';
+  if (!exactly)
+    cameraNote.textContent = choiceMissing
+      ? 'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.'
+      : '';
   await video.play();
   return camera;
 }
@@ -410,11 +427,11 @@ function watchCamera(engine: EngineHandle, frames: CameraFrames): void {
 }
 
 /**
- * Opens the camera (the one staff chose, else any) in place of the one shown. The tracker forgets the faces of the
- * old picture: a track does not carry over from one camera to another.
+ * Opens a camera in place of the one shown (see startCamera). The tracker forgets the faces of the old picture: a
+ * track does not carry over from one camera to another.
  */
-async function switchCamera(engine: EngineHandle): Promise<CameraFrames> {
-  const frames = await startCamera();
+async function switchCamera(engine: EngineHandle, exactly?: string): Promise<CameraFrames> {
+  const frames = await startCamera(exactly);
   latest = undefined;
   stats.boxes = 0;
   overlay.getContext('2d')!.clearRect(0, 0, overlay.width, overlay.height);
@@ -426,74 +443,92 @@ async function switchCamera(engine: EngineHandle): Promise<CameraFrames> {
   return frames;
 }
 
+/** Camera changes run one at a time: a devicechange and a staff choice never open cameras side by side. */
+let cameraWork: Promise<unknown> = Promise.resolve();
 let switchingCamera = false;
+
+function oneCameraChangeAtATime(change: () => Promise<void>): Promise<void> {
+  const run = cameraWork.then(async () => {
+    switchingCamera = true;
+    try {
+      await change();
+    } finally {
+      switchingCamera = false;
+      await refreshCameraList();
+    }
+  });
+  cameraWork = run.catch(() => undefined);
+  return run;
+}
+
+/** The cameras connected at the last look, to tell a camera plugged in from one that was there all along. */
+let knownCameras = new Set<string>();
 
 /**
  * Follows cameras plugged in and out: a camera connected while none works is used without a reload, and the camera
- * staff chose is used again once it is back (another one was shown meanwhile).
+ * staff chose is used again once it is plugged back in (another one was shown meanwhile). A devicechange that
+ * brings no camera (a headset, say) changes nothing.
  */
-function followCameras(engine: EngineHandle): void {
-  navigator.mediaDevices?.addEventListener('devicechange', async () => {
-    void refreshCameraList();
-    if (switchingCamera) return;
-    const hadNone = !camera?.live;
-    const chosen = chosenCameraId();
-    const chosenIsBack =
-      !hadNone &&
-      chosen !== undefined &&
-      cameraIdOf(video) !== chosen &&
-      (await listCameras().catch(() => [])).some((c) => c.deviceId === chosen);
-    if (!hadNone && !chosenIsBack) return;
-    switchingCamera = true;
-    try {
-      await switchCamera(engine);
-      if (hadNone) {
-        statusLine.textContent = 'Camera connected.';
-        statusLine.className = 'unknown';
-        announcer.say('Camera connected.');
+async function followCameras(engine: EngineHandle): Promise<void> {
+  knownCameras = new Set((await listCameras().catch(() => [])).map((c) => c.deviceId));
+  navigator.mediaDevices?.addEventListener('devicechange', () =>
+    oneCameraChangeAtATime(async () => {
+      const before = knownCameras;
+      knownCameras = new Set((await listCameras().catch(() => [])).map((c) => c.deviceId));
+      const hadNone = !camera?.live;
+      const chosenPluggedIn =
+        chosenCamera !== undefined &&
+        cameraIdOf(video) !== chosenCamera &&
+        knownCameras.has(chosenCamera) &&
+        !before.has(chosenCamera);
+      if (!hadNone && !chosenPluggedIn) return;
+      try {
+        await switchCamera(engine);
+        if (hadNone) {
+          statusLine.textContent = 'Camera connected.';
+          statusLine.className = 'unknown';
+          announcer.say('Camera connected.');
+        }
+      } catch {
+        // still no camera: the message shown stays
       }
-    } catch {
-      // still no camera (or the chosen one failed again): the message shown stays
-    } finally {
-      switchingCamera = false;
-      void refreshCameraList();
-    }
-  });
+    }).catch(() => undefined),
+  );
 }
 
-/** The staff panel's camera list, showing the camera in use. */
+/** The staff panel's camera list, showing the camera in use (or asking for one when none is). */
 async function refreshCameraList(): Promise<void> {
   if (!navigator.mediaDevices?.enumerateDevices) return;
   const cameras = await listCameras().catch(() => []);
   const current = cameraIdOf(video);
-  cameraSelect.replaceChildren(...cameras.map((c) => new Option(c.label, c.deviceId, false, c.deviceId === current)));
-  if (!cameras.length) cameraSelect.append(new Option('No camera connected', '', true, true));
+  const options = cameras.map((c) => new Option(c.label, c.deviceId, false, c.deviceId === current));
+  // Without a camera shown, a list whose first entry looked chosen could not choose that one (no change event).
+  if (!cameras.some((c) => c.deviceId === current))
+    options.unshift(new Option(cameras.length ? 'Choose a camera' : 'No camera connected', '', true, true));
+  cameraSelect.replaceChildren(...options);
   cameraSelect.disabled = switchingCamera || cameras.length === 0;
 }
 
 function wireCameraChoice(engine: EngineHandle): void {
-  cameraSelect.onchange = async () => {
+  cameraSelect.onchange = () => {
+    // What was chosen now, not what the list says once the change before this one is done.
     const deviceId = cameraSelect.value;
     const label = cameraSelect.selectedOptions[0]?.text ?? 'the camera';
-    const before = cameraIdOf(video);
-    if (!staffUnlocked() || !deviceId || deviceId === before || switchingCamera) return;
-    staff?.touch();
-    rememberCamera(deviceId);
-    switchingCamera = true;
-    cameraSelect.disabled = true;
-    cameraNote.textContent = `Starting ${label}…`;
-    try {
-      await switchCamera(engine);
-      cameraNote.textContent = `This kiosk now uses ${label}.`;
-    } catch (error) {
-      // The picture shown before stays, and stays the choice.
-      if (before) rememberCamera(before);
-      cameraNote.textContent = `${label} could not start: ${cameraProblem(error)}.`;
-    } finally {
-      switchingCamera = false;
-      await refreshCameraList();
-      restoreFocus(cameraSelect);
-    }
+    void oneCameraChangeAtATime(async () => {
+      if (!staffUnlocked() || !deviceId || deviceId === cameraIdOf(video)) return;
+      staff?.touch();
+      cameraSelect.disabled = true;
+      cameraNote.textContent = `Starting ${label}…`;
+      try {
+        await switchCamera(engine, deviceId);
+        chosenCamera = deviceId;
+        rememberCamera(deviceId);
+        cameraNote.textContent = `This kiosk now uses ${label}.`;
+      } catch (error) {
+        // Opened exactly or not at all: the camera shown before stays, and stays the choice.
+        cameraNote.textContent = `${label} could not start (${cameraProblem(error)}); the camera shown stays.`;
+      }
+    }).finally(() => restoreFocus(cameraSelect));
   };
 }
 
@@ -731,7 +766,7 @@ async function main(): Promise<void> {
   wireStaff(engine);
   wireCameraChoice(engine);
   const frames = await cameraStarting.catch(() => undefined); // a failure's message is shown
-  followCameras(engine);
+  void followCameras(engine);
   if (!frames) return;
   watchCamera(engine, frames);
   startLoop(engine);

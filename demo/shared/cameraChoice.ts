@@ -3,7 +3,7 @@
 
 const CHOICE_KEY = 'localface-kiosk-camera';
 
-/** The deviceId staff chose, if any (storage may be off: then none). */
+/** The deviceId staff chose, as kept in this browser (none where storage is off: the kiosk keeps it in memory too). */
 export function chosenCameraId(): string | undefined {
   try {
     return localStorage.getItem(CHOICE_KEY) ?? undefined;
@@ -16,7 +16,7 @@ export function rememberCamera(deviceId: string): void {
   try {
     localStorage.setItem(CHOICE_KEY, deviceId);
   } catch {
-    // storage off: the choice holds until the page reloads
+    // storage off: the kiosk's copy in memory holds until the page reloads
   }
 }
 
@@ -25,25 +25,25 @@ const SIZE = { width: { ideal: 640 }, height: { ideal: 480 } };
 
 export interface OpenedCamera {
   stream: MediaStream;
-  /** Staff chose a camera that could not be opened (unplugged, or in use): another one is shown instead. */
+  /** The chosen camera could not be opened (unplugged, or in use): another one is shown instead. */
   choiceMissing: boolean;
 }
 
+/** Exactly camera `deviceId`, or an error (NotFoundError, OverconstrainedError, NotReadableError…). */
+export function openExactCamera(deviceId: string): Promise<MediaStream> {
+  return navigator.mediaDevices.getUserMedia({ video: { ...SIZE, deviceId: { exact: deviceId } }, audio: false });
+}
+
 /**
- * Opens the chosen camera, else the front one. A chosen camera that cannot be opened (unplugged, in use by another
+ * Opens camera `chosen`, else the front one. A chosen camera that cannot be opened (unplugged, in use by another
  * app) is no reason to show no picture: any camera is used then, and `choiceMissing` says so. A refused permission
  * is thrown: no other camera would be allowed either.
  */
-export async function openCamera(): Promise<OpenedCamera> {
-  const chosen = chosenCameraId();
+export async function openCamera(chosen: string | undefined): Promise<OpenedCamera> {
   const anyCamera = () => navigator.mediaDevices.getUserMedia({ video: { ...SIZE, facingMode: 'user' }, audio: false });
   if (!chosen) return { stream: await anyCamera(), choiceMissing: false };
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      video: { ...SIZE, deviceId: { exact: chosen } },
-      audio: false,
-    });
-    return { stream, choiceMissing: false };
+    return { stream: await openExactCamera(chosen), choiceMissing: false };
   } catch (error) {
     const name = error instanceof DOMException ? error.name : '';
     if (name === 'NotAllowedError' || name === 'SecurityError') throw error;
