@@ -30,7 +30,7 @@ export async function faceThumbnail(pixels: tf.Tensor3D, box: FaceBox): Promise<
     ) as tf.Tensor3D;
   });
   // Its values are read: the tensor is not held while the JPEG encodes.
-  const rgb = await readAndDispose<'int32'>(crop);
+  const rgb = await readAndDispose(crop, 'int32');
   return encodeJpeg(rgb, tw, th);
 }
 
