@@ -931,18 +931,24 @@ test('a client whose model download stalls does not hold up the next client for 
   });
   await openHarness(page);
   await page.evaluate(() => {
-    window.LocalFace.createFaceClient({ modelBaseUrl: new URL('/stall/models/', location.href).href }).catch(
-      () => undefined,
-    );
+    const w = window as unknown as { stalledSettled: boolean };
+    w.stalledSettled = false;
+    window.LocalFace.createFaceClient({ modelBaseUrl: new URL('/stall/models/', location.href).href })
+      .catch(() => undefined)
+      .finally(() => (w.stalledSettled = true));
   });
   await stalled;
-  // Client start-ups take turns (they must agree on the page's one backend): this one waited for ever before, so
-  // starting at all within the test's time limit is the outcome.
-  const backend = await page.evaluate(async () => {
+  // Client start-ups take turns (they must agree on the page's one backend): the next one starts while the stalled
+  // one still waits on its download (not because the download's own time limit ended it first).
+  const { backend, stalledSettled } = await page.evaluate(async () => {
     const next = await window.LocalFace.createFaceClient({ threads: 1 });
-    const backend = next.backend;
+    const result = {
+      backend: next.backend,
+      stalledSettled: (window as unknown as { stalledSettled: boolean }).stalledSettled,
+    };
     await next.close();
-    return backend;
+    return result;
   });
   expect(backend).toBe('wasm');
+  expect(stalledSettled, 'the stalled client had given up before the next one started').toBe(false);
 });
