@@ -51,7 +51,10 @@ export interface LoadProgress {
   stage: string;
   /** Bytes of the stage's files in so far; a file read from the model cache counts as loaded. */
   loaded: number;
-  /** Bytes of all the stage's files, as known at the stage's first report. */
+  /**
+   * Bytes of the stage's files known so far. It can grow when a model of the stage loads later (the full-range
+   * detector on its first use, each check model on the first call that needs it): a bar may fill, then fall back.
+   */
   total: number;
 }
 
