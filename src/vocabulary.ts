@@ -80,6 +80,16 @@ export function largerBoxFirst(a: { box: Box }, b: { box: Box }): number {
   return b.box.width * b.box.height - a.box.width * a.box.height;
 }
 
+/** The six keypoints' names, in the order the detector gives them and the public API lists them. */
+export const KEYPOINT_NAMES = [
+  'rightEye',
+  'leftEye',
+  'noseTip',
+  'mouthCenter',
+  'rightEarTragion',
+  'leftEarTragion',
+] as const;
+
 /** The six MediaPipe face-detector keypoints, in pixels of the input image. */
 export interface FaceKeypoints {
   rightEye: Point;
@@ -110,18 +120,14 @@ export interface DetectedFace {
 
 /** One keypoint of a face as the public API lists it. */
 export interface FaceKeypoint {
-  name: 'rightEye' | 'leftEye' | 'noseTip' | 'mouthCenter' | 'rightEarTragion' | 'leftEarTragion';
+  name: (typeof KEYPOINT_NAMES)[number];
   x: number;
   y: number;
 }
 
 /** The keypoints of a detection as the public API's list. */
 export function keypointList(keypoints: FaceKeypoints): FaceKeypoint[] {
-  return (Object.keys(keypoints) as FaceKeypoint['name'][]).map((name) => ({
-    name,
-    x: keypoints[name].x,
-    y: keypoints[name].y,
-  }));
+  return KEYPOINT_NAMES.map((name) => ({ name, x: keypoints[name].x, y: keypoints[name].y }));
 }
 
 /** A face's identity template: one L2-normalised vector per embedding model, in the engine's model order. */
@@ -139,19 +145,22 @@ export interface ToInput {
 /** `face` found in a scaled-down copy of an image, in pixels of the image itself. The same face at scale 1, 1. */
 export function faceInInput<T extends DetectedFace>(face: T, toInput: ToInput): T {
   if (toInput.x === 1 && toInput.y === 1) return face;
-  const point = (p: Point): Point => ({ x: p.x * toInput.x, y: p.y * toInput.y });
-  const k = face.keypoints;
+  return transformFace(face, { sx: toInput.x, sy: toInput.y, dx: 0, dy: 0 });
+}
+
+/** A face's box and keypoints mapped by (x, y) ↦ (dx + sx·x, dy + sy·y); the rest (its pose) is kept. */
+export function transformFace<T extends DetectedFace>(
+  face: T,
+  { sx, sy, dx, dy }: { sx: number; sy: number; dx: number; dy: number },
+): T {
+  const keypoints = Object.fromEntries(
+    KEYPOINT_NAMES.map((name) => [name, { x: dx + face.keypoints[name].x * sx, y: dy + face.keypoints[name].y * sy }]),
+  ) as unknown as FaceKeypoints;
+  const { box } = face;
   return {
     ...face,
-    box: boxInInput(face.box, toInput),
-    keypoints: {
-      rightEye: point(k.rightEye),
-      leftEye: point(k.leftEye),
-      noseTip: point(k.noseTip),
-      mouthCenter: point(k.mouthCenter),
-      rightEarTragion: point(k.rightEarTragion),
-      leftEarTragion: point(k.leftEarTragion),
-    },
+    box: { x: dx + box.x * sx, y: dy + box.y * sy, width: box.width * sx, height: box.height * sy },
+    keypoints,
   };
 }
 

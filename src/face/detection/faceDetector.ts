@@ -4,7 +4,9 @@ import type { ModelFiles } from '../../models/modelFiles';
 import {
   intersectionOverUnion,
   largerBoxFirst,
+  KEYPOINT_NAMES,
   Lazy,
+  transformFace,
   type Box,
   type DetectedFace,
   type FaceKeypoints,
@@ -86,8 +88,6 @@ const REFINE_BELOW_SHARE = 0.3;
 const SMALL_IMAGE_MAX_SIDE = 480;
 const SMALL_IMAGE_BORDER = 0.25;
 const SMALL_IMAGE_TARGET_SIDE = 512;
-
-const KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'] as const;
 
 /**
  * Face detection with MediaPipe's BlazeFace models, loaded by @tensorflow-models/face-detection (tfjs runtime) and run
@@ -399,25 +399,13 @@ export class FaceDetector {
 
 /** A face found in a crop of `scale` image pixels per crop pixel whose corner is at (x0, y0) of the image. */
 function scaleFace(face: DetectedFace, scale: number, x0: number, y0: number): DetectedFace {
-  const map = (p: { x: number; y: number }) => ({ x: x0 + p.x * scale, y: y0 + p.y * scale });
-  const keypoints = Object.fromEntries(
-    Object.entries(face.keypoints).map(([k, p]) => [k, map(p)]),
-  ) as unknown as FaceKeypoints;
-  const box = {
-    x: x0 + face.box.x * scale,
-    y: y0 + face.box.y * scale,
-    width: face.box.width * scale,
-    height: face.box.height * scale,
-  };
-  return { ...face, box, keypoints, pose: estimatePose(keypoints) };
+  const scaled = transformFace(face, { sx: scale, sy: scale, dx: x0, dy: y0 });
+  return { ...scaled, pose: estimatePose(scaled.keypoints) };
 }
 
+/** A face found in a tile whose corner is at (dx, dy) of the image. */
 function offsetFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
-  const move = (p: { x: number; y: number }) => ({ x: p.x + dx, y: p.y + dy });
-  const keypoints = Object.fromEntries(
-    Object.entries(face.keypoints).map(([k, p]) => [k, move(p)]),
-  ) as unknown as FaceKeypoints;
-  return { ...face, box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy }, keypoints };
+  return transformFace(face, { sx: 1, sy: 1, dx, dy });
 }
 
 /** The package's detector, whose private model, anchors and settings blazeFace.ts reads. */
