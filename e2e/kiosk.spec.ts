@@ -517,6 +517,54 @@ test('staff choose one of two cameras; kept after a reload; another is shown whi
   }
 });
 
+test('a chosen camera that opens but does not play is given up: the camera shown stays on and watched', async () => {
+  test.setTimeout(180_000);
+  const scratchProfile = mkdtempSync(join(tmpdir(), 'localface-kiosk-noplay-'));
+  const context = await launchWithCamera(null, scratchProfile, { cameras: 2 });
+  // The second play() (the staff's switch) fails, as when a picture is interrupted; streams are recorded.
+  await context.addInitScript(() => {
+    const w = window as unknown as { openedStreams: MediaStream[] };
+    w.openedStreams = [];
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia(constraints);
+      w.openedStreams.push(stream);
+      return stream;
+    };
+    const play = HTMLMediaElement.prototype.play;
+    let plays = 0;
+    HTMLMediaElement.prototype.play = function () {
+      const played = play.call(this);
+      return ++plays === 2 ? played.then(() => Promise.reject(new DOMException('interrupted', 'AbortError'))) : played;
+    };
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  try {
+    await page.goto(KIOSK);
+    await expect(page.getByTestId('mode')).toHaveText(/recognition in a worker/, { timeout: 120_000 });
+    await setStaffPin(page);
+    await page.getByTestId('camera-select').selectOption({ label: 'fake_device_1' });
+    await expect(page.getByTestId('camera-note')).toHaveText(
+      'fake_device_1 could not start (it is in use by another app, or failed: close that app, then reload); the camera shown stays.',
+    );
+    const cameras = await page.evaluate(() => ({
+      shown: (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.label,
+      live: (window as unknown as { openedStreams: MediaStream[] }).openedStreams
+        .flatMap((stream) => stream.getVideoTracks())
+        .filter((track) => track.readyState === 'live')
+        .map((track) => track.label),
+      stored: localStorage.getItem('localface-kiosk-camera'),
+    }));
+    expect(cameras).toEqual({ shown: 'fake_device_0', live: ['fake_device_0'], stored: null });
+    // Still the kiosk's camera: its stopping is noticed.
+    await page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.stop());
+    await expect(page.getByTestId('status')).toHaveText('Camera disconnected — reload or reconnect the camera.');
+  } finally {
+    await context.close();
+    rmSync(scratchProfile, { recursive: true, force: true });
+  }
+});
+
 test('without a camera, staff still unlock the panel and manage people', async ({ browser }) => {
   test.setTimeout(180_000);
   // No fake camera: this browser has no camera at all.

@@ -177,14 +177,23 @@ async function startCamera(exactly?: string): Promise<CameraFrames> {
   const { stream, choiceMissing } = exactly
     ? { stream: await openExactCamera(exactly), choiceMissing: false }
     : await openCamera(chosenCamera);
-  camera?.stop();
+  // The camera shown stays on until the new one plays: a new one that does not leaves the old one as it was.
+  const shown = video.srcObject;
   video.srcObject = stream;
+  try {
+    await video.play();
+  } catch (error) {
+    for (const track of stream.getTracks()) track.stop();
+    video.srcObject = shown;
+    if (shown) void video.play().catch(() => undefined);
+    throw error;
+  }
+  camera?.stop();
   camera = new CameraFrames(video, stream);
   if (!exactly)
     cameraNote.textContent = choiceMissing
       ? 'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.'
       : '';
-  await video.play();
   return camera;
 }
 
@@ -464,17 +473,24 @@ function oneCameraChangeAtATime(change: () => Promise<void>): Promise<void> {
 /** The cameras connected at the last look, to tell a camera plugged in from one that was there all along. */
 let knownCameras = new Set<string>();
 
+/** The ids of the cameras connected now. */
+async function connectedCameraIds(): Promise<Set<string>> {
+  return new Set((await listCameras().catch(() => [])).map((c) => c.deviceId));
+}
+
 /**
- * Follows cameras plugged in and out: a camera connected while none works is used without a reload, and the camera
- * staff chose is used again once it is plugged back in (another one was shown meanwhile). A devicechange that
+ * Follows cameras plugged in and out, from the page's start (a change while the models load waits for them): a
+ * camera connected while none works is used without a reload, and the camera staff chose is used again once it is
+ * plugged back in (another one was shown meanwhile), or not at all if it cannot be opened. A devicechange that
  * brings no camera (a headset, say) changes nothing.
  */
-async function followCameras(engine: EngineHandle): Promise<void> {
-  knownCameras = new Set((await listCameras().catch(() => [])).map((c) => c.deviceId));
-  navigator.mediaDevices?.addEventListener('devicechange', () =>
-    oneCameraChangeAtATime(async () => {
+function followCameras(engineReady: Promise<EngineHandle | undefined>): void {
+  navigator.mediaDevices?.addEventListener('devicechange', () => {
+    void oneCameraChangeAtATime(async () => {
+      const engine = await engineReady;
       const before = knownCameras;
-      knownCameras = new Set((await listCameras().catch(() => [])).map((c) => c.deviceId));
+      knownCameras = await connectedCameraIds();
+      if (!engine) return; // the kiosk could not start: no camera is needed
       const hadNone = !camera?.live;
       const chosenPluggedIn =
         chosenCamera !== undefined &&
@@ -483,17 +499,18 @@ async function followCameras(engine: EngineHandle): Promise<void> {
         !before.has(chosenCamera);
       if (!hadNone && !chosenPluggedIn) return;
       try {
-        await switchCamera(engine);
+        // The chosen camera exactly, where another one works: if it cannot be opened, that one stays.
+        await switchCamera(engine, hadNone ? undefined : chosenCamera);
         if (hadNone) {
           statusLine.textContent = 'Camera connected.';
           statusLine.className = 'unknown';
           announcer.say('Camera connected.');
-        }
+        } else cameraNote.textContent = '';
       } catch {
-        // still no camera: the message shown stays
+        // still no camera, or the chosen one cannot be opened yet: what is shown stays
       }
-    }).catch(() => undefined),
-  );
+    }).catch(() => undefined);
+  });
 }
 
 /** The staff panel's camera list, showing the camera in use (or asking for one when none is). */
@@ -728,6 +745,14 @@ async function main(): Promise<void> {
   let engineFailed = false;
   let engineStarted = false;
   const cameraStarting = startCamera();
+  // Camera changes (cameras plugged in, staff choices) wait for this first camera, and for the cameras it found.
+  cameraWork = cameraStarting
+    .catch(() => undefined)
+    .then(async () => {
+      knownCameras = await connectedCameraIds();
+    });
+  let engineReady!: (engine: EngineHandle | undefined) => void;
+  followCameras(new Promise((resolve) => (engineReady = resolve)));
   void cameraStarting.then(
     () => {
       // The picture is live, the models may still be downloading: the status line says what is awaited now.
@@ -757,6 +782,7 @@ async function main(): Promise<void> {
       event.preventDefault();
       staffMessage.textContent = 'The kiosk could not start, so people cannot be managed here: reload the page.';
     };
+    engineReady(undefined);
     return;
   }
   loading.hidden = true;
@@ -766,9 +792,11 @@ async function main(): Promise<void> {
   wireStaff(engine);
   wireCameraChoice(engine);
   const frames = await cameraStarting.catch(() => undefined); // a failure's message is shown
-  void followCameras(engine);
-  if (!frames) return;
-  watchCamera(engine, frames);
-  startLoop(engine);
+  if (frames) {
+    watchCamera(engine, frames);
+    startLoop(engine);
+  }
+  // Only now: a camera change waiting for the engine must find the first camera watched.
+  engineReady(engine);
 }
 void main();
