@@ -124,6 +124,12 @@ export class FaceEngine {
     let offloaded: WorkerEmbedder | undefined;
     let backend: BackendName;
     let releaseBackend: () => Promise<void>;
+    // Every start-up model's bytes are in the progress totals from the start (wherever each model will load).
+    files.announce(FaceDetector.files, 'detector');
+    files.announce(
+      matcher.modelIds.flatMap((id) => embedderFiles(id)),
+      'embedder',
+    );
     try {
       // The backend's binary first (alone, it arrives sooner), then every model file and the Worker at once.
       ({ backend, release: releaseBackend } = await activateClientBackend(

@@ -183,6 +183,20 @@ export class ModelFiles {
   }
 
   /**
+   * Counts `files` in their stage's total now and reports the stage, nothing loaded yet: an app's progress bar then
+   * knows every start-up stage's bytes from the start, instead of filling with the first stage to finish and falling
+   * back as the others begin.
+   */
+  announce(files: readonly string[], stage: string): void {
+    if (!this.onProgress) return;
+    for (const file of files) {
+      const entry = BUILT_IN.get(file);
+      if (entry && !this.stageBytes.get(stage)?.has(file)) this.progress(stage, file, 0, entry.bytes, false);
+    }
+    if (this.stageBytes.has(stage)) this.reportStage(stage);
+  }
+
+  /**
    * Reports the progress of a load this library runs elsewhere (`source`: its embedding Worker, whose reports cover its
    * own files of the stage), counted in the stage with these files.
    */
@@ -198,6 +212,8 @@ export class ModelFiles {
   expectFrom(source: string, files: readonly string[], stage: string): void {
     const key = files.length === 1 ? files[0]! : `${source}:`;
     this.externalKeys.set(`${source}:${stage}`, key);
+    // Announced under their own names, several files now count under the source's one key: not twice.
+    if (files.length > 1) for (const file of files) this.stageBytes.get(stage)?.delete(file);
     const total = files.reduce((n, f) => n + (BUILT_IN.get(f)?.bytes ?? 0), 0);
     this.progress(stage, key, 0, total, false);
   }
@@ -208,14 +224,18 @@ export class ModelFiles {
     let files = this.stageBytes.get(stage);
     if (!files) this.stageBytes.set(stage, (files = new Map()));
     files.set(key, { loaded, total });
-    if (!emit) return;
-    let sumLoaded = 0,
-      sumTotal = 0;
-    for (const f of files.values()) {
-      sumLoaded += f.loaded;
-      sumTotal += f.total;
+    if (emit) this.reportStage(stage);
+  }
+
+  /** Reports a stage's sums over its files. */
+  private reportStage(stage: string): void {
+    let loaded = 0,
+      total = 0;
+    for (const f of this.stageBytes.get(stage)?.values() ?? []) {
+      loaded += f.loaded;
+      total += f.total;
     }
-    this.report({ stage, loaded: sumLoaded, total: sumTotal });
+    this.report({ stage, loaded, total });
   }
 
   private report(progress: LoadProgress): void {
