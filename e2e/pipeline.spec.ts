@@ -483,10 +483,11 @@ test('a GPU context lost while createFaceClient loads leaves no tensor behind, s
       createFaceClient({
         backend: 'webgl',
         threads: 1,
-        // Lost while the embedders load, the detector loaded and warming up.
+        // Lost while the embedders load (their first bytes in; the stage is announced before any), the detector
+        // loaded and warming up.
         onProgress: (p) => {
           const gl = tf.registry.webgl?.gpgpu?.gl;
-          if (!lost && p.stage === 'embedder' && gl) {
+          if (!lost && p.stage === 'embedder' && p.loaded > 0 && gl) {
             lost = true;
             gl.getExtension('WEBGL_lose_context')!.loseContext();
           }
