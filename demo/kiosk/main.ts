@@ -410,6 +410,14 @@ function startLoop(engine: EngineHandle): void {
   onFrame();
 }
 
+/** The last answer, its boxes and the frame-rate window go with the picture they were about. */
+function forgetPicture(): void {
+  latest = undefined;
+  stats.boxes = 0;
+  overlay.getContext('2d')!.clearRect(0, 0, overlay.width, overlay.height);
+  finishedAt.length = 0;
+}
+
 /**
  * Follows the camera: when it stops sending pictures the last answer and its boxes go, the engine forgets its
  * tracks and Enroll waits for pictures again (the <video> element would keep showing the last one, frozen).
@@ -419,11 +427,8 @@ function watchCamera(engine: EngineHandle, frames: CameraFrames): void {
     if (frames !== camera) return;
     updateEnrollButton();
     if (live) return; // the loop's next frame says who is in view
-    latest = undefined;
-    stats.boxes = 0;
-    overlay.getContext('2d')!.clearRect(0, 0, overlay.width, overlay.height);
+    forgetPicture();
     fpsLine.textContent = '– fps';
-    finishedAt.length = 0;
     showProblem(
       video.srcObject instanceof MediaStream && video.srcObject.active
         ? 'The camera sends no picture: check the camera.'
@@ -439,17 +444,13 @@ function watchCamera(engine: EngineHandle, frames: CameraFrames): void {
  * Opens a camera in place of the one shown (see startCamera). The tracker forgets the faces of the old picture: a
  * track does not carry over from one camera to another.
  */
-async function switchCamera(engine: EngineHandle, exactly?: string): Promise<CameraFrames> {
+async function switchCamera(engine: EngineHandle, exactly?: string): Promise<void> {
   const frames = await startCamera(exactly);
-  latest = undefined;
-  stats.boxes = 0;
-  overlay.getContext('2d')!.clearRect(0, 0, overlay.width, overlay.height);
-  finishedAt.length = 0;
+  forgetPicture();
   await engine.reset().catch(() => undefined);
   watchCamera(engine, frames);
   updateEnrollButton();
   startLoop(engine);
-  return frames;
 }
 
 /** Camera changes run one at a time: a devicechange and a staff choice never open cameras side by side. */
