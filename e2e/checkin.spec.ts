@@ -377,7 +377,7 @@ test('a model the start does not need arrives altered: the app runs, and the off
   await context.close();
 });
 
-test('a camera that stops checks nobody in from its frozen picture; an entry of another day shows its date', async ({
+test('a camera that stops checks nobody in from its frozen picture, and a camera connected again checks people in without a reload; an entry of another day shows its date', async ({
   page: helperPage,
 }) => {
   test.setTimeout(240_000);
@@ -426,7 +426,7 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
 
   // As when the camera is unplugged: the <video> element keeps its last picture, frozen.
   await page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.stop());
-  const stopped = 'Camera disconnected — reconnect the camera and reload the page.';
+  const stopped = 'Camera disconnected — reconnect the camera.';
   await expect(page.getByTestId('verdict')).toHaveText(stopped);
   // A problem is read out at once (assertive).
   await expect(page.getByTestId('announce-assertive')).toHaveText(stopped);
@@ -458,8 +458,85 @@ test('a camera that stops checks nobody in from its frozen picture; an entry of 
   await expect(page.getByTestId('log-area')).toBeHidden();
   await expect(page.getByLabel('Staff PIN')).toBeFocused();
   await expect(page.getByTestId('staff-message')).toHaveText('Staff mode locked.');
+
+  // The camera connected again (a devicechange, as when it is plugged back in): used without a reload.
+  await page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event('devicechange')));
+  await expect(page.getByTestId('verdict')).toHaveText('Camera connected.');
+  await expect.poll(() => page.evaluate(() => document.querySelector('video')!.srcObject !== null)).toBe(true);
+  await checkInUntil(page, WELCOME);
   await context.close();
   expect(problems).toEqual([]);
+});
+
+test('staff choose one of two cameras, kept for this device after a reload (the kiosk opens it too); the list is for staff only', async () => {
+  test.setTimeout(180_000);
+  if (!server?.listening) server = await serve('demo-dist', PORT);
+  // Two of Chromium's default fake cameras (no face): fake_device_0 and fake_device_1.
+  const context = await launchWithCamera(null, join(scratch, 'profile-two-cameras'), { cameras: 2 });
+  // Every stream the page opens, to see which cameras are still on.
+  await context.addInitScript(() => {
+    const w = window as unknown as { openedStreams: MediaStream[] };
+    w.openedStreams = [];
+    const devices = navigator.mediaDevices;
+    const getUserMedia = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia(constraints);
+      w.openedStreams.push(stream);
+      return stream;
+    };
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  const shown = () =>
+    page.evaluate(() => {
+      const stream = document.querySelector('video')!.srcObject as MediaStream | null;
+      return stream?.getVideoTracks()[0]?.label;
+    });
+  const liveCameras = () =>
+    page.evaluate(() =>
+      (window as unknown as { openedStreams: MediaStream[] }).openedStreams
+        .flatMap((stream) => stream.getVideoTracks())
+        .filter((track) => track.readyState === 'live')
+        .map((track) => track.label),
+    );
+  const select = page.getByTestId('camera-select');
+  try {
+    await page.goto(APP);
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+    await expect.poll(shown).toBe('fake_device_0');
+    // Who may change the camera is staff: the list is not on the screen before the PIN.
+    await expect(page.getByTestId('camera-choice')).toBeHidden();
+    await setStaffPin(page);
+    await expect(select.locator('option')).toHaveText(['fake_device_0', 'fake_device_1']);
+    await expect(select.locator('option:checked')).toHaveText('fake_device_0');
+
+    await select.focus();
+    await select.selectOption({ label: 'fake_device_1' });
+    await expect(page.getByTestId('camera-note')).toHaveText('This device now uses fake_device_1.');
+    expect(await shown()).toBe('fake_device_1');
+    await expect(select).toBeFocused();
+    expect(await liveCameras(), 'the cameras left on').toEqual(['fake_device_1']);
+    // The new camera's picture is checked: no face in Chromium's default fake picture.
+    await page.getByTestId('check-in').click();
+    await expect(page.getByTestId('check-in')).toBeEnabled({ timeout: 60_000 });
+    await expect(page.getByTestId('verdict')).toHaveText(
+      'No face in view: stand in front of the camera and try again.',
+    );
+
+    // Locked, the list goes with the rest of the staff area.
+    await page.getByTestId('staff-lock').click();
+    await expect(page.getByTestId('camera-choice')).toBeHidden();
+
+    // Kept for this device: after a reload the app opens the chosen camera, and so does the kiosk (one choice, as one PIN).
+    await page.reload();
+    await expect.poll(shown, { timeout: 60_000 }).toBe('fake_device_1');
+    await page.goto(APP.replace('/checkin/', '/'));
+    await expect.poll(shown, { timeout: 60_000 }).toBe('fake_device_1');
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+  }
 });
 
 /**

@@ -13,7 +13,8 @@ import {
 } from 'localface';
 import { adviceFor } from '../shared/advice';
 import { Announcer, restoreFocus } from '../shared/announcer';
-import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
+import { cameraUnavailable, type CameraFrames } from '../shared/cameraFrames';
+import { CameraSwitch } from '../shared/cameraSwitch';
 import { cameraProblem } from '../shared/cameraProblem';
 import { faceErrorText, publicErrorText } from '../shared/faceErrors';
 import { gpuWasReset } from '../shared/gpuReset';
@@ -52,6 +53,9 @@ const logMessage = $('log-message'),
   logLocked = $('log-locked');
 const updateLine = $('update'),
   updateButton = $<HTMLButtonElement>('update-button');
+const cameraChoice = $('camera-choice'),
+  cameraSelect = $<HTMLSelectElement>('camera-select'),
+  cameraNote = $('camera-note');
 
 /** Check-in results are read out politely, problems (the camera stopped, a failure) at once. */
 const announcer = new Announcer();
@@ -246,6 +250,8 @@ const staff = wireStaffPinForm(
     noPinYet: 'No staff PIN yet: choose one to enroll people and to export or clear the log.',
     onUnlock: () => {
       staffUnlockedLine.hidden = false;
+      cameraChoice.hidden = false;
+      void cameras.refreshList();
       logArea.hidden = false;
       logLocked.hidden = true;
       // Not awaited: the focus moves to the staff line at once, the rows follow.
@@ -255,13 +261,14 @@ const staff = wireStaffPinForm(
     },
     onLock: () => {
       staffUnlockedLine.hidden = true;
+      cameraChoice.hidden = true;
       // The names leave the page, not only the view.
       logArea.hidden = true;
       logLocked.hidden = false;
       logBody.replaceChildren();
       logMessage.textContent = '';
     },
-    staffArea: [staffUnlockedLine, logArea],
+    staffArea: [staffUnlockedLine, cameraChoice, logArea],
   },
 );
 staffLock.onclick = () => staff.lock();
@@ -322,8 +329,26 @@ function renderLog(rows: CheckIn[]): void {
   );
 }
 
-/** The camera's frames for the tracker (set once the camera is on). */
-let camera: CameraFrames | undefined;
+/**
+ * The camera's frames for the tracker (`cameras.current`, once the camera is on); staff choose the camera, kept for
+ * this device as the kiosk's choice is.
+ */
+const cameras = new CameraSwitch({
+  video,
+  select: cameraSelect,
+  note: cameraNote,
+  place: 'this device',
+  // Not in the middle of a check-in or an enroll: their frames come from the camera shown.
+  mayChoose: () => !busy && staffMayAct(),
+  switched: (frames, connected) => {
+    watchCamera(frames);
+    if (connected) {
+      cameraError = undefined;
+      showVerdict('Camera connected.', '');
+    }
+    updateButtons();
+  },
+});
 /** Why there is no camera (refused, none found, not a secure page), once that is known: shown, and Check in stays off. */
 let cameraError: string | undefined;
 /** The models are loaded and the buttons wired. */
@@ -342,7 +367,7 @@ function showCameraError(): void {
   showVerdict(cameraError ?? '', 'bad');
 }
 
-const CAMERA_STOPPED = 'Camera disconnected — reconnect the camera and reload the page.';
+const CAMERA_STOPPED = 'Camera disconnected — reconnect the camera.';
 
 /** A check-in follows the person for at most this long, waiting for the liveness decision. */
 const CHECK_IN_MS = 6000;
@@ -353,7 +378,7 @@ async function followPerson(tracker: FaceTracker): Promise<TrackedFace | undefin
   const until = performance.now() + CHECK_IN_MS;
   let face: TrackedFace | undefined;
   while (performance.now() < until) {
-    const frame = await camera!.take();
+    const frame = await cameras.current!.take();
     try {
       face = (await tracker.process(frame)).tracks[0];
     } finally {
@@ -377,7 +402,7 @@ async function checkIn(client: FaceClient, tracker: FaceTracker, log: CheckInLog
     }
     // e.g. the liveness models failing to load offline before the offline cache was ready
     showVerdict(
-      camera && !camera.live
+      cameras.current && !cameras.current.live
         ? CAMERA_STOPPED
         : `Could not check in: ${publicErrorText(error, { camera: true })} Press Check in to try again.`,
       'bad',
@@ -391,7 +416,7 @@ async function checkInOnce(tracker: FaceTracker, log: CheckInLog): Promise<void>
     return;
   }
   // The <video> element keeps the camera's last picture: nobody is checked in from a frozen one.
-  if (camera && !camera.live) {
+  if (cameras.current && !cameras.current.live) {
     showVerdict(CAMERA_STOPPED, 'bad');
     return;
   }
@@ -469,10 +494,10 @@ async function enroll(client: FaceClient): Promise<void> {
     enrollMessage.textContent = 'Type the person’s name first: a name is needed to enroll.';
     return;
   }
-  if (!photo && (!camera?.live || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA)) {
+  if (!photo && (!cameras.current?.live || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA)) {
     enrollMessage.className = 'bad';
-    enrollMessage.textContent = camera
-      ? 'The camera sends no picture: pick a photo, or reconnect the camera and reload.'
+    enrollMessage.textContent = cameras.current
+      ? 'The camera sends no picture: pick a photo, or reconnect the camera.'
       : cameraError
         ? 'Pick a photo: this page has no camera picture to enroll from.'
         : 'Pick a photo, or allow the camera to enroll from it.';
@@ -535,37 +560,31 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
+/** Says when the camera shown stops sending pictures (unplugged: the <video> element keeps its last one), and again. */
+function watchCamera(frames: CameraFrames): void {
+  frames.onLiveChange((live) => {
+    if (frames !== cameras.current) return;
+    if (live && verdict.textContent === CAMERA_STOPPED) showVerdict('', '');
+    else if (!live) showVerdict(CAMERA_STOPPED, 'bad');
+  });
+}
+
 /**
  * Starts the camera beside the models: an unanswered permission prompt does not hold up enrolling from photos
  * (check-in and enroll from the camera check that a picture has arrived). A camera that cannot start says why, and
- * Check in stays off.
+ * Check in stays off until one is plugged in.
  */
 function startCamera(): void {
-  const unavailable = cameraUnavailable();
-  const fail = (reason: string) => {
-    cameraError = `No camera: ${reason}.`;
+  cameras.follow(Promise.resolve(true));
+  cameras.wireChoice();
+  cameras.start().then(watchCamera, (error: unknown) => {
+    const unavailable = cameraUnavailable();
+    cameraError = unavailable
+      ? `No camera: ${unavailable}.`
+      : `No camera: ${cameraProblem(error)}. Staff can still enroll people from photos.`;
     showCameraError();
     updateButtons();
-  };
-  if (unavailable) {
-    fail(unavailable);
-    return;
-  }
-  navigator.mediaDevices
-    .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } })
-    .then(
-      (stream) => {
-        video.srcObject = stream;
-        const frames = (camera = new CameraFrames(video, stream));
-        frames.onLiveChange((live) => {
-          if (live && verdict.textContent === CAMERA_STOPPED) showVerdict('', '');
-          else if (!live) showVerdict(CAMERA_STOPPED, 'bad');
-        });
-        // A picture that does not play yet is no reason to give up the camera: check-in waits for one.
-        video.play().catch(() => undefined);
-      },
-      (error: unknown) => fail(`${cameraProblem(error)}. Staff can still enroll people from photos`),
-    );
+  });
 }
 startCamera();
 

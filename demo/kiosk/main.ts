@@ -5,15 +5,8 @@
 // handed to the worker as a VideoFrame (transferred, its pixels read once there), not copied through a canvas.
 import type { LoadProgress } from 'localface';
 import { Announcer, restoreFocus, SettledAnnouncer } from '../shared/announcer';
-import {
-  cameraIdOf,
-  chosenCameraId,
-  listCameras,
-  openCamera,
-  openExactCamera,
-  rememberCamera,
-} from '../shared/cameraChoice';
-import { CameraFrames, cameraUnavailable } from '../shared/cameraFrames';
+import type { CameraFrames } from '../shared/cameraFrames';
+import { CameraSwitch } from '../shared/cameraSwitch';
 import { cameraProblem } from '../shared/cameraProblem';
 import { faceErrorText, publicErrorText } from '../shared/faceErrors';
 import { modelBaseUrl } from '../shared/models';
@@ -161,41 +154,22 @@ async function startEngine(): Promise<EngineHandle> {
   return startMainThreadEngine();
 }
 
-/** The camera's frames, handed to the engine without copying their pixels (transferred to the worker). */
-let camera: CameraFrames | undefined;
-
-/** The camera staff chose for this kiosk (kept in the browser, and here, where storage may be off). */
-let chosenCamera = chosenCameraId();
-
 /**
- * Opens `exactly` that camera (a staff choice: an error if it cannot be opened, and the camera shown stays), else the
- * chosen camera, or any, in place of the one shown.
+ * The camera's frames (`cameras.current`), handed to the engine without copying their pixels (transferred to the
+ * worker); staff choose the camera in the staff panel.
  */
-async function startCamera(exactly?: string): Promise<CameraFrames> {
-  const unavailable = cameraUnavailable();
-  if (unavailable) throw new Error(unavailable);
-  const { stream, choiceMissing } = exactly
-    ? { stream: await openExactCamera(exactly), choiceMissing: false }
-    : await openCamera(chosenCamera);
-  // The camera shown stays on until the new one plays: a new one that does not leaves the old one as it was.
-  const shown = video.srcObject;
-  video.srcObject = stream;
-  try {
-    await video.play();
-  } catch (error) {
-    for (const track of stream.getTracks()) track.stop();
-    video.srcObject = shown;
-    if (shown) void video.play().catch(() => undefined);
-    throw error;
-  }
-  camera?.stop();
-  camera = new CameraFrames(video, stream);
-  if (!exactly)
-    cameraNote.textContent = choiceMissing
-      ? 'The camera chosen for this kiosk could not be opened (not connected, or in use): another camera is shown until it can be.'
-      : '';
-  return camera;
-}
+const cameras = new CameraSwitch({
+  video,
+  select: cameraSelect,
+  note: cameraNote,
+  place: 'this kiosk',
+  mayChoose: () => {
+    if (!staffUnlocked()) return false;
+    staff?.touch();
+    return true;
+  },
+  switched: (frames, connected) => cameraSwitched(frames, connected),
+});
 
 let lastProblem = { text: '', at: 0 };
 
@@ -328,7 +302,7 @@ function startLoop(engine: EngineHandle): void {
   looping = true;
   let frameWaiting = false;
   const processFrame = async () => {
-    const frames = camera;
+    const frames = cameras.current;
     if (!frames?.live || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
     inFlight = true;
     frameWaiting = false;
@@ -336,7 +310,7 @@ function startLoop(engine: EngineHandle): void {
       const grabbedAt = performance.now();
       const result = await engine.processFrame(await frames.take(), grabbedAt);
       // The camera stopped (or was replaced) meanwhile: its "Camera disconnected" stays, not a stale answer.
-      if (frames !== camera || !frames.live) return;
+      if (frames !== cameras.current || !frames.live) return;
       latest = result;
       finishedAt.push(performance.now());
       stats.processed++;
@@ -384,7 +358,7 @@ function startLoop(engine: EngineHandle): void {
       fpsLine.textContent = `${framesPerSecond(performance.now()).toFixed(1)} fps`;
       fpsLine.title = `${Math.round(latest.ms)} ms for the last frame (decode ${Math.round(t.decodeMs)}, detect ${Math.round(t.detectMs)}, embed ${Math.round(t.embedMs)}, search ${Math.round(t.searchMs)}, checks ${Math.round(t.checksMs)}); ${skipped} camera frames skipped so far`;
     } catch (error) {
-      if (frames !== camera || !frames.live) return; // the camera's own message stays
+      if (frames !== cameras.current || !frames.live) return; // the camera's own message stays
       showProblem(`Recognition failed: ${(error as Error).message}`);
     } finally {
       inFlight = false;
@@ -424,7 +398,7 @@ function forgetPicture(): void {
  */
 function watchCamera(engine: EngineHandle, frames: CameraFrames): void {
   const changed = (live: boolean) => {
-    if (frames !== camera) return;
+    if (frames !== cameras.current) return;
     updateEnrollButton();
     if (live) return; // the loop's next frame says who is in view
     forgetPicture();
@@ -440,114 +414,26 @@ function watchCamera(engine: EngineHandle, frames: CameraFrames): void {
   if (!frames.live) changed(false); // it stopped before it was watched
 }
 
+/** The engine, once it runs: a camera switched in is watched and its frames go to it. */
+let runningEngine: EngineHandle | undefined;
+
 /**
- * Opens a camera in place of the one shown (see startCamera). The tracker forgets the faces of the old picture: a
- * track does not carry over from one camera to another.
+ * A camera replaced the one shown. The tracker forgets the faces of the old picture: a track does not carry over from
+ * one camera to another.
  */
-async function switchCamera(engine: EngineHandle, exactly?: string): Promise<void> {
-  const frames = await startCamera(exactly);
+async function cameraSwitched(frames: CameraFrames, connected: boolean): Promise<void> {
+  const engine = runningEngine;
+  if (!engine) return;
   forgetPicture();
   await engine.reset().catch(() => undefined);
   watchCamera(engine, frames);
   updateEnrollButton();
   startLoop(engine);
-}
-
-/** Camera changes run one at a time: a devicechange and a staff choice never open cameras side by side. */
-let cameraWork: Promise<unknown> = Promise.resolve();
-let switchingCamera = false;
-
-function oneCameraChangeAtATime(change: () => Promise<void>): Promise<void> {
-  const run = cameraWork.then(async () => {
-    switchingCamera = true;
-    try {
-      await change();
-    } finally {
-      switchingCamera = false;
-      await refreshCameraList();
-    }
-  });
-  cameraWork = run.catch(() => undefined);
-  return run;
-}
-
-/** The cameras connected at the last look, to tell a camera plugged in from one that was there all along. */
-let knownCameras = new Set<string>();
-
-/** The ids of the cameras connected now. */
-async function connectedCameraIds(): Promise<Set<string>> {
-  return new Set((await listCameras().catch(() => [])).map((c) => c.deviceId));
-}
-
-/**
- * Follows cameras plugged in and out, from the page's start (a change while the models load waits for them): a
- * camera connected while none works is used without a reload, and the camera staff chose is used again once it is
- * plugged back in (another one was shown meanwhile), or not at all if it cannot be opened. A devicechange that
- * brings no camera (a headset, say) changes nothing.
- */
-function followCameras(engineReady: Promise<EngineHandle | undefined>): void {
-  navigator.mediaDevices?.addEventListener('devicechange', () => {
-    void oneCameraChangeAtATime(async () => {
-      const engine = await engineReady;
-      const before = knownCameras;
-      knownCameras = await connectedCameraIds();
-      if (!engine) return; // the kiosk could not start: no camera is needed
-      const hadNone = !camera?.live;
-      const chosenPluggedIn =
-        chosenCamera !== undefined &&
-        cameraIdOf(video) !== chosenCamera &&
-        knownCameras.has(chosenCamera) &&
-        !before.has(chosenCamera);
-      if (!hadNone && !chosenPluggedIn) return;
-      try {
-        // The chosen camera exactly, where another one works: if it cannot be opened, that one stays.
-        await switchCamera(engine, hadNone ? undefined : chosenCamera);
-        if (hadNone) {
-          statusLine.textContent = 'Camera connected.';
-          statusLine.className = 'unknown';
-          announcer.say('Camera connected.');
-        } else cameraNote.textContent = '';
-      } catch {
-        // still no camera, or the chosen one cannot be opened yet: what is shown stays
-      }
-    }).catch(() => undefined);
-  });
-}
-
-/** The staff panel's camera list, showing the camera in use (or asking for one when none is). */
-async function refreshCameraList(): Promise<void> {
-  if (!navigator.mediaDevices?.enumerateDevices) return;
-  const cameras = await listCameras().catch(() => []);
-  const current = cameraIdOf(video);
-  const options = cameras.map((c) => new Option(c.label, c.deviceId, false, c.deviceId === current));
-  // Without a camera shown, a list whose first entry looked chosen could not choose that one (no change event).
-  if (!cameras.some((c) => c.deviceId === current))
-    options.unshift(new Option(cameras.length ? 'Choose a camera' : 'No camera connected', '', true, true));
-  cameraSelect.replaceChildren(...options);
-  cameraSelect.disabled = switchingCamera || cameras.length === 0;
-}
-
-function wireCameraChoice(engine: EngineHandle): void {
-  cameraSelect.onchange = () => {
-    // What was chosen now, not what the list says once the change before this one is done.
-    const deviceId = cameraSelect.value;
-    const label = cameraSelect.selectedOptions[0]?.text ?? 'the camera';
-    void oneCameraChangeAtATime(async () => {
-      if (!staffUnlocked() || !deviceId || deviceId === cameraIdOf(video)) return;
-      staff?.touch();
-      cameraSelect.disabled = true;
-      cameraNote.textContent = `Starting ${label}…`;
-      try {
-        await switchCamera(engine, deviceId);
-        chosenCamera = deviceId;
-        rememberCamera(deviceId);
-        cameraNote.textContent = `This kiosk now uses ${label}.`;
-      } catch (error) {
-        // Opened exactly or not at all: the camera shown before stays, and stays the choice.
-        cameraNote.textContent = `${label} could not start (${cameraProblem(error)}); the camera shown stays.`;
-      }
-    }).finally(() => restoreFocus(cameraSelect));
-  };
+  if (connected) {
+    statusLine.textContent = 'Camera connected.';
+    statusLine.className = 'unknown';
+    announcer.say('Camera connected.');
+  }
 }
 
 // ---- enrolment and the people list ------------------------------------------------------------------------------
@@ -556,7 +442,7 @@ let enrolmentWired = false;
 
 /** Enroll takes the face from the camera's latest frames: only while the camera sends them. */
 function updateEnrollButton(): void {
-  enrollButton.disabled = !enrolmentWired || enrolling || !camera?.live;
+  enrollButton.disabled = !enrolmentWired || enrolling || !cameras.current?.live;
   // The name being enrolled is the one submitted: it is not edited while the enrolment waits for a live frame.
   enrollName.readOnly = enrolling;
 }
@@ -577,7 +463,7 @@ function wireStaff(engine: EngineHandle): void {
       noPinYet: 'No staff PIN yet: choose one to manage enrolled people.',
       onUnlock: async () => {
         staffPanel.hidden = false;
-        void refreshCameraList();
+        void cameras.refreshList();
         await refreshPeopleOrSay(engine);
       },
       onLock: () => {
@@ -677,7 +563,7 @@ function wireEnrolment(engine: EngineHandle): void {
   updateEnrollButton();
   enrollForm.onsubmit = async (event) => {
     event.preventDefault();
-    if (enrolling || !camera?.live) return;
+    if (enrolling || !cameras.current?.live) return;
     // Whoever sets the first staff PIN can list and delete everyone: people are enrolled here only once staff have
     // set it, so a passer-by cannot claim a kiosk that holds the people enrolled at it.
     if (!new StaffPin().isSet) {
@@ -745,15 +631,10 @@ async function main(): Promise<void> {
   // The camera and the engine start side by side, and either can fail alone: staff manage people without a camera.
   let engineFailed = false;
   let engineStarted = false;
-  const cameraStarting = startCamera();
-  // Camera changes (cameras plugged in, staff choices) wait for this first camera, and for the cameras it found.
-  cameraWork = cameraStarting
-    .catch(() => undefined)
-    .then(async () => {
-      knownCameras = await connectedCameraIds();
-    });
-  let engineReady!: (engine: EngineHandle | undefined) => void;
-  followCameras(new Promise((resolve) => (engineReady = resolve)));
+  // Camera changes (cameras plugged in, staff choices) wait for this first camera, and for the engine.
+  const cameraStarting = cameras.start();
+  let engineReady!: (running: boolean) => void;
+  cameras.follow(new Promise((resolve) => (engineReady = resolve)));
   void cameraStarting.then(
     () => {
       // The picture is live, the models may still be downloading: the status line says what is awaited now.
@@ -783,7 +664,7 @@ async function main(): Promise<void> {
       event.preventDefault();
       staffMessage.textContent = 'The kiosk could not start, so people cannot be managed here: reload the page.';
     };
-    engineReady(undefined);
+    engineReady(false); // the kiosk could not start: no camera is needed
     return;
   }
   loading.hidden = true;
@@ -791,13 +672,14 @@ async function main(): Promise<void> {
   modeLine.textContent = `recognition in ${engine.mode === 'worker' ? 'a worker' : 'the page thread'} on ${engine.backend.toUpperCase()}`;
   wireEnrolment(engine);
   wireStaff(engine);
-  wireCameraChoice(engine);
+  runningEngine = engine;
+  cameras.wireChoice();
   const frames = await cameraStarting.catch(() => undefined); // a failure's message is shown
   if (frames) {
     watchCamera(engine, frames);
     startLoop(engine);
   }
   // Only now: a camera change waiting for the engine must find the first camera watched.
-  engineReady(engine);
+  engineReady(true);
 }
 void main();
