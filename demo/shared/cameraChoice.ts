@@ -1,5 +1,6 @@
-// Which camera a kiosk uses. A kiosk often has two (a laptop's own and a USB camera on a stand): staff choose one,
-// and the choice is kept in this browser, so the kiosk opens the same camera after a reload or a power cut.
+// Which camera the camera pages (the kiosk, the check-in app) use. A kiosk often has two (a laptop's own and a USB
+// camera on a stand): staff choose one, and the choice is kept in this browser, so the same camera opens after a
+// reload or a power cut.
 
 const CHOICE_KEY = 'localface-kiosk-camera';
 
