@@ -468,12 +468,13 @@ test('a camera that stops checks nobody in from its frozen picture, and a camera
   expect(problems).toEqual([]);
 });
 
-test('staff choose one of two cameras, kept for this device after a reload (the kiosk opens it too); the list is for staff only', async () => {
-  test.setTimeout(180_000);
+test('staff choose one of two cameras (a choice made during a check-in waits for it), kept for this device after a reload, the kiosk opens it too; chosen while none could start, it checks people in; the list is for staff only', async () => {
+  test.setTimeout(240_000);
   if (!server?.listening) server = await serve('demo-dist', PORT);
   // Two of Chromium's default fake cameras (no face): fake_device_0 and fake_device_1.
   const context = await launchWithCamera(null, join(scratch, 'profile-two-cameras'), { cameras: 2 });
-  // Every stream the page opens, to see which cameras are still on.
+  // Every stream the page opens (to see which cameras are still on), and cameras the test makes busy, as when another
+  // app holds them (sessionStorage, so that it holds across reloads).
   await context.addInitScript(() => {
     const w = window as unknown as { openedStreams: MediaStream[] };
     w.openedStreams = [];
@@ -481,6 +482,11 @@ test('staff choose one of two cameras, kept for this device after a reload (the 
     const getUserMedia = devices.getUserMedia.bind(devices);
     devices.getUserMedia = async (constraints) => {
       const stream = await getUserMedia(constraints);
+      const label = stream.getVideoTracks()[0]?.label ?? '';
+      if ((sessionStorage.getItem('busyCameras') ?? '').split(',').includes(label)) {
+        for (const track of stream.getTracks()) track.stop();
+        throw new DOMException('Could not start video source', 'NotReadableError');
+      }
       w.openedStreams.push(stream);
       return stream;
     };
@@ -501,6 +507,9 @@ test('staff choose one of two cameras, kept for this device after a reload (the 
         .map((track) => track.label),
     );
   const select = page.getByTestId('camera-select');
+  const note = page.getByTestId('camera-note');
+  const checkIn = page.getByTestId('check-in');
+  const noFace = 'No face in view: stand in front of the camera and try again.';
   try {
     await page.goto(APP);
     await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
@@ -511,28 +520,53 @@ test('staff choose one of two cameras, kept for this device after a reload (the 
     await expect(select.locator('option')).toHaveText(['fake_device_0', 'fake_device_1']);
     await expect(select.locator('option:checked')).toHaveText('fake_device_0');
 
+    // Chosen while a check-in follows someone on the camera shown: the change waits for it, which ends as it would
+    // have (no face in this picture), not cut short by its camera going off.
+    await checkIn.click();
+    await expect(page.getByTestId('verdict')).toHaveText('Look at the camera…');
     await select.focus();
     await select.selectOption({ label: 'fake_device_1' });
-    await expect(page.getByTestId('camera-note')).toHaveText('This device now uses fake_device_1.');
+    await expect(note).toHaveText('Starting fake_device_1…');
+    expect(await shown()).toBe('fake_device_0');
+    await expect(page.getByTestId('verdict')).toHaveText(noFace, { timeout: 60_000 });
+    await expect(note).toHaveText('This device now uses fake_device_1.');
     expect(await shown()).toBe('fake_device_1');
     await expect(select).toBeFocused();
     expect(await liveCameras(), 'the cameras left on').toEqual(['fake_device_1']);
-    // The new camera's picture is checked: no face in Chromium's default fake picture.
-    await page.getByTestId('check-in').click();
-    await expect(page.getByTestId('check-in')).toBeEnabled({ timeout: 60_000 });
-    await expect(page.getByTestId('verdict')).toHaveText(
-      'No face in view: stand in front of the camera and try again.',
-    );
+    // The new camera's picture is checked.
+    await expect(checkIn).toBeEnabled();
+    await checkIn.click();
+    await expect(checkIn).toBeEnabled({ timeout: 60_000 });
+    await expect(page.getByTestId('verdict')).toHaveText(noFace);
 
     // Locked, the list goes with the rest of the staff area.
     await page.getByTestId('staff-lock').click();
     await expect(page.getByTestId('camera-choice')).toBeHidden();
 
-    // Kept for this device: after a reload the app opens the chosen camera, and so does the kiosk (one choice, as one PIN).
+    // Kept for this device: after a reload the app opens the chosen camera, and so does the kiosk (one choice, as one
+    // PIN).
     await page.reload();
     await expect.poll(shown, { timeout: 60_000 }).toBe('fake_device_1');
     await page.goto(APP.replace('/checkin/', '/'));
     await expect.poll(shown, { timeout: 60_000 }).toBe('fake_device_1');
+
+    // Both cameras held by another app at the start: no camera, and Check in stays off; staff choose one that is
+    // free again, and people check in with it.
+    await page.evaluate(() => sessionStorage.setItem('busyCameras', 'fake_device_0,fake_device_1'));
+    await page.goto(APP);
+    await expect(page.getByTestId('status')).toHaveText(/^Ready on/, { timeout: 120_000 });
+    await expect(page.getByTestId('verdict')).toHaveText(/^No camera: it is in use by another app/);
+    await expect(checkIn).toBeDisabled();
+    await page.evaluate(() => sessionStorage.setItem('busyCameras', 'fake_device_1'));
+    await unlockStaff(page);
+    await expect(select.locator('option:checked')).toHaveText('Choose a camera');
+    await select.selectOption({ label: 'fake_device_0' });
+    await expect(note).toHaveText('This device now uses fake_device_0.');
+    await expect(page.getByTestId('verdict')).toHaveText('Camera connected.');
+    await expect(checkIn).toBeEnabled();
+    await checkIn.click();
+    await expect(checkIn).toBeEnabled({ timeout: 60_000 });
+    await expect(page.getByTestId('verdict')).toHaveText(noFace);
     expect(problems).toEqual([]);
   } finally {
     await context.close();
@@ -559,7 +593,7 @@ test('without a camera (refused or absent) the page says why and Check in stays 
   const { context, page, problems } = await openWithoutCamera(browser);
   // Said in words that tell what to do, not as the browser's error name.
   const noCamera =
-    /^No camera: (access to it was refused: allow the camera|none is connected: connect a camera|it is in use by another app)[^.]*, then reload\. Staff can still enroll people from photos\.$/;
+    /^No camera: (access to it was refused: allow the camera[^.]*, then reload|none is connected: connect a camera|it is in use by another app[^.]*, then reload)\. Staff can still enroll people from photos\.$/;
   await expect(page.getByTestId('verdict')).toHaveText(noCamera);
   // Ready, the page keeps the reason on screen and offers no check-in that could only fail.
   await expect(page.getByTestId('check-in')).toBeDisabled();

@@ -338,14 +338,20 @@ const cameras = new CameraSwitch({
   select: cameraSelect,
   note: cameraNote,
   place: 'this device',
-  // Not in the middle of a check-in or an enroll: their frames come from the camera shown.
-  mayChoose: () => !busy && staffMayAct(),
+  mayChoose: () => staffMayAct(),
   switched: (frames, connected) => {
     watchCamera(frames);
+    // No camera worked before: its problem ("No camera", "Camera disconnected") is solved.
     if (connected) {
       cameraError = undefined;
       showVerdict('Camera connected.', '');
     }
+    updateButtons();
+  },
+  // A check-in or an enroll runs on the camera shown: a change waits for it, and none starts during a change.
+  idle: () => (busy ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve()),
+  changing: (running) => {
+    cameraChanging = running;
     updateButtons();
   },
 });
@@ -355,10 +361,14 @@ let cameraError: string | undefined;
 let ready = false;
 /** A check-in or an enroll runs (one at a time). */
 let busy = false;
+/** Camera changes waiting for the check-in or enroll that runs. */
+const idleWaiters: (() => void)[] = [];
+/** A camera change runs: the camera shown is about to be replaced. */
+let cameraChanging = false;
 
 function updateButtons(): void {
-  checkInButton.disabled = !ready || busy || cameraError !== undefined;
-  enrollButton.disabled = !ready || busy;
+  checkInButton.disabled = !ready || busy || cameraChanging || cameraError !== undefined;
+  enrollButton.disabled = !ready || busy || cameraChanging;
   // Not in the middle of a check-in or an enroll: the new version would remove the files it loads.
   updateButton.disabled = busy;
 }
@@ -574,10 +584,12 @@ function watchCamera(frames: CameraFrames): void {
  * (check-in and enroll from the camera check that a picture has arrived). A camera that cannot start says why, and
  * Check in stays off until one is plugged in.
  */
-function startCamera(): void {
-  cameras.follow(Promise.resolve(true));
+function startCamera(): Promise<CameraFrames> {
+  // Cameras plugged in meanwhile are followed once the models are loaded (not at all if they fail to).
+  cameras.follow(modelsStarted);
   cameras.wireChoice();
-  cameras.start().then(watchCamera, (error: unknown) => {
+  const starting = cameras.start();
+  starting.then(watchCamera, (error: unknown) => {
     const unavailable = cameraUnavailable();
     cameraError = unavailable
       ? `No camera: ${unavailable}.`
@@ -585,8 +597,11 @@ function startCamera(): void {
     showCameraError();
     updateButtons();
   });
+  return starting;
 }
-startCamera();
+let modelsReady!: (started: boolean) => void;
+const modelsStarted = new Promise<boolean>((resolve) => (modelsReady = resolve));
+const cameraStarting = startCamera();
 
 try {
   const log = await CheckInLog.open();
@@ -645,7 +660,7 @@ try {
   // downloading them a second time.
   void registerServiceWorker();
   const once = (work: () => Promise<void>, button: HTMLButtonElement) => async () => {
-    if (busy) return;
+    if (busy || cameraChanging) return;
     // Disabled while the work runs, a focused button loses the focus: it gets it back afterwards.
     const hadFocus = document.activeElement === button;
     busy = true;
@@ -654,6 +669,7 @@ try {
       await work();
     } finally {
       busy = false;
+      for (const wake of idleWaiters.splice(0)) wake();
       updateButtons();
       if (hadFocus && !button.disabled) restoreFocus(button);
       if (reloadWhenIdle) location.reload();
@@ -673,7 +689,14 @@ try {
   };
   ready = true;
   updateButtons();
+  modelsReady(true);
 } catch (error) {
+  modelsReady(false);
+  // Nothing will look at the camera: its light goes off.
+  void cameraStarting.then(
+    () => cameras.stop(),
+    () => undefined,
+  );
   progressBar.hidden = true;
   statusLine.textContent = `Could not start: ${publicErrorText(error)} Reload the page to try again.`;
   if (error instanceof FaceError && error.code === 'ERR_MODEL_LOAD_FAILED' && 'serviceWorker' in navigator) {

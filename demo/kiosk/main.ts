@@ -653,10 +653,7 @@ async function main(): Promise<void> {
     loading.hidden = true;
     // Nothing will look at the camera: its light goes off.
     void cameraStarting.then(
-      (frames) => {
-        frames.stop();
-        video.srcObject = null;
-      },
+      () => cameras.stop(),
       () => undefined,
     );
     showProblem(`The kiosk could not start: ${publicErrorText(error)} Reload the page to try again.`);

@@ -8,7 +8,8 @@ export function cameraProblem(error: unknown): string {
   const name = error instanceof DOMException ? error.name : '';
   if (name === 'NotAllowedError' || name === 'SecurityError')
     return 'access to it was refused: allow the camera for this page, then reload';
-  if (name === 'NotFoundError') return 'none is connected: connect a camera, then reload';
+  // Both camera pages open a camera connected later, without a reload.
+  if (name === 'NotFoundError') return 'none is connected: connect a camera';
   // The pages ask only for an ideal size and the front camera: no camera at all meets them.
   if (name === 'OverconstrainedError') return 'none of the connected cameras can be used: connect another, then reload';
   if (name === 'NotReadableError' || name === 'AbortError')

@@ -21,6 +21,13 @@ export interface CameraSwitchOptions {
    * `connected` says no camera worked before it.
    */
   switched(frames: CameraFrames, connected: boolean): Promise<void> | void;
+  /**
+   * Settles when the page's work on the camera shown is done (a check-in following a person, say): a change waits
+   * for it before it opens another camera. Default: at once.
+   */
+  idle?(): Promise<void>;
+  /** A camera change starts (true) or has ended (false): the page starts no work on the camera meanwhile. */
+  changing?(running: boolean): void;
 }
 
 export class CameraSwitch {
@@ -32,6 +39,8 @@ export class CameraSwitch {
   private switching = false;
   /** The cameras connected at the last look, to tell a camera plugged in from one that was there all along. */
   private known = new Set<string>();
+  /** The camera was refused to this page: no devicechange asks again (the person would be asked at every one). */
+  private refused = false;
 
   constructor(private readonly options: CameraSwitchOptions) {}
 
@@ -50,6 +59,8 @@ export class CameraSwitch {
       .catch(() => undefined)
       .then(async () => {
         this.known = await connectedCameraIds();
+        // Listed before the camera was allowed, the cameras had no ids: the list shows them now.
+        await this.refreshList();
       });
     return starting;
   }
@@ -66,6 +77,7 @@ export class CameraSwitch {
         this.known = await connectedCameraIds();
         if (!usable) return;
         const hadNone = !this.current?.live;
+        if (hadNone && this.refused) return;
         const chosenPluggedIn =
           this.chosen !== undefined &&
           cameraIdOf(this.options.video) !== this.chosen &&
@@ -74,6 +86,7 @@ export class CameraSwitch {
         if (!hadNone && !chosenPluggedIn) return;
         let frames: CameraFrames;
         try {
+          await this.options.idle?.();
           // The chosen camera exactly, where another one works: if it cannot be opened, that one stays.
           frames = await this.open(hadNone ? undefined : this.chosen);
         } catch {
@@ -96,8 +109,10 @@ export class CameraSwitch {
         if (!this.options.mayChoose() || !deviceId || deviceId === cameraIdOf(this.options.video)) return;
         select.disabled = true;
         note.textContent = `Starting ${label}…`;
+        const hadNone = !this.current?.live;
         let frames: CameraFrames;
         try {
+          await this.options.idle?.();
           frames = await this.open(deviceId);
         } catch (error) {
           // Opened exactly or not at all: the camera shown before stays, and stays the choice.
@@ -107,7 +122,7 @@ export class CameraSwitch {
         this.chosen = deviceId;
         rememberCamera(deviceId);
         note.textContent = `${capitalised(this.options.place)} now uses ${label}.`;
-        await this.options.switched(frames, false);
+        await this.options.switched(frames, hadNone);
       }).finally(() => restoreFocus(select));
     };
   }
@@ -126,14 +141,23 @@ export class CameraSwitch {
     select.disabled = this.switching || cameras.length === 0;
   }
 
+  /** Switches the camera shown off (its light goes off), for good: nothing will look at it. */
+  stop(): void {
+    this.current?.stop();
+    this.current = undefined;
+    this.options.video.srcObject = null;
+  }
+
   /** Camera changes run one at a time: a devicechange and a staff choice never open cameras side by side. */
   private oneAtATime(change: () => Promise<void>): Promise<void> {
     const run = this.work.then(async () => {
       this.switching = true;
+      this.options.changing?.(true);
       try {
         await change();
       } finally {
         this.switching = false;
+        this.options.changing?.(false);
         await this.refreshList();
       }
     });
@@ -149,9 +173,17 @@ export class CameraSwitch {
     const { video, note, place } = this.options;
     const unavailable = cameraUnavailable();
     if (unavailable) throw new Error(unavailable);
-    const { stream, choiceMissing } = exactly
-      ? { stream: await openExactCamera(exactly), choiceMissing: false }
-      : await openCamera(this.chosen);
+    let opened: { stream: MediaStream; choiceMissing: boolean };
+    try {
+      opened = exactly
+        ? { stream: await openExactCamera(exactly), choiceMissing: false }
+        : await openCamera(this.chosen);
+    } catch (error) {
+      const name = error instanceof DOMException ? error.name : '';
+      if (name === 'NotAllowedError' || name === 'SecurityError') this.refused = true;
+      throw error;
+    }
+    const { stream, choiceMissing } = opened;
     // The camera shown stays on until the new one plays: a new one that does not leaves the old one as it was.
     const shown = video.srcObject;
     video.srcObject = stream;
