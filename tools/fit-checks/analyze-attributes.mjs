@@ -127,6 +127,12 @@ function features(r) {
     dlibhead: (x) => x.dlibHead,
     mfnhead: (x) => x.mfnHead,
     cnhead: (x) => x.cnHead,
+    // The eye-state model's closed-eye log-odds and Face Mesh's eye aspect ratio, per eye (measured for sunglasses,
+    // not shipped: the library computes no such attribute feature).
+    eyes: (x) => {
+      const logOdds = (p) => Math.max(-12, Math.min(12, Math.log(Math.max(p, 1e-12) / Math.max(1 - p, 1e-12))));
+      return [logOdds(x.eyeClosed[0]), logOdds(x.eyeClosed[1]), x.eyes.earR, x.eyes.earL];
+    },
     ...FASNET_BLOCKS,
   };
   const block = (p) => BLOCKS[p] ?? (/^cn[a-z]_/.test(p) ? (x) => x[p] : undefined);
@@ -411,6 +417,8 @@ if (args.includes('--cv') && featureKind.startsWith('regions')) {
       ...(hasHeads ? ['regions+emb+head'] : []),
       ...fasKinds,
       ...(cnHeads.includes(name) ? cnKinds : []),
+      // More candidates (EXTRA_KINDS=regions+eyes,…), for measurement.
+      ...(process.env.EXTRA_KINDS ? process.env.EXTRA_KINDS.split(',') : []),
     ].sort((a, b) => dimOf(a) - dimOf(b))) {
       const scored = [];
       asKind(kind, () => {
