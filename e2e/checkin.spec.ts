@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
 import { CHROMIUM_PATH, lanHostArgs } from './chromium.mjs';
+import { liveCameras as liveCamerasOf, shownCamera } from './cameraPages';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 import { CHECKIN_PORT } from './ports';
 import { storeCounts } from './storeInspect';
@@ -494,18 +495,8 @@ test('staff choose one of two cameras (a choice made during a check-in waits for
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
-  const shown = () =>
-    page.evaluate(() => {
-      const stream = document.querySelector('video')!.srcObject as MediaStream | null;
-      return stream?.getVideoTracks()[0]?.label;
-    });
-  const liveCameras = () =>
-    page.evaluate(() =>
-      (window as unknown as { openedStreams: MediaStream[] }).openedStreams
-        .flatMap((stream) => stream.getVideoTracks())
-        .filter((track) => track.readyState === 'live')
-        .map((track) => track.label),
-    );
+  const shown = () => shownCamera(page);
+  const liveCameras = () => liveCamerasOf(page);
   const select = page.getByTestId('camera-select');
   const note = page.getByTestId('camera-note');
   const checkIn = page.getByTestId('check-in');

@@ -5,6 +5,7 @@ import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { liveCameras as liveCamerasOf, shownCamera } from './cameraPages';
 import { launchWithCamera, writeFakeCameraVideo } from './fakeCamera.mjs';
 import { SITE_PORT } from './ports';
 import { storeCounts } from './storeInspect';
@@ -413,18 +414,11 @@ test('staff choose one of two cameras; kept after a reload; another is shown whi
     };
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  const liveCameras = () =>
-    page.evaluate(() =>
-      (window as unknown as { openedStreams: MediaStream[] }).openedStreams
-        .flatMap((stream) => stream.getVideoTracks())
-        .filter((track) => track.readyState === 'live')
-        .map((track) => track.label),
-    );
+  const liveCameras = () => liveCamerasOf(page);
   const cameraRequests = () => page.evaluate(() => (window as unknown as { cameraRequests: number }).cameraRequests);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
-  const shown = () =>
-    page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.label);
+  const shown = () => shownCamera(page);
   const processed = () =>
     page.evaluate(() => (window as unknown as { kioskStats: { processed: number } }).kioskStats.processed);
   const started = async () => {
@@ -547,14 +541,11 @@ test('a chosen camera that opens but does not play is given up: the camera shown
     await expect(page.getByTestId('camera-note')).toHaveText(
       'fake_device_1 could not start (it is in use by another app, or failed: close that app, then reload); the camera shown stays.',
     );
-    const cameras = await page.evaluate(() => ({
-      shown: (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.label,
-      live: (window as unknown as { openedStreams: MediaStream[] }).openedStreams
-        .flatMap((stream) => stream.getVideoTracks())
-        .filter((track) => track.readyState === 'live')
-        .map((track) => track.label),
-      stored: localStorage.getItem('localface-kiosk-camera'),
-    }));
+    const cameras = {
+      shown: await shownCamera(page),
+      live: await liveCamerasOf(page),
+      stored: await page.evaluate(() => localStorage.getItem('localface-kiosk-camera')),
+    };
     expect(cameras).toEqual({ shown: 'fake_device_0', live: ['fake_device_0'], stored: null });
     // Still the kiosk's camera: its stopping is noticed.
     await page.evaluate(() => (document.querySelector('video')!.srcObject as MediaStream).getVideoTracks()[0]!.stop());
