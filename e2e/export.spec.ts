@@ -247,8 +247,17 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
     [otherModels, dotsName] as const,
   );
 
-  const cases: { file: string; options: Record<string, unknown>; code: string; status: number }[] = [
+  // `as`: the file given as its bytes (an ArrayBuffer, or a Uint8Array viewing the middle of a larger buffer).
+  const cases: {
+    file: string;
+    options: Record<string, unknown>;
+    code: string;
+    status: number;
+    as?: 'arrayBuffer' | 'view';
+  }[] = [
     { file: 'truncated', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400 },
+    { file: 'truncated', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400, as: 'view' },
+    { file: 'flipped', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400, as: 'arrayBuffer' },
     { file: 'truncatedHalf', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400 },
     { file: 'flipped', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400 },
     { file: 'swapped', options: { name: 'fresh-a' }, code: 'ERR_INVALID_EXPORT', status: 400 },
@@ -290,15 +299,16 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
   const before = await storeDump(facePage);
   const observedBefore = await observe(facePage, name);
   for (const c of cases) {
-    const error = await facePage.evaluate(
-      async ({ file, options }) =>
-        window.errorInfo(() =>
-          window.client.importCollection((window as unknown as { files: Record<string, Blob> }).files[file]!, options),
-        ),
-      c,
-    );
+    const error = await facePage.evaluate(async ({ file, options, as }) => {
+      const blob = (window as unknown as { files: Record<string, Blob> }).files[file]!;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      const padded = new Uint8Array(bytes.length + 20);
+      padded.set(bytes, 7);
+      const input = as === 'arrayBuffer' ? bytes.buffer : as === 'view' ? padded.subarray(7, 7 + bytes.length) : blob;
+      return window.errorInfo(() => window.client.importCollection(input, options));
+    }, c);
     expectFaceError(error, c.code, c.status);
-    expect(await storeDump(facePage), `${c.file} ${JSON.stringify(c.options)}`).toEqual(before);
+    expect(await storeDump(facePage), `${c.file} ${c.as ?? ''} ${JSON.stringify(c.options)}`).toEqual(before);
   }
   expect(await observe(facePage, name)).toEqual(observedBefore);
   const notABlob = await facePage.evaluate(() =>
@@ -310,19 +320,39 @@ test('a failed import changes nothing: corrupt, truncated, other models, wrong p
   );
   expectFaceError(missing, 'ERR_NOT_FOUND', 404);
 
-  // The same files do import where they should: with the right passphrase under another name, and by replace.
+  // The same files do import where they should: with the right passphrase under another name, and by replace; and
+  // as their bytes.
   const ok = await facePage.evaluate(async (n) => {
     const files = (window as unknown as { files: Record<string, Blob> }).files;
     const copy = await window.client.importCollection(files.encrypted!, { passphrase: 'right', name: `${n}-copy` });
     const replaced = await window.client.importCollection(files.plain!, { onConflict: 'replace' });
+    const bytes = new Uint8Array(await files.encrypted!.arrayBuffer());
+    const padded = new Uint8Array(bytes.length + 20);
+    padded.set(bytes, 7);
+    const fromBuffer = await window.client.importCollection(bytes.buffer, { passphrase: 'right', name: `${n}-buf` });
+    const fromView = await window.client.importCollection(padded.subarray(7, 7 + bytes.length), {
+      passphrase: 'right',
+      name: `${n}-view`,
+    });
+    const viewHits = await window.client.searchFace({
+      collectionName: `${n}-view`,
+      face: await window.fixture('lfw/Serena_Williams_0002.jpg'),
+    });
+    await window.client.deleteCollection(`${n}-buf`);
+    await window.client.deleteCollection(`${n}-view`);
     const hits = await window.client.searchFace({
       collectionName: `${n}-copy`,
       face: await window.fixture('lfw/Serena_Williams_0002.jpg'),
     });
     await window.client.deleteCollection(`${n}-copy`);
-    return { copy: copy.personCount, replaced: replaced.personCount, hit: hits[0]?.personId };
+    return {
+      copy: copy.personCount,
+      replaced: replaced.personCount,
+      hit: hits[0]?.personId,
+      bytes: [fromBuffer.personCount, fromView.personCount, viewHits[0]?.personId],
+    };
   }, name);
-  expect(ok).toEqual({ copy: 4, replaced: 4, hit: 'serena' });
+  expect(ok).toEqual({ copy: 4, replaced: 4, hit: 'serena', bytes: [4, 4, 'serena'] });
   expect(await observe(facePage, name)).toEqual(observedBefore);
   expect((await checkConsistency(facePage)).problems).toEqual([]);
   await facePage.evaluate((n) => window.client.deleteCollection(n), name);

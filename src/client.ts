@@ -226,9 +226,10 @@ export interface FaceClient {
    * Restores an export. Everything is checked before anything is written, then it is written in one transaction: a
    * corrupt or truncated file is ERR_INVALID_EXPORT, templates of other models ERR_MODEL_MISMATCH, a wrong passphrase
    * ERR_ENCRYPTION_KEY_INVALID, a name in use ERR_COLLECTION_EXISTS (with the default `onConflict: 'fail'`); a
-   * failed import changes nothing. Defaults: `name` the exported one, no passphrase, `onConflict: 'fail'`.
+   * failed import changes nothing. `file`: the export's Blob, or its bytes. Defaults: `name` the exported one, no
+   * passphrase, `onConflict: 'fail'`.
    */
-  importCollection(file: Blob, options?: ImportCollectionOptions): Promise<Collection>;
+  importCollection(file: Blob | ArrayBuffer | Uint8Array, options?: ImportCollectionOptions): Promise<Collection>;
 
   /** Upsert on personId: an existing person's name, metadata and faces are replaced. */
   enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson>;
@@ -490,7 +491,7 @@ class LocalFaceClient implements FaceClient {
   exportCollection(name: string, options?: ExportCollectionOptions): Promise<Blob> {
     return this.persons((s) => s.exportCollection(name, options));
   }
-  importCollection(file: Blob, options?: ImportCollectionOptions): Promise<Collection> {
+  importCollection(file: Blob | ArrayBuffer | Uint8Array, options?: ImportCollectionOptions): Promise<Collection> {
     return this.persons((s) => s.importCollection(file, options));
   }
 

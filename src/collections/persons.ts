@@ -1,7 +1,7 @@
 import { asFaceError, FaceError, requireWebCrypto } from '../errors';
 import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
-import { inputScale, isBlob } from '../face/input/decode';
+import { blobOf, bytesOf, inputScale, isBlob } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import {
   boxInInput,
@@ -312,10 +312,12 @@ export class PersonService {
   }
 
   async importCollection(file: unknown, options: unknown = {}): Promise<Collection> {
-    if (!isBlob(file))
+    // An export kept as bytes (read from a file, fetched, stored) is the same file.
+    const bytes = isBlob(file) ? undefined : bytesOf(file, 'file');
+    if (!isBlob(file) && !bytes)
       throw new FaceError(
         'ERR_INVALID_ARGUMENT',
-        'importCollection takes the Blob (or File) that exportCollection made.',
+        'importCollection takes the Blob (or File) that exportCollection made, or its bytes (an ArrayBuffer or Uint8Array).',
       );
     const o = v.requireObject(options, 'importCollection options');
     v.onlyKnownKeys(o, ['name', 'passphrase', 'onConflict'], 'importCollection options');
@@ -330,7 +332,11 @@ export class PersonService {
       );
     }
     // Everything is read and checked before the one write transaction.
-    const decoded = await readExport(file, { passphrase, models: this.engine.modelIds, dims: this.engine.dimensions });
+    const decoded = await readExport(bytes ? blobOf(bytes) : (file as Blob), {
+      passphrase,
+      models: this.engine.modelIds,
+      dims: this.engine.dimensions,
+    });
     // The file's own name is checked like a new one too: an edited file must not create a collection of dots.
     const target = name ?? v.newCollectionName(decoded.collection.name);
     const models = [...decoded.header.models];

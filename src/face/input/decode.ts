@@ -99,7 +99,7 @@ const typedArrayName = Object.getOwnPropertyDescriptor(
 )?.get as ((this: unknown) => string | undefined) | undefined;
 
 /** The bytes of an ArrayBuffer or Uint8Array (of this window or another), else undefined. */
-function bytesOf(input: unknown, argName: string): Uint8Array | undefined {
+export function bytesOf(input: unknown, argName: string): Uint8Array | undefined {
   let kind: 'Uint8Array' | 'ArrayBuffer';
   let buffer: ArrayBufferLike;
   if (input instanceof Uint8Array || (ArrayBuffer.isView(input) && typedArrayName?.call(input) === 'Uint8Array')) {
@@ -119,6 +119,11 @@ function bytesOf(input: unknown, argName: string): Uint8Array | undefined {
     // Where ArrayBuffer.prototype.detached is missing, a view of a detached buffer cannot be made.
     throw transferred(argName, kind, cause);
   }
+}
+
+/** The bytes as a Blob; a Blob cannot be made from shared memory (a view of a SharedArrayBuffer): copied first. */
+export function blobOf(bytes: Uint8Array, type = ''): Blob {
+  return new Blob([(bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice()) as Uint8Array<ArrayBuffer>], { type });
 }
 
 function transferred(argName: string, kind: string, cause?: unknown): FaceError {
@@ -472,11 +477,7 @@ async function decodeEncoded(bytes: Uint8Array, limits: ImageLimits, argName: st
   const header = readImageHeader(bytes);
   if (!header) throw new FaceError('ERR_BASE64_IMAGE_CANNOT_BE_DECODED', undecodable(bytes, argName));
   checkEncodedSize(header, limits, argName);
-  // A Blob cannot be made from shared memory (a view of a SharedArrayBuffer): such bytes are copied first.
-  const own = bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
-  const blob = new Blob([own as Uint8Array<ArrayBuffer>], {
-    type: header.format === 'jpeg' ? 'image/jpeg' : 'image/png',
-  });
+  const blob = blobOf(bytes, header.format === 'jpeg' ? 'image/jpeg' : 'image/png');
   let bitmap: ImageBitmap;
   try {
     // 'from-image' applies the EXIF orientation, so a phone photo stored sideways is upright here.
