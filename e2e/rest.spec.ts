@@ -3,7 +3,7 @@
 // words, and a key limited to one collection kept out of the others.
 import { test, expect, type Page } from '@playwright/test';
 import { openHarness } from './localface';
-import { CASES, type Auth, type RestCase } from './rest/conformance';
+import { CASES, COLLECTION, type Auth, type RestCase } from './rest/conformance';
 
 interface Keys {
   key: { key: string; keyId: string };
@@ -425,6 +425,76 @@ test("004 takes the seed's own 64-bit person_id (435451889459444247) and answers
     multipart: { name: faceSet, file: '$file:lfw/Tony_Blair_0001.jpg', person_id: '9223372036854775808' },
   });
   expect([tooLarge.status, (tooLarge.body as { status: string }).status]).toEqual([400, 'INVALID_ARGUMENT']);
+});
+
+test('a compressed body is refused in every dialect with the sentence that says to send it uncompressed', async () => {
+  const answers = await page.evaluate(async (apiKey) => {
+    const paths = ['collection', 'users/search', 'enroll-face', 'face-search', 'faceset/v2/add_face'];
+    return Promise.all(
+      paths.map(async (path) => {
+        const response = await window.restHandler(
+          new Request(new URL(`/api/${path}`, location.href), {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'content-encoding': 'gzip',
+              'x-api-key': apiKey.key,
+              'X-DF-API-ID': apiKey.keyId,
+              'X-DF-API-SECRET': apiKey.key,
+            },
+            body: '{}',
+          }),
+        );
+        // 002 keeps its fixed message and gives the sentence in its detail header.
+        return {
+          path,
+          status: response.status,
+          said: `${await response.text()} ${response.headers.get('x-localface-detail') ?? ''}`,
+        };
+      }),
+    );
+  }, keys.key);
+  for (const answer of answers) {
+    expect(answer.status, answer.path).toBe(400);
+    expect(answer.said, answer.path).toMatch(
+      /[Rr]equest bodies with Content-Encoding gzip are not accepted: send the body uncompressed\./,
+    );
+  }
+});
+
+test('004 says what is wrong with an image in words for an HTTP client; booleans are read as form libraries write them', async () => {
+  // A 1×1 WebP, and a string that is not base64.
+  await ensureColinInMyCollection();
+  const webp = 'UklGRiQAAABXRUJQVlA4IBgAAAAwAQCdASoBAAEAAQAcJaQAA3AA/v3AgAA=';
+  const reasons: string[] = [];
+  for (const image of [webp, '====']) {
+    const r = await call({
+      seed: '004',
+      method: 'POST',
+      path: 'faceset/v2/add_face',
+      json: { name: COLLECTION, image_base64: image },
+    });
+    expect(r.status).toBe(400);
+    reasons.push((r.body as { reason: string }).reason);
+  }
+  expect(reasons).toEqual([
+    'invalid image: the image is a WebP file; only JPEG and PNG bytes are accepted.',
+    'invalid image: the image string is not valid base64 (plain or a data: URL).',
+  ]);
+  // Python's requests sends True as "True": read as true (so this asks for a check it turns off), "1" and "0" too.
+  for (const [flags, code] of [
+    [{ validate_attribute: 'True', is_attribute: 'False' }, 'INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY'],
+    [{ validate_quality: '1', is_quality: '0' }, 'INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY'],
+    [{ is_attribute: 'maybe' }, 'INVALID_PAYLOAD'],
+  ] as const) {
+    const r = await call({
+      seed: '002',
+      method: 'POST',
+      path: 'enroll-face',
+      multipart: { image: '$b64:checks/lfw-plain.jpg', subject_id: 'flags', ...flags },
+    });
+    expect([r.status, (r.body as { error_code: string }).error_code], JSON.stringify(flags)).toEqual([400, code]);
+  }
 });
 
 /** Run alone (-g), a test has no MyCollection with Colin in it: the conformance table makes them. */

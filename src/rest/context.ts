@@ -4,7 +4,7 @@ import type { AddedFace, SearchFaceRequest, SearchResult } from '../collections/
 import { characterCount } from '../collections/validate';
 import { PUT_FACE_OF, SEARCH_LARGEST_FACE, type PutFaceOfRequest } from '../collections/restWrites';
 import { FaceError } from '../errors';
-import { BodyError, parseBody, type BodyObject, type BodyProblem } from './http';
+import { BodyError, booleanField, parseBody, type BodyObject, type BodyProblem } from './http';
 
 /** What a route sees of one authenticated request. */
 export interface RestContext {
@@ -185,8 +185,8 @@ export class Fields {
   boolean(name: string, fallback: boolean): boolean {
     const value = this.body[name];
     if (value === undefined || value === null) return fallback;
-    if (typeof value === 'boolean') return value;
-    if (value === 'true' || value === 'false') return value === 'true'; // form fields are strings
+    const flag = booleanField(value); // form fields are strings
+    if (flag !== undefined) return flag;
     throw invalidField(name, `${name} must be true or false; got ${describe(value)}.`);
   }
 

@@ -13,6 +13,7 @@ import { inKeyCollection, putFaceOf } from './context';
 import { base64Payload } from '../face/input/imageHeader';
 import {
   BodyError,
+  booleanField,
   DETAIL_HEADER,
   header,
   headerValue,
@@ -137,8 +138,8 @@ const URL_TIMEOUT_MS = 15_000;
 function flag(body: BodyObject, name: string, fallback: boolean): boolean {
   const value = body[name];
   if (value === undefined || value === null) return fallback;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
+  const flagValue = booleanField(value);
+  if (flagValue !== undefined) return flagValue;
   throw new Refused(enrollFaceError('INVALID_PAYLOAD', `${name} must be true or false`));
 }
 

@@ -57,6 +57,15 @@ function personIdJson(personId: string): string {
   return /^(0|[1-9]\d{0,18})$/.test(personId) ? personId : JSON.stringify(personId);
 }
 
+/**
+ * The client's sentence about an image, for an HTTP client: its first sentence (what follows advises browser code: an
+ * <img>, createImageBitmap), naming "the image" (the client's argument is "face").
+ */
+function imageProblem(message: string): string {
+  const first = /^.*?[.!?](?=\s|$)/.exec(message)?.[0] ?? message;
+  return lowerFirst(first.replace(/^The face\b/, 'The image'));
+}
+
 export function faceSetFailure(error: unknown): Response {
   if (!(error instanceof FaceError)) return faceSetError('INTERNAL_ERROR', 'internal server error');
   switch (error.code) {
@@ -71,7 +80,7 @@ export function faceSetFailure(error: unknown): Response {
       );
     case 'ERR_IMAGE_TOO_SMALL':
     case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':
-      return faceSetError('INVALID_ARGUMENT', `invalid image: ${error.message}`);
+      return faceSetError('INVALID_ARGUMENT', `invalid image: ${imageProblem(error.message)}`);
     case 'ERR_NOT_FOUND':
       return faceSetError(
         'INVALID_ARGUMENT',

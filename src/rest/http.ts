@@ -223,6 +223,17 @@ export function header(request: Request, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+/**
+ * A boolean field: JSON's true and false, or a form's text for them, as clients write it ("true", "True" from Python's
+ * requests, "1"); undefined for anything else.
+ */
+export function booleanField(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().toLowerCase();
+  return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : undefined;
+}
+
 /** A client sentence inside a REST message ("The face is …" → "the face is …"). */
 export function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);

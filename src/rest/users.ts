@@ -97,7 +97,8 @@ export const users: Dialect = {
     // The seed answers every problem with the image as a 400, a file over its 5 MB included.
     p.kind === 'tooLarge'
       ? problem(400, ['the request body is too large: the face image may be at most 5 MB'])
-      : problem(400, [p.kind === 'malformed' ? 'malformed JSON body' : 'the body must be JSON']),
+      : // Another content type, or a compressed body: the sentence says which, and what to send instead.
+        problem(400, [p.kind === 'malformed' ? 'malformed JSON body' : lowerFirst(p.message)]),
   unknownPath: () => problem(404),
   methodNotAllowed: (allowed) =>
     problem(405, [`allowed methods: ${allowed.join(', ')}`], { allow: allowed.join(', ') }),
