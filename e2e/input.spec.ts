@@ -299,6 +299,20 @@ test('without OffscreenCanvas (Safari before 16.4) a display-p3 ImageData, an <i
   }
 });
 
+test('bytes in a resizable ArrayBuffer (which a Blob refuses) are read as any bytes', async ({ facePage }) => {
+  const faces = await facePage.evaluate(async () => {
+    const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');
+    // ES2024's resizable buffers, which this TypeScript lib does not type.
+    const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+    const resizable = new Resizable(bytes.length, { maxByteLength: bytes.length * 2 });
+    new Uint8Array(resizable).set(bytes);
+    const found = await window.client.detectFaces(resizable, { quality: false, attributes: false });
+    const viewed = await window.client.detectFaces(new Uint8Array(resizable), { quality: false, attributes: false });
+    return [found.length, viewed.length];
+  });
+  expect(faces).toEqual([1, 1]);
+});
+
 test('a transferred buffer and a closed ImageBitmap are ERR_INVALID_ARGUMENT saying so', async ({ facePage }) => {
   const errors = await facePage.evaluate(async () => {
     const bytes = await window.fixture('lfw/Colin_Powell_0001.jpg');

@@ -24,6 +24,7 @@ import {
   type SearchFaceRequest,
   type SearchResult,
   type UpdatePersonRequest,
+  exportFileOf,
 } from './collections/persons';
 import {
   boolean as booleanOption,
@@ -492,7 +493,13 @@ class LocalFaceClient implements FaceClient {
     return this.persons((s) => s.exportCollection(name, options));
   }
   importCollection(file: Blob | ArrayBuffer | Uint8Array, options?: ImportCollectionOptions): Promise<Collection> {
-    return this.persons((s) => s.importCollection(file, options));
+    let blob: Blob;
+    try {
+      blob = exportFileOf(file); // bytes copied now: the caller may reuse or transfer its buffer once this returns
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.persons((s) => s.importCollection(blob, options));
   }
 
   enrollPerson(request: EnrollPersonRequest): Promise<EnrolledPerson> {

@@ -1,7 +1,7 @@
 import { asFaceError, FaceError, requireWebCrypto } from '../errors';
 import { competingFaces } from '../face/checks';
 import { noFaceError, type FaceEngine } from '../face/engine';
-import { blobOf, bytesOf, inputScale, isBlob } from '../face/input/decode';
+import { blobOf, bytesOf, describeInput, inputScale, isBlob } from '../face/input/decode';
 import { blobToBase64, faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import {
   boxInInput,
@@ -312,13 +312,7 @@ export class PersonService {
   }
 
   async importCollection(file: unknown, options: unknown = {}): Promise<Collection> {
-    // An export kept as bytes (read from a file, fetched, stored) is the same file.
-    const bytes = isBlob(file) ? undefined : bytesOf(file, 'file');
-    if (!isBlob(file) && !bytes)
-      throw new FaceError(
-        'ERR_INVALID_ARGUMENT',
-        'importCollection takes the Blob (or File) that exportCollection made, or its bytes (an ArrayBuffer or Uint8Array).',
-      );
+    const blob = exportFileOf(file);
     const o = v.requireObject(options, 'importCollection options');
     v.onlyKnownKeys(o, ['name', 'passphrase', 'onConflict'], 'importCollection options');
     const name = o.name === undefined ? undefined : v.newCollectionName(o.name);
@@ -332,7 +326,7 @@ export class PersonService {
       );
     }
     // Everything is read and checked before the one write transaction.
-    const decoded = await readExport(bytes ? blobOf(bytes) : (file as Blob), {
+    const decoded = await readExport(blob, {
       passphrase,
       models: this.engine.modelIds,
       dims: this.engine.dimensions,
@@ -908,4 +902,20 @@ function toCollection(c: CollectionRecord): Collection {
 
 function toSummary(p: PersonRecord): PersonSummary {
   return { personId: p.personId, personName: p.personName, metadata: p.metadata, faceCount: p.faceCount };
+}
+
+/**
+ * importCollection's file as a Blob: the Blob (or File) exportCollection made, or its bytes (an ArrayBuffer or
+ * Uint8Array: an export kept in IndexedDB, or fetched), copied at once, so that a caller reusing or transferring the
+ * buffer after the call does not change what is imported.
+ */
+export function exportFileOf(file: unknown): Blob {
+  if (isBlob(file)) return file;
+  const bytes = bytesOf(file, 'file');
+  if (!bytes)
+    throw new FaceError(
+      'ERR_INVALID_ARGUMENT',
+      `importCollection takes the Blob (or File) that exportCollection made, or its bytes (an ArrayBuffer or Uint8Array); got ${describeInput(file)}.`,
+    );
+  return blobOf(bytes);
 }

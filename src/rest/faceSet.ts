@@ -58,12 +58,13 @@ function personIdJson(personId: string): string {
 }
 
 /**
- * The client's sentence about an image, for an HTTP client: its first sentence (what follows advises browser code: an
- * <img>, createImageBitmap), naming "the image" (the client's argument is "face").
+ * The client's sentence about an image, for an HTTP client, naming "the image" (the client's argument is "face"): its
+ * first sentence only (what follows advises browser code: an <img>, createImageBitmap), or `whole` (a size limit's
+ * advice: re-encode it smaller).
  */
-function imageProblem(message: string): string {
-  const first = /^.*?[.!?](?=\s|$)/.exec(message)?.[0] ?? message;
-  return lowerFirst(first.replace(/^The face\b/, 'The image'));
+function imageProblem(message: string, { whole = false } = {}): string {
+  const said = whole ? message : (/^.*?[.!?](?=\s|$)/.exec(message)?.[0] ?? message);
+  return lowerFirst(said.replace(/^The face\b/, 'The image'));
 }
 
 export function faceSetFailure(error: unknown): Response {
@@ -76,7 +77,7 @@ export function faceSetFailure(error: unknown): Response {
       // says which limit, with its value.
       return faceSetError(
         'INVALID_ARGUMENT',
-        `${error.metadata?.bytes !== undefined ? 'image file size too large' : 'image too large'}: ${lowerFirst(error.message)}`,
+        `${error.metadata?.bytes !== undefined ? 'image file size too large' : 'image too large'}: ${imageProblem(error.message, { whole: true })}`,
       );
     case 'ERR_IMAGE_TOO_SMALL':
     case 'ERR_BASE64_IMAGE_CANNOT_BE_DECODED':

@@ -123,7 +123,9 @@ export function bytesOf(input: unknown, argName: string): Uint8Array | undefined
 
 /** The bytes as a Blob; a Blob cannot be made from shared memory (a view of a SharedArrayBuffer): copied first. */
 export function blobOf(bytes: Uint8Array, type = ''): Blob {
-  return new Blob([(bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice()) as Uint8Array<ArrayBuffer>], { type });
+  // Nor from a resizable ArrayBuffer (new ArrayBuffer(n, { maxByteLength })): copied too.
+  const fixed = bytes.buffer instanceof ArrayBuffer && !(bytes.buffer as { resizable?: boolean }).resizable;
+  return new Blob([(fixed ? bytes : bytes.slice()) as Uint8Array<ArrayBuffer>], { type });
 }
 
 function transferred(argName: string, kind: string, cause?: unknown): FaceError {
@@ -287,10 +289,14 @@ export async function decodeImage(
     const direct = frame.format === null || !whole ? undefined : await videoFramePixels(frame);
     return direct ?? fromBitmapOf(frame, width, height, limits, argName, closed, false);
   }
-  throw new FaceError('ERR_INVALID_ARGUMENT', `The ${argName} argument must be ${ACCEPTED}; got ${describe(input)}.`);
+  throw new FaceError(
+    'ERR_INVALID_ARGUMENT',
+    `The ${argName} argument must be ${ACCEPTED}; got ${describeInput(input)}.`,
+  );
 }
 
-function describe(input: unknown): string {
+/** What a value is, in a message ("a DataView", "null", "an array"). */
+export function describeInput(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
   if (typeof input !== 'object') return typeof input;
