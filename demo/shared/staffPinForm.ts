@@ -152,8 +152,11 @@ export function wireStaffPinForm(
     form.hidden = true;
     mode.touch();
     await onUnlock();
-    // The form (and the focus in it) is hidden now: the focus goes to what staff came for.
-    if (focusInForm && unlocked) (focusOnUnlock ?? staffArea[0])?.focus();
+    // The form (and the focus in it) is hidden now: the focus goes to what staff came for, unless staff already went
+    // somewhere while the staff area was loading (a list chosen meanwhile keeps the focus).
+    const active = document.activeElement;
+    const focusLost = active === null || active === document.body || form.contains(active);
+    if (focusInForm && focusLost && unlocked) (focusOnUnlock ?? staffArea[0])?.focus();
   };
   return mode;
 }
