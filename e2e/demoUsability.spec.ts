@@ -44,9 +44,10 @@ async function open(
     heldModels = undefined as { files: RegExp; until: Promise<void> } | undefined,
     width = 1000,
     height = 1100,
+    serviceWorkers = 'allow' as 'allow' | 'block',
   } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await launchWithCamera(video, join(scratch, `profile-${profiles++}`));
+  const context = await launchWithCamera(video, join(scratch, `profile-${profiles++}`), { serviceWorkers });
   if (models404) await context.route('**/models/**', (route) => route.fulfill({ status: 404, body: '' }));
   // A slow connection: the model files that match answer only once `until` resolves; the others at once.
   if (heldModels)
@@ -192,7 +193,9 @@ test('check-in by keyboard alone: check in, staff PIN, enroll from the camera, e
 });
 
 test('check-in, the liveness model fails at the first check-in: the public sees no URL, option name or code', async () => {
-  const { context, page } = await open(CHECKIN);
+  // No service worker: the check-in app's would precache the liveness model as the page starts, and serve it past the
+  // route below.
+  const { context, page } = await open(CHECKIN, { serviceWorkers: 'block' });
   await expect(page.getByTestId('status')).toContainText('Ready', { timeout: 120_000 });
   await context.route('**/models/fasnet-liveness.onnx', (route) => route.fulfill({ status: 404, body: '' }));
   await page.getByTestId('check-in').click();

@@ -20,10 +20,10 @@ export function y4mFrame(rgba: Uint8Array, width: number, height: number): Buffe
 /**
  * A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera: a green disc and a clock), with a
  * persistent profile (IndexedDB survives relaunches), camera allowed. `gpu: 'off'`: no GL at all; `cameras`: how many
- * default fake cameras (without a video file).
+ * default fake cameras (without a video file); `serviceWorkers: 'block'`: no service worker (routes see every request).
  */
 export function launchWithCamera(
   videoPath: string | null,
   profileDir: string,
-  options?: { gpu?: 'swiftshader' | 'off'; cameras?: number },
+  options?: { gpu?: 'swiftshader' | 'off'; cameras?: number; serviceWorkers?: 'allow' | 'block' },
 ): Promise<BrowserContext>;

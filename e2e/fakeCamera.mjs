@@ -112,7 +112,11 @@ function y4mPlanes(rgba, width, height) {
  * A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera), with a persistent profile in `profileDir` (so IndexedDB survives
  * relaunching with another video) and camera permission granted.
  */
-export async function launchWithCamera(videoPath, profileDir, { gpu = 'swiftshader', cameras = 1 } = {}) {
+export async function launchWithCamera(
+  videoPath,
+  profileDir,
+  { gpu = 'swiftshader', cameras = 1, serviceWorkers = 'allow' } = {},
+) {
   // gpu 'off': no GL at all, software compositing (no WebGL backend then).
   const args =
     gpu === 'off' ? [...CHROMIUM_ARGS.filter((a) => !/swiftshader/.test(a)), '--disable-gpu'] : CHROMIUM_ARGS;
@@ -131,6 +135,8 @@ export async function launchWithCamera(videoPath, profileDir, { gpu = 'swiftshad
     ],
     permissions: ['camera'],
     viewport: { width: 1000, height: 1100 },
+    // 'block': a test that routes requests needs them to reach the network (a service worker's cache bypasses routes).
+    serviceWorkers,
   });
   return context;
 }
