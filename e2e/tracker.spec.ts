@@ -118,9 +118,32 @@ test('enroll from a track, then the same person in another session is one track,
         faceStorageType: 'StoreThumbnails',
       });
       const stored = await window.client.getPerson(collection, 's06');
+      // The same frames whole (StoreFullImage), in a collection of their own: each stored face is a 640×480 frame.
+      const frameCollection = `${collection}-frames`;
+      await window.client.createCollection(frameCollection);
+      const whole = await tracker.enroll(trackId, {
+        collectionName: frameCollection,
+        personId: 's06',
+        personName: 'Subject Six',
+        faceStorageType: 'StoreFullImage',
+      });
+      const size = async (base64: string) => {
+        const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))]));
+        return `${bitmap.width}x${bitmap.height}`;
+      };
+      const frameFaces = (await window.client.getPerson(frameCollection, 's06')).faces;
+      const frameSizes = await Promise.all([whole.faceBase64, ...frameFaces.map((f) => f.faceBase64)].map(size));
+      await window.client.deleteCollection(frameCollection);
       const after = await window.runClip(tracker, frames.slice(0, 1), 1000);
       tracker.close();
-      return { seen, person, faceCount: stored.faceCount, thumbnail: stored.faces[0]!.faceBase64.length, after };
+      return {
+        seen,
+        person,
+        faceCount: stored.faceCount,
+        thumbnail: stored.faces[0]!.faceBase64.length,
+        frameSizes,
+        after,
+      };
     },
     { frames: clip(ENROLL, 6), collection: COLLECTION },
   );
@@ -131,6 +154,8 @@ test('enroll from a track, then the same person in another session is one track,
   expect(enrolled.faceCount).toBeGreaterThanOrEqual(1);
   expect(enrolled.faceCount).toBeLessThanOrEqual(5);
   expect(enrolled.thumbnail).toBeGreaterThan(100);
+  expect(enrolled.frameSizes).toHaveLength(enrolled.faceCount + 1);
+  expect(new Set(enrolled.frameSizes)).toEqual(new Set(['640x480']));
   expect(enrolled.after[0]!.tracks[0]).toMatchObject({
     trackId: enrolled.seen[0]!.tracks[0]!.trackId,
     personId: 's06',
@@ -404,6 +429,43 @@ test('process never queues, rejects bad frames and timestamps, and is closed aft
   expectFaceError(errors.badOption, 'ERR_INVALID_ARGUMENT');
   expectFaceError(errors.noTrack, 'ERR_NOT_FOUND');
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
+});
+
+test('a whole frame that could not be encoded: enroll with StoreFullImage is ERR_INTERNAL and stores nothing', async ({
+  facePage,
+}) => {
+  const result = await facePage.evaluate(
+    async (frames) => {
+      const collection = 'tracker-e2e-unencoded';
+      await window.client.createCollection(collection);
+      // The browser's JPEG encoder fails for whole frames only (thumbnails are at most 150 px).
+      const encode = OffscreenCanvas.prototype.convertToBlob;
+      OffscreenCanvas.prototype.convertToBlob = function (this: OffscreenCanvas, options) {
+        return this.width >= 640 ? Promise.reject(new Error('encoder out of memory')) : encode.call(this, options);
+      };
+      try {
+        const tracker = window.client.createFaceTracker();
+        const seen = await window.runClip(tracker, frames, 0);
+        const trackId = seen[seen.length - 1]!.tracks[0]!.trackId;
+        const request = { collectionName: collection, personId: 'p', personName: 'P' };
+        const refused = await window.errorInfo(() =>
+          tracker.enroll(trackId, { ...request, faceStorageType: 'StoreFullImage' }),
+        );
+        const afterRefusal = await window.errorInfo(() => window.client.getPerson(collection, 'p'));
+        const thumbnails = await tracker.enroll(trackId, { ...request, faceStorageType: 'StoreThumbnails' });
+        tracker.close();
+        return { refused, afterRefusal, thumbnail: thumbnails.faceBase64.length };
+      } finally {
+        OffscreenCanvas.prototype.convertToBlob = encode;
+        await window.client.deleteCollection(collection);
+      }
+    },
+    clip('camera/subject06-later.jpg', 3),
+  );
+  const error = expectFaceError(result.refused, 'ERR_INTERNAL');
+  expect(error.message).toMatch(/could not be encoded: nothing was stored/);
+  expectFaceError(result.afterRefusal, 'ERR_NOT_FOUND');
+  expect(result.thumbnail).toBeGreaterThan(100);
 });
 
 test('in a Worker: ImageBitmap, OffscreenCanvas and VideoFrame frames; one track, recognised, no tensor growth', async ({

@@ -771,20 +771,30 @@ export class PersonService {
    */
   async enrollTemplates(
     request: unknown,
-    faces: readonly { template: FaceTemplate; thumbnail?: Blob }[],
+    faces: readonly { template: FaceTemplate; thumbnail?: Blob; image?: Blob }[],
   ): Promise<EnrolledPerson> {
     const { collection, personId, personName, storage, metadata } = v.templateEnrollRequest(request);
     if (faces.length === 0) throw new FaceError('ERR_FACE_NOT_DETECTED', 'No face to enroll.');
+    const stored = (f: (typeof faces)[number]): NewFace['image'] => {
+      if (storage === 'NoStorage') return undefined;
+      const blob = storage === 'StoreThumbnails' ? f.thumbnail : f.image;
+      // Stored faces with and without their image would look like a partial write.
+      if (!blob)
+        throw new FaceError(
+          'ERR_INTERNAL',
+          `A face's ${storage === 'StoreThumbnails' ? 'thumbnail' : 'image'} could not be encoded: nothing was stored. Try again, or enroll with faceStorageType 'NoStorage'.`,
+        );
+      return { kind: storage === 'StoreThumbnails' ? 'thumbnail' : 'full', blob };
+    };
+    const images = faces.map(stored);
     await this.indexes.get(collection);
     const now = Date.now();
-    const newFaces: NewFace[] = faces.map((f) => ({
+    const newFaces: NewFace[] = faces.map((f, i) => ({
       faceId: randomId(),
       createTime: now,
       models: [...f.template.models],
       vectors: f.template.vectors,
-      ...(storage === 'StoreThumbnails' && f.thumbnail
-        ? { image: { kind: 'thumbnail' as const, blob: f.thumbnail } }
-        : {}),
+      ...(images[i] ? { image: images[i] } : {}),
     }));
     const written = await this.store.putPerson({
       collection,

@@ -252,12 +252,6 @@ export function templateEnrollRequest(request: unknown): {
   const collection = collectionName(r.collectionName);
   const id = personId(r.personId);
   const name = personName(r.personName);
-  if (r.faceStorageType !== undefined && r.faceStorageType !== 'NoStorage' && r.faceStorageType !== 'StoreThumbnails') {
-    throw new FaceError(
-      'ERR_INVALID_ARGUMENT',
-      `A face tracker keeps face thumbnails of a track's best frames, not whole video frames: faceStorageType must be 'StoreThumbnails' or 'NoStorage'; got ${show(r.faceStorageType)}.`,
-    );
-  }
   const storage = faceStorageType(r.faceStorageType);
   return { collection, personId: id, personName: name, storage, metadata: metadata(r.metadata) };
 }

@@ -9,7 +9,7 @@ import type { FaceAttributes, FaceQuality, LivenessEvidence } from '../face/chec
 import { LIVENESS_MESSAGES } from '../face/checks';
 import type { FaceEngine } from '../face/engine';
 import { inputScale, isVideoFrame, VIDEO_FRAME_TYPES } from '../face/input/decode';
-import { faceThumbnail } from '../face/thumbnail';
+import { faceThumbnail, fullImageJpeg } from '../face/thumbnail';
 import {
   DEFAULT_MATCH_THRESHOLD,
   faceInInput,
@@ -108,7 +108,10 @@ export interface TrackEnrollRequest {
   personName: string;
   /** A JSON object of at most 16 KB serialised. Default {}. */
   metadata?: Metadata;
-  /** 'NoStorage' (default) or 'StoreThumbnails' (a thumbnail of each enrolled frame). Whole frames are not kept. */
+  /**
+   * 'NoStorage' (default), 'StoreThumbnails' (a thumbnail of each enrolled frame) or 'StoreFullImage' (each enrolled
+   * frame whole, upright, as decoded, re-encoded as JPEG).
+   */
   faceStorageType?: FaceStorageType;
 }
 
@@ -196,6 +199,8 @@ interface BestFrame {
   goodness: number;
   template: FaceTemplate;
   thumbnail?: Blob;
+  /** The whole frame as a JPEG, for StoreFullImage; encoded in the background (undefined if that failed). */
+  frameImage?: Promise<Blob | undefined>;
 }
 
 interface Track {
@@ -279,6 +284,8 @@ class LocalFaceTracker implements FaceTracker {
   private toFrame: ToInput = { x: 1, y: 1 };
   /** The last frame's size (as input, and as decoded): a frame of another size starts the tracks over. */
   private frameSize: string | undefined;
+  /** The JPEG of the frame in work, once a track keeps it: tracks keeping the same frame share one encoding. */
+  private frameImage: { pixels: object; image: Promise<Blob | undefined> } | undefined;
 
   constructor(
     private readonly deps: TrackerDependencies,
@@ -395,9 +402,10 @@ class LocalFaceTracker implements FaceTracker {
       throw new FaceError('ERR_LIVENESS_ERROR', `Liveness check failed (${code}). ${why}`, { metadata: { code } });
     }
     const service = await this.deps.persons();
+    const frames = await Promise.all(best.map((b) => b.frameImage));
     const enrolled = await service.enrollTemplates(
       request,
-      best.map((b) => ({ template: b.template, thumbnail: b.thumbnail })),
+      best.map((b, i) => ({ template: b.template, thumbnail: b.thumbnail, image: frames[i] })),
     );
     // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
@@ -422,6 +430,7 @@ class LocalFaceTracker implements FaceTracker {
   /** Forgets every track and when each detection pass last ran, as on a new tracker. */
   private forgetTracks(): void {
     this.tracks = [];
+    this.frameImage = undefined;
     this.lastDetection = noDetectionYet();
   }
 
@@ -776,9 +785,20 @@ class LocalFaceTracker implements FaceTracker {
       // The thumbnail is made before the frame joins the list: an enroll reading the list meanwhile (or after the
       // thumbnail failed) would store the frame without its image.
       candidate.thumbnail = await faceThumbnail(pixels, tr.face.box);
+      candidate.frameImage = this.wholeFrameImage(pixels);
       tr.best = kept.kept;
     }
     return tr;
+  }
+
+  /**
+   * The frame as a JPEG for StoreFullImage, encoded in the background: its pixels are read now (the frame is disposed
+   * after this call), the encoding does not hold up the frame, which is what a face's time to its name waits for.
+   */
+  private wholeFrameImage(pixels: Parameters<FaceEngine['detect']>[0]): Promise<Blob | undefined> {
+    if (this.frameImage?.pixels !== pixels)
+      this.frameImage = { pixels, image: fullImageJpeg(pixels).catch(() => undefined) };
+    return this.frameImage.image;
   }
 
   /**

@@ -5,13 +5,24 @@ import { contestedGroups } from '../../src/tracker/association';
 import type { FaceTemplate } from '../../src/vocabulary';
 import { syntheticFace } from '../support/syntheticFace';
 
-// The thumbnail encoder needs a canvas: a stand-in that a test can hold back or make fail.
-const thumbnails = vi.hoisted(() => ({ wait: undefined as Promise<void> | undefined, fail: false }));
+// The JPEG encoders need a canvas: stand-ins that a test can hold back or make fail. Each whole-frame JPEG is a
+// Blob of the frame's number (frames are counted by their pixels object).
+const thumbnails = vi.hoisted(() => ({
+  wait: undefined as Promise<void> | undefined,
+  fail: false,
+  wholeFail: false,
+  wholeFrames: [] as object[],
+}));
 vi.mock('../../src/face/thumbnail', () => ({
   faceThumbnail: async () => {
     await thumbnails.wait;
     if (thumbnails.fail) throw new Error('no canvas');
     return new Blob(['x']);
+  },
+  fullImageJpeg: async (pixels: object) => {
+    if (thumbnails.wholeFail) throw new Error('no canvas');
+    thumbnails.wholeFrames.push(pixels);
+    return new Blob([`frame ${thumbnails.wholeFrames.length}`]);
   },
 }));
 const { createFaceTracker } = await import('../../src/tracker/faceTracker');
@@ -215,12 +226,11 @@ describe('tracker over a scripted scene', () => {
     for (const bad of [
       { ...request, personName: '' },
       { ...request, metadata: [1] },
-      { ...request, faceStorageType: 'StoreFullImage' },
+      { ...request, faceStorageType: 'StoreFullImages' },
     ])
       await expect(tracker.enroll(999, bad as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    // A misspelt storage type is told the tracker's two values, not a third that it would refuse next.
     await expect(tracker.enroll(999, { ...request, faceStorageType: 'Thumbs' } as never)).rejects.toThrow(
-      /faceStorageType must be 'StoreThumbnails' or 'NoStorage'; got "Thumbs"/,
+      /faceStorageType must be 'NoStorage', 'StoreThumbnails' or 'StoreFullImage'; got "Thumbs"/,
     );
   });
 
@@ -334,7 +344,7 @@ function sceneTracker(
   const scene: { faces: SceneFace[] } = { faces: [] };
   let embeddings = 0;
   /** The faces each tracker.enroll passed to the person service. */
-  const stored: { template: FaceTemplate; thumbnail?: Blob }[][] = [];
+  const stored: { template: FaceTemplate; thumbnail?: Blob; image?: Blob }[][] = [];
   const engine = {
     withImage: async (_f: unknown, _n: string, use: (d: unknown) => Promise<unknown>) =>
       use({ pixels: {}, width: 640, height: 480, inputWidth: 640, inputHeight: 480 }),
@@ -378,7 +388,10 @@ function sceneTracker(
         .sort((a, b) => b.similarityScore - a.similarityScore);
       return hits.slice(0, 1);
     },
-    enrollTemplates: async (request: { personId: string }, faces: { template: FaceTemplate; thumbnail?: Blob }[]) => {
+    enrollTemplates: async (
+      request: { personId: string },
+      faces: { template: FaceTemplate; thumbnail?: Blob; image?: Blob }[],
+    ) => {
       stored.push(faces);
       return { personId: request.personId };
     },
@@ -652,6 +665,64 @@ describe('tracker: enroll and a frame in work', () => {
     }
     await tracker.enroll(track!.trackId, { collectionName: 'c', personId: 'a', personName: 'A' });
     expect(stored[0]!.every((f) => f.thumbnail instanceof Blob)).toBe(true);
+  });
+});
+
+describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
+  const a = axis(0);
+  const b = axis(1);
+
+  it('each enrolled face has the frame it came from; a frame two tracks keep is encoded once', async () => {
+    thumbnails.wholeFrames.length = 0;
+    const { scene, playAll, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
+    scene.faces = [
+      { x: 100, size: 100, vector: a, liveMargin: 3 },
+      { x: 400, size: 100, vector: b, liveMargin: 3 },
+    ];
+    const tracks = (await playAll(100)).map((t) => t.trackId);
+    expect(tracks).toHaveLength(2);
+    const encoded = thumbnails.wholeFrames.length;
+    // The first frame is kept by both new tracks: one encoding for it.
+    expect(encoded).toBeGreaterThan(0);
+    expect(new Set(thumbnails.wholeFrames).size).toBe(encoded);
+    await tracker.enroll(tracks[0]!, {
+      collectionName: 'c',
+      personId: 'a',
+      personName: 'A',
+      faceStorageType: 'StoreFullImage',
+    });
+    await tracker.enroll(tracks[1]!, {
+      collectionName: 'c',
+      personId: 'b',
+      personName: 'B',
+      faceStorageType: 'StoreFullImage',
+    });
+    const [first, second] = stored;
+    for (const faces of [first!, second!]) {
+      expect(faces.length).toBeGreaterThan(0);
+      expect(faces.every((f) => f.image instanceof Blob)).toBe(true);
+    }
+    // Both tracks' first kept frame is the same frame, so the same JPEG.
+    expect(first!.some((f) => second!.some((g) => g.image === f.image))).toBe(true);
+  });
+
+  it('a frame whose whole-frame JPEG failed reaches enroll without its image (the person service refuses it)', async () => {
+    const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
+    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    thumbnails.wholeFail = true;
+    try {
+      const [track] = await play(100);
+      await tracker.enroll(track!.trackId, {
+        collectionName: 'c',
+        personId: 'a',
+        personName: 'A',
+        faceStorageType: 'StoreFullImage',
+      });
+    } finally {
+      thumbnails.wholeFail = false;
+    }
+    expect(stored[0]!.length).toBeGreaterThan(0);
+    expect(stored[0]!.every((f) => f.image === undefined && f.thumbnail instanceof Blob)).toBe(true);
   });
 });
 
