@@ -44,11 +44,6 @@ export class CameraSwitch {
 
   constructor(private readonly options: CameraSwitchOptions) {}
 
-  /** A camera change runs: the page does not start work on the camera shown. */
-  get busy(): boolean {
-    return this.switching;
-  }
-
   /**
    * Opens the first camera: the chosen one, else any (the note says why). Camera changes wait for it, and for the
    * cameras it found.
