@@ -463,7 +463,7 @@ test('a whole frame that could not be encoded: enroll with StoreFullImage is ERR
     clip('camera/subject06-later.jpg', 3),
   );
   const error = expectFaceError(result.refused, 'ERR_INTERNAL');
-  expect(error.message).toMatch(/could not be encoded: nothing was stored/);
+  expect(error.message).toMatch(/could not be encoded as JPEG \(encoder out of memory\): nothing was stored/);
   expectFaceError(result.afterRefusal, 'ERR_NOT_FOUND');
   expect(result.thumbnail).toBeGreaterThan(100);
 });

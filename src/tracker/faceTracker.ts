@@ -199,8 +199,30 @@ interface BestFrame {
   goodness: number;
   template: FaceTemplate;
   thumbnail?: Blob;
-  /** The whole frame as a JPEG, for StoreFullImage; encoded in the background (undefined if that failed). */
-  frameImage?: Promise<Blob | undefined>;
+  /** The whole frame as a JPEG, for StoreFullImage; encoded in the background (the error, if that failed). */
+  frameImage?: Promise<Blob | Error>;
+}
+
+/**
+ * The frames to enroll with StoreFullImage, each with its whole-frame JPEG. A frame whose encoding failed is left
+ * out (its pixels are gone, so it cannot be encoded again, and faces stored without their image would look like a
+ * partial write); if every one failed, ERR_INTERNAL with the encoder's reason.
+ */
+async function withWholeFrames(
+  trackId: number,
+  best: readonly BestFrame[],
+): Promise<{ template: FaceTemplate; thumbnail?: Blob; image: Blob }[]> {
+  const images = await Promise.all(best.map((b) => b.frameImage ?? new Error('the frame was not kept')));
+  const faces = best.flatMap((b, i) => {
+    const image = images[i]!;
+    return image instanceof Blob ? [{ template: b.template, thumbnail: b.thumbnail, image }] : [];
+  });
+  if (faces.length === 0)
+    throw new FaceError(
+      'ERR_INTERNAL',
+      `The whole frames of track ${trackId} could not be encoded as JPEG (${(images[0] as Error).message}): nothing was stored. Enroll with faceStorageType 'StoreThumbnails' or 'NoStorage', or keep the face in view so that new frames are kept.`,
+    );
+  return faces;
 }
 
 interface Track {
@@ -285,7 +307,7 @@ class LocalFaceTracker implements FaceTracker {
   /** The last frame's size (as input, and as decoded): a frame of another size starts the tracks over. */
   private frameSize: string | undefined;
   /** The JPEG of the frame in work, once a track keeps it: tracks keeping the same frame share one encoding. */
-  private frameImage: { pixels: object; image: Promise<Blob | undefined> } | undefined;
+  private frameImage: { pixels: object; image: Promise<Blob | Error> } | undefined;
 
   constructor(
     private readonly deps: TrackerDependencies,
@@ -362,6 +384,8 @@ class LocalFaceTracker implements FaceTracker {
       return { tracks: visible.map((t) => this.describe(t)), timings };
     } finally {
       this.busy = false;
+      // Shared within a frame only: the tracks that keep this frame hold its JPEG, and no one else.
+      this.frameImage = undefined;
     }
   }
 
@@ -379,7 +403,7 @@ class LocalFaceTracker implements FaceTracker {
       ['collectionName', 'personId', 'personName', 'metadata', 'faceStorageType'],
       'tracker.enroll request',
     );
-    v.templateEnrollRequest(r);
+    const { storage } = v.templateEnrollRequest(r);
     const track = this.tracks.find((t) => t.id === trackId && t.missedFrames === 0);
     if (!track) {
       throw new FaceError(
@@ -401,12 +425,9 @@ class LocalFaceTracker implements FaceTracker {
         : 'Liveness is not decided yet: keep the face in view a moment longer.';
       throw new FaceError('ERR_LIVENESS_ERROR', `Liveness check failed (${code}). ${why}`, { metadata: { code } });
     }
+    const faces = storage === 'StoreFullImage' ? await withWholeFrames(trackId, best) : best;
     const service = await this.deps.persons();
-    const frames = await Promise.all(best.map((b) => b.frameImage));
-    const enrolled = await service.enrollTemplates(
-      request,
-      best.map((b, i) => ({ template: b.template, thumbnail: b.thumbnail, image: frames[i] })),
-    );
+    const enrolled = await service.enrollTemplates(request, faces);
     // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
     if (
@@ -795,9 +816,14 @@ class LocalFaceTracker implements FaceTracker {
    * The frame as a JPEG for StoreFullImage, encoded in the background: its pixels are read now (the frame is disposed
    * after this call), the encoding does not hold up the frame, which is what a face's time to its name waits for.
    */
-  private wholeFrameImage(pixels: Parameters<FaceEngine['detect']>[0]): Promise<Blob | undefined> {
+  private wholeFrameImage(pixels: Parameters<FaceEngine['detect']>[0]): Promise<Blob | Error> {
     if (this.frameImage?.pixels !== pixels)
-      this.frameImage = { pixels, image: fullImageJpeg(pixels).catch(() => undefined) };
+      this.frameImage = {
+        pixels,
+        image: fullImageJpeg(pixels).catch((error: unknown) =>
+          error instanceof Error ? error : new Error(String(error)),
+        ),
+      };
     return this.frameImage.image;
   }
 

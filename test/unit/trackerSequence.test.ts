@@ -11,6 +11,7 @@ const thumbnails = vi.hoisted(() => ({
   wait: undefined as Promise<void> | undefined,
   fail: false,
   wholeFail: false,
+  wholeWait: undefined as Promise<void> | undefined,
   wholeFrames: [] as object[],
 }));
 vi.mock('../../src/face/thumbnail', () => ({
@@ -21,6 +22,7 @@ vi.mock('../../src/face/thumbnail', () => ({
   },
   fullImageJpeg: async (pixels: object) => {
     if (thumbnails.wholeFail) throw new Error('no canvas');
+    await thumbnails.wholeWait;
     thumbnails.wholeFrames.push(pixels);
     return new Blob([`frame ${thumbnails.wholeFrames.length}`]);
   },
@@ -706,23 +708,57 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
     expect(first!.some((f) => second!.some((g) => g.image === f.image))).toBe(true);
   });
 
-  it('a frame whose whole-frame JPEG failed reaches enroll without its image (the person service refuses it)', async () => {
+  it('if every kept frame failed to encode, StoreFullImage is ERR_INTERNAL saying why, and nothing is stored', async () => {
+    const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
+    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    thumbnails.wholeFail = true;
+    let track;
+    try {
+      [track] = await play(100);
+    } finally {
+      thumbnails.wholeFail = false;
+    }
+    const request = { collectionName: 'c', personId: 'a', personName: 'A' };
+    await expect(tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreFullImage' })).rejects.toThrow(
+      /could not be encoded as JPEG \(no canvas\): nothing was stored/,
+    );
+    expect(stored).toHaveLength(0);
+    // The other storage types do not need the whole frames.
+    await tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreThumbnails' });
+    expect(stored[0]!.length).toBeGreaterThan(0);
+  });
+
+  it('a frame that failed to encode is left out; the frames encoded since are enrolled', async () => {
     const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
     scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
     thumbnails.wholeFail = true;
     try {
-      const [track] = await play(100);
-      await tracker.enroll(track!.trackId, {
-        collectionName: 'c',
-        personId: 'a',
-        personName: 'A',
-        faceStorageType: 'StoreFullImage',
-      });
+      await play(70); // the first frame kept fails; no later frame is better, so it stays kept
     } finally {
       thumbnails.wholeFail = false;
     }
+    const [track] = (await play(3000)).slice(-1);
+    const request = { collectionName: 'c', personId: 'a', personName: 'A' };
+    await tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreFullImage' });
     expect(stored[0]!.length).toBeGreaterThan(0);
-    expect(stored[0]!.every((f) => f.image === undefined && f.thumbnail instanceof Blob)).toBe(true);
+    expect(stored[0]!.every((f) => f.image instanceof Blob)).toBe(true);
+  });
+
+  it('an enroll that stores no whole frames does not wait for their encoding', async () => {
+    const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
+    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    let release!: () => void;
+    thumbnails.wholeWait = new Promise((r) => (release = r));
+    try {
+      const [track] = await play(100);
+      const request = { collectionName: 'c', personId: 'a', personName: 'A' };
+      await tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreThumbnails' });
+      await tracker.enroll(track!.trackId, request);
+      expect(stored).toHaveLength(2);
+    } finally {
+      release();
+      thumbnails.wholeWait = undefined;
+    }
   });
 });
 
