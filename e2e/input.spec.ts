@@ -644,6 +644,12 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
     const client = await window.LocalFace.createFaceClient({ backend: 'wasm' });
     const tensorsOpen = window.tensorCount();
     const bytes = await window.fixture('lfw/Tony_Blair_0002.jpg');
+    // A tracker's tracks hold the face's templates and frames: close() closes the client's trackers too.
+    const tracker = client.createFaceTracker();
+    const frame = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    await tracker.process(frame, 0);
+    const heldTracks = (tracker: unknown) => (tracker as { tracks: unknown[] }).tracks.length;
+    const tracksOpen = heldTracks(tracker);
     // Calls already running when close() is called end as they would have; close() resolves after them.
     const detecting = client.detectFaces(bytes);
     const running = [detecting, client.compareFaces(bytes, bytes), client.listCollections()];
@@ -660,6 +666,9 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
       tensorsBefore,
       tensorsOpen,
       tensorsAfterClose: window.tensorCount(),
+      tracksOpen,
+      tracksAfterClose: heldTracks(tracker),
+      trackerClosed: await window.errorInfo(() => tracker.process(frame, 100)),
       secondWaited,
       runningAtClose: settled.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as Error).message))),
       faceFound: detected.length === 1,
@@ -680,6 +689,9 @@ test('close() frees the models and a closed client refuses calls; a bad backend 
     };
   });
   expect(errors.runningAtClose).toEqual(['ok', 'ok', 'ok']);
+  expect(errors.tracksOpen).toBe(1);
+  expect(errors.tracksAfterClose).toBe(0);
+  expectFaceError(errors.trackerClosed, 'ERR_INVALID_ARGUMENT');
   expect(errors.faceFound).toBe(true);
   expectFaceError(errors.closed, 'ERR_INVALID_ARGUMENT');
   expect(errors.secondWaited).toBe(true);

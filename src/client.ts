@@ -349,6 +349,11 @@ class LocalFaceClient implements FaceClient {
   private lastLoss: ConnectionLoss | undefined;
   /** Calls still running: close() lets them finish before it frees the models and closes the database. */
   private readonly running = new Set<Promise<unknown>>();
+  /**
+   * The trackers this client made: close() closes them, since their tracks hold templates and frames. Held weakly:
+   * a tracker the app let go of is not kept alive by its client.
+   */
+  private readonly trackers = new Set<WeakRef<FaceTracker>>();
 
   readonly apiKeys: ApiKeys = {
     create: (request) => this.keys((keys) => keys.create(request)),
@@ -549,7 +554,7 @@ class LocalFaceClient implements FaceClient {
 
   createFaceTracker(options: FaceTrackerOptions = {}): FaceTracker {
     this.assertOpen();
-    return createFaceTracker(
+    const tracker = createFaceTracker(
       {
         engine: this.engine,
         persons: () => this.open().then(({ persons }) => persons),
@@ -557,6 +562,9 @@ class LocalFaceClient implements FaceClient {
       },
       options,
     );
+    for (const ref of this.trackers) if (!ref.deref()) this.trackers.delete(ref);
+    this.trackers.add(new WeakRef(tracker));
+    return tracker;
   }
 
   close(): Promise<void> {
@@ -569,6 +577,8 @@ class LocalFaceClient implements FaceClient {
     this.closed = true;
     // Calls already running end as they would have (their results or errors are theirs), then the models go.
     await Promise.allSettled([...this.running]);
+    for (const ref of this.trackers) ref.deref()?.close();
+    this.trackers.clear();
     this.#encryption = undefined;
     // The Worker's model-cache writes finish before dispose() terminates it (the next visit then starts from cache).
     await this.engine.cacheWritten();
