@@ -131,7 +131,8 @@ export function personName(value: unknown): string {
   if (typeof value !== 'string' || value.length < 1 || characterCount(value) > MAX_PERSON_NAME_LENGTH) {
     throw new FaceError(
       'ERR_INVALID_ARGUMENT',
-      `personName must be a non-empty string of at most ${MAX_PERSON_NAME_LENGTH} characters; got ${show(value)}.`,
+      // A name is personal data: the message (which may end up in a log) gives its length, not its text.
+      `personName must be a non-empty string of at most ${MAX_PERSON_NAME_LENGTH} characters; got ${typeof value === 'string' ? `${characterCount(value)} characters` : show(value)}.`,
     );
   }
   return value;

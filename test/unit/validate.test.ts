@@ -46,6 +46,10 @@ describe('argument validation', () => {
     expect(code(() => v.personId('😀'.repeat(255)))).toBe('ok');
     expect(() => v.personId('😀'.repeat(256))).toThrow('got 256 characters');
     expect(code(() => v.personName('😀'.repeat(v.MAX_PERSON_NAME_LENGTH)))).toBe('ok');
+    // A refused name is described by its length: its text (personal data) stays out of the message and the logs.
+    const tooLong = `Ximena Quolloway ${'x'.repeat(v.MAX_PERSON_NAME_LENGTH)}`;
+    expect(() => v.personName(tooLong)).toThrow(`got ${tooLong.length} characters`);
+    expect(() => v.personName(tooLong)).not.toThrow(/Ximena/);
     expect(v.characterCount('a😀é\ud800')).toBe(4); // a lone surrogate is one
   });
   test('metadata: a JSON object of at most 16 KB (UTF-8), stored as its JSON round-trip', () => {
