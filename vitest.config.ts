@@ -5,6 +5,9 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'tools/**/*.test.ts'],
     environment: 'node',
+    // Two at once even on a 2-core machine (the default leaves a core free): the service worker tests mostly wait
+    // out their real timeouts, which another file's work can fill.
+    maxWorkers: 2,
     // Transformed, so that the alias below applies to its import.
     server: { deps: { inline: ['@tensorflow-models/face-detection'] } },
   },
