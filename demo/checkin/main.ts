@@ -675,7 +675,13 @@ try {
       if (reloadWhenIdle) location.reload();
     }
   };
-  const tracker = client.createFaceTracker({ collectionName: COLLECTION, liveness: true, maxFaces: 1 });
+  // keepFrames: false: enrolls store no images (NoStorage), so no whole frames are kept.
+  const tracker = client.createFaceTracker({
+    collectionName: COLLECTION,
+    liveness: true,
+    maxFaces: 1,
+    keepFrames: false,
+  });
   checkInButton.onclick = once(() => checkIn(client, tracker, log), checkInButton);
   enrollForm.onsubmit = (event) => {
     event.preventDefault();

@@ -68,7 +68,14 @@ function findings(codes: string[]): string {
 /** The liveness check needs a face at least this wide (px); smaller ones are told to come closer at once. */
 const MIN_ENROLL_FACE = 64;
 
-const TRACKER_OPTIONS = { collectionName: COLLECTION, liveness: true, quality: true, maxFaces: 5 } as const;
+// keepFrames: false: the kiosk enrolls without images (NoStorage), so it needs no whole frames, nor their cost.
+const TRACKER_OPTIONS = {
+  collectionName: COLLECTION,
+  liveness: true,
+  quality: true,
+  maxFaces: 5,
+  keepFrames: false,
+} as const;
 
 export class KioskEngine {
   private tracker: FaceTracker;

@@ -744,6 +744,27 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
     expect(stored[0]!.every((f) => f.image instanceof Blob)).toBe(true);
   });
 
+  it('with keepFrames: false no whole frame is encoded, and StoreFullImage is refused saying why', async () => {
+    thumbnails.wholeFrames.length = 0;
+    const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c', keepFrames: false });
+    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    const [track] = await play(1000);
+    expect(thumbnails.wholeFrames).toHaveLength(0);
+    const request = { collectionName: 'c', personId: 'a', personName: 'A' };
+    await expect(tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreFullImage' })).rejects.toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringMatching(/keepFrames: false/) }),
+    );
+    // Told before the track is looked at, as every bad argument.
+    await expect(tracker.enroll(999, { ...request, faceStorageType: 'StoreFullImage' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreThumbnails' });
+    expect(stored[0]!.every((f) => f.thumbnail instanceof Blob)).toBe(true);
+    expect(() => sceneTracker({}, { keepFrames: 'no' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
+
   it('an enroll that stores no whole frames does not wait for their encoding', async () => {
     const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
     scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
