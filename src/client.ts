@@ -259,7 +259,10 @@ export interface FaceClient {
    * who each is (with `collectionName`) and whether it is live (with `liveness: true`) over the track's frames.
    */
   createFaceTracker(options?: FaceTrackerOptions): FaceTracker;
-  /** Frees the models and closes the database. Later calls reject with ERR_INVALID_ARGUMENT. */
+  /**
+   * Frees the models, closes the database and closes every tracker the client made (once calls already running have
+   * ended). Later calls reject with ERR_INVALID_ARGUMENT.
+   */
   close(): Promise<void>;
 }
 

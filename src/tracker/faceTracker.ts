@@ -59,8 +59,8 @@ export interface FaceTrackerOptions {
   /**
    * Keep each frame chosen for enroll whole too (a JPEG, encoded in the background), so that enroll can store it with
    * faceStorageType 'StoreFullImage'. Default true. False: such an enroll is ERR_INVALID_ARGUMENT, and no whole
-   * frame is encoded (about 10 ms of work per kept frame at 640 × 480, 30 ms at 1280 × 720, 70 ms at 1920 × 1080) or
-   * held in memory, bystanders included.
+   * frame is encoded (about 40 ms of work per kept frame at 1280 × 720, 90 ms at 1920 × 1080; up to 5 frames are kept
+   * per face followed) or held in memory, bystanders included.
    */
   keepFrames?: boolean;
 }
@@ -208,28 +208,27 @@ interface BestFrame {
   thumbnail?: Blob;
   /** The whole frame as a JPEG, for StoreFullImage; encoded in the background (the error, if that failed). */
   frameImage?: Promise<Blob | Error>;
+  /** Its whole-frame encoding failed: the next frame the track embeds takes its place. */
+  wholeFailed?: boolean;
 }
 
 /**
- * The frames to enroll with StoreFullImage, each with its whole-frame JPEG. A frame whose encoding failed is left
- * out (its pixels are gone, so it cannot be encoded again, and faces stored without their image would look like a
- * partial write); if every one failed, ERR_INTERNAL with the encoder's reason.
+ * The frames to enroll with StoreFullImage, each with its whole-frame JPEG. Frames whose encoding failed are left out
+ * (their pixels are gone, so they cannot be encoded again, and faces stored without their image would look like a
+ * partial write); `reason` is the first failure.
  */
 async function withWholeFrames(
-  trackId: number,
   best: readonly BestFrame[],
-): Promise<{ template: FaceTemplate; thumbnail?: Blob; image: Blob }[]> {
-  const images = await Promise.all(best.map((b) => b.frameImage ?? new Error('the frame was not kept')));
-  const faces = best.flatMap((b, i) => {
+): Promise<{ faces: { template: FaceTemplate; thumbnail?: Blob; image: Blob }[]; reason?: Error }> {
+  const images = await Promise.all(best.map((b) => b.frameImage ?? new Error('the frame was not kept whole')));
+  const faces: { template: FaceTemplate; thumbnail?: Blob; image: Blob }[] = [];
+  let reason: Error | undefined;
+  best.forEach((b, i) => {
     const image = images[i]!;
-    return image instanceof Blob ? [{ template: b.template, thumbnail: b.thumbnail, image }] : [];
+    if (image instanceof Blob) faces.push({ template: b.template, thumbnail: b.thumbnail, image });
+    else reason ??= image;
   });
-  if (faces.length === 0)
-    throw new FaceError(
-      'ERR_INTERNAL',
-      `The whole frames of track ${trackId} could not be encoded as JPEG (${(images[0] as Error).message}): nothing was stored. Enroll with faceStorageType 'StoreThumbnails' or 'NoStorage', or keep the face in view so that new frames are kept.`,
-    );
-  return faces;
+  return { faces, reason };
 }
 
 interface Track {
@@ -438,8 +437,26 @@ class LocalFaceTracker implements FaceTracker {
         : 'Liveness is not decided yet: keep the face in view a moment longer.';
       throw new FaceError('ERR_LIVENESS_ERROR', `Liveness check failed (${code}). ${why}`, { metadata: { code } });
     }
-    const faces = storage === 'StoreFullImage' ? await withWholeFrames(trackId, best) : best;
+    const generation = this.generation;
+    let faces: readonly { template: FaceTemplate; thumbnail?: Blob; image?: Blob }[] = best;
+    if (storage === 'StoreFullImage') {
+      const whole = await withWholeFrames(best);
+      if (whole.faces.length === 0)
+        throw new FaceError(
+          'ERR_INTERNAL',
+          `The whole frames of track ${trackId} could not be encoded as JPEG (${whole.reason!.message}): nothing was stored. Keep the face in view a moment (new frames are kept) and enroll again, or enroll with faceStorageType 'StoreThumbnails' or 'NoStorage'.`,
+        );
+      faces = whole.faces;
+    }
     const service = await this.deps.persons();
+    // reset() or close() meanwhile (the frames' encoding or the database's opening can take a while) forgot the
+    // track: its frames are not stored after all.
+    this.assertOpen();
+    if (generation !== this.generation)
+      throw new FaceError(
+        'ERR_NOT_FOUND',
+        `Track ${trackId} was forgotten by reset() while its enroll was prepared: nothing was stored.`,
+      );
     const enrolled = await service.enrollTemplates(request, faces);
     // Every track is searched again on the next frame; this one is recognised now.
     for (const t of this.tracks) t.lastSearchAt = undefined;
@@ -813,13 +830,22 @@ class LocalFaceTracker implements FaceTracker {
     // someone else's (each frame a little unlike the last) does not enroll the first face under the second's name.
     // On the compareFaces score, as the swap check: the plain score's 0.5 keeps a webcam stranger's frames.
     tr.best = tr.best.filter((b) => engine.compare(b.template, running) >= SWAP_SIMILARITY);
+    // A frame that cannot be stored whole (its encoding failed, and its pixels are gone) makes room for this one, so
+    // that a StoreFullImage enroll works again once the face has been followed a moment longer.
+    const unencoded = tr.best.find((b) => b.wholeFailed);
+    if (unencoded) tr.best = tr.best.filter((b) => b !== unencoded);
     const candidate: BestFrame = { goodness: g, template };
     const kept = keepBest(tr.best, candidate, ENROLL_FRAMES);
     if (kept.added) {
       // The thumbnail is made before the frame joins the list: an enroll reading the list meanwhile (or after the
       // thumbnail failed) would store the frame without its image.
       candidate.thumbnail = await faceThumbnail(pixels, tr.face.box);
-      if (this.settings.keepFrames) candidate.frameImage = this.wholeFrameImage(pixels);
+      if (this.settings.keepFrames) {
+        candidate.frameImage = this.wholeFrameImage(pixels);
+        void candidate.frameImage.then((image) => {
+          if (image instanceof Error) candidate.wholeFailed = true;
+        });
+      }
       tr.best = kept.kept;
     }
     return tr;

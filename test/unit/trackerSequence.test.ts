@@ -704,7 +704,8 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
       expect(faces.length).toBeGreaterThan(0);
       expect(faces.every((f) => f.image instanceof Blob)).toBe(true);
     }
-    // Both tracks' first kept frame is the same frame, so the same JPEG.
+    // Each face its own frame's JPEG; both tracks' first kept frame is the same frame, so the same JPEG.
+    for (const faces of [first!, second!]) expect(new Set(faces.map((f) => f.image)).size).toBe(faces.length);
     expect(first!.some((f) => second!.some((g) => g.image === f.image))).toBe(true);
   });
 
@@ -714,7 +715,7 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
     thumbnails.wholeFail = true;
     let track;
     try {
-      [track] = await play(100);
+      [track] = (await play(3000)).slice(-1); // every frame kept (5) fails
     } finally {
       thumbnails.wholeFail = false;
     }
@@ -726,7 +727,38 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
     // The other storage types do not need the whole frames.
     await tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreThumbnails' });
     expect(stored[0]!.length).toBeGreaterThan(0);
+    // As the message says: the face kept in view a moment, new frames are kept, and an enroll again stores them.
+    await play(3000);
+    await tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreFullImage' });
+    expect(stored[1]!.length).toBeGreaterThan(0);
+    expect(stored[1]!.every((f) => f.image instanceof Blob)).toBe(true);
   });
+
+  for (const end of ['reset', 'close'] as const)
+    it(`${end}() while a StoreFullImage enroll waits for its frames: nothing is stored`, async () => {
+      const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
+      scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+      let release!: () => void;
+      thumbnails.wholeWait = new Promise((r) => (release = r));
+      try {
+        const [track] = await play(100);
+        const enrolling = tracker.enroll(track!.trackId, {
+          collectionName: 'c',
+          personId: 'a',
+          personName: 'A',
+          faceStorageType: 'StoreFullImage',
+        });
+        tracker[end]();
+        release();
+        await expect(enrolling).rejects.toMatchObject({
+          code: end === 'reset' ? 'ERR_NOT_FOUND' : 'ERR_INVALID_ARGUMENT',
+        });
+        expect(stored).toHaveLength(0);
+      } finally {
+        release();
+        thumbnails.wholeWait = undefined;
+      }
+    });
 
   it('a frame that failed to encode is left out; the frames encoded since are enrolled', async () => {
     const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
