@@ -252,6 +252,14 @@ export class FaceEngine {
     return this.embedders.map((e) => e.dimension);
   }
 
+  /**
+   * `work` (e.g. a read of a tensor's values started in a call and awaited after it), or the context-loss error if
+   * the GPU context is lost first: TF.js never settles its reads after a loss.
+   */
+  untilContextLoss<T>(work: Promise<T>): Promise<T> {
+    return this.gpu ? Promise.race([work, this.gpu.lost]) : work;
+  }
+
   /** Decodes `input` (any ImageInput; bad input → a FaceError naming `argName`), runs `use`, then frees the pixels. */
   async withImage<T>(input: unknown, argName: string, use: (decoded: DecodedImage) => Promise<T>): Promise<T> {
     this.assertUsable();

@@ -859,9 +859,9 @@ class LocalFaceTracker implements FaceTracker {
     if (this.frameImage?.pixels !== pixels)
       this.frameImage = {
         pixels,
-        image: fullImageJpeg(pixels).catch((error: unknown) =>
-          error instanceof Error ? error : new Error(String(error)),
-        ),
+        image: this.deps.engine
+          .untilContextLoss(fullImageJpeg(pixels))
+          .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
       };
     return this.frameImage.image;
   }

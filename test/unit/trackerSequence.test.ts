@@ -13,6 +13,8 @@ const thumbnails = vi.hoisted(() => ({
   wholeFail: false,
   wholeWait: undefined as Promise<void> | undefined,
   wholeFrames: [] as object[],
+  /** A GPU context loss, as the engine's untilContextLoss reports it. */
+  contextLost: undefined as Promise<never> | undefined,
 }));
 vi.mock('../../src/face/thumbnail', () => ({
   faceThumbnail: async () => {
@@ -102,6 +104,7 @@ function scriptedTracker() {
     similarity: (a: FaceTemplate, b: FaceTemplate) => a.vectors[0]!.reduce((s, x, i) => s + x * b.vectors[0]![i]!, 0),
     compare: (a: FaceTemplate, b: FaceTemplate) => a.vectors[0]!.reduce((s, x, i) => s + x * b.vectors[0]![i]!, 0),
     livenessThresholds: DEFAULT_LIVENESS_THRESHOLDS,
+    untilContextLoss: <T>(work: Promise<T>) => work,
   };
   const persons = {
     /** As PersonService: changes with every change of a search index; `removed` persons are no longer found. */
@@ -376,6 +379,8 @@ function sceneTracker(
       return plain > 0.999 ? plain : plain - compareDrop;
     },
     livenessThresholds: DEFAULT_LIVENESS_THRESHOLDS,
+    untilContextLoss: <T>(work: Promise<T>) =>
+      thumbnails.contextLost ? Promise.race([work, thumbnails.contextLost]) : work,
   };
   const persons = {
     searchTemplate: async (_c: string, t: FaceTemplate, min: number) => {
@@ -795,6 +800,30 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
     expect(() => sceneTracker({}, { keepFrames: 'no' })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
+  });
+
+  it('a GPU context lost while the whole frames are read: a StoreFullImage enroll fails saying so, it does not hang', async () => {
+    const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
+    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    // The reads never settle (as TF.js's after a loss); the loss is reported a moment later.
+    thumbnails.wholeWait = new Promise(() => undefined);
+    let lose!: (error: Error) => void;
+    thumbnails.contextLost = new Promise<never>((_, reject) => (lose = reject));
+    try {
+      const [track] = await play(100);
+      const enrolling = tracker.enroll(track!.trackId, {
+        collectionName: 'c',
+        personId: 'a',
+        personName: 'A',
+        faceStorageType: 'StoreFullImage',
+      });
+      lose(new Error('the GPU context was lost'));
+      await expect(enrolling).rejects.toThrow(/could not be encoded as JPEG \(the GPU context was lost\)/);
+      expect(stored).toHaveLength(0);
+    } finally {
+      thumbnails.wholeWait = undefined;
+      thumbnails.contextLost = undefined;
+    }
   });
 
   it('an enroll that stores no whole frames does not wait for their encoding', async () => {
