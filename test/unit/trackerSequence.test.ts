@@ -677,6 +677,25 @@ describe('tracker: enroll and a frame in work', () => {
 
 describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
   const a = axis(0);
+  /** A tracker that has followed one face for 0.1 s, its whole-frame encodings held back until `release()`. */
+  const encodingHeldBack = async () => {
+    const t = sceneTracker({}, { collectionName: 'c' });
+    t.scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
+    let released!: () => void;
+    thumbnails.wholeWait = new Promise((r) => (released = r));
+    const [track] = await t.play(100);
+    const release = () => {
+      released();
+      thumbnails.wholeWait = undefined;
+    };
+    return { ...t, track: track!, release };
+  };
+  const WHOLE_FRAMES_ENROLL = {
+    collectionName: 'c',
+    personId: 'a',
+    personName: 'A',
+    faceStorageType: 'StoreFullImage',
+  } as const;
   const b = axis(1);
 
   it('each enrolled face has the frame it came from; a frame two tracks keep is encoded once', async () => {
@@ -741,18 +760,9 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
 
   for (const end of ['reset', 'close'] as const)
     it(`${end}() while a StoreFullImage enroll waits for its frames: nothing is stored`, async () => {
-      const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
-      scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
-      let release!: () => void;
-      thumbnails.wholeWait = new Promise((r) => (release = r));
+      const { tracker, stored, track, release } = await encodingHeldBack();
       try {
-        const [track] = await play(100);
-        const enrolling = tracker.enroll(track!.trackId, {
-          collectionName: 'c',
-          personId: 'a',
-          personName: 'A',
-          faceStorageType: 'StoreFullImage',
-        });
+        const enrolling = tracker.enroll(track.trackId, WHOLE_FRAMES_ENROLL);
         tracker[end]();
         release();
         await expect(enrolling).rejects.toMatchObject({
@@ -761,7 +771,6 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
         expect(stored).toHaveLength(0);
       } finally {
         release();
-        thumbnails.wholeWait = undefined;
       }
     });
 
@@ -811,12 +820,7 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
     thumbnails.contextLost = new Promise<never>((_, reject) => (lose = reject));
     try {
       const [track] = await play(100);
-      const enrolling = tracker.enroll(track!.trackId, {
-        collectionName: 'c',
-        personId: 'a',
-        personName: 'A',
-        faceStorageType: 'StoreFullImage',
-      });
+      const enrolling = tracker.enroll(track!.trackId, WHOLE_FRAMES_ENROLL);
       lose(new Error('the GPU context was lost'));
       await expect(enrolling).rejects.toThrow(/could not be encoded as JPEG \(the GPU context was lost\)/);
       expect(stored).toHaveLength(0);
@@ -827,19 +831,14 @@ describe('tracker: enroll with the whole frames (StoreFullImage)', () => {
   });
 
   it('an enroll that stores no whole frames does not wait for their encoding', async () => {
-    const { scene, play, tracker, stored } = sceneTracker({}, { collectionName: 'c' });
-    scene.faces = [{ x: 100, size: 100, vector: a, liveMargin: 3 }];
-    let release!: () => void;
-    thumbnails.wholeWait = new Promise((r) => (release = r));
+    const { tracker, stored, track, release } = await encodingHeldBack();
     try {
-      const [track] = await play(100);
       const request = { collectionName: 'c', personId: 'a', personName: 'A' };
-      await tracker.enroll(track!.trackId, { ...request, faceStorageType: 'StoreThumbnails' });
-      await tracker.enroll(track!.trackId, request);
+      await tracker.enroll(track.trackId, { ...request, faceStorageType: 'StoreThumbnails' });
+      await tracker.enroll(track.trackId, request);
       expect(stored).toHaveLength(2);
     } finally {
       release();
-      thumbnails.wholeWait = undefined;
     }
   });
 });

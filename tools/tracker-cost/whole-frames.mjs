@@ -11,6 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, openHarnessPage } from '../../bench/browser.mjs';
+import { setUpScene } from './scene.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name, fallback) => {
@@ -27,26 +28,10 @@ if (!existsSync(join(ROOT, 'dist', 'localface.js'))) {
 const browser = await launchBrowser();
 const page = await openHarnessPage(browser);
 const loadStart = os.loadavg()[0];
+await page.evaluate(setUpScene, 'whole-frames');
 const runs = await page.evaluate(
   async ({ rounds, frames }) => {
-    const client = await window.LocalFace.createFaceClient({ backend: 'wasm', databaseName: 'whole-frames' });
-    if ((await client.listCollections()).some((c) => c.name === 'cost')) await client.deleteCollection('cost');
-    await client.createCollection('cost');
-    await client.enrollPerson({
-      collectionName: 'cost',
-      personId: 's06',
-      personName: 'Subject Six',
-      face: await window.fixture('camera/subject06-enroll.jpg'),
-    });
-    const bitmaps = {};
-    for (const name of ['subject06-later', 'subject14'])
-      bitmaps[name] = await createImageBitmap(new Blob([await window.fixture(`camera/${name}.jpg`)]));
-    const script = [
-      ...Array(40).fill('subject06-later'),
-      ...Array(10).fill(null),
-      ...Array(40).fill('subject14'),
-      ...Array(10).fill(null),
-    ];
+    const { client, drawOn } = window.scene;
     // Counts the whole-frame encodings (the only JPEGs of a camera's size; thumbnails are at most 150 px).
     let wholeEncodings = 0;
     const encode = OffscreenCanvas.prototype.convertToBlob;
@@ -62,20 +47,11 @@ const runs = await page.evaluate(
         [1920, 1080],
       ]) {
         const canvas = new OffscreenCanvas(width, height);
-        const g = canvas.getContext('2d');
         for (const keepFrames of round % 2 === 0 ? [false, true] : [true, false]) {
           const tracker = client.createFaceTracker({ collectionName: 'cost', liveness: true, keepFrames });
           wholeEncodings = 0;
           const t0 = performance.now();
-          for (let i = 0; i < frames; i++) {
-            const who = script[i % script.length];
-            g.fillStyle = '#808080';
-            g.fillRect(0, 0, width, height);
-            const dx = ((i % 5) * 2 - 4) * (width / 640),
-              dy = ((i % 3) * 2 - 2) * (height / 480);
-            if (who) g.drawImage(bitmaps[who], (width - (height * 4) / 3) / 2 + dx, dy, (height * 4) / 3, height);
-            await tracker.process(canvas, i * 100);
-          }
+          for (let i = 0; i < frames; i++) await tracker.process(drawOn(canvas, i), i * 100);
           // The last kept frames' encodings finish (they are part of the cost).
           await new Promise((resolve) => setTimeout(resolve, 300));
           const ms = performance.now() - t0 - 300;
@@ -85,8 +61,7 @@ const runs = await page.evaluate(
       }
     }
     OffscreenCanvas.prototype.convertToBlob = encode;
-    await client.deleteCollection('cost');
-    await client.close();
+    await window.scene.close();
     return out;
   },
   { rounds, frames },
