@@ -513,7 +513,10 @@ async function enroll(client: FaceClient): Promise<void> {
         : 'Pick a photo, or allow the camera to enroll from it.';
     return;
   }
+  enrollMessage.className = '';
+  enrollMessage.textContent = `Enrolling ${name}…`;
   let face: Blob | ImageBitmap | undefined;
+  let outcome: { className: string; text: string };
   try {
     // No photo picked: enroll from the camera, where liveness is checked too.
     face = photo ? await fitPhoto(photo) : await createImageBitmap(video);
@@ -533,24 +536,25 @@ async function enroll(client: FaceClient): Promise<void> {
         faceStorageType: 'NoStorage',
       }),
     );
-    enrollMessage.className = 'ok';
-    enrollMessage.textContent = `Enrolled ${name}.`;
+    outcome = { className: 'ok', text: `Enrolled ${name}.` };
     enrollForm.reset();
   } catch (error) {
-    enrollMessage.className = 'bad';
     // In staff's words: the library's own are for developers (argument names, options, ids).
-    enrollMessage.textContent = faceErrorText(error, {
-      camera: !photo,
-      duplicateName: await duplicateName(client, error),
-    });
+    outcome = {
+      className: 'bad',
+      text: faceErrorText(error, { camera: !photo, duplicateName: await duplicateName(client, error) }),
+    };
   } finally {
     if (face instanceof ImageBitmap) face.close();
   }
   try {
     peopleCount.textContent = String((await withCollection(client, () => client.listPersons(COLLECTION))).total);
   } catch {
-    // the count stays as it was; the enroll's own outcome is already shown
+    // the count stays as it was
   }
+  // Said last: when staff read the outcome the enroll is over, and Check in is usable again (it is off meanwhile).
+  enrollMessage.className = outcome.className;
+  enrollMessage.textContent = outcome.text;
 }
 
 async function enrolledIds(client: FaceClient): Promise<Set<string>> {
