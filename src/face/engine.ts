@@ -263,9 +263,8 @@ export class FaceEngine {
   /** Decodes `input` (any ImageInput; bad input → a FaceError naming `argName`), runs `use`, then frees the pixels. */
   async withImage<T>(input: unknown, argName: string, use: (decoded: DecodedImage) => Promise<T>): Promise<T> {
     this.assertUsable();
-    const work = this.decodeAndUse(input, argName, use);
     // After a context loss TF.js never settles its reads: the call rejects instead of waiting for ever.
-    return this.gpu ? Promise.race([work, this.gpu.lost]) : work;
+    return this.untilContextLoss(this.decodeAndUse(input, argName, use));
   }
 
   private async decodeAndUse<T>(

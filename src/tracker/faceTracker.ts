@@ -481,7 +481,6 @@ class LocalFaceTracker implements FaceTracker {
   /** Forgets every track and when each detection pass last ran, as on a new tracker. */
   private forgetTracks(): void {
     this.tracks = [];
-    this.frameImage = undefined;
     this.lastDetection = noDetectionYet();
   }
 
