@@ -215,7 +215,9 @@ test('same-person pairs score above different-person pairs, and the 0.7 threshol
 // against subject 6 before 1:1 scores were normalised for how crowded each face's neighbourhood is.
 test('compareFaces on webcam frames: the same person across sessions matches, other people stay below 0.7', async ({
   facePage,
+  backend,
 }) => {
+  test.skip(backend === 'webgl', "WASM only, for run time: the LFW pairs above check WebGL's scores");
   const scores = await facePage.evaluate(async () => {
     const img = async (n: string) => window.fixture(`camera/${n}.jpg`);
     const enroll = await img('subject06-enroll');
@@ -230,8 +232,10 @@ test('compareFaces on webcam frames: the same person across sessions matches, ot
   expect(Math.max(...scores.different)).toBeLessThan(0.7);
 });
 
-test('repeated calls do not leak tensors', async ({ facePage }) => {
-  const counts = await facePage.evaluate(async () => {
+test('repeated calls do not leak tensors', async ({ facePage, backend }) => {
+  // One round after the first shows a leak as well as three; on software WebGL a round takes ~12 s.
+  const rounds = backend === 'webgl' ? 1 : 3;
+  const counts = await facePage.evaluate(async (rounds) => {
     const [a, b, group] = [
       await window.fixture('lfw/Serena_Williams_0001.jpg'),
       await window.fixture('lfw/Serena_Williams_0002.jpg'),
@@ -252,15 +256,15 @@ test('repeated calls do not leak tensors', async ({ facePage }) => {
     await window.client.detectFaces(group);
     const before = window.tensorCount();
     const codes: (string | undefined)[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < rounds; i++) {
       await window.client.compareFaces(a, b);
       await window.client.detectFaces(group);
       codes.push((await window.errorInfo(() => window.client.compareFaces(a, none)))?.code);
     }
     return { before, after: window.tensorCount(), codes };
-  });
+  }, rounds);
   // The failing call fails on every round, so its error path is in the count.
-  expect(counts.codes).toEqual(['ERR_FACE_NOT_DETECTED', 'ERR_FACE_NOT_DETECTED', 'ERR_FACE_NOT_DETECTED']);
+  expect(counts.codes).toEqual(Array(rounds).fill('ERR_FACE_NOT_DETECTED'));
   expect(counts.after).toBe(counts.before);
 });
 
