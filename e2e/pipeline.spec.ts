@@ -233,7 +233,7 @@ test('compareFaces on webcam frames: the same person across sessions matches, ot
 });
 
 test('repeated calls do not leak tensors', async ({ facePage, backend }) => {
-  // One round after the first shows a leak as well as three; on software WebGL a round takes ~12 s.
+  // A tensor left by every call shows after one round; on software WebGL a round takes ~12 s, so it runs one there.
   const rounds = backend === 'webgl' ? 1 : 3;
   const counts = await facePage.evaluate(async (rounds) => {
     const [a, b, group] = [
@@ -242,7 +242,7 @@ test('repeated calls do not leak tensors', async ({ facePage, backend }) => {
       await window.fixture('two-people.jpg'),
     ];
     // The photo without a face at 640×400: at its own 1280×800 a one-face call that finds nothing also runs the tile
-    // pass, over a minute on SwiftShader's WebGL for three rounds (the tile pass's own leak check is the 12 MP test).
+    // pass, ~20 s a round on SwiftShader's WebGL (the tile pass's own leak check is the 12 MP test).
     const none = await (async () => {
       const bitmap = await createImageBitmap(
         new Blob([(await window.fixture('no-face.jpg')) as Uint8Array<ArrayBuffer>]),
