@@ -19,9 +19,8 @@ export function writeFakeCameraClip(
 export function y4mFrame(rgba: Uint8Array, width: number, height: number): Buffer;
 /**
  * A Chromium whose camera shows `videoPath` (null: Chromium's default fake camera: a green disc and a clock), with a
- * persistent profile (IndexedDB survives relaunches), camera allowed. `gpu`: 'off' (the default) no GL at all,
- * 'swiftshader' for WebGL; `cameras`: how many default fake cameras (without a video file); `serviceWorkers: 'block'`:
- * no service worker (routes see every request).
+ * persistent profile (IndexedDB survives relaunches), camera allowed. `gpu: 'off'`: no GL at all; `cameras`: how many
+ * default fake cameras (without a video file); `serviceWorkers: 'block'`: no service worker (routes see every request).
  */
 export function launchWithCamera(
   videoPath: string | null,
